@@ -1,0 +1,1 @@
+"""aiconv: autonomous conversations between AI agents, on an event-sourced log."""

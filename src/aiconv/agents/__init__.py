@@ -1,0 +1,1 @@
+"""Who speaks, and through which provider: vendor-neutral messages, the provider port, adapters."""

@@ -1,0 +1,61 @@
+"""Vendor-neutral chat values: what goes to a provider and what comes back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+Role = Literal["user", "assistant"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatMessage:
+    """One message of the history, seen from the speaker: its own lines are ``assistant``."""
+
+    role: Role
+    content: str
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatRequest:
+    """A request for the next message of ``speaker``.
+
+    ``messages`` is already mapped to roles and ordered for the vendor-neutral rules (starts with
+    a user turn, alternates where merging was needed); ``context`` carries facts offline agents
+    may use (topic, speaker, persona, other participants, turn index, seed).
+    """
+
+    model: str
+    system: str
+    messages: tuple[ChatMessage, ...]
+    max_tokens: int = 1024
+    temperature: float | None = None
+    context: Mapping[str, str | int | float | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Usage:
+    """Tokens a call consumed, as the provider reported them."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        """Input and output tokens together."""
+        return self.input_tokens + self.output_tokens
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatReply:
+    """A provider's answer: text, the model that actually answered, usage and the call's facts."""
+
+    content: str
+    model: str
+    usage: Usage = Usage()
+    cost_usd: float | None = None
+    latency_s: float = 0.0
+    attempts: int = 1
+    finish_reason: str | None = None

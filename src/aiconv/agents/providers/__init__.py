@@ -1,0 +1,1 @@
+"""Thin vendor adapters: each maps one vendor SDK onto the ChatProvider port."""

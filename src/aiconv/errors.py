@@ -1,0 +1,141 @@
+"""The whole exception tree of aiconv, in one place.
+
+Foreign errors (vendor SDKs, ``redis``, ``aiosqlite``) are mapped into this tree by the adapter
+that meets them (``raise ... from exc``); nothing above an adapter catches a foreign error.
+A normal end of a conversation is a value (``StopReason``), never an exception.
+
+::
+
+    AiconvError
+    ├── ConfigError                 bad input from a user or a file; the message says what to fix
+    │   ├── UnknownAgent            an agent id that no provider answers to
+    │   ├── MissingApiKey           a provider needs a key that is not set
+    │   └── ScenarioError           a scenario, persona or script file that does not validate
+    ├── LogError                    the conversation log
+    │   ├── SequenceConflict        someone else appended at the expected sequence first
+    │   ├── ConversationNotFound    no conversation with that id
+    │   ├── ConversationAlreadyEnded  the conversation has ended (e.g. resuming an ended one)
+    │   └── LogUnavailable          the backend cannot be reached within its deadline
+    ├── CodecError                  an event that cannot be decoded or upcast
+    └── ProviderError               a model provider failed; ``retryable`` and ``retry_after``
+        ├── ProviderTimeout         the call exceeded its timeout (retryable)
+        ├── RateLimited             429 or a client-side limit (retryable, may carry retry_after)
+        ├── ProviderUnavailable     the circuit breaker is open, or retries are exhausted
+        └── ProviderRejected        the request itself is wrong (4xx): never retried
+"""
+
+from __future__ import annotations
+
+
+class AiconvError(Exception):
+    """Base of every error aiconv raises on purpose."""
+
+
+class ConfigError(AiconvError):
+    """Bad input from a user or a file; the message is one line that says what to fix."""
+
+
+class UnknownAgent(ConfigError):
+    """An agent id that no provider answers to."""
+
+
+class MissingApiKey(ConfigError):
+    """A provider needs an API key that is not set; the message names the variable."""
+
+
+class ScenarioError(ConfigError):
+    """A scenario, persona or script file that does not validate."""
+
+
+class LogError(AiconvError):
+    """A failure of the conversation log."""
+
+
+class SequenceConflict(LogError):
+    """Another writer appended at the expected sequence first: re-read and re-decide."""
+
+    def __init__(self, conversation_id: str, expected: int, actual: int | None = None) -> None:
+        self.conversation_id = conversation_id
+        self.expected = expected
+        self.actual = actual
+        seen = "" if actual is None else f", log is at {actual}"
+        super().__init__(f"conversation {conversation_id}: expected sequence {expected}{seen}")
+
+
+class ConversationNotFound(LogError):
+    """No conversation with that id."""
+
+    def __init__(self, conversation_id: str) -> None:
+        self.conversation_id = conversation_id
+        super().__init__(f"no conversation with id {conversation_id!r} (see `aic ls`)")
+
+
+class ConversationAlreadyEnded(LogError):
+    """The conversation has ended and cannot take this action (e.g. resuming it)."""
+
+
+class LogUnavailable(LogError):
+    """The log backend could not be reached within its deadline."""
+
+
+class CodecError(AiconvError):
+    """An event that cannot be decoded or upcast to the current schema."""
+
+
+class ProviderError(AiconvError):
+    """A model provider failed.
+
+    ``retryable`` says whether the same request may succeed later; ``retry_after`` is the
+    server's hint in seconds, when it gave one; ``status`` is the HTTP status, when there was one.
+    """
+
+    kind = "provider_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str = "",
+        retryable: bool = False,
+        retry_after: float | None = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.retryable = retryable
+        self.retry_after = retry_after
+        self.status = status
+
+
+class ProviderTimeout(ProviderError):
+    """The call exceeded its timeout."""
+
+    kind = "timeout"
+
+    def __init__(self, message: str, *, provider: str = "") -> None:
+        super().__init__(message, provider=provider, retryable=True)
+
+
+class RateLimited(ProviderError):
+    """The provider (429) or the client-side limiter refused the call for now."""
+
+    kind = "rate_limited"
+
+    def __init__(
+        self, message: str, *, provider: str = "", retry_after: float | None = None
+    ) -> None:
+        super().__init__(
+            message, provider=provider, retryable=True, retry_after=retry_after, status=429
+        )
+
+
+class ProviderUnavailable(ProviderError):
+    """The circuit breaker is open past its deadline, or retries are exhausted."""
+
+    kind = "unavailable"
+
+
+class ProviderRejected(ProviderError):
+    """The provider rejected the request itself (a 4xx other than 408/409/429)."""
+
+    kind = "rejected"

@@ -1,0 +1,85 @@
+"""Event <-> stored bytes: JSON bodies validated by pydantic, with upcasters per (kind, version).
+
+An upcaster takes the JSON body of ``(kind, version)`` and returns the body of ``version + 1``;
+``decode`` applies them until the event's current ``SCHEMA_VERSION`` is reached, so old streams
+stay readable forever.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pydantic
+
+from aiconv.errors import CodecError
+from aiconv.platform.events import EVENT_TYPES, Event
+from aiconv.queues.log import NewEvent, StoredEvent
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+_TYPES: dict[str, type[Event]] = {cls.KIND: cls for cls in EVENT_TYPES}
+_ADAPTERS: dict[str, pydantic.TypeAdapter[Any]] = {
+    kind: pydantic.TypeAdapter(cls) for kind, cls in _TYPES.items()
+}
+_UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Recorded:
+    """A decoded event with where and when the log stored it."""
+
+    conversation_id: str
+    sequence: int
+    position: int
+    at: float
+    event: Event
+
+
+def register_upcaster(kind: str, version: int, upcaster: Upcaster) -> None:
+    """Teach the codec to read ``kind`` bodies of ``version`` (turning them into ``version+1``)."""
+    _UPCASTERS[(kind, version)] = upcaster
+
+
+def encode(event: Event) -> NewEvent:
+    """The stored form of ``event``."""
+    data = _ADAPTERS[event.KIND].dump_json(event)
+    return NewEvent(kind=event.KIND, version=event.SCHEMA_VERSION, data=data)
+
+
+def decode_event(kind: str, version: int, data: bytes) -> Event:
+    """The event stored as ``data`` under ``kind`` and ``version``, upcast to the current schema."""
+    cls = _TYPES.get(kind)
+    if cls is None:
+        raise CodecError(f"unknown event kind {kind!r}")
+    try:
+        if version == cls.SCHEMA_VERSION:
+            event: Event = _ADAPTERS[kind].validate_json(data)
+            return event
+        body: dict[str, Any] = pydantic.TypeAdapter(dict[str, Any]).validate_json(data)
+        while version < cls.SCHEMA_VERSION:
+            upcaster = _UPCASTERS.get((kind, version))
+            if upcaster is None:
+                raise CodecError(f"no upcaster for {kind} version {version}")
+            body, version = upcaster(body), version + 1
+        event = _ADAPTERS[kind].validate_python(body)
+        return event
+    except pydantic.ValidationError as exc:
+        raise CodecError(f"{kind} v{version} does not decode: {exc}") from exc
+
+
+def decode(stored: StoredEvent) -> Recorded:
+    """A stored event, decoded."""
+    return Recorded(
+        conversation_id=stored.conversation_id,
+        sequence=stored.sequence,
+        position=stored.position,
+        at=stored.at,
+        event=decode_event(stored.kind, stored.version, stored.data),
+    )
+
+
+def decode_all(stored: Iterable[StoredEvent]) -> list[Recorded]:
+    """Several stored events, decoded in order."""
+    return [decode(s) for s in stored]

@@ -1,0 +1,194 @@
+"""ConversationState: a pure fold over a conversation's events. Nothing else is stored as state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+
+from aiconv.platform.codec import Recorded
+from aiconv.platform.events import (
+    AgentFailed,
+    ConversationEnded,
+    ConversationResumed,
+    ConversationStarted,
+    LoopDetected,
+    MessagePosted,
+    ModeratorNoted,
+    OutcomeDecided,
+    ParticipantSpec,
+    TurnClaimed,
+)
+
+_EMPTY: Mapping[str, int] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Message:
+    """A posted message with where and when it was stored."""
+
+    sequence: int
+    at: float
+    sender: str
+    content: str
+    model: str = ""
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float | None = None
+    latency_s: float = 0.0
+    attempts: int = 1
+    moderator: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Claim:
+    """An active turn claim."""
+
+    sequence: int
+    speaker: str
+    instance_id: str
+    lease_expires_at: float
+    at: float
+    trace_context: Mapping[str, str] = field(default_factory=dict)
+
+    def is_live(self, now: float) -> bool:
+        """Whether the lease still holds at ``now``."""
+        return now < self.lease_expires_at
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConversationState:
+    """Everything derivable about one conversation, folded from its events."""
+
+    conversation_id: str
+    sequence: int = 0
+    started: ConversationStarted | None = None
+    started_at: float = 0.0
+    updated_at: float = 0.0
+    messages: tuple[Message, ...] = ()
+    turns_by: Mapping[str, int] = _EMPTY
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    cost_known: bool = True
+    claim: Claim | None = None
+    ended: ConversationEnded | None = None
+    failures: int = 0
+    loops: tuple[LoopDetected, ...] = ()
+    outcome: OutcomeDecided | None = None
+
+    @property
+    def participants(self) -> tuple[ParticipantSpec, ...]:
+        """The participants, in speaking order."""
+        return self.started.participants if self.started else ()
+
+    @property
+    def turns(self) -> int:
+        """Messages posted by participants (moderator notes excluded)."""
+        return sum(self.turns_by.values())
+
+    @property
+    def last_sender(self) -> str | None:
+        """Who posted the last participant message."""
+        for message in reversed(self.messages):
+            if not message.moderator:
+                return message.sender
+        return None
+
+    @property
+    def is_ended(self) -> bool:
+        """Whether the conversation has ended (and not been resumed since)."""
+        return self.ended is not None
+
+    @property
+    def total_tokens(self) -> int:
+        """Input and output tokens of every message."""
+        return self.input_tokens + self.output_tokens
+
+    def participant(self, name: str) -> ParticipantSpec:
+        """The participant called ``name``."""
+        for spec in self.participants:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+
+def evolve(state: ConversationState, recorded: Recorded) -> ConversationState:
+    """The state after ``recorded``; events out of order are a bug in the caller."""
+    if recorded.sequence != state.sequence + 1:
+        raise ValueError(
+            f"event {recorded.sequence} applied to state at {state.sequence} "
+            f"of {state.conversation_id}"
+        )
+    state = replace(state, sequence=recorded.sequence, updated_at=recorded.at)
+    event = recorded.event
+    match event:
+        case ConversationStarted():
+            return replace(state, started=event, started_at=recorded.at)
+        case TurnClaimed():
+            claim = Claim(
+                sequence=recorded.sequence,
+                speaker=event.speaker,
+                instance_id=event.instance_id,
+                lease_expires_at=event.lease_expires_at,
+                at=recorded.at,
+                trace_context=event.trace_context,
+            )
+            return replace(state, claim=claim)
+        case MessagePosted():
+            return _post(state, recorded, event)
+        case ModeratorNoted():
+            note = Message(
+                sequence=recorded.sequence,
+                at=recorded.at,
+                sender="moderator",
+                content=event.content,
+                moderator=True,
+            )
+            return replace(state, messages=(*state.messages, note))
+        case AgentFailed():
+            return replace(state, failures=state.failures + 1, claim=None)
+        case LoopDetected():
+            return replace(state, loops=(*state.loops, event))
+        case OutcomeDecided():
+            return replace(state, outcome=event)
+        case ConversationEnded():
+            return replace(state, ended=event, claim=None)
+        case ConversationResumed():
+            return replace(state, ended=None, claim=None)
+    return state
+
+
+def _post(state: ConversationState, recorded: Recorded, event: MessagePosted) -> ConversationState:
+    message = Message(
+        sequence=recorded.sequence,
+        at=recorded.at,
+        sender=event.sender,
+        content=event.content,
+        model=event.model,
+        input_tokens=event.input_tokens,
+        output_tokens=event.output_tokens,
+        cost_usd=event.cost_usd,
+        latency_s=event.latency_s,
+        attempts=event.attempts,
+    )
+    turns_by = dict(state.turns_by)
+    turns_by[event.sender] = turns_by.get(event.sender, 0) + 1
+    return replace(
+        state,
+        messages=(*state.messages, message),
+        turns_by=MappingProxyType(turns_by),
+        input_tokens=state.input_tokens + event.input_tokens,
+        output_tokens=state.output_tokens + event.output_tokens,
+        cost_usd=state.cost_usd + (event.cost_usd or 0.0),
+        cost_known=state.cost_known and event.cost_usd is not None,
+        claim=None,
+    )
+
+
+def fold(conversation_id: str, events: Iterable[Recorded]) -> ConversationState:
+    """The state of ``conversation_id`` after ``events``."""
+    state = ConversationState(conversation_id=conversation_id)
+    for recorded in events:
+        state = evolve(state, recorded)
+    return state

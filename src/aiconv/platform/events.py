@@ -1,0 +1,192 @@
+"""The facts a conversation is made of: frozen, past-tense events with a ``kind`` and a version.
+
+Adding a field with a default is backwards compatible; renaming or changing the meaning of one
+bumps ``SCHEMA_VERSION`` of that event and adds an upcaster in ``codec.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ParticipantSpec:
+    """Who takes part: a unique ``name``, the ``agent`` id it runs on and the resolved model."""
+
+    name: str
+    agent: str
+    model: str = ""
+    persona: str | None = None
+    role: str | None = None
+    system: str | None = None
+    system_prompt: str = ""
+    base_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StopConfig:
+    """The stop rules a conversation was started with (see ``termination.py``)."""
+
+    max_turns: int = 20
+    max_turns_per_participant: int | None = None
+    end_token: str = "<END>"
+    timeout_s: float | None = None
+    max_tokens: int | None = None
+    max_cost_usd: float | None = None
+    closing: str = "mutual"
+    loop_policy: str = "end"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConversationStarted:
+    """A conversation began: its topic, participants, first speaker, policy and stop rules."""
+
+    KIND: ClassVar[str] = "ConversationStarted"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    topic: str
+    participants: tuple[ParticipantSpec, ...]
+    first_speaker: str
+    turn_policy: str = "round_robin"
+    stop: StopConfig = StopConfig()
+    seed: int | None = None
+    lease_s: float = 60.0
+    detached: bool = False
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TurnClaimed:
+    """``speaker``'s instance ``instance_id`` holds the next turn until ``lease_expires_at``."""
+
+    KIND: ClassVar[str] = "TurnClaimed"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    speaker: str
+    instance_id: str
+    lease_expires_at: float
+    trace_context: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessagePosted:
+    """``sender`` said ``content``; the call's model, usage, cost and latency."""
+
+    KIND: ClassVar[str] = "MessagePosted"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    sender: str
+    content: str
+    model: str = ""
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float | None = None
+    latency_s: float = 0.0
+    attempts: int = 1
+    trace_id: str | None = None
+    simulated_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModeratorNoted:
+    """The platform addressed the participants (e.g. a nudge after a detected loop)."""
+
+    KIND: ClassVar[str] = "ModeratorNoted"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    content: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentFailed:
+    """A provider call for ``speaker`` failed; the conversation may go on or end."""
+
+    KIND: ClassVar[str] = "AgentFailed"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    speaker: str
+    error_kind: str
+    message: str
+    retryable: bool = False
+    breaker_state: str | None = None
+    attempts: int = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoopDetected:
+    """The loop detector recognised ``kind`` with ``score`` over the messages at ``sequences``."""
+
+    KIND: ClassVar[str] = "LoopDetected"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    loop_kind: str
+    score: float
+    sequences: tuple[int, ...] = ()
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutcomeProposed:
+    """``by`` proposes that the conversation reached ``outcome``."""
+
+    KIND: ClassVar[str] = "OutcomeProposed"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    outcome: str
+    by: str
+    confidence: float = 1.0
+    rationale: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutcomeDecided:
+    """The outcome of the conversation, decided by ``by`` (an evaluator or an arbitration rule)."""
+
+    KIND: ClassVar[str] = "OutcomeDecided"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    outcome: str
+    by: str
+    confidence: float = 1.0
+    rationale: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConversationEnded:
+    """The conversation ended for ``reason`` (a stop rule, a signal, a failure)."""
+
+    KIND: ClassVar[str] = "ConversationEnded"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    reason: str
+    detail: str = ""
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConversationResumed:
+    """An unfinished (e.g. interrupted) conversation was taken up again."""
+
+    KIND: ClassVar[str] = "ConversationResumed"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    by: str = ""
+
+
+Event = (
+    ConversationStarted
+    | TurnClaimed
+    | MessagePosted
+    | ModeratorNoted
+    | AgentFailed
+    | LoopDetected
+    | OutcomeProposed
+    | OutcomeDecided
+    | ConversationEnded
+    | ConversationResumed
+)
+
+EVENT_TYPES: tuple[type[Event], ...] = (
+    ConversationStarted,
+    TurnClaimed,
+    MessagePosted,
+    ModeratorNoted,
+    AgentFailed,
+    LoopDetected,
+    OutcomeProposed,
+    OutcomeDecided,
+    ConversationEnded,
+    ConversationResumed,
+)

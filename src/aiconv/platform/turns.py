@@ -1,0 +1,62 @@
+"""Turn policies: who speaks next, derived from the state alone (pure).
+
+``round_robin`` (the default) follows the last sender: with two participants they alternate,
+with more the next in speaking order speaks. ``addressed`` lets a message hand the turn to a
+participant it addresses (``@name`` or ``name:`` at the start of a line), else falls back to
+round robin. Further policies register by name in ``POLICIES``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from aiconv.errors import ConfigError
+from aiconv.platform.conversation import ConversationState
+
+TurnPolicy = Callable[[ConversationState], str | None]
+
+
+def round_robin(state: ConversationState) -> str | None:
+    """The participant after the last sender in speaking order; the first speaker to open."""
+    if state.started is None or state.is_ended:
+        return None
+    names = [p.name for p in state.participants]
+    last = state.last_sender
+    if last is None:
+        return state.started.first_speaker
+    return names[(names.index(last) + 1) % len(names)]
+
+
+def addressed(state: ConversationState) -> str | None:
+    """The participant the last message addresses by name, else ``round_robin``."""
+    fallback = round_robin(state)
+    if fallback is None or not state.messages:
+        return fallback
+    last = state.messages[-1]
+    for spec in state.participants:
+        if spec.name == last.sender:
+            continue
+        name = re.escape(spec.name)
+        if re.search(rf"(?:^|\s)@{name}\b|^{name}\s*[:,]", last.content, re.IGNORECASE | re.M):
+            return spec.name
+    return fallback
+
+
+POLICIES: dict[str, TurnPolicy] = {"round_robin": round_robin, "addressed": addressed}
+
+
+def resolve_policy(name: str) -> TurnPolicy:
+    """The policy called ``name``."""
+    try:
+        return POLICIES[name]
+    except KeyError:
+        valid = ", ".join(sorted(POLICIES))
+        raise ConfigError(f"unknown turn policy {name!r}; choose one of: {valid}") from None
+
+
+def next_speaker(state: ConversationState) -> str | None:
+    """Who speaks next under the conversation's own policy; None once it has ended."""
+    if state.started is None:
+        return None
+    return resolve_policy(state.started.turn_policy)(state)

@@ -1,0 +1,1 @@
+"""The conversation log port and its backends (memory, SQLite, Redis)."""

@@ -1,0 +1,132 @@
+"""The conversation log port: an append-only, per-conversation stream of stored events.
+
+The log knows nothing about what events mean. It stores bytes under a kind and a schema version,
+enforces the expected sequence on append (optimistic concurrency: a lost race is
+``SequenceConflict``), wakes waiters when a stream grows, and keeps an index of conversations for
+listing. The index entry is computed by the caller (a projection of the events) and stored in the
+same atomic append, so it can always be rebuilt from the events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewEvent:
+    """An event about to be appended: its kind, schema version and JSON body."""
+
+    kind: str
+    version: int
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredEvent:
+    """An event as stored: per-conversation ``sequence`` (1, 2, 3 …), global ``position``."""
+
+    conversation_id: str
+    sequence: int
+    position: int
+    kind: str
+    version: int
+    at: float
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IndexEntry:
+    """One row of the conversations index: a rebuildable projection used for listing."""
+
+    conversation_id: str
+    created_at: float
+    updated_at: float
+    topic: str
+    participants: tuple[str, ...] = ()
+    agents: tuple[str, ...] = ()
+    status: str = "active"
+    turns: int = 0
+    end_reason: str | None = None
+    cost_usd: float | None = None
+    run_id: str | None = None
+    last_sequence: int = 0
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListQuery:
+    """Filters for listing conversations, newest first."""
+
+    status: str | None = None
+    run_id: str | None = None
+    participant: str | None = None
+    agent: str | None = None
+    text: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+@runtime_checkable
+class ConversationLog(Protocol):
+    """The port every backend implements; ``aiconv.testing.contract`` is its specification."""
+
+    backend: str
+
+    async def append(
+        self,
+        conversation_id: str,
+        expected_sequence: int,
+        events: Sequence[NewEvent],
+        *,
+        index: IndexEntry | None = None,
+    ) -> list[StoredEvent]:
+        """Append ``events`` right after ``expected_sequence`` (0 for a new conversation).
+
+        All or nothing: on success the events get sequences ``expected+1 …``; if the stream is
+        not exactly at ``expected_sequence`` nothing is written and ``SequenceConflict`` is raised.
+        """
+        ...
+
+    async def read(
+        self, conversation_id: str, after: int = 0, limit: int | None = None
+    ) -> list[StoredEvent]:
+        """Events of one conversation with ``sequence > after``, in order."""
+        ...
+
+    async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[StoredEvent]:
+        """Events of every conversation with ``position > after_position``, in global order."""
+        ...
+
+    async def wait(self, conversation_id: str, after: int, timeout: float) -> bool:
+        """Until the stream holds a sequence beyond ``after``; False if ``timeout`` passed first."""
+        ...
+
+    async def last_sequence(self, conversation_id: str) -> int:
+        """The stream's last sequence, 0 when it does not exist."""
+        ...
+
+    async def get_index(self, conversation_id: str) -> IndexEntry | None:
+        """The index entry of one conversation."""
+        ...
+
+    async def put_index(self, entry: IndexEntry) -> None:
+        """Store an index entry outside an append (used to rebuild the index)."""
+        ...
+
+    async def list_conversations(self, query: ListQuery | None = None) -> list[IndexEntry]:
+        """Index entries matching ``query``, newest first."""
+        ...
+
+    async def count_conversations(self, query: ListQuery | None = None) -> int:
+        """How many index entries match ``query`` (ignores limit and offset)."""
+        ...
+
+    async def conversation_ids(self) -> list[str]:
+        """Every conversation id that has events (used to rebuild the index)."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections and background tasks."""
+        ...
