@@ -66,7 +66,7 @@ class ConversationState:
     started_at: float = 0.0
     updated_at: float = 0.0
     messages: tuple[Message, ...] = ()
-    turns_by: Mapping[str, int] = _EMPTY
+    turns_by: Mapping[str, int] = field(default_factory=lambda: _EMPTY)
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
