@@ -59,3 +59,6 @@ class ChatReply:
     latency_s: float = 0.0
     attempts: int = 1
     finish_reason: str | None = None
+    #: Set when the provider asks to end the conversation instead of speaking (e.g. a replayed
+    #: script ran out); the conductor then records ``ConversationEnded(reason=stop)``.
+    stop: str | None = None

@@ -1,1 +1,1 @@
-"""reliability"""
+"""Generic reliability mechanisms (clock, retry, circuit breaker, rate limit); no domain knowledge."""

@@ -1,0 +1,187 @@
+"""Offline providers: no key, no network. ``mock`` (seeded, topic-aware chatter), ``echo`` and
+``script:PATH`` (replays recorded replies). They behave like real providers: usage, latency,
+retryable failures on demand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiconv.agents import chatter
+from aiconv.agents.messages import ChatReply, ChatRequest, Usage
+from aiconv.agents.provider import ChatProvider, DeltaCallback
+from aiconv.agents.registry import AgentSpec
+from aiconv.errors import ProviderError, ScenarioError, UnknownAgent
+
+
+def estimate_tokens(text: str) -> int:
+    """A rough token count (about four characters a token), never zero for non-empty text."""
+    return (len(text) + 3) // 4
+
+
+def request_tokens(request: ChatRequest) -> int:
+    """Estimated input tokens of a whole request."""
+    return estimate_tokens(request.system) + sum(estimate_tokens(m.content) for m in request.messages)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MockOptions:
+    """``mock:turns=N,latency=A[-B],fail=P,seed=S``."""
+
+    turns: int = 4
+    latency: tuple[float, float] = (0.0, 0.0)
+    fail: float = 0.0
+    seed: int | None = None
+
+    @classmethod
+    def parse(cls, spec: AgentSpec) -> MockOptions:
+        """Validated options from an agent spec; UnknownAgent says what is wrong."""
+        known = {"turns", "latency", "fail", "seed"}
+        unknown = set(spec.options) - known
+        if unknown:
+            raise UnknownAgent(
+                f"agent {spec.agent_id!r}: unknown option {sorted(unknown)[0]!r}; "
+                f"mock takes {', '.join(sorted(known))}"
+            )
+        try:
+            low, _, high = spec.options.get("latency", "0").partition("-")
+            latency = (float(low), float(high or low))
+            options = cls(
+                turns=int(spec.options.get("turns", "4")),
+                latency=latency,
+                fail=float(spec.options.get("fail", "0")),
+                seed=int(spec.options["seed"]) if "seed" in spec.options else None,
+            )
+        except ValueError as exc:
+            raise UnknownAgent(f"agent {spec.agent_id!r}: bad option value ({exc})") from None
+        if options.turns < 0 or not 0 <= options.fail <= 1 or min(latency) < 0:
+            raise UnknownAgent(
+                f"agent {spec.agent_id!r}: turns must be >= 0, fail in 0..1, latency >= 0"
+            )
+        return options
+
+
+class MockProvider(ChatProvider):
+    """Deterministic, varied, topic- and persona-aware replies; ends itself after ``turns``."""
+
+    name = "mock"
+
+    def __init__(self, options: MockOptions | None = None, *, model: str = "mock-1") -> None:
+        self.options = options or MockOptions()
+        self.model = model
+
+    async def complete(
+        self, request: ChatRequest, *, on_delta: DeltaCallback | None = None
+    ) -> ChatReply:
+        """A generated reply after the configured latency; may fail on purpose."""
+        own_turn = 1 + sum(1 for m in request.messages if m.role == "assistant")
+        rng = random.Random(self._seed(request, own_turn))
+        low, high = self.options.latency
+        if high > 0:
+            await asyncio.sleep(rng.uniform(low, high))
+        if self.options.fail and rng.random() < self.options.fail:
+            raise ProviderError("mock: injected failure", provider=self.name, retryable=True)
+        end = self.options.turns > 0 and own_turn >= self.options.turns
+        text = chatter.compose(request, rng, own_turn=own_turn, closing=end)
+        if on_delta is not None:
+            for piece in re.findall(r"\S+\s*", text):
+                on_delta(piece)
+        return ChatReply(
+            content=text,
+            model=self.model,
+            usage=Usage(input_tokens=request_tokens(request), output_tokens=estimate_tokens(text)),
+            cost_usd=0.0,
+            finish_reason="stop",
+        )
+
+    def _seed(self, request: ChatRequest, own_turn: int) -> str:
+        seed = self.options.seed if self.options.seed is not None else request.context.get("seed")
+        return f"{seed}|{request.context.get('speaker')}|{own_turn}|{request.context.get('topic')}"
+
+    async def aclose(self) -> None:
+        """Nothing to release."""
+
+
+class EchoProvider(ChatProvider):
+    """Repeats the last message it was sent (handy for wiring tests)."""
+
+    name = "echo"
+
+    def __init__(self, *, model: str = "echo-1") -> None:
+        self.model = model
+
+    async def complete(
+        self, request: ChatRequest, *, on_delta: DeltaCallback | None = None
+    ) -> ChatReply:
+        """The last user message, or the topic when there is none."""
+        users = [m.content for m in request.messages if m.role == "user"]
+        text = users[-1] if users else str(request.context.get("topic", ""))
+        if on_delta is not None:
+            on_delta(text)
+        usage = Usage(input_tokens=request_tokens(request), output_tokens=estimate_tokens(text))
+        return ChatReply(content=text, model=self.model, usage=usage, cost_usd=0.0)
+
+    async def aclose(self) -> None:
+        """Nothing to release."""
+
+
+def load_script(path: Path) -> tuple[str, ...]:
+    """Replies from a JSONL file (``content`` per line) or plain text (one per paragraph)."""
+    if not path.is_file():
+        raise ScenarioError(f"script file {str(path)!r} does not exist or is not a file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"script file {str(path)!r} cannot be read: {exc}") from None
+    if path.suffix.lower() in {".jsonl", ".ndjson"}:
+        replies = [_jsonl_reply(path, number, line) for number, line in _lines(text)]
+    else:
+        replies = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    if not replies:
+        raise ScenarioError(f"script file {str(path)!r} holds no replies")
+    return tuple(replies)
+
+
+def _lines(text: str) -> list[tuple[int, str]]:
+    return [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+
+
+def _jsonl_reply(path: Path, number: int, line: str) -> str:
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ScenarioError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
+    if not isinstance(value, dict) or not isinstance(value.get("content"), str):
+        raise ScenarioError(f'{path}:{number}: each line needs a "content" string')
+    return str(value["content"])
+
+
+class ScriptProvider(ChatProvider):
+    """Replays ``replies`` in order; when they run out it asks to end the conversation."""
+
+    name = "script"
+
+    def __init__(self, replies: tuple[str, ...], *, model: str = "script") -> None:
+        self.replies = replies
+        self.model = model
+
+    async def complete(
+        self, request: ChatRequest, *, on_delta: DeltaCallback | None = None
+    ) -> ChatReply:
+        """The next scripted reply (by how many this speaker has already posted)."""
+        index = sum(1 for m in request.messages if m.role == "assistant")
+        if index >= len(self.replies):
+            return ChatReply(content="", model=self.model, cost_usd=0.0, stop="script_end")
+        text = self.replies[index]
+        if on_delta is not None:
+            on_delta(text)
+        usage = Usage(input_tokens=request_tokens(request), output_tokens=estimate_tokens(text))
+        return ChatReply(content=text, model=self.model, usage=usage, cost_usd=0.0)
+
+    async def aclose(self) -> None:
+        """Nothing to release."""

@@ -1,0 +1,163 @@
+"""Agent ids -> providers: aliases (``claude``, ``gpt``, ``mock`` …) and ``vendor:suffix`` ids.
+
+Every provider, built-in or not, is registered through the same ``register`` call (as plugins
+would be). Resolution is lazy and cheap: ``resolve`` only parses and validates the id;
+``build`` checks the key and constructs the provider. Keys come in as a mapping from the caller
+(the CLI reads them through ``Settings``); this module never reads the environment.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from aiconv.agents.provider import ChatProvider
+from aiconv.errors import MissingApiKey, UnknownAgent
+
+#: What the part after ``vendor:`` means: a model id, ``k=v`` options, or a file path.
+Suffix = Literal["model", "options", "path"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentSpec:
+    """A parsed agent id: which vendor, which model, with which options."""
+
+    agent_id: str
+    vendor: str
+    model: str
+    options: Mapping[str, str] = field(default_factory=dict)
+    base_url: str | None = None
+
+
+Factory = Callable[[AgentSpec, str | None], ChatProvider]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Vendor:
+    """A provider family: its aliases, default model, key variables and factory."""
+
+    name: str
+    aliases: tuple[str, ...]
+    default_model: str
+    factory: Factory
+    suffix: Suffix = "model"
+    key_env: tuple[str, ...] = ()
+    base_url_env: tuple[str, ...] = ()
+    default_base_url: str | None = None
+    offline: bool = False
+    description: str = ""
+
+
+class Registry:
+    """Vendors by name and alias."""
+
+    def __init__(self) -> None:
+        self._vendors: dict[str, Vendor] = {}
+        self._aliases: dict[str, str] = {}
+
+    def register(self, vendor: Vendor) -> None:
+        """Add (or replace) a vendor and its aliases."""
+        self._vendors[vendor.name] = vendor
+        for alias in (vendor.name, *vendor.aliases):
+            self._aliases[alias] = vendor.name
+
+    @property
+    def vendors(self) -> list[Vendor]:
+        """Registered vendors, in registration order."""
+        return list(self._vendors.values())
+
+    @property
+    def names(self) -> list[str]:
+        """Every alias an agent id may start with."""
+        return sorted(self._aliases)
+
+    def vendor(self, name: str) -> Vendor:
+        """The vendor registered under ``name`` or one of its aliases."""
+        return self._vendors[self._aliases[name]]
+
+    def resolve(
+        self, agent_id: str, *, model: str | None = None, base_url: str | None = None
+    ) -> AgentSpec:
+        """Parse ``agent_id`` (``alias`` or ``alias:suffix``); UnknownAgent lists valid ones."""
+        head, _, suffix = agent_id.strip().partition(":")
+        key = head.lower()
+        if key not in self._aliases:
+            raise UnknownAgent(self._unknown_message(head))
+        vendor = self._vendors[self._aliases[key]]
+        options: dict[str, str] = {}
+        chosen = vendor.default_model
+        if vendor.suffix == "model" and suffix:
+            chosen = suffix
+        elif vendor.suffix == "options" and suffix:
+            options = parse_options(agent_id, suffix)
+        elif vendor.suffix == "path":
+            if not suffix:
+                raise UnknownAgent(f"{head}: needs a file, e.g. {head}:replies.jsonl")
+            options = {"path": suffix}
+        return AgentSpec(
+            agent_id=agent_id,
+            vendor=vendor.name,
+            model=model or chosen,
+            options=options,
+            base_url=base_url,
+        )
+
+    def key_for(self, spec: AgentSpec, env: Mapping[str, str]) -> str | None:
+        """The API key for ``spec`` from ``env``; MissingApiKey names the variable to set."""
+        vendor = self._vendors[spec.vendor]
+        if not vendor.key_env:
+            return None
+        for name in vendor.key_env:
+            if env.get(name):
+                return env[name]
+        wanted = " or ".join(vendor.key_env)
+        raise MissingApiKey(
+            f"agent {spec.agent_id!r} needs an API key: set {wanted} "
+            f"(in the environment or a .env file), or use an offline agent such as 'mock'"
+        )
+
+    def base_url_for(self, spec: AgentSpec, env: Mapping[str, str]) -> str | None:
+        """The explicit base URL, else the vendor's ``*_BASE_URL`` variable, else its default."""
+        if spec.base_url:
+            return spec.base_url
+        vendor = self._vendors[spec.vendor]
+        for name in vendor.base_url_env:
+            if env.get(name):
+                return env[name]
+        return vendor.default_base_url
+
+    def build(self, spec: AgentSpec, env: Mapping[str, str] | None = None) -> ChatProvider:
+        """Construct the provider for ``spec`` (checks the key first)."""
+        env = env or {}
+        key = self.key_for(spec, env)
+        base_url = self.base_url_for(spec, env)
+        if base_url != spec.base_url:
+            spec = AgentSpec(
+                agent_id=spec.agent_id,
+                vendor=spec.vendor,
+                model=spec.model,
+                options=spec.options,
+                base_url=base_url,
+            )
+        return self._vendors[spec.vendor].factory(spec, key)
+
+    def _unknown_message(self, head: str) -> str:
+        close = difflib.get_close_matches(head.lower(), self.names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return f"unknown agent {head!r}{hint}; valid agents: {', '.join(self.names)}"
+
+
+def parse_options(agent_id: str, text: str) -> dict[str, str]:
+    """``"latency=0.2,fail=0.1"`` -> ``{"latency": "0.2", "fail": "0.1"}``."""
+    options: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, eq, value = part.partition("=")
+        if not eq or not name.strip():
+            raise UnknownAgent(f"agent {agent_id!r}: option {part!r} is not name=value")
+        options[name.strip().lower()] = value.strip()
+    return options
+
+
+REGISTRY = Registry()
