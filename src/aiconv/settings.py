@@ -72,4 +72,3 @@ def provider_env(env_file: Path | None = Path(".env")) -> dict[str, str]:
 def secret_values(env: dict[str, str]) -> list[str]:
     """The values in ``env`` that are secrets (keys), for redaction."""
     return [value for name, value in env.items() if name.endswith("_API_KEY") and value]
-

@@ -12,10 +12,89 @@ import re
 from aiconv.agents.messages import ChatRequest
 
 _STOP = frozenset(
-    "a an the and or but if then so to of in on at for with by from as is are was were be been "
-    "it its this that these those i you we they he she me my your our their not no yes do does "
-    "did have has had can could would should will just about into than there here what which who "
-    "how why when where also very more most some any all let's lets i'm it's that's".split()
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "then",
+        "so",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "by",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "i",
+        "you",
+        "we",
+        "they",
+        "he",
+        "she",
+        "me",
+        "my",
+        "your",
+        "our",
+        "their",
+        "not",
+        "no",
+        "yes",
+        "do",
+        "does",
+        "did",
+        "have",
+        "has",
+        "had",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "just",
+        "about",
+        "into",
+        "than",
+        "there",
+        "here",
+        "what",
+        "which",
+        "who",
+        "how",
+        "why",
+        "when",
+        "where",
+        "also",
+        "very",
+        "more",
+        "most",
+        "some",
+        "any",
+        "all",
+        "let's",
+        "lets",
+        "i'm",
+        "it's",
+        "that's",
+    ]
 )
 
 _OPENERS = (
@@ -72,7 +151,7 @@ def keyword(text: str, rng: random.Random) -> str:
     if not words:
         return "that"
     words.sort(key=len, reverse=True)
-    return rng.choice(words[:4]).lower()
+    return str(rng.choice(words[:4])).lower()
 
 
 def compose(request: ChatRequest, rng: random.Random, *, own_turn: int, closing: bool) -> str:
@@ -90,7 +169,9 @@ def compose(request: ChatRequest, rng: random.Random, *, own_turn: int, closing:
         parts.append(rng.choice(_ASKS))
     else:
         parts.append(rng.choice(_ACKS).format(kw=keyword(last, rng)))
-        parts += [p.format(topic=topic) for p in rng.sample(_POINTS, 1 if persona == "hurried" else 2)]
+        parts += [
+            p.format(topic=topic) for p in rng.sample(_POINTS, 1 if persona == "hurried" else 2)
+        ]
         parts.append(rng.choice(_ASKS))
     text = prefix + " ".join(parts)
     if closing:

@@ -69,7 +69,8 @@ def wall_clock(state: ConversationState, now: float) -> StopReason | None:
     elapsed = now - state.started_at
     if elapsed >= limit:
         return StopReason(
-            reason="timeout", detail=f"ran {elapsed:.1f}s of {limit:g}s ({elapsed - limit:.1f}s over)"
+            reason="timeout",
+            detail=f"ran {elapsed:.1f}s of {limit:g}s ({elapsed - limit:.1f}s over)",
         )
     return None
 

@@ -1,1 +1,1 @@
-"""Generic reliability mechanisms (clock, retry, circuit breaker, rate limit); no domain knowledge."""
+"""Generic reliability mechanisms: clock, retry, circuit breaker, rate limit; no domain."""

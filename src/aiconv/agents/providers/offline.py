@@ -26,7 +26,9 @@ def estimate_tokens(text: str) -> int:
 
 def request_tokens(request: ChatRequest) -> int:
     """Estimated input tokens of a whole request."""
-    return estimate_tokens(request.system) + sum(estimate_tokens(m.content) for m in request.messages)
+    return estimate_tokens(request.system) + sum(
+        estimate_tokens(m.content) for m in request.messages
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,0 +1,72 @@
+"""What the conductor reports as it works, for metrics, traces and logs to hang off.
+
+The platform depends only on this protocol; ``aiconv.observability`` implements it. The null
+observer costs nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from typing import Protocol
+
+from aiconv.platform.conversation import ConversationState, Message
+
+
+class ConductorObserver(Protocol):
+    """Hooks the conductor calls; each must be cheap and must never raise."""
+
+    def conversation_started(self, state: ConversationState) -> None:
+        """A conversation was created by this process."""
+        ...
+
+    def turn(
+        self, state: ConversationState, speaker: str, parent: Mapping[str, str]
+    ) -> contextlib.AbstractContextManager[dict[str, str]]:
+        """Wrap one turn; yields the trace context to store in ``TurnClaimed``."""
+        ...
+
+    def turn_claimed(self, state: ConversationState, speaker: str, handoff_s: float) -> None:
+        """``speaker`` won the claim ``handoff_s`` after the previous message was posted."""
+        ...
+
+    def message_posted(self, state: ConversationState, message: Message, turn_s: float) -> None:
+        """A message was appended; ``turn_s`` is the whole turn's wall time."""
+        ...
+
+    def conflict(self, state: ConversationState) -> None:
+        """An append lost a race (``SequenceConflict``)."""
+        ...
+
+    def conversation_ended(self, state: ConversationState) -> None:
+        """This process appended ``ConversationEnded``."""
+        ...
+
+
+class NullObserver(ConductorObserver):
+    """Observes nothing."""
+
+    def conversation_started(self, state: ConversationState) -> None:
+        """Nothing."""
+
+    @contextlib.contextmanager
+    def turn(
+        self, state: ConversationState, speaker: str, parent: Mapping[str, str]
+    ) -> Iterator[dict[str, str]]:
+        """Nothing."""
+        yield {}
+
+    def turn_claimed(self, state: ConversationState, speaker: str, handoff_s: float) -> None:
+        """Nothing."""
+
+    def message_posted(self, state: ConversationState, message: Message, turn_s: float) -> None:
+        """Nothing."""
+
+    def conflict(self, state: ConversationState) -> None:
+        """Nothing."""
+
+    def conversation_ended(self, state: ConversationState) -> None:
+        """Nothing."""
+
+
+NULL_OBSERVER = NullObserver()

@@ -1,0 +1,127 @@
+"""From the state to a vendor-neutral ``ChatRequest`` for one speaker (pure).
+
+Own messages become ``assistant``, everyone else's ``user`` (named when there are three or more
+participants, so a model can tell them apart); the history always opens with a user turn (the
+opening speaker gets the topic), consecutive turns of one role are merged, and a context limit
+keeps the system prompt and the newest turns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiconv.agents.messages import ChatMessage, ChatRequest, Role
+from aiconv.platform.conversation import ConversationState, Message
+from aiconv.platform.events import ParticipantSpec
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContextLimit:
+    """How much history a request carries: at most ``messages`` and about ``tokens`` tokens."""
+
+    messages: int = 60
+    tokens: int | None = None
+
+
+def system_prompt(state: ConversationState, speaker: ParticipantSpec) -> str:
+    """The system prompt of ``speaker``: role, topic, others, persona, extras, end convention."""
+    assert state.started is not None
+    others = [p.name for p in state.participants if p.name != speaker.name]
+    end = state.started.stop.end_token
+    lines = [
+        f"You are {speaker.name}, taking part in a conversation with {_join(others)}.",
+        f"Topic: {state.started.topic}",
+        "Speak only as yourself, in the first person, in a few sentences per turn; "
+        "respond to what was just said and move the conversation forward.",
+    ]
+    if speaker.persona:
+        lines.append(f"Your persona: {speaker.persona}.")
+    if speaker.role:
+        lines.append(f"Your role: {speaker.role}.")
+    if speaker.system:
+        lines.append(speaker.system)
+    lines.append(
+        f"When the conversation has reached its natural end, write {end} alone on its own "
+        "last line. Do not write it otherwise."
+    )
+    return "\n".join(lines)
+
+
+def build_request(
+    state: ConversationState,
+    speaker_name: str,
+    *,
+    limit: ContextLimit | None = None,
+    max_tokens: int = 1024,
+) -> ChatRequest:
+    """The request that asks ``speaker_name`` for its next message."""
+    assert state.started is not None
+    limit = limit or ContextLimit()
+    speaker = state.participant(speaker_name)
+    named = len(state.participants) >= 3
+    history = [_as_chat(m, speaker_name, named) for m in state.messages]
+    history = _trim(history, limit)
+    opening = ChatMessage(role="user", content=state.started.topic)
+    if not history or history[0].role != "user":
+        history.insert(0, opening)
+    persona = speaker.persona or ""
+    return ChatRequest(
+        model=speaker.model,
+        system=speaker.system_prompt or system_prompt(state, speaker),
+        messages=tuple(_merge(history)),
+        max_tokens=max_tokens,
+        context={
+            "topic": state.started.topic,
+            "speaker": speaker_name,
+            "persona": persona,
+            "seed": state.started.seed,
+            "end_token": state.started.stop.end_token,
+            "turn": state.turns + 1,
+            "conversation_id": state.conversation_id,
+        },
+    )
+
+
+def _as_chat(message: Message, speaker: str, named: bool) -> ChatMessage:
+    if message.moderator:
+        return ChatMessage(role="user", content=f"[moderator] {message.content}")
+    role: Role = "assistant" if message.sender == speaker else "user"
+    if role == "user" and named:
+        return ChatMessage(
+            role=role, content=f"{message.sender}: {message.content}", name=message.sender
+        )
+    return ChatMessage(role=role, content=message.content, name=message.sender)
+
+
+def _trim(history: list[ChatMessage], limit: ContextLimit) -> list[ChatMessage]:
+    kept = history[-limit.messages :] if limit.messages else list(history)
+    if limit.tokens is not None:
+        budget, newest = limit.tokens, list[ChatMessage]()
+        for message in reversed(kept):
+            budget -= (len(message.content) + 3) // 4
+            if budget < 0 and newest:
+                break
+            newest.append(message)
+        kept = newest[::-1]
+    return kept
+
+
+def _merge(history: list[ChatMessage]) -> list[ChatMessage]:
+    merged: list[ChatMessage] = []
+    for message in history:
+        if merged and merged[-1].role == message.role:
+            previous = merged[-1]
+            merged[-1] = ChatMessage(
+                role=previous.role,
+                content=f"{previous.content}\n\n{message.content}",
+                name=previous.name if previous.name == message.name else None,
+            )
+        else:
+            merged.append(message)
+    return merged
+
+
+def _join(names: list[str]) -> str:
+    if len(names) <= 1:
+        return names[0] if names else "no one yet"
+    return ", ".join(names[:-1]) + f" and {names[-1]}"
