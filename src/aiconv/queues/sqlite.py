@@ -1,0 +1,396 @@
+"""The SQLite conversation log (aiosqlite): one file, shared safely by many processes.
+
+It owns the file layout (``events``, ``conversations``, ``migrations`` tables), the named
+migrations run once under a cross-process file lock, the optimistic append (``BEGIN IMMEDIATE``,
+a check that the stream is exactly at the expected sequence, ``UNIQUE(conversation_id,
+sequence)`` as the last line of defence) and the wake-ups: appends from this object wake
+in-process waiters directly; one watcher task per log, alive only while someone waits, checks
+``PRAGMA data_version`` every ~2 ms and wakes the waiters of streams another process grew.
+
+It must not block the event loop: no sync ``sqlite3`` calls in coroutines, no blocking file
+lock. Writes go through one connection (serialised by an ``asyncio.Lock``), reads and the
+watcher through another, so readers only ever see committed events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+from filelock import AsyncFileLock
+
+from aiconv.errors import ConfigError, LogUnavailable, SequenceConflict
+from aiconv.queues.log import ConversationLog, IndexEntry, ListQuery, NewEvent, StoredEvent
+from aiconv.queues.memory import StreamWaiters
+
+_MIGRATIONS: tuple[tuple[str, str], ...] = (
+    (
+        "001_events",
+        """CREATE TABLE events (
+            position INTEGER PRIMARY KEY,
+            conversation_id TEXT NOT NULL,
+            sequence INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            at REAL NOT NULL,
+            data BLOB NOT NULL,
+            UNIQUE (conversation_id, sequence)
+        );""",
+    ),
+    (
+        "002_conversations",
+        """CREATE TABLE conversations (
+            conversation_id TEXT PRIMARY KEY,
+            created_at REAL NOT NULL, updated_at REAL NOT NULL, topic TEXT NOT NULL,
+            participants TEXT NOT NULL, agents TEXT NOT NULL, status TEXT NOT NULL,
+            turns INTEGER NOT NULL, end_reason TEXT, cost_usd REAL, run_id TEXT,
+            last_sequence INTEGER NOT NULL, tags TEXT NOT NULL
+        );
+        CREATE INDEX conversations_created ON conversations (created_at, conversation_id);
+        CREATE INDEX conversations_status ON conversations (status, created_at);
+        CREATE INDEX conversations_run ON conversations (run_id, created_at);""",
+    ),
+)
+
+_EVENT_COLUMNS = "conversation_id, sequence, position, kind, version, at, data"
+_INDEX_COLUMNS = (
+    "conversation_id, created_at, updated_at, topic, participants, agents, status, turns,"
+    " end_reason, cost_usd, run_id, last_sequence, tags"
+)
+_HEAD = (
+    "SELECT (SELECT COALESCE(MAX(position), 0) FROM events),"
+    " (SELECT COALESCE(MAX(sequence), 0) FROM events WHERE conversation_id = ?)"
+)
+_INSERT_EVENT = f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+_PUT_INDEX = (
+    f"INSERT OR REPLACE INTO conversations ({_INDEX_COLUMNS}) VALUES ({', '.join('?' * 13)})"
+)
+_GROWN_SINCE = (
+    "SELECT conversation_id, MAX(sequence), MAX(position) FROM events"
+    " WHERE position > ? GROUP BY conversation_id"
+)
+_NEWEST_FIRST = " ORDER BY created_at DESC, conversation_id DESC"
+
+
+class SqliteLog(ConversationLog):
+    """A conversation log in one SQLite file; open it with ``await SqliteLog.open(path)``."""
+
+    backend = "sqlite"
+    watch_interval = 0.002  # seconds between two `PRAGMA data_version` checks while waited on
+
+    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
+        self.path = path
+        self._writer = writer
+        self._reader = reader
+        self._write_lock = asyncio.Lock()
+        self._waiters = StreamWaiters()
+        self._watcher: asyncio.Task[None] | None = None
+        self._watch_position = 0
+
+    @classmethod
+    async def open(cls, path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> SqliteLog:
+        """Open (creating it and its directories if needed) the log stored at ``path``."""
+        db_path = await asyncio.to_thread(_prepare_path, Path(path))
+        async with AsyncFileLock(f"{db_path}.lock", timeout=busy_timeout):
+            writer = await _connect(db_path, busy_timeout)
+            try:
+                await _migrate(writer)
+            except BaseException:
+                await writer.close()
+                raise
+        reader = await _connect(db_path, busy_timeout)
+        log = cls(db_path, writer, reader)
+        log._watch_position = (await log._head(""))[0]
+        return log
+
+    async def append(
+        self,
+        conversation_id: str,
+        expected_sequence: int,
+        events: Sequence[NewEvent],
+        *,
+        index: IndexEntry | None = None,
+    ) -> list[StoredEvent]:
+        if not events:
+            raise ValueError("append needs at least one event")
+        # Shielded so a cancelled caller never leaves the write connection inside a transaction.
+        stored = await asyncio.shield(
+            self._append(conversation_id, expected_sequence, events, index)
+        )
+        if not self._waiters:
+            # Nobody waits, so nobody needs a wake-up for anything up to here.
+            self._watch_position = max(self._watch_position, stored[-1].position)
+        self._waiters.notify(conversation_id, stored[-1].sequence)
+        return stored
+
+    async def _append(
+        self, cid: str, expected: int, events: Sequence[NewEvent], index: IndexEntry | None
+    ) -> list[StoredEvent]:
+        db = self._writer
+        async with self._write_lock:
+            try:
+                await db.execute("BEGIN IMMEDIATE")
+                try:
+                    stored = await self._insert(cid, expected, events, index)
+                    await db.execute("COMMIT")
+                except BaseException:
+                    if db.in_transaction:
+                        await db.execute("ROLLBACK")
+                    raise
+            except aiosqlite.IntegrityError as exc:
+                raise SequenceConflict(cid, expected) from exc
+            except aiosqlite.OperationalError as exc:
+                raise LogUnavailable(f"SQLite log {self.path}: {exc}") from exc
+        return stored
+
+    async def _insert(
+        self, cid: str, expected: int, events: Sequence[NewEvent], index: IndexEntry | None
+    ) -> list[StoredEvent]:
+        db = self._writer
+        rows = await db.execute_fetchall(_HEAD, (cid,))
+        position, last = next(iter(rows))
+        if last != expected:
+            raise SequenceConflict(cid, expected, last)
+        at = time.time()
+        stored = [
+            StoredEvent(
+                conversation_id=cid,
+                sequence=expected + i,
+                position=position + i,
+                kind=e.kind,
+                version=e.version,
+                at=at,
+                data=e.data,
+            )
+            for i, e in enumerate(events, start=1)
+        ]
+        await db.executemany(_INSERT_EVENT, [_event_row(s) for s in stored])
+        if index is not None:
+            await db.execute(_PUT_INDEX, _index_row(index))
+        return stored
+
+    async def read(
+        self, conversation_id: str, after: int = 0, limit: int | None = None
+    ) -> list[StoredEvent]:
+        rows = await self._reader.execute_fetchall(
+            f"SELECT {_EVENT_COLUMNS} FROM events WHERE conversation_id = ? AND sequence > ?"
+            " ORDER BY sequence LIMIT ?",
+            (conversation_id, after, -1 if limit is None else max(limit, 0)),
+        )
+        return [_stored(row) for row in rows]
+
+    async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[StoredEvent]:
+        rows = await self._reader.execute_fetchall(
+            f"SELECT {_EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?",
+            (after_position, max(limit, 0)),
+        )
+        return [_stored(row) for row in rows]
+
+    async def wait(self, conversation_id: str, after: int, timeout: float) -> bool:
+        return await self._waiters.wait(
+            conversation_id,
+            after,
+            timeout,
+            lambda: self.last_sequence(conversation_id),
+            on_register=self._ensure_watcher,
+        )
+
+    async def last_sequence(self, conversation_id: str) -> int:
+        return (await self._head(conversation_id))[1]
+
+    async def get_index(self, conversation_id: str) -> IndexEntry | None:
+        rows = await self._reader.execute_fetchall(
+            f"SELECT {_INDEX_COLUMNS} FROM conversations WHERE conversation_id = ?",
+            (conversation_id,),
+        )
+        return next((_entry(row) for row in rows), None)
+
+    async def put_index(self, entry: IndexEntry) -> None:
+        async with self._write_lock:
+            await self._writer.execute(_PUT_INDEX, _index_row(entry))
+
+    async def list_conversations(self, query: ListQuery | None = None) -> list[IndexEntry]:
+        query = query or ListQuery()
+        where, params = _where(query)
+        rows = await self._reader.execute_fetchall(
+            f"SELECT {_INDEX_COLUMNS} FROM conversations{where}{_NEWEST_FIRST} LIMIT ? OFFSET ?",
+            (*params, max(query.limit, 0), max(query.offset, 0)),
+        )
+        return [_entry(row) for row in rows]
+
+    async def count_conversations(self, query: ListQuery | None = None) -> int:
+        where, params = _where(query or ListQuery())
+        rows = await self._reader.execute_fetchall(
+            f"SELECT COUNT(*) FROM conversations{where}", params
+        )
+        return int(next(iter(rows))[0])
+
+    async def conversation_ids(self) -> list[str]:
+        rows = await self._reader.execute_fetchall(
+            "SELECT DISTINCT conversation_id FROM events ORDER BY conversation_id"
+        )
+        return [str(row[0]) for row in rows]
+
+    async def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError, aiosqlite.Error, ValueError):
+                await self._watcher
+        await self._writer.close()
+        await self._reader.close()
+
+    async def _head(self, conversation_id: str) -> tuple[int, int]:
+        """The last global position and the last sequence of ``conversation_id`` (committed)."""
+        rows = await self._reader.execute_fetchall(_HEAD, (conversation_id,))
+        position, sequence = next(iter(rows))
+        return int(position), int(sequence)
+
+    def _ensure_watcher(self) -> None:
+        if self._watcher is None or self._watcher.done():
+            self._watcher = asyncio.create_task(self._watch(), name=f"aiconv-watch {self.path}")
+
+    async def _watch(self) -> None:
+        """Wake waiters whose streams another connection grew; ends when nobody waits."""
+        seen: int | None = None
+        while self._waiters:
+            rows = await self._reader.execute_fetchall("PRAGMA data_version")
+            version = int(next(iter(rows))[0])
+            if version != seen:
+                # The first pass also catches up on commits made while nobody watched.
+                seen = version
+                await self._wake_grown()
+            await asyncio.sleep(self.watch_interval)
+
+    async def _wake_grown(self) -> None:
+        rows = await self._reader.execute_fetchall(_GROWN_SINCE, (self._watch_position,))
+        for conversation_id, last_sequence, position in rows:
+            self._watch_position = max(self._watch_position, int(position))
+            self._waiters.notify(str(conversation_id), int(last_sequence))
+
+
+def _prepare_path(path: Path) -> Path:
+    """Validate ``path`` and create its directory; raise ``ConfigError`` saying what to fix."""
+    path = path.expanduser()
+    if path.is_dir():
+        raise ConfigError(
+            f"SQLite log path {path} is a directory: give a file such as {path}/runs.db"
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create the directory of the SQLite log {path} ({exc.strerror}):"
+            " choose a path in a writable directory"
+        ) from exc
+    writable_dir = os.access(path.parent, os.W_OK | os.X_OK)
+    if not writable_dir or (path.exists() and not os.access(path, os.R_OK | os.W_OK)):
+        raise ConfigError(
+            f"SQLite log {path} is not writable: fix the permissions of the file and its"
+            " directory, or choose another path"
+        )
+    return path
+
+
+async def _connect(path: Path, busy_timeout: float) -> aiosqlite.Connection:
+    try:
+        db = await aiosqlite.connect(path, isolation_level=None)
+    except aiosqlite.Error as exc:
+        raise ConfigError(f"cannot open the SQLite log {path} ({exc}): check the path") from exc
+    await db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+    await db.execute("PRAGMA synchronous = NORMAL")
+    return db
+
+
+async def _migrate(db: aiosqlite.Connection) -> None:
+    """Apply, once each and in order, the migrations this file has not seen (under the lock)."""
+    await db.execute("PRAGMA journal_mode = WAL")
+    await db.execute(
+        "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)"
+    )
+    applied = {str(row[0]) for row in await db.execute_fetchall("SELECT name FROM migrations")}
+    for name, script in _MIGRATIONS:
+        if name not in applied:
+            await db.executescript(
+                f"BEGIN IMMEDIATE; {script}\n"
+                "INSERT INTO migrations (name, applied_at)"
+                f" VALUES ('{name}', CAST(strftime('%s', 'now') AS REAL)); COMMIT;"
+            )
+
+
+def _where(query: ListQuery) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    for column, value in (("status", query.status), ("run_id", query.run_id)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    for column, value in (("participants", query.participant), ("agents", query.agent)):
+        if value is not None:
+            clauses.append(f"EXISTS (SELECT 1 FROM json_each({column}) WHERE value = ?)")
+            params.append(value)
+    if query.text:
+        clauses.append("(instr(lower(topic), ?) > 0 OR instr(lower(conversation_id), ?) > 0)")
+        params += [query.text.lower()] * 2
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def _event_row(s: StoredEvent) -> tuple[Any, ...]:
+    return (s.conversation_id, s.sequence, s.position, s.kind, s.version, s.at, s.data)
+
+
+def _stored(row: Iterable[Any]) -> StoredEvent:
+    cid, sequence, position, kind, version, at, data = row
+    return StoredEvent(
+        conversation_id=cid,
+        sequence=sequence,
+        position=position,
+        kind=kind,
+        version=version,
+        at=at,
+        data=bytes(data),
+    )
+
+
+def _index_row(e: IndexEntry) -> tuple[Any, ...]:
+    return (
+        e.conversation_id,
+        e.created_at,
+        e.updated_at,
+        e.topic,
+        json.dumps(list(e.participants)),
+        json.dumps(list(e.agents)),
+        e.status,
+        e.turns,
+        e.end_reason,
+        e.cost_usd,
+        e.run_id,
+        e.last_sequence,
+        json.dumps(list(e.tags)),
+    )
+
+
+def _entry(row: Iterable[Any]) -> IndexEntry:
+    cid, created, updated, topic, participants, agents, status, turns, *rest = row
+    end_reason, cost_usd, run_id, last_sequence, tags = rest
+    return IndexEntry(
+        conversation_id=cid,
+        created_at=created,
+        updated_at=updated,
+        topic=topic,
+        participants=tuple(json.loads(participants)),
+        agents=tuple(json.loads(agents)),
+        status=status,
+        turns=turns,
+        end_reason=end_reason,
+        cost_usd=cost_usd,
+        run_id=run_id,
+        last_sequence=last_sequence,
+        tags=tuple(json.loads(tags)),
+    )

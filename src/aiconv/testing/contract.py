@@ -1,0 +1,347 @@
+"""The conversation log contract: the executable specification of ``ConversationLog``.
+
+Subclass ``ConversationLogContract`` in a test module named ``Test…`` and provide an async
+fixture ``log`` yielding a fresh, empty log. Backends shared across processes also set
+``supports_processes = True`` and provide a fixture ``log_url`` (a URL ``open_log`` accepts,
+naming the same storage as ``log``). Every aiconv backend passes this suite; so must yours.
+
+This module must not depend on any backend: it talks to the port and to ``open_log`` only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+
+import pytest
+
+from aiconv.errors import SequenceConflict
+from aiconv.queues.log import ConversationLog, IndexEntry, ListQuery, NewEvent, StoredEvent
+
+# A process that races for the next sequence until the stream holds `target` events.
+_RACER = """
+import asyncio, json, sys
+from aiconv.errors import SequenceConflict
+from aiconv.queues.log import NewEvent
+from aiconv.queues.urls import open_log
+
+async def main(url, cid, target):
+    wins = conflicts = 0
+    async with open_log(url) as log:
+        print("ready", flush=True)
+        await asyncio.to_thread(sys.stdin.readline)
+        while (last := await log.last_sequence(cid)) < target:
+            try:
+                await log.append(cid, last, [NewEvent(kind="raced", version=1, data=b"{}")])
+                wins += 1
+            except SequenceConflict:
+                conflicts += 1
+    print(json.dumps({"wins": wins, "conflicts": conflicts}), flush=True)
+
+asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3])))
+"""
+
+# A process that appends one event to a conversation when told to.
+_APPENDER = """
+import asyncio, sys
+from aiconv.queues.log import NewEvent
+from aiconv.queues.urls import open_log
+
+async def main(url, cid):
+    async with open_log(url) as log:
+        print("ready", flush=True)
+        await asyncio.to_thread(sys.stdin.readline)
+        await log.append(cid, 0, [NewEvent(kind="poked", version=1, data=b"{}")])
+
+asyncio.run(main(sys.argv[1], sys.argv[2]))
+"""
+
+
+def event(n: int = 0, kind: str = "noted") -> NewEvent:
+    """A small event whose body carries ``n``."""
+    return NewEvent(kind=kind, version=1, data=json.dumps({"n": n}).encode())
+
+
+def entry(cid: str, created_at: float, **fields: object) -> IndexEntry:
+    """An index entry for ``cid`` created at ``created_at``; other fields as given."""
+    fields.setdefault("topic", f"topic of {cid}")
+    return IndexEntry(conversation_id=cid, created_at=created_at, updated_at=created_at, **fields)  # type: ignore[arg-type]
+
+
+def sequences(events: list[StoredEvent]) -> list[int]:
+    return [e.sequence for e in events]
+
+
+async def _spawn(script: str, *args: str) -> asyncio.subprocess.Process:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", script, *args,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None
+    line = await process.stdout.readline()
+    if line.strip() != b"ready":
+        _, err = await process.communicate()
+        raise AssertionError(f"child process failed to start: {line!r} {err.decode()}")
+    return process
+
+
+def _go(process: asyncio.subprocess.Process) -> None:
+    assert process.stdin is not None
+    process.stdin.write(b"go\n")
+
+
+async def _reap(processes: list[asyncio.subprocess.Process]) -> None:
+    for process in processes:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+class ConversationLogContract:
+    """Behaviours every ``ConversationLog`` backend must have (subclass it; see module doc)."""
+
+    supports_processes = False
+
+    def _require_processes(self, request: pytest.FixtureRequest) -> str:
+        if not self.supports_processes:
+            pytest.skip(f"{type(self).__name__} is not shared between processes")
+        url: str = request.getfixturevalue("log_url")
+        return url
+
+    async def test_append_then_read_returns_sequences_from_one(self, log: ConversationLog) -> None:
+        first = await log.append("c1", 0, [event(1)])
+        more = await log.append("c1", 1, [event(2), event(3, kind="other")])
+        events = await log.read("c1")
+        assert sequences(events) == [1, 2, 3]
+        assert events == [*first, *more]
+        assert [(e.kind, e.version, json.loads(e.data)["n"]) for e in events] == [
+            ("noted", 1, 1), ("noted", 1, 2), ("other", 1, 3),
+        ]  # fmt: skip
+        assert all(e.conversation_id == "c1" and e.at > 0 for e in events)
+        positions = [e.position for e in events]
+        assert positions == sorted(set(positions))
+        assert positions[0] > 0
+
+    async def test_append_rejects_stale_expected_sequence_and_writes_nothing(
+        self, log: ConversationLog
+    ) -> None:
+        await log.append("c1", 0, [event(1), event(2)])
+        with pytest.raises(SequenceConflict) as caught:
+            await log.append("c1", 1, [event(3)], index=entry("c1", 1.0))
+        assert caught.value.conversation_id == "c1"
+        assert caught.value.expected == 1
+        assert sequences(await log.read("c1")) == [1, 2]
+        assert await log.get_index("c1") is None
+
+    async def test_append_rejects_expected_sequence_beyond_the_end(
+        self, log: ConversationLog
+    ) -> None:
+        with pytest.raises(SequenceConflict):
+            await log.append("c1", 3, [event(1)])
+        assert await log.read("c1") == []
+        assert await log.last_sequence("c1") == 0
+
+    async def test_multi_event_append_is_all_or_nothing(self, log: ConversationLog) -> None:
+        await log.append("c1", 0, [event(1)])
+        with pytest.raises(SequenceConflict):
+            await log.append("c1", 0, [event(2), event(3), event(4)])
+        assert sequences(await log.read("c1")) == [1]
+        assert len(await log.read_all()) == 1
+
+    async def test_append_rejects_an_empty_batch(self, log: ConversationLog) -> None:
+        with pytest.raises(ValueError, match="at least one event"):
+            await log.append("c1", 0, [])
+
+    async def test_read_after_and_with_limit(self, log: ConversationLog) -> None:
+        await log.append("c1", 0, [event(n) for n in range(1, 6)])
+        assert sequences(await log.read("c1", after=2)) == [3, 4, 5]
+        assert sequences(await log.read("c1", after=1, limit=2)) == [2, 3]
+        assert await log.read("c1", after=5) == []
+        assert await log.read("unknown") == []
+
+    async def test_read_all_is_in_global_order_across_conversations(
+        self, log: ConversationLog
+    ) -> None:
+        await log.append("a", 0, [event(1)])
+        await log.append("b", 0, [event(2)])
+        await log.append("a", 1, [event(3), event(4)])
+        everything = await log.read_all()
+        assert [(e.conversation_id, e.sequence) for e in everything] == [
+            ("a", 1), ("b", 1), ("a", 2), ("a", 3),
+        ]  # fmt: skip
+        positions = [e.position for e in everything]
+        assert positions == sorted(set(positions))
+        assert await log.read_all(after_position=positions[1]) == everything[2:]
+        assert await log.read_all(after_position=positions[0], limit=2) == everything[1:3]
+        assert await log.read_all(after_position=positions[-1]) == []
+
+    async def test_last_sequence_and_conversation_ids(self, log: ConversationLog) -> None:
+        assert await log.last_sequence("a") == 0
+        assert await log.conversation_ids() == []
+        await log.append("a", 0, [event(1), event(2)])
+        await log.append("b", 0, [event(3)])
+        assert await log.last_sequence("a") == 2
+        assert await log.last_sequence("b") == 1
+        assert sorted(await log.conversation_ids()) == ["a", "b"]
+
+    async def test_wait_returns_true_at_once_when_stream_is_already_beyond(
+        self, log: ConversationLog
+    ) -> None:
+        await log.append("c1", 0, [event(1), event(2)])
+        async with asyncio.timeout(5):
+            assert await log.wait("c1", 1, timeout=60) is True
+
+    async def test_wait_wakes_on_append_from_another_task(self, log: ConversationLog) -> None:
+        await log.append("c1", 0, [event(1)])
+        waiter = asyncio.create_task(log.wait("c1", 1, timeout=60))
+        await asyncio.sleep(0.05)  # lets the waiter park; the assertion below checks it did
+        assert not waiter.done()
+        await log.append("c1", 1, [event(2)])
+        async with asyncio.timeout(5):
+            assert await waiter is True
+
+    async def test_wait_returns_false_on_timeout_and_ignores_other_streams(
+        self, log: ConversationLog
+    ) -> None:
+        waiter = asyncio.create_task(log.wait("c1", 0, timeout=0.2))
+        await log.append("other", 0, [event(1)])
+        started = time.monotonic()
+        async with asyncio.timeout(5):
+            assert await waiter is False
+        assert time.monotonic() - started < 5
+        assert await log.wait("c1", 0, timeout=0) is False
+
+    async def test_index_is_written_with_the_append(self, log: ConversationLog) -> None:
+        item = entry("c1", 10.0, participants=("a", "b"), last_sequence=1, tags=("x",))
+        await log.append("c1", 0, [event(1)], index=item)
+        assert await log.get_index("c1") == item
+        newer = entry("c1", 10.0, status="ended", turns=1, end_reason="max_turns", cost_usd=0.5)
+        await log.append("c1", 1, [event(2)], index=newer)
+        assert await log.get_index("c1") == newer
+
+    async def test_put_index_stores_and_replaces_entries(self, log: ConversationLog) -> None:
+        assert await log.get_index("c1") is None
+        await log.put_index(entry("c1", 1.0, agents=("claude",)))
+        replaced = entry("c1", 1.0, agents=("gpt",), run_id="r9")
+        await log.put_index(replaced)
+        assert await log.get_index("c1") == replaced
+        assert await log.list_conversations() == [replaced]
+
+    async def test_listing_is_newest_first_with_every_filter(self, log: ConversationLog) -> None:
+        await self._five_conversations(log)
+
+        async def ids(**query: object) -> list[str]:
+            found = await log.list_conversations(ListQuery(**query))  # type: ignore[arg-type]
+            return [e.conversation_id for e in found]
+
+        assert await ids() == ["conv-e", "conv-d", "conv-c", "conv-b", "conv-a"]
+        assert await ids(status="active") == ["conv-e", "conv-c", "conv-b"]
+        assert await ids(run_id="r1") == ["conv-b", "conv-a"]
+        assert await ids(participant="customer") == ["conv-c", "conv-a"]
+        assert await ids(participant="custom") == []  # membership, not substring
+        assert await ids(agent="claude") == ["conv-c", "conv-a"]
+        assert await ids(text="lost") == ["conv-c", "conv-a"]
+        assert await ids(text="CONV-D") == ["conv-d"]
+        assert await ids(status="active", participant="customer") == ["conv-c"]
+        assert await ids(limit=2, offset=1) == ["conv-d", "conv-c"]
+        assert await ids(limit=10, offset=5) == []
+
+    async def test_count_matches_filters_and_ignores_pagination(self, log: ConversationLog) -> None:
+        await self._five_conversations(log)
+        assert await log.count_conversations() == 5
+        assert await log.count_conversations(ListQuery(limit=1, offset=3)) == 5
+        assert await log.count_conversations(ListQuery(status="ended")) == 2
+        assert await log.count_conversations(ListQuery(agent="gpt", text="weather")) == 1
+
+    async def _five_conversations(self, log: ConversationLog) -> None:
+        rows = [
+            ("conv-a", 1.0, "ended", "r1", ("customer", "support"), ("claude", "gpt"),
+             "Lost card replacement"),
+            ("conv-b", 2.0, "active", "r1", ("alice", "bob"), ("gpt", "gpt"), "Weather"),
+            ("conv-c", 3.0, "active", "r2", ("customer", "support"), ("gemini", "claude"),
+             "Refund for a LOST parcel"),
+            ("conv-d", 4.0, "ended", None, ("x", "y"), ("offline",), "Chess"),
+            ("conv-e", 5.0, "active", None, ("x", "z"), ("offline",), "Poetry"),
+        ]  # fmt: skip
+        for cid, created, status, run_id, participants, agents, topic in rows:
+            item = entry(
+                cid, created, status=status, run_id=run_id,
+                participants=participants, agents=agents, topic=topic,
+            )  # fmt: skip
+            await log.append(cid, 0, [event()], index=item)
+
+    async def test_concurrent_appends_at_same_sequence_have_exactly_one_winner(
+        self, log: ConversationLog
+    ) -> None:
+        rounds = 50
+        for expected in range(rounds):
+            outcomes = await asyncio.gather(
+                log.append("c1", expected, [event(1)]),
+                log.append("c1", expected, [event(2)]),
+                return_exceptions=True,
+            )
+            winners = [o for o in outcomes if isinstance(o, list)]
+            assert len(winners) == 1, outcomes
+            assert sum(isinstance(o, SequenceConflict) for o in outcomes) == 1, outcomes
+        assert sequences(await log.read("c1")) == list(range(1, rounds + 1))
+
+    async def test_racing_tasks_leave_no_gap_and_no_duplicate(self, log: ConversationLog) -> None:
+        target = 100
+
+        async def race() -> int:
+            wins = 0
+            while (last := await log.last_sequence("c1")) < target:
+                try:
+                    await log.append("c1", last, [event(last)])
+                    wins += 1
+                except SequenceConflict:
+                    await asyncio.sleep(0)
+            return wins
+
+        async with asyncio.timeout(60):
+            wins = await asyncio.gather(*(race() for _ in range(4)))
+        assert sum(wins) == target
+        assert sequences(await log.read("c1")) == list(range(1, target + 1))
+
+    @pytest.mark.slow
+    async def test_appends_racing_from_two_processes_have_exactly_one_winner(
+        self, log: ConversationLog, request: pytest.FixtureRequest
+    ) -> None:
+        url, target = self._require_processes(request), 200
+        processes: list[asyncio.subprocess.Process] = []
+        try:
+            async with asyncio.timeout(90):
+                for _ in range(2):
+                    processes.append(await _spawn(_RACER, url, "raced", str(target)))
+                for process in processes:
+                    _go(process)
+                outputs = [await process.communicate() for process in processes]
+        finally:
+            await _reap(processes)
+        assert [p.returncode for p in processes] == [0, 0], [err for _, err in outputs]
+        results = [json.loads(out) for out, _ in outputs]
+        assert sum(r["wins"] for r in results) == target, results
+        assert sequences(await log.read("raced")) == list(range(1, target + 1))
+
+    @pytest.mark.slow
+    async def test_wait_wakes_on_append_from_another_process(
+        self, log: ConversationLog, request: pytest.FixtureRequest
+    ) -> None:
+        url = self._require_processes(request)
+        process = await _spawn(_APPENDER, url, "poked")
+        try:
+            waiter = asyncio.create_task(log.wait("poked", 0, timeout=60))
+            await asyncio.sleep(0.05)  # lets the waiter park; the assertion below checks it did
+            assert not waiter.done()
+            _go(process)
+            async with asyncio.timeout(10):
+                assert await waiter is True
+                _, err = await process.communicate()
+        finally:
+            await _reap([process])
+        assert process.returncode == 0, err.decode()
+        assert sequences(await log.read("poked")) == [1]

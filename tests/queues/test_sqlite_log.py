@@ -1,0 +1,141 @@
+"""The SQLite log passes the contract suite, and keeps its promises about the file it owns."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from aiconv.errors import ConfigError
+from aiconv.queues.log import ConversationLog, NewEvent
+from aiconv.queues.sqlite import SqliteLog
+from aiconv.queues.urls import open_log
+from aiconv.testing.contract import ConversationLogContract, event, sequences
+
+
+class TestSqliteLog(ConversationLogContract):
+    supports_processes = True
+
+    @pytest.fixture
+    def log_url(self, tmp_path: Path) -> str:
+        return f"sqlite:///{tmp_path / 'log.db'}"
+
+    @pytest.fixture
+    async def log(self, log_url: str) -> AsyncIterator[ConversationLog]:
+        async with open_log(log_url) as log:
+            yield log
+
+
+async def test_reopening_keeps_events_and_index(tmp_path: Path) -> None:
+    """Closing and reopening the file loses nothing and continues the sequence."""
+    path = tmp_path / "nested" / "dir" / "log.db"
+    log = await SqliteLog.open(path)
+    first = await log.append("c1", 0, [event(1), event(2)])
+    await log.close()
+    log = await SqliteLog.open(path)
+    try:
+        assert await log.read("c1") == first
+        more = await log.append("c1", 2, [event(3)])
+        assert more[0].position > first[-1].position
+    finally:
+        await log.close()
+
+
+_OPEN_AND_COUNT = """
+import asyncio, sys
+from aiconv.queues.sqlite import SqliteLog
+
+async def main(path):
+    log = await SqliteLog.open(path)
+    await log.close()
+
+asyncio.run(main(sys.argv[1]))
+"""
+
+
+@pytest.mark.slow
+async def test_migrations_run_once_under_concurrent_open(tmp_path: Path) -> None:
+    """Processes opening a new file at the same moment apply each migration exactly once."""
+    path = tmp_path / "log.db"
+    processes = [
+        await asyncio.create_subprocess_exec(
+            sys.executable, "-c", _OPEN_AND_COUNT, str(path), stderr=asyncio.subprocess.PIPE
+        )
+        for _ in range(4)
+    ]
+    async with asyncio.timeout(60):
+        errors = [(await p.communicate())[1] for p in processes]
+    assert [p.returncode for p in processes] == [0] * 4, errors
+    log = await SqliteLog.open(path)
+    try:
+        rows = await log._reader.execute_fetchall("SELECT name FROM migrations ORDER BY name")
+        assert [row[0] for row in rows] == ["001_events", "002_conversations"]
+        mode = await log._reader.execute_fetchall("PRAGMA journal_mode")
+        assert next(iter(mode))[0] == "wal"
+    finally:
+        await log.close()
+
+
+async def test_directory_path_is_a_config_error(tmp_path: Path) -> None:
+    """A directory where the file should be is refused with what to fix."""
+    with pytest.raises(ConfigError, match="is a directory"):
+        await SqliteLog.open(tmp_path)
+    assert await asyncio.to_thread(os.listdir, tmp_path) == []
+
+
+async def test_path_under_a_file_is_a_config_error(tmp_path: Path) -> None:
+    """A parent that is a regular file cannot hold the log."""
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(ConfigError, match="choose a path"):
+        await SqliteLog.open(blocker / "log.db")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
+async def test_unwritable_directory_is_a_config_error(tmp_path: Path) -> None:
+    """A read-only directory is refused before anything is written."""
+    locked = tmp_path / "ro"
+    locked.mkdir(mode=0o500)
+    try:
+        with pytest.raises(ConfigError, match="not writable"):
+            await SqliteLog.open(locked / "log.db")
+        assert await asyncio.to_thread(os.listdir, locked) == []
+    finally:
+        locked.chmod(0o700)
+
+
+async def test_unwritable_file_is_a_config_error(tmp_path: Path) -> None:
+    """A read-only existing file is refused (root included: it checks the mode bits)."""
+    path = tmp_path / "log.db"
+    path.write_bytes(b"")
+    path.chmod(0o400)
+    if os.access(path, os.W_OK):
+        pytest.skip("this user may write read-only files")
+    with pytest.raises(ConfigError, match="not writable"):
+        await SqliteLog.open(path)
+
+
+async def test_watcher_stops_when_nobody_waits(tmp_path: Path) -> None:
+    """The change watcher runs only while someone waits, so an idle log costs nothing."""
+    async with open_log(str(tmp_path / "log.db")) as log:
+        assert isinstance(log, SqliteLog)
+        assert await log.wait("c1", 0, timeout=0.02) is False
+        assert log._watcher is not None
+        async with asyncio.timeout(5):
+            await log._watcher
+
+
+async def test_other_connection_appends_wake_waiters(tmp_path: Path) -> None:
+    """A second log object on the same file (another connection) wakes this one's waiter."""
+    path = tmp_path / "log.db"
+    async with open_log(str(path)) as watcher, open_log(str(path)) as writer:
+        waiter = asyncio.create_task(watcher.wait("c1", 1, timeout=60))
+        await writer.append("c1", 0, [NewEvent(kind="a", version=1, data=b"{}")])
+        await writer.append("c1", 1, [NewEvent(kind="b", version=1, data=b"{}")])
+        async with asyncio.timeout(5):
+            assert await waiter is True
+        assert sequences(await watcher.read("c1")) == [1, 2]
