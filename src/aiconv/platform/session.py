@@ -1,0 +1,146 @@
+"""Whole conversations: create one, run a set of participants in this process, follow the log,
+interrupt and resume. Built on the conductor; still sees only the ports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Mapping, Sequence
+
+from aiconv.agents.provider import ChatProvider
+from aiconv.errors import ConfigError, ConversationAlreadyEnded, SequenceConflict
+from aiconv.platform import codec
+from aiconv.platform.codec import Recorded
+from aiconv.platform.conductor import Conductor
+from aiconv.platform.conversation import ConversationState, evolve
+from aiconv.platform.events import (
+    ConversationResumed,
+    ConversationStarted,
+    ParticipantSpec,
+    StopConfig,
+)
+from aiconv.platform.termination import StopReason
+from aiconv.platform.turns import resolve_policy
+from aiconv.queues.log import ConversationLog
+
+#: End reasons after which ``resume`` may continue a conversation.
+RESUMABLE = frozenset({"interrupted", "provider_unavailable", "provider_error"})
+
+
+def new_conversation_id() -> str:
+    """A fresh, sortable-enough, unique conversation id."""
+    return uuid.uuid4().hex
+
+
+def validate_participants(participants: Sequence[ParticipantSpec], first: str | None) -> str:
+    """The first speaker; ConfigError for duplicate names, fewer than two, or a bad ``first``."""
+    names = [p.name for p in participants]
+    if len(names) < 2:
+        raise ConfigError("a conversation needs at least two participants")
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ConfigError(f"participant names must be unique; repeated: {', '.join(duplicates)}")
+    if first is None:
+        return names[0]
+    if first not in names:
+        raise ConfigError(
+            f"--first {first!r} is not a participant; choose one of: {', '.join(names)}"
+        )
+    return first
+
+
+async def create(
+    conductor: Conductor,
+    *,
+    topic: str,
+    participants: Sequence[ParticipantSpec],
+    first: str | None = None,
+    stop: StopConfig | None = None,
+    seed: int | None = None,
+    lease_s: float = 60.0,
+    turn_policy: str = "round_robin",
+    detached: bool = False,
+    metadata: Mapping[str, object] | None = None,
+    conversation_id: str | None = None,
+) -> ConversationState:
+    """Validate and append ``ConversationStarted`` for a new conversation."""
+    stop = stop or StopConfig()
+    if stop.max_turns < 1:
+        raise ConfigError("--max-turns must be at least 1")
+    if not topic.strip():
+        raise ConfigError("--topic must not be empty")
+    resolve_policy(turn_policy)
+    started = ConversationStarted(
+        topic=topic,
+        participants=tuple(participants),
+        first_speaker=validate_participants(participants, first),
+        turn_policy=turn_policy,
+        stop=stop,
+        seed=seed,
+        lease_s=lease_s,
+        detached=detached,
+        metadata=dict(metadata or {}),
+    )
+    return await conductor.start(conversation_id or new_conversation_id(), started)
+
+
+async def play_all(
+    conductor: Conductor, conversation_id: str, seats: Mapping[str, ChatProvider]
+) -> ConversationState:
+    """Run ``seats`` (participant name -> provider) until the conversation ends.
+
+    On cancellation (Ctrl+C, SIGTERM) the turns in flight are abandoned and
+    ``ConversationEnded(reason="interrupted")`` is appended before the cancellation propagates.
+    """
+    try:
+        async with asyncio.TaskGroup() as group:
+            for name, provider in seats.items():
+                group.create_task(conductor.play(conversation_id, name, provider))
+    except asyncio.CancelledError:
+        await asyncio.shield(interrupt(conductor, conversation_id, by="signal"))
+        raise
+    return await conductor.load(conversation_id)
+
+
+async def interrupt(conductor: Conductor, conversation_id: str, *, by: str) -> ConversationState:
+    """End an unfinished conversation with reason ``interrupted`` (no-op when it has ended)."""
+    state = await conductor.load(conversation_id)
+    stop = StopReason(reason="interrupted", detail=f"interrupted by {by} after {state.turns} turns")
+    return await conductor.end(state, stop, by=by)
+
+
+async def resume(
+    conductor: Conductor, conversation_id: str, *, by: str = "resume"
+) -> ConversationState:
+    """Reopen an interrupted (or provider-failed) conversation; others cannot be resumed."""
+    state = await conductor.load(conversation_id)
+    while state.is_ended:
+        assert state.ended is not None
+        if state.ended.reason not in RESUMABLE:
+            raise ConversationAlreadyEnded(
+                f"conversation {conversation_id} ended ({state.ended.reason}: "
+                f"{state.ended.detail}); only interrupted or provider-failed conversations "
+                "can be resumed"
+            )
+        try:
+            state = await conductor.append(state, [ConversationResumed(by=by)])
+        except SequenceConflict:
+            state = await conductor.catch_up(state)
+    return state
+
+
+async def follow(
+    log: ConversationLog, conversation_id: str, *, after: int = 0, idle_s: float = 5.0
+) -> AsyncIterator[tuple[Recorded, ConversationState]]:
+    """Every event of the conversation with the state after it, live, until it ends."""
+    state = ConversationState(conversation_id=conversation_id)
+    while True:
+        for stored in await log.read(conversation_id, after=state.sequence):
+            recorded = codec.decode(stored)
+            state = evolve(state, recorded)
+            if recorded.sequence > after:
+                yield recorded, state
+        if state.is_ended:
+            return
+        await log.wait(conversation_id, state.sequence, idle_s)

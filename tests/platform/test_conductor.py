@@ -1,0 +1,177 @@
+"""Orchestration: the conductor end to end with scripted providers on the in-memory log."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from aiconv.errors import ProviderUnavailable, SequenceConflict
+from aiconv.platform import codec, session
+from aiconv.platform.conductor import Conductor
+from aiconv.platform.events import ConversationResumed, ParticipantSpec, StopConfig
+from aiconv.queues.memory import InMemoryLog
+from aiconv.testing.providers import ScriptedProvider
+
+PAIR = (
+    ParticipantSpec(name="alice", agent="scripted"),
+    ParticipantSpec(name="bob", agent="scripted"),
+)
+
+
+async def kinds(log: InMemoryLog, cid: str) -> list[tuple[str, str]]:
+    out = []
+    for recorded in codec.decode_all(await log.read(cid)):
+        event = recorded.event
+        who = (
+            getattr(event, "speaker", None)
+            or getattr(event, "sender", None)
+            or getattr(event, "reason", "")
+        )
+        out.append((event.KIND, who))
+    return out
+
+
+async def test_scripted_pair_produces_the_exact_event_sequence() -> None:
+    log = InMemoryLog()
+    conductor = Conductor(log)
+    state = await session.create(
+        conductor, topic="Tea or coffee?", participants=PAIR, stop=StopConfig(max_turns=4)
+    )
+    seats = {
+        "alice": ScriptedProvider(["Tea.", "Still tea."]),
+        "bob": ScriptedProvider(["Coffee.", "Coffee, always."]),
+    }
+    final = await session.play_all(conductor, state.conversation_id, seats)
+    assert await kinds(log, state.conversation_id) == [
+        ("ConversationStarted", ""),
+        ("TurnClaimed", "alice"),
+        ("MessagePosted", "alice"),
+        ("TurnClaimed", "bob"),
+        ("MessagePosted", "bob"),
+        ("TurnClaimed", "alice"),
+        ("MessagePosted", "alice"),
+        ("TurnClaimed", "bob"),
+        ("MessagePosted", "bob"),
+        ("ConversationEnded", "max_turns"),
+    ]
+    assert [m.content for m in final.messages] == [
+        "Tea.",
+        "Coffee.",
+        "Still tea.",
+        "Coffee, always.",
+    ]
+    assert final.ended is not None and final.ended.detail == "4 of 4 messages"
+
+
+async def test_end_token_on_its_own_line_ends_but_inside_prose_does_not() -> None:
+    log = InMemoryLog()
+    conductor = Conductor(log)
+    state = await session.create(
+        conductor, topic="t", participants=PAIR, stop=StopConfig(max_turns=10)
+    )
+    seats = {
+        "alice": ScriptedProvider(["We could write <END> in prose.", "Agreed, done.\n<END>"]),
+        "bob": ScriptedProvider(["Sure."]),
+    }
+    final = await session.play_all(conductor, state.conversation_id, seats)
+    assert final.ended is not None and final.ended.reason == "end_token"
+    assert final.turns == 3
+
+
+async def test_second_opening_speaker_gets_the_topic_as_user_message() -> None:
+    log = InMemoryLog()
+    conductor = Conductor(log)
+    state = await session.create(
+        conductor,
+        topic="Pick a colour",
+        participants=PAIR,
+        first="bob",
+        stop=StopConfig(max_turns=2),
+    )
+    alice, bob = ScriptedProvider(["Red."]), ScriptedProvider(["Blue."])
+    await session.play_all(conductor, state.conversation_id, {"alice": alice, "bob": bob})
+    assert [m.role for m in bob.requests[0].messages] == ["user"]
+    assert bob.requests[0].messages[0].content == "Pick a colour"
+    assert [(m.role, m.content) for m in alice.requests[0].messages] == [("user", "Blue.")]
+
+
+async def test_provider_failure_records_agent_failed_and_ends() -> None:
+    log = InMemoryLog()
+    conductor = Conductor(log)
+    state = await session.create(conductor, topic="t", participants=PAIR)
+    failing = ScriptedProvider([ProviderUnavailable("down", provider="x")])
+    final = await session.play_all(
+        conductor, state.conversation_id, {"alice": failing, "bob": ScriptedProvider(["b"])}
+    )
+    assert final.ended is not None and final.ended.reason == "provider_unavailable"
+    assert [k for k, _ in await kinds(log, state.conversation_id)][-2:] == [
+        "AgentFailed",
+        "ConversationEnded",
+    ]
+
+
+async def test_two_instances_of_one_participant_never_both_answer() -> None:
+    log = InMemoryLog()
+    one, two = Conductor(log), Conductor(log)
+    state = await session.create(one, topic="t", participants=PAIR, stop=StopConfig(max_turns=30))
+    cid = state.conversation_id
+    async with asyncio.timeout(10):
+        await asyncio.gather(
+            one.play(cid, "alice", ScriptedProvider(["a"], delay=0.001)),
+            two.play(cid, "alice", ScriptedProvider(["a"], delay=0.001)),
+            one.play(cid, "bob", ScriptedProvider(["b"])),
+        )
+    final = await one.load(cid)
+    senders = [m.sender for m in final.messages]
+    assert senders == ["alice", "bob"] * 15
+    assert [r.sequence for r in codec.decode_all(await log.read(cid))] == list(
+        range(1, final.sequence + 1)
+    )
+
+
+async def test_interrupt_then_resume_continues_where_it_stopped() -> None:
+    log = InMemoryLog()
+    conductor = Conductor(log)
+    state = await session.create(
+        conductor, topic="t", participants=PAIR, stop=StopConfig(max_turns=6)
+    )
+    cid = state.conversation_id
+    gate = asyncio.Event()
+
+    async def slow_bob_reply(_: object) -> str:
+        gate.set()
+        await asyncio.Event().wait()  # blocks until cancelled
+        return "never"
+
+    from aiconv.testing.providers import FunctionProvider
+
+    task = asyncio.create_task(
+        session.play_all(
+            conductor,
+            cid,
+            {"alice": ScriptedProvider(["a"]), "bob": FunctionProvider(slow_bob_reply)},
+        )
+    )
+    async with asyncio.timeout(5):
+        await gate.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    stopped = await conductor.load(cid)
+    assert stopped.ended is not None and stopped.ended.reason == "interrupted"
+    await session.resume(conductor, cid)
+    final = await session.play_all(
+        conductor, cid, {"alice": ScriptedProvider(["a"]), "bob": ScriptedProvider(["b"])}
+    )
+    assert final.ended is not None and final.ended.reason == "max_turns"
+    assert [m.sender for m in final.messages] == ["alice", "bob"] * 3
+
+
+async def test_append_at_a_stale_sequence_is_a_conflict() -> None:
+    log = InMemoryLog()
+    conductor = Conductor(log)
+    state = await session.create(conductor, topic="t", participants=PAIR)
+    await session.interrupt(conductor, state.conversation_id, by="test")
+    with pytest.raises(SequenceConflict):
+        await conductor.append(state, [ConversationResumed(by="late")])
