@@ -109,7 +109,7 @@ async def test_unwritable_directory_is_a_config_error(tmp_path: Path) -> None:
 
 
 async def test_unwritable_file_is_a_config_error(tmp_path: Path) -> None:
-    """A read-only existing file is refused (root included: it checks the mode bits)."""
+    """A read-only existing file is refused before anything is written to it."""
     path = tmp_path / "log.db"
     path.write_bytes(b"")
     path.chmod(0o400)

@@ -25,6 +25,7 @@ from typing import Any
 
 import aiosqlite
 from filelock import AsyncFileLock
+from filelock import Timeout as FileLockTimeout
 
 from aiconv.errors import ConfigError, LogUnavailable, SequenceConflict
 from aiconv.queues.log import ConversationLog, IndexEntry, ListQuery, NewEvent, StoredEvent
@@ -60,7 +61,7 @@ _MIGRATIONS: tuple[tuple[str, str], ...] = (
 )
 
 _EVENT_COLUMNS = "conversation_id, sequence, position, kind, version, at, data"
-_INDEX_COLUMNS = (
+_INDEX_COLUMNS = (  # the IndexEntry fields, in table order
     "conversation_id, created_at, updated_at, topic, participants, agents, status, turns,"
     " end_reason, cost_usd, run_id, last_sequence, tags"
 )
@@ -98,13 +99,16 @@ class SqliteLog(ConversationLog):
     async def open(cls, path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> SqliteLog:
         """Open (creating it and its directories if needed) the log stored at ``path``."""
         db_path = await asyncio.to_thread(_prepare_path, Path(path))
-        async with AsyncFileLock(f"{db_path}.lock", timeout=busy_timeout):
-            writer = await _connect(db_path, busy_timeout)
-            try:
-                await _migrate(writer)
-            except BaseException:
-                await writer.close()
-                raise
+        try:
+            async with AsyncFileLock(f"{db_path}.lock", timeout=busy_timeout):
+                writer = await _connect(db_path, busy_timeout)
+                try:
+                    await _migrate(writer)
+                except BaseException:
+                    await writer.close()
+                    raise
+        except FileLockTimeout as exc:
+            raise LogUnavailable(f"{db_path}.lock held by another process for too long") from exc
         reader = await _connect(db_path, busy_timeout)
         log = cls(db_path, writer, reader)
         log._watch_position = (await log._head(""))[0]
@@ -120,10 +124,17 @@ class SqliteLog(ConversationLog):
     ) -> list[StoredEvent]:
         if not events:
             raise ValueError("append needs at least one event")
-        # Shielded so a cancelled caller never leaves the write connection inside a transaction.
-        stored = await asyncio.shield(
+        # Shielded so a cancelled caller never leaves the write connection inside a transaction;
+        # the cancellation is delivered once the transaction has settled either way.
+        task = asyncio.ensure_future(
             self._append(conversation_id, expected_sequence, events, index)
         )
+        task.add_done_callback(_retrieve)
+        try:
+            stored = await asyncio.shield(task)
+        except asyncio.CancelledError:
+            await asyncio.wait({task})
+            raise
         if not self._waiters:
             # Nobody waits, so nobody needs a wake-up for anything up to here.
             self._watch_position = max(self._watch_position, stored[-1].position)
@@ -275,6 +286,12 @@ class SqliteLog(ConversationLog):
             self._waiters.notify(str(conversation_id), int(last_sequence))
 
 
+def _retrieve(task: asyncio.Task[Any]) -> None:
+    """Mark the outcome of a shielded append as seen even if its caller was cancelled."""
+    if not task.cancelled():
+        task.exception()
+
+
 def _prepare_path(path: Path) -> Path:
     """Validate ``path`` and create its directory; raise ``ConfigError`` saying what to fix."""
     path = path.expanduser()
@@ -346,51 +363,22 @@ def _event_row(s: StoredEvent) -> tuple[Any, ...]:
 
 
 def _stored(row: Iterable[Any]) -> StoredEvent:
-    cid, sequence, position, kind, version, at, data = row
-    return StoredEvent(
-        conversation_id=cid,
-        sequence=sequence,
-        position=position,
-        kind=kind,
-        version=version,
-        at=at,
-        data=bytes(data),
-    )
+    fields = dict(zip(_EVENT_COLUMNS.split(", "), row, strict=True))
+    return StoredEvent(**{**fields, "data": bytes(fields["data"])})
 
 
-def _index_row(e: IndexEntry) -> tuple[Any, ...]:
-    return (
-        e.conversation_id,
-        e.created_at,
-        e.updated_at,
-        e.topic,
-        json.dumps(list(e.participants)),
-        json.dumps(list(e.agents)),
-        e.status,
-        e.turns,
-        e.end_reason,
-        e.cost_usd,
-        e.run_id,
-        e.last_sequence,
-        json.dumps(list(e.tags)),
+_TUPLE_FIELDS = ("participants", "agents", "tags")  # stored as JSON arrays
+
+
+def _index_row(entry: IndexEntry) -> tuple[Any, ...]:
+    return tuple(
+        json.dumps(list(getattr(entry, name))) if name in _TUPLE_FIELDS else getattr(entry, name)
+        for name in _INDEX_COLUMNS.split(", ")
     )
 
 
 def _entry(row: Iterable[Any]) -> IndexEntry:
-    cid, created, updated, topic, participants, agents, status, turns, *rest = row
-    end_reason, cost_usd, run_id, last_sequence, tags = rest
-    return IndexEntry(
-        conversation_id=cid,
-        created_at=created,
-        updated_at=updated,
-        topic=topic,
-        participants=tuple(json.loads(participants)),
-        agents=tuple(json.loads(agents)),
-        status=status,
-        turns=turns,
-        end_reason=end_reason,
-        cost_usd=cost_usd,
-        run_id=run_id,
-        last_sequence=last_sequence,
-        tags=tuple(json.loads(tags)),
-    )
+    fields = dict(zip(_INDEX_COLUMNS.split(", "), row, strict=True))
+    for name in _TUPLE_FIELDS:
+        fields[name] = tuple(json.loads(fields[name]))
+    return IndexEntry(**fields)

@@ -11,6 +11,7 @@ This module must not depend on any backend: it talks to the port and to ``open_l
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 import time
@@ -155,6 +156,19 @@ class ConversationLogContract:
     async def test_append_rejects_an_empty_batch(self, log: ConversationLog) -> None:
         with pytest.raises(ValueError, match="at least one event"):
             await log.append("c1", 0, [])
+
+    async def test_cancelled_append_settles_and_leaves_the_log_usable(
+        self, log: ConversationLog
+    ) -> None:
+        task = asyncio.create_task(log.append("c1", 0, [event(1)]))
+        await asyncio.sleep(0)  # lets the append start
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        last = await log.last_sequence("c1")
+        assert last in (0, 1)
+        await log.append("c1", last, [event(2)])
+        assert sequences(await log.read("c1")) == list(range(1, last + 2))
 
     async def test_read_after_and_with_limit(self, log: ConversationLog) -> None:
         await log.append("c1", 0, [event(n) for n in range(1, 6)])
