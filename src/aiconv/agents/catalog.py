@@ -30,7 +30,7 @@ OFFLINE_VENDORS = (
     Vendor(
         name="mock",
         aliases=(),
-        default_model="mock-1",
+        default_model="mock-chat",
         factory=_mock,
         suffix="options",
         offline=True,
@@ -39,7 +39,7 @@ OFFLINE_VENDORS = (
     Vendor(
         name="echo",
         aliases=(),
-        default_model="echo-1",
+        default_model="echo",
         factory=_echo,
         offline=True,
         description="repeats the last message it was sent",

@@ -98,10 +98,10 @@ _STOP = frozenset(
 )
 
 _OPENERS = (
-    "Let's start with {topic}.",
-    "I've been thinking about {topic} for a while.",
-    "Here's where I'd begin on {topic}.",
-    "{topic} is a better question than it first looks.",
+    "Let's start with the question itself: {topic}",
+    "I've been thinking about this one for a while: {topic}",
+    "Here's where I'd begin on “{topic}”.",
+    "“{topic}” is a better question than it first looks.",
 )
 _ACKS = (
     "That's a fair point about {kw}.",
@@ -113,7 +113,7 @@ _ACKS = (
     "Fair enough, {kw} does change things.",
 )
 _POINTS = (
-    "The way I see it, {topic} comes down to what we count as the defining feature.",
+    "The way I see it, the answer comes down to what we count as the defining feature.",
     "If we look at how people actually use it, the answer shifts quite a bit.",
     "History gives us a useful precedent: definitions tend to follow practice, not the reverse.",
     "One test I like is to ask what would change if we drew the line somewhere else.",
@@ -134,9 +134,9 @@ _ASKS = (
     "What's the strongest counter-example you can think of?",
 )
 _CLOSERS = (
-    "I think we've covered the main ground on {topic}. Thanks for the thoughtful exchange.",
+    "I think we've covered the main ground here. Thanks for the thoughtful exchange.",
     "We may not fully agree, but the trade-offs are clear now. Thanks, this was useful.",
-    "Let's leave {topic} there for today; I appreciated the back and forth.",
+    "Let's leave “{topic}” there for today; I appreciated the back and forth.",
 )
 _PERSONA_PREFIX = {
     "frustrated": ("Honestly, this is taking too long. ", "Look, ", "I've already said this: "),
@@ -156,7 +156,7 @@ def keyword(text: str, rng: random.Random) -> str:
 
 def compose(request: ChatRequest, rng: random.Random, *, own_turn: int, closing: bool) -> str:
     """The text of one reply."""
-    topic = str(request.context.get("topic") or "this").rstrip(" ?.!")
+    topic = str(request.context.get("topic") or "this").strip()
     others = [m.content for m in request.messages if m.role == "user"]
     last = others[-1] if others and own_turn + len(others) > 1 else ""
     parts: list[str] = []

@@ -73,7 +73,7 @@ class MockProvider(ChatProvider):
 
     name = "mock"
 
-    def __init__(self, options: MockOptions | None = None, *, model: str = "mock-1") -> None:
+    def __init__(self, options: MockOptions | None = None, *, model: str = "mock-chat") -> None:
         self.options = options or MockOptions()
         self.model = model
 
@@ -114,7 +114,7 @@ class EchoProvider(ChatProvider):
 
     name = "echo"
 
-    def __init__(self, *, model: str = "echo-1") -> None:
+    def __init__(self, *, model: str = "echo") -> None:
         self.model = model
 
     async def complete(

@@ -1,0 +1,267 @@
+"""``aic`` subcommands over existing conversations: ls, show, export, resume, join, providers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from aiconv.cli import display
+from aiconv.cli.options import EXIT_INTERRUPTED, friendly_errors, log_options, option
+from aiconv.cli.wiring import Runtime, run_interruptibly
+from aiconv.errors import ConfigError
+from aiconv.platform import codec, session
+from aiconv.platform.conductor import Conductor
+from aiconv.platform.conversation import ConversationState
+from aiconv.platform.exports import export_jsonl, export_markdown
+from aiconv.platform.projections import transcript_document
+from aiconv.queues.log import ListQuery
+from aiconv.queues.urls import connect_log
+
+
+@click.command(name="ls")
+@option("--status", type=click.Choice(["active", "ended"]), help="Only this status.")
+@option("--run-id", help="Only conversations of this simulation run.")
+@option("--limit", type=int, default=20, show_default=True, help="How many, newest first.")
+@option("--ls-json", "as_json", is_flag=True, help="JSON lines instead of a table.")
+@log_options
+@friendly_errors
+def ls(
+    status: str | None,
+    run_id: str | None,
+    limit: int,
+    as_json: bool,
+    log_url: str | None,
+    db: Path | None,
+) -> None:
+    """List conversations, newest first."""
+    runtime = Runtime.load(log_url=log_url, db=db)
+
+    async def run() -> None:
+        log = await connect_log(runtime.log_url)
+        try:
+            entries = await log.list_conversations(
+                ListQuery(status=status, run_id=run_id, limit=limit)
+            )
+        finally:
+            await log.close()
+        if as_json:
+            for e in entries:
+                click.echo(json.dumps({f: getattr(e, f) for f in e.__dataclass_fields__}))
+        else:
+            display.print_index(Console(), entries)
+
+    asyncio.run(run())
+
+
+async def _load(runtime: Runtime, cid: str) -> ConversationState:
+    log = await connect_log(runtime.log_url)
+    try:
+        return await Conductor(log).load(cid)
+    finally:
+        await log.close()
+
+
+@click.command()
+@click.argument("conversation_id")
+@option("--events", is_flag=True, help="Also show claims, failures, loops and outcomes.")
+@log_options
+@friendly_errors
+def show(conversation_id: str, events: bool, log_url: str | None, db: Path | None) -> None:
+    """Print the transcript of a conversation."""
+    runtime = Runtime.load(log_url=log_url, db=db)
+    console = Console()
+
+    async def run() -> None:
+        log = await connect_log(runtime.log_url)
+        try:
+            state = await Conductor(log).load(conversation_id)
+            stored = await log.read(conversation_id)
+        finally:
+            await log.close()
+        assert state.started is not None
+        console.print(
+            f"[bold]{conversation_id}[/bold] · {display.clean(state.started.topic)}",
+            highlight=False,
+            markup=True,
+        )
+        transcript = display.LiveTranscript(console)
+        replay = ConversationState(conversation_id=conversation_id)
+        from aiconv.platform.conversation import evolve
+
+        for recorded in codec.decode_all(stored):
+            replay = evolve(replay, recorded)
+            if events:
+                console.print(f"[dim]#{recorded.sequence} {recorded.event.KIND}[/dim]")
+            transcript.event(recorded, replay)
+        display.print_summary(console, state)
+
+    asyncio.run(run())
+
+
+@click.command()
+@click.argument("conversation_id")
+@option(
+    "--format", "fmt", type=click.Choice(["json", "jsonl", "md"]), default="json", show_default=True
+)
+@option(
+    "--output", "-o", type=click.Path(path_type=Path), help="Write to this file instead of stdout."
+)
+@log_options
+@friendly_errors
+def export(
+    conversation_id: str, fmt: str, output: Path | None, log_url: str | None, db: Path | None
+) -> None:
+    """Export a conversation as JSON (transcript), JSONL (every event) or Markdown."""
+    runtime = Runtime.load(log_url=log_url, db=db)
+    if output is not None and output.is_dir():
+        raise ConfigError(f"--output {output} is a directory; give a file path")
+
+    async def run() -> str:
+        log = await connect_log(runtime.log_url)
+        try:
+            state = await Conductor(log).load(conversation_id)
+            stored = await log.read(conversation_id)
+        finally:
+            await log.close()
+        if fmt == "json":
+            return json.dumps(transcript_document(state), indent=2) + "\n"
+        if fmt == "jsonl":
+            return export_jsonl(codec.decode_all(stored))
+        return export_markdown(state)
+
+    text = asyncio.run(run())
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@click.command()
+@click.argument("conversation_id")
+@option("--quiet", is_flag=True, help="Print only the summary.")
+@log_options
+@friendly_errors
+def resume(conversation_id: str, quiet: bool, log_url: str | None, db: Path | None) -> None:
+    """Continue an unfinished (e.g. interrupted) conversation with all its participants."""
+    runtime = Runtime.load(log_url=log_url, db=db)
+    sys.exit(asyncio.run(_resume(runtime, conversation_id, quiet)))
+
+
+async def _resume(runtime: Runtime, cid: str, quiet: bool) -> int:
+    log = await connect_log(runtime.log_url)
+    console = Console()
+    try:
+        conductor = Conductor(log)
+        state = await conductor.load(cid)
+        providers = {p.name: runtime.provider_for(p) for p in state.participants}
+        state = await session.resume(conductor, cid)
+        console.print(f"resuming [bold]{cid}[/bold] at turn {state.turns + 1}", highlight=False)
+        transcript = display.LiveTranscript(console)
+
+        async def work() -> ConversationState:
+            watcher = (
+                None if quiet else asyncio.create_task(_watch(log, cid, transcript, state.sequence))
+            )
+            try:
+                return await session.play_all(conductor, cid, providers)
+            finally:
+                if watcher is not None:
+                    await watcher
+
+        _, interrupted = await run_interruptibly(work)
+        display.print_summary(console, await conductor.load(cid))
+        return EXIT_INTERRUPTED if interrupted else 0
+    finally:
+        await log.close()
+
+
+async def _watch(log: Any, cid: str, transcript: display.LiveTranscript, after: int) -> None:
+    async for recorded, state in session.follow(log, cid, after=after):
+        transcript.event(recorded, state)
+
+
+@click.command()
+@click.argument("conversation_id")
+@option("--as", "name", required=True, help="The participant this process runs.")
+@option("--agent", "agent", help="Run it on this agent instead of the recorded one.")
+@option("--quiet", is_flag=True, help="Print only the summary.")
+@log_options
+@friendly_errors
+def join(
+    conversation_id: str,
+    name: str,
+    agent: str | None,
+    quiet: bool,
+    log_url: str | None,
+    db: Path | None,
+) -> None:
+    """Run one participant of an existing conversation in this process."""
+    runtime = Runtime.load(log_url=log_url, db=db)
+    sys.exit(asyncio.run(_join(runtime, conversation_id, name, agent, quiet)))
+
+
+async def _join(runtime: Runtime, cid: str, name: str, agent: str | None, quiet: bool) -> int:
+    log = await connect_log(runtime.log_url)
+    console = Console()
+    try:
+        conductor = Conductor(log)
+        state = await conductor.load(cid)
+        names = [p.name for p in state.participants]
+        if name not in names:
+            raise ConfigError(
+                f"--as {name!r} is not a participant of {cid}; choose one of: {', '.join(names)}"
+            )
+        participant = state.participant(name)
+        provider = (
+            runtime.provider(runtime.registry.resolve(agent))
+            if agent
+            else runtime.provider_for(participant)
+        )
+        if not quiet:
+            console.print(
+                f"joined [bold]{cid}[/bold] as {name} (instance {conductor.instance_id})",
+                highlight=False,
+            )
+        _, interrupted = await run_interruptibly(lambda: conductor.play(cid, name, provider))
+        final = await conductor.load(cid)
+        display.print_summary(console, final)
+        return EXIT_INTERRUPTED if interrupted else 0
+    finally:
+        await log.close()
+
+
+@click.command()
+@log_options
+@friendly_errors
+def providers(log_url: str | None, db: Path | None) -> None:
+    """List agents: alias, vendor, default model, key variable, whether the key is set."""
+    runtime = Runtime.load(log_url=log_url, db=db)
+    table = Table("aliases", "vendor", "default model", "key variable", "key")
+    for vendor in runtime.registry.vendors:
+        keys = " or ".join(vendor.key_env) or "-"
+        present = (
+            "offline"
+            if not vendor.key_env
+            else ("set" if any(runtime.env.get(k) for k in vendor.key_env) else "missing")
+        )
+        table.add_row(
+            ", ".join((vendor.name, *vendor.aliases)),
+            vendor.name,
+            vendor.default_model,
+            keys,
+            present,
+        )
+    Console().print(table)
+
+
+def register(group: click.Group) -> None:
+    """Add every subcommand to ``group``."""
+    for command in (ls, show, export, resume, join, providers):
+        group.add_command(command)

@@ -1,0 +1,224 @@
+"""``aic-start`` and ``aic``: a thin layer over the platform. Every option has an ``AIC_*``
+variable; errors are one line on stderr with a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import sys
+from typing import Any
+
+import click
+from rich.console import Console
+
+from aiconv.cli import commands, display
+from aiconv.cli.options import EXIT_INTERRUPTED, F, friendly_errors, log_options, option
+from aiconv.cli.wiring import AgentChoice, Runtime, plan, run_interruptibly
+from aiconv.errors import ConfigError
+from aiconv.platform import session
+from aiconv.platform.conductor import Conductor
+from aiconv.platform.conversation import ConversationState
+from aiconv.platform.events import StopConfig
+from aiconv.platform.projections import transcript_document
+from aiconv.queues.log import ConversationLog
+from aiconv.queues.urls import connect_log
+
+
+def start_options(func: F) -> F:
+    """Every option of ``aic-start``."""
+    decorators = [
+        option(
+            "--agent1",
+            default="mock",
+            show_default=True,
+            help="First agent (mock, claude, gpt, vendor:model …).",
+        ),
+        option("--agent2", default="mock", show_default=True, help="Second agent."),
+        option("--agent", "agents", multiple=True, help="Further agents (repeat for N >= 3)."),
+        option("--name1", help="Name of participant 1 (default: from the agent)."),
+        option("--name2", help="Name of participant 2."),
+        option("--name", "names", multiple=True, help="Names of the further agents, in order."),
+        option("--model1", help="Model override for agent 1."),
+        option("--model2", help="Model override for agent 2."),
+        option("--system1", help="Extra instructions for agent 1."),
+        option("--system2", help="Extra instructions for agent 2."),
+        option("--persona1", help="Persona of agent 1."),
+        option("--persona2", help="Persona of agent 2."),
+        option("--base-url1", help="OpenAI-compatible (or vendor) base URL for agent 1."),
+        option("--base-url2", help="Base URL for agent 2."),
+        option(
+            "--topic",
+            default="Is a hot dog a sandwich?",
+            show_default=True,
+            help="What to talk about.",
+        ),
+        option("--max-turns", type=int, default=20, show_default=True, help="Total messages."),
+        option("--max-turns-each", type=int, help="Messages per participant."),
+        option("--first", help="Who speaks first (default: participant 1)."),
+        option("--timeout", type=float, help="Wall-clock limit in seconds."),
+        option("--max-tokens", type=int, help="Token budget (input + output)."),
+        option("--max-cost", type=float, help="Cost budget in USD."),
+        option(
+            "--end-token",
+            default="<END>",
+            show_default=True,
+            help="Token that ends the conversation on its own line.",
+        ),
+        option(
+            "--lease",
+            type=float,
+            default=60.0,
+            show_default=True,
+            help="Turn-claim lease in seconds.",
+        ),
+        option(
+            "--turn-policy",
+            default="round_robin",
+            show_default=True,
+            help="round_robin or addressed.",
+        ),
+        option("--seed", type=int, help="Seed for offline agents (default: random, recorded)."),
+        option("--detach", is_flag=True, help="Create the conversation, print its id, run nobody."),
+        option(
+            "--json", "as_json", is_flag=True, help="Print one JSON document at the end instead."
+        ),
+        option("--quiet", is_flag=True, help="Print only the summary."),
+        log_options,
+    ]
+    for decorate in reversed(decorators):
+        func = decorate(func)
+    return func
+
+
+def _choices(kw: dict[str, Any]) -> list[AgentChoice]:
+    choices = [
+        AgentChoice(
+            agent=kw[f"agent{i}"],
+            name=kw[f"name{i}"],
+            model=kw[f"model{i}"],
+            system=kw[f"system{i}"],
+            base_url=kw[f"base_url{i}"],
+            persona=kw[f"persona{i}"],
+        )
+        for i in (1, 2)
+    ]
+    names = list(kw["names"])
+    for index, agent in enumerate(kw["agents"]):
+        choices.append(AgentChoice(agent=agent, name=names[index] if index < len(names) else None))
+    return choices
+
+
+def _stop_config(kw: dict[str, Any]) -> StopConfig:
+    if kw["max_turns"] < 1:
+        raise ConfigError(f"--max-turns must be at least 1 (got {kw['max_turns']})")
+    for flag in ("max_turns_each", "timeout", "max_tokens", "max_cost", "lease"):
+        if kw[flag] is not None and kw[flag] <= 0:
+            raise ConfigError(f"--{flag.replace('_', '-')} must be positive (got {kw[flag]})")
+    return StopConfig(
+        max_turns=kw["max_turns"],
+        max_turns_per_participant=kw["max_turns_each"],
+        end_token=kw["end_token"],
+        timeout_s=kw["timeout"],
+        max_tokens=kw["max_tokens"],
+        max_cost_usd=kw["max_cost"],
+    )
+
+
+@click.command(name="start", context_settings={"help_option_names": ["-h", "--help"]})
+@start_options
+@friendly_errors
+def aic_start(**kw: Any) -> None:
+    """Start a conversation between agents and stream it live."""
+    runtime = Runtime.load(log_url=kw["log_url"], db=kw["db"])
+    stop = _stop_config(kw)
+    specs, providers = plan(runtime, _choices(kw))
+    seed = kw["seed"] if kw["seed"] is not None else random.SystemRandom().randrange(2**31)
+    code = asyncio.run(_start(runtime, kw, specs, providers, stop, seed))
+    sys.exit(code)
+
+
+async def _start(
+    runtime: Runtime, kw: dict[str, Any], specs: Any, providers: Any, stop: StopConfig, seed: int
+) -> int:
+    console = Console(stderr=kw["as_json"])
+    log = await connect_log(runtime.log_url)
+    try:
+        conductor = Conductor(log)
+        state = await session.create(
+            conductor,
+            topic=kw["topic"],
+            participants=specs,
+            first=kw["first"],
+            stop=stop,
+            seed=seed,
+            lease_s=kw["lease"],
+            turn_policy=kw["turn_policy"],
+            detached=kw["detach"],
+        )
+        cid = state.conversation_id
+        if kw["detach"]:
+            click.echo(cid)
+            return 0
+        if not kw["as_json"]:
+            console.print(f"conversation [bold]{cid}[/bold]", highlight=False)
+        final, interrupted = await _run(
+            conductor, log, cid, providers, console, live=not (kw["quiet"] or kw["as_json"])
+        )
+        return _finish(console, final, interrupted, as_json=kw["as_json"])
+    finally:
+        await _close(log, providers)
+
+
+async def _run(
+    conductor: Conductor,
+    log: ConversationLog,
+    cid: str,
+    providers: Any,
+    console: Console,
+    *,
+    live: bool,
+) -> tuple[ConversationState, bool]:
+    transcript = display.LiveTranscript(console)
+    if live:
+        conductor.on_delta = transcript.delta
+
+    async def work() -> ConversationState:
+        watcher = asyncio.create_task(_watch(log, cid, transcript)) if live else None
+        try:
+            return await session.play_all(conductor, cid, providers)
+        finally:
+            if watcher is not None:
+                await watcher
+
+    _, interrupted = await run_interruptibly(work)
+    return await conductor.load(cid), interrupted
+
+
+async def _watch(log: ConversationLog, cid: str, transcript: display.LiveTranscript) -> None:
+    async for recorded, state in session.follow(log, cid, after=1):
+        transcript.event(recorded, state)
+
+
+def _finish(console: Console, state: ConversationState, interrupted: bool, *, as_json: bool) -> int:
+    if as_json:
+        click.echo(json.dumps(transcript_document(state), indent=2))
+    else:
+        display.print_summary(console, state)
+    return EXIT_INTERRUPTED if interrupted else 0
+
+
+async def _close(log: ConversationLog, providers: dict[str, Any]) -> None:
+    for provider in providers.values():
+        await provider.aclose()
+    await log.close()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def aic() -> None:
+    """aiconv: conversations between AI agents on an event-sourced log."""
+
+
+aic.add_command(aic_start)
+commands.register(aic)

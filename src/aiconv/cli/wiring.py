@@ -1,0 +1,115 @@
+"""Wiring for the CLI: settings -> registry -> providers, the log, signal handling.
+
+The only place (with ``main``) that reads ``Settings`` and composes the parts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from aiconv.agents.catalog import default_registry
+from aiconv.agents.provider import ChatProvider
+from aiconv.agents.registry import AgentSpec, Registry
+from aiconv.errors import ConfigError
+from aiconv.platform.events import ParticipantSpec
+from aiconv.settings import Settings, provider_env
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentChoice:
+    """One ``--agentN`` with its per-participant options."""
+
+    agent: str
+    name: str | None = None
+    model: str | None = None
+    system: str | None = None
+    base_url: str | None = None
+    persona: str | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class Runtime:
+    """What every command needs: settings, vendor variables, the registry, the log URL."""
+
+    settings: Settings
+    env: Mapping[str, str]
+    registry: Registry
+    log_url: str
+
+    @classmethod
+    def load(cls, *, log_url: str | None, db: Path | None) -> Runtime:
+        """From the environment, ``.env`` and the command-line overrides."""
+        settings = Settings()
+        if db is not None and log_url is not None:
+            raise ConfigError("give either --db or --log-url, not both")
+        url = log_url or (f"sqlite:///{db}" if db is not None else settings.default_log_url())
+        return cls(settings=settings, env=provider_env(), registry=default_registry(), log_url=url)
+
+    def provider(self, spec: AgentSpec) -> ChatProvider:
+        """A provider for ``spec`` (checks the key first)."""
+        return self.registry.build(spec, self.env)
+
+    def provider_for(self, participant: ParticipantSpec) -> ChatProvider:
+        """A provider for a participant of an existing conversation."""
+        spec = self.registry.resolve(
+            participant.agent, model=participant.model or None, base_url=participant.base_url
+        )
+        return self.provider(spec)
+
+
+def default_names(choices: Sequence[AgentChoice]) -> list[str]:
+    """Participant names: explicit ones, else the agent alias, made unique with -1, -2 …"""
+    bases = [c.name or c.agent.split(":", 1)[0].lower() for c in choices]
+    names: list[str] = []
+    for index, (choice, base) in enumerate(zip(choices, bases, strict=True)):
+        if choice.name is None and bases.count(base) > 1:
+            base = f"{base}-{bases[: index + 1].count(base)}"
+        names.append(base)
+    return names
+
+
+def plan(
+    runtime: Runtime, choices: Sequence[AgentChoice]
+) -> tuple[list[ParticipantSpec], dict[str, ChatProvider]]:
+    """Resolve and build every agent (before anything is written): specs and providers by name."""
+    specs: list[ParticipantSpec] = []
+    providers: dict[str, ChatProvider] = {}
+    for choice, name in zip(choices, default_names(choices), strict=True):
+        agent = runtime.registry.resolve(choice.agent, model=choice.model, base_url=choice.base_url)
+        providers[name] = runtime.provider(agent)
+        specs.append(
+            ParticipantSpec(
+                name=name,
+                agent=choice.agent,
+                model=agent.model,
+                persona=choice.persona,
+                system=choice.system,
+                base_url=choice.base_url,
+            )
+        )
+    return specs, providers
+
+
+async def run_interruptibly(work: Callable[[], Awaitable[T]]) -> tuple[T | None, bool]:
+    """Run ``work``; SIGINT/SIGTERM cancel it. Returns (result, interrupted)."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(work())
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for sig in signals:
+        loop.add_signal_handler(sig, task.cancel)
+    try:
+        return await task, False
+    except asyncio.CancelledError:
+        if task.cancelled():
+            return None, True
+        raise
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
