@@ -1,0 +1,147 @@
+"""Closing phrases and agreed endings; pure, no I/O.
+
+``is_closing`` finds a closing phrase ("goodbye", "take care", …) on word boundaries, in a
+sentence that is not a question, and not negated ("I'm not saying goodbye yet"), quoted
+("he said 'bye'"), reported ("she waved goodbye") or used as a noun ("the goodbye email").
+``closing_agreed`` decides whether the conversation should end: under the default ``"mutual"``
+policy only when one side closes and the next message, from someone else, closes or confirms.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from aiconv.platform.loops import Utterance
+
+_NICE = ("nice", "great", "good", "wonderful", "lovely")
+DEFAULT_CLOSING_PHRASES: tuple[str, ...] = (
+    "goodbye",
+    "good-bye",
+    "bye",
+    "bye-bye",
+    "farewell",
+    *(f"have a {adj} {when}" for adj in _NICE for when in ("day", "evening", "weekend")),
+    "have a good one",
+    "talk soon",
+    "talk to you later",
+    "take care",
+    "see you",
+    "see ya",
+    "catch you later",
+    "until next time",
+    "good night",
+    "goodnight",
+)
+CLOSING_POLICIES = ("mutual", "single", "off")
+
+_NEGATIONS = re.compile(
+    r"\b(?:not|never|without|before|instead|rather|hardly|no (?:need|reason|point|time|way)|"
+    r"(?:do|does|did|wo|ca|is|are|should|would|could)n['’]?t)\b"
+)
+_REPORTING = re.compile(
+    r"\b(?:said|says|told|tells|waved|waves|bade|kissed|whispered|shouted|yelled|replied|"
+    r"wrote|texted|emailed|a|an|the|this|that|his|her|their|my|your|our)\W*$"
+)
+_NOUN_AFTER = re.compile(
+    r"^\W*(?:to\s+(?!you\b|u\b|all\b|everyone\b|both\b|y'?all\b)\w|of\b|message|email|mail|"
+    r"note|letter|screen|page|party|gift|card|speech|button|['’]s\b)",
+    re.IGNORECASE,
+)
+_SEE_YOU_NEXT = re.compile(
+    r"^(?:\s*[.!,;:)\-—–~]|\s*$|\s+(?:later|soon|tomorrow|then|next|around|on|at|in|all|guys|"
+    r"folks|everyone|there|both|again|monday|tuesday|wednesday|thursday|friday)\b)",
+    re.IGNORECASE,
+)
+_QUOTED = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|‘[^’\n]*’|(?<!\w)'[^'\n]*'(?!\w)|«[^»\n]*»|`[^`\n]*`")
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+_CONFIRMATIONS = re.compile(
+    r"\b(?:you too|same to you|likewise|and you|you as well|thanks|thank you|thx|ty|will do|"
+    r"cheers|ok|okay|sure|great|perfect|sounds good|my pleasure|anytime|no problem|np|"
+    r"you're welcome|welcome|of course|all the best|the same)\b|👋",
+    re.IGNORECASE,
+)
+_RESERVATIONS = re.compile(
+    r"\?|\b(?:wait|actually|but|however|one more|before you go|hold on|also|another)\b",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=64)
+def _pattern(phrase: str) -> re.Pattern[str]:
+    words = [re.escape(w) for w in re.split(r"[\s\-]+", phrase.strip()) if w]
+    return re.compile(r"(?<![\w'’-])" + r"[\s\-]+".join(words) + r"(?![\w-])", re.IGNORECASE)
+
+
+def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in pattern.finditer(text)]
+
+
+def _sentence_of(text: str, start: int) -> tuple[int, str]:
+    for match in _SENTENCE.finditer(text):
+        if match.start() <= start < match.end():
+            return match.start(), match.group()
+    return 0, text
+
+
+def _counts(text: str, start: int, end: int, phrase: str) -> bool:
+    """Whether the phrase found at ``text[start:end]`` really closes the conversation."""
+    offset, sentence = _sentence_of(text, start)
+    before = re.split(r"[,;:(—–]", sentence[: start - offset].lower())[-1]
+    after = text[end:]
+    if sentence.rstrip().endswith("?") or re.match(r"^\W*(?:yet|\?)", after):
+        return False
+    if _NEGATIONS.search(before) or _REPORTING.search(before) or _NOUN_AFTER.match(after):
+        return False
+    return not (phrase.startswith("see ") and not _SEE_YOU_NEXT.match(after))
+
+
+def is_closing(content: str, phrases: Sequence[str] = DEFAULT_CLOSING_PHRASES) -> bool:
+    """Whether ``content`` says goodbye (not negated, quoted, reported or asked about)."""
+    quoted = _spans(_QUOTED, content)
+    quoted += [m.span() for m in re.finditer(r"^[ \t]*>.*$", content, re.MULTILINE)]
+    for phrase in phrases:
+        for start, end in _spans(_pattern(phrase), content):
+            if any(q0 <= start < q1 for q0, q1 in quoted):
+                continue
+            if _counts(content, start, end, phrase.lower()):
+                return True
+    return False
+
+
+def is_confirmation(content: str) -> bool:
+    """Whether ``content`` is a short sign-off reply ("you too", "thanks!", "will do")."""
+    words = re.findall(r"\w+", content)
+    if len(words) > 14 or _RESERVATIONS.search(content):
+        return False
+    return _CONFIRMATIONS.search(content) is not None
+
+
+def closing_agreed(
+    history: Sequence[Utterance],
+    phrases: Sequence[str] = DEFAULT_CLOSING_PHRASES,
+    *,
+    policy: str = "mutual",
+) -> tuple[int, ...] | None:
+    """The sequences of the closing exchange the newest message completes, or None.
+
+    ``"mutual"`` (default): the previous message, from someone else, closes and the newest
+    closes too or confirms. ``"single"``: any closing ends. ``"off"``: closing never ends.
+    """
+    if policy not in CLOSING_POLICIES:
+        raise ValueError(f"unknown closing policy {policy!r}; use one of {CLOSING_POLICIES}")
+    if policy == "off" or not history:
+        return None
+    new = history[-1]
+    closes = is_closing(new.content, phrases)
+    if policy == "single":
+        return (new.sequence,) if closes else None
+    if len(history) < 2:
+        return None
+    previous = history[-2]
+    if previous.sender == new.sender or not is_closing(previous.content, phrases):
+        return None
+    if closes or is_confirmation(new.content):
+        return (previous.sequence, new.sequence)
+    return None

@@ -1,0 +1,169 @@
+"""Score the loop and closing detectors on a labelled corpus of transcripts.
+
+Each line of the corpus (JSON Lines) is ``{"id", "label", "note", "messages": [{"sender",
+"content"}]}`` with ``label`` one of ``loop:<kind>``, ``closing`` or ``healthy``. Every transcript
+is replayed message by message as the conductor does: after each message, ``closing_agreed`` on
+the history and then ``detect_loop`` on the recent window; the first that fires ends the replay.
+
+Regenerate the README figures with
+``python -m aiconv.testing.corpus tests/data/detection_corpus.jsonl``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiconv.platform.closing import DEFAULT_CLOSING_PHRASES, closing_agreed
+from aiconv.platform.loops import LoopConfig, Utterance, detect_loop
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Transcript:
+    """One labelled conversation of the corpus."""
+
+    id: str
+    label: str
+    note: str
+    messages: tuple[Utterance, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Verdict:
+    """Where and why a replay stopped: ``stop`` is ``"loop:<kind>"``, ``"closing"`` or None."""
+
+    transcript: Transcript
+    stop: str | None
+    at: int | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CorpusScores:
+    """Precision and recall of loop and closing detection, and the healthy transcripts cut."""
+
+    transcripts: int
+    loop_precision: float
+    loop_recall: float
+    loop_kind_agreement: float
+    closing_precision: float
+    closing_recall: float
+    healthy: int
+    healthy_ended_early: int
+    mistakes: tuple[Verdict, ...] = field(default=())
+
+    def report(self) -> str:
+        """A short human-readable table of the figures and the mistakes."""
+        lines = [
+            f"transcripts            {self.transcripts}",
+            f"loops    precision     {self.loop_precision:.3f}",
+            f"loops    recall        {self.loop_recall:.3f}",
+            f"loops    kind agreed   {self.loop_kind_agreement:.3f}",
+            f"closing  precision     {self.closing_precision:.3f}",
+            f"closing  recall        {self.closing_recall:.3f}",
+            f"healthy  ended early   {self.healthy_ended_early} of {self.healthy}",
+        ]
+        for verdict in self.mistakes:
+            lines.append(
+                f"  {verdict.transcript.id} ({verdict.transcript.label}) -> {verdict.stop} "
+                f"at message {verdict.at} {verdict.detail}"
+            )
+        return "\n".join(lines)
+
+
+def load_corpus(path: str | Path) -> tuple[Transcript, ...]:
+    """The transcripts stored in the JSON Lines file at ``path``."""
+    transcripts = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        raw = json.loads(line)
+        messages = tuple(
+            Utterance(sequence=i, sender=m["sender"], content=m["content"])
+            for i, m in enumerate(raw["messages"], start=1)
+        )
+        transcripts.append(
+            Transcript(
+                id=raw["id"], label=raw["label"], note=raw.get("note", ""), messages=messages
+            )
+        )
+    return tuple(transcripts)
+
+
+def replay(
+    transcript: Transcript,
+    config: LoopConfig | None = None,
+    phrases: Sequence[str] = DEFAULT_CLOSING_PHRASES,
+) -> Verdict:
+    """Run the detectors after every message, as the conductor would, until one fires."""
+    config = config or LoopConfig()
+    for end in range(1, len(transcript.messages) + 1):
+        history = transcript.messages[:end]
+        if closing_agreed(history, phrases) is not None:
+            return Verdict(transcript=transcript, stop="closing", at=end)
+        loop = detect_loop(history[-config.window :], config)
+        if loop is not None:
+            detail = f"score={loop.score} {loop.detail}"
+            return Verdict(transcript=transcript, stop=f"loop:{loop.kind}", at=end, detail=detail)
+    return Verdict(transcript=transcript, stop=None)
+
+
+def _expected(label: str) -> str | None:
+    return None if label == "healthy" else label
+
+
+def _ratio(hits: int, total: int) -> float:
+    return hits / total if total else 1.0
+
+
+def score(verdicts: Sequence[Verdict]) -> CorpusScores:
+    """Precision and recall over replayed transcripts."""
+
+    def is_loop(text: str | None) -> bool:
+        return text is not None and text.startswith("loop:")
+
+    loops_found = [v for v in verdicts if is_loop(v.stop)]
+    loops_true = [v for v in verdicts if is_loop(v.transcript.label)]
+    loops_hit = [v for v in loops_true if is_loop(v.stop)]
+    closing_found = [v for v in verdicts if v.stop == "closing"]
+    closing_true = [v for v in verdicts if v.transcript.label == "closing"]
+    healthy = [v for v in verdicts if v.transcript.label == "healthy"]
+    return CorpusScores(
+        transcripts=len(verdicts),
+        loop_precision=_ratio(
+            sum(is_loop(v.transcript.label) for v in loops_found), len(loops_found)
+        ),
+        loop_recall=_ratio(len(loops_hit), len(loops_true)),
+        loop_kind_agreement=_ratio(
+            sum(v.stop == v.transcript.label for v in loops_hit), len(loops_hit)
+        ),
+        closing_precision=_ratio(
+            sum(v.transcript.label == "closing" for v in closing_found), len(closing_found)
+        ),
+        closing_recall=_ratio(sum(v.stop == "closing" for v in closing_true), len(closing_true)),
+        healthy=len(healthy),
+        healthy_ended_early=sum(v.stop is not None for v in healthy),
+        mistakes=tuple(v for v in verdicts if v.stop != _expected(v.transcript.label)),
+    )
+
+
+def evaluate_corpus(path: str | Path, config: LoopConfig | None = None) -> CorpusScores:
+    """Replay every transcript of the corpus at ``path`` and score the detectors."""
+    return score([replay(t, config) for t in load_corpus(path)])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the figures for the corpus given on the command line."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 1:
+        print("usage: python -m aiconv.testing.corpus CORPUS.jsonl", file=sys.stderr)
+        return 2
+    print(evaluate_corpus(args[0]).report())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
