@@ -1,0 +1,171 @@
+"""A real ``redis-server`` for tests: a free port, a private data dir, start/stop/kill/restart.
+
+``RedisServer`` runs the Debian ``redis-server`` binary as a child process listening on
+127.0.0.1 only, with its config, data (``appendonly yes`` by default) and log file in its own
+directory. ``kill()`` is ``kill -9``; ``restart()`` starts it again on the same port over the
+same data, so tests can check what survives a crash. Every wait has a deadline; nothing sleeps
+and hopes. It must never touch a server it did not start (e.g. one on 6379).
+
+Use it as a context manager or through a fixture::
+
+    @pytest.fixture(scope="module")
+    def redis_server(tmp_path_factory):
+        with RedisServer(tmp_path_factory.mktemp("redis")) as server:
+            yield server
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def has_redis_server(executable: str = "redis-server") -> bool:
+    """Whether the ``redis-server`` binary is installed."""
+    return shutil.which(executable) is not None
+
+
+class RedisServer:
+    """One ``redis-server`` child process on a free port, over a private data directory."""
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        port: int | None = None,
+        appendonly: bool = True,
+        appendfsync: str = "everysec",
+        users: Mapping[str, str] | None = None,
+        executable: str = "redis-server",
+    ) -> None:
+        """``users`` maps ACL user names to passwords; when given, ``default`` is disabled."""
+        self.directory = Path(directory)
+        self.port = port or free_port()
+        self.appendonly = appendonly
+        self.appendfsync = appendfsync
+        self.users = dict(users or {})
+        self.executable = executable
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """``redis://127.0.0.1:PORT/0`` (add credentials yourself when ``users`` is set)."""
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    @property
+    def log_file(self) -> Path:
+        """Where the server writes its own log."""
+        return self.directory / "redis.log"
+
+    @property
+    def is_running(self) -> bool:
+        """Whether the child process is alive."""
+        return self.process is not None and self.process.poll() is None
+
+    def start(self, timeout: float = 15.0) -> None:
+        """Start the server and return once it answers (and has loaded its data)."""
+        if self.is_running:
+            return
+        if shutil.which(self.executable) is None:
+            raise RuntimeError(f"{self.executable} is not installed (apt-get install redis-server)")
+        self.directory.mkdir(parents=True, exist_ok=True)
+        config = self.directory / "redis.conf"
+        config.write_text(self._config())
+        self.process = subprocess.Popen(
+            [self.executable, str(config)],
+            cwd=self.directory,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self._wait_until_ready(timeout)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the server gracefully (SIGTERM), waiting for it to exit."""
+        self._signal(signal.SIGTERM, timeout)
+
+    def kill(self, timeout: float = 10.0) -> None:
+        """``kill -9`` the server, as a crash would."""
+        self._signal(signal.SIGKILL, timeout)
+
+    def restart(self, timeout: float = 15.0) -> None:
+        """Start again on the same port over the same data directory."""
+        self.stop(timeout)
+        self.start(timeout)
+
+    def _signal(self, signum: int, timeout: float) -> None:
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signum)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout)
+
+    def _config(self) -> str:
+        lines = [
+            f"port {self.port}",
+            "bind 127.0.0.1",
+            "protected-mode no",
+            "daemonize no",
+            f"dir {self.directory}",
+            f"logfile {self.log_file}",
+            'save ""',
+            f"appendonly {'yes' if self.appendonly else 'no'}",
+            f"appendfsync {self.appendfsync}",
+        ]
+        for user, password in self.users.items():
+            lines.append(f"user {user} on >{password} ~* &* +@all")
+        if self.users:
+            lines.append("user default off")
+        return "\n".join(lines) + "\n"
+
+    def _wait_until_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is None or self.process.poll() is not None:
+                raise RuntimeError(f"redis-server exited at start; see {self.log_file}")
+            if self._answers():
+                return
+            time.sleep(0.01)
+        self.kill()
+        raise RuntimeError(f"redis-server did not answer within {timeout}s; see {self.log_file}")
+
+    def _answers(self) -> bool:
+        """Whether the server replies to PING (NOAUTH counts; LOADING does not)."""
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1.0) as sock:
+                sock.sendall(b"PING\r\n")
+                reply = sock.recv(64)
+        except OSError:
+            return False
+        return reply.startswith((b"+PONG", b"-NOAUTH", b"-NOPERM"))
+
+    def __enter__(self) -> RedisServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        with contextlib.suppress(Exception):
+            self.kill()
