@@ -1,0 +1,44 @@
+# The two quick-start commands are `make demo` and `make test`; both set everything up first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install system-deps demo test lint typecheck check bench bench-peers clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+system-deps:
+	bash scripts/ensure-system-packages.sh
+
+demo: install
+	$(BIN)/aic-start --agent1 mock --agent2 mock --topic "Is a hot dog a sandwich?" --max-turns 10
+
+test: install system-deps
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports
+
+typecheck: install
+	$(BIN)/mypy
+
+check: lint typecheck test
+
+bench: install system-deps
+	$(BIN)/aic bench
+
+bench-peers: install system-deps
+	$(BIN)/python -m pip install -q autogen-agentchat autogen-ext
+	$(BIN)/aic bench --peers
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,68 @@
+"""Run the CLI as real subprocesses in tests, always bounded by a timeout."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+#: Variables a test subprocess must not inherit (real keys, user config, colours).
+_SCRUBBED = (
+    "ANTHROPIC_API_KEY",
+    "OPENAI_API_KEY",
+    "GEMINI_API_KEY",
+    "GOOGLE_API_KEY",
+    "XAI_API_KEY",
+    "PERPLEXITY_API_KEY",
+    "AIC_LOG_URL",
+    "AIC_DB",
+)
+
+
+def cli_env(extra: Mapping[str, str] | None = None, *, home: Path | None = None) -> dict[str, str]:
+    """A clean environment for a CLI subprocess (no real keys, no colour, wide terminal)."""
+    env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED and not k.startswith("AIC_")}
+    env.update({"NO_COLOR": "1", "COLUMNS": "200", "PYTHONUNBUFFERED": "1"})
+    if home is not None:
+        env.update({"HOME": str(home), "XDG_DATA_HOME": str(home / "data")})
+    env.update(extra or {})
+    return env
+
+
+def aic_command(*args: str) -> list[str]:
+    """The argv of ``aic ARGS`` through the current interpreter."""
+    return [sys.executable, "-m", "aiconv.cli", *args]
+
+
+def run_aic(
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 60.0,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``aic ARGS`` to completion and capture its output."""
+    return subprocess.run(
+        aic_command(*args),
+        env=dict(env) if env is not None else cli_env(),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def spawn_aic(
+    *args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.Popen[str]:
+    """Start ``aic ARGS`` in the background (the caller must wait or kill it)."""
+    return subprocess.Popen(
+        aic_command(*args),
+        env=dict(env) if env is not None else cli_env(),
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )

@@ -1,0 +1,219 @@
+"""The CLI as real subprocesses: exit codes, output, the --json shape, bad input, export."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from aiconv.testing.processes import cli_env, run_aic
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "runs.db"
+
+
+def conversation_id(stdout: str) -> str:
+    first = stdout.splitlines()[0]
+    assert first.startswith("conversation ")
+    return first.split()[1]
+
+
+def test_mock_pair_streams_and_summarises(db: Path) -> None:
+    result = run_aic(
+        "start",
+        "--agent1",
+        "mock",
+        "--agent2",
+        "mock",
+        "--topic",
+        "Is a hot dog a sandwich?",
+        "--max-turns",
+        "10",
+        "--db",
+        str(db),
+        "--seed",
+        "7",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "mock-1 ›" in result.stdout
+    assert "mock-2 ›" in result.stdout
+    assert "ended" in result.stdout
+    assert "turn latency" in result.stdout
+    assert db.exists()
+
+
+def test_json_document_has_the_documented_shape(db: Path) -> None:
+    result = run_aic(
+        "start", "--max-turns", "4", "--db", str(db), "--json", "--agent1", "mock:turns=0"
+    )
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert set(doc) >= {"conversation_id", "topic", "participants", "messages", "ended", "summary"}
+    assert doc["participants"][0] == {
+        "name": "mock-1",
+        "agent": "mock:turns=0",
+        "model": "mock-chat",
+        "persona": None,
+    }
+    message = doc["messages"][0]
+    assert set(message) >= {
+        "sequence",
+        "sender",
+        "content",
+        "model",
+        "input_tokens",
+        "output_tokens",
+        "cost_usd",
+        "latency_s",
+        "at",
+    }
+    assert [m["sender"] for m in doc["messages"]] == ["mock-1", "mock-2", "mock-1", "mock-2"]
+    assert doc["ended"]["reason"] == "max_turns"
+    assert doc["summary"]["turns"] == 4
+
+
+def test_every_run_gets_a_new_conversation(db: Path) -> None:
+    ids = {
+        conversation_id(run_aic("start", "--max-turns", "2", "--db", str(db), "--quiet").stdout)
+        for _ in range(2)
+    }
+    assert len(ids) == 2
+    listing = run_aic("ls", "--db", str(db), "--ls-json")
+    assert {json.loads(line)["conversation_id"] for line in listing.stdout.splitlines()} == ids
+
+
+def test_unknown_agent_lists_valid_agents_and_suggests(db: Path) -> None:
+    result = run_aic("start", "--agent1", "mok", "--db", str(db))
+    assert result.returncode == 2
+    assert "did you mean 'mock'?" in result.stderr
+    assert "valid agents:" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not db.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--max-turns", "0"], "--max-turns must be at least 1"),
+        (["--max-turns", "-3"], "--max-turns must be at least 1"),
+        (["--log-url", "nosuch://x"], "unsupported log URL"),
+        (["--agent2", "script:/no/such/file.jsonl"], "does not exist"),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(db: Path, args: list[str], message: str) -> None:
+    result = (
+        run_aic("start", "--db", str(db), *args)
+        if "--log-url" not in args
+        else run_aic("start", *args)
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not db.exists()
+
+
+def test_directory_as_db_is_refused(tmp_path: Path) -> None:
+    result = run_aic("start", "--db", str(tmp_path))
+    assert result.returncode == 2
+    assert "is a directory" in result.stderr
+
+
+def test_malformed_script_names_the_line(db: Path, tmp_path: Path) -> None:
+    script = tmp_path / "replies.jsonl"
+    script.write_text('{"content": "hi"}\nnot json\n')
+    result = run_aic("start", "--agent1", f"script:{script}", "--db", str(db))
+    assert result.returncode == 2
+    assert "replies.jsonl:2" in result.stderr
+    assert not db.exists()
+
+
+def test_unknown_conversation_id_fails_cleanly(db: Path) -> None:
+    run_aic("start", "--max-turns", "1", "--db", str(db), "--quiet")
+    for command in (
+        ["show", "nope"],
+        ["export", "nope"],
+        ["resume", "nope"],
+        ["join", "nope", "--as", "x"],
+    ):
+        result = run_aic(*command, "--db", str(db))
+        assert result.returncode != 0
+        assert "no conversation with id 'nope'" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_resuming_an_ended_conversation_is_refused(db: Path) -> None:
+    cid = conversation_id(run_aic("start", "--max-turns", "2", "--db", str(db), "--quiet").stdout)
+    result = run_aic("resume", cid, "--db", str(db))
+    assert result.returncode == 1
+    assert "max_turns" in result.stderr
+    assert "can be resumed" in result.stderr
+
+
+def test_script_agent_replays_and_ends_the_conversation(db: Path, tmp_path: Path) -> None:
+    script = tmp_path / "customer.txt"
+    script.write_text("Hello, my card is lost.\n\nYes, please block it.\n")
+    result = run_aic(
+        "start", "--agent1", f"script:{script}", "--agent2", "echo", "--db", str(db), "--json"
+    )
+    doc = json.loads(result.stdout)
+    assert [m["content"] for m in doc["messages"]] == [
+        "Hello, my card is lost.",
+        "Hello, my card is lost.",
+        "Yes, please block it.",
+        "Yes, please block it.",
+    ]
+    assert doc["ended"]["reason"] == "script_end"
+
+
+def test_exports_in_three_formats(db: Path, tmp_path: Path) -> None:
+    cid = conversation_id(run_aic("start", "--max-turns", "3", "--db", str(db), "--quiet").stdout)
+    as_json = json.loads(run_aic("export", cid, "--db", str(db)).stdout)
+    assert as_json["conversation_id"] == cid
+    lines = run_aic("export", cid, "--format", "jsonl", "--db", str(db)).stdout.splitlines()
+    events = [json.loads(line) for line in lines]
+    assert [e["sequence"] for e in events] == list(range(1, len(events) + 1))
+    assert events[0]["kind"] == "ConversationStarted"
+    out = tmp_path / "t.md"
+    assert run_aic("export", cid, "--format", "md", "-o", str(out), "--db", str(db)).returncode == 0
+    assert out.read_text().startswith("# Is a hot dog a sandwich?")
+
+
+def test_env_file_and_aic_variables_configure_options(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("AIC_MAX_TURNS=2\n")
+    env = cli_env({"AIC_DB": str(tmp_path / "env.db"), "AIC_MAX_TURNS": "2"})
+    result = run_aic("start", "--json", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["summary"]["turns"] == 2
+    assert (tmp_path / "env.db").exists()
+
+
+def test_help_lists_every_option_with_its_variable() -> None:
+    result = run_aic("start", "--help")
+    for flag in (
+        "--agent1",
+        "--agent2",
+        "--name1",
+        "--model1",
+        "--system1",
+        "--topic",
+        "--max-turns",
+        "--first",
+        "--db",
+        "--log-url",
+        "--seed",
+        "--json",
+        "--quiet",
+        "--detach",
+    ):
+        assert flag in result.stdout
+    assert "AIC_MAX_TURNS" in result.stdout
+
+
+def test_default_log_lives_in_the_user_data_directory(tmp_path: Path) -> None:
+    env = cli_env(home=tmp_path)
+    result = run_aic("start", "--max-turns", "1", "--quiet", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert list((tmp_path / "data").rglob("conversations.db"))
