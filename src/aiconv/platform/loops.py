@@ -37,7 +37,9 @@ class LoopConfig:
     ping_pong_gap: float = 0.12
     """How much less A and B must resemble each other than themselves (else a paraphrase)."""
     paraphrase: float = 0.45
-    """Content-word or shingle overlap at which a message restates an earlier one."""
+    """Mean content-word or shingle overlap of a run of messages with earlier ones."""
+    paraphrase_floor: float = 0.3
+    """Overlap every message of that run must reach on its own."""
     paraphrase_run: int = 4
     """Consecutive restating messages that make a paraphrase loop."""
     min_chars: int = 24
@@ -91,15 +93,26 @@ PHATIC_WORDS = _word_set(
     exactly indeed right yes yeah yep definitely totally again anytime day today meet meeting
     bye goodbye care soon later cheers sounds sound wonderful amazing fantastic lovely likewise
     kind kindly lot means mean tons truly sincerely welcome assist assistance question questions
-    else anything point fair true point hear hope luck best excellent brilliant super"""
+    else anything point fair true point hear hope luck best excellent brilliant super job done
+    congrats congratulations enjoy"""
 )
 _GREETINGS = _word_set("hi hello hey morning good welcome greetings")
-_WORD = re.compile(r"[a-z0-9]+")
+_WORD = re.compile(r"[a-z]+|[0-9]+")
 _QUOTED = re.compile(
-    r"^[ \t]*>.*$|\"[^\"\n]{8,}\"|“[^”\n]{8,}”|(?<!\w)'[^'\n]{8,}'(?!\w)|`[^`\n]+`", re.MULTILINE
+    r"^[ \t]*>.*$|\"[^\"\n]{8,}\"|“[^”\n]{8,}”|‘[^’\n]{8,}’|(?<!\w)'[^'\n]{8,}'(?!\w)|`[^`\n]+`",
+    re.MULTILINE,
 )
 _LIST_ITEM = re.compile(r"^[ \t]*(?:[-*•]|\d+[.)]|\[[ xX✓]\])[ \t]+", re.MULTILINE)
-_SUFFIXES = ("ivity", "ations", "ation", "ities", "ity", "ive", "ing", "ed", "ers", "er", "ly")
+_SUFFIXES = tuple(  # longest first, so "ations" wins over "s"
+    sorted(
+        _word_set(
+            "ational ations ivity ation ities ments ment ness ings ists ures ing ist ure ity ive"
+            " ers ies er ed ly al es s y e"
+        ),
+        key=len,
+        reverse=True,
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,37 +121,40 @@ class _Features:
     text: str
     sorted_text: str
     content: frozenset[str]
+    numbers: frozenset[str]
     shingles: frozenset[tuple[str, str]]
     words: int
     phatic: bool
     checklist: bool
 
 
+@lru_cache(maxsize=16384)
 def _stem(word: str) -> str:
+    """A light stemmer: one suffix off, then a 6-letter prefix ("arrival" ~ "arrive")."""
     for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            word = word[: -len(suffix)]
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if not (suffix == "s" and word.endswith("ss")):
+                word = word[: -len(suffix)]
             break
-    if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
-        word = word[:-1]
-    return word[:-1] if len(word) > 4 and word.endswith("e") else word
+    return word[:6]
 
 
 @lru_cache(maxsize=2048)
 def _features(content: str) -> _Features:
     """Normalised views of ``content``, memoised because every call sees the window again."""
-    lowered = content.lower().replace("’", "'").replace("'", "")
+    unquoted = _QUOTED.sub(" ", content).lower().replace("’", "").replace("'", "")
     checklist = len(_LIST_ITEM.findall(content)) >= 3
-    words = _WORD.findall(_QUOTED.sub(" ", lowered))
+    words = _WORD.findall(unquoted)
     meaningful = [w for w in words if w not in STOP_WORDS]
     stems = [_stem(w) for w in meaningful if w not in PHATIC_WORDS]
     greeting = bool(words) and words[0] in _GREETINGS
-    phatic = bool(words) and len(words) <= 24 and len(stems) <= (3 if greeting else 1)
+    phatic = len(words) <= 24 and len(stems) <= (3 if greeting else 1)
     return _Features(
         raw=" ".join(content.lower().split()),
         text=" ".join(words),
         sorted_text=" ".join(sorted(words)),
         content=frozenset(stems),
+        numbers=frozenset(w for w in words if w.isdigit()),
         shingles=frozenset(pairwise(stems)),
         words=len(words),
         phatic=phatic,
@@ -162,23 +178,29 @@ def _checklist_similarity(fa: _Features, fb: _Features) -> float | None:
     return None
 
 
-def char_similarity(a: str, b: str) -> float:
-    """Indel similarity of the normalised texts (1.0 = identical)."""
+def char_similarity(a: str, b: str, cutoff: float = 0.0) -> float:
+    """Indel similarity of the normalised texts (1.0 = identical; 0.0 when below ``cutoff``)."""
     fa, fb = _features(a), _features(b)
     listed = _checklist_similarity(fa, fb)
     if listed is not None:
         return listed
-    return Indel.normalized_similarity(fa.text, fb.text)
+    return Indel.normalized_similarity(fa.text, fb.text, score_cutoff=cutoff)
 
 
-def _repeat_similarity(a: str, b: str, config: LoopConfig) -> float:
-    """Character similarity, or the same words reordered ("B and A" for "A and B")."""
-    in_order = char_similarity(a, b)
+def _repeat_similarity(a: str, b: str, limit: float, config: LoopConfig) -> float:
+    """Character similarity, or the same words reordered ("B and A" for "A and B").
+
+    A number in ``b`` that ``a`` lacks makes it a new fact, never a repeat ("the X300" after
+    "the X200", "order 4472" after "order 4471"). Scores below ``limit`` come back as 0.
+    """
     fa, fb = _features(a), _features(b)
-    if fa.checklist or fb.checklist:
+    if fb.numbers - fa.numbers:
+        return 0.0
+    in_order = char_similarity(a, b, limit)
+    if in_order or fa.checklist or fb.checklist:
         return in_order
-    reordered = Indel.normalized_similarity(fa.sorted_text, fb.sorted_text)
-    return max(in_order, reordered) if reordered >= config.reorder else in_order
+    cutoff = max(limit, config.reorder)
+    return Indel.normalized_similarity(fa.sorted_text, fb.sorted_text, score_cutoff=cutoff)
 
 
 def content_similarity(a: str, b: str) -> float:
@@ -203,7 +225,7 @@ def _repeats(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     for earlier in reversed(history[:-1]):
         same = earlier.sender == new.sender
         limit = config.repetition if same else config.echo
-        score = _repeat_similarity(earlier.content, new.content, config)
+        score = _repeat_similarity(earlier.content, new.content, limit, config)
         if score >= limit:
             kind = "repetition" if same else "echo"
             who = f"{new.sender} repeats " + ("itself" if same else earlier.sender)
@@ -211,8 +233,9 @@ def _repeats(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     return None
 
 
-def _similarity(a: Utterance, b: Utterance) -> float:
-    return max(char_similarity(a.content, b.content), content_similarity(a.content, b.content))
+def _similarity(a: Utterance, b: Utterance, cutoff: float) -> float:
+    words = content_similarity(a.content, b.content)
+    return words if words >= cutoff else max(words, char_similarity(a.content, b.content, cutoff))
 
 
 def _ping_pong(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
@@ -223,10 +246,11 @@ def _ping_pong(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
         return None
     if not all(_is_substantive(_features(u.content), config) for u in (a1, b1, a2, b2)):
         return None
-    score = min(_similarity(a1, a2), _similarity(b1, b2))
+    score = min(_similarity(a1, a2, config.ping_pong), _similarity(b1, b2, config.ping_pong))
     if score < config.ping_pong:
         return None
-    if min(_similarity(b1, a2), _similarity(a2, b2)) > score - config.ping_pong_gap:
+    cross = score - config.ping_pong_gap
+    if min(_similarity(b1, a2, cross), _similarity(a2, b2, cross)) > cross:
         # Both sides say the same thing: not two positions bouncing, one point reworded.
         detail = f"{a2.sender} and {b2.sender} keep rewording the same point"
         return _loop("paraphrase", score, (a1, b1, a2, b2), detail)
@@ -250,11 +274,12 @@ def _paraphrase(history: Sequence[Utterance], config: LoopConfig) -> Loop | None
     if len(history) < run + 1:
         return None
     scores = [_restates(i, history, config) for i in range(len(history) - run, len(history))]
-    if min(scores) < config.paraphrase:
+    mean = sum(scores) / run
+    if min(scores) < config.paraphrase_floor or mean < config.paraphrase:
         return None
     involved = history[-run - 1 :]
     detail = f"the last {run} messages reword earlier ones"
-    return _loop("paraphrase", sum(scores) / run, tuple(involved), detail)
+    return _loop("paraphrase", mean, tuple(involved), detail)
 
 
 def _collapse(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
