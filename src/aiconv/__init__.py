@@ -1,1 +1,48 @@
-"""aiconv: autonomous conversations between AI agents, on an event-sourced log."""
+"""aiconv: autonomous conversations between AI agents, on an event-sourced log.
+
+The public API::
+
+    async with aiconv.open_log("sqlite:///runs.db") as log:
+        result = await aiconv.run_conversation(
+            log,
+            participants=[
+                aiconv.Participant("customer", "mock"),
+                aiconv.Participant("support", "mock"),
+            ],
+            topic="Lost card replacement",
+            max_turns=30,
+        )
+        print(result.ended.reason, result.summary.cost_usd)
+"""
+
+from aiconv.api import ConversationResult, EventCallback, Participant, run_conversation
+from aiconv.errors import (
+    AiconvError,
+    ConfigError,
+    ConversationNotFound,
+    LogUnavailable,
+    ProviderError,
+    SequenceConflict,
+)
+from aiconv.platform.events import StopConfig
+from aiconv.platform.projections import Summary
+from aiconv.queues.log import ConversationLog
+from aiconv.queues.urls import connect_log, open_log
+
+__all__ = [
+    "AiconvError",
+    "ConfigError",
+    "ConversationLog",
+    "ConversationNotFound",
+    "ConversationResult",
+    "EventCallback",
+    "LogUnavailable",
+    "Participant",
+    "ProviderError",
+    "SequenceConflict",
+    "StopConfig",
+    "Summary",
+    "connect_log",
+    "open_log",
+    "run_conversation",
+]

@@ -1,0 +1,138 @@
+"""The public Python API: run conversations from code the way the CLI does.
+
+A thin layer over ``platform.session`` that resolves agent ids through the registry (keys come
+from ``Settings``/``.env`` unless passed explicitly) and streams events to a callback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiconv.agents.catalog import default_registry
+from aiconv.agents.provider import ChatProvider
+from aiconv.agents.registry import Registry
+from aiconv.platform import session
+from aiconv.platform.codec import Recorded
+from aiconv.platform.conductor import Conductor
+from aiconv.platform.conversation import ConversationState
+from aiconv.platform.events import ConversationEnded, ParticipantSpec, StopConfig
+from aiconv.platform.projections import Summary, summarize, transcript_document
+from aiconv.queues.log import ConversationLog
+from aiconv.settings import provider_env
+
+#: Called with every event of the conversation and the state after it, live.
+EventCallback = Callable[[Recorded, ConversationState], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    """Who takes part: ``Participant("customer", "claude", persona=...)``.
+
+    ``agent`` is an agent id (``mock``, ``claude``, ``openai:gpt-…``, ``script:path``); pass
+    ``provider=`` to bring your own ``ChatProvider`` instead. ``persona`` is a description or any
+    object with a ``describe()`` method (such as ``aiconv.simulation`` personas).
+    """
+
+    name: str
+    agent: str = "mock"
+    model: str | None = None
+    persona: Any = None
+    system: str | None = None
+    role: str | None = None
+    base_url: str | None = None
+    provider: ChatProvider | None = field(default=None, compare=False)
+
+    def persona_text(self) -> str | None:
+        """The persona as text."""
+        if self.persona is None or isinstance(self.persona, str):
+            return self.persona
+        describe = getattr(self.persona, "describe", None)
+        return str(describe()) if callable(describe) else str(self.persona)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConversationResult:
+    """How a conversation went: its final state, why it ended, and the summary."""
+
+    conversation_id: str
+    state: ConversationState
+    summary: Summary
+
+    @property
+    def ended(self) -> ConversationEnded | None:
+        """The end event (None if it has not ended)."""
+        return self.state.ended
+
+    def document(self) -> dict[str, Any]:
+        """The documented JSON export."""
+        return transcript_document(self.state)
+
+
+def _seats(
+    participants: Sequence[Participant], registry: Registry, env: Mapping[str, str]
+) -> tuple[list[ParticipantSpec], dict[str, ChatProvider]]:
+    specs, providers = [], {}
+    for p in participants:
+        spec = registry.resolve(p.agent, model=p.model, base_url=p.base_url)
+        providers[p.name] = p.provider or registry.build(spec, env)
+        specs.append(
+            ParticipantSpec(
+                name=p.name,
+                agent=p.agent,
+                model=spec.model,
+                persona=p.persona_text(),
+                role=p.role,
+                system=p.system,
+                base_url=p.base_url,
+            )
+        )
+    return specs, providers
+
+
+async def run_conversation(
+    log: ConversationLog,
+    participants: Sequence[Participant],
+    topic: str,
+    *,
+    max_turns: int = 20,
+    first: str | None = None,
+    stop: StopConfig | None = None,
+    seed: int | None = None,
+    on_event: EventCallback | None = None,
+    metadata: Mapping[str, object] | None = None,
+    env: Mapping[str, str] | None = None,
+    registry: Registry | None = None,
+) -> ConversationResult:
+    """Create a conversation, run every participant in this process until it ends."""
+    registry = registry or default_registry()
+    specs, providers = _seats(participants, registry, provider_env() if env is None else env)
+    conductor = Conductor(log)
+    state = await session.create(
+        conductor,
+        topic=topic,
+        participants=specs,
+        first=first,
+        stop=stop or StopConfig(max_turns=max_turns),
+        seed=seed,
+        metadata=metadata,
+    )
+    cid = state.conversation_id
+    watcher = asyncio.create_task(_watch(log, cid, on_event)) if on_event else None
+    try:
+        final = await session.play_all(conductor, cid, providers)
+    finally:
+        if watcher is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(watcher, timeout=5)
+        for provider in providers.values():
+            await provider.aclose()
+    return ConversationResult(conversation_id=cid, state=final, summary=summarize(final))
+
+
+async def _watch(log: ConversationLog, cid: str, on_event: EventCallback) -> None:
+    async for recorded, state in session.follow(log, cid):
+        on_event(recorded, state)
