@@ -1,0 +1,102 @@
+"""Codec: every event round-trips through bytes; old versions are upcast."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from aiconv.errors import CodecError
+from aiconv.platform import codec
+from aiconv.platform.events import (
+    EVENT_TYPES,
+    AgentFailed,
+    ConversationEnded,
+    ConversationStarted,
+    MessagePosted,
+    ParticipantSpec,
+    StopConfig,
+    TurnClaimed,
+)
+
+text = st.text(max_size=200)
+finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
+
+messages = st.builds(
+    MessagePosted,
+    sender=text,
+    content=text,
+    model=text,
+    input_tokens=st.integers(0, 10**9),
+    output_tokens=st.integers(0, 10**9),
+    cost_usd=st.none() | finite,
+    latency_s=finite,
+    attempts=st.integers(1, 100),
+)
+participants = st.builds(ParticipantSpec, name=text, agent=text, persona=st.none() | text)
+starts = st.builds(
+    ConversationStarted,
+    topic=text,
+    participants=st.tuples(participants, participants),
+    first_speaker=text,
+    stop=st.builds(StopConfig, max_turns=st.integers(1, 1000), max_cost_usd=st.none() | finite),
+    seed=st.none() | st.integers(0, 2**31),
+    metadata=st.dictionaries(st.text(max_size=10), st.integers() | text, max_size=3),
+)
+claims = st.builds(
+    TurnClaimed,
+    speaker=text,
+    instance_id=text,
+    lease_expires_at=finite,
+    trace_context=st.dictionaries(text, text, max_size=2),
+)
+any_event = (
+    messages
+    | starts
+    | claims
+    | st.builds(ConversationEnded, reason=text, detail=text)
+    | st.builds(AgentFailed, speaker=text, error_kind=text, message=text)
+)
+
+
+@given(any_event)
+def test_every_event_round_trips(event: object) -> None:
+    stored = codec.encode(event)  # type: ignore[arg-type]
+    assert codec.decode_event(stored.kind, stored.version, stored.data) == event
+
+
+def test_every_event_type_has_a_distinct_kind() -> None:
+    kinds = [cls.KIND for cls in EVENT_TYPES]
+    assert len(kinds) == len(set(kinds))
+
+
+def test_unknown_kind_is_a_codec_error() -> None:
+    with pytest.raises(CodecError, match="unknown event kind"):
+        codec.decode_event("Nope", 1, b"{}")
+
+
+def test_old_version_is_upcast_through_registered_upcasters(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ConversationEnded, "SCHEMA_VERSION", 2)
+    monkeypatch.setitem(
+        codec._UPCASTERS,
+        ("ConversationEnded", 1),
+        lambda body: {**body, "detail": f"upcast: {body['detail']}"},
+    )
+    old = json.dumps({"reason": "max_turns", "detail": "old"}).encode()
+    event = codec.decode_event("ConversationEnded", 1, old)
+    assert event == ConversationEnded(reason="max_turns", detail="upcast: old")
+
+
+def test_missing_upcaster_is_a_codec_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ConversationEnded, "SCHEMA_VERSION", 3)
+    with pytest.raises(CodecError, match="no upcaster"):
+        codec.decode_event("ConversationEnded", 1, b'{"reason": "x"}')
+
+
+def test_body_that_does_not_validate_is_a_codec_error() -> None:
+    with pytest.raises(CodecError, match="does not decode"):
+        codec.decode_event("MessagePosted", 1, b'{"content": 3}')
