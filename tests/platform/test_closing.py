@@ -1,0 +1,152 @@
+"""Closing phrases on word boundaries, never negated or quoted; endings agreed by both sides."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from aiconv.platform.closing import (
+    DEFAULT_CLOSING_PHRASES,
+    closing_agreed,
+    is_closing,
+    is_confirmation,
+)
+from aiconv.platform.loops import Utterance
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "Goodbye!",
+        "Thanks, bye!",
+        "No problem, have a great day!",
+        "The refund is processed. Have a nice day :)",
+        "Take care!",
+        "Talk soon — Ana",
+        "See you tomorrow!",
+        "Bye everyone, see you Thursday!",
+        "It was a pleasure. Farewell, friends.",
+        "GOOD NIGHT",
+        "Bye to you both!",
+    ],
+)
+def test_recognises_closings(content: str) -> None:
+    assert is_closing(content)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "I'm not saying goodbye yet, I have another question.",
+        "I won't say goodbye just yet.",
+        "Don't say bye, we still need to pick the hotel.",
+        "No need to say goodbye after that, I'll send the confirmation.",
+        "We can't say bye until it's fixed.",
+        "Before we say goodbye, one more thing.",
+        "Not goodbye yet!",
+        "Goodbye? Not yet.",
+        "Should we say goodbye?",
+        "He said 'bye' and left.",
+        "She said “goodbye” and hung up.",
+        'The character said "goodbye" and left without looking back.',
+        "My neighbour said goodbye to it and brought it over.",
+        "Her brother waved goodbye from the window.",
+        "Say goodbye to manual exports.",
+        "The goodbye email for the legacy plan goes out next week.",
+        "I'll take care of the refund.",
+        "I see you've already tried restarting.",
+        "> Bye!\nThat was the last line of the script.",
+        "Maybe bypass the proxy instead.",
+        "The byelaw changed in May.",
+    ],
+)
+def test_ignores_negated_quoted_reported_and_embedded_closings(content: str) -> None:
+    assert not is_closing(content)
+
+
+def test_custom_phrases_replace_the_defaults() -> None:
+    assert is_closing("Ciao, a presto!", phrases=["a presto"])
+    assert not is_closing("Goodbye!", phrases=["a presto"])
+
+
+@pytest.mark.parametrize("content", ["You too!", "Thanks, same to you!", "Will do 👋", "Cheers"])
+def test_recognises_confirmations(content: str) -> None:
+    assert is_confirmation(content)
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["Thanks! One more question though: how do I export?", "Wait, actually no.", "Sure?"],
+)
+def test_a_reply_with_a_reservation_is_no_confirmation(content: str) -> None:
+    assert not is_confirmation(content)
+
+
+def said(*lines: str) -> list[Utterance]:
+    out = []
+    for number, line in enumerate(lines, start=1):
+        sender, content = line.split(": ", 1)
+        out.append(Utterance(sequence=number, sender=sender, content=content))
+    return out
+
+
+def test_mutual_closing_ends_when_the_other_side_closes_too() -> None:
+    history = said("customer: Updated it. Thanks, goodbye!", "support: You're welcome, goodbye!")
+    assert closing_agreed(history) == (1, 2)
+
+
+def test_mutual_closing_ends_when_the_other_side_confirms() -> None:
+    history = said("support: Done. Have a nice day!", "customer: Thanks, you too!")
+    assert closing_agreed(history) == (1, 2)
+
+
+def test_a_one_sided_closing_does_not_end_the_conversation() -> None:
+    history = said("customer: Ok that's all, bye!")
+    assert closing_agreed(history) is None
+    history = said(
+        "customer: Ok that's all, bye!",
+        "support: Before you go, would you like to extend your warranty?",
+    )
+    assert closing_agreed(history) is None
+
+
+def test_a_confirmation_without_a_closing_before_it_does_not_end() -> None:
+    history = said("support: The refund is on its way.", "customer: Thanks!")
+    assert closing_agreed(history) is None
+
+
+def test_the_same_sender_closing_twice_does_not_end() -> None:
+    history = said("customer: Bye!", "customer: Bye!")
+    assert closing_agreed(history) is None
+
+
+def test_single_policy_ends_on_any_closing() -> None:
+    history = said("support: Anything else?", "customer: No, bye!")
+    assert closing_agreed(history, policy="single") == (2,)
+    assert closing_agreed(history[:1], policy="single") is None
+
+
+def test_off_policy_never_ends() -> None:
+    history = said("a: Bye!", "b: Bye!")
+    assert closing_agreed(history, policy="off") is None
+
+
+def test_an_unknown_policy_is_rejected_with_the_choices() -> None:
+    with pytest.raises(ValueError, match="mutual"):
+        closing_agreed(said("a: Bye!"), policy="eventually")
+
+
+def test_empty_history_never_ends() -> None:
+    assert closing_agreed([]) is None
+
+
+def test_default_phrases_cover_the_usual_goodbyes() -> None:
+    for phrase in ("goodbye", "bye", "have a nice day", "talk soon", "take care", "farewell"):
+        assert phrase in DEFAULT_CLOSING_PHRASES
+    assert "see you" in DEFAULT_CLOSING_PHRASES
+
+
+@given(st.text(max_size=300))
+def test_is_closing_never_raises(content: str) -> None:
+    assert is_closing(content) in (True, False)
