@@ -1,0 +1,43 @@
+"""``aic serve``: the read-only web view of a log under uvicorn, on 127.0.0.1 unless told so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import uvicorn
+
+from aiconv.cli.options import friendly_errors, log_options, option
+from aiconv.cli.wiring import Runtime
+from aiconv.errors import ConfigError
+from aiconv.web import create_app
+
+#: Host names accepted in the ``Host`` header when serving on loopback (DNS-rebinding guard).
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def allowed_hosts(host: str) -> list[str] | None:
+    """Loopback names when bound to loopback; None (any host) when exposed on purpose."""
+    return list(LOOPBACK_HOSTS) if host in LOOPBACK_HOSTS else None
+
+
+@click.command()
+@option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@option("--port", type=int, default=8080, show_default=True, help="Port to listen on.")
+@log_options
+@friendly_errors
+def serve(host: str, port: int, log_url: str | None, db: Path | None) -> None:
+    """Serve a read-only web view of the conversations (live transcripts, runs, JSON API)."""
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"--port must be between 0 and 65535 (got {port})")
+    runtime = Runtime.load(log_url=log_url, db=db)
+    app = create_app(runtime.log_url, allowed_hosts=allowed_hosts(host))
+    click.echo(f"serving {runtime.log_url} on http://{host}:{port}/ (read-only)", err=True)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=2,
+        server_header=False,
+    )

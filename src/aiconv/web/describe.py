@@ -1,0 +1,76 @@
+"""One-line, human-readable descriptions of events, shared by the server-rendered page and the
+live updates (the browser shows them as text, so both paths read the same).
+
+Pure: plain strings out, no markup; escaping happens where they are rendered.
+"""
+
+from __future__ import annotations
+
+from aiconv.platform.events import (
+    AgentFailed,
+    ConversationEnded,
+    ConversationResumed,
+    ConversationStarted,
+    Event,
+    LoopDetected,
+    MessagePosted,
+    ModeratorNoted,
+    OutcomeDecided,
+    OutcomeProposed,
+    TurnClaimed,
+)
+
+
+def cost_text(cost_usd: float | None) -> str:
+    """A cost in dollars, or an em dash when unknown."""
+    return "—" if cost_usd is None else f"${cost_usd:.6f}"
+
+
+def message_meta(event: Event) -> str:
+    """Model, tokens, cost, latency and attempts of a posted message ("" for other events)."""
+    if not isinstance(event, MessagePosted):
+        return ""
+    parts = [
+        event.model or "unknown model",
+        f"{event.input_tokens}→{event.output_tokens} tokens",
+        cost_text(event.cost_usd),
+        f"{event.latency_s:.2f}s",
+    ]
+    if event.attempts > 1:
+        parts.append(f"{event.attempts} attempts")
+    return " · ".join(parts)
+
+
+def _outcome(verb: str, event: OutcomeProposed | OutcomeDecided) -> str:
+    text = f"outcome {event.outcome!r} {verb} by {event.by} (confidence {event.confidence:.2f})"
+    return f"{text}: {event.rationale}" if event.rationale else text
+
+
+def describe(event: Event) -> str:
+    """What ``event`` says, in one line."""
+    match event:
+        case ConversationStarted():
+            names = ", ".join(f"{p.name} ({p.agent})" for p in event.participants)
+            return f"started: {event.topic} — {names}; {event.first_speaker} speaks first"
+        case TurnClaimed():
+            return f"{event.speaker} claimed the turn (instance {event.instance_id})"
+        case MessagePosted():
+            return f"{event.sender} posted a message"
+        case ModeratorNoted():
+            return f"moderator: {event.content}"
+        case AgentFailed():
+            retry = "retryable" if event.retryable else "not retryable"
+            return f"{event.speaker} failed: {event.error_kind}: {event.message} ({retry})"
+        case LoopDetected():
+            text = f"loop detected: {event.loop_kind}, score {event.score:.2f}"
+            return f"{text} — {event.detail}" if event.detail else text
+        case OutcomeProposed():
+            return _outcome("proposed", event)
+        case OutcomeDecided():
+            return _outcome("decided", event)
+        case ConversationEnded():
+            text = f"ended: {event.reason}"
+            return f"{text} — {event.detail}" if event.detail else text
+        case ConversationResumed():
+            return f"resumed by {event.by or 'someone'}"
+    return event.KIND

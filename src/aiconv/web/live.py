@@ -1,0 +1,66 @@
+"""Server-sent events for one conversation: every event after a resume point, live, until the
+conversation ends.
+
+Each frame's ``id`` is the event's per-conversation ``sequence``. A client resumes from
+``Last-Event-ID`` (sent by the browser's ``EventSource`` when it reconnects) or, on its first
+connection, from ``?after=N``; the header wins when both are given, so a reconnecting client gets
+exactly the events it has not seen: no gap (the log has no gaps) and no duplicate (only
+``sequence > resume point`` is sent). When the conversation has ended and the client has caught
+up, an ``end`` frame closes the stream. Comment frames keep idle connections alive.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+from aiconv.platform import codec
+from aiconv.platform.conversation import ConversationState, evolve
+from aiconv.queues.log import ConversationLog
+from aiconv.web.queries import BadRequest, event_json, state_json
+
+_BATCH = 500
+#: How long a client waits before reconnecting after the stream drops (milliseconds).
+RETRY_MS = 1000
+
+
+def resume_point(headers: Mapping[str, str], params: Mapping[str, str]) -> int:
+    """The sequence a client has seen: ``Last-Event-ID`` if present, else ``?after=``, else 0."""
+    raw = headers.get("last-event-id") or params.get("after") or "0"
+    try:
+        after = int(raw.strip())
+    except ValueError as exc:
+        raise BadRequest(f"Last-Event-ID / after must be an event sequence, got {raw!r}") from exc
+    if after < 0:
+        raise BadRequest(f"Last-Event-ID / after must not be negative, got {after}")
+    return after
+
+
+def frame(data: Mapping[str, Any], *, event: str, id: int | None = None) -> str:
+    """One SSE frame; JSON has no raw newlines, so ``data`` is a single line."""
+    head = f"id: {id}\n" if id is not None else ""
+    return f"{head}event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+async def stream(
+    log: ConversationLog, conversation_id: str, *, after: int, ping_s: float
+) -> AsyncIterator[str]:
+    """SSE frames for every event of ``conversation_id`` with ``sequence > after``, live."""
+    yield f"retry: {RETRY_MS}\n\n"
+    state = ConversationState(conversation_id=conversation_id)
+    while True:
+        batch = await log.read(conversation_id, after=state.sequence, limit=_BATCH)
+        for stored in batch:
+            recorded = codec.decode(stored)
+            state = evolve(state, recorded)
+            if recorded.sequence > after:
+                body = {**event_json(recorded), "state": state_json(state)}
+                yield frame(body, event="event", id=recorded.sequence)
+        if len(batch) == _BATCH:
+            continue
+        if state.is_ended:
+            yield frame(state_json(state), event="end")
+            return
+        if not await log.wait(conversation_id, state.sequence, ping_s):
+            yield ": ping\n\n"
