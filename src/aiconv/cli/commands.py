@@ -14,6 +14,7 @@ from rich.table import Table
 
 from aiconv.cli import display
 from aiconv.cli.options import EXIT_INTERRUPTED, friendly_errors, log_options, option
+from aiconv.cli.serve import serve
 from aiconv.cli.wiring import Runtime, run_interruptibly
 from aiconv.errors import ConfigError
 from aiconv.platform import codec, session
@@ -263,5 +264,5 @@ def providers(log_url: str | None, db: Path | None) -> None:
 
 def register(group: click.Group) -> None:
     """Add every subcommand to ``group``."""
-    for command in (ls, show, export, resume, join, providers):
+    for command in (ls, show, export, resume, join, providers, serve):
         group.add_command(command)

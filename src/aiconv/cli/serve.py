@@ -5,12 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import uvicorn
 
 from aiconv.cli.options import friendly_errors, log_options, option
 from aiconv.cli.wiring import Runtime
 from aiconv.errors import ConfigError
-from aiconv.web import create_app
 
 #: Host names accepted in the ``Host`` header when serving on loopback (DNS-rebinding guard).
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -30,6 +28,11 @@ def serve(host: str, port: int, log_url: str | None, db: Path | None) -> None:
     """Serve a read-only web view of the conversations (live transcripts, runs, JSON API)."""
     if not 0 <= port <= 65535:
         raise ConfigError(f"--port must be between 0 and 65535 (got {port})")
+    # Imported here so that every other `aic` command starts without the web stack.
+    import uvicorn
+
+    from aiconv.web import create_app
+
     runtime = Runtime.load(log_url=log_url, db=db)
     app = create_app(runtime.log_url, allowed_hosts=allowed_hosts(host))
     click.echo(f"serving {runtime.log_url} on http://{host}:{port}/ (read-only)", err=True)
