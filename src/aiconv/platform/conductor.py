@@ -38,6 +38,10 @@ from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
 EventCallback = Callable[[Recorded, ConversationState], None]
 #: Called with (speaker, chunk) as a streaming provider produces text.
 SpeakerDeltaCallback = Callable[[str, str], None]
+#: The verdict on a state whose last message was just posted (default: ``referee.judge``).
+Judge = Callable[[ConversationState, float], referee.Verdict]
+#: Given the state before it, returns the message to post (e.g. with ``simulated_at`` set).
+MessageStamp = Callable[[ConversationState, MessagePosted], MessagePosted]
 
 _IDLE_WAKE_S = 30.0
 
@@ -59,6 +63,8 @@ class Conductor:
         observer: ConductorObserver = NULL_OBSERVER,
         on_delta: SpeakerDeltaCallback | None = None,
         context: ContextLimit | None = None,
+        judge: Judge = referee.judge,
+        stamp: MessageStamp | None = None,
     ) -> None:
         self.log = log
         self.clock = clock
@@ -66,6 +72,8 @@ class Conductor:
         self.observer = observer
         self.on_delta = on_delta
         self.context = context or ContextLimit()
+        self.judge = judge
+        self.stamp = stamp
 
     async def start(self, conversation_id: str, started: ConversationStarted) -> ConversationState:
         """Create the conversation (its first event)."""
@@ -199,8 +207,10 @@ class Conductor:
 
     async def _post(self, state: ConversationState, message: MessagePosted) -> ConversationState:
         now = self.clock.now()
+        if self.stamp is not None:
+            message = self.stamp(state, message)
         prospective = evolve(state, _provisional(state, 1, now, message))
-        verdict = referee.judge(prospective, now)
+        verdict = self.judge(prospective, now)
         events: list[Event] = [message, *verdict.events]
         if verdict.stop is not None:
             events.append(

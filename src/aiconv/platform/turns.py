@@ -3,13 +3,17 @@
 ``round_robin`` (the default) follows the last sender: with two participants they alternate,
 with more the next in speaking order speaks. ``addressed`` lets a message hand the turn to a
 participant it addresses (``@name`` or ``name:`` at the start of a line), else falls back to
-round robin. Further policies register by name in ``POLICIES``.
+round robin. ``scheduled`` is round robin in which a participant may speak again right after
+itself (a customer double-texting, an agent taking several steps), by a coin seeded from the
+conversation so every process decides the same. Further policies register by name in
+``POLICIES``.
 """
 
 from __future__ import annotations
 
+import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from aiconv.errors import ConfigError
 from aiconv.platform.conversation import ConversationState
@@ -43,7 +47,38 @@ def addressed(state: ConversationState) -> str | None:
     return fallback
 
 
-POLICIES: dict[str, TurnPolicy] = {"round_robin": round_robin, "addressed": addressed}
+def scheduled(state: ConversationState) -> str | None:
+    """``round_robin``, but the last sender may go again.
+
+    ``metadata["turns"][name]`` holds ``again`` (the probability of another message right after
+    one's own, 0..1) and ``max_streak`` (the most messages in a row, default 1). The coin is
+    seeded from the seed, conversation id and sequence of the last message: deterministic.
+    """
+    fallback = round_robin(state)
+    if fallback is None or not state.messages or state.messages[-1].moderator:
+        return fallback
+    assert state.started is not None
+    last = state.messages[-1]
+    rules = state.started.metadata.get("turns")
+    rule = rules.get(last.sender) if isinstance(rules, Mapping) else None
+    if not isinstance(rule, Mapping):
+        return fallback
+    streak = 0
+    for message in reversed(state.messages):
+        if message.moderator or message.sender != last.sender:
+            break
+        streak += 1
+    if streak >= int(rule.get("max_streak", 1)):
+        return fallback
+    coin = random.Random(f"{state.started.seed}|{state.conversation_id}|{last.sequence}")
+    return last.sender if coin.random() < float(rule.get("again", 0.0)) else fallback
+
+
+POLICIES: dict[str, TurnPolicy] = {
+    "round_robin": round_robin,
+    "addressed": addressed,
+    "scheduled": scheduled,
+}
 
 
 def resolve_policy(name: str) -> TurnPolicy:
