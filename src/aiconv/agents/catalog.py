@@ -12,6 +12,7 @@ from aiconv.agents.providers.offline import (
     load_script,
 )
 from aiconv.agents.registry import AgentSpec, Registry, Vendor
+from aiconv.agents.vendors import register_vendors
 
 
 def _mock(spec: AgentSpec, key: str | None) -> MockProvider:
@@ -61,4 +62,5 @@ def default_registry() -> Registry:
     registry = Registry()
     for vendor in OFFLINE_VENDORS:
         registry.register(vendor)
+    register_vendors(registry)
     return registry

@@ -1,0 +1,140 @@
+"""The remote vendors aiconv ships, registered the way a plugin would be (``register_vendors``).
+
+Claude (``anthropic``), OpenAI (``openai``), Gemini (``gemini``), and the OpenAI-compatible
+family sharing one adapter by base URL and key: Grok (``xai``), Perplexity (``perplexity``),
+OpenRouter, local Ollama and any other compatible server (``compat`` + ``--base-url``).
+Default models are current as of November 2026 (checked against the installed SDKs' model
+literals and the vendors' documentation).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from aiconv.agents.providers.anthropic import AnthropicProvider
+from aiconv.agents.providers.gemini import GeminiProvider
+from aiconv.agents.providers.openai import MaxTokensField, OpenAIProvider
+from aiconv.agents.registry import AgentSpec, Factory, Registry, Vendor
+from aiconv.errors import ConfigError
+
+OLLAMA_DEFAULT_URL = "http://localhost:11434/v1"
+
+
+def _anthropic(spec: AgentSpec, key: str | None) -> AnthropicProvider:
+    return AnthropicProvider(api_key=key or "", model=spec.model, base_url=spec.base_url)
+
+
+def _gemini(spec: AgentSpec, key: str | None) -> GeminiProvider:
+    return GeminiProvider(api_key=key or "", model=spec.model, base_url=spec.base_url)
+
+
+def _compatible(name: str, field: MaxTokensField = "max_tokens") -> Factory:
+    """A factory for an OpenAI-compatible vendor called ``name``."""
+
+    def build(spec: AgentSpec, key: str | None) -> OpenAIProvider:
+        base_url = spec.base_url
+        if name == "ollama":
+            base_url = ollama_url(base_url or OLLAMA_DEFAULT_URL)
+        if name == "compat" and not base_url:
+            raise ConfigError(
+                f"agent {spec.agent_id!r} needs a server: pass --base-url "
+                "(e.g. http://localhost:8000/v1 for vLLM)"
+            )
+        return OpenAIProvider(
+            api_key=key, model=spec.model, base_url=base_url, name=name, max_tokens_field=field
+        )
+
+    return build
+
+
+def ollama_url(value: str) -> str:
+    """``OLLAMA_HOST`` forms (``host:port``, ``http://host:port``) -> the ``/v1`` API URL."""
+    text = value.strip().rstrip("/")
+    if "://" not in text:
+        text = f"http://{text}"
+    if not urlsplit(text).path.endswith("/v1"):
+        text += "/v1"
+    return text
+
+
+REMOTE_VENDORS = (
+    Vendor(
+        name="anthropic",
+        aliases=("claude",),
+        default_model="claude-sonnet-5-5",
+        factory=_anthropic,
+        key_env=("ANTHROPIC_API_KEY",),
+        base_url_env=("ANTHROPIC_BASE_URL",),
+        description="Anthropic Claude (Messages API)",
+    ),
+    Vendor(
+        name="openai",
+        aliases=("gpt", "chatgpt"),
+        default_model="gpt-6.2-sol",
+        factory=_compatible("openai", "max_completion_tokens"),
+        key_env=("OPENAI_API_KEY",),
+        base_url_env=("OPENAI_BASE_URL",),
+        description="OpenAI GPT (Chat Completions)",
+    ),
+    Vendor(
+        name="gemini",
+        aliases=("google",),
+        default_model="gemini-3.8-flash",
+        factory=_gemini,
+        key_env=("GEMINI_API_KEY", "GOOGLE_API_KEY"),
+        base_url_env=("GEMINI_BASE_URL", "GOOGLE_GEMINI_BASE_URL"),
+        description="Google Gemini (google-genai)",
+    ),
+    Vendor(
+        name="xai",
+        aliases=("grok",),
+        default_model="grok-4.3",
+        factory=_compatible("xai", "max_completion_tokens"),
+        key_env=("XAI_API_KEY",),
+        base_url_env=("XAI_BASE_URL",),
+        default_base_url="https://api.x.ai/v1",
+        description="xAI Grok (OpenAI-compatible)",
+    ),
+    Vendor(
+        name="perplexity",
+        aliases=("sonar",),
+        default_model="sonar",
+        factory=_compatible("perplexity"),
+        key_env=("PERPLEXITY_API_KEY",),
+        base_url_env=("PERPLEXITY_BASE_URL",),
+        default_base_url="https://api.perplexity.ai",
+        description="Perplexity Sonar (OpenAI-compatible, web-grounded)",
+    ),
+    Vendor(
+        name="openrouter",
+        aliases=(),
+        default_model="openrouter/auto",
+        factory=_compatible("openrouter"),
+        key_env=("OPENROUTER_API_KEY",),
+        default_base_url="https://openrouter.ai/api/v1",
+        description="OpenRouter gateway (OpenAI-compatible)",
+    ),
+    Vendor(
+        name="ollama",
+        aliases=(),
+        default_model="llama3.2",
+        factory=_compatible("ollama"),
+        base_url_env=("OLLAMA_BASE_URL", "OLLAMA_HOST"),
+        default_base_url=OLLAMA_DEFAULT_URL,
+        description="local Ollama server, no key (OpenAI-compatible)",
+    ),
+    Vendor(
+        name="compat",
+        aliases=("openai-compatible",),
+        default_model="default",
+        factory=_compatible("compat"),
+        description="any OpenAI-compatible server (vLLM, LM Studio …): compat:MODEL --base-url URL",
+    ),
+)
+
+
+def register_vendors(registry: Registry) -> Registry:
+    """Register every remote vendor in ``registry``."""
+    for vendor in REMOTE_VENDORS:
+        registry.register(vendor)
+    return registry

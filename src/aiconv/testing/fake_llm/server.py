@@ -1,0 +1,330 @@
+"""``FakeLLM``: a wire-compatible fake of the Anthropic, OpenAI and Gemini chat APIs.
+
+A starlette app served by uvicorn on ``127.0.0.1`` and a free port. In tests::
+
+    async with FakeLLM() as server:
+        provider = AnthropicProvider(api_key="k", base_url=server.base_url)
+        server.faults.push(Fault(status=429, retry_after="2"))
+        ...
+        assert server.requests[-1].body["model"] == "claude-sonnet-5-5"
+
+Replies are varied, topic-aware text (``aiconv.agents.chatter``); after ``end_after`` assistant
+turns in the history a reply ends with the end token named in the system prompt (``<END>`` by
+default) so conversations finish. Faults (status + ``retry-after``, delays, malformed bodies,
+dropped connections) are queued in-process or through ``POST /_fake/faults`` from another
+process; ``GET /_fake/requests`` lists what was received.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+import re
+import socket
+from collections.abc import AsyncIterator, Callable, Generator, Iterable
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from aiconv.agents import chatter
+from aiconv.agents.messages import ChatMessage, ChatRequest, Role
+from aiconv.testing.fake_llm import wire
+from aiconv.testing.fake_llm.wire import Api, Turn
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Fault:
+    """One injected failure for the next matching request (``api=None`` matches any).
+
+    ``status`` answers with that HTTP error (and ``retry_after`` as the ``retry-after`` header,
+    seconds or an HTTP-date); ``delay`` waits first; ``malformed`` sends a broken 200 body;
+    ``drop`` closes the connection in the middle of the response.
+    """
+
+    status: int | None = None
+    retry_after: str | float | None = None
+    delay: float = 0.0
+    malformed: bool = False
+    drop: bool = False
+    api: Api | None = None
+    message: str = "injected fault"
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Fault:
+        """A fault from its JSON form (unknown keys are an error)."""
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown fault fields {sorted(unknown)}; known: {sorted(known)}")
+        return cls(**data)
+
+
+class Faults:
+    """A queue of faults, consumed in order by matching requests."""
+
+    def __init__(self) -> None:
+        self._queue: list[Fault] = []
+
+    def push(self, *faults: Fault) -> None:
+        """Queue ``faults``."""
+        self._queue.extend(faults)
+
+    def take(self, api: Api) -> Fault | None:
+        """The first queued fault for ``api``, removed from the queue."""
+        for index, fault in enumerate(self._queue):
+            if fault.api in (None, api):
+                return self._queue.pop(index)
+        return None
+
+    def clear(self) -> None:
+        """Forget every queued fault."""
+        self._queue.clear()
+
+    def __len__(self) -> int:
+        return len(self._queue)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Received:
+    """A request the server received."""
+
+    api: Api
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+    turn: Turn = field(repr=False)
+
+
+class _Dropped(Exception):
+    """Raised inside a response to make uvicorn close the connection mid-body."""
+
+
+class FakeLLM:
+    """The fake server; an async context manager that serves while the block runs."""
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        end_after: int = 3,
+        log_level: str = "critical",
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.end_after = end_after
+        self.log_level = log_level
+        self.faults = Faults()
+        self.requests: list[Received] = []
+        self.app = self._build_app()
+        self._closing = asyncio.Event()
+        self._server: uvicorn.Server | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def base_url(self) -> str:
+        """``http://host:port``: the Anthropic and Gemini base URL (OpenAI's is ``+ /v1``)."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def openai_base_url(self) -> str:
+        """The base URL for OpenAI and compatible clients."""
+        return f"{self.base_url}/v1"
+
+    async def __aenter__(self) -> FakeLLM:
+        sock = bind(self.host, self.port)
+        self.port = sock.getsockname()[1]
+        self._closing.clear()
+        self._server = _InProcessServer(self.config())
+        self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
+        async with asyncio.timeout(10):
+            while not self._server.started:
+                if self._task.done():
+                    await self._task  # surfaces the start-up error
+                await asyncio.sleep(0.01)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._closing.set()  # delayed handlers finish at once
+        if self._server is not None and self._task is not None:
+            self._server.should_exit = True
+            async with asyncio.timeout(10):
+                await self._task
+
+    def config(self, **extra: Any) -> uvicorn.Config:
+        """The uvicorn configuration of this server."""
+        return uvicorn.Config(
+            self.app, log_level=self.log_level, lifespan="off", access_log=False, **extra
+        )
+
+    def reply_text(self, turn: Turn) -> str:
+        """Plausible, varied text; closes with the end token after ``end_after`` own turns."""
+        own_turn = 1 + sum(1 for role, _ in turn.messages if role == "assistant")
+        topic = re.search(r"^Topic: (.+)$", turn.system, re.MULTILINE)
+        end = re.search(r"write (\S+) alone", turn.system)
+        request = ChatRequest(
+            model=turn.model,
+            system=turn.system,
+            messages=tuple(ChatMessage(role=_role(r), content=t) for r, t in turn.messages),
+            context={
+                "topic": topic.group(1) if topic else "this",
+                "end_token": end.group(1) if end else "<END>",
+            },
+        )
+        rng = random.Random(f"{turn.system}|{own_turn}|{turn.messages[-1:]}")
+        closing = self.end_after > 0 and own_turn >= self.end_after
+        return chatter.compose(request, rng, own_turn=own_turn, closing=closing)
+
+    def _build_app(self) -> Starlette:
+        return Starlette(
+            routes=[
+                Route("/v1/messages", self._anthropic, methods=["POST"]),
+                Route("/v1/chat/completions", self._openai, methods=["POST"]),
+                Route("/chat/completions", self._openai, methods=["POST"]),
+                Route("/{version:str}/models/{target:str}", self._gemini, methods=["POST"]),
+                Route("/_fake/faults", self._control_faults, methods=["POST", "DELETE"]),
+                Route("/_fake/requests", self._control_requests, methods=["GET", "DELETE"]),
+            ]
+        )
+
+    async def _anthropic(self, request: Request) -> Response:
+        return await self._serve(request, "anthropic", wire.parse_anthropic)
+
+    async def _openai(self, request: Request) -> Response:
+        return await self._serve(request, "openai", wire.parse_openai)
+
+    async def _gemini(self, request: Request) -> Response:
+        model, _, method = request.path_params["target"].partition(":")
+        stream = method == "streamGenerateContent"
+        return await self._serve(
+            request, "gemini", lambda body: wire.parse_gemini(body, model, stream=stream)
+        )
+
+    async def _serve(
+        self, request: Request, api: Api, parse: Callable[[dict[str, Any]], Turn]
+    ) -> Response:
+        try:
+            body = json.loads(await request.body())
+            turn = parse(body)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            return _error(api, 400, f"fake server cannot read the request: {exc}", None)
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        self.requests.append(
+            Received(api=api, path=request.url.path, headers=headers, body=body, turn=turn)
+        )
+        fault = self.faults.take(api)
+        if fault is not None:
+            faulty = await self._fault(api, turn, fault)
+            if faulty is not None:
+                return faulty
+        return self._answer(turn, body)
+
+    async def _fault(self, api: Api, turn: Turn, fault: Fault) -> Response | None:
+        if fault.delay > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), fault.delay)
+        if fault.status is not None:
+            return _error(api, fault.status, fault.message, fault.retry_after)
+        if fault.malformed:
+            media = "text/event-stream" if turn.stream else "application/json"
+            return Response('{"id": "broken", "choices": [', media_type=media)
+        if fault.drop:
+            return _DroppedResponse(stream=turn.stream)
+        return None
+
+    def _answer(self, turn: Turn, body: dict[str, Any]) -> Response:
+        text = self.reply_text(turn)
+        if not turn.stream:
+            replies = {"anthropic": wire.anthropic_reply, "openai": wire.openai_reply}
+            render = replies.get(turn.api, wire.gemini_reply)
+            return JSONResponse(render(turn, text))
+        if turn.api == "anthropic":
+            events: Iterable[str] = wire.anthropic_events(turn, text)
+        elif turn.api == "openai":
+            usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            events = wire.openai_chunks(turn, text, include_usage=usage)
+        else:
+            events = wire.gemini_chunks(turn, text)
+        return StreamingResponse(_aiter(events), media_type="text/event-stream")
+
+    async def _control_faults(self, request: Request) -> Response:
+        if request.method == "DELETE":
+            self.faults.clear()
+            return JSONResponse({"queued": 0})
+        data = json.loads(await request.body())
+        items = data if isinstance(data, list) else data.get("faults", [data])
+        try:
+            self.faults.push(*(Fault.from_json(item) for item in items))
+        except (TypeError, ValueError) as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse({"queued": len(self.faults)})
+
+    async def _control_requests(self, request: Request) -> Response:
+        if request.method == "DELETE":
+            self.requests.clear()
+        return JSONResponse([{"api": r.api, "path": r.path, "body": r.body} for r in self.requests])
+
+
+class _InProcessServer(uvicorn.Server):
+    """uvicorn without its signal handlers: the host process (pytest, the CLI) owns signals."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+class _DroppedResponse(Response):
+    """Starts a response, sends part of it, then drops the connection."""
+
+    def __init__(self, *, stream: bool) -> None:
+        super().__init__()
+        self.stream = stream
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        media = b"text/event-stream" if self.stream else b"application/json"
+        headers = [(b"content-type", media)]
+        if not self.stream:
+            headers.append((b"content-length", b"512"))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        partial = b"" if self.stream else b'{"id": "cut'
+        await send({"type": "http.response.body", "body": partial, "more_body": True})
+        raise _Dropped("fake server dropped the connection on purpose")
+
+
+def _error(api: Api, status: int, message: str, retry_after: str | float | None) -> Response:
+    bodies = {"anthropic": wire.anthropic_error, "openai": wire.openai_error}
+    body = bodies.get(api, wire.gemini_error)(status, message)
+    headers = {"retry-after": str(retry_after)} if retry_after is not None else {}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port`` (``port=0``: a free one)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+async def _aiter(items: Iterable[str]) -> AsyncIterator[str]:
+    for item in items:
+        yield item
+
+
+def _role(role: str) -> Role:
+    return "assistant" if role == "assistant" else "user"
+
+
+def fault_json(fault: Fault) -> dict[str, Any]:
+    """The JSON form of ``fault`` for ``POST /_fake/faults``."""
+    return {k: v for k, v in asdict(fault).items() if v not in (None, False, 0.0)}

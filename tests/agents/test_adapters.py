@@ -1,0 +1,164 @@
+"""Each vendor adapter over real HTTP through the real SDK against the fake server."""
+
+from __future__ import annotations
+
+import pytest
+
+from aiconv.agents.pricing import cost_usd
+from aiconv.agents.provider import ChatProvider
+from aiconv.errors import ProviderError, ProviderRejected, ProviderTimeout, RateLimited
+from aiconv.testing.fake_llm import FakeLLM, Fault
+from tests.agents.conftest import FAKE_KEY, build, chat_request
+
+MODELS = {"anthropic": "claude-sonnet-5-5", "openai": "gpt-6.2-sol", "gemini": "gemini-3.8-flash"}
+
+
+def _api(provider: ChatProvider) -> str:
+    return provider.name
+
+
+async def test_anthropic_request_body_has_system_roles_model_and_max_tokens(fake: FakeLLM) -> None:
+    provider = build("anthropic", fake)
+    await provider.complete(chat_request("claude-sonnet-5-5", turns=2))
+    await provider.aclose()
+    received = fake.requests[-1]
+    assert received.path == "/v1/messages"
+    assert received.body["model"] == "claude-sonnet-5-5"
+    assert received.body["max_tokens"] == 321
+    assert received.body["system"].startswith("You are Ada.")
+    assert [m["role"] for m in received.body["messages"]] == ["user", "assistant", "user"]
+    credential = received.headers.get("x-api-key") or received.headers["authorization"]
+    assert credential.removeprefix("Bearer ") == FAKE_KEY
+    assert not received.body.get("stream")
+
+
+async def test_openai_request_body_puts_the_system_prompt_first(fake: FakeLLM) -> None:
+    provider = build("openai", fake)
+    await provider.complete(chat_request("gpt-6.2-sol", turns=2))
+    await provider.aclose()
+    body = fake.requests[-1].body
+    assert fake.requests[-1].path == "/v1/chat/completions"
+    assert body["model"] == "gpt-6.2-sol"
+    assert body["max_completion_tokens"] == 321
+    assert [m["role"] for m in body["messages"]] == ["system", "user", "assistant", "user"]
+    assert body["messages"][0]["content"].startswith("You are Ada.")
+    assert fake.requests[-1].headers["authorization"] == f"Bearer {FAKE_KEY}"
+
+
+async def test_gemini_request_body_uses_system_instruction_and_model_role(fake: FakeLLM) -> None:
+    provider = build("gemini", fake)
+    await provider.complete(chat_request("gemini-3.8-flash", turns=2))
+    await provider.aclose()
+    received = fake.requests[-1]
+    assert received.path.endswith("/models/gemini-3.8-flash:generateContent")
+    assert [c["role"] for c in received.body["contents"]] == ["user", "model", "user"]
+    assert received.body["systemInstruction"]["parts"][0]["text"].startswith("You are Ada.")
+    assert received.body["generationConfig"]["maxOutputTokens"] == 321
+    assert received.headers["x-goog-api-key"] == FAKE_KEY
+
+
+async def test_reply_maps_text_usage_and_cost(adapter: ChatProvider, fake: FakeLLM) -> None:
+    model = MODELS[_api(adapter)]
+    reply = await adapter.complete(chat_request(model))
+    turn = fake.requests[-1].turn
+    assert reply.content == fake.reply_text(turn)
+    assert reply.model == model
+    assert reply.usage.input_tokens > 0
+    assert reply.usage.output_tokens > 0
+    assert reply.cost_usd == cost_usd(_api(adapter), model, reply.usage)
+    assert reply.cost_usd is not None
+    assert reply.cost_usd > 0
+
+
+async def test_unknown_model_has_unknown_cost(adapter: ChatProvider) -> None:
+    reply = await adapter.complete(chat_request("some-future-model"))
+    assert reply.cost_usd is None
+
+
+async def test_streaming_calls_on_delta_and_still_returns_usage(
+    adapter: ChatProvider, fake: FakeLLM
+) -> None:
+    chunks: list[str] = []
+    reply = await adapter.complete(chat_request(MODELS[_api(adapter)]), on_delta=chunks.append)
+    assert len(chunks) > 3
+    assert "".join(chunks) == reply.content
+    assert reply.usage.input_tokens > 0
+    assert reply.usage.output_tokens > 0
+    received = fake.requests[-1]
+    if received.api == "openai":
+        assert received.body["stream"] is True
+        assert received.body["stream_options"] == {"include_usage": True}
+    elif received.api == "anthropic":
+        assert received.body["stream"] is True
+    else:
+        assert received.path.endswith(":streamGenerateContent")
+
+
+async def test_reply_ends_with_the_end_token_after_a_few_turns(adapter: ChatProvider) -> None:
+    early = await adapter.complete(chat_request(MODELS[_api(adapter)], turns=1))
+    late = await adapter.complete(chat_request(MODELS[_api(adapter)], turns=3))
+    assert not early.content.rstrip().endswith("<END>")
+    assert late.content.rstrip().endswith("<END>")
+
+
+@pytest.mark.parametrize("retry_after", ["2", "Wed, 21 Oct 2015 07:28:00 GMT"])
+async def test_429_maps_to_rate_limited_with_retry_after(
+    adapter: ChatProvider, fake: FakeLLM, retry_after: str
+) -> None:
+    fake.faults.push(Fault(status=429, retry_after=retry_after))
+    with pytest.raises(RateLimited) as caught:
+        await adapter.complete(chat_request(MODELS[_api(adapter)]))
+    assert caught.value.retryable
+    assert caught.value.retry_after == (2.0 if retry_after == "2" else 0.0)
+
+
+@pytest.mark.parametrize("status", [500, 503])
+async def test_server_errors_are_retryable(
+    adapter: ChatProvider, fake: FakeLLM, status: int
+) -> None:
+    fake.faults.push(Fault(status=status))
+    with pytest.raises(ProviderError) as caught:
+        await adapter.complete(chat_request(MODELS[_api(adapter)]))
+    assert caught.value.retryable
+    assert caught.value.status == status
+
+
+@pytest.mark.parametrize("status", [400, 401])
+async def test_client_errors_are_rejected_and_never_retryable(
+    adapter: ChatProvider, fake: FakeLLM, status: int
+) -> None:
+    fake.faults.push(Fault(status=status, message="bad request"))
+    with pytest.raises(ProviderRejected) as caught:
+        await adapter.complete(chat_request(MODELS[_api(adapter)]))
+    assert not caught.value.retryable
+    assert FAKE_KEY not in str(caught.value)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_dropped_connection_is_retryable(
+    adapter: ChatProvider, fake: FakeLLM, stream: bool
+) -> None:
+    fake.faults.push(Fault(drop=True))
+    with pytest.raises(ProviderError) as caught:
+        await adapter.complete(
+            chat_request(MODELS[_api(adapter)]), on_delta=(lambda _c: None) if stream else None
+        )
+    assert caught.value.retryable
+
+
+async def test_malformed_body_is_a_retryable_provider_error(
+    adapter: ChatProvider, fake: FakeLLM
+) -> None:
+    fake.faults.push(Fault(malformed=True))
+    with pytest.raises(ProviderError) as caught:
+        await adapter.complete(chat_request(MODELS[_api(adapter)]))
+    assert caught.value.retryable
+
+
+@pytest.mark.parametrize("api", ["anthropic", "openai", "gemini"])
+async def test_sdk_timeout_maps_to_provider_timeout(fake: FakeLLM, api: str) -> None:
+    provider = build(api, fake, timeout=0.2)
+    fake.faults.push(Fault(delay=5.0))
+    with pytest.raises(ProviderTimeout):
+        await provider.complete(chat_request(MODELS[api]))
+    await provider.aclose()
