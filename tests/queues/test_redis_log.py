@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
+from redis.crc import key_slot
 
+from aiconv.errors import ConfigError, LogUnavailable
 from aiconv.queues.log import ConversationLog
-from aiconv.queues.redis import with_prefix
+from aiconv.queues.redis import RedisLog, with_prefix
 from aiconv.queues.urls import open_log
-from aiconv.testing.contract import ConversationLogContract
-from aiconv.testing.redis_server import RedisServer, has_redis_server
+from aiconv.testing.contract import ConversationLogContract, entry, event
+from aiconv.testing.redis_server import RedisServer, free_port, has_redis_server
 
 pytestmark = pytest.mark.skipif(not has_redis_server(), reason="redis-server is not installed")
 
@@ -33,3 +37,94 @@ class TestRedisLog(ConversationLogContract):
     async def log(self, log_url: str) -> AsyncIterator[ConversationLog]:
         async with open_log(log_url) as log:
             yield log
+
+
+@pytest.fixture
+async def redis_log(redis_server: RedisServer) -> AsyncIterator[RedisLog]:
+    log = await RedisLog.open(redis_server.url, prefix=f"t{uuid.uuid4().hex[:10]}")
+    try:
+        yield log
+    finally:
+        await log.close()
+
+
+async def test_keys_are_prefixed_and_hash_tagged_per_conversation(redis_log: RedisLog) -> None:
+    """Every key carries the prefix; a conversation's stream and index share one Cluster slot."""
+    await redis_log.append("conv-1", 0, [event(1)], index=entry("conv-1", 1.0))
+    client = redis_log._client
+    keys = sorted(bytes(k).decode() for k in await client.keys(f"{redis_log.prefix}:*"))
+    p = redis_log.prefix
+    assert keys == sorted(
+        [
+            f"{p}:{{conv-1}}:events",
+            f"{p}:{{conv-1}}:index",
+            f"{p}:position",
+            f"{p}:log",
+            f"{p}:conversations",
+            f"{p}:index",
+        ]
+    )
+    assert key_slot(redis_log.events_key("conv-1").encode()) == key_slot(
+        redis_log.index_key("conv-1").encode()
+    )
+    assert await client.type(redis_log.events_key("conv-1")) == b"stream"
+
+
+async def test_prefixes_keep_two_logs_apart(redis_server: RedisServer) -> None:
+    """Two prefixes on one Redis are two independent logs."""
+    url = redis_server.url
+    async with (
+        open_log(with_prefix(url, "one-" + uuid.uuid4().hex[:6])) as one,
+        open_log(with_prefix(url, "two-" + uuid.uuid4().hex[:6])) as two,
+    ):
+        await one.append("c1", 0, [event(1)])
+        assert await two.last_sequence("c1") == 0
+        assert await two.read_all() == []
+        assert isinstance(one, RedisLog) and one.backend == "redis"
+
+
+def test_prefix_with_braces_is_refused() -> None:
+    """A brace in the prefix would break the hash tags, so it is a ConfigError."""
+    with pytest.raises(ConfigError, match="prefix"):
+        RedisLog(None, None, prefix="a{b}")  # type: ignore[arg-type]  # refused before any use
+
+
+def test_with_prefix_sets_or_replaces_the_query_parameter() -> None:
+    assert with_prefix("redis://h:1/0", "x") == "redis://h:1/0?prefix=x"
+    assert with_prefix("redis://h:1/0?prefix=a&deadline=3", "b") == (
+        "redis://h:1/0?deadline=3&prefix=b"
+    )
+
+
+@pytest.mark.slow
+async def test_acl_user_and_password_in_the_url(tmp_path: Path) -> None:
+    """``redis://user:password@…`` logs in as an ACL user; a wrong password is a ConfigError."""
+    with RedisServer(tmp_path, users={"alice": "s3cret"}) as server:
+        good = server.url.replace("redis://", "redis://alice:s3cret@")
+        async with open_log(good) as log:
+            await log.append("c1", 0, [event(1)])
+            assert await log.last_sequence("c1") == 1
+        bad = server.url.replace("redis://", "redis://alice:wrong@")
+        with pytest.raises(ConfigError, match="credentials"):
+            await RedisLog.open(bad, deadline=2)
+
+
+@pytest.mark.slow
+async def test_rediss_url_talks_tls(tmp_path: Path) -> None:
+    """A ``rediss://`` URL reaches a TLS-only server and runs the whole append/wait cycle."""
+    with RedisServer(tmp_path, tls=True) as server:
+        assert server.url.startswith("rediss://")
+        async with open_log(server.url) as log:
+            assert isinstance(log, RedisLog)
+            waiter = asyncio.create_task(log.wait("c1", 0, timeout=30))
+            await log.append("c1", 0, [event(1)])
+            async with asyncio.timeout(10):
+                assert await waiter is True
+
+
+async def test_unreachable_server_is_log_unavailable_after_the_deadline() -> None:
+    """Nothing listens on the port: open_log gives up after the deadline with a clear message."""
+    url = f"redis://127.0.0.1:{free_port()}/0?deadline=0.5"
+    with pytest.raises(LogUnavailable, match=r"did not answer .* redis-server running"):
+        async with asyncio.timeout(10):
+            await RedisLog.open(url)

@@ -43,6 +43,8 @@ Entry = tuple[bytes, dict[bytes, bytes]]
 
 DEFAULT_PREFIX = "aiconv"
 DEFAULT_DEADLINE = 30.0
+#: Connections for commands per RedisLog; callers beyond it queue for a free one.
+POOL_SIZE = 16
 _BLOCK_MS = 5000
 _TUPLES = ("participants", "agents", "tags")
 
@@ -96,17 +98,7 @@ class RedisLog(ConversationLog):
     ) -> RedisLog:
         """Connect to the Redis at ``url`` (checked with a PING, retried until the deadline)."""
         redis_url, own = _split_url(url)
-        try:
-            kwargs: dict[str, Any] = {"retry": Retry(NoBackoff(), 0), "socket_connect_timeout": 2}
-            client = aioredis.from_url(redis_url, socket_timeout=10, **kwargs)
-            watcher = aioredis.from_url(
-                redis_url,
-                single_connection_client=True,
-                socket_timeout=_BLOCK_MS / 1000 + 5,
-                **kwargs,
-            )
-        except ValueError as exc:
-            raise ConfigError(f"bad Redis URL {url!r}: {exc}") from exc
+        client, watcher = _clients(url, redis_url)
         log = cls(
             client,
             watcher,
@@ -355,6 +347,24 @@ class RedisLog(ConversationLog):
         for client in (self._watcher, self._client):
             with contextlib.suppress(rexc.RedisError, OSError):
                 await client.aclose()
+
+
+def _clients(url: str, redis_url: str) -> tuple[aioredis.Redis, aioredis.Redis]:
+    """A bounded pool for commands and one dedicated connection for blocking reads."""
+    kwargs: dict[str, Any] = {"retry": Retry(NoBackoff(), 0), "socket_connect_timeout": 2}
+    try:
+        pool = aioredis.BlockingConnectionPool.from_url(
+            redis_url, max_connections=POOL_SIZE, timeout=10, socket_timeout=10, **kwargs
+        )
+        watcher = aioredis.from_url(
+            redis_url,
+            single_connection_client=True,
+            socket_timeout=_BLOCK_MS / 1000 + 5,
+            **kwargs,
+        )
+    except ValueError as exc:
+        raise ConfigError(f"bad Redis URL {url!r}: {exc}") from exc
+    return aioredis.Redis.from_pool(pool), watcher
 
 
 def _sequence(entry_id: bytes) -> int:

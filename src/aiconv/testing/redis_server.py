@@ -20,6 +20,7 @@ import contextlib
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import time
 from collections.abc import Mapping
@@ -51,21 +52,34 @@ class RedisServer:
         appendonly: bool = True,
         appendfsync: str = "everysec",
         users: Mapping[str, str] | None = None,
+        tls: bool = False,
         executable: str = "redis-server",
     ) -> None:
-        """``users`` maps ACL user names to passwords; when given, ``default`` is disabled."""
+        """``users`` maps ACL user names to passwords; when given, ``default`` is disabled.
+
+        ``tls`` serves TLS only, with a self-signed certificate for 127.0.0.1 made by
+        ``openssl`` in ``directory``; ``url`` then is a ``rediss://`` URL that trusts it.
+        """
         self.directory = Path(directory)
         self.port = port or free_port()
         self.appendonly = appendonly
         self.appendfsync = appendfsync
         self.users = dict(users or {})
+        self.tls = tls
         self.executable = executable
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         """``redis://127.0.0.1:PORT/0`` (add credentials yourself when ``users`` is set)."""
+        if self.tls:
+            return f"rediss://127.0.0.1:{self.port}/0?ssl_ca_certs={self.certificate}"
         return f"redis://127.0.0.1:{self.port}/0"
+
+    @property
+    def certificate(self) -> Path:
+        """The self-signed certificate (also its own CA) when ``tls`` is on."""
+        return self.directory / "tls-cert.pem"
 
     @property
     def log_file(self) -> Path:
@@ -84,6 +98,8 @@ class RedisServer:
         if shutil.which(self.executable) is None:
             raise RuntimeError(f"{self.executable} is not installed (apt-get install redis-server)")
         self.directory.mkdir(parents=True, exist_ok=True)
+        if self.tls and not self.certificate.exists():
+            self._make_certificate()
         config = self.directory / "redis.conf"
         config.write_text(self._config())
         self.process = subprocess.Popen(
@@ -118,9 +134,30 @@ class RedisServer:
             process.kill()
             process.wait(timeout)
 
+    def _make_certificate(self) -> None:
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+             "-keyout", str(self.directory / "tls-key.pem"), "-out", str(self.certificate),
+             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+            check=True, capture_output=True, timeout=30,
+        )  # fmt: skip
+
+    def _listen(self) -> list[str]:
+        if not self.tls:
+            return [f"port {self.port}"]
+        key = self.directory / "tls-key.pem"
+        return [
+            "port 0",
+            f"tls-port {self.port}",
+            f"tls-cert-file {self.certificate}",
+            f"tls-key-file {key}",
+            f"tls-ca-cert-file {self.certificate}",
+            "tls-auth-clients no",
+        ]
+
     def _config(self) -> str:
         lines = [
-            f"port {self.port}",
+            *self._listen(),
             "bind 127.0.0.1",
             "protected-mode no",
             "daemonize no",
@@ -150,9 +187,15 @@ class RedisServer:
     def _answers(self) -> bool:
         """Whether the server replies to PING (NOAUTH counts; LOADING does not)."""
         try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1.0) as sock:
-                sock.sendall(b"PING\r\n")
-                reply = sock.recv(64)
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1.0) as raw:
+                if not self.tls:
+                    raw.sendall(b"PING\r\n")
+                    reply = raw.recv(64)
+                else:
+                    context = ssl.create_default_context(cafile=str(self.certificate))
+                    with context.wrap_socket(raw, server_hostname="127.0.0.1") as sock:
+                        sock.sendall(b"PING\r\n")
+                        reply = sock.recv(64)
         except OSError:
             return False
         return reply.startswith((b"+PONG", b"-NOAUTH", b"-NOPERM"))
