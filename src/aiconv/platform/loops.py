@@ -32,8 +32,8 @@ class LoopConfig:
     """Character similarity at which a participant repeats another's message."""
     reorder: float = 0.97
     """Similarity of the sorted words at which a reordered message counts as a repeat."""
-    ping_pong: float = 0.6
-    """Similarity both A-A and B-B pairs of an A-B-A-B cycle must reach."""
+    ping_pong: float = 0.45
+    """Content overlap both A-A and B-B pairs of an A-B-A-B cycle must reach."""
     ping_pong_gap: float = 0.12
     """How much less A and B must resemble each other than themselves (else a paraphrase)."""
     paraphrase: float = 0.45
@@ -233,9 +233,9 @@ def _repeats(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     return None
 
 
-def _similarity(a: Utterance, b: Utterance, cutoff: float) -> float:
-    words = content_similarity(a.content, b.content)
-    return words if words >= cutoff else max(words, char_similarity(a.content, b.content, cutoff))
+def _similarity(a: Utterance, b: Utterance) -> float:
+    # Content words only: character ratios of unrelated English sit around 0.4, too noisy here.
+    return content_similarity(a.content, b.content)
 
 
 def _ping_pong(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
@@ -246,11 +246,10 @@ def _ping_pong(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
         return None
     if not all(_is_substantive(_features(u.content), config) for u in (a1, b1, a2, b2)):
         return None
-    score = min(_similarity(a1, a2, config.ping_pong), _similarity(b1, b2, config.ping_pong))
+    score = min(_similarity(a1, a2), _similarity(b1, b2))
     if score < config.ping_pong:
         return None
-    cross = score - config.ping_pong_gap
-    if min(_similarity(b1, a2, cross), _similarity(a2, b2, cross)) > cross:
+    if min(_similarity(b1, a2), _similarity(a2, b2)) > score - config.ping_pong_gap:
         # Both sides say the same thing: not two positions bouncing, one point reworded.
         detail = f"{a2.sender} and {b2.sender} keep rewording the same point"
         return _loop("paraphrase", score, (a1, b1, a2, b2), detail)

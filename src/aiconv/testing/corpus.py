@@ -1,9 +1,11 @@
 """Score the loop and closing detectors on a labelled corpus of transcripts.
 
-Each line of the corpus (JSON Lines) is ``{"id", "label", "note", "messages": [{"sender",
-"content"}]}`` with ``label`` one of ``loop:<kind>``, ``closing`` or ``healthy``. Every transcript
-is replayed message by message as the conductor does: after each message, ``closing_agreed`` on
-the history and then ``detect_loop`` on the recent window; the first that fires ends the replay.
+Each line of the corpus (JSON Lines) is ``{"id", "label", "round", "note", "messages":
+[{"sender", "content"}]}`` with ``label`` one of ``loop:<kind>``, ``closing`` or ``healthy``.
+Every transcript is replayed message by message as the conductor does: after each message,
+``closing_agreed`` on the history, then ``detect_loop`` on the recent window; the first that
+fires ends the replay. ``round`` says when a transcript was written: rounds 2 and 3 were written
+blind, before the detector was run on them, so their first-run figures estimate generalisation.
 
 Regenerate the README figures with
 ``python -m aiconv.testing.corpus tests/data/detection_corpus.jsonl``.
@@ -29,6 +31,8 @@ class Transcript:
     label: str
     note: str
     messages: tuple[Utterance, ...]
+    round: int = 1
+    """When it was written: later rounds were written blind, before the detector saw them."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,7 +91,11 @@ def load_corpus(path: str | Path) -> tuple[Transcript, ...]:
         )
         transcripts.append(
             Transcript(
-                id=raw["id"], label=raw["label"], note=raw.get("note", ""), messages=messages
+                id=raw["id"],
+                label=raw["label"],
+                note=raw.get("note", ""),
+                messages=messages,
+                round=raw.get("round", 1),
             )
         )
     return tuple(transcripts)
@@ -150,9 +158,13 @@ def score(verdicts: Sequence[Verdict]) -> CorpusScores:
     )
 
 
-def evaluate_corpus(path: str | Path, config: LoopConfig | None = None) -> CorpusScores:
-    """Replay every transcript of the corpus at ``path`` and score the detectors."""
-    return score([replay(t, config) for t in load_corpus(path)])
+def evaluate_corpus(
+    path: str | Path, config: LoopConfig | None = None, *, written_in: int | None = None
+) -> CorpusScores:
+    """Replay the transcripts of the corpus at ``path`` (of one round, or all) and score."""
+    transcripts = load_corpus(path)
+    chosen = [t for t in transcripts if written_in is None or t.round == written_in]
+    return score([replay(t, config) for t in chosen])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -162,6 +174,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("usage: python -m aiconv.testing.corpus CORPUS.jsonl", file=sys.stderr)
         return 2
     print(evaluate_corpus(args[0]).report())
+    for number in sorted({t.round for t in load_corpus(args[0])}):
+        figures = evaluate_corpus(args[0], written_in=number).report().splitlines()[:7]
+        print(f"\nround {number}:\n" + "\n".join(figures))
     return 0
 
 
