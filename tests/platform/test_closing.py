@@ -150,3 +150,12 @@ def test_default_phrases_cover_the_usual_goodbyes() -> None:
 @given(st.text(max_size=300))
 def test_is_closing_never_raises(content: str) -> None:
     assert is_closing(content) in (True, False)
+
+
+@pytest.mark.parametrize("phrase", DEFAULT_CLOSING_PHRASES)
+def test_every_default_phrase_closes_alone_but_not_quoted_or_negated(phrase: str) -> None:
+    assert is_closing(f"{phrase.capitalize()}!")
+    assert is_closing(f"Thanks for everything. {phrase.capitalize()}, Sam.")
+    assert not is_closing(f'He wrote "{phrase}" on the card.')
+    assert not is_closing(f"I'm not going to say {phrase} yet.")
+    assert not is_closing(f"{phrase.capitalize()}? Not yet.")

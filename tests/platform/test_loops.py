@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aiconv.platform.loops import Loop, LoopConfig, Utterance, detect_loop
+from aiconv.platform.loops import LOOP_KINDS, Loop, LoopConfig, Utterance, detect_loop
 
 
 def chat(*lines: str) -> list[Utterance]:
@@ -209,6 +209,16 @@ def test_thresholds_are_configurable() -> None:
     assert detect_loop(history, replace(strict, repetition=0.8)) is not None
 
 
+@pytest.mark.parametrize("bad", [{"window": -1}, {"paraphrase_run": 1}, {"collapse_run": 0}])
+def test_a_config_that_cannot_work_is_rejected(bad: dict[str, int]) -> None:
+    with pytest.raises(ValueError, match="runs must be"):
+        LoopConfig(**bad)
+
+
+def test_every_reported_kind_is_a_known_kind() -> None:
+    assert set(LOOP_KINDS) == {"repetition", "echo", "ping_pong", "paraphrase", "collapse"}
+
+
 def test_empty_history_has_no_loop() -> None:
     assert detect_loop([]) is None
 
@@ -224,6 +234,7 @@ def test_never_raises_on_arbitrary_text(messages: list[tuple[str, str]]) -> None
         found = detect_loop(history[:end])
         if found is not None:
             assert 0.0 <= found.score <= 1.0
+            assert found.kind in LOOP_KINDS
             assert set(found.sequences) <= {u.sequence for u in history[:end]}
 
 

@@ -51,6 +51,13 @@ class LoopConfig:
     collapse_max_words: int = 16
     """Longest message still considered a pleasantry."""
 
+    def __post_init__(self) -> None:
+        if self.window < 0 or self.paraphrase_run < 2 or self.collapse_run < 2:
+            raise ValueError("window must be >= 0 (0 = everything) and runs must be >= 2")
+
+
+LOOP_KINDS = ("repetition", "echo", "ping_pong", "paraphrase", "collapse")
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Utterance:
@@ -63,7 +70,8 @@ class Utterance:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Loop:
-    """A detected loop: its ``kind``, a ``score`` in [0, 1] and the messages involved."""
+    """A detected loop: its ``kind`` (one of ``LOOP_KINDS``), a ``score`` in [0, 1], the
+    ``sequences`` of the messages involved and a human ``detail``."""
 
     kind: str
     score: float
