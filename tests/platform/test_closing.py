@@ -29,6 +29,7 @@ from aiconv.platform.loops import Utterance
         "It was a pleasure. Farewell, friends.",
         "GOOD NIGHT",
         "Bye to you both!",
+        "Take care of yourself!",
     ],
 )
 def test_recognises_closings(content: str) -> None:
@@ -56,6 +57,8 @@ def test_recognises_closings(content: str) -> None:
         "The goodbye email for the legacy plan goes out next week.",
         "I'll take care of the refund.",
         "I see you've already tried restarting.",
+        "Take care not to delete the backups.",
+        "Take care when you run the migration.",
         "> Bye!\nThat was the last line of the script.",
         "Maybe bypass the proxy instead.",
         "The byelaw changed in May.",
@@ -70,7 +73,9 @@ def test_custom_phrases_replace_the_defaults() -> None:
     assert not is_closing("Goodbye!", phrases=["a presto"])
 
 
-@pytest.mark.parametrize("content", ["You too!", "Thanks, same to you!", "Will do 👋", "Cheers"])
+@pytest.mark.parametrize(
+    "content", ["You too!", "Thanks, same to you!", "Will do 👋", "Cheers", "Same!", "And to you!"]
+)
 def test_recognises_confirmations(content: str) -> None:
     assert is_confirmation(content)
 

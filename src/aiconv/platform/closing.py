@@ -45,9 +45,13 @@ _REPORTING = re.compile(
     r"wrote|texted|emailed|a|an|the|this|that|his|her|their|my|your|our)\W*$"
 )
 _NOUN_AFTER = re.compile(
-    r"^\W*(?:to\s+(?!you\b|u\b|all\b|everyone\b|both\b|y'?all\b)\w|of\b|message|email|mail|"
+    r"^\W*(?:to\s+(?!you\b|u\b|all\b|everyone\b|both\b|y'?all\b)\w|of\s+(?!your|you\b)|"
+    r"message|email|mail|"
     r"note|letter|screen|page|party|gift|card|speech|button|['’]s\b)",
     re.IGNORECASE,
+)
+_TAKE_CARE_VERB = re.compile(  # "take care not to…", "take care when…": advice, not a goodbye
+    r"^\s+(?:not|that|when|while|if|unless|because|before|until|how|what|which)\b", re.IGNORECASE
 )
 _SEE_YOU_NEXT = re.compile(
     r"^(?:\s*[.!,;:)\-—–~]|\s*$|\s+(?:later|soon|tomorrow|then|next|around|on|at|in|all|guys|"
@@ -57,8 +61,8 @@ _SEE_YOU_NEXT = re.compile(
 _QUOTED = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|‘[^’\n]*’|(?<!\w)'[^'\n]*'(?!\w)|«[^»\n]*»|`[^`\n]*`")
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 _CONFIRMATIONS = re.compile(
-    r"\b(?:you too|same to you|likewise|and you|you as well|thanks|thank you|thx|ty|will do|"
-    r"cheers|ok|okay|sure|great|perfect|sounds good|my pleasure|anytime|no problem|np|"
+    r"\b(?:you too|same to you|same|likewise|and you|to you|you as well|thanks|thank you|thx|ty|"
+    r"will do|cheers|ok|okay|sure|great|perfect|sounds good|my pleasure|anytime|no problem|np|"
     r"you're welcome|welcome|of course|all the best|the same)\b|👋",
     re.IGNORECASE,
 )
@@ -93,6 +97,8 @@ def _counts(text: str, start: int, end: int, phrase: str) -> bool:
     if sentence.rstrip().endswith("?") or re.match(r"^\W*(?:yet|\?)", after):
         return False
     if _NEGATIONS.search(before) or _REPORTING.search(before) or _NOUN_AFTER.match(after):
+        return False
+    if phrase == "take care" and _TAKE_CARE_VERB.match(after):
         return False
     return not (phrase.startswith("see ") and not _SEE_YOU_NEXT.match(after))
 
