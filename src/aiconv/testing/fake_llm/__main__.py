@@ -24,11 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--end-after", type=int, default=3, help="own turns before <END>")
     parser.add_argument("--log-level", default="warning")
     args = parser.parse_args(argv)
-    fake = FakeLLM(host=args.host, port=args.port, end_after=args.end_after)
+    fake = FakeLLM(
+        host=args.host, port=args.port, end_after=args.end_after, log_level=args.log_level
+    )
     sock = bind(args.host, args.port)
-    port = sock.getsockname()[1]
-    print(f"fake LLM listening on http://{args.host}:{port}", flush=True)
-    server = uvicorn.Server(fake.config(log_level=args.log_level))
+    server = uvicorn.Server(fake.config())
+    print(f"fake LLM listening on http://{args.host}:{sock.getsockname()[1]}", flush=True)
     asyncio.run(server.serve(sockets=[sock]))
     return 0
 
