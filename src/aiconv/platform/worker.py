@@ -1,0 +1,186 @@
+"""The worker: a long-running instance that serves every active detached conversation of a log.
+
+``aic-start --detach`` (and batch runs) create conversations and return at once; any number of
+workers on any number of machines then run them. A worker discovers detached conversations on
+ONE loop that tails the global log (``read_all`` by position, decoding only lifecycle events), so
+it costs no per-conversation polling. It serves up to ``concurrency`` conversations at a time,
+running every participant seat through ``Conductor.play``; workers never coordinate directly:
+each turn goes to whoever wins the turn claim, so the load spreads over the fleet and two
+workers never both answer a turn.
+
+``stop()`` (wired to SIGTERM by the CLI) stops discovery and abandons the turns in flight; an
+abandoned claim simply lapses when its lease expires and another instance takes the turn.
+Nothing is appended on the way out: the conversation belongs to the fleet, not to this worker.
+
+Providers come from the injected ``provider_for(ParticipantSpec)``, so the platform never
+imports the agent registry. This module sees only the ports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import structlog
+
+from aiconv.agents.provider import ChatProvider
+from aiconv.errors import AiconvError, ConfigError, LogError
+from aiconv.platform import codec
+from aiconv.platform.conductor import Conductor
+from aiconv.platform.events import ConversationEnded, ConversationStarted, ParticipantSpec
+from aiconv.queues.log import StoredEvent
+
+#: Builds the provider of one participant seat (the CLI passes the registry's factory).
+ProviderFactory = Callable[[ParticipantSpec], ChatProvider]
+
+_LIFECYCLE = {ConversationStarted.KIND, ConversationEnded.KIND, "ConversationResumed"}
+_RETRY_AFTER_S = 1.0
+
+
+@dataclass(slots=True, kw_only=True)
+class WorkerStats:
+    """What a worker has done so far (for logs, metrics and tests)."""
+
+    served: int = 0
+    completed: int = 0
+    failed: int = 0
+    active: set[str] = field(default_factory=set)
+
+
+class Worker:
+    """Serves the active detached conversations of ``conductor.log``; ``await run()``."""
+
+    def __init__(
+        self,
+        conductor: Conductor,
+        provider_for: ProviderFactory,
+        *,
+        concurrency: int = 16,
+        scan_interval: float = 0.2,
+        batch: int = 1000,
+    ) -> None:
+        if concurrency < 1:
+            raise ConfigError(f"--concurrency must be at least 1 (got {concurrency})")
+        self.conductor = conductor
+        self.provider_for = provider_for
+        self.concurrency = concurrency
+        self.scan_interval = scan_interval
+        self.batch = batch
+        self.stats = WorkerStats()
+        self._position = 0
+        self._detached: set[str] = set()
+        self._pending: set[str] = set()
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._random = random.Random()
+        self._log = structlog.get_logger("aiconv.worker").bind(instance_id=conductor.instance_id)
+
+    @property
+    def instance_id(self) -> str:
+        """The id this worker writes into its turn claims."""
+        return self.conductor.instance_id
+
+    def stop(self) -> None:
+        """Ask ``run`` to return: no new conversations, turns in flight abandoned."""
+        self._stopping.set()
+        self._wake.set()
+
+    async def run(self) -> WorkerStats:
+        """Discover and serve conversations until ``stop()``; the stats at the end."""
+        self._log.info("worker_started", concurrency=self.concurrency)
+        discovery = asyncio.create_task(self._discover(), name="worker-discovery")
+        try:
+            while not self._stopping.is_set():
+                self._fill_slots()
+                await self._wake.wait()
+                self._wake.clear()
+                if discovery.done():
+                    discovery.result()  # a discovery failure (e.g. LogUnavailable) ends run
+        finally:
+            discovery.cancel()
+            await self._abandon([discovery, *self._tasks.values()])
+            self._log.info("worker_stopped", served=self.stats.served)
+        return self.stats
+
+    async def _abandon(self, tasks: list[asyncio.Task[None]]) -> None:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # -- discovery -----------------------------------------------------------------------------
+
+    async def _discover(self) -> None:
+        """Tail the global log on one loop; learn which detached conversations need serving."""
+        while True:
+            events = await self.conductor.log.read_all(self._position, self.batch)
+            for stored in events:
+                self._position = stored.position
+                if stored.kind in _LIFECYCLE:
+                    self._note(stored)
+            if events:
+                self._wake.set()
+            if len(events) < self.batch:
+                await asyncio.sleep(self.scan_interval)
+
+    def _note(self, stored: StoredEvent) -> None:
+        cid = stored.conversation_id
+        if stored.kind == ConversationStarted.KIND:
+            event = codec.decode(stored).event
+            if isinstance(event, ConversationStarted) and event.detached:
+                self._detached.add(cid)
+                self._pending.add(cid)
+        elif stored.kind == ConversationEnded.KIND:
+            self._pending.discard(cid)
+        elif cid in self._detached:  # resumed: it needs serving again
+            self._pending.add(cid)
+
+    # -- serving -------------------------------------------------------------------------------
+
+    def _fill_slots(self) -> None:
+        """Start serving pending conversations while slots are free (random order spreads load)."""
+        candidates = sorted(self._pending - self._tasks.keys())
+        self._random.shuffle(candidates)
+        for cid in candidates[: max(0, self.concurrency - len(self._tasks))]:
+            self._pending.discard(cid)
+            self._tasks[cid] = asyncio.create_task(self._serve(cid), name=f"serve-{cid}")
+            self.stats.served += 1
+            self.stats.active.add(cid)
+
+    async def _serve(self, cid: str) -> None:
+        """Run every seat of ``cid`` until it ends; a log failure puts it back in the queue."""
+        try:
+            await self._play_all_seats(cid)
+            self.stats.completed += 1
+        except LogError as exc:
+            self.stats.failed += 1
+            self._log.warning("serve_failed_will_retry", conversation_id=cid, error=str(exc))
+            await asyncio.sleep(_RETRY_AFTER_S)
+            self._pending.add(cid)
+        except (AiconvError, KeyError) as exc:
+            self.stats.failed += 1
+            self._log.error("serve_failed", conversation_id=cid, error=str(exc))
+        finally:
+            self._tasks.pop(cid, None)
+            self.stats.active.discard(cid)
+            self._wake.set()
+
+    async def _play_all_seats(self, cid: str) -> None:
+        state = await self.conductor.load(cid)
+        if state.is_ended:
+            return
+        providers = {spec.name: self.provider_for(spec) for spec in state.participants}
+        self._log.info("serving", conversation_id=cid, seats=list(providers))
+        try:
+            async with asyncio.TaskGroup() as group:
+                for name, provider in providers.items():
+                    group.create_task(self.conductor.play(cid, name, provider))
+        except* (AiconvError, KeyError) as caught:
+            raise caught.exceptions[0] from None
+        finally:
+            for provider in providers.values():
+                with contextlib.suppress(Exception):
+                    await provider.aclose()

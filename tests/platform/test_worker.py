@@ -1,0 +1,203 @@
+"""Orchestration: workers serve detached conversations, share turns exactly once, stop cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+
+from aiconv.agents.messages import ChatRequest
+from aiconv.agents.provider import ChatProvider
+from aiconv.errors import ConfigError
+from aiconv.platform import codec, session
+from aiconv.platform.conductor import Conductor
+from aiconv.platform.events import (
+    ConversationEnded,
+    MessagePosted,
+    ParticipantSpec,
+    StopConfig,
+    TurnClaimed,
+)
+from aiconv.platform.worker import Worker
+from aiconv.queues.log import ConversationLog
+from aiconv.queues.memory import InMemoryLog
+from aiconv.testing.conditions import eventually
+from aiconv.testing.providers import FunctionProvider
+
+PAIR = (
+    ParticipantSpec(name="alice", agent="function"),
+    ParticipantSpec(name="bob", agent="function"),
+)
+_counter = itertools.count()
+
+
+def chatty(delay: float = 0.0) -> Callable[[ParticipantSpec], ChatProvider]:
+    """Providers that answer with a fresh sentence (no loops, no closing phrases)."""
+
+    async def answer(request: ChatRequest) -> str:
+        await asyncio.sleep(delay)
+        n = next(_counter)
+        return f"Consider case {n}: the {n % 7}th lantern hums at {n * 13 % 97} hertz."
+
+    return lambda spec: FunctionProvider(answer)
+
+
+@pytest.fixture
+def log() -> ConversationLog:
+    return InMemoryLog()
+
+
+@pytest.fixture
+async def running() -> AsyncIterator[Callable[[Worker], Awaitable[asyncio.Task[object]]]]:
+    """Start workers in the background; stop and reap them at teardown."""
+    started: list[tuple[Worker, asyncio.Task[object]]] = []
+
+    async def start(worker: Worker) -> asyncio.Task[object]:
+        task: asyncio.Task[object] = asyncio.create_task(worker.run())
+        started.append((worker, task))
+        return task
+
+    yield start
+    for worker, _ in started:
+        worker.stop()
+    async with asyncio.timeout(10):
+        await asyncio.gather(*(task for _, task in started), return_exceptions=True)
+
+
+async def create(
+    log: ConversationLog, *, turns: int = 6, detached: bool = True, lease: float = 60.0
+) -> str:
+    state = await session.create(
+        Conductor(log),
+        topic="Lanterns",
+        participants=PAIR,
+        stop=StopConfig(max_turns=turns),
+        detached=detached,
+        lease_s=lease,
+    )
+    return state.conversation_id
+
+
+async def events_of(log: ConversationLog, cid: str) -> list[object]:
+    return [r.event for r in codec.decode_all(await log.read(cid))]
+
+
+async def is_ended(log: ConversationLog, cid: str) -> bool:
+    return any(isinstance(e, ConversationEnded) for e in await events_of(log, cid))
+
+
+async def assert_turns_exactly_once(log: ConversationLog, cid: str, turns: int) -> None:
+    events = await events_of(log, cid)
+    senders = [e.sender for e in events if isinstance(e, MessagePosted)]
+    assert senders == ["alice", "bob"] * (turns // 2), senders
+    ended = [e for e in events if isinstance(e, ConversationEnded)]
+    assert len(ended) == 1 and ended[0].reason == "max_turns", ended
+
+
+async def test_worker_serves_detached_conversations_to_the_end_and_ignores_others(
+    log: ConversationLog, running: Callable[[Worker], Awaitable[asyncio.Task[object]]]
+) -> None:
+    """Every detached conversation completes; one started in the foreground is left alone."""
+    early = await create(log)
+    worker = Worker(Conductor(log), chatty(), concurrency=4, scan_interval=0.01)
+    await running(worker)
+    late = [await create(log) for _ in range(3)]
+    foreground = await create(log, detached=False)
+    for cid in [early, *late]:
+        await eventually(lambda c=cid: is_ended(log, c), timeout=20, what=f"{cid} ended")
+        await assert_turns_exactly_once(log, cid, 6)
+    assert len(await log.read(foreground)) == 1
+    await eventually(lambda: worker.stats.completed == 4, timeout=10, what="four completed")
+
+
+async def test_two_workers_share_the_turns_and_never_both_answer(
+    log: ConversationLog, running: Callable[[Worker], Awaitable[asyncio.Task[object]]]
+) -> None:
+    """Two workers over ten conversations: each turn exactly once, both take turns."""
+    workers = [Worker(Conductor(log), chatty(0.002), scan_interval=0.01) for _ in range(2)]
+    cids = [await create(log, turns=8) for _ in range(10)]
+    for worker in workers:
+        await running(worker)
+    for cid in cids:
+        await eventually(lambda c=cid: is_ended(log, c), timeout=30, what=f"{cid} ended")
+        await assert_turns_exactly_once(log, cid, 8)
+    claims = [
+        e.instance_id
+        for cid in cids
+        for e in await events_of(log, cid)
+        if isinstance(e, TurnClaimed)
+    ]
+    assert len(claims) == 80
+    assert {w.instance_id for w in workers} == set(claims)
+
+
+async def test_concurrency_bounds_the_conversations_served_at_once(
+    log: ConversationLog, running: Callable[[Worker], Awaitable[asyncio.Task[object]]]
+) -> None:
+    """With --concurrency 2, never more than two conversations are in service."""
+    worker = Worker(Conductor(log), chatty(0.005), concurrency=2, scan_interval=0.01)
+    cids = [await create(log, turns=4) for _ in range(5)]
+    peak = 0
+
+    def observe() -> bool:
+        nonlocal peak
+        peak = max(peak, len(worker.stats.active))
+        return worker.stats.completed == 5
+
+    await running(worker)
+    await eventually(observe, timeout=30, interval=0.001, what="five conversations done")
+    assert peak == 2
+    for cid in cids:
+        await assert_turns_exactly_once(log, cid, 4)
+
+
+async def test_stop_abandons_the_turn_in_flight_and_another_worker_takes_it_after_the_lease(
+    log: ConversationLog, running: Callable[[Worker], Awaitable[asyncio.Task[object]]]
+) -> None:
+    """A stopped worker leaves its claim to lapse; the next worker answers after the lease."""
+    stuck = asyncio.Event()
+
+    async def hang(request: ChatRequest) -> str:
+        stuck.set()
+        await asyncio.Event().wait()  # never answers: the turn is in flight when we stop
+        return "unreachable"
+
+    first = Worker(Conductor(log), lambda spec: FunctionProvider(hang), scan_interval=0.01)
+    cid = await create(log, turns=4, lease=0.5)
+    first_task = await running(first)
+    async with asyncio.timeout(10):
+        await stuck.wait()
+        first.stop()
+        await first_task
+    claims = [e for e in await events_of(log, cid) if isinstance(e, TurnClaimed)]
+    assert [c.instance_id for c in claims] == [first.instance_id]
+    second = Worker(Conductor(log), chatty(), scan_interval=0.01)
+    await running(second)
+    await eventually(lambda: is_ended(log, cid), timeout=20, what="takeover")
+    await assert_turns_exactly_once(log, cid, 4)
+    claims = [e for e in await events_of(log, cid) if isinstance(e, TurnClaimed)]
+    assert claims[1].instance_id == second.instance_id
+
+
+async def test_a_resumed_conversation_is_served_again(
+    log: ConversationLog, running: Callable[[Worker], Awaitable[asyncio.Task[object]]]
+) -> None:
+    """Interrupt then resume: the worker picks the conversation up once more."""
+    cid = await create(log, turns=4)
+    await session.interrupt(Conductor(log), cid, by="test")
+    worker = Worker(Conductor(log), chatty(), scan_interval=0.01)
+    await running(worker)
+    await session.resume(Conductor(log), cid)
+    await eventually(lambda: worker.stats.completed == 1, timeout=20, what="served after resume")
+    events = await events_of(log, cid)
+    assert [e.reason for e in events if isinstance(e, ConversationEnded)] == [
+        "interrupted",
+        "max_turns",
+    ]
+
+
+def test_concurrency_must_be_positive(log: ConversationLog) -> None:
+    with pytest.raises(ConfigError, match="--concurrency"):
+        Worker(Conductor(log), chatty(), concurrency=0)
