@@ -168,6 +168,27 @@ def test_short_acknowledgements_in_a_moving_conversation_are_not_a_loop() -> Non
     assert first_loop(history) is None
 
 
+def test_text_in_other_scripts_is_not_taken_for_pleasantries() -> None:
+    history = chat(
+        "a: 你好，我的订单还没有到，已经十天了。",
+        "b: 抱歉给您带来不便，请提供您的订单号。",
+        "a: 订单号是 88231，地址在上海。",
+        "b: 查到了，包裹在海关，预计周五送达。",
+        "a: 好的，可以改成送到公司吗？",
+    )
+    assert first_loop(history) is None
+
+
+def test_a_repeated_message_in_another_script_is_a_repetition() -> None:
+    message = "b: Попробуйте очистить кэш приложения и перезапустить телефон, затем войдите снова."
+    history = chat(
+        "a: Приложение не работает после обновления.", message, "a: Не помогло.", message
+    )
+    loop = detect_loop(history)
+    assert loop is not None
+    assert loop.kind == "repetition"
+
+
 def test_the_same_question_about_another_product_is_not_a_repetition() -> None:
     history = chat(
         "user: Does the X200 vacuum work on thick carpets?",

@@ -105,7 +105,7 @@ PHATIC_WORDS = _word_set(
     congrats congratulations enjoy"""
 )
 _GREETINGS = _word_set("hi hello hey morning good welcome greetings")
-_WORD = re.compile(r"[a-z]+|[0-9]+")
+_WORD = re.compile(r"[^\W\d_]+|\d+")  # letters of any script, or digits
 _QUOTED = re.compile(
     r"^[ \t]*>.*$|\"[^\"\n]{8,}\"|“[^”\n]{8,}”|‘[^’\n]{8,}’|(?<!\w)'[^'\n]{8,}'(?!\w)|`[^`\n]+`",
     re.MULTILINE,
@@ -156,7 +156,10 @@ def _features(content: str) -> _Features:
     meaningful = [w for w in words if w not in STOP_WORDS]
     stems = [_stem(w) for w in meaningful if w not in PHATIC_WORDS]
     greeting = bool(words) and words[0] in _GREETINGS
-    phatic = len(words) <= 24 and len(stems) <= (3 if greeting else 1)
+    # A pleasantry says "thanks", "great", "hi"… or nothing in words at all (👍); text in a
+    # language the vocabulary does not cover is never taken for one.
+    polite = not words or any(w in PHATIC_WORDS for w in words)
+    phatic = polite and len(words) <= 24 and len(stems) <= (3 if greeting else 1)
     return _Features(
         raw=" ".join(content.lower().split()),
         text=" ".join(words),
