@@ -64,3 +64,10 @@ async def test_an_amount_larger_than_the_bucket_is_capped_not_refused() -> None:
     bucket = ClockedBucket(100, clock=clock)
     await bucket.acquire(250)
     assert bucket.wait_time(1) == pytest.approx(0.6)
+
+
+def test_a_limiter_survives_being_used_from_one_event_loop_after_another() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(rpm=1, clock=clock)
+    asyncio.run(limiter.acquire())
+    assert asyncio.run(limiter.acquire()) == pytest.approx(60.0)

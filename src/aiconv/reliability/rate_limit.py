@@ -22,13 +22,14 @@ _MINUTE = 60.0
 class ClockedBucket(AsyncLimiter):
     """An ``AsyncLimiter`` that drains by ``clock.monotonic()`` and waits with ``clock.sleep``."""
 
-    __slots__ = ("_clock", "_queue")
+    __slots__ = ("_clock", "_queue", "_queue_loop")
 
     def __init__(self, max_rate: float, time_period: float = _MINUTE, *, clock: Clock) -> None:
         super().__init__(max_rate, time_period)
         self._clock = clock
         self._last_check = clock.monotonic()
         self._queue = asyncio.Lock()
+        self._queue_loop: asyncio.AbstractEventLoop | None = None
 
     def _leak(self) -> None:
         """Drip out capacity for the time elapsed on the injected clock."""
@@ -47,10 +48,17 @@ class ClockedBucket(AsyncLimiter):
     async def acquire(self, amount: float = 1) -> None:
         """Take ``amount`` (capped at the bucket size), sleeping until it fits."""
         amount = min(float(amount), self.max_rate)
-        async with self._queue:
+        async with self._lock():
             while not self.has_capacity(amount):
                 await self._clock.sleep(self.wait_time(amount))
             self._level += amount
+
+    def _lock(self) -> asyncio.Lock:
+        """The waiters' queue of the running loop (a process may run several loops in turn)."""
+        loop = asyncio.get_running_loop()
+        if self._queue_loop is not loop:
+            self._queue, self._queue_loop = asyncio.Lock(), loop
+        return self._queue
 
     def consume(self, amount: float) -> None:
         """Account for ``amount`` already used (e.g. output tokens), without waiting."""

@@ -24,7 +24,7 @@ import random
 import re
 import socket
 from collections.abc import AsyncIterator, Callable, Generator, Iterable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 import uvicorn
@@ -37,59 +37,8 @@ from starlette.types import Receive, Scope, Send
 from aiconv.agents import chatter
 from aiconv.agents.messages import ChatMessage, ChatRequest, Role
 from aiconv.testing.fake_llm import wire
+from aiconv.testing.fake_llm.faults import Fault, Faults
 from aiconv.testing.fake_llm.wire import Api, Turn
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Fault:
-    """One injected failure for the next matching request (``api=None`` matches any).
-
-    ``status`` answers with that HTTP error (and ``retry_after`` as the ``retry-after`` header,
-    seconds or an HTTP-date); ``delay`` waits first; ``malformed`` sends a broken 200 body;
-    ``drop`` closes the connection in the middle of the response.
-    """
-
-    status: int | None = None
-    retry_after: str | float | None = None
-    delay: float = 0.0
-    malformed: bool = False
-    drop: bool = False
-    api: Api | None = None
-    message: str = "injected fault"
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Fault:
-        """A fault from its JSON form (unknown keys are an error)."""
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"unknown fault fields {sorted(unknown)}; known: {sorted(known)}")
-        return cls(**data)
-
-
-class Faults:
-    """A queue of faults, consumed in order by matching requests."""
-
-    def __init__(self) -> None:
-        self._queue: list[Fault] = []
-
-    def push(self, *faults: Fault) -> None:
-        """Queue ``faults``."""
-        self._queue.extend(faults)
-
-    def take(self, api: Api) -> Fault | None:
-        """The first queued fault for ``api``, removed from the queue."""
-        for index, fault in enumerate(self._queue):
-            if fault.api in (None, api):
-                return self._queue.pop(index)
-        return None
-
-    def clear(self) -> None:
-        """Forget every queued fault."""
-        self._queue.clear()
-
-    def __len__(self) -> int:
-        return len(self._queue)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -323,8 +272,3 @@ async def _aiter(items: Iterable[str]) -> AsyncIterator[str]:
 
 def _role(role: str) -> Role:
     return "assistant" if role == "assistant" else "user"
-
-
-def fault_json(fault: Fault) -> dict[str, Any]:
-    """The JSON form of ``fault`` for ``POST /_fake/faults``."""
-    return {k: v for k, v in asdict(fault).items() if v not in (None, False, 0.0)}

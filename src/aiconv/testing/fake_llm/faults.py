@@ -1,0 +1,67 @@
+"""Faults the fake LLM server injects on demand: error statuses (with ``retry-after``), delays,
+malformed bodies and dropped connections, queued in order and matched by API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from aiconv.testing.fake_llm.wire import Api
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Fault:
+    """One injected failure for the next matching request (``api=None`` matches any).
+
+    ``status`` answers with that HTTP error (and ``retry_after`` as the ``retry-after`` header,
+    seconds or an HTTP-date); ``delay`` waits first; ``malformed`` sends a broken 200 body;
+    ``drop`` closes the connection in the middle of the response.
+    """
+
+    status: int | None = None
+    retry_after: str | float | None = None
+    delay: float = 0.0
+    malformed: bool = False
+    drop: bool = False
+    api: Api | None = None
+    message: str = "injected fault"
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Fault:
+        """A fault from its JSON form (unknown keys are an error)."""
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown fault fields {sorted(unknown)}; known: {sorted(known)}")
+        return cls(**data)
+
+
+class Faults:
+    """A queue of faults, consumed in order by matching requests."""
+
+    def __init__(self) -> None:
+        self._queue: list[Fault] = []
+
+    def push(self, *faults: Fault) -> None:
+        """Queue ``faults``."""
+        self._queue.extend(faults)
+
+    def take(self, api: Api) -> Fault | None:
+        """The first queued fault for ``api``, removed from the queue."""
+        for index, fault in enumerate(self._queue):
+            if fault.api in (None, api):
+                return self._queue.pop(index)
+        return None
+
+    def clear(self) -> None:
+        """Forget every queued fault."""
+        self._queue.clear()
+
+    def __len__(self) -> int:
+        return len(self._queue)
+
+
+def fault_json(fault: Fault) -> dict[str, Any]:
+    """The JSON form of ``fault`` for ``POST /_fake/faults``."""
+    return {k: v for k, v in asdict(fault).items() if v not in (None, False, 0.0)}
