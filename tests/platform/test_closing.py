@@ -30,6 +30,7 @@ from aiconv.platform.loops import Utterance
         "GOOD NIGHT",
         "Bye to you both!",
         "Take care of yourself!",
+        "Thanks, bye! Note: the office closes at 5 on Fridays.",
     ],
 )
 def test_recognises_closings(content: str) -> None:

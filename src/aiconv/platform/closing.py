@@ -44,10 +44,10 @@ _REPORTING = re.compile(
     r"\b(?:said|says|told|tells|waved|waves|bade|kissed|whispered|shouted|yelled|replied|"
     r"wrote|texted|emailed|a|an|the|this|that|his|her|their|my|your|our)\W*$"
 )
-_NOUN_AFTER = re.compile(
-    r"^\W*(?:to\s+(?!you\b|u\b|all\b|everyone\b|both\b|y'?all\b)\w|of\s+(?!your|you\b)|"
-    r"message|email|mail|"
-    r"note|letter|screen|page|party|gift|card|speech|button|['’]s\b)",
+_NOUN_AFTER = re.compile(  # "goodbye to the old UI", "the goodbye email", "take care of it"
+    r"^(?:['’]s\b|\s+(?:to\s+(?!you\b|u\b|all\b|everyone\b|both\b|y'?all\b)\w|"
+    r"of\s+(?!your|you\b)|(?:message|email|mail|note|letter|screen|page|party|gift|card|"
+    r"speech|button|flow|lunch|dinner|drinks)\b))",
     re.IGNORECASE,
 )
 _TAKE_CARE_VERB = re.compile(  # "take care not to…", "take care when…": advice, not a goodbye
