@@ -76,7 +76,7 @@ class GeminiProvider(ChatProvider):
             content=text,
             model=model,
             usage=counted,
-            cost_usd=cost_usd(self.name, model, counted),
+            cost_usd=_cost(self.name, model, request.model or self.model, counted),
             latency_s=self.clock.monotonic() - started,
             finish_reason=finish,
         )
@@ -137,6 +137,12 @@ class GeminiProvider(ChatProvider):
         return ProviderError(
             f"{self.name}: malformed response: {exc}", provider=self.name, retryable=True
         )
+
+
+def _cost(vendor: str, answered: str, asked: str, usage: Usage) -> float | None:
+    """Priced by the model version that answered, else by the model that was asked for."""
+    known = cost_usd(vendor, answered, usage)
+    return known if known is not None else cost_usd(vendor, asked, usage)
 
 
 def _text(response: types.GenerateContentResponse) -> str:
