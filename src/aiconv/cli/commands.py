@@ -12,7 +12,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from aiconv.cli import display
+from aiconv.cli import display, simulate
 from aiconv.cli.options import EXIT_INTERRUPTED, friendly_errors, log_options, option
 from aiconv.cli.serve import serve
 from aiconv.cli.wiring import Runtime, run_interruptibly
@@ -266,3 +266,4 @@ def register(group: click.Group) -> None:
     """Add every subcommand to ``group``."""
     for command in (ls, show, export, resume, join, providers, serve):
         group.add_command(command)
+    simulate.register(group)

@@ -1,0 +1,249 @@
+"""Batch runs: every persona × intent × repetition of a scenario, concurrently, resumable.
+
+Each conversation's id is derived from (run id, cell, repetition), so rerunning a batch with the
+same run id finds what is already in the log: finished conversations (ended and decided) are
+skipped, interrupted or provider-failed ones are resumed, decided-less ones are evaluated, and
+missing ones are created. Providers are built once per seat and shared by every conversation,
+so they must not keep per-conversation state. Progress goes to ``on_progress`` with a live
+``Tally``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from aiconv.agents.provider import ChatProvider
+from aiconv.errors import ConversationNotFound, ProviderError, SequenceConflict
+from aiconv.platform import referee, session
+from aiconv.platform.conductor import Conductor, Judge
+from aiconv.platform.conversation import ConversationState, Message
+from aiconv.platform.events import MessagePosted, OutcomeDecided
+from aiconv.platform.observer import NullObserver
+from aiconv.queues.log import ConversationLog
+from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
+from aiconv.simulation.arbitration import OutcomeReferee
+from aiconv.simulation.casting import Casting, cast
+from aiconv.simulation.evaluators import Evaluator
+from aiconv.simulation.judge import LlmJudge
+from aiconv.simulation.scenario import Cell, Scenario, Seat
+from aiconv.simulation.timing import Pace, RealTimeProvider, SimulatedTime
+
+#: Builds the provider of a seat (the CLI uses the registry; tests pass offline providers).
+ProviderFactory = Callable[[Seat], ChatProvider]
+#: End reasons that mean a conversation failed rather than finished.
+FAILED_REASONS = frozenset({"provider_error", "provider_unavailable"})
+
+
+@dataclass(slots=True, kw_only=True)
+class Tally:
+    """Live counts of a batch (mutable on purpose: the progress display reads it)."""
+
+    total: int
+    done: int = 0
+    skipped: int = 0
+    running: int = 0
+    failed: int = 0
+    cost_usd: float = 0.0
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def remaining(self) -> int:
+        """Conversations neither done nor failed."""
+        return self.total - self.done - self.failed
+
+
+class _CostObserver(NullObserver):
+    def __init__(self, tally: Tally, changed: Callable[[], None]) -> None:
+        self.tally = tally
+        self.changed = changed
+
+    def message_posted(self, state: ConversationState, message: Message, turn_s: float) -> None:
+        self.tally.cost_usd += message.cost_usd or 0.0
+        self.changed()
+
+
+def paces_of(scenario: Scenario) -> dict[str, Pace]:
+    """Each persona's pace, by persona name."""
+    return {
+        p.name: Pace(thinking_s=p.thinking_s, typing_cps=p.typing_cps) for p in scenario.personas
+    }
+
+
+class BatchRunner:
+    """Runs (or resumes) the conversations of ``scenario`` under ``run_id``."""
+
+    def __init__(
+        self,
+        log: ConversationLog,
+        scenario: Scenario,
+        providers: ProviderFactory,
+        *,
+        run_id: str,
+        parallel: int = 10,
+        repeat: int | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        on_progress: Callable[[Tally], None] | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.run_id = run_id
+        self.parallel = max(1, parallel)
+        self.repeat = repeat or scenario.repeat
+        self.tally = Tally(total=len(scenario.cells()) * self.repeat)
+        self._notify = on_progress or (lambda tally: None)
+        self.conductor = Conductor(
+            log,
+            clock=clock,
+            instance_id=f"simulate-{run_id}"[:40],
+            observer=_CostObserver(self.tally, self._changed),
+            judge=self._judge(),
+            stamp=SimulatedTime(paces=paces_of(scenario), mode=scenario.time, clock=clock),
+        )
+        self.seats = self._seats(providers)
+        self.evaluator = self._evaluator(providers)
+
+    def _judge(self) -> Judge:
+        if self.scenario.arbitration is None:
+            return referee.judge
+        return OutcomeReferee(slugs=self.scenario.outcomes.slugs, config=self.scenario.arbitration)
+
+    def _seats(self, providers: ProviderFactory) -> dict[str, ChatProvider]:
+        customer = providers(self.scenario.customer)
+        if self.scenario.time == "real":
+            customer = RealTimeProvider(customer, paces_of(self.scenario))
+        return {
+            self.scenario.customer.name: customer,
+            self.scenario.agent.name: providers(self.scenario.agent),
+        }
+
+    def _evaluator(self, providers: ProviderFactory) -> Evaluator:
+        config = self.scenario.evaluator
+        if config.rules is not None:
+            return config.rules
+        assert config.judge_agent is not None
+        judge = Seat(name="judge", role="judge", agent=config.judge_agent, model=config.judge_model)
+        return LlmJudge(providers(judge))
+
+    def _changed(self) -> None:
+        self._notify(self.tally)
+
+    def jobs(self) -> list[Casting]:
+        """Every conversation of the run, repetition by repetition (early ones cover all cells)."""
+        cells: list[Cell] = self.scenario.cells()
+        return [
+            cast(self.scenario, cell, run_id=self.run_id, repetition=rep)
+            for rep in range(self.repeat)
+            for cell in cells
+        ]
+
+    async def run(self) -> Tally:
+        """Run every conversation not finished yet; the final tally."""
+        limit = asyncio.Semaphore(self.parallel)
+        async with asyncio.TaskGroup() as group:
+            for casting in self.jobs():
+                group.create_task(self._job(casting, limit))
+        return self.tally
+
+    async def aclose(self) -> None:
+        """Close every provider."""
+        for provider in self.seats.values():
+            await provider.aclose()
+        if isinstance(self.evaluator, LlmJudge):
+            await self.evaluator.provider.aclose()
+
+    async def _job(self, casting: Casting, limit: asyncio.Semaphore) -> None:
+        async with limit:
+            state = await self._prepare(casting)
+            if state.is_ended and state.outcome is not None:
+                self._finish(state, skipped=True)
+                return
+            self.tally.running += 1
+            self._changed()
+            try:
+                state = await self._complete(state)
+            except ProviderError:
+                self.tally.failed += 1
+                return
+            finally:
+                self.tally.running -= 1
+                self._changed()
+            self._finish(state, skipped=False)
+
+    async def _complete(self, state: ConversationState) -> ConversationState:
+        cid = state.conversation_id
+        if not state.is_ended:
+            state = await session.play_all(self.conductor, cid, self.seats)
+        if state.outcome is None and not _failed(state):
+            state = await self._decide(state)
+        return state
+
+    def _finish(self, state: ConversationState, *, skipped: bool) -> None:
+        if _failed(state) and state.outcome is None:
+            self.tally.failed += 1
+        else:
+            self.tally.done += 1
+            self.tally.skipped += int(skipped)
+            self.tally.outcomes[state.outcome.outcome if state.outcome else "undecided"] += 1
+        if skipped:
+            self.tally.cost_usd += state.cost_usd
+        self._changed()
+
+    async def _prepare(self, casting: Casting) -> ConversationState:
+        """The conversation, created when missing and reopened when interrupted or failed."""
+        try:
+            state = await self.conductor.load(casting.conversation_id)
+        except ConversationNotFound:
+            state = await self._create(casting)
+        if state.ended is not None and state.ended.reason in session.RESUMABLE:
+            state = await session.resume(self.conductor, casting.conversation_id, by="simulate")
+        if not state.is_ended and not state.messages and casting.opening:
+            state = await self._open(state, casting.first, casting.opening)
+        return state
+
+    async def _create(self, casting: Casting) -> ConversationState:
+        try:
+            return await session.create(
+                self.conductor,
+                conversation_id=casting.conversation_id,
+                topic=casting.topic,
+                participants=casting.participants,
+                first=casting.first,
+                stop=casting.stop,
+                seed=casting.seed,
+                lease_s=self.scenario.lease_s,
+                turn_policy="scheduled",
+                metadata=casting.metadata,
+            )
+        except SequenceConflict:
+            return await self.conductor.load(casting.conversation_id)
+
+    async def _open(self, state: ConversationState, sender: str, text: str) -> ConversationState:
+        """Post the scenario's kick-off line as the first speaker's first message."""
+        message = MessagePosted(sender=sender, content=text, model="scenario", cost_usd=0.0)
+        assert self.conductor.stamp is not None
+        message = self.conductor.stamp(state, message)
+        try:
+            return await self.conductor.append(state, [message])
+        except SequenceConflict:
+            return await self.conductor.catch_up(state)
+
+    async def _decide(self, state: ConversationState) -> ConversationState:
+        judgement = await self.evaluator.evaluate(state, self.scenario.outcomes)
+        decided = OutcomeDecided(
+            outcome=judgement.outcome,
+            by=judgement.by,
+            confidence=judgement.confidence,
+            rationale=judgement.rationale[:1000],
+        )
+        while state.outcome is None:
+            try:
+                state = await self.conductor.append(state, [decided])
+            except SequenceConflict:
+                state = await self.conductor.catch_up(state)
+        return state
+
+
+def _failed(state: ConversationState) -> bool:
+    return state.ended is not None and state.ended.reason in FAILED_REASONS

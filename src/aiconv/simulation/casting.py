@@ -1,0 +1,134 @@
+"""From a scenario cell to a conversation: participants, system prompts, turn rules, metadata.
+
+The customer's prompt is built from its persona, intent and goal; the agent's from the
+scenario's instructions; both learn the ``OUTCOME:`` convention when outcomes are distributed.
+Conversation ids are derived from (run, cell, repetition), so a rerun finds its conversations.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from typing import Any
+
+from aiconv.platform.events import ParticipantSpec, StopConfig
+from aiconv.simulation.scenario import Cell, Scenario, Seat
+
+_NAMESPACE = uuid.UUID("6f1c1a52-8a4e-4b61-9a55-5e8a3c1d2b7f")
+
+
+def conversation_id(run_id: str, cell: Cell, repetition: int) -> str:
+    """The id of repetition ``repetition`` of ``cell`` in run ``run_id`` (stable across runs)."""
+    return uuid.uuid5(_NAMESPACE, f"{run_id}/{cell.key}/{repetition}").hex
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Casting:
+    """Everything ``session.create`` needs for one conversation, plus the scripted opening."""
+
+    conversation_id: str
+    topic: str
+    participants: tuple[ParticipantSpec, ...]
+    first: str
+    stop: StopConfig
+    seed: int
+    metadata: dict[str, Any]
+    opening: str | None
+
+
+def proposal_instructions(scenario: Scenario) -> str:
+    """How a participant proposes an outcome (empty when outcomes are not distributed)."""
+    if scenario.arbitration is None:
+        return ""
+    return (
+        "When you believe the conversation has reached one of these outcomes, write "
+        "`OUTCOME: <slug> <confidence from 0 to 1>` alone on its own line:\n"
+        + scenario.outcomes.describe()
+    )
+
+
+def customer_prompt(scenario: Scenario, cell: Cell) -> str:
+    """The simulated customer's instructions."""
+    agent = scenario.agent.name
+    parts = [
+        cell.persona.describe(),
+        cell.intent.describe(),
+        f"You are talking to {agent}, a support agent. Write only as the customer, one message "
+        "at a time, in your own voice; never write the agent's part.",
+        scenario.customer.system,
+        proposal_instructions(scenario),
+    ]
+    return "\n".join(p for p in parts if p)
+
+
+def agent_prompt(scenario: Scenario, end_token: str) -> str:
+    """The agent's whole system prompt: it is not told the customer's intent (no topic)."""
+    agent = scenario.agent
+    parts = [
+        f"You are {agent.name}, a support agent in a chat with a customer.",
+        agent.system,
+        proposal_instructions(scenario),
+        f"When the customer's request is fully handled and the chat is over, write {end_token} "
+        "alone on its own last line. Do not write it otherwise.",
+    ]
+    return "\n".join(p for p in parts if p)
+
+
+def cast(scenario: Scenario, cell: Cell, *, run_id: str, repetition: int) -> Casting:
+    """The conversation for repetition ``repetition`` of ``cell``."""
+    cid = conversation_id(run_id, cell, repetition)
+    customer, agent = scenario.customer, scenario.agent
+    goal_turns = cell.intent.goal.max_turns if cell.intent.goal else None
+    limits = scenario.limits
+    stop = StopConfig(
+        max_turns=goal_turns or limits.max_turns,
+        max_tokens=limits.max_tokens,
+        max_cost_usd=limits.max_cost_usd,
+        timeout_s=limits.timeout_s,
+    )
+    participants = (
+        _spec(customer, cell.persona.name, customer_prompt(scenario, cell)),
+        replace(_spec(agent, None, ""), system_prompt=agent_prompt(scenario, stop.end_token)),
+    )
+    return Casting(
+        conversation_id=cid,
+        topic=cell.intent.description,
+        participants=participants,
+        first=customer.name if cell.intent.role != "agent" else agent.name,
+        stop=stop,
+        seed=int(uuid.UUID(cid).int % 2**31) ^ scenario.seed,
+        metadata=_metadata(scenario, cell, run_id, repetition),
+        opening=cell.intent.opening,
+    )
+
+
+def _spec(seat: Seat, persona: str | None, system: str) -> ParticipantSpec:
+    return ParticipantSpec(
+        name=seat.name,
+        agent=seat.url or seat.agent,
+        model=seat.model or "",
+        persona=persona,
+        role=seat.role,
+        system=system or None,
+        base_url=seat.url,
+    )
+
+
+def _metadata(scenario: Scenario, cell: Cell, run_id: str, repetition: int) -> dict[str, Any]:
+    customer, agent = scenario.customer, scenario.agent
+    return {
+        "run_id": run_id,
+        "scenario": scenario.name,
+        "cell": cell.key,
+        "persona": cell.persona.name,
+        "intent": cell.intent.name,
+        "repetition": repetition,
+        "time": scenario.time,
+        "outcomes": list(scenario.outcomes.slugs),
+        "successes": sorted(scenario.outcomes.successes),
+        "arbitration": scenario.arbitration.rule if scenario.arbitration else None,
+        "turns": {
+            customer.name: {"again": cell.persona.interrupts, "max_streak": 3},
+            agent.name: {"again": agent.again, "max_streak": agent.max_streak},
+        },
+    }

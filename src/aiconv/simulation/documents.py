@@ -1,0 +1,191 @@
+"""The pydantic models of scenario and persona files: the only place their shape is declared.
+
+They validate types, ranges, slugs and cross-references so that errors carry a location;
+``scenario.py`` turns them into frozen values. Unknown keys are errors (a typo must not be
+silently ignored).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
+
+SLUG = r"^[a-z][a-z0-9_-]*$"
+OUTCOME_SLUG = r"^[a-z][a-z0-9_]*$"
+
+
+class Strict(BaseModel):
+    """Forbids unknown keys."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class PersonaModel(Strict):
+    """A persona (see ``personas.Persona``)."""
+
+    name: str = Field(pattern=SLUG)
+    traits: list[str] = []
+    style: str = ""
+    patience: int = Field(5, ge=1, le=10)
+    tech_comfort: int = Field(5, ge=1, le=10)
+    interrupts: float = Field(0.1, ge=0.0, le=1.0)
+    clarity: float = Field(0.7, ge=0.0, le=1.0)
+    typing_cps: float = Field(5.0, gt=0.0)
+    thinking_s: float = Field(4.0, ge=0.0)
+
+
+class PersonaFileModel(Strict):
+    """A persona file holding a list."""
+
+    personas: list[PersonaModel] = Field(min_length=1)
+
+
+def persona_models(data: dict[str, Any]) -> list[PersonaModel]:
+    """The personas of a persona file: a ``personas`` list or one persona."""
+    if "personas" in data:
+        return PersonaFileModel.model_validate(data).personas
+    return [TypeAdapter(PersonaModel).validate_python(data)]
+
+
+class GoalModel(Strict):
+    """An intent's goal."""
+
+    primary: str = Field(min_length=1)
+    secondary: list[str] = []
+    success_criteria: list[str] = []
+    failure_conditions: list[str] = []
+    max_turns: int | None = Field(None, gt=0)
+
+
+class IntentModel(Strict):
+    """An intent."""
+
+    name: str = Field(pattern=SLUG)
+    description: str = Field(min_length=1)
+    role: str = "customer"
+    goal: GoalModel | None = None
+    opening: str | None = None
+
+
+class OutcomeModel(Strict):
+    """One outcome of the schema."""
+
+    slug: str = Field(pattern=OUTCOME_SLUG)
+    description: str = ""
+    success: bool = False
+
+    @field_validator("slug")
+    @classmethod
+    def _not_reserved(cls, slug: str) -> str:
+        if slug == "undecided":
+            raise ValueError("'undecided' is reserved for conversations nobody could decide")
+        return slug
+
+
+class RuleModel(Strict):
+    """A rule of the rule-based evaluator."""
+
+    outcome: str = Field(pattern=OUTCOME_SLUG)
+    keywords: list[str] = []
+    patterns: list[str] = []
+    end_reasons: list[str] = []
+    sender: str | None = None
+
+    @model_validator(mode="after")
+    def _has_condition(self) -> RuleModel:
+        if not (self.keywords or self.patterns or self.end_reasons):
+            raise ValueError("a rule needs keywords, patterns or end_reasons")
+        return self
+
+
+class EvaluatorModel(Strict):
+    """How outcomes are decided when the conversation has ended."""
+
+    kind: Literal["rules", "judge"] = "rules"
+    rules: list[RuleModel] = []
+    default: str | None = Field(None, pattern=OUTCOME_SLUG)
+    agent: str | None = None
+    model: str | None = None
+
+    @model_validator(mode="after")
+    def _judge_has_agent(self) -> EvaluatorModel:
+        if self.kind == "judge" and not self.agent:
+            raise ValueError("kind = 'judge' needs agent (e.g. agent = 'claude')")
+        return self
+
+
+class ArbitrationModel(Strict):
+    """Distributed outcomes: how participants' proposals are decided."""
+
+    rule: Literal["majority", "agent_weighted", "highest_confidence"] = "majority"
+    weights: dict[str, float] = {}
+    min_confidence: float = Field(0.8, ge=0.0, le=1.0)
+    stop: bool = True
+
+
+class SeatModel(Strict):
+    """A participant: an agent id, or an external agent over HTTP (``url``)."""
+
+    name: str | None = Field(None, pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")
+    agent: str | None = None
+    model: str | None = None
+    system: str | None = None
+    url: str | None = Field(None, pattern=r"^https?://")
+    format: Literal["webhook", "openai"] | None = None
+    timeout_s: float | None = Field(None, gt=0)
+    headers: dict[str, str] | None = None
+    again: float | None = Field(None, ge=0.0, le=1.0)
+    max_streak: int | None = Field(None, ge=1, le=10)
+
+
+class LimitsModel(Strict):
+    """Stop rules."""
+
+    max_turns: int = Field(20, gt=0)
+    max_tokens: int | None = Field(None, gt=0)
+    max_cost_usd: float | None = Field(None, gt=0)
+    timeout_s: float | None = Field(None, gt=0)
+
+
+class ScenarioModel(Strict):
+    """A scenario file."""
+
+    name: str = Field(min_length=1)
+    repeat: int = Field(1, ge=1, le=1000)
+    seed: int = 0
+    time: Literal["fast", "real"] = "fast"
+    lease_s: float = Field(30.0, gt=0)
+    agent: SeatModel
+    customer: SeatModel | None = None
+    personas: list[str | PersonaModel] = Field(min_length=1)
+    persona_files: list[str] = []
+    intents: list[IntentModel] = Field(min_length=1)
+    outcomes: list[OutcomeModel] = Field(min_length=1)
+    evaluator: EvaluatorModel = Field(default_factory=lambda: EvaluatorModel.model_validate({}))
+    arbitration: ArbitrationModel | None = None
+    limits: LimitsModel | None = None
+
+    @field_validator("outcomes")
+    @classmethod
+    def _unique_outcomes(cls, outcomes: list[OutcomeModel]) -> list[OutcomeModel]:
+        slugs = [o.slug for o in outcomes]
+        repeated = sorted({s for s in slugs if slugs.count(s) > 1})
+        if repeated:
+            raise ValueError(f"outcome slugs must be unique; repeated: {', '.join(repeated)}")
+        return outcomes
+
+    @field_validator("intents")
+    @classmethod
+    def _unique_intents(cls, intents: list[IntentModel]) -> list[IntentModel]:
+        names = [i.name for i in intents]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"intent names must be unique; repeated: {', '.join(repeated)}")
+        return intents
+
+    @model_validator(mode="after")
+    def _agent_has_target(self) -> ScenarioModel:
+        if not (self.agent.agent or self.agent.url):
+            raise ValueError("[agent] needs agent (an agent id) or url (an external agent)")
+        return self
