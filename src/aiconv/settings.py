@@ -72,3 +72,8 @@ def provider_env(env_file: Path | None = Path(".env")) -> dict[str, str]:
 def secret_values(env: dict[str, str]) -> list[str]:
     """The values in ``env`` that are secrets (keys), for redaction."""
     return [value for name, value in env.items() if name.endswith("_API_KEY") and value]
+
+
+def otel_env() -> dict[str, str]:
+    """The standard OpenTelemetry variables (``OTEL_*``), for tracing set-up."""
+    return {name: value for name, value in os.environ.items() if name.startswith("OTEL_")}

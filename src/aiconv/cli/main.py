@@ -15,6 +15,7 @@ from rich.console import Console
 
 from aiconv.cli import commands, display
 from aiconv.cli.options import EXIT_INTERRUPTED, F, friendly_errors, log_options, option
+from aiconv.cli.telemetry import Telemetry, setup_telemetry, telemetry_options
 from aiconv.cli.wiring import AgentChoice, Runtime, plan, run_interruptibly
 from aiconv.errors import ConfigError
 from aiconv.platform import session
@@ -86,6 +87,7 @@ def start_options(func: F) -> F:
         ),
         option("--quiet", is_flag=True, help="Print only the summary."),
         log_options,
+        telemetry_options,
     ]
     for decorate in reversed(decorators):
         func = decorate(func)
@@ -135,17 +137,28 @@ def aic_start(**kw: Any) -> None:
     stop = _stop_config(kw)
     specs, providers = plan(runtime, _choices(kw))
     seed = kw["seed"] if kw["seed"] is not None else random.SystemRandom().randrange(2**31)
-    code = asyncio.run(_start(runtime, kw, specs, providers, stop, seed))
+    telemetry = setup_telemetry(kw, settings=runtime.settings, env=runtime.env)
+    try:
+        providers = telemetry.instrument_all(providers)
+        code = asyncio.run(_start(runtime, kw, specs, providers, stop, seed, telemetry))
+    finally:
+        telemetry.close()
     sys.exit(code)
 
 
 async def _start(
-    runtime: Runtime, kw: dict[str, Any], specs: Any, providers: Any, stop: StopConfig, seed: int
+    runtime: Runtime,
+    kw: dict[str, Any],
+    specs: Any,
+    providers: Any,
+    stop: StopConfig,
+    seed: int,
+    telemetry: Telemetry,
 ) -> int:
     console = Console(stderr=kw["as_json"])
-    log = await connect_log(runtime.log_url)
+    log = telemetry.instrument_log(await connect_log(runtime.log_url))
     try:
-        conductor = Conductor(log)
+        conductor = Conductor(log, observer=telemetry.observer)
         state = await session.create(
             conductor,
             topic=kw["topic"],
@@ -163,9 +176,10 @@ async def _start(
             return 0
         if not kw["as_json"]:
             console.print(f"conversation [bold]{cid}[/bold]", highlight=False)
-        final, interrupted = await _run(
-            conductor, log, cid, providers, console, live=not (kw["quiet"] or kw["as_json"])
-        )
+        with telemetry.observer.playing(cid):
+            final, interrupted = await _run(
+                conductor, log, cid, providers, console, live=not (kw["quiet"] or kw["as_json"])
+            )
         return _finish(console, final, interrupted, as_json=kw["as_json"])
     finally:
         await _close(log, providers)
@@ -222,3 +236,4 @@ def aic() -> None:
 
 aic.add_command(aic_start)
 commands.register(aic)
+aic.add_command(__import__("aiconv.cli.worker", fromlist=["worker"]).worker)

@@ -1,0 +1,140 @@
+"""Telemetry for long-running commands: ``--metrics-port``, ``--log-level``, ``--log-format``.
+
+``setup_telemetry`` configures structlog (secrets from the vendor variables are redacted), builds
+the tracer from the ``OTEL_*`` variables (none set: spans go nowhere), starts the ``/metrics``
+endpoint when a port is given (0 picks a free one; the address is printed on stderr) and hands
+out the instrumented wrappers and the conductor observer. ``close`` flushes and stops it all.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import click
+from opentelemetry import trace
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
+
+from aiconv.agents.instrumented import InstrumentedProvider
+from aiconv.agents.provider import ChatProvider
+from aiconv.cli.options import option
+from aiconv.errors import ConfigError
+from aiconv.observability.logs import configure_logging
+from aiconv.observability.metrics import GuardMetrics, Metrics, MetricsServer, serve_metrics
+from aiconv.observability.observer import TelemetryObserver
+from aiconv.observability.tracing import TraceConfig, new_tracer_provider, tracer_from
+from aiconv.queues.instrumented import InstrumentedLog
+from aiconv.queues.log import ConversationLog
+from aiconv.settings import Settings, otel_env, provider_env, secret_values
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+def telemetry_options(func: F) -> F:
+    """``--metrics-port``, ``--metrics-host``, ``--log-level`` and ``--log-format``."""
+    func = option(
+        "--log-format",
+        type=click.Choice(["json", "console"]),
+        help="Log format on stderr (default: console on a terminal, else JSON).",
+    )(func)
+    func = option(
+        "--log-level",
+        type=click.Choice(LOG_LEVELS, case_sensitive=False),
+        help="Least severe log level written to stderr (default: info).",
+    )(func)
+    func = option(
+        "--metrics-host",
+        default="127.0.0.1",
+        show_default=True,
+        help="Address the /metrics endpoint listens on (0.0.0.0 in containers).",
+    )(func)
+    return option(
+        "--metrics-port",
+        type=click.IntRange(0, 65535),
+        help="Serve Prometheus metrics on this port (0 picks a free port and prints it).",
+    )(func)
+
+
+@dataclass(slots=True, kw_only=True)
+class Telemetry:
+    """Metrics, tracing and the observer of one command run."""
+
+    registry: CollectorRegistry
+    metrics: Metrics
+    tracer_provider: TracerProvider | None
+    tracer: trace.Tracer
+    observer: TelemetryObserver
+    server: MetricsServer | None = None
+
+    @property
+    def guard_observer(self) -> GuardMetrics:
+        """Hooks for ``Guards(observer=...)``: retries, attempts, breaker states."""
+        return GuardMetrics(self.metrics)
+
+    def instrument(self, provider: ChatProvider) -> ChatProvider:
+        """``provider`` with metrics, spans and logs."""
+        return InstrumentedProvider(provider, metrics=self.metrics, tracer=self.tracer)
+
+    def instrument_all(self, providers: Mapping[str, ChatProvider]) -> dict[str, ChatProvider]:
+        """Every provider of a seat map, instrumented."""
+        return {name: self.instrument(p) for name, p in providers.items()}
+
+    def instrument_log(self, log: ConversationLog) -> ConversationLog:
+        """``log`` with append latency, conflicts and spans."""
+        return InstrumentedLog(log, metrics=self.metrics, tracer=self.tracer)
+
+    def close(self) -> None:
+        """Flush spans and stop the metrics endpoint."""
+        if self.tracer_provider is not None:
+            self.tracer_provider.shutdown()
+        if self.server is not None:
+            self.server.stop()
+
+
+def setup_telemetry(
+    kw: Mapping[str, Any],
+    *,
+    settings: Settings | None = None,
+    env: Mapping[str, str] | None = None,
+    span_processors: tuple[SpanProcessor, ...] = (),
+) -> Telemetry:
+    """Logs, tracing and metrics for a command, from its telemetry options ``kw``."""
+    settings = settings or Settings()
+    vendor_env = dict(env) if env is not None else provider_env()
+    try:
+        configure_logging(
+            level=(kw.get("log_level") or settings.log_level).lower(),
+            fmt=kw.get("log_format") or settings.log_format,
+            secrets=secret_values(vendor_env),
+        )
+    except ValueError as exc:
+        raise ConfigError(f"{exc} (--log-level / --log-format or AIC_LOG_*)") from exc
+    config = TraceConfig.from_env(otel_env())
+    provider = None if config.disabled else new_tracer_provider(config, processors=span_processors)
+    tracer = tracer_from(config, provider)
+    registry = CollectorRegistry()
+    for collector in (ProcessCollector, PlatformCollector, GCCollector):
+        collector(registry=registry)
+    metrics = Metrics(registry)
+    telemetry = Telemetry(
+        registry=registry,
+        metrics=metrics,
+        tracer_provider=provider,
+        tracer=tracer,
+        observer=TelemetryObserver(metrics, tracer=tracer),
+    )
+    port = kw.get("metrics_port")
+    if port is not None:
+        host = kw.get("metrics_host") or "127.0.0.1"
+        try:
+            telemetry.server = serve_metrics(registry, port, host)
+        except OSError as exc:
+            telemetry.close()
+            raise ConfigError(f"--metrics-port {port}: cannot listen on {host}: {exc}") from exc
+        print(f"metrics: {telemetry.server.url}", file=sys.stderr, flush=True)
+    return telemetry

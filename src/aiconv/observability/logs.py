@@ -1,0 +1,125 @@
+"""Structured logs (structlog): JSON off a terminal, console on one, secrets redacted.
+
+Context (conversation id, participant, turn, trace id) is bound through ``structlog.contextvars``
+by the observer, so every line inside a turn carries it. ``redact_secrets`` removes configured
+key values and common key formats from every string of an event, including rendered tracebacks.
+Logs go to stderr: stdout belongs to transcripts and ``--json`` documents.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Iterable, MutableMapping
+from typing import Any, TextIO
+
+import structlog
+from structlog.typing import EventDict, Processor, WrappedLogger
+
+REDACTED = "[REDACTED]"
+
+#: Key formats of the vendors we ship, and bearer tokens in any header dump.
+KEY_PATTERNS = (
+    r"sk-ant-[A-Za-z0-9_\-]{8,}",
+    r"sk-[A-Za-z0-9_\-]{16,}",
+    r"AIza[0-9A-Za-z_\-]{30,}",
+    r"xai-[A-Za-z0-9_\-]{16,}",
+    r"pplx-[A-Za-z0-9_\-]{16,}",
+    r"(?i:bearer)\s+[A-Za-z0-9._~+/\-]{16,}=*",
+)
+#: Fields whose whole value is a secret, whatever it looks like.
+SECRET_FIELDS = re.compile(r"(?i)(api[_-]?key|authorization|password|secret|x-goog-api-key)$")
+
+
+class SecretRedactor:
+    """A structlog processor replacing secrets in every string value (nested too)."""
+
+    def __init__(self, secrets: Iterable[str] = (), patterns: Iterable[str] = KEY_PATTERNS):
+        literal = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
+        alternatives = [re.escape(s) for s in literal] + list(patterns)
+        self.pattern = re.compile("|".join(alternatives)) if alternatives else None
+
+    def __call__(self, logger: WrappedLogger, method: str, event_dict: EventDict) -> EventDict:
+        """The event with every secret replaced by ``[REDACTED]``."""
+        for key, value in event_dict.items():
+            event_dict[key] = REDACTED if _is_secret_field(key) else self.scrub(value)
+        return event_dict
+
+    def scrub(self, value: Any) -> Any:
+        """``value`` with secrets removed from its strings, recursively."""
+        if isinstance(value, str):
+            return self.pattern.sub(REDACTED, value) if self.pattern is not None else value
+        if isinstance(value, MutableMapping | dict):
+            return {k: REDACTED if _is_secret_field(k) else self.scrub(v) for k, v in value.items()}
+        if isinstance(value, list | tuple | set | frozenset):
+            return [self.scrub(v) for v in value]
+        if isinstance(value, BaseException):
+            return self.scrub(f"{type(value).__name__}: {value}")
+        return value
+
+
+def _is_secret_field(key: object) -> bool:
+    return isinstance(key, str) and SECRET_FIELDS.search(key) is not None
+
+
+class _Stderr:
+    """Resolves ``sys.stderr`` at every write, so redirected or replaced streams keep working."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+def is_terminal(stream: TextIO | None = None) -> bool:
+    """Whether ``stream`` (stderr by default) is an interactive terminal."""
+    stream = stream or sys.stderr
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def processors(secrets: Iterable[str] = ()) -> list[Processor]:
+    """The shared chain up to (not including) the renderer; redaction runs last."""
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+        SecretRedactor(secrets),
+    ]
+
+
+def configure_logging(
+    *, level: str = "info", fmt: str | None = None, secrets: Iterable[str] = ()
+) -> None:
+    """Configure structlog for the process: ``fmt`` json, console, or None (by terminal)."""
+    number = logging.getLevelNamesMapping().get(level.upper())
+    if number is None:
+        raise ValueError(f"unknown log level {level!r}: use debug, info, warning or error")
+    if fmt is None:
+        fmt = "console" if is_terminal() else "json"
+    renderer: Processor
+    if fmt == "json":
+        renderer = structlog.processors.JSONRenderer()
+    elif fmt == "console":
+        renderer = structlog.dev.ConsoleRenderer(colors=is_terminal())
+    else:
+        raise ValueError(f"unknown log format {fmt!r}: use json or console")
+    # Tracebacks are rendered to text before redaction in both formats, so no secret in an
+    # exception message escapes; the console loses Rich's pretty tracebacks, on purpose.
+    structlog.configure(
+        processors=[*processors(secrets), renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(number),
+        logger_factory=structlog.PrintLoggerFactory(file=_Stderr()),  # type: ignore[arg-type]
+        cache_logger_on_first_use=False,
+    )
+
+
+def get_logger(name: str) -> structlog.typing.FilteringBoundLogger:
+    """A logger for ``name`` (``aiconv.provider``, ``aiconv.conversation`` …)."""
+    logger: structlog.typing.FilteringBoundLogger = structlog.get_logger().bind(logger=name)
+    return logger

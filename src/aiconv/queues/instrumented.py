@@ -1,0 +1,119 @@
+"""``InstrumentedLog``: append latency, conflicts by backend and a span per append.
+
+Wraps any ``ConversationLog``; everything but ``append`` is passed through untouched. Append
+spans are only recorded inside a traced operation (a turn), so appends outside conversations'
+traces do not start stray root traces.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from aiconv.errors import SequenceConflict
+from aiconv.observability.metrics import Metrics
+from aiconv.queues.log import ConversationLog, IndexEntry, ListQuery, NewEvent, StoredEvent
+
+
+class InstrumentedLog(ConversationLog):
+    """A ``ConversationLog`` that measures ``inner``'s appends."""
+
+    def __init__(
+        self, inner: ConversationLog, *, metrics: Metrics, tracer: trace.Tracer | None = None
+    ) -> None:
+        self.inner = inner
+        self.backend = inner.backend
+        self.metrics = metrics
+        self.tracer = tracer or trace.NoOpTracer()
+        self._duration = metrics.log_append_duration.labels(self.backend)
+        self._events = metrics.log_events.labels(self.backend)
+        self._conflicts = metrics.log_conflicts.labels(self.backend)
+
+    async def append(
+        self,
+        conversation_id: str,
+        expected_sequence: int,
+        events: Sequence[NewEvent],
+        *,
+        index: IndexEntry | None = None,
+    ) -> list[StoredEvent]:
+        """``inner.append``, timed and counted, in a span when inside a trace."""
+        traced = trace.get_current_span().is_recording()
+        span = (
+            self.tracer.start_span(
+                "append conversation_log",
+                kind=SpanKind.CLIENT,
+                attributes={
+                    "db.system.name": self.backend,
+                    "db.operation.name": "append",
+                    "gen_ai.conversation.id": conversation_id,
+                    "aiconv.log.expected_sequence": expected_sequence,
+                    "aiconv.log.events": len(events),
+                },
+            )
+            if traced
+            else trace.INVALID_SPAN
+        )
+        started = time.perf_counter()
+        try:
+            stored = await self.inner.append(
+                conversation_id, expected_sequence, events, index=index
+            )
+        except SequenceConflict:
+            self._conflicts.inc()
+            span.set_attribute("error.type", "SequenceConflict")
+            raise
+        except BaseException as exc:
+            span.set_attribute("error.type", type(exc).__name__)
+            span.set_status(Status(StatusCode.ERROR))
+            raise
+        finally:
+            self._duration.observe(time.perf_counter() - started)
+            span.end()
+        self._events.inc(len(stored))
+        return stored
+
+    async def read(
+        self, conversation_id: str, after: int = 0, limit: int | None = None
+    ) -> list[StoredEvent]:
+        """Passed through."""
+        return await self.inner.read(conversation_id, after, limit)
+
+    async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[StoredEvent]:
+        """Passed through."""
+        return await self.inner.read_all(after_position, limit)
+
+    async def wait(self, conversation_id: str, after: int, timeout: float) -> bool:
+        """Passed through."""
+        return await self.inner.wait(conversation_id, after, timeout)
+
+    async def last_sequence(self, conversation_id: str) -> int:
+        """Passed through."""
+        return await self.inner.last_sequence(conversation_id)
+
+    async def get_index(self, conversation_id: str) -> IndexEntry | None:
+        """Passed through."""
+        return await self.inner.get_index(conversation_id)
+
+    async def put_index(self, entry: IndexEntry) -> None:
+        """Passed through."""
+        await self.inner.put_index(entry)
+
+    async def list_conversations(self, query: ListQuery | None = None) -> list[IndexEntry]:
+        """Passed through."""
+        return await self.inner.list_conversations(query)
+
+    async def count_conversations(self, query: ListQuery | None = None) -> int:
+        """Passed through."""
+        return await self.inner.count_conversations(query)
+
+    async def conversation_ids(self) -> list[str]:
+        """Passed through."""
+        return await self.inner.conversation_ids()
+
+    async def close(self) -> None:
+        """Passed through."""
+        await self.inner.close()
