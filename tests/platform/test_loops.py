@@ -154,6 +154,24 @@ def test_an_unchanged_checklist_posted_again_is_a_repetition() -> None:
     assert loop.kind == "repetition"
 
 
+def test_iterating_on_a_code_block_is_not_a_repetition() -> None:
+    code = (
+        "```python\ndef average(xs):\n    if not xs:\n        return {}\n"
+        "    return sum(xs) / len(xs)\n```"
+    )
+    history = chat(
+        f"assistant: {code.format(0)}",
+        "user: Return None instead of 0, please.",
+        f"assistant: {code.format(None)}",
+    )
+    assert first_loop(history) is None
+    history.append(Utterance(sequence=4, sender="user", content="It still fails."))
+    history.append(Utterance(sequence=5, sender="assistant", content=code.format(None)))
+    loop = detect_loop(history)
+    assert loop is not None
+    assert (loop.kind, loop.sequences) == ("repetition", (3, 5))
+
+
 def test_short_acknowledgements_in_a_moving_conversation_are_not_a_loop() -> None:
     history = chat(
         "customer: I can't log into the mobile app since the update.",

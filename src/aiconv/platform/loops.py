@@ -115,7 +115,7 @@ _SUFFIXES = tuple(  # longest first, so "ations" wins over "s"
     sorted(
         _word_set(
             "ational ations ivity ation ities ments ment ness ings ists ures ing ist ure ity ive"
-            " ers ies er ed ly al es s y e"
+            " ers ies er ed ly al es s"
         ),
         key=len,
         reverse=True,
@@ -133,17 +133,22 @@ class _Features:
     shingles: frozenset[tuple[str, str]]
     words: int
     phatic: bool
-    checklist: bool
+    structured: bool
 
 
 @lru_cache(maxsize=16384)
 def _stem(word: str) -> str:
-    """A light stemmer: one suffix off, then a 6-letter prefix ("arrival" ~ "arrive")."""
+    """A light stemmer: one suffix off, a final e/y off, then a 6-letter prefix.
+
+    "arrival", "arrived" and "arrive" meet at "arriv"; "stays" and "stay" at "sta".
+    """
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             if not (suffix == "s" and word.endswith("ss")):
                 word = word[: -len(suffix)]
             break
+    if len(word) > 3 and word[-1] in "ey":
+        word = word[:-1]
     return word[:6]
 
 
@@ -151,7 +156,7 @@ def _stem(word: str) -> str:
 def _features(content: str) -> _Features:
     """Normalised views of ``content``, memoised because every call sees the window again."""
     unquoted = _QUOTED.sub(" ", content).lower().replace("’", "").replace("'", "")
-    checklist = len(_LIST_ITEM.findall(content)) >= 3
+    structured = "```" in content or len(_LIST_ITEM.findall(content)) >= 3
     words = _WORD.findall(unquoted)
     meaningful = [w for w in words if w not in STOP_WORDS]
     stems = [_stem(w) for w in meaningful if w not in PHATIC_WORDS]
@@ -169,7 +174,7 @@ def _features(content: str) -> _Features:
         shingles=frozenset(pairwise(stems)),
         words=len(words),
         phatic=phatic,
-        checklist=checklist,
+        structured=structured,
     )
 
 
@@ -182,9 +187,10 @@ def _jaccard(a: frozenset[_T], b: frozenset[_T]) -> float:
     return len(a & b) / len(a | b)
 
 
-def _checklist_similarity(fa: _Features, fb: _Features) -> float | None:
-    """A checklist only repeats when it is posted unchanged: ticking items off is progress."""
-    if fa.checklist or fb.checklist:
+def _structured_similarity(fa: _Features, fb: _Features) -> float | None:
+    """A checklist or a code block only repeats when posted unchanged: a ticked item or an
+    edited line is progress, however similar the rest."""
+    if fa.structured or fb.structured:
         return 1.0 if fa.raw == fb.raw else 0.0
     return None
 
@@ -192,7 +198,7 @@ def _checklist_similarity(fa: _Features, fb: _Features) -> float | None:
 def char_similarity(a: str, b: str, cutoff: float = 0.0) -> float:
     """Indel similarity of the normalised texts (1.0 = identical; 0.0 when below ``cutoff``)."""
     fa, fb = _features(a), _features(b)
-    listed = _checklist_similarity(fa, fb)
+    listed = _structured_similarity(fa, fb)
     if listed is not None:
         return listed
     return Indel.normalized_similarity(fa.text, fb.text, score_cutoff=cutoff)
@@ -208,7 +214,7 @@ def _repeat_similarity(a: str, b: str, limit: float, config: LoopConfig) -> floa
     if fb.numbers - fa.numbers:
         return 0.0
     in_order = char_similarity(a, b, limit)
-    if in_order or fa.checklist or fb.checklist:
+    if in_order or fa.structured or fb.structured:
         return in_order
     cutoff = max(limit, config.reorder)
     return Indel.normalized_similarity(fa.sorted_text, fb.sorted_text, score_cutoff=cutoff)
@@ -217,7 +223,7 @@ def _repeat_similarity(a: str, b: str, limit: float, config: LoopConfig) -> floa
 def content_similarity(a: str, b: str) -> float:
     """Overlap of the stemmed content words or word pairs (a paraphrase keeps the words)."""
     fa, fb = _features(a), _features(b)
-    listed = _checklist_similarity(fa, fb)
+    listed = _structured_similarity(fa, fb)
     if listed is not None:
         return listed
     return max(_jaccard(fa.content, fb.content), _jaccard(fa.shingles, fb.shingles))

@@ -4,7 +4,7 @@ Each line of the corpus (JSON Lines) is ``{"id", "label", "round", "note", "mess
 [{"sender", "content"}]}`` with ``label`` one of ``loop:<kind>``, ``closing`` or ``healthy``.
 Every transcript is replayed message by message as the conductor does: after each message,
 ``closing_agreed`` on the history, then ``detect_loop`` on the recent window; the first that
-fires ends the replay. ``round`` says when a transcript was written: rounds 2 and 3 were written
+fires ends the replay. ``round`` says when a transcript was written: rounds 2 to 4 were written
 blind, before the detector was run on them, so their first-run figures estimate generalisation.
 
 Regenerate the README figures with
