@@ -1,0 +1,233 @@
+"""The JSON API over a SQLite log, through the ASGI app (no server)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+import pytest
+
+from aiconv.platform import session
+from aiconv.platform.conductor import Conductor
+from aiconv.platform.events import ConversationStarted, OutcomeDecided, ParticipantSpec
+from aiconv.queues.log import ConversationLog, IndexEntry, ListQuery, StoredEvent
+from aiconv.queues.sqlite import SqliteLog
+from aiconv.testing.providers import ScriptedProvider
+from aiconv.web import create_app
+from aiconv.web.openapi import OPENAPI
+from tests.web.conftest import converse, pair
+
+
+class SpyLog:
+    """Delegates to a real log and records what the app asked of it."""
+
+    def __init__(self, log: ConversationLog) -> None:
+        self._log = log
+        self.backend = log.backend
+        self.queries: list[ListQuery] = []
+        self.reads: list[str] = []
+
+    async def list_conversations(self, query: ListQuery | None = None) -> list[IndexEntry]:
+        self.queries.append(query or ListQuery())
+        return await self._log.list_conversations(query)
+
+    async def read(
+        self, conversation_id: str, after: int = 0, limit: int | None = None
+    ) -> list[StoredEvent]:
+        self.reads.append(conversation_id)
+        return await self._log.read(conversation_id, after, limit)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._log, name)
+
+
+async def start_many(log: SqliteLog, count: int) -> None:
+    """``count`` started conversations, cycling through participants and agents."""
+    conductor = Conductor(log)
+    for i in range(count):
+        participants = (
+            ParticipantSpec(name=f"agent-{i % 3}", agent=("mock", "echo")[i % 2]),
+            ParticipantSpec(name="support", agent="scripted"),
+        )
+        started = ConversationStarted(
+            topic=f"case {i:05d}", participants=participants, first_speaker="support"
+        )
+        await conductor.start(f"conv-{i:05d}", started)
+
+
+def ids(body: dict[str, Any]) -> list[str]:
+    return [item["conversation_id"] for item in body["items"]]
+
+
+async def test_list_of_thousands_reads_one_page_and_no_events(log: SqliteLog) -> None:
+    """A page of a big log asks the index for one page and never reads a stream."""
+    await start_many(log, 3000)
+    spy = SpyLog(log)
+    transport = httpx.ASGITransport(app=create_app(spy))  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        body = (await client.get("/api/conversations", params={"limit": 25})).json()
+        page = await client.get("/", params={"limit": 25, "offset": 2975})
+    assert body["total"] == 3000
+    assert ids(body) == [f"conv-{i:05d}" for i in range(2999, 2974, -1)]
+    assert body["next_offset"] == 25
+    assert page.status_code == 200
+    assert page.text.count('class="row"') == 25
+    assert 'rel="next"' not in page.text
+    assert [(q.limit, q.offset) for q in spy.queries] == [(25, 0), (25, 2975)]
+    assert spy.reads == []
+
+
+async def test_list_filters_by_participant_agent_text_and_status(log: SqliteLog) -> None:
+    await start_many(log, 30)
+    ended = await converse(log, topic="Refund for order 77", participants=pair("ann", "support"))
+    transport = httpx.ASGITransport(app=create_app(log))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+
+        async def total(**params: str) -> int:
+            response = await client.get("/api/conversations", params=params)
+            assert response.status_code == 200, response.text
+            return int(response.json()["total"])
+
+        assert await total() == 31
+        assert await total(participant="agent-1") == 10
+        assert await total(agent="echo") == 15
+        assert await total(agent="echo", participant="agent-1") == 5
+        assert await total(q="ORDER 77") == 1
+        assert await total(status="ended") == 1
+        assert await total(status="active") == 30
+        listed = (await client.get("/api/conversations", params={"status": "ended"})).json()
+    assert ids(listed) == [ended.conversation_id]
+    assert listed["items"][0]["end_reason"] == "max_turns"
+    assert listed["items"][0]["participants"] == ["ann", "support"]
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"limit": "0"}, "limit must be between 1 and 200"),
+        ({"limit": "many"}, "limit must be an integer"),
+        ({"offset": "-1"}, "offset must be between"),
+        ({"status": "paused"}, "status must be one of active, ended"),
+    ],
+)
+async def test_bad_list_parameters_are_400_with_the_fix(
+    client: httpx.AsyncClient, params: dict[str, str], message: str
+) -> None:
+    response = await client.get("/api/conversations", params=params)
+    assert response.status_code == 400
+    assert message in response.json()["error"]
+
+
+async def test_conversation_document_has_the_transcript_and_totals(
+    client: httpx.AsyncClient, log: SqliteLog
+) -> None:
+    state = await converse(log, replies={"alice": ["Tea."], "bob": ["Coffee."]}, max_turns=2)
+    body = (await client.get(f"/api/conversations/{state.conversation_id}")).json()
+    assert [(m["sender"], m["content"]) for m in body["messages"]] == [
+        ("alice", "Tea."),
+        ("bob", "Coffee."),
+    ]
+    assert body["status"] == "ended"
+    assert body["ended"]["reason"] == "max_turns"
+    assert body["last_sequence"] == state.sequence
+    assert body["summary"]["turns"] == 2
+
+
+async def test_events_after_a_sequence_are_exactly_the_later_ones(
+    client: httpx.AsyncClient, log: SqliteLog
+) -> None:
+    state = await converse(log, max_turns=2)
+    events = (await client.get(f"/api/conversations/{state.conversation_id}/events")).json()
+    later = (
+        await client.get(f"/api/conversations/{state.conversation_id}/events", params={"after": 3})
+    ).json()
+    assert [e["sequence"] for e in events] == list(range(1, state.sequence + 1))
+    assert [e["kind"] for e in events][:3] == [
+        "ConversationStarted",
+        "TurnClaimed",
+        "MessagePosted",
+    ]
+    assert later == events[3:]
+    assert events[2]["meta"].startswith("scripted-1 · 10→")
+
+
+async def test_unknown_conversation_and_run_are_404_in_json(client: httpx.AsyncClient) -> None:
+    for path in (
+        "/api/conversations/nope",
+        "/api/conversations/nope/events",
+        "/api/conversations/nope/stream",
+        "/api/runs/nope",
+    ):
+        response = await client.get(path)
+        assert response.status_code == 404, path
+        assert "nope" in response.json()["error"]
+
+
+async def decide(log: SqliteLog, run_id: str, outcome: str | None, *, play: bool = True) -> None:
+    """A conversation of run ``run_id`` with ``outcome`` decided, played to its end if ``play``."""
+    conductor = Conductor(log)
+    state = await session.create(
+        conductor, topic=f"{run_id} case", participants=pair(), metadata={"run_id": run_id}
+    )
+    if outcome is not None:
+        state = await conductor.append(state, [OutcomeDecided(outcome=outcome, by="judge")])
+    if play:
+        seats = {"alice": ScriptedProvider(["a"]), "bob": ScriptedProvider(["b"])}
+        await session.play_all(conductor, state.conversation_id, seats)
+
+
+async def test_run_reports_progress_outcomes_and_its_conversations(
+    client: httpx.AsyncClient, log: SqliteLog
+) -> None:
+    outcomes: Sequence[str | None] = ("resolved", "resolved", "escalated", None)
+    for outcome in outcomes:
+        await decide(log, "run-7", outcome)
+    await decide(log, "run-7", None, play=False)
+    await decide(log, "other-run", "resolved")
+    body = (await client.get("/api/runs/run-7", params={"limit": 2})).json()
+    assert (body["total"], body["ended"], body["active"]) == (5, 4, 1)
+    assert body["progress"] == 0.8
+    assert body["outcomes"] == {"resolved": 2, "escalated": 1, "undecided": 1}
+    assert body["end_reasons"] == {"max_turns": 4}
+    assert body["conversations"]["total"] == 5
+    assert len(body["conversations"]["items"]) == 2
+    assert {item["run_id"] for item in body["conversations"]["items"]} == {"run-7"}
+
+
+async def test_openapi_documents_exactly_the_api_routes(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/api/openapi.json")).json()
+    app = create_app("memory://")
+    routes = {r.path for r in app.routes if getattr(r, "path", "").startswith("/api/")}
+    assert document == OPENAPI
+    assert document["openapi"].startswith("3.")
+    assert set(document["paths"]) == routes
+    assert all(set(ops) == {"get"} for ops in document["paths"].values())
+
+
+async def test_the_app_is_read_only(client: httpx.AsyncClient, log: SqliteLog) -> None:
+    state = await converse(log, max_turns=2)
+    for path in ("/", "/api/conversations", f"/api/conversations/{state.conversation_id}"):
+        for method in ("POST", "PUT", "PATCH", "DELETE"):
+            assert (await client.request(method, path)).status_code == 405, (method, path)
+    assert await log.last_sequence(state.conversation_id) == state.sequence
+
+
+async def test_responses_forbid_inline_script_and_framing(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/health")
+    policy = response.headers["content-security-policy"]
+    assert response.json() == {"status": "ok", "backend": "sqlite"}
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+
+
+async def test_allowed_hosts_reject_a_foreign_host_header(log: SqliteLog) -> None:
+    """Bound to loopback, a rebinding attacker's Host header is refused."""
+    app = create_app(log, allowed_hosts=["127.0.0.1", "localhost"])
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8080") as client:
+        assert (await client.get("/api/health")).status_code == 200
+        foreign = await client.get("/api/health", headers={"Host": "evil.example"})
+    assert foreign.status_code == 400

@@ -1,0 +1,136 @@
+"""End to end in headless Chromium (Debian's /usr/bin/chromium, never a downloaded browser)
+against a real uvicorn server: the list and its filters, a live transcript, hostile content.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Page, async_playwright, expect
+
+from aiconv.platform import session
+from aiconv.platform.conductor import Conductor
+from aiconv.queues.sqlite import SqliteLog
+from aiconv.web import create_app
+from tests.web.conftest import converse, pair
+from tests.web.harness import GatedConversation, serving
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCRIPT = "<script>window.__pwned=1</script>"
+IMAGE = '<img src=x onerror="window.__pwned=1">'
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="chromium is not installed (scripts/ensure-system-packages.sh installs it)",
+    ),
+]
+
+
+@pytest.fixture
+async def page(tmp_path: Path) -> AsyncIterator[Page]:
+    """A fresh headless Chromium page; fails the test on any uncaught page error."""
+    errors: list[str] = []
+    async with async_playwright() as playwright:
+        context = await playwright.chromium.launch_persistent_context(
+            tmp_path / "profile", executable_path=CHROMIUM, headless=True, args=ARGS
+        )
+        context.set_default_timeout(10_000)
+        try:
+            tab = context.pages[0] if context.pages else await context.new_page()
+            tab.on("pageerror", lambda exc: errors.append(str(exc)))
+            yield tab
+        finally:
+            await context.close()
+    assert errors == []
+
+
+async def test_the_list_filters_and_opens_a_conversation(page: Page, log: SqliteLog) -> None:
+    await converse(log, topic="Tea or coffee?", max_turns=2)
+    await converse(log, topic="Coffee only", max_turns=2)
+    await session.create(Conductor(log), topic="Tea, still talking", participants=pair())
+    async with asyncio.timeout(60), serving(create_app(log)) as base:
+        await page.goto(base + "/")
+        rows = page.locator("#conversations tr.row")
+        await expect(rows).to_have_count(3)
+        await expect(rows.first.locator(".topic")).to_have_text("Tea, still talking")
+        await page.fill("input[name=q]", "tea")
+        await page.select_option("select[name=status]", "ended")
+        await page.click("#filters button[type=submit]")
+        await expect(page).to_have_url(f"{base}/?q=tea&status=ended&participant=&agent=&run_id=")
+        await expect(rows).to_have_count(1)
+        await expect(rows.first.locator(".topic")).to_have_text("Tea or coffee?")
+        await rows.first.locator("a.cid").click()
+        await expect(page.locator("#topic")).to_have_text("Tea or coffee?")
+        await expect(page.locator("#transcript article.msg")).to_have_count(2)
+
+
+async def test_a_running_conversation_updates_live_without_reloading(
+    page: Page, log: SqliteLog
+) -> None:
+    talk = GatedConversation(log, max_turns=4)
+    cid = await talk.start()
+    try:
+        async with asyncio.timeout(60), serving(create_app(log)) as base:
+            talk.release("alice", "First, alice.")
+            await log.wait(cid, 2, timeout=10)
+            await page.goto(f"{base}/conversations/{cid}")
+            await page.evaluate("window.__samePage = true")
+            messages = page.locator("#transcript article.msg")
+            await expect(messages).to_have_count(1)
+            await expect(page.locator("#live")).to_have_text("● live")
+            talk.release("bob", "Then bob.")
+            await expect(messages).to_have_count(2)
+            await expect(messages.nth(1)).to_have_class("msg p1")
+            await expect(messages.nth(1).locator(".content")).to_have_text("Then bob.")
+            await expect(messages.nth(1).locator(".meta")).to_contain_text("gated-1")
+            await expect(page.locator("#status")).to_have_text("active")
+            talk.release("alice", "Alice again.")
+            talk.release("bob", "Bob, last.")
+            await expect(messages).to_have_count(4)
+            await expect(page.locator("#status")).to_have_text("ended")
+            await expect(page.locator("#end-reason")).to_contain_text("max_turns")
+            await expect(page.locator("#turns")).to_have_text("4")
+            assert await page.evaluate("window.__samePage") is True
+            final = await talk.finished()
+            shown = await page.locator("#transcript > [data-sequence]").evaluate_all(
+                "nodes => nodes.map(n => Number(n.dataset.sequence))"
+            )
+            assert shown == list(range(1, final.sequence + 1))
+    finally:
+        await talk.close()
+
+
+async def test_hostile_messages_show_as_text_and_run_nothing(page: Page, log: SqliteLog) -> None:
+    """Live (client-side rendering) and after a reload (server-side rendering)."""
+    talk = GatedConversation(log, max_turns=2)
+    cid = await talk.start()
+    try:
+        async with asyncio.timeout(60), serving(create_app(log)) as base:
+            await page.goto(f"{base}/conversations/{cid}")
+            await expect(page.locator("#live")).to_have_text("● live")
+            talk.release("alice", SCRIPT)
+            talk.release("bob", IMAGE)
+            await talk.finished()
+            for render in ("live", "server"):
+                contents = page.locator("#transcript article.msg .content")
+                await expect(contents).to_have_text([SCRIPT, IMAGE])
+                await expect(page.locator("#status")).to_have_text("ended")
+                assert await page.locator("#transcript img, #transcript script").count() == 0
+                assert await page.evaluate("typeof window.__pwned") == "undefined", render
+                await page.reload()
+    finally:
+        await talk.close()

@@ -1,0 +1,86 @@
+"""``aic serve`` as a real subprocess: it binds loopback by default and serves the log."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+import pytest
+from click.testing import CliRunner
+
+from aiconv.cli.serve import allowed_hosts, serve
+from aiconv.queues.sqlite import SqliteLog
+from aiconv.testing.processes import spawn_aic
+from tests.web.conftest import converse
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def get_when_up(url: str, process: subprocess.Popen[str], timeout: float = 20) -> Any:
+    """The JSON at ``url`` once the server answers (fails if it exits or the deadline passes)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"aic serve exited: {process.communicate()[1]}")
+        try:
+            return httpx.get(url, timeout=2).json()
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise AssertionError(f"{url} did not answer within {timeout}s")
+
+
+@pytest.mark.slow
+def test_aic_serve_shows_the_log_on_loopback_only(tmp_path: Path) -> None:
+    db = tmp_path / "runs.db"
+    asyncio.run(_seed(db))
+    port = free_port()
+    server = spawn_aic("serve", "--db", str(db), "--port", str(port))
+    try:
+        body = get_when_up(f"http://127.0.0.1:{port}/api/conversations", server)
+        foreign = httpx.get(
+            f"http://127.0.0.1:{port}/api/health", headers={"Host": "evil.example"}, timeout=5
+        )
+        listening = {c.laddr for c in _listening(server.pid)}
+    finally:
+        server.terminate()
+        _, stderr = server.communicate(timeout=15)
+    assert [item["topic"] for item in body["items"]] == ["Served"]
+    assert foreign.status_code == 400
+    assert listening == {("127.0.0.1", port)}
+    assert f"on http://127.0.0.1:{port}/ (read-only)" in stderr
+
+
+async def _seed(db: Path) -> None:
+    log = await SqliteLog.open(db)
+    try:
+        await converse(log, topic="Served", max_turns=2)
+    finally:
+        await log.close()
+
+
+def _listening(pid: int) -> list[Any]:
+    return [c for c in psutil.Process(pid).net_connections("tcp") if c.status == "LISTEN"]
+
+
+def test_aic_serve_rejects_a_bad_port_with_exit_code_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(serve, ["--db", str(tmp_path / "x.db"), "--port", "70000"])
+    assert result.exit_code == 2
+    assert "--port must be between 0 and 65535" in result.output
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [("127.0.0.1", True), ("localhost", True), ("0.0.0.0", False), ("10.0.0.5", False)],
+)
+def test_only_loopback_serving_restricts_host_headers(host: str, expected: bool) -> None:
+    assert (allowed_hosts(host) is not None) is expected
