@@ -1,0 +1,97 @@
+"""``aic worker``: serve every active detached conversation of a log until SIGTERM/SIGINT.
+
+Wires settings, the registry (``provider_for``), the log URL (with ``--redis-prefix``) and the
+signals to ``aiconv.platform.worker.Worker``; the serving logic itself lives there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+import click
+
+from aiconv.cli.options import friendly_errors, log_options, option
+from aiconv.cli.wiring import Runtime
+from aiconv.errors import ConfigError
+from aiconv.platform.conductor import Conductor
+from aiconv.platform.worker import Worker, WorkerStats
+from aiconv.queues.urls import connect_log
+
+
+def prefixed(url: str, prefix: str | None) -> str:
+    """``url`` with the Redis key prefix applied (only Redis URLs have one)."""
+    if prefix is None:
+        return url
+    if not url.startswith(("redis://", "rediss://")):
+        raise ConfigError("--redis-prefix only applies to redis:// and rediss:// log URLs")
+    from aiconv.queues.redis import with_prefix  # the Redis backend is optional at import time
+
+    return with_prefix(url, prefix)
+
+
+@click.command(name="worker")
+@option(
+    "--concurrency",
+    type=int,
+    default=16,
+    show_default=True,
+    help="Conversations served at once by this worker.",
+)
+@option("--redis-prefix", help="Key prefix of a Redis log (default: aiconv).")
+@option(
+    "--scan-interval",
+    type=float,
+    default=0.2,
+    show_default=True,
+    help="Seconds between two looks at the global log for new conversations.",
+)
+@option("--instance-id", help="Id written into this worker's turn claims (default: random).")
+@log_options
+@friendly_errors
+def worker(
+    concurrency: int,
+    redis_prefix: str | None,
+    scan_interval: float,
+    instance_id: str | None,
+    log_url: str | None,
+    db: Path | None,
+) -> None:
+    """Serve every active detached conversation (aic-start --detach) until SIGTERM.
+
+    Run any number of workers on any number of machines against one log: each turn goes to
+    exactly one of them through the turn claim. A worker that dies leaves its claim to lapse
+    after the conversation's lease, and another instance takes the turn.
+    """
+    runtime = Runtime.load(log_url=log_url, db=db)
+    url = prefixed(runtime.log_url, redis_prefix)
+    stats = asyncio.run(_serve(runtime, url, concurrency, scan_interval, instance_id))
+    click.echo(
+        f"worker stopped: served {stats.served}, completed {stats.completed},"
+        f" failed {stats.failed}",
+        err=True,
+    )
+    sys.exit(0)
+
+
+async def _serve(
+    runtime: Runtime, url: str, concurrency: int, scan_interval: float, instance_id: str | None
+) -> WorkerStats:
+    log = await connect_log(url)
+    try:
+        conductor = Conductor(log, instance_id=instance_id)
+        serving = Worker(
+            conductor, runtime.provider_for, concurrency=concurrency, scan_interval=scan_interval
+        )
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, serving.stop)
+        click.echo(
+            f"worker {serving.instance_id} serving {log.backend} log (concurrency {concurrency})",
+            err=True,
+        )
+        return await serving.run()
+    finally:
+        await log.close()
