@@ -15,6 +15,7 @@ from rich.table import Table
 from aiconv.cli import display, simulate
 from aiconv.cli.options import EXIT_INTERRUPTED, friendly_errors, log_options, option
 from aiconv.cli.serve import serve
+from aiconv.cli.telemetry import Telemetry, setup_telemetry, telemetry_options
 from aiconv.cli.wiring import Runtime, run_interruptibly
 from aiconv.errors import ConfigError
 from aiconv.platform import codec, session
@@ -148,20 +149,30 @@ def export(
 @click.argument("conversation_id")
 @option("--quiet", is_flag=True, help="Print only the summary.")
 @log_options
+@telemetry_options
 @friendly_errors
-def resume(conversation_id: str, quiet: bool, log_url: str | None, db: Path | None) -> None:
+def resume(
+    conversation_id: str, quiet: bool, log_url: str | None, db: Path | None, **telemetry_kw: Any
+) -> None:
     """Continue an unfinished (e.g. interrupted) conversation with all its participants."""
     runtime = Runtime.load(log_url=log_url, db=db)
-    sys.exit(asyncio.run(_resume(runtime, conversation_id, quiet)))
+    telemetry = setup_telemetry(telemetry_kw, settings=runtime.settings, env=runtime.env)
+    try:
+        code = asyncio.run(_resume(runtime, conversation_id, quiet, telemetry))
+    finally:
+        telemetry.close()
+    sys.exit(code)
 
 
-async def _resume(runtime: Runtime, cid: str, quiet: bool) -> int:
-    log = await connect_log(runtime.log_url)
+async def _resume(runtime: Runtime, cid: str, quiet: bool, telemetry: Telemetry) -> int:
+    log = telemetry.instrument_log(await connect_log(runtime.log_url))
     console = Console()
     try:
-        conductor = Conductor(log)
+        conductor = Conductor(log, observer=telemetry.observer)
         state = await conductor.load(cid)
-        providers = {p.name: runtime.provider_for(p) for p in state.participants}
+        providers = telemetry.instrument_all(
+            {p.name: runtime.provider_for(p) for p in state.participants}
+        )
         state = await session.resume(conductor, cid)
         console.print(f"resuming [bold]{cid}[/bold] at turn {state.turns + 1}", highlight=False)
         transcript = display.LiveTranscript(console)
@@ -176,7 +187,8 @@ async def _resume(runtime: Runtime, cid: str, quiet: bool) -> int:
                 if watcher is not None:
                     await watcher
 
-        _, interrupted = await run_interruptibly(work)
+        with telemetry.observer.playing(cid):
+            _, interrupted = await run_interruptibly(work)
         display.print_summary(console, await conductor.load(cid))
         return EXIT_INTERRUPTED if interrupted else 0
     finally:
@@ -194,6 +206,7 @@ async def _watch(log: Any, cid: str, transcript: display.LiveTranscript, after: 
 @option("--agent", "agent", help="Run it on this agent instead of the recorded one.")
 @option("--quiet", is_flag=True, help="Print only the summary.")
 @log_options
+@telemetry_options
 @friendly_errors
 def join(
     conversation_id: str,
@@ -202,17 +215,25 @@ def join(
     quiet: bool,
     log_url: str | None,
     db: Path | None,
+    **telemetry_kw: Any,
 ) -> None:
     """Run one participant of an existing conversation in this process."""
     runtime = Runtime.load(log_url=log_url, db=db)
-    sys.exit(asyncio.run(_join(runtime, conversation_id, name, agent, quiet)))
+    telemetry = setup_telemetry(telemetry_kw, settings=runtime.settings, env=runtime.env)
+    try:
+        code = asyncio.run(_join(runtime, conversation_id, name, agent, quiet, telemetry))
+    finally:
+        telemetry.close()
+    sys.exit(code)
 
 
-async def _join(runtime: Runtime, cid: str, name: str, agent: str | None, quiet: bool) -> int:
-    log = await connect_log(runtime.log_url)
+async def _join(
+    runtime: Runtime, cid: str, name: str, agent: str | None, quiet: bool, telemetry: Telemetry
+) -> int:
+    log = telemetry.instrument_log(await connect_log(runtime.log_url))
     console = Console()
     try:
-        conductor = Conductor(log)
+        conductor = Conductor(log, observer=telemetry.observer)
         state = await conductor.load(cid)
         names = [p.name for p in state.participants]
         if name not in names:
@@ -220,7 +241,7 @@ async def _join(runtime: Runtime, cid: str, name: str, agent: str | None, quiet:
                 f"--as {name!r} is not a participant of {cid}; choose one of: {', '.join(names)}"
             )
         participant = state.participant(name)
-        provider = (
+        provider = telemetry.instrument(
             runtime.provider(runtime.registry.resolve(agent))
             if agent
             else runtime.provider_for(participant)
@@ -230,7 +251,8 @@ async def _join(runtime: Runtime, cid: str, name: str, agent: str | None, quiet:
                 f"joined [bold]{cid}[/bold] as {name} (instance {conductor.instance_id})",
                 highlight=False,
             )
-        _, interrupted = await run_interruptibly(lambda: conductor.play(cid, name, provider))
+        with telemetry.observer.playing(cid):
+            _, interrupted = await run_interruptibly(lambda: conductor.play(cid, name, provider))
         final = await conductor.load(cid)
         display.print_summary(console, final)
         return EXIT_INTERRUPTED if interrupted else 0
