@@ -10,10 +10,12 @@ import asyncio
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from aiconv.cli.options import friendly_errors, log_options, option
+from aiconv.cli.telemetry import Telemetry, setup_telemetry, telemetry_options
 from aiconv.cli.wiring import Runtime
 from aiconv.errors import ConfigError
 from aiconv.platform.conductor import Conductor
@@ -50,6 +52,7 @@ def prefixed(url: str, prefix: str | None) -> str:
 )
 @option("--instance-id", help="Id written into this worker's turn claims (default: random).")
 @log_options
+@telemetry_options
 @friendly_errors
 def worker(
     concurrency: int,
@@ -58,6 +61,7 @@ def worker(
     instance_id: str | None,
     log_url: str | None,
     db: Path | None,
+    **telemetry_kw: Any,
 ) -> None:
     """Serve every active detached conversation (aic-start --detach) until SIGTERM.
 
@@ -67,7 +71,13 @@ def worker(
     """
     runtime = Runtime.load(log_url=log_url, db=db)
     url = prefixed(runtime.log_url, redis_prefix)
-    stats = asyncio.run(_serve(runtime, url, concurrency, scan_interval, instance_id))
+    telemetry = setup_telemetry(telemetry_kw, settings=runtime.settings, env=runtime.env)
+    try:
+        stats = asyncio.run(
+            _serve(runtime, telemetry, url, concurrency, scan_interval, instance_id)
+        )
+    finally:
+        telemetry.close()
     click.echo(
         f"worker stopped: served {stats.served}, completed {stats.completed},"
         f" failed {stats.failed}",
@@ -77,13 +87,21 @@ def worker(
 
 
 async def _serve(
-    runtime: Runtime, url: str, concurrency: int, scan_interval: float, instance_id: str | None
+    runtime: Runtime,
+    telemetry: Telemetry,
+    url: str,
+    concurrency: int,
+    scan_interval: float,
+    instance_id: str | None,
 ) -> WorkerStats:
-    log = await connect_log(url)
+    log = telemetry.instrument_log(await connect_log(url))
     try:
-        conductor = Conductor(log, instance_id=instance_id)
+        conductor = Conductor(log, instance_id=instance_id, observer=telemetry.observer)
         serving = Worker(
-            conductor, runtime.provider_for, concurrency=concurrency, scan_interval=scan_interval
+            conductor,
+            lambda spec: telemetry.instrument(runtime.provider_for(spec)),
+            concurrency=concurrency,
+            scan_interval=scan_interval,
         )
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
