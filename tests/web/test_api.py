@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from starlette.testclient import TestClient
 
 from aiconv.platform import session
 from aiconv.platform.conductor import Conductor
@@ -231,3 +233,12 @@ async def test_allowed_hosts_reject_a_foreign_host_header(log: SqliteLog) -> Non
         assert (await client.get("/api/health")).status_code == 200
         foreign = await client.get("/api/health", headers={"Host": "evil.example"})
     assert foreign.status_code == 400
+
+
+def test_an_app_given_a_url_opens_the_log_for_its_lifetime(tmp_path: Path) -> None:
+    """A plain (non-async) test: TestClient runs the lifespan and the requests on its own loop."""
+    app = create_app(f"sqlite:///{tmp_path / 'served.db'}")
+    with TestClient(app) as client:
+        assert client.get("/api/health").json() == {"status": "ok", "backend": "sqlite"}
+        assert client.get("/api/conversations").json()["total"] == 0
+    assert (tmp_path / "served.db").exists()

@@ -8,7 +8,8 @@ that allows no inline script, as a second line of defence behind escaping.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -68,17 +69,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return pages.render(request, "error.html", status_code=status, status=status, detail=detail)
 
 
-def create_app(
+def _lifespan(
     log: ConversationLog | str,
-    *,
-    ping_s: float = 15.0,
-    allowed_hosts: Sequence[str] | None = None,
-) -> Starlette:
-    """The web app over ``log`` (a URL such as ``sqlite:///runs.db``, or an open log).
-
-    ``ping_s`` is how often an idle live stream sends a keep-alive comment; ``allowed_hosts``
-    restricts the ``Host`` header (e.g. to loopback names, against DNS rebinding).
-    """
+) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """Open the log at a URL for the app's lifetime; an open log belongs to the caller."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -92,6 +86,20 @@ def create_app(
         finally:
             await opened.close()
 
+    return lifespan
+
+
+def create_app(
+    log: ConversationLog | str,
+    *,
+    ping_s: float = 15.0,
+    allowed_hosts: Sequence[str] | None = None,
+) -> Starlette:
+    """The web app over ``log`` (a URL such as ``sqlite:///runs.db``, or an open log).
+
+    ``ping_s`` is how often an idle live stream sends a keep-alive comment; ``allowed_hosts``
+    restricts the ``Host`` header (e.g. to loopback names, against DNS rebinding).
+    """
     middleware = [Middleware(SecurityHeaders)]
     if allowed_hosts:
         middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)))
@@ -99,7 +107,7 @@ def create_app(
         routes=[*pages.ROUTES, *api.ROUTES, Mount("/static", StaticFiles(directory=STATIC_DIR))],
         middleware=middleware,
         exception_handlers={HTTPException: _http_error, BadRequest: _http_error},
-        lifespan=lifespan,
+        lifespan=_lifespan(log),
     )
     app.state.templates = pages.templates()
     app.state.ping_s = ping_s
