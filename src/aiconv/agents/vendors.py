@@ -9,22 +9,31 @@ literals and the vendors' documentation).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from aiconv.agents.providers.anthropic import AnthropicProvider
-from aiconv.agents.providers.gemini import GeminiProvider
-from aiconv.agents.providers.openai import MaxTokensField, OpenAIProvider
 from aiconv.agents.registry import AgentSpec, Factory, Registry, Vendor
 from aiconv.errors import ConfigError
+
+# The adapters import their vendor SDK (over a second each); they are imported only when an
+# agent of that vendor is built, so offline runs and `aic --help` start fast.
+if TYPE_CHECKING:
+    from aiconv.agents.providers.anthropic import AnthropicProvider
+    from aiconv.agents.providers.gemini import GeminiProvider
+    from aiconv.agents.providers.openai import MaxTokensField, OpenAIProvider
 
 OLLAMA_DEFAULT_URL = "http://localhost:11434/v1"
 
 
 def _anthropic(spec: AgentSpec, key: str | None) -> AnthropicProvider:
+    from aiconv.agents.providers.anthropic import AnthropicProvider
+
     return AnthropicProvider(api_key=key or "", model=spec.model, base_url=spec.base_url)
 
 
 def _gemini(spec: AgentSpec, key: str | None) -> GeminiProvider:
+    from aiconv.agents.providers.gemini import GeminiProvider
+
     return GeminiProvider(api_key=key or "", model=spec.model, base_url=spec.base_url)
 
 
@@ -32,6 +41,8 @@ def _compatible(name: str, field: MaxTokensField = "max_tokens") -> Factory:
     """A factory for an OpenAI-compatible vendor called ``name``."""
 
     def build(spec: AgentSpec, key: str | None) -> OpenAIProvider:
+        from aiconv.agents.providers.openai import OpenAIProvider
+
         base_url = spec.base_url
         if name == "ollama":
             base_url = ollama_url(base_url or OLLAMA_DEFAULT_URL)
