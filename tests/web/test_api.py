@@ -170,7 +170,10 @@ async def decide(log: SqliteLog, run_id: str, outcome: str | None, *, play: bool
     """A conversation of run ``run_id`` with ``outcome`` decided, played to its end if ``play``."""
     conductor = Conductor(log)
     state = await session.create(
-        conductor, topic=f"{run_id} case", participants=pair(), metadata={"run_id": run_id}
+        conductor,
+        topic=f"{run_id} case",
+        participants=pair(),
+        metadata={"run_id": run_id, "scenario": "lost card", "successes": ["resolved"]},
     )
     if outcome is not None:
         state = await conductor.append(state, [OutcomeDecided(outcome=outcome, by="judge")])
@@ -192,6 +195,11 @@ async def test_run_reports_progress_outcomes_and_its_conversations(
     assert body["progress"] == 0.8
     assert body["outcomes"] == {"resolved": 2, "escalated": 1, "undecided": 1}
     assert body["end_reasons"] == {"max_turns": 4}
+    assert (body["scenario"], body["successes"], body["success_rate"]) == (
+        "lost card",
+        ["resolved"],
+        0.5,
+    )
     assert body["conversations"]["total"] == 5
     assert len(body["conversations"]["items"]) == 2
     assert {item["run_id"] for item in body["conversations"]["items"]} == {"run-7"}

@@ -6,9 +6,11 @@ import re
 
 import httpx
 
+from aiconv.platform import session
+from aiconv.platform.conductor import Conductor
 from aiconv.platform.events import ParticipantSpec
 from aiconv.queues.sqlite import SqliteLog
-from tests.web.conftest import converse
+from tests.web.conftest import converse, pair
 
 SCRIPT = "<script>window.__pwned=1</script>"
 IMAGE = '<img src=x onerror="window.__pwned=1">'
@@ -97,6 +99,7 @@ async def test_run_page_shows_progress_and_outcomes(
     assert "1 of 1 conversations ended (100%)" in html
     assert "<td>undecided</td>" in html
     assert 'http-equiv="refresh"' not in html
+    assert 'id="success-rate"' not in html  # this run names no successful outcome
 
 
 async def test_missing_pages_and_bad_parameters_render_an_error_page(
@@ -108,3 +111,16 @@ async def test_missing_pages_and_bad_parameters_render_an_error_page(
     assert "no conversation &lt;nope&gt;" in missing.text
     assert bad.status_code == 400
     assert "offset must be an integer" in bad.text
+
+
+async def test_an_unfinished_run_page_refreshes_and_shows_its_success_rate(
+    client: httpx.AsyncClient, log: SqliteLog
+) -> None:
+    metadata = {"run_id": "nightly-2", "scenario": "<i>lost card</i>", "successes": ["resolved"]}
+    await converse(log, metadata=metadata, max_turns=1)
+    await session.create(Conductor(log), topic="waiting", participants=pair(), metadata=metadata)
+    html = (await client.get("/runs/nightly-2")).text
+    assert '<meta http-equiv="refresh" content="5">' in html
+    assert "1 of 2 conversations ended (50%)" in html
+    assert "Success rate 0.0% (resolved)." in html
+    assert '<strong id="scenario">&lt;i&gt;lost card&lt;/i&gt;</strong>' in html

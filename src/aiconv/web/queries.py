@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from aiconv.platform import codec
 from aiconv.platform.codec import Recorded
 from aiconv.platform.conversation import ConversationState, fold
-from aiconv.platform.events import OutcomeDecided
+from aiconv.platform.events import ConversationStarted, OutcomeDecided
 from aiconv.queues.log import ConversationLog, IndexEntry, ListQuery
 from aiconv.web.describe import describe, message_meta
 
@@ -190,11 +190,20 @@ class RunSummary:
     outcomes: dict[str, int]
     end_reasons: dict[str, int]
     cost_usd: float
+    scenario: str | None = None
+    successes: tuple[str, ...] = ()
 
     @property
     def progress(self) -> float:
         """Ended conversations over all of them (0 when the run has none yet)."""
         return self.ended / self.total if self.total else 0.0
+
+    @property
+    def success_rate(self) -> float | None:
+        """Ended conversations whose outcome is a success (None if the run names no success)."""
+        if not self.successes or not self.ended:
+            return None
+        return sum(self.outcomes.get(label, 0) for label in self.successes) / self.ended
 
     def to_json(self) -> dict[str, Any]:
         """The API form."""
@@ -207,6 +216,9 @@ class RunSummary:
             "outcomes": self.outcomes,
             "end_reasons": self.end_reasons,
             "cost_usd": round(self.cost_usd, 8),
+            "scenario": self.scenario,
+            "successes": list(self.successes),
+            "success_rate": None if self.success_rate is None else round(self.success_rate, 4),
         }
 
 
@@ -250,6 +262,8 @@ async def run_summary(log: ConversationLog, cache: OutcomeCache, run_id: str) ->
     ended = [e for e in seen.values() if e.status == "ended"]
     outcomes = Counter([(await cache.outcome(e)) or "undecided" for e in ended])
     reasons = Counter(e.end_reason or "unknown" for e in ended)
+    metadata = await _run_metadata(log, next(iter(seen), None))
+    successes = metadata.get("successes")
     return RunSummary(
         run_id=run_id,
         total=len(seen),
@@ -257,4 +271,15 @@ async def run_summary(log: ConversationLog, cache: OutcomeCache, run_id: str) ->
         outcomes=dict(outcomes.most_common()),
         end_reasons=dict(reasons.most_common()),
         cost_usd=sum(e.cost_usd or 0.0 for e in seen.values()),
+        scenario=str(metadata["scenario"]) if metadata.get("scenario") else None,
+        successes=tuple(map(str, successes)) if isinstance(successes, list) else (),
     )
+
+
+async def _run_metadata(log: ConversationLog, conversation_id: str | None) -> dict[str, Any]:
+    """The metadata a run's conversations were started with (scenario, success outcomes …)."""
+    if conversation_id is None:
+        return {}
+    first = codec.decode_all(await log.read(conversation_id, limit=1))
+    event = first[0].event if first else None
+    return dict(event.metadata) if isinstance(event, ConversationStarted) else {}
