@@ -10,6 +10,7 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
+from aiconv.cli.serve import allowed_hosts
 from aiconv.platform import session
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.events import ConversationStarted, OutcomeDecided, ParticipantSpec
@@ -250,3 +251,10 @@ def test_an_app_given_a_url_opens_the_log_for_its_lifetime(tmp_path: Path) -> No
         assert client.get("/api/health").json() == {"status": "ok", "backend": "sqlite"}
         assert client.get("/api/conversations").json()["total"] == 0
     assert (tmp_path / "served.db").exists()
+
+
+async def test_loopback_host_headers_of_aic_serve_include_ipv6(log: SqliteLog) -> None:
+    app = create_app(log, allowed_hosts=allowed_hosts("::1"))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://[::1]:8080") as client:
+        assert (await client.get("/api/health")).status_code == 200

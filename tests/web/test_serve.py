@@ -80,7 +80,7 @@ def test_aic_serve_rejects_a_bad_port_with_exit_code_2(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("host", "expected"),
-    [("127.0.0.1", True), ("localhost", True), ("0.0.0.0", False), ("10.0.0.5", False)],
+    [("127.0.0.1", True), ("::1", True), ("localhost", True), ("0.0.0.0", False), ("::", False)],
 )
 def test_only_loopback_serving_restricts_host_headers(host: str, expected: bool) -> None:
     assert (allowed_hosts(host) is not None) is expected

@@ -10,13 +10,14 @@ from aiconv.cli.options import friendly_errors, log_options, option
 from aiconv.cli.wiring import Runtime
 from aiconv.errors import ConfigError
 
-#: Host names accepted in the ``Host`` header when serving on loopback (DNS-rebinding guard).
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+#: ``Host`` header names accepted when serving on loopback (a guard against DNS rebinding).
+LOOPBACK_HOST_HEADERS = ("127.0.0.1", "localhost", "[::1]")
 
 
 def allowed_hosts(host: str) -> list[str] | None:
     """Loopback names when bound to loopback; None (any host) when exposed on purpose."""
-    return list(LOOPBACK_HOSTS) if host in LOOPBACK_HOSTS else None
+    return list(LOOPBACK_HOST_HEADERS) if host in LOOPBACK else None
 
 
 @click.command()
