@@ -110,6 +110,12 @@ async def test_a_running_conversation_updates_live_without_reloading(
                 "nodes => nodes.map(n => Number(n.dataset.sequence))"
             )
             assert shown == list(range(1, final.sequence + 1))
+            claims = page.locator("#transcript .ev.kind-TurnClaimed")
+            await expect(claims.first).to_be_hidden()
+            await page.check("#show-events")
+            await expect(claims).to_have_count(4)
+            await expect(claims.first).to_be_visible()
+            await expect(page.locator(".ev.kind-ConversationEnded")).to_contain_text("max_turns")
     finally:
         await talk.close()
 
