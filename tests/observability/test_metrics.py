@@ -1,0 +1,111 @@
+"""Metric values after scripted conversations, read from a fresh registry."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiconv.agents.guarded import GuardConfig, Guards
+from aiconv.agents.messages import ChatReply, ChatRequest, Usage
+from aiconv.errors import RateLimited
+from aiconv.observability.metrics import GuardMetrics
+from aiconv.reliability.retry import RetryPolicy
+from aiconv.testing.clock import FakeClock
+from aiconv.testing.providers import FunctionProvider, ScriptedProvider
+from tests.observability.conftest import Rig
+
+
+def reply(text: str, *, model: str, cost: float) -> ChatReply:
+    return ChatReply(
+        content=text, model=model, usage=Usage(input_tokens=100, output_tokens=20), cost_usd=cost
+    )
+
+
+async def test_a_scripted_conversation_counts_turns_tokens_cost_and_its_end(rig: Rig) -> None:
+    active_during: list[float] = []
+
+    def bob_says(request: ChatRequest) -> ChatReply:
+        active_during.append(rig.sample("aiconv_conversations_active"))
+        return reply("b", model="gpt-x", cost=0.5)
+
+    seats = {
+        "alice": ScriptedProvider(
+            [reply("a1", model="claude-x", cost=0.25), reply("a2", model="claude-x", cost=0.25)],
+            name="anthropic",
+            model="claude-x",
+        ),
+        "bob": FunctionProvider(bob_says, name="openai", model="gpt-x"),
+    }
+    async with asyncio.timeout(10):
+        final = await rig.converse(seats, max_turns=4)
+
+    assert final.ended is not None and final.ended.reason == "max_turns"
+    assert rig.sample("aiconv_conversations_started_total") == 1
+    assert rig.sample("aiconv_conversations_ended_total", reason="max_turns") == 1
+    assert active_during == [1.0, 1.0]
+    assert rig.sample("aiconv_conversations_active") == 0
+    assert rig.sample("aiconv_turns_total", participant="alice", provider="anthropic") == 2
+    assert rig.sample("aiconv_turns_total", participant="bob", provider="openai") == 2
+    assert rig.sample("aiconv_turn_duration_seconds_count", provider="openai") == 2
+    assert rig.sample("aiconv_turn_handoff_seconds_count") == 4
+    ok = {"provider": "anthropic", "model": "claude-x", "outcome": "ok"}
+    assert rig.sample("aiconv_provider_requests_total", **ok) == 2
+    assert (
+        rig.sample(
+            "aiconv_provider_request_duration_seconds_count", provider="openai", model="gpt-x"
+        )
+        == 2
+    )
+    tokens = {"provider": "openai", "model": "gpt-x"}
+    assert rig.sample("aiconv_provider_tokens_total", direction="input", **tokens) == 200
+    assert rig.sample("aiconv_provider_tokens_total", direction="output", **tokens) == 40
+    assert rig.sample("aiconv_provider_cost_usd_total", **tokens) == 1.0
+    assert (
+        rig.sample("aiconv_provider_cost_usd_total", provider="anthropic", model="claude-x") == 0.5
+    )
+    # ConversationStarted, then (claim, message) per turn, the last with ConversationEnded.
+    assert rig.sample("aiconv_log_events_appended_total", backend="memory") == 10
+    assert rig.sample("aiconv_log_append_duration_seconds_count", backend="memory") == 9
+    assert rig.sample("aiconv_log_conflicts_total", backend="memory") == 0
+
+
+async def test_exhausted_retries_count_reasons_attempts_failure_and_an_open_breaker(
+    rig: Rig,
+) -> None:
+    guards = Guards(
+        GuardConfig(retry=RetryPolicy(attempts=2, base=0.0), failure_threshold=2),
+        clock=FakeClock(),
+        observer=GuardMetrics(rig.metrics),
+    )
+    failing = ScriptedProvider(
+        [], name="openai", model="gpt-x", then=RateLimited("slow down", provider="openai")
+    )
+    seats = {
+        "alice": ScriptedProvider(["hello"], name="anthropic", model="claude-x"),
+        "bob": guards.wrap(failing),
+    }
+    async with asyncio.timeout(10):
+        final = await rig.converse(seats, max_turns=4)
+
+    assert final.ended is not None and final.ended.reason == "provider_unavailable"
+    assert rig.sample("aiconv_conversations_ended_total", reason="provider_unavailable") == 1
+    assert (
+        rig.sample("aiconv_provider_retries_total", provider="openai", reason="rate_limited") == 1
+    )
+    assert (
+        rig.sample("aiconv_provider_attempts_total", provider="openai", outcome="rate_limited") == 2
+    )
+    failed = {"provider": "openai", "model": "gpt-x", "outcome": "unavailable"}
+    assert rig.sample("aiconv_provider_requests_total", **failed) == 1
+    assert rig.sample("aiconv_provider_breaker_state", provider="openai", state="open") == 1
+    assert rig.sample("aiconv_provider_breaker_state", provider="openai", state="closed") == 0
+
+
+async def test_idle_time_grows_while_a_played_conversation_makes_no_progress(rig: Rig) -> None:
+    now = [100.0]
+    observer = type(rig.observer)(rig.metrics, clock=lambda: now[0])
+    with observer.playing("c1"), observer.playing("c1"):
+        now[0] = 160.0
+        assert rig.sample("aiconv_conversation_idle_max_seconds") == 60.0
+        assert rig.sample("aiconv_conversations_active") == 1
+    assert rig.sample("aiconv_conversation_idle_max_seconds") == 0.0
+    assert rig.sample("aiconv_conversations_active") == 0

@@ -1,0 +1,115 @@
+"""Spans from an in-memory exporter: the conversation's root, turns, provider calls with the
+GenAI attributes, log appends, and the trace context stored in ``TurnClaimed``."""
+
+from __future__ import annotations
+
+import asyncio
+
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.trace import SpanKind, StatusCode
+
+from aiconv.errors import ProviderRejected
+from aiconv.observability.tracing import (
+    TraceConfig,
+    conversation_span_id,
+    conversation_trace_id,
+    extract,
+)
+from aiconv.platform import codec
+from aiconv.platform.events import TurnClaimed
+from aiconv.queues.memory import InMemoryLog
+from aiconv.testing.providers import ScriptedProvider
+from tests.observability.conftest import Rig
+
+
+def by_name(spans: list[ReadableSpan], prefix: str) -> list[ReadableSpan]:
+    return [s for s in spans if s.name.startswith(prefix)]
+
+
+def parent_id(span: ReadableSpan) -> int | None:
+    return span.parent.span_id if span.parent is not None else None
+
+
+async def test_spans_nest_conversation_turn_call_and_append_with_genai_attributes(
+    rig: Rig,
+) -> None:
+    log = InMemoryLog()
+    seats = {
+        "alice": ScriptedProvider(["hi", "bye"], name="anthropic", model="claude-x"),
+        "bob": ScriptedProvider(["yo", "ciao"], name="openai", model="gpt-x"),
+    }
+    async with asyncio.timeout(10):
+        final = await rig.converse(seats, log=rig.log(log), max_turns=4)
+    cid = final.conversation_id
+    spans = rig.spans()
+    trace_id = conversation_trace_id(cid)
+    assert trace_id == int(cid, 16)  # a uuid4 hex conversation id is its trace id
+    assert {s.context.trace_id for s in spans} == {trace_id}
+
+    [root] = by_name(spans, "conversation")
+    assert root.parent is None
+    assert root.context.span_id == conversation_span_id(cid)
+    assert root.attributes is not None
+    assert root.attributes["gen_ai.conversation.id"] == cid
+    assert root.attributes["aiconv.end_reason"] == "max_turns"
+    assert root.attributes["aiconv.turns"] == 4
+
+    turns = by_name(spans, "invoke_agent")
+    assert [t.name for t in turns] == ["invoke_agent alice", "invoke_agent bob"] * 2
+    assert all(parent_id(t) == root.context.span_id for t in turns)
+    assert turns[0].attributes is not None
+    assert turns[0].attributes["gen_ai.agent.name"] == "alice"
+
+    calls = by_name(spans, "chat ")
+    assert len(calls) == 4
+    turn_ids = {t.context.span_id for t in turns}
+    assert all(parent_id(c) in turn_ids for c in calls)
+    call = calls[1]
+    assert call.kind is SpanKind.CLIENT
+    assert call.attributes is not None
+    assert call.attributes["gen_ai.operation.name"] == "chat"
+    assert call.attributes["gen_ai.provider.name"] == "openai"
+    assert call.attributes["gen_ai.request.model"] == "gpt-x"
+    assert call.attributes["gen_ai.response.model"] == "gpt-x"
+    assert call.attributes["gen_ai.usage.input_tokens"] == 10
+    assert isinstance(call.attributes["gen_ai.usage.output_tokens"], int)
+
+    appends = by_name(spans, "append")
+    assert len(appends) == 8  # a claim and a message per turn; the creation is outside a turn
+    assert all(parent_id(a) in turn_ids for a in appends)
+    assert appends[0].attributes is not None
+    assert appends[0].attributes["db.system.name"] == "memory"
+
+    claims = [r.event for r in codec.decode_all(await log.read(cid))]
+    contexts = [e.trace_context for e in claims if isinstance(e, TurnClaimed)]
+    linked = [extract(c) for c in contexts]
+    assert [c.span_id if c else None for c in linked] == [t.context.span_id for t in turns]
+    assert all(c["traceparent"].startswith(f"00-{cid}-") for c in contexts)
+
+
+async def test_a_failed_call_records_error_type_and_an_error_status(rig: Rig) -> None:
+    seats = {
+        "alice": ScriptedProvider(
+            [ProviderRejected("bad request", provider="anthropic", status=400)], name="anthropic"
+        ),
+        "bob": ScriptedProvider(["yo"], name="openai"),
+    }
+    async with asyncio.timeout(10):
+        final = await rig.converse(seats)
+    assert final.ended is not None and final.ended.reason == "provider_error"
+    [call] = by_name(rig.spans(), "chat ")
+    assert call.attributes is not None
+    assert call.attributes["error.type"] == "rejected"
+    assert call.status.status_code is StatusCode.ERROR
+
+
+def test_no_otel_variables_means_no_exporter_and_an_endpoint_means_otlp() -> None:
+    assert TraceConfig.from_env({}).exporters == ()
+    config = TraceConfig.from_env({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"})
+    assert config.exporters == ("otlp",)
+    assert config.endpoint == "http://collector:4318/v1/traces"
+    named = TraceConfig.from_env(
+        {"OTEL_SERVICE_NAME": "w", "OTEL_EXPORTER_OTLP_HEADERS": "api-key=a%20b"}
+    )
+    assert (named.service_name, named.headers) == ("w", {"api-key": "a b"})
+    assert TraceConfig.from_env({"OTEL_SDK_DISABLED": "true"}).disabled
