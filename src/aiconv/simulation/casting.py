@@ -85,6 +85,8 @@ def cast(scenario: Scenario, cell: Cell, *, run_id: str, repetition: int) -> Cas
         max_tokens=limits.max_tokens,
         max_cost_usd=limits.max_cost_usd,
         timeout_s=limits.timeout_s,
+        loop_policy=limits.loop_policy,
+        closing=limits.closing,
     )
     participants = (
         _spec(customer, cell.persona.name, customer_prompt(scenario, cell)),

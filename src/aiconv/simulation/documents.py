@@ -146,6 +146,8 @@ class LimitsModel(Strict):
     max_tokens: int | None = Field(None, gt=0)
     max_cost_usd: float | None = Field(None, gt=0)
     timeout_s: float | None = Field(None, gt=0)
+    loop_policy: Literal["end", "nudge", "off"] = "end"
+    closing: Literal["mutual", "single", "off"] = "mutual"
 
 
 class ScenarioModel(Strict):

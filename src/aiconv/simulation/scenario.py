@@ -51,6 +51,8 @@ class Limits:
     max_tokens: int | None = None
     max_cost_usd: float | None = None
     timeout_s: float | None = None
+    loop_policy: str = "end"
+    closing: str = "mutual"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,0 +1,88 @@
+"""Shared builders for simulation tests: small scenario files written into ``tmp_path``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+MINIMAL = """\
+name = "unit"
+repeat = 1
+personas = ["typical"]
+
+[agent]
+agent = "mock"
+
+[[intents]]
+name = "refund"
+description = "Get a refund for a broken kettle"
+
+[[outcomes]]
+slug = "resolved"
+success = true
+
+[[outcomes]]
+slug = "abandoned"
+
+[evaluator]
+default = "abandoned"
+
+[[evaluator.rules]]
+outcome = "resolved"
+keywords = ["refunded"]
+"""
+
+
+@pytest.fixture
+def write(tmp_path: Path) -> Callable[[str, str], Path]:
+    """Write ``text`` to ``tmp_path/name`` and return the path."""
+
+    def write_file(name: str, text: str) -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write_file
+
+
+def state_of(
+    *messages: tuple[str, str],
+    ended: str | None = None,
+    roles: dict[str, str] | None = None,
+    metadata: dict[str, object] | None = None,
+    seed: int = 1,
+) -> Any:
+    """A folded conversation of ``customer`` and ``support`` with these messages."""
+    from aiconv.platform.codec import Recorded
+    from aiconv.platform.conversation import fold
+    from aiconv.platform.events import (
+        ConversationEnded,
+        ConversationStarted,
+        Event,
+        MessagePosted,
+        ParticipantSpec,
+    )
+
+    roles = roles or {"customer": "customer", "support": "agent"}
+    started = ConversationStarted(
+        topic="t",
+        participants=tuple(ParticipantSpec(name=n, agent="mock", role=r) for n, r in roles.items()),
+        first_speaker=next(iter(roles)),
+        turn_policy="scheduled",
+        seed=seed,
+        metadata=dict(metadata or {}),
+    )
+    events: list[Event] = [started]
+    events += [MessagePosted(sender=s, content=c) for s, c in messages]
+    if ended:
+        events.append(ConversationEnded(reason=ended))
+    return fold(
+        "c1",
+        [
+            Recorded(conversation_id="c1", sequence=i, position=i, at=100.0 + i, event=e)
+            for i, e in enumerate(events, 1)
+        ],
+    )

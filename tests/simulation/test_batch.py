@@ -1,0 +1,186 @@
+"""Batch runs: a 200-conversation matrix completes, runs resume without rerunning finished
+conversations, failures are retried on rerun, and the report's figures match known outcomes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from pathlib import Path
+
+from aiconv.agents.messages import ChatRequest
+from aiconv.errors import ConversationNotFound, ProviderError
+from aiconv.platform import codec
+from aiconv.platform.conductor import Conductor
+from aiconv.platform.events import ConversationResumed, MessagePosted
+from aiconv.queues.log import ListQuery
+from aiconv.queues.memory import InMemoryLog
+from aiconv.simulation.batch import BatchRunner
+from aiconv.simulation.report import build, collect
+from aiconv.simulation.scenario import Seat, load_scenario
+from aiconv.testing.conditions import eventually
+from aiconv.testing.providers import FunctionProvider
+from tests.simulation import matrix
+
+
+async def test_a_200_conversation_batch_completes_with_the_known_outcomes(tmp_path: Path) -> None:
+    scenario = matrix.load(tmp_path)
+    table = matrix.outcome_table(scenario, "big", 10)
+    log = InMemoryLog()
+    runner = BatchRunner(log, scenario, matrix.factory(table), run_id="big", parallel=50)
+    async with asyncio.timeout(60):
+        tally = await runner.run()
+    assert (tally.total, tally.done, tally.failed, tally.running) == (200, 200, 0, 0)
+    assert tally.outcomes == Counter(table.values())
+    assert tally.outcomes == {"resolved": 105, "escalated": 50, "abandoned": 45}
+    assert await log.count_conversations(ListQuery(run_id="big")) == 200
+    conductor = Conductor(log)
+    for cid, outcome in list(table.items())[::17]:
+        state = await conductor.load(cid)
+        assert state.outcome is not None and state.outcome.outcome == outcome
+        assert state.started is not None and state.started.metadata["run_id"] == "big"
+
+
+async def test_the_report_figures_match_the_known_outcomes(tmp_path: Path) -> None:
+    scenario = matrix.load(tmp_path)
+    log = InMemoryLog()
+    table = matrix.outcome_table(scenario, "r", 10)
+    await BatchRunner(log, scenario, matrix.factory(table), run_id="r", parallel=50).run()
+    doc = build("r", await collect(log, "r"))
+    assert (doc["conversations"], doc["finished"], doc["failed"], doc["k"]) == (200, 200, 0, 10)
+    assert doc["success"]["successes"] == 105 and doc["success"]["rate"] == 0.525
+    low, high = doc["success"]["ci95"]
+    assert 0.45 < low < 0.525 < high < 0.6
+    assert doc["outcomes"] == {"resolved": 105, "escalated": 50, "abandoned": 45}
+    by_persona = {name: g["success"]["successes"] for name, g in doc["by_persona"].items()}
+    assert by_persona == {"angry": 0, "calm": 50, "quick": 50, "slow": 5}
+    assert doc["by_persona"]["slow"]["outcomes"] == {"abandoned": 45, "resolved": 5}
+    assert all(g["success"]["rate"] == 0.525 for g in doc["by_intent"].values())
+    cells = {c["cell"]: c for c in doc["cells"]}
+    assert len(cells) == 20
+    assert (cells["calm/refund"]["pass_at_k"], cells["calm/refund"]["pass_hat_k"]) == (1.0, 1.0)
+    assert (cells["slow/cancel"]["pass_at_k"], cells["slow/cancel"]["pass_hat_k"]) == (1.0, 0.0)
+    assert (cells["angry/invoice"]["pass_at_k"], cells["angry/invoice"]["pass_hat_k"]) == (0, 0)
+    usage = doc["usage"]
+    # resolved and escalated: 2 messages each; abandoned: max_turns = 4
+    assert usage["turns_mean"] == (155 * 2 + 45 * 4) / 200
+    assert usage["end_reasons"] == {"end_token": 155, "max_turns": 45}
+    assert usage["tokens_total"] > 0 and usage["cost_usd_total"] == 0.0
+    assert usage["conversations_with_loops"] == 0
+    worst = doc["worst"]
+    assert len(worst) == 10 and {w["outcome"] for w in worst} <= {"escalated", "abandoned"}
+    assert worst[0]["turns"] == 4  # the longest failures first
+
+
+async def test_an_interrupted_batch_resumes_without_rerunning_finished_ones(
+    tmp_path: Path,
+) -> None:
+    scenario = matrix.load(tmp_path, repeat=1)
+    table = matrix.outcome_table(scenario, "cut", 1)
+    gate = asyncio.Event()
+    calls = Counter[str]()
+    answer = matrix.factory(table)(Seat(name="support", role="agent"))
+
+    async def slow_after_ten(request: ChatRequest) -> str:
+        calls[str(request.context["conversation_id"])] += 1
+        if len(calls) > 10:
+            await gate.wait()  # the rest hang until cancelled
+        reply = await answer.complete(request)
+        return reply.content
+
+    def first_factory(seat: Seat):  # type: ignore[no-untyped-def]
+        if seat.role == "agent":
+            return FunctionProvider(slow_after_ten)
+        return matrix.factory(table)(seat)
+
+    log = InMemoryLog()
+    first = BatchRunner(log, scenario, first_factory, run_id="cut", parallel=5)
+    task = asyncio.create_task(first.run())
+    await eventually(
+        lambda: first.tally.done >= 8 and first.tally.running == 5,
+        timeout=20,
+        what="some finished and five hanging",
+    )
+    task.cancel()
+    async with asyncio.timeout(10):
+        await asyncio.gather(task, return_exceptions=True)
+    finished = {cid: await log.last_sequence(cid) for cid in table if await _decided(log, cid)}
+    assert len(finished) == first.tally.done
+
+    second = BatchRunner(log, scenario, matrix.factory(table), run_id="cut", parallel=5)
+    async with asyncio.timeout(30):
+        tally = await second.run()
+    assert (tally.done, tally.skipped, tally.failed) == (20, len(finished), 0)
+    for cid, last in finished.items():
+        assert await log.last_sequence(cid) == last  # not touched again
+    conductor = Conductor(log)
+    resumed = 0
+    for cid, outcome in table.items():
+        state = await conductor.load(cid)
+        assert state.outcome is not None and state.outcome.outcome == outcome
+        events = codec.decode_all(await log.read(cid))
+        resumed += any(isinstance(r.event, ConversationResumed) for r in events)
+    assert resumed == 5  # exactly the ones that were running when interrupted
+
+
+async def _decided(log: InMemoryLog, cid: str) -> bool:
+    try:
+        state = await Conductor(log).load(cid)
+    except ConversationNotFound:
+        return False
+    return state.outcome is not None
+
+
+async def test_failed_conversations_are_counted_and_retried_on_rerun(tmp_path: Path) -> None:
+    scenario = matrix.load(tmp_path, repeat=1)
+    table = matrix.outcome_table(scenario, "f", 1)
+    broken = set(list(table)[:3])
+    good = matrix.factory(table)
+
+    def flaky_factory(seat: Seat):  # type: ignore[no-untyped-def]
+        if seat.role != "agent":
+            return good(seat)
+        inner = good(seat)
+
+        async def answer(request: ChatRequest) -> str:
+            if request.context["conversation_id"] in broken:
+                raise ProviderError("agent down", provider="function", retryable=True)
+            return (await inner.complete(request)).content
+
+        return FunctionProvider(answer)
+
+    log = InMemoryLog()
+    tally = await BatchRunner(log, scenario, flaky_factory, run_id="f", parallel=4).run()
+    assert (tally.done, tally.failed) == (17, 3)
+    doc = build("f", await collect(log, "f"))
+    assert doc["failed"] == 3 and doc["outcomes"]["(failed)"] == 3
+    assert [w["outcome"] for w in doc["worst"][:3]] == ["(failed)"] * 3
+    again = await BatchRunner(log, scenario, good, run_id="f", parallel=4).run()
+    assert (again.done, again.skipped, again.failed) == (20, 17, 0)
+
+
+async def test_messages_get_simulated_times_and_the_opening_line(tmp_path: Path) -> None:
+    text = matrix.scenario_text(repeat=1).replace(
+        'description = "Help me with my refund"',
+        'description = "Help me with my refund"\nopening = "Hello, my kettle broke."',
+    )
+    path = tmp_path / "opening.toml"
+    path.write_text(text, encoding="utf-8")
+    scenario = load_scenario(path)
+    table = matrix.outcome_table(scenario, "t", 1)
+    log = InMemoryLog()
+    await BatchRunner(log, scenario, matrix.factory(table), run_id="t", parallel=4).run()
+    topics = {cid: await _topic(log, cid) for cid in table}
+    refund = next(cid for cid, topic in topics.items() if topic.endswith("refund"))
+    events = codec.decode_all(await log.read(refund))
+    posted = [r.event for r in events if isinstance(r.event, MessagePosted)]
+    assert posted[0].content == "Hello, my kettle broke." and posted[0].model == "scenario"
+    stamps = [p.simulated_at or 0.0 for p in posted]
+    assert all(p.simulated_at is not None for p in posted)
+    assert stamps == sorted(stamps) and stamps[0] > events[0].at
+
+
+async def _topic(log: InMemoryLog, cid: str) -> str:
+    state = await Conductor(log).load(cid)
+    assert state.started is not None
+    return state.started.topic
