@@ -141,10 +141,10 @@ class TelemetryObserver:
 
     @contextlib.contextmanager
     def playing(self, conversation_id: str) -> Iterator[None]:
-        """This process runs participants of the conversation for the duration (CLI, worker).
+        """This process runs a participant of the conversation for the duration.
 
-        Feeds ``aiconv_conversations_active`` and ``aiconv_conversation_idle_max_seconds``; the
-        conductor's port has no such hook, so the commands that run conductors wrap them.
+        ``Conductor.play`` wraps itself in it; nested calls for one conversation are counted
+        once. Feeds ``aiconv_conversations_active`` and ``aiconv_conversation_idle_max_seconds``.
         """
         cid = conversation_id
         with self._lock:

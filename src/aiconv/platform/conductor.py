@@ -132,16 +132,18 @@ class Conductor:
         """Run participant ``name`` until the conversation ends; the final state."""
         state = await self.load(conversation_id)
         state.participant(name)  # KeyError for a name that is not a participant
-        while not state.is_ended:
-            now = self.clock.now()
-            late = wall_clock(state, now)
-            if late is not None:
-                state = await self.end(state, late, by=name)
-            elif self._may_speak(state, name, now):
-                state = await self._take_turn(state, name, provider)
-            else:
-                await self.log.wait(conversation_id, state.sequence, self._wake_after(state, now))
-                state = await self.catch_up(state)
+        with self.observer.playing(conversation_id):
+            while not state.is_ended:
+                now = self.clock.now()
+                late = wall_clock(state, now)
+                if late is not None:
+                    state = await self.end(state, late, by=name)
+                elif self._may_speak(state, name, now):
+                    state = await self._take_turn(state, name, provider)
+                else:
+                    wake = self._wake_after(state, now)
+                    await self.log.wait(conversation_id, state.sequence, wake)
+                    state = await self.catch_up(state)
         return state
 
     def _may_speak(self, state: ConversationState, name: str, now: float) -> bool:

@@ -42,6 +42,10 @@ class ConductorObserver(Protocol):
         """This process appended ``ConversationEnded``."""
         ...
 
+    def playing(self, conversation_id: str) -> contextlib.AbstractContextManager[None]:
+        """Wraps ``Conductor.play``: this process runs a participant of the conversation."""
+        ...
+
 
 class NullObserver(ConductorObserver):
     """Observes nothing."""
@@ -67,6 +71,10 @@ class NullObserver(ConductorObserver):
 
     def conversation_ended(self, state: ConversationState) -> None:
         """Nothing."""
+
+    def playing(self, conversation_id: str) -> contextlib.AbstractContextManager[None]:
+        """Nothing."""
+        return contextlib.nullcontext()
 
 
 NULL_OBSERVER = NullObserver()
