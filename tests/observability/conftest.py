@@ -71,8 +71,7 @@ class Rig:
             conductor, topic="t", participants=specs, stop=StopConfig(max_turns=max_turns)
         )
         instrumented = {name: self.instrument(p) for name, p in seats.items()}
-        with self.observer.playing(state.conversation_id):
-            return await session.play_all(conductor, state.conversation_id, instrumented)
+        return await session.play_all(conductor, state.conversation_id, instrumented)
 
 
 @pytest.fixture
