@@ -1,0 +1,104 @@
+"""A small external support agent over HTTP, served by uvicorn on a free local port, for tests
+of the HTTP channel: a webhook, an OpenAI-compatible endpoint, and misbehaving routes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+
+class AgentServer:
+    """Records every request body; ``release`` frees the slow route."""
+
+    def __init__(self) -> None:
+        self.bodies: list[dict[str, Any]] = []
+        self.release = asyncio.Event()
+        self.port = 0
+        self.app = Starlette(
+            routes=[
+                Route("/webhook", self.webhook, methods=["POST"]),
+                Route("/v1/chat/completions", self.openai, methods=["POST"]),
+                Route("/slow", self.slow, methods=["POST"]),
+                Route("/status/{code:int}", self.status, methods=["POST"]),
+                Route("/garbage", self.garbage, methods=["POST"]),
+                Route("/wrong", self.wrong, methods=["POST"]),
+            ]
+        )
+
+    def url(self, path: str) -> str:
+        """The URL of ``path`` on this server."""
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    async def webhook(self, request: Request) -> Response:
+        body = await request.json()
+        self.bodies.append(body)
+        last = body["messages"][-1]["content"] if body["messages"] else ""
+        if "bye" in last.lower():
+            return JSONResponse({"content": "Goodbye, glad I could help.", "end": True})
+        text = f"Support here (turn {body['turn']}): I have refunded your order."
+        usage = {"input_tokens": 11, "output_tokens": 7}
+        return JSONResponse({"content": text, "usage": usage, "cost_usd": 0.001})
+
+    async def openai(self, request: Request) -> Response:
+        body = await request.json()
+        self.bodies.append(body)
+        return JSONResponse(
+            {
+                "model": "house-agent-1",
+                "choices": [
+                    {"message": {"role": "assistant", "content": "Hello from OpenAI mode"}}
+                ],
+                "usage": {"prompt_tokens": 20, "completion_tokens": 5},
+            }
+        )
+
+    async def slow(self, request: Request) -> Response:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.release.wait(), 5.0)
+        return JSONResponse({"content": "late"})
+
+    async def status(self, request: Request) -> Response:
+        code = request.path_params["code"]
+        return PlainTextResponse("nope", status_code=code, headers={"retry-after": "3"})
+
+    async def garbage(self, request: Request) -> Response:
+        return PlainTextResponse("this is not json")
+
+    async def wrong(self, request: Request) -> Response:
+        return JSONResponse({"content": 42})
+
+
+@contextlib.asynccontextmanager
+async def serve_agent() -> AsyncIterator[AgentServer]:
+    """Serve an ``AgentServer`` while the block runs."""
+    agent = AgentServer()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    agent.port = sock.getsockname()[1]
+    config = uvicorn.Config(agent.app, log_level="critical", lifespan="off", access_log=False)
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        async with asyncio.timeout(10):
+            while not server.started:
+                if task.done():
+                    await task
+                await asyncio.sleep(0.01)
+        yield agent
+    finally:
+        agent.release.set()
+        server.should_exit = True
+        async with asyncio.timeout(10):
+            await task
+        sock.close()

@@ -1,0 +1,188 @@
+"""The HTTP channel against a small local agent server: both formats, every failure mapping,
+and a batch whose agent under test is the external one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aiconv.agents.messages import ChatMessage, ChatRequest
+from aiconv.agents.provider import ChatProvider
+from aiconv.errors import ProviderError, ProviderRejected, ProviderTimeout, RateLimited
+from aiconv.platform.conductor import Conductor
+from aiconv.queues.memory import InMemoryLog
+from aiconv.simulation.batch import BatchRunner
+from aiconv.simulation.channel import HttpAgentProvider
+from aiconv.simulation.scenario import Seat, load_scenario
+from aiconv.testing.providers import FunctionProvider
+from tests.simulation.agent_server import serve_agent
+
+REQUEST = ChatRequest(
+    model="",
+    system="You are support.",
+    messages=(ChatMessage(role="user", content="My kettle broke", name="customer"),),
+    context={"conversation_id": "c9", "speaker": "support", "turn": 2, "end_token": "<END>"},
+)
+
+
+async def test_webhook_gets_the_documented_body_and_maps_the_reply() -> None:
+    async with serve_agent() as agent:
+        provider = HttpAgentProvider(agent.url("/webhook"), headers={"x-key": "s3cret"})
+        try:
+            reply = await provider.complete(REQUEST)
+        finally:
+            await provider.aclose()
+    assert agent.bodies == [
+        {
+            "conversation_id": "c9",
+            "speaker": "support",
+            "turn": 2,
+            "system": "You are support.",
+            "messages": [{"role": "user", "name": "customer", "content": "My kettle broke"}],
+        }
+    ]
+    assert reply.content == "Support here (turn 2): I have refunded your order."
+    assert (reply.usage.input_tokens, reply.usage.output_tokens, reply.cost_usd) == (11, 7, 0.001)
+    assert reply.latency_s > 0
+
+
+async def test_webhook_end_appends_the_end_token() -> None:
+    bye = ChatRequest(
+        model="",
+        system="",
+        messages=(ChatMessage(role="user", content="ok bye"),),
+        context={"end_token": "<DONE>"},
+    )
+    async with serve_agent() as agent:
+        provider = HttpAgentProvider(agent.url("/webhook"))
+        try:
+            reply = await provider.complete(bye)
+        finally:
+            await provider.aclose()
+    assert reply.content == "Goodbye, glad I could help.\n<DONE>"
+
+
+async def test_openai_format_posts_chat_completions() -> None:
+    async with serve_agent() as agent:
+        provider = HttpAgentProvider(agent.url("/v1/chat/completions"), format="openai")
+        try:
+            reply = await provider.complete(REQUEST)
+        finally:
+            await provider.aclose()
+    assert agent.bodies[0]["messages"][0] == {"role": "system", "content": "You are support."}
+    assert (reply.content, reply.model, reply.usage.input_tokens) == (
+        "Hello from OpenAI mode",
+        "house-agent-1",
+        20,
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "error", "retryable"),
+    [
+        ("/status/429", RateLimited, True),
+        ("/status/503", ProviderError, True),
+        ("/status/408", ProviderError, True),
+        ("/status/404", ProviderRejected, False),
+        ("/garbage", ProviderError, False),
+        ("/wrong", ProviderError, False),
+    ],
+)
+async def test_failures_map_into_the_error_tree(
+    path: str, error: type[ProviderError], retryable: bool
+) -> None:
+    async with serve_agent() as agent:
+        provider = HttpAgentProvider(agent.url(path))
+        try:
+            with pytest.raises(error) as caught:
+                await provider.complete(REQUEST)
+        finally:
+            await provider.aclose()
+    assert caught.value.retryable is retryable
+    assert agent.url("") in str(caught.value)
+    if error is RateLimited:
+        assert caught.value.retry_after == 3.0
+
+
+async def test_a_slow_agent_times_out() -> None:
+    async with serve_agent() as agent:
+        provider = HttpAgentProvider(agent.url("/slow"), timeout_s=0.2)
+        try:
+            with pytest.raises(ProviderTimeout, match=r"did not answer within 0\.2s"):
+                await provider.complete(REQUEST)
+        finally:
+            await provider.aclose()
+
+
+async def test_an_unreachable_agent_is_a_retryable_error() -> None:
+    provider = HttpAgentProvider("http://127.0.0.1:9/agent", timeout_s=2)
+    try:
+        with pytest.raises(ProviderError, match="cannot be reached") as caught:
+            await provider.complete(REQUEST)
+    finally:
+        await provider.aclose()
+    assert caught.value.retryable
+
+
+SCENARIO = """\
+name = "hybrid"
+personas = ["typical"]
+
+[limits]
+max_turns = 6
+closing = "off"
+
+[agent]
+url = "{url}"
+
+[[intents]]
+name = "refund"
+description = "Refund for a broken kettle"
+
+[[outcomes]]
+slug = "resolved"
+success = true
+
+[[outcomes]]
+slug = "abandoned"
+
+[evaluator]
+default = "abandoned"
+
+[[evaluator.rules]]
+outcome = "resolved"
+keywords = ["refunded"]
+sender = "support"
+end_reasons = ["end_token"]
+"""
+
+
+async def test_a_batch_runs_against_the_external_agent(tmp_path: Path) -> None:
+    def customer(request: ChatRequest) -> str:
+        turn = sum(1 for m in request.messages if m.role == "assistant")
+        return "My kettle broke, I want a refund." if turn == 0 else "Great, thanks, bye"
+
+    async with serve_agent() as agent:
+        path = tmp_path / "hybrid.toml"
+        path.write_text(SCENARIO.format(url=agent.url("/webhook")), encoding="utf-8")
+        scenario = load_scenario(path)
+
+        def factory(seat: Seat) -> ChatProvider:
+            if seat.url:
+                return HttpAgentProvider(seat.url, format=seat.format, timeout_s=seat.timeout_s)
+            return FunctionProvider(customer)
+
+        log = InMemoryLog()
+        runner = BatchRunner(log, scenario, factory, run_id="h", parallel=2, repeat=2)
+        try:
+            tally = await runner.run()
+        finally:
+            await runner.aclose()
+    assert (tally.done, tally.outcomes["resolved"]) == (2, 2)
+    state = await Conductor(log).load(runner.jobs()[0].conversation_id)
+    assert [m.sender for m in state.messages] == ["customer", "support"] * 2
+    assert state.ended is not None and state.ended.reason == "end_token"
+    assert agent.bodies[0]["speaker"] == "support"
+    assert "customer's request" in agent.bodies[0]["system"]

@@ -1,0 +1,167 @@
+"""``aic simulate`` and ``aic report`` as real processes: Ctrl+C half-way then a rerun that
+resumes without re-running finished conversations; the report's files, JSON and CI gate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from pathlib import Path
+
+from aiconv.platform.conductor import Conductor
+from aiconv.queues.log import ListQuery
+from aiconv.queues.urls import open_log
+from aiconv.testing.conditions import eventually
+from aiconv.testing.processes import cli_env, run_aic, spawn_aic
+
+SCENARIO = """\
+name = "{name}"
+repeat = 5
+personas = ["typical", "hurried"]
+
+[limits]
+max_turns = 6
+
+[agent]
+agent = "{agent}"
+
+[customer]
+agent = "{customer}"
+
+[[intents]]
+name = "refund"
+description = "Refund for a broken kettle"
+
+[[intents]]
+name = "address"
+description = "Change my delivery address"
+
+[[outcomes]]
+slug = "resolved"
+success = true
+
+[[outcomes]]
+slug = "abandoned"
+
+[evaluator]
+default = "abandoned"
+
+[[evaluator.rules]]
+outcome = "resolved"
+end_reasons = ["end_token"]
+"""
+
+
+def write(
+    tmp_path: Path, name: str = "cli", agent: str = "mock:turns=2", customer: str = "mock:turns=0"
+) -> Path:
+    path = tmp_path / "scenarios.toml"
+    path.write_text(SCENARIO.format(name=name, agent=agent, customer=customer), encoding="utf-8")
+    return path
+
+
+async def _decided(db: Path, run_id: str) -> dict[str, int]:
+    """Conversation id -> last sequence, for every conversation of the run with an outcome."""
+    async with open_log(f"sqlite:///{db}") as log:
+        conductor = Conductor(log)
+        entries = await log.list_conversations(ListQuery(run_id=run_id, limit=1000))
+        found = {}
+        for entry in entries:
+            state = await conductor.load(entry.conversation_id)
+            if state.outcome is not None:
+                found[entry.conversation_id] = state.sequence
+        return found
+
+
+async def test_ctrl_c_then_rerun_resumes_without_rerunning_finished(tmp_path: Path) -> None:
+    db = tmp_path / "runs.db"
+    path = write(tmp_path, agent="mock:turns=3,latency=0.03", customer="mock:turns=0,latency=0.03")
+    env = cli_env(home=tmp_path)
+    args = ("simulate", str(path), "--db", str(db), "--run-id", "ci-1", "--parallel", "4")
+    process = spawn_aic(*args, env=env)
+    try:
+        await eventually(
+            lambda: _count_at_least(db, 4), timeout=30, what="four finished conversations"
+        )
+        process.send_signal(signal.SIGINT)
+        _stdout, stderr = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 130, stderr
+    assert "resume with: aic simulate" in stderr
+    before = await _decided(db, "ci-1")
+    assert 4 <= len(before) < 20
+    async with open_log(f"sqlite:///{db}") as log:
+        interrupted = await log.list_conversations(ListQuery(run_id="ci-1", limit=100))
+        reasons = {e.end_reason for e in interrupted}
+    assert "interrupted" in reasons
+
+    rerun = run_aic(*args, "--quiet", env=env, timeout=60)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"(skipped {len(before)} already finished)" in rerun.stdout
+    after = await _decided(db, "ci-1")
+    assert len(after) == 20
+    assert all(after[cid] == last for cid, last in before.items())
+
+
+async def _count_at_least(db: Path, count: int) -> bool:
+    if not await asyncio.to_thread(db.exists):
+        return False
+    return len(await _decided(db, "ci-1")) >= count
+
+
+def test_report_writes_files_prints_json_and_gates_on_the_success_rate(tmp_path: Path) -> None:
+    db = tmp_path / "runs.db"
+    # the agent would end at its 4th message, but max_turns = 6 comes first: all abandoned
+    path = write(tmp_path, name="<script>alert(1)</script>", agent="mock:turns=4")
+    env = cli_env(home=tmp_path)
+    done = run_aic("simulate", str(path), "--db", str(db), "--run-id", "r1", "--quiet", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "done 20" in done.stdout
+
+    out = tmp_path / "out"
+    shown = run_aic("report", "r1", "--db", str(db), "--json", "--out-dir", str(out), env=env)
+    assert shown.returncode == 0, shown.stderr
+    doc = json.loads(shown.stdout)
+    assert doc["conversations"] == 20 and doc["k"] == 5
+    assert doc["outcomes"] == {"abandoned": 20} and doc["success"]["rate"] == 0.0
+    assert set(doc["by_persona"]) == {"typical", "hurried"}
+    assert set(doc["by_intent"]) == {"refund", "address"}
+    assert {"report.md", "report.html", "report.json"} <= {p.name for p in out.iterdir()}
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert len(doc["worst"]) == 10
+    for entry in doc["worst"]:
+        assert (out / entry["transcript"]).is_file()
+        assert entry["transcript"] in html
+
+    table = run_aic("report", "r1", "--db", str(db), "--out-dir", str(out), env=env)
+    assert table.returncode == 0 and "pass^k" in table.stdout
+    below = run_aic(
+        "report", "r1", "--db", str(db), "--out-dir", str(out), "--fail-under", "0.5", env=env
+    )
+    assert below.returncode == 3
+    assert "success rate 0.0% is below --fail-under 50.0%" in below.stderr
+    above = run_aic(
+        "report", "r1", "--db", str(db), "--out-dir", str(out), "--fail-under", "0", env=env
+    )
+    assert above.returncode == 0
+
+
+def test_report_of_an_unknown_run_is_a_one_line_error(tmp_path: Path) -> None:
+    result = run_aic("report", "nope", "--db", str(tmp_path / "x.db"), env=cli_env(home=tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: no conversations with run id 'nope' (see `aic ls --run-id`)"
+    )
+
+
+def test_a_bad_scenario_file_is_a_one_line_error_naming_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(write(tmp_path).read_text().replace("max_turns = 6", "max_turns = 0"))
+    result = run_aic(
+        "simulate", str(path), "--db", str(tmp_path / "x.db"), env=cli_env(home=tmp_path)
+    )
+    assert result.returncode == 2
+    assert f"error: {path}:6: limits.max_turns: Input should be greater than 0" in result.stderr
