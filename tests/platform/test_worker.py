@@ -24,7 +24,7 @@ from aiconv.platform.worker import Worker
 from aiconv.queues.log import ConversationLog
 from aiconv.queues.memory import InMemoryLog
 from aiconv.testing.conditions import eventually
-from aiconv.testing.providers import FunctionProvider
+from aiconv.testing.providers import FunctionProvider, varied_text
 
 PAIR = (
     ParticipantSpec(name="alice", agent="function"),
@@ -39,7 +39,7 @@ def chatty(delay: float = 0.0) -> Callable[[ParticipantSpec], ChatProvider]:
     async def answer(request: ChatRequest) -> str:
         await asyncio.sleep(delay)
         n = next(_counter)
-        return f"Consider case {n}: the {n % 7}th lantern hums at {n * 13 % 97} hertz."
+        return varied_text(n)
 
     return lambda spec: FunctionProvider(answer)
 

@@ -68,6 +68,20 @@ def start_options(func: F) -> F:
             help="Token that ends the conversation on its own line.",
         ),
         option(
+            "--closing",
+            type=click.Choice(["mutual", "single", "off"]),
+            default="mutual",
+            show_default=True,
+            help="End on goodbyes: both sides close (mutual), any closing (single), never (off).",
+        ),
+        option(
+            "--loop-policy",
+            type=click.Choice(["end", "nudge", "off"]),
+            default="end",
+            show_default=True,
+            help="On a detected loop: end, nudge once then end, or ignore.",
+        ),
+        option(
             "--lease",
             type=float,
             default=60.0,
@@ -125,6 +139,8 @@ def _stop_config(kw: dict[str, Any]) -> StopConfig:
         timeout_s=kw["timeout"],
         max_tokens=kw["max_tokens"],
         max_cost_usd=kw["max_cost"],
+        closing=kw["closing"],
+        loop_policy=kw["loop_policy"],
     )
 
 

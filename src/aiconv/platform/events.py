@@ -35,6 +35,7 @@ class StopConfig:
     max_tokens: int | None = None
     max_cost_usd: float | None = None
     closing: str = "mutual"
+    closing_phrases: tuple[str, ...] = ()
     loop_policy: str = "end"
 
 

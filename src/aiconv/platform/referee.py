@@ -1,7 +1,10 @@
 """The referee: after each message, which extra events to record and whether to stop (pure).
 
-It combines the stop rules (``termination``), loop detection (``loops``) and closing detection
-(``closing``) under the policies the conversation was started with.
+It combines, in order, the stop rules (``termination``: end token, turn limits, budgets, wall
+clock), closing detection (``closing``: by default both sides must close) and loop detection
+(``loops``), under the policies the conversation was started with (``StopConfig``): a loop either
+ends the conversation (``loop_policy="end"``) or is first answered by a moderator nudge
+(``"nudge"``) and ends it only when detected again; ``"off"`` disables it.
 """
 
 from __future__ import annotations
@@ -9,9 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aiconv.platform import termination
+from aiconv.platform.closing import DEFAULT_CLOSING_PHRASES, closing_agreed
 from aiconv.platform.conversation import ConversationState
-from aiconv.platform.events import Event
+from aiconv.platform.events import Event, LoopDetected, ModeratorNoted, StopConfig
+from aiconv.platform.loops import LoopConfig, Utterance, detect_loop
 from aiconv.platform.termination import StopReason
+
+NUDGE = (
+    "We seem to be going in circles. Please move the conversation forward with something new, "
+    "or bring it to a close."
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -22,6 +32,64 @@ class Verdict:
     stop: StopReason | None = None
 
 
-def judge(state: ConversationState, now: float) -> Verdict:
+def recent_utterances(state: ConversationState, window: int) -> list[Utterance]:
+    """Participant messages since the last moderator note, at most ``window`` of them."""
+    found: list[Utterance] = []
+    for message in reversed(state.messages):
+        if message.moderator or len(found) >= window:
+            break
+        found.append(
+            Utterance(sequence=message.sequence, sender=message.sender, content=message.content)
+        )
+    return found[::-1]
+
+
+def judge(state: ConversationState, now: float, loops: LoopConfig | None = None) -> Verdict:
     """The verdict on ``state``, whose last message was just posted."""
-    return Verdict(stop=termination.check(state, now))
+    assert state.started is not None
+    stop = termination.check(state, now)
+    if stop is not None:
+        return Verdict(stop=stop)
+    config = state.started.stop
+    loops = loops or LoopConfig()
+    history = recent_utterances(state, max(loops.window, 2) if loops.window else 64)
+    closing = _closing(history, config)
+    if closing is not None:
+        return Verdict(stop=closing)
+    if config.loop_policy == "off":
+        return Verdict()
+    return _loop_verdict(state, history, loops)
+
+
+def _closing(history: list[Utterance], config: StopConfig) -> StopReason | None:
+    if config.closing == "off":
+        return None
+    phrases = config.closing_phrases or DEFAULT_CLOSING_PHRASES
+    agreed = closing_agreed(history, phrases, policy=config.closing)
+    if agreed is None:
+        return None
+    senders = sorted({u.sender for u in history if u.sequence in agreed})
+    return StopReason(reason="closing", detail=f"{' and '.join(senders)} said goodbye")
+
+
+def _loop_verdict(
+    state: ConversationState, history: list[Utterance], config: LoopConfig
+) -> Verdict:
+    loop = detect_loop(history, config)
+    if loop is None:
+        return Verdict()
+    detected = LoopDetected(
+        loop_kind=loop.kind,
+        score=round(loop.score, 4),
+        sequences=loop.sequences,
+        detail=loop.detail,
+    )
+    assert state.started is not None
+    if state.started.stop.loop_policy == "nudge" and not state.loops:
+        return Verdict(events=(detected, ModeratorNoted(content=NUDGE, reason="loop")))
+    return Verdict(
+        events=(detected,),
+        stop=StopReason(
+            reason="loop", detail=f"{loop.kind} (score {loop.score:.2f}): {loop.detail}"
+        ),
+    )

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Awaitable, Callable, Iterable
 
 from aiconv.agents.messages import ChatReply, ChatRequest, Usage
@@ -100,3 +101,25 @@ def _reply(text: str, model: str) -> ChatReply:
         usage=Usage(input_tokens=10, output_tokens=max(1, len(text) // 4)),
         cost_usd=0.0,
     )
+
+
+_VOCABULARY = (
+    "amber basil canyon dolphin ember falcon garnet harbor iris juniper kettle lantern meadow "
+    "nectar orchard pebble quartz raven saffron thistle umber velvet willow xylophone yarrow "
+    "zephyr anchor bramble cobalt drift estuary fjord glacier heron indigo jasper kelp lagoon "
+    "marble nimbus opal prairie quiver ripple sequoia tundra upland vapor wharf yonder zinnia "
+    "acorn beacon cinder dune eclipse fern grotto hollow islet jetty knoll lichen mesa nook "
+    "oasis pylon quarry reef summit timber vista walnut apricot bison cedar delta elm fable "
+    "gondola hazel ivory jungle koala lotus mango nutmeg olive papaya quince rhubarb sorrel "
+    "tamarind vanilla wasabi barley clove dill endive fennel ginger hops kale leek millet oat "
+    "parsley radish sage thyme turnip yam zucchini"
+).split()
+
+
+def varied_text(n: int, words: int = 9) -> str:
+    """A sentence for message ``n`` that shares almost no words with any other ``n``.
+
+    Test providers use it so that loop and closing detection never fire by accident.
+    """
+    rng = random.Random(n)
+    return f"Note {n}: " + " ".join(rng.sample(_VOCABULARY, words)) + "."
