@@ -26,6 +26,7 @@ from aiconv.observability.logs import configure_logging
 from aiconv.observability.metrics import GuardMetrics, Metrics, MetricsServer, serve_metrics
 from aiconv.observability.observer import TelemetryObserver
 from aiconv.observability.tracing import TraceConfig, new_tracer_provider, tracer_from
+from aiconv.platform.loops import LOOP_KINDS
 from aiconv.queues.instrumented import InstrumentedLog
 from aiconv.queues.log import ConversationLog
 from aiconv.settings import Settings, otel_env, provider_env, secret_values
@@ -120,7 +121,7 @@ def setup_telemetry(
     registry = CollectorRegistry()
     for collector in (ProcessCollector, PlatformCollector, GCCollector):
         collector(registry=registry)
-    metrics = Metrics(registry)
+    metrics = Metrics(registry, loop_kinds=LOOP_KINDS)
     telemetry = Telemetry(
         registry=registry,
         metrics=metrics,

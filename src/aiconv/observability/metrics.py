@@ -9,6 +9,7 @@ the ``/metrics`` HTTP endpoint in a daemon thread.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from wsgiref.simple_server import WSGIServer
 
@@ -28,7 +29,8 @@ BREAKER_STATES = ("closed", "half_open", "open")
 class Metrics:
     """Every aiconv metric, registered on ``registry`` (a fresh one per test)."""
 
-    def __init__(self, registry: CollectorRegistry) -> None:
+    def __init__(self, registry: CollectorRegistry, *, loop_kinds: Iterable[str] = ()) -> None:
+        """``loop_kinds`` are created at zero, so rates over them exist before the first loop."""
         self.registry = registry
         r = registry
         # Providers
@@ -133,6 +135,8 @@ class Metrics:
             ["kind"],
             registry=r,
         )
+        for kind in loop_kinds:
+            self.loops.labels(kind)
         # Storage
         self.log_append_duration = Histogram(
             "aiconv_log_append_duration_seconds",
