@@ -100,6 +100,16 @@ async def test_exhausted_retries_count_reasons_attempts_failure_and_an_open_brea
     assert rig.sample("aiconv_provider_breaker_state", provider="openai", state="closed") == 0
 
 
+def test_a_provider_shows_a_closed_breaker_from_its_first_attempt(rig: Rig) -> None:
+    hooks = GuardMetrics(rig.metrics)
+    hooks.on_attempt("anthropic", "ok", 0.1)
+    assert rig.sample("aiconv_provider_breaker_state", provider="anthropic", state="closed") == 1
+    hooks.on_breaker_change("anthropic", "open")
+    hooks.on_attempt("anthropic", "timeout", 0.1)
+    assert rig.sample("aiconv_provider_breaker_state", provider="anthropic", state="open") == 1
+    assert rig.sample("aiconv_provider_breaker_state", provider="anthropic", state="closed") == 0
+
+
 async def test_idle_time_grows_while_a_played_conversation_makes_no_progress(rig: Rig) -> None:
     now = [100.0]
     observer = type(rig.observer)(rig.metrics, clock=lambda: now[0])

@@ -168,9 +168,19 @@ class GuardMetrics:
 
     def __init__(self, metrics: Metrics) -> None:
         self.metrics = metrics
+        self._seen: set[str] = set()
 
     def on_attempt(self, provider: str, outcome: str, seconds: float) -> None:
-        """One attempt at the inner provider ended."""
+        """One attempt at the inner provider ended (the first one shows its breaker closed)."""
+        if provider not in self._seen:
+            self._seen.add(provider)
+            if (
+                self.metrics.registry.get_sample_value(
+                    "aiconv_provider_breaker_state", {"provider": provider, "state": "open"}
+                )
+                is None
+            ):
+                set_breaker_state(self.metrics, provider, "closed")
         self.metrics.provider_attempts.labels(provider, outcome).inc()
 
     def on_retry(self, provider: str, reason: str, delay: float) -> None:
@@ -179,6 +189,7 @@ class GuardMetrics:
 
     def on_breaker_change(self, provider: str, state: str) -> None:
         """The provider's breaker moved to ``state``."""
+        self._seen.add(provider)
         set_breaker_state(self.metrics, provider, state)
 
     def on_rate_limited(self, provider: str, waited: float) -> None:
