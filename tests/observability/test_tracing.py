@@ -15,8 +15,9 @@ from aiconv.observability.tracing import (
     conversation_trace_id,
     extract,
 )
-from aiconv.platform import codec
-from aiconv.platform.events import TurnClaimed
+from aiconv.platform import codec, session
+from aiconv.platform.conductor import Conductor
+from aiconv.platform.events import ParticipantSpec, StopConfig, TurnClaimed
 from aiconv.queues.memory import InMemoryLog
 from aiconv.testing.providers import ScriptedProvider
 from tests.observability.conftest import Rig
@@ -113,3 +114,32 @@ def test_no_otel_variables_means_no_exporter_and_an_endpoint_means_otlp() -> Non
     )
     assert (named.service_name, named.headers) == ("w", {"api-key": "a b"})
     assert TraceConfig.from_env({"OTEL_SDK_DISABLED": "true"}).disabled
+
+
+async def test_a_turn_taken_over_from_a_dead_claimant_links_to_its_span(rig: Rig) -> None:
+    log = rig.log()
+    conductor = Conductor(log, observer=rig.observer)
+    specs = [ParticipantSpec(name="alice", agent="a"), ParticipantSpec(name="bob", agent="b")]
+    state = await session.create(
+        conductor, topic="t", participants=specs, stop=StopConfig(max_turns=1)
+    )
+    cid = state.conversation_id
+    dead = f"00-{cid}-00000000000000aa-01"
+    state = await conductor.append(
+        state,
+        [
+            TurnClaimed(
+                speaker="alice",
+                instance_id="dead",
+                lease_expires_at=0.0,
+                trace_context={"traceparent": dead},
+            )
+        ],
+    )
+    async with asyncio.timeout(10):
+        await conductor.play(cid, "alice", ScriptedProvider(["I take over"]))
+    [turn] = by_name(rig.spans(), "invoke_agent")
+    assert parent_id(turn) == conversation_span_id(cid)
+    [link] = turn.links
+    assert (link.context.trace_id, link.context.span_id) == (int(cid, 16), 0xAA)
+    assert link.attributes is not None and link.attributes["aiconv.link"] == "taken_over"
