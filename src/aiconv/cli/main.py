@@ -253,3 +253,4 @@ def aic() -> None:
 aic.add_command(aic_start)
 commands.register(aic)
 aic.add_command(__import__("aiconv.cli.worker", fromlist=["worker"]).worker)
+aic.add_command(__import__("aiconv.cli.bench", fromlist=["bench"]).bench)

@@ -1,0 +1,117 @@
+"""Fleet scaling: 1, 2, 4 ``aic worker`` processes on one Redis serving the same detached batch.
+
+The workers start first and report that they serve; then the batch of detached two-seat
+conversations (``mock:turns=0``, zero latency) is created, and the clock runs from the first
+creation to the moment the index shows every conversation ended.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from aiconv.platform import session
+from aiconv.platform.conductor import Conductor
+from aiconv.platform.events import ParticipantSpec, StopConfig
+from aiconv.queues.log import ConversationLog, ListQuery
+from aiconv.queues.urls import connect_log
+
+_AGENT = "mock:turns=0"
+_READY_TIMEOUT_S = 120.0
+
+
+def has_worker_command() -> bool:
+    """Whether this installation has ``aic worker``."""
+    return importlib.util.find_spec("aiconv.cli.worker") is not None
+
+
+def serve_batch(url: str, workers: int, conversations: int, turns: int) -> dict[str, Any]:
+    """Conversations per second for ``workers`` workers draining one batch."""
+    logs = Path(tempfile.mkdtemp(prefix="aic-bench-fleet-"))
+    procs = [_start_worker(url, logs / f"worker-{index}.log") for index in range(workers)]
+    try:
+        for index, proc in enumerate(procs):
+            _expect_serving(proc, logs / f"worker-{index}.log")
+        elapsed = asyncio.run(_drain(url, conversations, turns, timeout=_READY_TIMEOUT_S * 5))
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        shutil.rmtree(logs, ignore_errors=True)
+    return {
+        "workers": workers,
+        "conversations": conversations,
+        "turns_each": turns,
+        "elapsed_s": round(elapsed, 3),
+        "conversations_per_s": round(conversations / elapsed, 2),
+    }
+
+
+def _start_worker(url: str, log_file: Path) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "aiconv.cli", "worker", "--log-url", url]
+    with log_file.open("wb") as stderr:  # a file, not a pipe: a chatty worker never blocks
+        return subprocess.Popen(
+            [*command, "--concurrency", "32", "--scan-interval", "0.05"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+
+
+def _expect_serving(proc: subprocess.Popen[bytes], log_file: Path) -> None:
+    deadline = time.monotonic() + _READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if b"serving" in log_file.read_bytes():
+            return
+        if proc.poll() is not None:
+            tail = log_file.read_text(errors="replace")[-1000:]
+            raise RuntimeError(f"aic worker exited ({proc.returncode}) before serving: {tail}")
+        time.sleep(0.05)
+    raise RuntimeError("aic worker did not report serving in time")
+
+
+async def _drain(url: str, conversations: int, turns: int, timeout: float) -> float:
+    log = await connect_log(url)
+    try:
+        conductor = Conductor(log)
+        began = time.perf_counter()
+        for _ in range(conversations):
+            await _detached(conductor, turns)
+        deadline = began + timeout
+        while await _ended(log) < conversations:
+            if time.perf_counter() > deadline:
+                raise RuntimeError(f"the fleet did not finish {conversations} in {timeout}s")
+            await asyncio.sleep(0.01)
+        return time.perf_counter() - began
+    finally:
+        await log.close()
+
+
+async def _detached(conductor: Conductor, turns: int) -> None:
+    participants = [
+        ParticipantSpec(name=name, agent=_AGENT, model="mock-chat") for name in ("alice", "bob")
+    ]
+    await session.create(
+        conductor,
+        topic="Is a hot dog a sandwich?",
+        participants=participants,
+        stop=StopConfig(max_turns=turns),
+        detached=True,
+    )
+
+
+async def _ended(log: ConversationLog) -> int:
+    return await log.count_conversations(ListQuery(status="ended"))

@@ -1,0 +1,226 @@
+"""The result document's verdicts and its Markdown table. Pure: reads the document only.
+
+Document shape (``schema`` 1)::
+
+    {"schema", "measured_at", "machine": {cores, memory_gb, cpu_model, load_1m, ...},
+     "software": {python, sqlite, redis_server, aiconv, ...}, "plan", "skipped",
+     "results": {"overhead": {backend: {"overhead": {p50_ms, p99_ms, ...}, ...}},
+                 "handoff": {backend: {"handoff": {...}}},
+                 "concurrency": {backend: {N: {turns_per_s, of_ideal, peak_rss_mb, ...}}},
+                 "append": {backend: {writers: {events_per_s, ...}}},
+                 "fleet": {"workers": {count: {conversations_per_s, ...}}},
+                 "peers": {"autogen": {ms_per_turn, ...}}},
+     "targets": [{figure, target, value, met}]}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Doc = dict[str, Any]
+
+
+def _get(doc: Doc, *path: str) -> Any:
+    node: Any = doc.get("results", {})
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def _row(figure: str, target: str, value: float | None, ok: Callable[[float], bool]) -> Doc:
+    return {
+        "figure": figure,
+        "target": target,
+        "value": value,
+        "met": None if value is None else bool(ok(value)),
+    }
+
+
+def targets(doc: Doc) -> list[Doc]:
+    """Issue 9's targets with the measured value and whether it is met (None: not measured)."""
+    rows = [
+        _row(
+            f"per-turn overhead p99, {b}",
+            "<= 2 ms",
+            _get(doc, "overhead", b, "overhead", "p99_ms"),
+            lambda v: v <= 2.0,
+        )
+        for b in ("sqlite", "redis")
+    ]
+    rows += [
+        _row(
+            "hand-off p50, redis",
+            "<= 2 ms",
+            _get(doc, "handoff", "redis", "handoff", "p50_ms"),
+            lambda v: v <= 2.0,
+        ),
+        _row(
+            "hand-off p99, redis",
+            "<= 10 ms",
+            _get(doc, "handoff", "redis", "handoff", "p99_ms"),
+            lambda v: v <= 10.0,
+        ),
+        _row(
+            "hand-off p99, sqlite",
+            "<= 20 ms",
+            _get(doc, "handoff", "sqlite", "handoff", "p99_ms"),
+            lambda v: v <= 20.0,
+        ),
+    ]
+    for backend in ("memory", "sqlite", "redis"):
+        rows.append(
+            _row(
+                f"1,000 conversations, {backend}: share of ideal turns/s",
+                ">= 90 %",
+                _get(doc, "concurrency", backend, "1000", "of_ideal"),
+                lambda v: v >= 0.9,
+            )
+        )
+        rows.append(
+            _row(
+                f"1,000 conversations, {backend}: peak RSS MB",
+                "<= 300 MB",
+                _get(doc, "concurrency", backend, "1000", "peak_rss_mb"),
+                lambda v: v <= 300,
+            )
+        )
+    rows += [
+        _row(
+            "append, sqlite, 1 writer (events/s)",
+            ">= 5,000",
+            _get(doc, "append", "sqlite", "1", "events_per_s"),
+            lambda v: v >= 5000,
+        ),
+        _row(
+            "append, redis, 1 writer (events/s)",
+            ">= 10,000",
+            _get(doc, "append", "redis", "1", "events_per_s"),
+            lambda v: v >= 10000,
+        ),
+        _row("fleet 1 -> 2 workers", ">= 1.5x", fleet_speedup(doc), lambda v: v >= 1.5),
+    ]
+    return rows
+
+
+def fleet_speedup(doc: Doc) -> float | None:
+    """Conversations/s with 2 workers over 1 worker."""
+    one = _get(doc, "fleet", "workers", "1", "conversations_per_s")
+    two = _get(doc, "fleet", "workers", "2", "conversations_per_s")
+    return round(two / one, 2) if one and two else None
+
+
+def table(doc: Doc) -> str:
+    """The run as a Markdown table (figures, then the targets), headed by machine and versions."""
+    m, s = doc["machine"], doc["software"]
+    lines = [
+        f"Measured {doc['measured_at']} on {m['cores']} cores, {m['memory_gb']} GB, "
+        f"{m['cpu_model']} (load {m['load_1m']} -> {m.get('load_1m_end')}); Python "
+        f"{s['python']}, SQLite {s['sqlite']}, redis-server {s['redis_server']}, "
+        f"aiconv {s['aiconv']}, aiosqlite {s['aiosqlite']}, redis-py {s['redis']}.",
+        "",
+        "| figure | memory | sqlite | redis |",
+        "|---|---|---|---|",
+    ]
+    lines += _figure_rows(doc)
+    lines += ["", "| target | required | measured | met |", "|---|---|---|---|"]
+    for row in doc.get("targets", []):
+        met = {True: "yes", False: "**no**", None: "n/a"}[row["met"]]
+        value = "n/a" if row["value"] is None else f"{row['value']:g}"
+        lines.append(f"| {row['figure']} | {row['target']} | {value} | {met} |")
+    return "\n".join(lines)
+
+
+def _cells(doc: Doc, fmt: Callable[[str], str]) -> str:
+    return " | ".join(fmt(b) for b in ("memory", "sqlite", "redis"))
+
+
+def _figure_rows(doc: Doc) -> list[str]:
+    def share(n: str) -> Callable[[str], str]:
+        def cell(backend: str) -> str:
+            row = _get(doc, "concurrency", backend, n)
+            if not isinstance(row, dict) or "of_ideal" not in row:
+                return "failed" if isinstance(row, dict) else "–"
+            return (
+                f"{row['turns_per_s']:.0f}/s = {row['of_ideal'] * 100:.0f} %, "
+                f"{row['peak_rss_mb']:.0f} MB"
+            )
+
+        return cell
+
+    def rate(w: str) -> Callable[[str], str]:
+        def cell(backend: str) -> str:
+            value = _get(doc, "append", backend, w, "events_per_s")
+            return "–" if value is None else f"{value:,.0f}"
+
+        return cell
+
+    rows = [
+        "| per-turn overhead p50 / p99 (ms) | "
+        + _cells(doc, lambda b: _pair(doc, ("overhead", b, "overhead")))
+        + " |",
+        "| whole turn, wall / CPU per turn (ms) | "
+        + _cells(doc, lambda b: _wall_cpu(doc, b))
+        + " |",
+        "| cross-process hand-off p50 / p99 (ms) | "
+        + _cells(doc, lambda b: _pair(doc, ("handoff", b, "handoff")))
+        + " |",
+    ]
+    for n in doc.get("plan", {}).get("concurrency") or []:
+        rows.append(
+            f"| {n} conversations, 200 ms provider: turns/s, RSS | "
+            + _cells(doc, share(str(n)))
+            + " |"
+        )
+    rows.append("| append, 1 writer (events/s) | " + _cells(doc, rate("1")) + " |")
+    rows.append("| append, 4 writers (events/s) | " + _cells(doc, rate("4")) + " |")
+    rows += _fleet_rows(doc) + _peer_rows(doc)
+    return rows
+
+
+def _pair(doc: Doc, path: tuple[str, ...]) -> str:
+    node = _get(doc, *path)
+    if node is None:
+        parent = _get(doc, *path[:2])
+        return "failed" if isinstance(parent, dict) and "error" in parent else "–"
+    return f"{node['p50_ms']:.3f} / {node['p99_ms']:.3f}"
+
+
+def _wall_cpu(doc: Doc, backend: str) -> str:
+    node = _get(doc, "overhead", backend)
+    if not isinstance(node, dict) or "wall_per_turn_ms" not in node:
+        return "–"
+    return f"{node['wall_per_turn_ms']:.3f} / {node['cpu_per_turn_ms']:.3f}"
+
+
+def _fleet_rows(doc: Doc) -> list[str]:
+    workers = _get(doc, "fleet", "workers")
+    if not isinstance(workers, dict):
+        reason = _get(doc, "fleet", "skipped")
+        return [f"| fleet scaling | {reason} | | |"] if reason else []
+    cells = []
+    for count, row in workers.items():
+        value = row.get("conversations_per_s")
+        cells.append(f"{count}: {value:g}/s" if value else f"{count}: failed")
+    speedup = fleet_speedup(doc)
+    tail = f" (1 -> 2: {speedup:g}x)" if speedup else ""
+    return [f"| fleet, workers on one Redis (conversations/s) | – | – | {', '.join(cells)}{tail} |"]
+
+
+def _peer_rows(doc: Doc) -> list[str]:
+    peer = _get(doc, "peers", "autogen")
+    if not isinstance(peer, dict):
+        return []
+    if "ms_per_turn" not in peer:
+        return [f"| AutoGen comparison | {peer.get('skipped') or peer.get('error')} | | |"]
+    theirs = peer["ms_per_turn"]
+    cells = []
+    for backend in ("memory", "sqlite", "redis"):
+        ours = _get(doc, "overhead", backend, "wall_per_turn_ms")
+        cells.append("–" if ours is None else f"{ours:.3f} ms = {ours / theirs:.2f}x")
+    return [
+        f"| AutoGen {peer['autogen_agentchat']} RoundRobinGroupChat: {theirs:.3f} ms/turn; ours "
+        f"(ratio) | {' | '.join(cells)} |"
+    ]

@@ -1,0 +1,66 @@
+"""A tiny run of the benchmark harness so it cannot rot: shape and sanity, never the targets."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from aiconv.benchmarking import report, runner
+from aiconv.benchmarking.scenarios import Plan
+from aiconv.benchmarking.stats import latency_ms, median, percentile
+from aiconv.cli.main import aic
+
+TINY = Plan(
+    repeats=1,
+    overhead_turns=20,
+    handoff_turns=10,
+    concurrency=(3,),
+    concurrency_turns=2,
+    latency_s=0.01,
+    append_seconds=0.2,
+    append_writers=(1, 2),
+)
+
+
+def test_percentiles_are_nearest_rank() -> None:
+    """p50 and p99 pick an observed sample; the median averages the middle pair."""
+    samples = [0.001 * i for i in range(1, 101)]
+    assert percentile(samples, 0.5) == pytest.approx(0.050)
+    assert percentile(samples, 0.99) == pytest.approx(0.099)
+    assert latency_ms(samples)["max_ms"] == pytest.approx(100.0)
+    assert median([1.0, 3.0, 2.0, 4.0]) == 2.5
+
+
+@pytest.mark.slow
+def test_a_tiny_run_produces_a_complete_positive_document() -> None:
+    """Every scenario on SQLite yields positive figures, JSON-serialisable, with a table."""
+    document = runner.run(
+        TINY, only=("overhead", "handoff", "concurrency", "append"), backends=("sqlite",)
+    )
+    document = json.loads(json.dumps(document))
+    assert document["machine"]["cores"] >= 1
+    assert document["software"]["sqlite"]
+    results = document["results"]
+    overhead = results["overhead"]["sqlite"]
+    assert overhead["overhead"]["p99_ms"] >= overhead["overhead"]["p50_ms"] > 0
+    assert overhead["wall_per_turn_ms"] > 0
+    assert results["handoff"]["sqlite"]["handoff"]["p50_ms"] > 0
+    row = results["concurrency"]["sqlite"]["3"]
+    assert row["turns"] > 0
+    assert row["turns_per_s"] > 0
+    assert row["peak_rss_mb"] > 0
+    for writers in ("1", "2"):
+        assert results["append"]["sqlite"][writers]["events_per_s"] > 0
+    figures = {row["figure"] for row in document["targets"]}
+    assert "per-turn overhead p99, sqlite" in figures
+    assert "| figure | memory | sqlite | redis |" in report.table(document)
+
+
+def test_bench_is_an_aic_subcommand() -> None:
+    """`aic bench --help` lists the harness options."""
+    result = CliRunner().invoke(aic, ["bench", "--help"])
+    assert result.exit_code == 0, result.output
+    for flag in ("--quick", "--json", "--peers", "--only"):
+        assert flag in result.output
