@@ -184,3 +184,58 @@ async def _topic(log: InMemoryLog, cid: str) -> str:
     state = await Conductor(log).load(cid)
     assert state.started is not None
     return state.started.topic
+
+
+async def test_an_llm_judge_decides_when_the_scenario_says_so(tmp_path: Path) -> None:
+    text = matrix.scenario_text(repeat=1).replace(
+        '[evaluator]\ndefault = "abandoned"', '[evaluator]\nkind = "judge"\nagent = "any"'
+    )
+    text = text.split("[[evaluator.rules]]")[0]
+    path = tmp_path / "judged.toml"
+    path.write_text(text, encoding="utf-8")
+    scenario = load_scenario(path)
+    table = matrix.outcome_table(scenario, "j", 1)
+    agents = matrix.factory(table)
+
+    def judge_answer(request: ChatRequest) -> str:
+        escalated = "supervisor" in request.messages[0].content
+        outcome = "escalated" if escalated else "resolved"
+        return f'{{"outcome": "{outcome}", "confidence": 0.9, "rationale": "read it"}}'
+
+    def factory(seat: Seat):  # type: ignore[no-untyped-def]
+        return FunctionProvider(judge_answer) if seat.role == "judge" else agents(seat)
+
+    log = InMemoryLog()
+    tally = await BatchRunner(log, scenario, factory, run_id="j", parallel=8).run()
+    assert tally.outcomes == {"resolved": 15, "escalated": 5}
+    state = await Conductor(log).load(next(iter(table)))
+    assert state.outcome is not None and state.outcome.by == "judge"
+    assert state.outcome.rationale == "read it"
+
+
+async def test_distributed_outcomes_end_conversations_when_arbitration_decides(
+    tmp_path: Path,
+) -> None:
+    text = matrix.scenario_text(repeat=1) + '\n[arbitration]\nrule = "agent_weighted"\n'
+    path = tmp_path / "distributed.toml"
+    path.write_text(text, encoding="utf-8")
+    scenario = load_scenario(path)
+
+    def agent(request: ChatRequest) -> str:
+        assert "OUTCOME: <slug>" in request.system  # told how to propose
+        return "Refunded your order.\nOUTCOME: resolved 0.9"
+
+    def factory(seat: Seat):  # type: ignore[no-untyped-def]
+        if seat.role == "agent":
+            return FunctionProvider(agent)
+        return FunctionProvider(matrix.customer_reply)
+
+    log = InMemoryLog()
+    tally = await BatchRunner(log, scenario, factory, run_id="d", parallel=8).run()
+    assert tally.outcomes == {"resolved": 20}
+    state = await Conductor(log).load(
+        BatchRunner(log, scenario, factory, run_id="d").jobs()[0].conversation_id
+    )
+    assert state.ended is not None and state.ended.reason == "outcome"
+    assert state.outcome is not None and state.outcome.by == "agent_weighted"
+    assert state.turns == 2

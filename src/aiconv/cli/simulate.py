@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import re
 import secrets
@@ -18,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from aiconv.agents.guarded import GuardConfig, Guards
 from aiconv.agents.provider import ChatProvider
 from aiconv.cli.options import EXIT_INTERRUPTED, friendly_errors, log_options, option
 from aiconv.cli.wiring import Runtime, run_interruptibly
@@ -36,17 +38,19 @@ EXIT_BELOW_BAR = 3
 
 
 def seat_factory(runtime: Runtime) -> ProviderFactory:
-    """Providers for scenario seats: an HTTP channel for ``url``, else the agent registry."""
+    """Providers for scenario seats: a guarded HTTP channel for ``url``, else the registry."""
 
     def build(seat: Seat) -> ChatProvider:
         if seat.url:
-            return HttpAgentProvider(
+            channel = HttpAgentProvider(
                 seat.url,
                 format=seat.format,
                 timeout_s=seat.timeout_s,
                 headers=seat.headers,
                 model=seat.model or "external",
             )
+            # the channel's own timeout fires first; the guard adds retries and a breaker
+            return Guards(GuardConfig(timeout=seat.timeout_s + 5.0)).wrap(channel)
         return runtime.provider(runtime.registry.resolve(seat.agent, model=seat.model))
 
     return build
@@ -94,6 +98,12 @@ def status_line(tally: Tally) -> str:
 @option("--parallel", type=int, default=10, show_default=True, help="Conversations at once.")
 @option("--repeat", type=int, help="Repetitions per persona × intent (default: the file's).")
 @option("--run-id", help="Run id; rerun with the same id to resume (default: a new one).")
+@option(
+    "--time",
+    "time_mode",
+    type=click.Choice(["fast", "real"]),
+    help="Simulated time without sleeping, or real typing delays (default: the file's).",
+)
 @option("--quiet", is_flag=True, help="No progress bar; print only the final line.")
 @log_options
 @friendly_errors
@@ -102,15 +112,22 @@ def simulate(
     parallel: int,
     repeat: int | None,
     run_id: str | None,
+    time_mode: str | None,
     quiet: bool,
     log_url: str | None,
     db: Path | None,
 ) -> None:
-    """Run every persona × intent of SCENARIO_FILE against the agent under test."""
+    """Run every persona × intent of SCENARIO_FILE against the agent under test.
+
+    Rerunning with the same --run-id resumes: finished conversations are skipped, interrupted
+    or failed ones are resumed, missing ones are started.
+    """
     if parallel < 1 or (repeat is not None and repeat < 1):
         raise ConfigError("--parallel and --repeat must be at least 1")
     runtime = Runtime.load(log_url=log_url, db=db)
     scenario = load_scenario(scenario_file)
+    if time_mode is not None:
+        scenario = dataclasses.replace(scenario, time=time_mode)
     run_id = run_id or new_run_id(scenario)
     sys.exit(
         asyncio.run(_simulate(runtime, scenario, scenario_file, run_id, parallel, repeat, quiet))

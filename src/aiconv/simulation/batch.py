@@ -156,6 +156,7 @@ class BatchRunner:
     async def _job(self, casting: Casting, limit: asyncio.Semaphore) -> None:
         async with limit:
             state = await self._prepare(casting)
+            self.tally.cost_usd += state.cost_usd  # spent before this process took it up
             if state.is_ended and state.outcome is not None:
                 self._finish(state, skipped=True)
                 return
@@ -186,8 +187,6 @@ class BatchRunner:
             self.tally.done += 1
             self.tally.skipped += int(skipped)
             self.tally.outcomes[state.outcome.outcome if state.outcome else "undecided"] += 1
-        if skipped:
-            self.tally.cost_usd += state.cost_usd
         self._changed()
 
     async def _prepare(self, casting: Casting) -> ConversationState:

@@ -7,6 +7,7 @@ figures come from ``report.build``.
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Mapping
 from importlib import resources
@@ -29,7 +30,9 @@ def rate_text(rate: Mapping[str, Any]) -> str:
 
 
 def _md_cell(value: object) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    """Table-safe and inert: pipes escaped, HTML (which Markdown renders) turned into entities."""
+    text = html.escape(str(value), quote=False)
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _md_table(header: list[str], rows: list[list[object]]) -> list[str]:
@@ -40,9 +43,8 @@ def _md_table(header: list[str], rows: list[list[object]]) -> list[str]:
 
 def render_markdown(doc: Mapping[str, Any]) -> str:
     """The report as Markdown."""
-    usage = doc["usage"]
     lines = [
-        f"# Simulation report: {_md_cell(doc['scenario'])} ({doc['run_id']})",
+        f"# Simulation report: {_md_cell(doc['scenario'])} ({_md_cell(doc['run_id'])})",
         "",
         f"**Success rate: {rate_text(doc['success'])}** over {doc['finished']} finished "
         f"conversations ({doc['failed']} failed, {doc['unfinished']} unfinished); k = {doc['k']}.",
@@ -52,20 +54,25 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
         *_md_table(["outcome", "conversations"], [[k, v] for k, v in doc["outcomes"].items()]),
     ]
     for title, key in (("By persona", "by_persona"), ("By intent", "by_intent")):
-        rows = [
-            [name, rate_text(g["success"]), _outcomes(g["outcomes"])]
-            for name, g in doc[key].items()
-        ]
+        rows = [[n, rate_text(g["success"]), _outcomes(g["outcomes"])] for n, g in doc[key].items()]
         lines += [f"## {title}", "", *_md_table([key[3:], "success", "outcomes"], rows)]
-    cells = [
+    usage = [[k, v] for k, v in doc["usage"].items()]
+    lines += ["## Scenarios (persona × intent)", "", *_md_cells(doc["cells"])]
+    lines += ["## Usage", "", *_md_table(["figure", "value"], usage)]
+    lines += ["## Worst transcripts", "", *_md_worst(doc["worst"])]
+    return "\n".join(lines)
+
+
+def _md_cells(cells: list[Mapping[str, Any]]) -> list[str]:
+    rows: list[list[object]] = [
         [c["cell"], c["n"], c["successes"], percent(c["pass_at_k"]), percent(c["pass_hat_k"])]
-        for c in doc["cells"]
+        for c in cells
     ]
-    lines += ["## Scenarios (persona × intent)", ""]
-    lines += _md_table(["cell", "n", "successes", "pass@k", "pass^k"], cells)
-    lines += ["## Usage", "", *_md_table(["figure", "value"], [[k, v] for k, v in usage.items()])]
-    lines += ["## Worst transcripts", ""]
-    worst = [
+    return _md_table(["cell", "n", "successes", "pass@k", "pass^k"], rows)
+
+
+def _md_worst(worst: list[Mapping[str, Any]]) -> list[str]:
+    rows: list[list[object]] = [
         [
             f"[{w['conversation_id'][:12]}]({w['transcript']})",
             w["cell"],
@@ -74,10 +81,9 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
             w["turns"],
             w["rationale"],
         ]
-        for w in doc["worst"]
+        for w in worst
     ]
-    lines += _md_table(["conversation", "cell", "outcome", "ended", "turns", "why"], worst)
-    return "\n".join(lines)
+    return _md_table(["conversation", "cell", "outcome", "ended", "turns", "why"], rows)
 
 
 def _outcomes(counts: Mapping[str, int]) -> str:

@@ -1,0 +1,64 @@
+"""Rendering the report: Markdown tables and HTML that escapes every value."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from aiconv.simulation.render import percent, rate_text, render_html, render_markdown, write_report
+from aiconv.simulation.report import build, row_of
+from tests.simulation.conftest import state_of
+
+EVIL = "<img src=x onerror=alert(1)>"
+
+
+def _doc() -> dict[str, Any]:
+    from dataclasses import replace
+
+    from aiconv.platform.events import OutcomeDecided
+
+    base = state_of(
+        ("customer", "hi"),
+        ("support", "no"),
+        ended="max_turns",
+        metadata={
+            "run_id": "r",
+            "scenario": EVIL,
+            "persona": "p",
+            "intent": "i",
+            "successes": ["ok"],
+        },
+    )
+    bad = replace(base, outcome=OutcomeDecided(outcome="lost", by="rules", rationale=EVIL))
+    good = replace(base, conversation_id="c2", outcome=OutcomeDecided(outcome="ok", by="rules"))
+    return build("r", [row_of(bad), row_of(good)])
+
+
+def test_rates_read_as_percentages_with_their_interval() -> None:
+    assert percent(0.8312) == "83.1%" and percent(None) == "-"
+    text = rate_text({"rate": 0.5, "successes": 1, "total": 2, "ci95": [0.0945, 0.9055]})
+    assert text == "50.0% (95% CI 9.4%–90.5%, 1/2)"
+
+
+def test_html_escapes_scenario_names_and_rationales() -> None:
+    html = render_html(_doc())
+    assert EVIL not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert '<a href="transcripts/c1.md">' in html
+
+
+def test_markdown_has_the_headline_and_links_the_worst_transcripts() -> None:
+    text = render_markdown(_doc())
+    assert "**Success rate: 50.0% (95% CI 9.4%–90.5%, 1/2)**" in text
+    assert "[c1](transcripts/c1.md)" in text
+    assert "| p/i | 2 | 1 | 100.0% | 0.0% |" in text  # k = 2: one of two passes
+    assert EVIL not in text and "&lt;img src=x onerror=alert(1)&gt;" in text
+
+
+def test_write_report_writes_three_documents_and_the_transcripts(tmp_path: Path) -> None:
+    doc = _doc()
+    written = write_report(doc, {"c1": "# transcript"}, tmp_path / "out")
+    names = sorted(p.relative_to(tmp_path / "out").as_posix() for p in written)
+    assert names == ["report.html", "report.json", "report.md", "transcripts/c1.md"]
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["run_id"] == "r"
