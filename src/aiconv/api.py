@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiconv.agents.catalog import default_registry
+from aiconv.agents.guarded import Guards
 from aiconv.agents.provider import ChatProvider
 from aiconv.agents.registry import Registry
 from aiconv.platform import session
@@ -33,8 +34,9 @@ class Participant:
     """Who takes part: ``Participant("customer", "claude", persona=...)``.
 
     ``agent`` is an agent id (``mock``, ``claude``, ``openai:gpt-…``, ``script:path``); pass
-    ``provider=`` to bring your own ``ChatProvider`` instead. ``persona`` is a description or any
-    object with a ``describe()`` method (such as ``aiconv.simulation`` personas).
+    ``provider=`` to bring your own ``ChatProvider`` instead (used as given: wrap it in
+    ``aiconv.agents.guarded.Guards().wrap`` for retries and a breaker). ``persona`` is a
+    description or any object with a ``describe()`` method (``aiconv.simulation`` personas).
     """
 
     name: str
@@ -72,13 +74,17 @@ class ConversationResult:
         return transcript_document(self.state)
 
 
+#: Breakers and rate limits shared by every conversation this process runs through the API.
+_GUARDS = Guards()
+
+
 def _seats(
     participants: Sequence[Participant], registry: Registry, env: Mapping[str, str]
 ) -> tuple[list[ParticipantSpec], dict[str, ChatProvider]]:
     specs, providers = [], {}
     for p in participants:
         spec = registry.resolve(p.agent, model=p.model, base_url=p.base_url)
-        providers[p.name] = p.provider or registry.build(spec, env)
+        providers[p.name] = p.provider or _GUARDS.wrap(registry.build(spec, env))
         specs.append(
             ParticipantSpec(
                 name=p.name,

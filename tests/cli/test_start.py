@@ -217,3 +217,24 @@ def test_default_log_lives_in_the_user_data_directory(tmp_path: Path) -> None:
     result = run_aic("start", "--max-turns", "1", "--quiet", env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert list((tmp_path / "data").rglob("conversations.db"))
+
+
+def test_mock_failures_are_retried_by_the_guard(db: Path) -> None:
+    result = run_aic(
+        "start",
+        "--agent1",
+        "mock:fail=0.4,turns=0",
+        "--agent2",
+        "mock:turns=0",
+        "--max-turns",
+        "6",
+        "--seed",
+        "3",
+        "--db",
+        str(db),
+        "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["ended"]["reason"] == "max_turns"
+    assert max(m["attempts"] for m in doc["messages"]) > 1

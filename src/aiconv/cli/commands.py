@@ -157,6 +157,7 @@ def resume(
     """Continue an unfinished (e.g. interrupted) conversation with all its participants."""
     runtime = Runtime.load(log_url=log_url, db=db)
     telemetry = setup_telemetry(telemetry_kw, settings=runtime.settings, env=runtime.env)
+    runtime.observe_guards(telemetry.guard_observer)
     try:
         code = asyncio.run(_resume(runtime, conversation_id, quiet, telemetry))
     finally:
@@ -220,6 +221,7 @@ def join(
     """Run one participant of an existing conversation in this process."""
     runtime = Runtime.load(log_url=log_url, db=db)
     telemetry = setup_telemetry(telemetry_kw, settings=runtime.settings, env=runtime.env)
+    runtime.observe_guards(telemetry.guard_observer)
     try:
         code = asyncio.run(_join(runtime, conversation_id, name, agent, quiet, telemetry))
     finally:

@@ -154,6 +154,7 @@ def aic_start(**kw: Any) -> None:
     specs, providers = plan(runtime, _choices(kw))
     seed = kw["seed"] if kw["seed"] is not None else random.SystemRandom().randrange(2**31)
     telemetry = setup_telemetry(kw, settings=runtime.settings, env=runtime.env)
+    runtime.observe_guards(telemetry.guard_observer)
     try:
         providers = telemetry.instrument_all(providers)
         code = asyncio.run(_start(runtime, kw, specs, providers, stop, seed, telemetry))

@@ -8,11 +8,12 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
 from aiconv.agents.catalog import default_registry
+from aiconv.agents.guarded import GuardConfig, GuardObserver, Guards
 from aiconv.agents.provider import ChatProvider
 from aiconv.agents.registry import AgentSpec, Registry
 from aiconv.errors import ConfigError
@@ -42,6 +43,8 @@ class Runtime:
     env: Mapping[str, str]
     registry: Registry
     log_url: str
+    #: One set of breakers and rate limiters for every provider this process builds.
+    guards: Guards = field(default_factory=Guards)
 
     @classmethod
     def load(cls, *, log_url: str | None, db: Path | None) -> Runtime:
@@ -50,11 +53,23 @@ class Runtime:
         if db is not None and log_url is not None:
             raise ConfigError("give either --db or --log-url, not both")
         url = log_url or (f"sqlite:///{db}" if db is not None else settings.default_log_url())
-        return cls(settings=settings, env=provider_env(), registry=default_registry(), log_url=url)
+        guards = Guards(GuardConfig(rpm=settings.rpm, tpm=settings.tpm))
+        return cls(
+            settings=settings,
+            env=provider_env(),
+            registry=default_registry(),
+            log_url=url,
+            guards=guards,
+        )
+
+    def observe_guards(self, observer: GuardObserver) -> None:
+        """Report retries, attempts and breaker changes of every guarded provider."""
+        self.guards.observer = observer
 
     def provider(self, spec: AgentSpec) -> ChatProvider:
-        """A provider for ``spec`` (checks the key first)."""
-        return self.registry.build(spec, self.env)
+        """A guarded provider for ``spec`` (checks the key first): timeout, retries, breaker,
+        rate limit. Offline agents are guarded too, so ``mock:fail=…`` exercises the retries."""
+        return self.guards.wrap(self.registry.build(spec, self.env))
 
     def provider_for(self, participant: ParticipantSpec) -> ChatProvider:
         """A provider for a participant of an existing conversation."""

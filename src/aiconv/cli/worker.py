@@ -72,6 +72,7 @@ def worker(
     runtime = Runtime.load(log_url=log_url, db=db)
     url = prefixed(runtime.log_url, redis_prefix)
     telemetry = setup_telemetry(telemetry_kw, settings=runtime.settings, env=runtime.env)
+    runtime.observe_guards(telemetry.guard_observer)
     try:
         stats = asyncio.run(
             _serve(runtime, telemetry, url, concurrency, scan_interval, instance_id)

@@ -117,6 +117,7 @@ def transcript_document(state: ConversationState) -> dict[str, Any]:
                 "output_tokens": m.output_tokens,
                 "cost_usd": m.cost_usd,
                 "latency_s": m.latency_s,
+                "attempts": m.attempts,
                 "at": m.at,
                 "moderator": m.moderator,
             }

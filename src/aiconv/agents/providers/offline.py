@@ -76,6 +76,7 @@ class MockProvider(ChatProvider):
     def __init__(self, options: MockOptions | None = None, *, model: str = "mock-chat") -> None:
         self.options = options or MockOptions()
         self.model = model
+        self._calls = 0
 
     async def complete(
         self, request: ChatRequest, *, on_delta: DeltaCallback | None = None
@@ -86,7 +87,10 @@ class MockProvider(ChatProvider):
         low, high = self.options.latency
         if high > 0:
             await asyncio.sleep(rng.uniform(low, high))
-        if self.options.fail and rng.random() < self.options.fail:
+        self._calls += 1
+        # Failures vary per attempt (a retry of the same turn may succeed); text does not.
+        chance = random.Random(f"{self._seed(request, own_turn)}|{self._calls}").random()
+        if self.options.fail and chance < self.options.fail:
             raise ProviderError("mock: injected failure", provider=self.name, retryable=True)
         end = self.options.turns > 0 and own_turn >= self.options.turns
         text = chatter.compose(request, rng, own_turn=own_turn, closing=end)
