@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 from redis.crc import key_slot
@@ -52,7 +53,8 @@ async def test_keys_are_prefixed_and_hash_tagged_per_conversation(redis_log: Red
     """Every key carries the prefix; a conversation's stream and index share one Cluster slot."""
     await redis_log.append("conv-1", 0, [event(1)], index=entry("conv-1", 1.0))
     client = redis_log._client
-    keys = sorted(bytes(k).decode() for k in await client.keys(f"{redis_log.prefix}:*"))
+    found = cast(list[bytes], await client.keys(f"{redis_log.prefix}:*"))
+    keys = sorted(k.decode() for k in found)
     p = redis_log.prefix
     assert keys == sorted(
         [

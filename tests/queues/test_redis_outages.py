@@ -183,8 +183,8 @@ async def test_a_server_that_stays_down_surfaces_as_log_unavailable(
 async def test_many_waiting_conversations_share_a_handful_of_connections(
     redis_server: RedisServer, redis_log: RedisLog
 ) -> None:
-    """300 parked waits hold one blocking connection plus at most the command pool."""
-    count = 300
+    """1,000 parked waits hold one blocking connection plus at most the command pool."""
+    count = 1000
     waiters = [asyncio.create_task(redis_log.wait(f"c{i}", 0, timeout=60)) for i in range(count)]
     admin = aioredis.from_url(redis_server.url)
     writer = await RedisLog.open(redis_server.url, prefix=redis_log.prefix)
@@ -203,3 +203,26 @@ async def test_many_waiting_conversations_share_a_handful_of_connections(
     finally:
         await writer.close()
         await admin.aclose()
+
+
+async def test_waiters_still_wake_when_the_server_comes_back_empty(tmp_path: Path) -> None:
+    """A Redis without persistence restarts empty: the shared reader follows its new head."""
+    with RedisServer(tmp_path / "volatile", appendonly=False) as server:
+        log = await RedisLog.open(server.url, prefix="volatile", deadline=20)
+        other: RedisLog | None = None
+        try:
+            await log.append("old", 0, [event(n) for n in range(5)])
+            assert await log.wait("old", 0, timeout=1) is True  # the reader is at position 5
+            await asyncio.to_thread(server.kill)
+            await asyncio.to_thread(server.start)
+            other = await RedisLog.open(server.url, prefix="volatile")
+            waiter = asyncio.create_task(log.wait("new", 0, timeout=30))
+            await asyncio.sleep(0.2)  # lets the waiter park; the assertion below checks it did
+            assert not waiter.done()
+            await other.append("new", 0, [event(1)])
+            async with asyncio.timeout(15):
+                assert await waiter is True
+        finally:
+            await log.close()
+            if other is not None:
+                await other.close()

@@ -45,7 +45,9 @@ DEFAULT_PREFIX = "aiconv"
 DEFAULT_DEADLINE = 30.0
 #: Connections for commands per RedisLog; callers beyond it queue for a free one.
 POOL_SIZE = 16
-_BLOCK_MS = 5000
+#: How long one XREAD blocks; short, because redis-py can swallow the cancellation of a read
+#: cut short by a reconnect, and the reader then only notices ``close`` when the read returns.
+_BLOCK_MS = 1000
 _TUPLES = ("participants", "agents", "tags")
 
 
@@ -91,6 +93,7 @@ class RedisLog(ConversationLog):
         self._waiters = StreamWaiters()
         self._reader: asyncio.Task[None] | None = None
         self._reader_lock = asyncio.Lock()
+        self._closing = False
 
     @classmethod
     async def open(
@@ -320,15 +323,18 @@ class RedisLog(ConversationLog):
 
     async def _read_wakeups(self, last: bytes) -> None:
         """Block on the global log and wake the waiters of every conversation that grew."""
-        key, delay = self._global("log"), 0.02
-        while True:
+        key, delay, synced = self._global("log"), 0.02, True
+        while not self._closing:  # a flag as well: redis-py may swallow a cancelled read
             try:
+                if not synced:
+                    last, synced = await self._resync(last), True
                 reply = cast(
                     list[tuple[bytes, list[Entry]]] | None,
                     await self._watcher.xread({key: last}, count=1000, block=_BLOCK_MS),
                 )
                 delay = 0.02
             except (rexc.RedisError, OSError):
+                synced = False
                 await asyncio.sleep(delay)  # keeps trying; waiters have their own timeouts
                 delay = min(delay * 2, 1.0)
                 continue
@@ -337,8 +343,17 @@ class RedisLog(ConversationLog):
                     self._waiters.notify(fields[b"cid"].decode(), int(fields[b"seq"]))
                     last = entry_id
 
+    async def _resync(self, last: bytes) -> bytes:
+        """After an outage: if the server came back with a shorter global log (it lost data or
+        was replaced), read on from its head instead of waiting for ids it will never reach."""
+        key = self._global("log")
+        top = cast(list[Entry], await self._watcher.xrevrange(key, "+", "-", count=1))
+        head = top[0][0] if top else b"0-0"
+        return head if _sequence(head) < _sequence(last) else last
+
     async def close(self) -> None:
         """Stop the reader and release both connection pools."""
+        self._closing = True
         reader, self._reader = self._reader, None
         if reader is not None:
             reader.cancel()
