@@ -239,3 +239,31 @@ async def test_distributed_outcomes_end_conversations_when_arbitration_decides(
     assert state.ended is not None and state.ended.reason == "outcome"
     assert state.outcome is not None and state.outcome.by == "agent_weighted"
     assert state.turns == 2
+
+
+async def test_a_supervisor_seat_takes_part_with_a_prompt_built_from_its_role(
+    tmp_path: Path,
+) -> None:
+    extra = '\n[[participants]]\nname = "lead"\nrole = "supervisor"\nagent = "function"\n'
+    path = tmp_path / "team.toml"
+    path.write_text(matrix.scenario_text(repeat=2) + extra, encoding="utf-8")
+    scenario = load_scenario(path)
+    prompts: list[str] = []
+
+    def supervisor(request: ChatRequest) -> str:
+        prompts.append(request.system)
+        return "Supervisor here: support, please check the warehouse log."
+
+    table = matrix.outcome_table(scenario, "team", 2)
+    agents = matrix.factory(table)
+
+    def factory(seat: Seat):  # type: ignore[no-untyped-def]
+        return FunctionProvider(supervisor) if seat.role == "supervisor" else agents(seat)
+
+    log = InMemoryLog()
+    tally = await BatchRunner(log, scenario, factory, run_id="team", parallel=8).run()
+    assert tally.done == 40
+    abandoned = next(cid for cid, outcome in table.items() if outcome == "abandoned")
+    state = await Conductor(log).load(abandoned)
+    assert [m.sender for m in state.messages] == ["customer", "support", "lead", "customer"]
+    assert "You are the supervisor in a support chat" in prompts[0]

@@ -129,3 +129,21 @@ def test_a_judge_evaluator_needs_an_agent(write: Write) -> None:
     path = write("s.toml", MINIMAL.replace("[evaluator]", '[evaluator]\nkind = "judge"'))
     with pytest.raises(ScenarioError, match=r"evaluator: .*needs agent"):
         load_scenario(path)
+
+
+def test_further_participants_need_name_role_and_agent(write: Write) -> None:
+    extra = '\n[[participants]]\nname = "lead"\nrole = "supervisor"\nagent = "mock"\n'
+    scenario = load_scenario(write("s.toml", MINIMAL + extra))
+    assert [(s.name, s.role) for s in scenario.extras] == [("lead", "supervisor")]
+    incomplete = write("i.toml", MINIMAL + '\n[[participants]]\nname = "lead"\nagent = "mock"\n')
+    with pytest.raises(ScenarioError, match=r"participants: .*needs name, role and agent"):
+        load_scenario(incomplete)
+    clash = write("c.toml", MINIMAL + extra.replace('"lead"', '"support"'))
+    with pytest.raises(ScenarioError, match="repeated: support"):
+        load_scenario(clash)
+
+
+def test_the_customer_double_texts_by_persona_not_by_seat(write: Write) -> None:
+    path = write("s.toml", MINIMAL + '\n[customer]\nagent = "mock"\nagain = 0.5\n')
+    with pytest.raises(ScenarioError, match="comes from its persona's `interrupts`"):
+        load_scenario(path)

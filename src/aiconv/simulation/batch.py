@@ -113,10 +113,10 @@ class BatchRunner:
         customer = providers(self.scenario.customer)
         if self.scenario.time == "real":
             customer = RealTimeProvider(customer, paces_of(self.scenario))
-        return {
-            self.scenario.customer.name: customer,
-            self.scenario.agent.name: providers(self.scenario.agent),
-        }
+        seats = {self.scenario.customer.name: customer}
+        for seat in (self.scenario.agent, *self.scenario.extras):
+            seats[seat.name] = providers(seat)
+        return seats
 
     def _evaluator(self, providers: ProviderFactory) -> Evaluator:
         config = self.scenario.evaluator

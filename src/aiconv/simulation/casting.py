@@ -74,6 +74,17 @@ def agent_prompt(scenario: Scenario, end_token: str) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def extra_prompt(scenario: Scenario, seat: Seat) -> str:
+    """The instructions of a further participant (e.g. a supervisor), built from its role."""
+    parts = [
+        f"You are the {seat.role} in a support chat between a customer and "
+        f"{scenario.agent.name}, the support agent. Speak only as the {seat.role}.",
+        seat.system,
+        proposal_instructions(scenario),
+    ]
+    return "\n".join(p for p in parts if p)
+
+
 def cast(scenario: Scenario, cell: Cell, *, run_id: str, repetition: int) -> Casting:
     """The conversation for repetition ``repetition`` of ``cell``."""
     cid = conversation_id(run_id, cell, repetition)
@@ -91,6 +102,7 @@ def cast(scenario: Scenario, cell: Cell, *, run_id: str, repetition: int) -> Cas
     participants = (
         _spec(customer, cell.persona.name, customer_prompt(scenario, cell)),
         replace(_spec(agent, None, ""), system_prompt=agent_prompt(scenario, stop.end_token)),
+        *(_spec(seat, None, extra_prompt(scenario, seat)) for seat in scenario.extras),
     )
     return Casting(
         conversation_id=cid,
@@ -130,7 +142,13 @@ def _metadata(scenario: Scenario, cell: Cell, run_id: str, repetition: int) -> d
         "successes": sorted(scenario.outcomes.successes),
         "arbitration": scenario.arbitration.rule if scenario.arbitration else None,
         "turns": {
-            customer.name: {"again": cell.persona.interrupts, "max_streak": 3},
-            agent.name: {"again": agent.again, "max_streak": agent.max_streak},
+            customer.name: {
+                "again": cell.persona.interrupts,
+                "max_streak": customer.max_streak or 3,
+            },
+            agent.name: {"again": agent.again, "max_streak": agent.max_streak or 1},
+            **{
+                s.name: {"again": s.again, "max_streak": s.max_streak or 1} for s in scenario.extras
+            },
         },
     }

@@ -128,6 +128,7 @@ class SeatModel(Strict):
     """A participant: an agent id, or an external agent over HTTP (``url``)."""
 
     name: str | None = Field(None, pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")
+    role: str | None = Field(None, pattern=SLUG)
     agent: str | None = None
     model: str | None = None
     system: str | None = None
@@ -160,6 +161,7 @@ class ScenarioModel(Strict):
     lease_s: float = Field(30.0, gt=0)
     agent: SeatModel
     customer: SeatModel | None = None
+    participants: list[SeatModel] = []
     personas: list[str | PersonaModel] = Field(min_length=1)
     persona_files: list[str] = []
     intents: list[IntentModel] = Field(min_length=1)
@@ -191,3 +193,30 @@ class ScenarioModel(Strict):
         if not (self.agent.agent or self.agent.url):
             raise ValueError("[agent] needs agent (an agent id) or url (an external agent)")
         return self
+
+    @field_validator("participants")
+    @classmethod
+    def _extras_are_complete(cls, seats: list[SeatModel]) -> list[SeatModel]:
+        for seat in seats:
+            if not (seat.name and seat.role and (seat.agent or seat.url)):
+                raise ValueError("each [[participants]] needs name, role and agent (or url)")
+        return seats
+
+    @model_validator(mode="after")
+    def _names_are_unique(self) -> ScenarioModel:
+        names = [self.agent.name or "support", (self.customer and self.customer.name) or "customer"]
+        names += [s.name or "" for s in self.participants]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"participant names must be unique; repeated: {', '.join(repeated)}")
+        return self
+
+    @field_validator("customer")
+    @classmethod
+    def _customer_again_from_persona(cls, customer: SeatModel | None) -> SeatModel | None:
+        if customer is not None and customer.again is not None:
+            raise ValueError(
+                "the customer's double-texting comes from its persona's `interrupts`; "
+                "remove `again` (max_streak still caps it)"
+            )
+        return customer

@@ -28,7 +28,8 @@ from aiconv.simulation.personas import BUILTIN, Persona
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Seat:
-    """A participant of every conversation: the agent under test or the simulated customer."""
+    """A participant of every conversation: the agent under test, the simulated customer, or
+    another role (e.g. a supervisor) listed under ``[[participants]]``."""
 
     name: str
     role: str
@@ -40,7 +41,7 @@ class Seat:
     timeout_s: float = 30.0
     headers: Mapping[str, str] = field(default_factory=dict)
     again: float = 0.0
-    max_streak: int = 1
+    max_streak: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,6 +87,7 @@ class Scenario:
     source: str
     agent: Seat
     customer: Seat
+    extras: tuple[Seat, ...] = ()
     personas: tuple[Persona, ...]
     intents: tuple[Intent, ...]
     outcomes: OutcomeSchema
@@ -187,6 +189,7 @@ def _build(path: Path, lines: dict[locate.Path, int], model: ScenarioModel) -> S
         source=str(path),
         agent=_seat(model.agent, AGENT, "support"),
         customer=_seat(model.customer, CUSTOMER, "customer"),
+        extras=tuple(_seat(s, s.role or "", s.name or "") for s in model.participants),
         personas=tuple(_personas(path, lines, model)),
         intents=tuple(_intent(i.model_dump()) for i in model.intents),
         outcomes=schema,
@@ -204,7 +207,8 @@ def _seat(model: SeatModel | None, role: str, name: str) -> Seat:
     if model is None:
         return Seat(name=name, role=role)
     data = model.model_dump(exclude_none=True)
-    return Seat(**{"name": name, "role": role, **data})
+    data.pop("role", None)  # the agent's and the customer's roles are fixed
+    return Seat(**{"name": name, **data, "role": role})
 
 
 def _intent(data: dict[str, Any]) -> Intent:
