@@ -8,25 +8,36 @@ import asyncio
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from aiconv.agents.messages import ChatRequest
 from aiconv.errors import ConversationNotFound, ProviderError
 from aiconv.platform import codec
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.events import ConversationResumed, MessagePosted
-from aiconv.queues.log import ListQuery
+from aiconv.queues.log import ConversationLog, ListQuery
 from aiconv.queues.memory import InMemoryLog
+from aiconv.queues.urls import open_log
 from aiconv.simulation.batch import BatchRunner
 from aiconv.simulation.report import build, collect
-from aiconv.simulation.scenario import Seat, load_scenario
+from aiconv.simulation.scenario import Scenario, Seat, load_scenario
 from aiconv.testing.conditions import eventually
 from aiconv.testing.providers import FunctionProvider
 from tests.simulation import matrix
 
 
-async def test_a_200_conversation_batch_completes_with_the_known_outcomes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+async def test_a_200_conversation_batch_completes_with_the_known_outcomes(
+    tmp_path: Path, backend: str
+) -> None:
     scenario = matrix.load(tmp_path)
     table = matrix.outcome_table(scenario, "big", 10)
-    log = InMemoryLog()
+    url = "memory://" if backend == "memory" else f"sqlite:///{tmp_path / 'runs.db'}"
+    async with open_log(url) as log:
+        await _run_big(log, scenario, table)
+
+
+async def _run_big(log: ConversationLog, scenario: Scenario, table: dict[str, str]) -> None:
     runner = BatchRunner(log, scenario, matrix.factory(table), run_id="big", parallel=50)
     async with asyncio.timeout(60):
         tally = await runner.run()
