@@ -164,7 +164,7 @@ async def test_stop_abandons_the_turn_in_flight_and_another_worker_takes_it_afte
         await asyncio.Event().wait()  # never answers: the turn is in flight when we stop
         return "unreachable"
 
-    first = Worker(Conductor(log), lambda spec: FunctionProvider(hang), scan_interval=0.01)
+    first = Worker(Conductor(log), lambda spec: FunctionProvider(hang), scan_interval=0.01, grace=0)
     cid = await create(log, turns=4, lease=0.5)
     first_task = await running(first)
     async with asyncio.timeout(10):
@@ -179,6 +179,34 @@ async def test_stop_abandons_the_turn_in_flight_and_another_worker_takes_it_afte
     await assert_turns_exactly_once(log, cid, 4)
     claims = [e for e in await events_of(log, cid) if isinstance(e, TurnClaimed)]
     assert claims[1].instance_id == second.instance_id
+
+
+async def test_stop_lets_the_turn_in_flight_finish_and_claims_nothing_more(
+    log: ConversationLog, running: Callable[[Worker], Awaitable[asyncio.Task[object]]]
+) -> None:
+    """Within the grace period the turn in flight posts its message; no new claim follows."""
+    calls = asyncio.Event()
+    answer_slowly = chatty(0.3)
+
+    def provider_for(spec: ParticipantSpec) -> ChatProvider:
+        inner = answer_slowly(spec)
+
+        async def answer(request: ChatRequest) -> str:
+            calls.set()
+            return (await inner.complete(request)).content
+
+        return FunctionProvider(answer)
+
+    worker = Worker(Conductor(log), provider_for, scan_interval=0.01, grace=10)
+    cid = await create(log, turns=6)
+    task = await running(worker)
+    async with asyncio.timeout(10):
+        await calls.wait()
+        worker.stop()
+        await task
+    events = await events_of(log, cid)
+    assert [type(e).__name__ for e in events[1:]] == ["TurnClaimed", "MessagePosted"]
+    assert worker.gate.in_flight == 0
 
 
 async def test_a_resumed_conversation_is_served_again(

@@ -50,6 +50,13 @@ def prefixed(url: str, prefix: str | None) -> str:
     show_default=True,
     help="Seconds between two looks at the global log for new conversations.",
 )
+@option(
+    "--grace",
+    type=float,
+    default=30.0,
+    show_default=True,
+    help="On SIGTERM, seconds the turns in flight get to finish before they are abandoned.",
+)
 @option("--instance-id", help="Id written into this worker's turn claims (default: random).")
 @log_options
 @telemetry_options
@@ -58,6 +65,7 @@ def worker(
     concurrency: int,
     redis_prefix: str | None,
     scan_interval: float,
+    grace: float,
     instance_id: str | None,
     log_url: str | None,
     db: Path | None,
@@ -66,8 +74,9 @@ def worker(
     """Serve every active detached conversation (aic-start --detach) until SIGTERM.
 
     Run any number of workers on any number of machines against one log: each turn goes to
-    exactly one of them through the turn claim. A worker that dies leaves its claim to lapse
-    after the conversation's lease, and another instance takes the turn.
+    exactly one of them through the turn claim. On SIGTERM a worker claims no new turn, lets
+    the turns in flight finish (--grace) and exits. A worker that dies leaves its claim to lapse
+    after the conversation's lease (aic-start --lease), and another instance takes the turn.
     """
     runtime = Runtime.load(log_url=log_url, db=db)
     url = prefixed(runtime.log_url, redis_prefix)
@@ -75,7 +84,15 @@ def worker(
     runtime.observe_guards(telemetry.guard_observer)
     try:
         stats = asyncio.run(
-            _serve(runtime, telemetry, url, concurrency, scan_interval, instance_id)
+            _serve(
+                runtime,
+                telemetry,
+                url,
+                instance_id,
+                concurrency=concurrency,
+                scan_interval=scan_interval,
+                grace=grace,
+            )
         )
     finally:
         telemetry.close()
@@ -91,24 +108,24 @@ async def _serve(
     runtime: Runtime,
     telemetry: Telemetry,
     url: str,
-    concurrency: int,
-    scan_interval: float,
     instance_id: str | None,
+    **tuning: Any,
 ) -> WorkerStats:
+    """Run one ``Worker`` (``tuning``: its keyword options) until a signal stops it."""
     log = telemetry.instrument_log(await connect_log(url))
     try:
         conductor = Conductor(log, instance_id=instance_id, observer=telemetry.observer)
         serving = Worker(
             conductor,
             lambda spec: telemetry.instrument(runtime.provider_for(spec)),
-            concurrency=concurrency,
-            scan_interval=scan_interval,
+            **tuning,
         )
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, serving.stop)
         click.echo(
-            f"worker {serving.instance_id} serving {log.backend} log (concurrency {concurrency})",
+            f"worker {serving.instance_id} serving {log.backend} log"
+            f" (concurrency {serving.concurrency})",
             err=True,
         )
         return await serving.run()

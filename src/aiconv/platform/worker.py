@@ -8,9 +8,11 @@ running every participant seat through ``Conductor.play``; workers never coordin
 each turn goes to whoever wins the turn claim, so the load spreads over the fleet and two
 workers never both answer a turn.
 
-``stop()`` (wired to SIGTERM by the CLI) stops discovery and abandons the turns in flight; an
-abandoned claim simply lapses when its lease expires and another instance takes the turn.
-Nothing is appended on the way out: the conversation belongs to the fleet, not to this worker.
+``stop()`` (wired to SIGTERM by the CLI) stops discovery and claims no new turn; the turns in
+flight get ``grace`` seconds to finish (their messages are posted), then whatever is left is
+abandoned: an abandoned claim simply lapses when its lease expires and another instance takes the
+turn. Nothing else is appended on the way out: the conversation belongs to the fleet. To count
+the turns in flight the worker wraps the conductor's observer in a ``TurnGate``.
 
 Providers come from the injected ``provider_for(ParticipantSpec)``, so the platform never
 imports the agent registry. This module sees only the ports.
@@ -21,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import structlog
@@ -30,7 +32,9 @@ from aiconv.agents.provider import ChatProvider
 from aiconv.errors import AiconvError, ConfigError, LogError
 from aiconv.platform import codec
 from aiconv.platform.conductor import Conductor
+from aiconv.platform.conversation import ConversationState, Message
 from aiconv.platform.events import ConversationEnded, ConversationStarted, ParticipantSpec
+from aiconv.platform.observer import ConductorObserver
 from aiconv.queues.log import StoredEvent
 
 #: Builds the provider of one participant seat (the CLI passes the registry's factory).
@@ -50,6 +54,74 @@ class WorkerStats:
     active: set[str] = field(default_factory=set)
 
 
+class Draining(Exception):
+    """Raised where a turn would begin once the worker is stopping: the turn is not claimed."""
+
+
+class TurnGate(ConductorObserver):
+    """An observer around another that counts turns in flight and, once ``close()`` is called,
+    lets no new turn begin (``Draining`` is raised before the claim is appended)."""
+
+    def __init__(self, inner: ConductorObserver) -> None:
+        self.inner = inner
+        self.in_flight = 0
+        self.is_closed = False
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def close(self) -> None:
+        """From now on, no new turn."""
+        self.is_closed = True
+
+    async def drained(self, timeout: float) -> bool:
+        """Whether every turn in flight finished within ``timeout`` seconds."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self._idle.wait()
+        return self.in_flight == 0
+
+    @contextlib.contextmanager
+    def turn(
+        self, state: ConversationState, speaker: str, parent: Mapping[str, str]
+    ) -> Iterator[dict[str, str]]:
+        """Count the turn; when closed, refuse it before it claims anything."""
+        if self.is_closed:
+            raise Draining(f"not starting a turn of {speaker}: the worker is stopping")
+        self.in_flight += 1
+        self._idle.clear()
+        try:
+            with self.inner.turn(state, speaker, parent) as trace_context:
+                yield trace_context
+        finally:
+            self.in_flight -= 1
+            if self.in_flight == 0:
+                self._idle.set()
+
+    def conversation_started(self, state: ConversationState) -> None:
+        """Delegated."""
+        self.inner.conversation_started(state)
+
+    def turn_claimed(self, state: ConversationState, speaker: str, handoff_s: float) -> None:
+        """Delegated."""
+        self.inner.turn_claimed(state, speaker, handoff_s)
+
+    def message_posted(self, state: ConversationState, message: Message, turn_s: float) -> None:
+        """Delegated."""
+        self.inner.message_posted(state, message, turn_s)
+
+    def conflict(self, state: ConversationState) -> None:
+        """Delegated."""
+        self.inner.conflict(state)
+
+    def conversation_ended(self, state: ConversationState) -> None:
+        """Delegated."""
+        self.inner.conversation_ended(state)
+
+    def playing(self, conversation_id: str) -> contextlib.AbstractContextManager[None]:
+        """Delegated."""
+        return self.inner.playing(conversation_id)
+
+
 class Worker:
     """Serves the active detached conversations of ``conductor.log``; ``await run()``."""
 
@@ -60,6 +132,7 @@ class Worker:
         *,
         concurrency: int = 16,
         scan_interval: float = 0.2,
+        grace: float = 30.0,
         batch: int = 1000,
     ) -> None:
         if concurrency < 1:
@@ -68,8 +141,11 @@ class Worker:
         self.provider_for = provider_for
         self.concurrency = concurrency
         self.scan_interval = scan_interval
+        self.grace = grace
         self.batch = batch
         self.stats = WorkerStats()
+        self.gate = TurnGate(conductor.observer)
+        conductor.observer = self.gate
         self._position = 0
         self._detached: set[str] = set()
         self._pending: set[str] = set()
@@ -85,7 +161,8 @@ class Worker:
         return self.conductor.instance_id
 
     def stop(self) -> None:
-        """Ask ``run`` to return: no new conversations, turns in flight abandoned."""
+        """Ask ``run`` to return: no new turn; turns in flight get ``grace`` seconds to finish."""
+        self.gate.close()
         self._stopping.set()
         self._wake.set()
 
@@ -101,9 +178,11 @@ class Worker:
                 if discovery.done():
                     discovery.result()  # a discovery failure (e.g. LogUnavailable) ends run
         finally:
+            self.gate.close()
             discovery.cancel()
+            finished = await self.gate.drained(self.grace)
             await self._abandon([discovery, *self._tasks.values()])
-            self._log.info("worker_stopped", served=self.stats.served)
+            self._log.info("worker_stopped", served=self.stats.served, drained=finished)
         return self.stats
 
     async def _abandon(self, tasks: list[asyncio.Task[None]]) -> None:
@@ -153,8 +232,8 @@ class Worker:
     async def _serve(self, cid: str) -> None:
         """Run every seat of ``cid`` until it ends; a log failure puts it back in the queue."""
         try:
-            await self._play_all_seats(cid)
-            self.stats.completed += 1
+            if await self._play_all_seats(cid):
+                self.stats.completed += 1
         except LogError as exc:
             self.stats.failed += 1
             self._log.warning("serve_failed_will_retry", conversation_id=cid, error=str(exc))
@@ -168,19 +247,25 @@ class Worker:
             self.stats.active.discard(cid)
             self._wake.set()
 
-    async def _play_all_seats(self, cid: str) -> None:
+    async def _play_all_seats(self, cid: str) -> bool:
+        """Whether the conversation ran to its end here (False: left to the fleet)."""
         state = await self.conductor.load(cid)
         if state.is_ended:
-            return
+            return True
         providers = {spec.name: self.provider_for(spec) for spec in state.participants}
         self._log.info("serving", conversation_id=cid, seats=list(providers))
+        finished = True
         try:
             async with asyncio.TaskGroup() as group:
                 for name, provider in providers.items():
                     group.create_task(self.conductor.play(cid, name, provider))
+        except* Draining:
+            self._log.info("left_to_the_fleet", conversation_id=cid)
+            finished = False
         except* (AiconvError, KeyError) as caught:
             raise caught.exceptions[0] from None
         finally:
             for provider in providers.values():
                 with contextlib.suppress(Exception):
                     await provider.aclose()
+        return finished
