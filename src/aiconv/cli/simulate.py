@@ -22,6 +22,7 @@ from rich.table import Table
 from aiconv.agents.guarded import GuardConfig, Guards
 from aiconv.agents.provider import ChatProvider
 from aiconv.cli.options import EXIT_INTERRUPTED, friendly_errors, log_options, option
+from aiconv.cli.telemetry import Telemetry, setup_telemetry, telemetry_options
 from aiconv.cli.wiring import Runtime, run_interruptibly
 from aiconv.errors import ConfigError
 from aiconv.platform.conductor import Conductor
@@ -37,8 +38,9 @@ from aiconv.simulation.scenario import Scenario, Seat, load_scenario
 EXIT_BELOW_BAR = 3
 
 
-def seat_factory(runtime: Runtime) -> ProviderFactory:
-    """Providers for scenario seats: a guarded HTTP channel for ``url``, else the registry."""
+def seat_factory(runtime: Runtime, telemetry: Telemetry) -> ProviderFactory:
+    """Instrumented providers for scenario seats: a guarded HTTP channel for ``url``, else the
+    agent registry."""
 
     def build(seat: Seat) -> ChatProvider:
         if seat.url:
@@ -50,8 +52,12 @@ def seat_factory(runtime: Runtime) -> ProviderFactory:
                 model=seat.model or "external",
             )
             # the channel's own timeout fires first; the guard adds retries and a breaker
-            return Guards(GuardConfig(timeout=seat.timeout_s + 5.0)).wrap(channel)
-        return runtime.provider(runtime.registry.resolve(seat.agent, model=seat.model))
+            guarded = Guards(
+                GuardConfig(timeout=seat.timeout_s + 5.0), observer=telemetry.guard_observer
+            ).wrap(channel)
+            return telemetry.instrument(guarded)
+        spec = runtime.registry.resolve(seat.agent, model=seat.model)
+        return telemetry.instrument(runtime.provider(spec))
 
     return build
 
@@ -93,6 +99,18 @@ def status_line(tally: Tally) -> str:
     return " · ".join(parts)
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class _Run:
+    """What ``aic simulate`` was asked to do."""
+
+    scenario: Scenario
+    path: Path
+    run_id: str
+    parallel: int
+    repeat: int | None
+    quiet: bool
+
+
 @click.command()
 @click.argument("scenario_file", type=click.Path(path_type=Path, dir_okay=False))
 @option("--parallel", type=int, default=10, show_default=True, help="Conversations at once.")
@@ -106,69 +124,72 @@ def status_line(tally: Tally) -> str:
 )
 @option("--quiet", is_flag=True, help="No progress bar; print only the final line.")
 @log_options
+@telemetry_options
 @friendly_errors
-def simulate(
-    scenario_file: Path,
-    parallel: int,
-    repeat: int | None,
-    run_id: str | None,
-    time_mode: str | None,
-    quiet: bool,
-    log_url: str | None,
-    db: Path | None,
-) -> None:
+def simulate(scenario_file: Path, **kw: Any) -> None:
     """Run every persona × intent of SCENARIO_FILE against the agent under test.
 
     Rerunning with the same --run-id resumes: finished conversations are skipped, interrupted
-    or failed ones are resumed, missing ones are started.
+    or failed ones are resumed, missing ones are started. Logs go to stderr at warning level
+    unless --log-level says otherwise.
     """
-    if parallel < 1 or (repeat is not None and repeat < 1):
+    if kw["parallel"] < 1 or (kw["repeat"] is not None and kw["repeat"] < 1):
         raise ConfigError("--parallel and --repeat must be at least 1")
-    runtime = Runtime.load(log_url=log_url, db=db)
+    runtime = Runtime.load(log_url=kw["log_url"], db=kw["db"])
     scenario = load_scenario(scenario_file)
-    if time_mode is not None:
-        scenario = dataclasses.replace(scenario, time=time_mode)
-    run_id = run_id or new_run_id(scenario)
-    sys.exit(
-        asyncio.run(_simulate(runtime, scenario, scenario_file, run_id, parallel, repeat, quiet))
+    if kw["time_mode"] is not None:
+        scenario = dataclasses.replace(scenario, time=kw["time_mode"])
+    run = _Run(
+        scenario=scenario,
+        path=scenario_file,
+        run_id=kw["run_id"] or new_run_id(scenario),
+        parallel=kw["parallel"],
+        repeat=kw["repeat"],
+        quiet=kw["quiet"],
     )
+    options = {**kw, "log_level": kw["log_level"] or "warning"}
+    telemetry = setup_telemetry(options, settings=runtime.settings, env=runtime.env)
+    try:
+        code = asyncio.run(_simulate(runtime, telemetry, run))
+    finally:
+        telemetry.close()
+    sys.exit(code)
 
 
-async def _simulate(
-    runtime: Runtime,
-    scenario: Scenario,
-    path: Path,
-    run_id: str,
-    parallel: int,
-    repeat: int | None,
-    quiet: bool,
-) -> int:
+async def _simulate(runtime: Runtime, telemetry: Telemetry, run: _Run) -> int:
     console = Console(stderr=True)
-    total = len(scenario.cells()) * (repeat or scenario.repeat)
-    view = None if quiet else ProgressView(console, total)
-    log = await connect_log(runtime.log_url)
+    total = len(run.scenario.cells()) * (run.repeat or run.scenario.repeat)
+    view = None if run.quiet else ProgressView(console, total)
+    log = telemetry.instrument_log(await connect_log(runtime.log_url))
     try:
         runner = BatchRunner(
             log,
-            scenario,
-            seat_factory(runtime),
-            run_id=run_id,
-            parallel=parallel,
-            repeat=repeat,
+            run.scenario,
+            seat_factory(runtime, telemetry),
+            run_id=run.run_id,
+            parallel=run.parallel,
+            repeat=run.repeat,
             on_progress=view.update if view else None,
+            observer=telemetry.observer,
         )
-        console.print(f"run [bold]{run_id}[/bold]: {total} conversations", highlight=False)
-        if view is not None:
-            view.progress.start()
-        try:
-            _, interrupted = await run_interruptibly(runner.run)
-        finally:
-            if view is not None:
-                view.progress.stop()
-            await runner.aclose()
+        console.print(f"run [bold]{run.run_id}[/bold]: {total} conversations", highlight=False)
+        interrupted = await _drive(runner, view)
     finally:
         await log.close()
-    return _conclude(console, runner.tally, run_id, path, interrupted)
+    return _conclude(console, runner.tally, run.run_id, run.path, interrupted)
+
+
+async def _drive(runner: BatchRunner, view: ProgressView | None) -> bool:
+    """Run the batch under the progress bar; True when a signal interrupted it."""
+    if view is not None:
+        view.progress.start()
+    try:
+        _, interrupted = await run_interruptibly(runner.run)
+    finally:
+        if view is not None:
+            view.progress.stop()
+        await runner.aclose()
+    return interrupted
 
 
 def _conclude(console: Console, tally: Tally, run_id: str, path: Path, interrupted: bool) -> int:

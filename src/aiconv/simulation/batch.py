@@ -11,9 +11,11 @@ so they must not keep per-conversation state. Progress goes to ``on_progress`` w
 from __future__ import annotations
 
 import asyncio
+import typing
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiconv.agents.provider import ChatProvider
 from aiconv.errors import ConversationNotFound, ProviderError, SequenceConflict
@@ -21,7 +23,7 @@ from aiconv.platform import referee, session
 from aiconv.platform.conductor import Conductor, Judge
 from aiconv.platform.conversation import ConversationState, Message
 from aiconv.platform.events import MessagePosted, OutcomeDecided
-from aiconv.platform.observer import NullObserver
+from aiconv.platform.observer import NULL_OBSERVER, ConductorObserver
 from aiconv.queues.log import ConversationLog
 from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
 from aiconv.simulation.arbitration import OutcomeReferee
@@ -55,14 +57,22 @@ class Tally:
         return self.total - self.done - self.failed
 
 
-class _CostObserver(NullObserver):
-    def __init__(self, tally: Tally, changed: Callable[[], None]) -> None:
+class _CostObserver:
+    """Adds each message's cost to the tally; forwards every hook (any the port grows) to
+    ``inner``, e.g. the telemetry observer."""
+
+    def __init__(self, tally: Tally, changed: Callable[[], None], inner: ConductorObserver) -> None:
         self.tally = tally
         self.changed = changed
+        self.inner = inner
 
     def message_posted(self, state: ConversationState, message: Message, turn_s: float) -> None:
+        self.inner.message_posted(state, message, turn_s)
         self.tally.cost_usd += message.cost_usd or 0.0
         self.changed()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
 
 
 def paces_of(scenario: Scenario) -> dict[str, Pace]:
@@ -86,6 +96,7 @@ class BatchRunner:
         repeat: int | None = None,
         clock: Clock = SYSTEM_CLOCK,
         on_progress: Callable[[Tally], None] | None = None,
+        observer: ConductorObserver = NULL_OBSERVER,
     ) -> None:
         self.scenario = scenario
         self.run_id = run_id
@@ -97,7 +108,9 @@ class BatchRunner:
             log,
             clock=clock,
             instance_id=f"simulate-{run_id}"[:40],
-            observer=_CostObserver(self.tally, self._changed),
+            observer=typing.cast(
+                ConductorObserver, _CostObserver(self.tally, self._changed, observer)
+            ),
             judge=self._judge(),
             stamp=SimulatedTime(paces=paces_of(scenario), mode=scenario.time, clock=clock),
         )
