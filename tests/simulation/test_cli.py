@@ -165,3 +165,10 @@ def test_a_bad_scenario_file_is_a_one_line_error_naming_the_line(tmp_path: Path)
     )
     assert result.returncode == 2
     assert f"error: {path}:6: limits.max_turns: Input should be greater than 0" in result.stderr
+
+
+def test_run_ids_must_be_safe_in_paths(tmp_path: Path) -> None:
+    env = cli_env(home=tmp_path)
+    result = run_aic("report", "../../etc", "--db", str(tmp_path / "x.db"), env=env)
+    assert result.returncode == 2
+    assert "run id '../../etc' must be 1-100 letters" in result.stderr

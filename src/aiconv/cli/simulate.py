@@ -62,6 +62,19 @@ def seat_factory(runtime: Runtime, telemetry: Telemetry) -> ProviderFactory:
     return build
 
 
+_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+def check_run_id(run_id: str) -> str:
+    """``run_id`` if it is safe in file names and URLs; ConfigError otherwise."""
+    if not _RUN_ID.match(run_id):
+        raise ConfigError(
+            f"run id {run_id!r} must be 1-100 letters, digits, '.', '_' or '-' "
+            "(starting with a letter or digit)"
+        )
+    return run_id
+
+
 def new_run_id(scenario: Scenario) -> str:
     """``<scenario slug>-<yyyymmdd-hhmmss>-<4 hex>``."""
     slug = re.sub(r"[^a-z0-9]+", "-", scenario.name.lower()).strip("-")[:32] or "run"
@@ -142,7 +155,7 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
     run = _Run(
         scenario=scenario,
         path=scenario_file,
-        run_id=kw["run_id"] or new_run_id(scenario),
+        run_id=check_run_id(kw["run_id"]) if kw["run_id"] else new_run_id(scenario),
         parallel=kw["parallel"],
         repeat=kw["repeat"],
         quiet=kw["quiet"],
@@ -238,6 +251,7 @@ def report_command(
     """Report the outcomes of simulation run RUN_ID (and gate on its success rate)."""
     if fail_under is not None and not 0.0 <= fail_under <= 1.0:
         raise ConfigError(f"--fail-under must be a rate between 0 and 1 (got {fail_under})")
+    check_run_id(run_id)
     runtime = Runtime.load(log_url=log_url, db=db)
     doc, transcripts = asyncio.run(_report(runtime, run_id, worst))
     out = out_dir or Path("reports") / run_id

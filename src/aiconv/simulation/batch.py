@@ -107,7 +107,6 @@ class BatchRunner:
         self.conductor = Conductor(
             log,
             clock=clock,
-            instance_id=f"simulate-{run_id}"[:40],
             observer=typing.cast(
                 ConductorObserver, _CostObserver(self.tally, self._changed, observer)
             ),
