@@ -96,16 +96,15 @@ class Conductor:
 
     async def append(self, state: ConversationState, events: Sequence[Event]) -> ConversationState:
         """Append ``events`` right after ``state``; raises SequenceConflict if someone was first."""
-        now = self.clock.now()
-        prospective = state
-        for offset, event in enumerate(events, 1):
-            prospective = evolve(prospective, _provisional(state, offset, now, event))
-        needs_index = not all(isinstance(e, TurnClaimed) for e in events)
+        index = None
+        if not all(isinstance(e, TurnClaimed) for e in events):  # a claim leaves the index as is
+            now = self.clock.now()
+            prospective = state
+            for offset, event in enumerate(events, 1):
+                prospective = evolve(prospective, _provisional(state, offset, now, event))
+            index = index_entry(prospective)
         stored = await self.log.append(
-            state.conversation_id,
-            state.sequence,
-            [codec.encode(e) for e in events],
-            index=index_entry(prospective) if needs_index else None,
+            state.conversation_id, state.sequence, [codec.encode(e) for e in events], index=index
         )
         for item, event in zip(stored, events, strict=True):
             state = evolve(

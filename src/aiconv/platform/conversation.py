@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
+from typing import Any
 
 from aiconv.platform.codec import Recorded
 from aiconv.platform.events import (
@@ -120,11 +121,34 @@ def evolve(state: ConversationState, recorded: Recorded) -> ConversationState:
             f"event {recorded.sequence} applied to state at {state.sequence} "
             f"of {state.conversation_id}"
         )
-    state = replace(state, sequence=recorded.sequence, updated_at=recorded.at)
-    event = recorded.event
+    changes = _changes(state, recorded, recorded.event)
+    changes["sequence"] = recorded.sequence
+    changes["updated_at"] = recorded.at
+    return _copy(state, changes)
+
+
+_STATE_FIELDS = tuple(f.name for f in fields(ConversationState))
+_new_object = object.__new__
+_set_slot = object.__setattr__
+
+
+def _copy(state: ConversationState, changes: dict[str, Any]) -> ConversationState:
+    """``dataclasses.replace(state, **changes)`` at a third of the cost (one copy per event).
+
+    Safe because ``ConversationState`` is a frozen slots dataclass whose ``__init__`` only
+    assigns: every field is copied, then ``changes`` are applied, exactly as ``replace`` would.
+    """
+    copy = _new_object(ConversationState)
+    for name in _STATE_FIELDS:
+        _set_slot(copy, name, changes[name] if name in changes else getattr(state, name))
+    return copy
+
+
+def _changes(state: ConversationState, recorded: Recorded, event: object) -> dict[str, Any]:
+    """The fields ``event`` changes (besides ``sequence`` and ``updated_at``)."""
     match event:
         case ConversationStarted():
-            return replace(state, started=event, started_at=recorded.at)
+            return {"started": event, "started_at": recorded.at}
         case TurnClaimed():
             claim = Claim(
                 sequence=recorded.sequence,
@@ -134,7 +158,7 @@ def evolve(state: ConversationState, recorded: Recorded) -> ConversationState:
                 at=recorded.at,
                 trace_context=event.trace_context,
             )
-            return replace(state, claim=claim)
+            return {"claim": claim}
         case MessagePosted():
             return _post(state, recorded, event)
         case ModeratorNoted():
@@ -145,21 +169,21 @@ def evolve(state: ConversationState, recorded: Recorded) -> ConversationState:
                 content=event.content,
                 moderator=True,
             )
-            return replace(state, messages=(*state.messages, note))
+            return {"messages": (*state.messages, note)}
         case AgentFailed():
-            return replace(state, failures=state.failures + 1, claim=None)
+            return {"failures": state.failures + 1, "claim": None}
         case LoopDetected():
-            return replace(state, loops=(*state.loops, event))
+            return {"loops": (*state.loops, event)}
         case OutcomeDecided():
-            return replace(state, outcome=event)
+            return {"outcome": event}
         case ConversationEnded():
-            return replace(state, ended=event, claim=None)
+            return {"ended": event, "claim": None}
         case ConversationResumed():
-            return replace(state, ended=None, claim=None)
-    return state
+            return {"ended": None, "claim": None}
+    return {}
 
 
-def _post(state: ConversationState, recorded: Recorded, event: MessagePosted) -> ConversationState:
+def _post(state: ConversationState, recorded: Recorded, event: MessagePosted) -> dict[str, Any]:
     message = Message(
         sequence=recorded.sequence,
         at=recorded.at,
@@ -174,16 +198,15 @@ def _post(state: ConversationState, recorded: Recorded, event: MessagePosted) ->
     )
     turns_by = dict(state.turns_by)
     turns_by[event.sender] = turns_by.get(event.sender, 0) + 1
-    return replace(
-        state,
-        messages=(*state.messages, message),
-        turns_by=MappingProxyType(turns_by),
-        input_tokens=state.input_tokens + event.input_tokens,
-        output_tokens=state.output_tokens + event.output_tokens,
-        cost_usd=state.cost_usd + (event.cost_usd or 0.0),
-        cost_known=state.cost_known and event.cost_usd is not None,
-        claim=None,
-    )
+    return {
+        "messages": (*state.messages, message),
+        "turns_by": MappingProxyType(turns_by),
+        "input_tokens": state.input_tokens + event.input_tokens,
+        "output_tokens": state.output_tokens + event.output_tokens,
+        "cost_usd": state.cost_usd + (event.cost_usd or 0.0),
+        "cost_known": state.cost_known and event.cost_usd is not None,
+        "claim": None,
+    }
 
 
 def fold(conversation_id: str, events: Iterable[Recorded]) -> ConversationState:
