@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import time
@@ -69,7 +70,7 @@ _HEAD = (
     "SELECT (SELECT COALESCE(MAX(position), 0) FROM events),"
     " (SELECT COALESCE(MAX(sequence), 0) FROM events WHERE conversation_id = ?)"
 )
-_INSERT_EVENT = f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+_LAST_SEQUENCE = "SELECT COALESCE(MAX(sequence), 0) FROM events WHERE conversation_id = ?"
 _PUT_INDEX = (
     f"INSERT OR REPLACE INTO conversations ({_INDEX_COLUMNS}) VALUES ({', '.join('?' * 13)})"
 )
@@ -147,9 +148,13 @@ class SqliteLog(ConversationLog):
         db = self._writer
         async with self._write_lock:
             try:
+                if index is None:
+                    # One guarded statement is atomic on its own: one trip to the SQLite thread.
+                    return await self._insert(cid, expected, events)
                 await db.execute("BEGIN IMMEDIATE")
                 try:
-                    stored = await self._insert(cid, expected, events, index)
+                    stored = await self._insert(cid, expected, events)
+                    await db.execute(_PUT_INDEX, _index_row(index))
                     await db.execute("COMMIT")
                 except BaseException:
                     if db.in_transaction:
@@ -162,30 +167,37 @@ class SqliteLog(ConversationLog):
         return stored
 
     async def _insert(
-        self, cid: str, expected: int, events: Sequence[NewEvent], index: IndexEntry | None
+        self, cid: str, expected: int, events: Sequence[NewEvent]
     ) -> list[StoredEvent]:
-        db = self._writer
-        rows = await db.execute_fetchall(_HEAD, (cid,))
-        position, last = next(iter(rows))
-        if last != expected:
-            raise SequenceConflict(cid, expected, last)
+        """Insert ``events`` if the stream is exactly at ``expected``, in ONE statement.
+
+        The statement checks the stream's last sequence and inserts in the same write
+        transaction, and SQLite numbers the positions (``INTEGER PRIMARY KEY``), so a stale
+        ``expected`` inserts nothing: that is the conflict.
+        """
         at = time.time()
-        stored = [
+        params: list[Any] = []
+        for offset, event in enumerate(events, start=1):
+            params += (cid, expected + offset, event.kind, event.version, at, event.data)
+        rows = await self._writer.execute_fetchall(
+            _guarded_insert(len(events)), (*params, cid, expected)
+        )
+        if not rows:
+            last = await self._writer.execute_fetchall(_LAST_SEQUENCE, (cid,))
+            raise SequenceConflict(cid, expected, int(next(iter(last))[0]))
+        positions = sorted(int(row[0]) for row in rows)
+        return [
             StoredEvent(
                 conversation_id=cid,
-                sequence=expected + i,
-                position=position + i,
-                kind=e.kind,
-                version=e.version,
+                sequence=expected + offset,
+                position=position,
+                kind=event.kind,
+                version=event.version,
                 at=at,
-                data=e.data,
+                data=event.data,
             )
-            for i, e in enumerate(events, start=1)
+            for offset, (position, event) in enumerate(zip(positions, events, strict=True), 1)
         ]
-        await db.executemany(_INSERT_EVENT, [_event_row(s) for s in stored])
-        if index is not None:
-            await db.execute(_PUT_INDEX, _index_row(index))
-        return stored
 
     async def read(
         self, conversation_id: str, after: int = 0, limit: int | None = None
@@ -358,8 +370,18 @@ def _where(query: ListQuery) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
-def _event_row(s: StoredEvent) -> tuple[Any, ...]:
-    return (s.conversation_id, s.sequence, s.position, s.kind, s.version, s.at, s.data)
+@functools.lru_cache(maxsize=16)
+def _guarded_insert(count: int) -> str:
+    """INSERT of ``count`` events that writes nothing unless the stream is at the expected end.
+
+    The guard reads the table it inserts into, so SQLite evaluates the whole SELECT before the
+    first row goes in: every row sees the same, pre-append, last sequence.
+    """
+    rows = ", ".join(["(?, ?, ?, ?, ?, ?)"] * count)
+    return (
+        "INSERT INTO events (conversation_id, sequence, kind, version, at, data)"
+        f" SELECT * FROM (VALUES {rows}) WHERE ({_LAST_SEQUENCE}) = ? RETURNING position"
+    )
 
 
 def _stored(row: Iterable[Any]) -> StoredEvent:
