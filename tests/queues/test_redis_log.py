@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import cast
 
 import pytest
+import redis.asyncio as aioredis
 from redis.crc import key_slot
 
 from aiconv.errors import ConfigError, LogUnavailable
 from aiconv.queues.log import ConversationLog
-from aiconv.queues.redis import RedisLog, with_prefix
+from aiconv.queues.redis import ACL_RULES, RedisLog, with_prefix
 from aiconv.queues.urls import open_log
 from aiconv.testing.contract import ConversationLogContract, entry, event
 from aiconv.testing.redis_server import RedisServer, free_port, has_redis_server
@@ -130,3 +131,28 @@ async def test_unreachable_server_is_log_unavailable_after_the_deadline() -> Non
     with pytest.raises(LogUnavailable, match=r"did not answer .* redis-server running"):
         async with asyncio.timeout(10):
             await RedisLog.open(url)
+
+
+async def test_a_least_privilege_acl_user_can_run_the_log(redis_server: RedisServer) -> None:
+    """The documented ACL rules suffice; a user confined to other keys gets a ConfigError."""
+    admin = aioredis.from_url(redis_server.url)
+    user = f"u{uuid.uuid4().hex[:6]}"
+    try:
+        await admin.execute_command(
+            "ACL", "SETUSER", user, "on", ">pw", "~app:*", "resetchannels", *ACL_RULES.split()
+        )
+        url = redis_server.url.replace("redis://", f"redis://{user}:pw@")
+        async with open_log(with_prefix(url, "app")) as log:
+            waiter = asyncio.create_task(log.wait("c1", 0, timeout=30))
+            await log.append("c1", 0, [event(1)], index=entry("c1", 1.0))
+            await log.put_index(entry("c2", 2.0))
+            async with asyncio.timeout(10):
+                assert await waiter is True
+            assert [e.conversation_id for e in await log.list_conversations()] == ["c2", "c1"]
+            assert len(await log.read_all()) == 1
+        async with open_log(with_prefix(url, "elsewhere")) as log:
+            with pytest.raises(ConfigError, match="ACL SETUSER"):
+                await log.append("c1", 0, [event(1)])
+    finally:
+        await admin.execute_command("ACL", "DELUSER", user)
+        await admin.aclose()

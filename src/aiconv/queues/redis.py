@@ -20,13 +20,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import asdict
 from typing import Any, cast
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
 import redis.exceptions as rexc
@@ -37,9 +35,19 @@ from aiconv.errors import ConfigError, LogError, LogUnavailable, SequenceConflic
 from aiconv.queues import redis_scripts
 from aiconv.queues.log import ConversationLog, IndexEntry, ListQuery, NewEvent, StoredEvent
 from aiconv.queues.memory import StreamWaiters, matches, newest_first
+from aiconv.queues.redis_scripts import (
+    ACL_RULES,
+    Entry,
+    decode_entry,
+    dump_index,
+    load_index,
+    sequence_of,
+    split_url,
+    with_prefix,
+)
 from aiconv.queues.urls import register_scheme
 
-Entry = tuple[bytes, dict[bytes, bytes]]
+__all__ = ["ACL_RULES", "DEFAULT_PREFIX", "RedisLog", "with_prefix"]
 
 DEFAULT_PREFIX = "aiconv"
 DEFAULT_DEADLINE = 30.0
@@ -48,24 +56,6 @@ POOL_SIZE = 16
 #: How long one XREAD blocks; short, because redis-py can swallow the cancellation of a read
 #: cut short by a reconnect, and the reader then only notices ``close`` when the read returns.
 _BLOCK_MS = 1000
-_TUPLES = ("participants", "agents", "tags")
-
-
-def with_prefix(url: str, prefix: str) -> str:
-    """``url`` with its ``prefix=`` query parameter set (how ``--redis-prefix`` reaches a URL)."""
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "prefix"]
-    return urlunsplit(parts._replace(query=urlencode([*query, ("prefix", prefix)])))
-
-
-def _split_url(url: str) -> tuple[str, dict[str, str]]:
-    """The URL redis-py should see, and our own query parameters taken out of it."""
-    parts = urlsplit(url)
-    ours = {"prefix", "deadline"}
-    query = parse_qsl(parts.query)
-    own = {k: v for k, v in query if k in ours}
-    rest = urlencode([(k, v) for k, v in query if k not in ours])
-    return urlunsplit(parts._replace(query=rest)), own
 
 
 class RedisLog(ConversationLog):
@@ -100,7 +90,7 @@ class RedisLog(ConversationLog):
         cls, url: str, *, prefix: str | None = None, deadline: float | None = None
     ) -> RedisLog:
         """Connect to the Redis at ``url`` (checked with a PING, retried until the deadline)."""
-        redis_url, own = _split_url(url)
+        redis_url, own = split_url(url)
         client, watcher = _clients(url, redis_url)
         log = cls(
             client,
@@ -154,6 +144,11 @@ class RedisLog(ConversationLog):
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 1.0)
             except rexc.RedisError as exc:
+                if _is_permission(exc):
+                    raise ConfigError(
+                        f"the Redis user of the log URL may not {what} ({exc}); grant it:"
+                        f" ACL SETUSER <user> on >password ~{self.prefix}:* {ACL_RULES}"
+                    ) from exc
                 raise LogError(f"Redis at {self.where} failed ({what}): {exc}") from exc
 
     # -- appends -------------------------------------------------------------------------------
@@ -177,7 +172,7 @@ class RedisLog(ConversationLog):
             expected_sequence,
             uuid.uuid4().hex,  # the idempotency token: a retried append is recognised
             conversation_id,
-            "" if index is None else _dump_index(index),
+            "" if index is None else dump_index(index),
             0 if index is None else index.created_at,
             len(events),
         ]
@@ -224,7 +219,7 @@ class RedisLog(ConversationLog):
         entries: list[Entry] = await self._call(
             "read", lambda: self._client.xrange(key, start, "+", count=limit)
         )
-        return [_event(conversation_id, entry) for entry in entries]
+        return [decode_entry(conversation_id, entry) for entry in entries]
 
     async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[StoredEvent]:
         if limit <= 0:
@@ -243,14 +238,16 @@ class RedisLog(ConversationLog):
             return found
 
         found = await self._call("read_all", fetch) if targets else []
-        return [_event(cid, hit[0]) for (cid, _), hit in zip(targets, found, strict=True) if hit]
+        return [
+            decode_entry(cid, hit[0]) for (cid, _), hit in zip(targets, found, strict=True) if hit
+        ]
 
     async def last_sequence(self, conversation_id: str) -> int:
         key = self.events_key(conversation_id)
         top: list[Entry] = await self._call(
             "last_sequence", lambda: self._client.xrevrange(key, "+", "-", count=1)
         )
-        return _sequence(top[0][0]) if top else 0
+        return sequence_of(top[0][0]) if top else 0
 
     async def conversation_ids(self) -> list[str]:
         key = self._global("conversations")
@@ -264,12 +261,12 @@ class RedisLog(ConversationLog):
     async def get_index(self, conversation_id: str) -> IndexEntry | None:
         key = self.index_key(conversation_id)
         raw: bytes | None = await self._call("get_index", lambda: self._client.hget(key, "entry"))
-        return None if raw is None else _load_index(raw)
+        return None if raw is None else load_index(raw)
 
     async def put_index(self, entry: IndexEntry) -> None:
         async def put() -> None:
             async with self._client.pipeline(transaction=True) as pipe:
-                pipe.hset(self.index_key(entry.conversation_id), "entry", _dump_index(entry))
+                pipe.hset(self.index_key(entry.conversation_id), "entry", dump_index(entry))
                 pipe.zadd(self._global("index"), {entry.conversation_id: entry.created_at})
                 await pipe.execute()
 
@@ -296,7 +293,7 @@ class RedisLog(ConversationLog):
             return rows
 
         rows = await self._call("list_conversations", fetch)
-        entries = (_load_index(raw) for raw in rows if raw is not None)
+        entries = (load_index(raw) for raw in rows if raw is not None)
         return [e for e in entries if matches(e, query)]
 
     # -- wake-ups ------------------------------------------------------------------------------
@@ -349,7 +346,7 @@ class RedisLog(ConversationLog):
         key = self._global("log")
         top = cast(list[Entry], await self._watcher.xrevrange(key, "+", "-", count=1))
         head = top[0][0] if top else b"0-0"
-        return head if _sequence(head) < _sequence(last) else last
+        return head if sequence_of(head) < sequence_of(last) else last
 
     async def close(self) -> None:
         """Stop the reader and release both connection pools."""
@@ -382,32 +379,14 @@ def _clients(url: str, redis_url: str) -> tuple[aioredis.Redis, aioredis.Redis]:
     return aioredis.Redis.from_pool(pool), watcher
 
 
-def _sequence(entry_id: bytes) -> int:
-    return int(entry_id.split(b"-", 1)[0])
-
-
-def _event(conversation_id: str, entry: Entry) -> StoredEvent:
-    entry_id, fields = entry
-    return StoredEvent(
-        conversation_id=conversation_id,
-        sequence=_sequence(entry_id),
-        position=int(fields[b"pos"]),
-        kind=fields[b"kind"].decode(),
-        version=int(fields[b"ver"]),
-        at=float(fields[b"at"]),
-        data=fields[b"data"],
+def _is_permission(exc: rexc.RedisError) -> bool:
+    """NOPERM, including a command refused inside the append script."""
+    text = str(exc)
+    return (
+        isinstance(exc, rexc.NoPermissionError)
+        or "no permissions" in text
+        or ("can't run this command" in text)
     )
-
-
-def _dump_index(entry: IndexEntry) -> str:
-    return json.dumps(asdict(entry), separators=(",", ":"))
-
-
-def _load_index(raw: bytes) -> IndexEntry:
-    body: dict[str, Any] = json.loads(raw)
-    for name in _TUPLES:
-        body[name] = tuple(body.get(name) or ())
-    return IndexEntry(**body)
 
 
 async def _open(url: str) -> ConversationLog:

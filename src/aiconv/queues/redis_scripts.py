@@ -17,10 +17,76 @@ same step so global positions are gap-free and ``P:log`` is never out of order. 
 Cluster the script is cross-slot; running there needs the global keys moved out of the script
 (positions from a separate counter, tolerating gaps) — a deliberate trade-off, documented here.
 
-This module owns the text of the script and nothing else: no I/O.
+This module owns the layout: the script's text, the ACL rules it needs, the URL query
+parameters and the pure encodings of stream entries and index rows. No I/O.
 """
 
 from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from aiconv.queues.log import IndexEntry, StoredEvent
+
+#: A stream entry as redis-py returns it: (id, fields).
+Entry = tuple[bytes, dict[bytes, bytes]]
+
+_TUPLES = ("participants", "agents", "tags")
+
+#: The least an ACL user needs on the log's keys (``~PREFIX:*``); TIME is used by the script.
+ACL_RULES = "+@read +@write +@stream +@scripting +@transaction +@connection -@dangerous +time"
+
+
+def with_prefix(url: str, prefix: str) -> str:
+    """``url`` with its ``prefix=`` query parameter set (how ``--redis-prefix`` reaches a URL)."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "prefix"]
+    return urlunsplit(parts._replace(query=urlencode([*query, ("prefix", prefix)])))
+
+
+def split_url(url: str) -> tuple[str, dict[str, str]]:
+    """The URL redis-py should see, and our own query parameters taken out of it."""
+    parts = urlsplit(url)
+    ours = {"prefix", "deadline"}
+    query = parse_qsl(parts.query)
+    own = {k: v for k, v in query if k in ours}
+    rest = urlencode([(k, v) for k, v in query if k not in ours])
+    return urlunsplit(parts._replace(query=rest)), own
+
+
+def sequence_of(entry_id: bytes) -> int:
+    """The sequence (or position) an entry id ``"<n>-0"`` stands for."""
+    return int(entry_id.split(b"-", 1)[0])
+
+
+def decode_entry(conversation_id: str, entry: Entry) -> StoredEvent:
+    """One entry of a conversation's stream as a ``StoredEvent``."""
+    entry_id, fields = entry
+    return StoredEvent(
+        conversation_id=conversation_id,
+        sequence=sequence_of(entry_id),
+        position=int(fields[b"pos"]),
+        kind=fields[b"kind"].decode(),
+        version=int(fields[b"ver"]),
+        at=float(fields[b"at"]),
+        data=fields[b"data"],
+    )
+
+
+def dump_index(entry: IndexEntry) -> str:
+    """An index entry as the compact JSON stored in ``P:{C}:index``."""
+    return json.dumps(asdict(entry), separators=(",", ":"))
+
+
+def load_index(raw: bytes) -> IndexEntry:
+    """The index entry stored as ``raw`` (lists back to tuples)."""
+    body: dict[str, Any] = json.loads(raw)
+    for name in _TUPLES:
+        body[name] = tuple(body.get(name) or ())
+    return IndexEntry(**body)
+
 
 #: KEYS: events, index hash, position counter, global log, conversations zset, index zset.
 #: ARGV: expected, token, conversation id, index JSON ("" for none), created_at, n,
