@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import resource
 import sys
 import time
@@ -23,6 +24,7 @@ from aiconv.queues.log import ConversationLog, NewEvent
 from aiconv.queues.urls import connect_log
 
 Scenario = Callable[[ConversationLog, dict[str, Any]], Awaitable[dict[str, Any]]]
+_CLOSE_S = 10.0
 
 
 async def _barrier() -> None:
@@ -50,12 +52,13 @@ async def overhead(log: ConversationLog, params: dict[str, Any]) -> dict[str, An
 
 
 async def seat(log: ConversationLog, params: dict[str, Any]) -> dict[str, Any]:
-    """Play one seat of an existing conversation; the hand-offs to this process."""
+    """Play one seat of existing conversations, one after the other; hand-offs to this process."""
     probe = TurnProbe()
     conductor = Conductor(log, observer=probe)
-    await conductor.load(params["conversation_id"])
+    await conductor.load(params["conversation_ids"][0])
     await _barrier()
-    await conductor.play(params["conversation_id"], params["seat"], mock_provider())
+    for conversation_id in params["conversation_ids"]:
+        await conductor.play(conversation_id, params["seat"], mock_provider())
     return {"handoffs_s": probe.handoffs, "posted": probe.posted}
 
 
@@ -111,9 +114,15 @@ SCENARIOS: dict[str, Scenario] = {
 async def _main(name: str, params: dict[str, Any]) -> dict[str, Any]:
     log = await connect_log(params["url"])
     try:
-        return await SCENARIOS[name](log, params)
+        result = await SCENARIOS[name](log, params)
     finally:
-        await log.close()
+        # Bounded: a backend whose close hangs must not hold a finished figure hostage.
+        done, _ = await asyncio.wait({asyncio.ensure_future(log.close())}, timeout=_CLOSE_S)
+    if not done:
+        # Leave at once: shutting the loop down would wait on the stuck close again.
+        print(json.dumps({**result, "close_timed_out": True}), flush=True)
+        os._exit(0)
+    return result
 
 
 def main(argv: list[str]) -> None:

@@ -71,10 +71,10 @@ def handoff(backends: Backends, backend: str, plan: Plan) -> dict[str, Any]:
     runs = []
     for _ in range(plan.repeats):
         url = backends.url(backend)
-        conversation_id = asyncio.run(_create(url, plan.handoff_turns))
+        ids = asyncio.run(_create(url, count=-(-plan.handoff_turns // 50), max_turns=50))
         children = Children()
         for seat in ("alice", "bob"):
-            children.add("seat", {"url": url, "conversation_id": conversation_id, "seat": seat})
+            children.add("seat", {"url": url, "conversation_ids": ids, "seat": seat})
         samples = [s for result in children.run() for s in result["handoffs_s"]]
         runs.append({"handoff": latency_ms(samples)})
     return _medians(runs, ("handoff",))
@@ -130,10 +130,11 @@ def append(backends: Backends, backend: str, writers: int, plan: Plan) -> dict[s
     }
 
 
-async def _create(url: str, max_turns: int) -> str:
+async def _create(url: str, *, count: int, max_turns: int) -> list[str]:
     log = await connect_log(url)
     try:
-        return await new_conversation(Conductor(log), max_turns)
+        conductor = Conductor(log)
+        return [await new_conversation(conductor, max_turns) for _ in range(count)]
     finally:
         await log.close()
 
