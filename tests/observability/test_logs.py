@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import logging
 import re
 import sys
 from collections.abc import Iterator
@@ -15,7 +16,13 @@ import structlog
 from structlog.testing import capture_logs
 
 from aiconv.errors import ProviderRejected
-from aiconv.observability.logs import REDACTED, configure_logging, get_logger, processors
+from aiconv.observability.logs import (
+    REDACTED,
+    configure_logging,
+    get_logger,
+    processors,
+    unroute_stdlib_logging,
+)
 from aiconv.settings import secret_values
 from aiconv.testing.providers import ScriptedProvider
 from tests.observability.conftest import Rig
@@ -34,9 +41,12 @@ SECRETS = secret_values({"OPENROUTER_API_KEY": CONFIGURED, "OLLAMA_HOST": "http:
 
 @pytest.fixture(autouse=True)
 def reset_structlog() -> Iterator[None]:
+    level = logging.getLogger().level
     yield
     structlog.reset_defaults()
     structlog.contextvars.clear_contextvars()
+    unroute_stdlib_logging()
+    logging.getLogger().setLevel(level)
 
 
 async def leaky_conversation(rig: Rig) -> None:
@@ -96,6 +106,24 @@ async def test_every_line_of_a_turn_carries_conversation_participant_turn_and_tr
         assert entry["participant"] in ("alice", "bob")
         assert entry["turn"] in (1, 2, 3, 4)
     assert [e["turn"] for e in in_turns if e["event"] == "turn.posted"] == [1, 2, 3, 4]
+
+
+def test_standard_library_records_are_redacted_and_rendered_alike(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging(level="info", fmt="json", secrets=SECRETS)
+    logging.getLogger("openai._base_client").warning("retrying with %s", LEAKS["openai"])
+    logging.getLogger("httpx").info("HTTP Request: GET https://x/?key=%s", LEAKS["gemini"])
+    logging.getLogger("google_genai").error("key %s rejected", CONFIGURED)
+    err = capsys.readouterr().err
+    lines = [json.loads(line) for line in err.splitlines()]
+    assert [(line["logger"], line["level"]) for line in lines] == [
+        ("openai._base_client", "warning"),
+        ("google_genai", "error"),
+    ]
+    assert all(REDACTED in line["event"] for line in lines)
+    for name, secret in LEAKS.items():
+        assert secret not in err, name
 
 
 class Terminal(io.StringIO):

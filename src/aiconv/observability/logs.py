@@ -117,6 +117,47 @@ def configure_logging(
         logger_factory=structlog.PrintLoggerFactory(file=_Stderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
+    route_stdlib_logging(number, renderer, SecretRedactor(secrets))
+
+
+class _AiconvHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Marks the one root handler ``route_stdlib_logging`` owns."""
+
+
+def route_stdlib_logging(level: int, renderer: Processor, redactor: SecretRedactor) -> None:
+    """Send standard-library records (vendor SDKs, httpx) through the same redaction and format.
+
+    Only warnings and above: below that, libraries are chatty (aiosqlite logs every statement)
+    and httpx logs request URLs, which for Gemini carry the key.
+    """
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[
+            structlog.contextvars.merge_contextvars,
+            structlog.stdlib.add_log_level,
+            structlog.stdlib.add_logger_name,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+        ],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            redactor,
+            renderer,
+        ],
+    )
+    handler = _AiconvHandler(_Stderr())
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if isinstance(h, _AiconvHandler)]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(max(level, logging.WARNING))
+
+
+def unroute_stdlib_logging() -> None:
+    """Remove the handler ``configure_logging`` installed (tests)."""
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if isinstance(h, _AiconvHandler)]:
+        root.removeHandler(old)
 
 
 def get_logger(name: str) -> structlog.typing.FilteringBoundLogger:

@@ -1,8 +1,8 @@
 """``TelemetryObserver``: the conductor's observer port, as metrics, spans and log context.
 
 It satisfies ``aiconv.platform.observer.ConductorObserver`` structurally: this layer may not
-import the platform, so the state it reads is described by the small protocols below. Every hook
-is cheap (tens of microseconds a turn) and never raises into the conductor.
+import the platform, so the state it reads is described by the protocols in ``views``. Every
+hook is cheap (tens of microseconds a turn) and never raises into the conductor.
 """
 
 from __future__ import annotations
@@ -10,10 +10,9 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Protocol
 
 import structlog
 from opentelemetry import trace
@@ -23,73 +22,7 @@ from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 from aiconv.observability import tracing
 from aiconv.observability.logs import get_logger
 from aiconv.observability.metrics import Metrics
-
-
-class ParticipantView(Protocol):
-    """What the observer reads of a participant."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def agent(self) -> str: ...
-
-
-class EndedView(Protocol):
-    """What the observer reads of ``ConversationEnded``."""
-
-    @property
-    def reason(self) -> str: ...
-
-
-class LoopView(Protocol):
-    """What the observer reads of ``LoopDetected``."""
-
-    @property
-    def loop_kind(self) -> str: ...
-    @property
-    def sequences(self) -> tuple[int, ...]: ...
-
-
-class MessageView(Protocol):
-    """What the observer reads of a posted message."""
-
-    @property
-    def sequence(self) -> int: ...
-    @property
-    def sender(self) -> str: ...
-    @property
-    def model(self) -> str: ...
-    @property
-    def input_tokens(self) -> int: ...
-    @property
-    def output_tokens(self) -> int: ...
-    @property
-    def cost_usd(self) -> float | None: ...
-
-
-class StateView(Protocol):
-    """What the observer reads of ``ConversationState``."""
-
-    @property
-    def conversation_id(self) -> str: ...
-    @property
-    def sequence(self) -> int: ...
-    @property
-    def started_at(self) -> float: ...
-    @property
-    def turns(self) -> int: ...
-    @property
-    def input_tokens(self) -> int: ...
-    @property
-    def output_tokens(self) -> int: ...
-    @property
-    def cost_usd(self) -> float: ...
-    @property
-    def ended(self) -> EndedView | None: ...
-    @property
-    def loops(self) -> Sequence[LoopView]: ...
-    @property
-    def participants(self) -> Sequence[ParticipantView]: ...
+from aiconv.observability.views import MessageView, StateView
 
 
 @dataclass(slots=True)
