@@ -247,13 +247,13 @@ async def create_detached(log: ConversationLog, count: int, turns: int) -> list[
 
 
 async def run_workers(
-    fleet: Fleet, log: ConversationLog, url: str, workers: int, count: int, turns: int
+    fleet: Fleet, log: ConversationLog, target: list[str], workers: int, count: int, turns: int
 ) -> set[str]:
     """Start workers, create conversations once all serve, wait for every conversation, SIGTERM
     the workers (they exit 0); the instance ids that claimed turns."""
     names = [f"w{i}" for i in range(workers)]
     running = [
-        fleet.spawn("worker", "--log-url", url, "--concurrency", "10", "--instance-id", name)
+        fleet.spawn("worker", *target, "--concurrency", "10", "--instance-id", name)
         for name in names
     ]
     for process in running:
@@ -275,10 +275,12 @@ async def run_workers(
 
 
 async def test_three_workers_serve_thirty_detached_conversations(
-    url: str, log: ConversationLog, fleet: Fleet
+    redis_server: RedisServer, fleet: Fleet
 ) -> None:
     """All thirty complete, each turn exactly once, and every worker took turns."""
-    claimed = await run_workers(fleet, log, url, workers=3, count=30, turns=6)
+    target = ["--log-url", redis_server.url, "--redis-prefix", "fleet"]
+    async with open_log(with_prefix(redis_server.url, "fleet")) as log:
+        claimed = await run_workers(fleet, log, target, workers=3, count=30, turns=6)
     assert claimed == {"w0", "w1", "w2"}
 
 
@@ -286,4 +288,5 @@ async def test_workers_share_one_sqlite_file_on_one_machine(tmp_path: Path, flee
     """The same worker command on SQLite: two processes, every conversation exactly once."""
     url = f"sqlite:///{tmp_path / 'runs.db'}"
     async with open_log(url) as log:
-        assert len(await run_workers(fleet, log, url, workers=2, count=6, turns=4)) >= 1
+        claimed = await run_workers(fleet, log, ["--log-url", url], workers=2, count=6, turns=4)
+        assert claimed
