@@ -70,12 +70,9 @@ class Telemetry:
     tracer_provider: TracerProvider | None
     tracer: trace.Tracer
     observer: TelemetryObserver
+    #: Hooks for ``Guards(observer=...)``: retries, attempts, limiter waits, breaker states.
+    guard_observer: GuardMetrics
     server: MetricsServer | None = None
-
-    @property
-    def guard_observer(self) -> GuardMetrics:
-        """Hooks for ``Guards(observer=...)``: retries, attempts, breaker states."""
-        return GuardMetrics(self.metrics)
 
     def instrument(self, provider: ChatProvider) -> ChatProvider:
         """``provider`` with metrics, spans and logs."""
@@ -128,6 +125,7 @@ def setup_telemetry(
         tracer_provider=provider,
         tracer=tracer,
         observer=TelemetryObserver(metrics, tracer=tracer),
+        guard_observer=GuardMetrics(metrics),
     )
     port = kw.get("metrics_port")
     if port is not None:
