@@ -77,3 +77,15 @@ def secret_values(env: dict[str, str]) -> list[str]:
 def otel_env() -> dict[str, str]:
     """The standard OpenTelemetry variables (``OTEL_*``), for tracing set-up."""
     return {name: value for name, value in os.environ.items() if name.startswith("OTEL_")}
+
+
+def inherited_environment(
+    drop: tuple[str, ...] = (), drop_prefix: str | None = None
+) -> dict[str, str]:
+    """A copy of this process's environment without ``drop`` (and names starting with
+    ``drop_prefix``), for starting subprocesses."""
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if name not in drop and not (drop_prefix and name.startswith(drop_prefix))
+    }

@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-#: Variables a test subprocess must not inherit (real keys, user config, colours).
-_SCRUBBED = (
-    "ANTHROPIC_API_KEY",
-    "OPENAI_API_KEY",
-    "GEMINI_API_KEY",
-    "GOOGLE_API_KEY",
-    "XAI_API_KEY",
-    "PERPLEXITY_API_KEY",
-    "AIC_LOG_URL",
-    "AIC_DB",
-)
+from aiconv.settings import PROVIDER_VARIABLES, inherited_environment
+
+#: Variables a test subprocess must not inherit: real keys and vendor URLs (and every AIC_*).
+_SCRUBBED = PROVIDER_VARIABLES
 
 
 def cli_env(extra: Mapping[str, str] | None = None, *, home: Path | None = None) -> dict[str, str]:
     """A clean environment for a CLI subprocess (no real keys, no colour, wide terminal)."""
-    env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED and not k.startswith("AIC_")}
+    env = inherited_environment(_SCRUBBED, drop_prefix="AIC_")
     env.update({"NO_COLOR": "1", "COLUMNS": "200", "PYTHONUNBUFFERED": "1"})
     if home is not None:
         env.update({"HOME": str(home), "XDG_DATA_HOME": str(home / "data")})
