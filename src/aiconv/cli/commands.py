@@ -188,8 +188,7 @@ async def _resume(runtime: Runtime, cid: str, quiet: bool, telemetry: Telemetry)
                 if watcher is not None:
                     await watcher
 
-        with telemetry.observer.playing(cid):
-            _, interrupted = await run_interruptibly(work)
+        _, interrupted = await run_interruptibly(work)
         display.print_summary(console, await conductor.load(cid))
         return EXIT_INTERRUPTED if interrupted else 0
     finally:
@@ -253,8 +252,7 @@ async def _join(
                 f"joined [bold]{cid}[/bold] as {name} (instance {conductor.instance_id})",
                 highlight=False,
             )
-        with telemetry.observer.playing(cid):
-            _, interrupted = await run_interruptibly(lambda: conductor.play(cid, name, provider))
+        _, interrupted = await run_interruptibly(lambda: conductor.play(cid, name, provider))
         final = await conductor.load(cid)
         display.print_summary(console, final)
         return EXIT_INTERRUPTED if interrupted else 0

@@ -193,10 +193,9 @@ async def _start(
             return 0
         if not kw["as_json"]:
             console.print(f"conversation [bold]{cid}[/bold]", highlight=False)
-        with telemetry.observer.playing(cid):
-            final, interrupted = await _run(
-                conductor, log, cid, providers, console, live=not (kw["quiet"] or kw["as_json"])
-            )
+        final, interrupted = await _run(
+            conductor, log, cid, providers, console, live=not (kw["quiet"] or kw["as_json"])
+        )
         return _finish(console, final, interrupted, as_json=kw["as_json"])
     finally:
         await _close(log, providers)
