@@ -40,8 +40,8 @@ def telemetry_options(func: F) -> F:
     """``--metrics-port``, ``--metrics-host``, ``--log-level`` and ``--log-format``."""
     func = option(
         "--log-format",
-        type=click.Choice(["json", "console"]),
-        help="Log format on stderr (default: console on a terminal, else JSON).",
+        type=click.Choice(["auto", "json", "console"]),
+        help="Log format on stderr (auto: console on a terminal, else JSON).",
     )(func)
     func = option(
         "--log-level",
@@ -107,7 +107,7 @@ def setup_telemetry(
     try:
         configure_logging(
             level=(kw.get("log_level") or settings.log_level).lower(),
-            fmt=kw.get("log_format") or settings.log_format,
+            fmt=_format(kw.get("log_format") or settings.log_format),
             secrets=secret_values(vendor_env),
         )
     except ValueError as exc:
@@ -137,3 +137,7 @@ def setup_telemetry(
             raise ConfigError(f"--metrics-port {port}: cannot listen on {host}: {exc}") from exc
         print(f"metrics: {telemetry.server.url}", file=sys.stderr, flush=True)
     return telemetry
+
+
+def _format(name: str | None) -> str | None:
+    return None if name in (None, "", "auto") else name
