@@ -21,7 +21,7 @@ class StreamWaiters:
     """Tasks waiting for conversations to grow past a sequence, woken by ``notify``."""
 
     def __init__(self) -> None:
-        self._waiting: dict[str, dict[asyncio.Future[None], int]] = {}
+        self._waiting: dict[str, dict[asyncio.Future[bool], int]] = {}
 
     def __bool__(self) -> bool:
         return bool(self._waiting)
@@ -30,7 +30,7 @@ class StreamWaiters:
         """The stream of ``conversation_id`` now reaches ``last_sequence``: wake who waited less."""
         for future, after in self._waiting.get(conversation_id, {}).items():
             if last_sequence > after and not future.done():
-                future.set_result(None)
+                future.set_result(True)
 
     async def wait(
         self,
@@ -43,23 +43,33 @@ class StreamWaiters:
         """True once the stream holds a sequence beyond ``after``; False when ``timeout`` passed.
 
         The future is registered *before* ``last_sequence`` is checked, so an append that lands
-        between the check and the await still wakes this waiter.
+        between the check and the await still wakes this waiter. One future and one timer per
+        wait (no ``asyncio.wait``): this runs twice a turn for every waiting participant.
         """
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[bool] = loop.create_future()
         futures = self._waiting.setdefault(conversation_id, {})
         futures[future] = after
+        timer: asyncio.TimerHandle | None = None
         try:
             if on_register is not None:
                 on_register()
             if await last_sequence() > after:
                 return True
-            done, _ = await asyncio.wait({future}, timeout=max(timeout, 0.0))
-            return bool(done)
+            timer = loop.call_later(max(timeout, 0.0), _expire, future)
+            return await future
         finally:
+            if timer is not None:
+                timer.cancel()
             future.cancel()
             del futures[future]
             if not futures:
                 self._waiting.pop(conversation_id, None)
+
+
+def _expire(future: asyncio.Future[bool]) -> None:
+    if not future.done():
+        future.set_result(False)
 
 
 def matches(entry: IndexEntry, query: ListQuery) -> bool:
