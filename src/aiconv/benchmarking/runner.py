@@ -14,6 +14,7 @@ from typing import Any
 from aiconv.benchmarking import facts, fleet, peers, report, scenarios
 from aiconv.benchmarking.backends import ALL, Backends
 from aiconv.benchmarking.scenarios import Plan
+from aiconv.benchmarking.stats import median
 
 SCENARIOS = ("overhead", "handoff", "concurrency", "append", "fleet", "peers")
 Progress = Callable[[str], None]
@@ -121,13 +122,20 @@ def _fleet(b: Backends, plan: Plan, _: str | None, progress: Progress) -> dict[s
         str(w): _guard(
             progress,
             f"{w} worker(s)",
-            functools.partial(
-                fleet.serve_batch, b.url("redis"), w, plan.fleet_conversations, plan.fleet_turns
-            ),
+            functools.partial(_fleet_repeats, b, w, plan),
         )
         for w in plan.fleet_workers
     }
     return {"workers": rows}
+
+
+def _fleet_repeats(b: Backends, workers: int, plan: Plan) -> dict[str, Any]:
+    runs = [
+        fleet.serve_batch(b.url("redis"), workers, plan.fleet_conversations, plan.fleet_turns)
+        for _ in range(plan.repeats)
+    ]
+    rates = [run["conversations_per_s"] for run in runs]
+    return {**runs[0], "conversations_per_s": median(rates), "repeats": rates}
 
 
 def _peers(b: Backends, plan: Plan, peer_python: str | None, progress: Progress) -> dict[str, Any]:
