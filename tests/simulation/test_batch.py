@@ -278,3 +278,24 @@ async def test_a_supervisor_seat_takes_part_with_a_prompt_built_from_its_role(
     state = await Conductor(log).load(abandoned)
     assert [m.sender for m in state.messages] == ["customer", "support", "lead", "customer"]
     assert "You are the supervisor in a support chat" in prompts[0]
+
+
+async def test_the_report_counts_loops_and_their_end_reason(tmp_path: Path) -> None:
+    path = tmp_path / "loops.toml"
+    path.write_text(
+        matrix.scenario_text(repeat=1).replace("max_turns = 4", "max_turns = 10"), encoding="utf-8"
+    )
+    scenario = load_scenario(path)
+
+    def factory(seat: Seat):  # type: ignore[no-untyped-def]
+        if seat.role == "agent":
+            return FunctionProvider(lambda r: "I am sorry, I cannot process that request today.")
+        return FunctionProvider(matrix.customer_reply)
+
+    log = InMemoryLog()
+    await BatchRunner(log, scenario, factory, run_id="loops", parallel=8).run()
+    doc = build("loops", await collect(log, "loops"))
+    assert doc["usage"]["conversations_with_loops"] == 20
+    assert doc["usage"]["end_reasons"] == {"loop": 20}
+    assert doc["outcomes"] == {"abandoned": 20}
+    assert doc["usage"]["turns_mean"] == 4.0  # the agent's second identical answer

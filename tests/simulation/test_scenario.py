@@ -28,7 +28,7 @@ def test_the_shipped_example_loads_with_builtin_and_file_personas() -> None:
     assert scenario.outcomes.successes == frozenset({"resolved"})
     assert len(scenario.cells()) == 10
     cancel = scenario.intents[0]
-    assert cancel.goal is not None and cancel.goal.max_turns == 14
+    assert cancel.goal is not None and cancel.goal.max_turns == 7
     assert scenario.evaluator.rules is not None
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -290,16 +291,23 @@ async def _transcripts(log: ConversationLog, doc: dict[str, Any]) -> dict[str, s
 
 
 def print_report(console: Console, doc: dict[str, Any]) -> None:
-    """The headline, outcome distribution and per-cell table."""
+    """The headline, the outcome distribution, success by persona and intent, and per cell."""
     success = doc["success"]
     console.print(
-        f"[bold]{doc['scenario']}[/bold] run {doc['run_id']}: success {render.rate_text(success)}",
+        f"[bold]{escape(str(doc['scenario']))}[/bold] run {doc['run_id']}: "
+        f"success {render.rate_text(success)}",
         highlight=False,
     )
     outcomes = Table("outcome", "conversations")
     for name, count in doc["outcomes"].items():
         outcomes.add_row(str(name), str(count))
     console.print(outcomes)
+    groups = Table("group", "success", "outcomes")
+    for key in ("by_persona", "by_intent"):
+        for name, group in doc[key].items():
+            counts = ", ".join(f"{k} {v}" for k, v in group["outcomes"].items())
+            groups.add_row(f"{key[3:]} {name}", render.rate_text(group["success"]), counts)
+    console.print(groups)
     cells = Table("persona × intent", "n", "successes", "pass@k", "pass^k")
     for cell in doc["cells"]:
         cells.add_row(
