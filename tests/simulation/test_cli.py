@@ -18,6 +18,7 @@ from aiconv.testing.processes import cli_env, run_aic, spawn_aic
 SCENARIO = """\
 name = "{name}"
 repeat = 5
+lease_s = {lease}
 personas = ["typical", "hurried"]
 
 [limits]
@@ -54,10 +55,15 @@ end_reasons = ["end_token"]
 
 
 def write(
-    tmp_path: Path, name: str = "cli", agent: str = "mock:turns=2", customer: str = "mock:turns=0"
+    tmp_path: Path,
+    name: str = "cli",
+    agent: str = "mock:turns=2",
+    customer: str = "mock:turns=0",
+    lease: float = 30.0,
 ) -> Path:
     path = tmp_path / "scenarios.toml"
-    path.write_text(SCENARIO.format(name=name, agent=agent, customer=customer), encoding="utf-8")
+    text = SCENARIO.format(name=name, agent=agent, customer=customer, lease=lease)
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -100,6 +106,34 @@ async def test_ctrl_c_then_rerun_resumes_without_rerunning_finished(tmp_path: Pa
     rerun = run_aic(*args, "--quiet", env=env, timeout=60)
     assert rerun.returncode == 0, rerun.stderr
     assert f"(skipped {len(before)} already finished)" in rerun.stdout
+    after = await _decided(db, "ci-1")
+    assert len(after) == 20
+    assert all(after[cid] == last for cid, last in before.items())
+
+
+async def test_a_crashed_run_is_taken_over_once_the_dead_claims_expire(tmp_path: Path) -> None:
+    db = tmp_path / "runs.db"
+    path = write(
+        tmp_path, agent="mock:turns=3,latency=0.05", customer="mock:turns=0,latency=0.05", lease=1
+    )
+    env = cli_env(home=tmp_path)
+    args = ("simulate", str(path), "--db", str(db), "--run-id", "ci-1", "--parallel", "4")
+    process = spawn_aic(*args, env=env)
+    try:
+        await eventually(
+            lambda: _count_at_least(db, 4), timeout=30, what="four finished conversations"
+        )
+        process.send_signal(signal.SIGKILL)  # a crash: nothing is recorded as interrupted
+        process.communicate(timeout=30)
+    finally:
+        process.kill()
+    before = await _decided(db, "ci-1")
+    async with open_log(f"sqlite:///{db}") as log:
+        entries = await log.list_conversations(ListQuery(run_id="ci-1", status="active"))
+    assert entries  # left mid-turn by the dead process
+
+    rerun = run_aic(*args, "--quiet", env=env, timeout=90)
+    assert rerun.returncode == 0, rerun.stderr
     after = await _decided(db, "ci-1")
     assert len(after) == 20
     assert all(after[cid] == last for cid, last in before.items())
