@@ -20,7 +20,7 @@ TINY = Plan(
     concurrency_turns=2,
     latency_s=0.01,
     append_seconds=0.2,
-    append_writers=(1, 2),
+    append_writers=("1", "2", "1x2"),
 )
 
 
@@ -51,7 +51,7 @@ def test_a_tiny_run_produces_a_complete_positive_document() -> None:
     assert row["turns"] > 0
     assert row["turns_per_s"] > 0
     assert row["peak_rss_mb"] > 0
-    for writers in ("1", "2"):
+    for writers in ("1", "2", "1x2"):
         assert results["append"]["sqlite"][writers]["events_per_s"] > 0
     figures = {row["figure"] for row in document["targets"]}
     assert "per-turn overhead p99, sqlite" in figures

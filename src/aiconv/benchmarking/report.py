@@ -174,10 +174,18 @@ def _figure_rows(doc: Doc) -> list[str]:
             + _cells(doc, share(str(n)))
             + " |"
         )
-    rows.append("| append, 1 writer (events/s) | " + _cells(doc, rate("1")) + " |")
-    rows.append("| append, 4 writers (events/s) | " + _cells(doc, rate("4")) + " |")
+    for writers in doc.get("plan", {}).get("append_writers") or []:
+        label = _WRITERS.get(writers, writers)
+        rows.append(f"| append, {label} (events/s) | " + _cells(doc, rate(writers)) + " |")
     rows += _fleet_rows(doc) + _peer_rows(doc)
     return rows
+
+
+_WRITERS = {
+    "1": "1 writer",
+    "4": "4 writer processes",
+    "1x16": "1 process, 16 in flight",
+}
 
 
 def _pair(doc: Doc, path: tuple[str, ...]) -> str:

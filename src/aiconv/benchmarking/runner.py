@@ -105,7 +105,7 @@ def _append(b: Backends, plan: Plan, _: str | None, progress: Progress) -> dict[
     return {
         name: {
             str(w): _guard(
-                progress, f"{name} x{w}", functools.partial(scenarios.append, b, name, w, plan)
+                progress, f"{name} {w}", functools.partial(scenarios.append, b, name, w, plan)
             )
             for w in plan.append_writers
         }

@@ -30,7 +30,7 @@ class Plan:
     concurrency_turns: int = 10
     latency_s: float = 0.2
     append_seconds: float = 3.0
-    append_writers: tuple[int, ...] = (1, 4)
+    append_writers: tuple[str, ...] = ("1", "4", "1x16")
     fleet_conversations: int = 200
     fleet_turns: int = 10
     fleet_workers: tuple[int, ...] = (1, 2, 4)
@@ -104,16 +104,20 @@ def concurrency(backends: Backends, backend: str, n: int, plan: Plan) -> dict[st
     }
 
 
-def append(backends: Backends, backend: str, writers: int, plan: Plan) -> dict[str, Any]:
-    """Events/s appended, one event per append, by ``writers`` concurrent writers.
+def append(backends: Backends, backend: str, writers: str, plan: Plan) -> dict[str, Any]:
+    """Events/s appended, one event per append and per conversation stream, by ``writers``.
 
-    Writers are separate processes (each with its own connection), except for the in-memory log,
-    which cannot be shared between processes: there they are tasks in one process.
+    ``"4"``: four writers, each a separate process with its own connection and one append in
+    flight (for the in-memory log, which cannot be shared between processes, four tasks in one
+    process). ``"1x16"``: one process with 16 appends in flight (many conversations, one client).
     """
+    count, _, in_flight = writers.partition("x")
+    processes, tasks = int(count), int(in_flight or 1)
+    if backend == "memory":
+        processes, tasks = 1, processes * tasks
     runs = []
     for _ in range(plan.repeats):
         url = backends.url(backend)
-        processes, tasks = (1, writers) if backend == "memory" else (writers, 1)
         children = Children()
         for index in range(processes):
             tag = f"w{index}-{uuid.uuid4().hex[:6]}"
@@ -123,8 +127,8 @@ def append(backends: Backends, backend: str, writers: int, plan: Plan) -> dict[s
         span = max(r["finished"] for r in results) - min(r["started"] for r in results)
         runs.append(sum(r["events"] for r in results) / span)
     return {
-        "writers": writers,
-        "mode": "tasks in one process" if backend == "memory" else "processes",
+        "processes": processes,
+        "in_flight_each": tasks,
         "events_per_s": round(median(runs), 1),
         "repeats": [round(r, 1) for r in runs],
     }
