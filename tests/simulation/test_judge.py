@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from aiconv.agents.catalog import default_registry
-from aiconv.agents.messages import ChatRequest
+from aiconv.agents.messages import ChatReply, ChatRequest
 from aiconv.agents.provider import ChatProvider
 from aiconv.errors import ProviderError
 from aiconv.simulation.judge import InvalidAnswer, LlmJudge, parse_answer
@@ -110,13 +110,15 @@ async def test_a_provider_failure_propagates(judge_on) -> None:  # type: ignore[
         await judge.evaluate(STATE, SCHEMA)
 
 
-async def test_the_judge_needs_only_the_provider_port() -> None:
-    def answer(request: ChatRequest) -> str:
+async def test_the_judge_needs_only_the_provider_port_and_adds_up_its_cost() -> None:
+    answers = iter(["no json", '{"outcome": "escalated", "confidence": 0.5, "rationale": "x"}'])
+
+    def answer(request: ChatRequest) -> ChatReply:
         assert request.temperature == 0.0
-        return '{"outcome": "escalated", "confidence": 0.5, "rationale": "handed over"}'
+        return ChatReply(content=next(answers), model="m", cost_usd=0.25)
 
     judgement = await LlmJudge(FunctionProvider(answer)).evaluate(STATE, SCHEMA)
-    assert judgement.outcome == "escalated"
+    assert (judgement.outcome, judgement.cost_usd) == ("escalated", 0.5)
 
 
 @pytest.mark.parametrize(

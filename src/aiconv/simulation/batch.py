@@ -242,6 +242,7 @@ class BatchRunner:
 
     async def _decide(self, state: ConversationState) -> ConversationState:
         judgement = await self.evaluator.evaluate(state, self.scenario.outcomes)
+        self.tally.cost_usd += judgement.cost_usd
         decided = OutcomeDecided(
             outcome=judgement.outcome,
             by=judgement.by,

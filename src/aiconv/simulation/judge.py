@@ -10,6 +10,7 @@ errors propagate: the batch leaves the conversation undecided so a rerun evaluat
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pydantic
 
@@ -82,7 +83,7 @@ class LlmJudge:
     async def evaluate(self, state: ConversationState, schema: OutcomeSchema) -> Judgement:
         """The judge's outcome for ``state``, or ``undecided`` after invalid answers."""
         messages = [ChatMessage(role="user", content=transcript_text(state))]
-        error = ""
+        error, cost = "", 0.0
         for _ in range(self.attempts):
             request = ChatRequest(
                 model=self.provider.model,
@@ -93,8 +94,9 @@ class LlmJudge:
                 context={"speaker": "judge", "conversation_id": state.conversation_id},
             )
             reply = await self.provider.complete(request)
+            cost += reply.cost_usd or 0.0
             try:
-                return parse_answer(reply.content, schema)
+                return replace(parse_answer(reply.content, schema), cost_usd=cost)
             except InvalidAnswer as exc:
                 error = str(exc)
             messages += [
@@ -102,7 +104,11 @@ class LlmJudge:
                 ChatMessage(role="user", content=f"Invalid answer ({error}). {_AGAIN}"),
             ]
         return Judgement(
-            outcome=UNDECIDED, by="judge", confidence=0.0, rationale=f"invalid answer: {error}"
+            outcome=UNDECIDED,
+            by="judge",
+            confidence=0.0,
+            rationale=f"invalid answer: {error}",
+            cost_usd=cost,
         )
 
 

@@ -80,3 +80,4 @@ class Judgement:
     by: str
     confidence: float = 1.0
     rationale: str = ""
+    cost_usd: float = 0.0
