@@ -1,5 +1,10 @@
 """``aic simulate`` (run or resume a scenario matrix with a live progress bar) and ``aic report``
 (the run's figures as a table or JSON; Markdown, HTML and JSON files; a CI gate).
+
+Exit codes: ``simulate`` 0 when every conversation finished, 1 when some failed (rerun with the
+same ``--run-id`` to retry them), 2 for bad input, 130 when interrupted (rerun to resume);
+``report`` 0, 2 for bad input or an unknown run, 3 when the success rate is below
+``--fail-under``.
 """
 
 from __future__ import annotations
