@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from aiconv.agents.messages import ChatRequest
-from aiconv.errors import ConversationNotFound, ProviderError
+from aiconv.errors import ConversationNotFound, ProviderError, ScenarioError
 from aiconv.platform import codec
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.events import ConversationResumed, MessagePosted
@@ -299,3 +300,13 @@ async def test_the_report_counts_loops_and_their_end_reason(tmp_path: Path) -> N
     assert doc["usage"]["end_reasons"] == {"loop": 20}
     assert doc["outcomes"] == {"abandoned": 20}
     assert doc["usage"]["turns_mean"] == 4.0  # the agent's second identical answer
+
+
+async def test_a_run_id_cannot_be_resumed_with_another_scenario(tmp_path: Path) -> None:
+    scenario = matrix.load(tmp_path, repeat=1)
+    table = matrix.outcome_table(scenario, "once", 1)
+    log = InMemoryLog()
+    await BatchRunner(log, scenario, matrix.factory(table), run_id="once", parallel=8).run()
+    renamed = replace(scenario, name="other")
+    with pytest.raises(ScenarioError, match="run 'once' belongs to scenario 'known', not 'other'"):
+        await BatchRunner(log, renamed, matrix.factory(table), run_id="once", parallel=8).run()

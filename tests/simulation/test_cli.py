@@ -193,12 +193,16 @@ def test_report_of_an_unknown_run_is_a_one_line_error(tmp_path: Path) -> None:
 
 def test_a_bad_scenario_file_is_a_one_line_error_naming_the_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
-    path.write_text(write(tmp_path).read_text().replace("max_turns = 6", "max_turns = 0"))
+    text = write(tmp_path).read_text().replace("max_turns = 6", "max_turns = 0")
+    path.write_text(text)
+    line = text.splitlines().index("max_turns = 0") + 1
     result = run_aic(
         "simulate", str(path), "--db", str(tmp_path / "x.db"), env=cli_env(home=tmp_path)
     )
     assert result.returncode == 2
-    assert f"error: {path}:6: limits.max_turns: Input should be greater than 0" in result.stderr
+    assert (
+        result.stderr == f"error: {path}:{line}: limits.max_turns: Input should be greater than 0\n"
+    )
 
 
 def test_run_ids_must_be_safe_in_paths(tmp_path: Path) -> None:

@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiconv.agents.provider import ChatProvider
-from aiconv.errors import ConversationNotFound, ProviderError, SequenceConflict
+from aiconv.errors import (
+    AiconvError,
+    ConversationNotFound,
+    ProviderError,
+    ScenarioError,
+    SequenceConflict,
+)
 from aiconv.platform import referee, session
 from aiconv.platform.conductor import Conductor, Judge
 from aiconv.platform.conversation import ConversationState, Message
@@ -153,9 +159,16 @@ class BatchRunner:
     async def run(self) -> Tally:
         """Run every conversation not finished yet; the final tally."""
         limit = asyncio.Semaphore(self.parallel)
-        async with asyncio.TaskGroup() as group:
-            for casting in self.jobs():
-                group.create_task(self._job(casting, limit))
+        try:
+            async with asyncio.TaskGroup() as group:
+                for casting in self.jobs():
+                    group.create_task(self._job(casting, limit))
+        except ExceptionGroup as failed:
+            # one of our own errors (a bad log, a mismatched run) is reported as itself
+            ours, others = failed.split(AiconvError)
+            if ours is not None and others is None:
+                raise _first_leaf(ours) from failed
+            raise
         return self.tally
 
     async def aclose(self) -> None:
@@ -207,6 +220,7 @@ class BatchRunner:
             state = await self.conductor.load(casting.conversation_id)
         except ConversationNotFound:
             state = await self._create(casting)
+        _check_same_scenario(state, self.scenario, self.run_id)
         if state.ended is not None and state.ended.reason in session.RESUMABLE:
             state = await session.resume(self.conductor, casting.conversation_id, by="simulate")
         if not state.is_ended and not state.messages and casting.opening:
@@ -255,6 +269,22 @@ class BatchRunner:
             except SequenceConflict:
                 state = await self.conductor.catch_up(state)
         return state
+
+
+def _first_leaf(group: BaseExceptionGroup[AiconvError]) -> AiconvError:
+    first = group.exceptions[0]
+    return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
+
+
+def _check_same_scenario(state: ConversationState, scenario: Scenario, run_id: str) -> None:
+    """A run id belongs to one scenario: resuming it with another file is a mistake."""
+    assert state.started is not None
+    recorded = state.started.metadata.get("scenario")
+    if recorded != scenario.name:
+        raise ScenarioError(
+            f"run {run_id!r} belongs to scenario {recorded!r}, not {scenario.name!r}; "
+            "use another --run-id"
+        )
 
 
 def _failed(state: ConversationState) -> bool:
