@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from aiconv.cli.main import aic
-from aiconv.cli.worker import prefixed
+from aiconv.cli.wiring import prefixed
 from aiconv.errors import ConfigError
 
 

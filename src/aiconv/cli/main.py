@@ -14,9 +14,11 @@ import click
 from rich.console import Console
 
 from aiconv.cli import commands, display
+from aiconv.cli.bench import bench
 from aiconv.cli.options import EXIT_INTERRUPTED, F, friendly_errors, log_options, option
 from aiconv.cli.telemetry import Telemetry, setup_telemetry, telemetry_options
 from aiconv.cli.wiring import AgentChoice, Runtime, plan, run_interruptibly
+from aiconv.cli.worker import worker
 from aiconv.errors import ConfigError
 from aiconv.platform import session
 from aiconv.platform.conductor import Conductor
@@ -252,5 +254,5 @@ def aic() -> None:
 
 aic.add_command(aic_start)
 commands.register(aic)
-aic.add_command(__import__("aiconv.cli.worker", fromlist=["worker"]).worker)
-aic.add_command(__import__("aiconv.cli.bench", fromlist=["bench"]).bench)
+aic.add_command(worker)
+aic.add_command(bench)

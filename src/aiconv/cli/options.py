@@ -23,8 +23,23 @@ def option(*names: str, **kwargs: Any) -> Callable[[F], F]:
     return click.option(*names, envvar=envvar, show_envvar=True, **kwargs)
 
 
+#: Where ``--redis-prefix`` is kept for ``Runtime.load`` (``click.Context.meta``).
+REDIS_PREFIX_META = "aiconv.redis_prefix"
+
+
+def _keep_redis_prefix(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.meta[REDIS_PREFIX_META] = value
+
+
 def log_options(func: F) -> F:
-    """``--log-url`` and ``--db``."""
+    """``--log-url``, ``--db`` and ``--redis-prefix`` (applied to Redis URLs by the runtime)."""
+    func = option(
+        "--redis-prefix",
+        expose_value=False,
+        callback=_keep_redis_prefix,
+        help="Key prefix of a Redis log (default: aiconv).",
+    )(func)
     func = option(
         "--db", type=click.Path(path_type=Path), help="SQLite log file (default: user data dir)."
     )(func)

@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+import click
+
 from aiconv.agents.catalog import default_registry
 from aiconv.agents.guarded import GuardConfig, GuardObserver, Guards
 from aiconv.agents.provider import ChatProvider
 from aiconv.agents.registry import AgentSpec, Registry
+from aiconv.cli.options import REDIS_PREFIX_META
 from aiconv.errors import ConfigError
 from aiconv.platform.events import ParticipantSpec
 from aiconv.settings import Settings, provider_env
@@ -53,6 +56,7 @@ class Runtime:
         if db is not None and log_url is not None:
             raise ConfigError("give either --db or --log-url, not both")
         url = log_url or (f"sqlite:///{db}" if db is not None else settings.default_log_url())
+        url = prefixed(url, _redis_prefix() or None)
         guards = Guards(GuardConfig(rpm=settings.rpm, tpm=settings.tpm))
         return cls(
             settings=settings,
@@ -77,6 +81,22 @@ class Runtime:
             participant.agent, model=participant.model or None, base_url=participant.base_url
         )
         return self.provider(spec)
+
+
+def _redis_prefix() -> str | None:
+    ctx = click.get_current_context(silent=True)
+    return None if ctx is None else ctx.find_root().meta.get(REDIS_PREFIX_META)
+
+
+def prefixed(url: str, prefix: str | None) -> str:
+    """``url`` with the Redis key prefix applied (only Redis URLs have one)."""
+    if prefix is None:
+        return url
+    if not url.startswith(("redis://", "rediss://")):
+        raise ConfigError("--redis-prefix only applies to redis:// and rediss:// log URLs")
+    from aiconv.queues.redis import with_prefix  # the Redis backend is optional at import time
+
+    return with_prefix(url, prefix)
 
 
 def default_names(choices: Sequence[AgentChoice]) -> list[str]:

@@ -17,21 +17,9 @@ import click
 from aiconv.cli.options import friendly_errors, log_options, option
 from aiconv.cli.telemetry import Telemetry, setup_telemetry, telemetry_options
 from aiconv.cli.wiring import Runtime
-from aiconv.errors import ConfigError
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.worker import Worker, WorkerStats
 from aiconv.queues.urls import connect_log
-
-
-def prefixed(url: str, prefix: str | None) -> str:
-    """``url`` with the Redis key prefix applied (only Redis URLs have one)."""
-    if prefix is None:
-        return url
-    if not url.startswith(("redis://", "rediss://")):
-        raise ConfigError("--redis-prefix only applies to redis:// and rediss:// log URLs")
-    from aiconv.queues.redis import with_prefix  # the Redis backend is optional at import time
-
-    return with_prefix(url, prefix)
 
 
 @click.command(name="worker")
@@ -42,7 +30,6 @@ def prefixed(url: str, prefix: str | None) -> str:
     show_default=True,
     help="Conversations served at once by this worker.",
 )
-@option("--redis-prefix", help="Key prefix of a Redis log (default: aiconv).")
 @option(
     "--scan-interval",
     type=float,
@@ -63,7 +50,6 @@ def prefixed(url: str, prefix: str | None) -> str:
 @friendly_errors
 def worker(
     concurrency: int,
-    redis_prefix: str | None,
     scan_interval: float,
     grace: float,
     instance_id: str | None,
@@ -79,7 +65,7 @@ def worker(
     after the conversation's lease (aic-start --lease), and another instance takes the turn.
     """
     runtime = Runtime.load(log_url=log_url, db=db)
-    url = prefixed(runtime.log_url, redis_prefix)
+    url = runtime.log_url
     telemetry = setup_telemetry(telemetry_kw, settings=runtime.settings, env=runtime.env)
     runtime.observe_guards(telemetry.guard_observer)
     try:
