@@ -238,3 +238,26 @@ def test_mock_failures_are_retried_by_the_guard(db: Path) -> None:
     doc = json.loads(result.stdout)
     assert doc["ended"]["reason"] == "max_turns"
     assert max(m["attempts"] for m in doc["messages"]) > 1
+
+
+def test_three_participants_take_turns_round_robin(db: Path) -> None:
+    result = run_aic(
+        "start",
+        "--agent1",
+        "mock:turns=0",
+        "--agent2",
+        "mock:turns=0",
+        "--agent",
+        "echo",
+        "--name",
+        "echoer",
+        "--max-turns",
+        "6",
+        "--db",
+        str(db),
+        "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert [p["name"] for p in doc["participants"]] == ["mock-1", "mock-2", "echoer"]
+    assert [m["sender"] for m in doc["messages"]] == ["mock-1", "mock-2", "echoer"] * 2
