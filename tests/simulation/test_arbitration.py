@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from aiconv.errors import ScenarioError
+from aiconv.errors import ConfigError, ScenarioError
 from aiconv.platform import session
 from aiconv.platform.codec import decode_all
 from aiconv.platform.conductor import Conductor
@@ -14,6 +16,7 @@ from aiconv.simulation.arbitration import (
     Arbitration,
     OutcomeReferee,
     arbitrate,
+    arbitration_metadata,
     parse_proposal,
     votes_of,
 )
@@ -109,3 +112,45 @@ async def test_a_decided_outcome_is_recorded_with_the_message_and_ends_the_conve
         ("customer", "resolved"),
     ]
     assert sum(isinstance(e, OutcomeDecided) for e in kinds) == 1
+
+
+async def test_any_process_arbitrates_a_conversation_that_records_its_judge() -> None:
+    """Two conductors without a judge of their own (e.g. two workers) share the recorded one."""
+    log = InMemoryLog()
+    first, second = Conductor(log), Conductor(log)
+    participants = [
+        ParticipantSpec(name="customer", agent="x", role="customer"),
+        ParticipantSpec(name="support", agent="x", role="agent"),
+    ]
+    state = await session.create(
+        first,
+        topic="refund",
+        participants=participants,
+        metadata=arbitration_metadata(SLUGS, Arbitration(rule="majority")),
+    )
+    cid = state.conversation_id
+    customer = ScriptedProvider(["I want a refund", "Great, thanks!\nOUTCOME: resolved 0.9", "?"])
+    support = ScriptedProvider(["Done, refunded.\nOUTCOME: resolved 0.8", "Bye"])
+    await asyncio.gather(
+        first.play(cid, "customer", customer), second.play(cid, "support", support)
+    )
+    final = await first.load(cid)
+    assert final.ended is not None
+    assert final.ended.reason == "outcome"
+    assert final.outcome is not None
+    assert final.outcome.outcome == "resolved"
+
+
+async def test_a_judge_this_process_does_not_know_is_a_clear_error() -> None:
+    log = InMemoryLog()
+    conductor = Conductor(log)
+    participants = [ParticipantSpec(name="a", agent="x"), ParticipantSpec(name="b", agent="x")]
+    state = await session.create(
+        conductor, topic="t", participants=participants, metadata={"judge": "nobody-knows"}
+    )
+    with pytest.raises(ConfigError, match="judged by 'nobody-knows'"):
+        await session.play_all(
+            conductor,
+            state.conversation_id,
+            {"a": ScriptedProvider(["x"]), "b": ScriptedProvider(["y"])},
+        )

@@ -38,8 +38,8 @@ from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
 EventCallback = Callable[[Recorded, ConversationState], None]
 #: Called with (speaker, chunk) as a streaming provider produces text.
 SpeakerDeltaCallback = Callable[[str, str], None]
-#: The verdict on a state whose last message was just posted (default: ``referee.judge``).
-Judge = Callable[[ConversationState, float], referee.Verdict]
+#: The verdict on a state whose last message was just posted (see ``referee.judge_for``).
+Judge = referee.Judge
 #: Given the state before it, returns the message to post (e.g. with ``simulated_at`` set).
 MessageStamp = Callable[[ConversationState, MessagePosted], MessagePosted]
 
@@ -63,7 +63,7 @@ class Conductor:
         observer: ConductorObserver = NULL_OBSERVER,
         on_delta: SpeakerDeltaCallback | None = None,
         context: ContextLimit | None = None,
-        judge: Judge = referee.judge,
+        judge: Judge | None = None,
         stamp: MessageStamp | None = None,
     ) -> None:
         self.log = log
@@ -211,7 +211,7 @@ class Conductor:
         if self.stamp is not None:
             message = self.stamp(state, message)
         prospective = evolve(state, _provisional(state, 1, now, message))
-        verdict = self.judge(prospective, now)
+        verdict = self._judge_of(state)(prospective, now)
         events: list[Event] = [message, *verdict.events]
         if verdict.stop is not None:
             events.append(
@@ -220,6 +220,13 @@ class Conductor:
                 )
             )
         return await self._commit(state, events)
+
+    def _judge_of(self, state: ConversationState) -> Judge:
+        """The explicit judge, else the one the conversation was started with (cheap to make)."""
+        if self.judge is not None:
+            return self.judge
+        assert state.started is not None
+        return referee.judge_for(state.started)
 
     async def _fail(
         self, state: ConversationState, name: str, exc: ProviderError

@@ -9,12 +9,20 @@ ends the conversation (``loop_policy="end"``) or is first answered by a moderato
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from aiconv.errors import ConfigError
 from aiconv.platform import termination
 from aiconv.platform.closing import DEFAULT_CLOSING_PHRASES, closing_agreed
 from aiconv.platform.conversation import ConversationState
-from aiconv.platform.events import Event, LoopDetected, ModeratorNoted, StopConfig
+from aiconv.platform.events import (
+    ConversationStarted,
+    Event,
+    LoopDetected,
+    ModeratorNoted,
+    StopConfig,
+)
 from aiconv.platform.loops import LoopConfig, Utterance, detect_loop
 from aiconv.platform.termination import StopReason
 
@@ -93,3 +101,36 @@ def _loop_verdict(
             reason="loop", detail=f"{loop.kind} (score {loop.score:.2f}): {loop.detail}"
         ),
     )
+
+
+#: A judge: the verdict on a state whose last message was just posted.
+Judge = Callable[[ConversationState, float], Verdict]
+#: Builds the judge of one conversation from how it was started.
+JudgeFactory = Callable[[ConversationStarted], Judge]
+
+_JUDGES: dict[str, JudgeFactory] = {}
+
+
+def register_judge(name: str, factory: JudgeFactory) -> None:
+    """Let conversations started with ``metadata["judge"] == name`` be judged by ``factory``.
+
+    The choice is recorded in ``ConversationStarted``, so every process that runs a turn of the
+    conversation (a worker, ``aic join``) judges it the same way, as long as the module that
+    registers the judge is imported there (the CLI imports ``aiconv.simulation``).
+    """
+    _JUDGES[name] = factory
+
+
+def judge_for(started: ConversationStarted) -> Judge:
+    """The judge a conversation was started with (the plain ``judge`` unless it names one)."""
+    name = started.metadata.get("judge")
+    if name is None:
+        return judge
+    factory = _JUDGES.get(str(name))
+    if factory is None:
+        known = ", ".join(sorted(_JUDGES)) or "none registered"
+        raise ConfigError(
+            f"this conversation is judged by {name!r}, which this process does not know "
+            f"({known}); import the package that registers it (e.g. aiconv.simulation)"
+        )
+    return factory(started)

@@ -100,7 +100,16 @@ async def play_all(
     except asyncio.CancelledError:
         await asyncio.shield(interrupt(conductor, conversation_id, by="signal"))
         raise
+    except BaseExceptionGroup as group:
+        # One seat failing cancels the others; callers handle the first real error, as if
+        # the seats had run one by one.
+        raise _first_error(group) from None
     return await conductor.load(conversation_id)
+
+
+def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    first = group.exceptions[0]
+    return _first_error(first) if isinstance(first, BaseExceptionGroup) else first
 
 
 async def interrupt(conductor: Conductor, conversation_id: str, *, by: str) -> ConversationState:

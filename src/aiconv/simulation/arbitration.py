@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from aiconv.errors import ScenarioError
 from aiconv.platform import referee
 from aiconv.platform.conversation import ConversationState
-from aiconv.platform.events import Event, OutcomeDecided, OutcomeProposed
+from aiconv.platform.events import ConversationStarted, Event, OutcomeDecided, OutcomeProposed
 from aiconv.platform.referee import Verdict
 from aiconv.platform.termination import StopReason
 from aiconv.simulation.intents import AGENT
@@ -192,3 +192,33 @@ def _decided(judgement: Judgement) -> OutcomeDecided:
         confidence=judgement.confidence,
         rationale=judgement.rationale,
     )
+
+
+def _outcome_judge(started: ConversationStarted) -> OutcomeReferee:
+    """The judge of a simulated conversation, rebuilt from what it was started with."""
+    recorded = started.metadata["arbitration"]
+    config = Arbitration(
+        rule=recorded["rule"],
+        weights=dict(recorded.get("weights") or {}),
+        min_confidence=float(recorded.get("min_confidence", 0.8)),
+        stop=bool(recorded.get("stop", True)),
+    )
+    return OutcomeReferee(slugs=tuple(started.metadata["outcomes"]), config=config)
+
+
+def arbitration_metadata(slugs: tuple[str, ...], config: Arbitration) -> dict[str, object]:
+    """What a conversation records so that any process can arbitrate it (see ``_outcome_judge``)."""
+    return {
+        "judge": OUTCOME_JUDGE,
+        "outcomes": list(slugs),
+        "arbitration": {
+            "rule": config.rule,
+            "weights": dict(config.weights),
+            "min_confidence": config.min_confidence,
+            "stop": config.stop,
+        },
+    }
+
+
+OUTCOME_JUDGE = "outcomes"
+referee.register_judge(OUTCOME_JUDGE, _outcome_judge)

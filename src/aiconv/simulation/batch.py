@@ -25,14 +25,13 @@ from aiconv.errors import (
     ScenarioError,
     SequenceConflict,
 )
-from aiconv.platform import referee, session
-from aiconv.platform.conductor import Conductor, Judge
+from aiconv.platform import session
+from aiconv.platform.conductor import Conductor
 from aiconv.platform.conversation import ConversationState, Message
 from aiconv.platform.events import MessagePosted, OutcomeDecided
 from aiconv.platform.observer import NULL_OBSERVER, ConductorObserver
 from aiconv.queues.log import ConversationLog
 from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
-from aiconv.simulation.arbitration import OutcomeReferee
 from aiconv.simulation.casting import Casting, cast
 from aiconv.simulation.evaluators import Evaluator
 from aiconv.simulation.judge import LlmJudge
@@ -116,16 +115,10 @@ class BatchRunner:
             observer=typing.cast(
                 ConductorObserver, _CostObserver(self.tally, self._changed, observer)
             ),
-            judge=self._judge(),
             stamp=SimulatedTime(paces=paces_of(scenario), mode=scenario.time, clock=clock),
         )
         self.seats = self._seats(providers)
         self.evaluator = self._evaluator(providers)
-
-    def _judge(self) -> Judge:
-        if self.scenario.arbitration is None:
-            return referee.judge
-        return OutcomeReferee(slugs=self.scenario.outcomes.slugs, config=self.scenario.arbitration)
 
     def _seats(self, providers: ProviderFactory) -> dict[str, ChatProvider]:
         customer = providers(self.scenario.customer)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from aiconv.platform.events import ParticipantSpec, StopConfig
+from aiconv.simulation.arbitration import arbitration_metadata
 from aiconv.simulation.scenario import Cell, Scenario, Seat
 
 _NAMESPACE = uuid.UUID("6f1c1a52-8a4e-4b61-9a55-5e8a3c1d2b7f")
@@ -129,6 +130,15 @@ def _spec(seat: Seat, persona: str | None, system: str) -> ParticipantSpec:
 
 
 def _metadata(scenario: Scenario, cell: Cell, run_id: str, repetition: int) -> dict[str, Any]:
+    judged = (
+        arbitration_metadata(scenario.outcomes.slugs, scenario.arbitration)
+        if scenario.arbitration
+        else {"arbitration": None}
+    )
+    return {**_cell_metadata(scenario, cell, run_id, repetition), **judged}
+
+
+def _cell_metadata(scenario: Scenario, cell: Cell, run_id: str, repetition: int) -> dict[str, Any]:
     customer, agent = scenario.customer, scenario.agent
     return {
         "run_id": run_id,
@@ -140,7 +150,6 @@ def _metadata(scenario: Scenario, cell: Cell, run_id: str, repetition: int) -> d
         "time": scenario.time,
         "outcomes": list(scenario.outcomes.slugs),
         "successes": sorted(scenario.outcomes.successes),
-        "arbitration": scenario.arbitration.rule if scenario.arbitration else None,
         "turns": {
             customer.name: {
                 "again": cell.persona.interrupts,
