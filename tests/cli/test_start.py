@@ -261,3 +261,15 @@ def test_three_participants_take_turns_round_robin(db: Path) -> None:
     doc = json.loads(result.stdout)
     assert [p["name"] for p in doc["participants"]] == ["mock-1", "mock-2", "echoer"]
     assert [m["sender"] for m in doc["messages"]] == ["mock-1", "mock-2", "echoer"] * 2
+
+
+def test_providers_lists_agents_models_and_whether_keys_are_set() -> None:
+    env = cli_env({"ANTHROPIC_API_KEY": "sk-ant-test-not-real"})
+    result = run_aic("providers", env=env)
+    assert result.returncode == 0, result.stderr
+    rows = {line.split("│")[2].strip(): line for line in result.stdout.splitlines() if "│" in line}
+    assert "set" in rows["anthropic"]
+    assert "missing" in rows["openai"]
+    assert "not needed" in rows["ollama"]
+    assert "offline" in rows["mock"]
+    assert "sk-ant-test-not-real" not in result.stdout

@@ -269,11 +269,10 @@ def providers(log_url: str | None, db: Path | None) -> None:
     table = Table("aliases", "vendor", "default model", "key variable", "key")
     for vendor in runtime.registry.vendors:
         keys = " or ".join(vendor.key_env) or "-"
-        present = (
-            "offline"
-            if not vendor.key_env
-            else ("set" if any(runtime.env.get(k) for k in vendor.key_env) else "missing")
-        )
+        if not vendor.key_env:
+            present = "offline" if vendor.offline else "not needed"
+        else:
+            present = "set" if any(runtime.env.get(k) for k in vendor.key_env) else "missing"
         table.add_row(
             ", ".join((vendor.name, *vendor.aliases)),
             vendor.name,
