@@ -1,15 +1,18 @@
 """The SQLite conversation log (aiosqlite): one file, shared safely by many processes.
 
 It owns the file layout (``events``, ``conversations``, ``migrations`` tables), the named
-migrations run once under a cross-process file lock, the optimistic append (``BEGIN IMMEDIATE``,
-a check that the stream is exactly at the expected sequence, ``UNIQUE(conversation_id,
-sequence)`` as the last line of defence) and the wake-ups: appends from this object wake
+migrations run once under a cross-process file lock, the optimistic append (one ``INSERT …
+SELECT … WHERE`` that writes only if the stream is exactly at the expected sequence, inside
+``BEGIN IMMEDIATE`` when an index entry goes with it; ``UNIQUE(conversation_id, sequence)`` as
+the last line of defence) and the wake-ups: appends from this object wake
 in-process waiters directly; one watcher task per log, alive only while someone waits, checks
 ``PRAGMA data_version`` every ~2 ms and wakes the waiters of streams another process grew.
 
 It must not block the event loop: no sync ``sqlite3`` calls in coroutines, no blocking file
 lock. Writes go through one connection (serialised by an ``asyncio.Lock``), reads and the
-watcher through another, so readers only ever see committed events.
+watcher through another, so readers only ever see committed events; WAL checkpoints run every
+``checkpoint_every`` commits on a third, instead of inside whichever append crossed SQLite's
+auto-checkpoint threshold.
 """
 
 from __future__ import annotations
@@ -86,6 +89,7 @@ class SqliteLog(ConversationLog):
 
     backend = "sqlite"
     watch_interval = 0.002  # seconds between two `PRAGMA data_version` checks while waited on
+    checkpoint_every = 200  # commits between two background WAL checkpoints
 
     def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
         self.path = path
@@ -95,6 +99,9 @@ class SqliteLog(ConversationLog):
         self._waiters = StreamWaiters()
         self._watcher: asyncio.Task[None] | None = None
         self._watch_position = 0
+        self._commits = 0
+        self._checkpointer: aiosqlite.Connection | None = None
+        self._checkpoint: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> SqliteLog:
@@ -110,8 +117,12 @@ class SqliteLog(ConversationLog):
                     raise
         except FileLockTimeout as exc:
             raise LogUnavailable(f"{db_path}.lock held by another process for too long") from exc
+        # Checkpoints move off the append path (see `_checkpoint_wal`): a commit that crosses
+        # the auto-checkpoint threshold would otherwise copy and fsync the WAL inside a turn.
+        await writer.execute("PRAGMA wal_autocheckpoint = 0")
         reader = await _connect(db_path, busy_timeout)
         log = cls(db_path, writer, reader)
+        log._checkpointer = await _connect(db_path, busy_timeout)
         log._watch_position = (await log._head(""))[0]
         return log
 
@@ -140,6 +151,11 @@ class SqliteLog(ConversationLog):
             # Nobody waits, so nobody needs a wake-up for anything up to here.
             self._watch_position = max(self._watch_position, stored[-1].position)
         self._waiters.notify(conversation_id, stored[-1].sequence)
+        self._commits += 1
+        if self._commits >= self.checkpoint_every:
+            self._commits = 0
+            if self._checkpoint is None or self._checkpoint.done():
+                self._checkpoint = asyncio.create_task(self._checkpoint_wal())
         return stored
 
     async def _append(
@@ -262,12 +278,26 @@ class SqliteLog(ConversationLog):
         return [str(row[0]) for row in rows]
 
     async def close(self) -> None:
-        if self._watcher is not None:
-            self._watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError, aiosqlite.Error, ValueError):
-                await self._watcher
+        for task in (self._watcher, self._checkpoint):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, aiosqlite.Error, ValueError):
+                    await task
+        if self._checkpointer is not None:
+            await self._checkpointer.close()
         await self._writer.close()
         await self._reader.close()
+
+    async def _checkpoint_wal(self) -> None:
+        """Copy the WAL into the database on the third connection, off the append path.
+
+        PASSIVE waits for no reader or writer, so appends go on meanwhile. Best effort: a
+        failure is retried after the next ``checkpoint_every`` commits, and SQLite checkpoints
+        anyway when the last connection to the file closes.
+        """
+        if self._checkpointer is not None:
+            with contextlib.suppress(aiosqlite.Error):
+                await self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     async def _head(self, conversation_id: str) -> tuple[int, int]:
         """The last global position and the last sequence of ``conversation_id`` (committed)."""
