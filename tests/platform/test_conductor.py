@@ -10,8 +10,9 @@ from aiconv.errors import ProviderUnavailable, SequenceConflict
 from aiconv.platform import codec, session
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.events import ConversationResumed, ParticipantSpec, StopConfig
+from aiconv.platform.observer import NullObserver
 from aiconv.queues.memory import InMemoryLog
-from aiconv.testing.providers import ScriptedProvider
+from aiconv.testing.providers import ScriptedProvider, varied_text
 
 PAIR = (
     ParticipantSpec(name="alice", agent="scripted"),
@@ -111,23 +112,42 @@ async def test_provider_failure_records_agent_failed_and_ends() -> None:
     ]
 
 
+class YieldingLog(InMemoryLog):
+    """The reference log, but every append first yields to the loop, so competing claimants
+    really reach the log at the same expected sequence (as they do across processes)."""
+
+    async def append(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0)
+        return await super().append(*args, **kwargs)
+
+
+class ConflictCounter(NullObserver):
+    def __init__(self) -> None:
+        self.conflicts = 0
+
+    def conflict(self, state: object) -> None:  # type: ignore[override]
+        self.conflicts += 1
+
+
 async def test_two_instances_of_one_participant_never_both_answer() -> None:
-    log = InMemoryLog()
-    one, two = Conductor(log), Conductor(log)
+    log = YieldingLog()
+    counter = ConflictCounter()
+    one, two = Conductor(log, observer=counter), Conductor(log, observer=counter)
     state = await session.create(one, topic="t", participants=PAIR, stop=StopConfig(max_turns=30))
     cid = state.conversation_id
     async with asyncio.timeout(10):
         await asyncio.gather(
-            one.play(cid, "alice", ScriptedProvider(["a"], delay=0.001)),
-            two.play(cid, "alice", ScriptedProvider(["a"], delay=0.001)),
-            one.play(cid, "bob", ScriptedProvider(["b"])),
+            one.play(cid, "alice", ScriptedProvider([varied_text(i) for i in range(0, 99, 2)])),
+            two.play(cid, "alice", ScriptedProvider([varied_text(i) for i in range(0, 99, 2)])),
+            one.play(cid, "bob", ScriptedProvider([varied_text(i) for i in range(1, 99, 2)])),
         )
     final = await one.load(cid)
-    senders = [m.sender for m in final.messages]
-    assert senders == ["alice", "bob"] * 15
+    assert [m.sender for m in final.messages] == ["alice", "bob"] * 15
     assert [r.sequence for r in codec.decode_all(await log.read(cid))] == list(
         range(1, final.sequence + 1)
     )
+    # The instances really raced for the same sequence, and the log let exactly one win.
+    assert counter.conflicts > 0
 
 
 async def test_interrupt_then_resume_continues_where_it_stopped() -> None:
@@ -175,3 +195,24 @@ async def test_append_at_a_stale_sequence_is_a_conflict() -> None:
     await session.interrupt(conductor, state.conversation_id, by="test")
     with pytest.raises(SequenceConflict):
         await conductor.append(state, [ConversationResumed(by="late")])
+
+
+async def test_an_unexpected_error_ends_the_run_resumably_and_reaches_the_caller() -> None:
+    log = InMemoryLog()
+    conductor = Conductor(log)
+    state = await session.create(conductor, topic="t", participants=PAIR)
+
+    def broken(_: object) -> str:
+        raise RuntimeError("adapter bug")
+
+    from aiconv.testing.providers import FunctionProvider
+
+    seats = {"alice": ScriptedProvider(["a"]), "bob": FunctionProvider(broken)}
+    with pytest.raises(RuntimeError, match="adapter bug"):
+        await session.play_all(conductor, state.conversation_id, seats)
+    crashed = await conductor.load(state.conversation_id)
+    assert crashed.ended is not None
+    assert crashed.ended.reason == "error"
+    assert "RuntimeError: adapter bug" in crashed.ended.detail
+    resumed = await session.resume(conductor, state.conversation_id)
+    assert not resumed.is_ended

@@ -176,28 +176,17 @@ async def _resume(runtime: Runtime, cid: str, quiet: bool, telemetry: Telemetry)
         )
         state = await session.resume(conductor, cid)
         console.print(f"resuming [bold]{cid}[/bold] at turn {state.turns + 1}", highlight=False)
-        transcript = display.LiveTranscript(console)
-
-        async def work() -> ConversationState:
-            watcher = (
-                None if quiet else asyncio.create_task(_watch(log, cid, transcript, state.sequence))
+        transcript = None if quiet else display.LiveTranscript(console)
+        after = state.sequence
+        _, interrupted = await run_interruptibly(
+            lambda: display.play_with_transcript(
+                conductor, log, cid, providers, transcript, after=after
             )
-            try:
-                return await session.play_all(conductor, cid, providers)
-            finally:
-                if watcher is not None:
-                    await watcher
-
-        _, interrupted = await run_interruptibly(work)
+        )
         display.print_summary(console, await conductor.load(cid))
         return EXIT_INTERRUPTED if interrupted else 0
     finally:
         await log.close()
-
-
-async def _watch(log: Any, cid: str, transcript: display.LiveTranscript, after: int) -> None:
-    async for recorded, state in session.follow(log, cid, after=after):
-        transcript.event(recorded, state)
 
 
 @click.command()

@@ -4,18 +4,23 @@ control and escape sequences are neutralised and rich markup is never interprete
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from aiconv.agents.provider import ChatProvider
+from aiconv.platform import session
 from aiconv.platform.codec import Recorded
+from aiconv.platform.conductor import Conductor
 from aiconv.platform.conversation import ConversationState, Message
 from aiconv.platform.events import AgentFailed, ConversationEnded, LoopDetected, MessagePosted
 from aiconv.platform.projections import Summary, summarize
-from aiconv.queues.log import IndexEntry
+from aiconv.queues.log import ConversationLog, IndexEntry
 
 PALETTE = ("cyan", "magenta", "green", "yellow", "blue", "red", "bright_cyan", "bright_magenta")
 _CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -132,3 +137,42 @@ def print_index(console: Console, entries: Sequence[IndexEntry]) -> None:
             e.conversation_id,
         )
     console.print(table)
+
+
+async def play_with_transcript(
+    conductor: Conductor,
+    log: ConversationLog,
+    cid: str,
+    seats: Mapping[str, ChatProvider],
+    transcript: LiveTranscript | None,
+    *,
+    after: int,
+) -> ConversationState:
+    """Run ``seats`` while ``transcript`` (if any) prints every event after ``after``.
+
+    The transcript follows the log until the conversation ends; if the run fails or is
+    interrupted instead, it is stopped, so an error can never leave the command waiting.
+    """
+    if transcript is not None:
+        conductor.on_delta = transcript.delta
+    watcher = None
+    if transcript is not None:
+        watcher = asyncio.create_task(_print_events(log, cid, transcript, after))
+    try:
+        final = await session.play_all(conductor, cid, seats)
+    except BaseException:
+        if watcher is not None:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await watcher
+        raise
+    if watcher is not None:
+        await watcher
+    return final
+
+
+async def _print_events(
+    log: ConversationLog, cid: str, transcript: LiveTranscript, after: int
+) -> None:
+    async for recorded, state in session.follow(log, cid, after=after):
+        transcript.event(recorded, state)

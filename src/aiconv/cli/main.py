@@ -212,25 +212,11 @@ async def _run(
     *,
     live: bool,
 ) -> tuple[ConversationState, bool]:
-    transcript = display.LiveTranscript(console)
-    if live:
-        conductor.on_delta = transcript.delta
-
-    async def work() -> ConversationState:
-        watcher = asyncio.create_task(_watch(log, cid, transcript)) if live else None
-        try:
-            return await session.play_all(conductor, cid, providers)
-        finally:
-            if watcher is not None:
-                await watcher
-
-    _, interrupted = await run_interruptibly(work)
+    transcript = display.LiveTranscript(console) if live else None
+    _, interrupted = await run_interruptibly(
+        lambda: display.play_with_transcript(conductor, log, cid, providers, transcript, after=1)
+    )
     return await conductor.load(cid), interrupted
-
-
-async def _watch(log: ConversationLog, cid: str, transcript: display.LiveTranscript) -> None:
-    async for recorded, state in session.follow(log, cid, after=1):
-        transcript.event(recorded, state)
 
 
 def _finish(console: Console, state: ConversationState, interrupted: bool, *, as_json: bool) -> int:

@@ -5,6 +5,7 @@ interrupt and resume. Built on the conductor; still sees only the ports.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 
@@ -25,7 +26,7 @@ from aiconv.platform.turns import resolve_policy
 from aiconv.queues.log import ConversationLog
 
 #: End reasons after which ``resume`` may continue a conversation.
-RESUMABLE = frozenset({"interrupted", "provider_unavailable", "provider_error"})
+RESUMABLE = frozenset({"interrupted", "provider_unavailable", "provider_error", "error"})
 
 
 def new_conversation_id() -> str:
@@ -102,9 +103,21 @@ async def play_all(
         raise
     except BaseExceptionGroup as group:
         # One seat failing cancels the others; callers handle the first real error, as if
-        # the seats had run one by one.
-        raise _first_error(group) from None
+        # the seats had run one by one, and the log records that the run crashed.
+        error = _first_error(group)
+        if isinstance(error, Exception):
+            await asyncio.shield(_record_crash(conductor, conversation_id, error))
+        raise error from None
     return await conductor.load(conversation_id)
+
+
+async def _record_crash(conductor: Conductor, conversation_id: str, error: Exception) -> None:
+    """End the conversation with the resumable reason ``error`` (best effort: the original
+    error matters more than a failure to record it)."""
+    with contextlib.suppress(Exception):
+        state = await conductor.load(conversation_id)
+        stop = StopReason(reason="error", detail=f"{type(error).__name__}: {error}"[:300])
+        await conductor.end(state, stop, by=conductor.instance_id)
 
 
 def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
