@@ -273,3 +273,45 @@ def test_providers_lists_agents_models_and_whether_keys_are_set() -> None:
     assert "not needed" in rows["ollama"]
     assert "offline" in rows["mock"]
     assert "sk-ant-test-not-real" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["start", "--base-url1", "http://user:hunter2pw@host/v1"], "carries credentials"),
+        (["start", "--base-url1", "not a url"], "must look like http://host:port/v1"),
+        (["ls", "--log-url", "redis://127.0.0.1:1/0?deadline=abc"], "must be positive seconds"),
+        (["ls", "--log-url", "redis://:hunter2pw@127.0.0.1:notaport/0"], "bad Redis URL"),
+        (["ls", "--limit", "-1"], "-1 is not in the range"),
+        (["export", "x", "-o", "/proc/version"], "no conversation with id"),
+    ],
+)
+def test_more_bad_input_is_one_line_and_never_shows_a_password(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    extra = [] if "--log-url" in args else ["--db", str(tmp_path / "runs.db")]
+    result = run_aic(*args, *extra)
+    assert result.returncode == 2 or "no conversation" in message
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "hunter2pw" not in result.stderr + result.stdout
+
+
+def test_a_file_that_is_not_sqlite_is_refused_cleanly(tmp_path: Path) -> None:
+    bogus = tmp_path / "notes.db"
+    bogus.write_text("not a database at all, just notes\n" * 10)
+    result = run_aic("ls", "--db", str(bogus))
+    assert result.returncode == 2
+    assert "is not an aiconv SQLite log" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_export_to_an_unwritable_path_is_one_line(db: Path, tmp_path: Path) -> None:
+    cid = conversation_id(run_aic("start", "--max-turns", "1", "--db", str(db), "--quiet").stdout)
+    result = run_aic(
+        "export", cid, "-o", str(tmp_path / "no" / "such" / "dir.json"), "--db", str(db)
+    )
+    assert result.returncode == 2
+    assert "cannot write --output" in result.stderr
+    assert "Traceback" not in result.stderr

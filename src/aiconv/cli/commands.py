@@ -30,7 +30,13 @@ from aiconv.queues.urls import connect_log
 @click.command(name="ls")
 @option("--status", type=click.Choice(["active", "ended"]), help="Only this status.")
 @option("--run-id", help="Only conversations of this simulation run.")
-@option("--limit", type=int, default=20, show_default=True, help="How many, newest first.")
+@option(
+    "--limit",
+    type=click.IntRange(1, 10_000),
+    default=20,
+    show_default=True,
+    help="How many, newest first.",
+)
 @option("--ls-json", "as_json", is_flag=True, help="JSON lines instead of a table.")
 @log_options
 @friendly_errors
@@ -142,7 +148,10 @@ def export(
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot write --output {output}: {exc.strerror or exc}") from exc
 
 
 @click.command()

@@ -9,6 +9,7 @@ import click
 from aiconv.cli.options import friendly_errors, log_options, option
 from aiconv.cli.wiring import Runtime
 from aiconv.errors import ConfigError
+from aiconv.observability.redaction import redact_url
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 #: ``Host`` header names accepted when serving on loopback (a guard against DNS rebinding).
@@ -36,7 +37,9 @@ def serve(host: str, port: int, log_url: str | None, db: Path | None) -> None:
 
     runtime = Runtime.load(log_url=log_url, db=db)
     app = create_app(runtime.log_url, allowed_hosts=allowed_hosts(host))
-    click.echo(f"serving {runtime.log_url} on http://{host}:{port}/ (read-only)", err=True)
+    click.echo(
+        f"serving {redact_url(runtime.log_url)} on http://{host}:{port}/ (read-only)", err=True
+    )
     uvicorn.run(
         app,
         host=host,

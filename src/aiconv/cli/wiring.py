@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import click
 
@@ -20,6 +21,7 @@ from aiconv.agents.provider import ChatProvider
 from aiconv.agents.registry import AgentSpec, Registry
 from aiconv.cli.options import REDIS_PREFIX_META
 from aiconv.errors import ConfigError
+from aiconv.observability.redaction import has_credentials, redact_url
 from aiconv.platform.events import ParticipantSpec
 from aiconv.settings import Settings, provider_env
 
@@ -99,6 +101,19 @@ def prefixed(url: str, prefix: str | None) -> str:
     return with_prefix(url, prefix)
 
 
+def check_base_url(url: str) -> None:
+    """ConfigError unless ``url`` is an http(s) URL without credentials (they belong in the
+    vendor's key variable, never in a URL that is recorded in the conversation)."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ConfigError(f"base URL {redact_url(url)!r} must look like http://host:port/v1")
+    if has_credentials(url):
+        raise ConfigError(
+            f"base URL {redact_url(url)!r} carries credentials: put the key in the vendor's "
+            "API key variable instead (the base URL is recorded with the conversation)"
+        )
+
+
 def default_names(choices: Sequence[AgentChoice]) -> list[str]:
     """Participant names: explicit ones, else the agent alias, made unique with -1, -2 …"""
     bases = [c.name or c.agent.split(":", 1)[0].lower() for c in choices]
@@ -117,6 +132,8 @@ def plan(
     specs: list[ParticipantSpec] = []
     providers: dict[str, ChatProvider] = {}
     for choice, name in zip(choices, default_names(choices), strict=True):
+        if choice.base_url is not None:
+            check_base_url(choice.base_url)
         agent = runtime.registry.resolve(choice.agent, model=choice.model, base_url=choice.base_url)
         providers[name] = runtime.provider(agent)
         specs.append(
@@ -137,8 +154,14 @@ async def run_interruptibly(work: Callable[[], Awaitable[T]]) -> tuple[T | None,
     loop = asyncio.get_running_loop()
     task = asyncio.ensure_future(work())
     signals = (signal.SIGINT, signal.SIGTERM)
+
+    def cancel_once() -> None:
+        # A second Ctrl+C must not cancel the recording of the first one's interruption.
+        if not task.cancelling():
+            task.cancel()
+
     for sig in signals:
-        loop.add_signal_handler(sig, task.cancel)
+        loop.add_signal_handler(sig, cancel_once)
     try:
         return await task, False
     except asyncio.CancelledError:

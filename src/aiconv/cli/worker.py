@@ -32,14 +32,14 @@ from aiconv.queues.urls import connect_log
 )
 @option(
     "--scan-interval",
-    type=float,
+    type=click.FloatRange(min=0.001),
     default=0.2,
     show_default=True,
     help="Seconds between two looks at the global log for new conversations.",
 )
 @option(
     "--grace",
-    type=float,
+    type=click.FloatRange(min=0.0),
     default=30.0,
     show_default=True,
     help="On SIGTERM, seconds the turns in flight get to finish before they are abandoned.",

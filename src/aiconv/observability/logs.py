@@ -17,17 +17,8 @@ from typing import Any, TextIO
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-REDACTED = "[REDACTED]"
+from aiconv.observability.redaction import KEY_PATTERNS, REDACTED
 
-#: Key formats of the vendors we ship, and bearer tokens in any header dump.
-KEY_PATTERNS = (
-    r"sk-ant-[A-Za-z0-9_\-]{8,}",
-    r"sk-[A-Za-z0-9_\-]{16,}",
-    r"AIza[0-9A-Za-z_\-]{30,}",
-    r"xai-[A-Za-z0-9_\-]{16,}",
-    r"pplx-[A-Za-z0-9_\-]{16,}",
-    r"(?i:bearer)\s+[A-Za-z0-9._~+/\-]{16,}=*",
-)
 #: Fields whose whole value is a secret, whatever it looks like.
 SECRET_FIELDS = re.compile(r"(?i)(api[_-]?key|authorization|password|secret|x-goog-api-key)$")
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from aiconv.agents.messages import ChatReply
 from aiconv.agents.provider import ChatProvider
 from aiconv.errors import ConversationNotFound, ProviderError, ProviderUnavailable, SequenceConflict
+from aiconv.observability.redaction import scrub
 from aiconv.platform import codec, referee
 from aiconv.platform.codec import Recorded
 from aiconv.platform.conversation import ConversationState, evolve
@@ -235,7 +236,7 @@ class Conductor:
         failed = AgentFailed(
             speaker=name,
             error_kind=exc.kind,
-            message=str(exc)[:500],
+            message=scrub(str(exc))[:500],
             retryable=exc.retryable,
             breaker_state=breaker if isinstance(breaker, str) else None,
             attempts=int(getattr(exc, "attempts", 1)),
@@ -243,7 +244,7 @@ class Conductor:
         reason = (
             "provider_unavailable" if isinstance(exc, ProviderUnavailable) else "provider_error"
         )
-        ended = ConversationEnded(reason=reason, detail=f"{name}: {exc}"[:500], by=name)
+        ended = ConversationEnded(reason=reason, detail=scrub(f"{name}: {exc}")[:500], by=name)
         return await self._commit(state, [failed, ended])
 
     async def _commit(self, state: ConversationState, events: list[Event]) -> ConversationState:

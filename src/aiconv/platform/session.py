@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 
 from aiconv.agents.provider import ChatProvider
 from aiconv.errors import ConfigError, ConversationAlreadyEnded, SequenceConflict
+from aiconv.observability.redaction import scrub
 from aiconv.platform import codec
 from aiconv.platform.codec import Recorded
 from aiconv.platform.conductor import Conductor
@@ -106,17 +107,17 @@ async def play_all(
         # the seats had run one by one, and the log records that the run crashed.
         error = _first_error(group)
         if isinstance(error, Exception):
-            await asyncio.shield(_record_crash(conductor, conversation_id, error))
+            await asyncio.shield(record_crash(conductor, conversation_id, error))
         raise error from None
     return await conductor.load(conversation_id)
 
 
-async def _record_crash(conductor: Conductor, conversation_id: str, error: Exception) -> None:
+async def record_crash(conductor: Conductor, conversation_id: str, error: Exception) -> None:
     """End the conversation with the resumable reason ``error`` (best effort: the original
     error matters more than a failure to record it)."""
     with contextlib.suppress(Exception):
         state = await conductor.load(conversation_id)
-        stop = StopReason(reason="error", detail=f"{type(error).__name__}: {error}"[:300])
+        stop = StopReason(reason="error", detail=scrub(f"{type(error).__name__}: {error}")[:300])
         await conductor.end(state, stop, by=conductor.instance_id)
 
 

@@ -30,7 +30,7 @@ import structlog
 
 from aiconv.agents.provider import ChatProvider
 from aiconv.errors import AiconvError, ConfigError, LogError
-from aiconv.platform import codec
+from aiconv.platform import codec, session
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.conversation import ConversationState, Message
 from aiconv.platform.events import ConversationEnded, ConversationStarted, ParticipantSpec
@@ -242,6 +242,10 @@ class Worker:
         except (AiconvError, KeyError) as exc:
             self.stats.failed += 1
             self._log.error("serve_failed", conversation_id=cid, error=str(exc))
+        except Exception as exc:  # a bug in a provider or plug-in: record it, keep serving
+            self.stats.failed += 1
+            self._log.exception("serve_crashed", conversation_id=cid)
+            await session.record_crash(self.conductor, cid, _first_leaf(exc))
         finally:
             self._tasks.pop(cid, None)
             self.stats.active.discard(cid)
@@ -269,3 +273,9 @@ class Worker:
                 with contextlib.suppress(Exception):
                     await provider.aclose()
         return finished
+
+
+def _first_leaf(error: BaseException) -> Exception:
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]
+    return error if isinstance(error, Exception) else RuntimeError(str(error))

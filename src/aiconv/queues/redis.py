@@ -32,6 +32,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from aiconv.errors import ConfigError, LogError, LogUnavailable, SequenceConflict
+from aiconv.observability.redaction import redact_url
 from aiconv.queues import redis_scripts
 from aiconv.queues.log import ConversationLog, IndexEntry, ListQuery, NewEvent, StoredEvent
 from aiconv.queues.memory import StreamWaiters, matches, newest_first
@@ -375,7 +376,7 @@ def _clients(url: str, redis_url: str) -> tuple[aioredis.Redis, aioredis.Redis]:
             **kwargs,
         )
     except ValueError as exc:
-        raise ConfigError(f"bad Redis URL {url!r}: {exc}") from exc
+        raise ConfigError(f"bad Redis URL {redact_url(url)!r}: {exc}") from exc
     return aioredis.Redis.from_pool(pool), watcher
 
 

@@ -28,6 +28,7 @@ from dataclasses import asdict
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from aiconv.errors import ConfigError
 from aiconv.queues.log import IndexEntry, StoredEvent
 
 #: A stream entry as redis-py returns it: (id, fields).
@@ -53,7 +54,19 @@ def split_url(url: str) -> tuple[str, dict[str, str]]:
     query = parse_qsl(parts.query)
     own = {k: v for k, v in query if k in ours}
     rest = urlencode([(k, v) for k, v in query if k not in ours])
+    if "deadline" in own:
+        own["deadline"] = str(_positive_seconds(own["deadline"]))
     return urlunsplit(parts._replace(query=rest)), own
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise ConfigError(f"?deadline={text!r} in the Redis URL must be positive seconds")
+    return value
 
 
 def sequence_of(entry_id: bytes) -> int:

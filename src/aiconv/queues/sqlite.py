@@ -107,22 +107,37 @@ class SqliteLog(ConversationLog):
     async def open(cls, path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> SqliteLog:
         """Open (creating it and its directories if needed) the log stored at ``path``."""
         db_path = await asyncio.to_thread(_prepare_path, Path(path))
+        opened: list[aiosqlite.Connection] = []
+        try:
+            return await cls._open(db_path, busy_timeout, opened)
+        except BaseException as exc:
+            for connection in opened:
+                await connection.close()
+            if isinstance(exc, aiosqlite.DatabaseError):
+                raise ConfigError(
+                    f"{db_path} is not an aiconv SQLite log ({exc}): give another --db path"
+                ) from exc
+            raise
+
+    @classmethod
+    async def _open(
+        cls, db_path: Path, busy_timeout: float, opened: list[aiosqlite.Connection]
+    ) -> SqliteLog:
+        async def connect() -> aiosqlite.Connection:
+            opened.append(await _connect(db_path, busy_timeout))
+            return opened[-1]
+
         try:
             async with AsyncFileLock(f"{db_path}.lock", timeout=busy_timeout):
-                writer = await _connect(db_path, busy_timeout)
-                try:
-                    await _migrate(writer)
-                except BaseException:
-                    await writer.close()
-                    raise
+                writer = await connect()
+                await _migrate(writer)
         except FileLockTimeout as exc:
             raise LogUnavailable(f"{db_path}.lock held by another process for too long") from exc
         # Checkpoints move off the append path (see `_checkpoint_wal`): a commit that crosses
         # the auto-checkpoint threshold would otherwise copy and fsync the WAL inside a turn.
         await writer.execute("PRAGMA wal_autocheckpoint = 0")
-        reader = await _connect(db_path, busy_timeout)
-        log = cls(db_path, writer, reader)
-        log._checkpointer = await _connect(db_path, busy_timeout)
+        log = cls(db_path, writer, await connect())
+        log._checkpointer = await connect()
         log._watch_position = (await log._head(""))[0]
         return log
 
@@ -362,8 +377,12 @@ async def _connect(path: Path, busy_timeout: float) -> aiosqlite.Connection:
         db = await aiosqlite.connect(path, isolation_level=None)
     except aiosqlite.Error as exc:
         raise ConfigError(f"cannot open the SQLite log {path} ({exc}): check the path") from exc
-    await db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-    await db.execute("PRAGMA synchronous = NORMAL")
+    try:
+        await db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+        await db.execute("PRAGMA synchronous = NORMAL")
+    except BaseException:
+        await db.close()
+        raise
     return db
 
 

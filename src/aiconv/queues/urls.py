@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from aiconv.errors import ConfigError
+from aiconv.observability.redaction import redact_url
 from aiconv.queues.log import ConversationLog
 from aiconv.queues.memory import InMemoryLog
 from aiconv.queues.sqlite import SqliteLog
@@ -52,7 +53,7 @@ async def _open_sqlite(url: str) -> ConversationLog:
     parts = urlsplit(url)
     if parts.netloc or not parts.path.startswith("/") or parts.path == "/":
         raise ConfigError(
-            f"bad SQLite URL {url!r}: use sqlite:///relative.db or sqlite:////absolute/path.db"
+            f"bad SQLite URL {redact_url(url)!r}: use sqlite:///relative.db or sqlite:////absolute/path.db"
         )
     path = unquote(parts.path[1:])
     if path == ":memory:":
@@ -70,14 +71,16 @@ def _opener_for(url: str) -> Opener:
     try:
         scheme = urlsplit(url).scheme.lower()
     except ValueError as exc:
-        raise ConfigError(f"cannot parse log URL {url!r}: use one of {ACCEPTED_FORMS}") from exc
+        raise ConfigError(
+            f"cannot parse log URL {redact_url(url)!r}: use one of {ACCEPTED_FORMS}"
+        ) from exc
     if scheme not in _OPENERS and scheme in _LAZY_MODULES:
         module = _LAZY_MODULES[scheme]
         if importlib.util.find_spec(module) is not None:
             importlib.import_module(module)  # registers its schemes
     opener = _OPENERS.get(scheme)
     if opener is None:
-        raise ConfigError(f"unsupported log URL {url!r}: use one of {ACCEPTED_FORMS}")
+        raise ConfigError(f"unsupported log URL {redact_url(url)!r}: use one of {ACCEPTED_FORMS}")
     return opener
 
 

@@ -103,7 +103,7 @@ def _reply(text: str, model: str) -> ChatReply:
     )
 
 
-_VOCABULARY = (
+_WORDS = (
     "amber basil canyon dolphin ember falcon garnet harbor iris juniper kettle lantern meadow "
     "nectar orchard pebble quartz raven saffron thistle umber velvet willow xylophone yarrow "
     "zephyr anchor bramble cobalt drift estuary fjord glacier heron indigo jasper kelp lagoon "
@@ -113,7 +113,8 @@ _VOCABULARY = (
     "gondola hazel ivory jungle koala lotus mango nutmeg olive papaya quince rhubarb sorrel "
     "tamarind vanilla wasabi barley clove dill endive fennel ginger hops kale leek millet oat "
     "parsley radish sage thyme turnip yam zucchini"
-).split()
+)
+_VOCABULARY = _WORDS.split()
 
 
 def varied_text(n: int, words: int = 9) -> str:

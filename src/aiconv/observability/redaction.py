@@ -1,0 +1,39 @@
+"""Secret scrubbing for text that leaves the process: key formats and URL credentials.
+
+Used by the log processor, by error messages that show URLs, and by the conductor before a
+vendor's error text is stored in an event (vendor errors sometimes echo the key back).
+"""
+
+from __future__ import annotations
+
+import re
+
+REDACTED = "[REDACTED]"
+
+#: Key formats of the vendors we ship, bearer tokens, and passwords inside URLs.
+KEY_PATTERNS = (
+    r"sk-ant-[A-Za-z0-9_\-]{8,}",
+    r"sk-[A-Za-z0-9_\-]{16,}",
+    r"AIza[0-9A-Za-z_\-]{30,}",
+    r"xai-[A-Za-z0-9_\-]{16,}",
+    r"pplx-[A-Za-z0-9_\-]{16,}",
+    r"(?i:bearer)\s+[A-Za-z0-9._~+/\-]{16,}=*",
+    r"(?<=://)[^/@\s:]*:[^/@\s]+(?=@)",
+    r"(?i:(?<=[?&])(?:api[_-]?key|key|token|password)=)[^&\s]+",
+)
+_PATTERN = re.compile("|".join(KEY_PATTERNS))
+
+
+def scrub(text: str) -> str:
+    """``text`` with every key-shaped string and URL credential replaced."""
+    return _PATTERN.sub(REDACTED, text)
+
+
+def redact_url(url: str) -> str:
+    """``url`` safe to print: ``user:password@`` and credential query values replaced."""
+    return scrub(url)
+
+
+def has_credentials(url: str) -> bool:
+    """Whether ``url`` carries a password or a credential query parameter."""
+    return scrub(url) != url
