@@ -21,7 +21,7 @@ demo: install
 	$(BIN)/aic-start --agent1 mock --agent2 mock --topic "Is a hot dog a sandwich?" --max-turns 10
 
 test: install system-deps
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	AIC_REQUIRE_TOOLS=1 $(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

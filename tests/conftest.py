@@ -1,0 +1,26 @@
+"""Suite-wide checks.
+
+``make test`` (and so CI) sets ``AIC_REQUIRE_TOOLS=1``: then a missing ``redis-server``,
+``prometheus`` or ``chromium`` fails the run at once instead of letting the tests that need
+them skip, so a green run always means the real servers and the real browser were exercised.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+REQUIRED_TOOLS = ("redis-server", "prometheus", "promtool", "chromium")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if os.environ.get("AIC_REQUIRE_TOOLS") != "1":
+        return
+    missing = [tool for tool in REQUIRED_TOOLS if shutil.which(tool) is None]
+    if missing:
+        raise pytest.UsageError(
+            f"AIC_REQUIRE_TOOLS=1 but {', '.join(missing)} not found: run "
+            "scripts/ensure-system-packages.sh (make test does)"
+        )
