@@ -180,8 +180,8 @@ async def test_kill_9_of_the_claim_holder_lets_the_standby_take_over_after_the_l
     """The instance holding a claim dies mid-turn; the standby answers within lease + 1 s."""
     lease = 3.0
     cid = start_detached(
-        url, turns=6, agent1="mock:turns=0,latency=1.0", agent2="mock:turns=0", lease=lease
-    )
+        url, turns=6, agent1="mock:turns=0,latency=2.5", agent2="mock:turns=0", lease=lease
+    )  # a 2.5 s call: the victim cannot finish its turn between being seen and being killed
     standbys = [fleet.spawn("join", cid, "--as", "mock-1", "--log-url", url) for _ in range(2)]
     fleet.spawn("join", cid, "--as", "mock-2", "--log-url", url, "--quiet")
     ids = [await announced(fleet, p, r"\(instance (\w+)\)") for p in standbys]
