@@ -115,8 +115,11 @@ async def test_worker_serves_detached_conversations_to_the_end_and_ignores_other
 async def test_two_workers_share_the_turns_and_never_both_answer(
     log: ConversationLog, running: Callable[[Worker], Awaitable[asyncio.Task[object]]]
 ) -> None:
-    """Two workers over ten conversations: each turn exactly once, both take turns."""
-    workers = [Worker(Conductor(log), chatty(0.002), scan_interval=0.01) for _ in range(2)]
+    """Two workers (five slots each) over ten conversations: each turn exactly once, both take
+    turns, and a conversation stays with the worker that won its first turn (sticky)."""
+    workers = [
+        Worker(Conductor(log), chatty(0.002), scan_interval=0.01, concurrency=5) for _ in range(2)
+    ]
     cids = [await create(log, turns=8) for _ in range(10)]
     for worker in workers:
         await running(worker)
@@ -131,6 +134,9 @@ async def test_two_workers_share_the_turns_and_never_both_answer(
     ]
     assert len(claims) == 80
     assert {w.instance_id for w in workers} == set(claims)
+    for cid in cids:
+        owners = {e.instance_id for e in await events_of(log, cid) if isinstance(e, TurnClaimed)}
+        assert len(owners) == 1, f"{cid} was raced for by {owners}"
 
 
 async def test_concurrency_bounds_the_conversations_served_at_once(

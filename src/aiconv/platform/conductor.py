@@ -65,6 +65,7 @@ class Conductor:
         on_delta: SpeakerDeltaCallback | None = None,
         context: ContextLimit | None = None,
         judge: Judge | None = None,
+        sticky: bool = False,
         stamp: MessageStamp | None = None,
     ) -> None:
         self.log = log
@@ -74,6 +75,8 @@ class Conductor:
         self.on_delta = on_delta
         self.context = context or ContextLimit()
         self.judge = judge
+        #: Leave conversations another instance is serving to it (see ``_served_elsewhere``).
+        self.sticky = sticky
         self.stamp = stamp
 
     async def start(self, conversation_id: str, started: ConversationStarted) -> ConversationState:
@@ -149,13 +152,29 @@ class Conductor:
     def _may_speak(self, state: ConversationState, name: str, now: float) -> bool:
         if next_speaker(state) != name:
             return False
+        if self.sticky and self._served_elsewhere(state, now):
+            return False
         return state.claim is None or not state.claim.is_live(now)
 
+    def _served_elsewhere(self, state: ConversationState, now: float) -> bool:
+        """Whether another instance has been serving this conversation within the last lease.
+
+        Sticky conductors (workers) leave such a conversation to that instance instead of racing
+        it for every turn, and take over only once it has been silent for a whole lease.
+        """
+        last = state.last_claim
+        if last is None or last.instance_id == self.instance_id:
+            return False
+        assert state.started is not None
+        return now < last.at + state.started.lease_s
+
     def _wake_after(self, state: ConversationState, now: float) -> float:
+        assert state.started is not None
         deadlines = [_IDLE_WAKE_S]
         if state.claim is not None:
             deadlines.append(state.claim.lease_expires_at - now)
-        assert state.started is not None
+        if self.sticky and state.last_claim is not None:
+            deadlines.append(state.last_claim.at + state.started.lease_s - now)
         if state.started.stop.timeout_s is not None:
             deadlines.append(state.started_at + state.started.stop.timeout_s - now)
         return max(0.001, min(deadlines))

@@ -73,6 +73,8 @@ class ConversationState:
     cost_usd: float = 0.0
     cost_known: bool = True
     claim: Claim | None = None
+    #: The most recent claim, kept after its message (who has been serving the conversation).
+    last_claim: Claim | None = None
     ended: ConversationEnded | None = None
     failures: int = 0
     loops: tuple[LoopDetected, ...] = ()
@@ -158,7 +160,7 @@ def _changes(state: ConversationState, recorded: Recorded, event: object) -> dic
                 at=recorded.at,
                 trace_context=event.trace_context,
             )
-            return {"claim": claim}
+            return {"claim": claim, "last_claim": claim}
         case MessagePosted():
             return _post(state, recorded, event)
         case ModeratorNoted():

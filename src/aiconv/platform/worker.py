@@ -5,8 +5,10 @@ workers on any number of machines then run them. A worker discovers detached con
 ONE loop that tails the global log (``read_all`` by position, decoding only lifecycle events), so
 it costs no per-conversation polling. It serves up to ``concurrency`` conversations at a time,
 running every participant seat through ``Conductor.play``; workers never coordinate directly:
-each turn goes to whoever wins the turn claim, so the load spreads over the fleet and two
-workers never both answer a turn.
+each turn goes to whoever wins the turn claim, so two workers never both answer a turn. Worker
+conductors are *sticky*: once another instance has claimed a turn of a conversation, a worker
+leaves that conversation to it until it has been silent for a whole lease (then it takes over),
+so the fleet splits conversations between workers instead of racing for every turn.
 
 ``stop()`` (wired to SIGTERM by the CLI) stops discovery and claims no new turn; the turns in
 flight get ``grace`` seconds to finish (their messages are posted), then whatever is left is
@@ -146,6 +148,9 @@ class Worker:
         self.stats = WorkerStats()
         self.gate = TurnGate(conductor.observer)
         conductor.observer = self.gate
+        # Once a worker wins a conversation's turns, the others leave it to it (until it has
+        # been silent for a lease) instead of racing it for every turn.
+        conductor.sticky = True
         self._position = 0
         self._detached: set[str] = set()
         self._pending: set[str] = set()
