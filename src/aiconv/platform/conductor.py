@@ -47,6 +47,16 @@ MessageStamp = Callable[[ConversationState, MessagePosted], MessagePosted]
 _IDLE_WAKE_S = 30.0
 
 
+class ServedElsewhere(Exception):
+    """A sticky conductor leaves this conversation to the instance serving it, until ``until``
+    (wall-clock time) when, if that instance has gone silent, it may take over."""
+
+    def __init__(self, conversation_id: str, until: float) -> None:
+        super().__init__(f"{conversation_id} is served by another instance until {until:.3f}")
+        self.conversation_id = conversation_id
+        self.until = until
+
+
 def new_instance_id() -> str:
     """A fresh id for one running instance of a participant."""
     return uuid.uuid4().hex[:12]
@@ -141,6 +151,10 @@ class Conductor:
                 late = wall_clock(state, now)
                 if late is not None:
                     state = await self.end(state, late, by=name)
+                elif self.sticky and self._served_elsewhere(state, now):
+                    assert state.last_claim is not None and state.started is not None
+                    until = state.last_claim.at + state.started.lease_s
+                    raise ServedElsewhere(conversation_id, until)
                 elif self._may_speak(state, name, now):
                     state = await self._take_turn(state, name, provider)
                 else:
@@ -152,15 +166,14 @@ class Conductor:
     def _may_speak(self, state: ConversationState, name: str, now: float) -> bool:
         if next_speaker(state) != name:
             return False
-        if self.sticky and self._served_elsewhere(state, now):
-            return False
         return state.claim is None or not state.claim.is_live(now)
 
     def _served_elsewhere(self, state: ConversationState, now: float) -> bool:
         """Whether another instance has been serving this conversation within the last lease.
 
         Sticky conductors (workers) leave such a conversation to that instance instead of racing
-        it for every turn, and take over only once it has been silent for a whole lease.
+        it for every turn (``play`` raises ``ServedElsewhere``), and take over only once it has
+        been silent for a whole lease.
         """
         last = state.last_claim
         if last is None or last.instance_id == self.instance_id:
@@ -173,8 +186,6 @@ class Conductor:
         deadlines = [_IDLE_WAKE_S]
         if state.claim is not None:
             deadlines.append(state.claim.lease_expires_at - now)
-        if self.sticky and state.last_claim is not None:
-            deadlines.append(state.last_claim.at + state.started.lease_s - now)
         if state.started.stop.timeout_s is not None:
             deadlines.append(state.started_at + state.started.stop.timeout_s - now)
         return max(0.001, min(deadlines))

@@ -33,7 +33,7 @@ import structlog
 from aiconv.agents.provider import ChatProvider
 from aiconv.errors import AiconvError, ConfigError, LogError
 from aiconv.platform import codec, session
-from aiconv.platform.conductor import Conductor
+from aiconv.platform.conductor import Conductor, ServedElsewhere
 from aiconv.platform.conversation import ConversationState, Message
 from aiconv.platform.events import ConversationEnded, ConversationStarted, ParticipantSpec
 from aiconv.platform.observer import ConductorObserver
@@ -53,6 +53,8 @@ class WorkerStats:
     served: int = 0
     completed: int = 0
     failed: int = 0
+    #: Conversations left to another worker that was serving them (looked at again later).
+    deferred: int = 0
     active: set[str] = field(default_factory=set)
 
 
@@ -256,6 +258,17 @@ class Worker:
             self.stats.active.discard(cid)
             self._wake.set()
 
+    def _recheck_at(self, cid: str, until: float) -> None:
+        """Look at ``cid`` again once its current server may have gone silent for a lease."""
+        delay = max(0.0, until - self.conductor.clock.now()) + 0.05
+        self.stats.deferred += 1
+        asyncio.get_running_loop().call_later(delay, self._requeue, cid)
+
+    def _requeue(self, cid: str) -> None:
+        if cid in self._detached and not self._stopping.is_set():
+            self._pending.add(cid)
+            self._wake.set()
+
     async def _play_all_seats(self, cid: str) -> bool:
         """Whether the conversation ran to its end here (False: left to the fleet)."""
         state = await self.conductor.load(cid)
@@ -270,6 +283,10 @@ class Worker:
                     group.create_task(self.conductor.play(cid, name, provider))
         except* Draining:
             self._log.info("left_to_the_fleet", conversation_id=cid)
+            finished = False
+        except* ServedElsewhere as elsewhere:
+            until = max(e.until for e in elsewhere.exceptions if isinstance(e, ServedElsewhere))
+            self._recheck_at(cid, until)
             finished = False
         except* (AiconvError, KeyError) as caught:
             raise caught.exceptions[0] from None
