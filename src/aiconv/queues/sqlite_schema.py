@@ -1,0 +1,171 @@
+"""The SQLite log's schema and SQL: named migrations, statements, and row <-> value mapping.
+
+Pure data and functions around ``aiosqlite`` connections; the log's behaviour (appends,
+wake-ups, transactions) lives in ``sqlite.py``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from aiconv.errors import ConfigError
+from aiconv.queues.log import IndexEntry, ListQuery, StoredEvent
+
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    (
+        "001_events",
+        """CREATE TABLE events (
+            position INTEGER PRIMARY KEY,
+            conversation_id TEXT NOT NULL,
+            sequence INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            at REAL NOT NULL,
+            data BLOB NOT NULL,
+            UNIQUE (conversation_id, sequence)
+        );""",
+    ),
+    (
+        "002_conversations",
+        """CREATE TABLE conversations (
+            conversation_id TEXT PRIMARY KEY,
+            created_at REAL NOT NULL, updated_at REAL NOT NULL, topic TEXT NOT NULL,
+            participants TEXT NOT NULL, agents TEXT NOT NULL, status TEXT NOT NULL,
+            turns INTEGER NOT NULL, end_reason TEXT, cost_usd REAL, run_id TEXT,
+            last_sequence INTEGER NOT NULL, tags TEXT NOT NULL
+        );
+        CREATE INDEX conversations_created ON conversations (created_at, conversation_id);
+        CREATE INDEX conversations_status ON conversations (status, created_at);
+        CREATE INDEX conversations_run ON conversations (run_id, created_at);""",
+    ),
+)
+
+EVENT_COLUMNS = "conversation_id, sequence, position, kind, version, at, data"
+INDEX_COLUMNS = (  # the IndexEntry fields, in table order
+    "conversation_id, created_at, updated_at, topic, participants, agents, status, turns,"
+    " end_reason, cost_usd, run_id, last_sequence, tags"
+)
+HEAD = (
+    "SELECT (SELECT COALESCE(MAX(position), 0) FROM events),"
+    " (SELECT COALESCE(MAX(sequence), 0) FROM events WHERE conversation_id = ?)"
+)
+LAST_SEQUENCE = "SELECT COALESCE(MAX(sequence), 0) FROM events WHERE conversation_id = ?"
+PUT_INDEX = f"INSERT OR REPLACE INTO conversations ({INDEX_COLUMNS}) VALUES ({', '.join('?' * 13)})"
+GROWN_SINCE = (
+    "SELECT conversation_id, MAX(sequence), MAX(position) FROM events"
+    " WHERE position > ? GROUP BY conversation_id"
+)
+NEWEST_FIRST = " ORDER BY created_at DESC, conversation_id DESC"
+
+
+def prepare_path(path: Path) -> Path:
+    """Validate ``path`` and create its directory; raise ``ConfigError`` saying what to fix."""
+    path = path.expanduser()
+    if path.is_dir():
+        raise ConfigError(
+            f"SQLite log path {path} is a directory: give a file such as {path}/runs.db"
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create the directory of the SQLite log {path} ({exc.strerror}):"
+            " choose a path in a writable directory"
+        ) from exc
+    writable_dir = os.access(path.parent, os.W_OK | os.X_OK)
+    if not writable_dir or (path.exists() and not os.access(path, os.R_OK | os.W_OK)):
+        raise ConfigError(
+            f"SQLite log {path} is not writable: fix the permissions of the file and its"
+            " directory, or choose another path"
+        )
+    return path
+
+
+async def connect(path: Path, busy_timeout: float) -> aiosqlite.Connection:
+    try:
+        db = await aiosqlite.connect(path, isolation_level=None)
+    except aiosqlite.Error as exc:
+        raise ConfigError(f"cannot open the SQLite log {path} ({exc}): check the path") from exc
+    try:
+        await db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+        await db.execute("PRAGMA synchronous = NORMAL")
+    except BaseException:
+        await db.close()
+        raise
+    return db
+
+
+async def migrate(db: aiosqlite.Connection) -> None:
+    """Apply, once each and in order, the migrations this file has not seen (under the lock)."""
+    await db.execute("PRAGMA journal_mode = WAL")
+    await db.execute(
+        "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)"
+    )
+    applied = {str(row[0]) for row in await db.execute_fetchall("SELECT name FROM migrations")}
+    for name, script in MIGRATIONS:
+        if name not in applied:
+            await db.executescript(
+                f"BEGIN IMMEDIATE; {script}\n"
+                "INSERT INTO migrations (name, applied_at)"
+                f" VALUES ('{name}', CAST(strftime('%s', 'now') AS REAL)); COMMIT;"
+            )
+
+
+def where(query: ListQuery) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    for column, value in (("status", query.status), ("run_id", query.run_id)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    for column, value in (("participants", query.participant), ("agents", query.agent)):
+        if value is not None:
+            clauses.append(f"EXISTS (SELECT 1 FROM json_each({column}) WHERE value = ?)")
+            params.append(value)
+    if query.text:
+        clauses.append("(instr(lower(topic), ?) > 0 OR instr(lower(conversation_id), ?) > 0)")
+        params += [query.text.lower()] * 2
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+@functools.lru_cache(maxsize=16)
+def guarded_insert(count: int) -> str:
+    """INSERT of ``count`` events that writes nothing unless the stream is at the expected end.
+
+    The guard reads the table it inserts into, so SQLite evaluates the whole SELECT before the
+    first row goes in: every row sees the same, pre-append, last sequence.
+    """
+    rows = ", ".join(["(?, ?, ?, ?, ?, ?)"] * count)
+    return (
+        "INSERT INTO events (conversation_id, sequence, kind, version, at, data)"
+        f" SELECT * FROM (VALUES {rows}) WHERE ({LAST_SEQUENCE}) = ? RETURNING position"
+    )
+
+
+def stored(row: Iterable[Any]) -> StoredEvent:
+    fields = dict(zip(EVENT_COLUMNS.split(", "), row, strict=True))
+    return StoredEvent(**{**fields, "data": bytes(fields["data"])})
+
+
+TUPLE_FIELDS = ("participants", "agents", "tags")  # stored as JSON arrays
+
+
+def index_row(entry: IndexEntry) -> tuple[Any, ...]:
+    return tuple(
+        json.dumps(list(getattr(entry, name))) if name in TUPLE_FIELDS else getattr(entry, name)
+        for name in INDEX_COLUMNS.split(", ")
+    )
+
+
+def entry(row: Iterable[Any]) -> IndexEntry:
+    fields = dict(zip(INDEX_COLUMNS.split(", "), row, strict=True))
+    for name in TUPLE_FIELDS:
+        fields[name] = tuple(json.loads(fields[name]))
+    return IndexEntry(**fields)
