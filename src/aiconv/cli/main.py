@@ -155,6 +155,8 @@ def aic_start(**kw: Any) -> None:
     stop = _stop_config(kw)
     specs, providers = plan(runtime, _choices(kw))
     seed = kw["seed"] if kw["seed"] is not None else random.SystemRandom().randrange(2**31)
+    # The live transcript is the interactive output: info lines would interleave with it.
+    kw["log_level"] = kw["log_level"] or "warning"
     telemetry = setup_telemetry(kw, settings=runtime.settings, env=runtime.env)
     runtime.observe_guards(telemetry.guard_observer)
     try:
