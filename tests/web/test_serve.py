@@ -84,3 +84,13 @@ def test_aic_serve_rejects_a_bad_port_with_exit_code_2(tmp_path: Path) -> None:
 )
 def test_only_loopback_serving_restricts_host_headers(host: str, expected: bool) -> None:
     assert (allowed_hosts(host) is not None) is expected
+
+
+def test_serve_with_an_unreachable_log_is_one_line_and_exits() -> None:
+    """The log is opened before the server starts: a Redis that is down is a clear error."""
+    from aiconv.testing.processes import run_aic
+
+    result = run_aic("serve", "--log-url", "redis://127.0.0.1:1/0?deadline=1", "--port", "0")
+    assert result.returncode == 1
+    assert "did not answer" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
 from pathlib import Path
 
 import click
@@ -10,6 +12,7 @@ from aiconv.cli.options import friendly_errors, log_options, option
 from aiconv.cli.wiring import Runtime
 from aiconv.errors import ConfigError
 from aiconv.observability.redaction import redact_url
+from aiconv.queues.urls import connect_log
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 #: ``Host`` header names accepted when serving on loopback (a guard against DNS rebinding).
@@ -30,21 +33,58 @@ def serve(host: str, port: int, log_url: str | None, db: Path | None) -> None:
     """Serve a read-only web view of the conversations (live transcripts, runs, JSON API)."""
     if not 0 <= port <= 65535:
         raise ConfigError(f"--port must be between 0 and 65535 (got {port})")
-    # Imported here so that every other `aic` command starts without the web stack.
+    # uvicorn and the web app are imported in _serve, so other `aic` commands start without them.
+    runtime = Runtime.load(log_url=log_url, db=db)
+    shown = redact_url(runtime.log_url)
+    asyncio.run(_serve(runtime.log_url, shown, host, port))
+
+
+def _notifying_server() -> type:
+    import uvicorn
+
+    class NotifyingServer(uvicorn.Server):
+        """uvicorn's server with an event set once it listens (uvicorn exposes none)."""
+
+        def __init__(self, config: uvicorn.Config) -> None:
+            super().__init__(config)
+            self.ready = asyncio.Event()
+
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                self.ready.set()
+
+    return NotifyingServer
+
+
+async def _serve(url: str, shown: str, host: str, port: int) -> None:
+    """Open the log first (a bad URL or a server that is down is a one-line error, not a
+    failed start-up), then serve it and print the address actually bound (``--port 0``)."""
     import uvicorn
 
     from aiconv.web import create_app
 
-    runtime = Runtime.load(log_url=log_url, db=db)
-    app = create_app(runtime.log_url, allowed_hosts=allowed_hosts(host))
-    click.echo(
-        f"serving {redact_url(runtime.log_url)} on http://{host}:{port}/ (read-only)", err=True
-    )
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level="warning",
-        timeout_graceful_shutdown=2,
-        server_header=False,
-    )
+    log = await connect_log(url)
+    try:
+        app = create_app(log, allowed_hosts=allowed_hosts(host))
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            timeout_graceful_shutdown=2,
+            server_header=False,
+        )
+        server = _notifying_server()(config)
+        serving = asyncio.create_task(server.serve())
+        ready = asyncio.create_task(server.ready.wait())
+        await asyncio.wait({serving, ready}, return_when=asyncio.FIRST_COMPLETED)
+        ready.cancel()
+        if server.started:
+            bound = server.servers[0].sockets[0].getsockname()[1]
+            click.echo(f"serving {shown} on http://{host}:{bound}/ (read-only)", err=True)
+        await serving
+        if not server.started:
+            raise ConfigError(f"cannot listen on {host}:{port} (is the port in use?)")
+    finally:
+        await log.close()
