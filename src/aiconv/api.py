@@ -78,12 +78,14 @@ class ConversationResult:
 _GUARDS = Guards()
 
 
-def _seats(
+async def _seats(
     participants: Sequence[Participant], registry: Registry, env: Mapping[str, str]
 ) -> tuple[list[ParticipantSpec], dict[str, ChatProvider]]:
     specs, providers = [], {}
     for p in participants:
         spec = registry.resolve(p.agent, model=p.model, base_url=p.base_url)
+        if p.provider is None:
+            await asyncio.to_thread(registry.preflight, spec)  # e.g. reads a script file
         providers[p.name] = p.provider or _GUARDS.wrap(registry.build(spec, env))
         specs.append(
             ParticipantSpec(
@@ -115,7 +117,7 @@ async def run_conversation(
 ) -> ConversationResult:
     """Create a conversation, run every participant in this process until it ends."""
     registry = registry or default_registry()
-    specs, providers = _seats(participants, registry, provider_env() if env is None else env)
+    specs, providers = await _seats(participants, registry, provider_env() if env is None else env)
     conductor = Conductor(log)
     state = await session.create(
         conductor,

@@ -24,7 +24,11 @@ def _echo(spec: AgentSpec, key: str | None) -> EchoProvider:
 
 
 def _script(spec: AgentSpec, key: str | None) -> ScriptProvider:
-    return ScriptProvider(load_script(Path(spec.options["path"])), model=spec.model)
+    return ScriptProvider(path=Path(spec.options["path"]), model=spec.model)
+
+
+def _check_script(spec: AgentSpec) -> None:
+    load_script(Path(spec.options["path"]))
 
 
 OFFLINE_VENDORS = (
@@ -50,6 +54,7 @@ OFFLINE_VENDORS = (
         aliases=("replay",),
         default_model="script",
         factory=_script,
+        preflight=_check_script,
         suffix="path",
         offline=True,
         description="replays replies from a JSONL or text file: script:PATH",

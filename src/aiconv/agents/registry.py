@@ -48,6 +48,9 @@ class Vendor:
     default_base_url: str | None = None
     offline: bool = False
     description: str = ""
+    #: A check of the agent's own inputs (e.g. a script file) that a caller runs before any
+    #: work starts, outside the event loop; building the provider itself does no I/O.
+    preflight: Callable[[AgentSpec], None] | None = None
 
 
 class Registry:
@@ -127,6 +130,12 @@ class Registry:
             if env.get(name):
                 return env[name]
         return vendor.default_base_url
+
+    def preflight(self, spec: AgentSpec) -> None:
+        """Check the agent's own inputs now (a ``ConfigError`` says what to fix)."""
+        check = self._vendors[spec.vendor].preflight
+        if check is not None:
+            check(spec)
 
     def build(self, spec: AgentSpec, env: Mapping[str, str] | None = None) -> ChatProvider:
         """Construct the provider for ``spec`` (checks the key first)."""

@@ -135,6 +135,7 @@ def plan(
         if choice.base_url is not None:
             check_base_url(choice.base_url)
         agent = runtime.registry.resolve(choice.agent, model=choice.model, base_url=choice.base_url)
+        runtime.registry.preflight(agent)
         providers[name] = runtime.provider(agent)
         specs.append(
             ParticipantSpec(

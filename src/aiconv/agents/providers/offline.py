@@ -16,7 +16,7 @@ from aiconv.agents import chatter
 from aiconv.agents.messages import ChatReply, ChatRequest, Usage
 from aiconv.agents.provider import ChatProvider, DeltaCallback
 from aiconv.agents.registry import AgentSpec
-from aiconv.errors import ProviderError, ScenarioError, UnknownAgent
+from aiconv.errors import ProviderError, ProviderRejected, ScenarioError, UnknownAgent
 
 
 def estimate_tokens(text: str) -> int:
@@ -168,22 +168,45 @@ def _jsonl_reply(path: Path, number: int, line: str) -> str:
 
 
 class ScriptProvider(ChatProvider):
-    """Replays ``replies`` in order; when they run out it asks to end the conversation."""
+    """Replays ``replies`` in order; when they run out it asks to end the conversation.
+
+    Given a ``path`` instead, the file is read on the first call, off the event loop (a worker
+    builds providers inside coroutines); the CLI validates the file up front via ``load_script``.
+    """
 
     name = "script"
 
-    def __init__(self, replies: tuple[str, ...], *, model: str = "script") -> None:
+    def __init__(
+        self,
+        replies: tuple[str, ...] | None = None,
+        *,
+        path: Path | None = None,
+        model: str = "script",
+    ) -> None:
+        if (replies is None) == (path is None):
+            raise ValueError("give either replies or path")
         self.replies = replies
+        self.path = path
         self.model = model
+
+    async def _replies(self) -> tuple[str, ...]:
+        if self.replies is None:
+            assert self.path is not None
+            try:
+                self.replies = await asyncio.to_thread(load_script, self.path)
+            except ScenarioError as exc:
+                raise ProviderRejected(str(exc), provider=self.name) from exc
+        return self.replies
 
     async def complete(
         self, request: ChatRequest, *, on_delta: DeltaCallback | None = None
     ) -> ChatReply:
         """The next scripted reply (by how many this speaker has already posted)."""
+        replies = await self._replies()
         index = sum(1 for m in request.messages if m.role == "assistant")
-        if index >= len(self.replies):
+        if index >= len(replies):
             return ChatReply(content="", model=self.model, cost_usd=0.0, stop="script_end")
-        text = self.replies[index]
+        text = replies[index]
         if on_delta is not None:
             on_delta(text)
         usage = Usage(input_tokens=request_tokens(request), output_tokens=estimate_tokens(text))
