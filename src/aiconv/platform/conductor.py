@@ -42,7 +42,7 @@ SpeakerDeltaCallback = Callable[[str, str], None]
 #: The verdict on a state whose last message was just posted (see ``referee.judge_for``).
 Judge = referee.Judge
 #: Given the state before it, returns the message to post (e.g. with ``simulated_at`` set).
-MessageStamp = Callable[[ConversationState, MessagePosted], MessagePosted]
+MessageStamp = referee.MessageStamp
 
 _IDLE_WAKE_S = 30.0
 
@@ -239,8 +239,9 @@ class Conductor:
 
     async def _post(self, state: ConversationState, message: MessagePosted) -> ConversationState:
         now = self.clock.now()
-        if self.stamp is not None:
-            message = self.stamp(state, message)
+        stamp = self.stamp_of(state)
+        if stamp is not None:
+            message = stamp(state, message)
         prospective = evolve(state, _provisional(state, 1, now, message))
         verdict = self._judge_of(state)(prospective, now)
         events: list[Event] = [message, *verdict.events]
@@ -251,6 +252,13 @@ class Conductor:
                 )
             )
         return await self._commit(state, events)
+
+    def stamp_of(self, state: ConversationState) -> MessageStamp | None:
+        """The explicit stamp, else the one the conversation was started with (if any)."""
+        if self.stamp is not None:
+            return self.stamp
+        assert state.started is not None
+        return referee.stamp_for(state.started)
 
     def _judge_of(self, state: ConversationState) -> Judge:
         """The explicit judge, else the one the conversation was started with (cheap to make)."""

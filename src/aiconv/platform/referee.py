@@ -20,6 +20,7 @@ from aiconv.platform.events import (
     ConversationStarted,
     Event,
     LoopDetected,
+    MessagePosted,
     ModeratorNoted,
     StopConfig,
 )
@@ -132,5 +133,33 @@ def judge_for(started: ConversationStarted) -> Judge:
         raise ConfigError(
             f"this conversation is judged by {name!r}, which this process does not know "
             f"({known}); import the package that registers it (e.g. aiconv.simulation)"
+        )
+    return factory(started)
+
+
+#: Rewrites a message before it is posted (e.g. sets ``simulated_at``), given the state before.
+MessageStamp = Callable[[ConversationState, MessagePosted], MessagePosted]
+#: Builds the stamp of one conversation from how it was started.
+StampFactory = Callable[[ConversationStarted], MessageStamp]
+
+_STAMPS: dict[str, StampFactory] = {}
+
+
+def register_stamp(name: str, factory: StampFactory) -> None:
+    """Let conversations started with ``metadata["stamp"] == name`` be stamped by ``factory``
+    in every process that takes one of their turns (like ``register_judge``)."""
+    _STAMPS[name] = factory
+
+
+def stamp_for(started: ConversationStarted) -> MessageStamp | None:
+    """The stamp a conversation was started with, or None."""
+    name = started.metadata.get("stamp")
+    if name is None:
+        return None
+    factory = _STAMPS.get(str(name))
+    if factory is None:
+        raise ConfigError(
+            f"this conversation stamps its messages with {name!r}, which this process does not "
+            "know; import the package that registers it (e.g. aiconv.simulation)"
         )
     return factory(started)

@@ -32,11 +32,11 @@ from aiconv.platform.events import MessagePosted, OutcomeDecided
 from aiconv.platform.observer import NULL_OBSERVER, ConductorObserver
 from aiconv.queues.log import ConversationLog
 from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
-from aiconv.simulation.casting import Casting, cast
+from aiconv.simulation.casting import Casting, cast, paces_of
 from aiconv.simulation.evaluators import Evaluator
 from aiconv.simulation.judge import LlmJudge
 from aiconv.simulation.scenario import Cell, Scenario, Seat
-from aiconv.simulation.timing import Pace, RealTimeProvider, SimulatedTime
+from aiconv.simulation.timing import RealTimeProvider
 
 #: Builds the provider of a seat (the CLI uses the registry; tests pass offline providers).
 ProviderFactory = Callable[[Seat], ChatProvider]
@@ -80,13 +80,6 @@ class _CostObserver:
         return getattr(self.inner, name)
 
 
-def paces_of(scenario: Scenario) -> dict[str, Pace]:
-    """Each persona's pace, by persona name."""
-    return {
-        p.name: Pace(thinking_s=p.thinking_s, typing_cps=p.typing_cps) for p in scenario.personas
-    }
-
-
 class BatchRunner:
     """Runs (or resumes) the conversations of ``scenario`` under ``run_id``."""
 
@@ -115,7 +108,6 @@ class BatchRunner:
             observer=typing.cast(
                 ConductorObserver, _CostObserver(self.tally, self._changed, observer)
             ),
-            stamp=SimulatedTime(paces=paces_of(scenario), mode=scenario.time, clock=clock),
         )
         self.seats = self._seats(providers)
         self.evaluator = self._evaluator(providers)
@@ -240,8 +232,9 @@ class BatchRunner:
     async def _open(self, state: ConversationState, sender: str, text: str) -> ConversationState:
         """Post the scenario's kick-off line as the first speaker's first message."""
         message = MessagePosted(sender=sender, content=text, model="scenario", cost_usd=0.0)
-        assert self.conductor.stamp is not None
-        message = self.conductor.stamp(state, message)
+        stamp = self.conductor.stamp_of(state)
+        if stamp is not None:
+            message = stamp(state, message)
         try:
             return await self.conductor.append(state, [message])
         except SequenceConflict:

@@ -14,6 +14,7 @@ from typing import Any
 from aiconv.platform.events import ParticipantSpec, StopConfig
 from aiconv.simulation.arbitration import arbitration_metadata
 from aiconv.simulation.scenario import Cell, Scenario, Seat
+from aiconv.simulation.timing import Pace, time_metadata
 
 _NAMESPACE = uuid.UUID("6f1c1a52-8a4e-4b61-9a55-5e8a3c1d2b7f")
 
@@ -135,7 +136,8 @@ def _metadata(scenario: Scenario, cell: Cell, run_id: str, repetition: int) -> d
         if scenario.arbitration
         else {"arbitration": None}
     )
-    return {**_cell_metadata(scenario, cell, run_id, repetition), **judged}
+    timed = time_metadata(paces_of(scenario), scenario.time)
+    return {**_cell_metadata(scenario, cell, run_id, repetition), **judged, **timed}
 
 
 def _cell_metadata(scenario: Scenario, cell: Cell, run_id: str, repetition: int) -> dict[str, Any]:
@@ -160,4 +162,11 @@ def _cell_metadata(scenario: Scenario, cell: Cell, run_id: str, repetition: int)
                 s.name: {"again": s.again, "max_streak": s.max_streak or 1} for s in scenario.extras
             },
         },
+    }
+
+
+def paces_of(scenario: Scenario) -> dict[str, Pace]:
+    """Each persona's pace, by persona name."""
+    return {
+        p.name: Pace(thinking_s=p.thinking_s, typing_cps=p.typing_cps) for p in scenario.personas
     }

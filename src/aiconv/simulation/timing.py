@@ -17,8 +17,9 @@ from dataclasses import dataclass, field, replace
 
 from aiconv.agents.messages import ChatReply, ChatRequest
 from aiconv.agents.provider import ChatProvider, DeltaCallback
+from aiconv.platform import referee
 from aiconv.platform.conversation import ConversationState
-from aiconv.platform.events import MessagePosted
+from aiconv.platform.events import ConversationStarted, MessagePosted
 from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
 
 MODES = ("fast", "real")
@@ -118,3 +119,27 @@ class RealTimeProvider(ChatProvider):
     async def aclose(self) -> None:
         """Close the inner provider."""
         await self.inner.aclose()
+
+
+SIMULATED_TIME_STAMP = "simulated_time"
+
+
+def time_metadata(paces: Mapping[str, Pace], mode: str) -> dict[str, object]:
+    """What a conversation records so that any process stamps its messages alike."""
+    return {
+        "stamp": SIMULATED_TIME_STAMP,
+        "time": mode,
+        "paces": {
+            name: {"thinking_s": p.thinking_s, "typing_cps": p.typing_cps, "jitter": p.jitter}
+            for name, p in paces.items()
+        },
+    }
+
+
+def _simulated_time(started: ConversationStarted) -> SimulatedTime:
+    recorded = started.metadata.get("paces") or {}
+    paces = {name: Pace(**values) for name, values in recorded.items()}
+    return SimulatedTime(paces=paces, mode=str(started.metadata.get("time", "fast")))
+
+
+referee.register_stamp(SIMULATED_TIME_STAMP, _simulated_time)
