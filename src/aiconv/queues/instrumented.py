@@ -41,22 +41,7 @@ class InstrumentedLog(ConversationLog):
         index: IndexEntry | None = None,
     ) -> list[StoredEvent]:
         """``inner.append``, timed and counted, in a span when inside a trace."""
-        traced = trace.get_current_span().is_recording()
-        span = (
-            self.tracer.start_span(
-                "append conversation_log",
-                kind=SpanKind.CLIENT,
-                attributes={
-                    "db.system.name": self.backend,
-                    "db.operation.name": "append",
-                    "gen_ai.conversation.id": conversation_id,
-                    "aiconv.log.expected_sequence": expected_sequence,
-                    "aiconv.log.events": len(events),
-                },
-            )
-            if traced
-            else trace.INVALID_SPAN
-        )
+        span = self._append_span(conversation_id, expected_sequence, len(events))
         started = time.perf_counter()
         try:
             stored = await self.inner.append(
@@ -75,6 +60,22 @@ class InstrumentedLog(ConversationLog):
             span.end()
         self._events.inc(len(stored))
         return stored
+
+    def _append_span(self, conversation_id: str, expected: int, count: int) -> trace.Span:
+        """A span for one append, only inside a recording trace (spans cost ~µs each)."""
+        if not trace.get_current_span().is_recording():
+            return trace.INVALID_SPAN
+        return self.tracer.start_span(
+            "append conversation_log",
+            kind=SpanKind.CLIENT,
+            attributes={
+                "db.system.name": self.backend,
+                "db.operation.name": "append",
+                "gen_ai.conversation.id": conversation_id,
+                "aiconv.log.expected_sequence": expected,
+                "aiconv.log.events": count,
+            },
+        )
 
     async def read(
         self, conversation_id: str, after: int = 0, limit: int | None = None
