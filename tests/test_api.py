@@ -50,3 +50,19 @@ async def test_bring_your_own_provider() -> None:
 def test_public_names_are_curated() -> None:
     assert "run_conversation" in aiconv.__all__
     assert all(hasattr(aiconv, name) for name in aiconv.__all__)
+
+
+async def test_the_architecture_example_runs_with_a_builtin_persona() -> None:
+    async with aiconv.open_log("memory://") as log:
+        result = await aiconv.run_conversation(
+            log,
+            participants=[
+                aiconv.Participant("customer", "mock", persona=aiconv.personas.FRUSTRATED),
+                aiconv.Participant("support", "mock"),
+            ],
+            topic="Lost card replacement",
+            max_turns=30,
+            env={},
+        )
+    assert result.ended is not None
+    assert result.document()["participants"][0]["persona"] == aiconv.personas.FRUSTRATED.describe()

@@ -29,6 +29,16 @@ from aiconv.platform.projections import Summary
 from aiconv.queues.log import ConversationLog
 from aiconv.queues.urls import connect_log, open_log
 
+
+def __getattr__(name: str) -> object:
+    """``aiconv.personas`` (the built-in personas), imported on first use only."""
+    if name == "personas":
+        from aiconv.simulation import personas
+
+        return personas
+    raise AttributeError(f"module 'aiconv' has no attribute {name!r}")
+
+
 __all__ = [
     "AiconvError",
     "ConfigError",
@@ -44,5 +54,6 @@ __all__ = [
     "Summary",
     "connect_log",
     "open_log",
+    "personas",
     "run_conversation",
 ]
