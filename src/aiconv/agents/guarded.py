@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import tenacity
@@ -270,13 +270,4 @@ def estimate_tokens(request: ChatRequest) -> int:
 
 
 def _with_facts(reply: ChatReply, *, attempts: int) -> ChatReply:
-    return ChatReply(
-        content=reply.content,
-        model=reply.model,
-        usage=reply.usage,
-        cost_usd=reply.cost_usd,
-        latency_s=reply.latency_s,
-        attempts=attempts,
-        finish_reason=reply.finish_reason,
-        stop=reply.stop,
-    )
+    return replace(reply, attempts=attempts)

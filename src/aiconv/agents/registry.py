@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from aiconv.agents.provider import ChatProvider
@@ -143,13 +143,7 @@ class Registry:
         key = self.key_for(spec, env)
         base_url = self.base_url_for(spec, env)
         if base_url != spec.base_url:
-            spec = AgentSpec(
-                agent_id=spec.agent_id,
-                vendor=spec.vendor,
-                model=spec.model,
-                options=spec.options,
-                base_url=base_url,
-            )
+            spec = replace(spec, base_url=base_url)
         return self._vendors[spec.vendor].factory(spec, key)
 
     def _unknown_message(self, head: str) -> str:

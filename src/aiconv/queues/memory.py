@@ -114,7 +114,7 @@ class InMemoryLog(ConversationLog):
     ) -> list[StoredEvent]:
         if not events:
             raise ValueError("append needs at least one event")
-        stream = self._streams.get(conversation_id, [])
+        stream = self._streams.setdefault(conversation_id, [])
         if len(stream) != expected_sequence:
             raise SequenceConflict(conversation_id, expected_sequence, len(stream))
         at = time.time()
@@ -130,7 +130,7 @@ class InMemoryLog(ConversationLog):
             )
             for i, event in enumerate(events, start=1)
         ]
-        self._streams[conversation_id] = [*stream, *stored]
+        stream.extend(stored)  # readers only ever get slices, so growing in place is safe
         self._all.extend(stored)
         if index is not None:
             self._index[index.conversation_id] = index

@@ -150,22 +150,31 @@ def guarded_insert(count: int) -> str:
 
 
 def stored(row: Iterable[Any]) -> StoredEvent:
-    fields = dict(zip(EVENT_COLUMNS.split(", "), row, strict=True))
-    return StoredEvent(**{**fields, "data": bytes(fields["data"])})
+    conversation_id, sequence, position, kind, version, at, data = row  # EVENT_COLUMNS order
+    return StoredEvent(
+        conversation_id=conversation_id,
+        sequence=sequence,
+        position=position,
+        kind=kind,
+        version=version,
+        at=at,
+        data=bytes(data),
+    )
 
 
 TUPLE_FIELDS = ("participants", "agents", "tags")  # stored as JSON arrays
+_INDEX_FIELDS = tuple(INDEX_COLUMNS.split(", "))
 
 
 def index_row(entry: IndexEntry) -> tuple[Any, ...]:
     return tuple(
         json.dumps(list(getattr(entry, name))) if name in TUPLE_FIELDS else getattr(entry, name)
-        for name in INDEX_COLUMNS.split(", ")
+        for name in _INDEX_FIELDS
     )
 
 
 def entry(row: Iterable[Any]) -> IndexEntry:
-    fields = dict(zip(INDEX_COLUMNS.split(", "), row, strict=True))
+    fields = dict(zip(_INDEX_FIELDS, row, strict=True))
     for name in TUPLE_FIELDS:
         fields[name] = tuple(json.loads(fields[name]))
     return IndexEntry(**fields)

@@ -11,6 +11,7 @@ are mapped in ``_map_error`` only.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any, Literal
 
 import httpx2
@@ -156,11 +157,4 @@ def _usage(usage: Any) -> Usage:
 
 
 def _timed(reply: ChatReply, latency: float) -> ChatReply:
-    return ChatReply(
-        content=reply.content,
-        model=reply.model,
-        usage=reply.usage,
-        cost_usd=reply.cost_usd,
-        latency_s=latency,
-        finish_reason=reply.finish_reason,
-    )
+    return replace(reply, latency_s=latency)
