@@ -16,7 +16,7 @@ from aiconv.errors import ConfigError, LogUnavailable
 from aiconv.queues.log import ConversationLog
 from aiconv.queues.redis import ACL_RULES, RedisLog, with_prefix
 from aiconv.queues.urls import open_log
-from aiconv.testing.contract import ConversationLogContract, entry, event
+from aiconv.testing.contract import ConversationLogContract, entry, event, until_parked
 from aiconv.testing.redis_server import RedisServer, free_port, has_redis_server
 
 pytestmark = pytest.mark.skipif(not has_redis_server(), reason="redis-server is not installed")
@@ -120,6 +120,7 @@ async def test_rediss_url_talks_tls(tmp_path: Path) -> None:
         async with open_log(server.url) as log:
             assert isinstance(log, RedisLog)
             waiter = asyncio.create_task(log.wait("c1", 0, timeout=30))
+            await until_parked(log, "c1")
             await log.append("c1", 0, [event(1)])
             async with asyncio.timeout(10):
                 assert await waiter is True
@@ -144,6 +145,7 @@ async def test_a_least_privilege_acl_user_can_run_the_log(redis_server: RedisSer
         url = redis_server.url.replace("redis://", f"redis://{user}:pw@")
         async with open_log(with_prefix(url, "app")) as log:
             waiter = asyncio.create_task(log.wait("c1", 0, timeout=30))
+            await until_parked(log, "c1")
             await log.append("c1", 0, [event(1)], index=entry("c1", 1.0))
             await log.put_index(entry("c2", 2.0))
             async with asyncio.timeout(10):

@@ -16,7 +16,7 @@ import redis.asyncio as aioredis
 from aiconv.errors import LogUnavailable
 from aiconv.queues.redis import POOL_SIZE, RedisLog
 from aiconv.testing.conditions import eventually
-from aiconv.testing.contract import event, sequences
+from aiconv.testing.contract import event, sequences, until_parked
 from aiconv.testing.redis_server import RedisServer, has_redis_server
 
 pytestmark = [
@@ -156,6 +156,7 @@ async def test_waiters_are_woken_again_after_a_restart(
     other = await RedisLog.open(redis_server.url, prefix=redis_log.prefix)
     try:
         waiter = asyncio.create_task(redis_log.wait("c1", 1, timeout=30))
+        await until_parked(redis_log, "c1")
         await other.append("c1", 1, [event(2)])
         async with asyncio.timeout(15):
             assert await waiter is True
@@ -217,7 +218,7 @@ async def test_waiters_still_wake_when_the_server_comes_back_empty(tmp_path: Pat
             await asyncio.to_thread(server.start)
             other = await RedisLog.open(server.url, prefix="volatile")
             waiter = asyncio.create_task(log.wait("new", 0, timeout=30))
-            await asyncio.sleep(0.2)  # lets the waiter park; the assertion below checks it did
+            await until_parked(log, "new")
             assert not waiter.done()
             await other.append("new", 0, [event(1)])
             async with asyncio.timeout(15):

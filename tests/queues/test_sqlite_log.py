@@ -14,7 +14,7 @@ from aiconv.errors import ConfigError
 from aiconv.queues.log import ConversationLog, NewEvent
 from aiconv.queues.sqlite import SqliteLog
 from aiconv.queues.urls import open_log
-from aiconv.testing.contract import ConversationLogContract, event, sequences
+from aiconv.testing.contract import ConversationLogContract, event, sequences, until_parked
 
 
 class TestSqliteLog(ConversationLogContract):
@@ -133,8 +133,9 @@ async def test_other_connection_appends_wake_waiters(tmp_path: Path) -> None:
     """A second log object on the same file (another connection) wakes this one's waiter."""
     path = tmp_path / "log.db"
     async with open_log(str(path)) as watcher, open_log(str(path)) as writer:
-        waiter = asyncio.create_task(watcher.wait("c1", 1, timeout=60))
         await writer.append("c1", 0, [NewEvent(kind="a", version=1, data=b"{}")])
+        waiter = asyncio.create_task(watcher.wait("c1", 1, timeout=60))
+        await until_parked(watcher, "c1")
         await writer.append("c1", 1, [NewEvent(kind="b", version=1, data=b"{}")])
         async with asyncio.timeout(5):
             assert await waiter is True

@@ -10,6 +10,7 @@ or poll: waiters are futures resolved by the append that grows their stream.
 from __future__ import annotations
 
 import asyncio
+import collections
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -22,9 +23,15 @@ class StreamWaiters:
 
     def __init__(self) -> None:
         self._waiting: dict[str, dict[asyncio.Future[bool], int]] = {}
+        self._parked: collections.Counter[str] = collections.Counter()
 
     def __bool__(self) -> bool:
         return bool(self._waiting)
+
+    def parked(self, conversation_id: str) -> int:
+        """How many waits on ``conversation_id`` are past their check, waiting for a wake-up
+        (tests use it to know the wake-up path, not the already-beyond path, is exercised)."""
+        return self._parked[conversation_id]
 
     def notify(self, conversation_id: str, last_sequence: int) -> None:
         """The stream of ``conversation_id`` now reaches ``last_sequence``: wake who waited less."""
@@ -57,7 +64,11 @@ class StreamWaiters:
             if await last_sequence() > after:
                 return True
             timer = loop.call_later(max(timeout, 0.0), _expire, future)
-            return await future
+            self._parked[conversation_id] += 1
+            try:
+                return await future
+            finally:
+                self._parked[conversation_id] -= 1
         finally:
             if timer is not None:
                 timer.cancel()

@@ -20,6 +20,8 @@ import pytest
 
 from aiconv.errors import SequenceConflict
 from aiconv.queues.log import ConversationLog, IndexEntry, ListQuery, NewEvent, StoredEvent
+from aiconv.queues.memory import StreamWaiters
+from aiconv.testing.conditions import eventually
 
 # A process that races for the next sequence until the stream holds `target` events.
 _RACER = """
@@ -100,6 +102,24 @@ async def _reap(processes: list[asyncio.subprocess.Process]) -> None:
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+async def until_parked(log: ConversationLog, conversation_id: str, count: int = 1) -> None:
+    """Until ``count`` waits on ``conversation_id`` are parked for a wake-up (past their
+    already-beyond check), so a test exercises the wake-up path itself.
+
+    Backends built on ``StreamWaiters`` (memory, SQLite, Redis) expose it; for others this
+    falls back to a short pause.
+    """
+    waiters = getattr(log, "_waiters", None)
+    if not isinstance(waiters, StreamWaiters):
+        await asyncio.sleep(0.05)  # no way to observe parking: a pause is the best we can do
+        return
+    await eventually(
+        lambda: waiters.parked(conversation_id) >= count,
+        timeout=10,
+        what=f"{count} wait(s) parked on {conversation_id}",
+    )
 
 
 class ConversationLogContract:
@@ -212,7 +232,7 @@ class ConversationLogContract:
     async def test_wait_wakes_on_append_from_another_task(self, log: ConversationLog) -> None:
         await log.append("c1", 0, [event(1)])
         waiter = asyncio.create_task(log.wait("c1", 1, timeout=60))
-        await asyncio.sleep(0.05)  # lets the waiter park; the assertion below checks it did
+        await until_parked(log, "c1")
         assert not waiter.done()
         await log.append("c1", 1, [event(2)])
         async with asyncio.timeout(5):
@@ -223,6 +243,7 @@ class ConversationLogContract:
     ) -> None:
         started = time.monotonic()
         waiter = asyncio.create_task(log.wait("c1", 0, timeout=0.2))
+        await until_parked(log, "c1")
         await log.append("other", 0, [event(1)])
         async with asyncio.timeout(5):
             assert await waiter is False
@@ -349,7 +370,7 @@ class ConversationLogContract:
         process = await _spawn(_APPENDER, url, "poked")
         try:
             waiter = asyncio.create_task(log.wait("poked", 0, timeout=60))
-            await asyncio.sleep(0.05)  # lets the waiter park; the assertion below checks it did
+            await until_parked(log, "poked")
             assert not waiter.done()
             _go(process)
             async with asyncio.timeout(10):
