@@ -155,7 +155,7 @@ def test_default_phrases_cover_the_usual_goodbyes() -> None:
 
 @given(st.text(max_size=300))
 def test_is_closing_never_raises(content: str) -> None:
-    assert is_closing(content) in (True, False)
+    assert type(is_closing(content)) is bool
 
 
 @pytest.mark.parametrize("phrase", DEFAULT_CLOSING_PHRASES)

@@ -80,15 +80,16 @@ def test_unknown_kind_is_a_codec_error() -> None:
 def test_old_version_is_upcast_through_registered_upcasters(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(ConversationEnded, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(
-        codec._UPCASTERS,
-        ("ConversationEnded", 1),
-        lambda body: {**body, "detail": f"upcast: {body['detail']}"},
+    monkeypatch.setattr(ConversationEnded, "SCHEMA_VERSION", 2)  # no real v2 exists yet
+    codec.register_upcaster(
+        "ConversationEnded", 1, lambda body: {**body, "detail": f"upcast: {body['detail']}"}
     )
-    old = json.dumps({"reason": "max_turns", "detail": "old"}).encode()
-    event = codec.decode_event("ConversationEnded", 1, old)
-    assert event == ConversationEnded(reason="max_turns", detail="upcast: old")
+    try:
+        old = json.dumps({"reason": "max_turns", "detail": "old"}).encode()
+        event = codec.decode_event("ConversationEnded", 1, old)
+        assert event == ConversationEnded(reason="max_turns", detail="upcast: old")
+    finally:
+        del codec._UPCASTERS[("ConversationEnded", 1)]  # registrations are process-wide
 
 
 def test_missing_upcaster_is_a_codec_error(monkeypatch: pytest.MonkeyPatch) -> None:
