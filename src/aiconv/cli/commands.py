@@ -12,11 +12,12 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from aiconv.agents.provider import ChatProvider
 from aiconv.cli import display, simulate
 from aiconv.cli.options import EXIT_INTERRUPTED, friendly_errors, log_options, option
 from aiconv.cli.serve import serve
-from aiconv.cli.telemetry import Telemetry, setup_telemetry, telemetry_options
-from aiconv.cli.wiring import Runtime, run_interruptibly
+from aiconv.cli.telemetry import Telemetry, start_telemetry, telemetry_options
+from aiconv.cli.wiring import Runtime, close_run, run_interruptibly
 from aiconv.errors import ConfigError
 from aiconv.platform import codec, session
 from aiconv.platform.conductor import Conductor
@@ -165,8 +166,7 @@ def resume(
 ) -> None:
     """Continue an unfinished (e.g. interrupted) conversation with all its participants."""
     runtime = Runtime.load(log_url=log_url, db=db)
-    telemetry = setup_telemetry(telemetry_kw, settings=runtime.settings, env=runtime.env)
-    runtime.observe_guards(telemetry.guard_observer)
+    telemetry = start_telemetry(telemetry_kw, runtime)
     try:
         code = asyncio.run(_resume(runtime, conversation_id, quiet, telemetry))
     finally:
@@ -177,6 +177,7 @@ def resume(
 async def _resume(runtime: Runtime, cid: str, quiet: bool, telemetry: Telemetry) -> int:
     log = telemetry.instrument_log(await connect_log(runtime.log_url))
     console = Console()
+    providers: dict[str, ChatProvider] = {}
     try:
         conductor = Conductor(log, observer=telemetry.observer)
         state = await conductor.load(cid)
@@ -195,7 +196,7 @@ async def _resume(runtime: Runtime, cid: str, quiet: bool, telemetry: Telemetry)
         display.print_summary(console, await conductor.load(cid))
         return EXIT_INTERRUPTED if interrupted else 0
     finally:
-        await log.close()
+        await close_run(log, providers.values())
 
 
 @click.command()
@@ -217,8 +218,7 @@ def join(
 ) -> None:
     """Run one participant of an existing conversation in this process."""
     runtime = Runtime.load(log_url=log_url, db=db)
-    telemetry = setup_telemetry(telemetry_kw, settings=runtime.settings, env=runtime.env)
-    runtime.observe_guards(telemetry.guard_observer)
+    telemetry = start_telemetry(telemetry_kw, runtime)
     try:
         code = asyncio.run(_join(runtime, conversation_id, name, agent, quiet, telemetry))
     finally:
@@ -231,6 +231,7 @@ async def _join(
 ) -> int:
     log = telemetry.instrument_log(await connect_log(runtime.log_url))
     console = Console()
+    seats: list[ChatProvider] = []
     try:
         conductor = Conductor(log, observer=telemetry.observer)
         state = await conductor.load(cid)
@@ -245,6 +246,7 @@ async def _join(
             if agent
             else runtime.provider_for(participant)
         )
+        seats.append(provider)
         if not quiet:
             console.print(
                 f"joined [bold]{cid}[/bold] as {name} (instance {conductor.instance_id})",
@@ -255,7 +257,7 @@ async def _join(
         display.print_summary(console, final)
         return EXIT_INTERRUPTED if interrupted else 0
     finally:
-        await log.close()
+        await close_run(log, seats)
 
 
 @click.command()

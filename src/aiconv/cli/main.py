@@ -16,8 +16,8 @@ from rich.console import Console
 from aiconv.cli import commands, display
 from aiconv.cli.bench import bench
 from aiconv.cli.options import EXIT_INTERRUPTED, F, friendly_errors, log_options, option
-from aiconv.cli.telemetry import Telemetry, setup_telemetry, telemetry_options
-from aiconv.cli.wiring import AgentChoice, Runtime, plan, run_interruptibly
+from aiconv.cli.telemetry import Telemetry, start_telemetry, telemetry_options
+from aiconv.cli.wiring import AgentChoice, Runtime, close_run, plan, run_interruptibly
 from aiconv.cli.worker import worker
 from aiconv.errors import ConfigError
 from aiconv.platform import session
@@ -157,8 +157,7 @@ def aic_start(**kw: Any) -> None:
     seed = kw["seed"] if kw["seed"] is not None else random.SystemRandom().randrange(2**31)
     # The live transcript is the interactive output: info lines would interleave with it.
     kw["log_level"] = kw["log_level"] or "warning"
-    telemetry = setup_telemetry(kw, settings=runtime.settings, env=runtime.env)
-    runtime.observe_guards(telemetry.guard_observer)
+    telemetry = start_telemetry(kw, runtime)
     try:
         providers = telemetry.instrument_all(providers)
         code = asyncio.run(_start(runtime, kw, specs, providers, stop, seed, telemetry))
@@ -202,7 +201,7 @@ async def _start(
         )
         return _finish(console, final, interrupted, as_json=kw["as_json"])
     finally:
-        await _close(log, providers)
+        await close_run(log, providers.values())
 
 
 async def _run(
@@ -227,12 +226,6 @@ def _finish(console: Console, state: ConversationState, interrupted: bool, *, as
     else:
         display.print_summary(console, state)
     return EXIT_INTERRUPTED if interrupted else 0
-
-
-async def _close(log: ConversationLog, providers: dict[str, Any]) -> None:
-    for provider in providers.values():
-        await provider.aclose()
-    await log.close()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -28,7 +28,7 @@ from rich.table import Table
 from aiconv.agents.guarded import GuardConfig, Guards
 from aiconv.agents.provider import ChatProvider
 from aiconv.cli.options import EXIT_INTERRUPTED, friendly_errors, log_options, option
-from aiconv.cli.telemetry import Telemetry, setup_telemetry, telemetry_options
+from aiconv.cli.telemetry import Telemetry, start_telemetry, telemetry_options
 from aiconv.cli.wiring import Runtime, run_interruptibly
 from aiconv.errors import ConfigError
 from aiconv.platform.conductor import Conductor
@@ -167,7 +167,7 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
         quiet=kw["quiet"],
     )
     options = {**kw, "log_level": kw["log_level"] or "warning"}
-    telemetry = setup_telemetry(options, settings=runtime.settings, env=runtime.env)
+    telemetry = start_telemetry(options, runtime)
     try:
         code = asyncio.run(_simulate(runtime, telemetry, run))
     finally:

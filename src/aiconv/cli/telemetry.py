@@ -21,6 +21,7 @@ from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector,
 from aiconv.agents.instrumented import InstrumentedProvider
 from aiconv.agents.provider import ChatProvider
 from aiconv.cli.options import option
+from aiconv.cli.wiring import Runtime
 from aiconv.errors import ConfigError
 from aiconv.observability.logs import configure_logging
 from aiconv.observability.metrics import GuardMetrics, Metrics, MetricsServer, serve_metrics
@@ -141,3 +142,11 @@ def setup_telemetry(
 
 def _format(name: str | None) -> str | None:
     return None if name in (None, "", "auto") else name
+
+
+def start_telemetry(kw: Mapping[str, Any], runtime: Runtime) -> Telemetry:
+    """``setup_telemetry`` for a command's runtime, with the runtime's guards reporting to it
+    (retries, attempts, breaker changes), so no command can forget to attach them."""
+    telemetry = setup_telemetry(kw, settings=runtime.settings, env=runtime.env)
+    runtime.observe_guards(telemetry.guard_observer)
+    return telemetry

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -23,6 +23,7 @@ from aiconv.cli.options import REDIS_PREFIX_META
 from aiconv.errors import ConfigError
 from aiconv.observability.redaction import has_credentials, redact_url
 from aiconv.platform.events import ParticipantSpec
+from aiconv.queues.log import ConversationLog
 from aiconv.settings import Settings, provider_env
 
 T = TypeVar("T")
@@ -172,3 +173,10 @@ async def run_interruptibly(work: Callable[[], Awaitable[T]]) -> tuple[T | None,
     finally:
         for sig in signals:
             loop.remove_signal_handler(sig)
+
+
+async def close_run(log: ConversationLog, providers: Iterable[ChatProvider]) -> None:
+    """Release the providers' HTTP clients, then the log (the end of every running command)."""
+    for provider in providers:
+        await provider.aclose()
+    await log.close()

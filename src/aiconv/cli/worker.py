@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from aiconv.cli.options import friendly_errors, log_options, option
-from aiconv.cli.telemetry import Telemetry, setup_telemetry, telemetry_options
+from aiconv.cli.telemetry import Telemetry, start_telemetry, telemetry_options
 from aiconv.cli.wiring import Runtime
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.worker import Worker, WorkerStats
@@ -66,8 +66,7 @@ def worker(
     """
     runtime = Runtime.load(log_url=log_url, db=db)
     url = runtime.log_url
-    telemetry = setup_telemetry(telemetry_kw, settings=runtime.settings, env=runtime.env)
-    runtime.observe_guards(telemetry.guard_observer)
+    telemetry = start_telemetry(telemetry_kw, runtime)
     try:
         stats = asyncio.run(
             _serve(
