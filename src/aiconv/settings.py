@@ -45,7 +45,6 @@ class Settings(BaseSettings):
 
     log_url: str | None = None
     db: Path | None = None
-    redis_prefix: str = "aiconv"
     log_level: str = "info"
     log_format: str | None = None
     rpm: float | None = None

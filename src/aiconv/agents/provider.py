@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 from aiconv.agents.messages import ChatReply, ChatRequest
@@ -33,13 +33,3 @@ class ChatProvider(Protocol):
     async def aclose(self) -> None:
         """Release HTTP clients and other resources."""
         ...
-
-
-async def collect(chunks: AsyncIterator[str], on_delta: DeltaCallback | None) -> str:
-    """Join streamed chunks, forwarding each to ``on_delta``."""
-    parts: list[str] = []
-    async for chunk in chunks:
-        parts.append(chunk)
-        if on_delta is not None:
-            on_delta(chunk)
-    return "".join(parts)

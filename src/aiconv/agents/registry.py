@@ -161,6 +161,3 @@ def parse_options(agent_id: str, text: str) -> dict[str, str]:
             raise UnknownAgent(f"agent {agent_id!r}: option {part!r} is not name=value")
         options[name.strip().lower()] = value.strip()
     return options
-
-
-REGISTRY = Registry()

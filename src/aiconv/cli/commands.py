@@ -69,14 +69,6 @@ def ls(
     asyncio.run(run())
 
 
-async def _load(runtime: Runtime, cid: str) -> ConversationState:
-    log = await connect_log(runtime.log_url)
-    try:
-        return await Conductor(log).load(cid)
-    finally:
-        await log.close()
-
-
 @click.command()
 @click.argument("conversation_id")
 @option("--events", is_flag=True, help="Also show claims, failures, loops and outcomes.")

@@ -74,8 +74,7 @@ _RESERVATIONS = re.compile(
 
 @lru_cache(maxsize=64)
 def _pattern(phrase: str) -> re.Pattern[str]:
-    words = [re.escape(w) for w in re.split(r"[\s\-]+", phrase.strip()) if w]
-    return re.compile(r"(?<![\w'’-])" + r"[\s\-]+".join(words) + r"(?![\w-])", re.IGNORECASE)
+    return re.compile(r"(?<![\w'’-])" + _phrase_body(phrase) + r"(?![\w-])", re.IGNORECASE)
 
 
 def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:

@@ -24,6 +24,7 @@ _ADAPTERS: dict[str, pydantic.TypeAdapter[Any]] = {
     kind: pydantic.TypeAdapter(cls) for kind, cls in _TYPES.items()
 }
 _UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+_BODY: pydantic.TypeAdapter[dict[str, Any]] = pydantic.TypeAdapter(dict[str, Any])
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,7 +58,7 @@ def decode_event(kind: str, version: int, data: bytes) -> Event:
         if version == cls.SCHEMA_VERSION:
             event: Event = _ADAPTERS[kind].validate_json(data)
             return event
-        body: dict[str, Any] = pydantic.TypeAdapter(dict[str, Any]).validate_json(data)
+        body: dict[str, Any] = _BODY.validate_json(data)
         while version < cls.SCHEMA_VERSION:
             upcaster = _UPCASTERS.get((kind, version))
             if upcaster is None:

@@ -126,6 +126,13 @@ def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
     return _first_error(first) if isinstance(first, BaseExceptionGroup) else first
 
 
+def first_exception(error: BaseException) -> Exception:
+    """The first leaf of an exception group (or ``error`` itself), as an ``Exception``."""
+    if isinstance(error, BaseExceptionGroup):
+        error = _first_error(error)
+    return error if isinstance(error, Exception) else RuntimeError(str(error))
+
+
 async def interrupt(conductor: Conductor, conversation_id: str, *, by: str) -> ConversationState:
     """End an unfinished conversation with reason ``interrupted`` (no-op when it has ended)."""
     state = await conductor.load(conversation_id)

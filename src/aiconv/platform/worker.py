@@ -35,14 +35,19 @@ from aiconv.errors import AiconvError, ConfigError, LogError
 from aiconv.platform import codec, session
 from aiconv.platform.conductor import Conductor, ServedElsewhere
 from aiconv.platform.conversation import ConversationState, Message
-from aiconv.platform.events import ConversationEnded, ConversationStarted, ParticipantSpec
+from aiconv.platform.events import (
+    ConversationEnded,
+    ConversationResumed,
+    ConversationStarted,
+    ParticipantSpec,
+)
 from aiconv.platform.observer import ConductorObserver
 from aiconv.queues.log import StoredEvent
 
 #: Builds the provider of one participant seat (the CLI passes the registry's factory).
 ProviderFactory = Callable[[ParticipantSpec], ChatProvider]
 
-_LIFECYCLE = {ConversationStarted.KIND, ConversationEnded.KIND, "ConversationResumed"}
+_LIFECYCLE = {ConversationStarted.KIND, ConversationEnded.KIND, ConversationResumed.KIND}
 _RETRY_AFTER_S = 1.0
 
 
@@ -252,7 +257,7 @@ class Worker:
         except Exception as exc:  # a bug in a provider or plug-in: record it, keep serving
             self.stats.failed += 1
             self._log.exception("serve_crashed", conversation_id=cid)
-            await session.record_crash(self.conductor, cid, _first_leaf(exc))
+            await session.record_crash(self.conductor, cid, session.first_exception(exc))
         finally:
             self._tasks.pop(cid, None)
             self.stats.active.discard(cid)
@@ -295,9 +300,3 @@ class Worker:
                 with contextlib.suppress(Exception):
                     await provider.aclose()
         return finished
-
-
-def _first_leaf(error: BaseException) -> Exception:
-    while isinstance(error, BaseExceptionGroup) and error.exceptions:
-        error = error.exceptions[0]
-    return error if isinstance(error, Exception) else RuntimeError(str(error))

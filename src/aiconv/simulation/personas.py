@@ -106,12 +106,3 @@ HURRIED = Persona(
 )
 
 BUILTIN: dict[str, Persona] = {p.name: p for p in (TYPICAL, FRUSTRATED, ELDERLY, HURRIED)}
-
-
-def builtin(name: str) -> Persona:
-    """The built-in persona ``name``; ScenarioError lists the valid ones."""
-    try:
-        return BUILTIN[name]
-    except KeyError:
-        valid = ", ".join(BUILTIN)
-        raise ScenarioError(f"unknown persona {name!r}; built-in personas: {valid}") from None

@@ -22,8 +22,6 @@ from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import ConversationStarted, MessagePosted
 from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
 
-MODES = ("fast", "real")
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Pace:
