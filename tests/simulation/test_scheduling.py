@@ -4,8 +4,9 @@ time (typing and thinking delays without sleeping; real delays in real-time mode
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
+
+import pytest
 
 from aiconv.agents.messages import ChatMessage, ChatRequest
 from aiconv.platform import session
@@ -82,9 +83,11 @@ def test_real_mode_stamps_the_clock() -> None:
 
 
 async def test_real_time_provider_waits_the_persona_delay() -> None:
+    clock = FakeClock()
     provider = RealTimeProvider(
         FunctionProvider(lambda request: "hello"),
         {"quick": Pace(thinking_s=0.15, typing_cps=1000.0, jitter=0.0)},
+        clock=clock,
     )
     request = ChatRequest(
         model="m",
@@ -92,13 +95,11 @@ async def test_real_time_provider_waits_the_persona_delay() -> None:
         messages=(ChatMessage(role="user", content="hi"),),
         context={"persona": "quick"},
     )
-    began = time.monotonic()
     assert (await provider.complete(request)).content == "hello"
-    assert time.monotonic() - began >= 0.15
-    other = replace(request, context={"persona": "none"})
-    began = time.monotonic()
-    await provider.complete(other)
-    assert time.monotonic() - began < 0.15
+    # thinking 0.15 s + 5 characters at 1,000 a second, minus the (zero) provider latency
+    assert clock.sleeps == [pytest.approx(0.155)]
+    await provider.complete(replace(request, context={"persona": "none"}))
+    assert clock.sleeps == [pytest.approx(0.155)]  # no pace for this persona: no wait
 
 
 async def test_a_double_texting_customer_posts_twice_in_a_row_in_a_real_conversation() -> None:

@@ -115,7 +115,9 @@ class BatchRunner:
     def _seats(self, providers: ProviderFactory) -> dict[str, ChatProvider]:
         customer = providers(self.scenario.customer)
         if self.scenario.time == "real":
-            customer = RealTimeProvider(customer, paces_of(self.scenario))
+            customer = RealTimeProvider(
+                customer, paces_of(self.scenario), clock=self.conductor.clock
+            )
         seats = {self.scenario.customer.name: customer}
         for seat in (self.scenario.agent, *self.scenario.extras):
             seats[seat.name] = providers(seat)

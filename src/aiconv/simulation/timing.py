@@ -10,7 +10,6 @@ test) take their measured latency.
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -94,9 +93,12 @@ class SimulatedTime:
 class RealTimeProvider(ChatProvider):
     """Waits the thinking and typing delay of the request's persona, then answers (``real``)."""
 
-    def __init__(self, inner: ChatProvider, paces: Mapping[str, Pace]) -> None:
+    def __init__(
+        self, inner: ChatProvider, paces: Mapping[str, Pace], *, clock: Clock = SYSTEM_CLOCK
+    ) -> None:
         self.inner = inner
         self.paces = paces
+        self.clock = clock
         self.name = inner.name
         self.model = inner.model
 
@@ -111,7 +113,7 @@ class RealTimeProvider(ChatProvider):
         rng = random.Random(
             f"{request.context.get('conversation_id')}|{request.context.get('turn')}"
         )
-        await asyncio.sleep(max(0.0, pace.delay(reply.content, rng) - reply.latency_s))
+        await self.clock.sleep(max(0.0, pace.delay(reply.content, rng) - reply.latency_s))
         return reply
 
     async def aclose(self) -> None:
