@@ -21,7 +21,7 @@ from typing import Protocol
 
 import tenacity
 
-from aiconv.agents.messages import ChatReply, ChatRequest
+from aiconv.agents.messages import ChatReply, ChatRequest, request_tokens
 from aiconv.agents.provider import ChatProvider, DeltaCallback
 from aiconv.errors import ProviderError, ProviderTimeout, ProviderUnavailable
 from aiconv.reliability.circuit_breaker import BreakerOpen, BreakerState, CircuitBreaker
@@ -221,7 +221,7 @@ class _Call:
         g = self.guarded
         g.breaker.before_call()
         try:
-            waited = await g.limiter.acquire(estimate_tokens(self.request))
+            waited = await g.limiter.acquire(request_tokens(self.request))
         except BaseException:
             g.breaker.release()
             raise
@@ -261,12 +261,6 @@ class _Call:
         else:
             g.breaker.record_success()  # the provider is up; the request itself was wrong
         g.guards.observer.on_attempt(g.name, exc.kind, g.guards.clock.monotonic() - started)
-
-
-def estimate_tokens(request: ChatRequest) -> int:
-    """Input tokens of ``request``, roughly (four characters a token), for the limiter."""
-    chars = len(request.system) + sum(len(m.content) for m in request.messages)
-    return (chars + 3) // 4
 
 
 def _with_facts(reply: ChatReply, *, attempts: int) -> ChatReply:

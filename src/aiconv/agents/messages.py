@@ -62,3 +62,15 @@ class ChatReply:
     #: Set when the provider asks to end the conversation instead of speaking (e.g. a replayed
     #: script ran out); the conductor then records ``ConversationEnded(reason=stop)``.
     stop: str | None = None
+
+
+def estimate_tokens(text: str) -> int:
+    """A rough token count (about four characters a token), never zero for non-empty text."""
+    return (len(text) + 3) // 4
+
+
+def request_tokens(request: ChatRequest) -> int:
+    """Estimated input tokens of a whole request (system prompt and history)."""
+    return estimate_tokens(request.system) + sum(
+        estimate_tokens(m.content) for m in request.messages
+    )

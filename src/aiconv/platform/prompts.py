@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aiconv.agents.messages import ChatMessage, ChatRequest, Role
+from aiconv.agents.messages import ChatMessage, ChatRequest, Role, estimate_tokens
 from aiconv.platform.conversation import ConversationState, Message
 from aiconv.platform.events import ParticipantSpec
 
@@ -59,8 +59,8 @@ def build_request(
     limit = limit or ContextLimit()
     speaker = state.participant(speaker_name)
     named = len(state.participants) >= 3
-    history = [_as_chat(m, speaker_name, named) for m in state.messages]
-    history = _trim(history, limit)
+    recent = state.messages[-limit.messages :] if limit.messages else state.messages
+    history = _trim([_as_chat(m, speaker_name, named) for m in recent], limit)
     opening = ChatMessage(role="user", content=state.started.topic)
     if not history or history[0].role != "user":
         history.insert(0, opening)
@@ -94,11 +94,11 @@ def _as_chat(message: Message, speaker: str, named: bool) -> ChatMessage:
 
 
 def _trim(history: list[ChatMessage], limit: ContextLimit) -> list[ChatMessage]:
-    kept = history[-limit.messages :] if limit.messages else list(history)
+    kept = history  # already cut to limit.messages by the caller
     if limit.tokens is not None:
         budget, newest = limit.tokens, list[ChatMessage]()
         for message in reversed(kept):
-            budget -= (len(message.content) + 3) // 4
+            budget -= estimate_tokens(message.content)
             if budget < 0 and newest:
                 break
             newest.append(message)

@@ -13,22 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aiconv.agents import chatter
-from aiconv.agents.messages import ChatReply, ChatRequest, Usage
+from aiconv.agents.messages import (
+    ChatReply,
+    ChatRequest,
+    Usage,
+    estimate_tokens,
+    request_tokens,
+)
 from aiconv.agents.provider import ChatProvider, DeltaCallback
 from aiconv.agents.registry import AgentSpec
 from aiconv.errors import ProviderError, ProviderRejected, ScenarioError, UnknownAgent
-
-
-def estimate_tokens(text: str) -> int:
-    """A rough token count (about four characters a token), never zero for non-empty text."""
-    return (len(text) + 3) // 4
-
-
-def request_tokens(request: ChatRequest) -> int:
-    """Estimated input tokens of a whole request."""
-    return estimate_tokens(request.system) + sum(
-        estimate_tokens(m.content) for m in request.messages
-    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
