@@ -19,9 +19,9 @@ from aiconv.cli.serve import serve
 from aiconv.cli.telemetry import Telemetry, start_telemetry, telemetry_options
 from aiconv.cli.wiring import Runtime, close_run, run_interruptibly
 from aiconv.errors import ConfigError
-from aiconv.platform import codec, session
+from aiconv.platform import session
 from aiconv.platform.conductor import Conductor
-from aiconv.platform.conversation import ConversationState
+from aiconv.platform.conversation import ConversationState, evolve
 from aiconv.platform.exports import export_jsonl, export_markdown
 from aiconv.platform.projections import transcript_document
 from aiconv.queues.log import ListQuery
@@ -82,8 +82,7 @@ def show(conversation_id: str, events: bool, log_url: str | None, db: Path | Non
     async def run() -> None:
         log = await connect_log(runtime.log_url)
         try:
-            state = await Conductor(log).load(conversation_id)
-            stored = await log.read(conversation_id)
+            state, recorded_events = await session.load_recorded(log, conversation_id)
         finally:
             await log.close()
         assert state.started is not None
@@ -94,9 +93,7 @@ def show(conversation_id: str, events: bool, log_url: str | None, db: Path | Non
         )
         transcript = display.LiveTranscript(console)
         replay = ConversationState(conversation_id=conversation_id)
-        from aiconv.platform.conversation import evolve
-
-        for recorded in codec.decode_all(stored):
+        for recorded in recorded_events:
             replay = evolve(replay, recorded)
             if events:
                 console.print(f"[dim]#{recorded.sequence} {recorded.event.KIND}[/dim]")
@@ -127,14 +124,13 @@ def export(
     async def run() -> str:
         log = await connect_log(runtime.log_url)
         try:
-            state = await Conductor(log).load(conversation_id)
-            stored = await log.read(conversation_id)
+            state, recorded_events = await session.load_recorded(log, conversation_id)
         finally:
             await log.close()
         if fmt == "json":
             return json.dumps(transcript_document(state), indent=2) + "\n"
         if fmt == "jsonl":
-            return export_jsonl(codec.decode_all(stored))
+            return export_jsonl(recorded_events)
         return export_markdown(state)
 
     text = asyncio.run(run())

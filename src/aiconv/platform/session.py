@@ -10,7 +10,12 @@ import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 
 from aiconv.agents.provider import ChatProvider
-from aiconv.errors import ConfigError, ConversationAlreadyEnded, SequenceConflict
+from aiconv.errors import (
+    ConfigError,
+    ConversationAlreadyEnded,
+    ConversationNotFound,
+    SequenceConflict,
+)
 from aiconv.observability.redaction import scrub
 from aiconv.platform import codec
 from aiconv.platform.codec import Recorded
@@ -174,3 +179,16 @@ async def follow(
         if state.is_ended:
             return
         await log.wait(conversation_id, state.sequence, idle_s)
+
+
+async def load_recorded(
+    log: ConversationLog, conversation_id: str
+) -> tuple[ConversationState, list[Recorded]]:
+    """The folded state and every decoded event, from one read; ConversationNotFound if none."""
+    events = codec.decode_all(await log.read(conversation_id))
+    state = ConversationState(conversation_id=conversation_id)
+    for recorded in events:
+        state = evolve(state, recorded)
+    if state.started is None:
+        raise ConversationNotFound(conversation_id)
+    return state, events

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from aiconv.platform import codec
 from aiconv.platform.projections import transcript_document
 from aiconv.queues.log import ConversationLog
 from aiconv.web import live
@@ -54,10 +55,10 @@ async def events(request: Request) -> Response:
     """Every event of one conversation after ``?after=`` (default 0), in order."""
     cid = request.path_params["conversation_id"]
     after = live.resume_point({}, request.query_params)
-    found = await load_conversation(log_of(request), cid)
-    if found is None:
+    log = log_of(request)
+    if await log.last_sequence(cid) == 0:
         raise HTTPException(404, f"no conversation {cid}")
-    return JSONResponse([event_json(r) for r in found.events if r.sequence > after])
+    return JSONResponse([event_json(r) for r in codec.decode_all(await log.read(cid, after=after))])
 
 
 async def stream(request: Request) -> Response:

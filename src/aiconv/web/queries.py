@@ -15,9 +15,10 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from aiconv.platform import codec
+from aiconv.errors import ConversationNotFound
+from aiconv.platform import codec, session
 from aiconv.platform.codec import Recorded
-from aiconv.platform.conversation import ConversationState, fold
+from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import ConversationStarted, OutcomeDecided
 from aiconv.queues.log import ConversationLog, IndexEntry, ListQuery
 from aiconv.web.describe import describe, message_meta
@@ -137,9 +138,9 @@ class Conversation:
 
 async def load_conversation(log: ConversationLog, conversation_id: str) -> Conversation | None:
     """The conversation, or None when the log has no such conversation."""
-    events = codec.decode_all(await log.read(conversation_id))
-    state = fold(conversation_id, events)
-    if state.started is None:
+    try:
+        state, events = await session.load_recorded(log, conversation_id)
+    except ConversationNotFound:
         return None
     return Conversation(state=state, events=events)
 
