@@ -104,13 +104,18 @@ async def test_an_idle_stream_sends_keep_alive_comments(log: SqliteLog) -> None:
     cid = await talk.start()
     try:
         async with (
-            asyncio.timeout(20),
+            asyncio.timeout(10),
             serving(create_app(log, ping_s=0.05)) as base,
             httpx.AsyncClient(base_url=base, timeout=10) as client,
             client.stream("GET", f"/api/conversations/{cid}/stream") as response,
         ):
-            lines = response.aiter_lines()
-            while (await anext(lines)) != ": ping":
-                pass
+            seen: list[str] = []
+            async for line in response.aiter_lines():
+                if line == ": ping":
+                    break
+                seen.append(line)
+            # the ping came once every existing event had been sent and nothing new happened
+            ids = [line.removeprefix("id: ") for line in seen if line.startswith("id: ")]
+            assert ids == [str(n) for n in range(1, await log.last_sequence(cid) + 1)]
     finally:
         await talk.close()
