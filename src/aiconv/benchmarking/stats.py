@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
+from aiconv.platform import projections
+
 
 def percentile(samples: Sequence[float], fraction: float) -> float:
-    """The nearest-rank ``fraction`` percentile (0 < fraction <= 1) of ``samples``."""
-    if not samples:
+    """The nearest-rank ``fraction`` percentile (0 < fraction <= 1) of ``samples``; the same
+    definition as the conversation summaries (``projections.percentile``), but never empty."""
+    value = projections.percentile(list(samples), fraction)
+    if value is None:
         raise ValueError("no samples")
-    ordered = sorted(samples)
-    rank = max(1, math.ceil(fraction * len(ordered)))
-    return ordered[rank - 1]
+    return value
 
 
 def latency_ms(samples_s: Sequence[float]) -> dict[str, Any]:

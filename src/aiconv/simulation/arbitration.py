@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from aiconv.errors import ScenarioError
 from aiconv.platform import referee
@@ -196,13 +196,7 @@ def _decided(judgement: Judgement) -> OutcomeDecided:
 
 def _outcome_judge(started: ConversationStarted) -> OutcomeReferee:
     """The judge of a simulated conversation, rebuilt from what it was started with."""
-    recorded = started.metadata["arbitration"]
-    config = Arbitration(
-        rule=recorded["rule"],
-        weights=dict(recorded.get("weights") or {}),
-        min_confidence=float(recorded.get("min_confidence", 0.8)),
-        stop=bool(recorded.get("stop", True)),
-    )
+    config = Arbitration(**started.metadata["arbitration"])
     return OutcomeReferee(slugs=tuple(started.metadata["outcomes"]), config=config)
 
 
@@ -211,12 +205,7 @@ def arbitration_metadata(slugs: tuple[str, ...], config: Arbitration) -> dict[st
     return {
         "judge": OUTCOME_JUDGE,
         "outcomes": list(slugs),
-        "arbitration": {
-            "rule": config.rule,
-            "weights": dict(config.weights),
-            "min_confidence": config.min_confidence,
-            "stop": config.stop,
-        },
+        "arbitration": {**asdict(config), "weights": dict(config.weights)},
     }
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 
 from aiconv.agents.messages import ChatReply, ChatRequest
 from aiconv.agents.provider import ChatProvider, DeltaCallback
@@ -129,10 +129,7 @@ def time_metadata(paces: Mapping[str, Pace], mode: str) -> dict[str, object]:
     return {
         "stamp": SIMULATED_TIME_STAMP,
         "time": mode,
-        "paces": {
-            name: {"thinking_s": p.thinking_s, "typing_cps": p.typing_cps, "jitter": p.jitter}
-            for name, p in paces.items()
-        },
+        "paces": {name: asdict(p) for name, p in paces.items()},
     }
 
 
