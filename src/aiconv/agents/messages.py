@@ -4,18 +4,64 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-Role = Literal["user", "assistant"]
+#: ``tool`` messages carry the results of the tool calls of the ``assistant`` message before.
+Role = Literal["user", "assistant", "tool"]
+#: Whether the model may call tools (``auto``), must call one (``required``) or must not.
+ToolChoice = Literal["auto", "required", "none"]
+
+
+def _empty_object_schema() -> dict[str, Any]:
+    return {"type": "object", "properties": {}}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolSpec:
+    """A tool a model may call: its name, what it does, and the JSON schema of its arguments."""
+
+    name: str
+    description: str = ""
+    parameters: Mapping[str, Any] = field(default_factory=_empty_object_schema)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolCall:
+    """A model asks for tool ``name`` with ``arguments``; ``id`` pairs the call with its result.
+
+    ``error`` is set (and ``arguments`` empty) when the vendor sent arguments that are not a JSON
+    object: the call is answered with a tool error instead of being run.
+    """
+
+    id: str
+    name: str
+    arguments: Mapping[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolResult:
+    """What the call ``call_id`` returned: text (JSON for structured results) or an error."""
+
+    call_id: str
+    name: str
+    content: str
+    is_error: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChatMessage:
-    """One message of the history, seen from the speaker: its own lines are ``assistant``."""
+    """One message of the history, seen from the speaker: its own lines are ``assistant``.
+
+    An ``assistant`` message may carry ``tool_calls`` (with or without text); the ``tool``
+    message right after it carries one ``tool_results`` entry per call, in the same order.
+    """
 
     role: Role
     content: str
     name: str | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_results: tuple[ToolResult, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -33,6 +79,9 @@ class ChatRequest:
     max_tokens: int = 1024
     temperature: float | None = None
     context: Mapping[str, str | int | float | None] = field(default_factory=dict)
+    #: Tools the model may call this time; empty means a plain chat request.
+    tools: tuple[ToolSpec, ...] = ()
+    tool_choice: ToolChoice = "auto"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,6 +111,8 @@ class ChatReply:
     #: Set when the provider asks to end the conversation instead of speaking (e.g. a replayed
     #: script ran out); the conductor then records ``ConversationEnded(reason=stop)``.
     stop: str | None = None
+    #: Tools the model wants called before it goes on (possibly several; text may come too).
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 def estimate_tokens(text: str) -> int:
