@@ -10,6 +10,7 @@ A normal end of a conversation is a value (``StopReason``), never an exception.
     ├── ConfigError                 bad input from a user or a file; the message says what to fix
     │   ├── UnknownAgent            an agent id that no provider answers to
     │   ├── MissingApiKey           a provider needs a key that is not set
+    │   ├── MissingExtra            a feature whose optional dependencies are not installed
     │   └── ScenarioError           a scenario, persona or script file that does not validate
     ├── LogError                    the conversation log
     │   ├── SequenceConflict        someone else appended at the expected sequence first
@@ -41,6 +42,11 @@ class UnknownAgent(ConfigError):
 
 class MissingApiKey(ConfigError):
     """A provider needs an API key that is not set; the message names the variable."""
+
+
+class MissingExtra(ConfigError):
+    """A feature needs an optional extra that is not installed; the message names the
+    ``pip install`` command."""
 
 
 class ScenarioError(ConfigError):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,7 @@ from aiconv.errors import ConfigError
 from aiconv.queues.log import ConversationLog
 from aiconv.queues.memory import InMemoryLog
 from aiconv.queues.sqlite import SqliteLog
-from aiconv.queues.urls import connect_log, open_log, register_scheme
+from aiconv.queues.urls import LOG_PLUGINS, connect_log, open_log
 from aiconv.testing.contract import event
 
 
@@ -62,14 +64,23 @@ async def test_bad_urls_are_config_errors_naming_the_accepted_forms(url: str) ->
         await connect_log(url)
 
 
-async def test_registered_scheme_is_dispatched() -> None:
-    opened: list[str] = []
-
-    async def opener(url: str) -> ConversationLog:
-        opened.append(url)
-        return InMemoryLog()
-
-    register_scheme("test-scheme", opener)
-    async with open_log("test-scheme://anything") as log:
+async def test_every_builtin_scheme_is_an_entry_point() -> None:
+    """aiconv's own schemes come through the aiconv.logs entry points, like a plugin's."""
+    assert {"memory", "sqlite", "redis", "rediss"} <= set(LOG_PLUGINS.names())
+    async with open_log("memory://") as log:
         assert log.backend == "memory"
-    assert opened == ["test-scheme://anything"]
+
+
+def test_a_redis_url_without_the_redis_extra_names_the_install_command(tmp_path: Path) -> None:
+    """The Redis backend is imported only for a redis:// URL; without redis-py, one line."""
+    code = (
+        "import sys, asyncio; sys.modules['redis'] = None\n"
+        "from aiconv.queues.urls import connect_log\n"
+        "from aiconv.errors import MissingExtra\n"
+        "try:\n    asyncio.run(connect_log('redis://127.0.0.1:1/0'))\n"
+        "except MissingExtra as exc:\n    print(exc)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "pip install 'aiconv[redis]'" in done.stdout

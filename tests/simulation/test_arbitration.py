@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from dataclasses import asdict
 
 import pytest
 
@@ -10,13 +12,14 @@ from aiconv.errors import ConfigError, ScenarioError
 from aiconv.platform import session
 from aiconv.platform.codec import decode_all
 from aiconv.platform.conductor import Conductor
-from aiconv.platform.events import OutcomeDecided, OutcomeProposed, ParticipantSpec
+from aiconv.platform.events import OutcomeDecided, OutcomeProposed, ParticipantSpec, PluginRef
+from aiconv.queues.log import NewEvent
 from aiconv.queues.memory import InMemoryLog
 from aiconv.simulation.arbitration import (
     Arbitration,
     OutcomeReferee,
     arbitrate,
-    arbitration_metadata,
+    arbitration_judge,
     parse_proposal,
     votes_of,
 )
@@ -126,7 +129,7 @@ async def test_any_process_arbitrates_a_conversation_that_records_its_judge() ->
         first,
         topic="refund",
         participants=participants,
-        metadata=arbitration_metadata(SLUGS, Arbitration(rule="majority")),
+        judge=arbitration_judge(SLUGS, Arbitration(rule="majority")),
     )
     cid = state.conversation_id
     customer = ScriptedProvider(["I want a refund", "Great, thanks!\nOUTCOME: resolved 0.9", "?"])
@@ -146,11 +149,37 @@ async def test_a_judge_this_process_does_not_know_is_a_clear_error() -> None:
     conductor = Conductor(log)
     participants = [ParticipantSpec(name="a", agent="x"), ParticipantSpec(name="b", agent="x")]
     state = await session.create(
-        conductor, topic="t", participants=participants, metadata={"judge": "nobody-knows"}
+        conductor, topic="t", participants=participants, judge=PluginRef(name="nobody-knows")
     )
-    with pytest.raises(ConfigError, match="judged by 'nobody-knows'"):
+    with pytest.raises(ConfigError, match="judge 'nobody-knows', which is not installed"):
         await session.play_all(
             conductor,
             state.conversation_id,
             {"a": ScriptedProvider(["x"]), "b": ScriptedProvider(["y"])},
         )
+
+
+async def test_a_version_1_stream_naming_its_judge_in_metadata_is_still_arbitrated() -> None:
+    """Streams written before judges were typed fields are upcast and judged as before."""
+    log = InMemoryLog()
+    settings = {**asdict(Arbitration(rule="majority")), "weights": {}}
+    body = {
+        "topic": "refund",
+        "participants": [
+            {"name": "customer", "agent": "x", "role": "customer"},
+            {"name": "support", "agent": "x", "role": "agent"},
+        ],
+        "first_speaker": "customer",
+        "metadata": {"judge": "outcomes", "outcomes": list(SLUGS), "arbitration": settings},
+    }
+    old = NewEvent(kind="ConversationStarted", version=1, data=json.dumps(body).encode())
+    await log.append("old", 0, [old])
+    conductor = Conductor(log)
+    started = (await conductor.load("old")).started
+    assert started is not None and started.judge is not None
+    assert started.judge.name == "outcomes"
+    assert "judge" not in started.metadata
+    customer = ScriptedProvider(["I want a refund", "Great, thanks!\nOUTCOME: resolved 0.9"])
+    support = ScriptedProvider(["Done, refunded.\nOUTCOME: resolved 0.8", "Bye"])
+    final = await session.play_all(conductor, "old", {"customer": customer, "support": support})
+    assert final.outcome is not None and final.outcome.outcome == "resolved"

@@ -7,9 +7,9 @@ import pytest
 from aiconv.errors import ConfigError
 from aiconv.platform import session
 from aiconv.platform.conductor import Conductor
-from aiconv.platform.events import ParticipantSpec
+from aiconv.platform.events import ParticipantSpec, PluginRef
 from aiconv.queues.memory import InMemoryLog
-from aiconv.simulation.timing import Pace, time_metadata
+from aiconv.simulation.timing import Pace, time_stamp
 from aiconv.testing.providers import ScriptedProvider, varied_text
 
 PAIR = [
@@ -23,7 +23,7 @@ async def test_a_conductor_without_a_stamp_of_its_own_sets_simulated_time() -> N
     conductor = Conductor(log)  # as a worker or `aic join` would run it
     paces = {"hurried": Pace(thinking_s=2.0, typing_cps=10.0, jitter=0.0)}
     state = await session.create(
-        conductor, topic="t", participants=PAIR, metadata=time_metadata(paces, "fast"), seed=1
+        conductor, topic="t", participants=PAIR, stamp=time_stamp(paces, "fast"), seed=1
     )
     seats = {
         "customer": ScriptedProvider([varied_text(1), varied_text(3)]),
@@ -43,7 +43,7 @@ async def test_an_unknown_recorded_stamp_is_a_clear_error() -> None:
     log = InMemoryLog()
     conductor = Conductor(log)
     state = await session.create(
-        conductor, topic="t", participants=PAIR, metadata={"stamp": "sundial"}
+        conductor, topic="t", participants=PAIR, stamp=PluginRef(name="sundial")
     )
     seats = {"customer": ScriptedProvider(["a"]), "support": ScriptedProvider(["b"])}
     with pytest.raises(ConfigError, match="'sundial'"):

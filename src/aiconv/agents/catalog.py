@@ -1,8 +1,15 @@
-"""The built-in catalogue: every provider aiconv ships, registered the way a plugin would be."""
+"""The provider catalogue: every ``Vendor`` declared through the ``aiconv.providers`` entry points.
+
+aiconv's own offline agents (below) and remote vendors (``agents.vendors``) are declared as
+entry points of aiconv's distribution, so they reach the registry through the same path as a
+third-party plugin's vendors (``aiconv.plugins``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from aiconv.agents.providers.offline import (
     EchoProvider,
@@ -12,7 +19,8 @@ from aiconv.agents.providers.offline import (
     load_script,
 )
 from aiconv.agents.registry import AgentSpec, Registry, Vendor
-from aiconv.agents.vendors import register_vendors
+from aiconv.errors import ConfigError
+from aiconv.plugins import PluginGroup
 
 
 def _mock(spec: AgentSpec, key: str | None) -> MockProvider:
@@ -62,10 +70,24 @@ OFFLINE_VENDORS = (
 )
 
 
+def _vendors(name: str, declared: Any) -> tuple[Vendor, ...]:
+    """What an ``aiconv.providers`` entry point names: a Vendor or a sequence of them."""
+    found = (declared,) if isinstance(declared, Vendor) else declared
+    if not isinstance(found, Sequence) or not all(isinstance(v, Vendor) for v in found):
+        raise ConfigError(
+            f"provider plugin {name!r} must name an aiconv.agents.registry.Vendor "
+            f"or a sequence of them, not {type(declared).__name__}"
+        )
+    return tuple(found)
+
+
+PROVIDER_PLUGINS: PluginGroup[tuple[Vendor, ...]] = PluginGroup("aiconv.providers", _vendors)
+
+
 def default_registry() -> Registry:
-    """A registry holding every built-in provider."""
+    """A registry holding every installed provider (aiconv's own ones first, then plugins')."""
     registry = Registry()
-    for vendor in OFFLINE_VENDORS:
-        registry.register(vendor)
-    register_vendors(registry)
+    for name in PROVIDER_PLUGINS.names():
+        for vendor in PROVIDER_PLUGINS.get(name):
+            registry.register(vendor)
     return registry

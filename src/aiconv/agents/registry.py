@@ -15,6 +15,7 @@ from typing import Literal
 
 from aiconv.agents.provider import ChatProvider
 from aiconv.errors import MissingApiKey, UnknownAgent
+from aiconv.plugins import missing_extra
 
 #: What the part after ``vendor:`` means: a model id, ``k=v`` options, or a file path.
 Suffix = Literal["model", "options", "path"]
@@ -144,7 +145,10 @@ class Registry:
         base_url = self.base_url_for(spec, env)
         if base_url != spec.base_url:
             spec = replace(spec, base_url=base_url)
-        return self._vendors[spec.vendor].factory(spec, key)
+        try:
+            return self._vendors[spec.vendor].factory(spec, key)
+        except ImportError as exc:  # the vendor's SDK comes with an extra
+            raise missing_extra(f"agent {spec.agent_id!r}", exc) from exc
 
     def _unknown_message(self, head: str) -> str:
         close = difflib.get_close_matches(head.lower(), self.names, n=1)

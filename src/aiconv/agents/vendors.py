@@ -1,4 +1,4 @@
-"""The remote vendors aiconv ships, registered the way a plugin would be (``register_vendors``).
+"""The remote vendors aiconv ships, declared through the ``aiconv.providers`` entry point.
 
 Claude (``anthropic``), OpenAI (``openai``), Gemini (``gemini``), and the OpenAI-compatible
 family sharing one adapter by base URL and key: Grok (``xai``), Perplexity (``perplexity``),
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from aiconv.agents.registry import AgentSpec, Factory, Registry, Vendor
+from aiconv.agents.registry import AgentSpec, Factory, Vendor
 from aiconv.errors import ConfigError
 
 # The adapters import their vendor SDK (over a second each); they are imported only when an
@@ -142,10 +142,3 @@ REMOTE_VENDORS = (
         description="any OpenAI-compatible server (vLLM, LM Studio …): compat:MODEL --base-url URL",
     ),
 )
-
-
-def register_vendors(registry: Registry) -> Registry:
-    """Register every remote vendor in ``registry``."""
-    for vendor in REMOTE_VENDORS:
-        registry.register(vendor)
-    return registry

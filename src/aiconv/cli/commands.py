@@ -15,6 +15,7 @@ from rich.table import Table
 from aiconv.agents.provider import ChatProvider
 from aiconv.cli import display, simulate
 from aiconv.cli.options import EXIT_INTERRUPTED, friendly_errors, log_options, option
+from aiconv.cli.plugins import plugins_command
 from aiconv.cli.serve import serve
 from aiconv.cli.telemetry import Telemetry, start_telemetry, telemetry_options
 from aiconv.cli.wiring import Runtime, close_run, run_interruptibly
@@ -273,6 +274,6 @@ def providers(log_url: str | None, db: Path | None) -> None:
 
 def register(group: click.Group) -> None:
     """Add every subcommand to ``group``."""
-    for command in (ls, show, export, resume, join, providers, serve):
+    for command in (ls, show, export, resume, join, providers, serve, plugins_command):
         group.add_command(command)
     simulate.register(group)

@@ -7,7 +7,7 @@ stay readable forever.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,15 +15,14 @@ import pydantic
 
 from aiconv.errors import CodecError
 from aiconv.platform.events import EVENT_TYPES, Event
+from aiconv.platform.upcasters import UPCASTERS, Upcaster
 from aiconv.queues.log import NewEvent, StoredEvent
-
-Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
 _TYPES: dict[str, type[Event]] = {cls.KIND: cls for cls in EVENT_TYPES}
 _ADAPTERS: dict[str, pydantic.TypeAdapter[Any]] = {
     kind: pydantic.TypeAdapter(cls) for kind, cls in _TYPES.items()
 }
-_UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+_UPCASTERS: dict[tuple[str, int], Upcaster] = dict(UPCASTERS)
 _BODY: pydantic.TypeAdapter[dict[str, Any]] = pydantic.TypeAdapter(dict[str, Any])
 
 
@@ -39,7 +38,11 @@ class Recorded:
 
 
 def register_upcaster(kind: str, version: int, upcaster: Upcaster) -> None:
-    """Teach the codec to read ``kind`` bodies of ``version`` (turning them into ``version+1``)."""
+    """Teach the codec to read ``kind`` bodies of ``version`` (turning them into ``version+1``).
+
+    aiconv's own upcasters are declared in ``upcasters.UPCASTERS``; this is for tests and for
+    programs that define event versions of their own.
+    """
     _UPCASTERS[(kind, version)] = upcaster
 
 

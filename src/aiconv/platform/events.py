@@ -40,11 +40,26 @@ class StopConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PluginRef:
+    """A plugin a conversation is run with (an ``aiconv.judges`` or ``aiconv.stamps`` name) and
+    the settings it is rebuilt from, so every process taking a turn runs it alike."""
+
+    name: str
+    config: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ConversationStarted:
-    """A conversation began: its topic, participants, first speaker, policy and stop rules."""
+    """A conversation began: its topic, participants, first speaker, policy and stop rules.
+
+    ``judge`` decides, after each message, which events to add and whether to stop (the plain
+    stop rules, closing and loop detection when None); ``stamp`` rewrites each message before it
+    is posted (e.g. simulated time). Version 2 made them typed fields (they were untyped
+    ``metadata`` keys in version 1; ``codec`` upcasts old events).
+    """
 
     KIND: ClassVar[str] = "ConversationStarted"
-    SCHEMA_VERSION: ClassVar[int] = 1
+    SCHEMA_VERSION: ClassVar[int] = 2
     topic: str
     participants: tuple[ParticipantSpec, ...]
     first_speaker: str
@@ -54,6 +69,8 @@ class ConversationStarted:
     lease_s: float = 60.0
     detached: bool = False
     metadata: dict[str, Any] = field(default_factory=dict)
+    judge: PluginRef | None = None
+    stamp: PluginRef | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

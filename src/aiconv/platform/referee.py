@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from aiconv.errors import ConfigError
 from aiconv.platform import termination
@@ -26,6 +27,9 @@ from aiconv.platform.events import (
 )
 from aiconv.platform.loops import LoopConfig, Utterance, detect_loop
 from aiconv.platform.termination import StopReason
+from aiconv.plugins import PluginGroup
+
+T = TypeVar("T")
 
 NUDGE = (
     "We seem to be going in circles. Please move the conversation forward with something new, "
@@ -106,60 +110,52 @@ def _loop_verdict(
 
 #: A judge: the verdict on a state whose last message was just posted.
 Judge = Callable[[ConversationState, float], Verdict]
-#: Builds the judge of one conversation from how it was started.
+#: Builds the judge of one conversation from how it was started (its ``judge.config``).
 JudgeFactory = Callable[[ConversationStarted], Judge]
+#: Rewrites a message before it is posted (e.g. sets ``simulated_at``), given the state before.
+MessageStamp = Callable[[ConversationState, MessagePosted], MessagePosted]
+#: Builds the stamp of one conversation from how it was started (its ``stamp.config``).
+StampFactory = Callable[[ConversationStarted], MessageStamp]
 
-_JUDGES: dict[str, JudgeFactory] = {}
+
+def _factory(kind: str) -> Callable[[str, Any], Any]:
+    def check(name: str, declared: Any) -> Any:
+        if not callable(declared):
+            raise ConfigError(f"{kind} plugin {name!r} must name a factory function")
+        return declared
+
+    return check
 
 
-def register_judge(name: str, factory: JudgeFactory) -> None:
-    """Let conversations started with ``metadata["judge"] == name`` be judged by ``factory``.
-
-    The choice is recorded in ``ConversationStarted``, so every process that runs a turn of the
-    conversation (a worker, ``aic join``) judges it the same way, as long as the module that
-    registers the judge is imported there (the CLI imports ``aiconv.simulation``).
-    """
-    _JUDGES[name] = factory
+#: Judges by name (``aiconv.judges`` entry points), e.g. ``outcomes`` from aiconv.simulation.
+JUDGES: PluginGroup[JudgeFactory] = PluginGroup("aiconv.judges", _factory("judge"))
+#: Stamps by name (``aiconv.stamps`` entry points), e.g. ``simulated_time``.
+STAMPS: PluginGroup[StampFactory] = PluginGroup("aiconv.stamps", _factory("stamp"))
 
 
 def judge_for(started: ConversationStarted) -> Judge:
-    """The judge a conversation was started with (the plain ``judge`` unless it names one)."""
-    name = started.metadata.get("judge")
-    if name is None:
+    """The judge a conversation was started with (the plain ``judge`` unless it names one).
+
+    The name is recorded in ``ConversationStarted``, so every process that runs a turn of the
+    conversation (a worker, ``aic join``) finds the same plugin through its entry point.
+    """
+    if started.judge is None:
         return judge
-    factory = _JUDGES.get(str(name))
-    if factory is None:
-        known = ", ".join(sorted(_JUDGES)) or "none registered"
-        raise ConfigError(
-            f"this conversation is judged by {name!r}, which this process does not know "
-            f"({known}); import the package that registers it (e.g. aiconv.simulation)"
-        )
-    return factory(started)
-
-
-#: Rewrites a message before it is posted (e.g. sets ``simulated_at``), given the state before.
-MessageStamp = Callable[[ConversationState, MessagePosted], MessagePosted]
-#: Builds the stamp of one conversation from how it was started.
-StampFactory = Callable[[ConversationStarted], MessageStamp]
-
-_STAMPS: dict[str, StampFactory] = {}
-
-
-def register_stamp(name: str, factory: StampFactory) -> None:
-    """Let conversations started with ``metadata["stamp"] == name`` be stamped by ``factory``
-    in every process that takes one of their turns (like ``register_judge``)."""
-    _STAMPS[name] = factory
+    return _plugin(JUDGES, "judge", started.judge.name)(started)
 
 
 def stamp_for(started: ConversationStarted) -> MessageStamp | None:
     """The stamp a conversation was started with, or None."""
-    name = started.metadata.get("stamp")
-    if name is None:
+    if started.stamp is None:
         return None
-    factory = _STAMPS.get(str(name))
-    if factory is None:
+    return _plugin(STAMPS, "stamp", started.stamp.name)(started)
+
+
+def _plugin(group: PluginGroup[T], kind: str, name: str) -> T:
+    if name not in group:
+        known = ", ".join(group.names()) or "none installed"
         raise ConfigError(
-            f"this conversation stamps its messages with {name!r}, which this process does not "
-            "know; import the package that registers it (e.g. aiconv.simulation)"
+            f"this conversation is run with the {kind} {name!r}, which is not installed here "
+            f"({known}); install the package that provides it"
         )
-    return factory(started)
+    return group.get(name)

@@ -25,6 +25,7 @@ from aiconv.platform.events import (
     ConversationResumed,
     ConversationStarted,
     ParticipantSpec,
+    PluginRef,
     StopConfig,
 )
 from aiconv.platform.termination import StopReason
@@ -70,6 +71,8 @@ async def create(
     detached: bool = False,
     metadata: Mapping[str, object] | None = None,
     conversation_id: str | None = None,
+    judge: PluginRef | None = None,
+    stamp: PluginRef | None = None,
 ) -> ConversationState:
     """Validate and append ``ConversationStarted`` for a new conversation."""
     stop = stop or StopConfig()
@@ -88,6 +91,8 @@ async def create(
         lease_s=lease_s,
         detached=detached,
         metadata=dict(metadata or {}),
+        judge=judge,
+        stamp=stamp,
     )
     return await conductor.start(conversation_id or new_conversation_id(), started)
 

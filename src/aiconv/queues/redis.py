@@ -46,7 +46,6 @@ from aiconv.queues.redis_scripts import (
     split_url,
     with_prefix,
 )
-from aiconv.queues.urls import register_scheme
 
 __all__ = ["ACL_RULES", "DEFAULT_PREFIX", "RedisLog", "with_prefix"]
 
@@ -390,9 +389,6 @@ def _is_permission(exc: rexc.RedisError) -> bool:
     )
 
 
-async def _open(url: str) -> ConversationLog:
+async def open_redis_log(url: str) -> ConversationLog:
+    """The opener of ``redis://`` and ``rediss://`` URLs (the ``aiconv.logs`` entry points)."""
     return await RedisLog.open(url)
-
-
-register_scheme("redis", _open)
-register_scheme("rediss", _open)

@@ -1,9 +1,10 @@
 """Open a conversation log from a URL: ``memory://``, ``sqlite:///…``, a file path, ``redis://…``.
 
-It owns URL parsing and the scheme dispatch table ``_OPENERS``. Backends that live in optional
-modules register themselves with ``register_scheme`` when imported (``aiconv.queues.redis``
-registers ``redis`` and ``rediss``; it is imported lazily the first time such a URL is opened).
-It must not know how a backend works beyond the one opener function per scheme.
+It owns URL parsing and the dispatch by scheme. Openers are ``aiconv.logs`` plugins (entry
+points named by their scheme, aiconv's own included: ``memory``, ``sqlite``, ``redis``,
+``rediss``), imported the first time a URL of their scheme is opened, so the Redis backend costs
+nothing until it is used and a missing ``redis`` extra is a one-line error. It must not know how
+a backend works beyond the one opener function per scheme.
 
 Accepted forms:
 
@@ -17,8 +18,6 @@ Accepted forms:
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Awaitable, Callable, Generator
 from types import TracebackType
 from typing import Any
@@ -26,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 from aiconv.errors import ConfigError
 from aiconv.observability.redaction import redact_url
+from aiconv.plugins import PluginGroup
 from aiconv.queues.log import ConversationLog
 from aiconv.queues.memory import InMemoryLog
 from aiconv.queues.sqlite import SqliteLog
@@ -34,22 +34,24 @@ Opener = Callable[[str], Awaitable[ConversationLog]]
 
 ACCEPTED_FORMS = "memory://, sqlite:///relative.db, sqlite:////absolute.db, a file path, redis://…"
 
-# Scheme -> opener. Built-ins are registered below; other backends call `register_scheme`.
-_OPENERS: dict[str, Opener] = {}
-# Schemes whose opener lives in a module imported only when such a URL is first opened.
-_LAZY_MODULES: dict[str, str] = {"redis": "aiconv.queues.redis", "rediss": "aiconv.queues.redis"}
+
+def _opener(scheme: str, declared: object) -> Opener:
+    if not callable(declared):
+        raise ConfigError(f"log plugin {scheme!r} must name an opener function: async (url) -> log")
+    return declared  # an entry point's object is untyped: callable is all we can check
 
 
-def register_scheme(scheme: str, opener: Opener) -> None:
-    """Make ``open_log`` hand URLs of ``scheme`` (e.g. ``"redis"``) to ``opener(url)``."""
-    _OPENERS[scheme.lower()] = opener
+#: Log URL schemes -> openers, from the ``aiconv.logs`` entry points.
+LOG_PLUGINS: PluginGroup[Opener] = PluginGroup("aiconv.logs", _opener)
 
 
-async def _open_memory(url: str) -> ConversationLog:
+async def open_memory_log(url: str) -> ConversationLog:
+    """The opener of ``memory://``: a fresh in-memory log."""
     return InMemoryLog()
 
 
-async def _open_sqlite(url: str) -> ConversationLog:
+async def open_sqlite_log(url: str) -> ConversationLog:
+    """The opener of ``sqlite:///relative.db`` and ``sqlite:////absolute.db``."""
     parts = urlsplit(url)
     if parts.netloc or not parts.path.startswith("/") or parts.path == "/":
         raise ConfigError(
@@ -61,10 +63,6 @@ async def _open_sqlite(url: str) -> ConversationLog:
     return await SqliteLog.open(path)
 
 
-register_scheme("memory", _open_memory)
-register_scheme("sqlite", _open_sqlite)
-
-
 def _opener_for(url: str) -> Opener:
     if "://" not in url:
         return lambda path: SqliteLog.open(path)
@@ -74,14 +72,9 @@ def _opener_for(url: str) -> Opener:
         raise ConfigError(
             f"cannot parse log URL {redact_url(url)!r}: use one of {ACCEPTED_FORMS}"
         ) from exc
-    if scheme not in _OPENERS and scheme in _LAZY_MODULES:
-        module = _LAZY_MODULES[scheme]
-        if importlib.util.find_spec(module) is not None:
-            importlib.import_module(module)  # registers its schemes
-    opener = _OPENERS.get(scheme)
-    if opener is None:
+    if scheme not in LOG_PLUGINS:
         raise ConfigError(f"unsupported log URL {redact_url(url)!r}: use one of {ACCEPTED_FORMS}")
-    return opener
+    return LOG_PLUGINS.get(scheme)
 
 
 async def connect_log(url: str) -> ConversationLog:

@@ -24,7 +24,13 @@ from dataclasses import asdict, dataclass, field
 from aiconv.errors import ScenarioError
 from aiconv.platform import referee
 from aiconv.platform.conversation import ConversationState
-from aiconv.platform.events import ConversationStarted, Event, OutcomeDecided, OutcomeProposed
+from aiconv.platform.events import (
+    ConversationStarted,
+    Event,
+    OutcomeDecided,
+    OutcomeProposed,
+    PluginRef,
+)
 from aiconv.platform.referee import Verdict
 from aiconv.platform.termination import StopReason
 from aiconv.simulation.intents import AGENT
@@ -194,20 +200,21 @@ def _decided(judgement: Judgement) -> OutcomeDecided:
     )
 
 
-def _outcome_judge(started: ConversationStarted) -> OutcomeReferee:
-    """The judge of a simulated conversation, rebuilt from what it was started with."""
-    config = Arbitration(**started.metadata["arbitration"])
-    return OutcomeReferee(slugs=tuple(started.metadata["outcomes"]), config=config)
-
-
-def arbitration_metadata(slugs: tuple[str, ...], config: Arbitration) -> dict[str, object]:
-    """What a conversation records so that any process can arbitrate it (see ``_outcome_judge``)."""
-    return {
-        "judge": OUTCOME_JUDGE,
-        "outcomes": list(slugs),
-        "arbitration": {**asdict(config), "weights": dict(config.weights)},
-    }
-
-
+#: The name of the judge below among the ``aiconv.judges`` plugins.
 OUTCOME_JUDGE = "outcomes"
-referee.register_judge(OUTCOME_JUDGE, _outcome_judge)
+
+
+def outcome_judge(started: ConversationStarted) -> OutcomeReferee:
+    """The judge of a simulated conversation, rebuilt from what it was started with (the
+    ``outcomes`` entry point of ``aiconv.judges``)."""
+    assert started.judge is not None
+    config = started.judge.config
+    return OutcomeReferee(
+        slugs=tuple(config["outcomes"]), config=Arbitration(**config["arbitration"])
+    )
+
+
+def arbitration_judge(slugs: tuple[str, ...], config: Arbitration) -> PluginRef:
+    """What a conversation records so that any process can arbitrate it (see ``outcome_judge``)."""
+    settings = {**asdict(config), "weights": dict(config.weights)}
+    return PluginRef(name=OUTCOME_JUDGE, config={"outcomes": list(slugs), "arbitration": settings})

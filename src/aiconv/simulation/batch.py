@@ -227,6 +227,8 @@ class BatchRunner:
                 lease_s=self.scenario.lease_s,
                 turn_policy="scheduled",
                 metadata=casting.metadata,
+                judge=casting.judge,
+                stamp=casting.stamp,
             )
         except SequenceConflict:
             return await self.conductor.load(casting.conversation_id)

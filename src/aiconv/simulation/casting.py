@@ -11,10 +11,10 @@ import uuid
 from dataclasses import dataclass, replace
 from typing import Any
 
-from aiconv.platform.events import ParticipantSpec, StopConfig
-from aiconv.simulation.arbitration import arbitration_metadata
+from aiconv.platform.events import ParticipantSpec, PluginRef, StopConfig
+from aiconv.simulation.arbitration import arbitration_judge
 from aiconv.simulation.scenario import Cell, Scenario, Seat
-from aiconv.simulation.timing import Pace, time_metadata
+from aiconv.simulation.timing import Pace, time_stamp
 
 _NAMESPACE = uuid.UUID("6f1c1a52-8a4e-4b61-9a55-5e8a3c1d2b7f")
 
@@ -35,6 +35,8 @@ class Casting:
     stop: StopConfig
     seed: int
     metadata: dict[str, Any]
+    judge: PluginRef | None
+    stamp: PluginRef
     opening: str | None
 
 
@@ -113,7 +115,13 @@ def cast(scenario: Scenario, cell: Cell, *, run_id: str, repetition: int) -> Cas
         first=customer.name if cell.intent.role != "agent" else agent.name,
         stop=stop,
         seed=int(uuid.UUID(cid).int % 2**31) ^ scenario.seed,
-        metadata=_metadata(scenario, cell, run_id, repetition),
+        metadata=_cell_metadata(scenario, cell, run_id, repetition),
+        judge=(
+            arbitration_judge(scenario.outcomes.slugs, scenario.arbitration)
+            if scenario.arbitration
+            else None
+        ),
+        stamp=time_stamp(paces_of(scenario), scenario.time),
         opening=cell.intent.opening,
     )
 
@@ -128,16 +136,6 @@ def _spec(seat: Seat, persona: str | None, system: str) -> ParticipantSpec:
         system=system or None,
         base_url=seat.url,
     )
-
-
-def _metadata(scenario: Scenario, cell: Cell, run_id: str, repetition: int) -> dict[str, Any]:
-    judged = (
-        arbitration_metadata(scenario.outcomes.slugs, scenario.arbitration)
-        if scenario.arbitration
-        else {"arbitration": None}
-    )
-    timed = time_metadata(paces_of(scenario), scenario.time)
-    return {**_cell_metadata(scenario, cell, run_id, repetition), **judged, **timed}
 
 
 def _cell_metadata(scenario: Scenario, cell: Cell, run_id: str, repetition: int) -> dict[str, Any]:

@@ -16,9 +16,8 @@ from dataclasses import asdict, dataclass, field, replace
 
 from aiconv.agents.messages import ChatReply, ChatRequest
 from aiconv.agents.provider import ChatProvider, DeltaCallback
-from aiconv.platform import referee
 from aiconv.platform.conversation import ConversationState
-from aiconv.platform.events import ConversationStarted, MessagePosted
+from aiconv.platform.events import ConversationStarted, MessagePosted, PluginRef
 from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
 
 
@@ -121,22 +120,22 @@ class RealTimeProvider(ChatProvider):
         await self.inner.aclose()
 
 
+#: The name of the stamp below among the ``aiconv.stamps`` plugins.
 SIMULATED_TIME_STAMP = "simulated_time"
 
 
-def time_metadata(paces: Mapping[str, Pace], mode: str) -> dict[str, object]:
+def time_stamp(paces: Mapping[str, Pace], mode: str) -> PluginRef:
     """What a conversation records so that any process stamps its messages alike."""
-    return {
-        "stamp": SIMULATED_TIME_STAMP,
-        "time": mode,
-        "paces": {name: asdict(p) for name, p in paces.items()},
-    }
+    return PluginRef(
+        name=SIMULATED_TIME_STAMP,
+        config={"time": mode, "paces": {name: asdict(p) for name, p in paces.items()}},
+    )
 
 
-def _simulated_time(started: ConversationStarted) -> SimulatedTime:
-    recorded = started.metadata.get("paces") or {}
+def simulated_time(started: ConversationStarted) -> SimulatedTime:
+    """The stamp of a simulated conversation (the ``simulated_time`` entry point of
+    ``aiconv.stamps``), rebuilt from what it was started with."""
+    assert started.stamp is not None
+    recorded = started.stamp.config.get("paces") or {}
     paces = {name: Pace(**values) for name, values in recorded.items()}
-    return SimulatedTime(paces=paces, mode=str(started.metadata.get("time", "fast")))
-
-
-referee.register_stamp(SIMULATED_TIME_STAMP, _simulated_time)
+    return SimulatedTime(paces=paces, mode=str(started.stamp.config.get("time", "fast")))

@@ -1,0 +1,154 @@
+"""Plugins: named parts found through Python entry points, loaded once per process.
+
+Every registry of aiconv (providers, log URL schemes, judges, stamps, tool sources …) is a
+``PluginGroup``: the entry points of one group (``aiconv.providers``, ``aiconv.logs`` …) of every
+installed distribution. aiconv's own parts are declared as entry points of its own distribution
+in ``pyproject.toml`` and found through exactly this path, as a third-party plugin's are (the way
+simonw/llm loads its default plugins): nothing is registered by the side effect of importing a
+module.
+
+Entry points are *listed* without importing anything; a plugin's module is imported the first
+time one of its names is used, so an optional part whose extra is not installed costs nothing
+until it is asked for — and then fails with a one-line ``MissingExtra`` naming the ``pip
+install`` command. This module knows nothing about what the plugins are; each registry (e.g.
+``aiconv.agents.catalog``) states its group and checks the type of what it loads.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any, Generic, TypeVar
+
+from aiconv.errors import ConfigError, MissingExtra
+
+T = TypeVar("T")
+
+#: The entry-point groups aiconv reads, and what each entry point must name.
+GROUPS = {
+    "aiconv.providers": "a Vendor, or a sequence of Vendors (agent ids and their factories)",
+    "aiconv.logs": "an opener for the log URL scheme named by the entry point",
+    "aiconv.judges": "a factory: ConversationStarted -> Judge (named by the entry point)",
+    "aiconv.stamps": "a factory: ConversationStarted -> MessageStamp (named by the entry point)",
+    "aiconv.tools": "a tool source factory for the tool reference scheme named by the entry point",
+    "aiconv.domains": "a Domain (tools, state and policy) named by the entry point",
+}
+
+#: Which extra provides the third-party module a built-in plugin needs.
+_EXTRAS = {
+    "anthropic": "anthropic",
+    "openai": "openai",
+    "google": "gemini",
+    "redis": "redis",
+    "starlette": "web",
+    "uvicorn": "web",
+    "jinja2": "web",
+    "mcp": "mcp",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PluginInfo:
+    """One entry point as ``aic plugins`` shows it."""
+
+    group: str
+    name: str
+    value: str
+    distribution: str
+    version: str
+
+
+@functools.cache
+def _entry_points(group: str) -> tuple[metadata.EntryPoint, ...]:
+    """The entry points of ``group`` in every installed distribution, read once."""
+    return tuple(metadata.entry_points(group=group))
+
+
+def installed() -> list[PluginInfo]:
+    """Every entry point of every aiconv group, in group and name order."""
+    found = []
+    for group in GROUPS:
+        for point in _entry_points(group):
+            dist = point.dist
+            found.append(
+                PluginInfo(
+                    group=group,
+                    name=point.name,
+                    value=point.value,
+                    distribution=dist.name if dist is not None else "?",
+                    version=dist.version if dist is not None else "?",
+                )
+            )
+    return sorted(found, key=lambda p: (p.group, p.name, p.distribution))
+
+
+def extra_for(error: ImportError) -> str | None:
+    """The aiconv extra that provides the module ``error`` failed to import, if one does."""
+    missing = (error.name or "").split(".")[0]
+    return _EXTRAS.get(missing)
+
+
+def missing_extra(what: str, error: ImportError) -> MissingExtra:
+    """A one-line error for ``what`` needing a module that is not installed."""
+    extra = extra_for(error)
+    module = error.name or "a module"
+    if extra is None:
+        return MissingExtra(f"{what} needs {module!r}, which is not installed")
+    return MissingExtra(
+        f"{what} needs the {extra!r} extra ({module} is not installed): "
+        f"pip install 'aiconv[{extra}]'"
+    )
+
+
+def _is_own(point: metadata.EntryPoint) -> bool:
+    return point.dist is not None and point.dist.name == "aiconv"
+
+
+class PluginGroup(Generic[T]):
+    """The plugins of one entry-point group, loaded lazily by name and cached.
+
+    ``check`` validates what an entry point names (``ConfigError`` for a plugin of the wrong
+    shape); two distributions claiming one name is a ``ConfigError`` too.
+    """
+
+    def __init__(self, group: str, check: Callable[[str, Any], T]) -> None:
+        if group not in GROUPS:
+            raise ValueError(f"unknown plugin group {group!r}")
+        self.group = group
+        self._check = check
+        self._loaded: dict[str, T] = {}
+
+    def names(self) -> list[str]:
+        """Every name of the group, aiconv's own first, without importing any plugin."""
+        own = {p.name: _is_own(p) for p in _entry_points(self.group)}
+        return sorted(own, key=lambda name: (not own[name], name))
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and any(p.name == name for p in _entry_points(self.group))
+
+    def get(self, name: str) -> T:
+        """The plugin called ``name`` (imported on first use); KeyError if there is none."""
+        if name not in self._loaded:
+            self._loaded[name] = self._load(name)
+        return self._loaded[name]
+
+    def all(self) -> Iterator[tuple[str, T]]:
+        """Every plugin of the group, loaded (for registries that need them all up front)."""
+        for name in self.names():
+            yield name, self.get(name)
+
+    def _load(self, name: str) -> T:
+        points = [p for p in _entry_points(self.group) if p.name == name]
+        if not points:
+            raise KeyError(name)
+        if len({p.value for p in points}) > 1:
+            owners = ", ".join(sorted(p.dist.name if p.dist else p.value for p in points))
+            raise ConfigError(f"{self.group} {name!r} is provided twice ({owners}); uninstall one")
+        point = points[0]
+        try:
+            loaded = point.load()
+        except ImportError as exc:
+            raise missing_extra(f"{self.group} {name!r}", exc) from exc
+        return self._check(name, loaded)

@@ -1,0 +1,160 @@
+"""A third-party plugin package, installed into a venv, adds an agent that aic-start can use."""
+
+from __future__ import annotations
+
+import json
+import site
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from aiconv.testing.processes import cli_env
+
+PLUGIN_MODULE = '''
+"""A tiny aiconv plugin: the ``shout`` agent repeats the last message in capitals."""
+from dataclasses import replace
+
+from aiconv.agents.messages import ChatReply, ChatRequest, Usage
+from aiconv.agents.registry import AgentSpec, Vendor
+
+
+class ShoutProvider:
+    name = "shout"
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+
+    async def complete(self, request: ChatRequest, *, on_delta=None) -> ChatReply:
+        heard = request.messages[-1].content if request.messages else request.system
+        return ChatReply(content=heard.upper() + "!", model=self.model, usage=Usage(), cost_usd=0.0)
+
+    async def aclose(self) -> None:
+        pass
+
+
+def _build(spec: AgentSpec, key: str | None) -> ShoutProvider:
+    return ShoutProvider(spec.model)
+
+
+VENDOR = Vendor(
+    name="shout", aliases=("loud",), default_model="shout-1", factory=_build, offline=True,
+    description="repeats the last message in capitals",
+)
+'''
+
+PYPROJECT = """
+[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+
+[project]
+name = "aiconv-shout"
+version = "0.3.0"
+
+[tool.hatch.build.targets.wheel]
+include = ["aiconv_shout.py"]
+
+[project.entry-points."aiconv.providers"]
+shout = "aiconv_shout:VENDOR"
+"""
+
+
+@pytest.fixture(scope="module")
+def plugin_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh venv that sees aiconv (through a .pth file) and has the plugin pip-installed."""
+    root = tmp_path_factory.mktemp("plugin")
+    source = root / "aiconv-shout"
+    source.mkdir()
+    (source / "aiconv_shout.py").write_text(textwrap.dedent(PLUGIN_MODULE))
+    (source / "pyproject.toml").write_text(PYPROJECT)
+    venv = root / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    target = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout.strip()
+    # An `import` line in a .pth file runs at start-up: addsitedir also reads the .pth files
+    # there (aiconv's own editable install is one).
+    lines = [f"import site; site.addsitedir({d!r})" for d in site.getsitepackages()]
+    (Path(target) / "aiconv-under-test.pth").write_text("\n".join(lines) + "\n")
+    subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-index",
+            "--no-build-isolation",
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return python
+
+
+def _aic(python: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(python), "-m", "aiconv.cli", *args],
+        env=cli_env(home=cwd),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.slow
+def test_aic_start_uses_an_agent_from_an_installed_plugin(
+    plugin_venv: Path, tmp_path: Path
+) -> None:
+    done = _aic(
+        plugin_venv,
+        "start",
+        "--agent1",
+        "loud",
+        "--agent2",
+        "echo",
+        "--max-turns",
+        "3",
+        "--topic",
+        "hello there",
+        "--json",
+        "--db",
+        str(tmp_path / "runs.db"),
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    first = document["messages"][0]
+    assert (first["sender"], first["content"], first["model"]) == (
+        "loud",
+        "HELLO THERE!",
+        "shout-1",
+    )
+    assert document["summary"]["end_reason"] == "max_turns"
+
+
+@pytest.mark.slow
+def test_aic_plugins_lists_the_plugin_with_its_distribution(
+    plugin_venv: Path, tmp_path: Path
+) -> None:
+    done = _aic(plugin_venv, "plugins", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    found = {(p["group"], p["name"]): p for p in json.loads(done.stdout)["plugins"]}
+    shout = found[("aiconv.providers", "shout")]
+    assert (shout["distribution"], shout["version"]) == ("aiconv-shout", "0.3.0")
+    assert found[("aiconv.providers", "offline")]["distribution"] == "aiconv"
+    providers = _aic(plugin_venv, "providers", cwd=tmp_path)
+    assert "shout" in providers.stdout and "loud" in providers.stdout
