@@ -18,7 +18,8 @@ A normal end of a conversation is a value (``StopReason``), never an exception.
     │   ├── ConversationAlreadyEnded  the conversation has ended (e.g. resuming an ended one)
     │   └── LogUnavailable          the backend cannot be reached within its deadline
     ├── CodecError                  an event that cannot be decoded or upcast
-    └── ProviderError               a model provider failed; ``retryable`` and ``retry_after``
+    └── ProviderError               a model provider failed: ``retryable``, ``retry_after``,
+        │                           ``status``, ``request_id``, ``attempts``, ``breaker_state``
         ├── ProviderTimeout         the call exceeded its timeout (retryable)
         ├── RateLimited             429 or a client-side limit (retryable, may carry retry_after)
         ├── ProviderUnavailable     the circuit breaker is open, or retries are exhausted
@@ -92,7 +93,10 @@ class ProviderError(AiconvError):
     """A model provider failed.
 
     ``retryable`` says whether the same request may succeed later; ``retry_after`` is the
-    server's hint in seconds, when it gave one; ``status`` is the HTTP status, when there was one.
+    server's hint in seconds, when it gave one; ``status`` is the HTTP status and ``request_id``
+    the vendor's id of the request, when there were any. ``attempts`` (calls made, retries
+    included) and ``breaker_state`` (the provider's circuit breaker when the error left) are set
+    by ``aiconv.agents.guarded.GuardedProvider`` and recorded in ``AgentFailed``.
     """
 
     kind = "provider_error"
@@ -105,12 +109,18 @@ class ProviderError(AiconvError):
         retryable: bool = False,
         retry_after: float | None = None,
         status: int | None = None,
+        request_id: str | None = None,
+        attempts: int = 1,
+        breaker_state: str | None = None,
     ) -> None:
         super().__init__(message)
         self.provider = provider
         self.retryable = retryable
         self.retry_after = retry_after
         self.status = status
+        self.request_id = request_id
+        self.attempts = attempts
+        self.breaker_state = breaker_state
 
 
 class ProviderTimeout(ProviderError):
@@ -128,10 +138,20 @@ class RateLimited(ProviderError):
     kind = "rate_limited"
 
     def __init__(
-        self, message: str, *, provider: str = "", retry_after: float | None = None
+        self,
+        message: str,
+        *,
+        provider: str = "",
+        retry_after: float | None = None,
+        request_id: str | None = None,
     ) -> None:
         super().__init__(
-            message, provider=provider, retryable=True, retry_after=retry_after, status=429
+            message,
+            provider=provider,
+            retryable=True,
+            retry_after=retry_after,
+            status=429,
+            request_id=request_id,
         )
 
 

@@ -51,6 +51,7 @@ async def test_retried_turns_record_their_attempts_and_the_conversation_ends(
     events = await _converse(fake, guards)
     messages = [e for e in events if isinstance(e, MessagePosted)]
     assert [m.sender for m in messages[:2]] == ["claude", "gpt"]
+    assert [m.provider for m in messages[:2]] == ["anthropic", "openai"]  # not the aliases
     assert messages[1].attempts == 2
     assert messages[0].attempts == 1
     assert messages[0].cost_usd is not None

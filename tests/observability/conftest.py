@@ -62,11 +62,17 @@ class Rig:
         *,
         log: ConversationLog | None = None,
         max_turns: int = 4,
+        agents: Mapping[str, str] | None = None,
     ) -> ConversationState:
-        """Create a conversation between ``seats`` and play it to the end in this process."""
+        """Create a conversation between ``seats`` and play it to the end in this process;
+        ``agents`` are the recorded agent ids (each seat's provider name by default)."""
         log = log or self.log()
         conductor = Conductor(log, observer=self.observer)
-        specs = [ParticipantSpec(name=n, agent=p.name, model=p.model) for n, p in seats.items()]
+        agents = agents or {}
+        specs = [
+            ParticipantSpec(name=n, agent=agents.get(n, p.name), model=p.model)
+            for n, p in seats.items()
+        ]
         state = await session.create(
             conductor, topic="t", participants=specs, stop=StopConfig(max_turns=max_turns)
         )

@@ -36,7 +36,7 @@ async def play_fleet(metrics: Metrics, observer: TelemetryObserver, *, cost: flo
     log = InstrumentedLog(InMemoryLog(), metrics=metrics)
     conductor = Conductor(log, observer=observer)
     hooks = GuardMetrics(metrics)
-    paced = Guards(GuardConfig(rpm=1), clock=FakeClock(), observer=hooks)
+    paced = Guards(GuardConfig(rpm=1, rate_period=0.2), clock=FakeClock(), observer=hooks)
     failing = Guards(
         GuardConfig(retry=RetryPolicy(attempts=2, base=0.0), failure_threshold=2),
         clock=FakeClock(),

@@ -119,3 +119,16 @@ async def test_idle_time_grows_while_a_played_conversation_makes_no_progress(rig
         assert rig.sample("aiconv_conversations_active") == 1
     assert rig.sample("aiconv_conversation_idle_max_seconds") == 0.0
     assert rig.sample("aiconv_conversations_active") == 0
+
+
+async def test_turns_are_labelled_by_the_provider_on_the_posted_message(rig: Rig) -> None:
+    """The agent ids are aliases (``claude``, ``gpt``); the label is the vendor that answered."""
+    seats = {
+        "alice": ScriptedProvider(["a1", "a2"], name="anthropic", model="claude-x"),
+        "bob": ScriptedProvider(["b1", "b2"], name="openai", model="gpt-x"),
+    }
+    async with asyncio.timeout(10):
+        final = await rig.converse(seats, agents={"alice": "claude", "bob": "gpt"})
+    assert [m.provider for m in final.messages] == ["anthropic", "openai"] * 2
+    assert rig.sample("aiconv_turns_total", participant="alice", provider="anthropic") == 2
+    assert rig.sample("aiconv_turns_total", participant="bob", provider="openai") == 2

@@ -1,4 +1,9 @@
-"""RateLimiter: aiolimiter leaky buckets paced by an injected clock (requests and tokens)."""
+"""RateLimiter: aiolimiter leaky buckets through their public API (requests and tokens).
+
+Buckets pace by the event loop's clock, so these tests use periods of a fraction of a second and
+assert lower bounds (a leaky bucket never lets a call through early) and order, never timings
+from above.
+"""
 
 from __future__ import annotations
 
@@ -6,42 +11,37 @@ import asyncio
 
 import pytest
 
-from aiconv.reliability.rate_limit import ClockedBucket, RateLimiter
-from aiconv.testing.clock import FakeClock
+from aiconv.reliability.rate_limit import RateLimiter
+
+PERIOD = 0.4
 
 
-async def test_requests_per_minute_allow_a_burst_then_pace_evenly() -> None:
-    clock = FakeClock()
-    limiter = RateLimiter(rpm=60, clock=clock)
-    for _ in range(60):
-        assert await limiter.acquire() == 0.0
-    assert clock.sleeps == []
-    waited = [await limiter.acquire() for _ in range(3)]
-    assert waited == [pytest.approx(1.0)] * 3  # 60/min drains one request a second
-    assert sum(clock.sleeps) == pytest.approx(3.0)
+async def test_requests_allow_a_burst_then_pace_evenly() -> None:
+    limiter = RateLimiter(rpm=4, period=PERIOD)  # four at once, then one every 0.1 s
+    for _ in range(4):
+        assert await limiter.acquire() == pytest.approx(0.0, abs=0.02)
+    waited = [await limiter.acquire() for _ in range(2)]
+    assert all(w >= 0.09 for w in waited)
 
 
-async def test_tokens_per_minute_use_weighted_acquire() -> None:
-    clock = FakeClock()
-    limiter = RateLimiter(tpm=1000, clock=clock)
+async def test_tokens_use_weighted_acquire() -> None:
+    limiter = RateLimiter(tpm=1000, period=PERIOD)
     await limiter.acquire(tokens=800)
     waited = await limiter.acquire(tokens=500)
-    assert waited == pytest.approx(18.0)  # 300 tokens over the bucket at 1000/60 per second
+    assert waited >= 300 / 1000 * PERIOD * 0.95  # 300 tokens over the bucket
 
 
-async def test_recorded_output_tokens_delay_the_next_call() -> None:
-    clock = FakeClock()
-    limiter = RateLimiter(tpm=600, clock=clock)
+async def test_recorded_output_tokens_are_taken_by_the_next_call() -> None:
+    limiter = RateLimiter(tpm=600, period=PERIOD)
     await limiter.acquire(tokens=100)
     limiter.record(500)
     waited = await limiter.acquire(tokens=100)
-    assert waited == pytest.approx(10.0)
+    assert waited >= 100 / 600 * PERIOD * 0.95  # 700 taken of a 600 bucket
 
 
-async def test_waiters_queue_in_order_and_each_waits_its_share() -> None:
-    clock = FakeClock()
-    limiter = RateLimiter(rpm=6, clock=clock)  # one request every ten seconds after the burst
-    for _ in range(6):
+async def test_waiters_queue_in_order() -> None:
+    limiter = RateLimiter(rpm=2, period=PERIOD)
+    for _ in range(2):
         await limiter.acquire()
     order: list[int] = []
 
@@ -49,9 +49,8 @@ async def test_waiters_queue_in_order_and_each_waits_its_share() -> None:
         await limiter.acquire()
         order.append(number)
 
-    await asyncio.wait_for(asyncio.gather(*(caller(n) for n in range(3))), timeout=5)
+    await asyncio.wait_for(asyncio.gather(*(caller(n) for n in range(3))), timeout=10)
     assert order == [0, 1, 2]
-    assert sum(clock.sleeps) == pytest.approx(30.0)
 
 
 def test_an_unlimited_limiter_reports_no_limit() -> None:
@@ -59,15 +58,13 @@ def test_an_unlimited_limiter_reports_no_limit() -> None:
     assert RateLimiter(rpm=10).is_limited
 
 
-async def test_an_amount_larger_than_the_bucket_is_capped_not_refused() -> None:
-    clock = FakeClock()
-    bucket = ClockedBucket(100, clock=clock)
-    await bucket.acquire(250)
-    assert bucket.wait_time(1) == pytest.approx(0.6)
+async def test_an_amount_larger_than_the_bucket_waits_for_an_empty_bucket() -> None:
+    limiter = RateLimiter(tpm=100, period=PERIOD)
+    assert await limiter.acquire(tokens=250) == pytest.approx(0.0, abs=0.02)
+    assert await limiter.acquire(tokens=100) >= PERIOD * 0.95
 
 
-def test_a_limiter_survives_being_used_from_one_event_loop_after_another() -> None:
-    clock = FakeClock()
-    limiter = RateLimiter(rpm=1, clock=clock)
-    asyncio.run(limiter.acquire())
-    assert asyncio.run(limiter.acquire()) == pytest.approx(60.0)
+def test_a_limiter_used_from_one_event_loop_after_another_starts_fresh_without_warnings() -> None:
+    limiter = RateLimiter(rpm=1, period=60.0)
+    assert asyncio.run(limiter.acquire()) < 1.0
+    assert asyncio.run(limiter.acquire()) < 1.0

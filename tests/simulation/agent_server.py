@@ -22,6 +22,7 @@ class AgentServer:
 
     def __init__(self) -> None:
         self.bodies: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
         self.release = asyncio.Event()
         self.port = 0
         self.app = Starlette(
@@ -30,6 +31,7 @@ class AgentServer:
                 Route("/v1/chat/completions", self.openai, methods=["POST"]),
                 Route("/slow", self.slow, methods=["POST"]),
                 Route("/status/{code:int}", self.status, methods=["POST"]),
+                Route("/status/{code:int}/chat/completions", self.status, methods=["POST"]),
                 Route("/garbage", self.garbage, methods=["POST"]),
                 Route("/wrong", self.wrong, methods=["POST"]),
             ]
@@ -52,6 +54,7 @@ class AgentServer:
     async def openai(self, request: Request) -> Response:
         body = await request.json()
         self.bodies.append(body)
+        self.headers.append(dict(request.headers))
         return JSONResponse(
             {
                 "model": "house-agent-1",
@@ -68,8 +71,10 @@ class AgentServer:
         return JSONResponse({"content": "late"})
 
     async def status(self, request: Request) -> Response:
+        """Any status; ``retry-after`` is 3 seconds, or the ``retry_after`` query value."""
         code = request.path_params["code"]
-        return PlainTextResponse("nope", status_code=code, headers={"retry-after": "3"})
+        hint = request.query_params.get("retry_after", "3")
+        return PlainTextResponse("nope", status_code=code, headers={"retry-after": hint})
 
     async def garbage(self, request: Request) -> Response:
         return PlainTextResponse("this is not json")

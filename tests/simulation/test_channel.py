@@ -4,6 +4,8 @@ and a batch whose agent under test is the external one.
 
 from __future__ import annotations
 
+import datetime
+import email.utils
 from pathlib import Path
 
 import pytest
@@ -104,6 +106,63 @@ async def test_failures_map_into_the_error_tree(
     assert agent.url("") in str(caught.value)
     if error is RateLimited:
         assert caught.value.retry_after == 3.0
+
+
+@pytest.mark.parametrize("fmt", ["webhook", "openai"])
+@pytest.mark.parametrize(
+    ("code", "error", "retryable"),
+    [
+        (409, ProviderError, True),
+        (429, RateLimited, True),
+        (503, ProviderError, True),
+        (404, ProviderRejected, False),
+    ],
+)
+async def test_both_formats_map_statuses_like_every_vendor_adapter(
+    fmt: str, code: int, error: type[ProviderError], retryable: bool
+) -> None:
+    """One status mapper: the webhook and the OpenAI format agree with the vendor adapters."""
+    async with serve_agent() as agent:
+        path = f"/status/{code}" + ("/chat/completions" if fmt == "openai" else "")
+        provider = HttpAgentProvider(agent.url(path), format=fmt)
+        try:
+            with pytest.raises(error) as caught:
+                await provider.complete(REQUEST)
+        finally:
+            await provider.aclose()
+    assert type(caught.value) is error
+    assert (caught.value.retryable, caught.value.status) == (retryable, code)
+    if retryable:
+        assert caught.value.retry_after == 3.0
+
+
+async def test_a_retry_after_date_is_honoured() -> None:
+    when = email.utils.format_datetime(
+        datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=120), usegmt=True
+    )
+    async with serve_agent() as agent:
+        provider = HttpAgentProvider(agent.url(f"/status/429?retry_after={when}"))
+        try:
+            with pytest.raises(RateLimited) as caught:
+                await provider.complete(REQUEST)
+        finally:
+            await provider.aclose()
+    assert caught.value.retry_after is not None
+    assert 100 < caught.value.retry_after <= 120
+
+
+async def test_openai_format_takes_a_base_url_and_sends_the_seat_headers() -> None:
+    async with serve_agent() as agent:
+        provider = HttpAgentProvider(
+            agent.url("/v1"), format="openai", headers={"authorization": "Bearer seat-key"}
+        )
+        try:
+            reply = await provider.complete(REQUEST)
+        finally:
+            await provider.aclose()
+    assert reply.content == "Hello from OpenAI mode"
+    assert agent.headers[0]["authorization"] == "Bearer seat-key"
+    assert agent.bodies[0]["max_tokens"] == REQUEST.max_tokens
 
 
 async def test_a_slow_agent_times_out() -> None:

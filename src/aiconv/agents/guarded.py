@@ -7,7 +7,8 @@ provider answers within the timeout. Retryable failures (timeouts, 408/409/429, 
 connections: adapters set ``retryable``) are retried by ``RetryPolicy`` (tenacity), honouring
 ``retry_after``; an open breaker is waited out while its cool-down ends before the deadline
 (``unavailable_after``), and past that the call fails with ``ProviderUnavailable``. Every error
-that leaves carries ``breaker_state`` and ``attempts`` for ``AgentFailed``. Hooks
+that leaves carries its ``breaker_state`` and ``attempts`` (fields of ``ProviderError``) for
+``AgentFailed``. Hooks
 (``GuardObserver``) let metrics attach without editing this module. No vendor knowledge here.
 """
 
@@ -22,7 +23,7 @@ from typing import Protocol
 import tenacity
 
 from aiconv.agents.messages import ChatReply, ChatRequest, request_tokens
-from aiconv.agents.provider import ChatProvider, DeltaCallback
+from aiconv.agents.provider import ChatProvider, DeltaCallback, ForwardingProvider
 from aiconv.errors import ProviderError, ProviderTimeout, ProviderUnavailable
 from aiconv.reliability.circuit_breaker import BreakerOpen, BreakerState, CircuitBreaker
 from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
@@ -71,7 +72,10 @@ NULL_GUARD_OBSERVER = NullGuardObserver()
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GuardConfig:
-    """Timeout per call, retry policy, breaker thresholds, give-up deadline and default limits."""
+    """Timeout per call, retry policy, breaker thresholds, give-up deadline and default limits.
+
+    Rate limits pace by the event loop's clock (``aiolimiter``), every other wait by ``clock``.
+    """
 
     timeout: float = 90.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -80,6 +84,8 @@ class GuardConfig:
     unavailable_after: float = 120.0
     rpm: float | None = None
     tpm: float | None = None
+    #: The period ``rpm`` and ``tpm`` count over: a minute (shorter in tests).
+    rate_period: float = 60.0
 
 
 class Guards:
@@ -118,7 +124,8 @@ class Guards:
         """The limiter of provider ``name``: ``limits[name]`` (rpm, tpm) or the config's."""
         if name not in self._limiters:
             rpm, tpm = self.limits.get(name, (self.config.rpm, self.config.tpm))
-            self._limiters[name] = RateLimiter(rpm=rpm, tpm=tpm, clock=self.clock)
+            period = self.config.rate_period
+            self._limiters[name] = RateLimiter(rpm=rpm, tpm=tpm, period=period)
         return self._limiters[name]
 
     def wrap(self, provider: ChatProvider) -> GuardedProvider:
@@ -132,13 +139,11 @@ class Guards:
         return changed
 
 
-class GuardedProvider(ChatProvider):
+class GuardedProvider(ForwardingProvider):
     """A ``ChatProvider`` that times out, retries, breaks and paces calls to ``inner``."""
 
     def __init__(self, inner: ChatProvider, *, guards: Guards | None = None) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.model = inner.model
+        super().__init__(inner)
         self.guards = guards or Guards()
         self.breaker = self.guards.breaker(inner.name)
         self.limiter = self.guards.limiter(inner.name)
@@ -158,10 +163,6 @@ class GuardedProvider(ChatProvider):
                 raise
             raise final from exc
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
-
-    async def aclose(self) -> None:
-        """Close the inner provider."""
-        await self.inner.aclose()
 
     def _retrying(self, call: _Call) -> tenacity.AsyncRetrying:
         policy = self.guards.config.retry
@@ -198,8 +199,10 @@ class GuardedProvider(ChatProvider):
                 retryable=False,
                 retry_after=exc.retry_after,
                 status=exc.status,
+                request_id=exc.request_id,
             )
-        vars(final).update(breaker_state=self.breaker.state, attempts=call.attempts)
+        final.attempts = call.attempts
+        final.breaker_state = self.breaker.state
         return final
 
 
@@ -241,7 +244,7 @@ class _Call:
         g.limiter.record(reply.usage.output_tokens)
         elapsed = g.guards.clock.monotonic() - started
         g.guards.observer.on_attempt(g.name, "ok", elapsed)
-        return _with_facts(reply, attempts=self.attempts)
+        return replace(reply, attempts=self.attempts, provider=reply.provider or g.name)
 
     async def _timed(self) -> ChatReply:
         g = self.guarded
@@ -261,7 +264,3 @@ class _Call:
         else:
             g.breaker.record_success()  # the provider is up; the request itself was wrong
         g.guards.observer.on_attempt(g.name, exc.kind, g.guards.clock.monotonic() - started)
-
-
-def _with_facts(reply: ChatReply, *, attempts: int) -> ChatReply:
-    return replace(reply, attempts=attempts)

@@ -15,11 +15,10 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from aiconv.agents.messages import ChatReply, ChatRequest
-from aiconv.agents.provider import ChatProvider, DeltaCallback
+from aiconv.agents.provider import ChatProvider, DeltaCallback, ForwardingProvider
 from aiconv.errors import ProviderError
 from aiconv.observability.logs import get_logger
 from aiconv.observability.metrics import Metrics
-from aiconv.observability.observer import note_provider
 
 #: Our vendor names -> ``gen_ai.provider.name`` well-known values.
 GEN_AI_PROVIDERS = {
@@ -32,15 +31,13 @@ GEN_AI_PROVIDERS = {
 }
 
 
-class InstrumentedProvider(ChatProvider):
+class InstrumentedProvider(ForwardingProvider):
     """A ``ChatProvider`` that records every call to ``inner``."""
 
     def __init__(
         self, inner: ChatProvider, *, metrics: Metrics, tracer: trace.Tracer | None = None
     ) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.model = inner.model
+        super().__init__(inner)
         self.metrics = metrics
         self.tracer = tracer or trace.NoOpTracer()
         self.gen_ai_provider = GEN_AI_PROVIDERS.get(inner.name, inner.name)
@@ -50,7 +47,6 @@ class InstrumentedProvider(ChatProvider):
         self, request: ChatRequest, *, on_delta: DeltaCallback | None = None
     ) -> ChatReply:
         """The inner reply; counted, timed, traced and logged."""
-        note_provider(self.name)
         model = request.model or self.model
         with self.tracer.start_as_current_span(
             f"chat {model}",
@@ -77,10 +73,6 @@ class InstrumentedProvider(ChatProvider):
                 raise
             self._succeeded(span, model, reply, time.perf_counter() - started)
             return reply
-
-    async def aclose(self) -> None:
-        """Close the inner provider."""
-        await self.inner.aclose()
 
     def _succeeded(self, span: trace.Span, model: str, reply: ChatReply, seconds: float) -> None:
         m = self.metrics
@@ -125,5 +117,5 @@ class InstrumentedProvider(ChatProvider):
             outcome=kind,
             latency_s=round(seconds, 6),
             error=f"{type(exc).__name__}: {exc}"[:500],
-            attempts=getattr(exc, "attempts", None),
+            attempts=exc.attempts if isinstance(exc, ProviderError) else None,
         )

@@ -103,6 +103,8 @@ class ChatReply:
 
     content: str
     model: str
+    #: The vendor name of the provider that answered (``ChatProvider.name``).
+    provider: str = ""
     usage: Usage = Usage()
     cost_usd: float | None = None
     latency_s: float = 0.0

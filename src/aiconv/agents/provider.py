@@ -1,4 +1,6 @@
-"""The provider port: one narrow seam per vendor (``complete``), plus optional streaming."""
+"""The provider port: one narrow seam per vendor (``complete``), plus optional streaming, and
+``ForwardingProvider``, the base of every wrapper around a provider.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +19,9 @@ class ChatProvider(Protocol):
 
     ``name`` is the vendor (``anthropic``, ``openai``, ``mock`` …) used for metrics, breakers and
     limits; ``model`` is the default model id. ``complete`` raises ``aiconv.errors.ProviderError``
-    subclasses, never a vendor's own exception. When ``on_delta`` is given and the vendor streams,
-    the provider calls it with each text chunk and still returns the whole reply.
+    subclasses, never a vendor's own exception, and returns a reply whose ``provider`` is
+    ``name``. When ``on_delta`` is given and the vendor streams, the provider calls it with each
+    text chunk and still returns the whole reply.
     """
 
     name: str
@@ -33,3 +36,24 @@ class ChatProvider(Protocol):
     async def aclose(self) -> None:
         """Release HTTP clients and other resources."""
         ...
+
+
+class ForwardingProvider(ChatProvider):
+    """A provider wrapped around ``inner``: ``name``, ``model``, ``complete`` and ``aclose`` are
+    the inner provider's; a wrapper overrides only what it adds to.
+    """
+
+    def __init__(self, inner: ChatProvider) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.model = inner.model
+
+    async def complete(
+        self, request: ChatRequest, *, on_delta: DeltaCallback | None = None
+    ) -> ChatReply:
+        """The inner provider's reply."""
+        return await self.inner.complete(request, on_delta=on_delta)
+
+    async def aclose(self) -> None:
+        """Close the inner provider."""
+        await self.inner.aclose()

@@ -11,8 +11,6 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextvars import ContextVar
-from dataclasses import dataclass
 
 import structlog
 from opentelemetry import trace
@@ -23,24 +21,6 @@ from aiconv.observability import tracing
 from aiconv.observability.logs import get_logger
 from aiconv.observability.metrics import Metrics
 from aiconv.observability.views import MessageView, StateView
-
-
-@dataclass(slots=True)
-class TurnScope:
-    """The turn in progress in this task; ``InstrumentedProvider`` notes its provider here."""
-
-    span: trace.Span
-    provider: str | None = None
-
-
-_TURN: ContextVar[TurnScope | None] = ContextVar("aiconv_turn", default=None)
-
-
-def note_provider(name: str) -> None:
-    """Record which provider serves the current turn (labels ``aiconv_turns_total``)."""
-    scope = _TURN.get()
-    if scope is not None:
-        scope.provider = name
 
 
 class TelemetryObserver:
@@ -116,8 +96,6 @@ class TelemetryObserver:
             },
             links=[Link(taken_over, {"aiconv.link": "taken_over"})] if taken_over else None,
         )
-        scope = TurnScope(span)
-        scope_token = _TURN.set(scope)
         bound = structlog.contextvars.bind_contextvars(
             conversation_id=cid,
             participant=speaker,
@@ -133,7 +111,6 @@ class TelemetryObserver:
             raise
         finally:
             structlog.contextvars.reset_contextvars(**bound)
-            _TURN.reset(scope_token)
             span.end()
 
     def turn_claimed(self, state: StateView, speaker: str, handoff_s: float) -> None:
@@ -146,9 +123,12 @@ class TelemetryObserver:
             span.set_attribute("aiconv.sequence", state.sequence)
 
     def message_posted(self, state: StateView, message: MessageView, turn_s: float) -> None:
-        """Turn count and duration by provider, loops detected on this message; progress."""
-        scope = _TURN.get()
-        provider = (scope.provider if scope else None) or _agent_vendor(state, message.sender)
+        """Turn count and duration by provider, loops detected on this message; progress.
+
+        Called inside ``turn`` (its span is the current one); the provider is the message's own,
+        or for a message recorded before messages kept it, the participant's agent's vendor.
+        """
+        provider = message.provider or _agent_vendor(state, message.sender)
         self.metrics.turns.labels(message.sender, provider).inc()
         self.metrics.turn_duration.labels(provider).observe(turn_s)
         self._touch(state.conversation_id)
@@ -158,10 +138,11 @@ class TelemetryObserver:
             if loop.sequences[-1] == message.sequence:
                 self.metrics.loops.labels(loop.loop_kind).inc()
                 self.log.info("loop.detected", kind=loop.loop_kind)
-        if scope is not None and scope.span.is_recording():
-            scope.span.set_attribute("gen_ai.response.model", message.model)
-            scope.span.set_attribute("gen_ai.usage.input_tokens", message.input_tokens)
-            scope.span.set_attribute("gen_ai.usage.output_tokens", message.output_tokens)
+        span = trace.get_current_span()
+        if span.is_recording():
+            span.set_attribute("gen_ai.response.model", message.model)
+            span.set_attribute("gen_ai.usage.input_tokens", message.input_tokens)
+            span.set_attribute("gen_ai.usage.output_tokens", message.output_tokens)
         self.log.debug("turn.posted", turn_s=round(turn_s, 6), sequence=message.sequence)
 
     def conflict(self, state: StateView) -> None:

@@ -229,7 +229,7 @@ class Conductor:
             return await self._commit(
                 state, [ConversationEnded(reason=stop.reason, detail=stop.detail, by=name)]
             )
-        message = _message(name, reply, self.clock.monotonic() - called)
+        message = _message(name, reply, provider.name, self.clock.monotonic() - called)
         posted = await self._post(state, message)
         if posted.sequence > state.sequence and posted.messages:
             self.observer.message_posted(
@@ -270,14 +270,13 @@ class Conductor:
     async def _fail(
         self, state: ConversationState, name: str, exc: ProviderError
     ) -> ConversationState:
-        breaker = getattr(exc, "breaker_state", None)
         failed = AgentFailed(
             speaker=name,
             error_kind=exc.kind,
             message=scrub(str(exc))[:500],
             retryable=exc.retryable,
-            breaker_state=breaker if isinstance(breaker, str) else None,
-            attempts=int(getattr(exc, "attempts", 1)),
+            breaker_state=exc.breaker_state,
+            attempts=exc.attempts,
         )
         reason = (
             "provider_unavailable" if isinstance(exc, ProviderUnavailable) else "provider_error"
@@ -297,11 +296,12 @@ class Conductor:
         return state
 
 
-def _message(name: str, reply: ChatReply, latency_s: float) -> MessagePosted:
+def _message(name: str, reply: ChatReply, provider: str, latency_s: float) -> MessagePosted:
     return MessagePosted(
         sender=name,
         content=reply.content,
         model=reply.model,
+        provider=reply.provider or provider,
         input_tokens=reply.usage.input_tokens,
         output_tokens=reply.usage.output_tokens,
         cost_usd=reply.cost_usd,

@@ -33,6 +33,7 @@ class Message:
     sender: str
     content: str
     model: str = ""
+    provider: str = ""
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float | None = None
@@ -192,6 +193,7 @@ def _post(state: ConversationState, recorded: Recorded, event: MessagePosted) ->
         sender=event.sender,
         content=event.content,
         model=event.model,
+        provider=event.provider,
         input_tokens=event.input_tokens,
         output_tokens=event.output_tokens,
         cost_usd=event.cost_usd,

@@ -94,6 +94,9 @@ class MessagePosted:
     sender: str
     content: str
     model: str = ""
+    #: The vendor name of the provider that answered (``ChatReply.provider``); empty in events
+    #: recorded before it was kept.
+    provider: str = ""
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float | None = None

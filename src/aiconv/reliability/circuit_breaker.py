@@ -24,8 +24,13 @@ class BreakerOpen(ProviderUnavailable):
     kind = "unavailable"
 
     def __init__(self, message: str, *, provider: str, retry_after: float, state: str) -> None:
-        super().__init__(message, provider=provider, retryable=True, retry_after=retry_after)
-        self.breaker_state = state
+        super().__init__(
+            message,
+            provider=provider,
+            retryable=True,
+            retry_after=retry_after,
+            breaker_state=state,
+        )
 
 
 class CircuitBreaker:

@@ -1,11 +1,12 @@
 """Client-side rate limits: requests per minute and tokens per minute, as leaky buckets.
 
-The buckets are ``aiolimiter.AsyncLimiter``s (its level bookkeeping, ``has_capacity`` and
-weighted amounts), with two changes so time is injectable: the bucket drains by the injected
-``Clock`` instead of the event loop's clock, and a waiter sleeps through ``Clock.sleep`` for
-exactly the time the bucket needs (waiters queue in order behind a lock, so nobody spins and
-nobody starves). Pacing is therefore tested with a ``FakeClock``: ``clock.sleeps`` holds every
-wait. One limiter per provider is shared by every conversation in the process.
+The buckets are ``aiolimiter.AsyncLimiter``\\s used through their public API only (``acquire``
+with a weight, ``max_rate``): they pace by the event loop's clock, so pacing is tested with
+short periods (``period``) rather than a fake clock. Output tokens are known only after a reply;
+``record`` notes them and the next ``acquire`` takes them from the bucket along with its own
+input, so a burst of long replies slows what follows. One limiter per provider is shared by
+every conversation in the process; a bucket belongs to the event loop it was first used on, and
+a limiter used from a new loop (``asyncio.run`` again) starts fresh buckets there.
 """
 
 from __future__ import annotations
@@ -14,89 +15,57 @@ import asyncio
 
 from aiolimiter import AsyncLimiter
 
-from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
-
 _MINUTE = 60.0
 
 
-class ClockedBucket(AsyncLimiter):
-    """An ``AsyncLimiter`` that drains by ``clock.monotonic()`` and waits with ``clock.sleep``."""
-
-    __slots__ = ("_clock", "_queue", "_queue_loop")
-
-    def __init__(self, max_rate: float, time_period: float = _MINUTE, *, clock: Clock) -> None:
-        super().__init__(max_rate, time_period)
-        self._clock = clock
-        self._last_check = clock.monotonic()
-        self._queue = asyncio.Lock()
-        self._queue_loop: asyncio.AbstractEventLoop | None = None
-
-    def _leak(self) -> None:
-        """Drip out capacity for the time elapsed on the injected clock."""
-        now = self._clock.monotonic()
-        if self._level:
-            elapsed = now - self._last_check
-            self._level = max(self._level - elapsed * self._rate_per_sec, 0.0)
-        self._last_check = now
-
-    def wait_time(self, amount: float) -> float:
-        """Seconds until ``amount`` fits in the bucket (0 when it fits now)."""
-        self._leak()
-        needed = self._level + amount - self.max_rate
-        return max(0.0, needed / self._rate_per_sec)
-
-    async def acquire(self, amount: float = 1) -> None:
-        """Take ``amount`` (capped at the bucket size), sleeping until it fits."""
-        amount = min(float(amount), self.max_rate)
-        async with self._lock():
-            while not self.has_capacity(amount):
-                await self._clock.sleep(self.wait_time(amount))
-            self._level += amount
-
-    def _lock(self) -> asyncio.Lock:
-        """The waiters' queue of the running loop (a process may run several loops in turn)."""
-        loop = asyncio.get_running_loop()
-        if self._queue_loop is not loop:
-            self._queue, self._queue_loop = asyncio.Lock(), loop
-        return self._queue
-
-    def consume(self, amount: float) -> None:
-        """Account for ``amount`` already used (e.g. output tokens), without waiting."""
-        self._leak()
-        self._level = min(self.max_rate, self._level + max(0.0, amount))
-
-
 class RateLimiter:
-    """Requests per minute and tokens per minute for one provider (``None`` = unlimited)."""
+    """Requests and tokens per ``period`` seconds (a minute) for one provider; ``None`` is
+    unlimited."""
 
     def __init__(
-        self,
-        *,
-        rpm: float | None = None,
-        tpm: float | None = None,
-        clock: Clock = SYSTEM_CLOCK,
+        self, *, rpm: float | None = None, tpm: float | None = None, period: float = _MINUTE
     ) -> None:
-        self.clock = clock
         self.rpm = rpm
         self.tpm = tpm
-        self._requests = ClockedBucket(rpm, clock=clock) if rpm else None
-        self._tokens = ClockedBucket(tpm, clock=clock) if tpm else None
+        self.period = period
+        self._owed = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._requests: AsyncLimiter | None = None
+        self._tokens: AsyncLimiter | None = None
 
     @property
     def is_limited(self) -> bool:
         """Whether any limit is configured."""
-        return self._requests is not None or self._tokens is not None
+        return bool(self.rpm or self.tpm)
 
     async def acquire(self, tokens: int = 0) -> float:
-        """Wait for one request and ``tokens`` tokens; returns the seconds waited."""
-        started = self.clock.monotonic()
-        if self._requests is not None:
-            await self._requests.acquire(1)
-        if self._tokens is not None and tokens > 0:
-            await self._tokens.acquire(tokens)
-        return self.clock.monotonic() - started
+        """Wait for one request and ``tokens`` tokens (plus those recorded since the last call);
+        returns the seconds waited (0 when the buckets had room)."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        requests, token_bucket = self._buckets(loop)
+        owed, self._owed = self._owed, 0
+        takes = [(requests, 1.0)]
+        if tokens + owed > 0 and token_bucket is not None:
+            # A request larger than the whole bucket waits for an empty bucket, not forever.
+            takes.append((token_bucket, min(float(tokens + owed), token_bucket.max_rate)))
+        held = False
+        for bucket, amount in takes:
+            if bucket is not None:
+                held = held or not bucket.has_capacity(amount)
+                await bucket.acquire(amount)
+        return loop.time() - started if held else 0.0
 
     def record(self, tokens: int) -> None:
-        """Count tokens spent beyond what ``acquire`` reserved (e.g. the reply's output)."""
-        if self._tokens is not None and tokens > 0:
-            self._tokens.consume(tokens)
+        """Count tokens spent beyond what ``acquire`` took (the reply's output)."""
+        if self.tpm and tokens > 0:
+            self._owed += tokens
+
+    def _buckets(
+        self, loop: asyncio.AbstractEventLoop
+    ) -> tuple[AsyncLimiter | None, AsyncLimiter | None]:
+        if self._loop is not loop:
+            self._loop = loop
+            self._requests = AsyncLimiter(self.rpm, self.period) if self.rpm else None
+            self._tokens = AsyncLimiter(self.tpm, self.period) if self.tpm else None
+        return self._requests, self._tokens

@@ -12,18 +12,23 @@
 
   ``messages`` are seen from the agent (its own lines are ``assistant``); ``end: true`` ends the
   conversation (after ``content``, when there is any); ``usage`` and ``cost_usd`` are optional.
-* ``openai`` — an OpenAI-compatible chat-completions endpoint (``url`` is the full endpoint).
+* ``openai`` — an OpenAI-compatible chat-completions endpoint (``url`` is the full endpoint,
+  ``…/v1/chat/completions``, or its base, ``…/v1``), served by ``OpenAIProvider`` itself: the
+  same request, reply, streaming and error mapping as any OpenAI-compatible vendor.
 
-Failures map into ``aiconv.errors`` like a provider's: a timeout is ``ProviderTimeout``, 429 is
-``RateLimited`` (honouring ``Retry-After``), 408/5xx and dropped connections are retryable
-``ProviderError``\\s, other 4xx are ``ProviderRejected``, and a malformed body is a
-non-retryable ``ProviderError``. No httpx exception leaves this module.
+Failures map into ``aiconv.errors`` like a provider's, through the one status mapper
+(``aiconv.reliability.retry.error_for_status``): a timeout is ``ProviderTimeout``, 429 is
+``RateLimited`` (honouring ``retry-after`` and ``retry-after-ms``, seconds or an HTTP-date),
+408/409/5xx and dropped connections are retryable ``ProviderError``\\s, other 4xx are
+``ProviderRejected``, and a malformed body is a non-retryable ``ProviderError``. No httpx
+exception leaves this module.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -31,7 +36,8 @@ import pydantic
 
 from aiconv.agents.messages import ChatReply, ChatRequest, Usage
 from aiconv.agents.provider import ChatProvider, DeltaCallback
-from aiconv.errors import ProviderError, ProviderRejected, ProviderTimeout, RateLimited
+from aiconv.errors import ProviderError, ProviderTimeout
+from aiconv.reliability.retry import error_for_status, retry_after_from
 
 FORMATS = ("webhook", "openai")
 
@@ -76,22 +82,20 @@ class HttpAgentProvider(ChatProvider):
         self.model = model
         self._owned = client is None
         self._client = client or httpx.AsyncClient()
+        self._openai = _openai_adapter(self) if format == "openai" else None
 
     async def complete(
         self, request: ChatRequest, *, on_delta: DeltaCallback | None = None
     ) -> ChatReply:
         """Post the conversation, return the agent's reply."""
-        body = webhook_body(request) if self.format == "webhook" else openai_body(request)
+        if self._openai is not None:
+            return await self._openai.complete(request, on_delta=on_delta)
         began = time.monotonic()
-        response = await self._post(body)
-        data = _json(response, self.url)
-        if self.format == "webhook":
-            reply = _from_webhook(data, request, self.model, self.url)
-        else:
-            reply = _from_openai(data, self.model, self.url)
+        response = await self._post(webhook_body(request))
+        reply = _from_webhook(_json(response, self.url), request, self.model, self.url)
         if on_delta is not None and reply.content:
             on_delta(reply.content)
-        return _with_latency(reply, time.monotonic() - began)
+        return replace(reply, latency_s=round(time.monotonic() - began, 6))
 
     async def _post(self, body: dict[str, Any]) -> httpx.Response:
         try:
@@ -111,8 +115,30 @@ class HttpAgentProvider(ChatProvider):
 
     async def aclose(self) -> None:
         """Close the HTTP client when this provider created it."""
+        if self._openai is not None:
+            await self._openai.aclose()
         if self._owned:
             await self._client.aclose()
+
+
+def _openai_adapter(channel: HttpAgentProvider) -> ChatProvider:
+    # Imported here: the openai SDK takes a second to import and webhook seats never need it.
+    from aiconv.agents.providers.openai import OpenAIProvider
+
+    return OpenAIProvider(
+        api_key=None,
+        model=channel.model,
+        base_url=openai_base_url(channel.url),
+        timeout=channel.timeout_s,
+        name=channel.name,
+        max_tokens_field="max_tokens",
+        default_headers=channel.headers,
+    )
+
+
+def openai_base_url(url: str) -> str:
+    """The SDK's base URL for a chat-completions endpoint (or a base URL, as it is)."""
+    return url.rstrip("/").removesuffix("/chat/completions")
 
 
 def webhook_body(request: ChatRequest) -> dict[str, Any]:
@@ -128,34 +154,12 @@ def webhook_body(request: ChatRequest) -> dict[str, Any]:
     }
 
 
-def openai_body(request: ChatRequest) -> dict[str, Any]:
-    """The chat-completions request body for ``request``."""
-    messages = [{"role": "system", "content": request.system}] if request.system else []
-    messages += [{"role": m.role, "content": m.content} for m in request.messages]
-    body: dict[str, Any] = {"model": request.model or "default", "messages": messages}
-    body["max_tokens"] = request.max_tokens
-    if request.temperature is not None:
-        body["temperature"] = request.temperature
-    return body
-
-
 def _check_status(response: httpx.Response, url: str) -> None:
-    status = response.status_code
-    if status < 400:
+    if response.status_code < 400:
         return
-    text = f"agent at {url} answered {status}: {response.text[:200]}"
-    if status == 429:
-        raise RateLimited(text, provider="http", retry_after=_retry_after(response))
-    if status == 408 or status >= 500:
-        raise ProviderError(text, provider="http", retryable=True, status=status)
-    raise ProviderRejected(text, provider="http", status=status)
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    try:
-        return float(response.headers.get("retry-after", ""))
-    except ValueError:
-        return None
+    hint = retry_after_from(response.headers.get, now=time.time())
+    message = f"agent at {url} answered {response.text[:200]}"
+    raise error_for_status(response.status_code, message, provider="http", retry_after=hint)
 
 
 def _json(response: httpx.Response, url: str) -> Any:
@@ -178,23 +182,9 @@ def _from_webhook(data: Any, request: ChatRequest, model: str, url: str) -> Chat
     if body.end:
         content += "\n" + str(request.context.get("end_token") or "<END>")
     usage = Usage(input_tokens=body.usage.input_tokens, output_tokens=body.usage.output_tokens)
-    return ChatReply(content=content, model=model, usage=usage, cost_usd=body.cost_usd)
-
-
-def _from_openai(data: Any, model: str, url: str) -> ChatReply:
-    try:
-        content = str(data["choices"][0]["message"]["content"] or "")
-        usage = data.get("usage") or {}
-        tokens = Usage(
-            input_tokens=int(usage.get("prompt_tokens", 0)),
-            output_tokens=int(usage.get("completion_tokens", 0)),
-        )
-        answered = str(data.get("model") or model)
-    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
-        raise ProviderError(
-            f"agent at {url} answered no choices[0].message.content ({exc!r})", provider="http"
-        ) from None
-    return ChatReply(content=content, model=answered, usage=tokens, finish_reason="stop")
+    return ChatReply(
+        content=content, model=model, provider="http", usage=usage, cost_usd=body.cost_usd
+    )
 
 
 def _malformed(url: str, exc: pydantic.ValidationError) -> ProviderError:
@@ -202,16 +192,4 @@ def _malformed(url: str, exc: pydantic.ValidationError) -> ProviderError:
     where = ".".join(str(p) for p in first["loc"]) or "body"
     return ProviderError(
         f"agent at {url} answered a bad body: {where}: {first['msg']}", provider="http"
-    )
-
-
-def _with_latency(reply: ChatReply, latency: float) -> ChatReply:
-    return ChatReply(
-        content=reply.content,
-        model=reply.model,
-        usage=reply.usage,
-        cost_usd=reply.cost_usd,
-        latency_s=round(latency, 6),
-        finish_reason=reply.finish_reason,
-        stop=reply.stop,
     )

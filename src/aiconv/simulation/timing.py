@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 
 from aiconv.agents.messages import ChatReply, ChatRequest
-from aiconv.agents.provider import ChatProvider, DeltaCallback
+from aiconv.agents.provider import ChatProvider, DeltaCallback, ForwardingProvider
 from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import ConversationStarted, MessagePosted, PluginRef
 from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
@@ -89,17 +89,15 @@ class SimulatedTime:
         return replace(message, simulated_at=round(at, 3))
 
 
-class RealTimeProvider(ChatProvider):
+class RealTimeProvider(ForwardingProvider):
     """Waits the thinking and typing delay of the request's persona, then answers (``real``)."""
 
     def __init__(
         self, inner: ChatProvider, paces: Mapping[str, Pace], *, clock: Clock = SYSTEM_CLOCK
     ) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.paces = paces
         self.clock = clock
-        self.name = inner.name
-        self.model = inner.model
 
     async def complete(
         self, request: ChatRequest, *, on_delta: DeltaCallback | None = None
@@ -114,10 +112,6 @@ class RealTimeProvider(ChatProvider):
         )
         await self.clock.sleep(max(0.0, pace.delay(reply.content, rng) - reply.latency_s))
         return reply
-
-    async def aclose(self) -> None:
-        """Close the inner provider."""
-        await self.inner.aclose()
 
 
 #: The name of the stamp below among the ``aiconv.stamps`` plugins.

@@ -100,6 +100,7 @@ class AnthropicProvider(ChatProvider):
         return ChatReply(
             content=text,
             model=message.model,
+            provider=self.name,
             usage=usage,
             cost_usd=cost_usd(self.name, message.model, usage),
             latency_s=latency,

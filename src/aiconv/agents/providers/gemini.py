@@ -75,6 +75,7 @@ class GeminiProvider(ChatProvider):
         return ChatReply(
             content=text,
             model=model,
+            provider=self.name,
             usage=counted,
             cost_usd=_cost(self.name, model, request.model or self.model, counted),
             latency_s=self.clock.monotonic() - started,

@@ -94,6 +94,7 @@ class MockProvider(ChatProvider):
         return ChatReply(
             content=text,
             model=self.model,
+            provider=self.name,
             usage=Usage(input_tokens=request_tokens(request), output_tokens=estimate_tokens(text)),
             cost_usd=0.0,
             finish_reason="stop",
@@ -124,7 +125,9 @@ class EchoProvider(ChatProvider):
         if on_delta is not None:
             on_delta(text)
         usage = Usage(input_tokens=request_tokens(request), output_tokens=estimate_tokens(text))
-        return ChatReply(content=text, model=self.model, usage=usage, cost_usd=0.0)
+        return ChatReply(
+            content=text, model=self.model, provider=self.name, usage=usage, cost_usd=0.0
+        )
 
     async def aclose(self) -> None:
         """Nothing to release."""
@@ -204,7 +207,9 @@ class ScriptProvider(ChatProvider):
         if on_delta is not None:
             on_delta(text)
         usage = Usage(input_tokens=request_tokens(request), output_tokens=estimate_tokens(text))
-        return ChatReply(content=text, model=self.model, usage=usage, cost_usd=0.0)
+        return ChatReply(
+            content=text, model=self.model, provider=self.name, usage=usage, cost_usd=0.0
+        )
 
     async def aclose(self) -> None:
         """Nothing to release."""

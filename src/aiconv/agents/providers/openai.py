@@ -11,6 +11,7 @@ are mapped in ``_map_error`` only.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, Literal
 
@@ -46,6 +47,7 @@ class OpenAIProvider(ChatProvider):
         name: str = "openai",
         max_tokens_field: MaxTokensField = "max_completion_tokens",
         clock: Clock = SYSTEM_CLOCK,
+        default_headers: Mapping[str, str] | None = None,
     ) -> None:
         self.name = name
         self.model = model
@@ -57,6 +59,7 @@ class OpenAIProvider(ChatProvider):
             max_retries=0,
             timeout=timeout,
             http_client=http_client,
+            default_headers=default_headers,
         )
 
     async def complete(
@@ -127,6 +130,7 @@ class OpenAIProvider(ChatProvider):
         return ChatReply(
             content=text,
             model=model,
+            provider=self.name,
             usage=usage,
             cost_usd=cost_usd(self.name, model, usage),
             finish_reason=finish,
