@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi.routing import APIRoute
 from starlette.testclient import TestClient
 
 from aiconv.cli.serve import allowed_hosts
@@ -18,7 +19,7 @@ from aiconv.queues.log import ConversationLog, IndexEntry, ListQuery, StoredEven
 from aiconv.queues.sqlite import SqliteLog
 from aiconv.testing.providers import ScriptedProvider
 from aiconv.web import create_app
-from aiconv.web.openapi import OPENAPI
+from aiconv.web.api import router
 from tests.web.conftest import converse, pair
 
 
@@ -108,10 +109,13 @@ async def test_list_filters_by_participant_agent_text_and_status(log: SqliteLog)
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"limit": "0"}, "limit must be between 1 and 200"),
-        ({"limit": "many"}, "limit must be an integer"),
-        ({"offset": "-1"}, "offset must be between"),
-        ({"status": "paused"}, "status must be one of active, ended"),
+        ({"limit": "0"}, "limit: must be a whole number from 1 to 200, got '0'"),
+        ({"limit": "many"}, "limit: must be a whole number from 1 to 200, in digits 0-9"),
+        ({"limit": ""}, "limit: must be a whole number from 1 to 200, in digits 0-9, got ''"),
+        ({"offset": "-1"}, "offset: must be a whole number from 0 to 1000000000"),
+        ({"offset": "1000000001"}, "offset: must be a whole number from 0 to 1000000000"),
+        ({"offset": "１"}, "offset: must be a whole number from 0 to 1000000000, in digits"),
+        ({"status": "paused"}, "status: Input should be 'active' or 'ended', got 'paused'"),
     ],
 )
 async def test_bad_list_parameters_are_400_with_the_fix(
@@ -206,14 +210,112 @@ async def test_run_reports_progress_outcomes_and_its_conversations(
     assert {item["run_id"] for item in body["conversations"]["items"]} == {"run-7"}
 
 
-async def test_openapi_documents_exactly_the_api_routes(client: httpx.AsyncClient) -> None:
+async def test_openapi_documents_exactly_the_json_api_routes(client: httpx.AsyncClient) -> None:
     document = (await client.get("/api/openapi.json")).json()
-    app = create_app("memory://")
-    routes = {r.path for r in app.routes if getattr(r, "path", "").startswith("/api/")}
-    assert document == OPENAPI
+    routes = {route.path for route in router.routes if isinstance(route, APIRoute)}
     assert document["openapi"].startswith("3.")
     assert set(document["paths"]) == routes
     assert all(set(ops) == {"get"} for ops in document["paths"].values())
+
+
+async def test_openapi_states_the_bounds_the_server_enforces(client: httpx.AsyncClient) -> None:
+    """The offset maximum was enforced but not documented; every bound is stated now."""
+    document = (await client.get("/api/openapi.json")).json()
+    params = {
+        p["name"]: p["schema"] for p in document["paths"]["/api/conversations"]["get"]["parameters"]
+    }
+    assert (params["offset"]["minimum"], params["offset"]["maximum"]) == (0, 10**9)
+    assert (params["limit"]["minimum"], params["limit"]["maximum"]) == (1, 200)
+    events = document["paths"]["/api/conversations/{conversation_id}/events"]["get"]
+    after = next(p["schema"] for p in events["parameters"] if p["name"] == "after")
+    assert (after["minimum"], after["maximum"]) == (0, 2**63 - 1)
+    responses = events["responses"]
+    assert set(responses) == {"200", "400", "404"}
+    assert responses["400"]["content"]["application/json"]["schema"]["$ref"].endswith("/ApiError")
+
+
+async def test_openapi_documents_every_field_the_transcript_returns(
+    client: httpx.AsyncClient, log: SqliteLog
+) -> None:
+    """``outcome_rationale`` was returned but undocumented."""
+    state = await converse(log, max_turns=2)
+    document = (await client.get("/api/openapi.json")).json()
+    body = (await client.get(f"/api/conversations/{state.conversation_id}")).json()
+    transcript = document["components"]["schemas"]["Transcript"]
+    assert set(body) == set(transcript["properties"])
+    assert "outcome_rationale" in transcript["properties"]
+    assert transcript["additionalProperties"] is False
+
+
+async def test_openapi_describes_the_stream_frame_by_frame(client: httpx.AsyncClient) -> None:
+    """The stream was described as a plain string; each frame's JSON now has a schema."""
+    document = (await client.get("/api/openapi.json")).json()
+    stream = document["paths"]["/api/conversations/{conversation_id}/stream"]["get"]
+    content = stream["responses"]["200"]["content"]
+    assert list(content) == ["text/event-stream"]
+    event_frame, end_frame = content["text/event-stream"]["itemSchema"]["oneOf"]
+    frames = event_frame["properties"]["data"]["contentSchema"]
+    assert frames["discriminator"]["propertyName"] == "kind"
+    assert "MessagePosted" in frames["discriminator"]["mapping"]
+    assert end_frame["properties"]["data"]["contentSchema"]["$ref"].endswith("/LiveState")
+
+
+@pytest.mark.parametrize(
+    "after", ["9223372036854775808", str(2**70), "", "３", " 3", "+3", "-1", "3.0"]
+)
+async def test_after_outside_a_stored_sequence_is_a_400_in_json(
+    client: httpx.AsyncClient, log: SqliteLog, after: str
+) -> None:
+    """2^63 and up was a plain-text 500 (SQLite overflow); empty and full-width were accepted."""
+    state = await converse(log, max_turns=2)
+    for route in ("events", "stream"):
+        url = f"/api/conversations/{state.conversation_id}/{route}"
+        response = await client.get(url, params={"after": after})
+        assert response.status_code == 400, (route, response.text)
+        assert response.json()["error"].startswith("after: must be a whole number from 0 to ")
+
+
+async def test_the_largest_sequence_is_accepted(client: httpx.AsyncClient, log: SqliteLog) -> None:
+    state = await converse(log, max_turns=2)
+    url = f"/api/conversations/{state.conversation_id}/events"
+    response = await client.get(url, params={"after": str(2**63 - 1)})
+    assert (response.status_code, response.json()) == (200, [])
+
+
+async def test_a_bad_last_event_id_is_a_400(client: httpx.AsyncClient, log: SqliteLog) -> None:
+    state = await converse(log, max_turns=2)
+    url = f"/api/conversations/{state.conversation_id}/stream"
+    response = await client.get(url, headers={"Last-Event-ID": "9" * 30})
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("Last-Event-ID: must be a whole number")
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/conversations", "/api/health", "/api/openapi.json", "/api/runs/r", "/"]
+)
+async def test_a_wrong_method_is_405_with_the_allowed_ones(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    """The custom error handler dropped the ``Allow`` header RFC 9110 requires on a 405."""
+    for method in ("POST", "PUT", "DELETE", "TRACE"):
+        response = await client.request(method, path)
+        assert response.status_code == 405, (method, path)
+        assert "GET" in response.headers["allow"], (method, path)
+
+
+async def test_a_server_error_answers_json_under_api(log: SqliteLog) -> None:
+    """An unexpected failure is a 500 with a JSON ``error``, never a plain-text body."""
+
+    class BrokenLog(SpyLog):
+        async def list_conversations(self, query: ListQuery | None = None) -> list[IndexEntry]:
+            raise RuntimeError("disk on fire")
+
+    transport = httpx.ASGITransport(app=create_app(BrokenLog(log)), raise_app_exceptions=False)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.get("/api/conversations")
+    assert response.status_code == 500
+    assert response.json() == {"error": "internal error: the server's log has the details"}
+    assert "disk on fire" not in response.text
 
 
 async def test_the_app_is_read_only(client: httpx.AsyncClient, log: SqliteLog) -> None:

@@ -140,3 +140,34 @@ async def test_hostile_messages_show_as_text_and_run_nothing(page: Page, log: Sq
                 await page.reload()
     finally:
         await talk.close()
+
+
+async def test_the_api_docs_run_from_this_server_alone(page: Page, log: SqliteLog) -> None:
+    """Swagger UI renders every operation; every file it needs comes from this server (no CDN),
+    under the pages' Content Security Policy (no violation reported)."""
+    state = await converse(log, topic="Documented", max_turns=2)
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    violations: list[str] = []
+    page.on(
+        "console", lambda m: violations.append(m.text) if "Content Security" in m.text else None
+    )
+    async with asyncio.timeout(60), serving(create_app(log)) as base:
+        await page.goto(base + "/api/docs")
+        operations = page.locator(".opblock-summary-path")
+        await expect(operations.first).to_be_visible()
+        paths = await operations.all_inner_texts()
+        await page.locator(".opblock-summary", has_text="/api/health").click()
+        await page.get_by_role("button", name="Try it out").click()
+        await page.get_by_role("button", name="Execute").click()
+        await expect(
+            page.locator(".live-responses-table td.response-col_status:not(.col_header)")
+        ).to_have_text("200")
+    assert {p.replace("\u200b", "") for p in paths} >= {
+        "/api/conversations",
+        "/api/conversations/{conversation_id}/events",
+        "/api/health",
+    }
+    assert requested and all(url.startswith(base) for url in requested), requested
+    assert violations == []
+    assert state.conversation_id

@@ -110,7 +110,7 @@ async def test_missing_pages_and_bad_parameters_render_an_error_page(
     assert missing.status_code == 404
     assert "no conversation &lt;nope&gt;" in missing.text
     assert bad.status_code == 400
-    assert "offset must be an integer" in bad.text
+    assert "offset: must be a whole number from 0 to 1000000000" in bad.text
 
 
 async def test_an_unfinished_run_page_refreshes_and_shows_its_success_rate(

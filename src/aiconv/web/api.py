@@ -1,30 +1,52 @@
-"""The JSON API under ``/api/``: the same reads as the pages, as documents (see ``openapi.py``).
+"""The JSON API under ``/api/``: the same reads as the pages, as documents.
 
-Read-only: every route is a GET.
+Every route declares its parameters and its response with the models of ``params.py`` and
+``schemas.py``; FastAPI validates the first and serialises the second, and ``openapi.py``
+publishes the document it derives from both.
 """
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.responses import Response, StreamingResponse
 
 from aiconv.platform import codec
 from aiconv.platform.projections import transcript_document
 from aiconv.queues.log import ConversationLog
 from aiconv.web import live
-from aiconv.web.openapi import OPENAPI
+from aiconv.web.openapi import openapi_document
+from aiconv.web.params import AfterParams, ListParams, PageParams, SequenceNumber
 from aiconv.web.queries import (
     OutcomeCache,
-    event_json,
+    event_document,
     list_page,
     load_conversation,
-    parse_list_query,
     run_summary,
 )
+from aiconv.web.schemas import AnyEvent, ApiError, ConversationPage, Health, Run, Transcript
 
 SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+
+#: The answers every route may give besides its own.
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ApiError, "description": "A bad parameter"},
+    404: {"model": ApiError, "description": "Not found"},
+}
+
+#: The live stream's answer; ``openapi.py`` fills in the schema of its frames.
+STREAM: dict[str, Any] = {
+    "description": (
+        "Server-sent events: an `event` frame per stored event (id = its sequence, data = the "
+        "event and the state after it), then an `end` frame (data = the final state) once the "
+        "conversation has ended; comment lines keep an idle connection open."
+    ),
+    "content": {"text/event-stream": {}},
+}
+
+router = APIRouter(prefix="/api")
 
 
 def log_of(request: Request) -> ConversationLog:
@@ -33,71 +55,96 @@ def log_of(request: Request) -> ConversationLog:
     return log
 
 
-async def conversations(request: Request) -> Response:
+async def _existing(log: ConversationLog, conversation_id: str) -> None:
+    if await log.last_sequence(conversation_id) == 0:
+        raise HTTPException(404, f"no conversation {conversation_id}")
+
+
+@router.get("/conversations", summary="List conversations, newest first", responses=ERRORS)
+async def conversations(
+    request: Request, params: Annotated[ListParams, Query()]
+) -> ConversationPage:
     """A page of the conversations index, newest first."""
-    page = await list_page(log_of(request), parse_list_query(request.query_params))
-    return JSONResponse(page.to_json())
+    page = await list_page(log_of(request), params.to_query())
+    return page.document()
 
 
-async def conversation(request: Request) -> Response:
+@router.get(
+    "/conversations/{conversation_id}", summary="One conversation's transcript", responses=ERRORS
+)
+async def conversation(request: Request, conversation_id: str) -> Transcript:
     """The transcript document of one conversation (the ``aic export`` format)."""
-    cid = request.path_params["conversation_id"]
-    found = await load_conversation(log_of(request), cid)
+    found = await load_conversation(log_of(request), conversation_id)
     if found is None:
-        raise HTTPException(404, f"no conversation {cid}")
-    document = transcript_document(found.state)
-    document["last_sequence"] = found.state.sequence
-    document["outcome_rationale"] = found.state.outcome.rationale if found.state.outcome else None
-    return JSONResponse(document)
+        raise HTTPException(404, f"no conversation {conversation_id}")
+    outcome = found.state.outcome
+    return Transcript(
+        **transcript_document(found.state),
+        last_sequence=found.state.sequence,
+        outcome_rationale=outcome.rationale if outcome else None,
+    )
 
 
-async def events(request: Request) -> Response:
+@router.get(
+    "/conversations/{conversation_id}/events",
+    summary="The events of a conversation",
+    responses=ERRORS,
+)
+async def events(
+    request: Request, conversation_id: str, params: Annotated[AfterParams, Query()]
+) -> list[AnyEvent]:  # type: ignore[valid-type]
     """Every event of one conversation after ``?after=`` (default 0), in order."""
-    cid = request.path_params["conversation_id"]
-    after = live.resume_point({}, request.query_params)
     log = log_of(request)
-    if await log.last_sequence(cid) == 0:
-        raise HTTPException(404, f"no conversation {cid}")
-    return JSONResponse([event_json(r) for r in codec.decode_all(await log.read(cid, after=after))])
+    await _existing(log, conversation_id)
+    stored = await log.read(conversation_id, after=params.after)
+    return [event_document(recorded) for recorded in codec.decode_all(stored)]
 
 
-async def stream(request: Request) -> Response:
+@router.get(
+    "/conversations/{conversation_id}/stream",
+    summary="Live events of a conversation (server-sent events)",
+    response_class=StreamingResponse,
+    responses={**ERRORS, 200: STREAM},
+)
+async def stream(
+    request: Request,
+    conversation_id: str,
+    params: Annotated[AfterParams, Query()],
+    last_event_id: Annotated[
+        SequenceNumber,
+        Header(alias="Last-Event-ID", description="The last sequence received; wins over after"),
+    ] = None,
+) -> Response:
     """Server-sent events of one conversation, resuming after ``Last-Event-ID`` or ``?after=``."""
-    cid = request.path_params["conversation_id"]
-    after = live.resume_point(request.headers, request.query_params)
-    if await log_of(request).last_sequence(cid) == 0:
-        raise HTTPException(404, f"no conversation {cid}")
-    frames = live.stream(log_of(request), cid, after=after, ping_s=request.app.state.ping_s)
+    log = log_of(request)
+    await _existing(log, conversation_id)
+    after = params.after if last_event_id is None else last_event_id
+    frames = live.stream(log, conversation_id, after=after, ping_s=request.app.state.ping_s)
     return StreamingResponse(frames, media_type="text/event-stream", headers=SSE_HEADERS)
 
 
-async def run(request: Request) -> Response:
+@router.get(
+    "/runs/{run_id}",
+    summary="A simulation run: progress, outcomes, its conversations",
+    responses=ERRORS,
+)
+async def run(request: Request, run_id: str, params: Annotated[PageParams, Query()]) -> Run:
     """Progress, outcome distribution and a page of the conversations of one run."""
-    run_id = request.path_params["run_id"]
     cache: OutcomeCache = request.app.state.outcomes
     summary = await run_summary(log_of(request), cache, run_id)
     if summary.total == 0:
         raise HTTPException(404, f"no run {run_id}")
-    page = await list_page(log_of(request), parse_list_query(request.query_params, run_id=run_id))
-    return JSONResponse({**summary.to_json(), "conversations": page.to_json()})
+    page = await list_page(log_of(request), params.to_query(run_id))
+    return summary.document(page)
 
 
-async def health(request: Request) -> Response:
+@router.get("/health", summary="Liveness")
+async def health(request: Request) -> Health:
     """Liveness and the backend in use."""
-    return JSONResponse({"status": "ok", "backend": log_of(request).backend})
+    return Health(status="ok", backend=log_of(request).backend)
 
 
-async def openapi(request: Request) -> Response:
-    """The OpenAPI document of this API."""
-    return JSONResponse(OPENAPI)
-
-
-ROUTES = [
-    Route("/api/conversations", conversations),
-    Route("/api/conversations/{conversation_id}", conversation),
-    Route("/api/conversations/{conversation_id}/events", events),
-    Route("/api/conversations/{conversation_id}/stream", stream),
-    Route("/api/runs/{run_id}", run),
-    Route("/api/health", health),
-    Route("/api/openapi.json", openapi),
-]
+@router.get("/openapi.json", summary="This document")
+async def openapi(request: Request) -> dict[str, Any]:
+    """The OpenAPI document of this API, generated from its routes and models."""
+    return openapi_document(request.app)

@@ -1,4 +1,5 @@
-"""The Starlette application: routes, the log's lifetime, error pages and security headers.
+"""The web application (FastAPI on Starlette): routes, the log's lifetime, error answers and
+security headers.
 
 ``create_app`` takes a log URL (opened at startup, closed at shutdown) or an open log (owned by
 the caller). The app only reads; every route is a GET. Responses carry a Content Security Policy
@@ -12,27 +13,31 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aiconv.queues.log import ConversationLog
 from aiconv.queues.urls import connect_log
-from aiconv.web import api, pages
-from aiconv.web.queries import BadRequest, OutcomeCache
+from aiconv.web import api, docs, pages
+from aiconv.web.openapi import DESCRIPTION, TITLE, VERSION
+from aiconv.web.params import BadRequest, describe_error
+from aiconv.web.queries import OutcomeCache
 
 STATIC_DIR = Path(__file__).parent / "static"
 
 SECURITY_HEADERS = [
     (
         b"content-security-policy",
-        b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         b"connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
     ),
     (b"x-content-type-options", b"nosniff"),
@@ -60,13 +65,30 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
-    status, detail = (exc.status_code, exc.detail) if isinstance(exc, HTTPException) else (400, "")
-    if isinstance(exc, BadRequest):
-        detail = str(exc)
-    if request.url.path.startswith("/api/"):
-        return JSONResponse({"error": detail}, status_code=status)
-    return pages.render(request, "error.html", status_code=status, status=status, detail=detail)
+    """A 4xx answer: JSON under ``/api/``, a page elsewhere; its headers (``Allow``) kept."""
+    if isinstance(exc, HTTPException):
+        status, detail, headers = exc.status_code, str(exc.detail), exc.headers
+    else:
+        detail = describe_error(exc) if isinstance(exc, RequestValidationError) else str(exc)
+        status, headers = 400, None
+    if _is_api(request):
+        return JSONResponse({"error": detail}, status_code=status, headers=headers)
+    page = pages.render(request, "error.html", status_code=status, status=status, detail=detail)
+    page.headers.update(headers or {})
+    return page
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    """A 500 says so in the format of the route (the traceback goes to the server's log)."""
+    detail = "internal error: the server's log has the details"
+    if _is_api(request):
+        return JSONResponse({"error": detail}, status_code=500)
+    return PlainTextResponse(detail, status_code=500)
 
 
 def _lifespan(
@@ -94,7 +116,7 @@ def create_app(
     *,
     ping_s: float = 15.0,
     allowed_hosts: Sequence[str] | None = None,
-) -> Starlette:
+) -> FastAPI:
     """The web app over ``log`` (a URL such as ``sqlite:///runs.db``, or an open log).
 
     ``ping_s`` is how often an idle live stream sends a keep-alive comment; ``allowed_hosts``
@@ -103,12 +125,24 @@ def create_app(
     middleware = [Middleware(SecurityHeaders)]
     if allowed_hosts:
         middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)))
-    app = Starlette(
-        routes=[*pages.ROUTES, *api.ROUTES, Mount("/static", StaticFiles(directory=STATIC_DIR))],
+    app = FastAPI(
+        title=TITLE,
+        version=VERSION,
+        description=DESCRIPTION,
+        routes=[*pages.ROUTES, *docs.ROUTES, Mount("/static", StaticFiles(directory=STATIC_DIR))],
         middleware=middleware,
-        exception_handlers={HTTPException: _http_error, BadRequest: _http_error},
+        exception_handlers={
+            HTTPException: _http_error,
+            RequestValidationError: _http_error,
+            BadRequest: _http_error,
+            Exception: _server_error,
+        },
         lifespan=_lifespan(log),
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
     )
+    app.include_router(api.router)
     app.state.templates = pages.templates()
     app.state.ping_s = ping_s
     if not isinstance(log, str):

@@ -11,36 +11,24 @@ up, an ``end`` frame closes the stream. Comment frames keep idle connections ali
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from collections.abc import AsyncIterator
+
+from pydantic import BaseModel
 
 from aiconv.platform import codec
 from aiconv.platform.conversation import ConversationState, evolve
 from aiconv.queues.log import ConversationLog
-from aiconv.web.queries import BadRequest, event_json, state_json
+from aiconv.web.queries import event_frame, live_state
 
 _BATCH = 500
 #: How long a client waits before reconnecting after the stream drops (milliseconds).
 RETRY_MS = 1000
 
 
-def resume_point(headers: Mapping[str, str], params: Mapping[str, str]) -> int:
-    """The sequence a client has seen: ``Last-Event-ID`` if present, else ``?after=``, else 0."""
-    raw = headers.get("last-event-id") or params.get("after") or "0"
-    try:
-        after = int(raw.strip())
-    except ValueError as exc:
-        raise BadRequest(f"Last-Event-ID / after must be an event sequence, got {raw!r}") from exc
-    if after < 0:
-        raise BadRequest(f"Last-Event-ID / after must not be negative, got {after}")
-    return after
-
-
-def frame(data: Mapping[str, Any], *, event: str, id: int | None = None) -> str:
+def frame(data: BaseModel, *, event: str, id: int | None = None) -> str:
     """One SSE frame; JSON has no raw newlines, so ``data`` is a single line."""
     head = f"id: {id}\n" if id is not None else ""
-    return f"{head}event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+    return f"{head}event: {event}\ndata: {data.model_dump_json()}\n\n"
 
 
 async def stream(
@@ -55,12 +43,11 @@ async def stream(
             recorded = codec.decode(stored)
             state = evolve(state, recorded)
             if recorded.sequence > after:
-                body = {**event_json(recorded), "state": state_json(state)}
-                yield frame(body, event="event", id=recorded.sequence)
+                yield frame(event_frame(recorded, state), event="event", id=recorded.sequence)
         if len(batch) == _BATCH:
             continue
         if state.is_ended:
-            yield frame(state_json(state), event="end")
+            yield frame(live_state(state), event="end")
             return
         if not await log.wait(conversation_id, state.sequence, ping_s):
             yield ": ping\n\n"

@@ -20,6 +20,7 @@ from starlette.templating import Jinja2Templates
 from aiconv.platform.events import MessagePosted, ModeratorNoted
 from aiconv.web.api import log_of
 from aiconv.web.describe import cost_text, describe, message_meta
+from aiconv.web.params import list_params
 from aiconv.web.queries import (
     STATUSES,
     OutcomeCache,
@@ -27,7 +28,6 @@ from aiconv.web.queries import (
     iso,
     list_page,
     load_conversation,
-    parse_list_query,
     query_params,
     run_summary,
 )
@@ -57,7 +57,7 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
 
 async def conversations(request: Request) -> Response:
     """The conversations list: search, filters, newest first, one page at a time."""
-    page = await list_page(log_of(request), parse_list_query(request.query_params))
+    page = await list_page(log_of(request), list_params(request.query_params).to_query())
     return render(request, "conversations.html", page=page, statuses=STATUSES)
 
 
@@ -85,7 +85,7 @@ async def run(request: Request) -> Response:
     summary = await run_summary(log_of(request), cache, run_id)
     if summary.total == 0:
         raise HTTPException(404, f"no run {run_id}")
-    page = await list_page(log_of(request), parse_list_query(request.query_params, run_id=run_id))
+    page = await list_page(log_of(request), list_params(request.query_params).to_query(run_id))
     return render(request, "run.html", summary=summary, page=page, statuses=STATUSES)
 
 

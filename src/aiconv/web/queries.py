@@ -9,11 +9,12 @@ events of the run's ended conversations (for their outcomes), once each, through
 from __future__ import annotations
 
 from collections import Counter, OrderedDict
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
+
+from pydantic import BaseModel
 
 from aiconv.errors import ConversationNotFound
 from aiconv.platform import codec, session
@@ -22,49 +23,18 @@ from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import ConversationStarted, OutcomeDecided
 from aiconv.queues.log import ConversationLog, IndexEntry, ListQuery
 from aiconv.web.describe import describe, message_meta
+from aiconv.web.params import DEFAULT_LIMIT
+from aiconv.web.schemas import (
+    EVENT_MODELS,
+    FRAME_MODELS,
+    ConversationPage,
+    LiveState,
+    Run,
+    index_row,
+)
 
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 200
 STATUSES = ("active", "ended")
 _RUN_SCAN_PAGE = 500
-
-
-class BadRequest(ValueError):
-    """A query parameter the pages and the API cannot accept (answered with 400)."""
-
-
-def _text(params: Mapping[str, str], name: str) -> str | None:
-    value = params.get(name, "").strip()
-    return value or None
-
-
-def _int(params: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = params.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise BadRequest(f"{name} must be an integer, got {raw!r}") from exc
-    if not low <= value <= high:
-        raise BadRequest(f"{name} must be between {low} and {high}, got {value}")
-    return value
-
-
-def parse_list_query(params: Mapping[str, str], *, run_id: str | None = None) -> ListQuery:
-    """The ``ListQuery`` of ``?q=&status=&participant=&agent=&run_id=&limit=&offset=``."""
-    status = _text(params, "status")
-    if status is not None and status not in STATUSES:
-        raise BadRequest(f"status must be one of {', '.join(STATUSES)}, got {status!r}")
-    return ListQuery(
-        status=status,
-        run_id=run_id or _text(params, "run_id"),
-        participant=_text(params, "participant"),
-        agent=_text(params, "agent"),
-        text=_text(params, "q"),
-        limit=_int(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
-        offset=_int(params, "offset", 0, 0, 10**9),
-    )
 
 
 def query_params(query: ListQuery, **changes: int) -> str:
@@ -101,31 +71,21 @@ class Page:
         """The offset of the previous page, None on the first one."""
         return max(0, self.query.offset - self.query.limit) if self.query.offset > 0 else None
 
-    def to_json(self) -> dict[str, Any]:
+    def document(self) -> ConversationPage:
         """The API form."""
-        return {
-            "total": self.total,
-            "limit": self.query.limit,
-            "offset": self.query.offset,
-            "next_offset": self.next_offset,
-            "items": [entry_json(e) for e in self.entries],
-        }
+        return ConversationPage(
+            total=self.total,
+            limit=self.query.limit,
+            offset=self.query.offset,
+            next_offset=self.next_offset,
+            items=[index_row(e) for e in self.entries],
+        )
 
 
 async def list_page(log: ConversationLog, query: ListQuery) -> Page:
     """The page of conversations ``query`` selects, newest first."""
     entries = await log.list_conversations(query)
     return Page(query=query, entries=entries, total=await log.count_conversations(query))
-
-
-def entry_json(entry: IndexEntry) -> dict[str, Any]:
-    """An index entry as JSON, with a link to its page."""
-    out = {f.name: getattr(entry, f.name) for f in fields(entry)}
-    for name, value in out.items():
-        if isinstance(value, tuple):
-            out[name] = list(value)
-    out["url"] = f"/conversations/{entry.conversation_id}"
-    return out
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -155,20 +115,19 @@ def colours(state: ConversationState, palette: int = 8) -> dict[str, int]:
     return {p.name: i % palette for i, p in enumerate(state.participants)}
 
 
-def state_json(state: ConversationState) -> dict[str, Any]:
+def live_state(state: ConversationState) -> LiveState:
     """The few facts of the state a live page updates after each event."""
-    return {
-        "status": "ended" if state.is_ended else "active",
-        "turns": state.turns,
-        "cost_usd": round(state.cost_usd, 8) if state.cost_known else None,
-        "end_reason": state.ended.reason if state.ended else None,
-        "end_detail": state.ended.detail if state.ended else None,
-        "outcome": state.outcome.outcome if state.outcome else None,
-    }
+    return LiveState(
+        status="ended" if state.is_ended else "active",
+        turns=state.turns,
+        cost_usd=round(state.cost_usd, 8) if state.cost_known else None,
+        end_reason=state.ended.reason if state.ended else None,
+        end_detail=state.ended.detail if state.ended else None,
+        outcome=state.outcome.outcome if state.outcome else None,
+    )
 
 
-def event_json(recorded: Recorded) -> dict[str, Any]:
-    """A recorded event as JSON: where and when it was stored, its kind, body and a summary."""
+def _event_fields(recorded: Recorded) -> dict[str, Any]:
     return {
         "sequence": recorded.sequence,
         "position": recorded.position,
@@ -177,8 +136,18 @@ def event_json(recorded: Recorded) -> dict[str, Any]:
         "kind": recorded.event.KIND,
         "summary": describe(recorded.event),
         "meta": message_meta(recorded.event),
-        "data": asdict(recorded.event),
+        "data": recorded.event,
     }
+
+
+def event_document(recorded: Recorded) -> BaseModel:
+    """A recorded event as the API shows it: where and when it was stored, its kind and body."""
+    return EVENT_MODELS[recorded.event.KIND](**_event_fields(recorded))
+
+
+def event_frame(recorded: Recorded, state: ConversationState) -> BaseModel:
+    """A recorded event and the state after it, as one frame of the live stream."""
+    return FRAME_MODELS[recorded.event.KIND](**_event_fields(recorded), state=live_state(state))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -206,21 +175,23 @@ class RunSummary:
             return None
         return sum(self.outcomes.get(label, 0) for label in self.successes) / self.ended
 
-    def to_json(self) -> dict[str, Any]:
-        """The API form."""
-        return {
-            "run_id": self.run_id,
-            "total": self.total,
-            "ended": self.ended,
-            "active": self.total - self.ended,
-            "progress": round(self.progress, 4),
-            "outcomes": self.outcomes,
-            "end_reasons": self.end_reasons,
-            "cost_usd": round(self.cost_usd, 8),
-            "scenario": self.scenario,
-            "successes": list(self.successes),
-            "success_rate": None if self.success_rate is None else round(self.success_rate, 4),
-        }
+    def document(self, page: Page) -> Run:
+        """The API form, with ``page`` of the run's conversations."""
+        rate = self.success_rate
+        return Run(
+            run_id=self.run_id,
+            total=self.total,
+            ended=self.ended,
+            active=self.total - self.ended,
+            progress=round(self.progress, 4),
+            outcomes=self.outcomes,
+            end_reasons=self.end_reasons,
+            cost_usd=round(self.cost_usd, 8),
+            scenario=self.scenario,
+            successes=list(self.successes),
+            success_rate=None if rate is None else round(rate, 4),
+            conversations=page.document(),
+        )
 
 
 class OutcomeCache:
