@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives for real (redis-server, prometheus,
-# chromium + chromium-driver), only when their binaries are missing. Safe to run repeatedly.
+# chromium + chromium-driver, espeak-ng for offline speech), only when their binaries are
+# missing. Safe to run repeatedly.
 set -euo pipefail
 
 declare -A wanted=(
@@ -9,6 +10,7 @@ declare -A wanted=(
   [promtool]=prometheus
   [chromium]=chromium
   [chromedriver]=chromium-driver
+  [espeak-ng]=espeak-ng
 )
 missing=()
 for binary in "${!wanted[@]}"; do

@@ -1,7 +1,7 @@
 """Suite-wide checks.
 
 ``make test`` (and so CI) sets ``AIC_REQUIRE_TOOLS=1``: then a missing ``redis-server``,
-``prometheus`` or ``chromium`` fails the run at once instead of letting the tests that need
+``prometheus``, ``chromium`` or ``espeak-ng`` fails the run at once instead of letting the tests that need
 them skip, so a green run always means the real servers and the real browser were exercised.
 """
 
@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 
-REQUIRED_TOOLS = ("redis-server", "prometheus", "promtool", "chromium")
+REQUIRED_TOOLS = ("redis-server", "prometheus", "promtool", "chromium", "espeak-ng")
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

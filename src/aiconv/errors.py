@@ -11,7 +11,8 @@ A normal end of a conversation is a value (``StopReason``), never an exception.
     │   ├── UnknownAgent            an agent id that no provider answers to
     │   ├── MissingApiKey           a provider needs a key that is not set
     │   ├── MissingExtra            a feature whose optional dependencies are not installed
-    │   └── ScenarioError           a scenario, persona or script file that does not validate
+    │   ├── ScenarioError           a scenario, persona or script file that does not validate
+    │   └── VoiceUnavailable        voice needs a program or model that is not installed
     ├── LogError                    the conversation log
     │   ├── SequenceConflict        someone else appended at the expected sequence first
     │   ├── ConversationNotFound    no conversation with that id
@@ -52,6 +53,10 @@ class MissingExtra(ConfigError):
 
 class ScenarioError(ConfigError):
     """A scenario, persona or script file that does not validate."""
+
+
+class VoiceUnavailable(ConfigError):
+    """Voice needs a program or model that is not installed; the message names what to install."""
 
 
 class LogError(AiconvError):
