@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ from aiconv.agents.catalog import default_registry
 from aiconv.agents.guarded import Guards
 from aiconv.agents.provider import ChatProvider
 from aiconv.agents.registry import Registry
+from aiconv.errors import ConfigError, VoiceUnavailable
 from aiconv.platform import session
 from aiconv.platform.codec import Recorded
 from aiconv.platform.conductor import Conductor
@@ -114,11 +116,64 @@ async def run_conversation(
     metadata: Mapping[str, object] | None = None,
     env: Mapping[str, str] | None = None,
     registry: Registry | None = None,
+    voice: bool = False,
+    voice_mode: str = "fast",
+    audio_dir: str | os.PathLike[str] | None = None,
 ) -> ConversationResult:
-    """Create a conversation, run every participant in this process until it ends."""
+    """Create a conversation, run every participant in this process until it ends.
+
+    ``voice=True`` makes it a voice conversation: every message is spoken (espeak-ng), heard
+    through speech recognition (pocketsphinx) and the listener's model receives what it heard;
+    audio goes to ``audio_dir`` (default: next to a SQLite log). ``voice_mode`` is ``fast``
+    (simulated timeline) or ``real`` (audio plays out in real time).
+    """
     registry = registry or default_registry()
+    kit = _voice_kit(log, participants, voice_mode, audio_dir) if voice else None
     specs, providers = await _seats(participants, registry, provider_env() if env is None else env)
-    conductor = Conductor(log)
+    if kit is not None:
+        metadata = {**(metadata or {}), "voice": kit[1].as_metadata()}
+    conductor = Conductor(log, turn_hook=kit[0].layer if kit else None)
+    try:
+        return await _run(
+            conductor, specs, providers, topic, max_turns, first, stop, seed, on_event, metadata
+        )
+    finally:
+        if kit is not None:
+            await kit[0].recognizer.close()
+
+
+def _voice_kit(
+    log: ConversationLog,
+    participants: Sequence[Participant],
+    mode: str,
+    audio_dir: str | os.PathLike[str] | None,
+) -> tuple[Any, Any]:
+    """The voice layer and its settings (imported here: voice is an optional extra)."""
+    try:
+        from aiconv.voice.config import configure
+        from aiconv.voice.kit import VoiceKit
+    except ImportError as exc:
+        raise VoiceUnavailable("voice needs the voice extra: pip install 'aiconv[voice]'") from exc
+    try:
+        config = configure([(p.name, p.persona) for p in participants], mode)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    return VoiceKit.open(log, audio_dir), config
+
+
+async def _run(
+    conductor: Conductor,
+    specs: list[ParticipantSpec],
+    providers: dict[str, ChatProvider],
+    topic: str,
+    max_turns: int,
+    first: str | None,
+    stop: StopConfig | None,
+    seed: int | None,
+    on_event: EventCallback | None,
+    metadata: Mapping[str, object] | None,
+) -> ConversationResult:
+    log = conductor.log
     state = await session.create(
         conductor,
         topic=topic,

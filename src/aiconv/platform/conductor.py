@@ -27,6 +27,7 @@ from aiconv.platform.events import (
     MessagePosted,
     TurnClaimed,
 )
+from aiconv.platform.hooks import TurnHook
 from aiconv.platform.observer import NULL_OBSERVER, ConductorObserver
 from aiconv.platform.projections import index_entry
 from aiconv.platform.prompts import ContextLimit, build_request
@@ -77,6 +78,7 @@ class Conductor:
         judge: Judge | None = None,
         sticky: bool = False,
         stamp: MessageStamp | None = None,
+        turn_hook: TurnHook | None = None,
     ) -> None:
         self.log = log
         self.clock = clock
@@ -88,6 +90,7 @@ class Conductor:
         #: Leave conversations another instance is serving to it (see ``_served_elsewhere``).
         self.sticky = sticky
         self.stamp = stamp
+        self.turn_hook = turn_hook
 
     async def start(self, conversation_id: str, started: ConversationStarted) -> ConversationState:
         """Create the conversation (its first event)."""
@@ -215,6 +218,14 @@ class Conductor:
     async def _speak(
         self, state: ConversationState, name: str, provider: ChatProvider, began: float
     ) -> ConversationState:
+        if self.turn_hook is not None:
+            before = await self.turn_hook.before_call(state, name)
+            if before:
+                try:
+                    state = await self.append(state, list(before))
+                except SequenceConflict:  # our lease was taken over: the turn is not ours
+                    self.observer.conflict(state)
+                    return await self.catch_up(state)
         request = build_request(state, name, limit=self.context)
         on_delta = self.on_delta
         called = self.clock.monotonic()
@@ -244,7 +255,8 @@ class Conductor:
             message = stamp(state, message)
         prospective = evolve(state, _provisional(state, 1, now, message))
         verdict = self._judge_of(state)(prospective, now)
-        events: list[Event] = [message, *verdict.events]
+        after = await self.turn_hook.after_reply(state, message) if self.turn_hook else ()
+        events: list[Event] = [message, *after, *verdict.events]
         if verdict.stop is not None:
             events.append(
                 ConversationEnded(

@@ -19,9 +19,11 @@ from aiconv.platform.events import (
     OutcomeDecided,
     ParticipantSpec,
     TurnClaimed,
+    UtteranceHeard,
 )
 
 _EMPTY: Mapping[str, int] = MappingProxyType({})
+_HEARD: Mapping[tuple[str, int], str] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,6 +82,8 @@ class ConversationState:
     failures: int = 0
     loops: tuple[LoopDetected, ...] = ()
     outcome: OutcomeDecided | None = None
+    #: What each listener heard of a message, by (listener, message sequence) (voice only).
+    heard: Mapping[tuple[str, int], str] = field(default_factory=lambda: _HEARD)
 
     @property
     def participants(self) -> tuple[ParticipantSpec, ...]:
@@ -183,6 +187,9 @@ def _changes(state: ConversationState, recorded: Recorded, event: object) -> dic
             return {"ended": event, "claim": None}
         case ConversationResumed():
             return {"ended": None, "claim": None}
+        case UtteranceHeard():
+            heard = {**state.heard, (event.listener, event.message_sequence): event.text}
+            return {"heard": MappingProxyType(heard)}
     return {}
 
 

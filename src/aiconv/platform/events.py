@@ -186,6 +186,45 @@ class ConversationResumed:
     by: str = ""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UtteranceSpoken:
+    """``speaker`` said message ``message_sequence`` aloud: ``voice``, audio in the blob store.
+
+    ``start_s`` is where the audio starts on the conversation's timeline (seconds from its
+    start); ``first_audio_s`` is how long the listener waited for the first audio.
+    """
+
+    KIND: ClassVar[str] = "UtteranceSpoken"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    speaker: str
+    message_sequence: int
+    text: str
+    voice: str
+    audio_ref: str
+    duration_s: float
+    start_s: float = 0.0
+    first_audio_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UtteranceHeard:
+    """``listener`` heard message ``message_sequence`` as ``text`` (recognised, ``confidence``).
+
+    ``played_s`` is how much of the audio was heard: less than its duration when the listener
+    ``interrupted`` (barged in), and then the rest was never heard.
+    """
+
+    KIND: ClassVar[str] = "UtteranceHeard"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    listener: str
+    speaker: str
+    message_sequence: int
+    text: str
+    confidence: float = 1.0
+    played_s: float | None = None
+    interrupted: bool = False
+
+
 Event = (
     ConversationStarted
     | TurnClaimed
@@ -197,6 +236,8 @@ Event = (
     | OutcomeDecided
     | ConversationEnded
     | ConversationResumed
+    | UtteranceSpoken
+    | UtteranceHeard
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = (
@@ -210,4 +251,6 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     OutcomeDecided,
     ConversationEnded,
     ConversationResumed,
+    UtteranceSpoken,
+    UtteranceHeard,
 )

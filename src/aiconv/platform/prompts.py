@@ -1,6 +1,7 @@
 """From the state to a vendor-neutral ``ChatRequest`` for one speaker (pure).
 
-Own messages become ``assistant``, everyone else's ``user`` (named when there are three or more
+Own messages become ``assistant``, everyone else's ``user`` (as the speaker heard them, in a voice
+conversation) (named when there are three or more
 participants, so a model can tell them apart); the history always opens with a user turn (the
 opening speaker gets the topic), consecutive turns of one role are merged, and a context limit
 keeps the system prompt and the newest turns.
@@ -8,6 +9,7 @@ keeps the system prompt and the newest turns.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from aiconv.agents.messages import ChatMessage, ChatRequest, Role, estimate_tokens
@@ -60,7 +62,8 @@ def build_request(
     speaker = state.participant(speaker_name)
     named = len(state.participants) >= 3
     recent = state.messages[-limit.messages :] if limit.messages else state.messages
-    history = _trim([_as_chat(m, speaker_name, named) for m in recent], limit)
+    heard = state.heard
+    history = _trim([_as_chat(m, speaker_name, named, heard) for m in recent], limit)
     opening = ChatMessage(role="user", content=state.started.topic)
     if not history or history[0].role != "user":
         history.insert(0, opening)
@@ -82,15 +85,18 @@ def build_request(
     )
 
 
-def _as_chat(message: Message, speaker: str, named: bool) -> ChatMessage:
+def _as_chat(
+    message: Message, speaker: str, named: bool, heard: Mapping[tuple[str, int], str]
+) -> ChatMessage:
     if message.moderator:
         return ChatMessage(role="user", content=f"[moderator] {message.content}")
     role: Role = "assistant" if message.sender == speaker else "user"
+    # In a voice conversation a listener knows only what it heard, not what was said.
+    content = message.content if role == "assistant" else heard.get((speaker, message.sequence))
+    content = message.content if content is None else content
     if role == "user" and named:
-        return ChatMessage(
-            role=role, content=f"{message.sender}: {message.content}", name=message.sender
-        )
-    return ChatMessage(role=role, content=message.content, name=message.sender)
+        return ChatMessage(role=role, content=f"{message.sender}: {content}", name=message.sender)
+    return ChatMessage(role=role, content=content, name=message.sender)
 
 
 def _trim(history: list[ChatMessage], limit: ContextLimit) -> list[ChatMessage]:

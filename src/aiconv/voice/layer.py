@@ -1,0 +1,178 @@
+"""The voice layer: a conductor ``TurnHook`` that makes every message heard and spoken.
+
+Inside a claimed turn, before the model is asked, the speaker *hears* every utterance of the
+others it has not heard yet: the audio is recognised (what it heard is what its model receives,
+see ``platform.prompts``), or cut off first when its persona barges in. After the reply, the
+message is *spoken*: synthesised, stored in the blob store and placed on the timeline. ``fast``
+mode places audio on a simulated timeline without waiting; ``real`` mode waits for audio to
+play out on the clock, so the timeline is the wall clock.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aiconv.platform.codec import decode
+from aiconv.platform.conversation import ConversationState
+from aiconv.platform.events import Event, MessagePosted, UtteranceHeard, UtteranceSpoken
+from aiconv.queues.log import ConversationLog
+from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
+from aiconv.voice.audio import decode_wav, encode_wav
+from aiconv.voice.blobs import BlobStore
+from aiconv.voice.config import VoiceConfig
+from aiconv.voice.projection import apply
+from aiconv.voice.stt import PocketsphinxRecognizer
+from aiconv.voice.timeline import Utterance
+from aiconv.voice.tts import EspeakSynthesizer
+
+#: Shortest pause before an answer on the simulated timeline (people rarely answer faster).
+MIN_GAP_S = 0.25
+#: How long a barged-in speaker keeps talking over the caller before it stops.
+REACTION_S = 0.3
+
+
+@dataclass(slots=True)
+class _Listening:
+    """Where the listener's answer may start: after ``until_s`` (or at it, if it cut in);
+    ``began`` is when it finished listening (monotonic clock)."""
+
+    until_s: float
+    cut_in: bool
+    began: float
+
+
+class VoiceLayer:
+    """Hears and speaks for every participant this process runs (a conductor ``TurnHook``)."""
+
+    def __init__(
+        self,
+        log: ConversationLog,
+        store: BlobStore,
+        *,
+        synthesizer: EspeakSynthesizer,
+        recognizer: PocketsphinxRecognizer,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
+        self.log = log
+        self.store = store
+        self.synthesizer = synthesizer
+        self.recognizer = recognizer
+        self.clock = clock
+        self._seen: dict[str, tuple[int, dict[int, Utterance]]] = {}
+        self._listening: dict[tuple[str, str], _Listening] = {}
+
+    async def _utterances(self, conversation_id: str) -> dict[int, Utterance]:
+        """The conversation's utterances so far (read incrementally from the log)."""
+        sequence, found = self._seen.get(conversation_id, (0, {}))
+        for stored in await self.log.read(conversation_id, after=sequence):
+            recorded = decode(stored)
+            apply(found, recorded)
+            sequence = recorded.sequence
+        self._seen[conversation_id] = (sequence, found)
+        return found
+
+    async def before_call(self, state: ConversationState, name: str) -> Sequence[Event]:
+        """Hear what the others said since ``name`` last listened."""
+        config = _config(state)
+        if config is None:
+            return ()
+        spoken = await self._utterances(state.conversation_id)
+        unheard = [
+            u
+            for s, u in sorted(spoken.items())
+            if u.speaker != name and (name, s) not in state.heard and s <= state.sequence
+        ]
+        events: list[Event] = []
+        until_s, cut_in = 0.0, False
+        for index, utterance in enumerate(unheard):
+            last = index == len(unheard) - 1
+            played = self._barge_in(state, config, name, utterance) if last else None
+            await self._wait_until_played(state, config, utterance, played)
+            events.append(await self._hear(name, utterance, played))
+            cut_in = played is not None
+            until_s = utterance.start_s + (played - REACTION_S if played else utterance.duration_s)
+        if unheard:  # the answer is timed from here: the model's latency and the synthesis
+            began = self.clock.monotonic()
+            self._listening[(state.conversation_id, name)] = _Listening(until_s, cut_in, began)
+        return events
+
+    def _barge_in(
+        self, state: ConversationState, config: VoiceConfig, name: str, utterance: Utterance
+    ) -> float | None:
+        """How much ``name`` lets play before cutting in (None: it listens to the end)."""
+        seat = config.seats.get(name)
+        if seat is None or seat.interrupts <= 0 or utterance.duration_s < 1.5:
+            return None
+        assert state.started is not None
+        rng = random.Random(f"{state.started.seed}|{utterance.sequence}|{name}")
+        if rng.random() >= seat.interrupts:
+            return None
+        return round(utterance.duration_s * rng.uniform(0.35, 0.7) + REACTION_S, 3)
+
+    async def _wait_until_played(
+        self,
+        state: ConversationState,
+        config: VoiceConfig,
+        utterance: Utterance,
+        played: float | None,
+    ) -> None:
+        if config.mode != "real":
+            return
+        end = state.started_at + utterance.start_s + (played or utterance.duration_s)
+        await self.clock.sleep(max(0.0, end - self.clock.now()))
+
+    async def _hear(self, name: str, utterance: Utterance, played: float | None) -> UtteranceHeard:
+        audio = decode_wav(await self.store.get(utterance.audio_ref))
+        if played is not None:
+            audio = audio.cut(played)
+        heard = await self.recognizer.recognize(audio)
+        return UtteranceHeard(
+            listener=name,
+            speaker=utterance.speaker,
+            message_sequence=utterance.sequence,
+            text=heard.text,
+            confidence=heard.confidence,
+            played_s=played,
+            interrupted=played is not None,
+        )
+
+    async def after_reply(
+        self, state: ConversationState, message: MessagePosted
+    ) -> Sequence[Event]:
+        """Speak ``message``: synthesise it, store the audio, place it on the timeline."""
+        config = _config(state)
+        seat = config.seats.get(message.sender) if config else None
+        if config is None or seat is None:
+            return ()
+        audio = await self.synthesizer.synthesize(message.content, seat.voice)
+        if audio.frames == 0:
+            return ()
+        ref = await self.store.put(encode_wav(audio))
+        listening = self._listening.pop((state.conversation_id, message.sender), None)
+        waited = self.clock.monotonic() - listening.began if listening else 0.0
+        if config.mode == "real":
+            start = self.clock.now() - state.started_at
+        elif listening is None:
+            start = 0.0
+        elif listening.cut_in:
+            start = listening.until_s
+        else:
+            start = listening.until_s + max(MIN_GAP_S, waited)
+        return [
+            UtteranceSpoken(
+                speaker=message.sender,
+                message_sequence=state.sequence + 1,
+                text=message.content,
+                voice=seat.voice.label,
+                audio_ref=ref,
+                duration_s=round(audio.duration_s, 3),
+                start_s=round(start, 3),
+                first_audio_s=round(waited, 3) if listening else None,
+            )
+        ]
+
+
+def _config(state: ConversationState) -> VoiceConfig | None:
+    return VoiceConfig.from_metadata(state.started.metadata) if state.started else None
