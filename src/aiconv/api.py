@@ -17,7 +17,7 @@ from aiconv.agents.catalog import default_registry
 from aiconv.agents.guarded import Guards
 from aiconv.agents.provider import ChatProvider
 from aiconv.agents.registry import Registry
-from aiconv.errors import ConfigError, VoiceUnavailable
+from aiconv.errors import ConfigError, MissingExtra
 from aiconv.platform import session
 from aiconv.platform.codec import Recorded
 from aiconv.platform.conductor import Conductor
@@ -153,7 +153,7 @@ def _voice_kit(
         from aiconv.voice.config import configure
         from aiconv.voice.kit import VoiceKit
     except ImportError as exc:
-        raise VoiceUnavailable("voice needs the voice extra: pip install 'aiconv[voice]'") from exc
+        raise MissingExtra("voice needs the voice extra: pip install 'aiconv[voice]'") from exc
     try:
         config = configure([(p.name, p.persona) for p in participants], mode)
     except ValueError as exc:
