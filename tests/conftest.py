@@ -2,7 +2,8 @@
 
 ``make test`` (and so CI) sets ``AIC_REQUIRE_TOOLS=1``: then a missing ``redis-server``,
 ``prometheus``, ``chromium`` or ``espeak-ng`` fails the run at once instead of letting the tests
-that need them skip, so a green run always means the real servers and the real browser were exercised.
+that need them skip, so a green run always means the real servers, the real browser and real
+speech synthesis were exercised.
 """
 
 from __future__ import annotations
