@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from aiconv.agents.provider import ChatProvider
-from aiconv.cli import display, simulate
+from aiconv.cli import display, simulate, voice
 from aiconv.cli.options import EXIT_INTERRUPTED, friendly_errors, log_options, option
 from aiconv.cli.plugins import plugins_command
 from aiconv.cli.serve import serve
@@ -107,18 +107,35 @@ def show(conversation_id: str, events: bool, log_url: str | None, db: Path | Non
 @click.command()
 @click.argument("conversation_id")
 @option(
-    "--format", "fmt", type=click.Choice(["json", "jsonl", "md"]), default="json", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "jsonl", "md", "recording"]),
+    default="json",
+    show_default=True,
 )
 @option(
-    "--output", "-o", type=click.Path(path_type=Path), help="Write to this file instead of stdout."
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    help="Write to this file instead of stdout (a directory for --format recording).",
 )
+@option("--audio-dir", type=click.Path(path_type=Path), help="Where the audio is stored.")
 @log_options
 @friendly_errors
 def export(
-    conversation_id: str, fmt: str, output: Path | None, log_url: str | None, db: Path | None
+    conversation_id: str,
+    fmt: str,
+    output: Path | None,
+    audio_dir: Path | None,
+    log_url: str | None,
+    db: Path | None,
 ) -> None:
-    """Export a conversation as JSON (transcript), JSONL (every event) or Markdown."""
+    """Export a conversation as JSON (transcript), JSONL (every event), Markdown, or its voice
+    recording (WAV files and JSON documents, into the -o directory)."""
     runtime = Runtime.load(log_url=log_url, db=db)
+    if fmt == "recording":
+        _export_recording(runtime, conversation_id, output, audio_dir)
+        return
     if output is not None and output.is_dir():
         raise ConfigError(f"--output {output} is a directory; give a file path")
 
@@ -142,6 +159,19 @@ def export(
             output.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise ConfigError(f"cannot write --output {output}: {exc.strerror or exc}") from exc
+
+
+def _export_recording(
+    runtime: Runtime, conversation_id: str, output: Path | None, audio_dir: Path | None
+) -> None:
+    if output is None:
+        raise ConfigError("--format recording writes a directory: give it with -o DIR")
+    if output.exists() and not output.is_dir():
+        raise ConfigError(f"-o {output} exists and is not a directory")
+    directory = voice.resolve_audio_dir(runtime, audio_dir)
+    written = asyncio.run(voice.write_recording(runtime, conversation_id, output, directory))
+    for path in written:
+        click.echo(str(path))
 
 
 @click.command()

@@ -13,7 +13,7 @@ from typing import Any
 import click
 from rich.console import Console
 
-from aiconv.cli import commands, display
+from aiconv.cli import commands, display, voice
 from aiconv.cli.bench import bench
 from aiconv.cli.options import EXIT_INTERRUPTED, F, friendly_errors, log_options, option
 from aiconv.cli.telemetry import Telemetry, start_telemetry, telemetry_options
@@ -102,6 +102,7 @@ def start_options(func: F) -> F:
             "--json", "as_json", is_flag=True, help="Print one JSON document at the end instead."
         ),
         option("--quiet", is_flag=True, help="Print only the summary."),
+        voice.voice_options,
         log_options,
         telemetry_options,
     ]
@@ -154,6 +155,7 @@ def aic_start(**kw: Any) -> None:
     runtime = Runtime.load(log_url=kw["log_url"], db=kw["db"])
     stop = _stop_config(kw)
     specs, providers = plan(runtime, _choices(kw))
+    kw["voice_metadata"] = voice.prepare(runtime, kw, specs) if kw["voice"] else None
     seed = kw["seed"] if kw["seed"] is not None else random.SystemRandom().randrange(2**31)
     # The live transcript is the interactive output: info lines would interleave with it.
     kw["log_level"] = kw["log_level"] or "warning"
@@ -177,8 +179,11 @@ async def _start(
 ) -> int:
     console = Console(stderr=kw["as_json"])
     log = telemetry.instrument_log(await connect_log(runtime.log_url))
+    kit = voice.open_kit(log, kw["audio_dir"]) if kw["voice_metadata"] else None
     try:
-        conductor = Conductor(log, observer=telemetry.observer)
+        hook = kit.layer if kit else None
+        conductor = Conductor(log, observer=telemetry.observer, turn_hook=hook)
+        metadata = {"voice": kw["voice_metadata"]} if kit else None
         state = await session.create(
             conductor,
             topic=kw["topic"],
@@ -189,6 +194,7 @@ async def _start(
             lease_s=kw["lease"],
             turn_policy=kw["turn_policy"],
             detached=kw["detach"],
+            metadata=metadata,
         )
         cid = state.conversation_id
         if kw["detach"]:
@@ -199,8 +205,11 @@ async def _start(
         final, interrupted = await _run(
             conductor, log, cid, providers, console, live=not (kw["quiet"] or kw["as_json"])
         )
-        return _finish(console, final, interrupted, as_json=kw["as_json"])
+        metrics = await voice.metrics_of(log, cid) if kit else None
+        return _finish(console, final, interrupted, as_json=kw["as_json"], voice_metrics=metrics)
     finally:
+        if kit is not None:
+            await kit.recognizer.close()
         await close_run(log, providers.values())
 
 
@@ -220,11 +229,23 @@ async def _run(
     return await conductor.load(cid), interrupted
 
 
-def _finish(console: Console, state: ConversationState, interrupted: bool, *, as_json: bool) -> int:
+def _finish(
+    console: Console,
+    state: ConversationState,
+    interrupted: bool,
+    *,
+    as_json: bool,
+    voice_metrics: dict[str, Any] | None = None,
+) -> int:
     if as_json:
-        click.echo(json.dumps(transcript_document(state), indent=2))
+        document = transcript_document(state)
+        if voice_metrics is not None:
+            document["voice"] = voice_metrics
+        click.echo(json.dumps(document, indent=2))
     else:
         display.print_summary(console, state)
+        if voice_metrics is not None:
+            voice.print_metrics(console, voice_metrics)
     return EXIT_INTERRUPTED if interrupted else 0
 
 
@@ -237,3 +258,4 @@ aic.add_command(aic_start)
 commands.register(aic)
 aic.add_command(worker)
 aic.add_command(bench)
+aic.add_command(voice.prune)

@@ -29,7 +29,8 @@ def preflight() -> None:
 
 def default_blob_dir(log: object) -> Path:
     """Audio lives next to a SQLite log (``runs.db`` → ``runs.audio/``), else in the data dir."""
-    path = getattr(log, "path", None) or getattr(getattr(log, "inner", None), "path", None)
+    path = log if isinstance(log, os.PathLike) else getattr(log, "path", None)
+    path = path or getattr(getattr(log, "inner", None), "path", None)
     if isinstance(path, str | os.PathLike):
         log_file = Path(path)
         return log_file.with_name(log_file.stem + ".audio")

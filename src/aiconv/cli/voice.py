@@ -1,0 +1,176 @@
+"""The CLI's voice parts: ``aic-start --voice``, ``aic export --format recording``, ``aic prune``.
+
+Voice is an optional extra: its modules are imported only when a voice option is used, and
+every check (espeak-ng and the recognition model installed, the audio directory usable) runs
+before anything is written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from aiconv.cli.options import friendly_errors, log_options, option
+from aiconv.cli.wiring import Runtime
+from aiconv.errors import ConfigError, MissingExtra
+from aiconv.platform import codec
+from aiconv.platform.events import ParticipantSpec
+from aiconv.queues.log import ConversationLog
+from aiconv.queues.urls import connect_log
+
+F = TypeVar("F", bound=Callable[..., Any])
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def voice_options(func: F) -> F:
+    """``--voice``, ``--voice-mode`` and ``--audio-dir``."""
+    func = option(
+        "--audio-dir",
+        type=click.Path(path_type=Path),
+        help="Where audio is stored (default: next to a SQLite log, e.g. runs.audio/).",
+    )(func)
+    func = option(
+        "--voice-mode",
+        type=click.Choice(["fast", "real"]),
+        default="fast",
+        show_default=True,
+        help="fast: simulated timeline; real: audio plays out in real time.",
+    )(func)
+    return option("--voice", is_flag=True, help="Speak every message and hear it (offline).")(func)
+
+
+def resolve_audio_dir(runtime: Runtime, given: Path | None) -> Path:
+    """The blob directory: ``--audio-dir``, else next to a SQLite log, else the data dir."""
+    if given is not None:
+        if given.exists() and not given.is_dir():
+            raise ConfigError(f"--audio-dir {given} is not a directory")
+        return given
+    from aiconv.voice.kit import default_blob_dir
+
+    if runtime.log_url.startswith("sqlite:///"):
+        return default_blob_dir(Path(runtime.log_url.removeprefix("sqlite:///").split("?")[0]))
+    return default_blob_dir(None)
+
+
+def prepare(runtime: Runtime, kw: dict[str, Any], specs: list[ParticipantSpec]) -> dict[str, Any]:
+    """Check voice can run and return the conversation's voice metadata (before any write)."""
+    try:
+        from aiconv.voice.config import configure
+        from aiconv.voice.kit import preflight
+    except ImportError as exc:
+        raise MissingExtra("--voice needs the voice extra: pip install 'aiconv[voice]'") from exc
+    preflight()
+    kw["audio_dir"] = resolve_audio_dir(runtime, kw.get("audio_dir"))
+    return configure([(s.name, s.persona) for s in specs], kw["voice_mode"]).as_metadata()
+
+
+def open_kit(log: ConversationLog, directory: Path) -> Any:
+    """The voice layer for a run (``async with``)."""
+    from aiconv.voice.kit import VoiceKit
+
+    return VoiceKit.open(log, directory)
+
+
+async def metrics_of(log: ConversationLog, conversation_id: str) -> dict[str, Any] | None:
+    """The voice metrics of a conversation (None when nothing was spoken)."""
+    from aiconv.voice.export import voice_metrics
+
+    found = voice_metrics(codec.decode_all(await log.read(conversation_id)))
+    return None if found is None else found.as_dict()
+
+
+def print_metrics(console: Console, metrics: dict[str, Any]) -> None:
+    """The voice lines of the closing summary."""
+    wer = ", ".join(f"{name} heard {rate:.0%}" for name, rate in metrics["wer"].items())
+    gap = metrics["response_gap_p50_s"], metrics["response_gap_p95_s"]
+    console.print(
+        f"[bold]voice[/bold] {metrics['utterances']} utterances, {metrics['audio_s']:.1f}s audio; "
+        f"WER {wer or '-'}; response gap p50/p95 {_s(gap[0])}/{_s(gap[1])}; "
+        f"first audio {_s(metrics['time_to_first_audio_s'])}; overlap {metrics['overlap_s']:.2f}s; "
+        f"interruptions {metrics['interruptions']}",
+        highlight=False,
+    )
+
+
+def _s(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}s"
+
+
+def parse_age(text: str) -> float:
+    """``7d``, ``12h``, ``30m``, ``90s``, ``2w`` in seconds; ConfigError otherwise."""
+    match = _DURATION.match(text)
+    if match is None:
+        raise ConfigError(f"--older-than {text!r}: give a number and a unit, e.g. 7d, 12h, 30m")
+    seconds = float(match.group(1)) * _UNIT_S[match.group(2)]
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ConfigError(f"--older-than {text!r} must be a positive duration")
+    return seconds
+
+
+async def write_recording(runtime: Runtime, cid: str, output: Path, directory: Path) -> list[Path]:
+    """``aic export ID --format recording -o DIR``."""
+    from aiconv.voice.blobs import BlobStore
+    from aiconv.voice.export import export_recording
+
+    log = await connect_log(runtime.log_url)
+    try:
+        return await export_recording(log, cid, output, BlobStore(directory))
+    except FileNotFoundError as exc:
+        raise ConfigError(
+            f"audio of conversation {cid} is missing from {directory} (pruned?): {exc.filename}"
+        ) from exc
+    finally:
+        await log.close()
+
+
+@click.command()
+@option("--older-than", required=True, help="Age of what to remove, e.g. 7d, 12h, 30m.")
+@option("--dry-run", is_flag=True, help="Report what would be removed; remove nothing.")
+@option("--audio-dir", type=click.Path(path_type=Path), help="The audio directory to prune.")
+@option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@log_options
+@friendly_errors
+def prune(
+    older_than: str,
+    dry_run: bool,
+    audio_dir: Path | None,
+    as_json: bool,
+    log_url: str | None,
+    db: Path | None,
+) -> None:
+    """Remove the recordings (audio) of conversations older than --older-than."""
+    age = parse_age(older_than)
+    runtime = Runtime.load(log_url=log_url, db=db)
+    directory = resolve_audio_dir(runtime, audio_dir)
+    from aiconv.voice.blobs import BlobStore
+    from aiconv.voice.prune import prune_recordings
+
+    async def run() -> Any:
+        log = await connect_log(runtime.log_url)
+        try:
+            store = BlobStore(directory)
+            return await prune_recordings(log, store, cutoff=time.time() - age, dry_run=dry_run)
+        finally:
+            await log.close()
+
+    report = asyncio.run(run())
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2))
+        return
+    verb = "would remove" if dry_run else "removed"
+    click.echo(
+        f"{verb} {len(report.blobs)} audio files ({report.bytes / 1e6:.1f} MB) of "
+        f"{len(report.recordings)} recordings older than {older_than} from {directory}"
+    )
+    for cid, count in sorted(report.recordings.items()):
+        click.echo(f"  {cid}: {count} audio files")

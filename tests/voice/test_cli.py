@@ -1,0 +1,127 @@
+"""The voice CLI as real subprocesses: aic-start --voice, export --format recording, prune."""
+
+from __future__ import annotations
+
+import json
+import wave
+from pathlib import Path
+
+import pytest
+
+from aiconv.testing.processes import cli_env, run_aic
+
+pytestmark = pytest.mark.slow
+
+
+def _start_voice(db: Path, *extra: str) -> dict[str, object]:
+    result = run_aic(
+        "start",
+        "--voice",
+        "--max-turns",
+        "2",
+        "--db",
+        str(db),
+        "--json",
+        "--seed",
+        "3",
+        "--persona1",
+        "hurried",
+        *extra,
+        timeout=240,
+    )
+    assert result.returncode == 0, result.stderr
+    document: dict[str, object] = json.loads(result.stdout)
+    return document
+
+
+def _names(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir())
+
+
+def _audio_files(directory: Path) -> list[Path]:
+    return sorted(directory.glob("??/*.wav"))
+
+
+def test_voice_run_is_recorded_exported_and_pruned(tmp_path: Path) -> None:
+    db = tmp_path / "runs.db"
+    document = _start_voice(db)
+    voice = document["voice"]
+    assert isinstance(voice, dict) and voice["utterances"] == 2
+    assert set(voice["wer"]) == {"mock-2"} and 0 <= voice["wer"]["mock-2"] < 1
+    cid = str(document["conversation_id"])
+    audio = tmp_path / "runs.audio"
+    assert len(_audio_files(audio)) == 2
+
+    exported = run_aic(
+        "export",
+        cid,
+        "--db",
+        str(db),
+        "--format",
+        "recording",
+        "-o",
+        str(tmp_path / "rec"),
+        timeout=120,
+    )
+    assert exported.returncode == 0, exported.stderr
+    assert _names(tmp_path / "rec") == sorted(
+        [
+            "agent.wav",
+            "call_metadata.json",
+            "caller.wav",
+            "function_calls.json",
+            "session_events.json",
+            "stereo.wav",
+            "transcript.json",
+        ]
+    )
+    with wave.open(str(tmp_path / "rec" / "stereo.wav"), "rb") as stereo:
+        assert (stereo.getnchannels(), stereo.getframerate()) == (2, 16_000)
+    metadata = json.loads((tmp_path / "rec" / "call_metadata.json").read_text())
+    assert metadata["caller"] == "mock-1" and metadata["voice_metrics"]["utterances"] == 2
+
+    kept = run_aic("prune", "--older-than", "7d", "--db", str(db), "--json")
+    assert kept.returncode == 0, kept.stderr
+    assert json.loads(kept.stdout)["blobs"] == 0 and len(_audio_files(audio)) == 2
+
+    dry = run_aic("prune", "--older-than", "0.001s", "--dry-run", "--db", str(db))
+    assert dry.returncode == 0, dry.stderr
+    assert dry.stdout.startswith("would remove 2 audio files") and cid in dry.stdout
+    assert len(_audio_files(audio)) == 2
+
+    pruned = run_aic("prune", "--older-than", "0.001s", "--db", str(db))
+    assert pruned.returncode == 0, pruned.stderr
+    assert pruned.stdout.startswith("removed 2 audio files") and _audio_files(audio) == []
+    gone = run_aic(
+        "export", cid, "--db", str(db), "--format", "recording", "-o", str(tmp_path / "rec2")
+    )
+    assert gone.returncode == 2 and "pruned?" in gone.stderr
+    assert not (tmp_path / "rec2").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("prune", "--older-than", "soon"), "give a number and a unit"),
+        (("prune", "--older-than", "0s"), "must be a positive duration"),
+        (("export", "nope", "--format", "recording"), "give it with -o DIR"),
+        (("start", "--voice", "--voice-mode", "slow"), "Invalid value for '--voice-mode'"),
+    ],
+)
+def test_bad_voice_input_is_one_line_and_writes_nothing(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    result = run_aic(*args, "--db", str(tmp_path / "runs.db"))
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert _names(tmp_path) == []
+
+
+def test_voice_without_espeak_names_the_package(tmp_path: Path) -> None:
+    env = cli_env({"PATH": str(tmp_path / "empty-bin")})
+    result = run_aic("start", "--voice", "--db", str(tmp_path / "runs.db"), env=env)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: espeak-ng is not installed: install it with `apt-get install espeak-ng`"
+    ]
+    assert _names(tmp_path) == []
