@@ -35,6 +35,16 @@ async def test_an_ended_conversation_streams_every_event_then_end(
     assert last["state"]["status"] == "ended"
 
 
+async def test_a_client_that_saw_every_event_gets_only_the_end(
+    client: httpx.AsyncClient, log: SqliteLog
+) -> None:
+    state = await converse(log, max_turns=2)
+    url = f"/api/conversations/{state.conversation_id}/stream?after={state.sequence}"
+    frames = await read_stream(client, url)
+    assert [f["event"] for f in frames] == ["end"]
+    assert json.loads(frames[0]["data"])["end_reason"] == "max_turns"
+
+
 async def test_last_event_id_resumes_after_it_and_wins_over_after(
     client: httpx.AsyncClient, log: SqliteLog
 ) -> None:

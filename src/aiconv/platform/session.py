@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Literal, overload
 
 from aiconv.agents.provider import ChatProvider
 from aiconv.errors import (
@@ -170,20 +171,62 @@ async def resume(
     return state
 
 
+#: One step of ``follow``: an event and the state after it.
+Step = tuple[Recorded, ConversationState]
+
+
+@overload
+def follow(
+    log: ConversationLog,
+    conversation_id: str,
+    *,
+    after: int = 0,
+    idle_s: float = 5.0,
+    batch: int | None = None,
+    pings: Literal[False] = False,
+) -> AsyncIterator[Step]: ...
+
+
+@overload
+def follow(
+    log: ConversationLog,
+    conversation_id: str,
+    *,
+    after: int = 0,
+    idle_s: float = 5.0,
+    batch: int | None = None,
+    pings: Literal[True],
+) -> AsyncIterator[Step | None]: ...
+
+
 async def follow(
-    log: ConversationLog, conversation_id: str, *, after: int = 0, idle_s: float = 5.0
-) -> AsyncIterator[tuple[Recorded, ConversationState]]:
-    """Every event of the conversation with the state after it, live, until it ends."""
+    log: ConversationLog,
+    conversation_id: str,
+    *,
+    after: int = 0,
+    idle_s: float = 5.0,
+    batch: int | None = None,
+    pings: bool = False,
+) -> AsyncIterator[Step | None]:
+    """Every event of the conversation with ``sequence > after`` and the state after it, live,
+    until the conversation has ended and every event is out.
+
+    ``batch`` bounds each read (a long conversation is never read whole at once); with ``pings``
+    a ``None`` comes whenever ``idle_s`` passes with nothing new (a live view's keep-alive).
+    """
     state = ConversationState(conversation_id=conversation_id)
     while True:
-        for stored in await log.read(conversation_id, after=state.sequence):
-            recorded = codec.decode(stored)
+        stored = await log.read(conversation_id, after=state.sequence, limit=batch)
+        for recorded in codec.decode_all(stored):
             state = evolve(state, recorded)
             if recorded.sequence > after:
                 yield recorded, state
+        if batch is not None and len(stored) == batch:
+            continue
         if state.is_ended:
             return
-        await log.wait(conversation_id, state.sequence, idle_s)
+        if not await log.wait(conversation_id, state.sequence, idle_s) and pings:
+            yield None
 
 
 async def load_recorded(

@@ -15,8 +15,8 @@ from collections.abc import AsyncIterator
 
 from pydantic import BaseModel
 
-from aiconv.platform import codec
-from aiconv.platform.conversation import ConversationState, evolve
+from aiconv.platform import session
+from aiconv.platform.conversation import ConversationState
 from aiconv.queues.log import ConversationLog
 from aiconv.web.queries import event_frame, live_state
 
@@ -36,18 +36,16 @@ async def stream(
 ) -> AsyncIterator[str]:
     """SSE frames for every event of ``conversation_id`` with ``sequence > after``, live."""
     yield f"retry: {RETRY_MS}\n\n"
-    state = ConversationState(conversation_id=conversation_id)
-    while True:
-        batch = await log.read(conversation_id, after=state.sequence, limit=_BATCH)
-        for stored in batch:
-            recorded = codec.decode(stored)
-            state = evolve(state, recorded)
-            if recorded.sequence > after:
-                yield frame(event_frame(recorded, state), event="event", id=recorded.sequence)
-        if len(batch) == _BATCH:
-            continue
-        if state.is_ended:
-            yield frame(live_state(state), event="end")
-            return
-        if not await log.wait(conversation_id, state.sequence, ping_s):
+    state: ConversationState | None = None
+    steps = session.follow(
+        log, conversation_id, after=after, idle_s=ping_s, batch=_BATCH, pings=True
+    )
+    async for step in steps:
+        if step is None:
             yield ": ping\n\n"
+            continue
+        recorded, state = step
+        yield frame(event_frame(recorded, state), event="event", id=recorded.sequence)
+    if state is None:  # the client had every event already: the end needs the state anyway
+        state, _ = await session.load_recorded(log, conversation_id)
+    yield frame(live_state(state), event="end")
