@@ -1,6 +1,6 @@
 """The few distribution functions the report's statistics need, in pure Python (no SciPy at run
 time): the regularized incomplete beta function, Beta and Student-t quantiles, and the binomial
-tail. Accurate to about 1e-10; the tests check them against SciPy.
+tail at one half. Accurate to about 1e-10; the tests check them against SciPy.
 """
 
 from __future__ import annotations
@@ -92,12 +92,10 @@ def t_ppf(q: float, df: float) -> float:
     return _invert(lambda t: t_cdf(t, df), q, 0.0, high)
 
 
-def binomial_cdf(k: int, n: int, p: float = 0.5) -> float:
-    """P(X <= k) for X ~ Binomial(n, p), exact for p = 1/2 (integer arithmetic)."""
+def binomial_cdf(k: int, n: int) -> float:
+    """P(X <= k) for X ~ Binomial(n, 1/2), exact (integer arithmetic, one rounding)."""
     if k < 0:
         return 0.0
     if k >= n:
         return 1.0
-    if p == 0.5:
-        return sum(math.comb(n, i) for i in range(k + 1)) / 2**n
-    return sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k + 1))
+    return sum(math.comb(n, i) for i in range(k + 1)) / 2**n
