@@ -20,7 +20,8 @@ from aiconv.queues.log import ConversationLog, ListQuery
 from aiconv.queues.memory import InMemoryLog
 from aiconv.queues.urls import open_log
 from aiconv.simulation.batch import BatchRunner
-from aiconv.simulation.report import build, collect
+from aiconv.simulation.report import build
+from aiconv.simulation.rows import collect
 from aiconv.simulation.scenario import Scenario, Seat, load_scenario
 from aiconv.testing.conditions import eventually
 from aiconv.testing.providers import FunctionProvider
@@ -70,9 +71,15 @@ async def test_the_report_figures_match_the_known_outcomes(tmp_path: Path) -> No
     assert all(g["success"]["rate"] == 0.525 for g in doc["by_intent"].values())
     cells = {c["cell"]: c for c in doc["cells"]}
     assert len(cells) == 20
-    assert (cells["calm/refund"]["pass_at_k"], cells["calm/refund"]["pass_hat_k"]) == (1.0, 1.0)
-    assert (cells["slow/cancel"]["pass_at_k"], cells["slow/cancel"]["pass_hat_k"]) == (1.0, 0.0)
-    assert (cells["angry/invoice"]["pass_at_k"], cells["angry/invoice"]["pass_hat_k"]) == (0, 0)
+    assert (cells["calm/refund"]["pass_at_k"], cells["calm/refund"]["pass_hat_k"][-1]) == (1.0, 1.0)
+    assert (cells["slow/cancel"]["pass_at_k"], cells["slow/cancel"]["pass_hat_k"][-1]) == (1.0, 0.0)
+    assert cells["slow/cancel"]["pass_hat_k"][0] == 0.1  # k = 1: one success in ten
+    assert (cells["angry/invoice"]["pass_at_k"], cells["angry/invoice"]["pass_hat_k"][-1]) == (0, 0)
+    # the curve averages over cells: calm and quick always pass, slow once in ten, angry never
+    curve = {p["k"]: p["value"] for p in doc["pass_hat_k"]}
+    assert curve[1] == pytest.approx((5 + 5 + 5 * 0.1) / 20)
+    assert curve[2] == pytest.approx(10 / 20) and curve[10] == pytest.approx(0.5)
+    assert doc["complete"] and not doc["mixed"] and doc["planned"] == 200
     usage = doc["usage"]
     # resolved and escalated: 2 messages each; abandoned: max_turns = 4
     assert usage["turns_mean"] == (155 * 2 + 45 * 4) / 200
@@ -307,6 +314,8 @@ async def test_a_run_id_cannot_be_resumed_with_another_scenario(tmp_path: Path) 
     table = matrix.outcome_table(scenario, "once", 1)
     log = InMemoryLog()
     await BatchRunner(log, scenario, matrix.factory(table), run_id="once", parallel=8).run()
-    renamed = replace(scenario, name="other")
-    with pytest.raises(ScenarioError, match="run 'once' belongs to scenario 'known', not 'other'"):
+    before = await log.conversation_ids()
+    renamed = replace(scenario, name="other", intents=scenario.intents[:1])
+    with pytest.raises(ScenarioError, match="run 'once' was recorded with another version"):
         await BatchRunner(log, renamed, matrix.factory(table), run_id="once", parallel=8).run()
+    assert await log.conversation_ids() == before  # refused before anything was written

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from aiconv.simulation.render import percent, rate_text, render_html, render_markdown, write_report
-from aiconv.simulation.report import build, row_of
+from aiconv.simulation.report import build
+from aiconv.simulation.rows import row_of
 from tests.simulation.conftest import state_of
 
 EVIL = "<img src=x onerror=alert(1)>"
@@ -52,7 +53,7 @@ def test_markdown_has_the_headline_and_links_the_worst_transcripts() -> None:
     text = render_markdown(_doc())
     assert "**Success rate: 50.0% (95% CI 9.4%–90.5%, 1/2)**" in text
     assert "[c1](transcripts/c1.md)" in text
-    assert "| p/i | 2 | 1 | 100.0% | 0.0% |" in text  # k = 2: one of two passes
+    assert "| p/i | 2 | 1 | 50.0% · 0.0% |" in text  # pass^1, pass^2: one of two passes
     assert EVIL not in text and "&lt;img src=x onerror=alert(1)&gt;" in text
 
 

@@ -115,6 +115,10 @@ class ChatReply:
     stop: str | None = None
     #: Tools the model wants called before it goes on (possibly several; text may come too).
     tool_calls: tuple[ToolCall, ...] = ()
+    #: Served by the response cache (``agents/cache.py``): ``cost_usd`` is 0 and ``saved_usd``
+    #: what the recorded call cost.
+    cached: bool = False
+    saved_usd: float | None = None
 
 
 def estimate_tokens(text: str) -> int:

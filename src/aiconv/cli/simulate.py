@@ -1,47 +1,34 @@
-"""``aic simulate`` (run or resume a scenario matrix with a live progress bar) and ``aic report``
-(the run's figures as a table or JSON; Markdown, HTML and JSON files; a CI gate).
+"""``aic simulate``: run or resume a scenario matrix with a live progress bar (``aic report`` and
+``aic compare`` live in ``report.py`` and ``compare.py``).
 
-Exit codes: ``simulate`` 0 when every conversation finished, 1 when some failed (rerun with the
-same ``--run-id`` to retry them), 2 for bad input, 130 when interrupted (rerun to resume);
-``report`` 0, 2 for bad input or an unknown run, 3 when the success rate is below
-``--fail-under``.
+Exit codes: 0 when every conversation finished, 1 when some failed (rerun with the same
+``--run-id`` to retry them), 2 for bad input, 130 when interrupted (rerun to resume).
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
-import re
-import secrets
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from aiconv.agents.guarded import GuardConfig, Guards
 from aiconv.agents.provider import ChatProvider
 from aiconv.cli.options import EXIT_INTERRUPTED, friendly_errors, log_options, option
+from aiconv.cli.report import report_command
 from aiconv.cli.telemetry import Telemetry, start_telemetry, telemetry_options
 from aiconv.cli.wiring import Runtime, run_interruptibly
 from aiconv.errors import ConfigError
-from aiconv.platform.conductor import Conductor
-from aiconv.platform.exports import export_markdown
-from aiconv.queues.log import ConversationLog
 from aiconv.queues.urls import connect_log
-from aiconv.simulation import render, report
 from aiconv.simulation.batch import BatchRunner, ProviderFactory, Tally
 from aiconv.simulation.channel import HttpAgentProvider
+from aiconv.simulation.runs import check_run_id, new_run_id
 from aiconv.simulation.scenario import Scenario, Seat, load_scenario
-
-#: ``aic report --fail-under`` exits with this code when the success rate is below the bar.
-EXIT_BELOW_BAR = 3
 
 
 def seat_factory(runtime: Runtime, telemetry: Telemetry) -> ProviderFactory:
@@ -68,23 +55,17 @@ def seat_factory(runtime: Runtime, telemetry: Telemetry) -> ProviderFactory:
     return build
 
 
-_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-
-
-def check_run_id(run_id: str) -> str:
-    """``run_id`` if it is safe in file names and URLs; ConfigError otherwise."""
-    if not _RUN_ID.match(run_id):
-        raise ConfigError(
-            f"run id {run_id!r} must be 1-100 letters, digits, '.', '_' or '-' "
-            "(starting with a letter or digit)"
-        )
-    return run_id
-
-
-def new_run_id(scenario: Scenario) -> str:
-    """``<scenario slug>-<yyyymmdd-hhmmss>-<4 hex>``."""
-    slug = re.sub(r"[^a-z0-9]+", "-", scenario.name.lower()).strip("-")[:32] or "run"
-    return f"{slug}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
+def check_agents(runtime: Runtime, scenario: Scenario) -> None:
+    """Resolve every seat's agent and check its key and inputs before anything is written."""
+    seats = [scenario.customer, *scenario.extras, *(v.agent for v in scenario.variants())]
+    if scenario.evaluator.judge_agent:
+        seats.append(Seat(name="judge", role="judge", agent=scenario.evaluator.judge_agent))
+    for seat in seats:
+        if seat.url:
+            continue
+        spec = runtime.registry.resolve(seat.agent, model=seat.model)
+        runtime.registry.preflight(spec)
+        runtime.registry.key_for(spec, runtime.env)
 
 
 class ProgressView:
@@ -141,6 +122,12 @@ class _Run:
     type=click.Choice(["fast", "real"]),
     help="Simulated time without sleeping, or real typing delays (default: the file's).",
 )
+@option(
+    "--agent",
+    "agents",
+    multiple=True,
+    help="Agent under test (repeat for a matrix, side by side; replaces [[agents]]).",
+)
 @option("--quiet", is_flag=True, help="No progress bar; print only the final line.")
 @log_options
 @telemetry_options
@@ -158,6 +145,9 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
     scenario = load_scenario(scenario_file)
     if kw["time_mode"] is not None:
         scenario = dataclasses.replace(scenario, time=kw["time_mode"])
+    if kw["agents"]:
+        scenario = scenario.with_agents(kw["agents"])
+    check_agents(runtime, scenario)
     run = _Run(
         scenario=scenario,
         path=scenario_file,
@@ -177,7 +167,8 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
 
 async def _simulate(runtime: Runtime, telemetry: Telemetry, run: _Run) -> int:
     console = Console(stderr=True)
-    total = len(run.scenario.cells()) * (run.repeat or run.scenario.repeat)
+    variants = len(run.scenario.variants())
+    total = len(run.scenario.cells()) * (run.repeat or run.scenario.repeat) * variants
     view = None if run.quiet else ProgressView(console, total)
     log = telemetry.instrument_log(await connect_log(runtime.log_url))
     try:
@@ -225,107 +216,7 @@ def _conclude(console: Console, tally: Tally, run_id: str, path: Path, interrupt
     return 0
 
 
-@click.command(name="report")
-@click.argument("run_id")
-@click.option(
-    "--json",
-    "as_json",
-    is_flag=True,
-    envvar="AIC_REPORT_JSON",
-    show_envvar=True,
-    help="Print the JSON document instead of the table.",
-)
-@option(
-    "--out-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Where to write "
-    "report.md, report.html, report.json and transcripts/ (default: reports/RUN_ID).",
-)
-@option("--worst", type=int, default=10, show_default=True, help="Worst transcripts to link.")
-@option("--fail-under", type=float, help="Exit 3 when the success rate is below RATE (0..1).")
-@log_options
-@friendly_errors
-def report_command(
-    run_id: str,
-    as_json: bool,
-    out_dir: Path | None,
-    worst: int,
-    fail_under: float | None,
-    log_url: str | None,
-    db: Path | None,
-) -> None:
-    """Report the outcomes of simulation run RUN_ID (and gate on its success rate)."""
-    if fail_under is not None and not 0.0 <= fail_under <= 1.0:
-        raise ConfigError(f"--fail-under must be a rate between 0 and 1 (got {fail_under})")
-    check_run_id(run_id)
-    runtime = Runtime.load(log_url=log_url, db=db)
-    doc, transcripts = asyncio.run(_report(runtime, run_id, worst))
-    out = out_dir or Path("reports") / run_id
-    render.write_report(doc, transcripts, out)
-    if as_json:
-        click.echo(json.dumps(doc, indent=2))
-    else:
-        print_report(Console(), doc)
-        click.echo(f"wrote {out / 'report.md'}, {out / 'report.html'}, {out / 'report.json'}")
-    rate = doc["success"]["rate"]
-    if fail_under is not None and (rate is None or rate < fail_under):
-        click.echo(
-            f"success rate {render.percent(rate)} is below --fail-under "
-            f"{render.percent(fail_under)}",
-            err=True,
-        )
-        sys.exit(EXIT_BELOW_BAR)
-
-
-async def _report(
-    runtime: Runtime, run_id: str, worst: int
-) -> tuple[dict[str, Any], dict[str, str]]:
-    log = await connect_log(runtime.log_url)
-    try:
-        rows = await report.collect(log, run_id)
-        doc = report.build(run_id, rows, worst_count=worst)
-        return doc, await _transcripts(log, doc)
-    finally:
-        await log.close()
-
-
-async def _transcripts(log: ConversationLog, doc: dict[str, Any]) -> dict[str, str]:
-    conductor = Conductor(log)
-    ids = [str(w["conversation_id"]) for w in doc["worst"]]
-    return {cid: export_markdown(await conductor.load(cid)) for cid in ids}
-
-
-def print_report(console: Console, doc: dict[str, Any]) -> None:
-    """The headline, the outcome distribution, success by persona and intent, and per cell."""
-    success = doc["success"]
-    console.print(
-        f"[bold]{escape(str(doc['scenario']))}[/bold] run {doc['run_id']}: "
-        f"success {render.rate_text(success)}",
-        highlight=False,
-    )
-    outcomes = Table("outcome", "conversations")
-    for name, count in doc["outcomes"].items():
-        outcomes.add_row(str(name), str(count))
-    console.print(outcomes)
-    groups = Table("group", "success", "outcomes")
-    for key in ("by_persona", "by_intent"):
-        for name, group in doc[key].items():
-            counts = ", ".join(f"{k} {v}" for k, v in group["outcomes"].items())
-            groups.add_row(f"{key[3:]} {name}", render.rate_text(group["success"]), counts)
-    console.print(groups)
-    cells = Table("persona × intent", "n", "successes", "pass@k", "pass^k")
-    for cell in doc["cells"]:
-        cells.add_row(
-            cell["cell"],
-            str(cell["n"]),
-            str(cell["successes"]),
-            render.percent(cell["pass_at_k"]),
-            render.percent(cell["pass_hat_k"]),
-        )
-    console.print(cells)
-
-
 def register(group: click.Group) -> None:
-    """Add ``simulate`` and ``report`` to ``group``."""
+    """Add ``simulate``, ``report`` and ``compare`` to ``group``."""
     group.add_command(simulate)
     group.add_command(report_command)

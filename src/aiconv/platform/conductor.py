@@ -319,6 +319,8 @@ def _message(name: str, reply: ChatReply, provider: str, latency_s: float) -> Me
         cost_usd=reply.cost_usd,
         latency_s=round(latency_s, 6),
         attempts=reply.attempts,
+        cached=reply.cached,
+        saved_usd=reply.saved_usd,
     )
 
 

@@ -42,6 +42,8 @@ class Message:
     latency_s: float = 0.0
     attempts: int = 1
     moderator: bool = False
+    cached: bool = False
+    saved_usd: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -206,6 +208,8 @@ def _post(state: ConversationState, recorded: Recorded, event: MessagePosted) ->
         cost_usd=event.cost_usd,
         latency_s=event.latency_s,
         attempts=event.attempts,
+        cached=event.cached,
+        saved_usd=event.saved_usd,
     )
     turns_by = dict(state.turns_by)
     turns_by[event.sender] = turns_by.get(event.sender, 0) + 1

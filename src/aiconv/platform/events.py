@@ -104,6 +104,10 @@ class MessagePosted:
     attempts: int = 1
     trace_id: str | None = None
     simulated_at: float | None = None
+    #: The reply came from the response cache: nothing was paid (``cost_usd`` 0) and
+    #: ``saved_usd`` is what the original call cost (None when its price was unknown).
+    cached: bool = False
+    saved_usd: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

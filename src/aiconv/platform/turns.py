@@ -52,7 +52,9 @@ def scheduled(state: ConversationState) -> str | None:
 
     ``metadata["turns"][name]`` holds ``again`` (the probability of another message right after
     one's own, 0..1) and ``max_streak`` (the most messages in a row, default 1). The coin is
-    seeded from the seed, conversation id and sequence of the last message: deterministic.
+    seeded from the seed and the sequence of the last message (and the conversation id when
+    there is no seed): deterministic, and alike for two conversations with one seed, so a
+    simulation's repetition plays out alike in two runs (paired comparisons, cache replay).
     """
     fallback = round_robin(state)
     if fallback is None or not state.messages or state.messages[-1].moderator:
@@ -70,7 +72,12 @@ def scheduled(state: ConversationState) -> str | None:
         streak += 1
     if streak >= int(rule.get("max_streak", 1)):
         return fallback
-    coin = random.Random(f"{state.started.seed}|{state.conversation_id}|{last.sequence}")
+    seed = state.started.seed
+    coin = random.Random(
+        f"{seed}|{last.sequence}"
+        if seed is not None
+        else f"{state.conversation_id}|{last.sequence}"
+    )
     return last.sender if coin.random() < float(rule.get("again", 0.0)) else fallback
 
 

@@ -22,7 +22,6 @@ from aiconv.errors import (
     AiconvError,
     ConversationNotFound,
     ProviderError,
-    ScenarioError,
     SequenceConflict,
 )
 from aiconv.platform import session
@@ -32,9 +31,10 @@ from aiconv.platform.events import MessagePosted, OutcomeDecided
 from aiconv.platform.observer import NULL_OBSERVER, ConductorObserver
 from aiconv.queues.log import ConversationLog
 from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
-from aiconv.simulation.casting import Casting, cast, paces_of
+from aiconv.simulation.casting import Casting, cast, paces_of, run_metadata
 from aiconv.simulation.evaluators import Evaluator
 from aiconv.simulation.judge import LlmJudge
+from aiconv.simulation.runs import check_run, check_same_scenario
 from aiconv.simulation.scenario import Cell, Scenario, Seat
 from aiconv.simulation.timing import RealTimeProvider
 
@@ -97,10 +97,12 @@ class BatchRunner:
         observer: ConductorObserver = NULL_OBSERVER,
     ) -> None:
         self.scenario = scenario
+        #: One scenario per agent under test (a matrix run has several).
+        self.variants = scenario.variants()
         self.run_id = run_id
         self.parallel = max(1, parallel)
         self.repeat = repeat or scenario.repeat
-        self.tally = Tally(total=len(scenario.cells()) * self.repeat)
+        self.tally = Tally(total=len(scenario.cells()) * self.repeat * len(self.variants))
         self._notify = on_progress or (lambda tally: None)
         self.conductor = Conductor(
             log,
@@ -109,19 +111,20 @@ class BatchRunner:
                 ConductorObserver, _CostObserver(self.tally, self._changed, observer)
             ),
         )
+        #: Providers by agent label, then participant name; the customer and further
+        #: participants are shared by every agent under test.
         self.seats = self._seats(providers)
         self.evaluator = self._evaluator(providers)
 
-    def _seats(self, providers: ProviderFactory) -> dict[str, ChatProvider]:
+    def _seats(self, providers: ProviderFactory) -> dict[str, dict[str, ChatProvider]]:
         customer = providers(self.scenario.customer)
         if self.scenario.time == "real":
             customer = RealTimeProvider(
                 customer, paces_of(self.scenario), clock=self.conductor.clock
             )
-        seats = {self.scenario.customer.name: customer}
-        for seat in (self.scenario.agent, *self.scenario.extras):
-            seats[seat.name] = providers(seat)
-        return seats
+        shared = {self.scenario.customer.name: customer}
+        shared |= {seat.name: providers(seat) for seat in self.scenario.extras}
+        return {v.agent.label: {**shared, v.agent.name: providers(v.agent)} for v in self.variants}
 
     def _evaluator(self, providers: ProviderFactory) -> Evaluator:
         config = self.scenario.evaluator
@@ -135,21 +138,34 @@ class BatchRunner:
         self._notify(self.tally)
 
     def jobs(self) -> list[Casting]:
-        """Every conversation of the run, repetition by repetition (early ones cover all cells)."""
+        """Every conversation of the run, repetition by repetition (early ones cover all cells,
+        and every agent under test)."""
+        return [casting for _, casting in self._plan()]
+
+    def _plan(self) -> list[tuple[Scenario, Casting]]:
         cells: list[Cell] = self.scenario.cells()
+        runs = [(v, run_metadata(v, self.repeat)) for v in self.variants]
         return [
-            cast(self.scenario, cell, run_id=self.run_id, repetition=rep)
+            (variant, cast(variant, cell, run_id=self.run_id, repetition=rep, run=meta))
             for rep in range(self.repeat)
             for cell in cells
+            for variant, meta in runs
         ]
 
     async def run(self) -> Tally:
-        """Run every conversation not finished yet; the final tally."""
+        """Run every conversation not finished yet; the final tally. ScenarioError, before
+        anything is written, when the run id holds another scenario's conversations."""
+        plan = self._plan()
+        await check_run(
+            self.conductor.log,
+            self.run_id,
+            [(v, [c.conversation_id for w, c in plan if w is v]) for v in self.variants],
+        )
         limit = asyncio.Semaphore(self.parallel)
         try:
             async with asyncio.TaskGroup() as group:
-                for casting in self.jobs():
-                    group.create_task(self._job(casting, limit))
+                for variant, casting in plan:
+                    group.create_task(self._job(variant, casting, limit))
         except ExceptionGroup as failed:
             # one of our own errors (a bad log, a mismatched run) is reported as itself
             ours, others = failed.split(AiconvError)
@@ -160,14 +176,14 @@ class BatchRunner:
 
     async def aclose(self) -> None:
         """Close every provider."""
-        for provider in self.seats.values():
+        for provider in {id(p): p for s in self.seats.values() for p in s.values()}.values():
             await provider.aclose()
         if isinstance(self.evaluator, LlmJudge):
             await self.evaluator.provider.aclose()
 
-    async def _job(self, casting: Casting, limit: asyncio.Semaphore) -> None:
+    async def _job(self, variant: Scenario, casting: Casting, limit: asyncio.Semaphore) -> None:
         async with limit:
-            state = await self._prepare(casting)
+            state = await self._prepare(variant, casting)
             self.tally.cost_usd += state.cost_usd  # spent before this process took it up
             if state.is_ended and state.outcome is not None:
                 self._finish(state, skipped=True)
@@ -175,7 +191,7 @@ class BatchRunner:
             self.tally.running += 1
             self._changed()
             try:
-                state = await self._complete(state)
+                state = await self._complete(state, self.seats[variant.agent.label])
             except ProviderError:
                 self.tally.failed += 1
                 return
@@ -184,10 +200,12 @@ class BatchRunner:
                 self._changed()
             self._finish(state, skipped=False)
 
-    async def _complete(self, state: ConversationState) -> ConversationState:
+    async def _complete(
+        self, state: ConversationState, seats: dict[str, ChatProvider]
+    ) -> ConversationState:
         cid = state.conversation_id
         if not state.is_ended:
-            state = await session.play_all(self.conductor, cid, self.seats)
+            state = await session.play_all(self.conductor, cid, seats)
         if state.outcome is None and not _failed(state):
             state = await self._decide(state)
         return state
@@ -201,13 +219,13 @@ class BatchRunner:
             self.tally.outcomes[state.outcome.outcome if state.outcome else "undecided"] += 1
         self._changed()
 
-    async def _prepare(self, casting: Casting) -> ConversationState:
+    async def _prepare(self, variant: Scenario, casting: Casting) -> ConversationState:
         """The conversation, created when missing and reopened when interrupted or failed."""
         try:
             state = await self.conductor.load(casting.conversation_id)
         except ConversationNotFound:
             state = await self._create(casting)
-        _check_same_scenario(state, self.scenario, self.run_id)
+        check_same_scenario(state, variant, self.run_id)
         if state.ended is not None and state.ended.reason in session.RESUMABLE:
             state = await session.resume(self.conductor, casting.conversation_id, by="simulate")
         if not state.is_ended and not state.messages and casting.opening:
@@ -264,17 +282,6 @@ class BatchRunner:
 def _first_leaf(group: BaseExceptionGroup[AiconvError]) -> AiconvError:
     first = group.exceptions[0]
     return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
-
-
-def _check_same_scenario(state: ConversationState, scenario: Scenario, run_id: str) -> None:
-    """A run id belongs to one scenario: resuming it with another file is a mistake."""
-    assert state.started is not None
-    recorded = state.started.metadata.get("scenario")
-    if recorded != scenario.name:
-        raise ScenarioError(
-            f"run {run_id!r} belongs to scenario {recorded!r}, not {scenario.name!r}; "
-            "use another --run-id"
-        )
 
 
 def _failed(state: ConversationState) -> bool:

@@ -13,15 +13,28 @@ from typing import Any
 
 from aiconv.platform.events import ParticipantSpec, PluginRef, StopConfig
 from aiconv.simulation.arbitration import arbitration_judge
+from aiconv.simulation.runs import scenario_hash, suite_hash
 from aiconv.simulation.scenario import Cell, Scenario, Seat
 from aiconv.simulation.timing import Pace, time_stamp
 
 _NAMESPACE = uuid.UUID("6f1c1a52-8a4e-4b61-9a55-5e8a3c1d2b7f")
 
 
-def conversation_id(run_id: str, cell: Cell, repetition: int) -> str:
-    """The id of repetition ``repetition`` of ``cell`` in run ``run_id`` (stable across runs)."""
-    return uuid.uuid5(_NAMESPACE, f"{run_id}/{cell.key}/{repetition}").hex
+def conversation_id(run_id: str, cell: Cell, repetition: int, label: str = "") -> str:
+    """The id of repetition ``repetition`` of ``cell`` in run ``run_id`` (for the agent under
+    test ``label`` in a matrix run); the same on every rerun."""
+    key = (
+        f"{run_id}/{label}/{cell.key}/{repetition}"
+        if label
+        else f"{run_id}/{cell.key}/{repetition}"
+    )
+    return uuid.uuid5(_NAMESPACE, key).hex
+
+
+def trial_seed(scenario: Scenario, cell: Cell, repetition: int) -> int:
+    """The seed of repetition ``repetition`` of ``cell``: the same in every run and for every
+    agent under test (common random numbers), so paired trials differ only by the agent."""
+    return int(uuid.uuid5(_NAMESPACE, f"{cell.key}/{repetition}").int % 2**31) ^ scenario.seed
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -89,9 +102,28 @@ def extra_prompt(scenario: Scenario, seat: Seat) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def cast(scenario: Scenario, cell: Cell, *, run_id: str, repetition: int) -> Casting:
-    """The conversation for repetition ``repetition`` of ``cell``."""
-    cid = conversation_id(run_id, cell, repetition)
+def run_metadata(scenario: Scenario, repeat: int) -> dict[str, Any]:
+    """What every conversation of one agent under test records about its run: the agent's
+    label, the content hashes (``runs.py``) and how many conversations the run plans."""
+    return {
+        "agent_label": scenario.agent.label or scenario.agent.url or scenario.agent.agent,
+        "suite_hash": suite_hash(scenario),
+        "scenario_hash": scenario_hash(scenario),
+        "planned": len(scenario.cells()) * repeat,
+    }
+
+
+def cast(
+    scenario: Scenario,
+    cell: Cell,
+    *,
+    run_id: str,
+    repetition: int,
+    run: dict[str, Any] | None = None,
+) -> Casting:
+    """The conversation for repetition ``repetition`` of ``cell``; ``run`` is
+    ``run_metadata(scenario, repeat)`` (computed once by a batch), by default for one repeat."""
+    cid = conversation_id(run_id, cell, repetition, scenario.agent.label)
     customer, agent = scenario.customer, scenario.agent
     goal_turns = cell.intent.goal.max_turns if cell.intent.goal else None
     limits = scenario.limits
@@ -114,8 +146,11 @@ def cast(scenario: Scenario, cell: Cell, *, run_id: str, repetition: int) -> Cas
         participants=participants,
         first=customer.name if cell.intent.role != "agent" else agent.name,
         stop=stop,
-        seed=int(uuid.UUID(cid).int % 2**31) ^ scenario.seed,
-        metadata=_cell_metadata(scenario, cell, run_id, repetition),
+        seed=trial_seed(scenario, cell, repetition),
+        metadata={
+            **_cell_metadata(scenario, cell, run_id, repetition),
+            **(run if run is not None else run_metadata(scenario, 1)),
+        },
         judge=(
             arbitration_judge(scenario.outcomes.slugs, scenario.arbitration)
             if scenario.arbitration

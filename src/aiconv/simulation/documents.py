@@ -138,6 +138,10 @@ class SeatModel(Strict):
     headers: dict[str, str] | None = None
     again: float | None = Field(None, ge=0.0, le=1.0)
     max_streak: int | None = Field(None, ge=1, le=10)
+    #: The response cache for this participant (``agents/cache.py``).
+    cache: Literal["off", "use", "record", "replay"] | None = None
+    #: The name of an agent under test in ``[[agents]]`` (default: from its agent id).
+    label: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 
 
 class LimitsModel(Strict):
@@ -159,7 +163,9 @@ class ScenarioModel(Strict):
     seed: int = 0
     time: Literal["fast", "real"] = "fast"
     lease_s: float = Field(30.0, gt=0)
-    agent: SeatModel
+    agent: SeatModel | None = None
+    #: Several agents under test, run side by side (each over [agent]'s settings).
+    agents: list[SeatModel] = []
     customer: SeatModel | None = None
     participants: list[SeatModel] = []
     personas: list[str | PersonaModel] = Field(min_length=1)
@@ -190,7 +196,11 @@ class ScenarioModel(Strict):
 
     @model_validator(mode="after")
     def _agent_has_target(self) -> ScenarioModel:
-        if not (self.agent.agent or self.agent.url):
+        if self.agents:
+            if any(not (a.agent or a.url) for a in self.agents):
+                raise ValueError("each [[agents]] needs agent (an agent id) or url")
+            return self
+        if self.agent is None or not (self.agent.agent or self.agent.url):
             raise ValueError("[agent] needs agent (an agent id) or url (an external agent)")
         return self
 
@@ -204,7 +214,8 @@ class ScenarioModel(Strict):
 
     @model_validator(mode="after")
     def _names_are_unique(self) -> ScenarioModel:
-        names = [self.agent.name or "support", (self.customer and self.customer.name) or "customer"]
+        agent = (self.agent and self.agent.name) or "support"
+        names = [agent, (self.customer and self.customer.name) or "customer"]
         names += [s.name or "" for s in self.participants]
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:

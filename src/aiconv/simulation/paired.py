@@ -144,6 +144,8 @@ def sign_flip_test(differences: Sequence[float]) -> tuple[float, str]:
     if not values:
         return 1.0, "sign-flip permutation (exact)"
     observed = abs(sum(values)) - 1e-9 * max(1.0, abs(sum(values)))
+    if observed <= 0:  # a sum of zero: every sign pattern is at least as extreme
+        return 1.0, "sign-flip permutation (exact)"
     if len(values) > EXACT_LIMIT:
         z = abs(sum(values)) / math.sqrt(sum(v * v for v in values))
         return math.erfc(z / math.sqrt(2.0)), "sign-flip permutation (normal approximation)"

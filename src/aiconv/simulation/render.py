@@ -1,20 +1,39 @@
-"""The report document as Markdown, HTML (jinja2, every value escaped) and JSON files.
+"""The report document for people: human labels and units, Markdown, HTML and the files.
 
-``write_report`` writes ``report.md``, ``report.html``, ``report.json`` and the worst transcripts
-(``transcripts/<id>.md``, linked from both reports) into one directory. Pure formatting: the
-figures come from ``report.build``.
+``write_report`` writes ``report.md``, ``report.html``, ``report.json`` and the linked
+transcripts (``transcripts/<id>.md``) into one directory. Pure formatting: the figures come from
+``report.build``; the HTML page and its charts from ``page.py``.
 """
 
 from __future__ import annotations
 
 import html
 import json
-from collections.abc import Mapping
-from importlib import resources
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import jinja2
+from aiconv.simulation import page
+from aiconv.simulation.gate import incomplete_text
+
+#: End reasons as people say them.
+END_REASONS = {
+    "closing": "said goodbye",
+    "cost_budget": "cost budget reached",
+    "end_token": "agent closed the chat",
+    "error": "error",
+    "interrupted": "interrupted",
+    "loop": "stuck in a loop",
+    "max_turns": "turn limit reached",
+    "max_turns_per_participant": "turn limit per participant",
+    "outcome": "outcome agreed",
+    "stop": "participant stopped",
+    "timeout": "time limit reached",
+    "token_budget": "token budget reached",
+    "provider_error": "provider error",
+    "provider_unavailable": "provider unavailable",
+    "active": "still running",
+}
 
 
 def percent(value: float | None) -> str:
@@ -22,95 +41,207 @@ def percent(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.1f}%"
 
 
+def points(value: float | None) -> str:
+    """A difference of rates in percentage points: ``-0.125`` -> ``-12.5 pp``."""
+    return "-" if value is None else f"{value * 100:+.1f} pp"
+
+
+def interval(ci: Sequence[float] | None, unit: str = "%") -> str:
+    """``[0.70, 0.91]`` -> ``70.0%–91.0%`` (``pp`` for differences)."""
+    if not ci:
+        return "-"
+    if unit == "pp":
+        return f"{ci[0] * 100:+.1f} to {ci[1] * 100:+.1f} pp"
+    return f"{ci[0] * 100:.1f}%–{ci[1] * 100:.1f}%"
+
+
 def rate_text(rate: Mapping[str, Any]) -> str:
     """``83.1% (95% CI 70.2–91.0%, 25/30)``."""
     ci = rate.get("ci95")
-    interval = f"95% CI {percent(ci[0])}–{percent(ci[1])}, " if ci else ""
-    return f"{percent(rate.get('rate'))} ({interval}{rate['successes']}/{rate['total']})"
+    inside = f"95% CI {interval(ci)}, " if ci else ""
+    return f"{percent(rate.get('rate'))} ({inside}{rate['successes']}/{rate['total']})"
 
 
-def _md_cell(value: object) -> str:
+def curve_text(curve: Sequence[Mapping[str, Any]]) -> str:
+    """``k=1 83.1% · k=2 70.0%``."""
+    return " · ".join(f"k={p['k']} {percent(p['value'])}" for p in curve) or "-"
+
+
+def outcomes_text(counts: Mapping[str, int]) -> str:
+    """``resolved 12, escalated 3``."""
+    return ", ".join(f"{k} {v}" for k, v in counts.items())
+
+
+def dollars(value: float | None) -> str:
+    """``$0.0123``; ``-`` for None."""
+    if value is None:
+        return "-"
+    return f"${value:,.2f}" if abs(value) >= 100 else f"${value:.4f}"
+
+
+def seconds(value: float | None) -> str:
+    """``1.24 s`` or ``85 ms``."""
+    if value is None:
+        return "-"
+    return f"{value:.2f} s" if value >= 1 else f"{value * 1000:.0f} ms"
+
+
+def count(value: float | None, digits: int = 0) -> str:
+    """``3,127`` (``-`` for None)."""
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+def end_reasons_text(reasons: Mapping[str, int]) -> str:
+    """``turn limit reached 12, agent closed the chat 8``."""
+    return ", ".join(f"{END_REASONS.get(k, k.replace('_', ' '))} {v}" for k, v in reasons.items())
+
+
+def usage_rows(usage: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The usage figures with human labels and units."""
+    return [
+        (
+            "Turns per conversation (mean / max)",
+            f"{count(usage['turns_mean'], 1)} / {usage['turns_max']}",
+        ),
+        ("Tokens per conversation (mean)", count(usage["tokens_mean"])),
+        ("Tokens in all", count(usage["tokens_total"])),
+        ("Cost paid", dollars(usage["cost_usd_total"])),
+        ("Cost per conversation (without the cache)", dollars(usage["cost_usd_mean"])),
+        ("Cost per resolved conversation", dollars(usage["cost_per_resolved_usd"])),
+        (
+            "Agent reply latency p50 / p95",
+            f"{seconds(usage['agent_latency_s_p50'])} / {seconds(usage['agent_latency_s_p95'])}",
+        ),
+        ("Conversations with a loop", count(usage["conversations_with_loops"])),
+        ("Replies from the response cache", count(usage["cache_hits"])),
+        ("Saved by the response cache", dollars(usage["cache_saved_usd"])),
+        ("How conversations ended", end_reasons_text(usage["end_reasons"]) or "-"),
+    ]
+
+
+AGENT_COLUMNS = (
+    "agent",
+    "success",
+    "pass^k (k = 1…n)",
+    "cost per resolved",
+    "cost per conversation",
+    "latency p50 / p95",
+    "tokens per conversation",
+)
+
+
+def agent_rows(agents: Sequence[Mapping[str, Any]]) -> list[list[str]]:
+    """One row per agent under test, in ``AGENT_COLUMNS`` order."""
+    return [
+        [
+            str(a["agent"]),
+            rate_text(a["success"]),
+            curve_text(a["pass_hat_k"]),
+            dollars(a["cost_per_resolved_usd"]),
+            dollars(a["cost_usd_mean"]),
+            f"{seconds(a['agent_latency_s_p50'])} / {seconds(a['agent_latency_s_p95'])}",
+            count(a["tokens_mean"]),
+        ]
+        for a in agents
+    ]
+
+
+def warnings(doc: Mapping[str, Any]) -> list[str]:
+    """What makes the figures less than the whole truth: an incomplete or mixed run."""
+    found = []
+    if not doc["complete"]:
+        found.append(f"incomplete run: {incomplete_text(doc)}; figures cover finished ones only")
+    if doc["mixed"]:
+        found.append(
+            f"this run mixes {len(doc['suite_hashes'])} scenario versions "
+            f"({', '.join(doc['scenarios'])}): its figures pool different suites"
+        )
+    return found
+
+
+def md_cell(value: object) -> str:
     """Table-safe and inert: pipes escaped, HTML (which Markdown renders) turned into entities."""
     text = html.escape(str(value), quote=False)
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _md_table(header: list[str], rows: list[list[object]]) -> list[str]:
+def md_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
+    """A Markdown table (every cell escaped) and a blank line."""
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(md_cell(c) for c in row) + " |" for row in rows]
     return [*lines, ""]
 
 
 def render_markdown(doc: Mapping[str, Any]) -> str:
     """The report as Markdown."""
-    lines = [
-        f"# Simulation report: {_md_cell(doc['scenario'])} ({_md_cell(doc['run_id'])})",
-        "",
-        f"**Success rate: {rate_text(doc['success'])}** over {doc['finished']} finished "
-        f"conversations ({doc['failed']} failed, {doc['unfinished']} unfinished); k = {doc['k']}.",
-        "",
-        "## Outcomes",
-        "",
-        *_md_table(["outcome", "conversations"], [[k, v] for k, v in doc["outcomes"].items()]),
+    lines = [f"# Simulation report: {md_cell(doc['scenario'])} ({md_cell(doc['run_id'])})", ""]
+    lines += [f"> **Warning:** {md_cell(w)}\n" for w in warnings(doc)]
+    curve = [
+        [p["k"], percent(p["value"]), interval(p["ci95"]), p["cells"]] for p in doc["pass_hat_k"]
     ]
-    for title, key in (("By persona", "by_persona"), ("By intent", "by_intent")):
-        rows = [[n, rate_text(g["success"]), _outcomes(g["outcomes"])] for n, g in doc[key].items()]
-        lines += [f"## {title}", "", *_md_table([key[3:], "success", "outcomes"], rows)]
-    usage = [[k, v] for k, v in doc["usage"].items()]
-    lines += ["## Scenarios (persona × intent)", "", *_md_cells(doc["cells"])]
-    lines += ["## Usage", "", *_md_table(["figure", "value"], usage)]
+    lines += [
+        f"**Success rate: {rate_text(doc['success'])}** over {doc['finished']} finished "
+        f"conversations ({doc['failed']} failed, {doc['unfinished']} unfinished); "
+        f"up to {doc['k']} repetitions per cell.",
+        "",
+        "## pass^k (all k tries of a cell succeed)",
+        "",
+        *md_table(["k", "pass^k", "95% interval", "cells"], curve),
+    ]
+    if len(doc["agents"]) > 1:
+        lines += ["## Agents under test", "", *md_table(AGENT_COLUMNS, agent_rows(doc["agents"]))]
+    lines += ["## Outcomes", "", *md_table(["outcome", "conversations"], doc["outcomes"].items())]
+    lines += _md_groups(doc)
+    cells = [
+        [c["cell"], c["n"], c["successes"], " · ".join(percent(v) for v in c["pass_hat_k"])]
+        for c in doc["cells"]
+    ]
+    lines += ["## Cells (persona × intent)", ""]
+    lines += md_table(["cell", "n", "successes", "pass^k (k = 1…n)"], cells)
+    lines += ["## Usage", "", *md_table(["figure", "value"], usage_rows(doc["usage"]))]
     lines += ["## Worst transcripts", "", *_md_worst(doc["worst"])]
     return "\n".join(lines)
 
 
-def _md_cells(cells: list[Mapping[str, Any]]) -> list[str]:
-    rows: list[list[object]] = [
-        [c["cell"], c["n"], c["successes"], percent(c["pass_at_k"]), percent(c["pass_hat_k"])]
-        for c in cells
-    ]
-    return _md_table(["cell", "n", "successes", "pass@k", "pass^k"], rows)
+def _md_groups(doc: Mapping[str, Any]) -> list[str]:
+    lines: list[str] = []
+    for title, key in (("persona", "by_persona"), ("intent", "by_intent"), ("task", "by_task")):
+        rows = [
+            [n, rate_text(g["success"]), curve_text(g["pass_hat_k"]), outcomes_text(g["outcomes"])]
+            for n, g in doc[key].items()
+        ]
+        if rows:
+            header = [title, "success", "pass^k (k = 1…n)", "outcomes"]
+            lines += [f"## By {title}", "", *md_table(header, rows)]
+    return lines
 
 
-def _md_worst(worst: list[Mapping[str, Any]]) -> list[str]:
-    rows: list[list[object]] = [
+def _md_worst(worst: Sequence[Mapping[str, Any]]) -> list[str]:
+    rows = [
         [
             f"[{w['conversation_id'][:12]}]({w['transcript']})",
             w["cell"],
             w["outcome"],
-            w["end_reason"],
+            END_REASONS.get(w["end_reason"] or "active", w["end_reason"]),
             w["turns"],
             w["rationale"],
         ]
         for w in worst
     ]
-    return _md_table(["conversation", "cell", "outcome", "ended", "turns", "why"], rows)
-
-
-def _outcomes(counts: Mapping[str, int]) -> str:
-    return ", ".join(f"{k} {v}" for k, v in counts.items())
+    return md_table(["conversation", "cell", "outcome", "ended", "turns", "why"], rows)
 
 
 def render_html(doc: Mapping[str, Any]) -> str:
-    """The report as one self-contained HTML page (autoescaped)."""
-    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    environment.filters["percent"] = percent
-    environment.filters["rate"] = rate_text
-    environment.filters["outcomes"] = _outcomes
-    source = resources.files("aiconv.simulation").joinpath("templates/report.html.j2")
-    template = environment.from_string(source.read_text(encoding="utf-8"))
-    return template.render(doc=doc)
+    """The report as one self-contained HTML page."""
+    return page.render("report.html.j2", doc=doc)
 
 
-def write_report(doc: Mapping[str, Any], transcripts: Mapping[str, str], out: Path) -> list[Path]:
-    """Write the three reports and the transcripts into ``out``; the files written."""
+def write_files(out: Path, files: Mapping[str, str], transcripts: Mapping[str, str]) -> list[Path]:
+    """Write ``files`` and ``transcripts/<id>.md`` into ``out``; the paths written."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "transcripts").mkdir(exist_ok=True)
     written = []
-    for name, text in (
-        ("report.md", render_markdown(doc)),
-        ("report.html", render_html(doc)),
-        ("report.json", json.dumps(doc, indent=2) + "\n"),
-    ):
+    for name, text in files.items():
         (out / name).write_text(text, encoding="utf-8")
         written.append(out / name)
     for conversation_id, text in transcripts.items():
@@ -118,3 +249,13 @@ def write_report(doc: Mapping[str, Any], transcripts: Mapping[str, str], out: Pa
         path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
+
+
+def write_report(doc: Mapping[str, Any], transcripts: Mapping[str, str], out: Path) -> list[Path]:
+    """Write the three reports and the transcripts into ``out``; the files written."""
+    files = {
+        "report.md": render_markdown(doc),
+        "report.html": render_html(doc),
+        "report.json": json.dumps(doc, indent=2) + "\n",
+    }
+    return write_files(out, files, transcripts)

@@ -1,133 +1,69 @@
-"""The report of a run, derived from the log alone: every conversation tagged with the run id.
+"""The report of a run (pure): ``build`` turns the rows of ``rows.collect`` into the documented
+JSON document. Rendering lives in ``render.py``, gates in ``gate.py``.
 
-``collect`` folds each conversation into a ``Row``; ``build`` computes the figures: outcome
-distribution (overall, by persona, by intent), the success rate with a 95% Wilson interval,
-pass@k and pass^k per persona × intent cell (k = the repetitions), turns, tokens, cost, latency,
-loops, end reasons and the worst transcripts. Rendering lives in ``render.py``.
-
-Conversations that have not finished (e.g. interrupted) are counted as ``unfinished`` and left
-out of the rates; conversations that failed (provider errors) have no outcome and count as
-failures.
+The document says first whether the run is complete (how many conversations are unfinished or
+never started, against what the run planned) and whether it mixes scenarios; then the success
+rate with its 95 % Wilson interval, the pass^k curve for k = 1 … n (overall and by persona,
+intent and task, see ``stats.py``), the outcome distribution, per-cell figures, usage (tokens,
+cost, cost per resolved conversation, the agent's latency p50/p95), the response cache's hits
+and savings, the worst transcripts, and for a matrix run the same figures per agent.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from aiconv.errors import ConfigError
-from aiconv.platform.conductor import Conductor
-from aiconv.platform.conversation import ConversationState
 from aiconv.platform.projections import percentile
-from aiconv.queues.log import ConversationLog, ListQuery
-from aiconv.simulation.stats import Rate, mean, pass_at_k, pass_hat_k
-
-FAILED = "(failed)"
+from aiconv.simulation.rows import Row
+from aiconv.simulation.stats import CellCount, Rate, mean, pass_at_k, pass_hat_k, pass_hat_k_curve
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Row:
-    """One conversation of the run, as the report sees it."""
-
-    conversation_id: str
-    scenario: str
-    persona: str
-    intent: str
-    repetition: int
-    outcome: str | None
-    success: bool
-    finished: bool
-    confidence: float | None
-    decided_by: str | None
-    rationale: str
-    turns: int
-    tokens: int
-    cost_usd: float
-    latencies: tuple[float, ...]
-    loops: int
-    end_reason: str | None
-
-    @property
-    def cell(self) -> str:
-        """``persona/intent``."""
-        return f"{self.persona}/{self.intent}"
-
-    @property
-    def label(self) -> str:
-        """The outcome, or ``(failed)``."""
-        return self.outcome or FAILED
+def cell_counts(rows: Sequence[Row]) -> list[CellCount]:
+    """Successes and repetitions per cell (finished conversations only)."""
+    cells: dict[str, list[Row]] = {}
+    for row in rows:
+        if row.finished:
+            cells.setdefault(row.cell, []).append(row)
+    return [
+        CellCount(n=len(members), successes=sum(r.success for r in members))
+        for _, members in sorted(cells.items())
+    ]
 
 
-def row_of(state: ConversationState) -> Row:
-    """The report row of one conversation."""
-    assert state.started is not None
-    meta = state.started.metadata
-    outcome = state.outcome
-    ended = state.ended
-    successes = set(meta.get("successes") or ())
-    return Row(
-        conversation_id=state.conversation_id,
-        scenario=str(meta.get("scenario", "")),
-        persona=str(meta.get("persona", "?")),
-        intent=str(meta.get("intent", "?")),
-        repetition=int(meta.get("repetition", 0)),
-        outcome=outcome.outcome if outcome else None,
-        success=outcome is not None and outcome.outcome in successes,
-        finished=ended is not None and ended.reason != "interrupted",
-        confidence=outcome.confidence if outcome else None,
-        decided_by=outcome.by if outcome else None,
-        rationale=outcome.rationale if outcome else (ended.detail if ended else ""),
-        turns=state.turns,
-        tokens=state.total_tokens,
-        cost_usd=state.cost_usd,
-        latencies=tuple(m.latency_s for m in state.messages if not m.moderator),
-        loops=len(state.loops),
-        end_reason=ended.reason if ended else None,
-    )
+def curve(rows: Sequence[Row]) -> list[dict[str, object]]:
+    """The pass^k curve of ``rows`` as JSON points."""
+    return [point.to_dict() for point in pass_hat_k_curve(cell_counts(rows))]
 
 
-async def collect(log: ConversationLog, run_id: str, page: int = 500) -> list[Row]:
-    """Every conversation of ``run_id``, oldest first; ConfigError when there is none."""
-    conductor = Conductor(log)
-    ids: list[str] = []
-    while True:
-        entries = await log.list_conversations(
-            ListQuery(run_id=run_id, limit=page, offset=len(ids))
-        )
-        ids += [e.conversation_id for e in entries]
-        if len(entries) < page:
-            break
-    if not ids:
-        raise ConfigError(f"no conversations with run id {run_id!r} (see `aic ls --run-id`)")
-    rows = [row_of(await conductor.load(cid)) for cid in reversed(ids)]
-    return sorted(rows, key=lambda r: (r.repetition, r.persona, r.intent))
+def _success(rows: Sequence[Row]) -> Rate:
+    finished = [r for r in rows if r.finished]
+    return Rate(successes=sum(r.success for r in finished), total=len(finished))
 
 
-def _distribution(rows: list[Row]) -> dict[str, int]:
-    return dict(Counter(r.label for r in rows).most_common())
-
-
-def _grouped(rows: list[Row], key: str) -> dict[str, dict[str, Any]]:
+def _grouped(rows: Sequence[Row], key: Callable[[Row], str | None]) -> dict[str, dict[str, Any]]:
     groups: dict[str, list[Row]] = {}
     for row in rows:
-        groups.setdefault(getattr(row, key), []).append(row)
+        name = key(row)
+        if name is not None:
+            groups.setdefault(name, []).append(row)
     return {
         name: {
-            "outcomes": _distribution(members),
-            "success": Rate(
-                successes=sum(r.success for r in members), total=len(members)
-            ).to_dict(),
+            "outcomes": dict(Counter(r.label for r in members if r.finished).most_common()),
+            "success": _success(members).to_dict(),
+            "pass_hat_k": curve(members),
         }
         for name, members in sorted(groups.items())
     }
 
 
-def _cells(rows: list[Row], k: int) -> list[dict[str, Any]]:
+def _cells(rows: Sequence[Row]) -> list[dict[str, Any]]:
     cells: dict[str, list[Row]] = {}
     for row in rows:
-        cells.setdefault(row.cell, []).append(row)
+        if row.finished:
+            cells.setdefault(row.cell, []).append(row)
     result = []
     for cell, members in sorted(cells.items()):
         n, c = len(members), sum(r.success for r in members)
@@ -136,66 +72,119 @@ def _cells(rows: list[Row], k: int) -> list[dict[str, Any]]:
                 "cell": cell,
                 "persona": members[0].persona,
                 "intent": members[0].intent,
+                "task": members[0].task,
                 "n": n,
                 "successes": c,
-                "pass_at_k": _r(pass_at_k(n, c, min(k, n))),
-                "pass_hat_k": _r(pass_hat_k(n, c, min(k, n))),
+                "pass_at_k": _r(pass_at_k(n, c, n)),
+                "pass_hat_k": [_r(pass_hat_k(n, c, k)) for k in range(1, n + 1)],
             }
         )
     return result
 
 
-def _usage(rows: list[Row]) -> dict[str, Any]:
-    latencies = [lat for r in rows for lat in r.latencies]
+def usage(rows: Sequence[Row]) -> dict[str, Any]:
+    """Turns, tokens, cost (paid, saved by the cache, per resolved conversation), latency."""
+    finished = [r for r in rows if r.finished]
+    latencies = [lat for r in finished for lat in r.agent_latencies]
+    resolved = sum(r.success for r in finished)
+    list_cost = sum(r.list_cost_usd for r in finished)
     return {
-        "turns_mean": _r(mean([float(r.turns) for r in rows])),
-        "turns_max": max((r.turns for r in rows), default=0),
-        "tokens_total": sum(r.tokens for r in rows),
-        "tokens_mean": _r(mean([float(r.tokens) for r in rows])),
-        "cost_usd_total": round(sum(r.cost_usd for r in rows), 6),
-        "cost_usd_mean": _r(mean([r.cost_usd for r in rows]), 6),
-        "latency_s_mean": _r(mean(latencies)),
-        "latency_s_p95": _r(percentile(latencies, 0.95)),
-        "conversations_with_loops": sum(1 for r in rows if r.loops),
-        "loops_total": sum(r.loops for r in rows),
-        "end_reasons": dict(Counter(r.end_reason or "active" for r in rows).most_common()),
+        "turns_mean": _r(mean([float(r.turns) for r in finished])),
+        "turns_max": max((r.turns for r in finished), default=0),
+        "tokens_total": sum(r.tokens for r in finished),
+        "tokens_mean": _r(mean([float(r.tokens) for r in finished])),
+        "cost_usd_total": round(sum(r.cost_usd for r in finished), 6),
+        "cost_usd_mean": _r(mean([r.list_cost_usd for r in finished]), 6),
+        "cost_per_resolved_usd": round(list_cost / resolved, 6) if resolved else None,
+        "agent_latency_s_p50": _r(percentile(latencies, 0.50)),
+        "agent_latency_s_p95": _r(percentile(latencies, 0.95)),
+        "conversations_with_loops": sum(1 for r in finished if r.loops),
+        "loops_total": sum(r.loops for r in finished),
+        "end_reasons": dict(Counter(r.end_reason or "active" for r in finished).most_common()),
+        "cache_hits": sum(r.cached_messages for r in finished),
+        "cache_saved_usd": round(sum(r.saved_usd for r in finished), 6),
     }
 
 
-def worst(rows: list[Row], count: int = 10) -> list[Row]:
+def completeness(rows: Sequence[Row]) -> dict[str, Any]:
+    """Planned, present, finished, unfinished and never started conversations; mixed suites."""
+    planned_by_agent: dict[str, int] = {}
+    for row in rows:
+        if row.planned is not None:
+            planned_by_agent[row.agent] = max(planned_by_agent.get(row.agent, 0), row.planned)
+    planned = sum(planned_by_agent.values()) if planned_by_agent else len(rows)
+    finished = sum(1 for r in rows if r.finished)
+    hashes = sorted({r.suite_hash or "(unrecorded)" for r in rows})
+    names = sorted({r.scenario for r in rows})
+    return {
+        "planned": max(planned, len(rows)),
+        "conversations": len(rows),
+        "finished": finished,
+        "unfinished": len(rows) - finished,
+        "missing": max(0, planned - len(rows)),
+        "complete": finished == len(rows) and planned <= len(rows),
+        "mixed": len(hashes) > 1 or len(names) > 1,
+        "scenarios": names,
+        "suite_hashes": hashes,
+    }
+
+
+def worst(rows: Sequence[Row], count: int = 10) -> list[Row]:
     """Failures first (no outcome), then other non-successes, longest and least sure first."""
     bad = [r for r in rows if r.finished and not r.success]
     bad.sort(key=lambda r: (r.outcome is not None, -(r.turns), r.confidence or 0.0))
     return bad[:count]
 
 
-def build(run_id: str, rows: list[Row], *, worst_count: int = 10) -> dict[str, Any]:
+def agent_figures(rows: Sequence[Row]) -> dict[str, Any]:
+    """The side-by-side figures of one agent under test."""
+    figures = usage(rows)
+    return {
+        "agent": rows[0].agent if rows else "",
+        "agent_id": rows[0].agent_id if rows else "",
+        "success": _success(rows).to_dict(),
+        "pass_hat_k": curve(rows),
+        "cost_per_resolved_usd": figures["cost_per_resolved_usd"],
+        "cost_usd_mean": figures["cost_usd_mean"],
+        "agent_latency_s_p50": figures["agent_latency_s_p50"],
+        "agent_latency_s_p95": figures["agent_latency_s_p95"],
+        "tokens_mean": figures["tokens_mean"],
+        **{k: v for k, v in completeness(rows).items() if k in ("finished", "unfinished")},
+    }
+
+
+def build(run_id: str, rows: Sequence[Row], *, worst_count: int = 10) -> dict[str, Any]:
     """The report document (the documented JSON form)."""
     finished = [r for r in rows if r.finished]
-    k = max(Counter(r.cell for r in finished).values(), default=0)
-    success = Rate(successes=sum(r.success for r in finished), total=len(finished))
+    by_agent: dict[str, list[Row]] = {}
+    for row in rows:
+        by_agent.setdefault(row.agent, []).append(row)
+    tasks = any(r.task for r in rows)
     return {
         "run_id": run_id,
         "scenario": rows[0].scenario if rows else "",
         "generated_at": time.time(),
-        "conversations": len(rows),
-        "finished": len(finished),
-        "unfinished": len(rows) - len(finished),
+        **completeness(rows),
         "failed": sum(1 for r in finished if r.outcome is None),
-        "k": k,
-        "success": success.to_dict(),
-        "outcomes": _distribution(finished),
-        "by_persona": _grouped(finished, "persona"),
-        "by_intent": _grouped(finished, "intent"),
-        "cells": _cells(finished, k),
-        "usage": _usage(finished),
-        "worst": [_worst_entry(r) for r in worst(finished, worst_count)],
+        "k": max((c.n for c in cell_counts(rows)), default=0),
+        "success": _success(rows).to_dict(),
+        "pass_hat_k": curve(rows),
+        "outcomes": dict(Counter(r.label for r in finished).most_common()),
+        "success_outcomes": sorted({r.label for r in finished if r.success}),
+        "by_persona": _grouped(rows, lambda r: r.persona),
+        "by_intent": _grouped(rows, lambda r: r.intent),
+        "by_task": _grouped(rows, lambda r: r.task) if tasks else {},
+        "cells": _cells(rows),
+        "usage": usage(rows),
+        "agents": [agent_figures(members) for _, members in sorted(by_agent.items())],
+        "worst": [_worst_entry(r) for r in worst(rows, worst_count)],
     }
 
 
 def _worst_entry(row: Row) -> dict[str, Any]:
     return {
         "conversation_id": row.conversation_id,
+        "agent": row.agent,
         "cell": row.cell,
         "repetition": row.repetition,
         "outcome": row.label,

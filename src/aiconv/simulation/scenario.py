@@ -7,9 +7,10 @@ See ``examples/scenarios.toml`` for the format.
 
 from __future__ import annotations
 
+import re
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,10 @@ class Seat:
     headers: Mapping[str, str] = field(default_factory=dict)
     again: float = 0.0
     max_streak: int | None = None
+    #: Response cache mode (off, use, record, replay); None: the run's default.
+    cache: str | None = None
+    #: The agent under test's label in a matrix run (empty otherwise).
+    label: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -98,10 +103,38 @@ class Scenario:
     seed: int = 0
     time: str = "fast"
     lease_s: float = 30.0
+    #: Agents under test run side by side (a matrix); empty: ``agent`` alone.
+    agents: tuple[Seat, ...] = ()
 
     def cells(self) -> list[Cell]:
         """Every persona × intent, personas first."""
         return [Cell(persona=p, intent=i) for p in self.personas for i in self.intents]
+
+    def variants(self) -> list[Scenario]:
+        """One scenario per agent under test (``agent`` set to it, labelled), or itself."""
+        if not self.agents:
+            return [self]
+        return [replace(self, agent=seat, agents=()) for seat in self.agents]
+
+    def with_agents(self, agent_ids: Sequence[str]) -> Scenario:
+        """A matrix of ``agent_ids`` (``--agent``), each over ``agent``'s settings."""
+        seats = [replace(self.agent, agent=a, model=None, url=None) for a in agent_ids]
+        return replace(self, agents=labelled(seats))
+
+
+def label_of(seat: Seat) -> str:
+    """An agent's label from its id: ``gpt:gpt-4o`` -> ``gpt-gpt-4o``."""
+    text = re.sub(r"[^A-Za-z0-9._-]+", "-", seat.url or seat.agent).strip("-.")
+    return text[:40] or "agent"
+
+
+def labelled(seats: Sequence[Seat]) -> tuple[Seat, ...]:
+    """``seats`` with labels (given or from the agent id); ScenarioError when two coincide."""
+    result = tuple(s if s.label else replace(s, label=label_of(s)) for s in seats)
+    labels = [s.label for s in result]
+    if repeated := sorted({x for x in labels if labels.count(x) > 1}):
+        raise ScenarioError(f"agents under test need distinct labels (set label = …): {repeated}")
+    return result
 
 
 def read_document(path: Path) -> tuple[dict[str, Any], dict[locate.Path, int]]:
@@ -184,10 +217,12 @@ def _build(path: Path, lines: dict[locate.Path, int], model: ScenarioModel) -> S
     if model.arbitration is not None:
         arbitration = Arbitration(**model.arbitration.model_dump())
     limits = Limits(**model.limits.model_dump()) if model.limits else Limits()
+    agent = _seat(model.agent, AGENT, "support")
     return Scenario(
         name=model.name,
         source=str(path),
-        agent=_seat(model.agent, AGENT, "support"),
+        agent=agent,
+        agents=labelled([_variant(agent, entry) for entry in model.agents]),
         customer=_seat(model.customer, CUSTOMER, "customer"),
         extras=tuple(_seat(s, s.role or "", s.name or "") for s in model.participants),
         personas=tuple(_personas(path, lines, model)),
@@ -209,6 +244,16 @@ def _seat(model: SeatModel | None, role: str, name: str) -> Seat:
     data = model.model_dump(exclude_none=True)
     data.pop("role", None)  # the agent's and the customer's roles are fixed
     return Seat(**{"name": name, **data, "role": role})
+
+
+def _variant(base: Seat, entry: SeatModel) -> Seat:
+    """An ``[[agents]]`` entry over ``[agent]``'s settings (its name and role stay)."""
+    data = entry.model_dump(exclude_none=True)
+    if "name" in data or "role" in data:
+        raise ScenarioError("[[agents]] entries take a label, not a name or role")
+    if "agent" in data or "url" in data:  # a new target replaces the whole target
+        base = replace(base, agent="mock", model=None, url=None)
+    return replace(base, **data)
 
 
 def _intent(data: dict[str, Any]) -> Intent:

@@ -1,0 +1,168 @@
+"""``aic report RUN[/AGENT]``: a run's figures as a table or JSON; Markdown, HTML and JSON files;
+a release gate on any metric and on its interval's bound.
+
+Exit codes: 0, 2 for bad input or an unknown run, 3 when the gate fails (below the bar, an
+incomplete run without ``--allow-incomplete``, a run that mixes scenarios).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from aiconv.cli.options import friendly_errors, log_options, option
+from aiconv.cli.wiring import Runtime
+from aiconv.platform.conductor import Conductor
+from aiconv.platform.exports import export_markdown
+from aiconv.queues.log import ConversationLog
+from aiconv.queues.urls import connect_log
+from aiconv.simulation import gate, render, report
+from aiconv.simulation.rows import collect
+from aiconv.simulation.runs import split_target
+
+#: ``aic report`` exits with this code when its gate fails (and ``aic compare`` on a regression).
+EXIT_GATE_FAILED = 3
+
+
+def gate_options(func: Any) -> Any:
+    """``--fail-under``, ``--metric``, ``--bound``, ``--allow-incomplete``."""
+    func = option(
+        "--allow-incomplete",
+        is_flag=True,
+        help="Let the gate pass on a run with unfinished or missing conversations.",
+    )(func)
+    func = option(
+        "--bound",
+        type=click.Choice(gate.BOUNDS),
+        default="point",
+        show_default=True,
+        help="Gate on the estimate or on its 95% interval's lower (or upper) end.",
+    )(func)
+    func = option(
+        "--metric",
+        default="success",
+        show_default=True,
+        help="What --fail-under gates: success or pass^K (e.g. pass^2).",
+    )(func)
+    return option("--fail-under", type=float, help="Exit 3 when METRIC is below RATE (0..1).")(func)
+
+
+@click.command(name="report")
+@click.argument("target", metavar="RUN[/AGENT]")
+@option("--json", "as_json", is_flag=True, help="Print the JSON document instead of the table.")
+@option(
+    "--out-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where to write report.md, report.html, report.json and transcripts/ "
+    "(default: reports/RUN).",
+)
+@option(
+    "--worst",
+    type=click.IntRange(0, 1000),
+    default=10,
+    show_default=True,
+    help="Worst transcripts to link.",
+)
+@gate_options
+@log_options
+@friendly_errors
+def report_command(target: str, **kw: Any) -> None:
+    """Report the outcomes of simulation run RUN (or of one agent of a matrix run) and gate a
+    release on them."""
+    metric = gate.Metric.parse(kw["metric"])
+    if kw["fail_under"] is not None:
+        gate.check_threshold(kw["fail_under"])
+    run_id, agent = split_target(target)
+    runtime = Runtime.load(log_url=kw["log_url"], db=kw["db"])
+    doc, transcripts = asyncio.run(_report(runtime, run_id, agent, kw["worst"]))
+    out = kw["out_dir"] or Path("reports") / target.replace("/", "-")
+    render.write_report(doc, transcripts, out)
+    if kw["as_json"]:
+        click.echo(json.dumps(doc, indent=2))
+    else:
+        print_report(Console(), doc)
+        click.echo(f"wrote {out / 'report.md'}, {out / 'report.html'}, {out / 'report.json'}")
+    if kw["fail_under"] is None:
+        return
+    result = gate.evaluate(
+        doc,
+        threshold=kw["fail_under"],
+        metric=metric,
+        bound=kw["bound"],
+        allow_incomplete=kw["allow_incomplete"],
+    )
+    for reason in result.reasons:
+        click.echo(f"gate failed: {reason}", err=True)
+    if not result.passed:
+        sys.exit(EXIT_GATE_FAILED)
+
+
+async def _report(
+    runtime: Runtime, run_id: str, agent: str | None, worst: int
+) -> tuple[dict[str, Any], dict[str, str]]:
+    log = await connect_log(runtime.log_url)
+    try:
+        rows = await collect(log, run_id, agent)
+        doc = report.build(run_id, rows, worst_count=worst)
+        return doc, await transcripts_of(log, [str(w["conversation_id"]) for w in doc["worst"]])
+    finally:
+        await log.close()
+
+
+async def transcripts_of(log: ConversationLog, ids: list[str]) -> dict[str, str]:
+    """Markdown transcripts of ``ids``."""
+    conductor = Conductor(log)
+    return {cid: export_markdown(await conductor.load(cid)) for cid in dict.fromkeys(ids)}
+
+
+def print_report(console: Console, doc: dict[str, Any]) -> None:
+    """Completeness first, the headline, the pass^k curve, groups, cells and the agents."""
+    for warning in render.warnings(doc):
+        console.print(f"[bold yellow]warning:[/bold yellow] {escape(warning)}", highlight=False)
+    console.print(
+        f"[bold]{escape(str(doc['scenario']))}[/bold] run {escape(doc['run_id'])}: "
+        f"success {render.rate_text(doc['success'])}",
+        highlight=False,
+    )
+    curve = Table("k", "pass^k", "95% interval", "cells", title="pass^k")
+    for point in doc["pass_hat_k"]:
+        curve.add_row(
+            str(point["k"]),
+            render.percent(point["value"]),
+            render.interval(point["ci95"]),
+            str(point["cells"]),
+        )
+    console.print(curve)
+    groups = Table("group", "success", "pass^k (k = 1…n)", "outcomes")
+    for key in ("by_persona", "by_intent", "by_task"):
+        for name, group in doc[key].items():
+            groups.add_row(
+                f"{key[3:]} {escape(name)}",
+                render.rate_text(group["success"]),
+                render.curve_text(group["pass_hat_k"]),
+                escape(render.outcomes_text(group["outcomes"])),
+            )
+    console.print(groups)
+    cells = Table("cell", "n", "successes", "pass^k (k = 1…n)")
+    for cell in doc["cells"]:
+        values = " · ".join(render.percent(v) for v in cell["pass_hat_k"])
+        cells.add_row(escape(cell["cell"]), str(cell["n"]), str(cell["successes"]), values)
+    console.print(cells)
+    if len(doc["agents"]) > 1:
+        console.print(agents_table(doc["agents"]))
+
+
+def agents_table(agents: list[dict[str, Any]]) -> Table:
+    """The matrix side by side."""
+    table = Table(*render.AGENT_COLUMNS, title="agents under test")
+    for row in render.agent_rows(agents):
+        table.add_row(*(escape(str(cell)) for cell in row))
+    return table

@@ -1,0 +1,153 @@
+"""One row per conversation of a run, read from the log alone (every conversation tagged with the
+run id): what reports, gates and comparisons are computed from.
+
+``collect`` reads a run (optionally one agent of a matrix run, ``RUN/label``) and folds each
+conversation into a ``Row``. Conversations that have not finished (never ended, or interrupted)
+are ``finished=False``; conversations that failed (provider errors) have no outcome and count as
+failures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from aiconv.errors import ConfigError
+from aiconv.platform.conductor import Conductor
+from aiconv.platform.conversation import ConversationState
+from aiconv.queues.log import ConversationLog, ListQuery
+
+FAILED = "(failed)"
+#: Conversations read concurrently while collecting a run.
+_READ_AHEAD = 64
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Row:
+    """One conversation of the run, as reports see it."""
+
+    conversation_id: str
+    scenario: str
+    persona: str
+    intent: str
+    repetition: int
+    outcome: str | None
+    success: bool
+    finished: bool
+    confidence: float | None = None
+    decided_by: str | None = None
+    rationale: str = ""
+    turns: int = 0
+    tokens: int = 0
+    cost_usd: float = 0.0
+    latencies: tuple[float, ...] = ()
+    loops: int = 0
+    end_reason: str | None = None
+    #: The agent under test: its label in a matrix run (else its agent id) and its agent id.
+    agent: str = ""
+    agent_id: str = ""
+    task: str | None = None
+    suite_hash: str | None = None
+    scenario_hash: str | None = None
+    #: Conversations the run planned for this agent (cells × repetitions), when recorded.
+    planned: int | None = None
+    #: Latencies of the agent under test's own replies, cache hits left out.
+    agent_latencies: tuple[float, ...] = ()
+    cached_messages: int = 0
+    saved_usd: float = 0.0
+    #: Per-criterion results (criterion -> passed), from criterion events once tasks grade them.
+    criteria: Mapping[str, bool] = field(default_factory=dict)
+
+    @property
+    def cell(self) -> str:
+        """``persona/intent`` (or ``persona/task`` for task suites)."""
+        return f"{self.persona}/{self.task or self.intent}"
+
+    @property
+    def label(self) -> str:
+        """The outcome, or ``(failed)``."""
+        return self.outcome or FAILED
+
+    @property
+    def list_cost_usd(self) -> float:
+        """What the conversation costs without the cache: paid plus saved."""
+        return self.cost_usd + self.saved_usd
+
+
+def row_of(state: ConversationState) -> Row:
+    """The report row of one conversation."""
+    assert state.started is not None
+    meta = state.started.metadata
+    outcome, ended = state.outcome, state.ended
+    successes = set(meta.get("successes") or ())
+    agents = {p.name for p in state.participants if p.role == "agent"}
+    agent_id = next((p.agent for p in state.participants if p.role == "agent"), "")
+    planned = meta.get("planned")
+    return Row(
+        conversation_id=state.conversation_id,
+        scenario=str(meta.get("scenario", "")),
+        persona=str(meta.get("persona", "?")),
+        intent=str(meta.get("intent", "?")),
+        repetition=int(meta.get("repetition", 0)),
+        outcome=outcome.outcome if outcome else None,
+        success=outcome is not None and outcome.outcome in successes,
+        finished=ended is not None and ended.reason != "interrupted",
+        confidence=outcome.confidence if outcome else None,
+        decided_by=outcome.by if outcome else None,
+        rationale=outcome.rationale if outcome else (ended.detail if ended else ""),
+        turns=state.turns,
+        tokens=state.total_tokens,
+        cost_usd=state.cost_usd,
+        latencies=tuple(m.latency_s for m in state.messages if not m.moderator),
+        loops=len(state.loops),
+        end_reason=ended.reason if ended else None,
+        agent=str(meta.get("agent_label") or agent_id),
+        agent_id=agent_id,
+        task=str(meta["task"]) if meta.get("task") else None,
+        suite_hash=_text(meta.get("suite_hash")),
+        scenario_hash=_text(meta.get("scenario_hash")),
+        planned=int(planned) if isinstance(planned, int) else None,
+        agent_latencies=tuple(
+            m.latency_s for m in state.messages if m.sender in agents and not m.cached
+        ),
+        cached_messages=sum(1 for m in state.messages if m.cached),
+        saved_usd=sum(m.saved_usd or 0.0 for m in state.messages if m.cached),
+    )
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+async def collect(log: ConversationLog, run_id: str, agent: str | None = None) -> list[Row]:
+    """Every conversation of ``run_id`` (of one agent when given), in a stable order;
+    ConfigError when there is none."""
+    ids = await _run_ids(log, run_id)
+    if not ids:
+        raise ConfigError(f"no conversations with run id {run_id!r} (see `aic ls --run-id`)")
+    conductor = Conductor(log)
+    rows: list[Row] = []
+    for start in range(0, len(ids), _READ_AHEAD):
+        chunk = ids[start : start + _READ_AHEAD]
+        states = await asyncio.gather(*(conductor.load(cid) for cid in chunk))
+        rows += [row_of(state) for state in states]
+    if agent is not None:
+        labels = sorted({r.agent for r in rows})
+        rows = [r for r in rows if r.agent == agent]
+        if not rows:
+            raise ConfigError(
+                f"run {run_id!r} has no agent {agent!r}; its agents: {', '.join(labels)}"
+            )
+    return sorted(rows, key=lambda r: (r.agent, r.repetition, r.persona, r.task or r.intent))
+
+
+async def _run_ids(log: ConversationLog, run_id: str, page: int = 1000) -> list[str]:
+    ids: list[str] = []
+    while True:
+        entries = await log.list_conversations(
+            ListQuery(run_id=run_id, limit=page, offset=len(ids))
+        )
+        ids += [e.conversation_id for e in entries]
+        if len(entries) < page:
+            return ids
