@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from aiconv.agents.guarded import GuardConfig, Guards
 from aiconv.agents.provider import ChatProvider
+from aiconv.cli.compare import compare_command
 from aiconv.cli.options import EXIT_INTERRUPTED, friendly_errors, log_options, option
 from aiconv.cli.report import report_command
 from aiconv.cli.telemetry import Telemetry, start_telemetry, telemetry_options
@@ -220,3 +221,4 @@ def register(group: click.Group) -> None:
     """Add ``simulate``, ``report`` and ``compare`` to ``group``."""
     group.add_command(simulate)
     group.add_command(report_command)
+    group.add_command(compare_command)

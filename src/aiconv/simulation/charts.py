@@ -122,7 +122,7 @@ def stacked_bars(
         y = 8 + row * (bar + gap)
         total = sum(counts.values()) or 1
         x = float(left)
-        parts.append(_text(left - 8, y + 13, name, "end", "label"))
+        parts.append(_text(left - 8, y + 13, _short(name), "end", "label"))
         for outcome, n in counts.items():
             share = width * n / total
             tip = f"{name} · {outcome}: {n} ({100 * n / total:.0f}%)"
@@ -131,10 +131,18 @@ def stacked_bars(
     legend_y = 8 + len(groups) * (bar + gap) + 6
     x = float(left)
     for outcome, colour in colours.items():
+        label = _short(outcome)
+        if x + 24 + 7 * len(label) > left + width and x > left:  # wrap the legend
+            x, legend_y = float(left), legend_y + 16
         parts.append(_rect(x, legend_y, 10, 10, colour, outcome))
-        parts.append(_text(x + 14, legend_y + 9, outcome, css="legend"))
-        x += 24 + 7 * len(outcome)
+        parts.append(_text(x + 14, legend_y + 9, label, css="legend"))
+        x += 24 + 7 * len(label)
     return _svg(left + width + 20, legend_y + 24, title, parts)
+
+
+def _short(text: str, limit: int = 18) -> str:
+    """Long labels end in an ellipsis (the full text is in the table and the tooltip)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def cost_success_chart(agents: Sequence[Mapping[str, Any]]) -> Markup:

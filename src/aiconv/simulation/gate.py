@@ -116,3 +116,34 @@ def incomplete_text(doc: Mapping[str, Any]) -> str:
     if doc["missing"]:
         parts.append(f"{doc['missing']} never started")
     return ", ".join(parts)
+
+
+def evaluate_compare(
+    doc: Mapping[str, Any], *, metric: Metric, allow_incomplete: bool = False
+) -> GateResult:
+    """Gate a comparison: the candidate must not be significantly worse on ``metric`` (a
+    two-sided exact test at the document's alpha, and a lower figure), the runs must test the
+    same suite, and both must be complete unless incomplete runs are allowed."""
+    reasons: list[str] = []
+    if not doc["same_suite"]:
+        reasons.append(
+            "the runs test different suites (or one mixes several); pairs are not trials"
+        )
+    if not doc["complete"] and not allow_incomplete:
+        reasons.append(
+            f"the comparison is incomplete ({doc['unpaired']['baseline']} baseline and "
+            f"{doc['unpaired']['candidate']} candidate conversations unpaired or unfinished); "
+            "finish both runs or pass --allow-incomplete"
+        )
+    rows = [r for r in doc["metrics"] if r["metric"] == metric.name]
+    if not rows or rows[0]["delta"] is None:
+        reasons.append(f"{metric.name} cannot be compared (too few paired repetitions)")
+    elif rows[0]["verdict"] == "worse":
+        row = rows[0]
+        ci = row["ci95"] or (float("nan"), float("nan"))
+        reasons.append(
+            f"the candidate is significantly worse on {row['label']}: "
+            f"{row['delta'] * 100:+.1f} pp (95% CI {ci[0] * 100:+.1f} to {ci[1] * 100:+.1f} pp), "
+            f"{row['test']} p = {row['p_value']:.4g} < alpha {doc['alpha']}"
+        )
+    return GateResult(passed=not reasons, reasons=tuple(reasons))

@@ -39,6 +39,7 @@ def _environment() -> jinja2.Environment:
         dollars=render.dollars,
         seconds=render.seconds,
         count=render.count,
+        p_value=render.p_text,
     )
     environment.globals.update(
         charts=charts,

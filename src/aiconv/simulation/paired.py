@@ -79,7 +79,7 @@ class Difference:
             "candidate": _round(self.candidate),
             "delta": _round(self.delta),
             "ci95": [round(self.ci95[0], 4), round(self.ci95[1], 4)] if self.ci95 else None,
-            "p_value": None if self.p_value is None else round(self.p_value, 6),
+            "p_value": None if self.p_value is None else float(f"{self.p_value:.6g}"),
             "test": self.test,
         }
 

@@ -46,6 +46,13 @@ def points(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:+.1f} pp"
 
 
+def p_text(value: float | None) -> str:
+    """``0.0031`` -> ``0.0031``; ``< 0.0001``; ``-``."""
+    if value is None:
+        return "-"
+    return "< 0.0001" if value < 0.0001 else f"{value:.4f}"
+
+
 def interval(ci: Sequence[float] | None, unit: str = "%") -> str:
     """``[0.70, 0.91]`` -> ``70.0%–91.0%`` (``pp`` for differences)."""
     if not ci:

@@ -21,12 +21,21 @@ from aiconv.simulation.rows import Row
 from aiconv.simulation.stats import CellCount, Rate, mean, pass_at_k, pass_hat_k, pass_hat_k_curve
 
 
+def trial_key(rows: Sequence[Row]) -> Callable[[Row], str]:
+    """What makes repetitions of one trial: the cell, and the agent in a matrix run (two agents'
+    repetitions of a cell are not repetitions of one trial)."""
+    if len({r.agent for r in rows}) > 1:
+        return lambda r: f"{r.agent} · {r.cell}"
+    return lambda r: r.cell
+
+
 def cell_counts(rows: Sequence[Row]) -> list[CellCount]:
     """Successes and repetitions per cell (finished conversations only)."""
+    key = trial_key(rows)
     cells: dict[str, list[Row]] = {}
     for row in rows:
         if row.finished:
-            cells.setdefault(row.cell, []).append(row)
+            cells.setdefault(key(row), []).append(row)
     return [
         CellCount(n=len(members), successes=sum(r.success for r in members))
         for _, members in sorted(cells.items())
@@ -60,10 +69,11 @@ def _grouped(rows: Sequence[Row], key: Callable[[Row], str | None]) -> dict[str,
 
 
 def _cells(rows: Sequence[Row]) -> list[dict[str, Any]]:
+    key = trial_key(rows)
     cells: dict[str, list[Row]] = {}
     for row in rows:
         if row.finished:
-            cells.setdefault(row.cell, []).append(row)
+            cells.setdefault(key(row), []).append(row)
     result = []
     for cell, members in sorted(cells.items()):
         n, c = len(members), sum(r.success for r in members)

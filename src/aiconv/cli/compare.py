@@ -1,0 +1,138 @@
+"""``aic compare BASELINE CANDIDATE``: two runs of one suite, paired trial by trial; a table or
+JSON; Markdown, HTML and JSON files with both transcripts of every regression and improvement;
+``--fail-on-regression`` exits 3 when the candidate is significantly worse.
+
+Either side may be one agent of a matrix run (``RUN/AGENT``), so two agents of one run compare
+too. Exit codes: 0, 2 for bad input or an unknown run, 3 when the gate fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from aiconv.cli.options import friendly_errors, log_options, option
+from aiconv.cli.report import EXIT_GATE_FAILED, transcripts_of
+from aiconv.cli.wiring import Runtime
+from aiconv.errors import ConfigError
+from aiconv.queues.urls import connect_log
+from aiconv.simulation import compare, gate
+from aiconv.simulation import render_compare as render
+from aiconv.simulation.rows import collect
+from aiconv.simulation.runs import split_target
+
+
+def check_alpha(alpha: float) -> float:
+    """A significance level strictly between 0 and 1; ConfigError otherwise."""
+    if not (math.isfinite(alpha) and 0.0 < alpha < 1.0):
+        raise ConfigError(f"--alpha must be between 0 and 1, e.g. 0.05 (got {alpha})")
+    return alpha
+
+
+@click.command(name="compare")
+@click.argument("baseline", metavar="BASELINE_RUN[/AGENT]")
+@click.argument("candidate", metavar="CANDIDATE_RUN[/AGENT]")
+@option("--json", "as_json", is_flag=True, help="Print the JSON document instead of the table.")
+@option(
+    "--out-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where to write compare.md, compare.html, compare.json and transcripts/ "
+    "(default: reports/compare-BASELINE-vs-CANDIDATE).",
+)
+@option(
+    "--fail-on-regression",
+    is_flag=True,
+    help="Exit 3 when the candidate is significantly worse on METRIC.",
+)
+@option(
+    "--alpha",
+    type=float,
+    default=0.05,
+    show_default=True,
+    help="Significance level of the two-sided exact test.",
+)
+@option(
+    "--metric",
+    default="success",
+    show_default=True,
+    help="What --fail-on-regression gates: success or pass^K.",
+)
+@option(
+    "--allow-incomplete",
+    is_flag=True,
+    help="Let the gate pass although a run has unfinished or unpaired conversations.",
+)
+@log_options
+@friendly_errors
+def compare_command(baseline: str, candidate: str, **kw: Any) -> None:
+    """Compare CANDIDATE_RUN against BASELINE_RUN, trial by trial, and gate a release on it."""
+    alpha = check_alpha(kw["alpha"])
+    metric = gate.Metric.parse(kw["metric"])
+    base, cand = split_target(baseline), split_target(candidate)
+    runtime = Runtime.load(log_url=kw["log_url"], db=kw["db"])
+    doc, transcripts = asyncio.run(_compare(runtime, (baseline, base), (candidate, cand), alpha))
+    name = f"compare-{baseline}-vs-{candidate}".replace("/", "-")
+    out = kw["out_dir"] or Path("reports") / name
+    render.write_compare(doc, transcripts, out)
+    if kw["as_json"]:
+        click.echo(json.dumps(doc, indent=2))
+    else:
+        print_compare(Console(), doc)
+        click.echo(f"wrote {out / 'compare.md'}, {out / 'compare.html'}, {out / 'compare.json'}")
+    if not kw["fail_on_regression"]:
+        return
+    result = gate.evaluate_compare(doc, metric=metric, allow_incomplete=kw["allow_incomplete"])
+    for reason in result.reasons:
+        click.echo(f"gate failed: {reason}", err=True)
+    if not result.passed:
+        sys.exit(EXIT_GATE_FAILED)
+
+
+async def _compare(
+    runtime: Runtime,
+    baseline: tuple[str, tuple[str, str | None]],
+    candidate: tuple[str, tuple[str, str | None]],
+    alpha: float,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    log = await connect_log(runtime.log_url)
+    try:
+        base_rows = await collect(log, *baseline[1])
+        cand_rows = await collect(log, *candidate[1])
+        doc = compare.build(baseline[0], candidate[0], base_rows, cand_rows, alpha=alpha)
+        return doc, await transcripts_of(log, render.transcript_ids(doc))
+    finally:
+        await log.close()
+
+
+def print_compare(console: Console, doc: dict[str, Any]) -> None:
+    """Warnings, the headline, the rate metrics, cost and latency, the regressions."""
+    for warning in render.warnings(doc):
+        console.print(f"[bold yellow]warning:[/bold yellow] {escape(warning)}", highlight=False)
+    console.print(f"[bold]{escape(render.headline(doc))}[/bold]", highlight=False)
+    metrics = Table(*render.METRIC_COLUMNS, title="candidate minus baseline")
+    for row in render.metric_rows([*doc["metrics"], *doc["criteria"]]):
+        metrics.add_row(*(escape(cell) for cell in row))
+    console.print(metrics)
+    usage = Table("figure", "baseline", "candidate", "change")
+    for row in render.usage_rows(doc["usage"]):
+        usage.add_row(*(escape(cell) for cell in row))
+    console.print(usage)
+    if doc["regressions"]:
+        changed = Table("trial", "baseline", "candidate", "why (candidate)", title="regressions")
+        for c in doc["regressions"]:
+            changed.add_row(
+                escape(f"{c['cell']} #{c['repetition']}"),
+                escape(f"{c['baseline']['outcome']} {c['baseline']['conversation_id'][:12]}"),
+                escape(f"{c['candidate']['outcome']} {c['candidate']['conversation_id'][:12]}"),
+                escape(str(c["candidate"]["rationale"])[:120]),
+            )
+        console.print(changed)

@@ -1,0 +1,201 @@
+"""The comparison document for people: Markdown, HTML (with a forest plot of the deltas) and the
+files, ``compare.md``, ``compare.html``, ``compare.json`` and both sides' transcripts of every
+regression and improvement. Pure formatting over ``compare.build``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from aiconv.simulation import page
+from aiconv.simulation.render import (
+    count,
+    dollars,
+    interval,
+    md_cell,
+    md_table,
+    p_text,
+    percent,
+    points,
+    seconds,
+    write_files,
+)
+
+METRIC_COLUMNS = (
+    "metric",
+    "baseline",
+    "candidate",
+    "change",
+    "95% interval",
+    "p-value",
+    "test",
+    "verdict",
+)
+
+
+def metric_rows(rows: Sequence[Mapping[str, Any]]) -> list[list[str]]:
+    """Rate metrics (success, pass^k, criteria) in ``METRIC_COLUMNS`` order."""
+    return [
+        [
+            str(r["label"]),
+            percent(r["baseline"]),
+            percent(r["candidate"]),
+            points(r["delta"]),
+            interval(r["ci95"], "pp"),
+            p_text(r["p_value"]),
+            str(r["test"]),
+            str(r["verdict"]),
+        ]
+        for r in rows
+    ]
+
+
+def usage_value(unit: str, value: float | None) -> str:
+    """A usage figure in its unit."""
+    if unit == "usd":
+        return dollars(value)
+    if unit == "seconds":
+        return seconds(value)
+    return count(value, 1)
+
+
+def usage_rows(rows: Sequence[Mapping[str, Any]]) -> list[list[str]]:
+    """Cost, tokens, turns and latency: baseline, candidate, change (absolute and relative)."""
+    result = []
+    for r in rows:
+        delta = r["delta"]
+        change = "-" if delta is None else usage_value(r["unit"], delta)
+        if delta is not None and delta > 0:
+            change = "+" + change
+        relative = "" if r["relative"] is None else f" ({r['relative'] * 100:+.1f}%)"
+        result.append(
+            [
+                str(r["label"]),
+                usage_value(r["unit"], r["baseline"]),
+                usage_value(r["unit"], r["candidate"]),
+                change + relative,
+            ]
+        )
+    return result
+
+
+def headline(doc: Mapping[str, Any]) -> str:
+    """One sentence: pairs, the success change and its verdict."""
+    success = doc["metrics"][0]
+    return (
+        f"{doc['pairs']} paired conversations: success {percent(success['baseline'])} → "
+        f"{percent(success['candidate'])} ({points(success['delta'])}, 95% CI "
+        f"{interval(success['ci95'], 'pp')}, {success['test']} p = {p_text(success['p_value'])}): "
+        f"{success['verdict']}; {success['regressions']} regressions, "
+        f"{success['improvements']} improvements."
+    )
+
+
+def warnings(doc: Mapping[str, Any]) -> list[str]:
+    """Reasons the pairing is less than a clean experiment."""
+    found = []
+    if not doc["same_suite"]:
+        found.append(
+            "the two runs test different suites (or one mixes several): pairs by cell name only"
+        )
+    if not doc["complete"]:
+        found.append(
+            f"incomplete: {doc['unpaired']['baseline']} baseline and "
+            f"{doc['unpaired']['candidate']} candidate conversations are unfinished or unpaired"
+        )
+    return found
+
+
+def render_markdown(doc: Mapping[str, Any]) -> str:
+    """The comparison as Markdown."""
+    base, cand = doc["baseline"], doc["candidate"]
+    lines = [
+        f"# Comparison: {md_cell(cand['run'])} against {md_cell(base['run'])}",
+        "",
+        *[f"> **Warning:** {md_cell(w)}\n" for w in warnings(doc)],
+        f"**{md_cell(headline(doc))}**",
+        "",
+        "## Reliability",
+        "",
+        *md_table(METRIC_COLUMNS, metric_rows(doc["metrics"])),
+    ]
+    if doc["criteria"]:
+        lines += ["## Criteria", "", *md_table(METRIC_COLUMNS, metric_rows(doc["criteria"]))]
+    lines += [
+        "## Cost and latency",
+        "",
+        *md_table(["figure", "baseline", "candidate", "change"], usage_rows(doc["usage"])),
+    ]
+    lines += _md_cells(doc["cells"])
+    for title, key in (("Regressions", "regressions"), ("Improvements", "improvements")):
+        lines += [f"## {title} ({len(doc[key])})", ""]
+        lines += _md_links(doc[key])
+    return "\n".join(lines)
+
+
+def _md_cells(cells: Sequence[Mapping[str, Any]]) -> list[str]:
+    header = ["cell", "pairs", "baseline", "candidate", "change", "95% interval", "p-value"]
+    rows = [[c["cell"], c["pairs"], *metric_rows([c])[0][1:6], c["verdict"]] for c in cells]
+    return ["## Cells", "", *md_table([*header, "verdict"], rows)]
+
+
+def _md_links(changes: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Like ``md_table`` but the transcript links stay links (their text is escaped)."""
+    lines = ["| trial | baseline | candidate | why (candidate) |", "|---|---|---|---|"]
+    for c in changes:
+        b, k = c["baseline"], c["candidate"]
+        trial = f"{md_cell(c['cell'])} #{c['repetition']}"
+        before = f"[{md_cell(b['outcome'])}]({b['transcript']})"
+        after = f"[{md_cell(k['outcome'])}]({k['transcript']})"
+        lines.append(f"| {trial} | {before} | {after} | {md_cell(k['rationale'])} |")
+    return [*lines, ""]
+
+
+def forest(doc: Mapping[str, Any]) -> list[tuple[str, float | None, Sequence[float] | None, bool]]:
+    """The rows of the deltas chart: every rate metric and criterion."""
+    return [
+        (str(r["label"]), r["delta"], r["ci95"], r["verdict"] != "no significant change")
+        for r in [*doc["metrics"], *doc["criteria"]]
+    ]
+
+
+def render_html(doc: Mapping[str, Any]) -> str:
+    """The comparison as one self-contained HTML page."""
+    usage = usage_rows(doc["usage"])
+    keys = ("cost_usd_mean", "agent_latency_s_p95")
+    highlights = [u for r, u in zip(doc["usage"], usage, strict=True) if r["metric"] in keys]
+    return page.render(
+        "compare.html.j2",
+        doc=doc,
+        headline=headline(doc),
+        warnings=warnings(doc),
+        metric_columns=METRIC_COLUMNS,
+        metrics=metric_rows(doc["metrics"]),
+        criteria=metric_rows(doc["criteria"]),
+        usage=usage,
+        highlights=highlights,
+        forest=forest(doc),
+    )
+
+
+def write_compare(doc: Mapping[str, Any], transcripts: Mapping[str, str], out: Path) -> list[Path]:
+    """Write compare.md, compare.html, compare.json and the transcripts into ``out``."""
+    files = {
+        "compare.md": render_markdown(doc),
+        "compare.html": render_html(doc),
+        "compare.json": json.dumps(doc, indent=2) + "\n",
+    }
+    return write_files(out, files, transcripts)
+
+
+def transcript_ids(doc: Mapping[str, Any]) -> list[str]:
+    """Both sides of every regression and improvement."""
+    return [
+        str(c[side]["conversation_id"])
+        for key in ("regressions", "improvements")
+        for c in doc[key]
+        for side in ("baseline", "candidate")
+    ]
