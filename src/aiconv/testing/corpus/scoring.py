@@ -1,20 +1,15 @@
-"""Score the loop and closing detectors on a labelled corpus of transcripts.
+"""Load labelled transcripts and score the loop and closing detectors on them.
 
-Each line of the corpus (JSON Lines) is ``{"id", "label", "round", "note", "messages":
+Each line of a corpus (JSON Lines) is ``{"id", "label", "round", "note", "messages":
 [{"sender", "content"}]}`` with ``label`` one of ``loop:<kind>``, ``closing`` or ``healthy``.
 Every transcript is replayed message by message as the conductor does: after each message,
 ``closing_agreed`` on the history, then ``detect_loop`` on the recent window; the first that
-fires ends the replay. ``round`` says when a transcript was written: rounds 2 to 4 were written
-blind, before the detector was run on them, so their first-run figures estimate generalisation.
-
-Regenerate the README figures with
-``python -m aiconv.testing.corpus tests/data/detection_corpus.jsonl``.
+fires ends the replay. ``round`` says when a transcript was written (see the package docstring).
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,6 +96,18 @@ def load_corpus(path: str | Path) -> tuple[Transcript, ...]:
     return tuple(transcripts)
 
 
+def dump_transcript(transcript: Transcript) -> str:
+    """One JSON Lines record for ``transcript`` (what ``load_corpus`` reads back)."""
+    record = {
+        "id": transcript.id,
+        "label": transcript.label,
+        "round": transcript.round,
+        "note": transcript.note,
+        "messages": [{"sender": m.sender, "content": m.content} for m in transcript.messages],
+    }
+    return json.dumps(record, ensure_ascii=False)
+
+
 def replay(
     transcript: Transcript,
     config: LoopConfig | None = None,
@@ -165,20 +172,3 @@ def evaluate_corpus(
     transcripts = load_corpus(path)
     chosen = [t for t in transcripts if written_in is None or t.round == written_in]
     return score([replay(t, config) for t in chosen])
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Print the figures for the corpus given on the command line."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    if len(args) != 1:
-        print("usage: python -m aiconv.testing.corpus CORPUS.jsonl", file=sys.stderr)
-        return 2
-    print(evaluate_corpus(args[0]).report())
-    for number in sorted({t.round for t in load_corpus(args[0])}):
-        figures = evaluate_corpus(args[0], written_in=number).report().splitlines()[:7]
-        print(f"\nround {number}:\n" + "\n".join(figures))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
