@@ -12,7 +12,7 @@ from aiconv.platform.closing import (
     is_closing,
     is_confirmation,
 )
-from aiconv.platform.loops import Utterance
+from tests.platform.dialogue import chat as said
 
 
 @pytest.mark.parametrize(
@@ -87,14 +87,6 @@ def test_recognises_confirmations(content: str) -> None:
 )
 def test_a_reply_with_a_reservation_is_no_confirmation(content: str) -> None:
     assert not is_confirmation(content)
-
-
-def said(*lines: str) -> list[Utterance]:
-    out = []
-    for number, line in enumerate(lines, start=1):
-        sender, content = line.split(": ", 1)
-        out.append(Utterance(sequence=number, sender=sender, content=content))
-    return out
 
 
 def test_mutual_closing_ends_when_the_other_side_closes_too() -> None:

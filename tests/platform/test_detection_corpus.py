@@ -1,15 +1,27 @@
-"""The detectors measured on the labelled corpus in tests/data: precision, recall, no early ends."""
+"""The detectors measured on the labelled corpora in tests/data: precision, recall, no early ends,
+on the tuning set and on the held-out set; and the corpus tooling (generator, command line)."""
 
 from __future__ import annotations
 
 import collections
+import json
 from pathlib import Path
 
 import pytest
 
-from aiconv.testing.corpus import CorpusScores, evaluate_corpus, load_corpus, main
+from aiconv.testing.corpus import (
+    CorpusScores,
+    dump_transcript,
+    evaluate_corpus,
+    generate,
+    load_corpus,
+    main,
+)
 
 CORPUS = Path(__file__).parent.parent / "data" / "detection_corpus.jsonl"
+HELDOUT = Path(__file__).parent.parent / "data" / "detection_heldout.jsonl"
+#: (file, family, seed): the generated rounds committed in each corpus.
+GENERATED = ((CORPUS, "train", 5), (HELDOUT, "heldout", 6))
 LABELS = {
     "loop:repetition",
     "loop:echo",
@@ -47,6 +59,55 @@ def test_corpus_is_large_varied_and_well_formed() -> None:
             assert len(lines(i) & lines(j)) <= 1, (transcripts[i].id, transcripts[j].id)
 
 
+def test_the_held_out_set_shares_nothing_with_the_tuning_set() -> None:
+    tuning, held_out = load_corpus(CORPUS), load_corpus(HELDOUT)
+    assert not {t.id for t in tuning} & {t.id for t in held_out}
+    assert {t.round for t in held_out}.isdisjoint({t.round for t in tuning})
+    tuned_lines = {m.content for t in tuning for m in t.messages if len(m.content) >= 30}
+    shared = [m.content for t in held_out for m in t.messages if m.content in tuned_lines]
+    assert shared == []
+    counts = collections.Counter(t.label for t in held_out)
+    assert len(held_out) >= 90
+    assert counts["healthy"] >= 50
+    assert sum(n for label, n in counts.items() if label.startswith("loop:")) >= 30
+
+
+@pytest.mark.parametrize(("path", "family", "seed"), GENERATED)
+def test_generated_rounds_are_exactly_what_the_generator_writes(
+    path: Path, family: str, seed: int
+) -> None:
+    committed = [t for t in load_corpus(path) if t.id.startswith(f"g{seed}-{family}-")]
+    regenerated = generate(family, seed=seed)
+    assert len(committed) >= 30
+    assert [dump_transcript(t) for t in committed] == [dump_transcript(t) for t in regenerated]
+
+
+def test_a_family_generates_varied_labelled_transcripts() -> None:
+    transcripts = generate("train", seed=99, count=2)
+    labels = collections.Counter(t.label for t in transcripts)
+    assert labels["healthy"] >= 20
+    assert {"loop:repetition", "loop:echo", "loop:ping_pong", "loop:paraphrase"} <= set(labels)
+    assert generate("train", seed=99, count=2) == transcripts  # seeded: the same again
+    assert generate("train", seed=98, count=2) != transcripts
+    with pytest.raises(ValueError, match="unknown family"):
+        generate("nope", seed=1)
+
+
+@pytest.fixture(scope="module")
+def held_out() -> CorpusScores:
+    return evaluate_corpus(HELDOUT)
+
+
+def test_on_held_out_transcripts_loops_are_found_precisely_and_no_healthy_one_is_cut(
+    held_out: CorpusScores,
+) -> None:
+    print(held_out.report())
+    assert held_out.loop_precision >= 0.98
+    assert held_out.loop_recall >= 0.90
+    assert held_out.healthy_ended_early == 0
+    assert held_out.closing_precision >= 0.95
+
+
 def test_loops_are_found_with_high_precision_and_recall(scores: CorpusScores) -> None:
     print(scores.report())
     assert scores.loop_precision >= 0.95
@@ -70,7 +131,44 @@ def test_loop_kinds_mostly_agree_with_the_labels(scores: CorpusScores) -> None:
 def test_figures_can_be_regenerated_from_the_command_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert main([str(CORPUS)]) == 0
+    assert main([str(CORPUS), str(HELDOUT)]) == 0
     out = capsys.readouterr().out
     assert "loops    precision" in out
+    assert "round 6:" in out
     assert main([]) == 2
+
+
+def test_a_round_is_generated_from_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["generate", "heldout", "--seed", "6"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [json.loads(line)["id"] for line in lines] == [t.id for t in generate("heldout", seed=6)]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["generate", "nope", "--seed", "1"],
+        ["generate", "train"],
+        ["generate", "train", "--seed", "-1"],
+        ["generate", "train", "--seed", "x"],
+        ["--help-me"],
+    ],
+)
+def test_bad_command_lines_exit_2_with_a_short_error(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "Traceback" not in captured.err
+
+
+def test_a_missing_or_broken_corpus_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([str(tmp_path / "gone.jsonl")]) == 2
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"id": "x"}\n', encoding="utf-8")
+    assert main([str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert "does not exist" in err and "cannot be read" in err

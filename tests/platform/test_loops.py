@@ -8,27 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aiconv.platform.loops import LOOP_KINDS, Loop, LoopConfig, Utterance, detect_loop
-
-
-def chat(*lines: str) -> list[Utterance]:
-    """Utterances from ``"sender: content"`` lines, numbered from 1."""
-    out = []
-    for number, line in enumerate(lines, start=1):
-        sender, content = line.split(": ", 1)
-        out.append(Utterance(sequence=number, sender=sender, content=content))
-    return out
-
-
-def first_loop(history: list[Utterance], config: LoopConfig | None = None) -> Loop | None:
-    """The first loop found when the detector runs after every message, as the conductor does."""
-    config = config or LoopConfig()
-    for end in range(1, len(history) + 1):
-        found = detect_loop(history[:end][-config.window :], config)
-        if found is not None:
-            return found
-    return None
-
+from aiconv.platform.loops import LOOP_KINDS, LoopConfig, Utterance, detect_loop
+from tests.platform.dialogue import chat, first_loop
 
 RESTART = "Please restart the router by unplugging it for 30 seconds, then check the connection."
 

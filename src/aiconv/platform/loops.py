@@ -3,21 +3,31 @@
 ``detect_loop`` is called on every new message with the recent window (the new message last) and
 says whether the conversation is going round in circles: a participant repeating itself
 (repetition), repeating another (echo), two participants restating their previous turns
-(ping_pong), a run of messages that only reword earlier content (paraphrase), or an exchange
-that has shrunk to pleasantries (collapse). Quoted text, greetings and short acknowledgements
-never count as restatements, so a quoted question or a repeated greeting does not trip it.
+(ping_pong), messages that only reword earlier content (paraphrase: a run of them, or one
+participant rewording itself), or an exchange that has shrunk to pleasantries (collapse).
+
+What counts as progress, however similar the words (the text views live in ``wording``):
+a new fact (a number or content word the earlier message lacked: a counter-offer, a corrected
+postcode, a revised translation), a repeat that someone asked for ("can you repeat step 4?",
+"repeat after me"), a read-back of what was just said ("got it: …", "… is that correct?"), and
+an answer that brings something new to a question (a quiz answer that restates its question).
+Quoted text, greetings and short acknowledgements never count as restatements.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import pairwise
-from typing import TypeVar
 
-from rapidfuzz.distance import Indel
+from aiconv.platform.wording import (
+    Features,
+    adds_facts,
+    char_similarity,
+    content_similarity,
+    features,
+    reorder_similarity,
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,6 +52,16 @@ class LoopConfig:
     """Overlap every message of that run must reach on its own."""
     paraphrase_run: int = 4
     """Consecutive restating messages that make a paraphrase loop."""
+    rewording: float = 0.4
+    """Content overlap every pair of one participant's last ``rewording_run`` messages must
+    reach for that participant to be rewording itself (a paraphrase)."""
+    rewording_run: int = 3
+    """How many of one participant's messages make it reword itself."""
+    novelty: float = 0.25
+    """Most share of new content words a rewording may bring (more is a new point)."""
+    edit: float = 0.8
+    """Character similarity from which a message is an edit of the previous one (a revision,
+    or a repeat), not a rewording."""
     min_chars: int = 24
     """Messages shorter than this (normalised) never count as repeats."""
     min_content_words: int = 3
@@ -52,7 +72,8 @@ class LoopConfig:
     """Longest message still considered a pleasantry."""
 
     def __post_init__(self) -> None:
-        if self.window < 0 or self.paraphrase_run < 2 or self.collapse_run < 2:
+        runs = (self.paraphrase_run, self.collapse_run, self.rewording_run)
+        if self.window < 0 or min(runs) < 2:
             raise ValueError("window must be >= 0 (0 = everything) and runs must be >= 2")
 
 
@@ -79,171 +100,46 @@ class Loop:
     detail: str
 
 
-def _word_set(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-STOP_WORDS = _word_set(
-    """a an the and or but if then so of to in on at by for with from as is are was were be been
-    being am do does did doing have has had having i me my we us our you your he she it its they
-    them their this that these those there here what which who whom when where why how all any
-    both each few more most other some such no nor not only own same than too very can will just
-    should would could may might must shall now also about into over under again further once
-    up down out off through during before after above below between because while until let lets
-    im ive id youre youve youll were weve well its thats theres dont doesnt isnt arent wont cant
-    yours mine ours theirs hers especially particularly
-    one really quite still even much many get got make made go going think say said"""
-)
-PHATIC_WORDS = _word_set(
-    """hi hello hey morning afternoon evening everyone everybody folks team welcome back thanks
-    thank thx ty appreciate appreciated pleasure problem worries glad happy help helped helping
-    great good nice awesome perfect cool ok okay sure noted understood agreed agree absolutely
-    exactly indeed right yes yeah yep definitely totally again anytime day today meet meeting
-    bye goodbye care soon later cheers sounds sound wonderful amazing fantastic lovely likewise
-    kind kindly lot means mean tons truly sincerely welcome assist assistance question questions
-    else anything point fair true point hear hope luck best excellent brilliant super job done
-    congrats congratulations enjoy"""
-)
-_GREETINGS = _word_set("hi hello hey morning good welcome greetings")
-_WORD = re.compile(r"[^\W\d_]+|\d+")  # letters of any script, or digits
-_QUOTED = re.compile(
-    r"^[ \t]*>.*$|\"[^\"\n]{8,}\"|“[^”\n]{8,}”|‘[^’\n]{8,}’|(?<!\w)'[^'\n]{8,}'(?!\w)|`[^`\n]+`",
-    re.MULTILINE,
-)
-_LIST_ITEM = re.compile(r"^[ \t]*(?:[-*•]|\d+[.)]|\[[ xX✓]\])[ \t]+", re.MULTILINE)
-_SUFFIXES = tuple(  # longest first, so "ations" wins over "s"
-    sorted(
-        _word_set(
-            "ational ations ivity ation ities ments ment ness ings ists ures ing ist ure ity ive"
-            " ers ies er ed ly al es s"
-        ),
-        key=len,
-        reverse=True,
-    )
-)
-
-
-@dataclass(frozen=True, slots=True)
-class _Features:
-    raw: str
-    text: str
-    sorted_text: str
-    content: frozenset[str]
-    numbers: frozenset[str]
-    shingles: frozenset[tuple[str, str]]
-    words: int
-    phatic: bool
-    structured: bool
-
-
-@lru_cache(maxsize=16384)
-def _stem(word: str) -> str:
-    """A light stemmer: one suffix off, a final e/y off, then a 6-letter prefix.
-
-    "arrival", "arrived" and "arrive" meet at "arriv"; "stays" and "stay" at "sta".
-    """
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            if not (suffix == "s" and word.endswith("ss")):
-                word = word[: -len(suffix)]
-            break
-    if len(word) > 3 and word[-1] in "ey":
-        word = word[:-1]
-    return word[:6]
-
-
-@lru_cache(maxsize=2048)
-def _features(content: str) -> _Features:
-    """Normalised views of ``content``, memoised because every call sees the window again."""
-    unquoted = _QUOTED.sub(" ", content).lower().replace("’", "").replace("'", "")
-    structured = "```" in content or len(_LIST_ITEM.findall(content)) >= 3
-    words = _WORD.findall(unquoted)
-    meaningful = [w for w in words if w not in STOP_WORDS]
-    stems = [_stem(w) for w in meaningful if w not in PHATIC_WORDS]
-    greeting = bool(words) and words[0] in _GREETINGS
-    # A pleasantry says "thanks", "great", "hi"… or nothing in words at all (👍); text in a
-    # language the vocabulary does not cover is never taken for one.
-    polite = not words or any(w in PHATIC_WORDS for w in words)
-    phatic = polite and len(words) <= 24 and len(stems) <= (3 if greeting else 1)
-    return _Features(
-        raw=" ".join(content.lower().split()),
-        text=" ".join(words),
-        sorted_text=" ".join(sorted(words)),
-        content=frozenset(stems),
-        numbers=frozenset(w for w in words if w.isdigit()),
-        shingles=frozenset(pairwise(stems)),
-        words=len(words),
-        phatic=phatic,
-        structured=structured,
-    )
-
-
-_T = TypeVar("_T")
-
-
-def _jaccard(a: frozenset[_T], b: frozenset[_T]) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / len(a | b)
-
-
-def _structured_similarity(fa: _Features, fb: _Features) -> float | None:
-    """A checklist or a code block only repeats when posted unchanged: a ticked item or an
-    edited line is progress, however similar the rest."""
-    if fa.structured or fb.structured:
-        return 1.0 if fa.raw == fb.raw else 0.0
-    return None
-
-
-def char_similarity(a: str, b: str, cutoff: float = 0.0) -> float:
-    """Indel similarity of the normalised texts (1.0 = identical; 0.0 when below ``cutoff``)."""
-    fa, fb = _features(a), _features(b)
-    listed = _structured_similarity(fa, fb)
-    if listed is not None:
-        return listed
-    return Indel.normalized_similarity(fa.text, fb.text, score_cutoff=cutoff)
-
-
-def _repeat_similarity(a: str, b: str, limit: float, config: LoopConfig) -> float:
-    """Character similarity, or the same words reordered ("B and A" for "A and B").
-
-    A number in ``b`` that ``a`` lacks makes it a new fact, never a repeat ("the X300" after
-    "the X200", "order 4472" after "order 4471"). Scores below ``limit`` come back as 0.
-    """
-    fa, fb = _features(a), _features(b)
-    if fb.numbers - fa.numbers:
-        return 0.0
-    in_order = char_similarity(a, b, limit)
-    if in_order or fa.structured or fb.structured:
-        return in_order
-    cutoff = max(limit, config.reorder)
-    return Indel.normalized_similarity(fa.sorted_text, fb.sorted_text, score_cutoff=cutoff)
-
-
-def content_similarity(a: str, b: str) -> float:
-    """Overlap of the stemmed content words or word pairs (a paraphrase keeps the words)."""
-    fa, fb = _features(a), _features(b)
-    listed = _structured_similarity(fa, fb)
-    if listed is not None:
-        return listed
-    return max(_jaccard(fa.content, fb.content), _jaccard(fa.shingles, fb.shingles))
-
-
-def _is_substantive(f: _Features, config: LoopConfig) -> bool:
+def _is_substantive(f: Features, config: LoopConfig) -> bool:
     """Whether a message carries content that can be restated (not a greeting or an ack)."""
     return not f.phatic and len(f.text) >= config.min_chars
 
 
+def _repeat_similarity(a: str, b: str, limit: float, config: LoopConfig) -> float:
+    """Character similarity of ``b`` to ``a``, or of their words reordered ("B and A" after
+    "A and B"); 0 when ``b`` adds a fact or below ``limit``."""
+    if adds_facts(a, b):
+        return 0.0
+    in_order = char_similarity(a, b, limit)
+    if in_order or features(a).structured or features(b).structured:
+        return in_order
+    return reorder_similarity(a, b, max(limit, config.reorder))
+
+
+def _is_invited(history: Sequence[Utterance], index: int) -> bool:
+    """Whether the newest message repeats ``history[index]`` because it was asked to: someone
+    else asked for it again in between, the earlier message asked to be repeated ("repeat
+    after me"), or the newest reads back the message just before it."""
+    earlier, new = history[index], history[-1]
+    if any(u.sender != new.sender and features(u.content).asks_repeat for u in history[index:-1]):
+        return True
+    if earlier.sender == new.sender:
+        return False
+    return features(earlier.content).invites_echo or (
+        index == len(history) - 2 and features(new.content).reads_back
+    )
+
+
 def _repeats(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     new = history[-1]
-    features = _features(new.content)
-    if not _is_substantive(features, config):
+    if not _is_substantive(features(new.content), config):
         return None
-    for earlier in reversed(history[:-1]):
+    for index in range(len(history) - 2, -1, -1):
+        earlier = history[index]
         same = earlier.sender == new.sender
         limit = config.repetition if same else config.echo
         score = _repeat_similarity(earlier.content, new.content, limit, config)
-        if score >= limit:
+        if score >= limit and not _is_invited(history, index):
             kind = "repetition" if same else "echo"
             who = f"{new.sender} repeats " + ("itself" if same else earlier.sender)
             return _loop(kind, score, (earlier, new), who)
@@ -261,8 +157,10 @@ def _ping_pong(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     a1, b1, a2, b2 = history[-4:]
     if a1.sender != a2.sender or b1.sender != b2.sender or a2.sender == b2.sender:
         return None
-    if not all(_is_substantive(_features(u.content), config) for u in (a1, b1, a2, b2)):
+    if not all(_is_substantive(features(u.content), config) for u in (a1, b1, a2, b2)):
         return None
+    if _moved(a1, a2) or _moved(b1, b2):
+        return None  # a counter-offer: a position that changed its numbers moved
     score = min(_similarity(a1, a2), _similarity(b1, b2))
     if score < config.ping_pong:
         return None
@@ -274,14 +172,34 @@ def _ping_pong(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     return _loop("ping_pong", score, (a1, b1, a2, b2), detail)
 
 
+def _moved(earlier: Utterance, later: Utterance) -> bool:
+    return bool(features(later.content).numbers - features(earlier.content).numbers)
+
+
+def _seen(history: Sequence[Utterance]) -> frozenset[str]:
+    return frozenset().union(*(features(u.content).content for u in history))
+
+
+def _answers_with_news(index: int, history: Sequence[Utterance]) -> bool:
+    """Whether message ``index`` answers another's question or request with something the
+    window had not said yet (the answer of a quiz, the result of a step)."""
+    if index == 0 or history[index - 1].sender == history[index].sender:
+        return False
+    if not features(history[index - 1].content).asks:
+        return False
+    return bool(features(history[index].content).content - _seen(history[:index]))
+
+
 def _restates(index: int, history: Sequence[Utterance], config: LoopConfig) -> float:
-    """The best overlap of message ``index`` with any earlier message (0 if not restatable)."""
-    features = _features(history[index].content)
-    if len(features.content) < config.min_content_words:
+    """The best overlap of message ``index`` with any earlier message it adds no number to
+    (0 if it is not restatable, or answers a question with news)."""
+    current = features(history[index].content)
+    if len(current.content) < config.min_content_words or _answers_with_news(index, history):
         return 0.0
     best = 0.0
     for earlier in history[:index]:
-        best = max(best, content_similarity(earlier.content, history[index].content))
+        if current.numbers <= features(earlier.content).numbers:
+            best = max(best, content_similarity(earlier.content, history[index].content))
     return best
 
 
@@ -298,16 +216,39 @@ def _paraphrase(history: Sequence[Utterance], config: LoopConfig) -> Loop | None
     return _loop("paraphrase", mean, tuple(involved), detail)
 
 
+def _rewording(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
+    """One participant's last messages all say the same thing in other words, bringing almost
+    nothing new, whatever the others say in between (a hint reworded to a stuck student)."""
+    sender = history[-1].sender
+    indexes = [i for i, u in enumerate(history) if u.sender == sender][-config.rewording_run :]
+    own = [history[i] for i in indexes]
+    if len(own) < config.rewording_run:
+        return None
+    if any(len(features(u.content).content) < config.min_content_words for u in own):
+        return None
+    if any(char_similarity(a.content, b.content) >= config.edit for a, b in pairwise(own)):
+        return None  # edited versions: a revision (or a repeat, which _repeats judges)
+    pairs = [(a, b) for n, a in enumerate(own) for b in own[n + 1 :]]
+    if any(_moved(a, b) or _similarity(a, b) < config.rewording for a, b in pairs):
+        return None
+    for index in indexes[1:]:
+        said = features(history[index].content).content
+        if len(said - _seen(history[:index])) > config.novelty * len(said):
+            return None
+    score = sum(_similarity(a, b) for a, b in pairs) / len(pairs)
+    return _loop("paraphrase", score, tuple(own), f"{sender} keeps rewording the same point")
+
+
 def _collapse(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     run = history[-config.collapse_run :]
     if len(run) < config.collapse_run or len({u.sender for u in run}) < 2:
         return None
-    features = [_features(u.content) for u in run]
-    if not all(f.phatic and f.words <= config.collapse_max_words for f in features):
+    views = [features(u.content) for u in run]
+    if not all(f.phatic and f.words <= config.collapse_max_words for f in views):
         return None
-    half = len(features) // 2
-    first = sum(f.words for f in features[:half]) / half
-    second = sum(f.words for f in features[half:]) / (len(features) - half)
+    half = len(views) // 2
+    first = sum(f.words for f in views[:half]) / half
+    second = sum(f.words for f in views[half:]) / (len(views) - half)
     if second > first + 1:
         return None
     score = min(1.0, first / max(second, 1.0) / 2 + 0.5)
@@ -319,7 +260,7 @@ def _loop(kind: str, score: float, involved: Sequence[Utterance], detail: str) -
     return Loop(kind=kind, score=round(score, 3), sequences=sequences, detail=detail)
 
 
-_DETECTORS = (_ping_pong, _repeats, _paraphrase, _collapse)
+_DETECTORS = (_ping_pong, _repeats, _paraphrase, _rewording, _collapse)
 
 
 def detect_loop(history: Sequence[Utterance], config: LoopConfig = LoopConfig()) -> Loop | None:
@@ -336,3 +277,14 @@ def detect_loop(history: Sequence[Utterance], config: LoopConfig = LoopConfig())
         if found is not None:
             return found
     return None
+
+
+__all__ = [
+    "LOOP_KINDS",
+    "Loop",
+    "LoopConfig",
+    "Utterance",
+    "char_similarity",
+    "content_similarity",
+    "detect_loop",
+]

@@ -1,7 +1,8 @@
-"""The ``train`` family's hard negatives (healthy conversations that look repetitive)."""
+"""The ``train`` family's hard negatives: healthy conversations that look repetitive."""
 
 from __future__ import annotations
 
+from aiconv.testing.corpus import train_learning, train_service
 from aiconv.testing.corpus.draft import Template
 
-TEMPLATES: tuple[Template, ...] = ()
+TEMPLATES: tuple[Template, ...] = train_learning.TEMPLATES + train_service.TEMPLATES

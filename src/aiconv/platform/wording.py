@@ -1,0 +1,261 @@
+"""What a message says, as the loop detectors compare it; pure, no I/O.
+
+``features`` turns a message into normalised views, memoised because every message is seen again
+while it stays in the window: its words with quoted text left out (quoting is not restating),
+numbers kept whole ("4.2.0", "3/4", "6,500" = "6500"), stemmed content words, word pairs, and
+cues about what the message does: asks the others to say something again ("can you repeat
+that?"), invites an echo ("repeat after me: …"), reads back what was just said ("got it: …",
+"… is that correct?"), or asks for something new (a question, "tell me about …").
+It measures; deciding what is a loop is ``loops``' job.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
+from typing import TypeVar
+
+from rapidfuzz.distance import Indel
+
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+STOP_WORDS = _word_set(
+    """a an the and or but if then so of to in on at by for with from as is are was were be been
+    being am do does did doing have has had having i me my we us our you your he she it its they
+    them their this that these those there here what which who whom when where why how all any
+    both each few more most other some such no nor not only own same than too very can will just
+    should would could may might must shall now also about into over under again further once
+    up down out off through during before after above below between because while until let lets
+    im ive id youre youve youll were weve well its thats theres dont doesnt isnt arent wont cant
+    yours mine ours theirs hers especially particularly
+    one really quite still even much many get got make made go going think say said
+    already mentioned mention previously stated earlier since though although whether yet unless
+    whereas thus therefore hence however instead anyway besides otherwise either neither per via
+    upon within without onto toward towards across along around"""
+)
+PHATIC_WORDS = _word_set(
+    """hi hello hey morning afternoon evening everyone everybody folks team welcome back thanks
+    thank thx ty appreciate appreciated pleasure problem worries glad happy help helped helping
+    great good nice awesome perfect cool ok okay sure noted understood agreed agree absolutely
+    exactly indeed right yes yeah yep definitely totally again anytime day today meet meeting
+    bye goodbye care soon later cheers sounds sound wonderful amazing fantastic lovely likewise
+    kind kindly lot means mean tons truly sincerely welcome assist assistance question questions
+    else anything point fair true point hear hope luck best excellent brilliant super job done
+    congrats congratulations enjoy please pls sorry apologies apologize apologise afraid"""
+)
+_NUMBER_WORDS = {
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "twenty": "20",
+    "thirty": "30",
+    "forty": "40",
+    "fifty": "50",
+    "hundred": "100",
+}
+_NOT_CONTENT = STOP_WORDS | PHATIC_WORDS
+_GREETINGS = _word_set("hi hello hey morning good welcome greetings")
+# Letters of any script, or a number with its inner separators ("4.2.0", "3/4", "10:30").
+_WORD = re.compile(r"\d+(?:[.,/:]\d+)*|[^\W\d_]+")
+_THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+$")
+_QUOTED = re.compile(
+    r"^[ \t]*>.*$|\"[^\"\n]{8,}\"|“[^”\n]{8,}”|‘[^’\n]{8,}’|(?<!\w)'[^'\n]{8,}'(?!\w)|`[^`\n]+`",
+    re.MULTILINE,
+)
+_LIST_ITEM = re.compile(r"^[ \t]*(?:[-*•]|\d+[.)]|\[[ xX✓]\])[ \t]+", re.MULTILINE)
+_SUFFIXES = tuple(  # longest first, so "ations" wins over "s"
+    sorted(
+        _word_set(
+            "ational ations ivity ation ities ments ment ness ings ists ures ing ist ure ity ive"
+            " ers ies er ed ly al es s"
+        ),
+        key=len,
+        reverse=True,
+    )
+)
+_NEGATED = re.compile(r"\b(?:not|never|stop|no need to|don'?t|do not|won'?t)\W+(?:\w+\W+)?$")
+_ASKS_REPEAT = re.compile(
+    r"\b(?:can|could|would|will) you (?:please |kindly )?(?:repeat|read (?:that|it|this) "
+    r"(?:back|again)|go (?:over|through) (?:that|it|this) again)\b|\bplease repeat\b|"
+    r"\brepeat (?:that|this|it|step \d+|the (?:last|question|step|code|number|address|"
+    r"instructions?))\b|\bsay (?:that|it|this)(?: \w+)? again\b|\b(?:come again|pardon)\s*\?|"
+    r"\b(?:didn'?t|did not|couldn'?t|could not) (?:quite )?(?:catch|hear)\b|"
+    r"\bone more time\s*\?|\bwhat (?:was|were|is|are)\b[^.?!]{0,40}\bagain\s*\?"
+)
+_CUE = re.compile(r"repeat|again|catch|hear|pardon|back|after me")
+_INVITES_ECHO = re.compile(
+    r"\b(?:repeat|say) (?:it |this |that )?after me\b|\b(?:now |please )?repeat\s*:|"
+    r"\b(?:say|read) (?:it|that|this|them) back(?: to me)?\b|\brepeat (?:it|this|that) back\b"
+)
+_READ_BACK_OPENING = re.compile(
+    r"\W*(?:so|ok(?:ay)?|right|alright|got it|noted|understood|(?:just )?to confirm|"
+    r"confirming|let me (?:read|repeat) (?:that|it|this) back|reading (?:that|it) back|"
+    r"i(?: have|'ve (?:got|noted|added|written))|added|you said)\b"
+)
+_READ_BACK_CHECK = re.compile(  # searched in the last characters only
+    r"\b(?:correct|right|is that (?:right|correct|ok|okay)|have i got that right|"
+    r"did i get that right)\s*\?$"
+)
+_REQUEST = re.compile(
+    r"(?:^|[.!?:]\s+)(?:please\s+)?(?:tell|describe|explain|name|list|give|try|write|show|"
+    r"share|walk)\b"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """Normalised views of one message (see the module docstring)."""
+
+    raw: str
+    text: str
+    sorted_text: str
+    content: frozenset[str]
+    numbers: frozenset[str]
+    shingles: frozenset[tuple[str, str]]
+    words: int
+    phatic: bool
+    structured: bool
+    asks_repeat: bool
+    invites_echo: bool
+    reads_back: bool
+    asks: bool
+
+
+@lru_cache(maxsize=16384)
+def _stem(word: str) -> str:
+    """A light stemmer: one suffix off, a final e/y off, then a 6-letter prefix.
+
+    "arrival", "arrived" and "arrive" meet at "arriv"; "stays" and "stay" at "sta".
+    """
+    if word[0].isdigit():
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if not (suffix == "s" and word.endswith("ss")):
+                word = word[: -len(suffix)]
+            break
+    if len(word) > 3 and word[-1] in "ey":
+        word = word[:-1]
+    return word[:6]
+
+
+def _normal(word: str) -> str:
+    if _THOUSANDS.match(word):
+        return word.replace(",", "")
+    return _NUMBER_WORDS.get(word, word)
+
+
+def _words(content: str) -> list[str]:
+    """The words of ``content`` outside quotes, lower-cased, numbers normalised."""
+    unquoted = _QUOTED.sub(" ", content).lower().replace("’", "").replace("'", "")
+    words: list[str] = _WORD.findall(unquoted)
+    if "," in unquoted or not _NUMBER_WORDS.keys().isdisjoint(words):
+        words = [_normal(w) for w in words]
+    return words
+
+
+def _finds(pattern: re.Pattern[str], text: str) -> bool:
+    """Whether ``pattern`` occurs in ``text`` other than negated ("don't say that again")."""
+    return any(not _NEGATED.search(text[: m.start()]) for m in pattern.finditer(text))
+
+
+def _cues(content: str) -> tuple[bool, bool, bool, bool]:
+    """(asks_repeat, invites_echo, reads_back, asks) of ``content``."""
+    lowered = content.lower().replace("’", "'").strip()
+    reads_back = bool(_READ_BACK_OPENING.match(lowered) or _READ_BACK_CHECK.search(lowered[-32:]))
+    asks = ("?" in content and not reads_back) or bool(_REQUEST.search(lowered))
+    if not _CUE.search(lowered):  # most messages: skip the long patterns
+        return False, False, reads_back, asks
+    return _finds(_ASKS_REPEAT, lowered), _finds(_INVITES_ECHO, lowered), reads_back, asks
+
+
+@lru_cache(maxsize=4096)
+def features(content: str) -> Features:
+    """The normalised views of ``content``."""
+    words = _words(content)
+    stems = [_stem(w) for w in words if w not in _NOT_CONTENT]
+    greeting = bool(words) and words[0] in _GREETINGS
+    # A pleasantry says "thanks", "great", "hi"… or nothing in words at all (👍); text in a
+    # language the vocabulary does not cover is never taken for one.
+    polite = not words or not PHATIC_WORDS.isdisjoint(words)
+    asks_repeat, invites_echo, reads_back, asks = _cues(content)
+    return Features(
+        raw=" ".join(content.lower().split()),
+        text=" ".join(words),
+        sorted_text=" ".join(sorted(words)),
+        content=frozenset(stems),
+        numbers=frozenset(w for w in words if w[0].isdigit()),
+        shingles=frozenset(pairwise(stems)),
+        words=len(words),
+        phatic=polite and len(words) <= 24 and len(stems) <= (3 if greeting else 1),
+        structured="```" in content or len(_LIST_ITEM.findall(content)) >= 3,
+        asks_repeat=asks_repeat,
+        invites_echo=invites_echo,
+        reads_back=reads_back,
+        asks=asks,
+    )
+
+
+_T = TypeVar("_T")
+
+
+def jaccard(a: frozenset[_T], b: frozenset[_T]) -> float:
+    """Overlap of two sets (0 when either is empty)."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def _structured_similarity(fa: Features, fb: Features) -> float | None:
+    """A checklist or a code block only repeats when posted unchanged: a ticked item or an
+    edited line is progress, however similar the rest."""
+    if fa.structured or fb.structured:
+        return 1.0 if fa.raw == fb.raw else 0.0
+    return None
+
+
+def char_similarity(a: str, b: str, cutoff: float = 0.0) -> float:
+    """Indel similarity of the normalised texts (1.0 = identical; 0.0 when below ``cutoff``)."""
+    fa, fb = features(a), features(b)
+    listed = _structured_similarity(fa, fb)
+    if listed is not None:
+        return listed
+    return Indel.normalized_similarity(fa.text, fb.text, score_cutoff=cutoff)
+
+
+def reorder_similarity(a: str, b: str, cutoff: float) -> float:
+    """Similarity of the sorted words, for "B and A" after "A and B" (0.0 below ``cutoff``)."""
+    fa, fb = features(a), features(b)
+    if fa.structured or fb.structured:
+        return 0.0
+    return Indel.normalized_similarity(fa.sorted_text, fb.sorted_text, score_cutoff=cutoff)
+
+
+def content_similarity(a: str, b: str) -> float:
+    """Overlap of the stemmed content words or word pairs (a paraphrase keeps the words)."""
+    fa, fb = features(a), features(b)
+    listed = _structured_similarity(fa, fb)
+    if listed is not None:
+        return listed
+    return max(jaccard(fa.content, fb.content), jaccard(fa.shingles, fb.shingles))
+
+
+def adds_facts(earlier: str, later: str) -> bool:
+    """Whether ``later`` says something ``earlier`` did not: a number ("X300" after "X200",
+    "4.30" after "4.25") or a content word ("LS6 2AD" after "LS6 2AB"); then it is a new
+    fact or a revision, never a repeat of ``earlier``."""
+    fa, fb = features(earlier), features(later)
+    return bool(fb.numbers - fa.numbers or fb.content - fa.content)

@@ -1,0 +1,161 @@
+"""Conversations that restate things while making progress are not loops (quizzes, read-backs,
+requested repeats, revisions, counter-offers, Socratic tutoring); loops dressed as progress are."""
+
+from __future__ import annotations
+
+from aiconv.platform.loops import detect_loop
+from tests.platform.dialogue import chat, first_loop
+
+
+def test_a_quiz_whose_answers_restate_the_questions_is_not_a_loop() -> None:
+    history = chat(
+        "quizmaster: What is the capital city of Australia?",
+        "contestant: The capital city of Australia is Canberra.",
+        "quizmaster: Correct! The capital city of Australia is Canberra. "
+        "What is the capital city of Canada?",
+        "contestant: The capital city of Canada is Ottawa.",
+        "quizmaster: Correct! The capital city of Canada is Ottawa. "
+        "What is the capital city of Brazil?",
+        "contestant: The capital city of Brazil is Brasília.",
+        "quizmaster: Correct! The capital city of Brazil is Brasília. "
+        "What is the capital city of Japan?",
+        "contestant: The capital city of Japan is Tokyo.",
+    )
+    assert first_loop(history) is None
+
+
+def test_questions_on_one_topic_answered_in_full_sentences_are_not_a_paraphrase() -> None:
+    history = chat(
+        "teacher: Which gas do plants take in from the air for photosynthesis?",
+        "student: Plants take in carbon dioxide from the air for photosynthesis.",
+        "teacher: Good. Which gas do plants give off into the air during photosynthesis?",
+        "student: Plants give off oxygen into the air during photosynthesis.",
+        "teacher: Good. Where in the plant cell does photosynthesis take place?",
+        "student: Photosynthesis takes place in the chloroplasts of the plant cell.",
+        "teacher: Good. What green pigment in the chloroplasts absorbs the light?",
+        "student: The green pigment in the chloroplasts that absorbs the light is chlorophyll.",
+    )
+    assert first_loop(history) is None
+
+
+def test_a_socratic_chain_of_small_steps_is_not_a_paraphrase() -> None:
+    history = chat(
+        "tutor: Let's add 3/4 and 1/8. What do we need before we can add them?",
+        "student: A common denominator?",
+        "tutor: Exactly, a common denominator. What's the smallest common denominator of 4 and 8?",
+        "student: It's 8, because 4 goes into 8.",
+        "tutor: Right, 8. So what is 3/4 written in eighths?",
+        "student: 3/4 is 6/8.",
+        "tutor: Yes, 3/4 is 6/8. So what is 6/8 plus 1/8?",
+        "student: 6/8 plus 1/8 is 7/8.",
+    )
+    assert first_loop(history) is None
+
+
+def test_a_step_repeated_on_request_is_not_a_repetition() -> None:
+    step = (
+        "Step 4: add the onion and cook over a medium heat for 8 to 10 minutes, stirring "
+        "often, until soft and golden."
+    )
+    history = chat(
+        f"assistant: {step}",
+        "cook: Sorry, can you repeat step 4?",
+        f"assistant: {step}",
+        "cook: Done. What's next?",
+        f"assistant: {step}",
+    )
+    assert first_loop(history[:3]) is None
+    loop = detect_loop(history)
+    assert loop is not None
+    assert (loop.kind, loop.sequences) == ("repetition", (3, 5))
+
+
+def test_complaining_about_a_repeat_does_not_excuse_the_next_one() -> None:
+    answer = "Please restart the router by unplugging it for 30 seconds, then check the connection."
+    history = chat(
+        f"support: {answer}",
+        "customer: Don't say that again, I already did it twice!",
+        f"support: {answer}",
+    )
+    loop = detect_loop(history)
+    assert loop is not None and loop.kind == "repetition"
+
+
+def test_repeating_a_sentence_when_asked_to_is_not_an_echo() -> None:
+    history = chat(
+        "teacher: Now repeat: Excusez-moi, pourriez-vous me dire où se trouve la gare la plus "
+        "proche, s'il vous plaît?",
+        "student: Excusez-moi, pourriez-vous me dire où se trouve la gare la plus proche, "
+        "s'il vous plaît?",
+    )
+    assert first_loop(history) is None
+
+
+def test_a_read_back_of_a_dictated_line_is_not_an_echo() -> None:
+    history = chat(
+        "user: Please remind the whole team that the quarterly review moves to Thursday at three "
+        "in room 4B.",
+        "assistant: Got it: please remind the whole team that the quarterly review moves to "
+        "Thursday at three in room 4B.",
+    )
+    assert first_loop(history) is None
+
+
+def test_a_read_back_corrected_and_read_back_again_is_not_a_repetition() -> None:
+    history = chat(
+        "customer: My new address is 14 Rowan Close, Leeds, and the postcode is LS6 2AB.",
+        "agent: Let me read that back: 14 Rowan Close, Leeds, postcode LS6 2AB. Is that correct?",
+        "customer: Sorry, the postcode is LS6 2AD, with a D.",
+        "agent: Let me read that back: 14 Rowan Close, Leeds, postcode LS6 2AD. Is that correct?",
+    )
+    assert first_loop(history) is None
+
+
+def test_a_revision_that_adds_a_word_is_not_a_repetition() -> None:
+    history = chat(
+        "client: Translate for our shop window: Everything must go, up to 50 % off.",
+        "translator: Alles muss raus, alle Artikel bis zu 50 % reduziert!",
+        "client: Could it say 'now' as well, to add urgency?",
+        "translator: Alles muss raus, alle Artikel jetzt bis zu 50 % reduziert!",
+    )
+    assert first_loop(history) is None
+
+
+def test_counter_offers_in_one_frame_with_moving_numbers_are_not_a_loop() -> None:
+    history = chat(
+        "buyer: Counter: unit price 4.10 EUR, minimum order 5,000 units, delivery in 6 weeks.",
+        "supplier: Counter: unit price 4.45 EUR, minimum order 8,000 units, delivery in 5 weeks.",
+        "buyer: Counter: unit price 4.25 EUR, minimum order 6,000 units, delivery in 6 weeks.",
+        "supplier: Counter: unit price 4.35 EUR, minimum order 6,000 units, delivery in 6 weeks.",
+        "buyer: Counter: unit price 4.30 EUR, minimum order 6,500 units, delivery in 6 weeks.",
+    )
+    assert first_loop(history) is None
+
+
+def test_a_negotiation_restating_the_same_numbers_is_a_ping_pong() -> None:
+    history = chat(
+        "buyer: Our final offer is 40,000 for the annual licence, including support for 250 seats.",
+        "vendor: We can't go below 48,000 for 250 seats; support is priced separately.",
+        "buyer: As I said, 40,000 is our final offer for the licence with support for 250 seats.",
+        "vendor: And as I said, 48,000 is our floor for 250 seats, with support priced separately.",
+    )
+    loop = first_loop(history)
+    assert loop is not None and loop.kind == "ping_pong"
+
+
+def test_one_side_rewording_the_same_hint_while_the_other_is_stuck_is_a_paraphrase() -> None:
+    history = chat(
+        "tutor: Remember, to isolate x you need to undo the multiplication by 3 on the "
+        "left-hand side of the equation.",
+        "student: I don't get it, what do I do with the 3?",
+        "tutor: To get x by itself you have to undo multiplying by 3 on the left side of the "
+        "equation.",
+        "student: Undo how, though?",
+        "tutor: Think about undoing the multiplication by 3 on the left-hand side so that x is on "
+        "its own.",
+        "student: I still don't see what to do.",
+        "tutor: The key is to undo that multiplication by 3 on the left side of the equation to "
+        "isolate x.",
+    )
+    loop = first_loop(history)
+    assert loop is not None and loop.kind == "paraphrase"
