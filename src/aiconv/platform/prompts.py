@@ -80,6 +80,7 @@ def build_request(
             "seed": state.started.seed,
             "end_token": state.started.stop.end_token,
             "turn": state.turns + 1,
+            "own_turn": state.turns_by.get(speaker_name, 0) + 1,
             "conversation_id": state.conversation_id,
         },
     )

@@ -71,10 +71,12 @@ _GREETINGS = _word_set("hi hello hey morning good welcome greetings")
 # Letters of any script, or a number with its inner separators ("4.2.0", "3/4", "10:30").
 _WORD = re.compile(r"\d+(?:[.,/:]\d+)*|[^\W\d_]+")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+$")
+_GROUPED = re.compile(r"\d,\d")
 _QUOTED = re.compile(
     r"^[ \t]*>.*$|\"[^\"\n]{8,}\"|“[^”\n]{8,}”|‘[^’\n]{8,}’|(?<!\w)'[^'\n]{8,}'(?!\w)|`[^`\n]+`",
     re.MULTILINE,
 )
+_QUOTE_MARK = re.compile(r"[\"“‘`>]|(?<!\w)'")  # where _QUOTED can match at all
 _LIST_ITEM = re.compile(r"^[ \t]*(?:[-*•]|\d+[.)]|\[[ xX✓]\])[ \t]+", re.MULTILINE)
 _SUFFIXES = tuple(  # longest first, so "ations" wins over "s"
     sorted(
@@ -160,9 +162,10 @@ def _normal(word: str) -> str:
 
 def _words(content: str) -> list[str]:
     """The words of ``content`` outside quotes, lower-cased, numbers normalised."""
-    unquoted = _QUOTED.sub(" ", content).lower().replace("’", "").replace("'", "")
+    unquoted = _QUOTED.sub(" ", content) if _QUOTE_MARK.search(content) else content
+    unquoted = unquoted.lower().replace("’", "").replace("'", "")
     words: list[str] = _WORD.findall(unquoted)
-    if "," in unquoted or not _NUMBER_WORDS.keys().isdisjoint(words):
+    if _GROUPED.search(unquoted) or not _NUMBER_WORDS.keys().isdisjoint(words):
         words = [_normal(w) for w in words]
     return words
 

@@ -76,7 +76,7 @@ class MockProvider(ChatProvider):
         self, request: ChatRequest, *, on_delta: DeltaCallback | None = None
     ) -> ChatReply:
         """A generated reply after the configured latency; may fail on purpose."""
-        own_turn = 1 + sum(1 for m in request.messages if m.role == "assistant")
+        own_turn = _own_turn(request)
         rng = random.Random(self._seed(request, own_turn))
         low, high = self.options.latency
         if high > 0:
@@ -106,6 +106,15 @@ class MockProvider(ChatProvider):
 
     async def aclose(self) -> None:
         """Nothing to release."""
+
+
+def _own_turn(request: ChatRequest) -> int:
+    """Which of its own turns the speaker is taking: from the conversation when the request
+    carries it (the prompt keeps only the newest messages), else counted in the request."""
+    recorded = request.context.get("own_turn")
+    if isinstance(recorded, int) and recorded > 0:
+        return recorded
+    return 1 + sum(1 for m in request.messages if m.role == "assistant")
 
 
 class EchoProvider(ChatProvider):
