@@ -159,3 +159,51 @@ def test_one_side_rewording_the_same_hint_while_the_other_is_stuck_is_a_paraphra
     )
     loop = first_loop(history)
     assert loop is not None and loop.kind == "paraphrase"
+
+
+def test_an_answer_that_negates_the_statement_is_not_an_echo() -> None:
+    history = chat(
+        "quizbot: True or false: the Great Wall of China is visible from the Moon with the naked "
+        "eye.",
+        "player: False, the Great Wall of China is not visible from the Moon with the naked eye.",
+    )
+    assert first_loop(history) is None
+
+
+def test_reading_back_an_instruction_is_not_an_echo() -> None:
+    history = chat(
+        "tower: Speedbird 492, turn left heading 270, descend and maintain 4,000 feet, reduce "
+        "speed 210 knots.",
+        "pilot: Turn left heading 270, descend and maintain 4,000 feet, reduce speed 210 knots, "
+        "Speedbird 492.",
+        "tower: Speedbird 492, read-back correct. Contact approach on 119.725.",
+    )
+    assert first_loop(history) is None
+
+
+def test_copying_the_bulk_of_another_message_is_an_echo() -> None:
+    history = chat(
+        "customer: A Mastercard debit card. When I click pay, it says error 402 card declined by "
+        "issuer even though my bank says everything is fine.",
+        "support: When I click pay, it says error 402 card declined by issuer even though my bank "
+        "says everything is fine.",
+    )
+    loop = detect_loop(history)
+    assert loop is not None
+    assert (loop.kind, loop.sequences) == ("echo", (1, 2))
+
+
+def test_a_refusal_reworded_again_and_again_is_a_paraphrase() -> None:
+    history = chat(
+        "customer: Can I get a refund? The course started yesterday and I can't attend any more.",
+        "support: Our policy doesn't allow refunds once a course has started, so a refund isn't "
+        "possible in your case.",
+        "customer: But I only missed one day, surely there's something you can do?",
+        "support: Unfortunately, as the course has already started, our policy means we can't "
+        "offer a refund.",
+        "customer: Not even a partial one?",
+        "support: Since the course has started, a refund isn't something our policy allows, I'm "
+        "afraid.",
+    )
+    loop = first_loop(history)
+    assert loop is not None and loop.kind == "paraphrase"

@@ -26,6 +26,7 @@ from aiconv.platform.wording import (
     char_similarity,
     content_similarity,
     features,
+    part_similarity,
     reorder_similarity,
 )
 
@@ -105,28 +106,35 @@ def _is_substantive(f: Features, config: LoopConfig) -> bool:
     return not f.phatic and len(f.text) >= config.min_chars
 
 
-def _repeat_similarity(a: str, b: str, limit: float, config: LoopConfig) -> float:
+def _repeat_similarity(a: str, b: str, limit: float, config: LoopConfig, *, echo: bool) -> float:
     """Character similarity of ``b`` to ``a``, or of their words reordered ("B and A" after
-    "A and B"); 0 when ``b`` adds a fact or below ``limit``."""
+    "A and B"), or for an ``echo`` of the stretch of ``a`` that ``b`` copies (at least half of
+    ``a``); 0 when ``b`` adds a fact or below ``limit``."""
     if adds_facts(a, b):
         return 0.0
     in_order = char_similarity(a, b, limit)
     if in_order or features(a).structured or features(b).structured:
         return in_order
-    return reorder_similarity(a, b, max(limit, config.reorder))
+    reordered = reorder_similarity(a, b, max(limit, config.reorder))
+    if reordered or not echo or 2 * len(features(b).text) < len(features(a).text):
+        return reordered
+    copied = part_similarity(b, a)
+    return copied if copied >= max(limit, config.reorder) else 0.0
 
 
 def _is_invited(history: Sequence[Utterance], index: int) -> bool:
     """Whether the newest message repeats ``history[index]`` because it was asked to: someone
     else asked for it again in between, the earlier message asked to be repeated ("repeat
-    after me"), or the newest reads back the message just before it."""
+    after me"), or the newest reads back the message just before it (framed as a read-back,
+    or reading back an instruction: "descend to 4,000 feet", "send it to 9 Oak Street")."""
     earlier, new = history[index], history[-1]
     if any(u.sender != new.sender and features(u.content).asks_repeat for u in history[index:-1]):
         return True
     if earlier.sender == new.sender:
         return False
-    return features(earlier.content).invites_echo or (
-        index == len(history) - 2 and features(new.content).reads_back
+    said = features(earlier.content)
+    return said.invites_echo or (
+        index == len(history) - 2 and (said.instructs or features(new.content).reads_back)
     )
 
 
@@ -138,7 +146,7 @@ def _repeats(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
         earlier = history[index]
         same = earlier.sender == new.sender
         limit = config.repetition if same else config.echo
-        score = _repeat_similarity(earlier.content, new.content, limit, config)
+        score = _repeat_similarity(earlier.content, new.content, limit, config, echo=not same)
         if score >= limit and not _is_invited(history, index):
             kind = "repetition" if same else "echo"
             who = f"{new.sender} repeats " + ("itself" if same else earlier.sender)

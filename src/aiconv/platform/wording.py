@@ -17,6 +17,7 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import TypeVar
 
+from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
 
@@ -36,7 +37,7 @@ STOP_WORDS = _word_set(
     one really quite still even much many get got make made go going think say said
     already mentioned mention previously stated earlier since though although whether yet unless
     whereas thus therefore hence however instead anyway besides otherwise either neither per via
-    upon within without onto toward towards across along around"""
+    upon within without onto toward towards across along around means something"""
 )
 PHATIC_WORDS = _word_set(
     """hi hello hey morning afternoon evening everyone everybody folks team welcome back thanks
@@ -46,7 +47,8 @@ PHATIC_WORDS = _word_set(
     bye goodbye care soon later cheers sounds sound wonderful amazing fantastic lovely likewise
     kind kindly lot means mean tons truly sincerely welcome assist assistance question questions
     else anything point fair true point hear hope luck best excellent brilliant super job done
-    congrats congratulations enjoy please pls sorry apologies apologize apologise afraid"""
+    congrats congratulations enjoy please pls sorry apologies apologize apologise afraid
+    unfortunately"""
 )
 _NUMBER_WORDS = {
     "two": "2",
@@ -67,6 +69,10 @@ _NUMBER_WORDS = {
     "hundred": "100",
 }
 _NOT_CONTENT = STOP_WORDS | PHATIC_WORDS
+_NEGATIONS = _word_set(
+    """not no never nor none nothing nobody neither cannot isnt arent wasnt werent dont doesnt
+    didnt cant couldnt wont wouldnt shouldnt hasnt havent hadnt aint"""
+)
 _GREETINGS = _word_set("hi hello hey morning good welcome greetings")
 # Letters of any script, or a number with its inner separators ("4.2.0", "3/4", "10:30").
 _WORD = re.compile(r"\d+(?:[.,/:]\d+)*|[^\W\d_]+")
@@ -111,6 +117,13 @@ _READ_BACK_CHECK = re.compile(  # searched in the last characters only
     r"\b(?:correct|right|is that (?:right|correct|ok|okay)|have i got that right|"
     r"did i get that right)\s*\?$"
 )
+_INSTRUCTION = re.compile(  # an imperative opening a sentence or following a call sign
+    r"(?:^|[.!?:;,]\s*)(?:please\s+|now\s+|then\s+)?(?:turn|descend|climb|maintain|reduce|"
+    r"increase|contact|hold|taxi|cross|proceed|squawk|send|open|tap|toggle|press|click|select|"
+    r"enter|type|restart|unplug|plug|take|call|add|remove|deliver|ship|book|cancel|charge|"
+    r"transfer|pay|bring|put|set|switch|install|update|use|dial|fill|sign|return|keep|wait|"
+    r"leave|meet|buy|order|note|write|record)\b"
+)
 _REQUEST = re.compile(
     r"(?:^|[.!?:]\s+)(?:please\s+)?(?:tell|describe|explain|name|list|give|try|write|show|"
     r"share|walk)\b"
@@ -134,6 +147,8 @@ class Features:
     invites_echo: bool
     reads_back: bool
     asks: bool
+    instructs: bool
+    negated: bool
 
 
 @lru_cache(maxsize=16384)
@@ -209,6 +224,8 @@ def features(content: str) -> Features:
         invites_echo=invites_echo,
         reads_back=reads_back,
         asks=asks,
+        instructs=bool(_INSTRUCTION.search(content.lower())),
+        negated=not _NEGATIONS.isdisjoint(words),
     )
 
 
@@ -247,6 +264,14 @@ def reorder_similarity(a: str, b: str, cutoff: float) -> float:
     return Indel.normalized_similarity(fa.sorted_text, fb.sorted_text, score_cutoff=cutoff)
 
 
+def part_similarity(part: str, whole: str) -> float:
+    """How well ``part`` matches its best-aligned stretch of ``whole`` (1.0 = copied)."""
+    fp, fw = features(part), features(whole)
+    if fp.structured or fw.structured or len(fp.text) > len(fw.text):
+        return 0.0
+    return fuzz.partial_ratio(fp.text, fw.text) / 100
+
+
 def content_similarity(a: str, b: str) -> float:
     """Overlap of the stemmed content words or word pairs (a paraphrase keeps the words)."""
     fa, fb = features(a), features(b)
@@ -258,7 +283,8 @@ def content_similarity(a: str, b: str) -> float:
 
 def adds_facts(earlier: str, later: str) -> bool:
     """Whether ``later`` says something ``earlier`` did not: a number ("X300" after "X200",
-    "4.30" after "4.25") or a content word ("LS6 2AD" after "LS6 2AB"); then it is a new
-    fact or a revision, never a repeat of ``earlier``."""
+    "4.30" after "4.25"), a content word ("LS6 2AD" after "LS6 2AB") or the opposite ("False,
+    X is not …" after "True or false: X is …"); then it is a new fact or a revision, never a
+    repeat of ``earlier``."""
     fa, fb = features(earlier), features(later)
-    return bool(fb.numbers - fa.numbers or fb.content - fa.content)
+    return bool(fb.numbers - fa.numbers or fb.content - fa.content) or fa.negated != fb.negated
