@@ -207,3 +207,14 @@ def test_a_refusal_reworded_again_and_again_is_a_paraphrase() -> None:
     )
     loop = first_loop(history)
     assert loop is not None and loop.kind == "paraphrase"
+
+
+def test_a_short_request_with_please_is_no_pleasantry() -> None:
+    history = chat(
+        "customer: Hello, my card is lost.",
+        "bank: Hello, my card is lost.",
+        "customer: Yes, please block it.",
+        "bank: Yes, please block it.",
+    )
+    loop = first_loop(history)
+    assert loop is None or loop.kind != "collapse"

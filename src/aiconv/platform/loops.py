@@ -185,7 +185,7 @@ def _moved(earlier: Utterance, later: Utterance) -> bool:
 
 
 def _seen(history: Sequence[Utterance]) -> frozenset[str]:
-    return frozenset().union(*(features(u.content).content for u in history))
+    return frozenset().union(*(features(u.content).facts for u in history))
 
 
 def _answers_with_news(index: int, history: Sequence[Utterance]) -> bool:
@@ -195,7 +195,7 @@ def _answers_with_news(index: int, history: Sequence[Utterance]) -> bool:
         return False
     if not features(history[index - 1].content).asks:
         return False
-    return bool(features(history[index].content).content - _seen(history[:index]))
+    return bool(features(history[index].content).facts - _seen(history[:index]))
 
 
 def _restates(index: int, history: Sequence[Utterance], config: LoopConfig) -> float:
@@ -240,7 +240,7 @@ def _rewording(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     if any(_moved(a, b) or _similarity(a, b) < config.rewording for a, b in pairs):
         return None
     for index in indexes[1:]:
-        said = features(history[index].content).content
+        said = features(history[index].content).facts
         if len(said - _seen(history[:index])) > config.novelty * len(said):
             return None
     score = sum(_similarity(a, b) for a, b in pairs) / len(pairs)

@@ -47,9 +47,11 @@ PHATIC_WORDS = _word_set(
     bye goodbye care soon later cheers sounds sound wonderful amazing fantastic lovely likewise
     kind kindly lot means mean tons truly sincerely welcome assist assistance question questions
     else anything point fair true point hear hope luck best excellent brilliant super job done
-    congrats congratulations enjoy please pls sorry apologies apologize apologise afraid
-    unfortunately"""
+    congrats congratulations enjoy"""
 )
+# Courtesy says nothing new ("please", "sorry"), but it is no pleasantry either: it counts as
+# content everywhere except when asking what a message adds.
+_COURTESY = _word_set("pleas pls sorr apolog afraid unfort")
 _NUMBER_WORDS = {
     "two": "2",
     "three": "3",
@@ -138,6 +140,7 @@ class Features:
     text: str
     sorted_text: str
     content: frozenset[str]
+    facts: frozenset[str]
     numbers: frozenset[str]
     shingles: frozenset[tuple[str, str]]
     words: int
@@ -215,6 +218,7 @@ def features(content: str) -> Features:
         text=" ".join(words),
         sorted_text=" ".join(sorted(words)),
         content=frozenset(stems),
+        facts=frozenset(stems) - _COURTESY,
         numbers=frozenset(w for w in words if w[0].isdigit()),
         shingles=frozenset(pairwise(stems)),
         words=len(words),
@@ -287,4 +291,4 @@ def adds_facts(earlier: str, later: str) -> bool:
     X is not …" after "True or false: X is …"); then it is a new fact or a revision, never a
     repeat of ``earlier``."""
     fa, fb = features(earlier), features(later)
-    return bool(fb.numbers - fa.numbers or fb.content - fa.content) or fa.negated != fb.negated
+    return bool(fb.numbers - fa.numbers or fb.facts - fa.facts) or fa.negated != fb.negated
