@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import Literal, overload
 
 from aiconv.agents.provider import ChatProvider
@@ -184,7 +184,7 @@ def follow(
     idle_s: float = 5.0,
     batch: int | None = None,
     pings: Literal[False] = False,
-) -> AsyncIterator[Step]: ...
+) -> AsyncGenerator[Step, None]: ...
 
 
 @overload
@@ -196,7 +196,7 @@ def follow(
     idle_s: float = 5.0,
     batch: int | None = None,
     pings: Literal[True],
-) -> AsyncIterator[Step | None]: ...
+) -> AsyncGenerator[Step | None, None]: ...
 
 
 async def follow(
@@ -207,7 +207,7 @@ async def follow(
     idle_s: float = 5.0,
     batch: int | None = None,
     pings: bool = False,
-) -> AsyncIterator[Step | None]:
+) -> AsyncGenerator[Step | None, None]:
     """Every event of the conversation with ``sequence > after`` and the state after it, live,
     until the conversation has ended and every event is out.
 

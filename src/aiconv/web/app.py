@@ -2,8 +2,9 @@
 security headers.
 
 ``create_app`` takes a log URL (opened at startup, closed at shutdown) or an open log (owned by
-the caller). The app only reads; every route is a GET. Responses carry a Content Security Policy
-that allows no inline script, as a second line of defence behind escaping.
+the caller). It only reads unless ``write`` turns on the write API (``talk.py``). Responses
+carry a Content Security Policy that allows no inline script, a second line of defence behind
+escaping.
 """
 
 from __future__ import annotations
@@ -21,16 +22,17 @@ from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Mount
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aiconv.queues.log import ConversationLog
 from aiconv.queues.urls import connect_log
-from aiconv.web import api, docs, pages
+from aiconv.web import api, docs, pages, talk
 from aiconv.web.openapi import DESCRIPTION, TITLE, VERSION
 from aiconv.web.params import BadRequest, describe_error
 from aiconv.web.queries import OutcomeCache
+from aiconv.web.seats import Seats, WriteAccess
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -69,10 +71,25 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+def _allow(request: Request) -> dict[str, str]:
+    """``Allow`` with every method of every route at the request's path (Starlette's own names
+    only the first route it matched, and GET and POST of one path are two routes)."""
+    path = request.url.path
+    methods = {
+        method
+        for regex, route_methods in request.app.state.methods
+        if regex.match(path)
+        for method in route_methods
+    }
+    return {"Allow": ", ".join(sorted(methods))}
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     """A 4xx answer: JSON under ``/api/``, a page elsewhere; its headers (``Allow``) kept."""
     if isinstance(exc, HTTPException):
         status, detail, headers = exc.status_code, str(exc.detail), exc.headers
+        if status == 405:
+            headers = {**(headers or {}), **_allow(request)}
     else:
         detail = describe_error(exc) if isinstance(exc, RequestValidationError) else str(exc)
         status, headers = 400, None
@@ -92,21 +109,22 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 
 
 def _lifespan(
-    log: ConversationLog | str,
+    log: ConversationLog | str, write: WriteAccess | None
 ) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
-    """Open the log at a URL for the app's lifetime; an open log belongs to the caller."""
+    """Open the log at a URL for the app's lifetime (an open log belongs to the caller); run the
+    conversations the write API starts, and interrupt those still running at shutdown."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if not isinstance(log, str):
+        async with contextlib.AsyncExitStack() as stack:
+            if isinstance(log, str):
+                app.state.log = opened = await connect_log(log)
+                stack.push_async_callback(opened.close)
+                app.state.outcomes = OutcomeCache(opened)
+            if write is not None:
+                app.state.seats = seats = Seats(app.state.log, write)
+                stack.push_async_callback(seats.aclose)
             yield
-            return
-        app.state.log = opened = await connect_log(log)
-        app.state.outcomes = OutcomeCache(opened)
-        try:
-            yield
-        finally:
-            await opened.close()
 
     return lifespan
 
@@ -116,11 +134,13 @@ def create_app(
     *,
     ping_s: float = 15.0,
     allowed_hosts: Sequence[str] | None = None,
+    write: WriteAccess | None = None,
 ) -> FastAPI:
     """The web app over ``log`` (a URL such as ``sqlite:///runs.db``, or an open log).
 
     ``ping_s`` is how often an idle live stream sends a keep-alive comment; ``allowed_hosts``
-    restricts the ``Host`` header (e.g. to loopback names, against DNS rebinding).
+    restricts the ``Host`` header (e.g. to loopback names, against DNS rebinding); ``write``
+    turns on the write API (a person talks to an agent; ``talk.py``), off without it.
     """
     middleware = [Middleware(SecurityHeaders)]
     if allowed_hosts:
@@ -137,12 +157,18 @@ def create_app(
             BadRequest: _http_error,
             Exception: _server_error,
         },
-        lifespan=_lifespan(log),
+        lifespan=_lifespan(log, write),
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
     )
-    app.include_router(api.router)
+    routers = [api.router, *([talk.router] if write is not None else [])]
+    for router in routers:
+        app.include_router(router)
+    routes = [*pages.ROUTES, *docs.ROUTES, *(r for router in routers for r in router.routes)]
+    app.state.methods = [
+        (route.path_regex, route.methods) for route in routes if isinstance(route, Route)
+    ]
     app.state.templates = pages.templates()
     app.state.ping_s = ping_s
     if not isinstance(log, str):

@@ -203,3 +203,56 @@ class Run(Strict):
     successes: list[str]
     success_rate: float | None
     conversations: ConversationPage
+
+
+Name = Annotated[
+    str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f@\s][^\x00-\x1f\x7f]*$")
+]
+
+
+class NewConversation(Strict):
+    """A conversation between the person calling the API and an agent."""
+
+    agent: str = Field(
+        min_length=1,
+        max_length=500,
+        description="The agent to talk to: any agent id (mock, claude, openai:MODEL, flow:FILE …)",
+        examples=["mock", "echo"],
+    )
+    topic: str = Field(min_length=1, max_length=2000, pattern=r"\S", examples=["Lost card"])
+    name: Name = Field("user", description="The person's participant name")
+    agent_name: Name | None = Field(None, description="The agent's name (default: its alias)")
+    first: Literal["person", "agent"] = Field("person", description="Who speaks first")
+    max_turns: int = Field(50, ge=1, le=10_000, description="Messages in all, both seats")
+    system: str | None = Field(None, max_length=20_000, description="Extra instructions")
+    persona: str | None = Field(None, max_length=20_000, description="The agent's persona")
+
+
+class Opened(Strict):
+    """The new conversation: where to post the person's messages and read the replies."""
+
+    conversation_id: str
+    person: str
+    agent: str
+    status: Status
+    next_speaker: str | None
+    last_sequence: int
+    messages_url: str
+    events_url: str
+    stream_url: str
+
+
+class NewMessage(Strict):
+    """What the person says on their turn."""
+
+    content: str = Field(min_length=1, max_length=100_000, pattern=r"\S", examples=["Hello!"])
+
+
+class Posted(Strict):
+    """Where the conversation stands once the person's message is in the log."""
+
+    conversation_id: str
+    sequence: int = Field(description="The message's sequence; read replies with ?after= it")
+    status: Status
+    next_speaker: str | None
+    end_reason: str | None

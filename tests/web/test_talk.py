@@ -1,0 +1,195 @@
+"""The human seat over HTTP: a person talks to an agent through the write API of a real uvicorn
+server (with the right token, without one, with a wrong one)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from aiconv.agents.catalog import default_registry
+from aiconv.agents.human import LEFT_SEAT
+from aiconv.platform import session
+from aiconv.platform.conductor import Conductor
+from aiconv.queues.sqlite import SqliteLog
+from aiconv.web import create_app
+from aiconv.web.seats import WriteAccess
+from tests.web.conftest import pair
+from tests.web.harness import serving, sse_frames
+
+TOKEN = "s3cret-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def access() -> WriteAccess:
+    registry = default_registry()
+    return WriteAccess(token=TOKEN, registry=registry, build=registry.build)
+
+
+@pytest.fixture
+async def api(log: SqliteLog) -> AsyncIterator[httpx.AsyncClient]:
+    async with (
+        serving(create_app(log, write=access())) as base,
+        httpx.AsyncClient(base_url=base, timeout=20) as client,
+    ):
+        yield client
+
+
+async def open_talk(api: httpx.AsyncClient, **body: Any) -> dict[str, Any]:
+    response = await api.post("/api/conversations", json={"topic": "Refunds", **body}, headers=AUTH)
+    assert response.status_code == 201, response.text
+    opened: dict[str, Any] = response.json()
+    assert response.headers["location"] == f"/api/conversations/{opened['conversation_id']}"
+    return opened
+
+
+async def reply_after(api: httpx.AsyncClient, cid: str, after: int) -> dict[str, Any]:
+    """The first message after ``after``, read from the live stream."""
+    async with (
+        asyncio.timeout(20),
+        api.stream("GET", f"/api/conversations/{cid}/stream", params={"after": after}) as response,
+    ):
+        async for frame in sse_frames(response):
+            event = json.loads(frame["data"])
+            if frame["event"] == "event" and event["kind"] == "MessagePosted":
+                return dict(event["data"])
+    raise AssertionError("the stream ended without a reply")
+
+
+async def test_a_person_talks_to_an_agent_and_reads_its_replies(api: httpx.AsyncClient) -> None:
+    opened = await open_talk(api, agent="echo")
+    cid = opened["conversation_id"]
+    assert (opened["person"], opened["agent"], opened["next_speaker"]) == ("user", "echo", "user")
+    first = await api.post(opened["messages_url"], json={"content": "Hello there"}, headers=AUTH)
+    assert first.status_code == 201, first.text
+    assert first.json()["sequence"] > opened["last_sequence"]
+    reply = await reply_after(api, cid, first.json()["sequence"])
+    assert (reply["sender"], reply["content"]) == ("echo", "Hello there")
+    second = await api.post(opened["messages_url"], json={"content": "And again"}, headers=AUTH)
+    assert second.status_code == 201, second.text
+    assert (await reply_after(api, cid, second.json()["sequence"]))["content"] == "And again"
+    transcript = (await api.get(f"/api/conversations/{cid}")).json()
+    assert [(m["sender"], m["content"]) for m in transcript["messages"]] == [
+        ("user", "Hello there"),
+        ("echo", "Hello there"),
+        ("user", "And again"),
+        ("echo", "And again"),
+    ]
+    assert transcript["participants"][0]["agent"] == "human"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": f"Basic {TOKEN}"},
+        {"Authorization": "Bearer"},
+    ],
+)
+async def test_writes_without_the_right_token_are_401_and_change_nothing(
+    api: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    opened = await open_talk(api, agent="echo")
+    attempts = [
+        api.post("/api/conversations", json={"agent": "echo", "topic": "x"}, headers=headers),
+        api.post(opened["messages_url"], json={"content": "hi"}, headers=headers),
+        api.post(f"/api/conversations/{opened['conversation_id']}/leave", headers=headers),
+    ]
+    for response in await asyncio.gather(*attempts):
+        assert response.status_code == 401, response.text
+        assert response.headers["www-authenticate"] == "Bearer"
+        assert response.json() == {"error": "a valid bearer token is required"}
+    assert (await api.get("/api/conversations")).json()["total"] == 1
+    transcript = (await api.get(f"/api/conversations/{opened['conversation_id']}")).json()
+    assert (transcript["status"], transcript["messages"]) == ("active", [])
+
+
+async def test_without_a_configured_token_the_api_only_reads(log: SqliteLog) -> None:
+    async with serving(create_app(log)) as base, httpx.AsyncClient(base_url=base) as client:
+        created = await client.post(
+            "/api/conversations", json={"agent": "echo", "topic": "x"}, headers=AUTH
+        )
+        document = (await client.get("/api/openapi.json")).json()
+    assert created.status_code == 405
+    assert created.headers["allow"] == "GET"
+    assert all(set(path) == {"get"} for path in document["paths"].values())
+    assert "securitySchemes" not in document.get("components", {})
+
+
+async def test_the_document_describes_the_write_routes_and_their_token(
+    api: httpx.AsyncClient,
+) -> None:
+    document = (await api.get("/api/openapi.json")).json()
+    post = document["paths"]["/api/conversations/{conversation_id}/messages"]["post"]
+    assert set(post["responses"]) == {"201", "400", "401", "404", "409"}
+    assert post["security"] == [{"HTTPBearer": []}]
+    assert document["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    assert "post" in document["paths"]["/api/conversations"]
+
+
+async def test_speaking_out_of_turn_or_after_the_end_is_409(api: httpx.AsyncClient) -> None:
+    slow = await open_talk(api, agent="mock:latency=60", first="agent")
+    early = await api.post(slow["messages_url"], json={"content": "me first"}, headers=AUTH)
+    assert early.status_code == 409
+    assert early.json()["error"].startswith("not user's turn: waiting for mock")
+    short = await open_talk(api, agent="echo", max_turns=1)
+    last = await api.post(short["messages_url"], json={"content": "only this"}, headers=AUTH)
+    assert (last.status_code, last.json()["status"], last.json()["end_reason"]) == (
+        201,
+        "ended",
+        "max_turns",
+    )
+    again = await api.post(short["messages_url"], json={"content": "more"}, headers=AUTH)
+    assert again.status_code == 409
+    assert "has ended (max_turns)" in again.json()["error"]
+
+
+async def test_leaving_the_seat_ends_the_conversation_with_the_reason(
+    api: httpx.AsyncClient,
+) -> None:
+    opened = await open_talk(api, agent="mock:latency=60", first="agent")
+    cid = opened["conversation_id"]
+    left = await api.post(f"/api/conversations/{cid}/leave", headers=AUTH)
+    assert left.status_code == 200, left.text
+    assert (left.json()["status"], left.json()["end_reason"]) == ("ended", LEFT_SEAT)
+    ended = (await api.get(f"/api/conversations/{cid}")).json()["ended"]
+    assert ended == {"reason": LEFT_SEAT, "detail": "user left the seat", "by": "user"}
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"agent": "clod"}, "unknown agent"),
+        ({"agent": "human"}, "the person's seat is the other one"),
+        ({"agent": "script:/nonexistent/replies.jsonl"}, "replies.jsonl"),
+        ({"agent": "echo", "max_turns": 0}, "max_turns"),
+        ({"agent": "echo", "topic": "   "}, "topic"),
+        ({"agent": "echo", "name": "\x1b[31mred"}, "name"),
+    ],
+)
+async def test_a_bad_conversation_is_400_and_writes_nothing(
+    api: httpx.AsyncClient, body: dict[str, Any], message: str
+) -> None:
+    response = await api.post("/api/conversations", json={"topic": "t", **body}, headers=AUTH)
+    assert response.status_code == 400, response.text
+    assert message in response.json()["error"].lower()
+    assert (await api.get("/api/conversations")).json()["total"] == 0
+
+
+async def test_unknown_conversations_and_seats_elsewhere(
+    api: httpx.AsyncClient, log: SqliteLog
+) -> None:
+    missing = await api.post(
+        "/api/conversations/nope/messages", json={"content": "hi"}, headers=AUTH
+    )
+    assert missing.status_code == 404
+    other = await session.create(Conductor(log), topic="elsewhere", participants=pair())
+    url = f"/api/conversations/{other.conversation_id}/messages"
+    elsewhere = await api.post(url, json={"content": "hi"}, headers=AUTH)
+    assert elsewhere.status_code == 409
+    assert "no person's seat on this server" in elsewhere.json()["error"]
