@@ -24,6 +24,7 @@ A normal end of a conversation is a value (``StopReason``), never an exception.
         ├── ProviderTimeout         the call exceeded its timeout (retryable)
         ├── RateLimited             429 or a client-side limit (retryable, may carry retry_after)
         ├── ProviderUnavailable     the circuit breaker is open, or retries are exhausted
+        ├── MalformedResponse       the vendor's reply could not be read (retryable)
         └── ProviderRejected        the request itself is wrong (4xx): never retried
 """
 
@@ -164,6 +165,16 @@ class ProviderUnavailable(ProviderError):
     """The circuit breaker is open past its deadline, or retries are exhausted."""
 
     kind = "unavailable"
+
+
+class MalformedResponse(ProviderError):
+    """The vendor answered something its SDK (or the adapter) could not read: a broken body, a
+    stream cut short or out of order. Retrying is safe: a chat request has no side effects."""
+
+    kind = "malformed_response"
+
+    def __init__(self, message: str, *, provider: str = "", request_id: str | None = None) -> None:
+        super().__init__(message, provider=provider, retryable=True, request_id=request_id)
 
 
 class ProviderRejected(ProviderError):

@@ -29,6 +29,7 @@ class AgentServer:
             routes=[
                 Route("/webhook", self.webhook, methods=["POST"]),
                 Route("/v1/chat/completions", self.openai, methods=["POST"]),
+                Route("/tools", self.tools, methods=["POST"]),
                 Route("/slow", self.slow, methods=["POST"]),
                 Route("/status/{code:int}", self.status, methods=["POST"]),
                 Route("/status/{code:int}/chat/completions", self.status, methods=["POST"]),
@@ -50,6 +51,20 @@ class AgentServer:
         text = f"Support here (turn {body['turn']}): I have refunded your order."
         usage = {"input_tokens": 11, "output_tokens": 7}
         return JSONResponse({"content": text, "usage": usage, "cost_usd": 0.001})
+
+    async def tools(self, request: Request) -> Response:
+        """Calls its first tool (once with a non-object argument list), then reports."""
+        body = await request.json()
+        self.bodies.append(body)
+        last = body["messages"][-1]
+        if last["role"] == "tool":
+            return JSONResponse({"content": f"Done: {last['tool_results'][0]['content']}"})
+        name = body["tools"][0]["name"]
+        calls = [
+            {"id": "w1", "name": name, "arguments": {"account_id": "A-1"}},
+            {"name": name, "arguments": [1, 2]},
+        ]
+        return JSONResponse({"tool_calls": calls})
 
     async def openai(self, request: Request) -> Response:
         body = await request.json()

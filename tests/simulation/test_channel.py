@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime
 import email.utils
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from aiconv.agents.messages import ChatMessage, ChatRequest
+from aiconv.agents.messages import ChatMessage, ChatRequest, ToolCall, ToolResult, ToolSpec
 from aiconv.agents.provider import ChatProvider
 from aiconv.errors import ProviderError, ProviderRejected, ProviderTimeout, RateLimited
 from aiconv.platform.conductor import Conductor
@@ -18,6 +19,7 @@ from aiconv.queues.memory import InMemoryLog
 from aiconv.simulation.batch import BatchRunner
 from aiconv.simulation.channel import HttpAgentProvider
 from aiconv.simulation.scenario import Seat, load_scenario
+from aiconv.testing.fake_llm import FakeLLM
 from aiconv.testing.providers import FunctionProvider
 from tests.simulation.agent_server import serve_agent
 
@@ -163,6 +165,65 @@ async def test_openai_format_takes_a_base_url_and_sends_the_seat_headers() -> No
     assert reply.content == "Hello from OpenAI mode"
     assert agent.headers[0]["authorization"] == "Bearer seat-key"
     assert agent.bodies[0]["max_tokens"] == REQUEST.max_tokens
+
+
+TOOL = ToolSpec(
+    name="lookup_account",
+    description="Look up an account by id",
+    parameters={"type": "object", "properties": {"account_id": {"type": "string"}}},
+)
+
+
+async def test_webhook_tool_calls_pass_through_and_results_go_back() -> None:
+    ask = replace(REQUEST, tools=(TOOL,))
+    async with serve_agent() as agent:
+        provider = HttpAgentProvider(agent.url("/tools"))
+        try:
+            first = await provider.complete(ask)
+            results = (ToolResult(call_id="w1", name="lookup_account", content="balance 12"),)
+            second = await provider.complete(
+                replace(
+                    ask,
+                    messages=(
+                        *ask.messages,
+                        ChatMessage(role="assistant", content="", tool_calls=first.tool_calls),
+                        ChatMessage(role="tool", content="", tool_results=results),
+                    ),
+                )
+            )
+        finally:
+            await provider.aclose()
+    assert (first.content, first.finish_reason) == ("", "tool_calls")
+    assert first.tool_calls[0] == ToolCall(
+        id="w1", name="lookup_account", arguments={"account_id": "A-1"}
+    )
+    assert first.tool_calls[1].id.startswith("call_")
+    assert first.tool_calls[1].error is not None  # [1, 2] is not a JSON object
+    assert agent.bodies[0]["tools"][0]["name"] == "lookup_account"
+    assert agent.bodies[1]["messages"][1]["tool_calls"][0]["id"] == "w1"
+    assert agent.bodies[1]["messages"][2]["tool_results"][0]["content"] == "balance 12"
+    assert second.content == "Done: balance 12"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_openai_format_tool_calls_come_from_the_adapter(stream: bool) -> None:
+    ask = replace(
+        REQUEST,
+        messages=(ChatMessage(role="user", content="Please look up account AC-12"),),
+        tools=(TOOL,),
+    )
+    async with FakeLLM() as fake:
+        provider = HttpAgentProvider(f"{fake.openai_base_url}/chat/completions", format="openai")
+        try:
+            chunks: list[str] = []
+            reply = await provider.complete(ask, on_delta=chunks.append if stream else None)
+        finally:
+            await provider.aclose()
+    assert [(c.name, dict(c.arguments)) for c in reply.tool_calls] == [
+        ("lookup_account", {"account_id": "AC-12"})
+    ]
+    assert reply.content == ""
+    assert fake.requests[0].body["tools"][0]["function"]["name"] == "lookup_account"
 
 
 async def test_a_slow_agent_times_out() -> None:

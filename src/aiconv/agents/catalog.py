@@ -47,7 +47,10 @@ OFFLINE_VENDORS = (
         factory=_mock,
         suffix="options",
         offline=True,
-        description="seeded offline chatter; mock:turns=N,latency=A[-B],fail=P,seed=S",
+        tools=lambda spec: spec.options.get("tools") == "auto",
+        description=(
+            "seeded offline chatter; mock:turns=N,latency=A[-B],fail=P,seed=S,tools=auto|off"
+        ),
     ),
     Vendor(
         name="echo",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -37,6 +38,9 @@ class ToolCall:
     name: str
     arguments: Mapping[str, Any] = field(default_factory=dict)
     error: str | None = None
+    #: An opaque vendor token that must travel back with the call in the history (Gemini's
+    #: ``thought_signature``, base64); keep it wherever the call is recorded.
+    signature: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,6 +94,12 @@ class Usage:
 
     input_tokens: int = 0
     output_tokens: int = 0
+    #: Of ``input_tokens``: read from the vendor's prompt cache (billed at the cache-read rate).
+    cache_read_tokens: int = 0
+    #: Of ``input_tokens``: written to the prompt cache (billed at the cache-write rate).
+    cache_write_tokens: int = 0
+    #: Of ``output_tokens``: spent on reasoning (thinking) rather than the visible reply.
+    reasoning_tokens: int = 0
 
     @property
     def total_tokens(self) -> int:
@@ -121,13 +131,64 @@ class ChatReply:
     saved_usd: float | None = None
 
 
+def tool_call_from(call_id: str, name: str, arguments: object) -> ToolCall:
+    """A ``ToolCall`` from a vendor's arguments: JSON text (as OpenAI and streamed Anthropic
+    send them; empty text is ``{}``) or an already parsed value. Anything but a JSON object
+    becomes a call with ``error`` set, to be answered with a tool error instead of run."""
+    value = arguments
+    if isinstance(arguments, str):
+        try:
+            value = json.loads(arguments) if arguments.strip() else {}
+        except ValueError as exc:
+            return ToolCall(
+                id=call_id, name=name, error=f"arguments are not valid JSON ({exc}): {arguments!r}"
+            )
+    if not isinstance(value, dict):
+        return ToolCall(
+            id=call_id,
+            name=name,
+            error=f"arguments must be a JSON object, not {type(value).__name__}: {value!r}",
+        )
+    return ToolCall(id=call_id, name=name, arguments=value)
+
+
 def estimate_tokens(text: str) -> int:
     """A rough token count (about four characters a token), never zero for non-empty text."""
     return (len(text) + 3) // 4
 
 
 def request_tokens(request: ChatRequest) -> int:
-    """Estimated input tokens of a whole request (system prompt and history)."""
-    return estimate_tokens(request.system) + sum(
-        estimate_tokens(m.content) for m in request.messages
+    """Estimated input tokens of a whole request (system prompt, history, tool calls, results
+    and the tools offered)."""
+    return (
+        estimate_tokens(request.system)
+        + sum(message_tokens(m) for m in request.messages)
+        + sum(estimate_tokens(to_json(_spec_json(t))) for t in request.tools)
     )
+
+
+def message_tokens(message: ChatMessage) -> int:
+    """Estimated tokens of one message with its tool calls and results."""
+    calls = sum(estimate_tokens(c.name + to_json(c.arguments)) for c in message.tool_calls)
+    return (
+        estimate_tokens(message.content)
+        + calls
+        + sum(estimate_tokens(r.content) for r in message.tool_results)
+    )
+
+
+def _spec_json(spec: ToolSpec) -> dict[str, Any]:
+    return {"name": spec.name, "description": spec.description, "parameters": spec.parameters}
+
+
+def to_json(value: Any) -> str:
+    """``value`` (tool arguments, schemas: mappings, sequences, scalars) as compact JSON text."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_plain)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, tuple | list | set | frozenset):
+        return list(value)
+    return str(value)

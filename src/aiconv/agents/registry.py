@@ -52,6 +52,13 @@ class Vendor:
     #: A check of the agent's own inputs (e.g. a script file) that a caller runs before any
     #: work starts, outside the event loop; building the provider itself does no I/O.
     preflight: Callable[[AgentSpec], None] | None = None
+    #: Whether its agents can call tools: a flag, or a check of the agent's options (``mock``
+    #: calls tools only with ``tools=auto``); see ``calls_tools``.
+    tools: bool | Callable[[AgentSpec], bool] = False
+
+    def calls_tools(self, spec: AgentSpec) -> bool:
+        """Whether the agent ``spec`` can call tools (``--tools`` is refused otherwise)."""
+        return self.tools(spec) if callable(self.tools) else self.tools
 
 
 class Registry:

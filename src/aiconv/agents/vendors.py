@@ -76,6 +76,7 @@ REMOTE_VENDORS = (
         factory=_anthropic,
         key_env=("ANTHROPIC_API_KEY",),
         base_url_env=("ANTHROPIC_BASE_URL",),
+        tools=True,
         description="Anthropic Claude (Messages API)",
     ),
     Vendor(
@@ -85,6 +86,7 @@ REMOTE_VENDORS = (
         factory=_compatible("openai", "max_completion_tokens"),
         key_env=("OPENAI_API_KEY",),
         base_url_env=("OPENAI_BASE_URL",),
+        tools=True,
         description="OpenAI GPT (Chat Completions)",
     ),
     Vendor(
@@ -94,6 +96,7 @@ REMOTE_VENDORS = (
         factory=_gemini,
         key_env=("GEMINI_API_KEY", "GOOGLE_API_KEY"),
         base_url_env=("GEMINI_BASE_URL", "GOOGLE_GEMINI_BASE_URL"),
+        tools=True,
         description="Google Gemini (google-genai)",
     ),
     Vendor(
@@ -104,6 +107,7 @@ REMOTE_VENDORS = (
         key_env=("XAI_API_KEY",),
         base_url_env=("XAI_BASE_URL",),
         default_base_url="https://api.x.ai/v1",
+        tools=True,
         description="xAI Grok (OpenAI-compatible)",
     ),
     Vendor(
@@ -114,6 +118,7 @@ REMOTE_VENDORS = (
         key_env=("PERPLEXITY_API_KEY",),
         base_url_env=("PERPLEXITY_BASE_URL",),
         default_base_url="https://api.perplexity.ai",
+        tools=False,  # Sonar answers from the web; its API takes no tools
         description="Perplexity Sonar (OpenAI-compatible, web-grounded)",
     ),
     Vendor(
@@ -123,6 +128,7 @@ REMOTE_VENDORS = (
         factory=_compatible("openrouter"),
         key_env=("OPENROUTER_API_KEY",),
         default_base_url="https://openrouter.ai/api/v1",
+        tools=True,
         description="OpenRouter gateway (OpenAI-compatible)",
     ),
     Vendor(
@@ -132,6 +138,7 @@ REMOTE_VENDORS = (
         factory=_compatible("ollama"),
         base_url_env=("OLLAMA_BASE_URL", "OLLAMA_HOST"),
         default_base_url=OLLAMA_DEFAULT_URL,
+        tools=True,
         description="local Ollama server, no key (OpenAI-compatible)",
     ),
     Vendor(
@@ -139,6 +146,7 @@ REMOTE_VENDORS = (
         aliases=("openai-compatible",),
         default_model="default",
         factory=_compatible("compat"),
+        tools=True,
         description="any OpenAI-compatible server (vLLM, LM Studio …): compat:MODEL --base-url URL",
     ),
 )

@@ -12,6 +12,11 @@
 
   ``messages`` are seen from the agent (its own lines are ``assistant``); ``end: true`` ends the
   conversation (after ``content``, when there is any); ``usage`` and ``cost_usd`` are optional.
+  When the agent has tools, the body also has ``tools`` (``name``, ``description``,
+  ``parameters``: a JSON schema), and the agent may answer ``"tool_calls": [{"id": "…",
+  "name": "…", "arguments": {…}}]`` (with or without ``content``); its earlier calls come back
+  as assistant messages with ``tool_calls``, their results as ``tool`` messages with
+  ``tool_results`` (``call_id``, ``name``, ``content``, ``is_error``).
 * ``openai`` — an OpenAI-compatible chat-completions endpoint (``url`` is the full endpoint,
   ``…/v1/chat/completions``, or its base, ``…/v1``), served by ``OpenAIProvider`` itself: the
   same request, reply, streaming and error mapping as any OpenAI-compatible vendor.
@@ -27,6 +32,7 @@ exception leaves this module.
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -34,7 +40,7 @@ from typing import Any
 import httpx
 import pydantic
 
-from aiconv.agents.messages import ChatReply, ChatRequest, Usage
+from aiconv.agents.messages import ChatMessage, ChatReply, ChatRequest, Usage, tool_call_from
 from aiconv.agents.provider import ChatProvider, DeltaCallback
 from aiconv.errors import ProviderError, ProviderTimeout
 from aiconv.reliability.retry import error_for_status, retry_after_from
@@ -49,11 +55,20 @@ class WebhookUsage(pydantic.BaseModel):
     output_tokens: int = 0
 
 
+class WebhookToolCall(pydantic.BaseModel):
+    """A tool call in a webhook reply; ``arguments`` should be a JSON object."""
+
+    id: str = pydantic.Field(default_factory=lambda: f"call_{uuid.uuid4().hex[:20]}")
+    name: str = pydantic.Field(min_length=1)
+    arguments: Any = pydantic.Field(default_factory=dict)
+
+
 class WebhookReply(pydantic.BaseModel):
     """The body a webhook agent answers with."""
 
     content: str = ""
     end: bool = False
+    tool_calls: list[WebhookToolCall] = []
     usage: WebhookUsage = WebhookUsage()
     cost_usd: float | None = None
 
@@ -142,16 +157,34 @@ def openai_base_url(url: str) -> str:
 
 
 def webhook_body(request: ChatRequest) -> dict[str, Any]:
-    """The webhook request body for ``request``."""
-    return {
+    """The webhook request body for ``request`` (``tools`` only when the agent has tools)."""
+    body: dict[str, Any] = {
         "conversation_id": request.context.get("conversation_id"),
         "speaker": request.context.get("speaker"),
         "turn": request.context.get("turn"),
         "system": request.system,
-        "messages": [
-            {"role": m.role, "name": m.name, "content": m.content} for m in request.messages
-        ],
+        "messages": [_webhook_message(m) for m in request.messages],
     }
+    if request.tools:
+        body["tools"] = [
+            {"name": t.name, "description": t.description, "parameters": dict(t.parameters)}
+            for t in request.tools
+        ]
+    return body
+
+
+def _webhook_message(message: ChatMessage) -> dict[str, Any]:
+    shown: dict[str, Any] = {"role": message.role, "name": message.name, "content": message.content}
+    if message.tool_calls:
+        shown["tool_calls"] = [
+            {"id": c.id, "name": c.name, "arguments": dict(c.arguments)} for c in message.tool_calls
+        ]
+    if message.tool_results:
+        shown["tool_results"] = [
+            {"call_id": r.call_id, "name": r.name, "content": r.content, "is_error": r.is_error}
+            for r in message.tool_results
+        ]
+    return shown
 
 
 def _check_status(response: httpx.Response, url: str) -> None:
@@ -175,15 +208,22 @@ def _from_webhook(data: Any, request: ChatRequest, model: str, url: str) -> Chat
     except pydantic.ValidationError as exc:
         raise _malformed(url, exc) from None
     content = body.content.strip()
-    if body.end and not content:
+    calls = tuple(tool_call_from(c.id, c.name, c.arguments) for c in body.tool_calls)
+    if body.end and not content and not calls:
         return ChatReply(content="", model=model, cost_usd=body.cost_usd, stop="agent_end")
-    if not content:
+    if not content and not calls:
         raise ProviderError(f"agent at {url} answered an empty content", provider="http")
-    if body.end:
+    if body.end and not calls:
         content += "\n" + str(request.context.get("end_token") or "<END>")
     usage = Usage(input_tokens=body.usage.input_tokens, output_tokens=body.usage.output_tokens)
     return ChatReply(
-        content=content, model=model, provider="http", usage=usage, cost_usd=body.cost_usd
+        content=content,
+        model=model,
+        provider="http",
+        usage=usage,
+        cost_usd=body.cost_usd,
+        finish_reason="tool_calls" if calls else "stop",
+        tool_calls=calls,
     )
 
 

@@ -2,27 +2,50 @@
 
 The SDK's own retries are off (``max_retries=0``) so every attempt is visible to
 ``GuardedProvider``; ``http_client`` (an ``httpx2.AsyncClient``, the SDK's HTTP library) and
-``base_url`` are injectable. The system prompt goes in ``system=``; the history is already in
-user/assistant roles starting with a user turn. Vendor errors are mapped in ``_map_error`` only.
+``base_url`` are injectable. The system prompt goes in ``system=``; tool calls are ``tool_use``
+blocks of the assistant and their results ``tool_result`` blocks first in the next user message
+(consecutive messages of one role are merged, as the API requires). Streaming reads the raw
+events (``anthropic_stream``), so a stream cut short or out of order is a retryable
+``MalformedResponse`` rather than an SDK assertion. Vendor errors are mapped in ``_map_error``.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import anthropic
 import httpx2
-from anthropic.types import Message, MessageParam
+from anthropic.types import Message
 
-from aiconv.agents.messages import ChatReply, ChatRequest, Usage
+from aiconv.agents.messages import (
+    ChatMessage,
+    ChatReply,
+    ChatRequest,
+    ToolCall,
+    tool_call_from,
+)
 from aiconv.agents.pricing import cost_usd
 from aiconv.agents.provider import ChatProvider, DeltaCallback
-from aiconv.errors import ProviderError, ProviderTimeout
+from aiconv.agents.providers.anthropic_stream import StreamedMessage, read_stream, usage_of
+from aiconv.errors import MalformedResponse, ProviderError, ProviderTimeout
 from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
 from aiconv.reliability.retry import error_for_status, retry_after_from
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
+
+#: A mid-stream ``error`` event arrives with status 200: its type says what it really was.
+STATUS_OF_ERROR_TYPE = {
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "permission_error": 403,
+    "not_found_error": 404,
+    "request_too_large": 413,
+    "rate_limit_error": 429,
+    "api_error": 500,
+    "timeout_error": 504,
+    "overloaded_error": 529,
+}
+_TOOL_CHOICE = {"auto": {"type": "auto"}, "required": {"type": "any"}, "none": {"type": "none"}}
 
 
 class AnthropicProvider(ChatProvider):
@@ -57,54 +80,32 @@ class AnthropicProvider(ChatProvider):
         started = self.clock.monotonic()
         try:
             if on_delta is None:
-                message = await self._client.messages.create(**self._params(request))
+                message = await self._client.messages.create(**params(request, self.model))
+                streamed = _from_message(message)
             else:
-                message = await self._stream(request, on_delta)
-        except (anthropic.AnthropicError, httpx2.HTTPError, json.JSONDecodeError) as exc:
+                events = await self._client.messages.create(
+                    **params(request, self.model), stream=True
+                )
+                async with events:
+                    streamed = await read_stream(events, on_delta)
+        except Exception as exc:  # every SDK failure is mapped, unexpected ones included
             raise self._map_error(exc) from exc
-        return self._reply(message, self.clock.monotonic() - started)
+        return self._reply(streamed, self.clock.monotonic() - started)
 
     async def aclose(self) -> None:
         """Close the SDK client (and its HTTP connections)."""
         await self._client.close()
 
-    async def _stream(self, request: ChatRequest, on_delta: DeltaCallback) -> Message:
-        async with self._client.messages.stream(**self._params(request)) as stream:
-            async for text in stream.text_stream:
-                on_delta(text)
-            return await stream.get_final_message()
-
-    def _params(self, request: ChatRequest) -> dict[str, Any]:
-        messages: list[MessageParam] = []
-        for m in request.messages:
-            if m.role == "assistant":
-                messages.append({"role": "assistant", "content": m.content})
-            else:
-                messages.append({"role": "user", "content": m.content})
-        params: dict[str, Any] = {
-            "model": request.model or self.model,
-            "max_tokens": request.max_tokens,
-            "messages": messages,
-        }
-        if request.system:
-            params["system"] = request.system
-        if request.temperature is not None:
-            params["temperature"] = request.temperature
-        return params
-
-    def _reply(self, message: Message, latency: float) -> ChatReply:
-        text = "".join(block.text for block in message.content if block.type == "text")
-        u = message.usage
-        cached = (u.cache_creation_input_tokens or 0) + (u.cache_read_input_tokens or 0)
-        usage = Usage(input_tokens=u.input_tokens + cached, output_tokens=u.output_tokens)
+    def _reply(self, message: StreamedMessage, latency: float) -> ChatReply:
         return ChatReply(
-            content=text,
+            content=message.text,
             model=message.model,
             provider=self.name,
-            usage=usage,
-            cost_usd=cost_usd(self.name, message.model, usage),
+            usage=message.usage,
+            cost_usd=cost_usd(self.name, message.model, message.usage),
             latency_s=latency,
             finish_reason=message.stop_reason,
+            tool_calls=message.tool_calls,
         )
 
     def _map_error(self, exc: Exception) -> ProviderError:
@@ -112,15 +113,96 @@ class AnthropicProvider(ChatProvider):
         if isinstance(exc, anthropic.APITimeoutError | httpx2.TimeoutException):
             return ProviderTimeout(f"{self.name}: request timed out", provider=self.name)
         if isinstance(exc, anthropic.APIStatusError):
-            hint = retry_after_from(exc.response.headers.get, now=self.clock.now())
-            detail = exc.api_message or exc.message
-            return error_for_status(exc.status_code, detail, provider=self.name, retry_after=hint)
+            return self._status_error(exc)
         if isinstance(exc, anthropic.APIConnectionError | httpx2.TransportError):
             return ProviderError(
                 f"{self.name}: connection failed: {exc}", provider=self.name, retryable=True
             )
-        if isinstance(exc, anthropic.APIResponseValidationError | json.JSONDecodeError):
-            return ProviderError(
-                f"{self.name}: malformed response: {exc}", provider=self.name, retryable=True
-            )
-        return ProviderError(f"{self.name}: {exc}", provider=self.name, retryable=False)
+        return MalformedResponse(
+            f"{self.name}: malformed response ({type(exc).__name__}: {str(exc)[:300]})",
+            provider=self.name,
+        )
+
+    def _status_error(self, exc: anthropic.APIStatusError) -> ProviderError:
+        status = exc.status_code
+        body = exc.body if isinstance(exc.body, dict) else {}
+        found = body.get("error")
+        error: dict[str, Any] = found if isinstance(found, dict) else {}
+        if status < 400:  # an error event inside a 200 stream
+            status = STATUS_OF_ERROR_TYPE.get(str(error.get("type")), 500)
+        hint = retry_after_from(exc.response.headers.get, now=self.clock.now())
+        detail = str(error.get("message") or exc.message)
+        mapped = error_for_status(status, detail, provider=self.name, retry_after=hint)
+        mapped.request_id = exc.request_id
+        return mapped
+
+
+def params(request: ChatRequest, default_model: str) -> dict[str, Any]:
+    """The Messages API body for ``request``."""
+    body: dict[str, Any] = {
+        "model": request.model or default_model,
+        "max_tokens": request.max_tokens,
+        "messages": messages(request.messages),
+    }
+    if request.system:
+        body["system"] = request.system
+    if request.temperature is not None:
+        body["temperature"] = request.temperature
+    if request.tools:
+        body["tools"] = [
+            {"name": t.name, "description": t.description, "input_schema": dict(t.parameters)}
+            for t in request.tools
+        ]
+        body["tool_choice"] = _TOOL_CHOICE[request.tool_choice]
+    return body
+
+
+def messages(history: tuple[ChatMessage, ...]) -> list[dict[str, Any]]:
+    """User/assistant messages of content blocks; consecutive ones of a role are merged."""
+    merged: list[dict[str, Any]] = []
+    for message in history:
+        role = "assistant" if message.role == "assistant" else "user"
+        blocks = _blocks(message)
+        if not blocks:
+            continue
+        if merged and merged[-1]["role"] == role:
+            merged[-1]["content"].extend(blocks)
+        else:
+            merged.append({"role": role, "content": blocks})
+    return merged
+
+
+def _blocks(message: ChatMessage) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "tool_result",
+            "tool_use_id": r.call_id,
+            "content": r.content,
+            "is_error": r.is_error,
+        }
+        for r in message.tool_results
+    ]
+    if message.content:
+        blocks.append({"type": "text", "text": message.content})
+    blocks += [
+        {"type": "tool_use", "id": c.id, "name": c.name, "input": dict(c.arguments)}
+        for c in message.tool_calls
+    ]
+    return blocks
+
+
+def _from_message(message: Message) -> StreamedMessage:
+    text: list[str] = []
+    calls: list[ToolCall] = []
+    for block in message.content:
+        if block.type == "text":
+            text.append(block.text)
+        elif block.type == "tool_use":
+            calls.append(tool_call_from(block.id, block.name, block.input))
+    return StreamedMessage(
+        text="".join(text),
+        model=message.model,
+        usage=usage_of(message.usage),
+        stop_reason=message.stop_reason,
+        tool_calls=tuple(calls),
+    )

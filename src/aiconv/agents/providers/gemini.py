@@ -4,14 +4,11 @@
 The SDK retries only when ``retry_options`` are set, so we never set them and ``GuardedProvider``
 sees every attempt. We always hand it an ``httpx2.AsyncClient`` (injectable for tests) so the
 transport is known; ``base_url`` goes through ``HttpOptions``. The system prompt is the
-``system_instruction``; roles are ``user`` and ``model``. Vendor errors are mapped in
-``_map_error`` only.
+``system_instruction``; contents, tools and responses are mapped in ``gemini_content``.
+Vendor errors are mapped in ``_map_error`` only.
 """
 
 from __future__ import annotations
-
-import json
-from typing import Any
 
 import httpx2
 from google import genai
@@ -21,7 +18,8 @@ from google.genai import types
 from aiconv.agents.messages import ChatReply, ChatRequest, Usage
 from aiconv.agents.pricing import cost_usd
 from aiconv.agents.provider import ChatProvider, DeltaCallback
-from aiconv.errors import ProviderError, ProviderTimeout
+from aiconv.agents.providers.gemini_content import Reading, config, contents
+from aiconv.errors import MalformedResponse, ProviderError, ProviderTimeout
 from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
 from aiconv.reliability.retry import error_for_status, retry_after_from
 
@@ -56,70 +54,39 @@ class GeminiProvider(ChatProvider):
     ) -> ChatReply:
         """The next message; vendor errors become ``aiconv.errors.ProviderError``."""
         started = self.clock.monotonic()
-        model = request.model or self.model
+        asked = request.model or self.model
+        history, settings = contents(request.messages), config(request)
+        reading = Reading(model=asked)
+        models = self._client.models
         try:
             if on_delta is None:
-                response = await self._client.models.generate_content(**self._params(request))
-                text, usage, finish = _text(response), response.usage_metadata, _finish(response)
-                model = response.model_version or model
+                reading.add(
+                    await models.generate_content(model=asked, contents=history, config=settings)
+                )
             else:
-                text, usage, finish, model = await self._stream(request, on_delta)
-        except (
-            genai_errors.APIError,
-            genai_errors.UnknownApiResponseError,
-            httpx2.HTTPError,
-            json.JSONDecodeError,
-        ) as exc:
+                async for chunk in await models.generate_content_stream(
+                    model=asked, contents=history, config=settings
+                ):
+                    piece = reading.add(chunk)
+                    if piece:
+                        on_delta(piece)
+        except Exception as exc:  # every SDK failure is mapped, unexpected ones included
             raise self._map_error(exc) from exc
-        counted = _usage(usage)
         return ChatReply(
-            content=text,
-            model=model,
+            content="".join(reading.text),
+            model=reading.model,
             provider=self.name,
-            usage=counted,
-            cost_usd=_cost(self.name, model, request.model or self.model, counted),
+            usage=reading.usage,
+            cost_usd=_cost(self.name, reading.model, asked, reading.usage),
             latency_s=self.clock.monotonic() - started,
-            finish_reason=finish,
+            finish_reason=reading.finish,
+            tool_calls=tuple(reading.calls),
         )
 
     async def aclose(self) -> None:
         """Close the SDK client and the HTTP client."""
         await self._client.aclose()
         await self._http.aclose()
-
-    async def _stream(
-        self, request: ChatRequest, on_delta: DeltaCallback
-    ) -> tuple[str, Any, str | None, str]:
-        parts: list[str] = []
-        usage: Any = None
-        finish: str | None = None
-        model = request.model or self.model
-        async for chunk in await self._client.models.generate_content_stream(
-            **self._params(request)
-        ):
-            piece = _text(chunk)
-            if piece:
-                parts.append(piece)
-                on_delta(piece)
-            usage = chunk.usage_metadata or usage
-            finish = _finish(chunk) or finish
-            model = chunk.model_version or model
-        return "".join(parts), usage, finish, model
-
-    def _params(self, request: ChatRequest) -> dict[str, Any]:
-        contents = [
-            types.Content(
-                role="model" if m.role == "assistant" else "user",
-                parts=[types.Part(text=m.content)],
-            )
-            for m in request.messages
-        ]
-        config = types.GenerateContentConfig(
-            system_instruction=request.system or None,
-            max_output_tokens=request.max_tokens,
-            temperature=request.temperature,
-        )
-        return {"model": request.model or self.model, "contents": contents, "config": config}
 
     def _map_error(self, exc: Exception) -> ProviderError:
         """The one place where google-genai (and transport) errors become ours."""
@@ -128,15 +95,18 @@ class GeminiProvider(ChatProvider):
         if isinstance(exc, genai_errors.APIError):
             headers = getattr(exc.response, "headers", None)
             hint = retry_after_from(headers.get, now=self.clock.now()) if headers else None
-            return error_for_status(
+            mapped = error_for_status(
                 exc.code, exc.message or str(exc), provider=self.name, retry_after=hint
             )
+            mapped.request_id = headers.get("x-request-id") if headers else None
+            return mapped
         if isinstance(exc, httpx2.TransportError):
             return ProviderError(
                 f"{self.name}: connection failed: {exc}", provider=self.name, retryable=True
             )
-        return ProviderError(
-            f"{self.name}: malformed response: {exc}", provider=self.name, retryable=True
+        return MalformedResponse(
+            f"{self.name}: malformed response ({type(exc).__name__}: {str(exc)[:300]})",
+            provider=self.name,
         )
 
 
@@ -144,25 +114,3 @@ def _cost(vendor: str, answered: str, asked: str, usage: Usage) -> float | None:
     """Priced by the model version that answered, else by the model that was asked for."""
     known = cost_usd(vendor, answered, usage)
     return known if known is not None else cost_usd(vendor, asked, usage)
-
-
-def _text(response: types.GenerateContentResponse) -> str:
-    if not response.candidates:
-        return ""
-    content = response.candidates[0].content
-    if content is None or not content.parts:
-        return ""
-    return "".join(p.text for p in content.parts if p.text and not p.thought)
-
-
-def _finish(response: types.GenerateContentResponse) -> str | None:
-    if not response.candidates or response.candidates[0].finish_reason is None:
-        return None
-    return str(response.candidates[0].finish_reason.value).lower()
-
-
-def _usage(meta: types.GenerateContentResponseUsageMetadata | None) -> Usage:
-    if meta is None:
-        return Usage()
-    output = (meta.candidates_token_count or 0) + (meta.thoughts_token_count or 0)
-    return Usage(input_tokens=meta.prompt_token_count or 0, output_tokens=output)

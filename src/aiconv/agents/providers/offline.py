@@ -1,4 +1,5 @@
-"""Offline providers: no key, no network. ``mock`` (seeded, topic-aware chatter), ``echo`` and
+"""Offline providers: no key, no network. ``mock`` (seeded, topic-aware chatter; with
+``tools=auto`` it calls the tools it is given, see ``aiconv.agents.tool_policy``), ``echo`` and
 ``script:PATH`` (replays recorded replies). They behave like real providers: usage, latency,
 retryable failures on demand.
 """
@@ -12,13 +13,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from aiconv.agents import chatter
+from aiconv.agents import chatter, tool_policy
 from aiconv.agents.messages import (
     ChatReply,
     ChatRequest,
+    ToolCall,
     Usage,
     estimate_tokens,
     request_tokens,
+    to_json,
 )
 from aiconv.agents.provider import ChatProvider, DeltaCallback
 from aiconv.agents.registry import AgentSpec
@@ -27,17 +30,19 @@ from aiconv.errors import ProviderError, ProviderRejected, ScenarioError, Unknow
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MockOptions:
-    """``mock:turns=N,latency=A[-B],fail=P,seed=S``."""
+    """``mock:turns=N,latency=A[-B],fail=P,seed=S,tools=auto|off``."""
 
     turns: int = 4
     latency: tuple[float, float] = (0.0, 0.0)
     fail: float = 0.0
     seed: int | None = None
+    #: ``auto``: call the tools a request offers (a tool-using agent); ``off``: ignore them.
+    tools: str = "off"
 
     @classmethod
     def parse(cls, spec: AgentSpec) -> MockOptions:
         """Validated options from an agent spec; UnknownAgent says what is wrong."""
-        known = {"turns", "latency", "fail", "seed"}
+        known = {"turns", "latency", "fail", "seed", "tools"}
         unknown = set(spec.options) - known
         if unknown:
             raise UnknownAgent(
@@ -52,9 +57,12 @@ class MockOptions:
                 latency=latency,
                 fail=float(spec.options.get("fail", "0")),
                 seed=int(spec.options["seed"]) if "seed" in spec.options else None,
+                tools=spec.options.get("tools", "off"),
             )
         except ValueError as exc:
             raise UnknownAgent(f"agent {spec.agent_id!r}: bad option value ({exc})") from None
+        if options.tools not in ("auto", "off"):
+            raise UnknownAgent(f"agent {spec.agent_id!r}: tools must be auto or off")
         if options.turns < 0 or not 0 <= options.fail <= 1 or min(latency) < 0:
             raise UnknownAgent(
                 f"agent {spec.agent_id!r}: turns must be >= 0, fail in 0..1, latency >= 0"
@@ -86,18 +94,33 @@ class MockProvider(ChatProvider):
         chance = random.Random(f"{self._seed(request, own_turn)}|{self._calls}").random()
         if self.options.fail and chance < self.options.fail:
             raise ProviderError("mock: injected failure", provider=self.name, retryable=True)
+        uses_tools = self.options.tools == "auto"
+        calls = tool_policy.plan_calls(request, call_id="mock") if uses_tools else ()
+        if calls:
+            return self._reply(request, "", calls)
         end = self.options.turns > 0 and own_turn >= self.options.turns
         text = chatter.compose(request, rng, own_turn=own_turn, closing=end)
+        results = tool_policy.pending_round(request) if uses_tools else None
+        if results:
+            text = f"{tool_policy.answer_from(results)}\n{text}"
         if on_delta is not None:
             for piece in re.findall(r"\S+\s*", text):
                 on_delta(piece)
+        return self._reply(request, text, ())
+
+    def _reply(self, request: ChatRequest, text: str, calls: tuple[ToolCall, ...]) -> ChatReply:
+        arguments = sum(estimate_tokens(to_json(c.arguments)) for c in calls)
         return ChatReply(
             content=text,
             model=self.model,
             provider=self.name,
-            usage=Usage(input_tokens=request_tokens(request), output_tokens=estimate_tokens(text)),
+            usage=Usage(
+                input_tokens=request_tokens(request),
+                output_tokens=estimate_tokens(text) + arguments,
+            ),
             cost_usd=0.0,
-            finish_reason="stop",
+            finish_reason="tool_calls" if calls else "stop",
+            tool_calls=calls,
         )
 
     def _seed(self, request: ChatRequest, own_turn: int) -> str:
@@ -114,7 +137,7 @@ def _own_turn(request: ChatRequest) -> int:
     recorded = request.context.get("own_turn")
     if isinstance(recorded, int) and recorded > 0:
         return recorded
-    return 1 + sum(1 for m in request.messages if m.role == "assistant")
+    return 1 + sum(1 for m in request.messages if m.role == "assistant" and not m.tool_calls)
 
 
 class EchoProvider(ChatProvider):

@@ -4,25 +4,25 @@ configured by ``base_url``, key and ``name``.
 
 SDK retries are off (``max_retries=0``) so ``GuardedProvider`` sees every attempt;
 ``http_client`` (an ``httpx2.AsyncClient``) is injectable. The system prompt is the first
-message. Streaming asks for the usage chunk (``stream_options.include_usage``). Vendor errors
+message; tools are ``tools``/``tool_choice``, a call is an assistant message's ``tool_calls``
+and each result a ``tool`` message with its ``tool_call_id``. Streaming asks for the usage
+chunk (``stream_options.include_usage``); replies are read in ``openai_stream``. Vendor errors
 are mapped in ``_map_error`` only.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any, Literal
 
 import httpx2
 import openai
-from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
-from aiconv.agents.messages import ChatReply, ChatRequest, Usage
+from aiconv.agents.messages import ChatReply, ChatRequest, to_json
 from aiconv.agents.pricing import cost_usd
 from aiconv.agents.provider import ChatProvider, DeltaCallback
-from aiconv.errors import ProviderError, ProviderTimeout
+from aiconv.agents.providers.openai_stream import from_chunks, from_completion
+from aiconv.errors import MalformedResponse, ProviderError, ProviderTimeout
 from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
 from aiconv.reliability.retry import error_for_status, retry_after_from
 
@@ -67,74 +67,32 @@ class OpenAIProvider(ChatProvider):
     ) -> ChatReply:
         """The next message; vendor errors become ``aiconv.errors.ProviderError``."""
         started = self.clock.monotonic()
+        body = params(request, self.model, self.max_tokens_field)
         try:
             if on_delta is None:
-                completion = await self._client.chat.completions.create(**self._params(request))
-                reply = self._reply(completion)
+                read = from_completion(await self._client.chat.completions.create(**body))
             else:
-                reply = await self._stream(request, on_delta)
-        except (openai.OpenAIError, httpx2.HTTPError, json.JSONDecodeError) as exc:
+                stream = await self._client.chat.completions.create(
+                    **body, stream=True, stream_options={"include_usage": True}
+                )
+                async with stream:
+                    read = await from_chunks(stream, str(body["model"]), on_delta)
+        except Exception as exc:  # every SDK failure is mapped, unexpected ones included
             raise self._map_error(exc) from exc
-        return _timed(reply, self.clock.monotonic() - started)
+        return ChatReply(
+            content=read.text,
+            model=read.model,
+            provider=self.name,
+            usage=read.usage,
+            cost_usd=cost_usd(self.name, read.model, read.usage),
+            latency_s=self.clock.monotonic() - started,
+            finish_reason=read.finish_reason,
+            tool_calls=read.tool_calls,
+        )
 
     async def aclose(self) -> None:
         """Close the SDK client (and its HTTP connections)."""
         await self._client.close()
-
-    async def _stream(self, request: ChatRequest, on_delta: DeltaCallback) -> ChatReply:
-        params = self._params(request) | {
-            "stream": True,
-            "stream_options": {"include_usage": True},
-        }
-        stream = await self._client.chat.completions.create(**params)
-        parts: list[str] = []
-        model, finish, usage = request.model or self.model, None, Usage()
-        async with stream:
-            async for chunk in stream:
-                model = chunk.model or model
-                if chunk.usage is not None:
-                    usage = _usage(chunk.usage)
-                for choice in chunk.choices or ():
-                    finish = choice.finish_reason or finish
-                    if choice.delta.content:
-                        parts.append(choice.delta.content)
-                        on_delta(choice.delta.content)
-        return self._make_reply("".join(parts), model, usage, finish)
-
-    def _params(self, request: ChatRequest) -> dict[str, Any]:
-        messages: list[ChatCompletionMessageParam] = []
-        if request.system:
-            messages.append({"role": "system", "content": request.system})
-        for m in request.messages:
-            if m.role == "assistant":
-                messages.append({"role": "assistant", "content": m.content})
-            else:
-                messages.append({"role": "user", "content": m.content})
-        params: dict[str, Any] = {
-            "model": request.model or self.model,
-            "messages": messages,
-            self.max_tokens_field: request.max_tokens,
-        }
-        if request.temperature is not None:
-            params["temperature"] = request.temperature
-        return params
-
-    def _reply(self, completion: ChatCompletion) -> ChatReply:
-        choice = completion.choices[0] if completion.choices else None
-        text = (choice.message.content or "") if choice is not None else ""
-        usage = _usage(completion.usage) if completion.usage is not None else Usage()
-        finish = choice.finish_reason if choice is not None else None
-        return self._make_reply(text, completion.model, usage, finish)
-
-    def _make_reply(self, text: str, model: str, usage: Usage, finish: str | None) -> ChatReply:
-        return ChatReply(
-            content=text,
-            model=model,
-            provider=self.name,
-            usage=usage,
-            cost_usd=cost_usd(self.name, model, usage),
-            finish_reason=finish,
-        )
 
     def _map_error(self, exc: Exception) -> ProviderError:
         """The one place where OpenAI (and mid-stream transport) errors become ours."""
@@ -142,23 +100,77 @@ class OpenAIProvider(ChatProvider):
             return ProviderTimeout(f"{self.name}: request timed out", provider=self.name)
         if isinstance(exc, openai.APIStatusError):
             hint = retry_after_from(exc.response.headers.get, now=self.clock.now())
-            return error_for_status(
+            mapped = error_for_status(
                 exc.status_code, exc.message, provider=self.name, retry_after=hint
             )
+            mapped.request_id = exc.request_id
+            return mapped
         if isinstance(exc, openai.APIConnectionError | httpx2.TransportError):
             return ProviderError(
                 f"{self.name}: connection failed: {exc}", provider=self.name, retryable=True
             )
-        if isinstance(exc, openai.APIResponseValidationError | json.JSONDecodeError):
-            return ProviderError(
-                f"{self.name}: malformed response: {exc}", provider=self.name, retryable=True
+        return MalformedResponse(
+            f"{self.name}: malformed response ({type(exc).__name__}: {str(exc)[:300]})",
+            provider=self.name,
+        )
+
+
+def params(request: ChatRequest, default_model: str, limit_field: str) -> dict[str, Any]:
+    """The Chat Completions body for ``request``."""
+    body: dict[str, Any] = {
+        "model": request.model or default_model,
+        "messages": messages(request),
+        limit_field: request.max_tokens,
+    }
+    if request.temperature is not None:
+        body["temperature"] = request.temperature
+    if request.tools:
+        body["tools"] = [
+            {
+                "type": "function",
+                "function": {
+                    "name": t.name,
+                    "description": t.description,
+                    "parameters": dict(t.parameters),
+                },
+            }
+            for t in request.tools
+        ]
+        if request.tool_choice != "auto":  # the default; some compatible servers know no other
+            body["tool_choice"] = request.tool_choice
+    return body
+
+
+def messages(request: ChatRequest) -> list[dict[str, Any]]:
+    """The system prompt first, then the history; a tool message per result."""
+    out: list[dict[str, Any]] = []
+    if request.system:
+        out.append({"role": "system", "content": request.system})
+    for m in request.messages:
+        if m.role == "tool":
+            out += [
+                {
+                    "role": "tool",
+                    "tool_call_id": r.call_id,
+                    "content": f"Error: {r.content}" if r.is_error else r.content,
+                }
+                for r in m.tool_results
+            ]
+        elif m.role == "assistant" and m.tool_calls:
+            out.append(
+                {
+                    "role": "assistant",
+                    "content": m.content or None,
+                    "tool_calls": [
+                        {
+                            "id": c.id,
+                            "type": "function",
+                            "function": {"name": c.name, "arguments": to_json(c.arguments)},
+                        }
+                        for c in m.tool_calls
+                    ],
+                }
             )
-        return ProviderError(f"{self.name}: {exc}", provider=self.name, retryable=False)
-
-
-def _usage(usage: Any) -> Usage:
-    return Usage(input_tokens=usage.prompt_tokens or 0, output_tokens=usage.completion_tokens or 0)
-
-
-def _timed(reply: ChatReply, latency: float) -> ChatReply:
-    return replace(reply, latency_s=latency)
+        else:
+            out.append({"role": m.role, "content": m.content})
+    return out

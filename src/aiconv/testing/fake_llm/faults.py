@@ -16,7 +16,9 @@ class Fault:
 
     ``status`` answers with that HTTP error (and ``retry_after`` as the ``retry-after`` header,
     seconds or an HTTP-date); ``delay`` waits first; ``malformed`` sends a broken 200 body;
-    ``drop`` closes the connection in the middle of the response.
+    ``drop`` closes the connection in the middle of the response; ``arguments`` answers
+    normally but sends this text as every tool call's arguments (broken or non-object JSON);
+    ``broken_stream`` sends a stream that ends before its final event.
     """
 
     status: int | None = None
@@ -24,6 +26,8 @@ class Fault:
     delay: float = 0.0
     malformed: bool = False
     drop: bool = False
+    arguments: str | None = None
+    broken_stream: bool = False
     api: Api | None = None
     message: str = "injected fault"
 

@@ -8,11 +8,17 @@ A starlette app served by uvicorn on ``127.0.0.1`` and a free port. In tests::
         ...
         assert server.requests[-1].body["model"] == "claude-sonnet-5-5"
 
-Replies are varied, topic-aware text (``aiconv.agents.chatter``); after ``end_after`` assistant
+Requests are validated as strictly as the vendors document (``Rejected`` -> their 400 body).
+Replies are varied, topic-aware text (``aiconv.agents.chatter``), cut at the request's output
+limit (stop reason ``max_tokens`` / ``length`` / ``MAX_TOKENS``); after ``end_after`` assistant
 turns in the history a reply ends with the end token named in the system prompt (``<END>`` by
-default) so conversations finish. Faults (status + ``retry-after``, delays, malformed bodies,
-dropped connections) are queued in-process or through ``POST /_fake/faults`` from another
-process; ``GET /_fake/requests`` lists what was received.
+default) so conversations finish. Given tools, the server behaves like a tool-using model
+(``aiconv.agents.tool_policy``, as ``mock:tools=auto``): it calls the related tools, several at
+once, and answers from their results. Every response carries a request id header.
+
+Faults (status + ``retry-after``, delays, malformed bodies, dropped connections) are queued
+in-process or through ``POST /_fake/faults`` from another process; ``GET /_fake/requests``
+lists what was received.
 """
 
 from __future__ import annotations
@@ -23,8 +29,9 @@ import json
 import random
 import re
 import socket
+import uuid
 from collections.abc import AsyncIterator, Callable, Generator, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import uvicorn
@@ -34,11 +41,11 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from aiconv.agents import chatter
-from aiconv.agents.messages import ChatMessage, ChatRequest, Role
-from aiconv.testing.fake_llm import wire
+from aiconv.agents import chatter, tool_policy
+from aiconv.agents.messages import ChatRequest, message_tokens, to_json
+from aiconv.testing.fake_llm import anthropic_wire, gemini_wire, openai_wire
 from aiconv.testing.fake_llm.faults import Fault, Faults
-from aiconv.testing.fake_llm.wire import Api, Turn
+from aiconv.testing.fake_llm.wire import Answer, Api, Rejected, Turn, count_tokens, truncate
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,21 +123,44 @@ class FakeLLM:
 
     def reply_text(self, turn: Turn) -> str:
         """Plausible, varied text; closes with the end token after ``end_after`` own turns."""
-        own_turn = 1 + sum(1 for role, _ in turn.messages if role == "assistant")
-        topic = re.search(r"^Topic: (.+)$", turn.system, re.MULTILINE)
-        end = re.search(r"write (\S+) alone", turn.system)
+        chat = turn.chat
+        own_turn = 1 + sum(1 for m in chat.messages if m.role == "assistant" and not m.tool_calls)
+        topic = re.search(r"^Topic: (.+)$", chat.system, re.MULTILINE)
+        end = re.search(r"write (\S+) alone", chat.system)
         request = ChatRequest(
-            model=turn.model,
-            system=turn.system,
-            messages=tuple(ChatMessage(role=_role(r), content=t) for r, t in turn.messages),
+            model=chat.model,
+            system=chat.system,
+            messages=chat.messages,
             context={
                 "topic": topic.group(1) if topic else "this",
                 "end_token": end.group(1) if end else "<END>",
             },
         )
-        rng = random.Random(f"{turn.system}|{own_turn}|{turn.messages[-1:]}")
+        rng = random.Random(f"{chat.system}|{own_turn}|{turn.messages[-1:]}")
         closing = self.end_after > 0 and own_turn >= self.end_after
         return chatter.compose(request, rng, own_turn=own_turn, closing=closing)
+
+    def answer(self, turn: Turn) -> Answer:
+        """Tool calls when tools are offered and none was made this turn, else text (after
+        results, reporting them), cut at the output limit."""
+        calls = tool_policy.plan_calls(turn.chat, call_id=_CALL_PREFIX[turn.api])
+        text, cut = "", False
+        if not calls:
+            results = tool_policy.pending_round(turn.chat)
+            text = self.reply_text(turn)
+            if results:
+                text = f"{tool_policy.answer_from(results)}\n{text}"
+            text, cut = truncate(text, turn.max_tokens)
+        output = (count_tokens(text) if text else 0) + sum(
+            count_tokens(c.name + to_json(c.arguments)) for c in calls
+        )
+        return Answer(
+            text=text,
+            tool_calls=calls,
+            stop="tool_calls" if calls else "length" if cut else "end",
+            input_tokens=_input_tokens(turn.chat),
+            output_tokens=output,
+        )
 
     def _build_app(self) -> Starlette:
         return Starlette(
@@ -145,43 +175,50 @@ class FakeLLM:
         )
 
     async def _anthropic(self, request: Request) -> Response:
-        return await self._serve(request, "anthropic", wire.parse_anthropic)
+        return await self._serve(request, "anthropic", anthropic_wire.parse)
 
     async def _openai(self, request: Request) -> Response:
-        return await self._serve(request, "openai", wire.parse_openai)
+        return await self._serve(request, "openai", openai_wire.parse)
 
     async def _gemini(self, request: Request) -> Response:
         model, _, method = request.path_params["target"].partition(":")
         stream = method == "streamGenerateContent"
         return await self._serve(
-            request, "gemini", lambda body: wire.parse_gemini(body, model, stream=stream)
+            request, "gemini", lambda body: gemini_wire.parse(body, model, stream=stream)
         )
 
     async def _serve(
         self, request: Request, api: Api, parse: Callable[[dict[str, Any]], Turn]
     ) -> Response:
+        request_id = f"req_{uuid.uuid4().hex[:24]}"
         try:
             body = json.loads(await request.body())
+            if not isinstance(body, dict):
+                raise Rejected("the request body must be a JSON object")
             turn = parse(body)
+        except Rejected as exc:
+            return _error(api, exc.status, str(exc), None, request_id)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            return _error(api, 400, f"fake server cannot read the request: {exc}", None)
+            message = f"fake server cannot read the request: {exc}"
+            return _error(api, 400, message, None, request_id)
         headers = {k.lower(): v for k, v in request.headers.items()}
         self.requests.append(
             Received(api=api, path=request.url.path, headers=headers, body=body, turn=turn)
         )
-        fault = self.faults.take(api)
-        if fault is not None:
-            faulty = await self._fault(api, turn, fault)
-            if faulty is not None:
-                return faulty
-        return self._answer(turn, body)
+        fault = self.faults.take(api) or Fault()
+        faulty = await self._fault(api, turn, fault, request_id)
+        if faulty is not None:
+            return faulty
+        response = self._answer(turn, body, fault)
+        response.headers[_REQUEST_ID_HEADER[api]] = request_id
+        return response
 
-    async def _fault(self, api: Api, turn: Turn, fault: Fault) -> Response | None:
+    async def _fault(self, api: Api, turn: Turn, fault: Fault, request_id: str) -> Response | None:
         if fault.delay > 0:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closing.wait(), fault.delay)
         if fault.status is not None:
-            return _error(api, fault.status, fault.message, fault.retry_after)
+            return _error(api, fault.status, fault.message, fault.retry_after, request_id)
         if fault.malformed:
             media = "text/event-stream" if turn.stream else "application/json"
             return Response('{"id": "broken", "choices": [', media_type=media)
@@ -189,19 +226,23 @@ class FakeLLM:
             return _DroppedResponse(stream=turn.stream)
         return None
 
-    def _answer(self, turn: Turn, body: dict[str, Any]) -> Response:
-        text = self.reply_text(turn)
+    def _answer(self, turn: Turn, body: dict[str, Any], fault: Fault) -> Response:
+        answer = replace(self.answer(turn), raw_arguments=fault.arguments)
         if not turn.stream:
-            replies = {"anthropic": wire.anthropic_reply, "openai": wire.openai_reply}
-            render = replies.get(turn.api, wire.gemini_reply)
-            return JSONResponse(render(turn, text))
+            if turn.api == "anthropic":
+                return JSONResponse(anthropic_wire.reply(turn, answer))
+            if turn.api == "openai":
+                return JSONResponse(openai_wire.reply(turn, answer))
+            return JSONResponse(gemini_wire.reply(turn, answer))
         if turn.api == "anthropic":
-            events: Iterable[str] = wire.anthropic_events(turn, text)
+            events: Iterable[str] = anthropic_wire.events(turn, answer)
         elif turn.api == "openai":
             usage = bool((body.get("stream_options") or {}).get("include_usage"))
-            events = wire.openai_chunks(turn, text, include_usage=usage)
+            events = openai_wire.chunks(turn, answer, include_usage=usage)
         else:
-            events = wire.gemini_chunks(turn, text)
+            events = gemini_wire.chunks(turn, answer)
+        if fault.broken_stream:  # everything but the last event (message_stop, [DONE], usage)
+            events = list(events)[:-1]
         return StreamingResponse(_aiter(events), media_type="text/event-stream")
 
     async def _control_faults(self, request: Request) -> Response:
@@ -248,11 +289,31 @@ class _DroppedResponse(Response):
         raise _Dropped("fake server dropped the connection on purpose")
 
 
-def _error(api: Api, status: int, message: str, retry_after: str | float | None) -> Response:
-    bodies = {"anthropic": wire.anthropic_error, "openai": wire.openai_error}
-    body = bodies.get(api, wire.gemini_error)(status, message)
-    headers = {"retry-after": str(retry_after)} if retry_after is not None else {}
+#: Where each vendor puts the request id.
+_REQUEST_ID_HEADER: dict[Api, str] = {
+    "anthropic": "request-id",
+    "openai": "x-request-id",
+    "gemini": "x-request-id",
+}
+#: How each vendor's tool call ids look.
+_CALL_PREFIX: dict[Api, str] = {"anthropic": "toolu", "openai": "call", "gemini": "fc"}
+
+
+def _error(
+    api: Api, status: int, message: str, retry_after: str | float | None, request_id: str
+) -> Response:
+    bodies = {"anthropic": anthropic_wire.error, "openai": openai_wire.error}
+    body = bodies.get(api, gemini_wire.error)(status, message, request_id)
+    headers = {_REQUEST_ID_HEADER[api]: request_id}
+    if retry_after is not None:
+        headers["retry-after"] = str(retry_after)
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _input_tokens(chat: ChatRequest) -> int:
+    tools = sum(count_tokens(t.name + t.description + to_json(t.parameters)) for t in chat.tools)
+    history = sum(message_tokens(m) for m in chat.messages)
+    return count_tokens(chat.system) + history + tools
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -268,7 +329,3 @@ def bind(host: str, port: int) -> socket.socket:
 async def _aiter(items: Iterable[str]) -> AsyncIterator[str]:
     for item in items:
         yield item
-
-
-def _role(role: str) -> Role:
-    return "assistant" if role == "assistant" else "user"

@@ -1,32 +1,88 @@
-"""The three wire formats the fake server speaks, as the vendors' SDKs parse them.
-
-Each API has a parser (request body -> ``Turn``: system prompt, history, model, limits) and
-renderers for a whole reply, its streamed events, and an error body. Nothing here does I/O.
+"""What the three wire formats of the fake server share: the vendor-neutral ``Turn`` a request
+is read into, the ``Answer`` the server gives, request validation errors (``Rejected``), token
+counting, truncation at the output limit and SSE framing. The vendor formats live in
+``anthropic_wire``, ``openai_wire`` and ``gemini_wire``. Nothing here does I/O.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import time
-import uuid
-from collections.abc import Iterator
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from aiconv.agents.messages import ChatRequest, ToolCall
+
 Api = Literal["anthropic", "openai", "gemini"]
+#: Why an answer stopped, vendor-neutral: finished, hit the output limit, or calls tools.
+Stop = Literal["end", "length", "tool_calls"]
+
+#: Tool names every vendor accepts (Anthropic, OpenAI and Gemini agree on this much).
+TOOL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_-]{0,63}$")
+_JSON_TYPES = frozenset({"object", "array", "string", "number", "integer", "boolean", "null"})
+
+
+class Rejected(Exception):
+    """The request breaks a rule the vendor enforces: answered with ``status`` and the
+    vendor's error body for it."""
+
+    def __init__(self, message: str, *, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Turn:
-    """What a request asks for, vendor-neutral: roles are ``user``/``assistant``."""
+    """What a request asks for, vendor-neutral (``chat`` holds history, tools and limits)."""
 
     api: Api
-    model: str
-    system: str
-    messages: tuple[tuple[str, str], ...]
+    chat: ChatRequest
     max_tokens: int | None
     stream: bool
+
+    @property
+    def model(self) -> str:
+        """The model asked for."""
+        return self.chat.model
+
+    @property
+    def system(self) -> str:
+        """The system prompt."""
+        return self.chat.system
+
+    @property
+    def messages(self) -> tuple[tuple[str, str], ...]:
+        """(role, text) of every message."""
+        return tuple((m.role, m.content) for m in self.chat.messages)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Answer:
+    """What the server answers: text (cut at the output limit) and/or tool calls."""
+
+    text: str
+    tool_calls: tuple[ToolCall, ...] = ()
+    stop: Stop = "end"
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_tokens: int = 0
+    reasoning_tokens: int = 0
+    #: Sent instead of every call's JSON arguments (a fault: a model emitting broken JSON).
+    raw_arguments: str | None = None
+
+    def arguments_text(self, call: ToolCall) -> str:
+        """The JSON text of ``call``'s arguments as sent on the wire."""
+        if self.raw_arguments is not None:
+            return self.raw_arguments
+        return json.dumps(dict(call.arguments))
+
+    def arguments_value(self, call: ToolCall) -> Any:
+        """The arguments as a JSON value (where the wire carries parsed JSON)."""
+        try:
+            return json.loads(self.arguments_text(call))
+        except ValueError:
+            return self.arguments_text(call)
 
 
 def count_tokens(text: str) -> int:
@@ -34,215 +90,75 @@ def count_tokens(text: str) -> int:
     return max(1, (len(text) + 3) // 4)
 
 
+def truncate(text: str, limit: int | None) -> tuple[str, bool]:
+    """``text`` cut to ``limit`` tokens (whole words where it can), and whether it was cut."""
+    if limit is None or count_tokens(text) <= limit:
+        return text, False
+    cut = text[: limit * 4]
+    words = cut.rsplit(" ", 1)[0] if " " in cut else cut
+    return words, True
+
+
 def pieces(text: str) -> list[str]:
     """Text split the way a model streams it: word by word, whitespace kept."""
     return re.findall(r"\S+\s*|\s+", text) or [""]
 
 
-def parse_anthropic(body: dict[str, Any]) -> Turn:
-    """A Messages API request."""
-    system = body.get("system") or ""
-    if isinstance(system, list):
-        system = "".join(block.get("text", "") for block in system)
-    return Turn(
-        api="anthropic",
-        model=str(body.get("model", "")),
-        system=system,
-        messages=tuple((m["role"], _text(m.get("content"))) for m in body.get("messages", [])),
-        max_tokens=body.get("max_tokens"),
-        stream=bool(body.get("stream")),
-    )
+def json_chunks(text: str, size: int = 7) -> list[str]:
+    """A tool call's arguments (JSON text) in small pieces, as vendors stream them."""
+    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
 
 
-def parse_openai(body: dict[str, Any]) -> Turn:
-    """A Chat Completions request (system messages collected into ``system``)."""
-    messages = body.get("messages", [])
-    system = "\n".join(
-        _text(m.get("content")) for m in messages if m["role"] in {"system", "developer"}
-    )
-    history = tuple(
-        (m["role"], _text(m.get("content"))) for m in messages if m["role"] in {"user", "assistant"}
-    )
-    return Turn(
-        api="openai",
-        model=str(body.get("model", "")),
-        system=system,
-        messages=history,
-        max_tokens=body.get("max_completion_tokens") or body.get("max_tokens"),
-        stream=bool(body.get("stream")),
-    )
-
-
-def parse_gemini(body: dict[str, Any], model: str, *, stream: bool) -> Turn:
-    """A generateContent request (roles ``user``/``model``)."""
-    instruction = body.get("systemInstruction") or body.get("system_instruction") or {}
-    system = "".join(p.get("text", "") for p in instruction.get("parts", []))
-    history = tuple(
-        ("assistant" if c.get("role") == "model" else "user", _parts(c.get("parts", [])))
-        for c in body.get("contents", [])
-    )
-    config = body.get("generationConfig") or body.get("generation_config") or {}
-    return Turn(
-        api="gemini",
-        model=model,
-        system=system,
-        messages=history,
-        max_tokens=config.get("maxOutputTokens"),
-        stream=stream,
-    )
-
-
-def anthropic_reply(turn: Turn, text: str) -> dict[str, Any]:
-    """A whole Messages API response."""
-    return {
-        "id": f"msg_{uuid.uuid4().hex[:24]}",
-        "type": "message",
-        "role": "assistant",
-        "model": turn.model,
-        "content": [{"type": "text", "text": text}],
-        "stop_reason": "end_turn",
-        "stop_sequence": None,
-        "usage": {"input_tokens": _input_tokens(turn), "output_tokens": count_tokens(text)},
-    }
-
-
-def anthropic_events(turn: Turn, text: str) -> Iterator[str]:
-    """The SSE events of a streamed Messages API response."""
-    start = anthropic_reply(turn, "") | {"stop_reason": None}
-    start["content"] = []
-    start["usage"] = {"input_tokens": _input_tokens(turn), "output_tokens": 1}
-    yield _sse({"type": "message_start", "message": start}, event="message_start")
-    block = {
-        "type": "content_block_start",
-        "index": 0,
-        "content_block": {"type": "text", "text": ""},
-    }
-    yield _sse(block, event="content_block_start")
-    yield _sse({"type": "ping"}, event="ping")
-    for piece in pieces(text):
-        delta = {
-            "type": "content_block_delta",
-            "index": 0,
-            "delta": {"type": "text_delta", "text": piece},
-        }
-        yield _sse(delta, event="content_block_delta")
-    yield _sse({"type": "content_block_stop", "index": 0}, event="content_block_stop")
-    end = {
-        "type": "message_delta",
-        "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-        "usage": {"output_tokens": count_tokens(text)},
-    }
-    yield _sse(end, event="message_delta")
-    yield _sse({"type": "message_stop"}, event="message_stop")
-
-
-def anthropic_error(status: int, message: str) -> dict[str, Any]:
-    """An Anthropic error body."""
-    kinds = {400: "invalid_request_error", 401: "authentication_error", 429: "rate_limit_error"}
-    kind = kinds.get(status, "overloaded_error" if status == 529 else "api_error")
-    return {"type": "error", "error": {"type": kind, "message": message}}
-
-
-def openai_reply(turn: Turn, text: str) -> dict[str, Any]:
-    """A whole Chat Completions response."""
-    return {
-        "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": turn.model,
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": text},
-                "finish_reason": "stop",
-            }
-        ],
-        "usage": _openai_usage(turn, text),
-    }
-
-
-def openai_chunks(turn: Turn, text: str, *, include_usage: bool) -> Iterator[str]:
-    """The SSE chunks of a streamed Chat Completions response, ending with ``[DONE]``."""
-    head = {
-        "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
-        "object": "chat.completion.chunk",
-        "created": int(time.time()),
-        "model": turn.model,
-    }
-    first = {"role": "assistant", "content": ""}
-    yield _sse(head | {"choices": [{"index": 0, "delta": first, "finish_reason": None}]})
-    for piece in pieces(text):
-        choice = {"index": 0, "delta": {"content": piece}, "finish_reason": None}
-        yield _sse(head | {"choices": [choice]})
-    yield _sse(head | {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
-    if include_usage:
-        yield _sse(head | {"choices": [], "usage": _openai_usage(turn, text)})
-    yield "data: [DONE]\n\n"
-
-
-def openai_error(status: int, message: str) -> dict[str, Any]:
-    """An OpenAI error body."""
-    kind = "rate_limit_exceeded" if status == 429 else "invalid_request_error"
-    return {"error": {"message": message, "type": kind, "param": None, "code": kind}}
-
-
-def gemini_reply(turn: Turn, text: str, *, final: bool = True) -> dict[str, Any]:
-    """A generateContent response (also one streamed chunk when ``final`` is false)."""
-    candidate: dict[str, Any] = {
-        "content": {"role": "model", "parts": [{"text": text}]},
-        "index": 0,
-    }
-    body: dict[str, Any] = {"candidates": [candidate], "modelVersion": turn.model}
-    if final:
-        candidate["finishReason"] = "STOP"
-        prompt, output = _input_tokens(turn), count_tokens(text)
-        body["usageMetadata"] = {
-            "promptTokenCount": prompt,
-            "candidatesTokenCount": output,
-            "totalTokenCount": prompt + output,
-        }
-    return body
-
-
-def gemini_chunks(turn: Turn, text: str) -> Iterator[str]:
-    """The SSE chunks of ``streamGenerateContent?alt=sse``; the last carries usage."""
-    parts = pieces(text)
-    for piece in parts[:-1]:
-        yield _sse(gemini_reply(turn, piece, final=False), crlf=True)
-    last = gemini_reply(turn, parts[-1])
-    last["usageMetadata"]["candidatesTokenCount"] = count_tokens(text)
-    yield _sse(last, crlf=True)
-
-
-def gemini_error(status: int, message: str) -> dict[str, Any]:
-    """A Google API error body."""
-    names = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 429: "RESOURCE_EXHAUSTED"}
-    name = names.get(status, "UNAVAILABLE" if status == 503 else "INTERNAL")
-    return {"error": {"code": status, "message": message, "status": name}}
-
-
-def _sse(data: dict[str, Any], *, event: str | None = None, crlf: bool = False) -> str:
+def sse(data: Mapping[str, Any], *, event: str | None = None, crlf: bool = False) -> str:
+    """One server-sent event."""
     end = "\r\n\r\n" if crlf else "\n\n"
     head = f"event: {event}\n" if event else ""
     return f"{head}data: {json.dumps(data)}{end}"
 
 
-def _openai_usage(turn: Turn, text: str) -> dict[str, int]:
-    prompt, output = _input_tokens(turn), count_tokens(text)
-    return {"prompt_tokens": prompt, "completion_tokens": output, "total_tokens": prompt + output}
+def check_tool(name: Any, schema: Any, where: str) -> None:
+    """Reject a tool whose name or parameter schema the vendors would refuse."""
+    if not isinstance(name, str) or not TOOL_NAME.match(name):
+        raise Rejected(f"{where}.name: {name!r} must match {TOOL_NAME.pattern}")
+    if not isinstance(schema, Mapping) or schema.get("type") != "object":
+        raise Rejected(f"{where}: the parameter schema must be a JSON schema of type 'object'")
+    check_schema(schema, where)
 
 
-def _input_tokens(turn: Turn) -> int:
-    return count_tokens(turn.system) + sum(count_tokens(text) for _, text in turn.messages)
+def check_schema(schema: Mapping[str, Any], where: str) -> None:
+    """A structural JSON Schema check: known types, object ``properties``, ``required`` names
+    that exist, array ``items`` that are schemas."""
+    kind = schema.get("type")
+    kinds = kind if isinstance(kind, list) else [kind] if kind is not None else []
+    if any(k not in _JSON_TYPES for k in kinds):
+        raise Rejected(f"{where}: unknown JSON schema type {kind!r}")
+    properties = schema.get("properties", {})
+    if not isinstance(properties, Mapping):
+        raise Rejected(f"{where}.properties must be an object")
+    for key, sub in properties.items():
+        if not isinstance(sub, Mapping):
+            raise Rejected(f"{where}.properties.{key} must be a schema object")
+        check_schema(sub, f"{where}.properties.{key}")
+    required = schema.get("required", [])
+    if not isinstance(required, list) or any(r not in properties for r in required):
+        raise Rejected(f"{where}.required must list names of its properties: {required!r}")
+    items = schema.get("items")
+    if items is not None:
+        if not isinstance(items, Mapping):
+            raise Rejected(f"{where}.items must be a schema object")
+        check_schema(items, f"{where}.items")
 
 
-def _text(content: Any) -> str:
+def text_of(content: Any) -> str:
+    """The text of a string or a list of text blocks."""
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "".join(b.get("text", "") for b in content if isinstance(b, dict))
+        return "".join(str(b.get("text", "")) for b in content if isinstance(b, dict))
     return ""
 
 
-def _parts(parts: list[dict[str, Any]]) -> str:
-    return "".join(p.get("text", "") for p in parts if isinstance(p, dict))
+def require(condition: bool, message: str) -> None:
+    """``Rejected(message)`` unless ``condition``."""
+    if not condition:
+        raise Rejected(message)

@@ -1,0 +1,191 @@
+"""The fake LLM server refuses what the vendors refuse, with their error bodies and request ids.
+
+Raw JSON over real HTTP (the SDKs would not even send most of these).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx2
+import pytest
+
+from aiconv.testing.fake_llm import FakeLLM
+
+USER = {"role": "user", "content": "hi"}
+TOOL = {"name": "lookup", "input_schema": {"type": "object", "properties": {}}}
+CALL = {
+    "role": "assistant",
+    "content": [{"type": "tool_use", "id": "t1", "name": "lookup", "input": {}}],
+}
+OPENAI_CALL = {
+    "role": "assistant",
+    "content": None,
+    "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}],
+}
+GEMINI_TOOLS = [
+    {"functionDeclarations": [{"name": "f", "parametersJsonSchema": {"type": "object"}}]}
+]
+
+CASES: list[tuple[str, str, dict[str, Any], str]] = [
+    ("anthropic", "/v1/messages", {"model": "m", "messages": [USER]}, "max_tokens"),
+    (
+        "anthropic",
+        "/v1/messages",
+        {"model": "m", "max_tokens": 9, "messages": [{"role": "system", "content": "x"}, USER]},
+        "Unexpected role 'system'",
+    ),
+    (
+        "anthropic",
+        "/v1/messages",
+        {"model": "m", "max_tokens": 9, "tools": [TOOL], "messages": [USER, CALL, USER]},
+        "without `tool_result` blocks",
+    ),
+    (
+        "anthropic",
+        "/v1/messages",
+        {
+            "model": "m",
+            "max_tokens": 9,
+            "tools": [TOOL],
+            "messages": [
+                USER,
+                CALL,
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "text", "text": "first"},
+                        {"type": "tool_result", "tool_use_id": "t1", "content": "ok"},
+                    ],
+                },
+            ],
+        },
+        "must come first",
+    ),
+    (
+        "anthropic",
+        "/v1/messages",
+        {
+            "model": "m",
+            "max_tokens": 9,
+            "messages": [
+                USER,
+                {
+                    "role": "user",
+                    "content": [{"type": "tool_result", "tool_use_id": "nope", "content": "ok"}],
+                },
+            ],
+        },
+        "unexpected `tool_use_id`",
+    ),
+    (
+        "anthropic",
+        "/v1/messages",
+        {
+            "model": "m",
+            "max_tokens": 9,
+            "messages": [USER],
+            "tools": [{"name": "bad name!", "input_schema": {"type": "object"}}],
+        },
+        "must match",
+    ),
+    (
+        "anthropic",
+        "/v1/messages",
+        {
+            "model": "m",
+            "max_tokens": 9,
+            "messages": [USER],
+            "tools": [{"name": "t", "input_schema": {"type": "object", "required": ["x"]}}],
+        },
+        "required must list names",
+    ),
+    (
+        "openai",
+        "/v1/chat/completions",
+        {"model": "m", "messages": [USER, OPENAI_CALL, USER]},
+        "did not have response messages: c1",
+    ),
+    (
+        "openai",
+        "/v1/chat/completions",
+        {"model": "m", "messages": [USER, {"role": "tool", "tool_call_id": "x", "content": ""}]},
+        "must be a response to a preceeding message with 'tool_calls'",
+    ),
+    (
+        "openai",
+        "/v1/chat/completions",
+        {"model": "m", "messages": [USER], "tool_choice": "auto"},
+        "only allowed when 'tools' are specified",
+    ),
+    (
+        "openai",
+        "/v1/chat/completions",
+        {"model": "m", "messages": [USER], "stream_options": {"include_usage": True}},
+        "only allowed when 'stream' is enabled",
+    ),
+    (
+        "openai",
+        "/v1/chat/completions",
+        {
+            "model": "m",
+            "messages": [USER],
+            "tools": [
+                {"type": "function", "function": {"name": "f", "parameters": {"type": "list"}}}
+            ],
+        },
+        "type 'object'",
+    ),
+    (
+        "gemini",
+        "/v1beta/models/gemini-3.8-flash:generateContent",
+        {"contents": [{"role": "assistant", "parts": [{"text": "x"}]}]},
+        "valid role",
+    ),
+    (
+        "gemini",
+        "/v1beta/models/gemini-3.8-flash:generateContent",
+        {
+            "tools": GEMINI_TOOLS,
+            "contents": [
+                {"role": "user", "parts": [{"text": "x"}]},
+                {"role": "model", "parts": [{"functionCall": {"name": "f", "args": {}}}]},
+                {"role": "user", "parts": [{"text": "y"}]},
+            ],
+        },
+        "number of function response parts",
+    ),
+    (
+        "gemini",
+        "/v1beta/models/gemini-3.8-flash:generateContent",
+        {
+            "tools": GEMINI_TOOLS,
+            "contents": [
+                {"role": "user", "parts": [{"text": "x"}]},
+                {"role": "model", "parts": [{"functionCall": {"name": "f", "args": {}}}]},
+                {"role": "user", "parts": [{"functionResponse": {"name": "f", "response": {}}}]},
+            ],
+        },
+        "missing a thought_signature",
+    ),
+]
+
+
+@pytest.mark.parametrize(("api", "path", "body", "says"), CASES)
+async def test_the_fake_rejects_what_the_vendor_rejects(
+    fake: FakeLLM, api: str, path: str, body: dict[str, Any], says: str
+) -> None:
+    async with httpx2.AsyncClient(base_url=fake.base_url) as client:
+        response = await client.post(path, json=body)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert says in error["message"]
+    if api == "anthropic":
+        assert error["type"] == "invalid_request_error"
+        assert response.headers["request-id"] == response.json()["request_id"]
+    elif api == "openai":
+        assert error["type"] == "invalid_request_error"
+        assert response.headers["x-request-id"].startswith("req_")
+    else:
+        assert error["status"] == "INVALID_ARGUMENT"
+    assert fake.requests == []  # a rejected request never reaches the model
