@@ -15,6 +15,8 @@ The public API::
         print(result.ended.reason, result.summary.cost_usd)
 """
 
+from aiconv.agents.toolbox import ToolBox, ToolCallContext, ToolError
+from aiconv.agents.tools.python import tool
 from aiconv.api import ConversationResult, EventCallback, Participant, run_conversation
 from aiconv.errors import (
     AiconvError,
@@ -52,8 +54,12 @@ __all__ = [
     "SequenceConflict",
     "StopConfig",
     "Summary",
+    "ToolBox",
+    "ToolCallContext",
+    "ToolError",
     "connect_log",
     "open_log",
     "personas",
     "run_conversation",
+    "tool",
 ]

@@ -137,6 +137,19 @@ class Metrics:
         )
         for kind in loop_kinds:
             self.loops.labels(kind)
+        # Tools
+        self.tool_calls = Counter(
+            "aiconv_tool_calls_total",
+            "Tool calls that returned, by tool and outcome (ok, error, timeout, unknown).",
+            ["tool", "outcome"],
+            registry=r,
+        )
+        self.tool_duration = Histogram(
+            "aiconv_tool_call_duration_seconds",
+            "Wall time of one tool call.",
+            ["tool"],
+            registry=r,
+        )
         # Storage
         self.log_append_duration = Histogram(
             "aiconv_log_append_duration_seconds",

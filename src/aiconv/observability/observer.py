@@ -113,6 +113,46 @@ class TelemetryObserver:
             structlog.contextvars.reset_contextvars(**bound)
             span.end()
 
+    @contextlib.contextmanager
+    def tool_call(
+        self, state: StateView, speaker: str, tool: str, call_id: str
+    ) -> Iterator[dict[str, object]]:
+        """An ``execute_tool`` span, the tool metrics and a log line around one tool call; the
+        conductor fills the yielded dict with ``outcome`` and ``is_error``."""
+        seen: dict[str, object] = {}
+        started = self.clock()
+        with self.tracer.start_as_current_span(
+            f"execute_tool {tool}",
+            kind=SpanKind.INTERNAL,
+            attributes={
+                "gen_ai.operation.name": "execute_tool",
+                "gen_ai.tool.name": tool,
+                "gen_ai.tool.call.id": call_id,
+                "gen_ai.tool.type": "function",
+                "gen_ai.conversation.id": state.conversation_id,
+                "gen_ai.agent.name": speaker,
+            },
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
+            try:
+                yield seen
+            finally:
+                seconds = self.clock() - started
+                outcome = str(seen.get("outcome", "cancelled"))
+                self.metrics.tool_calls.labels(tool, outcome).inc()
+                self.metrics.tool_duration.labels(tool).observe(seconds)
+                if outcome != "ok":
+                    span.set_attribute("error.type", outcome)
+                    span.set_status(Status(StatusCode.ERROR, outcome))
+                self.log.info(
+                    "tool.returned",
+                    tool=tool,
+                    call_id=call_id,
+                    outcome=outcome,
+                    latency_s=round(seconds, 6),
+                )
+
     def turn_claimed(self, state: StateView, speaker: str, handoff_s: float) -> None:
         """Hand-off latency; progress."""
         self.metrics.handoff.observe(handoff_s)

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from aiconv.agents.messages import ChatReply
-from aiconv.agents.provider import ChatProvider
+from aiconv.agents.provider import ChatProvider, DeltaCallback
+from aiconv.agents.toolbox import ToolBox, ToolKit
 from aiconv.errors import ConversationNotFound, ProviderError, ProviderUnavailable, SequenceConflict
 from aiconv.observability.redaction import scrub
 from aiconv.platform import codec, referee
@@ -32,6 +34,7 @@ from aiconv.platform.observer import NULL_OBSERVER, ConductorObserver
 from aiconv.platform.projections import index_entry
 from aiconv.platform.prompts import ContextLimit, build_request
 from aiconv.platform.termination import StopReason, wall_clock
+from aiconv.platform.toolrounds import LeaseLost, RoundFacts, ToolRounds
 from aiconv.platform.turns import next_speaker
 from aiconv.queues.log import ConversationLog
 from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
@@ -143,11 +146,22 @@ class Conductor:
         return state
 
     async def play(
-        self, conversation_id: str, name: str, provider: ChatProvider
+        self,
+        conversation_id: str,
+        name: str,
+        provider: ChatProvider,
+        *,
+        tools: ToolBox | None = None,
     ) -> ConversationState:
-        """Run participant ``name`` until the conversation ends; the final state."""
+        """Run participant ``name`` until the conversation ends; the final state.
+
+        ``tools`` are what its model may call (several rounds a turn, each call recorded before
+        it runs and its result after); without them a model asking for a tool is told there is
+        none, and the exchange is recorded all the same.
+        """
         state = await self.load(conversation_id)
         state.participant(name)  # KeyError for a name that is not a participant
+        seat = _Seat(provider=provider, tools=tools or ToolKit(()))
         with self.observer.playing(conversation_id):
             while not state.is_ended:
                 now = self.clock.now()
@@ -159,7 +173,7 @@ class Conductor:
                     until = state.last_claim.at + state.started.lease_s
                     raise ServedElsewhere(conversation_id, until)
                 elif self._may_speak(state, name, now):
-                    state = await self._take_turn(state, name, provider)
+                    state = await self._take_turn(state, name, seat)
                 else:
                     wake = self._wake_after(state, now)
                     await self.log.wait(conversation_id, state.sequence, wake)
@@ -194,7 +208,7 @@ class Conductor:
         return max(0.001, min(deadlines))
 
     async def _take_turn(
-        self, state: ConversationState, name: str, provider: ChatProvider
+        self, state: ConversationState, name: str, seat: _Seat
     ) -> ConversationState:
         assert state.started is not None
         began = self.clock.monotonic()
@@ -213,34 +227,108 @@ class Conductor:
                 return await self.catch_up(state)
             last_at = state.messages[-1].at if state.messages else state.started_at
             self.observer.turn_claimed(state, name, max(0.0, state.updated_at - last_at))
-            return await self._speak(state, name, provider, began)
+            try:
+                return await self._speak(state, name, seat, began)
+            except LeaseLost:
+                self.observer.conflict(state)
+                return await self.catch_up(state)
 
     async def _speak(
-        self, state: ConversationState, name: str, provider: ChatProvider, began: float
+        self, state: ConversationState, name: str, seat: _Seat, began: float
     ) -> ConversationState:
+        """What the speaker heard (a turn hook), the model's tool rounds (if any), then its
+        message."""
+        assert state.started is not None
         if self.turn_hook is not None:
             before = await self.turn_hook.before_call(state, name)
             if before:
                 try:
                     state = await self.append(state, list(before))
-                except SequenceConflict:  # our lease was taken over: the turn is not ours
-                    self.observer.conflict(state)
-                    return await self.catch_up(state)
-        request = build_request(state, name, limit=self.context)
-        on_delta = self.on_delta
-        called = self.clock.monotonic()
-        try:
-            reply = await provider.complete(
-                request, on_delta=(lambda chunk: on_delta(name, chunk)) if on_delta else None
+                except SequenceConflict as exc:  # our lease was taken over
+                    raise LeaseLost(state.conversation_id) from exc
+        stop = state.started.stop
+        rounds = ToolRounds(
+            self.append,
+            name,
+            seat.tools,
+            timeout_s=stop.tool_timeout_s,
+            observer=self.observer,
+            monotonic=self.clock.monotonic,
+        )
+        state = await rounds.settle(state)  # calls a dead instance left without a result
+        while True:
+            number = rounds.next_round(state)
+            allowed = number <= stop.max_tool_rounds
+            called = self.clock.monotonic()
+            try:
+                reply = await seat.provider.complete(
+                    build_request(
+                        state,
+                        name,
+                        limit=self.context,
+                        tools=seat.tools.specs(),
+                        tool_choice="auto" if allowed else "none",
+                    ),
+                    on_delta=self._deltas(name),
+                )
+            except ProviderError as exc:
+                return await self._fail(state, name, exc)
+            latency = self.clock.monotonic() - called
+            if not reply.tool_calls or reply.stop is not None:
+                return await self._answer(state, name, seat, reply, (latency, began))
+            if not allowed:
+                return await self._too_many_rounds(state, name, seat, reply, (latency, began))
+            state = await rounds.run_round(
+                state, RoundFacts(reply=reply, latency_s=latency), number
             )
-        except ProviderError as exc:
-            return await self._fail(state, name, exc)
+
+    def _deltas(self, name: str) -> DeltaCallback | None:
+        on_delta = self.on_delta
+        return (lambda chunk: on_delta(name, chunk)) if on_delta else None
+
+    async def _too_many_rounds(
+        self,
+        state: ConversationState,
+        name: str,
+        seat: _Seat,
+        reply: ChatReply,
+        timing: tuple[float, float],
+    ) -> ConversationState:
+        """The model kept asking for tools after the last allowed round: record it, and post
+        its text if it wrote any (else the conversation ends: nothing was said)."""
+        assert state.started is not None
+        limit = state.started.stop.max_tool_rounds
+        failed = AgentFailed(
+            speaker=name,
+            error_kind="max_tool_rounds",
+            message=f"{name} asked for tools after {limit} tool rounds in one turn",
+        )
+        if reply.content.strip():
+            state = await self._commit(state, [failed])
+            return await self._answer(state, name, seat, replace(reply, tool_calls=()), timing)
+        ended = ConversationEnded(
+            reason="max_tool_rounds",
+            detail=f"{name} asked for tools after {limit} tool rounds and said nothing",
+            by=name,
+        )
+        return await self._commit(state, [failed, ended])
+
+    async def _answer(
+        self,
+        state: ConversationState,
+        name: str,
+        seat: _Seat,
+        reply: ChatReply,
+        timing: tuple[float, float],
+    ) -> ConversationState:
+        """Post the reply as the turn's message (or end the conversation if it asks to)."""
         if reply.stop is not None:
             stop = StopReason(reason=reply.stop, detail=f"{name} has nothing more to say")
             return await self._commit(
                 state, [ConversationEnded(reason=stop.reason, detail=stop.detail, by=name)]
             )
-        message = _message(name, reply, provider.name, self.clock.monotonic() - called)
+        latency, began = timing
+        message = _message(name, reply, seat.provider.name, latency)
         posted = await self._post(state, message)
         if posted.sequence > state.sequence and posted.messages:
             self.observer.message_posted(
@@ -306,6 +394,14 @@ class Conductor:
         if state.is_ended:
             self.observer.conversation_ended(state)
         return state
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Seat:
+    """What one participant plays with in this process."""
+
+    provider: ChatProvider
+    tools: ToolBox
 
 
 def _message(name: str, reply: ChatReply, provider: str, latency_s: float) -> MessagePosted:

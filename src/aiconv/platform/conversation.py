@@ -18,6 +18,8 @@ from aiconv.platform.events import (
     ModeratorNoted,
     OutcomeDecided,
     ParticipantSpec,
+    ToolCalled,
+    ToolReturned,
     TurnClaimed,
     UtteranceHeard,
 )
@@ -44,6 +46,20 @@ class Message:
     moderator: bool = False
     cached: bool = False
     saved_usd: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolActivity:
+    """A tool call of a participant (``called`` at ``sequence``) and, once recorded, its result."""
+
+    sequence: int
+    called: ToolCalled
+    returned: ToolReturned | None = None
+
+    @property
+    def is_pending(self) -> bool:
+        """Recorded as called but not as returned (running, or its instance stopped)."""
+        return self.returned is None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,6 +102,8 @@ class ConversationState:
     outcome: OutcomeDecided | None = None
     #: What each listener heard of a message, by (listener, message sequence) (voice only).
     heard: Mapping[tuple[str, int], str] = field(default_factory=lambda: _HEARD)
+    #: Every tool call of every participant, in order, with its result once recorded.
+    tools: tuple[ToolActivity, ...] = ()
 
     @property
     def participants(self) -> tuple[ParticipantSpec, ...]:
@@ -114,6 +132,12 @@ class ConversationState:
     def total_tokens(self) -> int:
         """Input and output tokens of every message."""
         return self.input_tokens + self.output_tokens
+
+    def turn_tools(self, speaker: str) -> tuple[ToolActivity, ...]:
+        """``speaker``'s tool calls since the last message: the rounds of the turn in progress
+        (what a takeover continues from)."""
+        last = self.messages[-1].sequence if self.messages else 0
+        return tuple(t for t in self.tools if t.sequence > last and t.called.speaker == speaker)
 
     def participant(self, name: str) -> ParticipantSpec:
         """The participant called ``name``."""
@@ -179,8 +203,14 @@ def _changes(state: ConversationState, recorded: Recorded, event: object) -> dic
                 moderator=True,
             )
             return {"messages": (*state.messages, note)}
+        case ToolCalled():
+            return _called(state, recorded.sequence, event)
+        case ToolReturned():
+            return {"tools": _returned(state.tools, event)}
         case AgentFailed():
-            return {"failures": state.failures + 1, "claim": None}
+            # A failure ends nothing by itself: a failed provider call comes with
+            # ConversationEnded, an unknown tool outcome lets the turn go on.
+            return {"failures": state.failures + 1}
         case LoopDetected():
             return {"loops": (*state.loops, event)}
         case OutcomeDecided():
@@ -222,6 +252,27 @@ def _post(state: ConversationState, recorded: Recorded, event: MessagePosted) ->
         "cost_known": state.cost_known and event.cost_usd is not None,
         "claim": None,
     }
+
+
+def _called(state: ConversationState, sequence: int, event: ToolCalled) -> dict[str, Any]:
+    activity = ToolActivity(sequence=sequence, called=event)
+    return {
+        "tools": (*state.tools, activity),
+        "input_tokens": state.input_tokens + event.input_tokens,
+        "output_tokens": state.output_tokens + event.output_tokens,
+        "cost_usd": state.cost_usd + (event.cost_usd or 0.0),
+        "cost_known": state.cost_known and (event.cost_usd is not None or not event.model),
+    }
+
+
+def _returned(tools: tuple[ToolActivity, ...], event: ToolReturned) -> tuple[ToolActivity, ...]:
+    for index in range(len(tools) - 1, -1, -1):
+        if tools[index].called.call_id == event.call_id:
+            done = ToolActivity(
+                sequence=tools[index].sequence, called=tools[index].called, returned=event
+            )
+            return (*tools[:index], done, *tools[index + 1 :])
+    return tools  # a result without its call: nothing to attach it to (never written by us)
 
 
 def fold(conversation_id: str, events: Iterable[Recorded]) -> ConversationState:

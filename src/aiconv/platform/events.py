@@ -22,6 +22,9 @@ class ParticipantSpec:
     system: str | None = None
     system_prompt: str = ""
     base_url: str | None = None
+    #: Tool sources this participant may call (``aiconv.tools`` references: a Python file or
+    #: module, ``mcp:stdio:COMMAND``, ``mcp:http://…``, ``env:DOMAIN`` …), rebuilt by any process.
+    tools: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -37,6 +40,10 @@ class StopConfig:
     closing: str = "mutual"
     closing_phrases: tuple[str, ...] = ()
     loop_policy: str = "end"
+    #: Tool rounds a turn may take before its message (then the model must answer in text).
+    max_tool_rounds: int = 8
+    #: Seconds a tool call may take before it is recorded as ``timeout``.
+    tool_timeout_s: float = 60.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -108,6 +115,56 @@ class MessagePosted:
     #: ``saved_usd`` is what the original call cost (None when its price was unknown).
     cached: bool = False
     saved_usd: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolCalled:
+    """``speaker``'s model asked for tool ``tool`` in round ``round`` of its turn; recorded
+    *before* the call runs, so a takeover knows which effects may have happened.
+
+    The first call of a round also carries that model call's facts: the text the model wrote
+    with its calls, the model, usage, cost and latency (zero on the other calls of the round).
+    ``idempotent`` says whether the tool may be run again with the same ``call_id`` (its
+    idempotency key) when its result was never recorded.
+    """
+
+    KIND: ClassVar[str] = "ToolCalled"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    speaker: str
+    call_id: str
+    tool: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+    round: int = 1
+    idempotent: bool = False
+    text: str = ""
+    model: str = ""
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float | None = None
+    latency_s: float = 0.0
+    #: Set when the model's arguments were not a JSON object: the call is answered with an
+    #: error instead of being run.
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolReturned:
+    """The call ``call_id`` ended: its result (``content``, JSON for structured results) or an
+    error. ``outcome`` is ``ok``, ``error`` (the tool failed or its arguments were invalid;
+    the model is told), ``timeout``, or ``unknown`` (the instance running it stopped before it
+    returned and the tool is not idempotent, so it was not run again)."""
+
+    KIND: ClassVar[str] = "ToolReturned"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    speaker: str
+    call_id: str
+    tool: str
+    content: str
+    is_error: bool = False
+    outcome: str = "ok"
+    latency_s: float = 0.0
+    #: The call was run again after a takeover (idempotent tools only, same call id).
+    rerun: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -233,6 +290,8 @@ Event = (
     ConversationStarted
     | TurnClaimed
     | MessagePosted
+    | ToolCalled
+    | ToolReturned
     | ModeratorNoted
     | AgentFailed
     | LoopDetected
@@ -248,6 +307,8 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     ConversationStarted,
     TurnClaimed,
     MessagePosted,
+    ToolCalled,
+    ToolReturned,
     ModeratorNoted,
     AgentFailed,
     LoopDetected,

@@ -30,6 +30,12 @@ class ConductorObserver(Protocol):
         """``speaker`` won the claim ``handoff_s`` after the previous message was posted."""
         ...
 
+    def tool_call(
+        self, state: ConversationState, speaker: str, tool: str, call_id: str
+    ) -> contextlib.AbstractContextManager[dict[str, object]]:
+        """Wrap one tool call; the conductor puts ``outcome`` and ``is_error`` in the dict."""
+        ...
+
     def message_posted(self, state: ConversationState, message: Message, turn_s: float) -> None:
         """A message was appended; ``turn_s`` is the whole turn's wall time."""
         ...
@@ -62,6 +68,13 @@ class NullObserver(ConductorObserver):
 
     def turn_claimed(self, state: ConversationState, speaker: str, handoff_s: float) -> None:
         """Nothing."""
+
+    @contextlib.contextmanager
+    def tool_call(
+        self, state: ConversationState, speaker: str, tool: str, call_id: str
+    ) -> Iterator[dict[str, object]]:
+        """Nothing."""
+        yield {}
 
     def message_posted(self, state: ConversationState, message: Message, turn_s: float) -> None:
         """Nothing."""

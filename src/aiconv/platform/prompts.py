@@ -4,16 +4,27 @@ Own messages become ``assistant``, everyone else's ``user`` (as the speaker hear
 conversation) (named when there are three or more
 participants, so a model can tell them apart); the history always opens with a user turn (the
 opening speaker gets the topic), consecutive turns of one role are merged, and a context limit
-keeps the system prompt and the newest turns.
+keeps the system prompt and the newest turns. The speaker's own tool rounds come back as it made
+them (an ``assistant`` message with its calls, then a ``tool`` message with their results);
+nobody sees another participant's tool calls.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from aiconv.agents.messages import ChatMessage, ChatRequest, Role, estimate_tokens
-from aiconv.platform.conversation import ConversationState, Message
+from aiconv.agents.messages import (
+    ChatMessage,
+    ChatRequest,
+    Role,
+    ToolCall,
+    ToolChoice,
+    ToolResult,
+    ToolSpec,
+    estimate_tokens,
+)
+from aiconv.platform.conversation import ConversationState, Message, ToolActivity
 from aiconv.platform.events import ParticipantSpec
 
 
@@ -55,6 +66,8 @@ def build_request(
     *,
     limit: ContextLimit | None = None,
     max_tokens: int = 1024,
+    tools: tuple[ToolSpec, ...] = (),
+    tool_choice: ToolChoice = "auto",
 ) -> ChatRequest:
     """The request that asks ``speaker_name`` for its next message."""
     assert state.started is not None
@@ -62,8 +75,9 @@ def build_request(
     speaker = state.participant(speaker_name)
     named = len(state.participants) >= 3
     recent = state.messages[-limit.messages :] if limit.messages else state.messages
-    heard = state.heard
-    history = _trim([_as_chat(m, speaker_name, named, heard) for m in recent], limit)
+    history = _trim(_timeline(state, recent, speaker_name, named), limit)
+    while history and history[0].role == "tool":  # its calls were cut off by the limit
+        history.pop(0)
     opening = ChatMessage(role="user", content=state.started.topic)
     if not history or history[0].role != "user":
         history.insert(0, opening)
@@ -83,7 +97,63 @@ def build_request(
             "own_turn": state.turns_by.get(speaker_name, 0) + 1,
             "conversation_id": state.conversation_id,
         },
+        tools=tools,
+        tool_choice=tool_choice,
     )
+
+
+def _timeline(
+    state: ConversationState, recent: tuple[Message, ...], speaker: str, named: bool
+) -> list[ChatMessage]:
+    """The recent messages and, between them, the speaker's own tool rounds, in order."""
+    since = recent[0].sequence if len(recent) < len(state.messages) and recent else 0
+    own = [
+        t for t in state.tools if t.called.speaker == speaker and t.sequence > since and t.returned
+    ]
+    history: list[ChatMessage] = []
+    tools = iter(own)
+    pending = next(tools, None)
+    for message in recent:
+        while pending is not None and pending.sequence < message.sequence:
+            pending = _round(history, pending, tools, until=message.sequence)
+        history.append(_as_chat(message, speaker, named, state.heard))
+    while pending is not None:
+        pending = _round(history, pending, tools, until=None)
+    return history
+
+
+def _round(
+    history: list[ChatMessage],
+    first: ToolActivity,
+    rest: Iterator[ToolActivity],
+    until: int | None,
+) -> ToolActivity | None:
+    """Append one tool round starting at ``first`` (a round never spans a message, at
+    ``until``); the first activity of the next round."""
+    calls, results = [], []
+    current: ToolActivity | None = first
+    while (
+        current is not None
+        and current.called.round == first.called.round
+        and (until is None or current.sequence < until)
+    ):
+        called, returned = current.called, current.returned
+        assert returned is not None
+        calls.append(ToolCall(id=called.call_id, name=called.tool, arguments=called.arguments))
+        results.append(
+            ToolResult(
+                call_id=called.call_id,
+                name=called.tool,
+                content=returned.content,
+                is_error=returned.is_error,
+            )
+        )
+        current = next(rest, None)
+    history.append(
+        ChatMessage(role="assistant", content=first.called.text, tool_calls=tuple(calls))
+    )
+    history.append(ChatMessage(role="tool", content="", tool_results=tuple(results)))
+    return current
 
 
 def _as_chat(
@@ -116,16 +186,22 @@ def _trim(history: list[ChatMessage], limit: ContextLimit) -> list[ChatMessage]:
 def _merge(history: list[ChatMessage]) -> list[ChatMessage]:
     merged: list[ChatMessage] = []
     for message in history:
-        if merged and merged[-1].role == message.role:
+        if merged and _mergeable(merged[-1], message):
             previous = merged[-1]
             merged[-1] = ChatMessage(
                 role=previous.role,
-                content=f"{previous.content}\n\n{message.content}",
+                content="\n\n".join(t for t in (previous.content, message.content) if t),
                 name=previous.name if previous.name == message.name else None,
+                tool_calls=message.tool_calls,
             )
         else:
             merged.append(message)
     return merged
+
+
+def _mergeable(previous: ChatMessage, message: ChatMessage) -> bool:
+    """Same role, and no tool call would lose its place right before its results."""
+    return previous.role == message.role and previous.role != "tool" and not previous.tool_calls
 
 
 def _join(names: list[str]) -> str:

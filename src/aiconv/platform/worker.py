@@ -114,6 +114,12 @@ class TurnGate(ConductorObserver):
         """Delegated."""
         self.inner.turn_claimed(state, speaker, handoff_s)
 
+    def tool_call(
+        self, state: ConversationState, speaker: str, tool: str, call_id: str
+    ) -> contextlib.AbstractContextManager[dict[str, object]]:
+        """Delegated."""
+        return self.inner.tool_call(state, speaker, tool, call_id)
+
     def message_posted(self, state: ConversationState, message: Message, turn_s: float) -> None:
         """Delegated."""
         self.inner.message_posted(state, message, turn_s)

@@ -1,0 +1,165 @@
+"""MCP servers as tools, through the official ``mcp`` SDK: ``mcp:stdio:COMMAND ARGS…`` starts a
+server process and talks over its stdin/stdout; ``mcp:http://host:port/mcp`` speaks streamable
+HTTP. The server is started (or connected) when the tool box opens and stopped when it closes,
+with the conversation's process.
+
+The SDK's client lives inside an anyio task group that must be entered and left by one task:
+a background task owns it for the box's lifetime, while calls are made from the conversation's
+tasks. A tool's ``idempotentHint`` annotation makes it idempotent; every call carries its
+idempotency key in ``_meta`` as ``aiconv/idempotency_key`` so a server can deduplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import shlex
+from collections.abc import Mapping
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+import mcp
+from mcp.client.stdio import StdioServerParameters
+from mcp.types import RequestParamsMeta
+
+from aiconv.agents.messages import ToolSpec
+from aiconv.agents.toolbox import ToolBox, ToolCallContext, ToolOutput
+from aiconv.errors import ConfigError
+from aiconv.observability.redaction import has_credentials, redact_url
+
+#: Seconds a server may take to start and list its tools.
+OPEN_TIMEOUT_S = 20.0
+#: The ``_meta`` key carrying a call's idempotency key.
+IDEMPOTENCY_META = "aiconv/idempotency_key"
+
+
+def server_of(reference: str) -> StdioServerParameters | str:
+    """``stdio:COMMAND ARGS…`` -> process parameters; ``http(s)://…`` -> the URL."""
+    if reference.startswith("stdio:"):
+        argv = shlex.split(reference[len("stdio:") :])
+        if not argv:
+            raise ConfigError("mcp:stdio: needs a command, e.g. mcp:stdio:python -m my_server")
+        return StdioServerParameters(command=argv[0], args=argv[1:])
+    parts = urlsplit(reference)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ConfigError(
+            f"MCP server {redact_url(reference)!r}: use mcp:stdio:COMMAND or mcp:http://host:port/mcp"
+        )
+    if has_credentials(reference):
+        raise ConfigError(
+            f"MCP server {redact_url(reference)!r} carries credentials in its URL: they would be "
+            "recorded with the conversation"
+        )
+    return reference
+
+
+class McpTools(ToolBox):
+    """The tools of one MCP server."""
+
+    def __init__(self, reference: str, server: StdioServerParameters | str) -> None:
+        self.reference = reference
+        self._server = server
+        self._client: mcp.Client | None = None
+        self._specs: tuple[ToolSpec, ...] = ()
+        self._idempotent: set[str] = set()
+        self._stop = asyncio.Event()
+        self._ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._task: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def open(cls, reference: str, *, timeout_s: float = OPEN_TIMEOUT_S) -> McpTools:
+        """Start (or connect to) the server and list its tools; ConfigError if it cannot."""
+        box = cls(reference, server_of(reference))
+        box._task = asyncio.create_task(box._own(), name=f"mcp {redact_url(reference)}")
+        try:
+            async with asyncio.timeout(timeout_s):
+                await asyncio.shield(box._ready)
+        except TimeoutError as exc:
+            await box.aclose()
+            raise ConfigError(
+                f"MCP server {redact_url(reference)!r} did not answer within {timeout_s:g}s"
+            ) from exc
+        except ConfigError:
+            await box.aclose()
+            raise
+        return box
+
+    async def _own(self) -> None:
+        """Enter the SDK client, list the tools, then hold it open until ``aclose``."""
+        try:
+            async with mcp.Client(self._server, mode="auto") as client:
+                listing = await client.list_tools()
+                self._client = client
+                self._learn(listing.tools)
+                self._ready.set_result(None)
+                await self._stop.wait()
+        except Exception as exc:  # the SDK's and the server's failures: say it in one line
+            if not self._ready.done():
+                self._ready.set_exception(
+                    ConfigError(f"MCP server {redact_url(self.reference)!r} failed: {_why(exc)}")
+                )
+        finally:
+            self._client = None
+
+    def _learn(self, tools: list[Any]) -> None:
+        specs = []
+        for tool in tools:
+            schema = dict(tool.input_schema or {"type": "object", "properties": {}})
+            specs.append(
+                ToolSpec(name=tool.name, description=tool.description or "", parameters=schema)
+            )
+            hints = tool.annotations
+            if hints is not None and hints.idempotent_hint:
+                self._idempotent.add(tool.name)
+        self._specs = tuple(specs)
+
+    def specs(self) -> tuple[ToolSpec, ...]:
+        """The server's tools, as listed when it opened."""
+        return self._specs
+
+    def is_idempotent(self, name: str) -> bool:
+        """Whether the server annotated the tool ``idempotentHint``."""
+        return name in self._idempotent
+
+    async def call(
+        self, name: str, arguments: Mapping[str, Any], context: ToolCallContext
+    ) -> ToolOutput:
+        """Call the tool on the server; its ``isError`` results are tool errors."""
+        client = self._client
+        if client is None:
+            return ToolOutput(content=f"MCP server for {name} is not running", is_error=True)
+        # RequestParamsMeta is a TypedDict with extra_items=Any, which mypy does not model yet.
+        meta = cast(RequestParamsMeta, {IDEMPOTENCY_META: context.call_id})
+        result = await client.call_tool(name, dict(arguments), meta=meta)
+        return ToolOutput(content=_text(result), is_error=bool(result.is_error))
+
+    async def aclose(self) -> None:
+        """Stop the server (or disconnect) and wait for the owning task."""
+        self._stop.set()
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await self._task
+        if not self._ready.done():
+            self._ready.cancel()
+
+
+def _text(result: Any) -> str:
+    if result.structured_content is not None:
+        return json.dumps(result.structured_content)
+    parts = [block.text for block in result.content if getattr(block, "type", "") == "text"]
+    other = [block.type for block in result.content if getattr(block, "type", "") != "text"]
+    return "\n".join(parts + [f"[{kind} content]" for kind in other])
+
+
+def _why(exc: BaseException) -> str:
+    """The innermost message of an exception (group) from the SDK or the server."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    text = str(exc) or type(exc).__name__
+    return redact_url(text.splitlines()[0])[:300]
+
+
+async def open_mcp_tools(reference: str) -> ToolBox:
+    """The ``mcp`` tool plugin."""
+    return await McpTools.open(reference)

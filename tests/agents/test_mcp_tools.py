@@ -1,0 +1,131 @@
+"""Tools from a real MCP server process (written with the official SDK), over stdio and HTTP."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from aiconv.agents.toolbox import ToolBox, ToolCallContext, open_tools
+from aiconv.errors import ConfigError
+from aiconv.testing.conditions import eventually
+
+pytestmark = pytest.mark.slow
+
+
+def context(call_id: str) -> ToolCallContext:
+    return ToolCallContext(conversation_id="c", participant="support", call_id=call_id)
+
+
+def ledger_lines(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Path:
+    return tmp_path / "ledger.jsonl"
+
+
+@pytest.fixture
+def http_server(ledger: Path) -> Iterator[str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "aiconv.testing.mcp_bank",
+            "http",
+            "--port",
+            str(port),
+            "--ledger",
+            str(ledger),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/mcp"
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+async def _ready(url: str) -> None:
+    async def answers() -> bool:
+        try:
+            async with httpx.AsyncClient() as client:
+                await client.get(url, timeout=1)
+            return True
+        except httpx.HTTPError:
+            return False
+
+    await eventually(answers, timeout=30)
+
+
+async def _exercise(box: ToolBox, ledger: Path) -> None:
+    names = {spec.name: spec for spec in box.specs()}
+    assert set(names) == {"get_balance", "block_card", "transfer"}
+    assert names["block_card"].parameters["required"] == ["card_id", "reason"]
+    assert box.is_idempotent("transfer") and box.is_idempotent("get_balance")
+    assert not box.is_idempotent("block_card")
+    balance = await box.call("get_balance", {"account_id": "acc-1"}, context("k0"))
+    assert json.loads(balance.content)["balance"] == 1288.65 and not balance.is_error
+    missing = await box.call("get_balance", {"account_id": "nope"}, context("k1"))
+    assert missing.is_error and "no account nope" in missing.content
+    await box.call("block_card", {"card_id": "c-9", "reason": "lost"}, context("k2"))
+    for _ in range(2):  # the same idempotency key twice: the server moves the money once
+        await box.call(
+            "transfer", {"from_account": "acc-1", "to_account": "acc-2", "amount": 5}, context("k3")
+        )
+    effects = [(e["effect"], e.get("key")) for e in ledger_lines(ledger)]
+    assert effects == [("block_card", None), ("transfer", "k3")]
+
+
+async def test_tools_from_an_mcp_server_over_stdio(ledger: Path) -> None:
+    box = await open_tools(
+        [f"mcp:stdio:{sys.executable} -m aiconv.testing.mcp_bank stdio --ledger {ledger}"]
+    )
+    try:
+        await _exercise(box, ledger)
+    finally:
+        await box.aclose()
+
+
+async def test_tools_from_an_mcp_server_over_streamable_http(
+    http_server: str, ledger: Path
+) -> None:
+    await _ready(http_server)
+    box = await open_tools([f"mcp:{http_server}"])
+    try:
+        await _exercise(box, ledger)
+    finally:
+        await box.aclose()
+
+
+@pytest.mark.parametrize(
+    ("reference", "message"),
+    [
+        ("mcp:stdio:/no/such/server --x", "failed"),
+        (f"mcp:stdio:{sys.executable} -c pass", "failed"),
+        ("mcp:http://127.0.0.1:1/mcp", "failed"),
+        ("mcp:ftp://host/mcp", "use mcp:stdio:COMMAND or mcp:http"),
+        ("mcp:http://user:pw@127.0.0.1:1/mcp", "carries credentials"),
+        ("mcp:stdio:", "needs a command"),
+    ],
+)
+async def test_a_server_that_does_not_start_or_answer_is_a_one_line_error(
+    reference: str, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message) as caught:
+        await open_tools([reference])
+    assert "\n" not in str(caught.value)
+    assert "pw" not in str(caught.value)
