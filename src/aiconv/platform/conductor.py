@@ -11,30 +11,26 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
 
-from aiconv.agents.messages import ChatReply
-from aiconv.agents.provider import ChatProvider, DeltaCallback
+from aiconv.agents.provider import ChatProvider
 from aiconv.agents.toolbox import ToolBox, ToolKit
-from aiconv.errors import ConversationNotFound, ProviderError, ProviderUnavailable, SequenceConflict
-from aiconv.observability.redaction import scrub
+from aiconv.errors import ConversationNotFound, SequenceConflict
 from aiconv.platform import codec, referee
 from aiconv.platform.codec import Recorded
-from aiconv.platform.conversation import ConversationState, evolve
+from aiconv.platform.conversation import ConversationState, evolve, provisional
 from aiconv.platform.events import (
-    AgentFailed,
     ConversationEnded,
     ConversationStarted,
     Event,
-    MessagePosted,
     TurnClaimed,
 )
 from aiconv.platform.hooks import TurnHook
 from aiconv.platform.observer import NULL_OBSERVER, ConductorObserver
 from aiconv.platform.projections import index_entry
-from aiconv.platform.prompts import ContextLimit, build_request
+from aiconv.platform.prompts import ContextLimit
 from aiconv.platform.termination import StopReason, wall_clock
-from aiconv.platform.toolrounds import LeaseLost, RoundFacts, ToolRounds
+from aiconv.platform.toolrounds import LeaseLost
+from aiconv.platform.turn import Seat, Turn
 from aiconv.platform.turns import next_speaker
 from aiconv.queues.log import ConversationLog
 from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
@@ -121,15 +117,33 @@ class Conductor:
             now = self.clock.now()
             prospective = state
             for offset, event in enumerate(events, 1):
-                prospective = evolve(prospective, _provisional(state, offset, now, event))
+                prospective = evolve(prospective, provisional(state, offset, now, event))
             index = index_entry(prospective)
         stored = await self.log.append(
             state.conversation_id, state.sequence, [codec.encode(e) for e in events], index=index
         )
         for item, event in zip(stored, events, strict=True):
             state = evolve(
-                state, _recorded(item.conversation_id, item.sequence, item.position, item.at, event)
+                state,
+                Recorded(
+                    conversation_id=item.conversation_id,
+                    sequence=item.sequence,
+                    position=item.position,
+                    at=item.at,
+                    event=event,
+                ),
             )
+        return state
+
+    async def commit(self, state: ConversationState, events: list[Event]) -> ConversationState:
+        """Append within a claimed turn; a conflict means the lease was taken over: re-read."""
+        try:
+            state = await self.append(state, events)
+        except SequenceConflict:
+            self.observer.conflict(state)
+            return await self.catch_up(state)
+        if state.is_ended:
+            self.observer.conversation_ended(state)
         return state
 
     async def end(self, state: ConversationState, stop: StopReason, by: str) -> ConversationState:
@@ -161,7 +175,7 @@ class Conductor:
         """
         state = await self.load(conversation_id)
         state.participant(name)  # KeyError for a name that is not a participant
-        seat = _Seat(provider=provider, tools=tools or ToolKit(()))
+        seat = Seat(provider=provider, tools=tools or ToolKit(()))
         with self.observer.playing(conversation_id):
             while not state.is_ended:
                 now = self.clock.now()
@@ -208,7 +222,7 @@ class Conductor:
         return max(0.001, min(deadlines))
 
     async def _take_turn(
-        self, state: ConversationState, name: str, seat: _Seat
+        self, state: ConversationState, name: str, seat: Seat
     ) -> ConversationState:
         assert state.started is not None
         began = self.clock.monotonic()
@@ -228,130 +242,10 @@ class Conductor:
             last_at = state.messages[-1].at if state.messages else state.started_at
             self.observer.turn_claimed(state, name, max(0.0, state.updated_at - last_at))
             try:
-                return await self._speak(state, name, seat, began)
+                return await Turn(self, name, seat, began).take(state)
             except LeaseLost:
                 self.observer.conflict(state)
                 return await self.catch_up(state)
-
-    async def _speak(
-        self, state: ConversationState, name: str, seat: _Seat, began: float
-    ) -> ConversationState:
-        """What the speaker heard (a turn hook), the model's tool rounds (if any), then its
-        message."""
-        assert state.started is not None
-        if self.turn_hook is not None:
-            before = await self.turn_hook.before_call(state, name)
-            if before:
-                try:
-                    state = await self.append(state, list(before))
-                except SequenceConflict as exc:  # our lease was taken over
-                    raise LeaseLost(state.conversation_id) from exc
-        stop = state.started.stop
-        rounds = ToolRounds(
-            self.append,
-            name,
-            seat.tools,
-            timeout_s=stop.tool_timeout_s,
-            observer=self.observer,
-            monotonic=self.clock.monotonic,
-        )
-        state = await rounds.settle(state)  # calls a dead instance left without a result
-        while True:
-            number = rounds.next_round(state)
-            allowed = number <= stop.max_tool_rounds
-            called = self.clock.monotonic()
-            try:
-                reply = await seat.provider.complete(
-                    build_request(
-                        state,
-                        name,
-                        limit=self.context,
-                        tools=seat.tools.specs(),
-                        tool_choice="auto" if allowed else "none",
-                    ),
-                    on_delta=self._deltas(name),
-                )
-            except ProviderError as exc:
-                return await self._fail(state, name, exc)
-            latency = self.clock.monotonic() - called
-            if not reply.tool_calls or reply.stop is not None:
-                return await self._answer(state, name, seat, reply, (latency, began))
-            if not allowed:
-                return await self._too_many_rounds(state, name, seat, reply, (latency, began))
-            state = await rounds.run_round(
-                state, RoundFacts(reply=reply, latency_s=latency), number
-            )
-
-    def _deltas(self, name: str) -> DeltaCallback | None:
-        on_delta = self.on_delta
-        return (lambda chunk: on_delta(name, chunk)) if on_delta else None
-
-    async def _too_many_rounds(
-        self,
-        state: ConversationState,
-        name: str,
-        seat: _Seat,
-        reply: ChatReply,
-        timing: tuple[float, float],
-    ) -> ConversationState:
-        """The model kept asking for tools after the last allowed round: record it, and post
-        its text if it wrote any (else the conversation ends: nothing was said)."""
-        assert state.started is not None
-        limit = state.started.stop.max_tool_rounds
-        failed = AgentFailed(
-            speaker=name,
-            error_kind="max_tool_rounds",
-            message=f"{name} asked for tools after {limit} tool rounds in one turn",
-        )
-        if reply.content.strip():
-            state = await self._commit(state, [failed])
-            return await self._answer(state, name, seat, replace(reply, tool_calls=()), timing)
-        ended = ConversationEnded(
-            reason="max_tool_rounds",
-            detail=f"{name} asked for tools after {limit} tool rounds and said nothing",
-            by=name,
-        )
-        return await self._commit(state, [failed, ended])
-
-    async def _answer(
-        self,
-        state: ConversationState,
-        name: str,
-        seat: _Seat,
-        reply: ChatReply,
-        timing: tuple[float, float],
-    ) -> ConversationState:
-        """Post the reply as the turn's message (or end the conversation if it asks to)."""
-        if reply.stop is not None:
-            stop = StopReason(reason=reply.stop, detail=f"{name} has nothing more to say")
-            return await self._commit(
-                state, [ConversationEnded(reason=stop.reason, detail=stop.detail, by=name)]
-            )
-        latency, began = timing
-        message = _message(name, reply, seat.provider.name, latency)
-        posted = await self._post(state, message)
-        if posted.sequence > state.sequence and posted.messages:
-            self.observer.message_posted(
-                posted, posted.messages[-1], self.clock.monotonic() - began
-            )
-        return posted
-
-    async def _post(self, state: ConversationState, message: MessagePosted) -> ConversationState:
-        now = self.clock.now()
-        stamp = self.stamp_of(state)
-        if stamp is not None:
-            message = stamp(state, message)
-        prospective = evolve(state, _provisional(state, 1, now, message))
-        verdict = self._judge_of(state)(prospective, now)
-        after = await self.turn_hook.after_reply(state, message) if self.turn_hook else ()
-        events: list[Event] = [message, *after, *verdict.events]
-        if verdict.stop is not None:
-            events.append(
-                ConversationEnded(
-                    reason=verdict.stop.reason, detail=verdict.stop.detail, by=message.sender
-                )
-            )
-        return await self._commit(state, events)
 
     def stamp_of(self, state: ConversationState) -> MessageStamp | None:
         """The explicit stamp, else the one the conversation was started with (if any)."""
@@ -360,73 +254,9 @@ class Conductor:
         assert state.started is not None
         return referee.stamp_for(state.started)
 
-    def _judge_of(self, state: ConversationState) -> Judge:
+    def judge_of(self, state: ConversationState) -> Judge:
         """The explicit judge, else the one the conversation was started with (cheap to make)."""
         if self.judge is not None:
             return self.judge
         assert state.started is not None
         return referee.judge_for(state.started)
-
-    async def _fail(
-        self, state: ConversationState, name: str, exc: ProviderError
-    ) -> ConversationState:
-        failed = AgentFailed(
-            speaker=name,
-            error_kind=exc.kind,
-            message=scrub(str(exc))[:500],
-            retryable=exc.retryable,
-            breaker_state=exc.breaker_state,
-            attempts=exc.attempts,
-        )
-        reason = (
-            "provider_unavailable" if isinstance(exc, ProviderUnavailable) else "provider_error"
-        )
-        ended = ConversationEnded(reason=reason, detail=scrub(f"{name}: {exc}")[:500], by=name)
-        return await self._commit(state, [failed, ended])
-
-    async def _commit(self, state: ConversationState, events: list[Event]) -> ConversationState:
-        """Append after our claim; a conflict means our lease was taken over: re-read."""
-        try:
-            state = await self.append(state, events)
-        except SequenceConflict:
-            self.observer.conflict(state)
-            return await self.catch_up(state)
-        if state.is_ended:
-            self.observer.conversation_ended(state)
-        return state
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Seat:
-    """What one participant plays with in this process."""
-
-    provider: ChatProvider
-    tools: ToolBox
-
-
-def _message(name: str, reply: ChatReply, provider: str, latency_s: float) -> MessagePosted:
-    return MessagePosted(
-        sender=name,
-        content=reply.content,
-        model=reply.model,
-        provider=reply.provider or provider,
-        input_tokens=reply.usage.input_tokens,
-        output_tokens=reply.usage.output_tokens,
-        cost_usd=reply.cost_usd,
-        latency_s=round(latency_s, 6),
-        attempts=reply.attempts,
-        cached=reply.cached,
-        saved_usd=reply.saved_usd,
-    )
-
-
-def _provisional(state: ConversationState, offset: int, now: float, event: Event) -> Recorded:
-    return _recorded(state.conversation_id, state.sequence + offset, 0, now, event)
-
-
-def _recorded(
-    conversation_id: str, sequence: int, position: int, at: float, event: Event
-) -> Recorded:
-    return Recorded(
-        conversation_id=conversation_id, sequence=sequence, position=position, at=at, event=event
-    )

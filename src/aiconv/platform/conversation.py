@@ -13,6 +13,7 @@ from aiconv.platform.events import (
     ConversationEnded,
     ConversationResumed,
     ConversationStarted,
+    Event,
     LoopDetected,
     MessagePosted,
     ModeratorNoted,
@@ -281,3 +282,15 @@ def fold(conversation_id: str, events: Iterable[Recorded]) -> ConversationState:
     for recorded in events:
         state = evolve(state, recorded)
     return state
+
+
+def provisional(state: ConversationState, offset: int, now: float, event: Event) -> Recorded:
+    """``event`` as if it were appended ``offset`` events after ``state`` at ``now`` (for
+    judging or indexing a state before the append that makes it real)."""
+    return Recorded(
+        conversation_id=state.conversation_id,
+        sequence=state.sequence + offset,
+        position=0,
+        at=now,
+        event=event,
+    )

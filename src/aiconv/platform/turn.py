@@ -1,0 +1,193 @@
+"""One claimed turn: what the speaker heard, its model's tool rounds, then its message.
+
+``Conductor`` claims the turn; ``Turn`` does everything that happens under the claim and appends
+it right after, so a takeover finds either a step recorded or not at all: a turn hook's events
+(e.g. what a listener heard), the tool rounds (``toolrounds``), and finally the message with the
+referee's verdict — or the provider's failure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from aiconv.agents.messages import ChatReply, ToolChoice
+from aiconv.agents.provider import ChatProvider, DeltaCallback
+from aiconv.agents.toolbox import ToolBox
+from aiconv.errors import ProviderError, ProviderUnavailable, SequenceConflict
+from aiconv.observability.redaction import scrub
+from aiconv.platform.conversation import ConversationState, evolve, provisional
+from aiconv.platform.events import AgentFailed, ConversationEnded, Event, MessagePosted
+from aiconv.platform.prompts import build_request
+from aiconv.platform.termination import StopReason
+from aiconv.platform.toolrounds import LeaseLost, RoundFacts, ToolRounds
+
+if TYPE_CHECKING:
+    from aiconv.platform.conductor import Conductor
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Seat:
+    """What one participant plays with in this process."""
+
+    provider: ChatProvider
+    tools: ToolBox
+
+
+class Turn:
+    """The work of participant ``name`` under its claim."""
+
+    def __init__(self, conductor: Conductor, name: str, seat: Seat, began: float) -> None:
+        self.conductor = conductor
+        self.name = name
+        self.seat = seat
+        self.began = began
+
+    async def take(self, state: ConversationState) -> ConversationState:
+        """What the speaker heard (a turn hook), the model's tool rounds (if any), then its
+        message — or the provider's failure."""
+        assert state.started is not None
+        stop = state.started.stop
+        state = await self._hear(state)
+        rounds = ToolRounds(
+            self.conductor.append,
+            self.name,
+            self.seat.tools,
+            timeout_s=stop.tool_timeout_s,
+            observer=self.conductor.observer,
+            monotonic=self.conductor.clock.monotonic,
+        )
+        state = await rounds.settle(state)  # calls a dead instance left without a result
+        while True:
+            number = rounds.next_round(state)
+            allowed = number <= stop.max_tool_rounds
+            called = self.conductor.clock.monotonic()
+            try:
+                reply = await self._ask(state, "auto" if allowed else "none")
+            except ProviderError as exc:
+                return await self._fail(state, exc)
+            latency = self.conductor.clock.monotonic() - called
+            if not reply.tool_calls or reply.stop is not None:
+                return await self._answer(state, reply, latency)
+            if not allowed:
+                return await self._too_many_rounds(state, reply, latency)
+            facts = RoundFacts(reply=reply, latency_s=latency)
+            state = await rounds.run_round(state, facts, number)
+
+    async def _hear(self, state: ConversationState) -> ConversationState:
+        """Append the turn hook's events for before the call (e.g. what the speaker heard)."""
+        hook = self.conductor.turn_hook
+        before = await hook.before_call(state, self.name) if hook is not None else ()
+        if not before:
+            return state
+        try:
+            return await self.conductor.append(state, list(before))
+        except SequenceConflict as exc:  # our lease was taken over
+            raise LeaseLost(state.conversation_id) from exc
+
+    async def _ask(self, state: ConversationState, tool_choice: ToolChoice) -> ChatReply:
+        request = build_request(
+            state,
+            self.name,
+            limit=self.conductor.context,
+            tools=self.seat.tools.specs(),
+            tool_choice=tool_choice,
+        )
+        return await self.seat.provider.complete(request, on_delta=self._deltas())
+
+    def _deltas(self) -> DeltaCallback | None:
+        on_delta, name = self.conductor.on_delta, self.name
+        return (lambda chunk: on_delta(name, chunk)) if on_delta else None
+
+    async def _too_many_rounds(
+        self, state: ConversationState, reply: ChatReply, latency: float
+    ) -> ConversationState:
+        """The model kept asking for tools after the last allowed round: record it, and post
+        its text if it wrote any (else the conversation ends: nothing was said)."""
+        assert state.started is not None
+        name, limit = self.name, state.started.stop.max_tool_rounds
+        failed = AgentFailed(
+            speaker=name,
+            error_kind="max_tool_rounds",
+            message=f"{name} asked for tools after {limit} tool rounds in one turn",
+        )
+        if reply.content.strip():
+            state = await self.conductor.commit(state, [failed])
+            return await self._answer(state, replace(reply, tool_calls=()), latency)
+        ended = ConversationEnded(
+            reason="max_tool_rounds",
+            detail=f"{name} asked for tools after {limit} tool rounds and said nothing",
+            by=name,
+        )
+        return await self.conductor.commit(state, [failed, ended])
+
+    async def _answer(
+        self, state: ConversationState, reply: ChatReply, latency: float
+    ) -> ConversationState:
+        """Post the reply as the turn's message (or end the conversation if it asks to)."""
+        name = self.name
+        if reply.stop is not None:
+            stop = StopReason(reason=reply.stop, detail=f"{name} has nothing more to say")
+            return await self.conductor.commit(
+                state, [ConversationEnded(reason=stop.reason, detail=stop.detail, by=name)]
+            )
+        message = _message(name, reply, self.seat.provider.name, latency)
+        posted = await self._post(state, message)
+        if posted.sequence > state.sequence and posted.messages:
+            self.conductor.observer.message_posted(
+                posted, posted.messages[-1], self.conductor.clock.monotonic() - self.began
+            )
+        return posted
+
+    async def _post(self, state: ConversationState, message: MessagePosted) -> ConversationState:
+        now = self.conductor.clock.now()
+        stamp = self.conductor.stamp_of(state)
+        if stamp is not None:
+            message = stamp(state, message)
+        prospective = evolve(state, provisional(state, 1, now, message))
+        verdict = self.conductor.judge_of(state)(prospective, now)
+        after = (
+            await self.conductor.turn_hook.after_reply(state, message)
+            if self.conductor.turn_hook
+            else ()
+        )
+        events: list[Event] = [message, *after, *verdict.events]
+        if verdict.stop is not None:
+            events.append(
+                ConversationEnded(
+                    reason=verdict.stop.reason, detail=verdict.stop.detail, by=message.sender
+                )
+            )
+        return await self.conductor.commit(state, events)
+
+    async def _fail(self, state: ConversationState, exc: ProviderError) -> ConversationState:
+        name = self.name
+        failed = AgentFailed(
+            speaker=name,
+            error_kind=exc.kind,
+            message=scrub(str(exc))[:500],
+            retryable=exc.retryable,
+            breaker_state=exc.breaker_state,
+            attempts=exc.attempts,
+        )
+        reason = (
+            "provider_unavailable" if isinstance(exc, ProviderUnavailable) else "provider_error"
+        )
+        ended = ConversationEnded(reason=reason, detail=scrub(f"{name}: {exc}")[:500], by=name)
+        return await self.conductor.commit(state, [failed, ended])
+
+
+def _message(name: str, reply: ChatReply, provider: str, latency_s: float) -> MessagePosted:
+    return MessagePosted(
+        sender=name,
+        content=reply.content,
+        model=reply.model,
+        provider=reply.provider or provider,
+        input_tokens=reply.usage.input_tokens,
+        output_tokens=reply.usage.output_tokens,
+        cost_usd=reply.cost_usd,
+        latency_s=round(latency_s, 6),
+        attempts=reply.attempts,
+        cached=reply.cached,
+        saved_usd=reply.saved_usd,
+    )
