@@ -17,6 +17,7 @@ from aiconv.agents.catalog import default_registry
 from aiconv.agents.guarded import Guards
 from aiconv.agents.provider import ChatProvider
 from aiconv.agents.registry import Registry
+from aiconv.agents.toolbox import ToolBox, ToolKit, close_all, open_tools, recorded_reference
 from aiconv.errors import ConfigError, MissingExtra
 from aiconv.platform import session
 from aiconv.platform.codec import Recorded
@@ -39,6 +40,9 @@ class Participant:
     ``provider=`` to bring your own ``ChatProvider`` instead (used as given: wrap it in
     ``aiconv.agents.guarded.Guards().wrap`` for retries and a breaker). ``persona`` is a
     description or any object with a ``describe()`` method (``aiconv.simulation`` personas).
+    ``tools`` are tool references (a Python file or module, ``mcp:stdio:COMMAND``,
+    ``mcp:http://…``), recorded with the conversation, or ``ToolBox`` objects (this process
+    only: they cannot be recorded).
     """
 
     name: str
@@ -49,6 +53,7 @@ class Participant:
     role: str | None = None
     base_url: str | None = None
     provider: ChatProvider | None = field(default=None, compare=False)
+    tools: Sequence[str | ToolBox] = field(default=(), compare=False)
 
     def persona_text(self) -> str | None:
         """The persona as text."""
@@ -80,6 +85,30 @@ class ConversationResult:
 _GUARDS = Guards()
 
 
+async def _tools(
+    participants: Sequence[Participant], registry: Registry
+) -> tuple[dict[str, ToolBox], list[ToolBox]]:
+    """Every participant's tools, and those opened here from references (which the caller
+    closes; a ``ToolBox`` passed in stays the caller's). Opened before anything is written, so
+    a bad reference fails first."""
+    seats: dict[str, ToolBox] = {}
+    opened: list[ToolBox] = []
+    try:
+        for p in participants:
+            if not p.tools:
+                continue
+            if p.provider is None:
+                registry.check_tools(registry.resolve(p.agent, model=p.model))
+            references = [t for t in p.tools if isinstance(t, str)]
+            kit = await open_tools(references)
+            opened.append(kit)
+            seats[p.name] = ToolKit([*(t for t in p.tools if not isinstance(t, str)), kit])
+        return seats, opened
+    except BaseException:
+        await close_all(opened)
+        raise
+
+
 async def _seats(
     participants: Sequence[Participant], registry: Registry, env: Mapping[str, str]
 ) -> tuple[list[ParticipantSpec], dict[str, ChatProvider]]:
@@ -89,6 +118,7 @@ async def _seats(
         if p.provider is None:
             await asyncio.to_thread(registry.preflight, spec)  # e.g. reads a script file
         providers[p.name] = p.provider or _GUARDS.wrap(registry.build(spec, env))
+        recorded = tuple(recorded_reference(t) for t in p.tools if isinstance(t, str))
         specs.append(
             ParticipantSpec(
                 name=p.name,
@@ -98,6 +128,7 @@ async def _seats(
                 role=p.role,
                 system=p.system,
                 base_url=p.base_url,
+                tools=recorded,
             )
         )
     return specs, providers
@@ -128,18 +159,32 @@ async def run_conversation(
     (simulated timeline) or ``real`` (audio plays out in real time).
     """
     registry = registry or default_registry()
-    kit = _voice_kit(log, participants, voice_mode, audio_dir) if voice else None
-    specs, providers = await _seats(participants, registry, provider_env() if env is None else env)
-    if kit is not None:
-        metadata = {**(metadata or {}), "voice": kit[1].as_metadata()}
-    conductor = Conductor(log, turn_hook=kit[0].layer if kit else None)
+    tools, opened = await _tools(participants, registry)
     try:
-        return await _run(
-            conductor, specs, providers, topic, max_turns, first, stop, seed, on_event, metadata
-        )
-    finally:
+        kit = _voice_kit(log, participants, voice_mode, audio_dir) if voice else None
+        env = provider_env() if env is None else env
+        specs, providers = await _seats(participants, registry, env)
         if kit is not None:
-            await kit[0].recognizer.close()
+            metadata = {**(metadata or {}), "voice": kit[1].as_metadata()}
+        conductor = Conductor(log, turn_hook=kit[0].layer if kit else None)
+        try:
+            return await _run(
+                conductor,
+                specs,
+                (providers, tools),
+                topic,
+                max_turns,
+                first,
+                stop,
+                seed,
+                on_event,
+                metadata,
+            )
+        finally:
+            if kit is not None:
+                await kit[0].recognizer.close()
+    finally:
+        await close_all(opened)
 
 
 def _voice_kit(
@@ -164,7 +209,7 @@ def _voice_kit(
 async def _run(
     conductor: Conductor,
     specs: list[ParticipantSpec],
-    providers: dict[str, ChatProvider],
+    seats: tuple[dict[str, ChatProvider], dict[str, ToolBox]],
     topic: str,
     max_turns: int,
     first: str | None,
@@ -174,6 +219,7 @@ async def _run(
     metadata: Mapping[str, object] | None,
 ) -> ConversationResult:
     log = conductor.log
+    providers, tools = seats
     state = await session.create(
         conductor,
         topic=topic,
@@ -186,7 +232,7 @@ async def _run(
     cid = state.conversation_id
     watcher = asyncio.create_task(_watch(log, cid, on_event)) if on_event else None
     try:
-        final = await session.play_all(conductor, cid, providers)
+        final = await session.play_all(conductor, cid, providers, tools=tools)
     finally:
         if watcher is not None:
             with contextlib.suppress(asyncio.CancelledError):

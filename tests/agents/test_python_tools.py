@@ -146,35 +146,28 @@ def write(tmp_path: Path, body: str, name: str = "tools.py") -> Path:
     return path
 
 
-def test_a_file_offers_its_marked_functions_or_else_its_public_ones(tmp_path: Path) -> None:
-    marked = write(
-        tmp_path,
-        """
+def test_a_file_offers_its_own_public_functions_or_its_tools_list(tmp_path: Path) -> None:
+    """Imported names and _private helpers are never tools; TOOLS narrows the choice."""
+    body = """
         from aiconv import tool
         from os.path import join  # imported: never a tool
 
-        @tool
+        @tool(idempotent=True)
         def lookup(card_id: str) -> str:
             \"\"\"Look up.\"\"\"
             return card_id
 
-        def helper(x: int) -> int:
+        def _helper(x: int) -> int:
             return x
-    """,
-    )
-    assert [s.name for s in python_tools(str(marked)).specs()] == ["lookup"]
-    plain = write(
-        tmp_path,
-        """
-        def lookup(card_id: str) -> str:
-            return card_id
 
-        def _private(x: int) -> int:
-            return x
-    """,
-        "plain.py",
-    )
-    assert [s.name for s in python_tools(str(plain)).specs()] == ["lookup"]
+        def escalate(summary: str) -> str:
+            return summary
+    """
+    tools = python_tools(str(write(tmp_path, body)))
+    assert [s.name for s in tools.specs()] == ["lookup", "escalate"]
+    assert tools.is_idempotent("lookup") and not tools.is_idempotent("escalate")
+    narrowed = write(tmp_path, body + "    TOOLS = [escalate]\n", "narrowed.py")
+    assert [s.name for s in python_tools(str(narrowed)).specs()] == ["escalate"]
 
 
 @pytest.mark.parametrize(

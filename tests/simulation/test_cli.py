@@ -210,3 +210,98 @@ def test_run_ids_must_be_safe_in_paths(tmp_path: Path) -> None:
     result = run_aic("report", "../../etc", "--db", str(tmp_path / "x.db"), env=env)
     assert result.returncode == 2
     assert "run id '../../etc' must be 1-100 letters" in result.stderr
+
+
+TOOLS_SCENARIO = """\
+name = "tools"
+repeat = 2
+personas = ["typical"]
+
+[limits]
+max_turns = 4
+max_tool_rounds = 3
+
+[agent]
+agent = "script:agent.jsonl"
+tools = ["bank_tools.py"]
+
+[customer]
+agent = "script:customer.jsonl"
+
+[[intents]]
+name = "lost-card"
+description = "I lost my card"
+
+[[outcomes]]
+slug = "blocked"
+success = true
+
+[[outcomes]]
+slug = "other"
+
+[evaluator]
+default = "other"
+
+[[evaluator.rules]]
+outcome = "blocked"
+keywords = ["blocked"]
+sender = "support"
+"""
+
+
+def test_a_scenario_gives_its_agent_tools_named_relative_to_the_file(tmp_path: Path) -> None:
+    """Every conversation of the run records the agent's calls; the tools file is found next
+    to the scenario even when aic simulate runs elsewhere."""
+    folder = tmp_path / "suite"
+    folder.mkdir()
+    (folder / "scenario.toml").write_text(TOOLS_SCENARIO)
+    (folder / "bank_tools.py").write_text(
+        "def block_card(card_id: str) -> str:\n    return f'{card_id} blocked'\n"
+    )
+    (folder / "agent.jsonl").write_text(
+        json.dumps({"tool_calls": [{"name": "block_card", "arguments": {"card_id": "c1"}}]})
+        + "\n"
+        + json.dumps({"content": "Done: your card is blocked."})
+        + "\n"
+    )
+    (folder / "customer.jsonl").write_text(json.dumps({"content": "Block my card please"}) + "\n")
+    scenario = (folder / "scenario.toml").read_text().replace("script:", f"script:{folder}/")
+    (folder / "scenario.toml").write_text(scenario)
+    db = tmp_path / "runs.db"
+    env = cli_env(home=tmp_path)
+    done = run_aic(
+        "simulate", str(folder / "scenario.toml"), "--run-id", "tools1", "--db", str(db),
+        "--quiet", env=env, cwd=tmp_path, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report = run_aic("report", "tools1", "--db", str(db), "--json", "--out-dir",
+                     str(tmp_path / "rep"), env=env, cwd=tmp_path)  # fmt: skip
+    assert report.returncode == 0, report.stderr
+    assert json.loads(report.stdout)["outcomes"]["blocked"] == 2
+    ids = asyncio.run(_ids(db, "tools1"))
+    exported = [
+        json.loads(run_aic("export", cid, "--db", str(db), env=env, cwd=tmp_path).stdout)
+        for cid in ids
+    ]
+    assert all(
+        [(c["tool"], c["content"]) for c in d["tool_calls"]] == [("block_card", "c1 blocked")]
+        for d in exported
+    )
+
+
+async def _ids(db: Path, run_id: str) -> list[str]:
+    async with open_log(f"sqlite:///{db}") as log:
+        return [e.conversation_id for e in await log.list_conversations(ListQuery(run_id=run_id))]
+
+
+def test_a_scenario_giving_tools_to_an_agent_that_cannot_call_them_is_refused(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "scenario.toml").write_text(
+        TOOLS_SCENARIO.replace('agent = "script:agent.jsonl"', 'agent = "echo"')
+    )
+    (tmp_path / "bank_tools.py").write_text("def f(x: int) -> int:\n    return x\n")
+    done = run_aic("simulate", str(tmp_path / "scenario.toml"), "--db", str(tmp_path / "r.db"),
+                   env=cli_env(home=tmp_path), cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2 and "cannot call tools" in done.stderr
+    assert not (tmp_path / "r.db").exists()

@@ -11,13 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from aiconv.agents.providers.offline import (
-    EchoProvider,
-    MockOptions,
-    MockProvider,
-    ScriptProvider,
-    load_script,
-)
+from aiconv.agents.providers.offline import EchoProvider, MockOptions, MockProvider
+from aiconv.agents.providers.script import ScriptProvider, load_script
 from aiconv.agents.registry import AgentSpec, Registry, Vendor
 from aiconv.errors import ConfigError
 from aiconv.plugins import PluginGroup
@@ -68,7 +63,8 @@ OFFLINE_VENDORS = (
         preflight=_check_script,
         suffix="path",
         offline=True,
-        description="replays replies from a JSONL or text file: script:PATH",
+        tools=True,
+        description="replays replies (and tool calls) from a JSONL or text file: script:PATH",
     ),
 )
 

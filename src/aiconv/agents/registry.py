@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from aiconv.agents.provider import ChatProvider
-from aiconv.errors import MissingApiKey, UnknownAgent
+from aiconv.errors import ConfigError, MissingApiKey, UnknownAgent
 from aiconv.plugins import missing_extra
 
 #: What the part after ``vendor:`` means: a model id, ``k=v`` options, or a file path.
@@ -138,6 +138,17 @@ class Registry:
             if env.get(name):
                 return env[name]
         return vendor.default_base_url
+
+    def check_tools(self, spec: AgentSpec) -> None:
+        """ConfigError when ``spec``'s vendor cannot call tools."""
+        vendor = self._vendors[spec.vendor]
+        if not vendor.calls_tools(spec):
+            able = sorted(v.name for v in self._vendors.values() if v.tools)
+            hint = " (mock calls tools with mock:tools=auto)" if vendor.name == "mock" else ""
+            raise ConfigError(
+                f"agent {spec.agent_id!r} cannot call tools{hint}; "
+                f"give tools to one of: {', '.join(able)}"
+            )
 
     def preflight(self, spec: AgentSpec) -> None:
         """Check the agent's own inputs now (a ``ConfigError`` says what to fix)."""

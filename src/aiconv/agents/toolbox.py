@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from aiconv.agents.messages import ToolSpec
@@ -153,6 +154,15 @@ def split_reference(reference: str) -> tuple[str, str]:
     if colon and scheme.lower() in TOOL_PLUGINS:
         return scheme.lower(), rest
     return "python", text
+
+
+def recorded_reference(reference: str) -> str:
+    """The form of ``reference`` to record with a conversation: a relative Python file path
+    becomes absolute, so another process (a worker, ``aic join``) opens the same file."""
+    scheme, rest = split_reference(reference)
+    if scheme == "python" and rest.endswith(".py"):
+        return str(Path(rest).expanduser().resolve())
+    return reference.strip()
 
 
 async def open_tools(references: Sequence[str]) -> ToolKit:

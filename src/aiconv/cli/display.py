@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import re
 from collections.abc import Mapping, Sequence
 
@@ -14,11 +15,19 @@ from rich.table import Table
 from rich.text import Text
 
 from aiconv.agents.provider import ChatProvider
+from aiconv.agents.toolbox import ToolBox
 from aiconv.platform import session
 from aiconv.platform.codec import Recorded
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.conversation import ConversationState, Message
-from aiconv.platform.events import AgentFailed, ConversationEnded, LoopDetected, MessagePosted
+from aiconv.platform.events import (
+    AgentFailed,
+    ConversationEnded,
+    LoopDetected,
+    MessagePosted,
+    ToolCalled,
+    ToolReturned,
+)
 from aiconv.platform.projections import Summary, summarize
 from aiconv.queues.log import ConversationLog, IndexEntry
 
@@ -62,6 +71,16 @@ class LiveTranscript:
         event = recorded.event
         if isinstance(event, MessagePosted):
             self._message(state, state.messages[-1])
+        elif isinstance(event, ToolCalled):
+            arguments = json.dumps(event.arguments, ensure_ascii=False)
+            self.console.print(
+                Text(f"  ↳ {event.speaker} calls {event.tool}({clean(arguments)})", style="dim")
+            )
+        elif isinstance(event, ToolReturned):
+            style = "dim" if event.outcome == "ok" else "yellow"
+            self.console.print(
+                Text(f"    → {event.outcome}: {clean(event.content)[:300]}", style=style)
+            )
         elif isinstance(event, AgentFailed):
             self.console.print(
                 Text(f"! {event.speaker} failed: {clean(event.message)}", style="red")
@@ -147,6 +166,7 @@ async def play_with_transcript(
     transcript: LiveTranscript | None,
     *,
     after: int,
+    tools: Mapping[str, ToolBox] | None = None,
 ) -> ConversationState:
     """Run ``seats`` while ``transcript`` (if any) prints every event after ``after``.
 
@@ -159,7 +179,7 @@ async def play_with_transcript(
     if transcript is not None:
         watcher = asyncio.create_task(_print_events(log, cid, transcript, after))
     try:
-        final = await session.play_all(conductor, cid, seats)
+        final = await session.play_all(conductor, cid, seats, tools=tools)
     except BaseException:
         if watcher is not None:
             watcher.cancel()

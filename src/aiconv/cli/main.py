@@ -8,16 +8,26 @@ import asyncio
 import json
 import random
 import sys
+from dataclasses import replace
 from typing import Any
 
 import click
 from rich.console import Console
 
+from aiconv.agents.toolbox import ToolBox, close_all
 from aiconv.cli import commands, display, voice
 from aiconv.cli.bench import bench
 from aiconv.cli.options import EXIT_INTERRUPTED, F, friendly_errors, log_options, option
 from aiconv.cli.telemetry import Telemetry, start_telemetry, telemetry_options
-from aiconv.cli.wiring import AgentChoice, Runtime, close_run, plan, run_interruptibly
+from aiconv.cli.tools import assign, open_seat_tools, tool_options, tool_timeout, tools_group
+from aiconv.cli.wiring import (
+    AgentChoice,
+    Runtime,
+    close_run,
+    default_names,
+    plan,
+    run_interruptibly,
+)
 from aiconv.cli.worker import worker
 from aiconv.errors import ConfigError
 from aiconv.platform import session
@@ -102,6 +112,7 @@ def start_options(func: F) -> F:
             "--json", "as_json", is_flag=True, help="Print one JSON document at the end instead."
         ),
         option("--quiet", is_flag=True, help="Print only the summary."),
+        tool_options,
         voice.voice_options,
         log_options,
         telemetry_options,
@@ -126,7 +137,11 @@ def _choices(kw: dict[str, Any]) -> list[AgentChoice]:
     names = list(kw["names"])
     for index, agent in enumerate(kw["agents"]):
         choices.append(AgentChoice(agent=agent, name=names[index] if index < len(names) else None))
-    return choices
+    tools = assign(kw, default_names(choices))
+    return [
+        replace(choice, tools=tools.get(name, ()))
+        for choice, name in zip(choices, default_names(choices), strict=True)
+    ]
 
 
 def _stop_config(kw: dict[str, Any]) -> StopConfig:
@@ -144,6 +159,8 @@ def _stop_config(kw: dict[str, Any]) -> StopConfig:
         max_cost_usd=kw["max_cost"],
         closing=kw["closing"],
         loop_policy=kw["loop_policy"],
+        max_tool_rounds=kw["max_tool_rounds"],
+        tool_timeout_s=tool_timeout(kw["tool_timeout"]),
     )
 
 
@@ -177,7 +194,24 @@ async def _start(
     seed: int,
     telemetry: Telemetry,
 ) -> int:
+    tools = await open_seat_tools(specs)  # a bad tool source fails before anything is written
+    try:
+        return await _start_with(runtime, kw, specs, (providers, tools), stop, seed, telemetry)
+    finally:
+        await close_all(list(tools.values()))
+
+
+async def _start_with(
+    runtime: Runtime,
+    kw: dict[str, Any],
+    specs: Any,
+    seats: tuple[Any, dict[str, ToolBox]],
+    stop: StopConfig,
+    seed: int,
+    telemetry: Telemetry,
+) -> int:
     console = Console(stderr=kw["as_json"])
+    providers, tools = seats
     log = telemetry.instrument_log(await connect_log(runtime.log_url))
     kit = voice.open_kit(log, kw["audio_dir"]) if kw["voice_metadata"] else None
     try:
@@ -203,7 +237,12 @@ async def _start(
         if not kw["as_json"]:
             console.print(f"conversation [bold]{cid}[/bold]", highlight=False)
         final, interrupted = await _run(
-            conductor, log, cid, providers, console, live=not (kw["quiet"] or kw["as_json"])
+            conductor,
+            log,
+            cid,
+            (providers, tools),
+            console,
+            live=not (kw["quiet"] or kw["as_json"]),
         )
         metrics = await voice.metrics_of(log, cid) if kit else None
         return _finish(console, final, interrupted, as_json=kw["as_json"], voice_metrics=metrics)
@@ -217,14 +256,17 @@ async def _run(
     conductor: Conductor,
     log: ConversationLog,
     cid: str,
-    providers: Any,
+    seats: tuple[Any, dict[str, ToolBox]],
     console: Console,
     *,
     live: bool,
 ) -> tuple[ConversationState, bool]:
+    providers, tools = seats
     transcript = display.LiveTranscript(console) if live else None
     _, interrupted = await run_interruptibly(
-        lambda: display.play_with_transcript(conductor, log, cid, providers, transcript, after=1)
+        lambda: display.play_with_transcript(
+            conductor, log, cid, providers, transcript, after=1, tools=tools
+        )
     )
     return await conductor.load(cid), interrupted
 
@@ -258,4 +300,5 @@ aic.add_command(aic_start)
 commands.register(aic)
 aic.add_command(worker)
 aic.add_command(bench)
+aic.add_command(tools_group)
 aic.add_command(voice.prune)

@@ -23,6 +23,7 @@ from aiconv.cli.compare import compare_command
 from aiconv.cli.options import EXIT_INTERRUPTED, friendly_errors, log_options, option
 from aiconv.cli.report import report_command
 from aiconv.cli.telemetry import Telemetry, start_telemetry, telemetry_options
+from aiconv.cli.tools import try_scenario_tools
 from aiconv.cli.wiring import Runtime, run_interruptibly
 from aiconv.errors import ConfigError
 from aiconv.queues.urls import connect_log
@@ -67,6 +68,8 @@ def check_agents(runtime: Runtime, scenario: Scenario) -> None:
         spec = runtime.registry.resolve(seat.agent, model=seat.model)
         runtime.registry.preflight(spec)
         runtime.registry.key_for(spec, runtime.env)
+        if seat.tools:
+            runtime.registry.check_tools(spec)
 
 
 class ProgressView:
@@ -171,6 +174,7 @@ async def _simulate(runtime: Runtime, telemetry: Telemetry, run: _Run) -> int:
     variants = len(run.scenario.variants())
     total = len(run.scenario.cells()) * (run.repeat or run.scenario.repeat) * variants
     view = None if run.quiet else ProgressView(console, total)
+    await try_scenario_tools(run.scenario)  # a bad tool source fails before anything is written
     log = telemetry.instrument_log(await connect_log(runtime.log_url))
     try:
         runner = BatchRunner(

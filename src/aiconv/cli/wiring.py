@@ -19,6 +19,7 @@ from aiconv.agents.catalog import default_registry
 from aiconv.agents.guarded import GuardConfig, GuardObserver, Guards
 from aiconv.agents.provider import ChatProvider
 from aiconv.agents.registry import AgentSpec, Registry
+from aiconv.agents.toolbox import recorded_reference
 from aiconv.cli.options import REDIS_PREFIX_META
 from aiconv.errors import ConfigError
 from aiconv.observability.redaction import has_credentials, redact_url
@@ -39,6 +40,7 @@ class AgentChoice:
     system: str | None = None
     base_url: str | None = None
     persona: str | None = None
+    tools: tuple[str, ...] = ()
 
 
 @dataclass(slots=True, kw_only=True)
@@ -137,6 +139,8 @@ def plan(
             check_base_url(choice.base_url)
         agent = runtime.registry.resolve(choice.agent, model=choice.model, base_url=choice.base_url)
         runtime.registry.preflight(agent)
+        if choice.tools:
+            runtime.registry.check_tools(agent)
         providers[name] = runtime.provider(agent)
         specs.append(
             ParticipantSpec(
@@ -146,6 +150,7 @@ def plan(
                 persona=choice.persona,
                 system=choice.system,
                 base_url=choice.base_url,
+                tools=tuple(recorded_reference(t) for t in choice.tools),
             )
         )
     return specs, providers

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable, Sequence
 
 from aiconv.agents.provider import ChatProvider
-from aiconv.agents.toolbox import ToolBox, ToolKit
+from aiconv.agents.toolbox import ToolBox, ToolKit, open_tools
 from aiconv.errors import ConversationNotFound, SequenceConflict
 from aiconv.platform import codec, referee
 from aiconv.platform.codec import Recorded
@@ -170,12 +170,23 @@ class Conductor:
         """Run participant ``name`` until the conversation ends; the final state.
 
         ``tools`` are what its model may call (several rounds a turn, each call recorded before
-        it runs and its result after); without them a model asking for a tool is told there is
-        none, and the exchange is recorded all the same.
+        it runs and its result after). When not given, the tool sources the participant was
+        started with (``ParticipantSpec.tools``) are opened here and closed at the end, so a
+        worker or ``aic join`` gives it the same tools; without any, a model asking for a tool
+        is told there is none, and the exchange is recorded all the same.
         """
         state = await self.load(conversation_id)
-        state.participant(name)  # KeyError for a name that is not a participant
-        seat = Seat(provider=provider, tools=tools or ToolKit(()))
+        references = state.participant(name).tools  # KeyError for a name that is no participant
+        opened = await open_tools(references) if tools is None and references else None
+        seat = Seat(provider=provider, tools=tools or opened or ToolKit(()))
+        try:
+            return await self._play(state, name, seat)
+        finally:
+            if opened is not None:
+                await opened.aclose()
+
+    async def _play(self, state: ConversationState, name: str, seat: Seat) -> ConversationState:
+        conversation_id = state.conversation_id
         with self.observer.playing(conversation_id):
             while not state.is_ended:
                 now = self.clock.now()

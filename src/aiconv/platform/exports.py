@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -31,6 +32,13 @@ def _when(at: float) -> str:
     return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def _code(text: str) -> str:
+    """``text`` as an inline code span that no backtick inside can close early."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}"
+
+
 def export_markdown(state: ConversationState) -> str:
     """The transcript as Markdown."""
     assert state.started is not None
@@ -42,9 +50,19 @@ def export_markdown(state: ConversationState) -> str:
     ]
     out += [f"- **{p.name}**: {p.agent} ({p.model})" for p in state.participants]
     out.append("")
+    timeline: list[tuple[int, list[str]]] = []
     for m in state.messages:
         who = "_moderator_" if m.moderator else f"**{m.sender}**"
-        out += [f"### {who} · {_when(m.at)}", "", m.content, ""]
+        timeline.append((m.sequence, [f"### {who} · {_when(m.at)}", "", m.content, ""]))
+    for t in state.tools:
+        result = t.returned.outcome if t.returned else "pending"
+        content = _code(t.returned.content[:500]) if t.returned else ""
+        call = _code(f"{t.called.tool}({json.dumps(dict(t.called.arguments))})")
+        timeline.append(
+            (t.sequence, [f"> tool · {t.called.speaker} · {call} → {result} {content}", ""])
+        )
+    for _, lines in sorted(timeline, key=lambda item: item[0]):
+        out += lines
     summary = summarize(state)
     cost = "unknown" if summary.cost_usd is None else f"${summary.cost_usd:.6f}"
     out += [

@@ -95,6 +95,25 @@ def index_entry(state: ConversationState) -> IndexEntry:
     )
 
 
+def tool_trajectory(state: ConversationState) -> list[dict[str, Any]]:
+    """Every tool call in order, with its result: what the participants *did*."""
+    return [
+        {
+            "sequence": t.sequence,
+            "speaker": t.called.speaker,
+            "call_id": t.called.call_id,
+            "round": t.called.round,
+            "tool": t.called.tool,
+            "arguments": dict(t.called.arguments),
+            "outcome": t.returned.outcome if t.returned else "pending",
+            "is_error": t.returned.is_error if t.returned else None,
+            "content": t.returned.content if t.returned else None,
+            "latency_s": t.returned.latency_s if t.returned else None,
+        }
+        for t in state.tools
+    ]
+
+
 def transcript_document(state: ConversationState) -> dict[str, Any]:
     """The documented JSON export of a conversation."""
     assert state.started is not None
@@ -104,7 +123,13 @@ def transcript_document(state: ConversationState) -> dict[str, Any]:
         "status": status_of(state),
         "started_at": state.started_at,
         "participants": [
-            {"name": p.name, "agent": p.agent, "model": p.model, "persona": p.persona}
+            {
+                "name": p.name,
+                "agent": p.agent,
+                "model": p.model,
+                "persona": p.persona,
+                "tools": list(p.tools),
+            }
             for p in state.participants
         ],
         "messages": [
@@ -128,6 +153,7 @@ def transcript_document(state: ConversationState) -> dict[str, Any]:
             if state.ended
             else None
         ),
+        "tool_calls": tool_trajectory(state),
         "outcome": state.outcome.outcome if state.outcome else None,
         "summary": summarize(state).to_dict(),
         "metadata": dict(state.started.metadata),

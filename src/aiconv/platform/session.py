@@ -11,6 +11,7 @@ from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import Literal, overload
 
 from aiconv.agents.provider import ChatProvider
+from aiconv.agents.toolbox import ToolBox
 from aiconv.errors import (
     ConfigError,
     ConversationAlreadyEnded,
@@ -99,9 +100,15 @@ async def create(
 
 
 async def play_all(
-    conductor: Conductor, conversation_id: str, seats: Mapping[str, ChatProvider]
+    conductor: Conductor,
+    conversation_id: str,
+    seats: Mapping[str, ChatProvider],
+    *,
+    tools: Mapping[str, ToolBox] | None = None,
 ) -> ConversationState:
     """Run ``seats`` (participant name -> provider) until the conversation ends.
+
+    ``tools`` gives a seat tools opened by the caller (else the recorded ones are opened).
 
     On cancellation (Ctrl+C, SIGTERM) the turns in flight are abandoned and
     ``ConversationEnded(reason="interrupted")`` is appended before the cancellation propagates.
@@ -109,7 +116,8 @@ async def play_all(
     try:
         async with asyncio.TaskGroup() as group:
             for name, provider in seats.items():
-                group.create_task(conductor.play(conversation_id, name, provider))
+                box = (tools or {}).get(name)
+                group.create_task(conductor.play(conversation_id, name, provider, tools=box))
     except asyncio.CancelledError:
         await asyncio.shield(interrupt(conductor, conversation_id, by="signal"))
         raise

@@ -134,6 +134,8 @@ def cast(
         timeout_s=limits.timeout_s,
         loop_policy=limits.loop_policy,
         closing=limits.closing,
+        max_tool_rounds=limits.max_tool_rounds,
+        tool_timeout_s=limits.tool_timeout_s,
     )
     participants = (
         _spec(customer, cell.persona.name, customer_prompt(scenario, cell)),
@@ -170,6 +172,7 @@ def _spec(seat: Seat, persona: str | None, system: str) -> ParticipantSpec:
         role=seat.role,
         system=system or None,
         base_url=seat.url,
+        tools=seat.tools,
     )
 
 

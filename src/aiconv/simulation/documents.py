@@ -142,6 +142,7 @@ class SeatModel(Strict):
     cache: Literal["off", "use", "record", "replay"] | None = None
     #: The name of an agent under test in ``[[agents]]`` (default: from its agent id).
     label: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+    tools: list[str] | None = None
 
 
 class LimitsModel(Strict):
@@ -153,6 +154,8 @@ class LimitsModel(Strict):
     timeout_s: float | None = Field(None, gt=0)
     loop_policy: Literal["end", "nudge", "off"] = "end"
     closing: Literal["mutual", "single", "off"] = "mutual"
+    max_tool_rounds: int = Field(8, ge=0, le=1000)
+    tool_timeout_s: float = Field(60.0, gt=0, allow_inf_nan=False)
 
 
 class ScenarioModel(Strict):

@@ -17,6 +17,7 @@ from typing import Any
 import pydantic
 import yaml
 
+from aiconv.agents.toolbox import recorded_reference, split_reference
 from aiconv.errors import ScenarioError
 from aiconv.simulation import locate
 from aiconv.simulation.arbitration import Arbitration
@@ -47,6 +48,8 @@ class Seat:
     cache: str | None = None
     #: The agent under test's label in a matrix run (empty otherwise).
     label: str = ""
+    #: Tool references (relative paths resolved against the scenario file's folder).
+    tools: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,6 +61,8 @@ class Limits:
     max_cost_usd: float | None = None
     timeout_s: float | None = None
     loop_policy: str = "end"
+    max_tool_rounds: int = 8
+    tool_timeout_s: float = 60.0
     closing: str = "mutual"
 
 
@@ -217,14 +222,15 @@ def _build(path: Path, lines: dict[locate.Path, int], model: ScenarioModel) -> S
     if model.arbitration is not None:
         arbitration = Arbitration(**model.arbitration.model_dump())
     limits = Limits(**model.limits.model_dump()) if model.limits else Limits()
-    agent = _seat(model.agent, AGENT, "support")
+    folder = path.parent
+    agent = _seat(model.agent, AGENT, "support", folder)
     return Scenario(
         name=model.name,
         source=str(path),
         agent=agent,
-        agents=labelled([_variant(agent, entry) for entry in model.agents]),
-        customer=_seat(model.customer, CUSTOMER, "customer"),
-        extras=tuple(_seat(s, s.role or "", s.name or "") for s in model.participants),
+        agents=labelled([_variant(agent, entry, folder) for entry in model.agents]),
+        customer=_seat(model.customer, CUSTOMER, "customer", folder),
+        extras=tuple(_seat(s, s.role or "", s.name or "", folder) for s in model.participants),
         personas=tuple(_personas(path, lines, model)),
         intents=tuple(_intent(i.model_dump()) for i in model.intents),
         outcomes=schema,
@@ -238,22 +244,34 @@ def _build(path: Path, lines: dict[locate.Path, int], model: ScenarioModel) -> S
     )
 
 
-def _seat(model: SeatModel | None, role: str, name: str) -> Seat:
+def _seat(model: SeatModel | None, role: str, name: str, folder: Path) -> Seat:
     if model is None:
         return Seat(name=name, role=role)
     data = model.model_dump(exclude_none=True)
     data.pop("role", None)  # the agent's and the customer's roles are fixed
+    data["tools"] = tuple(_tool_reference(folder, t) for t in data.get("tools", ()))
     return Seat(**{"name": name, **data, "role": role})
 
 
-def _variant(base: Seat, entry: SeatModel) -> Seat:
+def _variant(base: Seat, entry: SeatModel, folder: Path) -> Seat:
     """An ``[[agents]]`` entry over ``[agent]``'s settings (its name and role stay)."""
     data = entry.model_dump(exclude_none=True)
+    if "tools" in data:
+        data["tools"] = tuple(_tool_reference(folder, t) for t in data["tools"])
     if "name" in data or "role" in data:
         raise ScenarioError("[[agents]] entries take a label, not a name or role")
     if "agent" in data or "url" in data:  # a new target replaces the whole target
         base = replace(base, agent="mock", model=None, url=None)
     return replace(base, **data)
+
+
+def _tool_reference(folder: Path, reference: str) -> str:
+    """A tools file named relative to the scenario file, made absolute; other references as
+    they are."""
+    scheme, rest = split_reference(reference)
+    if scheme == "python" and rest.endswith(".py") and not Path(rest).is_absolute():
+        return recorded_reference(str(folder / rest))
+    return recorded_reference(reference)
 
 
 def _intent(data: dict[str, Any]) -> Intent:

@@ -7,11 +7,9 @@ retryable failures on demand.
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from aiconv.agents import chatter, tool_policy
 from aiconv.agents.messages import (
@@ -25,7 +23,7 @@ from aiconv.agents.messages import (
 )
 from aiconv.agents.provider import ChatProvider, DeltaCallback
 from aiconv.agents.registry import AgentSpec
-from aiconv.errors import ProviderError, ProviderRejected, ScenarioError, UnknownAgent
+from aiconv.errors import ProviderError, UnknownAgent
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -154,88 +152,6 @@ class EchoProvider(ChatProvider):
         """The last user message, or the topic when there is none."""
         users = [m.content for m in request.messages if m.role == "user"]
         text = users[-1] if users else str(request.context.get("topic", ""))
-        if on_delta is not None:
-            on_delta(text)
-        usage = Usage(input_tokens=request_tokens(request), output_tokens=estimate_tokens(text))
-        return ChatReply(
-            content=text, model=self.model, provider=self.name, usage=usage, cost_usd=0.0
-        )
-
-    async def aclose(self) -> None:
-        """Nothing to release."""
-
-
-def load_script(path: Path) -> tuple[str, ...]:
-    """Replies from a JSONL file (``content`` per line) or plain text (one per paragraph)."""
-    if not path.is_file():
-        raise ScenarioError(f"script file {str(path)!r} does not exist or is not a file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"script file {str(path)!r} cannot be read: {exc}") from None
-    if path.suffix.lower() in {".jsonl", ".ndjson"}:
-        replies = [_jsonl_reply(path, number, line) for number, line in _lines(text)]
-    else:
-        replies = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
-    if not replies:
-        raise ScenarioError(f"script file {str(path)!r} holds no replies")
-    return tuple(replies)
-
-
-def _lines(text: str) -> list[tuple[int, str]]:
-    return [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
-
-
-def _jsonl_reply(path: Path, number: int, line: str) -> str:
-    try:
-        value = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise ScenarioError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
-    if not isinstance(value, dict) or not isinstance(value.get("content"), str):
-        raise ScenarioError(f'{path}:{number}: each line needs a "content" string')
-    return str(value["content"])
-
-
-class ScriptProvider(ChatProvider):
-    """Replays ``replies`` in order; when they run out it asks to end the conversation.
-
-    Given a ``path`` instead, the file is read on the first call, off the event loop (a worker
-    builds providers inside coroutines); the CLI validates the file up front via ``load_script``.
-    """
-
-    name = "script"
-
-    def __init__(
-        self,
-        replies: tuple[str, ...] | None = None,
-        *,
-        path: Path | None = None,
-        model: str = "script",
-    ) -> None:
-        if (replies is None) == (path is None):
-            raise ValueError("give either replies or path")
-        self.replies = replies
-        self.path = path
-        self.model = model
-
-    async def _replies(self) -> tuple[str, ...]:
-        if self.replies is None:
-            assert self.path is not None
-            try:
-                self.replies = await asyncio.to_thread(load_script, self.path)
-            except ScenarioError as exc:
-                raise ProviderRejected(str(exc), provider=self.name) from exc
-        return self.replies
-
-    async def complete(
-        self, request: ChatRequest, *, on_delta: DeltaCallback | None = None
-    ) -> ChatReply:
-        """The next scripted reply (by how many this speaker has already posted)."""
-        replies = await self._replies()
-        index = sum(1 for m in request.messages if m.role == "assistant")
-        if index >= len(replies):
-            return ChatReply(content="", model=self.model, cost_usd=0.0, stop="script_end")
-        text = replies[index]
         if on_delta is not None:
             on_delta(text)
         usage = Usage(input_tokens=request_tokens(request), output_tokens=estimate_tokens(text))

@@ -1,7 +1,8 @@
 """Typed Python functions as tools: a ``.py`` file or an importable module (``python:pkg.mod``).
 
-Which functions: the module's ``TOOLS`` list if it has one, else the functions marked with
-``@aiconv.tool``, else every public function defined in the module itself (not imported). Sync
+Which functions: the module's ``TOOLS`` list if it has one, else every public function defined
+in the module itself (not imported, not starting with ``_``); ``@aiconv.tool`` only adds
+options (a name, a description, idempotency). Sync
 and async functions both work; sync ones run in a worker thread so a slow tool never blocks the
 event loop. Arguments are validated against the schema from the type hints before the call; a
 validation failure or an exception in the tool goes back to the model as a tool error.
@@ -149,17 +150,15 @@ def _brief(error: pydantic.ValidationError) -> str:
 
 
 def tools_of(module: ModuleType) -> list[Callable[..., Any]]:
-    """The functions of ``module`` that are tools (``TOOLS``, else marked, else public)."""
+    """The functions of ``module`` that are tools (``TOOLS``, else its own public functions)."""
     declared = getattr(module, "TOOLS", None)
     if declared is not None:
         return list(declared)
-    own: list[Callable[..., Any]] = [
+    return [
         obj
         for key, obj in vars(module).items()
         if inspect.isfunction(obj) and obj.__module__ == module.__name__ and not key.startswith("_")
     ]
-    marked = [f for f in own if hasattr(f, _MARK)]
-    return marked or own
 
 
 def load_module(reference: str) -> ModuleType:

@@ -1,0 +1,146 @@
+"""Tools on the command line: ``--tools1/--tools2/--tools NAME=REF`` for ``aic-start``, the
+tool-round limits, opening a conversation's tools before anything is written, and
+``aic tools list``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from aiconv.agents.toolbox import ToolBox, ToolKit, close_all, open_tools
+from aiconv.cli.options import F, friendly_errors, option
+from aiconv.errors import ConfigError
+from aiconv.platform.events import ParticipantSpec
+from aiconv.simulation.scenario import Scenario
+
+
+def tool_options(func: F) -> F:
+    """The tool options of ``aic-start``."""
+    decorators = [
+        option("--tools1", multiple=True, help="Tools of agent 1: a .py file, a module, mcp:…"),
+        option("--tools2", multiple=True, help="Tools of agent 2 (repeat for several sources)."),
+        option("--tools", "named_tools", multiple=True, help="Tools of any participant: NAME=REF."),
+        option(
+            "--max-tool-rounds",
+            type=click.IntRange(0, 1000),
+            default=8,
+            show_default=True,
+            help="Tool rounds a turn may take before its message.",
+        ),
+        option(
+            "--tool-timeout",
+            type=float,
+            default=60.0,
+            show_default=True,
+            help="Seconds a tool call may take (then it is recorded as timed out).",
+        ),
+    ]
+    for decorate in reversed(decorators):
+        func = decorate(func)
+    return func
+
+
+def tool_timeout(value: float) -> float:
+    """``--tool-timeout`` checked: a positive, finite number of seconds."""
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"--tool-timeout must be a positive number of seconds (got {value})")
+    return value
+
+
+def assign(kw: Mapping[str, Any], names: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Tool references by participant name, from ``--tools1/--tools2/--tools NAME=REF``."""
+    found: dict[str, list[str]] = {name: [] for name in names}
+    for index, key in ((0, "tools1"), (1, "tools2")):
+        if kw.get(key) and index < len(names):
+            found[names[index]].extend(kw[key])
+    for item in kw.get("named_tools") or ():
+        name, eq, reference = item.partition("=")
+        if not eq or not reference.strip():
+            raise ConfigError(f"--tools {item!r}: write NAME=REF, e.g. support=tools.py")
+        if name not in found:
+            raise ConfigError(
+                f"--tools {name!r} is not a participant; choose one of: {', '.join(names)}"
+            )
+        found[name].append(reference)
+    return {name: tuple(refs) for name, refs in found.items() if refs}
+
+
+async def open_seat_tools(specs: Sequence[ParticipantSpec]) -> dict[str, ToolBox]:
+    """Open every participant's recorded tools (ConfigError before anything is written)."""
+    opened: dict[str, ToolBox] = {}
+    try:
+        for spec in specs:
+            if spec.tools:
+                opened[spec.name] = await open_tools(spec.tools)
+    except BaseException:
+        await close_all(list(opened.values()))
+        raise
+    return opened
+
+
+async def try_scenario_tools(scenario: Scenario) -> None:
+    """Open (and close again) every seat's tools: a bad source fails before any work."""
+    seats = [scenario.customer, *scenario.extras, *(v.agent for v in scenario.variants())]
+    for seat in seats:
+        if seat.tools:
+            await (await open_tools(seat.tools)).aclose()
+
+
+@click.group(name="tools")
+def tools_group() -> None:
+    """Inspect tool sources."""
+
+
+@tools_group.command(name="list")
+@option("--tools", "references", multiple=True, required=True, help="A .py file, module or mcp:…")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead.")
+@friendly_errors
+def list_tools(references: tuple[str, ...], as_json: bool) -> None:
+    """List the tools of one or more sources: name, description, idempotency and schema."""
+    kit = asyncio.run(_describe(references))
+    rows = [
+        {
+            "name": spec.name,
+            "description": spec.description,
+            "idempotent": kit.is_idempotent(spec.name),
+            "parameters": spec.parameters,
+        }
+        for spec in kit.specs()
+    ]
+    if as_json:
+        click.echo(json.dumps({"tools": rows}, indent=2))
+        return
+    table = Table("name", "idempotent", "description", "parameters")
+    for spec in kit.specs():
+        table.add_row(
+            spec.name,
+            "yes" if kit.is_idempotent(spec.name) else "no",
+            spec.description,
+            _arguments(spec.parameters),
+        )
+    for column in table.columns:
+        column.overflow = "fold"
+    Console().print(table)
+
+
+def _arguments(schema: Mapping[str, Any]) -> str:
+    """``name: type`` a line, ``*`` marking the required ones (the full schema is in --json)."""
+    required = set(schema.get("required") or ())
+    lines = []
+    for name, prop in (schema.get("properties") or {}).items():
+        kind = prop.get("type") or ("enum" if "enum" in prop else "object")
+        lines.append(f"{name}{'*' if name in required else ''}: {kind}")
+    return "\n".join(lines) or "-"
+
+
+async def _describe(references: Sequence[str]) -> ToolKit:
+    kit = await open_tools(references)
+    await kit.aclose()  # the specs stay readable; servers are not needed to list them
+    return kit
