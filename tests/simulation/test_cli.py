@@ -298,7 +298,9 @@ def test_a_scenario_giving_tools_to_an_agent_that_cannot_call_them_is_refused(
     tmp_path: Path,
 ) -> None:
     (tmp_path / "scenario.toml").write_text(
-        TOOLS_SCENARIO.replace('agent = "script:agent.jsonl"', 'agent = "echo"')
+        TOOLS_SCENARIO.replace('agent = "script:agent.jsonl"', 'agent = "echo"').replace(
+            'agent = "script:customer.jsonl"', 'agent = "mock"'
+        )
     )
     (tmp_path / "bank_tools.py").write_text("def f(x: int) -> int:\n    return x\n")
     done = run_aic("simulate", str(tmp_path / "scenario.toml"), "--db", str(tmp_path / "r.db"),
