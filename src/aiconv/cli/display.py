@@ -73,11 +73,13 @@ class LiveTranscript:
             self._message(state, state.messages[-1])
         elif isinstance(event, ToolCalled):
             arguments = json.dumps(event.arguments, ensure_ascii=False)
+            self._break_stream()
             self.console.print(
                 Text(f"  ↳ {event.speaker} calls {event.tool}({clean(arguments)})", style="dim")
             )
         elif isinstance(event, ToolReturned):
             style = "dim" if event.outcome == "ok" else "yellow"
+            self._break_stream()
             self.console.print(
                 Text(f"    → {event.outcome}: {clean(event.content)[:300]}", style=style)
             )
@@ -93,6 +95,12 @@ class LiveTranscript:
             self.console.print(
                 Text(f"— ended: {event.reason} ({clean(event.detail)})", style="dim")
             )
+
+    def _break_stream(self) -> None:
+        """End a line of streamed text before printing an event of the same turn."""
+        if self._streaming is not None:
+            self._streaming = None
+            self.console.print()
 
     def _message(self, state: ConversationState, message: Message) -> None:
         meta = f"  [{message.model} · {message.output_tokens} tok · {message.latency_s:.2f}s]"
