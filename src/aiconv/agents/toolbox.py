@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -45,6 +45,9 @@ class ToolCallContext:
     participant: str
     call_id: str
     history: tuple[ToolRecord, ...] = ()
+    #: The environments' initial states recorded with the conversation, by domain name
+    #: (``EnvironmentSnapshot`` events): with ``history``, all a stateful source needs.
+    environments: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

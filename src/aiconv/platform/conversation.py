@@ -19,6 +19,9 @@ from aiconv.platform.events import (
     ModeratorNoted,
     OutcomeDecided,
     ParticipantSpec,
+    CriterionEvaluated,
+    EnvironmentSnapshot,
+    TaskGraded,
     ToolCalled,
     ToolReturned,
     TurnClaimed,
@@ -26,6 +29,7 @@ from aiconv.platform.events import (
 )
 
 _EMPTY: Mapping[str, int] = MappingProxyType({})
+_NO_ENV: Mapping[str, EnvironmentSnapshot] = MappingProxyType({})
 _HEARD: Mapping[tuple[str, int], str] = MappingProxyType({})
 
 
@@ -105,6 +109,11 @@ class ConversationState:
     heard: Mapping[tuple[str, int], str] = field(default_factory=lambda: _HEARD)
     #: Every tool call of every participant, in order, with its result once recorded.
     tools: tuple[ToolActivity, ...] = ()
+    #: The initial state of each environment, by domain (``EnvironmentSnapshot``).
+    environments: Mapping[str, EnvironmentSnapshot] = field(default_factory=lambda: _NO_ENV)
+    #: The task's criteria as graded, and its verdict.
+    criteria: tuple[CriterionEvaluated, ...] = ()
+    graded: TaskGraded | None = None
 
     @property
     def participants(self) -> tuple[ParticipantSpec, ...]:
@@ -208,6 +217,12 @@ def _changes(state: ConversationState, recorded: Recorded, event: object) -> dic
             return _called(state, recorded.sequence, event)
         case ToolReturned():
             return {"tools": _returned(state.tools, event)}
+        case EnvironmentSnapshot():
+            return {"environments": MappingProxyType({**state.environments, event.domain: event})}
+        case CriterionEvaluated():
+            return {"criteria": (*state.criteria, event)}
+        case TaskGraded():
+            return {"graded": event}
         case AgentFailed():
             # A failure ends nothing by itself: a failed provider call comes with
             # ConversationEnded, an unknown tool outcome lets the turn go on.

@@ -168,6 +168,50 @@ class ToolReturned:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class EnvironmentSnapshot:
+    """The state of environment ``domain`` (its whole database, as JSON) at the start of the
+    conversation. With the recorded tool calls it determines every later state, so any process
+    rebuilds the environment and the end state can be audited and graded."""
+
+    KIND: ClassVar[str] = "EnvironmentSnapshot"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    domain: str
+    state: dict[str, Any] = field(default_factory=dict)
+    task_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CriterionEvaluated:
+    """One criterion of a task's evaluation and its evidence, so a report says why a
+    conversation passed or failed. ``kind`` is ``end_state``, ``action``, ``communicate``,
+    ``nl_assertion``, ``outcome`` or ``rubric`` (a 1–5 ``score`` with a rationale);
+    ``passed`` is None when the criterion could not be judged (e.g. no judge configured)."""
+
+    KIND: ClassVar[str] = "CriterionEvaluated"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    task_id: str
+    criterion: str
+    kind: str
+    passed: bool | None = None
+    score: float | None = None
+    evidence: str = ""
+    by: str = "grader"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TaskGraded:
+    """The verdict of a task: every criterion of ``basis`` passed (``reward`` 1) or not (0)."""
+
+    KIND: ClassVar[str] = "TaskGraded"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    task_id: str
+    passed: bool
+    reward: float
+    basis: tuple[str, ...] = ()
+    by: str = "grader"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ModeratorNoted:
     """The platform addressed the participants (e.g. a nudge after a detected loop)."""
 
@@ -292,6 +336,9 @@ Event = (
     | MessagePosted
     | ToolCalled
     | ToolReturned
+    | EnvironmentSnapshot
+    | CriterionEvaluated
+    | TaskGraded
     | ModeratorNoted
     | AgentFailed
     | LoopDetected
@@ -309,6 +356,9 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     MessagePosted,
     ToolCalled,
     ToolReturned,
+    EnvironmentSnapshot,
+    CriterionEvaluated,
+    TaskGraded,
     ModeratorNoted,
     AgentFailed,
     LoopDetected,

@@ -123,6 +123,7 @@ class ToolRounds:
             participant=self.speaker,
             call_id=called.call_id,
             history=history_of(state),
+            environments={d: snapshot.state for d, snapshot in state.environments.items()},
         )
         return await run_call(self.tools, called, context, self.timeout_s)
 

@@ -41,13 +41,14 @@ class Signature:
         return schema
 
 
-def describe(func: Callable[..., Any], name: str) -> Signature:
-    """The signature of tool ``name``; ConfigError when a parameter has no type hint."""
+def describe(func: Callable[..., Any], name: str, *, skip: int = 0) -> Signature:
+    """The signature of tool ``name``; ConfigError when a parameter has no type hint. The first
+    ``skip`` parameters are the caller's to fill (e.g. an environment's state) and not shown."""
     hints = _hints(func, name)
     summary, params = parse_docstring(inspect.getdoc(func) or "")
     fields: dict[str, Any] = {}
     context_parameter = None
-    for parameter in inspect.signature(func).parameters.values():
+    for parameter in list(inspect.signature(func).parameters.values())[skip:]:
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
             raise ConfigError(f"tool {name!r}: *args and **kwargs cannot be described to a model")
         if parameter.name not in hints:

@@ -1,0 +1,283 @@
+"""Tasks: the richer form of an intent — a user scenario with hidden information, an initial
+environment state, and evaluation criteria — in τ²-bench's task format (a superset of it).
+
+A task file (JSON, YAML or TOML) holds one task, a list of tasks, or ``tasks = [...]``. The
+fields are τ²-bench's (``id``, ``description``, ``user_scenario`` with ``persona`` and
+``instructions`` — ``reason_for_call``, ``known_info``, ``unknown_info``, ``task_instructions``
+— ``initial_state`` with ``initialization_data`` and ``initialization_actions``, and
+``evaluation_criteria`` with ``actions``, ``communicate_info``, ``nl_assertions`` and
+``reward_basis``), plus ours: ``domain``, ``title`` (the public topic), ``difficulty``,
+``opening`` (the customer's first line) and ``evaluation_criteria.outcome``. ``known_info`` may
+be text or a mapping of facts. Every task is checked against its domain when loaded: a tool it
+names must exist, its arguments must validate, its initial state and reference actions must
+apply — or the error names the file, line and field, before any work starts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import pydantic
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+from aiconv.agents.toolbox import ToolError
+from aiconv.environments.domain import Call, Domain, domain_named
+from aiconv.errors import ConfigError, ScenarioError
+from aiconv.simulation import locate
+from aiconv.simulation.scenario import read_document, validation_error
+
+RewardBasis = Literal["DB", "ACTION", "COMMUNICATE", "NL_ASSERTION", "OUTCOME", "ENV_ASSERTION"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Instructions(_Strict):
+    """What the simulated user knows and wants; none of it is ever shown to the agent."""
+
+    domain: str | None = None
+    reason_for_call: str = Field(min_length=1)
+    known_info: str | dict[str, str] | None = None
+    unknown_info: str | list[str] | None = None
+    task_instructions: str = Field(
+        "", validation_alias=AliasChoices("task_instructions", "instructions")
+    )
+
+
+class UserScenario(_Strict):
+    """The user simulator's brief: an optional persona and the instructions."""
+
+    persona: str | None = None
+    instructions: Instructions | str
+
+
+class Description(_Strict):
+    """What the task tests (shown to the judge, never to the agent)."""
+
+    purpose: str | None = None
+    relevant_policies: str | None = None
+    notes: str | None = None
+
+
+class Action(_Strict):
+    """A reference tool call: replayed to derive the expected end state, and matched against the
+    agent's calls when ``ACTION`` is in the reward basis (``compare_args`` narrows the match)."""
+
+    action_id: str | None = None
+    requestor: Literal["assistant", "user"] = "assistant"
+    name: str = Field(min_length=1)
+    arguments: dict[str, Any] = {}
+    info: str | None = None
+    compare_args: list[str] | None = None
+
+
+class EnvFunctionCall(_Strict):
+    """An initialisation action: a domain tool applied before the conversation starts."""
+
+    env_type: Literal["assistant", "user"] = "assistant"
+    func_name: str = Field(min_length=1)
+    arguments: dict[str, Any] = {}
+
+
+class InitializationData(_Strict):
+    """Changes to the domain's default state (``agent_data``, merged key by key)."""
+
+    agent_data: dict[str, Any] | None = None
+    user_data: dict[str, Any] | None = None
+
+
+class InitialState(_Strict):
+    """The environment a task starts from."""
+
+    initialization_data: InitializationData | None = None
+    initialization_actions: list[EnvFunctionCall] | None = None
+    message_history: list[dict[str, Any]] | None = None
+
+
+class EvaluationCriteria(_Strict):
+    """How the conversation is graded; ``reward_basis`` says which criteria decide the verdict
+    (the others are still evaluated and reported)."""
+
+    actions: list[Action] | None = None
+    env_assertions: list[dict[str, Any]] | None = None
+    communicate_info: list[str] | None = None
+    nl_assertions: list[str] | None = None
+    outcome: str | None = None
+    reward_basis: list[RewardBasis] = ["DB", "COMMUNICATE"]
+
+
+class Task(_Strict):
+    """One task (τ²-bench's ``Task``, plus ``domain``, ``title``, ``difficulty``, ``opening``)."""
+
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}$")
+    domain: str | None = None
+    title: str | None = None
+    difficulty: Literal["easy", "medium", "hard"] | None = None
+    opening: str | None = None
+    description: Description | None = None
+    user_scenario: UserScenario
+    ticket: str | None = None
+    initial_state: InitialState | None = None
+    evaluation_criteria: EvaluationCriteria = EvaluationCriteria()
+    issues: list[dict[str, Any]] | None = None
+    required_documents: list[str] | None = None
+    user_tools: list[str] | None = None
+
+    @property
+    def instructions(self) -> Instructions:
+        """The structured instructions (a plain-text brief becomes ``task_instructions``)."""
+        given = self.user_scenario.instructions
+        if isinstance(given, Instructions):
+            return given
+        return Instructions(reason_for_call=given, task_instructions=given)
+
+    def domain_name(self, default: str | None = None) -> str:
+        """The task's domain (its own, its instructions', or ``default``)."""
+        name = self.domain or self.instructions.domain or default
+        if not name:
+            raise ConfigError(f"task {self.id!r} names no domain")
+        return name
+
+
+class _TaskList(BaseModel):
+    tasks: list[Task] = Field(min_length=1)
+
+
+def load_tasks(path: Path, default_domain: str | None = None) -> list[Task]:
+    """The tasks of one file, each checked against its domain (ScenarioError names the file,
+    line and field of the first problem)."""
+    data, lines = _read(path)
+    items = data if isinstance(data, list) else data.get("tasks", [data])
+    try:
+        tasks = _TaskList.model_validate({"tasks": items}).tasks
+    except pydantic.ValidationError as exc:
+        raise validation_error(path, _as_list(lines, data), exc) from None
+    seen: set[str] = set()
+    for index, task in enumerate(tasks):
+        where = _where(path, lines, data, index)
+        if task.id in seen:
+            raise ScenarioError(f"{where}: id: task {task.id!r} appears twice")
+        seen.add(task.id)
+        check_task(task, domain_named(task.domain_name(default_domain)), where)
+    return tasks
+
+
+def _read(path: Path) -> tuple[Any, dict[locate.Path, int]]:
+    if path.suffix.lower() != ".json":
+        return read_document(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        return json.loads(text), locate.yaml_lines(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: cannot be read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ScenarioError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+
+
+def _as_list(lines: dict[locate.Path, int], data: Any) -> dict[locate.Path, int]:
+    """Line numbers keyed as ``tasks[i]…`` whatever the file's shape."""
+    if isinstance(data, list):
+        return {("tasks", *k): v for k, v in lines.items()}
+    if "tasks" in data:
+        return lines
+    return {("tasks", 0, *k): v for k, v in lines.items()}
+
+
+def _where(path: Path, lines: dict[locate.Path, int], data: Any, index: int) -> str:
+    line = locate.line_of(_as_list(lines, data), ("tasks", index))
+    return f"{path}:{line}" if line else str(path)
+
+
+def check_task(task: Task, domain: Domain, where: str) -> None:
+    """ScenarioError unless the task's tools, arguments, initial state and reference actions
+    all check out against ``domain``."""
+    criteria = task.evaluation_criteria
+    for index, action in enumerate(criteria.actions or ()):
+        _check_call(
+            domain, action.name, action.arguments, where, f"evaluation_criteria.actions[{index}]"
+        )
+    for index, init in enumerate(
+        (task.initial_state and task.initial_state.initialization_actions) or ()
+    ):
+        _check_call(
+            domain,
+            init.func_name,
+            init.arguments,
+            where,
+            f"initial_state.initialization_actions[{index}]",
+        )
+    try:
+        expected_state(task, domain, strict=True)
+    except (ConfigError, ToolError) as exc:
+        raise ScenarioError(f"{where}: {task.id}: {exc}") from None
+
+
+def _check_call(
+    domain: Domain, name: str, arguments: Mapping[str, Any], where: str, field: str
+) -> None:
+    tool = domain.tools.get(name)
+    if tool is None:
+        known = ", ".join(domain.tools)
+        raise ScenarioError(
+            f"{where}: {field}.name: unknown tool {name!r} in {domain.name} ({known})"
+        )
+    try:
+        tool.signature.arguments.model_validate(dict(arguments))
+    except pydantic.ValidationError as exc:
+        first = exc.errors()[0]
+        arg = ".".join(str(p) for p in first["loc"]) or "arguments"
+        raise ScenarioError(f"{where}: {field}.arguments.{arg}: {first['msg']}") from None
+
+
+def initial_state(task: Task, domain: Domain) -> pydantic.BaseModel:
+    """The domain's default state with the task's data merged in and its initialisation
+    actions applied (ConfigError or ToolError when they do not apply)."""
+    base = domain.initial_state().model_dump(mode="json")
+    init = task.initial_state
+    data = init.initialization_data.agent_data if init and init.initialization_data else None
+    state = domain.load_state(_merged(base, data or {}))
+    for action in (init.initialization_actions if init else None) or ():
+        state, _ = domain.apply(state, Call(tool=action.func_name, arguments=action.arguments))
+    return state
+
+
+def expected_state(task: Task, domain: Domain, *, strict: bool = False) -> pydantic.BaseModel:
+    """The state the task's reference actions reach from its initial state (``strict``: a
+    reference action the tools refuse is an error, not a no-op)."""
+    state = initial_state(task, domain)
+    for action in task.evaluation_criteria.actions or ():
+        call = Call(tool=action.name, arguments=action.arguments)
+        if strict:
+            state, _ = domain.apply(state, call)
+        else:
+            state = domain.replay(state, [call])
+    return state
+
+
+def _merged(base: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """``changes`` merged into ``base`` key by key (mappings recursively, anything else
+    replaced)."""
+    merged = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def tasks_of(paths: Sequence[Path], default_domain: str | None = None) -> list[Task]:
+    """The tasks of several files; two tasks with one id are an error."""
+    found: dict[str, Path] = {}
+    tasks: list[Task] = []
+    for path in paths:
+        for task in load_tasks(path, default_domain):
+            if task.id in found:
+                raise ScenarioError(f"{path}: task {task.id!r} is also in {found[task.id]}")
+            found[task.id] = path
+            tasks.append(task)
+    return tasks
