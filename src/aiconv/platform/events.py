@@ -28,6 +28,16 @@ class ParticipantSpec:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class StopSignal:
+    """``token`` alone on a line of a message by ``sender`` (anyone when None) ends the
+    conversation with ``reason`` (e.g. a simulated user's ``###STOP###`` -> ``satisfied``)."""
+
+    token: str
+    reason: str
+    sender: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StopConfig:
     """The stop rules a conversation was started with (see ``termination.py``)."""
 
@@ -44,6 +54,8 @@ class StopConfig:
     max_tool_rounds: int = 8
     #: Seconds a tool call may take before it is recorded as ``timeout``.
     tool_timeout_s: float = 60.0
+    #: Tokens that end the conversation with a reason of their own.
+    signals: tuple[StopSignal, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -30,6 +30,19 @@ def has_end_token(content: str, token: str) -> bool:
     return re.search(rf"^[ \t]*{re.escape(token)}[ \t]*$", content, re.MULTILINE) is not None
 
 
+def signal(state: ConversationState, now: float) -> StopReason | None:
+    """The last message carries one of the conversation's stop signals on its own line."""
+    if state.started is None or not state.messages or not state.started.stop.signals:
+        return None
+    last = state.messages[-1]
+    if last.moderator:
+        return None
+    for stop in state.started.stop.signals:
+        if (stop.sender in (None, last.sender)) and has_end_token(last.content, stop.token):
+            return StopReason(reason=stop.reason, detail=f"{last.sender} wrote {stop.token}")
+    return None
+
+
 def max_turns(state: ConversationState, now: float) -> StopReason | None:
     """Total messages reached the limit."""
     limit = state.started.stop.max_turns if state.started else 0
@@ -98,6 +111,7 @@ def cost_budget(state: ConversationState, now: float) -> StopReason | None:
 
 
 DEFAULT_RULES: tuple[StopRule, ...] = (
+    signal,
     end_token,
     max_turns,
     max_turns_per_participant,
