@@ -91,9 +91,16 @@ class Conductor:
         self.stamp = stamp
         self.turn_hook = turn_hook
 
-    async def start(self, conversation_id: str, started: ConversationStarted) -> ConversationState:
-        """Create the conversation (its first event)."""
-        state = await self.append(ConversationState(conversation_id=conversation_id), [started])
+    async def start(
+        self,
+        conversation_id: str,
+        started: ConversationStarted,
+        also: Sequence[Event] = (),
+    ) -> ConversationState:
+        """Create the conversation: its first event, and ``also`` in the same atomic append
+        (e.g. the initial state of its environment)."""
+        initial = ConversationState(conversation_id=conversation_id)
+        state = await self.append(initial, [started, *also])
         self.observer.conversation_started(state)
         return state
 

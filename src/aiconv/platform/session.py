@@ -26,6 +26,7 @@ from aiconv.platform.conversation import ConversationState, evolve
 from aiconv.platform.events import (
     ConversationResumed,
     ConversationStarted,
+    Event,
     ParticipantSpec,
     PluginRef,
     StopConfig,
@@ -75,6 +76,7 @@ async def create(
     conversation_id: str | None = None,
     judge: PluginRef | None = None,
     stamp: PluginRef | None = None,
+    also: Sequence[Event] = (),
 ) -> ConversationState:
     """Validate and append ``ConversationStarted`` for a new conversation."""
     stop = stop or StopConfig()
@@ -96,7 +98,7 @@ async def create(
         judge=judge,
         stamp=stamp,
     )
-    return await conductor.start(conversation_id or new_conversation_id(), started)
+    return await conductor.start(conversation_id or new_conversation_id(), started, also)
 
 
 async def play_all(

@@ -27,7 +27,7 @@ from aiconv.errors import (
 from aiconv.platform import session
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.conversation import ConversationState, Message
-from aiconv.platform.events import MessagePosted, OutcomeDecided
+from aiconv.platform.events import Event, MessagePosted, OutcomeDecided
 from aiconv.platform.observer import NULL_OBSERVER, ConductorObserver
 from aiconv.queues.log import ConversationLog
 from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
@@ -36,6 +36,8 @@ from aiconv.simulation.evaluators import Evaluator
 from aiconv.simulation.judge import LlmJudge
 from aiconv.simulation.runs import check_run, check_same_scenario
 from aiconv.simulation.scenario import Cell, Scenario, Seat
+from aiconv.simulation.task_grader import TaskGrader
+from aiconv.simulation.task_judge import TaskJudge
 from aiconv.simulation.timing import RealTimeProvider
 
 #: Builds the provider of a seat (the CLI uses the registry; tests pass offline providers).
@@ -115,6 +117,7 @@ class BatchRunner:
         #: participants are shared by every agent under test.
         self.seats = self._seats(providers)
         self.evaluator = self._evaluator(providers)
+        self.grader = self._grader()
 
     def _seats(self, providers: ProviderFactory) -> dict[str, dict[str, ChatProvider]]:
         customer = providers(self.scenario.customer)
@@ -126,13 +129,19 @@ class BatchRunner:
         shared |= {seat.name: providers(seat) for seat in self.scenario.extras}
         return {v.agent.label: {**shared, v.agent.name: providers(v.agent)} for v in self.variants}
 
-    def _evaluator(self, providers: ProviderFactory) -> Evaluator:
+    def _evaluator(self, providers: ProviderFactory) -> Evaluator | None:
         config = self.scenario.evaluator
         if config.rules is not None:
             return config.rules
-        assert config.judge_agent is not None
+        if config.judge_agent is None:
+            return None  # a task suite without a judge: the grader alone decides
         judge = Seat(name="judge", role="judge", agent=config.judge_agent, model=config.judge_model)
         return LlmJudge(providers(judge))
+
+    def _grader(self) -> TaskGrader:
+        tasks = {t.id: t for t in self.scenario.tasks}
+        judge = self.evaluator.provider if isinstance(self.evaluator, LlmJudge) else None
+        return TaskGrader(tasks, TaskJudge(judge) if judge is not None else None)
 
     def _changed(self) -> None:
         self._notify(self.tally)
@@ -247,6 +256,7 @@ class BatchRunner:
                 metadata=casting.metadata,
                 judge=casting.judge,
                 stamp=casting.stamp,
+                also=casting.also,
             )
         except SequenceConflict:
             return await self.conductor.load(casting.conversation_id)
@@ -263,20 +273,34 @@ class BatchRunner:
             return await self.conductor.catch_up(state)
 
     async def _decide(self, state: ConversationState) -> ConversationState:
-        judgement = await self.evaluator.evaluate(state, self.scenario.outcomes)
-        self.tally.cost_usd += judgement.cost_usd
-        decided = OutcomeDecided(
-            outcome=judgement.outcome,
-            by=judgement.by,
-            confidence=judgement.confidence,
-            rationale=judgement.rationale[:1000],
-        )
+        events = await self._verdict(state)
         while state.outcome is None:
             try:
-                state = await self.conductor.append(state, [decided])
+                state = await self.conductor.append(state, events)
             except SequenceConflict:
                 state = await self.conductor.catch_up(state)
         return state
+
+    async def _verdict(self, state: ConversationState) -> list[Event]:
+        """A task conversation's graded criteria and outcome, else the evaluator's outcome."""
+        if self.grader.task_of(state) is not None:
+            before = self.grader.judge.cost_usd if self.grader.judge else 0.0
+            events = await self.grader.events(state)
+            self.tally.cost_usd += (
+                self.grader.judge.cost_usd if self.grader.judge else 0.0
+            ) - before
+            return events
+        assert self.evaluator is not None, "a scenario with intents has a rules or judge evaluator"
+        judgement = await self.evaluator.evaluate(state, self.scenario.outcomes)
+        self.tally.cost_usd += judgement.cost_usd
+        return [
+            OutcomeDecided(
+                outcome=judgement.outcome,
+                by=judgement.by,
+                confidence=judgement.confidence,
+                rationale=judgement.rationale[:1000],
+            )
+        ]
 
 
 def _first_leaf(group: BaseExceptionGroup[AiconvError]) -> AiconvError:

@@ -11,10 +11,11 @@ import uuid
 from dataclasses import dataclass, replace
 from typing import Any
 
-from aiconv.platform.events import ParticipantSpec, PluginRef, StopConfig
+from aiconv.platform.events import Event, ParticipantSpec, PluginRef, StopConfig
 from aiconv.simulation.arbitration import arbitration_judge
 from aiconv.simulation.runs import scenario_hash, suite_hash
 from aiconv.simulation.scenario import Cell, Scenario, Seat
+from aiconv.simulation.task_casting import cast_task
 from aiconv.simulation.timing import Pace, time_stamp
 
 _NAMESPACE = uuid.UUID("6f1c1a52-8a4e-4b61-9a55-5e8a3c1d2b7f")
@@ -51,6 +52,8 @@ class Casting:
     judge: PluginRef | None
     stamp: PluginRef
     opening: str | None
+    #: Appended with ``ConversationStarted`` (e.g. the environment's initial state).
+    also: tuple[Event, ...] = ()
 
 
 def proposal_instructions(scenario: Scenario) -> str:
@@ -69,7 +72,7 @@ def customer_prompt(scenario: Scenario, cell: Cell) -> str:
     agent = scenario.agent.name
     parts = [
         cell.persona.describe(),
-        cell.intent.describe(),
+        cell.intent.describe() if cell.intent is not None else "",
         f"You are talking to {agent}, a support agent. Write only as the customer, one message "
         "at a time, in your own voice; never write the agent's part.",
         scenario.customer.system,
@@ -125,7 +128,8 @@ def cast(
     ``run_metadata(scenario, repeat)`` (computed once by a batch), by default for one repeat."""
     cid = conversation_id(run_id, cell, repetition, scenario.agent.label)
     customer, agent = scenario.customer, scenario.agent
-    goal_turns = cell.intent.goal.max_turns if cell.intent.goal else None
+    intent = cell.intent
+    goal_turns = intent.goal.max_turns if intent is not None and intent.goal else None
     limits = scenario.limits
     stop = StopConfig(
         max_turns=goal_turns or limits.max_turns,
@@ -142,11 +146,11 @@ def cast(
         replace(_spec(agent, None, ""), system_prompt=agent_prompt(scenario, stop.end_token)),
         *(_spec(seat, None, extra_prompt(scenario, seat)) for seat in scenario.extras),
     )
-    return Casting(
+    casting = Casting(
         conversation_id=cid,
-        topic=cell.intent.description,
+        topic=public_topic_of(scenario, cell),
         participants=participants,
-        first=customer.name if cell.intent.role != "agent" else agent.name,
+        first=agent.name if intent is not None and intent.role == "agent" else customer.name,
         stop=stop,
         seed=trial_seed(scenario, cell, repetition),
         metadata={
@@ -159,8 +163,18 @@ def cast(
             else None
         ),
         stamp=time_stamp(paces_of(scenario), scenario.time),
-        opening=cell.intent.opening,
+        opening=intent.opening if intent is not None else None,
     )
+    return cast_task(casting, scenario, cell) if cell.task is not None else casting
+
+
+def public_topic_of(scenario: Scenario, cell: Cell) -> str:
+    """What every participant may see as the topic. An intent the *customer* holds is its own
+    secret (the agent must find out); one the agent holds (an outbound call) is the agent's."""
+    intent = cell.intent
+    if intent is not None and intent.role == "agent":
+        return intent.description
+    return f"A customer contacts {scenario.agent.name}"
 
 
 def _spec(seat: Seat, persona: str | None, system: str) -> ParticipantSpec:
@@ -183,7 +197,7 @@ def _cell_metadata(scenario: Scenario, cell: Cell, run_id: str, repetition: int)
         "scenario": scenario.name,
         "cell": cell.key,
         "persona": cell.persona.name,
-        "intent": cell.intent.name,
+        "intent": cell.intent.name if cell.intent is not None else None,
         "repetition": repetition,
         "time": scenario.time,
         "outcomes": list(scenario.outcomes.slugs),

@@ -102,7 +102,7 @@ class RuleModel(Strict):
 class EvaluatorModel(Strict):
     """How outcomes are decided when the conversation has ended."""
 
-    kind: Literal["rules", "judge"] = "rules"
+    kind: Literal["rules", "judge", "task"] = "rules"
     rules: list[RuleModel] = []
     default: str | None = Field(None, pattern=OUTCOME_SLUG)
     agent: str | None = None
@@ -112,6 +112,20 @@ class EvaluatorModel(Strict):
     def _judge_has_agent(self) -> EvaluatorModel:
         if self.kind == "judge" and not self.agent:
             raise ValueError("kind = 'judge' needs agent (e.g. agent = 'claude')")
+        return self
+
+
+class CellModel(Strict):
+    """An explicit cell: one persona with one task (or intent), besides the cross product."""
+
+    persona: str = Field("neutral", pattern=SLUG)
+    task: str | None = None
+    intent: str | None = Field(None, pattern=SLUG)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> CellModel:
+        if (self.task is None) == (self.intent is None):
+            raise ValueError("a cell names one task or one intent")
         return self
 
 
@@ -171,11 +185,18 @@ class ScenarioModel(Strict):
     agents: list[SeatModel] = []
     customer: SeatModel | None = None
     participants: list[SeatModel] = []
-    personas: list[str | PersonaModel] = Field(min_length=1)
+    personas: list[str | PersonaModel] = []
     persona_files: list[str] = []
-    intents: list[IntentModel] = Field(min_length=1)
-    outcomes: list[OutcomeModel] = Field(min_length=1)
-    evaluator: EvaluatorModel = Field(default_factory=lambda: EvaluatorModel.model_validate({}))
+    intents: list[IntentModel] = []
+    #: The environment of the tasks (a ``aiconv.domains`` name), and their files (globs,
+    #: relative to this file; none means the domain's own tasks when ``domain`` is set).
+    domain: str | None = Field(None, pattern=SLUG)
+    tasks: list[str] = []
+    #: Cross every persona with every task (and intent); else only the explicit cells.
+    cross: bool = True
+    cells: list[CellModel] = []
+    outcomes: list[OutcomeModel] = []
+    evaluator: EvaluatorModel | None = None
     arbitration: ArbitrationModel | None = None
     limits: LimitsModel | None = None
 
@@ -196,6 +217,17 @@ class ScenarioModel(Strict):
         if repeated:
             raise ValueError(f"intent names must be unique; repeated: {', '.join(repeated)}")
         return intents
+
+    @model_validator(mode="after")
+    def _has_work(self) -> ScenarioModel:
+        tasks = bool(self.tasks or self.domain)
+        if not (self.intents or tasks):
+            raise ValueError("a scenario needs intents, or tasks (tasks = [...] or domain = ...)")
+        if self.intents and not (self.personas or self.persona_files):
+            raise ValueError("intents need personas (e.g. personas = ['typical'])")
+        if not tasks and not self.outcomes:
+            raise ValueError("a scenario with intents needs [[outcomes]]")
+        return self
 
     @model_validator(mode="after")
     def _agent_has_target(self) -> ScenarioModel:

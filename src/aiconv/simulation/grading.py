@@ -10,7 +10,8 @@
   numbers by value (``5`` = ``5.0`` = ``"5"``), lists and objects element by element.
 * ``communicate`` — every fact is in the agent's messages: each number of the fact appears as a
   number (currency signs and thousands separators ignored, so ``$1,288.65`` matches
-  ``1288.65``), and each other word of it as a word (case ignored).
+  ``1288.65``), and each other word of it as a word (case ignored; currency names and function
+  words such as "in", "the", "your" are not required).
 * ``outcome`` — the conversation ended with the expected reason (``satisfied``,
   ``transferred``, ``out_of_scope`` … as the simulated user signalled).
 * ``nl_assertion`` and ``rubric`` — judged by an LLM judge that sees the task (``task_judge``);
@@ -46,6 +47,11 @@ _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _WORD = re.compile(r"[^\W\d_]+")
 _CURRENCY = frozenset(
     {"usd", "gbp", "eur", "dollars", "dollar", "pounds", "pound", "euros", "euro"}
+)
+#: Words a fact may phrase differently without changing it ("in 5 days" = "within 5 days").
+_FUNCTION_WORDS = frozenset(
+    "a an the in on of to is are was be been it its this that your my our for at by with and "
+    "or as from will has have".split()
 )
 
 
@@ -223,7 +229,7 @@ def fact_said(fact: str, text: str) -> bool:
 
 def _tokens(text: str) -> tuple[set[float], set[str]]:
     numbers = {float(n.replace(",", "")) for n in _NUMBER.findall(text)}
-    words = {w.casefold() for w in _WORD.findall(text)} - _CURRENCY
+    words = {w.casefold() for w in _WORD.findall(text)} - _CURRENCY - _FUNCTION_WORDS
     return numbers, words
 
 

@@ -81,3 +81,12 @@ class Judgement:
     confidence: float = 1.0
     rationale: str = ""
     cost_usd: float = 0.0
+
+
+#: The outcomes of a task suite: the grader decides whether the task's criteria all passed.
+TASK_OUTCOMES = OutcomeSchema(
+    outcomes=(
+        Outcome(slug="passed", description="every criterion of the task passed", success=True),
+        Outcome(slug="failed", description="a criterion of the task failed"),
+    )
+)

@@ -43,7 +43,9 @@ class Persona:
             raise ScenarioError(f"persona {self.name}: typing_cps > 0 and thinking_s >= 0")
 
     def describe(self) -> str:
-        """The persona as instructions for the model that plays it."""
+        """The persona as instructions for the model that plays it (nothing for ``neutral``)."""
+        if self.name == "neutral" and not (self.traits or self.style):
+            return ""
         lines = [f"You are a {self.name} customer."]
         if self.traits:
             lines.append(f"Traits: {', '.join(self.traits)}.")
@@ -105,4 +107,7 @@ HURRIED = Persona(
     thinking_s=1.0,
 )
 
-BUILTIN: dict[str, Persona] = {p.name: p for p in (TYPICAL, FRUSTRATED, ELDERLY, HURRIED)}
+#: No persona at all: a task's user follows its brief and nothing else.
+NEUTRAL = Persona(name="neutral", interrupts=0.0)
+
+BUILTIN: dict[str, Persona] = {p.name: p for p in (TYPICAL, FRUSTRATED, ELDERLY, HURRIED, NEUTRAL)}

@@ -8,24 +8,23 @@ See ``examples/scenarios.toml`` for the format.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pydantic
-import yaml
 
 from aiconv.agents.toolbox import recorded_reference, split_reference
 from aiconv.errors import ScenarioError
-from aiconv.simulation import locate
+from aiconv.simulation import locate, suites
 from aiconv.simulation.arbitration import Arbitration
-from aiconv.simulation.documents import ScenarioModel, SeatModel, persona_models
+from aiconv.simulation.documents import EvaluatorModel, ScenarioModel, SeatModel, persona_models
 from aiconv.simulation.evaluators import OutcomeRule, RuleEvaluator
+from aiconv.simulation.files import read_document, validation_error
 from aiconv.simulation.intents import AGENT, CUSTOMER, Goal, Intent
-from aiconv.simulation.outcomes import Outcome, OutcomeSchema
-from aiconv.simulation.personas import BUILTIN, Persona
+from aiconv.simulation.outcomes import TASK_OUTCOMES, Outcome, OutcomeSchema
+from aiconv.simulation.personas import BUILTIN, NEUTRAL, Persona
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,15 +77,17 @@ class EvaluatorConfig:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Cell:
-    """One persona × intent combination of the matrix."""
+    """One persona with one intent or one task (``task`` is a ``tasks.Task``)."""
 
     persona: Persona
-    intent: Intent
+    intent: Intent | None = None
+    task: Any = None
 
     @property
     def key(self) -> str:
-        """``persona/intent``."""
-        return f"{self.persona.name}/{self.intent.name}"
+        """``persona/intent`` or ``persona/task``."""
+        target = self.intent.name if self.intent is not None else self.task.id
+        return f"{self.persona.name}/{target}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -110,10 +111,23 @@ class Scenario:
     lease_s: float = 30.0
     #: Agents under test run side by side (a matrix); empty: ``agent`` alone.
     agents: tuple[Seat, ...] = ()
+    #: Task suites (``suites.py``): the domain, its tasks, whether personas × tasks are
+    #: crossed, and explicit cells.
+    domain: str | None = None
+    tasks: tuple[Any, ...] = ()
+    cross: bool = True
+    explicit_cells: tuple[Cell, ...] = ()
 
     def cells(self) -> list[Cell]:
-        """Every persona × intent, personas first."""
-        return [Cell(persona=p, intent=i) for p in self.personas for i in self.intents]
+        """Every persona × intent and persona × task (unless ``cross`` is off), personas
+        first, then the explicit cells not already among them."""
+        crossed: list[Cell] = []
+        if self.cross:
+            users = self.personas or (NEUTRAL,)
+            crossed = [Cell(persona=p, intent=i) for p in self.personas for i in self.intents]
+            crossed += [Cell(persona=p, task=t) for p in users for t in self.tasks]
+        keys = {c.key for c in crossed}
+        return crossed + [c for c in self.explicit_cells if c.key not in keys]
 
     def variants(self) -> list[Scenario]:
         """One scenario per agent under test (``agent`` set to it, labelled), or itself."""
@@ -140,44 +154,6 @@ def labelled(seats: Sequence[Seat]) -> tuple[Seat, ...]:
     if repeated := sorted({x for x in labels if labels.count(x) > 1}):
         raise ScenarioError(f"agents under test need distinct labels (set label = …): {repeated}")
     return result
-
-
-def read_document(path: Path) -> tuple[dict[str, Any], dict[locate.Path, int]]:
-    """The parsed TOML/YAML document of ``path`` and its line map; ScenarioError on bad syntax."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot be read: {exc}") from None
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".toml":
-            return tomllib.loads(text), locate.toml_lines(text)
-        if suffix in (".yaml", ".yml"):
-            data = yaml.safe_load(text) or {}
-            if not isinstance(data, dict):
-                raise ScenarioError(f"{path}:1: the document must be a mapping")
-            return data, locate.yaml_lines(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: {exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise ScenarioError(f"{path}{line}: {getattr(exc, 'problem', exc)}") from None
-    raise ScenarioError(f"{path}: use a .toml, .yaml or .yml file")
-
-
-def validation_error(
-    path: Path, lines: dict[locate.Path, int], exc: pydantic.ValidationError
-) -> ScenarioError:
-    """A ScenarioError naming file, line and field of each problem (at most five)."""
-    problems = []
-    for error in exc.errors()[:5]:
-        loc = [p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
-        line = locate.line_of(lines, loc)
-        where = f"{path}:{line}" if line else str(path)
-        problems.append(f"{where}: {locate.dotted(loc)}: {error['msg']}")
-    more = len(exc.errors()) - len(problems)
-    return ScenarioError("\n".join(problems) + (f"\n… and {more} more" if more > 0 else ""))
 
 
 def load_personas(path: Path) -> list[Persona]:
@@ -208,15 +184,38 @@ def load_scenario(path: Path) -> Scenario:
     except pydantic.ValidationError as exc:
         raise validation_error(path, lines, exc) from None
     try:
-        return _build(path, lines, model)
+        scenario = _build(path, lines, model)
     except ScenarioError as exc:
         if str(exc).startswith(str(path)):
             raise
         raise ScenarioError(f"{path}: {exc}") from None
+    return _with_tasks(scenario, model, path, lines)
+
+
+def _with_tasks(
+    scenario: Scenario, model: ScenarioModel, path: Path, lines: dict[locate.Path, int]
+) -> Scenario:
+    """``scenario`` with its tasks and explicit cells (errors name their file and line)."""
+    tasks = suites.suite_tasks(model, path, lines)
+    known = {p.name: p for p in (*BUILTIN.values(), *scenario.personas)}
+    cells = tuple(
+        Cell(persona=persona, intent=intent, task=task)
+        for persona, intent, task in suites.explicit_cells(
+            model,
+            path,
+            lines,
+            known,
+            {i.name: i for i in scenario.intents},
+            {t.id: t for t in tasks},
+        )
+    )
+    return replace(scenario, tasks=tasks, explicit_cells=cells)
 
 
 def _build(path: Path, lines: dict[locate.Path, int], model: ScenarioModel) -> Scenario:
     schema = OutcomeSchema(outcomes=tuple(Outcome(**o.model_dump()) for o in model.outcomes))
+    if not model.outcomes:  # a task suite: the grader decides passed or failed
+        schema = TASK_OUTCOMES
     evaluator = _evaluator(model, schema)
     arbitration = None
     if model.arbitration is not None:
@@ -224,6 +223,8 @@ def _build(path: Path, lines: dict[locate.Path, int], model: ScenarioModel) -> S
     limits = Limits(**model.limits.model_dump()) if model.limits else Limits()
     folder = path.parent
     agent = _seat(model.agent, AGENT, "support", folder)
+    personas = tuple(_personas(path, lines, model))
+    intents = tuple(_intent(i.model_dump()) for i in model.intents)
     return Scenario(
         name=model.name,
         source=str(path),
@@ -231,8 +232,8 @@ def _build(path: Path, lines: dict[locate.Path, int], model: ScenarioModel) -> S
         agents=labelled([_variant(agent, entry, folder) for entry in model.agents]),
         customer=_seat(model.customer, CUSTOMER, "customer", folder),
         extras=tuple(_seat(s, s.role or "", s.name or "", folder) for s in model.participants),
-        personas=tuple(_personas(path, lines, model)),
-        intents=tuple(_intent(i.model_dump()) for i in model.intents),
+        personas=personas,
+        intents=intents,
         outcomes=schema,
         evaluator=evaluator,
         arbitration=arbitration,
@@ -241,6 +242,8 @@ def _build(path: Path, lines: dict[locate.Path, int], model: ScenarioModel) -> S
         seed=model.seed,
         time=model.time,
         lease_s=model.lease_s,
+        domain=model.domain,
+        cross=model.cross,
     )
 
 
@@ -282,7 +285,10 @@ def _intent(data: dict[str, Any]) -> Intent:
 
 
 def _evaluator(model: ScenarioModel, schema: OutcomeSchema) -> EvaluatorConfig:
-    spec = model.evaluator
+    kind = "task" if model.tasks or model.domain else "rules"
+    spec = model.evaluator or EvaluatorModel.model_validate({"kind": kind})
+    if spec.kind == "task":
+        return EvaluatorConfig(kind="task", judge_agent=spec.agent, judge_model=spec.model)
     if spec.kind == "judge":
         return EvaluatorConfig(kind="judge", judge_agent=spec.agent, judge_model=spec.model)
     rules = tuple(OutcomeRule(**_tuples(r.model_dump())) for r in spec.rules)

@@ -27,7 +27,7 @@ from aiconv.agents.toolbox import ToolError
 from aiconv.environments.domain import Call, Domain, domain_named
 from aiconv.errors import ConfigError, ScenarioError
 from aiconv.simulation import locate
-from aiconv.simulation.scenario import read_document, validation_error
+from aiconv.simulation.files import read_document, validation_error
 
 RewardBasis = Literal["DB", "ACTION", "COMMUNICATE", "NL_ASSERTION", "OUTCOME", "ENV_ASSERTION"]
 

@@ -1,0 +1,60 @@
+"""The evaluator of task conversations: grades every criterion of the conversation's task,
+asks the task judge (when one is configured) for its assertions and scores, and decides the
+outcome ``passed`` or ``failed`` with the failing criteria as the rationale. Everything is
+appended as events in one atomic append, so the verdict and its evidence are in the log."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aiconv.environments.domain import domain_named
+from aiconv.platform.conversation import ConversationState
+from aiconv.platform.events import CriterionEvaluated, Event, OutcomeDecided
+from aiconv.simulation.grading import BASIS_KINDS, grade
+from aiconv.simulation.task_judge import TaskJudge
+from aiconv.simulation.tasks import Task
+
+
+class TaskGrader:
+    """Grades conversations of the tasks it knows (by id)."""
+
+    def __init__(self, tasks: Mapping[str, Task], judge: TaskJudge | None = None) -> None:
+        self.tasks = dict(tasks)
+        self.judge = judge
+
+    def task_of(self, state: ConversationState) -> Task | None:
+        """The task a conversation was started for, if it is one of ours."""
+        assert state.started is not None
+        return self.tasks.get(str(state.started.metadata.get("task", "")))
+
+    async def events(self, state: ConversationState) -> list[Event]:
+        """The criteria, the verdict and the outcome of a finished task conversation."""
+        task = self.task_of(state)
+        assert task is not None and state.started is not None
+        domain = domain_named(task.domain_name(state.started.metadata.get("domain")))
+        agent = next((p.name for p in state.participants if p.role == "agent"), "")
+        judged: list[CriterionEvaluated] = []
+        if self.judge is not None:
+            judged = await self.judge.judge(state, task, domain.policy)
+        graded = grade(state, task, domain, agent=agent, judged=judged)
+        failing = [
+            c
+            for c in graded.criteria
+            if c.kind in _gating(graded.verdict.basis) and c.passed is not True
+        ]
+        rationale = (
+            "every criterion passed"
+            if graded.verdict.passed
+            else "; ".join(f"{c.criterion}: {c.evidence}" for c in failing)[:1000]
+        )
+        decided = OutcomeDecided(
+            outcome="passed" if graded.verdict.passed else "failed",
+            by="grader",
+            confidence=1.0,
+            rationale=rationale,
+        )
+        return [*graded.criteria, graded.verdict, decided]
+
+
+def _gating(basis: tuple[str, ...]) -> set[str]:
+    return {BASIS_KINDS[b] for b in basis if b in BASIS_KINDS}
