@@ -18,6 +18,7 @@ from aiconv.agents.toolbox import ToolBox, close_all
 from aiconv.cli import commands, display, voice
 from aiconv.cli.bench import bench
 from aiconv.cli.options import EXIT_INTERRUPTED, F, friendly_errors, log_options, option
+from aiconv.cli.tasks import tasks_group
 from aiconv.cli.telemetry import Telemetry, start_telemetry, telemetry_options
 from aiconv.cli.tools import assign, open_seat_tools, tool_options, tool_timeout, tools_group
 from aiconv.cli.wiring import (
@@ -301,4 +302,5 @@ commands.register(aic)
 aic.add_command(worker)
 aic.add_command(bench)
 aic.add_command(tools_group)
+aic.add_command(tasks_group)
 aic.add_command(voice.prune)

@@ -1,0 +1,90 @@
+"""``aic tasks``: list and check task files, and write them in τ²-bench's format."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from aiconv.cli.options import friendly_errors
+from aiconv.environments.domain import domain_named
+from aiconv.errors import ConfigError
+from aiconv.simulation.tasks import Task, tasks_of
+from aiconv.simulation.tau2 import to_tau2
+
+
+def _tasks(files: tuple[Path, ...], domain: str | None) -> list[Task]:
+    if not files and domain is None:
+        raise ConfigError("give task files, or --domain for a domain's own tasks")
+    paths = list(files) or list(domain_named(domain or "").task_files)
+    return tasks_of(paths, domain)
+
+
+@click.group(name="tasks")
+def tasks_group() -> None:
+    """Task files: list, check, export (τ²-bench format)."""
+
+
+@tasks_group.command(name="list")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--domain", help="The domain of tasks that do not name one (or its own tasks).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead.")
+@friendly_errors
+def list_tasks(files: tuple[Path, ...], domain: str | None, as_json: bool) -> None:
+    """List tasks (each checked against its domain): id, difficulty, reason, criteria."""
+    tasks = _tasks(files, domain)
+    rows = [
+        {
+            "id": t.id,
+            "domain": t.domain_name(domain),
+            "difficulty": t.difficulty,
+            "reason_for_call": t.instructions.reason_for_call,
+            "actions": len(t.evaluation_criteria.actions or ()),
+            "facts": len(t.evaluation_criteria.communicate_info or ()),
+            "reward_basis": list(t.evaluation_criteria.reward_basis),
+        }
+        for t in tasks
+    ]
+    if as_json:
+        click.echo(json.dumps({"tasks": rows}, indent=2))
+        return
+    table = Table("id", "difficulty", "reason for call", "actions", "facts", "basis")
+    for t in tasks:
+        criteria = t.evaluation_criteria
+        table.add_row(
+            t.id, t.difficulty or "-", t.instructions.reason_for_call,
+            str(len(criteria.actions or ())), str(len(criteria.communicate_info or ())),
+            ", ".join(criteria.reward_basis),
+        )  # fmt: skip
+    table.columns[0].no_wrap = True  # an id is copied: never cut it
+    Console().print(table)
+
+
+@tasks_group.command(name="export")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--domain", help="The domain of tasks that do not name one (or its own tasks).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["tau2", "native"]), default="tau2", show_default=True
+)
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="A file.")
+@friendly_errors
+def export_tasks(
+    files: tuple[Path, ...], domain: str | None, fmt: str, output: Path | None
+) -> None:
+    """Write tasks as one JSON list: τ²-bench's schema, or ours."""
+    tasks = _tasks(files, domain)
+    if fmt == "tau2":
+        documents = [to_tau2(t, domain) for t in tasks]
+    else:
+        documents = [t.model_dump(mode="json", exclude_none=True) for t in tasks]
+    text = json.dumps(documents, indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write {output}: {exc.strerror or exc}") from exc
