@@ -82,6 +82,8 @@ class ChatRequest:
     messages: tuple[ChatMessage, ...]
     max_tokens: int = 1024
     temperature: float | None = None
+    #: Asks the vendor for reproducible sampling where it supports a seed (OpenAI, Gemini).
+    seed: int | None = None
     context: Mapping[str, str | int | float | None] = field(default_factory=dict)
     #: Tools the model may call this time; empty means a plain chat request.
     tools: tuple[ToolSpec, ...] = ()

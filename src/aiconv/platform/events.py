@@ -22,6 +22,9 @@ class ParticipantSpec:
     system: str | None = None
     system_prompt: str = ""
     base_url: str | None = None
+    #: Sampling temperature and seed of this participant's model (None: the vendor's default).
+    temperature: float | None = None
+    seed: int | None = None
     #: Tool sources this participant may call (``aiconv.tools`` references: a Python file or
     #: module, ``mcp:stdio:COMMAND``, ``mcp:http://…``, ``env:DOMAIN`` …), rebuilt by any process.
     tools: tuple[str, ...] = ()

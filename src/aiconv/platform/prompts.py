@@ -91,7 +91,7 @@ def build_request(
             "topic": state.started.topic,
             "speaker": speaker_name,
             "persona": persona,
-            "seed": state.started.seed,
+            "seed": speaker.seed if speaker.seed is not None else state.started.seed,
             "end_token": state.started.stop.end_token,
             "turn": state.turns + 1,
             "own_turn": state.turns_by.get(speaker_name, 0) + 1,
@@ -99,6 +99,8 @@ def build_request(
         },
         tools=tools,
         tool_choice=tool_choice,
+        temperature=speaker.temperature,
+        seed=speaker.seed,
     )
 
 

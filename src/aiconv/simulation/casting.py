@@ -187,6 +187,8 @@ def _spec(seat: Seat, persona: str | None, system: str) -> ParticipantSpec:
         system=system or None,
         base_url=seat.url,
         tools=seat.tools,
+        temperature=seat.temperature,
+        seed=seat.seed,
     )
 
 

@@ -157,6 +157,8 @@ class SeatModel(Strict):
     #: The name of an agent under test in ``[[agents]]`` (default: from its agent id).
     label: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
     tools: list[str] | None = None
+    temperature: float | None = Field(None, ge=0.0, le=2.0, allow_inf_nan=False)
+    seed: int | None = Field(None, ge=0, lt=2**63)
 
 
 class LimitsModel(Strict):

@@ -49,6 +49,9 @@ class Seat:
     label: str = ""
     #: Tool references (relative paths resolved against the scenario file's folder).
     tools: tuple[str, ...] = ()
+    #: Sampling settings of this seat's model (e.g. a reproducible simulated user).
+    temperature: float | None = None
+    seed: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -39,6 +39,8 @@ def task_participants(
         system_prompt=user_brief(task, agent=agent.name, persona=persona),
         base_url=customer.url,
         tools=customer.tools,
+        temperature=customer.temperature,
+        seed=customer.seed,
     )
     env = f"env:{domain}"
     tested = ParticipantSpec(
@@ -49,6 +51,8 @@ def task_participants(
         system_prompt=agent_brief(agent.system, policy, agent=agent.name),
         base_url=agent.url,
         tools=(*agent.tools, *(() if env in agent.tools else (env,))),
+        temperature=agent.temperature,
+        seed=agent.seed,
     )
     extras = tuple(
         ParticipantSpec(

@@ -89,6 +89,7 @@ def config(request: ChatRequest) -> types.GenerateContentConfig:
         system_instruction=request.system or None,
         max_output_tokens=request.max_tokens,
         temperature=request.temperature,
+        seed=request.seed,
         tools=tools,  # type: ignore[arg-type]
         tool_config=tool_config,
         automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),

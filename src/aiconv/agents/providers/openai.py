@@ -124,6 +124,8 @@ def params(request: ChatRequest, default_model: str, limit_field: str) -> dict[s
     }
     if request.temperature is not None:
         body["temperature"] = request.temperature
+    if request.seed is not None:
+        body["seed"] = request.seed
     if request.tools:
         body["tools"] = [
             {
