@@ -51,13 +51,17 @@ def test_json_document_has_the_documented_shape(db: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
-    assert set(doc) >= {"conversation_id", "topic", "participants", "messages", "ended", "summary"}
+    assert set(doc) >= {
+        "conversation_id", "topic", "participants", "messages", "tool_calls", "ended", "summary",
+    }  # fmt: skip
     assert doc["participants"][0] == {
         "name": "mock-1",
         "agent": "mock:turns=0",
         "model": "mock-chat",
         "persona": None,
+        "tools": [],
     }
+    assert doc["tool_calls"] == []
     message = doc["messages"][0]
     assert set(message) >= {
         "sequence",

@@ -189,8 +189,8 @@ async def test_messages_get_simulated_times_and_the_opening_line(tmp_path: Path)
     table = matrix.outcome_table(scenario, "t", 1)
     log = InMemoryLog()
     await BatchRunner(log, scenario, matrix.factory(table), run_id="t", parallel=4).run()
-    topics = {cid: await _topic(log, cid) for cid in table}
-    refund = next(cid for cid, topic in topics.items() if topic.endswith("refund"))
+    intents = {cid: await _intent(log, cid) for cid in table}
+    refund = next(cid for cid, intent in intents.items() if intent == "refund")
     events = codec.decode_all(await log.read(refund))
     posted = [r.event for r in events if isinstance(r.event, MessagePosted)]
     assert posted[0].content == "Hello, my kettle broke." and posted[0].model == "scenario"
@@ -199,10 +199,10 @@ async def test_messages_get_simulated_times_and_the_opening_line(tmp_path: Path)
     assert stamps == sorted(stamps) and stamps[0] > events[0].at
 
 
-async def _topic(log: InMemoryLog, cid: str) -> str:
+async def _intent(log: InMemoryLog, cid: str) -> str:
     state = await Conductor(log).load(cid)
     assert state.started is not None
-    return state.started.topic
+    return str(state.started.metadata["intent"])
 
 
 async def test_an_llm_judge_decides_when_the_scenario_says_so(tmp_path: Path) -> None:

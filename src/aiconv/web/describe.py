@@ -6,17 +6,24 @@ Pure: plain strings out, no markup; escaping happens where they are rendered.
 
 from __future__ import annotations
 
+import json
+
 from aiconv.platform.events import (
     AgentFailed,
     ConversationEnded,
     ConversationResumed,
     ConversationStarted,
+    CriterionEvaluated,
+    EnvironmentSnapshot,
     Event,
     LoopDetected,
     MessagePosted,
     ModeratorNoted,
     OutcomeDecided,
     OutcomeProposed,
+    TaskGraded,
+    ToolCalled,
+    ToolReturned,
     TurnClaimed,
 )
 
@@ -73,4 +80,25 @@ def describe(event: Event) -> str:
             return f"{text} — {event.detail}" if event.detail else text
         case ConversationResumed():
             return f"resumed by {event.by or 'someone'}"
+        case ToolCalled() | ToolReturned() | EnvironmentSnapshot() | CriterionEvaluated():
+            return _task_event(event)
+        case TaskGraded():
+            return f"task {event.task_id}: {'passed' if event.passed else 'failed'}"
+    return event.KIND
+
+
+def _task_event(
+    event: ToolCalled | ToolReturned | EnvironmentSnapshot | CriterionEvaluated,
+) -> str:
+    match event:
+        case ToolCalled():
+            return f"{event.speaker} calls {event.tool}({json.dumps(event.arguments)})"
+        case ToolReturned():
+            return f"{event.tool} returned ({event.outcome}): {event.content[:500]}"
+        case EnvironmentSnapshot():
+            return f"environment {event.domain} set up for task {event.task_id or '—'}"
+        case CriterionEvaluated():
+            verdict = {True: "passed", False: "failed", None: "not judged"}[event.passed]
+            score = f" score {event.score:g}" if event.score is not None else ""
+            return f"{event.criterion}: {verdict}{score} — {event.evidence}"
     return event.KIND

@@ -89,6 +89,22 @@ class TranscriptParticipant(Strict):
     agent: str
     model: str
     persona: str | None
+    tools: list[str] = Field(description="Tool references the participant may call")
+
+
+class TranscriptToolCall(Strict):
+    """A tool call and its result (``platform.projections.tool_trajectory``)."""
+
+    sequence: int
+    speaker: str
+    call_id: str
+    round: int
+    tool: str
+    arguments: dict[str, Any]
+    outcome: str = Field(description="ok, error, timeout, unknown, or pending")
+    is_error: bool | None
+    content: str | None
+    latency_s: float | None
 
 
 class TranscriptMessage(Strict):
@@ -132,6 +148,7 @@ class Transcript(Strict):
     started_at: float
     participants: list[TranscriptParticipant]
     messages: list[TranscriptMessage]
+    tool_calls: list[TranscriptToolCall] = Field(description="Every tool call, in order")
     ended: Ending | None
     outcome: str | None = Field(description="The decided outcome, if any")
     outcome_rationale: str | None = Field(description="Why that outcome was decided")
