@@ -12,7 +12,8 @@ A normal end of a conversation is a value (``StopReason``), never an exception.
     │   ├── MissingApiKey           a provider needs a key that is not set
     │   ├── MissingExtra            a feature whose optional dependencies are not installed
     │   ├── ScenarioError           a scenario, persona or script file that does not validate
-    │   └── VoiceUnavailable        voice needs a program or model that is not installed
+    │   ├── VoiceUnavailable        voice needs a program or model that is not installed
+    │   └── TranscriptError         a transcript file to import that cannot be read or mapped
     ├── LogError                    the conversation log
     │   ├── SequenceConflict        someone else appended at the expected sequence first
     │   ├── ConversationNotFound    no conversation with that id
@@ -58,6 +59,10 @@ class ScenarioError(ConfigError):
 
 class VoiceUnavailable(ConfigError):
     """Voice needs a program or model that is not installed; the message names what to install."""
+
+
+class TranscriptError(ConfigError):
+    """A transcript file (or its field mapping) that cannot be read or mapped; names the file."""
 
 
 class LogError(AiconvError):
