@@ -11,48 +11,48 @@ from __future__ import annotations
 OPENINGS: dict[str, tuple[str, ...]] = {
     "cancel_subscription": (
         "I want to cancel my subscription, I was billed twice this month",
-        "How do I cancel my membership? I don't use it anymore",
-        "Please cancel my plan before the next renewal date",
+        "How do I cancel my membership subscription? I don't use it anymore",
+        "Please cancel my subscription plan before the next renewal date",
         "I'd like to end my subscription and stop the monthly payments",
         "cancel my subscription please, the renewal charge went through again",
-        "Can you stop my membership from renewing? I want to cancel",
+        "Can you stop my subscription from renewing? I want to cancel",
         "I need to cancel the premium plan, it's too expensive for me",
     ),
     "lost_card": (
         "I lost my debit card yesterday, can you block it?",
         "My card was stolen at the train station, please freeze it",
         "I can't find my credit card anywhere, I think it's lost",
-        "someone stole my wallet with my card in it, block the card now",
+        "someone stole my wallet with my bank card in it, block the card now",
         "I need a replacement card, mine went missing last night",
         "My bank card is gone, lost it somewhere in town. Can you cancel it and send a new one?",
         "Please block my card, I think I left it in a taxi",
     ),
     "refund_request": (
         "I returned the blender two weeks ago and still haven't got my refund",
-        "Where is my refund? I sent the jacket back last month",
+        "Where is my refund? I returned the jacket last month",
         "I'd like a refund for the headphones, they arrived broken",
-        "The item I returned was received but the money is not back on my account yet",
+        "The item I returned was received but the refund is not on my account yet",
         "refund for my return please, it's been 3 weeks",
         "I was promised a refund for the damaged lamp and nothing has arrived",
-        "Can I get my money back for the shoes? They don't fit and I sent them back",
+        "Can I get a refund for the shoes? They don't fit and I returned them",
     ),
     "delivery_delay": (
         "My parcel was supposed to arrive on Monday and it still hasn't come",
-        "Where is my order? The tracking hasn't moved in five days",
-        "my package is late, it says out for delivery since Tuesday",
+        "Where is my order? The delivery tracking hasn't moved in five days",
+        "my parcel is late, it says out for delivery since Tuesday",
         "The delivery was due last week and I have nothing. What is going on with my order?",
-        "Hi, my order never arrived, the courier says delivered but it's not here",
+        "my order never arrived, the courier says the parcel was delivered but it's not here",
         "Tracking says my parcel is stuck at the depot, when will it be delivered?",
-        "I'm still waiting for my delivery, it's been ten days since I ordered",
+        "I'm still waiting for my parcel delivery, it's been ten days since I ordered",
     ),
     "password_reset": (
         "I can't log in to my account, the password reset email never arrives",
         "I forgot my password and the reset link says it has expired",
-        "locked out of my account after too many login attempts",
+        "locked out of my account after too many password attempts",
         "The app keeps saying my password is wrong even after I reset it",
         "How do I reset my password? I don't get the verification code",
-        "I can't sign in, it asks for a code that never comes to my phone",
-        "My login stopped working this morning, please help me reset the password",
+        "I can't sign in to reset my password, the code never comes to my phone",
+        "My login password stopped working this morning, please help me reset it",
     ),
     "update_address": (
         "I moved house and need to change my delivery address",
@@ -131,62 +131,84 @@ HANDLING: dict[str, tuple[str, ...]] = {
     ),
 }
 
-CLOSINGS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    # outcome: (agent lines, customer lines)
+#: Closing lines by outcome, composed from fragment pools (one pick from each pool, "" = skip):
+#: (agent pools, customer pools). Each outcome's fragments share its key words.
+CLOSINGS: dict[str, tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]] = {
     "resolved": (
         (
-            "All done: that's sorted on our side and you'll get a confirmation email shortly. "
-            "Is there anything else I can help with?",
-            "Done! Everything is updated now and confirmed. Anything else today?",
-            "That's fixed now, you should see the confirmation in a few minutes. Anything else?",
+            ("All done.", "Done!", "Great news.", "Right,", "OK,", ""),
+            ("That's sorted on our side", "Everything is sorted now", "Your request is sorted",
+             "I've sorted that for you"),
+            ("and you'll get a confirmation email shortly.", "and the confirmation should reach "
+             "you in a few minutes.", "and a confirmation is on its way to you."),
+            ("Anything else?", "Is there anything else I can help with?", "Anything else today?",
+             ""),
         ),
         (
-            "No that's all, thank you so much!",
-            "Perfect, thanks for your help",
-            "great, that's everything. thanks!",
+            ("No that's all,", "Perfect,", "great,", "Brilliant,", "That's everything,"),
+            ("thank you so much!", "thanks for your help", "thanks!", "many thanks.",
+             "thank you, sorted"),
         ),
     ),
     "escalated": (
         (
-            "I'm not able to do this from here, so I'm transferring you to our specialist team. "
-            "A supervisor will take over the chat.",
-            "This needs our escalations team. I've raised it with a supervisor who will join "
-            "shortly.",
-            "I'll escalate this to a senior specialist now; please hold while I transfer you.",
+            ("I'm not able to do this from here,", "This needs our escalations team,",
+             "I can't change that myself,", "Sorry, this is beyond what I can do,"),
+            ("so I'm transferring you to our specialist team.", "so I'll transfer you to a "
+             "supervisor.", "so I'll escalate this and transfer you to a senior specialist."),
+            ("A supervisor will take over the chat.", "Please hold while I transfer you.",
+             "The specialist will join shortly.", ""),
         ),
         (
-            "ok, I'll wait for the supervisor",
-            "Fine, transfer me then",
-            "Alright, I'll hold for the specialist",
+            ("ok,", "Fine,", "Alright,", "sure,"),
+            ("I'll wait for the supervisor", "transfer me to the specialist then",
+             "I'll hold for the supervisor", "put me through to the specialist"),
         ),
     ),
     "follow_up": (
         (
-            "I've opened a ticket and our back office will email you within 48 hours with "
-            "an update.",
-            "I've logged a case for you; someone will get back to you by email within two "
-            "working days.",
-            "I've raised a ticket with the team, expect an email update within 48 hours.",
+            ("I've opened a ticket", "I've logged a ticket for you", "I've raised a ticket with "
+             "the team", "There's now a ticket for this"),
+            ("and our back office will email you within 48 hours.", "and someone will email you "
+             "within two working days.", "so expect an email update within 48 hours."),
+            ("The ticket number is in your inbox.", "Sorry I can't do more right now.", ""),
         ),
         (
-            "ok I'll wait for the email then",
-            "Alright, I'll look out for the email",
-            "fine, please make sure someone actually gets back to me",
+            ("ok", "Alright,", "fine,", "Right,"),
+            ("I'll wait for the email then", "I'll look out for the email about the ticket",
+             "please make sure someone actually emails me", "I'll watch my email"),
         ),
     ),
     "abandoned": (
         (
-            "Are you still there? I'll need those details to continue.",
-            "Hello? Are you still with me?",
-            "I haven't heard back from you, are you still there?",
+            ("Hello?", "Hi,", "Sorry,", ""),
+            ("are you still there?", "I haven't heard back, are you still there?",
+             "are you still with me there?"),
+            ("I'll need those details to continue.", "I can't continue without the details.", ""),
         ),
         (
-            "Forget it, this is taking forever. I'll go somewhere else.",
-            "never mind, I give up",
-            "This is useless. Bye.",
+            ("Forget it,", "forget it.", "Honestly, forget it,", "Just forget it."),
+            ("this is taking forever.", "I give up.", "this is useless.", "waste of time."),
+            ("I'll go somewhere else.", "Bye.", "I'm done.", ""),
         ),
     ),
-}
+}  # fmt: skip
+
+#: Reasons a customer may add to an opening, by intent ("" = none).
+REASONS: dict[str, tuple[str, ...]] = {
+    "cancel_subscription": ("", "", "I'm moving abroad.", "I found a cheaper option.",
+                            "I barely use it.", "The price went up again."),
+    "lost_card": ("", "", "I'm travelling next week.", "I need it for rent on Friday.",
+                  "I already checked everywhere.", "There might be strange payments."),
+    "refund_request": ("", "", "I have the return receipt.", "The courier confirmed it.",
+                       "I need the money back.", "It's been ages."),
+    "delivery_delay": ("", "", "It was a birthday present.", "I paid for express shipping.",
+                       "I've been home all week.", "The courier won't answer."),
+    "password_reset": ("", "", "I need to pay a bill today.", "I tried three times.",
+                       "I checked the spam folder.", "It worked fine yesterday."),
+    "update_address": ("", "", "I moved last week.", "The old flat is empty now.",
+                       "My next order ships soon.", "The postcode changed too."),
+}  # fmt: skip
 
 FOLLOW_UPS = (
     "hello?",
@@ -198,6 +220,8 @@ FOLLOW_UPS = (
     "I've been waiting a while",
 )
 
+GREETINGS = ("", "", "Hi, ", "Hello, ", "hey ", "Good afternoon. ", "Hi there. ")
+SIGN_OFFS = ("", "", "", " Can you help?", " Thanks", " asap", " Please help.")
 POLITE_WRAPS = (
     ("Hello, ", " Thank you very much for your help."),
     ("Good morning, ", ". I would really appreciate it, thanks."),

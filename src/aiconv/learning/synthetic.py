@@ -124,15 +124,18 @@ def _conversation(
     persona = rng.choices(PERSONAS, weights=[p.share for p in PERSONAS])[0]
     person = _person(rng)
     script = _Script(rng=rng, persona=persona, person=person, at=at)
-    script.customer(opening or rng.choice(phrases.OPENINGS[intent]), styled=opening is None)
+    core, reason = rng.choice(phrases.OPENINGS[intent]), rng.choice(phrases.REASONS[intent])
+    joined = f"{core} {reason}" if core.endswith(("?", "!")) else f"{core}. {reason}"
+    first = opening or joined.rstrip(" .")
+    script.customer(first, styled=opening is None)
     script.agent(rng.choice(phrases.HANDLING[intent]))
     script.customer(_fill(rng.choice(phrases.DETAILS[intent]), person), styled=False)
     if rng.random() < 0.5:
         script.agent("Thanks. Let me check that for you, one moment.")
         script.customer(_fill(rng.choice(phrases.DETAILS[intent]), person), styled=False)
-    agent_lines, customer_lines = phrases.CLOSINGS[outcome]
-    script.agent(rng.choice(agent_lines))
-    script.customer(rng.choice(customer_lines), styled=False, double=False)
+    agent_pools, customer_pools = phrases.CLOSINGS[outcome]
+    script.agent(_compose(rng, agent_pools))
+    script.customer(_compose(rng, customer_pools), styled=False, double=False)
     return SyntheticConversation(
         conversation_id=cid,
         intent=intent,
@@ -169,6 +172,10 @@ class _Script:
         self.lines.append(Line(role="agent", text=text, at=self.at))
 
 
+def _compose(rng: random.Random, pools: tuple[tuple[str, ...], ...]) -> str:
+    return " ".join(part for part in (rng.choice(pool) for pool in pools) if part)
+
+
 def _lognormal(rng: random.Random, median: float, sigma: float) -> float:
     return round(rng.lognormvariate(math.log(median), sigma), 3)
 
@@ -179,10 +186,12 @@ def _style(rng: random.Random, persona: PlantedPersona, text: str, styled: bool)
     if persona.name == "polite":
         before, after = rng.choice(phrases.POLITE_WRAPS)
         return f"{before}{text[0].lower()}{text[1:]}{after}"
-    if persona.name == "frustrated":
+    if persona.name == "frustrated" and rng.random() < 0.7:
         before, after = rng.choice(phrases.FRUSTRATED_WRAPS)
         return f"{before}{text}{after}"
-    return text.split(",")[0].lower().rstrip("?.!")
+    if persona.name == "terse":
+        return text.split(",")[0].lower().rstrip("?.!")
+    return f"{rng.choice(phrases.GREETINGS)}{text}{rng.choice(phrases.SIGN_OFFS)}"
 
 
 def _person(rng: random.Random) -> _Person:
