@@ -30,6 +30,8 @@ class Cluster:
     members: tuple[int, ...]
     terms: tuple[str, ...]
     central: tuple[int, ...]
+    #: The label this cluster had before clusters were renumbered largest first.
+    label: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -107,6 +109,13 @@ def cluster(
     return _result(embedded, points, labels, _silhouette(points, labels))
 
 
+def from_labels(embedded: Embedded, labels: Sequence[int]) -> Clusters:
+    """The clusters that given labels make (e.g. a model's), described like found ones."""
+    points = embedded.vectors
+    array = np.asarray(labels, dtype=int)
+    return _result(embedded, points, array, _silhouette(points, array))
+
+
 def _largest_gap(heights: NDArray[np.float64], count: int, k_range: tuple[int, int]) -> int:
     """The number of groups below the largest jump in merge heights."""
     low, high = max(2, k_range[0]), min(k_range[1], count - 1)
@@ -155,6 +164,7 @@ def _result(
                 members=tuple(int(i) for i in members),
                 terms=_distinctive(embedded, mask),
                 central=tuple(int(i) for i in order),
+                label=int(old),
             )
         )
     return Clusters(

@@ -11,14 +11,16 @@ and ``pacing``. The result is a ``Discovery``, which ``scenario_file`` writes fo
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
-from aiconv.learning.clustering import Clusters, cluster, embed
+from aiconv.learning.clustering import Clusters, cluster, embed, from_labels
 from aiconv.learning.pacing import TimingFit, fit_timing
 from aiconv.learning.traits import DiscoveredPersona, discover_personas
 from aiconv.learning.transcripts import CUSTOMER, SYSTEM, Transcript, TranscriptMessage
 
+D = TypeVar("D", "DiscoveredIntent", "DiscoveredOutcome")
 _THANKS = re.compile(r"(?i)\b(?:thanks?|thank you|perfect|great|brilliant|sorted|cheers)\b")
 _WORD = re.compile(r"^[a-z]+$")
 
@@ -120,6 +122,67 @@ def discover(
             f"outcomes: {len(closed.clusters)} clusters, silhouette {closed.silhouette}",
         ),
     )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Named:
+    """A label decided elsewhere (e.g. by a model): slug, description, success."""
+
+    slug: str
+    description: str
+    success: bool = False
+
+
+def discover_labelled(
+    transcripts: Sequence[Transcript],
+    labels: Mapping[str, tuple[str, str]],
+    *,
+    intents: Sequence[Named],
+    outcomes: Sequence[Named],
+    method: str,
+    personas: int | None = None,
+    seed: int = 0,
+) -> Discovery:
+    """A discovery from given labels (source id -> (intent, outcome)); examples, keywords,
+    personas and timing are still measured from the conversations."""
+    kept = [t for t in transcripts if t.source_id in labels]
+    if not kept:
+        raise ValueError("no conversation was labelled")
+    opened = from_labels(
+        embed([opening_text(t) for t in kept], seed=seed),
+        [_index(intents, labels[t.source_id][0]) for t in kept],
+    )
+    closed = from_labels(
+        embed([closing_text(t) for t in kept], seed=seed),
+        [_index(outcomes, labels[t.source_id][1]) for t in kept],
+    )
+    found_intents = _named(_intents(kept, opened), opened, intents)
+    found_outcomes = _named(_outcomes(kept, closed), closed, outcomes)
+    return Discovery(
+        conversations=tuple(t.source_id for t in kept),
+        intents=tuple(found_intents),
+        outcomes=tuple(found_outcomes),
+        personas=tuple(discover_personas(kept, k=personas, seed=seed)),
+        timing=fit_timing(kept),
+        method=method,
+        notes=(f"{len(kept)} of {len(transcripts)} conversations labelled by the model",),
+    )
+
+
+def _index(named: Sequence[Named], slug: str) -> int:
+    return next(i for i, n in enumerate(named) if n.slug == slug)
+
+
+def _named(found: list[D], clusters: Clusters, named: Sequence[Named]) -> list[D]:
+    """``found`` with the slugs, descriptions and success flags the labeller chose."""
+    out: list[D] = []
+    for item, group in zip(found, clusters.clusters, strict=True):
+        label = named[group.label]
+        renamed = replace(item, slug=label.slug, description=label.description)
+        if isinstance(renamed, DiscoveredOutcome):
+            renamed = replace(renamed, success=label.success)
+        out.append(renamed)
+    return out
 
 
 def _intents(transcripts: Sequence[Transcript], found: Clusters) -> list[DiscoveredIntent]:
