@@ -128,7 +128,7 @@ async def test_schema_once_then_batches_then_a_scenario(
         outcomes=[
             Named(slug=o.slug, description=o.description, success=o.success)
             for o in schema.outcomes
-        ],  # fmt: skip
+        ],
         method="model openai:gpt-4o-mini",
     )
     assert {o.slug: o.success for o in found.outcomes}["resolved"] is True
