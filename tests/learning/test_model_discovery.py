@@ -42,11 +42,22 @@ SCHEMA = {
         {"slug": "abandoned", "description": "The customer gave up"},
     ],
 }
-INTENT_WORDS = [("card", "lost-card"), ("refund", "refund"), ("password", "password"),
-                ("address", "address"), ("cancel", "cancel"), ("parcel", "delivery"),
-                ("order", "delivery"), ("deliver", "delivery")]  # fmt: skip
-OUTCOME_WORDS = [("forget it", "abandoned"), ("ticket", "follow_up"), ("transfer", "escalated"),
-                 ("sorted", "resolved")]  # fmt: skip
+INTENT_WORDS = [
+    ("card", "lost-card"),
+    ("refund", "refund"),
+    ("password", "password"),
+    ("address", "address"),
+    ("cancel", "cancel"),
+    ("parcel", "delivery"),
+    ("order", "delivery"),
+    ("deliver", "delivery"),
+]
+OUTCOME_WORDS = [
+    ("forget it", "abandoned"),
+    ("ticket", "follow_up"),
+    ("transfer", "escalated"),
+    ("sorted", "resolved"),
+]
 
 
 class LabellingLLM(FakeLLM):

@@ -19,10 +19,12 @@ def _shape(path: Path, mapping: FieldMapping | None = None) -> list[tuple[str, t
     parsed = parse_file(path, mapping)
     assert parsed.problems == ()
     return [
-        (t.source_id, tuple((m.role, m.text, None if m.at is None else round(m.at, 3))
-                            for m in t.messages))
+        (
+            t.source_id,
+            tuple((m.role, m.text, None if m.at is None else round(m.at, 3)) for m in t.messages),
+        )
         for t in parsed.transcripts
-    ]  # fmt: skip
+    ]
 
 
 def test_every_format_reads_the_same_conversations(corpus_dir: Path) -> None:
@@ -47,8 +49,9 @@ def test_flags_override_the_mapping_file(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     (tmp_path / "m.toml").write_text('conversation_id = "thread"\ntext = "body"\n', "utf-8")
-    flags = FieldMapping(sender="who", text="msg", timestamp="when", customer=("cust",),
-                         agent=("REP",))  # fmt: skip
+    flags = FieldMapping(
+        sender="who", text="msg", timestamp="when", customer=("cust",), agent=("REP",)
+    )
     mapping = load_mapping(tmp_path / "m.toml").merged(flags)
     [transcript] = parse_file(path, mapping).transcripts
     assert [(m.role, m.sender, m.at) for m in transcript.messages] == [

@@ -188,9 +188,11 @@ class ModelLabeller:
                 return answer
             messages += [
                 ChatMessage(role="assistant", content=reply.content or "(empty)"),
-                ChatMessage(role="user", content=f"Invalid answer ({problem}). Answer again "
-                            "with the JSON object only."),
-            ]  # fmt: skip
+                ChatMessage(
+                    role="user",
+                    content=f"Invalid answer ({problem}). Answer again with the JSON object only.",
+                ),
+            ]
         return None
 
 

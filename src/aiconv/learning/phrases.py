@@ -137,53 +137,98 @@ CLOSINGS: dict[str, tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ..
     "resolved": (
         (
             ("All done.", "Done!", "Great news.", "Right,", "OK,", ""),
-            ("That's sorted on our side", "Everything is sorted now", "Your request is sorted",
-             "I've sorted that for you"),
-            ("and you'll get a confirmation email shortly.", "and the confirmation should reach "
-             "you in a few minutes.", "and a confirmation is on its way to you."),
-            ("Anything else?", "Is there anything else I can help with?", "Anything else today?",
-             ""),
+            (
+                "That's sorted on our side",
+                "Everything is sorted now",
+                "Your request is sorted",
+                "I've sorted that for you",
+            ),
+            (
+                "and you'll get a confirmation email shortly.",
+                "and the confirmation should reach you in a few minutes.",
+                "and a confirmation is on its way to you.",
+            ),
+            (
+                "Anything else?",
+                "Is there anything else I can help with?",
+                "Anything else today?",
+                "",
+            ),
         ),
         (
             ("No that's all,", "Perfect,", "great,", "Brilliant,", "That's everything,"),
-            ("thank you so much!", "thanks for your help", "thanks!", "many thanks.",
-             "thank you, sorted"),
+            (
+                "thank you so much!",
+                "thanks for your help",
+                "thanks!",
+                "many thanks.",
+                "thank you, sorted",
+            ),
         ),
     ),
     "escalated": (
         (
-            ("I'm not able to do this from here,", "This needs our escalations team,",
-             "I can't change that myself,", "Sorry, this is beyond what I can do,"),
-            ("so I'm transferring you to our specialist team.", "so I'll transfer you to a "
-             "supervisor.", "so I'll escalate this and transfer you to a senior specialist."),
-            ("A supervisor will take over the chat.", "Please hold while I transfer you.",
-             "The specialist will join shortly.", ""),
+            (
+                "I'm not able to do this from here,",
+                "This needs our escalations team,",
+                "I can't change that myself,",
+                "Sorry, this is beyond what I can do,",
+            ),
+            (
+                "so I'm transferring you to our specialist team.",
+                "so I'll transfer you to a supervisor.",
+                "so I'll escalate this and transfer you to a senior specialist.",
+            ),
+            (
+                "A supervisor will take over the chat.",
+                "Please hold while I transfer you.",
+                "The specialist will join shortly.",
+                "",
+            ),
         ),
         (
             ("ok,", "Fine,", "Alright,", "sure,"),
-            ("I'll wait for the supervisor", "transfer me to the specialist then",
-             "I'll hold for the supervisor", "put me through to the specialist"),
+            (
+                "I'll wait for the supervisor",
+                "transfer me to the specialist then",
+                "I'll hold for the supervisor",
+                "put me through to the specialist",
+            ),
         ),
     ),
     "follow_up": (
         (
-            ("I've opened a ticket", "I've logged a ticket for you", "I've raised a ticket with "
-             "the team", "There's now a ticket for this"),
-            ("and our back office will email you within 48 hours.", "and someone will email you "
-             "within two working days.", "so expect an email update within 48 hours."),
+            (
+                "I've opened a ticket",
+                "I've logged a ticket for you",
+                "I've raised a ticket with the team",
+                "There's now a ticket for this",
+            ),
+            (
+                "and our back office will email you within 48 hours.",
+                "and someone will email you within two working days.",
+                "so expect an email update within 48 hours.",
+            ),
             ("The ticket number is in your inbox.", "Sorry I can't do more right now.", ""),
         ),
         (
             ("ok", "Alright,", "fine,", "Right,"),
-            ("I'll wait for the email then", "I'll look out for the email about the ticket",
-             "please make sure someone actually emails me", "I'll watch my email"),
+            (
+                "I'll wait for the email then",
+                "I'll look out for the email about the ticket",
+                "please make sure someone actually emails me",
+                "I'll watch my email",
+            ),
         ),
     ),
     "abandoned": (
         (
             ("Hello?", "Hi,", "Sorry,", ""),
-            ("are you still there?", "I haven't heard back, are you still there?",
-             "are you still with me there?"),
+            (
+                "are you still there?",
+                "I haven't heard back, are you still there?",
+                "are you still with me there?",
+            ),
             ("I'll need those details to continue.", "I can't continue without the details.", ""),
         ),
         (
@@ -192,23 +237,59 @@ CLOSINGS: dict[str, tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ..
             ("I'll go somewhere else.", "Bye.", "I'm done.", ""),
         ),
     ),
-}  # fmt: skip
+}
 
 #: Reasons a customer may add to an opening, by intent ("" = none).
 REASONS: dict[str, tuple[str, ...]] = {
-    "cancel_subscription": ("", "", "I'm moving abroad.", "I found a cheaper option.",
-                            "I barely use it.", "The price went up again."),
-    "lost_card": ("", "", "I'm travelling next week.", "I need it for rent on Friday.",
-                  "I already checked everywhere.", "There might be strange payments."),
-    "refund_request": ("", "", "I have the return receipt.", "The courier confirmed it.",
-                       "I need the money back.", "It's been ages."),
-    "delivery_delay": ("", "", "It was a birthday present.", "I paid for express shipping.",
-                       "I've been home all week.", "The courier won't answer."),
-    "password_reset": ("", "", "I need to pay a bill today.", "I tried three times.",
-                       "I checked the spam folder.", "It worked fine yesterday."),
-    "update_address": ("", "", "I moved last week.", "The old flat is empty now.",
-                       "My next order ships soon.", "The postcode changed too."),
-}  # fmt: skip
+    "cancel_subscription": (
+        "",
+        "",
+        "I'm moving abroad.",
+        "I found a cheaper option.",
+        "I barely use it.",
+        "The price went up again.",
+    ),
+    "lost_card": (
+        "",
+        "",
+        "I'm travelling next week.",
+        "I need it for rent on Friday.",
+        "I already checked everywhere.",
+        "There might be strange payments.",
+    ),
+    "refund_request": (
+        "",
+        "",
+        "I have the return receipt.",
+        "The courier confirmed it.",
+        "I need the money back.",
+        "It's been ages.",
+    ),
+    "delivery_delay": (
+        "",
+        "",
+        "It was a birthday present.",
+        "I paid for express shipping.",
+        "I've been home all week.",
+        "The courier won't answer.",
+    ),
+    "password_reset": (
+        "",
+        "",
+        "I need to pay a bill today.",
+        "I tried three times.",
+        "I checked the spam folder.",
+        "It worked fine yesterday.",
+    ),
+    "update_address": (
+        "",
+        "",
+        "I moved last week.",
+        "The old flat is empty now.",
+        "My next order ships soon.",
+        "The postcode changed too.",
+    ),
+}
 
 FOLLOW_UPS = (
     "hello?",
@@ -234,13 +315,45 @@ FRUSTRATED_WRAPS = (
 )
 
 FIRST_NAMES = (
-    "Maria", "James", "Aisha", "Tomasz", "Chloe", "Daniel", "Priya", "Lukas", "Sofia", "Owen",
-    "Hannah", "Mateo", "Yuki", "Grace", "Elias", "Nora", "Ravi", "Ingrid", "Samuel", "Leila",
-)  # fmt: skip
+    "Maria",
+    "James",
+    "Aisha",
+    "Tomasz",
+    "Chloe",
+    "Daniel",
+    "Priya",
+    "Lukas",
+    "Sofia",
+    "Owen",
+    "Hannah",
+    "Mateo",
+    "Yuki",
+    "Grace",
+    "Elias",
+    "Nora",
+    "Ravi",
+    "Ingrid",
+    "Samuel",
+    "Leila",
+)
 LAST_NAMES = (
-    "Lopez", "Whitfield", "Okafor", "Nowak", "Bennett", "Kowalski", "Sharma", "Becker",
-    "Rossi", "Hughes", "Lindqvist", "Moreau", "Tanaka", "Fletcher", "Haddad", "Brennan",
-)  # fmt: skip
+    "Lopez",
+    "Whitfield",
+    "Okafor",
+    "Nowak",
+    "Bennett",
+    "Kowalski",
+    "Sharma",
+    "Becker",
+    "Rossi",
+    "Hughes",
+    "Lindqvist",
+    "Moreau",
+    "Tanaka",
+    "Fletcher",
+    "Haddad",
+    "Brennan",
+)
 CITIES = ("Leeds", "Bristol", "Lyon", "Porto", "Dublin", "Ghent", "Malmo", "Bologna")
 EMAIL_DOMAINS = ("example.com", "example.net", "example.org", "mail.example.com")
 #: Test card numbers' issuer prefixes (the rest is random, with a valid Luhn check digit).

@@ -90,8 +90,13 @@ def _jsonl(text: str, messages_key: str | None) -> Records:
         except json.JSONDecodeError as exc:
             out.problems.append(Problem(line=number, message=f"not JSON: {exc.msg}"))
             continue
-        _add(out, number, value, lambda item, number=number: [(number, m) for m in item],
-             messages_key)  # fmt: skip
+        _add(
+            out,
+            number,
+            value,
+            lambda item, number=number: [(number, m) for m in item],
+            messages_key,
+        )
     return out
 
 

@@ -28,29 +28,72 @@ SYSTEM = "system"
 
 CANDIDATES: Mapping[str, tuple[str, ...]] = {
     "conversation_id": (
-        "conversation_id", "conversationId", "conversation", "chat_id", "chatId", "session_id",
-        "thread_id", "ticket_id", "id",
+        "conversation_id",
+        "conversationId",
+        "conversation",
+        "chat_id",
+        "chatId",
+        "session_id",
+        "thread_id",
+        "ticket_id",
+        "id",
     ),
     "sender": ("sender", "role", "author", "speaker", "from", "participant", "party", "user_type"),
     "text": ("text", "content", "message", "body", "utterance", "msg"),
     "timestamp": (
-        "timestamp", "created_at", "createdAt", "time", "sent_at", "date", "datetime", "ts",
+        "timestamp",
+        "created_at",
+        "createdAt",
+        "time",
+        "sent_at",
+        "date",
+        "datetime",
+        "ts",
     ),
     "outcome": ("outcome", "resolution", "disposition"),
     "messages": ("messages", "turns", "transcript", "dialogue", "dialog"),
-}  # fmt: skip
+}
 
 ROLE_WORDS: Mapping[str, frozenset[str]] = {
     CUSTOMER: frozenset(
-        {"customer", "user", "client", "visitor", "human", "end_user", "end-user", "caller",
-         "guest", "contact", "buyer", "consumer", "member", "requester"}
+        {
+            "customer",
+            "user",
+            "client",
+            "visitor",
+            "human",
+            "end_user",
+            "end-user",
+            "caller",
+            "guest",
+            "contact",
+            "buyer",
+            "consumer",
+            "member",
+            "requester",
+        }
     ),
     AGENT: frozenset(
-        {"agent", "assistant", "support", "bot", "operator", "rep", "representative", "staff",
-         "advisor", "adviser", "csr", "employee", "ai", "model", "helpdesk"}
+        {
+            "agent",
+            "assistant",
+            "support",
+            "bot",
+            "operator",
+            "rep",
+            "representative",
+            "staff",
+            "advisor",
+            "adviser",
+            "csr",
+            "employee",
+            "ai",
+            "model",
+            "helpdesk",
+        }
     ),
     SYSTEM: frozenset({"system", "developer", "note", "internal"}),
-}  # fmt: skip
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -71,6 +71,9 @@ class ConversationStarted:
     metadata: dict[str, Any] = field(default_factory=dict)
     judge: PluginRef | None = None
     stamp: PluginRef | None = None
+    #: When it really began, for a conversation recorded elsewhere and imported (else None:
+    #: the time the log stored the event).
+    occurred_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -108,6 +111,9 @@ class MessagePosted:
     #: ``saved_usd`` is what the original call cost (None when its price was unknown).
     cached: bool = False
     saved_usd: float | None = None
+    #: When it was really sent, for a message recorded elsewhere and imported (else None: the
+    #: time the log stored the event).
+    occurred_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -118,6 +124,8 @@ class ModeratorNoted:
     SCHEMA_VERSION: ClassVar[int] = 1
     content: str
     reason: str = ""
+    #: When it was really written, for an imported note (else None).
+    occurred_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -179,6 +187,8 @@ class ConversationEnded:
     reason: str
     detail: str = ""
     by: str = ""
+    #: When it really ended, for an imported conversation (else None).
+    occurred_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -229,6 +239,27 @@ class UtteranceHeard:
     interrupted: bool = False
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConversationForked:
+    """This conversation continues another one from a point: its events ``1..at_sequence`` are
+    copies of ``parent_id``'s, and from here on it runs with the replacements given (the
+    parent's participants, stop rules, turn policy, judge and stamp when not). The parent is
+    never changed; ``metadata`` replaces the parent's run id and adds what the fork is for.
+    """
+
+    KIND: ClassVar[str] = "ConversationForked"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    parent_id: str
+    at_sequence: int
+    participants: tuple[ParticipantSpec, ...] = ()
+    stop: StopConfig | None = None
+    turn_policy: str | None = None
+    judge: PluginRef | None = None
+    stamp: PluginRef | None = None
+    by: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
 Event = (
     ConversationStarted
     | TurnClaimed
@@ -242,6 +273,7 @@ Event = (
     | ConversationResumed
     | UtteranceSpoken
     | UtteranceHeard
+    | ConversationForked
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = (
@@ -257,4 +289,5 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     ConversationResumed,
     UtteranceSpoken,
     UtteranceHeard,
+    ConversationForked,
 )

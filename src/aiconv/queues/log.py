@@ -64,6 +64,8 @@ class ListQuery:
     participant: str | None = None
     agent: str | None = None
     text: str | None = None
+    #: Only entries carrying this tag (e.g. ``imported``, ``parent:<id>`` for a fork's parent).
+    tag: str | None = None
     limit: int = 50
     offset: int = 0
 

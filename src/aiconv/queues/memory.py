@@ -93,6 +93,8 @@ def matches(entry: IndexEntry, query: ListQuery) -> bool:
         return False
     if query.agent is not None and query.agent not in entry.agents:
         return False
+    if query.tag is not None and query.tag not in entry.tags:
+        return False
     if query.text:
         needle = query.text.lower()
         return needle in entry.topic.lower() or needle in entry.conversation_id.lower()
