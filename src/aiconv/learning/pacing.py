@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from aiconv.learning.transcripts import AGENT, CUSTOMER, Transcript
+from aiconv.simulation.timing import sample_quantiles
 
 QUANTILES = 21
 
@@ -47,18 +48,6 @@ class Distribution:
     def sample(self, rng: random.Random) -> float:
         """A delay drawn from the distribution (0 when it is empty)."""
         return sample_quantiles(self.quantiles, rng.random())
-
-
-def sample_quantiles(quantiles: Sequence[float], u: float) -> float:
-    """The value at probability ``u`` of evenly spaced ``quantiles`` (linear in between)."""
-    if not quantiles:
-        return 0.0
-    if len(quantiles) == 1:
-        return float(quantiles[0])
-    position = min(max(u, 0.0), 1.0) * (len(quantiles) - 1)
-    low = min(int(position), len(quantiles) - 2)
-    share = position - low
-    return float(quantiles[low] + (quantiles[low + 1] - quantiles[low]) * share)
 
 
 def _quantile(ordered: list[float], fraction: float) -> float:

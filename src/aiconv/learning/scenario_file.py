@@ -36,8 +36,10 @@ def render(
     name: str = "discovered",
     agent: str = "mock",
     customer: str = "mock:turns=0",
+    index: str | None = None,
 ) -> str:
-    """The scenario file for ``discovery`` of ``transcripts``."""
+    """The scenario file for ``discovery`` of ``transcripts`` (``index``: the style index the
+    customers are grounded on, relative to the file)."""
     lines = [
         f"# Discovered from {len(transcripts)} conversations ({discovery.method}).",
         "# Edit freely: rename slugs, rewrite descriptions, merge or drop intents, fix the",
@@ -62,6 +64,13 @@ def render(
         f"max_turns = {_turn_limit(transcripts)}  # 90th percentile of conversation length",
         "",
     ]
+    if index is not None:
+        lines += [
+            "[grounding]  # the customer's prompt shows real customers' messages as style examples",
+            f"index = {toml_string(index)}",
+            "examples = 3",
+            "",
+        ]
     lines += _personas(discovery.personas)
     lines += _intents(discovery, len(transcripts))
     lines += _outcomes(discovery, transcripts)
@@ -97,9 +106,18 @@ def _personas(personas: Sequence[DiscoveredPersona]) -> list[str]:
             f"interrupts = {min(1.0, persona.timing.again):.3f}  # double-texting rate",
             f"typing_cps = {_TYPING_CPS}",
             f"thinking_s = {thinking:.1f}",
-            "",
         ]
+        reply, follow = persona.timing.customer_reply, persona.timing.customer_follow_up
+        if reply.quantiles:
+            lines.append(f"reply_delays_s = {_numbers(reply.quantiles)}  # measured quantiles")
+        if follow.quantiles:
+            lines.append(f"follow_up_delays_s = {_numbers(follow.quantiles)}")
+        lines.append("")
     return lines
+
+
+def _numbers(values: Sequence[float]) -> str:
+    return "[" + ", ".join(f"{v:g}" for v in values) + "]"
 
 
 def _intents(discovery: Discovery, total: int) -> list[str]:

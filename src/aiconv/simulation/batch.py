@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import typing
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +40,8 @@ from aiconv.simulation.timing import RealTimeProvider
 
 #: Builds the provider of a seat (the CLI uses the registry; tests pass offline providers).
 ProviderFactory = Callable[[Seat], ChatProvider]
+#: Style examples for a cell's customer (grounded customers; ``aiconv.learning`` provides one).
+StyleSource = Callable[[Cell], Sequence[str]]
 #: End reasons that mean a conversation failed rather than finished.
 FAILED_REASONS = frozenset({"provider_error", "provider_unavailable"})
 
@@ -95,10 +97,12 @@ class BatchRunner:
         clock: Clock = SYSTEM_CLOCK,
         on_progress: Callable[[Tally], None] | None = None,
         observer: ConductorObserver = NULL_OBSERVER,
+        grounding: StyleSource | None = None,
     ) -> None:
         self.scenario = scenario
         #: One scenario per agent under test (a matrix run has several).
         self.variants = scenario.variants()
+        self.grounding = grounding
         self.run_id = run_id
         self.parallel = max(1, parallel)
         self.repeat = repeat or scenario.repeat
@@ -145,8 +149,19 @@ class BatchRunner:
     def _plan(self) -> list[tuple[Scenario, Casting]]:
         cells: list[Cell] = self.scenario.cells()
         runs = [(v, run_metadata(v, self.repeat)) for v in self.variants]
+        examples = {c.key: tuple(self.grounding(c)) if self.grounding else () for c in cells}
         return [
-            (variant, cast(variant, cell, run_id=self.run_id, repetition=rep, run=meta))
+            (
+                variant,
+                cast(
+                    variant,
+                    cell,
+                    run_id=self.run_id,
+                    repetition=rep,
+                    run=meta,
+                    examples=examples[cell.key],
+                ),
+            )
             for rep in range(self.repeat)
             for cell in cells
             for variant, meta in runs

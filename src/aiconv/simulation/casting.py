@@ -8,6 +8,7 @@ Conversation ids are derived from (run, cell, repetition), so a rerun finds its 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -64,18 +65,32 @@ def proposal_instructions(scenario: Scenario) -> str:
     )
 
 
-def customer_prompt(scenario: Scenario, cell: Cell) -> str:
-    """The simulated customer's instructions."""
+def customer_prompt(scenario: Scenario, cell: Cell, examples: Sequence[str] = ()) -> str:
+    """The simulated customer's instructions (with real customers' messages as style examples,
+    when the scenario is grounded)."""
     agent = scenario.agent.name
     parts = [
         cell.persona.describe(),
         cell.intent.describe(),
         f"You are talking to {agent}, a support agent. Write only as the customer, one message "
         "at a time, in your own voice; never write the agent's part.",
+        style_examples(examples),
         scenario.customer.system,
         proposal_instructions(scenario),
     ]
     return "\n".join(p for p in parts if p)
+
+
+def style_examples(examples: Sequence[str]) -> str:
+    """Real customer messages shown as style examples (empty when there are none)."""
+    if not examples:
+        return ""
+    lines = "\n".join(f"- {' '.join(e.split())}" for e in examples)
+    return (
+        "Real customers with a request like yours wrote messages like these. Write like them "
+        "(length, tone, punctuation, capitalisation, typos), but in your own words; do not "
+        f"copy them:\n{lines}"
+    )
 
 
 def agent_prompt(scenario: Scenario, end_token: str) -> str:
@@ -120,9 +135,11 @@ def cast(
     run_id: str,
     repetition: int,
     run: dict[str, Any] | None = None,
+    examples: Sequence[str] = (),
 ) -> Casting:
     """The conversation for repetition ``repetition`` of ``cell``; ``run`` is
-    ``run_metadata(scenario, repeat)`` (computed once by a batch), by default for one repeat."""
+    ``run_metadata(scenario, repeat)`` (computed once by a batch), by default for one repeat;
+    ``examples`` are the customer's style examples (grounded customers)."""
     cid = conversation_id(run_id, cell, repetition, scenario.agent.label)
     customer, agent = scenario.customer, scenario.agent
     goal_turns = cell.intent.goal.max_turns if cell.intent.goal else None
@@ -136,7 +153,7 @@ def cast(
         closing=limits.closing,
     )
     participants = (
-        _spec(customer, cell.persona.name, customer_prompt(scenario, cell)),
+        _spec(customer, cell.persona.name, customer_prompt(scenario, cell, examples)),
         replace(_spec(agent, None, ""), system_prompt=agent_prompt(scenario, stop.end_token)),
         *(_spec(seat, None, extra_prompt(scenario, seat)) for seat in scenario.extras),
     )
@@ -201,5 +218,11 @@ def _cell_metadata(scenario: Scenario, cell: Cell, run_id: str, repetition: int)
 def paces_of(scenario: Scenario) -> dict[str, Pace]:
     """Each persona's pace, by persona name."""
     return {
-        p.name: Pace(thinking_s=p.thinking_s, typing_cps=p.typing_cps) for p in scenario.personas
+        p.name: Pace(
+            thinking_s=p.thinking_s,
+            typing_cps=p.typing_cps,
+            delays=p.reply_delays_s,
+            follow_ups=p.follow_up_delays_s,
+        )
+        for p in scenario.personas
     }

@@ -72,6 +72,15 @@ class EvaluatorConfig:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Grounding:
+    """Style examples for the customer: ``examples`` real messages similar to the intent,
+    retrieved from the style index at ``index`` (built by ``aic discover``)."""
+
+    index: Path
+    examples: int = 3
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Cell:
     """One persona × intent combination of the matrix."""
 
@@ -105,6 +114,7 @@ class Scenario:
     lease_s: float = 30.0
     #: Agents under test run side by side (a matrix); empty: ``agent`` alone.
     agents: tuple[Seat, ...] = ()
+    grounding: Grounding | None = None
 
     def cells(self) -> list[Cell]:
         """Every persona × intent, personas first."""
@@ -189,7 +199,7 @@ def _persona(
     path: Path, lines: dict[locate.Path, int], data: dict[str, Any], loc: locate.Path
 ) -> Persona:
     try:
-        return Persona(**{**data, "traits": tuple(data.get("traits", ()))})
+        return Persona(**_tuples(data))
     except ScenarioError as exc:
         line = locate.line_of(lines, loc)
         raise ScenarioError(f"{path}:{line}: {locate.dotted(loc)}: {exc}") from None
@@ -235,6 +245,17 @@ def _build(path: Path, lines: dict[locate.Path, int], model: ScenarioModel) -> S
         seed=model.seed,
         time=model.time,
         lease_s=model.lease_s,
+        grounding=_grounding(path, model),
+    )
+
+
+def _grounding(path: Path, model: ScenarioModel) -> Grounding | None:
+    if model.grounding is None:
+        return None
+    index = Path(model.grounding.index)
+    return Grounding(
+        index=index if index.is_absolute() else path.parent / index,
+        examples=model.grounding.examples,
     )
 
 
