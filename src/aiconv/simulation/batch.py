@@ -118,7 +118,7 @@ class BatchRunner:
         #: Providers by agent label, then participant name; the customer and further
         #: participants are shared by every agent under test.
         self.seats = self._seats(providers)
-        self.evaluator = self._evaluator(providers)
+        self.evaluator = build_evaluator(scenario, providers)
 
     def _seats(self, providers: ProviderFactory) -> dict[str, dict[str, ChatProvider]]:
         customer = providers(self.scenario.customer)
@@ -129,14 +129,6 @@ class BatchRunner:
         shared = {self.scenario.customer.name: customer}
         shared |= {seat.name: providers(seat) for seat in self.scenario.extras}
         return {v.agent.label: {**shared, v.agent.name: providers(v.agent)} for v in self.variants}
-
-    def _evaluator(self, providers: ProviderFactory) -> Evaluator:
-        config = self.scenario.evaluator
-        if config.rules is not None:
-            return config.rules
-        assert config.judge_agent is not None
-        judge = Seat(name="judge", role="judge", agent=config.judge_agent, model=config.judge_model)
-        return LlmJudge(providers(judge))
 
     def _changed(self) -> None:
         self._notify(self.tally)
@@ -292,6 +284,16 @@ class BatchRunner:
             except SequenceConflict:
                 state = await self.conductor.catch_up(state)
         return state
+
+
+def build_evaluator(scenario: Scenario, providers: ProviderFactory) -> Evaluator:
+    """The scenario's evaluator: its rules, or an LLM judge on the provider of its judge seat."""
+    config = scenario.evaluator
+    if config.rules is not None:
+        return config.rules
+    assert config.judge_agent is not None
+    judge = Seat(name="judge", role="judge", agent=config.judge_agent, model=config.judge_model)
+    return LlmJudge(providers(judge))
 
 
 def _first_leaf(group: BaseExceptionGroup[AiconvError]) -> AiconvError:
