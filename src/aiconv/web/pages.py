@@ -72,6 +72,7 @@ async def conversation(request: Request) -> Response:
         "conversation.html",
         state=found.state,
         events=found.events,
+        forks=found.forks,
         colours=colours(found.state),
         show_events=request.query_params.get("events") in ("1", "true", "on"),
         is_message=lambda e: isinstance(e, MessagePosted | ModeratorNoted),
