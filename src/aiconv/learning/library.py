@@ -76,3 +76,25 @@ def learning_dir(log_url: str, data_dir: Path) -> Path:
 def style_index_path(directory: Path) -> Path:
     """The style index inside a learning directory."""
     return directory / "style-index.json"
+
+
+async def customer_messages(log: ConversationLog, query: ListQuery) -> list[str]:
+    """Every customer message of the conversations ``query`` lists (all pages)."""
+    texts: list[str] = []
+    offset = 0
+    while True:
+        page = await log.list_conversations(
+            ListQuery(run_id=query.run_id, tag=query.tag, limit=_PAGE, offset=offset)
+        )
+        for entry in page:
+            state, _ = await session.load_recorded(log, entry.conversation_id)
+            roles = {p.name: p.role for p in state.participants}
+            texts += [
+                m.content
+                for m in state.messages
+                # a scenario's scripted opening is not the simulated customer's own writing
+                if roles.get(m.sender) == CUSTOMER and not m.moderator and m.model != "scenario"
+            ]
+        if len(page) < _PAGE:
+            return texts
+        offset += len(page)
