@@ -26,7 +26,8 @@ A normal end of a conversation is a value (``StopReason``), never an exception.
         ├── RateLimited             429 or a client-side limit (retryable, may carry retry_after)
         ├── ProviderUnavailable     the circuit breaker is open, or retries are exhausted
         ├── MalformedResponse       the vendor's reply could not be read (retryable)
-        └── ProviderRejected        the request itself is wrong (4xx): never retried
+        ├── ProviderRejected        the request itself is wrong (4xx): never retried
+        └── CacheMiss               a replayed participant asked what the cache never answered
 """
 
 from __future__ import annotations
@@ -186,3 +187,10 @@ class ProviderRejected(ProviderError):
     """The provider rejected the request itself (a 4xx other than 408/409/429)."""
 
     kind = "rejected"
+
+
+class CacheMiss(ProviderError):
+    """A participant in cache mode ``replay`` asked something the response cache has no reply
+    for (its conversation diverged from the recorded one): never retried."""
+
+    kind = "cache_miss"

@@ -12,11 +12,14 @@ import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from aiconv.agents.cache import CachedProvider, CacheStore
+from aiconv.agents.cache_stores import cache_store, check_cache_url
 from aiconv.agents.guarded import GuardConfig, Guards
 from aiconv.agents.provider import ChatProvider
 from aiconv.cli.compare import compare_command
@@ -25,18 +28,39 @@ from aiconv.cli.report import report_command
 from aiconv.cli.telemetry import Telemetry, start_telemetry, telemetry_options
 from aiconv.cli.wiring import Runtime, run_interruptibly
 from aiconv.errors import ConfigError
+from aiconv.observability.metrics import CacheMetrics
 from aiconv.queues.urls import connect_log
+from aiconv.settings import default_db_path
 from aiconv.simulation.batch import BatchRunner, ProviderFactory, Tally
+from aiconv.simulation.caching import CachePlan, cache_plan
 from aiconv.simulation.channel import HttpAgentProvider
 from aiconv.simulation.runs import check_run_id, new_run_id
 from aiconv.simulation.scenario import Scenario, Seat, load_scenario
 
 
-def seat_factory(runtime: Runtime, telemetry: Telemetry) -> ProviderFactory:
-    """Instrumented providers for scenario seats: a guarded HTTP channel for ``url``, else the
-    agent registry."""
+@dataclasses.dataclass(frozen=True, slots=True)
+class Caching:
+    """The response cache of a run: who uses it how, and where it is kept."""
+
+    plan: CachePlan
+    store: CacheStore
+
+
+def seat_factory(
+    runtime: Runtime, telemetry: Telemetry, caching: Caching | None = None
+) -> ProviderFactory:
+    """Instrumented providers for scenario seats (a guarded HTTP channel for ``url``, else the
+    agent registry), behind the response cache for seats whose mode is not ``off``."""
 
     def build(seat: Seat) -> ChatProvider:
+        provider = build_live(seat)
+        mode = caching.plan.mode_for(seat) if caching else "off"
+        if caching is None or mode == "off":
+            return provider
+        observer = CacheMetrics(telemetry.metrics)
+        return CachedProvider(provider, caching.store, mode=mode, observer=observer)
+
+    def build_live(seat: Seat) -> ChatProvider:
         if seat.url:
             channel = HttpAgentProvider(
                 seat.url,
@@ -54,6 +78,14 @@ def seat_factory(runtime: Runtime, telemetry: Telemetry) -> ProviderFactory:
         return telemetry.instrument(runtime.provider(spec))
 
     return build
+
+
+def default_cache_url(log_url: str) -> str:
+    """``responses.db`` next to a SQLite log, else in the user data directory."""
+    if log_url.startswith("sqlite:///"):
+        path = Path(unquote(urlsplit(log_url).path[1:]))
+        return f"sqlite:///{path.with_name('responses.db')}"
+    return f"sqlite:///{default_db_path().with_name('responses.db')}"
 
 
 def check_agents(runtime: Runtime, scenario: Scenario) -> None:
@@ -110,6 +142,7 @@ class _Run:
     parallel: int
     repeat: int | None
     quiet: bool
+    caching: Caching | None = None
 
 
 @click.command()
@@ -128,6 +161,17 @@ class _Run:
     "agents",
     multiple=True,
     help="Agent under test (repeat for a matrix, side by side; replaces [[agents]]).",
+)
+@option(
+    "--cache",
+    multiple=True,
+    help="Response cache: MODE for everyone or NAME=MODE for one participant (repeat); "
+    "modes off, use, record, replay (a miss is an error).",
+)
+@option(
+    "--cache-url",
+    help="Where cached replies live: sqlite:///responses.db (default: next to the log), "
+    "redis://host:6379/0.",
 )
 @option("--quiet", is_flag=True, help="No progress bar; print only the final line.")
 @log_options
@@ -149,6 +193,8 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
     if kw["agents"]:
         scenario = scenario.with_agents(kw["agents"])
     check_agents(runtime, scenario)
+    plan = cache_plan(kw["cache"], scenario)
+    cache_url = check_cache_url(kw["cache_url"] or default_cache_url(runtime.log_url))
     run = _Run(
         scenario=scenario,
         path=scenario_file,
@@ -156,6 +202,7 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
         parallel=kw["parallel"],
         repeat=kw["repeat"],
         quiet=kw["quiet"],
+        caching=Caching(plan, cache_store(cache_url)) if plan.is_used else None,
     )
     options = {**kw, "log_level": kw["log_level"] or "warning"}
     telemetry = start_telemetry(options, runtime)
@@ -176,7 +223,7 @@ async def _simulate(runtime: Runtime, telemetry: Telemetry, run: _Run) -> int:
         runner = BatchRunner(
             log,
             run.scenario,
-            seat_factory(runtime, telemetry),
+            seat_factory(runtime, telemetry, run.caching),
             run_id=run.run_id,
             parallel=run.parallel,
             repeat=run.repeat,
@@ -187,6 +234,8 @@ async def _simulate(runtime: Runtime, telemetry: Telemetry, run: _Run) -> int:
         interrupted = await _drive(runner, view)
     finally:
         await log.close()
+        if run.caching is not None:
+            await run.caching.store.close()
     return _conclude(console, runner.tally, run.run_id, run.path, interrupted)
 
 
