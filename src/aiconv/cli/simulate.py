@@ -27,7 +27,7 @@ from aiconv.cli.options import EXIT_INTERRUPTED, friendly_errors, log_options, o
 from aiconv.cli.report import report_command
 from aiconv.cli.telemetry import Telemetry, start_telemetry, telemetry_options
 from aiconv.cli.wiring import Runtime, run_interruptibly
-from aiconv.errors import ConfigError
+from aiconv.errors import ConfigError, ScenarioError
 from aiconv.observability.metrics import CacheMetrics
 from aiconv.queues.urls import connect_log
 from aiconv.settings import default_db_path
@@ -230,6 +230,11 @@ async def _simulate(runtime: Runtime, telemetry: Telemetry, run: _Run) -> int:
             on_progress=view.update if view else None,
             observer=telemetry.observer,
         )
+        try:
+            await runner.check()  # before any output: a mismatched run is bad input
+        except ScenarioError:
+            await runner.aclose()
+            raise
         console.print(f"run [bold]{run.run_id}[/bold]: {total} conversations", highlight=False)
         interrupted = await _drive(runner, view)
     finally:

@@ -159,15 +159,21 @@ class BatchRunner:
             for variant, meta in runs
         ]
 
-    async def run(self) -> Tally:
-        """Run every conversation not finished yet; the final tally. ScenarioError, before
-        anything is written, when the run id holds another scenario's conversations."""
+    async def check(self) -> None:
+        """ScenarioError when the run id holds another scenario's conversations (or another
+        agent's under one of this run's labels); writes nothing."""
         plan = self._plan()
         await check_run(
             self.conductor.log,
             self.run_id,
             [(v, [c.conversation_id for w, c in plan if w is v]) for v in self.variants],
         )
+
+    async def run(self) -> Tally:
+        """Run every conversation not finished yet; the final tally. ScenarioError, before
+        anything is written, when the run id holds another scenario's conversations."""
+        await self.check()
+        plan = self._plan()
         limit = asyncio.Semaphore(self.parallel)
         try:
             async with asyncio.TaskGroup() as group:

@@ -142,16 +142,7 @@ def cast(
     ``examples`` are the customer's style examples (grounded customers)."""
     cid = conversation_id(run_id, cell, repetition, scenario.agent.label)
     customer, agent = scenario.customer, scenario.agent
-    goal_turns = cell.intent.goal.max_turns if cell.intent.goal else None
-    limits = scenario.limits
-    stop = StopConfig(
-        max_turns=goal_turns or limits.max_turns,
-        max_tokens=limits.max_tokens,
-        max_cost_usd=limits.max_cost_usd,
-        timeout_s=limits.timeout_s,
-        loop_policy=limits.loop_policy,
-        closing=limits.closing,
-    )
+    stop = _stop(scenario, cell)
     participants = (
         _spec(customer, cell.persona.name, customer_prompt(scenario, cell, examples)),
         replace(_spec(agent, None, ""), system_prompt=agent_prompt(scenario, stop.end_token)),
@@ -175,6 +166,19 @@ def cast(
         ),
         stamp=time_stamp(paces_of(scenario), scenario.time),
         opening=cell.intent.opening,
+    )
+
+
+def _stop(scenario: Scenario, cell: Cell) -> StopConfig:
+    goal_turns = cell.intent.goal.max_turns if cell.intent.goal else None
+    limits = scenario.limits
+    return StopConfig(
+        max_turns=goal_turns or limits.max_turns,
+        max_tokens=limits.max_tokens,
+        max_cost_usd=limits.max_cost_usd,
+        timeout_s=limits.timeout_s,
+        loop_policy=limits.loop_policy,
+        closing=limits.closing,
     )
 
 
