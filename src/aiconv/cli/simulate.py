@@ -31,11 +31,12 @@ from aiconv.errors import ConfigError, ScenarioError
 from aiconv.observability.metrics import CacheMetrics
 from aiconv.queues.urls import connect_log
 from aiconv.settings import default_db_path
-from aiconv.simulation.batch import BatchRunner, ProviderFactory, Tally
+from aiconv.simulation.batch import BatchRunner, ProviderFactory
 from aiconv.simulation.caching import CachePlan, cache_plan
 from aiconv.simulation.channel import HttpAgentProvider
 from aiconv.simulation.runs import check_run_id, new_run_id
 from aiconv.simulation.scenario import Scenario, Seat, load_scenario
+from aiconv.simulation.tally import Tally
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

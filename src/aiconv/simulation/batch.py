@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import typing
-from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from aiconv.agents.provider import ChatProvider
@@ -26,16 +24,17 @@ from aiconv.errors import (
 )
 from aiconv.platform import session
 from aiconv.platform.conductor import Conductor
-from aiconv.platform.conversation import ConversationState, Message
+from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import MessagePosted, OutcomeDecided
 from aiconv.platform.observer import NULL_OBSERVER, ConductorObserver
 from aiconv.queues.log import ConversationLog
 from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
-from aiconv.simulation.casting import Casting, cast, paces_of, run_metadata
+from aiconv.simulation.casting import Casting, cast, conversation_id, paces_of, run_metadata
 from aiconv.simulation.evaluators import Evaluator
 from aiconv.simulation.judge import LlmJudge
 from aiconv.simulation.runs import check_run, check_same_scenario
 from aiconv.simulation.scenario import Cell, Scenario, Seat
+from aiconv.simulation.tally import CostObserver, Tally
 from aiconv.simulation.timing import RealTimeProvider
 
 #: Builds the provider of a seat (the CLI uses the registry; tests pass offline providers).
@@ -44,42 +43,6 @@ ProviderFactory = Callable[[Seat], ChatProvider]
 StyleSource = Callable[[Cell], Sequence[str]]
 #: End reasons that mean a conversation failed rather than finished.
 FAILED_REASONS = frozenset({"provider_error", "provider_unavailable"})
-
-
-@dataclass(slots=True, kw_only=True)
-class Tally:
-    """Live counts of a batch (mutable on purpose: the progress display reads it)."""
-
-    total: int
-    done: int = 0
-    skipped: int = 0
-    running: int = 0
-    failed: int = 0
-    cost_usd: float = 0.0
-    outcomes: Counter[str] = field(default_factory=Counter)
-
-    @property
-    def remaining(self) -> int:
-        """Conversations neither done nor failed."""
-        return self.total - self.done - self.failed
-
-
-class _CostObserver:
-    """Adds each message's cost to the tally; forwards every hook (any the port grows) to
-    ``inner``, e.g. the telemetry observer."""
-
-    def __init__(self, tally: Tally, changed: Callable[[], None], inner: ConductorObserver) -> None:
-        self.tally = tally
-        self.changed = changed
-        self.inner = inner
-
-    def message_posted(self, state: ConversationState, message: Message, turn_s: float) -> None:
-        self.inner.message_posted(state, message, turn_s)
-        self.tally.cost_usd += message.cost_usd or 0.0
-        self.changed()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
 
 
 class BatchRunner:
@@ -112,7 +75,7 @@ class BatchRunner:
             log,
             clock=clock,
             observer=typing.cast(
-                ConductorObserver, _CostObserver(self.tally, self._changed, observer)
+                ConductorObserver, CostObserver(self.tally, self._changed, observer)
             ),
         )
         #: Providers by agent label, then participant name; the customer and further
@@ -142,32 +105,28 @@ class BatchRunner:
         cells: list[Cell] = self.scenario.cells()
         runs = [(v, run_metadata(v, self.repeat)) for v in self.variants]
         examples = {c.key: tuple(self.grounding(c)) if self.grounding else () for c in cells}
-        return [
-            (
+
+        def one(variant: Scenario, meta: dict[str, Any], cell: Cell, rep: int) -> Casting:
+            return cast(
                 variant,
-                cast(
-                    variant,
-                    cell,
-                    run_id=self.run_id,
-                    repetition=rep,
-                    run=meta,
-                    examples=examples[cell.key],
-                ),
+                cell,
+                run_id=self.run_id,
+                repetition=rep,
+                run=meta,
+                examples=examples[cell.key],
             )
-            for rep in range(self.repeat)
-            for cell in cells
-            for variant, meta in runs
-        ]
+
+        return [(v, one(v, m, c, r)) for r in range(self.repeat) for c in cells for v, m in runs]
 
     async def check(self) -> None:
         """ScenarioError when the run id holds another scenario's conversations (or another
         agent's under one of this run's labels); writes nothing."""
-        plan = self._plan()
-        await check_run(
-            self.conductor.log,
-            self.run_id,
-            [(v, [c.conversation_id for w, c in plan if w is v]) for v in self.variants],
-        )
+        cells, reps = self.scenario.cells(), range(self.repeat)
+        planned = [
+            (v, [conversation_id(self.run_id, c, r, v.agent.label) for r in reps for c in cells])
+            for v in self.variants
+        ]
+        await check_run(self.conductor.log, self.run_id, planned)
 
     async def run(self) -> Tally:
         """Run every conversation not finished yet; the final tally. ScenarioError, before

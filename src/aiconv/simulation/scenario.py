@@ -7,7 +7,6 @@ See ``examples/scenarios.toml`` for the format.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,6 +24,7 @@ from aiconv.simulation.evaluators import OutcomeRule, RuleEvaluator
 from aiconv.simulation.intents import AGENT, CUSTOMER, Goal, Intent
 from aiconv.simulation.outcomes import Outcome, OutcomeSchema
 from aiconv.simulation.personas import BUILTIN, Persona
+from aiconv.simulation.variants import labelled, variant_of
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -132,21 +132,6 @@ class Scenario:
         return replace(self, agents=labelled(seats))
 
 
-def label_of(seat: Seat) -> str:
-    """An agent's label from its id: ``gpt:gpt-4o`` -> ``gpt-gpt-4o``."""
-    text = re.sub(r"[^A-Za-z0-9._-]+", "-", seat.url or seat.agent).strip("-.")
-    return text[:40] or "agent"
-
-
-def labelled(seats: Sequence[Seat]) -> tuple[Seat, ...]:
-    """``seats`` with labels (given or from the agent id); ScenarioError when two coincide."""
-    result = tuple(s if s.label else replace(s, label=label_of(s)) for s in seats)
-    labels = [s.label for s in result]
-    if repeated := sorted({x for x in labels if labels.count(x) > 1}):
-        raise ScenarioError(f"agents under test need distinct labels (set label = …): {repeated}")
-    return result
-
-
 def read_document(path: Path) -> tuple[dict[str, Any], dict[locate.Path, int]]:
     """The parsed TOML/YAML document of ``path`` and its line map; ScenarioError on bad syntax."""
     try:
@@ -232,7 +217,7 @@ def _build(path: Path, lines: dict[locate.Path, int], model: ScenarioModel) -> S
         name=model.name,
         source=str(path),
         agent=agent,
-        agents=labelled([_variant(agent, entry) for entry in model.agents]),
+        agents=labelled([variant_of(agent, entry) for entry in model.agents]),
         customer=_seat(model.customer, CUSTOMER, "customer"),
         extras=tuple(_seat(s, s.role or "", s.name or "") for s in model.participants),
         personas=tuple(_personas(path, lines, model)),
@@ -265,16 +250,6 @@ def _seat(model: SeatModel | None, role: str, name: str) -> Seat:
     data = model.model_dump(exclude_none=True)
     data.pop("role", None)  # the agent's and the customer's roles are fixed
     return Seat(**{"name": name, **data, "role": role})
-
-
-def _variant(base: Seat, entry: SeatModel) -> Seat:
-    """An ``[[agents]]`` entry over ``[agent]``'s settings (its name and role stay)."""
-    data = entry.model_dump(exclude_none=True)
-    if "name" in data or "role" in data:
-        raise ScenarioError("[[agents]] entries take a label, not a name or role")
-    if "agent" in data or "url" in data:  # a new target replaces the whole target
-        base = replace(base, agent="mock", model=None, url=None)
-    return replace(base, **data)
 
 
 def _intent(data: dict[str, Any]) -> Intent:
