@@ -22,6 +22,7 @@ from aiconv.agents.cache import CachedProvider, CacheStore
 from aiconv.agents.cache_stores import cache_store, check_cache_url
 from aiconv.agents.guarded import GuardConfig, Guards
 from aiconv.agents.provider import ChatProvider
+from aiconv.cli import voice
 from aiconv.cli.compare import compare_command
 from aiconv.cli.options import EXIT_INTERRUPTED, friendly_errors, log_options, option
 from aiconv.cli.report import report_command
@@ -144,6 +145,8 @@ class _Run:
     repeat: int | None
     quiet: bool
     caching: Caching | None = None
+    #: Where a voice scenario's audio goes (None: not a voice scenario).
+    audio_dir: Path | None = None
 
 
 @click.command()
@@ -175,6 +178,7 @@ class _Run:
     "redis://host:6379/0.",
 )
 @option("--quiet", is_flag=True, help="No progress bar; print only the final line.")
+@option("--audio-dir", type=click.Path(path_type=Path), help="Audio of a voice scenario.")
 @log_options
 @telemetry_options
 @friendly_errors
@@ -204,6 +208,7 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
         repeat=kw["repeat"],
         quiet=kw["quiet"],
         caching=Caching(plan, cache_store(cache_url)) if plan.is_used else None,
+        audio_dir=voice.check_voice(runtime, kw["audio_dir"]) if scenario.voice else None,
     )
     options = {**kw, "log_level": kw["log_level"] or "warning"}
     telemetry = start_telemetry(options, runtime)
@@ -220,6 +225,7 @@ async def _simulate(runtime: Runtime, telemetry: Telemetry, run: _Run) -> int:
     total = len(run.scenario.cells()) * (run.repeat or run.scenario.repeat) * variants
     view = None if run.quiet else ProgressView(console, total)
     log = telemetry.instrument_log(await connect_log(runtime.log_url))
+    kit = voice.open_kit(log, run.audio_dir) if run.audio_dir is not None else None
     try:
         runner = BatchRunner(
             log,
@@ -230,6 +236,7 @@ async def _simulate(runtime: Runtime, telemetry: Telemetry, run: _Run) -> int:
             repeat=run.repeat,
             on_progress=view.update if view else None,
             observer=telemetry.observer,
+            turn_hook=kit.layer if kit is not None else None,
         )
         try:
             await runner.check()  # before any output: a mismatched run is bad input
@@ -239,6 +246,8 @@ async def _simulate(runtime: Runtime, telemetry: Telemetry, run: _Run) -> int:
         console.print(f"run [bold]{run.run_id}[/bold]: {total} conversations", highlight=False)
         interrupted = await _drive(runner, view)
     finally:
+        if kit is not None:
+            await kit.recognizer.close()
         await log.close()
         if run.caching is not None:
             await run.caching.store.close()

@@ -62,15 +62,21 @@ def resolve_audio_dir(runtime: Runtime, given: Path | None) -> Path:
     return default_blob_dir(None)
 
 
-def prepare(runtime: Runtime, kw: dict[str, Any], specs: list[ParticipantSpec]) -> dict[str, Any]:
-    """Check voice can run and return the conversation's voice metadata (before any write)."""
+def check_voice(runtime: Runtime, given: Path | None) -> Path:
+    """Check voice can run here (extra, espeak-ng, model); the audio directory to use."""
     try:
-        from aiconv.voice.config import configure
         from aiconv.voice.kit import preflight
     except ImportError as exc:
-        raise MissingExtra("--voice needs the voice extra: pip install 'aiconv[voice]'") from exc
+        raise MissingExtra("voice needs the voice extra: pip install 'aiconv[voice]'") from exc
     preflight()
-    kw["audio_dir"] = resolve_audio_dir(runtime, kw.get("audio_dir"))
+    return resolve_audio_dir(runtime, given)
+
+
+def prepare(runtime: Runtime, kw: dict[str, Any], specs: list[ParticipantSpec]) -> dict[str, Any]:
+    """Check voice can run and return the conversation's voice metadata (before any write)."""
+    kw["audio_dir"] = check_voice(runtime, kw.get("audio_dir"))
+    from aiconv.voice.config import configure
+
     return configure([(s.name, s.persona) for s in specs], kw["voice_mode"]).as_metadata()
 
 

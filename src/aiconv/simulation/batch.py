@@ -26,6 +26,7 @@ from aiconv.platform import session
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import MessagePosted, OutcomeDecided
+from aiconv.platform.hooks import TurnHook
 from aiconv.platform.observer import NULL_OBSERVER, ConductorObserver
 from aiconv.queues.log import ConversationLog
 from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
@@ -61,6 +62,7 @@ class BatchRunner:
         on_progress: Callable[[Tally], None] | None = None,
         observer: ConductorObserver = NULL_OBSERVER,
         grounding: StyleSource | None = None,
+        turn_hook: TurnHook | None = None,
     ) -> None:
         self.scenario = scenario
         #: One scenario per agent under test (a matrix run has several).
@@ -77,6 +79,7 @@ class BatchRunner:
             observer=typing.cast(
                 ConductorObserver, CostObserver(self.tally, self._changed, observer)
             ),
+            turn_hook=turn_hook,
         )
         #: Providers by agent label, then participant name; the customer and further
         #: participants are shared by every agent under test.
@@ -229,8 +232,10 @@ class BatchRunner:
         stamp = self.conductor.stamp_of(state)
         if stamp is not None:
             message = stamp(state, message)
+        hook = self.conductor.turn_hook  # a voice call speaks the opening line too
+        spoken = await hook.after_reply(state, message) if hook is not None else ()
         try:
-            return await self.conductor.append(state, [message])
+            return await self.conductor.append(state, [message, *spoken])
         except SequenceConflict:
             return await self.conductor.catch_up(state)
 

@@ -196,7 +196,9 @@ def _spec(seat: Seat, persona: str | None, system: str) -> ParticipantSpec:
 
 def _cell_metadata(scenario: Scenario, cell: Cell, run_id: str, repetition: int) -> dict[str, Any]:
     customer, agent = scenario.customer, scenario.agent
+    voice = {"voice": voice_metadata(scenario, cell)} if scenario.voice else {}
     return {
+        **voice,
         "run_id": run_id,
         "scenario": scenario.name,
         "cell": cell.key,
@@ -217,6 +219,15 @@ def _cell_metadata(scenario: Scenario, cell: Cell, run_id: str, repetition: int)
             },
         },
     }
+
+
+def voice_metadata(scenario: Scenario, cell: Cell) -> dict[str, Any]:
+    """The voices of a voice scenario's call (the persona sets the caller's pace and barge-in)."""
+    from aiconv.voice.config import configure  # the voice extra, only for voice scenarios
+
+    seats = [(scenario.customer.name, cell.persona), (scenario.agent.name, None)]
+    seats += [(seat.name, None) for seat in scenario.extras]
+    return configure(seats, scenario.time).as_metadata()
 
 
 def paces_of(scenario: Scenario) -> dict[str, Pace]:

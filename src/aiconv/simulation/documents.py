@@ -180,6 +180,7 @@ class ScenarioModel(Strict):
     repeat: int = Field(1, ge=1, le=1000)
     seed: int = 0
     time: Literal["fast", "real"] = "fast"
+    voice: bool = False
     lease_s: float = Field(30.0, gt=0)
     agent: SeatModel | None = None
     #: Several agents under test, run side by side (each over [agent]'s settings).

@@ -111,6 +111,8 @@ class Scenario:
     repeat: int = 1
     seed: int = 0
     time: str = "fast"
+    #: Voice calls: every message spoken and heard (needs the voice extra and espeak-ng).
+    voice: bool = False
     lease_s: float = 30.0
     #: Agents under test run side by side (a matrix); empty: ``agent`` alone.
     agents: tuple[Seat, ...] = ()
@@ -229,6 +231,7 @@ def _build(path: Path, lines: dict[locate.Path, int], model: ScenarioModel) -> S
         repeat=model.repeat,
         seed=model.seed,
         time=model.time,
+        voice=model.voice,
         lease_s=model.lease_s,
         grounding=_grounding(path, model),
     )
