@@ -55,7 +55,7 @@ def resolve_audio_dir(runtime: Runtime, given: Path | None) -> Path:
         if given.exists() and not given.is_dir():
             raise ConfigError(f"--audio-dir {given} is not a directory")
         return given
-    from aiconv.voice.kit import default_blob_dir
+    from aiconv.voice.blobs import default_blob_dir
 
     if runtime.log_url.startswith("sqlite:///"):
         return default_blob_dir(Path(runtime.log_url.removeprefix("sqlite:///").split("?")[0]))

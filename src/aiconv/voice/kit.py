@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from types import TracebackType
-
-import platformdirs
 
 from aiconv.queues.log import ConversationLog
 from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
-from aiconv.voice.blobs import BlobStore
+from aiconv.voice.blobs import BlobStore, default_blob_dir
 from aiconv.voice.layer import VoiceLayer
 from aiconv.voice.stt import PocketsphinxRecognizer, model_path
 from aiconv.voice.tts import EspeakSynthesizer, require_espeak
@@ -25,16 +22,6 @@ def preflight() -> None:
     """VoiceUnavailable (one line, what to install) when espeak-ng or the model is missing."""
     require_espeak()
     model_path()
-
-
-def default_blob_dir(log: object) -> Path:
-    """Audio lives next to a SQLite log (``runs.db`` → ``runs.audio/``), else in the data dir."""
-    path = log if isinstance(log, os.PathLike) else getattr(log, "path", None)
-    path = path or getattr(getattr(log, "inner", None), "path", None)
-    if isinstance(path, str | os.PathLike):
-        log_file = Path(path)
-        return log_file.with_name(log_file.stem + ".audio")
-    return Path(platformdirs.user_data_dir("aiconv", appauthor=False)) / "audio"
 
 
 @dataclass(slots=True)
