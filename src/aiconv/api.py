@@ -26,6 +26,7 @@ from aiconv.platform.events import ConversationEnded, ParticipantSpec, StopConfi
 from aiconv.platform.projections import Summary, summarize, transcript_document
 from aiconv.queues.log import ConversationLog
 from aiconv.settings import provider_env
+from aiconv.voice.ids import check_voice_agents
 
 #: Called with every event of the conversation and the state after it, live.
 EventCallback = Callable[[Recorded, ConversationState], None]
@@ -81,19 +82,26 @@ _GUARDS = Guards()
 
 
 async def _seats(
-    participants: Sequence[Participant], registry: Registry, env: Mapping[str, str]
+    participants: Sequence[Participant],
+    registry: Registry,
+    env: Mapping[str, str],
+    voiced: Mapping[str, ChatProvider],
 ) -> tuple[list[ParticipantSpec], dict[str, ChatProvider]]:
     specs, providers = [], {}
     for p in participants:
-        spec = registry.resolve(p.agent, model=p.model, base_url=p.base_url)
-        if p.provider is None:
-            await asyncio.to_thread(registry.preflight, spec)  # e.g. reads a script file
-        providers[p.name] = p.provider or _GUARDS.wrap(registry.build(spec, env))
+        if p.name in voiced:  # a voice agent: not in the registry, built by the voice layer
+            providers[p.name], model = voiced[p.name], voiced[p.name].model
+        else:
+            spec = registry.resolve(p.agent, model=p.model, base_url=p.base_url)
+            if p.provider is None:
+                await asyncio.to_thread(registry.preflight, spec)  # e.g. reads a script file
+            providers[p.name] = p.provider or _GUARDS.wrap(registry.build(spec, env))
+            model = spec.model
         specs.append(
             ParticipantSpec(
                 name=p.name,
                 agent=p.agent,
-                model=spec.model,
+                model=model,
                 persona=p.persona_text(),
                 role=p.role,
                 system=p.system,
@@ -128,12 +136,26 @@ async def run_conversation(
     (simulated timeline) or ``real`` (audio plays out in real time).
     """
     registry = registry or default_registry()
-    kit = _voice_kit(log, participants, voice_mode, audio_dir) if voice else None
-    specs, providers = await _seats(participants, registry, provider_env() if env is None else env)
+    env = provider_env() if env is None else env
+    agents = [(p.name, p.agent if p.provider is None else "") for p in participants]
+    check_voice_agents(agents, voice=voice, first=first)
+    kit = _voice_kit(log, participants, voice_mode, audio_dir, env) if voice else None
+    voiced = kit[0].layer.voice_agents if kit else {}
+    specs, providers = await _seats(participants, registry, env, voiced)
     if kit is not None:
         metadata = {**(metadata or {}), "voice": kit[1].as_metadata()}
     conductor = Conductor(log, turn_hook=kit[0].layer if kit else None)
     try:
+        if voiced:  # a refused session fails here, before the conversation exists
+            from aiconv.voice.participants import open_sessions
+
+            opening = stop or StopConfig(max_turns=max_turns)
+            try:
+                await open_sessions(voiced, specs, topic=topic, stop=opening)
+            except BaseException:
+                for provider in providers.values():
+                    await provider.aclose()
+                raise
         return await _run(
             conductor, specs, providers, topic, max_turns, first, stop, seed, on_event, metadata
         )
@@ -147,18 +169,21 @@ def _voice_kit(
     participants: Sequence[Participant],
     mode: str,
     audio_dir: str | os.PathLike[str] | None,
+    env: Mapping[str, str],
 ) -> tuple[Any, Any]:
     """The voice layer and its settings (imported here: voice is an optional extra)."""
     try:
         from aiconv.voice.config import configure
         from aiconv.voice.kit import VoiceKit
+        from aiconv.voice.participants import voice_providers
     except ImportError as exc:
         raise MissingExtra("voice needs the voice extra: pip install 'aiconv[voice]'") from exc
     try:
         config = configure([(p.name, p.persona) for p in participants], mode)
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
-    return VoiceKit.open(log, audio_dir), config
+    agents = [(p.name, p.agent, p.base_url) for p in participants if p.provider is None]
+    return VoiceKit.open(log, audio_dir, voice_agents=voice_providers(agents, env)), config
 
 
 async def _run(

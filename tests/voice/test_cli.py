@@ -125,3 +125,40 @@ def test_voice_without_espeak_names_the_package(tmp_path: Path) -> None:
         "error: espeak-ng is not installed: install it with `apt-get install espeak-ng`"
     ]
     assert _names(tmp_path) == []
+
+
+async def test_a_websocket_voice_agent_from_the_command_line(tmp_path: Path) -> None:
+    """aic-start --voice --agent2 ws://… talks to a local voice agent (run off the loop)."""
+    import asyncio
+
+    from aiconv.testing.voice_agent import LocalVoiceAgent
+
+    async with LocalVoiceAgent() as agent:
+        result = await asyncio.to_thread(
+            run_aic,
+            "start",
+            "--voice",
+            "--agent2",
+            agent.url,
+            "--name2",
+            "bank",
+            "--max-turns",
+            "2",
+            "--db",
+            str(tmp_path / "runs.db"),
+            "--json",
+            timeout=240,
+        )
+        assert result.returncode == 0, result.stderr
+        assert len(agent.log.heard) == 1
+    document = json.loads(result.stdout)
+    answer = document["messages"][1]
+    assert answer["sender"] == "bank" and answer["content"].startswith("I heard you say")
+    assert set(document["voice"]["wer"]) == {"bank"}
+
+
+def test_a_voice_agent_needs_voice(tmp_path: Path) -> None:
+    result = run_aic("start", "--agent2", "ws://127.0.0.1:9/x", "--db", str(tmp_path / "r.db"))
+    assert result.returncode == 2
+    assert "takes part only in a voice conversation: add --voice" in result.stderr
+    assert _names(tmp_path) == []

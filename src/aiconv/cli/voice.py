@@ -13,19 +13,22 @@ import math
 import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from rich.console import Console
 
+from aiconv.agents.provider import ChatProvider
 from aiconv.cli.options import friendly_errors, log_options, option
-from aiconv.cli.wiring import Runtime
+from aiconv.cli.wiring import AgentChoice, Runtime, default_names, plan
 from aiconv.errors import ConfigError, MissingExtra
 from aiconv.platform import codec
 from aiconv.platform.events import ParticipantSpec
 from aiconv.queues.log import ConversationLog
 from aiconv.queues.urls import connect_log
+from aiconv.voice.ids import check_voice_agents
 
 F = TypeVar("F", bound=Callable[..., Any])
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
@@ -80,11 +83,54 @@ def prepare(runtime: Runtime, kw: dict[str, Any], specs: list[ParticipantSpec]) 
     return configure([(s.name, s.persona) for s in specs], kw["voice_mode"]).as_metadata()
 
 
-def open_kit(log: ConversationLog, directory: Path) -> Any:
+def plan_seats(
+    runtime: Runtime, choices: list[AgentChoice], kw: dict[str, Any]
+) -> tuple[list[ParticipantSpec], dict[str, ChatProvider]]:
+    """``wiring.plan`` plus voice agents (``realtime[:model]``, ``ws://…``), which only a voice
+    conversation takes; ``kw["voice_agents"]`` gets them (before anything is written)."""
+    names = default_names(choices)
+    check_voice_agents(
+        [(n, c.agent) for n, c in zip(names, choices, strict=True)],
+        voice=kw["voice"],
+        first=kw["first"],
+    )
+    voiced: dict[str, Any] = {}
+    if kw["voice"]:
+        from aiconv.voice.participants import voice_providers
+
+        seats = [(n, c.agent, c.base_url) for n, c in zip(names, choices, strict=True)]
+        voiced = voice_providers(seats, runtime.env)
+    kw["voice_agents"] = voiced
+    plain = [replace(c, name=n) for n, c in zip(names, choices, strict=True) if n not in voiced]
+    specs, providers = plan(runtime, plain)
+    by_name = {s.name: s for s in specs}
+    for name, choice in zip(names, choices, strict=True):
+        if name in voiced:
+            by_name[name] = ParticipantSpec(
+                name=name,
+                agent=choice.agent,
+                model=voiced[name].model,
+                persona=choice.persona,
+                system=choice.system,
+                base_url=choice.base_url,
+            )
+            providers[name] = voiced[name]
+    return [by_name[n] for n in names], {n: providers[n] for n in names}
+
+
+def open_kit(log: ConversationLog, directory: Path, voice_agents: dict[str, Any]) -> Any:
     """The voice layer for a run (``async with``)."""
     from aiconv.voice.kit import VoiceKit
 
-    return VoiceKit.open(log, directory)
+    return VoiceKit.open(log, directory, voice_agents=voice_agents)
+
+
+async def open_sessions(kw: dict[str, Any], specs: list[ParticipantSpec], stop: Any) -> None:
+    """Open the voice agents' sessions before the conversation is created."""
+    if kw.get("voice_agents"):
+        from aiconv.voice.participants import open_sessions as open_all
+
+        await open_all(kw["voice_agents"], specs, topic=kw["topic"], stop=stop)
 
 
 async def metrics_of(log: ConversationLog, conversation_id: str) -> dict[str, Any] | None:

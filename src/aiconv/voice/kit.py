@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -14,6 +15,7 @@ from aiconv.queues.log import ConversationLog
 from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
 from aiconv.voice.blobs import BlobStore, default_blob_dir
 from aiconv.voice.layer import VoiceLayer
+from aiconv.voice.participants import VoiceAgentProvider
 from aiconv.voice.stt import PocketsphinxRecognizer, model_path
 from aiconv.voice.tts import EspeakSynthesizer, require_espeak
 
@@ -41,11 +43,19 @@ class VoiceKit:
         *,
         clock: Clock = SYSTEM_CLOCK,
         workers: int = 1,
+        voice_agents: Mapping[str, VoiceAgentProvider] | None = None,
     ) -> VoiceKit:
         preflight()
         store = BlobStore(blobs if blobs is not None else default_blob_dir(log))
         synthesizer, recognizer = EspeakSynthesizer(), PocketsphinxRecognizer(workers)
-        layer = VoiceLayer(log, store, synthesizer=synthesizer, recognizer=recognizer, clock=clock)
+        layer = VoiceLayer(
+            log,
+            store,
+            synthesizer=synthesizer,
+            recognizer=recognizer,
+            clock=clock,
+            voice_agents=voice_agents,
+        )
         return cls(store=store, synthesizer=synthesizer, recognizer=recognizer, layer=layer)
 
     async def __aenter__(self) -> VoiceKit:
