@@ -179,7 +179,9 @@ async def _start(
 ) -> int:
     console = Console(stderr=kw["as_json"])
     log = telemetry.instrument_log(await connect_log(runtime.log_url))
-    kit = voice.open_kit(log, kw["audio_dir"], kw["voice_agents"]) if kw["voice_metadata"] else None
+    kit = None
+    if kw["voice_metadata"]:
+        kit = voice.open_kit(log, kw["audio_dir"], kw["voice_agents"], telemetry.registry)
     try:
         await voice.open_sessions(kw, specs, stop)  # a refused session: nothing written yet
         hook = kit.layer if kit else None

@@ -225,7 +225,9 @@ async def _simulate(runtime: Runtime, telemetry: Telemetry, run: _Run) -> int:
     total = len(run.scenario.cells()) * (run.repeat or run.scenario.repeat) * variants
     view = None if run.quiet else ProgressView(console, total)
     log = telemetry.instrument_log(await connect_log(runtime.log_url))
-    kit = voice.open_kit(log, run.audio_dir, {}) if run.audio_dir is not None else None
+    kit = None
+    if run.audio_dir is not None:
+        kit = voice.open_kit(log, run.audio_dir, {}, telemetry.registry)
     try:
         runner = BatchRunner(
             log,

@@ -118,11 +118,13 @@ def plan_seats(
     return [by_name[n] for n in names], {n: providers[n] for n in names}
 
 
-def open_kit(log: ConversationLog, directory: Path, voice_agents: dict[str, Any]) -> Any:
-    """The voice layer for a run (``async with``)."""
+def open_kit(
+    log: ConversationLog, directory: Path, voice_agents: dict[str, Any], registry: Any
+) -> Any:
+    """The voice layer for a run, its metrics on the command's registry."""
     from aiconv.voice.kit import VoiceKit
 
-    return VoiceKit.open(log, directory, voice_agents=voice_agents)
+    return VoiceKit.open(log, directory, voice_agents=voice_agents, registry=registry)
 
 
 async def open_sessions(kw: dict[str, Any], specs: list[ParticipantSpec], stop: Any) -> None:

@@ -11,12 +11,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
 
+from prometheus_client import CollectorRegistry
+
 from aiconv.queues.log import ConversationLog
 from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
 from aiconv.voice.blobs import BlobStore, default_blob_dir
 from aiconv.voice.layer import VoiceLayer
 from aiconv.voice.participants import VoiceAgentProvider
 from aiconv.voice.stt import PocketsphinxRecognizer, model_path
+from aiconv.voice.telemetry import VoiceTelemetry
 from aiconv.voice.tts import EspeakSynthesizer, require_espeak
 
 
@@ -44,6 +47,7 @@ class VoiceKit:
         clock: Clock = SYSTEM_CLOCK,
         workers: int = 1,
         voice_agents: Mapping[str, VoiceAgentProvider] | None = None,
+        registry: CollectorRegistry | None = None,
     ) -> VoiceKit:
         preflight()
         store = BlobStore(blobs if blobs is not None else default_blob_dir(log))
@@ -55,6 +59,7 @@ class VoiceKit:
             recognizer=recognizer,
             clock=clock,
             voice_agents=voice_agents,
+            telemetry=VoiceTelemetry(registry) if registry is not None else None,
         )
         return cls(store=store, synthesizer=synthesizer, recognizer=recognizer, layer=layer)
 

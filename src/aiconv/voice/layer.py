@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from aiconv.platform.codec import decode
 from aiconv.platform.conversation import ConversationState
@@ -25,6 +25,7 @@ from aiconv.voice.config import VoiceConfig
 from aiconv.voice.participants import VoiceAgentProvider
 from aiconv.voice.projection import apply
 from aiconv.voice.stt import PocketsphinxRecognizer
+from aiconv.voice.telemetry import VoiceTelemetry
 from aiconv.voice.timeline import Utterance
 from aiconv.voice.tts import EspeakSynthesizer
 
@@ -56,6 +57,7 @@ class VoiceLayer:
         recognizer: PocketsphinxRecognizer,
         clock: Clock = SYSTEM_CLOCK,
         voice_agents: Mapping[str, VoiceAgentProvider] | None = None,
+        telemetry: VoiceTelemetry | None = None,
     ) -> None:
         self.log = log
         self.store = store
@@ -67,6 +69,7 @@ class VoiceLayer:
         #: Participants that are voice agents: they hear the audio themselves.
         self.voice_agents = dict(voice_agents or {})
         self._agent_heard: dict[tuple[str, str], Utterance] = {}
+        self.telemetry = telemetry
 
     async def _utterances(self, conversation_id: str) -> dict[int, Utterance]:
         """The conversation's utterances so far (read incrementally from the log)."""
@@ -145,6 +148,9 @@ class VoiceLayer:
         if played is not None:
             audio = audio.cut(played)
         heard = await self.recognizer.recognize(audio)
+        if self.telemetry is not None:
+            cut = replace(utterance, played_s=played, interrupted_by=name if played else None)
+            self.telemetry.heard(cut, name, heard.text, interrupted=played is not None)
         return UtteranceHeard(
             listener=name,
             speaker=utterance.speaker,
@@ -175,9 +181,11 @@ class VoiceLayer:
         if audio.frames == 0:
             return heard
         ref = await self.store.put(encode_wav(audio))
-        start, waited = self._place(state, config, message.sender)
+        start, waited, gap = self._place(state, config, message.sender)
         if turn is not None and turn.first_audio_s is not None:
             waited = turn.first_audio_s  # measured by the agent itself
+        if self.telemetry is not None:
+            self.telemetry.spoken(message.sender, audio.duration_s, gap, waited)
         spoken = UtteranceSpoken(
             speaker=message.sender,
             message_sequence=state.sequence + 1,
@@ -192,23 +200,30 @@ class VoiceLayer:
 
     def _place(
         self, state: ConversationState, config: VoiceConfig, name: str
-    ) -> tuple[float, float | None]:
-        """Where an answer starts on the timeline, and how long its listener waited for it."""
+    ) -> tuple[float, float | None, float | None]:
+        """Where an answer starts on the timeline, how long its speaker took to answer, and
+        the gap after the utterance it answers (negative: talked over it)."""
         listening = self._listening.pop((state.conversation_id, name), None)
-        waited = self.clock.monotonic() - listening.began if listening else None
-        if config.mode == "real":
-            return self.clock.now() - state.started_at, waited
         if listening is None:
-            return 0.0, waited
-        if listening.cut_in:
-            return listening.until_s, waited
-        return listening.until_s + max(MIN_GAP_S, waited or 0.0), waited
+            start = self.clock.now() - state.started_at if config.mode == "real" else 0.0
+            return start, None, None
+        waited = self.clock.monotonic() - listening.began
+        previous_end = listening.until_s + (REACTION_S if listening.cut_in else 0.0)
+        if config.mode == "real":
+            start = self.clock.now() - state.started_at
+        elif listening.cut_in:
+            start = listening.until_s
+        else:
+            start = listening.until_s + max(MIN_GAP_S, waited)
+        return start, waited, start - previous_end
 
     def _agent_hearing(self, state: ConversationState, name: str, text: str | None) -> list[Event]:
         """What a voice agent heard (its own transcription), recorded with its answer."""
         utterance = self._agent_heard.pop((state.conversation_id, name), None)
         if utterance is None:
             return []
+        if self.telemetry is not None:
+            self.telemetry.heard(utterance, name, text or "", interrupted=False)
         heard = UtteranceHeard(
             listener=name,
             speaker=utterance.speaker,
