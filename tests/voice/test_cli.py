@@ -162,3 +162,31 @@ def test_a_voice_agent_needs_voice(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "takes part only in a voice conversation: add --voice" in result.stderr
     assert _names(tmp_path) == []
+
+
+def test_prune_can_remove_old_conversations_too(tmp_path: Path) -> None:
+    """--conversations removes old conversations (all but the one holding the newest event)."""
+    db = str(tmp_path / "runs.db")
+    for seed in ("1", "2", "3"):
+        started = run_aic("start", "--max-turns", "1", "--db", db, "--seed", seed, "--quiet")
+        assert started.returncode == 0, started.stderr
+
+    def listed() -> list[str]:
+        result = run_aic("ls", "--db", db, "--ls-json")
+        return [json.loads(line)["conversation_id"] for line in result.stdout.splitlines()]
+
+    every = listed()
+    dry = run_aic(
+        "prune", "--older-than", "0.001s", "--conversations", "--dry-run", "--db", db, "--json"
+    )
+    assert dry.returncode == 0, dry.stderr
+    plan = json.loads(dry.stdout)
+    assert plan["dry_run"] and plan["old"] == 3 and len(plan["conversations"]) == 2
+    assert every[0] not in plan["conversations"]  # the newest stays
+    assert listed() == every
+    done = run_aic("prune", "--older-than", "0.001s", "--conversations", "--db", db)
+    assert done.returncode == 0, done.stderr
+    assert "removed 2 conversations older than 0.001s" in done.stdout
+    assert listed() == every[:1]
+    gone = run_aic("show", plan["conversations"][0], "--db", db)
+    assert gone.returncode == 1 and "no conversation" in gone.stderr

@@ -190,6 +190,12 @@ async def write_recording(runtime: Runtime, cid: str, output: Path, directory: P
 @click.command()
 @option("--older-than", required=True, help="Age of what to remove, e.g. 7d, 12h, 30m.")
 @option("--dry-run", is_flag=True, help="Report what would be removed; remove nothing.")
+@option(
+    "--conversations",
+    "with_conversations",
+    is_flag=True,
+    help="Remove the old conversations from the log too (not only their audio).",
+)
 @option("--audio-dir", type=click.Path(path_type=Path), help="The audio directory to prune.")
 @option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @log_options
@@ -197,23 +203,31 @@ async def write_recording(runtime: Runtime, cid: str, output: Path, directory: P
 def prune(
     older_than: str,
     dry_run: bool,
+    with_conversations: bool,
     audio_dir: Path | None,
     as_json: bool,
     log_url: str | None,
     db: Path | None,
 ) -> None:
-    """Remove the recordings (audio) of conversations older than --older-than."""
+    """Remove the recordings (audio) of conversations older than --older-than (and, with
+    --conversations, those conversations)."""
     age = parse_age(older_than)
     runtime = Runtime.load(log_url=log_url, db=db)
     directory = resolve_audio_dir(runtime, audio_dir)
     from aiconv.voice.blobs import BlobStore
-    from aiconv.voice.prune import prune_recordings
+    from aiconv.voice.prune import prune as prune_old
 
     async def run() -> Any:
         log = await connect_log(runtime.log_url)
         try:
             store = BlobStore(directory)
-            return await prune_recordings(log, store, cutoff=time.time() - age, dry_run=dry_run)
+            return await prune_old(
+                log,
+                store,
+                cutoff=time.time() - age,
+                dry_run=dry_run,
+                conversations=with_conversations,
+            )
         finally:
             await log.close()
 
@@ -228,3 +242,7 @@ def prune(
     )
     for cid, count in sorted(report.recordings.items()):
         click.echo(f"  {cid}: {count} audio files")
+    if with_conversations:
+        click.echo(f"{verb} {len(report.conversations)} conversations older than {older_than}")
+        for cid in report.conversations:
+            click.echo(f"  {cid}")

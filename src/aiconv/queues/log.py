@@ -129,6 +129,13 @@ class ConversationLog(Protocol):
         """Every conversation id that has events (used to rebuild the index)."""
         ...
 
+    async def delete(self, conversation_id: str) -> bool:
+        """Remove a conversation's events and index entry (retention); False if there was none.
+
+        Positions of other events do not change; ``read_all`` no longer returns the removed ones.
+        """
+        ...
+
     async def close(self) -> None:
         """Release connections and background tasks."""
         ...
