@@ -11,7 +11,8 @@ from aiconv.queues.log import ListQuery
 from aiconv.queues.urls import open_log
 from aiconv.simulation.batch import BatchRunner
 from aiconv.simulation.render import render_markdown
-from aiconv.simulation.report import build, collect
+from aiconv.simulation.report import build
+from aiconv.simulation.rows import collect
 from aiconv.simulation.scenario import Seat, load_scenario
 from aiconv.testing.providers import FunctionProvider
 from aiconv.voice.kit import VoiceKit
