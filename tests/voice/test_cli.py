@@ -51,6 +51,8 @@ def test_voice_run_is_recorded_exported_and_pruned(tmp_path: Path) -> None:
     cid = str(document["conversation_id"])
     audio = tmp_path / "runs.audio"
     assert len(_audio_files(audio)) == 2
+    shown = run_aic("show", cid, "--db", str(db))
+    assert shown.returncode == 0 and "(mock-2 heard: " in shown.stdout
 
     exported = run_aic(
         "export",
@@ -190,3 +192,8 @@ def test_prune_can_remove_old_conversations_too(tmp_path: Path) -> None:
     assert listed() == every[:1]
     gone = run_aic("show", plan["conversations"][0], "--db", db)
     assert gone.returncode == 1 and "no conversation" in gone.stderr
+    text_only = run_aic(
+        "export", every[0], "--db", db, "--format", "recording", "-o", str(tmp_path / "rec")
+    )
+    assert text_only.returncode == 2 and "not a voice conversation" in text_only.stderr
+    assert not (tmp_path / "rec").exists()
