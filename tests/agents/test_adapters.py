@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from aiconv.agents.guarded import GuardConfig, Guards
 from aiconv.agents.pricing import cost_usd
 from aiconv.agents.provider import ChatProvider
-from aiconv.errors import ProviderError, ProviderRejected, ProviderTimeout, RateLimited
+from aiconv.errors import (
+    MalformedResponse,
+    ProviderError,
+    ProviderRejected,
+    ProviderTimeout,
+    RateLimited,
+)
+from aiconv.testing.clock import FakeClock
 from aiconv.testing.fake_llm import FakeLLM, Fault
 from tests.agents.conftest import FAKE_KEY, build, chat_request
 
@@ -162,3 +170,35 @@ async def test_sdk_timeout_maps_to_provider_timeout(fake: FakeLLM, api: str) -> 
     with pytest.raises(ProviderTimeout):
         await provider.complete(chat_request(MODELS[api]))
     await provider.aclose()
+
+
+@pytest.mark.parametrize("cut", [0, 1, 3])
+async def test_a_stream_cut_short_is_a_retryable_malformed_response(
+    adapter: ChatProvider, fake: FakeLLM, cut: int
+) -> None:
+    """An empty or truncated stream (the Anthropic SDK's helper raised AssertionError on an
+    empty one) is mapped, never a foreign exception."""
+    fake.faults.push(Fault(cut_stream=cut))
+    with pytest.raises(MalformedResponse) as caught:
+        await adapter.complete(chat_request(adapter.model), on_delta=lambda _: None)
+    assert caught.value.retryable
+    assert caught.value.kind == "malformed_response"
+    assert caught.value.provider == adapter.name
+
+
+async def test_a_cut_stream_is_retried_by_the_guard_and_then_answered(fake: FakeLLM) -> None:
+    guarded = Guards(GuardConfig(), clock=FakeClock()).wrap(build("anthropic", fake))
+    fake.faults.push(Fault(cut_stream=0))
+    reply = await guarded.complete(chat_request("claude-sonnet-5-5"), on_delta=lambda _: None)
+    await guarded.aclose()
+    assert (reply.attempts, bool(reply.content)) == (2, True)
+
+
+async def test_the_output_limit_truncates_and_the_reply_says_so(
+    adapter: ChatProvider, fake: FakeLLM
+) -> None:
+    reply = await adapter.complete(chat_request(adapter.model, max_tokens=3))
+    assert reply.truncated
+    assert reply.finish_reason == {"openai": "length"}.get(adapter.name, "max_tokens")
+    assert 0 < len(reply.content) <= 12
+    assert reply.usage.output_tokens - reply.usage.reasoning_tokens <= 3

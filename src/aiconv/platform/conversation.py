@@ -45,6 +45,7 @@ class Message:
     moderator: bool = False
     cached: bool = False
     saved_usd: float | None = None
+    truncated: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -258,6 +259,7 @@ def _post(state: ConversationState, recorded: Recorded, event: MessagePosted) ->
         attempts=event.attempts,
         cached=event.cached,
         saved_usd=event.saved_usd,
+        truncated=event.truncated,
     )
     turns_by = dict(state.turns_by)
     turns_by[event.sender] = turns_by.get(event.sender, 0) + 1

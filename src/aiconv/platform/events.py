@@ -114,6 +114,10 @@ class MessagePosted:
     #: When it was really sent, for a message recorded elsewhere and imported (else None: the
     #: time the log stored the event).
     occurred_at: float | None = None
+    #: Why the model stopped, as the vendor said it (``end_turn``, ``stop``, ``max_tokens`` …);
+    #: ``truncated`` when it hit its output limit, so the content is cut short.
+    finish_reason: str | None = None
+    truncated: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -70,6 +70,8 @@ class GeminiProvider(ChatProvider):
                     piece = reading.add(chunk)
                     if piece:
                         on_delta(piece)
+                if reading.finish is None:  # the last chunk of a stream has a finish reason
+                    raise ValueError("the stream ended before its finish reason")
         except Exception as exc:  # every SDK failure is mapped, unexpected ones included
             raise self._map_error(exc) from exc
         return ChatReply(

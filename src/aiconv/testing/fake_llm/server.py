@@ -241,8 +241,8 @@ class FakeLLM:
             events = openai_wire.chunks(turn, answer, include_usage=usage)
         else:
             events = gemini_wire.chunks(turn, answer)
-        if fault.broken_stream:  # everything but the last event (message_stop, [DONE], usage)
-            events = list(events)[:-1]
+        if fault.cut_stream is not None:
+            events = list(events)[: fault.cut_stream]
         return StreamingResponse(_aiter(events), media_type="text/event-stream")
 
     async def _control_faults(self, request: Request) -> Response:
