@@ -15,6 +15,7 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
+from aiconv.agents import pricing
 from aiconv.agents.messages import ChatReply, ChatRequest, Usage
 from aiconv.agents.pricing import cost_usd
 from aiconv.agents.provider import ChatProvider, DeltaCallback
@@ -43,6 +44,7 @@ class GeminiProvider(ChatProvider):
         self.name = name
         self.model = model
         self.clock = clock
+        pricing.preload()
         self._http = http_client or httpx2.AsyncClient(timeout=timeout)
         options = types.HttpOptions(
             base_url=base_url, timeout=int(timeout * 1000), httpx_async_client=self._http
