@@ -77,6 +77,7 @@ class AnthropicProvider(ChatProvider):
             timeout=timeout,
             http_client=http_client,
         )
+        self.endpoint = str(self._client.base_url)
 
     async def complete(
         self, request: ChatRequest, *, on_delta: DeltaCallback | None = None

@@ -25,6 +25,8 @@ from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
 from aiconv.reliability.retry import error_for_status, retry_after_from
 
 DEFAULT_MODEL = "gemini-3.8-flash"
+#: Where the SDK sends requests when no base URL is given (the Gemini Developer API).
+DEFAULT_ENDPOINT = "https://generativelanguage.googleapis.com/"
 
 
 class GeminiProvider(ChatProvider):
@@ -50,6 +52,7 @@ class GeminiProvider(ChatProvider):
             base_url=base_url, timeout=int(timeout * 1000), httpx_async_client=self._http
         )
         self._client = genai.Client(api_key=api_key, http_options=options).aio
+        self.endpoint = base_url or DEFAULT_ENDPOINT
 
     async def complete(
         self, request: ChatRequest, *, on_delta: DeltaCallback | None = None

@@ -63,6 +63,7 @@ class OpenAIProvider(ChatProvider):
             http_client=http_client,
             default_headers=default_headers,
         )
+        self.endpoint = str(self._client.base_url)
 
     async def complete(
         self, request: ChatRequest, *, on_delta: DeltaCallback | None = None
