@@ -289,6 +289,7 @@ class Conductor:
             retryable=exc.retryable,
             breaker_state=exc.breaker_state,
             attempts=exc.attempts,
+            request_id=exc.request_id,
         )
         reason = (
             "provider_unavailable" if isinstance(exc, ProviderUnavailable) else "provider_error"

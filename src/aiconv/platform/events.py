@@ -144,6 +144,8 @@ class AgentFailed:
     retryable: bool = False
     breaker_state: str | None = None
     attempts: int = 1
+    #: The vendor's id of the failed request (what its support asks for), when it sent one.
+    request_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
