@@ -40,6 +40,10 @@ def by_name(spans: list[ReadableSpan], prefix: str) -> list[ReadableSpan]:
     return [s for s in spans if s.name.startswith(prefix)]
 
 
+def _attributes(span: ReadableSpan) -> dict[str, object]:
+    return dict(span.attributes or {})
+
+
 def parent_id(span: ReadableSpan) -> int | None:
     return span.parent.span_id if span.parent is not None else None
 
@@ -101,7 +105,7 @@ async def test_spans_nest_conversation_turn_call_and_append_with_genai_attribute
     assert all(c["traceparent"].startswith(f"00-{cid}-") for c in contexts)
 
 
-async def test_a_failed_call_records_error_type_and_an_error_status(rig: Rig) -> None:
+async def test_a_failed_call_marks_its_chat_span_and_its_turn(rig: Rig) -> None:
     seats = {
         "alice": ScriptedProvider(
             [ProviderRejected("bad request", provider="anthropic", status=400)], name="anthropic"
@@ -115,6 +119,9 @@ async def test_a_failed_call_records_error_type_and_an_error_status(rig: Rig) ->
     assert call.attributes is not None
     assert call.attributes["error.type"] == "rejected"
     assert call.status.status_code is StatusCode.ERROR
+    [turn] = by_name(rig.spans(), "invoke_agent")
+    assert _attributes(turn)[ERROR_TYPE] == "rejected"
+    assert turn.status.status_code is StatusCode.ERROR
 
 
 def test_no_otel_variables_means_no_exporter_and_an_endpoint_means_otlp() -> None:
@@ -158,10 +165,6 @@ async def test_a_turn_taken_over_from_a_dead_claimant_links_to_its_span(rig: Rig
     assert link.attributes is not None and link.attributes["aiconv.link"] == "taken_over"
 
 
-def _attributes(span: ReadableSpan) -> dict[str, object]:
-    return dict(span.attributes or {})
-
-
 async def test_turn_spans_follow_the_installed_genai_conventions(rig: Rig) -> None:
     """``invoke_agent`` spans carry ``gen_ai.provider.name``; nothing carries the deprecated
     ``gen_ai.system`` (names from the installed semantic-conventions package)."""
@@ -179,20 +182,6 @@ async def test_turn_spans_follow_the_installed_genai_conventions(rig: Rig) -> No
     ] * 2
     assert all(GEN_AI_SYSTEM not in _attributes(s) for s in spans)
     assert all(_attributes(c)[GEN_AI_OPERATION_NAME] == "chat" for c in by_name(spans, "chat "))
-
-
-async def test_a_failed_turn_marks_its_invoke_agent_span(rig: Rig) -> None:
-    seats = {
-        "alice": ScriptedProvider(
-            [ProviderRejected("bad request", provider="anthropic", status=400)], name="anthropic"
-        ),
-        "bob": ScriptedProvider(["yo"], name="openai"),
-    }
-    async with asyncio.timeout(10):
-        await rig.converse(seats)
-    [turn] = by_name(rig.spans(), "invoke_agent")
-    assert _attributes(turn)[ERROR_TYPE] == "rejected"
-    assert turn.status.status_code is StatusCode.ERROR
 
 
 async def test_each_retry_is_its_own_chat_span(rig: Rig) -> None:
