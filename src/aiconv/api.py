@@ -27,6 +27,7 @@ from aiconv.platform.events import ConversationEnded, ParticipantSpec, StopConfi
 from aiconv.platform.projections import Summary, summarize, transcript_document
 from aiconv.queues.log import ConversationLog
 from aiconv.settings import provider_env
+from aiconv.voice.ids import check_voice_agents
 
 #: Called with every event of the conversation and the state after it, live.
 EventCallback = Callable[[Recorded, ConversationState], None]
@@ -110,20 +111,27 @@ async def _tools(
 
 
 async def _seats(
-    participants: Sequence[Participant], registry: Registry, env: Mapping[str, str]
+    participants: Sequence[Participant],
+    registry: Registry,
+    env: Mapping[str, str],
+    voiced: Mapping[str, ChatProvider],
 ) -> tuple[list[ParticipantSpec], dict[str, ChatProvider]]:
     specs, providers = [], {}
     for p in participants:
-        spec = registry.resolve(p.agent, model=p.model, base_url=p.base_url)
-        if p.provider is None:
-            await asyncio.to_thread(registry.preflight, spec)  # e.g. reads a script file
-        providers[p.name] = p.provider or _GUARDS.wrap(registry.build(spec, env))
+        if p.name in voiced:  # a voice agent: not in the registry, built by the voice layer
+            providers[p.name], model = voiced[p.name], voiced[p.name].model
+        else:
+            spec = registry.resolve(p.agent, model=p.model, base_url=p.base_url)
+            if p.provider is None:
+                await asyncio.to_thread(registry.preflight, spec)  # e.g. reads a script file
+            providers[p.name] = p.provider or _GUARDS.wrap(registry.build(spec, env))
+            model = spec.model
         recorded = tuple(recorded_reference(t) for t in p.tools if isinstance(t, str))
         specs.append(
             ParticipantSpec(
                 name=p.name,
                 agent=p.agent,
-                model=spec.model,
+                model=model,
                 persona=p.persona_text(),
                 role=p.role,
                 system=p.system,
@@ -161,30 +169,57 @@ async def run_conversation(
     registry = registry or default_registry()
     tools, opened = await _tools(participants, registry)
     try:
-        kit = _voice_kit(log, participants, voice_mode, audio_dir) if voice else None
-        env = provider_env() if env is None else env
-        specs, providers = await _seats(participants, registry, env)
-        if kit is not None:
-            metadata = {**(metadata or {}), "voice": kit[1].as_metadata()}
-        conductor = Conductor(log, turn_hook=kit[0].layer if kit else None)
-        try:
-            return await _run(
-                conductor,
-                specs,
-                (providers, tools),
-                topic,
-                max_turns,
-                first,
-                stop,
-                seed,
-                on_event,
-                metadata,
-            )
-        finally:
-            if kit is not None:
-                await kit[0].recognizer.close()
+        return await _run_with_tools(
+            log, participants, topic, registry, (tools, env, voice, voice_mode, audio_dir),
+            max_turns=max_turns, first=first, stop=stop, seed=seed, on_event=on_event,
+            metadata=metadata,
+        )  # fmt: skip
     finally:
         await close_all(opened)
+
+
+async def _run_with_tools(
+    log: ConversationLog,
+    participants: Sequence[Participant],
+    topic: str,
+    registry: Registry,
+    options: tuple[dict[str, ToolBox], Mapping[str, str] | None, bool, str, Any],
+    *,
+    max_turns: int,
+    first: str | None,
+    stop: StopConfig | None,
+    seed: int | None,
+    on_event: EventCallback | None,
+    metadata: Mapping[str, object] | None,
+) -> ConversationResult:
+    tools, env, voice, voice_mode, audio_dir = options
+    env = provider_env() if env is None else env
+    agents = [(p.name, p.agent if p.provider is None else "") for p in participants]
+    check_voice_agents(agents, voice=voice, first=first)
+    kit = _voice_kit(log, participants, voice_mode, audio_dir, env) if voice else None
+    voiced = kit[0].layer.voice_agents if kit else {}
+    specs, providers = await _seats(participants, registry, env, voiced)
+    if kit is not None:
+        metadata = {**(metadata or {}), "voice": kit[1].as_metadata()}
+    conductor = Conductor(log, turn_hook=kit[0].layer if kit else None)
+    try:
+        if voiced:  # a refused session fails here, before the conversation exists
+            from aiconv.voice.participants import open_sessions
+
+            opening = stop or StopConfig(max_turns=max_turns)
+            try:
+                await open_sessions(voiced, specs, topic=topic, stop=opening)
+            except BaseException:
+                for provider in providers.values():
+                    await provider.aclose()
+                raise
+        return await _run(
+            conductor, specs, (providers, tools), topic, max_turns, first, stop, seed, on_event,
+            metadata,
+        )  # fmt: skip
+    finally:
+        if kit is not None:
+            await kit[0].recognizer.close()
 
 
 def _voice_kit(
@@ -192,18 +227,21 @@ def _voice_kit(
     participants: Sequence[Participant],
     mode: str,
     audio_dir: str | os.PathLike[str] | None,
+    env: Mapping[str, str],
 ) -> tuple[Any, Any]:
     """The voice layer and its settings (imported here: voice is an optional extra)."""
     try:
         from aiconv.voice.config import configure
         from aiconv.voice.kit import VoiceKit
+        from aiconv.voice.participants import voice_providers
     except ImportError as exc:
         raise MissingExtra("voice needs the voice extra: pip install 'aiconv[voice]'") from exc
     try:
         config = configure([(p.name, p.persona) for p in participants], mode)
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
-    return VoiceKit.open(log, audio_dir), config
+    agents = [(p.name, p.agent, p.base_url) for p in participants if p.provider is None]
+    return VoiceKit.open(log, audio_dir, voice_agents=voice_providers(agents, env)), config
 
 
 async def _run(

@@ -12,7 +12,8 @@ A normal end of a conversation is a value (``StopReason``), never an exception.
     │   ├── MissingApiKey           a provider needs a key that is not set
     │   ├── MissingExtra            a feature whose optional dependencies are not installed
     │   ├── ScenarioError           a scenario, persona or script file that does not validate
-    │   └── VoiceUnavailable        voice needs a program or model that is not installed
+    │   ├── VoiceUnavailable        voice needs a program or model that is not installed
+    │   └── TranscriptError         a transcript file to import that cannot be read or mapped
     ├── LogError                    the conversation log
     │   ├── SequenceConflict        someone else appended at the expected sequence first
     │   ├── ConversationNotFound    no conversation with that id
@@ -25,7 +26,8 @@ A normal end of a conversation is a value (``StopReason``), never an exception.
         ├── RateLimited             429 or a client-side limit (retryable, may carry retry_after)
         ├── ProviderUnavailable     the circuit breaker is open, or retries are exhausted
         ├── MalformedResponse       the vendor's reply could not be read (retryable)
-        └── ProviderRejected        the request itself is wrong (4xx): never retried
+        ├── ProviderRejected        the request itself is wrong (4xx): never retried
+        └── CacheMiss               a replayed participant asked what the cache never answered
 """
 
 from __future__ import annotations
@@ -58,6 +60,10 @@ class ScenarioError(ConfigError):
 
 class VoiceUnavailable(ConfigError):
     """Voice needs a program or model that is not installed; the message names what to install."""
+
+
+class TranscriptError(ConfigError):
+    """A transcript file (or its field mapping) that cannot be read or mapped; names the file."""
 
 
 class LogError(AiconvError):
@@ -181,3 +187,10 @@ class ProviderRejected(ProviderError):
     """The provider rejected the request itself (a 4xx other than 408/409/429)."""
 
     kind = "rejected"
+
+
+class CacheMiss(ProviderError):
+    """A participant in cache mode ``replay`` asked something the response cache has no reply
+    for (its conversation diverged from the recorded one): never retried."""
+
+    kind = "cache_miss"

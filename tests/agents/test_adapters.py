@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+from aiconv.agents.guarded import GuardConfig, Guards
+from aiconv.agents.messages import ChatMessage
 from aiconv.agents.pricing import cost_usd
 from aiconv.agents.provider import ChatProvider
-from aiconv.errors import ProviderError, ProviderRejected, ProviderTimeout, RateLimited
+from aiconv.errors import (
+    MalformedResponse,
+    ProviderError,
+    ProviderRejected,
+    ProviderTimeout,
+    RateLimited,
+)
+from aiconv.testing.clock import FakeClock
 from aiconv.testing.fake_llm import FakeLLM, Fault
 from tests.agents.conftest import FAKE_KEY, build, chat_request
 
@@ -25,7 +36,9 @@ async def test_anthropic_request_body_has_system_roles_model_and_max_tokens(fake
     assert received.path == "/v1/messages"
     assert received.body["model"] == "claude-sonnet-5-5"
     assert received.body["max_tokens"] == 321
-    assert received.body["system"].startswith("You are Ada.")
+    assert received.body["system"][0]["text"].startswith("You are Ada.")
+    assert received.body["system"][0]["cache_control"] == {"type": "ephemeral"}
+    assert received.body["messages"][-1]["content"][-1]["cache_control"] == {"type": "ephemeral"}
     assert [m["role"] for m in received.body["messages"]] == ["user", "assistant", "user"]
     credential = received.headers.get("x-api-key") or received.headers["authorization"]
     assert credential.removeprefix("Bearer ") == FAKE_KEY
@@ -162,3 +175,74 @@ async def test_sdk_timeout_maps_to_provider_timeout(fake: FakeLLM, api: str) -> 
     with pytest.raises(ProviderTimeout):
         await provider.complete(chat_request(MODELS[api]))
     await provider.aclose()
+
+
+@pytest.mark.parametrize("cut", [0, 1, 3])
+async def test_a_stream_cut_short_is_a_retryable_malformed_response(
+    adapter: ChatProvider, fake: FakeLLM, cut: int
+) -> None:
+    """An empty or truncated stream (the Anthropic SDK's helper raised AssertionError on an
+    empty one) is mapped, never a foreign exception."""
+    fake.faults.push(Fault(cut_stream=cut))
+    with pytest.raises(MalformedResponse) as caught:
+        await adapter.complete(chat_request(adapter.model), on_delta=lambda _: None)
+    assert caught.value.retryable
+    assert caught.value.kind == "malformed_response"
+    assert caught.value.provider == adapter.name
+
+
+async def test_a_cut_stream_is_retried_by_the_guard_and_then_answered(fake: FakeLLM) -> None:
+    guarded = Guards(GuardConfig(), clock=FakeClock()).wrap(build("anthropic", fake))
+    fake.faults.push(Fault(cut_stream=0))
+    reply = await guarded.complete(chat_request("claude-sonnet-5-5"), on_delta=lambda _: None)
+    await guarded.aclose()
+    assert (reply.attempts, bool(reply.content)) == (2, True)
+
+
+async def test_the_output_limit_truncates_and_the_reply_says_so(
+    adapter: ChatProvider, fake: FakeLLM
+) -> None:
+    reply = await adapter.complete(chat_request(adapter.model, max_tokens=3))
+    assert reply.truncated
+    assert reply.finish_reason == {"openai": "length"}.get(adapter.name, "max_tokens")
+    assert 0 < len(reply.content) <= 12
+    assert reply.usage.output_tokens - reply.usage.reasoning_tokens <= 3
+
+
+async def test_a_repeated_long_prompt_is_read_from_the_cache_and_priced_so(
+    adapter: ChatProvider, fake: FakeLLM
+) -> None:
+    """The fake reports cache reads (and Anthropic's writes) like the vendors; the adapter maps
+    them and the cost prices them at the cache rates, not at the full input rate."""
+    long = replace(
+        chat_request(MODELS[adapter.name]), system="You are Ada, a patient tutor. " * 200
+    )
+    first = await adapter.complete(long)
+    follow = replace(
+        long,
+        messages=(
+            *long.messages,
+            ChatMessage(role="assistant", content=first.content),
+            ChatMessage(role="user", content="Go on."),
+        ),
+    )
+    second = await adapter.complete(follow)
+    assert first.usage.cache_read_tokens == 0
+    assert second.usage.cache_read_tokens >= 1024
+    assert second.usage.cache_read_tokens <= second.usage.input_tokens
+    if adapter.name == "anthropic":
+        assert first.usage.cache_write_tokens == first.usage.input_tokens
+    full_rate = cost_usd(adapter.name, second.model, replace(second.usage, cache_read_tokens=0))
+    assert second.cost_usd == cost_usd(adapter.name, second.model, second.usage)
+    assert second.cost_usd is not None and full_rate is not None
+    assert second.cost_usd < full_rate
+
+
+async def test_reasoning_tokens_are_reported_as_part_of_the_output(
+    adapter: ChatProvider,
+) -> None:
+    reply = await adapter.complete(chat_request(MODELS[adapter.name]))
+    if adapter.name == "anthropic":  # Claude thinks only when asked to
+        assert reply.usage.reasoning_tokens == 0
+    else:
+        assert 0 < reply.usage.reasoning_tokens < reply.usage.output_tokens

@@ -75,5 +75,6 @@ async def test_a_breaker_open_past_the_deadline_ends_with_provider_unavailable(
     assert failed[0].speaker == "gpt"
     assert failed[0].breaker_state == "open"
     assert failed[0].attempts == 2
+    assert failed[0].request_id is not None and failed[0].request_id.startswith("req_")
     ended = events[-1]
     assert getattr(ended, "reason", None) == "provider_unavailable"

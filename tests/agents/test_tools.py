@@ -15,7 +15,7 @@ from aiconv.agents.messages import (
     ToolSpec,
 )
 from aiconv.agents.provider import ChatProvider
-from aiconv.errors import ProviderRejected
+from aiconv.errors import MalformedResponse, ProviderRejected
 from aiconv.testing.fake_llm import FakeLLM, Fault
 
 MODELS = {"anthropic": "claude-sonnet-5-5", "openai": "gpt-6.2-sol", "gemini": "gemini-3.8-flash"}
@@ -162,3 +162,17 @@ async def test_no_tools_offered_means_a_plain_text_reply(adapter: ChatProvider) 
     reply = await adapter.complete(ask(MODELS[adapter.name], tools=()))
     assert reply.tool_calls == ()
     assert reply.content
+
+
+async def test_gemini_arguments_that_are_not_an_object_are_a_retryable_malformed_response(
+    fake: FakeLLM,
+) -> None:
+    """The google-genai SDK validates ``args`` as an object itself: the reply is unreadable."""
+    from tests.agents.conftest import build
+
+    provider = build("gemini", fake)
+    fake.faults.push(Fault(arguments="[1, 2]", api="gemini"))
+    with pytest.raises(MalformedResponse) as caught:
+        await provider.complete(ask(MODELS["gemini"]))
+    await provider.aclose()
+    assert caught.value.retryable

@@ -6,9 +6,19 @@ from __future__ import annotations
 import asyncio
 
 from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.semconv._incubating.attributes.gen_ai_attributes import (
+    GEN_AI_OPERATION_NAME,
+    GEN_AI_PROVIDER_NAME,
+    GEN_AI_SYSTEM,
+)
+from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
+from opentelemetry.semconv.attributes.server_attributes import SERVER_ADDRESS, SERVER_PORT
 from opentelemetry.trace import SpanKind, StatusCode
 
-from aiconv.errors import ProviderRejected
+from aiconv.agents.guarded import GuardConfig, Guards
+from aiconv.agents.messages import ChatMessage, ChatRequest
+from aiconv.agents.providers.openai import OpenAIProvider
+from aiconv.errors import ProviderRejected, RateLimited
 from aiconv.observability.tracing import (
     TraceConfig,
     conversation_span_id,
@@ -19,12 +29,19 @@ from aiconv.platform import codec, session
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.events import ParticipantSpec, StopConfig, TurnClaimed
 from aiconv.queues.memory import InMemoryLog
+from aiconv.reliability.retry import RetryPolicy
+from aiconv.testing.clock import FakeClock
+from aiconv.testing.fake_llm import FakeLLM
 from aiconv.testing.providers import ScriptedProvider
 from tests.observability.conftest import Rig
 
 
 def by_name(spans: list[ReadableSpan], prefix: str) -> list[ReadableSpan]:
     return [s for s in spans if s.name.startswith(prefix)]
+
+
+def _attributes(span: ReadableSpan) -> dict[str, object]:
+    return dict(span.attributes or {})
 
 
 def parent_id(span: ReadableSpan) -> int | None:
@@ -88,7 +105,7 @@ async def test_spans_nest_conversation_turn_call_and_append_with_genai_attribute
     assert all(c["traceparent"].startswith(f"00-{cid}-") for c in contexts)
 
 
-async def test_a_failed_call_records_error_type_and_an_error_status(rig: Rig) -> None:
+async def test_a_failed_call_marks_its_chat_span_and_its_turn(rig: Rig) -> None:
     seats = {
         "alice": ScriptedProvider(
             [ProviderRejected("bad request", provider="anthropic", status=400)], name="anthropic"
@@ -102,6 +119,9 @@ async def test_a_failed_call_records_error_type_and_an_error_status(rig: Rig) ->
     assert call.attributes is not None
     assert call.attributes["error.type"] == "rejected"
     assert call.status.status_code is StatusCode.ERROR
+    [turn] = by_name(rig.spans(), "invoke_agent")
+    assert _attributes(turn)[ERROR_TYPE] == "rejected"
+    assert turn.status.status_code is StatusCode.ERROR
 
 
 def test_no_otel_variables_means_no_exporter_and_an_endpoint_means_otlp() -> None:
@@ -143,3 +163,63 @@ async def test_a_turn_taken_over_from_a_dead_claimant_links_to_its_span(rig: Rig
     [link] = turn.links
     assert (link.context.trace_id, link.context.span_id) == (int(cid, 16), 0xAA)
     assert link.attributes is not None and link.attributes["aiconv.link"] == "taken_over"
+
+
+async def test_turn_spans_follow_the_installed_genai_conventions(rig: Rig) -> None:
+    """``invoke_agent`` spans carry ``gen_ai.provider.name``; nothing carries the deprecated
+    ``gen_ai.system`` (names from the installed semantic-conventions package)."""
+    seats = {
+        "alice": ScriptedProvider(["hi", "bye"], name="anthropic", model="claude-x"),
+        "bob": ScriptedProvider(["yo", "ciao"], name="gemini", model="gemini-x"),
+    }
+    async with asyncio.timeout(10):
+        await rig.converse(seats, max_turns=4)
+    spans = rig.spans()
+    turns = by_name(spans, "invoke_agent")
+    assert [_attributes(t)[GEN_AI_PROVIDER_NAME] for t in turns] == [
+        "anthropic",
+        "gcp.gemini",
+    ] * 2
+    assert all(GEN_AI_SYSTEM not in _attributes(s) for s in spans)
+    assert all(_attributes(c)[GEN_AI_OPERATION_NAME] == "chat" for c in by_name(spans, "chat "))
+
+
+async def test_each_retry_is_its_own_chat_span(rig: Rig) -> None:
+    guards = Guards(GuardConfig(retry=RetryPolicy(attempts=3, base=0.0)), clock=FakeClock())
+    flaky = guards.wrap(
+        ScriptedProvider(
+            [RateLimited("slow down", provider="openai"), "hi", "bye"],
+            name="openai",
+            model="gpt-x",
+        )
+    )
+    seats = {"alice": flaky, "bob": ScriptedProvider(["yo"], name="openai", model="gpt-x")}
+    async with asyncio.timeout(10):
+        await rig.converse(seats, max_turns=2)
+    spans = rig.spans()
+    first_turn = by_name(spans, "invoke_agent alice")[0]
+    attempts = [c for c in by_name(spans, "chat ") if parent_id(c) == first_turn.context.span_id]
+    assert [_attributes(c).get(ERROR_TYPE) for c in attempts] == ["rate_limited", None]
+    assert [c.status.status_code for c in attempts] == [StatusCode.ERROR, StatusCode.UNSET]
+    assert _attributes(first_turn)["aiconv.attempts"] == 2
+    assert first_turn.status.status_code is StatusCode.UNSET
+
+
+async def test_chat_spans_name_the_server_they_called(rig: Rig) -> None:
+    async with FakeLLM() as fake:
+        adapter = OpenAIProvider(api_key="k", base_url=fake.openai_base_url)
+        provider = rig.instrument(adapter)
+        try:
+            await provider.complete(
+                ChatRequest(
+                    model="gpt-6.2-sol",
+                    system="",
+                    messages=(ChatMessage(role="user", content="hi"),),
+                )
+            )
+        finally:
+            await provider.aclose()
+    [call] = by_name(rig.spans(), "chat ")
+    assert _attributes(call)[SERVER_ADDRESS] == "127.0.0.1"
+    assert _attributes(call)[SERVER_PORT] == fake.port
+    assert _attributes(call)["gen_ai.usage.reasoning.output_tokens"] >= 0  # type: ignore[operator]

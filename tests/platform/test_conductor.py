@@ -6,10 +6,16 @@ import asyncio
 
 import pytest
 
+from aiconv.agents.messages import ChatReply
 from aiconv.errors import ProviderUnavailable, SequenceConflict
 from aiconv.platform import codec, session
 from aiconv.platform.conductor import Conductor
-from aiconv.platform.events import ConversationResumed, ParticipantSpec, StopConfig
+from aiconv.platform.events import (
+    ConversationResumed,
+    MessagePosted,
+    ParticipantSpec,
+    StopConfig,
+)
 from aiconv.platform.observer import NullObserver
 from aiconv.queues.memory import InMemoryLog
 from aiconv.testing.providers import ScriptedProvider, varied_text
@@ -216,3 +222,28 @@ async def test_an_unexpected_error_ends_the_run_resumably_and_reaches_the_caller
     assert "RuntimeError: adapter bug" in crashed.ended.detail
     resumed = await session.resume(conductor, state.conversation_id)
     assert not resumed.is_ended
+
+
+async def test_a_truncated_reply_is_recorded_as_such() -> None:
+    """A reply cut at its output limit is posted with its finish reason and ``truncated``."""
+    cut = ChatReply(content="The answer is", model="m", finish_reason="max_tokens")
+    whole = ChatReply(content="Fine.", model="m", finish_reason="end_turn")
+    log = InMemoryLog()
+    conductor = Conductor(log)
+    seats = [ParticipantSpec(name=n, agent="scripted") for n in ("a", "b")]
+    state = await session.create(
+        conductor, topic="t", participants=seats, stop=StopConfig(max_turns=2)
+    )
+    await session.play_all(
+        conductor,
+        state.conversation_id,
+        {"a": ScriptedProvider([cut]), "b": ScriptedProvider([whole])},
+    )
+    events = [r.event for r in codec.decode_all(await log.read(state.conversation_id))]
+    posted = [e for e in events if isinstance(e, MessagePosted)]
+    assert [(m.truncated, m.finish_reason) for m in posted] == [
+        (True, "max_tokens"),
+        (False, "end_turn"),
+    ]
+    final = await conductor.load(state.conversation_id)
+    assert [m.truncated for m in final.messages] == [True, False]

@@ -10,8 +10,6 @@ import pytest
 from aiconv.voice.stt import PocketsphinxRecognizer
 from aiconv.voice.tts import EspeakSynthesizer
 
-pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng missing")
-
 
 @pytest.fixture
 def synthesizer() -> EspeakSynthesizer:

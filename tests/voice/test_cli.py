@@ -51,6 +51,8 @@ def test_voice_run_is_recorded_exported_and_pruned(tmp_path: Path) -> None:
     cid = str(document["conversation_id"])
     audio = tmp_path / "runs.audio"
     assert len(_audio_files(audio)) == 2
+    shown = run_aic("show", cid, "--db", str(db))
+    assert shown.returncode == 0 and "(mock-2 heard: " in shown.stdout
 
     exported = run_aic(
         "export",
@@ -125,3 +127,73 @@ def test_voice_without_espeak_names_the_package(tmp_path: Path) -> None:
         "error: espeak-ng is not installed: install it with `apt-get install espeak-ng`"
     ]
     assert _names(tmp_path) == []
+
+
+async def test_a_websocket_voice_agent_from_the_command_line(tmp_path: Path) -> None:
+    """aic-start --voice --agent2 ws://… talks to a local voice agent (run off the loop)."""
+    import asyncio
+
+    from aiconv.testing.voice_agent import LocalVoiceAgent
+
+    async with LocalVoiceAgent() as agent:
+        result = await asyncio.to_thread(
+            run_aic,
+            "start",
+            "--voice",
+            "--agent2",
+            agent.url,
+            "--name2",
+            "bank",
+            "--max-turns",
+            "2",
+            "--db",
+            str(tmp_path / "runs.db"),
+            "--json",
+            timeout=240,
+        )
+        assert result.returncode == 0, result.stderr
+        assert len(agent.log.heard) == 1
+    document = json.loads(result.stdout)
+    answer = document["messages"][1]
+    assert answer["sender"] == "bank" and answer["content"].startswith("I heard you say")
+    assert set(document["voice"]["wer"]) == {"bank"}
+
+
+def test_a_voice_agent_needs_voice(tmp_path: Path) -> None:
+    result = run_aic("start", "--agent2", "ws://127.0.0.1:9/x", "--db", str(tmp_path / "r.db"))
+    assert result.returncode == 2
+    assert "takes part only in a voice conversation: add --voice" in result.stderr
+    assert _names(tmp_path) == []
+
+
+def test_prune_can_remove_old_conversations_too(tmp_path: Path) -> None:
+    """--conversations removes old conversations (all but the one holding the newest event)."""
+    db = str(tmp_path / "runs.db")
+    for seed in ("1", "2", "3"):
+        started = run_aic("start", "--max-turns", "1", "--db", db, "--seed", seed, "--quiet")
+        assert started.returncode == 0, started.stderr
+
+    def listed() -> list[str]:
+        result = run_aic("ls", "--db", db, "--ls-json")
+        return [json.loads(line)["conversation_id"] for line in result.stdout.splitlines()]
+
+    every = listed()
+    dry = run_aic(
+        "prune", "--older-than", "0.001s", "--conversations", "--dry-run", "--db", db, "--json"
+    )
+    assert dry.returncode == 0, dry.stderr
+    plan = json.loads(dry.stdout)
+    assert plan["dry_run"] and plan["old"] == 3 and len(plan["conversations"]) == 2
+    assert every[0] not in plan["conversations"]  # the newest stays
+    assert listed() == every
+    done = run_aic("prune", "--older-than", "0.001s", "--conversations", "--db", db)
+    assert done.returncode == 0, done.stderr
+    assert "removed 2 conversations older than 0.001s" in done.stdout
+    assert listed() == every[:1]
+    gone = run_aic("show", plan["conversations"][0], "--db", db)
+    assert gone.returncode == 1 and "no conversation" in gone.stderr
+    text_only = run_aic(
+        "export", every[0], "--db", db, "--format", "recording", "-o", str(tmp_path / "rec")
+    )
+    assert text_only.returncode == 2 and "not a voice conversation" in text_only.stderr
+    assert not (tmp_path / "rec").exists()

@@ -129,3 +129,31 @@ async def test_a_caller_who_barges_in_cuts_the_agent_off(tmp_path: Path) -> None
     assert metrics.interruptions == len(cut)
     assert metrics.overlap_s == pytest.approx(0.3 * len(cut), abs=0.01)
     assert (tmp_path / "audio").is_dir()
+
+
+async def test_real_time_mode_waits_for_the_audio_to_play_out(tmp_path: Path) -> None:
+    """In real mode the timeline is the wall clock: an answer starts after the question ended."""
+    async with aiconv.open_log(f"sqlite:///{tmp_path / 'runs.db'}") as log:
+        result = await aiconv.run_conversation(
+            log,
+            participants=[
+                aiconv.Participant("caller", provider=_script(["Hello, is anyone there?"] * 2)),
+                aiconv.Participant("agent", provider=_script(["Yes, I am here."] * 2)),
+            ],
+            topic="Hello",
+            max_turns=2,
+            seed=1,
+            voice=True,
+            voice_mode="real",
+        )
+        events = await _events(log, result.conversation_id)
+    question, answer = utterances_of(events)
+    assert question.start_s >= 0.0
+    assert answer.start_s >= question.start_s + question.duration_s  # it heard it all first
+    started = events[0].at
+    answered = next(
+        r.at
+        for r in events
+        if r.sequence > question.sequence and isinstance(r.event, MessagePosted)
+    )
+    assert answered - started >= question.duration_s

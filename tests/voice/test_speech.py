@@ -60,7 +60,8 @@ async def test_recognition_hears_most_words(
 async def test_recognition_does_not_block_the_event_loop(
     synthesizer: EspeakSynthesizer, recognizer: PocketsphinxRecognizer
 ) -> None:
-    """While three utterances are decoded, a ticker on the loop is never held up for long."""
+    """While three utterances are decoded, a ticker on the loop keeps ticking: no stall comes
+    near the time one decode takes (which it would, were decoding done on the loop)."""
     audio = await synthesizer.synthesize(SENTENCE, Voice(rate_wpm=120))
     await recognizer.recognize(audio)  # the worker is started and its model loaded
     stalls: list[float] = []
@@ -75,12 +76,16 @@ async def test_recognition_does_not_block_the_event_loop(
             last = now
 
     ticker = asyncio.create_task(tick())
+    decodes = []
     for _ in range(3):
+        began = time.monotonic()
         await recognizer.recognize(audio)
+        decodes.append(time.monotonic() - began)
     done.set()
     await ticker
     assert len(stalls) > 20
-    assert max(stalls) < 0.25, f"the loop stalled for {max(stalls):.3f}s"
+    # A busy machine may pause any process briefly; a blocked loop would pause for a decode.
+    assert max(stalls) < max(0.25, 0.5 * min(decodes)), (max(stalls), decodes)
 
 
 async def test_silence_and_empty_text_are_handled(

@@ -166,7 +166,9 @@ async def test_leaving_the_seat_ends_the_conversation_with_the_reason(
     [
         ({"agent": "clod"}, "unknown agent"),
         ({"agent": "human"}, "the person's seat is the other one"),
-        ({"agent": "script:/nonexistent/replies.jsonl"}, "replies.jsonl"),
+        ({"agent": "script:missing/replies.jsonl"}, "replies.jsonl"),
+        ({"agent": "script:/etc/passwd"}, "files must be under"),
+        ({"agent": "script:../../etc/passwd"}, "files must be under"),
         ({"agent": "echo", "max_turns": 0}, "max_turns"),
         ({"agent": "echo", "topic": "   "}, "topic"),
         ({"agent": "echo", "name": "\x1b[31mred"}, "name"),

@@ -164,6 +164,11 @@ class GuardedProvider(ForwardingProvider):
             raise final from exc
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
+    def wrap_attempts(self, wrap: Callable[[ChatProvider], ChatProvider]) -> None:
+        """Put ``wrap`` around the inner provider, so it sees every attempt on its own (a
+        tracing span per attempt: retries are not folded into one)."""
+        self.inner = wrap(self.inner)
+
     def _retrying(self, call: _Call) -> tenacity.AsyncRetrying:
         policy = self.guards.config.retry
 

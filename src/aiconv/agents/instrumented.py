@@ -1,9 +1,12 @@
-"""``InstrumentedProvider``: metrics, a GenAI span and a log line around every provider call.
+"""``InstrumentedProvider``: metrics, spans and a log line around every provider call.
 
-Wrap the guarded provider (``InstrumentedProvider(GuardedProvider(adapter))``) so one span and
-one request count cover a whole call, retries included; per-attempt facts come through the
-guard hooks (``aiconv.observability.metrics.GuardMetrics``). Span attributes follow the
-OpenTelemetry GenAI semantic conventions. Prompts and replies are never recorded.
+Wrap the guarded provider (``InstrumentedProvider(GuardedProvider(adapter))``): one request
+count, duration and log line cover a whole call, retries included, while the ``chat`` spans
+(``TracedProvider``) go inside the guard, one per attempt, so retries are not folded into one
+span; per-attempt metrics come through the guard hooks
+(``aiconv.observability.metrics.GuardMetrics``). The call's outcome is the turn's: on the
+enclosing ``invoke_agent`` span it sets ``gen_ai.provider.name`` and, when the call fails for
+good, ``error.type`` and an error status. Prompts and replies are never recorded.
 """
 
 from __future__ import annotations
@@ -12,27 +15,20 @@ import asyncio
 import time
 
 from opentelemetry import trace
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import Status, StatusCode
 
+from aiconv.agents.guarded import GuardedProvider
 from aiconv.agents.messages import ChatReply, ChatRequest
 from aiconv.agents.provider import ChatProvider, DeltaCallback, ForwardingProvider
+from aiconv.agents.traced import TracedProvider, error_type
 from aiconv.errors import ProviderError
+from aiconv.observability import tracing
 from aiconv.observability.logs import get_logger
 from aiconv.observability.metrics import Metrics
 
-#: Our vendor names -> ``gen_ai.provider.name`` well-known values.
-GEN_AI_PROVIDERS = {
-    "anthropic": "anthropic",
-    "openai": "openai",
-    "gemini": "gcp.gemini",
-    "xai": "x_ai",
-    "grok": "x_ai",
-    "perplexity": "perplexity",
-}
-
 
 class InstrumentedProvider(ForwardingProvider):
-    """A ``ChatProvider`` that records every call to ``inner``."""
+    """A ``ChatProvider`` that records every call to ``inner`` (spans per attempt)."""
 
     def __init__(
         self, inner: ChatProvider, *, metrics: Metrics, tracer: trace.Tracer | None = None
@@ -40,41 +36,41 @@ class InstrumentedProvider(ForwardingProvider):
         super().__init__(inner)
         self.metrics = metrics
         self.tracer = tracer or trace.NoOpTracer()
-        self.gen_ai_provider = GEN_AI_PROVIDERS.get(inner.name, inner.name)
         self.log = get_logger("aiconv.provider")
+        if isinstance(inner, GuardedProvider):
+            if not isinstance(inner.inner, TracedProvider):  # instrumented once only
+                inner.wrap_attempts(lambda attempt: TracedProvider(attempt, tracer=self.tracer))
+        else:
+            self.inner = TracedProvider(inner, tracer=self.tracer)
 
     async def complete(
         self, request: ChatRequest, *, on_delta: DeltaCallback | None = None
     ) -> ChatReply:
         """The inner reply; counted, timed, traced and logged."""
         model = request.model or self.model
-        with self.tracer.start_as_current_span(
-            f"chat {model}",
-            kind=SpanKind.CLIENT,
-            attributes={
-                "gen_ai.operation.name": "chat",
-                "gen_ai.provider.name": self.gen_ai_provider,
-                "gen_ai.system": self.gen_ai_provider,
-                "gen_ai.request.model": model,
-                "gen_ai.request.max_tokens": request.max_tokens,
-            },
-            record_exception=False,
-            set_status_on_exception=False,
-        ) as span:
-            started = time.perf_counter()
-            try:
-                reply = await self.inner.complete(request, on_delta=on_delta)
-            except ProviderError as exc:
-                self._failed(span, model, exc.kind, time.perf_counter() - started, exc)
-                raise
-            except BaseException as exc:  # cancelled (a signal) or a bug: still accounted for
-                kind = "cancelled" if isinstance(exc, asyncio.CancelledError) else "error"
-                self._failed(span, model, kind, time.perf_counter() - started, exc)
-                raise
-            self._succeeded(span, model, reply, time.perf_counter() - started)
-            return reply
+        turn = tracing.agent_span()
+        if turn is not None:
+            turn.set_attribute("gen_ai.provider.name", tracing.gen_ai_provider(self.name))
+        started = time.perf_counter()
+        try:
+            reply = await self.inner.complete(request, on_delta=on_delta)
+        except BaseException as exc:  # cancelled (a signal) or a bug: still accounted for
+            kind = (
+                error_type(exc)
+                if isinstance(exc, ProviderError | asyncio.CancelledError)
+                else "error"
+            )
+            self._failed(model, kind, time.perf_counter() - started, exc)
+            if turn is not None and isinstance(exc, ProviderError):  # the turn fails with it
+                turn.set_attribute("error.type", kind)
+                turn.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+            raise
+        self._succeeded(model, reply, time.perf_counter() - started)
+        if turn is not None:
+            turn.set_attribute("aiconv.attempts", reply.attempts)
+        return reply
 
-    def _succeeded(self, span: trace.Span, model: str, reply: ChatReply, seconds: float) -> None:
+    def _succeeded(self, model: str, reply: ChatReply, seconds: float) -> None:
         m = self.metrics
         m.provider_requests.labels(self.name, model, "ok").inc()
         m.provider_duration.labels(self.name, model).observe(seconds)
@@ -83,13 +79,6 @@ class InstrumentedProvider(ForwardingProvider):
         m.provider_tokens.labels(self.name, model, "output").inc(usage.output_tokens)
         if reply.cost_usd:
             m.provider_cost.labels(self.name, model).inc(reply.cost_usd)
-        if span.is_recording():
-            span.set_attribute("gen_ai.response.model", reply.model)
-            span.set_attribute("gen_ai.usage.input_tokens", usage.input_tokens)
-            span.set_attribute("gen_ai.usage.output_tokens", usage.output_tokens)
-            if reply.finish_reason:
-                span.set_attribute("gen_ai.response.finish_reasons", [reply.finish_reason])
-            span.set_attribute("aiconv.attempts", reply.attempts)
         self.log.debug(
             "provider.call",
             provider=self.name,
@@ -101,15 +90,12 @@ class InstrumentedProvider(ForwardingProvider):
             output_tokens=usage.output_tokens,
             cost_usd=reply.cost_usd,
             attempts=reply.attempts,
+            truncated=reply.truncated,
         )
 
-    def _failed(
-        self, span: trace.Span, model: str, kind: str, seconds: float, exc: BaseException
-    ) -> None:
+    def _failed(self, model: str, kind: str, seconds: float, exc: BaseException) -> None:
         self.metrics.provider_requests.labels(self.name, model, kind).inc()
         self.metrics.provider_duration.labels(self.name, model).observe(seconds)
-        span.set_attribute("error.type", kind)
-        span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
         self.log.warning(
             "provider.call",
             provider=self.name,

@@ -132,6 +132,15 @@ class ChatReply:
     cached: bool = False
     saved_usd: float | None = None
 
+    @property
+    def truncated(self) -> bool:
+        """Whether the reply was cut at the output limit (``finish_reason`` says so)."""
+        return (self.finish_reason or "").lower() in TRUNCATED
+
+
+#: Finish reasons that mean the reply hit its output limit (Anthropic, OpenAI, Gemini).
+TRUNCATED = frozenset({"max_tokens", "length", "model_context_window_exceeded"})
+
 
 def tool_call_from(call_id: str, name: str, arguments: object) -> ToolCall:
     """A ``ToolCall`` from a vendor's arguments: JSON text (as OpenAI and streamed Anthropic

@@ -38,6 +38,14 @@ class ChatProvider(Protocol):
         ...
 
 
+@runtime_checkable
+class HasEndpoint(Protocol):
+    """A provider that talks to a server: ``endpoint`` is its base URL (for
+    ``server.address`` / ``server.port`` on spans). Offline providers have none."""
+
+    endpoint: str
+
+
 class ForwardingProvider(ChatProvider):
     """A provider wrapped around ``inner``: ``name``, ``model``, ``complete`` and ``aclose`` are
     the inner provider's; a wrapper overrides only what it adds to.

@@ -27,6 +27,7 @@ from aiconv.platform.events import (
     MessagePosted,
     ToolCalled,
     ToolReturned,
+    UtteranceHeard,
 )
 from aiconv.platform.projections import Summary, summarize
 from aiconv.queues.log import ConversationLog, IndexEntry
@@ -91,6 +92,10 @@ class LiveTranscript:
             self.console.print(
                 Text(f"! loop detected ({event.loop_kind}, {event.score:.2f})", style="yellow")
             )
+        elif isinstance(event, UtteranceHeard):
+            cut = f", cutting in after {event.played_s:.1f}s" if event.interrupted else ""
+            heard = f"  ({event.listener} heard: {clean(event.text) or '…'}{cut})"
+            self.console.print(Text(heard, style="dim"))
         elif isinstance(event, ConversationEnded):
             self.console.print(
                 Text(f"— ended: {event.reason} ({clean(event.detail)})", style="dim")

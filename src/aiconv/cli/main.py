@@ -21,14 +21,7 @@ from aiconv.cli.options import EXIT_INTERRUPTED, F, friendly_errors, log_options
 from aiconv.cli.tasks import tasks_group
 from aiconv.cli.telemetry import Telemetry, start_telemetry, telemetry_options
 from aiconv.cli.tools import assign, open_seat_tools, tool_options, tool_timeout, tools_group
-from aiconv.cli.wiring import (
-    AgentChoice,
-    Runtime,
-    close_run,
-    default_names,
-    plan,
-    run_interruptibly,
-)
+from aiconv.cli.wiring import AgentChoice, Runtime, close_run, default_names, run_interruptibly
 from aiconv.cli.worker import worker
 from aiconv.errors import ConfigError
 from aiconv.platform import session
@@ -172,7 +165,7 @@ def aic_start(**kw: Any) -> None:
     """Start a conversation between agents and stream it live."""
     runtime = Runtime.load(log_url=kw["log_url"], db=kw["db"])
     stop = _stop_config(kw)
-    specs, providers = plan(runtime, _choices(kw))
+    specs, providers = voice.plan_seats(runtime, _choices(kw), kw)
     kw["voice_metadata"] = voice.prepare(runtime, kw, specs) if kw["voice"] else None
     seed = kw["seed"] if kw["seed"] is not None else random.SystemRandom().randrange(2**31)
     # The live transcript is the interactive output: info lines would interleave with it.
@@ -214,8 +207,11 @@ async def _start_with(
     console = Console(stderr=kw["as_json"])
     providers, tools = seats
     log = telemetry.instrument_log(await connect_log(runtime.log_url))
-    kit = voice.open_kit(log, kw["audio_dir"]) if kw["voice_metadata"] else None
+    kit = None
+    if kw["voice_metadata"]:
+        kit = voice.open_kit(log, kw["audio_dir"], kw["voice_agents"], telemetry.registry)
     try:
+        await voice.open_sessions(kw, specs, stop)  # a refused session: nothing written yet
         hook = kit.layer if kit else None
         conductor = Conductor(log, observer=telemetry.observer, turn_hook=hook)
         metadata = {"voice": kw["voice_metadata"]} if kit else None

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from aiconv.cli.options import friendly_errors, log_options, option
+from aiconv.cli.voice import resolve_audio_dir
 from aiconv.cli.wiring import Runtime
 from aiconv.errors import ConfigError
 from aiconv.observability.redaction import redact_url
@@ -27,16 +28,20 @@ def allowed_hosts(host: str) -> list[str] | None:
 @click.command()
 @option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
 @option("--port", type=int, default=8080, show_default=True, help="Port to listen on.")
+@option("--audio-dir", type=click.Path(path_type=Path), help="Audio of voice conversations.")
 @log_options
 @friendly_errors
-def serve(host: str, port: int, log_url: str | None, db: Path | None) -> None:
+def serve(
+    host: str, port: int, audio_dir: Path | None, log_url: str | None, db: Path | None
+) -> None:
     """Serve a read-only web view of the conversations (live transcripts, runs, JSON API)."""
     if not 0 <= port <= 65535:
         raise ConfigError(f"--port must be between 0 and 65535 (got {port})")
     # uvicorn and the web app are imported in _serve, so other `aic` commands start without them.
     runtime = Runtime.load(log_url=log_url, db=db)
     shown = redact_url(runtime.log_url)
-    asyncio.run(_serve(runtime.log_url, shown, host, port))
+    audio = resolve_audio_dir(runtime, audio_dir)
+    asyncio.run(_serve(runtime.log_url, shown, host, port, audio))
 
 
 def _notifying_server() -> type:
@@ -57,7 +62,7 @@ def _notifying_server() -> type:
     return NotifyingServer
 
 
-async def _serve(url: str, shown: str, host: str, port: int) -> None:
+async def _serve(url: str, shown: str, host: str, port: int, audio_dir: Path) -> None:
     """Open the log first (a bad URL or a server that is down is a one-line error, not a
     failed start-up), then serve it and print the address actually bound (``--port 0``)."""
     import uvicorn
@@ -66,7 +71,7 @@ async def _serve(url: str, shown: str, host: str, port: int) -> None:
 
     log = await connect_log(url)
     try:
-        app = create_app(log, allowed_hosts=allowed_hosts(host))
+        app = create_app(log, allowed_hosts=allowed_hosts(host), audio_dir=audio_dir)
         config = uvicorn.Config(
             app,
             host=host,

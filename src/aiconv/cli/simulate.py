@@ -12,32 +12,58 @@ import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from aiconv.agents.cache import CachedProvider, CacheStore
+from aiconv.agents.cache_stores import cache_store, check_cache_url
 from aiconv.agents.guarded import GuardConfig, Guards
 from aiconv.agents.provider import ChatProvider
+from aiconv.cli import voice
 from aiconv.cli.compare import compare_command
 from aiconv.cli.options import EXIT_INTERRUPTED, friendly_errors, log_options, option
 from aiconv.cli.report import report_command
 from aiconv.cli.telemetry import Telemetry, start_telemetry, telemetry_options
 from aiconv.cli.tools import try_scenario_tools
 from aiconv.cli.wiring import Runtime, run_interruptibly
-from aiconv.errors import ConfigError
+from aiconv.errors import ConfigError, ScenarioError
+from aiconv.observability.metrics import CacheMetrics
 from aiconv.queues.urls import connect_log
-from aiconv.simulation.batch import BatchRunner, ProviderFactory, Tally
+from aiconv.settings import default_db_path
+from aiconv.simulation.batch import BatchRunner, ProviderFactory
+from aiconv.simulation.caching import CachePlan, cache_plan
 from aiconv.simulation.channel import HttpAgentProvider
 from aiconv.simulation.runs import check_run_id, new_run_id
 from aiconv.simulation.scenario import Scenario, Seat, load_scenario
+from aiconv.simulation.tally import Tally
 
 
-def seat_factory(runtime: Runtime, telemetry: Telemetry) -> ProviderFactory:
-    """Instrumented providers for scenario seats: a guarded HTTP channel for ``url``, else the
-    agent registry."""
+@dataclasses.dataclass(frozen=True, slots=True)
+class Caching:
+    """The response cache of a run: who uses it how, and where it is kept."""
+
+    plan: CachePlan
+    store: CacheStore
+
+
+def seat_factory(
+    runtime: Runtime, telemetry: Telemetry, caching: Caching | None = None
+) -> ProviderFactory:
+    """Instrumented providers for scenario seats (a guarded HTTP channel for ``url``, else the
+    agent registry), behind the response cache for seats whose mode is not ``off``."""
 
     def build(seat: Seat) -> ChatProvider:
+        provider = build_live(seat)
+        mode = caching.plan.mode_for(seat) if caching else "off"
+        if caching is None or mode == "off":
+            return provider
+        observer = CacheMetrics(telemetry.metrics)
+        return CachedProvider(provider, caching.store, mode=mode, observer=observer)
+
+    def build_live(seat: Seat) -> ChatProvider:
         if seat.url:
             channel = HttpAgentProvider(
                 seat.url,
@@ -55,6 +81,14 @@ def seat_factory(runtime: Runtime, telemetry: Telemetry) -> ProviderFactory:
         return telemetry.instrument(runtime.provider(spec))
 
     return build
+
+
+def default_cache_url(log_url: str) -> str:
+    """``responses.db`` next to a SQLite log, else in the user data directory."""
+    if log_url.startswith("sqlite:///"):
+        path = Path(unquote(urlsplit(log_url).path[1:]))
+        return f"sqlite:///{path.with_name('responses.db')}"
+    return f"sqlite:///{default_db_path().with_name('responses.db')}"
 
 
 def check_agents(runtime: Runtime, scenario: Scenario) -> None:
@@ -113,6 +147,9 @@ class _Run:
     parallel: int
     repeat: int | None
     quiet: bool
+    caching: Caching | None = None
+    #: Where a voice scenario's audio goes (None: not a voice scenario).
+    audio_dir: Path | None = None
 
 
 @click.command()
@@ -132,7 +169,19 @@ class _Run:
     multiple=True,
     help="Agent under test (repeat for a matrix, side by side; replaces [[agents]]).",
 )
+@option(
+    "--cache",
+    multiple=True,
+    help="Response cache: MODE for everyone or NAME=MODE for one participant (repeat); "
+    "modes off, use, record, replay (a miss is an error).",
+)
+@option(
+    "--cache-url",
+    help="Where cached replies live: sqlite:///responses.db (default: next to the log), "
+    "redis://host:6379/0.",
+)
 @option("--quiet", is_flag=True, help="No progress bar; print only the final line.")
+@option("--audio-dir", type=click.Path(path_type=Path), help="Audio of a voice scenario.")
 @log_options
 @telemetry_options
 @friendly_errors
@@ -152,6 +201,8 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
     if kw["agents"]:
         scenario = scenario.with_agents(kw["agents"])
     check_agents(runtime, scenario)
+    plan = cache_plan(kw["cache"], scenario)
+    cache_url = check_cache_url(kw["cache_url"] or default_cache_url(runtime.log_url))
     run = _Run(
         scenario=scenario,
         path=scenario_file,
@@ -159,6 +210,8 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
         parallel=kw["parallel"],
         repeat=kw["repeat"],
         quiet=kw["quiet"],
+        caching=Caching(plan, cache_store(cache_url)) if plan.is_used else None,
+        audio_dir=voice.check_voice(runtime, kw["audio_dir"]) if scenario.voice else None,
     )
     options = {**kw, "log_level": kw["log_level"] or "warning"}
     telemetry = start_telemetry(options, runtime)
@@ -176,21 +229,34 @@ async def _simulate(runtime: Runtime, telemetry: Telemetry, run: _Run) -> int:
     view = None if run.quiet else ProgressView(console, total)
     await try_scenario_tools(run.scenario)  # a bad tool source fails before anything is written
     log = telemetry.instrument_log(await connect_log(runtime.log_url))
+    kit = None
+    if run.audio_dir is not None:
+        kit = voice.open_kit(log, run.audio_dir, {}, telemetry.registry)
     try:
         runner = BatchRunner(
             log,
             run.scenario,
-            seat_factory(runtime, telemetry),
+            seat_factory(runtime, telemetry, run.caching),
             run_id=run.run_id,
             parallel=run.parallel,
             repeat=run.repeat,
             on_progress=view.update if view else None,
             observer=telemetry.observer,
+            turn_hook=kit.layer if kit is not None else None,
         )
+        try:
+            await runner.check()  # before any output: a mismatched run is bad input
+        except ScenarioError:
+            await runner.aclose()
+            raise
         console.print(f"run [bold]{run.run_id}[/bold]: {total} conversations", highlight=False)
         interrupted = await _drive(runner, view)
     finally:
+        if kit is not None:
+            await kit.recognizer.close()
         await log.close()
+        if run.caching is not None:
+            await run.caching.store.close()
     return _conclude(console, runner.tally, run.run_id, run.path, interrupted)
 
 

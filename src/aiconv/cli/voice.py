@@ -13,19 +13,22 @@ import math
 import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from rich.console import Console
 
+from aiconv.agents.provider import ChatProvider
 from aiconv.cli.options import friendly_errors, log_options, option
-from aiconv.cli.wiring import Runtime
+from aiconv.cli.wiring import AgentChoice, Runtime, default_names, plan
 from aiconv.errors import ConfigError, MissingExtra
 from aiconv.platform import codec
 from aiconv.platform.events import ParticipantSpec
 from aiconv.queues.log import ConversationLog
 from aiconv.queues.urls import connect_log
+from aiconv.voice.ids import check_voice_agents
 
 F = TypeVar("F", bound=Callable[..., Any])
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
@@ -55,30 +58,81 @@ def resolve_audio_dir(runtime: Runtime, given: Path | None) -> Path:
         if given.exists() and not given.is_dir():
             raise ConfigError(f"--audio-dir {given} is not a directory")
         return given
-    from aiconv.voice.kit import default_blob_dir
+    from aiconv.voice.blobs import default_blob_dir
 
     if runtime.log_url.startswith("sqlite:///"):
         return default_blob_dir(Path(runtime.log_url.removeprefix("sqlite:///").split("?")[0]))
     return default_blob_dir(None)
 
 
-def prepare(runtime: Runtime, kw: dict[str, Any], specs: list[ParticipantSpec]) -> dict[str, Any]:
-    """Check voice can run and return the conversation's voice metadata (before any write)."""
+def check_voice(runtime: Runtime, given: Path | None) -> Path:
+    """Check voice can run here (extra, espeak-ng, model); the audio directory to use."""
     try:
-        from aiconv.voice.config import configure
         from aiconv.voice.kit import preflight
     except ImportError as exc:
-        raise MissingExtra("--voice needs the voice extra: pip install 'aiconv[voice]'") from exc
+        raise MissingExtra("voice needs the voice extra: pip install 'aiconv[voice]'") from exc
     preflight()
-    kw["audio_dir"] = resolve_audio_dir(runtime, kw.get("audio_dir"))
+    return resolve_audio_dir(runtime, given)
+
+
+def prepare(runtime: Runtime, kw: dict[str, Any], specs: list[ParticipantSpec]) -> dict[str, Any]:
+    """Check voice can run and return the conversation's voice metadata (before any write)."""
+    kw["audio_dir"] = check_voice(runtime, kw.get("audio_dir"))
+    from aiconv.voice.config import configure
+
     return configure([(s.name, s.persona) for s in specs], kw["voice_mode"]).as_metadata()
 
 
-def open_kit(log: ConversationLog, directory: Path) -> Any:
-    """The voice layer for a run (``async with``)."""
+def plan_seats(
+    runtime: Runtime, choices: list[AgentChoice], kw: dict[str, Any]
+) -> tuple[list[ParticipantSpec], dict[str, ChatProvider]]:
+    """``wiring.plan`` plus voice agents (``realtime[:model]``, ``ws://…``), which only a voice
+    conversation takes; ``kw["voice_agents"]`` gets them (before anything is written)."""
+    names = default_names(choices)
+    check_voice_agents(
+        [(n, c.agent) for n, c in zip(names, choices, strict=True)],
+        voice=kw["voice"],
+        first=kw["first"],
+    )
+    voiced: dict[str, Any] = {}
+    if kw["voice"]:
+        from aiconv.voice.participants import voice_providers
+
+        seats = [(n, c.agent, c.base_url) for n, c in zip(names, choices, strict=True)]
+        voiced = voice_providers(seats, runtime.env)
+    kw["voice_agents"] = voiced
+    plain = [replace(c, name=n) for n, c in zip(names, choices, strict=True) if n not in voiced]
+    specs, providers = plan(runtime, plain)
+    by_name = {s.name: s for s in specs}
+    for name, choice in zip(names, choices, strict=True):
+        if name in voiced:
+            by_name[name] = ParticipantSpec(
+                name=name,
+                agent=choice.agent,
+                model=voiced[name].model,
+                persona=choice.persona,
+                system=choice.system,
+                base_url=choice.base_url,
+            )
+            providers[name] = voiced[name]
+    return [by_name[n] for n in names], {n: providers[n] for n in names}
+
+
+def open_kit(
+    log: ConversationLog, directory: Path, voice_agents: dict[str, Any], registry: Any
+) -> Any:
+    """The voice layer for a run, its metrics on the command's registry."""
     from aiconv.voice.kit import VoiceKit
 
-    return VoiceKit.open(log, directory)
+    return VoiceKit.open(log, directory, voice_agents=voice_agents, registry=registry)
+
+
+async def open_sessions(kw: dict[str, Any], specs: list[ParticipantSpec], stop: Any) -> None:
+    """Open the voice agents' sessions before the conversation is created."""
+    if kw.get("voice_agents"):
+        from aiconv.voice.participants import open_sessions as open_all
+
+        await open_all(kw["voice_agents"], specs, topic=kw["topic"], stop=stop)
 
 
 async def metrics_of(log: ConversationLog, conversation_id: str) -> dict[str, Any] | None:
@@ -136,6 +190,12 @@ async def write_recording(runtime: Runtime, cid: str, output: Path, directory: P
 @click.command()
 @option("--older-than", required=True, help="Age of what to remove, e.g. 7d, 12h, 30m.")
 @option("--dry-run", is_flag=True, help="Report what would be removed; remove nothing.")
+@option(
+    "--conversations",
+    "with_conversations",
+    is_flag=True,
+    help="Remove the old conversations from the log too (not only their audio).",
+)
 @option("--audio-dir", type=click.Path(path_type=Path), help="The audio directory to prune.")
 @option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @log_options
@@ -143,23 +203,31 @@ async def write_recording(runtime: Runtime, cid: str, output: Path, directory: P
 def prune(
     older_than: str,
     dry_run: bool,
+    with_conversations: bool,
     audio_dir: Path | None,
     as_json: bool,
     log_url: str | None,
     db: Path | None,
 ) -> None:
-    """Remove the recordings (audio) of conversations older than --older-than."""
+    """Remove the recordings (audio) of conversations older than --older-than (and, with
+    --conversations, those conversations)."""
     age = parse_age(older_than)
     runtime = Runtime.load(log_url=log_url, db=db)
     directory = resolve_audio_dir(runtime, audio_dir)
     from aiconv.voice.blobs import BlobStore
-    from aiconv.voice.prune import prune_recordings
+    from aiconv.voice.prune import prune as prune_old
 
     async def run() -> Any:
         log = await connect_log(runtime.log_url)
         try:
             store = BlobStore(directory)
-            return await prune_recordings(log, store, cutoff=time.time() - age, dry_run=dry_run)
+            return await prune_old(
+                log,
+                store,
+                cutoff=time.time() - age,
+                dry_run=dry_run,
+                conversations=with_conversations,
+            )
         finally:
             await log.close()
 
@@ -174,3 +242,7 @@ def prune(
     )
     for cid, count in sorted(report.recordings.items()):
         click.echo(f"  {cid}: {count} audio files")
+    if with_conversations:
+        click.echo(f"{verb} {len(report.conversations)} conversations older than {older_than}")
+        for cid in report.conversations:
+            click.echo(f"  {cid}")

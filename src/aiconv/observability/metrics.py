@@ -77,6 +77,18 @@ class Metrics:
             ["provider", "model"],
             registry=r,
         )
+        self.cache_lookups = Counter(
+            "aiconv_cache_lookups_total",
+            "Response cache lookups by result (hit or miss).",
+            ["provider", "model", "result"],
+            registry=r,
+        )
+        self.cache_saved = Counter(
+            "aiconv_cache_saved_usd_total",
+            "What the replies served from the response cache cost when they were recorded.",
+            ["provider", "model"],
+            registry=r,
+        )
         self.breaker_state = Gauge(
             "aiconv_provider_breaker_state",
             "1 for the circuit breaker's current state (closed, half_open, open), else 0.",
@@ -208,6 +220,19 @@ class GuardMetrics:
     def on_rate_limited(self, provider: str, waited: float) -> None:
         """The limiter held a call back for ``waited`` seconds."""
         self.metrics.provider_rate_limit_wait.labels(provider).inc(waited)
+
+
+class CacheMetrics:
+    """The ``CacheObserver`` of ``aiconv.agents.cache``, recorded as metrics."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    def lookup(self, provider: str, model: str, result: str, saved_usd: float) -> None:
+        """One lookup: ``hit`` (and what it saved) or ``miss``."""
+        self.metrics.cache_lookups.labels(provider, model, result).inc()
+        if saved_usd:
+            self.metrics.cache_saved.labels(provider, model).inc(saved_usd)
 
 
 def set_breaker_state(metrics: Metrics, provider: str, state: str) -> None:

@@ -183,6 +183,9 @@ class TelemetryObserver:
             span.set_attribute("gen_ai.response.model", message.model)
             span.set_attribute("gen_ai.usage.input_tokens", message.input_tokens)
             span.set_attribute("gen_ai.usage.output_tokens", message.output_tokens)
+        if message.truncated:
+            span.set_attribute("aiconv.truncated", True)
+            self.log.warning("message.truncated", sequence=message.sequence, model=message.model)
         self.log.debug("turn.posted", turn_s=round(turn_s, 6), sequence=message.sequence)
 
     def conflict(self, state: StateView) -> None:

@@ -45,6 +45,15 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from aiconv.errors import ConfigError
 
 INSTRUMENTATION = "aiconv"
+#: Our vendor names -> ``gen_ai.provider.name`` well-known values (others pass as they are).
+GEN_AI_PROVIDERS = {
+    "anthropic": "anthropic",
+    "openai": "openai",
+    "gemini": "gcp.gemini",
+    "xai": "x_ai",
+    "grok": "x_ai",
+    "perplexity": "perplexity",
+}
 _PROPAGATOR = TraceContextTextMapPropagator()
 _FORCED_IDS: ContextVar[tuple[int, int] | None] = ContextVar("aiconv_forced_ids", default=None)
 
@@ -252,3 +261,28 @@ def is_sampled(tracer: trace.Tracer, trace_id: int) -> bool:
         return True
     decision = sampler.should_sample(None, trace_id, "conversation").decision
     return decision in (Decision.RECORD_AND_SAMPLE,)
+
+
+def gen_ai_provider(vendor: str) -> str:
+    """The ``gen_ai.provider.name`` of one of our vendor names."""
+    return GEN_AI_PROVIDERS.get(vendor, vendor)
+
+
+def agent_span() -> trace.Span | None:
+    """The current span when it is an ``invoke_agent`` span (a turn), else ``None``."""
+    span = trace.get_current_span()
+    attributes = getattr(span, "attributes", None) or {}
+    if span.is_recording() and attributes.get("gen_ai.operation.name") == "invoke_agent":
+        return span
+    return None
+
+
+def server_of(url: str | None) -> dict[str, str | int]:
+    """``server.address`` and ``server.port`` of an endpoint URL (empty when there is none)."""
+    if not url:
+        return {}
+    parts = urllib.parse.urlsplit(url)
+    if not parts.hostname:
+        return {}
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return {"server.address": parts.hostname, "server.port": port}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -11,6 +11,7 @@ from aiconv.platform.codec import Recorded
 from aiconv.platform.events import (
     AgentFailed,
     ConversationEnded,
+    ConversationForked,
     ConversationResumed,
     ConversationStarted,
     CriterionEvaluated,
@@ -51,6 +52,7 @@ class Message:
     moderator: bool = False
     cached: bool = False
     saved_usd: float | None = None
+    truncated: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -114,6 +116,8 @@ class ConversationState:
     #: The task's criteria as graded, and its verdict.
     criteria: tuple[CriterionEvaluated, ...] = ()
     graded: TaskGraded | None = None
+    #: Set when this conversation is a fork of another (its parent and point).
+    forked: ConversationForked | None = None
 
     @property
     def participants(self) -> tuple[ParticipantSpec, ...]:
@@ -166,8 +170,15 @@ def evolve(state: ConversationState, recorded: Recorded) -> ConversationState:
         )
     changes = _changes(state, recorded, recorded.event)
     changes["sequence"] = recorded.sequence
-    changes["updated_at"] = recorded.at
+    changes["updated_at"] = occurred_at(recorded)
     return _copy(state, changes)
+
+
+def occurred_at(recorded: Recorded) -> float:
+    """When the event happened: its own ``occurred_at`` (imported conversations keep their
+    original times), else when the log stored it."""
+    when = getattr(recorded.event, "occurred_at", None)
+    return recorded.at if when is None else float(when)
 
 
 _STATE_FIELDS = tuple(f.name for f in fields(ConversationState))
@@ -191,7 +202,7 @@ def _changes(state: ConversationState, recorded: Recorded, event: object) -> dic
     """The fields ``event`` changes (besides ``sequence`` and ``updated_at``)."""
     match event:
         case ConversationStarted():
-            return {"started": event, "started_at": recorded.at}
+            return {"started": event, "started_at": occurred_at(recorded)}
         case TurnClaimed():
             claim = Claim(
                 sequence=recorded.sequence,
@@ -207,7 +218,7 @@ def _changes(state: ConversationState, recorded: Recorded, event: object) -> dic
         case ModeratorNoted():
             note = Message(
                 sequence=recorded.sequence,
-                at=recorded.at,
+                at=occurred_at(recorded),
                 sender="moderator",
                 content=event.content,
                 moderator=True,
@@ -238,13 +249,51 @@ def _changes(state: ConversationState, recorded: Recorded, event: object) -> dic
         case UtteranceHeard():
             heard = {**state.heard, (event.listener, event.message_sequence): event.text}
             return {"heard": MappingProxyType(heard)}
+        case ConversationForked():
+            return _fork(state, recorded, event)
     return {}
+
+
+def _fork(
+    state: ConversationState, recorded: Recorded, event: ConversationForked
+) -> dict[str, Any]:
+    """A fork starts afresh from the copied history: new settings, no end, claim or outcome,
+    and its clock (``started_at``) from the moment it was forked."""
+    if state.started is None:
+        return {}
+    parent = state.started
+    # A fork belongs to no run of its parent's and is not itself an imported conversation.
+    metadata = {k: v for k, v in parent.metadata.items() if k not in ("run_id", "imported")}
+    metadata.update(event.metadata)
+    metadata["forked_from"] = {
+        "conversation_id": event.parent_id,
+        "at": event.at_sequence,
+        "imported": bool(parent.metadata.get("imported")),
+    }
+    started = replace(
+        parent,
+        participants=event.participants or parent.participants,
+        stop=event.stop or parent.stop,
+        turn_policy=event.turn_policy or parent.turn_policy,
+        judge=event.judge or parent.judge,
+        stamp=event.stamp or parent.stamp,
+        metadata=metadata,
+    )
+    return {
+        "started": started,
+        "started_at": recorded.at,
+        "ended": None,
+        "claim": None,
+        "last_claim": None,
+        "outcome": None,
+        "forked": event,
+    }
 
 
 def _post(state: ConversationState, recorded: Recorded, event: MessagePosted) -> dict[str, Any]:
     message = Message(
         sequence=recorded.sequence,
-        at=recorded.at,
+        at=occurred_at(recorded),
         sender=event.sender,
         content=event.content,
         model=event.model,
@@ -256,6 +305,7 @@ def _post(state: ConversationState, recorded: Recorded, event: MessagePosted) ->
         attempts=event.attempts,
         cached=event.cached,
         saved_usd=event.saved_usd,
+        truncated=event.truncated,
     )
     turns_by = dict(state.turns_by)
     turns_by[event.sender] = turns_by.get(event.sender, 0) + 1

@@ -93,6 +93,9 @@ class ConversationStarted:
     metadata: dict[str, Any] = field(default_factory=dict)
     judge: PluginRef | None = None
     stamp: PluginRef | None = None
+    #: When it really began, for a conversation recorded elsewhere and imported (else None:
+    #: the time the log stored the event).
+    occurred_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -130,6 +133,13 @@ class MessagePosted:
     #: ``saved_usd`` is what the original call cost (None when its price was unknown).
     cached: bool = False
     saved_usd: float | None = None
+    #: When it was really sent, for a message recorded elsewhere and imported (else None: the
+    #: time the log stored the event).
+    occurred_at: float | None = None
+    #: Why the model stopped, as the vendor said it (``end_turn``, ``stop``, ``max_tokens`` …);
+    #: ``truncated`` when it hit its output limit, so the content is cut short.
+    finish_reason: str | None = None
+    truncated: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -234,6 +244,8 @@ class ModeratorNoted:
     SCHEMA_VERSION: ClassVar[int] = 1
     content: str
     reason: str = ""
+    #: When it was really written, for an imported note (else None).
+    occurred_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -248,6 +260,8 @@ class AgentFailed:
     retryable: bool = False
     breaker_state: str | None = None
     attempts: int = 1
+    #: The vendor's id of the failed request (what its support asks for), when it sent one.
+    request_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -295,6 +309,8 @@ class ConversationEnded:
     reason: str
     detail: str = ""
     by: str = ""
+    #: When it really ended, for an imported conversation (else None).
+    occurred_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -345,6 +361,27 @@ class UtteranceHeard:
     interrupted: bool = False
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConversationForked:
+    """This conversation continues another one from a point: its events ``1..at_sequence`` are
+    copies of ``parent_id``'s, and from here on it runs with the replacements given (the
+    parent's participants, stop rules, turn policy, judge and stamp when not). The parent is
+    never changed; ``metadata`` replaces the parent's run id and adds what the fork is for.
+    """
+
+    KIND: ClassVar[str] = "ConversationForked"
+    SCHEMA_VERSION: ClassVar[int] = 1
+    parent_id: str
+    at_sequence: int
+    participants: tuple[ParticipantSpec, ...] = ()
+    stop: StopConfig | None = None
+    turn_policy: str | None = None
+    judge: PluginRef | None = None
+    stamp: PluginRef | None = None
+    by: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
 Event = (
     ConversationStarted
     | TurnClaimed
@@ -363,6 +400,7 @@ Event = (
     | ConversationResumed
     | UtteranceSpoken
     | UtteranceHeard
+    | ConversationForked
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = (
@@ -383,4 +421,5 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     ConversationResumed,
     UtteranceSpoken,
     UtteranceHeard,
+    ConversationForked,
 )

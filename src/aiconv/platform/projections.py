@@ -92,6 +92,7 @@ def index_entry(state: ConversationState) -> IndexEntry:
         cost_usd=round(state.cost_usd, 8) if state.cost_known else None,
         run_id=str(run_id) if run_id is not None else None,
         last_sequence=state.sequence,
+        tags=tags_of(state),
     )
 
 
@@ -112,6 +113,18 @@ def tool_trajectory(state: ConversationState) -> list[dict[str, Any]]:
         }
         for t in state.tools
     ]
+
+
+def tags_of(state: ConversationState) -> tuple[str, ...]:
+    """Listing tags: ``imported`` for a conversation recorded elsewhere, ``fork`` and
+    ``parent:<id>`` for a fork (so a parent's forks can be found without changing it)."""
+    assert state.started is not None
+    tags: list[str] = []
+    if state.started.metadata.get("imported"):
+        tags.append("imported")
+    if state.forked is not None:
+        tags += ["fork", f"parent:{state.forked.parent_id}"]
+    return tuple(tags)
 
 
 def transcript_document(state: ConversationState) -> dict[str, Any]:

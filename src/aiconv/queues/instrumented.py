@@ -87,6 +87,9 @@ class InstrumentedLog(ConversationLog):
         """Passed through."""
         return await self.inner.read_all(after_position, limit)
 
+    async def delete(self, conversation_id: str) -> bool:
+        return await self.inner.delete(conversation_id)
+
     async def wait(self, conversation_id: str, after: int, timeout: float) -> bool:
         """Passed through."""
         return await self.inner.wait(conversation_id, after, timeout)

@@ -64,6 +64,8 @@ class ListQuery:
     participant: str | None = None
     agent: str | None = None
     text: str | None = None
+    #: Only entries carrying this tag (e.g. ``imported``, ``parent:<id>`` for a fork's parent).
+    tag: str | None = None
     limit: int = 50
     offset: int = 0
 
@@ -125,6 +127,13 @@ class ConversationLog(Protocol):
 
     async def conversation_ids(self) -> list[str]:
         """Every conversation id that has events (used to rebuild the index)."""
+        ...
+
+    async def delete(self, conversation_id: str) -> bool:
+        """Remove a conversation's events and index entry (retention); False if there was none.
+
+        Positions of other events do not change; ``read_all`` no longer returns the removed ones.
+        """
         ...
 
     async def close(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import itertools
 import time
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -93,6 +94,8 @@ def matches(entry: IndexEntry, query: ListQuery) -> bool:
         return False
     if query.agent is not None and query.agent not in entry.agents:
         return False
+    if query.tag is not None and query.tag not in entry.tags:
+        return False
     if query.text:
         needle = query.text.lower()
         return needle in entry.topic.lower() or needle in entry.conversation_id.lower()
@@ -114,6 +117,8 @@ class InMemoryLog(ConversationLog):
         self._all: list[StoredEvent] = []
         self._index: dict[str, IndexEntry] = {}
         self._waiters = StreamWaiters()
+        #: Positions of deleted events: they stay in ``_all``, whose offsets are positions.
+        self._deleted: set[int] = set()
 
     async def append(
         self,
@@ -158,7 +163,10 @@ class InMemoryLog(ConversationLog):
 
     async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[StoredEvent]:
         start = max(after_position, 0)
-        return self._all[start : start + max(limit, 0)]
+        if not self._deleted:
+            return self._all[start : start + max(limit, 0)]
+        live = (e for e in self._all[start:] if e.position not in self._deleted)
+        return list(itertools.islice(live, max(limit, 0)))
 
     async def wait(self, conversation_id: str, after: int, timeout: float) -> bool:
         return await self._waiters.wait(
@@ -188,6 +196,12 @@ class InMemoryLog(ConversationLog):
 
     async def conversation_ids(self) -> list[str]:
         return sorted(self._streams)
+
+    async def delete(self, conversation_id: str) -> bool:
+        stream = self._streams.pop(conversation_id, None)
+        self._index.pop(conversation_id, None)
+        self._deleted.update(e.position for e in stream or ())
+        return stream is not None
 
     async def close(self) -> None:
         """Nothing to release; the data stays readable until the object is dropped."""

@@ -263,6 +263,22 @@ class RedisLog(ConversationLog):
         raw: bytes | None = await self._call("get_index", lambda: self._client.hget(key, "entry"))
         return None if raw is None else load_index(raw)
 
+    async def delete(self, conversation_id: str) -> bool:
+        events = await self.read(conversation_id)
+        pointers = [f"{e.position}-0" for e in events]
+
+        async def remove() -> None:
+            async with self._client.pipeline(transaction=True) as pipe:
+                pipe.delete(self.events_key(conversation_id), self.index_key(conversation_id))
+                pipe.zrem(self._global("conversations"), conversation_id)
+                pipe.zrem(self._global("index"), conversation_id)
+                if pointers:
+                    pipe.xdel(self._global("log"), *pointers)
+                await pipe.execute()
+
+        await self._call("delete", remove)
+        return bool(events)
+
     async def put_index(self, entry: IndexEntry) -> None:
         async def put() -> None:
             async with self._client.pipeline(transaction=True) as pipe:

@@ -220,6 +220,24 @@ class SqliteLog(ConversationLog):
         )
         return next((schema.entry(row) for row in rows), None)
 
+    async def delete(self, conversation_id: str) -> bool:
+        db = self._writer
+        async with self._write_lock:
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                cursor = await db.execute(
+                    "DELETE FROM events WHERE conversation_id = ?", (conversation_id,)
+                )
+                await db.execute(
+                    "DELETE FROM conversations WHERE conversation_id = ?", (conversation_id,)
+                )
+                await db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    await db.execute("ROLLBACK")
+                raise
+        return cursor.rowcount > 0
+
     async def put_index(self, entry: IndexEntry) -> None:
         async with self._write_lock:
             await self._writer.execute(schema.PUT_INDEX, schema.index_row(entry))

@@ -125,7 +125,8 @@ def where(query: ListQuery) -> tuple[str, list[Any]]:
         if value is not None:
             clauses.append(f"{column} = ?")
             params.append(value)
-    for column, value in (("participants", query.participant), ("agents", query.agent)):
+    columns = (("participants", query.participant), ("agents", query.agent), ("tags", query.tag))
+    for column, value in columns:
         if value is not None:
             clauses.append(f"EXISTS (SELECT 1 FROM json_each({column}) WHERE value = ?)")
             params.append(value)

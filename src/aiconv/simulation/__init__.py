@@ -7,7 +7,7 @@ below ``cli``; it never reads the environment or settings.
 """
 
 from aiconv.simulation.arbitration import Arbitration, OutcomeReferee
-from aiconv.simulation.batch import BatchRunner, Tally
+from aiconv.simulation.batch import BatchRunner
 from aiconv.simulation.channel import HttpAgentProvider
 from aiconv.simulation.evaluators import Evaluator, OutcomeRule, RuleEvaluator
 from aiconv.simulation.intents import Goal, Intent
@@ -15,6 +15,7 @@ from aiconv.simulation.judge import LlmJudge
 from aiconv.simulation.outcomes import Judgement, Outcome, OutcomeSchema
 from aiconv.simulation.personas import BUILTIN, ELDERLY, FRUSTRATED, HURRIED, TYPICAL, Persona
 from aiconv.simulation.scenario import Scenario, load_personas, load_scenario
+from aiconv.simulation.tally import Tally
 from aiconv.simulation.timing import Pace, SimulatedTime
 
 __all__ = [

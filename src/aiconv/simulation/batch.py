@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import typing
-from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiconv.agents.provider import ChatProvider
@@ -26,60 +24,28 @@ from aiconv.errors import (
 )
 from aiconv.platform import session
 from aiconv.platform.conductor import Conductor
-from aiconv.platform.conversation import ConversationState, Message
+from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import Event, MessagePosted, OutcomeDecided
+from aiconv.platform.hooks import TurnHook
 from aiconv.platform.observer import NULL_OBSERVER, ConductorObserver
 from aiconv.queues.log import ConversationLog
 from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
-from aiconv.simulation.casting import Casting, cast, paces_of, run_metadata
+from aiconv.simulation.casting import Casting, cast, conversation_id, paces_of, run_metadata
 from aiconv.simulation.evaluators import Evaluator
 from aiconv.simulation.judge import LlmJudge
 from aiconv.simulation.runs import check_run, check_same_scenario
 from aiconv.simulation.scenario import Cell, Scenario, Seat
+from aiconv.simulation.tally import CostObserver, Tally
 from aiconv.simulation.task_grader import TaskGrader
 from aiconv.simulation.task_judge import TaskJudge
 from aiconv.simulation.timing import RealTimeProvider
 
 #: Builds the provider of a seat (the CLI uses the registry; tests pass offline providers).
 ProviderFactory = Callable[[Seat], ChatProvider]
+#: Style examples for a cell's customer (grounded customers; ``aiconv.learning`` provides one).
+StyleSource = Callable[[Cell], Sequence[str]]
 #: End reasons that mean a conversation failed rather than finished.
 FAILED_REASONS = frozenset({"provider_error", "provider_unavailable"})
-
-
-@dataclass(slots=True, kw_only=True)
-class Tally:
-    """Live counts of a batch (mutable on purpose: the progress display reads it)."""
-
-    total: int
-    done: int = 0
-    skipped: int = 0
-    running: int = 0
-    failed: int = 0
-    cost_usd: float = 0.0
-    outcomes: Counter[str] = field(default_factory=Counter)
-
-    @property
-    def remaining(self) -> int:
-        """Conversations neither done nor failed."""
-        return self.total - self.done - self.failed
-
-
-class _CostObserver:
-    """Adds each message's cost to the tally; forwards every hook (any the port grows) to
-    ``inner``, e.g. the telemetry observer."""
-
-    def __init__(self, tally: Tally, changed: Callable[[], None], inner: ConductorObserver) -> None:
-        self.tally = tally
-        self.changed = changed
-        self.inner = inner
-
-    def message_posted(self, state: ConversationState, message: Message, turn_s: float) -> None:
-        self.inner.message_posted(state, message, turn_s)
-        self.tally.cost_usd += message.cost_usd or 0.0
-        self.changed()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
 
 
 class BatchRunner:
@@ -97,10 +63,13 @@ class BatchRunner:
         clock: Clock = SYSTEM_CLOCK,
         on_progress: Callable[[Tally], None] | None = None,
         observer: ConductorObserver = NULL_OBSERVER,
+        grounding: StyleSource | None = None,
+        turn_hook: TurnHook | None = None,
     ) -> None:
         self.scenario = scenario
         #: One scenario per agent under test (a matrix run has several).
         self.variants = scenario.variants()
+        self.grounding = grounding
         self.run_id = run_id
         self.parallel = max(1, parallel)
         self.repeat = repeat or scenario.repeat
@@ -110,13 +79,14 @@ class BatchRunner:
             log,
             clock=clock,
             observer=typing.cast(
-                ConductorObserver, _CostObserver(self.tally, self._changed, observer)
+                ConductorObserver, CostObserver(self.tally, self._changed, observer)
             ),
+            turn_hook=turn_hook,
         )
         #: Providers by agent label, then participant name; the customer and further
         #: participants are shared by every agent under test.
         self.seats = self._seats(providers)
-        self.evaluator = self._evaluator(providers)
+        self.evaluator = build_evaluator(scenario, providers)
         self.grader = self._grader()
 
     def _seats(self, providers: ProviderFactory) -> dict[str, dict[str, ChatProvider]]:
@@ -128,15 +98,6 @@ class BatchRunner:
         shared = {self.scenario.customer.name: customer}
         shared |= {seat.name: providers(seat) for seat in self.scenario.extras}
         return {v.agent.label: {**shared, v.agent.name: providers(v.agent)} for v in self.variants}
-
-    def _evaluator(self, providers: ProviderFactory) -> Evaluator | None:
-        config = self.scenario.evaluator
-        if config.rules is not None:
-            return config.rules
-        if config.judge_agent is None:
-            return None  # a task suite without a judge: the grader alone decides
-        judge = Seat(name="judge", role="judge", agent=config.judge_agent, model=config.judge_model)
-        return LlmJudge(providers(judge))
 
     def _grader(self) -> TaskGrader:
         tasks = {t.id: t for t in self.scenario.tasks}
@@ -154,22 +115,35 @@ class BatchRunner:
     def _plan(self) -> list[tuple[Scenario, Casting]]:
         cells: list[Cell] = self.scenario.cells()
         runs = [(v, run_metadata(v, self.repeat)) for v in self.variants]
-        return [
-            (variant, cast(variant, cell, run_id=self.run_id, repetition=rep, run=meta))
-            for rep in range(self.repeat)
-            for cell in cells
-            for variant, meta in runs
+        examples = {c.key: tuple(self.grounding(c)) if self.grounding else () for c in cells}
+
+        def one(variant: Scenario, meta: dict[str, Any], cell: Cell, rep: int) -> Casting:
+            return cast(
+                variant,
+                cell,
+                run_id=self.run_id,
+                repetition=rep,
+                run=meta,
+                examples=examples[cell.key],
+            )
+
+        return [(v, one(v, m, c, r)) for r in range(self.repeat) for c in cells for v, m in runs]
+
+    async def check(self) -> None:
+        """ScenarioError when the run id holds another scenario's conversations (or another
+        agent's under one of this run's labels); writes nothing."""
+        cells, reps = self.scenario.cells(), range(self.repeat)
+        planned = [
+            (v, [conversation_id(self.run_id, c, r, v.agent.label) for r in reps for c in cells])
+            for v in self.variants
         ]
+        await check_run(self.conductor.log, self.run_id, planned)
 
     async def run(self) -> Tally:
         """Run every conversation not finished yet; the final tally. ScenarioError, before
         anything is written, when the run id holds another scenario's conversations."""
+        await self.check()
         plan = self._plan()
-        await check_run(
-            self.conductor.log,
-            self.run_id,
-            [(v, [c.conversation_id for w, c in plan if w is v]) for v in self.variants],
-        )
         limit = asyncio.Semaphore(self.parallel)
         try:
             async with asyncio.TaskGroup() as group:
@@ -267,8 +241,10 @@ class BatchRunner:
         stamp = self.conductor.stamp_of(state)
         if stamp is not None:
             message = stamp(state, message)
+        hook = self.conductor.turn_hook  # a voice call speaks the opening line too
+        spoken = await hook.after_reply(state, message) if hook is not None else ()
         try:
-            return await self.conductor.append(state, [message])
+            return await self.conductor.append(state, [message, *spoken])
         except SequenceConflict:
             return await self.conductor.catch_up(state)
 
@@ -301,6 +277,18 @@ class BatchRunner:
                 rationale=judgement.rationale[:1000],
             )
         ]
+
+
+def build_evaluator(scenario: Scenario, providers: ProviderFactory) -> Evaluator | None:
+    """The scenario's evaluator: its rules, or an LLM judge on the provider of its judge seat
+    (None for a task suite without a judge: the grader alone decides)."""
+    config = scenario.evaluator
+    if config.rules is not None:
+        return config.rules
+    if config.judge_agent is None:
+        return None
+    judge = Seat(name="judge", role="judge", agent=config.judge_agent, model=config.judge_model)
+    return LlmJudge(providers(judge))
 
 
 def _first_leaf(group: BaseExceptionGroup[AiconvError]) -> AiconvError:

@@ -8,6 +8,7 @@ Conversation ids are derived from (run, cell, repetition), so a rerun finds its 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -67,18 +68,32 @@ def proposal_instructions(scenario: Scenario) -> str:
     )
 
 
-def customer_prompt(scenario: Scenario, cell: Cell) -> str:
-    """The simulated customer's instructions."""
+def customer_prompt(scenario: Scenario, cell: Cell, examples: Sequence[str] = ()) -> str:
+    """The simulated customer's instructions (with real customers' messages as style examples,
+    when the scenario is grounded)."""
     agent = scenario.agent.name
     parts = [
         cell.persona.describe(),
         cell.intent.describe() if cell.intent is not None else "",
         f"You are talking to {agent}, a support agent. Write only as the customer, one message "
         "at a time, in your own voice; never write the agent's part.",
+        style_examples(examples),
         scenario.customer.system,
         proposal_instructions(scenario),
     ]
     return "\n".join(p for p in parts if p)
+
+
+def style_examples(examples: Sequence[str]) -> str:
+    """Real customer messages shown as style examples (empty when there are none)."""
+    if not examples:
+        return ""
+    lines = "\n".join(f"- {' '.join(e.split())}" for e in examples)
+    return (
+        "Real customers with a request like yours wrote messages like these. Write like them "
+        "(length, tone, punctuation, capitalisation, typos), but in your own words; do not "
+        f"copy them:\n{lines}"
+    )
 
 
 def agent_prompt(scenario: Scenario, end_token: str) -> str:
@@ -123,26 +138,17 @@ def cast(
     run_id: str,
     repetition: int,
     run: dict[str, Any] | None = None,
+    examples: Sequence[str] = (),
 ) -> Casting:
     """The conversation for repetition ``repetition`` of ``cell``; ``run`` is
-    ``run_metadata(scenario, repeat)`` (computed once by a batch), by default for one repeat."""
+    ``run_metadata(scenario, repeat)`` (computed once by a batch), by default for one repeat;
+    ``examples`` are the customer's style examples (grounded customers)."""
     cid = conversation_id(run_id, cell, repetition, scenario.agent.label)
     customer, agent = scenario.customer, scenario.agent
     intent = cell.intent
-    goal_turns = intent.goal.max_turns if intent is not None and intent.goal else None
-    limits = scenario.limits
-    stop = StopConfig(
-        max_turns=goal_turns or limits.max_turns,
-        max_tokens=limits.max_tokens,
-        max_cost_usd=limits.max_cost_usd,
-        timeout_s=limits.timeout_s,
-        loop_policy=limits.loop_policy,
-        closing=limits.closing,
-        max_tool_rounds=limits.max_tool_rounds,
-        tool_timeout_s=limits.tool_timeout_s,
-    )
+    stop = _stop(scenario, cell)
     participants = (
-        _spec(customer, cell.persona.name, customer_prompt(scenario, cell)),
+        _spec(customer, cell.persona.name, customer_prompt(scenario, cell, examples)),
         replace(_spec(agent, None, ""), system_prompt=agent_prompt(scenario, stop.end_token)),
         *(_spec(seat, None, extra_prompt(scenario, seat)) for seat in scenario.extras),
     )
@@ -177,6 +183,22 @@ def public_topic_of(scenario: Scenario, cell: Cell) -> str:
     return f"A customer contacts {scenario.agent.name}"
 
 
+def _stop(scenario: Scenario, cell: Cell) -> StopConfig:
+    intent = cell.intent
+    goal_turns = intent.goal.max_turns if intent is not None and intent.goal else None
+    limits = scenario.limits
+    return StopConfig(
+        max_turns=goal_turns or limits.max_turns,
+        max_tokens=limits.max_tokens,
+        max_cost_usd=limits.max_cost_usd,
+        timeout_s=limits.timeout_s,
+        loop_policy=limits.loop_policy,
+        closing=limits.closing,
+        max_tool_rounds=limits.max_tool_rounds,
+        tool_timeout_s=limits.tool_timeout_s,
+    )
+
+
 def _spec(seat: Seat, persona: str | None, system: str) -> ParticipantSpec:
     return ParticipantSpec(
         name=seat.name,
@@ -194,7 +216,9 @@ def _spec(seat: Seat, persona: str | None, system: str) -> ParticipantSpec:
 
 def _cell_metadata(scenario: Scenario, cell: Cell, run_id: str, repetition: int) -> dict[str, Any]:
     customer, agent = scenario.customer, scenario.agent
+    voice = {"voice": voice_metadata(scenario, cell)} if scenario.voice else {}
     return {
+        **voice,
         "run_id": run_id,
         "scenario": scenario.name,
         "cell": cell.key,
@@ -217,8 +241,23 @@ def _cell_metadata(scenario: Scenario, cell: Cell, run_id: str, repetition: int)
     }
 
 
+def voice_metadata(scenario: Scenario, cell: Cell) -> dict[str, Any]:
+    """The voices of a voice scenario's call (the persona sets the caller's pace and barge-in)."""
+    from aiconv.voice.config import configure  # the voice extra, only for voice scenarios
+
+    seats = [(scenario.customer.name, cell.persona), (scenario.agent.name, None)]
+    seats += [(seat.name, None) for seat in scenario.extras]
+    return configure(seats, scenario.time).as_metadata()
+
+
 def paces_of(scenario: Scenario) -> dict[str, Pace]:
     """Each persona's pace, by persona name."""
     return {
-        p.name: Pace(thinking_s=p.thinking_s, typing_cps=p.typing_cps) for p in scenario.personas
+        p.name: Pace(
+            thinking_s=p.thinking_s,
+            typing_cps=p.typing_cps,
+            delays=p.reply_delays_s,
+            follow_ups=p.follow_up_delays_s,
+        )
+        for p in scenario.personas
     }

@@ -91,6 +91,7 @@ class HttpAgentProvider(ChatProvider):
         if format not in FORMATS:
             raise ValueError(f"format must be one of {FORMATS}, not {format!r}")
         self.url = url
+        self.endpoint = url  # for server.address / server.port on its spans
         self.format = format
         self.timeout_s = timeout_s
         self.headers = dict(headers or {})

@@ -60,7 +60,7 @@ def _invert(cdf: Callable[[float], float], q: float, low: float, high: float) ->
             low = middle
         else:
             high = middle
-        if high - low < 1e-12:
+        if high - low < 1e-9:
             break
     return (low + high) / 2.0
 

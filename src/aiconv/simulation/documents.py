@@ -7,11 +7,13 @@ silently ignored).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
 SLUG = r"^[a-z][a-z0-9_-]*$"
+#: A measured delay in seconds.
+Delay = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 OUTCOME_SLUG = r"^[a-z][a-z0-9_]*$"
 
 
@@ -33,6 +35,15 @@ class PersonaModel(Strict):
     clarity: float = Field(0.7, ge=0.0, le=1.0)
     typing_cps: float = Field(5.0, gt=0.0)
     thinking_s: float = Field(4.0, ge=0.0)
+    reply_delays_s: list[Delay] = Field([], max_length=101)
+    follow_up_delays_s: list[Delay] = Field([], max_length=101)
+
+    @field_validator("reply_delays_s", "follow_up_delays_s")
+    @classmethod
+    def _ascending(cls, delays: list[float]) -> list[float]:
+        if delays != sorted(delays):
+            raise ValueError("delays are quantiles: list them in ascending order")
+        return delays
 
 
 class PersonaFileModel(Strict):
@@ -174,6 +185,13 @@ class LimitsModel(Strict):
     tool_timeout_s: float = Field(60.0, gt=0, allow_inf_nan=False)
 
 
+class GroundingModel(Strict):
+    """Grounded customers: style examples retrieved from an index of real customer messages."""
+
+    index: str = Field(min_length=1)
+    examples: int = Field(3, ge=1, le=10)
+
+
 class ScenarioModel(Strict):
     """A scenario file."""
 
@@ -181,6 +199,7 @@ class ScenarioModel(Strict):
     repeat: int = Field(1, ge=1, le=1000)
     seed: int = 0
     time: Literal["fast", "real"] = "fast"
+    voice: bool = False
     lease_s: float = Field(30.0, gt=0)
     agent: SeatModel | None = None
     #: Several agents under test, run side by side (each over [agent]'s settings).
@@ -201,6 +220,7 @@ class ScenarioModel(Strict):
     evaluator: EvaluatorModel | None = None
     arbitration: ArbitrationModel | None = None
     limits: LimitsModel | None = None
+    grounding: GroundingModel | None = None
 
     @field_validator("outcomes")
     @classmethod

@@ -50,7 +50,38 @@ _CURRENCY = frozenset(
 )
 #: Words a fact may phrase differently without changing it ("in 5 days" = "within 5 days").
 _FUNCTION_WORDS = frozenset(
-    ["a", "an", "the", "in", "on", "of", "to", "is", "are", "was", "be", "been", "it", "its", "this", "that", "your", "my", "our", "for", "at", "by", "with", "and", "or", "as", "from", "will", "has", "have"]
+    [
+        "a",
+        "an",
+        "the",
+        "in",
+        "on",
+        "of",
+        "to",
+        "is",
+        "are",
+        "was",
+        "be",
+        "been",
+        "it",
+        "its",
+        "this",
+        "that",
+        "your",
+        "my",
+        "our",
+        "for",
+        "at",
+        "by",
+        "with",
+        "and",
+        "or",
+        "as",
+        "from",
+        "will",
+        "has",
+        "have",
+    ]
 )
 
 

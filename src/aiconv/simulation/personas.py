@@ -29,6 +29,11 @@ class Persona:
     clarity: float = 0.7
     typing_cps: float = 5.0
     thinking_s: float = 4.0
+    #: Measured reply delays (evenly spaced quantiles, seconds), e.g. learned by `aic discover`;
+    #: when given, simulated time draws from them instead of thinking and typing speed.
+    reply_delays_s: tuple[float, ...] = ()
+    #: Measured delays of a double text after one's own message (quantiles, seconds).
+    follow_up_delays_s: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
@@ -41,6 +46,14 @@ class Persona:
                 raise ScenarioError(f"persona {self.name}: {field} must be 0..1, not {share}")
         if self.typing_cps <= 0 or self.thinking_s < 0:
             raise ScenarioError(f"persona {self.name}: typing_cps > 0 and thinking_s >= 0")
+        for field, delays in (
+            ("reply_delays_s", self.reply_delays_s),
+            ("follow_up_delays_s", self.follow_up_delays_s),
+        ):
+            if list(delays) != sorted(delays) or any(not 0 <= d < float("inf") for d in delays):
+                raise ScenarioError(
+                    f"persona {self.name}: {field} must be quantiles: ascending, finite, >= 0"
+                )
 
     def describe(self) -> str:
         """The persona as instructions for the model that plays it (nothing for ``neutral``)."""

@@ -206,6 +206,8 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
     lines += ["## Cells (persona × intent)", ""]
     lines += md_table(["cell", "n", "successes", "pass^k (k = 1…n)"], cells)
     lines += ["## Usage", "", *md_table(["figure", "value"], usage_rows(doc["usage"]))]
+    if doc.get("voice"):
+        lines += ["## Voice", "", *_md_voice(doc["voice"])]
     lines += ["## Worst transcripts", "", *_md_worst(doc["worst"])]
     return "\n".join(lines)
 
@@ -221,6 +223,24 @@ def _md_groups(doc: Mapping[str, Any]) -> list[str]:
             header = [title, "success", "pass^k (k = 1…n)", "outcomes"]
             lines += [f"## By {title}", "", *md_table(header, rows)]
     return lines
+
+
+def _md_voice(voice: Mapping[str, Any]) -> list[str]:
+    groups = [("all", voice["overall"]), *sorted(voice["by_persona"].items())]
+    rows = [
+        [
+            name,
+            v["conversations"],
+            ", ".join(f"{who} {percent(rate)}" for who, rate in v["wer"].items()),
+            f"{seconds(v['response_gap_p50_s'])} / {seconds(v['response_gap_p95_s'])}",
+            seconds(v["time_to_first_audio_s"]),
+            seconds(v["overlap_s_mean"]),
+            v["interruptions"],
+        ]
+        for name, v in groups
+    ]
+    header = ["persona", "calls", "WER (by listener)", "gap p50 / p95", "first audio"]
+    return md_table([*header, "overlap / call", "interruptions"], rows)
 
 
 def _md_worst(worst: Sequence[Mapping[str, Any]]) -> list[str]:

@@ -19,6 +19,7 @@ from typing import Any
 from aiconv.platform.projections import percentile
 from aiconv.simulation.rows import Row
 from aiconv.simulation.stats import CellCount, Rate, mean, pass_at_k, pass_hat_k, pass_hat_k_curve
+from aiconv.voice.aggregate import by_group
 
 
 def trial_key(rows: Sequence[Row]) -> Callable[[Row], str]:
@@ -188,6 +189,7 @@ def build(run_id: str, rows: Sequence[Row], *, worst_count: int = 10) -> dict[st
         "usage": usage(rows),
         "agents": [agent_figures(members) for _, members in sorted(by_agent.items())],
         "worst": [_worst_entry(r) for r in worst(rows, worst_count)],
+        "voice": by_group([(r.persona, r.voice) for r in finished]),
     }
 
 

@@ -12,11 +12,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiconv.errors import ConfigError
-from aiconv.platform.conductor import Conductor
+from aiconv.platform import session
+from aiconv.platform.codec import Recorded
 from aiconv.platform.conversation import ConversationState
 from aiconv.queues.log import ConversationLog, ListQuery
+from aiconv.voice.projection import utterances_of
+from aiconv.voice.timeline import measure
 
 FAILED = "(failed)"
 #: Conversations read concurrently while collecting a run.
@@ -58,6 +62,8 @@ class Row:
     saved_usd: float = 0.0
     #: Per-criterion results (criterion -> passed), from criterion events once tasks grade them.
     criteria: Mapping[str, bool] = field(default_factory=dict)
+    #: The conversation's voice metrics (``VoiceMetrics.as_dict``), when it was a voice call.
+    voice: Mapping[str, Any] | None = None
 
     @property
     def cell(self) -> str:
@@ -75,8 +81,8 @@ class Row:
         return self.cost_usd + self.saved_usd
 
 
-def row_of(state: ConversationState) -> Row:
-    """The report row of one conversation."""
+def row_of(state: ConversationState, voice: Mapping[str, Any] | None = None) -> Row:
+    """The report row of one conversation (``voice``: its voice metrics, if any)."""
     assert state.started is not None
     meta = state.started.metadata
     outcome, ended = state.outcome, state.ended
@@ -113,7 +119,16 @@ def row_of(state: ConversationState) -> Row:
         ),
         cached_messages=sum(1 for m in state.messages if m.cached),
         saved_usd=sum(m.saved_usd or 0.0 for m in state.messages if m.cached),
+        voice=voice,
     )
+
+
+def _voice_of(state: ConversationState, events: list[Recorded]) -> dict[str, Any] | None:
+    """The voice metrics of a voice call (None for a text conversation)."""
+    if state.started is None or "voice" not in state.started.metadata:
+        return None
+    utterances = utterances_of(events)
+    return measure(utterances).as_dict() if utterances else None
 
 
 def _text(value: object) -> str | None:
@@ -126,12 +141,11 @@ async def collect(log: ConversationLog, run_id: str, agent: str | None = None) -
     ids = await _run_ids(log, run_id)
     if not ids:
         raise ConfigError(f"no conversations with run id {run_id!r} (see `aic ls --run-id`)")
-    conductor = Conductor(log)
     rows: list[Row] = []
     for start in range(0, len(ids), _READ_AHEAD):
         chunk = ids[start : start + _READ_AHEAD]
-        states = await asyncio.gather(*(conductor.load(cid) for cid in chunk))
-        rows += [row_of(state) for state in states]
+        loaded = await asyncio.gather(*(session.load_recorded(log, cid) for cid in chunk))
+        rows += [row_of(state, _voice_of(state, events)) for state, events in loaded]
     if agent is not None:
         labels = sorted({r.agent for r in rows})
         rows = [r for r in rows if r.agent == agent]

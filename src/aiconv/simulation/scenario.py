@@ -7,9 +7,8 @@ See ``examples/scenarios.toml`` for the format.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,57 +24,10 @@ from aiconv.simulation.files import read_document, validation_error
 from aiconv.simulation.intents import AGENT, CUSTOMER, Goal, Intent
 from aiconv.simulation.outcomes import TASK_OUTCOMES, Outcome, OutcomeSchema
 from aiconv.simulation.personas import BUILTIN, NEUTRAL, Persona
+from aiconv.simulation.seats import EvaluatorConfig, Grounding, Limits, Seat
+from aiconv.simulation.variants import labelled, variant_of
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Seat:
-    """A participant of every conversation: the agent under test, the simulated customer, or
-    another role (e.g. a supervisor) listed under ``[[participants]]``."""
-
-    name: str
-    role: str
-    agent: str = "mock"
-    model: str | None = None
-    system: str = ""
-    url: str | None = None
-    format: str = "webhook"
-    timeout_s: float = 30.0
-    headers: Mapping[str, str] = field(default_factory=dict)
-    again: float = 0.0
-    max_streak: int | None = None
-    #: Response cache mode (off, use, record, replay); None: the run's default.
-    cache: str | None = None
-    #: The agent under test's label in a matrix run (empty otherwise).
-    label: str = ""
-    #: Tool references (relative paths resolved against the scenario file's folder).
-    tools: tuple[str, ...] = ()
-    #: Sampling settings of this seat's model (e.g. a reproducible simulated user).
-    temperature: float | None = None
-    seed: int | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Limits:
-    """Stop rules every conversation of the scenario starts with."""
-
-    max_turns: int = 20
-    max_tokens: int | None = None
-    max_cost_usd: float | None = None
-    timeout_s: float | None = None
-    loop_policy: str = "end"
-    max_tool_rounds: int = 8
-    tool_timeout_s: float = 60.0
-    closing: str = "mutual"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EvaluatorConfig:
-    """``rules`` (a ``RuleEvaluator``) or ``judge`` (an LLM judge on agent ``judge_agent``)."""
-
-    kind: str
-    rules: RuleEvaluator | None = None
-    judge_agent: str | None = None
-    judge_model: str | None = None
+__all__ = ["Cell", "EvaluatorConfig", "Grounding", "Limits", "Scenario", "Seat", "load_scenario"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -107,13 +59,16 @@ class Scenario:
     outcomes: OutcomeSchema
     evaluator: EvaluatorConfig
     arbitration: Arbitration | None = None
-    limits: Limits = Limits()
+    limits: Limits = Limits()  # noqa: RUF009 — frozen and immutable: one shared default is safe
     repeat: int = 1
     seed: int = 0
     time: str = "fast"
+    #: Voice calls: every message spoken and heard (needs the voice extra and espeak-ng).
+    voice: bool = False
     lease_s: float = 30.0
     #: Agents under test run side by side (a matrix); empty: ``agent`` alone.
     agents: tuple[Seat, ...] = ()
+    grounding: Grounding | None = None
     #: Task suites (``suites.py``): the domain, its tasks, whether personas × tasks are
     #: crossed, and explicit cells.
     domain: str | None = None
@@ -144,21 +99,6 @@ class Scenario:
         return replace(self, agents=labelled(seats))
 
 
-def label_of(seat: Seat) -> str:
-    """An agent's label from its id: ``gpt:gpt-4o`` -> ``gpt-gpt-4o``."""
-    text = re.sub(r"[^A-Za-z0-9._-]+", "-", seat.url or seat.agent).strip("-.")
-    return text[:40] or "agent"
-
-
-def labelled(seats: Sequence[Seat]) -> tuple[Seat, ...]:
-    """``seats`` with labels (given or from the agent id); ScenarioError when two coincide."""
-    result = tuple(s if s.label else replace(s, label=label_of(s)) for s in seats)
-    labels = [s.label for s in result]
-    if repeated := sorted({x for x in labels if labels.count(x) > 1}):
-        raise ScenarioError(f"agents under test need distinct labels (set label = …): {repeated}")
-    return result
-
-
 def load_personas(path: Path) -> list[Persona]:
     """The personas of a TOML/YAML persona file (one persona, or a ``personas`` list)."""
     data, lines = read_document(path)
@@ -173,7 +113,7 @@ def _persona(
     path: Path, lines: dict[locate.Path, int], data: dict[str, Any], loc: locate.Path
 ) -> Persona:
     try:
-        return Persona(**{**data, "traits": tuple(data.get("traits", ()))})
+        return Persona(**_tuples(data))
     except ScenarioError as exc:
         line = locate.line_of(lines, loc)
         raise ScenarioError(f"{path}:{line}: {locate.dotted(loc)}: {exc}") from None
@@ -201,17 +141,9 @@ def _with_tasks(
     """``scenario`` with its tasks and explicit cells (errors name their file and line)."""
     tasks = suites.suite_tasks(model, path, lines)
     known = {p.name: p for p in (*BUILTIN.values(), *scenario.personas)}
-    cells = tuple(
-        Cell(persona=persona, intent=intent, task=task)
-        for persona, intent, task in suites.explicit_cells(
-            model,
-            path,
-            lines,
-            known,
-            {i.name: i for i in scenario.intents},
-            {t.id: t for t in tasks},
-        )
-    )
+    intents = {i.name: i for i in scenario.intents}
+    parts = suites.explicit_cells(model, path, lines, known, intents, {t.id: t for t in tasks})
+    cells = tuple(Cell(persona=p, intent=i, task=t) for p, i, t in parts)
     return replace(scenario, tasks=tasks, explicit_cells=cells)
 
 
@@ -226,17 +158,15 @@ def _build(path: Path, lines: dict[locate.Path, int], model: ScenarioModel) -> S
     limits = Limits(**model.limits.model_dump()) if model.limits else Limits()
     folder = path.parent
     agent = _seat(model.agent, AGENT, "support", folder)
-    personas = tuple(_personas(path, lines, model))
-    intents = tuple(_intent(i.model_dump()) for i in model.intents)
     return Scenario(
         name=model.name,
         source=str(path),
         agent=agent,
-        agents=labelled([_variant(agent, entry, folder) for entry in model.agents]),
+        agents=labelled([_with_tools(variant_of(agent, entry), folder) for entry in model.agents]),
         customer=_seat(model.customer, CUSTOMER, "customer", folder),
         extras=tuple(_seat(s, s.role or "", s.name or "", folder) for s in model.participants),
-        personas=personas,
-        intents=intents,
+        personas=tuple(_personas(path, lines, model)),
+        intents=tuple(_intent(i.model_dump()) for i in model.intents),
         outcomes=schema,
         evaluator=evaluator,
         arbitration=arbitration,
@@ -244,9 +174,21 @@ def _build(path: Path, lines: dict[locate.Path, int], model: ScenarioModel) -> S
         repeat=model.repeat,
         seed=model.seed,
         time=model.time,
+        voice=model.voice,
         lease_s=model.lease_s,
+        grounding=_grounding(path, model),
         domain=model.domain,
         cross=model.cross,
+    )
+
+
+def _grounding(path: Path, model: ScenarioModel) -> Grounding | None:
+    if model.grounding is None:
+        return None
+    index = Path(model.grounding.index)
+    return Grounding(
+        index=index if index.is_absolute() else path.parent / index,
+        examples=model.grounding.examples,
     )
 
 
@@ -255,25 +197,16 @@ def _seat(model: SeatModel | None, role: str, name: str, folder: Path) -> Seat:
         return Seat(name=name, role=role)
     data = model.model_dump(exclude_none=True)
     data.pop("role", None)  # the agent's and the customer's roles are fixed
-    data["tools"] = tuple(_tool_reference(folder, t) for t in data.get("tools", ()))
-    return Seat(**{"name": name, **data, "role": role})
+    return _with_tools(Seat(**{"name": name, **data, "role": role}), folder)
 
 
-def _variant(base: Seat, entry: SeatModel, folder: Path) -> Seat:
-    """An ``[[agents]]`` entry over ``[agent]``'s settings (its name and role stay)."""
-    data = entry.model_dump(exclude_none=True)
-    if "tools" in data:
-        data["tools"] = tuple(_tool_reference(folder, t) for t in data["tools"])
-    if "name" in data or "role" in data:
-        raise ScenarioError("[[agents]] entries take a label, not a name or role")
-    if "agent" in data or "url" in data:  # a new target replaces the whole target
-        base = replace(base, agent="mock", model=None, url=None)
-    return replace(base, **data)
+def _with_tools(seat: Seat, folder: Path) -> Seat:
+    """``seat`` with its tool references recorded as any process opens them: a tools file named
+    relative to the scenario file made absolute, other references as they are."""
+    return replace(seat, tools=tuple(_tool_reference(folder, t) for t in seat.tools))
 
 
 def _tool_reference(folder: Path, reference: str) -> str:
-    """A tools file named relative to the scenario file, made absolute; other references as
-    they are."""
     scheme, rest = split_reference(reference)
     if scheme == "python" and rest.endswith(".py") and not Path(rest).is_absolute():
         return recorded_reference(str(folder / rest))

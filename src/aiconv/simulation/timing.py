@@ -11,7 +11,7 @@ test) take their measured latency.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 
 from aiconv.agents.messages import ChatReply, ChatRequest
@@ -23,27 +23,63 @@ from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Pace:
-    """How fast someone answers: thinking time, typing speed, and ± jitter (a share)."""
+    """How fast someone answers: thinking time, typing speed, and ± jitter (a share).
+
+    ``delays`` and ``follow_ups``, when given, are evenly spaced quantiles of measured delays
+    (learned from real conversations): a reply's delay is drawn from ``delays``, a message
+    right after one's own (a double text) from ``follow_ups``, instead of the formula.
+    """
 
     thinking_s: float = 0.0
     typing_cps: float = 0.0
     jitter: float = 0.3
+    delays: tuple[float, ...] = ()
+    follow_ups: tuple[float, ...] = ()
 
-    def delay(self, content: str, rng: random.Random) -> float:
-        """Seconds from reading the last message to sending ``content``."""
+    def __post_init__(self) -> None:
+        # recorded paces come back from JSON with lists
+        object.__setattr__(self, "delays", tuple(self.delays))
+        object.__setattr__(self, "follow_ups", tuple(self.follow_ups))
+
+    def delay(self, content: str, rng: random.Random, *, follow_up: bool = False) -> float:
+        """Seconds from reading the last message (or sending one's own) to sending ``content``."""
+        measured = self.follow_ups if follow_up and self.follow_ups else self.delays
+        if measured:
+            return sample_quantiles(measured, rng.random())
         typing = len(content) / self.typing_cps if self.typing_cps > 0 else 0.0
         spread = 1.0 + rng.uniform(-self.jitter, self.jitter)
         return max(0.0, (self.thinking_s + typing) * spread)
 
 
+def sample_quantiles(quantiles: Sequence[float], u: float) -> float:
+    """The value at probability ``u`` of evenly spaced ``quantiles`` (linear in between): an
+    inverse-transform draw from an empirical distribution."""
+    if not quantiles:
+        return 0.0
+    if len(quantiles) == 1:
+        return float(quantiles[0])
+    position = min(max(u, 0.0), 1.0) * (len(quantiles) - 1)
+    low = min(int(position), len(quantiles) - 2)
+    share = position - low
+    return float(quantiles[low] + (quantiles[low + 1] - quantiles[low]) * share)
+
+
 def message_delay(
-    paces: Mapping[str, Pace], seed: str, sequence: int, sender: str, content: str, latency: float
+    paces: Mapping[str, Pace],
+    seed: str,
+    sequence: int,
+    sender: str,
+    content: str,
+    latency: float,
+    *,
+    follow_up: bool = False,
 ) -> float:
     """The simulated delay of one message (its latency when the sender has no pace)."""
     pace = paces.get(sender)
     if pace is None:
         return latency
-    return pace.delay(content, random.Random(f"{seed}|{sequence}|{sender}"))
+    rng = random.Random(f"{seed}|{sequence}|{sender}")
+    return pace.delay(content, rng, follow_up=follow_up)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,6 +104,7 @@ class SimulatedTime:
             if p.persona is not None and p.persona in self.paces
         }
         at = state.started_at
+        previous: str | None = None
         for earlier in state.messages:
             if not earlier.moderator:
                 at += message_delay(
@@ -77,7 +114,9 @@ class SimulatedTime:
                     earlier.sender,
                     earlier.content,
                     earlier.latency_s,
+                    follow_up=earlier.sender == previous,
                 )
+                previous = earlier.sender
         at += message_delay(
             paces,
             seed,
@@ -85,6 +124,7 @@ class SimulatedTime:
             message.sender,
             message.content,
             message.latency_s,
+            follow_up=message.sender == previous,
         )
         return replace(message, simulated_at=round(at, 3))
 
@@ -110,7 +150,9 @@ class RealTimeProvider(ForwardingProvider):
         rng = random.Random(
             f"{request.context.get('conversation_id')}|{request.context.get('turn')}"
         )
-        await self.clock.sleep(max(0.0, pace.delay(reply.content, rng) - reply.latency_s))
+        own_last = bool(request.messages) and request.messages[-1].role == "assistant"
+        delay = pace.delay(reply.content, rng, follow_up=own_last)
+        await self.clock.sleep(max(0.0, delay - reply.latency_s))
         return reply
 
 

@@ -213,6 +213,25 @@ class ConversationLogContract:
         assert await log.read_all(after_position=positions[0], limit=2) == everything[1:3]
         assert await log.read_all(after_position=positions[-1]) == []
 
+    async def test_delete_removes_a_conversation_and_nothing_else(
+        self, log: ConversationLog
+    ) -> None:
+        await log.append("a", 0, [event(1)], index=entry("a", 1.0))
+        await log.append("b", 0, [event(2)], index=entry("b", 2.0))
+        await log.append("a", 1, [event(3)])
+        await log.append("b", 1, [event(4)])
+        assert await log.delete("a") is True
+        assert await log.read("a") == [] and await log.last_sequence("a") == 0
+        assert await log.get_index("a") is None
+        assert [e.conversation_id for e in await log.list_conversations()] == ["b"]
+        assert await log.conversation_ids() == ["b"]
+        remaining = await log.read_all()
+        assert [(e.conversation_id, e.sequence) for e in remaining] == [("b", 1), ("b", 2)]
+        assert await log.read_all(limit=1) == remaining[:1]  # a page skips deleted positions
+        assert await log.delete("a") is False and await log.delete("unknown") is False
+        later = await log.append("c", 0, [event(5)])
+        assert later[0].position > remaining[-1].position  # positions keep increasing
+
     async def test_last_sequence_and_conversation_ids(self, log: ConversationLog) -> None:
         assert await log.last_sequence("a") == 0
         assert await log.conversation_ids() == []

@@ -16,6 +16,19 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import platformdirs
+
+
+def default_blob_dir(log: object) -> Path:
+    """Audio lives next to a SQLite log (``runs.db`` → ``runs.audio/``), else in the data dir."""
+    path = log if isinstance(log, os.PathLike) else getattr(log, "path", None)
+    path = path or getattr(getattr(log, "inner", None), "path", None)
+    if isinstance(path, str | os.PathLike):
+        log_file = Path(path)
+        return log_file.with_name(log_file.stem + ".audio")
+    return Path(platformdirs.user_data_dir("aiconv", appauthor=False)) / "audio"
+
+
 _REF = re.compile(r"^sha256:([0-9a-f]{64})$")
 
 

@@ -7,17 +7,19 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from types import TracebackType
 
-import platformdirs
+from prometheus_client import CollectorRegistry
 
 from aiconv.queues.log import ConversationLog
 from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
-from aiconv.voice.blobs import BlobStore
+from aiconv.voice.blobs import BlobStore, default_blob_dir
 from aiconv.voice.layer import VoiceLayer
+from aiconv.voice.participants import VoiceAgentProvider
 from aiconv.voice.stt import PocketsphinxRecognizer, model_path
+from aiconv.voice.telemetry import VoiceTelemetry
 from aiconv.voice.tts import EspeakSynthesizer, require_espeak
 
 
@@ -25,16 +27,6 @@ def preflight() -> None:
     """VoiceUnavailable (one line, what to install) when espeak-ng or the model is missing."""
     require_espeak()
     model_path()
-
-
-def default_blob_dir(log: object) -> Path:
-    """Audio lives next to a SQLite log (``runs.db`` → ``runs.audio/``), else in the data dir."""
-    path = log if isinstance(log, os.PathLike) else getattr(log, "path", None)
-    path = path or getattr(getattr(log, "inner", None), "path", None)
-    if isinstance(path, str | os.PathLike):
-        log_file = Path(path)
-        return log_file.with_name(log_file.stem + ".audio")
-    return Path(platformdirs.user_data_dir("aiconv", appauthor=False)) / "audio"
 
 
 @dataclass(slots=True)
@@ -54,11 +46,21 @@ class VoiceKit:
         *,
         clock: Clock = SYSTEM_CLOCK,
         workers: int = 1,
+        voice_agents: Mapping[str, VoiceAgentProvider] | None = None,
+        registry: CollectorRegistry | None = None,
     ) -> VoiceKit:
         preflight()
         store = BlobStore(blobs if blobs is not None else default_blob_dir(log))
         synthesizer, recognizer = EspeakSynthesizer(), PocketsphinxRecognizer(workers)
-        layer = VoiceLayer(log, store, synthesizer=synthesizer, recognizer=recognizer, clock=clock)
+        layer = VoiceLayer(
+            log,
+            store,
+            synthesizer=synthesizer,
+            recognizer=recognizer,
+            clock=clock,
+            voice_agents=voice_agents,
+            telemetry=VoiceTelemetry(registry) if registry is not None else None,
+        )
         return cls(store=store, synthesizer=synthesizer, recognizer=recognizer, layer=layer)
 
     async def __aenter__(self) -> VoiceKit:

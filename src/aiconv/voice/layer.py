@@ -11,8 +11,8 @@ play out on the clock, so the timeline is the wall clock.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from aiconv.platform.codec import decode
 from aiconv.platform.conversation import ConversationState
@@ -22,8 +22,10 @@ from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
 from aiconv.voice.audio import decode_wav, encode_wav
 from aiconv.voice.blobs import BlobStore
 from aiconv.voice.config import VoiceConfig
+from aiconv.voice.participants import VoiceAgentProvider
 from aiconv.voice.projection import apply
 from aiconv.voice.stt import PocketsphinxRecognizer
+from aiconv.voice.telemetry import VoiceTelemetry
 from aiconv.voice.timeline import Utterance
 from aiconv.voice.tts import EspeakSynthesizer
 
@@ -54,6 +56,8 @@ class VoiceLayer:
         synthesizer: EspeakSynthesizer,
         recognizer: PocketsphinxRecognizer,
         clock: Clock = SYSTEM_CLOCK,
+        voice_agents: Mapping[str, VoiceAgentProvider] | None = None,
+        telemetry: VoiceTelemetry | None = None,
     ) -> None:
         self.log = log
         self.store = store
@@ -62,6 +66,10 @@ class VoiceLayer:
         self.clock = clock
         self._seen: dict[str, tuple[int, dict[int, Utterance]]] = {}
         self._listening: dict[tuple[str, str], _Listening] = {}
+        #: Participants that are voice agents: they hear the audio themselves.
+        self.voice_agents = dict(voice_agents or {})
+        self._agent_heard: dict[tuple[str, str], Utterance] = {}
+        self.telemetry = telemetry
 
     async def _utterances(self, conversation_id: str) -> dict[int, Utterance]:
         """The conversation's utterances so far (read incrementally from the log)."""
@@ -86,17 +94,29 @@ class VoiceLayer:
         ]
         events: list[Event] = []
         until_s, cut_in = 0.0, False
+        agent = self.voice_agents.get(name)
         for index, utterance in enumerate(unheard):
             last = index == len(unheard) - 1
             played = self._barge_in(state, config, name, utterance) if last else None
             await self._wait_until_played(state, config, utterance, played)
-            events.append(await self._hear(name, utterance, played))
+            if agent is None:
+                events.append(await self._hear(name, utterance, played))
+            await self._tell_interrupted(utterance, played)
             cut_in = played is not None
             until_s = utterance.start_s + (played - REACTION_S if played else utterance.duration_s)
+        if agent is not None and unheard:  # a voice agent hears the audio itself
+            agent.pending = decode_wav(await self.store.get(unheard[-1].audio_ref))
+            self._agent_heard[(state.conversation_id, name)] = unheard[-1]
         if unheard:  # the answer is timed from here: the model's latency and the synthesis
             began = self.clock.monotonic()
             self._listening[(state.conversation_id, name)] = _Listening(until_s, cut_in, began)
         return events
+
+    async def _tell_interrupted(self, utterance: Utterance, played: float | None) -> None:
+        """A voice agent that was cut off is told how much of its answer was heard."""
+        speaker = self.voice_agents.get(utterance.speaker)
+        if speaker is not None and played is not None:
+            await speaker.agent.interrupted(played)
 
     def _barge_in(
         self, state: ConversationState, config: VoiceConfig, name: str, utterance: Utterance
@@ -128,6 +148,9 @@ class VoiceLayer:
         if played is not None:
             audio = audio.cut(played)
         heard = await self.recognizer.recognize(audio)
+        if self.telemetry is not None:
+            cut = replace(utterance, played_s=played, interrupted_by=name if played else None)
+            self.telemetry.heard(cut, name, heard.text, interrupted=played is not None)
         return UtteranceHeard(
             listener=name,
             speaker=utterance.speaker,
@@ -141,37 +164,74 @@ class VoiceLayer:
     async def after_reply(
         self, state: ConversationState, message: MessagePosted
     ) -> Sequence[Event]:
-        """Speak ``message``: synthesise it, store the audio, place it on the timeline."""
+        """Speak ``message``: synthesise it (or take a voice agent's own audio), store the audio,
+        place it on the timeline."""
         config = _config(state)
         seat = config.seats.get(message.sender) if config else None
         if config is None or seat is None:
             return ()
-        audio = await self.synthesizer.synthesize(message.content, seat.voice)
+        agent = self.voice_agents.get(message.sender)
+        turn = agent.last if agent is not None else None
+        if agent is not None and turn is not None:
+            audio, label = turn.audio, agent.agent.label
+            heard = self._agent_hearing(state, message.sender, turn.heard)
+        else:
+            audio, label = await self.synthesizer.synthesize(message.content, seat.voice), None
+            heard = []
         if audio.frames == 0:
-            return ()
+            return heard
         ref = await self.store.put(encode_wav(audio))
-        listening = self._listening.pop((state.conversation_id, message.sender), None)
-        waited = self.clock.monotonic() - listening.began if listening else 0.0
+        start, waited, gap = self._place(state, config, message.sender)
+        if turn is not None and turn.first_audio_s is not None:
+            waited = turn.first_audio_s  # measured by the agent itself
+        if self.telemetry is not None:
+            self.telemetry.spoken(message.sender, audio.duration_s, gap, waited)
+        spoken = UtteranceSpoken(
+            speaker=message.sender,
+            message_sequence=state.sequence + 1,
+            text=message.content,
+            voice=label or seat.voice.label,
+            audio_ref=ref,
+            duration_s=round(audio.duration_s, 3),
+            start_s=round(start, 3),
+            first_audio_s=None if waited is None else round(waited, 3),
+        )
+        return [*heard, spoken]
+
+    def _place(
+        self, state: ConversationState, config: VoiceConfig, name: str
+    ) -> tuple[float, float | None, float | None]:
+        """Where an answer starts on the timeline, how long its speaker took to answer, and
+        the gap after the utterance it answers (negative: talked over it)."""
+        listening = self._listening.pop((state.conversation_id, name), None)
+        if listening is None:
+            start = self.clock.now() - state.started_at if config.mode == "real" else 0.0
+            return start, None, None
+        waited = self.clock.monotonic() - listening.began
+        previous_end = listening.until_s + (REACTION_S if listening.cut_in else 0.0)
         if config.mode == "real":
             start = self.clock.now() - state.started_at
-        elif listening is None:
-            start = 0.0
         elif listening.cut_in:
             start = listening.until_s
         else:
             start = listening.until_s + max(MIN_GAP_S, waited)
-        return [
-            UtteranceSpoken(
-                speaker=message.sender,
-                message_sequence=state.sequence + 1,
-                text=message.content,
-                voice=seat.voice.label,
-                audio_ref=ref,
-                duration_s=round(audio.duration_s, 3),
-                start_s=round(start, 3),
-                first_audio_s=round(waited, 3) if listening else None,
-            )
-        ]
+        return start, waited, start - previous_end
+
+    def _agent_hearing(self, state: ConversationState, name: str, text: str | None) -> list[Event]:
+        """What a voice agent heard (its own transcription), recorded with its answer."""
+        utterance = self._agent_heard.pop((state.conversation_id, name), None)
+        if utterance is None:
+            return []
+        if self.telemetry is not None:
+            self.telemetry.heard(utterance, name, text or "", interrupted=False)
+        heard = UtteranceHeard(
+            listener=name,
+            speaker=utterance.speaker,
+            message_sequence=utterance.sequence,
+            text=text or "",
+            confidence=1.0,
+        )
+        return [heard]
 
 
 def _config(state: ConversationState) -> VoiceConfig | None:

@@ -1,4 +1,5 @@
-"""Retention: remove the recordings (audio blobs) of conversations older than a cutoff.
+"""Retention: remove the recordings (audio blobs) of conversations older than a cutoff, and on
+request the old conversations themselves.
 
 A blob is removed when every conversation that refers to it is old (content addressing means a
 newer conversation may share it) or, unreferenced, when it has not been used since the cutoff.
@@ -34,6 +35,7 @@ class PruneReport:
         return {
             "cutoff": self.cutoff,
             "dry_run": self.dry_run,
+            "old": len(self.old),
             "conversations": list(self.conversations),
             "recordings": self.recordings,
             "blobs": len(self.blobs),
@@ -52,25 +54,39 @@ async def audio_refs(log: ConversationLog, conversation_id: str) -> set[str]:
     return refs
 
 
-async def _split_by_age(log: ConversationLog, cutoff: float) -> tuple[list[str], list[str]]:
+async def _split_by_age(
+    log: ConversationLog, cutoff: float
+) -> tuple[list[str], list[str], str | None]:
+    """Old and recent conversation ids, and the one active last (it holds the newest event)."""
     old: list[str] = []
     recent: list[str] = []
+    newest: tuple[float, str] | None = None
     offset = 0
     for _ in iter(int, 1):  # page through the index until a short page
         page = await log.list_conversations(ListQuery(limit=_PAGE, offset=offset))
         for entry in page:
             (old if entry.updated_at < cutoff else recent).append(entry.conversation_id)
+            newest = max(
+                newest or (entry.updated_at, ""), (entry.updated_at, entry.conversation_id)
+            )
         if len(page) < _PAGE:
-            return old, recent
+            return old, recent, newest[1] if newest else None
         offset += _PAGE
     raise AssertionError("unreachable")
 
 
-async def prune_recordings(
-    log: ConversationLog, store: BlobStore, *, cutoff: float, dry_run: bool
+async def prune(
+    log: ConversationLog,
+    store: BlobStore,
+    *,
+    cutoff: float,
+    dry_run: bool,
+    conversations: bool = False,
 ) -> PruneReport:
-    """Remove audio of conversations last active before ``cutoff`` (POSIX time)."""
-    old, recent = await _split_by_age(log, cutoff)
+    """Remove audio of conversations last active before ``cutoff`` (POSIX time) and, with
+    ``conversations``, those conversations too — except the one holding the log's newest event,
+    so that event positions keep increasing (a log that idle has nothing newer to keep)."""
+    old, recent, newest = await _split_by_age(log, cutoff)
     keep: set[str] = set()
     for cid in recent:
         keep |= await audio_refs(log, cid)
@@ -87,6 +103,10 @@ async def prune_recordings(
     if not dry_run:
         size = await store.remove(sorted(doomed))
     recordings = {cid: len(refs & doomed) for cid, refs in by_conversation.items()}
+    removed = [cid for cid in old if cid != newest] if conversations else []
+    if not dry_run:
+        for cid in removed:
+            await log.delete(cid)
     return PruneReport(
         cutoff=cutoff,
         dry_run=dry_run,
@@ -94,4 +114,5 @@ async def prune_recordings(
         bytes=size,
         recordings={cid: n for cid, n in recordings.items() if n},
         old=tuple(old),
+        conversations=tuple(removed),
     )

@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from aiconv.queues.log import ConversationLog
 from aiconv.queues.urls import connect_log
-from aiconv.web import api, docs, pages, talk
+from aiconv.web import api, audio, docs, pages, talk
 from aiconv.web.openapi import DESCRIPTION, TITLE, VERSION
 from aiconv.web.params import BadRequest, describe_error
 from aiconv.web.queries import OutcomeCache
@@ -40,7 +40,8 @@ SECURITY_HEADERS = [
     (
         b"content-security-policy",
         b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        b"connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        b"connect-src 'self'; media-src 'self'; base-uri 'none'; form-action 'self'; "
+        b"frame-ancestors 'none'",
     ),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
@@ -135,12 +136,14 @@ def create_app(
     ping_s: float = 15.0,
     allowed_hosts: Sequence[str] | None = None,
     write: WriteAccess | None = None,
+    audio_dir: Path | None = None,
 ) -> FastAPI:
     """The web app over ``log`` (a URL such as ``sqlite:///runs.db``, or an open log).
 
     ``ping_s`` is how often an idle live stream sends a keep-alive comment; ``allowed_hosts``
     restricts the ``Host`` header (e.g. to loopback names, against DNS rebinding); ``write``
-    turns on the write API (a person talks to an agent; ``talk.py``), off without it.
+    turns on the write API (a person talks to an agent; ``talk.py``), off without it;
+    ``audio_dir`` is the blob store of voice conversations (default: next to a SQLite log).
     """
     middleware = [Middleware(SecurityHeaders)]
     if allowed_hosts:
@@ -149,7 +152,12 @@ def create_app(
         title=TITLE,
         version=VERSION,
         description=DESCRIPTION,
-        routes=[*pages.ROUTES, *docs.ROUTES, Mount("/static", StaticFiles(directory=STATIC_DIR))],
+        routes=[
+            *pages.ROUTES,
+            *audio.ROUTES,
+            *docs.ROUTES,
+            Mount("/static", StaticFiles(directory=STATIC_DIR)),
+        ],
         middleware=middleware,
         exception_handlers={
             HTTPException: _http_error,
@@ -165,12 +173,18 @@ def create_app(
     routers = [api.router, *([talk.router] if write is not None else [])]
     for router in routers:
         app.include_router(router)
-    routes = [*pages.ROUTES, *docs.ROUTES, *(r for router in routers for r in router.routes)]
+    routes = [
+        *pages.ROUTES,
+        *audio.ROUTES,
+        *docs.ROUTES,
+        *(r for router in routers for r in router.routes),
+    ]
     app.state.methods = [
         (route.path_regex, route.methods) for route in routes if isinstance(route, Route)
     ]
     app.state.templates = pages.templates()
     app.state.ping_s = ping_s
+    app.state.audio_dir = audio.audio_dir_for(log, audio_dir)
     if not isinstance(log, str):
         app.state.log = log
         app.state.outcomes = OutcomeCache(log)

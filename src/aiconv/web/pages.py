@@ -19,6 +19,7 @@ from starlette.templating import Jinja2Templates
 
 from aiconv.platform.events import MessagePosted, ModeratorNoted
 from aiconv.web.api import log_of
+from aiconv.web.audio import spoken_by_message
 from aiconv.web.describe import cost_text, describe, message_meta
 from aiconv.web.params import list_params
 from aiconv.web.queries import (
@@ -72,9 +73,11 @@ async def conversation(request: Request) -> Response:
         "conversation.html",
         state=found.state,
         events=found.events,
+        forks=found.forks,
         colours=colours(found.state),
         show_events=request.query_params.get("events") in ("1", "true", "on"),
         is_message=lambda e: isinstance(e, MessagePosted | ModeratorNoted),
+        spoken=spoken_by_message(found.events),
     )
 
 

@@ -9,7 +9,7 @@ events of the run's ended conversations (for their outcomes), once each, through
 from __future__ import annotations
 
 from collections import Counter, OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -94,6 +94,8 @@ class Conversation:
 
     state: ConversationState
     events: list[Recorded]
+    #: The conversations forked from this one, newest first (the parent itself never changes).
+    forks: list[IndexEntry] = field(default_factory=list)
 
 
 async def load_conversation(log: ConversationLog, conversation_id: str) -> Conversation | None:
@@ -102,7 +104,8 @@ async def load_conversation(log: ConversationLog, conversation_id: str) -> Conve
         state, events = await session.load_recorded(log, conversation_id)
     except ConversationNotFound:
         return None
-    return Conversation(state=state, events=events)
+    forks = await log.list_conversations(ListQuery(tag=f"parent:{conversation_id}", limit=100))
+    return Conversation(state=state, events=events, forks=forks)
 
 
 def iso(at: float) -> str:

@@ -14,6 +14,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from aiconv.agents.human import LEFT_SEAT, HumanProvider, Inbox, human_of
 from aiconv.agents.provider import ChatProvider
@@ -83,6 +84,7 @@ class Seats:
     def build_agent(self, agent: str) -> tuple[AgentSpec, ChatProvider]:
         """Resolve, check and build ``agent`` (ConfigError says what is wrong)."""
         spec = self.access.registry.resolve(agent)
+        _check_path(spec)
         self.access.registry.preflight(spec)
         provider = self.access.build(spec)
         if human_of(provider) is not None:
@@ -187,6 +189,17 @@ class Seats:
         """Interrupt every conversation still running (the server is stopping)."""
         for seat in list(self._seats.values()):
             await self._stop(seat)
+
+
+def _check_path(spec: AgentSpec) -> None:
+    """A file-backed agent (``script:``, ``flow:`` …) named over HTTP must be a file under the
+    server's working directory: a client may pick a served flow, not read the server's files."""
+    path = spec.options.get("path")
+    if path is None:
+        return
+    root = Path.cwd().resolve()
+    if not (root / path).resolve().is_relative_to(root):
+        raise ConfigError(f"agent {spec.agent_id!r}: over HTTP, files must be under {root}")
 
 
 def _why_not(state: ConversationState, person: str, speaker: str | None) -> str:

@@ -4,7 +4,9 @@ The SDK's own retries are off (``max_retries=0``) so every attempt is visible to
 ``GuardedProvider``; ``http_client`` (an ``httpx2.AsyncClient``, the SDK's HTTP library) and
 ``base_url`` are injectable. The system prompt goes in ``system=``; tool calls are ``tool_use``
 blocks of the assistant and their results ``tool_result`` blocks first in the next user message
-(consecutive messages of one role are merged, as the API requires). Streaming reads the raw
+(consecutive messages of one role are merged, as the API requires). Prompt caching is on: the
+system prompt (with the tools before it) and the history so far are cache breakpoints, so a
+turn reads the previous turns' prompt at the cache rate. Streaming reads the raw
 events (``anthropic_stream``), so a stream cut short or out of order is a retryable
 ``MalformedResponse`` rather than an SDK assertion. Vendor errors are mapped in ``_map_error``.
 """
@@ -17,6 +19,7 @@ import anthropic
 import httpx2
 from anthropic.types import Message
 
+from aiconv.agents import pricing
 from aiconv.agents.messages import (
     ChatMessage,
     ChatReply,
@@ -45,6 +48,7 @@ STATUS_OF_ERROR_TYPE = {
     "timeout_error": 504,
     "overloaded_error": 529,
 }
+_EPHEMERAL = {"type": "ephemeral"}
 _TOOL_CHOICE = {"auto": {"type": "auto"}, "required": {"type": "any"}, "none": {"type": "none"}}
 
 
@@ -65,6 +69,7 @@ class AnthropicProvider(ChatProvider):
         self.name = name
         self.model = model
         self.clock = clock
+        pricing.preload()
         self._client = anthropic.AsyncAnthropic(
             api_key=api_key,
             base_url=base_url,
@@ -72,6 +77,7 @@ class AnthropicProvider(ChatProvider):
             timeout=timeout,
             http_client=http_client,
         )
+        self.endpoint = str(self._client.base_url)
 
     async def complete(
         self, request: ChatRequest, *, on_delta: DeltaCallback | None = None
@@ -139,13 +145,16 @@ class AnthropicProvider(ChatProvider):
 
 def params(request: ChatRequest, default_model: str) -> dict[str, Any]:
     """The Messages API body for ``request``."""
+    history = messages(request.messages)
+    if history:  # the conversation so far is read from the cache next turn
+        history[-1]["content"][-1]["cache_control"] = _EPHEMERAL
     body: dict[str, Any] = {
         "model": request.model or default_model,
         "max_tokens": request.max_tokens,
-        "messages": messages(request.messages),
+        "messages": history,
     }
-    if request.system:
-        body["system"] = request.system
+    if request.system:  # tools and system prompt: the same every turn
+        body["system"] = [{"type": "text", "text": request.system, "cache_control": _EPHEMERAL}]
     if request.temperature is not None:
         body["temperature"] = request.temperature
     if request.tools:

@@ -15,6 +15,7 @@ from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
 
+from aiconv.agents import pricing
 from aiconv.agents.messages import ChatReply, ChatRequest, Usage
 from aiconv.agents.pricing import cost_usd
 from aiconv.agents.provider import ChatProvider, DeltaCallback
@@ -24,6 +25,8 @@ from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
 from aiconv.reliability.retry import error_for_status, retry_after_from
 
 DEFAULT_MODEL = "gemini-3.8-flash"
+#: Where the SDK sends requests when no base URL is given (the Gemini Developer API).
+DEFAULT_ENDPOINT = "https://generativelanguage.googleapis.com/"
 
 
 class GeminiProvider(ChatProvider):
@@ -43,11 +46,13 @@ class GeminiProvider(ChatProvider):
         self.name = name
         self.model = model
         self.clock = clock
+        pricing.preload()
         self._http = http_client or httpx2.AsyncClient(timeout=timeout)
         options = types.HttpOptions(
             base_url=base_url, timeout=int(timeout * 1000), httpx_async_client=self._http
         )
         self._client = genai.Client(api_key=api_key, http_options=options).aio
+        self.endpoint = base_url or DEFAULT_ENDPOINT
 
     async def complete(
         self, request: ChatRequest, *, on_delta: DeltaCallback | None = None
@@ -70,6 +75,8 @@ class GeminiProvider(ChatProvider):
                     piece = reading.add(chunk)
                     if piece:
                         on_delta(piece)
+                if reading.finish is None:  # the last chunk of a stream has a finish reason
+                    raise ValueError("the stream ended before its finish reason")
         except Exception as exc:  # every SDK failure is mapped, unexpected ones included
             raise self._map_error(exc) from exc
         return ChatReply(

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import httpx2
 import openai
 
+from aiconv.agents import pricing
 from aiconv.agents.messages import ChatReply, ChatRequest, to_json
 from aiconv.agents.pricing import cost_usd
 from aiconv.agents.provider import ChatProvider, DeltaCallback
@@ -52,6 +53,7 @@ class OpenAIProvider(ChatProvider):
         self.name = name
         self.model = model
         self.clock = clock
+        pricing.preload()
         self.max_tokens_field = max_tokens_field
         self._client = openai.AsyncOpenAI(
             api_key=api_key or "no-key",  # local servers (Ollama) take none; the SDK wants one
@@ -61,6 +63,7 @@ class OpenAIProvider(ChatProvider):
             http_client=http_client,
             default_headers=default_headers,
         )
+        self.endpoint = str(self._client.base_url)
 
     async def complete(
         self, request: ChatRequest, *, on_delta: DeltaCallback | None = None

@@ -1,6 +1,8 @@
 """Reading Chat Completions replies, whole or streamed, into one shape (text, tool calls, usage,
 finish reason): streamed tool calls arrive in pieces keyed by ``index`` (the id and name in the
-first, the arguments spread over the rest), several calls in one reply.
+first, the arguments spread over the rest), several calls in one reply. A stream that ends
+without a finish reason was cut short: ``ValueError``, which the adapter maps to
+``MalformedResponse``.
 """
 
 from __future__ import annotations
@@ -68,6 +70,8 @@ async def from_chunks(
                 on_delta(choice.delta.content)
             for piece in choice.delta.tool_calls or ():
                 _add(calls.setdefault(piece.index, _Call()), piece)
+    if finish is None:  # every complete stream ends its choice with a finish_reason
+        raise ValueError("the stream ended before its finish_reason")
     return Completion(
         text="".join(parts),
         model=model,

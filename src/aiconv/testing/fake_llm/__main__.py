@@ -13,7 +13,8 @@ import sys
 
 import uvicorn
 
-from aiconv.testing.fake_llm.server import FakeLLM, bind
+from aiconv.testing.fake_llm.server import FakeLLM
+from aiconv.testing.fake_llm.transport import bind
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,7 @@ results; well-formed tools), replies whole or as SSE events, and error bodies.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -67,7 +68,15 @@ def parse(body: dict[str, Any]) -> Turn:
         tools=tools,
         tool_choice=_CHOICES[choice["type"]],  # type: ignore[arg-type]
     )
-    return Turn(api="anthropic", chat=chat, max_tokens=tokens, stream=bool(body.get("stream")))
+    thinking = (body.get("thinking") or {}).get("type") == "enabled"
+    return Turn(
+        api="anthropic",
+        chat=chat,
+        max_tokens=tokens,
+        stream=bool(body.get("stream")),
+        reasoning=thinking,
+        caches='"cache_control"' in json.dumps(body),
+    )
 
 
 def _check_message(index: int, message: Any, open_calls: list[str]) -> list[str]:
@@ -208,8 +217,8 @@ def _block(index: int, opened: dict[str, Any], kind: str, parts: list[str]) -> I
 
 def _usage(answer: Answer) -> dict[str, Any]:
     usage: dict[str, Any] = {
-        "input_tokens": answer.input_tokens - answer.cached_tokens,
-        "cache_creation_input_tokens": 0,
+        "input_tokens": answer.input_tokens - answer.cached_tokens - answer.written_tokens,
+        "cache_creation_input_tokens": answer.written_tokens,
         "cache_read_input_tokens": answer.cached_tokens,
     }
     if answer.reasoning_tokens:

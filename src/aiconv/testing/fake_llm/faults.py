@@ -18,7 +18,8 @@ class Fault:
     seconds or an HTTP-date); ``delay`` waits first; ``malformed`` sends a broken 200 body;
     ``drop`` closes the connection in the middle of the response; ``arguments`` answers
     normally but sends this text as every tool call's arguments (broken or non-object JSON);
-    ``broken_stream`` sends a stream that ends before its final event.
+    ``cut_stream`` ends a streamed reply cleanly after that many events (``0``: an empty
+    stream), as a proxy or a vendor outage may.
     """
 
     status: int | None = None
@@ -27,7 +28,7 @@ class Fault:
     malformed: bool = False
     drop: bool = False
     arguments: str | None = None
-    broken_stream: bool = False
+    cut_stream: int | None = None
     api: Api | None = None
     message: str = "injected fault"
 
@@ -68,4 +69,5 @@ class Faults:
 
 def fault_json(fault: Fault) -> dict[str, Any]:
     """The JSON form of ``fault`` for ``POST /_fake/faults``."""
-    return {k: v for k, v in asdict(fault).items() if v not in (None, False, 0.0)}
+    defaults = asdict(Fault())
+    return {k: v for k, v in asdict(fault).items() if v != defaults[k]}

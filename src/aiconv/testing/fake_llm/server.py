@@ -28,9 +28,8 @@ import contextlib
 import json
 import random
 import re
-import socket
 import uuid
-from collections.abc import AsyncIterator, Callable, Generator, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -39,12 +38,17 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
 
 from aiconv.agents import chatter, tool_policy
-from aiconv.agents.messages import ChatRequest, message_tokens, to_json
-from aiconv.testing.fake_llm import anthropic_wire, gemini_wire, openai_wire
+from aiconv.agents.messages import ChatRequest, to_json
+from aiconv.testing.fake_llm import anthropic_wire, gemini_wire, openai_wire, usage
 from aiconv.testing.fake_llm.faults import Fault, Faults
+from aiconv.testing.fake_llm.transport import (
+    DroppedResponse,
+    InProcessServer,
+    aiter_events,
+    bind,
+)
 from aiconv.testing.fake_llm.wire import Answer, Api, Rejected, Turn, count_tokens, truncate
 
 
@@ -57,10 +61,6 @@ class Received:
     headers: dict[str, str]
     body: dict[str, Any]
     turn: Turn = field(repr=False)
-
-
-class _Dropped(Exception):
-    """Raised inside a response to make uvicorn close the connection mid-body."""
 
 
 class FakeLLM:
@@ -79,6 +79,7 @@ class FakeLLM:
         self.end_after = end_after
         self.log_level = log_level
         self.faults = Faults()
+        self.prompt_cache = usage.PromptCache()
         self.requests: list[Received] = []
         self.app = self._build_app()
         self._closing = asyncio.Event()
@@ -99,7 +100,7 @@ class FakeLLM:
         sock = bind(self.host, self.port)
         self.port = sock.getsockname()[1]
         self._closing.clear()
-        self._server = _InProcessServer(self.config())
+        self._server = InProcessServer(self.config())
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
         async with asyncio.timeout(10):
             while not self._server.started:
@@ -142,24 +143,30 @@ class FakeLLM:
 
     def answer(self, turn: Turn) -> Answer:
         """Tool calls when tools are offered and none was made this turn, else text (after
-        results, reporting them), cut at the output limit."""
+        results, reporting them), cut at the output limit; usage with cache and reasoning."""
         calls = tool_policy.plan_calls(turn.chat, call_id=_CALL_PREFIX[turn.api])
-        text, cut = "", False
+        text, cut, thought = "", False, 0
         if not calls:
             results = tool_policy.pending_round(turn.chat)
             text = self.reply_text(turn)
             if results:
                 text = f"{tool_policy.answer_from(results)}\n{text}"
-            text, cut = truncate(text, turn.max_tokens)
+            thought = usage.reasoning_tokens(turn, text)
+            limit = turn.max_tokens - thought if turn.max_tokens else None
+            text, cut = truncate(text, limit)
         output = (count_tokens(text) if text else 0) + sum(
             count_tokens(c.name + to_json(c.arguments)) for c in calls
         )
+        read, written = self.prompt_cache.serve(turn)
         return Answer(
             text=text,
             tool_calls=calls,
             stop="tool_calls" if calls else "length" if cut else "end",
-            input_tokens=_input_tokens(turn.chat),
-            output_tokens=output,
+            input_tokens=usage.input_tokens(turn.chat),
+            output_tokens=output + thought,
+            cached_tokens=read,
+            written_tokens=written,
+            reasoning_tokens=thought,
         )
 
     def _build_app(self) -> Starlette:
@@ -223,7 +230,7 @@ class FakeLLM:
             media = "text/event-stream" if turn.stream else "application/json"
             return Response('{"id": "broken", "choices": [', media_type=media)
         if fault.drop:
-            return _DroppedResponse(stream=turn.stream)
+            return DroppedResponse(stream=turn.stream)
         return None
 
     def _answer(self, turn: Turn, body: dict[str, Any], fault: Fault) -> Response:
@@ -241,9 +248,9 @@ class FakeLLM:
             events = openai_wire.chunks(turn, answer, include_usage=usage)
         else:
             events = gemini_wire.chunks(turn, answer)
-        if fault.broken_stream:  # everything but the last event (message_stop, [DONE], usage)
-            events = list(events)[:-1]
-        return StreamingResponse(_aiter(events), media_type="text/event-stream")
+        if fault.cut_stream is not None:
+            events = list(events)[: fault.cut_stream]
+        return StreamingResponse(aiter_events(events), media_type="text/event-stream")
 
     async def _control_faults(self, request: Request) -> Response:
         if request.method == "DELETE":
@@ -261,32 +268,6 @@ class FakeLLM:
         if request.method == "DELETE":
             self.requests.clear()
         return JSONResponse([{"api": r.api, "path": r.path, "body": r.body} for r in self.requests])
-
-
-class _InProcessServer(uvicorn.Server):
-    """uvicorn without its signal handlers: the host process (pytest, the CLI) owns signals."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Generator[None, None, None]:
-        yield
-
-
-class _DroppedResponse(Response):
-    """Starts a response, sends part of it, then drops the connection."""
-
-    def __init__(self, *, stream: bool) -> None:
-        super().__init__()
-        self.stream = stream
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        media = b"text/event-stream" if self.stream else b"application/json"
-        headers = [(b"content-type", media)]
-        if not self.stream:
-            headers.append((b"content-length", b"512"))
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        partial = b"" if self.stream else b'{"id": "cut'
-        await send({"type": "http.response.body", "body": partial, "more_body": True})
-        raise _Dropped("fake server dropped the connection on purpose")
 
 
 #: Where each vendor puts the request id.
@@ -308,24 +289,3 @@ def _error(
     if retry_after is not None:
         headers["retry-after"] = str(retry_after)
     return JSONResponse(body, status_code=status, headers=headers)
-
-
-def _input_tokens(chat: ChatRequest) -> int:
-    tools = sum(count_tokens(t.name + t.description + to_json(t.parameters)) for t in chat.tools)
-    history = sum(message_tokens(m) for m in chat.messages)
-    return count_tokens(chat.system) + history + tools
-
-
-def bind(host: str, port: int) -> socket.socket:
-    """A listening socket on ``host:port`` (``port=0``: a free one)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(128)
-    sock.setblocking(False)
-    return sock
-
-
-async def _aiter(items: Iterable[str]) -> AsyncIterator[str]:
-    for item in items:
-        yield item

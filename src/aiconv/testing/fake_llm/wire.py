@@ -40,6 +40,12 @@ class Turn:
     chat: ChatRequest
     max_tokens: int | None
     stream: bool
+    #: The model reasons before it answers (OpenAI and Gemini always; Claude when ``thinking``
+    #: is enabled): reasoning tokens are reported, as part of the output.
+    reasoning: bool = True
+    #: The prompt may be served from the vendor's cache (automatic at OpenAI and Gemini; at
+    #: Anthropic only with ``cache_control`` breakpoints).
+    caches: bool = True
 
     @property
     def model(self) -> str:
@@ -67,6 +73,8 @@ class Answer:
     input_tokens: int = 0
     output_tokens: int = 0
     cached_tokens: int = 0
+    #: Written to the cache (Anthropic reports and bills these apart).
+    written_tokens: int = 0
     reasoning_tokens: int = 0
     #: Sent instead of every call's JSON arguments (a fault: a model emitting broken JSON).
     raw_arguments: str | None = None
@@ -83,6 +91,11 @@ class Answer:
             return json.loads(self.arguments_text(call))
         except ValueError:
             return self.arguments_text(call)
+
+
+#: Vendors cache only prompts at least this long, in steps of this many tokens (OpenAI's rule).
+CACHE_MINIMUM = 1024
+CACHE_STEP = 128
 
 
 def count_tokens(text: str) -> int:

@@ -1,0 +1,143 @@
+"""Response cache stores: SQLite (the default, one file shared by every process on a machine),
+Redis (shared by processes on many machines) and memory (one process, for tests).
+
+``cache_store(url)`` picks one from ``sqlite:///relative.db`` or ``sqlite:////absolute.db`` (as
+for logs), ``redis://…``/``rediss://…`` or
+``memory://``; ``check_cache_url`` validates a URL without touching anything. Stores connect on
+first use, so building one for a command that fails validation writes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import aiosqlite
+
+from aiconv.agents.cache import CacheStore
+from aiconv.errors import ConfigError
+from aiconv.observability.redaction import redact_url
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS responses (
+    key TEXT PRIMARY KEY,
+    reply BLOB NOT NULL,
+    stored_at REAL NOT NULL
+)
+"""
+
+
+class MemoryCache(CacheStore):
+    """A dict: one process."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, bytes] = {}
+
+    async def get(self, key: str) -> bytes | None:
+        """The stored reply, or None."""
+        return self.entries.get(key)
+
+    async def put(self, key: str, value: bytes, *, overwrite: bool) -> None:
+        """Store ``value``."""
+        if overwrite or key not in self.entries:
+            self.entries[key] = value
+
+    async def close(self) -> None:
+        """Nothing to release."""
+
+
+class SqliteCache(CacheStore):
+    """One table in a SQLite file (WAL, a busy timeout): processes on one machine share it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._connection: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    async def _connect(self) -> aiosqlite.Connection:
+        async with self._lock:
+            if self._connection is None:
+                await asyncio.to_thread(self.path.parent.mkdir, parents=True, exist_ok=True)
+                connection = await aiosqlite.connect(self.path, timeout=30.0)
+                await connection.execute("PRAGMA journal_mode=WAL")
+                await connection.execute("PRAGMA synchronous=NORMAL")
+                await connection.execute(_SCHEMA)
+                await connection.commit()
+                self._connection = connection
+            return self._connection
+
+    async def get(self, key: str) -> bytes | None:
+        """The stored reply, or None."""
+        connection = await self._connect()
+        async with connection.execute("SELECT reply FROM responses WHERE key = ?", (key,)) as rows:
+            row = await rows.fetchone()
+        return None if row is None else bytes(row[0])
+
+    async def put(self, key: str, value: bytes, *, overwrite: bool) -> None:
+        """Store ``value`` (``INSERT OR IGNORE`` unless ``overwrite``)."""
+        connection = await self._connect()
+        verb = "INSERT OR REPLACE" if overwrite else "INSERT OR IGNORE"
+        await connection.execute(
+            f"{verb} INTO responses (key, reply, stored_at) VALUES (?, ?, ?)",
+            (key, value, time.time()),
+        )
+        await connection.commit()
+
+    async def close(self) -> None:
+        """Close the connection."""
+        if self._connection is not None:
+            await self._connection.close()
+            self._connection = None
+
+
+class RedisCache(CacheStore):
+    """String keys ``<prefix>:cache:<sha256>`` on a Redis server."""
+
+    def __init__(self, url: str, prefix: str = "aiconv") -> None:
+        import redis.asyncio  # the client is only needed when the cache is on Redis
+
+        self.client = redis.asyncio.Redis.from_url(url)
+        self.prefix = prefix
+
+    async def get(self, key: str) -> bytes | None:
+        """The stored reply, or None."""
+        value = await self.client.get(f"{self.prefix}:cache:{key}")
+        if value is None:
+            return None
+        return value.encode("utf-8") if isinstance(value, str) else bytes(value)
+
+    async def put(self, key: str, value: bytes, *, overwrite: bool) -> None:
+        """``SET`` (``NX`` unless ``overwrite``)."""
+        await self.client.set(f"{self.prefix}:cache:{key}", value, nx=not overwrite)
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        await self.client.aclose()
+
+
+def check_cache_url(url: str) -> str:
+    """``url`` if it names a cache store; ConfigError saying what to write otherwise."""
+    parts = urlsplit(url)
+    local = parts.scheme == "sqlite" and not parts.netloc and parts.path.startswith("/")
+    if local and parts.path not in ("/", "/:memory:"):
+        return url
+    if parts.scheme in ("redis", "rediss") and parts.hostname:
+        return url
+    if url == "memory://":
+        return url
+    raise ConfigError(
+        f"cache URL {redact_url(url)!r} must be sqlite:///relative.db or sqlite:////absolute.db, "
+        "redis://host:6379/0 (or rediss://) or memory://"
+    )
+
+
+def cache_store(url: str) -> CacheStore:
+    """The store ``url`` names (nothing is opened until it is used)."""
+    check_cache_url(url)
+    if url == "memory://":
+        return MemoryCache()
+    if url.startswith("sqlite:"):
+        return SqliteCache(Path(unquote(urlsplit(url).path[1:])))
+    return RedisCache(url)

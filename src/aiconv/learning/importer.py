@@ -1,0 +1,213 @@
+"""Imported transcripts become ordinary conversation streams, once each.
+
+Every transcript becomes one stream: ``ConversationStarted`` (participants ``customer`` and
+``support`` on agent ``human``, metadata ``imported`` with the source, file, line and a content
+hash, run id ``import:<source>``), a ``MessagePosted`` per message (``ModeratorNoted`` for system
+lines) carrying its original time in ``occurred_at``, ``OutcomeDecided`` when the file gives an
+outcome, and ``ConversationEnded(reason="imported")`` — appended in **one** atomic append, so a
+conversation is either wholly there or not at all. Its id is derived from (source, original id):
+importing the same file again finds every conversation already there (``unchanged``) and writes
+nothing; a conversation imported before with other content is reported (``conflicting``) and
+left as it was, since streams are never rewritten. Everything is prepared (parsed, redacted,
+turned into events) before the first write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from aiconv.errors import SequenceConflict
+from aiconv.learning.redaction import RedactionReport, Redactor
+from aiconv.learning.transcripts import AGENT, CUSTOMER, SYSTEM, Parsed, Transcript
+from aiconv.platform.conductor import Conductor
+from aiconv.platform.conversation import ConversationState
+from aiconv.platform.events import (
+    ConversationEnded,
+    ConversationStarted,
+    Event,
+    MessagePosted,
+    ModeratorNoted,
+    OutcomeDecided,
+    ParticipantSpec,
+    StopConfig,
+)
+from aiconv.queues.log import ConversationLog
+
+_NAMESPACE = uuid.UUID("0b7f4f0e-3c52-4d8e-9f61-2a4c8e6b1d37")
+CUSTOMER_NAME = "customer"
+AGENT_NAME = "support"
+HUMAN = "human"
+IMPORTED = "imported"
+_NAMES = {CUSTOMER: CUSTOMER_NAME, AGENT: AGENT_NAME}
+
+
+def conversation_id_for(source: str, source_id: str) -> str:
+    """The stream id of conversation ``source_id`` of ``source`` (the same on every import)."""
+    return uuid.uuid5(_NAMESPACE, f"{source}\x00{source_id}").hex
+
+
+def run_id_for(source: str) -> str:
+    """The run id every conversation imported from ``source`` is listed under."""
+    return f"import:{source}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Prepared:
+    """One transcript as the events of its stream."""
+
+    conversation_id: str
+    source_id: str
+    digest: str
+    events: tuple[Event, ...]
+
+
+@dataclass(slots=True, kw_only=True)
+class ImportReport:
+    """What an import did: counts, the conversations it could not write, and why."""
+
+    conversations: int = 0
+    imported: int = 0
+    unchanged: int = 0
+    conflicting: list[str] = field(default_factory=list)
+    redaction: RedactionReport = field(default_factory=RedactionReport)
+    ids: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def remaining(self) -> int:
+        """Conversations neither written nor found already there."""
+        return self.conversations - self.imported - self.unchanged - len(self.conflicting)
+
+
+def prepare(
+    parsed: Parsed, *, source: str, file: str, fmt: str, redactor: Redactor | None
+) -> tuple[list[Prepared], RedactionReport]:
+    """The events of every transcript, redacted (pure; nothing is written)."""
+    report = RedactionReport()
+    prepared = []
+    for transcript in parsed.transcripts:
+        if redactor is not None:
+            transcript = _redacted(transcript, redactor, report)
+        prepared.append(_prepare(transcript, source=source, file=file, fmt=fmt))
+    return prepared, report
+
+
+def _redacted(transcript: Transcript, redactor: Redactor, report: RedactionReport) -> Transcript:
+    from dataclasses import replace
+
+    messages = []
+    for message in transcript.messages:
+        redacted = redactor.redact(message.text)
+        report.add(redacted, message.line)
+        messages.append(replace(message, text=redacted.text))
+    return replace(transcript, messages=tuple(messages))
+
+
+def _digest(transcript: Transcript) -> str:
+    body = [(m.role, m.text, m.at) for m in transcript.messages]
+    return hashlib.sha256(json.dumps([body, transcript.outcome]).encode()).hexdigest()
+
+
+def _prepare(transcript: Transcript, *, source: str, file: str, fmt: str) -> Prepared:
+    digest = _digest(transcript)
+    spoken = [m for m in transcript.messages if m.role != SYSTEM]
+    first = next((m for m in spoken if m.role == CUSTOMER), spoken[0] if spoken else None)
+    topic = " ".join(first.text.split())[:200] if first else "imported conversation"
+    meta = {
+        "source": source,
+        "file": file,
+        "format": fmt,
+        "source_id": transcript.source_id,
+        "line": transcript.line,
+        "content_sha256": digest,
+    }
+    started = ConversationStarted(
+        topic=topic,
+        participants=(
+            ParticipantSpec(name=CUSTOMER_NAME, agent=HUMAN, role=CUSTOMER),
+            ParticipantSpec(name=AGENT_NAME, agent=HUMAN, role=AGENT),
+        ),
+        first_speaker=_NAMES[spoken[0].role] if spoken else CUSTOMER_NAME,
+        stop=StopConfig(max_turns=max(1, len(spoken)), closing="off", loop_policy="off"),
+        metadata={IMPORTED: meta, "run_id": run_id_for(source)},
+        occurred_at=transcript.messages[0].at,
+    )
+    events: list[Event] = [started]
+    for message in transcript.messages:
+        if message.role == SYSTEM:
+            events.append(
+                ModeratorNoted(content=message.text, reason=IMPORTED, occurred_at=message.at)
+            )
+        else:
+            events.append(
+                MessagePosted(
+                    sender=_NAMES[message.role],
+                    content=message.text,
+                    model=HUMAN,
+                    cost_usd=0.0,
+                    occurred_at=message.at,
+                )
+            )
+    outcome = _slug(transcript.outcome)
+    if outcome is not None:
+        events.append(OutcomeDecided(outcome=outcome, by="import", rationale="given by the file"))
+    events.append(
+        ConversationEnded(
+            reason=IMPORTED,
+            detail=f"imported from {file}, line {transcript.line}",
+            by="import",
+            occurred_at=transcript.messages[-1].at,
+        )
+    )
+    return Prepared(
+        conversation_id=conversation_id_for(source, transcript.source_id),
+        source_id=transcript.source_id,
+        digest=digest,
+        events=tuple(events),
+    )
+
+
+def _slug(label: str | None) -> str | None:
+    if label is None:
+        return None
+    slug = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
+    return slug if slug and slug[0].isalpha() else None
+
+
+async def write(
+    log: ConversationLog,
+    prepared: Sequence[Prepared],
+    report: ImportReport,
+    *,
+    on_progress: Callable[[ImportReport], None] | None = None,
+) -> ImportReport:
+    """Append every prepared conversation not there yet; ``report`` counts as it goes (so an
+    interrupted import still says how far it got)."""
+    conductor = Conductor(log, instance_id="import")
+    report.conversations = len(prepared)
+    for item in prepared:
+        report.ids[item.source_id] = item.conversation_id
+        try:
+            await conductor.append(
+                ConversationState(conversation_id=item.conversation_id), item.events
+            )
+            report.imported += 1
+        except SequenceConflict:
+            await _compare(conductor, item, report)
+        if on_progress is not None:
+            on_progress(report)
+    return report
+
+
+async def _compare(conductor: Conductor, item: Prepared, report: ImportReport) -> None:
+    state = await conductor.load(item.conversation_id)
+    assert state.started is not None
+    meta = state.started.metadata.get(IMPORTED) or {}
+    if meta.get("content_sha256") == item.digest:
+        report.unchanged += 1
+    else:
+        report.conflicting.append(item.source_id)

@@ -1,0 +1,244 @@
+"""Records -> transcripts through a field mapping; every bad row becomes a ``Problem``.
+
+Rows are grouped by conversation id in the order conversations first appear; messages are
+ordered by time (then by line) when the file has times. Times are ISO 8601 (a time without a
+zone is UTC) or Unix seconds, milliseconds or microseconds. A conversation without an id
+(the chat-completions shape) gets one from its content, so reading the same file twice gives
+the same ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aiconv.errors import TranscriptError
+from aiconv.learning.readers import Record, detect_format, read_records
+from aiconv.learning.transcripts import (
+    CANDIDATES,
+    FieldMapping,
+    Parsed,
+    Problem,
+    Transcript,
+    TranscriptMessage,
+)
+
+_ROLES = "customer, agent or system"
+
+
+class RowError(ValueError):
+    """What is wrong with one row (becomes a ``Problem`` at its line)."""
+
+
+def parse_file(path: Path, mapping: FieldMapping | None = None, fmt: str | None = None) -> Parsed:
+    """Every transcript in ``path``; whole-file problems raise ``TranscriptError``."""
+    mapping = mapping or FieldMapping()
+    found = read_records(path, detect_format(path, fmt), mapping.messages)
+    parsed = parse_records(found.records, mapping, source=str(path))
+    problems = sorted((*found.problems, *parsed.problems), key=lambda p: p.line)
+    return Parsed(transcripts=parsed.transcripts, problems=tuple(problems), rows=parsed.rows)
+
+
+@dataclass(slots=True, kw_only=True)
+class _Group:
+    source_id: str
+    line: int
+    messages: list[TranscriptMessage] = field(default_factory=list)
+    outcome: str | None = None
+
+
+def parse_records(records: Iterable[Record], mapping: FieldMapping, *, source: str) -> Parsed:
+    """Transcripts from records (rows and conversations may be mixed)."""
+    groups: dict[str, _Group] = {}
+    problems: list[Problem] = []
+    rows = 0
+    fields: dict[str, str | None] = {}
+    for record in records:
+        if record.messages is None:
+            rows += 1
+            fields = fields or _fields(record.data, mapping, source, rows=True)
+            _row(record, fields, mapping, groups, problems)
+        else:
+            rows += len(record.messages)
+            _conversation(record, mapping, groups, problems, source)
+    transcripts = tuple(_transcript(g) for g in groups.values() if g.messages)
+    return Parsed(transcripts=transcripts, problems=tuple(problems), rows=rows)
+
+
+def _fields(
+    data: dict[str, Any], mapping: FieldMapping, source: str, *, rows: bool
+) -> dict[str, str | None]:
+    """Which key holds each field, decided once from the first record."""
+    found: dict[str, str | None] = {}
+    for name in ("conversation_id", "sender", "text", "timestamp", "outcome"):
+        given = getattr(mapping, name)
+        if given is not None:
+            found[name] = given
+            continue
+        found[name] = next((c for c in CANDIDATES[name] if c in data), None)
+    required = ("conversation_id", "sender", "text") if rows else ("sender", "text")
+    missing = [n for n in required if found[n] is None]
+    if missing:
+        flags = ", ".join(f"--{n.replace('_', '-')}-field" for n in missing)
+        keys = ", ".join(data) or "none"
+        raise TranscriptError(
+            f"{source}: cannot find the field for {', '.join(missing)} (the fields are: {keys}); "
+            f"name it with {flags} or a --mapping file"
+        )
+    return found
+
+
+def _row(
+    record: Record,
+    fields: dict[str, str | None],
+    mapping: FieldMapping,
+    groups: dict[str, _Group],
+    problems: list[Problem],
+) -> None:
+    try:
+        cid = _text_field(record.data, fields["conversation_id"], "conversation id")
+        message = _message(record.line, record.data, fields, mapping)
+    except RowError as exc:
+        problems.append(Problem(line=record.line, message=str(exc)))
+        return
+    group = groups.setdefault(cid, _Group(source_id=cid, line=record.line))
+    group.messages.append(message)
+    outcome = _optional(record.data, fields["outcome"])
+    group.outcome = outcome or group.outcome
+
+
+def _conversation(
+    record: Record,
+    mapping: FieldMapping,
+    groups: dict[str, _Group],
+    problems: list[Problem],
+    source: str,
+) -> None:
+    assert record.messages is not None
+    dicts = [m for _, m in record.messages if isinstance(m, dict)]
+    if not dicts:
+        problems.append(Problem(line=record.line, message="the conversation has no messages"))
+        return
+    fields = _fields(dicts[0], mapping, source, rows=False)
+    cid = _optional(record.data, _key(record.data, mapping.conversation_id, "conversation_id"))
+    cid = cid or _content_id(record.messages)
+    if cid in groups:
+        problems.append(Problem(line=record.line, message=f"conversation {cid!r} appears twice"))
+        return
+    group = _Group(
+        source_id=cid,
+        line=record.line,
+        outcome=_optional(record.data, _key(record.data, mapping.outcome, "outcome")),
+    )
+    for line, item in record.messages:
+        try:
+            if not isinstance(item, dict):
+                raise RowError("a message must be a JSON object")
+            group.messages.append(_message(line, item, fields, mapping))
+        except RowError as exc:
+            problems.append(Problem(line=line, message=str(exc)))
+    groups[cid] = group
+
+
+def _key(data: dict[str, Any], given: str | None, name: str) -> str | None:
+    return given or next((c for c in CANDIDATES[name] if c in data), None)
+
+
+def _message(
+    line: int, data: dict[str, Any], fields: dict[str, str | None], mapping: FieldMapping
+) -> TranscriptMessage:
+    sender = _text_field(data, fields["sender"], "sender")
+    role = mapping.role_of(sender)
+    if role is None:
+        raise RowError(
+            f"sender {sender[:40]!r} is not a known {_ROLES}; map it with "
+            f"--customer {sender[:40]!r} or --agent {sender[:40]!r}"
+        )
+    text = _content(data.get(fields["text"] or ""))
+    if not text.strip():
+        raise RowError(f"no text in field {fields['text']!r}")
+    stamp = data.get(fields["timestamp"]) if fields["timestamp"] else None
+    return TranscriptMessage(role=role, sender=sender, text=text, at=_time(stamp), line=line)
+
+
+def _text_field(data: dict[str, Any], key: str | None, what: str) -> str:
+    value = data.get(key) if key else None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise RowError(f"no {what} (field {key!r})")
+    text = str(value).strip()
+    if not text:
+        raise RowError(f"empty {what} (field {key!r})")
+    return text
+
+
+def _optional(data: dict[str, Any], key: str | None) -> str | None:
+    value = data.get(key) if key else None
+    if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
+        return str(value).strip()
+    return None
+
+
+def _content(value: Any) -> str:
+    """Text, or the text parts of a content list (``[{"type": "text", "text": …}]``)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        parts = [p.get("text") for p in value if isinstance(p, dict)]
+        return "\n".join(p for p in parts if isinstance(p, str))
+    return ""
+
+
+def _time(value: Any) -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise RowError(f"timestamp {value!r} is not a time")
+    number: float | None = None
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return _iso(value)
+    else:
+        raise RowError(f"timestamp {value!r} is not a time")
+    if not math.isfinite(number) or number < 0:
+        raise RowError(f"timestamp {value!r} is not a time")
+    for scale in (1.0, 1e3, 1e6):  # seconds, milliseconds, microseconds
+        if number / scale < 1e11:
+            return number / scale
+    raise RowError(f"timestamp {value!r} is out of range")
+
+
+def _iso(text: str) -> float:
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise RowError(f"timestamp {text[:40]!r} is neither ISO 8601 nor a Unix time") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.timestamp()
+
+
+def _content_id(messages: list[tuple[int, Any]]) -> str:
+    digest = hashlib.sha256(json.dumps([m for _, m in messages], sort_keys=True).encode())
+    return f"sha256-{digest.hexdigest()[:16]}"
+
+
+def _transcript(group: _Group) -> Transcript:
+    messages = group.messages
+    if all(m.at is not None for m in messages):
+        messages = sorted(messages, key=lambda m: (m.at or 0.0, m.line))
+    return Transcript(
+        source_id=group.source_id,
+        messages=tuple(messages),
+        line=group.line,
+        outcome=group.outcome,
+    )

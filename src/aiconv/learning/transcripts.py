@@ -1,0 +1,224 @@
+"""Transcripts read from a file: values, the field mapping, and the mapping file.
+
+A ``FieldMapping`` says which field holds the conversation id, the sender (or role), the text,
+the timestamp and optionally an outcome label; fields left unset are found among common names
+(``conversation_id``/``chat_id``/``id``, ``sender``/``role``/``author``, ``text``/``content``/
+``message``, ``timestamp``/``created_at``/``time`` …). Sender values are mapped to the two roles
+of a support chat (``customer``, ``agent``) or ``system``; the common words (``user``,
+``assistant``, ``visitor``, ``operator``, ``bot`` …) are known, others are added with
+``customer``/``agent`` lists.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pydantic
+import yaml
+
+from aiconv.errors import TranscriptError
+
+CUSTOMER = "customer"
+AGENT = "agent"
+SYSTEM = "system"
+
+CANDIDATES: Mapping[str, tuple[str, ...]] = {
+    "conversation_id": (
+        "conversation_id",
+        "conversationId",
+        "conversation",
+        "chat_id",
+        "chatId",
+        "session_id",
+        "thread_id",
+        "ticket_id",
+        "id",
+    ),
+    "sender": ("sender", "role", "author", "speaker", "from", "participant", "party", "user_type"),
+    "text": ("text", "content", "message", "body", "utterance", "msg"),
+    "timestamp": (
+        "timestamp",
+        "created_at",
+        "createdAt",
+        "time",
+        "sent_at",
+        "date",
+        "datetime",
+        "ts",
+    ),
+    "outcome": ("outcome", "resolution", "disposition"),
+    "messages": ("messages", "turns", "transcript", "dialogue", "dialog"),
+}
+
+ROLE_WORDS: Mapping[str, frozenset[str]] = {
+    CUSTOMER: frozenset(
+        {
+            "customer",
+            "user",
+            "client",
+            "visitor",
+            "human",
+            "end_user",
+            "end-user",
+            "caller",
+            "guest",
+            "contact",
+            "buyer",
+            "consumer",
+            "member",
+            "requester",
+        }
+    ),
+    AGENT: frozenset(
+        {
+            "agent",
+            "assistant",
+            "support",
+            "bot",
+            "operator",
+            "rep",
+            "representative",
+            "staff",
+            "advisor",
+            "adviser",
+            "csr",
+            "employee",
+            "ai",
+            "model",
+            "helpdesk",
+        }
+    ),
+    SYSTEM: frozenset({"system", "developer", "note", "internal"}),
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TranscriptMessage:
+    """One message: its role, the sender as written, text, Unix time (None if the file has
+    none) and the line it was read from."""
+
+    role: str
+    sender: str
+    text: str
+    at: float | None
+    line: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Transcript:
+    """One conversation read from a file, messages in order."""
+
+    source_id: str
+    messages: tuple[TranscriptMessage, ...]
+    line: int
+    outcome: str | None = None
+
+    @property
+    def customer_messages(self) -> list[TranscriptMessage]:
+        """The customer's messages."""
+        return [m for m in self.messages if m.role == CUSTOMER]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Problem:
+    """A malformed row: the line and what is wrong with it."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Parsed:
+    """What a file held: its transcripts, the rows that could not be read, how many rows."""
+
+    transcripts: tuple[Transcript, ...]
+    problems: tuple[Problem, ...] = ()
+    rows: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FieldMapping:
+    """Which field holds what; ``None`` means "find it among the common names"."""
+
+    conversation_id: str | None = None
+    sender: str | None = None
+    text: str | None = None
+    timestamp: str | None = None
+    outcome: str | None = None
+    messages: str | None = None
+    customer: tuple[str, ...] = ()
+    agent: tuple[str, ...] = ()
+    system: tuple[str, ...] = ()
+    roles: Mapping[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        roles = {w: role for role, words in ROLE_WORDS.items() for w in words}
+        for role, values in ((CUSTOMER, self.customer), (AGENT, self.agent), (SYSTEM, self.system)):
+            roles.update({value.strip().lower(): role for value in values})
+        object.__setattr__(self, "roles", roles)
+
+    def role_of(self, sender: str) -> str | None:
+        """``customer``, ``agent`` or ``system`` for a sender value; None when unknown."""
+        return self.roles.get(sender.strip().lower())
+
+    def merged(self, overrides: FieldMapping) -> FieldMapping:
+        """This mapping with every field ``overrides`` sets (flags win over a mapping file)."""
+        changes: dict[str, Any] = {}
+        for name in ("conversation_id", "sender", "text", "timestamp", "outcome", "messages"):
+            if getattr(overrides, name) is not None:
+                changes[name] = getattr(overrides, name)
+        for name in ("customer", "agent", "system"):
+            changes[name] = (*getattr(self, name), *getattr(overrides, name))
+        return replace(self, **changes)
+
+
+class _MappingModel(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid")
+    conversation_id: str | None = pydantic.Field(None, min_length=1)
+    sender: str | None = pydantic.Field(None, min_length=1)
+    text: str | None = pydantic.Field(None, min_length=1)
+    timestamp: str | None = pydantic.Field(None, min_length=1)
+    outcome: str | None = pydantic.Field(None, min_length=1)
+    messages: str | None = pydantic.Field(None, min_length=1)
+    customer: list[str] = []
+    agent: list[str] = []
+    system: list[str] = []
+
+
+def load_mapping(path: Path) -> FieldMapping:
+    """The mapping in a TOML, YAML or JSON file; TranscriptError names the file and field."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TranscriptError(f"mapping file {path}: cannot be read: {exc}") from None
+    try:
+        if path.suffix.lower() == ".toml":
+            data: Any = tomllib.loads(text)
+        elif path.suffix.lower() in (".yaml", ".yml", ".json"):
+            data = yaml.safe_load(text)  # JSON is YAML
+        else:
+            raise TranscriptError(f"mapping file {path}: use a .toml, .yaml or .json file")
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        raise TranscriptError(f"mapping file {path}: {exc}".splitlines()[0]) from None
+    if not isinstance(data, dict):
+        raise TranscriptError(f"mapping file {path}: must be a table of field names")
+    try:
+        model = _MappingModel.model_validate(data)
+    except pydantic.ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "mapping"
+        raise TranscriptError(f"mapping file {path}: {where}: {first['msg']}") from None
+    values = model.model_dump()
+    return FieldMapping(
+        **{k: v for k, v in values.items() if k not in ("customer", "agent", "system")},
+        customer=tuple(model.customer),
+        agent=tuple(model.agent),
+        system=tuple(model.system),
+    )

@@ -1,0 +1,101 @@
+"""Offline discovery recovers the planted intents and outcomes (purity both ways above a floor),
+names them after their words, and writes a scenario file that ``aic simulate`` accepts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aiconv.learning.clustering import knee, purity
+from aiconv.learning.discovery import Discovery, discover
+from aiconv.learning.parse import parse_file
+from aiconv.learning.redaction import Redactor
+from aiconv.learning.scenario_file import render
+from aiconv.learning.transcripts import Transcript
+from aiconv.simulation.scenario import load_scenario
+
+FLOOR = 0.9
+
+
+@pytest.fixture(scope="module")
+def transcripts(corpus_dir: Path) -> list[Transcript]:
+    """The corpus as imported: redacted."""
+    from dataclasses import replace
+
+    redactor = Redactor()
+    return [
+        replace(
+            t, messages=tuple(replace(m, text=redactor.redact(m.text).text) for m in t.messages)
+        )
+        for t in parse_file(corpus_dir / "chats.jsonl").transcripts
+    ]
+
+
+@pytest.fixture(scope="module")
+def found(transcripts: list[Transcript]) -> Discovery:
+    return discover(transcripts, seed=0)
+
+
+def _both_ways(found: dict[str, str], planted: dict[str, str]) -> tuple[float, float]:
+    ids = sorted(found)
+    mine, theirs = [found[i] for i in ids], [planted[i] for i in ids]
+    return purity(mine, theirs), purity(theirs, mine)
+
+
+def test_planted_intents_are_recovered(found: Discovery, truth: dict[str, Any]) -> None:
+    planted = {cid: c["intent"] for cid, c in truth["conversations"].items()}
+    clean, complete = _both_ways(found.intent_of(), planted)
+    assert len(found.intents) == 6
+    assert clean >= FLOOR and complete >= FLOOR, (clean, complete)
+
+
+def test_planted_outcomes_are_recovered(found: Discovery, truth: dict[str, Any]) -> None:
+    planted = {cid: c["outcome"] for cid, c in truth["conversations"].items()}
+    clean, complete = _both_ways(found.outcome_of(), planted)
+    assert len(found.outcomes) == 4
+    assert clean >= FLOOR and complete >= FLOOR, (clean, complete)
+
+
+def test_clusters_are_named_and_exemplified_by_their_own_words(found: Discovery) -> None:
+    slugs = {i.slug for i in found.intents}
+    assert any("card" in s for s in slugs) and any("password" in s or "reset" in s for s in slugs)
+    for intent in found.intents:
+        assert intent.examples and intent.description in intent.examples
+        assert any(k in " ".join(intent.examples).lower() for k in intent.keywords)
+    success = [o for o in found.outcomes if o.success]
+    assert len(success) == 1 and "sorted" in success[0].keywords
+
+
+def test_personas_measure_pace_and_double_texting(found: Discovery) -> None:
+    assert len(found.personas) >= 2
+    slow = max(found.personas, key=lambda p: p.median.delay_s or 0)
+    fast = min(found.personas, key=lambda p: p.median.delay_s or 0)
+    assert (slow.median.delay_s or 0) > 2 * (fast.median.delay_s or 0)
+    assert fast.timing.again > slow.timing.again
+    assert "polite" in slow.traits
+
+
+def test_the_scenario_file_loads_and_carries_the_discovery(
+    found: Discovery, transcripts: list[Transcript], tmp_path: Path
+) -> None:
+    path = tmp_path / "discovered.toml"
+    path.write_text(render(found, transcripts, name="acme"), encoding="utf-8")
+    scenario = load_scenario(path)
+    assert scenario.name == "acme"
+    assert [i.name for i in scenario.intents] == [i.slug for i in found.intents]
+    assert scenario.outcomes.slugs == tuple(o.slug for o in found.outcomes)
+    assert [p.name for p in scenario.personas] == [p.name for p in found.personas]
+    assert scenario.personas[0].interrupts == pytest.approx(
+        found.personas[0].timing.again, abs=1e-3
+    )
+    assert scenario.evaluator.rules is not None and scenario.evaluator.rules.rules
+    text = path.read_text(encoding="utf-8")
+    assert "agree with the discovered outcomes on 100%" in text
+    assert "example openings" in text
+
+
+def test_knee_prefers_the_bend_over_a_slow_creep() -> None:
+    assert knee([0.12, 0.17, 0.21, 0.24, 0.28, 0.287, 0.286, 0.308]) == 4
+    assert knee([0.5, 0.4, 0.3]) == 0

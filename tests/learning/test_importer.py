@@ -1,0 +1,144 @@
+"""Importing transcripts: every format becomes ordinary streams (marked imported, original times
+kept, redacted), listed like any conversation; importing again changes nothing; a conversation
+changed since is reported, not rewritten."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aiconv.learning.importer import ImportReport, prepare, run_id_for, write
+from aiconv.learning.parse import parse_file
+from aiconv.learning.redaction import Redactor
+from aiconv.learning.transcripts import FieldMapping, load_mapping
+from aiconv.platform import session
+from aiconv.platform.projections import transcript_document
+from aiconv.queues.log import ConversationLog, ListQuery
+from tests.learning.conftest import CONVERSATIONS
+
+FORMATS = [
+    ("chats.jsonl", None),
+    ("chats.csv", "chats.mapping.toml"),
+    ("chats.json", None),
+    ("chats.messages.jsonl", None),
+]
+
+
+async def _import(
+    log: ConversationLog, path: Path, mapping: FieldMapping | None = None, source: str = "acme"
+) -> ImportReport:
+    parsed = parse_file(path, mapping)
+    prepared, redaction = prepare(
+        parsed, source=source, file=path.name, fmt=path.suffix[1:], redactor=Redactor()
+    )
+    return await write(log, prepared, ImportReport(redaction=redaction))
+
+
+@pytest.mark.parametrize(("name", "mapping"), FORMATS)
+async def test_each_format_imports_as_streams_that_list_like_any_conversation(
+    log: ConversationLog,
+    corpus_dir: Path,
+    name: str,
+    mapping: str | None,
+) -> None:
+    report = await _import(log, corpus_dir / name, mapping and load_mapping(corpus_dir / mapping))
+    assert (report.conversations, report.imported, report.unchanged) == (CONVERSATIONS,) * 2 + (0,)
+    assert report.redaction.counts["EMAIL"] > 0
+    listed = await log.list_conversations(ListQuery(tag="imported", limit=1000))
+    assert len(listed) == CONVERSATIONS
+    assert {e.run_id for e in listed} == {run_id_for("acme")}
+    assert all(e.status == "ended" and e.end_reason == "imported" for e in listed)
+    assert await log.count_conversations(ListQuery(run_id=run_id_for("acme"))) == CONVERSATIONS
+
+
+async def test_original_times_are_kept_and_personal_data_never_stored(
+    log: ConversationLog,
+    corpus_dir: Path,
+    truth: dict[str, Any],
+) -> None:
+    report = await _import(log, corpus_dir / "chats.jsonl")
+    parsed = {t.source_id: t for t in parse_file(corpus_dir / "chats.jsonl").transcripts}
+    for source_id in ("chat-00001", "chat-00002", "chat-00150"):
+        state, events = await session.load_recorded(log, report.ids[source_id])
+        original = parsed[source_id].messages
+        assert [m.at for m in state.messages] == [m.at for m in original]
+        assert state.started_at == original[0].at and state.updated_at == original[-1].at
+        assert [m.sender for m in state.messages] == [
+            "customer" if m.role == "customer" else "support" for m in original
+        ]
+        document = transcript_document(state)
+        assert document["started_at"] == original[0].at
+        assert document["metadata"]["imported"]["source_id"] == source_id
+        stored = json.dumps([str(r.event) for r in events])
+        for kind, value in truth["conversations"][source_id]["pii"]:
+            if kind != "name":  # names are redacted only when listed (--redact-name)
+                assert value.lower() not in stored.lower()
+
+
+async def test_importing_again_is_a_no_op(log: ConversationLog, corpus_dir: Path) -> None:
+    first = await _import(log, corpus_dir / "chats.jsonl")
+    head = (await log.read_all(0, limit=100_000))[-1].position
+    again = await _import(log, corpus_dir / "chats.jsonl")
+    assert (again.imported, again.unchanged, again.conflicting) == (0, CONVERSATIONS, [])
+    assert again.ids == first.ids
+    assert (await log.read_all(0, limit=100_000))[-1].position == head
+    # the same chats in another format are the same conversations
+    csv = await _import(
+        log, corpus_dir / "chats.csv", load_mapping(corpus_dir / "chats.mapping.toml")
+    )
+    assert (csv.imported, csv.unchanged) == (0, CONVERSATIONS)
+
+
+async def test_a_conversation_changed_since_is_reported_not_rewritten(
+    log: ConversationLog,
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "c.jsonl"
+    rows = [
+        {"conversation_id": "a", "role": "user", "text": "hello"},
+        {"conversation_id": "b", "role": "user", "text": "hi"},
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    first = await _import(log, path)
+    rows[0]["text"] = "hello again"
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    second = await _import(log, path)
+    assert (second.imported, second.unchanged, second.conflicting) == (0, 1, ["a"])
+    state, _ = await session.load_recorded(log, first.ids["a"])
+    assert state.messages[0].content == "hello"
+
+
+async def test_outcomes_and_system_lines_from_the_file_are_kept(
+    log: ConversationLog,
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "c.json"
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "id": "t1",
+                    "outcome": "Resolved!",
+                    "messages": [
+                        {"role": "system", "content": "chat started", "timestamp": 10},
+                        {"role": "user", "content": "my card", "timestamp": 11},
+                        {"role": "assistant", "content": "blocked", "timestamp": 12},
+                    ],
+                }
+            ]
+        ),
+        encoding="utf-8",
+    )
+    report = await _import(log, path, source="s")
+    state, _ = await session.load_recorded(log, report.ids["t1"])
+    assert state.outcome is not None and state.outcome.outcome == "resolved"
+    assert [(m.sender, m.moderator, m.at) for m in state.messages] == [
+        ("moderator", True, 10.0),
+        ("customer", False, 11.0),
+        ("support", False, 12.0),
+    ]
+    assert state.started is not None and state.started.first_speaker == "customer"
+    assert state.started.topic == "my card"

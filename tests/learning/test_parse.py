@@ -1,0 +1,157 @@
+"""Reading transcripts: every format gives the same conversations, bad rows are reported with
+their line numbers, and the field mapping comes from flags or a small mapping file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aiconv.errors import TranscriptError
+from aiconv.learning.parse import parse_file
+from aiconv.learning.transcripts import FieldMapping, load_mapping
+from tests.learning.conftest import CONVERSATIONS
+
+
+def _shape(path: Path, mapping: FieldMapping | None = None) -> list[tuple[str, tuple[Any, ...]]]:
+    parsed = parse_file(path, mapping)
+    assert parsed.problems == ()
+    return [
+        (
+            t.source_id,
+            tuple((m.role, m.text, None if m.at is None else round(m.at, 3)) for m in t.messages),
+        )
+        for t in parsed.transcripts
+    ]
+
+
+def test_every_format_reads_the_same_conversations(corpus_dir: Path) -> None:
+    rows = _shape(corpus_dir / "chats.jsonl")
+    assert len(rows) == CONVERSATIONS
+    assert _shape(corpus_dir / "chats.csv", load_mapping(corpus_dir / "chats.mapping.toml")) == rows
+    assert _shape(corpus_dir / "chats.json") == rows
+    untimed = [(cid, tuple((r, t, None) for r, t, _ in ms)) for cid, ms in rows]
+    assert _shape(corpus_dir / "chats.messages.jsonl") == untimed
+
+
+def test_csv_needs_its_mapping_and_the_error_names_the_flags(corpus_dir: Path) -> None:
+    with pytest.raises(TranscriptError, match=r"ticket, party.*--conversation-id-field"):
+        parse_file(corpus_dir / "chats.csv")
+
+
+def test_flags_override_the_mapping_file(tmp_path: Path) -> None:
+    path = tmp_path / "odd.jsonl"
+    path.write_text(
+        '{"thread": "t1", "who": "Cust", "msg": "my card is lost", "when": 1700000000}\n'
+        '{"thread": "t1", "who": "Rep", "msg": "blocked it", "when": 1700000060}\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "m.toml").write_text('conversation_id = "thread"\ntext = "body"\n', "utf-8")
+    flags = FieldMapping(
+        sender="who", text="msg", timestamp="when", customer=("cust",), agent=("REP",)
+    )
+    mapping = load_mapping(tmp_path / "m.toml").merged(flags)
+    [transcript] = parse_file(path, mapping).transcripts
+    assert [(m.role, m.sender, m.at) for m in transcript.messages] == [
+        ("customer", "Cust", 1700000000.0),
+        ("agent", "Rep", 1700000060.0),
+    ]
+
+
+def test_malformed_rows_are_reported_with_their_lines_and_the_rest_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text(
+        "\n".join(
+            [
+                '{"conversation_id": "a", "sender": "customer", "text": "hi", "timestamp": 1}',
+                "{not json",
+                '{"conversation_id": "a", "sender": "wizard", "text": "boo", "timestamp": 2}',
+                '{"conversation_id": "a", "sender": "agent", "text": "", "timestamp": 3}',
+                '{"conversation_id": "a", "sender": "agent", "text": "x", "timestamp": "soon"}',
+                '{"conversation_id": "a", "sender": "agent", "text": "y", "timestamp": NaN}',
+                '["a list"]',
+                '{"sender": "agent", "text": "no id"}',
+                '{"conversation_id": "a", "sender": "agent", "text": "hello", "timestamp": 9}',
+            ]
+        ),
+        encoding="utf-8",
+    )
+    parsed = parse_file(path)
+    assert [p.line for p in parsed.problems] == [2, 3, 4, 5, 6, 7, 8]
+    assert "--customer 'wizard' or --agent 'wizard'" in str(parsed.problems[1])
+    assert "neither ISO 8601 nor a Unix time" in parsed.problems[3].message
+    [transcript] = parsed.transcripts
+    assert [m.text for m in transcript.messages] == ["hi", "hello"]
+
+
+def test_csv_rows_with_missing_fields_name_their_line_even_after_multiline_cells(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text(
+        'chat_id,role,content\n1,user,"two\nlines"\n1,assistant\n1,assistant,ok\n', "utf-8"
+    )
+    parsed = parse_file(path)
+    assert [(p.line, p.message) for p in parsed.problems] == [(4, "expected 3 fields, found 2")]
+    assert [m.text for m in parsed.transcripts[0].messages] == ["two\nlines", "ok"]
+
+
+def test_json_problems_carry_the_line_of_the_message(tmp_path: Path) -> None:
+    path = tmp_path / "c.json"
+    path.write_text(
+        '{"conversations": [\n {"id": "c1", "messages": [\n'
+        '  {"role": "user", "content": [{"type": "text", "text": "hi"}]},\n'
+        '  {"role": "robot", "content": "beep"},\n'
+        '  {"role": "assistant", "content": "hello", "timestamp": "2025-01-02T03:04:05Z"}\n'
+        " ]}\n]}\n",
+        encoding="utf-8",
+    )
+    parsed = parse_file(path)
+    assert [p.line for p in parsed.problems] == [4]
+    assert [m.text for m in parsed.transcripts[0].messages] == ["hi", "hello"]
+
+
+def test_times_in_seconds_milliseconds_and_iso_agree(tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    stamps = [
+        1735700000,
+        1735700000000,
+        "1735700000.5",
+        "2025-01-01T02:53:20",
+        "2025-01-01T03:53:20+01:00",
+    ]
+    rows = [
+        {"conversation_id": "c", "role": "user", "text": f"m{i}", "timestamp": t}
+        for i, t in enumerate(stamps)
+    ]
+    path.write_text("\n".join(json.dumps(row) for row in rows), encoding="utf-8")
+    times = [m.at for m in parse_file(path).transcripts[0].messages]
+    assert times == [1735700000.0, 1735700000.0, 1735700000.0, 1735700000.0, 1735700000.5]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "error"),
+    [
+        ("x.txt", "hello", "cannot tell the format"),
+        ("x.json", "[1, 2", "x.json:1: not JSON"),
+        ("x.json", '{"a": 1}', "expected a list"),
+        ("x.csv", "", "no header row"),
+        ("x.jsonl", '{"text": "hi", "role": "user"}', "cannot find the field for conversation_id"),
+    ],
+)
+def test_files_that_cannot_be_read_at_all_are_refused(
+    tmp_path: Path, name: str, content: str, error: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(TranscriptError, match=error):
+        parse_file(path)
+
+
+def test_a_bad_mapping_file_names_the_field(tmp_path: Path) -> None:
+    path = tmp_path / "m.toml"
+    path.write_text('conversation = "x"\n', encoding="utf-8")
+    with pytest.raises(TranscriptError, match=r"m.toml: conversation: Extra inputs"):
+        load_mapping(path)

@@ -1,0 +1,85 @@
+"""Redaction on the way in: every planted e-mail, phone, card and account number is replaced,
+listed names and patterns too, ordinary numbers are left alone, and the counts are reported."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aiconv.errors import ConfigError
+from aiconv.learning.parse import parse_file
+from aiconv.learning.redaction import RedactionReport, Redactor
+
+
+def test_every_planted_personal_detail_is_replaced_and_counted(
+    corpus_dir: Path, truth: dict[str, Any]
+) -> None:
+    planted = truth["conversations"]
+    names = sorted({value for c in planted.values() for kind, value in c["pii"] if kind == "name"})
+    redactor = Redactor(names=names)
+    report = RedactionReport()
+    expected: Counter[str] = Counter()
+    for transcript in parse_file(corpus_dir / "chats.jsonl").transcripts:
+        texts = []
+        for message in transcript.messages:
+            redacted = redactor.redact(message.text)
+            report.add(redacted, message.line)
+            texts.append(redacted.text)
+        joined = "\n".join(texts).lower()
+        for kind, value in planted[transcript.source_id]["pii"]:
+            assert value.lower() not in joined, (transcript.source_id, kind)
+            expected[kind.upper()] += 1
+    assert expected["EMAIL"] > 50 and expected["CARD"] > 20 and expected["ACCOUNT"] > 20
+    assert report.counts == expected
+    assert report.total == sum(expected.values())
+    assert all(lines == sorted(lines) for lines in report.lines.values())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mail jo.doe+x@mail.example.co.uk now", "mail [EMAIL] now"),
+        ("call +1 (212) 555-0142 or 07700 900123", "call [PHONE] or [PHONE]"),
+        ("ring 2125550142 please", "ring [PHONE] please"),
+        ("card 4111-1111-1111-1111 expires", "card [CARD] expires"),
+        ("amex 3782 822463 10005", "amex [CARD]"),
+        ("IBAN DE89 3704 0044 0532 0130 00 ok", "IBAN [ACCOUNT] ok"),
+        ("my account number is 31926819", "my account number is [ACCOUNT]"),
+        ("sort code: 12-34-56", "sort code: [ACCOUNT]"),
+    ],
+)
+def test_builtin_rules_find_common_formats(text: str, expected: str) -> None:
+    assert Redactor().redact(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "on 2025-03-04 at 10:30 I paid 1,250.00 for order #483920",
+        "it has been 3 weeks and 48 hours",
+        "card ending 4111 1111 1111 1112 (not a valid card number)",
+        "version 10.4.2 of the app",
+    ],
+)
+def test_ordinary_numbers_are_left_alone(text: str) -> None:
+    assert Redactor().redact(text).text == text
+
+
+def test_names_and_labelled_patterns_are_configurable() -> None:
+    redactor = Redactor(names=["Maria Lopez", "maria"], patterns=["EMPLOYEE=EMP-\\d{4}", "secret"])
+    redacted = redactor.redact("MARIA LOPEZ (EMP-1234) said the secret; Mariana stays")
+    assert redacted.text == "[NAME] ([EMPLOYEE]) said the [REDACTED]; Mariana stays"
+    assert redacted.counts == Counter({"NAME": 1, "EMPLOYEE": 1, "REDACTED": 1})
+
+
+def test_builtin_rules_can_be_turned_off() -> None:
+    assert Redactor(builtin=False).redact("a@example.com").text == "a@example.com"
+
+
+@pytest.mark.parametrize(("pattern", "error"), [("(", "not a regular expression"), ("x*", "empty")])
+def test_bad_patterns_are_refused_up_front(pattern: str, error: str) -> None:
+    with pytest.raises(ConfigError, match=error):
+        Redactor(patterns=[pattern])

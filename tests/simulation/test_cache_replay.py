@@ -1,0 +1,223 @@
+"""The response cache across processes: a baseline records its simulated customer; candidates
+in other processes replay it where the conversation so far is identical (their own agent stays
+live), a replay miss is an error, and a rerun of an unchanged suite costs nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from aiconv.agents.cache import CachedProvider
+from aiconv.agents.cache_stores import MemoryCache
+from aiconv.agents.messages import ChatReply, ChatRequest, Usage
+from aiconv.platform.conductor import Conductor
+from aiconv.platform.conversation import ConversationState
+from aiconv.queues.log import ListQuery
+from aiconv.queues.memory import InMemoryLog
+from aiconv.queues.urls import open_log
+from aiconv.simulation.batch import BatchRunner
+from aiconv.simulation.report import build
+from aiconv.simulation.rows import collect
+from aiconv.simulation.scenario import Seat, load_scenario
+from aiconv.testing.processes import cli_env, run_aic, spawn_aic
+from aiconv.testing.providers import FunctionProvider
+
+SCENARIO = """\
+name = "cached"
+repeat = 2
+personas = [{ name = "calm", interrupts = 0.0 }, { name = "brisk", interrupts = 0.0 }]
+
+[limits]
+max_turns = 8
+
+[agent]
+agent = "mock:turns=2"
+
+[customer]
+agent = "mock:turns=0"
+
+[[intents]]
+name = "refund"
+description = "Refund for a broken kettle"
+
+[[outcomes]]
+slug = "resolved"
+success = true
+
+[[outcomes]]
+slug = "abandoned"
+
+[evaluator]
+default = "abandoned"
+
+[[evaluator.rules]]
+outcome = "resolved"
+end_reasons = ["end_token"]
+"""
+
+
+async def _states(db: Path, run_id: str) -> dict[tuple[str, int], ConversationState]:
+    """(cell, repetition) -> the conversation, for every conversation of the run."""
+    async with open_log(f"sqlite:///{db}") as log:
+        conductor = Conductor(log)
+        entries = await log.list_conversations(ListQuery(run_id=run_id, limit=100))
+        states = [await conductor.load(e.conversation_id) for e in entries]
+    return {
+        (str(s.started.metadata["cell"]), int(s.started.metadata["repetition"])): s
+        for s in states
+        if s.started is not None
+    }
+
+
+def _by(state: ConversationState, sender: str) -> list[tuple[str, bool]]:
+    return [(m.content, m.cached) for m in state.messages if m.sender == sender]
+
+
+@pytest.mark.timeout(300)
+async def test_candidates_replay_the_baseline_customer_across_processes(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(SCENARIO, encoding="utf-8")
+    db, cache = tmp_path / "runs.db", f"sqlite:///{tmp_path / 'cache.db'}"
+    env = cli_env(home=tmp_path)
+
+    def simulate(run_id: str, *extra: str) -> list[str]:
+        return [
+            "simulate",
+            str(path),
+            "--db",
+            str(db),
+            "--run-id",
+            run_id,
+            "--quiet",
+            "--cache-url",
+            cache,
+            *extra,
+        ]
+
+    base = run_aic(*simulate("base", "--cache", "customer=record"), env=env, timeout=120)
+    assert base.returncode == 0, base.stderr
+    # two candidate processes at once, sharing the cache file
+    same = spawn_aic(*simulate("same", "--cache", "customer=replay"), env=env)
+    live = spawn_aic(
+        *simulate("live", "--agent", "mock:turns=3", "--cache", "customer=use"), env=env
+    )
+    for process in (same, live):
+        _out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+
+    baseline, replayed, diverged = [await _states(db, r) for r in ("base", "same", "live")]
+    assert len(baseline) == len(replayed) == len(diverged) == 4
+    for trial, recorded in baseline.items():
+        assert all(not cached for _, cached in _by(recorded, "customer"))
+        # same agent: every customer line is a hit, and the conversation is the same
+        assert _by(replayed[trial], "customer") == [(t, True) for t, _ in _by(recorded, "customer")]
+        assert [t for t, _ in _by(replayed[trial], "support")] == [
+            t for t, _ in _by(recorded, "support")
+        ]
+        assert all(not cached for _, cached in _by(replayed[trial], "support"))
+        # another agent: hits while the conversation is identical, live after it diverged
+        customer = _by(diverged[trial], "customer")
+        assert [c for _, c in customer] == [True, True, False]
+        assert customer[:2] == [(t, True) for t, _ in _by(recorded, "customer")]
+        assert all(not cached for _, cached in _by(diverged[trial], "support"))
+
+    # an agent nobody recorded against: its third turn asks the customer something new
+    strict = run_aic(
+        *simulate("strict", "--agent", "mock:turns=4", "--cache", "customer=replay"),
+        env=env,
+        timeout=120,
+    )
+    assert strict.returncode == 1, strict.stderr
+    assert "4 conversations failed" in strict.stderr
+    for state in (await _states(db, "strict")).values():
+        assert state.ended is not None and state.ended.reason == "provider_error"
+        assert "cache_miss" in state.ended.detail or "no cached reply" in state.ended.detail
+
+    shown = run_aic(
+        "report", "live", "--db", str(db), "--json", "--out-dir", str(tmp_path / "r"), env=env
+    )
+    usage = json.loads(shown.stdout)["usage"]
+    assert usage["cache_hits"] == 8  # two customer lines in each of four conversations
+
+
+@pytest.mark.timeout(300)
+async def test_a_rerun_of_an_unchanged_suite_is_served_from_the_cache(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(SCENARIO, encoding="utf-8")
+    db = tmp_path / "runs.db"
+    env = cli_env(home=tmp_path)
+    for run_id in ("first", "again"):
+        done = run_aic(
+            "simulate",
+            str(path),
+            "--db",
+            str(db),
+            "--run-id",
+            run_id,
+            "--quiet",
+            "--cache",
+            "use",
+            env=env,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+    assert (tmp_path / "responses.db").is_file()  # the default: next to the log
+    first, again = await _states(db, "first"), await _states(db, "again")
+    for trial, state in again.items():
+        assert state.messages and all(m.cached for m in state.messages)
+        assert [m.content for m in state.messages] == [m.content for m in first[trial].messages]
+        assert state.outcome == first[trial].outcome or (
+            state.outcome
+            and first[trial].outcome
+            and state.outcome.outcome == first[trial].outcome.outcome
+        )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--cache", "sometimes"), "--cache 'sometimes': use off, use, record or replay"),
+        (("--cache", "boss=use"), "--cache 'boss=use': no participant 'boss'"),
+        (("--cache", "use", "--cache-url", "ftp://x"), "cache URL 'ftp://x' must be"),
+    ],
+)
+def test_bad_cache_options_are_one_line_errors_that_write_nothing(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(SCENARIO, encoding="utf-8")
+    db = tmp_path / "runs.db"
+    result = run_aic("simulate", str(path), "--db", str(db), *args, env=cli_env(home=tmp_path))
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not db.exists() and not (tmp_path / "responses.db").exists()
+
+
+async def test_reports_show_hits_and_dollars_saved(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(SCENARIO.replace('"mock:turns=2"', '"function"'), encoding="utf-8")
+    scenario = load_scenario(path)
+    store = MemoryCache()
+
+    def priced(seat: Seat) -> CachedProvider:
+        def answer(request: ChatRequest) -> ChatReply:
+            turn = sum(1 for m in request.messages if m.role == "assistant")
+            text = "Refunded.\n<END>" if seat.role == "agent" and turn else f"{seat.name} {turn}"
+            return ChatReply(content=text, model="m", usage=Usage(input_tokens=10), cost_usd=0.5)
+
+        return CachedProvider(FunctionProvider(answer, name=seat.name), store, mode="use")
+
+    log = InMemoryLog()
+    for run_id in ("paid", "free"):
+        await BatchRunner(log, scenario, priced, run_id=run_id).run()
+    paid, free = (
+        build("paid", await collect(log, "paid")),
+        build("free", await collect(log, "free")),
+    )
+    messages = 4 * 4  # four conversations of four messages
+    assert paid["usage"]["cost_usd_total"] == messages * 0.5 and paid["usage"]["cache_hits"] == 0
+    assert free["usage"]["cost_usd_total"] == 0.0 and free["usage"]["cache_hits"] == messages
+    assert free["usage"]["cache_saved_usd"] == messages * 0.5
+    assert free["usage"]["cost_usd_mean"] == paid["usage"]["cost_usd_mean"]  # without the cache

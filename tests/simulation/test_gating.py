@@ -1,0 +1,285 @@
+"""Release gates as a team uses them from CI: gates on any metric and bound, incomplete runs,
+runs that would mix scenarios, and matrices of agents reported side by side."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from pathlib import Path
+
+import pytest
+
+from aiconv.platform.conductor import Conductor
+from aiconv.queues.log import ListQuery
+from aiconv.queues.urls import open_log
+from aiconv.simulation import gate, report
+from aiconv.simulation.rows import Row
+from aiconv.testing.conditions import eventually
+from aiconv.testing.processes import cli_env, run_aic, spawn_aic
+
+SCENARIO = """\
+name = "gates"
+repeat = {repeat}
+personas = [{{ name = "calm", interrupts = 0.0 }}, {{ name = "brisk", interrupts = 0.0 }}]
+
+[limits]
+max_turns = 6
+
+[agent]
+agent = "{agent}"
+
+[customer]
+agent = "mock:turns=0{latency}"
+
+[[intents]]
+name = "refund"
+description = "Refund for a broken kettle"
+
+[[intents]]
+name = "address"
+description = "Change my delivery address"
+
+[[outcomes]]
+slug = "resolved"
+success = true
+
+[[outcomes]]
+slug = "abandoned"
+
+[evaluator]
+default = "abandoned"
+
+[[evaluator.rules]]
+outcome = "resolved"
+end_reasons = ["end_token"]
+"""
+
+
+def write(tmp_path: Path, agent: str = "mock:turns=2", repeat: int = 3, latency: str = "") -> Path:
+    path = tmp_path / "gates.toml"
+    path.write_text(SCENARIO.format(agent=agent, repeat=repeat, latency=latency), encoding="utf-8")
+    return path
+
+
+def _row(agent: str, cell: str, rep: int, success: bool, **extra: object) -> Row:
+    persona, intent = cell.split("/")
+    return Row(
+        conversation_id=f"{agent}-{cell}-{rep}",
+        scenario="s",
+        persona=persona,
+        intent=intent,
+        repetition=rep,
+        outcome="ok" if success else "no",
+        success=success,
+        finished=True,
+        agent=agent,
+        **{"suite_hash": "h", **extra},  # type: ignore[arg-type]
+    )
+
+
+def test_gates_read_any_metric_at_its_estimate_or_interval_bound() -> None:
+    # 20 cells × 4 repetitions, 3 of 4 pass everywhere: success 75 %, pass^2 = 0.5 per cell
+    rows = [_row("a", f"p{c}/i", r, r < 3) for c in range(20) for r in range(4)]
+    doc = report.build("r", rows)
+    pass2 = gate.Metric.parse("pass^2")
+    assert pass2.value(doc, "point") == pytest.approx(0.5)
+    lower = pass2.value(doc, "lower")
+    assert lower is not None and 0.3 < lower < 0.5
+    assert gate.evaluate(doc, threshold=0.5, metric=pass2).passed
+    failed = gate.evaluate(doc, threshold=0.5, metric=pass2, bound="lower")
+    assert not failed.passed and "pass^2 (lower 95% bound)" in failed.reasons[0]
+    assert gate.evaluate(doc, threshold=0.7, metric=gate.Metric.parse("success")).passed
+    assert not gate.evaluate(doc, threshold=0.1, metric=gate.Metric.parse("pass^5")).passed
+
+
+def test_a_matrix_gate_fails_when_any_agent_fails_and_mixed_runs_never_pass() -> None:
+    rows = [_row("good", f"p{c}/i", r, True) for c in range(5) for r in range(2)]
+    rows += [_row("bad", f"p{c}/i", r, r == 0) for c in range(5) for r in range(2)]
+    doc = report.build("m", rows)
+    assert [a["agent"] for a in doc["agents"]] == ["bad", "good"]
+    assert doc["k"] == 2  # repetitions of one agent, not both agents pooled
+    result = gate.evaluate(doc, threshold=0.6, metric=gate.Metric.parse("success"))
+    assert result.reasons == ("agent bad: success rate 50.0% is below --fail-under 60.0%",)
+    mixed = report.build("x", [*rows[:10], _row("good", "p9/i", 0, True, suite_hash="other")])
+    verdict = gate.evaluate(mixed, threshold=0.0, metric=gate.Metric.parse("success"))
+    assert not verdict.passed and "mixes 2 scenario versions" in verdict.reasons[0]
+
+
+@pytest.mark.timeout(240)
+async def test_an_interrupted_run_says_so_first_and_fails_its_gate_unless_allowed(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "runs.db"
+    path = write(tmp_path, agent="mock:turns=3,latency=0.05", repeat=5, latency=",latency=0.05")
+    env = cli_env(home=tmp_path)
+    process = spawn_aic(
+        "simulate", str(path), "--db", str(db), "--run-id", "cut", "--parallel", "2", env=env
+    )
+    try:
+        await eventually(lambda: _decided_at_least(db, 3), timeout=60, what="three decided")
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+    finally:
+        process.kill()
+    args = ("report", "cut", "--db", str(db), "--out-dir", str(tmp_path / "out"))
+    shown = run_aic(*args, env=env)
+    first = shown.stdout.splitlines()[0]
+    assert (
+        first.startswith("warning: incomplete run: ") and "of 20 conversations unfinished" in first
+    )
+    doc = json.loads(run_aic(*args, "--json", env=env).stdout)
+    assert not doc["complete"] and doc["planned"] == 20
+    assert doc["unfinished"] + doc["missing"] == 20 - doc["finished"] > 0
+    gated = run_aic(*args, "--fail-under", "0", env=env)
+    assert gated.returncode == 3 and "gate failed: the run is incomplete" in gated.stderr
+    allowed = run_aic(*args, "--fail-under", "0", "--allow-incomplete", env=env)
+    assert allowed.returncode == 0, allowed.stderr
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "incomplete run" in html.split("<h2>")[0]  # at the top, before the first section
+
+
+async def _decided_at_least(db: Path, count: int) -> bool:
+    if not await asyncio.to_thread(db.exists):
+        return False
+    async with open_log(f"sqlite:///{db}") as log:
+        entries = await log.list_conversations(ListQuery(run_id="cut", limit=100))
+        conductor = Conductor(log)
+        states = [await conductor.load(e.conversation_id) for e in entries]
+    return sum(1 for s in states if s.outcome is not None) >= count
+
+
+def test_a_run_refuses_to_continue_with_another_scenario_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "runs.db"
+    env = cli_env(home=tmp_path)
+    path = write(tmp_path, repeat=1)
+    first = run_aic("simulate", str(path), "--db", str(db), "--run-id", "r", "--quiet", env=env)
+    assert first.returncode == 0, first.stderr
+    # comments and more repetitions are the same suite: the run grows
+    path.write_text("# a comment\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    more = run_aic(
+        "simulate",
+        str(path),
+        "--db",
+        str(db),
+        "--run-id",
+        "r",
+        "--repeat",
+        "2",
+        "--quiet",
+        env=env,
+    )
+    assert more.returncode == 0, more.stderr
+    changed = path.read_text(encoding="utf-8").replace("broken kettle", "broken toaster")
+    path.write_text(changed, encoding="utf-8")
+    before = db.read_bytes()
+    refused = run_aic("simulate", str(path), "--db", str(db), "--run-id", "r", env=env)
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("error: run 'r' was recorded with another version")
+    assert len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.stderr
+    assert db.read_bytes() == before
+    other_agent = run_aic(
+        "simulate",
+        str(write(tmp_path, agent="mock:turns=3", repeat=1)),
+        "--db",
+        str(db),
+        "--run-id",
+        "r",
+        env=env,
+    )
+    assert other_agent.returncode == 2 and "ran agent 'mock:turns=2' with other settings" in (
+        other_agent.stderr
+    )
+
+
+def test_a_matrix_runs_every_agent_against_the_same_customers_side_by_side(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "runs.db"
+    env = cli_env(home=tmp_path)
+    path = write(tmp_path, repeat=2)
+    done = run_aic(
+        "simulate",
+        str(path),
+        "--db",
+        str(db),
+        "--run-id",
+        "m",
+        "--quiet",
+        "--agent",
+        "mock:turns=2",
+        "--agent",
+        "mock:turns=9",
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "done 16" in done.stdout  # 2 agents × 2 personas × 2 intents × 2 repetitions
+    out = tmp_path / "out"
+    doc = json.loads(
+        run_aic("report", "m", "--db", str(db), "--json", "--out-dir", str(out), env=env).stdout
+    )
+    agents = {a["agent"]: a for a in doc["agents"]}
+    assert set(agents) == {"mock-turns-2", "mock-turns-9"}
+    # turns=2 closes with the end token (resolved); turns=9 runs into max_turns (abandoned)
+    assert agents["mock-turns-2"]["success"]["rate"] == 1.0
+    assert agents["mock-turns-9"]["success"]["rate"] == 0.0
+    assert agents["mock-turns-9"]["cost_per_resolved_usd"] is None
+    for figures in agents.values():
+        assert [p["k"] for p in figures["pass_hat_k"]] == [1, 2]
+        assert figures["agent_latency_s_p50"] is not None and figures["tokens_mean"] > 0
+    table = run_aic("report", "m", "--db", str(db), "--out-dir", str(out), env=env).stdout
+    assert "agents under test" in table and "mock-turns-9" in table
+    gated = run_aic(
+        "report", "m", "--db", str(db), "--out-dir", str(out), "--fail-under", "0.5", env=env
+    )
+    assert gated.returncode == 3 and "agent mock-turns-9: success rate 0.0%" in gated.stderr
+    one = run_aic(
+        "report",
+        "m/mock-turns-2",
+        "--db",
+        str(db),
+        "--out-dir",
+        str(out),
+        "--fail-under",
+        "0.5",
+        env=env,
+    )
+    assert one.returncode == 0, one.stderr
+    compared = run_aic(
+        "compare",
+        "m/mock-turns-2",
+        "m/mock-turns-9",
+        "--db",
+        str(db),
+        "--json",
+        "--out-dir",
+        str(tmp_path / "cmp"),
+        env=env,
+    )
+    cmp = json.loads(compared.stdout)
+    assert cmp["pairs"] == 8 and cmp["metrics"][0]["regressions"] == 8
+    unknown = run_aic("report", "m/nobody", "--db", str(db), "--out-dir", str(out), env=env)
+    assert unknown.returncode == 2 and "its agents: mock-turns-2, mock-turns-9" in unknown.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--fail-under", "nan"), "--fail-under must be a rate between 0 and 1"),
+        (("--fail-under", "1.5"), "--fail-under must be a rate between 0 and 1"),
+        (("--fail-under", "0.5", "--metric", "pass@2"), "--metric 'pass@2': use success or pass^K"),
+        (("--bound", "middle"), "Invalid value for '--bound'"),
+    ],
+)
+def test_bad_gate_options_are_one_line_errors(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    db = tmp_path / "x.db"
+    result = run_aic(
+        "report", "r", "--db", str(db), *args, env=cli_env(home=tmp_path), cwd=tmp_path
+    )
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert not db.exists() and not (tmp_path / "reports").exists()
