@@ -190,4 +190,6 @@ def _message(name: str, reply: ChatReply, provider: str, latency_s: float) -> Me
         attempts=reply.attempts,
         cached=reply.cached,
         saved_usd=reply.saved_usd,
+        finish_reason=reply.finish_reason,
+        truncated=reply.truncated,
     )
