@@ -32,6 +32,10 @@ END_REASONS = {
     "token_budget": "token budget reached",
     "provider_error": "provider error",
     "provider_unavailable": "provider unavailable",
+    "satisfied": "customer satisfied",
+    "transferred": "transferred to a human",
+    "out_of_scope": "out of scope",
+    "max_tool_rounds": "too many tool rounds",
     "active": "still running",
 }
 
@@ -208,8 +212,30 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
     lines += ["## Usage", "", *md_table(["figure", "value"], usage_rows(doc["usage"]))]
     if doc.get("voice"):
         lines += ["## Voice", "", *_md_voice(doc["voice"])]
+    if doc.get("criteria"):
+        rows = [
+            [c["criterion"], c["passed"], c["failed"], percent(c["rate"])] for c in doc["criteria"]
+        ]
+        lines += ["## Criteria", "", *md_table(["criterion", "passed", "failed", "rate"], rows)]
     lines += ["## Worst transcripts", "", *_md_worst(doc["worst"])]
+    lines += _md_trajectories(doc["worst"])
     return "\n".join(lines)
+
+
+def _md_trajectories(worst: Sequence[Mapping[str, Any]]) -> list[str]:
+    """For each worst conversation that used tools or failed criteria: what it did and why."""
+    lines: list[str] = []
+    for w in worst:
+        if not (w.get("trajectory") or w.get("failed_criteria")):
+            continue
+        lines += [f"### {md_cell(w['conversation_id'][:12])} ({md_cell(w['cell'])})", ""]
+        lines += [
+            f"- failed {md_cell(c['criterion'])}: {md_cell(c['evidence'])}"
+            for c in w.get("failed_criteria", [])
+        ]
+        lines += [f"1. {md_cell(step)}" for step in w.get("trajectory", [])]
+        lines.append("")
+    return lines
 
 
 def _md_groups(doc: Mapping[str, Any]) -> list[str]:

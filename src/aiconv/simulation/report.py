@@ -188,6 +188,7 @@ def build(run_id: str, rows: Sequence[Row], *, worst_count: int = 10) -> dict[st
         "cells": _cells(rows),
         "usage": usage(rows),
         "agents": [agent_figures(members) for _, members in sorted(by_agent.items())],
+        "criteria": criteria_table(finished),
         "worst": [_worst_entry(r) for r in worst(rows, worst_count)],
         "voice": by_group([(r.persona, r.voice) for r in finished]),
     }
@@ -204,7 +205,23 @@ def _worst_entry(row: Row) -> dict[str, Any]:
         "turns": row.turns,
         "rationale": row.rationale,
         "transcript": f"transcripts/{row.conversation_id}.md",
+        "failed_criteria": [{"criterion": c, "evidence": e} for c, e in row.failed_criteria],
+        "trajectory": list(row.trajectory),
     }
+
+
+def criteria_table(rows: Sequence[Row]) -> list[dict[str, Any]]:
+    """Per task criterion: how often it passed and failed (failures first)."""
+    counts: dict[str, list[int]] = {}
+    for row in rows:
+        for criterion, passed in row.criteria.items():
+            tally = counts.setdefault(criterion, [0, 0])
+            tally[0 if passed else 1] += 1
+    table = [
+        {"criterion": name, "passed": p, "failed": f, "rate": _r(p / (p + f))}
+        for name, (p, f) in counts.items()
+    ]
+    return sorted(table, key=lambda item: (-item["failed"], item["criterion"]))
 
 
 def _r(value: float | None, digits: int = 4) -> float | None:

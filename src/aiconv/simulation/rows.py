@@ -18,6 +18,7 @@ from aiconv.errors import ConfigError
 from aiconv.platform import session
 from aiconv.platform.codec import Recorded
 from aiconv.platform.conversation import ConversationState
+from aiconv.platform.events import ToolCalled, ToolReturned
 from aiconv.queues.log import ConversationLog, ListQuery
 from aiconv.voice.projection import utterances_of
 from aiconv.voice.timeline import measure
@@ -64,6 +65,10 @@ class Row:
     criteria: Mapping[str, bool] = field(default_factory=dict)
     #: The conversation's voice metrics (``VoiceMetrics.as_dict``), when it was a voice call.
     voice: Mapping[str, Any] | None = None
+    #: The criteria that failed, with their evidence (e.g. the state difference).
+    failed_criteria: tuple[tuple[str, str], ...] = ()
+    #: What the agents did: ``speaker: tool(arguments) -> outcome`` in order.
+    trajectory: tuple[str, ...] = ()
 
     @property
     def cell(self) -> str:
@@ -120,7 +125,18 @@ def row_of(state: ConversationState, voice: Mapping[str, Any] | None = None) -> 
         cached_messages=sum(1 for m in state.messages if m.cached),
         saved_usd=sum(m.saved_usd or 0.0 for m in state.messages if m.cached),
         voice=voice,
+        criteria={c.criterion: c.passed for c in state.criteria if c.passed is not None},
+        failed_criteria=tuple(
+            (c.criterion, c.evidence) for c in state.criteria if c.passed is False
+        ),
+        trajectory=tuple(_step(t.called, t.returned) for t in state.tools),
     )
+
+
+def _step(called: ToolCalled, returned: ToolReturned | None) -> str:
+    arguments = ", ".join(f"{k}={v!r}" for k, v in called.arguments.items())
+    outcome = returned.outcome if returned is not None else "pending"
+    return f"{called.speaker}: {called.tool}({arguments}) -> {outcome}"
 
 
 def _voice_of(state: ConversationState, events: list[Recorded]) -> dict[str, Any] | None:
