@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import TypeVar
 
 import pydantic
 
@@ -19,7 +20,7 @@ from aiconv.agents.provider import ChatProvider
 from aiconv.platform.conversation import ConversationState
 from aiconv.simulation.outcomes import UNDECIDED, Judgement, OutcomeSchema
 
-_FENCE = re.compile(r"```(?:json)?\s*(\{.*?\})\s*```", re.DOTALL)
+_FENCE = re.compile(r"```(?:json)?\s*(\{.*\})\s*```", re.DOTALL)
 
 
 class JudgeAnswer(pydantic.BaseModel):
@@ -54,16 +55,25 @@ def transcript_text(state: ConversationState, limit: int = 24_000) -> str:
     return text if len(text) <= limit else "…" + text[-limit:]
 
 
-def parse_answer(content: str, schema: OutcomeSchema) -> Judgement:
-    """The judgement in ``content``; InvalidAnswer says what is wrong."""
+M = TypeVar("M", bound=pydantic.BaseModel)
+
+
+def json_answer(content: str, model: type[M]) -> M:
+    """A model's JSON answer (a fenced code block around it tolerated), validated as ``model``;
+    InvalidAnswer says what is wrong, for the retry."""
     fenced = _FENCE.search(content)
     raw = fenced.group(1) if fenced else content.strip()
     try:
-        answer = JudgeAnswer.model_validate_json(raw)
+        return model.model_validate_json(raw)
     except pydantic.ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "answer"
         raise InvalidAnswer(f"{where}: {first['msg']}") from None
+
+
+def parse_answer(content: str, schema: OutcomeSchema) -> Judgement:
+    """The judgement in ``content``; InvalidAnswer says what is wrong."""
+    answer = json_answer(content, JudgeAnswer)
     outcome = answer.outcome.strip().lower()
     if outcome not in schema.slugs:
         raise InvalidAnswer(f"outcome {answer.outcome!r} is not one of: {', '.join(schema.slugs)}")

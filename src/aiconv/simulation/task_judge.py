@@ -10,7 +10,6 @@ with the error as its evidence (never guessed).
 from __future__ import annotations
 
 import json
-import re
 
 import pydantic
 
@@ -21,7 +20,6 @@ from aiconv.platform.events import CriterionEvaluated
 from aiconv.simulation.tasks import Task
 
 DIMENSIONS = ("goal_completion", "policy_adherence", "helpfulness", "faithfulness")
-_FENCE = re.compile(r"```(?:json)?\s*(\{.*\})\s*```", re.DOTALL)
 
 
 class _Score(pydantic.BaseModel):
@@ -122,15 +120,7 @@ class TaskJudge:
 
 
 def _parse(content: str, task: Task) -> _Answer:
-    fenced = _FENCE.search(content)
-    raw = fenced.group(1) if fenced else content.strip()
-    try:
-        answer = _Answer.model_validate_json(raw)
-    except pydantic.ValidationError as exc:
-        first = exc.errors()[0]
-        raise ValueError(
-            f"{'.'.join(str(p) for p in first['loc']) or 'answer'}: {first['msg']}"
-        ) from None
+    answer = json_answer(content, _Answer)  # InvalidAnswer is a ValueError
     missing = [d for d in DIMENSIONS if d not in answer.scores]
     if missing:
         raise ValueError(f"scores lack {', '.join(missing)}")
