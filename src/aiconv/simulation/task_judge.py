@@ -17,6 +17,7 @@ from aiconv.agents.messages import ChatMessage, ChatRequest
 from aiconv.agents.provider import ChatProvider
 from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import CriterionEvaluated
+from aiconv.simulation.judge import json_answer
 from aiconv.simulation.tasks import Task
 
 DIMENSIONS = ("goal_completion", "policy_adherence", "helpfulness", "faithfulness")
