@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Literal
 
 import pydantic
@@ -23,7 +24,9 @@ from aiconv.platform.events import (
 )
 from aiconv.queues.memory import InMemoryLog
 from aiconv.simulation.grading import action_matches, diff, fact_said, grade
+from aiconv.simulation.task_judge import TaskJudge
 from aiconv.simulation.tasks import Task, expected_state, initial_state
+from aiconv.testing.providers import ScriptedProvider
 
 
 class Order(pydantic.BaseModel):
@@ -255,3 +258,47 @@ def test_replay_and_expected_state_follow_the_reference_actions() -> None:
     )
     assert after.orders["o2"].status == "cancelled"  # the second, refused, changed nothing
     assert list(diff({"a": [1, 2]}, {"a": [1, 3]})) == ["a[1]: expected 2, reached 3"]
+
+
+JUDGED = TASK.model_copy(
+    update={
+        "evaluation_criteria": TASK.evaluation_criteria.model_copy(
+            update={"nl_assertions": ["The agent confirmed the cancellation."]}
+        )
+    }
+)
+VALID = json.dumps(
+    {
+        "assertions": [{"index": 0, "holds": True, "rationale": "It said so."}],
+        "scores": {
+            d: {"score": 4, "rationale": f"{d} was fine"}
+            for d in ("goal_completion", "policy_adherence", "helpfulness", "faithfulness")
+        },
+    }
+)
+
+
+async def test_the_task_judge_sees_the_task_and_scores_four_dimensions() -> None:
+    judge_model = ScriptedProvider(["not json at all", f"```json\n{VALID}\n```"])
+    criteria = await TaskJudge(judge_model).judge(await conversation(GOOD), JUDGED, SHOP.policy)
+    assert [(c.kind, c.criterion, c.passed, c.score) for c in criteria] == [
+        ("nl_assertion", "nl:The agent confirmed the cancellation.", True, None),
+        ("rubric", "rubric:goal_completion", None, 4.0),
+        ("rubric", "rubric:policy_adherence", None, 4.0),
+        ("rubric", "rubric:helpfulness", None, 4.0),
+        ("rubric", "rubric:faithfulness", None, 4.0),
+    ]
+    first, retry = judge_model.requests
+    assert "Cancel only open orders." in first.system  # the policy
+    assert "cancel order o1" in first.system  # the goal
+    assert "[support called cancel_order" in first.messages[0].content  # the trajectory
+    assert "Invalid answer" in retry.messages[-1].content
+    graded = grade(await conversation(GOOD), JUDGED, SHOP, agent="support", judged=criteria)
+    assert [c.passed for c in graded.criteria if c.kind == "nl_assertion"] == [True]
+
+
+async def test_a_judge_that_never_answers_valid_json_leaves_its_criteria_unjudged() -> None:
+    judge_model = ScriptedProvider(["{}", '{"scores": {}}'])
+    criteria = await TaskJudge(judge_model).judge(await conversation(GOOD), JUDGED, SHOP.policy)
+    assert all(c.passed is None and c.score is None for c in criteria)
+    assert all("the judge's answer was invalid" in c.evidence for c in criteria)
