@@ -170,6 +170,8 @@ class ToolCalled:
     #: Set when the model's arguments were not a JSON object: the call is answered with an
     #: error instead of being run.
     error: str | None = None
+    #: The vendor's opaque token for the call (Gemini's thought signature), sent back with it.
+    signature: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

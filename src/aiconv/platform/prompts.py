@@ -141,7 +141,14 @@ def _round(
     ):
         called, returned = current.called, current.returned
         assert returned is not None
-        calls.append(ToolCall(id=called.call_id, name=called.tool, arguments=called.arguments))
+        calls.append(
+            ToolCall(
+                id=called.call_id,
+                name=called.tool,
+                arguments=called.arguments,
+                signature=called.signature,
+            )
+        )
         results.append(
             ToolResult(
                 call_id=called.call_id,

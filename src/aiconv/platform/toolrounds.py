@@ -211,6 +211,7 @@ def _called(
                 cost_usd=reply.cost_usd if first else 0.0,
                 latency_s=round(facts.latency_s, 6) if first else 0.0,
                 error=call.error,
+                signature=call.signature,
             )
         )
     return events

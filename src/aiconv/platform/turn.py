@@ -169,6 +169,7 @@ class Turn:
             retryable=exc.retryable,
             breaker_state=exc.breaker_state,
             attempts=exc.attempts,
+            request_id=exc.request_id,
         )
         reason = (
             "provider_unavailable" if isinstance(exc, ProviderUnavailable) else "provider_error"
