@@ -12,7 +12,6 @@ import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import click
 from rich.console import Console
@@ -23,6 +22,7 @@ from aiconv.agents.cache_stores import cache_store, check_cache_url
 from aiconv.agents.guarded import GuardConfig, Guards
 from aiconv.agents.provider import ChatProvider
 from aiconv.cli import voice
+from aiconv.cli.cache import cache_group, default_cache_url
 from aiconv.cli.compare import compare_command
 from aiconv.cli.options import EXIT_INTERRUPTED, friendly_errors, log_options, option
 from aiconv.cli.report import report_command
@@ -31,7 +31,6 @@ from aiconv.cli.wiring import Runtime, run_interruptibly
 from aiconv.errors import ConfigError, ScenarioError
 from aiconv.observability.metrics import CacheMetrics
 from aiconv.queues.urls import connect_log
-from aiconv.settings import default_db_path
 from aiconv.simulation.batch import BatchRunner, ProviderFactory
 from aiconv.simulation.caching import CachePlan, cache_plan
 from aiconv.simulation.channel import HttpAgentProvider
@@ -80,14 +79,6 @@ def seat_factory(
         return telemetry.instrument(runtime.provider(spec))
 
     return build
-
-
-def default_cache_url(log_url: str) -> str:
-    """``responses.db`` next to a SQLite log, else in the user data directory."""
-    if log_url.startswith("sqlite:///"):
-        path = Path(unquote(urlsplit(log_url).path[1:]))
-        return f"sqlite:///{path.with_name('responses.db')}"
-    return f"sqlite:///{default_db_path().with_name('responses.db')}"
 
 
 def check_agents(runtime: Runtime, scenario: Scenario) -> None:
@@ -284,7 +275,8 @@ def _conclude(console: Console, tally: Tally, run_id: str, path: Path, interrupt
 
 
 def register(group: click.Group) -> None:
-    """Add ``simulate``, ``report`` and ``compare`` to ``group``."""
+    """Add ``simulate``, ``report``, ``compare`` and ``cache`` to ``group``."""
     group.add_command(simulate)
     group.add_command(report_command)
     group.add_command(compare_command)
+    group.add_command(cache_group)
