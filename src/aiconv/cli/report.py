@@ -135,7 +135,7 @@ async def transcripts_of(log: ConversationLog, ids: list[str]) -> dict[str, str]
 
 
 def print_report(console: Console, doc: dict[str, Any]) -> None:
-    """Completeness first, the headline, the pass^k curve, groups, cells and the agents."""
+    """Completeness first, the headline, the pass^k curve, groups, cells, usage, the agents."""
     for warning in render.warnings(doc):
         console.print(f"[bold yellow]warning:[/bold yellow] {escape(warning)}", highlight=False)
     console.print(
@@ -167,6 +167,10 @@ def print_report(console: Console, doc: dict[str, Any]) -> None:
         values = " · ".join(render.percent(v) for v in cell["pass_hat_k"])
         cells.add_row(escape(cell["cell"]), str(cell["n"]), str(cell["successes"]), values)
     console.print(cells)
+    usage = Table("figure", "value", title="usage")
+    for label, value in render.usage_rows(doc["usage"]):
+        usage.add_row(label, escape(value))
+    console.print(usage)
     if len(doc["agents"]) > 1:
         console.print(agents_table(doc["agents"]))
 
