@@ -35,7 +35,7 @@ from aiconv.errors import ConfigError, LogError, LogUnavailable, SequenceConflic
 from aiconv.observability.redaction import redact_url
 from aiconv.queues import redis_scripts
 from aiconv.queues.log import ConversationLog, IndexEntry, ListQuery, NewEvent, StoredEvent
-from aiconv.queues.memory import StreamWaiters, matches, newest_first
+from aiconv.queues.memory import matches, newest_first
 from aiconv.queues.redis_scripts import (
     ACL_RULES,
     Entry,
@@ -46,6 +46,7 @@ from aiconv.queues.redis_scripts import (
     split_url,
     with_prefix,
 )
+from aiconv.queues.waiters import StreamWaiters
 
 __all__ = ["ACL_RULES", "DEFAULT_PREFIX", "RedisLog", "with_prefix"]
 

@@ -24,17 +24,15 @@ parameters and the pure encodings of stream entries and index rows. No I/O.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from aiconv.errors import ConfigError
+from aiconv.queues.index import INDEX_FIELDS, LIST_FIELDS
 from aiconv.queues.log import IndexEntry, StoredEvent
 
 #: A stream entry as redis-py returns it: (id, fields).
 Entry = tuple[bytes, dict[bytes, bytes]]
-
-_TUPLES = ("participants", "agents", "tags")
 
 #: The least an ACL user needs on the log's keys (``~PREFIX:*``); TIME is used by the script.
 ACL_RULES = "+@read +@write +@stream +@scripting +@transaction +@connection -@dangerous +time"
@@ -89,16 +87,16 @@ def decode_entry(conversation_id: str, entry: Entry) -> StoredEvent:
 
 
 def dump_index(entry: IndexEntry) -> str:
-    """An index entry as the compact JSON stored in ``P:{C}:index``."""
-    return json.dumps(asdict(entry), separators=(",", ":"))
+    """An index entry as the compact JSON object stored in ``P:{C}:index`` (``INDEX_FIELDS``)."""
+    return json.dumps({name: getattr(entry, name) for name in INDEX_FIELDS}, separators=(",", ":"))
 
 
 def load_index(raw: bytes) -> IndexEntry:
     """The index entry stored as ``raw`` (lists back to tuples)."""
     body: dict[str, Any] = json.loads(raw)
-    for name in _TUPLES:
+    for name in LIST_FIELDS:
         body[name] = tuple(body.get(name) or ())
-    return IndexEntry(**body)
+    return IndexEntry(**{name: body[name] for name in INDEX_FIELDS if name in body})
 
 
 #: KEYS: events, index hash, position counter, global log, conversations zset, index zset.

@@ -33,7 +33,7 @@ from filelock import Timeout as FileLockTimeout
 from aiconv.errors import ConfigError, LogUnavailable, SequenceConflict
 from aiconv.queues import sqlite_schema as schema
 from aiconv.queues.log import ConversationLog, IndexEntry, ListQuery, NewEvent, StoredEvent
-from aiconv.queues.memory import StreamWaiters
+from aiconv.queues.waiters import StreamWaiters
 
 
 class SqliteLog(ConversationLog):

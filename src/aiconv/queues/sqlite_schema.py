@@ -16,6 +16,7 @@ from typing import Any
 import aiosqlite
 
 from aiconv.errors import ConfigError
+from aiconv.queues.index import INDEX_FIELDS, LIST_FIELDS
 from aiconv.queues.log import IndexEntry, ListQuery, StoredEvent
 
 MIGRATIONS: tuple[tuple[str, str], ...] = (
@@ -48,16 +49,18 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
 )
 
 EVENT_COLUMNS = "conversation_id, sequence, position, kind, version, at, data"
-INDEX_COLUMNS = (  # the IndexEntry fields, in table order
-    "conversation_id, created_at, updated_at, topic, participants, agents, status, turns,"
-    " end_reason, cost_usd, run_id, last_sequence, tags"
-)
+#: The ``conversations`` columns, in ``IndexEntry`` order (the migrations must create them all;
+#: ``test_sqlite_log`` checks the migrated table against the declaration).
+INDEX_COLUMNS = ", ".join(INDEX_FIELDS)
 HEAD = (
     "SELECT (SELECT COALESCE(MAX(position), 0) FROM events),"
     " (SELECT COALESCE(MAX(sequence), 0) FROM events WHERE conversation_id = ?)"
 )
 LAST_SEQUENCE = "SELECT COALESCE(MAX(sequence), 0) FROM events WHERE conversation_id = ?"
-PUT_INDEX = f"INSERT OR REPLACE INTO conversations ({INDEX_COLUMNS}) VALUES ({', '.join('?' * 13)})"
+PUT_INDEX = (
+    f"INSERT OR REPLACE INTO conversations ({INDEX_COLUMNS})"
+    f" VALUES ({', '.join('?' * len(INDEX_FIELDS))})"
+)
 GROWN_SINCE = (
     "SELECT conversation_id, MAX(sequence), MAX(position) FROM events"
     " WHERE position > ? GROUP BY conversation_id"
@@ -163,19 +166,17 @@ def stored(row: Iterable[Any]) -> StoredEvent:
     )
 
 
-TUPLE_FIELDS = ("participants", "agents", "tags")  # stored as JSON arrays
-_INDEX_FIELDS = tuple(INDEX_COLUMNS.split(", "))
-
-
 def index_row(entry: IndexEntry) -> tuple[Any, ...]:
+    """``entry`` as the ``conversations`` row (lists as JSON arrays)."""
     return tuple(
-        json.dumps(list(getattr(entry, name))) if name in TUPLE_FIELDS else getattr(entry, name)
-        for name in _INDEX_FIELDS
+        json.dumps(list(getattr(entry, name))) if name in LIST_FIELDS else getattr(entry, name)
+        for name in INDEX_FIELDS
     )
 
 
 def entry(row: Iterable[Any]) -> IndexEntry:
-    fields = dict(zip(_INDEX_FIELDS, row, strict=True))
-    for name in TUPLE_FIELDS:
+    """The ``IndexEntry`` a ``conversations`` row (``INDEX_COLUMNS`` order) stands for."""
+    fields = dict(zip(INDEX_FIELDS, row, strict=True))
+    for name in LIST_FIELDS:
         fields[name] = tuple(json.loads(fields[name]))
     return IndexEntry(**fields)

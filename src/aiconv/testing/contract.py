@@ -20,7 +20,7 @@ import pytest
 
 from aiconv.errors import SequenceConflict
 from aiconv.queues.log import ConversationLog, IndexEntry, ListQuery, NewEvent, StoredEvent
-from aiconv.queues.memory import StreamWaiters
+from aiconv.queues.waiters import StreamWaiters
 from aiconv.testing.conditions import eventually
 
 # A process that races for the next sequence until the stream holds `target` events.
