@@ -17,6 +17,7 @@ from aiconv.agents.provider import ChatProvider
 from aiconv.errors import ConversationNotFound, ProviderError, ProviderUnavailable, SequenceConflict
 from aiconv.observability.redaction import scrub
 from aiconv.platform import codec, referee
+from aiconv.platform.admission import ADMIT_ALL, TurnAdmission
 from aiconv.platform.codec import Recorded
 from aiconv.platform.conversation import ConversationState, evolve
 from aiconv.platform.events import (
@@ -79,6 +80,7 @@ class Conductor:
         sticky: bool = False,
         stamp: MessageStamp | None = None,
         turn_hook: TurnHook | None = None,
+        admission: TurnAdmission = ADMIT_ALL,
     ) -> None:
         self.log = log
         self.clock = clock
@@ -91,6 +93,8 @@ class Conductor:
         self.sticky = sticky
         self.stamp = stamp
         self.turn_hook = turn_hook
+        #: Asked before every turn; ``TurnRefused`` from it ends ``play`` with nothing claimed.
+        self.admission = admission
 
     async def start(self, conversation_id: str, started: ConversationStarted) -> ConversationState:
         """Create the conversation (its first event)."""
@@ -199,7 +203,10 @@ class Conductor:
         assert state.started is not None
         began = self.clock.monotonic()
         parent = state.claim.trace_context if state.claim else {}
-        with self.observer.turn(state, name, parent) as trace_context:
+        with (
+            self.admission.admit(state.conversation_id, name),
+            self.observer.turn(state, name, parent) as trace_context,
+        ):
             claim = TurnClaimed(
                 speaker=name,
                 instance_id=self.instance_id,
