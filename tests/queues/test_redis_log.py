@@ -158,3 +158,25 @@ async def test_a_least_privilege_acl_user_can_run_the_log(redis_server: RedisSer
     finally:
         await admin.execute_command("ACL", "DELUSER", user)
         await admin.aclose()
+
+
+@pytest.mark.parametrize(
+    ("url", "names"),
+    [
+        ("redis://127.0.0.1:1/0?colour=blue", "unknown parameter 'colour'"),
+        ("redis://bob:s3cret-pw@127.0.0.1:1/0?colour=blue", "unknown parameter 'colour'"),
+        ("redis://:s3cret-pw@127.0.0.1:1/abc", "database 'abc' must be a number"),
+        ("redis://127.0.0.1:1/0?db=x", "?db='x' must be"),
+        ("redis://127.0.0.1:1/0?socket_timeout=nan", "socket_timeout='nan' must be positive"),
+        ("redis://127.0.0.1:1/0?deadline=inf", "deadline='inf' must be positive"),
+        ("redis://127.0.0.1:1/0?protocol=9", "protocol='9' must be 2 or 3"),
+    ],
+)
+async def test_bad_redis_urls_fail_at_once_with_the_password_redacted(url: str, names: str) -> None:
+    """Nothing listens on port 1: the URL is refused before any connection is tried."""
+    with pytest.raises(ConfigError) as caught:
+        async with asyncio.timeout(2):
+            await open_log(url)
+    message = str(caught.value)
+    assert names in message and "\n" not in message
+    assert "s3cret-pw" not in message

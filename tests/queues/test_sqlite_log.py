@@ -124,9 +124,9 @@ async def test_watcher_stops_when_nobody_waits(tmp_path: Path) -> None:
     async with open_log(str(tmp_path / "log.db")) as log:
         assert isinstance(log, SqliteLog)
         assert await log.wait("c1", 0, timeout=0.02) is False
-        assert log._watcher is not None
+        assert log.wakeups.watcher is not None
         async with asyncio.timeout(5):
-            await log._watcher
+            await log.wakeups.watcher
 
 
 async def test_other_connection_appends_wake_waiters(tmp_path: Path) -> None:

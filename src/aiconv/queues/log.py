@@ -21,12 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 from aiconv.queues.index import INDEX_COLUMNS, IndexColumn, IndexEntry, ListQuery
 
 __all__ = [
     "INDEX_COLUMNS",
+    "MAX_SEQUENCE",
     "ConversationLog",
     "EventStore",
     "IndexColumn",
@@ -34,9 +35,28 @@ __all__ = [
     "IndexProjection",
     "ListQuery",
     "NewEvent",
+    "OpenMode",
     "StoredEvent",
     "WakeUps",
 ]
+
+
+#: The largest sequence or position a log holds (SQLite's and Redis's 64-bit signed integers);
+#: reads after it are empty and limits beyond it mean "no limit", in every backend.
+MAX_SEQUENCE = 2**63 - 1
+
+
+def bounded(number: int) -> int:
+    """``number`` clamped to ``0 … MAX_SEQUENCE`` (what a backend may bind or format)."""
+    return min(max(number, 0), MAX_SEQUENCE)
+
+
+#: How ``open_log`` may treat the storage it is given:
+#: ``create`` makes the log if it is missing and upgrades its layout (commands that write);
+#: ``existing`` upgrades but never creates (``LogMissing`` instead);
+#: ``read`` never creates, upgrades or writes anything (listing and showing commands).
+OpenMode = Literal["create", "existing", "read"]
+OPEN_MODES: tuple[OpenMode, ...] = ("create", "existing", "read")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -34,7 +34,16 @@ from redis.backoff import NoBackoff
 from aiconv.errors import ConfigError, LogError, LogUnavailable, SequenceConflict
 from aiconv.observability.redaction import redact_url
 from aiconv.queues import redis_scripts
-from aiconv.queues.log import ConversationLog, IndexEntry, ListQuery, NewEvent, StoredEvent
+from aiconv.queues.log import (
+    MAX_SEQUENCE,
+    ConversationLog,
+    IndexEntry,
+    ListQuery,
+    NewEvent,
+    OpenMode,
+    StoredEvent,
+    bounded,
+)
 from aiconv.queues.memory import matches, newest_first
 from aiconv.queues.redis_scripts import (
     ACL_RULES,
@@ -214,18 +223,19 @@ class RedisLog(ConversationLog):
     async def read(
         self, conversation_id: str, after: int = 0, limit: int | None = None
     ) -> list[StoredEvent]:
-        if limit is not None and limit <= 0:
+        if (limit is not None and limit <= 0) or after >= MAX_SEQUENCE:
             return []
         key, start = self.events_key(conversation_id), f"{max(after, 0) + 1}-0"
+        limit = None if limit is None else bounded(limit)
         entries: list[Entry] = await self._call(
             "read", lambda: self._client.xrange(key, start, "+", count=limit)
         )
         return [decode_entry(conversation_id, entry) for entry in entries]
 
     async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[StoredEvent]:
-        if limit <= 0:
+        if limit <= 0 or after_position >= MAX_SEQUENCE:
             return []
-        start = f"{max(after_position, 0) + 1}-0"
+        start, limit = f"{max(after_position, 0) + 1}-0", bounded(limit)
         pointers: list[Entry] = await self._call(
             "read_all", lambda: self._client.xrange(self._global("log"), start, "+", count=limit)
         )
@@ -406,6 +416,7 @@ def _is_permission(exc: rexc.RedisError) -> bool:
     )
 
 
-async def open_redis_log(url: str) -> ConversationLog:
-    """The opener of ``redis://`` and ``rediss://`` URLs (the ``aiconv.logs`` entry points)."""
+async def open_redis_log(url: str, mode: OpenMode) -> ConversationLog:
+    """The opener of ``redis://`` and ``rediss://`` URLs (the ``aiconv.logs`` entry points);
+    every mode alike: reads create no keys and the layout needs no migration."""
     return await RedisLog.open(url)

@@ -24,10 +24,13 @@ parameters and the pure encodings of stream entries and index rows. No I/O.
 from __future__ import annotations
 
 import json
-from typing import Any
+import math
+from collections.abc import Callable
+from typing import Any, NoReturn
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from aiconv.errors import ConfigError
+from aiconv.observability.redaction import redact_url
 from aiconv.queues.index import INDEX_FIELDS, LIST_FIELDS
 from aiconv.queues.log import IndexEntry, StoredEvent
 
@@ -46,24 +49,82 @@ def with_prefix(url: str, prefix: str) -> str:
 
 
 def split_url(url: str) -> tuple[str, dict[str, str]]:
-    """The URL redis-py should see, and our own query parameters taken out of it."""
+    """The URL redis-py should see, and our own query parameters taken out of it.
+
+    Every part is checked first (``ConfigError`` naming what to fix, the password redacted): an
+    unknown parameter, a database that is not a number, a value that does not parse.
+    """
     parts = urlsplit(url)
-    ours = {"prefix", "deadline"}
-    query = parse_qsl(parts.query)
-    own = {k: v for k, v in query if k in ours}
-    rest = urlencode([(k, v) for k, v in query if k not in ours])
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    for name, value in query:
+        _check_parameter(url, name, value)
+    database = parts.path.strip("/")
+    if database and not _is_count(database):
+        _refuse(url, f"the database {database!r} must be a number (0, 1, …)")
+    own = {k: v for k, v in query if k in OWN_PARAMETERS}
+    rest = urlencode([(k, v) for k, v in query if k not in OWN_PARAMETERS])
     if "deadline" in own:
-        own["deadline"] = str(_positive_seconds(own["deadline"]))
+        own["deadline"] = str(_positive_seconds(url, own["deadline"]))
     return urlunsplit(parts._replace(query=rest)), own
 
 
-def _positive_seconds(text: str) -> float:
+#: Query parameters of our own, taken out of the URL before redis-py sees it.
+OWN_PARAMETERS = ("prefix", "deadline")
+#: Query parameters passed on to redis-py, with what a valid value looks like.
+PASSED_PARAMETERS: dict[str, str] = {
+    "db": "a database number (0, 1, …)",
+    "socket_timeout": "positive seconds",
+    "socket_connect_timeout": "positive seconds",
+    "health_check_interval": "a whole number of seconds",
+    "protocol": "2 or 3",
+    "client_name": "a name",
+    "ssl_cert_reqs": "none, optional or required",
+    "ssl_ca_certs": "a file path",
+    "ssl_certfile": "a file path",
+    "ssl_keyfile": "a file path",
+    "ssl_check_hostname": "true or false",
+}
+_VALID: dict[str, Callable[[str], bool]] = {
+    "db": lambda v: _is_count(v),
+    "health_check_interval": lambda v: _is_count(v),
+    "socket_timeout": lambda v: _seconds(v) is not None,
+    "socket_connect_timeout": lambda v: _seconds(v) is not None,
+    "protocol": lambda v: v in ("2", "3"),
+    "ssl_cert_reqs": lambda v: v in ("none", "optional", "required"),
+    "ssl_check_hostname": lambda v: v.lower() in ("true", "false", "1", "0", "yes", "no"),
+}
+
+
+def _check_parameter(url: str, name: str, value: str) -> None:
+    if name in OWN_PARAMETERS:
+        return  # checked where it is read
+    if name not in PASSED_PARAMETERS:
+        accepted = ", ".join((*OWN_PARAMETERS, *PASSED_PARAMETERS))
+        _refuse(url, f"unknown parameter {name!r} (accepted: {accepted})")
+    if not _VALID.get(name, bool)(value):
+        _refuse(url, f"?{name}={value!r} must be {PASSED_PARAMETERS[name]}")
+
+
+def _refuse(url: str, what: str) -> NoReturn:
+    raise ConfigError(f"bad Redis URL {redact_url(url)!r}: {what}")
+
+
+def _is_count(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def _seconds(text: str) -> float | None:
     try:
         value = float(text)
     except ValueError:
-        value = -1.0
-    if not value > 0:
-        raise ConfigError(f"?deadline={text!r} in the Redis URL must be positive seconds")
+        return None
+    return value if math.isfinite(value) and value > 0 else None
+
+
+def _positive_seconds(url: str, text: str) -> float:
+    value = _seconds(text)
+    if value is None:
+        _refuse(url, f"?deadline={text!r} must be positive seconds")
     return value
 
 

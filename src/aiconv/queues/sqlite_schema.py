@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from aiconv.errors import ConfigError
 from aiconv.queues.index import INDEX_FIELDS, LIST_FIELDS
 from aiconv.queues.log import IndexEntry, ListQuery, StoredEvent
 
@@ -68,43 +65,6 @@ GROWN_SINCE = (
 NEWEST_FIRST = " ORDER BY created_at DESC, conversation_id DESC"
 
 
-def prepare_path(path: Path) -> Path:
-    """Validate ``path`` and create its directory; raise ``ConfigError`` saying what to fix."""
-    path = path.expanduser()
-    if path.is_dir():
-        raise ConfigError(
-            f"SQLite log path {path} is a directory: give a file such as {path}/runs.db"
-        )
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot create the directory of the SQLite log {path} ({exc.strerror}):"
-            " choose a path in a writable directory"
-        ) from exc
-    writable_dir = os.access(path.parent, os.W_OK | os.X_OK)
-    if not writable_dir or (path.exists() and not os.access(path, os.R_OK | os.W_OK)):
-        raise ConfigError(
-            f"SQLite log {path} is not writable: fix the permissions of the file and its"
-            " directory, or choose another path"
-        )
-    return path
-
-
-async def connect(path: Path, busy_timeout: float) -> aiosqlite.Connection:
-    try:
-        db = await aiosqlite.connect(path, isolation_level=None)
-    except aiosqlite.Error as exc:
-        raise ConfigError(f"cannot open the SQLite log {path} ({exc}): check the path") from exc
-    try:
-        await db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-        await db.execute("PRAGMA synchronous = NORMAL")
-    except BaseException:
-        await db.close()
-        raise
-    return db
-
-
 async def migrate(db: aiosqlite.Connection) -> None:
     """Apply, once each and in order, the migrations this file has not seen (under the lock)."""
     await db.execute("PRAGMA journal_mode = WAL")
@@ -119,6 +79,17 @@ async def migrate(db: aiosqlite.Connection) -> None:
                 "INSERT INTO migrations (name, applied_at)"
                 f" VALUES ('{name}', CAST(strftime('%s', 'now') AS REAL)); COMMIT;"
             )
+
+
+async def is_current(db: aiosqlite.Connection) -> bool | None:
+    """Whether every migration was applied; None when the file holds no aiconv log at all."""
+    tables = await db.execute_fetchall(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'migrations'"
+    )
+    if not list(tables):
+        return None
+    applied = {str(row[0]) for row in await db.execute_fetchall("SELECT name FROM migrations")}
+    return applied >= {name for name, _ in MIGRATIONS}
 
 
 def where(query: ListQuery) -> tuple[str, list[Any]]:

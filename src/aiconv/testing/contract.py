@@ -197,6 +197,21 @@ class ConversationLogContract:
         assert await log.read("c1", after=5) == []
         assert await log.read("unknown") == []
 
+    async def test_reads_beyond_64_bit_numbers_are_empty_not_errors(
+        self, log: ConversationLog
+    ) -> None:
+        """``after`` >= 2^63 (a fuzzed ``?after=``) reads nothing; a huge limit is no limit."""
+        await log.append("c1", 0, [event(1), event(2)])
+        for huge in (2**63 - 1, 2**63, 2**64, 10**30):
+            assert await log.read("c1", after=huge) == []
+            assert await log.read_all(after_position=huge) == []
+            assert not await log.wait("c1", huge, 0.01)
+        assert sequences(await log.read("c1", limit=2**64)) == [1, 2]
+        assert sequences(await log.read_all(0, limit=2**64)) == [1, 2]
+        await log.put_index(entry("c1", 1.0))
+        assert len(await log.list_conversations(ListQuery(limit=2**64))) == 1
+        assert await log.list_conversations(ListQuery(offset=2**64)) == []
+
     async def test_read_all_is_in_global_order_across_conversations(
         self, log: ConversationLog
     ) -> None:
