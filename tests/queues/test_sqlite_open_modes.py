@@ -49,7 +49,7 @@ async def test_read_mode_reads_a_log_and_writes_nothing(tmp_path: Path) -> None:
     finally:
         await reader.close()
     assert path.stat().st_mtime_ns == before
-    assert not os.path.exists(f"{path}.lock")
+    assert "runs.db.lock" not in _files(tmp_path)
 
 
 async def test_read_mode_refuses_an_empty_file_without_giving_it_tables(tmp_path: Path) -> None:
