@@ -180,3 +180,14 @@ async def test_bad_redis_urls_fail_at_once_with_the_password_redacted(url: str, 
     message = str(caught.value)
     assert names in message and "\n" not in message
     assert "s3cret-pw" not in message
+
+
+async def test_appends_in_flight_together_are_one_script_call_per_batch(
+    redis_log: RedisLog,
+) -> None:
+    """Appends queued while a batch is in flight go in the next one: far fewer round trips."""
+    await redis_log.append("first", 0, [event()])
+    assert (redis_log.commit.batches, redis_log.commit.appends) == (1, 1)
+    await asyncio.gather(*(redis_log.append(f"c{n}", 0, [event(n)]) for n in range(200)))
+    assert redis_log.commit.appends == 201
+    assert redis_log.commit.batches <= 21, redis_log.commit.batches

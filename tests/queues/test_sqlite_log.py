@@ -140,3 +140,17 @@ async def test_other_connection_appends_wake_waiters(tmp_path: Path) -> None:
         async with asyncio.timeout(5):
             assert await waiter is True
         assert sequences(await watcher.read("c1")) == [1, 2]
+
+
+async def test_appends_in_flight_together_are_group_committed(tmp_path: Path) -> None:
+    """Appends queued while a batch is written go in the next one: far fewer transactions."""
+    log = await SqliteLog.open(tmp_path / "log.db")
+    try:
+        assert log.writer is not None
+        await log.append("first", 0, [event()])  # alone: an idle log flushes at once
+        assert (log.writer.commit.batches, log.writer.commit.appends) == (1, 1)
+        await asyncio.gather(*(log.append(f"c{n}", 0, [event(n)]) for n in range(200)))
+        assert log.writer.commit.appends == 201
+        assert log.writer.commit.batches <= 21, log.writer.commit.batches
+    finally:
+        await log.close()
