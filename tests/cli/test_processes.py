@@ -70,3 +70,36 @@ async def test_worker_processes_share_the_conversations_and_stop_together(
             }
     assert claimed == ids == {"w-1", "w-2"}
     assert "2 worker processes stopped (exit codes [0, 0])" in fleet.output(parent)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+async def test_simulate_processes_split_the_run_and_finish_every_conversation_once(
+    tmp_path: Path,
+) -> None:
+    """Two children each take half the matrix; every conversation is decided exactly once
+    (one ConversationStarted, one OutcomeDecided); the parent's tally covers the whole run."""
+    from aiconv.platform import codec
+    from aiconv.platform.events import ConversationStarted, OutcomeDecided
+    from aiconv.queues.log import ListQuery
+    from tests.simulation.test_cli import write
+
+    db = tmp_path / "runs.db"
+    path = write(tmp_path, agent="mock:turns=2,latency=0.01", customer="mock:turns=0")
+    done = run_aic(
+        "simulate", str(path), "--db", str(db), "--run-id", "split-1", "--processes", "2",
+        "--quiet", timeout=240,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "spread over 2 processes" in done.stderr
+    assert "split-1:" in done.stdout
+    async with open_log(f"sqlite:///{db}") as log:
+        entries = await log.list_conversations(ListQuery(run_id="split-1", limit=100))
+        assert len(entries) == 20
+        claimers: set[str] = set()
+        for item in entries:
+            events = [r.event for r in codec.decode_all(await log.read(item.conversation_id))]
+            assert sum(isinstance(e, ConversationStarted) for e in events) == 1
+            assert sum(isinstance(e, OutcomeDecided) for e in events) == 1
+            claimers |= {e.instance_id for e in events if isinstance(e, TurnClaimed)}
+    assert len(claimers) == 2  # one conductor per child; the parent found nothing left to do

@@ -44,6 +44,26 @@ def own_arguments(argv: Sequence[str]) -> list[str]:
     return kept
 
 
+class _Shard(click.ParamType[tuple[int, int], object]):
+    """``K/N`` with 0 <= K < N: which share of the work a child process takes."""
+
+    name = "K/N"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[int, int]:
+        if isinstance(value, tuple):
+            return value  # already converted (a default)
+        index, _, count = str(value).partition("/")
+        if not (index.isdigit() and count.isdigit() and int(index) < int(count) <= MAX_PROCESSES):
+            self.fail(f"{value!r} is not K/N with 0 <= K < N <= {MAX_PROCESSES}", param, ctx)
+        return int(index), int(count)
+
+
+#: The type of the hidden ``--shard K/N`` option a parent gives its children.
+SHARD = _Shard()
+
+
 async def run_children(count: int, extra: Callable[[int], list[str]]) -> list[int]:
     """Run this command ``count`` times as children (child ``k`` gets ``extra(k)``); their exit
     codes, once every child has exited. SIGINT/SIGTERM are passed on to the children."""
@@ -72,3 +92,16 @@ def _signal_all(children: Sequence[asyncio.subprocess.Process], sig: signal.Sign
     for child in children:
         if child.returncode is None:
             child.send_signal(sig)
+
+
+def run_shards(run_id: str, processes: int) -> int:
+    """``aic simulate --processes N``: child ``k`` runs shard ``k/N`` of the run; 0 when every
+    child finished its shard (failed conversations included), else the children were
+    interrupted. The parent then tallies the run and finishes whatever a child left."""
+
+    def extra(k: int) -> list[str]:
+        return ["--run-id", run_id, "--shard", f"{k}/{processes}", "--quiet"]
+
+    click.echo(f"run {run_id}: spread over {processes} processes", err=True)
+    codes = asyncio.run(run_children(processes, extra))
+    return 0 if all(code in (0, 1) for code in codes) else 1

@@ -25,6 +25,7 @@ from aiconv.cli import voice
 from aiconv.cli.cache import cache_group, default_cache_url
 from aiconv.cli.compare import compare_command
 from aiconv.cli.options import EXIT_INTERRUPTED, friendly_errors, log_options, option
+from aiconv.cli.processes import SHARD, processes_option, run_shards
 from aiconv.cli.report import report_command
 from aiconv.cli.telemetry import Telemetry, start_telemetry, telemetry_options
 from aiconv.cli.wiring import Runtime, run_interruptibly
@@ -138,6 +139,7 @@ class _Run:
     caching: Caching | None = None
     #: Where a voice scenario's audio goes (None: not a voice scenario).
     audio_dir: Path | None = None
+    shard: tuple[int, int] = (0, 1)
 
 
 @click.command()
@@ -170,6 +172,8 @@ class _Run:
 )
 @option("--quiet", is_flag=True, help="No progress bar; print only the final line.")
 @option("--audio-dir", type=click.Path(path_type=Path), help="Audio of a voice scenario.")
+@processes_option
+@click.option("--shard", type=SHARD, hidden=True, help="K/N: run every N-th conversation from K.")
 @log_options
 @telemetry_options
 @friendly_errors
@@ -200,7 +204,11 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
         quiet=kw["quiet"],
         caching=Caching(plan, cache_store(cache_url)) if plan.is_used else None,
         audio_dir=voice.check_voice(runtime, kw["audio_dir"]) if scenario.voice else None,
+        shard=kw["shard"] or (0, 1),
     )
+    if kw["processes"] > 1 and run_shards(run.run_id, kw["processes"]) != 0:
+        click.echo(f"interrupted; resume with: aic simulate {run.path} --run-id {run.run_id}")
+        sys.exit(EXIT_INTERRUPTED)
     options = {**kw, "log_level": kw["log_level"] or "warning"}
     telemetry = start_telemetry(options, runtime)
     try:
@@ -230,6 +238,7 @@ async def _simulate(runtime: Runtime, telemetry: Telemetry, run: _Run) -> int:
             on_progress=view.update if view else None,
             observer=telemetry.observer,
             turn_hook=kit.layer if kit is not None else None,
+            shard=run.shard,
         )
         try:
             await runner.check()  # before any output: a mismatched run is bad input
