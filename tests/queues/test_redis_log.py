@@ -196,8 +196,10 @@ async def test_appends_in_flight_together_are_one_script_call_per_batch(
 async def test_a_redis_cluster_node_is_refused_in_one_line(tmp_path: Path) -> None:
     """A Cluster node used to fail later with 'Keys in request don't hash to the same slot'
     or a bare redirect; now open_log says what is wrong before anything is written."""
-    with RedisServer(tmp_path, cluster=True) as node:
-        with pytest.raises(ConfigError, match="is a Redis Cluster node") as caught:
-            async with asyncio.timeout(30):
-                await open_log(node.url)
+    with (
+        RedisServer(tmp_path, cluster=True) as node,
+        pytest.raises(ConfigError, match="is a Redis Cluster node") as caught,
+    ):
+        async with asyncio.timeout(30):
+            await open_log(node.url)
     assert "\n" not in str(caught.value)
