@@ -9,14 +9,16 @@ from pathlib import Path
 import pytest
 
 from aiconv.cli.processes import own_arguments
-from aiconv.platform.events import TurnClaimed
+from aiconv.platform import session
+from aiconv.platform.conductor import Conductor
+from aiconv.platform.events import ParticipantSpec, StopConfig, TurnClaimed
+from aiconv.queues.log import ConversationLog
 from aiconv.queues.urls import open_log
 from aiconv.testing.processes import run_aic
 from tests.cli.test_multi_instance import (
     Fleet,
     announced,
     assert_exactly_once,
-    create_detached,
     events_of,
     wait_for_state,
 )
@@ -44,30 +46,45 @@ def test_a_bad_process_count_is_refused_before_anything_starts(tmp_path: Path, v
     assert list(tmp_path.iterdir()) == []
 
 
+async def slow_detached(log: ConversationLog, count: int, turns: int) -> list[str]:
+    """``count`` detached conversations whose turns take 0.2 s (a worker is busy with one)."""
+    agent = "mock:turns=0,latency=0.2"
+    pair = (ParticipantSpec(name="a", agent=agent), ParticipantSpec(name="b", agent=agent))
+    conductor = Conductor(log)
+    made = [
+        await session.create(
+            conductor, topic=f"t{n}", participants=pair, stop=StopConfig(max_turns=turns),
+            detached=True,
+        )
+        for n in range(count)
+    ]  # fmt: skip
+    return [state.conversation_id for state in made]
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(300)
 async def test_worker_processes_share_the_conversations_and_stop_together(
     tmp_path: Path, fleet: Fleet
 ) -> None:
-    """Two child workers serve twenty conversations, each turn once; SIGTERM stops both."""
+    """Two child workers (one conversation at a time each) serve four conversations, each turn
+    once, both taking some; SIGTERM to the parent stops both."""
     url = f"sqlite:///{tmp_path / 'runs.db'}"
     parent = fleet.spawn(
-        "worker", "--log-url", url, "--processes", "2", "--concurrency", "10", "--instance-id", "w"
+        "worker", "--log-url", url, "--processes", "2", "--concurrency", "1", "--instance-id", "w"
     )
     ids = {await announced(fleet, parent, r"worker (w-1) serving")}
     ids.add(await announced(fleet, parent, r"worker (w-2) serving"))
     async with open_log(url) as log:
-        cids = await create_detached(log, 20, 4)
+        cids = await slow_detached(log, 4, 6)
         for cid in cids:
             await wait_for_state(log, cid, lambda s: s.is_ended, timeout=180)
         parent.send_signal(signal.SIGTERM)
         await fleet.wait(parent, timeout=60)
         claimed: set[str] = set()
         for cid in cids:
-            await assert_exactly_once(log, cid, ["a", "b"], 4)
-            claimed |= {
-                e.instance_id for e in await events_of(log, cid) if isinstance(e, TurnClaimed)
-            }
+            await assert_exactly_once(log, cid, ["a", "b"], 6)
+            events = await events_of(log, cid)
+            claimed |= {e.instance_id for e in events if isinstance(e, TurnClaimed)}
     assert claimed == ids == {"w-1", "w-2"}
     assert "2 worker processes stopped (exit codes [0, 0])" in fleet.output(parent)
 
