@@ -39,7 +39,7 @@ from aiconv.queues.log import (
     bounded,
 )
 from aiconv.queues.memory import matches, newest_first
-from aiconv.queues.redis_calls import Calls, clients
+from aiconv.queues.redis_calls import Calls, clients, refuse_a_cluster
 from aiconv.queues.redis_scripts import (
     ACL_RULES,
     Entry,
@@ -105,29 +105,11 @@ class RedisLog(ConversationLog):
         )
         try:
             await log._call("connect", log._client.ping)
-            await log._refuse_a_cluster()
+            await refuse_a_cluster(log._client, log._call)
         except BaseException:
             await log.close()
             raise
         return log
-
-    async def _refuse_a_cluster(self) -> None:
-        """A Redis Cluster node answers ``cluster_enabled:1``; this log's global keys need one
-        Redis (standalone or Sentinel), so say so at once instead of failing on MOVED later."""
-
-        async def cluster_info() -> dict[str, object]:
-            try:
-                found: dict[str, object] = await self._client.info("cluster")
-            except rexc.NoPermissionError:
-                return {}  # a least-privilege user may not run INFO: appends would tell
-            return found
-
-        info = await self._call("connect", cluster_info)
-        if str(info.get("cluster_enabled", 0)) == "1":
-            raise ConfigError(
-                f"Redis at {self.where} is a Redis Cluster node: the Redis log needs a single"
-                " Redis (standalone or Sentinel); Redis Cluster is not supported yet"
-            )
 
     # -- keys ---------------------------------------------------------------------------------
 

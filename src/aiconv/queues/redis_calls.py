@@ -94,3 +94,22 @@ def is_permission(exc: rexc.RedisError) -> bool:
         or "no permissions" in text
         or ("can't run this command" in text)
     )
+
+
+async def refuse_a_cluster(client: aioredis.Redis, call: Calls) -> None:
+    """A Redis Cluster node answers ``cluster_enabled:1``; the log's global keys need one Redis
+    (standalone or Sentinel), so say so at once instead of failing on MOVED or CROSSSLOT later."""
+
+    async def cluster_info() -> dict[str, object]:
+        try:
+            found: dict[str, object] = await client.info("cluster")
+        except rexc.NoPermissionError:
+            return {}  # a least-privilege user may not run INFO: appends would tell
+        return found
+
+    info = await call("connect", cluster_info)
+    if str(info.get("cluster_enabled", 0)) == "1":
+        raise ConfigError(
+            f"Redis at {call.where} is a Redis Cluster node: the Redis log needs a single"
+            " Redis (standalone or Sentinel); Redis Cluster is not supported yet"
+        )

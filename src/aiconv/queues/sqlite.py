@@ -164,22 +164,9 @@ class SqliteLog(ConversationLog):
         return next((schema.entry(row) for row in rows), None)
 
     async def delete(self, conversation_id: str) -> bool:
-        db = self._writer
-        async with self._write_lock:
-            await db.execute("BEGIN IMMEDIATE")
-            try:
-                cursor = await db.execute(
-                    "DELETE FROM events WHERE conversation_id = ?", (conversation_id,)
-                )
-                await db.execute(
-                    "DELETE FROM conversations WHERE conversation_id = ?", (conversation_id,)
-                )
-                await db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    await db.execute("ROLLBACK")
-                raise
-        return cursor.rowcount > 0
+        if self.writer is None:
+            raise LogError(f"the SQLite log {self.path} was opened read-only")
+        return await self.writer.delete(conversation_id)
 
     async def put_index(self, entry: IndexEntry) -> None:
         await self._committer().submit(entry.conversation_id, 0, (), entry)

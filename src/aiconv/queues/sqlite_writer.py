@@ -83,6 +83,29 @@ class SqliteWriter:
                 assert isinstance(detail, int)
                 pending.fail(SequenceConflict(pending.conversation_id, pending.expected, detail))
 
+    async def delete(self, conversation_id: str) -> bool:
+        """Remove a conversation's events and index row in one transaction (retention); on the
+        writer thread, so never inside a batch."""
+        try:
+            deleted: bool = await self._run(self._delete, conversation_id)
+        except sqlite3.OperationalError as exc:
+            raise LogUnavailable(f"SQLite log {self.path}: {exc}") from exc
+        return deleted
+
+    def _delete(self, conversation_id: str) -> bool:
+        db = self._db
+        assert db is not None
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            removed = db.execute("DELETE FROM events WHERE conversation_id = ?", (conversation_id,))
+            db.execute("DELETE FROM conversations WHERE conversation_id = ?", (conversation_id,))
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        return removed.rowcount > 0
+
     def _write(
         self, work: list[tuple[str, int, list[Any], tuple[Any, ...] | None]]
     ) -> list[_Outcome]:
