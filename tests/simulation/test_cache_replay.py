@@ -23,6 +23,7 @@ from aiconv.simulation.rows import collect
 from aiconv.simulation.scenario import Seat, load_scenario
 from aiconv.testing.processes import cli_env, run_aic, spawn_aic
 from aiconv.testing.providers import FunctionProvider
+from aiconv.testing.redis_server import RedisServer, has_redis_server
 
 SCENARIO = """\
 name = "cached"
@@ -245,3 +246,34 @@ async def test_a_baseline_run_without_the_cache_can_be_imported_and_replayed(
     nobody = run_aic("cache", "import", "plain", "--participant", "boss", "--db", str(db), env=env)
     assert nobody.returncode == 2
     assert nobody.stderr == "error: run 'plain' has no messages from a participant 'boss'\n"
+
+
+@pytest.mark.timeout(300)
+async def test_processes_share_the_cache_on_a_real_redis_server(tmp_path: Path) -> None:
+    if not has_redis_server():
+        pytest.skip("redis-server is not installed")
+    path = tmp_path / "s.toml"
+    path.write_text(SCENARIO, encoding="utf-8")
+    db = tmp_path / "runs.db"
+    env = cli_env(home=tmp_path)
+    with RedisServer(tmp_path / "redis") as server:
+        for run_id in ("first", "second"):
+            done = run_aic(
+                "simulate",
+                str(path),
+                "--db",
+                str(db),
+                "--run-id",
+                run_id,
+                "--quiet",
+                "--cache",
+                "use",
+                "--cache-url",
+                server.url,
+                env=env,
+                timeout=120,
+            )
+            assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "responses.db").exists()  # nothing went to the default SQLite file
+    second = await _states(db, "second")
+    assert second and all(m.cached for s in second.values() for m in s.messages)
