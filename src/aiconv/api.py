@@ -204,15 +204,8 @@ async def _run_with_tools(
     conductor = Conductor(log, turn_hook=kit[0].layer if kit else None)
     try:
         if voiced:  # a refused session fails here, before the conversation exists
-            from aiconv.voice.participants import open_sessions
-
             opening = stop or StopConfig(max_turns=max_turns)
-            try:
-                await open_sessions(voiced, specs, topic=topic, stop=opening)
-            except BaseException:
-                for provider in providers.values():
-                    await provider.aclose()
-                raise
+            await _open_voice_sessions(voiced, specs, providers, topic, opening)
         return await _run(
             conductor, specs, (providers, tools), topic, max_turns, first, stop, seed, on_event,
             metadata,
@@ -220,6 +213,24 @@ async def _run_with_tools(
     finally:
         if kit is not None:
             await kit[0].recognizer.close()
+
+
+async def _open_voice_sessions(
+    voiced: Mapping[str, Any],
+    specs: list[ParticipantSpec],
+    providers: Mapping[str, ChatProvider],
+    topic: str,
+    stop: StopConfig,
+) -> None:
+    """Open the voice agents' sessions; on a refusal, close every provider and raise."""
+    from aiconv.voice.participants import open_sessions
+
+    try:
+        await open_sessions(voiced, specs, topic=topic, stop=stop)
+    except BaseException:
+        for provider in providers.values():
+            await provider.aclose()
+        raise
 
 
 def _voice_kit(

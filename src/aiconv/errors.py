@@ -13,7 +13,8 @@ A normal end of a conversation is a value (``StopReason``), never an exception.
     │   ├── MissingExtra            a feature whose optional dependencies are not installed
     │   ├── ScenarioError           a scenario, persona or script file that does not validate
     │   ├── VoiceUnavailable        voice needs a program or model that is not installed
-    │   └── TranscriptError         a transcript file to import that cannot be read or mapped
+    │   ├── TranscriptError         a transcript file to import that cannot be read or mapped
+    │   └── LogMissing              no log where one must already exist (read-only commands)
     ├── LogError                    the conversation log
     │   ├── SequenceConflict        someone else appended at the expected sequence first
     │   ├── ConversationNotFound    no conversation with that id
@@ -64,6 +65,10 @@ class VoiceUnavailable(ConfigError):
 
 class TranscriptError(ConfigError):
     """A transcript file (or its field mapping) that cannot be read or mapped; names the file."""
+
+
+class LogMissing(ConfigError):
+    """No log at the given path or URL, and the open mode may not create one."""
 
 
 class LogError(AiconvError):

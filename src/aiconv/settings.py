@@ -11,6 +11,7 @@ from pathlib import Path
 
 import platformdirs
 from dotenv import dotenv_values
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: Vendor variables passed to the provider registry (keys and base URLs), never logged.
@@ -49,6 +50,8 @@ class Settings(BaseSettings):
     log_format: str | None = None
     rpm: float | None = None
     tpm: float | None = None
+    #: Turns on ``aic serve``'s write API (the human seat over HTTP); never logged or shown.
+    api_token: SecretStr | None = None
 
     def default_log_url(self) -> str:
         """``--log-url`` if set, else ``--db``, else the SQLite file in the data directory."""

@@ -21,6 +21,7 @@ TINY = Plan(
     latency_s=0.01,
     append_seconds=0.2,
     append_writers=("1", "2", "1x2"),
+    soak_conversations=20,
 )
 
 
@@ -37,7 +38,7 @@ def test_percentiles_are_nearest_rank() -> None:
 def test_a_tiny_run_produces_a_complete_positive_document() -> None:
     """Every scenario on SQLite yields positive figures, JSON-serialisable, with a table."""
     document = runner.run(
-        TINY, only=("overhead", "handoff", "concurrency", "append"), backends=("sqlite",)
+        TINY, only=("overhead", "handoff", "concurrency", "append", "soak"), backends=("sqlite",)
     )
     document = json.loads(json.dumps(document))
     assert document["machine"]["cores"] >= 1
@@ -53,6 +54,8 @@ def test_a_tiny_run_produces_a_complete_positive_document() -> None:
     assert row["peak_rss_mb"] > 0
     for writers in ("1", "2", "1x2"):
         assert results["append"]["sqlite"][writers]["events_per_s"] > 0
+    assert results["soak"]["sqlite"]["problem_count"] == 0
+    assert results["soak"]["sqlite"]["conversations"] == 20
     figures = {row["figure"] for row in document["targets"]}
     assert "per-turn overhead p99, sqlite" in figures
     assert "| figure | memory | sqlite | redis |" in report.table(document)

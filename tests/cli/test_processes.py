@@ -1,91 +1,122 @@
-"""Real processes on one SQLite file: Ctrl+C then resume, and two `aic join` processes."""
+"""``--processes N``: one command spread over N processes of this machine."""
 
 from __future__ import annotations
 
-import asyncio
 import signal
+from collections.abc import Iterator
 from pathlib import Path
 
-from aiconv.platform import codec
+import pytest
+
+from aiconv.cli.processes import own_arguments
+from aiconv.platform import session
 from aiconv.platform.conductor import Conductor
-from aiconv.platform.conversation import ConversationState
-from aiconv.platform.events import MessagePosted, TurnClaimed
+from aiconv.platform.events import ParticipantSpec, StopConfig, TurnClaimed
+from aiconv.queues.log import ConversationLog
 from aiconv.queues.urls import open_log
-from aiconv.testing.processes import run_aic, spawn_aic
+from aiconv.testing.processes import run_aic
+from tests.cli.test_multi_instance import (
+    Fleet,
+    announced,
+    assert_exactly_once,
+    events_of,
+    wait_for_state,
+)
 
 
-async def wait_for_state(db: Path, cid: str, predicate, timeout: float = 20.0) -> ConversationState:  # type: ignore[no-untyped-def]
-    """Poll the log (a condition with a deadline) until ``predicate(state)`` holds."""
-    async with open_log(f"sqlite:///{db}") as log, asyncio.timeout(timeout):
-        conductor = Conductor(log)
-        while True:
-            state = await conductor.catch_up(ConversationState(conversation_id=cid))
-            if state.started is not None and predicate(state):
-                return state
-            await log.wait(cid, state.sequence, 0.5)
+@pytest.fixture
+def fleet(tmp_path: Path) -> Iterator[Fleet]:
+    fleet = Fleet(tmp_path)
+    try:
+        yield fleet
+    finally:
+        fleet.reap()
 
 
-async def test_ctrl_c_records_interrupted_then_resume_finishes(tmp_path: Path) -> None:
-    db = tmp_path / "runs.db"
-    created = run_aic(
-        "start",
-        "--detach",
-        "--db",
-        str(db),
-        "--max-turns",
-        "8",
-        "--agent1",
-        "mock:turns=0,latency=0.05",
-        "--agent2",
-        "mock:turns=0,latency=0.05",
+def test_children_get_the_command_line_without_the_processes_option() -> None:
+    argv = ["worker", "--processes", "3", "--db", "x.db", "--processes=2", "--concurrency", "4"]
+    assert own_arguments(argv) == ["worker", "--db", "x.db", "--concurrency", "4"]
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "65", "two"])
+def test_a_bad_process_count_is_refused_before_anything_starts(tmp_path: Path, value: str) -> None:
+    done = run_aic("worker", "--processes", value, "--db", str(tmp_path / "w.db"), timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "--processes" in done.stderr and "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+async def slow_detached(log: ConversationLog, count: int, turns: int) -> list[str]:
+    """``count`` detached conversations whose turns take 0.2 s (a worker is busy with one)."""
+    agent = "mock:turns=0,latency=0.2"
+    pair = (ParticipantSpec(name="a", agent=agent), ParticipantSpec(name="b", agent=agent))
+    conductor = Conductor(log)
+    made = [
+        await session.create(
+            conductor, topic=f"t{n}", participants=pair, stop=StopConfig(max_turns=turns),
+            detached=True,
+        )
+        for n in range(count)
+    ]  # fmt: skip
+    return [state.conversation_id for state in made]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+async def test_worker_processes_share_the_conversations_and_stop_together(
+    tmp_path: Path, fleet: Fleet
+) -> None:
+    """Two child workers (one conversation at a time each) serve four conversations, each turn
+    once, both taking some; SIGTERM to the parent stops both."""
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    parent = fleet.spawn(
+        "worker", "--log-url", url, "--processes", "2", "--concurrency", "1", "--instance-id", "w"
     )
-    cid = created.stdout.strip()
-    process = spawn_aic("resume", cid, "--db", str(db))
-    try:
-        # A detached conversation is not ended, so `resume` runs it; interrupt it mid-way.
-        await wait_for_state(db, cid, lambda s: s.turns >= 2)
-        process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=20)
-    finally:
-        process.kill()
-    assert process.returncode == 130, stderr
-    stopped = await wait_for_state(db, cid, lambda s: s.is_ended)
-    assert stopped.ended is not None and stopped.ended.reason == "interrupted"
-    assert stopped.turns < 8
-    resumed = run_aic("resume", cid, "--db", str(db), "--quiet")
-    assert resumed.returncode == 0, resumed.stderr
-    final = await wait_for_state(db, cid, lambda s: s.is_ended)
-    assert final.ended is not None and final.ended.reason == "max_turns"
-    assert [m.sender for m in final.messages] == ["mock-1", "mock-2"] * 4
+    ids = {await announced(fleet, parent, r"worker (w-1) serving")}
+    ids.add(await announced(fleet, parent, r"worker (w-2) serving"))
+    async with open_log(url) as log:
+        cids = await slow_detached(log, 4, 6)
+        for cid in cids:
+            await wait_for_state(log, cid, lambda s: s.is_ended, timeout=180)
+        parent.send_signal(signal.SIGTERM)
+        await fleet.wait(parent, timeout=60)
+        claimed: set[str] = set()
+        for cid in cids:
+            await assert_exactly_once(log, cid, ["a", "b"], 6)
+            events = await events_of(log, cid)
+            claimed |= {e.instance_id for e in events if isinstance(e, TurnClaimed)}
+    assert claimed == ids == {"w-1", "w-2"}
+    assert "2 worker processes stopped (exit codes [0, 0])" in fleet.output(parent)
 
 
-async def test_two_join_processes_alternate_strictly(tmp_path: Path) -> None:
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+async def test_simulate_processes_split_the_run_and_finish_every_conversation_once(
+    tmp_path: Path,
+) -> None:
+    """Two children each take half the matrix; every conversation is decided exactly once
+    (one ConversationStarted, one OutcomeDecided); the parent's tally covers the whole run."""
+    from aiconv.platform import codec
+    from aiconv.platform.events import ConversationStarted, OutcomeDecided
+    from aiconv.queues.log import ListQuery
+    from tests.simulation.test_cli import write
+
     db = tmp_path / "runs.db"
-    cid = run_aic(
-        "start",
-        "--detach",
-        "--db",
-        str(db),
-        "--max-turns",
-        "12",
-        "--agent1",
-        "mock:turns=0",
-        "--agent2",
-        "mock:turns=0",
-    ).stdout.strip()
-    first = spawn_aic("join", cid, "--as", "mock-1", "--db", str(db), "--quiet")
-    second = spawn_aic("join", cid, "--as", "mock-2", "--db", str(db), "--quiet")
-    try:
-        for process in (first, second):
-            _, stderr = process.communicate(timeout=60)
-            assert process.returncode == 0, stderr
-    finally:
-        first.kill()
-        second.kill()
+    path = write(tmp_path, agent="mock:turns=2,latency=0.01", customer="mock:turns=0")
+    done = run_aic(
+        "simulate", str(path), "--db", str(db), "--run-id", "split-1", "--processes", "2",
+        "--quiet", timeout=240,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "spread over 2 processes" in done.stderr
+    assert "split-1:" in done.stdout
     async with open_log(f"sqlite:///{db}") as log:
-        recorded = codec.decode_all(await log.read(cid))
-    assert [r.sequence for r in recorded] == list(range(1, len(recorded) + 1))
-    senders = [r.event.sender for r in recorded if isinstance(r.event, MessagePosted)]
-    assert senders == ["mock-1", "mock-2"] * 6
-    claimers = {r.event.instance_id for r in recorded if isinstance(r.event, TurnClaimed)}
-    assert len(claimers) == 2
+        entries = await log.list_conversations(ListQuery(run_id="split-1", limit=100))
+        assert len(entries) == 20
+        claimers: set[str] = set()
+        for item in entries:
+            events = [r.event for r in codec.decode_all(await log.read(item.conversation_id))]
+            assert sum(isinstance(e, ConversationStarted) for e in events) == 1
+            assert sum(isinstance(e, OutcomeDecided) for e in events) == 1
+            claimers |= {e.instance_id for e in events if isinstance(e, TurnClaimed)}
+    assert len(claimers) == 2  # one conductor per child; the parent found nothing left to do

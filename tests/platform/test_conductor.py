@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
 from aiconv.agents.messages import ChatReply
 from aiconv.errors import ProviderUnavailable, SequenceConflict
 from aiconv.platform import codec, session
+from aiconv.platform.admission import TurnRefused
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.events import (
     ConversationResumed,
@@ -247,3 +250,44 @@ async def test_a_truncated_reply_is_recorded_as_such() -> None:
     ]
     final = await conductor.load(state.conversation_id)
     assert [m.truncated for m in final.messages] == [True, False]
+
+
+class RecordingAdmission:
+    """Admits while open, recording how many events the log held on entry and exit."""
+
+    def __init__(self, log: InMemoryLog) -> None:
+        self.log = log
+        self.is_open = True
+        self.seen: list[tuple[str, int]] = []
+
+    @contextmanager
+    def admit(self, conversation_id: str, speaker: str) -> Iterator[None]:
+        if not self.is_open:
+            raise TurnRefused(f"{speaker} may not speak")
+        self.seen.append(("enter", len(self.log._all)))
+        yield
+        self.seen.append(("exit", len(self.log._all)))
+
+
+async def test_the_admission_hook_is_held_for_the_whole_turn() -> None:
+    """Entered before the claim is appended, left after the message is."""
+    log = InMemoryLog()
+    admission = RecordingAdmission(log)
+    conductor = Conductor(log, admission=admission)
+    state = await session.create(
+        conductor, topic="t", participants=PAIR, stop=StopConfig(max_turns=1)
+    )
+    await conductor.play(state.conversation_id, "alice", ScriptedProvider(["Hi."]))
+    assert admission.seen == [("enter", 1), ("exit", 4)]  # claim, message, ended
+
+
+async def test_an_admission_hook_refuses_a_turn_before_anything_is_claimed() -> None:
+    """``TurnRefused`` from the hook ends ``play``; the log holds no claim."""
+    log = InMemoryLog()
+    admission = RecordingAdmission(log)
+    admission.is_open = False
+    conductor = Conductor(log, admission=admission)
+    state = await session.create(conductor, topic="t", participants=PAIR)
+    with pytest.raises(TurnRefused, match="alice may not speak"):
+        await conductor.play(state.conversation_id, "alice", ScriptedProvider(["Hi."]))
+    assert await kinds(log, state.conversation_id) == [("ConversationStarted", "")]

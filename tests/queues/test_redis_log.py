@@ -158,3 +158,48 @@ async def test_a_least_privilege_acl_user_can_run_the_log(redis_server: RedisSer
     finally:
         await admin.execute_command("ACL", "DELUSER", user)
         await admin.aclose()
+
+
+@pytest.mark.parametrize(
+    ("url", "names"),
+    [
+        ("redis://127.0.0.1:1/0?colour=blue", "unknown parameter 'colour'"),
+        ("redis://bob:s3cret-pw@127.0.0.1:1/0?colour=blue", "unknown parameter 'colour'"),
+        ("redis://:s3cret-pw@127.0.0.1:1/abc", "database 'abc' must be a number"),
+        ("redis://127.0.0.1:1/0?db=x", "?db='x' must be"),
+        ("redis://127.0.0.1:1/0?socket_timeout=nan", "socket_timeout='nan' must be positive"),
+        ("redis://127.0.0.1:1/0?deadline=inf", "deadline='inf' must be positive"),
+        ("redis://127.0.0.1:1/0?protocol=9", "protocol='9' must be 2 or 3"),
+    ],
+)
+async def test_bad_redis_urls_fail_at_once_with_the_password_redacted(url: str, names: str) -> None:
+    """Nothing listens on port 1: the URL is refused before any connection is tried."""
+    with pytest.raises(ConfigError) as caught:
+        async with asyncio.timeout(2):
+            await open_log(url)
+    message = str(caught.value)
+    assert names in message and "\n" not in message
+    assert "s3cret-pw" not in message
+
+
+async def test_appends_in_flight_together_are_one_script_call_per_batch(
+    redis_log: RedisLog,
+) -> None:
+    """Appends queued while a batch is in flight go in the next one: far fewer round trips."""
+    await redis_log.append("first", 0, [event()])
+    assert (redis_log.commit.batches, redis_log.commit.appends) == (1, 1)
+    await asyncio.gather(*(redis_log.append(f"c{n}", 0, [event(n)]) for n in range(200)))
+    assert redis_log.commit.appends == 201
+    assert redis_log.commit.batches <= 21, redis_log.commit.batches
+
+
+async def test_a_redis_cluster_node_is_refused_in_one_line(tmp_path: Path) -> None:
+    """A Cluster node used to fail later with 'Keys in request don't hash to the same slot'
+    or a bare redirect; now open_log says what is wrong before anything is written."""
+    with (
+        RedisServer(tmp_path, cluster=True) as node,
+        pytest.raises(ConfigError, match="is a Redis Cluster node") as caught,
+    ):
+        async with asyncio.timeout(30):
+            await open_log(node.url)
+    assert "\n" not in str(caught.value)

@@ -14,7 +14,8 @@ import pytest
 import redis.asyncio as aioredis
 
 from aiconv.errors import LogUnavailable
-from aiconv.queues.redis import POOL_SIZE, RedisLog
+from aiconv.queues.redis import RedisLog
+from aiconv.queues.redis_calls import POOL_SIZE
 from aiconv.testing.conditions import eventually
 from aiconv.testing.contract import event, sequences, until_parked
 from aiconv.testing.redis_server import RedisServer, has_redis_server

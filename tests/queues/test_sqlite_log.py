@@ -124,9 +124,9 @@ async def test_watcher_stops_when_nobody_waits(tmp_path: Path) -> None:
     async with open_log(str(tmp_path / "log.db")) as log:
         assert isinstance(log, SqliteLog)
         assert await log.wait("c1", 0, timeout=0.02) is False
-        assert log._watcher is not None
+        assert log.wakeups.watcher is not None
         async with asyncio.timeout(5):
-            await log._watcher
+            await log.wakeups.watcher
 
 
 async def test_other_connection_appends_wake_waiters(tmp_path: Path) -> None:
@@ -140,3 +140,17 @@ async def test_other_connection_appends_wake_waiters(tmp_path: Path) -> None:
         async with asyncio.timeout(5):
             assert await waiter is True
         assert sequences(await watcher.read("c1")) == [1, 2]
+
+
+async def test_appends_in_flight_together_are_group_committed(tmp_path: Path) -> None:
+    """Appends queued while a batch is written go in the next one: far fewer transactions."""
+    log = await SqliteLog.open(tmp_path / "log.db")
+    try:
+        assert log.writer is not None
+        await log.append("first", 0, [event()])  # alone: an idle log flushes at once
+        assert (log.writer.commit.batches, log.writer.commit.appends) == (1, 1)
+        await asyncio.gather(*(log.append(f"c{n}", 0, [event(n)]) for n in range(200)))
+        assert log.writer.commit.appends == 201
+        assert log.writer.commit.batches <= 21, log.writer.commit.batches
+    finally:
+        await log.close()

@@ -23,6 +23,7 @@ from aiconv.simulation.rows import collect
 from aiconv.simulation.scenario import Seat, load_scenario
 from aiconv.testing.processes import cli_env, run_aic, spawn_aic
 from aiconv.testing.providers import FunctionProvider
+from aiconv.testing.redis_server import RedisServer, has_redis_server
 
 SCENARIO = """\
 name = "cached"
@@ -221,3 +222,58 @@ async def test_reports_show_hits_and_dollars_saved(tmp_path: Path) -> None:
     assert free["usage"]["cost_usd_total"] == 0.0 and free["usage"]["cache_hits"] == messages
     assert free["usage"]["cache_saved_usd"] == messages * 0.5
     assert free["usage"]["cost_usd_mean"] == paid["usage"]["cost_usd_mean"]  # without the cache
+
+
+@pytest.mark.timeout(300)
+async def test_a_baseline_run_without_the_cache_can_be_imported_and_replayed(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(SCENARIO, encoding="utf-8")
+    db = tmp_path / "runs.db"
+    env = cli_env(home=tmp_path)
+    base = ("simulate", str(path), "--db", str(db), "--quiet")
+    assert run_aic(*base, "--run-id", "plain", env=env, timeout=120).returncode == 0
+    imported = run_aic("cache", "import", "plain", "--db", str(db), env=env)
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.strip() == "cached 8 replies of customer from run plain"
+    # the rebuilt requests are exactly the ones a candidate's customer asks: replay never misses
+    strict = run_aic(*base, "--run-id", "again", "--cache", "customer=replay", env=env, timeout=120)
+    assert strict.returncode == 0, strict.stderr
+    recorded, replayed = await _states(db, "plain"), await _states(db, "again")
+    for trial, state in replayed.items():
+        assert _by(state, "customer") == [(t, True) for t, _ in _by(recorded[trial], "customer")]
+    nobody = run_aic("cache", "import", "plain", "--participant", "boss", "--db", str(db), env=env)
+    assert nobody.returncode == 2
+    assert nobody.stderr == "error: run 'plain' has no messages from a participant 'boss'\n"
+
+
+@pytest.mark.timeout(300)
+async def test_processes_share_the_cache_on_a_real_redis_server(tmp_path: Path) -> None:
+    if not has_redis_server():
+        pytest.skip("redis-server is not installed")
+    path = tmp_path / "s.toml"
+    path.write_text(SCENARIO, encoding="utf-8")
+    db = tmp_path / "runs.db"
+    env = cli_env(home=tmp_path)
+    with RedisServer(tmp_path / "redis") as server:
+        for run_id in ("first", "second"):
+            done = run_aic(
+                "simulate",
+                str(path),
+                "--db",
+                str(db),
+                "--run-id",
+                run_id,
+                "--quiet",
+                "--cache",
+                "use",
+                "--cache-url",
+                server.url,
+                env=env,
+                timeout=120,
+            )
+            assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "responses.db").exists()  # nothing went to the default SQLite file
+    second = await _states(db, "second")
+    assert second and all(m.cached for s in second.values() for m in s.messages)

@@ -15,7 +15,7 @@ from aiconv.queues.urls import open_log
 from aiconv.simulation import compare
 from aiconv.simulation.batch import BatchRunner
 from aiconv.simulation.casting import conversation_id
-from aiconv.simulation.rows import Row, collect
+from aiconv.simulation.rows import Row
 from aiconv.simulation.scenario import Scenario
 from aiconv.testing.processes import cli_env, run_aic
 from tests.simulation import matrix
@@ -138,17 +138,17 @@ def test_unfinished_and_unpaired_trials_make_the_comparison_incomplete() -> None
     assert not doc["complete"]
 
 
-async def test_compare_of_a_missing_run_is_a_one_line_error(tmp_path: Path) -> None:
-    db, _ = tmp_path / "x.db", None
-    async with open_log(f"sqlite:///{db}") as log:
-        with pytest.raises(Exception, match="no conversations with run id 'nope'"):
-            await collect(log, "nope")
-    result = run_aic("compare", "nope", "other", "--db", str(db), env=cli_env(home=tmp_path))
-    assert result.returncode == 2
-    assert (
-        result.stderr.strip()
-        == "error: no conversations with run id 'nope' (see `aic ls --run-id`)"
-    )
+def test_compare_of_a_missing_run_is_a_one_line_error_that_creates_no_log(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "x.db"
+    for command in (("compare", "nope", "other"), ("report", "nope")):
+        result = run_aic(*command, "--db", str(db), env=cli_env(home=tmp_path), cwd=tmp_path)
+        assert result.returncode == 2
+        assert (
+            result.stderr == "error: no conversations with run id 'nope' (see `aic ls --run-id`)\n"
+        )
+        assert not db.exists() and not (tmp_path / "reports").exists()
 
 
 @pytest.mark.parametrize(

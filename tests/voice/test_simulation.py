@@ -78,3 +78,14 @@ async def test_a_voice_scenario_reports_voice_metrics_by_persona(tmp_path: Path)
     assert voice["overall"]["conversations"] == 2
     assert set(voice["overall"]["wer"]) == {"support", "customer"}
     assert "## Voice" in render_markdown(doc)
+
+
+def test_the_shipped_voice_example_is_a_valid_voice_scenario() -> None:
+    example = Path(__file__).parents[2] / "examples" / "voice.toml"
+    scenario = load_scenario(example)
+    assert scenario.voice and {p.name for p in scenario.personas} == {
+        "typical",
+        "hurried",
+        "elderly",
+        "frustrated",
+    }

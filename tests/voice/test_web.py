@@ -61,6 +61,7 @@ async def test_utterances_and_the_call_are_served_as_wav(tmp_path: Path) -> None
             html = (await client.get(f"/conversations/{cid}")).text
             refs = [part.split('"')[0] for part in html.split('src="/audio/')[1:]]
             assert len(refs) == 2 and "heard:" in html
+            assert "caller spoke #" in html and "agent heard #" in html  # the events view
             one = await client.get(f"/audio/{refs[0]}")
             assert one.status_code == 200 and one.headers["content-type"] == "audio/wav"
             with wave.open(io.BytesIO(one.content)) as wav:

@@ -41,10 +41,15 @@ class Served:
 
 @contextlib.contextmanager
 def served(
-    db: Path, *args: str, env: Mapping[str, str] | None = None, timeout: float = 30
+    db: Path,
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 30,
 ) -> Iterator[Served]:
     """``aic serve --db DB ARGS`` on 127.0.0.1 and a free port, once it listens."""
-    server = spawn_aic("serve", "--db", str(db), "--port", "0", *args, env=env or cli_env())
+    argv = ("serve", "--db", str(db), "--port", "0", *args)
+    server = spawn_aic(*argv, env=env or cli_env(), cwd=cwd)
     state = Served()
     reader = threading.Thread(target=state.drain, args=(server,), daemon=True)
     reader.start()

@@ -18,6 +18,7 @@ from aiconv.cli.serve import allowed_hosts, serve
 from aiconv.queues.sqlite import SqliteLog
 from aiconv.testing.processes import spawn_aic
 from tests.web.conftest import converse
+from tests.web.served import served
 
 
 def free_port() -> int:
@@ -94,3 +95,36 @@ def test_serve_with_an_unreachable_log_is_one_line_and_exits() -> None:
     assert result.returncode == 1
     assert "did not answer" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_a_token_in_dotenv_turns_on_the_write_api_of_aic_serve(tmp_path: Path) -> None:
+    """AIC_API_TOKEN is read through the settings (here from .env); the person talks to echo."""
+    token = "dotenv-token-0123456789abcdef"
+    (tmp_path / ".env").write_text(f"AIC_API_TOKEN={token}\n")
+    auth = {"Authorization": f"Bearer {token}"}
+    with served(tmp_path / "talk.db", cwd=tmp_path) as server:
+        base = server.url
+        opened = httpx.post(
+            f"{base}/api/conversations", json={"agent": "echo", "topic": "hi"}, headers=auth
+        )
+        said = httpx.post(
+            f"{base}{opened.json()['messages_url']}", json={"content": "ping"}, headers=auth
+        )
+        wrong = httpx.post(
+            f"{base}/api/conversations", json={"agent": "echo", "topic": "hi"}, headers={}
+        )
+    assert opened.status_code == 201, opened.text
+    assert said.status_code == 201, said.text
+    assert wrong.status_code == 401
+    assert "(write API on, bearer token required)" in server.stderr
+
+
+@pytest.mark.parametrize("token", ["short", " padded-token-0123456789 "])
+def test_aic_serve_refuses_a_weak_token_with_exit_code_2(tmp_path: Path, token: str) -> None:
+    result = CliRunner().invoke(
+        serve, ["--db", str(tmp_path / "x.db"), "--port", "0"], env={"AIC_API_TOKEN": token}
+    )
+    assert result.exit_code == 2
+    assert "AIC_API_TOKEN must be at least 16 printable characters" in result.output
+    assert list(tmp_path.iterdir()) == []

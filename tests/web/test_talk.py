@@ -195,3 +195,15 @@ async def test_unknown_conversations_and_seats_elsewhere(
     elsewhere = await api.post(url, json={"content": "hi"}, headers=AUTH)
     assert elsewhere.status_code == 409
     assert "no person's seat on this server" in elsewhere.json()["error"]
+
+
+async def test_only_the_agent_is_required(api: httpx.AsyncClient) -> None:
+    response = await api.post("/api/conversations", json={"agent": "echo"}, headers=AUTH)
+    assert response.status_code == 201, response.text
+    transcript = (await api.get(f"/api/conversations/{response.json()['conversation_id']}")).json()
+    assert transcript["topic"] == "An open conversation"
+    unknown = await api.post(
+        "/api/conversations", json={"agent": "echo", "tpoic": "x"}, headers=AUTH
+    )
+    assert unknown.status_code == 400
+    assert "tpoic" in unknown.json()["error"]

@@ -60,7 +60,8 @@ class HumanProvider(ChatProvider):
         text = await self.source.next_message(request)
         if text is None:
             return ChatReply(content="", model=self.model, provider=self.name, stop=LEFT_SEAT)
-        return ChatReply(content=text, model=self.model, provider=self.name)
+        # a person's words cost no API money: a known zero keeps the conversation's cost known
+        return ChatReply(content=text, model=self.model, provider=self.name, cost_usd=0.0)
 
     async def aclose(self) -> None:
         """Nothing to release."""

@@ -20,7 +20,7 @@ from aiconv.benchmarking.probe import SEATS, TurnProbe, converse, mock_provider,
 from aiconv.platform import codec, session
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.events import MessagePosted
-from aiconv.queues.log import ConversationLog, NewEvent
+from aiconv.queues.log import ConversationLog, EventStore, NewEvent
 from aiconv.queues.urls import connect_log
 
 Scenario = Callable[[ConversationLog, dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -95,7 +95,7 @@ async def append(log: ConversationLog, params: dict[str, Any]) -> dict[str, Any]
     return {"events": sum(counts), "started": started, "finished": time.time()}
 
 
-async def _write(log: ConversationLog, conversation_id: str, event: NewEvent, until: float) -> int:
+async def _write(log: EventStore, conversation_id: str, event: NewEvent, until: float) -> int:
     written = 0
     while time.perf_counter() < until:
         await log.append(conversation_id, written, [event])

@@ -21,7 +21,7 @@ from typing import Any
 from aiconv.platform import session
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.events import ParticipantSpec, StopConfig
-from aiconv.queues.log import ConversationLog, ListQuery
+from aiconv.queues.log import IndexProjection, ListQuery
 from aiconv.queues.urls import connect_log
 
 _AGENT = "mock:turns=0"
@@ -113,5 +113,5 @@ async def _detached(conductor: Conductor, turns: int) -> None:
     )
 
 
-async def _ended(log: ConversationLog) -> int:
+async def _ended(log: IndexProjection) -> int:
     return await log.count_conversations(ListQuery(status="ended"))

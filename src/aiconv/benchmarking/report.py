@@ -40,16 +40,14 @@ def _row(figure: str, target: str, value: float | None, ok: Callable[[float], bo
 
 
 def targets(doc: Doc) -> list[Doc]:
-    """Issue 9's targets with the measured value and whether it is met (None: not measured)."""
-    rows = [
-        _row(
-            f"per-turn overhead p99, {b}",
-            "<= 2 ms",
-            _get(doc, "overhead", b, "overhead", "p99_ms"),
-            lambda v: v <= 2.0,
-        )
-        for b in ("sqlite", "redis")
-    ]
+    """Issues 9 and 17's targets with the measured value and whether it is met (None: not
+    measured)."""
+    rows = []
+    for b in ("sqlite", "redis"):
+        p50 = _get(doc, "overhead", b, "overhead", "p50_ms")
+        p99 = _get(doc, "overhead", b, "overhead", "p99_ms")
+        rows.append(_row(f"per-turn overhead p50, {b}", "<= 0.5 ms", p50, lambda v: v <= 0.5))
+        rows.append(_row(f"per-turn overhead p99, {b}", "<= 2 ms", p99, lambda v: v <= 2.0))
     rows += [
         _row(
             "hand-off p50, redis",
@@ -100,8 +98,29 @@ def targets(doc: Doc) -> list[Doc]:
             _get(doc, "append", "redis", "1", "events_per_s"),
             lambda v: v >= 10000,
         ),
-        _row("fleet 1 -> 2 workers", ">= 1.5x", fleet_speedup(doc), lambda v: v >= 1.5),
+        _row(
+            "append, redis, 1 process, 256 in flight (events/s)",
+            ">= 20,000",
+            _get(doc, "append", "redis", "1x256", "events_per_s"),
+            lambda v: v >= 20000,
+        ),
+        _row("fleet 1 -> 2 workers", ">= 1.6x", fleet_speedup(doc), lambda v: v >= 1.6),
     ]
+    return rows + _soak_targets(doc)
+
+
+def _soak_targets(doc: Doc) -> list[Doc]:
+    """The soak: every conversation at once in one process, each sequence checked once."""
+    rows = []
+    for backend in ("memory", "sqlite", "redis"):
+        soak = _get(doc, "soak", backend)
+        if not isinstance(soak, dict) or "conversations" not in soak:
+            continue
+        label = f"{soak['conversations']:,} concurrent conversations, {backend}"
+        rows.append(
+            _row(f"{label}: peak RSS MB", "<= 1,000 MB", soak["peak_rss_mb"], lambda v: v <= 1000)
+        )
+        rows.append(_row(f"{label}: problems found", "0", soak["problem_count"], lambda v: v == 0))
     return rows
 
 
@@ -177,14 +196,33 @@ def _figure_rows(doc: Doc) -> list[str]:
     for writers in doc.get("plan", {}).get("append_writers") or []:
         label = _WRITERS.get(writers, writers)
         rows.append(f"| append, {label} (events/s) | " + _cells(doc, rate(writers)) + " |")
-    rows += _fleet_rows(doc) + _peer_rows(doc)
+    rows += _fleet_rows(doc) + _soak_rows(doc) + _peer_rows(doc)
     return rows
+
+
+def _soak_rows(doc: Doc) -> list[str]:
+    def cell(backend: str) -> str:
+        soak = _get(doc, "soak", backend)
+        if not isinstance(soak, dict) or "conversations" not in soak:
+            return "failed" if isinstance(soak, dict) else "–"
+        return (
+            f"{soak['conversations_per_s']:g}/s, {soak['peak_rss_mb']:.0f} MB,"
+            f" {soak['problem_count']} problems"
+        )
+
+    count = doc.get("plan", {}).get("soak_conversations")
+    if not count or not isinstance(_get(doc, "soak"), dict):
+        return []
+    return [
+        f"| soak, {count:,} conversations at once: conv/s, RSS, problems | {_cells(doc, cell)} |"
+    ]
 
 
 _WRITERS = {
     "1": "1 writer",
     "4": "4 writer processes",
     "1x16": "1 process, 16 in flight",
+    "1x256": "1 process, 256 in flight",
 }
 
 

@@ -6,17 +6,18 @@ never hides the others' figures.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import time
 from collections.abc import Callable
 from typing import Any
 
-from aiconv.benchmarking import facts, fleet, peers, report, scenarios
+from aiconv.benchmarking import facts, fleet, peers, report, scenarios, soak
 from aiconv.benchmarking.backends import ALL, Backends
 from aiconv.benchmarking.scenarios import Plan
 from aiconv.benchmarking.stats import median
 
-SCENARIOS = ("overhead", "handoff", "concurrency", "append", "fleet", "peers")
+SCENARIOS = ("overhead", "handoff", "concurrency", "append", "fleet", "soak", "peers")
 Progress = Callable[[str], None]
 
 
@@ -47,6 +48,7 @@ def run(
             "append_writers": list(plan.append_writers),
             "fleet_conversations": plan.fleet_conversations,
             "fleet_workers": list(plan.fleet_workers),
+            "soak_conversations": plan.soak_conversations,
         },
         "results": {},
     }
@@ -138,6 +140,20 @@ def _fleet_repeats(b: Backends, workers: int, plan: Plan) -> dict[str, Any]:
     return {**runs[0], "conversations_per_s": median(rates), "repeats": rates}
 
 
+def _soak(b: Backends, plan: Plan, _: str | None, progress: Progress) -> dict[str, Any]:
+    def run_soak(backend: str) -> dict[str, Any]:
+        return asyncio.run(soak.soak(b.url(backend), plan.soak_conversations))
+
+    return {
+        name: _guard(
+            progress,
+            f"{name} {plan.soak_conversations} conversations",
+            functools.partial(run_soak, name),
+        )
+        for name in b.available
+    }
+
+
 def _peers(b: Backends, plan: Plan, peer_python: str | None, progress: Progress) -> dict[str, Any]:
     python = peers.find_peer_python(peer_python)
     return {
@@ -153,5 +169,6 @@ _STEPS = {
     "concurrency": _concurrency,
     "append": _append,
     "fleet": _fleet,
+    "soak": _soak,
     "peers": _peers,
 }

@@ -30,10 +30,11 @@ class Plan:
     concurrency_turns: int = 10
     latency_s: float = 0.2
     append_seconds: float = 3.0
-    append_writers: tuple[str, ...] = ("1", "4", "1x16")
+    append_writers: tuple[str, ...] = ("1", "4", "1x16", "1x256")
     fleet_conversations: int = 200
     fleet_turns: int = 10
     fleet_workers: tuple[int, ...] = (1, 2, 4)
+    soak_conversations: int = 10_000
 
 
 FULL = Plan()
@@ -45,6 +46,7 @@ QUICK = Plan(
     append_seconds=1.0,
     fleet_conversations=40,
     fleet_turns=6,
+    soak_conversations=1000,
 )
 
 

@@ -21,7 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from aiconv.cli.options import friendly_errors, log_options, option
-from aiconv.cli.report import EXIT_GATE_FAILED, transcripts_of
+from aiconv.cli.report import EXIT_GATE_FAILED, require_log, transcripts_of
 from aiconv.cli.wiring import Runtime
 from aiconv.errors import ConfigError
 from aiconv.queues.urls import connect_log
@@ -79,6 +79,7 @@ def compare_command(baseline: str, candidate: str, **kw: Any) -> None:
     metric = gate.Metric.parse(kw["metric"])
     base, cand = split_target(baseline), split_target(candidate)
     runtime = Runtime.load(log_url=kw["log_url"], db=kw["db"])
+    require_log(runtime.log_url, base[0])
     doc, transcripts = asyncio.run(_compare(runtime, (baseline, base), (candidate, cand), alpha))
     name = f"compare-{baseline}-vs-{candidate}".replace("/", "-")
     out = kw["out_dir"] or Path("reports") / name

@@ -93,7 +93,7 @@ class LiveTranscript:
                 Text(f"! loop detected ({event.loop_kind}, {event.score:.2f})", style="yellow")
             )
         elif isinstance(event, UtteranceHeard):
-            cut = f", cutting in after {event.played_s:.1f}s" if event.interrupted else ""
+            cut = f", cutting in after {event.played_s or 0:.1f}s" if event.interrupted else ""
             heard = f"  ({event.listener} heard: {clean(event.text) or '…'}{cut})"
             self.console.print(Text(heard, style="dim"))
         elif isinstance(event, ConversationEnded):

@@ -18,6 +18,7 @@ from aiconv.agents.toolbox import ToolBox, close_all
 from aiconv.cli import commands, display, voice
 from aiconv.cli.bench import bench
 from aiconv.cli.options import EXIT_INTERRUPTED, F, friendly_errors, log_options, option
+from aiconv.cli.seat import seat_people, transcript_for
 from aiconv.cli.tasks import tasks_group
 from aiconv.cli.telemetry import Telemetry, start_telemetry, telemetry_options
 from aiconv.cli.tools import assign, open_seat_tools, tool_options, tool_timeout, tools_group
@@ -166,6 +167,8 @@ def aic_start(**kw: Any) -> None:
     runtime = Runtime.load(log_url=kw["log_url"], db=kw["db"])
     stop = _stop_config(kw)
     specs, providers = voice.plan_seats(runtime, _choices(kw), kw)
+    # a human seat takes this terminal (or there is none to take it: a one-line error)
+    kw["people"] = seat_people(providers, interactive=sys.stdin.isatty(), detached=kw["detach"])
     kw["voice_metadata"] = voice.prepare(runtime, kw, specs) if kw["voice"] else None
     seed = kw["seed"] if kw["seed"] is not None else random.SystemRandom().randrange(2**31)
     # The live transcript is the interactive output: info lines would interleave with it.
@@ -233,14 +236,9 @@ async def _start_with(
             return 0
         if not kw["as_json"]:
             console.print(f"conversation [bold]{cid}[/bold]", highlight=False)
-        final, interrupted = await _run(
-            conductor,
-            log,
-            cid,
-            (providers, tools),
-            console,
-            live=not (kw["quiet"] or kw["as_json"]),
-        )
+        live = not (kw["quiet"] or kw["as_json"])
+        transcript = transcript_for(console, kw["people"], live=live)
+        final, interrupted = await _run(conductor, log, cid, (providers, tools), transcript)
         metrics = await voice.metrics_of(log, cid) if kit else None
         return _finish(console, final, interrupted, as_json=kw["as_json"], voice_metrics=metrics)
     finally:
@@ -254,12 +252,9 @@ async def _run(
     log: ConversationLog,
     cid: str,
     seats: tuple[Any, dict[str, ToolBox]],
-    console: Console,
-    *,
-    live: bool,
+    transcript: display.LiveTranscript | None,
 ) -> tuple[ConversationState, bool]:
     providers, tools = seats
-    transcript = display.LiveTranscript(console) if live else None
     _, interrupted = await run_interruptibly(
         lambda: display.play_with_transcript(
             conductor, log, cid, providers, transcript, after=1, tools=tools

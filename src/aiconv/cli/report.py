@@ -12,6 +12,7 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import click
 from rich.console import Console
@@ -20,6 +21,7 @@ from rich.table import Table
 
 from aiconv.cli.options import friendly_errors, log_options, option
 from aiconv.cli.wiring import Runtime
+from aiconv.errors import ConfigError
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.exports import export_markdown
 from aiconv.queues.log import ConversationLog
@@ -82,6 +84,7 @@ def report_command(target: str, **kw: Any) -> None:
         gate.check_threshold(kw["fail_under"])
     run_id, agent = split_target(target)
     runtime = Runtime.load(log_url=kw["log_url"], db=kw["db"])
+    require_log(runtime.log_url, run_id)
     doc, transcripts = asyncio.run(_report(runtime, run_id, agent, kw["worst"]))
     out = kw["out_dir"] or Path("reports") / target.replace("/", "-")
     render.write_report(doc, transcripts, out)
@@ -105,6 +108,14 @@ def report_command(target: str, **kw: Any) -> None:
         sys.exit(EXIT_GATE_FAILED)
 
 
+def require_log(log_url: str, run_id: str) -> None:
+    """ConfigError (as for an unknown run) when the SQLite log file does not exist: reading a
+    report must not create an empty log."""
+    parts = urlsplit(log_url)
+    if parts.scheme == "sqlite" and not Path(unquote(parts.path[1:])).exists():
+        raise ConfigError(f"no conversations with run id {run_id!r} (see `aic ls --run-id`)")
+
+
 async def _report(
     runtime: Runtime, run_id: str, agent: str | None, worst: int
 ) -> tuple[dict[str, Any], dict[str, str]]:
@@ -124,7 +135,7 @@ async def transcripts_of(log: ConversationLog, ids: list[str]) -> dict[str, str]
 
 
 def print_report(console: Console, doc: dict[str, Any]) -> None:
-    """Completeness first, the headline, the pass^k curve, groups, cells and the agents."""
+    """Completeness first, the headline, the pass^k curve, groups, cells, usage, the agents."""
     for warning in render.warnings(doc):
         console.print(f"[bold yellow]warning:[/bold yellow] {escape(warning)}", highlight=False)
     console.print(
@@ -156,6 +167,10 @@ def print_report(console: Console, doc: dict[str, Any]) -> None:
         values = " · ".join(render.percent(v) for v in cell["pass_hat_k"])
         cells.add_row(escape(cell["cell"]), str(cell["n"]), str(cell["successes"]), values)
     console.print(cells)
+    usage = Table("figure", "value", title="usage")
+    for label, value in render.usage_rows(doc["usage"]):
+        usage.add_row(label, escape(value))
+    console.print(usage)
     if len(doc["agents"]) > 1:
         console.print(agents_table(doc["agents"]))
 

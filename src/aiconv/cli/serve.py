@@ -1,10 +1,12 @@
-"""``aic serve``: the read-only web view of a log under uvicorn, on 127.0.0.1 unless told so."""
+"""``aic serve``: the web view of a log under uvicorn, on 127.0.0.1 unless told so; its write API
+(the human seat over HTTP) only with ``AIC_API_TOKEN`` set."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,6 +16,9 @@ from aiconv.cli.wiring import Runtime
 from aiconv.errors import ConfigError
 from aiconv.observability.redaction import redact_url
 from aiconv.queues.urls import connect_log
+
+if TYPE_CHECKING:
+    from aiconv.web.seats import WriteAccess
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 #: ``Host`` header names accepted when serving on loopback (a guard against DNS rebinding).
@@ -34,14 +39,33 @@ def allowed_hosts(host: str) -> list[str] | None:
 def serve(
     host: str, port: int, audio_dir: Path | None, log_url: str | None, db: Path | None
 ) -> None:
-    """Serve a read-only web view of the conversations (live transcripts, runs, JSON API)."""
+    """Serve the web view of the conversations (live transcripts, runs, JSON API); with
+    AIC_API_TOKEN set, also the write API through which a person talks to an agent."""
     if not 0 <= port <= 65535:
         raise ConfigError(f"--port must be between 0 and 65535 (got {port})")
     # uvicorn and the web app are imported in _serve, so other `aic` commands start without them.
     runtime = Runtime.load(log_url=log_url, db=db)
+    token = runtime.settings.api_token
+    write = _write_access(runtime, token.get_secret_value()) if token is not None else None
     shown = redact_url(runtime.log_url)
     audio = resolve_audio_dir(runtime, audio_dir)
-    asyncio.run(_serve(runtime.log_url, shown, host, port, audio))
+    asyncio.run(_serve(runtime.log_url, shown, host, port, audio, write))
+
+
+#: The shortest token accepted: a guessable one would open the write API to anyone who can reach it.
+MIN_TOKEN = 16
+
+
+def _write_access(runtime: Runtime, token: str) -> WriteAccess:
+    """The write API's settings: the token, and agents built as every command builds them."""
+    from aiconv.web.seats import WriteAccess
+
+    if len(token) < MIN_TOKEN or not token.isprintable() or token != token.strip():
+        raise ConfigError(
+            f"AIC_API_TOKEN must be at least {MIN_TOKEN} printable characters without blanks "
+            "around them, e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    return WriteAccess(token=token, registry=runtime.registry, build=runtime.provider)
 
 
 def _notifying_server() -> type:
@@ -62,7 +86,9 @@ def _notifying_server() -> type:
     return NotifyingServer
 
 
-async def _serve(url: str, shown: str, host: str, port: int, audio_dir: Path) -> None:
+async def _serve(
+    url: str, shown: str, host: str, port: int, audio_dir: Path, write: WriteAccess | None = None
+) -> None:
     """Open the log first (a bad URL or a server that is down is a one-line error, not a
     failed start-up), then serve it and print the address actually bound (``--port 0``)."""
     import uvicorn
@@ -71,7 +97,7 @@ async def _serve(url: str, shown: str, host: str, port: int, audio_dir: Path) ->
 
     log = await connect_log(url)
     try:
-        app = create_app(log, allowed_hosts=allowed_hosts(host), audio_dir=audio_dir)
+        app = create_app(log, allowed_hosts=allowed_hosts(host), audio_dir=audio_dir, write=write)
         config = uvicorn.Config(
             app,
             host=host,
@@ -87,7 +113,8 @@ async def _serve(url: str, shown: str, host: str, port: int, audio_dir: Path) ->
         ready.cancel()
         if server.started:
             bound = server.servers[0].sockets[0].getsockname()[1]
-            click.echo(f"serving {shown} on http://{host}:{bound}/ (read-only)", err=True)
+            mode = "write API on, bearer token required" if write else "read-only"
+            click.echo(f"serving {shown} on http://{host}:{bound}/ ({mode})", err=True)
         await serving
         if not server.started:
             raise ConfigError(f"cannot listen on {host}:{port} (is the port in use?)")

@@ -12,7 +12,6 @@ import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import click
 from rich.console import Console
@@ -23,8 +22,10 @@ from aiconv.agents.cache_stores import cache_store, check_cache_url
 from aiconv.agents.guarded import GuardConfig, Guards
 from aiconv.agents.provider import ChatProvider
 from aiconv.cli import voice
+from aiconv.cli.cache import cache_group, default_cache_url
 from aiconv.cli.compare import compare_command
 from aiconv.cli.options import EXIT_INTERRUPTED, friendly_errors, log_options, option
+from aiconv.cli.processes import SHARD, processes_option, run_shards
 from aiconv.cli.report import report_command
 from aiconv.cli.telemetry import Telemetry, start_telemetry, telemetry_options
 from aiconv.cli.tools import try_scenario_tools
@@ -32,7 +33,6 @@ from aiconv.cli.wiring import Runtime, run_interruptibly
 from aiconv.errors import ConfigError, ScenarioError
 from aiconv.observability.metrics import CacheMetrics
 from aiconv.queues.urls import connect_log
-from aiconv.settings import default_db_path
 from aiconv.simulation.batch import BatchRunner, ProviderFactory
 from aiconv.simulation.caching import CachePlan, cache_plan
 from aiconv.simulation.channel import HttpAgentProvider
@@ -81,14 +81,6 @@ def seat_factory(
         return telemetry.instrument(runtime.provider(spec))
 
     return build
-
-
-def default_cache_url(log_url: str) -> str:
-    """``responses.db`` next to a SQLite log, else in the user data directory."""
-    if log_url.startswith("sqlite:///"):
-        path = Path(unquote(urlsplit(log_url).path[1:]))
-        return f"sqlite:///{path.with_name('responses.db')}"
-    return f"sqlite:///{default_db_path().with_name('responses.db')}"
 
 
 def check_agents(runtime: Runtime, scenario: Scenario) -> None:
@@ -150,6 +142,7 @@ class _Run:
     caching: Caching | None = None
     #: Where a voice scenario's audio goes (None: not a voice scenario).
     audio_dir: Path | None = None
+    shard: tuple[int, int] = (0, 1)
 
 
 @click.command()
@@ -182,6 +175,8 @@ class _Run:
 )
 @option("--quiet", is_flag=True, help="No progress bar; print only the final line.")
 @option("--audio-dir", type=click.Path(path_type=Path), help="Audio of a voice scenario.")
+@processes_option
+@click.option("--shard", type=SHARD, hidden=True, help="K/N: run every N-th conversation from K.")
 @log_options
 @telemetry_options
 @friendly_errors
@@ -212,7 +207,11 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
         quiet=kw["quiet"],
         caching=Caching(plan, cache_store(cache_url)) if plan.is_used else None,
         audio_dir=voice.check_voice(runtime, kw["audio_dir"]) if scenario.voice else None,
+        shard=kw["shard"] or (0, 1),
     )
+    if kw["processes"] > 1 and run_shards(run.run_id, kw["processes"]) != 0:
+        click.echo(f"interrupted; resume with: aic simulate {run.path} --run-id {run.run_id}")
+        sys.exit(EXIT_INTERRUPTED)
     options = {**kw, "log_level": kw["log_level"] or "warning"}
     telemetry = start_telemetry(options, runtime)
     try:
@@ -243,6 +242,7 @@ async def _simulate(runtime: Runtime, telemetry: Telemetry, run: _Run) -> int:
             on_progress=view.update if view else None,
             observer=telemetry.observer,
             turn_hook=kit.layer if kit is not None else None,
+            shard=run.shard,
         )
         try:
             await runner.check()  # before any output: a mismatched run is bad input
@@ -288,7 +288,8 @@ def _conclude(console: Console, tally: Tally, run_id: str, path: Path, interrupt
 
 
 def register(group: click.Group) -> None:
-    """Add ``simulate``, ``report`` and ``compare`` to ``group``."""
+    """Add ``simulate``, ``report``, ``compare`` and ``cache`` to ``group``."""
     group.add_command(simulate)
     group.add_command(report_command)
     group.add_command(compare_command)
+    group.add_command(cache_group)

@@ -231,18 +231,21 @@ def prune(
         finally:
             await log.close()
 
-    report = asyncio.run(run())
+    _print_report(asyncio.run(run()), older_than, directory, as_json)
+
+
+def _print_report(report: Any, older_than: str, directory: Path, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
         return
-    verb = "would remove" if dry_run else "removed"
+    verb = "would remove" if report.dry_run else "removed"
     click.echo(
         f"{verb} {len(report.blobs)} audio files ({report.bytes / 1e6:.1f} MB) of "
         f"{len(report.recordings)} recordings older than {older_than} from {directory}"
     )
     for cid, count in sorted(report.recordings.items()):
         click.echo(f"  {cid}: {count} audio files")
-    if with_conversations:
+    if report.removes_conversations:
         click.echo(f"{verb} {len(report.conversations)} conversations older than {older_than}")
         for cid in report.conversations:
             click.echo(f"  {cid}")

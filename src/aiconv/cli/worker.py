@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from aiconv.cli.options import friendly_errors, log_options, option
+from aiconv.cli.processes import processes_option, run_children
 from aiconv.cli.telemetry import Telemetry, start_telemetry, telemetry_options
 from aiconv.cli.wiring import Runtime
 from aiconv.platform.conductor import Conductor
@@ -45,6 +46,7 @@ from aiconv.queues.urls import connect_log
     help="On SIGTERM, seconds the turns in flight get to finish before they are abandoned.",
 )
 @option("--instance-id", help="Id written into this worker's turn claims (default: random).")
+@processes_option
 @log_options
 @telemetry_options
 @friendly_errors
@@ -53,6 +55,7 @@ def worker(
     scan_interval: float,
     grace: float,
     instance_id: str | None,
+    processes: int,
     log_url: str | None,
     db: Path | None,
     **telemetry_kw: Any,
@@ -63,8 +66,11 @@ def worker(
     exactly one of them through the turn claim. On SIGTERM a worker claims no new turn, lets
     the turns in flight finish (--grace) and exits. A worker that dies leaves its claim to lapse
     after the conversation's lease (aic-start --lease), and another instance takes the turn.
+    --processes N runs N such workers as child processes, one per core.
     """
     runtime = Runtime.load(log_url=log_url, db=db)
+    if processes > 1:
+        sys.exit(_supervise(processes, instance_id))
     url = runtime.log_url
     telemetry = start_telemetry(telemetry_kw, runtime)
     try:
@@ -87,6 +93,18 @@ def worker(
         err=True,
     )
     sys.exit(0)
+
+
+def _supervise(processes: int, instance_id: str | None) -> int:
+    """Run ``processes`` workers as children until they stop; 0 when every one exited 0."""
+
+    def extra(k: int) -> list[str]:
+        return ["--instance-id", f"{instance_id}-{k + 1}"] if instance_id else []
+
+    click.echo(f"starting {processes} worker processes", err=True)
+    codes = asyncio.run(run_children(processes, extra))
+    click.echo(f"{processes} worker processes stopped (exit codes {codes})", err=True)
+    return next((code if code > 0 else 1 for code in codes if code != 0), 0)
 
 
 async def _serve(

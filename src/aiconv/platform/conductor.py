@@ -16,6 +16,7 @@ from aiconv.agents.provider import ChatProvider
 from aiconv.agents.toolbox import ToolBox, ToolKit, open_tools
 from aiconv.errors import ConversationNotFound, SequenceConflict
 from aiconv.platform import codec, referee
+from aiconv.platform.admission import ADMIT_ALL, TurnAdmission
 from aiconv.platform.codec import Recorded
 from aiconv.platform.conversation import ConversationState, evolve, provisional
 from aiconv.platform.events import (
@@ -78,6 +79,7 @@ class Conductor:
         sticky: bool = False,
         stamp: MessageStamp | None = None,
         turn_hook: TurnHook | None = None,
+        admission: TurnAdmission = ADMIT_ALL,
     ) -> None:
         self.log = log
         self.clock = clock
@@ -90,6 +92,8 @@ class Conductor:
         self.sticky = sticky
         self.stamp = stamp
         self.turn_hook = turn_hook
+        #: Asked before every turn; ``TurnRefused`` from it ends ``play`` with nothing claimed.
+        self.admission = admission
 
     async def start(
         self,
@@ -245,7 +249,10 @@ class Conductor:
         assert state.started is not None
         began = self.clock.monotonic()
         parent = state.claim.trace_context if state.claim else {}
-        with self.observer.turn(state, name, parent) as trace_context:
+        with (
+            self.admission.admit(state.conversation_id, name),
+            self.observer.turn(state, name, parent) as trace_context,
+        ):
             claim = TurnClaimed(
                 speaker=name,
                 instance_id=self.instance_id,

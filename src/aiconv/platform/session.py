@@ -33,7 +33,7 @@ from aiconv.platform.events import (
 )
 from aiconv.platform.termination import StopReason
 from aiconv.platform.turns import resolve_policy
-from aiconv.queues.log import ConversationLog
+from aiconv.queues.log import ConversationLog, EventStore
 
 #: End reasons after which ``resume`` may continue a conversation.
 RESUMABLE = frozenset({"interrupted", "provider_unavailable", "provider_error", "error"})
@@ -240,7 +240,7 @@ async def follow(
 
 
 async def load_recorded(
-    log: ConversationLog, conversation_id: str
+    log: EventStore, conversation_id: str
 ) -> tuple[ConversationState, list[Recorded]]:
     """The folded state and every decoded event, from one read; ConversationNotFound if none."""
     events = codec.decode_all(await log.read(conversation_id))

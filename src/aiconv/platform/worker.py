@@ -14,7 +14,7 @@ so the fleet splits conversations between workers instead of racing for every tu
 flight get ``grace`` seconds to finish (their messages are posted), then whatever is left is
 abandoned: an abandoned claim simply lapses when its lease expires and another instance takes the
 turn. Nothing else is appended on the way out: the conversation belongs to the fleet. To count
-the turns in flight the worker wraps the conductor's observer in a ``TurnGate``.
+the turns in flight the worker installs a ``TurnGate`` as the conductor's admission hook.
 
 Providers come from the injected ``provider_for(ParticipantSpec)``, so the platform never
 imports the agent registry. This module sees only the ports.
@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import structlog
@@ -33,15 +33,14 @@ import structlog
 from aiconv.agents.provider import ChatProvider
 from aiconv.errors import AiconvError, ConfigError, LogError
 from aiconv.platform import codec, session
+from aiconv.platform.admission import TurnAdmission, TurnRefused
 from aiconv.platform.conductor import Conductor, ServedElsewhere
-from aiconv.platform.conversation import ConversationState, Message
 from aiconv.platform.events import (
     ConversationEnded,
     ConversationResumed,
     ConversationStarted,
     ParticipantSpec,
 )
-from aiconv.platform.observer import ConductorObserver
 from aiconv.queues.log import StoredEvent
 
 #: Builds the provider of one participant seat (the CLI passes the registry's factory).
@@ -63,16 +62,11 @@ class WorkerStats:
     active: set[str] = field(default_factory=set)
 
 
-class Draining(Exception):
-    """Raised where a turn would begin once the worker is stopping: the turn is not claimed."""
+class TurnGate(TurnAdmission):
+    """The worker's admission hook: counts turns in flight and, once ``close()`` is called,
+    admits no new turn (``TurnRefused`` before the claim is appended)."""
 
-
-class TurnGate(ConductorObserver):
-    """An observer around another that counts turns in flight and, once ``close()`` is called,
-    lets no new turn begin (``Draining`` is raised before the claim is appended)."""
-
-    def __init__(self, inner: ConductorObserver) -> None:
-        self.inner = inner
+    def __init__(self) -> None:
         self.in_flight = 0
         self.is_closed = False
         self._idle = asyncio.Event()
@@ -90,51 +84,18 @@ class TurnGate(ConductorObserver):
         return self.in_flight == 0
 
     @contextlib.contextmanager
-    def turn(
-        self, state: ConversationState, speaker: str, parent: Mapping[str, str]
-    ) -> Iterator[dict[str, str]]:
+    def admit(self, conversation_id: str, speaker: str) -> Iterator[None]:
         """Count the turn; when closed, refuse it before it claims anything."""
         if self.is_closed:
-            raise Draining(f"not starting a turn of {speaker}: the worker is stopping")
+            raise TurnRefused(f"not starting a turn of {speaker}: the worker is stopping")
         self.in_flight += 1
         self._idle.clear()
         try:
-            with self.inner.turn(state, speaker, parent) as trace_context:
-                yield trace_context
+            yield
         finally:
             self.in_flight -= 1
             if self.in_flight == 0:
                 self._idle.set()
-
-    def conversation_started(self, state: ConversationState) -> None:
-        """Delegated."""
-        self.inner.conversation_started(state)
-
-    def turn_claimed(self, state: ConversationState, speaker: str, handoff_s: float) -> None:
-        """Delegated."""
-        self.inner.turn_claimed(state, speaker, handoff_s)
-
-    def tool_call(
-        self, state: ConversationState, speaker: str, tool: str, call_id: str
-    ) -> contextlib.AbstractContextManager[dict[str, object]]:
-        """Delegated."""
-        return self.inner.tool_call(state, speaker, tool, call_id)
-
-    def message_posted(self, state: ConversationState, message: Message, turn_s: float) -> None:
-        """Delegated."""
-        self.inner.message_posted(state, message, turn_s)
-
-    def conflict(self, state: ConversationState) -> None:
-        """Delegated."""
-        self.inner.conflict(state)
-
-    def conversation_ended(self, state: ConversationState) -> None:
-        """Delegated."""
-        self.inner.conversation_ended(state)
-
-    def playing(self, conversation_id: str) -> contextlib.AbstractContextManager[None]:
-        """Delegated."""
-        return self.inner.playing(conversation_id)
 
 
 class Worker:
@@ -159,8 +120,8 @@ class Worker:
         self.grace = grace
         self.batch = batch
         self.stats = WorkerStats()
-        self.gate = TurnGate(conductor.observer)
-        conductor.observer = self.gate
+        self.gate = TurnGate()
+        conductor.admission = self.gate
         # Once a worker wins a conversation's turns, the others leave it to it (until it has
         # been silent for a lease) instead of racing it for every turn.
         conductor.sticky = True
@@ -292,7 +253,7 @@ class Worker:
             async with asyncio.TaskGroup() as group:
                 for name, provider in providers.items():
                     group.create_task(self.conductor.play(cid, name, provider))
-        except* Draining:
+        except* TurnRefused:
             self._log.info("left_to_the_fleet", conversation_id=cid)
             finished = False
         except* ServedElsewhere as elsewhere:

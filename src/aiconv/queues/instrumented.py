@@ -1,8 +1,8 @@
 """``InstrumentedLog``: append latency, conflicts by backend and a span per append.
 
-Wraps any ``ConversationLog``; everything but ``append`` is passed through untouched. Append
-spans are only recorded inside a traced operation (a turn), so appends outside conversations'
-traces do not start stray root traces.
+Wraps any ``ConversationLog``; everything but ``append`` is forwarded untouched
+(``ForwardingLog``). Append spans are only recorded inside a traced operation (a turn), so
+appends outside conversations' traces do not start stray root traces.
 """
 
 from __future__ import annotations
@@ -15,17 +15,17 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from aiconv.errors import SequenceConflict
 from aiconv.observability.metrics import Metrics
-from aiconv.queues.log import ConversationLog, IndexEntry, ListQuery, NewEvent, StoredEvent
+from aiconv.queues.forwarding import ForwardingLog
+from aiconv.queues.log import ConversationLog, IndexEntry, NewEvent, StoredEvent
 
 
-class InstrumentedLog(ConversationLog):
+class InstrumentedLog(ForwardingLog):
     """A ``ConversationLog`` that measures ``inner``'s appends."""
 
     def __init__(
         self, inner: ConversationLog, *, metrics: Metrics, tracer: trace.Tracer | None = None
     ) -> None:
-        self.inner = inner
-        self.backend = inner.backend
+        super().__init__(inner)
         self.metrics = metrics
         self.tracer = tracer or trace.NoOpTracer()
         self._duration = metrics.log_append_duration.labels(self.backend)
@@ -76,48 +76,3 @@ class InstrumentedLog(ConversationLog):
                 "aiconv.log.events": count,
             },
         )
-
-    async def read(
-        self, conversation_id: str, after: int = 0, limit: int | None = None
-    ) -> list[StoredEvent]:
-        """Passed through."""
-        return await self.inner.read(conversation_id, after, limit)
-
-    async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[StoredEvent]:
-        """Passed through."""
-        return await self.inner.read_all(after_position, limit)
-
-    async def delete(self, conversation_id: str) -> bool:
-        return await self.inner.delete(conversation_id)
-
-    async def wait(self, conversation_id: str, after: int, timeout: float) -> bool:
-        """Passed through."""
-        return await self.inner.wait(conversation_id, after, timeout)
-
-    async def last_sequence(self, conversation_id: str) -> int:
-        """Passed through."""
-        return await self.inner.last_sequence(conversation_id)
-
-    async def get_index(self, conversation_id: str) -> IndexEntry | None:
-        """Passed through."""
-        return await self.inner.get_index(conversation_id)
-
-    async def put_index(self, entry: IndexEntry) -> None:
-        """Passed through."""
-        await self.inner.put_index(entry)
-
-    async def list_conversations(self, query: ListQuery | None = None) -> list[IndexEntry]:
-        """Passed through."""
-        return await self.inner.list_conversations(query)
-
-    async def count_conversations(self, query: ListQuery | None = None) -> int:
-        """Passed through."""
-        return await self.inner.count_conversations(query)
-
-    async def conversation_ids(self) -> list[str]:
-        """Passed through."""
-        return await self.inner.conversation_ids()
-
-    async def close(self) -> None:
-        """Passed through."""
-        await self.inner.close()

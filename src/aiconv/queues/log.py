@@ -1,17 +1,62 @@
-"""The conversation log port: an append-only, per-conversation stream of stored events.
+"""The conversation log ports: an append-only, per-conversation stream of stored events.
 
 The log knows nothing about what events mean. It stores bytes under a kind and a schema version,
 enforces the expected sequence on append (optimistic concurrency: a lost race is
 ``SequenceConflict``), wakes waiters when a stream grows, and keeps an index of conversations for
 listing. The index entry is computed by the caller (a projection of the events) and stored in the
 same atomic append, so it can always be rebuilt from the events.
+
+Three narrow ports, so a caller depends on what it uses:
+
+* ``EventStore``: append, read, read across conversations, the last sequence, the ids,
+  delete (retention);
+* ``IndexProjection``: the conversations index (get, put, list, count);
+* ``WakeUps``: wait until a stream grows.
+
+``ConversationLog`` is their combination plus ``close``: what a backend implements and what
+``open_log`` returns. Wrappers subclass ``ForwardingLog`` (``forwarding.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from dataclasses import dataclass
+from typing import Literal, Protocol, runtime_checkable
+
+from aiconv.queues.index import INDEX_COLUMNS, IndexColumn, IndexEntry, ListQuery
+
+__all__ = [
+    "INDEX_COLUMNS",
+    "MAX_SEQUENCE",
+    "ConversationLog",
+    "EventStore",
+    "IndexColumn",
+    "IndexEntry",
+    "IndexProjection",
+    "ListQuery",
+    "NewEvent",
+    "OpenMode",
+    "StoredEvent",
+    "WakeUps",
+]
+
+
+#: The largest sequence or position a log holds (SQLite's and Redis's 64-bit signed integers);
+#: reads after it are empty and limits beyond it mean "no limit", in every backend.
+MAX_SEQUENCE = 2**63 - 1
+
+
+def bounded(number: int) -> int:
+    """``number`` clamped to ``0 … MAX_SEQUENCE`` (what a backend may bind or format)."""
+    return min(max(number, 0), MAX_SEQUENCE)
+
+
+#: How ``open_log`` may treat the storage it is given:
+#: ``create`` makes the log if it is missing and upgrades its layout (commands that write);
+#: ``existing`` upgrades but never creates (``LogMissing`` instead);
+#: ``read`` never creates, upgrades or writes anything (listing and showing commands).
+OpenMode = Literal["create", "existing", "read"]
+OPEN_MODES: tuple[OpenMode, ...] = ("create", "existing", "read")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,43 +81,9 @@ class StoredEvent:
     data: bytes
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class IndexEntry:
-    """One row of the conversations index: a rebuildable projection used for listing."""
-
-    conversation_id: str
-    created_at: float
-    updated_at: float
-    topic: str
-    participants: tuple[str, ...] = ()
-    agents: tuple[str, ...] = ()
-    status: str = "active"
-    turns: int = 0
-    end_reason: str | None = None
-    cost_usd: float | None = None
-    run_id: str | None = None
-    last_sequence: int = 0
-    tags: tuple[str, ...] = field(default_factory=tuple)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ListQuery:
-    """Filters for listing conversations, newest first."""
-
-    status: str | None = None
-    run_id: str | None = None
-    participant: str | None = None
-    agent: str | None = None
-    text: str | None = None
-    #: Only entries carrying this tag (e.g. ``imported``, ``parent:<id>`` for a fork's parent).
-    tag: str | None = None
-    limit: int = 50
-    offset: int = 0
-
-
 @runtime_checkable
-class ConversationLog(Protocol):
-    """The port every backend implements; ``aiconv.testing.contract`` is its specification."""
+class EventStore(Protocol):
+    """The append-only streams: optimistic appends and ordered reads."""
 
     backend: str
 
@@ -101,13 +112,25 @@ class ConversationLog(Protocol):
         """Events of every conversation with ``position > after_position``, in global order."""
         ...
 
-    async def wait(self, conversation_id: str, after: int, timeout: float) -> bool:
-        """Until the stream holds a sequence beyond ``after``; False if ``timeout`` passed first."""
-        ...
-
     async def last_sequence(self, conversation_id: str) -> int:
         """The stream's last sequence, 0 when it does not exist."""
         ...
+
+    async def conversation_ids(self) -> list[str]:
+        """Every conversation id that has events (used to rebuild the index)."""
+        ...
+
+    async def delete(self, conversation_id: str) -> bool:
+        """Remove a conversation's events and index entry (retention); False if there was none.
+
+        Positions of other events do not change; ``read_all`` no longer returns the removed ones.
+        """
+        ...
+
+
+@runtime_checkable
+class IndexProjection(Protocol):
+    """The conversations index: one rebuildable ``IndexEntry`` per conversation, for listing."""
 
     async def get_index(self, conversation_id: str) -> IndexEntry | None:
         """The index entry of one conversation."""
@@ -125,16 +148,19 @@ class ConversationLog(Protocol):
         """How many index entries match ``query`` (ignores limit and offset)."""
         ...
 
-    async def conversation_ids(self) -> list[str]:
-        """Every conversation id that has events (used to rebuild the index)."""
+
+@runtime_checkable
+class WakeUps(Protocol):
+    """Waiting for a stream to grow, without polling per conversation."""
+
+    async def wait(self, conversation_id: str, after: int, timeout: float) -> bool:
+        """Until the stream holds a sequence beyond ``after``; False if ``timeout`` passed first."""
         ...
 
-    async def delete(self, conversation_id: str) -> bool:
-        """Remove a conversation's events and index entry (retention); False if there was none.
 
-        Positions of other events do not change; ``read_all`` no longer returns the removed ones.
-        """
-        ...
+@runtime_checkable
+class ConversationLog(EventStore, IndexProjection, WakeUps, Protocol):
+    """The port every backend implements; ``aiconv.testing.contract`` is its specification."""
 
     async def close(self) -> None:
         """Release connections and background tasks."""

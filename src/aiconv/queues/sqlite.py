@@ -1,17 +1,14 @@
-"""The SQLite conversation log (aiosqlite): one file, shared safely by many processes.
+"""The SQLite conversation log: one file, shared safely by many processes.
 
-It owns the file layout (``events``, ``conversations``, ``migrations`` tables), the named
-migrations run once under a cross-process file lock, the optimistic append (one ``INSERT …
-SELECT … WHERE`` that writes only if the stream is exactly at the expected sequence, inside
-``BEGIN IMMEDIATE`` when an index entry goes with it; ``UNIQUE(conversation_id, sequence)`` as
-the last line of defence) and the wake-ups: appends from this object wake in-process waiters
-directly; one watcher task per log, alive only while someone waits, checks ``PRAGMA
-data_version`` every 2 ms (backing off to 10 ms while nothing changes) and wakes the waiters of
-streams another process grew.
+It puts the parts together and owns reads and the index queries. Opening (checks, modes,
+migrations under a file lock) is in ``sqlite_files``; appends are group-committed by
+``sqlite_writer`` (one transaction per batch, each append guarded by its own expected sequence,
+``UNIQUE(conversation_id, sequence)`` as the last line of defence); the table layout is in
+``sqlite_schema``; wake-ups in ``sqlite_wakeups``.
 
 It must not block the event loop: no sync ``sqlite3`` calls in coroutines, no blocking file
-lock. Writes go through one connection (serialised by an ``asyncio.Lock``), reads and the
-watcher through another, so readers only ever see committed events; WAL checkpoints run every
+lock. Writes go through the writer's connection and thread, reads and the watcher through an
+aiosqlite connection, so readers only ever see committed events; WAL checkpoints run every
 ``checkpoint_every`` commits on a third, instead of inside whichever append crossed SQLite's
 auto-checkpoint threshold.
 """
@@ -21,52 +18,70 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import time
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import aiosqlite
-from filelock import AsyncFileLock
-from filelock import Timeout as FileLockTimeout
 
-from aiconv.errors import ConfigError, LogUnavailable, SequenceConflict
+from aiconv.errors import ConfigError, LogError
+from aiconv.queues import sqlite_files as files
 from aiconv.queues import sqlite_schema as schema
-from aiconv.queues.log import ConversationLog, IndexEntry, ListQuery, NewEvent, StoredEvent
-from aiconv.queues.memory import StreamWaiters
+from aiconv.queues.group_commit import GroupCommit
+from aiconv.queues.log import (
+    ConversationLog,
+    IndexEntry,
+    ListQuery,
+    NewEvent,
+    OpenMode,
+    StoredEvent,
+    bounded,
+)
+from aiconv.queues.sqlite_wakeups import DataVersionWakeUps
+from aiconv.queues.sqlite_writer import SqliteWriter
 
 
 class SqliteLog(ConversationLog):
     """A conversation log in one SQLite file; open it with ``await SqliteLog.open(path)``."""
 
     backend = "sqlite"
-    watch_interval = 0.002  # seconds between two `PRAGMA data_version` checks while waited on
-    max_watch_interval = 0.010  # the interval an idle watch backs off to
     checkpoint_every = 200  # commits between two background WAL checkpoints
 
-    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
+    def __init__(
+        self, path: Path, reader: aiosqlite.Connection, writer: SqliteWriter | None
+    ) -> None:
         self.path = path
-        self._writer = writer
+        #: Opened with ``mode="read"``: appends and index writes raise ``LogError``.
+        self.read_only = writer is None
+        self.writer = writer
         self._reader = reader
-        self._write_lock = asyncio.Lock()
-        self._waiters = StreamWaiters()
-        self._watcher: asyncio.Task[None] | None = None
-        self._watch_position = 0
+        self.wakeups = DataVersionWakeUps(reader, self.last_sequence, name=str(path))
+        self._waiters = self.wakeups.waiters  # what the contract suite observes
         self._commits = 0
         self._checkpointer: aiosqlite.Connection | None = None
         self._checkpoint: asyncio.Task[None] | None = None
 
     @classmethod
-    async def open(cls, path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> SqliteLog:
-        """Open (creating it and its directories if needed) the log stored at ``path``."""
-        db_path = await asyncio.to_thread(schema.prepare_path, Path(path))
+    async def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        mode: OpenMode = "create",
+        busy_timeout: float = 10.0,
+    ) -> SqliteLog:
+        """Open the log stored at ``path`` as ``mode`` allows (see ``OpenMode``)."""
+        # Blocking stat and sqlite3 checks of someone's file: off the event loop.
+        db_path = await asyncio.to_thread(files.check_path, Path(path), mode)
         opened: list[aiosqlite.Connection] = []
+        writer = None if mode == "read" else SqliteWriter(db_path, busy_timeout)
         try:
-            return await cls._open(db_path, busy_timeout, opened)
+            return await cls._open(db_path, writer, busy_timeout, opened)
         except BaseException as exc:
             for connection in opened:
                 await connection.close()
-            if isinstance(exc, aiosqlite.DatabaseError):
+            if writer is not None:
+                await writer.close()
+            if isinstance(exc, aiosqlite.DatabaseError | sqlite3.DatabaseError):
                 raise ConfigError(
                     f"{db_path} is not an aiconv SQLite log ({exc}): give another --db path"
                 ) from exc
@@ -74,24 +89,28 @@ class SqliteLog(ConversationLog):
 
     @classmethod
     async def _open(
-        cls, db_path: Path, busy_timeout: float, opened: list[aiosqlite.Connection]
+        cls,
+        db_path: Path,
+        writer: SqliteWriter | None,
+        busy_timeout: float,
+        opened: list[aiosqlite.Connection],
     ) -> SqliteLog:
         async def connect() -> aiosqlite.Connection:
-            opened.append(await schema.connect(db_path, busy_timeout))
+            read_only = writer is None
+            opened.append(await files.connect(db_path, busy_timeout, read_only=read_only))
             return opened[-1]
 
-        try:
-            async with AsyncFileLock(f"{db_path}.lock", timeout=busy_timeout):
-                writer = await connect()
-                await schema.migrate(writer)
-        except FileLockTimeout as exc:
-            raise LogUnavailable(f"{db_path}.lock held by another process for too long") from exc
-        # Checkpoints move off the append path (see `_checkpoint_wal`): a commit that crosses
-        # the auto-checkpoint threshold would otherwise copy and fsync the WAL inside a turn.
-        await writer.execute("PRAGMA wal_autocheckpoint = 0")
-        log = cls(db_path, writer, await connect())
-        log._checkpointer = await connect()
-        log._watch_position = (await log._head(""))[0]
+        if writer is None:
+            reader = await connect()
+            await files.check_current(db_path, reader)
+            log = cls(db_path, reader, None)
+        else:
+            await files.migrate(db_path, connect, busy_timeout)
+            checkpointer = opened[-1]  # the migration's connection: idle from now on
+            await writer.start()
+            log = cls(db_path, await connect(), writer)
+            log._checkpointer = checkpointer
+        log.wakeups.position = (await log._head(""))[0]
         return log
 
     async def append(
@@ -104,21 +123,8 @@ class SqliteLog(ConversationLog):
     ) -> list[StoredEvent]:
         if not events:
             raise ValueError("append needs at least one event")
-        # Shielded so a cancelled caller never leaves the write connection inside a transaction;
-        # the cancellation is delivered once the transaction has settled either way.
-        task = asyncio.ensure_future(
-            self._append(conversation_id, expected_sequence, events, index)
-        )
-        task.add_done_callback(_retrieve)
-        try:
-            stored = await asyncio.shield(task)
-        except asyncio.CancelledError:
-            await asyncio.wait({task})
-            raise
-        if not self._waiters:
-            # Nobody waits, so nobody needs a wake-up for anything up to here.
-            self._watch_position = max(self._watch_position, stored[-1].position)
-        self._waiters.notify(conversation_id, stored[-1].sequence)
+        stored = await self._committer().submit(conversation_id, expected_sequence, events, index)
+        self.wakeups.appended(conversation_id, stored[-1].sequence, stored[-1].position)
         self._commits += 1
         if self._commits >= self.checkpoint_every:
             self._commits = 0
@@ -126,70 +132,13 @@ class SqliteLog(ConversationLog):
                 self._checkpoint = asyncio.create_task(self._checkpoint_wal())
         return stored
 
-    async def _append(
-        self, cid: str, expected: int, events: Sequence[NewEvent], index: IndexEntry | None
-    ) -> list[StoredEvent]:
-        db = self._writer
-        async with self._write_lock:
-            try:
-                if index is None:
-                    # One guarded statement is atomic on its own: one trip to the SQLite thread.
-                    return await self._insert(cid, expected, events)
-                await db.execute("BEGIN IMMEDIATE")
-                try:
-                    stored = await self._insert(cid, expected, events)
-                    await db.execute(schema.PUT_INDEX, schema.index_row(index))
-                    await db.execute("COMMIT")
-                except BaseException:
-                    if db.in_transaction:
-                        await db.execute("ROLLBACK")
-                    raise
-            except aiosqlite.IntegrityError as exc:
-                raise SequenceConflict(cid, expected) from exc
-            except aiosqlite.OperationalError as exc:
-                raise LogUnavailable(f"SQLite log {self.path}: {exc}") from exc
-        return stored
-
-    async def _insert(
-        self, cid: str, expected: int, events: Sequence[NewEvent]
-    ) -> list[StoredEvent]:
-        """Insert ``events`` if the stream is exactly at ``expected``, in ONE statement.
-
-        The statement checks the stream's last sequence and inserts in the same write
-        transaction, and SQLite numbers the positions (``INTEGER PRIMARY KEY``), so a stale
-        ``expected`` inserts nothing: that is the conflict.
-        """
-        at = time.time()
-        params: list[Any] = []
-        for offset, event in enumerate(events, start=1):
-            params += (cid, expected + offset, event.kind, event.version, at, event.data)
-        rows = await self._writer.execute_fetchall(
-            schema.guarded_insert(len(events)), (*params, cid, expected)
-        )
-        if not rows:
-            last = await self._writer.execute_fetchall(schema.LAST_SEQUENCE, (cid,))
-            raise SequenceConflict(cid, expected, int(next(iter(last))[0]))
-        positions = sorted(int(row[0]) for row in rows)
-        return [
-            StoredEvent(
-                conversation_id=cid,
-                sequence=expected + offset,
-                position=position,
-                kind=event.kind,
-                version=event.version,
-                at=at,
-                data=event.data,
-            )
-            for offset, (position, event) in enumerate(zip(positions, events, strict=True), 1)
-        ]
-
     async def read(
         self, conversation_id: str, after: int = 0, limit: int | None = None
     ) -> list[StoredEvent]:
         rows = await self._reader.execute_fetchall(
             f"SELECT {schema.EVENT_COLUMNS} FROM events WHERE conversation_id = ? AND sequence > ?"
             " ORDER BY sequence LIMIT ?",
-            (conversation_id, after, -1 if limit is None else max(limit, 0)),
+            (conversation_id, bounded(after), -1 if limit is None else bounded(limit)),
         )
         return [schema.stored(row) for row in rows]
 
@@ -197,18 +146,12 @@ class SqliteLog(ConversationLog):
         rows = await self._reader.execute_fetchall(
             f"SELECT {schema.EVENT_COLUMNS} FROM events"
             " WHERE position > ? ORDER BY position LIMIT ?",
-            (after_position, max(limit, 0)),
+            (bounded(after_position), bounded(limit)),
         )
         return [schema.stored(row) for row in rows]
 
     async def wait(self, conversation_id: str, after: int, timeout: float) -> bool:
-        return await self._waiters.wait(
-            conversation_id,
-            after,
-            timeout,
-            lambda: self.last_sequence(conversation_id),
-            on_register=self._ensure_watcher,
-        )
+        return await self.wakeups.wait(conversation_id, after, timeout)
 
     async def last_sequence(self, conversation_id: str) -> int:
         return (await self._head(conversation_id))[1]
@@ -221,26 +164,12 @@ class SqliteLog(ConversationLog):
         return next((schema.entry(row) for row in rows), None)
 
     async def delete(self, conversation_id: str) -> bool:
-        db = self._writer
-        async with self._write_lock:
-            await db.execute("BEGIN IMMEDIATE")
-            try:
-                cursor = await db.execute(
-                    "DELETE FROM events WHERE conversation_id = ?", (conversation_id,)
-                )
-                await db.execute(
-                    "DELETE FROM conversations WHERE conversation_id = ?", (conversation_id,)
-                )
-                await db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    await db.execute("ROLLBACK")
-                raise
-        return cursor.rowcount > 0
+        if self.writer is None:
+            raise LogError(f"the SQLite log {self.path} was opened read-only")
+        return await self.writer.delete(conversation_id)
 
     async def put_index(self, entry: IndexEntry) -> None:
-        async with self._write_lock:
-            await self._writer.execute(schema.PUT_INDEX, schema.index_row(entry))
+        await self._committer().submit(entry.conversation_id, 0, (), entry)
 
     async def list_conversations(self, query: ListQuery | None = None) -> list[IndexEntry]:
         query = query or ListQuery()
@@ -248,7 +177,7 @@ class SqliteLog(ConversationLog):
         rows = await self._reader.execute_fetchall(
             f"SELECT {schema.INDEX_COLUMNS} FROM conversations{where}"
             f"{schema.NEWEST_FIRST} LIMIT ? OFFSET ?",
-            (*params, max(query.limit, 0), max(query.offset, 0)),
+            (*params, bounded(query.limit), bounded(query.offset)),
         )
         return [schema.entry(row) for row in rows]
 
@@ -266,15 +195,21 @@ class SqliteLog(ConversationLog):
         return [str(row[0]) for row in rows]
 
     async def close(self) -> None:
-        for task in (self._watcher, self._checkpoint):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, aiosqlite.Error, ValueError):
-                    await task
+        await self.wakeups.close()
+        if self._checkpoint is not None:
+            self._checkpoint.cancel()
+            with contextlib.suppress(asyncio.CancelledError, aiosqlite.Error, ValueError):
+                await self._checkpoint
+        if self.writer is not None:
+            await self.writer.close()
         if self._checkpointer is not None:
             await self._checkpointer.close()
-        await self._writer.close()
         await self._reader.close()
+
+    def _committer(self) -> GroupCommit:
+        if self.writer is None:
+            raise LogError(f"the SQLite log {self.path} was opened read-only")
+        return self.writer.commit
 
     async def _checkpoint_wal(self) -> None:
         """Copy the WAL into the database on the third connection, off the append path.
@@ -292,37 +227,3 @@ class SqliteLog(ConversationLog):
         rows = await self._reader.execute_fetchall(schema.HEAD, (conversation_id,))
         position, sequence = next(iter(rows))
         return int(position), int(sequence)
-
-    def _ensure_watcher(self) -> None:
-        if self._watcher is None or self._watcher.done():
-            self._watcher = asyncio.create_task(self._watch(), name=f"aiconv-watch {self.path}")
-
-    async def _watch(self) -> None:
-        """Wake waiters whose streams another connection grew; ends when nobody waits."""
-        seen: int | None = None
-        interval = self.watch_interval
-        while self._waiters:
-            rows = await self._reader.execute_fetchall("PRAGMA data_version")
-            version = int(next(iter(rows))[0])
-            if version != seen:
-                # The first pass also catches up on commits made while nobody watched.
-                seen = version
-                interval = self.watch_interval
-                await self._wake_grown()
-            else:
-                # Idle waiting backs off (2 -> 10 ms): a waiting process costs ~1 % of a core
-                # instead of ~10 %, and a hand-off after a quiet spell still takes <= ~10 ms.
-                interval = min(interval * 1.5, self.max_watch_interval)
-            await asyncio.sleep(interval)
-
-    async def _wake_grown(self) -> None:
-        rows = await self._reader.execute_fetchall(schema.GROWN_SINCE, (self._watch_position,))
-        for conversation_id, last_sequence, position in rows:
-            self._watch_position = max(self._watch_position, int(position))
-            self._waiters.notify(str(conversation_id), int(last_sequence))
-
-
-def _retrieve(task: asyncio.Task[Any]) -> None:
-    """Mark the outcome of a shielded append as seen even if its caller was cancelled."""
-    if not task.cancelled():
-        task.exception()

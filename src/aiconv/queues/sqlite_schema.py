@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from aiconv.errors import ConfigError
+from aiconv.queues.index import INDEX_FIELDS, LIST_FIELDS
 from aiconv.queues.log import IndexEntry, ListQuery, StoredEvent
 
 MIGRATIONS: tuple[tuple[str, str], ...] = (
@@ -48,58 +46,23 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
 )
 
 EVENT_COLUMNS = "conversation_id, sequence, position, kind, version, at, data"
-INDEX_COLUMNS = (  # the IndexEntry fields, in table order
-    "conversation_id, created_at, updated_at, topic, participants, agents, status, turns,"
-    " end_reason, cost_usd, run_id, last_sequence, tags"
-)
+#: The ``conversations`` columns, in ``IndexEntry`` order (the migrations must create them all;
+#: ``test_sqlite_log`` checks the migrated table against the declaration).
+INDEX_COLUMNS = ", ".join(INDEX_FIELDS)
 HEAD = (
     "SELECT (SELECT COALESCE(MAX(position), 0) FROM events),"
     " (SELECT COALESCE(MAX(sequence), 0) FROM events WHERE conversation_id = ?)"
 )
 LAST_SEQUENCE = "SELECT COALESCE(MAX(sequence), 0) FROM events WHERE conversation_id = ?"
-PUT_INDEX = f"INSERT OR REPLACE INTO conversations ({INDEX_COLUMNS}) VALUES ({', '.join('?' * 13)})"
+PUT_INDEX = (
+    f"INSERT OR REPLACE INTO conversations ({INDEX_COLUMNS})"
+    f" VALUES ({', '.join('?' * len(INDEX_FIELDS))})"
+)
 GROWN_SINCE = (
     "SELECT conversation_id, MAX(sequence), MAX(position) FROM events"
     " WHERE position > ? GROUP BY conversation_id"
 )
 NEWEST_FIRST = " ORDER BY created_at DESC, conversation_id DESC"
-
-
-def prepare_path(path: Path) -> Path:
-    """Validate ``path`` and create its directory; raise ``ConfigError`` saying what to fix."""
-    path = path.expanduser()
-    if path.is_dir():
-        raise ConfigError(
-            f"SQLite log path {path} is a directory: give a file such as {path}/runs.db"
-        )
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot create the directory of the SQLite log {path} ({exc.strerror}):"
-            " choose a path in a writable directory"
-        ) from exc
-    writable_dir = os.access(path.parent, os.W_OK | os.X_OK)
-    if not writable_dir or (path.exists() and not os.access(path, os.R_OK | os.W_OK)):
-        raise ConfigError(
-            f"SQLite log {path} is not writable: fix the permissions of the file and its"
-            " directory, or choose another path"
-        )
-    return path
-
-
-async def connect(path: Path, busy_timeout: float) -> aiosqlite.Connection:
-    try:
-        db = await aiosqlite.connect(path, isolation_level=None)
-    except aiosqlite.Error as exc:
-        raise ConfigError(f"cannot open the SQLite log {path} ({exc}): check the path") from exc
-    try:
-        await db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-        await db.execute("PRAGMA synchronous = NORMAL")
-    except BaseException:
-        await db.close()
-        raise
-    return db
 
 
 async def migrate(db: aiosqlite.Connection) -> None:
@@ -116,6 +79,17 @@ async def migrate(db: aiosqlite.Connection) -> None:
                 "INSERT INTO migrations (name, applied_at)"
                 f" VALUES ('{name}', CAST(strftime('%s', 'now') AS REAL)); COMMIT;"
             )
+
+
+async def is_current(db: aiosqlite.Connection) -> bool | None:
+    """Whether every migration was applied; None when the file holds no aiconv log at all."""
+    tables = await db.execute_fetchall(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'migrations'"
+    )
+    if not list(tables):
+        return None
+    applied = {str(row[0]) for row in await db.execute_fetchall("SELECT name FROM migrations")}
+    return applied >= {name for name, _ in MIGRATIONS}
 
 
 def where(query: ListQuery) -> tuple[str, list[Any]]:
@@ -163,19 +137,17 @@ def stored(row: Iterable[Any]) -> StoredEvent:
     )
 
 
-TUPLE_FIELDS = ("participants", "agents", "tags")  # stored as JSON arrays
-_INDEX_FIELDS = tuple(INDEX_COLUMNS.split(", "))
-
-
 def index_row(entry: IndexEntry) -> tuple[Any, ...]:
+    """``entry`` as the ``conversations`` row (lists as JSON arrays)."""
     return tuple(
-        json.dumps(list(getattr(entry, name))) if name in TUPLE_FIELDS else getattr(entry, name)
-        for name in _INDEX_FIELDS
+        json.dumps(list(getattr(entry, name))) if name in LIST_FIELDS else getattr(entry, name)
+        for name in INDEX_FIELDS
     )
 
 
 def entry(row: Iterable[Any]) -> IndexEntry:
-    fields = dict(zip(_INDEX_FIELDS, row, strict=True))
-    for name in TUPLE_FIELDS:
+    """The ``IndexEntry`` a ``conversations`` row (``INDEX_COLUMNS`` order) stands for."""
+    fields = dict(zip(INDEX_FIELDS, row, strict=True))
+    for name in LIST_FIELDS:
         fields[name] = tuple(json.loads(fields[name]))
     return IndexEntry(**fields)

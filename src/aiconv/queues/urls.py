@@ -26,18 +26,21 @@ from urllib.parse import unquote, urlsplit
 from aiconv.errors import ConfigError
 from aiconv.observability.redaction import redact_url
 from aiconv.plugins import PluginGroup
-from aiconv.queues.log import ConversationLog
+from aiconv.queues.log import OPEN_MODES, ConversationLog, OpenMode
 from aiconv.queues.memory import InMemoryLog
 from aiconv.queues.sqlite import SqliteLog
 
-Opener = Callable[[str], Awaitable[ConversationLog]]
+#: Opens the log at a URL as a mode allows (see ``OpenMode``).
+Opener = Callable[[str, OpenMode], Awaitable[ConversationLog]]
 
 ACCEPTED_FORMS = "memory://, sqlite:///relative.db, sqlite:////absolute.db, a file path, redis://…"
 
 
 def _opener(scheme: str, declared: object) -> Opener:
     if not callable(declared):
-        raise ConfigError(f"log plugin {scheme!r} must name an opener function: async (url) -> log")
+        raise ConfigError(
+            f"log plugin {scheme!r} must name an opener function: async (url, mode) -> log"
+        )
     return declared  # an entry point's object is untyped: callable is all we can check
 
 
@@ -45,12 +48,13 @@ def _opener(scheme: str, declared: object) -> Opener:
 LOG_PLUGINS: PluginGroup[Opener] = PluginGroup("aiconv.logs", _opener)
 
 
-async def open_memory_log(url: str) -> ConversationLog:
-    """The opener of ``memory://``: a fresh in-memory log."""
+async def open_memory_log(url: str, mode: OpenMode) -> ConversationLog:
+    """The opener of ``memory://``: a fresh in-memory log (in every mode: nothing outlives
+    the process)."""
     return InMemoryLog()
 
 
-async def open_sqlite_log(url: str) -> ConversationLog:
+async def open_sqlite_log(url: str, mode: OpenMode) -> ConversationLog:
     """The opener of ``sqlite:///relative.db`` and ``sqlite:////absolute.db``."""
     parts = urlsplit(url)
     if parts.netloc or not parts.path.startswith("/") or parts.path == "/":
@@ -60,12 +64,12 @@ async def open_sqlite_log(url: str) -> ConversationLog:
     path = unquote(parts.path[1:])
     if path == ":memory:":
         raise ConfigError("sqlite:///:memory: is not supported: use memory:// for a log in memory")
-    return await SqliteLog.open(path)
+    return await SqliteLog.open(path, mode=mode)
 
 
 def _opener_for(url: str) -> Opener:
     if "://" not in url:
-        return lambda path: SqliteLog.open(path)
+        return lambda path, mode: SqliteLog.open(path, mode=mode)
     try:
         scheme = urlsplit(url).scheme.lower()
     except ValueError as exc:
@@ -77,25 +81,32 @@ def _opener_for(url: str) -> Opener:
     return LOG_PLUGINS.get(scheme)
 
 
-async def connect_log(url: str) -> ConversationLog:
-    """Open the log at ``url``; the caller closes it (``await log.close()``)."""
+async def connect_log(url: str, mode: OpenMode = "create") -> ConversationLog:
+    """Open the log at ``url`` as ``mode`` allows; the caller closes it (``await log.close()``).
+
+    ``mode="read"`` (listing, showing, exporting) never creates, upgrades or writes anything: a
+    missing SQLite file is ``LogMissing``; ``"existing"`` never creates; ``"create"`` does.
+    """
+    if mode not in OPEN_MODES:
+        raise ValueError(f"open mode {mode!r} is not one of {', '.join(OPEN_MODES)}")
     if not url or not url.strip():
         raise ConfigError(f"empty log URL: use one of {ACCEPTED_FORMS}")
-    return await _opener_for(url.strip())(url.strip())
+    return await _opener_for(url.strip())(url.strip(), mode)
 
 
 class LogOpener:
     """What ``open_log`` returns: ``async with`` it (closes on exit) or ``await`` it."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, mode: OpenMode = "create") -> None:
         self.url = url
+        self.mode: OpenMode = mode
         self._log: ConversationLog | None = None
 
     def __await__(self) -> Generator[Any, None, ConversationLog]:
-        return connect_log(self.url).__await__()
+        return connect_log(self.url, self.mode).__await__()
 
     async def __aenter__(self) -> ConversationLog:
-        self._log = await connect_log(self.url)
+        self._log = await connect_log(self.url, self.mode)
         return self._log
 
     async def __aexit__(
@@ -109,9 +120,11 @@ class LogOpener:
             await log.close()
 
 
-def open_log(url: str) -> LogOpener:
+def open_log(url: str, mode: OpenMode = "create") -> LogOpener:
     """The log at ``url``: ``async with open_log(url) as log`` or ``log = await open_log(url)``.
+
+    ``mode`` is ``"create"`` (the default), ``"existing"`` or ``"read"`` (see ``connect_log``).
 
     Raises ``ConfigError`` for an unknown scheme or a malformed URL, naming the accepted forms.
     """
-    return LogOpener(url)
+    return LogOpener(url, mode)

@@ -65,6 +65,7 @@ class BatchRunner:
         observer: ConductorObserver = NULL_OBSERVER,
         grounding: StyleSource | None = None,
         turn_hook: TurnHook | None = None,
+        shard: tuple[int, int] = (0, 1),
     ) -> None:
         self.scenario = scenario
         #: One scenario per agent under test (a matrix run has several).
@@ -73,7 +74,10 @@ class BatchRunner:
         self.run_id = run_id
         self.parallel = max(1, parallel)
         self.repeat = repeat or scenario.repeat
-        self.tally = Tally(total=len(scenario.cells()) * self.repeat * len(self.variants))
+        #: (k, n): this runner takes every n-th conversation from the k-th (``--processes``).
+        self.shard = shard
+        every = len(scenario.cells()) * self.repeat * len(self.variants)
+        self.tally = Tally(total=len(range(shard[0], every, shard[1])))
         self._notify = on_progress or (lambda tally: None)
         self.conductor = Conductor(
             log,
@@ -108,8 +112,8 @@ class BatchRunner:
         self._notify(self.tally)
 
     def jobs(self) -> list[Casting]:
-        """Every conversation of the run, repetition by repetition (early ones cover all cells,
-        and every agent under test)."""
+        """Every conversation of the run (of this runner's shard), repetition by repetition
+        (early ones cover all cells, and every agent under test)."""
         return [casting for _, casting in self._plan()]
 
     def _plan(self) -> list[tuple[Scenario, Casting]]:
@@ -127,7 +131,9 @@ class BatchRunner:
                 examples=examples[cell.key],
             )
 
-        return [(v, one(v, m, c, r)) for r in range(self.repeat) for c in cells for v, m in runs]
+        every = [(v, m, c, r) for r in range(self.repeat) for c in cells for v, m in runs]
+        index, count = self.shard
+        return [(v, one(v, m, c, r)) for v, m, c, r in every[index::count]]
 
     async def check(self) -> None:
         """ScenarioError when the run id holds another scenario's conversations (or another

@@ -91,10 +91,12 @@ def dollars(value: float | None) -> str:
 
 
 def seconds(value: float | None) -> str:
-    """``1.24 s`` or ``85 ms``."""
+    """``1.24 s``, ``85 ms`` or ``0.42 ms``."""
     if value is None:
         return "-"
-    return f"{value:.2f} s" if value >= 1 else f"{value * 1000:.0f} ms"
+    if abs(value) >= 1:
+        return f"{value:.2f} s"
+    return f"{value * 1000:.0f} ms" if abs(value) >= 0.01 else f"{value * 1000:.2f} ms"
 
 
 def count(value: float | None, digits: int = 0) -> str:

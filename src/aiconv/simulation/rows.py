@@ -2,9 +2,10 @@
 run id): what reports, gates and comparisons are computed from.
 
 ``collect`` reads a run (optionally one agent of a matrix run, ``RUN/label``) and folds each
-conversation into a ``Row``. Conversations that have not finished (never ended, or interrupted)
-are ``finished=False``; conversations that failed (provider errors) have no outcome and count as
-failures.
+conversation into a ``Row``: conversation by conversation when the run is a small part of the
+log, else in one scan of the log in global order (a hundred reads instead of ten thousand).
+Conversations that have not finished (never ended, or interrupted) are ``finished=False``;
+conversations that failed (provider errors) have no outcome and count as failures.
 """
 
 from __future__ import annotations
@@ -15,17 +16,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiconv.errors import ConfigError
-from aiconv.platform import session
+from aiconv.platform import codec, session
 from aiconv.platform.codec import Recorded
-from aiconv.platform.conversation import ConversationState
+from aiconv.platform.conversation import ConversationState, evolve
 from aiconv.platform.events import ToolCalled, ToolReturned
 from aiconv.queues.log import ConversationLog, ListQuery
 from aiconv.voice.projection import utterances_of
 from aiconv.voice.timeline import measure
 
 FAILED = "(failed)"
-#: Conversations read concurrently while collecting a run.
+#: Conversations read concurrently while collecting a run conversation by conversation.
 _READ_AHEAD = 64
+#: Events per read while scanning the whole log.
+_SCAN_PAGE = 5000
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -157,11 +160,15 @@ async def collect(log: ConversationLog, run_id: str, agent: str | None = None) -
     ids = await _run_ids(log, run_id)
     if not ids:
         raise ConfigError(f"no conversations with run id {run_id!r} (see `aic ls --run-id`)")
-    rows: list[Row] = []
-    for start in range(0, len(ids), _READ_AHEAD):
-        chunk = ids[start : start + _READ_AHEAD]
-        loaded = await asyncio.gather(*(session.load_recorded(log, cid) for cid in chunk))
-        rows += [row_of(state, _voice_of(state, events)) for state, events in loaded]
+    if len(ids) * 2 >= await log.count_conversations():
+        loaded = await _scan(log, ids)
+    else:
+        loaded = await _load_each(log, ids)
+    rows = [
+        row_of(state, _voice_of(state, events))
+        for state, events in loaded
+        if state.started is not None
+    ]
     if agent is not None:
         labels = sorted({r.agent for r in rows})
         rows = [r for r in rows if r.agent == agent]
@@ -170,6 +177,39 @@ async def collect(log: ConversationLog, run_id: str, agent: str | None = None) -
                 f"run {run_id!r} has no agent {agent!r}; its agents: {', '.join(labels)}"
             )
     return sorted(rows, key=lambda r: (r.agent, r.repetition, r.persona, r.task or r.intent))
+
+
+async def _load_each(
+    log: ConversationLog, ids: list[str]
+) -> list[tuple[ConversationState, list[Recorded]]]:
+    """Each conversation read on its own (a run that is a small part of the log)."""
+    loaded: list[tuple[ConversationState, list[Recorded]]] = []
+    for start in range(0, len(ids), _READ_AHEAD):
+        chunk = ids[start : start + _READ_AHEAD]
+        loaded += await asyncio.gather(*(session.load_recorded(log, cid) for cid in chunk))
+    return loaded
+
+
+async def _scan(
+    log: ConversationLog, ids: list[str]
+) -> list[tuple[ConversationState, list[Recorded]]]:
+    """The whole log read in global order, pages of ``_SCAN_PAGE`` events, folding the run's
+    conversations (a run that is most of the log: a hundred reads instead of one per
+    conversation)."""
+    states = {cid: ConversationState(conversation_id=cid) for cid in ids}
+    events: dict[str, list[Recorded]] = {cid: [] for cid in ids}
+    position = 0
+    while True:
+        page = await log.read_all(after_position=position, limit=_SCAN_PAGE)
+        for stored in page:
+            state = states.get(stored.conversation_id)
+            if state is not None:
+                recorded = codec.decode(stored)
+                states[stored.conversation_id] = evolve(state, recorded)
+                events[stored.conversation_id].append(recorded)
+        if len(page) < _SCAN_PAGE:
+            return [(states[cid], events[cid]) for cid in ids]
+        position = page[-1].position
 
 
 async def _run_ids(log: ConversationLog, run_id: str, page: int = 1000) -> list[str]:

@@ -13,15 +13,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import sys
 import time
 
 import pytest
 
 from aiconv.errors import SequenceConflict
-from aiconv.queues.log import ConversationLog, IndexEntry, ListQuery, NewEvent, StoredEvent
-from aiconv.queues.memory import StreamWaiters
-from aiconv.testing.conditions import eventually
+from aiconv.queues.log import ConversationLog, ListQuery
+from aiconv.testing.contract_batches import GroupCommitContract
+from aiconv.testing.contract_support import (
+    entry,
+    event,
+    go,
+    reap,
+    sequences,
+    spawn,
+    until_parked,
+)
+
+__all__ = ["ConversationLogContract", "entry", "event", "sequences", "until_parked"]
 
 # A process that races for the next sequence until the stream holds `target` events.
 _RACER = """
@@ -62,76 +71,8 @@ asyncio.run(main(sys.argv[1], sys.argv[2]))
 """
 
 
-def event(n: int = 0, kind: str = "noted") -> NewEvent:
-    """A small event whose body carries ``n``."""
-    return NewEvent(kind=kind, version=1, data=json.dumps({"n": n}).encode())
-
-
-def entry(cid: str, created_at: float, **fields: object) -> IndexEntry:
-    """An index entry for ``cid`` created at ``created_at``; other fields as given."""
-    fields.setdefault("topic", f"topic of {cid}")
-    return IndexEntry(conversation_id=cid, created_at=created_at, updated_at=created_at, **fields)  # type: ignore[arg-type]
-
-
-def sequences(events: list[StoredEvent]) -> list[int]:
-    return [e.sequence for e in events]
-
-
-async def _spawn(script: str, *args: str) -> asyncio.subprocess.Process:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", script, *args,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    assert process.stdout is not None
-    line = await process.stdout.readline()
-    if line.strip() != b"ready":
-        _, err = await process.communicate()
-        raise AssertionError(f"child process failed to start: {line!r} {err.decode()}")
-    return process
-
-
-def _go(process: asyncio.subprocess.Process) -> None:
-    assert process.stdin is not None
-    process.stdin.write(b"go\n")
-
-
-async def _reap(processes: list[asyncio.subprocess.Process]) -> None:
-    for process in processes:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-
-
-async def until_parked(log: ConversationLog, conversation_id: str, count: int = 1) -> None:
-    """Until ``count`` waits on ``conversation_id`` are parked for a wake-up (past their
-    already-beyond check), so a test exercises the wake-up path itself.
-
-    Backends built on ``StreamWaiters`` (memory, SQLite, Redis) expose it; for others this
-    falls back to a short pause.
-    """
-    waiters = getattr(log, "_waiters", None)
-    if not isinstance(waiters, StreamWaiters):
-        await asyncio.sleep(0.05)  # no way to observe parking: a pause is the best we can do
-        return
-    await eventually(
-        lambda: waiters.parked(conversation_id) >= count,
-        timeout=10,
-        what=f"{count} wait(s) parked on {conversation_id}",
-    )
-
-
-class ConversationLogContract:
+class ConversationLogContract(GroupCommitContract):
     """Behaviours every ``ConversationLog`` backend must have (subclass it; see module doc)."""
-
-    supports_processes = False
-
-    def _require_processes(self, request: pytest.FixtureRequest) -> str:
-        if not self.supports_processes:
-            pytest.skip(f"{type(self).__name__} is not shared between processes")
-        url: str = request.getfixturevalue("log_url")
-        return url
 
     async def test_append_then_read_returns_sequences_from_one(self, log: ConversationLog) -> None:
         first = await log.append("c1", 0, [event(1)])
@@ -196,6 +137,21 @@ class ConversationLogContract:
         assert sequences(await log.read("c1", after=1, limit=2)) == [2, 3]
         assert await log.read("c1", after=5) == []
         assert await log.read("unknown") == []
+
+    async def test_reads_beyond_64_bit_numbers_are_empty_not_errors(
+        self, log: ConversationLog
+    ) -> None:
+        """``after`` >= 2^63 (a fuzzed ``?after=``) reads nothing; a huge limit is no limit."""
+        await log.append("c1", 0, [event(1), event(2)])
+        for huge in (2**63 - 1, 2**63, 2**64, 10**30):
+            assert await log.read("c1", after=huge) == []
+            assert await log.read_all(after_position=huge) == []
+            assert not await log.wait("c1", huge, 0.01)
+        assert sequences(await log.read("c1", limit=2**64)) == [1, 2]
+        assert sequences(await log.read_all(0, limit=2**64)) == [1, 2]
+        await log.put_index(entry("c1", 1.0))
+        assert len(await log.list_conversations(ListQuery(limit=2**64))) == 1
+        assert await log.list_conversations(ListQuery(offset=2**64)) == []
 
     async def test_read_all_is_in_global_order_across_conversations(
         self, log: ConversationLog
@@ -370,12 +326,12 @@ class ConversationLogContract:
         try:
             async with asyncio.timeout(90):
                 for _ in range(2):
-                    processes.append(await _spawn(_RACER, url, "raced", str(target)))
+                    processes.append(await spawn(_RACER, url, "raced", str(target)))
                 for process in processes:
-                    _go(process)
+                    go(process)
                 outputs = [await process.communicate() for process in processes]
         finally:
-            await _reap(processes)
+            await reap(processes)
         assert [p.returncode for p in processes] == [0, 0], [err for _, err in outputs]
         results = [json.loads(out) for out, _ in outputs]
         assert sum(r["wins"] for r in results) == target, results
@@ -386,16 +342,16 @@ class ConversationLogContract:
         self, log: ConversationLog, request: pytest.FixtureRequest
     ) -> None:
         url = self._require_processes(request)
-        process = await _spawn(_APPENDER, url, "poked")
+        process = await spawn(_APPENDER, url, "poked")
         try:
             waiter = asyncio.create_task(log.wait("poked", 0, timeout=60))
             await until_parked(log, "poked")
             assert not waiter.done()
-            _go(process)
+            go(process)
             async with asyncio.timeout(10):
                 assert await waiter is True
                 _, err = await process.communicate()
         finally:
-            await _reap([process])
+            await reap([process])
         assert process.returncode == 0, err.decode()
         assert sequences(await log.read("poked")) == [1]

@@ -53,12 +53,15 @@ class RedisServer:
         appendfsync: str = "everysec",
         users: Mapping[str, str] | None = None,
         tls: bool = False,
+        cluster: bool = False,
         executable: str = "redis-server",
     ) -> None:
         """``users`` maps ACL user names to passwords; when given, ``default`` is disabled.
 
         ``tls`` serves TLS only, with a self-signed certificate for 127.0.0.1 made by
         ``openssl`` in ``directory``; ``url`` then is a ``rediss://`` URL that trusts it.
+        ``cluster`` starts a Redis Cluster node (``cluster-enabled yes``), its own cluster
+        configuration file in ``directory``.
         """
         self.directory = Path(directory)
         self.port = port or free_port()
@@ -66,6 +69,7 @@ class RedisServer:
         self.appendfsync = appendfsync
         self.users = dict(users or {})
         self.tls = tls
+        self.cluster = cluster
         self.executable = executable
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -167,6 +171,8 @@ class RedisServer:
             f"appendonly {'yes' if self.appendonly else 'no'}",
             f"appendfsync {self.appendfsync}",
         ]
+        if self.cluster:
+            lines += ["cluster-enabled yes", f"cluster-config-file {self.directory}/nodes.conf"]
         for user, password in self.users.items():
             lines.append(f"user {user} on >{password} ~* &* +@all")
         if self.users:

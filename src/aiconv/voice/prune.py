@@ -26,6 +26,8 @@ class PruneReport:
     cutoff: float
     dry_run: bool
     old: tuple[str, ...] = ()
+    #: Whether old conversations were asked to go too (``conversations`` lists them).
+    removes_conversations: bool = False
     conversations: tuple[str, ...] = ()
     blobs: tuple[str, ...] = ()
     bytes: int = 0
@@ -75,6 +77,21 @@ async def _split_by_age(
     raise AssertionError("unreachable")
 
 
+async def _old_audio(
+    log: ConversationLog, old: list[str], recent: list[str]
+) -> tuple[dict[str, set[str]], set[str]]:
+    """Audio only old conversations use (by conversation), and every referenced blob."""
+    keep: set[str] = set()
+    for cid in recent:
+        keep |= await audio_refs(log, cid)
+    by_conversation: dict[str, set[str]] = {}
+    for cid in old:
+        refs = await audio_refs(log, cid) - keep
+        if refs:
+            by_conversation[cid] = refs
+    return by_conversation, keep.union(*by_conversation.values())
+
+
 async def prune(
     log: ConversationLog,
     store: BlobStore,
@@ -87,15 +104,7 @@ async def prune(
     ``conversations``, those conversations too — except the one holding the log's newest event,
     so that event positions keep increasing (a log that idle has nothing newer to keep)."""
     old, recent, newest = await _split_by_age(log, cutoff)
-    keep: set[str] = set()
-    for cid in recent:
-        keep |= await audio_refs(log, cid)
-    by_conversation: dict[str, set[str]] = {}
-    for cid in old:
-        refs = await audio_refs(log, cid) - keep
-        if refs:
-            by_conversation[cid] = refs
-    referenced = keep.union(*by_conversation.values())
+    by_conversation, referenced = await _old_audio(log, old, recent)
     stored = {blob.ref: blob for blob in await store.scan()}
     doomed = {ref for refs in by_conversation.values() for ref in refs if ref in stored}
     doomed |= {r for r, b in stored.items() if r not in referenced and b.used_at < cutoff}
@@ -114,5 +123,6 @@ async def prune(
         bytes=size,
         recordings={cid: n for cid, n in recordings.items() if n},
         old=tuple(old),
+        removes_conversations=conversations,
         conversations=tuple(removed),
     )

@@ -25,6 +25,8 @@ from aiconv.platform.events import (
     ToolCalled,
     ToolReturned,
     TurnClaimed,
+    UtteranceHeard,
+    UtteranceSpoken,
 )
 
 
@@ -80,6 +82,12 @@ def describe(event: Event) -> str:
             return f"{text} — {event.detail}" if event.detail else text
         case ConversationResumed():
             return f"resumed by {event.by or 'someone'}"
+        case UtteranceSpoken():
+            said = f"{event.speaker} spoke #{event.message_sequence}"
+            return f"{said} ({event.voice}, {event.duration_s:.1f}s)"
+        case UtteranceHeard():
+            cut = f", cut in after {event.played_s or 0:.1f}s" if event.interrupted else ""
+            return f"{event.listener} heard #{event.message_sequence} as: {event.text}{cut}"
         case ToolCalled() | ToolReturned() | EnvironmentSnapshot() | CriterionEvaluated():
             return _task_event(event)
         case TaskGraded():

@@ -236,7 +236,14 @@ class NewConversation(Strict):
         description="The agent to talk to: any agent id (mock, claude, openai:MODEL, flow:FILE …)",
         examples=["mock", "echo"],
     )
-    topic: str = Field(min_length=1, max_length=2000, pattern=r"\S", examples=["Lost card"])
+    topic: str = Field(
+        "An open conversation",
+        min_length=1,
+        max_length=2000,
+        pattern=r"\S",
+        description="What the conversation is about (the agent is told)",
+        examples=["Lost card"],
+    )
     name: Name = Field("user", description="The person's participant name")
     agent_name: Name | None = Field(None, description="The agent's name (default: its alias)")
     first: Literal["person", "agent"] = Field("person", description="Who speaks first")

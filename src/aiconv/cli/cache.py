@@ -1,0 +1,70 @@
+"""``aic cache import RUN --participant NAME``: fill the response cache with a participant's
+replies from a run in the log, so candidates can replay it (``aic simulate --cache NAME=use``).
+
+Exit codes: 0, 2 for bad input (an unknown run or participant, a bad cache URL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import click
+
+from aiconv.agents.cache_stores import cache_store, check_cache_url
+from aiconv.cli.options import friendly_errors, log_options, option
+from aiconv.cli.report import require_log
+from aiconv.cli.wiring import Runtime
+from aiconv.platform.events import ParticipantSpec
+from aiconv.queues.urls import connect_log
+from aiconv.settings import default_db_path
+from aiconv.simulation.runs import check_run_id
+from aiconv.simulation.seeding import seed_cache
+
+
+def default_cache_url(log_url: str) -> str:
+    """``responses.db`` next to a SQLite log, else in the user data directory."""
+    if log_url.startswith("sqlite:///"):
+        path = Path(unquote(urlsplit(log_url).path[1:]))
+        return f"sqlite:///{path.with_name('responses.db')}"
+    return f"sqlite:///{default_db_path().with_name('responses.db')}"
+
+
+@click.group(name="cache")
+def cache_group() -> None:
+    """The response cache shared by simulations."""
+
+
+@cache_group.command(name="import")
+@click.argument("run_id")
+@option("--participant", default="customer", show_default=True, help="Whose replies to import.")
+@option("--cache-url", help="The cache (default: responses.db next to the SQLite log).")
+@log_options
+@friendly_errors
+def import_command(run_id: str, **kw: Any) -> None:
+    """Store every reply PARTICIPANT posted in run RUN_ID in the response cache."""
+    check_run_id(run_id)
+    runtime = Runtime.load(log_url=kw["log_url"], db=kw["db"])
+    url = check_cache_url(kw["cache_url"] or default_cache_url(runtime.log_url))
+    require_log(runtime.log_url, run_id)
+
+    def vendor_of(participant: ParticipantSpec) -> tuple[str, str]:
+        spec = runtime.registry.resolve(participant.agent, model=participant.model or None)
+        return spec.vendor, spec.model
+
+    count = asyncio.run(_import(runtime.log_url, url, run_id, kw["participant"], vendor_of))
+    click.echo(f"cached {count} replies of {kw['participant']} from run {run_id}")
+
+
+async def _import(
+    log_url: str, cache_url: str, run_id: str, participant: str, vendor_of: Any
+) -> int:
+    log = await connect_log(log_url)
+    store = cache_store(cache_url)
+    try:
+        return await seed_cache(log, run_id, participant, store, vendor_of)
+    finally:
+        await store.close()
+        await log.close()

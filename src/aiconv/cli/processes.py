@@ -1,0 +1,107 @@
+"""``--processes N``: run a command as N child processes of one machine, to use N cores.
+
+The parent re-runs its own command line (``python -m aiconv.cli …``) N times with
+``--processes 1`` (which also overrides an ``AIC_…_PROCESSES`` variable, so children never
+multiply) plus per-child arguments, forwards SIGINT and SIGTERM to every child, and waits for
+them. Children talk only through the log, like processes on different machines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from collections.abc import Callable, Sequence
+
+import click
+
+from aiconv.cli.options import option
+from aiconv.errors import ConfigError
+
+#: The most processes ``--processes`` starts (a typo such as 1000 must not fork-bomb a laptop).
+MAX_PROCESSES = 64
+
+processes_option = option(
+    "--processes",
+    type=click.IntRange(min=1, max=MAX_PROCESSES),
+    default=1,
+    show_default=True,
+    help="Spread the work over this many processes of this machine (one per core).",
+)
+
+
+def own_arguments(argv: Sequence[str]) -> list[str]:
+    """``argv`` (the command line after the program) without its ``--processes`` option."""
+    kept: list[str] = []
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--processes":
+            skip = True
+        elif not arg.startswith("--processes="):
+            kept.append(arg)
+    return kept
+
+
+class _Shard(click.ParamType[tuple[int, int], object]):
+    """``K/N`` with 0 <= K < N: which share of the work a child process takes."""
+
+    name = "K/N"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[int, int]:
+        if isinstance(value, tuple):
+            return value  # already converted (a default)
+        index, _, count = str(value).partition("/")
+        if not (index.isdigit() and count.isdigit() and int(index) < int(count) <= MAX_PROCESSES):
+            self.fail(f"{value!r} is not K/N with 0 <= K < N <= {MAX_PROCESSES}", param, ctx)
+        return int(index), int(count)
+
+
+#: The type of the hidden ``--shard K/N`` option a parent gives its children.
+SHARD = _Shard()
+
+
+async def run_children(count: int, extra: Callable[[int], list[str]]) -> list[int]:
+    """Run this command ``count`` times as children (child ``k`` gets ``extra(k)``); their exit
+    codes, once every child has exited. SIGINT/SIGTERM are passed on to the children."""
+    base = [sys.executable, "-m", "aiconv.cli", *own_arguments(sys.argv[1:])]
+    children: list[asyncio.subprocess.Process] = []
+    loop = asyncio.get_running_loop()
+    try:
+        for k in range(count):
+            children.append(
+                await asyncio.create_subprocess_exec(*base, *extra(k), "--processes", "1")
+            )
+    except OSError as exc:
+        _signal_all(children, signal.SIGTERM)
+        raise ConfigError(f"cannot start {count} processes ({exc.strerror})") from exc
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, _signal_all, children, sig)
+    try:
+        return [await child.wait() for child in children]
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        _signal_all(children, signal.SIGTERM)
+
+
+def _signal_all(children: Sequence[asyncio.subprocess.Process], sig: signal.Signals) -> None:
+    for child in children:
+        if child.returncode is None:
+            child.send_signal(sig)
+
+
+def run_shards(run_id: str, processes: int) -> int:
+    """``aic simulate --processes N``: child ``k`` runs shard ``k/N`` of the run; 0 when every
+    child finished its shard (failed conversations included), else the children were
+    interrupted. The parent then tallies the run and finishes whatever a child left."""
+
+    def extra(k: int) -> list[str]:
+        return ["--run-id", run_id, "--shard", f"{k}/{processes}", "--quiet"]
+
+    click.echo(f"run {run_id}: spread over {processes} processes", err=True)
+    codes = asyncio.run(run_children(processes, extra))
+    return 0 if all(code in (0, 1) for code in codes) else 1

@@ -1,0 +1,142 @@
+"""The human seat in a terminal: ``aic-start --agent1 human`` lets the person at the keyboard
+take that participant's turns.
+
+The live transcript shows what everyone says; on the person's turn a prompt appears (after the
+transcript has caught up with the turn, so it never lands above the message it answers) and one
+line is read from the terminal without blocking the event loop (the loop is woken when the
+terminal has input, and reads only what is there). An empty line asks again; Ctrl+D leaves the
+seat, which ends the conversation with the recorded reason ``left_seat``; Ctrl+C interrupts as
+for any run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Callable, MutableMapping, Sequence
+from typing import TextIO
+
+from rich.console import Console
+
+from aiconv.agents.human import NO_INPUT, WAYS, HumanProvider, human_of
+from aiconv.agents.messages import ChatRequest
+from aiconv.agents.provider import ChatProvider
+from aiconv.cli.display import LiveTranscript
+from aiconv.errors import ConfigError
+from aiconv.platform.codec import Recorded
+from aiconv.platform.conversation import ConversationState
+from aiconv.platform.events import TurnClaimed
+
+_CHUNK = 4096
+
+
+class TerminalSeat:
+    """A person's input from a terminal (``fd``), prompted on ``out``."""
+
+    def __init__(self, person: str, *, fd: int | None = None, out: TextIO | None = None) -> None:
+        self.person = person
+        self.fd = sys.stdin.fileno() if fd is None else fd
+        self.out = out or sys.stderr
+        self._pending = bytearray()
+        self._claims = 0
+        self._asked = 0
+        self._shown = asyncio.Event()
+
+    def saw(self, recorded: Recorded, state: ConversationState) -> None:
+        """Told each event the transcript has shown (the person's own turn claims matter)."""
+        event = recorded.event
+        if isinstance(event, TurnClaimed) and event.speaker == self.person:
+            self._claims += 1
+            self._shown.set()
+
+    async def next_message(self, request: ChatRequest) -> str | None:
+        """The person's next non-empty line; None on end of input (Ctrl+D)."""
+        self._asked += 1
+        while self._claims < self._asked:  # the transcript has not shown this turn yet
+            self._shown.clear()
+            await self._shown.wait()
+        while True:
+            self.out.write(f"{self.person}> ")
+            self.out.flush()
+            line = await self._line()
+            if line is None:
+                self.out.write("\n")
+                return None
+            if line.strip():
+                return line.strip()
+
+    async def _line(self) -> str | None:
+        """One line from the terminal (without its newline); None once input has ended."""
+        while b"\n" not in self._pending:
+            chunk = await self._read()
+            if not chunk:
+                if not self._pending:
+                    return None
+                break  # Ctrl+D after some text sends that text
+            self._pending.extend(chunk)
+        line, _, rest = bytes(self._pending).partition(b"\n")
+        self._pending = bytearray(rest)
+        return line.decode(errors="replace")
+
+    async def _read(self) -> bytes:
+        """What the terminal has once it is readable (the read itself cannot block then)."""
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Future[None] = loop.create_future()
+
+        def readable() -> None:
+            if not ready.done():
+                ready.set_result(None)
+
+        loop.add_reader(self.fd, readable)
+        try:
+            await ready
+        finally:
+            loop.remove_reader(self.fd)
+        return os.read(self.fd, _CHUNK)
+
+
+class SeatedTranscript(LiveTranscript):
+    """The live transcript, telling the seats what it has shown (their prompts come after)."""
+
+    def __init__(self, console: Console, seats: Sequence[TerminalSeat]) -> None:
+        super().__init__(console)
+        self.seats = list(seats)
+
+    def event(self, recorded: Recorded, state: ConversationState) -> None:
+        """Show the event, then let the seats know."""
+        super().event(recorded, state)
+        for seat in self.seats:
+            seat.saw(recorded, state)
+
+
+def transcript_for(
+    console: Console, seats: Sequence[TerminalSeat], *, live: bool
+) -> LiveTranscript | None:
+    """The live transcript, if any: always one with a person seated (they must see replies)."""
+    if seats:
+        return SeatedTranscript(console, seats)
+    return LiveTranscript(console) if live else None
+
+
+def seat_people(
+    providers: MutableMapping[str, ChatProvider],
+    *,
+    interactive: bool,
+    detached: bool = False,
+    make: Callable[[str], TerminalSeat] = TerminalSeat,
+) -> list[TerminalSeat]:
+    """Give each human seat in ``providers`` the terminal (taking off the guards a person does
+    not need); ConfigError when there is one but no terminal to take it, or nobody will run it."""
+    people = [name for name, provider in providers.items() if human_of(provider) is not None]
+    if not people:
+        return []
+    if detached:
+        raise ConfigError(f"a human seat cannot be detached (nobody would take its turns); {WAYS}")
+    if not interactive:
+        raise ConfigError(NO_INPUT)
+    if len(people) > 1:
+        raise ConfigError(f"one terminal seats one person, not {len(people)}: {', '.join(people)}")
+    seat = make(people[0])
+    providers[people[0]] = HumanProvider(seat, model=providers[people[0]].model)
+    return [seat]

@@ -1,0 +1,115 @@
+"""How ``RedisLog`` talks to Redis: clients, retries until a deadline, and error mapping.
+
+Foreign ``redis`` errors are mapped here (``ConfigError`` for credentials and permissions,
+``LogUnavailable`` once the deadline has passed, ``LogError`` otherwise) and never leave the
+Redis modules. No knowledge of the key layout beyond the prefix named in messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import redis.asyncio as aioredis
+import redis.exceptions as rexc
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+from aiconv.errors import ConfigError, LogError, LogUnavailable
+from aiconv.observability.redaction import redact_url
+from aiconv.queues.redis_scripts import ACL_RULES
+
+#: Connections for commands per RedisLog; callers beyond it queue for a free one.
+POOL_SIZE = 16
+#: How long one XREAD blocks; short, because redis-py can swallow the cancellation of a read
+#: cut short by a reconnect, and the reader then only notices ``close`` when the read returns.
+BLOCK_MS = 1000
+
+
+class Calls:
+    """Runs operations against one Redis with retries and mapped errors."""
+
+    def __init__(self, *, where: str, prefix: str, deadline: float) -> None:
+        self.where = where
+        self.prefix = prefix
+        self.deadline = deadline
+
+    async def __call__(self, what: str, op: Callable[[], Awaitable[Any]]) -> Any:
+        """``op()``, retried with backoff while Redis is unreachable, until the deadline."""
+        give_up = time.monotonic() + self.deadline
+        delay = 0.02
+        while True:
+            try:
+                return await op()
+            except (rexc.AuthenticationError, rexc.AuthorizationError) as exc:
+                raise ConfigError(
+                    f"Redis at {self.where} refused the credentials: check user:password in the"
+                    f" log URL ({exc})"
+                ) from exc
+            except (rexc.ConnectionError, rexc.TimeoutError, OSError) as exc:
+                if time.monotonic() + delay > give_up:
+                    raise LogUnavailable(
+                        f"Redis at {self.where} did not answer ({what}) for {self.deadline:g}s:"
+                        f" {exc}. Is redis-server running and the --log-url right?"
+                    ) from exc
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 1.0)
+            except rexc.RedisError as exc:
+                raise self._mapped(what, exc) from exc
+
+    def _mapped(self, what: str, exc: rexc.RedisError) -> Exception:
+        if is_permission(exc):
+            return ConfigError(
+                f"the Redis user of the log URL may not {what} ({exc}); grant it:"
+                f" ACL SETUSER <user> on >password ~{self.prefix}:* {ACL_RULES}"
+            )
+        return LogError(f"Redis at {self.where} failed ({what}): {exc}")
+
+
+def clients(url: str, redis_url: str) -> tuple[aioredis.Redis, aioredis.Redis]:
+    """A bounded pool for commands and one dedicated connection for blocking reads."""
+    kwargs: dict[str, Any] = {"retry": Retry(NoBackoff(), 0), "socket_connect_timeout": 2}
+    try:
+        pool = aioredis.BlockingConnectionPool.from_url(
+            redis_url, max_connections=POOL_SIZE, timeout=10, socket_timeout=10, **kwargs
+        )
+        watcher = aioredis.from_url(
+            redis_url,
+            single_connection_client=True,
+            socket_timeout=BLOCK_MS / 1000 + 5,
+            **kwargs,
+        )
+    except ValueError as exc:
+        raise ConfigError(f"bad Redis URL {redact_url(url)!r}: {exc}") from exc
+    return aioredis.Redis.from_pool(pool), watcher
+
+
+def is_permission(exc: rexc.RedisError) -> bool:
+    """NOPERM, including a command refused inside the append script."""
+    text = str(exc)
+    return (
+        isinstance(exc, rexc.NoPermissionError)
+        or "no permissions" in text
+        or ("can't run this command" in text)
+    )
+
+
+async def refuse_a_cluster(client: aioredis.Redis, call: Calls) -> None:
+    """A Redis Cluster node answers ``cluster_enabled:1``; the log's global keys need one Redis
+    (standalone or Sentinel), so say so at once instead of failing on MOVED or CROSSSLOT later."""
+
+    async def cluster_info() -> dict[str, object]:
+        try:
+            found: dict[str, object] = await client.info("cluster")
+        except rexc.NoPermissionError:
+            return {}  # a least-privilege user may not run INFO: appends would tell
+        return found
+
+    info = await call("connect", cluster_info)
+    if str(info.get("cluster_enabled", 0)) == "1":
+        raise ConfigError(
+            f"Redis at {call.where} is a Redis Cluster node: the Redis log needs a single"
+            " Redis (standalone or Sentinel); Redis Cluster is not supported yet"
+        )

@@ -1,0 +1,99 @@
+"""Wake-ups of a Redis log: ONE blocking reader per log fans the global log out to waiters.
+
+A reader task holds one dedicated connection in ``XREAD BLOCK`` on the global ``P:log`` stream
+and notifies the in-process waiters of every conversation that grew, so 1,000 waiting
+conversations cost one connection and no polling loop. After an outage it resynchronises (a
+server that came back with a shorter log is read on from its head). It only reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import cast
+
+import redis.asyncio as aioredis
+import redis.exceptions as rexc
+
+from aiconv.queues.redis_calls import BLOCK_MS, Calls
+from aiconv.queues.redis_scripts import Entry, sequence_of
+from aiconv.queues.waiters import StreamWaiters
+
+
+class XReadWakeUps:
+    """The ``WakeUps`` of a ``RedisLog``."""
+
+    def __init__(
+        self,
+        watcher: aioredis.Redis,
+        key: str,
+        call: Calls,
+        last_sequence: Callable[[str], Awaitable[int]],
+    ) -> None:
+        self.waiters = StreamWaiters()
+        self._watcher = watcher
+        self._key = key
+        self._call = call
+        self._last_sequence = last_sequence
+        self._reader: asyncio.Task[None] | None = None
+        self._reader_lock = asyncio.Lock()
+        self._closing = False
+
+    async def wait(self, conversation_id: str, after: int, timeout: float) -> bool:
+        """See ``WakeUps.wait``."""
+        await self._ensure_reader()
+        return await self.waiters.wait(
+            conversation_id, after, timeout, lambda: self._last_sequence(conversation_id)
+        )
+
+    async def close(self) -> None:
+        """Stop the reader."""
+        self._closing = True
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+
+    async def _ensure_reader(self) -> None:
+        """Start the one reader task, from the current head of the global log."""
+        if self._reader is not None:
+            return
+        async with self._reader_lock:
+            if self._reader is not None:
+                return
+            top: list[Entry] = await self._call(
+                "watch", lambda: self._watcher.xrevrange(self._key, "+", "-", count=1)
+            )
+            head = top[0][0] if top else b"0-0"
+            self._reader = asyncio.create_task(self._read_wakeups(head), name="redis-wakeups")
+
+    async def _read_wakeups(self, last: bytes) -> None:
+        """Block on the global log and wake the waiters of every conversation that grew."""
+        delay, synced = 0.02, True
+        while not self._closing:  # a flag as well: redis-py may swallow a cancelled read
+            try:
+                if not synced:
+                    last, synced = await self._resync(last), True
+                reply = cast(
+                    list[tuple[bytes, list[Entry]]] | None,
+                    await self._watcher.xread({self._key: last}, count=1000, block=BLOCK_MS),
+                )
+                delay = 0.02
+            except (rexc.RedisError, OSError):
+                synced = False
+                await asyncio.sleep(delay)  # keeps trying; waiters have their own timeouts
+                delay = min(delay * 2, 1.0)
+                continue
+            for _, entries in reply or ():
+                for entry_id, fields in entries:
+                    self.waiters.notify(fields[b"cid"].decode(), int(fields[b"seq"]))
+                    last = entry_id
+
+    async def _resync(self, last: bytes) -> bytes:
+        """After an outage: if the server came back with a shorter global log (it lost data or
+        was replaced), read on from its head instead of waiting for ids it will never reach."""
+        top = cast(list[Entry], await self._watcher.xrevrange(self._key, "+", "-", count=1))
+        head = top[0][0] if top else b"0-0"
+        return head if sequence_of(head) < sequence_of(last) else last

@@ -1,0 +1,137 @@
+"""The files of a SQLite log: checking a path, and connecting as the open mode allows.
+
+Every check runs before anything is written: a directory, a place where no file can be created
+(``/proc/…``), a file that is not SQLite, another application's database, or a missing file in a
+mode that may not create one is a one-line ``ConfigError`` (``LogMissing`` for the last), and no
+log, ``.lock``, ``-wal`` or ``-shm`` is left behind. The checks are synchronous file-system and
+``sqlite3`` calls made through ``asyncio.to_thread`` (there is no async ``stat``). Migrations
+run here under a cross-process file lock, only once these checks passed. It must not append.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import aiosqlite
+from filelock import AsyncFileLock
+from filelock import Timeout as FileLockTimeout
+
+from aiconv.errors import ConfigError, LogMissing, LogUnavailable
+from aiconv.queues import sqlite_schema as schema
+from aiconv.queues.log import OpenMode
+
+#: The tables an aiconv log may hold; any other table means the file belongs to someone else.
+OUR_TABLES = frozenset({"events", "conversations", "migrations"})
+
+
+def check_path(path: Path, mode: OpenMode) -> Path:
+    """``path`` checked for ``mode`` (its directory created unless ``read``), made absolute;
+    blocking."""
+    path = path.expanduser().absolute()
+    if path.is_dir():
+        raise ConfigError(
+            f"SQLite log path {path} is a directory: give a file such as {path}/runs.db"
+        )
+    if path.exists():
+        check_not_foreign(path)
+    elif mode != "create":
+        raise LogMissing(f"no aiconv log at {path}: check the path (--db) or run a conversation")
+    if mode != "read":
+        _check_writable(path)
+    return path
+
+
+def check_not_foreign(path: Path) -> None:
+    """Raise unless ``path`` is empty, or a SQLite database holding only aiconv's tables.
+
+    Read through an immutable read-only connection, which creates no ``-wal`` or ``-shm`` next
+    to someone else's file (unless both already exist: then the WAL holds the latest schema).
+    """
+    ahead = all(Path(f"{path}{suffix}").exists() for suffix in ("-wal", "-shm"))
+    uri = f"{path.resolve().as_uri()}?mode=ro{'' if ahead else '&immutable=1'}"
+    try:
+        db = sqlite3.connect(uri, uri=True)
+        try:
+            rows = db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            ).fetchall()
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        raise ConfigError(
+            f"{path} is not an aiconv SQLite log ({exc}): give another --db path"
+        ) from exc
+    foreign = sorted({str(row[0]) for row in rows} - OUR_TABLES)
+    if foreign:
+        raise ConfigError(
+            f"{path} is another application's SQLite database (tables {', '.join(foreign[:5])}):"
+            " aiconv will not add its tables to it; give another --db path"
+        )
+
+
+def _check_writable(path: Path) -> None:
+    """Create the directory, then prove a file can be created next to ``path`` (the lock)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create the directory of the SQLite log {path} ({exc.strerror}):"
+            " choose a path in a writable directory"
+        ) from exc
+    writable_dir = os.access(path.parent, os.W_OK | os.X_OK)
+    if not writable_dir or (path.exists() and not os.access(path, os.R_OK | os.W_OK)):
+        raise ConfigError(
+            f"SQLite log {path} is not writable: fix the permissions of the file and its"
+            " directory, or choose another path"
+        )
+    lock = Path(f"{path}.lock")
+    try:  # os.access says yes for root even where nothing can be created, e.g. under /proc
+        os.close(os.open(lock, os.O_WRONLY | os.O_CREAT, 0o644))
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create files next to the SQLite log {path} ({exc.strerror}):"
+            " choose a path in a writable directory"
+        ) from exc
+
+
+async def connect(path: Path, busy_timeout: float, *, read_only: bool) -> aiosqlite.Connection:
+    """A connection to the absolute ``path`` (read-only ones never create the file)."""
+    target: str | Path = f"{path.as_uri()}?mode=ro" if read_only else path
+    try:
+        db = await aiosqlite.connect(target, isolation_level=None, uri=read_only)
+    except aiosqlite.Error as exc:
+        raise ConfigError(f"cannot open the SQLite log {path} ({exc}): check the path") from exc
+    try:
+        await db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+        if not read_only:
+            await db.execute("PRAGMA synchronous = NORMAL")
+    except BaseException:
+        await db.close()
+        raise
+    return db
+
+
+async def migrate(
+    db_path: Path, connect: Callable[[], Awaitable[aiosqlite.Connection]], busy_timeout: float
+) -> None:
+    """Connect the writer and apply the migrations, under the cross-process file lock."""
+    try:
+        async with AsyncFileLock(f"{db_path}.lock", timeout=busy_timeout):
+            await schema.migrate(await connect())
+    except FileLockTimeout as exc:
+        raise LogUnavailable(f"{db_path}.lock held by another process for too long") from exc
+
+
+async def check_current(db_path: Path, reader: aiosqlite.Connection) -> None:
+    """A read-only open needs a log at the current layout (it may not migrate one)."""
+    current = await schema.is_current(reader)
+    if current is None:
+        raise LogMissing(f"{db_path} holds no aiconv log yet: check the path (--db)")
+    if not current:
+        raise ConfigError(
+            f"the log {db_path} was written by an older aiconv: open it once with a command"
+            " that writes (aic worker, aic-start) to upgrade it, then read it"
+        )

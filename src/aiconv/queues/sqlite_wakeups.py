@@ -1,0 +1,93 @@
+"""Wake-ups of a SQLite log: in-process notifies, plus one watcher for other processes' commits.
+
+Appends made through this log wake in-process waiters directly (``appended``). Commits made by
+other connections are found by ONE watcher task per log, alive only while someone waits: it
+checks ``PRAGMA data_version`` every 2 ms (backing off to 10 ms while nothing changes) and, when
+the file changed, wakes the waiters of every stream that grew since the last position it saw.
+It only reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+
+import aiosqlite
+
+from aiconv.queues import sqlite_schema as schema
+from aiconv.queues.waiters import StreamWaiters
+
+
+class DataVersionWakeUps:
+    """The ``WakeUps`` of a ``SqliteLog``, reading through its reader connection."""
+
+    watch_interval = 0.002  # seconds between two `PRAGMA data_version` checks while waited on
+    max_watch_interval = 0.010  # the interval an idle watch backs off to
+
+    def __init__(
+        self,
+        reader: aiosqlite.Connection,
+        last_sequence: Callable[[str], Awaitable[int]],
+        *,
+        name: str,
+    ) -> None:
+        self.waiters = StreamWaiters()
+        #: The global position up to which waiters know about every stream's growth.
+        self.position = 0
+        self.watcher: asyncio.Task[None] | None = None
+        self._reader = reader
+        self._last_sequence = last_sequence
+        self._name = name
+
+    async def wait(self, conversation_id: str, after: int, timeout: float) -> bool:
+        """See ``WakeUps.wait``."""
+        return await self.waiters.wait(
+            conversation_id,
+            after,
+            timeout,
+            lambda: self._last_sequence(conversation_id),
+            on_register=self._ensure_watcher,
+        )
+
+    def appended(self, conversation_id: str, last_sequence: int, position: int) -> None:
+        """This process appended up to ``last_sequence`` (global ``position``): wake its waiters."""
+        if not self.waiters:
+            # Nobody waits, so nobody needs a wake-up for anything up to here.
+            self.position = max(self.position, position)
+        self.waiters.notify(conversation_id, last_sequence)
+
+    async def close(self) -> None:
+        """Stop the watcher."""
+        if self.watcher is not None:
+            self.watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError, aiosqlite.Error, ValueError):
+                await self.watcher
+
+    def _ensure_watcher(self) -> None:
+        if self.watcher is None or self.watcher.done():
+            self.watcher = asyncio.create_task(self._watch(), name=f"aiconv-watch {self._name}")
+
+    async def _watch(self) -> None:
+        """Wake waiters whose streams another connection grew; ends when nobody waits."""
+        seen: int | None = None
+        interval = self.watch_interval
+        while self.waiters:
+            rows = await self._reader.execute_fetchall("PRAGMA data_version")
+            version = int(next(iter(rows))[0])
+            if version != seen:
+                # The first pass also catches up on commits made while nobody watched.
+                seen = version
+                interval = self.watch_interval
+                await self._wake_grown()
+            else:
+                # Idle waiting backs off (2 -> 10 ms): a waiting process costs ~1 % of a core
+                # instead of ~10 %, and a hand-off after a quiet spell still takes <= ~10 ms.
+                interval = min(interval * 1.5, self.max_watch_interval)
+            await asyncio.sleep(interval)
+
+    async def _wake_grown(self) -> None:
+        rows = await self._reader.execute_fetchall(schema.GROWN_SINCE, (self.position,))
+        for conversation_id, last_sequence, position in rows:
+            self.position = max(self.position, int(position))
+            self.waiters.notify(str(conversation_id), int(last_sequence))

@@ -1,0 +1,48 @@
+"""The soak test: many short conversations at once, then every sequence checked exactly once.
+
+The default run soaks 1,000 conversations per backend (seconds each); ``aic bench --only soak``
+runs 10,000 (the benchmark, with its figures). ``AIC_SOAK_CONVERSATIONS`` changes the size here.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from aiconv.benchmarking.soak import soak
+from aiconv.queues.redis import with_prefix
+from aiconv.testing.redis_server import RedisServer, has_redis_server
+
+SIZE = int(os.environ.get("AIC_SOAK_CONVERSATIONS", "1000"))
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    if not has_redis_server():
+        pytest.skip("redis-server is not installed")
+    with RedisServer(tmp_path_factory.mktemp("soak-redis")) as server:
+        yield server
+
+
+def _url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    if backend == "memory":
+        return "memory://"
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'soak.db'}"
+    server: RedisServer = request.getfixturevalue("redis_server")
+    return with_prefix(server.url, f"soak{uuid.uuid4().hex[:8]}")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("backend", ["memory", "sqlite", "redis"])
+async def test_every_sequence_of_many_short_conversations_is_there_exactly_once(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    result = await soak(_url(backend, tmp_path, request), SIZE)
+    assert result["problem_count"] == 0, result["problems"]
+    assert result["conversations"] == SIZE
