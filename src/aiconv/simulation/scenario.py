@@ -148,9 +148,11 @@ def _with_tasks(
 
 
 def _build(path: Path, lines: dict[locate.Path, int], model: ScenarioModel) -> Scenario:
-    schema = OutcomeSchema(outcomes=tuple(Outcome(**o.model_dump()) for o in model.outcomes))
-    if not model.outcomes:  # a task suite: the grader decides passed or failed
-        schema = TASK_OUTCOMES
+    schema = (  # a task suite without outcomes of its own: the grader decides passed or failed
+        OutcomeSchema(outcomes=tuple(Outcome(**o.model_dump()) for o in model.outcomes))
+        if model.outcomes
+        else TASK_OUTCOMES
+    )
     evaluator = _evaluator(model, schema)
     arbitration = None
     if model.arbitration is not None:
