@@ -31,8 +31,9 @@ from aiconv.cli.telemetry import Telemetry, start_telemetry, telemetry_options
 from aiconv.cli.wiring import Runtime, run_interruptibly
 from aiconv.errors import ConfigError, ScenarioError
 from aiconv.observability.metrics import CacheMetrics
+from aiconv.plugins import missing_extra
 from aiconv.queues.urls import connect_log
-from aiconv.simulation.batch import BatchRunner, ProviderFactory
+from aiconv.simulation.batch import BatchRunner, ProviderFactory, StyleSource
 from aiconv.simulation.caching import CachePlan, cache_plan
 from aiconv.simulation.channel import HttpAgentProvider
 from aiconv.simulation.runs import check_run_id, new_run_id
@@ -140,6 +141,20 @@ class _Run:
     #: Where a voice scenario's audio goes (None: not a voice scenario).
     audio_dir: Path | None = None
     shard: tuple[int, int] = (0, 1)
+    #: Style examples of each cell's customer (a grounded scenario), read before anything runs.
+    grounding: StyleSource | None = None
+
+
+def grounding_of(scenario: Scenario) -> StyleSource | None:
+    """The style examples of a grounded scenario (its index is read now: a missing or damaged
+    one is bad input, reported before anything is written)."""
+    if scenario.grounding is None:
+        return None
+    try:
+        from aiconv.learning.grounding import style_source
+    except ImportError as exc:
+        raise missing_extra("a grounded scenario ([grounding])", exc) from None
+    return style_source(scenario)
 
 
 @click.command()
@@ -205,6 +220,7 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
         caching=Caching(plan, cache_store(cache_url)) if plan.is_used else None,
         audio_dir=voice.check_voice(runtime, kw["audio_dir"]) if scenario.voice else None,
         shard=kw["shard"] or (0, 1),
+        grounding=grounding_of(scenario),
     )
     if kw["processes"] > 1 and run_shards(run.run_id, kw["processes"]) != 0:
         click.echo(f"interrupted; resume with: aic simulate {run.path} --run-id {run.run_id}")
@@ -239,6 +255,7 @@ async def _simulate(runtime: Runtime, telemetry: Telemetry, run: _Run) -> int:
             observer=telemetry.observer,
             turn_hook=kit.layer if kit is not None else None,
             shard=run.shard,
+            grounding=run.grounding,
         )
         try:
             await runner.check()  # before any output: a mismatched run is bad input
