@@ -36,8 +36,19 @@ def test_import_discover_simulate_realism_fork_replay(
     assert first["redacted"]["EMAIL"] > 0 and first["malformed"] == []
     again = json.loads(_ok(run_aic("import", chats, "--db", db, "--json", env=env)).stdout)
     assert (again["imported"], again["unchanged"]) == (0, 240)
-    listed = _ok(run_aic("ls", "--db", db, "--run-id", "import:chats.jsonl", "--limit", "500",
-                         "--ls-json", env=env)).stdout.splitlines()  # fmt: skip
+    listed = _ok(
+        run_aic(
+            "ls",
+            "--db",
+            db,
+            "--run-id",
+            "import:chats.jsonl",
+            "--limit",
+            "500",
+            "--ls-json",
+            env=env,
+        )
+    ).stdout.splitlines()
     assert len(listed) == 240
     entry = json.loads(listed[0])
     assert entry["end_reason"] == "imported" and "imported" in entry["tags"]
@@ -49,29 +60,75 @@ def test_import_discover_simulate_realism_fork_replay(
     assert exported["started_at"] == exported["messages"][0]["at"] < 1.8e9
 
     scenario = tmp_path / "discovered.toml"
-    found = json.loads(_ok(run_aic("discover", "--db", db, "-o", str(scenario), "--json",
-                                   env=env, timeout=300)).stdout)  # fmt: skip
+    found = json.loads(
+        _ok(
+            run_aic("discover", "--db", db, "-o", str(scenario), "--json", env=env, timeout=300)
+        ).stdout
+    )
     assert len(found["intents"]) == 6 and len(found["outcomes"]) == 4
     assert Path(found["style_index"]).exists()
     assert "[grounding]" in scenario.read_text(encoding="utf-8")
     refused = run_aic("discover", "--db", db, "-o", str(scenario), env=env)
     assert refused.returncode == 2 and "exists" in refused.stderr
 
-    _ok(run_aic("simulate", str(scenario), "--db", db, "--run-id", "sim", "--quiet", env=env,
-                timeout=300))  # fmt: skip
-    realism = json.loads(_ok(run_aic("realism", "sim", "--db", db, "--json", env=env,
-                                     timeout=300)).stdout)  # fmt: skip
+    _ok(
+        run_aic(
+            "simulate",
+            str(scenario),
+            "--db",
+            db,
+            "--run-id",
+            "sim",
+            "--quiet",
+            env=env,
+            timeout=300,
+        )
+    )
+    realism = json.loads(
+        _ok(run_aic("realism", "sim", "--db", db, "--json", env=env, timeout=300)).stdout
+    )
     assert 0.5 <= realism["accuracy"] <= 1.0 and realism["real"] >= 5
 
-    forked = _ok(run_aic("fork", cid, "--at", "2", "--agent1", "mock", "--agent2", "mock",
-                         "--max-turns", "4", "--db", db, "--json", env=env)).stdout  # fmt: skip
+    forked = _ok(
+        run_aic(
+            "fork",
+            cid,
+            "--at",
+            "2",
+            "--agent1",
+            "mock",
+            "--agent2",
+            "mock",
+            "--max-turns",
+            "4",
+            "--db",
+            db,
+            "--json",
+            env=env,
+        )
+    ).stdout
     child = json.loads(forked)
     assert child["metadata"]["forked_from"] == {"conversation_id": cid, "at": 2, "imported": True}
     assert child["messages"][0]["content"] == exported["messages"][0]["content"]
     assert child["participants"][1]["agent"] == "mock"
 
-    report = json.loads(_ok(run_aic("replay", str(scenario), "--db", db, "--limit", "5",
-                                    "--run-id", "rp", "--json", env=env, timeout=300)).stdout)  # fmt: skip
+    report = json.loads(
+        _ok(
+            run_aic(
+                "replay",
+                str(scenario),
+                "--db",
+                db,
+                "--limit",
+                "5",
+                "--run-id",
+                "rp",
+                "--json",
+                env=env,
+                timeout=300,
+            )
+        ).stdout
+    )
     assert report["cases"] == 5 and report["compared"] == 5
     assert set(report) >= {"agreement", "human_success_rate", "agent_success_rate", "regressions"}
 
