@@ -36,13 +36,16 @@ def test_import_discover_simulate_realism_fork_replay(
     assert first["redacted"]["EMAIL"] > 0 and first["malformed"] == []
     again = json.loads(_ok(run_aic("import", chats, "--db", db, "--json", env=env)).stdout)
     assert (again["imported"], again["unchanged"]) == (0, 240)
+    csv = [str(corpus_dir / "chats.csv"), "--mapping", str(corpus_dir / "chats.mapping.toml")]
+    same = json.loads(_ok(run_aic("import", *csv, "--db", db, "--json", env=env)).stdout)
+    assert (same["source"], same["imported"], same["unchanged"]) == ("chats", 0, 240)
     listed = _ok(
         run_aic(
             "ls",
             "--db",
             db,
             "--run-id",
-            "import:chats.jsonl",
+            "import:chats",
             "--limit",
             "500",
             "--ls-json",

@@ -45,7 +45,7 @@ def mapping_options(func: Any) -> Any:
 @click.command(name="import")
 @click.argument("file", type=click.Path(path_type=Path))
 @option("--format", "fmt", type=click.Choice(["jsonl", "csv", "json"]), help="Default: suffix.")
-@option("--source", help="Name of the data set (default: the file name); ids derive from it.")
+@option("--source", help="Name of the data set (default: the file name without its suffix).")
 @option("--mapping", type=click.Path(path_type=Path), help="Field mapping file (TOML/YAML/JSON).")
 @mapping_options
 @option("--customer", "customers", multiple=True, help="Sender value meaning the customer.")
@@ -105,7 +105,7 @@ def _plan_import(file: Path, kw: dict[str, Any]) -> ImportPlan:
     from aiconv.learning.redaction import Redactor
     from aiconv.learning.transcripts import FieldMapping, load_mapping
 
-    source = _source(kw["source"] if kw["source"] is not None else file.name)
+    source = _source(kw["source"] if kw["source"] is not None else file.stem)
     redactor = None if kw["no_redact"] else Redactor(names=_names(kw), patterns=kw["patterns"])
     flags = FieldMapping(
         conversation_id=kw["id_field"],
