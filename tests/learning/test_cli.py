@@ -191,3 +191,40 @@ def test_forking_an_unknown_conversation_says_so(tmp_path: Path, env: dict[str, 
     result = run_aic("fork", "nope", "--at", "1", "--db", str(tmp_path / "r.db"), env=env)
     assert result.returncode == 1
     assert result.stderr.strip() == "error: no conversation with id 'nope' (see `aic ls`)"
+
+
+async def test_discover_with_a_model_that_never_answers_json_is_one_line(
+    corpus_dir: Path, tmp_path: Path, env: dict[str, str]
+) -> None:
+    import asyncio
+
+    from aiconv.testing.fake_llm import FakeLLM
+
+    db = str(tmp_path / "runs.db")
+    _ok(
+        await asyncio.to_thread(
+            run_aic, "import", str(corpus_dir / "chats.jsonl"), "--db", db, env=env
+        )
+    )
+    async with FakeLLM() as server:  # answers with chat, never with the JSON asked for
+        model_env = {**env, "OPENAI_API_KEY": "fake", "OPENAI_BASE_URL": server.openai_base_url}
+        result = await asyncio.to_thread(
+            run_aic,
+            "discover",
+            "--db",
+            db,
+            "--model",
+            "gpt:gpt-4o-mini",
+            "-o",
+            str(tmp_path / "s.toml"),
+            env=model_env,
+            timeout=120,
+        )
+        asked = [r for r in server.requests if r.api == "openai"]
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "error: --model gpt:gpt-4o-mini: the model did not propose a valid schema of intents "
+        "and outcomes"
+    )
+    assert len(asked) == 2  # the proposal, then once more with the validation error
+    assert not (tmp_path / "s.toml").exists()

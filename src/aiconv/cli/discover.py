@@ -20,7 +20,7 @@ from aiconv.agents.provider import ChatProvider
 from aiconv.cli.learn import check_output
 from aiconv.cli.options import friendly_errors, log_options, option
 from aiconv.cli.wiring import Runtime
-from aiconv.errors import ConfigError
+from aiconv.errors import AiconvError, ConfigError
 from aiconv.plugins import missing_extra
 from aiconv.queues.urls import connect_log
 from aiconv.settings import default_db_path
@@ -149,8 +149,12 @@ async def _labelled(provider: ChatProvider, transcripts: list[Any], folder: Path
     try:
         schema = await labeller.propose(transcripts, seed=kw["seed"])
         labels = await labeller.label(transcripts, schema)
+    except ValueError as exc:  # the model never answered with valid JSON
+        raise AiconvError(f"--model {kw['model']}: {exc}") from None
     finally:
         await provider.aclose()
+    if not labels:
+        raise AiconvError(f"--model {kw['model']}: no conversation was labelled validly")
     named = discovery.Named
     return discovery.discover_labelled(
         transcripts,
