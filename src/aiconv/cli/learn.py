@@ -21,7 +21,10 @@ from rich.console import Console
 from aiconv.cli.options import EXIT_INTERRUPTED, friendly_errors, log_options, option
 from aiconv.cli.wiring import Runtime, run_interruptibly
 from aiconv.errors import ConfigError, LogError, TranscriptError
+from aiconv.plugins import missing_extra
 from aiconv.queues.urls import connect_log
+from aiconv.simulation.batch import StyleSource
+from aiconv.simulation.scenario import Scenario
 
 _SOURCE_MAX = 100
 
@@ -232,3 +235,15 @@ def check_output(path: Path, force: bool) -> None:
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir() or not os.access(parent, os.W_OK):
         raise ConfigError(f"--output {path}: the directory {parent} does not exist or is read-only")
+
+
+def grounding_of(scenario: Scenario) -> StyleSource | None:
+    """The style examples of a grounded scenario (its index is read now: a missing or damaged
+    one is bad input, reported before anything is written)."""
+    if scenario.grounding is None:
+        return None
+    try:
+        from aiconv.learning.grounding import style_source
+    except ImportError as exc:
+        raise missing_extra("a grounded scenario ([grounding])", exc) from None
+    return style_source(scenario)

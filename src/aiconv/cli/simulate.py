@@ -24,6 +24,7 @@ from aiconv.agents.provider import ChatProvider
 from aiconv.cli import voice
 from aiconv.cli.cache import cache_group, default_cache_url
 from aiconv.cli.compare import compare_command
+from aiconv.cli.learn import grounding_of
 from aiconv.cli.options import EXIT_INTERRUPTED, friendly_errors, log_options, option
 from aiconv.cli.processes import SHARD, processes_option, run_shards
 from aiconv.cli.report import report_command
@@ -31,7 +32,6 @@ from aiconv.cli.telemetry import Telemetry, start_telemetry, telemetry_options
 from aiconv.cli.wiring import Runtime, run_interruptibly
 from aiconv.errors import ConfigError, ScenarioError
 from aiconv.observability.metrics import CacheMetrics
-from aiconv.plugins import missing_extra
 from aiconv.queues.urls import connect_log
 from aiconv.simulation.batch import BatchRunner, ProviderFactory, StyleSource
 from aiconv.simulation.caching import CachePlan, cache_plan
@@ -143,18 +143,6 @@ class _Run:
     shard: tuple[int, int] = (0, 1)
     #: Style examples of each cell's customer (a grounded scenario), read before anything runs.
     grounding: StyleSource | None = None
-
-
-def grounding_of(scenario: Scenario) -> StyleSource | None:
-    """The style examples of a grounded scenario (its index is read now: a missing or damaged
-    one is bad input, reported before anything is written)."""
-    if scenario.grounding is None:
-        return None
-    try:
-        from aiconv.learning.grounding import style_source
-    except ImportError as exc:
-        raise missing_extra("a grounded scenario ([grounding])", exc) from None
-    return style_source(scenario)
 
 
 @click.command()
