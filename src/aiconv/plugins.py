@@ -46,6 +46,8 @@ _EXTRAS = {
     "uvicorn": "web",
     "jinja2": "web",
     "mcp": "mcp",
+    "sklearn": "learning",
+    "scipy": "learning",
 }
 
 

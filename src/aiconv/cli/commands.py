@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from aiconv.agents.provider import ChatProvider
-from aiconv.cli import display, simulate, voice
+from aiconv.cli import discover, display, learn, replay, simulate, voice
 from aiconv.cli.options import EXIT_INTERRUPTED, friendly_errors, log_options, option
 from aiconv.cli.plugins import plugins_command
 from aiconv.cli.serve import serve
@@ -307,3 +307,6 @@ def register(group: click.Group) -> None:
     for command in (ls, show, export, resume, join, providers, serve, plugins_command):
         group.add_command(command)
     simulate.register(group)
+    learning_commands = (learn.import_command, discover.discover, replay.fork, replay.replay)
+    for command in (*learning_commands, replay.realism):
+        group.add_command(command)

@@ -24,6 +24,7 @@ from aiconv.agents.provider import ChatProvider
 from aiconv.cli import voice
 from aiconv.cli.cache import cache_group, default_cache_url
 from aiconv.cli.compare import compare_command
+from aiconv.cli.learn import grounding_of
 from aiconv.cli.options import EXIT_INTERRUPTED, friendly_errors, log_options, option
 from aiconv.cli.processes import SHARD, processes_option, run_shards
 from aiconv.cli.report import report_command
@@ -33,7 +34,7 @@ from aiconv.cli.wiring import Runtime, run_interruptibly
 from aiconv.errors import ConfigError, ScenarioError
 from aiconv.observability.metrics import CacheMetrics
 from aiconv.queues.urls import connect_log
-from aiconv.simulation.batch import BatchRunner, ProviderFactory
+from aiconv.simulation.batch import BatchRunner, ProviderFactory, StyleSource
 from aiconv.simulation.caching import CachePlan, cache_plan
 from aiconv.simulation.channel import HttpAgentProvider
 from aiconv.simulation.runs import check_run_id, new_run_id
@@ -143,6 +144,8 @@ class _Run:
     #: Where a voice scenario's audio goes (None: not a voice scenario).
     audio_dir: Path | None = None
     shard: tuple[int, int] = (0, 1)
+    #: Style examples of each cell's customer (a grounded scenario), read before anything runs.
+    grounding: StyleSource | None = None
 
 
 @click.command()
@@ -208,6 +211,7 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
         caching=Caching(plan, cache_store(cache_url)) if plan.is_used else None,
         audio_dir=voice.check_voice(runtime, kw["audio_dir"]) if scenario.voice else None,
         shard=kw["shard"] or (0, 1),
+        grounding=grounding_of(scenario),
     )
     if kw["processes"] > 1 and run_shards(run.run_id, kw["processes"]) != 0:
         click.echo(f"interrupted; resume with: aic simulate {run.path} --run-id {run.run_id}")
@@ -243,6 +247,7 @@ async def _simulate(runtime: Runtime, telemetry: Telemetry, run: _Run) -> int:
             observer=telemetry.observer,
             turn_hook=kit.layer if kit is not None else None,
             shard=run.shard,
+            grounding=run.grounding,
         )
         try:
             await runner.check()  # before any output: a mismatched run is bad input

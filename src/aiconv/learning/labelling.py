@@ -128,9 +128,7 @@ class ModelLabeller:
             chosen = random.Random(seed).sample(chosen, sample)
         schema = await self._ask(PROPOSE, _batch_text(chosen), Schema, lambda answer: None)
         if schema is None:
-            raise ValueError(
-                "the model did not propose a valid schema (see the log for its answer)"
-            )
+            raise ValueError("the model did not propose a valid schema of intents and outcomes")
         return schema
 
     async def label(

@@ -46,10 +46,13 @@ def as_transcript(state: ConversationState) -> Transcript:
             role = CUSTOMER if message.sender == "customer" else AGENT
         messages.append(
             TranscriptMessage(
-                role=role, sender=message.sender, text=message.content, at=message.at,
+                role=role,
+                sender=message.sender,
+                text=message.content,
+                at=message.at,
                 line=message.sequence,
             )
-        )  # fmt: skip
+        )
     return Transcript(source_id=state.conversation_id, messages=tuple(messages), line=1)
 
 

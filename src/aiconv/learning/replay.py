@@ -239,9 +239,11 @@ class Replay:
         if child.outcome is None:
             judgement = await self.evaluator.evaluate(child, self.scenario.outcomes)
             decided = OutcomeDecided(
-                outcome=judgement.outcome, by=judgement.by, confidence=judgement.confidence,
+                outcome=judgement.outcome,
+                by=judgement.by,
+                confidence=judgement.confidence,
                 rationale=judgement.rationale[:1000],
-            )  # fmt: skip
+            )
             while child.outcome is None:
                 try:
                     child = await self.conductor.append(child, [decided])

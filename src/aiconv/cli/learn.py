@@ -1,0 +1,249 @@
+"""``aic import`` and ``aic discover``: real transcripts in, a scenario out (``aiconv.learning``).
+
+Everything that can be wrong with the input (the file, its format and mapping, malformed rows
+under ``--strict``, redaction patterns, the output path, the model's key) is found before the
+log is opened, so bad input writes nothing anywhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from aiconv.cli.options import EXIT_INTERRUPTED, friendly_errors, log_options, option
+from aiconv.cli.wiring import Runtime, run_interruptibly
+from aiconv.errors import ConfigError, LogError, TranscriptError
+from aiconv.plugins import missing_extra
+from aiconv.queues.urls import connect_log
+from aiconv.simulation.batch import StyleSource
+from aiconv.simulation.scenario import Scenario
+
+_SOURCE_MAX = 100
+
+
+def mapping_options(func: Any) -> Any:
+    """The field mapping flags of ``aic import``."""
+    for name, what in reversed(
+        [
+            ("id", "the conversation id"),
+            ("sender", "the sender or role"),
+            ("text", "the message text"),
+            ("time", "the timestamp (ISO 8601 or Unix seconds/ms)"),
+            ("outcome", "an outcome label (optional)"),
+            ("messages", "the list of messages, in a conversation-per-record file"),
+        ]
+    ):
+        func = option(f"--{name}-field", help=f"Field holding {what}.")(func)
+    return func
+
+
+@click.command(name="import")
+@click.argument("file", type=click.Path(path_type=Path))
+@option("--format", "fmt", type=click.Choice(["jsonl", "csv", "json"]), help="Default: suffix.")
+@option("--source", help="Name of the data set (default: the file name without its suffix).")
+@option("--mapping", type=click.Path(path_type=Path), help="Field mapping file (TOML/YAML/JSON).")
+@mapping_options
+@option("--customer", "customers", multiple=True, help="Sender value meaning the customer.")
+@option("--agent", "agents", multiple=True, help="Sender value meaning the support agent.")
+@option("--strict", is_flag=True, help="Refuse the whole file if any row is malformed.")
+@option("--no-redact", is_flag=True, help="Keep e-mails, phones, card and account numbers.")
+@option("--redact-name", "names", multiple=True, help="A name to redact (repeat).")
+@option("--redact-names-file", type=click.Path(path_type=Path), help="Names to redact, one a line.")
+@option("--redact-pattern", "patterns", multiple=True, help="LABEL=REGEX or REGEX to redact.")
+@option("--dry-run", is_flag=True, help="Read, check and redact, but write nothing.")
+@option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@log_options
+@friendly_errors
+def import_command(file: Path, **kw: Any) -> None:
+    """Import real transcripts as conversations (idempotent: importing again changes nothing)."""
+    from aiconv.learning import importer
+
+    runtime = Runtime.load(log_url=kw["log_url"], db=kw["db"])
+    plan = _plan_import(file, kw)
+    console = Console(stderr=True)
+    _describe_plan(console, plan, kw["as_json"])
+    if kw["dry_run"]:
+        _finish_import(console, plan, None, kw["as_json"], dry=True)
+        return
+    report = importer.ImportReport(redaction=plan.redaction)
+    try:
+        _, interrupted = asyncio.run(_write(runtime.log_url, plan, report))
+    except LogError as exc:
+        raise LogError(
+            f"{exc}; imported {report.imported} of {len(plan.prepared)} before it "
+            "failed: run the same command again to import the rest"
+        ) from exc
+    _finish_import(console, plan, report, kw["as_json"], dry=False)
+    if interrupted:
+        click.echo(
+            f"interrupted after {report.imported + report.unchanged} of {len(plan.prepared)}: "
+            "run the same command again to import the rest",
+            err=True,
+        )
+        sys.exit(EXIT_INTERRUPTED)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImportPlan:
+    """A file read, checked and redacted: what the import will write."""
+
+    file: Path
+    source: str
+    parsed: Any
+    prepared: list[Any]
+    redaction: Any
+
+
+def _plan_import(file: Path, kw: dict[str, Any]) -> ImportPlan:
+    from aiconv.learning import importer
+    from aiconv.learning.parse import parse_file
+    from aiconv.learning.redaction import Redactor
+    from aiconv.learning.transcripts import FieldMapping, load_mapping
+
+    source = _source(kw["source"] if kw["source"] is not None else file.stem)
+    redactor = None if kw["no_redact"] else Redactor(names=_names(kw), patterns=kw["patterns"])
+    flags = FieldMapping(
+        conversation_id=kw["id_field"],
+        sender=kw["sender_field"],
+        text=kw["text_field"],
+        timestamp=kw["time_field"],
+        outcome=kw["outcome_field"],
+        messages=kw["messages_field"],
+        customer=tuple(kw["customers"]),
+        agent=tuple(kw["agents"]),
+    )
+    mapping = load_mapping(kw["mapping"]).merged(flags) if kw["mapping"] else flags
+    parsed = parse_file(file, mapping, kw["fmt"])
+    if kw["strict"] and parsed.problems:
+        shown = "; ".join(str(p) for p in parsed.problems[:3])
+        raise TranscriptError(
+            f"{file}: {len(parsed.problems)} malformed rows ({shown}); nothing imported "
+            "(--strict). Fix them, or drop --strict to skip them"
+        )
+    if not parsed.transcripts:
+        raise TranscriptError(f"{file}: no conversations found ({len(parsed.problems)} bad rows)")
+    fmt = kw["fmt"] or file.suffix.lstrip(".").lower()
+    prepared, redaction = importer.prepare(
+        parsed, source=source, file=file.name, fmt=fmt, redactor=redactor
+    )
+    return ImportPlan(
+        file=file, source=source, parsed=parsed, prepared=prepared, redaction=redaction
+    )
+
+
+def _source(name: str) -> str:
+    cleaned = name.strip()
+    if not cleaned or len(cleaned) > _SOURCE_MAX or not cleaned.isprintable():
+        raise ConfigError(f"--source {name!r}: give a printable name of 1 to {_SOURCE_MAX} chars")
+    return cleaned
+
+
+def _names(kw: dict[str, Any]) -> list[str]:
+    names = list(kw["names"])
+    path: Path | None = kw["redact_names_file"]
+    if path is not None:
+        try:
+            names += [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"--redact-names-file {path}: cannot be read: {exc}") from None
+    return [n for n in names if n]
+
+
+def _describe_plan(console: Console, plan: ImportPlan, as_json: bool) -> None:
+    if as_json:
+        return
+    parsed = plan.parsed
+    console.print(
+        f"read {parsed.rows} messages, {len(parsed.transcripts)} conversations from {plan.file}",
+        highlight=False,
+    )
+    if parsed.problems:
+        lines = ", ".join(str(p.line) for p in parsed.problems[:20])
+        more = f" (and {len(parsed.problems) - 20} more)" if len(parsed.problems) > 20 else ""
+        console.print(
+            f"skipped {len(parsed.problems)} malformed rows at lines {lines}{more}; first: "
+            f"{parsed.problems[0]}",
+            highlight=False,
+            markup=False,
+        )
+    console.print(f"redacted: {plan.redaction.describe()}", highlight=False, markup=False)
+
+
+async def _write(url: str, plan: ImportPlan, report: Any) -> tuple[Any, bool]:
+    from aiconv.learning import importer
+
+    log = await connect_log(url)
+    try:
+        return await run_interruptibly(lambda: importer.write(log, plan.prepared, report))
+    finally:
+        await log.close()
+
+
+def _finish_import(
+    console: Console, plan: ImportPlan, report: Any, as_json: bool, *, dry: bool
+) -> None:
+    from aiconv.learning.importer import run_id_for
+
+    document = {
+        "file": str(plan.file),
+        "source": plan.source,
+        "run_id": run_id_for(plan.source),
+        "rows": plan.parsed.rows,
+        "conversations": len(plan.prepared),
+        "malformed": [{"line": p.line, "problem": p.message} for p in plan.parsed.problems],
+        "redacted": dict(plan.redaction.counts),
+        "dry_run": dry,
+        "imported": report.imported if report else 0,
+        "unchanged": report.unchanged if report else 0,
+        "conflicting": list(report.conflicting) if report else [],
+    }
+    if as_json:
+        click.echo(json.dumps(document, indent=2))
+        return
+    if dry:
+        console.print("dry run: nothing written", highlight=False)
+        return
+    console.print(
+        f"imported {document['imported']}, already there {document['unchanged']} "
+        f"(run id {document['run_id']}; see `aic ls --run-id {document['run_id']}`)",
+        highlight=False,
+        markup=False,
+    )
+    if document["conflicting"]:
+        console.print(
+            f"{len(document['conflicting'])} conversations were imported before with other "
+            f"content and were left as they were: {', '.join(document['conflicting'][:10])}",
+            highlight=False,
+            markup=False,
+        )
+
+
+def check_output(path: Path, force: bool) -> None:
+    """ConfigError unless ``path`` can be written (and does not exist, without ``force``)."""
+    if path.is_dir():
+        raise ConfigError(f"--output {path} is a directory; give a file path")
+    if path.exists() and not force:
+        raise ConfigError(f"--output {path} exists; choose another path or add --force")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise ConfigError(f"--output {path}: the directory {parent} does not exist or is read-only")
+
+
+def grounding_of(scenario: Scenario) -> StyleSource | None:
+    """The style examples of a grounded scenario (its index is read now: a missing or damaged
+    one is bad input, reported before anything is written)."""
+    if scenario.grounding is None:
+        return None
+    try:
+        from aiconv.learning.grounding import style_source
+    except ImportError as exc:
+        raise missing_extra("a grounded scenario ([grounding])", exc) from None
+    return style_source(scenario)

@@ -1,0 +1,230 @@
+"""The learning commands end to end, as real processes on one SQLite log: import (every format,
+idempotent, malformed rows, --strict, redaction), the imported conversations in ls/show/export,
+discover writing a scenario simulate runs grounded, realism, fork and replay; bad input is one
+line, exit code 2, and writes nothing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from aiconv.testing.processes import cli_env, run_aic
+
+pytestmark = pytest.mark.slow
+
+
+def _ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    assert result.returncode == 0, result.stderr + result.stdout
+    return result
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return cli_env(home=tmp_path / "home")
+
+
+def test_import_discover_simulate_realism_fork_replay(
+    corpus_dir: Path, tmp_path: Path, env: dict[str, str]
+) -> None:
+    db = str(tmp_path / "runs.db")
+    chats = str(corpus_dir / "chats.jsonl")
+    first = json.loads(_ok(run_aic("import", chats, "--db", db, "--json", env=env)).stdout)
+    assert (first["conversations"], first["imported"], first["unchanged"]) == (240, 240, 0)
+    assert first["redacted"]["EMAIL"] > 0 and first["malformed"] == []
+    again = json.loads(_ok(run_aic("import", chats, "--db", db, "--json", env=env)).stdout)
+    assert (again["imported"], again["unchanged"]) == (0, 240)
+    csv = [str(corpus_dir / "chats.csv"), "--mapping", str(corpus_dir / "chats.mapping.toml")]
+    same = json.loads(_ok(run_aic("import", *csv, "--db", db, "--json", env=env)).stdout)
+    assert (same["source"], same["imported"], same["unchanged"]) == ("chats", 0, 240)
+    listed = _ok(
+        run_aic(
+            "ls",
+            "--db",
+            db,
+            "--run-id",
+            "import:chats",
+            "--limit",
+            "500",
+            "--ls-json",
+            env=env,
+        )
+    ).stdout.splitlines()
+    assert len(listed) == 240
+    entry = json.loads(listed[0])
+    assert entry["end_reason"] == "imported" and "imported" in entry["tags"]
+    cid = entry["conversation_id"]
+    shown = _ok(run_aic("show", cid, "--db", db, env=env)).stdout
+    assert "customer" in shown and "@example" not in shown
+    exported = json.loads(_ok(run_aic("export", cid, "--db", db, env=env)).stdout)
+    assert exported["metadata"]["imported"]["file"] == "chats.jsonl"
+    assert exported["started_at"] == exported["messages"][0]["at"] < 1.8e9
+
+    scenario = tmp_path / "discovered.toml"
+    found = json.loads(
+        _ok(
+            run_aic("discover", "--db", db, "-o", str(scenario), "--json", env=env, timeout=300)
+        ).stdout
+    )
+    assert len(found["intents"]) == 6 and len(found["outcomes"]) == 4
+    assert Path(found["style_index"]).exists()
+    assert "[grounding]" in scenario.read_text(encoding="utf-8")
+    refused = run_aic("discover", "--db", db, "-o", str(scenario), env=env)
+    assert refused.returncode == 2 and "exists" in refused.stderr
+
+    _ok(
+        run_aic(
+            "simulate",
+            str(scenario),
+            "--db",
+            db,
+            "--run-id",
+            "sim",
+            "--quiet",
+            env=env,
+            timeout=300,
+        )
+    )
+    realism = json.loads(
+        _ok(run_aic("realism", "sim", "--db", db, "--json", env=env, timeout=300)).stdout
+    )
+    assert 0.5 <= realism["accuracy"] <= 1.0 and realism["real"] >= 5
+
+    forked = _ok(
+        run_aic(
+            "fork",
+            cid,
+            "--at",
+            "2",
+            "--agent1",
+            "mock",
+            "--agent2",
+            "mock",
+            "--max-turns",
+            "4",
+            "--db",
+            db,
+            "--json",
+            env=env,
+        )
+    ).stdout
+    child = json.loads(forked)
+    assert child["metadata"]["forked_from"] == {"conversation_id": cid, "at": 2, "imported": True}
+    assert child["messages"][0]["content"] == exported["messages"][0]["content"]
+    assert child["participants"][1]["agent"] == "mock"
+
+    report = json.loads(
+        _ok(
+            run_aic(
+                "replay",
+                str(scenario),
+                "--db",
+                db,
+                "--limit",
+                "5",
+                "--run-id",
+                "rp",
+                "--json",
+                env=env,
+                timeout=300,
+            )
+        ).stdout
+    )
+    assert report["cases"] == 5 and report["compared"] == 5
+    assert set(report) >= {"agreement", "human_success_rate", "agent_success_rate", "regressions"}
+
+
+def test_malformed_rows_are_skipped_or_refuse_the_import(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    path = tmp_path / "chats.jsonl"
+    path.write_text(
+        '{"conversation_id": "a", "role": "user", "text": "hi"}\n{oops\n'
+        '{"conversation_id": "a", "role": "alien", "text": "x"}\n',
+        encoding="utf-8",
+    )
+    db = tmp_path / "runs.db"
+    strict = run_aic("import", str(path), "--db", str(db), "--strict", env=env)
+    assert strict.returncode == 2
+    assert (
+        "2 malformed rows (line 2: not JSON" in strict.stderr
+        and "nothing imported" in strict.stderr
+    )
+    assert not db.exists()
+    lenient = _ok(run_aic("import", str(path), "--db", str(db), env=env))
+    assert "skipped 2 malformed rows at lines 2, 3" in lenient.stderr
+    assert "imported 1" in lenient.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["import", "missing.jsonl"], "no such file"),
+        (["import", "{file}", "--format", "xml"], "Invalid value for '--format'"),
+        (["import", "{file}", "--redact-pattern", "("], "not a regular expression"),
+        (["import", "{file}", "--mapping", "nope.toml"], "cannot be read"),
+        (["import", "{file}", "--source", ""], "--source"),
+        (["fork", "nope", "--at", "0"], "Invalid value for '--at'"),
+        (["discover", "-o", "/nonexistent/dir/x.toml"], "does not exist"),
+        (["replay", "missing.toml"], "Invalid value for 'SCENARIO_FILE'"),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(
+    tmp_path: Path, env: dict[str, str], args: list[str], message: str
+) -> None:
+    good = tmp_path / "good.jsonl"
+    good.write_text('{"conversation_id": "a", "role": "user", "text": "hi"}\n', encoding="utf-8")
+    db = tmp_path / "runs.db"
+    argv = [a.replace("{file}", str(good)) for a in args]
+    result = run_aic(*argv, "--db", str(db), env=env, cwd=tmp_path)
+    assert result.returncode in (1, 2), result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    if not message.startswith("Invalid value"):  # click's own usage errors carry a usage block
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert not db.exists()
+
+
+def test_forking_an_unknown_conversation_says_so(tmp_path: Path, env: dict[str, str]) -> None:
+    result = run_aic("fork", "nope", "--at", "1", "--db", str(tmp_path / "r.db"), env=env)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: no conversation with id 'nope' (see `aic ls`)"
+
+
+async def test_discover_with_a_model_that_never_answers_json_is_one_line(
+    corpus_dir: Path, tmp_path: Path, env: dict[str, str]
+) -> None:
+    import asyncio
+
+    from aiconv.testing.fake_llm import FakeLLM
+
+    db = str(tmp_path / "runs.db")
+    _ok(
+        await asyncio.to_thread(
+            run_aic, "import", str(corpus_dir / "chats.jsonl"), "--db", db, env=env
+        )
+    )
+    async with FakeLLM() as server:  # answers with chat, never with the JSON asked for
+        model_env = {**env, "OPENAI_API_KEY": "fake", "OPENAI_BASE_URL": server.openai_base_url}
+        result = await asyncio.to_thread(
+            run_aic,
+            "discover",
+            "--db",
+            db,
+            "--model",
+            "gpt:gpt-4o-mini",
+            "-o",
+            str(tmp_path / "s.toml"),
+            env=model_env,
+            timeout=120,
+        )
+        asked = [r for r in server.requests if r.api == "openai"]
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "error: --model gpt:gpt-4o-mini: the model did not propose a valid schema of intents "
+        "and outcomes"
+    )
+    assert len(asked) == 2  # the proposal, then once more with the validation error
+    assert not (tmp_path / "s.toml").exists()
