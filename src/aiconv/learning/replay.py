@@ -24,8 +24,8 @@ from aiconv.platform import session
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import OutcomeDecided, ParticipantSpec, StopConfig
-from aiconv.simulation.batch import ProviderFactory, build_evaluator
 from aiconv.simulation.casting import agent_prompt, style_examples
+from aiconv.simulation.deciding import ProviderFactory, build_evaluator
 from aiconv.simulation.evaluators import Evaluator
 from aiconv.simulation.scenario import Scenario, Seat
 

@@ -1,7 +1,9 @@
 """The facts a conversation is made of: frozen, past-tense events with a ``kind`` and a version.
 
 Adding a field with a default is backwards compatible; renaming or changing the meaning of one
-bumps ``SCHEMA_VERSION`` of that event and adds an upcaster in ``codec.py``.
+bumps ``SCHEMA_VERSION`` of that event and adds an upcaster in ``upcasters.py``. The events of
+tools and grading live in ``action_events.py``, those of voice and forks in ``room_events.py``,
+and the values a conversation starts with in ``specs.py``; all are importable from here.
 """
 
 from __future__ import annotations
@@ -9,65 +11,42 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from aiconv.platform.action_events import (
+    CriterionEvaluated,
+    EnvironmentSnapshot,
+    TaskGraded,
+    ToolCalled,
+    ToolReturned,
+)
+from aiconv.platform.room_events import ConversationForked, UtteranceHeard, UtteranceSpoken
+from aiconv.platform.specs import ParticipantSpec, PluginRef, StopConfig, StopSignal
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ParticipantSpec:
-    """Who takes part: a unique ``name``, the ``agent`` id it runs on and the resolved model."""
-
-    name: str
-    agent: str
-    model: str = ""
-    persona: str | None = None
-    role: str | None = None
-    system: str | None = None
-    system_prompt: str = ""
-    base_url: str | None = None
-    #: Sampling temperature and seed of this participant's model (None: the vendor's default).
-    temperature: float | None = None
-    seed: int | None = None
-    #: Tool sources this participant may call (``aiconv.tools`` references: a Python file or
-    #: module, ``mcp:stdio:COMMAND``, ``mcp:http://…``, ``env:DOMAIN`` …), rebuilt by any process.
-    tools: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StopSignal:
-    """``token`` alone on a line of a message by ``sender`` (anyone when None) ends the
-    conversation with ``reason`` (e.g. a simulated user's ``###STOP###`` -> ``satisfied``)."""
-
-    token: str
-    reason: str
-    sender: str | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StopConfig:
-    """The stop rules a conversation was started with (see ``termination.py``)."""
-
-    max_turns: int = 20
-    max_turns_per_participant: int | None = None
-    end_token: str = "<END>"
-    timeout_s: float | None = None
-    max_tokens: int | None = None
-    max_cost_usd: float | None = None
-    closing: str = "mutual"
-    closing_phrases: tuple[str, ...] = ()
-    loop_policy: str = "end"
-    #: Tool rounds a turn may take before its message (then the model must answer in text).
-    max_tool_rounds: int = 8
-    #: Seconds a tool call may take before it is recorded as ``timeout``.
-    tool_timeout_s: float = 60.0
-    #: Tokens that end the conversation with a reason of their own.
-    signals: tuple[StopSignal, ...] = ()
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PluginRef:
-    """A plugin a conversation is run with (an ``aiconv.judges`` or ``aiconv.stamps`` name) and
-    the settings it is rebuilt from, so every process taking a turn runs it alike."""
-
-    name: str
-    config: dict[str, Any] = field(default_factory=dict)
+__all__ = [
+    "EVENT_TYPES",
+    "AgentFailed",
+    "ConversationEnded",
+    "ConversationForked",
+    "ConversationResumed",
+    "ConversationStarted",
+    "CriterionEvaluated",
+    "EnvironmentSnapshot",
+    "Event",
+    "LoopDetected",
+    "MessagePosted",
+    "ModeratorNoted",
+    "OutcomeDecided",
+    "OutcomeProposed",
+    "ParticipantSpec",
+    "PluginRef",
+    "StopConfig",
+    "StopSignal",
+    "TaskGraded",
+    "ToolCalled",
+    "ToolReturned",
+    "TurnClaimed",
+    "UtteranceHeard",
+    "UtteranceSpoken",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,7 +65,7 @@ class ConversationStarted:
     participants: tuple[ParticipantSpec, ...]
     first_speaker: str
     turn_policy: str = "round_robin"
-    stop: StopConfig = StopConfig()
+    stop: StopConfig = StopConfig()  # noqa: RUF009 — frozen: one shared default is safe
     seed: int | None = None
     lease_s: float = 60.0
     detached: bool = False
@@ -140,102 +119,6 @@ class MessagePosted:
     #: ``truncated`` when it hit its output limit, so the content is cut short.
     finish_reason: str | None = None
     truncated: bool = False
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ToolCalled:
-    """``speaker``'s model asked for tool ``tool`` in round ``round`` of its turn; recorded
-    *before* the call runs, so a takeover knows which effects may have happened.
-
-    The first call of a round also carries that model call's facts: the text the model wrote
-    with its calls, the model, usage, cost and latency (zero on the other calls of the round).
-    ``idempotent`` says whether the tool may be run again with the same ``call_id`` (its
-    idempotency key) when its result was never recorded.
-    """
-
-    KIND: ClassVar[str] = "ToolCalled"
-    SCHEMA_VERSION: ClassVar[int] = 1
-    speaker: str
-    call_id: str
-    tool: str
-    arguments: dict[str, Any] = field(default_factory=dict)
-    round: int = 1
-    idempotent: bool = False
-    text: str = ""
-    model: str = ""
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost_usd: float | None = None
-    latency_s: float = 0.0
-    #: Set when the model's arguments were not a JSON object: the call is answered with an
-    #: error instead of being run.
-    error: str | None = None
-    #: The vendor's opaque token for the call (Gemini's thought signature), sent back with it.
-    signature: str | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ToolReturned:
-    """The call ``call_id`` ended: its result (``content``, JSON for structured results) or an
-    error. ``outcome`` is ``ok``, ``error`` (the tool failed or its arguments were invalid;
-    the model is told), ``timeout``, or ``unknown`` (the instance running it stopped before it
-    returned and the tool is not idempotent, so it was not run again)."""
-
-    KIND: ClassVar[str] = "ToolReturned"
-    SCHEMA_VERSION: ClassVar[int] = 1
-    speaker: str
-    call_id: str
-    tool: str
-    content: str
-    is_error: bool = False
-    outcome: str = "ok"
-    latency_s: float = 0.0
-    #: The call was run again after a takeover (idempotent tools only, same call id).
-    rerun: bool = False
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EnvironmentSnapshot:
-    """The state of environment ``domain`` (its whole database, as JSON) at the start of the
-    conversation. With the recorded tool calls it determines every later state, so any process
-    rebuilds the environment and the end state can be audited and graded."""
-
-    KIND: ClassVar[str] = "EnvironmentSnapshot"
-    SCHEMA_VERSION: ClassVar[int] = 1
-    domain: str
-    state: dict[str, Any] = field(default_factory=dict)
-    task_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CriterionEvaluated:
-    """One criterion of a task's evaluation and its evidence, so a report says why a
-    conversation passed or failed. ``kind`` is ``end_state``, ``action``, ``communicate``,
-    ``nl_assertion``, ``outcome`` or ``rubric`` (a 1–5 ``score`` with a rationale);
-    ``passed`` is None when the criterion could not be judged (e.g. no judge configured)."""
-
-    KIND: ClassVar[str] = "CriterionEvaluated"
-    SCHEMA_VERSION: ClassVar[int] = 1
-    task_id: str
-    criterion: str
-    kind: str
-    passed: bool | None = None
-    score: float | None = None
-    evidence: str = ""
-    by: str = "grader"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TaskGraded:
-    """The verdict of a task: every criterion of ``basis`` passed (``reward`` 1) or not (0)."""
-
-    KIND: ClassVar[str] = "TaskGraded"
-    SCHEMA_VERSION: ClassVar[int] = 1
-    task_id: str
-    passed: bool
-    reward: float
-    basis: tuple[str, ...] = ()
-    by: str = "grader"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -322,66 +205,6 @@ class ConversationResumed:
     KIND: ClassVar[str] = "ConversationResumed"
     SCHEMA_VERSION: ClassVar[int] = 1
     by: str = ""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class UtteranceSpoken:
-    """``speaker`` said message ``message_sequence`` aloud: ``voice``, audio in the blob store.
-
-    ``start_s`` is where the audio starts on the conversation's timeline (seconds from its
-    start); ``first_audio_s`` is how long the listener waited for the first audio.
-    """
-
-    KIND: ClassVar[str] = "UtteranceSpoken"
-    SCHEMA_VERSION: ClassVar[int] = 1
-    speaker: str
-    message_sequence: int
-    text: str
-    voice: str
-    audio_ref: str
-    duration_s: float
-    start_s: float = 0.0
-    first_audio_s: float | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class UtteranceHeard:
-    """``listener`` heard message ``message_sequence`` as ``text`` (recognised, ``confidence``).
-
-    ``played_s`` is how much of the audio was heard: less than its duration when the listener
-    ``interrupted`` (barged in), and then the rest was never heard.
-    """
-
-    KIND: ClassVar[str] = "UtteranceHeard"
-    SCHEMA_VERSION: ClassVar[int] = 1
-    listener: str
-    speaker: str
-    message_sequence: int
-    text: str
-    confidence: float = 1.0
-    played_s: float | None = None
-    interrupted: bool = False
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ConversationForked:
-    """This conversation continues another one from a point: its events ``1..at_sequence`` are
-    copies of ``parent_id``'s, and from here on it runs with the replacements given (the
-    parent's participants, stop rules, turn policy, judge and stamp when not). The parent is
-    never changed; ``metadata`` replaces the parent's run id and adds what the fork is for.
-    """
-
-    KIND: ClassVar[str] = "ConversationForked"
-    SCHEMA_VERSION: ClassVar[int] = 1
-    parent_id: str
-    at_sequence: int
-    participants: tuple[ParticipantSpec, ...] = ()
-    stop: StopConfig | None = None
-    turn_policy: str | None = None
-    judge: PluginRef | None = None
-    stamp: PluginRef | None = None
-    by: str = ""
-    metadata: dict[str, Any] = field(default_factory=dict)
 
 
 Event = (

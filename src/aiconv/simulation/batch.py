@@ -25,23 +25,19 @@ from aiconv.errors import (
 from aiconv.platform import session
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.conversation import ConversationState
-from aiconv.platform.events import Event, MessagePosted, OutcomeDecided
+from aiconv.platform.events import MessagePosted
 from aiconv.platform.hooks import TurnHook
 from aiconv.platform.observer import NULL_OBSERVER, ConductorObserver
 from aiconv.queues.log import ConversationLog
 from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
 from aiconv.simulation.casting import Casting, cast, conversation_id, paces_of, run_metadata
-from aiconv.simulation.evaluators import Evaluator
-from aiconv.simulation.judge import LlmJudge
+from aiconv.simulation.deciding import Decider
+from aiconv.simulation.deciding import ProviderFactory as ProviderFactory  # re-exported
 from aiconv.simulation.runs import check_run, check_same_scenario
-from aiconv.simulation.scenario import Cell, Scenario, Seat
+from aiconv.simulation.scenario import Cell, Scenario
 from aiconv.simulation.tally import CostObserver, Tally
-from aiconv.simulation.task_grader import TaskGrader
-from aiconv.simulation.task_judge import TaskJudge
 from aiconv.simulation.timing import RealTimeProvider
 
-#: Builds the provider of a seat (the CLI uses the registry; tests pass offline providers).
-ProviderFactory = Callable[[Seat], ChatProvider]
 #: Style examples for a cell's customer (grounded customers; ``aiconv.learning`` provides one).
 StyleSource = Callable[[Cell], Sequence[str]]
 #: End reasons that mean a conversation failed rather than finished.
@@ -90,8 +86,7 @@ class BatchRunner:
         #: Providers by agent label, then participant name; the customer and further
         #: participants are shared by every agent under test.
         self.seats = self._seats(providers)
-        self.evaluator = build_evaluator(scenario, providers)
-        self.grader = self._grader()
+        self.decider = Decider(scenario, providers)
 
     def _seats(self, providers: ProviderFactory) -> dict[str, dict[str, ChatProvider]]:
         customer = providers(self.scenario.customer)
@@ -102,11 +97,6 @@ class BatchRunner:
         shared = {self.scenario.customer.name: customer}
         shared |= {seat.name: providers(seat) for seat in self.scenario.extras}
         return {v.agent.label: {**shared, v.agent.name: providers(v.agent)} for v in self.variants}
-
-    def _grader(self) -> TaskGrader:
-        tasks = {t.id: t for t in self.scenario.tasks}
-        judge = self.evaluator.provider if isinstance(self.evaluator, LlmJudge) else None
-        return TaskGrader(tasks, TaskJudge(judge) if judge is not None else None)
 
     def _changed(self) -> None:
         self._notify(self.tally)
@@ -167,8 +157,7 @@ class BatchRunner:
         """Close every provider."""
         for provider in {id(p): p for s in self.seats.values() for p in s.values()}.values():
             await provider.aclose()
-        if isinstance(self.evaluator, LlmJudge):
-            await self.evaluator.provider.aclose()
+        await self.decider.aclose()
 
     async def _job(self, variant: Scenario, casting: Casting, limit: asyncio.Semaphore) -> None:
         async with limit:
@@ -255,46 +244,14 @@ class BatchRunner:
             return await self.conductor.catch_up(state)
 
     async def _decide(self, state: ConversationState) -> ConversationState:
-        events = await self._verdict(state)
+        events, cost = await self.decider.events(state)
+        self.tally.cost_usd += cost
         while state.outcome is None:
             try:
                 state = await self.conductor.append(state, events)
             except SequenceConflict:
                 state = await self.conductor.catch_up(state)
         return state
-
-    async def _verdict(self, state: ConversationState) -> list[Event]:
-        """A task conversation's graded criteria and outcome, else the evaluator's outcome."""
-        if self.grader.task_of(state) is not None:
-            before = self.grader.judge.cost_usd if self.grader.judge else 0.0
-            events = await self.grader.events(state)
-            self.tally.cost_usd += (
-                self.grader.judge.cost_usd if self.grader.judge else 0.0
-            ) - before
-            return events
-        assert self.evaluator is not None, "a scenario with intents has a rules or judge evaluator"
-        judgement = await self.evaluator.evaluate(state, self.scenario.outcomes)
-        self.tally.cost_usd += judgement.cost_usd
-        return [
-            OutcomeDecided(
-                outcome=judgement.outcome,
-                by=judgement.by,
-                confidence=judgement.confidence,
-                rationale=judgement.rationale[:1000],
-            )
-        ]
-
-
-def build_evaluator(scenario: Scenario, providers: ProviderFactory) -> Evaluator | None:
-    """The scenario's evaluator: its rules, or an LLM judge on the provider of its judge seat
-    (None for a task suite without a judge: the grader alone decides)."""
-    config = scenario.evaluator
-    if config.rules is not None:
-        return config.rules
-    if config.judge_agent is None:
-        return None
-    judge = Seat(name="judge", role="judge", agent=config.judge_agent, model=config.judge_model)
-    return LlmJudge(providers(judge))
 
 
 def _first_leaf(group: BaseExceptionGroup[AiconvError]) -> AiconvError:
