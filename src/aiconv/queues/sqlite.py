@@ -37,6 +37,7 @@ from aiconv.queues.log import (
     StoredEvent,
     bounded,
 )
+from aiconv.queues.sqlite_reader import SqliteReader
 from aiconv.queues.sqlite_wakeups import DataVersionWakeUps
 from aiconv.queues.sqlite_writer import SqliteWriter
 
@@ -47,9 +48,7 @@ class SqliteLog(ConversationLog):
     backend = "sqlite"
     checkpoint_every = 200  # commits between two background WAL checkpoints
 
-    def __init__(
-        self, path: Path, reader: aiosqlite.Connection, writer: SqliteWriter | None
-    ) -> None:
+    def __init__(self, path: Path, reader: SqliteReader, writer: SqliteWriter | None) -> None:
         self.path = path
         #: Opened with ``mode="read"``: appends and index writes raise ``LogError``.
         self.read_only = writer is None
@@ -74,11 +73,13 @@ class SqliteLog(ConversationLog):
         db_path = await asyncio.to_thread(files.check_path, Path(path), mode)
         opened: list[aiosqlite.Connection] = []
         writer = None if mode == "read" else SqliteWriter(db_path, busy_timeout)
+        reader = SqliteReader(db_path, busy_timeout, read_only=writer is None)
         try:
-            return await cls._open(db_path, writer, busy_timeout, opened)
+            return await cls._open(db_path, reader, writer, busy_timeout, opened)
         except BaseException as exc:
             for connection in opened:
                 await connection.close()
+            await reader.close()
             if writer is not None:
                 await writer.close()
             if isinstance(exc, aiosqlite.DatabaseError | sqlite3.DatabaseError):
@@ -91,24 +92,25 @@ class SqliteLog(ConversationLog):
     async def _open(
         cls,
         db_path: Path,
+        reader: SqliteReader,
         writer: SqliteWriter | None,
         busy_timeout: float,
         opened: list[aiosqlite.Connection],
     ) -> SqliteLog:
         async def connect() -> aiosqlite.Connection:
-            read_only = writer is None
-            opened.append(await files.connect(db_path, busy_timeout, read_only=read_only))
+            opened.append(await files.connect(db_path, busy_timeout))
             return opened[-1]
 
         if writer is None:
-            reader = await connect()
+            await reader.start()
             await files.check_current(db_path, reader)
             log = cls(db_path, reader, None)
         else:
             await files.migrate(db_path, connect, busy_timeout)
             checkpointer = opened[-1]  # the migration's connection: idle from now on
             await writer.start()
-            log = cls(db_path, await connect(), writer)
+            await reader.start()
+            log = cls(db_path, reader, writer)
             log._checkpointer = checkpointer
         log.wakeups.position = (await log._head(""))[0]
         return log
@@ -184,7 +186,7 @@ class SqliteLog(ConversationLog):
     async def count_conversations(self, query: ListQuery | None = None) -> int:
         where, params = schema.where(query or ListQuery())
         rows = await self._reader.execute_fetchall(
-            f"SELECT COUNT(*) FROM conversations{where}", params
+            f"SELECT COUNT(*) FROM conversations{where}", tuple(params)
         )
         return int(next(iter(rows))[0])
 
