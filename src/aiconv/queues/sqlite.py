@@ -3,14 +3,15 @@
 It puts the parts together and owns reads and the index queries. Opening (checks, modes,
 migrations under a file lock) is in ``sqlite_files``; appends are group-committed by
 ``sqlite_writer`` (one transaction per batch, each append guarded by its own expected sequence,
-``UNIQUE(conversation_id, sequence)`` as the last line of defence); the table layout is in
-``sqlite_schema``; wake-ups in ``sqlite_wakeups``.
+``UNIQUE(conversation_id, sequence)`` as the last line of defence); queries in flight together
+share one trip to ``sqlite_reader``'s thread; the table layout is in ``sqlite_schema``;
+wake-ups in ``sqlite_wakeups``.
 
 It must not block the event loop: no sync ``sqlite3`` calls in coroutines, no blocking file
-lock. Writes go through the writer's connection and thread, reads and the watcher through an
-aiosqlite connection, so readers only ever see committed events; WAL checkpoints run every
-``checkpoint_every`` commits on a third, instead of inside whichever append crossed SQLite's
-auto-checkpoint threshold.
+lock. Writes go through the writer's connection and thread, reads and the watcher through the
+reader's, so readers only ever see committed events; WAL checkpoints run every
+``checkpoint_every`` commits on a third connection, instead of inside whichever append crossed
+SQLite's auto-checkpoint threshold.
 """
 
 from __future__ import annotations
