@@ -154,3 +154,19 @@ async def test_appends_in_flight_together_are_group_committed(tmp_path: Path) ->
         assert log.writer.commit.batches <= 21, log.writer.commit.batches
     finally:
         await log.close()
+
+
+async def test_reads_in_flight_together_share_one_trip_to_the_reader_thread(
+    tmp_path: Path,
+) -> None:
+    """200 conversations read at once: far fewer trips than queries, each answer its own."""
+    log = await SqliteLog.open(tmp_path / "log.db")
+    try:
+        await asyncio.gather(*(log.append(f"c{n}", 0, [event(n)]) for n in range(200)))
+        before = (log._reader.trips, log._reader.queries)
+        found = await asyncio.gather(*(log.read(f"c{n}") for n in range(200)))
+        trips, queries = log._reader.trips - before[0], log._reader.queries - before[1]
+        assert queries == 200 and trips <= 20, (trips, queries)
+        assert [events[0].conversation_id for events in found] == [f"c{n}" for n in range(200)]
+    finally:
+        await log.close()

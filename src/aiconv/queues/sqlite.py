@@ -3,14 +3,15 @@
 It puts the parts together and owns reads and the index queries. Opening (checks, modes,
 migrations under a file lock) is in ``sqlite_files``; appends are group-committed by
 ``sqlite_writer`` (one transaction per batch, each append guarded by its own expected sequence,
-``UNIQUE(conversation_id, sequence)`` as the last line of defence); the table layout is in
-``sqlite_schema``; wake-ups in ``sqlite_wakeups``.
+``UNIQUE(conversation_id, sequence)`` as the last line of defence); queries in flight together
+share one trip to ``sqlite_reader``'s thread; the table layout is in ``sqlite_schema``;
+wake-ups in ``sqlite_wakeups``.
 
 It must not block the event loop: no sync ``sqlite3`` calls in coroutines, no blocking file
-lock. Writes go through the writer's connection and thread, reads and the watcher through an
-aiosqlite connection, so readers only ever see committed events; WAL checkpoints run every
-``checkpoint_every`` commits on a third, instead of inside whichever append crossed SQLite's
-auto-checkpoint threshold.
+lock. Writes go through the writer's connection and thread, reads and the watcher through the
+reader's, so readers only ever see committed events; WAL checkpoints run every
+``checkpoint_every`` commits on a third connection, instead of inside whichever append crossed
+SQLite's auto-checkpoint threshold.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from aiconv.queues.log import (
     StoredEvent,
     bounded,
 )
+from aiconv.queues.sqlite_reader import SqliteReader
 from aiconv.queues.sqlite_wakeups import DataVersionWakeUps
 from aiconv.queues.sqlite_writer import SqliteWriter
 
@@ -47,9 +49,7 @@ class SqliteLog(ConversationLog):
     backend = "sqlite"
     checkpoint_every = 200  # commits between two background WAL checkpoints
 
-    def __init__(
-        self, path: Path, reader: aiosqlite.Connection, writer: SqliteWriter | None
-    ) -> None:
+    def __init__(self, path: Path, reader: SqliteReader, writer: SqliteWriter | None) -> None:
         self.path = path
         #: Opened with ``mode="read"``: appends and index writes raise ``LogError``.
         self.read_only = writer is None
@@ -74,11 +74,13 @@ class SqliteLog(ConversationLog):
         db_path = await asyncio.to_thread(files.check_path, Path(path), mode)
         opened: list[aiosqlite.Connection] = []
         writer = None if mode == "read" else SqliteWriter(db_path, busy_timeout)
+        reader = SqliteReader(db_path, busy_timeout, read_only=writer is None)
         try:
-            return await cls._open(db_path, writer, busy_timeout, opened)
+            return await cls._open(db_path, reader, writer, busy_timeout, opened)
         except BaseException as exc:
             for connection in opened:
                 await connection.close()
+            await reader.close()
             if writer is not None:
                 await writer.close()
             if isinstance(exc, aiosqlite.DatabaseError | sqlite3.DatabaseError):
@@ -91,24 +93,25 @@ class SqliteLog(ConversationLog):
     async def _open(
         cls,
         db_path: Path,
+        reader: SqliteReader,
         writer: SqliteWriter | None,
         busy_timeout: float,
         opened: list[aiosqlite.Connection],
     ) -> SqliteLog:
         async def connect() -> aiosqlite.Connection:
-            read_only = writer is None
-            opened.append(await files.connect(db_path, busy_timeout, read_only=read_only))
+            opened.append(await files.connect(db_path, busy_timeout))
             return opened[-1]
 
         if writer is None:
-            reader = await connect()
+            await reader.start()
             await files.check_current(db_path, reader)
             log = cls(db_path, reader, None)
         else:
             await files.migrate(db_path, connect, busy_timeout)
             checkpointer = opened[-1]  # the migration's connection: idle from now on
             await writer.start()
-            log = cls(db_path, await connect(), writer)
+            await reader.start()
+            log = cls(db_path, reader, writer)
             log._checkpointer = checkpointer
         log.wakeups.position = (await log._head(""))[0]
         return log
@@ -184,7 +187,7 @@ class SqliteLog(ConversationLog):
     async def count_conversations(self, query: ListQuery | None = None) -> int:
         where, params = schema.where(query or ListQuery())
         rows = await self._reader.execute_fetchall(
-            f"SELECT COUNT(*) FROM conversations{where}", params
+            f"SELECT COUNT(*) FROM conversations{where}", tuple(params)
         )
         return int(next(iter(rows))[0])
 

@@ -22,6 +22,7 @@ from filelock import Timeout as FileLockTimeout
 from aiconv.errors import ConfigError, LogMissing, LogUnavailable
 from aiconv.queues import sqlite_schema as schema
 from aiconv.queues.log import OpenMode
+from aiconv.queues.sqlite_reader import Fetcher
 
 #: The tables an aiconv log may hold; any other table means the file belongs to someone else.
 OUR_TABLES = frozenset({"events", "conversations", "migrations"})
@@ -97,17 +98,15 @@ def _check_writable(path: Path) -> None:
         ) from exc
 
 
-async def connect(path: Path, busy_timeout: float, *, read_only: bool) -> aiosqlite.Connection:
-    """A connection to the absolute ``path`` (read-only ones never create the file)."""
-    target: str | Path = f"{path.as_uri()}?mode=ro" if read_only else path
+async def connect(path: Path, busy_timeout: float) -> aiosqlite.Connection:
+    """A connection to ``path`` for migrations, then WAL checkpoints."""
     try:
-        db = await aiosqlite.connect(target, isolation_level=None, uri=read_only)
+        db = await aiosqlite.connect(path, isolation_level=None)
     except aiosqlite.Error as exc:
         raise ConfigError(f"cannot open the SQLite log {path} ({exc}): check the path") from exc
     try:
         await db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-        if not read_only:
-            await db.execute("PRAGMA synchronous = NORMAL")
+        await db.execute("PRAGMA synchronous = NORMAL")
     except BaseException:
         await db.close()
         raise
@@ -125,7 +124,7 @@ async def migrate(
         raise LogUnavailable(f"{db_path}.lock held by another process for too long") from exc
 
 
-async def check_current(db_path: Path, reader: aiosqlite.Connection) -> None:
+async def check_current(db_path: Path, reader: Fetcher) -> None:
     """A read-only open needs a log at the current layout (it may not migrate one)."""
     current = await schema.is_current(reader)
     if current is None:

@@ -15,6 +15,7 @@ import aiosqlite
 
 from aiconv.queues.index import INDEX_FIELDS, LIST_FIELDS
 from aiconv.queues.log import IndexEntry, ListQuery, StoredEvent
+from aiconv.queues.sqlite_reader import Fetcher
 
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     (
@@ -81,7 +82,7 @@ async def migrate(db: aiosqlite.Connection) -> None:
             )
 
 
-async def is_current(db: aiosqlite.Connection) -> bool | None:
+async def is_current(db: Fetcher) -> bool | None:
     """Whether every migration was applied; None when the file holds no aiconv log at all."""
     tables = await db.execute_fetchall(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'migrations'"

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 import aiosqlite
 
 from aiconv.queues import sqlite_schema as schema
+from aiconv.queues.sqlite_reader import Fetcher
 from aiconv.queues.waiters import StreamWaiters
 
 
@@ -27,7 +28,7 @@ class DataVersionWakeUps:
 
     def __init__(
         self,
-        reader: aiosqlite.Connection,
+        reader: Fetcher,
         last_sequence: Callable[[str], Awaitable[int]],
         *,
         name: str,

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from aiconv.errors import LogUnavailable, SequenceConflict
+from aiconv.errors import LogError, LogUnavailable, SequenceConflict
 from aiconv.queues import sqlite_schema as schema
 from aiconv.queues.group_commit import GroupCommit, Pending
 from aiconv.queues.log import StoredEvent
@@ -73,8 +73,10 @@ class SqliteWriter:
         ]
         try:
             outcomes: list[_Outcome] = await self._run(self._write, work)
-        except sqlite3.OperationalError as exc:
+        except sqlite3.OperationalError as exc:  # busy past the timeout, disk full, I/O
             raise LogUnavailable(f"SQLite log {self.path}: {exc}") from exc
+        except sqlite3.Error as exc:  # e.g. a corrupted file: never a foreign error upwards
+            raise LogError(f"SQLite log {self.path}: {exc}") from exc
         for pending, (written, detail) in zip(batch, outcomes, strict=True):
             if written:
                 assert isinstance(detail, list)

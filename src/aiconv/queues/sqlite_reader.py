@@ -1,0 +1,122 @@
+"""The SQLite log's reader: queries in flight together run in one trip to a reader thread.
+
+Every read of a ``SqliteLog`` (streams, the index, the watcher's ``PRAGMA data_version``) goes
+through ``execute_fetchall``. Queries queue; one drain task hands everything queued to the
+reader thread in one call, which runs each query in turn on its own connection and returns all
+the rows; queries arriving meanwhile form the next trip. With 1,000 conversations waiting and
+reading, that is one thread hop (future, queue, wake-up of the event loop) for many reads
+instead of one each; an idle log runs a lone query at once. Each query is its own statement in
+autocommit, so readers only ever see committed events, exactly as before. It only reads.
+
+Why a thread of our own with ``sqlite3`` rather than ``aiosqlite``: see ``sqlite_writer``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Protocol
+
+from aiconv.errors import ConfigError, LogError, LogUnavailable
+
+#: One row as ``sqlite3`` returns it.
+Row = tuple[Any, ...]
+
+
+class Fetcher(Protocol):
+    """Something that runs a query and returns every row (``SqliteReader``, a connection)."""
+
+    async def execute_fetchall(self, sql: str, parameters: tuple[Any, ...] = ()) -> Any:
+        """The rows of ``sql`` with ``parameters``."""
+        ...
+
+
+class SqliteReader:
+    """The read connection of a ``SqliteLog`` and its thread; ``await start()`` first."""
+
+    def __init__(self, path: Path, busy_timeout: float, *, read_only: bool) -> None:
+        self.path = path
+        #: How many trips to the thread and queries ran (for tests and benchmarks).
+        self.trips = 0
+        self.queries = 0
+        self._busy_timeout = busy_timeout
+        self._read_only = read_only
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="aiconv-sqlite-reader")
+        self._db: sqlite3.Connection | None = None
+        self._queue: list[tuple[str, tuple[Any, ...], asyncio.Future[list[Row]]]] = []
+        self._runner: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Connect on the reader thread (read-only connections never create the file)."""
+        try:
+            self._db = await self._run(self._connect)
+        except sqlite3.Error as exc:
+            raise ConfigError(f"cannot open the SQLite log {self.path} ({exc})") from exc
+
+    async def execute_fetchall(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Row]:
+        """The rows of ``sql``, run with the other queries queued meanwhile."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[Row]] = loop.create_future()
+        self._queue.append((sql, parameters, future))
+        if self._runner is None:
+            self._runner = loop.create_task(self._drain(), name="aiconv-sqlite-reads")
+        return await future
+
+    async def close(self) -> None:
+        """Finish what is queued, close the connection, stop the thread."""
+        while self._runner is not None:
+            await asyncio.wait({self._runner})
+        if self._db is not None:
+            db, self._db = self._db, None
+            await self._run(db.close)
+        self._thread.shutdown(wait=False)
+
+    async def _run(self, function: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
+
+    def _connect(self) -> sqlite3.Connection:
+        target = f"{self.path.as_uri()}?mode=ro" if self._read_only else str(self.path)
+        db = sqlite3.connect(
+            target, uri=self._read_only, isolation_level=None, check_same_thread=False
+        )
+        db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
+        return db
+
+    async def _drain(self) -> None:
+        try:
+            while self._queue:
+                batch, self._queue = self._queue, []
+                self.trips += 1
+                self.queries += len(batch)
+                try:
+                    results = await self._run(self._query_all, [(s, p) for s, p, _ in batch])
+                except BaseException as exc:  # cancelled or the thread is gone: nobody hangs
+                    for *_, future in batch:
+                        if not future.done():
+                            future.set_exception(LogError(f"SQLite log {self.path}: {exc!r}"))
+                    raise
+                for (*_, future), result in zip(batch, results, strict=True):
+                    if future.done():
+                        continue  # its caller was cancelled
+                    if isinstance(result, BaseException):
+                        future.set_exception(result)
+                    else:
+                        future.set_result(result)
+        finally:
+            self._runner = None
+
+    def _query_all(self, work: list[tuple[str, tuple[Any, ...]]]) -> list[list[Row] | Exception]:
+        """Every query of a trip, in order (runs on the reader thread)."""
+        db = self._db
+        assert db is not None
+        results: list[list[Row] | Exception] = []
+        for sql, parameters in work:
+            try:
+                results.append(db.execute(sql, parameters).fetchall())
+            except sqlite3.OperationalError as exc:
+                results.append(LogUnavailable(f"SQLite log {self.path}: {exc}"))
+            except sqlite3.Error as exc:
+                results.append(LogError(f"SQLite log {self.path}: {exc}"))
+        return results
