@@ -126,6 +126,18 @@ class Domain:
         return state
 
 
+def merged(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """``changes`` merged into ``base`` key by key (mappings recursively, anything else
+    replaced): how a task's ``agent_data`` changes a domain's default state."""
+    result = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, Mapping) and isinstance(result.get(key), Mapping):
+            result[key] = merged(result[key], value)
+        else:
+            result[key] = value
+    return result
+
+
 def _domain(name: str, declared: object) -> Domain:
     found = declared() if callable(declared) and not isinstance(declared, Domain) else declared
     if not isinstance(found, Domain):

@@ -24,7 +24,7 @@ import pydantic
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from aiconv.agents.toolbox import ToolError
-from aiconv.environments.domain import Call, Domain, domain_named
+from aiconv.environments.domain import Call, Domain, domain_named, merged
 from aiconv.errors import ConfigError, ScenarioError
 from aiconv.simulation import locate
 from aiconv.simulation.files import read_document, validation_error
@@ -239,7 +239,7 @@ def initial_state(task: Task, domain: Domain) -> pydantic.BaseModel:
     base = domain.initial_state().model_dump(mode="json")
     init = task.initial_state
     data = init.initialization_data.agent_data if init and init.initialization_data else None
-    state = domain.load_state(_merged(base, data or {}))
+    state = domain.load_state(merged(base, data or {}))
     for action in (init.initialization_actions if init else None) or ():
         state, _ = domain.apply(state, Call(tool=action.func_name, arguments=action.arguments))
     return state
@@ -256,18 +256,6 @@ def expected_state(task: Task, domain: Domain, *, strict: bool = False) -> pydan
         else:
             state = domain.replay(state, [call])
     return state
-
-
-def _merged(base: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
-    """``changes`` merged into ``base`` key by key (mappings recursively, anything else
-    replaced)."""
-    merged = dict(base)
-    for key, value in changes.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
-            merged[key] = _merged(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 def tasks_of(paths: Sequence[Path], default_domain: str | None = None) -> list[Task]:

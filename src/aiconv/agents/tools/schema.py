@@ -73,7 +73,7 @@ def describe(func: Callable[..., Any], name: str, *, skip: int = 0) -> Signature
 
 def _hints(func: Callable[..., Any], name: str) -> dict[str, Any]:
     try:
-        return typing.get_type_hints(func)
+        return typing.get_type_hints(func, include_extras=True)  # keep Field(ge=…) constraints
     except Exception as exc:  # a hint that does not resolve is the user's to fix
         raise ConfigError(f"tool {name!r}: its type hints do not resolve: {exc}") from exc
 
