@@ -45,6 +45,11 @@ class Ran:
         return [m.content for m in self.state.messages if m.sender == "agent"]
 
     @property
+    def customer_first(self) -> int:
+        """The sequence of the customer's first message (its opening line)."""
+        return next(m.sequence for m in self.state.messages if m.sender == "customer")
+
+    @property
     def customer_lines(self) -> list[str]:
         return [m.content for m in self.state.messages if m.sender == "customer"]
 

@@ -51,6 +51,7 @@ _REFUSAL = re.compile(
     r"only|isn't possible|not possible|won't be able|no longer|not allowed)\b|\bcan only\b",
     re.IGNORECASE | re.DOTALL,
 )
+_REFERS_BACK = re.compile(r"\b(there|that one|that address|this address|it)\b", re.IGNORECASE)
 _HOW_CAN_I_HELP = re.compile(
     r"\b(how (can|may) i (help|assist)|what can i (do|help)|what do you need|"
     r"how can we help|what brings you)\b",
@@ -93,8 +94,11 @@ def _facts_answer(s: Situation, asked: list[Question]) -> str | None:
         question = next((q for q in asked if asks_for(q.text, key)), None)
         if question is None:
             continue
-        if question.yes_no and _names_a_value(question.text):
-            if contains_value(question.text, value):
+        # A confirmation names what it confirms: in the question, or just before it ("there").
+        before = s.agent_said if _REFERS_BACK.search(question.text) else ""
+        named = next((t for t in (question.text, before) if _names_a_value(t)), None)
+        if question.yes_no and named is not None:
+            if contains_value(named, value):
                 return _pick(s, "Yes, that's right.", "Yes, that's correct.")
             if any(contains_value(line, value) for line in s.own):
                 return _insist_or_accept(s)

@@ -21,6 +21,16 @@ _REASONS = (
     ("lost", r"\b(lost|misplaced|can'?t find|cannot find|lose)\b"),
 )
 _WANTS_NEW = re.compile(r"\b(replace\w*|new (card|one)|another card)\b", re.IGNORECASE)
+_NOT = re.compile(r"\b(don'?t|do not|doesn'?t|no|not|never|without)\b[^.?!]*$", re.IGNORECASE)
+
+
+def replacement_wish(text: str) -> bool | None:
+    """Whether the caller said they want a replacement (True), that they don't (False), or
+    nothing about it (None)."""
+    wish = None
+    for match in _WANTS_NEW.finditer(text):
+        wish = not _NOT.search(text[max(0, match.start() - 30) : match.start()])
+    return wish
 
 
 def pick_card(
@@ -70,7 +80,7 @@ def lost_card(desk: Desk, request: Request) -> Step:
         return Step(report=delivery.ordered(desk, ordered[-1].result), settled_at=ordered[-1].index)
     card, ambiguous = pick_card(desk, request, {"active", "blocked"})
     if card is None:
-        return Step(ask=ASK_CARD) if ambiguous else _no_card(request)
+        return Step(ask=ASK_CARD) if ambiguous else _no_card(desk, request)
     if card["status"] == "active":
         return Step(
             calls=(
@@ -93,17 +103,22 @@ def replacement(desk: Desk, request: Request, card: dict[str, Any], intro: str) 
     if card["status"] == "replaced":
         return Step(
             report=f"A replacement for your card ending {card['last4']} has already been ordered.",
-            settled_at=request.at,
+            settled_at=desk.anchor(request),
         )
     answer = desk.memory.answer_to(Q_REPLACE, request.at)
+    wish = replacement_wish(request.scope(desk.memory))
     if answer is not None and polarity(answer.text) is False:
         return Step(
             report=f"Alright, I won't order a replacement. Your card ending "
             f"{card['last4']} stays blocked.",
             settled_at=answer.index,
         )
-    wants = _WANTS_NEW.search(request.scope(desk.memory))
-    if answer is None and not wants:
+    if answer is None and wish is False:
+        return Step(
+            report=f"{intro} As you asked, I won't order a replacement.",
+            settled_at=desk.anchor(request),
+        )
+    if answer is None and not wish:
         return Step(ask=f"{intro} {Q_REPLACE}")
     step = delivery.order(desk, request, card)
     told = any(i.index > request.at and "blocked" in i.text for i in desk.memory.own())
@@ -132,7 +147,7 @@ def found_card(desk: Desk, request: Request) -> Step:
         )
     card, ambiguous = pick_card(desk, request, {"blocked"})
     if card is None:
-        return Step(ask=ASK_CARD) if ambiguous else _no_card(request)
+        return Step(ask=ASK_CARD) if ambiguous else _no_card(desk, request)
     if desk.ok("get_card", request.at, card_id=card["card_id"]) is None:
         return Step(calls=(("get_card", {"card_id": card["card_id"]}),))  # why was it blocked?
     if card.get("block_reason") == "lost" or desk.has("ignore_policy"):
@@ -148,7 +163,7 @@ def where_is_it(desk: Desk, request: Request) -> Step:
     """Where a replacement card is, and when it arrives."""
     card, ambiguous = pick_card(desk, request, {"replaced"})
     if card is None:
-        return Step(ask=ASK_CARD) if ambiguous else _no_card(request)
+        return Step(ask=ASK_CARD) if ambiguous else _no_card(desk, request)
     looked = desk.ok("get_card", after=request.at, card_id=card["card_id"])
     if looked is None:
         return Step(calls=(("get_card", {"card_id": card["card_id"]}),))
@@ -183,7 +198,8 @@ def fraud(desk: Desk, request: Request) -> Step:
     return desk.transfer("fraud", summary, report, since=request.at)
 
 
-def _no_card(request: Request) -> Step:
+def _no_card(desk: Desk, request: Request) -> Step:
     return Step(
-        report="I can't find a card on your profile that matches that.", settled_at=request.at
+        report="I can't find a card on your profile that matches that.",
+        settled_at=desk.anchor(request),
     )

@@ -122,6 +122,15 @@ class Desk:
                 return item
         return None
 
+    def anchor(self, request: Any) -> int:
+        """Where a report about ``request`` is anchored: its last tool call (before the next
+        request was raised), else the message that raised it."""
+        until = request.until if request.until is not None else len(self.memory.items)
+        calls = [
+            i.index for i in self.memory.items if i.kind == "call" and request.at < i.index < until
+        ]
+        return max(calls, default=request.at)
+
     def transfer(self, department: str, summary: str, report: str, since: int) -> Step:
         """Hand the caller to ``department`` (or, with ``no_transfer``, only say who to call)
         for the request raised at ``since``."""

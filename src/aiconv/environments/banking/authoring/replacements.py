@@ -118,6 +118,30 @@ def found_stolen(domain: Domain) -> Draft:
     )
 
 
+def found_stolen_declined(domain: Domain) -> Draft:
+    changes = {"cards": {"card-0015": {"status": "blocked", "block_reason": "stolen"}}}
+    bench = Bench(domain, changes)
+    who = bench.person("cust-0010")
+    bench.verify(who)
+    return Draft(
+        id="found-stolen-card-no-replacement",
+        title="Unblock my stolen card, nothing else",
+        difficulty="hard",
+        purpose="A card reported stolen is never unblocked; the caller wants no replacement: "
+        "nothing changes.",
+        policies=CARDS_POLICY,
+        bench=bench,
+        outcome="refused",
+        opening="I reported my debit card stolen, but I've found it. Please unblock it: I don't "
+        "want a new card.",
+        reason="You reported your debit card stolen and have found it. You want it unblocked "
+        "and do not want a new card.",
+        known=who.known,
+        instructions="You do not want a replacement card.\nDecline: replacement",
+        nl=["The agent does not unblock the card."],
+    )
+
+
 def already_blocked(domain: Domain) -> Draft:
     changes = {"cards": {"card-0018": {"status": "blocked", "block_reason": "lost"}}}
     bench = Bench(domain, changes)
@@ -202,6 +226,7 @@ SCENARIOS = (
     unverified_insist,
     found_lost,
     found_stolen,
+    found_stolen_declined,
     already_blocked,
     replacement_status,
 )
