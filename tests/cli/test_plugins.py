@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import site
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from aiconv.testing.processes import cli_env
+from tests.plugin_venv import venv_with
 
 PLUGIN_MODULE = '''
 """A tiny aiconv plugin: the ``shout`` agent repeats the last message in capitals."""
@@ -70,37 +69,7 @@ def plugin_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source.mkdir()
     (source / "aiconv_shout.py").write_text(textwrap.dedent(PLUGIN_MODULE))
     (source / "pyproject.toml").write_text(PYPROJECT)
-    venv = root / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    python = venv / "bin" / "python"
-    target = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    ).stdout.strip()
-    # An `import` line in a .pth file runs at start-up: addsitedir also reads the .pth files
-    # there (aiconv's own editable install is one).
-    lines = [f"import site; site.addsitedir({d!r})" for d in site.getsitepackages()]
-    (Path(target) / "aiconv-under-test.pth").write_text("\n".join(lines) + "\n")
-    subprocess.run(
-        [
-            str(python),
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--no-deps",
-            "--no-index",
-            "--no-build-isolation",
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return python
+    return venv_with(root, source)
 
 
 def _aic(python: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -35,6 +35,7 @@ SAYINGS = {
     "merchant": "the charge was from {value}",
     "amount": "the amount was {value}",
     "account": "it's my {value} account",
+    "order_id": "my order number is {value}",
 }
 
 _TRANSFER = re.compile(

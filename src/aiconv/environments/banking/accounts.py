@@ -19,6 +19,7 @@ from aiconv.environments.banking.state import (
     Dispute,
     DisputeReason,
     Transaction,
+    found,
     money,
     next_id,
 )
@@ -26,10 +27,7 @@ from aiconv.environments.banking.state import (
 
 def account_of(state: BankState, account_id: str) -> Account:
     """The account ``account_id`` (ToolError when there is none)."""
-    account = state.accounts.get(account_id)
-    if account is None:
-        raise ToolError(f"no account {account_id!r}")
-    return account
+    return found(state.accounts, account_id, "account")
 
 
 def post(

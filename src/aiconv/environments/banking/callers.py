@@ -17,6 +17,7 @@ from aiconv.environments.banking.state import (
     Customer,
     Department,
     Handoff,
+    found,
     next_id,
 )
 
@@ -27,10 +28,7 @@ def _same_name(a: str, b: str) -> bool:
 
 def customer_of(state: BankState, customer_id: str) -> Customer:
     """The customer ``customer_id`` (ToolError when there is none)."""
-    customer = state.customers.get(customer_id)
-    if customer is None:
-        raise ToolError(f"no customer {customer_id!r}")
-    return customer
+    return found(state.customers, customer_id, "customer")
 
 
 def verify_identity(

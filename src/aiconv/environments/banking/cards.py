@@ -26,6 +26,7 @@ from aiconv.environments.banking.state import (
     Replacement,
     Shipping,
     add_business_days,
+    found,
     money,
     next_id,
 )
@@ -33,10 +34,7 @@ from aiconv.environments.banking.state import (
 
 def card_of(state: BankState, card_id: str) -> Card:
     """The card ``card_id`` (ToolError when there is none)."""
-    card = state.cards.get(card_id)
-    if card is None:
-        raise ToolError(f"no card {card_id!r}")
-    return card
+    return found(state.cards, card_id, "card")
 
 
 def get_card(state: BankState, card_id: str) -> dict[str, Any]:

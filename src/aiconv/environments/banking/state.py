@@ -9,12 +9,16 @@ attempts) — part of the state, so verifying the caller is an effect the end st
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from aiconv.agents.toolbox import ToolError
+
+T = TypeVar("T")
 
 CardStatus = Literal["active", "blocked", "replaced", "expired"]
 BlockReason = Literal["lost", "stolen", "damaged"]
@@ -156,6 +160,14 @@ class BankState(_Model):
     disputes: dict[str, Dispute] = {}
     handoffs: dict[str, Handoff] = {}
     session: Session = Field(default_factory=Session)
+
+
+def found(items: Mapping[str, T], key: str, what: str) -> T:
+    """``items[key]``; ToolError ("no card 'x'") when there is none."""
+    item = items.get(key)
+    if item is None:
+        raise ToolError(f"no {what} {key!r}")
+    return item
 
 
 def money(amount: Decimal | float | str) -> Decimal:

@@ -10,6 +10,10 @@ ASK_IDENTITY = (
     "First I need to verify your identity: could you please tell me your full name, date of "
     "birth and ZIP code?"
 )
+ASK_STILL = (
+    "I'm sorry, but I still need your full name, date of birth and ZIP code before I can look "
+    "into this for you."
+)
 ASK_AGAIN = (
     "I'm sorry, those details don't match our records. Could you please check your full name, "
     "date of birth and ZIP code and give them to me again?"
@@ -61,6 +65,8 @@ def verification(desk: Desk, handing_over: bool = False) -> Step | None:
         for label, value in (("full name", name), ("date of birth", birth), ("ZIP code", zip_code))
         if not value
     ]
+    if len(missing) == 3 and desk.memory.asked(ASK_IDENTITY[10:]):
+        return Step(ask=ASK_STILL)
     if len(missing) == 3:
         if handing_over:
             return Step(
