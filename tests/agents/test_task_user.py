@@ -1,5 +1,6 @@
-"""The offline task user: its brief (rendered into a system prompt and read back), and how it
-answers like a person following the brief — for any domain's facts, not only banking's."""
+"""The offline task user: its brief (as the task casting writes it into the system prompt, read
+back), and how it answers like a person following it — for any domain's facts, not only
+banking's."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from aiconv.agents.messages import ChatMessage, ChatRequest
 from aiconv.agents.task_user import (
     OUT_OF_SCOPE,
+    SIGNALS,
     STOP,
     TRANSFER,
     Brief,
@@ -17,8 +19,25 @@ from aiconv.agents.task_user import (
 )
 from aiconv.agents.task_user.replies import Situation, next_message
 from aiconv.errors import ProviderError
+from aiconv.simulation.briefs import USER_SIGNALS, user_brief
+from aiconv.simulation.tasks import Task
 
-RETAIL = Brief.of(
+
+def prompt_of(**instructions: object) -> str:
+    """The customer's system prompt the task casting writes for these instructions."""
+    task = Task.model_validate(
+        {"id": "t", "domain": "retail", "user_scenario": {"instructions": instructions}}
+    )
+    return user_brief(task, agent="support", persona="Patient and polite.")
+
+
+def brief_of(**instructions: object) -> Brief:
+    parsed = Brief.parse(prompt_of(**instructions))
+    assert parsed is not None
+    return parsed
+
+
+RETAIL = brief_of(
     reason_for_call="You want to return the blender from your last order.",
     known_info={
         "full_name": "Mia Li",
@@ -32,7 +51,6 @@ RETAIL = Brief.of(
     "Also ask: And can I return the toaster too?\n"
     "Insist: The blender is broken, I really want to send it back.\n"
     "Decline: gift card",
-    opening="Hi, I'd like to return a blender.",
 )
 
 
@@ -48,24 +66,34 @@ def last_line(text: str) -> str:
     return text.strip().splitlines()[-1]
 
 
-def test_the_brief_reads_back_as_it_was_rendered() -> None:
-    text = f"You are the customer.\n\n{RETAIL.render()}\n\nBe polite."
-    assert Brief.parse(text) == RETAIL
-    assert "- order_id: W-1042" in RETAIL.render()
-    assert Brief.parse("no brief here") is None
+def test_the_brief_is_read_from_the_prompt_the_casting_writes() -> None:
+    assert RETAIL.reason_for_call == "You want to return the blender from your last order."
+    assert RETAIL.facts == {
+        "full_name": "Mia Li",
+        "email": "mia.li@example.com",
+        "order_id": "W-1042",
+        "zip_code": "28236",
+    }
+    assert RETAIL.unknown == ("your customer id", "the tracking number")
+    assert RETAIL.instructions.startswith("You want a refund to the original card.")
+    assert Brief.parse("You are a customer. Be polite.") is None
+
+
+def test_its_signals_are_the_ones_the_casting_listens_for() -> None:
+    assert dict(USER_SIGNALS) == SIGNALS
+    for signal in SIGNALS:
+        assert signal in prompt_of(reason_for_call="r")
 
 
 def test_prose_known_info_is_read_as_facts() -> None:
     """τ²-bench writes known_info as prose: "Your zip code is 28236." is a fact."""
-    brief = Brief.of(
+    brief = brief_of(
         reason_for_call="r",
         known_info="You are Mia Li. Your zip code is 28236. Your user id is mia_li_3668.",
         unknown_info="You do not know your order id.",
     )
-    parsed = Brief.parse(brief.render())
-    assert parsed is not None
-    assert parsed.facts == {"zip_code": "28236", "user_id": "mia_li_3668"}
-    assert parsed.unknown == ("You do not know your order id",)
+    assert brief.facts == {"zip_code": "28236", "user_id": "mia_li_3668"}
+    assert brief.unknown == ("You do not know your order id.",)
 
 
 def test_the_directives_are_read_from_the_instructions() -> None:
@@ -77,17 +105,14 @@ def test_the_directives_are_read_from_the_instructions() -> None:
     assert RETAIL.directives("decline") == ["gift card"]
 
 
-def test_it_opens_with_its_opening_line_or_its_reason() -> None:
+def test_it_opens_with_its_reason_in_its_own_words() -> None:
+    """The casting posts a task's opening line; without one, the user opens itself."""
     first = Situation(brief=RETAIL, agent_said="", own=(), rng=random.Random(1))
-    assert next_message(first) == "Hi, I'd like to return a blender."
+    assert next_message(first) == "I want to return the blender from my last order."
     greeted = Situation(
         brief=RETAIL, agent_said="Hello, how can I help?", own=(), rng=random.Random(1)
     )
-    assert next_message(greeted).endswith("Hi, I'd like to return a blender.")
-    bare = Brief.of(reason_for_call="You want to know your balance.")
-    assert next_message(Situation(brief=bare, agent_said="", own=(), rng=random.Random(1))) == (
-        "I want to know my balance."
-    )
+    assert next_message(greeted).endswith("I want to return the blender from my last order.")
 
 
 def test_it_gives_exactly_the_facts_asked_for() -> None:
@@ -108,7 +133,7 @@ def test_it_says_it_does_not_know_and_gives_up_when_pressed() -> None:
 
 
 def test_it_checks_a_confirmation_against_what_it_knows() -> None:
-    brief = Brief.of(reason_for_call="r", known_info={"delivery_address": "4 Oak Avenue, Leeds"})
+    brief = brief_of(reason_for_call="r", known_info={"delivery_address": "4 Oak Avenue, Leeds"})
     assert reply("Shall I send it to 4 Oak Avenue, Leeds?", brief=brief).startswith("Yes")
     no = reply("Shall I send it to 12 Main Street, Leeds?", brief=brief)
     assert no == "No, please send it to 4 Oak Avenue, Leeds."
@@ -156,7 +181,9 @@ async def test_the_provider_reads_its_brief_from_the_system_prompt() -> None:
     provider = TaskUserProvider(seed=3)
     request = ChatRequest(
         model="task-user",
-        system=f"You are a customer.\n{RETAIL.render()}",
+        system=prompt_of(
+            reason_for_call="You want to return a blender.", known_info={"order_id": "W-1042"}
+        ),
         messages=(
             ChatMessage(role="assistant", content="Hi, I'd like to return a blender."),
             ChatMessage(role="user", content="Sure. What's your order number?"),

@@ -1,7 +1,8 @@
-"""Run a task conversation end to end with the real conductor on an in-memory log: the task's
-brief in the customer's prompt, the domain's policy in the agent's, the environment snapshot
-recorded, the ``env:DOMAIN`` tools opened from the log — and the end state rebuilt from the
-recorded calls, as grading rebuilds it."""
+"""Run a task conversation end to end with the real conductor on an in-memory log, told as the
+task casting tells it: the user's brief (``simulation.briefs.user_brief``) in the customer's
+prompt, the policy in the agent's, the user's stop signals, the environment snapshot recorded
+with the conversation, the task's opening posted as the customer's first line — and the end
+state rebuilt from the recorded calls, as grading rebuilds it."""
 
 from __future__ import annotations
 
@@ -10,25 +11,20 @@ from dataclasses import dataclass
 import pydantic
 
 from aiconv.agents.catalog import default_registry
-from aiconv.agents.task_user import SIGNALS, Brief
-from aiconv.environments.domain import Call, Domain, domain_named
-from aiconv.platform import referee, session
+from aiconv.environments.domain import Domain, domain_named
+from aiconv.platform import session
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.conversation import ConversationState
-from aiconv.platform.events import EnvironmentSnapshot, ParticipantSpec, StopConfig
-from aiconv.platform.termination import StopReason, has_end_token
+from aiconv.platform.events import (
+    EnvironmentSnapshot,
+    MessagePosted,
+    ParticipantSpec,
+    StopConfig,
+)
 from aiconv.queues.memory import InMemoryLog
-from aiconv.simulation.tasks import Task, expected_state, initial_state
-
-
-def signal_judge(state: ConversationState, now: float) -> referee.Verdict:
-    """The referee, plus the task user's end signals (what the task casting will record)."""
-    last = state.messages[-1] if state.messages else None
-    if last is not None:
-        for signal, reason in SIGNALS.items():
-            if has_end_token(last.content, signal):
-                return referee.Verdict(stop=StopReason(reason=reason, detail=signal))
-    return referee.judge(state, now)
+from aiconv.simulation.briefs import agent_brief, public_topic, user_brief, user_signals
+from aiconv.simulation.grading import reached_state, target_state
+from aiconv.simulation.tasks import Task, initial_state
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,45 +71,38 @@ async def run_task(
 ) -> Ran:
     """Play ``task`` between ``user`` (the customer) and ``agent`` to its end."""
     domain = domain_named(task.domain_name())
-    start = initial_state(task, domain)
-    instructions = task.instructions
-    brief = Brief.of(
-        reason_for_call=instructions.reason_for_call,
-        known_info=instructions.known_info,
-        unknown_info=instructions.unknown_info,
-        task_instructions=instructions.task_instructions,
-        opening=task.opening,
-    )
-    conductor = Conductor(InMemoryLog(), judge=signal_judge)
     participants = [
-        ParticipantSpec(name="customer", agent=user, system_prompt=brief.render()),
+        ParticipantSpec(name="customer", agent=user, system_prompt=user_brief(task, agent="agent")),
         ParticipantSpec(
-            name="agent", agent=agent, system_prompt=domain.policy, tools=(f"env:{domain.name}",)
+            name="agent",
+            agent=agent,
+            tools=(f"env:{domain.name}",),
+            system_prompt=agent_brief("", domain.policy, agent="agent"),
         ),
     ]
+    conductor = Conductor(InMemoryLog())
+    stop = StopConfig(max_turns=max_turns, signals=user_signals("customer"))
     state = await session.create(
         conductor,
-        topic=task.title or task.id,
+        topic=public_topic(task, domain.name),
         participants=participants,
-        stop=StopConfig(max_turns=max_turns, loop_policy="off", closing="off"),
+        stop=stop,
         seed=seed,
         conversation_id=conversation_id or f"task-{task.id}-{seed}",
     )
-    snapshot = EnvironmentSnapshot(
-        domain=domain.name, state=start.model_dump(mode="json"), task_id=task.id
-    )
-    state = await conductor.append(state, [snapshot])
+    start = initial_state(task, domain).model_dump(mode="json")
+    events: list[EnvironmentSnapshot | MessagePosted] = [
+        EnvironmentSnapshot(domain=domain.name, state=start, task_id=task.id)
+    ]
+    if task.opening:
+        events.append(MessagePosted(sender="customer", content=task.opening, model="scenario"))
+    state = await conductor.append(state, events)
     registry = default_registry()
     seats = {p.name: registry.build(registry.resolve(p.agent)) for p in participants}
     final = await session.play_all(conductor, state.conversation_id, seats)
-    calls = [
-        Call(tool=t.called.tool, arguments=t.called.arguments)
-        for t in final.tools
-        if t.returned is not None and t.returned.outcome == "ok" and t.called.tool in domain.tools
-    ]
     return Ran(
         state=final,
-        reached=domain.replay(start, calls),
-        expected=expected_state(task, domain),
+        reached=reached_state(final, domain),
+        expected=target_state(final, task, domain),
         domain=domain,
     )

@@ -100,8 +100,21 @@ def test_at_least_thirty_tasks_of_every_difficulty_and_outcome_load() -> None:
     assert len({t.id for t in tasks}) == len(tasks)
     assert Counter(t.difficulty for t in tasks).keys() == {"easy", "medium", "hard"}
     outcomes = Counter(t.evaluation_criteria.outcome for t in tasks)
-    assert outcomes.keys() == {"resolved", "refused", "transferred"}
-    assert min(outcomes.values()) >= 5
+    assert outcomes.keys() == {"satisfied", "transferred"}
+    assert outcomes["transferred"] >= 8
+    refusals = {
+        "dispute-too-old",
+        "dispute-pending",
+        "third-party-caller",
+        "partner-card",
+        "investment-advice",
+        "found-stolen-card-no-replacement",
+    }
+    for task in tasks:  # where the right thing is to refuse: nothing but verification changes
+        if task.id.removeprefix("banking-") in refusals:
+            acted = {a.name for a in task.evaluation_criteria.actions or ()}
+            assert acted <= {"verify_identity"}, task.id
+    assert len(refusals & {t.id.removeprefix("banking-") for t in tasks}) == len(refusals)
     several = [t for t in tasks if len(t.evaluation_criteria.communicate_info or ()) >= 2]
     assert len(several) >= 8
 

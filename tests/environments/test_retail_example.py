@@ -43,7 +43,8 @@ PLAY = textwrap.dedent(
     ran = asyncio.run(run_task(tasks[0], agent="script:" + sys.argv[1]))
     print(json.dumps({
         "tasks": [t.id for t in tasks], "refunded": ends, "refused": refused,
-        "same_end": ran.reached == ran.expected, "ended": ran.state.ended.reason,
+        "same_end": ran.reached == ran.expected,
+        "ended": ran.state.ended and ran.state.ended.reason,
         "agent": ran.agent_lines, "customer": ran.customer_lines,
     }))
     """
@@ -86,7 +87,7 @@ def test_the_retail_example_registers_loads_and_plays(retail_python: Path, tmp_p
     assert "bad.yaml:1" in found["refused"]
     assert "unknown tool 'refund_everything' in retail" in found["refused"]
     assert found["same_end"] is True
-    assert found["ended"] == "user_stop"
+    assert found["ended"] == "satisfied"
     assert any("$89.99" in line for line in found["agent"])
     assert found["customer"][1].count("mia.li@example.com") == 1  # asked for, then given
     assert "W-1042" in found["customer"][2]

@@ -1,7 +1,7 @@
 """``task-user``: an offline simulated customer that follows a task's brief.
 
-It reads its brief from its system prompt (``brief``: the block the casting renders from a task's
-``user_scenario``), as an LLM user simulator would, and answers like a person following it
+It reads its brief from its system prompt (``brief``: the layout the task casting writes from a
+task's ``user_scenario``), as an LLM user simulator would, and answers like a person following it
 (``replies``): known facts only when asked, "I don't know" for unknown ones, its requests one at
 a time, and ``###STOP###`` / ``###TRANSFER###`` / ``###OUT-OF-SCOPE###`` alone on the last line
 at the end. No key, no network; deterministic for a seed (``task-user:seed=S``, else the
@@ -36,8 +36,8 @@ class TaskUserProvider(ChatProvider):
         brief = Brief.parse(request.system)
         if brief is None:
             raise ProviderError(
-                "task-user needs a task brief ('# Your task' …) in its system prompt: "
-                "run it as the customer of a task",
+                "task-user needs a task brief ('Reason for your call:' …) in its system "
+                "prompt: run it as the customer of a task suite",
                 provider=self.name,
                 retryable=False,
             )

@@ -1,6 +1,7 @@
 """The task user's next message: what a person following the brief says to what the agent said.
 
-In order: the first message is the opening (or the reason for calling in the first person); a
+In order: the first message (unless the casting posted the task's opening line) is the reason
+for calling in the first person; a
 transfer is acknowledged with ``###TRANSFER###``; facts the agent asks for are given (only
 those); a yes/no confirmation about a fact is checked against it; an unknown item gets "I don't
 know" (asked again: ``###OUT-OF-SCOPE###``); an offer is accepted unless a ``Decline:`` line
@@ -75,7 +76,7 @@ class Situation:
 def next_message(s: Situation) -> str:
     """The customer's next message."""
     if not s.own:
-        opening = s.brief.opening or _capital(first_person(s.brief.reason_for_call))
+        opening = _capital(first_person(s.brief.reason_for_call))
         return f"{_pick(s, 'Hi.', 'Hello.')} {opening}" if s.agent_said else opening
     said = s.agent_said
     statements = [t for t in sentences(said) if not t.endswith("?")]
@@ -107,13 +108,21 @@ def _facts_answer(s: Situation, asked: list[Question]) -> str | None:
         given.append((key, value))
     if not given:
         return None
-    again = any(contains_value(line, value) for line in s.own for _, value in given)
-    lead = (
-        _pick(s, "I'm sure it's right:", "Let me repeat:")
-        if again
-        else _pick(s, "Sure.", "Of course.", "Okay.")
-    )
+    values = [value for _, value in given]
+    times = max(sum(contains_value(line, v) for line in s.own) for v in values)
+    if times >= 2:  # a person asked again and again does not recite the same sentence
+        return (
+            f"This is the {_ordinal(times + 1)} time I'm telling you, and nothing has changed: "
+            f"{_join(values)}. Please look again."
+        )
+    if times == 1:
+        return f"{_pick(s, 'I am sure that is right:', 'Let me repeat it:')} {_join(values)}."
+    lead = _pick(s, "Sure.", "Of course.", "Okay.")
     return f"{lead} {_capital(_join([saying(k, v) for k, v in given]))}."
+
+
+def _ordinal(number: int) -> str:
+    return {3: "third", 4: "fourth", 5: "fifth"}.get(number, f"{number}th")
 
 
 def _other_answer(s: Situation, said: str, asked: list[Question]) -> str:
@@ -141,7 +150,7 @@ def _other_answer(s: Situation, said: str, asked: list[Question]) -> str:
         insist = _unused(s, "insist")
         if insist is not None:
             return insist
-        return f"As I said, {_uncapital(s.brief.opening or first_person(s.brief.reason_for_call))}"
+        return f"As I said, {first_person(s.brief.reason_for_call)}"
     if any("I'm not sure I can answer that" in line for line in s.own):
         return f"I'm sorry, I can't help with that.\n{OUT_OF_SCOPE}"
     return "I'm not sure I can answer that."
@@ -215,10 +224,6 @@ def _join(parts: list[str]) -> str:
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def _uncapital(text: str) -> str:
-    return text if text.startswith("I ") else text[:1].lower() + text[1:]
 
 
 def _pick(s: Situation, *choices: str) -> str:

@@ -18,6 +18,10 @@ ASK_AGAIN = (
     "I'm sorry, those details don't match our records. Could you please check your full name, "
     "date of birth and ZIP code and give them to me again?"
 )
+ASK_LAST = (
+    "I'm afraid that still doesn't match what we hold. I can try one last time: what are your "
+    "full name, date of birth and ZIP code?"
+)
 ASK_LOOKUP = "I can help with that. Could you please tell me your full name and ZIP code?"
 LOCKED = (
     "I'm sorry, but I haven't been able to verify your identity, so I can't go on with this "
@@ -59,7 +63,9 @@ def verification(desk: Desk, handing_over: bool = False) -> Step | None:
         arguments = {"full_name": name, "date_of_birth": birth.isoformat(), "zip_code": zip_code}
         return Step(calls=((tool, arguments),))
     if attempts:
-        return Step(ask=ASK_AGAIN)
+        last = attempts[-1].result
+        left = last.get("attempts_left") if isinstance(last, dict) else None
+        return Step(ask=ASK_LAST if left == 1 else ASK_AGAIN)
     missing = [
         label
         for label, value in (("full name", name), ("date of birth", birth), ("ZIP code", zip_code))

@@ -22,7 +22,7 @@ def lost_debit_card(domain: Domain) -> Draft:
         purpose="Block a lost card and send a replacement to the verified home address.",
         policies=f"{VERIFY_POLICY}; {CARDS_POLICY}",
         bench=bench,
-        outcome="resolved",
+        outcome="satisfied",
         opening="Hi, I've lost my debit card and I need a new one.",
         reason="You lost your debit card yesterday. You want it blocked and a new one sent to "
         "your home.",
@@ -44,7 +44,7 @@ def stolen_no_replacement(domain: Domain) -> Draft:
         purpose="Block a stolen card with the right reason; no replacement is wanted.",
         policies=f"{VERIFY_POLICY}; {CARDS_POLICY}",
         bench=bench,
-        outcome="resolved",
+        outcome="satisfied",
         opening="My debit card was stolen this morning. Please block it right away.",
         reason="Your debit card was stolen from your bag. You want it blocked at once.",
         known=who.known,
@@ -66,7 +66,7 @@ def damaged_card(domain: Domain) -> Draft:
         purpose="Replace a damaged card; the caller has a namesake, whom verification tells apart.",
         policies=f"{VERIFY_POLICY}; {CARDS_POLICY}",
         bench=bench,
-        outcome="resolved",
+        outcome="satisfied",
         opening="The chip on my debit card stopped working. Can I get a replacement?",
         reason="The chip of your debit card no longer works in shops. You want a new card.",
         known=who.known,
@@ -88,7 +88,7 @@ def which_card(domain: Domain) -> Draft:
         "lost, not the other.",
         policies=f"{VERIFY_POLICY}; {CARDS_POLICY}",
         bench=bench,
-        outcome="resolved",
+        outcome="satisfied",
         opening="I can't find one of my cards. I think I lost it on the bus.",
         reason="You lost one of your two cards, the one ending in " + last4 + ". You want it "
         "blocked and replaced.",
@@ -108,7 +108,7 @@ def express_fee(domain: Domain) -> Draft:
         purpose="Express delivery on request: the fee is told and agreed before it is charged.",
         policies=CARDS_POLICY,
         bench=bench,
-        outcome="resolved",
+        outcome="satisfied",
         opening="I lost my debit card and I'm travelling next week, so I need a new one quickly.",
         reason="You lost your debit card and you travel next week: you want the new card fast "
         "and you accept a fee for it.",
@@ -129,7 +129,7 @@ def express_premier(domain: Domain) -> Draft:
         purpose="Express delivery is free for a premier customer: no fee is charged.",
         policies=CARDS_POLICY,
         bench=bench,
-        outcome="resolved",
+        outcome="satisfied",
         opening="I lost my debit card and I need the new one as soon as possible.",
         reason="You lost your debit card and need the new one quickly.",
         known=who.known,
@@ -149,7 +149,7 @@ def express_declined(domain: Domain) -> Draft:
         purpose="The caller hears the express fee and turns it down: standard delivery.",
         policies=CARDS_POLICY,
         bench=bench,
-        outcome="resolved",
+        outcome="satisfied",
         opening="My debit card was stolen. I'd like a replacement quickly, if it doesn't cost "
         "anything.",
         reason="Your debit card was stolen. You want a replacement fast, but not if you have to "

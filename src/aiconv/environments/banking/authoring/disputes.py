@@ -28,7 +28,7 @@ def duplicate(domain: Domain) -> Draft:
         purpose="Dispute the second of two identical charges; small, so credited at once.",
         policies=DISPUTE_POLICY,
         bench=bench,
-        outcome="resolved",
+        outcome="satisfied",
         opening="I was charged twice for the same meal at Bluebird Cafe, $23.40 each time. Can "
         "you get one of them back?",
         reason="Bluebird Cafe charged you twice for one meal. You want the extra charge back.",
@@ -52,7 +52,7 @@ def wrong_amount(domain: Domain) -> Draft:
         purpose="Dispute only the difference between the charge and the agreed price.",
         policies=DISPUTE_POLICY,
         bench=bench,
-        outcome="resolved",
+        outcome="satisfied",
         opening="Harbor Hardware charged me $128.50 for a ladder that should have been $98.50. "
         "I'd like to dispute the difference.",
         reason="Harbor Hardware charged you $128.50 for a ladder priced at $98.50. You want the "
@@ -77,7 +77,7 @@ def not_received(domain: Domain) -> Draft:
         purpose="A large dispute: no provisional credit, decided within the review time.",
         policies=DISPUTE_POLICY,
         bench=bench,
-        outcome="resolved",
+        outcome="satisfied",
         opening="I ordered headphones from Gadget Hub for $349.99 and they never arrived. I want "
         "to dispute it.",
         reason="You paid Gadget Hub $349.99 for headphones that never arrived.",
@@ -101,7 +101,7 @@ def too_old(domain: Domain) -> Draft:
         purpose="The charge is older than the dispute window: refuse, and say why.",
         policies=DISPUTE_POLICY,
         bench=bench,
-        outcome="refused",
+        outcome="satisfied",
         opening="I want to dispute a $412.00 Skyline Airlines charge: the flight was cancelled "
         "and I never got my money back.",
         reason="Skyline Airlines charged you $412.00 about two and a half months ago for a flight "
@@ -128,7 +128,7 @@ def still_pending(domain: Domain) -> Draft:
         purpose="A pending charge cannot be disputed yet.",
         policies=DISPUTE_POLICY,
         bench=bench,
-        outcome="refused",
+        outcome="satisfied",
         opening="There's a $64.99 charge from Gadget Hub on my account, but I cancelled that "
         "order. I want to dispute it.",
         reason="Gadget Hub charged you $64.99 yesterday for an order you cancelled.",
@@ -163,7 +163,7 @@ def already_disputed(domain: Domain) -> Draft:
         purpose="The charge is already disputed: tell the existing dispute, open no second one.",
         policies=DISPUTE_POLICY,
         bench=bench,
-        outcome="resolved",
+        outcome="satisfied",
         opening="I cancelled my FitLife Gym membership but they still charged me $39.99. I'd like "
         "to dispute it.",
         reason="FitLife Gym charged you $39.99 after you cancelled. You do not remember that you "
@@ -188,7 +188,7 @@ def cancelled_subscription(domain: Domain) -> Draft:
         purpose="A charge after a cancelled subscription, on the credit card.",
         policies=DISPUTE_POLICY,
         bench=bench,
-        outcome="resolved",
+        outcome="satisfied",
         opening="I cancelled my StreamFlix subscription last month, but they charged my credit "
         "card $15.99 again. Please dispute it.",
         reason="StreamFlix charged your credit card $15.99 after you cancelled.",
@@ -216,7 +216,7 @@ def dispute_then_balance(domain: Domain) -> Draft:
         "with the credit in it.",
         policies=f"{DISPUTE_POLICY}; {BALANCE_POLICY}",
         bench=bench,
-        outcome="resolved",
+        outcome="satisfied",
         opening="I was charged twice at QuickFuel, $45.00 both times.",
         reason="QuickFuel charged you $45.00 twice for one fill-up. Afterwards you want to know "
         "your checking balance.",

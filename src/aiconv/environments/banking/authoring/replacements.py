@@ -23,7 +23,7 @@ def unverified_accept(domain: Domain) -> Draft:
         "refuse it and offer the verified one, which the caller accepts.",
         policies=CARDS_POLICY,
         bench=bench,
-        outcome="resolved",
+        outcome="satisfied",
         opening="I lost my credit card. Can you send the new one to my new address?",
         reason="You lost your credit card. You moved recently and would like the new card at "
         "your new address.",
@@ -78,7 +78,7 @@ def found_lost(domain: Domain) -> Draft:
         purpose="A card blocked as lost may be unblocked once found.",
         policies=CARDS_POLICY,
         bench=bench,
-        outcome="resolved",
+        outcome="satisfied",
         opening="I reported my debit card lost yesterday, but I found it in my coat pocket. Can "
         "you unblock it?",
         reason="You reported your debit card lost yesterday and have found it. You want it to "
@@ -106,7 +106,7 @@ def found_stolen(domain: Domain) -> Draft:
         purpose="A card reported stolen is never unblocked, even once found: replace it.",
         policies=CARDS_POLICY,
         bench=bench,
-        outcome="resolved",
+        outcome="satisfied",
         opening="I reported my debit card stolen last week, but it turned up at a friend's "
         "house. Please unblock it.",
         reason="You reported your debit card stolen last week; it was at a friend's house. You "
@@ -131,7 +131,7 @@ def found_stolen_declined(domain: Domain) -> Draft:
         "nothing changes.",
         policies=CARDS_POLICY,
         bench=bench,
-        outcome="refused",
+        outcome="satisfied",
         opening="I reported my debit card stolen, but I've found it. Please unblock it: I don't "
         "want a new card.",
         reason="You reported your debit card stolen and have found it. You want it unblocked "
@@ -161,7 +161,7 @@ def already_blocked(domain: Domain) -> Draft:
         "block. The caller shares her name with another customer.",
         policies=f"{VERIFY_POLICY}; {CARDS_POLICY}",
         bench=bench,
-        outcome="resolved",
+        outcome="satisfied",
         opening="I blocked my debit card in the app after I lost it. Now I need a replacement.",
         reason="You lost your debit card and blocked it in the app. You want a new one.",
         known=who.known,
@@ -208,7 +208,7 @@ def replacement_status(domain: Domain) -> Draft:
         purpose="Tell where a replacement card is going and when it arrives.",
         policies=CARDS_POLICY,
         bench=bench,
-        outcome="resolved",
+        outcome="satisfied",
         opening="Where is my replacement card? I ordered it last week and it hasn't arrived yet.",
         reason="You ordered a replacement debit card last week. You want to know where it is "
         "and when it will arrive.",
