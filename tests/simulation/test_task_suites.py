@@ -1,0 +1,240 @@
+"""Task suites end to end on the banking domain: the offline suite graded by what the agent did,
+hidden information that never reaches the agent, τ²-bench task files, and a kill -9 in the
+middle of a task on Redis graded the same as an uninterrupted run."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aiconv.agents.catalog import default_registry
+from aiconv.agents.messages import ChatReply, ChatRequest
+from aiconv.agents.provider import ChatProvider
+from aiconv.environments.domain import domain_named
+from aiconv.platform.conductor import Conductor
+from aiconv.platform.conversation import ConversationState
+from aiconv.queues.log import ListQuery
+from aiconv.queues.memory import InMemoryLog
+from aiconv.queues.urls import open_log
+from aiconv.simulation.batch import BatchRunner
+from aiconv.simulation.grading import reached_state, target_state
+from aiconv.simulation.scenario import Seat, load_scenario
+from aiconv.simulation.tasks import load_tasks
+from aiconv.testing.conditions import eventually
+from aiconv.testing.processes import cli_env, run_aic, spawn_aic
+from aiconv.testing.redis_server import RedisServer, has_redis_server
+
+ROOT = Path(__file__).resolve().parents[2]
+SUITE = ROOT / "examples" / "banking" / "suite.toml"
+FEW = ["banking-lost-debit-card", "banking-checking-balance", "banking-dispute-duplicate"]
+
+
+def suite(tmp_path: Path, *, agent: str, tasks: list[str] | None = None, repeat: int = 1) -> Path:
+    """The shipped suite, narrowed to ``tasks`` (explicit cells) with another agent."""
+    text = SUITE.read_text()
+    text = text.replace('agent = "bank-agent:mistakes=0.2"', f'agent = "{agent}"')
+    text = text.replace("repeat = 2", f"repeat = {repeat}")
+    if tasks:
+        text = text.replace("personas = []", "personas = []\ncross = false")
+        text += "".join(f'\n[[cells]]\npersona = "neutral"\ntask = "{t}"\n' for t in tasks)
+    path = tmp_path / "suite.toml"
+    path.write_text(text)
+    return path
+
+
+class Recording(ChatProvider):
+    """A real provider whose every request is kept (the leak test reads them all)."""
+
+    def __init__(self, inner: ChatProvider) -> None:
+        self.inner, self.name, self.model = inner, inner.name, inner.model
+        self.requests: list[ChatRequest] = []
+
+    async def complete(self, request: ChatRequest, *, on_delta: Any = None) -> ChatReply:
+        self.requests.append(request)
+        return await self.inner.complete(request, on_delta=on_delta)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def providers(recorded: dict[str, Recording]) -> Any:
+    registry = default_registry()
+
+    def build(seat: Seat) -> ChatProvider:
+        provider = Recording(registry.build(registry.resolve(seat.agent, model=seat.model)))
+        recorded[seat.role] = provider
+        return provider
+
+    return build
+
+
+async def _states(log: InMemoryLog, run_id: str) -> list[ConversationState]:
+    conductor = Conductor(log)
+    entries = await log.list_conversations(ListQuery(run_id=run_id, limit=500))
+    return [await conductor.load(e.conversation_id) for e in entries]
+
+
+async def test_the_offline_banking_suite_passes_with_a_careful_agent(tmp_path: Path) -> None:
+    """Every task of the domain, bank-agent without mistakes against task-user: graded by the
+    end state, each criterion recorded with its evidence."""
+    scenario = load_scenario(suite(tmp_path, agent="bank-agent:mistakes=0"))
+    assert len(scenario.cells()) >= 30
+    log = InMemoryLog()
+    tally = await BatchRunner(log, scenario, providers({}), run_id="careful", parallel=8).run()
+    assert tally.failed == 0
+    states = await _states(log, "careful")
+    passed = [s for s in states if s.graded is not None and s.graded.passed]
+    assert len(passed) >= 0.9 * len(states), [
+        (s.started.metadata["task"], [c.criterion for c in s.criteria if c.passed is False])
+        for s in states if s not in passed and s.started
+    ]  # fmt: skip
+    for state in states:
+        kinds = {c.kind for c in state.criteria}
+        assert "end_state" in kinds and state.outcome is not None
+        assert state.outcome.outcome == (
+            "passed" if state.graded and state.graded.passed else "failed"
+        )
+
+
+async def test_a_careless_agent_fails_tasks_for_recorded_reasons(tmp_path: Path) -> None:
+    scenario = load_scenario(suite(tmp_path, agent="bank-agent:mistakes=1,seed=3", tasks=FEW))
+    log = InMemoryLog()
+    await BatchRunner(log, scenario, providers({}), run_id="careless", parallel=4).run()
+    states = await _states(log, "careless")
+    failed = [s for s in states if s.graded is not None and not s.graded.passed]
+    assert failed, "an agent that always errs must fail some task"
+    for state in failed:
+        reasons = [c for c in state.criteria if c.passed is False]
+        assert reasons and all(c.evidence for c in reasons)
+        assert state.outcome is not None and state.outcome.rationale
+
+
+async def test_the_agent_never_sees_the_users_hidden_information(tmp_path: Path) -> None:
+    """Whoever speaks first: every request the agent under test got is free of the user's
+    reason for calling, known and unknown information and instructions."""
+    path = suite(tmp_path, agent="bank-agent:mistakes=0", tasks=FEW)
+    recorded: dict[str, Recording] = {}
+    scenario = load_scenario(path)
+    log = InMemoryLog()
+    await BatchRunner(log, scenario, providers(recorded), run_id="leak", parallel=2).run()
+    secrets: list[str] = []
+    for task in scenario.tasks:
+        info = task.instructions
+        secrets.append(info.reason_for_call)
+        if isinstance(info.known_info, dict):
+            secrets += [f"{k}: {v}" for k, v in info.known_info.items()]
+        secrets += [str(u) for u in (info.unknown_info or []) if len(str(u)) > 12]
+        if info.task_instructions:
+            secrets.append(info.task_instructions)
+    said = {
+        m.content
+        for st in await _states(log, "leak")
+        for m in st.messages
+        if m.sender == "customer"
+    }
+    seen = [
+        text
+        for request in recorded["agent"].requests
+        for text in (
+            request.system,
+            *(str(v) for v in request.context.values()),
+            *(m.content for m in request.messages if m.content not in said),
+        )
+    ]  # what the customer chose to say is the agent's to read; nothing else of its brief
+    assert recorded["agent"].requests
+    leaked = [s for s in secrets if any(s in text for text in seen)]
+    assert leaked == []
+    customer_systems = {r.system for r in recorded["customer"].requests}
+    assert any(scenario.tasks[0].instructions.reason_for_call in s for s in customer_systems)
+
+
+def test_a_tau2_bench_task_file_loads_and_our_tasks_export_in_its_schema(tmp_path: Path) -> None:
+    ours = tmp_path / "export.json"
+    done = run_aic("tasks", "export", "--domain", "banking", "--format", "tau2", "-o", str(ours))
+    assert done.returncode == 0, done.stderr
+    exported = json.loads(ours.read_text())
+    assert len(exported) >= 30
+    first = exported[0]
+    assert set(first) <= {
+        "id",
+        "description",
+        "user_scenario",
+        "initial_state",
+        "evaluation_criteria",
+        "ticket",
+    }
+    assert first["user_scenario"]["instructions"]["domain"] == "banking"
+    assert isinstance(first["user_scenario"]["instructions"]["known_info"], str)
+    assert "OUTCOME" not in first["evaluation_criteria"]["reward_basis"]
+    # τ²-bench's format reads back (no domain at the top level: the suite's default applies)
+    reread = load_tasks(ours, default_domain="banking")
+    assert [t.id for t in reread] == [t["id"] for t in exported]
+
+
+def test_a_task_naming_an_unknown_tool_is_refused_with_file_line_and_field(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{
+        "id": "t1",
+        "user_scenario": {"instructions": {"reason_for_call": "x", "task_instructions": "y"}},
+        "evaluation_criteria": {"actions": [{"name": "teleport_money", "arguments": {}}]},
+    }], indent=2))  # fmt: skip
+    done = run_aic("tasks", "list", str(bad), "--domain", "banking")
+    assert done.returncode == 2
+    assert "bad.json:2" in done.stderr and "actions[0].name" in done.stderr
+    assert "unknown tool 'teleport_money'" in done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+@pytest.mark.skipif(not has_redis_server(), reason="redis-server is not installed")
+async def test_kill_9_in_the_middle_of_a_task_on_redis_grades_like_an_uninterrupted_run(
+    tmp_path: Path,
+) -> None:
+    """A simulate process is killed once the agent has acted; rerunning the same run id finishes
+    the task. Its end state and verdict are those of the same task run without interruption."""
+    task = "banking-lost-debit-card"
+    path = suite(tmp_path, agent="bank-agent:mistakes=0", tasks=[task])
+    text = path.read_text().replace("[limits]", "lease_s = 1\n[limits]")
+    path.write_text(text)
+    env = cli_env(home=tmp_path)
+    with RedisServer(tmp_path / "redis") as server:
+        url = server.url
+        victim = spawn_aic("simulate", str(path), "--run-id", "k9", "--log-url", url,
+                           "--quiet", "--parallel", "1", env=env, cwd=tmp_path)  # fmt: skip
+        async with open_log(url) as log:
+
+            async def acted() -> bool:
+                entries = await log.list_conversations(ListQuery(run_id="k9"))
+                if not entries:
+                    return False
+                stored = await log.read(entries[0].conversation_id)
+                return sum(s.kind == "ToolReturned" for s in stored) >= 2
+
+            try:
+                await eventually(acted, timeout=90)
+            finally:
+                victim.send_signal(signal.SIGKILL)
+                await asyncio.to_thread(victim.communicate, timeout=30)
+            rerun = await asyncio.to_thread(
+                run_aic, "simulate", str(path), "--run-id", "k9", "--log-url", url, "--quiet",
+                env=env, cwd=tmp_path, timeout=180,
+            )  # fmt: skip
+            assert rerun.returncode == 0, rerun.stderr
+            entry = (await log.list_conversations(ListQuery(run_id="k9")))[0]
+            resumed = await Conductor(log).load(entry.conversation_id)
+        memory = InMemoryLog()
+        await BatchRunner(memory, load_scenario(path), providers({}), run_id="clean").run()
+        clean = (await _states(memory, "clean"))[0]
+    domain = domain_named("banking")
+    scenario_task = next(t for t in load_scenario(path).tasks if t.id == task)
+    assert resumed.graded is not None and clean.graded is not None
+    assert resumed.graded.passed == clean.graded.passed is True
+    assert reached_state(resumed, domain) == reached_state(clean, domain)
+    assert reached_state(resumed, domain) == target_state(resumed, scenario_task, domain)
+    called = [t.called.call_id for t in resumed.tools]
+    assert len(called) == len(set(called))  # every call recorded once
