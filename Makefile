@@ -34,14 +34,14 @@ typecheck: install
 check: lint typecheck test
 
 bench: install system-deps
-	$(BIN)/aic bench --json bench-results/latest.json
+	$(BIN)/aic bench --output bench-results/latest.json
 
 # AutoGen pins an older protobuf than our OTLP exporter: it gets its own environment.
 PEERS_VENV := benchmarks/.venv-peers
 bench-peers: install system-deps
 	test -x $(PEERS_VENV)/bin/python || $(PYTHON) -m venv $(PEERS_VENV)
 	$(PEERS_VENV)/bin/python -m pip install -q autogen-agentchat autogen-ext
-	$(BIN)/aic bench --peers --peers-python $(PEERS_VENV)/bin/python --json bench-results/latest.json
+	$(BIN)/aic bench --peers --peers-python $(PEERS_VENV)/bin/python --output bench-results/latest.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import aiconv
 from aiconv.testing.providers import ScriptedProvider
 
@@ -66,3 +68,96 @@ async def test_the_architecture_example_runs_with_a_builtin_persona() -> None:
         )
     assert result.ended is not None
     assert result.document()["participants"][0]["persona"] == aiconv.personas.FRUSTRATED.describe()
+
+
+class CountingProvider(ScriptedProvider):
+    """A scripted provider that counts how often it was closed."""
+
+    closed = 0
+
+    async def aclose(self) -> None:
+        self.closed += 1
+
+
+async def test_providers_the_caller_passes_in_are_never_closed() -> None:
+    mine = CountingProvider(["ping", "ping again"])
+    async with aiconv.open_log("memory://") as log:
+        result = await aiconv.run_conversation(
+            log,
+            participants=[
+                aiconv.Participant("a", provider=mine),
+                aiconv.Participant("b", "mock:turns=0"),
+            ],
+            topic="t",
+            max_turns=3,
+            env={},
+        )
+        # the log is the caller's too: still open and usable after the run
+        assert [e.conversation_id for e in await log.list_conversations()] == [
+            result.conversation_id
+        ]
+    assert mine.closed == 0
+    assert result.summary.turns == 3
+
+
+async def test_the_callback_hears_every_event_of_a_long_run() -> None:
+    seen: list[str] = []
+
+    def collect(recorded, state) -> None:  # type: ignore[no-untyped-def]
+        seen.append(recorded.event.KIND)
+
+    async with aiconv.open_log("memory://") as log:
+        result = await aiconv.run_conversation(
+            log,
+            participants=[aiconv.Participant("a", "mock:turns=0"), aiconv.Participant("b", "mock")],
+            topic="t",
+            max_turns=40,
+            on_event=collect,
+            env={},
+        )
+        stored = await log.read(result.conversation_id)
+    assert len(seen) == len(stored)
+    assert seen[-1] == "ConversationEnded"
+
+
+async def test_a_failing_callback_is_raised_after_the_run_not_from_a_cleanup() -> None:
+    def broken(recorded, state) -> None:  # type: ignore[no-untyped-def]
+        raise LookupError("callback bug")
+
+    async with aiconv.open_log("memory://") as log:
+        with pytest.raises(LookupError, match="callback bug"):
+            await aiconv.run_conversation(
+                log,
+                participants=[aiconv.Participant("a"), aiconv.Participant("b")],
+                topic="t",
+                max_turns=2,
+                on_event=broken,
+                env={},
+            )
+        (entry,) = await log.list_conversations()
+    assert entry.status == "ended"
+
+
+@pytest.mark.parametrize(
+    ("keywords", "message"),
+    [
+        ({"lease_s": float("nan")}, "lease_s must be a finite number"),
+        ({"stop": aiconv.StopConfig(timeout_s=float("inf"))}, "timeout_s must be a finite number"),
+        ({"stop": aiconv.StopConfig(max_cost_usd=-1.0)}, "max_cost_usd must be greater than 0"),
+        ({"stop": aiconv.StopConfig(end_token=" ")}, "end_token must not be empty"),
+        ({"max_turns": 0}, "max_turns must be at least 1"),
+    ],
+)
+async def test_bad_numbers_are_refused_before_anything_is_written(
+    keywords: dict[str, object], message: str
+) -> None:
+    async with aiconv.open_log("memory://") as log:
+        with pytest.raises(aiconv.ConfigError, match=message):
+            await aiconv.run_conversation(
+                log,
+                participants=[aiconv.Participant("a"), aiconv.Participant("b")],
+                topic="t",
+                env={},
+                **keywords,  # type: ignore[arg-type]
+            )
+        assert await log.list_conversations() == []

@@ -1,18 +1,37 @@
-"""Settings: the only module that reads the environment (``AIC_*``, vendor keys, ``.env``).
+"""Settings: the only module that reads the environment, ``.env`` and the config file.
 
-Parsed once at the edge (the CLI) and passed down as values; nothing else calls ``os.environ``.
-Command-line flags override these (click reads ``AIC_<OPTION>`` for every flag itself).
+One loader for every command. Layers, lowest first::
+
+    built-in defaults < config file < .env < environment < flags
+
+``Sources`` holds the three middle layers and answers ``lookup(key)`` for one option of one
+command; the CLI turns the answers into click's ``default_map``, so that flags win and each
+command's own defaults come last. The config file is ``aiconv.toml`` in the working directory,
+or ``--config PATH`` / ``AIC_CONFIG``; ``.env`` is read from the working directory.
+
+Names (``OptionKey``): an option ``--max-turns`` of command ``start`` is ``AIC_START_MAX_TURNS``
+(``max_turns`` in the config file's ``[start]`` table). Options that every command shares
+(``SHARED_OPTIONS``: the log, logging and metrics) are ``AIC_LOG_URL`` … and top-level keys of
+the config file; ``AIC_WORKER_LOG_URL`` (or ``[worker] log_url``) overrides them for one
+command. The flat ``AIC_<OPTION>`` names of command options are deprecated spellings that still
+work (with a warning). An empty variable counts as unset. Nothing else calls ``os.environ``.
 """
 
 from __future__ import annotations
 
 import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 from dotenv import dotenv_values
 from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from aiconv.errors import ConfigError
+from aiconv.validation import POSITIVE, parse_number
 
 #: Vendor variables passed to the provider registry (keys and base URLs), never logged.
 PROVIDER_VARIABLES = (
@@ -33,52 +52,229 @@ PROVIDER_VARIABLES = (
     "OPENROUTER_API_KEY",
 )
 
+#: Options every command that has them reads under one global name (``AIC_LOG_URL``).
+SHARED_OPTIONS = frozenset(
+    {"log_url", "db", "redis_prefix", "log_level", "log_format", "metrics_port", "metrics_host"}
+)
+#: Process-wide settings without a flag: client-side rate limits per provider.
+PROCESS_SETTINGS = ("rpm", "tpm")
+CONFIG_VARIABLE = "AIC_CONFIG"
+#: A secret: read from the environment or ``.env`` only, never from the config file.
+API_TOKEN_VARIABLE = "AIC_API_TOKEN"
+CONFIG_FILE = "aiconv.toml"
+ENV_FILE = ".env"
+
 
 def default_db_path() -> Path:
     """The default SQLite log: ``conversations.db`` in the user data directory."""
     return Path(platformdirs.user_data_dir("aiconv", appauthor=False)) / "conversations.db"
 
 
-class Settings(BaseSettings):
-    """Process-wide settings from ``AIC_*`` variables and ``.env``."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OptionKey:
+    """Where one option of one command is looked up.
 
-    model_config = SettingsConfigDict(env_prefix="AIC_", env_file=".env", extra="ignore")
+    ``name`` is the long flag in snake case (``max_turns`` for ``--max-turns``). An option that
+    is not ``configurable`` (``--json``: a script must get the output it asked for) is read
+    only from its ``old_names``, with a deprecation warning.
+    """
 
-    log_url: str | None = None
-    db: Path | None = None
-    log_level: str = "info"
-    log_format: str | None = None
+    command: str
+    name: str
+    configurable: bool = True
+    old_names: tuple[str, ...] = ()
+
+    @property
+    def shared(self) -> bool:
+        """Whether the option has a global name (``AIC_LOG_URL``)."""
+        return self.name in SHARED_OPTIONS
+
+    def variables(self) -> tuple[str, ...]:
+        """The current variable names, most specific first."""
+        if not self.configurable:
+            return ()
+        scoped = f"AIC_{self.command}_{self.name}".upper().replace("-", "_").replace(".", "_")
+        return (scoped, f"AIC_{self.name}".upper()) if self.shared else (scoped,)
+
+    def deprecated_variables(self) -> tuple[str, ...]:
+        """Old spellings that still work: explicit ones, and the flat ``AIC_<OPTION>``."""
+        flat = () if self.shared or not self.configurable else (f"AIC_{self.name}".upper(),)
+        return (*self.old_names, *flat)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Found:
+    """A value from one layer, where it came from, and a deprecation notice if any."""
+
+    value: object
+    origin: str
+    #: The directory relative paths in the value are relative to (the config file's).
+    base_dir: Path | None = None
+    deprecated: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """Process-wide settings that no flag carries: rate limits and third-party variables."""
+
     rpm: float | None = None
     tpm: float | None = None
     #: Turns on ``aic serve``'s write API (the human seat over HTTP); never logged or shown.
     api_token: SecretStr | None = None
-
-    def default_log_url(self) -> str:
-        """``--log-url`` if set, else ``--db``, else the SQLite file in the data directory."""
-        if self.log_url:
-            return self.log_url
-        return f"sqlite:///{(self.db or default_db_path())}"
+    #: Vendor keys and base URLs (``PROVIDER_VARIABLES``), for the provider registry.
+    vendor_env: Mapping[str, str] = field(default_factory=dict)
+    #: The standard OpenTelemetry variables (``OTEL_*``), for tracing.
+    otel_env: Mapping[str, str] = field(default_factory=dict)
 
 
-def provider_env(env_file: Path | None = Path(".env")) -> dict[str, str]:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Sources:
+    """The config file, ``.env`` and the environment, read once."""
+
+    environ: Mapping[str, str]
+    dotenv: Mapping[str, str] = field(default_factory=dict)
+    config: Mapping[str, Any] = field(default_factory=dict)
+    config_path: Path | None = None
+
+    @classmethod
+    def load(cls, config: Path | None = None, *, cwd: Path | None = None) -> Sources:
+        """Read ``.env`` and the config file (``config``, else ``AIC_CONFIG``, else
+        ``aiconv.toml`` if present) from ``cwd``; ConfigError for a missing or bad file."""
+        cwd = cwd or Path.cwd()
+        environ = {k: v for k, v in os.environ.items() if v != ""}
+        dotenv = _read_dotenv(cwd / ENV_FILE)
+        named = config or _path_from(environ.get(CONFIG_VARIABLE) or dotenv.get(CONFIG_VARIABLE))
+        path = cwd / (named if named is not None else CONFIG_FILE)
+        if named is None and not path.is_file():
+            return cls(environ=environ, dotenv=dotenv)
+        return cls(environ=environ, dotenv=dotenv, config=read_config(path), config_path=path)
+
+    def lookup(self, key: OptionKey) -> Found | None:
+        """The value of ``key`` from the highest layer that has it (environment, ``.env``,
+        config file); within a layer the current names win over the deprecated ones."""
+        for layer, values in (("the environment", self.environ), (ENV_FILE, self.dotenv)):
+            for name in key.variables():
+                if name in values:
+                    return Found(value=values[name], origin=f"{name} in {layer}")
+            for name in key.deprecated_variables():
+                if name in values:
+                    notice = f"{name} is deprecated" + _instead(key)
+                    return Found(value=values[name], origin=f"{name} in {layer}", deprecated=notice)
+        return self._from_config(key) if key.configurable else None
+
+    def _from_config(self, key: OptionKey) -> Found | None:
+        table = self.config_table(key.command)
+        where = [(table, f"[{key.command}] ")]
+        if key.shared:
+            where.append((self.config, ""))
+        for values, prefix in where:
+            for spelling in (key.name, key.name.replace("_", "-")):
+                if spelling in values and not isinstance(values[spelling], dict):
+                    assert self.config_path is not None
+                    return Found(
+                        value=values[spelling],
+                        origin=f"{self.config_path.name} {prefix}{spelling}",
+                        base_dir=self.config_path.parent,
+                    )
+        return None
+
+    def config_table(self, command: str) -> Mapping[str, Any]:
+        """The ``[command]`` table of the config file (``[cache.import]`` for a subcommand;
+        empty when there is none). Its own subcommands' tables are not keys of it."""
+        table: Any = self.config
+        for part in command.split("."):
+            table = table.get(part, {}) if isinstance(table, dict) else {}
+        return {k: v for k, v in table.items() if not isinstance(v, dict)}
+
+    def unknown_top_level(self, commands: frozenset[str]) -> list[str]:
+        """Top-level keys of the config file that are neither a shared option, a process
+        setting nor a table (tables are checked by the command they belong to)."""
+        known = {*SHARED_OPTIONS, *PROCESS_SETTINGS}
+        return [
+            k
+            for k, v in self.config.items()
+            if k.replace("-", "_") not in known and not (isinstance(v, dict) or k in commands)
+        ]
+
+    def settings(self) -> Settings:
+        """The process-wide settings (rate limits, vendor and OpenTelemetry variables)."""
+        limits = {name: self._rate(name) for name in PROCESS_SETTINGS}
+        merged = {**self.dotenv, **self.environ}
+        token = merged.get(API_TOKEN_VARIABLE)
+        return Settings(
+            rpm=limits["rpm"],
+            tpm=limits["tpm"],
+            api_token=SecretStr(token) if token else None,
+            vendor_env={n: merged[n] for n in PROVIDER_VARIABLES if merged.get(n)},
+            otel_env={n: v for n, v in merged.items() if n.startswith("OTEL_")},
+        )
+
+    def _rate(self, name: str) -> float | None:
+        for layer, values in (("the environment", self.environ), (ENV_FILE, self.dotenv)):
+            variable = f"AIC_{name.upper()}"
+            if variable in values:
+                return _positive(values[variable], f"{variable} in {layer}")
+        if name in self.config:
+            return _positive(self.config[name], f"{self.config_path} {name}")
+        return None
+
+
+def _instead(key: OptionKey) -> str:
+    variables = key.variables()
+    if variables:
+        return f"; use {variables[0]}"
+    return f"; pass --{key.name.replace('_', '-')} on the command line"
+
+
+def _path_from(value: str | None) -> Path | None:
+    return Path(value) if value else None
+
+
+def _read_dotenv(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    try:
+        values = dotenv_values(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from exc
+    return {k: v for k, v in values.items() if v}
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """The config file as a table; ConfigError naming the file (and line) when it is bad."""
+    try:
+        with path.open("rb") as file:
+            return tomllib.load(file)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file {path} does not exist") from exc
+    except IsADirectoryError as exc:
+        raise ConfigError(f"config file {path} is a directory; give a TOML file") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+
+
+def _positive(value: object, origin: str) -> float:
+    try:
+        return float(parse_number(value, POSITIVE))
+    except ValueError as exc:
+        raise ConfigError(f"{origin} {exc}") from exc
+
+
+def load_settings() -> Settings:
+    """The process-wide settings of the working directory (for the Python API)."""
+    return Sources.load().settings()
+
+
+def provider_env() -> dict[str, str]:
     """Vendor keys and base URLs from the environment, falling back to ``.env``."""
-    found: dict[str, str] = {}
-    file_values = dotenv_values(env_file) if env_file is not None and env_file.is_file() else {}
-    for name in PROVIDER_VARIABLES:
-        value = os.environ.get(name) or file_values.get(name)
-        if value:
-            found[name] = value
-    return found
+    return dict(load_settings().vendor_env)
 
 
-def secret_values(env: dict[str, str]) -> list[str]:
+def secret_values(env: Mapping[str, str]) -> list[str]:
     """The values in ``env`` that are secrets (keys), for redaction."""
     return [value for name, value in env.items() if name.endswith("_API_KEY") and value]
-
-
-def otel_env() -> dict[str, str]:
-    """The standard OpenTelemetry variables (``OTEL_*``), for tracing set-up."""
-    return {name: value for name, value in os.environ.items() if name.startswith("OTEL_")}
 
 
 def inherited_environment(

@@ -213,7 +213,7 @@ def test_help_lists_every_option_with_its_variable() -> None:
         "--detach",
     ):
         assert flag in result.stdout
-    assert "AIC_MAX_TURNS" in result.stdout
+    assert "AIC_START_MAX_TURNS" in result.stdout
 
 
 def test_default_log_lives_in_the_user_data_directory(tmp_path: Path) -> None:
@@ -286,7 +286,7 @@ def test_providers_lists_agents_models_and_whether_keys_are_set() -> None:
         (["start", "--base-url1", "not a url"], "must look like http://host:port/v1", 2),
         (["ls", "--log-url", "redis://127.0.0.1:1/0?deadline=abc"], "must be positive seconds", 2),
         (["ls", "--log-url", "redis://:hunter2pw@127.0.0.1:notaport/0"], "bad Redis URL", 2),
-        (["ls", "--limit", "-1"], "-1 is not in the range", 2),
+        (["ls", "--limit", "-1"], "--limit must be between 1 and 10000", 2),
         (["export", "x", "-o", "/proc/version"], "no conversation with id", 1),
     ],
 )

@@ -15,18 +15,33 @@ import click
 
 from aiconv.benchmarking import report, runner
 from aiconv.benchmarking.scenarios import FULL, QUICK
+from aiconv.cli.command import command
+from aiconv.cli.options import option
+
+#: ``--json`` without a value: the document goes to stdout.
+STDOUT = "-"
 
 
-@click.command(name="bench")
-@click.option("--quick", is_flag=True, help="Fewer turns and repeats (about a minute).")
-@click.option(
-    "--json", "json_path", type=click.Path(path_type=Path), help="Also write the result here."
+@command(name="bench")
+@option("--quick", is_flag=True, help="Fewer turns and repeats (about a minute).")
+@option(
+    "--json",
+    "json_path",
+    is_flag=False,
+    flag_value=STDOUT,
+    configurable=False,
+    help="Print the JSON document on stdout instead of the table (a PATH here is deprecated: "
+    "use --output).",
 )
-@click.option("--peers", is_flag=True, help="Also run AutoGen AgentChat on the same workload.")
-@click.option(
-    "--peers-python", help="Interpreter that has AutoGen (default: benchmarks/.venv-peers)."
+@option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write the JSON document to this file.",
 )
-@click.option(
+@option("--peers", is_flag=True, help="Also run AutoGen AgentChat on the same workload.")
+@option("--peers-python", help="Interpreter that has AutoGen (default: benchmarks/.venv-peers).")
+@option(
     "--only",
     multiple=True,
     type=click.Choice(runner.SCENARIOS),
@@ -34,12 +49,16 @@ from aiconv.benchmarking.scenarios import FULL, QUICK
 )
 def bench(
     quick: bool,
-    json_path: Path | None,
+    json_path: str | None,
+    output: Path | None,
     peers: bool,
     peers_python: str | None,
     only: tuple[str, ...],
 ) -> None:
     """Measure per-turn overhead, hand-off, concurrency, append throughput and fleet scaling."""
+    if json_path not in (None, STDOUT):
+        click.echo("warning: --json PATH is deprecated; use --output PATH", err=True)
+        output = output or Path(json_path)
     document = runner.run(
         QUICK if quick else FULL,
         only=only,
@@ -47,9 +66,12 @@ def bench(
         peer_python=peers_python,
         progress=lambda line: click.echo(line, err=True),
     )
-    if json_path is not None:
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-        click.echo(f"wrote {json_path}", err=True)
-    click.echo(report.table(document))
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    if json_path == STDOUT:
+        click.echo(json.dumps(document, indent=2))
+    else:
+        click.echo(report.table(document))
     sys.stdout.flush()

@@ -14,9 +14,10 @@ from urllib.parse import unquote, urlsplit
 import click
 
 from aiconv.agents.cache_stores import cache_store, check_cache_url
-from aiconv.cli.options import friendly_errors, log_options, option
+from aiconv.cli.command import AicGroup
+from aiconv.cli.options import log_options, option
 from aiconv.cli.report import require_log
-from aiconv.cli.wiring import Runtime
+from aiconv.cli.wiring import LogOptions, Runtime
 from aiconv.platform.events import ParticipantSpec
 from aiconv.queues.urls import connect_log
 from aiconv.settings import default_db_path
@@ -32,7 +33,7 @@ def default_cache_url(log_url: str) -> str:
     return f"sqlite:///{default_db_path().with_name('responses.db')}"
 
 
-@click.group(name="cache")
+@click.group(name="cache", cls=AicGroup)
 def cache_group() -> None:
     """The response cache shared by simulations."""
 
@@ -42,11 +43,10 @@ def cache_group() -> None:
 @option("--participant", default="customer", show_default=True, help="Whose replies to import.")
 @option("--cache-url", help="The cache (default: responses.db next to the SQLite log).")
 @log_options
-@friendly_errors
 def import_command(run_id: str, **kw: Any) -> None:
     """Store every reply PARTICIPANT posted in run RUN_ID in the response cache."""
     check_run_id(run_id)
-    runtime = Runtime.load(log_url=kw["log_url"], db=kw["db"])
+    runtime = Runtime.load(LogOptions.of(kw))
     url = check_cache_url(kw["cache_url"] or default_cache_url(runtime.log_url))
     require_log(runtime.log_url, run_id)
 

@@ -1,312 +1,228 @@
-"""``aic`` subcommands over existing conversations: ls, show, export, resume, join, providers."""
+"""``aic resume`` and ``aic join``: run participants of an existing conversation in this process.
+
+Everything this process brings (agents, keys, script files) is checked before it takes part,
+so a process never ends a shared conversation because of its own bad input.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
 from aiconv.agents.provider import ChatProvider
-from aiconv.cli import discover, display, learn, replay, simulate, voice
-from aiconv.cli.options import EXIT_INTERRUPTED, friendly_errors, log_options, option
-from aiconv.cli.plugins import plugins_command
-from aiconv.cli.serve import serve
-from aiconv.cli.telemetry import Telemetry, start_telemetry, telemetry_options
-from aiconv.cli.wiring import Runtime, close_run, run_interruptibly
-from aiconv.errors import ConfigError
+from aiconv.agents.registry import AgentSpec
+from aiconv.cli import (
+    bench,
+    browse,
+    discover,
+    display,
+    learn,
+    plugins,
+    replay,
+    serve,
+    simulate,
+    start,
+    tasks,
+    tools,
+    voice,
+    worker,
+)
+from aiconv.cli.command import command
+from aiconv.cli.options import EXIT_INTERRUPTED, json_option, log_options, option
+from aiconv.cli.tables import one_line
+from aiconv.cli.telemetry import Telemetry, TelemetryOptions, start_telemetry, telemetry_options
+from aiconv.cli.values import TEXT
+from aiconv.cli.wiring import LogOptions, Runtime, close_run, run_interruptibly
+from aiconv.errors import ConfigError, ConversationAlreadyEnded
+from aiconv.launch import play
 from aiconv.platform import session
 from aiconv.platform.conductor import Conductor
-from aiconv.platform.conversation import ConversationState, evolve
-from aiconv.platform.exports import export_jsonl, export_markdown
-from aiconv.platform.projections import transcript_document
-from aiconv.queues.log import ListQuery
+from aiconv.platform.conversation import ConversationState
+from aiconv.platform.events import ParticipantSpec
 from aiconv.queues.urls import connect_log
 
 
-@click.command(name="ls")
-@option("--status", type=click.Choice(["active", "ended"]), help="Only this status.")
-@option("--run-id", help="Only conversations of this simulation run.")
-@option(
-    "--limit",
-    type=click.IntRange(1, 10_000),
-    default=20,
-    show_default=True,
-    help="How many, newest first.",
-)
-@option("--ls-json", "as_json", is_flag=True, help="JSON lines instead of a table.")
-@log_options
-@friendly_errors
-def ls(
-    status: str | None,
-    run_id: str | None,
-    limit: int,
-    as_json: bool,
-    log_url: str | None,
-    db: Path | None,
-) -> None:
-    """List conversations, newest first."""
-    runtime = Runtime.load(log_url=log_url, db=db)
-
-    async def run() -> None:
-        log = await connect_log(runtime.log_url)
-        try:
-            entries = await log.list_conversations(
-                ListQuery(status=status, run_id=run_id, limit=limit)
-            )
-        finally:
-            await log.close()
-        if as_json:
-            for e in entries:
-                click.echo(json.dumps({f: getattr(e, f) for f in e.__dataclass_fields__}))
-        else:
-            display.print_index(Console(), entries)
-
-    asyncio.run(run())
-
-
-@click.command()
-@click.argument("conversation_id")
-@option("--events", is_flag=True, help="Also show claims, failures, loops and outcomes.")
-@log_options
-@friendly_errors
-def show(conversation_id: str, events: bool, log_url: str | None, db: Path | None) -> None:
-    """Print the transcript of a conversation."""
-    runtime = Runtime.load(log_url=log_url, db=db)
-    console = Console()
-
-    async def run() -> None:
-        log = await connect_log(runtime.log_url)
-        try:
-            state, recorded_events = await session.load_recorded(log, conversation_id)
-        finally:
-            await log.close()
-        assert state.started is not None
-        console.print(
-            f"[bold]{conversation_id}[/bold] · {display.clean(state.started.topic)}",
-            highlight=False,
-            markup=True,
-        )
-        transcript = display.LiveTranscript(console)
-        replay = ConversationState(conversation_id=conversation_id)
-        for recorded in recorded_events:
-            replay = evolve(replay, recorded)
-            if events:
-                console.print(f"[dim]#{recorded.sequence} {recorded.event.KIND}[/dim]")
-            transcript.event(recorded, replay)
-        display.print_summary(console, state)
-
-    asyncio.run(run())
-
-
-@click.command()
-@click.argument("conversation_id")
-@option(
-    "--format",
-    "fmt",
-    type=click.Choice(["json", "jsonl", "md", "recording"]),
-    default="json",
-    show_default=True,
-)
-@option(
-    "--output",
-    "-o",
-    type=click.Path(path_type=Path),
-    help="Write to this file instead of stdout (a directory for --format recording).",
-)
-@option("--audio-dir", type=click.Path(path_type=Path), help="Where the audio is stored.")
-@log_options
-@friendly_errors
-def export(
-    conversation_id: str,
-    fmt: str,
-    output: Path | None,
-    audio_dir: Path | None,
-    log_url: str | None,
-    db: Path | None,
-) -> None:
-    """Export a conversation as JSON (transcript), JSONL (every event), Markdown, or its voice
-    recording (WAV files and JSON documents, into the -o directory)."""
-    runtime = Runtime.load(log_url=log_url, db=db)
-    if fmt == "recording":
-        _export_recording(runtime, conversation_id, output, audio_dir)
-        return
-    if output is not None and output.is_dir():
-        raise ConfigError(f"--output {output} is a directory; give a file path")
-
-    async def run() -> str:
-        log = await connect_log(runtime.log_url)
-        try:
-            state, recorded_events = await session.load_recorded(log, conversation_id)
-        finally:
-            await log.close()
-        if fmt == "json":
-            return json.dumps(transcript_document(state), indent=2) + "\n"
-        if fmt == "jsonl":
-            return export_jsonl(recorded_events)
-        return export_markdown(state)
-
-    text = asyncio.run(run())
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"cannot write --output {output}: {exc.strerror or exc}") from exc
-
-
-def _export_recording(
-    runtime: Runtime, conversation_id: str, output: Path | None, audio_dir: Path | None
-) -> None:
-    if output is None:
-        raise ConfigError("--format recording writes a directory: give it with -o DIR")
-    if output.exists() and not output.is_dir():
-        raise ConfigError(f"-o {output} exists and is not a directory")
-    directory = voice.resolve_audio_dir(runtime, audio_dir)
-    written = asyncio.run(voice.write_recording(runtime, conversation_id, output, directory))
-    for path in written:
-        click.echo(str(path))
-
-
-@click.command()
+@command()
 @click.argument("conversation_id")
 @option("--quiet", is_flag=True, help="Print only the summary.")
+@json_option(help="Print the JSON export document at the end instead of the transcript.")
 @log_options
-@telemetry_options
-@friendly_errors
-def resume(
-    conversation_id: str, quiet: bool, log_url: str | None, db: Path | None, **telemetry_kw: Any
-) -> None:
+@telemetry_options()
+def resume(conversation_id: str, quiet: bool, as_json: bool, **kw: Any) -> None:
     """Continue an unfinished (e.g. interrupted) conversation with all its participants."""
-    runtime = Runtime.load(log_url=log_url, db=db)
-    telemetry = start_telemetry(telemetry_kw, runtime)
+    runtime = Runtime.load(LogOptions.of(kw))
+    telemetry = start_telemetry(TelemetryOptions.of(kw), runtime)
     try:
-        code = asyncio.run(_resume(runtime, conversation_id, quiet, telemetry))
+        code = asyncio.run(_resume(runtime, conversation_id, quiet, as_json, telemetry))
     finally:
         telemetry.close()
     sys.exit(code)
 
 
-async def _resume(runtime: Runtime, cid: str, quiet: bool, telemetry: Telemetry) -> int:
+async def _provider_for(
+    runtime: Runtime, telemetry: Telemetry, participant: ParticipantSpec
+) -> ChatProvider:
+    spec = runtime.registry.resolve(
+        participant.agent, model=participant.model or None, base_url=participant.base_url
+    )
+    return await _checked(runtime, telemetry, spec)
+
+
+async def _checked(runtime: Runtime, telemetry: Telemetry, spec: AgentSpec) -> ChatProvider:
+    """A provider for ``spec`` once its own inputs check out (a script file is read off the
+    event loop) and its key is set."""
+    await asyncio.to_thread(runtime.registry.preflight, spec)
+    return telemetry.instrument(runtime.provider(spec))
+
+
+async def _resume(
+    runtime: Runtime, cid: str, quiet: bool, as_json: bool, telemetry: Telemetry
+) -> int:
     log = telemetry.instrument_log(await connect_log(runtime.log_url))
-    console = Console()
-    providers: dict[str, ChatProvider] = {}
+    console = Console(stderr=as_json)
+    seats: dict[str, ChatProvider] = {}
     try:
         conductor = Conductor(log, observer=telemetry.observer)
         state = await conductor.load(cid)
-        providers = telemetry.instrument_all(
-            {p.name: runtime.provider_for(p) for p in state.participants}
-        )
+        for participant in state.participants:
+            seats[participant.name] = await _provider_for(runtime, telemetry, participant)
         state = await session.resume(conductor, cid)
         console.print(f"resuming [bold]{cid}[/bold] at turn {state.turns + 1}", highlight=False)
-        transcript = None if quiet else display.LiveTranscript(console)
-        after = state.sequence
-        _, interrupted = await run_interruptibly(
-            lambda: display.play_with_transcript(
-                conductor, log, cid, providers, transcript, after=after
-            )
-        )
-        display.print_summary(console, await conductor.load(cid))
+        final, interrupted = await _play(conductor, state, seats, console, quiet or as_json)
+        display.conclude(console, final, as_json=as_json)
         return EXIT_INTERRUPTED if interrupted else 0
     finally:
-        await close_run(log, providers.values())
+        await close_run(log, seats.values())
 
 
-@click.command()
-@click.argument("conversation_id")
-@option("--as", "name", required=True, help="The participant this process runs.")
-@option("--agent", "agent", help="Run it on this agent instead of the recorded one.")
-@option("--quiet", is_flag=True, help="Print only the summary.")
-@log_options
-@telemetry_options
-@friendly_errors
-def join(
-    conversation_id: str,
-    name: str,
-    agent: str | None,
+async def _play(
+    conductor: Conductor,
+    state: ConversationState,
+    seats: dict[str, ChatProvider],
+    console: Console,
     quiet: bool,
-    log_url: str | None,
-    db: Path | None,
-    **telemetry_kw: Any,
+) -> tuple[ConversationState, bool]:
+    """Play ``seats`` from ``state`` on, with a live transcript unless ``quiet``."""
+    cid = state.conversation_id
+    transcript = None if quiet else display.LiveTranscript(console)
+    if transcript is not None:
+        conductor.on_delta = transcript.delta
+    on_event = transcript.event if transcript is not None else None
+    _, interrupted = await run_interruptibly(
+        lambda: play(conductor, cid, seats, on_event=on_event, after=state.sequence)
+    )
+    return await conductor.load(cid), interrupted
+
+
+@command()
+@click.argument("conversation_id")
+@option("--as", "name", type=TEXT, required=True, help="The participant this process runs.")
+@option("--agent", "agent", type=TEXT, help="Run it on this agent instead of the recorded one.")
+@option("--quiet", is_flag=True, help="Print only the summary.")
+@json_option(help="Print the JSON export document at the end instead of the transcript.")
+@log_options
+@telemetry_options()
+def join(
+    conversation_id: str, name: str, agent: str | None, quiet: bool, as_json: bool, **kw: Any
 ) -> None:
-    """Run one participant of an existing conversation in this process."""
-    runtime = Runtime.load(log_url=log_url, db=db)
-    telemetry = start_telemetry(telemetry_kw, runtime)
+    """Run one participant of an existing conversation in this process.
+
+    Exits 1 when the conversation has ended already (``aic resume`` continues an interrupted
+    one), 2 for bad input (an unknown participant, a bad --agent), before taking any turn.
+    """
+    runtime = Runtime.load(LogOptions.of(kw))
+    override = runtime.registry.resolve(agent) if agent else None
+    telemetry = start_telemetry(TelemetryOptions.of(kw), runtime)
     try:
-        code = asyncio.run(_join(runtime, conversation_id, name, agent, quiet, telemetry))
+        code = asyncio.run(
+            _join(runtime, conversation_id, name, override, quiet, as_json, telemetry)
+        )
     finally:
         telemetry.close()
     sys.exit(code)
 
 
 async def _join(
-    runtime: Runtime, cid: str, name: str, agent: str | None, quiet: bool, telemetry: Telemetry
+    runtime: Runtime,
+    cid: str,
+    name: str,
+    override: AgentSpec | None,
+    quiet: bool,
+    as_json: bool,
+    telemetry: Telemetry,
 ) -> int:
+    seats: dict[str, ChatProvider] = {}
+    if override is not None:  # checked before the log is even opened
+        seats[name] = await _checked(runtime, telemetry, override)
     log = telemetry.instrument_log(await connect_log(runtime.log_url))
-    console = Console()
-    seats: list[ChatProvider] = []
+    console = Console(stderr=as_json)
     try:
         conductor = Conductor(log, observer=telemetry.observer)
-        state = await conductor.load(cid)
-        names = [p.name for p in state.participants]
-        if name not in names:
-            raise ConfigError(
-                f"--as {name!r} is not a participant of {cid}; choose one of: {', '.join(names)}"
-            )
-        participant = state.participant(name)
-        provider = telemetry.instrument(
-            runtime.provider(runtime.registry.resolve(agent))
-            if agent
-            else runtime.provider_for(participant)
-        )
-        seats.append(provider)
-        if not quiet:
+        state = _joinable(await conductor.load(cid), name)
+        if override is None:
+            seats[name] = await _provider_for(runtime, telemetry, state.participant(name))
+        if not (quiet or as_json):
             console.print(
-                f"joined [bold]{cid}[/bold] as {name} (instance {conductor.instance_id})",
+                f"joined [bold]{cid}[/bold] as {escape(one_line(name))} "
+                f"(instance {conductor.instance_id})",
                 highlight=False,
+                markup=True,
             )
+        provider = seats[name]
         _, interrupted = await run_interruptibly(lambda: conductor.play(cid, name, provider))
-        final = await conductor.load(cid)
-        display.print_summary(console, final)
+        display.conclude(console, await conductor.load(cid), as_json=as_json)
         return EXIT_INTERRUPTED if interrupted else 0
     finally:
-        await close_run(log, seats)
+        await close_run(log, seats.values())
 
 
-@click.command()
-@log_options
-@friendly_errors
-def providers(log_url: str | None, db: Path | None) -> None:
-    """List agents: alias, vendor, default model, key variable, whether the key is set."""
-    runtime = Runtime.load(log_url=log_url, db=db)
-    table = Table("aliases", "vendor", "default model", "key variable", "key")
-    for vendor in runtime.registry.vendors:
-        keys = " or ".join(vendor.key_env) or "-"
-        if not vendor.key_env:
-            present = "offline" if vendor.offline else "not needed"
-        else:
-            present = "set" if any(runtime.env.get(k) for k in vendor.key_env) else "missing"
-        table.add_row(
-            ", ".join((vendor.name, *vendor.aliases)),
-            vendor.name,
-            vendor.default_model,
-            keys,
-            present,
+def _joinable(state: ConversationState, name: str) -> ConversationState:
+    """``state`` if ``name`` may join it now; ConversationAlreadyEnded or ConfigError."""
+    cid = state.conversation_id
+    if state.ended is not None:
+        raise ConversationAlreadyEnded(
+            f"conversation {cid} has ended ({state.ended.reason}); nothing to join"
+            + (f" (continue it with: aic resume {cid})" if _resumable(state) else "")
         )
-    Console().print(table)
+    names = [p.name for p in state.participants]
+    if name not in names:
+        raise ConfigError(
+            f"--as {name!r} is not a participant of {cid}; choose one of: {', '.join(names)}"
+        )
+    return state
+
+
+def _resumable(state: ConversationState) -> bool:
+    return state.ended is not None and state.ended.reason in session.RESUMABLE
 
 
 def register(group: click.Group) -> None:
     """Add every subcommand to ``group``."""
-    for command in (ls, show, export, resume, join, providers, serve, plugins_command):
-        group.add_command(command)
+    for item in (
+        start.aic_start,
+        browse.ls,
+        browse.show,
+        browse.export,
+        resume,
+        join,
+        browse.providers,
+        serve.serve,
+        worker.worker,
+        bench.bench,
+        plugins.plugins_command,
+        voice.prune,
+        learn.import_command,
+        discover.discover,
+        replay.fork,
+        replay.replay,
+        replay.realism,
+        tools.tools_group,
+        tasks.tasks_group,
+    ):
+        group.add_command(item)
     simulate.register(group)
-    learning_commands = (learn.import_command, discover.discover, replay.fork, replay.replay)
-    for command in (*learning_commands, replay.realism):
-        group.add_command(command)

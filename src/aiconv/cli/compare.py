@@ -20,9 +20,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from aiconv.cli.options import friendly_errors, log_options, option
+from aiconv.cli.command import command
+from aiconv.cli.options import json_option, log_options, option
 from aiconv.cli.report import EXIT_GATE_FAILED, require_log, transcripts_of
-from aiconv.cli.wiring import Runtime
+from aiconv.cli.wiring import LogOptions, Runtime
 from aiconv.errors import ConfigError
 from aiconv.queues.urls import connect_log
 from aiconv.simulation import compare, gate
@@ -38,10 +39,10 @@ def check_alpha(alpha: float) -> float:
     return alpha
 
 
-@click.command(name="compare")
+@command(name="compare")
 @click.argument("baseline", metavar="BASELINE_RUN[/AGENT]")
 @click.argument("candidate", metavar="CANDIDATE_RUN[/AGENT]")
-@option("--json", "as_json", is_flag=True, help="Print the JSON document instead of the table.")
+@json_option(help="Print the JSON document instead of the table.")
 @option(
     "--out-dir",
     type=click.Path(path_type=Path, file_okay=False),
@@ -55,7 +56,7 @@ def check_alpha(alpha: float) -> float:
 )
 @option(
     "--alpha",
-    type=float,
+    type=float,  # check_alpha says what a significance level must be (NaN included)
     default=0.05,
     show_default=True,
     help="Significance level of the two-sided exact test.",
@@ -72,13 +73,12 @@ def check_alpha(alpha: float) -> float:
     help="Let the gate pass although a run has unfinished or unpaired conversations.",
 )
 @log_options
-@friendly_errors
 def compare_command(baseline: str, candidate: str, **kw: Any) -> None:
     """Compare CANDIDATE_RUN against BASELINE_RUN, trial by trial, and gate a release on it."""
     alpha = check_alpha(kw["alpha"])
     metric = gate.Metric.parse(kw["metric"])
     base, cand = split_target(baseline), split_target(candidate)
-    runtime = Runtime.load(log_url=kw["log_url"], db=kw["db"])
+    runtime = Runtime.load(LogOptions.of(kw))
     require_log(runtime.log_url, base[0])
     doc, transcripts = asyncio.run(_compare(runtime, (baseline, base), (candidate, cand), alpha))
     name = f"compare-{baseline}-vs-{candidate}".replace("/", "-")

@@ -17,9 +17,11 @@ import click
 from rich.console import Console
 
 from aiconv.agents.provider import ChatProvider
+from aiconv.cli.command import command
 from aiconv.cli.learn import check_output
-from aiconv.cli.options import friendly_errors, log_options, option
-from aiconv.cli.wiring import Runtime
+from aiconv.cli.options import json_option, log_options, option
+from aiconv.cli.values import INTEGER, count
+from aiconv.cli.wiring import LogOptions, Runtime
 from aiconv.errors import AiconvError, ConfigError
 from aiconv.plugins import missing_extra
 from aiconv.queues.urls import connect_log
@@ -35,7 +37,7 @@ def _modules() -> Any:
     return discovery, labelling, scenario_file, StyleIndex
 
 
-@click.command()
+@command()
 @option("--source", help="Only conversations imported from this source (default: all).")
 @option(
     "--output",
@@ -47,13 +49,13 @@ def _modules() -> Any:
 )
 @option("--force", is_flag=True, help="Overwrite --output.")
 @option("--name", default="discovered", show_default=True, help="The scenario's name.")
-@option("--intents", type=click.IntRange(1, 50), help="How many intents (default: found).")
-@option("--outcomes", type=click.IntRange(1, 20), help="How many outcomes (default: found).")
-@option("--personas", type=click.IntRange(1, 10), help="How many personas (default: found).")
+@option("--intents", type=count(1, 50), help="How many intents (default: found).")
+@option("--outcomes", type=count(1, 20), help="How many outcomes (default: found).")
+@option("--personas", type=count(1, 10), help="How many personas (default: found).")
 @option("--model", help="Label with this agent (e.g. claude) instead of offline clustering.")
 @option(
     "--batch",
-    type=click.IntRange(1, 100),
+    type=count(1, 100),
     default=20,
     show_default=True,
     help="Conversations per model request.",
@@ -71,15 +73,14 @@ def _modules() -> Any:
     show_default=True,
     help="The [customer] agent that plays the customers.",
 )
-@option("--limit", type=click.IntRange(2, 1_000_000), help="Use at most this many conversations.")
-@option("--seed", type=int, default=0, show_default=True, help="Seed of the clustering.")
-@option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@option("--limit", type=count(2, 1_000_000), help="Use at most this many conversations.")
+@option("--seed", type=INTEGER, default=0, show_default=True, help="Seed of the clustering.")
+@json_option(help="Print one JSON document.")
 @log_options
-@friendly_errors
 def discover(**kw: Any) -> None:
     """Propose outcomes, intents and personas from imported conversations as a scenario file."""
     discovery, _, scenario_file, style_index = _modules()
-    runtime = Runtime.load(log_url=kw["log_url"], db=kw["db"])
+    runtime = Runtime.load(LogOptions.of(kw))
     output: Path = kw["output"]
     check_output(output, kw["force"])
     provider = _model(runtime, kw["model"]) if kw["model"] else None

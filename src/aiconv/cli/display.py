@@ -4,21 +4,16 @@ control and escape sequences are neutralised and rich markup is never interprete
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
+import click
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from aiconv.agents.provider import ChatProvider
-from aiconv.agents.toolbox import ToolBox
-from aiconv.platform import session
+from aiconv.cli.tables import Field, clean, one_line, print_table
 from aiconv.platform.codec import Recorded
-from aiconv.platform.conductor import Conductor
 from aiconv.platform.conversation import ConversationState, Message
 from aiconv.platform.events import (
     AgentFailed,
@@ -29,16 +24,10 @@ from aiconv.platform.events import (
     ToolReturned,
     UtteranceHeard,
 )
-from aiconv.platform.projections import Summary, summarize
-from aiconv.queues.log import ConversationLog, IndexEntry
+from aiconv.platform.projections import Summary, summarize, transcript_document
+from aiconv.queues.log import IndexEntry
 
 PALETTE = ("cyan", "magenta", "green", "yellow", "blue", "red", "bright_cyan", "bright_magenta")
-_CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def clean(text: str) -> str:
-    """``text`` with terminal control and escape sequences removed (newlines and tabs kept)."""
-    return _CONTROL.sub("", text)
 
 
 def colour_of(state: ConversationState, name: str) -> str:
@@ -62,7 +51,8 @@ class LiveTranscript:
         if self._streaming != speaker:
             self._streaming = speaker
             self.console.print(
-                Text(f"{speaker} › ", style=f"bold {colour_of(self._state, speaker)}"), end=""
+                Text(f"{one_line(speaker)} › ", style=f"bold {colour_of(self._state, speaker)}"),
+                end="",
             )
         self.console.print(Text(clean(chunk)), end="")
 
@@ -72,21 +62,11 @@ class LiveTranscript:
         event = recorded.event
         if isinstance(event, MessagePosted):
             self._message(state, state.messages[-1])
-        elif isinstance(event, ToolCalled):
-            arguments = json.dumps(event.arguments, ensure_ascii=False)
-            self._break_stream()
-            self.console.print(
-                Text(f"  ↳ {event.speaker} calls {event.tool}({clean(arguments)})", style="dim")
-            )
-        elif isinstance(event, ToolReturned):
-            style = "dim" if event.outcome == "ok" else "yellow"
-            self._break_stream()
-            self.console.print(
-                Text(f"    → {event.outcome}: {clean(event.content)[:300]}", style=style)
-            )
+        elif isinstance(event, ToolCalled | ToolReturned):
+            self._tool(event)
         elif isinstance(event, AgentFailed):
             self.console.print(
-                Text(f"! {event.speaker} failed: {clean(event.message)}", style="red")
+                Text(f"! {one_line(event.speaker)} failed: {clean(event.message)}", style="red")
             )
         elif isinstance(event, LoopDetected):
             self.console.print(
@@ -94,12 +74,25 @@ class LiveTranscript:
             )
         elif isinstance(event, UtteranceHeard):
             cut = f", cutting in after {event.played_s or 0:.1f}s" if event.interrupted else ""
-            heard = f"  ({event.listener} heard: {clean(event.text) or '…'}{cut})"
+            heard = f"  ({one_line(event.listener)} heard: {clean(event.text) or '…'}{cut})"
             self.console.print(Text(heard, style="dim"))
         elif isinstance(event, ConversationEnded):
             self.console.print(
                 Text(f"— ended: {event.reason} ({clean(event.detail)})", style="dim")
             )
+
+    def _tool(self, event: ToolCalled | ToolReturned) -> None:
+        """A tool call of the turn in progress, or its result."""
+        self._break_stream()
+        if isinstance(event, ToolCalled):
+            arguments = json.dumps(event.arguments, ensure_ascii=False)
+            call = f"  ↳ {one_line(event.speaker)} calls {one_line(event.tool)}({clean(arguments)})"
+            self.console.print(Text(call, style="dim"))
+            return
+        style = "dim" if event.outcome == "ok" else "yellow"
+        self.console.print(
+            Text(f"    → {event.outcome}: {clean(event.content)[:300]}", style=style)
+        )
 
     def _break_stream(self) -> None:
         """End a line of streamed text before printing an event of the same turn."""
@@ -108,7 +101,10 @@ class LiveTranscript:
             self.console.print()
 
     def _message(self, state: ConversationState, message: Message) -> None:
-        meta = f"  [{message.model} · {message.output_tokens} tok · {message.latency_s:.2f}s]"
+        meta = (
+            f"  [{one_line(message.model)} · {message.output_tokens} tok · "
+            f"{message.latency_s:.2f}s]"
+        )
         if self._streaming == message.sender:
             self._streaming = None
             self.console.print()
@@ -122,7 +118,7 @@ def render_message(state: ConversationState, message: Message) -> Text:
     """One message as coloured text."""
     if message.moderator:
         return Text(f"moderator › {clean(message.content)}", style="italic dim")
-    text = Text(f"{message.sender} › ", style=f"bold {colour_of(state, message.sender)}")
+    text = Text(f"{one_line(message.sender)} › ", style=f"bold {colour_of(state, message.sender)}")
     text.append(clean(message.content))
     return text
 
@@ -130,14 +126,23 @@ def render_message(state: ConversationState, message: Message) -> Text:
 def print_summary(console: Console, state: ConversationState) -> None:
     """The closing summary of a run."""
     summary = summarize(state)
-    table = Table(title=f"conversation {state.conversation_id}", show_header=False, box=None)
+    title = Text(f"conversation {one_line(state.conversation_id)}")
+    table = Table(title=title, show_header=False, box=None)
     for label, value in _summary_rows(summary):
         table.add_row(Text(label, style="bold"), Text(value))
     console.print(table)
 
 
+def conclude(console: Console, state: ConversationState, *, as_json: bool) -> None:
+    """The end of a run: the JSON export document on stdout, or the summary."""
+    if as_json:
+        click.echo(json.dumps(transcript_document(state), indent=2))
+    else:
+        print_summary(console, state)
+
+
 def _summary_rows(summary: Summary) -> list[tuple[str, str]]:
-    per = ", ".join(f"{name} {turns}" for name, turns in summary.turns_by.items())
+    per = ", ".join(f"{one_line(name)} {turns}" for name, turns in summary.turns_by.items())
     cost = "unknown" if summary.cost_usd is None else f"${summary.cost_usd:.6f}"
     mean = "-" if summary.mean_latency_s is None else f"{summary.mean_latency_s:.3f}s"
     p95 = "-" if summary.p95_latency_s is None else f"{summary.p95_latency_s:.3f}s"
@@ -147,65 +152,36 @@ def _summary_rows(summary: Summary) -> list[tuple[str, str]]:
         ("cost", cost),
         ("turn latency", f"mean {mean}, p95 {p95}"),
         ("duration", f"{summary.duration_s:.2f}s"),
-        ("ended", f"{summary.end_reason or 'not yet'} {summary.end_detail or ''}".strip()),
+        ("ended", one_line(f"{summary.end_reason or 'not yet'} {summary.end_detail or ''}")),
     ]
+
+
+#: The ``aic ls`` columns; the id is never cut, the others go first on a narrow terminal.
+INDEX_FIELDS = (
+    Field("started", rank=3, wrap=False),
+    Field("participants", rank=4),
+    Field("turns", rank=2),
+    Field("status", rank=1),
+    Field("end reason", rank=5),
+    Field("topic", rank=1),
+    Field("id", identifier=True),
+)
 
 
 def print_index(console: Console, entries: Sequence[IndexEntry]) -> None:
     """The ``aic ls`` table."""
     from datetime import UTC, datetime
 
-    table = Table("started", "participants", "turns", "status", "end reason", "topic")
-    table.add_column("id", no_wrap=True)
-    for e in entries:
-        started = datetime.fromtimestamp(e.created_at, UTC).strftime("%Y-%m-%d %H:%M:%S")
-        table.add_row(
-            started,
+    rows = [
+        [
+            datetime.fromtimestamp(e.created_at, UTC).strftime("%Y-%m-%d %H:%M:%S"),
             ", ".join(e.participants),
             str(e.turns),
             e.status,
             e.end_reason or "",
-            Text(clean(e.topic)[:40]),
+            e.topic,
             e.conversation_id,
-        )
-    console.print(table)
-
-
-async def play_with_transcript(
-    conductor: Conductor,
-    log: ConversationLog,
-    cid: str,
-    seats: Mapping[str, ChatProvider],
-    transcript: LiveTranscript | None,
-    *,
-    after: int,
-    tools: Mapping[str, ToolBox] | None = None,
-) -> ConversationState:
-    """Run ``seats`` while ``transcript`` (if any) prints every event after ``after``.
-
-    The transcript follows the log until the conversation ends; if the run fails or is
-    interrupted instead, it is stopped, so an error can never leave the command waiting.
-    """
-    if transcript is not None:
-        conductor.on_delta = transcript.delta
-    watcher = None
-    if transcript is not None:
-        watcher = asyncio.create_task(_print_events(log, cid, transcript, after))
-    try:
-        final = await session.play_all(conductor, cid, seats, tools=tools)
-    except BaseException:
-        if watcher is not None:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await watcher
-        raise
-    if watcher is not None:
-        await watcher
-    return final
-
-
-async def _print_events(
-    log: ConversationLog, cid: str, transcript: LiveTranscript, after: int
-) -> None:
-    async for recorded, state in session.follow(log, cid, after=after):
-        transcript.event(recorded, state)
+        ]
+        for e in entries
+    ]
+    print_table(console, INDEX_FIELDS, rows)

@@ -18,8 +18,9 @@ from typing import Any
 import click
 from rich.console import Console
 
-from aiconv.cli.options import EXIT_INTERRUPTED, friendly_errors, log_options, option
-from aiconv.cli.wiring import Runtime, run_interruptibly
+from aiconv.cli.command import command
+from aiconv.cli.options import EXIT_INTERRUPTED, json_option, log_options, option
+from aiconv.cli.wiring import LogOptions, Runtime, run_interruptibly
 from aiconv.errors import ConfigError, LogError, TranscriptError
 from aiconv.plugins import missing_extra
 from aiconv.queues.urls import connect_log
@@ -45,7 +46,7 @@ def mapping_options(func: Any) -> Any:
     return func
 
 
-@click.command(name="import")
+@command(name="import")
 @click.argument("file", type=click.Path(path_type=Path))
 @option("--format", "fmt", type=click.Choice(["jsonl", "csv", "json"]), help="Default: suffix.")
 @option("--source", help="Name of the data set (default: the file name without its suffix).")
@@ -59,14 +60,13 @@ def mapping_options(func: Any) -> Any:
 @option("--redact-names-file", type=click.Path(path_type=Path), help="Names to redact, one a line.")
 @option("--redact-pattern", "patterns", multiple=True, help="LABEL=REGEX or REGEX to redact.")
 @option("--dry-run", is_flag=True, help="Read, check and redact, but write nothing.")
-@option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@json_option(help="Print one JSON document.")
 @log_options
-@friendly_errors
 def import_command(file: Path, **kw: Any) -> None:
     """Import real transcripts as conversations (idempotent: importing again changes nothing)."""
     from aiconv.learning import importer
 
-    runtime = Runtime.load(log_url=kw["log_url"], db=kw["db"])
+    runtime = Runtime.load(LogOptions.of(kw))
     plan = _plan_import(file, kw)
     console = Console(stderr=True)
     _describe_plan(console, plan, kw["as_json"])

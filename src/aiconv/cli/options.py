@@ -1,9 +1,13 @@
-"""Shared CLI plumbing: options with ``AIC_*`` variables, log options, friendly errors."""
+"""Shared CLI plumbing: options that know their settings names, the log options, and the one
+mapping from our errors to a line on stderr and an exit code.
+
+An option made with ``option()`` is looked up by the settings loader (``cli/defaults.py``) as
+``AIC_<COMMAND>_<OPTION>``, as ``AIC_<OPTION>`` when it is shared by every command
+(``aiconv.settings.SHARED_OPTIONS``), and in the config file; ``--help`` shows the names.
+"""
 
 from __future__ import annotations
 
-import functools
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -11,57 +15,114 @@ from typing import Any, TypeVar
 import click
 
 from aiconv.errors import AiconvError, ConfigError
+from aiconv.settings import OptionKey
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_INTERRUPTED = 130
+EXIT_BAD_INPUT = 2
+
+
+class AicOption(click.Option):
+    """A click option read from the settings layers under the names of ``OptionKey``."""
+
+    def __init__(
+        self,
+        *args: Any,
+        configurable: bool = True,
+        old_names: tuple[str, ...] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.configurable = configurable
+        self.old_names = old_names
+        long = next((o for o in self.opts if o.startswith("--")), f"--{self.name}")
+        #: ``max_turns`` for ``--max-turns``: the name in variables and the config file.
+        self.setting = long[2:].replace("-", "_")
+
+    def key(self, command: str) -> OptionKey:
+        """Where this option of ``command`` is looked up."""
+        return OptionKey(
+            command=command,
+            name=self.setting,
+            configurable=self.configurable,
+            old_names=self.old_names,
+        )
+
+    def get_help_extra(self, ctx: click.Context) -> Any:
+        extra = super().get_help_extra(ctx)
+        variables = self.key(command_key(ctx)).variables()
+        if variables:
+            extra["envvars"] = variables
+        return extra
+
+
+def command_key(ctx: click.Context) -> str:
+    """The command's name in settings: ``start``, or ``cache.import`` for a subcommand of a
+    group below ``aic`` (variables ``AIC_CACHE_IMPORT_…``, config table ``[cache.import]``)."""
+    names = []
+    current: click.Context | None = ctx
+    while current is not None and current.parent is not None:
+        names.append(current.command.name or "")
+        current = current.parent
+    return ".".join(reversed(names)) if names else ctx.command.name or ""
 
 
 def option(*names: str, **kwargs: Any) -> Callable[[F], F]:
-    """A click option whose environment variable is ``AIC_<LONG_NAME>``, shown in ``--help``."""
-    long = next(n for n in names if n.startswith("--"))
-    envvar = "AIC_" + long[2:].upper().replace("-", "_")
-    return click.option(*names, envvar=envvar, show_envvar=True, **kwargs)
+    """A click option read from flags, variables, ``.env`` and the config file.
 
-
-#: Where ``--redis-prefix`` is kept for ``Runtime.load`` (``click.Context.meta``).
-REDIS_PREFIX_META = "aiconv.redis_prefix"
-
-
-def _keep_redis_prefix(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
-    if value is not None:
-        ctx.meta[REDIS_PREFIX_META] = value
+    ``configurable=False`` keeps it off variables and the config file (``--json``);
+    ``old_names=`` lists deprecated variables that still set it.
+    """
+    return click.option(*names, cls=AicOption, **kwargs)
 
 
 def log_options(func: F) -> F:
     """``--log-url``, ``--db`` and ``--redis-prefix`` (applied to Redis URLs by the runtime)."""
+    func = option("--redis-prefix", help="Key prefix of a Redis log (default: aiconv).")(func)
     func = option(
-        "--redis-prefix",
-        expose_value=False,
-        callback=_keep_redis_prefix,
-        help="Key prefix of a Redis log (default: aiconv).",
-    )(func)
-    func = option(
-        "--db", type=click.Path(path_type=Path), help="SQLite log file (default: user data dir)."
+        "--db",
+        type=click.Path(path_type=Path),
+        help="SQLite log file (default: conversations.db in the user data dir).",
     )(func)
     return option("--log-url", help="Log URL: sqlite:///file.db, memory://, redis://host:6379/0.")(
         func
     )
 
 
-def friendly_errors(func: F) -> F:
-    """Turn our errors into one line on stderr and an exit code (2 for bad input)."""
+def json_option(*, help: str, old_names: tuple[str, ...] = ()) -> Callable[[F], F]:
+    """``--json``: one JSON document on stdout (JSON lines where the output streams)."""
+    return option(
+        "--json", "as_json", is_flag=True, configurable=False, old_names=old_names, help=help
+    )
 
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ConfigError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
-        except AiconvError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(1)
-        except KeyboardInterrupt:
-            sys.exit(EXIT_INTERRUPTED)
 
-    return wrapper  # type: ignore[return-value]
+def exit_code_for(exc: BaseException) -> int | None:
+    """The exit code for one of our errors (2 for bad input), None for anything else."""
+    if isinstance(exc, ConfigError):
+        return EXIT_BAD_INPUT
+    if isinstance(exc, AiconvError):
+        return 1
+    if isinstance(exc, KeyboardInterrupt):
+        return EXIT_INTERRUPTED
+    return None
+
+
+def report_error(exc: BaseException) -> int | None:
+    """Print ``exc`` as one line on stderr and return its exit code (None: not ours)."""
+    code = exit_code_for(exc)
+    if code is not None and not isinstance(exc, KeyboardInterrupt):
+        click.echo(f"error: {one_line(str(exc))}", err=True)
+    return code
+
+
+def one_line(text: str) -> str:
+    """``text`` with its lines joined, so an error is always one line."""
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
+def warn_deprecated_flag(name: str, message: str) -> None:
+    """Warn on stderr when the deprecated option ``name`` was given on the command line (a
+    deprecated variable has warned already)."""
+    ctx = click.get_current_context()
+    if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE:
+        click.echo(f"warning: {message}", err=True)

@@ -7,25 +7,29 @@ from dataclasses import asdict
 
 import click
 from rich.console import Console
-from rich.table import Table
 
 from aiconv import plugins
-from aiconv.cli.options import friendly_errors
+from aiconv.cli.command import command
+from aiconv.cli.options import json_option
+from aiconv.cli.tables import Field, print_table
+
+#: Names and distributions are copied by users (to configure or uninstall): never cut.
+PLUGIN_FIELDS = (
+    Field("group", rank=1),
+    Field("name", identifier=True),
+    Field("distribution", identifier=True),
+    Field("version", rank=2),
+)
 
 
-@click.command(name="plugins")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead.")
-@friendly_errors
+@command(name="plugins")
+@json_option(help="Print one JSON document instead.")
 def plugins_command(as_json: bool) -> None:
-    """List installed plugins: group, name, what it points to, distribution and version."""
+    """List installed plugins: group, name, distribution and version."""
     found = plugins.installed()
     if as_json:
         document = {"groups": plugins.GROUPS, "plugins": [asdict(p) for p in found]}
         click.echo(json.dumps(document, indent=2))
         return
-    table = Table("group", "name", "distribution", "version")
-    for plugin in found:
-        table.add_row(plugin.group, plugin.name, plugin.distribution, plugin.version)
-    for column in table.columns:
-        column.overflow = "fold"  # never cut a name a user must copy
-    Console().print(table)
+    rows = [[p.group, p.name, p.distribution, p.version] for p in found]
+    print_table(Console(), PLUGIN_FIELDS, rows)

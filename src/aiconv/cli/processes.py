@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 import click
 
 from aiconv.cli.options import option
+from aiconv.cli.values import count
 from aiconv.errors import ConfigError
 
 #: The most processes ``--processes`` starts (a typo such as 1000 must not fork-bomb a laptop).
@@ -23,7 +24,7 @@ MAX_PROCESSES = 64
 
 processes_option = option(
     "--processes",
-    type=click.IntRange(min=1, max=MAX_PROCESSES),
+    type=count(1, MAX_PROCESSES),
     default=1,
     show_default=True,
     help="Spread the work over this many processes of this machine (one per core).",

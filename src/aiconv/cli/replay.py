@@ -15,50 +15,49 @@ from rich.console import Console
 
 from aiconv.agents.provider import ChatProvider
 from aiconv.cli import display
-from aiconv.cli.options import EXIT_INTERRUPTED, friendly_errors, log_options, option
+from aiconv.cli.command import command
+from aiconv.cli.options import EXIT_INTERRUPTED, json_option, log_options, option
 from aiconv.cli.simulate import check_agents, seat_factory
-from aiconv.cli.telemetry import start_telemetry, telemetry_options
-from aiconv.cli.wiring import Runtime, close_run, run_interruptibly
+from aiconv.cli.telemetry import TelemetryOptions, start_telemetry, telemetry_options
+from aiconv.cli.values import count
+from aiconv.cli.wiring import LogOptions, Runtime, close_run, run_interruptibly
 from aiconv.errors import ConfigError
+from aiconv.launch import play
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import ParticipantSpec
-from aiconv.platform.projections import transcript_document
 from aiconv.plugins import missing_extra
 from aiconv.queues.log import ListQuery
 from aiconv.queues.urls import connect_log
 from aiconv.simulation.scenario import load_scenario
 
 
-@click.command()
+@command()
 @click.argument("conversation_id")
-@option(
-    "--at", "at", type=click.IntRange(1), required=True, help="Keep the parent's first N events."
-)
+@option("--at", "at", type=count(1), required=True, help="Keep the parent's first N events.")
 @option("--agent1", help="Agent of participant 1 from here on (default: the parent's).")
 @option("--agent2", help="Agent of participant 2 from here on (default: the parent's).")
 @option("--model1", help="Model for --agent1.")
 @option("--model2", help="Model for --agent2.")
 @option(
     "--max-turns",
-    type=click.IntRange(1, 10_000),
+    type=count(1, 10_000),
     default=20,
     show_default=True,
     help="Messages after the fork point.",
 )
 @option("--detach", is_flag=True, help="Create the fork, print its id, run nobody.")
 @option("--quiet", is_flag=True, help="Print only the summary.")
-@option("--json", "as_json", is_flag=True, help="Print the JSON export document at the end.")
+@json_option(help="Print the JSON export document at the end.")
 @log_options
-@telemetry_options
-@friendly_errors
+@telemetry_options()
 def fork(conversation_id: str, **kw: Any) -> None:
     """Continue a conversation from its event N in a new one, with the same or other agents.
 
     The parent never changes; the fork records its parent and point (`aic show`, the web view).
     """
-    runtime = Runtime.load(log_url=kw["log_url"], db=kw["db"])
-    telemetry = start_telemetry(kw, runtime)
+    runtime = Runtime.load(LogOptions.of(kw))
+    telemetry = start_telemetry(TelemetryOptions.of(kw), runtime)
     try:
         code = asyncio.run(_fork(runtime, telemetry, conversation_id, kw))
     finally:
@@ -134,51 +133,47 @@ async def _run_fork(
     console = Console(stderr=kw["as_json"])
     console.print(f"fork [bold]{cid}[/bold] of {parent_id} after event {kw['at']}", highlight=False)
     transcript = None if kw["quiet"] or kw["as_json"] else display.LiveTranscript(console)
+    if transcript is not None:
+        conductor.on_delta = transcript.delta
+    on_event = transcript.event if transcript is not None else None
     _, interrupted = await run_interruptibly(
-        lambda: display.play_with_transcript(
-            conductor, log, cid, seats, transcript, after=child.sequence
-        )
+        lambda: play(conductor, cid, seats, on_event=on_event, after=child.sequence)
     )
-    final = await conductor.load(cid)
-    if kw["as_json"]:
-        click.echo(json.dumps(transcript_document(final), indent=2))
-    else:
-        display.print_summary(console, final)
+    display.conclude(console, await conductor.load(cid), as_json=kw["as_json"])
     return EXIT_INTERRUPTED if interrupted else 0
 
 
-@click.command()
+@command()
 @click.argument("scenario_file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @option("--source", help="Replay conversations imported from this source (default: all).")
-@option("--limit", type=click.IntRange(1), help="At most this many conversations.")
+@option("--limit", type=count(1), help="At most this many conversations.")
 @option("--run-id", help="Id of this replay (rerun with it to resume).")
 @option(
     "--agent-turn",
-    type=click.IntRange(1, 100),
+    type=count(1, 100),
     default=1,
     show_default=True,
     help="Fork before the human agent's Nth message.",
 )
 @option(
     "--extra-turns",
-    type=click.IntRange(1, 1000),
+    type=count(1, 1000),
     default=12,
     show_default=True,
     help="Messages the fork may add.",
 )
-@option("--parallel", type=click.IntRange(1, 1000), default=4, show_default=True)
-@option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@option("--parallel", type=count(1, 1000), default=4, show_default=True)
+@json_option(help="Print one JSON document.")
 @log_options
-@telemetry_options
-@friendly_errors
+@telemetry_options()
 def replay(scenario_file: Path, **kw: Any) -> None:
     """Fork imported conversations where the human agent answered, let SCENARIO_FILE's agent
     carry on, and compare its outcomes with the humans'."""
-    runtime = Runtime.load(log_url=kw["log_url"], db=kw["db"])
+    runtime = Runtime.load(LogOptions.of(kw))
     scenario = load_scenario(scenario_file)
     check_agents(runtime, scenario)
     run_id = kw["run_id"] or f"replay-{scenario.name}"
-    telemetry = start_telemetry({**kw, "log_level": kw["log_level"] or "warning"}, runtime)
+    telemetry = start_telemetry(TelemetryOptions.of(kw), runtime)
     try:
         document = asyncio.run(_replay(runtime, telemetry, scenario, run_id, kw))
     finally:
@@ -232,8 +227,8 @@ def _print_replay(document: dict[str, Any], as_json: bool) -> None:
         highlight=False,
         markup=False,
     )
-    for pair, count in document["transitions"].items():
-        console.print(f"  {pair}: {count}", highlight=False, markup=False)
+    for pair, times in document["transitions"].items():
+        console.print(f"  {pair}: {times}", highlight=False, markup=False)
     for title in ("regressions", "improvements"):
         if document[title]:
             console.print(f"{title}: {', '.join(document[title])}", highlight=False, markup=False)
@@ -241,20 +236,19 @@ def _print_replay(document: dict[str, Any], as_json: bool) -> None:
         console.print(f"skipped {len(document['skipped'])} (the agent never answered)")
 
 
-@click.command()
+@command()
 @click.argument("run_id")
 @option("--source", help="Real customers from this imported source (default: all imported).")
 @option("--judge", help="Let this agent judge pairs instead of the offline classifier.")
-@option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@json_option(help="Print one JSON document.")
 @log_options
-@friendly_errors
 def realism(run_id: str, **kw: Any) -> None:
     """How well real customer messages can be told from RUN_ID's simulated ones (50% = not)."""
     try:
         from aiconv.learning.realism import judge_realism, measure_realism
     except ImportError as exc:
         raise missing_extra("aic realism", exc) from None
-    runtime = Runtime.load(log_url=kw["log_url"], db=kw["db"])
+    runtime = Runtime.load(LogOptions.of(kw))
     judge = None
     if kw["judge"]:
         judge = _provider(runtime, ParticipantSpec(name="judge", agent=kw["judge"]))

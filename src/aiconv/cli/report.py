@@ -19,8 +19,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from aiconv.cli.options import friendly_errors, log_options, option
-from aiconv.cli.wiring import Runtime
+from aiconv.cli.command import command
+from aiconv.cli.options import json_option, log_options, option
+from aiconv.cli.values import count
+from aiconv.cli.wiring import LogOptions, Runtime
 from aiconv.errors import ConfigError
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.exports import export_markdown
@@ -54,12 +56,16 @@ def gate_options(func: Any) -> Any:
         show_default=True,
         help="What --fail-under gates: success or pass^K (e.g. pass^2).",
     )(func)
-    return option("--fail-under", type=float, help="Exit 3 when METRIC is below RATE (0..1).")(func)
+    return option(
+        "--fail-under",
+        type=float,  # gate.check_threshold says what a rate must be (NaN included)
+        help="Exit 3 when METRIC is below RATE (0..1).",
+    )(func)
 
 
-@click.command(name="report")
+@command(name="report")
 @click.argument("target", metavar="RUN[/AGENT]")
-@option("--json", "as_json", is_flag=True, help="Print the JSON document instead of the table.")
+@json_option(help="Print the JSON document instead of the table.", old_names=("AIC_REPORT_JSON",))
 @option(
     "--out-dir",
     type=click.Path(path_type=Path, file_okay=False),
@@ -68,14 +74,13 @@ def gate_options(func: Any) -> Any:
 )
 @option(
     "--worst",
-    type=click.IntRange(0, 1000),
+    type=count(0, 1000),
     default=10,
     show_default=True,
     help="Worst transcripts to link.",
 )
 @gate_options
 @log_options
-@friendly_errors
 def report_command(target: str, **kw: Any) -> None:
     """Report the outcomes of simulation run RUN (or of one agent of a matrix run) and gate a
     release on them."""
@@ -83,7 +88,7 @@ def report_command(target: str, **kw: Any) -> None:
     if kw["fail_under"] is not None:
         gate.check_threshold(kw["fail_under"])
     run_id, agent = split_target(target)
-    runtime = Runtime.load(log_url=kw["log_url"], db=kw["db"])
+    runtime = Runtime.load(LogOptions.of(kw))
     require_log(runtime.log_url, run_id)
     doc, transcripts = asyncio.run(_report(runtime, run_id, agent, kw["worst"]))
     out = kw["out_dir"] or Path("reports") / target.replace("/", "-")

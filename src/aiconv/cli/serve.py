@@ -4,15 +4,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from aiconv.cli.options import friendly_errors, log_options, option
+from aiconv.cli.command import command
+from aiconv.cli.options import json_option, log_options, option
+from aiconv.cli.values import PORT, TEXT
 from aiconv.cli.voice import resolve_audio_dir
-from aiconv.cli.wiring import Runtime
+from aiconv.cli.wiring import LogOptions, Runtime
 from aiconv.errors import ConfigError
 from aiconv.observability.redaction import redact_url
 from aiconv.queues.urls import connect_log
@@ -30,26 +33,26 @@ def allowed_hosts(host: str) -> list[str] | None:
     return list(LOOPBACK_HOST_HEADERS) if host in LOOPBACK else None
 
 
-@click.command()
-@option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
-@option("--port", type=int, default=8080, show_default=True, help="Port to listen on.")
+@command()
+@option("--host", type=TEXT, default="127.0.0.1", show_default=True, help="Interface to bind.")
+@option("--port", type=PORT, default=8080, show_default=True, help="Port (0 picks a free one).")
 @option("--audio-dir", type=click.Path(path_type=Path), help="Audio of voice conversations.")
+@json_option(help="Print one JSON line with the URL once listening.")
 @log_options
-@friendly_errors
-def serve(
-    host: str, port: int, audio_dir: Path | None, log_url: str | None, db: Path | None
-) -> None:
+def serve(host: str, port: int, audio_dir: Path | None, as_json: bool, **kw: Any) -> None:
     """Serve the web view of the conversations (live transcripts, runs, JSON API); with
     AIC_API_TOKEN set, also the write API through which a person talks to an agent."""
-    if not 0 <= port <= 65535:
-        raise ConfigError(f"--port must be between 0 and 65535 (got {port})")
     # uvicorn and the web app are imported in _serve, so other `aic` commands start without them.
-    runtime = Runtime.load(log_url=log_url, db=db)
+    runtime = Runtime.load(LogOptions.of(kw))
     token = runtime.settings.api_token
     write = _write_access(runtime, token.get_secret_value()) if token is not None else None
-    shown = redact_url(runtime.log_url)
     audio = resolve_audio_dir(runtime, audio_dir)
-    asyncio.run(_serve(runtime.log_url, shown, host, port, audio, write))
+    listener = bind(host, port)
+    try:
+        shown = redact_url(runtime.log_url)
+        asyncio.run(_serve(runtime.log_url, shown, listener, host, audio, write, as_json=as_json))
+    finally:
+        listener.close()
 
 
 #: The shortest token accepted: a guessable one would open the write API to anyone who can reach it.
@@ -86,11 +89,41 @@ def _notifying_server() -> type:
     return NotifyingServer
 
 
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port``, bound before anything else happens, so a bad host
+    or a port in use is a one-line error and nothing is opened or written."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise ConfigError(f"--host {host!r} is not an address to listen on ({reason})") from exc
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc} "
+            "(is the port in use? --port 0 picks a free one)"
+        ) from exc
+    return sock
+
+
 async def _serve(
-    url: str, shown: str, host: str, port: int, audio_dir: Path, write: WriteAccess | None = None
+    url: str,
+    shown: str,
+    listener: socket.socket,
+    host: str,
+    audio_dir: Path,
+    write: WriteAccess | None,
+    *,
+    as_json: bool,
 ) -> None:
-    """Open the log first (a bad URL or a server that is down is a one-line error, not a
-    failed start-up), then serve it and print the address actually bound (``--port 0``)."""
+    """Open the log (a bad URL or a server that is down is a one-line error, not a failed
+    start-up), then serve it on ``listener`` and print the address actually bound."""
     import uvicorn
 
     from aiconv.web import create_app
@@ -99,24 +132,24 @@ async def _serve(
     try:
         app = create_app(log, allowed_hosts=allowed_hosts(host), audio_dir=audio_dir, write=write)
         config = uvicorn.Config(
-            app,
-            host=host,
-            port=port,
-            log_level="warning",
-            timeout_graceful_shutdown=2,
-            server_header=False,
+            app, log_level="warning", timeout_graceful_shutdown=2, server_header=False
         )
         server = _notifying_server()(config)
-        serving = asyncio.create_task(server.serve())
+        serving = asyncio.create_task(server.serve(sockets=[listener]))
         ready = asyncio.create_task(server.ready.wait())
         await asyncio.wait({serving, ready}, return_when=asyncio.FIRST_COMPLETED)
         ready.cancel()
         if server.started:
-            bound = server.servers[0].sockets[0].getsockname()[1]
             mode = "write API on, bearer token required" if write else "read-only"
-            click.echo(f"serving {shown} on http://{host}:{bound}/ ({mode})", err=True)
+            _announce(shown, host, listener.getsockname()[1], mode, as_json=as_json)
         await serving
-        if not server.started:
-            raise ConfigError(f"cannot listen on {host}:{port} (is the port in use?)")
     finally:
         await log.close()
+
+
+def _announce(shown: str, host: str, port: int, mode: str, *, as_json: bool) -> None:
+    name = f"[{host}]" if ":" in host else host
+    url = f"http://{name}:{port}/"
+    click.echo(f"serving {shown} on {url} ({mode})", err=True)
+    if as_json:
+        click.echo(json.dumps({"url": url, "log_url": shown}))

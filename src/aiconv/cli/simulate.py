@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from aiconv.agents.cache import CachedProvider, CacheStore
 from aiconv.agents.cache_stores import cache_store, check_cache_url
@@ -23,15 +23,18 @@ from aiconv.agents.guarded import GuardConfig, Guards
 from aiconv.agents.provider import ChatProvider
 from aiconv.cli import voice
 from aiconv.cli.cache import cache_group, default_cache_url
+from aiconv.cli.command import command
 from aiconv.cli.compare import compare_command
 from aiconv.cli.learn import grounding_of
-from aiconv.cli.options import EXIT_INTERRUPTED, friendly_errors, log_options, option
+from aiconv.cli.options import EXIT_INTERRUPTED, json_option, log_options, option
 from aiconv.cli.processes import SHARD, processes_option, run_shards
+from aiconv.cli.progress import ProgressView, status_line, tally_document
 from aiconv.cli.report import report_command
-from aiconv.cli.telemetry import Telemetry, start_telemetry, telemetry_options
+from aiconv.cli.telemetry import Telemetry, TelemetryOptions, start_telemetry, telemetry_options
 from aiconv.cli.tools import try_scenario_tools
-from aiconv.cli.wiring import Runtime, run_interruptibly
-from aiconv.errors import ConfigError, ScenarioError
+from aiconv.cli.values import count as whole_number
+from aiconv.cli.wiring import LogOptions, Runtime, run_interruptibly
+from aiconv.errors import ScenarioError
 from aiconv.observability.metrics import CacheMetrics
 from aiconv.queues.urls import connect_log
 from aiconv.simulation.batch import BatchRunner, ProviderFactory, StyleSource
@@ -99,37 +102,6 @@ def check_agents(runtime: Runtime, scenario: Scenario) -> None:
             runtime.registry.check_tools(spec)
 
 
-class ProgressView:
-    """A rich progress bar fed by the batch's tally."""
-
-    def __init__(self, console: Console, total: int) -> None:
-        self.progress = Progress(
-            TextColumn("[bold]simulating"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[status]}"),
-            TimeElapsedColumn(),
-            console=console,
-        )
-        self.task = self.progress.add_task("run", total=total, status="")
-
-    def update(self, tally: Tally) -> None:
-        """Show the tally (called on every change; rich throttles the redraw)."""
-        self.progress.update(
-            self.task, completed=tally.done + tally.failed, status=status_line(tally)
-        )
-
-
-def status_line(tally: Tally) -> str:
-    """``done 12 · running 8 · failed 1 · resolved 9, escalated 3 · $0.0412``."""
-    outcomes = ", ".join(f"{k} {v}" for k, v in tally.outcomes.most_common())
-    parts = [f"done {tally.done}", f"running {tally.running}", f"failed {tally.failed}"]
-    if outcomes:
-        parts.append(outcomes)
-    parts.append(f"${tally.cost_usd:.4f}")
-    return " · ".join(parts)
-
-
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class _Run:
     """What ``aic simulate`` was asked to do."""
@@ -141,6 +113,7 @@ class _Run:
     repeat: int | None
     quiet: bool
     caching: Caching | None = None
+    as_json: bool = False
     #: Where a voice scenario's audio goes (None: not a voice scenario).
     audio_dir: Path | None = None
     shard: tuple[int, int] = (0, 1)
@@ -148,10 +121,14 @@ class _Run:
     grounding: StyleSource | None = None
 
 
-@click.command()
+@command()
 @click.argument("scenario_file", type=click.Path(path_type=Path, dir_okay=False))
-@option("--parallel", type=int, default=10, show_default=True, help="Conversations at once.")
-@option("--repeat", type=int, help="Repetitions per persona × intent (default: the file's).")
+@option(
+    "--parallel", type=whole_number(), default=10, show_default=True, help="Conversations at once."
+)
+@option(
+    "--repeat", type=whole_number(), help="Repetitions per persona × intent (default: the file's)."
+)
 @option("--run-id", help="Run id; rerun with the same id to resume (default: a new one).")
 @option(
     "--time",
@@ -180,9 +157,9 @@ class _Run:
 @option("--audio-dir", type=click.Path(path_type=Path), help="Audio of a voice scenario.")
 @processes_option
 @click.option("--shard", type=SHARD, hidden=True, help="K/N: run every N-th conversation from K.")
+@json_option(help="Print one JSON document with the run's tally at the end.")
 @log_options
-@telemetry_options
-@friendly_errors
+@telemetry_options("warning")
 def simulate(scenario_file: Path, **kw: Any) -> None:
     """Run every persona × intent of SCENARIO_FILE against the agent under test.
 
@@ -190,9 +167,7 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
     or failed ones are resumed, missing ones are started. Logs go to stderr at warning level
     unless --log-level says otherwise.
     """
-    if kw["parallel"] < 1 or (kw["repeat"] is not None and kw["repeat"] < 1):
-        raise ConfigError("--parallel and --repeat must be at least 1")
-    runtime = Runtime.load(log_url=kw["log_url"], db=kw["db"])
+    runtime = Runtime.load(LogOptions.of(kw))
     scenario = load_scenario(scenario_file)
     if kw["time_mode"] is not None:
         scenario = dataclasses.replace(scenario, time=kw["time_mode"])
@@ -207,7 +182,8 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
         run_id=check_run_id(kw["run_id"]) if kw["run_id"] else new_run_id(scenario),
         parallel=kw["parallel"],
         repeat=kw["repeat"],
-        quiet=kw["quiet"],
+        quiet=kw["quiet"] or kw["as_json"],
+        as_json=kw["as_json"],
         caching=Caching(plan, cache_store(cache_url)) if plan.is_used else None,
         audio_dir=voice.check_voice(runtime, kw["audio_dir"]) if scenario.voice else None,
         shard=kw["shard"] or (0, 1),
@@ -216,8 +192,7 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
     if kw["processes"] > 1 and run_shards(run.run_id, kw["processes"]) != 0:
         click.echo(f"interrupted; resume with: aic simulate {run.path} --run-id {run.run_id}")
         sys.exit(EXIT_INTERRUPTED)
-    options = {**kw, "log_level": kw["log_level"] or "warning"}
-    telemetry = start_telemetry(options, runtime)
+    telemetry = start_telemetry(TelemetryOptions.of(kw), runtime)
     try:
         code = asyncio.run(_simulate(runtime, telemetry, run))
     finally:
@@ -262,7 +237,7 @@ async def _simulate(runtime: Runtime, telemetry: Telemetry, run: _Run) -> int:
         await log.close()
         if run.caching is not None:
             await run.caching.store.close()
-    return _conclude(console, runner.tally, run.run_id, run.path, interrupted)
+    return _conclude(console, runner.tally, run, interrupted)
 
 
 async def _drive(runner: BatchRunner, view: ProgressView | None) -> bool:
@@ -278,8 +253,12 @@ async def _drive(runner: BatchRunner, view: ProgressView | None) -> bool:
     return interrupted
 
 
-def _conclude(console: Console, tally: Tally, run_id: str, path: Path, interrupted: bool) -> int:
-    click.echo(f"{run_id}: {status_line(tally)} (skipped {tally.skipped} already finished)")
+def _conclude(console: Console, tally: Tally, run: _Run, interrupted: bool) -> int:
+    run_id, path = run.run_id, run.path
+    if run.as_json:
+        click.echo(json.dumps(tally_document(run_id, tally, interrupted=interrupted), indent=2))
+    else:
+        click.echo(f"{run_id}: {status_line(tally)} (skipped {tally.skipped} already finished)")
     if interrupted:
         console.print(f"interrupted; resume with: aic simulate {path} --run-id {run_id}")
         return EXIT_INTERRUPTED

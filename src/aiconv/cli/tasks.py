@@ -7,13 +7,24 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.table import Table
 
-from aiconv.cli.options import friendly_errors
+from aiconv.cli.command import AicGroup
+from aiconv.cli.options import json_option, option
+from aiconv.cli.tables import Field, print_table
 from aiconv.environments.domain import domain_named
 from aiconv.errors import ConfigError
 from aiconv.simulation.tasks import Task, tasks_of
 from aiconv.simulation.tau2 import to_tau2
+
+#: A task id is copied (to run or look up a task): never cut.
+TASK_FIELDS = (
+    Field("id", identifier=True),
+    Field("difficulty", rank=2),
+    Field("reason for call", rank=1),
+    Field("actions", rank=3),
+    Field("facts", rank=3),
+    Field("basis", rank=2),
+)
 
 
 def _tasks(files: tuple[Path, ...], domain: str | None) -> list[Task]:
@@ -23,16 +34,15 @@ def _tasks(files: tuple[Path, ...], domain: str | None) -> list[Task]:
     return tasks_of(paths, domain)
 
 
-@click.group(name="tasks")
+@click.group(name="tasks", cls=AicGroup)
 def tasks_group() -> None:
     """Task files: list, check, export (τ²-bench format)."""
 
 
 @tasks_group.command(name="list")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--domain", help="The domain of tasks that do not name one (or its own tasks).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead.")
-@friendly_errors
+@option("--domain", help="The domain of tasks that do not name one (or its own tasks).")
+@json_option(help="Print one JSON document instead.")
 def list_tasks(files: tuple[Path, ...], domain: str | None, as_json: bool) -> None:
     """List tasks (each checked against its domain): id, difficulty, reason, criteria."""
     tasks = _tasks(files, domain)
@@ -51,26 +61,23 @@ def list_tasks(files: tuple[Path, ...], domain: str | None, as_json: bool) -> No
     if as_json:
         click.echo(json.dumps({"tasks": rows}, indent=2))
         return
-    table = Table("id", "difficulty", "reason for call", "actions", "facts", "basis")
-    for t in tasks:
-        criteria = t.evaluation_criteria
-        table.add_row(
+    table = [
+        [
             t.id, t.difficulty or "-", t.instructions.reason_for_call,
-            str(len(criteria.actions or ())), str(len(criteria.communicate_info or ())),
-            ", ".join(criteria.reward_basis),
-        )  # fmt: skip
-    table.columns[0].no_wrap = True  # an id is copied: never cut it
-    Console().print(table)
+            str(len(t.evaluation_criteria.actions or ())),
+            str(len(t.evaluation_criteria.communicate_info or ())),
+            ", ".join(t.evaluation_criteria.reward_basis),
+        ]
+        for t in tasks
+    ]  # fmt: skip
+    print_table(Console(), TASK_FIELDS, table)
 
 
 @tasks_group.command(name="export")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--domain", help="The domain of tasks that do not name one (or its own tasks).")
-@click.option(
-    "--format", "fmt", type=click.Choice(["tau2", "native"]), default="tau2", show_default=True
-)
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="A file.")
-@friendly_errors
+@option("--domain", help="The domain of tasks that do not name one (or its own tasks).")
+@option("--format", "fmt", type=click.Choice(["tau2", "native"]), default="tau2", show_default=True)
+@option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="A file.")
 def export_tasks(
     files: tuple[Path, ...], domain: str | None, fmt: str, output: Path | None
 ) -> None:

@@ -21,6 +21,7 @@ from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector,
 from aiconv.agents.instrumented import InstrumentedProvider
 from aiconv.agents.provider import ChatProvider
 from aiconv.cli.options import option
+from aiconv.cli.values import PORT
 from aiconv.cli.wiring import Runtime
 from aiconv.errors import ConfigError
 from aiconv.observability.logs import configure_logging
@@ -30,36 +31,64 @@ from aiconv.observability.tracing import TraceConfig, new_tracer_provider, trace
 from aiconv.platform.loops import LOOP_KINDS
 from aiconv.queues.instrumented import InstrumentedLog
 from aiconv.queues.log import ConversationLog
-from aiconv.settings import Settings, otel_env, provider_env, secret_values
+from aiconv.settings import Settings, load_settings, secret_values
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
-def telemetry_options(func: F) -> F:
+def telemetry_options(default_level: str = "info") -> Callable[[F], F]:
     """``--metrics-port``, ``--metrics-host``, ``--log-level`` and ``--log-format``."""
-    func = option(
-        "--log-format",
-        type=click.Choice(["auto", "json", "console"]),
-        help="Log format on stderr (auto: console on a terminal, else JSON).",
-    )(func)
-    func = option(
-        "--log-level",
-        type=click.Choice(LOG_LEVELS, case_sensitive=False),
-        help="Least severe log level written to stderr (default: info).",
-    )(func)
-    func = option(
-        "--metrics-host",
-        default="127.0.0.1",
-        show_default=True,
-        help="Address the /metrics endpoint listens on (0.0.0.0 in containers).",
-    )(func)
-    return option(
-        "--metrics-port",
-        type=click.IntRange(0, 65535),
-        help="Serve Prometheus metrics on this port (0 picks a free port and prints it).",
-    )(func)
+
+    def decorate(func: F) -> F:
+        func = option(
+            "--log-format",
+            type=click.Choice(["auto", "json", "console"]),
+            default="auto",
+            show_default=True,
+            help="Log format on stderr (auto: console on a terminal, else JSON).",
+        )(func)
+        func = option(
+            "--log-level",
+            type=click.Choice(LOG_LEVELS, case_sensitive=False),
+            default=default_level,
+            show_default=True,
+            help="Least severe log level written to stderr.",
+        )(func)
+        func = option(
+            "--metrics-host",
+            default="127.0.0.1",
+            show_default=True,
+            help="Address the /metrics endpoint listens on (0.0.0.0 in containers).",
+        )(func)
+        return option(
+            "--metrics-port",
+            type=PORT,
+            help="Serve Prometheus metrics on this port (0 picks a free port and prints it).",
+        )(func)
+
+    return decorate
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TelemetryOptions:
+    """The values of ``telemetry_options``."""
+
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
+    log_level: str = "info"
+    log_format: str = "auto"
+
+    @classmethod
+    def of(cls, kw: Mapping[str, Any]) -> TelemetryOptions:
+        """From a command's keyword arguments (the edge where click hands them over)."""
+        return cls(
+            metrics_port=kw["metrics_port"],
+            metrics_host=kw["metrics_host"],
+            log_level=kw["log_level"],
+            log_format=kw["log_format"],
+        )
 
 
 @dataclass(slots=True, kw_only=True)
@@ -96,24 +125,22 @@ class Telemetry:
 
 
 def setup_telemetry(
-    kw: Mapping[str, Any],
+    options: TelemetryOptions,
     *,
     settings: Settings | None = None,
-    env: Mapping[str, str] | None = None,
     span_processors: tuple[SpanProcessor, ...] = (),
 ) -> Telemetry:
-    """Logs, tracing and metrics for a command, from its telemetry options ``kw``."""
-    settings = settings or Settings()
-    vendor_env = dict(env) if env is not None else provider_env()
+    """Logs, tracing and metrics for a command, from its telemetry ``options``."""
+    settings = settings or load_settings()
     try:
         configure_logging(
-            level=(kw.get("log_level") or settings.log_level).lower(),
-            fmt=_format(kw.get("log_format") or settings.log_format),
-            secrets=secret_values(vendor_env),
+            level=options.log_level.lower(),
+            fmt=_format(options.log_format),
+            secrets=secret_values(settings.vendor_env),
         )
     except ValueError as exc:
         raise ConfigError(f"{exc} (--log-level / --log-format or AIC_LOG_*)") from exc
-    config = TraceConfig.from_env(otel_env())
+    config = TraceConfig.from_env(dict(settings.otel_env))
     provider = None if config.disabled else new_tracer_provider(config, processors=span_processors)
     tracer = tracer_from(config, provider)
     registry = CollectorRegistry()
@@ -128,9 +155,9 @@ def setup_telemetry(
         observer=TelemetryObserver(metrics, tracer=tracer),
         guard_observer=GuardMetrics(metrics),
     )
-    port = kw.get("metrics_port")
+    port = options.metrics_port
     if port is not None:
-        host = kw.get("metrics_host") or "127.0.0.1"
+        host = options.metrics_host
         try:
             telemetry.server = serve_metrics(registry, port, host)
         except OSError as exc:
@@ -144,9 +171,9 @@ def _format(name: str | None) -> str | None:
     return None if name in (None, "", "auto") else name
 
 
-def start_telemetry(kw: Mapping[str, Any], runtime: Runtime) -> Telemetry:
+def start_telemetry(options: TelemetryOptions, runtime: Runtime) -> Telemetry:
     """``setup_telemetry`` for a command's runtime, with the runtime's guards reporting to it
     (retries, attempts, breaker changes), so no command can forget to attach them."""
-    telemetry = setup_telemetry(kw, settings=runtime.settings, env=runtime.env)
+    telemetry = setup_telemetry(options, settings=runtime.settings)
     runtime.observe_guards(telemetry.guard_observer)
     return telemetry

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import click
 from rich.console import Console
-from rich.table import Table
 
 from aiconv.agents.toolbox import ToolBox, ToolKit, close_all, open_tools
-from aiconv.cli.options import F, friendly_errors, option
+from aiconv.cli.command import AicGroup
+from aiconv.cli.options import F, json_option, option
+from aiconv.cli.tables import Field, print_table
+from aiconv.cli.values import count, seconds
 from aiconv.errors import ConfigError
 from aiconv.platform.events import ParticipantSpec
 from aiconv.simulation.scenario import Scenario
@@ -29,14 +30,14 @@ def tool_options(func: F) -> F:
         option("--tools", "named_tools", multiple=True, help="Tools of any participant: NAME=REF."),
         option(
             "--max-tool-rounds",
-            type=click.IntRange(0, 1000),
+            type=count(0, 1000),
             default=8,
             show_default=True,
             help="Tool rounds a turn may take before its message.",
         ),
         option(
             "--tool-timeout",
-            type=float,
+            type=seconds(),
             default=60.0,
             show_default=True,
             help="Seconds a tool call may take (then it is recorded as timed out).",
@@ -45,13 +46,6 @@ def tool_options(func: F) -> F:
     for decorate in reversed(decorators):
         func = decorate(func)
     return func
-
-
-def tool_timeout(value: float) -> float:
-    """``--tool-timeout`` checked: a positive, finite number of seconds."""
-    if not math.isfinite(value) or value <= 0:
-        raise ConfigError(f"--tool-timeout must be a positive number of seconds (got {value})")
-    return value
 
 
 def assign(kw: Mapping[str, Any], names: Sequence[str]) -> dict[str, tuple[str, ...]]:
@@ -93,15 +87,14 @@ async def try_scenario_tools(scenario: Scenario) -> None:
             await (await open_tools(seat.tools)).aclose()
 
 
-@click.group(name="tools")
+@click.group(name="tools", cls=AicGroup)
 def tools_group() -> None:
     """Inspect tool sources."""
 
 
 @tools_group.command(name="list")
 @option("--tools", "references", multiple=True, required=True, help="A .py file, module or mcp:…")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead.")
-@friendly_errors
+@json_option(help="Print one JSON document instead.")
 def list_tools(references: tuple[str, ...], as_json: bool) -> None:
     """List the tools of one or more sources: name, description, idempotency and schema."""
     kit = asyncio.run(_describe(references))
@@ -117,17 +110,25 @@ def list_tools(references: tuple[str, ...], as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({"tools": rows}, indent=2))
         return
-    table = Table("name", "idempotent", "description", "parameters")
-    for spec in kit.specs():
-        table.add_row(
+    table = [
+        [
             spec.name,
             "yes" if kit.is_idempotent(spec.name) else "no",
             spec.description,
             _arguments(spec.parameters),
-        )
-    for column in table.columns:
-        column.overflow = "fold"
-    Console().print(table)
+        ]
+        for spec in kit.specs()
+    ]
+    print_table(Console(), TOOL_FIELDS, table)
+
+
+#: Tool names are copied (into scenarios and prompts): never cut.
+TOOL_FIELDS = (
+    Field("name", identifier=True),
+    Field("idempotent", rank=2),
+    Field("description", rank=1),
+    Field("parameters", rank=1),
+)
 
 
 def _arguments(schema: Mapping[str, Any]) -> str:

@@ -12,8 +12,8 @@ import json
 import math
 import re
 import time
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,9 +21,11 @@ import click
 from rich.console import Console
 
 from aiconv.agents.provider import ChatProvider
-from aiconv.cli.options import friendly_errors, log_options, option
-from aiconv.cli.wiring import AgentChoice, Runtime, default_names, plan
+from aiconv.cli.command import command
+from aiconv.cli.options import json_option, log_options, option
+from aiconv.cli.wiring import LogOptions, Runtime
 from aiconv.errors import ConfigError, MissingExtra
+from aiconv.launch import Participant
 from aiconv.platform import codec
 from aiconv.platform.events import ParticipantSpec
 from aiconv.queues.log import ConversationLog
@@ -75,47 +77,47 @@ def check_voice(runtime: Runtime, given: Path | None) -> Path:
     return resolve_audio_dir(runtime, given)
 
 
-def prepare(runtime: Runtime, kw: dict[str, Any], specs: list[ParticipantSpec]) -> dict[str, Any]:
-    """Check voice can run and return the conversation's voice metadata (before any write)."""
-    kw["audio_dir"] = check_voice(runtime, kw.get("audio_dir"))
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VoiceOptions:
+    """``--voice``, ``--voice-mode`` and ``--audio-dir``."""
+
+    enabled: bool = False
+    mode: str = "fast"
+    audio_dir: Path | None = None
+
+    @classmethod
+    def of(cls, kw: Mapping[str, Any]) -> VoiceOptions:
+        """From a command's keyword arguments (the edge where click hands them over)."""
+        return cls(enabled=kw["voice"], mode=kw["voice_mode"], audio_dir=kw["audio_dir"])
+
+
+def prepare(
+    runtime: Runtime, options: VoiceOptions, specs: list[ParticipantSpec]
+) -> tuple[dict[str, Any], Path]:
+    """Check voice can run (before any write): the conversation's voice metadata and the
+    audio directory."""
+    directory = check_voice(runtime, options.audio_dir)
     from aiconv.voice.config import configure
 
-    return configure([(s.name, s.persona) for s in specs], kw["voice_mode"]).as_metadata()
+    try:
+        config = configure([(s.name, s.persona) for s in specs], options.mode)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    return config.as_metadata(), directory
 
 
-def plan_seats(
-    runtime: Runtime, choices: list[AgentChoice], kw: dict[str, Any]
-) -> tuple[list[ParticipantSpec], dict[str, ChatProvider]]:
-    """``wiring.plan`` plus voice agents (``realtime[:model]``, ``ws://…``), which only a voice
-    conversation takes; ``kw["voice_agents"]`` gets them (before anything is written)."""
-    names = default_names(choices)
-    check_voice_agents(
-        [(n, c.agent) for n, c in zip(names, choices, strict=True)],
-        voice=kw["voice"],
-        first=kw["first"],
-    )
-    voiced: dict[str, Any] = {}
-    if kw["voice"]:
-        from aiconv.voice.participants import voice_providers
+def voice_agents(
+    runtime: Runtime, participants: Sequence[Participant], *, voice: bool, first: str | None
+) -> dict[str, ChatProvider]:
+    """The voice agents (``realtime[:model]``, ``ws://…``) among ``participants``, built by the
+    voice layer: only a voice conversation takes them (checked before anything is written)."""
+    check_voice_agents([(p.name, p.agent) for p in participants], voice=voice, first=first)
+    if not voice:
+        return {}
+    from aiconv.voice.participants import voice_providers
 
-        seats = [(n, c.agent, c.base_url) for n, c in zip(names, choices, strict=True)]
-        voiced = voice_providers(seats, runtime.env)
-    kw["voice_agents"] = voiced
-    plain = [replace(c, name=n) for n, c in zip(names, choices, strict=True) if n not in voiced]
-    specs, providers = plan(runtime, plain)
-    by_name = {s.name: s for s in specs}
-    for name, choice in zip(names, choices, strict=True):
-        if name in voiced:
-            by_name[name] = ParticipantSpec(
-                name=name,
-                agent=choice.agent,
-                model=voiced[name].model,
-                persona=choice.persona,
-                system=choice.system,
-                base_url=choice.base_url,
-            )
-            providers[name] = voiced[name]
-    return [by_name[n] for n in names], {n: providers[n] for n in names}
+    seats = [(p.name, p.agent, p.base_url) for p in participants]
+    return dict(voice_providers(seats, runtime.env))
 
 
 def open_kit(
@@ -127,12 +129,14 @@ def open_kit(
     return VoiceKit.open(log, directory, voice_agents=voice_agents, registry=registry)
 
 
-async def open_sessions(kw: dict[str, Any], specs: list[ParticipantSpec], stop: Any) -> None:
+async def open_sessions(
+    agents: Mapping[str, ChatProvider], specs: list[ParticipantSpec], topic: str, stop: Any
+) -> None:
     """Open the voice agents' sessions before the conversation is created."""
-    if kw.get("voice_agents"):
+    if agents:
         from aiconv.voice.participants import open_sessions as open_all
 
-        await open_all(kw["voice_agents"], specs, topic=kw["topic"], stop=stop)
+        await open_all(agents, specs, topic=topic, stop=stop)  # type: ignore[arg-type]
 
 
 async def metrics_of(log: ConversationLog, conversation_id: str) -> dict[str, Any] | None:
@@ -187,7 +191,7 @@ async def write_recording(runtime: Runtime, cid: str, output: Path, directory: P
         await log.close()
 
 
-@click.command()
+@command()
 @option("--older-than", required=True, help="Age of what to remove, e.g. 7d, 12h, 30m.")
 @option("--dry-run", is_flag=True, help="Report what would be removed; remove nothing.")
 @option(
@@ -197,22 +201,20 @@ async def write_recording(runtime: Runtime, cid: str, output: Path, directory: P
     help="Remove the old conversations from the log too (not only their audio).",
 )
 @option("--audio-dir", type=click.Path(path_type=Path), help="The audio directory to prune.")
-@option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@json_option(help="Print the report as one JSON document.")
 @log_options
-@friendly_errors
 def prune(
     older_than: str,
     dry_run: bool,
     with_conversations: bool,
     audio_dir: Path | None,
     as_json: bool,
-    log_url: str | None,
-    db: Path | None,
+    **kw: Any,
 ) -> None:
     """Remove the recordings (audio) of conversations older than --older-than (and, with
     --conversations, those conversations)."""
     age = parse_age(older_than)
-    runtime = Runtime.load(log_url=log_url, db=db)
+    runtime = Runtime.load(LogOptions.of(kw))
     directory = resolve_audio_dir(runtime, audio_dir)
     from aiconv.voice.blobs import BlobStore
     from aiconv.voice.prune import prune as prune_old

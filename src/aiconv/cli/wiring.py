@@ -1,6 +1,7 @@
-"""Wiring for the CLI: settings -> registry -> providers, the log, signal handling.
+"""Wiring for the CLI: settings -> registry -> providers, the log URL, signal handling.
 
-The only place (with ``main``) that reads ``Settings`` and composes the parts.
+``Runtime`` is the one place a command gets its settings, its vendor variables and its
+provider registry from; commands never read the environment or build a registry themselves.
 """
 
 from __future__ import annotations
@@ -10,8 +11,7 @@ import signal
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
-from urllib.parse import urlsplit
+from typing import Any, TypeVar
 
 import click
 
@@ -19,28 +19,35 @@ from aiconv.agents.catalog import default_registry
 from aiconv.agents.guarded import GuardConfig, GuardObserver, Guards
 from aiconv.agents.provider import ChatProvider
 from aiconv.agents.registry import AgentSpec, Registry
-from aiconv.agents.toolbox import recorded_reference
-from aiconv.cli.options import REDIS_PREFIX_META
+from aiconv.cli.defaults import sources_of
 from aiconv.errors import ConfigError
-from aiconv.observability.redaction import has_credentials, redact_url
 from aiconv.platform.events import ParticipantSpec
 from aiconv.queues.log import ConversationLog
-from aiconv.settings import Settings, provider_env
+from aiconv.settings import Settings, default_db_path
 
 T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class AgentChoice:
-    """One ``--agentN`` with its per-participant options."""
+class LogOptions:
+    """``--log-url``, ``--db`` and ``--redis-prefix``."""
 
-    agent: str
-    name: str | None = None
-    model: str | None = None
-    system: str | None = None
-    base_url: str | None = None
-    persona: str | None = None
-    tools: tuple[str, ...] = ()
+    log_url: str | None = None
+    db: Path | None = None
+    redis_prefix: str | None = None
+
+    @classmethod
+    def of(cls, kw: Mapping[str, Any]) -> LogOptions:
+        """From a command's keyword arguments (the edge where click hands them over)."""
+        return cls(log_url=kw["log_url"], db=kw["db"], redis_prefix=kw["redis_prefix"])
+
+    def url(self) -> str:
+        """The log URL: ``--log-url``, else ``--db``, else the default SQLite file; with the
+        Redis key prefix applied."""
+        if self.db is not None and self.log_url is not None:
+            raise ConfigError("give either --db or --log-url, not both")
+        url = self.log_url or f"sqlite:///{self.db or default_db_path()}"
+        return prefixed(url, self.redis_prefix)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -55,20 +62,16 @@ class Runtime:
     guards: Guards = field(default_factory=Guards)
 
     @classmethod
-    def load(cls, *, log_url: str | None, db: Path | None) -> Runtime:
-        """From the environment, ``.env`` and the command-line overrides."""
-        settings = Settings()
-        if db is not None and log_url is not None:
-            raise ConfigError("give either --db or --log-url, not both")
-        url = log_url or (f"sqlite:///{db}" if db is not None else settings.default_log_url())
-        url = prefixed(url, _redis_prefix() or None)
-        guards = Guards(GuardConfig(rpm=settings.rpm, tpm=settings.tpm))
+    def load(cls, log: LogOptions) -> Runtime:
+        """From the settings layers this command loaded and its log options."""
+        ctx = click.get_current_context(silent=True)
+        settings = sources_of(ctx).settings() if ctx is not None else Settings()
         return cls(
             settings=settings,
-            env=provider_env(),
+            env=settings.vendor_env,
             registry=default_registry(),
-            log_url=url,
-            guards=guards,
+            log_url=log.url(),
+            guards=Guards(GuardConfig(rpm=settings.rpm, tpm=settings.tpm)),
         )
 
     def observe_guards(self, observer: GuardObserver) -> None:
@@ -88,11 +91,6 @@ class Runtime:
         return self.provider(spec)
 
 
-def _redis_prefix() -> str | None:
-    ctx = click.get_current_context(silent=True)
-    return None if ctx is None else ctx.find_root().meta.get(REDIS_PREFIX_META)
-
-
 def prefixed(url: str, prefix: str | None) -> str:
     """``url`` with the Redis key prefix applied (only Redis URLs have one)."""
     if prefix is None:
@@ -104,56 +102,17 @@ def prefixed(url: str, prefix: str | None) -> str:
     return with_prefix(url, prefix)
 
 
-def check_base_url(url: str) -> None:
-    """ConfigError unless ``url`` is an http(s) URL without credentials (they belong in the
-    vendor's key variable, never in a URL that is recorded in the conversation)."""
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise ConfigError(f"base URL {redact_url(url)!r} must look like http://host:port/v1")
-    if has_credentials(url):
-        raise ConfigError(
-            f"base URL {redact_url(url)!r} carries credentials: put the key in the vendor's "
-            "API key variable instead (the base URL is recorded with the conversation)"
-        )
-
-
-def default_names(choices: Sequence[AgentChoice]) -> list[str]:
+def default_names(agents: Sequence[str], names: Sequence[str | None]) -> list[str]:
     """Participant names: explicit ones, else the agent alias, made unique with -1, -2 …"""
-    bases = [c.name or c.agent.split(":", 1)[0].lower() for c in choices]
-    names: list[str] = []
-    for index, (choice, base) in enumerate(zip(choices, bases, strict=True)):
-        if choice.name is None and bases.count(base) > 1:
+    bases = [
+        name or agent.split(":", 1)[0].lower() for agent, name in zip(agents, names, strict=True)
+    ]
+    chosen: list[str] = []
+    for index, (name, base) in enumerate(zip(names, bases, strict=True)):
+        if name is None and bases.count(base) > 1:
             base = f"{base}-{bases[: index + 1].count(base)}"
-        names.append(base)
-    return names
-
-
-def plan(
-    runtime: Runtime, choices: Sequence[AgentChoice]
-) -> tuple[list[ParticipantSpec], dict[str, ChatProvider]]:
-    """Resolve and build every agent (before anything is written): specs and providers by name."""
-    specs: list[ParticipantSpec] = []
-    providers: dict[str, ChatProvider] = {}
-    for choice, name in zip(choices, default_names(choices), strict=True):
-        if choice.base_url is not None:
-            check_base_url(choice.base_url)
-        agent = runtime.registry.resolve(choice.agent, model=choice.model, base_url=choice.base_url)
-        runtime.registry.preflight(agent)
-        if choice.tools:
-            runtime.registry.check_tools(agent)
-        providers[name] = runtime.provider(agent)
-        specs.append(
-            ParticipantSpec(
-                name=name,
-                agent=choice.agent,
-                model=agent.model,
-                persona=choice.persona,
-                system=choice.system,
-                base_url=choice.base_url,
-                tools=tuple(recorded_reference(t) for t in choice.tools),
-            )
-        )
-    return specs, providers
+        chosen.append(base)
+    return chosen
 
 
 async def run_interruptibly(work: Callable[[], Awaitable[T]]) -> tuple[T | None, bool]:

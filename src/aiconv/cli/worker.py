@@ -7,58 +7,60 @@ signals to ``aiconv.platform.worker.Worker``; the serving logic itself lives the
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
 
-from aiconv.cli.options import friendly_errors, log_options, option
+from aiconv.cli.command import command
+from aiconv.cli.options import json_option, log_options, option
 from aiconv.cli.processes import processes_option, run_children
-from aiconv.cli.telemetry import Telemetry, start_telemetry, telemetry_options
-from aiconv.cli.wiring import Runtime
+from aiconv.cli.telemetry import Telemetry, TelemetryOptions, start_telemetry, telemetry_options
+from aiconv.cli.values import TEXT, Number, count, seconds
+from aiconv.cli.wiring import LogOptions, Runtime
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.worker import Worker, WorkerStats
 from aiconv.queues.urls import connect_log
+from aiconv.validation import Bounds
 
 
-@click.command(name="worker")
+@command(name="worker")
 @option(
     "--concurrency",
-    type=int,
+    type=count(),
     default=16,
     show_default=True,
     help="Conversations served at once by this worker.",
 )
 @option(
     "--scan-interval",
-    type=click.FloatRange(min=0.001),
+    type=Number(Bounds(minimum=0.001)),
     default=0.2,
     show_default=True,
     help="Seconds between two looks at the global log for new conversations.",
 )
 @option(
     "--grace",
-    type=click.FloatRange(min=0.0),
+    type=seconds(zero=True),
     default=30.0,
     show_default=True,
     help="On SIGTERM, seconds the turns in flight get to finish before they are abandoned.",
 )
-@option("--instance-id", help="Id written into this worker's turn claims (default: random).")
+@option("--instance-id", type=TEXT, help="Id written into this worker's turn claims.")
 @processes_option
+@json_option(help="Print one JSON document with what the worker served when it stops.")
 @log_options
-@telemetry_options
-@friendly_errors
+@telemetry_options()
 def worker(
     concurrency: int,
     scan_interval: float,
     grace: float,
     instance_id: str | None,
     processes: int,
-    log_url: str | None,
-    db: Path | None,
-    **telemetry_kw: Any,
+    as_json: bool,
+    **kw: Any,
 ) -> None:
     """Serve every active detached conversation (aic-start --detach) until SIGTERM.
 
@@ -68,11 +70,11 @@ def worker(
     after the conversation's lease (aic-start --lease), and another instance takes the turn.
     --processes N runs N such workers as child processes, one per core.
     """
-    runtime = Runtime.load(log_url=log_url, db=db)
+    runtime = Runtime.load(LogOptions.of(kw))
     if processes > 1:
         sys.exit(_supervise(processes, instance_id))
     url = runtime.log_url
-    telemetry = start_telemetry(telemetry_kw, runtime)
+    telemetry = start_telemetry(TelemetryOptions.of(kw), runtime)
     try:
         stats = asyncio.run(
             _serve(
@@ -92,6 +94,9 @@ def worker(
         f" failed {stats.failed}",
         err=True,
     )
+    if as_json:
+        document = {k: getattr(stats, k) for k in ("served", "completed", "failed", "deferred")}
+        click.echo(json.dumps(document, indent=2))
     sys.exit(0)
 
 

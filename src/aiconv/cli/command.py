@@ -1,0 +1,95 @@
+"""The command classes every ``aic`` command is made with (``@command()``).
+
+They give each command the same conventions: ``-h``/``--help``; ``--config PATH`` (eager: it
+loads the settings layers into ``default_map`` before any other option is read); and errors as
+one line on stderr with the documented exit code (2 for bad input, click's usage errors
+included), never a traceback or a usage block.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from aiconv.cli.defaults import apply_settings
+from aiconv.cli.options import EXIT_INTERRUPTED, F, one_line, report_error
+from aiconv.errors import AiconvError
+
+HELP_OPTIONS = ["-h", "--help"]
+
+
+def config_option() -> click.Option:
+    """``--config PATH``: the config file (default: ``aiconv.toml`` here, or ``AIC_CONFIG``)."""
+    return click.Option(
+        ["--config"],
+        type=click.Path(path_type=Path, dir_okay=False),
+        is_eager=True,
+        expose_value=False,
+        callback=apply_settings,
+        help="Config file (default: aiconv.toml in the working directory, or AIC_CONFIG).",
+    )
+
+
+class OneLineErrors:
+    """``main`` that reports every error as one line (mixed into a click command class)."""
+
+    def main(  # type: ignore[no-untyped-def]  # click's overloaded signature, passed through
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ):
+        run = super().main  # type: ignore[misc]  # click.Command.main, after this mixin
+        if not standalone_mode:
+            return run(args, prog_name, complete_var, False, **extra)
+        try:
+            result = run(args, prog_name, complete_var, False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"error: {one_line(exc.format_message())}{_hint(exc)}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            sys.exit(EXIT_INTERRUPTED)
+        except AiconvError as exc:
+            sys.exit(report_error(exc))
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def _hint(exc: click.ClickException) -> str:
+    if isinstance(exc, click.UsageError) and exc.ctx is not None:
+        return f" (see '{exc.ctx.command_path} --help')"
+    return ""
+
+
+class AicCommand(OneLineErrors, click.Command):
+    """A command with ``-h``, ``--config`` and one-line errors."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        settings = kwargs.setdefault("context_settings", {})
+        settings.setdefault("help_option_names", HELP_OPTIONS)
+        super().__init__(*args, **kwargs)
+        self.params.append(config_option())
+
+
+class AicGroup(OneLineErrors, click.Group):
+    """A group of ``AicCommand`` s with ``-h``, ``--version`` and one-line errors."""
+
+    command_class = AicCommand
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        settings = kwargs.setdefault("context_settings", {})
+        settings.setdefault("help_option_names", HELP_OPTIONS)
+        super().__init__(*args, **kwargs)
+
+
+def command(name: str | None = None, **kwargs: Any) -> Callable[[F], AicCommand]:
+    """``@click.command`` with the ``aic`` conventions."""
+    return click.command(name, cls=AicCommand, **kwargs)

@@ -1,0 +1,94 @@
+"""The settings layers as click's ``default_map``: config file < ``.env`` < environment.
+
+Click's own precedence then does the rest (flags > ``default_map`` > the option's default), so
+every command reads settings one way. This runs as the callback of the eager ``--config``
+option, before any other option is processed; a value that does not convert is a usage error
+naming the variable or config key it came from. Deprecated spellings print one warning each.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+import click
+
+from aiconv.cli.options import AicOption, command_key
+from aiconv.cli.values import BadValue
+from aiconv.errors import ConfigError
+from aiconv.settings import Found, Sources
+
+#: Where the loaded ``Sources`` are kept for the command (``click.Context.meta``).
+SOURCES_META = "aiconv.sources"
+
+
+def apply_settings(ctx: click.Context, param: click.Parameter, config: Path | None) -> Path | None:
+    """Fill ``ctx.default_map`` from the settings layers (the ``--config`` callback)."""
+    sources = Sources.load(config)
+    _check_table(sources, ctx.command, command_key(ctx))
+    ctx.meta[SOURCES_META] = sources
+    command = command_key(ctx)
+    defaults: dict[str, Any] = {}
+    for option in ctx.command.params:
+        if not isinstance(option, AicOption) or option.name is None:
+            continue
+        found = sources.lookup(option.key(command))
+        if found is None:
+            continue
+        if found.deprecated:
+            click.echo(f"warning: {found.deprecated}", err=True)
+        defaults[option.name] = _convert(ctx, option, found)
+    ctx.default_map = {**(ctx.default_map or {}), **defaults}
+    return config
+
+
+def sources_of(ctx: click.Context) -> Sources:
+    """The settings layers loaded for this command (loaded now when no callback ran)."""
+    sources = ctx.meta.get(SOURCES_META)
+    return sources if isinstance(sources, Sources) else Sources.load()
+
+
+def _convert(ctx: click.Context, option: AicOption, found: Found) -> Any:
+    value = found.value
+    if isinstance(value, str) and option.multiple:
+        value = value.split()  # as click splits a multiple option's variable
+    if found.base_dir is not None and isinstance(option.type, click.Path):
+        value = _relative_to(found.base_dir, value)
+    try:
+        return option.type_cast_value(ctx, value)
+    except click.BadParameter as exc:
+        flag = max(option.opts, key=len)
+        hint = f"{found.origin} ({flag})"
+        raise BadValue(exc.message, ctx=ctx, param=option, param_hint=hint) from None
+
+
+def _relative_to(base: Path, value: Any) -> Any:
+    """A relative path from the config file is relative to the file's directory."""
+    if isinstance(value, str) and value and not Path(value).is_absolute():
+        return str(base / value)
+    return value
+
+
+def _check_table(sources: Sources, command: click.Command, name: str) -> None:
+    """ConfigError for an unknown key in ``[command]`` (or at the top level)."""
+    if sources.config_path is None:
+        return
+    known = {o.setting for o in command.params if isinstance(o, AicOption) and o.configurable}
+    for key in sources.config_table(name):
+        if key.replace("-", "_") not in known:
+            raise ConfigError(
+                f"{sources.config_path}: unknown key {key!r} in [{name}]"
+                + _suggest(key.replace("-", "_"), known)
+            )
+    unknown = sources.unknown_top_level(frozenset({name.split(".")[0]}))
+    if unknown:
+        raise ConfigError(
+            f"{sources.config_path}: unknown top-level key {unknown[0]!r} (command options go "
+            f"into a table such as [{name}])"
+        )
+
+
+def _suggest(key: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(key, sorted(known), n=1)
+    return f"; did you mean {close[0]!r}?" if close else f"; valid keys: {', '.join(sorted(known))}"

@@ -1,0 +1,171 @@
+"""``aic-start`` (also ``aic start``): create a conversation and stream it live.
+
+Options become typed values at the edge (``StartRequest.of``); from there the command takes
+the same path as ``aiconv.run_conversation`` (``aiconv.launch``): seat the participants, check
+everything, and only then open the log and append the first event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from aiconv.cli import display, voice
+from aiconv.cli.command import command
+from aiconv.cli.options import EXIT_INTERRUPTED
+from aiconv.cli.seat import TerminalSeat, seat_people, transcript_for
+from aiconv.cli.start_options import StartRequest, start_options
+from aiconv.cli.telemetry import Telemetry, start_telemetry
+from aiconv.cli.wiring import Runtime, run_interruptibly
+from aiconv.launch import (
+    ConversationOptions,
+    Seating,
+    check,
+    open_conversation,
+    play,
+    seat,
+)
+from aiconv.platform.conductor import Conductor
+from aiconv.platform.conversation import ConversationState
+from aiconv.platform.events import ParticipantSpec
+from aiconv.platform.projections import transcript_document
+from aiconv.queues.urls import connect_log
+
+
+@command(name="start")
+@start_options
+def aic_start(**kw: Any) -> None:
+    """Start a conversation between agents and stream it live."""
+    request = StartRequest.of(kw)
+    runtime = Runtime.load(request.log)
+    telemetry = start_telemetry(request.telemetry, runtime)
+    try:
+        code = asyncio.run(_start(runtime, request, telemetry))
+    finally:
+        telemetry.close()
+    sys.exit(code)
+
+
+async def _start(runtime: Runtime, request: StartRequest, telemetry: Telemetry) -> int:
+    agents = voice.voice_agents(
+        runtime,
+        request.participants,
+        voice=request.voice.enabled,
+        first=request.conversation.first,
+    )
+    seating = await seat(
+        request.participants,
+        registry=runtime.registry,
+        build=lambda spec: telemetry.instrument(runtime.provider(spec)),
+        prebuilt=agents,
+    )
+    try:
+        # everything is checked before the log is opened: bad input writes nothing; a human
+        # seat takes this terminal (or there is none to take it: a one-line error)
+        people = seat_people(
+            seating.providers,
+            interactive=sys.stdin.isatty(),
+            detached=request.conversation.detached,
+        )
+        check(seating, request.conversation)
+        options, audio_dir = await _with_voice(runtime, request, seating.specs)
+        await voice.open_sessions(agents, seating.specs, options.topic, options.stop)
+        log = telemetry.instrument_log(await connect_log(runtime.log_url))
+        kit = None
+        if audio_dir is not None:
+            kit = voice.open_kit(log, audio_dir, agents, telemetry.registry)
+        try:
+            conductor = Conductor(
+                log, observer=telemetry.observer, turn_hook=kit.layer if kit else None
+            )
+            return await _open_and_run(
+                conductor, request, seating, options, people, voiced=kit is not None
+            )
+        finally:
+            if kit is not None:
+                await kit.recognizer.close()
+            await log.close()
+    finally:
+        await seating.aclose()
+
+
+async def _open_and_run(
+    conductor: Conductor,
+    request: StartRequest,
+    seating: Seating,
+    options: ConversationOptions,
+    people: list[TerminalSeat],
+    *,
+    voiced: bool,
+) -> int:
+    state = await open_conversation(conductor, seating, options)
+    if options.detached:
+        _print_id(state.conversation_id, as_json=request.as_json)
+        return 0
+    return await _run(conductor, request, seating, state, people, voiced=voiced)
+
+
+async def _with_voice(
+    runtime: Runtime, request: StartRequest, specs: list[ParticipantSpec]
+) -> tuple[ConversationOptions, Path | None]:
+    """The options with the voice settings recorded, and the audio directory (None: no voice)."""
+    if not request.voice.enabled:
+        return request.conversation, None
+    # checks the installed speech tools and the audio directory: off the event loop
+    metadata, audio_dir = await asyncio.to_thread(voice.prepare, runtime, request.voice, specs)
+    options = dataclasses.replace(
+        request.conversation, metadata={**request.conversation.metadata, "voice": metadata}
+    )
+    return options, audio_dir
+
+
+def _print_id(cid: str, *, as_json: bool) -> None:
+    click.echo(json.dumps({"conversation_id": cid}) if as_json else cid)
+
+
+async def _run(
+    conductor: Conductor,
+    request: StartRequest,
+    seating: Seating,
+    state: ConversationState,
+    people: list[TerminalSeat],
+    *,
+    voiced: bool,
+) -> int:
+    cid = state.conversation_id
+    console = Console(stderr=request.as_json)
+    if not request.as_json:
+        console.print(f"conversation [bold]{cid}[/bold]", highlight=False)
+    live = not (request.quiet or request.as_json)
+    transcript = transcript_for(console, people, live=live)
+    if transcript is not None:
+        conductor.on_delta = transcript.delta
+    _, interrupted = await run_interruptibly(
+        lambda: play(
+            conductor,
+            cid,
+            seating.providers,
+            on_event=transcript.event if transcript else None,
+            after=1,
+            tools=seating.tools,
+        )
+    )
+    final = await conductor.load(cid)
+    metrics = await voice.metrics_of(conductor.log, cid) if voiced else None
+    if request.as_json:
+        document = transcript_document(final)
+        if metrics is not None:
+            document["voice"] = metrics
+        click.echo(json.dumps(document, indent=2))
+    else:
+        display.print_summary(console, final)
+        if metrics is not None:
+            voice.print_metrics(console, metrics)
+    return EXIT_INTERRUPTED if interrupted else 0

@@ -1,0 +1,71 @@
+"""Click types for values checked at the edge: numbers (finite, in range) and non-empty text.
+
+Every number a command takes goes through ``Number``, so NaN, infinities, fractions where a
+whole number is meant and out-of-range values are a usage error (exit 2) before any work.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from aiconv.validation import MAX_INT, Bounds, parse_number
+
+
+class BadValue(click.BadParameter):
+    """A usage error that reads ``--lease must be greater than 0 (got 'nan')``."""
+
+    def format_message(self) -> str:
+        hint = self.param_hint
+        if hint is None and self.param is not None:
+            hint = max(getattr(self.param, "opts", None) or [self.param.name or ""], key=len)
+        return f"{hint} {self.message}" if hint else self.message
+
+
+class Number(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click stubs
+    """A finite number within ``bounds`` (``--lease``, ``--max-turns``, ``--port`` …)."""
+
+    def __init__(self, bounds: Bounds) -> None:
+        self.bounds = bounds
+        self.name = "integer" if bounds.integer else "number"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return parse_number(value, self.bounds)
+        except ValueError as exc:
+            raise BadValue(str(exc), ctx=ctx, param=param) from None
+
+
+def seconds(*, zero: bool = False) -> Number:
+    """A duration in seconds: finite, greater than 0 (or at least 0 with ``zero``)."""
+    return Number(Bounds(minimum=0) if zero else Bounds(above=0))
+
+
+def count(minimum: int = 1, maximum: int = MAX_INT) -> Number:
+    """A whole number in ``minimum..maximum``."""
+    return Number(Bounds(integer=True, minimum=minimum, maximum=maximum))
+
+
+#: A finite amount greater than zero (a budget in USD, a rate).
+POSITIVE = Number(Bounds(above=0))
+#: A TCP port; 0 picks a free one.
+PORT = count(0, 65535)
+#: Any 64-bit integer (a seed).
+INTEGER = Number(Bounds(integer=True))
+#: A rate in 0..1.
+RATE = Number(Bounds(minimum=0, maximum=1))
+
+
+class Text(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click stubs
+    """Text that must not be empty or only whitespace (a topic, a name, an end token)."""
+
+    name = "text"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if not isinstance(value, str) or not value.strip():
+            raise BadValue("must not be empty", ctx=ctx, param=param)
+        return value
+
+
+TEXT = Text()

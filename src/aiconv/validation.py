@@ -1,0 +1,99 @@
+"""Checks for values that come from users, shared by every edge (flags, variables, the config
+file, the Python API): numbers must be finite and in range, and a reason says what to fix.
+
+Pure functions; they raise ``ValueError`` with the reason (without the value's name), and the
+caller puts the name of the flag, variable or parameter in front.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+#: The largest integer any backend stores (SQLite and Redis integers are 64-bit).
+MAX_INT = 2**63 - 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Bounds:
+    """What a number may be: an integer or not, at least ``minimum``, greater than ``above``,
+    at most ``maximum``."""
+
+    integer: bool = False
+    minimum: float | None = None
+    above: float | None = None
+    maximum: float | None = None
+
+    def describe(self) -> str:
+        """``at least 1``, ``greater than 0``, ``between 0 and 1`` …"""
+        low = self.minimum if self.minimum is not None else self.above
+        if low is not None and self.maximum is not None and self.maximum != MAX_INT:
+            opener = "between" if self.minimum is not None else "greater than"
+            if opener == "between":
+                return f"between {_show(low)} and {_show(self.maximum)}"
+            return f"greater than {_show(low)} and at most {_show(self.maximum)}"
+        if self.minimum is not None:
+            return f"at least {_show(self.minimum)}"
+        if self.above is not None:
+            return f"greater than {_show(self.above)}"
+        if self.maximum is not None and self.maximum != MAX_INT:
+            return f"at most {_show(self.maximum)}"
+        return "a whole number" if self.integer else "a finite number"
+
+
+def parse_number(value: object, bounds: Bounds) -> float | int:
+    """``value`` (a number or its text) as a number within ``bounds``; ValueError otherwise.
+
+    NaN, infinities, booleans and (for integers) fractions are refused.
+    """
+    number = _as_number(value, bounds.integer)
+    if number is None:
+        kind = "a whole number" if bounds.integer else "a finite number"
+        raise ValueError(f"must be {kind} (got {_quote(value)})")
+    if bounds.integer and not -MAX_INT - 1 <= number <= MAX_INT:
+        raise ValueError(f"must be a whole number that fits in 64 bits (got {_quote(value)})")
+    if not _within(number, bounds):
+        raise ValueError(f"must be {bounds.describe()} (got {_quote(value)})")
+    return number
+
+
+def _as_number(value: object, integer: bool) -> float | int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if integer:
+            return int(value) if value.is_integer() else None
+        return value if math.isfinite(value) else None
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    try:
+        number: float | int = int(text) if integer else float(text)
+    except ValueError:
+        return None
+    if not integer and not math.isfinite(number):
+        return None
+    return number
+
+
+def _within(number: float | int, bounds: Bounds) -> bool:
+    if bounds.minimum is not None and number < bounds.minimum:
+        return False
+    if bounds.above is not None and number <= bounds.above:
+        return False
+    return bounds.maximum is None or number <= bounds.maximum
+
+
+def _show(limit: float) -> str:
+    return str(int(limit)) if float(limit).is_integer() else str(limit)
+
+
+def _quote(value: object) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+POSITIVE = Bounds(above=0)
+POSITIVE_INT = Bounds(integer=True, minimum=1)
+NON_NEGATIVE = Bounds(minimum=0)
