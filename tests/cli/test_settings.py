@@ -73,7 +73,7 @@ def test_config_file_from_flag_or_variable_with_paths_relative_to_it(tmp_path: P
     [
         ("[start]\nmax_turn = 3\n", "unknown key 'max_turn' in [start]; did you mean 'max_turns'?"),
         ("max_turns = 3\n", "unknown top-level key 'max_turns'"),
-        ("[start]\nmax_turns = 'many'\n", "aiconv.toml [start] max_turns (--max-turns) must be"),
+        ("[start]\nmax_turns = 'many'\n", "aiconv.toml [start] max_turns (--max-turns): must be"),
         ("[start\n", "is not valid TOML"),
     ],
 )
@@ -92,7 +92,10 @@ def test_a_bad_value_names_the_variable_and_the_file_it_came_from(tmp_path: Path
     (tmp_path / ".env").write_text("AIC_START_LEASE=nan\n")
     result = run_aic("start", "--db", str(tmp_path / "runs.db"), cwd=tmp_path)
     assert result.returncode == 2
-    assert "AIC_START_LEASE in .env (--lease) must be a finite number (got 'nan')" in result.stderr
+    message = (
+        "Invalid value for AIC_START_LEASE in .env (--lease): must be a finite number (got 'nan')"
+    )
+    assert message in result.stderr
     assert not (tmp_path / "runs.db").exists()
 
 

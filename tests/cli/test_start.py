@@ -101,8 +101,8 @@ def test_unknown_agent_lists_valid_agents_and_suggests(db: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--max-turns", "0"], "--max-turns must be at least 1"),
-        (["--max-turns", "-3"], "--max-turns must be at least 1"),
+        (["--max-turns", "0"], "Invalid value for '--max-turns': must be at least 1"),
+        (["--max-turns", "-3"], "Invalid value for '--max-turns': must be at least 1"),
         (["--log-url", "nosuch://x"], "unsupported log URL"),
         (["--agent2", "script:/no/such/file.jsonl"], "does not exist"),
     ],
@@ -286,7 +286,7 @@ def test_providers_lists_agents_models_and_whether_keys_are_set() -> None:
         (["start", "--base-url1", "not a url"], "must look like http://host:port/v1", 2),
         (["ls", "--log-url", "redis://127.0.0.1:1/0?deadline=abc"], "must be positive seconds", 2),
         (["ls", "--log-url", "redis://:hunter2pw@127.0.0.1:notaport/0"], "bad Redis URL", 2),
-        (["ls", "--limit", "-1"], "--limit must be between 1 and 10000", 2),
+        (["ls", "--limit", "-1"], "'--limit': must be between 1 and 10000", 2),
         (["export", "x", "-o", "/proc/version"], "no conversation with id", 1),
     ],
 )

@@ -76,7 +76,7 @@ def _listening(pid: int) -> list[Any]:
 def test_aic_serve_rejects_a_bad_port_with_exit_code_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(serve, ["--db", str(tmp_path / "x.db"), "--port", "70000"])
     assert result.exit_code == 2
-    assert "--port must be between 0 and 65535" in result.output
+    assert "'--port': must be between 0 and 65535" in result.output
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,6 @@ from typing import Any
 import click
 
 from aiconv.cli.options import AicOption, command_key
-from aiconv.cli.values import BadValue
 from aiconv.errors import ConfigError
 from aiconv.settings import Found, Sources
 
@@ -60,7 +59,7 @@ def _convert(ctx: click.Context, option: AicOption, found: Found) -> Any:
     except click.BadParameter as exc:
         flag = max(option.opts, key=len)
         hint = f"{found.origin} ({flag})"
-        raise BadValue(exc.message, ctx=ctx, param=option, param_hint=hint) from None
+        raise click.BadParameter(exc.message, ctx=ctx, param=option, param_hint=hint) from None
 
 
 def _relative_to(base: Path, value: Any) -> Any:

@@ -13,16 +13,6 @@ import click
 from aiconv.validation import MAX_INT, Bounds, parse_number
 
 
-class BadValue(click.BadParameter):
-    """A usage error that reads ``--lease must be greater than 0 (got 'nan')``."""
-
-    def format_message(self) -> str:
-        hint = self.param_hint
-        if hint is None and self.param is not None:
-            hint = max(getattr(self.param, "opts", None) or [self.param.name or ""], key=len)
-        return f"{hint} {self.message}" if hint else self.message
-
-
 class Number(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click stubs
     """A finite number within ``bounds`` (``--lease``, ``--max-turns``, ``--port`` …)."""
 
@@ -34,7 +24,7 @@ class Number(click.ParamType):  # type: ignore[type-arg]  # generic only in newe
         try:
             return parse_number(value, self.bounds)
         except ValueError as exc:
-            raise BadValue(str(exc), ctx=ctx, param=param) from None
+            self.fail(str(exc), param, ctx)
 
 
 def seconds(*, zero: bool = False) -> Number:
@@ -64,7 +54,7 @@ class Text(click.ParamType):  # type: ignore[type-arg]  # generic only in newer 
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if not isinstance(value, str) or not value.strip():
-            raise BadValue("must not be empty", ctx=ctx, param=param)
+            self.fail("must not be empty", param, ctx)
         return value
 
 
