@@ -80,6 +80,8 @@ def cache_key(vendor: str, model: str, request: ChatRequest) -> str:
         "temperature": request.temperature,
         "seed": request.context.get("seed"),
     }
+    if request.response_format is not None:  # absent otherwise: older keys stay valid
+        payload["response_format"] = asdict(request.response_format)
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

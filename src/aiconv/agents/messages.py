@@ -53,6 +53,19 @@ class ToolResult:
     is_error: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class ResponseFormat:
+    """A request for a structured reply: one JSON object that validates against ``schema``.
+
+    ``name`` identifies the schema to the vendor (``[A-Za-z0-9_-]``, at most 64 characters).
+    Each adapter asks through its vendor's native mechanism; ``aiconv.agents.structured`` parses,
+    validates and repairs the reply.
+    """
+
+    name: str
+    schema: Mapping[str, Any] = field(default_factory=_empty_object_schema)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChatMessage:
     """One message of the history, seen from the speaker: its own lines are ``assistant``.
@@ -88,6 +101,8 @@ class ChatRequest:
     #: Tools the model may call this time; empty means a plain chat request.
     tools: tuple[ToolSpec, ...] = ()
     tool_choice: ToolChoice = "auto"
+    #: Asks for one JSON object matching a schema instead of free text (see ``ResponseFormat``).
+    response_format: ResponseFormat | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
