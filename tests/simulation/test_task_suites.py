@@ -11,19 +11,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 
 from aiconv.agents.catalog import default_registry
 from aiconv.agents.messages import ChatReply, ChatRequest
 from aiconv.agents.provider import ChatProvider
+from aiconv.cli.report import print_report
 from aiconv.environments.domain import domain_named
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.conversation import ConversationState
 from aiconv.queues.log import ListQuery
 from aiconv.queues.memory import InMemoryLog
 from aiconv.queues.urls import open_log
+from aiconv.simulation import render, report
 from aiconv.simulation.batch import BatchRunner
 from aiconv.simulation.grading import reached_state, target_state
+from aiconv.simulation.rows import collect
 from aiconv.simulation.scenario import Seat, load_scenario
+from aiconv.simulation.task_judge import DIMENSIONS
 from aiconv.simulation.tasks import load_tasks
 from aiconv.testing.conditions import eventually
 from aiconv.testing.processes import cli_env, run_aic, spawn_aic
@@ -151,6 +156,67 @@ async def test_the_agent_never_sees_the_users_hidden_information(tmp_path: Path)
     assert leaked == []
     customer_systems = {r.system for r in recorded["customer"].requests}
     assert any(scenario.tasks[0].instructions.reason_for_call in s for s in customer_systems)
+
+
+class RubricJudge(ChatProvider):
+    """An LLM judge's answers, written from what it was asked: every assertion it is shown
+    holds, and it scores by the trajectory it reads (a failed verification costs policy points)."""
+
+    name, model = "judge", "judge-1"
+
+    async def complete(self, request: ChatRequest, *, on_delta: Any = None) -> ChatReply:
+        listed = request.system.split("by index):\n", 1)[1].split("\n\n", 1)[0]
+        count = 0 if listed == "(none)" else len(listed.splitlines())
+        trajectory = request.messages[0].content
+        policy = 2 if "verify" not in trajectory else 5
+        scores = {"goal_completion": 4, "policy_adherence": policy, "helpfulness": 3}
+        scores["faithfulness"] = 5
+        answer = {
+            "assertions": [{"index": i, "holds": True, "rationale": "said"} for i in range(count)],
+            "scores": {d: {"score": v, "rationale": f"{d}: read"} for d, v in scores.items()},
+        }
+        return ChatReply(content=json.dumps(answer), model=self.model, provider=self.name)
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_the_task_judge_scores_are_recorded_and_summarised_in_the_report(
+    tmp_path: Path,
+) -> None:
+    path = suite(tmp_path, agent="bank-agent:mistakes=0", tasks=FEW)
+    path.write_text(path.read_text().replace('kind = "task"', 'kind = "task"\nagent = "mock"'))
+    scenario = load_scenario(path)
+    factory = providers({})
+
+    def build(seat: Seat) -> ChatProvider:
+        return RubricJudge() if seat.role == "judge" else factory(seat)
+
+    log = InMemoryLog()
+    await BatchRunner(log, scenario, build, run_id="judged", parallel=3).run()
+    for state in await _states(log, "judged"):
+        rubric = {c.criterion: c.score for c in state.criteria if c.kind == "rubric"}
+        assert (
+            rubric.keys() == {f"rubric:{d}" for d in DIMENSIONS}
+            and rubric["rubric:helpfulness"] == 3
+        )
+    doc = report.build("judged", await collect(log, "judged"))
+    by_dimension = {s["dimension"]: s for s in doc["scores"]}
+    assert list(by_dimension) == list(DIMENSIONS)
+    assert by_dimension["helpfulness"] == {
+        "dimension": "helpfulness", "n": 3, "mean": 3.0, "min": 3.0, "max": 3.0, "low": 0
+    }  # fmt: skip
+    assert doc["agents"][0]["scores"]["faithfulness"] == 5.0
+    markdown = render.render_markdown(doc)
+    assert "## Judge scores (1–5)" in markdown
+    assert "| helpfulness | 3 | 3.00 | 3 | 3 | 0 |" in markdown
+    page = render.render_html(doc)
+    assert "Judge scores (1–5)" in page and "<td>goal completion</td>" in page
+    console = Console(record=True, width=120)
+    print_report(console, doc)
+    terminal = console.export_text()
+    assert "judge scores (1–5)" in terminal and "policy adherence" in terminal
+    assert "criteria" in terminal and "│ end_state " in terminal
 
 
 def test_a_tau2_bench_task_file_loads_and_our_tasks_export_in_its_schema(tmp_path: Path) -> None:

@@ -31,6 +31,7 @@ from aiconv.queues.urls import connect_log
 from aiconv.simulation import gate, render, report
 from aiconv.simulation.rows import collect
 from aiconv.simulation.runs import split_target
+from aiconv.simulation.scores import SCORE_COLUMNS, score_rows
 
 #: ``aic report`` exits with this code when its gate fails (and ``aic compare`` on a regression).
 EXIT_GATE_FAILED = 3
@@ -176,8 +177,24 @@ def print_report(console: Console, doc: dict[str, Any]) -> None:
     for label, value in render.usage_rows(doc["usage"]):
         usage.add_row(label, escape(value))
     console.print(usage)
+    print_grading(console, doc)
     if len(doc["agents"]) > 1:
         console.print(agents_table(doc["agents"]))
+
+
+def print_grading(console: Console, doc: dict[str, Any]) -> None:
+    """A task suite's criteria (failures first) and the judge's rubric scores, when graded."""
+    if doc.get("criteria"):
+        criteria = Table("criterion", "passed", "failed", "rate", title="criteria")
+        for c in doc["criteria"]:
+            rate = render.percent(c["rate"])
+            criteria.add_row(escape(c["criterion"]), str(c["passed"]), str(c["failed"]), rate)
+        console.print(criteria)
+    if doc.get("scores"):
+        scores = Table(*SCORE_COLUMNS, title="judge scores (1–5)")
+        for row in score_rows(doc["scores"]):
+            scores.add_row(*(escape(cell) for cell in row))
+        console.print(scores)
 
 
 def agents_table(agents: list[dict[str, Any]]) -> Table:

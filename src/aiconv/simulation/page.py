@@ -15,7 +15,7 @@ from typing import Any
 
 import jinja2
 
-from aiconv.simulation import charts
+from aiconv.simulation import charts, scores
 
 
 @functools.cache
@@ -48,6 +48,8 @@ def _environment() -> jinja2.Environment:
         agent_columns=render.AGENT_COLUMNS,
         agent_rows=render.agent_rows,
         end_reason_names=render.END_REASONS,
+        score_columns=scores.SCORE_COLUMNS,
+        score_rows=scores.score_rows,
         curve_series=curve_series,
         outcomes_of=outcomes_of,
     )

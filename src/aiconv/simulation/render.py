@@ -15,6 +15,7 @@ from typing import Any
 
 from aiconv.simulation import page
 from aiconv.simulation.gate import incomplete_text
+from aiconv.simulation.scores import SCORE_COLUMNS, score_rows
 
 #: End reasons as people say them.
 END_REASONS = {
@@ -219,6 +220,8 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
             [c["criterion"], c["passed"], c["failed"], percent(c["rate"])] for c in doc["criteria"]
         ]
         lines += ["## Criteria", "", *md_table(["criterion", "passed", "failed", "rate"], rows)]
+    if doc.get("scores"):
+        lines += ["## Judge scores (1–5)", "", *md_table(SCORE_COLUMNS, score_rows(doc["scores"]))]
     lines += ["## Worst transcripts", "", *_md_worst(doc["worst"])]
     lines += _md_trajectories(doc["worst"])
     return "\n".join(lines)

@@ -18,6 +18,7 @@ from typing import Any
 
 from aiconv.platform.projections import percentile
 from aiconv.simulation.rows import Row
+from aiconv.simulation.scores import judge_scores, mean_scores
 from aiconv.simulation.stats import CellCount, Rate, mean, pass_at_k, pass_hat_k, pass_hat_k_curve
 from aiconv.voice.aggregate import by_group
 
@@ -160,6 +161,7 @@ def agent_figures(rows: Sequence[Row]) -> dict[str, Any]:
         "agent_latency_s_p50": figures["agent_latency_s_p50"],
         "agent_latency_s_p95": figures["agent_latency_s_p95"],
         "tokens_mean": figures["tokens_mean"],
+        "scores": mean_scores(rows),
         **{k: v for k, v in completeness(rows).items() if k in ("finished", "unfinished")},
     }
 
@@ -189,6 +191,7 @@ def build(run_id: str, rows: Sequence[Row], *, worst_count: int = 10) -> dict[st
         "usage": usage(rows),
         "agents": [agent_figures(members) for _, members in sorted(by_agent.items())],
         "criteria": criteria_table(finished),
+        "scores": judge_scores(finished),
         "worst": [_worst_entry(r) for r in worst(rows, worst_count)],
         "voice": by_group([(r.persona, r.voice) for r in finished]),
     }

@@ -72,6 +72,8 @@ class Row:
     failed_criteria: tuple[tuple[str, str], ...] = ()
     #: What the agents did: ``speaker: tool(arguments) -> outcome`` in order.
     trajectory: tuple[str, ...] = ()
+    #: The task judge's rubric scores (dimension -> 1–5), when a judge scored the conversation.
+    scores: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def cell(self) -> str:
@@ -133,7 +135,16 @@ def row_of(state: ConversationState, voice: Mapping[str, Any] | None = None) -> 
             (c.criterion, c.evidence) for c in state.criteria if c.passed is False
         ),
         trajectory=tuple(_step(t.called, t.returned) for t in state.tools),
+        scores=_rubric_scores(state),
     )
+
+
+def _rubric_scores(state: ConversationState) -> dict[str, float]:
+    return {
+        c.criterion.removeprefix("rubric:"): c.score
+        for c in state.criteria
+        if c.kind == "rubric" and c.score is not None
+    }
 
 
 def _step(called: ToolCalled, returned: ToolReturned | None) -> str:
