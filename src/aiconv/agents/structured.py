@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from aiconv.agents.messages import ChatMessage, ChatReply, ChatRequest, ResponseFormat
+from aiconv.agents.messages import ChatMessage, ChatReply, ChatRequest, ResponseFormat, to_json
 from aiconv.agents.provider import ChatProvider
 
 T = TypeVar("T", bound=BaseModel)
@@ -59,6 +59,20 @@ def response_format_for(model: type[BaseModel]) -> ResponseFormat:
     ``[A-Za-z0-9_-]``, at most 64 characters) and its JSON schema."""
     name = _NAME_CHARS.sub("_", model.__name__).strip("_")[:64] or "response"
     return ResponseFormat(name=name, schema=model.model_json_schema())
+
+
+def with_json_instruction(request: ChatRequest) -> ChatRequest:
+    """``request`` for a server without native structured output: its ``response_format``
+    becomes an instruction (with the schema) at the end of the system prompt."""
+    fmt = request.response_format
+    if fmt is None:
+        return request
+    instruction = (
+        f"Reply with only one JSON object (no Markdown, no other text) that matches this JSON "
+        f"schema, named {fmt.name}:\n{to_json(fmt.schema)}"
+    )
+    system = f"{request.system}\n\n{instruction}" if request.system else instruction
+    return replace(request, system=system, response_format=None)
 
 
 def parse_structured(text: str, model: type[T]) -> T:

@@ -5,6 +5,12 @@ family sharing one adapter by base URL and key: Grok (``xai``), Perplexity (``pe
 OpenRouter, local Ollama and any other compatible server (``compat`` + ``--base-url``).
 Default models are current as of November 2026 (checked against the installed SDKs' model
 literals and the vendors' documentation).
+
+Structured replies (``ChatRequest.response_format``) use each vendor's native mechanism where
+its API documents one (Anthropic forced tool use, OpenAI and Grok ``json_schema``, Gemini
+``responseJsonSchema``); the compatible servers whose support is absent or depends on the model
+behind them (Perplexity's own format, OpenRouter's routed models, Ollama, any ``compat`` server)
+get a JSON instruction in the system prompt instead.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from aiconv.errors import ConfigError
 if TYPE_CHECKING:
     from aiconv.agents.providers.anthropic import AnthropicProvider
     from aiconv.agents.providers.gemini import GeminiProvider
-    from aiconv.agents.providers.openai import MaxTokensField, OpenAIProvider
+    from aiconv.agents.providers.openai import MaxTokensField, OpenAIProvider, StructuredMode
 
 OLLAMA_DEFAULT_URL = "http://localhost:11434/v1"
 
@@ -37,8 +43,11 @@ def _gemini(spec: AgentSpec, key: str | None) -> GeminiProvider:
     return GeminiProvider(api_key=key or "", model=spec.model, base_url=spec.base_url)
 
 
-def _compatible(name: str, field: MaxTokensField = "max_tokens") -> Factory:
-    """A factory for an OpenAI-compatible vendor called ``name``."""
+def _compatible(
+    name: str, field: MaxTokensField = "max_tokens", structured: StructuredMode = "instruction"
+) -> Factory:
+    """A factory for an OpenAI-compatible vendor called ``name`` (``structured``: how it is
+    asked for a structured reply)."""
 
     def build(spec: AgentSpec, key: str | None) -> OpenAIProvider:
         from aiconv.agents.providers.openai import OpenAIProvider
@@ -52,7 +61,12 @@ def _compatible(name: str, field: MaxTokensField = "max_tokens") -> Factory:
                 "(e.g. http://localhost:8000/v1 for vLLM)"
             )
         return OpenAIProvider(
-            api_key=key, model=spec.model, base_url=base_url, name=name, max_tokens_field=field
+            api_key=key,
+            model=spec.model,
+            base_url=base_url,
+            name=name,
+            max_tokens_field=field,
+            structured=structured,
         )
 
     return build
@@ -83,7 +97,7 @@ REMOTE_VENDORS = (
         name="openai",
         aliases=("gpt", "chatgpt"),
         default_model="gpt-6.2-sol",
-        factory=_compatible("openai", "max_completion_tokens"),
+        factory=_compatible("openai", "max_completion_tokens", "json_schema"),
         key_env=("OPENAI_API_KEY",),
         base_url_env=("OPENAI_BASE_URL",),
         tools=True,
@@ -103,7 +117,7 @@ REMOTE_VENDORS = (
         name="xai",
         aliases=("grok",),
         default_model="grok-4.3",
-        factory=_compatible("xai", "max_completion_tokens"),
+        factory=_compatible("xai", "max_completion_tokens", "json_schema"),
         key_env=("XAI_API_KEY",),
         base_url_env=("XAI_BASE_URL",),
         default_base_url="https://api.x.ai/v1",

@@ -6,7 +6,10 @@ The SDK's own retries are off (``max_retries=0``) so every attempt is visible to
 blocks of the assistant and their results ``tool_result`` blocks first in the next user message
 (consecutive messages of one role are merged, as the API requires). Prompt caching is on: the
 system prompt (with the tools before it) and the history so far are cache breakpoints, so a
-turn reads the previous turns' prompt at the cache rate. Streaming reads the raw
+turn reads the previous turns' prompt at the cache rate. A structured request
+(``response_format``) is forced tool use: one more tool, named after the schema, whose input
+schema is the schema, and ``tool_choice`` naming it; the reply's content is the JSON text of
+that tool's input, never a tool call of the conversation. Streaming reads the raw
 events (``anthropic_stream``), so a stream cut short or out of order is a retryable
 ``MalformedResponse`` rather than an SDK assertion. Vendor errors are mapped in ``_map_error``.
 """
@@ -25,11 +28,17 @@ from aiconv.agents.messages import (
     ChatReply,
     ChatRequest,
     ToolCall,
+    to_json,
     tool_call_from,
 )
 from aiconv.agents.pricing import cost_usd
 from aiconv.agents.provider import ChatProvider, DeltaCallback
-from aiconv.agents.providers.anthropic_stream import StreamedMessage, read_stream, usage_of
+from aiconv.agents.providers.anthropic_stream import (
+    StreamedMessage,
+    answered,
+    read_stream,
+    usage_of,
+)
 from aiconv.errors import MalformedResponse, ProviderError, ProviderTimeout
 from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
 from aiconv.reliability.retry import error_for_status, retry_after_from
@@ -85,15 +94,16 @@ class AnthropicProvider(ChatProvider):
         """The next message; vendor errors become ``aiconv.errors.ProviderError``."""
         started = self.clock.monotonic()
         try:
+            fmt = request.response_format.name if request.response_format else None
             if on_delta is None:
                 message = await self._client.messages.create(**params(request, self.model))
-                streamed = _from_message(message)
+                streamed = _from_message(message, structured=fmt)
             else:
                 events = await self._client.messages.create(
                     **params(request, self.model), stream=True
                 )
                 async with events:
-                    streamed = await read_stream(events, on_delta)
+                    streamed = await read_stream(events, on_delta, structured=fmt)
         except Exception as exc:  # every SDK failure is mapped, unexpected ones included
             raise self._map_error(exc) from exc
         return self._reply(streamed, self.clock.monotonic() - started)
@@ -157,12 +167,21 @@ def params(request: ChatRequest, default_model: str) -> dict[str, Any]:
         body["system"] = [{"type": "text", "text": request.system, "cache_control": _EPHEMERAL}]
     if request.temperature is not None:
         body["temperature"] = request.temperature
-    if request.tools:
-        body["tools"] = [
-            {"name": t.name, "description": t.description, "input_schema": dict(t.parameters)}
-            for t in request.tools
-        ]
+    tools = [
+        {"name": t.name, "description": t.description, "input_schema": dict(t.parameters)}
+        for t in request.tools
+    ]
+    fmt = request.response_format
+    if fmt is not None:  # forced tool use: the model answers by "calling" the schema
+        description = f"Give the reply as one {fmt.name} object."
+        tools.append(
+            {"name": fmt.name, "description": description, "input_schema": dict(fmt.schema)}
+        )
+        body["tool_choice"] = {"type": "tool", "name": fmt.name}
+    elif tools:
         body["tool_choice"] = _TOOL_CHOICE[request.tool_choice]
+    if tools:
+        body["tools"] = tools
     return body
 
 
@@ -200,18 +219,23 @@ def _blocks(message: ChatMessage) -> list[dict[str, Any]]:
     return blocks
 
 
-def _from_message(message: Message) -> StreamedMessage:
+def _from_message(message: Message, *, structured: str | None = None) -> StreamedMessage:
+    """The message's text and tool calls; the input of the ``structured`` tool, if any, is the
+    whole text (JSON), and no call."""
     text: list[str] = []
+    answer: str | None = None
     calls: list[ToolCall] = []
     for block in message.content:
         if block.type == "text":
             text.append(block.text)
+        elif block.type == "tool_use" and block.name == structured and answer is None:
+            answer = block.input if isinstance(block.input, str) else to_json(block.input)
         elif block.type == "tool_use":
             calls.append(tool_call_from(block.id, block.name, block.input))
     return StreamedMessage(
-        text="".join(text),
+        text="".join(text) if answer is None else answer,
         model=message.model,
         usage=usage_of(message.usage),
-        stop_reason=message.stop_reason,
+        stop_reason=message.stop_reason if answer is None else answered(message.stop_reason),
         tool_calls=tuple(calls),
     )

@@ -2,7 +2,9 @@
 
 Text arrives in ``text_delta``\\s (passed on as they come), a tool call's arguments in
 ``input_json_delta``\\s of its ``tool_use`` block (joined, then parsed once the block is
-complete), usage in ``message_start`` and ``message_delta`` (cumulative). A stream without its
+complete), usage in ``message_start`` and ``message_delta`` (cumulative). The forced tool of a
+structured request (``structured``) is no call: its JSON is the reply's text, passed on as it
+comes, and the reply ends as a turn does (``end_turn``). A stream without its
 ``message_start`` or ``message_stop``, or with deltas for blocks it never opened, raises
 ``BrokenStream``, which the adapter maps to ``MalformedResponse`` (retryable), never an SDK
 assertion.
@@ -44,6 +46,7 @@ class _Block:
 @dataclass(slots=True)
 class _Reader:
     on_delta: DeltaCallback
+    structured: str | None = None
     model: str = ""
     usage: Any = None
     stop_reason: str | None = None
@@ -80,6 +83,11 @@ class _Reader:
             self.on_delta(delta.text)
         elif delta.type == "input_json_delta" and block.kind == "tool_use":
             block.parts.append(delta.partial_json)
+            if self._is_answer(block):
+                self.on_delta(delta.partial_json)
+
+    def _is_answer(self, block: _Block) -> bool:
+        return self.structured is not None and block.name == self.structured
 
     def _count(self, delta_usage: Any) -> None:
         """``message_delta`` usage is cumulative: it overwrites what it carries."""
@@ -98,11 +106,16 @@ class _Reader:
         if not self.stopped:
             raise BrokenStream("stream ended before message_stop")
         ordered = [self.blocks[i] for i in sorted(self.blocks)]
+        answers = [b for b in ordered if b.kind == "tool_use" and self._is_answer(b)]
+        text = "".join("".join(b.parts) for b in ordered if b.kind == "text")
+        if answers:  # a structured reply: the forced tool's JSON is the text, not a call
+            ordered = [b for b in ordered if b is not answers[0]]
+            text = "".join(answers[0].parts)
         return StreamedMessage(
-            text="".join("".join(b.parts) for b in ordered if b.kind == "text"),
+            text=text,
             model=self.model,
             usage=usage_of(self.usage),
-            stop_reason=self.stop_reason,
+            stop_reason=answered(self.stop_reason) if answers else self.stop_reason,
             tool_calls=tuple(
                 tool_call_from(b.id, b.name, "".join(b.parts))
                 for b in ordered
@@ -111,12 +124,20 @@ class _Reader:
         )
 
 
-async def read_stream(events: AsyncIterable[Any], on_delta: DeltaCallback) -> StreamedMessage:
-    """The whole message from a raw event stream, calling ``on_delta`` with each text chunk."""
-    reader = _Reader(on_delta)
+async def read_stream(
+    events: AsyncIterable[Any], on_delta: DeltaCallback, *, structured: str | None = None
+) -> StreamedMessage:
+    """The whole message from a raw event stream, calling ``on_delta`` with each text chunk
+    (and each piece of the ``structured`` tool's JSON, the reply's text when there is one)."""
+    reader = _Reader(on_delta, structured)
     async for event in events:
         reader.read(event)
     return reader.message()
+
+
+def answered(stop_reason: str | None) -> str | None:
+    """The stop reason of a structured reply: its forced tool use is the end of the turn."""
+    return "end_turn" if stop_reason == "tool_use" else stop_reason
 
 
 def usage_of(u: Any) -> Usage:

@@ -6,6 +6,11 @@ Roles are ``user`` and ``model``; a tool call is a ``function_call`` part of the
 result a ``function_response`` part (``{"output": …}`` or ``{"error": …}``) of the next user
 turn; consecutive turns of one role are merged. Function calls arrive whole, never in pieces;
 one without an id gets one, so its result can be paired with it.
+
+A structured request (``response_format``) sets ``response_mime_type="application/json"`` and
+``response_json_schema`` (the SDK's field for a plain JSON Schema dict; ``response_schema``
+wants its OpenAPI-style ``Schema``), keeping only the keywords the API documents as supported:
+constraints it drops are still checked when the reply is validated.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +27,14 @@ from google.genai import types
 from aiconv.agents.messages import ChatMessage, ChatRequest, ToolCall, Usage, tool_call_from
 
 _MODES = {"auto": "AUTO", "required": "ANY", "none": "NONE"}
+#: The JSON Schema keywords ``response_json_schema`` supports (google-genai's documentation).
+SCHEMA_KEYWORDS = frozenset(
+    {
+        "$id", "$defs", "$ref", "$anchor", "type", "format", "title", "description", "enum",
+        "items", "prefixItems", "minItems", "maxItems", "minimum", "maximum", "anyOf", "oneOf",
+        "properties", "additionalProperties", "required", "propertyOrdering",
+    }
+)  # fmt: skip
 
 
 def contents(history: tuple[ChatMessage, ...]) -> list[types.Content]:
@@ -85,8 +99,11 @@ def config(request: ChatRequest) -> types.GenerateContentConfig:
         tool_config = types.ToolConfig(
             function_calling_config=types.FunctionCallingConfig(mode=mode)
         )
+    fmt = request.response_format
     return types.GenerateContentConfig(
         system_instruction=request.system or None,
+        response_mime_type="application/json" if fmt else None,
+        response_json_schema=json_schema(fmt.schema) if fmt else None,
         max_output_tokens=request.max_tokens,
         temperature=request.temperature,
         seed=request.seed,
@@ -94,6 +111,27 @@ def config(request: ChatRequest) -> types.GenerateContentConfig:
         tool_config=tool_config,
         automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
     )
+
+
+def json_schema(schema: Any) -> Any:
+    """``schema`` with only the keywords Gemini supports; a ``$ref`` keeps no siblings but
+    ``$`` ones, as the API requires. Maps of sub-schemas keep their keys (property names)."""
+    if isinstance(schema, list):
+        return [json_schema(s) for s in schema]
+    if not isinstance(schema, Mapping):
+        return schema
+    ref = "$ref" in schema
+    kept: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key not in SCHEMA_KEYWORDS or (ref and not key.startswith("$")):
+            continue
+        if key in ("properties", "$defs") and isinstance(value, Mapping):
+            kept[key] = {name: json_schema(sub) for name, sub in value.items()}
+        elif key in ("enum", "required", "propertyOrdering"):
+            kept[key] = value
+        else:
+            kept[key] = json_schema(value)
+    return kept
 
 
 @dataclass(slots=True)

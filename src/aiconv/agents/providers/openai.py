@@ -6,8 +6,10 @@ SDK retries are off (``max_retries=0``) so ``GuardedProvider`` sees every attemp
 ``http_client`` (an ``httpx2.AsyncClient``) is injectable. The system prompt is the first
 message; tools are ``tools``/``tool_choice``, a call is an assistant message's ``tool_calls``
 and each result a ``tool`` message with its ``tool_call_id``. Streaming asks for the usage
-chunk (``stream_options.include_usage``); replies are read in ``openai_stream``. Vendor errors
-are mapped in ``_map_error`` only.
+chunk (``stream_options.include_usage``); replies are read in ``openai_stream``. A structured
+request (``response_format``) is a ``json_schema`` response format (``openai_schema``); servers
+without it (``structured="instruction"``) get the schema as an instruction in the system
+prompt instead. Vendor errors are mapped in ``_map_error`` only.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from aiconv.agents import pricing
 from aiconv.agents.messages import ChatReply, ChatRequest, to_json
 from aiconv.agents.pricing import cost_usd
 from aiconv.agents.provider import ChatProvider, DeltaCallback
+from aiconv.agents.providers.openai_schema import response_format
 from aiconv.agents.providers.openai_stream import from_chunks, from_completion
+from aiconv.agents.structured import with_json_instruction
 from aiconv.errors import MalformedResponse, ProviderError, ProviderTimeout
 from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
 from aiconv.reliability.retry import error_for_status, retry_after_from
@@ -32,6 +36,9 @@ DEFAULT_MODEL = "gpt-6.2-sol"
 #: Which body field carries the output limit: OpenAI's current models want
 #: ``max_completion_tokens``; many compatible servers only know ``max_tokens``.
 MaxTokensField = Literal["max_completion_tokens", "max_tokens"]
+#: How a structured reply is asked for: the ``json_schema`` response format (OpenAI, Grok), or
+#: a JSON instruction in the system prompt (servers that lack or vary in native support).
+StructuredMode = Literal["json_schema", "instruction"]
 
 
 class OpenAIProvider(ChatProvider):
@@ -49,8 +56,10 @@ class OpenAIProvider(ChatProvider):
         max_tokens_field: MaxTokensField = "max_completion_tokens",
         clock: Clock = SYSTEM_CLOCK,
         default_headers: Mapping[str, str] | None = None,
+        structured: StructuredMode = "json_schema",
     ) -> None:
         self.name = name
+        self.structured = structured
         self.model = model
         self.clock = clock
         pricing.preload()
@@ -70,6 +79,8 @@ class OpenAIProvider(ChatProvider):
     ) -> ChatReply:
         """The next message; vendor errors become ``aiconv.errors.ProviderError``."""
         started = self.clock.monotonic()
+        if self.structured == "instruction":
+            request = with_json_instruction(request)
         body = params(request, self.model, self.max_tokens_field)
         try:
             if on_delta is None:
@@ -143,6 +154,8 @@ def params(request: ChatRequest, default_model: str, limit_field: str) -> dict[s
         ]
         if request.tool_choice != "auto":  # the default; some compatible servers know no other
             body["tool_choice"] = request.tool_choice
+    if request.response_format is not None:
+        body["response_format"] = response_format(request.response_format)
     return body
 
 

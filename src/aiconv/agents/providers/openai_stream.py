@@ -42,8 +42,10 @@ def from_completion(completion: Any) -> Completion:
         function = getattr(call, "function", None)
         if function is not None:
             calls.append(tool_call_from(call.id, function.name, function.arguments))
+    # A model that refuses a structured request says why in ``refusal``, not ``content``.
+    text = (message.content or getattr(message, "refusal", None) or "") if message else ""
     return Completion(
-        text=(message.content or "") if message is not None else "",
+        text=text,
         model=completion.model,
         usage=usage_of(completion.usage),
         finish_reason=choice.finish_reason if choice is not None else None,
@@ -65,9 +67,10 @@ async def from_chunks(
             usage = usage_of(chunk.usage)
         for choice in chunk.choices or ():
             finish = choice.finish_reason or finish
-            if choice.delta.content:
-                parts.append(choice.delta.content)
-                on_delta(choice.delta.content)
+            piece = choice.delta.content or getattr(choice.delta, "refusal", None)
+            if piece:
+                parts.append(piece)
+                on_delta(piece)
             for piece in choice.delta.tool_calls or ():
                 _add(calls.setdefault(piece.index, _Call()), piece)
     if finish is None:  # every complete stream ends its choice with a finish_reason

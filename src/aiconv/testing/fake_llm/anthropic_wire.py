@@ -1,7 +1,8 @@
 """The Anthropic Messages API as the fake server speaks it: requests validated as strictly as
 the API documents (``max_tokens`` required; only ``user``/``assistant`` roles; every
 ``tool_use`` answered by a ``tool_result`` first in the next user message, and no stray
-results; well-formed tools), replies whole or as SSE events, and error bodies.
+results; well-formed tools; a ``tool_choice`` that names a tool it was given: forced tool use,
+how structured output is asked for), replies whole or as SSE events, and error bodies.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from aiconv.agents.messages import ChatMessage, ChatRequest, ToolCall, ToolResult, ToolSpec
+from aiconv.testing.fake_llm.formats import anthropic_choice
 from aiconv.testing.fake_llm.wire import (
     Answer,
     Rejected,
@@ -25,7 +27,6 @@ from aiconv.testing.fake_llm.wire import (
 )
 
 _STOP_REASONS = {"end": "end_turn", "length": "max_tokens", "tool_calls": "tool_use"}
-_CHOICES = {"auto": "auto", "any": "required", "tool": "required", "none": "none"}
 ERROR_TYPES = {
     400: "invalid_request_error",
     401: "authentication_error",
@@ -56,9 +57,7 @@ def parse(body: dict[str, Any]) -> Turn:
         messages += _neutral(message, names)
     require(not previous, _unanswered(len(raw) - 1, previous))
     tools = tuple(_tool(i, t) for i, t in enumerate(body.get("tools") or []))
-    choice = body.get("tool_choice") or {"type": "auto"}
-    require(choice.get("type") in _CHOICES, f"tool_choice.type: {choice.get('type')!r} unknown")
-    require(bool(tools) or "tool_choice" not in body, "tool_choice may only be given with tools")
+    choice, forced = anthropic_choice(body, tools)
     system = body.get("system") or ""
     chat = ChatRequest(
         model=body["model"],
@@ -66,7 +65,8 @@ def parse(body: dict[str, Any]) -> Turn:
         messages=tuple(messages),
         max_tokens=tokens,
         tools=tools,
-        tool_choice=_CHOICES[choice["type"]],  # type: ignore[arg-type]
+        tool_choice=choice,
+        response_format=forced,
     )
     thinking = (body.get("thinking") or {}).get("type") == "enabled"
     return Turn(

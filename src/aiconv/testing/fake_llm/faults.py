@@ -19,7 +19,9 @@ class Fault:
     ``drop`` closes the connection in the middle of the response; ``arguments`` answers
     normally but sends this text as every tool call's arguments (broken or non-object JSON);
     ``cut_stream`` ends a streamed reply cleanly after that many events (``0``: an empty
-    stream), as a proxy or a vendor outage may.
+    stream), as a proxy or a vendor outage may; ``text`` answers normally but with this text
+    instead of generated chatter or tool calls (a structured reply: valid JSON, JSON in a
+    Markdown fence, broken JSON; at Anthropic, the forced tool's input).
     """
 
     status: int | None = None
@@ -29,6 +31,7 @@ class Fault:
     drop: bool = False
     arguments: str | None = None
     cut_stream: int | None = None
+    text: str | None = None
     api: Api | None = None
     message: str = "injected fault"
 

@@ -2,8 +2,9 @@
 (roles ``user``/``model`` only; a function-call turn answered by a turn with as many
 ``functionResponse`` parts, and none without one; for Gemini 3 models, the ``thoughtSignature``
 of the first function call of each step of the current turn sent back; well-formed function
-declarations), replies whole or as ``alt=sse`` chunks (function calls arrive whole), and error
-bodies.
+declarations; JSON output with one schema, ``responseSchema`` or ``responseJsonSchema``, of the
+keywords each supports), replies whole or as ``alt=sse`` chunks (function calls arrive whole),
+and error bodies.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from aiconv.agents.messages import (
     ToolSpec,
     to_json,
 )
+from aiconv.testing.fake_llm.formats import gemini_format, lower
 from aiconv.testing.fake_llm.wire import (
     Answer,
     Rejected,
@@ -62,6 +64,7 @@ def parse(body: dict[str, Any], model: str, *, stream: bool) -> Turn:
         max_tokens=limit or 8192,
         tools=tools,
         tool_choice=_MODES[mode],  # type: ignore[arg-type]
+        response_format=gemini_format(config),
     )
     return Turn(api="gemini", chat=chat, max_tokens=limit, stream=stream)
 
@@ -150,7 +153,7 @@ def _declarations(tools: list[Any]) -> Iterator[ToolSpec]:
                 json_schema is None or openapi is None,
                 f"{where}: parameters and parameters_json_schema are mutually exclusive",
             )
-            schema = json_schema or _lower(openapi or {"type": "OBJECT", "properties": {}})
+            schema = json_schema or lower(openapi or {"type": "OBJECT", "properties": {}})
             check_tool(declaration.get("name"), schema, where)
             yield ToolSpec(
                 name=declaration["name"],
@@ -164,18 +167,6 @@ def _field(body: dict[str, Any], camel: str) -> Any:
     fields one way and some the other)."""
     snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in camel)
     return body.get(camel, body.get(snake))
-
-
-def _lower(schema: Any) -> Any:
-    """An OpenAPI-style schema (``type: STRING``) as JSON Schema."""
-    if isinstance(schema, dict):
-        return {
-            k: (v.lower() if k == "type" and isinstance(v, str) else _lower(v))
-            for k, v in schema.items()
-        }
-    if isinstance(schema, list):
-        return [_lower(v) for v in schema]
-    return schema
 
 
 def reply(turn: Turn, answer: Answer, *, text: str | None = None, final: bool = True) -> Any:

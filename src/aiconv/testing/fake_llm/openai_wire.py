@@ -1,7 +1,8 @@
 """OpenAI Chat Completions as the fake server speaks it: requests validated as strictly as the
 API documents (every ``tool_call_id`` of an assistant message answered by the ``tool``
 messages right after it, no ``tool`` message without a call, well-formed ``tools``,
-``tool_choice`` and ``stream_options`` only where allowed), replies whole or as SSE chunks
+``tool_choice`` and ``stream_options`` only where allowed, a ``response_format`` as documented,
+strict mode's schema rules included), replies whole or as SSE chunks
 (tool call arguments in pieces, several calls by ``index``), and error bodies.
 """
 
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from aiconv.agents.messages import ChatMessage, ChatRequest, ToolResult, ToolSpec, tool_call_from
+from aiconv.testing.fake_llm.formats import openai_format
 from aiconv.testing.fake_llm.wire import (
     Answer,
     Rejected,
@@ -47,6 +49,7 @@ def parse(body: dict[str, Any]) -> Turn:
         "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
     )
     limit = body.get("max_completion_tokens") or body.get("max_tokens")
+    prompt = "\n".join(text_of(m.get("content")) for m in raw if isinstance(m, dict))
     chat = ChatRequest(
         model=body["model"],
         system="\n".join(text_of(m.get("content")) for m in raw if m.get("role") in _SYSTEM),
@@ -54,6 +57,7 @@ def parse(body: dict[str, Any]) -> Turn:
         max_tokens=limit or 4096,
         tools=tools,
         tool_choice=_choice(choice),
+        response_format=openai_format(body, prompt),
     )
     return Turn(api="openai", chat=chat, max_tokens=limit, stream=bool(body.get("stream")))
 

@@ -14,7 +14,11 @@ limit (stop reason ``max_tokens`` / ``length`` / ``MAX_TOKENS``); after ``end_af
 turns in the history a reply ends with the end token named in the system prompt (``<END>`` by
 default) so conversations finish. Given tools, the server behaves like a tool-using model
 (``aiconv.agents.tool_policy``, as ``mock:tools=auto``): it calls the related tools, several at
-once, and answers from their results. Every response carries a request id header.
+once, and answers from their results. Asked for structured output (Anthropic's forced tool,
+OpenAI's ``response_format``, Gemini's JSON mime type and schema) it answers one JSON object
+sampled from the schema. A test scripts a reply's text with ``Fault(text=…)`` (for a structured
+request: valid JSON, JSON wrapped in Markdown, broken JSON). Every response carries a request
+id header.
 
 Faults (status + ``retry-after``, delays, malformed bodies, dropped connections) are queued
 in-process or through ``POST /_fake/faults`` from another process; ``GET /_fake/requests``
@@ -26,8 +30,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import random
-import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -39,9 +41,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from aiconv.agents import chatter, tool_policy
-from aiconv.agents.messages import ChatRequest, to_json
-from aiconv.testing.fake_llm import anthropic_wire, gemini_wire, openai_wire, usage
+from aiconv.testing.fake_llm import answers, anthropic_wire, gemini_wire, openai_wire, usage
 from aiconv.testing.fake_llm.faults import Fault, Faults
 from aiconv.testing.fake_llm.transport import (
     DroppedResponse,
@@ -49,7 +49,7 @@ from aiconv.testing.fake_llm.transport import (
     aiter_events,
     bind,
 )
-from aiconv.testing.fake_llm.wire import Answer, Api, Rejected, Turn, count_tokens, truncate
+from aiconv.testing.fake_llm.wire import Answer, Api, Rejected, Turn
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -123,50 +123,34 @@ class FakeLLM:
         )
 
     def reply_text(self, turn: Turn) -> str:
-        """Plausible, varied text; closes with the end token after ``end_after`` own turns."""
-        chat = turn.chat
-        own_turn = 1 + sum(1 for m in chat.messages if m.role == "assistant" and not m.tool_calls)
-        topic = re.search(r"^Topic: (.+)$", chat.system, re.MULTILINE)
-        end = re.search(r"write (\S+) alone", chat.system)
-        request = ChatRequest(
-            model=chat.model,
-            system=chat.system,
-            messages=chat.messages,
-            context={
-                "topic": topic.group(1) if topic else "this",
-                "end_token": end.group(1) if end else "<END>",
-            },
-        )
-        rng = random.Random(f"{chat.system}|{own_turn}|{turn.messages[-1:]}")
-        closing = self.end_after > 0 and own_turn >= self.end_after
-        return chatter.compose(request, rng, own_turn=own_turn, closing=closing)
+        """Plausible, varied text; closes with the end token after ``end_after`` own turns.
+        A subclass may script replies by overriding this."""
+        return answers.chatter_text(turn, end_after=self.end_after)
 
-    def answer(self, turn: Turn) -> Answer:
-        """Tool calls when tools are offered and none was made this turn, else text (after
-        results, reporting them), cut at the output limit; usage with cache and reasoning."""
-        calls = tool_policy.plan_calls(turn.chat, call_id=_CALL_PREFIX[turn.api])
-        text, cut, thought = "", False, 0
-        if not calls:
-            results = tool_policy.pending_round(turn.chat)
-            text = self.reply_text(turn)
-            if results:
-                text = f"{tool_policy.answer_from(results)}\n{text}"
-            thought = usage.reasoning_tokens(turn, text)
-            limit = turn.max_tokens - thought if turn.max_tokens else None
-            text, cut = truncate(text, limit)
-        output = (count_tokens(text) if text else 0) + sum(
-            count_tokens(c.name + to_json(c.arguments)) for c in calls
-        )
+    def structured_text(self, turn: Turn) -> str:
+        """The JSON text of a structured reply: an object sampled from the requested schema.
+        A subclass may script structured replies by overriding this (or queue
+        ``Fault(text=…)`` for one request)."""
+        fmt = turn.chat.response_format
+        return answers.sample_json(fmt.schema if fmt is not None else {"type": "object"})
+
+    def answer(self, turn: Turn, scripted: str | None = None) -> Answer:
+        """A structured reply when one is asked for; else tool calls when tools are offered and
+        none was made this turn, else text (after results, reporting them). ``scripted`` is
+        the reply's text instead. Text is cut at the output limit; usage with cache and
+        reasoning."""
+        fmt = turn.chat.response_format
+        if fmt is not None:
+            text = scripted if scripted is not None else self.structured_text(turn)
+            shaped = answers.structured(turn, fmt.name, text)
+        else:
+            shaped = answers.chat(turn, scripted, self.reply_text)
         read, written = self.prompt_cache.serve(turn)
-        return Answer(
-            text=text,
-            tool_calls=calls,
-            stop="tool_calls" if calls else "length" if cut else "end",
+        return replace(
+            shaped,
             input_tokens=usage.input_tokens(turn.chat),
-            output_tokens=output + thought,
             cached_tokens=read,
             written_tokens=written,
-            reasoning_tokens=thought,
         )
 
     def _build_app(self) -> Starlette:
@@ -234,7 +218,9 @@ class FakeLLM:
         return None
 
     def _answer(self, turn: Turn, body: dict[str, Any], fault: Fault) -> Response:
-        answer = replace(self.answer(turn), raw_arguments=fault.arguments)
+        answer = self.answer(turn, fault.text)
+        if fault.arguments is not None:
+            answer = replace(answer, raw_arguments=fault.arguments)
         if not turn.stream:
             if turn.api == "anthropic":
                 return JSONResponse(anthropic_wire.reply(turn, answer))
@@ -276,8 +262,6 @@ _REQUEST_ID_HEADER: dict[Api, str] = {
     "openai": "x-request-id",
     "gemini": "x-request-id",
 }
-#: How each vendor's tool call ids look.
-_CALL_PREFIX: dict[Api, str] = {"anthropic": "toolu", "openai": "call", "gemini": "fc"}
 
 
 def _error(
