@@ -84,7 +84,7 @@ def test_the_retail_example_registers_loads_and_plays(retail_python: Path, tmp_p
         "retail-cancel-kettle": "0.00",
         "retail-late-return": "0.00",
     }
-    assert "bad.yaml:1" in found["refused"]
+    assert "bad.yaml:5: evaluation_criteria.actions[0].name" in found["refused"]  # its line
     assert "unknown tool 'refund_everything' in retail" in found["refused"]
     assert found["same_end"] is True
     assert found["ended"] == "satisfied"

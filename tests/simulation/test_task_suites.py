@@ -251,8 +251,47 @@ def test_a_task_naming_an_unknown_tool_is_refused_with_file_line_and_field(tmp_p
     }], indent=2))  # fmt: skip
     done = run_aic("tasks", "list", str(bad), "--domain", "banking")
     assert done.returncode == 2
-    assert "bad.json:2" in done.stderr and "actions[0].name" in done.stderr
+    assert "bad.json:12: evaluation_criteria.actions[0].name" in done.stderr  # the action's line
     assert "unknown tool 'teleport_money'" in done.stderr
+
+
+BRIEF = {"instructions": {"reason_for_call": "x", "task_instructions": "y"}}
+
+
+@pytest.mark.parametrize(
+    ("task", "where", "why"),
+    [
+        (
+            {"initial_state": {"initialization_data": {"agent_data": {"cards": {"c": 7}}}}},
+            "bad.json:12: initial_state.initialization_data.agent_data",
+            "cards.c",
+        ),
+        (
+            {"evaluation_criteria": {"actions": [
+                {"name": "block_card", "arguments": {"card_id": "card-1", "reason": 12}}
+            ]}},
+            "bad.json:12: evaluation_criteria.actions[0].arguments",
+            "reason",
+        ),
+        (
+            {"evaluation_criteria": {"actions": [{"name": "block_card", "arguments": {}}]}},
+            "bad.json:12: evaluation_criteria.actions[0].arguments",
+            "card_id",
+        ),
+    ],
+    ids=["initial-state", "argument-type", "missing-argument"],
+)  # fmt: skip
+def test_a_task_whose_state_or_actions_do_not_validate_is_refused_with_file_line_and_field(
+    tmp_path: Path, task: dict[str, Any], where: str, why: str
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{"id": "t1", "user_scenario": BRIEF, **task}], indent=2))
+    done = run_aic("tasks", "list", str(bad), "--domain", "banking")
+    assert done.returncode == 2, done.stdout
+    line = done.stderr.strip()
+    assert line.startswith("error: ") and "bad.json:" in line and "\n" not in line
+    assert where in line and why in line, line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json"]
 
 
 @pytest.mark.slow

@@ -16,7 +16,7 @@ apply — or the error names the file, line and field, before any work starts.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -158,12 +158,16 @@ def load_tasks(path: Path, default_domain: str | None = None) -> list[Task]:
         raise validation_error(path, _as_list(lines, data), exc) from None
     seen: set[str] = set()
     for index, task in enumerate(tasks):
-        where = _where(path, lines, data, index)
+        where = _locator(path, _as_list(lines, data), index)
         if task.id in seen:
-            raise ScenarioError(f"{where}: id: task {task.id!r} appears twice")
+            raise ScenarioError(f"{where()}: id: task {task.id!r} appears twice")
         seen.add(task.id)
         check_task(task, domain_named(task.domain_name(default_domain)), where)
     return tasks
+
+
+#: ``where(*field)`` -> ``FILE:LINE`` of a task's field (or of the task when it has no line).
+Where = Callable[..., str]
 
 
 def _read(path: Path) -> tuple[Any, dict[locate.Path, int]]:
@@ -187,33 +191,36 @@ def _as_list(lines: dict[locate.Path, int], data: Any) -> dict[locate.Path, int]
     return {("tasks", 0, *k): v for k, v in lines.items()}
 
 
-def _where(path: Path, lines: dict[locate.Path, int], data: Any, index: int) -> str:
-    line = locate.line_of(_as_list(lines, data), ("tasks", index))
-    return f"{path}:{line}" if line else str(path)
+def _locator(path: Path, lines: dict[locate.Path, int], index: int) -> Where:
+    def where(*field: str | int) -> str:
+        line = locate.line_of(lines, ("tasks", index, *field))
+        return f"{path}:{line}" if line else str(path)
+
+    return where
 
 
-def check_task(task: Task, domain: Domain, where: str) -> None:
+def check_task(task: Task, domain: Domain, where: Where) -> None:
     """ScenarioError unless the task's tools, arguments, initial state and reference actions
     all check out against ``domain``."""
-    criteria = task.evaluation_criteria
-    for index, action in enumerate(criteria.actions or ()):
-        _check_call(
-            domain, action.name, action.arguments, where, f"evaluation_criteria.actions[{index}]"
-        )
-    for index, init in enumerate(
-        (task.initial_state and task.initial_state.initialization_actions) or ()
-    ):
-        _check_call(
-            domain,
-            init.func_name,
-            init.arguments,
-            where,
-            f"initial_state.initialization_actions[{index}]",
-        )
+    for index, action in enumerate(task.evaluation_criteria.actions or ()):
+        field = ("evaluation_criteria", "actions", index)
+        _check_call(domain, action.name, action.arguments, where(*field), locate.dotted(field))
+    init = task.initial_state
+    for index, call in enumerate((init and init.initialization_actions) or ()):
+        field = ("initial_state", "initialization_actions", index)
+        _check_call(domain, call.func_name, call.arguments, where(*field), locate.dotted(field))
+    data = ("initial_state", "initialization_data", "agent_data")
+    try:
+        initial_state(task, domain)
+    except (ConfigError, ToolError) as exc:
+        raise ScenarioError(f"{where(*data)}: {locate.dotted(data)}: {task.id}: {exc}") from None
     try:
         expected_state(task, domain, strict=True)
     except (ConfigError, ToolError) as exc:
-        raise ScenarioError(f"{where}: {task.id}: {exc}") from None
+        actions = ("evaluation_criteria", "actions")
+        raise ScenarioError(
+            f"{where(*actions)}: {locate.dotted(actions)}: {task.id}: {exc}"
+        ) from None
 
 
 def _check_call(
