@@ -16,7 +16,7 @@ from aiconv.agents.instrumented import InstrumentedProvider
 from aiconv.agents.provider import ChatProvider
 from aiconv.observability.metrics import Metrics
 from aiconv.observability.observer import TelemetryObserver
-from aiconv.observability.tracing import new_tracer_provider
+from aiconv.observability.tracing_sdk import new_tracer_provider
 from aiconv.platform import session
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.conversation import ConversationState

@@ -11,11 +11,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from opentelemetry import trace
-from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 
 from aiconv.agents.instrumented import InstrumentedProvider
@@ -27,11 +26,14 @@ from aiconv.errors import ConfigError
 from aiconv.observability.logs import configure_logging
 from aiconv.observability.metrics import GuardMetrics, Metrics, MetricsServer, serve_metrics
 from aiconv.observability.observer import TelemetryObserver
-from aiconv.observability.tracing import TraceConfig, new_tracer_provider, tracer_from
+from aiconv.observability.tracing import TraceConfig, open_tracer_provider, tracer_from
 from aiconv.platform.loops import LOOP_KINDS
 from aiconv.queues.instrumented import InstrumentedLog
 from aiconv.queues.log import ConversationLog
 from aiconv.settings import Settings, load_settings, secret_values
+
+if TYPE_CHECKING:  # the SDK comes with the otel extra (see observability.tracing)
+    from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -141,7 +143,7 @@ def setup_telemetry(
     except ValueError as exc:
         raise ConfigError(f"{exc} (--log-level / --log-format or AIC_LOG_*)") from exc
     config = TraceConfig.from_env(dict(settings.otel_env))
-    provider = None if config.disabled else new_tracer_provider(config, processors=span_processors)
+    provider = open_tracer_provider(config, processors=span_processors)
     tracer = tracer_from(config, provider)
     registry = CollectorRegistry()
     for collector in (ProcessCollector, PlatformCollector, GCCollector):

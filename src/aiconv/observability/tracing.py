@@ -7,42 +7,31 @@ process that ends the conversation emits that root span covering the whole conve
 claims carry the turn's W3C ``traceparent`` (``TurnClaimed.trace_context``); a turn taken over
 from a dead claimant links to it. Export is configured from the standard ``OTEL_*`` variables,
 passed in as a mapping (only ``aiconv.settings`` reads the environment): none set, nothing is
-exported. This module knows no aiconv types.
+exported. This module needs only ``opentelemetry-api`` (a core dependency); the SDK's parts
+(the tracer provider, samplers, exporters) live in ``tracing_sdk`` and come with the ``otel``
+extra. This module knows no aiconv types.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import sys
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from opentelemetry import trace
 from opentelemetry.context import Context
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.export import (
-    BatchSpanProcessor,
-    ConsoleSpanExporter,
-    SimpleSpanProcessor,
-    SpanExporter,
-)
-from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
-from opentelemetry.sdk.trace.sampling import (
-    ALWAYS_OFF,
-    ALWAYS_ON,
-    Decision,
-    ParentBased,
-    Sampler,
-    TraceIdRatioBased,
-)
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from aiconv.errors import ConfigError
+from aiconv.extras import is_installed, require_extra
+
+if TYPE_CHECKING:  # the SDK comes with the otel extra; it is imported only when it is there
+    from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 
 INSTRUMENTATION = "aiconv"
 #: Our vendor names -> ``gen_ai.provider.name`` well-known values (others pass as they are).
@@ -54,32 +43,33 @@ GEN_AI_PROVIDERS = {
     "grok": "x_ai",
     "perplexity": "perplexity",
 }
+#: The ``OTEL_TRACES_SAMPLER`` names understood (the SDK builds them: ``tracing_sdk``).
+SAMPLERS = (
+    "always_on",
+    "always_off",
+    "traceidratio",
+    "parentbased_always_on",
+    "parentbased_always_off",
+    "parentbased_traceidratio",
+)
 _PROPAGATOR = TraceContextTextMapPropagator()
 _FORCED_IDS: ContextVar[tuple[int, int] | None] = ContextVar("aiconv_forced_ids", default=None)
 
 
-class ConversationIdGenerator(RandomIdGenerator):
-    """Random ids, except inside ``forced_ids`` (used for a conversation's root span)."""
-
-    def generate_span_id(self) -> int:
-        """The forced span id, else a random one."""
-        forced = _FORCED_IDS.get()
-        return forced[1] if forced is not None else super().generate_span_id()
-
-    def generate_trace_id(self) -> int:
-        """The forced trace id, else a random one."""
-        forced = _FORCED_IDS.get()
-        return forced[0] if forced is not None else super().generate_trace_id()
-
-
 @contextlib.contextmanager
 def forced_ids(trace_id: int, span_id: int) -> Iterator[None]:
-    """Root spans started inside get exactly these ids (needs ``ConversationIdGenerator``)."""
+    """Root spans started inside get exactly these ids (with the SDK's tracer provider of
+    ``open_tracer_provider``, whose id generator reads them: see ``forced``)."""
     token = _FORCED_IDS.set((trace_id, span_id))
     try:
         yield
     finally:
         _FORCED_IDS.reset(token)
+
+
+def forced() -> tuple[int, int] | None:
+    """The (trace id, span id) that ``forced_ids`` asks for here, if any."""
+    return _FORCED_IDS.get()
 
 
 def conversation_trace_id(conversation_id: str) -> int:
@@ -144,7 +134,9 @@ class TraceConfig:
     headers: dict[str, str] = field(default_factory=dict)
     service_name: str = "aiconv"
     resource: dict[str, str] = field(default_factory=dict)
-    sampler: Sampler = field(default_factory=lambda: ParentBased(ALWAYS_ON))
+    #: One of ``SAMPLERS`` (``OTEL_TRACES_SAMPLER``) and its ratio (``OTEL_TRACES_SAMPLER_ARG``).
+    sampler: str = "parentbased_always_on"
+    sampler_ratio: float = 1.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> TraceConfig:
@@ -178,26 +170,29 @@ class TraceConfig:
             headers=_pairs(headers or ""),
             service_name=env.get("OTEL_SERVICE_NAME") or "aiconv",
             resource=_pairs(env.get("OTEL_RESOURCE_ATTRIBUTES", "")),
-            sampler=_sampler(env.get("OTEL_TRACES_SAMPLER"), env.get("OTEL_TRACES_SAMPLER_ARG")),
+            sampler=_sampler(env.get("OTEL_TRACES_SAMPLER")),
+            sampler_ratio=_ratio(env.get("OTEL_TRACES_SAMPLER_ARG")),
         )
 
 
-def new_tracer_provider(
-    config: TraceConfig | None = None, *, processors: tuple[SpanProcessor, ...] = ()
-) -> TracerProvider:
-    """A tracer provider with conversation ids, the configured exporters and extra processors.
+def open_tracer_provider(
+    config: TraceConfig, *, processors: tuple[SpanProcessor, ...] = ()
+) -> TracerProvider | None:
+    """The SDK's tracer provider for ``config`` (see ``tracing_sdk``); None when tracing is
+    disabled, or when the SDK (the ``otel`` extra) is not installed and nothing asks to export:
+    spans are then no-ops and events carry no trace context. Asking to export without the SDK
+    is a ``MissingExtra``."""
+    if config.disabled:
+        return None
+    if config.exporters or processors:
+        require_extra(
+            "otel", f"exporting traces (OTEL_TRACES_EXPORTER={','.join(config.exporters)})"
+        )
+    elif not is_installed("opentelemetry.sdk"):
+        return None
+    from aiconv.observability.tracing_sdk import new_tracer_provider
 
-    With no exporter and no processor, spans are created (for trace ids in events and logs) but
-    go nowhere.
-    """
-    config = config or TraceConfig()
-    resource = Resource.create({**config.resource, "service.name": config.service_name})
-    provider = TracerProvider(
-        resource=resource, sampler=config.sampler, id_generator=ConversationIdGenerator()
-    )
-    for processor in (*_exporting(config), *processors):
-        provider.add_span_processor(processor)
-    return provider
+    return new_tracer_provider(config, processors=processors)
 
 
 def tracer_from(config: TraceConfig, provider: TracerProvider | None) -> trace.Tracer:
@@ -205,25 +200,6 @@ def tracer_from(config: TraceConfig, provider: TracerProvider | None) -> trace.T
     if config.disabled or provider is None:
         return trace.NoOpTracer()
     return provider.get_tracer(INSTRUMENTATION)
-
-
-def _exporting(config: TraceConfig) -> list[SpanProcessor]:
-    processors: list[SpanProcessor] = []
-    if config.disabled:
-        return processors
-    for name in config.exporters:
-        if name == "console":
-            processors.append(SimpleSpanProcessor(ConsoleSpanExporter(out=sys.stderr)))
-        else:
-            processors.append(BatchSpanProcessor(_otlp_exporter(config)))
-    return processors
-
-
-def _otlp_exporter(config: TraceConfig) -> SpanExporter:
-    # Imported lazily: the exporter pulls in requests and protobuf, not needed without OTLP.
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-
-    return OTLPSpanExporter(endpoint=config.endpoint, headers=config.headers or None)
 
 
 def _pairs(text: str) -> dict[str, str]:
@@ -235,32 +211,32 @@ def _pairs(text: str) -> dict[str, str]:
     return pairs
 
 
-def _sampler(name: str | None, arg: str | None) -> Sampler:
+def _ratio(arg: str | None) -> float:
     try:
         ratio = float(arg) if arg else 1.0
     except ValueError:
-        raise ConfigError(f"OTEL_TRACES_SAMPLER_ARG={arg!r} must be a number in [0, 1]") from None
-    samplers: dict[str, Sampler] = {
-        "always_on": ALWAYS_ON,
-        "always_off": ALWAYS_OFF,
-        "traceidratio": TraceIdRatioBased(ratio),
-        "parentbased_always_on": ParentBased(ALWAYS_ON),
-        "parentbased_always_off": ParentBased(ALWAYS_OFF),
-        "parentbased_traceidratio": ParentBased(TraceIdRatioBased(ratio)),
-    }
+        ratio = -1.0
+    if not 0.0 <= ratio <= 1.0:
+        raise ConfigError(f"OTEL_TRACES_SAMPLER_ARG={arg!r} must be a number in [0, 1]")
+    return ratio
+
+
+def _sampler(name: str | None) -> str:
     key = (name or "parentbased_always_on").lower()
-    if key not in samplers:
-        raise ConfigError(f"OTEL_TRACES_SAMPLER={name!r}: use one of {', '.join(samplers)}")
-    return samplers[key]
+    if key not in SAMPLERS:
+        raise ConfigError(f"OTEL_TRACES_SAMPLER={name!r}: use one of {', '.join(SAMPLERS)}")
+    return key
 
 
 def is_sampled(tracer: trace.Tracer, trace_id: int) -> bool:
-    """Whether ``tracer``'s sampler keeps a root span of ``trace_id`` (so every process agrees)."""
+    """Whether ``tracer``'s sampler keeps a root span of ``trace_id`` (so every process agrees);
+    a tracer without a sampler (no-op, or not the SDK's) keeps everything."""
     sampler = getattr(tracer, "sampler", None)
-    if not isinstance(sampler, Sampler):
+    if sampler is None:
         return True
-    decision = sampler.should_sample(None, trace_id, "conversation").decision
-    return decision in (Decision.RECORD_AND_SAMPLE,)
+    from aiconv.observability.tracing_sdk import keeps
+
+    return keeps(sampler, trace_id)
 
 
 def gen_ai_provider(vendor: str) -> str:
