@@ -17,7 +17,8 @@ from aiconv.agents.catalog import default_registry
 from aiconv.agents.guarded import Guards
 from aiconv.agents.provider import ChatProvider
 from aiconv.agents.registry import AgentSpec, Registry
-from aiconv.errors import ConfigError, MissingExtra
+from aiconv.errors import ConfigError
+from aiconv.extras import require_extra
 from aiconv.launch import (
     ConversationOptions,
     EventCallback,
@@ -158,12 +159,11 @@ def _voice_kit(
     env: Mapping[str, str],
 ) -> tuple[Any, Any]:
     """The voice layer and its settings (imported here: voice is an optional extra)."""
-    try:
-        from aiconv.voice.config import configure
-        from aiconv.voice.kit import VoiceKit
-        from aiconv.voice.participants import voice_providers
-    except ImportError as exc:
-        raise MissingExtra("voice needs the voice extra: pip install 'aiconv[voice]'") from exc
+    require_extra("voice", "voice")
+    from aiconv.voice.config import configure
+    from aiconv.voice.kit import VoiceKit
+    from aiconv.voice.participants import voice_providers
+
     try:
         config = configure([(p.name, p.persona) for p in participants], mode)
     except ValueError as exc:

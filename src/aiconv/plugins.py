@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Any, Generic, TypeVar
 
-from aiconv.errors import ConfigError, MissingExtra
+from aiconv.errors import ConfigError
+from aiconv.extras import missing_extra
 
 T = TypeVar("T")
 
@@ -34,20 +35,6 @@ GROUPS = {
     "aiconv.stamps": "a factory: ConversationStarted -> MessageStamp (named by the entry point)",
     "aiconv.tools": "a tool source factory for the tool reference scheme named by the entry point",
     "aiconv.domains": "a Domain (tools, state and policy) named by the entry point",
-}
-
-#: Which extra provides the third-party module a built-in plugin needs.
-_EXTRAS = {
-    "anthropic": "anthropic",
-    "openai": "openai",
-    "google": "gemini",
-    "redis": "redis",
-    "starlette": "web",
-    "uvicorn": "web",
-    "jinja2": "web",
-    "mcp": "mcp",
-    "sklearn": "learning",
-    "scipy": "learning",
 }
 
 
@@ -86,24 +73,6 @@ def installed() -> list[PluginInfo]:
     return sorted(found, key=lambda p: (p.group, p.name, p.distribution))
 
 
-def extra_for(error: ImportError) -> str | None:
-    """The aiconv extra that provides the module ``error`` failed to import, if one does."""
-    missing = (error.name or "").split(".")[0]
-    return _EXTRAS.get(missing)
-
-
-def missing_extra(what: str, error: ImportError) -> MissingExtra:
-    """A one-line error for ``what`` needing a module that is not installed."""
-    extra = extra_for(error)
-    module = error.name or "a module"
-    if extra is None:
-        return MissingExtra(f"{what} needs {module!r}, which is not installed")
-    return MissingExtra(
-        f"{what} needs the {extra!r} extra ({module} is not installed): "
-        f"pip install 'aiconv[{extra}]'"
-    )
-
-
 def _is_own(point: metadata.EntryPoint) -> bool:
     return point.dist is not None and point.dist.name == "aiconv"
 
@@ -112,14 +81,18 @@ class PluginGroup(Generic[T]):
     """The plugins of one entry-point group, loaded lazily by name and cached.
 
     ``check`` validates what an entry point names (``ConfigError`` for a plugin of the wrong
-    shape); two distributions claiming one name is a ``ConfigError`` too.
+    shape); two distributions claiming one name is a ``ConfigError`` too. ``feature`` names a
+    plugin as a user knows it (``"a {name}:// log"``), for the error when its extra is missing.
     """
 
-    def __init__(self, group: str, check: Callable[[str, Any], T]) -> None:
+    def __init__(
+        self, group: str, check: Callable[[str, Any], T], *, feature: str = "{group} {name!r}"
+    ) -> None:
         if group not in GROUPS:
             raise ValueError(f"unknown plugin group {group!r}")
         self.group = group
         self._check = check
+        self._feature = feature
         self._loaded: dict[str, T] = {}
 
     def names(self) -> list[str]:
@@ -152,5 +125,6 @@ class PluginGroup(Generic[T]):
         try:
             loaded = point.load()
         except ImportError as exc:
-            raise missing_extra(f"{self.group} {name!r}", exc) from exc
+            feature = self._feature.format(group=self.group, name=name)
+            raise missing_extra(feature, exc) from exc
         return self._check(name, loaded)

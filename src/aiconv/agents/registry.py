@@ -15,7 +15,7 @@ from typing import Literal
 
 from aiconv.agents.provider import ChatProvider
 from aiconv.errors import ConfigError, MissingApiKey, UnknownAgent
-from aiconv.plugins import missing_extra
+from aiconv.extras import missing_extra, require_extra
 
 #: What the part after ``vendor:`` means: a model id, ``k=v`` options, or a file path.
 Suffix = Literal["model", "options", "path"]
@@ -49,6 +49,8 @@ class Vendor:
     default_base_url: str | None = None
     offline: bool = False
     description: str = ""
+    #: The aiconv extra that brings the vendor's SDK (checked before the key and any work).
+    extra: str | None = None
     #: A check of the agent's own inputs (e.g. a script file) that a caller runs before any
     #: work starts, outside the event loop; building the provider itself does no I/O.
     preflight: Callable[[AgentSpec], None] | None = None
@@ -152,6 +154,7 @@ class Registry:
 
     def preflight(self, spec: AgentSpec) -> None:
         """Check the agent's own inputs now (a ``ConfigError`` says what to fix)."""
+        self.require_extra(spec)
         check = self._vendors[spec.vendor].preflight
         if check is not None:
             check(spec)
@@ -159,6 +162,7 @@ class Registry:
     def build(self, spec: AgentSpec, env: Mapping[str, str] | None = None) -> ChatProvider:
         """Construct the provider for ``spec`` (checks the key first)."""
         env = env or {}
+        self.require_extra(spec)
         key = self.key_for(spec, env)
         base_url = self.base_url_for(spec, env)
         if base_url != spec.base_url:
@@ -166,7 +170,14 @@ class Registry:
         try:
             return self._vendors[spec.vendor].factory(spec, key)
         except ImportError as exc:  # the vendor's SDK comes with an extra
-            raise missing_extra(f"agent {spec.agent_id!r}", exc) from exc
+            extra = self._vendors[spec.vendor].extra
+            raise missing_extra(f"agent {spec.agent_id!r}", exc, extra=extra) from exc
+
+    def require_extra(self, spec: AgentSpec) -> None:
+        """``MissingExtra`` when the extra that brings ``spec``'s vendor SDK is not installed."""
+        extra = self._vendors[spec.vendor].extra
+        if extra is not None:
+            require_extra(extra, f"agent {spec.agent_id!r}")
 
     def _unknown_message(self, head: str) -> str:
         close = difflib.get_close_matches(head.lower(), self.names, n=1)

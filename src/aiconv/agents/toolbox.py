@@ -145,7 +145,9 @@ def _opener(scheme: str, declared: object) -> ToolOpener:
 
 
 #: Tool sources by reference scheme, from the ``aiconv.tools`` entry points.
-TOOL_PLUGINS: PluginGroup[ToolOpener] = PluginGroup("aiconv.tools", _opener)
+TOOL_PLUGINS: PluginGroup[ToolOpener] = PluginGroup(
+    "aiconv.tools", _opener, feature="a {name}: tool source"
+)
 
 
 def split_reference(reference: str) -> tuple[str, str]:

@@ -21,8 +21,9 @@ from urllib.parse import urlsplit
 from aiconv.agents.registry import AgentSpec, Factory, Vendor
 from aiconv.errors import ConfigError
 
-# The adapters import their vendor SDK (over a second each); they are imported only when an
-# agent of that vendor is built, so offline runs and `aic --help` start fast.
+# The adapters import their vendor SDK (over a second each, and only installed with the
+# vendor's extra); they are imported only when an agent of that vendor is built, so offline
+# runs and `aic --help` start fast and need none of them.
 if TYPE_CHECKING:
     from aiconv.agents.providers.anthropic import AnthropicProvider
     from aiconv.agents.providers.gemini import GeminiProvider
@@ -91,6 +92,7 @@ REMOTE_VENDORS = (
         key_env=("ANTHROPIC_API_KEY",),
         base_url_env=("ANTHROPIC_BASE_URL",),
         tools=True,
+        extra="anthropic",
         description="Anthropic Claude (Messages API)",
     ),
     Vendor(
@@ -101,6 +103,7 @@ REMOTE_VENDORS = (
         key_env=("OPENAI_API_KEY",),
         base_url_env=("OPENAI_BASE_URL",),
         tools=True,
+        extra="openai",
         description="OpenAI GPT (Chat Completions)",
     ),
     Vendor(
@@ -111,6 +114,7 @@ REMOTE_VENDORS = (
         key_env=("GEMINI_API_KEY", "GOOGLE_API_KEY"),
         base_url_env=("GEMINI_BASE_URL", "GOOGLE_GEMINI_BASE_URL"),
         tools=True,
+        extra="gemini",
         description="Google Gemini (google-genai)",
     ),
     Vendor(
@@ -122,6 +126,7 @@ REMOTE_VENDORS = (
         base_url_env=("XAI_BASE_URL",),
         default_base_url="https://api.x.ai/v1",
         tools=True,
+        extra="openai",
         description="xAI Grok (OpenAI-compatible)",
     ),
     Vendor(
@@ -133,6 +138,7 @@ REMOTE_VENDORS = (
         base_url_env=("PERPLEXITY_BASE_URL",),
         default_base_url="https://api.perplexity.ai",
         tools=False,  # Sonar answers from the web; its API takes no tools
+        extra="openai",
         description="Perplexity Sonar (OpenAI-compatible, web-grounded)",
     ),
     Vendor(
@@ -143,6 +149,7 @@ REMOTE_VENDORS = (
         key_env=("OPENROUTER_API_KEY",),
         default_base_url="https://openrouter.ai/api/v1",
         tools=True,
+        extra="openai",
         description="OpenRouter gateway (OpenAI-compatible)",
     ),
     Vendor(
@@ -153,6 +160,7 @@ REMOTE_VENDORS = (
         base_url_env=("OLLAMA_BASE_URL", "OLLAMA_HOST"),
         default_base_url=OLLAMA_DEFAULT_URL,
         tools=True,
+        extra="openai",
         description="local Ollama server, no key (OpenAI-compatible)",
     ),
     Vendor(
@@ -161,6 +169,7 @@ REMOTE_VENDORS = (
         default_model="default",
         factory=_compatible("compat"),
         tools=True,
+        extra="openai",
         description="any OpenAI-compatible server (vLLM, LM Studio …): compat:MODEL --base-url URL",
     ),
 )

@@ -23,17 +23,16 @@ from aiconv.cli.options import json_option, log_options, option
 from aiconv.cli.values import INTEGER, count
 from aiconv.cli.wiring import LogOptions, Runtime
 from aiconv.errors import AiconvError, ConfigError
-from aiconv.plugins import missing_extra
+from aiconv.extras import require_extra
 from aiconv.queues.urls import connect_log
 from aiconv.settings import default_db_path
 
 
 def _modules() -> Any:
-    try:
-        from aiconv.learning import discovery, labelling, scenario_file
-        from aiconv.learning.retrieval import StyleIndex
-    except ImportError as exc:
-        raise missing_extra("aic discover", exc) from None
+    require_extra("learning", "aic discover")
+    from aiconv.learning import discovery, labelling, scenario_file
+    from aiconv.learning.retrieval import StyleIndex
+
     return discovery, labelling, scenario_file, StyleIndex
 
 

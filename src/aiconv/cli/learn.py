@@ -22,7 +22,7 @@ from aiconv.cli.command import command
 from aiconv.cli.options import EXIT_INTERRUPTED, json_option, log_options, option
 from aiconv.cli.wiring import LogOptions, Runtime, run_interruptibly
 from aiconv.errors import ConfigError, LogError, TranscriptError
-from aiconv.plugins import missing_extra
+from aiconv.extras import require_extra
 from aiconv.queues.urls import connect_log
 from aiconv.simulation.batch import StyleSource
 from aiconv.simulation.scenario import Scenario
@@ -242,8 +242,7 @@ def grounding_of(scenario: Scenario) -> StyleSource | None:
     one is bad input, reported before anything is written)."""
     if scenario.grounding is None:
         return None
-    try:
-        from aiconv.learning.grounding import style_source
-    except ImportError as exc:
-        raise missing_extra("a grounded scenario ([grounding])", exc) from None
+    require_extra("learning", "a grounded scenario ([grounding])")
+    from aiconv.learning.grounding import style_source
+
     return style_source(scenario)

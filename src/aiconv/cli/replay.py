@@ -22,11 +22,11 @@ from aiconv.cli.telemetry import TelemetryOptions, start_telemetry, telemetry_op
 from aiconv.cli.values import count
 from aiconv.cli.wiring import LogOptions, Runtime, close_run, run_interruptibly
 from aiconv.errors import ConfigError
+from aiconv.extras import require_extra
 from aiconv.launch import play
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import ParticipantSpec
-from aiconv.plugins import missing_extra
 from aiconv.queues.log import ListQuery
 from aiconv.queues.urls import connect_log
 from aiconv.simulation.scenario import load_scenario
@@ -244,10 +244,9 @@ def _print_replay(document: dict[str, Any], as_json: bool) -> None:
 @log_options
 def realism(run_id: str, **kw: Any) -> None:
     """How well real customer messages can be told from RUN_ID's simulated ones (50% = not)."""
-    try:
-        from aiconv.learning.realism import judge_realism, measure_realism
-    except ImportError as exc:
-        raise missing_extra("aic realism", exc) from None
+    require_extra("learning", "aic realism")
+    from aiconv.learning.realism import judge_realism, measure_realism
+
     runtime = Runtime.load(LogOptions.of(kw))
     judge = None
     if kw["judge"]:

@@ -17,6 +17,7 @@ from aiconv.cli.values import PORT, TEXT
 from aiconv.cli.voice import resolve_audio_dir
 from aiconv.cli.wiring import LogOptions, Runtime
 from aiconv.errors import ConfigError
+from aiconv.extras import require_extra
 from aiconv.observability.redaction import redact_url
 from aiconv.queues.urls import connect_log
 
@@ -42,7 +43,9 @@ def allowed_hosts(host: str) -> list[str] | None:
 def serve(host: str, port: int, audio_dir: Path | None, as_json: bool, **kw: Any) -> None:
     """Serve the web view of the conversations (live transcripts, runs, JSON API); with
     AIC_API_TOKEN set, also the write API through which a person talks to an agent."""
-    # uvicorn and the web app are imported in _serve, so other `aic` commands start without them.
+    # uvicorn and the web app are imported in _serve, so other `aic` commands start without them
+    # (they come with the web extra, checked first).
+    require_extra("web", "aic serve")
     runtime = Runtime.load(LogOptions.of(kw))
     token = runtime.settings.api_token
     write = _write_access(runtime, token.get_secret_value()) if token is not None else None

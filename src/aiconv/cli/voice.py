@@ -24,7 +24,8 @@ from aiconv.agents.provider import ChatProvider
 from aiconv.cli.command import command
 from aiconv.cli.options import json_option, log_options, option
 from aiconv.cli.wiring import LogOptions, Runtime
-from aiconv.errors import ConfigError, MissingExtra
+from aiconv.errors import ConfigError
+from aiconv.extras import require_extra
 from aiconv.launch import Participant
 from aiconv.platform import codec
 from aiconv.platform.events import ParticipantSpec
@@ -69,10 +70,9 @@ def resolve_audio_dir(runtime: Runtime, given: Path | None) -> Path:
 
 def check_voice(runtime: Runtime, given: Path | None) -> Path:
     """Check voice can run here (extra, espeak-ng, model); the audio directory to use."""
-    try:
-        from aiconv.voice.kit import preflight
-    except ImportError as exc:
-        raise MissingExtra("voice needs the voice extra: pip install 'aiconv[voice]'") from exc
+    require_extra("voice", "--voice")
+    from aiconv.voice.kit import preflight
+
     preflight()
     return resolve_audio_dir(runtime, given)
 
@@ -114,6 +114,7 @@ def voice_agents(
     check_voice_agents([(p.name, p.agent) for p in participants], voice=voice, first=first)
     if not voice:
         return {}
+    require_extra("voice", "--voice")
     from aiconv.voice.participants import voice_providers
 
     seats = [(p.name, p.agent, p.base_url) for p in participants]

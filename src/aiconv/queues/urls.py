@@ -45,7 +45,7 @@ def _opener(scheme: str, declared: object) -> Opener:
 
 
 #: Log URL schemes -> openers, from the ``aiconv.logs`` entry points.
-LOG_PLUGINS: PluginGroup[Opener] = PluginGroup("aiconv.logs", _opener)
+LOG_PLUGINS: PluginGroup[Opener] = PluginGroup("aiconv.logs", _opener, feature="a {name}:// log")
 
 
 async def open_memory_log(url: str, mode: OpenMode) -> ConversationLog:

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from aiconv.agents.messages import ChatReply, ChatRequest, ToolSpec, Usage
 from aiconv.agents.provider import ChatProvider, DeltaCallback
 from aiconv.errors import ConfigError, MissingApiKey
+from aiconv.extras import require_extra
 from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import ConversationStarted, ParticipantSpec, StopConfig
 from aiconv.platform.prompts import system_prompt
@@ -20,7 +21,6 @@ from aiconv.voice.agents import VoiceAgent, VoiceTurn
 from aiconv.voice.audio import Audio
 from aiconv.voice.channel import WebSocketVoiceAgent, check_ws_url
 from aiconv.voice.ids import is_voice_agent
-from aiconv.voice.realtime import OpenAIRealtimeAgent
 
 
 def voice_providers(
@@ -67,6 +67,7 @@ def build_voice_agent(
     if agent_id.startswith(("ws://", "wss://")):
         return WebSocketVoiceAgent(check_ws_url(agent_id))
     _, _, model = agent_id.partition(":")
+    require_extra("openai", f"agent {agent_id!r}")  # OpenAI Realtime goes through its SDK
     key = env.get("OPENAI_API_KEY")
     if not key:
         raise MissingApiKey(f"agent {agent_id!r} needs OPENAI_API_KEY (set it or put it in .env)")
@@ -75,6 +76,8 @@ def build_voice_agent(
             check_ws_url(base_url)
         except ConfigError as exc:
             raise ConfigError(f"the Realtime base URL must be ws:// or wss://: {exc}") from exc
+    from aiconv.voice.realtime import OpenAIRealtimeAgent
+
     return OpenAIRealtimeAgent(api_key=key, model=model or "gpt-realtime", websocket_url=base_url)
 
 
