@@ -120,18 +120,8 @@ def open_dispute(
         reason: duplicate, wrong_amount, not_received, cancelled_subscription or other.
         amount: How much of it is disputed, in dollars.
     """
-    transaction = state.transactions.get(transaction_id)
-    if transaction is None:
-        raise ToolError(f"no transaction {transaction_id!r}")
-    if transaction.status != "posted":
-        raise ToolError(f"{transaction_id} is still pending: it can be disputed once posted")
-    if transaction.direction != "debit":
-        raise ToolError(f"{transaction_id} is a credit, not a charge")
     disputed = money(amount)
-    if disputed > transaction.amount:
-        raise ToolError(f"{disputed} is more than the {transaction.amount} charged")
-    if any(d.transaction_id == transaction_id for d in state.disputes.values()):
-        raise ToolError(f"{transaction_id} is already disputed")
+    transaction = _disputable(state, transaction_id, disputed)
     customer_id = account_of(state, transaction.account_id).customer_id
     dispute_id = next_id("DSP", state.disputes, start=1001)
     credit = disputed if disputed <= PROVISIONAL_CREDIT_LIMIT else money(0)
@@ -158,3 +148,20 @@ def open_dispute(
         "provisional_credit": f"{credit:.2f}",
         "review_time": DISPUTE_REVIEW_TIME,
     }
+
+
+def _disputable(state: BankState, transaction_id: str, disputed: Decimal) -> Transaction:
+    """The transaction, when ``disputed`` of it can be disputed: a posted charge of at least
+    that much, not disputed yet (ToolError: why not)."""
+    transaction = state.transactions.get(transaction_id)
+    if transaction is None:
+        raise ToolError(f"no transaction {transaction_id!r}")
+    if transaction.status != "posted":
+        raise ToolError(f"{transaction_id} is still pending: it can be disputed once posted")
+    if transaction.direction != "debit":
+        raise ToolError(f"{transaction_id} is a credit, not a charge")
+    if disputed > transaction.amount:
+        raise ToolError(f"{disputed} is more than the {transaction.amount} charged")
+    if any(d.transaction_id == transaction_id for d in state.disputes.values()):
+        raise ToolError(f"{transaction_id} is already disputed")
+    return transaction

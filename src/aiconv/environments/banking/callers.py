@@ -101,6 +101,16 @@ def get_customer(state: BankState, customer_id: str) -> dict[str, Any]:
         "tier": customer.tier,
         "phone": customer.phone,
         "email": customer.email,
+        **_holdings(state, customer_id),
+    }
+
+
+def _holdings(state: BankState, customer_id: str) -> dict[str, list[dict[str, Any]]]:
+    """The customer's accounts, cards and addresses as the profile shows them."""
+    accounts = [a for a in state.accounts.values() if a.customer_id == customer_id]
+    cards = [c for c in state.cards.values() if c.customer_id == customer_id]
+    addresses = [a for a in state.addresses.values() if a.customer_id == customer_id]
+    return {
         "accounts": [
             {
                 "account_id": a.account_id,
@@ -108,8 +118,7 @@ def get_customer(state: BankState, customer_id: str) -> dict[str, Any]:
                 "number_last4": a.number_last4,
                 "status": a.status,
             }
-            for a in state.accounts.values()
-            if a.customer_id == customer_id
+            for a in accounts
         ],
         "cards": [
             {
@@ -119,8 +128,7 @@ def get_customer(state: BankState, customer_id: str) -> dict[str, Any]:
                 "status": c.status,
                 "account_id": c.account_id,
             }
-            for c in state.cards.values()
-            if c.customer_id == customer_id
+            for c in cards
         ],
         "addresses": [
             {
@@ -129,8 +137,7 @@ def get_customer(state: BankState, customer_id: str) -> dict[str, Any]:
                 "address": a.one_line(),
                 "verified": a.verified,
             }
-            for a in state.addresses.values()
-            if a.customer_id == customer_id
+            for a in addresses
         ],
     }
 

@@ -8,6 +8,7 @@ cards may be unblocked is the policy's, which the agent must follow.
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal
 from typing import Any
 
 from aiconv.agents.toolbox import ToolError
@@ -110,11 +111,29 @@ def order_replacement_card(
     fee = EXPRESS_FEE if express and not premier else money(0)
     if fee:
         post(state, card.account_id, fee, "Express card delivery fee", outgoing=True)
+    replacement = _replace(state, card, address_id, shipping, fee)
+    new_card = state.cards[replacement.new_card_id]
+    return {
+        "replacement_id": replacement.replacement_id,
+        "new_card_last4": new_card.last4,
+        "address": address.one_line(),
+        "shipping": shipping,
+        "delivery_time": EXPRESS_TIME if express else STANDARD_TIME,
+        "arrives_by": replacement.arrives_by.isoformat(),
+        "fee": f"{fee:.2f}",
+    }
+
+
+def _replace(
+    state: BankState, card: Card, address_id: str, shipping: Shipping, fee: Decimal
+) -> Replacement:
+    """Issue the new card, record the replacement order and retire ``card``."""
     new_card = _new_card(state, card)
     ordered = state.today
+    express = shipping == "express"
     replacement = Replacement(
         replacement_id=next_id("RPL", state.replacements),
-        card_id=card_id,
+        card_id=card.card_id,
         new_card_id=new_card.card_id,
         address_id=address_id,
         shipping=shipping,
@@ -125,15 +144,7 @@ def order_replacement_card(
     state.replacements[replacement.replacement_id] = replacement
     card.status = "replaced"
     card.replaced_by = new_card.card_id
-    return {
-        "replacement_id": replacement.replacement_id,
-        "new_card_last4": new_card.last4,
-        "address": address.one_line(),
-        "shipping": shipping,
-        "delivery_time": EXPRESS_TIME if express else STANDARD_TIME,
-        "arrives_by": replacement.arrives_by.isoformat(),
-        "fee": f"{fee:.2f}",
-    }
+    return replacement
 
 
 def _new_card(state: BankState, old: Card) -> Card:

@@ -16,6 +16,8 @@ from aiconv.environments.banking.agent.memory import (
 )
 
 Call = tuple[str, Mapping[str, Any]]
+#: The caller's full name, date of birth and ZIP code, each None until said.
+Identity = tuple[str | None, date | None, str | None]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,7 +66,7 @@ class Desk:
             and bool(attempts[-1].result.get("locked"))
         )
 
-    def identity(self) -> tuple[str | None, date | None, str | None]:
+    def identity(self) -> Identity:
         """The full name, date of birth and ZIP code the caller gave (the latest of each)."""
         name = birth = zip_code = None
         for item in self.memory.customer():

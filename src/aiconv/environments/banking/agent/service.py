@@ -3,7 +3,7 @@ callers asking about someone else's account, and what is not the bank's business
 
 from __future__ import annotations
 
-from aiconv.environments.banking.agent.desk import Desk, Step
+from aiconv.environments.banking.agent.desk import Desk, Identity, Step
 from aiconv.environments.banking.agent.requests import Request
 
 ASK_IDENTITY = (
@@ -66,6 +66,12 @@ def verification(desk: Desk, handing_over: bool = False) -> Step | None:
         last = attempts[-1].result
         left = last.get("attempts_left") if isinstance(last, dict) else None
         return Step(ask=ASK_LAST if left == 1 else ASK_AGAIN)
+    return _ask_identity(desk, (name, birth, zip_code), handing_over)
+
+
+def _ask_identity(desk: Desk, given: Identity, handing_over: bool) -> Step:
+    """Ask for what the caller has not said yet of name, date of birth and ZIP code."""
+    name, birth, zip_code = given
     missing = [
         label
         for label, value in (("full name", name), ("date of birth", birth), ("ZIP code", zip_code))
