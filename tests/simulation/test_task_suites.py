@@ -158,6 +158,31 @@ async def test_the_agent_never_sees_the_users_hidden_information(tmp_path: Path)
     assert any(scenario.tasks[0].instructions.reason_for_call in s for s in customer_systems)
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_the_shipped_banking_suite_runs_offline_and_its_report_says_why_tasks_failed(
+    tmp_path: Path,
+) -> None:
+    """The acceptance command, as a user types it: every task twice, the bank agent erring at
+    its shipped 20 % rate — real passes, real failures, each failure with its reasons."""
+    db = str(tmp_path / "bank.db")
+    done = run_aic("simulate", str(SUITE), "--db", db, "--run-id", "bank", timeout=200)
+    assert done.returncode == 0, done.stderr
+    shown = run_aic("report", "bank", "--db", db, "--json")
+    assert shown.returncode == 0, shown.stderr
+    doc = json.loads(shown.stdout)
+    assert doc["conversations"] == doc["finished"] == 80 and doc["complete"]
+    passed, failed = doc["outcomes"].get("passed", 0), doc["outcomes"].get("failed", 0)
+    assert passed + failed == 80 and 0.3 < passed / 80 < 0.95, doc["outcomes"]
+    assert len(doc["by_task"]) == 40 and doc["by_intent"] == {}
+    assert [p["k"] for p in doc["pass_hat_k"]] == [1, 2]
+    failing = {c["criterion"] for c in doc["criteria"] if c["failed"]}
+    assert failing and "end_state" in {c["criterion"] for c in doc["criteria"]}
+    for entry in doc["worst"]:
+        assert entry["failed_criteria"] and all(c["evidence"] for c in entry["failed_criteria"])
+    assert any(entry["trajectory"] for entry in doc["worst"])
+
+
 class RubricJudge(ChatProvider):
     """An LLM judge's answers, written from what it was asked: every assertion it is shown
     holds, and it scores by the trajectory it reads (a failed verification costs policy points)."""

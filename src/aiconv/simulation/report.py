@@ -185,7 +185,7 @@ def build(run_id: str, rows: Sequence[Row], *, worst_count: int = 10) -> dict[st
         "outcomes": dict(Counter(r.label for r in finished).most_common()),
         "success_outcomes": sorted({r.label for r in finished if r.success}),
         "by_persona": _grouped(rows, lambda r: r.persona),
-        "by_intent": _grouped(rows, lambda r: r.intent),
+        "by_intent": _grouped(rows, lambda r: None if r.task else r.intent),  # tasks have none
         "by_task": _grouped(rows, lambda r: r.task) if tasks else {},
         "cells": _cells(rows),
         "usage": usage(rows),
