@@ -17,6 +17,7 @@ from aiconv.queues.log import ConversationLog
 from aiconv.queues.redis import ACL_RULES, RedisLog, with_prefix
 from aiconv.queues.urls import open_log
 from aiconv.testing.contract import ConversationLogContract, entry, event, until_parked
+from aiconv.testing.redis_cluster import cluster_port
 from aiconv.testing.redis_server import RedisServer, free_port, has_redis_server
 
 pytestmark = pytest.mark.skipif(not has_redis_server(), reason="redis-server is not installed")
@@ -193,13 +194,26 @@ async def test_appends_in_flight_together_are_one_script_call_per_batch(
     assert redis_log.commit.batches <= 21, redis_log.commit.batches
 
 
-async def test_a_redis_cluster_node_is_refused_in_one_line(tmp_path: Path) -> None:
-    """A Cluster node used to fail later with 'Keys in request don't hash to the same slot'
-    or a bare redirect; now open_log says what is wrong before anything is written."""
+async def test_a_cluster_node_of_no_created_cluster_is_refused_in_one_line(
+    tmp_path: Path,
+) -> None:
+    """A lone Cluster node (detected by INFO cluster) serves no slot: open_log says so before
+    anything is written, instead of failing later with a redirect or CROSSSLOT."""
     with (
-        RedisServer(tmp_path, cluster=True) as node,
-        pytest.raises(ConfigError, match="is a Redis Cluster node") as caught,
+        RedisServer(tmp_path, port=cluster_port(), cluster=True) as node,
+        pytest.raises(ConfigError, match="serves 0 of 16384 slots") as caught,
     ):
         async with asyncio.timeout(30):
             await open_log(node.url)
+    assert "\n" not in str(caught.value)
+
+
+async def test_cluster_0_refuses_a_cluster_node(tmp_path: Path) -> None:
+    """?cluster=0 asks for a single Redis: a Cluster node is a one-line error."""
+    with (
+        RedisServer(tmp_path, port=cluster_port(), cluster=True) as node,
+        pytest.raises(ConfigError, match=r"is a Redis Cluster node: drop \?cluster=0") as caught,
+    ):
+        async with asyncio.timeout(30):
+            await open_log(node.url + "?cluster=0")
     assert "\n" not in str(caught.value)

@@ -1,128 +1,133 @@
 """The Redis conversation log (redis.asyncio): one stream per conversation, shared by many hosts.
 
-It owns the client side of the layout described in ``redis_scripts``: group-committed appends
-(``GroupCommit``: one ``APPEND_BATCH`` script call per batch, each append checked against its
-own expected sequence, also writing the index and the global log), reads and the index.
-Wake-ups are in ``redis_wakeups``; connections, retries and error mapping in ``redis_calls``.
+It owns the client side of the layouts of ``redis_layout`` (one Redis, or a Redis Cluster split
+into shards) and ``redis_scripts``: group-committed appends (``GroupCommit``: one
+``APPEND_BATCH`` script call per shard of a batch, each append checked against its own
+expected sequence, also writing the index and the shard's log), reads and the index.
+Wake-ups are in ``redis_wakeups``; connections, retries and error mapping in ``redis_calls``;
+what only a cluster needs in ``redis_cluster``; the URL in ``redis_urls``.
 
 A lost connection is retried with exponential backoff until ``deadline`` seconds have passed,
 then surfaces as ``LogUnavailable``. Every append carries an idempotency token checked by the
 script, so an append whose reply was lost is recognised on retry and never written twice.
-Foreign ``redis`` errors are mapped in ``redis_calls`` and never leave these modules.
-
-URLs: ``redis://[user:password@]host[:port][/db]`` and ``rediss://…`` (TLS), with optional
-query parameters ``prefix=`` (key prefix, default ``aiconv``) and ``deadline=`` (seconds).
+With ``?min_replicas=N`` an append is acknowledged once ``WAIT`` saw N replicas take it; one
+not confirmed in time has an unknown outcome and is retried the same way (then
+``LogUnavailable``). Foreign ``redis`` errors are mapped in ``redis_calls`` and never leave.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from collections.abc import Sequence
-from typing import cast
 from urllib.parse import urlsplit
 
-import redis.asyncio as aioredis
 import redis.exceptions as rexc
+from redis.asyncio.cluster import RedisCluster
 
 from aiconv.errors import ConfigError
-from aiconv.queues import redis_scripts
 from aiconv.queues.group_commit import GroupCommit, Pending
 from aiconv.queues.log import (
     MAX_SEQUENCE,
     ConversationLog,
     IndexEntry,
-    ListQuery,
     NewEvent,
     OpenMode,
     StoredEvent,
     bounded,
 )
-from aiconv.queues.memory import matches, newest_first
-from aiconv.queues.redis_calls import Calls, clients, refuse_a_cluster
+from aiconv.queues.redis_calls import Calls
+from aiconv.queues.redis_cluster import (
+    Client,
+    Pointer,
+    connect,
+    merged_members,
+    read_pointers,
+    replicated,
+    shard_reader,
+)
+from aiconv.queues.redis_index import RedisIndex
+from aiconv.queues.redis_layout import ClusterLayout, RedisLayout
 from aiconv.queues.redis_scripts import (
     ACL_RULES,
+    APPEND_BATCH,
     Entry,
     batch_arguments,
     decode_entry,
-    dump_index,
-    load_index,
     sequence_of,
     settle,
-    split_url,
-    with_prefix,
 )
+from aiconv.queues.redis_urls import DEFAULT_DEADLINE, DEFAULT_PREFIX, parse_target, with_prefix
 from aiconv.queues.redis_wakeups import XReadWakeUps
 
 __all__ = ["ACL_RULES", "DEFAULT_PREFIX", "RedisLog", "with_prefix"]
 
-DEFAULT_PREFIX = "aiconv"
-DEFAULT_DEADLINE = 30.0
 
-
-class RedisLog(ConversationLog):
+class RedisLog(RedisIndex, ConversationLog):
     """A conversation log in Redis; open it with ``await RedisLog.open(url)``."""
 
     backend = "redis"
 
     def __init__(
         self,
-        client: aioredis.Redis,
-        watcher: aioredis.Redis,
+        client: Client,
+        watcher: Client,
         *,
         prefix: str = DEFAULT_PREFIX,
         deadline: float = DEFAULT_DEADLINE,
         where: str = "redis",
+        clustered: bool = False,
+        min_replicas: int = 0,
+        replica_timeout: float = 1.0,
     ) -> None:
         if not prefix or "{" in prefix or "}" in prefix:
             raise ConfigError(f"bad Redis key prefix {prefix!r}: use letters, digits, ':' or '-'")
         self.prefix = prefix
         self.deadline = deadline
         self.where = where
+        self.layout = ClusterLayout(prefix) if clustered else RedisLayout(prefix)
+        self.min_replicas = min_replicas
+        self.replica_timeout = replica_timeout
         self._client = client
         self._watcher = watcher
         self._call = Calls(where=where, prefix=prefix, deadline=deadline)
-        self._batch_script = client.register_script(redis_scripts.APPEND_BATCH)
+        self._batch_script = client.register_script(APPEND_BATCH)
+        self._read_shard = shard_reader(client)
         self.commit = GroupCommit(self._flush)
-        self.wakeups = XReadWakeUps(watcher, self._global("log"), self._call, self.last_sequence)
+        logs = [shard.log for shard in self.layout.shards()]
+        self.wakeups = XReadWakeUps(watcher, logs, self._call, self.last_sequence)
         self._waiters = self.wakeups.waiters  # what the contract suite observes
 
     @classmethod
     async def open(
         cls, url: str, *, prefix: str | None = None, deadline: float | None = None
     ) -> RedisLog:
-        """Connect to the Redis at ``url`` (checked with a PING, retried until the deadline)."""
-        redis_url, own = split_url(url)
-        client, watcher = clients(url, redis_url)
-        log = cls(
+        """Connect to the Redis (or Redis Cluster) at ``url``, checked before anything is
+        written; connecting is retried until the deadline."""
+        target = parse_target(url)
+        call = Calls(
+            where=urlsplit(target.url).hostname or "redis",
+            prefix=prefix or target.prefix,
+            deadline=deadline if deadline is not None else target.deadline,
+        )
+        client, watcher = await connect(url, target, call)
+        return cls(
             client,
             watcher,
-            prefix=prefix or own.get("prefix", DEFAULT_PREFIX),
-            deadline=deadline
-            if deadline is not None
-            else float(own.get("deadline", DEFAULT_DEADLINE)),
-            where=urlsplit(redis_url).hostname or "redis",
+            prefix=call.prefix,
+            deadline=call.deadline,
+            where=call.where,
+            clustered=isinstance(client, RedisCluster),
+            min_replicas=target.min_replicas,
+            replica_timeout=target.replica_timeout,
         )
-        try:
-            await log._call("connect", log._client.ping)
-            await refuse_a_cluster(log._client, log._call)
-        except BaseException:
-            await log.close()
-            raise
-        return log
 
     # -- keys ---------------------------------------------------------------------------------
 
     def events_key(self, conversation_id: str) -> str:
-        """The stream of one conversation (hash-tagged by its id)."""
-        return f"{self.prefix}:{{{conversation_id}}}:events"
-
-    def index_key(self, conversation_id: str) -> str:
-        """The index hash of one conversation (same hash tag as its stream)."""
-        return f"{self.prefix}:{{{conversation_id}}}:index"
-
-    def _global(self, name: str) -> str:
-        return f"{self.prefix}:{name}"
+        """The stream of one conversation."""
+        return self.layout.events_key(conversation_id)
 
     # -- appends -------------------------------------------------------------------------------
 
@@ -141,25 +146,48 @@ class RedisLog(ConversationLog):
         return stored
 
     async def _flush(self, batch: list[Pending]) -> None:
-        """One script call for the whole batch; each append settled on its own."""
-        keys = [self._global(n) for n in ("position", "log", "conversations", "index")]
-        args: list[str | int | float | bytes] = [uuid.uuid4().hex, len(batch)]
+        """One script call per shard of the batch (the shards at once); each append settled
+        on its own; a shard that fails fails its own appends only."""
+        token, shards = uuid.uuid4().hex, dict[int, list[Pending]]()
+        for pending in batch:
+            shards.setdefault(self.layout.shard_of(pending.conversation_id), []).append(pending)
+        await asyncio.gather(
+            *(self._flush_shard(f"{token}.{n}", n, group) for n, group in shards.items())
+        )
+
+    async def _flush_shard(self, token: str, shard: int, batch: list[Pending]) -> None:
+        keys = self.layout.shard(shard).all()
+        step = self.layout.shard_count if self.layout.clustered else 0
+        args: list[str | int | float | bytes] = [token, len(batch), step, shard]
         for pending in batch:
             keys += (
                 self.events_key(pending.conversation_id),
                 self.index_key(pending.conversation_id),
             )
             args += batch_arguments(pending)
-        reply = await self._call("append", lambda: self._batch_script(keys=keys, args=args))
-        at = float(reply[0])
-        for pending, outcome in zip(batch, reply[1:], strict=True):
-            if outcome[0] == b"dup":  # an earlier attempt landed; only its reply was lost
-                found = await self.read(
-                    pending.conversation_id, pending.expected, len(pending.events)
-                )
-                pending.settle(found)
-            else:
-                settle(pending, outcome, at)
+        try:
+            reply = await self._call("append", lambda: self._append(keys, args))
+            at = float(reply[0])
+            for pending, outcome in zip(batch, reply[1:], strict=True):
+                if outcome[0] == b"dup":  # an earlier attempt landed; only its reply was lost
+                    found = await self.read(
+                        pending.conversation_id, pending.expected, len(pending.events)
+                    )
+                    pending.settle(found)
+                else:
+                    settle(pending, outcome, at)
+        except Exception as exc:  # a mapped LogError: this shard's appends get it
+            for pending in batch:
+                pending.fail(exc)
+
+    async def _append(
+        self, keys: list[str], args: list[str | int | float | bytes]
+    ) -> list[list[bytes]]:
+        if self.min_replicas:
+            return await replicated(  # type: ignore[no-any-return]
+                self._client, APPEND_BATCH, keys, args, self.min_replicas, self.replica_timeout
+            )
+        return await self._batch_script(keys=keys, args=args)  # type: ignore[no-any-return]
 
     # -- reads ---------------------------------------------------------------------------------
 
@@ -178,22 +206,23 @@ class RedisLog(ConversationLog):
     async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[StoredEvent]:
         if limit <= 0 or after_position >= MAX_SEQUENCE:
             return []
-        start, limit = f"{max(after_position, 0) + 1}-0", bounded(limit)
-        pointers: list[Entry] = await self._call(
-            "read_all", lambda: self._client.xrange(self._global("log"), start, "+", count=limit)
+        after, limit = max(after_position, 0), bounded(limit)
+        targets: list[Pointer] = await self._call(
+            "read_all", lambda: read_pointers(self._read_shard, self.layout, after, limit)
         )
-        targets = [(f[b"cid"].decode(), int(f[b"seq"])) for _, f in pointers]
 
         async def fetch() -> list[list[Entry]]:
             pipe = self._client.pipeline(transaction=False)
-            for cid, seq in targets:
+            for _, cid, seq in targets:
                 pipe.xrange(self.events_key(cid), f"{seq}-0", f"{seq}-0")
             found: list[list[Entry]] = await pipe.execute()
             return found
 
         found = await self._call("read_all", fetch) if targets else []
         return [
-            decode_entry(cid, hit[0]) for (cid, _), hit in zip(targets, found, strict=True) if hit
+            decode_entry(cid, hit[0])
+            for (_, cid, _), hit in zip(targets, found, strict=True)
+            if hit
         ]
 
     async def last_sequence(self, conversation_id: str) -> int:
@@ -204,67 +233,28 @@ class RedisLog(ConversationLog):
         return sequence_of(top[0][0]) if top else 0
 
     async def conversation_ids(self) -> list[str]:
-        key = self._global("conversations")
-        ids: list[bytes] = await self._call(
-            "conversation_ids", lambda: self._client.zrange(key, 0, -1)
+        keys = [shard.conversations for shard in self.layout.shards()]
+        ids: list[str] = await self._call(
+            "conversation_ids", lambda: merged_members(self._client, keys, newest_first=False)
         )
-        return [i.decode() for i in ids]
-
-    # -- the index -----------------------------------------------------------------------------
-
-    async def get_index(self, conversation_id: str) -> IndexEntry | None:
-        key = self.index_key(conversation_id)
-        raw: bytes | None = await self._call("get_index", lambda: self._client.hget(key, "entry"))
-        return None if raw is None else load_index(raw)
+        return ids
 
     async def delete(self, conversation_id: str) -> bool:
         events = await self.read(conversation_id)
         pointers = [f"{e.position}-0" for e in events]
+        shard = self.layout.shard(self.layout.shard_of(conversation_id))
 
         async def remove() -> None:
             async with self._client.pipeline(transaction=True) as pipe:
                 pipe.delete(self.events_key(conversation_id), self.index_key(conversation_id))
-                pipe.zrem(self._global("conversations"), conversation_id)
-                pipe.zrem(self._global("index"), conversation_id)
+                pipe.zrem(shard.conversations, conversation_id)
+                pipe.zrem(shard.index, conversation_id)
                 if pointers:
-                    pipe.xdel(self._global("log"), *pointers)
+                    pipe.xdel(shard.log, *pointers)
                 await pipe.execute()
 
         await self._call("delete", remove)
         return bool(events)
-
-    async def put_index(self, entry: IndexEntry) -> None:
-        async def put() -> None:
-            async with self._client.pipeline(transaction=True) as pipe:
-                pipe.hset(self.index_key(entry.conversation_id), "entry", dump_index(entry))
-                pipe.zadd(self._global("index"), {entry.conversation_id: entry.created_at})
-                await pipe.execute()
-
-        await self._call("put_index", put)
-
-    async def list_conversations(self, query: ListQuery | None = None) -> list[IndexEntry]:
-        query = query or ListQuery()
-        found = sorted(await self._matching(query), key=newest_first, reverse=True)
-        start = max(query.offset, 0)
-        return found[start : start + max(query.limit, 0)]
-
-    async def count_conversations(self, query: ListQuery | None = None) -> int:
-        return len(await self._matching(query or ListQuery()))
-
-    async def _matching(self, query: ListQuery) -> list[IndexEntry]:
-        """Every index entry that passes ``query`` (filters run client-side)."""
-
-        async def fetch() -> list[bytes | None]:
-            ids = cast(list[bytes], await self._client.zrevrange(self._global("index"), 0, -1))
-            pipe = self._client.pipeline(transaction=False)
-            for cid in ids:
-                pipe.hget(self.index_key(cid.decode()), "entry")
-            rows: list[bytes | None] = await pipe.execute()
-            return rows
-
-        rows = await self._call("list_conversations", fetch)
-        entries = (load_index(raw) for raw in rows if raw is not None)
-        return [e for e in entries if matches(e, query)]
 
     # -- wake-ups ------------------------------------------------------------------------------
 
@@ -273,10 +263,10 @@ class RedisLog(ConversationLog):
         return woken
 
     async def close(self) -> None:
-        """Flush queued appends, stop the reader and release both connection pools."""
+        """Flush queued appends, stop the readers and release the connections."""
         await self.commit.drained()
         await self.wakeups.close()
-        for client in (self._watcher, self._client):
+        for client in {id(c): c for c in (self._watcher, self._client)}.values():
             with contextlib.suppress(rexc.RedisError, OSError):
                 await client.aclose()
 

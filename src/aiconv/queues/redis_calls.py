@@ -28,6 +28,25 @@ POOL_SIZE = 16
 BLOCK_MS = 1000
 
 
+class NotReplicated(rexc.RedisError):
+    """An append is on its master but ``WAIT`` did not see enough replicas take it in time:
+    its outcome is unknown (a failover may still lose it), so it is retried like a lost reply."""
+
+
+#: Passing states: retried until the deadline (a failover makes the cluster refuse for a while).
+TRANSIENT = (
+    rexc.ConnectionError,
+    rexc.TimeoutError,
+    OSError,
+    rexc.ClusterError,
+    rexc.TryAgainError,
+    rexc.AskError,
+    rexc.ReadOnlyError,
+    rexc.RedisClusterException,
+    NotReplicated,
+)
+
+
 class Calls:
     """Runs operations against one Redis with retries and mapped errors."""
 
@@ -48,16 +67,25 @@ class Calls:
                     f"Redis at {self.where} refused the credentials: check user:password in the"
                     f" log URL ({exc})"
                 ) from exc
-            except (rexc.ConnectionError, rexc.TimeoutError, OSError) as exc:
+            except TRANSIENT as exc:
                 if time.monotonic() + delay > give_up:
-                    raise LogUnavailable(
-                        f"Redis at {self.where} did not answer ({what}) for {self.deadline:g}s:"
-                        f" {exc}. Is redis-server running and the --log-url right?"
-                    ) from exc
+                    raise self._unavailable(what, exc) from exc
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 1.0)
             except rexc.RedisError as exc:
                 raise self._mapped(what, exc) from exc
+
+    def _unavailable(self, what: str, exc: BaseException) -> LogUnavailable:
+        if isinstance(exc, NotReplicated):
+            return LogUnavailable(
+                f"Redis at {self.where}: {exc} within {self.deadline:g}s ({what}); its outcome is"
+                " unknown: it is on its master, and lost if that master fails before a replica"
+                " takes it"
+            )
+        return LogUnavailable(
+            f"Redis at {self.where} did not answer ({what}) for {self.deadline:g}s:"
+            f" {exc}. Is redis-server running and the --log-url right?"
+        )
 
     def _mapped(self, what: str, exc: rexc.RedisError) -> Exception:
         if is_permission(exc):
@@ -86,6 +114,25 @@ def clients(url: str, redis_url: str) -> tuple[aioredis.Redis, aioredis.Redis]:
     return aioredis.Redis.from_pool(pool), watcher
 
 
+async def is_a_cluster(client: aioredis.Redis, call: Calls) -> bool:
+    """Whether the Redis behind ``client`` is a Redis Cluster node (``cluster_enabled:1``)."""
+    return str((await cluster_info(client, call)).get("cluster_enabled", 0)) == "1"
+
+
+async def cluster_info(client: aioredis.Redis, call: Calls) -> dict[str, object]:
+    """``INFO cluster`` ({} when the user may not run INFO: appends would tell)."""
+
+    async def info() -> dict[str, object]:
+        try:
+            found: dict[str, object] = await client.info("cluster")
+        except rexc.NoPermissionError:
+            return {}
+        return found
+
+    found: dict[str, object] = await call("connect", info)
+    return found
+
+
 def is_permission(exc: rexc.RedisError) -> bool:
     """NOPERM, including a command refused inside the append script."""
     text = str(exc)
@@ -94,22 +141,3 @@ def is_permission(exc: rexc.RedisError) -> bool:
         or "no permissions" in text
         or ("can't run this command" in text)
     )
-
-
-async def refuse_a_cluster(client: aioredis.Redis, call: Calls) -> None:
-    """A Redis Cluster node answers ``cluster_enabled:1``; the log's global keys need one Redis
-    (standalone or Sentinel), so say so at once instead of failing on MOVED or CROSSSLOT later."""
-
-    async def cluster_info() -> dict[str, object]:
-        try:
-            found: dict[str, object] = await client.info("cluster")
-        except rexc.NoPermissionError:
-            return {}  # a least-privilege user may not run INFO: appends would tell
-        return found
-
-    info = await call("connect", cluster_info)
-    if str(info.get("cluster_enabled", 0)) == "1":
-        raise ConfigError(
-            f"Redis at {call.where} is a Redis Cluster node: the Redis log needs a single"
-            " Redis (standalone or Sentinel); Redis Cluster is not supported yet"
-        )

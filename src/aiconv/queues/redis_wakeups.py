@@ -1,9 +1,11 @@
-"""Wake-ups of a Redis log: ONE blocking reader per log fans the global log out to waiters.
+"""Wake-ups of a Redis log: ONE blocking reader per shard fans its log out to waiters.
 
-A reader task holds one dedicated connection in ``XREAD BLOCK`` on the global ``P:log`` stream
-and notifies the in-process waiters of every conversation that grew, so 1,000 waiting
-conversations cost one connection and no polling loop. After an outage it resynchronises (a
-server that came back with a shorter log is read on from its head). It only reads.
+A reader task holds one connection in ``XREAD BLOCK`` on a shard's log (the global ``P:log``
+on one Redis; each of the shards on a Redis Cluster, since one ``XREAD`` may only name keys of
+one slot) and notifies the in-process waiters of every conversation that grew, so 1,000
+waiting conversations cost one connection a shard and no polling loop. After an outage it
+resynchronises (a server that came back with a shorter log is read on from its head). It only
+reads.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import cast
 
 import redis.asyncio as aioredis
 import redis.exceptions as rexc
+from redis.asyncio.cluster import RedisCluster
 
 from aiconv.queues.redis_calls import BLOCK_MS, Calls
 from aiconv.queues.redis_scripts import Entry, sequence_of
@@ -26,17 +30,17 @@ class XReadWakeUps:
 
     def __init__(
         self,
-        watcher: aioredis.Redis,
-        key: str,
+        watcher: aioredis.Redis | RedisCluster,
+        keys: list[str],
         call: Calls,
         last_sequence: Callable[[str], Awaitable[int]],
     ) -> None:
         self.waiters = StreamWaiters()
         self._watcher = watcher
-        self._key = key
+        self._keys = keys
         self._call = call
         self._last_sequence = last_sequence
-        self._reader: asyncio.Task[None] | None = None
+        self._readers: list[asyncio.Task[None]] = []
         self._reader_lock = asyncio.Lock()
         self._closing = False
 
@@ -48,40 +52,44 @@ class XReadWakeUps:
         )
 
     async def close(self) -> None:
-        """Stop the reader."""
+        """Stop the readers."""
         self._closing = True
-        reader, self._reader = self._reader, None
-        if reader is not None:
+        readers, self._readers = self._readers, []
+        for reader in readers:
             reader.cancel()
+        for reader in readers:
             with contextlib.suppress(asyncio.CancelledError):
                 await reader
 
     async def _ensure_reader(self) -> None:
-        """Start the one reader task, from the current head of the global log."""
-        if self._reader is not None:
+        """Start the reader tasks, each from the current head of its shard's log."""
+        if self._readers:
             return
         async with self._reader_lock:
-            if self._reader is not None:
+            if self._readers:
                 return
-            top: list[Entry] = await self._call(
-                "watch", lambda: self._watcher.xrevrange(self._key, "+", "-", count=1)
-            )
-            head = top[0][0] if top else b"0-0"
-            self._reader = asyncio.create_task(self._read_wakeups(head), name="redis-wakeups")
+            for key in self._keys:
+                top: list[Entry] = await self._call(
+                    "watch", partial(self._watcher.xrevrange, key, "+", "-", count=1)
+                )
+                head = top[0][0] if top else b"0-0"
+                self._readers.append(
+                    asyncio.create_task(self._read_wakeups(key, head), name="redis-wakeups")
+                )
 
-    async def _read_wakeups(self, last: bytes) -> None:
-        """Block on the global log and wake the waiters of every conversation that grew."""
+    async def _read_wakeups(self, key: str, last: bytes) -> None:
+        """Block on a shard log and wake the waiters of every conversation that grew."""
         delay, synced = 0.02, True
         while not self._closing:  # a flag as well: redis-py may swallow a cancelled read
             try:
                 if not synced:
-                    last, synced = await self._resync(last), True
+                    last, synced = await self._resync(key, last), True
                 reply = cast(
                     list[tuple[bytes, list[Entry]]] | None,
-                    await self._watcher.xread({self._key: last}, count=1000, block=BLOCK_MS),
+                    await self._watcher.xread({key: last}, count=1000, block=BLOCK_MS),
                 )
                 delay = 0.02
-            except (rexc.RedisError, OSError):
+            except (rexc.RedisError, rexc.RedisClusterException, OSError):
                 synced = False
                 await asyncio.sleep(delay)  # keeps trying; waiters have their own timeouts
                 delay = min(delay * 2, 1.0)
@@ -91,9 +99,9 @@ class XReadWakeUps:
                     self.waiters.notify(fields[b"cid"].decode(), int(fields[b"seq"]))
                     last = entry_id
 
-    async def _resync(self, last: bytes) -> bytes:
+    async def _resync(self, key: str, last: bytes) -> bytes:
         """After an outage: if the server came back with a shorter global log (it lost data or
         was replaced), read on from its head instead of waiting for ids it will never reach."""
-        top = cast(list[Entry], await self._watcher.xrevrange(self._key, "+", "-", count=1))
+        top = cast(list[Entry], await self._watcher.xrevrange(key, "+", "-", count=1))
         head = top[0][0] if top else b"0-0"
         return head if sequence_of(head) < sequence_of(last) else last

@@ -1,0 +1,240 @@
+"""A Redis log on a Redis Cluster: connecting (checked to be one cluster) and reading every shard.
+
+``open_cluster`` checks each node of the URL before anything is written: a node without
+cluster support, or nodes of different clusters, are a ``ConfigError`` naming the node. It then
+returns a ``redis.asyncio.cluster.RedisCluster`` client (routing, ``MOVED`` and failovers are
+redis-py's; retries until the deadline are ``Calls``').
+
+Reads across shards live here: ``read_pointers`` merges the shards' logs by position up to the
+*horizon* below which no commit can still appear (see ``redis_scripts``), ``conversation_ids``
+and ``index_ids`` merge the shards' sorted sets. It knows nothing of events' meaning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any, cast
+
+import redis.asyncio as aioredis
+import redis.exceptions as rexc
+from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+from aiconv.errors import ConfigError
+from aiconv.observability.redaction import redact_url
+from aiconv.queues.redis_calls import Calls, NotReplicated, clients, cluster_info, is_a_cluster
+from aiconv.queues.redis_layout import SHARDS, RedisLayout
+from aiconv.queues.redis_scripts import EPOCH, READ_SHARD, sequence_of
+from aiconv.queues.redis_urls import RedisTarget, node_url
+
+#: How far apart the masters' clocks may be (seconds): positions within it of the slowest
+#: clock are held back from readers until it has passed. NTP keeps real clocks far closer.
+CLOCK_SKEW = 0.1
+
+#: A client of one Redis or of a Redis Cluster.
+Client = aioredis.Redis | RedisCluster
+
+#: A pointer of a shard log: (position, conversation id, sequence).
+Pointer = tuple[int, str, int]
+
+
+async def connect(url: str, target: RedisTarget, call: Calls) -> tuple[Client, Client]:
+    """Clients for commands and for blocking reads: of the cluster when ``?cluster=1`` or when
+    the single Redis named turns out to be a cluster node (unless ``?cluster=0``)."""
+    if target.cluster:
+        cluster = await open_cluster(target, call)
+        return cluster, cluster
+    client, watcher = clients(url, target.url)
+    if await _found_a_cluster(client, watcher, call, refuse=target.cluster is False):
+        cluster = await open_cluster(target, call)
+        return cluster, cluster
+    return client, watcher
+
+
+async def _found_a_cluster(client: Client, watcher: Client, call: Calls, *, refuse: bool) -> bool:
+    """Whether the single Redis just connected is in fact a Redis Cluster node (then the two
+    clients are closed); ``refuse`` (``?cluster=0``) makes that a ``ConfigError``."""
+    try:
+        await call("connect", client.ping)
+        if not await is_a_cluster(client, call):  # type: ignore[arg-type]
+            return False
+        if refuse:
+            raise ConfigError(
+                f"Redis at {call.where} is a Redis Cluster node: drop ?cluster=0 (or set"
+                " ?cluster=1) to use it as a cluster"
+            )
+    except BaseException:
+        await asyncio.gather(client.aclose(), watcher.aclose(), return_exceptions=True)
+        raise
+    await asyncio.gather(client.aclose(), watcher.aclose(), return_exceptions=True)
+    return True
+
+
+async def open_cluster(target: RedisTarget, call: Calls) -> RedisCluster:
+    """A client of the Redis Cluster the target's nodes belong to (checked first)."""
+    await check_one_cluster(target, call)
+    others = [ClusterNode(host, port) for host, port in target.nodes[1:]]
+    try:
+        client = RedisCluster.from_url(
+            target.url,
+            startup_nodes=others or None,
+            retry=Retry(NoBackoff(), 0),
+            require_full_coverage=False,
+            socket_connect_timeout=2,
+            socket_timeout=10,
+        )
+    except (ValueError, rexc.RedisClusterException) as exc:
+        raise ConfigError(f"bad Redis URL {redact_url(target.url)!r}: {exc}") from exc
+    try:
+        await call("connect", client.initialize)
+    except BaseException:
+        await client.aclose()
+        raise
+    return client
+
+
+async def check_one_cluster(target: RedisTarget, call: Calls) -> None:
+    """Every node of the URL is a cluster node, and all of them belong to one cluster."""
+    members: set[str] | None = None
+    for host, port in target.nodes:
+        node = aioredis.Redis.from_url(node_url(target, host, port), socket_connect_timeout=2)
+        try:
+            where = f"{host}:{port}"
+            await _require_cluster_support(node, call, where)
+            await _require_slots(node, call, where)
+            myid = _text(await call("connect", partial(node.execute_command, "CLUSTER", "MYID")))
+            known = await call("connect", partial(node.execute_command, "CLUSTER", "NODES"))
+        finally:
+            await node.aclose()
+        ids = {line.split()[0] for line in _text(known).splitlines() if line.strip()}
+        if members is not None and myid not in members:
+            first = "{}:{}".format(*target.nodes[0])
+            raise ConfigError(
+                f"the Redis nodes of the log URL do not form one Redis Cluster: {where} is not"
+                f" in the cluster of {first}; list nodes of one cluster only"
+            )
+        members = ids if members is None else members
+
+
+async def _require_cluster_support(node: aioredis.Redis, call: Calls, where: str) -> None:
+    info = await cluster_info(node, call)
+    if "cluster_enabled" not in info:
+        version = (await call("connect", lambda: node.info("server"))).get("redis_version", "?")
+        raise ConfigError(
+            f"Redis at {where} (version {version}) has no cluster support: drop ?cluster=1"
+            " or use Redis 7 or later"
+        )
+    if str(info["cluster_enabled"]) != "1":
+        raise ConfigError(
+            f"Redis at {where} is not a Redis Cluster node (cluster-enabled no): drop"
+            " ?cluster=1 for a single Redis, or name a node of the cluster"
+        )
+
+
+async def _require_slots(node: aioredis.Redis, call: Calls, where: str) -> None:
+    """The cluster was created: every slot has a master (a failover may still be under way)."""
+    raw = await call("connect", partial(node.execute_command, "CLUSTER", "INFO"))
+    info = dict(line.split(":", 1) for line in _text(raw).split() if ":" in line)
+    if info.get("cluster_slots_assigned") != "16384":
+        raise ConfigError(
+            f"the Redis Cluster of {where} serves {info.get('cluster_slots_assigned', 0)} of"
+            " 16384 slots: create it first (redis-cli --cluster create …)"
+        )
+
+
+def _text(raw: object) -> str:
+    return raw.decode() if isinstance(raw, bytes) else str(raw)
+
+
+# -- reads across shards -----------------------------------------------------------------------
+
+ReadShard = Callable[[str, str, int], Awaitable[Any]]
+
+
+async def read_pointers(
+    read_shard: ReadShard, layout: RedisLayout, after: int, limit: int
+) -> list[Pointer]:
+    """The first ``limit`` pointers after position ``after`` over every shard, in position
+    order, once none can still be committed below them (held back at most ``CLOCK_SKEW``)."""
+    start = f"{after + 1}-0"
+    skew = int(CLOCK_SKEW * 1e6) * SHARDS if layout.clustered else -(2**63)  # one counter
+    for again in (True, False):
+        replies = await asyncio.gather(
+            *(read_shard(shard.log, start, limit) for shard in layout.shards())
+        )
+        horizon = min(_clock(reply) for reply in replies) - skew
+        found = list(heapq.merge(*(_pointers(reply[2]) for reply in replies)))[:limit]
+        visible = [p for p in found if p[0] < horizon]
+        if len(visible) == len(found) or not again:
+            break
+        await asyncio.sleep(CLOCK_SKEW)  # then the clocks have passed what was found
+    return visible
+
+
+def _clock(reply: list[Any]) -> int:
+    """The earliest position a commit on this shard's master can still take, shard 0."""
+    return ((int(reply[0]) - EPOCH) * 1_000_000 + int(reply[1])) * SHARDS
+
+
+def _pointers(entries: list[tuple[bytes, list[bytes]]]) -> list[Pointer]:
+    """Pointers from the raw ``XRANGE`` a script returns: (id, [field, value, …])."""
+    found = []
+    for entry_id, flat in entries:
+        fields = dict(zip(flat[::2], flat[1::2], strict=True))
+        found.append((sequence_of(entry_id), fields[b"cid"].decode(), int(fields[b"seq"])))
+    return found
+
+
+async def merged_members(
+    client: RedisCluster | aioredis.Redis, keys: list[str], *, newest_first: bool
+) -> list[str]:
+    """The members of the sorted sets ``keys``, merged by score (ascending, or descending)."""
+
+    async def members(key: str) -> list[tuple[bytes, float]]:
+        if newest_first:
+            return cast(list[tuple[bytes, float]], await client.zrevrange(key, 0, -1, True))
+        return cast(list[tuple[bytes, float]], await client.zrange(key, 0, -1, withscores=True))
+
+    found = await asyncio.gather(*(members(key) for key in keys))
+    merged = heapq.merge(*found, key=lambda m: -m[1] if newest_first else m[1])
+    return [member.decode() for member, _ in merged]
+
+
+def shard_reader(client: RedisCluster | aioredis.Redis) -> ReadShard:
+    """Runs ``READ_SHARD`` on the master of a shard log."""
+    script = client.register_script(READ_SHARD)
+
+    async def read(key: str, start: str, limit: int) -> Any:
+        return await script(keys=[key], args=[start, limit])
+
+    return read
+
+
+async def replicated(
+    client: RedisCluster | aioredis.Redis,
+    script: str,
+    keys: list[str],
+    args: list[str | int | float | bytes],
+    replicas: int,
+    timeout: float,
+) -> Any:
+    """Run ``script`` then ``WAIT replicas timeout`` on the same connection of the same master
+    (``WAIT`` counts the writes of its own connection). A reply not yet held by ``replicas``
+    replicas raises ``NotReplicated`` (the caller retries: the script sees its own token)."""
+    pipe = client.pipeline(transaction=False)
+    pipe.execute_command("EVAL", script, len(keys), *keys, *args)
+    wait = ("WAIT", replicas, int(timeout * 1000))
+    node = client.get_node_from_key(keys[0]) if isinstance(client, RedisCluster) else None
+    if node is None:
+        pipe.execute_command(*wait)
+    else:
+        pipe.execute_command(*wait, target_nodes=node)
+    reply, held = await pipe.execute()
+    moved = node is not None and client.get_node_from_key(keys[0]) != node  # type: ignore[union-attr]
+    if moved or int(held) < replicas:
+        raise NotReplicated(f"no {replicas} replica(s) confirmed the append")
+    return reply

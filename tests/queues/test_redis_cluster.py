@@ -1,0 +1,156 @@
+"""The Redis log on a real local Redis Cluster (three masters, three replicas): the contract
+suite, the sharded layout, detection, and bad cluster URLs refused in one line."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from redis.crc import key_slot
+
+from aiconv.errors import ConfigError, LogUnavailable
+from aiconv.queues.log import ConversationLog
+from aiconv.queues.redis import RedisLog, with_prefix
+from aiconv.queues.redis_layout import SHARDS, ClusterLayout
+from aiconv.queues.urls import open_log
+from aiconv.testing.contract import ConversationLogContract, entry, event, sequences
+from aiconv.testing.redis_cluster import LocalCluster, cluster_port, has_redis_cluster
+from aiconv.testing.redis_server import RedisServer
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not has_redis_cluster(), reason="redis-server/redis-cli not installed"),
+]
+
+
+@pytest.fixture(scope="module")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    with LocalCluster(tmp_path_factory.mktemp("cluster")) as cluster:
+        yield cluster
+
+
+def fresh_url(cluster: LocalCluster) -> str:
+    return with_prefix(cluster.url, f"t{uuid.uuid4().hex[:10]}")
+
+
+class TestRedisClusterLog(ConversationLogContract):
+    supports_processes = True
+
+    @pytest.fixture
+    def log_url(self, redis_cluster: LocalCluster) -> str:
+        return fresh_url(redis_cluster)
+
+    @pytest.fixture
+    async def log(self, log_url: str) -> AsyncIterator[ConversationLog]:
+        async with open_log(log_url) as log:
+            yield log
+
+
+@pytest.fixture
+async def cluster_log(redis_cluster: LocalCluster) -> AsyncIterator[RedisLog]:
+    log = await RedisLog.open(fresh_url(redis_cluster))
+    try:
+        yield log
+    finally:
+        await log.close()
+
+
+async def test_an_append_touches_one_slot_and_the_shards_cover_every_master(
+    cluster_log: RedisLog, redis_cluster: LocalCluster
+) -> None:
+    """Events, index and the shard's keys of one conversation share a slot (one script); the
+    sixteen shards' slots are spread over all three masters."""
+    assert cluster_log.layout.clustered
+    await cluster_log.append("conv-1", 0, [event(1)], index=entry("conv-1", 1.0))
+    layout = cluster_log.layout
+    shard = layout.shard(layout.shard_of("conv-1"))
+    keys = [layout.events_key("conv-1"), layout.index_key("conv-1"), *shard.all()]
+    assert len({key_slot(k.encode()) for k in keys}) == 1
+    found = set()
+    for node in redis_cluster.running:
+        with Redis(port=node.port) as client:
+            found |= {k.decode() for k in client.keys(f"{cluster_log.prefix}:*")}
+    assert found == set(keys)
+    masters = {redis_cluster.master_of(s.log).port for s in layout.shards()}
+    assert len(layout.shards()) == SHARDS and len(masters) == 3
+
+
+async def test_a_cluster_is_detected_without_cluster_1(redis_cluster: LocalCluster) -> None:
+    """INFO cluster says cluster_enabled:1: the log opens in cluster mode by itself."""
+    url = fresh_url(redis_cluster).replace("cluster=1&", "").replace("?cluster=1", "")
+    assert "cluster" not in url
+    async with open_log(url) as log:
+        assert isinstance(log, RedisLog) and isinstance(log.layout, ClusterLayout)
+        await log.append("c", 0, [event(1)])
+        assert [e.sequence for e in await log.read_all()] == [1]
+
+
+async def test_a_node_list_of_one_cluster_opens(redis_cluster: LocalCluster) -> None:
+    """Two startup nodes of the same cluster, comma-separated."""
+    one, two = redis_cluster.running[:2]
+    url = f"redis://127.0.0.1:{one.port},127.0.0.1:{two.port}/?cluster=1&prefix=t{uuid.uuid4().hex[:6]}"
+    async with open_log(url) as log:
+        await log.append("c", 0, [event(1)])
+        assert await log.last_sequence("c") == 1
+
+
+async def test_nodes_of_two_clusters_are_refused_in_one_line(
+    redis_cluster: LocalCluster, tmp_path: Path
+) -> None:
+    """A node list that does not form one cluster: a one-line ConfigError, nothing written."""
+    with RedisServer(tmp_path, port=cluster_port(), appendonly=False, cluster=True) as lone:
+        with Redis(port=lone.port) as client:
+            client.execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 16383)  # its own cluster
+        member = redis_cluster.running[0]
+        url = f"redis://127.0.0.1:{member.port},127.0.0.1:{lone.port}/?cluster=1"
+        with pytest.raises(ConfigError, match="do not form one Redis Cluster") as caught:
+            async with asyncio.timeout(30):
+                await open_log(url)
+        assert "\n" not in str(caught.value)
+        assert f"127.0.0.1:{lone.port} is not in the cluster" in str(caught.value)
+        with Redis(port=lone.port) as client:
+            assert client.dbsize() == 0
+
+
+async def test_cluster_1_on_a_single_redis_is_refused_in_one_line(tmp_path: Path) -> None:
+    """?cluster=1 against a Redis without cluster mode: a one-line ConfigError."""
+    with RedisServer(tmp_path) as single:
+        with pytest.raises(ConfigError, match="is not a Redis Cluster node") as caught:
+            async with asyncio.timeout(30):
+                await open_log(f"redis://127.0.0.1:{single.port}/0?cluster=1")
+        assert "\n" not in str(caught.value)
+        with Redis(port=single.port) as client:
+            assert client.dbsize() == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("cluster=yes", "?cluster='yes' must be 0 or 1"),
+        ("min_replicas=-1", "?min_replicas='-1' must be a number of replicas"),
+        ("replica_timeout=0", "?replica_timeout='0' must be positive seconds"),
+    ],
+)
+async def test_bad_cluster_parameters_are_refused(query: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        await open_log(f"redis://127.0.0.1:1/0?{query}")
+    assert message in str(caught.value)
+
+
+async def test_an_append_no_replica_confirms_has_an_unknown_outcome(
+    redis_cluster: LocalCluster,
+) -> None:
+    """?min_replicas=2 with one replica a master: WAIT never sees two, the append is retried
+    (never written twice) until the deadline, then LogUnavailable says its outcome is unknown:
+    it is on its master, unconfirmed."""
+    url = fresh_url(redis_cluster) + "&min_replicas=2&replica_timeout=0.1&deadline=1"
+    async with open_log(url) as log:
+        with pytest.raises(LogUnavailable, match="outcome is unknown") as caught:
+            await log.append("c", 0, [event(1)])
+        assert "no 2 replica(s) confirmed the append" in str(caught.value)
+        assert "\n" not in str(caught.value)
+        assert sequences(await log.read("c")) == [1]  # written once, on its master

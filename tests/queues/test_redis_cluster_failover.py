@@ -1,0 +1,121 @@
+"""kill -9 of a Redis Cluster master in the middle of a run, and the promotion of its replica.
+
+With ``?min_replicas=1`` every acknowledged append survives and none is written twice; without
+it an acknowledged append can be lost with its master, and the log then reports the gap as a
+``SequenceConflict`` (the writer re-reads and re-decides) instead of duplicating anything.
+Each test forms its own cluster (a failover leaves it with one replica fewer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from redis import Redis
+
+from aiconv.errors import SequenceConflict
+from aiconv.queues.redis import RedisLog, with_prefix
+from aiconv.testing.contract import event, sequences
+from aiconv.testing.redis_cluster import LocalCluster, has_redis_cluster
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(90),
+    pytest.mark.skipif(not has_redis_cluster(), reason="redis-server/redis-cli not installed"),
+]
+
+
+@pytest.fixture
+def redis_cluster(tmp_path: Path) -> Iterator[LocalCluster]:
+    with LocalCluster(tmp_path / "cluster") as cluster:
+        yield cluster
+
+
+def url_of(cluster: LocalCluster, query: str = "") -> str:
+    return with_prefix(f"{cluster.url}{query}", f"f{uuid.uuid4().hex[:8]}")
+
+
+async def write(log: RedisLog, cid: str, until: int, acked: list[int]) -> None:
+    """Append events 1 … ``until`` to ``cid`` one at a time; the sequences acknowledged."""
+    while len(acked) < until:
+        stored = await log.append(cid, len(acked), [event(len(acked) + 1)])
+        acked.append(stored[0].sequence)
+
+
+async def test_with_min_replicas_a_failover_loses_and_duplicates_no_acknowledged_append(
+    redis_cluster: LocalCluster,
+) -> None:
+    """Twenty writers append 60 events each; the master of one of their shards dies (kill -9)
+    after 20; its replica takes over and the dead node comes back as its replica (until then
+    that shard's appends wait: no replica could confirm them); every acknowledged event is
+    there exactly once."""
+    log = await RedisLog.open(url_of(redis_cluster, "&min_replicas=1&replica_timeout=0.5"))
+    try:
+        cids = [f"conv-{n}" for n in range(20)]
+        acked: dict[str, list[int]] = {cid: [] for cid in cids}
+        writers = [asyncio.create_task(write(log, cid, 60, acked[cid])) for cid in cids]
+        async with asyncio.timeout(30):
+            while len(acked["conv-0"]) < 20:
+                await log.wait("conv-0", len(acked["conv-0"]), 1.0)
+        victim = await asyncio.to_thread(redis_cluster.kill_master_of, log.events_key("conv-0"))
+        await asyncio.to_thread(redis_cluster.until_promoted, log.events_key("conv-0"))
+        await asyncio.to_thread(victim.start)  # rejoins as the replica of the promoted node
+        async with asyncio.timeout(60):
+            await asyncio.gather(*writers)  # a SequenceConflict here would be a lost append
+        assert redis_cluster.master_of(log.events_key("conv-0")) is not victim
+        for cid in cids:
+            events = await log.read(cid)
+            assert sequences(events) == acked[cid] == list(range(1, 61)), cid
+            assert [json.loads(e.data)["n"] for e in events] == list(range(1, 61)), cid
+        everything = [(e.conversation_id, e.sequence) for e in await log.read_all(0, 10_000)]
+        assert sorted(everything) == sorted((c, s) for c in cids for s in range(1, 61))
+    finally:
+        await log.close()
+
+
+async def test_without_min_replicas_an_acknowledged_append_lost_in_a_failover_is_a_conflict(
+    redis_cluster: LocalCluster,
+) -> None:
+    """The replica is cut off (SIGSTOP, its link closed), an append is acknowledged by the
+    master alone, the master dies: the promoted replica lacks it. The writer's next append is a
+    SequenceConflict naming the real end, never a duplicate or an overwrite."""
+    log = await RedisLog.open(url_of(redis_cluster))
+    try:
+        await write(log, "lost", 3, acked := [])
+        master = await asyncio.to_thread(redis_cluster.master_of, log.events_key("lost"))
+        replica = await asyncio.to_thread(redis_cluster.replica_of, master)
+        await until_replicated(replica, log.events_key("lost"), 3)
+        assert replica.process is not None
+        replica.process.send_signal(signal.SIGSTOP)
+        with Redis(port=master.port) as client:
+            client.execute_command("CLIENT", "KILL", "TYPE", "replica")
+        await write(log, "lost", 4, acked)  # acknowledged by the master only
+        master.kill()
+        replica.process.send_signal(signal.SIGCONT)
+        await asyncio.to_thread(redis_cluster.until_promoted, log.events_key("lost"))
+        assert acked == [1, 2, 3, 4]
+        assert await log.last_sequence("lost") == 3  # the acknowledged 4th event is gone
+        with pytest.raises(SequenceConflict) as caught:
+            await log.append("lost", 4, [event(5)])
+        assert (caught.value.expected, caught.value.actual) == (4, 3)
+        await log.append("lost", 3, [event(4)])  # re-read, re-decided: written once
+        assert sequences(await log.read("lost")) == [1, 2, 3, 4]
+    finally:
+        await log.close()
+
+
+async def until_replicated(replica: object, key: str, count: int) -> None:
+    """Until the replica's copy of stream ``key`` holds ``count`` entries (deadline 10 s)."""
+    port = getattr(replica, "port")  # noqa: B009 (a RedisServer)
+    async with asyncio.timeout(10):
+        while True:
+            with Redis(port=port) as client:
+                client.execute_command("READONLY")
+                if client.xlen(key) >= count:
+                    return
+            await asyncio.sleep(0.02)
