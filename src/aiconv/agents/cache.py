@@ -24,7 +24,7 @@ import time
 from dataclasses import asdict, replace
 from typing import Any, Literal, Protocol
 
-from aiconv.agents.messages import ChatReply, ChatRequest, ToolCall, Usage
+from aiconv.agents.messages import ChatReply, ChatRequest, Record, ToolCall, Usage
 from aiconv.agents.provider import ChatProvider, DeltaCallback, ForwardingProvider
 from aiconv.errors import CacheMiss, ConfigError
 
@@ -82,6 +82,8 @@ def cache_key(vendor: str, model: str, request: ChatRequest) -> str:
     }
     if request.response_format is not None:  # absent otherwise: older keys stay valid
         payload["response_format"] = asdict(request.response_format)
+    if request.records:  # absent otherwise: older keys stay valid
+        payload["records"] = [asdict(r) for r in request.records]
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -97,6 +99,7 @@ def encode_reply(reply: ChatReply, vendor: str) -> bytes:
         "finish_reason": reply.finish_reason,
         "stop": reply.stop,
         "tool_calls": [asdict(c) for c in reply.tool_calls],
+        "records": [{"kind": r.kind, "data": dict(r.data)} for r in reply.records],
         "vendor": vendor,
         "stored_at": time.time(),
     }
@@ -116,6 +119,7 @@ def decode_reply(data: bytes) -> ChatReply:
         finish_reason=document.get("finish_reason"),
         stop=document.get("stop"),
         tool_calls=tuple(ToolCall(**c) for c in document.get("tool_calls", ())),
+        records=tuple(Record(**r) for r in document.get("records", ())),
         cached=True,
         saved_usd=document.get("cost_usd"),
     )

@@ -67,6 +67,20 @@ class ResponseFormat:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Record:
+    """A fact a participant records together with its message: an event ``kind`` and its JSON
+    body (a stage flow's ``StageEntered`` and ``FieldsExtracted``).
+
+    The conductor appends a reply's records in the same atomic append as its message, and hands
+    the speaker its own earlier records with every request (``ChatRequest.records``), so a
+    participant whose state is a fold over them keeps no state of its own.
+    """
+
+    kind: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ChatMessage:
     """One message of the history, seen from the speaker: its own lines are ``assistant``.
 
@@ -103,6 +117,8 @@ class ChatRequest:
     tool_choice: ToolChoice = "auto"
     #: Asks for one JSON object matching a schema instead of free text (see ``ResponseFormat``).
     response_format: ResponseFormat | None = None
+    #: What this speaker recorded earlier in the conversation, oldest first (see ``Record``).
+    records: tuple[Record, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -146,6 +162,8 @@ class ChatReply:
     #: what the recorded call cost.
     cached: bool = False
     saved_usd: float | None = None
+    #: Facts to record with the message, in the same atomic append (see ``Record``).
+    records: tuple[Record, ...] = ()
 
     @property
     def truncated(self) -> bool:

@@ -7,7 +7,7 @@ stay readable forever.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +71,24 @@ def decode_event(kind: str, version: int, data: bytes) -> Event:
         return event
     except pydantic.ValidationError as exc:
         raise CodecError(f"{kind} v{version} does not decode: {exc}") from exc
+
+
+def body_of(event: Event) -> dict[str, Any]:
+    """The JSON body of ``event`` (as stored, parsed)."""
+    body: dict[str, Any] = _ADAPTERS[event.KIND].dump_python(event, mode="json")
+    return body
+
+
+def event_from_body(kind: str, body: Mapping[str, Any]) -> Event:
+    """The current-version event of ``kind`` with JSON body ``body``; CodecError if it does
+    not validate."""
+    if kind not in _TYPES:
+        raise CodecError(f"unknown event kind {kind!r}")
+    try:
+        event: Event = _ADAPTERS[kind].validate_python(dict(body))
+    except pydantic.ValidationError as exc:
+        raise CodecError(f"{kind} does not validate: {exc}") from exc
+    return event
 
 
 def decode(stored: StoredEvent) -> Recorded:

@@ -17,11 +17,13 @@ from aiconv.platform.events import (
     CriterionEvaluated,
     EnvironmentSnapshot,
     Event,
+    FieldsExtracted,
     LoopDetected,
     MessagePosted,
     ModeratorNoted,
     OutcomeDecided,
     ParticipantSpec,
+    StageEntered,
     TaskGraded,
     TurnClaimed,
 )
@@ -103,6 +105,8 @@ class ConversationState:
     graded: TaskGraded | None = None
     #: Set when this conversation is a fork of another (its parent and point).
     forked: ConversationForked | None = None
+    #: The stages and extractions of flow participants, in order (``flow_fold`` folds them).
+    flow_events: tuple[StageEntered | FieldsExtracted, ...] = ()
 
     @property
     def participants(self) -> tuple[ParticipantSpec, ...]:

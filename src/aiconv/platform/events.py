@@ -3,6 +3,7 @@
 Adding a field with a default is backwards compatible; renaming or changing the meaning of one
 bumps ``SCHEMA_VERSION`` of that event and adds an upcaster in ``upcasters.py``. The events of
 tools and grading live in ``action_events.py``, those of voice and forks in ``room_events.py``,
+those of stage flows in ``flow_events.py``,
 and the values a conversation starts with in ``specs.py``; all are importable from here.
 """
 
@@ -18,6 +19,7 @@ from aiconv.platform.action_events import (
     ToolCalled,
     ToolReturned,
 )
+from aiconv.platform.flow_events import Extraction, FieldsExtracted, StageEntered
 from aiconv.platform.room_events import ConversationForked, UtteranceHeard, UtteranceSpoken
 from aiconv.platform.specs import ParticipantSpec, PluginRef, StopConfig, StopSignal
 
@@ -31,6 +33,8 @@ __all__ = [
     "CriterionEvaluated",
     "EnvironmentSnapshot",
     "Event",
+    "Extraction",
+    "FieldsExtracted",
     "LoopDetected",
     "MessagePosted",
     "ModeratorNoted",
@@ -38,6 +42,7 @@ __all__ = [
     "OutcomeProposed",
     "ParticipantSpec",
     "PluginRef",
+    "StageEntered",
     "StopConfig",
     "StopSignal",
     "TaskGraded",
@@ -226,6 +231,8 @@ Event = (
     | UtteranceSpoken
     | UtteranceHeard
     | ConversationForked
+    | StageEntered
+    | FieldsExtracted
 )
 
 EVENT_TYPES: tuple[type[Event], ...] = (
@@ -247,4 +254,6 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     UtteranceSpoken,
     UtteranceHeard,
     ConversationForked,
+    StageEntered,
+    FieldsExtracted,
 )

@@ -26,6 +26,7 @@ from aiconv.agents.messages import (
 )
 from aiconv.platform.conversation import ConversationState, Message, ToolActivity
 from aiconv.platform.events import ParticipantSpec
+from aiconv.platform.flow_fold import records_of
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -101,6 +102,7 @@ def build_request(
         tool_choice=tool_choice,
         temperature=speaker.temperature,
         seed=speaker.seed,
+        records=records_of(state.flow_events, speaker_name),
     )
 
 

@@ -1,5 +1,5 @@
 """The fold's rules for the events of the rooms around the core — tool calls and their results,
-environments and grading, what voice listeners heard, forks — kept apart from the core rules in
+environments and grading, what voice listeners heard, forks, flow stages and extractions — kept apart from the core rules in
 ``conversation.py`` (which calls ``room_changes`` for any event it does not handle). Pure.
 """
 
@@ -14,6 +14,8 @@ from aiconv.platform.events import (
     ConversationForked,
     CriterionEvaluated,
     EnvironmentSnapshot,
+    FieldsExtracted,
+    StageEntered,
     TaskGraded,
     ToolCalled,
     ToolReturned,
@@ -56,6 +58,8 @@ def room_changes(state: ConversationState, recorded: Recorded, event: object) ->
             return {"heard": MappingProxyType(heard)}
         case ConversationForked():
             return _fork(state, recorded, event)
+        case StageEntered() | FieldsExtracted():
+            return {"flow_events": (*state.flow_events, event)}
     return {}
 
 

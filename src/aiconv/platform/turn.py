@@ -8,6 +8,7 @@ referee's verdict — or the provider's failure.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from aiconv.errors import ProviderError, ProviderUnavailable, SequenceConflict
 from aiconv.observability.redaction import scrub
 from aiconv.platform.conversation import ConversationState, evolve, provisional
 from aiconv.platform.events import AgentFailed, ConversationEnded, Event, MessagePosted
+from aiconv.platform.flow_fold import events_of
 from aiconv.platform.prompts import build_request
 from aiconv.platform.termination import StopReason
 from aiconv.platform.toolrounds import LeaseLost, RoundFacts, ToolRounds
@@ -132,26 +134,36 @@ class Turn:
                 state, [ConversationEnded(reason=stop.reason, detail=stop.detail, by=name)]
             )
         message = _message(name, reply, self.seat.provider.name, latency)
-        posted = await self._post(state, message)
+        try:
+            recorded = events_of(reply.records, name)
+        except ProviderError as exc:
+            return await self._fail(state, exc)
+        posted = await self._post(state, message, recorded)
         if posted.sequence > state.sequence and posted.messages:
             self.conductor.observer.message_posted(
                 posted, posted.messages[-1], self.conductor.clock.monotonic() - self.began
             )
         return posted
 
-    async def _post(self, state: ConversationState, message: MessagePosted) -> ConversationState:
+    async def _post(
+        self, state: ConversationState, message: MessagePosted, recorded: Sequence[Event] = ()
+    ) -> ConversationState:
+        """Append what the speaker recorded (a flow's stage and extractions), the message, what
+        the turn hook adds and the referee's verdict, in one atomic append."""
         now = self.conductor.clock.now()
         stamp = self.conductor.stamp_of(state)
         if stamp is not None:
             message = stamp(state, message)
-        prospective = evolve(state, provisional(state, 1, now, message))
+        prospective = state
+        for offset, event in enumerate([*recorded, message], 1):
+            prospective = evolve(prospective, provisional(state, offset, now, event))
         verdict = self.conductor.judge_of(state)(prospective, now)
         after = (
             await self.conductor.turn_hook.after_reply(state, message)
             if self.conductor.turn_hook
             else ()
         )
-        events: list[Event] = [message, *after, *verdict.events]
+        events: list[Event] = [*recorded, message, *after, *verdict.events]
         if verdict.stop is not None:
             events.append(
                 ConversationEnded(
