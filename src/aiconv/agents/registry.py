@@ -9,7 +9,7 @@ would be). Resolution is lazy and cheap: ``resolve`` only parses and validates t
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -33,6 +33,17 @@ class AgentSpec:
 
 
 Factory = Callable[[AgentSpec, str | None], ChatProvider]
+#: Builds one part of an agent made of other agents, from the part's agent id.
+PartBuilder = Callable[[str], ChatProvider]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Part:
+    """An agent that another agent is made of (a flow's stage agent), and where it is named
+    (``FILE:LINE: stages[2].agent``) for errors."""
+
+    agent_id: str
+    where: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,6 +68,11 @@ class Vendor:
     #: Whether its agents can call tools: a flag, or a check of the agent's options (``mock``
     #: calls tools only with ``tools=auto``); see ``calls_tools``.
     tools: bool | Callable[[AgentSpec], bool] = False
+    #: For an agent made of other agents (a flow): the agent ids it uses, resolved, checked and
+    #: keyed with it (read after ``preflight``) …
+    parts: Callable[[AgentSpec], Sequence[Part]] | None = None
+    #: … and how it is built from them (instead of ``factory``), each part by the registry.
+    assemble: Callable[[AgentSpec, PartBuilder], ChatProvider] | None = None
 
     def calls_tools(self, spec: AgentSpec) -> bool:
         """Whether the agent ``spec`` can call tools (``--tools`` is refused otherwise)."""
@@ -120,6 +136,8 @@ class Registry:
     def key_for(self, spec: AgentSpec, env: Mapping[str, str]) -> str | None:
         """The API key for ``spec`` from ``env``; MissingApiKey names the variable to set."""
         vendor = self._vendors[spec.vendor]
+        for part in self._parts(spec):
+            self.key_for(self.resolve(part.agent_id), env)
         if not vendor.key_env:
             return None
         for name in vendor.key_env:
@@ -158,6 +176,15 @@ class Registry:
         check = self._vendors[spec.vendor].preflight
         if check is not None:
             check(spec)
+        for part in self._parts(spec):
+            try:
+                self.preflight(self.resolve(part.agent_id))
+            except UnknownAgent as exc:
+                raise UnknownAgent(f"{part.where}: {exc}" if part.where else str(exc)) from None
+
+    def _parts(self, spec: AgentSpec) -> Sequence[Part]:
+        parts = self._vendors[spec.vendor].parts
+        return parts(spec) if parts is not None else ()
 
     def build(self, spec: AgentSpec, env: Mapping[str, str] | None = None) -> ChatProvider:
         """Construct the provider for ``spec`` (checks the key first)."""
@@ -167,8 +194,11 @@ class Registry:
         base_url = self.base_url_for(spec, env)
         if base_url != spec.base_url:
             spec = replace(spec, base_url=base_url)
+        vendor = self._vendors[spec.vendor]
         try:
-            return self._vendors[spec.vendor].factory(spec, key)
+            if vendor.assemble is not None:
+                return vendor.assemble(spec, lambda part: self.build(self.resolve(part), env))
+            return vendor.factory(spec, key)
         except ImportError as exc:  # the vendor's SDK comes with an extra
             extra = self._vendors[spec.vendor].extra
             raise missing_extra(f"agent {spec.agent_id!r}", exc, extra=extra) from exc

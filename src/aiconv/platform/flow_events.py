@@ -6,7 +6,7 @@ fields it extracted from what it heard, each accepted or rejected by its confide
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 
@@ -27,15 +27,20 @@ class Extraction:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StageEntered:
-    """Flow participant ``participant`` moved to ``stage`` (from ``previous``; ``None`` at the
-    start) because ``reason`` (e.g. ``basics complete: agent_type, goals, tone``)."""
+    """Flow participant ``participant`` (running flow ``flow``) moved to ``stage`` (from
+    ``previous``; ``None`` at the start) because ``reason`` (e.g. ``has agent_type, goals,
+    tone``). Entering a ``final`` stage carries the flow's ``output``: its result rendered from
+    the collected values (for the agent designer, the designed agent's specification)."""
 
     KIND: ClassVar[str] = "StageEntered"
     SCHEMA_VERSION: ClassVar[int] = 1
     participant: str
     stage: str
+    flow: str = ""
     previous: str | None = None
     reason: str = ""
+    final: bool = False
+    output: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

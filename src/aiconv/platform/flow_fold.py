@@ -30,11 +30,17 @@ class FlowProgress:
     values it accepted (with their confidence)."""
 
     participant: str
+    flow: str = ""
     stage: str | None = None
     stages: tuple[str, ...] = ()
+    #: Whether the flow reached a final stage, and the output it rendered there.
+    final: bool = False
+    output: Mapping[str, Any] = field(default_factory=lambda: _NOTHING)
     values: Mapping[str, Any] = field(default_factory=lambda: _NOTHING)
     confidence: Mapping[str, float] = field(default_factory=lambda: _NOTHING)
     rejected: tuple[Extraction, ...] = ()
+    #: What the latest extraction reported (accepted or not): what the flow answers to next.
+    latest: tuple[Extraction, ...] = ()
     extractions: int = 0
     failures: int = 0
 
@@ -46,10 +52,13 @@ class FlowProgress:
         """The collected data as plain JSON values."""
         return {
             "participant": self.participant,
+            "flow": self.flow,
             "stage": self.stage,
             "stages": list(self.stages),
+            "complete": self.final,
             "values": dict(self.values),
             "confidence": dict(self.confidence),
+            "output": dict(self.output),
             "rejected": [
                 {"field": r.name, "value": r.value, "confidence": r.confidence, "note": r.note}
                 for r in self.rejected
@@ -60,7 +69,14 @@ class FlowProgress:
 def advance(progress: FlowProgress, event: FlowEvent) -> FlowProgress:
     """``progress`` after one of its events."""
     if isinstance(event, StageEntered):
-        return replace(progress, stage=event.stage, stages=(*progress.stages, event.stage))
+        return replace(
+            progress,
+            flow=event.flow or progress.flow,
+            stage=event.stage,
+            stages=(*progress.stages, event.stage),
+            final=event.final,
+            output=MappingProxyType(dict(event.output)) if event.final else _NOTHING,
+        )
     return _extracted(progress, event)
 
 
@@ -79,6 +95,7 @@ def _extracted(progress: FlowProgress, event: FieldsExtracted) -> FlowProgress:
         values=MappingProxyType(values),
         confidence=MappingProxyType(confidence),
         rejected=tuple(rejected),
+        latest=event.extractions,
         extractions=progress.extractions + 1,
         failures=progress.failures + (event.error is not None),
     )

@@ -1,6 +1,7 @@
 """The fold's rules for the events of the rooms around the core — tool calls and their results,
-environments and grading, what voice listeners heard, forks, flow stages and extractions — kept apart from the core rules in
-``conversation.py`` (which calls ``room_changes`` for any event it does not handle). Pure.
+environments and grading, what voice listeners heard, forks, flow stages and extractions — kept
+apart from the core rules in ``conversation.py`` (which calls ``room_changes`` for any event it
+does not handle). Pure.
 """
 
 from __future__ import annotations

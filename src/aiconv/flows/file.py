@@ -1,0 +1,211 @@
+"""Reading a flow file (TOML or YAML) into a checked ``Flow``.
+
+Every problem is one ``ScenarioError`` line naming the file, the line and the field
+(``agent-designer.toml:41: stages[2].transitions[0].to: unknown stage 'REVIEW' …``): a field
+that does not validate, a stage, field or agent that does not exist, a JSON schema that is not
+usable, an output template naming an unknown field. Agent ids are checked by the caller's
+``known`` (the registry), so this module names no vendor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field
+
+from aiconv.errors import ScenarioError
+from aiconv.flows.model import (
+    DEFAULT_HISTORY,
+    DEFAULT_THRESHOLD,
+    FieldDef,
+    Flow,
+    Stage,
+    Transition,
+    placeholders,
+)
+from aiconv.flows.schema import schema_problem
+from aiconv.simulation import locate
+from aiconv.simulation.files import read_document
+
+_NAME = r"^[A-Za-z][A-Za-z0-9_-]{0,63}$"
+#: Says why an agent id is not usable (None when it is): the registry's check.
+AgentCheck = Callable[[str], str | None]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class FieldModel(_Strict):
+    title: str | None = None
+    question: str = Field(min_length=1)
+    description: str = ""
+    json_schema: dict[str, Any] = Field(alias="schema")
+
+
+class TransitionModel(_Strict):
+    to: str
+    requires: list[str] = []
+    when: dict[str, Any] = {}
+
+
+class StageModel(_Strict):
+    name: str = Field(pattern=_NAME)
+    goal: str = ""
+    prompt: str = ""
+    collect: list[str] = []
+    agent: str | None = None
+    extractor: str | None = None
+    threshold: float | None = Field(None, ge=0, le=1)
+    final: bool = False
+    transitions: list[TransitionModel] = []
+
+
+class FlowModel(_Strict):
+    name: str = Field(min_length=1)
+    description: str = ""
+    system: str = ""
+    threshold: float = Field(DEFAULT_THRESHOLD, ge=0, le=1)
+    history: int = Field(DEFAULT_HISTORY, ge=1, le=200)
+    agent: str | None = None
+    extractor: str = "extractor"
+    fields: dict[str, FieldModel] = Field(min_length=1)
+    stages: list[StageModel] = Field(min_length=1)
+    output: dict[str, str] = {}
+
+
+def load_flow(path: Path, known: AgentCheck | None = None) -> Flow:
+    """The checked flow of ``path``; ScenarioError (one line: file, line, field) otherwise."""
+    data, lines = read_document(path)
+    try:
+        model = FlowModel.model_validate(data)
+    except pydantic.ValidationError as exc:
+        error = exc.errors()[0]
+        raise _error(path, lines, tuple(error["loc"]), error["msg"]) from None
+    problem = check_flow(model, known)
+    if problem is not None:
+        loc, why = problem
+        raise _error(path, lines, loc, why)
+    return to_flow(model)
+
+
+def _error(
+    path: Path, lines: dict[locate.Path, int], loc: Sequence[str | int], why: str
+) -> ScenarioError:
+    line = locate.line_of(lines, loc)
+    where = f"{path}:{line}" if line else str(path)
+    return ScenarioError(f"{where}: {locate.dotted(loc)}: {why}")
+
+
+Problem = tuple[tuple[str | int, ...], str]
+
+
+def check_flow(model: FlowModel, known: AgentCheck | None = None) -> Problem | None:
+    """The first cross-reference problem of a validated flow file, with its location."""
+    for name, item in model.fields.items():
+        found = schema_problem(item.json_schema)
+        if found is not None:
+            where, _, why = found.partition(": ")
+            return ("fields", name, *where.split(".")), why
+    return _stages_problem(model) or _agents_problem(model, known) or _output_problem(model)
+
+
+def _stages_problem(model: FlowModel) -> Problem | None:
+    names = [s.name for s in model.stages]
+    fields = set(model.fields)
+    for index, stage in enumerate(model.stages):
+        at: tuple[str | int, ...] = ("stages", index)
+        if stage.name in names[:index]:
+            return (*at, "name"), f"stage {stage.name!r} appears twice"
+        for j, name in enumerate(stage.collect):
+            if name not in fields:
+                return (*at, "collect", j), _unknown("field", name, fields)
+        for j, move in enumerate(stage.transitions):
+            if move.to not in names:
+                return (*at, "transitions", j, "to"), _unknown("stage", move.to, names)
+            for key, needed in (("requires", move.requires), ("when", list(move.when))):
+                for name in needed:
+                    if name not in fields:
+                        return (*at, "transitions", j, key), _unknown("field", name, fields)
+    return None
+
+
+def _agents_problem(model: FlowModel, known: AgentCheck | None) -> Problem | None:
+    places: list[tuple[tuple[str | int, ...], str | None]] = [
+        (("agent",), model.agent),
+        (("extractor",), model.extractor),
+    ]
+    for index, stage in enumerate(model.stages):
+        places += [(("stages", index, "agent"), stage.agent)]
+        places += [(("stages", index, "extractor"), stage.extractor)]
+    for loc, agent in places:
+        if agent is None:
+            continue
+        if agent.strip().lower().startswith("flow:"):
+            return loc, f"a stage agent cannot be a flow itself ({agent!r})"
+        why = known(agent) if known is not None else None
+        if why is not None:
+            return loc, why
+    return None
+
+
+def _output_problem(model: FlowModel) -> Problem | None:
+    templates: list[tuple[tuple[str | int, ...], str]] = [
+        (("output", key), template) for key, template in model.output.items()
+    ]
+    templates += [(("stages", i, "prompt"), s.prompt) for i, s in enumerate(model.stages)]
+    for loc, template in templates:
+        try:
+            names = placeholders(template)
+        except ValueError as exc:
+            return loc, f"not a template: {exc}"
+        for name in names:
+            if name not in model.fields:
+                return loc, _unknown("field", name, model.fields)
+    return None
+
+
+def _unknown(what: str, name: str, valid: Sequence[str] | set[str] | Mapping[str, Any]) -> str:
+    return f"unknown {what} {name!r} (known: {', '.join(sorted(valid))})"
+
+
+def to_flow(model: FlowModel) -> Flow:
+    """The values of a checked flow file."""
+    fields = {
+        name: FieldDef(
+            name=name,
+            title=item.title or name.replace("_", " "),
+            question=item.question,
+            schema=item.json_schema,
+            description=item.description,
+        )
+        for name, item in model.fields.items()
+    }
+    stages = tuple(
+        Stage(
+            name=s.name,
+            goal=s.goal,
+            prompt=s.prompt,
+            collect=tuple(s.collect),
+            agent=s.agent if s.agent is not None else model.agent,
+            extractor=s.extractor or model.extractor,
+            threshold=s.threshold if s.threshold is not None else model.threshold,
+            final=s.final,
+            transitions=tuple(
+                Transition(to=t.to, requires=tuple(t.requires), when=dict(t.when))
+                for t in s.transitions
+            ),
+        )
+        for s in model.stages
+    )
+    return Flow(
+        name=model.name,
+        fields=fields,
+        stages=stages,
+        system=model.system,
+        history=model.history,
+        output=dict(model.output),
+    )
