@@ -26,6 +26,7 @@ from aiconv.platform import session
 from aiconv.platform.codec import Recorded
 from aiconv.platform.conversation import ConversationState, evolve
 from aiconv.platform.exports import export_jsonl, export_markdown
+from aiconv.platform.flow_fold import flow_document
 from aiconv.platform.projections import transcript_document
 from aiconv.queues.log import IndexEntry, ListQuery
 from aiconv.queues.urls import connect_log
@@ -126,7 +127,7 @@ def _print_transcript(
 @option(
     "--format",
     "fmt",
-    type=click.Choice(["json", "jsonl", "md", "recording"]),
+    type=click.Choice(["json", "jsonl", "md", "recording", "flow-data"]),
     default="json",
     show_default=True,
 )
@@ -147,8 +148,9 @@ def export(
     audio_dir: Path | None,
     **kw: Any,
 ) -> None:
-    """Export a conversation as JSON (transcript), JSONL (every event), Markdown, or its voice
-    recording (WAV files and JSON documents, into the -o directory)."""
+    """Export a conversation as JSON (transcript), JSONL (every event), Markdown, its voice
+    recording (WAV files and JSON documents, into the -o directory), or what its flow
+    participants collected (flow-data: values, confidence, stages and the flow's output)."""
     if as_json and fmt != "json":
         raise ConfigError(f"--json and --format {fmt} disagree; give one of them")
     runtime = Runtime.load(LogOptions.of(kw))
@@ -162,6 +164,8 @@ def export(
         text = json.dumps(transcript_document(state), indent=2) + "\n"
     elif fmt == "jsonl":
         text = export_jsonl(recorded_events)
+    elif fmt == "flow-data":
+        text = _flow_data(state)
     else:
         text = export_markdown(state)
     if output is None:
@@ -171,6 +175,15 @@ def export(
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot write --output {output}: {exc.strerror or exc}") from exc
+
+
+def _flow_data(state: ConversationState) -> str:
+    """The ``flow-data`` document; a conversation without a flow participant is an error."""
+    if not state.flow_events:
+        raise ConfigError(
+            f"conversation {state.conversation_id} has no flow participant (no flow data)"
+        )
+    return json.dumps(flow_document(state.conversation_id, state.flow_events), indent=2) + "\n"
 
 
 def _export_recording(

@@ -12,14 +12,17 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from aiconv.cli.flow_display import flow_line, print_collected
 from aiconv.cli.tables import Field, clean, one_line, print_table
 from aiconv.platform.codec import Recorded
 from aiconv.platform.conversation import ConversationState, Message
 from aiconv.platform.events import (
     AgentFailed,
     ConversationEnded,
+    FieldsExtracted,
     LoopDetected,
     MessagePosted,
+    StageEntered,
     ToolCalled,
     ToolReturned,
     UtteranceHeard,
@@ -76,6 +79,9 @@ class LiveTranscript:
             cut = f", cutting in after {event.played_s or 0:.1f}s" if event.interrupted else ""
             heard = f"  ({one_line(event.listener)} heard: {clean(event.text) or '…'}{cut})"
             self.console.print(Text(heard, style="dim"))
+        elif isinstance(event, StageEntered | FieldsExtracted):
+            self._break_stream()
+            self.console.print(flow_line(event))
         elif isinstance(event, ConversationEnded):
             self.console.print(
                 Text(f"— ended: {event.reason} ({clean(event.detail)})", style="dim")
@@ -131,6 +137,7 @@ def print_summary(console: Console, state: ConversationState) -> None:
     for label, value in _summary_rows(summary):
         table.add_row(Text(label, style="bold"), Text(value))
     console.print(table)
+    print_collected(console, state)
 
 
 def conclude(console: Console, state: ConversationState, *, as_json: bool) -> None:

@@ -42,7 +42,8 @@ class FlowProvider(ChatProvider):
     async def complete(
         self, request: ChatRequest, *, on_delta: DeltaCallback | None = None
     ) -> ChatReply:
-        """The flow's next message, with the events it records."""
+        """The flow's next message, with the events it records (not streamed: its events
+        come before its text in the transcript)."""
         speaker = str(request.context.get("speaker") or "flow")
         progress = flow_progress(events_of(request.records, speaker), speaker)
         if progress.final:
@@ -69,8 +70,6 @@ class FlowProvider(ChatProvider):
         if said is not None:
             replies.append(said)
             text = said.content
-        if on_delta is not None:
-            on_delta(text)
         return self._reply(text, replies, recorded, said)
 
     async def _read(self, progress: FlowProgress, history: Sequence[ChatMessage]) -> Reading:

@@ -44,14 +44,20 @@ def words(text: str) -> list[str]:
 def read_field(
     name: str, schema: Mapping[str, Any], text: str, *, asked: bool, question: str
 ) -> Found:
-    """What ``text`` (the user's latest message) says about field ``name``."""
+    """What ``text`` (the user's latest message) says about field ``name``: read in the whole
+    message, the hedge judged in the sentence that says it."""
     found = _read(name, schema, text, asked=asked, question=question)
     if found is None:
         return None
     value, confidence = found
-    if _HEDGE.search(text):
+    said = [s for s in _sentences(text) if _read(name, schema, s, asked=asked, question=question)]
+    if _HEDGE.search(" ".join(said) or text):
         confidence -= 0.35
     return value, round(max(0.1, confidence), 2)
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?;])\s+", text) if s.strip()]
 
 
 def _read(name: str, schema: Mapping[str, Any], text: str, *, asked: bool, question: str) -> Found:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from aiconv.platform.codec import Recorded
 from aiconv.platform.conversation import ConversationState
+from aiconv.platform.flow_fold import flows_of
 from aiconv.platform.projections import summarize
 
 
@@ -63,6 +64,7 @@ def export_markdown(state: ConversationState) -> str:
         )
     for _, lines in sorted(timeline, key=lambda item: item[0]):
         out += lines
+    out += _flow_lines(state)
     summary = summarize(state)
     cost = "unknown" if summary.cost_usd is None else f"${summary.cost_usd:.6f}"
     out += [
@@ -75,3 +77,17 @@ def export_markdown(state: ConversationState) -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def _flow_lines(state: ConversationState) -> list[str]:
+    """What each flow participant collected, as a Markdown section."""
+    lines: list[str] = []
+    for progress in flows_of(state.flow_events).values():
+        done = "complete" if progress.final else f"at stage {progress.stage}"
+        lines += [f"## Collected by {progress.participant} ({progress.flow}, {done})", ""]
+        for name, value in progress.values.items():
+            confidence = progress.confidence.get(name, 0.0)
+            lines.append(f"- **{name}**: {_code(json.dumps(value))} ({confidence:.2f})")
+        lines += [f"- output **{k}**: {v}" for k, v in progress.output.items()]
+        lines.append("")
+    return lines

@@ -142,3 +142,11 @@ def events_of(records: Iterable[Record], participant: str) -> list[FlowEvent]:
         assert isinstance(event, StageEntered | FieldsExtracted)
         events.append(event)
     return events
+
+
+def flow_document(conversation_id: str, events: Iterable[FlowEvent]) -> dict[str, Any]:
+    """The ``flow-data`` export: every flow participant's collected data and output."""
+    return {
+        "conversation_id": conversation_id,
+        "flows": [p.as_json() for p in flows_of(events).values()],
+    }

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiconv.platform.conversation import ConversationState
+from aiconv.platform.flow_fold import flow_document
 from aiconv.queues.log import IndexEntry
 
 
@@ -170,4 +171,12 @@ def transcript_document(state: ConversationState) -> dict[str, Any]:
         "outcome": state.outcome.outcome if state.outcome else None,
         "summary": summarize(state).to_dict(),
         "metadata": dict(state.started.metadata),
+        **_flows(state),
     }
+
+
+def _flows(state: ConversationState) -> dict[str, Any]:
+    """``flows``: what each flow participant collected (only when there are any)."""
+    if not state.flow_events:
+        return {}
+    return {"flows": flow_document(state.conversation_id, state.flow_events)["flows"]}
