@@ -1,0 +1,137 @@
+"""The stage machine, pure: thresholds, clarifying questions, flexible input, strict transitions."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from aiconv.flows import engine
+from aiconv.flows.engine import Guess
+from aiconv.flows.model import Flow
+from aiconv.platform.flow_fold import FlowProgress
+
+
+def at(flow: Flow, stage: str, **values: object) -> FlowProgress:
+    """A participant at ``stage`` holding ``values``."""
+    return FlowProgress(participant="designer", flow=flow.name, stage=stage, values=values)
+
+
+def step(
+    flow: Flow, progress: FlowProgress, *guesses: Guess
+) -> tuple[FlowProgress, str, list[str]]:
+    """One turn of the machine: judge the guesses, follow transitions, draft the reply."""
+    stage = flow.stage(progress.stage or flow.first.name)
+    judged = engine.judge(stage, flow, guesses)
+    progress = engine.replay(progress, [engine.extracted("designer", stage, judged, "x", None)])
+    moved = engine.moves(flow, progress)
+    progress = engine.replay(progress, moved)
+    return progress, engine.draft(flow, progress, moved), [m.stage for m in moved]
+
+
+def test_a_value_below_the_threshold_is_rejected_and_asked_about(designer: Flow) -> None:
+    progress, said, moved = step(
+        designer,
+        at(designer, "COLLECTING_BASICS"),
+        Guess(name="tone", value="formal", confidence=0.55),
+    )
+    assert "tone" not in progress.values
+    assert progress.latest[0].accepted is False
+    assert progress.latest[0].note == "confidence 0.55 below 0.60"
+    assert said == "Just to be sure, is this right: the tone is formal?"
+    assert moved == []
+
+
+def test_a_value_at_the_threshold_is_kept(designer: Flow) -> None:
+    progress, said, _ = step(
+        designer,
+        at(designer, "COLLECTING_BASICS"),
+        Guess(name="tone", value="formal", confidence=0.6),
+    )
+    assert progress.values["tone"] == "formal"
+    assert said.startswith("What type of agent")  # the next missing field of the stage
+
+
+def test_several_fields_in_one_message_move_through_several_stages(designer: Flow) -> None:
+    progress, said, moved = step(
+        designer,
+        at(designer, "COLLECTING_BASICS"),
+        Guess(name="agent_type", value="sales", confidence=0.9),
+        Guess(name="goals", value=["book demos"], confidence=0.8),
+        Guess(name="tone", value="concise", confidence=0.9),
+        Guess(name="tools_needed", value=False, confidence=0.9),
+    )
+    assert moved == ["EXPLORING_TOOLS", "REVIEWING_WORKFLOW"]  # no tools: configuring is skipped
+    assert progress.stage == "REVIEWING_WORKFLOW"
+    assert said.startswith("Got it: a concise sales agent. Here is the design:")
+    assert said.endswith("Does this workflow look right to you?")
+
+
+def test_strict_requirements_hold_the_stage_until_all_are_met(designer: Flow) -> None:
+    progress, said, moved = step(
+        designer,
+        at(designer, "COLLECTING_BASICS"),
+        Guess(name="agent_type", value="sales", confidence=0.9),
+        Guess(name="goals", value=["book demos"], confidence=0.8),
+    )
+    assert moved == []
+    assert progress.stage == "COLLECTING_BASICS"
+    assert said.startswith("What tone should it have")
+
+
+def test_a_value_outside_the_schema_is_rejected_as_invalid(designer: Flow) -> None:
+    progress, said, _ = step(
+        designer,
+        at(designer, "COLLECTING_BASICS"),
+        Guess(name="tone", value="quirky", confidence=0.95),
+    )
+    assert progress.latest[0].note.startswith("invalid: tone: 'quirky' is not one of")
+    assert "tone" not in progress.values
+    assert said.startswith("What type of agent")  # an invalid value is not worth confirming
+
+
+def test_a_stage_threshold_overrides_the_flows(designer: Flow) -> None:
+    strict = replace(designer.stage("COLLECTING_BASICS"), threshold=0.95)
+    judged = engine.judge(strict, designer, [Guess(name="tone", value="formal", confidence=0.9)])
+    assert judged[0].accepted is False
+    assert judged[0].note == "confidence 0.90 below 0.95"
+
+
+def test_unknown_fields_and_nulls_are_dropped(designer: Flow) -> None:
+    stage = designer.stage("COLLECTING_BASICS")
+    judged = engine.judge(
+        stage,
+        designer,
+        [
+            Guess(name="colour", value="red", confidence=1.0),
+            Guess(name="tone", value=None, confidence=1.0),
+        ],
+    )
+    assert judged == ()
+
+
+def test_the_final_stage_carries_the_rendered_output(designer: Flow) -> None:
+    progress = at(
+        designer,
+        "FINALIZING",
+        agent_type="it_helpdesk",
+        goals=["reset passwords"],
+        tone="concise",
+        tools=["ticketing"],
+        tool_settings={"ticketing": "open tickets"},
+    )
+    progress, said, moved = step(
+        designer, progress, Guess(name="agent_name", value="Hal", confidence=0.8)
+    )
+    assert moved == ["COMPLETED"]
+    assert progress.final
+    assert progress.output["system_prompt"] == (
+        "You are Hal, a concise it helpdesk agent. Your goals: reset passwords. Tools you may use: "
+        "ticketing (ticketing: open tickets). Stay concise in every reply."
+    )
+    assert said.startswith("Hal is ready")
+
+
+def test_a_cycle_of_open_transitions_cannot_spin(designer: Flow) -> None:
+    stages = list(designer.stages)
+    loop = replace(stages[1], transitions=(replace(stages[0].transitions[0], to="INITIAL"),))
+    looping = replace(designer, stages=(stages[0], loop, *stages[2:]))
+    assert len(engine.moves(looping, at(looping, "INITIAL"))) == len(looping.stages)

@@ -1,0 +1,131 @@
+"""Flow files: the example loads; every bad file is one line naming the file, line and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aiconv.agents.catalog import default_registry
+from aiconv.errors import ConfigError, ScenarioError
+from aiconv.flows.file import load_flow
+from tests.flows.conftest import EXAMPLE
+
+GOOD = EXAMPLE.read_text(encoding="utf-8")
+
+
+def test_the_example_flow_has_the_seed_designs_stages(tmp_path: Path) -> None:
+    flow = load_flow(EXAMPLE)
+    assert [s.name for s in flow.stages] == [
+        "INITIAL",
+        "COLLECTING_BASICS",
+        "EXPLORING_TOOLS",
+        "CONFIGURING_TOOLS",
+        "REVIEWING_WORKFLOW",
+        "FINALIZING",
+        "COMPLETED",
+    ]
+    assert flow.stage("COLLECTING_BASICS").threshold == 0.6
+    assert flow.stage("COLLECTING_BASICS").transitions[0].requires == (
+        "agent_type",
+        "goals",
+        "tone",
+    )
+    assert flow.history == 8
+    assert flow.agents() == ["extractor"]
+
+
+def broken(tmp_path: Path, old: str, new: str) -> Path:
+    assert old in GOOD
+    path = tmp_path / "flow.toml"
+    path.write_text(GOOD.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def line_of(path: Path, text: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "marker", "message"),
+    [
+        (
+            'to = "EXPLORING_TOOLS"',
+            'to = "EXPLORING"',
+            'to = "EXPLORING"',
+            "stages[1].transitions[0].to: unknown stage 'EXPLORING'",
+        ),
+        (
+            'collect = ["confirmed"]',
+            'collect = ["confirm"]',
+            'collect = ["confirm"]',
+            "stages[4].collect[0]: unknown field 'confirm'",
+        ),
+        (
+            "when = { tools_needed = true }",
+            "when = { tool_needed = true }",
+            "tool_needed = true",
+            "stages[2].transitions[0].when: unknown field 'tool_needed'",
+        ),
+        (
+            'schema = { type = "boolean" }',
+            'schema = { type = "bool" }',
+            'type = "bool"',
+            "fields.tools_needed.schema.type: 'bool' is not a JSON Schema type",
+        ),
+        (
+            'schema = { type = "string", minLength = 1, maxLength = 60 }',
+            'schema = { type = "string", pattern = "^[A-Z]" }',
+            "pattern =",
+            "fields.agent_name.schema.pattern: unsupported JSON Schema keyword",
+        ),
+        (
+            'prompt = "Great."',
+            'prompt = "Great, {agent}."',
+            "Great, {agent}",
+            "stages[5].prompt: unknown field 'agent'",
+        ),
+        (
+            "threshold = 0.6 ",
+            "threshold = 1.5 ",
+            "threshold = 1.5",
+            "threshold: Input should be less",
+        ),
+    ],
+)
+def test_a_bad_flow_file_names_its_line_and_field(
+    tmp_path: Path, old: str, new: str, marker: str, message: str
+) -> None:
+    path = broken(tmp_path, old, new)
+    with pytest.raises(ScenarioError) as caught:
+        load_flow(path)
+    text = str(caught.value)
+    assert text.startswith(f"{path}:{line_of(path, marker)}: {message}")
+    assert "\n" not in text
+
+
+AGENT_LINE = 'agent = "claud"'
+
+
+def test_an_unknown_stage_agent_is_named_with_its_line(tmp_path: Path) -> None:
+    path = broken(tmp_path, 'name = "FINALIZING"', 'name = "FINALIZING"\nagent = "claud"')
+    registry = default_registry()
+    with pytest.raises(ConfigError) as caught:
+        registry.preflight(registry.resolve(f"flow:{path}"))
+    assert str(caught.value).startswith(f"{path}:{line_of(path, AGENT_LINE)}: stages[5].agent: ")
+    assert "unknown agent 'claud' (did you mean 'claude'?)" in str(caught.value)
+
+
+def test_a_stage_agent_cannot_be_a_flow(tmp_path: Path) -> None:
+    path = broken(tmp_path, 'extractor = "extractor"', 'extractor = "flow:other.toml"')
+    with pytest.raises(ScenarioError, match=r"flow.toml:\d+: extractor: a stage agent cannot"):
+        load_flow(path)
+
+
+def test_a_stage_agent_needs_its_key(tmp_path: Path) -> None:
+    path = broken(tmp_path, 'name = "FINALIZING"', 'name = "FINALIZING"\nagent = "claude"')
+    registry = default_registry()
+    spec = registry.resolve(f"flow:{path}")
+    registry.preflight(spec)
+    with pytest.raises(ConfigError, match="ANTHROPIC_API_KEY"):
+        registry.key_for(spec, {})
