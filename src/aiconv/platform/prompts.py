@@ -82,7 +82,6 @@ def build_request(
     opening = ChatMessage(role="user", content=state.started.topic)
     if not history or history[0].role != "user":
         history.insert(0, opening)
-    persona = speaker.persona or ""
     return ChatRequest(
         model=speaker.model,
         system=speaker.system_prompt or system_prompt(state, speaker),
@@ -91,7 +90,7 @@ def build_request(
         context={
             "topic": state.started.topic,
             "speaker": speaker_name,
-            "persona": persona,
+            "persona": speaker.persona or "",
             "seed": speaker.seed if speaker.seed is not None else state.started.seed,
             "end_token": state.started.stop.end_token,
             "turn": state.turns + 1,
