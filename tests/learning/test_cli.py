@@ -199,6 +199,7 @@ async def test_discover_with_a_model_that_never_answers_json_is_one_line(
     import asyncio
 
     from aiconv.testing.fake_llm import FakeLLM
+    from aiconv.testing.fake_llm.faults import Fault
 
     db = str(tmp_path / "runs.db")
     _ok(
@@ -207,6 +208,8 @@ async def test_discover_with_a_model_that_never_answers_json_is_one_line(
         )
     )
     async with FakeLLM() as server:  # answers with chat, never with the JSON asked for
+        chatter = "Happy to help! Most of these customers wanted their card replaced."
+        server.faults.push(Fault(text=chatter), Fault(text=chatter))
         model_env = {**env, "OPENAI_API_KEY": "fake", "OPENAI_BASE_URL": server.openai_base_url}
         result = await asyncio.to_thread(
             run_aic,
@@ -227,4 +230,8 @@ async def test_discover_with_a_model_that_never_answers_json_is_one_line(
         "and outcomes"
     )
     assert len(asked) == 2  # the proposal, then once more with the validation error
+    formats = [r.body["response_format"] for r in asked]  # asked natively, as a JSON schema
+    assert [(f["type"], f["json_schema"]["name"]) for f in formats] == [
+        ("json_schema", "Schema")
+    ] * 2
     assert not (tmp_path / "s.toml").exists()

@@ -68,7 +68,7 @@ class LabellingLLM(FakeLLM):
         super().__init__()
         self.wrong_first = wrong_first
 
-    def reply_text(self, turn: Turn) -> str:
+    def structured_text(self, turn: Turn) -> str:
         if turn.system.startswith("You analyse"):
             return "Here is the schema:\n```json\n" + json.dumps(SCHEMA) + "\n```"
         chats = re.split(r"^### (c\d+)\n", turn.messages[0][1], flags=re.M)[1:]

@@ -25,6 +25,7 @@ import pydantic
 
 from aiconv.agents.messages import ChatMessage, ChatRequest
 from aiconv.agents.provider import ChatProvider
+from aiconv.agents.structured import StructuredOutputError, parse_structured, response_format_for
 from aiconv.learning.cache import AnswerCache
 from aiconv.learning.transcripts import SYSTEM, Transcript
 
@@ -173,14 +174,15 @@ class ModelLabeller:
                     max_tokens=4000,
                     temperature=0.0,
                     context={"speaker": "discovery"},
+                    response_format=response_format_for(model),
                 )
             )
             self.requests += 1
             try:
-                answer = model.model_validate_json(_json_object(reply.content))
+                answer = parse_structured(reply.content, model)
                 problem = check(answer)
-            except pydantic.ValidationError as exc:
-                problem = _first_problem(exc)
+            except StructuredOutputError as exc:
+                problem = str(exc)
             if problem is None:
                 await self.cache.put(key, answer.model_dump_json())
                 return answer
@@ -211,18 +213,6 @@ def _label_check(size: int, schema: Schema) -> Any:
         return None
 
     return check
-
-
-def _first_problem(exc: pydantic.ValidationError) -> str:
-    first = exc.errors()[0]
-    where = ".".join(str(p) for p in first["loc"]) or "answer"
-    return f"{where}: {first['msg']}"
-
-
-def _json_object(text: str) -> str:
-    """The outermost ``{…}`` of ``text`` (a fenced block or a sentence around it tolerated)."""
-    start, end = text.find("{"), text.rfind("}")
-    return text[start : end + 1] if 0 <= start < end else text
 
 
 def cache_path_for(directory: Path) -> Path:

@@ -18,6 +18,7 @@ import pydantic
 
 from aiconv.agents.messages import ChatMessage, ChatRequest
 from aiconv.agents.provider import ChatProvider
+from aiconv.agents.structured import StructuredOutputError, parse_structured, response_format_for
 
 MIN_EACH = 5
 
@@ -150,19 +151,15 @@ async def _judge_batch(
         max_tokens=60 + 25 * len(batch),
         temperature=0.0,
         context={"speaker": "realism-judge"},
+        response_format=response_format_for(_Answers),
     )
     reply = await provider.complete(request)
     try:
-        answers = _Answers.model_validate_json(_json_object(reply.content)).answers
-    except pydantic.ValidationError:
+        answers = parse_structured(reply.content, _Answers).answers
+    except StructuredOutputError:
         return 0, len(batch)
     said = {a.pair: a.simulated.strip().upper() for a in answers}
     right = sum(
         said.get(n) == ("A" if fake_first else "B") for n, (_, _, fake_first) in enumerate(batch, 1)
     )
     return right, len(batch)
-
-
-def _json_object(text: str) -> str:
-    start, end = text.find("{"), text.rfind("}")
-    return text[start : end + 1] if 0 <= start < end else text
