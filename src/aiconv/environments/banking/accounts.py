@@ -126,13 +126,8 @@ def open_dispute(
     dispute_id = next_id("DSP", state.disputes, start=1001)
     credit = disputed if disputed <= PROVISIONAL_CREDIT_LIMIT else money(0)
     if credit:
-        post(
-            state,
-            transaction.account_id,
-            credit,
-            f"Provisional credit {dispute_id}",
-            outgoing=False,
-        )
+        memo = f"Provisional credit {dispute_id}"
+        post(state, transaction.account_id, credit, memo, outgoing=False)
     state.disputes[dispute_id] = Dispute(
         dispute_id=dispute_id,
         customer_id=customer_id,

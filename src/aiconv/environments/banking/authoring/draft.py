@@ -144,16 +144,6 @@ class Draft:
 
     def task(self) -> dict[str, Any]:
         """The task in its file form (τ²-bench's fields, plus ours)."""
-        actions = []
-        for number, (tool, arguments) in enumerate(self.bench.actions, 1):
-            action: dict[str, Any] = {
-                "action_id": f"{self.id}-{number}",
-                "name": tool,
-                "arguments": {k: _plain(v) for k, v in arguments.items()},
-            }
-            if tool == "transfer_to_human":
-                action["compare_args"] = ["department"]  # the summary is the agent's own words
-            actions.append(action)
         task: dict[str, Any] = {
             "id": f"banking-{self.id}",
             "domain": "banking",
@@ -172,7 +162,7 @@ class Draft:
                 },
             },
             "evaluation_criteria": {
-                "actions": actions,
+                "actions": self._actions(),
                 "communicate_info": self.communicate,
                 "nl_assertions": self.nl,
                 "outcome": self.outcome,
@@ -184,6 +174,20 @@ class Draft:
         if self.persona is None:
             del task["user_scenario"]["persona"]
         return task
+
+    def _actions(self) -> list[dict[str, Any]]:
+        """The reference actions the bench took, in order, as the task file lists them."""
+        actions = []
+        for number, (tool, arguments) in enumerate(self.bench.actions, 1):
+            action: dict[str, Any] = {
+                "action_id": f"{self.id}-{number}",
+                "name": tool,
+                "arguments": {k: _plain(v) for k, v in arguments.items()},
+            }
+            if tool == "transfer_to_human":
+                action["compare_args"] = ["department"]  # the summary is the agent's own words
+            actions.append(action)
+        return actions
 
 
 def _plain(value: Any) -> Any:

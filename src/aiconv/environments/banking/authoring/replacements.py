@@ -3,6 +3,8 @@ already blocked, and where a replacement is."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiconv.environments.banking.authoring.draft import Bench, Draft
 from aiconv.environments.domain import Domain
 
@@ -169,16 +171,14 @@ def already_blocked(domain: Domain) -> Draft:
     )
 
 
-def replacement_status(domain: Domain) -> Draft:
-    bench = Bench(domain)
-    who = bench.person("cust-0006")
-    address = bench.address(who.id)
-    changes = {
+def _ordered_last_week(bench: Bench, customer_id: str, address: str) -> dict[str, Any]:
+    """Changes to the state: card-0008 was replaced by card-0901, ordered six days ago."""
+    return {
         "cards": {
             "card-0008": {"status": "replaced", "block_reason": "lost", "replaced_by": "card-0901"},
             "card-0901": {
                 "card_id": "card-0901",
-                "customer_id": who.id,
+                "customer_id": customer_id,
                 "kind": "debit",
                 "account_id": bench.state.cards["card-0008"].account_id,
                 "last4": "3317",
@@ -198,7 +198,13 @@ def replacement_status(domain: Domain) -> Draft:
             },
         },
     }
-    bench = Bench(domain, changes)
+
+
+def replacement_status(domain: Domain) -> Draft:
+    bench = Bench(domain)
+    who = bench.person("cust-0006")
+    address = bench.address(who.id)
+    bench = Bench(domain, _ordered_last_week(bench, who.id, address))
     bench.verify(who)
     street = bench.state.addresses[address].street
     return Draft(
