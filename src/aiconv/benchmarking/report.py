@@ -15,6 +15,7 @@ Document shape (``schema`` 1)::
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -39,73 +40,86 @@ def _row(figure: str, target: str, value: float | None, ok: Callable[[float], bo
     }
 
 
+def _at_most(limit: float) -> Callable[[float], bool]:
+    return lambda value: value <= limit
+
+
+def _at_least(limit: float) -> Callable[[float], bool]:
+    return lambda value: value >= limit
+
+
+#: Issues 9 and 17's targets: (figure, target, where its value is in ``results``, the check).
+TARGETS: tuple[tuple[str, str, tuple[str, ...], Callable[[float], bool]], ...] = (
+    *(
+        row
+        for b in ("sqlite", "redis")
+        for row in (
+            (
+                f"per-turn overhead p50, {b}",
+                "<= 0.5 ms",
+                ("overhead", b, "overhead", "p50_ms"),
+                _at_most(0.5),
+            ),
+            (
+                f"per-turn overhead p99, {b}",
+                "<= 2 ms",
+                ("overhead", b, "overhead", "p99_ms"),
+                _at_most(2.0),
+            ),
+        )
+    ),
+    ("hand-off p50, redis", "<= 2 ms", ("handoff", "redis", "handoff", "p50_ms"), _at_most(2.0)),
+    ("hand-off p99, redis", "<= 10 ms", ("handoff", "redis", "handoff", "p99_ms"), _at_most(10.0)),
+    (
+        "hand-off p99, sqlite",
+        "<= 20 ms",
+        ("handoff", "sqlite", "handoff", "p99_ms"),
+        _at_most(20.0),
+    ),
+    *(
+        row
+        for backend in ("memory", "sqlite", "redis")
+        for row in (
+            (
+                f"1,000 conversations, {backend}: share of ideal turns/s",
+                ">= 90 %",
+                ("concurrency", backend, "1000", "of_ideal"),
+                _at_least(0.9),
+            ),
+            (
+                f"1,000 conversations, {backend}: peak RSS MB",
+                "<= 300 MB",
+                ("concurrency", backend, "1000", "peak_rss_mb"),
+                _at_most(300),
+            ),
+        )
+    ),
+    (
+        "append, sqlite, 1 writer (events/s)",
+        ">= 5,000",
+        ("append", "sqlite", "1", "events_per_s"),
+        _at_least(5000),
+    ),
+    (
+        "append, redis, 1 writer (events/s)",
+        ">= 10,000",
+        ("append", "redis", "1", "events_per_s"),
+        _at_least(10000),
+    ),
+    (
+        "append, redis, 1 process, 256 in flight (events/s)",
+        ">= 20,000",
+        ("append", "redis", "1x256", "events_per_s"),
+        _at_least(20000),
+    ),
+)
+
+
 def targets(doc: Doc) -> list[Doc]:
     """Issues 9 and 17's targets with the measured value and whether it is met (None: not
     measured)."""
-    rows = []
-    for b in ("sqlite", "redis"):
-        p50 = _get(doc, "overhead", b, "overhead", "p50_ms")
-        p99 = _get(doc, "overhead", b, "overhead", "p99_ms")
-        rows.append(_row(f"per-turn overhead p50, {b}", "<= 0.5 ms", p50, lambda v: v <= 0.5))
-        rows.append(_row(f"per-turn overhead p99, {b}", "<= 2 ms", p99, lambda v: v <= 2.0))
-    rows += [
-        _row(
-            "hand-off p50, redis",
-            "<= 2 ms",
-            _get(doc, "handoff", "redis", "handoff", "p50_ms"),
-            lambda v: v <= 2.0,
-        ),
-        _row(
-            "hand-off p99, redis",
-            "<= 10 ms",
-            _get(doc, "handoff", "redis", "handoff", "p99_ms"),
-            lambda v: v <= 10.0,
-        ),
-        _row(
-            "hand-off p99, sqlite",
-            "<= 20 ms",
-            _get(doc, "handoff", "sqlite", "handoff", "p99_ms"),
-            lambda v: v <= 20.0,
-        ),
-    ]
-    for backend in ("memory", "sqlite", "redis"):
-        rows.append(
-            _row(
-                f"1,000 conversations, {backend}: share of ideal turns/s",
-                ">= 90 %",
-                _get(doc, "concurrency", backend, "1000", "of_ideal"),
-                lambda v: v >= 0.9,
-            )
-        )
-        rows.append(
-            _row(
-                f"1,000 conversations, {backend}: peak RSS MB",
-                "<= 300 MB",
-                _get(doc, "concurrency", backend, "1000", "peak_rss_mb"),
-                lambda v: v <= 300,
-            )
-        )
-    rows += [
-        _row(
-            "append, sqlite, 1 writer (events/s)",
-            ">= 5,000",
-            _get(doc, "append", "sqlite", "1", "events_per_s"),
-            lambda v: v >= 5000,
-        ),
-        _row(
-            "append, redis, 1 writer (events/s)",
-            ">= 10,000",
-            _get(doc, "append", "redis", "1", "events_per_s"),
-            lambda v: v >= 10000,
-        ),
-        _row(
-            "append, redis, 1 process, 256 in flight (events/s)",
-            ">= 20,000",
-            _get(doc, "append", "redis", "1x256", "events_per_s"),
-            lambda v: v >= 20000,
-        ),
-        _row("fleet 1 -> 2 workers", ">= 1.6x", fleet_speedup(doc), lambda v: v >= 1.6),
-    ]
+    rows = [_row(figure, target, _get(doc, *path), ok) for figure, target, path, ok in TARGETS]
+    rows.append(_row("fleet 1 -> 2 workers", ">= 1.6x", fleet_speedup(doc), _at_least(1.6)))
     return rows + _soak_targets(doc)
 
 
@@ -156,26 +170,23 @@ def _cells(doc: Doc, fmt: Callable[[str], str]) -> str:
     return " | ".join(fmt(b) for b in ("memory", "sqlite", "redis"))
 
 
+def _share(doc: Doc, n: str, backend: str) -> str:
+    """A concurrency cell: turns/s, its share of the ideal, and the peak RSS."""
+    row = _get(doc, "concurrency", backend, n)
+    if not isinstance(row, dict) or "of_ideal" not in row:
+        return "failed" if isinstance(row, dict) else "–"
+    return (
+        f"{row['turns_per_s']:.0f}/s = {row['of_ideal'] * 100:.0f} %, {row['peak_rss_mb']:.0f} MB"
+    )
+
+
+def _rate(doc: Doc, writers: str, backend: str) -> str:
+    """An append cell: events/s."""
+    value = _get(doc, "append", backend, writers, "events_per_s")
+    return "–" if value is None else f"{value:,.0f}"
+
+
 def _figure_rows(doc: Doc) -> list[str]:
-    def share(n: str) -> Callable[[str], str]:
-        def cell(backend: str) -> str:
-            row = _get(doc, "concurrency", backend, n)
-            if not isinstance(row, dict) or "of_ideal" not in row:
-                return "failed" if isinstance(row, dict) else "–"
-            return (
-                f"{row['turns_per_s']:.0f}/s = {row['of_ideal'] * 100:.0f} %, "
-                f"{row['peak_rss_mb']:.0f} MB"
-            )
-
-        return cell
-
-    def rate(w: str) -> Callable[[str], str]:
-        def cell(backend: str) -> str:
-            value = _get(doc, "append", backend, w, "events_per_s")
-            return "–" if value is None else f"{value:,.0f}"
-
-        return cell
-
     rows = [
         "| per-turn overhead p50 / p99 (ms) | "
         + _cells(doc, lambda b: _pair(doc, ("overhead", b, "overhead")))
@@ -190,12 +201,16 @@ def _figure_rows(doc: Doc) -> list[str]:
     for n in doc.get("plan", {}).get("concurrency") or []:
         rows.append(
             f"| {n} conversations, 200 ms provider: turns/s, RSS | "
-            + _cells(doc, share(str(n)))
+            + _cells(doc, functools.partial(_share, doc, str(n)))
             + " |"
         )
     for writers in doc.get("plan", {}).get("append_writers") or []:
         label = _WRITERS.get(writers, writers)
-        rows.append(f"| append, {label} (events/s) | " + _cells(doc, rate(writers)) + " |")
+        rows.append(
+            f"| append, {label} (events/s) | "
+            + _cells(doc, functools.partial(_rate, doc, writers))
+            + " |"
+        )
     rows += _fleet_rows(doc) + _soak_rows(doc) + _peer_rows(doc)
     return rows
 

@@ -37,19 +37,7 @@ def run(
         "measured_at": facts.now_utc(),
         "machine": facts.machine(),
         "software": facts.software(),
-        "plan": {
-            "repeats": plan.repeats,
-            "overhead_turns": plan.overhead_turns,
-            "handoff_turns": plan.handoff_turns,
-            "concurrency": list(plan.concurrency),
-            "concurrency_turns": plan.concurrency_turns,
-            "latency_s": plan.latency_s,
-            "append_seconds": plan.append_seconds,
-            "append_writers": list(plan.append_writers),
-            "fleet_conversations": plan.fleet_conversations,
-            "fleet_workers": list(plan.fleet_workers),
-            "soak_conversations": plan.soak_conversations,
-        },
+        "plan": _plan_document(plan),
         "results": {},
     }
     began = time.perf_counter()
@@ -62,6 +50,23 @@ def run(
     document["duration_s"] = round(time.perf_counter() - began, 1)
     document["targets"] = report.targets(document)
     return document
+
+
+def _plan_document(plan: Plan) -> dict[str, Any]:
+    """The plan as the result document records it."""
+    return {
+        "repeats": plan.repeats,
+        "overhead_turns": plan.overhead_turns,
+        "handoff_turns": plan.handoff_turns,
+        "concurrency": list(plan.concurrency),
+        "concurrency_turns": plan.concurrency_turns,
+        "latency_s": plan.latency_s,
+        "append_seconds": plan.append_seconds,
+        "append_writers": list(plan.append_writers),
+        "fleet_conversations": plan.fleet_conversations,
+        "fleet_workers": list(plan.fleet_workers),
+        "soak_conversations": plan.soak_conversations,
+    }
 
 
 def _guard(progress: Progress, label: str, step: Callable[[], dict[str, Any]]) -> dict[str, Any]:
