@@ -58,14 +58,7 @@ async def fork(
     it). ConfigError for a point outside the parent or an unknown name; ConversationNotFound for
     an unknown parent; SequenceConflict when ``conversation_id`` exists already.
     """
-    stored = await conductor.log.read(parent_id)
-    if not stored:
-        raise ConversationNotFound(parent_id)
-    if not 1 <= at <= len(stored):
-        raise ConfigError(
-            f"--at {at} is outside conversation {parent_id}, which has events 1 to {len(stored)}"
-        )
-    recorded = codec.decode_all(stored[:at])
+    recorded = await _history(conductor.log, parent_id, at)
     parent = fold(parent_id, recorded)
     replaced = _participants(parent, participants or {})
     forked = ConversationForked(
@@ -81,6 +74,19 @@ async def fork(
     copies: list[Event] = [_timed(r.event, r.at) for r in recorded]
     child = ConversationState(conversation_id=conversation_id or uuid.uuid4().hex)
     return await conductor.append(child, [*copies, forked])
+
+
+async def _history(log: ConversationLog, parent_id: str, at: int) -> list[codec.Recorded]:
+    """The parent's events 1 to ``at``, decoded; ConversationNotFound, or ConfigError for a
+    point outside it."""
+    stored = await log.read(parent_id)
+    if not stored:
+        raise ConversationNotFound(parent_id)
+    if not 1 <= at <= len(stored):
+        raise ConfigError(
+            f"--at {at} is outside conversation {parent_id}, which has events 1 to {len(stored)}"
+        )
+    return codec.decode_all(stored[:at])
 
 
 def _participants(

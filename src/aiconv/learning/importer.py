@@ -20,10 +20,18 @@ import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiconv.errors import SequenceConflict
 from aiconv.learning.redaction import RedactionReport, Redactor
-from aiconv.learning.transcripts import AGENT, CUSTOMER, SYSTEM, Parsed, Transcript
+from aiconv.learning.transcripts import (
+    AGENT,
+    CUSTOMER,
+    SYSTEM,
+    Parsed,
+    Transcript,
+    TranscriptMessage,
+)
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import (
@@ -114,9 +122,6 @@ def _digest(transcript: Transcript) -> str:
 
 def _prepare(transcript: Transcript, *, source: str, file: str, fmt: str) -> Prepared:
     digest = _digest(transcript)
-    spoken = [m for m in transcript.messages if m.role != SYSTEM]
-    first = next((m for m in spoken if m.role == CUSTOMER), spoken[0] if spoken else None)
-    topic = " ".join(first.text.split())[:200] if first else "imported conversation"
     meta = {
         "source": source,
         "file": file,
@@ -125,33 +130,8 @@ def _prepare(transcript: Transcript, *, source: str, file: str, fmt: str) -> Pre
         "line": transcript.line,
         "content_sha256": digest,
     }
-    started = ConversationStarted(
-        topic=topic,
-        participants=(
-            ParticipantSpec(name=CUSTOMER_NAME, agent=HUMAN, role=CUSTOMER),
-            ParticipantSpec(name=AGENT_NAME, agent=HUMAN, role=AGENT),
-        ),
-        first_speaker=_NAMES[spoken[0].role] if spoken else CUSTOMER_NAME,
-        stop=StopConfig(max_turns=max(1, len(spoken)), closing="off", loop_policy="off"),
-        metadata={IMPORTED: meta, "run_id": run_id_for(source)},
-        occurred_at=transcript.messages[0].at,
-    )
-    events: list[Event] = [started]
-    for message in transcript.messages:
-        if message.role == SYSTEM:
-            events.append(
-                ModeratorNoted(content=message.text, reason=IMPORTED, occurred_at=message.at)
-            )
-        else:
-            events.append(
-                MessagePosted(
-                    sender=_NAMES[message.role],
-                    content=message.text,
-                    model=HUMAN,
-                    cost_usd=0.0,
-                    occurred_at=message.at,
-                )
-            )
+    events: list[Event] = [_started(transcript, meta, run_id_for(source))]
+    events += [_event_of(message) for message in transcript.messages]
     outcome = _slug(transcript.outcome)
     if outcome is not None:
         events.append(OutcomeDecided(outcome=outcome, by="import", rationale="given by the file"))
@@ -168,6 +148,38 @@ def _prepare(transcript: Transcript, *, source: str, file: str, fmt: str) -> Pre
         source_id=transcript.source_id,
         digest=digest,
         events=tuple(events),
+    )
+
+
+def _started(transcript: Transcript, meta: dict[str, Any], run_id: str) -> ConversationStarted:
+    """The start of an imported conversation: two people, as many turns as were spoken, the
+    first customer message as its topic."""
+    spoken = [m for m in transcript.messages if m.role != SYSTEM]
+    first = next((m for m in spoken if m.role == CUSTOMER), spoken[0] if spoken else None)
+    topic = " ".join(first.text.split())[:200] if first else "imported conversation"
+    return ConversationStarted(
+        topic=topic,
+        participants=(
+            ParticipantSpec(name=CUSTOMER_NAME, agent=HUMAN, role=CUSTOMER),
+            ParticipantSpec(name=AGENT_NAME, agent=HUMAN, role=AGENT),
+        ),
+        first_speaker=_NAMES[spoken[0].role] if spoken else CUSTOMER_NAME,
+        stop=StopConfig(max_turns=max(1, len(spoken)), closing="off", loop_policy="off"),
+        metadata={IMPORTED: meta, "run_id": run_id},
+        occurred_at=transcript.messages[0].at,
+    )
+
+
+def _event_of(message: TranscriptMessage) -> Event:
+    """A system line is a moderator's note; anything else a message by customer or agent."""
+    if message.role == SYSTEM:
+        return ModeratorNoted(content=message.text, reason=IMPORTED, occurred_at=message.at)
+    return MessagePosted(
+        sender=_NAMES[message.role],
+        content=message.text,
+        model=HUMAN,
+        cost_usd=0.0,
+        occurred_at=message.at,
     )
 
 

@@ -49,6 +49,26 @@ def render(
         f"name = {toml_string(name)}",
         "repeat = 1",
         "",
+        *_seats(discovery, transcripts, agent, customer),
+    ]
+    if index is not None:
+        lines += [
+            "[grounding]  # the customer's prompt shows real customers' messages as style examples",
+            f"index = {toml_string(index)}",
+            "examples = 3",
+            "",
+        ]
+    lines += _personas(discovery.personas)
+    lines += _intents(discovery, len(transcripts))
+    lines += _outcomes(discovery, transcripts)
+    return "\n".join(lines) + "\n"
+
+
+def _seats(
+    discovery: Discovery, transcripts: Sequence[Transcript], agent: str, customer: str
+) -> list[str]:
+    """The agent under test, the customer and the limits learned from the transcripts."""
+    return [
         "[agent]  # the agent under test: point it at yours",
         'name = "support"',
         f"agent = {toml_string(agent)}",
@@ -64,17 +84,6 @@ def render(
         f"max_turns = {_turn_limit(transcripts)}  # 90th percentile of conversation length",
         "",
     ]
-    if index is not None:
-        lines += [
-            "[grounding]  # the customer's prompt shows real customers' messages as style examples",
-            f"index = {toml_string(index)}",
-            "examples = 3",
-            "",
-        ]
-    lines += _personas(discovery.personas)
-    lines += _intents(discovery, len(transcripts))
-    lines += _outcomes(discovery, transcripts)
-    return "\n".join(lines) + "\n"
 
 
 def _turn_limit(transcripts: Sequence[Transcript]) -> int:

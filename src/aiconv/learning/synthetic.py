@@ -17,7 +17,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from aiconv.learning import phrases
+from aiconv.learning import closings, fictitious, phrases
 
 INTENTS = tuple(phrases.OPENINGS)
 OUTCOMES = ("resolved", "escalated", "follow_up", "abandoned")
@@ -133,7 +133,7 @@ def _conversation(
     if rng.random() < 0.5:
         script.agent("Thanks. Let me check that for you, one moment.")
         script.customer(_fill(rng.choice(phrases.DETAILS[intent]), person), styled=False)
-    agent_pools, customer_pools = phrases.CLOSINGS[outcome]
+    agent_pools, customer_pools = closings.CLOSINGS[outcome]
     script.agent(_compose(rng, agent_pools))
     script.customer(_compose(rng, customer_pools), styled=False, double=False)
     return SyntheticConversation(
@@ -195,15 +195,16 @@ def _style(rng: random.Random, persona: PlantedPersona, text: str, styled: bool)
 
 
 def _person(rng: random.Random) -> _Person:
-    first, last = rng.choice(phrases.FIRST_NAMES), rng.choice(phrases.LAST_NAMES)
+    first, last = rng.choice(fictitious.FIRST_NAMES), rng.choice(fictitious.LAST_NAMES)
+    mailbox = f"{first}.{last}{rng.randrange(10, 99)}"
     return _Person(
         name=f"{first} {last}",
-        email=f"{first}.{last}{rng.randrange(10, 99)}@{rng.choice(phrases.EMAIL_DOMAINS)}".lower(),
+        email=f"{mailbox}@{rng.choice(fictitious.EMAIL_DOMAINS)}".lower(),
         phone=_phone(rng),
         card=_card(rng),
         account=_iban(rng),
         order=f"#{rng.randrange(100000, 999999)}",
-        city=rng.choice(phrases.CITIES),
+        city=rng.choice(fictitious.CITIES),
     )
 
 
@@ -243,7 +244,7 @@ def luhn_digit(digits: str) -> str:
 
 
 def _card(rng: random.Random) -> str:
-    prefix = rng.choice(phrases.CARD_PREFIXES)
+    prefix = rng.choice(fictitious.CARD_PREFIXES)
     length = 15 if prefix.startswith("37") else 16
     body = prefix + "".join(str(rng.randrange(10)) for _ in range(length - len(prefix) - 1))
     number = body + luhn_digit(body)
