@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from aiconv.platform.conversation import ConversationState
+from aiconv.platform.conversation import ConversationState, Message
 from aiconv.platform.flow_fold import flow_document
 from aiconv.queues.log import IndexEntry
 
@@ -146,22 +146,7 @@ def transcript_document(state: ConversationState) -> dict[str, Any]:
             }
             for p in state.participants
         ],
-        "messages": [
-            {
-                "sequence": m.sequence,
-                "sender": m.sender,
-                "content": m.content,
-                "model": m.model or None,
-                "input_tokens": m.input_tokens,
-                "output_tokens": m.output_tokens,
-                "cost_usd": m.cost_usd,
-                "latency_s": m.latency_s,
-                "attempts": m.attempts,
-                "at": m.at,
-                "moderator": m.moderator,
-            }
-            for m in state.messages
-        ],
+        "messages": [_message_document(m) for m in state.messages],
         "ended": (
             {"reason": state.ended.reason, "detail": state.ended.detail, "by": state.ended.by}
             if state.ended
@@ -180,3 +165,20 @@ def _flows(state: ConversationState) -> dict[str, Any]:
     if not state.flow_events:
         return {}
     return {"flows": flow_document(state.conversation_id, state.flow_events)["flows"]}
+
+
+def _message_document(message: Message) -> dict[str, Any]:
+    """One message of the JSON export."""
+    return {
+        "sequence": message.sequence,
+        "sender": message.sender,
+        "content": message.content,
+        "model": message.model or None,
+        "input_tokens": message.input_tokens,
+        "output_tokens": message.output_tokens,
+        "cost_usd": message.cost_usd,
+        "latency_s": message.latency_s,
+        "attempts": message.attempts,
+        "at": message.at,
+        "moderator": message.moderator,
+    }

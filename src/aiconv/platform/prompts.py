@@ -71,38 +71,52 @@ def build_request(
     tool_choice: ToolChoice = "auto",
 ) -> ChatRequest:
     """The request that asks ``speaker_name`` for its next message."""
-    assert state.started is not None
-    limit = limit or ContextLimit()
     speaker = state.participant(speaker_name)
-    named = len(state.participants) >= 3
-    recent = state.messages[-limit.messages :] if limit.messages else state.messages
-    history = _trim(_timeline(state, recent, speaker_name, named), limit)
-    while history and history[0].role == "tool":  # its calls were cut off by the limit
-        history.pop(0)
-    opening = ChatMessage(role="user", content=state.started.topic)
-    if not history or history[0].role != "user":
-        history.insert(0, opening)
     return ChatRequest(
         model=speaker.model,
         system=speaker.system_prompt or system_prompt(state, speaker),
-        messages=tuple(_merge(history)),
+        messages=tuple(_merge(_history(state, speaker_name, limit or ContextLimit()))),
         max_tokens=max_tokens,
-        context={
-            "topic": state.started.topic,
-            "speaker": speaker_name,
-            "persona": speaker.persona or "",
-            "seed": speaker.seed if speaker.seed is not None else state.started.seed,
-            "end_token": state.started.stop.end_token,
-            "turn": state.turns + 1,
-            "own_turn": state.turns_by.get(speaker_name, 0) + 1,
-            "conversation_id": state.conversation_id,
-        },
+        context=_context(state, speaker),
         tools=tools,
         tool_choice=tool_choice,
         temperature=speaker.temperature,
         seed=speaker.seed,
         records=records_of(state.flow_events, speaker_name),
     )
+
+
+def _history(state: ConversationState, speaker: str, limit: ContextLimit) -> list[ChatMessage]:
+    """What ``speaker`` is shown: the recent timeline within ``limit``, opening with the topic
+    as a user message."""
+    assert state.started is not None
+    named = len(state.participants) >= 3
+    recent = state.messages[-limit.messages :] if limit.messages else state.messages
+    history = _trim(_timeline(state, recent, speaker, named), limit)
+    while history and history[0].role == "tool":  # its calls were cut off by the limit
+        history.pop(0)
+    opening = ChatMessage(role="user", content=state.started.topic)
+    if not history or history[0].role != "user":
+        history.insert(0, opening)
+    return history
+
+
+def _context(
+    state: ConversationState, speaker: ParticipantSpec
+) -> dict[str, str | int | float | None]:
+    """The request's context: topic, speaker, persona, seed, end token and turn numbers (what
+    offline agents read)."""
+    assert state.started is not None
+    return {
+        "topic": state.started.topic,
+        "speaker": speaker.name,
+        "persona": speaker.persona or "",
+        "seed": speaker.seed if speaker.seed is not None else state.started.seed,
+        "end_token": state.started.stop.end_token,
+        "turn": state.turns + 1,
+        "own_turn": state.turns_by.get(speaker.name, 0) + 1,
+        "conversation_id": state.conversation_id,
+    }
 
 
 def _timeline(
