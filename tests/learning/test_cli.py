@@ -91,6 +91,16 @@ def test_import_discover_simulate_realism_fork_replay(
         _ok(run_aic("realism", "sim", "--db", db, "--json", env=env, timeout=300)).stdout
     )
     assert 0.5 <= realism["accuracy"] <= 1.0 and realism["real"] >= 5
+    reported = json.loads(
+        _ok(
+            run_aic(
+                "report", "sim", "--realism", "--db", db, "--json",
+                "--out-dir", str(tmp_path / "r"), env=env, timeout=300,
+            )
+        ).stdout
+    )  # fmt: skip
+    assert reported["realism"]["accuracy"] == realism["accuracy"]  # the same measure, in the report
+    assert (tmp_path / "r" / "report.md").read_text().count("## Realism") == 1
 
     forked = _ok(
         run_aic(

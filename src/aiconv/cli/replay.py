@@ -27,7 +27,6 @@ from aiconv.launch import play
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import ParticipantSpec
-from aiconv.queues.log import ListQuery
 from aiconv.queues.urls import connect_log
 from aiconv.simulation.scenario import load_scenario
 
@@ -275,14 +274,10 @@ def realism(run_id: str, **kw: Any) -> None:
 
 
 async def _messages(url: str, run_id: str, source: str | None) -> tuple[list[str], list[str]]:
-    from aiconv.learning.importer import IMPORTED, run_id_for
-    from aiconv.learning.library import customer_messages
+    from aiconv.learning.library import real_and_simulated
 
     log = await connect_log(url)
     try:
-        real_query = ListQuery(tag=IMPORTED, run_id=run_id_for(source) if source else None)
-        real = await customer_messages(log, real_query)
-        simulated = await customer_messages(log, ListQuery(run_id=run_id))
+        return await real_and_simulated(log, run_id, source)
     finally:
         await log.close()
-    return real, simulated

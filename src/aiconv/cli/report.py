@@ -24,6 +24,7 @@ from aiconv.cli.options import json_option, log_options, option
 from aiconv.cli.values import count
 from aiconv.cli.wiring import LogOptions, Runtime
 from aiconv.errors import ConfigError
+from aiconv.extras import require_extra
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.exports import export_markdown
 from aiconv.queues.log import ConversationLog
@@ -80,6 +81,13 @@ def gate_options(func: Any) -> Any:
     show_default=True,
     help="Worst transcripts to link.",
 )
+@option(
+    "--realism",
+    is_flag=True,
+    help="Add how well a classifier tells the run's simulated customers from the imported "
+    "real ones (50% = indistinguishable; needs the learning extra).",
+)
+@option("--realism-source", help="Real customers from this imported source (default: all).")
 @gate_options
 @log_options
 def report_command(target: str, **kw: Any) -> None:
@@ -88,10 +96,14 @@ def report_command(target: str, **kw: Any) -> None:
     metric = gate.Metric.parse(kw["metric"])
     if kw["fail_under"] is not None:
         gate.check_threshold(kw["fail_under"])
+    if kw["realism"]:
+        require_extra("learning", "aic report --realism")
     run_id, agent = split_target(target)
     runtime = Runtime.load(LogOptions.of(kw))
     require_log(runtime.log_url, run_id)
     doc, transcripts = asyncio.run(_report(runtime, run_id, agent, kw["worst"]))
+    if kw["realism"]:
+        doc["realism"] = asyncio.run(_realism(runtime, run_id, kw["realism_source"]))
     out = kw["out_dir"] or Path("reports") / target.replace("/", "-")
     render.write_report(doc, transcripts, out)
     if kw["as_json"]:
@@ -132,6 +144,23 @@ async def _report(
         return doc, await transcripts_of(log, [str(w["conversation_id"]) for w in doc["worst"]])
     finally:
         await log.close()
+
+
+async def _realism(runtime: Runtime, run_id: str, source: str | None) -> dict[str, Any]:
+    from aiconv.learning.library import real_and_simulated
+    from aiconv.learning.realism import measure_realism
+
+    log = await connect_log(runtime.log_url)
+    try:
+        real, simulated = await real_and_simulated(log, run_id, source)
+    finally:
+        await log.close()
+    try:  # CPU-bound scikit-learn work: a worker thread keeps the event loop free
+        found = await asyncio.to_thread(measure_realism, real, simulated)
+    except ValueError as exc:
+        raise ConfigError(f"--realism: {exc}") from None
+    fields = ("accuracy", "spread", "real", "simulated", "method")
+    return {**{f: getattr(found, f) for f in fields}, "summary": found.describe()}
 
 
 async def transcripts_of(log: ConversationLog, ids: list[str]) -> dict[str, str]:
@@ -178,6 +207,8 @@ def print_report(console: Console, doc: dict[str, Any]) -> None:
         usage.add_row(label, escape(value))
     console.print(usage)
     print_grading(console, doc)
+    if doc.get("realism"):
+        console.print(f"realism: {escape(doc['realism']['summary'])}", highlight=False)
     if len(doc["agents"]) > 1:
         console.print(agents_table(doc["agents"]))
 

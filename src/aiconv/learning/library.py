@@ -101,3 +101,13 @@ async def customer_messages(log: ConversationLog, query: ListQuery) -> list[str]
         if len(page) < _PAGE:
             return texts
         offset += len(page)
+
+
+async def real_and_simulated(
+    log: ConversationLog, run_id: str, source: str | None = None
+) -> tuple[list[str], list[str]]:
+    """The imported (real) customers' messages — of one import ``source`` when given — and
+    the simulated customers' messages of ``run_id``, for realism measures."""
+    real_query = ListQuery(tag=IMPORTED, run_id=run_id_for(source) if source else None)
+    real = await customer_messages(log, real_query)
+    return real, await customer_messages(log, ListQuery(run_id=run_id))

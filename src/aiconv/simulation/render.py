@@ -222,6 +222,8 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
         lines += ["## Criteria", "", *md_table(["criterion", "passed", "failed", "rate"], rows)]
     if doc.get("scores"):
         lines += ["## Judge scores (1–5)", "", *md_table(SCORE_COLUMNS, score_rows(doc["scores"]))]
+    if doc.get("realism"):
+        lines += ["## Realism", "", md_cell(doc["realism"]["summary"]), ""]
     lines += ["## Worst transcripts", "", *_md_worst(doc["worst"])]
     lines += _md_trajectories(doc["worst"])
     return "\n".join(lines)
