@@ -43,6 +43,7 @@ def ask() -> ChatRequest:
         f"```\n{VALID}```",
         f"Here you go:\n```JSON\n{VALID}\n```\nAnything else?",
         f"Sure! {VALID} Hope that helps.",
+        f"Using the {{agent_type}} template: {VALID}",
     ],
 )
 def test_parse_structured_finds_the_object_bare_fenced_or_in_prose(text: str) -> None:

@@ -15,7 +15,9 @@ from pydantic import BaseModel, Field
 from aiconv.agents.catalog import default_registry
 from aiconv.agents.messages import ChatMessage, ChatRequest, ToolSpec
 from aiconv.agents.provider import ChatProvider
+from aiconv.agents.providers.anthropic import params as anthropic_params
 from aiconv.agents.providers.openai import OpenAIProvider
+from aiconv.agents.providers.openai_schema import response_format as openai_response_format
 from aiconv.agents.structured import ask_structured, parse_structured, response_format_for
 from aiconv.testing.fake_llm import FakeLLM, Fault
 from tests.agents.conftest import FAKE_KEY
@@ -210,3 +212,30 @@ async def test_an_offline_agent_without_json_is_a_failure_not_an_exception(agent
     result = await ask_structured(provider, request, AgentBasics)
     assert not result.ok and result.value is None and result.error
     assert "\n" not in result.error and len(result.replies) == 2
+
+
+def test_claude_forced_tool_replaces_a_conversation_tool_of_its_name() -> None:
+    request = ChatRequest(
+        model="m",
+        system="",
+        messages=(ChatMessage(role="user", content="x"),),
+        tools=(ToolSpec(name="AgentBasics"), ToolSpec(name="lookup")),
+        response_format=response_format_for(AgentBasics),
+    )
+    tools = anthropic_params(request, "m")["tools"]
+    assert [t["name"] for t in tools] == ["lookup", "AgentBasics"]
+    assert tools[-1]["input_schema"] == AgentBasics.model_json_schema()
+
+
+class OpenMap(BaseModel):
+    counts: dict[str, int]
+
+
+def test_a_schema_strict_mode_cannot_express_goes_non_strict_unchanged() -> None:
+    body = openai_response_format(response_format_for(OpenMap))["json_schema"]
+    assert body["strict"] is False and body["schema"] == OpenMap.model_json_schema()
+    strict = openai_response_format(response_format_for(AgentBasics))["json_schema"]
+    assert strict["strict"] is True
+    tool = strict["schema"]["properties"]["tool"]
+    assert "$ref" not in tool and tool["description"] == "the first tool to configure"
+    assert tool["additionalProperties"] is False and tool["required"] == ["name", "settings"]

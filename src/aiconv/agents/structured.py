@@ -28,6 +28,9 @@ _FENCE = re.compile(r"```[A-Za-z0-9_-]*[ \t]*\r?\n?(.*?)```", re.DOTALL)
 _NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]+")
 #: Longest error message kept (one line): enough for a few field errors.
 _MAX_ERROR = 300
+#: Braces tried as the start of the object before giving up.
+_MAX_STARTS = 20
+_DECODER = json.JSONDecoder()
 
 
 class StructuredOutputError(ValueError):
@@ -147,16 +150,19 @@ def _json_object(text: str) -> dict[str, Any]:
     fenced = _FENCE.search(body)
     if fenced is not None:
         body = fenced.group(1).strip()
-    start = body.find("{")
-    if start < 0:
+    starts = [m.start() for m in re.finditer(r"\{", body)][:_MAX_STARTS]
+    if not starts:
         raise StructuredOutputError(_one_line(f"no JSON object in the reply: {body[:60]!r}"))
-    try:
-        value, _ = json.JSONDecoder().raw_decode(body, start)
-    except json.JSONDecodeError as exc:
-        raise StructuredOutputError(_one_line(f"the reply is not valid JSON: {exc}")) from None
-    if not isinstance(value, dict):  # pragma: no cover - raw_decode at "{" yields an object
-        raise StructuredOutputError("the reply is not a JSON object")
-    return value
+    first_error: json.JSONDecodeError | None = None
+    for start in starts:  # prose may hold a brace before the object ("use {name} …")
+        try:
+            value, _ = _DECODER.raw_decode(body, start)
+        except json.JSONDecodeError as exc:
+            first_error = first_error or exc
+            continue
+        if isinstance(value, dict):  # always, when decoding starts at "{"
+            return value
+    raise StructuredOutputError(_one_line(f"the reply is not valid JSON: {first_error}"))
 
 
 def _validation_summary(exc: ValidationError) -> str:

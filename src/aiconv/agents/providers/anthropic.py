@@ -167,11 +167,12 @@ def params(request: ChatRequest, default_model: str) -> dict[str, Any]:
         body["system"] = [{"type": "text", "text": request.system, "cache_control": _EPHEMERAL}]
     if request.temperature is not None:
         body["temperature"] = request.temperature
+    fmt = request.response_format
     tools = [
         {"name": t.name, "description": t.description, "input_schema": dict(t.parameters)}
         for t in request.tools
+        if fmt is None or t.name != fmt.name  # the forced tool's name is the schema's
     ]
-    fmt = request.response_format
     if fmt is not None:  # forced tool use: the model answers by "calling" the schema
         description = f"Give the reply as one {fmt.name} object."
         tools.append(
