@@ -178,6 +178,10 @@ def test_the_shipped_banking_suite_runs_offline_and_its_report_says_why_tasks_fa
     assert [p["k"] for p in doc["pass_hat_k"]] == [1, 2]
     failing = {c["criterion"] for c in doc["criteria"] if c["failed"]}
     assert failing and "end_state" in {c["criterion"] for c in doc["criteria"]}
+    kinds = {c["kind"]: c for c in doc["criteria_by_kind"]}
+    assert {"end_state", "action", "outcome"} <= kinds.keys()
+    assert sum(k["failed"] for k in kinds.values()) == sum(c["failed"] for c in doc["criteria"])
+    assert kinds["end_state"]["passed"] + kinds["end_state"]["failed"] == 80
     for entry in doc["worst"]:
         assert entry["failed_criteria"] and all(c["evidence"] for c in entry["failed_criteria"])
     assert any(entry["trajectory"] for entry in doc["worst"])

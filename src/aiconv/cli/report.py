@@ -215,6 +215,11 @@ def print_report(console: Console, doc: dict[str, Any]) -> None:
 
 def print_grading(console: Console, doc: dict[str, Any]) -> None:
     """A task suite's criteria (failures first) and the judge's rubric scores, when graded."""
+    if doc.get("criteria_by_kind"):
+        kinds = Table("kind", "passed", "failed", "rate", title="criteria by kind")
+        for c in doc["criteria_by_kind"]:
+            kinds.add_row(c["kind"], str(c["passed"]), str(c["failed"]), render.percent(c["rate"]))
+        console.print(kinds)
     if doc.get("criteria"):
         criteria = Table("criterion", "passed", "failed", "rate", title="criteria")
         for c in doc["criteria"]:

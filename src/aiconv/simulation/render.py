@@ -219,6 +219,11 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
         rows = [
             [c["criterion"], c["passed"], c["failed"], percent(c["rate"])] for c in doc["criteria"]
         ]
+        kinds = [
+            [c["kind"], c["passed"], c["failed"], percent(c["rate"])]
+            for c in doc.get("criteria_by_kind", [])
+        ]
+        lines += ["## Criteria by kind", "", *md_table(["kind", "passed", "failed", "rate"], kinds)]
         lines += ["## Criteria", "", *md_table(["criterion", "passed", "failed", "rate"], rows)]
     if doc.get("scores"):
         lines += ["## Judge scores (1–5)", "", *md_table(SCORE_COLUMNS, score_rows(doc["scores"]))]

@@ -191,6 +191,7 @@ def build(run_id: str, rows: Sequence[Row], *, worst_count: int = 10) -> dict[st
         "usage": usage(rows),
         "agents": [agent_figures(members) for _, members in sorted(by_agent.items())],
         "criteria": criteria_table(finished),
+        "criteria_by_kind": criteria_by_kind(finished),
         "scores": judge_scores(finished),
         "worst": [_worst_entry(r) for r in worst(rows, worst_count)],
         "voice": by_group([(r.persona, r.voice) for r in finished]),
@@ -225,6 +226,26 @@ def criteria_table(rows: Sequence[Row]) -> list[dict[str, Any]]:
         for name, (p, f) in counts.items()
     ]
     return sorted(table, key=lambda item: (-item["failed"], item["criterion"]))
+
+
+#: A criterion's kind from its name's prefix (``action:…``, ``nl:…``, ``end_state`` …).
+_KIND_OF_PREFIX = {"nl": "nl_assertion"}
+
+
+def criteria_by_kind(rows: Sequence[Row]) -> list[dict[str, Any]]:
+    """Per kind of criterion (end state, actions, facts, outcome, NL assertions): passes,
+    failures and rate — what a suite of many tasks fails at, at a glance."""
+    counts: dict[str, list[int]] = {}
+    for row in rows:
+        for criterion, passed in row.criteria.items():
+            prefix = criterion.split(":", 1)[0]
+            tally = counts.setdefault(_KIND_OF_PREFIX.get(prefix, prefix), [0, 0])
+            tally[0 if passed else 1] += 1
+    table = [
+        {"kind": kind, "passed": p, "failed": f, "rate": _r(p / (p + f))}
+        for kind, (p, f) in counts.items()
+    ]
+    return sorted(table, key=lambda item: (-item["failed"], item["kind"]))
 
 
 def _r(value: float | None, digits: int = 4) -> float | None:
