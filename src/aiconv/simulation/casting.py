@@ -163,15 +163,18 @@ def cast(
             **_cell_metadata(scenario, cell, run_id, repetition),
             **(run if run is not None else run_metadata(scenario, 1)),
         },
-        judge=(
-            arbitration_judge(scenario.outcomes.slugs, scenario.arbitration)
-            if scenario.arbitration
-            else None
-        ),
+        judge=_judge(scenario),
         stamp=time_stamp(paces_of(scenario), scenario.time),
         opening=intent.opening if intent is not None else None,
     )
     return cast_task(casting, scenario, cell) if cell.task is not None else casting
+
+
+def _judge(scenario: Scenario) -> PluginRef | None:
+    """The arbitration judge of the scenario's outcomes, when it names one."""
+    if not scenario.arbitration:
+        return None
+    return arbitration_judge(scenario.outcomes.slugs, scenario.arbitration)
 
 
 def public_topic_of(scenario: Scenario, cell: Cell) -> str:
@@ -200,18 +203,7 @@ def _stop(scenario: Scenario, cell: Cell) -> StopConfig:
 
 
 def _spec(seat: Seat, persona: str | None, system: str) -> ParticipantSpec:
-    return ParticipantSpec(
-        name=seat.name,
-        agent=seat.url or seat.agent,
-        model=seat.model or "",
-        persona=persona,
-        role=seat.role,
-        system=system or None,
-        base_url=seat.url,
-        tools=seat.tools,
-        temperature=seat.temperature,
-        seed=seat.seed,
-    )
+    return seat.participant(persona=persona, system=system or None)
 
 
 def _cell_metadata(scenario: Scenario, cell: Cell, run_id: str, repetition: int) -> dict[str, Any]:

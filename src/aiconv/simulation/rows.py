@@ -98,14 +98,9 @@ def row_of(state: ConversationState, voice: Mapping[str, Any] | None = None) -> 
     outcome, ended = state.outcome, state.ended
     successes = set(meta.get("successes") or ())
     agents = {p.name for p in state.participants if p.role == "agent"}
-    agent_id = next((p.agent for p in state.participants if p.role == "agent"), "")
-    planned = meta.get("planned")
     return Row(
         conversation_id=state.conversation_id,
-        scenario=str(meta.get("scenario", "")),
-        persona=str(meta.get("persona", "?")),
-        intent=str(meta.get("intent", "?")),
-        repetition=int(meta.get("repetition", 0)),
+        **_trial(state),
         outcome=outcome.outcome if outcome else None,
         success=outcome is not None and outcome.outcome in successes,
         finished=ended is not None and ended.reason != "interrupted",
@@ -118,12 +113,6 @@ def row_of(state: ConversationState, voice: Mapping[str, Any] | None = None) -> 
         latencies=tuple(m.latency_s for m in state.messages if not m.moderator),
         loops=len(state.loops),
         end_reason=ended.reason if ended else None,
-        agent=str(meta.get("agent_label") or agent_id),
-        agent_id=agent_id,
-        task=str(meta["task"]) if meta.get("task") else None,
-        suite_hash=_text(meta.get("suite_hash")),
-        scenario_hash=_text(meta.get("scenario_hash")),
-        planned=int(planned) if isinstance(planned, int) else None,
         agent_latencies=tuple(
             m.latency_s for m in state.messages if m.sender in agents and not m.cached
         ),
@@ -137,6 +126,27 @@ def row_of(state: ConversationState, voice: Mapping[str, Any] | None = None) -> 
         trajectory=tuple(_step(t.called, t.returned) for t in state.tools),
         scores=_rubric_scores(state),
     )
+
+
+def _trial(state: ConversationState) -> dict[str, Any]:
+    """Which trial of which run the conversation is: the ``Row`` fields read from the
+    metadata the casting recorded (scenario, cell, repetition, agent, hashes)."""
+    assert state.started is not None
+    meta = state.started.metadata
+    agent_id = next((p.agent for p in state.participants if p.role == "agent"), "")
+    planned = meta.get("planned")
+    return {
+        "scenario": str(meta.get("scenario", "")),
+        "persona": str(meta.get("persona", "?")),
+        "intent": str(meta.get("intent", "?")),
+        "repetition": int(meta.get("repetition", 0)),
+        "agent": str(meta.get("agent_label") or agent_id),
+        "agent_id": agent_id,
+        "task": str(meta["task"]) if meta.get("task") else None,
+        "suite_hash": _text(meta.get("suite_hash")),
+        "scenario_hash": _text(meta.get("scenario_hash")),
+        "planned": int(planned) if isinstance(planned, int) else None,
+    }
 
 
 def _rubric_scores(state: ConversationState) -> dict[str, float]:

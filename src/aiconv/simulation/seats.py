@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from aiconv.platform.events import ParticipantSpec
 from aiconv.simulation.evaluators import RuleEvaluator
 
 
@@ -35,6 +36,29 @@ class Seat:
     #: Sampling settings of this seat's model (e.g. a reproducible simulated user).
     temperature: float | None = None
     seed: int | None = None
+
+    def participant(
+        self,
+        *,
+        persona: str | None = None,
+        system: str | None = None,
+        system_prompt: str = "",
+    ) -> ParticipantSpec:
+        """This seat as a conversation's participant (``system``: extra instructions added to
+        the built prompt; ``system_prompt``: the whole prompt)."""
+        return ParticipantSpec(
+            name=self.name,
+            agent=self.url or self.agent,
+            model=self.model or "",
+            persona=persona,
+            role=self.role,
+            system=system,
+            system_prompt=system_prompt,
+            base_url=self.url,
+            tools=self.tools,
+            temperature=self.temperature,
+            seed=self.seed,
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

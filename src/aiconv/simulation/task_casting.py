@@ -29,43 +29,14 @@ def task_participants(
 ) -> tuple[ParticipantSpec, ...]:
     """The user (with its brief), the agent under test (policy and the domain's tools), extras."""
     customer, agent = scenario.customer, scenario.agent
-    persona = cell.persona.describe()
-    user = ParticipantSpec(
-        name=customer.name,
-        agent=customer.url or customer.agent,
-        model=customer.model or "",
-        persona=cell.persona.name,
-        role=customer.role,
-        system_prompt=user_brief(task, agent=agent.name, persona=persona),
-        base_url=customer.url,
-        tools=customer.tools,
-        temperature=customer.temperature,
-        seed=customer.seed,
-    )
+    brief = user_brief(task, agent=agent.name, persona=cell.persona.describe())
+    user = customer.participant(persona=cell.persona.name, system_prompt=brief)
     env = f"env:{domain}"
-    tested = ParticipantSpec(
-        name=agent.name,
-        agent=agent.url or agent.agent,
-        model=agent.model or "",
-        role=agent.role,
-        system_prompt=agent_brief(agent.system, policy, agent=agent.name),
-        base_url=agent.url,
+    tested = replace(
+        agent.participant(system_prompt=agent_brief(agent.system, policy, agent=agent.name)),
         tools=(*agent.tools, *(() if env in agent.tools else (env,))),
-        temperature=agent.temperature,
-        seed=agent.seed,
     )
-    extras = tuple(
-        ParticipantSpec(
-            name=s.name,
-            agent=s.url or s.agent,
-            model=s.model or "",
-            role=s.role,
-            system=s.system or None,
-            base_url=s.url,
-            tools=s.tools,
-        )
-        for s in scenario.extras
-    )
+    extras = tuple(s.participant(system=s.system or None) for s in scenario.extras)
     return (user, tested, *extras)
 
 
