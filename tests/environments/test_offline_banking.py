@@ -14,7 +14,8 @@ from aiconv.agents.catalog import default_registry
 from aiconv.environments.banking import BankState, banking_domain
 from aiconv.environments.banking.agent import MISTAKES, planned_mistakes
 from aiconv.errors import UnknownAgent
-from aiconv.simulation.grading import fact_said, grade
+from aiconv.simulation.grading import grade
+from aiconv.simulation.said import fact_said
 from aiconv.simulation.tasks import Task, tasks_of
 from tests.environments.conversation import Ran, run_task
 

@@ -23,7 +23,8 @@ from aiconv.platform.events import (
     ToolReturned,
 )
 from aiconv.queues.memory import InMemoryLog
-from aiconv.simulation.grading import action_matches, diff, fact_said, grade
+from aiconv.simulation.grading import action_matches, diff, grade
+from aiconv.simulation.said import fact_said
 from aiconv.simulation.task_judge import TaskJudge
 from aiconv.simulation.tasks import Task, expected_state, initial_state
 from aiconv.testing.providers import ScriptedProvider

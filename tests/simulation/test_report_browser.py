@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Page, async_playwright
 
-from aiconv.simulation import compare, render, render_compare, report
+from aiconv.simulation import compare, render_compare, report, report_files
 from aiconv.simulation.rows import Row
 from tests.web.test_browser import ARGS, CHROMIUM
 
@@ -97,7 +97,7 @@ async def test_report_charts_are_drawn_and_nothing_from_the_data_executes(
 ) -> None:
     rows = _rows("claude", 2) + _rows("gpt", 3)
     doc = report.build("r", rows)
-    render.write_report(doc, {}, tmp_path / "report")
+    report_files.write_report(doc, {}, tmp_path / "report")
     await page.goto((tmp_path / "report" / "report.html").as_uri())
     charts = {c["title"]: c for c in await _charts(page)}
     assert set(charts) == {

@@ -29,7 +29,7 @@ from aiconv.platform.conductor import Conductor
 from aiconv.platform.exports import export_markdown
 from aiconv.queues.log import ConversationLog
 from aiconv.queues.urls import connect_log
-from aiconv.simulation import gate, render, report
+from aiconv.simulation import gate, render, report, report_files
 from aiconv.simulation.rows import collect
 from aiconv.simulation.runs import split_target
 from aiconv.simulation.scores import SCORE_COLUMNS, score_rows
@@ -105,7 +105,7 @@ def report_command(target: str, **kw: Any) -> None:
     if kw["realism"]:
         doc["realism"] = asyncio.run(_realism(runtime, run_id, kw["realism_source"]))
     out = kw["out_dir"] or Path("reports") / target.replace("/", "-")
-    render.write_report(doc, transcripts, out)
+    report_files.write_report(doc, transcripts, out)
     if kw["as_json"]:
         click.echo(json.dumps(doc, indent=2))
     else:

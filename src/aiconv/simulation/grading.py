@@ -8,10 +8,8 @@
   agent under test for ``assistant``): same tool; the arguments in ``compare_args`` (all of the
   action's when absent) equal after normalisation — strings trimmed and compared without case,
   numbers by value (``5`` = ``5.0`` = ``"5"``), lists and objects element by element.
-* ``communicate`` — every fact is in the agent's messages: each number of the fact appears as a
-  number (currency signs and thousands separators ignored, so ``$1,288.65`` matches
-  ``1288.65``), and each other word of it as a word (case ignored; currency names and function
-  words such as "in", "the", "your" are not required).
+* ``communicate`` — every fact is in the agent's messages (``said.fact_said``: its numbers as
+  numbers, its other words as words).
 * ``outcome`` — the conversation ended with the expected reason (``satisfied``,
   ``transferred``, ``out_of_scope`` … as the simulated user signalled).
 * ``nl_assertion`` and ``rubric`` — judged by an LLM judge that sees the task (``task_judge``);
@@ -23,7 +21,6 @@ conversation passes when every one of them passed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +30,7 @@ import pydantic
 from aiconv.environments.domain import Call, Domain
 from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import CriterionEvaluated, TaskGraded
+from aiconv.simulation.said import NUMBER, fact_said
 from aiconv.simulation.tasks import Action, Task, expected_state
 
 #: Which criteria kinds each reward basis entry stands for.
@@ -43,46 +41,6 @@ BASIS_KINDS = {
     "NL_ASSERTION": "nl_assertion",
     "OUTCOME": "outcome",
 }
-_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
-_WORD = re.compile(r"[^\W\d_]+")
-_CURRENCY = frozenset(
-    {"usd", "gbp", "eur", "dollars", "dollar", "pounds", "pound", "euros", "euro"}
-)
-#: Words a fact may phrase differently without changing it ("in 5 days" = "within 5 days").
-_FUNCTION_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "in",
-        "on",
-        "of",
-        "to",
-        "is",
-        "are",
-        "was",
-        "be",
-        "been",
-        "it",
-        "its",
-        "this",
-        "that",
-        "your",
-        "my",
-        "our",
-        "for",
-        "at",
-        "by",
-        "with",
-        "and",
-        "or",
-        "as",
-        "from",
-        "will",
-        "has",
-        "have",
-    ]
-)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -220,7 +178,7 @@ def _normal(value: Any) -> Any:
     if isinstance(value, str):
         text = value.strip()
         try:
-            return float(text.replace(",", "")) if _NUMBER.fullmatch(text) else text.casefold()
+            return float(text.replace(",", "")) if NUMBER.fullmatch(text) else text.casefold()
         except ValueError:
             return text.casefold()
     if isinstance(value, Mapping):
@@ -248,19 +206,6 @@ def communicate_criteria(
             _criterion(task, f"communicate:{fact}", "communicate", where is not None, evidence)
         )
     return found
-
-
-def fact_said(fact: str, text: str) -> bool:
-    """Whether every number and word of ``fact`` is in ``text`` (see the module docstring)."""
-    numbers, words = _tokens(text)
-    fact_numbers, fact_words = _tokens(fact)
-    return fact_numbers <= numbers and fact_words <= words
-
-
-def _tokens(text: str) -> tuple[set[float], set[str]]:
-    numbers = {float(n.replace(",", "")) for n in _NUMBER.findall(text)}
-    words = {w.casefold() for w in _WORD.findall(text)} - _CURRENCY - _FUNCTION_WORDS
-    return numbers, words
 
 
 def outcome_criteria(state: ConversationState, task: Task) -> list[CriterionEvaluated]:

@@ -1,16 +1,13 @@
-"""The report document for people: human labels and units, Markdown, HTML and the files.
+"""The report document for people: human labels and units, Markdown and HTML.
 
-``write_report`` writes ``report.md``, ``report.html``, ``report.json`` and the linked
-transcripts (``transcripts/<id>.md``) into one directory. Pure formatting: the figures come from
-``report.build``; the HTML page and its charts from ``page.py``.
+Pure formatting: the figures come from ``report.build``; the HTML page and its charts from
+``page.py``; ``report_files`` writes them into a directory.
 """
 
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from aiconv.simulation import page
@@ -299,28 +296,3 @@ def _md_worst(worst: Sequence[Mapping[str, Any]]) -> list[str]:
 def render_html(doc: Mapping[str, Any]) -> str:
     """The report as one self-contained HTML page."""
     return page.render("report.html.j2", doc=doc)
-
-
-def write_files(out: Path, files: Mapping[str, str], transcripts: Mapping[str, str]) -> list[Path]:
-    """Write ``files`` and ``transcripts/<id>.md`` into ``out``; the paths written."""
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "transcripts").mkdir(exist_ok=True)
-    written = []
-    for name, text in files.items():
-        (out / name).write_text(text, encoding="utf-8")
-        written.append(out / name)
-    for conversation_id, text in transcripts.items():
-        path = out / "transcripts" / f"{conversation_id}.md"
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written
-
-
-def write_report(doc: Mapping[str, Any], transcripts: Mapping[str, str], out: Path) -> list[Path]:
-    """Write the three reports and the transcripts into ``out``; the files written."""
-    files = {
-        "report.md": render_markdown(doc),
-        "report.html": render_html(doc),
-        "report.json": json.dumps(doc, indent=2) + "\n",
-    }
-    return write_files(out, files, transcripts)

@@ -21,8 +21,8 @@ from aiconv.simulation.render import (
     percent,
     points,
     seconds,
-    write_files,
 )
+from aiconv.simulation.report_files import write_files
 
 METRIC_COLUMNS = (
     "metric",
