@@ -101,3 +101,22 @@ def test_missing_upcaster_is_a_codec_error(monkeypatch: pytest.MonkeyPatch) -> N
 def test_body_that_does_not_validate_is_a_codec_error() -> None:
     with pytest.raises(CodecError, match="does not decode"):
         codec.decode_event("MessagePosted", 1, b'{"content": 3}')
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+def test_a_number_json_cannot_hold_is_refused_before_it_is_written(bad: float) -> None:
+    """NaN and infinities would be stored as null and never read back: encode refuses them,
+    also deep inside an event (a stop rule, metadata)."""
+    with pytest.raises(CodecError, match=r"TurnClaimed.lease_expires_at is not a finite"):
+        codec.encode(TurnClaimed(speaker="a", instance_id="i", lease_expires_at=bad))
+    seats = (ParticipantSpec(name="a", agent="mock"), ParticipantSpec(name="b", agent="mock"))
+    started = ConversationStarted(
+        topic="t", participants=seats, first_speaker="a", stop=StopConfig(max_cost_usd=bad)
+    )
+    with pytest.raises(CodecError, match=r"ConversationStarted.stop.max_cost_usd"):
+        codec.encode(started)
+    tagged = ConversationStarted(
+        topic="t", participants=seats, first_speaker="a", metadata={"scores": [1.0, bad]}
+    )
+    with pytest.raises(CodecError, match=r"ConversationStarted.metadata.scores.1"):
+        codec.encode(tagged)

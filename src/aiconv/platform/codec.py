@@ -7,6 +7,8 @@ stay readable forever.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -47,9 +49,34 @@ def register_upcaster(kind: str, version: int, upcaster: Upcaster) -> None:
 
 
 def encode(event: Event) -> NewEvent:
-    """The stored form of ``event``."""
+    """The stored form of ``event``; CodecError for what could not be read back as written
+    (JSON has no NaN or infinity: they would be stored as ``null``)."""
+    path = _non_finite(event, event.KIND)
+    if path is not None:
+        raise CodecError(f"{path} is not a finite number: the event would not read back")
     data = _ADAPTERS[event.KIND].dump_json(event)
     return NewEvent(kind=event.KIND, version=event.SCHEMA_VERSION, data=data)
+
+
+def _non_finite(value: object, path: str) -> str | None:
+    """The path of the first NaN or infinity inside ``value``, or None."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else path
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        items: Iterable[tuple[object, object]] = (
+            (f.name, getattr(value, f.name)) for f in dataclasses.fields(value)
+        )
+    elif isinstance(value, Mapping):
+        items = value.items()
+    elif isinstance(value, list | tuple):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _non_finite(item, f"{path}.{key}")
+        if found is not None:
+            return found
+    return None
 
 
 def decode_event(kind: str, version: int, data: bytes) -> Event:
