@@ -8,7 +8,7 @@ import pytest
 
 from aiconv.agents.catalog import default_registry
 from aiconv.agents.messages import ChatMessage, ChatRequest
-from aiconv.errors import ProviderRejected, ScenarioError
+from aiconv.errors import ProviderRejected, ScenarioError, UnknownAgent
 
 
 def request(*assistant_turns: str) -> ChatRequest:
@@ -39,3 +39,11 @@ async def test_a_missing_script_fails_the_call_not_the_process(tmp_path: Path) -
         await provider.complete(request())
     with pytest.raises(ScenarioError, match="does not exist"):
         registry.preflight(spec)  # what the CLI runs before any work starts
+
+
+@pytest.mark.parametrize("latency", ["5-1", "nan", "inf", "0-inf", "nan-1"])
+def test_a_mock_latency_that_is_not_a_finite_ordered_range_is_refused(latency: str) -> None:
+    registry = default_registry()
+    spec = registry.resolve(f"mock:latency={latency}")
+    with pytest.raises(UnknownAgent, match="latency"):
+        registry.build(spec)

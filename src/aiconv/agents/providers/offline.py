@@ -7,6 +7,7 @@ retryable failures on demand.
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import re
 from dataclasses import dataclass
@@ -61,10 +62,14 @@ class MockOptions:
             raise UnknownAgent(f"agent {spec.agent_id!r}: bad option value ({exc})") from None
         if options.tools not in ("auto", "off"):
             raise UnknownAgent(f"agent {spec.agent_id!r}: tools must be auto or off")
-        if options.turns < 0 or not 0 <= options.fail <= 1 or min(latency) < 0:
+        # Written so that NaN (which compares false with everything) fails each test.
+        if not (options.turns >= 0 and 0 <= options.fail <= 1 and 0 <= latency[0] <= latency[1]):
             raise UnknownAgent(
-                f"agent {spec.agent_id!r}: turns must be >= 0, fail in 0..1, latency >= 0"
+                f"agent {spec.agent_id!r}: turns must be >= 0, fail in 0..1, latency A or A-B "
+                "with 0 <= A <= B"
             )
+        if not math.isfinite(latency[1]):
+            raise UnknownAgent(f"agent {spec.agent_id!r}: latency must be a finite number")
         return options
 
 
