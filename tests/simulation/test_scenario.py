@@ -147,3 +147,20 @@ def test_the_customer_double_texts_by_persona_not_by_seat(write: Write) -> None:
     path = write("s.toml", MINIMAL + '\n[customer]\nagent = "mock"\nagain = 0.5\n')
     with pytest.raises(ScenarioError, match="comes from its persona's `interrupts`"):
         load_scenario(path)
+
+
+def test_a_password_in_an_external_agents_url_is_refused_and_never_shown(write: Write) -> None:
+    """The URL is recorded with every conversation: credentials go in ``headers``."""
+    text = MINIMAL.replace('agent = "mock"', 'url = "https://bot:hunter2pw@agent.example/chat"')
+    path = write("s.toml", text)
+    with pytest.raises(ScenarioError, match=r"agent\.url: .*carries credentials") as caught:
+        load_scenario(path)
+    assert "hunter2pw" not in str(caught.value)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_nan_and_infinities_are_refused_in_a_scenario_file(write: Write, value: str) -> None:
+    text = MINIMAL + f"\n[limits]\ntimeout_s = {value}\n"
+    path = write("s.toml", text)
+    with pytest.raises(ScenarioError, match=r"limits\.timeout_s: Input should be a finite"):
+        load_scenario(path)

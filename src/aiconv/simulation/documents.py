@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
+from aiconv.observability.redaction import has_credentials, redact_url
+
 SLUG = r"^[a-z][a-z0-9_-]*$"
 #: A measured delay in seconds.
 Delay = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
@@ -18,9 +20,9 @@ OUTCOME_SLUG = r"^[a-z][a-z0-9_]*$"
 
 
 class Strict(BaseModel):
-    """Forbids unknown keys."""
+    """Forbids unknown keys, and NaN and infinities (TOML writes them as ``nan``, ``inf``)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class PersonaModel(Strict):
@@ -170,6 +172,14 @@ class SeatModel(Strict):
     tools: list[str] | None = None
     temperature: float | None = Field(None, ge=0.0, le=2.0, allow_inf_nan=False)
     seed: int | None = Field(None, ge=0, lt=2**63)
+
+    @field_validator("url")
+    @classmethod
+    def _no_credentials(cls, url: str | None) -> str | None:
+        if url is not None and has_credentials(url):
+            why = "the URL is recorded; send them in headers (e.g. authorization)"
+            raise ValueError(f"{redact_url(url)!r} carries credentials: {why}")
+        return url
 
 
 class LimitsModel(Strict):
