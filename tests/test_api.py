@@ -161,3 +161,24 @@ async def test_bad_numbers_are_refused_before_anything_is_written(
                 **keywords,  # type: ignore[arg-type]
             )
         assert await log.list_conversations() == []
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("", "must not be empty"),
+        ("evil\x1b]0;pwned\x07", r"must not contain control characters \(found '\\x1b'\)"),
+        ("a\u202eb", "must not contain control characters"),
+        ("line\nbreak", "must not contain control characters"),
+        ("x" * 65, "must be at most 64 characters"),
+    ],
+)
+async def test_a_name_that_could_hijack_a_terminal_or_a_table_is_refused(
+    name: str, message: str
+) -> None:
+    async with aiconv.open_log("memory://") as log:
+        with pytest.raises(aiconv.ConfigError, match=message):
+            await aiconv.run_conversation(
+                log, participants=[aiconv.Participant(name), aiconv.Participant("b")], topic="t"
+            )
+        assert await log.list_conversations() == []

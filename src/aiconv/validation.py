@@ -8,6 +8,7 @@ caller puts the name of the flag, variable or parameter in front.
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 
 #: The largest integer any backend stores (SQLite and Redis integers are 64-bit).
@@ -97,3 +98,24 @@ def _quote(value: object) -> str:
 POSITIVE = Bounds(above=0)
 POSITIVE_INT = Bounds(integer=True, minimum=1)
 NON_NEGATIVE = Bounds(minimum=0)
+
+
+#: The longest participant name: it is shown in tables, headings and prompts.
+MAX_NAME = 64
+
+#: Characters a name may not hold: controls (terminal escapes start with one), line and
+#: paragraph separators, and the bidirectional overrides that make text read other than it is.
+_UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
+_BIDI_CONTROLS = frozenset(chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def check_name(name: str) -> None:
+    """ValueError unless ``name`` is 1 to ``MAX_NAME`` printable characters (a participant's
+    name: it reaches terminals, Markdown and prompts)."""
+    if not name.strip():
+        raise ValueError("must not be empty")
+    if len(name) > MAX_NAME:
+        raise ValueError(f"must be at most {MAX_NAME} characters (got {len(name)})")
+    for char in name:
+        if unicodedata.category(char) in _UNPRINTABLE_CATEGORIES or char in _BIDI_CONTROLS:
+            raise ValueError(f"must not contain control characters (found {char!r})")

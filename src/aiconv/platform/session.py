@@ -34,6 +34,7 @@ from aiconv.platform.events import (
 from aiconv.platform.termination import StopReason
 from aiconv.platform.turns import resolve_policy
 from aiconv.queues.log import ConversationLog, EventStore
+from aiconv.validation import check_name
 
 #: End reasons after which ``resume`` may continue a conversation.
 RESUMABLE = frozenset({"interrupted", "provider_unavailable", "provider_error", "error"})
@@ -45,8 +46,14 @@ def new_conversation_id() -> str:
 
 
 def validate_participants(participants: Sequence[ParticipantSpec], first: str | None) -> str:
-    """The first speaker; ConfigError for duplicate names, fewer than two, or a bad ``first``."""
+    """The first speaker; ConfigError for a bad or duplicate name, fewer than two, or a bad
+    ``first``."""
     names = [p.name for p in participants]
+    for name in names:
+        try:
+            check_name(name)
+        except ValueError as exc:
+            raise ConfigError(f"participant name {name!r} {exc}") from None
     if len(names) < 2:
         raise ConfigError("a conversation needs at least two participants")
     duplicates = sorted({n for n in names if names.count(n) > 1})
