@@ -287,7 +287,7 @@ def test_providers_lists_agents_models_and_whether_keys_are_set() -> None:
         (["ls", "--log-url", "redis://127.0.0.1:1/0?deadline=abc"], "must be positive seconds", 2),
         (["ls", "--log-url", "redis://:hunter2pw@127.0.0.1:notaport/0"], "bad Redis URL", 2),
         (["ls", "--limit", "-1"], "'--limit': must be between 1 and 10000", 2),
-        (["export", "x", "-o", "/proc/version"], "no conversation with id", 1),
+        (["export", "x", "-o", "/proc/version"], "no aiconv log at", 2),
     ],
 )
 def test_more_bad_input_is_one_line_and_never_shows_a_password(

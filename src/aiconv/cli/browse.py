@@ -59,7 +59,7 @@ def ls(**kw: Any) -> None:
     query = ListQuery(status=kw["status"], run_id=kw["run_id"], limit=kw["limit"])
 
     async def run() -> list[IndexEntry]:
-        log = await connect_log(runtime.log_url)
+        log = await connect_log(runtime.log_url, "read")
         try:
             return await log.list_conversations(query)
         finally:
@@ -76,7 +76,7 @@ def ls(**kw: Any) -> None:
 
 
 async def _load(runtime: Runtime, cid: str) -> tuple[ConversationState, list[Recorded]]:
-    log = await connect_log(runtime.log_url)
+    log = await connect_log(runtime.log_url, "read")
     try:
         return await session.load_recorded(log, cid)
     finally:

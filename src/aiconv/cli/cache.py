@@ -61,7 +61,7 @@ def import_command(run_id: str, **kw: Any) -> None:
 async def _import(
     log_url: str, cache_url: str, run_id: str, participant: str, vendor_of: Any
 ) -> int:
-    log = await connect_log(log_url)
+    log = await connect_log(log_url, "read")
     store = cache_store(cache_url)
     try:
         return await seed_cache(log, run_id, participant, store, vendor_of)

@@ -83,7 +83,7 @@ async def _checked(runtime: Runtime, telemetry: Telemetry, spec: AgentSpec) -> C
 async def _resume(
     runtime: Runtime, cid: str, quiet: bool, as_json: bool, telemetry: Telemetry
 ) -> int:
-    log = telemetry.instrument_log(await connect_log(runtime.log_url))
+    log = telemetry.instrument_log(await connect_log(runtime.log_url, "existing"))
     console = Console(stderr=as_json)
     seats: dict[str, ChatProvider] = {}
     try:
@@ -159,7 +159,7 @@ async def _join(
     seats: dict[str, ChatProvider] = {}
     if override is not None:  # checked before the log is even opened
         seats[name] = await _checked(runtime, telemetry, override)
-    log = telemetry.instrument_log(await connect_log(runtime.log_url))
+    log = telemetry.instrument_log(await connect_log(runtime.log_url, "existing"))
     console = Console(stderr=as_json)
     try:
         conductor = Conductor(log, observer=telemetry.observer)

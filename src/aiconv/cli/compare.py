@@ -104,7 +104,7 @@ async def _compare(
     candidate: tuple[str, tuple[str, str | None]],
     alpha: float,
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    log = await connect_log(runtime.log_url)
+    log = await connect_log(runtime.log_url, "read")
     try:
         base_rows = await collect(log, *baseline[1])
         cand_rows = await collect(log, *candidate[1])

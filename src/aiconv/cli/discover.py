@@ -132,7 +132,7 @@ def _model(runtime: Runtime, agent: str) -> ChatProvider:
 async def _load(url: str, source: str | None, limit: int | None) -> list[Any]:
     from aiconv.learning.library import load_imported
 
-    log = await connect_log(url)
+    log = await connect_log(url, "read")
     try:
         return await load_imported(log, source, limit=limit)
     finally:

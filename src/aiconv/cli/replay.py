@@ -67,7 +67,7 @@ def fork(conversation_id: str, **kw: Any) -> None:
 async def _fork(runtime: Runtime, telemetry: Any, cid: str, kw: dict[str, Any]) -> int:
     from aiconv.learning.fork import fork as fork_conversation
 
-    log = telemetry.instrument_log(await connect_log(runtime.log_url))
+    log = telemetry.instrument_log(await connect_log(runtime.log_url, "existing"))
     seats: dict[str, ChatProvider] = {}
     try:
         conductor = Conductor(log, observer=telemetry.observer)
@@ -184,7 +184,7 @@ async def _replay(runtime: Runtime, telemetry: Any, scenario: Any, run_id: str, 
     from aiconv.learning.library import imported_ids
     from aiconv.learning.replay import Replay
 
-    log = telemetry.instrument_log(await connect_log(runtime.log_url))
+    log = telemetry.instrument_log(await connect_log(runtime.log_url, "existing"))
     runner = None
     try:
         parents = (await imported_ids(log, kw["source"]))[: kw["limit"]]
@@ -276,7 +276,7 @@ def realism(run_id: str, **kw: Any) -> None:
 async def _messages(url: str, run_id: str, source: str | None) -> tuple[list[str], list[str]]:
     from aiconv.learning.library import real_and_simulated
 
-    log = await connect_log(url)
+    log = await connect_log(url, "read")
     try:
         return await real_and_simulated(log, run_id, source)
     finally:

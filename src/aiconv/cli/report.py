@@ -137,7 +137,7 @@ def require_log(log_url: str, run_id: str) -> None:
 async def _report(
     runtime: Runtime, run_id: str, agent: str | None, worst: int
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    log = await connect_log(runtime.log_url)
+    log = await connect_log(runtime.log_url, "read")
     try:
         rows = await collect(log, run_id, agent)
         doc = report.build(run_id, rows, worst_count=worst)

@@ -131,7 +131,7 @@ async def _serve(
 
     from aiconv.web import create_app
 
-    log = await connect_log(url)
+    log = await connect_log(url, "create" if write else "read")
     try:
         app = create_app(log, allowed_hosts=allowed_hosts(host), audio_dir=audio_dir, write=write)
         config = uvicorn.Config(

@@ -181,7 +181,7 @@ async def write_recording(runtime: Runtime, cid: str, output: Path, directory: P
     from aiconv.voice.blobs import BlobStore
     from aiconv.voice.export import export_recording
 
-    log = await connect_log(runtime.log_url)
+    log = await connect_log(runtime.log_url, "read")
     try:
         return await export_recording(log, cid, output, BlobStore(directory))
     except FileNotFoundError as exc:
