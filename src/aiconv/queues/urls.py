@@ -61,6 +61,12 @@ async def open_sqlite_log(url: str, mode: OpenMode) -> ConversationLog:
         raise ConfigError(
             f"bad SQLite URL {redact_url(url)!r}: use sqlite:///relative.db or sqlite:////absolute/path.db"
         )
+    if parts.query or parts.fragment:
+        unknown = (parts.query or parts.fragment).partition("=")[0]
+        raise ConfigError(
+            f"bad SQLite URL {redact_url(url)!r}: unknown parameter {unknown!r} (a SQLite log URL"
+            " takes none)"
+        )
     path = unquote(parts.path[1:])
     if path == ":memory:":
         raise ConfigError("sqlite:///:memory: is not supported: use memory:// for a log in memory")
