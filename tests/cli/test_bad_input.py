@@ -1,0 +1,226 @@
+"""Bad input to every command: the documented exit code (2, or 1 for an unknown or ended
+conversation), one line on stderr starting ``error:``, no traceback, no password shown, and
+nothing written anywhere — no log, no ``.lock``, no journal, no event appended.
+
+Commands run in-process through click's runner, in a fresh directory that is also ``HOME`` and
+the data directory, with every ``AIC_*`` variable unset; ``FILES`` and a small log are there
+before each case, and the directory's listing is compared before and after.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from aiconv.cli.main import aic, aic_start
+from tests.simulation.conftest import MINIMAL
+
+#: The files every case finds in its working directory.
+FILES = {
+    "empty.toml": "",
+    "bad.toml": "x = [\n",
+    "empty.json": "",
+    "bad.json": "{\n",
+    "bad.jsonl": "{\n",
+    "notes.db": "not a database, just notes\n" * 10,
+    "creds.toml": MINIMAL.replace('agent = "mock"', 'url = "https://bot:hunter2pw@a.example/"'),
+    "nan.toml": MINIMAL + "\n[limits]\ntimeout_s = nan\n",
+    "bad.py": "def (\n",
+    "ok.toml": MINIMAL,
+}
+SECRET = "hunter2pw"
+LOG = ["--db", "log.db"]
+LONG = "x" * 65
+
+#: (arguments, code, what the error line says); ``ENDED``/``ACTIVE`` stand for the ids of an
+#: ended and of a waiting (detached) conversation in ``log.db``.
+CASES: list[tuple[list[str], int, str]] = [
+    # numbers: NaN, infinities, overflow, negatives, zero where it means nothing
+    (["start", "--lease", "nan"], 2, "'--lease': must be a finite number"),
+    (["start", "--lease", "1e309"], 2, "'--lease': must be a finite number"),
+    (["start", "--lease", "0"], 2, "'--lease': must be greater than 0"),
+    (["start", "--timeout", "inf"], 2, "'--timeout': must be a finite number"),
+    (["start", "--max-cost", "-inf"], 2, "'--max-cost': must be a finite number"),
+    (["start", "--max-turns", "0"], 2, "'--max-turns': must be at least 1"),
+    (["start", "--max-turns", "nan"], 2, "'--max-turns': must be a whole number"),
+    (["start", "--max-tokens", "-1"], 2, "'--max-tokens': must be at least 1"),
+    (["start", "--metrics-port", "70000"], 2, "'--metrics-port': must be between 0 and 65535"),
+    (["start", "--agent1", "mock:latency=5-1"], 2, "latency A or A-B with 0 <= A <= B"),
+    (["start", "--agent1", "mock:fail=nan"], 2, "fail in 0..1"),
+    (["worker", "--grace", "nan"], 2, "'--grace': must be a finite number"),
+    (["worker", "--scan-interval", "inf"], 2, "'--scan-interval': must be a finite number"),
+    (["worker", "--concurrency", "0"], 2, "'--concurrency': must be at least 1"),
+    (["ls", "--limit", "0"], 2, "'--limit': must be between 1 and 10000"),
+    (["simulate", "empty.toml", "--repeat", "0"], 2, "'--repeat': must be at least 1"),
+    (["compare", "a", "b", "--alpha", "nan"], 2, "--alpha must be between 0 and 1"),
+    (["report", "r", "--fail-under", "inf"], 2, "--fail-under must be a rate between 0 and 1"),
+    (["report", "r", "--metric", "pass^0"], 2, "use success or pass^K with K >= 1"),
+    (["replay", "--agent-turn", "0"], 2, "'--agent-turn': must be between 1 and 100"),
+    (["fork", "x", "--at", "-1"], 2, "'--at': must be at least 1"),
+    (["serve", "--port", "99999"], 2, "'--port': must be between 0 and 65535"),
+    (["prune", "--older-than", "nan"], 2, "give a number and a unit"),
+    (["bench", "--only", "nope"], 2, "'--only': 'nope' is not one of"),
+    # names and text
+    (["start", "--name1", ""], 2, "'--name1': must not be empty"),
+    (["start", "--name1", "evil\x1b]0;pwned\x07"], 2, "must not contain control characters"),
+    (["start", "--name1", "a\u202eb"], 2, "must not contain control characters"),
+    (["start", "--name1", LONG], 2, "must be at most 64 characters"),
+    (["start", "--name", "third"], 2, "--name given 1 times but --agent 0 times"),
+    (["start", "--end-token", ""], 2, "'--end-token': must not be empty"),
+    (["start", "--topic", " "], 2, "'--topic': must not be empty"),
+    (["start", "--first", "nobody"], 2, "--first 'nobody' is not a participant"),
+    # agents
+    (["start", "--agent1", "nosuch"], 2, "unknown agent 'nosuch'"),
+    (["start", "--agent1", "mock:bogus=1"], 2, "unknown option 'bogus'"),
+    (["start", "--agent1", "script:missing.jsonl"], 2, "does not exist"),
+    (["simulate", "ok.toml", "--agent", "nosuch"], 2, "unknown agent 'nosuch'"),
+    (["discover", *LOG, "--model", "nosuch"], 2, "unknown agent 'nosuch'"),
+    # URLs: schemes, credentials (refused, never shown), parameters, databases
+    (["start", "--agent1", "ollama", "--base-url1", f"http://u:{SECRET}@h/v1"], 2, "credentials"),
+    (["start", "--agent1", "ollama", "--base-url1", "ftp://x"], 2, "must look like http://"),
+    (["ls", "--log-url", "ftp://x"], 2, "unsupported log URL 'ftp://x'"),
+    (["ls", "--log-url", "redis://127.0.0.1:1/abc"], 2, "the database 'abc' must be a number"),
+    (["ls", "--log-url", f"redis://:{SECRET}@127.0.0.1:1/0?foo=1"], 2, "unknown parameter 'foo'"),
+    (["ls", "--log-url", f"redis://:{SECRET}@127.0.0.1:notaport/0"], 2, "bad Redis URL"),
+    (["ls", "--log-url", "redis://127.0.0.1:1/0?deadline=abc"], 2, "must be positive seconds"),
+    (["ls", "--log-url", "sqlite:///log.db?bogus=1"], 2, "unknown parameter 'bogus'"),
+    # paths: nowhere to write, a directory, not SQLite, another application's database
+    (["start", "--db", "/proc/aic.db"], 2, "cannot create files next to the SQLite log"),
+    (["start", "--db", "."], 2, "is a directory"),
+    (["start", "--db", "notes.db"], 2, "is not an aiconv SQLite log"),
+    (["ls", "--db", "foreign.db"], 2, "another application's SQLite database"),
+    (["start", "--config", "missing.toml"], 2, "does not exist"),
+    (["start", "--config", "bad.toml"], 2, "bad.toml"),
+    # read-only commands never create a log
+    (["ls", "--db", "missing.db"], 2, "no aiconv log at"),
+    (["ls"], 2, "no aiconv log at"),
+    (["show", "x", "--db", "missing/parent/x.db"], 2, "no aiconv log at"),
+    (["export", "x", "--db", "missing.db", "--format", "md"], 2, "no aiconv log at"),
+    (["serve", "--db", "missing.db", "--port", "0"], 2, "no aiconv log at"),
+    (["realism", "r", "--db", "missing.db"], 2, "no aiconv log at"),
+    (["discover", "--db", "missing.db"], 2, "no aiconv log at"),
+    (["cache", "import", "r", "--db", "missing.db"], 2, "no conversations with run id"),
+    (["resume", "x", "--db", "missing.db"], 2, "no aiconv log at"),
+    (["join", "x", "--as", "a", "--db", "missing.db"], 2, "no aiconv log at"),
+    (["fork", "x", "--at", "1", "--db", "missing.db"], 2, "no aiconv log at"),
+    (["replay", "ok.toml", "--db", "missing.db"], 2, "no aiconv log at"),
+    # files: missing, empty, malformed, hostile
+    (["simulate", "missing.toml"], 2, "missing.toml: cannot be read"),
+    (["simulate", "empty.toml"], 2, "empty.toml: name: Field required"),
+    (["simulate", "bad.toml"], 2, "bad.toml"),
+    (["simulate", "creds.toml"], 2, "agent.url: Value error, 'https://[REDACTED]@a.example/'"),
+    (["simulate", "nan.toml"], 2, "limits.timeout_s: Input should be a finite number"),
+    (["tasks", "list", "missing.json"], 2, "missing.json: cannot be read"),
+    (["tasks", "list", "empty.json"], 2, "empty.json:1: not valid JSON"),
+    (["tasks", "list", "bad.json"], 2, "bad.json:2: not valid JSON"),
+    (["tasks", "list", "--domain", "nosuch"], 2, "unknown domain 'nosuch'"),
+    (["tools", "list", "--tools", "missing.py"], 2, "missing.py"),
+    (["tools", "list", "--tools", "bad.py"], 2, "bad.py"),
+    (["import", "missing.jsonl", *LOG], 2, "missing.jsonl: no such file"),
+    (["import", "bad.jsonl", *LOG], 2, "bad.jsonl: no conversations found"),
+    # ids: unknown (exit 1), ended (exit 1), and what this process would bring to a shared one
+    (["show", "nosuch", *LOG], 1, "no conversation with id 'nosuch'"),
+    (["export", "nosuch", *LOG], 1, "no conversation with id 'nosuch'"),
+    (["resume", "nosuch", *LOG], 1, "no conversation with id 'nosuch'"),
+    (["join", "nosuch", "--as", "a", *LOG], 1, "no conversation with id 'nosuch'"),
+    (["fork", "nosuch", "--at", "1", *LOG], 1, "no conversation with id 'nosuch'"),
+    (["report", "nosuch", *LOG], 2, "no conversations with run id 'nosuch'"),
+    (["compare", "a", "b", *LOG], 2, "no conversations with run id 'a'"),
+    (["join", "ENDED", "--as", "mock-1", *LOG], 1, "has ended (max_turns); nothing to join"),
+    (["resume", "ENDED", *LOG], 1, "ended"),
+    (["join", "ACTIVE", "--as", "nobody", *LOG], 2, "--as 'nobody' is not a participant"),
+    (["join", "ACTIVE", "--as", "mock-1", "--agent", "mock:bogus=1", *LOG], 2, "unknown option"),
+    (["join", "ACTIVE", "--as", "mock-1", "--agent", "nosuch", *LOG], 2, "unknown agent"),
+    (["fork", "ENDED", "--at", "1", "--agent1", "nosuch", *LOG], 2, "unknown agent"),
+    # serving
+    (["serve", "--host", "bad host!", "--port", "0", *LOG], 2, "is not an address to listen on"),
+    (["serve", "--port", "TAKEN", *LOG], 2, "Address already in use"),
+    # usage errors of the remaining commands
+    (["plugins", "--bogus"], 2, "No such option '--bogus'"),
+    (["providers", "--bogus"], 2, "No such option '--bogus'"),
+    (["nosuch"], 2, "No such command 'nosuch'"),
+]
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """A directory with ``FILES``, another application's database and a log holding an ended
+    and a waiting conversation; the ids of those two."""
+    root = tmp_path_factory.mktemp("template")
+    for name, text in FILES.items():
+        (root / name).write_text(text)
+    with sqlite3.connect(root / "foreign.db") as foreign:
+        foreign.execute("CREATE TABLE notes (body TEXT)")
+    ids = {}
+    for key, extra in (("ENDED", ["--max-turns", "2"]), ("ACTIVE", ["--detach"])):
+        result = CliRunner().invoke(aic, ["start", "--db", str(root / "log.db"), "--json", *extra])
+        assert result.exit_code == 0, result.output
+        ids[key] = result.stdout.split('"conversation_id": "')[1].split('"')[0]
+    return root, ids
+
+
+@pytest.fixture
+def workdir(
+    template: tuple[Path, dict[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Path, dict[str, str]]]:
+    root, ids = template
+    work = tmp_path / "work"
+    shutil.copytree(root, work)
+    for name in list(os.environ):
+        if name.startswith("AIC_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(work))
+    monkeypatch.setenv("XDG_DATA_HOME", str(work / "data"))
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.chdir(work)
+    yield work, ids
+
+
+def snapshot(work: Path) -> tuple[list[str], int]:
+    """Every path under ``work``, and the number of events in its log."""
+    with sqlite3.connect(f"file:{work / 'log.db'}?mode=ro", uri=True) as db:
+        (events,) = db.execute("SELECT count(*) FROM events").fetchone()
+    return sorted(str(p.relative_to(work)) for p in work.rglob("*")), events
+
+
+@pytest.mark.parametrize(("args", "code", "message"), CASES, ids=lambda v: repr(v)[:60])
+def test_bad_input_is_one_line_with_its_exit_code_and_writes_nothing(
+    workdir: tuple[Path, dict[str, str]], args: list[str], code: int, message: str
+) -> None:
+    work, ids = workdir
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = str(taken.getsockname()[1])
+        argv = [ids.get(a, port if a == "TAKEN" else a) for a in args]
+        before = snapshot(work)
+        result = CliRunner().invoke(aic, argv)
+    assert snapshot(work) == before, "something was written"
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert (result.exit_code, result.stdout) == (code, ""), result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert message in lines[0]
+    assert SECRET not in lines[0] and "\x1b" not in lines[0] and "Traceback" not in lines[0]
+
+
+def test_aic_start_checks_its_input_the_same_way(workdir: tuple[Path, dict[str, str]]) -> None:
+    work, _ = workdir
+    before = snapshot(work)
+    result = CliRunner().invoke(aic_start, ["--lease", "nan"])
+    assert snapshot(work) == before
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: Invalid value for '--lease': must be a finite")
+
+
+def test_every_command_has_a_case() -> None:
+    """A new command joins the table."""
+    covered = {args[0] for args, _, _ in CASES}
+    assert set(aic.list_commands(None)) <= covered  # type: ignore[arg-type]
