@@ -13,7 +13,6 @@ import os
 import shutil
 import socket
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -169,7 +168,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
 @pytest.fixture
 def workdir(
     template: tuple[Path, dict[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[Path, dict[str, str]]]:
+) -> tuple[Path, dict[str, str]]:
     root, ids = template
     work = tmp_path / "work"
     shutil.copytree(root, work)
@@ -180,7 +179,7 @@ def workdir(
     monkeypatch.setenv("XDG_DATA_HOME", str(work / "data"))
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.chdir(work)
-    yield work, ids
+    return work, ids
 
 
 def snapshot(work: Path) -> tuple[list[str], int]:
