@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -11,6 +10,7 @@ from datetime import UTC, datetime
 from aiconv.platform.codec import Recorded
 from aiconv.platform.conversation import ConversationState
 from aiconv.platform.flow_fold import flows_of
+from aiconv.platform.markdown import block, code_span, inline
 from aiconv.platform.projections import summarize
 
 
@@ -33,35 +33,31 @@ def _when(at: float) -> str:
     return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _code(text: str) -> str:
-    """``text`` as an inline code span that no backtick inside can close early."""
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    return f"{fence} {text} {fence}"
-
-
 def export_markdown(state: ConversationState) -> str:
-    """The transcript as Markdown."""
+    """The transcript as Markdown; whatever the participants wrote shows as text (see
+    ``markdown``)."""
     assert state.started is not None
     out = [
-        f"# {state.started.topic}",
+        f"# {inline(state.started.topic)}",
         "",
         f"Conversation `{state.conversation_id}`, started {_when(state.started_at)}.",
         "",
     ]
-    out += [f"- **{p.name}**: {p.agent} ({p.model})" for p in state.participants]
+    out += [
+        f"- **{inline(p.name)}**: {inline(p.agent)} ({inline(p.model or '')})"
+        for p in state.participants
+    ]
     out.append("")
     timeline: list[tuple[int, list[str]]] = []
     for m in state.messages:
-        who = "_moderator_" if m.moderator else f"**{m.sender}**"
-        timeline.append((m.sequence, [f"### {who} · {_when(m.at)}", "", m.content, ""]))
+        who = "_moderator_" if m.moderator else f"**{inline(m.sender)}**"
+        timeline.append((m.sequence, [f"### {who} · {_when(m.at)}", "", *block(m.content), ""]))
     for t in state.tools:
-        result = t.returned.outcome if t.returned else "pending"
-        content = _code(t.returned.content[:500]) if t.returned else ""
-        call = _code(f"{t.called.tool}({json.dumps(dict(t.called.arguments))})")
-        timeline.append(
-            (t.sequence, [f"> tool · {t.called.speaker} · {call} → {result} {content}", ""])
-        )
+        result = inline(t.returned.outcome) if t.returned else "pending"
+        content = code_span(t.returned.content[:500]) if t.returned else ""
+        call = code_span(f"{t.called.tool}({json.dumps(dict(t.called.arguments))})")
+        speaker = inline(t.called.speaker)
+        timeline.append((t.sequence, [f"> tool · {speaker} · {call} → {result} {content}", ""]))
     for _, lines in sorted(timeline, key=lambda item: item[0]):
         out += lines
     out += _flow_lines(state)
@@ -70,7 +66,8 @@ def export_markdown(state: ConversationState) -> str:
     out += [
         "---",
         "",
-        f"Ended: **{summary.end_reason or 'not yet'}** {summary.end_detail or ''}".rstrip(),
+        f"Ended: **{inline(summary.end_reason or 'not yet')}** "
+        f"{inline(summary.end_detail or '')}".rstrip(),
         "",
         f"Turns {summary.turns}, tokens {summary.input_tokens} in / "
         f"{summary.output_tokens} out, cost {cost}, duration {summary.duration_s:.2f}s.",
@@ -84,10 +81,11 @@ def _flow_lines(state: ConversationState) -> list[str]:
     lines: list[str] = []
     for progress in flows_of(state.flow_events).values():
         done = "complete" if progress.final else f"at stage {progress.stage}"
-        lines += [f"## Collected by {progress.participant} ({progress.flow}, {done})", ""]
+        who = f"{inline(progress.participant)} ({inline(progress.flow)}, {inline(done)})"
+        lines += [f"## Collected by {who}", ""]
         for name, value in progress.values.items():
             confidence = progress.confidence.get(name, 0.0)
-            lines.append(f"- **{name}**: {_code(json.dumps(value))} ({confidence:.2f})")
-        lines += [f"- output **{k}**: {v}" for k, v in progress.output.items()]
+            lines.append(f"- **{inline(name)}**: {code_span(json.dumps(value))} ({confidence:.2f})")
+        lines += [f"- output **{inline(k)}**: {inline(str(v))}" for k, v in progress.output.items()]
         lines.append("")
     return lines

@@ -1,0 +1,43 @@
+"""Markdown that renders as exactly the text it was given, in any viewer.
+
+Content is stored as produced and escaped where it becomes Markdown (the export, the report's
+transcripts): a hostile message's ``<script>``, ``onerror=``, fake headings, links, table pipes
+and unclosed code fences must show as text, never as markup or HTML. Control characters (a
+terminal escape, a bell) are shown as ``\\x1b``-style text. Pure functions.
+"""
+
+from __future__ import annotations
+
+import re
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: Every ASCII punctuation character: CommonMark lets a backslash make any of them literal.
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def _visible_controls(text: str) -> str:
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def inline(text: str) -> str:
+    """``text`` on one line with every Markdown and HTML meaning escaped (a name, a topic, a
+    detail inside a heading, bold text or a table cell)."""
+    flat = " ".join(_visible_controls(text.replace("\t", " ")).split())
+    return _PUNCTUATION.sub(r"\\\1", flat)
+
+
+def code_span(text: str) -> str:
+    """``text`` on one line as an inline code span that no backtick inside can close early."""
+    flat = " ".join(_visible_controls(text).split())
+    longest = max((len(m) for m in re.findall(r"`+", flat)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {flat} {fence}"
+
+
+def block(text: str) -> list[str]:
+    """``text`` (several lines) as a fenced block that nothing inside can close: its lines,
+    fences included."""
+    body = _visible_controls(text.replace("\r\n", "\n"))
+    longest = max((len(m) for m in re.findall(r"`+", body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}text", *body.split("\n"), fence]

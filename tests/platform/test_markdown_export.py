@@ -1,0 +1,66 @@
+"""The Markdown export shows hostile content as text: rendered by a CommonMark parser with raw
+HTML allowed, no tag, attribute, heading, link or fence comes from what participants wrote."""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it import MarkdownIt
+
+from aiconv.platform.codec import Recorded
+from aiconv.platform.conversation import fold
+from aiconv.platform.events import (
+    ConversationEnded,
+    ConversationStarted,
+    Event,
+    MessagePosted,
+    ParticipantSpec,
+)
+from aiconv.platform.exports import export_markdown
+from aiconv.platform.markdown import inline
+
+HOSTILE = [
+    "<script>alert(1)</script> and <img src=x onerror=alert(2)>",
+    "# Fake heading\n## Ended: resolved\n\x07bell \x1b[31mred\x1b[0m",
+    "```python\nunclosed fence swallowing the rest",
+    "[click](javascript:alert(3)) *bold* | a | b |\n|---|---|",
+    "~~~\n    indented\n<!-- comment",
+    "the last word",
+]
+
+
+def transcript(names: tuple[str, str], topic: str = "<b>topic</b>") -> str:
+    seats = tuple(ParticipantSpec(name=n, agent="mock") for n in names)
+    events: list[Event] = [
+        ConversationStarted(topic=topic, participants=seats, first_speaker=names[0])
+    ]
+    events += [MessagePosted(sender=names[i % 2], content=c) for i, c in enumerate(HOSTILE)]
+    events.append(ConversationEnded(reason="loop", detail="<i>x</i>\n# y", by=names[0]))
+    recorded = [
+        Recorded(conversation_id="c", sequence=i, position=i, at=0.0, event=e)
+        for i, e in enumerate(events, start=1)
+    ]
+    return export_markdown(fold("c", recorded))
+
+
+def test_hostile_messages_render_as_their_own_text() -> None:
+    html = MarkdownIt("commonmark").render(transcript(("alice", "bob")))
+    tags = set(re.findall(r"<([a-z0-9]+)", html))
+    assert tags <= {"h1", "h3", "p", "ul", "li", "strong", "code", "pre", "hr"}, tags
+    assert html.count("<h3>") == len(HOSTILE), "a fence swallowed messages or a heading was faked"
+    assert html.count("<h1>") == 1 and "<h2>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "the last word" in html
+    assert "\x1b" not in html and "\x07" not in html and "\\x1b[31mred" in html
+
+
+def test_names_topic_and_detail_are_escaped_wherever_they_appear() -> None:
+    html = MarkdownIt("commonmark").render(transcript(("<img src=x onerror=1>", "**b**|c")))
+    assert "<img" not in html and "<b>" not in html and "<i>" not in html
+    assert "&lt;img src=x onerror=1&gt;" in html and "**b**|c" in html
+
+
+def test_inline_text_keeps_its_characters_and_loses_its_meaning() -> None:
+    text = "a_b *c* [d](e) `f` <g> & \\ # | \x1b[2J\nnext"
+    rendered = MarkdownIt("commonmark").renderInline(inline(text))
+    assert rendered == "a_b *c* [d](e) `f` &lt;g&gt; &amp; \\ # | \\x1b[2J next"
