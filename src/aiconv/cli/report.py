@@ -21,6 +21,7 @@ from rich.table import Table
 
 from aiconv.cli.command import command
 from aiconv.cli.options import json_option, log_options, option
+from aiconv.cli.tables import Field, print_table
 from aiconv.cli.values import count
 from aiconv.cli.wiring import LogOptions, Runtime
 from aiconv.errors import ConfigError
@@ -187,21 +188,7 @@ def print_report(console: Console, doc: dict[str, Any]) -> None:
             str(point["cells"]),
         )
     console.print(curve)
-    groups = Table("group", "success", "pass^k (k = 1…n)", "outcomes")
-    for key in ("by_persona", "by_intent", "by_task"):
-        for name, group in doc[key].items():
-            groups.add_row(
-                f"{key[3:]} {escape(name)}",
-                render.rate_text(group["success"]),
-                render.curve_text(group["pass_hat_k"]),
-                escape(render.outcomes_text(group["outcomes"])),
-            )
-    console.print(groups)
-    cells = Table("cell", "n", "successes", "pass^k (k = 1…n)")
-    for cell in doc["cells"]:
-        values = " · ".join(render.percent(v) for v in cell["pass_hat_k"])
-        cells.add_row(escape(cell["cell"]), str(cell["n"]), str(cell["successes"]), values)
-    console.print(cells)
+    print_groups(console, doc)
     usage = Table("figure", "value", title="usage")
     for label, value in render.usage_rows(doc["usage"]):
         usage.add_row(label, escape(value))
@@ -211,6 +198,49 @@ def print_report(console: Console, doc: dict[str, Any]) -> None:
         console.print(f"realism: {escape(doc['realism']['summary'])}", highlight=False)
     if len(doc["agents"]) > 1:
         console.print(agents_table(doc["agents"]))
+
+
+#: The groups and cells tables: names (task ids, persona × task cells) are what a user copies
+#: into the next command, so they are never cut; outcomes go first on a narrow terminal.
+GROUP_FIELDS = (
+    Field("by", wrap=False),
+    Field("group", identifier=True),
+    Field("success"),
+    Field("pass^k (k = 1…n)", rank=1),
+    Field("outcomes", rank=2),
+)
+CELL_FIELDS = (
+    Field("cell", identifier=True),
+    Field("n", wrap=False),
+    Field("successes", wrap=False),
+    Field("pass^k (k = 1…n)"),
+)
+
+
+def print_groups(console: Console, doc: dict[str, Any]) -> None:
+    """Success by persona, intent and task, then per cell, fitted to the terminal."""
+    groups = [
+        [
+            key[3:],
+            name,
+            render.rate_text(group["success"]),
+            render.curve_text(group["pass_hat_k"]),
+            render.outcomes_text(group["outcomes"]),
+        ]
+        for key in ("by_persona", "by_intent", "by_task")
+        for name, group in doc[key].items()
+    ]
+    print_table(console, GROUP_FIELDS, groups)
+    cells = [
+        [
+            cell["cell"],
+            str(cell["n"]),
+            str(cell["successes"]),
+            " · ".join(render.percent(v) for v in cell["pass_hat_k"]),
+        ]
+        for cell in doc["cells"]
+    ]
+    print_table(console, CELL_FIELDS, cells)
 
 
 def print_grading(console: Console, doc: dict[str, Any]) -> None:

@@ -1,0 +1,47 @@
+"""The report's tables on a narrow terminal: task ids and cells, which a user copies into the
+next command, are never cut; less important columns give way first."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from rich.console import Console
+
+from aiconv.cli.report import print_groups
+
+TASKS = [f"banking-dispute-cancelled-subscription-variant-{i}" for i in range(3)]
+
+
+def group(successes: int) -> dict[str, object]:
+    return {
+        "success": {
+            "rate": successes / 2,
+            "ci95": [0.094, 0.905],
+            "successes": successes,
+            "total": 2,
+        },
+        "pass_hat_k": [{"k": 1, "value": successes / 2}, {"k": 2, "value": 0.0}],
+        "outcomes": {"passed": successes, "failed": 2 - successes},
+    }
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_task_ids_and_cells_are_never_cut(width: int) -> None:
+    doc = {
+        "by_persona": {"neutral": group(1)},
+        "by_intent": {},
+        "by_task": {task: group(i % 3) for i, task in enumerate(TASKS)},
+        "cells": [
+            {"cell": f"neutral/{task}", "n": 2, "successes": 1, "pass_hat_k": [0.5, 0.0]}
+            for task in TASKS
+        ],
+    }
+    out = io.StringIO()
+    print_groups(Console(file=out, width=width, color_system=None), doc)
+    text = out.getvalue()
+    assert all(len(line) <= width for line in text.splitlines())
+    for task in TASKS:
+        assert task in text and f"neutral/{task}" in text
+    assert not re.search(r"…\s*[│┃]", text), "a cell was shortened"
