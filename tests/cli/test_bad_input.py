@@ -66,6 +66,8 @@ CASES: list[tuple[list[str], int, str]] = [
     (["serve", "--port", "99999"], 2, "'--port': must be between 0 and 65535"),
     (["prune", "--older-than", "nan"], 2, "give a number and a unit"),
     (["bench", "--only", "nope"], 2, "'--only': 'nope' is not one of"),
+    (["bench", "--quick", "--only", "soak", "-o", "/proc/b.json"], 2, "cannot write --output"),
+    (["bench", "--quick", "--only", "soak", "-o", "."], 2, "is a directory"),
     # names and text
     (["start", "--name1", ""], 2, "'--name1': must not be empty"),
     (["start", "--name1", "evil\x1b]0;pwned\x07"], 2, "must not contain control characters"),
