@@ -198,7 +198,9 @@ def test_bad_input_is_one_line_and_writes_nothing(
 
 
 def test_forking_an_unknown_conversation_says_so(tmp_path: Path, env: dict[str, str]) -> None:
-    result = run_aic("fork", "nope", "--at", "1", "--db", str(tmp_path / "r.db"), env=env)
+    db = str(tmp_path / "r.db")
+    assert run_aic("start", "--max-turns", "1", "--quiet", "--db", db, env=env).returncode == 0
+    result = run_aic("fork", "nope", "--at", "1", "--db", db, env=env)
     assert result.returncode == 1
     assert result.stderr.strip() == "error: no conversation with id 'nope' (see `aic ls`)"
 

@@ -11,8 +11,11 @@ from __future__ import annotations
 import re
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-#: Every ASCII punctuation character: CommonMark lets a backslash make any of them literal.
-_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+#: The ASCII punctuation that means something inline in CommonMark, GFM (tables,
+#: strikethrough) or viewers with math (``$``); a backslash makes each literal. ``#`` closes an
+#: ATX heading. ``!``, ``-``, ``+``, ``.`` only mean something at the start of a line, where
+#: inline text never is.
+_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#|<>&~$])")
 
 
 def _visible_controls(text: str) -> str:
