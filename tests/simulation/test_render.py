@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from aiconv.simulation.render import percent, rate_text, render_html, render_markdown
+from aiconv.simulation.render import percent, rate_text, render_html
 from aiconv.simulation.report import build
 from aiconv.simulation.report_files import write_report
+from aiconv.simulation.report_markdown import render_markdown
 from aiconv.simulation.rows import row_of
 from tests.simulation.conftest import state_of
 

@@ -23,7 +23,7 @@ from aiconv.platform.conversation import ConversationState
 from aiconv.queues.log import ListQuery
 from aiconv.queues.memory import InMemoryLog
 from aiconv.queues.urls import open_log
-from aiconv.simulation import render, report
+from aiconv.simulation import render, report, report_markdown
 from aiconv.simulation.batch import BatchRunner
 from aiconv.simulation.grading import reached_state, target_state
 from aiconv.simulation.rows import collect
@@ -236,7 +236,7 @@ async def test_the_task_judge_scores_are_recorded_and_summarised_in_the_report(
         "dimension": "helpfulness", "n": 3, "mean": 3.0, "min": 3.0, "max": 3.0, "low": 0
     }  # fmt: skip
     assert doc["agents"][0]["scores"]["faithfulness"] == 5.0
-    markdown = render.render_markdown(doc)
+    markdown = report_markdown.render_markdown(doc)
     assert "## Judge scores (1–5)" in markdown
     assert "| helpfulness | 3 | 3.00 | 3 | 3 | 0 |" in markdown
     page = render.render_html(doc)

@@ -10,8 +10,8 @@ from aiconv.platform.events import UtteranceHeard, UtteranceSpoken
 from aiconv.queues.log import ListQuery
 from aiconv.queues.urls import open_log
 from aiconv.simulation.batch import BatchRunner
-from aiconv.simulation.render import render_markdown
 from aiconv.simulation.report import build
+from aiconv.simulation.report_markdown import render_markdown
 from aiconv.simulation.rows import collect
 from aiconv.simulation.scenario import Seat, load_scenario
 from aiconv.testing.providers import FunctionProvider

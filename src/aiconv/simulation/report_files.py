@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from aiconv.simulation.render import render_html, render_markdown
+from aiconv.simulation.render import render_html
+from aiconv.simulation.report_markdown import render_markdown
 
 
 def write_files(out: Path, files: Mapping[str, str], transcripts: Mapping[str, str]) -> list[Path]:
