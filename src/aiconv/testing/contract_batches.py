@@ -19,7 +19,14 @@ import pytest
 from aiconv.errors import SequenceConflict
 from aiconv.queues.log import ConversationLog
 from aiconv.testing.conditions import eventually
-from aiconv.testing.contract_support import entry, event, reap, sequences, spawn
+from aiconv.testing.contract_support import (
+    ContractBase,
+    entry,
+    event,
+    reap,
+    sequences,
+    spawn,
+)
 
 # A process appending 3-event groups (with an index entry each) to many conversations at once,
 # until it is killed.
@@ -46,16 +53,8 @@ asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3])))
 """
 
 
-class GroupCommitContract:
+class GroupCommitContract(ContractBase):
     """Concurrent appends, conflicts inside a batch, and a crash in the middle of one."""
-
-    supports_processes = False
-
-    def _require_processes(self, request: pytest.FixtureRequest) -> str:
-        if not self.supports_processes:
-            pytest.skip(f"{type(self).__name__} is not shared between processes")
-        url: str = request.getfixturevalue("log_url")
-        return url
 
     async def test_appends_in_flight_together_each_land_once_in_order(
         self, log: ConversationLog

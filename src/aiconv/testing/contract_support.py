@@ -1,5 +1,5 @@
-"""Helpers of the shipped log contract suites: small events and index entries, child processes
-that append, and a wait for parked waiters. No test lives here.
+"""Helpers of the shipped log contract suites: their common base, small events and index entries,
+child processes that append, and a wait for parked waiters. No test lives here.
 """
 
 from __future__ import annotations
@@ -8,9 +8,24 @@ import asyncio
 import json
 import sys
 
+import pytest
+
 from aiconv.queues.log import ConversationLog, IndexEntry, NewEvent, StoredEvent
 from aiconv.queues.waiters import StreamWaiters
 from aiconv.testing.conditions import eventually
+
+
+class ContractBase:
+    """What every part of the log contract shares: whether the backend is shared between
+    processes (then the test module provides a ``log_url`` fixture)."""
+
+    supports_processes = False
+
+    def _require_processes(self, request: pytest.FixtureRequest) -> str:
+        if not self.supports_processes:
+            pytest.skip(f"{type(self).__name__} is not shared between processes")
+        url: str = request.getfixturevalue("log_url")
+        return url
 
 
 def event(n: int = 0, kind: str = "noted") -> NewEvent:
