@@ -8,7 +8,8 @@ from __future__ import annotations
 import random
 
 from aiconv.testing.corpus.draft import Draft, Template, draft, pick, some
-from aiconv.testing.corpus.train_learning import FACTS, FUNCTIONS, SENTENCES
+from aiconv.testing.corpus.train_learning import FACTS
+from aiconv.testing.corpus.train_making import FUNCTIONS, SENTENCES
 from aiconv.testing.corpus.train_service import PEOPLE
 
 
