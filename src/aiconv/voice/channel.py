@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
-from aiconv.agents.messages import ToolCall, ToolSpec
+from aiconv.agents.messages import ToolCall, ToolResult, ToolSpec
 from aiconv.errors import (
     ConfigError,
     ProviderError,
@@ -127,21 +127,7 @@ class WebSocketVoiceAgent:
             if kind == "transcript.heard":
                 heard = str(message.get("text", ""))
             elif kind == "tool.call":
-                call = ToolCall(
-                    id=str(message.get("id", "")),
-                    name=str(message.get("name", "")),
-                    arguments=dict(message.get("arguments") or {}),
-                )
-                result = await call_tool(call)
-                calls.append((call, result))
-                await self._send(
-                    {
-                        "type": "tool.result",
-                        "id": call.id,
-                        "content": result.content,
-                        "is_error": result.is_error,
-                    }
-                )
+                calls.append(await self._call_tool(message, call_tool))
             elif kind == "error":
                 raise ProviderError(f"voice agent error: {message.get('message', '')}")
             elif kind == "response.end":
@@ -155,6 +141,26 @@ class WebSocketVoiceAgent:
                     model=self.label,
                 )
         raise ProviderUnavailable("the voice agent closed the connection mid-turn")
+
+    async def _call_tool(
+        self, message: dict[str, Any], call_tool: ToolHandler
+    ) -> tuple[ToolCall, ToolResult]:
+        """Run the tool call the agent asked for and send it the result."""
+        call = ToolCall(
+            id=str(message.get("id", "")),
+            name=str(message.get("name", "")),
+            arguments=dict(message.get("arguments") or {}),
+        )
+        result = await call_tool(call)
+        await self._send(
+            {
+                "type": "tool.result",
+                "id": call.id,
+                "content": result.content,
+                "is_error": result.is_error,
+            }
+        )
+        return call, result
 
     async def interrupted(self, played_s: float) -> None:
         """Tell the agent the caller cut in after ``played_s`` seconds of its answer."""

@@ -107,17 +107,8 @@ async def _speak(session: Session, response: dict[str, Any], text: str) -> dict[
             "item": item,
         }
     )
-    audio_out = "audio" in session.config.get("output_modalities", ["audio"])
-    part = {"type": "audio" if audio_out else "text", "transcript": ""}
-    await session.send({"type": "response.content_part.added", **where, "part": part})
-    if audio_out:
-        await _stream_audio(session, where, text)
-    else:
-        await session.send({"type": "response.output_text.delta", **where, "delta": text})
-        await session.send({"type": "response.output_text.done", **where, "text": text})
-    part = {"type": "audio", "transcript": text} if audio_out else {"type": "text", "text": text}
+    part = await _content(session, where, text)
     item = {**item, "status": "completed", "content": [part]}
-    await session.send({"type": "response.content_part.done", **where, "part": part})
     await session.send(
         {
             "type": "response.output_item.done",
@@ -127,6 +118,22 @@ async def _speak(session: Session, response: dict[str, Any], text: str) -> dict[
         }
     )
     return item
+
+
+async def _content(session: Session, where: dict[str, Any], text: str) -> dict[str, Any]:
+    """One content part, audio or text as the session's output modalities ask: added, streamed,
+    done; the finished part."""
+    audio_out = "audio" in session.config.get("output_modalities", ["audio"])
+    part = {"type": "audio" if audio_out else "text", "transcript": ""}
+    await session.send({"type": "response.content_part.added", **where, "part": part})
+    if audio_out:
+        await _stream_audio(session, where, text)
+    else:
+        await session.send({"type": "response.output_text.delta", **where, "delta": text})
+        await session.send({"type": "response.output_text.done", **where, "text": text})
+    part = {"type": "audio", "transcript": text} if audio_out else {"type": "text", "text": text}
+    await session.send({"type": "response.content_part.done", **where, "part": part})
+    return part
 
 
 async def _stream_audio(session: Session, where: dict[str, Any], text: str) -> None:
