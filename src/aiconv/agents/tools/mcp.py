@@ -12,7 +12,6 @@ idempotency key in ``_meta`` as ``aiconv/idempotency_key`` so a server can dedup
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import shlex
 from collections.abc import Mapping
@@ -135,11 +134,13 @@ class McpTools(ToolBox):
         return ToolOutput(content=_text(result), is_error=bool(result.is_error))
 
     async def aclose(self) -> None:
-        """Stop the server (or disconnect) and wait for the owning task."""
+        """Stop the server (or disconnect) and wait for the owning task. A server still
+        starting (it never answered) is not waited for: its task is cancelled, which stops it."""
         self._stop.set()
         if self._task is not None:
-            with contextlib.suppress(Exception):
-                await self._task
+            if not self._ready.done():
+                self._task.cancel()
+            await asyncio.wait([self._task])  # it catches its own errors
         if not self._ready.done():
             self._ready.cancel()
 
