@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from aiconv.agents.messages import ChatReply, ToolCall
@@ -224,4 +224,11 @@ def _unique(call: ToolCall, used: set[str], sequence: int) -> str:
 
 
 def _scrubbed(value: object) -> object:
-    return scrub(value) if isinstance(value, str) else value
+    """``value`` with every string in it scrubbed, however deep in objects and arrays."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, Mapping):
+        return {k: _scrubbed(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrubbed(v) for v in value]
+    return value
