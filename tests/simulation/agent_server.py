@@ -30,6 +30,7 @@ class AgentServer:
                 Route("/webhook", self.webhook, methods=["POST"]),
                 Route("/v1/chat/completions", self.openai, methods=["POST"]),
                 Route("/tools", self.tools, methods=["POST"]),
+                Route("/banker", self.banker, methods=["POST"]),
                 Route("/slow", self.slow, methods=["POST"]),
                 Route("/status/{code:int}", self.status, methods=["POST"]),
                 Route("/status/{code:int}/chat/completions", self.status, methods=["POST"]),
@@ -65,6 +66,23 @@ class AgentServer:
             {"name": name, "arguments": [1, 2]},
         ]
         return JSONResponse({"tool_calls": calls})
+
+    async def banker(self, request: Request) -> Response:
+        """Verifies the caller with its own ``verify_identity`` tool each turn, whether or not
+        the scenario gave it tools, then answers from the result (naming the turn, so no two
+        answers are alike)."""
+        body = await request.json()
+        self.bodies.append(body)
+        last = body["messages"][-1]
+        if last["role"] == "tool":
+            result = last["tool_results"][0]
+            state = "could not check" if result["is_error"] else "checked"
+            return JSONResponse({"content": f"Turn {body['turn']}: I {state}: {result['content']}"})
+        arguments = {"customer_id": "cust-1001", "date_of_birth": "1984-03-12"}
+        call = {"id": f"v{body['turn']}", "name": "verify_identity", "arguments": arguments}
+        return JSONResponse(
+            {"tool_calls": [call], "usage": {"input_tokens": 9, "output_tokens": 4}}
+        )
 
     async def openai(self, request: Request) -> Response:
         body = await request.json()
