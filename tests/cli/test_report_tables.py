@@ -1,14 +1,17 @@
-"""The report's tables on a narrow terminal: task ids and cells, which a user copies into the
-next command, are never cut; less important columns give way first."""
+"""Tables on a narrow terminal (the report's, `aic providers`): task ids, cells and model names,
+which a user copies into the next command, are never cut; less important columns give way."""
 
 from __future__ import annotations
 
 import io
+import json
 import re
 
 import pytest
+from click.testing import CliRunner
 from rich.console import Console
 
+from aiconv.cli.main import aic
 from aiconv.cli.report import print_groups
 
 TASKS = [f"banking-dispute-cancelled-subscription-variant-{i}" for i in range(3)]
@@ -45,3 +48,13 @@ def test_task_ids_and_cells_are_never_cut(width: int) -> None:
     for task in TASKS:
         assert task in text and f"neutral/{task}" in text
     assert not re.search(r"…\s*[│┃]", text), "a cell was shortened"
+
+
+@pytest.mark.parametrize("width", ["40", "60", "100"])
+def test_providers_never_cut_a_model_name(width: str) -> None:
+    listed = json.loads(CliRunner().invoke(aic, ["providers", "--json"]).stdout)
+    result = CliRunner(env={"COLUMNS": width}).invoke(aic, ["providers"])
+    assert result.exit_code == 0, result.stderr
+    assert all(len(line) <= int(width) for line in result.stdout.splitlines())
+    for row in listed:
+        assert row["default_model"] in result.stdout
