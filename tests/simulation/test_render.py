@@ -65,3 +65,21 @@ def test_write_report_writes_three_documents_and_the_transcripts(tmp_path: Path)
     names = sorted(p.relative_to(tmp_path / "out").as_posix() for p in written)
     assert names == ["report.html", "report.json", "report.md", "transcripts/c1.md"]
     assert json.loads((tmp_path / "out" / "report.json").read_text())["run_id"] == "r"
+
+
+def test_markdown_report_cells_render_as_their_text() -> None:
+    """A rationale quoting hostile text is neither a link, emphasis, a table break nor a
+    terminal escape in report.md; the transcript link stays a link."""
+    from markdown_it import MarkdownIt
+
+    hostile = "[click](javascript:alert(1)) *loud* a|b `code` \x1b[2J"
+    doc = _doc()
+    doc["worst"] = [replace_rationale(w, hostile) for w in doc["worst"]]
+    rendered = MarkdownIt("commonmark").enable("table").render(render_markdown(doc))
+    assert 'href="javascript' not in rendered and "<em>" not in rendered
+    assert "\x1b" not in rendered and "[click](javascript:alert(1)) *loud* a|b" in rendered
+    assert '<a href="transcripts/c1.md">c1</a>' in rendered
+
+
+def replace_rationale(worst: dict[str, Any], rationale: str) -> dict[str, Any]:
+    return {**worst, "rationale": rationale}

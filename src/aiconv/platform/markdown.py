@@ -8,25 +8,31 @@ terminal escape, a bell) are shown as ``\\x1b``-style text. Pure functions.
 
 from __future__ import annotations
 
+import html
 import re
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 #: The ASCII punctuation that means something inline in CommonMark, GFM (tables,
 #: strikethrough) or viewers with math (``$``); a backslash makes each literal. ``#`` closes an
 #: ATX heading. ``!``, ``-``, ``+``, ``.`` only mean something at the start of a line, where
-#: inline text never is.
-_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#|<>&~$])")
+#: inline text never is, and ``(`` only after a ``]``, which is escaped. ``_MARKUP``: the same
+#: without ``<``, ``>``, ``&`` (for text that gets HTML entities instead).
+_PUNCTUATION = re.compile(r"([\\`*_{}\[\]#|<>&~$])")
+_MARKUP = re.compile(r"([\\`*_{}\[\]#|~$])")
 
 
 def _visible_controls(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
-def inline(text: str) -> str:
+def inline(text: str, *, entities: bool = False) -> str:
     """``text`` on one line with every Markdown and HTML meaning escaped (a name, a topic, a
-    detail inside a heading, bold text or a table cell)."""
+    detail inside a heading, bold text or a table cell); ``entities`` writes ``<``, ``>`` and
+    ``&`` as HTML entities instead of backslash escapes."""
     flat = " ".join(_visible_controls(text.replace("\t", " ")).split())
-    return _PUNCTUATION.sub(r"\\\1", flat)
+    if not entities:
+        return _PUNCTUATION.sub(r"\\\1", flat)
+    return html.escape(_MARKUP.sub(r"\\\1", flat), quote=False)
 
 
 def code_span(text: str) -> str:

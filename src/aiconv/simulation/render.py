@@ -7,10 +7,10 @@ directory.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from aiconv.platform.markdown import inline
 from aiconv.simulation import page
 from aiconv.simulation.gate import incomplete_text
 
@@ -170,10 +170,18 @@ def warnings(doc: Mapping[str, Any]) -> list[str]:
     return found
 
 
+class MarkdownCell(str):
+    """A table cell that is Markdown already (a link built from escaped parts)."""
+
+    __slots__ = ()
+
+
 def md_cell(value: object) -> str:
-    """Table-safe and inert: pipes escaped, HTML (which Markdown renders) turned into entities."""
-    text = html.escape(str(value), quote=False)
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Table-safe and inert: one line, Markdown escaped, HTML turned into entities, control
+    bytes shown as ``\\x1b``; a ``MarkdownCell`` as it is."""
+    if isinstance(value, MarkdownCell):
+        return str(value)
+    return inline(str(value), entities=True)
 
 
 def md_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:

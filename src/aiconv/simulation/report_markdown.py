@@ -9,6 +9,7 @@ from typing import Any
 from aiconv.simulation.render import (
     AGENT_COLUMNS,
     END_REASONS,
+    MarkdownCell,
     agent_rows,
     curve_text,
     interval,
@@ -132,7 +133,7 @@ def _md_voice(voice: Mapping[str, Any]) -> list[str]:
 def _md_worst(worst: Sequence[Mapping[str, Any]]) -> list[str]:
     rows = [
         [
-            f"[{w['conversation_id'][:12]}]({w['transcript']})",
+            MarkdownCell(f"[{md_cell(w['conversation_id'][:12])}]({w['transcript']})"),
             w["cell"],
             w["outcome"],
             END_REASONS.get(w["end_reason"] or "active", w["end_reason"]),
