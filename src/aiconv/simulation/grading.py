@@ -30,6 +30,7 @@ import pydantic
 from aiconv.environments.domain import Call, Domain
 from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import CriterionEvaluated, TaskGraded
+from aiconv.simulation.flow_grading import collected_criteria
 from aiconv.simulation.said import NUMBER, fact_said
 from aiconv.simulation.tasks import Action, Task, expected_state
 
@@ -40,6 +41,7 @@ BASIS_KINDS = {
     "COMMUNICATE": "communicate",
     "NL_ASSERTION": "nl_assertion",
     "OUTCOME": "outcome",
+    "COLLECTED": "collected",
 }
 
 
@@ -89,6 +91,7 @@ def grade(
         *action_criteria(state, task, agent),
         *communicate_criteria(state, task, agent),
         *outcome_criteria(state, task),
+        *collected_criteria(state, task.id, task.evaluation_criteria.collected, agent),
         *judged,
         *_unjudged(task, judged),
     ]

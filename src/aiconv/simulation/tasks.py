@@ -29,7 +29,9 @@ from aiconv.errors import ConfigError, ScenarioError
 from aiconv.simulation import locate
 from aiconv.simulation.files import read_document, validation_error
 
-RewardBasis = Literal["DB", "ACTION", "COMMUNICATE", "NL_ASSERTION", "OUTCOME", "ENV_ASSERTION"]
+RewardBasis = Literal[
+    "DB", "ACTION", "COMMUNICATE", "NL_ASSERTION", "OUTCOME", "ENV_ASSERTION", "COLLECTED"
+]
 
 
 class _Strict(BaseModel):
@@ -107,6 +109,8 @@ class EvaluationCriteria(_Strict):
     communicate_info: list[str] | None = None
     nl_assertions: list[str] | None = None
     outcome: str | None = None
+    #: Ours: the values a flow under test must have collected, by field (``flow_grading``).
+    collected: dict[str, Any] | None = None
     reward_basis: list[RewardBasis] = ["DB", "COMMUNICATE"]
 
 

@@ -65,9 +65,12 @@ def _criteria(task: Task) -> dict[str, Any]:
     criteria = task.evaluation_criteria
     data = criteria.model_dump(mode="json", exclude_none=True)
     outcome = data.pop("outcome", None)
-    basis = [b for b in criteria.reward_basis if b != "OUTCOME"]
+    collected = data.pop("collected", None) or {}
+    basis = [b for b in criteria.reward_basis if b not in ("OUTCOME", "COLLECTED")]
+    assertions = [f"The agent collected {name} = {value!r}." for name, value in collected.items()]
     if outcome is not None:
-        assertion = _OUTCOME_WORDS.get(outcome, f"The conversation ended with {outcome}.")
-        data["nl_assertions"] = [*(criteria.nl_assertions or []), assertion]
+        assertions.append(_OUTCOME_WORDS.get(outcome, f"The conversation ended with {outcome}."))
+    if assertions:
+        data["nl_assertions"] = [*(criteria.nl_assertions or []), *assertions]
     data["reward_basis"] = basis or ["DB"]
     return data
