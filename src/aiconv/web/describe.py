@@ -16,11 +16,13 @@ from aiconv.platform.events import (
     CriterionEvaluated,
     EnvironmentSnapshot,
     Event,
+    FieldsExtracted,
     LoopDetected,
     MessagePosted,
     ModeratorNoted,
     OutcomeDecided,
     OutcomeProposed,
+    StageEntered,
     TaskGraded,
     ToolCalled,
     ToolReturned,
@@ -92,7 +94,22 @@ def describe(event: Event) -> str:
             return _task_event(event)
         case TaskGraded():
             return f"task {event.task_id}: {'passed' if event.passed else 'failed'}"
+        case StageEntered():
+            return f"{event.participant} entered stage {event.stage} ({event.reason})"
+        case FieldsExtracted():
+            return _extracted(event)
     return event.KIND
+
+
+def _extracted(event: FieldsExtracted) -> str:
+    if event.error is not None:
+        return f"{event.participant} could not extract: {event.error}"
+    read = "; ".join(
+        f"{e.name}={json.dumps(e.value)} {e.confidence:.2f} "
+        + ("kept" if e.accepted else f"rejected: {e.note}")
+        for e in event.extractions
+    )
+    return f"{event.participant} read ({event.by}): {read or 'nothing'}"
 
 
 def _task_event(

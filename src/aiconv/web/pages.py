@@ -18,6 +18,7 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from aiconv.platform.events import MessagePosted, ModeratorNoted
+from aiconv.platform.flow_fold import flows_of
 from aiconv.web.api import log_of
 from aiconv.web.audio import spoken_by_message
 from aiconv.web.describe import cost_text, describe, message_meta
@@ -78,6 +79,7 @@ async def conversation(request: Request) -> Response:
         show_events=request.query_params.get("events") in ("1", "true", "on"),
         is_message=lambda e: isinstance(e, MessagePosted | ModeratorNoted),
         spoken=spoken_by_message(found.events),
+        flows=list(flows_of(found.state.flow_events).values()),
     )
 
 

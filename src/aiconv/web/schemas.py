@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from aiconv.platform import projections
 from aiconv.platform.events import EVENT_TYPES
 from aiconv.queues.log import IndexEntry
+from aiconv.web.flow_schema import FlowData
 
 Status = Literal["active", "ended"]
 
@@ -154,6 +155,7 @@ class Transcript(Strict):
     outcome_rationale: str | None = Field(description="Why that outcome was decided")
     summary: Summary  # type: ignore[valid-type]
     metadata: dict[str, Any]
+    flows: list[FlowData] | None = Field(None, description="What flow participants collected")
     last_sequence: int = Field(description="The sequence of the last event so far")
 
 
