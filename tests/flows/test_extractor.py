@@ -97,3 +97,10 @@ async def test_a_plain_request_gets_a_plain_refusal() -> None:
     plain = ChatRequest(model="", system="", messages=(ChatMessage(role="user", content="hi"),))
     reply = await ExtractorProvider().complete(plain)
     assert "structured-output" in reply.content
+
+
+def test_the_extractor_sees_only_the_history_window(designer: Flow) -> None:
+    history = [ChatMessage(role="user", content=f"message {i}") for i in range(12)]
+    sent = extraction_request(designer, list(designer.fields.values()), history, None)
+    assert [m.content for m in sent.messages] == [f"message {i}" for i in range(4, 12)]
+    assert designer.history == 8
