@@ -60,10 +60,10 @@ def export_markdown(state: ConversationState) -> str:
         timeline.append((t.sequence, [f"> tool · {speaker} · {call} → {result} {content}", ""]))
     for _, lines in sorted(timeline, key=lambda item: item[0]):
         out += lines
-    out += _flow_lines(state)
     summary = summarize(state)
     cost = "unknown" if summary.cost_usd is None else f"${summary.cost_usd:.6f}"
     out += [
+        *_flow_lines(state),
         "---",
         "",
         f"Ended: **{inline(summary.end_reason or 'not yet')}** "

@@ -94,14 +94,14 @@ def describe(event: Event) -> str:
             return _task_event(event)
         case TaskGraded():
             return f"task {event.task_id}: {'passed' if event.passed else 'failed'}"
-        case StageEntered():
-            return f"{event.participant} entered stage {event.stage} ({event.reason})"
-        case FieldsExtracted():
-            return _extracted(event)
+        case StageEntered() | FieldsExtracted():
+            return _flow_event(event)
     return event.KIND
 
 
-def _extracted(event: FieldsExtracted) -> str:
+def _flow_event(event: StageEntered | FieldsExtracted) -> str:
+    if isinstance(event, StageEntered):
+        return f"{event.participant} entered stage {event.stage} ({event.reason})"
     if event.error is not None:
         return f"{event.participant} could not extract: {event.error}"
     read = "; ".join(
