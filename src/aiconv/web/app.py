@@ -10,9 +10,10 @@ escaping.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -109,6 +110,17 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     return PlainTextResponse(detail, status_code=500)
 
 
+#: Errors -> answers in the route's format: 4xx with what was wrong, 500 saying where to look.
+ERROR_HANDLERS: dict[
+    int | type[Exception], Callable[[Request, Any], Coroutine[Any, Any, Response]]
+] = {
+    HTTPException: _http_error,
+    RequestValidationError: _http_error,
+    BadRequest: _http_error,
+    Exception: _server_error,
+}
+
+
 def _lifespan(
     log: ConversationLog | str, write: WriteAccess | None
 ) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
@@ -145,9 +157,6 @@ def create_app(
     turns on the write API (a person talks to an agent; ``talk.py``), off without it;
     ``audio_dir`` is the blob store of voice conversations (default: next to a SQLite log).
     """
-    middleware = [Middleware(SecurityHeaders)]
-    if allowed_hosts:
-        middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)))
     app = FastAPI(
         title=TITLE,
         version=VERSION,
@@ -158,18 +167,33 @@ def create_app(
             *docs.ROUTES,
             Mount("/static", StaticFiles(directory=STATIC_DIR)),
         ],
-        middleware=middleware,
-        exception_handlers={
-            HTTPException: _http_error,
-            RequestValidationError: _http_error,
-            BadRequest: _http_error,
-            Exception: _server_error,
-        },
+        middleware=_middleware(allowed_hosts),
+        exception_handlers=dict(ERROR_HANDLERS),
         lifespan=_lifespan(log, write),
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
     )
+    _include_routers(app, write)
+    app.state.templates = pages.templates()
+    app.state.ping_s = ping_s
+    app.state.audio_dir = audio.audio_dir_for(log, audio_dir)
+    if not isinstance(log, str):
+        app.state.log = log
+        app.state.outcomes = OutcomeCache(log)
+    return app
+
+
+def _middleware(allowed_hosts: Sequence[str] | None) -> list[Middleware]:
+    """Security headers on every answer; the ``Host`` check when hosts are restricted."""
+    middleware = [Middleware(SecurityHeaders)]
+    if allowed_hosts:
+        middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)))
+    return middleware
+
+
+def _include_routers(app: FastAPI, write: WriteAccess | None) -> None:
+    """The JSON API (and the write API when it is on), and every path's methods (for 405)."""
     routers = [api.router, *([talk.router] if write is not None else [])]
     for router in routers:
         app.include_router(router)
@@ -182,10 +206,3 @@ def create_app(
     app.state.methods = [
         (route.path_regex, route.methods) for route in routes if isinstance(route, Route)
     ]
-    app.state.templates = pages.templates()
-    app.state.ping_s = ping_s
-    app.state.audio_dir = audio.audio_dir_for(log, audio_dir)
-    if not isinstance(log, str):
-        app.state.log = log
-        app.state.outcomes = OutcomeCache(log)
-    return app
