@@ -168,13 +168,7 @@ def export(
         text = _flow_data(state)
     else:
         text = export_markdown(state)
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot write --output {output}: {exc.strerror or exc}") from exc
+    display.echo_or_write(text, output)
 
 
 def _flow_data(state: ConversationState) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -14,6 +15,7 @@ from rich.text import Text
 
 from aiconv.cli.flow_display import flow_line, print_collected
 from aiconv.cli.tables import Field, clean, one_line, print_table
+from aiconv.errors import ConfigError
 from aiconv.platform.codec import Recorded
 from aiconv.platform.conversation import ConversationState, Message
 from aiconv.platform.events import (
@@ -192,3 +194,15 @@ def print_index(console: Console, entries: Sequence[IndexEntry]) -> None:
         for e in entries
     ]
     print_table(console, INDEX_FIELDS, rows)
+
+
+def echo_or_write(text: str, output: Path | None) -> None:
+    """``text`` on stdout, or into the ``--output`` file (ConfigError when it cannot be
+    written)."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write --output {output}: {exc.strerror or exc}") from exc

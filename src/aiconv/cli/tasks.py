@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 
 from aiconv.cli.command import AicGroup
+from aiconv.cli.display import echo_or_write
 from aiconv.cli.options import json_option, option
 from aiconv.cli.tables import Field, print_table
 from aiconv.environments.domain import domain_named
@@ -88,10 +89,4 @@ def export_tasks(
     else:
         documents = [t.model_dump(mode="json", exclude_none=True) for t in tasks]
     text = json.dumps(documents, indent=2, ensure_ascii=False) + "\n"
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    echo_or_write(text, output)
