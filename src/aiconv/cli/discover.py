@@ -103,13 +103,8 @@ def discover(**kw: Any) -> None:
         )
     else:
         found = asyncio.run(_labelled(provider, transcripts, folder, kw))
-    index = style_index.from_transcripts(
-        transcripts,
-        intents=found.intent_of(),
-        personas={found.conversations[i]: p.name for p in found.personas for i in p.members},
-    )
     index_path = style_index_path(folder)
-    index.save(index_path)
+    _save_style_index(style_index, found, transcripts, index_path)
     relative = os.path.relpath(index_path.resolve(), output.resolve().parent)
     text = scenario_file.render(
         found,
@@ -121,6 +116,16 @@ def discover(**kw: Any) -> None:
     )
     _write_checked(output, text)
     _report(found, output, index_path, len(transcripts), kw["as_json"])
+
+
+def _save_style_index(style_index: Any, found: Any, transcripts: Any, path: Path) -> None:
+    """The real customers' messages by intent and persona, for grounded customers."""
+    index = style_index.from_transcripts(
+        transcripts,
+        intents=found.intent_of(),
+        personas={found.conversations[i]: p.name for p in found.personas for i in p.members},
+    )
+    index.save(path)
 
 
 def _model(runtime: Runtime, agent: str) -> ChatProvider:
@@ -189,6 +194,33 @@ def _report(found: Any, output: Path, index: Path, count: int, as_json: bool) ->
         "scenario": str(output),
         "style_index": str(index),
         "conversations": count,
+        **_found_document(found),
+    }
+    if as_json:
+        click.echo(json.dumps(document, indent=2))
+        return
+    console = Console()
+    console.print(
+        f"{count} conversations ({found.method}); {found.timing.describe()}",
+        highlight=False,
+        markup=False,
+    )
+    for title in ("intents", "outcomes", "personas"):
+        listed = ", ".join(
+            f"{i.get('slug') or i.get('name')} ({i.get('conversations') or i.get('customers')})"
+            for i in document[title]
+        )
+        console.print(f"{title}: {listed}", highlight=False, markup=False)
+    console.print(
+        f"wrote {output} (edit it, then `aic simulate {output}`) and the style index {index}",
+        highlight=False,
+        markup=False,
+    )
+
+
+def _found_document(found: Any) -> dict[str, Any]:
+    """What discovery found, as the JSON document lists it."""
+    return {
         "method": found.method,
         "intents": [
             {"slug": i.slug, "conversations": len(i.members), "description": i.description}
@@ -204,27 +236,3 @@ def _report(found: Any, output: Path, index: Path, count: int, as_json: bool) ->
         ],
         "timing": found.timing.describe(),
     }
-    if as_json:
-        click.echo(json.dumps(document, indent=2))
-        return
-    console = Console()
-    console.print(
-        f"{count} conversations ({found.method}); {found.timing.describe()}",
-        highlight=False,
-        markup=False,
-    )
-    for title, items in (
-        ("intents", document["intents"]),
-        ("outcomes", document["outcomes"]),
-        ("personas", document["personas"]),
-    ):
-        listed = ", ".join(
-            f"{i.get('slug') or i.get('name')} ({i.get('conversations') or i.get('customers')})"
-            for i in items
-        )
-        console.print(f"{title}: {listed}", highlight=False, markup=False)
-    console.print(
-        f"wrote {output} (edit it, then `aic simulate {output}`) and the style index {index}",
-        highlight=False,
-        markup=False,
-    )

@@ -17,6 +17,7 @@ from typing import Any
 import click
 from rich.console import Console
 
+from aiconv.agents.provider import ChatProvider
 from aiconv.cli import display, voice
 from aiconv.cli.command import command
 from aiconv.cli.options import EXIT_INTERRUPTED
@@ -54,18 +55,7 @@ def aic_start(**kw: Any) -> None:
 
 
 async def _start(runtime: Runtime, request: StartRequest, telemetry: Telemetry) -> int:
-    agents = voice.voice_agents(
-        runtime,
-        request.participants,
-        voice=request.voice.enabled,
-        first=request.conversation.first,
-    )
-    seating = await seat(
-        request.participants,
-        registry=runtime.registry,
-        build=lambda spec: telemetry.instrument(runtime.provider(spec)),
-        prebuilt=agents,
-    )
+    agents, seating = await _seat_all(runtime, request, telemetry)
     try:
         # everything is checked before the log is opened: bad input writes nothing; a human
         # seat takes this terminal (or there is none to take it: a one-line error)
@@ -94,6 +84,26 @@ async def _start(runtime: Runtime, request: StartRequest, telemetry: Telemetry) 
             await log.close()
     finally:
         await seating.aclose()
+
+
+async def _seat_all(
+    runtime: Runtime, request: StartRequest, telemetry: Telemetry
+) -> tuple[dict[str, ChatProvider], Seating]:
+    """The voice agents (built by the voice layer), and every participant seated: providers
+    built, guarded and instrumented, the voice agents among them."""
+    agents = voice.voice_agents(
+        runtime,
+        request.participants,
+        voice=request.voice.enabled,
+        first=request.conversation.first,
+    )
+    seating = await seat(
+        request.participants,
+        registry=runtime.registry,
+        build=lambda spec: telemetry.instrument(runtime.provider(spec)),
+        prebuilt=agents,
+    )
+    return agents, seating
 
 
 async def _open_and_run(

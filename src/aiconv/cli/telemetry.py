@@ -157,16 +157,20 @@ def setup_telemetry(
         observer=TelemetryObserver(metrics, tracer=tracer),
         guard_observer=GuardMetrics(metrics),
     )
-    port = options.metrics_port
-    if port is not None:
-        host = options.metrics_host
-        try:
-            telemetry.server = serve_metrics(registry, port, host)
-        except OSError as exc:
-            telemetry.close()
-            raise ConfigError(f"--metrics-port {port}: cannot listen on {host}: {exc}") from exc
-        print(f"metrics: {telemetry.server.url}", file=sys.stderr, flush=True)
+    if options.metrics_port is not None:
+        _serve_metrics(telemetry, options.metrics_port, options.metrics_host)
     return telemetry
+
+
+def _serve_metrics(telemetry: Telemetry, port: int, host: str) -> None:
+    """Serve ``/metrics`` on ``host:port`` and print its URL; ConfigError (telemetry closed)
+    when it cannot listen."""
+    try:
+        telemetry.server = serve_metrics(telemetry.registry, port, host)
+    except OSError as exc:
+        telemetry.close()
+        raise ConfigError(f"--metrics-port {port}: cannot listen on {host}: {exc}") from exc
+    print(f"metrics: {telemetry.server.url}", file=sys.stderr, flush=True)
 
 
 def _format(name: str | None) -> str | None:

@@ -89,6 +89,12 @@ def worker(
         )
     finally:
         telemetry.close()
+    _print_stats(stats, as_json)
+    sys.exit(0)
+
+
+def _print_stats(stats: WorkerStats, as_json: bool) -> None:
+    """What the worker served: one line on stderr, and the JSON document when asked."""
     click.echo(
         f"worker stopped: served {stats.served}, completed {stats.completed},"
         f" failed {stats.failed}",
@@ -97,7 +103,6 @@ def worker(
     if as_json:
         document = {k: getattr(stats, k) for k in ("served", "completed", "failed", "deferred")}
         click.echo(json.dumps(document, indent=2))
-    sys.exit(0)
 
 
 def _supervise(processes: int, instance_id: str | None) -> int:
