@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 
 from aiconv.errors import ConfigError, LogError, LogUnavailable
+from aiconv.queues.sqlite_thread import SqliteThread
 
 #: One row as ``sqlite3`` returns it.
 Row = tuple[Any, ...]
@@ -33,18 +33,15 @@ class Fetcher(Protocol):
         ...
 
 
-class SqliteReader:
+class SqliteReader(SqliteThread):
     """The read connection of a ``SqliteLog`` and its thread; ``await start()`` first."""
 
     def __init__(self, path: Path, busy_timeout: float, *, read_only: bool) -> None:
-        self.path = path
+        super().__init__(path, busy_timeout, name="aiconv-sqlite-reader")
         #: How many trips to the thread and queries ran (for tests and benchmarks).
         self.trips = 0
         self.queries = 0
-        self._busy_timeout = busy_timeout
         self._read_only = read_only
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="aiconv-sqlite-reader")
-        self._db: sqlite3.Connection | None = None
         self._queue: list[tuple[str, tuple[Any, ...], asyncio.Future[list[Row]]]] = []
         self._runner: asyncio.Task[None] | None = None
 
@@ -68,21 +65,15 @@ class SqliteReader:
         """Finish what is queued, close the connection, stop the thread."""
         while self._runner is not None:
             await asyncio.wait({self._runner})
-        if self._db is not None:
-            db, self._db = self._db, None
-            await self._run(db.close)
-        self._thread.shutdown(wait=False)
-
-    async def _run(self, function: Any, *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
+        await self._close_connection()
 
     def _connect(self) -> sqlite3.Connection:
         target = f"{self.path.as_uri()}?mode=ro" if self._read_only else str(self.path)
-        db = sqlite3.connect(
-            target, uri=self._read_only, isolation_level=None, check_same_thread=False
+        return self._waiting(
+            sqlite3.connect(
+                target, uri=self._read_only, isolation_level=None, check_same_thread=False
+            )
         )
-        db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
-        return db
 
     async def _drain(self) -> None:
         try:

@@ -14,10 +14,8 @@ offers no public way to run a batch of statements in one hop. The thread is the 
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ from aiconv.errors import LogError, LogUnavailable, SequenceConflict
 from aiconv.queues import sqlite_schema as schema
 from aiconv.queues.group_commit import GroupCommit, Pending
 from aiconv.queues.log import StoredEvent
+from aiconv.queues.sqlite_thread import SqliteThread
 
 #: What the writer thread reports per append: its positions, or the stream's last sequence.
 _Outcome = tuple[bool, list[int] | int]
@@ -32,14 +31,11 @@ _Outcome = tuple[bool, list[int] | int]
 _Work = tuple[str, int, list[Any], tuple[Any, ...] | None]
 
 
-class SqliteWriter:
+class SqliteWriter(SqliteThread):
     """Owns the write connection and its thread; ``await append(...)`` through ``commit``."""
 
     def __init__(self, path: Path, busy_timeout: float) -> None:
-        self.path = path
-        self._busy_timeout = busy_timeout
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="aiconv-sqlite-writer")
-        self._db: sqlite3.Connection | None = None
+        super().__init__(path, busy_timeout, name="aiconv-sqlite-writer")
         self.commit = GroupCommit(self._flush)
 
     async def start(self) -> None:
@@ -49,17 +45,12 @@ class SqliteWriter:
     async def close(self) -> None:
         """Flush what is queued, close the connection, stop the thread."""
         await self.commit.drained()
-        if self._db is not None:
-            db, self._db = self._db, None
-            await self._run(db.close)
-        self._thread.shutdown(wait=False)
-
-    async def _run(self, function: Any, *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
+        await self._close_connection()
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
+        db = self._waiting(
+            sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        )
         db.execute("PRAGMA synchronous = NORMAL")
         # Checkpoints run off the append path (SqliteLog._checkpoint_wal).
         db.execute("PRAGMA wal_autocheckpoint = 0")
