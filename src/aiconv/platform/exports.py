@@ -48,18 +48,7 @@ def export_markdown(state: ConversationState) -> str:
         for p in state.participants
     ]
     out.append("")
-    timeline: list[tuple[int, list[str]]] = []
-    for m in state.messages:
-        who = "_moderator_" if m.moderator else f"**{inline(m.sender)}**"
-        timeline.append((m.sequence, [f"### {who} · {_when(m.at)}", "", *block(m.content), ""]))
-    for t in state.tools:
-        result = inline(t.returned.outcome) if t.returned else "pending"
-        content = code_span(t.returned.content[:500]) if t.returned else ""
-        call = code_span(f"{t.called.tool}({json.dumps(dict(t.called.arguments))})")
-        speaker = inline(t.called.speaker)
-        timeline.append((t.sequence, [f"> tool · {speaker} · {call} → {result} {content}", ""]))
-    for _, lines in sorted(timeline, key=lambda item: item[0]):
-        out += lines
+    out += _timeline(state)
     summary = summarize(state)
     cost = "unknown" if summary.cost_usd is None else f"${summary.cost_usd:.6f}"
     out += [
@@ -74,6 +63,21 @@ def export_markdown(state: ConversationState) -> str:
         "",
     ]
     return "\n".join(out)
+
+
+def _timeline(state: ConversationState) -> list[str]:
+    """Messages and tool calls, in the order they were recorded."""
+    timeline: list[tuple[int, list[str]]] = []
+    for m in state.messages:
+        who = "_moderator_" if m.moderator else f"**{inline(m.sender)}**"
+        timeline.append((m.sequence, [f"### {who} · {_when(m.at)}", "", *block(m.content), ""]))
+    for t in state.tools:
+        result = inline(t.returned.outcome) if t.returned else "pending"
+        content = code_span(t.returned.content[:500]) if t.returned else ""
+        call = code_span(f"{t.called.tool}({json.dumps(dict(t.called.arguments))})")
+        speaker = inline(t.called.speaker)
+        timeline.append((t.sequence, [f"> tool · {speaker} · {call} → {result} {content}", ""]))
+    return [line for _, lines in sorted(timeline, key=lambda item: item[0]) for line in lines]
 
 
 def _flow_lines(state: ConversationState) -> list[str]:
