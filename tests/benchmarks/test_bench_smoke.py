@@ -11,6 +11,7 @@ from aiconv.benchmarking import report, runner
 from aiconv.benchmarking.scenarios import Plan
 from aiconv.benchmarking.stats import latency_ms, median, percentile
 from aiconv.cli.main import aic
+from aiconv.testing.redis_cluster import has_redis_cluster
 
 TINY = Plan(
     repeats=1,
@@ -67,3 +68,17 @@ def test_bench_is_an_aic_subcommand() -> None:
     assert result.exit_code == 0, result.output
     for flag in ("--quick", "--json", "--peers", "--only"):
         assert flag in result.output
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not has_redis_cluster(), reason="redis-server/redis-cli not installed")
+def test_a_tiny_run_reports_the_redis_cluster_next_to_single_redis() -> None:
+    """Hand-off and append on a local three-master cluster, in rows of their own."""
+    document = runner.run(TINY, only=("handoff", "append"), backends=("redis-cluster",))
+    results = json.loads(json.dumps(document))["results"]
+    assert results["handoff"]["redis-cluster"]["handoff"]["p50_ms"] > 0
+    for writers in ("1", "2", "1x2"):
+        assert results["append"]["redis-cluster"][writers]["events_per_s"] > 0
+    table = report.table(document)
+    assert "| Redis Cluster, 3 masters: hand-off p50 / p99 (ms) | – | – |" in table
+    assert "| Redis Cluster, 3 masters: append, 1 writer (events/s) | – | – |" in table

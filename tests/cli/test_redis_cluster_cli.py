@@ -3,6 +3,7 @@ shard, a fleet of workers, and bad cluster URLs refused in one line with nothing
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -23,6 +24,7 @@ from tests.cli.test_multi_instance import (
     create_detached,
     run_workers,
     start_detached,
+    wait_for_state,
 )
 
 pytestmark = [
@@ -103,3 +105,28 @@ def test_cluster_1_on_a_single_redis_exits_2_and_writes_nothing(tmp_path: Path) 
         assert "is not a Redis Cluster node" in done.stderr
         with Redis(port=single.port) as client:
             assert client.dbsize() == 0
+
+
+async def test_a_run_goes_on_when_the_master_of_its_shard_is_killed(
+    tmp_path: Path, fleet: Fleet
+) -> None:
+    """`aic join` on each side with ?min_replicas=1; kill -9 of the master holding the
+    conversation mid-run; its replica takes over (and the dead node comes back as a replica):
+    the run completes with every turn exactly once."""
+    with LocalCluster(tmp_path / "own-cluster") as cluster:
+        url = with_prefix(f"{cluster.url}&min_replicas=1", f"fo{uuid.uuid4().hex[:8]}")
+        async with open_log(url) as log:
+            agent = "mock:turns=0,latency=0.05"
+            cid = start_detached(url, turns=30, agent1=agent, agent2=agent)
+            joins = [
+                fleet.spawn("join", cid, "--as", n, "--log-url", url, "--quiet")
+                for n in ("mock-1", "mock-2")
+            ]
+            await wait_for_state(log, cid, lambda s: s.turns >= 8)
+            key = getattr(log, "events_key")(cid)  # noqa: B009 (RedisLog's)
+            victim = await asyncio.to_thread(cluster.kill_master_of, key)
+            await asyncio.to_thread(cluster.until_promoted, key)
+            await asyncio.to_thread(victim.start)  # back as the new master's replica
+            for process in joins:
+                await fleet.wait(process)
+            await assert_exactly_once(log, cid, ["mock-1", "mock-2"], 30)

@@ -1,14 +1,18 @@
-"""The logs a run measures: ``memory``, a fresh SQLite file and a private ``redis-server``.
+"""The logs a run measures: ``memory``, a fresh SQLite file, a private ``redis-server`` and a
+private Redis Cluster (three masters, three replicas: ``redis-cluster``).
 
-``Backends`` hands out a fresh log URL per scenario (a new file, or a new key prefix on the one
-Redis server it started) and cleans everything up on exit. It never touches a server it did not
-start. Redis is skipped, with the reason recorded, when ``redis-server`` is not installed.
+``Backends`` hands out a fresh log URL per scenario (a new file, or a new key prefix on the
+Redis server or cluster it started) and cleans everything up on exit. It never touches a server
+it did not start. Redis is skipped, with the reason recorded, when ``redis-server`` is not
+installed (the cluster also needs ``redis-cli``). The cluster is measured by the append and
+hand-off scenarios only, next to single Redis (``available`` leaves it out).
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib.util
+import shutil
 import tempfile
 import uuid
 from pathlib import Path
@@ -16,7 +20,8 @@ from types import TracebackType
 
 from aiconv.testing.redis_server import RedisServer, has_redis_server
 
-ALL = ("memory", "sqlite", "redis")
+CLUSTER = "redis-cluster"
+ALL = ("memory", "sqlite", "redis", CLUSTER)
 
 
 class Backends:
@@ -28,6 +33,7 @@ class Backends:
         self._stack = contextlib.ExitStack()
         self._dir = Path()
         self._redis: RedisServer | None = None
+        self._cluster_url: str | None = None
 
     def __enter__(self) -> Backends:
         self._dir = Path(
@@ -41,7 +47,21 @@ class Backends:
                 self._redis = self._stack.enter_context(server)
             else:
                 self.skipped["redis"] = reason
+        if CLUSTER in self.names:
+            self._start_cluster()
         return self
+
+    def _start_cluster(self) -> None:
+        reason = redis_unavailable() or (
+            None if shutil.which("redis-cli") else "redis-cli is not installed (make system-deps)"
+        )
+        if reason is not None:
+            self.skipped[CLUSTER] = reason
+            return
+        from aiconv.testing.redis_cluster import LocalCluster  # needs redis-py: the redis extra
+
+        cluster = self._stack.enter_context(LocalCluster(self._dir / "cluster"))
+        self._cluster_url = cluster.url
 
     def __exit__(
         self,
@@ -53,8 +73,13 @@ class Backends:
 
     @property
     def available(self) -> tuple[str, ...]:
-        """The backends this run can measure."""
-        return tuple(name for name in self.names if name not in self.skipped)
+        """The single-node backends this run can measure (every scenario runs on them)."""
+        return tuple(n for n in self.names if n not in self.skipped and n != CLUSTER)
+
+    @property
+    def has_cluster(self) -> bool:
+        """Whether the Redis Cluster was started (for the append and hand-off scenarios)."""
+        return self._cluster_url is not None
 
     @property
     def directory(self) -> Path:
@@ -70,13 +95,15 @@ class Backends:
             return f"sqlite:///{self._dir / f'{tag}.db'}"
         if backend == "redis" and self._redis is not None:
             return f"{self._redis.url}?prefix=bench-{tag}"
+        if backend == CLUSTER and self._cluster_url is not None:
+            return f"{self._cluster_url}&prefix=bench-{tag}"
         raise ValueError(f"backend {backend!r} is not available: {self.skipped.get(backend)}")
 
 
 def redis_unavailable() -> str | None:
     """Why Redis cannot be measured here, or None when it can."""
-    if importlib.util.find_spec("aiconv.queues.redis") is None:
-        return "aiconv.queues.redis is not installed"
+    if importlib.util.find_spec("redis") is None:
+        return "redis-py is not installed: pip install 'aiconv[redis]'"
     if not has_redis_server():
         return "redis-server is not installed (make system-deps)"
     return None

@@ -8,6 +8,7 @@ Document shape (``schema`` 1)::
                  "handoff": {backend: {"handoff": {...}}},
                  "concurrency": {backend: {N: {turns_per_s, of_ideal, peak_rss_mb, ...}}},
                  "append": {backend: {writers: {events_per_s, ...}}},
+                 (hand-off and append also for "redis-cluster": a local 3-master cluster)
                  "fleet": {"workers": {count: {conversations_per_s, ...}}},
                  "peers": {"autogen": {ms_per_turn, ...}}},
      "targets": [{figure, target, value, met}]}
@@ -18,6 +19,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from typing import Any
+
+from aiconv.benchmarking.cluster_rows import CLUSTER, cluster_rows
 
 Doc = dict[str, Any]
 
@@ -111,6 +114,12 @@ TARGETS: tuple[tuple[str, str, tuple[str, ...], Callable[[float], bool]], ...] =
         ">= 20,000",
         ("append", "redis", "1x256", "events_per_s"),
         _at_least(20000),
+    ),
+    (
+        "Redis Cluster, 3 masters: append, 1 process, 256 in flight (events/s)",
+        "reported",
+        ("append", CLUSTER, "1x256", "events_per_s"),
+        _at_least(0),
     ),
 )
 
@@ -211,7 +220,7 @@ def _figure_rows(doc: Doc) -> list[str]:
             + _cells(doc, functools.partial(_rate, doc, writers))
             + " |"
         )
-    rows += _fleet_rows(doc) + _soak_rows(doc) + _peer_rows(doc)
+    rows += cluster_rows(doc, _WRITERS) + _fleet_rows(doc) + _soak_rows(doc) + _peer_rows(doc)
     return rows
 
 

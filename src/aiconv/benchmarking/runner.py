@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aiconv.benchmarking import facts, fleet, peers, report, scenarios, soak
-from aiconv.benchmarking.backends import ALL, Backends
+from aiconv.benchmarking.backends import ALL, CLUSTER, Backends
 from aiconv.benchmarking.scenarios import Plan
 from aiconv.benchmarking.stats import median
 
@@ -89,9 +89,14 @@ def _overhead(b: Backends, plan: Plan, _: str | None, progress: Progress) -> dic
 def _handoff(b: Backends, plan: Plan, _: str | None, progress: Progress) -> dict[str, Any]:
     return {
         name: _guard(progress, name, functools.partial(scenarios.handoff, b, name, plan))
-        for name in b.available
+        for name in _with_cluster(b)
         if name != "memory"  # one process only: there is no cross-process hand-off
     }
+
+
+def _with_cluster(b: Backends) -> tuple[str, ...]:
+    """The backends, and the Redis Cluster when it runs (append and hand-off only)."""
+    return (*b.available, CLUSTER) if b.has_cluster else b.available
 
 
 def _concurrency(b: Backends, plan: Plan, _: str | None, progress: Progress) -> dict[str, Any]:
@@ -116,7 +121,7 @@ def _append(b: Backends, plan: Plan, _: str | None, progress: Progress) -> dict[
             )
             for w in plan.append_writers
         }
-        for name in b.available
+        for name in _with_cluster(b)
     }
 
 

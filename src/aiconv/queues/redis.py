@@ -151,6 +151,10 @@ class RedisLog(RedisIndex, ConversationLog):
         token, shards = uuid.uuid4().hex, dict[int, list[Pending]]()
         for pending in batch:
             shards.setdefault(self.layout.shard_of(pending.conversation_id), []).append(pending)
+        if len(shards) == 1:  # one Redis, or a quiet cluster: no task to spawn
+            [(n, group)] = shards.items()
+            await self._flush_shard(f"{token}.{n}", n, group)
+            return
         await asyncio.gather(
             *(self._flush_shard(f"{token}.{n}", n, group) for n, group in shards.items())
         )

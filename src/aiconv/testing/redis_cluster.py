@@ -33,15 +33,19 @@ from aiconv.testing.redis_server import RedisServer
 FORM_TIMEOUT = 30.0
 
 
-def cluster_port() -> int:
-    """A free port P <= 55535 whose cluster bus port P + 10000 is free too."""
+def cluster_port(taken: set[int] | None = None) -> int:
+    """A free port P <= 55535 whose cluster bus port P + 10000 is free too (and neither in
+    ``taken``, the ports and bus ports already handed to other nodes; both are added)."""
+    taken = set() if taken is None else taken
     for _ in range(1000):
-        with socket.socket() as sock, socket.socket() as bus:
-            sock.bind(("127.0.0.1", random.randint(20000, 55535)))
-            port: int = sock.getsockname()[1]
-            with contextlib.suppress(OSError):
-                bus.bind(("127.0.0.1", port + 10000))
-                return port
+        port = random.randint(20000, 55535)
+        if {port, port + 10000} & taken:
+            continue
+        with socket.socket() as sock, socket.socket() as bus, contextlib.suppress(OSError):
+            sock.bind(("127.0.0.1", port))
+            bus.bind(("127.0.0.1", port + 10000))
+            taken |= {port, port + 10000}
+            return port
     raise RuntimeError("no free port pair for a cluster node")
 
 
@@ -55,9 +59,13 @@ class LocalCluster:
 
     def __init__(self, directory: Path, *, masters: int = 3) -> None:
         self.directory = Path(directory)
+        taken: set[int] = set()
         self.nodes = [
             RedisServer(
-                self.directory / f"node{i}", port=cluster_port(), appendonly=False, cluster=True
+                self.directory / f"node{i}",
+                port=cluster_port(taken),
+                appendonly=False,
+                cluster=True,
             )
             for i in range(masters * 2)
         ]
