@@ -217,3 +217,15 @@ async def test_cluster_0_refuses_a_cluster_node(tmp_path: Path) -> None:
         async with asyncio.timeout(30):
             await open_log(node.url + "?cluster=0")
     assert "\n" not in str(caught.value)
+
+
+async def test_min_replicas_on_a_redis_without_replicas_is_an_unknown_outcome(
+    redis_server: RedisServer,
+) -> None:
+    """WAIT works on a single Redis too: with no replica the append is never confirmed, so it
+    is reported as an unknown outcome after the deadline, and written exactly once."""
+    url = with_prefix(redis_server.url, f"t{uuid.uuid4().hex[:8]}")
+    async with open_log(url + "&min_replicas=1&replica_timeout=0.05&deadline=0.5") as log:
+        with pytest.raises(LogUnavailable, match="outcome is unknown"):
+            await log.append("c", 0, [event(1)])
+        assert [e.sequence for e in await log.read("c")] == [1]

@@ -2,8 +2,9 @@
 
 It owns the client side of the layouts of ``redis_layout`` (one Redis, or a Redis Cluster split
 into shards) and ``redis_scripts``: group-committed appends (``GroupCommit``: one
-``APPEND_BATCH`` script call per shard of a batch, each append checked against its own
-expected sequence, also writing the index and the shard's log), reads and the index.
+``APPEND_BATCH`` script call per batch of a shard, each shard batching on its own, each
+append checked against its own expected sequence, also writing the index and the shard's
+log), reads and the index.
 Wake-ups are in ``redis_wakeups``; connections, retries and error mapping in ``redis_calls``;
 what only a cluster needs in ``redis_cluster``; the URL in ``redis_urls``.
 
@@ -17,8 +18,8 @@ not confirmed in time has an unknown outcome and is retried the same way (then
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import functools
 import uuid
 from collections.abc import Sequence
 from urllib.parse import urlsplit
@@ -94,7 +95,13 @@ class RedisLog(RedisIndex, ConversationLog):
         self._call = Calls(where=where, prefix=prefix, deadline=deadline)
         self._batch_script = client.register_script(APPEND_BATCH)
         self._read_shard = shard_reader(client)
-        self.commit = GroupCommit(self._flush)
+        #: One group commit per shard: a shard whose master is failing over holds back its
+        #: own appends only. ``commit`` is shard 0's (the only one on a single Redis).
+        self.commits = [
+            GroupCommit(functools.partial(self._flush_shard, n))
+            for n in range(self.layout.shard_count)
+        ]
+        self.commit = self.commits[0]
         logs = [shard.log for shard in self.layout.shards()]
         self.wakeups = XReadWakeUps(watcher, logs, self._call, self.last_sequence)
         self._waiters = self.wakeups.waiters  # what the contract suite observes
@@ -141,26 +148,14 @@ class RedisLog(RedisIndex, ConversationLog):
     ) -> list[StoredEvent]:
         if not events:
             raise ValueError("append needs at least one event")
-        stored = await self.commit.submit(conversation_id, expected_sequence, events, index)
+        commit = self.commits[self.layout.shard_of(conversation_id)]
+        stored = await commit.submit(conversation_id, expected_sequence, events, index)
         self._waiters.notify(conversation_id, stored[-1].sequence)
         return stored
 
-    async def _flush(self, batch: list[Pending]) -> None:
-        """One script call per shard of the batch (the shards at once); each append settled
-        on its own; a shard that fails fails its own appends only."""
-        token, shards = uuid.uuid4().hex, dict[int, list[Pending]]()
-        for pending in batch:
-            shards.setdefault(self.layout.shard_of(pending.conversation_id), []).append(pending)
-        if len(shards) == 1:  # one Redis, or a quiet cluster: no task to spawn
-            [(n, group)] = shards.items()
-            await self._flush_shard(f"{token}.{n}", n, group)
-            return
-        await asyncio.gather(
-            *(self._flush_shard(f"{token}.{n}", n, group) for n, group in shards.items())
-        )
-
-    async def _flush_shard(self, token: str, shard: int, batch: list[Pending]) -> None:
-        keys = self.layout.shard(shard).all()
+    async def _flush_shard(self, shard: int, batch: list[Pending]) -> None:
+        """One script call for a batch of one shard; each append settled on its own."""
+        token, keys = uuid.uuid4().hex, self.layout.shard(shard).all()
         step = self.layout.shard_count if self.layout.clustered else 0
         args: list[str | int | float | bytes] = [token, len(batch), step, shard]
         for pending in batch:
@@ -180,7 +175,7 @@ class RedisLog(RedisIndex, ConversationLog):
                     pending.settle(found)
                 else:
                     settle(pending, outcome, at)
-        except Exception as exc:  # a mapped LogError: this shard's appends get it
+        except Exception as exc:  # a mapped LogError: every append of the batch gets it
             for pending in batch:
                 pending.fail(exc)
 
@@ -268,7 +263,8 @@ class RedisLog(RedisIndex, ConversationLog):
 
     async def close(self) -> None:
         """Flush queued appends, stop the readers and release the connections."""
-        await self.commit.drained()
+        for commit in self.commits:
+            await commit.drained()
         await self.wakeups.close()
         for client in {id(c): c for c in (self._watcher, self._client)}.values():
             with contextlib.suppress(rexc.RedisError, OSError):

@@ -74,6 +74,11 @@ class Calls:
                 delay = min(delay * 2, 1.0)
             except rexc.RedisError as exc:
                 raise self._mapped(what, exc) from exc
+            except AttributeError as exc:
+                if not is_a_torn_connection(exc) or time.monotonic() + delay > give_up:
+                    raise
+                await asyncio.sleep(delay)  # retried like a lost connection (appends: token)
+                delay = min(delay * 2, 1.0)
 
     def _unavailable(self, what: str, exc: BaseException) -> LogUnavailable:
         if isinstance(exc, NotReplicated):
@@ -131,6 +136,15 @@ async def cluster_info(client: aioredis.Redis, call: Calls) -> dict[str, object]
 
     found: dict[str, object] = await call("connect", info)
     return found
+
+
+def is_a_torn_connection(exc: AttributeError) -> bool:
+    """redis-py (8.x) raises AttributeError when a connection is torn down under a command
+    during a cluster failover (``_writer`` is None): a lost connection, not a bug of ours."""
+    frame = exc.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    return frame is not None and "/redis/" in frame.tb_frame.f_code.co_filename
 
 
 def is_permission(exc: rexc.RedisError) -> bool:

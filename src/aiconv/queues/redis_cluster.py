@@ -233,8 +233,11 @@ async def replicated(
         pipe.execute_command(*wait)
     else:
         pipe.execute_command(*wait, target_nodes=node)
-    reply, held = await pipe.execute()
+    reply, held = await pipe.execute(raise_on_error=False)
+    if isinstance(reply, BaseException):
+        raise reply  # not written (or a lost reply): Calls maps or retries it
     moved = node is not None and client.get_node_from_key(keys[0]) != node  # type: ignore[union-attr]
-    if moved or int(held) < replicas:
+    if moved or isinstance(held, BaseException) or int(held) < replicas:  # e.g. WAIT on a node
+        # that was demoted meanwhile: whether the write is replicated is not known
         raise NotReplicated(f"no {replicas} replica(s) confirmed the append")
     return reply

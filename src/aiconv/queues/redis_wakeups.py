@@ -17,7 +17,6 @@ from functools import partial
 from typing import cast
 
 import redis.asyncio as aioredis
-import redis.exceptions as rexc
 from redis.asyncio.cluster import RedisCluster
 
 from aiconv.queues.redis_calls import BLOCK_MS, Calls
@@ -58,7 +57,7 @@ class XReadWakeUps:
         for reader in readers:
             reader.cancel()
         for reader in readers:
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await reader
 
     async def _ensure_reader(self) -> None:
@@ -89,7 +88,8 @@ class XReadWakeUps:
                     await self._watcher.xread({key: last}, count=1000, block=BLOCK_MS),
                 )
                 delay = 0.02
-            except (rexc.RedisError, rexc.RedisClusterException, OSError):
+            except Exception:  # redis' errors, and redis-py's own slips mid-failover (a
+                # connection torn down under a read raises AttributeError): keep trying
                 synced = False
                 await asyncio.sleep(delay)  # keeps trying; waiters have their own timeouts
                 delay = min(delay * 2, 1.0)
