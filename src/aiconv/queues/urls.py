@@ -13,7 +13,8 @@ Accepted forms:
   ``sqlite:////var/lib/aiconv/runs.db`` — an absolute path (four slashes, as in SQLAlchemy);
 * ``runs.db``, ``./data/runs.db``, ``/abs/runs.db`` — a plain file path means SQLite;
 * ``redis://[user:password@]host[:port][/db]`` and ``rediss://…`` (TLS), once the Redis
-  backend is installed.
+  backend is installed; a Redis Cluster with ``?cluster=1`` (or detected), several
+  ``host:port`` separated by commas (its parameters are checked in ``redis_urls``).
 """
 
 from __future__ import annotations
