@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -51,14 +52,22 @@ from aiconv.queues.urls import connect_log
 @click.argument("conversation_id")
 @option("--quiet", is_flag=True, help="Print only the summary.")
 @json_option(help="Print the JSON export document at the end instead of the transcript.")
+@option(
+    "--audio-dir",
+    type=click.Path(path_type=Path),
+    help="Where a voice conversation's audio is stored (default: next to a SQLite log).",
+)
 @log_options
 @telemetry_options()
-def resume(conversation_id: str, quiet: bool, as_json: bool, **kw: Any) -> None:
-    """Continue an unfinished (e.g. interrupted) conversation with all its participants."""
+def resume(
+    conversation_id: str, quiet: bool, as_json: bool, audio_dir: Path | None, **kw: Any
+) -> None:
+    """Continue an unfinished (e.g. interrupted) conversation with all its participants; a
+    voice conversation goes on speaking and hearing."""
     runtime = Runtime.load(LogOptions.of(kw))
     telemetry = start_telemetry(TelemetryOptions.of(kw), runtime)
     try:
-        code = asyncio.run(_resume(runtime, conversation_id, quiet, as_json, telemetry))
+        code = asyncio.run(_resume(runtime, conversation_id, quiet, as_json, telemetry, audio_dir))
     finally:
         telemetry.close()
     sys.exit(code)
@@ -81,22 +90,33 @@ async def _checked(runtime: Runtime, telemetry: Telemetry, spec: AgentSpec) -> C
 
 
 async def _resume(
-    runtime: Runtime, cid: str, quiet: bool, as_json: bool, telemetry: Telemetry
+    runtime: Runtime,
+    cid: str,
+    quiet: bool,
+    as_json: bool,
+    telemetry: Telemetry,
+    audio_dir: Path | None = None,
 ) -> int:
     log = telemetry.instrument_log(await connect_log(runtime.log_url, "existing"))
     console = Console(stderr=as_json)
     seats: dict[str, ChatProvider] = {}
+    kit = None
     try:
         conductor = Conductor(log, observer=telemetry.observer)
         state = await conductor.load(cid)
         for participant in state.participants:
             seats[participant.name] = await _provider_for(runtime, telemetry, participant)
+        metadata = state.started.metadata if state.started is not None else {}
+        kit = voice.resumed_kit(runtime, log, metadata, audio_dir, telemetry.registry)
+        conductor.turn_hook = kit.layer if kit is not None else None
         state = await session.resume(conductor, cid)
         console.print(f"resuming [bold]{cid}[/bold] at turn {state.turns + 1}", highlight=False)
         final, interrupted = await _play(conductor, state, seats, console, quiet or as_json)
         display.conclude(console, final, as_json=as_json)
         return EXIT_INTERRUPTED if interrupted else 0
     finally:
+        if kit is not None:
+            await kit.recognizer.close()
         await close_run(log, seats.values())
 
 
@@ -125,10 +145,21 @@ async def _play(
 @option("--agent", "agent", type=TEXT, help="Run it on this agent instead of the recorded one.")
 @option("--quiet", is_flag=True, help="Print only the summary.")
 @json_option(help="Print the JSON export document at the end instead of the transcript.")
+@option(
+    "--audio-dir",
+    type=click.Path(path_type=Path),
+    help="Where a voice conversation's audio is stored (default: next to a SQLite log).",
+)
 @log_options
 @telemetry_options()
 def join(
-    conversation_id: str, name: str, agent: str | None, quiet: bool, as_json: bool, **kw: Any
+    conversation_id: str,
+    name: str,
+    agent: str | None,
+    quiet: bool,
+    as_json: bool,
+    audio_dir: Path | None,
+    **kw: Any,
 ) -> None:
     """Run one participant of an existing conversation in this process.
 
@@ -140,7 +171,7 @@ def join(
     telemetry = start_telemetry(TelemetryOptions.of(kw), runtime)
     try:
         code = asyncio.run(
-            _join(runtime, conversation_id, name, override, quiet, as_json, telemetry)
+            _join(runtime, conversation_id, name, override, quiet, as_json, telemetry, audio_dir)
         )
     finally:
         telemetry.close()
@@ -155,8 +186,10 @@ async def _join(
     quiet: bool,
     as_json: bool,
     telemetry: Telemetry,
+    audio_dir: Path | None = None,
 ) -> int:
     seats: dict[str, ChatProvider] = {}
+    kit = None
     if override is not None:  # checked before the log is even opened
         seats[name] = await _checked(runtime, telemetry, override)
     log = telemetry.instrument_log(await connect_log(runtime.log_url, "existing"))
@@ -166,6 +199,9 @@ async def _join(
         state = _joinable(await conductor.load(cid), name)
         if override is None:
             seats[name] = await _provider_for(runtime, telemetry, state.participant(name))
+        metadata = state.started.metadata if state.started is not None else {}
+        kit = voice.resumed_kit(runtime, log, metadata, audio_dir, telemetry.registry)
+        conductor.turn_hook = kit.layer if kit is not None else None
         if not (quiet or as_json):
             console.print(
                 f"joined [bold]{cid}[/bold] as {escape(one_line(name))} "
@@ -178,6 +214,8 @@ async def _join(
         display.conclude(console, await conductor.load(cid), as_json=as_json)
         return EXIT_INTERRUPTED if interrupted else 0
     finally:
+        if kit is not None:
+            await kit.recognizer.close()
         await close_run(log, seats.values())
 
 

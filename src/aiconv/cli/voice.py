@@ -130,6 +130,20 @@ def open_kit(
     return VoiceKit.open(log, directory, voice_agents=voice_agents, registry=registry)
 
 
+def resumed_kit(
+    runtime: Runtime,
+    log: ConversationLog,
+    metadata: Mapping[str, Any],
+    audio_dir: Path | None,
+    registry: Any,
+) -> Any:
+    """The voice layer to continue a conversation recorded with voice (None for a text one),
+    once voice is checked to run here (a one-line error naming what to install)."""
+    if not metadata.get("voice"):
+        return None
+    return open_kit(log, check_voice(runtime, audio_dir), {}, registry)
+
+
 async def open_sessions(
     agents: Mapping[str, ChatProvider], specs: list[ParticipantSpec], topic: str, stop: Any
 ) -> None:
