@@ -124,7 +124,7 @@ async def _seat(
     """``launch.seat``, with the voice agents the voice layer built (closed with the others)."""
 
     def build(spec: AgentSpec) -> ChatProvider:
-        return _GUARDS.wrap(registry.build(spec, keys))
+        return _GUARDS.wrap(registry.build(spec, keys, wrap=_GUARDS.wrap))
 
     voiced = dict(kit.layer.voice_agents) if kit is not None else {}
     return await seat(participants, registry=registry, build=build, prebuilt=voiced)

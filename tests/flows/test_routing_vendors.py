@@ -11,8 +11,11 @@ from pathlib import Path
 import pytest
 
 from aiconv.agents.catalog import default_registry
+from aiconv.agents.guarded import GuardedProvider, Guards
 from aiconv.agents.messages import ChatMessage, ChatRequest
 from aiconv.agents.provider import ChatProvider
+from aiconv.flows.participant import FlowProvider
+from aiconv.platform.events import FieldsExtracted
 from aiconv.platform.flow_fold import events_of, flow_progress
 from aiconv.testing.fake_llm import FakeLLM, Fault
 from tests.flows.conftest import EXAMPLE
@@ -30,8 +33,10 @@ async def fake() -> AsyncIterator[FakeLLM]:
         yield server
 
 
-@pytest.fixture
-async def routed(fake: FakeLLM, tmp_path: Path) -> AsyncIterator[ChatProvider]:
+@pytest.fixture(params=[False, True], ids=["bare", "guarded"])
+async def routed(
+    fake: FakeLLM, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[ChatProvider]:
     path = tmp_path / "routed.toml"
     text = EXAMPLE.read_text().replace(
         'extractor = "extractor"', 'extractor = "openai:gpt-4o-mini"', 1
@@ -50,7 +55,7 @@ async def routed(fake: FakeLLM, tmp_path: Path) -> AsyncIterator[ChatProvider]:
     registry = default_registry()
     spec = registry.resolve(f"flow:{path}")
     registry.preflight(spec)
-    provider = registry.build(spec, env)
+    provider = registry.build(spec, env, wrap=Guards().wrap if request.param else None)
     yield provider
     await provider.aclose()
 
@@ -79,3 +84,27 @@ async def test_a_stage_extracts_with_one_vendor_and_talks_with_another(
     progress = flow_progress(events_of(reply.records, "designer"), "designer")
     assert progress.values == {"agent_type": "sales"}
     assert progress.rejected[0].note == "confidence 0.40 below 0.60"
+
+
+def basics(text: str = "A sales bot, formal-ish.") -> ChatRequest:
+    return ChatRequest(
+        model="",
+        system="",
+        messages=(ChatMessage(role="user", content=text),),
+        context={"speaker": "designer", "turn": 2},
+    )
+
+
+async def test_a_failing_stage_agent_is_retried_by_its_guard(
+    routed: ChatProvider, fake: FakeLLM
+) -> None:
+    fake.faults.push(Fault(status=503), Fault(text=json.dumps(READ)), Fault(text="Formal?"))
+    assert isinstance(routed, FlowProvider)
+    guarded = isinstance(routed.agents["openai:gpt-4o-mini"], GuardedProvider)
+    reply = await routed.complete(basics())
+    read = events_of(reply.records, "designer")[1]  # after entering the first stage
+    assert isinstance(read, FieldsExtracted)
+    if guarded:  # retried: the extraction went through
+        assert read.error is None and len(fake.requests) == 3
+    else:  # a failure is a recorded value, and the flow asks again
+        assert read.error is not None and read.error.startswith("provider_error: openai: HTTP 503")

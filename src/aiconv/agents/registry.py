@@ -186,8 +186,16 @@ class Registry:
         parts = self._vendors[spec.vendor].parts
         return parts(spec) if parts is not None else ()
 
-    def build(self, spec: AgentSpec, env: Mapping[str, str] | None = None) -> ChatProvider:
-        """Construct the provider for ``spec`` (checks the key first)."""
+    def build(
+        self,
+        spec: AgentSpec,
+        env: Mapping[str, str] | None = None,
+        *,
+        wrap: Callable[[ChatProvider], ChatProvider] | None = None,
+    ) -> ChatProvider:
+        """Construct the provider for ``spec`` (checks the key first). ``wrap`` is put around
+        each part of an agent made of agents (the caller's guards: retries, breaker, limits),
+        as the caller puts it around what this returns."""
         env = env or {}
         self.require_extra(spec)
         key = self.key_for(spec, env)
@@ -197,7 +205,7 @@ class Registry:
         vendor = self._vendors[spec.vendor]
         try:
             if vendor.assemble is not None:
-                return vendor.assemble(spec, lambda part: self.build(self.resolve(part), env))
+                return vendor.assemble(spec, lambda part: self._part(part, env, wrap))
             return vendor.factory(spec, key)
         except ImportError as exc:  # the vendor's SDK comes with an extra
             extra = self._vendors[spec.vendor].extra
@@ -208,6 +216,15 @@ class Registry:
         extra = self._vendors[spec.vendor].extra
         if extra is not None:
             require_extra(extra, f"agent {spec.agent_id!r}")
+
+    def _part(
+        self,
+        agent_id: str,
+        env: Mapping[str, str],
+        wrap: Callable[[ChatProvider], ChatProvider] | None,
+    ) -> ChatProvider:
+        built = self.build(self.resolve(agent_id), env, wrap=wrap)
+        return wrap(built) if wrap is not None else built
 
     def _unknown_message(self, head: str) -> str:
         close = difflib.get_close_matches(head.lower(), self.names, n=1)

@@ -80,8 +80,9 @@ class Runtime:
 
     def provider(self, spec: AgentSpec) -> ChatProvider:
         """A guarded provider for ``spec`` (checks the key first): timeout, retries, breaker,
-        rate limit. Offline agents are guarded too, so ``mock:fail=…`` exercises the retries."""
-        return self.guards.wrap(self.registry.build(spec, self.env))
+        rate limit. Offline agents are guarded too, so ``mock:fail=…`` exercises the retries;
+        so is each stage agent of a flow."""
+        return self.guards.wrap(self.registry.build(spec, self.env, wrap=self.guards.wrap))
 
     def provider_for(self, participant: ParticipantSpec) -> ChatProvider:
         """A provider for a participant of an existing conversation."""
