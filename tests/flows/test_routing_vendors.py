@@ -108,3 +108,31 @@ async def test_a_failing_stage_agent_is_retried_by_its_guard(
         assert read.error is None and len(fake.requests) == 3
     else:  # a failure is a recorded value, and the flow asks again
         assert read.error is not None and read.error.startswith("provider_error: openai: HTTP 503")
+
+
+@pytest.mark.parametrize("extractor", ["claude", "gemini", "openai:gpt-4o-mini"])
+async def test_every_vendor_accepts_the_extraction_schema(
+    fake: FakeLLM, tmp_path: Path, extractor: str
+) -> None:
+    path = tmp_path / "flow.toml"
+    path.write_text(
+        EXAMPLE.read_text().replace('extractor = "extractor"', f'extractor = "{extractor}"', 1)
+    )
+    env = {
+        "OPENAI_API_KEY": KEY,
+        "OPENAI_BASE_URL": fake.openai_base_url,
+        "ANTHROPIC_API_KEY": KEY,
+        "ANTHROPIC_BASE_URL": fake.base_url,
+        "GEMINI_API_KEY": KEY,
+        "GEMINI_BASE_URL": fake.base_url,
+    }
+    registry = default_registry()
+    provider = registry.build(registry.resolve(f"flow:{path}"), env)
+    fake.faults.push(Fault(text=json.dumps(READ)))
+    try:
+        reply = await provider.complete(basics())
+    finally:
+        await provider.aclose()
+    read = events_of(reply.records, "designer")[1]
+    assert isinstance(read, FieldsExtracted) and read.error is None, read
+    assert [e.name for e in read.extractions] == ["agent_type", "tone"]

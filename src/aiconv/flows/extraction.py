@@ -76,7 +76,6 @@ def extraction_request(
         system=instructions(flow, fields),
         messages=tuple(history[-flow.history :]),
         max_tokens=1024,
-        temperature=0.0,
         response_format=ResponseFormat(name="extracted_fields", schema=response_schema(fields)),
         context={"asked": asked or "", "flow": flow.name},
     )
