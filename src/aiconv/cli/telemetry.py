@@ -179,7 +179,9 @@ def _format(name: str | None) -> str | None:
 
 def start_telemetry(options: TelemetryOptions, runtime: Runtime) -> Telemetry:
     """``setup_telemetry`` for a command's runtime, with the runtime's guards reporting to it
-    (retries, attempts, breaker changes), so no command can forget to attach them."""
+    (retries, attempts, breaker changes) and a flow's stage agents instrumented, so no command
+    can forget to attach them."""
     telemetry = setup_telemetry(options, settings=runtime.settings)
     runtime.observe_guards(telemetry.guard_observer)
+    runtime.instrument_part = telemetry.instrument  # a flow's stage agents, each on its own
     return telemetry

@@ -60,6 +60,10 @@ class Runtime:
     log_url: str
     #: One set of breakers and rate limiters for every provider this process builds.
     guards: Guards = field(default_factory=Guards)
+    #: Put around each stage agent of a flow after its guard (metrics, spans, logs), once
+    #: telemetry is started (``telemetry.start_telemetry``); the flow itself is instrumented
+    #: by the command like any provider.
+    instrument_part: Callable[[ChatProvider], ChatProvider] | None = None
 
     @classmethod
     def load(cls, log: LogOptions) -> Runtime:
@@ -82,7 +86,11 @@ class Runtime:
         """A guarded provider for ``spec`` (checks the key first): timeout, retries, breaker,
         rate limit. Offline agents are guarded too, so ``mock:fail=…`` exercises the retries;
         so is each stage agent of a flow."""
-        return self.guards.wrap(self.registry.build(spec, self.env, wrap=self.guards.wrap))
+        return self.guards.wrap(self.registry.build(spec, self.env, wrap=self._part))
+
+    def _part(self, provider: ChatProvider) -> ChatProvider:
+        guarded = self.guards.wrap(provider)
+        return self.instrument_part(guarded) if self.instrument_part is not None else guarded
 
     def provider_for(self, participant: ParticipantSpec) -> ChatProvider:
         """A provider for a participant of an existing conversation."""
