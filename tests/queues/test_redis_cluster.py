@@ -16,6 +16,7 @@ from aiconv.errors import ConfigError, LogUnavailable
 from aiconv.queues.log import ConversationLog
 from aiconv.queues.redis import RedisLog, with_prefix
 from aiconv.queues.redis_layout import SHARDS, ClusterLayout
+from aiconv.queues.redis_scripts import ACL_RULES, CLUSTER_ACL_RULES
 from aiconv.queues.urls import open_log
 from aiconv.testing.contract import ConversationLogContract, entry, event, sequences
 from aiconv.testing.redis_cluster import LocalCluster, cluster_port, has_redis_cluster
@@ -154,3 +155,43 @@ async def test_an_append_no_replica_confirms_has_an_unknown_outcome(
         assert "no 2 replica(s) confirmed the append" in str(caught.value)
         assert "\n" not in str(caught.value)
         assert sequences(await log.read("c")) == [1]  # written once, on its master
+
+
+def grant(cluster: LocalCluster, rules: str) -> str:
+    """An ACL user ``app`` with ``rules`` on every node (ACLs are per node); its URL."""
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    for node in cluster.running:
+        with Redis(port=node.port) as client:
+            client.execute_command(*f"ACL SETUSER app reset on >pw ~{prefix}:* {rules}".split())
+    return f"redis://app:pw@127.0.0.1:{cluster.running[0].port}/?prefix={prefix}"
+
+
+async def test_a_least_privilege_user_works_on_a_cluster(redis_cluster: LocalCluster) -> None:
+    """The single-Redis ACL rules plus CLUSTER_ACL_RULES are enough on a cluster."""
+    url = grant(redis_cluster, f"{ACL_RULES} {CLUSTER_ACL_RULES}") + "&cluster=1"
+    async with open_log(url) as log:
+        await log.append("c", 0, [event(1)], index=entry("c", 1.0))
+        assert sequences(await log.read_all()) == [1]
+        assert [e.conversation_id for e in await log.list_conversations()] == ["c"]
+        assert await log.wait("c", 0, 5.0)
+
+
+async def test_a_user_who_may_not_read_the_topology_is_told_what_to_grant(
+    redis_cluster: LocalCluster,
+) -> None:
+    url = grant(redis_cluster, ACL_RULES) + "&cluster=1"
+    with pytest.raises(ConfigError, match=r"may not read the cluster's topology") as caught:
+        await open_log(url)
+    assert CLUSTER_ACL_RULES in str(caught.value) and "\n" not in str(caught.value)
+
+
+async def test_an_undetected_cluster_is_named_on_the_first_redirect(
+    redis_cluster: LocalCluster,
+) -> None:
+    """A user who may not run INFO: the cluster is not detected; the first command a node
+    refuses (CROSSSLOT, or a MOVED redirect) says to add ?cluster=1, at once (it used to print
+    the redirect with MOVED stripped)."""
+    url = grant(redis_cluster, ACL_RULES)
+    async with open_log(url) as log:
+        with pytest.raises(ConfigError, match=r"is a Redis Cluster node .* add \?cluster=1"):
+            await log.append("c", 0, [event(1)])  # its keys span slots: CROSSSLOT

@@ -92,7 +92,7 @@ class RedisLog(RedisIndex, ConversationLog):
         self.replica_timeout = replica_timeout
         self._client = client
         self._watcher = watcher
-        self._call = Calls(where=where, prefix=prefix, deadline=deadline)
+        self._call = Calls(where=where, prefix=prefix, deadline=deadline, clustered=clustered)
         self._batch_script = client.register_script(APPEND_BATCH)
         self._read_shard = shard_reader(client)
         #: One group commit per shard: a shard whose master is failing over holds back its

@@ -19,7 +19,7 @@ from redis.backoff import NoBackoff
 
 from aiconv.errors import ConfigError, LogError, LogUnavailable
 from aiconv.observability.redaction import redact_url
-from aiconv.queues.redis_scripts import ACL_RULES
+from aiconv.queues.redis_scripts import ACL_RULES, CLUSTER_ACL_RULES
 
 #: Connections for commands per RedisLog; callers beyond it queue for a free one.
 POOL_SIZE = 16
@@ -50,10 +50,18 @@ TRANSIENT = (
 class Calls:
     """Runs operations against one Redis with retries and mapped errors."""
 
-    def __init__(self, *, where: str, prefix: str, deadline: float) -> None:
+    def __init__(
+        self, *, where: str, prefix: str, deadline: float, clustered: bool = False
+    ) -> None:
         self.where = where
         self.prefix = prefix
         self.deadline = deadline
+        self.clustered = clustered
+
+    @property
+    def rules(self) -> str:
+        """The ACL rules a user of this log needs (a cluster's client reads its topology)."""
+        return f"{ACL_RULES} {CLUSTER_ACL_RULES}" if self.clustered else ACL_RULES
 
     async def __call__(self, what: str, op: Callable[[], Awaitable[Any]]) -> Any:
         """``op()``, retried with backoff while Redis is unreachable, until the deadline."""
@@ -62,23 +70,24 @@ class Calls:
         while True:
             try:
                 return await op()
-            except (rexc.AuthenticationError, rexc.AuthorizationError) as exc:
-                raise ConfigError(
-                    f"Redis at {self.where} refused the credentials: check user:password in the"
-                    f" log URL ({exc})"
-                ) from exc
-            except TRANSIENT as exc:
+            except (rexc.RedisError, rexc.RedisClusterException, OSError, AttributeError) as exc:
+                if not self._is_transient(exc):
+                    if isinstance(exc, AttributeError):
+                        raise  # not redis-py's: a bug of ours, as it is
+                    raise self._mapped(what, exc) from exc
                 if time.monotonic() + delay > give_up:
                     raise self._unavailable(what, exc) from exc
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 1.0)
-            except rexc.RedisError as exc:
-                raise self._mapped(what, exc) from exc
-            except AttributeError as exc:
-                if not is_a_torn_connection(exc) or time.monotonic() + delay > give_up:
-                    raise
-                await asyncio.sleep(delay)  # retried like a lost connection (appends: token)
-                delay = min(delay * 2, 1.0)
+
+    def _is_transient(self, exc: BaseException) -> bool:
+        if isinstance(exc, rexc.AuthenticationError | rexc.AuthorizationError):
+            return False
+        if isinstance(exc, AttributeError):  # redis-py's, on a connection torn down
+            return is_a_torn_connection(exc)  # (appends are retried safely: their token)
+        if isinstance(exc, rexc.AskError | rexc.ClusterCrossSlotError):
+            return self.clustered and isinstance(exc, rexc.AskError)  # else: not a cluster client
+        return isinstance(exc, TRANSIENT)
 
     def _unavailable(self, what: str, exc: BaseException) -> LogUnavailable:
         if isinstance(exc, NotReplicated):
@@ -92,11 +101,21 @@ class Calls:
             f" {exc}. Is redis-server running and the --log-url right?"
         )
 
-    def _mapped(self, what: str, exc: rexc.RedisError) -> Exception:
-        if is_permission(exc):
+    def _mapped(self, what: str, exc: BaseException) -> Exception:
+        if isinstance(exc, rexc.AuthenticationError | rexc.AuthorizationError):
+            return ConfigError(
+                f"Redis at {self.where} refused the credentials: check user:password in the"
+                f" log URL ({exc})"
+            )
+        if not self.clustered and isinstance(exc, rexc.AskError | rexc.ClusterCrossSlotError):
+            return ConfigError(
+                f"Redis at {self.where} is a Redis Cluster node ({what} was redirected): add"
+                f" ?cluster=1 to the log URL (or let the user run INFO: {CLUSTER_ACL_RULES})"
+            )
+        if isinstance(exc, rexc.RedisError) and is_permission(exc):
             return ConfigError(
                 f"the Redis user of the log URL may not {what} ({exc}); grant it:"
-                f" ACL SETUSER <user> on >password ~{self.prefix}:* {ACL_RULES}"
+                f" ACL SETUSER <user> on >password ~{self.prefix}:* {self.rules}"
             )
         return LogError(f"Redis at {self.where} failed ({what}): {exc}")
 

@@ -26,7 +26,7 @@ from redis.backoff import NoBackoff
 
 from aiconv.errors import ConfigError
 from aiconv.observability.redaction import redact_url
-from aiconv.queues.redis_calls import Calls, NotReplicated, clients, cluster_info, is_a_cluster
+from aiconv.queues.redis_calls import Calls, NotReplicated, clients, is_a_cluster
 from aiconv.queues.redis_layout import SHARDS, RedisLayout
 from aiconv.queues.redis_scripts import EPOCH, READ_SHARD, sequence_of
 from aiconv.queues.redis_urls import RedisTarget, node_url
@@ -45,14 +45,12 @@ Pointer = tuple[int, str, int]
 async def connect(url: str, target: RedisTarget, call: Calls) -> tuple[Client, Client]:
     """Clients for commands and for blocking reads: of the cluster when ``?cluster=1`` or when
     the single Redis named turns out to be a cluster node (unless ``?cluster=0``)."""
-    if target.cluster:
+    single = None if target.cluster else clients(url, target.url)
+    if single is None or await _found_a_cluster(*single, call, refuse=target.cluster is False):
+        call.clustered = True  # from here on, a redirect is routine and the ACL rules grow
         cluster = await open_cluster(target, call)
         return cluster, cluster
-    client, watcher = clients(url, target.url)
-    if await _found_a_cluster(client, watcher, call, refuse=target.cluster is False):
-        cluster = await open_cluster(target, call)
-        return cluster, cluster
-    return client, watcher
+    return single
 
 
 async def _found_a_cluster(client: Client, watcher: Client, call: Calls, *, refuse: bool) -> bool:
@@ -106,8 +104,14 @@ async def check_one_cluster(target: RedisTarget, call: Calls) -> None:
             where = f"{host}:{port}"
             await _require_cluster_support(node, call, where)
             await _require_slots(node, call, where)
-            myid = _text(await call("connect", partial(node.execute_command, "CLUSTER", "MYID")))
-            known = await call("connect", partial(node.execute_command, "CLUSTER", "NODES"))
+            myid = _text(
+                await call(
+                    "read the cluster's topology", partial(node.execute_command, "CLUSTER", "MYID")
+                )
+            )
+            known = await call(
+                "read the cluster's topology", partial(node.execute_command, "CLUSTER", "NODES")
+            )
         finally:
             await node.aclose()
         ids = {line.split()[0] for line in _text(known).splitlines() if line.strip()}
@@ -121,7 +125,9 @@ async def check_one_cluster(target: RedisTarget, call: Calls) -> None:
 
 
 async def _require_cluster_support(node: aioredis.Redis, call: Calls, where: str) -> None:
-    info = await cluster_info(node, call)
+    info: dict[str, object] = await call(
+        "read the cluster's topology", partial(node.info, "cluster")
+    )
     if "cluster_enabled" not in info:
         version = (await call("connect", lambda: node.info("server"))).get("redis_version", "?")
         raise ConfigError(
@@ -137,7 +143,9 @@ async def _require_cluster_support(node: aioredis.Redis, call: Calls, where: str
 
 async def _require_slots(node: aioredis.Redis, call: Calls, where: str) -> None:
     """The cluster was created: every slot has a master (a failover may still be under way)."""
-    raw = await call("connect", partial(node.execute_command, "CLUSTER", "INFO"))
+    raw = await call(
+        "read the cluster's topology", partial(node.execute_command, "CLUSTER", "INFO")
+    )
     info = dict(line.split(":", 1) for line in _text(raw).split() if ":" in line)
     if info.get("cluster_slots_assigned") != "16384":
         raise ConfigError(

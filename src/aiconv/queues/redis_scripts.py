@@ -43,6 +43,9 @@ Entry = tuple[bytes, dict[bytes, bytes]]
 
 #: The least an ACL user needs on the log's keys (``~PREFIX:*``); TIME is used by the script.
 ACL_RULES = "+@read +@write +@stream +@scripting +@transaction +@connection -@dangerous +time"
+#: What a user also needs on a Redis Cluster: reading its topology (the client and the checks
+#: that the nodes form one cluster).
+CLUSTER_ACL_RULES = "+info +cluster|info +cluster|myid +cluster|nodes +cluster|slots"
 
 
 def sequence_of(entry_id: bytes) -> int:
