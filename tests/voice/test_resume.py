@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from aiconv.errors import AiconvError
 from aiconv.platform import codec
 from aiconv.platform.events import (
     ConversationEnded,
@@ -48,7 +49,7 @@ async def _messages(db: Path) -> int:
         return 0
     try:
         return sum(isinstance(e, MessagePosted) for e in await _events(db))
-    except (ValueError, LookupError):  # no conversation yet
+    except (ValueError, LookupError, AiconvError):  # no log or no conversation yet
         return 0
 
 

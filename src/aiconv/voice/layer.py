@@ -181,7 +181,7 @@ class VoiceLayer:
         if audio.frames == 0:
             return heard
         ref = await self.store.put(encode_wav(audio))
-        start, waited, gap = self._place(state, config, message.sender)
+        start, waited, gap = await self._place(state, config, message.sender)
         if turn is not None and turn.first_audio_s is not None:
             waited = turn.first_audio_s  # measured by the agent itself
         if self.telemetry is not None:
@@ -198,15 +198,16 @@ class VoiceLayer:
         )
         return [*heard, spoken]
 
-    def _place(
+    async def _place(
         self, state: ConversationState, config: VoiceConfig, name: str
     ) -> tuple[float, float | None, float | None]:
         """Where an answer starts on the timeline, how long its speaker took to answer, and
         the gap after the utterance it answers (negative: talked over it)."""
         listening = self._listening.pop((state.conversation_id, name), None)
-        if listening is None:
-            start = self.clock.now() - state.started_at if config.mode == "real" else 0.0
-            return start, None, None
+        if listening is None:  # the first utterance, or this instance did not do the hearing
+            if config.mode == "real":
+                return self.clock.now() - state.started_at, None, None
+            return await self._after_the_last(state.conversation_id), None, None
         waited = self.clock.monotonic() - listening.began
         previous_end = listening.until_s + (REACTION_S if listening.cut_in else 0.0)
         if config.mode == "real":
@@ -216,6 +217,13 @@ class VoiceLayer:
         else:
             start = listening.until_s + max(MIN_GAP_S, waited)
         return start, waited, start - previous_end
+
+    async def _after_the_last(self, conversation_id: str) -> float:
+        """On the simulated timeline, just after the last utterance played (0 for the first):
+        where a turn taken over after its speaker had heard (e.g. by ``aic resume``) starts."""
+        spoken = (await self._utterances(conversation_id)).values()
+        ends = [u.start_s + (u.duration_s if u.played_s is None else u.played_s) for u in spoken]
+        return max(ends) + MIN_GAP_S if ends else 0.0
 
     def _agent_hearing(self, state: ConversationState, name: str, text: str | None) -> list[Event]:
         """What a voice agent heard (its own transcription), recorded with its answer."""
