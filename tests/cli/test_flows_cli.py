@@ -48,7 +48,7 @@ def test_a_flow_participant_collects_and_exports_its_data(tmp_path: Path) -> Non
     cid = document["conversation_id"]
     assert document["flows"][0]["values"]["tools"] == ["ticketing"]
     shown = run_aic("show", cid, "--db", str(db))
-    assert "designer enters CONFIGURING_TOOLS (has tools_needed)" in shown.stdout
+    assert "designer enters CONFIGURING_TOOLS (has tools_needed=yes)" in shown.stdout
     assert 'designer read: agent_type="it_helpdesk" 0.90 ✓' in shown.stdout
     assert "designer collected (agent-designer, complete)" in shown.stdout
     exported = run_aic("export", cid, "--format", "flow-data", "--db", str(db))

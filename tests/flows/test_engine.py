@@ -135,3 +135,25 @@ def test_a_cycle_of_open_transitions_cannot_spin(designer: Flow) -> None:
     loop = replace(stages[1], transitions=(replace(stages[0].transitions[0], to="INITIAL"),))
     looping = replace(designer, stages=(stages[0], loop, *stages[2:]))
     assert len(engine.moves(looping, at(looping, "INITIAL"))) == len(looping.stages)
+
+
+def test_a_no_at_review_corrects_the_design_and_asks_again(designer: Flow) -> None:
+    progress = at(
+        designer,
+        "REVIEWING_WORKFLOW",
+        agent_type="sales",
+        goals=["book demos"],
+        tone="casual",
+        tools_needed=False,
+    )
+    assert designer.stage("REVIEWING_WORKFLOW").revise  # every field is read again here
+    progress, said, moved = step(
+        designer,
+        progress,
+        Guess(name="confirmed", value=False, confidence=0.9),
+        Guess(name="tone", value="formal", confidence=0.9),
+    )
+    assert moved == ["REVIEWING_WORKFLOW"]  # back to itself, the confirmation cleared
+    assert "confirmed" not in progress.values and progress.values["tone"] == "formal"
+    assert said.startswith("Here is the design: a formal sales agent")
+    assert said.endswith("Does this workflow look right to you?")

@@ -86,6 +86,12 @@ def line_of(path: Path, text: str) -> int:
             "stages[5].prompt: unknown field 'agent'",
         ),
         (
+            'clear = ["confirmed"]',
+            'clear = ["confirmation"]',
+            'clear = ["confirmation"]',
+            "stages[4].transitions[1].clear: unknown field 'confirmation'",
+        ),
+        (
             "threshold = 0.6 ",
             "threshold = 1.5 ",
             "threshold = 1.5",

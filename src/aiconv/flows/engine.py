@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aiconv.flows.model import Flow, Stage, render, shown
@@ -104,9 +104,9 @@ def moves(flow: Flow, progress: FlowProgress) -> list[StageEntered]:
         move = next((t for t in stage.transitions if t.is_open(progress.values)), None)
         if stage.final or move is None:
             return found
-        needed = (*move.requires, *move.when)
+        needed = (*move.requires, *(f"{k}={shown(v)}" for k, v in move.when.items()))
         reason = f"has {', '.join(needed)}" if needed else "always"
-        event = entered(flow, progress, flow.stage(move.to), reason)
+        event = replace(entered(flow, progress, flow.stage(move.to), reason), cleared=move.clear)
         found.append(event)
         progress = advance(progress, event)
     return found

@@ -50,6 +50,7 @@ class TransitionModel(_Strict):
     to: str
     requires: list[str] = []
     when: dict[str, Any] = {}
+    clear: list[str] = []
 
 
 class StageModel(_Strict):
@@ -61,6 +62,7 @@ class StageModel(_Strict):
     extractor: str | None = None
     threshold: float | None = Field(None, ge=0, le=1)
     final: bool = False
+    revise: bool = False
     transitions: list[TransitionModel] = []
 
 
@@ -126,7 +128,8 @@ def _stages_problem(model: FlowModel) -> Problem | None:
         for j, move in enumerate(stage.transitions):
             if move.to not in names:
                 return (*at, "transitions", j, "to"), _unknown("stage", move.to, names)
-            for key, needed in (("requires", move.requires), ("when", list(move.when))):
+            named = (("requires", move.requires), ("when", list(move.when)), ("clear", move.clear))
+            for key, needed in named:
                 for name in needed:
                     if name not in fields:
                         return (*at, "transitions", j, key), _unknown("field", name, fields)
@@ -194,8 +197,11 @@ def to_flow(model: FlowModel) -> Flow:
             extractor=s.extractor or model.extractor,
             threshold=s.threshold if s.threshold is not None else model.threshold,
             final=s.final,
+            revise=s.revise,
             transitions=tuple(
-                Transition(to=t.to, requires=tuple(t.requires), when=dict(t.when))
+                Transition(
+                    to=t.to, requires=tuple(t.requires), when=dict(t.when), clear=tuple(t.clear)
+                )
                 for t in s.transitions
             ),
         )

@@ -36,6 +36,8 @@ class Transition:
     to: str
     requires: tuple[str, ...] = ()
     when: Mapping[str, Any] = field(default_factory=dict)
+    #: Fields whose values are dropped when it is taken (e.g. a confirmation, to ask again).
+    clear: tuple[str, ...] = ()
 
     def is_open(self, values: Mapping[str, Any]) -> bool:
         """Whether ``values`` (the accepted ones) meet this transition's requirements."""
@@ -57,6 +59,8 @@ class Stage:
     extractor: str = "extractor"
     threshold: float = DEFAULT_THRESHOLD
     final: bool = False
+    #: Read every field again, not only the missing ones, so the user can correct a value.
+    revise: bool = False
     transitions: tuple[Transition, ...] = ()
 
 

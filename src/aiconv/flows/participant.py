@@ -74,7 +74,11 @@ class FlowProvider(ChatProvider):
 
     async def _read(self, progress: FlowProgress, history: Sequence[ChatMessage]) -> Reading:
         stage = self.flow.stage(progress.stage or self.flow.first.name)
-        names = [n for n in self.flow.fields if n not in progress.values or n in stage.collect]
+        names = [
+            n
+            for n in self.flow.fields
+            if stage.revise or n not in progress.values or n in stage.collect
+        ]
         if not names:
             return Reading()
         asking = engine.focus(self.flow, progress)

@@ -30,7 +30,8 @@ class StageEntered:
     """Flow participant ``participant`` (running flow ``flow``) moved to ``stage`` (from
     ``previous``; ``None`` at the start) because ``reason`` (e.g. ``has agent_type, goals,
     tone``). Entering a ``final`` stage carries the flow's ``output``: its result rendered from
-    the collected values (for the agent designer, the designed agent's specification)."""
+    the collected values (for the agent designer, the designed agent's specification);
+    ``cleared`` fields lose their values."""
 
     KIND: ClassVar[str] = "StageEntered"
     SCHEMA_VERSION: ClassVar[int] = 1
@@ -41,6 +42,8 @@ class StageEntered:
     reason: str = ""
     final: bool = False
     output: dict[str, Any] = field(default_factory=dict)
+    #: Fields whose values the transition dropped (e.g. a confirmation, to ask it again).
+    cleared: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -69,8 +69,12 @@ class FlowProgress:
 def advance(progress: FlowProgress, event: FlowEvent) -> FlowProgress:
     """``progress`` after one of its events."""
     if isinstance(event, StageEntered):
+        kept = {k: v for k, v in progress.values.items() if k not in event.cleared}
+        sure = {k: v for k, v in progress.confidence.items() if k not in event.cleared}
         return replace(
             progress,
+            values=MappingProxyType(kept),
+            confidence=MappingProxyType(sure),
             flow=event.flow or progress.flow,
             stage=event.stage,
             stages=(*progress.stages, event.stage),
