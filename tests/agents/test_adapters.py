@@ -70,6 +70,22 @@ async def test_gemini_request_body_uses_system_instruction_and_model_role(fake: 
     assert received.headers["x-goog-api-key"] == FAKE_KEY
 
 
+async def test_a_temperature_reaches_the_vendors_that_take_one_and_claude_answers_anyway(
+    fake: FakeLLM,
+) -> None:
+    """A seat's or a judge's temperature (0.0) is sent to OpenAI and Gemini; Claude's Messages
+    API has no sampling parameters, so it is left out there rather than failing the call."""
+    sent = {}
+    for api in ("anthropic", "openai", "gemini"):
+        provider = build(api, fake)
+        reply = await provider.complete(replace(chat_request(MODELS[api]), temperature=0.0))
+        await provider.aclose()
+        assert reply.content
+        body = fake.requests[-1].body
+        sent[api] = body.get("temperature", body.get("generationConfig", {}).get("temperature"))
+    assert sent == {"anthropic": None, "openai": 0.0, "gemini": 0.0}
+
+
 async def test_reply_maps_text_usage_and_cost(adapter: ChatProvider, fake: FakeLLM) -> None:
     model = MODELS[_api(adapter)]
     reply = await adapter.complete(chat_request(model))

@@ -165,8 +165,8 @@ def params(request: ChatRequest, default_model: str) -> dict[str, Any]:
     }
     if request.system:  # tools and system prompt: the same every turn
         body["system"] = [{"type": "text", "text": request.system, "cache_control": _EPHEMERAL}]
-    if request.temperature is not None:
-        body["temperature"] = request.temperature
+    # No temperature: the Messages API of the installed SDK (anthropic 2.x) has no sampling
+    # parameters, and the SDK refuses unknown keywords; a seat's temperature does not apply.
     fmt = request.response_format
     tools = [
         {"name": t.name, "description": t.description, "input_schema": dict(t.parameters)}
