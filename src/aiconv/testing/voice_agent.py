@@ -11,17 +11,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 
-from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from aiconv.testing.fake_realtime.model import FakeReply, FakeTurn, echo
+from aiconv.testing.speech_server import SpeechServer
 from aiconv.voice.audio import Audio
 from aiconv.voice.channel import AUDIO_FORMAT, FRAME_BYTES
-from aiconv.voice.stt import PocketsphinxRecognizer
-from aiconv.voice.tts import EspeakSynthesizer, Voice
+from aiconv.voice.tts import Voice
 
 
 @dataclass(slots=True)
@@ -34,8 +33,10 @@ class AgentLog:
     ended: int = 0
 
 
-class LocalVoiceAgent:
+class LocalVoiceAgent(SpeechServer):
     """A voice agent server on 127.0.0.1 (any free port)."""
+
+    PATH = "/voice"
 
     def __init__(
         self,
@@ -44,28 +45,10 @@ class LocalVoiceAgent:
         refuse: str | None = None,
         voice: Voice | None = None,
     ) -> None:
+        super().__init__(voice)
         self.model = model
         self.refuse = refuse
-        self.voice = voice or Voice(name="en-us+klatt")
         self.log = AgentLog()
-        self.synthesizer = EspeakSynthesizer()
-        self.recognizer = PocketsphinxRecognizer()
-        self._server: Server | None = None
-        self.url = ""
-
-    async def __aenter__(self) -> LocalVoiceAgent:
-        self._server = await serve(self._serve, "127.0.0.1", 0, max_size=None)
-        port = next(iter(self._server.sockets)).getsockname()[1]
-        self.url = f"ws://127.0.0.1:{port}/voice"
-        return self
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-        await self.recognizer.close()
 
     async def _serve(self, socket: ServerConnection) -> None:
         try:

@@ -8,18 +8,17 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from aiconv.testing.fake_realtime.model import FakeReply, FakeTurn, echo
 from aiconv.testing.fake_realtime.session import Session
-from aiconv.voice.stt import PocketsphinxRecognizer
-from aiconv.voice.tts import EspeakSynthesizer, Voice
+from aiconv.testing.speech_server import SpeechServer
+from aiconv.voice.tts import Voice
 
 
 @dataclass(slots=True)
@@ -32,8 +31,10 @@ class Stats:
     connections: int = 0
 
 
-class FakeRealtimeServer:
+class FakeRealtimeServer(SpeechServer):
     """``async with FakeRealtimeServer() as server``: ``server.url`` is the WebSocket base URL."""
+
+    PATH = "/v1"
 
     def __init__(
         self,
@@ -44,37 +45,17 @@ class FakeRealtimeServer:
         voice: Voice | None = None,
         models: tuple[str, ...] = ("gpt-realtime", "gpt-4o-realtime-preview"),
     ) -> None:
+        super().__init__(voice)
         self.responder = responder
         self.api_key = api_key
         #: When set, every session.update is answered with this error (a refused session).
         self.refuse_session = refuse_session
-        self.voice = voice or Voice(name="en-us+klatt")
         self.models = models
         self.stats = Stats()
-        self.synthesizer = EspeakSynthesizer()
-        self.recognizer = PocketsphinxRecognizer()
-        self._server: Server | None = None
         self._ids = itertools.count(1)
-        self.url = ""
 
     def new_id(self, prefix: str) -> str:
         return f"{prefix}_{next(self._ids):06d}{uuid.uuid4().hex[:8]}"
-
-    async def __aenter__(self) -> FakeRealtimeServer:
-        self._server = await serve(
-            self._serve, "127.0.0.1", 0, process_request=self._handshake, max_size=None
-        )
-        port = next(iter(self._server.sockets)).getsockname()[1]
-        self.url = f"ws://127.0.0.1:{port}/v1"
-        return self
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-        await self.recognizer.close()
 
     def _handshake(self, connection: ServerConnection, request: Request) -> Response | None:
         parts = urlsplit(request.path)
