@@ -10,7 +10,7 @@ import pytest
 
 from aiconv.agents.messages import ChatRequest
 from aiconv.agents.provider import ChatProvider
-from aiconv.errors import ConfigError
+from aiconv.errors import ConfigError, LogUnavailable
 from aiconv.platform import codec, session
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.events import (
@@ -21,7 +21,7 @@ from aiconv.platform.events import (
     TurnClaimed,
 )
 from aiconv.platform.worker import Worker
-from aiconv.queues.log import ConversationLog
+from aiconv.queues.log import ConversationLog, NewEvent, StoredEvent
 from aiconv.queues.memory import InMemoryLog
 from aiconv.testing.conditions import eventually
 from aiconv.testing.providers import FunctionProvider, varied_text
@@ -235,3 +235,28 @@ async def test_a_resumed_conversation_is_served_again(
 def test_concurrency_must_be_positive(log: ConversationLog) -> None:
     with pytest.raises(ConfigError, match="--concurrency"):
         Worker(Conductor(log), chatty(), concurrency=0)
+
+
+async def test_an_unreadable_start_is_skipped_and_the_other_conversations_are_served(
+    log: ConversationLog, running: Callable[[Worker], Awaitable[asyncio.Task[object]]]
+) -> None:
+    """A log written by something else (or an older version) may hold a start no one can read:
+    the worker says so and serves the rest, instead of staying alive serving nothing."""
+    await log.append("poisoned", 0, [NewEvent(kind="ConversationStarted", version=1, data=b"{}")])
+    worker = Worker(Conductor(log), chatty(), concurrency=2, scan_interval=0.01)
+    task = await running(worker)
+    cid = await create(log)
+    await eventually(lambda: is_ended(log, cid), timeout=20, what="the readable one ended")
+    await assert_turns_exactly_once(log, cid, 6)
+    assert not task.done() and "poisoned" not in worker.stats.active
+
+
+async def test_a_discovery_failure_ends_the_run_at_once(log: ConversationLog) -> None:
+    class Broken(InMemoryLog):
+        async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[StoredEvent]:
+            raise LogUnavailable("the log went away")
+
+    worker = Worker(Conductor(Broken()), chatty(), concurrency=2, scan_interval=0.01)
+    with pytest.raises(LogUnavailable):
+        async with asyncio.timeout(5):
+            await worker.run()

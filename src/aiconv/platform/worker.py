@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import structlog
 
 from aiconv.agents.provider import ChatProvider
-from aiconv.errors import AiconvError, ConfigError, LogError
+from aiconv.errors import AiconvError, CodecError, ConfigError, LogError
 from aiconv.platform import codec, session
 from aiconv.platform.admission import TurnAdmission, TurnRefused
 from aiconv.platform.conductor import Conductor, ServedElsewhere
@@ -149,6 +149,7 @@ class Worker:
         """Discover and serve conversations until ``stop()``; the stats at the end."""
         self._log.info("worker_started", concurrency=self.concurrency)
         discovery = asyncio.create_task(self._discover(), name="worker-discovery")
+        discovery.add_done_callback(lambda _: self._wake.set())  # its failure ends the run now
         try:
             while not self._stopping.is_set():
                 self._fill_slots()
@@ -187,7 +188,11 @@ class Worker:
     def _note(self, stored: StoredEvent) -> None:
         cid = stored.conversation_id
         if stored.kind == ConversationStarted.KIND:
-            event = codec.decode(stored).event
+            try:
+                event = codec.decode(stored).event
+            except CodecError as exc:  # nobody can serve it; the others still need us
+                self._log.error("unreadable_start", conversation_id=cid, error=str(exc))
+                return
             if isinstance(event, ConversationStarted) and event.detached:
                 self._detached.add(cid)
                 self._pending.add(cid)
