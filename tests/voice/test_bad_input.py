@@ -84,3 +84,40 @@ def test_an_audio_dir_that_is_a_file_is_one_line(tmp_path: Path, command: tuple[
     assert result.stderr.splitlines() == [f"error: --audio-dir {afile} is not a directory"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["audio"]
     assert afile.read_bytes() == b"not a directory"
+
+
+VOICE_SUITE = """\
+name = "voice-agents"
+voice = true
+personas = ["typical"]
+[agent]
+agent = "{agent}"
+[customer]
+agent = "mock"
+[[intents]]
+name = "order"
+description = "Where is my order"
+[[outcomes]]
+slug = "resolved"
+success = true
+[evaluator]
+default = "resolved"
+"""
+
+
+@pytest.mark.parametrize("agent", ["ws://127.0.0.1:9/agent", "realtime"])
+def test_a_voice_agent_under_aic_simulate_is_refused_in_one_line(
+    tmp_path: Path, agent: str
+) -> None:
+    """Voice agents take part from aic-start and the API only (a batch cannot open their
+    sessions yet): said in one line before anything is written, not as an unknown agent."""
+    path = tmp_path / "suite.toml"
+    path.write_text(VOICE_SUITE.format(agent=agent))
+    env = cli_env(home=tmp_path)
+    result = run_aic("simulate", str(path), "--db", str(tmp_path / "runs.db"), env=env)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"error: support is a voice agent ({agent}): aic simulate cannot seat voice agents "
+        "yet; run it with aic-start --voice or the Python API (voice=True)"
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["suite.toml"]

@@ -34,8 +34,9 @@ from aiconv.cli.telemetry import Telemetry, TelemetryOptions, start_telemetry, t
 from aiconv.cli.tools import try_scenario_tools
 from aiconv.cli.values import count as whole_number
 from aiconv.cli.wiring import LogOptions, Runtime, run_interruptibly
-from aiconv.errors import ScenarioError
+from aiconv.errors import ConfigError, ScenarioError
 from aiconv.observability.metrics import CacheMetrics
+from aiconv.observability.redaction import redact_url
 from aiconv.queues.urls import connect_log
 from aiconv.simulation.batch import BatchRunner, ProviderFactory, StyleSource
 from aiconv.simulation.caching import CachePlan, cache_plan
@@ -43,6 +44,7 @@ from aiconv.simulation.channel import HttpAgentProvider
 from aiconv.simulation.runs import check_run_id, new_run_id
 from aiconv.simulation.scenario import Scenario, Seat, load_scenario
 from aiconv.simulation.tally import Tally
+from aiconv.voice.ids import is_voice_agent
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -95,6 +97,12 @@ def check_agents(runtime: Runtime, scenario: Scenario) -> None:
     for seat in seats:
         if seat.url:
             continue
+        if is_voice_agent(seat.agent):
+            raise ConfigError(
+                f"{seat.name} is a voice agent ({redact_url(seat.agent)}): aic simulate cannot "
+                "seat voice agents yet; run it with aic-start --voice or the Python API "
+                "(voice=True)"
+            )
         spec = runtime.registry.resolve(seat.agent, model=seat.model)
         runtime.registry.preflight(spec)
         runtime.registry.key_for(spec, runtime.env)
