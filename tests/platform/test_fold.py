@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -110,3 +112,17 @@ def test_a_claim_is_cleared_by_the_message_that_follows() -> None:
     assert not state.claim.is_live(5.0)
     state = fold("c", recorded([START, claim, MessagePosted(sender="ann", content="hi")]))
     assert state.claim is None
+
+
+def test_a_message_carries_every_field_it_shares_with_its_event() -> None:
+    """One message shape: what the fold keeps of a posted message is the event's own values."""
+    posted = MessagePosted(
+        sender="bob", content="hi", model="m-1", provider="p", input_tokens=3,
+        output_tokens=4, cost_usd=0.5, latency_s=1.5, attempts=2, cached=True,
+        saved_usd=0.25, truncated=True,
+    )  # fmt: skip
+    message = fold("c", recorded([START, posted])).messages[0]
+    shared = {f.name for f in fields(message)} & {f.name for f in fields(posted)}
+    assert shared >= {"sender", "content", "model", "cost_usd", "cached", "truncated"}
+    assert {n: getattr(message, n) for n in shared} == {n: getattr(posted, n) for n in shared}
+    assert (message.sequence, message.at, message.moderator) == (2, 2.0, False)
