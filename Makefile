@@ -30,6 +30,7 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy
+	$(BIN)/mypy benchmarks  # the scripts no test runs: type-checked so they cannot rot
 
 check: lint typecheck test
 

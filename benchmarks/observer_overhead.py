@@ -19,7 +19,8 @@ from prometheus_client import CollectorRegistry
 
 from aiconv.observability.metrics import Metrics
 from aiconv.observability.observer import TelemetryObserver
-from aiconv.observability.tracing import TraceConfig, new_tracer_provider, tracer_from
+from aiconv.observability.tracing import TraceConfig, tracer_from
+from aiconv.observability.tracing_sdk import new_tracer_provider
 from aiconv.platform.conversation import ConversationState, Message
 from aiconv.platform.events import ConversationStarted, ParticipantSpec
 from aiconv.platform.observer import NULL_OBSERVER, ConductorObserver

@@ -38,7 +38,7 @@ from aiconv.platform.events import (
     ParticipantSpec,
 )
 from aiconv.queues.urls import open_log
-from aiconv.simulation import render, report
+from aiconv.simulation import report, report_files
 from aiconv.simulation.rows import collect
 
 RUN = "bench-10k"
@@ -110,7 +110,7 @@ async def phases(db: Path, out: Path) -> dict[str, float]:
         marks.append(time.process_time())
         doc = report.build(RUN, rows)
         marks.append(time.process_time())
-    render.write_report(doc, {}, out)
+    report_files.write_report(doc, {}, out)
     marks.append(time.process_time())
     names = ("collect_cpu_s", "build_cpu_s", "render_cpu_s")
     return {name: marks[i + 1] - marks[i] for i, name in enumerate(names)}

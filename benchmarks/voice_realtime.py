@@ -52,7 +52,7 @@ def _cpu_s() -> float:
 
 
 def _seat(lines: list[str]) -> FunctionProvider:
-    return FunctionProvider(lambda request: lines[(int(request.context["turn"]) - 1) // 2])
+    return FunctionProvider(lambda request: lines[(int(str(request.context["turn"])) - 1) // 2])
 
 
 async def one_run(directory: Path) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
@@ -61,6 +62,7 @@ class Message:
 _FROM_POSTED = tuple(
     f.name for f in fields(Message) if f.name in {p.name for p in fields(MessagePosted)}
 )
+_posted_values = operator.attrgetter(*_FROM_POSTED)  # one C call for all of them
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -239,7 +241,7 @@ def _post(state: ConversationState, recorded: Recorded, event: MessagePosted) ->
     message = Message(
         sequence=recorded.sequence,
         at=occurred_at(recorded),
-        **{name: getattr(event, name) for name in _FROM_POSTED},
+        **dict(zip(_FROM_POSTED, _posted_values(event), strict=True)),
     )
     turns_by = dict(state.turns_by)
     turns_by[event.sender] = turns_by.get(event.sender, 0) + 1
