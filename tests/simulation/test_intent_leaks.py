@@ -5,16 +5,15 @@ agent opens the conversation (an agent-held intent, e.g. an outbound call)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from aiconv.agents.catalog import default_registry
-from aiconv.agents.messages import ChatReply, ChatRequest
 from aiconv.agents.provider import ChatProvider
 from aiconv.platform.conductor import Conductor
 from aiconv.queues.log import ListQuery
 from aiconv.queues.memory import InMemoryLog
 from aiconv.simulation.batch import BatchRunner
 from aiconv.simulation.scenario import Seat, load_scenario
+from aiconv.testing.providers import RecordingProvider
 
 SCENARIO = """
 name = "leaks"
@@ -71,21 +70,6 @@ SECRETS = [
 ]
 
 
-class Recording(ChatProvider):
-    """A real provider whose every request is kept."""
-
-    def __init__(self, inner: ChatProvider) -> None:
-        self.inner, self.name, self.model = inner, inner.name, inner.model
-        self.requests: list[ChatRequest] = []
-
-    async def complete(self, request: ChatRequest, *, on_delta: Any = None) -> ChatReply:
-        self.requests.append(request)
-        return await self.inner.complete(request, on_delta=on_delta)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-
 async def test_the_agent_never_reads_the_customers_secrets_whoever_speaks_first(
     tmp_path: Path,
 ) -> None:
@@ -93,10 +77,10 @@ async def test_the_agent_never_reads_the_customers_secrets_whoever_speaks_first(
     (tmp_path / "scenario.toml").write_text(SCENARIO)
     scenario = load_scenario(tmp_path / "scenario.toml")
     registry = default_registry()
-    recorded: dict[str, Recording] = {}
+    recorded: dict[str, RecordingProvider] = {}
 
     def build(seat: Seat) -> ChatProvider:
-        provider = Recording(registry.build(registry.resolve(seat.agent, model=seat.model)))
+        provider = RecordingProvider(registry.build(registry.resolve(seat.agent, model=seat.model)))
         recorded[f"{seat.role}:{len(recorded)}"] = provider
         return provider
 

@@ -32,6 +32,7 @@ from aiconv.simulation.task_judge import DIMENSIONS
 from aiconv.simulation.tasks import load_tasks
 from aiconv.testing.conditions import eventually
 from aiconv.testing.processes import cli_env, run_aic, spawn_aic
+from aiconv.testing.providers import RecordingProvider
 from aiconv.testing.redis_server import RedisServer, has_redis_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,26 +53,11 @@ def suite(tmp_path: Path, *, agent: str, tasks: list[str] | None = None, repeat:
     return path
 
 
-class Recording(ChatProvider):
-    """A real provider whose every request is kept (the leak test reads them all)."""
-
-    def __init__(self, inner: ChatProvider) -> None:
-        self.inner, self.name, self.model = inner, inner.name, inner.model
-        self.requests: list[ChatRequest] = []
-
-    async def complete(self, request: ChatRequest, *, on_delta: Any = None) -> ChatReply:
-        self.requests.append(request)
-        return await self.inner.complete(request, on_delta=on_delta)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-
-def providers(recorded: dict[str, Recording]) -> Any:
+def providers(recorded: dict[str, RecordingProvider]) -> Any:
     registry = default_registry()
 
     def build(seat: Seat) -> ChatProvider:
-        provider = Recording(registry.build(registry.resolve(seat.agent, model=seat.model)))
+        provider = RecordingProvider(registry.build(registry.resolve(seat.agent, model=seat.model)))
         recorded[seat.role] = provider
         return provider
 
@@ -123,7 +109,7 @@ async def test_the_agent_never_sees_the_users_hidden_information(tmp_path: Path)
     """Whoever speaks first: every request the agent under test got is free of the user's
     reason for calling, known and unknown information and instructions."""
     path = suite(tmp_path, agent="bank-agent:mistakes=0", tasks=FEW)
-    recorded: dict[str, Recording] = {}
+    recorded: dict[str, RecordingProvider] = {}
     scenario = load_scenario(path)
     log = InMemoryLog()
     await BatchRunner(log, scenario, providers(recorded), run_id="leak", parallel=2).run()

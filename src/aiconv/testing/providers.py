@@ -1,5 +1,6 @@
-"""Shipped test providers: ``ScriptedProvider`` (fixed replies or errors, in order) and
-``FunctionProvider`` (a function decides). They record every request they get.
+"""Shipped test providers: ``ScriptedProvider`` (fixed replies or errors, in order),
+``FunctionProvider`` (a function decides) and ``RecordingProvider`` (any real provider, every
+request kept). They record every request they get.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import random
 from collections.abc import Awaitable, Callable, Iterable
 
 from aiconv.agents.messages import ChatReply, ChatRequest, Usage
-from aiconv.agents.provider import ChatProvider, DeltaCallback
+from aiconv.agents.provider import ChatProvider, DeltaCallback, ForwardingProvider
 from aiconv.errors import ProviderError
 
 Step = str | ChatReply | ProviderError
@@ -92,6 +93,22 @@ class FunctionProvider(ChatProvider):
 
     async def aclose(self) -> None:
         """Nothing to release."""
+
+
+class RecordingProvider(ForwardingProvider):
+    """A real provider whose every request is kept in ``requests`` (e.g. to check that hidden
+    information never reached an agent)."""
+
+    def __init__(self, inner: ChatProvider) -> None:
+        super().__init__(inner)
+        self.requests: list[ChatRequest] = []
+
+    async def complete(
+        self, request: ChatRequest, *, on_delta: DeltaCallback | None = None
+    ) -> ChatReply:
+        """The inner provider's reply, the request kept."""
+        self.requests.append(request)
+        return await self.inner.complete(request, on_delta=on_delta)
 
 
 def _reply(text: str, model: str) -> ChatReply:
