@@ -205,3 +205,32 @@ def test_a_request_to_confirm_a_fact_is_answered_with_it() -> None:
     answer = reply("Your order W-1042 is here. Could you confirm your ZIP code?")
     assert "28236" in answer
     assert not answer.startswith("No")
+
+
+async def test_a_double_text_waits_for_the_agent_and_never_ends_or_repeats() -> None:
+    """A hurried persona writes again before the agent answered: it waits ("Hello?"), it does not
+    thank and stop (the agent did nothing yet), nor give its facts again, nor repeat a line."""
+    provider = TaskUserProvider(seed=3)
+    system = prompt_of(
+        reason_for_call="You want to return a blender.", known_info={"order_id": "W-1042"}
+    )
+    history = [
+        ChatMessage(role="assistant", content="Hi, I'd like to return a blender."),
+        ChatMessage(role="user", content="Sure. What's your order number?"),
+        ChatMessage(role="assistant", content="My order number is W-1042."),
+    ]
+    said: list[str] = []
+    for turn in range(4, 12):
+        request = ChatRequest(
+            model="task-user",
+            system=system,
+            messages=tuple(history),
+            context={"turn": turn, "conversation_id": "c1"},
+        )
+        text = (await provider.complete(request)).content
+        assert STOP not in text and "W-1042" not in text, text
+        assert text not in (said if len(said) < 6 else said[-1:]), (text, said)  # fresh first
+        said.append(text)
+        merged = f"{history[-1].content}\n\n{text}"  # consecutive own messages come merged
+        history[-1] = ChatMessage(role="assistant", content=merged)
+    assert len(said) == 8 and len(set(said)) == 6  # every waiting line once, then again

@@ -16,7 +16,7 @@ from aiconv.agents.messages import ChatReply, ChatRequest, Usage, estimate_token
 from aiconv.agents.provider import ChatProvider, DeltaCallback
 from aiconv.agents.registry import AgentSpec, Vendor
 from aiconv.agents.task_user.brief import OUT_OF_SCOPE, SIGNALS, STOP, TRANSFER, Brief
-from aiconv.agents.task_user.replies import Situation, next_message
+from aiconv.agents.task_user.replies import Situation, next_message, waiting
 from aiconv.errors import ProviderError, UnknownAgent
 
 
@@ -47,7 +47,9 @@ class TaskUserProvider(ChatProvider):
         said = others[-1] if others and not first else ""
         seed = self.seed if self.seed is not None else request.context.get("seed")
         rng = random.Random(f"{seed}|{request.context.get('conversation_id')}|{len(own)}")
-        text = next_message(Situation(brief=brief, agent_said=said, own=own, rng=rng))
+        situation = Situation(brief=brief, agent_said=said, own=own, rng=rng)
+        unanswered = bool(own) and request.messages[-1].role == "assistant"  # a double text
+        text = waiting(situation) if unanswered else next_message(situation)
         if on_delta is not None:
             on_delta(text)
         return ChatReply(

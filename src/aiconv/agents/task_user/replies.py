@@ -73,6 +73,29 @@ class Situation:
     rng: random.Random
 
 
+#: What a customer writes again before the agent has answered (double-texting): waiting, never
+#: new facts, never the end signal — the agent has not done anything yet.
+WAITING = (
+    "Hello?",
+    "Are you still there?",
+    "Sorry, I'm in a bit of a hurry.",
+    "Any news?",
+    "Still waiting on you.",
+    "Is this going to take long?",
+)
+
+
+def waiting(s: Situation) -> str:
+    """A message while the agent has not answered yet: one not said before if any is left, else
+    one not said since the agent's last (the messages since then may come merged into one),
+    else any but the very last."""
+    said = [normal(own) for own in s.own]
+    unsaid = [w for w in WAITING if not any(normal(w) in text for text in said)]
+    since = [w for w in WAITING if normal(w) not in (said[-1] if said else "")]
+    last = s.own[-1].rstrip() if s.own else ""
+    return s.rng.choice(unsaid or since or [w for w in WAITING if not last.endswith(w)])
+
+
 def next_message(s: Situation) -> str:
     """The customer's next message."""
     if not s.own:
