@@ -216,16 +216,7 @@ def _worst_entry(row: Row) -> dict[str, Any]:
 
 def criteria_table(rows: Sequence[Row]) -> list[dict[str, Any]]:
     """Per task criterion: how often it passed and failed (failures first)."""
-    counts: dict[str, list[int]] = {}
-    for row in rows:
-        for criterion, passed in row.criteria.items():
-            tally = counts.setdefault(criterion, [0, 0])
-            tally[0 if passed else 1] += 1
-    table = [
-        {"criterion": name, "passed": p, "failed": f, "rate": _r(p / (p + f))}
-        for name, (p, f) in counts.items()
-    ]
-    return sorted(table, key=lambda item: (-item["failed"], item["criterion"]))
+    return _tally(rows, "criterion", lambda criterion: criterion)
 
 
 #: A criterion's kind from its name's prefix (``action:…``, ``nl:…``, ``end_state`` …).
@@ -235,17 +226,25 @@ _KIND_OF_PREFIX = {"nl": "nl_assertion"}
 def criteria_by_kind(rows: Sequence[Row]) -> list[dict[str, Any]]:
     """Per kind of criterion (end state, actions, facts, outcome, NL assertions): passes,
     failures and rate — what a suite of many tasks fails at, at a glance."""
+
+    def kind(criterion: str) -> str:
+        prefix = criterion.split(":", 1)[0]
+        return _KIND_OF_PREFIX.get(prefix, prefix)
+
+    return _tally(rows, "kind", kind)
+
+
+def _tally(rows: Sequence[Row], label: str, group: Callable[[str], str]) -> list[dict[str, Any]]:
+    """Passes, failures and rate of the rows' criteria grouped by ``group`` (failures first)."""
     counts: dict[str, list[int]] = {}
     for row in rows:
         for criterion, passed in row.criteria.items():
-            prefix = criterion.split(":", 1)[0]
-            tally = counts.setdefault(_KIND_OF_PREFIX.get(prefix, prefix), [0, 0])
-            tally[0 if passed else 1] += 1
+            counts.setdefault(group(criterion), [0, 0])[0 if passed else 1] += 1
     table = [
-        {"kind": kind, "passed": p, "failed": f, "rate": _r(p / (p + f))}
-        for kind, (p, f) in counts.items()
+        {label: name, "passed": p, "failed": f, "rate": _r(p / (p + f))}
+        for name, (p, f) in counts.items()
     ]
-    return sorted(table, key=lambda item: (-item["failed"], item["kind"]))
+    return sorted(table, key=lambda item: (-item["failed"], item[label]))
 
 
 def _r(value: float | None, digits: int = 4) -> float | None:
