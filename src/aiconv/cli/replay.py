@@ -244,7 +244,7 @@ def _print_replay(document: dict[str, Any], as_json: bool) -> None:
 def realism(run_id: str, **kw: Any) -> None:
     """How well real customer messages can be told from RUN_ID's simulated ones (50% = not)."""
     require_extra("learning", "aic realism")
-    from aiconv.learning.realism import judge_realism, measure_realism
+    from aiconv.learning.realism import judge_realism
 
     runtime = Runtime.load(LogOptions.of(kw))
     judge = None
@@ -252,10 +252,9 @@ def realism(run_id: str, **kw: Any) -> None:
         judge = _provider(runtime, ParticipantSpec(name="judge", agent=kw["judge"]))
 
     async def measure() -> Any:
-        real, simulated = await _messages(runtime.log_url, run_id, kw["source"])
         if judge is None:
-            # CPU-bound scikit-learn work: a worker thread keeps the event loop free
-            return await asyncio.to_thread(measure_realism, real, simulated)
+            return await _offline(runtime.log_url, run_id, kw["source"])
+        real, simulated = await _messages(runtime.log_url, run_id, kw["source"])
         try:
             return await judge_realism(judge, real, simulated)
         finally:
@@ -266,11 +265,21 @@ def realism(run_id: str, **kw: Any) -> None:
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     if kw["as_json"]:
-        fields = ("accuracy", "spread", "real", "simulated", "method")
-        document = {"run_id": run_id, **{f: getattr(report, f) for f in fields}}
+        document = {"run_id": run_id, **report.as_dict()}
+        document.pop("summary")
         click.echo(json.dumps(document, indent=2))
     else:
         click.echo(report.describe())
+
+
+async def _offline(url: str, run_id: str, source: str | None) -> Any:
+    from aiconv.learning.library import offline_realism
+
+    log = await connect_log(url, "read")
+    try:
+        return await offline_realism(log, run_id, source)
+    finally:
+        await log.close()
 
 
 async def _messages(url: str, run_id: str, source: str | None) -> tuple[list[str], list[str]]:

@@ -148,20 +148,16 @@ async def _report(
 
 
 async def _realism(runtime: Runtime, run_id: str, source: str | None) -> dict[str, Any]:
-    from aiconv.learning.library import real_and_simulated
-    from aiconv.learning.realism import measure_realism
+    from aiconv.learning.library import offline_realism
 
-    log = await connect_log(runtime.log_url)
+    log = await connect_log(runtime.log_url, "read")
     try:
-        real, simulated = await real_and_simulated(log, run_id, source)
-    finally:
-        await log.close()
-    try:  # CPU-bound scikit-learn work: a worker thread keeps the event loop free
-        found = await asyncio.to_thread(measure_realism, real, simulated)
+        found = await offline_realism(log, run_id, source)
     except ValueError as exc:
         raise ConfigError(f"--realism: {exc}") from None
-    fields = ("accuracy", "spread", "real", "simulated", "method")
-    return {**{f: getattr(found, f) for f in fields}, "summary": found.describe()}
+    finally:
+        await log.close()
+    return dict(found.as_dict())
 
 
 async def transcripts_of(log: ConversationLog, ids: list[str]) -> dict[str, str]:

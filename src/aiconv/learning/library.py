@@ -10,10 +10,12 @@ per log (its URL without credentials, hashed).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from pathlib import Path
 
 from aiconv.learning.importer import IMPORTED, run_id_for
+from aiconv.learning.realism import RealismReport, measure_realism
 from aiconv.learning.transcripts import AGENT, CUSTOMER, SYSTEM, Transcript, TranscriptMessage
 from aiconv.observability.redaction import redact_url
 from aiconv.platform import session
@@ -111,3 +113,13 @@ async def real_and_simulated(
     real_query = ListQuery(tag=IMPORTED, run_id=run_id_for(source) if source else None)
     real = await customer_messages(log, real_query)
     return real, await customer_messages(log, ListQuery(run_id=run_id))
+
+
+async def offline_realism(
+    log: ConversationLog, run_id: str, source: str | None = None
+) -> RealismReport:
+    """The offline classifier's measure of ``run_id``'s simulated customers against the imported
+    real ones (ValueError when either side is too small)."""
+    real, simulated = await real_and_simulated(log, run_id, source)
+    # CPU-bound scikit-learn work: a worker thread keeps the event loop free
+    return await asyncio.to_thread(measure_realism, real, simulated)

@@ -33,6 +33,11 @@ class RealismReport:
     simulated: int
     method: str
 
+    def as_dict(self) -> dict[str, object]:
+        """The JSON form (``aic realism --json``, a report's ``realism``)."""
+        fields = ("accuracy", "spread", "real", "simulated", "method")
+        return {**{f: getattr(self, f) for f in fields}, "summary": self.describe()}
+
     def describe(self) -> str:
         """One line for people."""
         verdict = (
