@@ -189,15 +189,18 @@ def test_worker_and_serve_read_their_options_from_settings(tmp_path: Path) -> No
     (tmp_path / ".env").write_text(
         f"AIC_DB={tmp_path / 'runs.db'}\nAIC_WORKER_INSTANCE_ID=w-from-env\nAIC_SERVE_PORT=0\n"
     )
-    worker = spawn_aic("worker", cwd=tmp_path)
-    server = spawn_aic("serve", "--json", cwd=tmp_path)
+    started = [spawn_aic("worker", cwd=tmp_path)]
+    worker = started[0]
     try:
-        assert worker.stderr is not None and server.stdout is not None
+        assert worker.stderr is not None
         assert "worker w-from-env serving" in worker.stderr.readline()
-        url = json.loads(server.stdout.readline())["url"]
+        # the read-only view needs the log the worker has created by now (it never creates one)
+        started.append(spawn_aic("serve", "--json", cwd=tmp_path))
+        assert started[1].stdout is not None
+        url = json.loads(started[1].stdout.readline())["url"]
         assert url.startswith("http://127.0.0.1:") and not url.endswith(":8080/")
     finally:
-        for process in (worker, server):
+        for process in started:
             process.send_signal(signal.SIGTERM)
             process.communicate(timeout=30)
     assert worker.returncode == 0
