@@ -80,6 +80,7 @@ class Conductor:
         stamp: MessageStamp | None = None,
         turn_hook: TurnHook | None = None,
         admission: TurnAdmission = ADMIT_ALL,
+        shared: bool = False,
     ) -> None:
         self.log = log
         self.clock = clock
@@ -94,6 +95,9 @@ class Conductor:
         self.turn_hook = turn_hook
         #: Asked before every turn; ``TurnRefused`` from it ends ``play`` with nothing claimed.
         self.admission = admission
+        #: This process runs a seat of a conversation others run too (``aic join``): a failure
+        #: of its own provider releases the turn and raises instead of ending the conversation.
+        self.shared = shared
 
     async def start(
         self,

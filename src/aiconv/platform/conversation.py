@@ -224,7 +224,10 @@ def _changes(state: ConversationState, recorded: Recorded, event: object) -> dic
             return {"messages": (*state.messages, note)}
         case AgentFailed():
             # A failure ends nothing by itself: a failed provider call comes with
-            # ConversationEnded, an unknown tool outcome lets the turn go on.
+            # ConversationEnded, an unknown tool outcome lets the turn go on, and a released
+            # turn is open to any instance at once (nobody is serving it any more).
+            if event.released:
+                return {"failures": state.failures + 1, "claim": None, "last_claim": None}
             return {"failures": state.failures + 1}
         case LoopDetected():
             return {"loops": (*state.loops, event)}

@@ -140,7 +140,8 @@ class ModeratorNoted:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AgentFailed:
-    """A provider call for ``speaker`` failed; the conversation may go on or end."""
+    """A provider call for ``speaker`` failed; the conversation may go on or end, or (``released``)
+    the turn is left to another instance."""
 
     KIND: ClassVar[str] = "AgentFailed"
     SCHEMA_VERSION: ClassVar[int] = 1
@@ -152,6 +153,9 @@ class AgentFailed:
     attempts: int = 1
     #: The vendor's id of the failed request (what its support asks for), when it sent one.
     request_id: str | None = None
+    #: The failing instance gave its turn back instead of ending the conversation (its own
+    #: provider failed in a shared conversation, e.g. ``aic join``): the turn is open at once.
+    released: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

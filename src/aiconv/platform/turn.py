@@ -3,7 +3,9 @@
 ``Conductor`` claims the turn; ``Turn`` does everything that happens under the claim and appends
 it right after, so a takeover finds either a step recorded or not at all: a turn hook's events
 (e.g. what a listener heard), the tool rounds (``toolrounds``), and finally the message with the
-referee's verdict — or the provider's failure.
+referee's verdict — or the provider's failure: it ends the conversation, except in a shared one
+(``Conductor.shared``) where this process's own provider failed (``is_own_failure``): then the
+turn is released for another instance and the error is raised.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import TYPE_CHECKING
 from aiconv.agents.messages import ChatReply, ToolChoice
 from aiconv.agents.provider import ChatProvider, DeltaCallback
 from aiconv.agents.toolbox import ToolBox
-from aiconv.errors import ProviderError, ProviderUnavailable, SequenceConflict
+from aiconv.errors import ProviderError, ProviderRejected, ProviderUnavailable, SequenceConflict
 from aiconv.observability.redaction import scrub
 from aiconv.platform.conversation import ConversationState, evolve, provisional
 from aiconv.platform.events import AgentFailed, ConversationEnded, Event, MessagePosted
@@ -173,6 +175,8 @@ class Turn:
         return await self.conductor.commit(state, events)
 
     async def _fail(self, state: ConversationState, exc: ProviderError) -> ConversationState:
+        """Record the failure and end the conversation; or, when this process's own provider
+        failed in a shared conversation, record it with the turn released and raise ``exc``."""
         name = self.name
         failed = AgentFailed(
             speaker=name,
@@ -182,12 +186,30 @@ class Turn:
             breaker_state=exc.breaker_state,
             attempts=exc.attempts,
             request_id=exc.request_id,
+            released=self.conductor.shared and is_own_failure(exc),
         )
+        if failed.released:
+            await self.conductor.commit(state, [failed])
+            raise exc
         reason = (
             "provider_unavailable" if isinstance(exc, ProviderUnavailable) else "provider_error"
         )
         ended = ConversationEnded(reason=reason, detail=scrub(f"{name}: {exc}")[:500], by=name)
         return await self.conductor.commit(state, [failed, ended])
+
+
+#: Statuses that say the asker cannot use its provider at all: its key or account is refused
+#: (401, 402, 403), or its model or endpoint does not exist there (404).
+_OWN_STATUSES = frozenset({401, 402, 403, 404})
+
+
+def is_own_failure(exc: ProviderError) -> bool:
+    """Whether ``exc`` is the calling process's problem rather than the conversation's: its
+    provider cannot be reached (or kept failing until retries ran out), or refuses its key or
+    does not know its model. Any other refusal is about what was asked."""
+    if isinstance(exc, ProviderUnavailable):
+        return True
+    return isinstance(exc, ProviderRejected) and exc.status in _OWN_STATUSES
 
 
 def _message(name: str, reply: ChatReply, provider: str, latency_s: float) -> MessagePosted:
