@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,9 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from aiconv.agents.provider import ChatProvider
+from aiconv.agents.messages import ChatReply, ChatRequest
+from aiconv.agents.provider import ChatProvider, DeltaCallback, ForwardingProvider
+from aiconv.agents.reachability import require_local_server
 from aiconv.agents.registry import AgentSpec
 from aiconv.cli import (
     bench,
@@ -39,8 +42,9 @@ from aiconv.cli.tables import one_line
 from aiconv.cli.telemetry import Telemetry, TelemetryOptions, start_telemetry, telemetry_options
 from aiconv.cli.values import TEXT
 from aiconv.cli.wiring import LogOptions, Runtime, close_run, run_interruptibly
-from aiconv.errors import ConfigError, ConversationAlreadyEnded
+from aiconv.errors import ConfigError, ConversationAlreadyEnded, ProviderError, ProviderUnavailable
 from aiconv.launch import play
+from aiconv.observability.redaction import scrub
 from aiconv.platform import session
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.conversation import ConversationState
@@ -84,9 +88,18 @@ async def _provider_for(
 
 async def _checked(runtime: Runtime, telemetry: Telemetry, spec: AgentSpec) -> ChatProvider:
     """A provider for ``spec`` once its own inputs check out (a script file is read off the
-    event loop) and its key is set."""
+    event loop), its key is set and its server, when on this machine, accepts a connection."""
     await asyncio.to_thread(runtime.registry.preflight, spec)
-    return telemetry.instrument(runtime.provider(spec))
+    provider = runtime.provider(spec)  # MissingApiKey before anything is probed
+    variables = runtime.registry.vendor(spec.vendor).base_url_env
+    hint = f"is it running? (or set {' or '.join(variables)} to where it is)" if variables else ""
+    url = runtime.registry.base_url_for(spec, runtime.env)
+    try:
+        await require_local_server(url, who=spec.agent_id, hint=hint)
+    except ProviderUnavailable:
+        await provider.aclose()
+        raise
+    return telemetry.instrument(provider)
 
 
 async def _resume(
@@ -191,11 +204,11 @@ async def _join(
     seats: dict[str, ChatProvider] = {}
     kit = None
     if override is not None:  # checked before the log is even opened
-        seats[name] = await _checked(runtime, telemetry, override)
+        seats[name] = _OwnModel(await _checked(runtime, telemetry, override))
     log = telemetry.instrument_log(await connect_log(runtime.log_url, "existing"))
     console = Console(stderr=as_json)
     try:
-        conductor = Conductor(log, observer=telemetry.observer)
+        conductor = Conductor(log, observer=telemetry.observer, shared=True)
         state = _joinable(await conductor.load(cid), name)
         if override is None:
             seats[name] = await _provider_for(runtime, telemetry, state.participant(name))
@@ -210,13 +223,28 @@ async def _join(
                 markup=True,
             )
         provider = seats[name]
-        _, interrupted = await run_interruptibly(lambda: conductor.play(cid, name, provider))
+        try:
+            _, interrupted = await run_interruptibly(lambda: conductor.play(cid, name, provider))
+        except ProviderError as exc:  # released (``Conductor.shared``): the others go on
+            click.echo(f"error: {one_line(scrub(str(exc)))}{_left_open(cid, name)}", err=True)
+            return 1
         display.conclude(console, await conductor.load(cid), as_json=as_json)
         return EXIT_INTERRUPTED if interrupted else 0
     finally:
         if kit is not None:
             await kit.recognizer.close()
         await close_run(log, seats.values())
+
+
+class _OwnModel(ForwardingProvider):
+    """An ``--agent`` override asks for its own model, not the one the participant was
+    recorded with (``mock-chat`` or ``gpt-4o`` mean nothing to Ollama)."""
+
+    async def complete(
+        self, request: ChatRequest, *, on_delta: DeltaCallback | None = None
+    ) -> ChatReply:
+        """The inner reply to ``request`` with this provider's model."""
+        return await self.inner.complete(replace(request, model=self.model), on_delta=on_delta)
 
 
 def _joinable(state: ConversationState, name: str) -> ConversationState:
@@ -233,6 +261,14 @@ def _joinable(state: ConversationState, name: str) -> ConversationState:
             f"--as {name!r} is not a participant of {cid}; choose one of: {', '.join(names)}"
         )
     return state
+
+
+def _left_open(cid: str, name: str) -> str:
+    """What the joiner is told after giving its turn back."""
+    return (
+        f"; {name}'s turn is left open and the conversation goes on"
+        f" (take the seat again with: aic join {cid} --as {name})"
+    )
 
 
 def _resumable(state: ConversationState) -> bool:

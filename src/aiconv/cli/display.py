@@ -70,8 +70,11 @@ class LiveTranscript:
         elif isinstance(event, ToolCalled | ToolReturned):
             self._tool(event)
         elif isinstance(event, AgentFailed):
+            left = " (the turn is left to another instance)" if event.released else ""
             self.console.print(
-                Text(f"! {one_line(event.speaker)} failed: {clean(event.message)}", style="red")
+                Text(
+                    f"! {one_line(event.speaker)} failed: {clean(event.message)}{left}", style="red"
+                )
             )
         elif isinstance(event, LoopDetected):
             self.console.print(

@@ -71,7 +71,8 @@ def describe(event: Event) -> str:
             return f"moderator: {event.content}"
         case AgentFailed():
             retry = "retryable" if event.retryable else "not retryable"
-            return f"{event.speaker} failed: {event.error_kind}: {event.message} ({retry})"
+            left = "; the turn is left to another instance" if event.released else ""
+            return f"{event.speaker} failed: {event.error_kind}: {event.message} ({retry}{left})"
         case LoopDetected():
             text = f"loop detected: {event.loop_kind}, score {event.score:.2f}"
             return f"{text} — {event.detail}" if event.detail else text
