@@ -11,6 +11,7 @@ however long an offline run (benchmarks, soak tests) goes.
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 import zlib
@@ -66,6 +67,18 @@ class _Walk:
         return entries[(start + index * step) % len(entries)]
 
 
+@functools.lru_cache(maxsize=4096)
+def _walk(key: str) -> _Walk:
+    """The walk of one conversation (the same for every turn: made once, not per reply)."""
+    return _Walk(key)
+
+
+@functools.lru_cache(maxsize=4096)
+def _subject(topic: str) -> str:
+    """The topic's keyword a conversation argues about (the same for every turn)."""
+    return keyword(topic, random.Random(topic))
+
+
 def style(persona: str) -> str | None:
     """The built-in style a persona's name or description asks for, if any."""
     lowered = persona.lower()
@@ -100,8 +113,8 @@ def compose(request: ChatRequest, rng: random.Random, *, own_turn: int, closing:
     if closing:
         text = prefix + rng.choice(phrases.CLOSERS).format(topic=topic)
         return text + "\n" + str(request.context.get("end_token") or "<END>")
-    walk = _Walk(f"{request.context.get('seed')}|{topic}")
-    subject = keyword(topic, random.Random(topic))
+    walk = _walk(f"{request.context.get('seed')}|{topic}")
+    subject = _subject(topic)
     brief = manner == "hurried"
     others = [m.content for m in request.messages if m.role == "user"]
     last = others[-1] if others and own_turn + len(others) > 1 else ""

@@ -8,7 +8,10 @@ stay readable forever.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
+import types
+import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -59,15 +62,25 @@ def encode(event: Event) -> NewEvent:
 
 
 def _non_finite(value: object, path: str) -> str | None:
-    """The path of the first NaN or infinity inside ``value``, or None."""
+    """The path of the first NaN or infinity inside ``value``, or None.
+
+    A dataclass is checked through its ``_plan``: only the fields whose declared type can hold a
+    float are looked at (most fields of an event are text or whole numbers).
+    """
     if isinstance(value, float):
         return None if math.isfinite(value) else path
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        items: Iterable[tuple[object, object]] = (
-            (f.name, getattr(value, f.name)) for f in dataclasses.fields(value)
-        )
-    elif isinstance(value, Mapping):
-        items = value.items()
+        for name, walk in _plan(type(value)):
+            item = getattr(value, name)
+            if walk:
+                found = _non_finite(item, f"{path}.{name}")
+                if found is not None:
+                    return found
+            elif isinstance(item, float) and not math.isfinite(item):
+                return f"{path}.{name}"
+        return None
+    if isinstance(value, Mapping):
+        items: Iterable[tuple[object, object]] = value.items()
     elif isinstance(value, list | tuple):
         items = enumerate(value)
     else:
@@ -77,6 +90,40 @@ def _non_finite(value: object, path: str) -> str | None:
         if found is not None:
             return found
     return None
+
+
+@functools.cache
+def _plan(cls: type) -> tuple[tuple[str, bool], ...]:
+    """The fields of dataclass ``cls`` that can hold a float: (name, whether to walk into it)
+    — False for a plain (optional) float, True for anything that may contain one."""
+    hints = typing.get_type_hints(cls)
+    plan = []
+    for item in dataclasses.fields(cls):
+        holds = _holds_float(hints.get(item.name, Any))
+        if holds != "no":
+            plan.append((item.name, holds == "walk"))
+    return tuple(plan)
+
+
+_NO_FLOAT = frozenset({str, bool, type(None), bytes})
+
+
+def _holds_float(hint: object) -> str:
+    """``"no"`` (a type that holds no float), ``"float"`` (a number or None: checked without
+    walking; a whole number is checked too, in case a float was passed for it) or ``"walk"``."""
+    if hint in _NO_FLOAT or hint is Ellipsis:
+        return "no"
+    if hint in (float, int):
+        return "float"
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is typing.Literal:
+        return "no"
+    kinds = {_holds_float(arg) for arg in args}
+    if origin in (typing.Union, types.UnionType) and kinds <= {"no", "float"}:
+        return "float" if "float" in kinds else "no"
+    if origin in (tuple, dict, list, frozenset, set) and kinds <= {"no", "float"}:
+        return "no" if kinds == {"no"} else "walk"
+    return "walk"
 
 
 def decode_event(kind: str, version: int, data: bytes) -> Event:

@@ -9,6 +9,7 @@ never retry blindly. This module sees only the ``ChatProvider`` and ``Conversati
 
 from __future__ import annotations
 
+import collections
 import uuid
 from collections.abc import Callable, Sequence
 
@@ -98,6 +99,11 @@ class Conductor:
         #: This process runs a seat of a conversation others run too (``aic join``): a failure
         #: of its own provider releases the turn and raises instead of ending the conversation.
         self.shared = shared
+        #: The freshest state folded here of each conversation some seat of this conductor is
+        #: playing, and how many seats play it: seats of one process share what one of them
+        #: appended or read instead of reading and folding it again.
+        self._latest: dict[str, ConversationState] = {}
+        self._players: collections.Counter[str] = collections.Counter()
 
     async def start(
         self,
@@ -121,9 +127,27 @@ class Conductor:
 
     async def catch_up(self, state: ConversationState) -> ConversationState:
         """``state`` advanced over every event appended since."""
+        state = self._known(state)
         for stored in await self.log.read(state.conversation_id, after=state.sequence):
             state = evolve(state, codec.decode(stored))
+        self._learn(state)
         return state
+
+    def _known(self, state: ConversationState) -> ConversationState:
+        """The freshest state of ``state``'s conversation folded here (``state`` if none is
+        fresher). Any state at a sequence is the same fold of the same events, so a seat may
+        continue from what another seat of this process appended or read."""
+        latest = self._latest.get(state.conversation_id)
+        return latest if latest is not None and latest.sequence > state.sequence else state
+
+    def _learn(self, state: ConversationState) -> None:
+        """Remember ``state`` (a fold of stored events, never a provisional one) for the other
+        seats of this process playing its conversation."""
+        conversation_id = state.conversation_id
+        if self._players[conversation_id]:
+            latest = self._latest.get(conversation_id)
+            if latest is None or latest.sequence < state.sequence:
+                self._latest[conversation_id] = state
 
     async def append(self, state: ConversationState, events: Sequence[Event]) -> ConversationState:
         """Append ``events`` right after ``state``; raises SequenceConflict if someone was first."""
@@ -148,6 +172,7 @@ class Conductor:
                     event=event,
                 ),
             )
+        self._learn(state)
         return state
 
     async def commit(self, state: ConversationState, events: list[Event]) -> ConversationState:
@@ -202,6 +227,17 @@ class Conductor:
 
     async def _play(self, state: ConversationState, name: str, seat: Seat) -> ConversationState:
         conversation_id = state.conversation_id
+        self._players[conversation_id] += 1
+        try:
+            return await self._serve(state, name, seat)
+        finally:
+            self._players[conversation_id] -= 1
+            if not self._players[conversation_id]:
+                del self._players[conversation_id]
+                self._latest.pop(conversation_id, None)
+
+    async def _serve(self, state: ConversationState, name: str, seat: Seat) -> ConversationState:
+        conversation_id = state.conversation_id
         with self.observer.playing(conversation_id):
             while not state.is_ended:
                 now = self.clock.now()
@@ -214,10 +250,14 @@ class Conductor:
                     raise ServedElsewhere(conversation_id, until)
                 elif self._may_speak(state, name, now):
                     state = await self._take_turn(state, name, seat)
+                elif (fresher := self._known(state)) is not state:
+                    state = fresher  # another seat of this process moved it on
                 else:
                     wake = self._wake_after(state, now)
                     await self.log.wait(conversation_id, state.sequence, wake)
-                    state = await self.catch_up(state)
+                    # Woken by a seat of this process, its state is here; else read the log.
+                    fresher = self._known(state)
+                    state = fresher if fresher is not state else await self.catch_up(state)
         return state
 
     def _may_speak(self, state: ConversationState, name: str, now: float) -> bool:

@@ -181,18 +181,24 @@ def occurred_at(recorded: Recorded) -> float:
 
 _STATE_FIELDS = tuple(f.name for f in fields(ConversationState))
 _new_object = object.__new__
-_set_slot = object.__setattr__
+#: The slot setters of ``ConversationState`` (bypassing the frozen ``__setattr__``), in field
+#: order and by name, and one C call that reads every field.
+_SETTERS = tuple(vars(ConversationState)[name].__set__ for name in _STATE_FIELDS)
+_SETTER_OF = dict(zip(_STATE_FIELDS, _SETTERS, strict=True))
+_all_fields = operator.attrgetter(*_STATE_FIELDS)
 
 
 def _copy(state: ConversationState, changes: dict[str, Any]) -> ConversationState:
-    """``dataclasses.replace(state, **changes)`` at a third of the cost (one copy per event).
+    """``dataclasses.replace(state, **changes)`` at a fraction of the cost (one copy per event).
 
     Safe because ``ConversationState`` is a frozen slots dataclass whose ``__init__`` only
     assigns: every field is copied, then ``changes`` are applied, exactly as ``replace`` would.
     """
     copy = _new_object(ConversationState)
-    for name in _STATE_FIELDS:
-        _set_slot(copy, name, changes[name] if name in changes else getattr(state, name))
+    for set_slot, value in zip(_SETTERS, _all_fields(state), strict=True):
+        set_slot(copy, value)
+    for name, value in changes.items():
+        _SETTER_OF[name](copy, value)
     return copy
 
 

@@ -94,8 +94,7 @@ class MockProvider(ChatProvider):
             await asyncio.sleep(rng.uniform(low, high))
         self._calls += 1
         # Failures vary per attempt (a retry of the same turn may succeed); text does not.
-        chance = random.Random(f"{self._seed(request, own_turn)}|{self._calls}").random()
-        if self.options.fail and chance < self.options.fail:
+        if self.options.fail and self._fails(request, own_turn):
             raise ProviderError("mock: injected failure", provider=self.name, retryable=True)
         uses_tools = self.options.tools == "auto"
         calls = tool_policy.plan_calls(request, call_id="mock") if uses_tools else ()
@@ -125,6 +124,10 @@ class MockProvider(ChatProvider):
             finish_reason="tool_calls" if calls else "stop",
             tool_calls=calls,
         )
+
+    def _fails(self, request: ChatRequest, own_turn: int) -> bool:
+        chance = random.Random(f"{self._seed(request, own_turn)}|{self._calls}").random()
+        return chance < self.options.fail
 
     def _seed(self, request: ChatRequest, own_turn: int) -> str:
         seed = self.options.seed if self.options.seed is not None else request.context.get("seed")
