@@ -1,7 +1,9 @@
 """The soak test: many short conversations at once, then every sequence checked exactly once.
 
-The default run soaks 1,000 conversations per backend (seconds each); ``aic bench --only soak``
-runs 10,000 (the benchmark, with its figures). ``AIC_SOAK_CONVERSATIONS`` changes the size here.
+10,000 conversations at once per backend, as issue 17 asks (about 12 s in memory, 30-40 s on
+SQLite and on Redis on a 2-core box; on Redis this once starved reads of their pooled
+connections past the log's deadline, which group reads fixed). ``aic bench --only soak`` runs
+the same with its figures; ``AIC_SOAK_CONVERSATIONS`` changes the size here.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from aiconv.benchmarking.soak import soak
 from aiconv.queues.redis import with_prefix
 from aiconv.testing.redis_server import RedisServer, has_redis_server
 
-SIZE = int(os.environ.get("AIC_SOAK_CONVERSATIONS", "1000"))
+SIZE = int(os.environ.get("AIC_SOAK_CONVERSATIONS", "10000"))
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 import redis.asyncio as aioredis
 from redis.crc import key_slot
 
-from aiconv.errors import ConfigError, LogUnavailable
+from aiconv.errors import ConfigError, LogError, LogUnavailable
 from aiconv.queues.log import ConversationLog
 from aiconv.queues.redis import ACL_RULES, RedisLog, with_prefix
 from aiconv.queues.urls import open_log
@@ -192,6 +192,39 @@ async def test_appends_in_flight_together_are_one_script_call_per_batch(
     await asyncio.gather(*(redis_log.append(f"c{n}", 0, [event(n)]) for n in range(200)))
     assert redis_log.commit.appends == 201
     assert redis_log.commit.batches <= 21, redis_log.commit.batches
+
+
+async def test_reads_in_flight_together_are_one_pipeline_per_batch(redis_log: RedisLog) -> None:
+    """Reads of many conversations queued while a batch is in flight go out together, each
+    answered with its own conversation's events, in the order they were asked."""
+    await asyncio.gather(
+        *(redis_log.append(f"c{n}", 0, [event(n)] * (n % 3 + 1)) for n in range(300))
+    )
+    reads = redis_log.reads
+    assert reads is not None
+    before = (reads.batches, reads.reads)
+    found = await asyncio.gather(*(redis_log.read(f"c{n}") for n in range(300)))
+    tops = await asyncio.gather(*(redis_log.last_sequence(f"c{n}") for n in range(300)))
+    assert [len(events) for events in found] == [n % 3 + 1 for n in range(300)]
+    assert {e.conversation_id for n, events in enumerate(found) for e in events if e} == {
+        f"c{n}" for n in range(300)
+    }
+    assert all(e.conversation_id == f"c{n}" for n, events in enumerate(found) for e in events)
+    assert tops == [n % 3 + 1 for n in range(300)]
+    assert reads.reads - before[1] == 600
+    assert reads.batches - before[0] <= 12, reads.batches - before[0]
+
+
+async def test_a_read_that_fails_alone_fails_alone(redis_log: RedisLog) -> None:
+    """A read Redis refuses (a key of the wrong type) gets its own mapped error; the reads
+    batched with it are answered."""
+    await redis_log.append("good", 0, [event()])
+    await redis_log._client.set(redis_log.events_key("bad"), "not a stream")
+    good, bad = await asyncio.gather(
+        redis_log.read("good"), redis_log.read("bad"), return_exceptions=True
+    )
+    assert isinstance(good, list) and len(good) == 1
+    assert isinstance(bad, LogError) and "WRONGTYPE" in str(bad), bad
 
 
 async def test_a_cluster_node_of_no_created_cluster_is_refused_in_one_line(

@@ -46,7 +46,7 @@ QUICK = Plan(
     append_seconds=1.0,
     fleet_conversations=40,
     fleet_turns=6,
-    soak_conversations=1000,
+    soak_conversations=10_000,
 )
 
 

@@ -24,11 +24,13 @@ import uuid
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
+import redis.asyncio as aioredis
 import redis.exceptions as rexc
 from redis.asyncio.cluster import RedisCluster
 
 from aiconv.errors import ConfigError
 from aiconv.queues.group_commit import GroupCommit, Pending
+from aiconv.queues.group_read import GroupRead, Read
 from aiconv.queues.log import (
     MAX_SEQUENCE,
     ConversationLog,
@@ -38,7 +40,7 @@ from aiconv.queues.log import (
     StoredEvent,
     bounded,
 )
-from aiconv.queues.redis_calls import Calls
+from aiconv.queues.redis_calls import Calls, pipelined
 from aiconv.queues.redis_cluster import (
     Client,
     Pointer,
@@ -102,6 +104,9 @@ class RedisLog(RedisIndex, ConversationLog):
             for n in range(self.layout.shard_count)
         ]
         self.commit = self.commits[0]
+        #: Stream reads of one Redis go out pipelined in batches (a cluster client routes each
+        #: read to its node itself and keeps no bounded pool to queue on).
+        self.reads = None if clustered else GroupRead(self._fetch)
         logs = [shard.log for shard in self.layout.shards()]
         self.wakeups = XReadWakeUps(watcher, logs, self._call, self.last_sequence)
         self._waiters = self.wakeups.waiters  # what the contract suite observes
@@ -197,10 +202,22 @@ class RedisLog(RedisIndex, ConversationLog):
             return []
         key, start = self.events_key(conversation_id), f"{max(after, 0) + 1}-0"
         limit = None if limit is None else bounded(limit)
-        entries: list[Entry] = await self._call(
-            "read", lambda: self._client.xrange(key, start, "+", count=limit)
-        )
+        entries: list[Entry] = await self._read("xrange", key, start, "+", limit)
         return [decode_entry(conversation_id, entry) for entry in entries]
+
+    async def _read(self, command: str, *args: object) -> list[Entry]:
+        """One stream read: in the next batch of reads, or alone on a cluster."""
+        if self.reads is not None:
+            entries: list[Entry] = await self.reads.submit(command, *args)
+            return entries
+        read = getattr(self._client, command)
+        found: list[Entry] = await self._call(command, lambda: read(*args))
+        return found
+
+    async def _fetch(self, batch: list[Read]) -> list[object]:
+        """A batch of reads in one pipeline (retried whole: reads change nothing)."""
+        assert isinstance(self._client, aioredis.Redis)  # never batched on a cluster
+        return await pipelined(self._client, self._call, "read", batch)
 
     async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[StoredEvent]:
         if limit <= 0 or after_position >= MAX_SEQUENCE:
@@ -225,10 +242,7 @@ class RedisLog(RedisIndex, ConversationLog):
         ]
 
     async def last_sequence(self, conversation_id: str) -> int:
-        key = self.events_key(conversation_id)
-        top: list[Entry] = await self._call(
-            "last_sequence", lambda: self._client.xrevrange(key, "+", "-", count=1)
-        )
+        top = await self._read("xrevrange", self.events_key(conversation_id), "+", "-", 1)
         return sequence_of(top[0][0]) if top else 0
 
     async def conversation_ids(self) -> list[str]:
@@ -266,6 +280,8 @@ class RedisLog(RedisIndex, ConversationLog):
         for commit in self.commits:
             await commit.drained()
         await self.wakeups.close()
+        if self.reads is not None:
+            await self.reads.close()
         for client in {id(c): c for c in (self._watcher, self._client)}.values():
             with contextlib.suppress(rexc.RedisError, OSError):
                 await client.aclose()

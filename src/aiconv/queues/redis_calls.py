@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -19,6 +19,7 @@ from redis.backoff import NoBackoff
 
 from aiconv.errors import ConfigError, LogError, LogUnavailable
 from aiconv.observability.redaction import redact_url
+from aiconv.queues.group_read import Read
 from aiconv.queues.redis_scripts import ACL_RULES, CLUSTER_ACL_RULES
 
 #: Connections for commands per RedisLog; callers beyond it queue for a free one.
@@ -101,6 +102,10 @@ class Calls:
             f" {exc}. Is redis-server running and the --log-url right?"
         )
 
+    def mapped(self, what: str, exc: BaseException) -> Exception:
+        """The ``LogError`` (or ``ConfigError``) that stands for redis-py's ``exc``."""
+        return self._mapped(what, exc)
+
     def _mapped(self, what: str, exc: BaseException) -> Exception:
         if isinstance(exc, rexc.AuthenticationError | rexc.AuthorizationError):
             return ConfigError(
@@ -155,6 +160,23 @@ async def cluster_info(client: aioredis.Redis, call: Calls) -> dict[str, object]
 
     found: dict[str, object] = await call("connect", info)
     return found
+
+
+async def pipelined(
+    client: aioredis.Redis, call: Calls, what: str, batch: Sequence[Read]
+) -> list[object]:
+    """Every read of ``batch`` in one pipeline, retried whole by ``call`` (reads change
+    nothing); a read that failed alone gets its mapped error as its result."""
+
+    async def run() -> list[object]:
+        pipe = client.pipeline(transaction=False)
+        for read in batch:
+            getattr(pipe, read.command)(*read.args)
+        results: list[object] = await pipe.execute(raise_on_error=False)
+        return results
+
+    results: list[object] = await call(what, run)
+    return [call.mapped(what, r) if isinstance(r, rexc.RedisError) else r for r in results]
 
 
 def is_a_torn_connection(exc: AttributeError) -> bool:
