@@ -1,8 +1,9 @@
-"""Fleet scaling: 1, 2, 4 ``aic worker`` processes on one Redis serving the same detached batch.
+"""Fleet scaling: ``aic worker --processes N`` (N = 1, 2, 4) on one Redis serving one detached
+batch, the way a user spreads a worker over the cores of a machine.
 
-The workers start first and report that they serve; then the batch of detached two-seat
-conversations (``mock:turns=0``, zero latency) is created, and the clock runs from the first
-creation to the moment the index shows every conversation ended.
+The worker processes start first and each reports that it serves; then the batch of detached
+two-seat conversations (``mock:turns=0``, zero latency) is created, and the clock runs from the
+first creation to the moment the index shows every conversation ended.
 """
 
 from __future__ import annotations
@@ -36,20 +37,18 @@ def has_worker_command() -> bool:
 def serve_batch(url: str, workers: int, conversations: int, turns: int) -> dict[str, Any]:
     """Conversations per second for ``workers`` workers draining one batch."""
     logs = Path(tempfile.mkdtemp(prefix="aic-bench-fleet-"))
-    procs = [_start_worker(url, logs / f"worker-{index}.log") for index in range(workers)]
+    log_file = logs / "worker.log"
+    proc = _start_worker(url, workers, log_file)
     try:
-        for index, proc in enumerate(procs):
-            _expect_serving(proc, logs / f"worker-{index}.log")
+        _expect_serving(proc, log_file, workers)
         elapsed = asyncio.run(_drain(url, conversations, turns, timeout=_READY_TIMEOUT_S * 5))
     finally:
-        for proc in procs:
-            proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        proc.send_signal(signal.SIGTERM)  # passed on to every worker process
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
         shutil.rmtree(logs, ignore_errors=True)
     return {
         "workers": workers,
@@ -60,21 +59,23 @@ def serve_batch(url: str, workers: int, conversations: int, turns: int) -> dict[
     }
 
 
-def _start_worker(url: str, log_file: Path) -> subprocess.Popen[bytes]:
+def _start_worker(url: str, processes: int, log_file: Path) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "aiconv.cli", "worker", "--log-url", url]
+    options = ["--processes", str(processes), "--concurrency", "32", "--scan-interval", "0.05"]
     with log_file.open("wb") as stderr:  # a file, not a pipe: a chatty worker never blocks
         return subprocess.Popen(
-            [*command, "--concurrency", "32", "--scan-interval", "0.05"],
+            [*command, *options],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=stderr,
         )
 
 
-def _expect_serving(proc: subprocess.Popen[bytes], log_file: Path) -> None:
+def _expect_serving(proc: subprocess.Popen[bytes], log_file: Path, processes: int) -> None:
+    """Until each of the ``processes`` worker processes has said that it serves."""
     deadline = time.monotonic() + _READY_TIMEOUT_S
     while time.monotonic() < deadline:
-        if b"serving" in log_file.read_bytes():
+        if log_file.read_bytes().count(b" serving ") >= processes:
             return
         if proc.poll() is not None:
             tail = log_file.read_text(errors="replace")[-1000:]

@@ -166,7 +166,12 @@ async def pipelined(
     client: aioredis.Redis, call: Calls, what: str, batch: Sequence[Read]
 ) -> list[object]:
     """Every read of ``batch`` in one pipeline, retried whole by ``call`` (reads change
-    nothing); a read that failed alone gets its mapped error as its result."""
+    nothing); a read that failed alone gets its mapped error as its result. A batch of one
+    (an idle process) is sent as a plain command: a pipeline costs ~60 µs more CPU."""
+    if len(batch) == 1:
+        only = batch[0]
+        command = getattr(client, only.command)
+        return [await call(what, lambda: command(*only.args))]
 
     async def run() -> list[object]:
         pipe = client.pipeline(transaction=False)
