@@ -167,12 +167,18 @@ def event_from_body(kind: str, body: Mapping[str, Any]) -> Event:
 
 def decode(stored: StoredEvent) -> Recorded:
     """A stored event, decoded."""
+    return recorded(stored, decode_event(stored.kind, stored.version, stored.data))
+
+
+def recorded(stored: StoredEvent, event: Event) -> Recorded:
+    """``event`` with where and when the log stored it as ``stored`` (the appender has the
+    event already: no need to decode what it just encoded)."""
     return Recorded(
         conversation_id=stored.conversation_id,
         sequence=stored.sequence,
         position=stored.position,
         at=stored.at,
-        event=decode_event(stored.kind, stored.version, stored.data),
+        event=event,
     )
 
 

@@ -9,7 +9,6 @@ never retry blindly. This module sees only the ``ChatProvider`` and ``Conversati
 
 from __future__ import annotations
 
-import collections
 import uuid
 from collections.abc import Callable, Sequence
 
@@ -30,6 +29,7 @@ from aiconv.platform.hooks import TurnHook
 from aiconv.platform.observer import NULL_OBSERVER, ConductorObserver
 from aiconv.platform.projections import index_entry
 from aiconv.platform.prompts import ContextLimit
+from aiconv.platform.seat_states import SeatStates
 from aiconv.platform.termination import StopReason, wall_clock
 from aiconv.platform.toolrounds import LeaseLost
 from aiconv.platform.turn import Seat, Turn
@@ -99,11 +99,8 @@ class Conductor:
         #: This process runs a seat of a conversation others run too (``aic join``): a failure
         #: of its own provider releases the turn and raises instead of ending the conversation.
         self.shared = shared
-        #: The freshest state folded here of each conversation some seat of this conductor is
-        #: playing, and how many seats play it: seats of one process share what one of them
-        #: appended or read instead of reading and folding it again.
-        self._latest: dict[str, ConversationState] = {}
-        self._players: collections.Counter[str] = collections.Counter()
+        #: Seats of this process playing one conversation share what one of them folded.
+        self._states = SeatStates()
 
     async def start(
         self,
@@ -127,27 +124,11 @@ class Conductor:
 
     async def catch_up(self, state: ConversationState) -> ConversationState:
         """``state`` advanced over every event appended since."""
-        state = self._known(state)
+        state = self._states.known(state)
         for stored in await self.log.read(state.conversation_id, after=state.sequence):
             state = evolve(state, codec.decode(stored))
-        self._learn(state)
+        self._states.learn(state)
         return state
-
-    def _known(self, state: ConversationState) -> ConversationState:
-        """The freshest state of ``state``'s conversation folded here (``state`` if none is
-        fresher). Any state at a sequence is the same fold of the same events, so a seat may
-        continue from what another seat of this process appended or read."""
-        latest = self._latest.get(state.conversation_id)
-        return latest if latest is not None and latest.sequence > state.sequence else state
-
-    def _learn(self, state: ConversationState) -> None:
-        """Remember ``state`` (a fold of stored events, never a provisional one) for the other
-        seats of this process playing its conversation."""
-        conversation_id = state.conversation_id
-        if self._players[conversation_id]:
-            latest = self._latest.get(conversation_id)
-            if latest is None or latest.sequence < state.sequence:
-                self._latest[conversation_id] = state
 
     async def append(self, state: ConversationState, events: Sequence[Event]) -> ConversationState:
         """Append ``events`` right after ``state``; raises SequenceConflict if someone was first."""
@@ -162,17 +143,8 @@ class Conductor:
             state.conversation_id, state.sequence, [codec.encode(e) for e in events], index=index
         )
         for item, event in zip(stored, events, strict=True):
-            state = evolve(
-                state,
-                Recorded(
-                    conversation_id=item.conversation_id,
-                    sequence=item.sequence,
-                    position=item.position,
-                    at=item.at,
-                    event=event,
-                ),
-            )
-        self._learn(state)
+            state = evolve(state, codec.recorded(item, event))
+        self._states.learn(state)
         return state
 
     async def commit(self, state: ConversationState, events: list[Event]) -> ConversationState:
@@ -220,23 +192,13 @@ class Conductor:
         opened = await open_tools(references) if tools is None and references else None
         seat = Seat(provider=provider, tools=tools or opened or ToolKit(()))
         try:
-            return await self._play(state, name, seat)
+            with self._states.playing(conversation_id):
+                return await self._play(state, name, seat)
         finally:
             if opened is not None:
                 await opened.aclose()
 
     async def _play(self, state: ConversationState, name: str, seat: Seat) -> ConversationState:
-        conversation_id = state.conversation_id
-        self._players[conversation_id] += 1
-        try:
-            return await self._serve(state, name, seat)
-        finally:
-            self._players[conversation_id] -= 1
-            if not self._players[conversation_id]:
-                del self._players[conversation_id]
-                self._latest.pop(conversation_id, None)
-
-    async def _serve(self, state: ConversationState, name: str, seat: Seat) -> ConversationState:
         conversation_id = state.conversation_id
         with self.observer.playing(conversation_id):
             while not state.is_ended:
@@ -250,13 +212,12 @@ class Conductor:
                     raise ServedElsewhere(conversation_id, until)
                 elif self._may_speak(state, name, now):
                     state = await self._take_turn(state, name, seat)
-                elif (fresher := self._known(state)) is not state:
+                elif (fresher := self._states.known(state)) is not state:
                     state = fresher  # another seat of this process moved it on
                 else:
                     wake = self._wake_after(state, now)
                     await self.log.wait(conversation_id, state.sequence, wake)
-                    # Woken by a seat of this process, its state is here; else read the log.
-                    fresher = self._known(state)
+                    fresher = self._states.known(state)  # woken by a seat of this process?
                     state = fresher if fresher is not state else await self.catch_up(state)
         return state
 
