@@ -20,6 +20,8 @@ from aiconv.platform.events import (
     StopConfig,
 )
 from aiconv.platform.observer import NullObserver
+from aiconv.queues.forwarding import ForwardingLog
+from aiconv.queues.log import StoredEvent
 from aiconv.queues.memory import InMemoryLog
 from aiconv.testing.providers import ScriptedProvider, varied_text
 
@@ -291,3 +293,42 @@ async def test_an_admission_hook_refuses_a_turn_before_anything_is_claimed() -> 
     with pytest.raises(TurnRefused, match="alice may not speak"):
         await conductor.play(state.conversation_id, "alice", ScriptedProvider(["Hi."]))
     assert await kinds(log, state.conversation_id) == [("ConversationStarted", "")]
+
+
+class ReadCounter(ForwardingLog):
+    """Counts the events every read hands back."""
+
+    def __init__(self, inner: InMemoryLog) -> None:
+        super().__init__(inner)
+        self.events_read = 0
+
+    async def read(
+        self, conversation_id: str, after: int = 0, limit: int | None = None
+    ) -> list[StoredEvent]:
+        found = await super().read(conversation_id, after, limit)
+        self.events_read += len(found)
+        return found
+
+
+@pytest.mark.timeout(30)
+async def test_seats_of_one_process_share_what_one_of_them_appended() -> None:
+    """Two seats in one process: each reads the events the other appended from their shared
+    state, not from the log (before: every event was read and folded again by the other
+    seat). The transcript is the same as when each seat reads everything itself."""
+    counting = ReadCounter(InMemoryLog())
+    conductor = Conductor(counting)
+    state = await session.create(
+        conductor, topic="Tea or coffee?", participants=PAIR, stop=StopConfig(max_turns=20)
+    )
+    seats = {
+        "alice": ScriptedProvider([varied_text(i) for i in range(0, 40, 2)]),
+        "bob": ScriptedProvider([varied_text(i) for i in range(1, 40, 2)]),
+    }
+    counting.events_read = 0
+    final = await session.play_all(conductor, state.conversation_id, seats)
+    assert final.turns == 20 and [m.sender for m in final.messages] == ["alice", "bob"] * 10
+    # Each seat loads the conversation once (1 event each) and play_all reads the final state
+    # (41 events + the end); nothing in between.
+    assert counting.events_read <= 2 + final.sequence, counting.events_read
+    elsewhere = Conductor(counting)  # another process's view: folds the same state
+    assert await elsewhere.load(state.conversation_id) == final
