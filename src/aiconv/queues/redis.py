@@ -55,9 +55,11 @@ from aiconv.queues.redis_layout import ClusterLayout, RedisLayout
 from aiconv.queues.redis_scripts import (
     ACL_RULES,
     APPEND_BATCH,
+    READ_LOG,
     Entry,
     batch_arguments,
     decode_entry,
+    read_log,
     sequence_of,
     settle,
 )
@@ -97,6 +99,7 @@ class RedisLog(RedisIndex, ConversationLog):
         self._call = Calls(where=where, prefix=prefix, deadline=deadline, clustered=clustered)
         self._batch_script = client.register_script(APPEND_BATCH)
         self._read_shard = shard_reader(client)
+        self._read_log = client.register_script(READ_LOG)
         #: One group commit per shard: a shard whose master is failing over holds back its
         #: own appends only. ``commit`` is shard 0's (the only one on a single Redis).
         self.commits = [
@@ -104,8 +107,7 @@ class RedisLog(RedisIndex, ConversationLog):
             for n in range(self.layout.shard_count)
         ]
         self.commit = self.commits[0]
-        #: Stream reads of one Redis go out pipelined in batches (a cluster client routes each
-        #: read to its node itself and keeps no bounded pool to queue on).
+        #: Stream reads go out in batches (a cluster client routes each to its node itself).
         self.reads = None if clustered else GroupRead(self._fetch)
         logs = [shard.log for shard in self.layout.shards()]
         self.wakeups = XReadWakeUps(watcher, logs, self._call, self.last_sequence)
@@ -223,6 +225,11 @@ class RedisLog(RedisIndex, ConversationLog):
         if limit <= 0 or after_position >= MAX_SEQUENCE:
             return []
         after, limit = max(after_position, 0), bounded(limit)
+        if not self.layout.clustered:  # one script call reads the log and its events
+            events: list[StoredEvent] = await self._call(
+                "read_all", lambda: read_log(self._read_log, self.layout, after, limit)
+            )
+            return events
         targets: list[Pointer] = await self._call(
             "read_all", lambda: read_pointers(self._read_shard, self.layout, after, limit)
         )
