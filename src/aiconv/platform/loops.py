@@ -26,6 +26,7 @@ from aiconv.platform.wording import (
     char_similarity,
     content_similarity,
     features,
+    jaccard,
     part_similarity,
     reorder_similarity,
 )
@@ -170,7 +171,7 @@ def _ping_pong(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     if _moved(a1, a2) or _moved(b1, b2):
         return None  # a counter-offer: a position that changed its numbers moved
     score = min(_similarity(a1, a2), _similarity(b1, b2))
-    if score < config.ping_pong:
+    if score < config.ping_pong or _fills_new_slots((a1, b1, a2, b2), config):
         return None
     if min(_similarity(b1, a2), _similarity(a2, b2)) > score - config.ping_pong_gap:
         # Both sides say the same thing: not two positions bouncing, one point reworded.
@@ -178,6 +179,21 @@ def _ping_pong(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
         return _loop("paraphrase", score, (a1, b1, a2, b2), detail)
     detail = f"{a2.sender} and {b2.sender} restate their previous turns"
     return _loop("ping_pong", score, (a1, b1, a2, b2), detail)
+
+
+def _fills_new_slots(cycle: Sequence[Utterance], config: LoopConfig) -> bool:
+    """Whether the four messages of an A-B-A-B cycle share a frame ("I'll place X in the …
+    square") and a side fills it differently each time (a move in a game, the next item of a
+    form): the words all four have in common say nothing about whether a side repeats itself."""
+    views = [features(u.content).content for u in cycle]
+    frame = views[0] & views[1] & views[2] & views[3]
+    if not frame or any(5 * len(frame) < 2 * len(view) for view in views):
+        return False  # a few shared topic words ("the 14th", "Kunden") are no frame
+    for first, second in ((views[0], views[2]), (views[1], views[3])):
+        rest_first, rest_second = first - frame, second - frame
+        if rest_first and rest_second and jaccard(rest_first, rest_second) < config.ping_pong:
+            return True
+    return False
 
 
 def _moved(earlier: Utterance, later: Utterance) -> bool:
@@ -252,7 +268,7 @@ def _collapse(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     if len(run) < config.collapse_run or len({u.sender for u in run}) < 2:
         return None
     views = [features(u.content) for u in run]
-    if not all(f.phatic and f.words <= config.collapse_max_words for f in views):
+    if not all(f.pleasantry for f in views):
         return None
     half = len(views) // 2
     first = sum(f.words for f in views[:half]) / half

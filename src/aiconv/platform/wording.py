@@ -32,7 +32,9 @@ STOP_WORDS = _word_set(
     both each few more most other some such no nor not only own same than too very can will just
     should would could may might must shall now also about into over under again further once
     up down out off through during before after above below between because while until let lets
-    im ive id youre youve youll were weve well its thats theres dont doesnt isnt arent wont cant
+    im ive id ill youre youve youll youd were weve well its thats theres dont doesnt isnt arent
+    wont cant theyre theyll theyve theyd hes shes whats itll thatll couldnt wouldnt shouldnt
+    didnt wasnt werent hasnt havent hadnt
     yours mine ours theirs hers especially particularly
     one really quite still even much many get got make made go going think say said
     already mentioned mention previously stated earlier since though although whether yet unless
@@ -48,6 +50,27 @@ PHATIC_WORDS = _word_set(
     kind kindly lot means mean tons truly sincerely welcome assist assistance question questions
     else anything point fair true point hear hope luck best excellent brilliant super job done
     congrats congratulations enjoy"""
+)
+# What agents say about the exchange itself rather than its subject: gratitude, praise, apology,
+# enthusiasm, offers of more help ("I really appreciate your attention to detail", "Don't
+# hesitate to reach out", "Sorry again for the mix-up"). A message made of these and courtesy,
+# with at most a word or two of anything else, is a pleasantry however long its phrasing.
+SOCIAL_WORDS = _word_set(
+    """appreciate appreciated appreciation grateful gratitude pleasure pleased delighted enjoy
+    enjoyed fun collaborate collaborating collaboration collaborator partner partnership
+    teamwork together work working worked partnering kind words feel feeling mutual
+    excited exciting thrilled forward looking ahead started wait reach hesitate free
+    anytime always need course support supportive reassuring apologize apologise apologies
+    apology mistake confusion mix trouble worry understanding patience effort helpful
+    incredibly impressive impressed creativity attention detail organisation organization
+    effortless better asked everything aligned alignment board fully input insights
+    contribution guidance honor honour privilege bouncing ideas process feedback teammate
+    wonderful fantastic words honestly truly much sorry"""
+)
+# Words that make a message a courtesy however little else it says.
+_POLITE_MARKERS = _word_set(
+    """appreciate appreciated grateful pleasure delighted apologize apologise apologies apology
+    sorry likewise mutual excited thrilled"""
 )
 # Courtesy says nothing new ("please", "sorry"), but it is no pleasantry either: it counts as
 # content everywhere except when asking what a message adds.
@@ -71,6 +94,7 @@ _NUMBER_WORDS = {
     "hundred": "100",
 }
 _NOT_CONTENT = STOP_WORDS | PHATIC_WORDS
+_SOCIAL_STEMS: frozenset[str] = frozenset()  # filled below, once _stem is defined
 _NEGATIONS = _word_set(
     """not no never nor none nothing nobody neither cannot isnt arent wasnt werent dont doesnt
     didnt cant couldnt wont wouldnt shouldnt hasnt havent hadnt aint"""
@@ -81,7 +105,7 @@ _WORD = re.compile(r"\d+(?:[.,/:]\d+)*|[^\W\d_]+")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+$")
 _GROUPED = re.compile(r"\d,\d")
 _QUOTED = re.compile(
-    r"^[ \t]*>.*$|\"[^\"\n]{8,}\"|“[^”\n]{8,}”|‘[^’\n]{8,}’|(?<!\w)'[^'\n]{8,}'(?!\w)|`[^`\n]+`",
+    r"^[ \t]*>.*$|\"[^\"\n]{8,}\"|“[^”\n]{8,}”|‘[^’\n]{8,}’|(?<!\w)'(?:[^'\n]|(?<=\w)'(?=\w)){8,}'(?!\w)|`[^`\n]+`",
     re.MULTILINE,
 )
 _QUOTE_MARK = re.compile(r"[\"“‘`>]|(?<!\w)'")  # where _QUOTED can match at all
@@ -145,6 +169,7 @@ class Features:
     shingles: frozenset[tuple[str, str]]
     words: int
     phatic: bool
+    pleasantry: bool
     structured: bool
     asks_repeat: bool
     invites_echo: bool
@@ -203,6 +228,22 @@ def _cues(content: str) -> tuple[bool, bool, bool, bool]:
     return _finds(_ASKS_REPEAT, lowered), _finds(_INVITES_ECHO, lowered), reads_back, asks
 
 
+_SOCIAL_STEMS = frozenset(_stem(w) for w in SOCIAL_WORDS) | _COURTESY
+
+
+def _is_pleasantry(words: list[str], stems: list[str], phatic: bool) -> bool:
+    """Only courtesy: phatic, or polite and about the exchange itself (see SOCIAL_WORDS), with
+    no number and at most one other word (two in a long message)."""
+    if phatic:
+        return True
+    if not words or len(words) > 30 or any(w[0].isdigit() for w in words):
+        return False
+    if PHATIC_WORDS.isdisjoint(words) and _POLITE_MARKERS.isdisjoint(words):
+        return False
+    others = {s for s in stems if s not in _SOCIAL_STEMS}
+    return len(others) <= (2 if len(words) >= 10 else 1)
+
+
 @lru_cache(maxsize=4096)
 def features(content: str) -> Features:
     """The normalised views of ``content``."""
@@ -213,6 +254,7 @@ def features(content: str) -> Features:
     # language the vocabulary does not cover is never taken for one.
     polite = not words or not PHATIC_WORDS.isdisjoint(words)
     asks_repeat, invites_echo, reads_back, asks = _cues(content)
+    phatic = polite and len(words) <= 24 and len(stems) <= (3 if greeting else 1)
     return Features(
         raw=" ".join(content.lower().split()),
         text=" ".join(words),
@@ -222,7 +264,8 @@ def features(content: str) -> Features:
         numbers=frozenset(w for w in words if w[0].isdigit()),
         shingles=frozenset(pairwise(stems)),
         words=len(words),
-        phatic=polite and len(words) <= 24 and len(stems) <= (3 if greeting else 1),
+        phatic=phatic,
+        pleasantry=_is_pleasantry(words, stems, phatic),
         structured="```" in content or len(_LIST_ITEM.findall(content)) >= 3,
         asks_repeat=asks_repeat,
         invites_echo=invites_echo,
