@@ -16,8 +16,10 @@ Quoted text, greetings and short acknowledgements never count as restatements.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 
 from aiconv.platform.wording import (
@@ -123,7 +125,7 @@ def _repeat_similarity(a: str, b: str, limit: float, config: LoopConfig, *, echo
     return copied if copied >= max(limit, config.reorder) else 0.0
 
 
-def _is_invited(history: Sequence[Utterance], index: int) -> bool:
+def _is_invited(history: Sequence[Utterance], index: int, config: LoopConfig) -> bool:
     """Whether the newest message repeats ``history[index]`` because it was asked to: someone
     else asked for it again in between, the earlier message asked to be repeated ("repeat
     after me"), or the newest reads back the message just before it (framed as a read-back,
@@ -135,8 +137,23 @@ def _is_invited(history: Sequence[Utterance], index: int) -> bool:
         return False
     said = features(earlier.content)
     return said.invites_echo or (
-        index == len(history) - 2 and (said.instructs or features(new.content).reads_back)
+        index == len(history) - 2
+        and (
+            said.instructs
+            or features(new.content).reads_back
+            or _takes_up_item(earlier.content, new.content, config)
+        )
     )
+
+
+def _takes_up_item(earlier: str, new: str, config: LoopConfig) -> bool:
+    """Whether ``new`` says back the item ``earlier`` presented after a colon ("Next: Dov'è la
+    stazione?", "Ordering: two burgers"): a drill or a read-back, not an echo."""
+    if ":" not in earlier:
+        return False
+    item = earlier.rsplit(":", 1)[1]
+    copied = char_similarity(item, new) >= config.echo
+    return copied and char_similarity(earlier, new) < config.echo  # not a copy of it all
 
 
 def _repeats(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
@@ -148,11 +165,26 @@ def _repeats(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
         same = earlier.sender == new.sender
         limit = config.repetition if same else config.echo
         score = _repeat_similarity(earlier.content, new.content, limit, config, echo=not same)
-        if score >= limit and not _is_invited(history, index):
+        if score < limit and same:  # "Of course. Would you like …" after "Great. Would you …"
+            core_earlier, core_new = _core(earlier.content), _core(new.content)
+            if core_earlier != earlier.content or core_new != new.content:
+                score = _repeat_similarity(core_earlier, core_new, limit, config, echo=False)
+        if score >= limit and not _is_invited(history, index, config):
             kind = "repetition" if same else "echo"
             who = f"{new.sender} repeats " + ("itself" if same else earlier.sender)
             return _loop(kind, score, (earlier, new), who)
     return None
+
+
+_ACK_SENTENCE = re.compile(r"^\W*(?:\w+\W+){0,2}\w+\s*[.!]\s+(?=\S)")
+
+
+@lru_cache(maxsize=4096)
+def _core(content: str) -> str:
+    """``content`` without an opening acknowledgement of three words or fewer ("Of course.",
+    "Excellent choice.", "Thank you!"), when what remains is the message proper."""
+    opening = _ACK_SENTENCE.match(content)
+    return content[opening.end() :] if opening else content
 
 
 def _similarity(a: Utterance, b: Utterance) -> float:
@@ -227,10 +259,17 @@ def _restates(index: int, history: Sequence[Utterance], config: LoopConfig) -> f
     return best
 
 
+_NEW_POINTS = 0.4
+"""Share of new content words from which the message closing a paraphrase run moves on."""
+
+
 def _paraphrase(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     run = config.paraphrase_run
     if len(history) < run + 1:
         return None
+    newest = features(history[-1].content).facts
+    if len(newest - _seen(history[:-1])) > _NEW_POINTS * len(newest):
+        return None  # the newest message moves on ("the board is full: it's a draw")
     scores = [_restates(i, history, config) for i in range(len(history) - run, len(history))]
     mean = sum(scores) / run
     if min(scores) < config.paraphrase_floor or mean < config.paraphrase:
@@ -263,6 +302,87 @@ def _rewording(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     return _loop("paraphrase", score, tuple(own), f"{sender} keeps rewording the same point")
 
 
+def _reasked(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
+    """Someone said they were asked this already ("I just did", "as I said") and the other
+    asks or says it again anyway: the newest message restates, with nothing new, what its
+    sender said just before that complaint (a verification question reworded, a format asked
+    for the third time)."""
+    new = history[-1]
+    for index in range(len(history) - 2, 0, -1):
+        complaint = history[index]
+        if complaint.sender == new.sender:
+            continue
+        if not features(complaint.content).complains_repeat:
+            return None
+        before = history[index - 1]
+        if before.sender != new.sender:
+            return None
+        said, says = features(before.content), features(new.content)
+        shared = said.content & says.content
+        if len(shared) < min(2, len(says.content)) or says.numbers - _seen_numbers(history[:-1]):
+            return None
+        if len(says.facts - _seen(history[:-1])) > len(says.facts) / 2:
+            return None
+        detail = f"{new.sender} says again what {complaint.sender} already answered"
+        return _loop("paraphrase", content_similarity(before.content, new.content),
+                     (before, complaint, new), detail)
+    return None
+
+
+def _seen_numbers(history: Sequence[Utterance]) -> frozenset[str]:
+    return frozenset().union(*(features(u.content).numbers for u in history))
+
+
+def _frozen_positions(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
+    """A-B-A-B-A where each side keeps stating the same numbers as before and the two sides'
+    numbers differ: a negotiation or a schedule in which neither position moves."""
+    if len(history) < 5:
+        return None
+    last = history[-5:]
+    a, b = last[-1].sender, last[-2].sender
+    if a == b or any(u.sender != (a if n % 2 == 0 else b) for n, u in enumerate(last)):
+        return None
+    sets = [features(u.content).numbers for u in last]
+    if not all(sets) or sets[0] != sets[2] or sets[2] != sets[4] or sets[1] != sets[3]:
+        return None
+    if sets[0] & sets[1]:
+        return None
+    detail = f"{a} and {b} restate the same figures without moving"
+    return _loop("ping_pong", 1.0, tuple(last), detail)
+
+
+def _parrot(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
+    """One participant's last three messages each say back the message just before them and
+    add nothing, and at least one of those was a question or a request it should have
+    answered ("You said: can I check …?"). Read-backs of instructions, orders or items are
+    not parroting: the other side asked for nothing."""
+    sender = history[-1].sender
+    echoes: list[Utterance] = []
+    asked = False
+    for index in range(len(history) - 1, 0, -1):
+        message = history[index]
+        if message.sender != sender:
+            continue
+        before = history[index - 1]
+        if before.sender == sender or not _says_back(before.content, message.content):
+            break
+        echoes.append(message)
+        asked = asked or "?" in before.content or features(before.content).asks
+        if len(echoes) == 3:
+            break
+    if len(echoes) < 3 or not asked:
+        return None
+    detail = f"{sender} says back every message instead of answering"
+    return _loop("echo", 1.0, tuple(reversed(echoes)), detail)
+
+
+def _says_back(said: str, reply: str) -> bool:
+    before, after = features(said), features(reply)
+    if len(before.text) < 12 or len(after.facts - before.facts) > 2 or after.numbers - before.numbers:
+        return False  # "you'd like to know …" may frame it, nothing more
+    return len(before.facts - after.facts) <= 1 and part_similarity(said, reply) >= 0.75
+
+
 def _collapse(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     run = history[-config.collapse_run :]
     if len(run) < config.collapse_run or len({u.sender for u in run}) < 2:
@@ -284,7 +404,16 @@ def _loop(kind: str, score: float, involved: Sequence[Utterance], detail: str) -
     return Loop(kind=kind, score=round(score, 3), sequences=sequences, detail=detail)
 
 
-_DETECTORS = (_ping_pong, _repeats, _paraphrase, _rewording, _collapse)
+_DETECTORS = (
+    _ping_pong,
+    _repeats,
+    _paraphrase,
+    _rewording,
+    _collapse,
+    _reasked,
+    _frozen_positions,
+    _parrot,
+)
 
 
 def detect_loop(history: Sequence[Utterance], config: LoopConfig = LoopConfig()) -> Loop | None:

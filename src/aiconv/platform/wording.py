@@ -129,6 +129,17 @@ _ASKS_REPEAT = re.compile(
     r"\b(?:didn'?t|did not|couldn'?t|could not) (?:quite )?(?:catch|hear)\b|"
     r"\bone more time\s*\?|\bwhat (?:was|were|is|are)\b[^.?!]{0,40}\bagain\s*\?"
 )
+# A participant pointing out that it is being asked or told the same thing again.
+_COMPLAINS_REPEAT = re.compile(
+    r"\b(?:i|we) (?:just|already) (?:did|said|told|answered|gave|sent|mentioned|explained|"
+    r"confirmed)\b|\bi(?:'ve| have) already (?:said|told|answered|given|sent|mentioned|"
+    r"explained|confirmed)\b|\bas i (?:said|mentioned|told you|explained|wrote)\b|"
+    r"\bi (?:just )?told you\b|\byou(?:'ve| have)? (?:already|just) asked\b|"
+    r"\byou asked (?:me )?(?:that|this) (?:already|before)\b|\byou keep (?:asking|saying|"
+    r"repeating|telling)\b|\byou(?:'re| are) repeating\b|\bdid (?:that|this|it) already\b|"
+    r"\bthe (?:second|third|fourth|fifth|\d+(?:nd|rd|th)) time\b|\bhow many times\b|"
+    r"\balready said\b|\bsaid (?:so|that) already\b|\bsame question\b"
+)
 _CUE = re.compile(r"repeat|again|catch|hear|pardon|back|after me")
 _INVITES_ECHO = re.compile(
     r"\b(?:repeat|say) (?:it |this |that )?after me\b|\b(?:now |please )?repeat\s*:|"
@@ -177,6 +188,8 @@ class Features:
     asks: bool
     instructs: bool
     negated: bool
+    complains_repeat: bool
+    """Says it was asked or told this already ("I just did", "as I said", "you keep asking")."""
 
 
 @lru_cache(maxsize=16384)
@@ -273,6 +286,7 @@ def features(content: str) -> Features:
         asks=asks,
         instructs=bool(_INSTRUCTION.search(content.lower())),
         negated=not _NEGATIONS.isdisjoint(words),
+        complains_repeat=_finds(_COMPLAINS_REPEAT, content.lower().replace("’", "'")),
     )
 
 

@@ -30,7 +30,7 @@ def _figures(paths: Sequence[str]) -> int:
     print(score(verdicts).report())
     for number in sorted({t.round for t in transcripts}):
         figures = score([v for v in verdicts if v.transcript.round == number]).report()
-        print(f"\nround {number}:\n" + "\n".join(figures.splitlines()[:7]))
+        print(f"\nround {number}:\n" + "\n".join(figures.splitlines()[:8]))
     return 0
 
 

@@ -1,7 +1,9 @@
 """Load labelled transcripts and score the loop and closing detectors on them.
 
 Each line of a corpus (JSON Lines) is ``{"id", "label", "round", "note", "messages":
-[{"sender", "content"}]}`` with ``label`` one of ``loop:<kind>``, ``closing`` or ``healthy``.
+[{"sender", "content"}]}`` with ``label`` one of ``loop:<kind>``, ``closing`` or ``healthy``;
+a loop may also say ``"fire_by"``: the message by which a detector should have fired at the
+latest (rounds from 9 on carry it; a loop found later is counted as found, and as late).
 Every transcript is replayed message by message as the conductor does: after each message,
 ``closing_agreed`` on the history, then ``detect_loop`` on the recent window; the first that
 fires ends the replay. ``round`` says when a transcript was written (see the package docstring).
@@ -28,6 +30,8 @@ class Transcript:
     messages: tuple[Utterance, ...]
     round: int = 1
     """When it was written: later rounds were written blind, before the detector saw them."""
+    fire_by: int | None = None
+    """For a loop: the message by which it should have been detected at the latest."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,6 +56,8 @@ class CorpusScores:
     closing_recall: float
     healthy: int
     healthy_ended_early: int
+    loops_late: int = 0
+    """Loops found only after the message their label says they should be found by."""
     mistakes: tuple[Verdict, ...] = field(default=())
 
     def report(self) -> str:
@@ -64,6 +70,7 @@ class CorpusScores:
             f"closing  precision     {self.closing_precision:.3f}",
             f"closing  recall        {self.closing_recall:.3f}",
             f"healthy  ended early   {self.healthy_ended_early} of {self.healthy}",
+            f"loops    found late    {self.loops_late}",
         ]
         for verdict in self.mistakes:
             lines.append(
@@ -91,6 +98,7 @@ def load_corpus(path: str | Path) -> tuple[Transcript, ...]:
                 note=raw.get("note", ""),
                 messages=messages,
                 round=raw.get("round", 1),
+                fire_by=raw.get("fire_by"),
             )
         )
     return tuple(transcripts)
@@ -103,6 +111,7 @@ def dump_transcript(transcript: Transcript) -> str:
         "label": transcript.label,
         "round": transcript.round,
         "note": transcript.note,
+        **({} if transcript.fire_by is None else {"fire_by": transcript.fire_by}),
         "messages": [{"sender": m.sender, "content": m.content} for m in transcript.messages],
     }
     return json.dumps(record, ensure_ascii=False)
@@ -161,6 +170,10 @@ def score(verdicts: Sequence[Verdict]) -> CorpusScores:
         closing_recall=_ratio(sum(v.stop == "closing" for v in closing_true), len(closing_true)),
         healthy=len(healthy),
         healthy_ended_early=sum(v.stop is not None for v in healthy),
+        loops_late=sum(
+            v.at is not None and v.transcript.fire_by is not None and v.at > v.transcript.fire_by
+            for v in loops_hit
+        ),
         mistakes=tuple(v for v in verdicts if v.stop != _expected(v.transcript.label)),
     )
 
