@@ -108,6 +108,42 @@ def test_on_held_out_transcripts_loops_are_found_precisely_and_no_healthy_one_is
     assert held_out.closing_precision >= 0.95
 
 
+#: Held-out rounds that were written blind with ``fire_by`` labels; each must meet the target.
+BLIND_ROUNDS = (9,)
+
+
+@pytest.mark.parametrize("written_in", BLIND_ROUNDS)
+def test_each_blind_round_meets_the_target_and_finds_loops_in_time(written_in: int) -> None:
+    figures = evaluate_corpus(HELDOUT, written_in=written_in)
+    print(figures.report())
+    loops = [t for t in load_corpus(HELDOUT) if t.round == written_in and t.label != "healthy"]
+    assert figures.transcripts >= 80
+    assert figures.loop_precision >= 0.98
+    assert figures.loop_recall >= 0.90
+    assert figures.healthy_ended_early == 0
+    assert figures.loops_late <= 0.1 * len(loops)  # found, but a message or two late
+
+
+def test_blind_rounds_say_by_when_each_loop_must_be_found() -> None:
+    for transcript in load_corpus(HELDOUT):
+        if transcript.round in BLIND_ROUNDS:
+            if transcript.label.startswith("loop:"):
+                assert transcript.fire_by is not None, transcript.id
+                assert 1 <= transcript.fire_by <= len(transcript.messages), transcript.id
+            else:
+                assert transcript.fire_by is None, transcript.id
+
+
+def test_every_corpus_line_reads_back_exactly_as_it_was_written(tmp_path: Path) -> None:
+    for path in (CORPUS, HELDOUT):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        dumped = [dump_transcript(t) for t in load_corpus(path)]
+        assert [json.loads(line) for line in dumped] == [json.loads(line) for line in lines]
+    copy = tmp_path / "copy.jsonl"
+    copy.write_text("\n".join(dumped) + "\n", encoding="utf-8")
+    assert load_corpus(copy) == load_corpus(HELDOUT)
+
+
 def test_loops_are_found_with_high_precision_and_recall(scores: CorpusScores) -> None:
     print(scores.report())
     assert scores.loop_precision >= 0.95

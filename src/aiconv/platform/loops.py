@@ -324,8 +324,12 @@ def _reasked(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
         if len(says.facts - _seen(history[:-1])) > len(says.facts) / 2:
             return None
         detail = f"{new.sender} says again what {complaint.sender} already answered"
-        return _loop("paraphrase", content_similarity(before.content, new.content),
-                     (before, complaint, new), detail)
+        return _loop(
+            "paraphrase",
+            content_similarity(before.content, new.content),
+            (before, complaint, new),
+            detail,
+        )
     return None
 
 
@@ -378,7 +382,9 @@ def _parrot(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
 
 def _says_back(said: str, reply: str) -> bool:
     before, after = features(said), features(reply)
-    if len(before.text) < 12 or len(after.facts - before.facts) > 2 or after.numbers - before.numbers:
+    if len(before.text) < 12 or after.numbers - before.numbers:
+        return False
+    if len(after.facts - before.facts) > 2:
         return False  # "you'd like to know …" may frame it, nothing more
     return len(before.facts - after.facts) <= 1 and part_similarity(said, reply) >= 0.75
 

@@ -105,7 +105,8 @@ _WORD = re.compile(r"\d+(?:[.,/:]\d+)*|[^\W\d_]+")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+$")
 _GROUPED = re.compile(r"\d,\d")
 _QUOTED = re.compile(
-    r"^[ \t]*>.*$|\"[^\"\n]{8,}\"|“[^”\n]{8,}”|‘[^’\n]{8,}’|(?<!\w)'(?:[^'\n]|(?<=\w)'(?=\w)){8,}'(?!\w)|`[^`\n]+`",
+    r"^[ \t]*>.*$|\"[^\"\n]{8,}\"|“[^”\n]{8,}”|‘[^’\n]{8,}’|"
+    r"(?<!\w)'(?:[^'\n]|(?<=\w)'(?=\w)){8,}'(?!\w)|`[^`\n]+`",  # an apostrophe in I'm is no quote
     re.MULTILINE,
 )
 _QUOTE_MARK = re.compile(r"[\"“‘`>]|(?<!\w)'")  # where _QUOTED can match at all
