@@ -153,3 +153,80 @@ def test_a_chorus_quoted_again_is_not_a_repetition() -> None:
         "composer: Chorus again: 'Hold on, I'm still here, I'm still holding on to you.'",
     )
     assert first_loop(history) is None
+
+
+# From round 10's first run (written blind after the round-9 rules).
+
+
+def test_the_same_quoted_status_sent_a_third_time_is_a_repetition() -> None:
+    history = chat(
+        "user: Find two hotels near the Louvre under 200 euros.",
+        "agent: Searching the web for 'hotels near the Louvre under 200 euros'...",
+        "user: Any results?",
+        "agent: Searching the web for 'hotels near the Louvre under 200 euros'...",
+        "user: Hello?",
+        "agent: Searching the web for 'hotels near the Louvre under 200 euros'...",
+    )
+    found = first_loop(history)
+    assert found is not None and found.kind == "repetition" and found.sequences[-1] == 6
+
+
+def test_a_stock_closing_question_asked_a_third_time_is_a_repetition() -> None:
+    history = chat(
+        "agent: Your new card is on its way and should arrive by Friday.",
+        "customer: Great, thanks.",
+        "agent: Is there anything else I can help you with?",
+        "customer: No, that's all.",
+        "agent: Great. Is there anything else I can help you with?",
+        "customer: No.",
+        "agent: Okay. Is there anything else I can help you with?",
+    )
+    found = first_loop(history)
+    assert found is not None and found.sequences[-1] == 7
+
+
+def test_asking_again_for_what_came_back_twice_word_for_word_is_a_loop() -> None:
+    history = chat(
+        "bot: What's the phone number for your account?",
+        "user: +44 7700 900123",
+        "bot: Thanks! Which phone number should we use for the account?",
+        "user: +44 7700 900123",
+        "bot: Great. Could you share the phone number for your account?",
+    )
+    found = first_loop(history)
+    assert found is not None and found.sequences[-1] == 5
+
+
+def test_options_read_again_on_request_are_not_a_repetition() -> None:
+    history = chat(
+        "user: What sizes do you have?",
+        "agent: Small, 250 ml, 3 euros; medium, 350 ml, 3.50 euros; large, 500 ml, 4 euros.",
+        "user: Could you read them again, please?",
+        "agent: Small, 250 ml, 3 euros; medium, 350 ml, 3.50 euros; large, 500 ml, 4 euros.",
+        "user: Medium, please.",
+    )
+    assert first_loop(history) is None
+
+
+def test_steps_of_a_proof_written_in_symbols_are_not_a_rewording() -> None:
+    history = chat(
+        "tutor: Show that 2 + 4 + ... + 2n = n(n+1) by induction. Base case?",
+        "student: For n = 1: 2 = 1·(1+1) = 2, so it holds.",
+        "tutor: Inductive step?",
+        "student: Assume 2 + 4 + ... + 2k = k(k+1); then adding 2(k+1) gives k(k+1) + 2(k+1).",
+        "tutor: And simplified?",
+        "student: k(k+1) + 2(k+1) = (k+1)(k+2), the formula for n = k+1.",
+    )
+    assert first_loop(history) is None
+
+
+def test_interface_strings_in_quotes_are_no_pleasantries() -> None:
+    history = chat(
+        "pm: Translate into Italian: 'Cancel'",
+        "translator: 'Cancel' → 'Annulla'",
+        "pm: 'Undo'",
+        "translator: 'Undo' → 'Annulla operazione'",
+        "pm: 'Redo'",
+        "translator: 'Redo' → 'Ripeti'",
+    )
+    assert first_loop(history) is None

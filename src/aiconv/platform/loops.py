@@ -386,7 +386,50 @@ def _says_back(said: str, reply: str) -> bool:
         return False
     if len(after.facts - before.facts) > 2:
         return False  # "you'd like to know …" may frame it, nothing more
-    return len(before.facts - after.facts) <= 1 and part_similarity(said, reply) >= 0.75
+    return len(before.facts - after.facts) <= 1 and part_similarity(said, reply) >= 0.7
+
+
+_VERBATIM_WORDS = 5
+"""Shortest message (in words) whose third verbatim sending counts, however phatic ("Is there
+anything else I can help you with today?") or quoted ("Searching the web for '…'...")."""
+
+
+def _verbatim(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
+    """The newest message, past a short opening acknowledgement, is word for word the same as
+    two earlier messages of its sender in the window, and nobody asked for it again."""
+    new = history[-1]
+    said = _core(new.content).lower().split()
+    if len(said) < _VERBATIM_WORDS:
+        return None
+    same = [
+        i
+        for i, u in enumerate(history[:-1])
+        if u.sender == new.sender and _core(u.content).lower().split() == said
+    ]
+    if len(same) < 2 or _is_invited(history, same[0], config):
+        return None
+    involved = (*(history[i] for i in same), new)
+    return _loop("repetition", 1.0, involved, f"{new.sender} sends the same words a third time")
+
+
+def _same_answer(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
+    """Q A Q A Q: the answer came back word for word, and the asker asks the same thing a
+    third time (the email address asked for in ever new words)."""
+    if len(history) < 5:
+        return None
+    q1, a1, q2, a2, q3 = history[-5:]
+    asker, answerer = q3.sender, a2.sender
+    if asker == answerer or {q1.sender, q2.sender} != {asker} or a1.sender != answerer:
+        return None
+    answer = features(a1.content)
+    if a1.content.strip().lower() != a2.content.strip().lower() or not answer.content:
+        return None
+    if not all(features(q.content).asks or features(q.content).instructs for q in (q2, q3)):
+        return None
+    if len(features(q2.content).content & features(q3.content).content) < 2:
+        return None
+    detail = f"{asker} asks again what {answerer} answered twice in the same words"
+    return _loop("paraphrase", content_similarity(q2.content, q3.content), (q2, a2, q3), detail)
 
 
 def _collapse(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
@@ -419,6 +462,8 @@ _DETECTORS = (
     _reasked,
     _frozen_positions,
     _parrot,
+    _verbatim,
+    _same_answer,
 )
 
 

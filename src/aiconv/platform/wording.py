@@ -65,7 +65,9 @@ SOCIAL_WORDS = _word_set(
     incredibly impressive impressed creativity attention detail organisation organization
     effortless better asked everything aligned alignment board fully input insights
     contribution guidance honor honour privilege bouncing ideas process feedback teammate
-    wonderful fantastic words honestly truly much sorry"""
+    wonderful fantastic words honestly truly much sorry discussion conversation exchange
+    dialogue debate debating talk arguments perspective openness consensus productive
+    insightful thoughtful understand things happen"""
 )
 # Words that make a message a courtesy however little else it says.
 _POLITE_MARKERS = _word_set(
@@ -110,6 +112,10 @@ _QUOTED = re.compile(
     re.MULTILINE,
 )
 _QUOTE_MARK = re.compile(r"[\"“‘`>]|(?<!\w)'")  # where _QUOTED can match at all
+_HAS_WORD = re.compile(r"[^\W_]")
+# Mathematics says most of what it says in symbols the word views drop ("k(k+1)/2 + (k+1)"):
+# a message with several of these signs is compared as written, like a code block.
+_FORMULA_SIGNS = re.compile(r"[=+^<>≤≥×·]")
 _LIST_ITEM = re.compile(r"^[ \t]*(?:[-*•]|\d+[.)]|\[[ xX✓]\])[ \t]+", re.MULTILINE)
 _SUFFIXES = tuple(  # longest first, so "ations" wins over "s"
     sorted(
@@ -123,8 +129,8 @@ _SUFFIXES = tuple(  # longest first, so "ations" wins over "s"
 )
 _NEGATED = re.compile(r"\b(?:not|never|stop|no need to|don'?t|do not|won'?t)\W+(?:\w+\W+)?$")
 _ASKS_REPEAT = re.compile(
-    r"\b(?:can|could|would|will) you (?:please |kindly )?(?:repeat|read (?:that|it|this) "
-    r"(?:back|again)|go (?:over|through) (?:that|it|this) again)\b|\bplease repeat\b|"
+    r"\b(?:can|could|would|will) you (?:please |kindly )?(?:repeat|read (?:that|it|this|them) "
+    r"(?:back|again)|go (?:over|through) (?:that|it|this|them) again)\b|\bplease repeat\b|"
     r"\brepeat (?:that|this|it|step \d+|the (?:last|question|step|code|number|address|"
     r"instructions?))\b|\bsay (?:that|it|this)(?: \w+)? again\b|\b(?:come again|pardon)\s*\?|"
     r"\b(?:didn'?t|did not|couldn'?t|could not) (?:quite )?(?:catch|hear)\b|"
@@ -139,7 +145,8 @@ _COMPLAINS_REPEAT = re.compile(
     r"\byou asked (?:me )?(?:that|this) (?:already|before)\b|\byou keep (?:asking|saying|"
     r"repeating|telling)\b|\byou(?:'re| are) repeating\b|\bdid (?:that|this|it) already\b|"
     r"\bthe (?:second|third|fourth|fifth|\d+(?:nd|rd|th)) time\b|\bhow many times\b|"
-    r"\balready said\b|\bsaid (?:so|that) already\b|\bsame question\b"
+    r"\balready said\b|\bsaid (?:so|that) already\b|\bsame question\b|"
+    r"\byou(?:'ve| have)? already (?:asked|guessed|tried|said|sent|suggested)\b"
 )
 _CUE = re.compile(r"repeat|again|catch|hear|pardon|back|after me")
 _INVITES_ECHO = re.compile(
@@ -242,7 +249,8 @@ def _cues(content: str) -> tuple[bool, bool, bool, bool]:
     return _finds(_ASKS_REPEAT, lowered), _finds(_INVITES_ECHO, lowered), reads_back, asks
 
 
-_SOCIAL_STEMS = frozenset(_stem(w) for w in SOCIAL_WORDS) | _COURTESY
+# "please" asks for something ("Yes, please block it"), so it never makes a pleasantry
+_SOCIAL_STEMS = (frozenset(_stem(w) for w in SOCIAL_WORDS) | _COURTESY) - {"pleas", "pls"}
 
 
 def _is_pleasantry(words: list[str], stems: list[str], phatic: bool) -> bool:
@@ -266,7 +274,8 @@ def features(content: str) -> Features:
     greeting = bool(words) and words[0] in _GREETINGS
     # A pleasantry says "thanks", "great", "hi"… or nothing in words at all (👍); text in a
     # language the vocabulary does not cover is never taken for one.
-    polite = not words or not PHATIC_WORDS.isdisjoint(words)
+    # (quoted text alone, "'Delete'", is no pleasantry: it names something)
+    polite = (not words and not _HAS_WORD.search(content)) or not PHATIC_WORDS.isdisjoint(words)
     asks_repeat, invites_echo, reads_back, asks = _cues(content)
     phatic = polite and len(words) <= 24 and len(stems) <= (3 if greeting else 1)
     return Features(
@@ -280,7 +289,9 @@ def features(content: str) -> Features:
         words=len(words),
         phatic=phatic,
         pleasantry=_is_pleasantry(words, stems, phatic),
-        structured="```" in content or len(_LIST_ITEM.findall(content)) >= 3,
+        structured="```" in content
+        or len(_LIST_ITEM.findall(content)) >= 3
+        or len(_FORMULA_SIGNS.findall(content)) >= 3,
         asks_repeat=asks_repeat,
         invites_echo=invites_echo,
         reads_back=reads_back,
