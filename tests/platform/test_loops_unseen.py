@@ -230,3 +230,15 @@ def test_interface_strings_in_quotes_are_no_pleasantries() -> None:
         "translator: 'Redo' → 'Ripeti'",
     )
     assert first_loop(history) is None
+
+
+def test_the_same_confirmation_to_two_questions_then_a_report_is_not_a_loop() -> None:
+    history = chat(
+        "agent: I've blocked your card ending 6434. Would you like me to order a replacement?",
+        "customer: Yes, please go ahead.",
+        "agent: Shall I send the new card to your home address at 9 Elm Road, Leeds?",
+        "customer: Yes, please go ahead.",
+        "agent: Done: the new card goes to 9 Elm Road, Leeds, within 5 days, and your savings "
+        "balance is $2,283.26. Is there anything else I can help you with?",
+    )
+    assert first_loop(history) is None

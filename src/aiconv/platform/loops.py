@@ -412,6 +412,11 @@ def _verbatim(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     return _loop("repetition", 1.0, involved, f"{new.sender} sends the same words a third time")
 
 
+_AFFIRMATIONS = frozenset(
+    ("yes", "yeah", "yep", "sure", "ok", "okay", "no", "nope", "correct", "right", "fine")
+)
+
+
 def _same_answer(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     """Q A Q A Q: the answer came back word for word, and the asker asks the same thing a
     third time (the email address asked for in ever new words)."""
@@ -424,10 +429,18 @@ def _same_answer(history: Sequence[Utterance], config: LoopConfig) -> Loop | Non
     answer = features(a1.content)
     if a1.content.strip().lower() != a2.content.strip().lower() or not answer.content:
         return None
+    if not _AFFIRMATIONS.isdisjoint(answer.text.split()):
+        return None  # "Yes, please go ahead." twice confirms two different things
     if not all(features(q.content).asks or features(q.content).instructs for q in (q2, q3)):
         return None
-    if len(features(q2.content).content & features(q3.content).content) < 2:
+    asked = features(q3.content)
+    if len(features(q2.content).content & asked.content) < 2:
         return None
+    if (
+        asked.numbers - _seen_numbers(history[:-1])
+        or len(asked.facts - _seen(history[:-1])) > len(asked.facts) / 2
+    ):
+        return None  # the third message reports something new ("… a balance of $29,283.26")
     detail = f"{asker} asks again what {answerer} answered twice in the same words"
     return _loop("paraphrase", content_similarity(q2.content, q3.content), (q2, a2, q3), detail)
 
