@@ -56,6 +56,7 @@ CASES: list[tuple[list[str], int, str]] = [
     (["worker", "--grace", "nan"], 2, "'--grace': must be a finite number"),
     (["worker", "--scan-interval", "inf"], 2, "'--scan-interval': must be a finite number"),
     (["worker", "--concurrency", "0"], 2, "'--concurrency': must be at least 1"),
+    (["worker", "--share", "2/2"], 2, "'--share': '2/2' is not K/N with 0 <= K < N"),
     (["ls", "--limit", "0"], 2, "'--limit': must be between 1 and 10000"),
     (["simulate", "empty.toml", "--repeat", "0"], 2, "'--repeat': must be at least 1"),
     (["compare", "a", "b", "--alpha", "nan"], 2, "--alpha must be between 0 and 1"),

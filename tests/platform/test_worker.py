@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
@@ -260,3 +261,48 @@ async def test_a_discovery_failure_ends_the_run_at_once(log: ConversationLog) ->
     with pytest.raises(LogUnavailable):
         async with asyncio.timeout(5):
             await worker.run()
+
+
+async def test_workers_with_shares_serve_their_own_first_and_never_load_each_others(
+    log: ConversationLog, running: Callable[[Worker], Awaitable[asyncio.Task[object]]]
+) -> None:
+    """Two sibling workers (shares 0/2 and 1/2, slots for all): each conversation is served
+    by the worker of its share alone, each turn once; neither even looks at the other's."""
+    cids = [await create(log, turns=4) for _ in range(20)]
+    workers = [
+        Worker(Conductor(log), chatty(), scan_interval=0.01, concurrency=20, share=(k, 2))
+        for k in range(2)
+    ]
+    for worker in workers:
+        await running(worker)
+    for cid in cids:
+        await eventually(lambda c=cid: is_ended(log, c), timeout=20, what=f"{cid} ended")
+        await assert_turns_exactly_once(log, cid, 4)
+    for k, worker in enumerate(workers):
+        mine = {cid for cid in cids if zlib.crc32(cid.encode()) % 2 == k}
+        claimed = {
+            cid
+            for cid in cids
+            for e in await events_of(log, cid)
+            if isinstance(e, TurnClaimed) and e.instance_id == worker.instance_id
+        }
+        assert claimed == mine
+        assert worker.stats.served == len(mine)  # it never picked up a sibling's conversation
+
+
+async def test_a_worker_serves_another_share_once_it_has_waited_unserved(
+    log: ConversationLog, running: Callable[[Worker], Awaitable[asyncio.Task[object]]]
+) -> None:
+    """A worker whose sibling is missing still serves that sibling's conversations, after its
+    patience: nothing waits forever for a worker that is not there."""
+    cids: list[str] = []
+    while sum(zlib.crc32(c.encode()) % 2 for c in cids) < 3:  # some of the other share
+        cids.append(await create(log, turns=2))
+    alone = Worker(
+        Conductor(log), chatty(), scan_interval=0.01, concurrency=8, share=(0, 2), patience=0.3
+    )
+    await running(alone)
+    for cid in cids:
+        await eventually(lambda c=cid: is_ended(log, c), timeout=20, what=f"{cid} ended")
+        await assert_turns_exactly_once(log, cid, 2)
+    assert alone.stats.completed == len(cids)

@@ -16,7 +16,7 @@ import click
 
 from aiconv.cli.command import command
 from aiconv.cli.options import json_option, log_options, option
-from aiconv.cli.processes import processes_option, run_children
+from aiconv.cli.processes import SHARD, processes_option, run_children
 from aiconv.cli.telemetry import Telemetry, TelemetryOptions, start_telemetry, telemetry_options
 from aiconv.cli.values import TEXT, Number, count, seconds
 from aiconv.cli.wiring import LogOptions, Runtime
@@ -49,6 +49,12 @@ from aiconv.validation import Bounds
     help="On SIGTERM, seconds the turns in flight get to finish before they are abandoned.",
 )
 @option("--instance-id", type=TEXT, help="Id written into this worker's turn claims.")
+@option(
+    "--share",
+    type=SHARD,
+    help="K/N: serve first the conversations of share K of N (crc32 of the id modulo N), others"
+    " only once they have waited a second unserved. --processes N gives each child its share.",
+)
 @processes_option
 @json_option(help="Print one JSON document with what the worker served when it stops.")
 @log_options
@@ -58,6 +64,7 @@ def worker(
     scan_interval: float,
     grace: float,
     instance_id: str | None,
+    share: tuple[int, int] | None,
     processes: int,
     as_json: bool,
     **kw: Any,
@@ -85,6 +92,7 @@ def worker(
                 concurrency=concurrency,
                 scan_interval=scan_interval,
                 grace=grace,
+                share=share or (0, 1),
             )
         )
     finally:
@@ -109,7 +117,8 @@ def _supervise(processes: int, instance_id: str | None) -> int:
     """Run ``processes`` workers as children until they stop; 0 when every one exited 0."""
 
     def extra(k: int) -> list[str]:
-        return ["--instance-id", f"{instance_id}-{k + 1}"] if instance_id else []
+        named = ["--instance-id", f"{instance_id}-{k + 1}"] if instance_id else []
+        return [*named, "--share", f"{k}/{processes}"]
 
     click.echo(f"starting {processes} worker processes", err=True)
     codes = asyncio.run(run_children(processes, extra))

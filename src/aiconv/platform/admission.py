@@ -8,6 +8,7 @@ refusing is part of this port's contract (unlike observers, which must never rai
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Iterator
 from typing import Protocol
@@ -35,3 +36,39 @@ class AdmitAll:
 
 
 ADMIT_ALL = AdmitAll()
+
+
+class TurnGate(TurnAdmission):
+    """The worker's admission hook: counts turns in flight and, once ``close()`` is called,
+    admits no new turn (``TurnRefused`` before the claim is appended)."""
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self.is_closed = False
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def close(self) -> None:
+        """From now on, no new turn."""
+        self.is_closed = True
+
+    async def drained(self, timeout: float) -> bool:
+        """Whether every turn in flight finished within ``timeout`` seconds."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self._idle.wait()
+        return self.in_flight == 0
+
+    @contextlib.contextmanager
+    def admit(self, conversation_id: str, speaker: str) -> Iterator[None]:
+        """Count the turn; when closed, refuse it before it claims anything."""
+        if self.is_closed:
+            raise TurnRefused(f"not starting a turn of {speaker}: the worker is stopping")
+        self.in_flight += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self.in_flight -= 1
+            if self.in_flight == 0:
+                self._idle.set()

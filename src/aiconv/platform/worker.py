@@ -16,6 +16,10 @@ abandoned: an abandoned claim simply lapses when its lease expires and another i
 turn. Nothing else is appended on the way out: the conversation belongs to the fleet. To count
 the turns in flight the worker installs a ``TurnGate`` as the conductor's admission hook.
 
+Workers that know of each other (the N processes of ``aic worker --processes N``) each take a
+share: a worker serves its share first and another's conversation only once it has waited
+``patience`` unserved, so siblings do not all load and race for the same conversations.
+
 Providers come from the injected ``provider_for(ParticipantSpec)``, so the platform never
 imports the agent registry. This module sees only the ports.
 """
@@ -25,7 +29,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Callable, Iterator
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import structlog
@@ -33,7 +38,7 @@ import structlog
 from aiconv.agents.provider import ChatProvider
 from aiconv.errors import AiconvError, CodecError, ConfigError, LogError
 from aiconv.platform import codec, session
-from aiconv.platform.admission import TurnAdmission, TurnRefused
+from aiconv.platform.admission import TurnGate, TurnRefused
 from aiconv.platform.conductor import Conductor, ServedElsewhere
 from aiconv.platform.events import (
     ConversationEnded,
@@ -62,42 +67,6 @@ class WorkerStats:
     active: set[str] = field(default_factory=set)
 
 
-class TurnGate(TurnAdmission):
-    """The worker's admission hook: counts turns in flight and, once ``close()`` is called,
-    admits no new turn (``TurnRefused`` before the claim is appended)."""
-
-    def __init__(self) -> None:
-        self.in_flight = 0
-        self.is_closed = False
-        self._idle = asyncio.Event()
-        self._idle.set()
-
-    def close(self) -> None:
-        """From now on, no new turn."""
-        self.is_closed = True
-
-    async def drained(self, timeout: float) -> bool:
-        """Whether every turn in flight finished within ``timeout`` seconds."""
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout):
-                await self._idle.wait()
-        return self.in_flight == 0
-
-    @contextlib.contextmanager
-    def admit(self, conversation_id: str, speaker: str) -> Iterator[None]:
-        """Count the turn; when closed, refuse it before it claims anything."""
-        if self.is_closed:
-            raise TurnRefused(f"not starting a turn of {speaker}: the worker is stopping")
-        self.in_flight += 1
-        self._idle.clear()
-        try:
-            yield
-        finally:
-            self.in_flight -= 1
-            if self.in_flight == 0:
-                self._idle.set()
-
-
 class Worker:
     """Serves the active detached conversations of ``conductor.log``; ``await run()``."""
 
@@ -110,6 +79,8 @@ class Worker:
         scan_interval: float = 0.2,
         grace: float = 30.0,
         batch: int = 1000,
+        share: tuple[int, int] = (0, 1),
+        patience: float = 1.0,
     ) -> None:
         if concurrency < 1:
             raise ConfigError(f"--concurrency must be at least 1 (got {concurrency})")
@@ -119,6 +90,10 @@ class Worker:
         self.scan_interval = scan_interval
         self.grace = grace
         self.batch = batch
+        #: ``(k, n)``: this worker's share of the conversations (``crc32(id) % n == k``),
+        #: served first; the others only once they have waited ``patience`` seconds unserved.
+        self.share = share
+        self.patience = patience
         self.stats = WorkerStats()
         self.gate = TurnGate()
         conductor.admission = self.gate
@@ -128,6 +103,8 @@ class Worker:
         self._position = 0
         self._detached: set[str] = set()
         self._pending: set[str] = set()
+        self._since: dict[str, float] = {}  # when each pending conversation became pending
+        self._ripening: asyncio.TimerHandle | None = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -198,20 +175,41 @@ class Worker:
                 self._pending.add(cid)
         elif stored.kind == ConversationEnded.KIND:
             self._pending.discard(cid)
+            self._since.pop(cid, None)
         elif cid in self._detached:  # resumed: it needs serving again
             self._pending.add(cid)
 
     # -- serving -------------------------------------------------------------------------------
 
     def _fill_slots(self) -> None:
-        """Start serving pending conversations while slots are free (random order spreads load)."""
+        """Start serving pending conversations while slots are free (random order spreads load):
+        this worker's share first, then others that have waited ``patience`` unserved."""
         candidates = sorted(self._pending - self._tasks.keys())
         self._random.shuffle(candidates)
-        for cid in candidates[: max(0, self.concurrency - len(self._tasks))]:
+        now = asyncio.get_running_loop().time()
+        mine = [cid for cid in candidates if self._is_mine(cid)]
+        ripe = [cid for cid in candidates if not self._is_mine(cid) and self._ripe(cid, now)]
+        if len(mine) + len(ripe) < len(candidates) and self._ripening is None:
+            self._ripening = asyncio.get_running_loop().call_later(self.patience, self._ripen)
+        for cid in (mine + ripe)[: max(0, self.concurrency - len(self._tasks))]:
             self._pending.discard(cid)
+            self._since.pop(cid, None)
             self._tasks[cid] = asyncio.create_task(self._serve(cid), name=f"serve-{cid}")
             self.stats.served += 1
             self.stats.active.add(cid)
+
+    def _ripen(self) -> None:
+        """Look at the others' conversations again (one timer at a time)."""
+        self._ripening = None
+        self._wake.set()
+
+    def _is_mine(self, cid: str) -> bool:
+        index, count = self.share
+        return count == 1 or zlib.crc32(cid.encode()) % count == index
+
+    def _ripe(self, cid: str, now: float) -> bool:
+        """Whether another worker's conversation has waited long enough for this one to help."""
+        return now - self._since.setdefault(cid, now) >= self.patience
 
     async def _serve(self, cid: str) -> None:
         """Run every seat of ``cid`` until it ends; a log failure puts it back in the queue."""
