@@ -44,7 +44,7 @@ QUICK = Plan(
     handoff_turns=100,
     concurrency_turns=4,
     append_seconds=1.0,
-    fleet_conversations=40,
+    fleet_conversations=300,
     fleet_turns=6,
     soak_conversations=10_000,
 )
