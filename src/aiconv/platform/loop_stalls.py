@@ -1,0 +1,156 @@
+"""Loops in which a conversation stands still although its words change: a question asked
+again after "I just did", both sides restating the same figures, one side saying back every
+question instead of answering, the same answer given twice and the question asked a third time,
+and a collapse into pleasantries.
+Pure functions over ``Utterance``s, run by ``loops.detect_loop`` after the wording detectors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
+from aiconv.platform.wording import content_similarity, features, part_similarity
+
+
+def seen(history: Sequence[Utterance]) -> frozenset[str]:
+    """Every fact (content word or number) said in ``history``."""
+    return frozenset().union(*(features(u.content).facts for u in history))
+
+
+def reasked(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
+    """Someone said they were asked this already ("I just did", "as I said") and the other
+    asks or says it again anyway: the newest message restates, with nothing new, what its
+    sender said just before that complaint (a verification question reworded, a format asked
+    for the third time)."""
+    new = history[-1]
+    for index in range(len(history) - 2, 0, -1):
+        complaint = history[index]
+        if complaint.sender == new.sender:
+            continue
+        if not features(complaint.content).complains_repeat:
+            return None
+        before = history[index - 1]
+        if before.sender != new.sender:
+            return None
+        said, says = features(before.content), features(new.content)
+        shared = said.content & says.content
+        if len(shared) < min(2, len(says.content)) or says.numbers - _seen_numbers(history[:-1]):
+            return None
+        if len(says.facts - seen(history[:-1])) > len(says.facts) / 2:
+            return None
+        detail = f"{new.sender} says again what {complaint.sender} already answered"
+        return make_loop(
+            "paraphrase",
+            content_similarity(before.content, new.content),
+            (before, complaint, new),
+            detail,
+        )
+    return None
+
+
+def _seen_numbers(history: Sequence[Utterance]) -> frozenset[str]:
+    return frozenset().union(*(features(u.content).numbers for u in history))
+
+
+def frozen_positions(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
+    """A-B-A-B-A where each side keeps stating the same numbers as before and the two sides'
+    numbers differ: a negotiation or a schedule in which neither position moves."""
+    if len(history) < 5:
+        return None
+    last = history[-5:]
+    a, b = last[-1].sender, last[-2].sender
+    if a == b or any(u.sender != (a if n % 2 == 0 else b) for n, u in enumerate(last)):
+        return None
+    sets = [features(u.content).numbers for u in last]
+    if not all(sets) or sets[0] != sets[2] or sets[2] != sets[4] or sets[1] != sets[3]:
+        return None
+    if sets[0] & sets[1]:
+        return None
+    detail = f"{a} and {b} restate the same figures without moving"
+    return make_loop("ping_pong", 1.0, tuple(last), detail)
+
+
+def parrot(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
+    """One participant's last three messages each say back the message just before them and
+    add nothing, and at least one of those was a question or a request it should have
+    answered ("You said: can I check …?"). Read-backs of instructions, orders or items are
+    not parroting: the other side asked for nothing."""
+    sender = history[-1].sender
+    echoes: list[Utterance] = []
+    asked = False
+    for index in range(len(history) - 1, 0, -1):
+        message = history[index]
+        if message.sender != sender:
+            continue
+        before = history[index - 1]
+        if before.sender == sender or not _says_back(before.content, message.content):
+            break
+        echoes.append(message)
+        asked = asked or "?" in before.content or features(before.content).asks
+        if len(echoes) == 3:
+            break
+    if len(echoes) < 3 or not asked:
+        return None
+    detail = f"{sender} says back every message instead of answering"
+    return make_loop("echo", 1.0, tuple(reversed(echoes)), detail)
+
+
+def _says_back(said: str, reply: str) -> bool:
+    before, after = features(said), features(reply)
+    if len(before.text) < 12 or after.numbers - before.numbers:
+        return False
+    if len(after.facts - before.facts) > 2:
+        return False  # "you'd like to know …" may frame it, nothing more
+    return len(before.facts - after.facts) <= 1 and part_similarity(said, reply) >= 0.7
+
+
+_AFFIRMATIONS = frozenset(
+    ("yes", "yeah", "yep", "sure", "ok", "okay", "no", "nope", "correct", "right", "fine")
+)
+
+
+def same_answer(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
+    """Q A Q A Q: the answer came back word for word, and the asker asks the same thing a
+    third time (the email address asked for in ever new words)."""
+    if len(history) < 5:
+        return None
+    q1, a1, q2, a2, q3 = history[-5:]
+    asker, answerer = q3.sender, a2.sender
+    if asker == answerer or {q1.sender, q2.sender} != {asker} or a1.sender != answerer:
+        return None
+    answer = features(a1.content)
+    if a1.content.strip().lower() != a2.content.strip().lower() or not answer.content:
+        return None
+    if not _AFFIRMATIONS.isdisjoint(answer.text.split()):
+        return None  # "Yes, please go ahead." twice confirms two different things
+    if not all(features(q.content).asks or features(q.content).instructs for q in (q2, q3)):
+        return None
+    asked = features(q3.content)
+    if len(features(q2.content).content & asked.content) < 2:
+        return None
+    if (
+        asked.numbers - _seen_numbers(history[:-1])
+        or len(asked.facts - seen(history[:-1])) > len(asked.facts) / 2
+    ):
+        return None  # the third message reports something new ("… a balance of $29,283.26")
+    detail = f"{asker} asks again what {answerer} answered twice in the same words"
+    return make_loop("paraphrase", content_similarity(q2.content, q3.content), (q2, a2, q3), detail)
+
+
+def collapse(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
+    """Pleasantries in a row from at least two senders that stop growing ("Thanks!" –
+    "Anytime!" – "Thanks again!"): nothing is being said any more."""
+    run = history[-config.collapse_run :]
+    if len(run) < config.collapse_run or len({u.sender for u in run}) < 2:
+        return None
+    views = [features(u.content) for u in run]
+    if not all(f.pleasantry for f in views):
+        return None
+    half = len(views) // 2
+    first = sum(f.words for f in views[:half]) / half
+    second = sum(f.words for f in views[half:]) / (len(views) - half)
+    if second > first + 1:
+        return None
+    score = min(1.0, first / max(second, 1.0) / 2 + 0.5)
+    return make_loop("collapse", score, tuple(run), f"{len(run)} pleasantries in a row")
