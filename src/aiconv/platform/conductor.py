@@ -201,7 +201,8 @@ class Conductor:
     async def _play(self, state: ConversationState, name: str, seat: Seat) -> ConversationState:
         conversation_id = state.conversation_id
         with self.observer.playing(conversation_id):
-            while not state.is_ended:
+            # Each step starts from the freshest state a seat of this process has folded.
+            while not (state := self._states.known(state)).is_ended:
                 now = self.clock.now()
                 late = wall_clock(state, now)
                 if late is not None:
@@ -212,13 +213,11 @@ class Conductor:
                     raise ServedElsewhere(conversation_id, until)
                 elif self._may_speak(state, name, now):
                     state = await self._take_turn(state, name, seat)
-                elif (fresher := self._states.known(state)) is not state:
-                    state = fresher  # another seat of this process moved it on
                 else:
                     wake = self._wake_after(state, now)
                     await self.log.wait(conversation_id, state.sequence, wake)
-                    fresher = self._states.known(state)  # woken by a seat of this process?
-                    state = fresher if fresher is not state else await self.catch_up(state)
+                    if self._states.known(state) is state:  # not woken by a seat of ours
+                        state = await self.catch_up(state)
         return state
 
     def _may_speak(self, state: ConversationState, name: str, now: float) -> bool:

@@ -187,9 +187,12 @@ class Worker:
         candidates = sorted(self._pending - self._tasks.keys())
         self._random.shuffle(candidates)
         now = asyncio.get_running_loop().time()
-        mine = [cid for cid in candidates if self._is_mine(cid)]
-        ripe = [cid for cid in candidates if not self._is_mine(cid) and self._ripe(cid, now)]
-        if len(mine) + len(ripe) < len(candidates) and self._ripening is None:
+        mine: list[str] = []
+        others: list[str] = []
+        for cid in candidates:
+            (mine if self._is_mine(cid) else others).append(cid)
+        ripe = [cid for cid in others if self._ripe(cid, now)]
+        if len(ripe) < len(others) and self._ripening is None:
             self._ripening = asyncio.get_running_loop().call_later(self.patience, self._ripen)
         for cid in (mine + ripe)[: max(0, self.concurrency - len(self._tasks))]:
             self._pending.discard(cid)
