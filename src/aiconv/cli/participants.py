@@ -1,0 +1,42 @@
+"""The providers a process brings to an existing conversation (``aic resume``, ``aic join``),
+checked before it takes part: a process never ends a shared conversation because of its own
+bad input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiconv.agents.provider import ChatProvider
+from aiconv.agents.reachability import require_local_server
+from aiconv.agents.registry import AgentSpec
+from aiconv.cli.telemetry import Telemetry
+from aiconv.cli.wiring import Runtime
+from aiconv.errors import ProviderUnavailable
+from aiconv.platform.events import ParticipantSpec
+
+
+async def provider_for(
+    runtime: Runtime, telemetry: Telemetry, participant: ParticipantSpec
+) -> ChatProvider:
+    """A checked provider for ``participant`` as it was recorded (agent, model, URL)."""
+    spec = runtime.registry.resolve(
+        participant.agent, model=participant.model or None, base_url=participant.base_url
+    )
+    return await checked(runtime, telemetry, spec)
+
+
+async def checked(runtime: Runtime, telemetry: Telemetry, spec: AgentSpec) -> ChatProvider:
+    """A provider for ``spec`` once its own inputs check out (a script file is read off the
+    event loop), its key is set and its server, when on this machine, accepts a connection."""
+    await asyncio.to_thread(runtime.registry.preflight, spec)
+    provider = runtime.provider(spec)  # MissingApiKey before anything is probed
+    variables = runtime.registry.vendor(spec.vendor).base_url_env
+    hint = f"is it running? (or set {' or '.join(variables)} to where it is)" if variables else ""
+    url = runtime.registry.base_url_for(spec, runtime.env)
+    try:
+        await require_local_server(url, who=spec.agent_id, hint=hint)
+    except ProviderUnavailable:
+        await provider.aclose()
+        raise
+    return telemetry.instrument(provider)
