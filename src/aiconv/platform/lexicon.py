@@ -1,0 +1,163 @@
+"""The English the loop and closing detectors read by: stop words, phatic and social words,
+number words, negations, and the cues of what a message does (asks for a repeat, complains of
+one, invites an echo, reads back, instructs, requests). Words and patterns only; ``wording``
+applies them. Another language would bring its own lexicon.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+STOP_WORDS = word_set(
+    """a an the and or but if then so of to in on at by for with from as is are was were be been
+    being am do does did doing have has had having i me my we us our you your he she it its they
+    them their this that these those there here what which who whom when where why how all any
+    both each few more most other some such no nor not only own same than too very can will just
+    should would could may might must shall now also about into over under again further once
+    up down out off through during before after above below between because while until let lets
+    im ive id ill youre youve youll youd were weve well its thats theres dont doesnt isnt arent
+    wont cant theyre theyll theyve theyd hes shes whats itll thatll couldnt wouldnt shouldnt
+    didnt wasnt werent hasnt havent hadnt
+    yours mine ours theirs hers especially particularly
+    one really quite still even much many get got make made go going think say said
+    already mentioned mention previously stated earlier since though although whether yet unless
+    whereas thus therefore hence however instead anyway besides otherwise either neither per via
+    upon within without onto toward towards across along around means something"""
+)
+PHATIC_WORDS = word_set(
+    """hi hello hey morning afternoon evening everyone everybody folks team welcome back thanks
+    thank thx ty appreciate appreciated pleasure problem worries glad happy help helped helping
+    great good nice awesome perfect cool ok okay sure noted understood agreed agree absolutely
+    exactly indeed right yes yeah yep definitely totally again anytime day today meet meeting
+    bye goodbye care soon later cheers sounds sound wonderful amazing fantastic lovely likewise
+    kind kindly lot means mean tons truly sincerely welcome assist assistance question questions
+    else anything point fair true point hear hope luck best excellent brilliant super job done
+    congrats congratulations enjoy"""
+)
+# What agents say about the exchange itself rather than its subject: gratitude, praise, apology,
+# enthusiasm, offers of more help ("I really appreciate your attention to detail", "Don't
+# hesitate to reach out", "Sorry again for the mix-up"). A message made of these and courtesy,
+# with at most a word or two of anything else, is a pleasantry however long its phrasing.
+SOCIAL_WORDS = word_set(
+    """appreciate appreciated appreciation grateful gratitude pleasure pleased delighted enjoy
+    enjoyed fun collaborate collaborating collaboration collaborator partner partnership
+    teamwork together work working worked partnering kind words feel feeling mutual
+    excited exciting thrilled forward looking ahead started wait reach hesitate free
+    anytime always need course support supportive reassuring apologize apologise apologies
+    apology mistake confusion mix trouble worry understanding patience effort helpful
+    incredibly impressive impressed creativity attention detail organisation organization
+    effortless better asked everything aligned alignment board fully input insights
+    contribution guidance honor honour privilege bouncing ideas process feedback teammate
+    wonderful fantastic words honestly truly much sorry discussion conversation exchange
+    dialogue debate debating talk arguments perspective openness consensus productive
+    insightful thoughtful understand things happen"""
+)
+# Words that make a message a courtesy however little else it says.
+POLITE_MARKERS = word_set(
+    """appreciate appreciated grateful pleasure delighted apologize apologise apologies apology
+    sorry likewise mutual excited thrilled"""
+)
+# Courtesy says nothing new ("please", "sorry"), but it is no pleasantry either: it counts as
+# content everywhere except when asking what a message adds.
+COURTESY = word_set("pleas pls sorr apolog afraid unfort")
+NUMBER_WORDS = {
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "twenty": "20",
+    "thirty": "30",
+    "forty": "40",
+    "fifty": "50",
+    "hundred": "100",
+}
+NOT_CONTENT = STOP_WORDS | PHATIC_WORDS
+_SOCIAL_STEMS: frozenset[str] = frozenset()  # filled below, once _stem is defined
+NEGATIONS = word_set(
+    """not no never nor none nothing nobody neither cannot isnt arent wasnt werent dont doesnt
+    didnt cant couldnt wont wouldnt shouldnt hasnt havent hadnt aint"""
+)
+GREETINGS = word_set("hi hello hey morning good welcome greetings")
+# Letters of any script, or a number with its inner separators ("4.2.0", "3/4", "10:30").
+WORD = re.compile(r"\d+(?:[.,/:]\d+)*|[^\W\d_]+")
+THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+$")
+GROUPED = re.compile(r"\d,\d")
+QUOTED = re.compile(
+    r"^[ \t]*>.*$|\"[^\"\n]{8,}\"|“[^”\n]{8,}”|‘[^’\n]{8,}’|"
+    r"(?<!\w)'(?:[^'\n]|(?<=\w)'(?=\w)){8,}'(?!\w)|`[^`\n]+`",  # an apostrophe in I'm is no quote
+    re.MULTILINE,
+)
+QUOTE_MARK = re.compile(r"[\"“‘`>]|(?<!\w)'")  # where QUOTED can match at all
+HAS_WORD = re.compile(r"[^\W_]")
+# Mathematics says most of what it says in symbols the word views drop ("k(k+1)/2 + (k+1)"):
+# a message with several of these signs is compared as written, like a code block.
+FORMULA_SIGNS = re.compile(r"[=+^<>≤≥×·]")
+LIST_ITEM = re.compile(r"^[ \t]*(?:[-*•]|\d+[.)]|\[[ xX✓]\])[ \t]+", re.MULTILINE)
+SUFFIXES = tuple(  # longest first, so "ations" wins over "s"
+    sorted(
+        word_set(
+            "ational ations ivity ation ities ments ment ness ings ists ures ing ist ure ity ive"
+            " ers ies er ed ly al es s"
+        ),
+        key=len,
+        reverse=True,
+    )
+)
+NEGATED = re.compile(r"\b(?:not|never|stop|no need to|don'?t|do not|won'?t)\W+(?:\w+\W+)?$")
+ASKS_REPEAT = re.compile(
+    r"\b(?:can|could|would|will) you (?:please |kindly )?(?:repeat|read (?:that|it|this|them) "
+    r"(?:back|again)|go (?:over|through) (?:that|it|this|them) again)\b|\bplease repeat\b|"
+    r"\brepeat (?:that|this|it|step \d+|the (?:last|question|step|code|number|address|"
+    r"instructions?))\b|\bsay (?:that|it|this)(?: \w+)? again\b|\b(?:come again|pardon)\s*\?|"
+    r"\b(?:didn'?t|did not|couldn'?t|could not) (?:quite )?(?:catch|hear)\b|"
+    r"\bone more time\s*\?|\bwhat (?:was|were|is|are)\b[^.?!]{0,40}\bagain\s*\?"
+)
+# A participant pointing out that it is being asked or told the same thing again.
+COMPLAINS_REPEAT = re.compile(
+    r"\b(?:i|we) (?:just|already) (?:did|said|told|answered|gave|sent|mentioned|explained|"
+    r"confirmed)\b|\bi(?:'ve| have) already (?:said|told|answered|given|sent|mentioned|"
+    r"explained|confirmed)\b|\bas i (?:said|mentioned|told you|explained|wrote)\b|"
+    r"\bi (?:just )?told you\b|\byou(?:'ve| have)? (?:already|just) asked\b|"
+    r"\byou asked (?:me )?(?:that|this) (?:already|before)\b|\byou keep (?:asking|saying|"
+    r"repeating|telling)\b|\byou(?:'re| are) repeating\b|\bdid (?:that|this|it) already\b|"
+    r"\bthe (?:second|third|fourth|fifth|\d+(?:nd|rd|th)) time\b|\bhow many times\b|"
+    r"\balready said\b|\bsaid (?:so|that) already\b|\bsame question\b|"
+    r"\byou(?:'ve| have)? already (?:asked|guessed|tried|said|sent|suggested)\b"
+)
+CUE = re.compile(r"repeat|again|catch|hear|pardon|back|after me")
+INVITES_ECHO = re.compile(
+    r"\b(?:repeat|say) (?:it |this |that )?after me\b|\b(?:now |please )?repeat\s*:|"
+    r"\b(?:say|read) (?:it|that|this|them) back(?: to me)?\b|\brepeat (?:it|this|that) back\b"
+)
+READ_BACK_OPENING = re.compile(
+    r"\W*(?:so|ok(?:ay)?|right|alright|got it|noted|understood|(?:just )?to confirm|"
+    r"confirming|let me (?:read|repeat) (?:that|it|this) back|reading (?:that|it) back|"
+    r"i(?: have|'ve (?:got|noted|added|written))|added|you said)\b"
+)
+READ_BACK_CHECK = re.compile(  # searched in the last characters only
+    r"\b(?:correct|right|is that (?:right|correct|ok|okay)|have i got that right|"
+    r"did i get that right)\s*\?$"
+)
+INSTRUCTION = re.compile(  # an imperative opening a sentence or following a call sign
+    r"(?:^|[.!?:;,]\s*)(?:please\s+|now\s+|then\s+)?(?:turn|descend|climb|maintain|reduce|"
+    r"increase|contact|hold|taxi|cross|proceed|squawk|send|open|tap|toggle|press|click|select|"
+    r"enter|type|restart|unplug|plug|take|call|add|remove|deliver|ship|book|cancel|charge|"
+    r"transfer|pay|bring|put|set|switch|install|update|use|dial|fill|sign|return|keep|wait|"
+    r"leave|meet|buy|order|note|write|record)\b"
+)
+REQUEST = re.compile(
+    r"(?:^|[.!?:]\s+)(?:please\s+)?(?:tell|describe|explain|name|list|give|try|write|show|"
+    r"share|walk)\b"
+)
