@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import sys
 from collections.abc import AsyncIterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from aiconv.errors import ConfigError
 from aiconv.queues.log import ConversationLog, NewEvent
 from aiconv.queues.sqlite import SqliteLog
 from aiconv.queues.urls import open_log
+from aiconv.testing.conditions import eventually
 from aiconv.testing.contract import ConversationLogContract, event, sequences, until_parked
 
 
@@ -168,5 +171,54 @@ async def test_reads_in_flight_together_share_one_trip_to_the_reader_thread(
         trips, queries = log._reader.trips - before[0], log._reader.queries - before[1]
         assert queries == 200 and trips <= 20, (trips, queries)
         assert [events[0].conversation_id for events in found] == [f"c{n}" for n in range(200)]
+    finally:
+        await log.close()
+
+
+async def test_a_lone_append_and_a_point_read_run_on_the_event_loop(tmp_path: Path) -> None:
+    """An idle log writes a lone append and reads a last sequence at once, on the loop's own
+    connections (no trip to a thread); any other connection reads what it wrote."""
+    log = await SqliteLog.open(tmp_path / "log.db")
+    try:
+        assert log.writer is not None
+        trips = log._reader.trips
+        await log.append("c1", 0, [event(1)])
+        assert (log.writer.at_once, log.writer.commit.batches) == (1, 1)
+        assert await log.last_sequence("c1") == 1
+        assert log._reader.at_once >= 1 and log._reader.trips == trips
+    finally:
+        await log.close()
+    with closing(sqlite3.connect(tmp_path / "log.db")) as other:
+        rows = other.execute("SELECT sequence, kind FROM events WHERE conversation_id = 'c1'")
+        assert rows.fetchall() == [(1, event(1).kind)]
+
+
+async def test_an_append_that_finds_the_write_lock_taken_waits_for_it_on_the_thread(
+    tmp_path: Path,
+) -> None:
+    """Another connection holds the write lock: the loop's attempt gives up at once having
+    written nothing, the append waits on the writer thread, and goes in once, after the lock."""
+    path = tmp_path / "log.db"
+    log = await SqliteLog.open(path)
+    try:
+        assert log.writer is not None
+        await log.append("c1", 0, [event(1)])
+        with closing(sqlite3.connect(path, isolation_level=None)) as other:
+            other.execute("BEGIN IMMEDIATE")  # holds the write lock until COMMIT
+            other.execute(
+                "INSERT INTO events (conversation_id, sequence, kind, version, at,"
+                " data) VALUES ('other', 1, 'x', 1, 0, x'7b7d')"
+            )
+            writing = asyncio.create_task(log.append("c1", 1, [event(2)]))
+            writer = log.writer
+            await eventually(lambda: writer.commit.batches == 2, timeout=5, what="a batch")
+            assert not writing.done() and writer.at_once == 1
+            other.execute("COMMIT")
+        async with asyncio.timeout(5):
+            stored = await writing
+        assert [e.sequence for e in stored] == [2]
+        assert sequences(await log.read("c1")) == [1, 2]
+        assert sequences(await log.read("other")) == [1]
+        assert stored[0].position > (await log.read("other"))[0].position
     finally:
         await log.close()

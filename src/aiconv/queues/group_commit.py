@@ -7,6 +7,12 @@ per append, and an idle one adds no latency (the first append of a quiet spell i
 once, alone). The backend settles each append on its own (``Pending.settle`` / ``fail``): a
 conflict fails that append alone; a failure of the whole batch fails every append in it.
 
+A backend may also write a lone append at once (``at_once``): when nothing is queued or in
+flight, the first append of a step of the event loop is written in the caller's own step, with
+no task, no queue and no trip through the loop; appends made later in the same step are queued
+and form a batch, so a burst is still group-committed. A backend that cannot write without
+waiting says so and the append is queued as usual.
+
 A caller cancelled while its append is queued or being written gets the cancellation only once
 the append has settled, so it never has to guess whether a write is still under way.
 It knows nothing about storage.
@@ -45,17 +51,28 @@ class Pending:
 
 #: Writes a batch and settles every append in it (what a backend provides).
 Flush = Callable[[list[Pending]], Awaitable[None]]
+#: Writes one append and settles it without waiting; False (nothing written) when it would wait.
+AtOnce = Callable[[Pending], bool]
 
 
 class GroupCommit:
     """Batches appends for ``flush``; one batch in flight at a time."""
 
-    def __init__(self, flush: Flush, *, max_batch: int = 512) -> None:
+    #: At most this many appends are written at once in one step of the event loop; later ones
+    #: in the same step are queued and batched (a burst, e.g. many seats woken together).
+    at_once_per_step = 4
+
+    def __init__(
+        self, flush: Flush, *, max_batch: int = 512, at_once: AtOnce | None = None
+    ) -> None:
         self.max_batch = max_batch
         #: How many batches and appends were flushed (for tests and benchmarks).
         self.batches = 0
         self.appends = 0
         self._flush = flush
+        self._at_once = at_once
+        #: Appends written at once in this step of the event loop.
+        self._stepped = 0
         self._queue: list[Pending] = []
         self._runner: asyncio.Task[None] | None = None
 
@@ -69,16 +86,28 @@ class GroupCommit:
         """Queue one append; its stored events once its batch is written."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[StoredEvent]] = loop.create_future()
-        future.add_done_callback(_retrieve)
-        self._queue.append(
-            Pending(
-                conversation_id=conversation_id,
-                expected=expected,
-                events=events,
-                index=index,
-                future=future,
-            )
+        pending = Pending(
+            conversation_id=conversation_id,
+            expected=expected,
+            events=events,
+            index=index,
+            future=future,
         )
+        at_once = self._at_once
+        if (
+            at_once is not None
+            and self._runner is None
+            and self._stepped < self.at_once_per_step
+            and at_once(pending)
+        ):
+            self.batches += 1
+            self.appends += 1
+            if not self._stepped:
+                loop.call_soon(self._next_step)
+            self._stepped += 1
+            return future.result()  # written, or its conflict raised
+        future.add_done_callback(_retrieve)
+        self._queue.append(pending)
         if self._runner is None:
             self._runner = loop.create_task(self._drain(), name="aiconv-group-commit")
         try:
@@ -87,6 +116,9 @@ class GroupCommit:
             if not future.done():
                 await asyncio.wait({future})
             raise
+
+    def _next_step(self) -> None:
+        self._stepped = 0
 
     async def drained(self) -> None:
         """Until every queued append has been flushed (for ``close``)."""

@@ -160,7 +160,7 @@ class SqliteLog(ConversationLog):
         return (await self._head(conversation_id))[1]
 
     async def get_index(self, conversation_id: str) -> IndexEntry | None:
-        rows = await self._reader.execute_fetchall(
+        rows = await self._reader.execute_at_once(
             f"SELECT {schema.INDEX_COLUMNS} FROM conversations WHERE conversation_id = ?",
             (conversation_id,),
         )
@@ -227,6 +227,6 @@ class SqliteLog(ConversationLog):
 
     async def _head(self, conversation_id: str) -> tuple[int, int]:
         """The last global position and the last sequence of ``conversation_id`` (committed)."""
-        rows = await self._reader.execute_fetchall(schema.HEAD, (conversation_id,))
+        rows = await self._reader.execute_at_once(schema.HEAD, (conversation_id,))
         position, sequence = next(iter(rows))
         return int(position), int(sequence)

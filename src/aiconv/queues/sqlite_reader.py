@@ -5,7 +5,9 @@ through ``execute_fetchall``. Queries queue; one drain task hands everything que
 reader thread in one call, which runs each query in turn on its own connection and returns all
 the rows; queries arriving meanwhile form the next trip. With 1,000 conversations waiting and
 reading, that is one thread hop (future, queue, wake-up of the event loop) for many reads
-instead of one each; an idle log runs a lone query at once. Each query is its own statement in
+instead of one each. A point query (``execute_at_once``: a last sequence, ``data_version``, an
+index row) asked while nothing is queued runs on the event loop instead, when no lock is in the
+way (see ``sqlite_thread``). Each query is its own statement in
 autocommit, so readers only ever see committed events, exactly as before. It only reads.
 
 Why a thread of our own with ``sqlite3`` rather than ``aiosqlite``: see ``sqlite_writer``.
@@ -19,7 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from aiconv.errors import ConfigError, LogError, LogUnavailable
-from aiconv.queues.sqlite_thread import SqliteThread
+from aiconv.queues.sqlite_thread import Busy, SqliteThread
 
 #: One row as ``sqlite3`` returns it.
 Row = tuple[Any, ...]
@@ -48,7 +50,7 @@ class SqliteReader(SqliteThread):
     async def start(self) -> None:
         """Connect on the reader thread (read-only connections never create the file)."""
         try:
-            self._db = await self._run(self._connect)
+            await self._connect_both()
         except sqlite3.Error as exc:
             raise ConfigError(f"cannot open the SQLite log {self.path} ({exc})") from exc
 
@@ -61,18 +63,33 @@ class SqliteReader(SqliteThread):
             self._runner = loop.create_task(self._drain(), name="aiconv-sqlite-reads")
         return await future
 
+    async def execute_at_once(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Row]:
+        """The rows of ``sql`` (a query that reads a few rows): on the event loop when nothing
+        is queued and no lock is in the way, else queued like any other."""
+        if self._runner is None:
+            try:
+                return self._at_once(lambda db: db.execute(sql, parameters).fetchall())
+            except Busy:
+                pass
+            except sqlite3.OperationalError as exc:
+                raise LogUnavailable(f"SQLite log {self.path}: {exc}") from exc
+            except sqlite3.Error as exc:
+                raise LogError(f"SQLite log {self.path}: {exc}") from exc
+        return await self.execute_fetchall(sql, parameters)
+
     async def close(self) -> None:
         """Finish what is queued, close the connection, stop the thread."""
         while self._runner is not None:
             await asyncio.wait({self._runner})
         await self._close_connection()
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self, busy_timeout: float) -> sqlite3.Connection:
         target = f"{self.path.as_uri()}?mode=ro" if self._read_only else str(self.path)
         return self._waiting(
             sqlite3.connect(
                 target, uri=self._read_only, isolation_level=None, check_same_thread=False
-            )
+            ),
+            busy_timeout,
         )
 
     async def _drain(self) -> None:

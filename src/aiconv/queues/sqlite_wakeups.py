@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 import aiosqlite
 
 from aiconv.queues import sqlite_schema as schema
-from aiconv.queues.sqlite_reader import Fetcher
+from aiconv.queues.sqlite_reader import SqliteReader
 from aiconv.queues.waiters import StreamWaiters
 
 
@@ -28,7 +28,7 @@ class DataVersionWakeUps:
 
     def __init__(
         self,
-        reader: Fetcher,
+        reader: SqliteReader,
         last_sequence: Callable[[str], Awaitable[int]],
         *,
         name: str,
@@ -74,7 +74,7 @@ class DataVersionWakeUps:
         seen: int | None = None
         interval = self.watch_interval
         while self.waiters:
-            rows = await self._reader.execute_fetchall("PRAGMA data_version")
+            rows = await self._reader.execute_at_once("PRAGMA data_version")
             version = int(next(iter(rows))[0])
             if version != seen:
                 # The first pass also catches up on commits made while nobody watched.
@@ -88,7 +88,7 @@ class DataVersionWakeUps:
             await asyncio.sleep(interval)
 
     async def _wake_grown(self) -> None:
-        rows = await self._reader.execute_fetchall(schema.GROWN_SINCE, (self.position,))
+        rows = await self._reader.execute_at_once(schema.GROWN_SINCE, (self.position,))
         for conversation_id, last_sequence, position in rows:
             self.position = max(self.position, int(position))
             self.waiters.notify(str(conversation_id), int(last_sequence))

@@ -6,6 +6,11 @@ expected sequence: a stale one inserts nothing and fails alone), writes the inde
 the appends that went in, and commits. A crash anywhere before ``COMMIT`` leaves the whole batch
 unwritten; an error of the transaction itself fails every append of the batch.
 
+A lone append (nothing queued or in flight: the common case of an idle or lightly loaded
+process) is written at once on the event loop when no other connection holds the write lock
+(``GroupCommit``'s ``at_once``, see ``sqlite_thread``): the same transaction, without the hop
+or the queue. Busy, it is queued and goes to the thread like a batch.
+
 Why a thread of our own with ``sqlite3`` rather than ``aiosqlite``: aiosqlite hops to its thread
 once per statement (2–3 hops per append, each a future and a wake-up of the event loop), and
 offers no public way to run a batch of statements in one hop. The thread is the same design
@@ -14,8 +19,10 @@ offers no public way to run a batch of statements in one hop. The thread is the 
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +30,7 @@ from aiconv.errors import LogError, LogUnavailable, SequenceConflict
 from aiconv.queues import sqlite_schema as schema
 from aiconv.queues.group_commit import GroupCommit, Pending
 from aiconv.queues.log import StoredEvent
-from aiconv.queues.sqlite_thread import SqliteThread
+from aiconv.queues.sqlite_thread import Busy, SqliteThread
 
 #: What the writer thread reports per append: its positions, or the stream's last sequence.
 _Outcome = tuple[bool, list[int] | int]
@@ -36,20 +43,21 @@ class SqliteWriter(SqliteThread):
 
     def __init__(self, path: Path, busy_timeout: float) -> None:
         super().__init__(path, busy_timeout, name="aiconv-sqlite-writer")
-        self.commit = GroupCommit(self._flush)
+        self.commit = GroupCommit(self._flush, at_once=self._write_at_once)
 
     async def start(self) -> None:
-        """Connect on the writer thread (a sqlite3 connection stays on the thread that made it)."""
-        self._db = await self._run(self._connect)
+        """Connect (on the writer thread: opening a file may block)."""
+        await self._connect_both()
 
     async def close(self) -> None:
         """Flush what is queued, close the connection, stop the thread."""
         await self.commit.drained()
         await self._close_connection()
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self, busy_timeout: float) -> sqlite3.Connection:
         db = self._waiting(
-            sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            sqlite3.connect(self.path, isolation_level=None, check_same_thread=False),
+            busy_timeout,
         )
         db.execute("PRAGMA synchronous = NORMAL")
         # Checkpoints run off the append path (SqliteLog._checkpoint_wal).
@@ -58,23 +66,32 @@ class SqliteWriter(SqliteThread):
 
     async def _flush(self, batch: list[Pending]) -> None:
         at = time.time()
-        work = [
-            (p.conversation_id, p.expected, _rows(p, at), p.index and schema.index_row(p.index))
-            for p in batch
-        ]
-        try:
+        work = [_work(pending, at) for pending in batch]
+        with self._mapped_errors():
             outcomes: list[_Outcome] = await self._run(self._write, work)
+        _settle(batch, outcomes, at)
+
+    def _write_at_once(self, pending: Pending) -> bool:
+        """A lone append on the event loop; False (rolled back, nothing written) when another
+        connection holds the write lock."""
+        at = time.time()
+        work = [_work(pending, at)]
+        with self._mapped_errors():
+            try:
+                outcomes = self._at_once(lambda db: _transaction(db, work))
+            except Busy:
+                return False
+        _settle([pending], outcomes, at)
+        return True
+
+    @contextlib.contextmanager
+    def _mapped_errors(self) -> Iterator[None]:
+        try:
+            yield
         except sqlite3.OperationalError as exc:  # busy past the timeout, disk full, I/O
             raise LogUnavailable(f"SQLite log {self.path}: {exc}") from exc
         except sqlite3.Error as exc:  # e.g. a corrupted file: never a foreign error upwards
             raise LogError(f"SQLite log {self.path}: {exc}") from exc
-        for pending, (written, detail) in zip(batch, outcomes, strict=True):
-            if written:
-                assert isinstance(detail, list)
-                pending.settle(_stored(pending, detail, at))
-            else:
-                assert isinstance(detail, int)
-                pending.fail(SequenceConflict(pending.conversation_id, pending.expected, detail))
 
     async def delete(self, conversation_id: str) -> bool:
         """Remove a conversation's events and index row in one transaction (retention); on the
@@ -99,21 +116,23 @@ class SqliteWriter(SqliteThread):
             raise
         return removed.rowcount > 0
 
-    def _write(
-        self, work: list[tuple[str, int, list[Any], tuple[Any, ...] | None]]
-    ) -> list[_Outcome]:
+    def _write(self, work: list[_Work]) -> list[_Outcome]:
         """One transaction for the whole batch (runs on the writer thread)."""
-        db = self._db
-        assert db is not None
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            outcomes = [_write_one(db, *item) for item in work]
-            db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
-        return outcomes
+        assert self._db is not None
+        return _transaction(self._db, work)
+
+
+def _transaction(db: sqlite3.Connection, work: list[_Work]) -> list[_Outcome]:
+    """Every append of ``work`` in one transaction: all of it committed, or none of it."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        outcomes = [_write_one(db, *item) for item in work]
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    return outcomes
 
 
 def _write_one(
@@ -137,6 +156,21 @@ def _write_one(
     if index_row is not None:
         db.execute(schema.PUT_INDEX, index_row)
     return True, positions
+
+
+def _work(pending: Pending, at: float) -> _Work:
+    index = None if pending.index is None else schema.index_row(pending.index)
+    return pending.conversation_id, pending.expected, _rows(pending, at), index
+
+
+def _settle(batch: list[Pending], outcomes: list[_Outcome], at: float) -> None:
+    for pending, (written, detail) in zip(batch, outcomes, strict=True):
+        if written:
+            assert isinstance(detail, list)
+            pending.settle(_stored(pending, detail, at))
+        else:
+            assert isinstance(detail, int)
+            pending.fail(SequenceConflict(pending.conversation_id, pending.expected, detail))
 
 
 def _rows(pending: Pending, at: float) -> list[Any]:
