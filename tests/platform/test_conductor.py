@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
-from aiconv.agents.messages import ChatReply
+from aiconv.agents.messages import ChatReply, ChatRequest
 from aiconv.errors import ProviderUnavailable, SequenceConflict
 from aiconv.platform import codec, session
 from aiconv.platform.admission import TurnRefused
@@ -140,6 +141,15 @@ class ConflictCounter(NullObserver):
         self.conflicts += 1
 
 
+class TurnText(ScriptedProvider):
+    """Says the text of the turn it is asked for, whichever instance of a participant asks (two
+    scripted instances would each start their script from the top)."""
+
+    async def complete(self, request: ChatRequest, *, on_delta: Any = None) -> ChatReply:
+        self.steps = [varied_text(len(request.messages))]
+        return await super().complete(request, on_delta=on_delta)
+
+
 async def test_two_instances_of_one_participant_never_both_answer() -> None:
     log = YieldingLog()
     counter = ConflictCounter()
@@ -148,9 +158,9 @@ async def test_two_instances_of_one_participant_never_both_answer() -> None:
     cid = state.conversation_id
     async with asyncio.timeout(10):
         await asyncio.gather(
-            one.play(cid, "alice", ScriptedProvider([varied_text(i) for i in range(0, 99, 2)])),
-            two.play(cid, "alice", ScriptedProvider([varied_text(i) for i in range(0, 99, 2)])),
-            one.play(cid, "bob", ScriptedProvider([varied_text(i) for i in range(1, 99, 2)])),
+            one.play(cid, "alice", TurnText([])),
+            two.play(cid, "alice", TurnText([])),
+            one.play(cid, "bob", TurnText([])),
         )
     final = await one.load(cid)
     assert [m.sender for m in final.messages] == ["alice", "bob"] * 15
@@ -332,3 +342,38 @@ async def test_seats_of_one_process_share_what_one_of_them_appended() -> None:
     assert counting.events_read <= 2 + final.sequence, counting.events_read
     elsewhere = Conductor(counting)  # another process's view: folds the same state
     assert await elsewhere.load(state.conversation_id) == final
+
+
+class LateReplies(ReadCounter):
+    """Wakes waiters as soon as an append is stored but hands the appender its reply a few
+    steps of the event loop later, as Redis does (its blocking reader's connection often
+    delivers the wake-up before the writer's connection delivers the reply)."""
+
+    async def append(self, *args: Any, **kwargs: Any) -> list[StoredEvent]:
+        stored = await super().append(*args, **kwargs)
+        for _ in range(5):
+            await asyncio.sleep(0)
+        return stored
+
+
+@pytest.mark.timeout(30)
+async def test_a_seat_woken_before_its_siblings_append_returned_does_not_read_it_back() -> None:
+    """The wake-up for a sibling seat's append arrives before that append's reply: the woken
+    seat waits for the append to settle and continues from its state (before: it read every
+    event back from the log, one read a turn)."""
+    counting = LateReplies(InMemoryLog())
+    conductor = Conductor(counting)
+    state = await session.create(
+        conductor, topic="Tea or coffee?", participants=PAIR, stop=StopConfig(max_turns=20)
+    )
+    seats = {
+        "alice": ScriptedProvider([varied_text(i) for i in range(0, 40, 2)]),
+        "bob": ScriptedProvider([varied_text(i) for i in range(1, 40, 2)]),
+    }
+    counting.events_read = 0
+    final = await session.play_all(conductor, state.conversation_id, seats)
+    assert final.turns == 20 and [m.sender for m in final.messages] == ["alice", "bob"] * 10
+    # Each seat's load (the first event or two) and play_all's read of the final state; no
+    # read a turn (before: 85 events read).
+    assert counting.events_read <= 4 + final.sequence, counting.events_read
+    assert await Conductor(counting).load(state.conversation_id) == final

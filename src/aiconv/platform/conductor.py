@@ -139,9 +139,13 @@ class Conductor:
             for offset, event in enumerate(events, 1):
                 prospective = evolve(prospective, provisional(state, offset, now, event))
             index = index_entry(prospective)
-        stored = await self.log.append(
-            state.conversation_id, state.sequence, [codec.encode(e) for e in events], index=index
-        )
+        with self._states.appending(state.conversation_id):
+            stored = await self.log.append(
+                state.conversation_id,
+                state.sequence,
+                [codec.encode(e) for e in events],
+                index=index,
+            )
         for item, event in zip(stored, events, strict=True):
             state = evolve(state, codec.recorded(item, event))
         self._states.learn(state)
@@ -216,6 +220,7 @@ class Conductor:
                 else:
                     wake = self._wake_after(state, now)
                     await self.log.wait(conversation_id, state.sequence, wake)
+                    await self._states.settled(conversation_id)
                     if self._states.known(state) is state:  # not woken by a seat of ours
                         state = await self.catch_up(state)
         return state

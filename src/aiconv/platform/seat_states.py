@@ -5,10 +5,16 @@ may continue from the state another seat of its process appended or read instead
 decoding and folding those events again (a conversation served by one ``aic worker`` or
 ``aic-start`` reads each event once, not once per seat). Only states folded from stored events
 are shared, never a provisional one; a conversation is forgotten when its last seat leaves.
+
+A seat woken while another seat of its process is appending to the same conversation first
+waits for that append to settle (``settled``): a log may deliver the wake-up for an append
+before the append's own reply (Redis: the blocking reader's connection is not the writer's),
+and reading back what a seat of ours is about to learn would cost a round trip for nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import contextlib
 from collections.abc import Iterator
@@ -22,6 +28,7 @@ class SeatStates:
     def __init__(self) -> None:
         self._latest: dict[str, ConversationState] = {}
         self._players: collections.Counter[str] = collections.Counter()
+        self._appending: dict[str, asyncio.Future[None]] = {}
 
     @contextlib.contextmanager
     def playing(self, conversation_id: str) -> Iterator[None]:
@@ -48,3 +55,25 @@ class SeatStates:
             latest = self._latest.get(conversation_id)
             if latest is None or latest.sequence < state.sequence:
                 self._latest[conversation_id] = state
+
+    @contextlib.contextmanager
+    def appending(self, conversation_id: str) -> Iterator[None]:
+        """A seat appends to ``conversation_id`` for the duration (noted only when another
+        seat of this process plays it too, and for the first of appends in flight together)."""
+        if self._players[conversation_id] < 2 or conversation_id in self._appending:
+            yield
+            return
+        settled = asyncio.get_running_loop().create_future()
+        self._appending[conversation_id] = settled
+        try:
+            yield
+        finally:
+            del self._appending[conversation_id]
+            settled.set_result(None)
+
+    async def settled(self, conversation_id: str) -> None:
+        """Until the append a seat of this process has in flight on the conversation (if any)
+        has settled (written or not)."""
+        settled = self._appending.get(conversation_id)
+        if settled is not None:
+            await asyncio.wait({settled})
