@@ -10,11 +10,14 @@ from typing import cast
 
 import pytest
 import redis.asyncio as aioredis
+from redis.asyncio.connection import Connection
 from redis.crc import key_slot
+from redis.exceptions import DataError
 
 from aiconv.errors import ConfigError, LogError, LogUnavailable
 from aiconv.queues.log import ConversationLog
 from aiconv.queues.redis import ACL_RULES, RedisLog, with_prefix
+from aiconv.queues.redis_packing import _packed
 from aiconv.queues.urls import open_log
 from aiconv.testing.contract import ConversationLogContract, entry, event, until_parked
 from aiconv.testing.redis_cluster import cluster_port
@@ -262,3 +265,31 @@ async def test_min_replicas_on_a_redis_without_replicas_is_an_unknown_outcome(
         with pytest.raises(LogUnavailable, match="outcome is unknown"):
             await log.append("c", 0, [event(1)])
         assert [e.sequence for e in await log.read("c")] == [1]
+
+
+def test_hiredis_packs_every_command_exactly_as_redis_py_would() -> None:
+    """The C packer the log's connections use produces redis-py's own bytes: binary values,
+    floats, big numbers, UTF-8, a command name of two words, a large value; and refuses what
+    redis-py refuses."""
+    plain, packed = Connection(), _packed(Connection)()
+    commands: list[tuple[object, ...]] = [
+        ("EVALSHA", "abc", 2, "k1", "k2", b"raw\x00\r\n", 1.5, 0.1, 1e20, -3, "héllo", 2**64),
+        ("CONFIG GET", "maxmemory"),
+        (b"CLIENT SETNAME", b"aiconv"),
+        ("XADD", "k", "*", "data", "x" * 100_000),
+    ]
+    for command in commands:
+        assert b"".join(packed.pack_command(*command)) == b"".join(plain.pack_command(*command))
+    for refused in (None, object()):
+        with pytest.raises(DataError):
+            plain.pack_command("SET", "k", refused)
+        with pytest.raises(DataError):
+            packed.pack_command("SET", "k", refused)
+
+
+async def test_the_log_sends_its_commands_packed_by_hiredis(redis_log: RedisLog) -> None:
+    await redis_log.append("c1", 0, [event(1)])
+    assert [e.sequence for e in await redis_log.read("c1")] == [1]
+    pool = redis_log._client.connection_pool
+    assert pool.connection_class.__name__ == "PackedConnection"
+    assert issubclass(pool.connection_class, Connection)

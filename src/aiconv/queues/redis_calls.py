@@ -20,6 +20,7 @@ from redis.backoff import NoBackoff
 from aiconv.errors import ConfigError, LogError, LogUnavailable
 from aiconv.observability.redaction import redact_url
 from aiconv.queues.group_read import Read
+from aiconv.queues.redis_packing import pack_with_hiredis
 from aiconv.queues.redis_scripts import ACL_RULES, CLUSTER_ACL_RULES
 
 #: Connections for commands per RedisLog; callers beyond it queue for a free one.
@@ -140,6 +141,7 @@ def clients(url: str, redis_url: str) -> tuple[aioredis.Redis, aioredis.Redis]:
         )
     except ValueError as exc:
         raise ConfigError(f"bad Redis URL {redact_url(url)!r}: {exc}") from exc
+    pack_with_hiredis(pool)
     return aioredis.Redis.from_pool(pool), watcher
 
 
