@@ -62,6 +62,29 @@ POLITE_MARKERS = word_set(
     """appreciate appreciated grateful pleasure delighted apologize apologise apologies apology
     sorry likewise mutual excited thrilled"""
 )
+# Courtesy in German, French and Spanish: thanks, apologies, wishes and the small words around
+# them ("Vielen Dank!", "Je vous en prie", "No hay de qué"). A message made of these is a
+# pleasantry as it would be in English; ``FOREIGN_THANKS`` are the words that make it courtesy.
+FOREIGN_THANKS = word_set(
+    """danke dank dankeschön bitte gern gerne geschehen ursache gleichfalls entschuldigung
+    entschuldigen verzeihung leid merci plaisir prie désolé désolée navré navrée excuses
+    excusez pardon rien gracias nada placer gusto agradezco agradecido perdón disculpe
+    disculpa siento lamento remercie remercier remerciements agradecida agradecidos
+    schönen schöne gute bonne buen buena tenga"""
+)
+FOREIGN_COURTESY = FOREIGN_THANKS | word_set(
+    """vielen vielmals herzlichen herzlich lieben sehr wirklich super toll nochmal noch mal
+    keine kein problem das mache machen ich sie ihnen ihr du dir auch einen schönen schöne
+    tag abend wochenende alles gute gut jederzeit für die der den dem hilfe war waren
+    freundlich nett es mir uns immer wieder tschüss bis bald
+    beaucoup encore très vraiment mille fois cest normal je vous en de du le la les un une
+    mais ravi ravie davoir pu aider tout pour moi toi aussi aucun souci pas problème
+    ne inquiétez qui mexcuse mes toutes suis bonne journée soirée à bientôt votre aide
+    muchas muchísimas muchísimo mil por todo un una de verdad no hay qué para eso estamos se lo
+    con mucho usted ti otra vez que tenga buen buena día tarde igualmente ayuda es siempre
+    amable muy hasta luego ha sido atenderle atención worte mots palabras avec grand
+    aufmerksamkeit attention elegirnos"""
+)
 # Courtesy says nothing new ("please", "sorry"), but it is no pleasantry either: it counts as
 # content everywhere except when asking what a message adds.
 COURTESY = word_set("pleas pls sorr apolog afraid unfort")

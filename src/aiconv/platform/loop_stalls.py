@@ -7,9 +7,11 @@ Pure functions over ``Utterance``s, run by ``loops.detect_loop`` after the wordi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
+from aiconv.platform.speech_acts import acts, makes_progress
 from aiconv.platform.wording import content_similarity, features, part_similarity
 
 
@@ -154,3 +156,48 @@ def collapse(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
         return None
     score = min(1.0, first / max(second, 1.0) / 2 + 0.5)
     return make_loop("collapse", score, tuple(run), f"{len(run)} pleasantries in a row")
+
+
+_ACT_RUN = 3
+"""How many of one participant's messages performing the same empty act make a loop."""
+_PRESSES = re.compile(
+    r"\?|\b(?:still|already|not an answer|keep|same|again|actual(?:ly)?|i said|i need|just)\b"
+)
+_NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][\w-]*[A-Z0-9][\w-]*\b|(?<=\w\s)[A-Z][a-z]+\b")
+
+
+def repeated_act(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
+    """One participant's last three messages perform the same empty act (a refusal, a
+    put-off, sympathy, a referral, a request for clarification…) in whatever words, none of
+    them brings a number, a name or a result of its own, and the others press in between
+    (they ask again, or push back) or answer with an act of their own that repeats too (two
+    agents each asking the other to clarify, or each waiting for the other)."""
+    sender = history[-1].sender
+    indexes = [i for i, u in enumerate(history) if u.sender == sender][-_ACT_RUN:]
+    own = [history[i] for i in indexes]
+    if len(own) < _ACT_RUN:
+        return None
+    shared = frozenset.intersection(*(acts(u.content) for u in own))
+    if not shared or any(_brings_news(own[:n], own[n]) for n in range(1, len(own))):
+        return None
+    others = [u for u in history[indexes[0] + 1 :] if u.sender != sender]
+    if len(others) < _ACT_RUN - 1:
+        return None
+    act = sorted(shared)[0]
+    if frozenset.intersection(*(acts(u.content) for u in others[-2:])):
+        detail = f"{sender} and {others[-1].sender} keep answering each other in kind ({act})"
+        return make_loop("ping_pong", 1.0, tuple(own), detail)
+    if 2 * sum(bool(_PRESSES.search(u.content.lower())) for u in others) <= len(others):
+        return None
+    return make_loop("paraphrase", 1.0, tuple(own), f"{sender} {act.replace('_', ' ')} again")
+
+
+def _brings_news(earlier: Sequence[Utterance], message: Utterance) -> bool:
+    """Whether ``message`` has a number or a name its sender's ``earlier`` messages lacked,
+    or reports a result: then it moves, however alike its act."""
+    if makes_progress(message.content):
+        return True
+    said = " ".join(u.content for u in earlier)
+    if features(message.content).numbers - features(said).numbers:
+        return True
+    return bool(set(_NAME.findall(message.content)) - set(_NAME.findall(said)))

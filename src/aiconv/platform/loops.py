@@ -24,6 +24,7 @@ from aiconv.platform.loop_stalls import (
     frozen_positions,
     parrot,
     reasked,
+    repeated_act,
     same_answer,
     seen,
 )
@@ -268,6 +269,7 @@ _DETECTORS = (
     parrot,
     _verbatim,
     same_answer,
+    repeated_act,
 )
 
 

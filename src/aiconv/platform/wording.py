@@ -25,6 +25,8 @@ from aiconv.platform.lexicon import (
     COMPLAINS_REPEAT,
     COURTESY,
     CUE,
+    FOREIGN_COURTESY,
+    FOREIGN_THANKS,
     FORMULA_SIGNS,
     GREETINGS,
     GROUPED,
@@ -125,7 +127,10 @@ def _cues(content: str) -> tuple[bool, bool, bool, bool]:
 
 
 # "please" asks for something ("Yes, please block it"), so it never makes a pleasantry
-_SOCIAL_STEMS = (frozenset(_stem(w) for w in SOCIAL_WORDS) | COURTESY) - {"pleas", "pls"}
+_SOCIAL_STEMS = (frozenset(_stem(w) for w in SOCIAL_WORDS | FOREIGN_COURTESY) | COURTESY) - {
+    "pleas",
+    "pls",
+}
 
 
 def _is_pleasantry(words: list[str], stems: list[str], phatic: bool) -> bool:
@@ -135,7 +140,7 @@ def _is_pleasantry(words: list[str], stems: list[str], phatic: bool) -> bool:
         return True
     if not words or len(words) > 30 or any(w[0].isdigit() for w in words):
         return False
-    if PHATIC_WORDS.isdisjoint(words) and POLITE_MARKERS.isdisjoint(words):
+    if all(markers.isdisjoint(words) for markers in (PHATIC_WORDS, POLITE_MARKERS, FOREIGN_THANKS)):
         return False
     others = {s for s in stems if s not in _SOCIAL_STEMS}
     return len(others) <= (2 if len(words) >= 10 else 1)

@@ -1,0 +1,103 @@
+"""What a message does, whatever its words: the speech acts a stuck participant repeats.
+
+An agent that cannot move says the same *kind* of thing in ever new words: it refuses ("I'm
+not able to share…", "our rules prevent me from disclosing…"), puts off ("soon", "shortly",
+"it's on our roadmap"), reports no news ("still investigating"), promises to look, sympathises,
+refers elsewhere ("consult your doctor"), hedges ("hard to say"), asks for clarification,
+recaps, offers more help, defers to the other ("after you") or waits for the other. Word
+overlap misses these restatements; the act they perform stays the same. ``acts`` names the acts
+of a message; ``makes_progress`` tells when a message does something after all (a completed
+action, a result handed over). Pure and memoised; the detector is ``loop_stalls.repeated_act``.
+Mostly English, with the refusals of German, French and Spanish.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_ACTS = {
+    "refuses": (
+        r"\b(?:can'?t|cannot|unable to|not able to|isn'?t (?:something|possible|an option)|"
+        r"not (?:possible|permitted|allowed|authori[sz]ed)|aren'?t (?:permitted|allowed)|"
+        r"(?:don'?t|doesn'?t|won'?t) (?:allow|support|permit)|prevents?|can only|"
+        r"only (?:be )?(?:accepted|allowed|possible|available)|falls? outside|"
+        r"no (?:exceptions?|way to)|non-?(?:changeable|refundable|transferable)|"
+        r"lamentablemente|desafortunadamente|no (?:tenemos|hay|podemos|es posible|está "
+        r"disponible|nos queda)|leider|nicht möglich|(?:können|dürfen) (?:wir|ich) nicht|"
+        r"malheureusement|pas possible|ne (?:pouvons|peux|pouvez) pas)\b"
+    ),
+    "puts_off": (
+        r"\b(?:soon|shortly|in a (?:little|short) while|(?:shouldn'?t|won'?t) be long|"
+        r"any (?:moment|minute|day) now|before long|in due course|roadmap|"
+        r"(?:plans?|intends?|planned) (?:to|for)|in the (?:near )?future|upcoming (?:release|"
+        r"version)|(?:later|future) (?:version|release))\b"
+    ),
+    "no_news": (
+        r"\b(?:still (?:investigating|looking|working|checking|digging)|looking into|"
+        r"(?:working|digging) (?:on|into)|investigation is ongoing|ongoing|in progress|"
+        r"in the queue|(?:will|to) (?:update|share more|follow up|keep you posted)|"
+        r"as soon as (?:we|i) (?:can|know)|engineers are on it)\b"
+    ),
+    "promises_look": (
+        r"\b(?:i'?ll|i will|i'?m going to) (?:review|look|check|go through|read|have a look|"
+        r"take a look|get (?:back|to it))\b|\bon my list\b|\b(?:under|for) review\b"
+    ),
+    "sympathises": (
+        r"\b(?:i (?:completely |totally |fully |really |can )?(?:understand|hear you|imagine)|"
+        r"(?:must|can) be (?:so )?(?:frustrating|annoying|upsetting|stressful)|frustrat\w*|"
+        r"upsetting|is (?:totally |completely )?valid|appreciate your patience)\b"
+    ),
+    "refers": (
+        r"\b(?:consult|(?:talk|speak) (?:to|with)|seek(?:ing)? (?:advice|help|guidance)|"
+        r"(?:your|a) (?:doctor|physician|pharmacist|gp|lawyer|attorney|accountant|specialist)|"
+        r"(?:healthcare|medical|qualified) (?:professional|provider|advice))\b"
+    ),
+    "hedges": (
+        r"\b(?:(?:hard|difficult|impossible) to (?:say|predict|know|tell)|(?:no ?one|nobody) "
+        r"(?:can|knows)|for (?:sure|certain)|uncertain(?:ty)?|(?:it )?depends on)\b"
+    ),
+    "asks_clarity": (
+        r"\b(?:clarify|clarification|what (?:do|did) you mean|what you mean|(?:could|can) you "
+        r"(?:specify|explain which|elaborate)|which \w+ (?:do|did|would|should) (?:you|i)|"
+        r"which \w+ (?:are|is) (?:meant|available)|not sure (?:which|what)|what'?s unclear|"
+        r"what information|let me know which|tell me (?:which|what)|so i can choose|"
+        r"to make sure i understand|just (?:to )?confirm(?:ing)?)\b"
+    ),
+    "recaps": (
+        r"\b(?:in summary|to (?:recap|sum up|summari[sz]e)|summing up|key takeaways?|"
+        r"overall|in short|all in all|the (?:group|team) (?:decided|agreed))\b"
+    ),
+    "offers_more": (
+        r"\b(?:anything (?:else|further|more)|something (?:more|else) i can|any other way|"
+        r"further assistance|else (?:i can|you need))\b"
+    ),
+    "defers": (
+        r"\b(?:after you|you first|go ahead|take the lead|you (?:should )?(?:go first|"
+        r"begin|start|kick)|better if you|(?:rather|prefer)(?: that)? you|happy to wait)\b"
+    ),
+    "waits": (
+        r"\b(?:waiting (?:on|for)|once (?:i|you)|as soon as i (?:have|get)|until (?:you|i) "
+        r"(?:tell|send|know|have)|(?:first|before i) (?:to know|begin|start))\b"
+    ),
+}
+_PATTERNS = {act: re.compile(pattern) for act, pattern in _ACTS.items()}
+
+_PROGRESS = re.compile(
+    r"\bi(?:'ve| have) (?:just |now |already )?(?!been\b|noted\b|received\b)\w+ed\b|"
+    r"\bhere(?:'s| is| are)\b|^\W*(?:done|fixed|sent|booked|refunded)\b|@|https?://"
+)
+
+
+@lru_cache(maxsize=4096)
+def acts(content: str) -> frozenset[str]:
+    """The speech acts of ``content`` (names of ``_ACTS``), empty for most messages."""
+    lowered = content.lower().replace("’", "'")
+    return frozenset(act for act, pattern in _PATTERNS.items() if pattern.search(lowered))
+
+
+@lru_cache(maxsize=4096)
+def makes_progress(content: str) -> bool:
+    """Whether ``content`` reports something done or hands something over ("I've refunded
+    the charge", "Here's the file", "Done:"): then it is no empty restatement."""
+    return bool(_PROGRESS.search(content.lower().replace("’", "'")))
