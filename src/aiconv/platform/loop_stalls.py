@@ -9,10 +9,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import combinations, pairwise
 
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
-from aiconv.platform.speech_acts import acts, makes_progress
-from aiconv.platform.wording import content_similarity, features, part_similarity
+from aiconv.platform.speech_acts import acts, makes_progress, pushes_back
+from aiconv.platform.wording import (
+    char_similarity,
+    concepts,
+    content_similarity,
+    features,
+    jaccard,
+    part_similarity,
+)
 
 
 def seen(history: Sequence[Utterance]) -> frozenset[str]:
@@ -161,7 +169,8 @@ def collapse(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
 _ACT_RUN = 3
 """How many of one participant's messages performing the same empty act make a loop."""
 _PRESSES = re.compile(
-    r"\?|\b(?:still|already|not an answer|keep|same|again|actual(?:ly)?|i said|i need|just)\b"
+    r"\?|\b(?:still|already|not an answer|keep|same|again|actual(?:ly)?|i said|i need|just)\b|"
+    r"^\W*(?:no|nope|nothing)\W*$"  # a bare "No." declines what was offered
 )
 _NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][\w-]*[A-Z0-9][\w-]*\b|(?<=\w\s)[A-Z][a-z]+\b")
 
@@ -201,3 +210,44 @@ def _brings_news(earlier: Sequence[Utterance], message: Utterance) -> bool:
     if features(message.content).numbers - features(said).numbers:
         return True
     return bool(set(_NAME.findall(message.content)) - set(_NAME.findall(said)))
+
+
+_SAME_POINT = 0.26
+"""Mean overlap of merged synonyms (``concepts``) at which three messages make one point."""
+_SAME_POINT_FLOOR = 0.14
+"""Overlap every pair of them must reach."""
+
+
+def pressed_rewording(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
+    """One participant makes the same point three times in other words (synonyms merged:
+    "reboot the modem", "power-cycle the router"), bringing no number, name or result, and the
+    other pushes back in between ("it still drops", "I already did", "that's not an answer")."""
+    sender = history[-1].sender
+    indexes = [i for i, u in enumerate(history) if u.sender == sender][-_ACT_RUN:]
+    own = [history[i] for i in indexes]
+    if len(own) < _ACT_RUN or any(len(concepts(u.content)) < 2 for u in own):
+        return None
+    if any(_brings_news(own[:n], own[n]) for n in range(1, len(own))):
+        return None
+    if any(char_similarity(a.content, b.content) >= config.edit for a, b in pairwise(own)):
+        return None  # edited versions: a revision, or a repeat that others judge
+    others = [u for u in history[indexes[0] + 1 :] if u.sender != sender]
+    if not any(pushes_back(u.content) and not features(u.content).asks_repeat for u in others):
+        return None
+    views = [concepts(u.content) for u in own]
+    if _fills_slots(views):
+        return None
+    overlaps = [jaccard(a, b) for a, b in combinations(views, 2)]
+    mean = sum(overlaps) / len(overlaps)
+    if mean < _SAME_POINT or min(overlaps) < _SAME_POINT_FLOOR:
+        return None
+    detail = f"{sender} makes the same point in other words while {others[-1].sender} presses"
+    return make_loop("paraphrase", mean, tuple(own), detail)
+
+
+def _fills_slots(views: Sequence[frozenset[str]]) -> bool:
+    """Whether the messages share a frame and fill it with different things each time ("Tell
+    me about a time you …"): what they share beyond the frame is nothing."""
+    frame = frozenset.intersection(*views)
+    rests = [view - frame for view in views]
+    return bool(frame) and all(rests) and all(not a & b for a, b in combinations(rests, 2))

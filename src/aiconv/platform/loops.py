@@ -23,6 +23,7 @@ from aiconv.platform.loop_stalls import (
     collapse,
     frozen_positions,
     parrot,
+    pressed_rewording,
     reasked,
     repeated_act,
     same_answer,
@@ -270,6 +271,7 @@ _DETECTORS = (
     _verbatim,
     same_answer,
     repeated_act,
+    pressed_rewording,
 )
 
 

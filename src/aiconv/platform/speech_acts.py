@@ -21,6 +21,7 @@ _ACTS = {
         r"\b(?:can'?t|cannot|unable to|not able to|isn'?t (?:something|possible|an option)|"
         r"not (?:possible|permitted|allowed|authori[sz]ed)|aren'?t (?:permitted|allowed)|"
         r"(?:don'?t|doesn'?t|won'?t) (?:allow|support|permit)|prevents?|can only|"
+        r"(?:don'?t|doesn'?t) (?:have|include|cover) (?:access|any|the|that|this|up)|"
         r"only (?:be )?(?:accepted|allowed|possible|available)|falls? outside|"
         r"no (?:exceptions?|way to)|non-?(?:changeable|refundable|transferable)|"
         r"lamentablemente|desafortunadamente|no (?:tenemos|hay|podemos|es posible|está "
@@ -72,21 +73,47 @@ _ACTS = {
         r"\b(?:anything (?:else|further|more)|something (?:more|else) i can|any other way|"
         r"further assistance|else (?:i can|you need))\b"
     ),
+    "verifies": (
+        r"\b(?:(?:verify|confirm|check) (?:your |the )?(?:identity|who you are|that you'?re)|"
+        r"for (?:security|verification) (?:reasons|purposes)|account holder|"
+        r"(?:speaking|talking) (?:with|to) the (?:right|correct) person)\b"
+    ),
+    "mirrors": (
+        r"^\W*so,? you(?:'re| are) (?:saying|asking|telling)|^\W*so,? you(?:'d like| want| need|"
+        r" mean)\b"
+    ),
     "defers": (
         r"\b(?:after you|you first|go ahead|take the lead|you (?:should )?(?:go first|"
         r"begin|start|kick)|better if you|(?:rather|prefer)(?: that)? you|happy to wait)\b"
     ),
     "waits": (
         r"\b(?:waiting (?:on|for)|once (?:i|you)|as soon as i (?:have|get)|until (?:you|i) "
-        r"(?:tell|send|know|have)|(?:first|before i) (?:to know|begin|start))\b"
+        r"(?:tell|send|know|have)|(?:first|before i) (?:to know|begin|start)|"
+        r"(?:send|tell|give) me (?:the |your )?(?:\w+ ){0,3}and i'?ll)\b"
     ),
 }
 _PATTERNS = {act: re.compile(pattern) for act, pattern in _ACTS.items()}
 
 _PROGRESS = re.compile(
     r"\bi(?:'ve| have) (?:just |now |already )?(?!been\b|noted\b|received\b)\w+ed\b|"
-    r"\bhere(?:'s| is| are)\b|^\W*(?:done|fixed|sent|booked|refunded)\b|@|https?://"
+    r"\bhere(?:'s| is| are)\b|^\W*(?:done|sent)\b|@|https?://|"
+    r"^\W*(?!(?:understood|noted|received|acknowledged|agreed)\b)[a-z]+ed\b"
 )
+
+
+_PUSHBACK = re.compile(
+    r"\b(?:still|already|again|same|keep|not an answer|actual(?:ly)?|third time|"
+    r"i (?:just |already )(?:did|said|told|wrote|gave|tried)|i did\b(?! not)|"
+    r"as i (?:said|wrote|told you)|that'?s not|"
+    r"(?:doesn'?t|didn'?t|don'?t|isn'?t) (?:tell|answer|help|work))\b"
+)
+
+
+@lru_cache(maxsize=4096)
+def pushes_back(content: str) -> bool:
+    """Whether ``content`` says the point has not been met ("it still drops", "I already
+    did", "that's not an answer"), not merely asks for the next thing."""
+    return bool(_PUSHBACK.search(content.lower().replace("’", "'")))
 
 
 @lru_cache(maxsize=4096)

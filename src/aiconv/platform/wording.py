@@ -50,6 +50,7 @@ from aiconv.platform.lexicon import (
     THOUSANDS,
     WORD,
 )
+from aiconv.platform.synonyms import GROUPS as SYNONYM_GROUPS
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +181,15 @@ def features(content: str) -> Features:
         negated=not NEGATIONS.isdisjoint(words),
         complains_repeat=_finds(COMPLAINS_REPEAT, content.lower().replace("’", "'")),
     )
+
+
+_CONCEPTS = {_stem(word): group.split()[0] for group in SYNONYM_GROUPS for word in group.split()}
+
+
+@lru_cache(maxsize=4096)
+def concepts(content: str) -> frozenset[str]:
+    """The content words of ``content`` with synonyms merged (see ``synonyms``)."""
+    return frozenset(_CONCEPTS.get(stem, stem) for stem in features(content).facts)
 
 
 _T = TypeVar("_T")
