@@ -178,7 +178,9 @@ INSTRUCTION = re.compile(  # an imperative opening a sentence or following a cal
     r"increase|contact|hold|taxi|cross|proceed|squawk|send|open|tap|toggle|press|click|select|"
     r"enter|type|restart|unplug|plug|take|call|add|remove|deliver|ship|book|cancel|charge|"
     r"transfer|pay|bring|put|set|switch|install|update|use|dial|fill|sign|return|keep|wait|"
-    r"leave|meet|buy|order|note|write|record)\b"
+    r"leave|meet|buy|order|note|write|record|renew|check|pick|get|print|schedule|email|text|"
+    r"ask|remind|finish|prepare|clean|pack|fix|replace|move|save|delete|copy|submit|make|"
+    r"bake|cook|stir|pour|chop|feed|water|collect|drop|post|file|print|lock|empty)\b"
 )
 REQUEST = re.compile(
     r"(?:^|[.!?:]\s+)(?:please\s+)?(?:tell|describe|explain|name|list|give|try|write|show|"

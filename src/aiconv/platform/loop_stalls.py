@@ -172,7 +172,8 @@ _PRESSES = re.compile(
     r"\?|\b(?:still|already|not an answer|keep|same|again|actual(?:ly)?|i said|i need|just)\b|"
     r"^\W*(?:no|nope|nothing)\W*$"  # a bare "No." declines what was offered
 )
-_NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][\w-]*[A-Z0-9][\w-]*\b|(?<=\w\s)[A-Z][a-z]+\b")
+# A name or a code: capitalised inside a sentence ("Postgres", "ECB", "SW9"), not "ID" or "I".
+_NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][\w-]*[A-Z0-9][\w-]+\b|(?<=\w\s)[A-Z][a-z]+\b")
 
 
 def repeated_act(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
