@@ -170,7 +170,8 @@ _ACT_RUN = 3
 """How many of one participant's messages performing the same empty act make a loop."""
 _PRESSES = re.compile(
     r"\?|\b(?:still|already|not an answer|keep|same|again|actual(?:ly)?|i said|i need|just)\b|"
-    r"^\W*(?:no|nope|nothing)\W*$"  # a bare "No." declines what was offered
+    r"^\W*(?:no|nope|nothing)\W*$|"  # a bare "No." declines what was offered
+    r"^\W*(?:yes|yeah|yep|correct|exactly)\b"  # "Yes." again: it was answered already
 )
 # A name or a code: capitalised inside a sentence ("Postgres", "ECB", "SW9"), not "ID" or "I".
 _NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][\w-]*[A-Z0-9][\w-]+\b|(?<=\w\s)[A-Z][a-z]+\b")

@@ -63,7 +63,8 @@ _ACTS = {
         r"(?:specify|explain which|elaborate)|which \w+ (?:do|did|would|should) (?:you|i)|"
         r"which \w+ (?:are|is) (?:meant|available)|not sure (?:which|what)|what'?s unclear|"
         r"what information|let me know which|tell me (?:which|what)|so i can choose|"
-        r"to make sure i understand|just (?:to )?confirm(?:ing)?)\b"
+        r"to make sure i understand|just (?:to )?confirm(?:ing)?|are you sure|can you confirm|"
+        r"double-check|you (?:definitely |really )?(?:want|wish|would like) (?:me )?to)\b"
     ),
     "recaps": (
         r"\b(?:in summary|to (?:recap|sum up|summari[sz]e)|summing up|key takeaways?|"
@@ -104,7 +105,8 @@ _PROGRESS = re.compile(
 _PUSHBACK = re.compile(
     r"\b(?:still|already|again|same|keep|not an answer|actual(?:ly)?|third time|"
     r"i (?:just |already )(?:did|said|told|wrote|gave|tried)|i did\b(?! not)|"
-    r"as i (?:said|wrote|told you)|that'?s not|"
+    r"as i (?:said|wrote|told you)|that'?s not|i (?:know|got|understand|heard) (?:that|this)|"
+    r"answer (?:the|my) question|"
     r"(?:doesn'?t|didn'?t|don'?t|isn'?t) (?:tell|answer|help|work))\b"
 )
 
