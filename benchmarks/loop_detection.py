@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import aiconv
-from aiconv.platform import closing, loops
+from aiconv.platform import closing, loop_stalls, loops, speech_acts, wording
 from aiconv.platform.closing import DEFAULT_CLOSING_PHRASES, closing_agreed
 from aiconv.platform.loops import LoopConfig, Utterance, detect_loop
 from aiconv.testing.corpus import load_corpus
@@ -27,7 +27,7 @@ REPEATS = 5
 
 
 def _clear_caches() -> None:
-    for module in (loops, closing):
+    for module in (loops, loop_stalls, wording, speech_acts, closing):
         for value in vars(module).values():
             clear = getattr(value, "cache_clear", None)
             if callable(clear):

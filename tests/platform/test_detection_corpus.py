@@ -95,28 +95,55 @@ def test_a_family_generates_varied_labelled_transcripts() -> None:
         generate("nope", seed=1)
 
 
-#: Held-out rounds kept untuned: measured once, as they were written (round 11 after round 10's
-#: tuning, so its figures stay a first run).
-UNTUNED_ROUNDS = (11,)
+#: Held-out rounds kept out of the tuned pool: round 11 (written after round 10's tuning; the
+#: round-12 rules lifted its recall from 0.75 to 0.83 before its misses were read, 0.88 after)
+#: and round 13 (written after round 12's tuning, never tuned on).
+UNTUNED_ROUNDS = (11, 13)
 
 
 @pytest.fixture(scope="module")
 def held_out() -> CorpusScores:
-    """Rounds 6-10 pooled: each measured first, then tuned on (except round 8)."""
+    """Rounds 6-10 and 12 pooled: each measured first, then tuned on (except round 8)."""
     transcripts = [t for t in load_corpus(HELDOUT) if t.round not in UNTUNED_ROUNDS]
     return score([replay(t) for t in transcripts])
 
 
 def test_round_11_never_tuned_on_cuts_no_healthy_conversation() -> None:
-    # First run of a round written after the round-10 tuning and never tuned on: precise and
-    # cuts nothing healthy, but recall (0.75) is below the 0.90 target; its misses are points
-    # restated in synonyms, a stock question behind a changing answer, code in backticks.
+    # First run of a round written after the round-10 tuning: precise and cuts nothing healthy,
+    # recall 0.75. The round-12 rules find 0.88 (0.83 before its misses were read); what is
+    # left: a stock question behind a changing answer, code in backticks, an order number asked
+    # again after each answer.
     figures = evaluate_corpus(HELDOUT, written_in=11)
     print(figures.report())
     assert figures.transcripts >= 50
     assert figures.loop_precision >= 0.98
     assert figures.healthy_ended_early == 0
-    assert figures.loop_recall >= 0.70
+    assert figures.loop_recall >= 0.85
+
+
+def test_round_12_after_tuning_finds_loops_restated_in_new_words() -> None:
+    # First run (written blind, before any rule changed): precision 0.80, recall 0.11, 1 of 44
+    # healthy cut. After tuning on it: speech acts, synonyms under pushback, other languages.
+    figures = evaluate_corpus(HELDOUT, written_in=12)
+    print(figures.report())
+    assert figures.transcripts == 80
+    assert figures.loop_precision >= 0.98
+    assert figures.healthy_ended_early == 0
+    assert figures.loop_recall >= 0.90
+    assert figures.loops_late <= 10  # labels ask for the second restatement; most fire at the 3rd
+
+
+def test_round_13_never_tuned_on_is_the_fair_estimate_and_below_the_target() -> None:
+    # Written after round 12's tuning and measured once: precision 0.86, recall 0.33, 1 of 21
+    # healthy cut (kitchen read-backs as a paraphrase). The acts and synonyms are word lists:
+    # what they do not list (Italian and Portuguese, new refusal wordings, positions that never
+    # move) is still missed. Pinned so a change that makes it worse is seen.
+    figures = evaluate_corpus(HELDOUT, written_in=13)
+    print(figures.report())
+    assert figures.transcripts == 40
+    assert figures.loop_precision >= 0.85
+    assert figures.healthy_ended_early <= 1
+    assert figures.loop_recall >= 0.33
 
 
 def test_on_held_out_transcripts_loops_are_found_precisely_and_no_healthy_one_is_cut(

@@ -1,7 +1,9 @@
 """Loops in which a conversation stands still although its words change: a question asked
 again after "I just did", both sides restating the same figures, one side saying back every
 question instead of answering, the same answer given twice and the question asked a third time,
-and a collapse into pleasantries.
+a collapse into pleasantries, the same empty speech act three times (``speech_acts``: a refusal,
+a put-off, sympathy… while the other presses) and the same point made three times in synonyms
+(``synonyms``) while the other pushes back.
 Pure functions over ``Utterance``s, run by ``loops.detect_loop`` after the wording detectors.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from itertools import combinations, pairwise
 
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
@@ -198,7 +201,7 @@ def repeated_act(history: Sequence[Utterance], config: LoopConfig) -> Loop | Non
     if frozenset.intersection(*(acts(u.content) for u in others[-2:])):
         detail = f"{sender} and {others[-1].sender} keep answering each other in kind ({act})"
         return make_loop("ping_pong", 1.0, tuple(own), detail)
-    if 2 * sum(bool(_PRESSES.search(u.content.lower())) for u in others) <= len(others):
+    if 2 * sum(bool(_PRESSES.search(u.content.lower())) for u in others) < len(others):
         return None
     return make_loop("paraphrase", 1.0, tuple(own), f"{sender} {act.replace('_', ' ')} again")
 
@@ -208,10 +211,14 @@ def _brings_news(earlier: Sequence[Utterance], message: Utterance) -> bool:
     or reports a result: then it moves, however alike its act."""
     if makes_progress(message.content):
         return True
-    said = " ".join(u.content for u in earlier)
-    if features(message.content).numbers - features(said).numbers:
+    if features(message.content).numbers - _seen_numbers(earlier):
         return True
-    return bool(set(_NAME.findall(message.content)) - set(_NAME.findall(said)))
+    return bool(_names(message.content).difference(*(_names(u.content) for u in earlier)))
+
+
+@lru_cache(maxsize=4096)
+def _names(content: str) -> frozenset[str]:
+    return frozenset(_NAME.findall(content))
 
 
 _SAME_POINT = 0.26

@@ -2,7 +2,8 @@
 
 ``detect_loop`` runs on every new message (the recent window, the new one last): repetition,
 echo, ping_pong and paraphrase are judged here on wording; a conversation standing still in new
-words (re-asks, frozen figures, parroting, a collapse into pleasantries) in ``loop_stalls``.
+words (re-asks, frozen figures, parroting, a collapse into pleasantries, an empty act or a
+point in synonyms repeated under pressure) in ``loop_stalls``.
 
 What counts as progress, however similar the words (the text views live in ``wording``):
 a new fact (a number or content word the earlier message lacked: a counter-offer, a corrected

@@ -18,7 +18,8 @@ from functools import lru_cache
 
 _ACTS = {
     "refuses": (
-        r"\b(?:can'?t|cannot|unable to|not able to|isn'?t (?:something|possible|an option)|"
+        r"\b(?:can'?t|cannot|unable to|not able to|"
+        r"(?:isn|aren)'?t (?:something|possible|an option)|"
         r"not (?:possible|permitted|allowed|authori[sz]ed)|aren'?t (?:permitted|allowed)|"
         r"(?:don'?t|doesn'?t|won'?t) (?:allow|support|permit)|prevents?|can only|"
         r"(?:don'?t|doesn'?t) (?:have|include|cover) (?:access|any|the|that|this|up)|"
@@ -93,7 +94,9 @@ _ACTS = {
         r"(?:send|tell|give) me (?:the |your )?(?:\w+ ){0,3}and i'?ll)\b"
     ),
 }
-_PATTERNS = {act: re.compile(pattern) for act, pattern in _ACTS.items()}
+# One pass over the text for all acts (an act found where another already matched is missed;
+# the acts that matter repeat, so one of their wordings is enough).
+_ANY_ACT = re.compile("|".join(f"(?P<{act}>{pattern})" for act, pattern in _ACTS.items()))
 
 _PROGRESS = re.compile(
     r"\bi(?:'ve| have) (?:just |now |already )?(?!been\b|noted\b|received\b)\w+ed\b|"
@@ -122,7 +125,7 @@ def pushes_back(content: str) -> bool:
 def acts(content: str) -> frozenset[str]:
     """The speech acts of ``content`` (names of ``_ACTS``), empty for most messages."""
     lowered = content.lower().replace("’", "'")
-    return frozenset(act for act, pattern in _PATTERNS.items() if pattern.search(lowered))
+    return frozenset(str(found.lastgroup) for found in _ANY_ACT.finditer(lowered))
 
 
 @lru_cache(maxsize=4096)

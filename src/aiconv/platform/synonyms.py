@@ -12,7 +12,7 @@ GROUPS = (
     "share disclose reveal pass provide release divulge",
     "information info details data records particulars",
     "personal private privacy confidential sensitive",
-    "customer client user people person someone holder individual member",
+    "customer client user people someone holder individual member",
     "secure safe security protected protection protect safeguard safeguards safety",
     "verify confirm check validate authenticate ensure sure",
     "identity who identification",

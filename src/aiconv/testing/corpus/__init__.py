@@ -8,9 +8,10 @@ Two corpora live in ``tests/data``, one transcript per JSON line (``scoring`` ha
   recipes, negotiations, code review, translation; and hard positives in the same settings).
 * ``detection_heldout.jsonl``, the **held-out** set, kept apart: round 6 (hand-written plus the
   separate ``heldout`` family, different templates and seed) was written and measured before
-  any tuning on it; round 7 was written after tuning and measured once; rounds 9 and 10 were
-  each written blind, committed before their first run, then tuned on; their loops carry
-  ``fire_by``. The first figures are recorded in the README.
+  any tuning on it; round 7 was written after tuning and measured once; rounds 9, 10 and 12
+  were each written blind, committed before their first run, then tuned on; rounds 11 and 13
+  were written after a tuning and never tuned on. Loops from round 9 on carry ``fire_by``. The
+  first figures are recorded in the README.
 
 Figures: ``python -m aiconv.testing.corpus tests/data/detection_corpus.jsonl``; generated
 rounds: ``python -m aiconv.testing.corpus generate train --seed 5``.
