@@ -146,3 +146,28 @@ def test_synonyms_merge_into_one_concept() -> None:
         "Sharing private information isn't allowed."
     ) >= {"share", "personal", "information"}
     assert features("Danke, danke!").pleasantry
+
+
+def test_a_when_question_asked_three_times_and_never_given_a_time_is_a_loop() -> None:
+    history = chat(
+        "tenant: When is the plumber coming?",
+        "office: We've passed your request on to the maintenance team.",
+        "tenant: OK, but when will they come?",
+        "office: The team has your details and will be in touch.",
+        "tenant: Can you give me a date for the visit?",
+        "office: Your request is with the right people and being handled.",
+    )
+    found = first_loop(history)
+    assert found is not None and found.kind == "paraphrase"
+
+
+def test_when_questions_answered_with_times_are_not_a_loop() -> None:
+    history = chat(
+        "tenant: When is the plumber coming?",
+        "office: Tomorrow morning, between 8 and 10.",
+        "tenant: When will he call before arriving?",
+        "office: About half an hour before, from a withheld number.",
+        "tenant: And when do I get the invoice?",
+        "office: At the end of the month, with the service charge.",
+    )
+    assert first_loop(history) is None

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from itertools import pairwise
 
+from aiconv.platform.loop_answers import unanswered
 from aiconv.platform.loop_stalls import (
     collapse,
     frozen_positions,
@@ -273,6 +274,7 @@ _DETECTORS = (
     same_answer,
     repeated_act,
     pressed_rewording,
+    unanswered,
 )
 
 
