@@ -36,10 +36,19 @@ _GIVES = {
 _RUN = 3
 
 
+_ASKING = 24
+"""Longest message (in words) read as asking for one thing: a longer one discusses."""
+_QUESTION = re.compile(r"[^.!?]*\?")
+
+
 @lru_cache(maxsize=4096)
 def _wants(content: str) -> str | None:
-    """The kind of answer ``content`` asks for, if it asks for one of ``_WANTS``."""
-    lowered = content.lower()
+    """The kind of answer ``content`` asks for, if it is short and asks, in a question or
+    alone ("A date, please."), for one of ``_WANTS``."""
+    if len(content.split()) > _ASKING:
+        return None
+    asked = " ".join(_QUESTION.findall(content)) or content
+    lowered = asked.lower()
     return next((kind for kind, pattern in _WANTS.items() if pattern.search(lowered)), None)
 
 
