@@ -97,8 +97,8 @@ def test_a_family_generates_varied_labelled_transcripts() -> None:
 
 #: Held-out rounds kept out of the tuned pool: round 11 (written after round 10's tuning; the
 #: round-12 rules lifted its recall from 0.75 to 0.83 before its misses were read, 0.88 after)
-#: and round 13 (written after round 12's tuning, never tuned on).
-UNTUNED_ROUNDS = (11, 13)
+#: and rounds 13 and 14 (written after round 12's tuning, never tuned on).
+UNTUNED_ROUNDS = (11, 13, 14)
 
 
 @pytest.fixture(scope="module")
@@ -144,6 +144,19 @@ def test_round_13_never_tuned_on_is_the_fair_estimate_and_below_the_target() -> 
     assert figures.loop_precision >= 0.85
     assert figures.healthy_ended_early <= 1
     assert figures.loop_recall >= 0.33
+
+
+def test_round_14_written_after_every_rule_finds_few_loops_but_cuts_nothing() -> None:
+    # Written after all of this session's rules (the answer-type rule included) and measured
+    # once: precision 1.00, recall 0.12, 0 of 18 healthy cut; the detector from before the
+    # session scores the same. Refusals, put-offs and reassurance in wordings no list holds,
+    # Dutch and Swedish pleasantries, positions and blame that never move.
+    figures = evaluate_corpus(HELDOUT, written_in=14)
+    print(figures.report())
+    assert figures.transcripts == 35
+    assert figures.loop_precision >= 0.98
+    assert figures.healthy_ended_early == 0
+    assert figures.loop_recall >= 0.12
 
 
 def test_on_held_out_transcripts_loops_are_found_precisely_and_no_healthy_one_is_cut(

@@ -9,8 +9,8 @@ Two corpora live in ``tests/data``, one transcript per JSON line (``scoring`` ha
 * ``detection_heldout.jsonl``, the **held-out** set, kept apart: round 6 (hand-written plus the
   separate ``heldout`` family, different templates and seed) was written and measured before
   any tuning on it; round 7 was written after tuning and measured once; rounds 9, 10 and 12
-  were each written blind, committed before their first run, then tuned on; rounds 11 and 13
-  were written after a tuning and never tuned on. Loops from round 9 on carry ``fire_by``. The
+  were each written blind, committed before their first run, then tuned on; rounds 11, 13 and
+  14 were written after a tuning and never tuned on. Loops from round 9 on carry ``fire_by``. The
   first figures are recorded in the README.
 
 Figures: ``python -m aiconv.testing.corpus tests/data/detection_corpus.jsonl``; generated
