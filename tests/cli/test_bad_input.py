@@ -33,6 +33,8 @@ FILES = {
     "nan.toml": MINIMAL + "\n[limits]\ntimeout_s = nan\n",
     "bad.py": "def (\n",
     "ok.toml": MINIMAL,
+    "scalar.json": '"a task?"',
+    "deep.json": "[" * 100_000 + "]" * 100_000,
 }
 SECRET = "hunter2pw"
 LOG = ["--db", "log.db"]
@@ -69,6 +71,11 @@ CASES: list[tuple[list[str], int, str]] = [
     (["bench", "--only", "nope"], 2, "'--only': 'nope' is not one of"),
     (["bench", "--quick", "--only", "soak", "-o", "/proc/b.json"], 2, "cannot write --output"),
     (["bench", "--quick", "--only", "soak", "-o", "."], 2, "is a directory"),
+    (["report", "r", *LOG, "--out-dir", "/proc/r"], 2, "cannot write --out-dir /proc/r"),
+    (["report", "r", *LOG, "--out-dir", "ok.toml/r"], 2, "Not a directory"),
+    (["compare", "a", "b", *LOG, "--out-dir", "/proc/c"], 2, "cannot write --out-dir /proc/c"),
+    (["discover", *LOG, "-o", "/proc/d.toml"], 2, "cannot write --output /proc/d.toml"),
+    (["discover", *LOG, "--seed", "-1"], 2, "'--seed': must be between 0 and 4294967295"),
     # names and text
     (["start", "--name1", ""], 2, "'--name1': must not be empty"),
     (["start", "--name1", "evil\x1b]0;pwned\x07"], 2, "must not contain control characters"),
@@ -78,12 +85,14 @@ CASES: list[tuple[list[str], int, str]] = [
     (["start", "--end-token", ""], 2, "'--end-token': must not be empty"),
     (["start", "--topic", " "], 2, "'--topic': must not be empty"),
     (["start", "--first", "nobody"], 2, "--first 'nobody' is not a participant"),
+    (["discover", *LOG, "--name", "a\x1b[2J"], 2, "must not contain control characters"),
     # agents
     (["start", "--agent1", "nosuch"], 2, "unknown agent 'nosuch'"),
     (["start", "--agent1", "mock:bogus=1"], 2, "unknown option 'bogus'"),
     (["start", "--agent1", "script:missing.jsonl"], 2, "does not exist"),
     (["simulate", "ok.toml", "--agent", "nosuch"], 2, "unknown agent 'nosuch'"),
     (["discover", *LOG, "--model", "nosuch"], 2, "unknown agent 'nosuch'"),
+    (["discover", *LOG, "--agent-under-test", "nosuch"], 2, "unknown agent 'nosuch'"),
     # URLs: schemes, credentials (refused, never shown), parameters, databases
     (["start", "--agent1", "ollama", "--base-url1", f"http://u:{SECRET}@h/v1"], 2, "credentials"),
     (["start", "--agent1", "ollama", "--base-url1", "ftp://x"], 2, "must look like http://"),
@@ -93,6 +102,21 @@ CASES: list[tuple[list[str], int, str]] = [
     (["ls", "--log-url", f"redis://:{SECRET}@127.0.0.1:notaport/0"], 2, "bad Redis URL"),
     (["ls", "--log-url", "redis://127.0.0.1:1/0?deadline=abc"], 2, "must be positive seconds"),
     (["ls", "--log-url", "sqlite:///log.db?bogus=1"], 2, "unknown parameter 'bogus'"),
+    # the response cache: never inside a log or another file, a Redis URL checked as a log's
+    (
+        ["simulate", "ok.toml", *LOG, "--cache", "use", "--cache-url", "sqlite:////proc/c.db"],
+        2,
+        "cannot create the cache",
+    ),
+    (["cache", "import", "r", *LOG, "--cache-url", "sqlite:///log.db"], 2, "not a response cache"),
+    (["cache", "import", "r", *LOG, "--cache-url", "sqlite:///notes.db"], 2, "not a response"),
+    (["cache", "import", "r", *LOG, "--cache-url", "sqlite:///."], 2, "is a directory"),
+    (
+        ["cache", "import", "r", *LOG, "--cache-url", f"redis://:{SECRET}@127.0.0.1:1/0?foo=1"],
+        2,
+        "unknown parameter 'foo'",
+    ),
+    (["cache", "import", "r", *LOG, "--cache-url", "sqlite:///c.db?x=1"], 2, "cache URL"),
     # paths: nowhere to write, a directory, not SQLite, another application's database
     (["start", "--db", "/proc/aic.db"], 2, "cannot create files next to the SQLite log"),
     (["start", "--db", "."], 2, "is a directory"),
@@ -123,6 +147,9 @@ CASES: list[tuple[list[str], int, str]] = [
     (["tasks", "list", "empty.json"], 2, "empty.json:1: not valid JSON"),
     (["tasks", "list", "bad.json"], 2, "bad.json:2: not valid JSON"),
     (["tasks", "list", "--domain", "nosuch"], 2, "unknown domain 'nosuch'"),
+    (["tasks", "list", "scalar.json"], 2, "scalar.json: a task file holds a task"),
+    (["tasks", "list", "deep.json"], 2, "deep.json: not valid JSON (nested too deeply)"),
+    (["import", "deep.json", *LOG], 2, "deep.json: not JSON: nested too deeply"),
     (["tools", "list", "--tools", "missing.py"], 2, "missing.py"),
     (["tools", "list", "--tools", "bad.py"], 2, "bad.py"),
     (["import", "missing.jsonl", *LOG], 2, "missing.jsonl: no such file"),

@@ -10,6 +10,8 @@ first use, so building one for a command that fails validation writes nothing.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -118,10 +120,16 @@ class RedisCache(CacheStore):
 
 
 def check_cache_url(url: str) -> str:
-    """``url`` if it names a cache store; ConfigError saying what to write otherwise."""
+    """``url`` if it names a usable cache store; ConfigError saying what to fix otherwise.
+
+    A SQLite path must be creatable and, when it exists, hold only the cache's table (never a
+    log or another application's database); a Redis URL is checked as a log URL is. Nothing
+    is written (a probe file in the nearest existing folder is created and removed).
+    """
     parts = urlsplit(url)
     local = parts.scheme == "sqlite" and not parts.netloc and parts.path.startswith("/")
-    if local and parts.path not in ("/", "/:memory:"):
+    if local and parts.path not in ("/", "/:memory:") and not parts.query:
+        _check_cache_path(Path(unquote(parts.path[1:])))
         return url
     if parts.scheme in ("redis", "rediss") and parts.hostname:
         return url
@@ -131,6 +139,45 @@ def check_cache_url(url: str) -> str:
         f"cache URL {redact_url(url)!r} must be sqlite:///relative.db or sqlite:////absolute.db, "
         "redis://host:6379/0 (or rediss://) or memory://"
     )
+
+
+def _check_cache_path(path: Path) -> None:
+    if path.is_dir():
+        raise ConfigError(f"cache path {path} is a directory: give a file such as {path}/r.db")
+    if path.exists():
+        _check_cache_tables(path)
+        return
+    folder = path.parent
+    while not folder.exists():
+        folder = folder.parent
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create the cache {path} ({exc.strerror or exc}): choose a writable place"
+        ) from exc
+
+
+def _check_cache_tables(path: Path) -> None:
+    """Raise unless ``path`` is an empty file or a SQLite database with only the cache's table
+    (read through an immutable connection, which writes nothing)."""
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        try:
+            rows = db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            ).fetchall()
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        raise ConfigError(f"{path} is not a response cache ({exc}): give another path") from exc
+    others = sorted({str(row[0]) for row in rows} - {"responses"})
+    if others:
+        raise ConfigError(
+            f"{path} is not a response cache (it holds tables {', '.join(others[:5])}): "
+            "give another --cache-url"
+        )
 
 
 def cache_store(url: str) -> CacheStore:

@@ -7,10 +7,8 @@ the exit code is 0 whenever the harness itself ran.
 
 from __future__ import annotations
 
-import errno
 import json
 import sys
-import tempfile
 from pathlib import Path
 
 import click
@@ -19,7 +17,7 @@ from aiconv.benchmarking import report, runner
 from aiconv.benchmarking.scenarios import FULL, QUICK
 from aiconv.cli.command import command
 from aiconv.cli.options import option
-from aiconv.errors import ConfigError
+from aiconv.cli.writable import check_writable
 
 #: ``--json`` without a value: the document goes to stdout.
 STDOUT = "-"
@@ -80,18 +78,3 @@ def bench(
     else:
         click.echo(report.table(document))
     sys.stdout.flush()
-
-
-def check_writable(path: Path) -> None:
-    """ConfigError unless a file can be created at ``path`` (checked before a run of minutes,
-    by creating and removing a probe file in the nearest existing folder)."""
-    folder = path.parent
-    while not folder.exists():
-        folder = folder.parent
-    try:
-        if path.is_dir():
-            raise IsADirectoryError(errno.EISDIR, "is a directory")
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as exc:
-        raise ConfigError(f"cannot write --output {path}: {exc.strerror or exc}") from exc

@@ -19,6 +19,7 @@ from aiconv.cli.options import log_options, option
 from aiconv.cli.report import require_log
 from aiconv.cli.wiring import LogOptions, Runtime
 from aiconv.platform.events import ParticipantSpec
+from aiconv.queues.redis_urls import parse_target
 from aiconv.queues.urls import connect_log
 from aiconv.settings import default_db_path
 from aiconv.simulation.runs import check_run_id
@@ -31,6 +32,15 @@ def default_cache_url(log_url: str) -> str:
         path = Path(unquote(urlsplit(log_url).path[1:]))
         return f"sqlite:///{path.with_name('responses.db')}"
     return f"sqlite:///{default_db_path().with_name('responses.db')}"
+
+
+def checked_cache_url(url: str) -> str:
+    """``url`` checked before any work (a Redis URL's parameters and database as for a log,
+    our own log parameters taken out); ConfigError naming what to fix."""
+    check_cache_url(url)
+    if urlsplit(url).scheme in ("redis", "rediss"):
+        return parse_target(url).url
+    return url
 
 
 @click.group(name="cache", cls=AicGroup)
@@ -47,7 +57,7 @@ def import_command(run_id: str, **kw: Any) -> None:
     """Store every reply PARTICIPANT posted in run RUN_ID in the response cache."""
     check_run_id(run_id)
     runtime = Runtime.load(LogOptions.of(kw))
-    url = check_cache_url(kw["cache_url"] or default_cache_url(runtime.log_url))
+    url = checked_cache_url(kw["cache_url"] or default_cache_url(runtime.log_url))
     require_log(runtime.log_url, run_id)
 
     def vendor_of(participant: ParticipantSpec) -> tuple[str, str]:

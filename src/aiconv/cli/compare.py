@@ -24,6 +24,7 @@ from aiconv.cli.command import command
 from aiconv.cli.options import json_option, log_options, option
 from aiconv.cli.report import EXIT_GATE_FAILED, require_log, transcripts_of
 from aiconv.cli.wiring import LogOptions, Runtime
+from aiconv.cli.writable import check_writable_dir
 from aiconv.errors import ConfigError
 from aiconv.queues.urls import connect_log
 from aiconv.simulation import compare, gate
@@ -78,11 +79,12 @@ def compare_command(baseline: str, candidate: str, **kw: Any) -> None:
     alpha = check_alpha(kw["alpha"])
     metric = gate.Metric.parse(kw["metric"])
     base, cand = split_target(baseline), split_target(candidate)
+    name = f"compare-{baseline}-vs-{candidate}".replace("/", "-")
+    out = kw["out_dir"] or Path("reports") / name
+    check_writable_dir(out)
     runtime = Runtime.load(LogOptions.of(kw))
     require_log(runtime.log_url, base[0])
     doc, transcripts = asyncio.run(_compare(runtime, (baseline, base), (candidate, cand), alpha))
-    name = f"compare-{baseline}-vs-{candidate}".replace("/", "-")
-    out = kw["out_dir"] or Path("reports") / name
     render.write_compare(doc, transcripts, out)
     if kw["as_json"]:
         click.echo(json.dumps(doc, indent=2))

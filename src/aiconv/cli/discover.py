@@ -20,7 +20,7 @@ from aiconv.agents.provider import ChatProvider
 from aiconv.cli.command import command
 from aiconv.cli.learn import check_output
 from aiconv.cli.options import json_option, log_options, option
-from aiconv.cli.values import INTEGER, count
+from aiconv.cli.values import NAME, count
 from aiconv.cli.wiring import LogOptions, Runtime
 from aiconv.errors import AiconvError, ConfigError
 from aiconv.extras import require_extra
@@ -47,7 +47,7 @@ def _modules() -> Any:
     help="The scenario file to write.",
 )
 @option("--force", is_flag=True, help="Overwrite --output.")
-@option("--name", default="discovered", show_default=True, help="The scenario's name.")
+@option("--name", type=NAME, default="discovered", show_default=True, help="The scenario's name.")
 @option("--intents", type=count(1, 50), help="How many intents (default: found).")
 @option("--outcomes", type=count(1, 20), help="How many outcomes (default: found).")
 @option("--personas", type=count(1, 10), help="How many personas (default: found).")
@@ -73,7 +73,9 @@ def _modules() -> Any:
     help="The [customer] agent that plays the customers.",
 )
 @option("--limit", type=count(2, 1_000_000), help="Use at most this many conversations.")
-@option("--seed", type=INTEGER, default=0, show_default=True, help="Seed of the clustering.")
+@option(
+    "--seed", type=count(0, 2**32 - 1), default=0, show_default=True, help="Seed of the clustering."
+)
 @json_option(help="Print one JSON document.")
 @log_options
 def discover(**kw: Any) -> None:
@@ -82,6 +84,8 @@ def discover(**kw: Any) -> None:
     runtime = Runtime.load(LogOptions.of(kw))
     output: Path = kw["output"]
     check_output(output, kw["force"])
+    for agent in (kw["agent"], kw["customer_agent"]):  # the scenario must run as written
+        runtime.registry.preflight(runtime.registry.resolve(agent))
     provider = _model(runtime, kw["model"]) if kw["model"] else None
     from aiconv.learning.library import learning_dir, style_index_path
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from rich.console import Console
 from aiconv.cli.command import command
 from aiconv.cli.options import EXIT_INTERRUPTED, json_option, log_options, option
 from aiconv.cli.wiring import LogOptions, Runtime, run_interruptibly
+from aiconv.cli.writable import check_writable
 from aiconv.errors import ConfigError, LogError, TranscriptError
 from aiconv.extras import require_extra
 from aiconv.queues.urls import connect_log
@@ -233,8 +233,9 @@ def check_output(path: Path, force: bool) -> None:
     if path.exists() and not force:
         raise ConfigError(f"--output {path} exists; choose another path or add --force")
     parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir() or not os.access(parent, os.W_OK):
-        raise ConfigError(f"--output {path}: the directory {parent} does not exist or is read-only")
+    if not parent.is_dir():
+        raise ConfigError(f"--output {path}: the directory {parent} does not exist")
+    check_writable(path)
 
 
 def grounding_of(scenario: Scenario) -> StyleSource | None:

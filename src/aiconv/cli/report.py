@@ -24,6 +24,7 @@ from aiconv.cli.options import json_option, log_options, option
 from aiconv.cli.tables import Field, print_table
 from aiconv.cli.values import count
 from aiconv.cli.wiring import LogOptions, Runtime
+from aiconv.cli.writable import check_writable_dir
 from aiconv.errors import ConfigError
 from aiconv.extras import require_extra
 from aiconv.platform.conductor import Conductor
@@ -100,12 +101,13 @@ def report_command(target: str, **kw: Any) -> None:
     if kw["realism"]:
         require_extra("learning", "aic report --realism")
     run_id, agent = split_target(target)
+    out = kw["out_dir"] or Path("reports") / target.replace("/", "-")
+    check_writable_dir(out)
     runtime = Runtime.load(LogOptions.of(kw))
     require_log(runtime.log_url, run_id)
     doc, transcripts = asyncio.run(_report(runtime, run_id, agent, kw["worst"]))
     if kw["realism"]:
         doc["realism"] = asyncio.run(_realism(runtime, run_id, kw["realism_source"]))
-    out = kw["out_dir"] or Path("reports") / target.replace("/", "-")
     report_files.write_report(doc, transcripts, out)
     if kw["as_json"]:
         click.echo(json.dumps(doc, indent=2))

@@ -18,11 +18,11 @@ import click
 from rich.console import Console
 
 from aiconv.agents.cache import CachedProvider, CacheStore
-from aiconv.agents.cache_stores import cache_store, check_cache_url
+from aiconv.agents.cache_stores import cache_store
 from aiconv.agents.guarded import GuardConfig, Guards
 from aiconv.agents.provider import ChatProvider
 from aiconv.cli import voice
-from aiconv.cli.cache import cache_group, default_cache_url
+from aiconv.cli.cache import cache_group, checked_cache_url, default_cache_url
 from aiconv.cli.command import command
 from aiconv.cli.compare import compare_command
 from aiconv.cli.learn import grounding_of
@@ -183,7 +183,7 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
         scenario = scenario.with_agents(kw["agents"])
     check_agents(runtime, scenario)
     plan = cache_plan(kw["cache"], scenario)
-    cache_url = check_cache_url(kw["cache_url"] or default_cache_url(runtime.log_url))
+    cache_url = checked_cache_url(kw["cache_url"] or default_cache_url(runtime.log_url))
     run = _Run(
         scenario=scenario,
         path=scenario_file,

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from aiconv.validation import MAX_INT, Bounds, parse_number
+from aiconv.validation import MAX_INT, Bounds, check_name, parse_number
 
 
 class Number(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click stubs
@@ -59,3 +59,19 @@ class Text(click.ParamType):  # type: ignore[type-arg]  # generic only in newer 
 
 
 TEXT = Text()
+
+
+class Name(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click stubs
+    """1 to 64 printable characters (a name that reaches terminals, files and prompts)."""
+
+    name = "text"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            check_name(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+        return value
+
+
+NAME = Name()

@@ -90,6 +90,9 @@ def _jsonl(text: str, messages_key: str | None) -> Records:
         except json.JSONDecodeError as exc:
             out.problems.append(Problem(line=number, message=f"not JSON: {exc.msg}"))
             continue
+        except RecursionError:  # json's decoder recurses per level of nesting
+            out.problems.append(Problem(line=number, message="not JSON: nested too deeply"))
+            continue
         _add(
             out,
             number,
@@ -160,6 +163,8 @@ def _json(path: Path, text: str, messages_key: str | None) -> Records:
         root = jsonscan.located(text)
     except json.JSONDecodeError as exc:
         raise TranscriptError(f"{path}:{exc.lineno}: not JSON: {exc.msg}") from None
+    except RecursionError:  # json's decoder recurses per level of nesting
+        raise TranscriptError(f"{path}: not JSON: nested too deeply") from None
     items = _items(path, root)
     out = Records()
     for item in items:

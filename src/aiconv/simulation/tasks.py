@@ -155,6 +155,8 @@ def load_tasks(path: Path, default_domain: str | None = None) -> list[Task]:
     """The tasks of one file, each checked against its domain (ScenarioError names the file,
     line and field of the first problem)."""
     data, lines = _read(path)
+    if not isinstance(data, list | dict):
+        raise ScenarioError(f"{path}: a task file holds a task, a list of tasks or `tasks`")
     items = data if isinstance(data, list) else data.get("tasks", [data])
     try:
         tasks = _TaskList.model_validate({"tasks": items}).tasks
@@ -184,6 +186,8 @@ def _read(path: Path) -> tuple[Any, dict[locate.Path, int]]:
         raise ScenarioError(f"{path}: cannot be read: {exc}") from None
     except json.JSONDecodeError as exc:
         raise ScenarioError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    except RecursionError:  # json's decoder recurses per level of nesting
+        raise ScenarioError(f"{path}: not valid JSON (nested too deeply)") from None
 
 
 def _as_list(lines: dict[locate.Path, int], data: Any) -> dict[locate.Path, int]:
