@@ -14,7 +14,7 @@ import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from aiconv.agents.provider import ChatProvider
 from aiconv.agents.registry import AgentSpec, Registry
@@ -105,14 +105,27 @@ class Seating:
 def check_base_url(url: str, schemes: tuple[str, ...] = HTTP) -> None:
     """ConfigError unless ``url`` is an http(s) URL (or one of ``schemes``) without credentials
     (they belong in the vendor's key variable, never in a URL recorded in the conversation)."""
-    parts = urlsplit(url)
-    if parts.scheme not in schemes or not parts.netloc:
+    parts = _split(url)
+    if parts is None or parts.scheme not in schemes or not parts.hostname:
         raise ConfigError(f"base URL {redact_url(url)!r} must look like http://host:port/v1")
     if has_credentials(url):
         raise ConfigError(
             f"base URL {redact_url(url)!r} carries credentials: put the key in the vendor's "
             "API key variable instead (the base URL is recorded with the conversation)"
         )
+
+
+def _split(url: str) -> SplitResult | None:
+    """The parts of ``url``; None for one no client could use (an unclosed IPv6 bracket, a
+    port that is not a number, spaces or control characters)."""
+    if any(char.isspace() or ord(char) < 32 for char in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises for a port that is not a number
+    except ValueError:
+        return None
+    return parts
 
 
 async def seat(

@@ -184,6 +184,8 @@ class Sources:
         table: Any = self.config
         for part in command.split("."):
             table = table.get(part, {}) if isinstance(table, dict) else {}
+        if not isinstance(table, dict):
+            raise ConfigError(f"{self.config_path}: {command} must be a table ([{command}])")
         return {k: v for k, v in table.items() if not isinstance(v, dict)}
 
     def unknown_top_level(self, commands: frozenset[str]) -> list[str]:

@@ -35,6 +35,9 @@ FILES = {
     "ok.toml": MINIMAL,
     "scalar.json": '"a task?"',
     "deep.json": "[" * 100_000 + "]" * 100_000,
+    "exits.py": "raise SystemExit(0)\n",
+    "dbint.toml": "db = 5\n",
+    "table5.toml": "start = 5\n",
 }
 SECRET = "hunter2pw"
 LOG = ["--db", "log.db"]
@@ -96,6 +99,8 @@ CASES: list[tuple[list[str], int, str]] = [
     # URLs: schemes, credentials (refused, never shown), parameters, databases
     (["start", "--agent1", "ollama", "--base-url1", f"http://u:{SECRET}@h/v1"], 2, "credentials"),
     (["start", "--agent1", "ollama", "--base-url1", "ftp://x"], 2, "must look like http://"),
+    (["start", "--agent1", "ollama", "--base-url1", "http://[::1/"], 2, "must look like http://"),
+    (["start", "--agent1", "ollama", "--base-url1", "http://a b/"], 2, "must look like http://"),
     (["ls", "--log-url", "ftp://x"], 2, "unsupported log URL 'ftp://x'"),
     (["ls", "--log-url", "redis://127.0.0.1:1/abc"], 2, "the database 'abc' must be a number"),
     (["ls", "--log-url", f"redis://:{SECRET}@127.0.0.1:1/0?foo=1"], 2, "unknown parameter 'foo'"),
@@ -124,6 +129,8 @@ CASES: list[tuple[list[str], int, str]] = [
     (["ls", "--db", "foreign.db"], 2, "another application's SQLite database"),
     (["start", "--config", "missing.toml"], 2, "does not exist"),
     (["start", "--config", "bad.toml"], 2, "bad.toml"),
+    (["start", "--config", "dbint.toml"], 2, "dbint.toml db (--db): 5 is not a valid value"),
+    (["start", "--config", "table5.toml"], 2, "table5.toml: start must be a table"),
     # read-only commands never create a log
     (["ls", "--db", "missing.db"], 2, "no aiconv log at"),
     (["ls"], 2, "no aiconv log at"),
@@ -137,6 +144,7 @@ CASES: list[tuple[list[str], int, str]] = [
     (["join", "x", "--as", "a", "--db", "missing.db"], 2, "no aiconv log at"),
     (["fork", "x", "--at", "1", "--db", "missing.db"], 2, "no aiconv log at"),
     (["replay", "ok.toml", "--db", "missing.db"], 2, "no aiconv log at"),
+    (["prune", "--older-than", "7d", "--db", "missing.db"], 2, "no aiconv log at"),
     # files: missing, empty, malformed, hostile
     (["simulate", "missing.toml"], 2, "missing.toml: cannot be read"),
     (["simulate", "empty.toml"], 2, "empty.toml: name: Field required"),
@@ -152,6 +160,12 @@ CASES: list[tuple[list[str], int, str]] = [
     (["import", "deep.json", *LOG], 2, "deep.json: not JSON: nested too deeply"),
     (["tools", "list", "--tools", "missing.py"], 2, "missing.py"),
     (["tools", "list", "--tools", "bad.py"], 2, "bad.py"),
+    (["tools", "list", "--tools", "exits.py"], 2, "does not import: SystemExit"),
+    (
+        ["start", "--agent1", "mock:tools=auto", "--tools1", "exits.py"],
+        2,
+        "does not import: SystemExit",
+    ),
     (["import", "missing.jsonl", *LOG], 2, "missing.jsonl: no such file"),
     (["import", "bad.jsonl", *LOG], 2, "bad.jsonl: no conversations found"),
     # ids: unknown (exit 1), ended (exit 1), and what this process would bring to a shared one
@@ -164,6 +178,8 @@ CASES: list[tuple[list[str], int, str]] = [
     (["export", "../../etc/passwd", *LOG], 1, "no conversation with id '../../etc/passwd'"),
     (["export", "ENDED", "-o", "/proc/x.md", *LOG], 2, "cannot write --output /proc/x.md"),
     (["report", "nosuch", *LOG], 2, "no conversations with run id 'nosuch'"),
+    (["simulate", "ok.toml", *LOG, "--run-id", ""], 2, "run id '' must be 1-100"),
+    (["replay", "ok.toml", *LOG, "--run-id", "a b"], 2, "run id 'a b' must be 1-100"),
     (["compare", "a", "b", *LOG], 2, "no conversations with run id 'a'"),
     (["join", "ENDED", "--as", "mock-1", *LOG], 1, "has ended (max_turns); nothing to join"),
     (["resume", "ENDED", *LOG], 1, "ended"),

@@ -57,9 +57,12 @@ def _convert(ctx: click.Context, option: AicOption, found: Found) -> Any:
     try:
         return option.type_cast_value(ctx, value)
     except click.BadParameter as exc:
-        flag = max(option.opts, key=len)
-        hint = f"{found.origin} ({flag})"
-        raise click.BadParameter(exc.message, ctx=ctx, param=option, param_hint=hint) from None
+        message = exc.message
+    except TypeError:  # a TOML number or table where click wants text (a path calls fspath)
+        message = f"{value!r} is not a valid value here"
+    flag = max(option.opts, key=len)
+    hint = f"{found.origin} ({flag})"
+    raise click.BadParameter(message, ctx=ctx, param=option, param_hint=hint) from None
 
 
 def _relative_to(base: Path, value: Any) -> Any:

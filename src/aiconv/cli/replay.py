@@ -28,6 +28,7 @@ from aiconv.platform.conductor import Conductor
 from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import ParticipantSpec
 from aiconv.queues.urls import connect_log
+from aiconv.simulation.runs import check_run_id
 from aiconv.simulation.scenario import load_scenario
 
 
@@ -171,7 +172,8 @@ def replay(scenario_file: Path, **kw: Any) -> None:
     runtime = Runtime.load(LogOptions.of(kw))
     scenario = load_scenario(scenario_file)
     check_agents(runtime, scenario)
-    run_id = kw["run_id"] or f"replay-{scenario.name}"
+    given = kw["run_id"]
+    run_id = check_run_id(given) if given is not None else f"replay-{scenario.name}"
     telemetry = start_telemetry(TelemetryOptions.of(kw), runtime)
     try:
         document = asyncio.run(_replay(runtime, telemetry, scenario, run_id, kw))

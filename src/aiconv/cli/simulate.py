@@ -187,7 +187,7 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
     run = _Run(
         scenario=scenario,
         path=scenario_file,
-        run_id=check_run_id(kw["run_id"]) if kw["run_id"] else new_run_id(scenario),
+        run_id=check_run_id(kw["run_id"]) if kw["run_id"] is not None else new_run_id(scenario),
         parallel=kw["parallel"],
         repeat=kw["repeat"],
         quiet=kw["quiet"] or kw["as_json"],

@@ -24,6 +24,7 @@ from aiconv.agents.provider import ChatProvider
 from aiconv.cli.command import command
 from aiconv.cli.options import json_option, log_options, option
 from aiconv.cli.wiring import LogOptions, Runtime
+from aiconv.cli.writable import check_writable_dir
 from aiconv.errors import ConfigError
 from aiconv.extras import require_extra
 from aiconv.launch import Participant
@@ -74,7 +75,9 @@ def check_voice(runtime: Runtime, given: Path | None) -> Path:
     from aiconv.voice.kit import preflight
 
     preflight()
-    return resolve_audio_dir(runtime, given)
+    directory = resolve_audio_dir(runtime, given)
+    check_writable_dir(directory, "--audio-dir")
+    return directory
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -235,7 +238,7 @@ def prune(
     from aiconv.voice.prune import prune as prune_old
 
     async def run() -> Any:
-        log = await connect_log(runtime.log_url)
+        log = await connect_log(runtime.log_url, "read" if dry_run else "existing")
         try:
             store = BlobStore(directory)
             return await prune_old(

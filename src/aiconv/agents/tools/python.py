@@ -183,7 +183,7 @@ def _load_file(path: Path) -> ModuleType:
     sys.modules[name] = module  # dataclasses and pydantic look their module up by name
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:  # the user's file: say why it does not import
+    except (Exception, SystemExit) as exc:  # the user's file: say why it does not import
         sys.modules.pop(name, None)
         raise ConfigError(
             f"tools file {str(path)!r} does not import: {type(exc).__name__}: {exc}"
