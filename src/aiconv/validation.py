@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from aiconv.observability.redaction import has_credentials, redact_url
 
 #: The largest integer any backend stores (SQLite and Redis integers are 64-bit).
 MAX_INT = 2**63 - 1
@@ -119,3 +123,31 @@ def check_name(name: str) -> None:
     for char in name:
         if unicodedata.category(char) in _UNPRINTABLE_CATEGORIES or char in _BIDI_CONTROLS:
             raise ValueError(f"must not contain control characters (found {char!r})")
+
+
+def check_agent_url(url: str) -> str:
+    """``url``; ValueError unless it (an external agent's, recorded with the conversation)
+    carries no credentials and names a host (and a numeric port, if any) with no spaces or
+    control characters in it: a URL no client could use fails here, not at the first turn."""
+    if has_credentials(url):
+        why = "the URL is recorded; send them in headers (e.g. authorization)"
+        raise ValueError(f"{redact_url(url)!r} carries credentials: {why}")
+    try:
+        if any(char.isspace() or ord(char) < 32 for char in url):
+            raise ValueError
+        parts = urlsplit(url)
+        _ = parts.port  # raises for a port that is not a number
+    except ValueError:  # also an unclosed IPv6 bracket
+        parts = None
+    if parts is None or not parts.hostname:
+        raise ValueError(f"{redact_url(url)!r} must look like http://host:port/path")
+    return url
+
+
+def check_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
+    """``headers``; ValueError for an empty header name, or a line break or control character
+    in a header (it would split the request)."""
+    for name, value in headers.items():
+        if not name.strip() or any(ord(c) < 32 or ord(c) == 127 for c in name + value):
+            raise ValueError(f"header {name!r}: no empty name, no line breaks or controls")
+    return headers

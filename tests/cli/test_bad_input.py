@@ -31,6 +31,11 @@ FILES = {
     "notes.db": "not a database, just notes\n" * 10,
     "creds.toml": MINIMAL.replace('agent = "mock"', 'url = "https://bot:hunter2pw@a.example/"'),
     "nan.toml": MINIMAL + "\n[limits]\ntimeout_s = nan\n",
+    "nohost.toml": MINIMAL.replace('agent = "mock"', 'url = "http://"'),
+    "crlf.toml": MINIMAL.replace(
+        'agent = "mock"', 'url = "http://127.0.0.1:1/"\nheaders = {x = "a\\r\\nb"}'
+    ),
+    "weights.toml": MINIMAL + "\n[arbitration]\nweights = {a = -1.0}\n",
     "bad.py": "def (\n",
     "ok.toml": MINIMAL,
     "scalar.json": '"a task?"',
@@ -151,6 +156,9 @@ CASES: list[tuple[list[str], int, str]] = [
     (["simulate", "bad.toml"], 2, "bad.toml"),
     (["simulate", "creds.toml"], 2, "agent.url: Value error, 'https://[REDACTED]@a.example/'"),
     (["simulate", "nan.toml"], 2, "limits.timeout_s: Input should be a finite number"),
+    (["simulate", "nohost.toml"], 2, "agent.url: Value error, 'http://' must look like"),
+    (["simulate", "crlf.toml"], 2, "agent.headers: Value error, header 'x': no empty name"),
+    (["simulate", "weights.toml"], 2, "arbitration.weights.a: Input should be greater than"),
     (["tasks", "list", "missing.json"], 2, "missing.json: cannot be read"),
     (["tasks", "list", "empty.json"], 2, "empty.json:1: not valid JSON"),
     (["tasks", "list", "bad.json"], 2, "bad.json:2: not valid JSON"),

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+import pydantic
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
-from aiconv.observability.redaction import has_credentials, redact_url
+from aiconv.validation import check_agent_url, check_headers
 
 SLUG = r"^[a-z][a-z0-9_-]*$"
 #: A measured delay in seconds.
@@ -146,7 +147,7 @@ class ArbitrationModel(Strict):
     """Distributed outcomes: how participants' proposals are decided."""
 
     rule: Literal["majority", "agent_weighted", "highest_confidence"] = "majority"
-    weights: dict[str, float] = {}
+    weights: dict[str, Annotated[float, Field(ge=0.0)]] = {}
     min_confidence: float = Field(0.8, ge=0.0, le=1.0)
     stop: bool = True
 
@@ -159,10 +160,12 @@ class SeatModel(Strict):
     agent: str | None = None
     model: str | None = None
     system: str | None = None
-    url: str | None = Field(None, pattern=r"^https?://")
+    url: Annotated[str, pydantic.AfterValidator(check_agent_url)] | None = Field(
+        None, pattern=r"^https?://"
+    )
     format: Literal["webhook", "openai"] | None = None
     timeout_s: float | None = Field(None, gt=0)
-    headers: dict[str, str] | None = None
+    headers: Annotated[dict[str, str], pydantic.AfterValidator(check_headers)] | None = None
     again: float | None = Field(None, ge=0.0, le=1.0)
     max_streak: int | None = Field(None, ge=1, le=10)
     #: The response cache for this participant (``agents/cache.py``).
@@ -172,14 +175,6 @@ class SeatModel(Strict):
     tools: list[str] | None = None
     temperature: float | None = Field(None, ge=0.0, le=2.0, allow_inf_nan=False)
     seed: int | None = Field(None, ge=0, lt=2**63)
-
-    @field_validator("url")
-    @classmethod
-    def _no_credentials(cls, url: str | None) -> str | None:
-        if url is not None and has_credentials(url):
-            why = "the URL is recorded; send them in headers (e.g. authorization)"
-            raise ValueError(f"{redact_url(url)!r} carries credentials: {why}")
-        return url
 
 
 class LimitsModel(Strict):
