@@ -28,6 +28,8 @@ FILES = {
     "empty.json": "",
     "bad.json": "{\n",
     "bad.jsonl": "{\n",
+    "ok.jsonl": '{"conversation_id": "c1", "sender": "customer", "text": "hi"}\n'
+    '{"conversation_id": "c1", "sender": "agent", "text": "hello"}\n',
     "notes.db": "not a database, just notes\n" * 10,
     "creds.toml": MINIMAL.replace('agent = "mock"', 'url = "https://bot:hunter2pw@a.example/"'),
     "nan.toml": MINIMAL + "\n[limits]\ntimeout_s = nan\n",
@@ -112,6 +114,7 @@ CASES: list[tuple[list[str], int, str]] = [
     (["ls", "--log-url", f"redis://:{SECRET}@127.0.0.1:notaport/0"], 2, "bad Redis URL"),
     (["ls", "--log-url", "redis://127.0.0.1:1/0?deadline=abc"], 2, "must be positive seconds"),
     (["ls", "--log-url", "sqlite:///log.db?bogus=1"], 2, "unknown parameter 'bogus'"),
+    (["simulate", "ok.toml", "--log-url", "memory://x?y=1"], 2, "bad memory URL"),
     # the response cache: never inside a log or another file, a Redis URL checked as a log's
     (
         ["simulate", "ok.toml", *LOG, "--cache", "use", "--cache-url", "sqlite:////proc/c.db"],
@@ -176,6 +179,8 @@ CASES: list[tuple[list[str], int, str]] = [
     ),
     (["import", "missing.jsonl", *LOG], 2, "missing.jsonl: no such file"),
     (["import", "bad.jsonl", *LOG], 2, "bad.jsonl: no conversations found"),
+    (["import", "ok.jsonl", "--db", "notes.db"], 2, "notes.db is not an aiconv SQLite log"),
+    (["import", "ok.jsonl", "--db", "."], 2, "is a directory"),
     # ids: unknown (exit 1), ended (exit 1), and what this process would bring to a shared one
     (["show", "nosuch", *LOG], 1, "no conversation with id 'nosuch'"),
     (["export", "nosuch", *LOG], 1, "no conversation with id 'nosuch'"),

@@ -68,6 +68,8 @@ def import_command(file: Path, **kw: Any) -> None:
 
     runtime = Runtime.load(LogOptions.of(kw))
     plan = _plan_import(file, kw)
+    if not kw["dry_run"]:  # a log that cannot be opened is the only line, before the summary
+        asyncio.run(_check_log(runtime.log_url))
     console = Console(stderr=True)
     _describe_plan(console, plan, kw["as_json"])
     if kw["dry_run"]:
@@ -89,6 +91,10 @@ def import_command(file: Path, **kw: Any) -> None:
             err=True,
         )
         sys.exit(EXIT_INTERRUPTED)
+
+
+async def _check_log(url: str) -> None:
+    await (await connect_log(url)).close()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -52,6 +52,8 @@ LOG_PLUGINS: PluginGroup[Opener] = PluginGroup("aiconv.logs", _opener, feature="
 async def open_memory_log(url: str, mode: OpenMode) -> ConversationLog:
     """The opener of ``memory://``: a fresh in-memory log (in every mode: nothing outlives
     the process)."""
+    if url != "memory://":
+        raise ConfigError(f"bad memory URL {url!r}: write memory:// (it takes no host or query)")
     return InMemoryLog()
 
 
