@@ -103,6 +103,7 @@ CASES: list[tuple[list[str], int, str]] = [
     (["simulate", "ok.toml", "--agent", "nosuch"], 2, "unknown agent 'nosuch'"),
     (["discover", *LOG, "--model", "nosuch"], 2, "unknown agent 'nosuch'"),
     (["discover", *LOG, "--agent-under-test", "nosuch"], 2, "unknown agent 'nosuch'"),
+    (["discover", *LOG, "--customer-agent", "mock:latency=nan"], 2, "latency A or A-B"),
     # URLs: schemes, credentials (refused, never shown), parameters, databases
     (["start", "--agent1", "ollama", "--base-url1", f"http://u:{SECRET}@h/v1"], 2, "credentials"),
     (["start", "--agent1", "ollama", "--base-url1", "ftp://x"], 2, "must look like http://"),

@@ -30,6 +30,10 @@ def _script(spec: AgentSpec, key: str | None) -> ScriptProvider:
     return ScriptProvider(path=Path(spec.options["path"]), model=spec.model)
 
 
+def _check_mock(spec: AgentSpec) -> None:
+    MockOptions.parse(spec)
+
+
 def _check_script(spec: AgentSpec) -> None:
     load_script(Path(spec.options["path"]))
 
@@ -40,6 +44,7 @@ OFFLINE_VENDORS = (
         aliases=(),
         default_model="mock-chat",
         factory=_mock,
+        preflight=_check_mock,
         suffix="options",
         offline=True,
         tools=lambda spec: spec.options.get("tools") == "auto",
