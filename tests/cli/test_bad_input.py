@@ -45,6 +45,10 @@ FILES = {
     "exits.py": "raise SystemExit(0)\n",
     "dbint.toml": "db = 5\n",
     "table5.toml": "start = 5\n",
+    "escflow.toml": (
+        'name = "a\\u001b[2Jb"\n[fields.x]\nquestion = "X?"\n'
+        '[[stages]]\nname = "ask"\ncollect = ["x"]\nfinal = true\n'
+    ),
 }
 SECRET = "hunter2pw"
 LOG = ["--db", "log.db"]
@@ -140,6 +144,8 @@ CASES: list[tuple[list[str], int, str]] = [
     (["start", "--config", "bad.toml"], 2, "bad.toml"),
     (["start", "--config", "dbint.toml"], 2, "dbint.toml db (--db): 5 is not a valid value"),
     (["start", "--config", "table5.toml"], 2, "table5.toml: start must be a table"),
+    (["start", "--agent2", "flow:escflow.toml"], 2, "must not contain control characters"),
+    (["bench", "--peers-python", "/nonexistent/python"], 2, "is not an executable file"),
     # read-only commands never create a log
     (["ls", "--db", "missing.db"], 2, "no aiconv log at"),
     (["ls"], 2, "no aiconv log at"),

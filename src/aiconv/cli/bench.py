@@ -8,6 +8,7 @@ the exit code is 0 whenever the harness itself ran.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -62,6 +63,10 @@ def bench(
         output = output or Path(json_path)
     if output is not None:
         check_writable(output)
+    if peers_python is not None and not _is_program(peers_python):
+        raise click.BadParameter(
+            f"{peers_python!r} is not an executable file", param_hint="--peers-python"
+        )
     document = runner.run(
         QUICK if quick else FULL,
         only=only,
@@ -78,3 +83,8 @@ def bench(
     else:
         click.echo(report.table(document))
     sys.stdout.flush()
+
+
+def _is_program(path: str) -> bool:
+    found = shutil.which(path)
+    return found is not None and Path(found).is_file()

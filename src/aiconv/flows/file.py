@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aiconv.errors import ScenarioError
 from aiconv.flows.model import (
@@ -29,6 +29,7 @@ from aiconv.flows.model import (
 from aiconv.flows.schema import schema_problem
 from aiconv.simulation import locate
 from aiconv.simulation.files import read_document
+from aiconv.validation import check_name
 
 _NAME = r"^[A-Za-z][A-Za-z0-9_-]{0,63}$"
 #: Says why an agent id is not usable (None when it is): the registry's check.
@@ -77,6 +78,13 @@ class FlowModel(_Strict):
     fields: dict[str, FieldModel] = Field(min_length=1)
     stages: list[StageModel] = Field(min_length=1)
     output: dict[str, str] = {}
+
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, name: str) -> str:
+        """A flow's name is recorded and shown like a participant's: printable, 1-64 chars."""
+        check_name(name)
+        return name
 
 
 def load_flow(path: Path, known: AgentCheck | None = None) -> Flow:
