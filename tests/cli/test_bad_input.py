@@ -146,6 +146,12 @@ CASES: list[tuple[list[str], int, str]] = [
     (["start", "--config", "table5.toml"], 2, "table5.toml: start must be a table"),
     (["start", "--agent2", "flow:escflow.toml"], 2, "must not contain control characters"),
     (["bench", "--peers-python", "/nonexistent/python"], 2, "is not an executable file"),
+    (["bench", "--quick", "--only", "soak", "--json", "/proc/b.json"], 2, "cannot write"),
+    # empty text is refused, not taken as "not given"
+    (["fork", "ENDED", "--at", "1", "--model1", "", *LOG], 2, "'--model1': must not be empty"),
+    (["import", "x.jsonl", "--customer", "", *LOG], 2, "'--customer': must not be empty"),
+    (["import", "x.jsonl", "--redact-name", " ", *LOG], 2, "'--redact-name': must not be empty"),
+    (["report", "r1", "--realism-source", "", *LOG], 2, "'--realism-source': must not be empty"),
     # read-only commands never create a log
     (["ls", "--db", "missing.db"], 2, "no aiconv log at"),
     (["ls"], 2, "no aiconv log at"),

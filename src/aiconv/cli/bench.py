@@ -58,15 +58,17 @@ def bench(
     only: tuple[str, ...],
 ) -> None:
     """Measure per-turn overhead, hand-off, concurrency, append throughput and fleet scaling."""
-    if json_path not in (None, STDOUT):
-        click.echo("warning: --json PATH is deprecated; use --output PATH", err=True)
-        output = output or Path(json_path)
+    deprecated = json_path not in (None, STDOUT)
+    if deprecated:
+        output = output or Path(str(json_path))
     if output is not None:
         check_writable(output)
     if peers_python is not None and not _is_program(peers_python):
         raise click.BadParameter(
             f"{peers_python!r} is not an executable file", param_hint="--peers-python"
         )
+    if deprecated:  # after the checks: bad input stays one line
+        click.echo("warning: --json PATH is deprecated; use --output PATH", err=True)
     document = runner.run(
         QUICK if quick else FULL,
         only=only,

@@ -19,6 +19,7 @@ from rich.console import Console
 
 from aiconv.cli.command import command
 from aiconv.cli.options import EXIT_INTERRUPTED, json_option, log_options, option
+from aiconv.cli.values import TEXT
 from aiconv.cli.wiring import LogOptions, Runtime, run_interruptibly
 from aiconv.cli.writable import check_writable
 from aiconv.errors import ConfigError, LogError, TranscriptError
@@ -52,11 +53,15 @@ def mapping_options(func: Any) -> Any:
 @option("--source", help="Name of the data set (default: the file name without its suffix).")
 @option("--mapping", type=click.Path(path_type=Path), help="Field mapping file (TOML/YAML/JSON).")
 @mapping_options
-@option("--customer", "customers", multiple=True, help="Sender value meaning the customer.")
-@option("--agent", "agents", multiple=True, help="Sender value meaning the support agent.")
+@option(
+    "--customer", "customers", type=TEXT, multiple=True, help="Sender value meaning the customer."
+)
+@option(
+    "--agent", "agents", type=TEXT, multiple=True, help="Sender value meaning the support agent."
+)
 @option("--strict", is_flag=True, help="Refuse the whole file if any row is malformed.")
 @option("--no-redact", is_flag=True, help="Keep e-mails, phones, card and account numbers.")
-@option("--redact-name", "names", multiple=True, help="A name to redact (repeat).")
+@option("--redact-name", "names", type=TEXT, multiple=True, help="A name to redact (repeat).")
 @option("--redact-names-file", type=click.Path(path_type=Path), help="Names to redact, one a line.")
 @option("--redact-pattern", "patterns", multiple=True, help="LABEL=REGEX or REGEX to redact.")
 @option("--dry-run", is_flag=True, help="Read, check and redact, but write nothing.")

@@ -19,7 +19,7 @@ from aiconv.cli.command import command
 from aiconv.cli.options import EXIT_INTERRUPTED, json_option, log_options, option
 from aiconv.cli.simulate import check_agents, seat_factory
 from aiconv.cli.telemetry import TelemetryOptions, start_telemetry, telemetry_options
-from aiconv.cli.values import count
+from aiconv.cli.values import TEXT, count
 from aiconv.cli.wiring import LogOptions, Runtime, close_run, run_interruptibly
 from aiconv.errors import ConfigError
 from aiconv.extras import require_extra
@@ -35,10 +35,10 @@ from aiconv.simulation.scenario import load_scenario
 @command()
 @click.argument("conversation_id")
 @option("--at", "at", type=count(1), required=True, help="Keep the parent's first N events.")
-@option("--agent1", help="Agent of participant 1 from here on (default: the parent's).")
-@option("--agent2", help="Agent of participant 2 from here on (default: the parent's).")
-@option("--model1", help="Model for --agent1.")
-@option("--model2", help="Model for --agent2.")
+@option("--agent1", type=TEXT, help="Agent of participant 1 from here on (default: the parent's).")
+@option("--agent2", type=TEXT, help="Agent of participant 2 from here on (default: the parent's).")
+@option("--model1", type=TEXT, help="Model for --agent1.")
+@option("--model2", type=TEXT, help="Model for --agent2.")
 @option(
     "--max-turns",
     type=count(1, 10_000),

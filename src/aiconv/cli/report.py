@@ -22,7 +22,7 @@ from rich.table import Table
 from aiconv.cli.command import command
 from aiconv.cli.options import json_option, log_options, option
 from aiconv.cli.tables import Field, print_table
-from aiconv.cli.values import count
+from aiconv.cli.values import TEXT, count
 from aiconv.cli.wiring import LogOptions, Runtime
 from aiconv.cli.writable import check_writable_dir
 from aiconv.errors import ConfigError
@@ -89,7 +89,11 @@ def gate_options(func: Any) -> Any:
     help="Add how well a classifier tells the run's simulated customers from the imported "
     "real ones (50% = indistinguishable; needs the learning extra).",
 )
-@option("--realism-source", help="Real customers from this imported source (default: all).")
+@option(
+    "--realism-source",
+    type=TEXT,
+    help="Real customers from this imported source (default: all).",
+)
 @gate_options
 @log_options
 def report_command(target: str, **kw: Any) -> None:
