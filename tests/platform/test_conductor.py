@@ -14,6 +14,7 @@ from aiconv.errors import ProviderUnavailable, SequenceConflict
 from aiconv.platform import codec, session
 from aiconv.platform.admission import TurnRefused
 from aiconv.platform.conductor import Conductor
+from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import (
     ConversationResumed,
     MessagePosted,
@@ -320,12 +321,9 @@ class ReadCounter(ForwardingLog):
         return found
 
 
-@pytest.mark.timeout(30)
-async def test_seats_of_one_process_share_what_one_of_them_appended() -> None:
-    """Two seats in one process: each reads the events the other appended from their shared
-    state, not from the log (before: every event was read and folded again by the other
-    seat). The transcript is the same as when each seat reads everything itself."""
-    counting = ReadCounter(InMemoryLog())
+async def twenty_turns_in_one_process(counting: ReadCounter) -> ConversationState:
+    """Two seats of one conductor talk for 20 turns on ``counting``; the final state (each seat
+    checked to have spoken in turn, and another process's fold to be the same)."""
     conductor = Conductor(counting)
     state = await session.create(
         conductor, topic="Tea or coffee?", participants=PAIR, stop=StopConfig(max_turns=20)
@@ -337,11 +335,22 @@ async def test_seats_of_one_process_share_what_one_of_them_appended() -> None:
     counting.events_read = 0
     final = await session.play_all(conductor, state.conversation_id, seats)
     assert final.turns == 20 and [m.sender for m in final.messages] == ["alice", "bob"] * 10
+    read = counting.events_read
+    assert await Conductor(counting).load(state.conversation_id) == final  # another process
+    counting.events_read = read
+    return final
+
+
+@pytest.mark.timeout(30)
+async def test_seats_of_one_process_share_what_one_of_them_appended() -> None:
+    """Two seats in one process: each reads the events the other appended from their shared
+    state, not from the log (before: every event was read and folded again by the other
+    seat). The transcript is the same as when each seat reads everything itself."""
+    counting = ReadCounter(InMemoryLog())
+    final = await twenty_turns_in_one_process(counting)
     # Each seat loads the conversation once (1 event each) and play_all reads the final state
     # (41 events + the end); nothing in between.
     assert counting.events_read <= 2 + final.sequence, counting.events_read
-    elsewhere = Conductor(counting)  # another process's view: folds the same state
-    assert await elsewhere.load(state.conversation_id) == final
 
 
 class LateReplies(ReadCounter):
@@ -362,18 +371,7 @@ async def test_a_seat_woken_before_its_siblings_append_returned_does_not_read_it
     seat waits for the append to settle and continues from its state (before: it read every
     event back from the log, one read a turn)."""
     counting = LateReplies(InMemoryLog())
-    conductor = Conductor(counting)
-    state = await session.create(
-        conductor, topic="Tea or coffee?", participants=PAIR, stop=StopConfig(max_turns=20)
-    )
-    seats = {
-        "alice": ScriptedProvider([varied_text(i) for i in range(0, 40, 2)]),
-        "bob": ScriptedProvider([varied_text(i) for i in range(1, 40, 2)]),
-    }
-    counting.events_read = 0
-    final = await session.play_all(conductor, state.conversation_id, seats)
-    assert final.turns == 20 and [m.sender for m in final.messages] == ["alice", "bob"] * 10
+    final = await twenty_turns_in_one_process(counting)
     # Each seat's load (the first event or two) and play_all's read of the final state; no
     # read a turn (before: 85 events read).
     assert counting.events_read <= 4 + final.sequence, counting.events_read
-    assert await Conductor(counting).load(state.conversation_id) == final
