@@ -2,18 +2,17 @@
 
 It owns the client side of the layouts of ``redis_layout`` (one Redis, or a Redis Cluster split
 into shards) and ``redis_scripts``: group-committed appends (``GroupCommit``: one
-``APPEND_BATCH`` script call per batch of a shard, each shard batching on its own, each
-append checked against its own expected sequence, also writing the index and the shard's
-log), reads and the index.
-Wake-ups are in ``redis_wakeups``; connections, retries and error mapping in ``redis_calls``;
-what only a cluster needs in ``redis_cluster``; the URL in ``redis_urls``.
+``APPEND_BATCH`` script call per batch of a shard, each append checked against its own expected
+sequence, also writing the index and the shard's log), reads and the index. Wake-ups are in
+``redis_wakeups``; the hot commands' connection on one Redis in ``redis_wire``; retries and
+error mapping in ``redis_calls``; what only a cluster needs in ``redis_cluster``.
 
 A lost connection is retried with exponential backoff until ``deadline`` seconds have passed,
 then surfaces as ``LogUnavailable``. Every append carries an idempotency token checked by the
 script, so an append whose reply was lost is recognised on retry and never written twice.
-With ``?min_replicas=N`` an append is acknowledged once ``WAIT`` saw N replicas take it; one
-not confirmed in time has an unknown outcome and is retried the same way (then
-``LogUnavailable``). Foreign ``redis`` errors are mapped in ``redis_calls`` and never leave.
+With ``?min_replicas=N`` an append is acknowledged once ``WAIT`` saw N replicas take it (else
+its outcome is unknown and it is retried the same way). Foreign ``redis`` errors are mapped in
+``redis_calls`` and never leave.
 """
 
 from __future__ import annotations
@@ -40,12 +39,13 @@ from aiconv.queues.log import (
     StoredEvent,
     bounded,
 )
-from aiconv.queues.redis_calls import Calls, pipelined
+from aiconv.queues.redis_calls import BLOCK_MS, Calls, pipelined
 from aiconv.queues.redis_cluster import (
     Client,
     Pointer,
     connect,
     merged_members,
+    read_pointed,
     read_pointers,
     replicated,
     shard_reader,
@@ -65,6 +65,7 @@ from aiconv.queues.redis_scripts import (
 )
 from aiconv.queues.redis_urls import DEFAULT_DEADLINE, DEFAULT_PREFIX, parse_target, with_prefix
 from aiconv.queues.redis_wakeups import XReadWakeUps
+from aiconv.queues.redis_wire import Script, Wire, XRead, read_batch
 
 __all__ = ["ACL_RULES", "DEFAULT_PREFIX", "RedisLog", "with_prefix"]
 
@@ -98,6 +99,10 @@ class RedisLog(RedisIndex, ConversationLog):
         self._watcher = watcher
         self._call = Calls(where=where, prefix=prefix, deadline=deadline, clustered=clustered)
         self._batch_script = client.register_script(APPEND_BATCH)
+        #: The hot commands (appends, stream reads, wake-ups) of a single Redis go on wires.
+        self._wire = None if clustered else Wire.of(client, timeout=10)
+        watch = None if clustered else Wire.of(watcher, timeout=BLOCK_MS / 1000 + 5)
+        self._append_batch = Script(APPEND_BATCH)
         self._read_shard = shard_reader(client)
         self._read_log = client.register_script(READ_LOG)
         #: One group commit per shard: a shard whose master is failing over holds back its
@@ -110,7 +115,9 @@ class RedisLog(RedisIndex, ConversationLog):
         #: Stream reads go out in batches (a cluster client routes each to its node itself).
         self.reads = None if clustered else GroupRead(self._fetch)
         logs = [shard.log for shard in self.layout.shards()]
-        self.wakeups = XReadWakeUps(watcher, logs, self._call, self.last_sequence)
+        self.wakeups = XReadWakeUps(
+            watcher, logs, self._call, self.last_sequence, XRead(watcher, watch)
+        )
         self._waiters = self.wakeups.waiters  # what the contract suite observes
 
     @classmethod
@@ -193,6 +200,8 @@ class RedisLog(RedisIndex, ConversationLog):
             return await replicated(  # type: ignore[no-any-return]
                 self._client, APPEND_BATCH, keys, args, self.min_replicas, self.replica_timeout
             )
+        if self._wire is not None:
+            return await self._append_batch(self._wire, keys, args)  # type: ignore[no-any-return]
         return await self._batch_script(keys=keys, args=args)  # type: ignore[no-any-return]
 
     # -- reads ---------------------------------------------------------------------------------
@@ -219,6 +228,8 @@ class RedisLog(RedisIndex, ConversationLog):
     async def _fetch(self, batch: list[Read]) -> list[object]:
         """A batch of reads in one pipeline (retried whole: reads change nothing)."""
         assert isinstance(self._client, aioredis.Redis)  # never batched on a cluster
+        if self._wire is not None:
+            return await read_batch(self._wire, self._call, batch)
         return await pipelined(self._client, self._call, "read", batch)
 
     async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[StoredEvent]:
@@ -233,20 +244,10 @@ class RedisLog(RedisIndex, ConversationLog):
         targets: list[Pointer] = await self._call(
             "read_all", lambda: read_pointers(self._read_shard, self.layout, after, limit)
         )
-
-        async def fetch() -> list[list[Entry]]:
-            pipe = self._client.pipeline(transaction=False)
-            for _, cid, seq in targets:
-                pipe.xrange(self.events_key(cid), f"{seq}-0", f"{seq}-0")
-            found: list[list[Entry]] = await pipe.execute()
-            return found
-
-        found = await self._call("read_all", fetch) if targets else []
-        return [
-            decode_entry(cid, hit[0])
-            for (_, cid, _), hit in zip(targets, found, strict=True)
-            if hit
-        ]
+        found: list[StoredEvent] = await self._call(
+            "read_all", lambda: read_pointed(self._client, self.layout, targets)
+        )
+        return found
 
     async def last_sequence(self, conversation_id: str) -> int:
         top = await self._read("xrevrange", self.events_key(conversation_id), "+", "-", 1)
@@ -287,6 +288,8 @@ class RedisLog(RedisIndex, ConversationLog):
         for commit in self.commits:
             await commit.drained()
         await self.wakeups.close()
+        if self._wire is not None:
+            await self._wire.close()
         if self.reads is not None:
             await self.reads.close()
         for client in {id(c): c for c in (self._watcher, self._client)}.values():

@@ -26,9 +26,10 @@ from redis.backoff import NoBackoff
 
 from aiconv.errors import ConfigError
 from aiconv.observability.redaction import redact_url
+from aiconv.queues.log import StoredEvent
 from aiconv.queues.redis_calls import Calls, NotReplicated, clients, is_a_cluster
 from aiconv.queues.redis_layout import SHARDS, RedisLayout
-from aiconv.queues.redis_scripts import EPOCH, READ_SHARD, sequence_of
+from aiconv.queues.redis_scripts import EPOCH, READ_SHARD, Entry, decode_entry, sequence_of
 from aiconv.queues.redis_urls import RedisTarget, node_url
 
 #: How far apart the masters' clocks may be (seconds): positions within it of the slowest
@@ -181,6 +182,20 @@ async def read_pointers(
             break
         await asyncio.sleep(CLOCK_SKEW)  # then the clocks have passed what was found
     return visible
+
+
+async def read_pointed(
+    client: Client, layout: RedisLayout, targets: list[Pointer]
+) -> list[StoredEvent]:
+    """The events ``targets`` point at, in one pipeline (the client routes each read)."""
+    if not targets:
+        return []
+    pipe = client.pipeline(transaction=False)
+    for _, cid, seq in targets:
+        pipe.xrange(layout.events_key(cid), f"{seq}-0", f"{seq}-0")
+    found: list[list[Entry]] = await pipe.execute()
+    hits = zip(targets, found, strict=True)
+    return [decode_entry(cid, hit[0]) for (_, cid, _), hit in hits if hit]
 
 
 def _clock(reply: list[Any]) -> int:

@@ -11,16 +11,18 @@ reads.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
+import functools
 from collections.abc import Awaitable, Callable
-from functools import partial
 from typing import cast
 
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import RedisCluster
 
-from aiconv.queues.redis_calls import BLOCK_MS, Calls
+from aiconv.queues.redis_calls import Calls
 from aiconv.queues.redis_scripts import Entry, sequence_of
+from aiconv.queues.redis_wire import XRead
 from aiconv.queues.waiters import StreamWaiters
 
 
@@ -33,12 +35,15 @@ class XReadWakeUps:
         keys: list[str],
         call: Calls,
         last_sequence: Callable[[str], Awaitable[int]],
+        xread: XRead,
     ) -> None:
         self.waiters = StreamWaiters()
+        self.delivered = Delivered()
         self._watcher = watcher
         self._keys = keys
         self._call = call
         self._last_sequence = last_sequence
+        self._xread = xread
         self._readers: list[asyncio.Task[None]] = []
         self._reader_lock = asyncio.Lock()
         self._closing = False
@@ -46,9 +51,18 @@ class XReadWakeUps:
     async def wait(self, conversation_id: str, after: int, timeout: float) -> bool:
         """See ``WakeUps.wait``."""
         await self._ensure_reader()
-        return await self.waiters.wait(
-            conversation_id, after, timeout, lambda: self._last_sequence(conversation_id)
+        known = self.delivered.watch(conversation_id)
+        check = (
+            functools.partial(_nothing_newer, after)  # the reader wakes it: no round trip
+            if 0 <= known <= after
+            else functools.partial(self._check, conversation_id)
         )
+        return await self.waiters.wait(conversation_id, after, timeout, check)
+
+    async def _check(self, conversation_id: str) -> int:
+        last = await self._last_sequence(conversation_id)
+        self.delivered.checked(conversation_id, last)
+        return last
 
     async def close(self) -> None:
         """Stop the readers."""
@@ -59,6 +73,7 @@ class XReadWakeUps:
         for reader in readers:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await reader
+        await self._xread.close()
 
     async def _ensure_reader(self) -> None:
         """Start the reader tasks, each from the current head of its shard's log."""
@@ -69,7 +84,7 @@ class XReadWakeUps:
                 return
             for key in self._keys:
                 top: list[Entry] = await self._call(
-                    "watch", partial(self._watcher.xrevrange, key, "+", "-", count=1)
+                    "watch", functools.partial(self._watcher.xrevrange, key, "+", "-", count=1)
                 )
                 head = top[0][0] if top else b"0-0"
                 self._readers.append(
@@ -83,25 +98,77 @@ class XReadWakeUps:
             try:
                 if not synced:
                     last, synced = await self._resync(key, last), True
-                reply = cast(
-                    list[tuple[bytes, list[Entry]]] | None,
-                    await self._watcher.xread({key: last}, count=1000, block=BLOCK_MS),
-                )
+                reply = await self._xread(key, last)
                 delay = 0.02
             except Exception:  # redis' errors, and redis-py's own slips mid-failover (a
                 # connection torn down under a read raises AttributeError): keep trying
                 synced = False
+                self.delivered.forget()  # a resync may skip entries: check Redis again
                 await asyncio.sleep(delay)  # keeps trying; waiters have their own timeouts
                 delay = min(delay * 2, 1.0)
                 continue
             for _, entries in reply or ():
                 for entry_id, fields in entries:
-                    self.waiters.notify(fields[b"cid"].decode(), int(fields[b"seq"]))
+                    conversation_id, sequence = fields[b"cid"].decode(), int(fields[b"seq"])
+                    self.delivered.saw(conversation_id, sequence)
+                    self.waiters.notify(conversation_id, sequence)
                     last = entry_id
 
     async def _resync(self, key: str, last: bytes) -> bytes:
         """After an outage: if the server came back with a shorter global log (it lost data or
-        was replaced), read on from its head instead of waiting for ids it will never reach."""
+        was replaced), read its log again from the start instead of waiting for ids it will
+        never reach: what it took since it came back may already be in it (waking a waiter
+        twice is harmless; missing an entry leaves it waiting for its timeout)."""
         top = cast(list[Entry], await self._watcher.xrevrange(key, "+", "-", count=1))
         head = top[0][0] if top else b"0-0"
-        return head if sequence_of(head) < sequence_of(last) else last
+        return b"0-0" if sequence_of(head) < sequence_of(last) else last
+
+
+class Delivered:
+    """The newest sequence the readers delivered of each conversation waited on here, so that
+    a wait for what is not delivered yet parks without asking Redis first (half the round
+    trips of a turn between two seats of one process).
+
+    Sound because: a conversation is *watched* (``-1``: unknown) before the first wait's check
+    reads Redis, and from then on every entry the readers deliver is recorded (``saw``), so an
+    entry delivered before the watch was already in Redis when that check read it (``checked``);
+    the readers deliver a conversation's entries in order, so every entry beyond a recorded
+    head is still to be delivered, and will wake the wait; a reader's outage (its resync may
+    skip entries) forgets everything. A head beyond ``after`` is still checked against Redis
+    (a failover may have lost it). At most ``capacity`` conversations, least recently waited
+    on forgotten first (their next wait checks Redis again).
+    """
+
+    def __init__(self, capacity: int = 100_000) -> None:
+        self.capacity = capacity
+        self._heads: collections.OrderedDict[str, int] = collections.OrderedDict()
+
+    def watch(self, conversation_id: str) -> int:
+        """Watch ``conversation_id``; the head delivered since, ``-1`` if not known yet."""
+        heads = self._heads
+        known = heads.get(conversation_id)
+        if known is None:
+            heads[conversation_id] = known = -1
+            if len(heads) > self.capacity:
+                heads.popitem(last=False)
+        else:
+            heads.move_to_end(conversation_id)
+        return known
+
+    def saw(self, conversation_id: str, sequence: int) -> None:
+        """A reader delivered ``sequence`` of ``conversation_id``."""
+        known = self._heads.get(conversation_id)
+        if known is not None and sequence > known:
+            self._heads[conversation_id] = sequence
+
+    def checked(self, conversation_id: str, last: int) -> None:
+        """Redis said the stream reaches ``last`` (read after the conversation was watched)."""
+        self.saw(conversation_id, last)
+
+    def forget(self) -> None:
+        """Forget every head (after a reader's outage)."""
+        self._heads.clear()
+
+
+async def _nothing_newer(after: int) -> int:
+    return after

@@ -1,0 +1,280 @@
+"""``Wire``: one pipelined connection to a single Redis for the log's hot commands.
+
+A durable turn on Redis is two appends (one ``EVALSHA`` each) and a stream read or two; through
+redis-py's asyncio client each command costs ~150–200 µs of client CPU (a pooled connection
+taken under a condition, a ``StreamReader`` and a task-free but layered read path), the Redis
+work itself ~20 µs. ``Wire`` is an ``asyncio.Protocol``: commands are packed by hiredis and
+written back to back on one socket, replies are parsed by hiredis as they arrive and handed to
+the waiting futures in order. That is how Redis is meant to be pipelined, and it costs a third.
+
+It speaks RESP2 to a single Redis over plain TCP, authenticates with the URL's user
+and password and selects its database. Everything else (TLS, a cluster, ``WAIT`` for replicas,
+the index, deletes) stays on redis-py (``Wire.of`` returns ``None`` for what it does not
+speak). Errors are redis-py's own classes, parsed by redis-py's table, so ``Calls`` retries and
+maps them as before: a lost connection fails every command in flight with ``ConnectionError``
+(the next command reconnects), a server silent for ``timeout`` seconds with commands in flight
+with ``TimeoutError``. An append whose reply was lost is recognised by its token on retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import hashlib
+from collections.abc import Callable, Sequence
+from typing import Any, cast
+
+import hiredis
+import redis.asyncio as aioredis
+import redis.exceptions as rexc
+from redis._parsers.base import BaseParser
+from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.connection import Connection, SSLConnection
+
+from aiconv.queues.group_read import Read
+from aiconv.queues.redis_calls import BLOCK_MS, Calls
+from aiconv.queues.redis_scripts import Entry
+
+#: What ``RedisLog``'s pools are opened with beyond the address, none of which ``Wire`` needs
+#: (timeouts are its own; the rest are redis-py's internals).
+_IGNORED = {
+    "protocol",
+    "retry",
+    "socket_timeout",
+    "socket_connect_timeout",
+    "himport_registry",
+    "maint_notifications_pool_handler",
+    "maint_notifications_config",
+    "orig_host_address",
+    "orig_socket_timeout",
+    "orig_socket_connect_timeout",
+}
+_SPOKEN = {"host", "port", "db", "username", "password"}
+_MORE = object()  # hiredis: no whole reply buffered yet
+_pack = cast(Callable[[tuple[Any, ...]], bytes], hiredis.pack_command)  # variadic in fact
+_CONNECT_S = 2.0
+
+
+class Wire:
+    """One connection; commands pipelined, replies in order. Reconnects on the next command."""
+
+    def __init__(self, address: dict[str, Any], *, timeout: float) -> None:
+        self.address = address
+        self.timeout = timeout
+        self._protocol: _Protocol | None = None
+        self._connecting = asyncio.Lock()
+        self._closed = False
+
+    @classmethod
+    def of(cls, client: aioredis.Redis | RedisCluster, *, timeout: float) -> Wire | None:
+        """A ``Wire`` to the Redis ``client`` talks to, or ``None`` when its connections are
+        something ``Wire`` does not speak (a cluster, TLS, or options it would ignore)."""
+        if isinstance(client, RedisCluster):
+            return None
+        pool = client.connection_pool
+        kwargs = {k: v for k, v in pool.connection_kwargs.items() if k not in _IGNORED}
+        kind = pool.connection_class
+        if not issubclass(kind, Connection) or issubclass(kind, SSLConnection):
+            return None  # TLS, a Unix socket or another transport: redis-py's
+        if set(kwargs) - _SPOKEN:
+            return None
+        return cls(kwargs, timeout=timeout)
+
+    async def call(self, *args: Any) -> Any:
+        """One command; its reply, or its error raised (redis-py's class)."""
+        protocol = await self._ready()
+        reply = await protocol.send(_pack(args))
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
+
+    async def calls(self, commands: Sequence[tuple[Any, ...]]) -> list[Any]:
+        """Several commands written at once; one reply each, an error as its exception."""
+        protocol = await self._ready()
+        futures = [protocol.send(_pack(args)) for args in commands]
+        return list(await asyncio.gather(*futures))
+
+    async def close(self) -> None:
+        """Close the connection; commands in flight fail with ``ConnectionError``."""
+        self._closed = True
+        if self._protocol is not None:
+            self._protocol.close()
+
+    async def _ready(self) -> _Protocol:
+        protocol = self._protocol
+        if protocol is not None and protocol.open:
+            return protocol
+        async with self._connecting:
+            if self._protocol is None or not self._protocol.open:
+                if self._closed:
+                    raise rexc.ConnectionError("the log is closed")
+                self._protocol = await self._connect()
+            return self._protocol
+
+    async def _connect(self) -> _Protocol:
+        loop = asyncio.get_running_loop()
+        where = self.address
+        try:
+            async with asyncio.timeout(_CONNECT_S):
+                _, protocol = await loop.create_connection(
+                    lambda: _Protocol(self.timeout), where["host"], where["port"]
+                )
+        except TimeoutError as exc:
+            raise rexc.TimeoutError(f"Timeout connecting to {_name(where)}") from exc
+        except OSError as exc:
+            raise rexc.ConnectionError(f"Error connecting to {_name(where)}: {exc}") from exc
+        try:
+            await self._handshake(protocol)
+        except BaseException:
+            protocol.close()
+            raise
+        return protocol
+
+    async def _handshake(self, protocol: _Protocol) -> None:
+        """``AUTH`` and ``SELECT``, as redis-py does on a new connection."""
+        commands = []
+        if self.address.get("password") is not None:
+            user = self.address.get("username")
+            password = self.address["password"]
+            commands.append(("AUTH", user, password) if user else ("AUTH", password))
+        if self.address.get("db"):
+            commands.append(("SELECT", self.address["db"]))
+        for args in commands:
+            reply = await protocol.send(_pack(args))
+            if isinstance(reply, Exception):
+                raise reply
+
+
+class Script:
+    """A Lua script run by its SHA1 (``EVALSHA``), loaded once the server says it lacks it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.sha = hashlib.sha1(text.encode()).hexdigest()
+
+    async def __call__(self, wire: Wire, keys: Sequence[Any], args: Sequence[Any]) -> Any:
+        try:
+            return await wire.call("EVALSHA", self.sha, len(keys), *keys, *args)
+        except rexc.NoScriptError:  # not run: load it, then run it
+            await wire.call("SCRIPT", "LOAD", self.text)
+            return await wire.call("EVALSHA", self.sha, len(keys), *keys, *args)
+
+
+class _Protocol(asyncio.Protocol):
+    """Futures of the commands in flight, resolved in order as replies are parsed."""
+
+    def __init__(self, timeout: float) -> None:
+        self.open = False
+        self._timeout = timeout
+        self._reader = hiredis.Reader(
+            protocolError=rexc.InvalidResponse,
+            replyError=BaseParser.parse_error,
+            notEnoughData=_MORE,
+        )
+        self._pending: collections.deque[asyncio.Future[Any]] = collections.deque()
+        self._transport: asyncio.Transport | None = None
+        self._replies = 0
+        self._seen = 0
+        self._watchdog: asyncio.TimerHandle | None = None
+        self._lost: Exception = rexc.ConnectionError("Connection closed by server.")
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport, self.open = transport, True
+        self._watchdog = asyncio.get_running_loop().call_later(self._timeout, self._check)
+
+    def send(self, packed: bytes) -> asyncio.Future[Any]:
+        """Write one packed command; the future of its reply."""
+        if not self.open or self._transport is None:
+            raise self._lost
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending.append(future)
+        self._transport.write(packed)
+        return future
+
+    def data_received(self, data: bytes) -> None:
+        self._reader.feed(data)
+        try:
+            while (reply := self._reader.gets()) is not _MORE:
+                self._replies += 1
+                future = self._pending.popleft()
+                if not future.done():  # its caller may have left (cancelled)
+                    future.set_result(reply)
+        except rexc.InvalidResponse as exc:  # nothing after it can be trusted
+            self._abort(rexc.ConnectionError(f"Protocol error: {exc}"))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.open = False
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        while self._pending:
+            future = self._pending.popleft()
+            if not future.done():
+                future.set_exception(self._lost)
+
+    def close(self) -> None:
+        """Close the connection (commands in flight fail as on a lost connection)."""
+        self._abort(rexc.ConnectionError("Connection closed."))
+
+    def _check(self) -> None:
+        """No reply for a whole ``timeout`` while commands were in flight: give up on it."""
+        if self._pending and self._replies == self._seen:
+            self._abort(rexc.TimeoutError(f"Timeout reading from Redis ({self._timeout:g}s)"))
+            return
+        self._seen = self._replies
+        self._watchdog = asyncio.get_running_loop().call_later(self._timeout, self._check)
+
+    def _abort(self, error: Exception) -> None:
+        self._lost, self.open = error, False
+        if self._transport is not None:
+            self._transport.abort()  # connection_lost fails what is in flight
+
+
+async def read_batch(wire: Wire, call: Calls, batch: Sequence[Read]) -> list[object]:
+    """Every stream read of ``batch`` written at once, retried whole by ``call`` (reads change
+    nothing); a read that failed alone gets its mapped error as its result."""
+    commands = [stream_command(read.command, read.args) for read in batch]
+    replies: list[object] = await call("read", lambda: wire.calls(commands))
+    return [
+        call.mapped("read", reply) if isinstance(reply, Exception) else entries(reply)
+        for reply in replies
+    ]
+
+
+class XRead:
+    """``XREAD COUNT 1000 BLOCK BLOCK_MS STREAMS key last`` on the watcher's own connection:
+    a wire when the watcher's Redis speaks it, else redis-py's client."""
+
+    def __init__(self, watcher: aioredis.Redis | RedisCluster, wire: Wire | None) -> None:
+        self._watcher = watcher
+        self._wire = wire
+
+    async def __call__(self, key: str, last: bytes) -> list[tuple[bytes, list[Entry]]] | None:
+        if self._wire is None:
+            found = await self._watcher.xread({key: last}, count=1000, block=BLOCK_MS)
+            return cast(list[tuple[bytes, list[Entry]]] | None, found)
+        raw = await self._wire.call("XREAD", "COUNT", 1000, "BLOCK", BLOCK_MS, "STREAMS", key, last)
+        return None if raw is None else [(stream, entries(found)) for stream, found in raw]
+
+    async def close(self) -> None:
+        """Close the wire (redis-py's client is closed by the log)."""
+        if self._wire is not None:
+            await self._wire.close()
+
+
+def stream_command(command: str, args: Sequence[Any]) -> tuple[Any, ...]:
+    """redis-py's ``xrange(key, min, max, count)`` / ``xrevrange(key, max, min, count)`` call
+    as the command it sends."""
+    key, first, last, *rest = args
+    count = rest[0] if rest else None
+    tail = () if count is None else ("COUNT", count)
+    return (command.upper(), key, first, last, *tail)
+
+
+def entries(raw: Any) -> list[Entry]:
+    """A stream reply (``[[id, [field, value, …]], …]``) as redis-py returns it."""
+    return [(entry_id, dict(zip(flat[::2], flat[1::2], strict=True))) for entry_id, flat in raw]
+
+
+def _name(address: dict[str, Any]) -> str:
+    return f"{address['host']}:{address['port']}"
