@@ -153,6 +153,25 @@ async def test_the_wire_uses_the_urls_user_password_and_database(tmp_path: Path)
             await wrong.close()
 
 
+def test_the_log_runs_under_uvloop_whose_transports_are_its_own(
+    redis_server: RedisServer,
+) -> None:
+    """Applications embedding aiconv often run uvloop; its transports are not asyncio's."""
+    uvloop = pytest.importorskip("uvloop")
+
+    async def converse() -> list[int]:
+        log = await RedisLog.open(redis_server.url, prefix="uv", deadline=5)
+        try:
+            await log.append("c", 0, [event(1)])
+            await log.append("c", 1, [event(2)])
+            assert await log.wait("c", 2, timeout=0.05) is False
+            return sequences(await log.read("c"))
+        finally:
+            await log.close()
+
+    assert uvloop.run(converse()) == [1, 2]
+
+
 def test_what_the_wire_does_not_speak_stays_on_redis_py() -> None:
     for url in ("rediss://127.0.0.1:6390/0", "redis://127.0.0.1:6390/0?client_name=x"):
         client, watcher = clients(url, url)

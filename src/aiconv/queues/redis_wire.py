@@ -179,8 +179,8 @@ class _Protocol(asyncio.Protocol):
         self._lost: Exception = rexc.ConnectionError("Connection closed by server.")
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport, self.open = transport, True
+        # duck-typed: uvloop's transports are not asyncio.Transport instances
+        self._transport, self.open = cast(asyncio.Transport, transport), True
         self._watchdog = asyncio.get_running_loop().call_later(self._timeout, self._check)
 
     def send(self, packed: bytes) -> asyncio.Future[Any]:
