@@ -192,7 +192,7 @@ def repeated_act(history: Sequence[Utterance], config: LoopConfig) -> Loop | Non
     if len(own) < _ACT_RUN:
         return None
     shared = frozenset.intersection(*(acts(u.content) for u in own))
-    if not shared or any(_brings_news(own[:n], own[n]) for n in range(1, len(own))):
+    if not shared or any(brings_news(own[:n], own[n]) for n in range(1, len(own))):
         return None
     others = [u for u in history[indexes[0] + 1 :] if u.sender != sender]
     if len(others) < _ACT_RUN - 1:
@@ -201,12 +201,17 @@ def repeated_act(history: Sequence[Utterance], config: LoopConfig) -> Loop | Non
     if frozenset.intersection(*(acts(u.content) for u in others[-2:])):
         detail = f"{sender} and {others[-1].sender} keep answering each other in kind ({act})"
         return make_loop("ping_pong", 1.0, tuple(own), detail)
-    if 2 * sum(bool(_PRESSES.search(u.content.lower())) for u in others) < len(others):
+    if 2 * sum(presses(u.content) for u in others) < len(others):
         return None
     return make_loop("paraphrase", 1.0, tuple(own), f"{sender} {act.replace('_', ' ')} again")
 
 
-def _brings_news(earlier: Sequence[Utterance], message: Utterance) -> bool:
+def presses(content: str) -> bool:
+    """Whether ``content`` asks again or insists ("?", "still", "I need", a bare "No.")."""
+    return bool(_PRESSES.search(content.lower()))
+
+
+def brings_news(earlier: Sequence[Utterance], message: Utterance) -> bool:
     """Whether ``message`` has a number or a name its sender's ``earlier`` messages lacked,
     or reports a result: then it moves, however alike its act."""
     if makes_progress(message.content):
@@ -236,7 +241,7 @@ def pressed_rewording(history: Sequence[Utterance], config: LoopConfig) -> Loop 
     own = [history[i] for i in indexes]
     if len(own) < _ACT_RUN or any(len(concepts(u.content)) < 2 for u in own):
         return None
-    if any(_brings_news(own[:n], own[n]) for n in range(1, len(own))):
+    if any(brings_news(own[:n], own[n]) for n in range(1, len(own))):
         return None
     if any(char_similarity(a.content, b.content) >= config.edit for a, b in pairwise(own)):
         return None  # edited versions: a revision, or a repeat that others judge

@@ -21,6 +21,7 @@ from functools import lru_cache
 from itertools import pairwise
 
 from aiconv.platform.loop_answers import unanswered
+from aiconv.platform.loop_meaning import exclaimed_collapse, restated_point
 from aiconv.platform.loop_stalls import (
     collapse,
     frozen_positions,
@@ -127,8 +128,7 @@ def _core(content: str) -> str:
     return content[opening.end() :] if opening else content
 
 
-def _similarity(a: Utterance, b: Utterance) -> float:
-    # Content words only: character ratios of unrelated English sit around 0.4, too noisy here.
+def _similarity(a: Utterance, b: Utterance) -> float:  # content words: characters are noisy
     return content_similarity(a.content, b.content)
 
 
@@ -275,9 +275,9 @@ _DETECTORS = (
     repeated_act,
     pressed_rewording,
     unanswered,
+    restated_point,  # the costliest (word vectors), and only after every cheaper check
+    exclaimed_collapse,
 )
-
-
 _DEFAULT = LoopConfig()
 
 

@@ -1,0 +1,103 @@
+"""Loops that the words alone do not show: a point restated in fresh words, judged on meaning
+(``word_vectors``), and a collapse into exclamations in any language, judged on shape.
+
+``restated_point``: one participant's last four messages make the same point in other words
+("the warranty has expired", "the coverage ended", "the product is no longer covered"), none
+brings a number, a name or a result (``loop_stalls.brings_news``), the others press in at least
+half of their messages, and every restatement is closer in meaning to what its sender said
+before than to the message it replies to: it holds its position instead of answering. The last
+condition keeps drills, interviews and Socratic tutoring apart (each turn follows the other's).
+``exclaimed_collapse``: six short exclamations in a row from two sides, with no number and no
+question ("Dziękuję bardzo!", "Nie ma za co!"): pleasantries in a language no list holds.
+Pure functions over ``Utterance``s, run by ``loops.detect_loop`` after the other detectors.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from itertools import combinations, pairwise
+
+from aiconv.platform.loop_stalls import brings_news, presses, seen
+from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
+from aiconv.platform.word_vectors import known_words, meaning_similarity
+from aiconv.platform.wording import char_similarity, features
+
+_RUN = 4
+"""How many of one participant's messages making one point make a loop (three restatements)."""
+_SAME_POINT = 0.4
+"""Mean cosine of the messages' vectors, over every pair, from which they make one point."""
+_SAME_POINT_FLOOR = 0.2
+"""Cosine every pair must reach."""
+_HOLDS = 0.1
+"""How much closer each restatement must be to its sender's earlier messages than to the
+message it replies to."""
+_NEW_WORDS = 8
+"""Most content words new to the window a restatement may bring (a long message that brings
+many is a new argument, however alike its topic)."""
+_MIN_WORDS = 2
+"""Known words a message needs before its meaning is trusted."""
+
+
+def restated_point(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
+    """One participant makes the same point four times in other words, bringing nothing new,
+    while the others press, and each time it holds its position rather than answering."""
+    sender = history[-1].sender
+    indexes = [i for i, u in enumerate(history) if u.sender == sender][-_RUN:]
+    own = [history[i] for i in indexes]
+    if len(own) < _RUN or any(known_words(u.content) < _MIN_WORDS for u in own):
+        return None
+    if any(brings_news(own[:n], own[n]) for n in range(1, len(own))):
+        return None
+    if any(_new_words(history, i) > _NEW_WORDS for i in indexes[1:]):
+        return None
+    if any(char_similarity(a.content, b.content) >= config.edit for a, b in pairwise(own)):
+        return None  # edited versions: a revision, or a repeat that others judge
+    others = [u for u in history[indexes[0] + 1 :] if u.sender != sender]
+    if len(others) < _RUN - 1 or 2 * sum(presses(u.content) for u in others) < len(others):
+        return None
+    similarities = [meaning_similarity(a.content, b.content) for a, b in combinations(own, 2)]
+    mean = sum(similarities) / len(similarities)
+    if mean < _SAME_POINT or min(similarities) < _SAME_POINT_FLOOR:
+        return None
+    if not all(_holds_position(history, indexes[: n + 1]) for n in range(1, len(indexes))):
+        return None
+    detail = f"{sender} makes the same point in other words while the others press"
+    return make_loop("paraphrase", mean, tuple(own), detail)
+
+
+def _new_words(history: Sequence[Utterance], index: int) -> int:
+    return len(features(history[index].content).facts - seen(history[:index]))
+
+
+def _holds_position(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
+    """Whether the message at ``indexes[-1]`` is closer in meaning to its sender's messages at
+    the earlier ``indexes`` than to the message it replies to (by ``_HOLDS``)."""
+    message = history[indexes[-1]].content
+    before = history[indexes[-1] - 1]
+    replies_to = 0.0
+    if before.sender != history[indexes[-1]].sender:
+        replies_to = meaning_similarity(message, before.content)
+    held = max(meaning_similarity(message, history[i].content) for i in indexes[:-1])
+    return held - replies_to >= _HOLDS
+
+
+_EXCLAIMED_RUN = 6
+_EXCLAIMED_WORDS = 6
+_EXCLAIMED_MARKS = 4
+"""Of the run, how many end with an exclamation mark."""
+_NUMBER_OR_QUESTION = re.compile(r"[\d?？]")
+
+
+def exclaimed_collapse(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
+    """Six short messages in a row from at least two senders, none with a number or a
+    question, most of them exclamations: thanks and goodbyes in whatever language."""
+    run = history[-_EXCLAIMED_RUN:]
+    if len(run) < _EXCLAIMED_RUN or len({u.sender for u in run}) < 2:
+        return None
+    texts = [u.content.strip() for u in run]
+    if any(len(t.split()) > _EXCLAIMED_WORDS or _NUMBER_OR_QUESTION.search(t) for t in texts):
+        return None
+    if sum(t.endswith(("!", "！")) for t in texts) < _EXCLAIMED_MARKS:
+        return None
+    return make_loop("collapse", 1.0, tuple(run), f"{len(run)} short exclamations in a row")
