@@ -163,16 +163,17 @@ def test_round_14_first_run_then_calibration_of_the_word_vectors() -> None:
 
 
 def test_round_15_written_before_word_vectors_is_measured_blind() -> None:
-    # Written before the detector with distilled word vectors ran on it: 21 loops (mostly a
-    # point restated in fresh words while the other side presses, other languages' courtesy),
-    # 18 healthy look-alikes. The word-list detector's first run: precision 1.00, recall 0.10,
-    # 0 of 18 healthy cut.
+    # Written and committed before the meaning checks (loop_meaning) ran on it: 21 loops
+    # (mostly a point restated in fresh words while the other side presses, other languages'
+    # courtesy), 18 healthy look-alikes. First runs: the word-list detector precision 1.00,
+    # recall 0.10, 0 of 18 healthy cut; with the word vectors (frozen before this run)
+    # precision 1.00, recall 0.38, 0 of 18 cut. Not tuned on.
     figures = evaluate_corpus(HELDOUT, written_in=15)
     print(figures.report())
     assert figures.transcripts == 40
     assert figures.loop_precision >= 0.98
     assert figures.healthy_ended_early == 0
-    assert figures.loop_recall >= 0.09
+    assert figures.loop_recall >= 0.38
 
 
 #: Held-out rounds that were written blind with ``fire_by`` labels; each must meet the target.
