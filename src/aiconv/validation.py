@@ -151,3 +151,14 @@ def check_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
         if not name.strip() or any(ord(c) < 32 or ord(c) == 127 for c in name + value):
             raise ValueError(f"header {name!r}: no empty name, no line breaks or controls")
     return headers
+
+
+def check_opening(opening: str | None) -> str | None:
+    """A scripted opening line as written; one that says nothing is refused (leaving it out is
+    how a scenario or task lets the simulated customer open in its own words)."""
+    if opening is not None and not opening.strip():
+        raise ValueError(
+            "an empty opening says nothing: leave opening out to let the customer open"
+            " in its own words"
+        )
+    return opening

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
-from aiconv.validation import check_agent_url, check_headers
+from aiconv.validation import check_agent_url, check_headers, check_opening
 
 SLUG = r"^[a-z][a-z0-9_-]*$"
 #: A measured delay in seconds.
@@ -80,6 +80,11 @@ class IntentModel(Strict):
     role: str = "customer"
     goal: GoalModel | None = None
     opening: str | None = None
+
+    @field_validator("opening")
+    @classmethod
+    def _says_something(cls, opening: str | None) -> str | None:
+        return check_opening(opening)
 
 
 class OutcomeModel(Strict):

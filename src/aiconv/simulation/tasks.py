@@ -18,16 +18,17 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pydantic
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field
 
 from aiconv.agents.toolbox import ToolError
 from aiconv.environments.domain import Call, Domain, domain_named, merged
 from aiconv.errors import ConfigError, ScenarioError
 from aiconv.simulation import locate
 from aiconv.simulation.files import read_document, validation_error
+from aiconv.validation import check_opening
 
 RewardBasis = Literal[
     "DB", "ACTION", "COMMUNICATE", "NL_ASSERTION", "OUTCOME", "ENV_ASSERTION", "COLLECTED"
@@ -121,7 +122,7 @@ class Task(_Strict):
     domain: str | None = None
     title: str | None = None
     difficulty: Literal["easy", "medium", "hard"] | None = None
-    opening: str | None = None
+    opening: Annotated[str | None, AfterValidator(check_opening)] = None
     description: Description | None = None
     user_scenario: UserScenario
     ticket: str | None = None
