@@ -80,8 +80,11 @@ async def test_a_server_that_stops_answering_times_out_and_the_next_command_reco
         os.kill(pid, signal.SIGSTOP)
         try:
             async with asyncio.timeout(5):
-                with pytest.raises(rexc.TimeoutError):
-                    await wire.call("PING")
+                failed = await asyncio.gather(
+                    *(wire.call("PING") for _ in range(3)), return_exceptions=True
+                )
+            assert all(isinstance(error, rexc.TimeoutError) for error in failed)
+            assert len({id(error) for error in failed}) == 3  # no traceback shared and grown
         finally:
             os.kill(pid, signal.SIGCONT)
         assert await wire.call("PING") == b"PONG"  # on a new connection

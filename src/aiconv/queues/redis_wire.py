@@ -186,7 +186,7 @@ class _Protocol(asyncio.Protocol):
     def send(self, packed: bytes) -> asyncio.Future[Any]:
         """Write one packed command; the future of its reply."""
         if not self.open or self._transport is None:
-            raise self._lost
+            raise self._failure()
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending.append(future)
         self._transport.write(packed)
@@ -210,7 +210,12 @@ class _Protocol(asyncio.Protocol):
         while self._pending:
             future = self._pending.popleft()
             if not future.done():
-                future.set_exception(self._lost)
+                future.set_exception(self._failure())
+
+    def _failure(self) -> Exception:
+        """Why this connection is gone, a new instance each time (an exception raised again
+        and again would grow its traceback through a long outage)."""
+        return type(self._lost)(*self._lost.args)
 
     def close(self) -> None:
         """Close the connection (commands in flight fail as on a lost connection)."""
