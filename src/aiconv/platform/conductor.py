@@ -191,16 +191,16 @@ class Conductor:
         worker or ``aic join`` gives it the same tools; without any, a model asking for a tool
         is told there is none, and the exchange is recorded all the same.
         """
-        state = await self.load(conversation_id)
-        references = state.participant(name).tools  # KeyError for a name that is no participant
-        opened = await open_tools(references) if tools is None and references else None
-        seat = Seat(provider=provider, tools=tools or opened or ToolKit(()))
-        try:
-            with self._states.playing(conversation_id):
+        with self._states.playing(conversation_id):  # from the load on: seats share its fold
+            state = await self.load(conversation_id)
+            references = state.participant(name).tools  # KeyError for a name that is no one
+            opened = await open_tools(references) if tools is None and references else None
+            seat = Seat(provider=provider, tools=tools or opened or ToolKit(()))
+            try:
                 return await self._play(state, name, seat)
-        finally:
-            if opened is not None:
-                await opened.aclose()
+            finally:
+                if opened is not None:
+                    await opened.aclose()
 
     async def _play(self, state: ConversationState, name: str, seat: Seat) -> ConversationState:
         conversation_id = state.conversation_id

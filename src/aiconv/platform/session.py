@@ -124,9 +124,12 @@ async def play_all(
     """
     try:
         async with asyncio.TaskGroup() as group:
-            for name, provider in seats.items():
-                box = (tools or {}).get(name)
-                group.create_task(conductor.play(conversation_id, name, provider, tools=box))
+            played = [
+                group.create_task(
+                    conductor.play(conversation_id, name, provider, tools=(tools or {}).get(name))
+                )
+                for name, provider in seats.items()
+            ]
     except asyncio.CancelledError:
         await asyncio.shield(interrupt(conductor, conversation_id, by="signal"))
         raise
@@ -137,7 +140,15 @@ async def play_all(
         if isinstance(error, Exception):
             await asyncio.shield(record_crash(conductor, conversation_id, error))
         raise error from None
-    return await conductor.load(conversation_id)
+    if not played:
+        return await conductor.load(conversation_id)
+    # The freshest final state of a seat, and whatever was appended since (usually nothing):
+    # the same state as a fresh load, without reading and folding the whole stream again.
+    return await conductor.catch_up(max((t.result() for t in played), key=_sequence))
+
+
+def _sequence(state: ConversationState) -> int:
+    return state.sequence
 
 
 async def record_crash(conductor: Conductor, conversation_id: str, error: Exception) -> None:
