@@ -18,7 +18,7 @@ from aiconv.errors import ConversationNotFound, SequenceConflict
 from aiconv.platform import codec, referee
 from aiconv.platform.admission import ADMIT_ALL, TurnAdmission
 from aiconv.platform.codec import Recorded
-from aiconv.platform.conversation import ConversationState, evolve, provisional
+from aiconv.platform.conversation import ConversationState, evolve, fold_ahead
 from aiconv.platform.events import (
     ConversationEnded,
     ConversationStarted,
@@ -33,7 +33,7 @@ from aiconv.platform.seat_states import SeatStates
 from aiconv.platform.termination import StopReason, wall_clock
 from aiconv.platform.toolrounds import LeaseLost
 from aiconv.platform.turn import Seat, Turn
-from aiconv.platform.turns import next_speaker
+from aiconv.platform.turns import may_speak, wake_after
 from aiconv.queues.log import ConversationLog
 from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
 
@@ -45,8 +45,6 @@ SpeakerDeltaCallback = Callable[[str, str], None]
 Judge = referee.Judge
 #: Given the state before it, returns the message to post (e.g. with ``simulated_at`` set).
 MessageStamp = referee.MessageStamp
-
-_IDLE_WAKE_S = 30.0
 
 
 class ServedElsewhere(Exception):
@@ -130,15 +128,21 @@ class Conductor:
         self._states.learn(state)
         return state
 
-    async def append(self, state: ConversationState, events: Sequence[Event]) -> ConversationState:
-        """Append ``events`` right after ``state``; raises SequenceConflict if someone was first."""
+    async def append(
+        self,
+        state: ConversationState,
+        events: Sequence[Event],
+        *,
+        folded: ConversationState | None = None,
+    ) -> ConversationState:
+        """Append ``events`` right after ``state``; raises SequenceConflict if someone was first.
+
+        ``folded``: ``state`` provisionally folded over the first of ``events`` already (what a
+        judge saw), continued for the index entry rather than folded again.
+        """
         index = None
         if not all(isinstance(e, TurnClaimed) for e in events):  # a claim leaves the index as is
-            now = self.clock.now()
-            prospective = state
-            for offset, event in enumerate(events, 1):
-                prospective = evolve(prospective, provisional(state, offset, now, event))
-            index = index_entry(prospective)
+            index = index_entry(fold_ahead(state, events, self.clock.now(), folded=folded))
         with self._states.appending(state.conversation_id):
             stored = await self.log.append(
                 state.conversation_id,
@@ -151,10 +155,17 @@ class Conductor:
         self._states.learn(state)
         return state
 
-    async def commit(self, state: ConversationState, events: list[Event]) -> ConversationState:
-        """Append within a claimed turn; a conflict means the lease was taken over: re-read."""
+    async def commit(
+        self,
+        state: ConversationState,
+        events: list[Event],
+        *,
+        folded: ConversationState | None = None,
+    ) -> ConversationState:
+        """Append within a claimed turn (``folded`` as for ``append``); a conflict means the
+        lease was taken over: re-read."""
         try:
-            state = await self.append(state, events)
+            state = await self.append(state, events, folded=folded)
         except SequenceConflict:
             self.observer.conflict(state)
             return await self.catch_up(state)
@@ -215,20 +226,15 @@ class Conductor:
                     assert state.last_claim is not None and state.started is not None
                     until = state.last_claim.at + state.started.lease_s
                     raise ServedElsewhere(conversation_id, until)
-                elif self._may_speak(state, name, now):
+                elif may_speak(state, name, now):
                     state = await self._take_turn(state, name, seat)
                 else:
-                    wake = self._wake_after(state, now)
+                    wake = wake_after(state, now)
                     await self.log.wait(conversation_id, state.sequence, wake)
                     await self._states.settled(conversation_id)
                     if self._states.known(state) is state:  # not woken by a seat of ours
                         state = await self.catch_up(state)
         return state
-
-    def _may_speak(self, state: ConversationState, name: str, now: float) -> bool:
-        if next_speaker(state) != name:
-            return False
-        return state.claim is None or not state.claim.is_live(now)
 
     def _served_elsewhere(self, state: ConversationState, now: float) -> bool:
         """Whether another instance has been serving this conversation within the last lease.
@@ -242,15 +248,6 @@ class Conductor:
             return False
         assert state.started is not None
         return now < last.at + state.started.lease_s
-
-    def _wake_after(self, state: ConversationState, now: float) -> float:
-        assert state.started is not None
-        deadlines = [_IDLE_WAKE_S]
-        if state.claim is not None:
-            deadlines.append(state.claim.lease_expires_at - now)
-        if state.started.stop.timeout_s is not None:
-            deadlines.append(state.started_at + state.started.stop.timeout_s - now)
-        return max(0.001, min(deadlines))
 
     async def _take_turn(
         self, state: ConversationState, name: str, seat: Seat

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any
@@ -278,13 +278,20 @@ def fold(conversation_id: str, events: Iterable[Recorded]) -> ConversationState:
     return state
 
 
-def provisional(state: ConversationState, offset: int, now: float, event: Event) -> Recorded:
-    """``event`` as if it were appended ``offset`` events after ``state`` at ``now`` (for
-    judging or indexing a state before the append that makes it real)."""
-    return Recorded(
-        conversation_id=state.conversation_id,
-        sequence=state.sequence + offset,
-        position=0,
-        at=now,
-        event=event,
-    )
+def fold_ahead(
+    state: ConversationState,
+    events: Sequence[Event],
+    now: float,
+    *,
+    folded: ConversationState | None = None,
+) -> ConversationState:
+    """``state`` as if ``events`` were appended right after it at ``now`` (to judge or index a
+    state before the append that makes it real); ``folded``: the first of them folded so already
+    (e.g. what the judge saw), continued rather than folded again."""
+    ahead, cid = folded or state, state.conversation_id
+    for sequence in range(ahead.sequence + 1, state.sequence + len(events) + 1):
+        event = events[sequence - state.sequence - 1]
+        ahead = evolve(
+            ahead, Recorded(conversation_id=cid, sequence=sequence, position=0, at=now, event=event)
+        )
+    return ahead

@@ -19,7 +19,7 @@ from aiconv.agents.provider import ChatProvider, DeltaCallback
 from aiconv.agents.toolbox import ToolBox
 from aiconv.errors import ProviderError, ProviderRejected, ProviderUnavailable, SequenceConflict
 from aiconv.observability.redaction import scrub
-from aiconv.platform.conversation import ConversationState, evolve, provisional
+from aiconv.platform.conversation import ConversationState, fold_ahead
 from aiconv.platform.events import AgentFailed, ConversationEnded, Event, MessagePosted
 from aiconv.platform.flow_fold import events_of
 from aiconv.platform.prompts import build_request
@@ -156,9 +156,7 @@ class Turn:
         stamp = self.conductor.stamp_of(state)
         if stamp is not None:
             message = stamp(state, message)
-        prospective = state
-        for offset, event in enumerate([*recorded, message], 1):
-            prospective = evolve(prospective, provisional(state, offset, now, event))
+        prospective = fold_ahead(state, [*recorded, message], now)
         verdict = self.conductor.judge_of(state)(prospective, now)
         after = (
             await self.conductor.turn_hook.after_reply(state, message)
@@ -172,7 +170,7 @@ class Turn:
                     reason=verdict.stop.reason, detail=verdict.stop.detail, by=message.sender
                 )
             )
-        return await self.conductor.commit(state, events)
+        return await self.conductor.commit(state, events, folded=prospective)
 
     async def _fail(self, state: ConversationState, exc: ProviderError) -> ConversationState:
         """Record the failure and end the conversation; or, when this process's own provider

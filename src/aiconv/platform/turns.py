@@ -102,3 +102,27 @@ def next_speaker(state: ConversationState) -> str | None:
     if state.started is None:
         return None
     return resolve_policy(state.started.turn_policy)(state)
+
+
+def may_speak(state: ConversationState, name: str, now: float) -> bool:
+    """Whether ``name`` may claim the next turn at ``now``: it is next, and no live claim holds
+    the turn."""
+    if next_speaker(state) != name:
+        return False
+    return state.claim is None or not state.claim.is_live(now)
+
+
+#: The longest a waiting seat sleeps without news (a backstop: appends wake it).
+IDLE_WAKE_S = 30.0
+
+
+def wake_after(state: ConversationState, now: float) -> float:
+    """How long a seat that may not speak waits for news before looking again: until the live
+    claim's lease or the conversation's timeout runs out, at most ``IDLE_WAKE_S``."""
+    assert state.started is not None
+    deadlines = [IDLE_WAKE_S]
+    if state.claim is not None:
+        deadlines.append(state.claim.lease_expires_at - now)
+    if state.started.stop.timeout_s is not None:
+        deadlines.append(state.started_at + state.started.stop.timeout_s - now)
+    return max(0.001, min(deadlines))
