@@ -45,6 +45,10 @@ class Verdict:
     stop: StopReason | None = None
 
 
+#: The default thresholds, made once (frozen) rather than for every message judged.
+_LOOPS = LoopConfig()
+
+
 def recent_utterances(state: ConversationState, window: int) -> list[Utterance]:
     """Participant messages since the last moderator note, at most ``window`` of them."""
     found: list[Utterance] = []
@@ -64,7 +68,7 @@ def judge(state: ConversationState, now: float, loops: LoopConfig | None = None)
     if stop is not None:
         return Verdict(stop=stop)
     config = state.started.stop
-    loops = loops or LoopConfig()
+    loops = loops or _LOOPS
     history = recent_utterances(state, max(loops.window, 2) if loops.window else 64)
     closing = _closing(history, config)
     if closing is not None:

@@ -6,6 +6,7 @@ with, in order, and returns the first reason. A normal end is this value, never 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,9 +26,14 @@ class StopReason:
 
 def has_end_token(content: str, token: str) -> bool:
     """Whether ``token`` stands alone on a line of ``content`` (never inside prose)."""
-    if not token:
+    if not token or token not in content:  # the common case, without a regular expression
         return False
-    return re.search(rf"^[ \t]*{re.escape(token)}[ \t]*$", content, re.MULTILINE) is not None
+    return _alone_on_a_line(token).search(content) is not None
+
+
+@functools.lru_cache(maxsize=64)
+def _alone_on_a_line(token: str) -> re.Pattern[str]:
+    return re.compile(rf"^[ \t]*{re.escape(token)}[ \t]*$", re.MULTILINE)
 
 
 def signal(state: ConversationState, now: float) -> StopReason | None:
