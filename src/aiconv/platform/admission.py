@@ -29,10 +29,12 @@ class TurnAdmission(Protocol):
 class AdmitAll:
     """The default: every turn may begin."""
 
-    @contextlib.contextmanager
-    def admit(self, conversation_id: str, speaker: str) -> Iterator[None]:
-        """Admits."""
-        yield
+    def admit(self, conversation_id: str, speaker: str) -> contextlib.AbstractContextManager[None]:
+        """Admits (a shared, stateless context: nothing is made per turn)."""
+        return _ADMITTED
+
+
+_ADMITTED = contextlib.nullcontext()
 
 
 ADMIT_ALL = AdmitAll()

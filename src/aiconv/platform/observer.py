@@ -7,7 +7,7 @@ observer costs nothing.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Protocol
 
 from aiconv.platform.conversation import ConversationState, Message
@@ -59,22 +59,20 @@ class NullObserver(ConductorObserver):
     def conversation_started(self, state: ConversationState) -> None:
         """Nothing."""
 
-    @contextlib.contextmanager
     def turn(
         self, state: ConversationState, speaker: str, parent: Mapping[str, str]
-    ) -> Iterator[dict[str, str]]:
-        """Nothing."""
-        yield {}
+    ) -> contextlib.AbstractContextManager[dict[str, str]]:
+        """Nothing (an empty trace context)."""
+        return contextlib.nullcontext({})
 
     def turn_claimed(self, state: ConversationState, speaker: str, handoff_s: float) -> None:
         """Nothing."""
 
-    @contextlib.contextmanager
     def tool_call(
         self, state: ConversationState, speaker: str, tool: str, call_id: str
-    ) -> Iterator[dict[str, object]]:
-        """Nothing."""
-        yield {}
+    ) -> contextlib.AbstractContextManager[dict[str, object]]:
+        """Nothing (a dict the conductor fills in for no one)."""
+        return contextlib.nullcontext({})
 
     def message_posted(self, state: ConversationState, message: Message, turn_s: float) -> None:
         """Nothing."""

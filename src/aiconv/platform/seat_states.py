@@ -56,20 +56,12 @@ class SeatStates:
             if latest is None or latest.sequence < state.sequence:
                 self._latest[conversation_id] = state
 
-    @contextlib.contextmanager
-    def appending(self, conversation_id: str) -> Iterator[None]:
+    def appending(self, conversation_id: str) -> contextlib.AbstractContextManager[None]:
         """A seat appends to ``conversation_id`` for the duration (noted only when another
         seat of this process plays it too, and for the first of appends in flight together)."""
         if self._players[conversation_id] < 2 or conversation_id in self._appending:
-            yield
-            return
-        settled = asyncio.get_running_loop().create_future()
-        self._appending[conversation_id] = settled
-        try:
-            yield
-        finally:
-            del self._appending[conversation_id]
-            settled.set_result(None)
+            return _UNNOTED
+        return _Appending(self._appending, conversation_id)
 
     async def settled(self, conversation_id: str) -> None:
         """Until the append a seat of this process has in flight on the conversation (if any)
@@ -77,3 +69,26 @@ class SeatStates:
         settled = self._appending.get(conversation_id)
         if settled is not None:
             await asyncio.wait({settled})
+
+
+_UNNOTED = contextlib.nullcontext()
+
+
+class _Appending:
+    """The note of one append in flight (a plain class: this is entered twice a turn)."""
+
+    __slots__ = ("_appending", "_conversation_id", "_settled")
+
+    def __init__(self, appending: dict[str, asyncio.Future[None]], conversation_id: str) -> None:
+        self._appending = appending
+        self._conversation_id = conversation_id
+        self._settled: asyncio.Future[None] | None = None
+
+    def __enter__(self) -> None:
+        self._settled = asyncio.get_running_loop().create_future()
+        self._appending[self._conversation_id] = self._settled
+
+    def __exit__(self, *exc_info: object) -> None:
+        del self._appending[self._conversation_id]
+        assert self._settled is not None
+        self._settled.set_result(None)
