@@ -117,10 +117,17 @@ def _any_phrase(phrases: tuple[str, ...]) -> re.Pattern[str]:
 
 def is_closing(content: str, phrases: Sequence[str] = DEFAULT_CLOSING_PHRASES) -> bool:
     """Whether ``content`` says goodbye (not negated, quoted, reported or asked about)."""
-    key = tuple(phrases)
-    if not key or _any_phrase(key).search(content.lower()) is None:
+    key = phrases if type(phrases) is tuple else tuple(phrases)
+    return bool(key) and _closes(content, key)
+
+
+@lru_cache(maxsize=4096)
+def _closes(content: str, phrases: tuple[str, ...]) -> bool:
+    """Cached: each message is judged as the newest and, a turn later, as the previous one (of
+    thousands of conversations at once: a pattern search over the message saved per turn)."""
+    if _any_phrase(phrases).search(content.lower()) is None:
         return False
-    return _is_closing(content, key)
+    return _is_closing(content, phrases)
 
 
 @lru_cache(maxsize=1024)
