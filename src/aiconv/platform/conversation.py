@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from aiconv.platform import slot_writers
 from aiconv.platform.codec import Recorded
 from aiconv.platform.events import (
     AgentFailed,
@@ -57,12 +57,9 @@ class Message:
     truncated: bool = False
 
 
-#: What a ``Message`` takes from its ``MessagePosted``: every field they share, by name (one
-#: message shape: a field added to both is carried without another line here).
-_FROM_POSTED = tuple(
-    f.name for f in fields(Message) if f.name in {p.name for p in fields(MessagePosted)}
-)
-_posted_values = operator.attrgetter(*_FROM_POSTED)  # one C call for all of them
+#: A ``Message`` from its ``MessagePosted``: every field they share, by name (one message shape:
+#: a field added to both is carried without another line here), the others at their defaults.
+_message_of = slot_writers.converter(Message, ("sequence", "at"), MessagePosted)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -179,32 +176,8 @@ def occurred_at(recorded: Recorded) -> float:
     return recorded.at if when is None else float(when)
 
 
-_STATE_FIELDS = tuple(f.name for f in fields(ConversationState))
-#: The slot setters of ``ConversationState`` (bypassing the frozen ``__setattr__``), by name.
-_SETTER_OF = {name: vars(ConversationState)[name].__set__ for name in _STATE_FIELDS}
-
-
-def _copier() -> Any:
-    """``_copy``, written out field by field (as ``dataclasses`` writes ``__init__``): a loop
-    over the fields cost about twice as much, and this runs for every event folded."""
-    lines = ["def _copy(state, changes):", "    copy = new(ConversationState)"]
-    lines += [f"    set_{name}(copy, state.{name})" for name in _STATE_FIELDS]
-    lines += [
-        "    for name, value in changes.items():",
-        "        setter_of[name](copy, value)",
-        "    return copy",
-    ]
-    scope: dict[str, Any] = {f"set_{name}": setter for name, setter in _SETTER_OF.items()}
-    scope |= {"new": object.__new__, "ConversationState": ConversationState}
-    scope["setter_of"] = _SETTER_OF
-    exec("\n".join(lines), scope)  # our own field names only: nothing from outside
-    return scope["_copy"]
-
-
-#: ``dataclasses.replace(state, **changes)`` at a fraction of the cost (one copy per event).
-#: Safe because ``ConversationState`` is a frozen slots dataclass whose ``__init__`` only
-#: assigns: every field is copied, then ``changes`` are applied, exactly as ``replace`` would.
-_copy: Callable[[ConversationState, dict[str, Any]], ConversationState] = _copier()
+#: ``dataclasses.replace(state, **changes)`` at half the cost (it runs for every event folded).
+_copy = slot_writers.copier(ConversationState)
 
 
 def _changes(state: ConversationState, recorded: Recorded, event: object) -> dict[str, Any]:
@@ -252,11 +225,7 @@ def _changes(state: ConversationState, recorded: Recorded, event: object) -> dic
 
 
 def _post(state: ConversationState, recorded: Recorded, event: MessagePosted) -> dict[str, Any]:
-    message = Message(
-        sequence=recorded.sequence,
-        at=occurred_at(recorded),
-        **dict(zip(_FROM_POSTED, _posted_values(event), strict=True)),
-    )
+    message = _message_of(recorded.sequence, occurred_at(recorded), event)
     turns_by = dict(state.turns_by)
     turns_by[event.sender] = turns_by.get(event.sender, 0) + 1
     return {
