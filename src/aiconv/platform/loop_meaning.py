@@ -45,14 +45,14 @@ def restated_point(history: Sequence[Utterance], config: LoopConfig) -> Loop | N
     sender = history[-1].sender
     indexes = [i for i, u in enumerate(history) if u.sender == sender][-_RUN:]
     own = [history[i] for i in indexes]
-    if len(own) < _RUN or any(known_words(u.content) < _MIN_WORDS for u in own):
-        return None
-    if any(brings_news(own[:n], own[n]) for n in range(1, len(own))):
-        return None
+    if len(own) < _RUN or any(brings_news(own[:n], own[n]) for n in range(1, len(own))):
+        return None  # (the cheapest conditions first: they use views other detectors made)
     if any(_new_words(history, i) > _NEW_WORDS for i in indexes[1:]):
         return None
     if any(char_similarity(a.content, b.content) >= config.edit for a, b in pairwise(own)):
         return None  # edited versions: a revision, or a repeat that others judge
+    if any(known_words(u.content) < _MIN_WORDS for u in own):
+        return None
     others = [u for u in history[indexes[0] + 1 :] if u.sender != sender]
     if len(others) < _RUN - 1 or 2 * sum(presses(u.content) for u in others) < len(others):
         return None

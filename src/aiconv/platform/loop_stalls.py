@@ -189,13 +189,13 @@ def repeated_act(history: Sequence[Utterance], config: LoopConfig) -> Loop | Non
     sender = history[-1].sender
     indexes = [i for i, u in enumerate(history) if u.sender == sender][-_ACT_RUN:]
     own = [history[i] for i in indexes]
-    if len(own) < _ACT_RUN:
-        return None
-    shared = frozenset.intersection(*(acts(u.content) for u in own))
-    if not shared or any(brings_news(own[:n], own[n]) for n in range(1, len(own))):
-        return None
     others = [u for u in history[indexes[0] + 1 :] if u.sender != sender]
-    if len(others) < _ACT_RUN - 1:
+    if len(own) < _ACT_RUN or len(others) < _ACT_RUN - 1:
+        return None  # the cheap conditions first: most messages perform no act at all
+    if any(brings_news(own[:n], own[n]) for n in range(1, len(own))):
+        return None
+    shared = _shared_acts(own)
+    if not shared:
         return None
     act = sorted(shared)[0]
     if frozenset.intersection(*(acts(u.content) for u in others[-2:])):
@@ -204,6 +204,17 @@ def repeated_act(history: Sequence[Utterance], config: LoopConfig) -> Loop | Non
     if 2 * sum(presses(u.content) for u in others) < len(others):
         return None
     return make_loop("paraphrase", 1.0, tuple(own), f"{sender} {act.replace('_', ' ')} again")
+
+
+def _shared_acts(own: Sequence[Utterance]) -> frozenset[str]:
+    """The acts all of ``own`` perform, newest first: most messages perform none, and then
+    the others' acts are never needed."""
+    shared = acts(own[-1].content)
+    for earlier in reversed(own[:-1]):
+        if not shared:
+            break
+        shared &= acts(earlier.content)
+    return shared
 
 
 def presses(content: str) -> bool:
