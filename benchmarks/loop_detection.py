@@ -17,7 +17,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import aiconv
-from aiconv.platform import closing, loop_stalls, loops, speech_acts, word_vectors, wording
+from aiconv.platform import (
+    closing,
+    loop_answers,
+    loop_stalls,
+    loops,
+    speech_acts,
+    word_vectors,
+    wording,
+)
 from aiconv.platform.closing import DEFAULT_CLOSING_PHRASES, closing_agreed
 from aiconv.platform.loops import LoopConfig, Utterance, detect_loop
 from aiconv.testing.corpus import load_corpus
@@ -27,13 +35,15 @@ REPEATS = 5
 
 
 def _clear_caches() -> None:
-    for module in (loops, loop_stalls, wording, speech_acts, closing):
+    for module in (loops, loop_stalls, loop_answers, wording, speech_acts, closing):
         for value in vars(module).values():
             clear = getattr(value, "cache_clear", None)
             if callable(clear):
                 clear()
-    # Each message's vector, not the table: a process loads that once (~0.2-1 s, not counted).
+    # Each message's vector and word count, not the table: a process loads that once (~0.2-1 s,
+    # not counted).
     word_vectors.sentence_vector.cache_clear()
+    word_vectors.known_words.cache_clear()
 
 
 def corpus_streams() -> list[tuple[Utterance, ...]]:
