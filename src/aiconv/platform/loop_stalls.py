@@ -177,7 +177,10 @@ _PRESSES = re.compile(
     r"^\W*(?:yes|yeah|yep|correct|exactly)\b"  # "Yes." again: it was answered already
 )
 # A name or a code: capitalised inside a sentence ("Postgres", "ECB", "SW9"), not "ID" or "I".
-_NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][\w-]*[A-Z0-9][\w-]+\b|(?<=\w\s)[A-Z][a-z]+\b")
+# The capital comes first and what precedes it is looked behind at: ``re`` skips to capitals.
+_NAME = re.compile(
+    r"[A-Z](?:(?<=\W[A-Z])(?<![.!?:]\s[A-Z])[\w-]*[A-Z0-9][\w-]+\b|(?<=\w\s[A-Z])[a-z]+\b)"
+)
 
 
 def repeated_act(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
