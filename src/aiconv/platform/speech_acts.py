@@ -119,10 +119,14 @@ _FIRST_PREFIXES = ("frustrat",)
 """Beginnings of such words, where a wording starts a word it does not end (``frustrat\\w*``)."""
 _WORD = re.compile(r"\w+")
 
+# Progress anywhere: "i've/i have …ed", "here's", an address or a link. Each wording begins
+# with its first letter ("\bi" as "i(?<=\bi)"), so that ``re`` skips straight to an i, h or @.
 _PROGRESS = re.compile(
-    r"\bi(?:'ve| have) (?:just |now |already )?(?!been\b|noted\b|received\b)\w+ed\b|"
-    r"\bhere(?:'s| is| are)\b|^\W*(?:done|sent)\b|@|https?://|"
-    r"^\W*(?!(?:understood|noted|received|acknowledged|agreed)\b)[a-z]+ed\b"
+    r"i(?<=\bi)(?:'ve| have) (?:just |now |already )?(?!been\b|noted\b|received\b)\w+ed\b|"
+    r"h(?<=\bh)ere(?:'s| is| are)\b|@|https?://"
+)
+_PROGRESS_OPENING = re.compile(  # matched at the start only: "Done:", "Sent!", "Refunded."
+    r"\W*(?:done|sent)\b|\W*(?!(?:understood|noted|received|acknowledged|agreed)\b)[a-z]+ed\b"
 )
 
 
@@ -167,4 +171,5 @@ def acts(content: str) -> frozenset[str]:
 def makes_progress(content: str) -> bool:
     """Whether ``content`` reports something done or hands something over ("I've refunded
     the charge", "Here's the file", "Done:"): then it is no empty restatement."""
-    return bool(_PROGRESS.search(content.lower().replace("’", "'")))
+    lowered = content.lower().replace("’", "'")
+    return bool(_PROGRESS_OPENING.match(lowered) or _PROGRESS.search(lowered))
