@@ -111,10 +111,10 @@ _FIRST_WORDS = word_set(
     take talk talking tell the to unable uncertain uncertainty under until upcoming upsetting
     verify waiting what whats which will won wont working you your"""
 )
-"""The word (a run of ``\\w``) at which an act's wording can start (besides the text's very start,
-for ``mirrors``): ``acts`` tries ``_ANY_ACT`` only there, with the same result as a scan of
-every position at a third of the cost. ``tests/platform/test_speech_acts.py`` derives the
-list from ``_ACTS`` and fails when a new wording starts elsewhere."""
+"""The words (runs of ``\\w``) at which an act's wording can start (besides the text's very
+start, for ``mirrors``): ``acts`` tries ``_ANY_ACT`` only there, with the same result as a scan
+of every position at a third to a half of the cost. ``tests/platform/test_speech_acts.py``
+derives the list from ``_ACTS`` and fails when a new wording starts elsewhere."""
 _FIRST_PREFIXES = ("frustrat",)
 """Beginnings of such words, where a wording starts a word it does not end (``frustrat\\w*``)."""
 _WORD = re.compile(r"\w+")
