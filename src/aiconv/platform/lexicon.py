@@ -161,6 +161,10 @@ COMPLAINS_REPEAT = re.compile(
     r"\balready said\b|\bsaid (?:so|that) already\b|\bsame question\b|"
     r"\byou(?:'ve| have)? already (?:asked|guessed|tried|said|sent|suggested)\b"
 )
+COMPLAINS_REPEAT_WORDS: tuple[str, ...] = ("just", "already", "as i ", "told you", "asked")
+COMPLAINS_REPEAT_WORDS += ("keep", "repeating", "time", "same question")
+"""Every wording of COMPLAINS_REPEAT contains one of these, so a text with none of them is not
+searched (``tests/platform/test_lexicon.py`` checks it on the parsed pattern)."""
 CUE = re.compile(r"repeat|again|catch|hear|pardon|back|after me")
 INVITES_ECHO = re.compile(
     r"\b(?:repeat|say) (?:it |this |that )?after me\b|\b(?:now |please )?repeat\s*:|"

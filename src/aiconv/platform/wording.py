@@ -23,6 +23,7 @@ from rapidfuzz.distance import Indel
 from aiconv.platform.lexicon import (
     ASKS_REPEAT,
     COMPLAINS_REPEAT,
+    COMPLAINS_REPEAT_WORDS,
     COURTESY,
     CUE,
     FOREIGN_COURTESY,
@@ -117,6 +118,13 @@ def _finds(pattern: re.Pattern[str], text: str) -> bool:
     return any(not NEGATED.search(text[: m.start()]) for m in pattern.finditer(text))
 
 
+def _complains(lowered: str) -> bool:
+    """Whether ``lowered`` says it was asked this already (most texts have none of its words)."""
+    if not any(word in lowered for word in COMPLAINS_REPEAT_WORDS):
+        return False
+    return _finds(COMPLAINS_REPEAT, lowered)
+
+
 def _cues(content: str) -> tuple[bool, bool, bool, bool]:
     """(asks_repeat, invites_echo, reads_back, asks) of ``content``."""
     lowered = content.lower().replace("’", "'").strip()
@@ -179,7 +187,7 @@ def features(content: str) -> Features:
         asks=asks,
         instructs=bool(INSTRUCTION.search(content.lower())),
         negated=not NEGATIONS.isdisjoint(words),
-        complains_repeat=_finds(COMPLAINS_REPEAT, content.lower().replace("’", "'")),
+        complains_repeat=_complains(content.lower().replace("’", "'")),
     )
 
 
