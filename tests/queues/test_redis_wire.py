@@ -46,7 +46,7 @@ async def log(redis_server: RedisServer) -> AsyncIterator[RedisLog]:
         await opened.close()
 
 
-def wire_to(url: str, timeout: float = 5.0) -> Wire:
+def wire_to(url: str, timeout: float | None = None) -> Wire:
     client, _ = clients(url, url)
     wire = Wire.of(client, timeout=timeout)
     assert wire is not None
@@ -173,6 +173,13 @@ def test_the_log_runs_under_uvloop_whose_transports_are_its_own(
             await log.close()
 
     assert uvloop.run(converse()) == [1, 2]
+
+
+def test_the_wire_takes_the_urls_timeouts() -> None:
+    default = wire_to("redis://127.0.0.1:6390/0")
+    assert (default.timeout, default.connect_timeout) == (10, 2)
+    given = wire_to("redis://127.0.0.1:6390/0?socket_timeout=30&socket_connect_timeout=0.5")
+    assert (given.timeout, given.connect_timeout) == (30, 0.5)
 
 
 def test_what_the_wire_does_not_speak_stays_on_redis_py() -> None:

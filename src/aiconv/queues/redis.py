@@ -100,7 +100,7 @@ class RedisLog(RedisIndex, ConversationLog):
         self._call = Calls(where=where, prefix=prefix, deadline=deadline, clustered=clustered)
         self._batch_script = client.register_script(APPEND_BATCH)
         #: The hot commands (appends, stream reads, wake-ups) of a single Redis go on wires.
-        self._wire = None if clustered else Wire.of(client, timeout=10)
+        self._wire = None if clustered else Wire.of(client)
         watch = None if clustered else Wire.of(watcher, timeout=BLOCK_MS / 1000 + 5)
         self._append_batch = Script(APPEND_BATCH)
         self._read_shard = shard_reader(client)

@@ -35,8 +35,8 @@ from aiconv.queues.group_read import Read
 from aiconv.queues.redis_calls import BLOCK_MS, Calls
 from aiconv.queues.redis_scripts import Entry
 
-#: What ``RedisLog``'s pools are opened with beyond the address, none of which ``Wire`` needs
-#: (timeouts are its own; the rest are redis-py's internals).
+#: What ``RedisLog``'s pools are opened with beyond the address: the timeouts (``Wire.of`` takes
+#: them) and redis-py's internals.
 _IGNORED = {
     "protocol",
     "retry",
@@ -53,32 +53,45 @@ _SPOKEN = {"host", "port", "db", "username", "password"}
 _MORE = object()  # hiredis: no whole reply buffered yet
 _pack = cast(Callable[[tuple[Any, ...]], bytes], hiredis.pack_command)  # variadic in fact
 _CONNECT_S = 2.0
+_TIMEOUT_S = 10.0
 
 
 class Wire:
     """One connection; commands pipelined, replies in order. Reconnects on the next command."""
 
-    def __init__(self, address: dict[str, Any], *, timeout: float) -> None:
+    def __init__(
+        self, address: dict[str, Any], *, timeout: float, connect_timeout: float = 2.0
+    ) -> None:
         self.address = address
         self.timeout = timeout
+        self.connect_timeout = connect_timeout
         self._protocol: _Protocol | None = None
         self._connecting = asyncio.Lock()
         self._closed = False
 
     @classmethod
-    def of(cls, client: aioredis.Redis | RedisCluster, *, timeout: float) -> Wire | None:
-        """A ``Wire`` to the Redis ``client`` talks to, or ``None`` when its connections are
-        something ``Wire`` does not speak (a cluster, TLS, or options it would ignore)."""
+    def of(
+        cls, client: aioredis.Redis | RedisCluster, *, timeout: float | None = None
+    ) -> Wire | None:
+        """A ``Wire`` to the Redis ``client`` talks to, with its socket and connect timeouts
+        (``timeout`` instead of the former, e.g. for blocking reads), or ``None`` when its
+        connections are something ``Wire`` does not speak (a cluster, TLS, or options it would
+        ignore)."""
         if isinstance(client, RedisCluster):
             return None
         pool = client.connection_pool
-        kwargs = {k: v for k, v in pool.connection_kwargs.items() if k not in _IGNORED}
+        given = pool.connection_kwargs
+        kwargs = {k: v for k, v in given.items() if k not in _IGNORED}
         kind = pool.connection_class
         if not issubclass(kind, Connection) or issubclass(kind, SSLConnection):
             return None  # TLS, a Unix socket or another transport: redis-py's
         if set(kwargs) - _SPOKEN:
             return None
-        return cls(kwargs, timeout=timeout)
+        return cls(
+            kwargs,
+            timeout=timeout or float(given.get("socket_timeout") or _TIMEOUT_S),
+            connect_timeout=float(given.get("socket_connect_timeout") or _CONNECT_S),
+        )
 
     async def call(self, *args: Any) -> Any:
         """One command; its reply, or its error raised (redis-py's class)."""
@@ -115,7 +128,7 @@ class Wire:
         loop = asyncio.get_running_loop()
         where = self.address
         try:
-            async with asyncio.timeout(_CONNECT_S):
+            async with asyncio.timeout(self.connect_timeout):
                 _, protocol = await loop.create_connection(
                     lambda: _Protocol(self.timeout), where["host"], where["port"]
                 )
