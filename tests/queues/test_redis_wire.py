@@ -17,6 +17,7 @@ import redis.asyncio as aioredis
 import redis.exceptions as rexc
 
 from aiconv.errors import LogError
+from aiconv.queues.group_read import GroupRead
 from aiconv.queues.redis import RedisLog
 from aiconv.queues.redis_calls import clients
 from aiconv.queues.redis_wakeups import Delivered
@@ -194,7 +195,7 @@ def test_what_the_wire_does_not_speak_stays_on_redis_py() -> None:
 def test_a_watched_conversation_is_unknown_until_checked_or_delivered() -> None:
     delivered = Delivered(capacity=2)
     assert delivered.watch("a") == -1  # unknown: the wait must ask Redis
-    delivered.checked("a", 4)
+    delivered.saw("a", 4)  # what the first check read
     assert delivered.watch("a") == 4
     delivered.saw("a", 3)  # older news changes nothing
     delivered.saw("b", 9)  # not watched: not recorded
@@ -207,15 +208,21 @@ def test_a_watched_conversation_is_unknown_until_checked_or_delivered() -> None:
     assert delivered.watch("a") == -1
 
 
-async def test_a_second_wait_for_nothing_new_parks_without_a_round_trip_and_still_wakes(
-    log: RedisLog, redis_server: RedisServer
-) -> None:
+async def waited_on_once(log: RedisLog) -> GroupRead:
+    """Conversation "c" at sequence 1, waited on once (that wait read its head: one read)."""
     assert log.reads is not None
     await log.append("c", 0, [event(1)])
     assert await log.wait("c", 1, timeout=0.05) is False
-    checked = log.reads.reads
+    assert log.reads.reads == 1
+    return log.reads
+
+
+async def test_a_second_wait_for_nothing_new_parks_without_a_round_trip_and_still_wakes(
+    log: RedisLog, redis_server: RedisServer
+) -> None:
+    reads = await waited_on_once(log)
     assert await log.wait("c", 1, timeout=0.05) is False
-    assert log.reads.reads == checked  # parked on what the reader delivered
+    assert reads.reads == 1  # the second wait parked on what the reader delivered
     other = await RedisLog.open(redis_server.url, prefix=log.prefix, deadline=10)
     try:
         waiter = asyncio.create_task(log.wait("c", 1, timeout=20))
@@ -230,12 +237,9 @@ async def test_a_second_wait_for_nothing_new_parks_without_a_round_trip_and_stil
 async def test_after_the_readers_connection_was_lost_the_next_wait_asks_redis_again(
     log: RedisLog, redis_server: RedisServer
 ) -> None:
-    assert log.reads is not None
-    await log.append("c", 0, [event(1)])
-    assert await log.wait("c", 1, timeout=0.05) is False
+    reads = await waited_on_once(log)
     async with aioredis.from_url(redis_server.url) as admin:
         await admin.execute_command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")
     await eventually(lambda: log.wakeups.delivered.watch("c") == -1, timeout=10)
-    before = log.reads.reads
     assert await log.wait("c", 1, timeout=0.05) is False
-    assert log.reads.reads == before + 1
+    assert reads.reads == 2

@@ -39,7 +39,7 @@ from aiconv.queues.log import (
     StoredEvent,
     bounded,
 )
-from aiconv.queues.redis_calls import BLOCK_MS, Calls, pipelined
+from aiconv.queues.redis_calls import Calls, pipelined
 from aiconv.queues.redis_cluster import (
     Client,
     Pointer,
@@ -100,9 +100,7 @@ class RedisLog(RedisIndex, ConversationLog):
         self._call = Calls(where=where, prefix=prefix, deadline=deadline, clustered=clustered)
         self._batch_script = client.register_script(APPEND_BATCH)
         #: The hot commands (appends, stream reads, wake-ups) of a single Redis go on wires.
-        self._wire = None if clustered else Wire.of(client)
-        watch = None if clustered else Wire.of(watcher, timeout=BLOCK_MS / 1000 + 5)
-        self._append_batch = Script(APPEND_BATCH)
+        self._wire, self._append_batch = Wire.of(client), Script(APPEND_BATCH)
         self._read_shard = shard_reader(client)
         self._read_log = client.register_script(READ_LOG)
         #: One group commit per shard: a shard whose master is failing over holds back its
@@ -115,9 +113,7 @@ class RedisLog(RedisIndex, ConversationLog):
         #: Stream reads go out in batches (a cluster client routes each to its node itself).
         self.reads = None if clustered else GroupRead(self._fetch)
         logs = [shard.log for shard in self.layout.shards()]
-        self.wakeups = XReadWakeUps(
-            watcher, logs, self._call, self.last_sequence, XRead(watcher, watch)
-        )
+        self.wakeups = XReadWakeUps(watcher, logs, self._call, self.last_sequence, XRead(watcher))
         self._waiters = self.wakeups.waiters  # what the contract suite observes
 
     @classmethod

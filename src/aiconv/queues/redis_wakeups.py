@@ -61,7 +61,7 @@ class XReadWakeUps:
 
     async def _check(self, conversation_id: str) -> int:
         last = await self._last_sequence(conversation_id)
-        self.delivered.checked(conversation_id, last)
+        self.delivered.saw(conversation_id, last)
         return last
 
     async def close(self) -> None:
@@ -131,7 +131,7 @@ class Delivered:
 
     Sound because: a conversation is *watched* (``-1``: unknown) before the first wait's check
     reads Redis, and from then on every entry the readers deliver is recorded (``saw``), so an
-    entry delivered before the watch was already in Redis when that check read it (``checked``);
+    entry delivered before the watch was already in Redis when that check read it;
     the readers deliver a conversation's entries in order, so every entry beyond a recorded
     head is still to be delivered, and will wake the wait; a reader's outage (its resync may
     skip entries) forgets everything. A head beyond ``after`` is still checked against Redis
@@ -156,14 +156,11 @@ class Delivered:
         return known
 
     def saw(self, conversation_id: str, sequence: int) -> None:
-        """A reader delivered ``sequence`` of ``conversation_id``."""
+        """A reader delivered ``sequence`` of ``conversation_id``, or Redis said (read after the
+        conversation was watched) that its stream reaches it."""
         known = self._heads.get(conversation_id)
         if known is not None and sequence > known:
             self._heads[conversation_id] = sequence
-
-    def checked(self, conversation_id: str, last: int) -> None:
-        """Redis said the stream reaches ``last`` (read after the conversation was watched)."""
-        self.saw(conversation_id, last)
 
     def forget(self) -> None:
         """Forget every head (after a reader's outage)."""

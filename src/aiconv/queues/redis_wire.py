@@ -261,11 +261,12 @@ async def read_batch(wire: Wire, call: Calls, batch: Sequence[Read]) -> list[obj
 
 class XRead:
     """``XREAD COUNT 1000 BLOCK BLOCK_MS STREAMS key last`` on the watcher's own connection:
-    a wire when the watcher's Redis speaks it, else redis-py's client."""
+    a wire when the watcher's Redis speaks it (its timeout longer than a blocking read), else
+    redis-py's client."""
 
-    def __init__(self, watcher: aioredis.Redis | RedisCluster, wire: Wire | None) -> None:
+    def __init__(self, watcher: aioredis.Redis | RedisCluster) -> None:
         self._watcher = watcher
-        self._wire = wire
+        self._wire = Wire.of(watcher, timeout=BLOCK_MS / 1000 + 5)
 
     async def __call__(self, key: str, last: bytes) -> list[tuple[bytes, list[Entry]]] | None:
         if self._wire is None:
