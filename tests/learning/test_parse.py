@@ -155,3 +155,58 @@ def test_a_bad_mapping_file_names_the_field(tmp_path: Path) -> None:
     path.write_text('conversation = "x"\n', encoding="utf-8")
     with pytest.raises(TranscriptError, match=r"m.toml: conversation: Extra inputs"):
         load_mapping(path)
+
+
+def test_tool_calls_and_results_in_chat_exports_are_left_out_not_malformed(
+    tmp_path: Path,
+) -> None:
+    """A chat-completions export with tool traffic (an assistant turn that only calls a tool, a
+    ``tool`` result) and an Anthropic one (``tool_use``/``tool_result`` blocks) are valid
+    transcripts: the tool traffic is counted and left out, never reported as malformed."""
+    openai = {
+        "messages": [
+            {"role": "system", "content": "You are Acme support."},
+            {"role": "user", "content": "Where is order 12345?"},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "call_1",
+                        "type": "function",
+                        "function": {"name": "lookup", "arguments": '{"id": "12345"}'},
+                    }
+                ],
+            },
+            {"role": "tool", "tool_call_id": "call_1", "content": '{"status": "shipped"}'},
+            {"role": "assistant", "content": "It shipped; it arrives Friday."},
+        ]
+    }
+    anthropic = {
+        "id": "a1",
+        "messages": [
+            {"role": "user", "content": "Is my refund through?"},
+            {
+                "role": "assistant",
+                "content": [{"type": "tool_use", "id": "t1", "name": "refund", "input": {}}],
+            },
+            {
+                "role": "user",
+                "content": [{"type": "tool_result", "tool_use_id": "t1", "content": "paid"}],
+            },
+            {"role": "assistant", "content": [{"type": "text", "text": "Yes, on Monday."}]},
+        ],
+    }
+    path = tmp_path / "export.jsonl"
+    path.write_text(json.dumps(openai) + "\n" + json.dumps(anthropic) + "\n", "utf-8")
+    parsed = parse_file(path)
+    assert parsed.problems == ()
+    assert parsed.tool_rows == 4
+    assert [[(m.role, m.text) for m in t.messages] for t in parsed.transcripts] == [
+        [
+            ("system", "You are Acme support."),
+            ("customer", "Where is order 12345?"),
+            ("agent", "It shipped; it arrives Friday."),
+        ],
+        [("customer", "Is my refund through?"), ("agent", "Yes, on Monday.")],
+    ]

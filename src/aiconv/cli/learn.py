@@ -176,6 +176,8 @@ def _describe_plan(console: Console, plan: ImportPlan, as_json: bool) -> None:
         f"read {parsed.rows} messages, {len(parsed.transcripts)} conversations from {plan.file}",
         highlight=False,
     )
+    if parsed.tool_rows:
+        console.print(f"left out {parsed.tool_rows} tool calls and results", highlight=False)
     if parsed.problems:
         lines = ", ".join(str(p.line) for p in parsed.problems[:20])
         more = f" (and {len(parsed.problems) - 20} more)" if len(parsed.problems) > 20 else ""
@@ -208,6 +210,7 @@ def _finish_import(
         "source": plan.source,
         "run_id": run_id_for(plan.source),
         "rows": plan.parsed.rows,
+        "tool_rows": plan.parsed.tool_rows,
         "conversations": len(plan.prepared),
         "malformed": [{"line": p.line, "problem": p.message} for p in plan.parsed.problems],
         "redacted": dict(plan.redaction.counts),

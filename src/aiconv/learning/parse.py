@@ -30,6 +30,11 @@ from aiconv.learning.transcripts import (
 )
 
 _ROLES = "customer, agent or system"
+# Tool traffic in chat exports: OpenAI's ``tool``/``function`` results, an assistant turn that
+# only calls tools, Anthropic's ``tool_use``/``tool_result`` blocks. Not conversation text.
+_TOOL_SENDERS = frozenset({"tool", "function", "ipython"})
+_TOOL_KEYS = ("tool_calls", "function_call")
+_TOOL_PARTS = frozenset({"tool_use", "tool_result", "function_call", "function_call_output"})
 
 
 class RowError(ValueError):
@@ -42,7 +47,12 @@ def parse_file(path: Path, mapping: FieldMapping | None = None, fmt: str | None 
     found = read_records(path, detect_format(path, fmt), mapping.messages)
     parsed = parse_records(found.records, mapping, source=str(path))
     problems = sorted((*found.problems, *parsed.problems), key=lambda p: p.line)
-    return Parsed(transcripts=parsed.transcripts, problems=tuple(problems), rows=parsed.rows)
+    return Parsed(
+        transcripts=parsed.transcripts,
+        problems=tuple(problems),
+        rows=parsed.rows,
+        tool_rows=parsed.tool_rows,
+    )
 
 
 @dataclass(slots=True, kw_only=True)
@@ -57,18 +67,18 @@ def parse_records(records: Iterable[Record], mapping: FieldMapping, *, source: s
     """Transcripts from records (rows and conversations may be mixed)."""
     groups: dict[str, _Group] = {}
     problems: list[Problem] = []
-    rows = 0
+    rows = tools = 0
     fields: dict[str, str | None] = {}
     for record in records:
         if record.messages is None:
             rows += 1
             fields = fields or _fields(record.data, mapping, source, rows=True)
-            _row(record, fields, mapping, groups, problems)
+            tools += _row(record, fields, mapping, groups, problems)
         else:
             rows += len(record.messages)
-            _conversation(record, mapping, groups, problems, source)
+            tools += _conversation(record, mapping, groups, problems, source)
     transcripts = tuple(_transcript(g) for g in groups.values() if g.messages)
-    return Parsed(transcripts=transcripts, problems=tuple(problems), rows=rows)
+    return Parsed(transcripts=transcripts, problems=tuple(problems), rows=rows, tool_rows=tools)
 
 
 def _fields(
@@ -100,17 +110,21 @@ def _row(
     mapping: FieldMapping,
     groups: dict[str, _Group],
     problems: list[Problem],
-) -> None:
+) -> int:
+    """Adds the row to its conversation; 1 when it was tool traffic, left out."""
+    if _is_tool_traffic(record.data, fields, mapping):
+        return 1
     try:
         cid = _text_field(record.data, fields["conversation_id"], "conversation id")
         message = _message(record.line, record.data, fields, mapping)
     except RowError as exc:
         problems.append(Problem(line=record.line, message=str(exc)))
-        return
+        return 0
     group = groups.setdefault(cid, _Group(source_id=cid, line=record.line))
     group.messages.append(message)
     outcome = _optional(record.data, fields["outcome"])
     group.outcome = outcome or group.outcome
+    return 0
 
 
 def _conversation(
@@ -119,31 +133,53 @@ def _conversation(
     groups: dict[str, _Group],
     problems: list[Problem],
     source: str,
-) -> None:
+) -> int:
+    """Adds the conversation; how many of its messages were tool traffic, left out."""
     assert record.messages is not None
     dicts = [m for _, m in record.messages if isinstance(m, dict)]
     if not dicts:
         problems.append(Problem(line=record.line, message="the conversation has no messages"))
-        return
+        return 0
     fields = _fields(dicts[0], mapping, source, rows=False)
     cid = _optional(record.data, _key(record.data, mapping.conversation_id, "conversation_id"))
     cid = cid or _content_id(record.messages)
     if cid in groups:
         problems.append(Problem(line=record.line, message=f"conversation {cid!r} appears twice"))
-        return
+        return 0
     group = _Group(
         source_id=cid,
         line=record.line,
         outcome=_optional(record.data, _key(record.data, mapping.outcome, "outcome")),
     )
+    tools = 0
     for line, item in record.messages:
         try:
             if not isinstance(item, dict):
                 raise RowError("a message must be a JSON object")
+            if _is_tool_traffic(item, fields, mapping):
+                tools += 1
+                continue
             group.messages.append(_message(line, item, fields, mapping))
         except RowError as exc:
             problems.append(Problem(line=line, message=str(exc)))
     groups[cid] = group
+    return tools
+
+
+def _is_tool_traffic(
+    data: dict[str, Any], fields: dict[str, str | None], mapping: FieldMapping
+) -> bool:
+    """A tool call or result (no words said to the other side), unless the sender is mapped."""
+    sender = data.get(fields["sender"] or "")
+    if isinstance(sender, str) and mapping.role_of(sender) is None:
+        return sender.strip().lower() in _TOOL_SENDERS
+    value = data.get(fields["text"] or "")
+    if _content(value).strip():
+        return False
+    if any(data.get(key) for key in _TOOL_KEYS):
+        return True
+    parts = [p.get("type") for p in value if isinstance(p, dict)] if isinstance(value, list) else []
+    return bool(parts) and all(t in _TOOL_PARTS for t in parts)
 
 
 def _key(data: dict[str, Any], given: str | None, name: str) -> str | None:

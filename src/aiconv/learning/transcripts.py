@@ -136,11 +136,13 @@ class Problem:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Parsed:
-    """What a file held: its transcripts, the rows that could not be read, how many rows."""
+    """What a file held: its transcripts, the rows that could not be read, how many rows, and
+    how many of them were tool calls or results (left out: not words said in the chat)."""
 
     transcripts: tuple[Transcript, ...]
     problems: tuple[Problem, ...] = ()
     rows: int = 0
+    tool_rows: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
