@@ -125,6 +125,19 @@ SYMPTOMS: list[tuple[str, str, Check]] = [
 ]
 
 
+@pytest.mark.parametrize("seed", range(5))
+async def test_a_caller_who_fails_verification_three_times_is_transferred_whatever_the_seed(
+    seed: int,
+) -> None:
+    """The lock-out task needs a third attempt: the caller giving the same details again when
+    asked is an answer, never ended as a loop before the agent can transfer to security."""
+    task = TASKS["banking-verification-locked"]
+    ran = await run_task(task, agent="bank-agent:mistakes=0", seed=seed)
+    assert ran.state.ended is not None
+    assert ran.state.ended.reason == "transferred", ran.transcript()
+    assert passed(task, ran)
+
+
 @pytest.mark.parametrize(
     ("task_id", "mistake", "symptom"), SYMPTOMS, ids=[f"{m}-{t}" for t, m, _ in SYMPTOMS]
 )

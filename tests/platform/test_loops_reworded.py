@@ -171,3 +171,25 @@ def test_when_questions_answered_with_times_are_not_a_loop() -> None:
         "office: At the end of the month, with the service charge.",
     )
     assert first_loop(history) is None
+
+
+def test_details_given_again_because_the_agent_asked_for_them_again_are_not_a_loop() -> None:
+    """A caller whose details do not match is asked for them again, twice: restating them is
+    answering, not a loop (the banking verification lock-out needs the third attempt)."""
+    history = chat(
+        "caller: Hi, I need to check my checking balance.",
+        "agent: I can help with that. First I need to verify your identity: could you please "
+        "tell me your full name, date of birth and ZIP code?",
+        "caller: Okay. My full name is Fatima Lindqvist, my date of birth is 1985-01-23 and my "
+        "ZIP code is 97270.",
+        "agent: I'm sorry, those details don't match our records. Could you please check your "
+        "full name, date of birth and ZIP code and give them to me again?",
+        "caller: I am sure that is right: Fatima Lindqvist, 1985-01-23 and 97270.",
+        "agent: I'm afraid that still doesn't match what we hold. I can try one last time: what "
+        "are your full name, date of birth and ZIP code?",
+        "caller: This is the third time I'm telling you, and nothing has changed: Fatima "
+        "Lindqvist, 1985-01-23 and 97270. Please look again.",
+    )
+    assert first_loop(history) is None
+    assert features(history[3].content).asks_repeat
+    assert features(history[5].content).asks_repeat

@@ -80,7 +80,7 @@ async def test_the_offline_banking_suite_passes_with_a_careful_agent(tmp_path: P
     assert tally.failed == 0
     states = await _states(log, "careful")
     passed = [s for s in states if s.graded is not None and s.graded.passed]
-    assert len(passed) >= 0.9 * len(states), [
+    assert len(passed) == len(states), [  # the README: with mistakes=0 every task passes
         (s.started.metadata["task"], [c.criterion for c in s.criteria if c.passed is False])
         for s in states if s not in passed and s.started
     ]  # fmt: skip

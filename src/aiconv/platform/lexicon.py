@@ -147,7 +147,10 @@ ASKS_REPEAT = re.compile(
     r"\brepeat (?:that|this|it|step \d+|the (?:last|question|step|code|number|address|"
     r"instructions?))\b|\bsay (?:that|it|this)(?: \w+)? again\b|\b(?:come again|pardon)\s*\?|"
     r"\b(?:didn'?t|did not|couldn'?t|could not) (?:quite )?(?:catch|hear)\b|"
-    r"\bone more time\s*\?|\bwhat (?:was|were|is|are)\b[^.?!]{0,40}\bagain\s*\?"
+    r"\bone more time\s*\?|\bwhat (?:was|were|is|are)\b[^.?!]{0,40}\bagain\s*\?|"
+    # asked for the same details again ("give them to me again", "one last time: what are …?")
+    r"\b(?:give|tell|send) (?:them|it|that|those|these)(?: to (?:me|us))? again\b|"
+    r"\bone (?:more|last) time\b[^.!?]{0,80}\?"
 )
 # A participant pointing out that it is being asked or told the same thing again.
 COMPLAINS_REPEAT = re.compile(
@@ -165,7 +168,7 @@ COMPLAINS_REPEAT_WORDS: tuple[str, ...] = ("just", "already", "as i ", "told you
 COMPLAINS_REPEAT_WORDS += ("keep", "repeating", "time", "same question")
 """Every wording of COMPLAINS_REPEAT contains one of these, so a text with none of them is not
 searched (``tests/platform/test_lexicon.py`` checks it on the parsed pattern)."""
-CUE = re.compile(r"repeat|again|catch|hear|pardon|back|after me")
+CUE = re.compile(r"repeat|again|catch|hear|pardon|back|after me|one (?:more|last) time")
 INVITES_ECHO = re.compile(
     r"\b(?:repeat|say) (?:it |this |that )?after me\b|\b(?:now |please )?repeat\s*:|"
     r"\b(?:say|read) (?:it|that|this|them) back(?: to me)?\b|\brepeat (?:it|this|that) back\b"
