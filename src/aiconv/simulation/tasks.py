@@ -28,6 +28,7 @@ from aiconv.environments.domain import Call, Domain, domain_named, merged
 from aiconv.errors import ConfigError, ScenarioError
 from aiconv.simulation import locate
 from aiconv.simulation.files import read_document, validation_error
+from aiconv.simulation.task_limits import unsupported
 from aiconv.validation import check_opening
 
 RewardBasis = Literal[
@@ -210,7 +211,11 @@ def _locator(path: Path, lines: dict[locate.Path, int], index: int) -> Where:
 
 def check_task(task: Task, domain: Domain, where: Where) -> None:
     """ScenarioError unless the task's tools, arguments, initial state and reference actions
-    all check out against ``domain``."""
+    all check out against ``domain``, and it uses nothing aiconv cannot carry out."""
+    refused = unsupported(task)
+    if refused is not None:
+        field, why = refused
+        raise ScenarioError(f"{where(*field)}: {locate.dotted(field)}: {why}")
     for index, action in enumerate(task.evaluation_criteria.actions or ()):
         field = ("evaluation_criteria", "actions", index)
         _check_call(domain, action.name, action.arguments, where(*field), locate.dotted(field))
