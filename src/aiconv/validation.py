@@ -111,6 +111,9 @@ MAX_NAME = 64
 #: paragraph separators, and the bidirectional overrides that make text read other than it is.
 _UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
 _BIDI_CONTROLS = frozenset(chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+#: The same characters as a regular-expression class (ECMA-262 and Python alike), for schemas
+#: that publish the rule (the HTTP API's OpenAPI document).
+NAME_FORBIDDEN_CLASS = r"\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
 
 
 def check_name(name: str) -> None:

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import jsonschema
 import pytest
 
 from aiconv.agents.catalog import default_registry
@@ -207,3 +208,22 @@ async def test_only_the_agent_is_required(api: httpx.AsyncClient) -> None:
     )
     assert unknown.status_code == 400
     assert "tpoic" in unknown.json()["error"]
+
+
+@pytest.mark.parametrize("field", ["name", "agent_name"], ids=["person's name", "agent's name"])
+async def test_the_document_and_the_server_agree_on_which_names_are_valid(
+    api: httpx.AsyncClient, field: str
+) -> None:
+    """A name the published schema allows is accepted, and one it forbids is refused: too long,
+    a C1 control, a line separator, a bidirectional override (the server's own name rule)."""
+    document = (await api.get("/api/openapi.json")).json()
+    validator = jsonschema.Draft202012Validator(
+        {"$ref": "#/components/schemas/NewConversation", "components": document["components"]}
+    )
+    names = ["a" * 64, "a" * 65, "caf\u00e9 \u00e0 deux", "a\x85b", "a\u2028b", "a\u202eb"]
+    verdicts = []
+    for name in names:
+        body = {"agent": "echo", field: name}
+        response = await api.post("/api/conversations", json=body, headers=AUTH)
+        verdicts.append((name, response.status_code == 201, validator.is_valid(body)))
+    assert [(n, served) for n, served, _ in verdicts] == [(n, ok) for n, _, ok in verdicts]

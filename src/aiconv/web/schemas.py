@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from aiconv.platform import projections
 from aiconv.platform.events import EVENT_TYPES
 from aiconv.queues.log import IndexEntry
+from aiconv.validation import MAX_NAME, NAME_FORBIDDEN_CLASS
 from aiconv.web.flow_schema import FlowData
 
 Status = Literal["active", "ended"]
@@ -224,8 +225,15 @@ class Run(Strict):
     conversations: ConversationPage
 
 
+#: A participant name as the server checks it (``validation.check_name``), so the document
+#: states the server's rule: what it allows is accepted, what it forbids refused.
 Name = Annotated[
-    str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f@\s][^\x00-\x1f\x7f]*$")
+    str,
+    Field(
+        min_length=1,
+        max_length=MAX_NAME,
+        pattern=rf"^[^{NAME_FORBIDDEN_CLASS}@\s][^{NAME_FORBIDDEN_CLASS}]*$",
+    ),
 ]
 
 
