@@ -13,6 +13,7 @@ agree to 0.1 %; about three minutes each at ``--n 200``):
 
     .venv/bin/python benchmarks/concurrency_profile.py --backend memory --repeat 3
     .venv/bin/python benchmarks/concurrency_profile.py --backend sqlite --profile /tmp/c.prof
+    .venv/bin/python benchmarks/concurrency_profile.py --backend redis   # its own redis-server
     PYTHONHASHSEED=0 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
         .venv/bin/python benchmarks/concurrency_profile.py --n 200 --turns 10   # and --turns 0
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import tempfile
 import time
@@ -30,6 +32,7 @@ from aiconv.benchmarking.probe import SEATS, TurnProbe, mock_provider, new_conve
 from aiconv.platform import session
 from aiconv.platform.conductor import Conductor
 from aiconv.queues.urls import connect_log
+from aiconv.testing.redis_server import RedisServer
 
 
 async def measure(url: str, n: int, turns: int, latency_s: float, profile: Path | None) -> str:
@@ -63,7 +66,7 @@ async def measure(url: str, n: int, turns: int, latency_s: float, profile: Path 
 def main() -> None:
     """Parse the options, run ``--repeat`` times, print one line per run."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", choices=("memory", "sqlite"), default="memory")
+    parser.add_argument("--backend", choices=("memory", "sqlite", "redis"), default="memory")
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument(
         "--turns",
@@ -76,11 +79,21 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--profile", type=Path)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="aic-cpu-") as scratch:
+    with contextlib.ExitStack() as stack:
+        scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="aic-cpu-"))
+        server = None
+        if args.backend == "redis":  # a private server on a free port, never one we did not start
+            server = stack.enter_context(RedisServer(Path(scratch) / "redis"))
         for run in range(args.repeat):
-            url = "memory://" if args.backend == "memory" else f"sqlite:///{scratch}/{run}.db"
+            url = _url(args.backend, scratch, run, server)
             line = asyncio.run(measure(url, args.n, args.turns, args.latency, args.profile))
             print(f"{args.backend} n={args.n} {line}", flush=True)
+
+
+def _url(backend: str, scratch: str, run: int, server: RedisServer | None) -> str:
+    if server is not None:
+        return f"{server.url}?prefix=cpu{run}"
+    return "memory://" if backend == "memory" else f"sqlite:///{scratch}/{run}.db"
 
 
 if __name__ == "__main__":
