@@ -3,8 +3,8 @@
 Run: ``.venv/bin/python -m benchmarks.observer_overhead``. Drives exactly the hooks the conductor
 calls for one turn (``turn`` context, ``turn_claimed``, ``message_posted``) on a real
 ``ConversationState``, with the tracer the CLI builds when no ``OTEL_*`` variable is set (spans
-created, no processor), logs at ``info`` (the per-turn lines are ``debug``), and compares with
-the null observer. Prints microseconds per turn.
+with ids, not recorded: no processor), logs at ``info`` (the per-turn lines are ``debug``), and
+compares with the null observer. Prints microseconds per turn.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def main() -> None:
         full = per_turn_us(telemetry, state, message)
         no_spans = per_turn_us(disabled, state, message)
     print(f"null observer                 {null:7.2f} us/turn")
-    print(f"telemetry, no OTEL_* set      {full:7.2f} us/turn (spans created, not exported)")
+    print(f"telemetry, no OTEL_* set      {full:7.2f} us/turn (span ids, nothing recorded)")
     print(f"telemetry, OTEL_SDK_DISABLED  {no_spans:7.2f} us/turn (metrics and log context only)")
 
 
