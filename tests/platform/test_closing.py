@@ -157,3 +157,34 @@ def test_every_default_phrase_closes_alone_but_not_quoted_or_negated(phrase: str
     assert not is_closing(f'He wrote "{phrase}" on the card.')
     assert not is_closing(f"I'm not going to say {phrase} yet.")
     assert not is_closing(f"{phrase.capitalize()}? Not yet.")
+
+
+@pytest.mark.parametrize(
+    ("closing", "reply"),
+    [
+        ("agente: ¡A usted! Que tenga buen viaje.", "viajera: Gracias, hasta luego."),
+        ("helpdesk: Das Ticket ist erledigt. Einen schönen Tag noch!", "kunde: Danke, Ihnen auch."),
+        ("conseillère: Avec plaisir, bonne journée !", "client: Merci, au revoir !"),
+        ("assistente: Di nulla! Buona giornata.", "cliente: Altrettanto, arrivederci."),
+        ("atendente: Pronto, está resolvido. Tchau!", "cliente: Obrigado, até logo!"),
+        ("adviseur: Succes! Fijne dag nog.", "student: Dank je wel, jij ook!"),
+        ("agent: Your boarding pass is in your inbox. Safe travels!", "traveller: Thanks!"),
+    ],
+)
+def test_goodbyes_in_other_languages_end_a_conversation(closing: str, reply: str) -> None:
+    assert closing_agreed(said(closing, reply)) == (1, 2)
+
+
+@pytest.mark.parametrize(
+    ("closing", "reply"),
+    [
+        # a question, or a reply with a reservation, keeps the conversation going
+        ("kunde: Tschüss?", "agent: Danke, Ihnen auch."),
+        ("client: Merci, au revoir !", "conseillère: Merci, mais encore une chose : votre RIB."),
+        ("cliente: Gracias, hasta luego.", "agente: Gracias, pero falta su firma."),
+        # a greeting that also means goodbye opens conversations as often as it closes them
+        ("utente: Ciao!", "assistente: Ciao, grazie per averci scritto."),
+    ],
+)
+def test_foreign_goodbyes_that_ask_or_reserve_do_not_end(closing: str, reply: str) -> None:
+    assert closing_agreed(said(closing, reply)) is None

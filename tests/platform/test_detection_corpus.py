@@ -154,12 +154,15 @@ def test_round_14_first_run_then_calibration_of_the_word_vectors() -> None:
     # recall 0.44 (reassurance and advice refusals in fresh words, Dutch thanks, a cheering
     # spiral), nothing cut. "Escalated" / "passed to the appropriate department" / "sits with
     # the responsible team" lie too far apart in the distilled vectors (and in MiniLM itself).
+    # The Dutch thanks (7 of 16 found) say "fijne dag nog" / "jij ook" before they spiral: since
+    # closing phrases know Dutch it is labelled, and ends as, a closing: 6 of 15, 0.40.
     figures = evaluate_corpus(HELDOUT, written_in=14)
     print(figures.report())
     assert figures.transcripts == 35
     assert figures.loop_precision >= 0.98
     assert figures.healthy_ended_early == 0
-    assert figures.loop_recall >= 0.43
+    assert figures.closing_recall == 1.0
+    assert figures.loop_recall >= 0.40
 
 
 def test_round_15_written_before_word_vectors_is_measured_blind() -> None:

@@ -16,6 +16,26 @@ from functools import lru_cache
 from aiconv.platform.loops import Utterance
 
 _NICE = ("nice", "great", "good", "wonderful", "lovely")
+# Farewells of the languages agents are most often run in (a Spanish or Dutch conversation
+# ends on its goodbyes as an English one does). Greetings that also mean goodbye ("ciao",
+# "salut", "dag") are left out: they open conversations as often as they close them.
+FOREIGN_FAREWELLS: tuple[str, ...] = (
+    # Spanish
+    "adiós", "adios", "hasta luego", "hasta pronto", "hasta mañana", "hasta la próxima",
+    "nos vemos", "buen viaje", "que tenga un buen día", "que tenga buen día",
+    # German
+    "tschüss", "tschüs", "auf wiedersehen", "auf wiederhören", "bis bald", "bis später",
+    "bis morgen", "schönen tag noch", "schönen abend noch", "gute reise",
+    # French
+    "au revoir", "à bientôt", "à plus tard", "bonne journée", "bonne soirée",
+    "bonne fin de journée", "bon voyage",
+    # Italian
+    "arrivederci", "arrivederla", "a presto", "buona giornata", "buona serata", "buon viaggio",
+    # Portuguese
+    "tchau", "até logo", "até mais", "até breve", "adeus", "tenha um bom dia", "boa viagem",
+    # Dutch
+    "tot ziens", "tot later", "tot straks", "doei", "fijne dag", "prettige dag", "goede reis",
+)  # fmt: skip
 DEFAULT_CLOSING_PHRASES: tuple[str, ...] = (
     "goodbye",
     "good-bye",
@@ -33,6 +53,9 @@ DEFAULT_CLOSING_PHRASES: tuple[str, ...] = (
     "until next time",
     "good night",
     "goodnight",
+    "safe travels",
+    *(f"have a {adj} {trip}" for adj in _NICE for trip in ("trip", "flight", "journey")),
+    *FOREIGN_FAREWELLS,
 )
 CLOSING_POLICIES = ("mutual", "single", "off")
 
@@ -63,11 +86,14 @@ _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 _CONFIRMATIONS = re.compile(
     r"\b(?:you too|same to you|same|likewise|and you|to you|you as well|thanks|thank you|thx|ty|"
     r"will do|cheers|ok|okay|sure|great|perfect|sounds good|my pleasure|anytime|no problem|np|"
-    r"you're welcome|welcome|of course|all the best|the same)\b|👋",
+    r"you're welcome|welcome|of course|all the best|the same|"
+    r"gracias|igualmente|danke|gleichfalls|ihnen auch|dir auch|merci|vous aussi|de même|"
+    r"grazie|altrettanto|anche a lei|obrigad[oa]|dank je|dank u|bedankt|jij ook|u ook)\b|👋",
     re.IGNORECASE,
 )
 _RESERVATIONS = re.compile(
-    r"\?|\b(?:wait|actually|but|however|one more|before you go|hold on|also|another)\b",
+    r"\?|\b(?:wait|actually|but|however|one more|before you go|hold on|also|another|"
+    r"pero|aber|mais|però|maar|todavía|noch eine|encore une|ancora una)\b",
     re.IGNORECASE,
 )
 
