@@ -3,6 +3,7 @@ names them after their words, and writes a scenario file that ``aic simulate`` a
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -99,3 +100,16 @@ def test_the_scenario_file_loads_and_carries_the_discovery(
 def test_knee_prefers_the_bend_over_a_slow_creep() -> None:
     assert knee([0.12, 0.17, 0.21, 0.24, 0.28, 0.287, 0.286, 0.308]) == 4
     assert knee([0.5, 0.4, 0.3]) == 0
+
+
+def test_a_personas_style_states_the_double_texting_rate_it_is_simulated_with(
+    found: Discovery, transcripts: list[Transcript], tmp_path: Path
+) -> None:
+    """The style the simulated customer reads and the ``interrupts`` coin the scheduler tosses
+    say one double-texting rate (one file gave a persona 23 % in words and 0.265 as its coin)."""
+    path = tmp_path / "discovered.toml"
+    path.write_text(render(found, transcripts, name="acme"), encoding="utf-8")
+    for persona in load_scenario(path).personas:
+        said = re.search(r"double-texts after (\d+)% of messages", persona.style or "")
+        assert said is not None, persona.style
+        assert abs(int(said.group(1)) - 100 * persona.interrupts) <= 0.5 + 1e-9, persona.name

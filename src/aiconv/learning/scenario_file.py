@@ -101,9 +101,11 @@ def _personas(personas: Sequence[DiscoveredPersona]) -> list[str]:
         thinking = max(0.0, delay - typical.length / _TYPING_CPS)
         patience = 8 if typical.politeness >= 0.5 else 2 if typical.politeness <= -0.3 else 5
         tone = "courteous" if patience == 8 else "curt" if typical.politeness <= 0 else "plain"
+        # The rate the scheduler simulates (pooled over messages), so words and coin agree.
+        again = round(min(1.0, persona.timing.again), 3)
         style = (
             f"Messages of about {typical.length:.0f} characters; {tone} tone; "
-            f"double-texts after {typical.double_text:.0%} of messages."
+            f"double-texts after {again:.0%} of messages."
         )
         lines += [
             f"# {len(persona.members)} customers; {persona.timing.describe()}",
@@ -112,7 +114,7 @@ def _personas(personas: Sequence[DiscoveredPersona]) -> list[str]:
             f"traits = {json.dumps(list(persona.traits), ensure_ascii=False)}",
             f"style = {toml_string(style)}",
             f"patience = {patience}",
-            f"interrupts = {min(1.0, persona.timing.again):.3f}  # double-texting rate",
+            f"interrupts = {again:.3f}  # double-texting rate",
             f"typing_cps = {_TYPING_CPS}",
             f"thinking_s = {thinking:.1f}",
         ]
