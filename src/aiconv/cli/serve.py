@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,6 +14,7 @@ import click
 
 from aiconv.cli.command import command
 from aiconv.cli.options import json_option, log_options, option
+from aiconv.cli.telemetry import Telemetry, TelemetryOptions, start_telemetry, telemetry_options
 from aiconv.cli.values import PORT, TEXT
 from aiconv.cli.voice import resolve_audio_dir
 from aiconv.cli.wiring import LogOptions, Runtime
@@ -40,6 +42,7 @@ def allowed_hosts(host: str) -> list[str] | None:
 @option("--audio-dir", type=click.Path(path_type=Path), help="Audio of voice conversations.")
 @json_option(help="Print one JSON line with the URL once listening.")
 @log_options
+@telemetry_options(default_level="warning")
 def serve(host: str, port: int, audio_dir: Path | None, as_json: bool, **kw: Any) -> None:
     """Serve the web view of the conversations (live transcripts, runs, JSON API); with
     AIC_API_TOKEN set, also the write API through which a person talks to an agent."""
@@ -48,30 +51,52 @@ def serve(host: str, port: int, audio_dir: Path | None, as_json: bool, **kw: Any
     require_extra("web", "aic serve")
     runtime = Runtime.load(LogOptions.of(kw))
     token = runtime.settings.api_token
-    write = _write_access(runtime, token.get_secret_value()) if token is not None else None
+    if token is not None:
+        _check_token(token.get_secret_value())
     audio = resolve_audio_dir(runtime, audio_dir)
     listener = bind(host, port)
+    telemetry = None
     try:
+        telemetry = start_telemetry(TelemetryOptions.of(kw), runtime)
+        write = _write_access(runtime, token.get_secret_value(), telemetry) if token else None
         shown = redact_url(runtime.log_url)
+        # uvicorn re-raises the SIGTERM it handled once it has stopped; exit through Python then,
+        # so the spans of the conversations it ran are flushed below.
+        signal.signal(signal.SIGTERM, _exit_on_terminate)
         asyncio.run(_serve(runtime.log_url, shown, listener, host, audio, write, as_json=as_json))
     finally:
         listener.close()
+        if telemetry is not None:
+            telemetry.close()  # flushes the spans of the conversations it ran
 
 
 #: The shortest token accepted: a guessable one would open the write API to anyone who can reach it.
 MIN_TOKEN = 16
 
 
-def _write_access(runtime: Runtime, token: str) -> WriteAccess:
-    """The write API's settings: the token, and agents built as every command builds them."""
-    from aiconv.web.seats import WriteAccess
+def _exit_on_terminate(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
+
+def _check_token(token: str) -> None:
     if len(token) < MIN_TOKEN or not token.isprintable() or token != token.strip():
         raise ConfigError(
             f"AIC_API_TOKEN must be at least {MIN_TOKEN} printable characters without blanks "
             "around them, e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'"
         )
-    return WriteAccess(token=token, registry=runtime.registry, build=runtime.provider)
+
+
+def _write_access(runtime: Runtime, token: str, telemetry: Telemetry) -> WriteAccess:
+    """The write API's settings: the token, and agents built, guarded and instrumented as every
+    command that runs agents builds them (their turns traced and counted)."""
+    from aiconv.web.seats import WriteAccess
+
+    return WriteAccess(
+        token=token,
+        registry=runtime.registry,
+        build=lambda spec: telemetry.instrument(runtime.provider(spec)),
+        observer=telemetry.observer,
+    )
 
 
 def _notifying_server() -> type:

@@ -24,6 +24,7 @@ from aiconv.platform import session
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import MessagePosted, ParticipantSpec, StopConfig
+from aiconv.platform.observer import NULL_OBSERVER, ConductorObserver
 from aiconv.platform.termination import StopReason
 from aiconv.platform.turns import next_speaker
 from aiconv.queues.log import ConversationLog
@@ -46,6 +47,8 @@ class WriteAccess:
     token: str
     registry: Registry
     build: Callable[[AgentSpec], ChatProvider]
+    #: Spans and metrics of the conversations played here (the server's telemetry).
+    observer: ConductorObserver = NULL_OBSERVER
 
 
 @dataclass(slots=True, kw_only=True)
@@ -78,7 +81,7 @@ class Seats:
     def __init__(self, log: ConversationLog, access: WriteAccess) -> None:
         self.log = log
         self.access = access
-        self.conductor = Conductor(log)
+        self.conductor = Conductor(log, observer=access.observer)
         self._seats: dict[str, Seat] = {}
 
     def build_agent(self, agent: str) -> tuple[AgentSpec, ChatProvider]:
