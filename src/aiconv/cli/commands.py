@@ -54,7 +54,7 @@ from aiconv.queues.urls import connect_log
     help="Where a voice conversation's audio is stored (default: next to a SQLite log).",
 )
 @log_options
-@telemetry_options()
+@telemetry_options("warning")  # a live transcript, as aic-start
 def resume(
     conversation_id: str, quiet: bool, as_json: bool, audio_dir: Path | None, **kw: Any
 ) -> None:
