@@ -7,6 +7,7 @@ the voice extra; without it the route answers 404 saying so).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +84,30 @@ async def call_audio(request: Request) -> Response:
         raise HTTPException(404, f"audio of {cid} is missing (pruned?)") from exc
     except ConfigError as exc:  # not a voice conversation
         raise HTTPException(404, str(exc)) from exc
-    return Response(files["stereo.wav"], media_type="audio/wav")
+    return ranged_wav(files["stereo.wav"], request.headers.get("range"))
+
+
+_BYTE_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+def ranged_wav(body: bytes, asked: str | None) -> Response:
+    """``body`` as a WAV, or the one byte range ``asked`` for (206, or 416 beyond its end): a
+    browser asks for ranges to seek, and an answer without them leaves the player unseekable.
+    A header naming several ranges, or an invalid one, is ignored (RFC 9110): the whole file."""
+    size = len(body)
+    headers = {"Accept-Ranges": "bytes"}
+    found = _BYTE_RANGE.fullmatch(asked.strip()) if asked else None
+    first, last = found.groups() if found else ("", "")
+    if not (first or last) or (first and last and int(last) < int(first)):
+        return Response(body, media_type="audio/wav", headers=headers)
+    if first:
+        start, end = int(first), min(int(last), size - 1) if last else size - 1
+    else:
+        start, end = max(0, size - int(last)), size - 1
+    if start > end:
+        return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{size}"})
+    headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    return Response(body[start : end + 1], 206, headers=headers, media_type="audio/wav")
 
 
 ROUTES = [
