@@ -159,6 +159,35 @@ async def test_appends_in_flight_together_are_group_committed(tmp_path: Path) ->
         await log.close()
 
 
+async def test_a_cancelled_append_ends_only_once_its_batch_is_written(tmp_path: Path) -> None:
+    """The caller of an append queued behind another connection's write lock is cancelled: it
+    gets the cancellation only once its append settled (here: written), never while the write
+    may still be under way."""
+    path = tmp_path / "log.db"
+    log = await SqliteLog.open(path)
+    try:
+        assert log.writer is not None
+        await log.append("c1", 0, [event(1)])
+        with closing(sqlite3.connect(path, isolation_level=None)) as other:
+            other.execute("BEGIN IMMEDIATE")  # holds the write lock until COMMIT
+            writing = asyncio.create_task(log.append("c1", 1, [event(2)]))
+            writer = log.writer
+            await eventually(lambda: writer.commit.batches == 2, timeout=5, what="a batch")
+            writing.cancel()
+            for _ in range(20):  # steps of the loop for a wrongly early cancellation to end it
+                await asyncio.sleep(0)
+            assert not writing.done()
+            other.execute("COMMIT")
+        async with asyncio.timeout(5):
+            with pytest.raises(asyncio.CancelledError):
+                await writing
+        assert sequences(await log.read("c1")) == [1, 2]
+        await log.append("c1", 2, [event(3)])
+        assert sequences(await log.read("c1")) == [1, 2, 3]
+    finally:
+        await log.close()
+
+
 async def test_reads_in_flight_together_share_one_trip_to_the_reader_thread(
     tmp_path: Path,
 ) -> None:

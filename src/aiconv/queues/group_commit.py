@@ -36,17 +36,29 @@ class Pending:
     expected: int
     events: Sequence[NewEvent]
     index: IndexEntry | None
+    #: What the caller awaits (cancelled with the caller: the append is written all the same).
     future: asyncio.Future[list[StoredEvent]] = field(repr=False)
+    #: Whether the append has settled (written, conflicted or failed).
+    done: bool = False
+    #: Made only for a caller cancelled before the append settled: it waits for this.
+    settled: asyncio.Future[None] | None = field(default=None, repr=False)
 
     def settle(self, stored: list[StoredEvent]) -> None:
         """The append was written as ``stored``."""
         if not self.future.done():
             self.future.set_result(stored)
+        self._done()
 
     def fail(self, exc: BaseException) -> None:
         """The append was not written (a conflict) or its outcome is ``exc``."""
         if not self.future.done():
             self.future.set_exception(exc)
+        self._done()
+
+    def _done(self) -> None:
+        self.done = True
+        if self.settled is not None and not self.settled.done():
+            self.settled.set_result(None)
 
 
 #: Writes a batch and settles every append in it (what a backend provides).
@@ -106,15 +118,20 @@ class GroupCommit:
                 loop.call_soon(self._next_step)
             self._stepped += 1
             return future.result()  # written, or its conflict raised
-        future.add_done_callback(_retrieve)
         self._queue.append(pending)
         if self._runner is None:
             self._runner = loop.create_task(self._drain(), name="aiconv-group-commit")
+        # Awaited directly, not through asyncio.shield (a second future, two callbacks and an
+        # extra step of the loop per append): a cancelled caller cancels ``future``, which the
+        # flush then leaves alone, and waits for ``settled`` instead.
         try:
-            return await asyncio.shield(future)
+            return await future
         except asyncio.CancelledError:
-            if not future.done():
-                await asyncio.wait({future})
+            if future.done() and not future.cancelled():
+                future.exception()  # settled just before the cancellation: seen, not logged
+            if not pending.done:
+                pending.settled = loop.create_future()
+                await asyncio.wait({pending.settled})
             raise
 
     def _next_step(self) -> None:
@@ -146,9 +163,3 @@ class GroupCommit:
                     pending.fail(LogError("group commit left an append unsettled"))
         finally:
             self._runner = None
-
-
-def _retrieve(future: asyncio.Future[list[StoredEvent]]) -> None:
-    """Mark the outcome as seen even when the caller was cancelled and never looks."""
-    if not future.cancelled():
-        future.exception()
