@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 from aiconv.benchmarking.probe import SEATS, TurnProbe, mock_provider, new_conversation
+from aiconv.collector import tune_collector
 from aiconv.platform import session
 from aiconv.platform.conductor import Conductor
 from aiconv.queues.urls import connect_log
@@ -79,6 +80,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--profile", type=Path)
     args = parser.parse_args()
+    tune_collector()  # as the aic processes (and aic bench's children) do
     with contextlib.ExitStack() as stack:
         scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="aic-cpu-"))
         server = None

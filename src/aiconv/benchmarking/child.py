@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiconv.benchmarking.probe import SEATS, TurnProbe, converse, mock_provider, new_conversation
+from aiconv.collector import tune_collector
 from aiconv.platform import codec, session
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.events import MessagePosted
@@ -128,6 +129,7 @@ async def _main(name: str, params: dict[str, Any]) -> dict[str, Any]:
 def main(argv: list[str]) -> None:
     """Run scenario ``argv[0]`` with the JSON parameters ``argv[1]``; print the result."""
     name, params = argv[0], json.loads(argv[1])
+    tune_collector()  # as every aic process does: a child stands for one
     result = asyncio.run(_main(name, params))
     print(json.dumps(result), flush=True)
 

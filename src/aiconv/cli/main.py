@@ -14,6 +14,7 @@ import click
 from aiconv.cli import commands
 from aiconv.cli.command import AicGroup
 from aiconv.cli.start import aic_start
+from aiconv.collector import tune_collector
 
 
 def _version() -> str:
@@ -33,4 +34,17 @@ def aic() -> None:
 
 commands.register(aic)
 
-__all__ = ["aic", "aic_start"]
+
+def run_aic() -> None:
+    """The ``aic`` program (its console script): the collector tuned for many conversations."""
+    tune_collector()
+    aic()
+
+
+def run_aic_start() -> None:
+    """The ``aic-start`` program (its console script), tuned like ``aic``."""
+    tune_collector()
+    aic_start()
+
+
+__all__ = ["aic", "aic_start", "run_aic", "run_aic_start"]
