@@ -23,6 +23,7 @@ from rich.table import Table
 from aiconv.cli.command import command
 from aiconv.cli.options import json_option, log_options, option
 from aiconv.cli.report import EXIT_GATE_FAILED, require_log, transcripts_of
+from aiconv.cli.tables import print_named
 from aiconv.cli.wiring import LogOptions, Runtime
 from aiconv.cli.writable import check_writable_dir
 from aiconv.errors import ConfigError
@@ -116,26 +117,31 @@ async def _compare(
         await log.close()
 
 
+#: Which metric columns a narrow terminal leaves out first (the highest): the test's name, then
+#: the two rates, then the interval; the change, its p-value and the verdict stay.
+METRIC_RANKS = (3, 3, 1, 2, 1, 4, 1)
+
+
 def print_compare(console: Console, doc: dict[str, Any]) -> None:
     """Warnings, the headline, the rate metrics, cost and latency, the regressions."""
     for warning in render.warnings(doc):
         console.print(f"[bold yellow]warning:[/bold yellow] {escape(warning)}", highlight=False)
     console.print(f"[bold]{escape(render.headline(doc))}[/bold]", highlight=False)
-    metrics = Table(*render.METRIC_COLUMNS, title="candidate minus baseline")
-    for row in render.metric_rows([*doc["metrics"], *doc["criteria"]]):
-        metrics.add_row(*(escape(cell) for cell in row))
-    console.print(metrics)
+    rows = render.metric_rows([*doc["metrics"], *doc["criteria"]])
+    print_named(console, "candidate minus baseline", render.METRIC_COLUMNS, rows, METRIC_RANKS)
     usage = Table("figure", "baseline", "candidate", "change")
     for row in render.usage_rows(doc["usage"]):
         usage.add_row(*(escape(cell) for cell in row))
     console.print(usage)
     if doc["regressions"]:
-        changed = Table("trial", "baseline", "candidate", "why (candidate)", title="regressions")
-        for c in doc["regressions"]:
-            changed.add_row(
-                escape(f"{c['cell']} #{c['repetition']}"),
-                escape(f"{c['baseline']['outcome']} {c['baseline']['conversation_id'][:12]}"),
-                escape(f"{c['candidate']['outcome']} {c['candidate']['conversation_id'][:12]}"),
-                escape(str(c["candidate"]["rationale"])[:120]),
-            )
-        console.print(changed)
+        changed = [
+            [
+                f"{c['cell']} #{c['repetition']}",
+                f"{c['baseline']['outcome']} {c['baseline']['conversation_id'][:12]}",
+                f"{c['candidate']['outcome']} {c['candidate']['conversation_id'][:12]}",
+                str(c["candidate"]["rationale"])[:120],
+            ]
+            for c in doc["regressions"]
+        ]
+        headers = ("trial", "baseline", "candidate", "why (candidate)")
+        print_named(console, "regressions", headers, changed, (1, 1, 2))

@@ -21,7 +21,7 @@ from rich.table import Table
 
 from aiconv.cli.command import command
 from aiconv.cli.options import json_option, log_options, option
-from aiconv.cli.tables import Field, print_table
+from aiconv.cli.tables import Field, print_named, print_table
 from aiconv.cli.values import TEXT, count
 from aiconv.cli.wiring import LogOptions, Runtime
 from aiconv.cli.writable import check_writable_dir
@@ -199,7 +199,7 @@ def print_report(console: Console, doc: dict[str, Any]) -> None:
     if doc.get("realism"):
         console.print(f"realism: {escape(doc['realism']['summary'])}", highlight=False)
     if len(doc["agents"]) > 1:
-        console.print(agents_table(doc["agents"]))
+        print_agents(console, doc["agents"])
 
 
 #: The groups and cells tables: names (task ids, persona × task cells) are what a user copies
@@ -253,11 +253,11 @@ def print_grading(console: Console, doc: dict[str, Any]) -> None:
             kinds.add_row(c["kind"], str(c["passed"]), str(c["failed"]), render.percent(c["rate"]))
         console.print(kinds)
     if doc.get("criteria"):
-        criteria = Table("criterion", "passed", "failed", "rate", title="criteria")
-        for c in doc["criteria"]:
-            rate = render.percent(c["rate"])
-            criteria.add_row(escape(c["criterion"]), str(c["passed"]), str(c["failed"]), rate)
-        console.print(criteria)
+        rows = [
+            [c["criterion"], str(c["passed"]), str(c["failed"]), render.percent(c["rate"])]
+            for c in doc["criteria"]
+        ]
+        print_named(console, "criteria", ("criterion", "passed", "failed", "rate"), rows)
     if doc.get("scores"):
         scores = Table(*SCORE_COLUMNS, title="judge scores (1–5)")
         for row in score_rows(doc["scores"]):
@@ -265,9 +265,11 @@ def print_grading(console: Console, doc: dict[str, Any]) -> None:
         console.print(scores)
 
 
-def agents_table(agents: list[dict[str, Any]]) -> Table:
+#: Which of the matrix's columns a narrow terminal leaves out first (the highest).
+AGENT_RANKS = (1, 1, 2, 3, 2, 4)
+
+
+def print_agents(console: Console, agents: list[dict[str, Any]]) -> None:
     """The matrix side by side."""
-    table = Table(*render.AGENT_COLUMNS, title="agents under test")
-    for row in render.agent_rows(agents):
-        table.add_row(*(escape(str(cell)) for cell in row))
-    return table
+    rows = [[str(cell) for cell in row] for row in render.agent_rows(agents)]
+    print_named(console, "agents under test", render.AGENT_COLUMNS, rows, AGENT_RANKS)

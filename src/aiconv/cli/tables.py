@@ -128,3 +128,22 @@ def _print_records(
             line = Text(f"{field.header}: ", style="bold")
             line.append(cell)
             console.print(line, overflow="ignore", crop=False, soft_wrap=True)
+
+
+def print_named(
+    console: Console,
+    title: str,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    ranks: Sequence[int] = (),
+) -> None:
+    """A titled table whose first column names its rows (an agent, a criterion, a metric, a
+    trial): that name is an identifier, never cut; the other columns wrap, and on a narrow
+    terminal the highest ``ranks`` (one per other column, 1 by default) are left out first."""
+    first, *others = headers
+    ranked = list(ranks) + [1] * (len(others) - len(ranks))
+    fields = [Field(first, identifier=True)] + [
+        Field(h, rank=r) for h, r in zip(others, ranked, strict=True)
+    ]
+    console.print(Text(title, style="italic"), justify="center")
+    print_table(console, fields, rows)
