@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.console import Console
+
 from aiconv.agents.messages import ChatRequest
+from aiconv.cli.report import print_report
 from aiconv.platform import codec
 from aiconv.platform.events import UtteranceHeard, UtteranceSpoken
 from aiconv.queues.log import ListQuery
 from aiconv.queues.urls import open_log
 from aiconv.simulation.batch import BatchRunner
+from aiconv.simulation.render import percent
 from aiconv.simulation.report import build
 from aiconv.simulation.report_markdown import render_markdown
 from aiconv.simulation.rows import collect
@@ -78,6 +82,13 @@ async def test_a_voice_scenario_reports_voice_metrics_by_persona(tmp_path: Path)
     assert voice["overall"]["conversations"] == 2
     assert set(voice["overall"]["wer"]) == {"support", "customer"}
     assert "## Voice" in render_markdown(doc)
+    console = Console(record=True, width=200)
+    print_report(console, doc)  # what `aic report` prints in the terminal
+    terminal = console.export_text()
+    assert "voice" in terminal
+    for persona, figures in voice["by_persona"].items():
+        wer = ", ".join(f"{who} {percent(rate)}" for who, rate in figures["wer"].items())
+        assert any(persona in line and wer in line for line in terminal.splitlines()), persona
 
 
 def test_the_shipped_voice_example_is_a_valid_voice_scenario() -> None:

@@ -173,7 +173,8 @@ async def transcripts_of(log: ConversationLog, ids: list[str]) -> dict[str, str]
 
 
 def print_report(console: Console, doc: dict[str, Any]) -> None:
-    """Completeness first, the headline, the pass^k curve, groups, cells, usage, the agents."""
+    """Completeness first, the headline, the pass^k curve, groups, cells, usage, voice, the
+    agents."""
     for warning in render.warnings(doc):
         console.print(f"[bold yellow]warning:[/bold yellow] {escape(warning)}", highlight=False)
     console.print(
@@ -195,6 +196,11 @@ def print_report(console: Console, doc: dict[str, Any]) -> None:
     for label, value in render.usage_rows(doc["usage"]):
         usage.add_row(label, escape(value))
     console.print(usage)
+    if doc.get("voice"):
+        voice = Table(*render.VOICE_COLUMNS, title="voice")
+        for row in render.voice_rows(doc["voice"]):
+            voice.add_row(*(escape(cell) for cell in row))
+        console.print(voice)
     print_grading(console, doc)
     if doc.get("realism"):
         console.print(f"realism: {escape(doc['realism']['summary'])}", highlight=False)

@@ -141,6 +141,34 @@ AGENT_COLUMNS = (
 )
 
 
+VOICE_COLUMNS = (
+    "persona",
+    "calls",
+    "WER (by listener)",
+    "gap p50 / p95",
+    "first audio",
+    "overlap / call",
+    "interruptions",
+)
+
+
+def voice_rows(voice: Mapping[str, Any]) -> list[list[str]]:
+    """The voice metrics of a report, overall (``all``) then by persona, as ``VOICE_COLUMNS``."""
+    groups = [("all", voice["overall"]), *sorted(voice["by_persona"].items())]
+    return [
+        [
+            name,
+            str(v["conversations"]),
+            ", ".join(f"{who} {percent(rate)}" for who, rate in v["wer"].items()),
+            f"{seconds(v['response_gap_p50_s'])} / {seconds(v['response_gap_p95_s'])}",
+            seconds(v["time_to_first_audio_s"]),
+            seconds(v["overlap_s_mean"]),
+            str(v["interruptions"]),
+        ]
+        for name, v in groups
+    ]
+
+
 def agent_rows(agents: Sequence[Mapping[str, Any]]) -> list[list[str]]:
     """One row per agent under test, in ``AGENT_COLUMNS`` order."""
     return [

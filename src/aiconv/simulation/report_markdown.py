@@ -9,6 +9,7 @@ from typing import Any
 from aiconv.simulation.render import (
     AGENT_COLUMNS,
     END_REASONS,
+    VOICE_COLUMNS,
     MarkdownCell,
     agent_rows,
     curve_text,
@@ -18,8 +19,8 @@ from aiconv.simulation.render import (
     outcomes_text,
     percent,
     rate_text,
-    seconds,
     usage_rows,
+    voice_rows,
     warnings,
 )
 from aiconv.simulation.scores import SCORE_COLUMNS, score_rows
@@ -113,21 +114,7 @@ def _md_groups(doc: Mapping[str, Any]) -> list[str]:
 
 
 def _md_voice(voice: Mapping[str, Any]) -> list[str]:
-    groups = [("all", voice["overall"]), *sorted(voice["by_persona"].items())]
-    rows = [
-        [
-            name,
-            v["conversations"],
-            ", ".join(f"{who} {percent(rate)}" for who, rate in v["wer"].items()),
-            f"{seconds(v['response_gap_p50_s'])} / {seconds(v['response_gap_p95_s'])}",
-            seconds(v["time_to_first_audio_s"]),
-            seconds(v["overlap_s_mean"]),
-            v["interruptions"],
-        ]
-        for name, v in groups
-    ]
-    header = ["persona", "calls", "WER (by listener)", "gap p50 / p95", "first audio"]
-    return md_table([*header, "overlap / call", "interruptions"], rows)
+    return md_table(VOICE_COLUMNS, voice_rows(voice))
 
 
 def _md_worst(worst: Sequence[Mapping[str, Any]]) -> list[str]:
