@@ -64,3 +64,20 @@ def test_inline_text_keeps_its_characters_and_loses_its_meaning() -> None:
     text = "a_b *c* [d](e) `f` <g> & \\ # | \x1b[2J\nnext"
     rendered = MarkdownIt("commonmark").renderInline(inline(text))
     assert rendered == "a_b *c* [d](e) `f` &lt;g&gt; &amp; \\ # | \\x1b[2J next"
+
+
+def test_a_participant_without_a_model_is_listed_without_empty_parentheses() -> None:
+    """Imported people have an agent (``human``) and no model: ``human``, never ``human ()``."""
+    started = ConversationStarted(
+        topic="t",
+        participants=(
+            ParticipantSpec(name="customer", agent="human"),
+            ParticipantSpec(name="support", agent="mock", model="mock-chat"),
+        ),
+        first_speaker="customer",
+    )
+    state = fold(
+        "c", [Recorded(conversation_id="c", sequence=1, position=1, at=0.0, event=started)]
+    )
+    lines = export_markdown(state).splitlines()
+    assert "- **customer**: human" in lines and "- **support**: mock (mock-chat)" in lines

@@ -44,7 +44,7 @@ def export_markdown(state: ConversationState) -> str:
         "",
     ]
     out += [
-        f"- **{inline(p.name)}**: {inline(p.agent)} ({inline(p.model or '')})"
+        f"- **{inline(p.name)}**: {inline(p.agent)}" + (f" ({inline(p.model)})" if p.model else "")
         for p in state.participants
     ]
     out.append("")
