@@ -49,6 +49,8 @@ def test_every_planted_personal_detail_is_replaced_and_counted(
         ("IBAN DE89 3704 0044 0532 0130 00 ok", "IBAN [ACCOUNT] ok"),
         ("my account number is 31926819", "my account number is [ACCOUNT]"),
         ("sort code: 12-34-56", "sort code: [ACCOUNT]"),
+        ("on 2025-03-04 call 020 7946 0958", "on 2025-03-04 call [PHONE]"),
+        ("ring 06-12-34 56 78 at 10:00", "ring [PHONE] at 10:00"),
     ],
 )
 def test_builtin_rules_find_common_formats(text: str, expected: str) -> None:
@@ -62,6 +64,8 @@ def test_builtin_rules_find_common_formats(text: str, expected: str) -> None:
         "it has been 3 weeks and 48 hours",
         "card ending 4111 1111 1111 1112 (not a valid card number)",
         "version 10.4.2 of the app",
+        "it was due 2025-03-04 10:00 and came 2025.03.06 14:45:10",
+        "booked for 04.03.2025 10:30, the 2025-03-04T09:15 slot was gone",
     ],
 )
 def test_ordinary_numbers_are_left_alone(text: str) -> None:

@@ -3,10 +3,10 @@
 Built in: e-mail addresses ``[EMAIL]``, card numbers ``[CARD]`` (13–19 digits, spaces or dashes
 allowed, valid Luhn check digit), account numbers ``[ACCOUNT]`` (IBANs with valid check digits,
 and digits after words such as "account number", "acct", "sort code", "routing"), phone numbers
-``[PHONE]`` (7–15 digits with the usual separators; dates and plain short numbers are left
-alone). Configurable: a list of names ``[NAME]`` (whole words, any case) and patterns
-(``LABEL=REGEX`` → ``[LABEL]``, or a bare regex → ``[REDACTED]``). The originals are never
-kept or reported, only how many of each kind were replaced and where.
+``[PHONE]`` (7–15 digits with the usual separators; dates, dates with a time of day and plain
+short numbers are left alone). Configurable: a list of names ``[NAME]`` (whole words, any case)
+and patterns (``LABEL=REGEX`` → ``[LABEL]``, or a bare regex → ``[REDACTED]``). The originals
+are never kept or reported, only how many of each kind were replaced and where.
 """
 
 from __future__ import annotations
@@ -26,8 +26,11 @@ _ACCOUNT = re.compile(
     r"|(?:sort\s+code|routing(?:\s+number)?)(?:\s+(?:is|was))?)"
     r"\s*[:#=]?\s*(\d(?:[ -]?\d){4,16})(?!\d)"
 )
+#: A date followed by a time of day ("2025-03-04 10:00", "04.03.2025 10:30"): never a phone.
+_DATE_TIME = r"(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4})[ T]\d{1,2}:\d{2}"
 _PHONE = re.compile(
-    r"(?<![\w+-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{2,12}(?:[ .-]\d{2,6}){0,4}(?![\w-])"
+    rf"(?<![\w+.-])(?!{_DATE_TIME})"  # not inside a number, nor at a date with a time
+    r"(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{2,12}(?:[ .-]\d{2,6}){0,4}(?![\w-])"
 )
 _DATE = re.compile(r"^\d{4}[-./]\d{1,2}[-./]\d{1,2}$|^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$")
 _LABEL = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,30}$")
