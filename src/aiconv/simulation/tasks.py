@@ -29,6 +29,7 @@ from aiconv.errors import ConfigError, ScenarioError
 from aiconv.simulation import locate
 from aiconv.simulation.files import read_document, validation_error
 from aiconv.simulation.task_limits import unsupported
+from aiconv.simulation.tau2 import restored
 from aiconv.validation import check_opening
 
 RewardBasis = Literal[
@@ -160,6 +161,7 @@ def load_tasks(path: Path, default_domain: str | None = None) -> list[Task]:
     if not isinstance(data, list | dict):
         raise ScenarioError(f"{path}: a task file holds a task, a list of tasks or `tasks`")
     items = data if isinstance(data, list) else data.get("tasks", [data])
+    items = [restored(item) for item in items] if isinstance(items, list) else items
     try:
         tasks = _TaskList.model_validate({"tasks": items}).tasks
     except pydantic.ValidationError as exc:

@@ -5,14 +5,17 @@ whose tools are implemented here; ``to_tau2`` writes ours back in τ²-bench's e
 Our extensions map as follows: ``domain`` goes into ``user_scenario.instructions.domain``;
 ``title``, ``difficulty`` and ``opening`` into ``description.notes``; the ``OUTCOME`` criterion
 and ``evaluation_criteria.outcome`` into an NL assertion (τ²-bench has no end-reason check), and
-a ``known_info`` mapping into τ²-bench's text form (``key: value`` lines).
+a ``known_info`` mapping into τ²-bench's text form (``key: value`` lines). ``restored`` reads
+the first three back when such a file is loaded, so an export reads back as the tasks it was
+(a ``known_info`` mapping comes back as its text, which the task user reads alike).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aiconv.simulation.tasks import Task
+if TYPE_CHECKING:
+    from aiconv.simulation.tasks import Task
 
 _OUTCOME_WORDS = {
     "satisfied": "The user ended the conversation satisfied.",
@@ -74,3 +77,50 @@ def _criteria(task: Task) -> dict[str, Any]:
         data["nl_assertions"] = [*(criteria.nl_assertions or []), *assertions]
     data["reward_basis"] = basis or ["DB"]
     return data
+
+
+_NOTES = ("title", "difficulty")
+
+
+def restored(item: Any) -> Any:
+    """A task as ``to_tau2`` wrote it, with our fields back (any other value as it is): ``title``,
+    ``difficulty`` and ``opening`` out of ``description.notes``, the outcome out of its NL
+    assertion."""
+    if not isinstance(item, dict) or any(k in item for k in ("title", "difficulty", "opening")):
+        return item
+    description = item.get("description")
+    if not isinstance(description, dict) or not isinstance(description.get("notes"), str):
+        return item
+    notes: str = description["notes"]
+    kept, ours = _split_notes(notes)
+    if not ours:
+        return item
+    item = {**item, **ours, "description": {**description, "notes": kept}}
+    criteria = item.get("evaluation_criteria")
+    if isinstance(criteria, dict) and "outcome" not in criteria:
+        item["evaluation_criteria"] = _outcome_back(criteria)
+    return item
+
+
+def _split_notes(notes: str) -> tuple[str | None, dict[str, str]]:
+    """(the notes that are not ours, our fields) of ``to_tau2``'s notes."""
+    head, found, opening = notes.partition("opening: ")
+    ours = {"opening": opening} if found and (not head or head.endswith("\n")) else {}
+    if not ours:
+        head = notes
+    lines = head.rstrip("\n").split("\n") if head.strip() else []
+    while lines and ": " in lines[-1] and lines[-1].split(": ", 1)[0] in _NOTES:
+        key, value = lines.pop().split(": ", 1)
+        ours.setdefault(key, value)
+    return "\n".join(lines) or None, ours
+
+
+def _outcome_back(criteria: dict[str, Any]) -> dict[str, Any]:
+    """The outcome an NL assertion of ``to_tau2`` stands for, back as ``outcome``."""
+    words = {sentence: outcome for outcome, sentence in _OUTCOME_WORDS.items()}
+    assertions = criteria.get("nl_assertions") or []
+    said = [a for a in assertions if a in words]
+    if len(said) != 1:
+        return criteria
+    left = [a for a in assertions if a != said[0]]
+    return {**criteria, "outcome": words[said[0]], "nl_assertions": left or None}
