@@ -239,5 +239,7 @@ def parse_options(agent_id: str, text: str) -> dict[str, str]:
         name, eq, value = part.partition("=")
         if not eq or not name.strip():
             raise UnknownAgent(f"agent {agent_id!r}: option {part!r} is not name=value")
+        if name.strip().lower() in options:
+            raise UnknownAgent(f"agent {agent_id!r}: option {name.strip()!r} is given twice")
         options[name.strip().lower()] = value.strip()
     return options

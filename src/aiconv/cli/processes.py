@@ -56,7 +56,8 @@ class _Shard(click.ParamType[tuple[int, int], object]):
         if isinstance(value, tuple):
             return value  # already converted (a default)
         index, _, count = str(value).partition("/")
-        if not (index.isdigit() and count.isdigit() and int(index) < int(count) <= MAX_PROCESSES):
+        digits = index.isascii() and index.isdigit() and count.isascii() and count.isdigit()
+        if not (digits and int(index) < int(count) <= MAX_PROCESSES):
             self.fail(f"{value!r} is not K/N with 0 <= K < N <= {MAX_PROCESSES}", param, ctx)
         return int(index), int(count)
 

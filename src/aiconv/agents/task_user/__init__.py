@@ -71,8 +71,10 @@ def _task_user(spec: AgentSpec, key: str | None) -> TaskUserProvider:
             f"agent {spec.agent_id!r}: unknown option {sorted(unknown)[0]!r}; task-user takes seed"
         )
     seed = spec.options.get("seed")
-    if seed is not None and not seed.lstrip("-").isdigit():
+    if seed is not None and not (seed.isascii() and seed.removeprefix("-").isdigit()):
         raise UnknownAgent(f"agent {spec.agent_id!r}: seed must be a whole number, not {seed!r}")
+    if seed is not None and not -(2**63) <= int(seed) < 2**63:
+        raise UnknownAgent(f"agent {spec.agent_id!r}: seed must fit in 64 bits, not {seed!r}")
     return TaskUserProvider(seed=int(seed) if seed is not None else None, model=spec.model)
 
 

@@ -36,12 +36,19 @@ IDEMPOTENCY_META = "aiconv/idempotency_key"
 def server_of(reference: str) -> StdioServerParameters | str:
     """``stdio:COMMAND ARGS…`` -> process parameters; ``http(s)://…`` -> the URL."""
     if reference.startswith("stdio:"):
-        argv = shlex.split(reference[len("stdio:") :])
+        try:
+            argv = shlex.split(reference[len("stdio:") :])
+        except ValueError as exc:  # an unclosed quote
+            raise ConfigError(f"mcp:{reference}: {exc}") from None
         if not argv:
             raise ConfigError("mcp:stdio: needs a command, e.g. mcp:stdio:python -m my_server")
         return StdioServerParameters(command=argv[0], args=argv[1:])
-    parts = urlsplit(reference)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
+    try:
+        parts = urlsplit(reference)
+        _ = parts.port  # raises for a port that is not a number
+    except ValueError:  # also an unclosed IPv6 bracket
+        parts = None
+    if parts is None or parts.scheme not in {"http", "https"} or not parts.hostname:
         raise ConfigError(
             f"MCP server {redact_url(reference)!r}: use mcp:stdio:COMMAND or mcp:http://host:port/mcp"
         )

@@ -153,6 +153,9 @@ def tools_of(module: ModuleType) -> list[Callable[..., Any]]:
     """The functions of ``module`` that are tools (``TOOLS``, else its own public functions)."""
     declared = getattr(module, "TOOLS", None)
     if declared is not None:
+        if not isinstance(declared, list | tuple) or not all(map(callable, declared)):
+            where = getattr(module, "__file__", None) or module.__name__
+            raise ConfigError(f"tools {str(where)!r}: TOOLS must be a list of functions")
         return list(declared)
     return [
         obj
