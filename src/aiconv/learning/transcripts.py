@@ -21,6 +21,7 @@ import pydantic
 import yaml
 
 from aiconv.errors import TranscriptError
+from aiconv.simulation.locate import load_yaml
 
 CUSTOMER = "customer"
 AGENT = "agent"
@@ -204,7 +205,7 @@ def load_mapping(path: Path) -> FieldMapping:
         if path.suffix.lower() == ".toml":
             data: Any = tomllib.loads(text)
         elif path.suffix.lower() in (".yaml", ".yml", ".json"):
-            data = yaml.safe_load(text)  # JSON is YAML
+            data = load_yaml(text)  # JSON is YAML
         else:
             raise TranscriptError(f"mapping file {path}: use a .toml, .yaml or .json file")
     except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:

@@ -25,7 +25,7 @@ def read_document(path: Path) -> tuple[dict[str, Any], dict[locate.Path, int]]:
         if suffix == ".toml":
             return tomllib.loads(text), locate.toml_lines(text)
         if suffix in (".yaml", ".yml"):
-            data = yaml.safe_load(text) or {}
+            data = locate.load_yaml(text) or {}
             if not isinstance(data, dict):
                 raise ScenarioError(f"{path}:1: the document must be a mapping")
             return data, locate.yaml_lines(text)

@@ -60,11 +60,29 @@ def _table_path(keys: list[str], is_array: bool, counts: dict[Path, int]) -> Pat
     return path
 
 
+class YamlLoader(yaml.SafeLoader):
+    """PyYAML's safe loader without aliases (``*name``): an alias can make a document cyclic
+    (``a: &a [*a]``, which no reader finishes) or expand it exponentially ("billion laughs")."""
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.MarkedYAMLError(
+                problem="aliases (*name) are not supported: write the value out",
+                problem_mark=self.peek_event().start_mark,  # type: ignore[no-untyped-call]
+            )
+        return super().compose_node(parent, index)  # type: ignore[arg-type]  # loose stub
+
+
+def load_yaml(text: str) -> object:
+    """The YAML document ``text``, read safely and without aliases (YAMLError otherwise)."""
+    return yaml.load(text, Loader=YamlLoader)  # a SafeLoader subclass: safe
+
+
 def yaml_lines(text: str) -> dict[Path, int]:
     """Every mapping key and sequence item of YAML ``text`` with its (1-based) line."""
     lines: dict[Path, int] = {}
     try:
-        root = yaml.compose(text)
+        root = yaml.compose(text, Loader=YamlLoader)
     except yaml.YAMLError:
         return lines
     stack: list[tuple[Path, yaml.Node]] = [((), root)] if root is not None else []
