@@ -155,7 +155,7 @@ class Sources:
         for layer, values in (("the environment", self.environ), (ENV_FILE, self.dotenv)):
             for name in key.variables():
                 if name in values:
-                    return Found(value=values[name], origin=f"{name} in {layer}")
+                    return Found(value=_text(values[name], name), origin=f"{name} in {layer}")
             for name in key.deprecated_variables():
                 if name in values:
                     notice = f"{name} is deprecated" + _instead(key)
@@ -289,3 +289,13 @@ def inherited_environment(
         for name, value in os.environ.items()
         if name not in drop and not (drop_prefix and name.startswith(drop_prefix))
     }
+
+
+def _text(value: str, name: str) -> str:
+    """``value`` of variable ``name``; ConfigError when its bytes are not UTF-8 (they reach
+    Python as lone surrogates, which no log, JSON document or terminal can take)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError(f"{name} is not valid UTF-8") from None
+    return value

@@ -110,6 +110,8 @@ CASES: list[tuple[list[str], int, str]] = [
     (["start", "--name", "third"], 2, "--name given 1 times but --agent 0 times"),
     (["start", "--end-token", ""], 2, "'--end-token': must not be empty"),
     (["start", "--topic", " "], 2, "'--topic': must not be empty"),
+    (["start", "--topic", "caf\udce9"], 2, "argument 'caf\\xe9' is not valid UTF-8"),
+    (["show", "\udcff", *LOG], 2, "argument '\\xff' is not valid UTF-8"),
     (["start", "--first", "nobody"], 2, "--first 'nobody' is not a participant"),
     (["discover", *LOG, "--name", "a\x1b[2J"], 2, "must not contain control characters"),
     # agents
@@ -324,3 +326,14 @@ def test_every_command_has_a_case() -> None:
     """A new command joins the table."""
     covered = {args[0] for args, _, _ in CASES}
     assert set(aic.list_commands(None)) <= covered  # type: ignore[arg-type]
+
+
+def test_a_variable_that_is_not_utf8_is_named_and_nothing_is_written(
+    workdir: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    work, _ = workdir
+    monkeypatch.setenv("AIC_START_TOPIC", "caf\udce9")  # the bytes b"caf\xe9"
+    before = snapshot(work)
+    result = CliRunner().invoke(aic_start, [])
+    assert snapshot(work) == before
+    assert (result.exit_code, result.stderr) == (2, "error: AIC_START_TOPIC is not valid UTF-8\n")

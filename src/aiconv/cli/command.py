@@ -8,6 +8,7 @@ included), never a traceback or a usage block.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -48,6 +49,11 @@ class OneLineErrors:
         run = super().main  # type: ignore[misc]  # click.Command.main, after this mixin
         if not standalone_mode:
             return run(args, prog_name, complete_var, False, **extra)
+        undecodable = next((a for a in _arguments(args) if not _is_utf8(a)), None)
+        if undecodable is not None:
+            shown = os.fsencode(undecodable).decode("utf-8", "backslashreplace")
+            click.echo(f"error: argument '{shown}' is not valid UTF-8", err=True)
+            sys.exit(2)
         try:
             result = run(args, prog_name, complete_var, False, **extra)
         except click.exceptions.NoArgsIsHelpError as exc:
@@ -61,6 +67,20 @@ class OneLineErrors:
         except AiconvError as exc:
             sys.exit(report_error(exc))
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def _arguments(args: Sequence[str] | None) -> Sequence[str]:
+    return sys.argv[1:] if args is None else args
+
+
+def _is_utf8(argument: str) -> bool:
+    """Whether ``argument`` is text: bytes that are not UTF-8 reach Python as lone surrogates,
+    which no log, JSON document or terminal can take."""
+    try:
+        argument.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _hint(exc: click.ClickException) -> str:
