@@ -8,6 +8,7 @@ caller's: it is used, never closed.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from aiconv.launch import (
     play,
     seat,
 )
+from aiconv.platform import session
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import ConversationEnded, StopConfig
@@ -142,8 +144,14 @@ async def _run(
         from aiconv.voice.participants import open_sessions
 
         check(seating, options)  # a refused session fails here, before anything is written
+        chosen = session.new_conversation_id()  # the agents are told it as they open
+        options = dataclasses.replace(options, conversation_id=chosen)
         await open_sessions(
-            kit.layer.voice_agents, seating.specs, topic=options.topic, stop=options.stop
+            kit.layer.voice_agents,
+            seating.specs,
+            topic=options.topic,
+            stop=options.stop,
+            conversation_id=chosen,
         )
     state = await open_conversation(conductor, seating, options)
     cid = state.conversation_id

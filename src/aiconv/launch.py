@@ -80,6 +80,9 @@ class ConversationOptions:
     turn_policy: str = "round_robin"
     detached: bool = False
     metadata: Mapping[str, object] = field(default_factory=dict)
+    #: The new conversation's id; None: a fresh one. Chosen early when voice agents must be told
+    #: it as their sessions open, before the conversation is written.
+    conversation_id: str | None = None
 
 
 @dataclass(slots=True, kw_only=True)
@@ -245,6 +248,7 @@ async def open_conversation(
         turn_policy=options.turn_policy,
         detached=options.detached,
         metadata=options.metadata,
+        conversation_id=options.conversation_id,
     )
 
 

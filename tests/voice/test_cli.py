@@ -157,6 +157,7 @@ async def test_a_websocket_voice_agent_from_the_command_line(tmp_path: Path) -> 
     answer = document["messages"][1]
     assert answer["sender"] == "bank" and answer["content"].startswith("I heard you say")
     assert set(document["voice"]["wer"]) == {"bank"}
+    assert [s["conversation_id"] for s in agent.log.sessions] == [document["conversation_id"]]
 
 
 def test_a_voice_agent_needs_voice(tmp_path: Path) -> None:

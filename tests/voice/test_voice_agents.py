@@ -65,6 +65,9 @@ async def test_a_websocket_voice_agent_takes_part(tmp_path: Path) -> None:
         events = await _converse(tmp_path, aiconv.Participant("agent", agent.url))
         assert len(agent.log.heard) == 2 and agent.log.ended == 1
     _check_agent_spoke_and_heard(events, "ws:127.0.0.1")
+    # session.start names the call it opens (the frame format's conversation_id), though the
+    # session is opened before the conversation is written
+    assert [s["conversation_id"] for s in agent.log.sessions] == [events[0].conversation_id]
 
 
 async def test_the_openai_realtime_api_takes_part(tmp_path: Path) -> None:

@@ -66,7 +66,7 @@ async def _start(runtime: Runtime, request: StartRequest, telemetry: Telemetry) 
         )
         check(seating, request.conversation)
         options, audio_dir = await _with_voice(runtime, request, seating.specs)
-        await voice.open_sessions(agents, seating.specs, options.topic, options.stop)
+        options = await voice.open_sessions(agents, seating.specs, options)
         log = telemetry.instrument_log(await connect_log(runtime.log_url))
         kit = None
         if audio_dir is not None:

@@ -8,6 +8,7 @@ before anything is written.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import math
 import re
@@ -27,7 +28,7 @@ from aiconv.cli.wiring import LogOptions, Runtime
 from aiconv.cli.writable import check_writable_dir
 from aiconv.errors import ConfigError
 from aiconv.extras import require_extra
-from aiconv.launch import Participant
+from aiconv.launch import ConversationOptions, Participant
 from aiconv.platform import codec
 from aiconv.platform.events import ParticipantSpec
 from aiconv.queues.log import ConversationLog
@@ -148,13 +149,24 @@ def resumed_kit(
 
 
 async def open_sessions(
-    agents: Mapping[str, ChatProvider], specs: list[ParticipantSpec], topic: str, stop: Any
-) -> None:
-    """Open the voice agents' sessions before the conversation is created."""
-    if agents:
-        from aiconv.voice.participants import open_sessions as open_all
+    agents: Mapping[str, ChatProvider], specs: list[ParticipantSpec], options: ConversationOptions
+) -> ConversationOptions:
+    """Open the voice agents' sessions before the conversation is created; the options with
+    the conversation's id chosen, so the agents are told the id it will have."""
+    if not agents:
+        return options
+    from aiconv.platform.session import new_conversation_id
+    from aiconv.voice.participants import open_sessions as open_all
 
-        await open_all(agents, specs, topic=topic, stop=stop)  # type: ignore[arg-type]
+    chosen = new_conversation_id()
+    await open_all(
+        agents,  # type: ignore[arg-type]
+        specs,
+        topic=options.topic,
+        stop=options.stop,
+        conversation_id=chosen,
+    )
+    return dataclasses.replace(options, conversation_id=chosen)
 
 
 async def metrics_of(log: ConversationLog, conversation_id: str) -> dict[str, Any] | None:

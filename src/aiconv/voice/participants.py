@@ -40,18 +40,22 @@ async def open_sessions(
     *,
     topic: str,
     stop: StopConfig,
+    conversation_id: str,
 ) -> None:
-    """Open every voice agent's session with the instructions its turns will carry; on a
-    failure, close the ones already open and raise (nothing has been written yet)."""
+    """Open every voice agent's session, for the conversation ``conversation_id`` is about to
+    be, with the instructions its turns will carry; on a failure, close the ones already open
+    and raise (nothing has been written yet)."""
     started = ConversationStarted(
         topic=topic, participants=tuple(specs), first_speaker=specs[0].name, stop=stop
     )
-    provisional = ConversationState(conversation_id="", started=started)
+    provisional = ConversationState(conversation_id=conversation_id, started=started)
     opened: list[VoiceAgentProvider] = []
     try:
         for spec in specs:
             provider = providers.get(spec.name)
             if provider is not None:
+                if isinstance(provider.agent, WebSocketVoiceAgent):
+                    provider.agent.conversation_id = conversation_id  # told in session.start
                 await provider.open(spec.system_prompt or system_prompt(provisional, spec))
                 opened.append(provider)
     except BaseException:
