@@ -32,6 +32,7 @@ from aiconv.platform.exports import export_markdown
 from aiconv.queues.log import ConversationLog
 from aiconv.queues.urls import connect_log
 from aiconv.simulation import gate, render, report, report_files
+from aiconv.simulation.junit import render_junit
 from aiconv.simulation.rows import collect
 from aiconv.simulation.runs import split_target
 from aiconv.simulation.scores import SCORE_COLUMNS, score_rows
@@ -73,7 +74,8 @@ def gate_options(func: Any) -> Any:
 @option(
     "--out-dir",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Where to write report.md, report.html, report.json and transcripts/ "
+    help="Where to write report.md, report.html, report.json, report.xml (JUnit) and "
+    "transcripts/ "
     "(default: reports/RUN).",
 )
 @option(
@@ -109,15 +111,16 @@ def report_command(target: str, **kw: Any) -> None:
     check_writable_dir(out)
     runtime = Runtime.load(LogOptions.of(kw))
     require_log(runtime.log_url, run_id)
-    doc, transcripts = asyncio.run(_report(runtime, run_id, agent, kw["worst"]))
+    doc, transcripts, junit = asyncio.run(_report(runtime, run_id, agent, kw["worst"]))
     if kw["realism"]:
         doc["realism"] = asyncio.run(_realism(runtime, run_id, kw["realism_source"]))
-    report_files.write_report(doc, transcripts, out)
+    report_files.write_report(doc, transcripts, out, junit)
     if kw["as_json"]:
         click.echo(json.dumps(doc, indent=2))
     else:
         print_report(Console(), doc)
-        click.echo(f"wrote {out / 'report.md'}, {out / 'report.html'}, {out / 'report.json'}")
+        written = ", ".join(str(out / f"report.{x}") for x in ("md", "html", "json", "xml"))
+        click.echo(f"wrote {written}")
     if kw["fail_under"] is None:
         return
     result = gate.evaluate(
@@ -143,12 +146,14 @@ def require_log(log_url: str, run_id: str) -> None:
 
 async def _report(
     runtime: Runtime, run_id: str, agent: str | None, worst: int
-) -> tuple[dict[str, Any], dict[str, str]]:
+) -> tuple[dict[str, Any], dict[str, str], str]:
+    """The report document, the worst transcripts and the JUnit form of the run."""
     log = await connect_log(runtime.log_url, "read")
     try:
         rows = await collect(log, run_id, agent)
         doc = report.build(run_id, rows, worst_count=worst)
-        return doc, await transcripts_of(log, [str(w["conversation_id"]) for w in doc["worst"]])
+        ids = [str(w["conversation_id"]) for w in doc["worst"]]
+        return doc, await transcripts_of(log, ids), render_junit(doc["run_id"], rows)
     finally:
         await log.close()
 

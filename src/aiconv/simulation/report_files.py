@@ -1,5 +1,6 @@
-"""The report's directory: ``report.md``, ``report.html``, ``report.json`` and the linked
-transcripts (``transcripts/<id>.md``), written from what ``render`` formats."""
+"""The report's directory: ``report.md``, ``report.html``, ``report.json``, ``report.xml``
+(JUnit) and the linked transcripts (``transcripts/<id>.md``), written from what ``render`` and
+``junit`` format."""
 
 from __future__ import annotations
 
@@ -27,11 +28,16 @@ def write_files(out: Path, files: Mapping[str, str], transcripts: Mapping[str, s
     return written
 
 
-def write_report(doc: Mapping[str, Any], transcripts: Mapping[str, str], out: Path) -> list[Path]:
-    """Write the three reports and the transcripts into ``out``; the files written."""
+def write_report(
+    doc: Mapping[str, Any], transcripts: Mapping[str, str], out: Path, junit: str | None = None
+) -> list[Path]:
+    """Write the reports (and ``report.xml``, the JUnit form, when given) and the transcripts
+    into ``out``; the files written."""
     files = {
         "report.md": render_markdown(doc),
         "report.html": render_html(doc),
         "report.json": json.dumps(doc, indent=2) + "\n",
     }
+    if junit is not None:
+        files["report.xml"] = junit
     return write_files(out, files, transcripts)

@@ -1,0 +1,97 @@
+"""A run as a JUnit XML report (``report.xml``), the format CI systems read (GitHub, GitLab,
+Jenkins): one test case per conversation — class ``RUN.PERSONA`` (``RUN.AGENT.PERSONA`` in a
+matrix), name ``TASK repetition R`` — failed with its failing criteria and their evidence, an
+error when the conversation broke (a provider failure), skipped while unfinished. It formats;
+it reads nothing."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+
+from aiconv.simulation.batch import FAILED_REASONS
+from aiconv.simulation.rows import Row
+
+#: Characters XML 1.0 cannot carry at all (escaping does not help): dropped from any text.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def render_junit(run_id: str, rows: Sequence[Row]) -> str:
+    """The JUnit document of ``rows`` (the conversations of run ``run_id``)."""
+    matrix = len({row.agent for row in rows}) > 1
+    suite = ET.Element("testsuite", name=_text(run_id))
+    counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    total = 0.0
+    for row in sorted(rows, key=lambda r: (r.agent, r.persona, r.task or r.intent, r.repetition)):
+        case, kind = _case(run_id, row, matrix)
+        suite.append(case)
+        counts["tests"] += 1
+        if kind:
+            counts[kind] += 1
+        total += float(case.get("time", "0"))
+    for key, value in counts.items():
+        suite.set(key, str(value))
+    suite.set("time", f"{total:.3f}")
+    root = ET.Element("testsuites", {k: str(v) for k, v in counts.items()}, name=_text(run_id))
+    root.append(suite)
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _case(run_id: str, row: Row, matrix: bool) -> tuple[ET.Element, str | None]:
+    """The test case of one conversation, and which count it adds to (None: a pass)."""
+    group = f"{run_id}.{row.agent}.{row.persona}" if matrix else f"{run_id}.{row.persona}"
+    case = ET.Element(
+        "testcase",
+        classname=_text(group),
+        name=_text(f"{row.task or row.intent} repetition {row.repetition}"),
+        time=f"{sum(row.latencies):.3f}",
+    )
+    case.append(_property_list(row))
+    if not row.finished:
+        ET.SubElement(case, "skipped", message="unfinished")
+        return case, "skipped"
+    if row.success:
+        return case, None
+    broke = row.end_reason in FAILED_REASONS
+    failure = ET.SubElement(
+        case,
+        "error" if broke else "failure",
+        message=_text(_message(row)),
+        type=_text((row.end_reason or "") if broke else row.label),
+    )
+    failure.text = _text(_details(row))
+    return case, "errors" if broke else "failures"
+
+
+def _message(row: Row) -> str:
+    failed = ", ".join(name for name, _ in row.failed_criteria)
+    why = f"failed {failed}" if failed else row.rationale or row.label
+    return f"{why} (ended: {row.end_reason or 'not yet'})"
+
+
+def _details(row: Row) -> str:
+    lines = [f"{name}: {evidence}" for name, evidence in row.failed_criteria]
+    if not lines and row.rationale:
+        lines.append(row.rationale)
+    lines += [f"conversation {row.conversation_id}, transcript: aic show {row.conversation_id}"]
+    lines += [f"  {step}" for step in row.trajectory]
+    return "\n".join(lines)
+
+
+def _property_list(row: Row) -> ET.Element:
+    properties = ET.Element("properties")
+    for name, value in (
+        ("conversation_id", row.conversation_id),
+        ("agent", row.agent_id or row.agent),
+        ("outcome", row.label),
+        ("turns", str(row.turns)),
+        ("cost_usd", f"{row.cost_usd:.6f}"),
+    ):
+        ET.SubElement(properties, "property", name=name, value=_text(value))
+    return properties
+
+
+def _text(value: str) -> str:
+    return _NOT_XML.sub("", value)

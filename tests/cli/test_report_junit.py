@@ -1,0 +1,41 @@
+"""``aic report`` writes ``report.xml`` in the JUnit format CI systems read (GitHub, GitLab,
+Jenkins): one test case per conversation, a failure carrying what failed and why, an error for a
+conversation that broke, and the suite's counts."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from aiconv.testing.processes import cli_env, run_aic
+from tests.simulation.test_task_suites import suite
+
+TASKS = ["banking-lost-debit-card", "banking-dispute-too-old"]
+
+
+def test_the_report_directory_has_a_junit_file_a_ci_can_read(tmp_path: Path) -> None:
+    path = suite(tmp_path, agent="bank-agent:mistakes=1,kinds=ignore_policy", tasks=TASKS)
+    env, db = cli_env(home=tmp_path), str(tmp_path / "runs.db")
+    done = run_aic("simulate", str(path), "--run-id", "j1", "--repeat", "2", "--quiet",
+                   "--db", db, env=env, cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "out"
+    report = run_aic("report", "j1", "--db", db, "--json", "--out-dir", str(out), env=env)
+    assert report.returncode == 0, report.stderr
+    doc = json.loads(report.stdout)
+    root = ET.parse(out / "report.xml").getroot()
+    assert root.tag == "testsuites"
+    (suite_,) = root.findall("testsuite")
+    cases = suite_.findall("testcase")
+    failures = [c for c in cases if c.find("failure") is not None]
+    assert len(cases) == int(suite_.get("tests", "")) == doc["conversations"] == 4
+    assert len(failures) == int(suite_.get("failures", "")) == 4 - doc["success"]["successes"]
+    assert int(suite_.get("errors", "")) == 0 and int(suite_.get("skipped", "")) == 0
+    names = sorted(f"{c.get('classname')} {c.get('name')}" for c in cases)
+    assert names == sorted(
+        f"j1.neutral {t} repetition {r}" for t in TASKS for r in (0, 1)
+    ), names  # fmt: skip
+    failed = failures[0].find("failure")
+    assert failed is not None and "dispute-too-old" in (failures[0].get("name") or "")
+    assert "end_state" in (failed.get("message") or "") and "DSP-1001" in (failed.text or "")
