@@ -48,6 +48,14 @@ class AicOption(click.Option):
             old_names=self.old_names,
         )
 
+    def process_value(self, ctx: click.Context, value: Any) -> Any:
+        """The value, after refusing an empty one: ``--log-url ''`` or ``--out-dir ''`` is a
+        mistake, never "not given" (an empty path would even mean the working directory)."""
+        given = value if isinstance(value, tuple | list) else (value,)
+        if not self.is_flag and any(isinstance(v, str) and not v.strip() for v in given):
+            raise click.BadParameter("must not be empty", ctx=ctx, param=self)
+        return super().process_value(ctx, value)
+
     def get_help_extra(self, ctx: click.Context) -> Any:
         extra = super().get_help_extra(ctx)
         variables = self.key(command_key(ctx)).variables()
