@@ -83,3 +83,17 @@ def test_markdown_report_cells_render_as_their_text() -> None:
 
 def replace_rationale(worst: dict[str, Any], rationale: str) -> dict[str, Any]:
     return {**worst, "rationale": rationale}
+
+
+def test_the_compare_headline_writes_a_tiny_p_value_as_an_inequality() -> None:
+    """``p < 0.0001``, never ``p = < 0.0001``; other p-values keep their ``=``."""
+    from aiconv.simulation.render_compare import headline
+
+    success = {
+        "baseline": 0.6, "candidate": 0.3, "delta": -0.3, "ci95": [-0.4, -0.2],
+        "test": "McNemar exact", "verdict": "worse", "regressions": 30, "improvements": 4,
+    }  # fmt: skip
+    tiny = headline({"pairs": 80, "metrics": [{**success, "p_value": 6e-06}]})
+    assert "McNemar exact p < 0.0001)" in tiny and "= <" not in tiny
+    some = headline({"pairs": 80, "metrics": [{**success, "p_value": 0.0312}]})
+    assert "McNemar exact p = 0.0312)" in some

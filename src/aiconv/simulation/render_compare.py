@@ -88,10 +88,17 @@ def headline(doc: Mapping[str, Any]) -> str:
     return (
         f"{doc['pairs']} paired conversations: success {percent(success['baseline'])} → "
         f"{percent(success['candidate'])} ({points(success['delta'])}, 95% CI "
-        f"{interval(success['ci95'], 'pp')}, {success['test']} p = {p_text(success['p_value'])}): "
+        f"{interval(success['ci95'], 'pp')}, {success['test']} p "
+        f"{_p_relation(success['p_value'])}): "
         f"{success['verdict']}; {success['regressions']} regressions, "
         f"{success['improvements']} improvements."
     )
+
+
+def _p_relation(value: float | None) -> str:
+    """``= 0.0312`` or ``< 0.0001``: a p-value after its ``p``."""
+    text = p_text(value)
+    return text if text.startswith("<") else f"= {text}"
 
 
 def warnings(doc: Mapping[str, Any]) -> list[str]:
