@@ -20,8 +20,8 @@ from aiconv.errors import LogError
 from aiconv.queues.group_read import GroupRead
 from aiconv.queues.redis import RedisLog
 from aiconv.queues.redis_calls import clients
-from aiconv.queues.redis_wakeups import Delivered
 from aiconv.queues.redis_wire import Wire
+from aiconv.queues.waiters import Delivered
 from aiconv.testing.conditions import eventually
 from aiconv.testing.contract import event, sequences, until_parked
 from aiconv.testing.redis_server import RedisServer, has_redis_server

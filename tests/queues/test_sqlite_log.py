@@ -145,6 +145,43 @@ async def test_other_connection_appends_wake_waiters(tmp_path: Path) -> None:
         assert sequences(await watcher.read("c1")) == [1, 2]
 
 
+async def test_a_wait_for_an_undelivered_append_parks_and_another_connection_wakes_it(
+    tmp_path: Path,
+) -> None:
+    """Once a conversation's head was delivered here, a wait for the next append parks without
+    reading the stream's head, and another connection's append still wakes it."""
+    path = tmp_path / "log.db"
+    async with open_log(str(path)) as ours, open_log(str(path)) as other:
+        assert isinstance(ours, SqliteLog)
+        await ours.append("c1", 0, [event(1)])
+        assert await ours.wait("c1", 0, timeout=5) is True  # checked: head 1 delivered
+        assert ours.wakeups.delivered.watch("c1") == 1
+        waiter = asyncio.create_task(ours.wait("c1", 1, timeout=60))
+        await until_parked(ours, "c1")
+        await other.append("c1", 1, [event(2)])
+        async with asyncio.timeout(5):
+            assert await waiter is True
+
+
+async def test_appends_the_watcher_moved_past_unread_are_not_waited_for(tmp_path: Path) -> None:
+    """This process appends while nobody waits, past another connection's append the watcher
+    never read: the heads remembered for parking are forgotten, so a wait for that append
+    finds it at once instead of parking until its timeout."""
+    path = tmp_path / "log.db"
+    async with open_log(str(path)) as ours, open_log(str(path)) as other:
+        assert isinstance(ours, SqliteLog)
+        await ours.append("c1", 0, [event(1)])
+        assert await ours.wait("c1", 0, timeout=5) is True  # head 1 delivered
+        watcher = ours.wakeups.watcher
+        if watcher is not None:  # nobody waits: it stops
+            async with asyncio.timeout(5):
+                await watcher
+        await other.append("c1", 1, [event(2)])  # nobody here watches the file now
+        await ours.append("c2", 0, [event(3)])  # nobody waits: the watcher skips past it
+        async with asyncio.timeout(5):
+            assert await ours.wait("c1", 1, timeout=3) is True
+
+
 async def test_appends_in_flight_together_are_group_committed(tmp_path: Path) -> None:
     """Appends queued while a batch is written go in the next one: far fewer transactions."""
     log = await SqliteLog.open(tmp_path / "log.db")

@@ -11,7 +11,6 @@ reads.
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import functools
 from collections.abc import Awaitable, Callable
@@ -23,7 +22,7 @@ from redis.asyncio.cluster import RedisCluster
 from aiconv.queues.redis_calls import Calls
 from aiconv.queues.redis_scripts import Entry, sequence_of
 from aiconv.queues.redis_wire import XRead
-from aiconv.queues.waiters import StreamWaiters
+from aiconv.queues.waiters import Delivered, StreamWaiters, nothing_newer
 
 
 class XReadWakeUps:
@@ -53,7 +52,7 @@ class XReadWakeUps:
         await self._ensure_reader()
         known = self.delivered.watch(conversation_id)
         check = (
-            functools.partial(_nothing_newer, after)  # the reader wakes it: no round trip
+            functools.partial(nothing_newer, after)  # the reader wakes it: no round trip
             if 0 <= known <= after
             else functools.partial(self._check, conversation_id)
         )
@@ -122,50 +121,3 @@ class XReadWakeUps:
         top = cast(list[Entry], await self._watcher.xrevrange(key, "+", "-", count=1))
         head = top[0][0] if top else b"0-0"
         return b"0-0" if sequence_of(head) < sequence_of(last) else last
-
-
-class Delivered:
-    """The newest sequence the readers delivered of each conversation waited on here, so that
-    a wait for what is not delivered yet parks without asking Redis first (half the round
-    trips of a turn between two seats of one process).
-
-    Sound because: a conversation is *watched* (``-1``: unknown) before the first wait's check
-    reads Redis, and from then on every entry the readers deliver is recorded (``saw``), so an
-    entry delivered before the watch was already in Redis when that check read it;
-    the readers deliver a conversation's entries in order, so every entry beyond a recorded
-    head is still to be delivered, and will wake the wait; a reader's outage (its resync may
-    skip entries) forgets everything. A head beyond ``after`` is still checked against Redis
-    (a failover may have lost it). At most ``capacity`` conversations, least recently waited
-    on forgotten first (their next wait checks Redis again).
-    """
-
-    def __init__(self, capacity: int = 100_000) -> None:
-        self.capacity = capacity
-        self._heads: collections.OrderedDict[str, int] = collections.OrderedDict()
-
-    def watch(self, conversation_id: str) -> int:
-        """Watch ``conversation_id``; the head delivered since, ``-1`` if not known yet."""
-        heads = self._heads
-        known = heads.get(conversation_id)
-        if known is None:
-            heads[conversation_id] = known = -1
-            if len(heads) > self.capacity:
-                heads.popitem(last=False)
-        else:
-            heads.move_to_end(conversation_id)
-        return known
-
-    def saw(self, conversation_id: str, sequence: int) -> None:
-        """A reader delivered ``sequence`` of ``conversation_id``, or Redis said (read after the
-        conversation was watched) that its stream reaches it."""
-        known = self._heads.get(conversation_id)
-        if known is not None and sequence > known:
-            self._heads[conversation_id] = sequence
-
-    def forget(self) -> None:
-        """Forget every head (after a reader's outage)."""
-        self._heads.clear()
-
-
-async def _nothing_newer(after: int) -> int:
-    return after

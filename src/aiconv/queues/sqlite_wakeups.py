@@ -4,20 +4,22 @@ Appends made through this log wake in-process waiters directly (``appended``). C
 other connections are found by ONE watcher task per log, alive only while someone waits: it
 checks ``PRAGMA data_version`` every 2 ms (backing off to 10 ms while nothing changes) and, when
 the file changed, wakes the waiters of every stream that grew since the last position it saw.
-It only reads.
+What it and this process's appends delivered is remembered (``Delivered``), so a seat waiting
+for the next append parks without reading the stream's head first. It only reads.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Awaitable, Callable
 
 import aiosqlite
 
 from aiconv.queues import sqlite_schema as schema
 from aiconv.queues.sqlite_reader import SqliteReader
-from aiconv.queues.waiters import StreamWaiters
+from aiconv.queues.waiters import Delivered, StreamWaiters, nothing_newer
 
 
 class DataVersionWakeUps:
@@ -34,6 +36,7 @@ class DataVersionWakeUps:
         name: str,
     ) -> None:
         self.waiters = StreamWaiters()
+        self.delivered = Delivered()
         #: The global position up to which waiters know about every stream's growth.
         self.position = 0
         self.watcher: asyncio.Task[None] | None = None
@@ -42,20 +45,31 @@ class DataVersionWakeUps:
         self._name = name
 
     async def wait(self, conversation_id: str, after: int, timeout: float) -> bool:
-        """See ``WakeUps.wait``."""
-        return await self.waiters.wait(
-            conversation_id,
-            after,
-            timeout,
-            lambda: self._last_sequence(conversation_id),
-            on_register=self._ensure_watcher,
+        """See ``WakeUps.wait``; a wait for what was not delivered yet parks without reading the
+        stream's head (``Delivered``)."""
+        known = self.delivered.watch(conversation_id)
+        check = (
+            functools.partial(nothing_newer, after)  # the watcher or an append wakes it
+            if 0 <= known <= after
+            else functools.partial(self._check, conversation_id)
         )
+        return await self.waiters.wait(
+            conversation_id, after, timeout, check, on_register=self._ensure_watcher
+        )
+
+    async def _check(self, conversation_id: str) -> int:
+        last = await self._last_sequence(conversation_id)
+        self.delivered.saw(conversation_id, last)
+        return last
 
     def appended(self, conversation_id: str, last_sequence: int, position: int) -> None:
         """This process appended up to ``last_sequence`` (global ``position``): wake its waiters."""
-        if not self.waiters:
-            # Nobody waits, so nobody needs a wake-up for anything up to here.
-            self.position = max(self.position, position)
+        if not self.waiters and position > self.position:
+            # Nobody waits, so nobody needs a wake-up for anything up to here; but the watcher
+            # will not deliver other connections' appends below it: heads may be stale.
+            self.position = position
+            self.delivered.forget()
+        self.delivered.saw(conversation_id, last_sequence)
         self.waiters.notify(conversation_id, last_sequence)
 
     async def close(self) -> None:
@@ -91,4 +105,5 @@ class DataVersionWakeUps:
         rows = await self._reader.execute_at_once(schema.GROWN_SINCE, (self.position,))
         for conversation_id, last_sequence, position in rows:
             self.position = max(self.position, int(position))
+            self.delivered.saw(str(conversation_id), int(last_sequence))
             self.waiters.notify(str(conversation_id), int(last_sequence))
