@@ -190,6 +190,8 @@ def test_prune_can_remove_old_conversations_too(tmp_path: Path) -> None:
     done = run_aic("prune", "--older-than", "0.001s", "--conversations", "--db", db)
     assert done.returncode == 0, done.stderr
     assert "removed 2 conversations older than 0.001s" in done.stdout
+    assert f"kept {every[0]}: it holds the log's newest event" in done.stdout
+    assert plan["kept"] == [every[0]]
     assert listed() == every[:1]
     gone = run_aic("show", plan["conversations"][0], "--db", db)
     assert gone.returncode == 1 and "no conversation" in gone.stderr

@@ -281,3 +281,5 @@ def _print_report(report: Any, older_than: str, directory: Path, as_json: bool) 
         click.echo(f"{verb} {len(report.conversations)} conversations older than {older_than}")
         for cid in report.conversations:
             click.echo(f"  {cid}")
+        for cid in report.kept:
+            click.echo(f"kept {cid}: it holds the log's newest event (positions keep increasing)")

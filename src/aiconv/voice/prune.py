@@ -29,6 +29,8 @@ class PruneReport:
     #: Whether old conversations were asked to go too (``conversations`` lists them).
     removes_conversations: bool = False
     conversations: tuple[str, ...] = ()
+    #: An old conversation left in the log although asked for: it holds the newest event.
+    kept: tuple[str, ...] = ()
     blobs: tuple[str, ...] = ()
     bytes: int = 0
     recordings: dict[str, int] = field(default_factory=dict)
@@ -39,6 +41,7 @@ class PruneReport:
             "dry_run": self.dry_run,
             "old": len(self.old),
             "conversations": list(self.conversations),
+            "kept": list(self.kept),
             "recordings": self.recordings,
             "blobs": len(self.blobs),
             "bytes": self.bytes,
@@ -125,4 +128,5 @@ async def prune(
         old=tuple(old),
         removes_conversations=conversations,
         conversations=tuple(removed),
+        kept=tuple(cid for cid in old if cid == newest) if conversations else (),
     )
