@@ -245,3 +245,10 @@ async def test_kill_9_in_the_middle_of_a_tool_call_never_repeats_its_effect(
         assert [e.error_kind for e in events if isinstance(e, AgentFailed)] == [
             "tool_outcome_unknown"
         ]
+
+
+def test_aic_tools_list_shows_the_values_an_argument_may_take() -> None:
+    """A ``Literal`` argument's values are in the table, not only in ``--json``."""
+    done = run_aic("tools", "list", "--tools", BANKING)
+    assert done.returncode == 0, done.stderr
+    assert "reason*: lost|stolen|damaged" in done.stdout, done.stdout

@@ -136,7 +136,9 @@ def _arguments(schema: Mapping[str, Any]) -> str:
     required = set(schema.get("required") or ())
     lines = []
     for name, prop in (schema.get("properties") or {}).items():
-        kind = prop.get("type") or ("enum" if "enum" in prop else "object")
+        kind = prop.get("type") or "object"
+        if prop.get("enum"):  # the values themselves say more than "string"
+            kind = "|".join(str(value) for value in prop["enum"])
         lines.append(f"{name}{'*' if name in required else ''}: {kind}")
     return "\n".join(lines) or "-"
 
