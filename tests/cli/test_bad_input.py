@@ -248,6 +248,10 @@ CASES: list[tuple[list[str], int, str]] = [
     (["join", "ACTIVE", "--as", "mock-1", "--agent", "mock:bogus=1", *LOG], 2, "unknown option"),
     (["join", "ACTIVE", "--as", "mock-1", "--agent", "nosuch", *LOG], 2, "unknown agent"),
     (["fork", "ENDED", "--at", "1", "--agent1", "nosuch", *LOG], 2, "unknown agent"),
+    # a person's seat where nobody can take it (it failed at its first turn, after writing)
+    (["join", "ACTIVE", "--as", "mock-1", "--agent", "human", *LOG], 2, "cannot seat a person"),
+    (["fork", "ENDED", "--at", "1", "--agent1", "human", *LOG], 2, "needs a person: add --detach"),
+    (["simulate", "ok.toml", "--agent", "person", *LOG], 2, "aic simulate cannot seat a person"),
     # serving
     (["serve", "--host", "bad host!", "--port", "0", *LOG], 2, "is not an address to listen on"),
     (["serve", "--port", "TAKEN", *LOG], 2, "Address already in use"),

@@ -17,6 +17,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
+from aiconv.agents.human import WAYS
 from aiconv.agents.messages import ChatReply, ChatRequest
 from aiconv.agents.provider import ChatProvider, DeltaCallback, ForwardingProvider
 from aiconv.agents.registry import AgentSpec
@@ -65,6 +66,8 @@ def join(
     """
     runtime = Runtime.load(LogOptions.of(kw))
     override = runtime.registry.resolve(agent) if agent else None
+    if override is not None and override.vendor == "human":
+        raise ConfigError(f"aic join cannot seat a person (--agent {agent}): {WAYS}")
     telemetry = start_telemetry(TelemetryOptions.of(kw), runtime)
     try:
         code = asyncio.run(

@@ -104,6 +104,11 @@ def _replacements(
                 )
             continue
         resolved = runtime.registry.resolve(agent, model=kw[f"model{index}"])
+        if resolved.vendor == "human" and not kw["detach"]:
+            raise ConfigError(
+                f"--agent{index} {agent} needs a person: add --detach and take the seat in the "
+                "web view"
+            )
         runtime.registry.preflight(resolved)
         runtime.registry.key_for(resolved, runtime.env)
         chosen[spec.name] = dataclasses.replace(spec, agent=agent, model=resolved.model)

@@ -104,6 +104,8 @@ def check_agents(runtime: Runtime, scenario: Scenario) -> None:
                 "(voice=True)"
             )
         spec = runtime.registry.resolve(seat.agent, model=seat.model)
+        if spec.vendor == "human":
+            raise ConfigError(f"{seat.name}: aic simulate cannot seat a person (agent human)")
         runtime.registry.preflight(spec)
         runtime.registry.key_for(spec, runtime.env)
         if seat.tools:
