@@ -227,3 +227,23 @@ async def test_the_document_and_the_server_agree_on_which_names_are_valid(
         response = await api.post("/api/conversations", json=body, headers=AUTH)
         verdicts.append((name, response.status_code == 201, validator.is_valid(body)))
     assert [(n, served) for n, served, _ in verdicts] == [(n, ok) for n, _, ok in verdicts]
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "error"),
+    [
+        (b'{"agent": "mock",', "application/json", "body: not valid JSON at character 17"),
+        (b'{"agent": "mock"}', "text/plain", "body: must be a JSON object (Content-Type: "),
+        (b"[]", "application/json", "body: must be a JSON object"),
+        (b"", "application/json", "body: a JSON object is required"),
+    ],
+    ids=["broken JSON", "not sent as JSON", "a list", "no body"],
+)
+async def test_a_body_that_is_not_a_json_object_says_what_to_send(
+    api: httpx.AsyncClient, content: bytes, content_type: str, error: str
+) -> None:
+    headers = {**AUTH, "Content-Type": content_type}
+    response = await api.post("/api/conversations", content=content, headers=headers)
+    assert response.status_code == 400
+    assert response.json()["error"].startswith(error), response.text
+    assert (await api.get("/api/conversations")).json()["total"] == 0

@@ -103,6 +103,9 @@ def describe_error(error: ValidationError | Any) -> str:
     """One line for a failed validation: each bad parameter, what it must be and what it got."""
     parts = []
     for detail in error.errors():
+        if (whole := _body_problem(detail)) is not None:
+            parts.append(whole)
+            continue
         names = [str(p) for p in detail["loc"] if p not in ("query", "path", "header", "body")]
         name = ".".join(names) or "request"
         message = detail["msg"].removeprefix("Value error, ")
@@ -113,6 +116,22 @@ def describe_error(error: ValidationError | Any) -> str:
         )
         parts.append(f"{name}: {message}{got}")
     return "; ".join(parts)
+
+
+def _body_problem(detail: Any) -> str | None:
+    """What to send instead, when the request body as a whole is not a JSON object."""
+    loc = tuple(detail["loc"])
+    if detail["type"] == "json_invalid":
+        where = f" at character {loc[1]}" if len(loc) > 1 else ""
+        why = (detail.get("ctx") or {}).get("error")
+        return f"body: not valid JSON{where}" + (f" ({why})" if why else "")
+    if loc != ("body",):
+        return None
+    if detail["type"] == "missing":
+        return "body: a JSON object is required"
+    if isinstance(detail.get("input"), bytes):  # not parsed: it was not sent as JSON
+        return "body: must be a JSON object (Content-Type: application/json)"
+    return f"body: must be a JSON object, got {detail.get('input')!r}"[:200]
 
 
 def form(params: Mapping[str, str]) -> dict[str, str]:
