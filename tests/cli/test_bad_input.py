@@ -102,6 +102,12 @@ CASES: list[tuple[list[str], int, str]] = [
     (["compare", "a", "b", *LOG, "--out-dir", "/proc/c"], 2, "cannot write --out-dir /proc/c"),
     (["discover", *LOG, "-o", "/proc/d.toml"], 2, "cannot write --output /proc/d.toml"),
     (["discover", *LOG, "--seed", "-1"], 2, "'--seed': must be between 0 and 4294967295"),
+    # a directory that is a file, checked even where the command would not use it
+    (["export", "ENDED", *LOG, "--audio-dir", "ok.toml"], 2, "Directory 'ok.toml' is a file"),
+    (["resume", "ACTIVE", *LOG, "--audio-dir", "ok.toml"], 2, "Directory 'ok.toml' is a file"),
+    (["join", "ACTIVE", "--as", "mock-1", *LOG, "--audio-dir", "ok.toml"], 2, "is a file"),
+    (["simulate", "ok.toml", *LOG, "--audio-dir", "ok.toml"], 2, "Directory 'ok.toml' is a file"),
+    (["serve", *LOG, "--port", "0", "--audio-dir", "ok.toml"], 2, "Directory 'ok.toml' is a"),
     # names and text
     (["start", "--name1", ""], 2, "'--name1': must not be empty"),
     (["start", "--name1", "evil\x1b]0;pwned\x07"], 2, "must not contain control characters"),

@@ -19,7 +19,7 @@ from aiconv.cli import display, voice
 from aiconv.cli.command import command
 from aiconv.cli.options import json_option, log_options, option, warn_deprecated_flag
 from aiconv.cli.tables import Field, one_line, print_table
-from aiconv.cli.values import TEXT, count
+from aiconv.cli.values import DIRECTORY, TEXT, count
 from aiconv.cli.wiring import LogOptions, Runtime
 from aiconv.errors import ConfigError
 from aiconv.platform import session
@@ -138,7 +138,7 @@ def _print_transcript(
     type=click.Path(path_type=Path),
     help="Write to this file instead of stdout (a directory for --format recording).",
 )
-@option("--audio-dir", type=click.Path(path_type=Path), help="Where the audio is stored.")
+@option("--audio-dir", type=DIRECTORY, help="Where the audio is stored.")
 @log_options
 def export(
     conversation_id: str,

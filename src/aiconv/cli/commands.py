@@ -36,6 +36,7 @@ from aiconv.cli.command import command
 from aiconv.cli.options import EXIT_INTERRUPTED, json_option, log_options, option
 from aiconv.cli.participants import provider_for
 from aiconv.cli.telemetry import Telemetry, TelemetryOptions, start_telemetry, telemetry_options
+from aiconv.cli.values import DIRECTORY
 from aiconv.cli.wiring import LogOptions, Runtime, close_run, run_interruptibly
 from aiconv.launch import play
 from aiconv.platform import session
@@ -50,7 +51,7 @@ from aiconv.queues.urls import connect_log
 @json_option(help="Print the JSON export document at the end instead of the transcript.")
 @option(
     "--audio-dir",
-    type=click.Path(path_type=Path),
+    type=DIRECTORY,
     help="Where a voice conversation's audio is stored (default: next to a SQLite log).",
 )
 @log_options

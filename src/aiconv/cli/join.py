@@ -27,7 +27,7 @@ from aiconv.cli.options import EXIT_INTERRUPTED, json_option, log_options, optio
 from aiconv.cli.participants import checked, provider_for
 from aiconv.cli.tables import one_line
 from aiconv.cli.telemetry import Telemetry, TelemetryOptions, start_telemetry, telemetry_options
-from aiconv.cli.values import TEXT
+from aiconv.cli.values import DIRECTORY, TEXT
 from aiconv.cli.wiring import LogOptions, Runtime, close_run, run_interruptibly
 from aiconv.errors import ConfigError, ConversationAlreadyEnded, ProviderError
 from aiconv.observability.redaction import scrub
@@ -45,7 +45,7 @@ from aiconv.queues.urls import connect_log
 @json_option(help="Print the JSON export document at the end instead of the transcript.")
 @option(
     "--audio-dir",
-    type=click.Path(path_type=Path),
+    type=DIRECTORY,
     help="Where a voice conversation's audio is stored (default: next to a SQLite log).",
 )
 @log_options

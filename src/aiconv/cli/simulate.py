@@ -32,6 +32,7 @@ from aiconv.cli.progress import ProgressView, status_line, tally_document
 from aiconv.cli.report import report_command
 from aiconv.cli.telemetry import Telemetry, TelemetryOptions, start_telemetry, telemetry_options
 from aiconv.cli.tools import try_scenario_tools
+from aiconv.cli.values import DIRECTORY
 from aiconv.cli.values import count as whole_number
 from aiconv.cli.wiring import LogOptions, Runtime, run_interruptibly
 from aiconv.errors import ConfigError, ScenarioError
@@ -164,7 +165,7 @@ class _Run:
     "redis://host:6379/0.",
 )
 @option("--quiet", is_flag=True, help="No progress bar; print only the final line.")
-@option("--audio-dir", type=click.Path(path_type=Path), help="Audio of a voice scenario.")
+@option("--audio-dir", type=DIRECTORY, help="Audio of a voice scenario.")
 @processes_option
 @click.option("--shard", type=SHARD, hidden=True, help="K/N: run every N-th conversation from K.")
 @json_option(help="Print one JSON document with the run's tally at the end.")

@@ -6,6 +6,7 @@ whole number is meant and out-of-range values are a usage error (exit 2) before 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -45,6 +46,11 @@ PORT = count(0, 65535)
 INTEGER = Number(Bounds(integer=True))
 #: A rate in 0..1.
 RATE = Number(Bounds(minimum=0, maximum=1))
+
+
+#: A directory that may not exist yet, never a file (``--audio-dir``): checked even when the
+#: command does not end up using it, so a mistaken path is not silently ignored.
+DIRECTORY = click.Path(path_type=Path, file_okay=False)
 
 
 class Text(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click stubs

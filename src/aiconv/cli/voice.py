@@ -24,6 +24,7 @@ from rich.console import Console
 from aiconv.agents.provider import ChatProvider
 from aiconv.cli.command import command
 from aiconv.cli.options import json_option, log_options, option
+from aiconv.cli.values import DIRECTORY
 from aiconv.cli.wiring import LogOptions, Runtime
 from aiconv.cli.writable import check_writable_dir
 from aiconv.errors import ConfigError
@@ -44,7 +45,7 @@ def voice_options(func: F) -> F:
     """``--voice``, ``--voice-mode`` and ``--audio-dir``."""
     func = option(
         "--audio-dir",
-        type=click.Path(path_type=Path),
+        type=DIRECTORY,
         help="Where audio is stored (default: next to a SQLite log, e.g. runs.audio/).",
     )(func)
     func = option(
@@ -230,7 +231,7 @@ async def write_recording(runtime: Runtime, cid: str, output: Path, directory: P
     is_flag=True,
     help="Remove the old conversations from the log too (not only their audio).",
 )
-@option("--audio-dir", type=click.Path(path_type=Path), help="The audio directory to prune.")
+@option("--audio-dir", type=DIRECTORY, help="The audio directory to prune.")
 @json_option(help="Print the report as one JSON document.")
 @log_options
 def prune(
