@@ -26,7 +26,7 @@ from aiconv.queues.memory import InMemoryLog
 from aiconv.simulation.grading import action_matches, diff, grade
 from aiconv.simulation.said import fact_said
 from aiconv.simulation.task_judge import TaskJudge
-from aiconv.simulation.tasks import Task, expected_state, initial_state
+from aiconv.simulation.tasks import Action, Task, expected_state, initial_state
 from aiconv.testing.providers import ScriptedProvider
 
 
@@ -303,3 +303,33 @@ async def test_a_judge_that_never_answers_valid_json_leaves_its_criteria_unjudge
     criteria = await TaskJudge(judge_model).judge(await conversation(GOOD), JUDGED, SHOP.policy)
     assert all(c.passed is None and c.score is None for c in criteria)
     assert all("the judge's answer was invalid" in c.evidence for c in criteria)
+
+
+async def test_a_call_needed_more_often_than_made_says_so() -> None:
+    """The reference calls get_order twice; the agent once: the second action's evidence says
+    its matching call answers the first, not "never called … called with" the same call."""
+    task = TASK.model_copy(
+        update={
+            "evaluation_criteria": TASK.evaluation_criteria.model_copy(
+                update={
+                    "actions": [
+                        *(TASK.evaluation_criteria.actions or []),
+                        *(
+                            Action(action_id=f"look-{n}", name="get_order",
+                                   arguments={"order_id": "o1"})
+                            for n in (1, 2)
+                        ),
+                    ]
+                }
+            )
+        }
+    )  # fmt: skip
+    once = [*GOOD[:1], *call("c0", "get_order", order_id="o1"), *GOOD[1:]]
+    by = {
+        c.criterion: c
+        for c in grade(await conversation(once), task, SHOP, agent="support").criteria
+    }
+    assert by["action:look-1"].passed is True
+    assert by["action:look-2"].passed is False
+    evidence = by["action:look-2"].evidence
+    assert "get_order(order_id='o1') needed 2 times, called 1 time" in evidence, evidence

@@ -155,14 +155,34 @@ def action_criteria(state: ConversationState, task: Task, agent: str) -> list[Cr
             unused.remove(match)
             evidence = f"{action.name} called at #{match.sequence} ({match.called.call_id})"
         else:
-            tried = [t.called for t in state.tools if t.called.tool == action.name]
-            evidence = f"never called {_call_text(action.name, action.arguments)}" + (
-                f"; called with {', '.join(_call_text(c.tool, c.arguments) for c in tried[:3])}"
-                if tried
-                else ""
-            )
+            evidence = _unmatched(state, task, action, callers)
         found.append(_criterion(task, name, "action", match is not None, evidence))
     return found
+
+
+def _unmatched(state: ConversationState, task: Task, action: Action, callers: set[str]) -> str:
+    """Why no distinct call matches ``action``: never made, made with other arguments, or made
+    fewer times than the reference actions make it."""
+    text = _call_text(action.name, action.arguments)
+    made = [
+        t
+        for t in state.tools
+        if t.returned is not None
+        and t.called.speaker in callers
+        and action_matches(action, t.called.tool, t.called.arguments)
+    ]
+    if made:
+        needed = sum(
+            a.name == action.name and action_matches(a, action.name, action.arguments)
+            for a in task.evaluation_criteria.actions or ()
+        )
+        return f"{text} needed {needed} times, called {len(made)} time{'s' * (len(made) != 1)}"
+    tried = [t.called for t in state.tools if t.called.tool == action.name]
+    return f"never called {text}" + (
+        f"; called with {', '.join(_call_text(c.tool, c.arguments) for c in tried[:3])}"
+        if tried
+        else ""
+    )
 
 
 def action_matches(action: Action, tool: str, arguments: Mapping[str, Any]) -> bool:
