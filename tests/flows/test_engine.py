@@ -124,8 +124,8 @@ def test_the_final_stage_carries_the_rendered_output(designer: Flow) -> None:
     assert moved == ["COMPLETED"]
     assert progress.final
     assert progress.output["system_prompt"] == (
-        "You are Hal, a concise it helpdesk agent. Your goals: reset passwords. Tools you may use: "
-        "ticketing (ticketing: open tickets). Stay concise in every reply."
+        "You are Hal, a concise it helpdesk agent. Your goals: reset passwords. Tools: ticketing. "
+        "Tool settings: ticketing: open tickets. Stay concise in every reply."
     )
     assert said.startswith("Hal is ready")
 
@@ -157,3 +157,18 @@ def test_a_no_at_review_corrects_the_design_and_asks_again(designer: Flow) -> No
     assert "confirmed" not in progress.values and progress.values["tone"] == "formal"
     assert said.startswith("Here is the design: a formal sales agent")
     assert said.endswith("Does this workflow look right to you?")
+
+
+def test_a_design_without_tools_reads_naturally(designer: Flow) -> None:
+    """No tools: the designed agent's prompt says so once, not ``none (none)``."""
+    progress = at(
+        designer,
+        "FINALIZING",
+        agent_type="it_helpdesk",
+        goals=["reset passwords"],
+        tone="concise",
+        tools_needed=False,
+    )
+    progress, _, _ = step(designer, progress, Guess(name="agent_name", value="Hal", confidence=0.8))
+    prompt = progress.output["system_prompt"]
+    assert "none (none)" not in prompt and "Tools: none." in prompt, prompt
