@@ -4,11 +4,13 @@ their line numbers, and the field mapping comes from flags or a small mapping fi
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from aiconv.cli.learn import import_command
 from aiconv.errors import TranscriptError
 from aiconv.learning.parse import parse_file
 from aiconv.learning.transcripts import FieldMapping, load_mapping
@@ -37,8 +39,14 @@ def test_every_format_reads_the_same_conversations(corpus_dir: Path) -> None:
 
 
 def test_csv_needs_its_mapping_and_the_error_names_the_flags(corpus_dir: Path) -> None:
-    with pytest.raises(TranscriptError, match=r"ticket, party.*--conversation-id-field"):
+    """The flags the error names are ``aic import``'s own (it once named
+    ``--conversation-id-field``, which does not exist)."""
+    with pytest.raises(TranscriptError, match=r"ticket, party") as raised:
         parse_file(corpus_dir / "chats.csv")
+    named = set(re.findall(r"--[a-z-]+-field", str(raised.value)))
+    flags = {opt for param in import_command.params for opt in param.opts}
+    assert named and named <= flags, named - flags
+    assert "--id-field" in named and "--time-field" not in named  # the CSV's time is found
 
 
 def test_flags_override_the_mapping_file(tmp_path: Path) -> None:
@@ -210,3 +218,29 @@ def test_tool_calls_and_results_in_chat_exports_are_left_out_not_malformed(
         ],
         [("customer", "Is my refund through?"), ("agent", "Yes, on Monday.")],
     ]
+
+
+def test_a_sharegpt_export_reads_without_a_mapping(tmp_path: Path) -> None:
+    """ShareGPT, the common shape of published chat data sets (``conversations`` of
+    ``{"from": "human"|"gpt", "value"}``), needs no flags."""
+    path = tmp_path / "sharegpt.json"
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "id": "sg1",
+                    "conversations": [
+                        {"from": "system", "value": "Be brief."},
+                        {"from": "human", "value": "How do I reset my password?"},
+                        {"from": "gpt", "value": "Use 'Forgot password' on the login page."},
+                    ],
+                }
+            ]
+        ),
+        "utf-8",
+    )
+    parsed = parse_file(path)
+    assert parsed.problems == ()
+    [transcript] = parsed.transcripts
+    assert transcript.source_id == "sg1"
+    assert [m.role for m in transcript.messages] == ["system", "customer", "agent"]

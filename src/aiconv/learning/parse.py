@@ -35,6 +35,8 @@ _ROLES = "customer, agent or system"
 _TOOL_SENDERS = frozenset({"tool", "function", "ipython"})
 _TOOL_KEYS = ("tool_calls", "function_call")
 _TOOL_PARTS = frozenset({"tool_use", "tool_result", "function_call", "function_call_output"})
+#: The ``aic import`` flag that names each required field.
+_FLAGS = {"conversation_id": "--id-field", "sender": "--sender-field", "text": "--text-field"}
 
 
 class RowError(ValueError):
@@ -95,7 +97,7 @@ def _fields(
     required = ("conversation_id", "sender", "text") if rows else ("sender", "text")
     missing = [n for n in required if found[n] is None]
     if missing:
-        flags = ", ".join(f"--{n.replace('_', '-')}-field" for n in missing)
+        flags = ", ".join(_FLAGS[n] for n in missing)
         keys = ", ".join(data) or "none"
         raise TranscriptError(
             f"{source}: cannot find the field for {', '.join(missing)} (the fields are: {keys}); "

@@ -40,7 +40,7 @@ CANDIDATES: Mapping[str, tuple[str, ...]] = {
         "id",
     ),
     "sender": ("sender", "role", "author", "speaker", "from", "participant", "party", "user_type"),
-    "text": ("text", "content", "message", "body", "utterance", "msg"),
+    "text": ("text", "content", "message", "body", "utterance", "msg", "value"),
     "timestamp": (
         "timestamp",
         "created_at",
@@ -52,7 +52,8 @@ CANDIDATES: Mapping[str, tuple[str, ...]] = {
         "ts",
     ),
     "outcome": ("outcome", "resolution", "disposition"),
-    "messages": ("messages", "turns", "transcript", "dialogue", "dialog"),
+    # "conversations": ShareGPT, the common shape of published chat data sets
+    "messages": ("messages", "turns", "transcript", "dialogue", "dialog", "conversations"),
 }
 
 ROLE_WORDS: Mapping[str, frozenset[str]] = {
@@ -91,6 +92,7 @@ ROLE_WORDS: Mapping[str, frozenset[str]] = {
             "ai",
             "model",
             "helpdesk",
+            "gpt",  # ShareGPT's name for the assistant
         }
     ),
     SYSTEM: frozenset({"system", "developer", "note", "internal"}),
