@@ -119,11 +119,18 @@ NAME_FORBIDDEN_CLASS = r"\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u206
 def check_name(name: str) -> None:
     """ValueError unless ``name`` is 1 to ``MAX_NAME`` printable characters (a participant's
     name: it reaches terminals, Markdown and prompts)."""
-    if not name.strip():
-        raise ValueError("must not be empty")
     if len(name) > MAX_NAME:
         raise ValueError(f"must be at most {MAX_NAME} characters (got {len(name)})")
-    for char in name:
+    check_text(name)
+
+
+def check_text(text: str) -> None:
+    """ValueError unless ``text`` (a one-line value: a model, a topic, an end token, a key
+    prefix) has something in it and no control characters, line breaks or bidirectional
+    overrides: a terminal escape in it would reach terminals and files from the log."""
+    if not text.strip():
+        raise ValueError("must not be empty")
+    for char in text:
         if unicodedata.category(char) in _UNPRINTABLE_CATEGORIES or char in _BIDI_CONTROLS:
             raise ValueError(f"must not contain control characters (found {char!r})")
 

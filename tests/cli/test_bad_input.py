@@ -120,6 +120,13 @@ CASES: list[tuple[list[str], int, str]] = [
     (["show", "\udcff", *LOG], 2, "argument '\\xff' is not valid UTF-8"),
     (["start", "--first", "nobody"], 2, "--first 'nobody' is not a participant"),
     (["discover", *LOG, "--name", "a\x1b[2J"], 2, "must not contain control characters"),
+    (["start", "--model1", "a\x1b[2Jb"], 2, "'--model1': must not contain control characters"),
+    (["start", "--persona1", "a\x1b]0;x\x07"], 2, "'--persona1': must not contain control"),
+    (["start", "--end-token", "\x1b[2J"], 2, "'--end-token': must not contain control"),
+    (["fork", "ENDED", "--at", "1", "--model1", "\x9b2J", *LOG], 2, "must not contain control"),
+    (["worker", "--instance-id", "a\x1b[2Jb"], 2, "'--instance-id': must not contain control"),
+    (["worker", "--instance-id", "x" * 101], 2, "'--instance-id': must be at most 100"),
+    (["ls", "--redis-prefix", "a\u202eb"], 2, "'--redis-prefix': must not contain control"),
     # agents
     (["start", "--agent1", "nosuch"], 2, "unknown agent 'nosuch'"),
     (["start", "--agent1", "mock:bogus=1"], 2, "unknown option 'bogus'"),

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+from aiconv.cli.values import TEXT
 from aiconv.errors import AiconvError, ConfigError
 from aiconv.settings import OptionKey
 
@@ -86,7 +87,9 @@ def option(*names: str, **kwargs: Any) -> Callable[[F], F]:
 
 def log_options(func: F) -> F:
     """``--log-url``, ``--db`` and ``--redis-prefix`` (applied to Redis URLs by the runtime)."""
-    func = option("--redis-prefix", help="Key prefix of a Redis log (default: aiconv).")(func)
+    func = option("--redis-prefix", type=TEXT, help="Key prefix of a Redis log (default: aiconv).")(
+        func
+    )
     func = option(
         "--db",
         type=click.Path(path_type=Path),

@@ -46,8 +46,8 @@ def start_options(func: F) -> F:
         option("--model2", type=TEXT, help="Model override for agent 2."),
         option("--system1", help="Extra instructions for agent 1."),
         option("--system2", help="Extra instructions for agent 2."),
-        option("--persona1", help="Persona of agent 1."),
-        option("--persona2", help="Persona of agent 2."),
+        option("--persona1", type=TEXT, help="Persona of agent 1."),
+        option("--persona2", type=TEXT, help="Persona of agent 2."),
         option("--base-url1", help="OpenAI-compatible (or vendor) base URL for agent 1."),
         option("--base-url2", help="Base URL for agent 2."),
         option(

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from aiconv.validation import MAX_INT, Bounds, check_name, parse_number
+from aiconv.validation import MAX_INT, Bounds, check_name, check_text, parse_number
 
 
 class Number(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click stubs
@@ -54,13 +54,22 @@ DIRECTORY = click.Path(path_type=Path, file_okay=False)
 
 
 class Text(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click stubs
-    """Text that must not be empty or only whitespace (a topic, a name, an end token)."""
+    """One line of text with something in it and no control characters (a topic, a model, an
+    end token, a key prefix)."""
 
     name = "text"
 
+    def __init__(self, max_length: int | None = None) -> None:
+        self.max_length = max_length
+
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if not isinstance(value, str) or not value.strip():
-            self.fail("must not be empty", param, ctx)
+        text = value if isinstance(value, str) else ""
+        if self.max_length is not None and len(text) > self.max_length:
+            self.fail(f"must be at most {self.max_length} characters (got {len(text)})", param, ctx)
+        try:
+            check_text(text)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
         return value
 
 

@@ -18,7 +18,7 @@ from aiconv.cli.command import command
 from aiconv.cli.options import json_option, log_options, option
 from aiconv.cli.processes import SHARD, processes_option, run_children
 from aiconv.cli.telemetry import Telemetry, TelemetryOptions, start_telemetry, telemetry_options
-from aiconv.cli.values import TEXT, Number, count, seconds
+from aiconv.cli.values import Number, Text, count, seconds
 from aiconv.cli.wiring import LogOptions, Runtime
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.worker import Worker, WorkerStats
@@ -48,7 +48,9 @@ from aiconv.validation import Bounds
     show_default=True,
     help="On SIGTERM, seconds the turns in flight get to finish before they are abandoned.",
 )
-@option("--instance-id", type=TEXT, help="Id written into this worker's turn claims.")
+@option(
+    "--instance-id", type=Text(max_length=100), help="Id written into this worker's turn claims."
+)
 @option(
     "--share",
     type=SHARD,
