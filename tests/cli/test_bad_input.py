@@ -146,6 +146,9 @@ CASES: list[tuple[list[str], int, str]] = [
     (["ls", "--log-url", f"redis://:{SECRET}@127.0.0.1:notaport/0"], 2, "bad Redis URL"),
     (["ls", "--log-url", "redis://127.0.0.1:1/0?deadline=abc"], 2, "must be positive seconds"),
     (["ls", "--log-url", "sqlite:///log.db?bogus=1"], 2, "unknown parameter 'bogus'"),
+    (["ls", "--log-url", f"redis://:{SECRET}@127.0.0.1:1/0?deadline=1&deadline=9"], 2, "twice"),
+    (["ls", "--log-url", "redis://127.0.0.1:1/99999999999999999999"], 2, "below 2^31"),
+    (["ls", "--log-url", "redis://127.0.0.1:1/0", "--redis-prefix", "a{b}"], 2, "without { or }"),
     (["simulate", "ok.toml", "--log-url", "memory://x?y=1"], 2, "bad memory URL"),
     # the response cache: never inside a log or another file, a Redis URL checked as a log's
     (

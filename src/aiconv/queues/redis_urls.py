@@ -52,11 +52,13 @@ def parse_target(url: str) -> RedisTarget:
     """Check every part of ``url`` (``ConfigError`` naming what to fix) and split it."""
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
-    for name, value in query:
+    for index, (name, value) in enumerate(query):
+        if any(other == name for other, _ in query[:index]):
+            _refuse(url, f"?{name}= is given twice")
         _check_parameter(url, name, value)
     database = parts.path.strip("/")
-    if database and not _is_count(database):
-        _refuse(url, f"the database {database!r} must be a number (0, 1, …)")
+    if database and not _is_database(database):
+        _refuse(url, f"the database {database!r} must be a number (0, 1, … below 2^31)")
     own = {k: v for k, v in query if k in OWN_PARAMETERS}
     rest = urlencode([(k, v) for k, v in query if k not in OWN_PARAMETERS])
     userinfo, _, hosts = parts.netloc.rpartition("@")
@@ -97,7 +99,7 @@ def _node(url: str, text: str) -> tuple[str, int]:
 
 #: Query parameters of our own, taken out of the URL before redis-py sees it.
 OWN_PARAMETERS: dict[str, str] = {
-    "prefix": "a key prefix",
+    "prefix": "a key prefix (printable, without { or })",
     "deadline": "positive seconds",
     "cluster": "0 or 1",
     "min_replicas": "a number of replicas (0, 1, …)",
@@ -110,7 +112,7 @@ PASSED_PARAMETERS: dict[str, str] = {
     "socket_connect_timeout": "positive seconds",
     "health_check_interval": "a whole number of seconds",
     "protocol": "2 or 3",
-    "client_name": "a name",
+    "client_name": "a name without spaces",
     "ssl_cert_reqs": "none, optional or required",
     "ssl_ca_certs": "a file path",
     "ssl_certfile": "a file path",
@@ -122,7 +124,10 @@ _VALID: dict[str, Callable[[str], bool]] = {
     "replica_timeout": lambda v: _seconds(v) is not None,
     "cluster": lambda v: v in ("0", "1"),
     "min_replicas": lambda v: _is_count(v),
-    "db": lambda v: _is_count(v),
+    "db": lambda v: _is_database(v),
+    # a brace would make the prefix a Redis Cluster hash tag: every conversation in one slot
+    "prefix": lambda v: bool(v.strip()) and v.isprintable() and not {"{", "}"} & set(v),
+    "client_name": lambda v: v.isprintable() and bool(v) and " " not in v,
     "health_check_interval": lambda v: _is_count(v),
     "socket_timeout": lambda v: _seconds(v) is not None,
     "socket_connect_timeout": lambda v: _seconds(v) is not None,
@@ -146,6 +151,11 @@ def _refuse(url: str, what: str) -> NoReturn:
 
 def _is_count(text: str) -> bool:
     return text.isascii() and text.isdigit()
+
+
+def _is_database(text: str) -> bool:
+    """A database number Redis can SELECT (a 32-bit integer; servers have 16 by default)."""
+    return _is_count(text) and int(text) < 2**31
 
 
 def _seconds(text: str) -> float | None:
