@@ -1,7 +1,8 @@
 """The live transcript of turns with tool rounds, as the README's first tools example shows it:
 every call, every result and every message once. The streamed text of a tool-using turn used to
 be printed before the results the log reader had not delivered yet, and then the whole message
-again (and so did the next speaker's when the reader was behind the end of a turn)."""
+again (and so did the next speaker's when the reader was behind the end of a turn). The turn now
+says which event its text follows, and the transcript holds the text until it has shown it."""
 
 from __future__ import annotations
 
@@ -30,3 +31,8 @@ def test_a_tool_using_turn_is_shown_with_each_message_once(tmp_path: Path) -> No
     for content in messages:  # each message once (its last line is its own words)
         assert shown.count(content.splitlines()[-1][:60]) == 1, shown
     assert shown.count("    → ") == len(document["tool_calls"])  # every result, once
+    at, results = 0, 0
+    for reply in replies:  # each turn's results, then the text that reports them
+        results += reply.count("I checked") + reply.count("I tried")
+        at = shown.index(reply.splitlines()[-1][:60], at)
+        assert shown[:at].count("    → ") == results, shown

@@ -27,7 +27,6 @@ from aiconv.platform.events import (
     StageEntered,
     ToolCalled,
     ToolReturned,
-    TurnClaimed,
     UtteranceHeard,
 )
 from aiconv.platform.projections import Summary, summarize, transcript_document
@@ -45,29 +44,31 @@ def colour_of(state: ConversationState, name: str) -> str:
 class LiveTranscript:
     """Prints events as they arrive, and streamed text as it is produced.
 
-    The log reader may deliver events after the text that follows them has started streaming
-    (the results of a tool round, the end of the previous turn): streamed text is held back
-    until the transcript has shown its speaker's claim of the turn and every result of its
-    calls, so the transcript reads in the log's order. When the reader is a whole tool round
-    behind, the text is on screen before its calls: the message is then not printed again."""
+    Streamed text follows the events appended before its request (``after``); the log reader
+    may deliver those later than the text arrives (the results of a tool round, the end of the
+    previous turn), so text is held until the transcript has shown every event up to ``after``:
+    the transcript reads in the log's order and no message is printed twice."""
 
     def __init__(self, console: Console) -> None:
         self.console = console
         self._streaming: str | None = None
         self._state: ConversationState | None = None
-        self._open: str | None = None  # whose claimed turn the transcript has reached
-        self._pending: dict[str, int] = {}  # calls shown without their results, by speaker
-        self._held: dict[str, list[str]] = {}  # text streamed ahead of the log, by speaker
-        self._shown: dict[str, str] = {}  # text streamed on screen in the open turn, by speaker
+        self._shown_up_to = 0  # the sequence of the last event shown
+        self._held: list[tuple[int, str, str]] = []  # (after, speaker, chunk) ahead of the log
 
-    def delta(self, speaker: str, chunk: str) -> None:
-        """A chunk of text from a streaming provider in this process."""
-        if self._state is None:
-            return
-        if self._open != speaker or self._pending.get(speaker):
-            self._held.setdefault(speaker, []).append(chunk)
+    def delta(self, speaker: str, chunk: str, after: int) -> None:
+        """A chunk of text from a streaming provider in this process, following the events up
+        to sequence ``after``."""
+        if self._held or self._state is None or after > self._shown_up_to:
+            self._held.append((after, speaker, chunk))
             return
         self._print_chunk(speaker, chunk)
+
+    def _release(self, up_to: int) -> None:
+        """Print, in order, the held text that follows only events up to ``up_to``."""
+        while self._held and self._held[0][0] <= up_to:
+            _, speaker, chunk = self._held.pop(0)
+            self._print_chunk(speaker, chunk)
 
     def _print_chunk(self, speaker: str, chunk: str) -> None:
         if self._state is None:
@@ -79,17 +80,18 @@ class LiveTranscript:
                 end="",
             )
         self.console.print(Text(clean(chunk)), end="")
-        self._shown[speaker] = self._shown.get(speaker, "") + chunk
 
     def event(self, recorded: Recorded, state: ConversationState) -> None:
-        """An event read from the log."""
+        """An event read from the log (text streamed before it is shown first)."""
         self._state = state
+        self._release(recorded.sequence - 1)
+        self._show(recorded, state)
+        self._shown_up_to = recorded.sequence
+        self._release(recorded.sequence)
+
+    def _show(self, recorded: Recorded, state: ConversationState) -> None:
         event = recorded.event
-        if isinstance(event, TurnClaimed):
-            self._open = event.speaker
-            self._shown.pop(event.speaker, None)
-            self._release(event.speaker)
-        elif isinstance(event, MessagePosted):
+        if isinstance(event, MessagePosted):
             self._message(state, state.messages[-1])
         elif isinstance(event, ToolCalled | ToolReturned):
             self._tool(event)
@@ -117,29 +119,17 @@ class LiveTranscript:
             )
 
     def _tool(self, event: ToolCalled | ToolReturned) -> None:
-        """A tool call of the turn in progress, or its result (then the text held for it)."""
+        """A tool call of the turn in progress, or its result."""
         self._break_stream()
-        speaker = event.speaker
         if isinstance(event, ToolCalled):
-            self._pending[speaker] = self._pending.get(speaker, 0) + 1
             arguments = json.dumps(event.arguments, ensure_ascii=False)
-            call = f"  ↳ {one_line(speaker)} calls {one_line(event.tool)}({clean(arguments)})"
+            call = f"  ↳ {one_line(event.speaker)} calls {one_line(event.tool)}({clean(arguments)})"
             self.console.print(Text(call, style="dim"))
             return
-        self._pending[speaker] = max(self._pending.get(speaker, 0) - 1, 0)
         style = "dim" if event.outcome == "ok" else "yellow"
         self.console.print(
             Text(f"    → {event.outcome}: {clean(event.content)[:300]}", style=style)
         )
-        self._release(speaker)
-
-    def _release(self, speaker: str) -> None:
-        """Print the text ``speaker`` streamed ahead of the log, once the log caught up."""
-        if self._open != speaker or self._pending.get(speaker):
-            return
-        held = self._held.pop(speaker, None)
-        if held:
-            self._print_chunk(speaker, "".join(held))
 
     def _break_stream(self) -> None:
         """End a line of streamed text before printing an event of the same turn."""
@@ -148,16 +138,11 @@ class LiveTranscript:
             self.console.print()
 
     def _message(self, state: ConversationState, message: Message) -> None:
-        if self._open == message.sender:
-            self._open = None
-        self._pending.pop(message.sender, None)  # the turn is over: what it streamed is here
-        self._held.pop(message.sender, None)
-        shown = self._shown.pop(message.sender, "").strip()
         meta = (
             f"  [{one_line(message.model)} · {message.output_tokens} tok · "
             f"{message.latency_s:.2f}s]"
         )
-        if self._streaming == message.sender or (shown and shown.endswith(message.content.strip())):
+        if self._streaming == message.sender:
             self._break_stream()
             self.console.print(Text(meta, style="dim"))
             return

@@ -39,8 +39,10 @@ from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
 
 #: Called with every event a conductor reads or writes, and the state after it.
 EventCallback = Callable[[Recorded, ConversationState], None]
-#: Called with (speaker, chunk) as a streaming provider produces text.
-SpeakerDeltaCallback = Callable[[str, str], None]
+#: Called with (speaker, chunk, after) as a streaming provider produces text: ``after`` is the
+#: sequence of the last event appended before the request (the text follows every event up to
+#: it, so a reader of the log can place it).
+SpeakerDeltaCallback = Callable[[str, str, int], None]
 #: The verdict on a state whose last message was just posted (see ``referee.judge_for``).
 Judge = referee.Judge
 #: Given the state before it, returns the message to post (e.g. with ``simulated_at`` set).

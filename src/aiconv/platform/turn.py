@@ -97,11 +97,11 @@ class Turn:
             tools=self.seat.tools.specs(),
             tool_choice=tool_choice,
         )
-        return await self.seat.provider.complete(request, on_delta=self._deltas())
+        return await self.seat.provider.complete(request, on_delta=self._deltas(state.sequence))
 
-    def _deltas(self) -> DeltaCallback | None:
+    def _deltas(self, after: int) -> DeltaCallback | None:
         on_delta, name = self.conductor.on_delta, self.name
-        return (lambda chunk: on_delta(name, chunk)) if on_delta else None
+        return (lambda chunk: on_delta(name, chunk, after)) if on_delta else None
 
     async def _too_many_rounds(
         self, state: ConversationState, reply: ChatReply, latency: float
