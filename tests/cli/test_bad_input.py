@@ -38,6 +38,11 @@ FILES = {
         'agent = "mock"', 'url = "http://127.0.0.1:1/"\nheaders = {x = "a\\r\\nb"}'
     ),
     "weights.toml": MINIMAL + "\n[arbitration]\nweights = {a = -1.0}\n",
+    "model.toml": MINIMAL.replace('agent = "mock"', 'agent = "mock"\nmodel = ""'),
+    "keyword.toml": MINIMAL.replace('keywords = ["refunded"]', 'keywords = [" "]'),
+    "judge.toml": MINIMAL.replace(
+        'default = "abandoned"', 'default = "abandoned"\nagent = "nosuch"'
+    ),
     "opening.toml": MINIMAL.replace('description = "Get', 'opening = " "\ndescription = "Get'),
     "bad.py": "def (\n",
     "ok.toml": MINIMAL,
@@ -211,6 +216,9 @@ CASES: list[tuple[list[str], int, str]] = [
     (["simulate", "nan.toml"], 2, "limits.timeout_s: Input should be a finite number"),
     (["simulate", "nohost.toml"], 2, "agent.url: Value error, 'http://' must look like"),
     (["simulate", "crlf.toml"], 2, "agent.headers: Value error, header 'x': no empty name"),
+    (["simulate", "model.toml"], 2, "model.toml:7: agent.model: Value error, must not be empty"),
+    (["simulate", "keyword.toml"], 2, "evaluator.rules[0].keywords[0]: Value error, must not be"),
+    (["simulate", "judge.toml"], 2, "kind = 'rules' (the default) uses no agent"),
     (["simulate", "weights.toml"], 2, "arbitration.weights.a: Input should be greater than"),
     (["simulate", "opening.toml"], 2, "intents[0].opening: Value error, an empty opening"),
     (["tasks", "list", "missing.json"], 2, "missing.json: cannot be read"),

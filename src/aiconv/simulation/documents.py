@@ -12,7 +12,17 @@ from typing import Annotated, Any, Literal
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
-from aiconv.validation import check_agent_url, check_headers, check_opening
+from aiconv.validation import check_agent_url, check_headers, check_opening, check_text
+
+
+def _text(value: str) -> str:
+    check_text(value)
+    return value
+
+
+#: One line of text with something in it (an agent id, a model, a keyword): an empty keyword
+#: would match every conversation, an empty model is a mistake, never "the default".
+Text = Annotated[str, pydantic.AfterValidator(_text)]
 
 SLUG = r"^[a-z][a-z0-9_-]*$"
 #: A measured delay in seconds.
@@ -106,7 +116,7 @@ class RuleModel(Strict):
     """A rule of the rule-based evaluator."""
 
     outcome: str = Field(pattern=OUTCOME_SLUG)
-    keywords: list[str] = []
+    keywords: list[Text] = []
     patterns: list[str] = []
     end_reasons: list[str] = []
     sender: str | None = None
@@ -124,13 +134,18 @@ class EvaluatorModel(Strict):
     kind: Literal["rules", "judge", "task"] = "rules"
     rules: list[RuleModel] = []
     default: str | None = Field(None, pattern=OUTCOME_SLUG)
-    agent: str | None = None
-    model: str | None = None
+    agent: Text | None = None
+    model: Text | None = None
 
     @model_validator(mode="after")
     def _judge_has_agent(self) -> EvaluatorModel:
         if self.kind == "judge" and not self.agent:
             raise ValueError("kind = 'judge' needs agent (e.g. agent = 'claude')")
+        if self.kind == "rules" and (self.agent or self.model):
+            raise ValueError(
+                "kind = 'rules' (the default) uses no agent: set kind = 'judge' or 'task', "
+                "or drop agent and model"
+            )
         return self
 
 
@@ -162,8 +177,8 @@ class SeatModel(Strict):
 
     name: str | None = Field(None, pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")
     role: str | None = Field(None, pattern=SLUG)
-    agent: str | None = None
-    model: str | None = None
+    agent: Text | None = None
+    model: Text | None = None
     system: str | None = None
     url: Annotated[str, pydantic.AfterValidator(check_agent_url)] | None = Field(
         None, pattern=r"^https?://"
