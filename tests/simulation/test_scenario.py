@@ -164,3 +164,13 @@ def test_nan_and_infinities_are_refused_in_a_scenario_file(write: Write, value: 
     path = write("s.toml", text)
     with pytest.raises(ScenarioError, match=r"limits\.timeout_s: Input should be a finite"):
         load_scenario(path)
+
+
+def test_a_rule_of_the_file_reads_as_ours_not_as_pydantic_wording(write: Write) -> None:
+    """'(top level): a scenario with intents needs [[outcomes]]', without pydantic's 'Value
+    error, ' in front of the sentence that says what to fix."""
+    text = MINIMAL.split("[[outcomes]]")[0] + '[evaluator]\ndefault = "abandoned"\n'
+    with pytest.raises(ScenarioError) as raised:
+        load_scenario(write("s.toml", text))
+    assert "needs [[outcomes]]" in str(raised.value)
+    assert "Value error" not in str(raised.value), raised.value

@@ -47,6 +47,7 @@ def validation_error(
         loc = [p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
         line = locate.line_of(lines, loc)
         where = f"{path}:{line}" if line else str(path)
-        problems.append(f"{where}: {locate.dotted(loc)}: {error['msg']}")
+        message = error["msg"].removeprefix("Value error, ")  # our own rule's sentence
+        problems.append(f"{where}: {locate.dotted(loc)}: {message}")
     more = len(exc.errors()) - len(problems)
     return ScenarioError("\n".join(problems) + (f"\n… and {more} more" if more > 0 else ""))
