@@ -97,3 +97,14 @@ def test_the_compare_headline_writes_a_tiny_p_value_as_an_inequality() -> None:
     assert "McNemar exact p < 0.0001)" in tiny and "= <" not in tiny
     some = headline({"pairs": 80, "metrics": [{**success, "p_value": 0.0312}]})
     assert "McNemar exact p = 0.0312)" in some
+
+
+def test_a_run_with_broken_conversations_says_so_before_its_figures() -> None:
+    """46 of 80 conversations ended in a provider failure (a replay cache miss): they count as
+    unsuccessful, and the report says so first instead of only a low success rate."""
+    from aiconv.simulation.render import warnings
+
+    doc = {"complete": True, "mixed": False, "failed": 46, "conversations": 80}
+    (warning,) = warnings(doc)
+    assert warning.startswith("46 of 80 conversations broke"), warning
+    assert warnings({**doc, "failed": 0}) == []

@@ -186,8 +186,14 @@ def agent_rows(agents: Sequence[Mapping[str, Any]]) -> list[list[str]]:
 
 
 def warnings(doc: Mapping[str, Any]) -> list[str]:
-    """What makes the figures less than the whole truth: an incomplete or mixed run."""
+    """What makes the figures less than the whole truth: an incomplete or mixed run, and
+    conversations that broke."""
     found = []
+    if doc.get("failed"):
+        found.append(
+            f"{doc['failed']} of {doc['conversations']} conversations broke (a provider failure,"
+            " a replay cache miss) and count as unsuccessful; rerun the run id to retry them"
+        )
     if not doc["complete"]:
         found.append(f"incomplete run: {incomplete_text(doc)}; figures cover finished ones only")
     if doc["mixed"]:
