@@ -105,6 +105,14 @@ class Seating:
                 await provider.aclose()
 
 
+def _check_takes_base_url(registry: Registry, spec: AgentSpec, name: str) -> None:
+    """ConfigError for a base URL given to an agent that calls no server (``mock``): it would
+    be recorded and silently ignored."""
+    vendor = registry.vendor(spec.vendor)
+    if spec.base_url and not (vendor.base_url_env or vendor.default_base_url):
+        raise ConfigError(f"{name}: agent {spec.agent_id!r} calls no server: drop its base URL")
+
+
 def check_base_url(url: str, schemes: tuple[str, ...] = HTTP) -> None:
     """ConfigError unless ``url`` is an http(s) URL (or one of ``schemes``) without credentials
     (they belong in the vendor's key variable, never in a URL recorded in the conversation)."""
@@ -152,6 +160,7 @@ async def seat(
                 check_base_url(p.base_url, HTTP if provider is None else (*HTTP, "ws", "wss"))
             if provider is None:
                 spec = registry.resolve(p.agent, model=p.model, base_url=p.base_url)
+                _check_takes_base_url(registry, spec, p.name)
                 if p.tools:
                     registry.check_tools(spec)
                 # e.g. reads a script file: off the event loop
