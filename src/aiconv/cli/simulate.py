@@ -138,7 +138,9 @@ class _Run:
     "--parallel", type=whole_number(), default=10, show_default=True, help="Conversations at once."
 )
 @option(
-    "--repeat", type=whole_number(), help="Repetitions per persona × intent (default: the file's)."
+    "--repeat",
+    type=whole_number(1, 1000),  # as the file's repeat: 10^8 planned for minutes before a word
+    help="Repetitions per persona × intent (default: the file's).",
 )
 @option("--run-id", help="Run id; rerun with the same id to resume (default: a new one).")
 @option(
