@@ -147,6 +147,8 @@ CASES: list[tuple[list[str], int, str]] = [
     (["start", "--agent1", "ollama", "--base-url1", "http://[::1/"], 2, "must look like http://"),
     (["start", "--agent1", "ollama", "--base-url1", "http://a b/"], 2, "must look like http://"),
     (["start", "--base-url1", "http://127.0.0.1:1/v1"], 2, "agent 'mock' calls no server: drop"),
+    # an agent whose server on this machine is not running: exit 1 (as join), nothing written
+    (["start", "--agent1", "ollama", "--base-url1", "http://127.0.0.1:1/v1"], 1, "nothing answers"),
     (["ls", "--log-url", "ftp://x"], 2, "unsupported log URL 'ftp://x'"),
     (["ls", "--log-url", "redis://127.0.0.1:1/abc"], 2, "the database 'abc' must be a number"),
     (["ls", "--log-url", f"redis://:{SECRET}@127.0.0.1:1/0?foo=1"], 2, "unknown parameter 'foo'"),

@@ -31,12 +31,18 @@ async def checked(runtime: Runtime, telemetry: Telemetry, spec: AgentSpec) -> Ch
     event loop), its key is set and its server, when on this machine, accepts a connection."""
     await asyncio.to_thread(runtime.registry.preflight, spec)
     provider = runtime.provider(spec)  # MissingApiKey before anything is probed
-    variables = runtime.registry.vendor(spec.vendor).base_url_env
-    hint = f"is it running? (or set {' or '.join(variables)} to where it is)" if variables else ""
-    url = runtime.registry.base_url_for(spec, runtime.env)
     try:
-        await require_local_server(url, who=spec.agent_id, hint=hint)
+        await require_server(runtime, spec)
     except ProviderUnavailable:
         await provider.aclose()
         raise
     return telemetry.instrument(provider)
+
+
+async def require_server(runtime: Runtime, spec: AgentSpec) -> None:
+    """ProviderUnavailable when the agent's server is on this machine and does not accept a
+    connection (the message says how to point the agent elsewhere)."""
+    variables = runtime.registry.vendor(spec.vendor).base_url_env
+    hint = f"is it running? (or set {' or '.join(variables)} to where it is)" if variables else ""
+    url = runtime.registry.base_url_for(spec, runtime.env)
+    await require_local_server(url, who=spec.agent_id, hint=hint)

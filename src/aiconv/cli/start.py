@@ -21,10 +21,12 @@ from aiconv.agents.provider import ChatProvider
 from aiconv.cli import display, voice
 from aiconv.cli.command import command
 from aiconv.cli.options import EXIT_INTERRUPTED
+from aiconv.cli.participants import require_server
 from aiconv.cli.seat import TerminalSeat, seat_people, transcript_for
 from aiconv.cli.start_options import StartRequest, start_options
 from aiconv.cli.telemetry import Telemetry, start_telemetry
 from aiconv.cli.wiring import Runtime, run_interruptibly
+from aiconv.errors import UnknownAgent
 from aiconv.launch import (
     ConversationOptions,
     Seating,
@@ -65,6 +67,8 @@ async def _start(runtime: Runtime, request: StartRequest, telemetry: Telemetry) 
             detached=request.conversation.detached,
         )
         check(seating, request.conversation)
+        if not request.conversation.detached:  # a worker elsewhere has its own localhost
+            await _require_local_servers(runtime, seating.specs)
         options, audio_dir = await _with_voice(runtime, request, seating.specs)
         options = await voice.open_sessions(agents, seating.specs, options)
         log = telemetry.instrument_log(await connect_log(runtime.log_url))
@@ -84,6 +88,19 @@ async def _start(runtime: Runtime, request: StartRequest, telemetry: Telemetry) 
             await log.close()
     finally:
         await seating.aclose()
+
+
+async def _require_local_servers(runtime: Runtime, specs: list[ParticipantSpec]) -> None:
+    """ProviderUnavailable (nothing written) for an agent whose server is on this machine and
+    does not accept a connection, as ``aic join`` and ``aic resume`` check."""
+    for participant in specs:
+        try:
+            spec = runtime.registry.resolve(
+                participant.agent, model=participant.model or None, base_url=participant.base_url
+            )
+        except UnknownAgent:
+            continue  # a voice agent, which no registry knows (it connected already)
+        await require_server(runtime, spec)
 
 
 async def _seat_all(
