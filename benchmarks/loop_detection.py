@@ -20,6 +20,7 @@ import aiconv
 from aiconv.platform import (
     closing,
     loop_answers,
+    loop_learned,
     loop_stalls,
     loops,
     speech_acts,
@@ -35,7 +36,7 @@ REPEATS = 5
 
 
 def _clear_caches() -> None:
-    for module in (loops, loop_stalls, loop_answers, wording, speech_acts, closing):
+    for module in (loops, loop_stalls, loop_answers, loop_learned, wording, speech_acts, closing):
         for value in vars(module).values():
             clear = getattr(value, "cache_clear", None)
             if callable(clear):

@@ -2,8 +2,7 @@
 
 ``detect_loop`` runs on every new message (the recent window, the new one last): repetition,
 echo, ping_pong and paraphrase are judged here on wording; a conversation standing still in new
-words (re-asks, frozen figures, parroting, a collapse into pleasantries, an empty act or a
-point in synonyms repeated under pressure) in ``loop_stalls``.
+words in ``loop_stalls``, ``loop_answers``, ``loop_meaning``; then ``loop_learned``'s model.
 
 What counts as progress, however similar the words (the text views live in ``wording``):
 a new fact (a number or content word the earlier message lacked: a counter-offer, a corrected
@@ -21,6 +20,7 @@ from functools import lru_cache
 from itertools import pairwise
 
 from aiconv.platform.loop_answers import unanswered
+from aiconv.platform.loop_learned import learned_loop
 from aiconv.platform.loop_meaning import exclaimed_collapse, restated_point
 from aiconv.platform.loop_stalls import (
     collapse,
@@ -239,8 +239,7 @@ def _rewording(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
 
 
 _VERBATIM_WORDS = 5
-"""Shortest message (in words) whose third verbatim sending counts, however phatic ("Is there
-anything else I can help you with today?") or quoted ("Searching the web for '…'...")."""
+"""Shortest message (in words) whose third verbatim sending counts, however phatic or quoted."""
 
 
 def _verbatim(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
@@ -261,7 +260,7 @@ def _verbatim(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     return make_loop("repetition", 1.0, involved, f"{new.sender} sends the same words a third time")
 
 
-_DETECTORS = (
+RULES = (
     _ping_pong,
     _repeats,
     _paraphrase,
@@ -277,7 +276,8 @@ _DETECTORS = (
     unanswered,
     restated_point,  # the costliest (word vectors), and only after every cheaper check
     exclaimed_collapse,
-)
+)  # the hand-written detectors, cheapest first; the trained model (vectors too) after all
+_DETECTORS = (*RULES, learned_loop)
 _DEFAULT = LoopConfig()
 
 

@@ -107,3 +107,11 @@ def meaning_similarity(a: str, b: str) -> float:
     """Cosine of the two texts' vectors, in [-1, 1] (0 when either says nothing known)."""
     products: Iterable[float] = map(operator.mul, sentence_vector(a), sentence_vector(b))
     return sum(products)
+
+
+def word_weight(word: str) -> float:
+    """How rare ``word`` (lower case) is, as its SIF weight in [0, 1]: near 1 for a name or a
+    technical term, near 0 for "the"; 0 when the table does not know it."""
+    table = _table()
+    n = table.index.get(word)
+    return 0.0 if n is None else table.weights[n] / 1024

@@ -1,0 +1,240 @@
+"""A learned second opinion on a point restated in new words: an additive model over what the
+other detectors already measure, trained offline on the labelled corpora.
+
+The hand rules (``loop_stalls``, ``loop_meaning``) fire only when every piece of a structure
+is there at once: no news, the other side pressing in words a list knows, four restatements
+close in meaning, a position held by a margin. Unseen transcripts often lack one piece, or
+show it in words no list holds. This detector weighs the pieces instead of requiring each.
+It looks only where the wording detectors cannot (``gate``): the newest sender's last three
+messages bring no number, name or result, and share few words. There it measures
+(``window_features``) how alike those messages are in meaning and in merged synonyms, whether
+each holds the sender's position rather than follows the reply, how much each brings that is
+new and how specific its rarest word is; and how the others answer in between (press, ask,
+push back, complain of repetition, say the same again, acknowledge progress, negate).
+
+The model is boosted stumps with monotone constraints (scikit-learn at development time:
+``scripts/train_loop_model.py``; here a sum of steps): ``data/loop_model.json`` holds each
+stump and the threshold, set above every window of every healthy and closing transcript of
+both corpora and of a 5,000-message ``mock`` conversation, plus the margin by which unseen
+rounds' healthy windows rose above it in a nested leave-one-round-out run. So it only adds a
+loop where the model is surer than on anything healthy it has seen. Pure functions over
+``Utterance``s, run by ``loops.detect_loop`` after every other detector.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from itertools import combinations, pairwise
+
+from aiconv.platform.loop_stalls import brings_news, presses, seen
+from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
+from aiconv.platform.speech_acts import acts, pushes_back
+from aiconv.platform.word_vectors import known_words, meaning_similarity, word_weight
+from aiconv.platform.wording import concepts, content_similarity, features, jaccard
+
+RUN = 3
+"""How many of the newest sender's messages the features look at."""
+_MOST_NEW_WORDS = 12
+"""A newest message with more content words new to the window is a new argument."""
+_MIN_KNOWN = 2
+"""Known words a message needs before its meaning is trusted."""
+_MOST_SHARED_WORDS = 0.3
+"""Mean word overlap of the run from which the wording detectors judge it, not this one."""
+FEATURES = (
+    "meaning_mean",
+    "meaning_min",
+    "holds",
+    "words_mean",
+    "synonyms_mean",
+    "news",
+    "new_words",
+    "novelty",
+    "shared_act",
+    "own_length",
+    "own_asks",
+    "follows",
+    "others_press",
+    "others_ask",
+    "others_alike",
+    "others_new_words",
+    "others_push_back",
+    "others_complain",
+    "others_length",
+    "reply_words",
+    "others_thank",
+    "others_negate",
+    "rare_word",
+)
+"""What ``window_features`` measures, in order (the model file names them too)."""
+_QUESTION = re.compile(r"[?？]")
+_THANKS = re.compile(
+    r"\b(?:thanks?|thank you|great|perfect|good|done|got it|ok(?:ay)?|nice|cool|helps?|"
+    r"clear|works?|worked|please do|sounds|correct|right|yes)\b"
+)
+"""The others acknowledge progress: the sender's restatement answered something."""
+_NEGATES = re.compile(
+    r"\b(?:no|not|nothing|never|still|again|already|said|told|won't|can't|didn't|n't)\b|n't\b"
+)
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def _share(pattern: re.Pattern[str], texts: Sequence[str]) -> float:
+    return _mean([float(bool(pattern.search(text.lower()))) for text in texts])
+
+
+def _new_facts(history: Sequence[Utterance], index: int) -> frozenset[str]:
+    return features(history[index].content).facts - seen(history[:index])
+
+
+@lru_cache(maxsize=4096)
+def _rare_word(content: str) -> float:
+    """How rare the rarest of the message's content words that the stemmer leaves whole is
+    (short, uninflected words: "file", "case", "team"), 0 when it has none."""
+    view = features(content)
+    return max((word_weight(w) for w in view.text.split() if w in view.content), default=0.0)
+
+
+def gate(history: Sequence[Utterance]) -> list[int] | None:
+    """The indexes of the newest sender's last ``RUN`` messages when the window is one this
+    detector judges: the others spoke at least ``RUN - 1`` times since, the newest is no new
+    argument, every message has known words, none brings news and they share few words."""
+    sender = history[-1].sender
+    indexes = [i for i, u in enumerate(history) if u.sender == sender][-RUN:]
+    if len(indexes) < RUN or sum(u.sender != sender for u in history[indexes[0] :]) < RUN - 1:
+        return None
+    own = [history[i] for i in indexes]
+    if any(brings_news(own[:n], own[n]) for n in range(1, len(own))):
+        return None  # (the cheapest conditions first)
+    if len(_new_facts(history, indexes[-1])) > _MOST_NEW_WORDS:
+        return None
+    if any(known_words(u.content) < _MIN_KNOWN for u in own):
+        return None
+    shared = _mean([content_similarity(a.content, b.content) for a, b in combinations(own, 2)])
+    return indexes if shared < _MOST_SHARED_WORDS else None
+
+
+def _own_features(history: Sequence[Utterance], indexes: Sequence[int]) -> list[float]:
+    own = [history[i].content for i in indexes]
+    pairs = list(combinations(own, 2))
+    meaning = [meaning_similarity(a, b) for a, b in pairs]
+    holds, follows, new_words, novelty = [], [], [], []
+    for n, index in enumerate(indexes[1:], start=1):
+        before = history[index - 1]
+        replied = before.sender != history[index].sender
+        to_reply = meaning_similarity(own[n], before.content) if replied else 0.0
+        holds.append(max(meaning_similarity(own[n], earlier) for earlier in own[:n]) - to_reply)
+        follows.append(to_reply)
+        new = _new_facts(history, index)
+        new_words.append(math.log1p(len(new)))
+        novelty.append(len(new) / max(1, len(features(own[n]).facts)))
+    return [
+        _mean(meaning),
+        min(meaning),
+        _mean(holds),
+        _mean([content_similarity(a, b) for a, b in pairs]),
+        _mean([jaccard(concepts(a), concepts(b)) for a, b in pairs]),
+        0.0,  # news: the gate lets through only runs that bring none
+        _mean(new_words),
+        _mean(novelty),
+        float(bool(frozenset.intersection(*map(acts, own)))),
+        math.log1p(_mean([features(text).words for text in own])),
+        _share(_QUESTION, own),
+        _mean(follows),
+    ]
+
+
+def _others_features(history: Sequence[Utterance], indexes: Sequence[int]) -> list[float]:
+    sender = history[indexes[-1]].sender
+    others = [i for i in range(indexes[0] + 1, len(history)) if history[i].sender != sender]
+    texts = [history[i].content for i in others]
+    replies = [i for i in indexes if history[i - 1].sender != sender]
+    return [
+        _mean([float(presses(text)) for text in texts]),
+        _share(_QUESTION, texts),
+        _mean([meaning_similarity(a, b) for a, b in pairwise(texts)]),
+        _mean([math.log1p(len(_new_facts(history, i))) for i in others]),
+        _mean([float(pushes_back(text)) for text in texts]),
+        float(any(features(text).complains_repeat for text in texts)),
+        math.log1p(_mean([features(text).words for text in texts])),
+        _mean([content_similarity(history[i].content, history[i - 1].content) for i in replies]),
+        _share(_THANKS, texts),
+        _share(_NEGATES, texts),
+        _mean([_rare_word(history[i].content) for i in indexes]),
+    ]
+
+
+def window_features(history: Sequence[Utterance]) -> tuple[float, ...] | None:
+    """The ``FEATURES`` of the window ending at its newest message, or None outside the gate."""
+    indexes = gate(history)
+    if indexes is None:
+        return None
+    return (*_own_features(history, indexes), *_others_features(history, indexes))
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """Boosted stumps: ``baseline`` plus, for each stump ``(feature, split, left, right)``,
+    ``left`` if the feature is at most ``split`` and ``right`` otherwise; a loop when the sum
+    exceeds ``threshold``. The stumps of one feature add up to one step function: ``steps``
+    holds, for each feature used, its sorted splits and the sum in each interval between them,
+    so a score is a dozen bisections."""
+
+    baseline: float
+    stumps: tuple[tuple[int, float, float, float], ...]
+    threshold: float
+    steps: tuple[tuple[int, tuple[float, ...], tuple[float, ...]], ...] = ()
+
+    def __post_init__(self) -> None:
+        steps = []
+        for feature in sorted({stump[0] for stump in self.stumps}):
+            own = [stump for stump in self.stumps if stump[0] == feature]
+            splits = sorted({split for _, split, _, _ in own})
+            sums = [  # below splits[i] (or at it): every stump at or above it goes left
+                sum(left if bound <= split else right for _, split, left, right in own)
+                for bound in [*splits, math.inf]
+            ]
+            steps.append((feature, tuple(splits), tuple(sums)))
+        object.__setattr__(self, "steps", tuple(steps))
+
+    def score(self, values: Sequence[float]) -> float:
+        """The model's log-odds for one window's features."""
+        total = self.baseline
+        for feature, splits, sums in self.steps:
+            total += sums[bisect_left(splits, values[feature])]
+        return total
+
+
+@lru_cache(maxsize=1)
+def model() -> Model:
+    """The shipped model (``data/loop_model.json``), read once."""
+    path = resources.files("aiconv.platform").joinpath("data/loop_model.json")
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    if tuple(raw["features"]) != FEATURES:
+        raise ValueError("data/loop_model.json was trained on other features")
+    stumps = tuple((int(f), float(s), float(a), float(b)) for f, s, a, b in raw["stumps"])
+    return Model(float(raw["baseline"]), stumps, float(raw["threshold"]))
+
+
+def learned_loop(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
+    """A point restated in new words, judged by the trained model (see the module docstring)."""
+    values = window_features(history)
+    if values is None:
+        return None
+    found = model()
+    score = found.score(values)
+    if score <= found.threshold:
+        return None
+    sender = history[-1].sender
+    own = tuple(u for u in history if u.sender == sender)[-RUN:]
+    detail = f"{sender} restates its point in new words (model {score:.2f} > {found.threshold:.2f})"
+    return make_loop("paraphrase", 1 / (1 + math.exp(-score)), own, detail)

@@ -1,0 +1,110 @@
+"""The learned detector (``loop_learned``): it only adds loops, never on a healthy window of any
+corpus, and it finds points restated in new words that every hand rule misses."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+
+from aiconv.platform.loop_learned import FEATURES, learned_loop, model, window_features
+from aiconv.platform.loops import RULES, LoopConfig, Utterance, detect_loop
+from aiconv.testing.corpus import load_corpus
+
+DATA = Path(__file__).parent.parent / "data"
+CONFIG = LoopConfig()
+
+
+def _windows(messages: tuple[Utterance, ...]) -> list[tuple[Utterance, ...]]:
+    return [messages[:end][-CONFIG.window :] for end in range(1, len(messages) + 1)]
+
+
+def _rules_fire(window: tuple[Utterance, ...]) -> bool:
+    return any(rule(window, CONFIG) is not None for rule in RULES)
+
+
+@pytest.mark.parametrize("corpus", ["detection_corpus.jsonl", "detection_heldout.jsonl"])
+def test_the_model_fires_on_no_window_of_a_healthy_or_closing_transcript(corpus: str) -> None:
+    # The threshold was set above all of them (plus a measured margin): not one window may
+    # reach it, wherever the replay would have stopped.
+    fired = [
+        (t.id, n)
+        for t in load_corpus(DATA / corpus)
+        if not t.label.startswith("loop:")
+        for n, window in enumerate(_windows(t.messages), start=1)
+        if learned_loop(window, CONFIG) is not None
+    ]
+    assert fired == []
+
+
+def test_the_model_finds_points_restated_in_new_words_that_every_rule_misses() -> None:
+    # Rounds 13-15 (in-sample here: the shipped model is trained on every round; the honest,
+    # leave-one-round-out figures are in the README). Before the model: none of these found.
+    missed_by_rules = [
+        t
+        for t in load_corpus(DATA / "detection_heldout.jsonl")
+        if t.round in (13, 14, 15)
+        and t.label.startswith("loop:")
+        and not any(_rules_fire(w) for w in _windows(t.messages))
+    ]
+    found = [t.id for t in missed_by_rules if any(detect_loop(w) for w in _windows(t.messages))]
+    assert len(missed_by_rules) >= 20
+    assert len(found) >= 10, found
+    visa = next(t for t in missed_by_rules if t.id == "h15-para-visa-05")
+    loop = next(detect_loop(w) for w in _windows(visa.messages) if detect_loop(w))
+    assert loop is not None and loop.kind == "paraphrase" and "new words" in loop.detail
+
+
+def test_only_runs_without_news_and_with_few_shared_words_are_judged() -> None:
+    def chat(*lines: str) -> tuple[Utterance, ...]:
+        return tuple(
+            Utterance(sequence=n, sender=line.split(": ")[0], content=line.split(": ", 1)[1])
+            for n, line in enumerate(lines, start=1)
+        )
+
+    progress = chat(
+        "tenant: The heating has been broken for five days. When will someone come?",
+        "office: I've logged it as urgent; an engineer can come tomorrow between 8 and 12.",
+        "tenant: I work mornings. Anything later?",
+        "office: Thursday 2 to 6 pm is free with the same engineer, Dan from Warmline.",
+        "tenant: Thursday works.",
+        "office: Booked: Thursday 2-6 pm, reference RP-4471. I'll text you a reminder.",
+    )
+    assert window_features(progress) is None  # each answer brings a number or a name
+    stalled = chat(
+        "tenant: The heating has been broken for five days. Who is coming?",
+        "office: Your repair request has been logged with maintenance.",
+        "tenant: My kids are sleeping in coats.",
+        "office: The job is waiting in the contractor's queue.",
+        "tenant: That doesn't tell me anything.",
+        "office: Maintenance is aware of the fault and will schedule a visit.",
+    )
+    values = window_features(stalled)
+    assert values is not None and len(values) == len(FEATURES)
+
+
+@pytest.mark.parametrize(
+    ("feature", "direction"),
+    [
+        ("meaning_mean", 1),
+        ("others_alike", 1),
+        ("others_negate", 1),
+        ("others_new_words", -1),
+        ("reply_words", -1),
+        ("rare_word", -1),
+    ],
+)
+def test_the_model_is_monotone_where_it_was_constrained(feature: str, direction: int) -> None:
+    # Closer meaning, the others saying the same again or negating can only raise the score;
+    # the others bringing new words, a reply that takes up their words or a rare word only
+    # lower it (the constraints keep a small corpus from teaching the opposite).
+    index = FEATURES.index(feature)
+    splits = sorted({split for f, split, _, _ in model().stumps if f == index})
+    assert splits, f"no stump on {feature}"
+    steps = [-1.0, *(s + 1e-9 for s in splits)]
+    scores = [
+        model().score([*[0.5] * index, x, *[0.5] * (len(FEATURES) - index - 1)]) for x in steps
+    ]
+    assert all(direction * (b - a) >= 0 for a, b in pairwise(scores))
+    assert scores[-1] != scores[0]
