@@ -27,7 +27,7 @@ import json
 import math
 import re
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -73,6 +73,7 @@ FEATURES = (
     "rare_word",
 )
 """What ``window_features`` measures, in order (the model file names them too)."""
+Similar = Callable[[str, str], float]
 _QUESTION = re.compile(r"[?？]")
 _THANKS = re.compile(
     r"\b(?:thanks?|thank you|great|perfect|good|done|got it|ok(?:ay)?|nice|cool|helps?|"
@@ -123,16 +124,18 @@ def gate(history: Sequence[Utterance]) -> list[int] | None:
     return indexes if shared < _MOST_SHARED_WORDS else None
 
 
-def _own_features(history: Sequence[Utterance], indexes: Sequence[int]) -> list[float]:
+def _own_features(
+    history: Sequence[Utterance], indexes: Sequence[int], similar: Similar
+) -> list[float]:
     own = [history[i].content for i in indexes]
     pairs = list(combinations(own, 2))
-    meaning = [meaning_similarity(a, b) for a, b in pairs]
+    meaning = [similar(a, b) for a, b in pairs]
     holds, follows, new_words, novelty = [], [], [], []
     for n, index in enumerate(indexes[1:], start=1):
         before = history[index - 1]
         replied = before.sender != history[index].sender
-        to_reply = meaning_similarity(own[n], before.content) if replied else 0.0
-        holds.append(max(meaning_similarity(own[n], earlier) for earlier in own[:n]) - to_reply)
+        to_reply = similar(own[n], before.content) if replied else 0.0
+        holds.append(max(similar(own[n], earlier) for earlier in own[:n]) - to_reply)
         follows.append(to_reply)
         new = _new_facts(history, index)
         new_words.append(math.log1p(len(new)))
@@ -153,7 +156,9 @@ def _own_features(history: Sequence[Utterance], indexes: Sequence[int]) -> list[
     ]
 
 
-def _others_features(history: Sequence[Utterance], indexes: Sequence[int]) -> list[float]:
+def _others_features(
+    history: Sequence[Utterance], indexes: Sequence[int], similar: Similar
+) -> list[float]:
     sender = history[indexes[-1]].sender
     others = [i for i in range(indexes[0] + 1, len(history)) if history[i].sender != sender]
     texts = [history[i].content for i in others]
@@ -161,7 +166,7 @@ def _others_features(history: Sequence[Utterance], indexes: Sequence[int]) -> li
     return [
         _mean([float(presses(text)) for text in texts]),
         _share(_QUESTION, texts),
-        _mean([meaning_similarity(a, b) for a, b in pairwise(texts)]),
+        _mean([similar(a, b) for a, b in pairwise(texts)]),
         _mean([math.log1p(len(_new_facts(history, i))) for i in others]),
         _mean([float(pushes_back(text)) for text in texts]),
         float(any(features(text).complains_repeat for text in texts)),
@@ -178,7 +183,25 @@ def window_features(history: Sequence[Utterance]) -> tuple[float, ...] | None:
     indexes = gate(history)
     if indexes is None:
         return None
-    return (*_own_features(history, indexes), *_others_features(history, indexes))
+    return _features(history, indexes, meaning_similarity)
+
+
+def _features(
+    history: Sequence[Utterance], indexes: Sequence[int], similar: Similar
+) -> tuple[float, ...]:
+    return (*_own_features(history, indexes, similar), *_others_features(history, indexes, similar))
+
+
+def _unknown(a: str, b: str) -> float:
+    return 0.0
+
+
+MEANING = frozenset(
+    FEATURES.index(name)
+    for name in ("meaning_mean", "meaning_min", "holds", "follows", "others_alike")
+)
+"""The features that need word vectors (the costly part): computed only when the others
+leave the model a chance to pass its threshold."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +229,13 @@ class Model:
             steps.append((feature, tuple(splits), tuple(sums)))
         object.__setattr__(self, "steps", tuple(steps))
 
+    def bound(self, values: Sequence[float], unknown: frozenset[int]) -> float:
+        """The highest score ``values`` can reach whatever the features in ``unknown`` are."""
+        total = self.baseline
+        for feature, splits, sums in self.steps:
+            total += max(sums) if feature in unknown else sums[bisect_left(splits, values[feature])]
+        return total
+
     def score(self, values: Sequence[float]) -> float:
         """The model's log-odds for one window's features."""
         total = self.baseline
@@ -227,11 +257,13 @@ def model() -> Model:
 
 def learned_loop(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     """A point restated in new words, judged by the trained model (see the module docstring)."""
-    values = window_features(history)
-    if values is None:
+    indexes = gate(history)
+    if indexes is None:
         return None
     found = model()
-    score = found.score(values)
+    if found.bound(_features(history, indexes, _unknown), MEANING) <= found.threshold:
+        return None  # however alike in meaning: no word vectors needed
+    score = found.score(_features(history, indexes, meaning_similarity))
     if score <= found.threshold:
         return None
     sender = history[-1].sender
