@@ -227,9 +227,11 @@ async def test_redis_killed_and_restarted_mid_run_loses_and_duplicates_nothing(
     await assert_exactly_once(log, cid, ["mock-1", "mock-2"], 20)
 
 
-async def create_detached(log: ConversationLog, count: int, turns: int) -> list[str]:
+async def create_detached(
+    log: ConversationLog, count: int, turns: int, latency: float = 0.01
+) -> list[str]:
     """``count`` detached mock conversations, created in-process (CLI start-up is slow)."""
-    agent = "mock:turns=0,latency=0.01"
+    agent = f"mock:turns=0,latency={latency}"
     pair = (ParticipantSpec(name="a", agent=agent), ParticipantSpec(name="b", agent=agent))
     conductor = Conductor(log)
     return [
@@ -247,7 +249,13 @@ async def create_detached(log: ConversationLog, count: int, turns: int) -> list[
 
 
 async def run_workers(
-    fleet: Fleet, log: ConversationLog, target: list[str], workers: int, count: int, turns: int
+    fleet: Fleet,
+    log: ConversationLog,
+    target: list[str],
+    workers: int,
+    count: int,
+    turns: int,
+    latency: float = 0.01,
 ) -> set[str]:
     """Start workers, create conversations once all serve, wait for every conversation, SIGTERM
     the workers (they exit 0); the instance ids that claimed turns."""
@@ -258,7 +266,7 @@ async def run_workers(
     ]
     for process in running:
         await announced(fleet, process, r"worker (\w+) serving")
-    cids = await create_detached(log, count, turns)
+    cids = await create_detached(log, count, turns, latency)
     for cid in cids:
         await wait_for_state(log, cid, lambda s: s.is_ended, timeout=180)
     for process in running:
@@ -277,10 +285,13 @@ async def run_workers(
 async def test_three_workers_serve_thirty_detached_conversations(
     redis_server: RedisServer, fleet: Fleet
 ) -> None:
-    """All thirty complete, each turn exactly once, and every worker took turns."""
+    """All thirty complete, each turn exactly once, and every worker took turns: each serves at
+    most ten at once and a conversation lasts seconds (0.5 s a turn), so two workers cannot
+    finish the thirty before the third takes some (with 10 ms turns, as turns got cheaper, they
+    sometimes did)."""
     target = ["--log-url", redis_server.url, "--redis-prefix", "fleet"]
     async with open_log(with_prefix(redis_server.url, "fleet")) as log:
-        claimed = await run_workers(fleet, log, target, workers=3, count=30, turns=6)
+        claimed = await run_workers(fleet, log, target, workers=3, count=30, turns=6, latency=0.5)
     assert claimed == {"w0", "w1", "w2"}
 
 
