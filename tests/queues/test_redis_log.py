@@ -138,18 +138,25 @@ async def test_unreachable_server_is_log_unavailable_after_the_deadline() -> Non
             await RedisLog.open(url)
 
 
-async def test_a_least_privilege_acl_user_can_run_the_log(redis_server: RedisServer) -> None:
-    """The documented ACL rules suffice; a user confined to other keys gets a ConfigError."""
+@pytest.mark.parametrize("channel", [True, False])
+async def test_a_least_privilege_acl_user_can_run_the_log(
+    redis_server: RedisServer, channel: bool
+) -> None:
+    """The documented ACL rules suffice; without the channel (the rules before wake-ups were
+    pushes) waits block on the log instead; a user confined to other keys gets a ConfigError."""
     admin = aioredis.from_url(redis_server.url)
-    user = f"u{uuid.uuid4().hex[:6]}"
+    user = app = f"u{uuid.uuid4().hex[:6]}"
+    channels = f"&{app}:*" if channel else "resetchannels"
     try:
         await admin.execute_command(
-            "ACL", "SETUSER", user, "on", ">pw", "~app:*", "resetchannels", *ACL_RULES.split()
+            "ACL", "SETUSER", user, "on", ">pw", f"~{app}:*", channels, *ACL_RULES.split()
         )
         url = redis_server.url.replace("redis://", f"redis://{user}:pw@")
-        async with open_log(with_prefix(url, "app")) as log:
+        async with open_log(with_prefix(url, app)) as log:
             waiter = asyncio.create_task(log.wait("c1", 0, timeout=30))
             await until_parked(log, "c1")
+            assert isinstance(log, RedisLog)
+            assert (log.wakeups.pushes is not None) is channel
             await log.append("c1", 0, [event(1)], index=entry("c1", 1.0))
             await log.put_index(entry("c2", 2.0))
             async with asyncio.timeout(10):

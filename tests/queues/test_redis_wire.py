@@ -238,7 +238,8 @@ async def test_after_the_readers_connection_was_lost_the_next_wait_asks_redis_ag
     log: RedisLog, redis_server: RedisServer
 ) -> None:
     reads = await waited_on_once(log)
-    async with aioredis.from_url(redis_server.url) as admin:
+    async with aioredis.from_url(redis_server.url) as admin:  # the reader is subscribed
+        await admin.execute_command("CLIENT", "KILL", "TYPE", "pubsub")
         await admin.execute_command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")
     await eventually(lambda: log.wakeups.delivered.watch("c") == -1, timeout=10)
     assert await log.wait("c", 1, timeout=0.05) is False

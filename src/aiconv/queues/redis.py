@@ -63,9 +63,10 @@ from aiconv.queues.redis_scripts import (
     sequence_of,
     settle,
 )
+from aiconv.queues.redis_streams import XRead, read_batch
 from aiconv.queues.redis_urls import DEFAULT_DEADLINE, DEFAULT_PREFIX, parse_target, with_prefix
-from aiconv.queues.redis_wakeups import XReadWakeUps
-from aiconv.queues.redis_wire import Script, Wire, XRead, read_batch
+from aiconv.queues.redis_wakeups import PushWakeUps
+from aiconv.queues.redis_wire import Script, Wire
 
 __all__ = ["ACL_RULES", "DEFAULT_PREFIX", "RedisLog", "with_prefix"]
 
@@ -113,7 +114,7 @@ class RedisLog(RedisIndex, ConversationLog):
         #: Stream reads go out in batches (a cluster client routes each to its node itself).
         self.reads = None if clustered else GroupRead(self._fetch)
         logs = [shard.log for shard in self.layout.shards()]
-        self.wakeups = XReadWakeUps(watcher, logs, self._call, self.last_sequence, XRead(watcher))
+        self.wakeups = PushWakeUps(watcher, logs, self._call, self.last_sequence, XRead(watcher))
         self._waiters = self.wakeups.waiters  # what the contract suite observes
 
     @classmethod

@@ -121,7 +121,8 @@ class Calls:
         if isinstance(exc, rexc.RedisError) and is_permission(exc):
             return ConfigError(
                 f"the Redis user of the log URL may not {what} ({exc}); grant it:"
-                f" ACL SETUSER <user> on >password ~{self.prefix}:* {self.rules}"
+                f" ACL SETUSER <user> on >password ~{self.prefix}:* &{self.prefix}:*"
+                f" {self.rules}"
             )
         return LogError(f"Redis at {self.where} failed ({what}): {exc}")
 

@@ -22,7 +22,7 @@ atomic step as its pointers, so it knows below which position no commit can stil
 (``redis_cluster.read_all``). Lua numbers are doubles: exact up to 2^53, i.e. until 2042.
 
 Appends are group-committed: one script call writes a whole batch of one shard
-(``APPEND_BATCH``).
+(``APPEND_BATCH``); on one Redis it also publishes the batch to the processes waiting on it.
 
 This module owns the script's text, the ACL rules it needs and the pure encodings of stream
 entries and index rows. No I/O.
@@ -42,8 +42,13 @@ from aiconv.queues.redis_layout import RedisLayout
 #: A stream entry as redis-py returns it: (id, fields).
 Entry = tuple[bytes, dict[bytes, bytes]]
 
-#: The least an ACL user needs on the log's keys (``~PREFIX:*``); TIME is used by the script.
-ACL_RULES = "+@read +@write +@stream +@scripting +@transaction +@connection -@dangerous +time"
+#: The least an ACL user needs on the log's keys and channel (``~PREFIX:* &PREFIX:*``); TIME is
+#: used by the script; PUBLISH and SUBSCRIBE for the wake-ups of one Redis (without them, or
+#: without the channel, readers block on the log instead).
+ACL_RULES = (
+    "+@read +@write +@stream +@scripting +@transaction +@connection -@dangerous +time"
+    " +publish +subscribe"
+)
 #: What a user also needs on a Redis Cluster: reading its topology (the client and the checks
 #: that the nodes form one cluster).
 CLUSTER_ACL_RULES = "+info +cluster|info +cluster|myid +cluster|nodes +cluster|slots"
@@ -129,6 +134,10 @@ EPOCH = 1_735_689_600
 #:       shards), shard number, then per append: conversation id, expected, index JSON ("" for
 #:       none), created_at, n, then n triples kind, version, data.
 #: Reply: {at, then per append {"ok", first position} | {"dup"} | {"conflict", last}}.
+#: On one Redis it also publishes what it wrote on the channel named like the shard log, one
+#: message a batch: a JSON list of (last position, conversation id, last sequence) of each
+#: append written (``redis_wakeups.PushWakeUps``). ``pcall``: a user who may not publish still
+#: appends (its readers then block on the log instead).
 #: An append is a "dup" when its first event carries its own token (``<batch token>:<j>``):
 #: an earlier attempt of the same batch landed and only its reply was lost (the position is
 #: rewritten then, so that a ``WAIT`` after this call also covers the earlier attempt).
@@ -152,6 +161,7 @@ local function reserve(n)
   return first, step
 end
 local reply = {at}
+local woken = {}
 local a = 5
 for j = 1, count do
   local events, index = KEYS[3 + 2 * j], KEYS[4 + 2 * j]
@@ -203,7 +213,13 @@ for j = 1, count do
       redis.call('ZADD', KEYS[4], created, cid)
     end
     reply[j + 1] = {'ok', string.format('%d', first), tostring(d)}
+    woken[#woken + 1] = string.format('%d', first + (n - 1) * d)
+    woken[#woken + 1] = cid
+    woken[#woken + 1] = string.format('%d', expected + n)
   end
+end
+if step == 0 and #woken > 0 then
+  redis.pcall('PUBLISH', KEYS[2], cjson.encode(woken))
 end
 return reply
 """

@@ -1,11 +1,13 @@
-"""Wake-ups of a Redis log: ONE blocking reader per shard fans its log out to waiters.
+"""Wake-ups of a Redis log: ONE reader per shard fans what was appended out to waiters.
 
-A reader task holds one connection in ``XREAD BLOCK`` on a shard's log (the global ``P:log``
-on one Redis; each of the shards on a Redis Cluster, since one ``XREAD`` may only name keys of
-one slot) and notifies the in-process waiters of every conversation that grew, so 1,000
-waiting conversations cost one connection a shard and no polling loop. After an outage it
-resynchronises (a server that came back with a shorter log is read on from its head). It only
-reads.
+On one Redis (``PushWakeUps``) the reader is a subscription: the append script publishes each
+batch on the log's channel and the messages arrive on one connection with no command per
+wake-up. Otherwise (a Redis Cluster, TLS, a user who may not subscribe: ``XReadWakeUps``) a
+reader task holds one connection in ``XREAD BLOCK`` on a shard's log (each of the shards on a
+Redis Cluster, since one ``XREAD`` may only name keys of one slot). Either way the in-process
+waiters of every conversation that grew are notified, so 1,000 waiting conversations cost one
+connection a shard and no polling loop. After an outage the reader resynchronises from the log
+(a server that came back with a shorter log is read on from its head). It only reads.
 """
 
 from __future__ import annotations
@@ -13,15 +15,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import json
 from collections.abc import Awaitable, Callable
-from typing import cast
+from typing import Any, cast
 
 import redis.asyncio as aioredis
+import redis.exceptions as rexc
 from redis.asyncio.cluster import RedisCluster
 
-from aiconv.queues.redis_calls import Calls
+from aiconv.queues.redis_calls import BLOCK_MS, Calls
 from aiconv.queues.redis_scripts import Entry, sequence_of
-from aiconv.queues.redis_wire import XRead
+from aiconv.queues.redis_streams import XRead, entries
+from aiconv.queues.redis_wire import Wire
 from aiconv.queues.waiters import Delivered, StreamWaiters, nothing_newer
 
 
@@ -75,20 +80,22 @@ class XReadWakeUps:
         await self._xread.close()
 
     async def _ensure_reader(self) -> None:
-        """Start the reader tasks, each from the current head of its shard's log."""
         if self._readers:
             return
         async with self._reader_lock:
-            if self._readers:
-                return
-            for key in self._keys:
-                top: list[Entry] = await self._call(
-                    "watch", functools.partial(self._watcher.xrevrange, key, "+", "-", count=1)
-                )
-                head = top[0][0] if top else b"0-0"
-                self._readers.append(
-                    asyncio.create_task(self._read_wakeups(key, head), name="redis-wakeups")
-                )
+            if not self._readers:
+                await self._start_readers()
+
+    async def _start_readers(self) -> None:
+        """Start the reader tasks, each from the current head of its shard's log."""
+        for key in self._keys:
+            top: list[Entry] = await self._call(
+                "watch", functools.partial(self._watcher.xrevrange, key, "+", "-", count=1)
+            )
+            head = top[0][0] if top else b"0-0"
+            self._readers.append(
+                asyncio.create_task(self._read_wakeups(key, head), name="redis-wakeups")
+            )
 
     async def _read_wakeups(self, key: str, last: bytes) -> None:
         """Block on a shard log and wake the waiters of every conversation that grew."""
@@ -106,8 +113,8 @@ class XReadWakeUps:
                 await asyncio.sleep(delay)  # keeps trying; waiters have their own timeouts
                 delay = min(delay * 2, 1.0)
                 continue
-            for _, entries in reply or ():
-                for entry_id, fields in entries:
+            for _, found in reply or ():
+                for entry_id, fields in found:
                     conversation_id, sequence = fields[b"cid"].decode(), int(fields[b"seq"])
                     self.delivered.saw(conversation_id, sequence)
                     self.waiters.notify(conversation_id, sequence)
@@ -121,3 +128,128 @@ class XReadWakeUps:
         top = cast(list[Entry], await self._watcher.xrevrange(key, "+", "-", count=1))
         head = top[0][0] if top else b"0-0"
         return b"0-0" if sequence_of(head) < sequence_of(last) else last
+
+
+class PushWakeUps(XReadWakeUps):
+    """The ``WakeUps`` of a ``RedisLog`` on one Redis: the pushes of a subscription.
+
+    The append script publishes each batch it wrote on the channel named like the log, and ONE
+    subscribed connection (RESP3, a ``Wire``) takes the messages as they arrive: no command per
+    wake-up, where a blocking read sends one after each (``XREAD`` again: a loopback send, on a
+    virtual machine the costliest step of a turn). A look at the log's head every ``BLOCK_MS``
+    watches the connection and catches appends nobody published; once the connection is lost,
+    the reader subscribes again and reads what it missed from the log (from its start if the
+    server came back with a shorter one), like the blocking reader.
+    A Redis without RESP3, or a user who may not subscribe to the channel (ACL), gets the
+    blocking reader instead, as does a cluster or a connection the ``Wire`` does not speak.
+    """
+
+    def __init__(
+        self,
+        watcher: aioredis.Redis | RedisCluster,
+        keys: list[str],
+        call: Calls,
+        last_sequence: Callable[[str], Awaitable[int]],
+        xread: XRead,
+    ) -> None:
+        super().__init__(watcher, keys, call, last_sequence, xread)
+        self.pushes = (
+            Wire.of(watcher, timeout=BLOCK_MS / 1000 + 5, on_push=self._pushed)
+            if len(keys) == 1
+            else None
+        )
+        #: The newest position of the log delivered (where to read on after an outage).
+        self._position = 0
+        self._subscribed: object | None = None
+
+    async def close(self) -> None:
+        await super().close()
+        if self.pushes is not None:
+            await self.pushes.close()
+
+    async def _start_readers(self) -> None:
+        if self.pushes is not None:
+            head = await self._call("watch", self._subscribe)
+            if head is not None:
+                self._position = max(self._position, head)  # the news start after it
+                self._readers.append(asyncio.create_task(self._keep(), name="redis-pushes"))
+                return
+            await self.pushes.close()
+            self.pushes = None
+        await super()._start_readers()
+
+    async def _subscribe(self) -> int | None:
+        """Subscribe (connecting if needed); the log's head then, or ``None`` when this Redis
+        or user refuses (no ``HELLO 3``, or no permission on the channel)."""
+        assert self.pushes is not None
+        try:
+            await self.pushes.call("SUBSCRIBE", self._keys[0])
+        except rexc.ResponseError:
+            return None
+        self._subscribed = self.pushes.connection
+        top = await self.pushes.call("XREVRANGE", self._keys[0], "+", "-", "COUNT", 1)
+        return sequence_of(top[0][0]) if top else 0
+
+    async def _keep(self) -> None:
+        """Watch the connection; after it was lost, subscribe again and catch up."""
+        delay = 0.02
+        while not self._closing:
+            try:
+                await self._watch()
+                delay = 0.02
+            except Exception:  # redis' errors: keep trying; waiters have their own timeouts
+                self.delivered.forget()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 1.0)
+
+    async def _watch(self) -> None:
+        assert self.pushes is not None
+        lost = self.pushes.lost()
+        if lost is None or self.pushes.connection is not self._subscribed:
+            self.delivered.forget()  # what came while nobody listened is read from the log
+            head = await self._subscribe()
+            if head is None:
+                raise rexc.ConnectionError("the subscription was refused")
+            if head < self._position:  # the server came back with a shorter log: read it all
+                self._position = 0
+            await self._catch_up()
+        elif not (await asyncio.wait({lost}, timeout=BLOCK_MS / 1000))[0]:
+            await self._look()
+
+    async def _look(self) -> None:
+        """Each ``BLOCK_MS`` while quiet: is the connection alive, and did the log take what was
+        never published (an append by an older version, or by a user who may not publish)? The
+        head's reply follows every message published before it on this connection, so a head
+        beyond what was delivered is such an append: read it from the log."""
+        assert self.pushes is not None
+        top = await self.pushes.call("XREVRANGE", self._keys[0], "+", "-", "COUNT", 1)
+        if top and sequence_of(top[0][0]) > self._position:
+            await self._catch_up()
+
+    async def _catch_up(self) -> None:
+        """Deliver what the log took after the newest position delivered."""
+        assert self.pushes is not None
+        while True:
+            first = f"({self._position}-0"
+            raw = await self.pushes.call("XRANGE", self._keys[0], first, "+", "COUNT", 1000)
+            for entry_id, fields in entries(raw):
+                self._deliver(fields[b"cid"].decode(), int(fields[b"seq"]), sequence_of(entry_id))
+            if len(raw) < 1000:
+                return
+
+    def _pushed(self, push: list[Any]) -> None:
+        """A batch an append script published: [last position, conversation, last sequence]
+        of each append."""
+        if push[0] != b"message":
+            return
+        try:
+            woken = json.loads(push[2])
+            for i in range(0, len(woken) - 2, 3):
+                self._deliver(woken[i + 1], int(woken[i + 2]), int(woken[i]))
+        except (ValueError, TypeError, IndexError):  # not one of ours: ask Redis again
+            self.delivered.forget()
+
+    def _deliver(self, conversation_id: str, sequence: int, position: int) -> None:
+        self.delivered.saw(conversation_id, sequence)
+        self.waiters.notify(conversation_id, sequence)
+        self._position = max(self._position, position)

@@ -7,13 +7,15 @@ work itself ~20 µs. ``Wire`` is an ``asyncio.Protocol``: commands are packed by
 written back to back on one socket, replies are parsed by hiredis as they arrive and handed to
 the waiting futures in order. That is how Redis is meant to be pipelined, and it costs a third.
 
-It speaks RESP2 to a single Redis over plain TCP, authenticates with the URL's user
-and password and selects its database. Everything else (TLS, a cluster, ``WAIT`` for replicas,
-the index, deletes) stays on redis-py (``Wire.of`` returns ``None`` for what it does not
-speak). Errors are redis-py's own classes, parsed by redis-py's table, so ``Calls`` retries and
-maps them as before: a lost connection fails every command in flight with ``ConnectionError``
-(the next command reconnects), a server silent for ``timeout`` seconds with commands in flight
-with ``TimeoutError``. An append whose reply was lost is recognised by its token on retry.
+It speaks RESP2 to a single Redis over plain TCP (RESP3 when given ``on_push``: pushes, e.g.
+the messages of a subscription, go to that callback as they arrive and never take a command's
+reply), authenticates with the URL's user and password and selects its database. Everything
+else (TLS, a cluster, ``WAIT`` for replicas, the index, deletes) stays on redis-py
+(``Wire.of`` returns ``None`` for what it does not speak). Errors are redis-py's own classes,
+parsed by redis-py's table, so ``Calls`` retries and maps them as before: a lost connection
+fails every command in flight with ``ConnectionError`` (the next command reconnects), a server
+silent for ``timeout`` seconds with commands in flight with ``TimeoutError``. An append whose
+reply was lost is recognised by its token on retry.
 """
 
 from __future__ import annotations
@@ -31,10 +33,6 @@ from redis._parsers.base import BaseParser
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.connection import Connection, SSLConnection
 
-from aiconv.queues.group_read import Read
-from aiconv.queues.redis_calls import BLOCK_MS, Calls
-from aiconv.queues.redis_scripts import Entry
-
 #: What ``RedisLog``'s pools are opened with beyond the address: the timeouts (``Wire.of`` takes
 #: them) and redis-py's internals.
 _IGNORED = {
@@ -51,7 +49,10 @@ _IGNORED = {
 }
 _SPOKEN = {"host", "port", "db", "username", "password"}
 _MORE = object()  # hiredis: no whole reply buffered yet
+_Push = hiredis.PushNotification
 _pack = cast(Callable[[tuple[Any, ...]], bytes], hiredis.pack_command)  # variadic in fact
+#: Takes the pushes of a RESP3 connection (a list such as ``[b"message", channel, data]``).
+OnPush = Callable[[list[Any]], None]
 _CONNECT_S = 2.0
 _TIMEOUT_S = 10.0
 
@@ -60,23 +61,33 @@ class Wire:
     """One connection; commands pipelined, replies in order. Reconnects on the next command."""
 
     def __init__(
-        self, address: dict[str, Any], *, timeout: float, connect_timeout: float = 2.0
+        self,
+        address: dict[str, Any],
+        *,
+        timeout: float,
+        connect_timeout: float = 2.0,
+        on_push: OnPush | None = None,
     ) -> None:
         self.address = address
         self.timeout = timeout
         self.connect_timeout = connect_timeout
+        self.on_push = on_push
         self._protocol: _Protocol | None = None
         self._connecting = asyncio.Lock()
         self._closed = False
 
     @classmethod
     def of(
-        cls, client: aioredis.Redis | RedisCluster, *, timeout: float | None = None
+        cls,
+        client: aioredis.Redis | RedisCluster,
+        *,
+        timeout: float | None = None,
+        on_push: OnPush | None = None,
     ) -> Wire | None:
         """A ``Wire`` to the Redis ``client`` talks to, with its socket and connect timeouts
         (``timeout`` instead of the former, e.g. for blocking reads), or ``None`` when its
         connections are something ``Wire`` does not speak (a cluster, TLS, or options it would
-        ignore)."""
+        ignore). With ``on_push`` it speaks RESP3 and hands pushes to it."""
         if isinstance(client, RedisCluster):
             return None
         pool = client.connection_pool
@@ -91,7 +102,19 @@ class Wire:
             kwargs,
             timeout=timeout or float(given.get("socket_timeout") or _TIMEOUT_S),
             connect_timeout=float(given.get("socket_connect_timeout") or _CONNECT_S),
+            on_push=on_push,
         )
+
+    @property
+    def connection(self) -> object | None:
+        """The current connection while it is open (a new object after a reconnect)."""
+        protocol = self._protocol
+        return protocol if protocol is not None and protocol.open else None
+
+    def lost(self) -> asyncio.Future[None] | None:
+        """Resolved when the current connection is lost (``None``: none is open)."""
+        protocol = self._protocol
+        return protocol.gone if protocol is not None and protocol.open else None
 
     async def call(self, *args: Any) -> Any:
         """One command; its reply, or its error raised (redis-py's class)."""
@@ -130,7 +153,7 @@ class Wire:
         try:
             async with asyncio.timeout(self.connect_timeout):
                 _, protocol = await loop.create_connection(
-                    lambda: _Protocol(self.timeout), where["host"], where["port"]
+                    lambda: _Protocol(self.timeout, self.on_push), where["host"], where["port"]
                 )
         except TimeoutError as exc:
             raise rexc.TimeoutError(f"Timeout connecting to {_name(where)}") from exc
@@ -144,12 +167,15 @@ class Wire:
         return protocol
 
     async def _handshake(self, protocol: _Protocol) -> None:
-        """``AUTH`` and ``SELECT``, as redis-py does on a new connection."""
-        commands = []
+        """``AUTH`` and ``SELECT``, as redis-py does on a new connection (and ``HELLO 3`` for
+        pushes)."""
+        commands: list[tuple[Any, ...]] = []
         if self.address.get("password") is not None:
             user = self.address.get("username")
             password = self.address["password"]
             commands.append(("AUTH", user, password) if user else ("AUTH", password))
+        if self.on_push is not None:
+            commands.append(("HELLO", 3))
         if self.address.get("db"):
             commands.append(("SELECT", self.address["db"]))
         for args in commands:
@@ -174,11 +200,16 @@ class Script:
 
 
 class _Protocol(asyncio.Protocol):
-    """Futures of the commands in flight, resolved in order as replies are parsed."""
+    """Futures of the commands in flight, resolved in order as replies are parsed; pushes (of
+    a RESP3 connection) to ``on_push``, except a subscription's confirmation: the reply of
+    its ``SUBSCRIBE``."""
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, on_push: OnPush | None = None) -> None:
         self.open = False
         self._timeout = timeout
+        self._on_push = on_push
+        #: Resolved once the connection is lost.
+        self.gone: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._reader = hiredis.Reader(
             protocolError=rexc.InvalidResponse,
             replyError=BaseParser.parse_error,
@@ -210,6 +241,9 @@ class _Protocol(asyncio.Protocol):
         try:
             while (reply := self._reader.gets()) is not _MORE:
                 self._replies += 1
+                if type(reply) is _Push and self._on_push is not None and reply[0] != b"subscribe":
+                    self._on_push(reply)
+                    continue
                 future = self._pending.popleft()
                 if not future.done():  # its caller may have left (cancelled)
                     future.set_result(reply)
@@ -218,6 +252,8 @@ class _Protocol(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.open = False
+        if not self.gone.done():
+            self.gone.set_result(None)
         if self._watchdog is not None:
             self._watchdog.cancel()
         while self._pending:
@@ -246,53 +282,6 @@ class _Protocol(asyncio.Protocol):
         self._lost, self.open = error, False
         if self._transport is not None:
             self._transport.abort()  # connection_lost fails what is in flight
-
-
-async def read_batch(wire: Wire, call: Calls, batch: Sequence[Read]) -> list[object]:
-    """Every stream read of ``batch`` written at once, retried whole by ``call`` (reads change
-    nothing); a read that failed alone gets its mapped error as its result."""
-    commands = [stream_command(read.command, read.args) for read in batch]
-    replies: list[object] = await call("read", lambda: wire.calls(commands))
-    return [
-        call.mapped("read", reply) if isinstance(reply, Exception) else entries(reply)
-        for reply in replies
-    ]
-
-
-class XRead:
-    """``XREAD COUNT 1000 BLOCK BLOCK_MS STREAMS key last`` on the watcher's own connection:
-    a wire when the watcher's Redis speaks it (its timeout longer than a blocking read), else
-    redis-py's client."""
-
-    def __init__(self, watcher: aioredis.Redis | RedisCluster) -> None:
-        self._watcher = watcher
-        self._wire = Wire.of(watcher, timeout=BLOCK_MS / 1000 + 5)
-
-    async def __call__(self, key: str, last: bytes) -> list[tuple[bytes, list[Entry]]] | None:
-        if self._wire is None:
-            found = await self._watcher.xread({key: last}, count=1000, block=BLOCK_MS)
-            return cast(list[tuple[bytes, list[Entry]]] | None, found)
-        raw = await self._wire.call("XREAD", "COUNT", 1000, "BLOCK", BLOCK_MS, "STREAMS", key, last)
-        return None if raw is None else [(stream, entries(found)) for stream, found in raw]
-
-    async def close(self) -> None:
-        """Close the wire (redis-py's client is closed by the log)."""
-        if self._wire is not None:
-            await self._wire.close()
-
-
-def stream_command(command: str, args: Sequence[Any]) -> tuple[Any, ...]:
-    """redis-py's ``xrange(key, min, max, count)`` / ``xrevrange(key, max, min, count)`` call
-    as the command it sends."""
-    key, first, last, *rest = args
-    count = rest[0] if rest else None
-    tail = () if count is None else ("COUNT", count)
-    return (command.upper(), key, first, last, *tail)
-
-
-def entries(raw: Any) -> list[Entry]:
-    """A stream reply (``[[id, [field, value, …]], …]``) as redis-py returns it."""
-    return [(entry_id, dict(zip(flat[::2], flat[1::2], strict=True))) for entry_id, flat in raw]
 
 
 def _name(address: dict[str, Any]) -> str:
