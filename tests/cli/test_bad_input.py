@@ -64,6 +64,8 @@ FILES = {
 SECRET = "hunter2pw"
 LOG = ["--db", "log.db"]
 LONG = "x" * 65
+#: A pasted value far too long: echoed back cut in its middle, so the error stays short.
+HUGE = "y" * 5000
 
 #: (arguments, code, what the error line says); ``ENDED``/``ACTIVE`` stand for the ids of an
 #: ended and of a waiting (detached) conversation in ``log.db``.
@@ -119,6 +121,9 @@ CASES: list[tuple[list[str], int, str]] = [
     (["start", "--name1", "evil\x1b]0;pwned\x07"], 2, "must not contain control characters"),
     (["start", "--name1", "a\u202eb"], 2, "must not contain control characters"),
     (["start", "--name1", LONG], 2, "must be at most 64 characters"),
+    (["compare", "run1", "run2", *LOG, "--metric", HUGE], 2, "characters cut)…"),
+    (["show", HUGE, *LOG], 1, "characters cut)…"),
+    (["start", "--agent1", HUGE], 2, "characters cut)…"),
     (["start", "--name", "third"], 2, "--name given 1 times but --agent 0 times"),
     (["start", "--end-token", ""], 2, "'--end-token': must not be empty"),
     (["start", "--topic", " "], 2, "'--topic': must not be empty"),
@@ -350,6 +355,7 @@ def test_bad_input_is_one_line_with_its_exit_code_and_writes_nothing(
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
     assert message in lines[0]
     assert SECRET not in lines[0] and "\x1b" not in lines[0] and "Traceback" not in lines[0]
+    assert len(lines[0]) <= 600, "a short error"
 
 
 def test_aic_start_checks_its_input_the_same_way(workdir: tuple[Path, dict[str, str]]) -> None:

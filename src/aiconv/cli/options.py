@@ -8,6 +8,7 @@ An option made with ``option()`` is looked up by the settings loader (``cli/defa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -127,8 +128,20 @@ def report_error(exc: BaseException) -> int | None:
 
 
 def one_line(text: str) -> str:
-    """``text`` with its lines joined, so an error is always one line."""
-    return " ".join(part.strip() for part in text.splitlines() if part.strip())
+    """``text`` with its lines joined, so an error is always one line; a pasted value echoed
+    back keeps its start and end but not its middle, so an error stays short."""
+    joined = " ".join(part.strip() for part in text.splitlines() if part.strip())
+    return _LONG_WORD.sub(_cut_middle, joined)
+
+
+#: A run of more than this many characters without a space is cut in its middle.
+_LONGEST_WORD = 120
+_LONG_WORD = re.compile(rf"\S{{{_LONGEST_WORD + 1},}}")
+
+
+def _cut_middle(match: re.Match[str]) -> str:
+    word = match[0]
+    return f"{word[:80]}…({len(word) - 100} characters cut)…{word[-20:]}"
 
 
 def warn_deprecated_flag(name: str, message: str) -> None:

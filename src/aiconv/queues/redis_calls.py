@@ -100,7 +100,7 @@ class Calls:
             )
         return LogUnavailable(
             f"Redis at {self.where} did not answer ({what}) for {self.deadline:g}s:"
-            f" {exc}. Is redis-server running and the --log-url right?"
+            f" {str(exc).rstrip('.')}. Is redis-server running and the --log-url right?"
         )
 
     def mapped(self, what: str, exc: BaseException) -> Exception:
