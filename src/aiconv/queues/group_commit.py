@@ -13,8 +13,15 @@ no task, no queue and no trip through the loop; appends made later in the same s
 and form a batch, so a burst is still group-committed. A backend that cannot write without
 waiting says so and the append is queued as usual.
 
+A backend that must wait for every write (Redis: a round trip) may instead have a lone append
+flushed in its caller's own task (``inline``): when nothing is queued or in flight, no task is
+made and the caller resumes straight from the reply (two fewer steps of the event loop); appends
+made meanwhile are queued behind it, as behind any batch in flight.
+
 A caller cancelled while its append is queued or being written gets the cancellation only once
-the append has settled, so it never has to guess whether a write is still under way.
+the append has settled, so it never has to guess whether a write is still under way (an inline
+append cut short is handed to the queue, which writes it or, its sequence check failing, finds
+it written).
 It knows nothing about storage.
 """
 
@@ -75,9 +82,15 @@ class GroupCommit:
     at_once_per_step = 4
 
     def __init__(
-        self, flush: Flush, *, max_batch: int = 512, at_once: AtOnce | None = None
+        self,
+        flush: Flush,
+        *,
+        max_batch: int = 512,
+        at_once: AtOnce | None = None,
+        inline: bool = False,
     ) -> None:
         self.max_batch = max_batch
+        self.inline = inline
         #: How many batches and appends were flushed (for tests and benchmarks).
         self.batches = 0
         self.appends = 0
@@ -87,6 +100,8 @@ class GroupCommit:
         self._stepped = 0
         self._queue: list[Pending] = []
         self._runner: asyncio.Task[None] | None = None
+        #: Resolved when the inline append in flight (if any) has been flushed.
+        self._inline: asyncio.Future[None] | None = None
 
     async def submit(
         self,
@@ -118,8 +133,11 @@ class GroupCommit:
                 loop.call_soon(self._next_step)
             self._stepped += 1
             return future.result()  # written, or its conflict raised
+        idle = self._runner is None and self._inline is None
+        if idle and self.inline and not self._queue:
+            return await self._flush_inline(pending)
         self._queue.append(pending)
-        if self._runner is None:
+        if idle:
             self._runner = loop.create_task(self._drain(), name="aiconv-group-commit")
         # Awaited directly, not through asyncio.shield (a second future, two callbacks and an
         # extra step of the loop per append): a cancelled caller cancels ``future``, which the
@@ -134,13 +152,45 @@ class GroupCommit:
                 await asyncio.wait({pending.settled})
             raise
 
+    async def _flush_inline(self, pending: Pending) -> list[StoredEvent]:
+        """Flush ``pending`` alone in the caller's task; its stored events."""
+        loop = asyncio.get_running_loop()
+        self._inline = inline = loop.create_future()
+        self.batches += 1
+        self.appends += 1
+        try:
+            await self._flush([pending])
+        except asyncio.CancelledError:
+            if not pending.done:  # its outcome is unknown: the queue settles it
+                pending.future.cancel()
+                pending.settled = loop.create_future()
+                self._queue.insert(0, pending)
+            self._release(inline)
+            if pending.settled is not None:
+                await asyncio.wait({pending.settled})
+            raise
+        except Exception as exc:  # the backend's mapped error
+            pending.fail(exc)
+        self._release(inline)
+        pending.fail(LogError("group commit left an append unsettled"))  # if it did
+        return pending.future.result()
+
+    def _release(self, inline: asyncio.Future[None]) -> None:
+        """The inline append is over: what was queued behind it goes out."""
+        self._inline = None
+        inline.set_result(None)
+        if self._queue and self._runner is None:
+            self._runner = asyncio.get_running_loop().create_task(
+                self._drain(), name="aiconv-group-commit"
+            )
+
     def _next_step(self) -> None:
         self._stepped = 0
 
     async def drained(self) -> None:
         """Until every queued append has been flushed (for ``close``)."""
-        while self._runner is not None:
-            await asyncio.wait({self._runner})
+        while (busy := self._runner or self._inline) is not None:
+            await asyncio.wait({busy})
 
     async def _drain(self) -> None:
         try:

@@ -107,7 +107,7 @@ class RedisLog(RedisIndex, ConversationLog):
         #: One group commit per shard: a shard whose master is failing over holds back its
         #: own appends only. ``commit`` is shard 0's (the only one on a single Redis).
         self.commits = [
-            GroupCommit(functools.partial(self._flush_shard, n))
+            GroupCommit(functools.partial(self._flush_shard, n), inline=True)
             for n in range(self.layout.shard_count)
         ]
         self.commit = self.commits[0]
