@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from rich.table import Table
 
 from aiconv.cli.command import command
 from aiconv.cli.options import json_option, log_options, option
-from aiconv.cli.report import EXIT_GATE_FAILED, require_log, transcripts_of
+from aiconv.cli.report import conclude_gate, require_log, transcripts_of
 from aiconv.cli.tables import print_named
 from aiconv.cli.wiring import LogOptions, Runtime
 from aiconv.cli.writable import check_writable_dir
@@ -86,19 +85,17 @@ def compare_command(baseline: str, candidate: str, **kw: Any) -> None:
     runtime = Runtime.load(LogOptions.of(kw))
     require_log(runtime.log_url, base[0])
     doc, transcripts = asyncio.run(_compare(runtime, (baseline, base), (candidate, cand), alpha))
+    verdict = None
+    if kw["fail_on_regression"]:
+        verdict = gate.evaluate_compare(doc, metric=metric, allow_incomplete=kw["allow_incomplete"])
+    doc["gate"] = verdict.as_dict() if verdict is not None else None
     render.write_compare(doc, transcripts, out)
     if kw["as_json"]:
         click.echo(json.dumps(doc, indent=2))
     else:
         print_compare(Console(), doc)
         click.echo(f"wrote {out / 'compare.md'}, {out / 'compare.html'}, {out / 'compare.json'}")
-    if not kw["fail_on_regression"]:
-        return
-    result = gate.evaluate_compare(doc, metric=metric, allow_incomplete=kw["allow_incomplete"])
-    for reason in result.reasons:
-        click.echo(f"gate failed: {reason}", err=True)
-    if not result.passed:
-        sys.exit(EXIT_GATE_FAILED)
+    conclude_gate(verdict)
 
 
 async def _compare(

@@ -114,6 +114,16 @@ def report_command(target: str, **kw: Any) -> None:
     doc, transcripts, junit = asyncio.run(_report(runtime, run_id, agent, kw["worst"]))
     if kw["realism"]:
         doc["realism"] = asyncio.run(_realism(runtime, run_id, kw["realism_source"]))
+    verdict = None
+    if kw["fail_under"] is not None:
+        verdict = gate.evaluate(
+            doc,
+            threshold=kw["fail_under"],
+            metric=metric,
+            bound=kw["bound"],
+            allow_incomplete=kw["allow_incomplete"],
+        )
+    doc["gate"] = verdict.as_dict() if verdict is not None else None
     report_files.write_report(doc, transcripts, out, junit)
     if kw["as_json"]:
         click.echo(json.dumps(doc, indent=2))
@@ -121,18 +131,16 @@ def report_command(target: str, **kw: Any) -> None:
         print_report(Console(), doc)
         written = ", ".join(str(out / f"report.{x}") for x in ("md", "html", "json", "xml"))
         click.echo(f"wrote {written}")
-    if kw["fail_under"] is None:
+    conclude_gate(verdict)
+
+
+def conclude_gate(verdict: gate.GateResult | None) -> None:
+    """Say why a gate failed (one line each on stderr) and exit 3; nothing without a gate."""
+    if verdict is None:
         return
-    result = gate.evaluate(
-        doc,
-        threshold=kw["fail_under"],
-        metric=metric,
-        bound=kw["bound"],
-        allow_incomplete=kw["allow_incomplete"],
-    )
-    for reason in result.reasons:
+    for reason in verdict.reasons:
         click.echo(f"gate failed: {reason}", err=True)
-    if not result.passed:
+    if not verdict.passed:
         sys.exit(EXIT_GATE_FAILED)
 
 

@@ -5,13 +5,17 @@ averaged over cells, with its interval; ``pass^1`` is the mean of the cells' suc
 The bound is the point estimate or the 95 % interval's ``lower`` (or ``upper``) end. A gate fails
 on an incomplete run unless incomplete runs are allowed, always on a run that mixes scenarios,
 and, for a matrix run, when any of its agents fails.
+
+A verdict (``GateResult``) lists every check it made, passed or not, with the settings it was
+made with: ``as_dict`` is what the JSON documents carry under ``gate``, so a CI job reads the
+verdict, the thresholds and the failing checks from the document, not from stderr.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from aiconv.errors import ConfigError
@@ -56,11 +60,47 @@ class Metric:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class GateResult:
-    """Whether the gate passed, and one line per reason it did not."""
+class Check:
+    """One condition of a gate: its name, whether it held, why not (one line), and the figures
+    it compared (``value`` against the threshold, a p-value, an agent's name …)."""
 
+    name: str
     passed: bool
-    reasons: tuple[str, ...] = ()
+    reason: str = ""
+    figures: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The check as the JSON document states it."""
+        found = {"check": self.name, "passed": self.passed, **self.figures}
+        return found | ({"reason": self.reason} if self.reason else {})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GateResult:
+    """Every check a gate made, and the settings it made them with (``metric``, ``bound``,
+    ``fail_under`` or ``alpha``, ``allow_incomplete``)."""
+
+    checks: tuple[Check, ...]
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        """Whether every check held."""
+        return all(check.passed for check in self.checks)
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """One line per failed check (what stderr says)."""
+        return tuple(check.reason for check in self.checks if not check.passed)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The verdict as the JSON documents carry it under ``gate``."""
+        return {
+            "passed": self.passed,
+            **self.settings,
+            "checks": [check.as_dict() for check in self.checks],
+            "reasons": list(self.reasons),
+        }
 
 
 def check_threshold(value: float) -> float:
@@ -79,35 +119,58 @@ def evaluate(
     allow_incomplete: bool = False,
 ) -> GateResult:
     """Gate the report ``doc``: every agent's ``metric`` at ``bound`` must reach ``threshold``."""
-    reasons: list[str] = []
-    if doc["mixed"]:
-        reasons.append(
-            f"the run mixes {len(doc['suite_hashes'])} scenario versions "
-            f"({', '.join(doc['scenarios'])}); it cannot gate a release"
-        )
-    if not doc["complete"] and not allow_incomplete:
-        reasons.append(
-            f"the run is incomplete: {incomplete_text(doc)}; finish it (rerun aic simulate "
-            "with its --run-id) or pass --allow-incomplete"
-        )
-    agents: Sequence[Mapping[str, Any]] = doc["agents"] if len(doc["agents"]) > 1 else [doc]
-    for figures in agents:
-        reason = _below(figures, metric, bound, threshold)
-        if reason:
-            who = f"agent {figures['agent']}: " if len(doc["agents"]) > 1 else ""
-            reasons.append(who + reason)
-    return GateResult(passed=not reasons, reasons=tuple(reasons))
+    mixed = (
+        f"the run mixes {len(doc['suite_hashes'])} scenario versions "
+        f"({', '.join(doc['scenarios'])}); it cannot gate a release"
+    )
+    incomplete = (
+        f"the run is incomplete: {incomplete_text(doc)}; finish it (rerun aic simulate "
+        "with its --run-id) or pass --allow-incomplete"
+    )
+    checks = [
+        _check("one_scenario", mixed if doc["mixed"] else ""),
+        _complete(bool(doc["complete"]), allow_incomplete, incomplete),
+    ]
+    matrix = len(doc["agents"]) > 1
+    for figures in doc["agents"] if matrix else [doc]:
+        checks.append(_reaches(figures, metric, bound, threshold, matrix))
+    settings = {
+        "metric": metric.name,
+        "bound": bound,
+        "fail_under": threshold,
+        "allow_incomplete": allow_incomplete,
+    }
+    return GateResult(checks=tuple(checks), settings=settings)
 
 
-def _below(figures: Mapping[str, Any], metric: Metric, bound: Bound, threshold: float) -> str:
+def _check(name: str, failure: str, **figures: Any) -> Check:
+    """A check that held unless ``failure`` says why not."""
+    return Check(name=name, passed=not failure, reason=failure, figures=figures)
+
+
+def _complete(complete: bool, allowed: bool, reason: str) -> Check:
+    """The completeness check: held when complete, or when incomplete runs are allowed."""
+    return _check("complete", "" if complete or allowed else reason, complete=complete)
+
+
+def _reaches(
+    figures: Mapping[str, Any], metric: Metric, bound: Bound, threshold: float, matrix: bool
+) -> Check:
+    """The threshold check of one agent (of the whole run outside a matrix)."""
     value = metric.value(figures, bound)
     name = "success rate" if metric.name == "success" else metric.name
     what = name if bound == "point" else f"{name} ({bound} 95% bound)"
     if value is None:
-        return f"{what} is not defined for this run (too few repetitions or none finished)"
-    if value < threshold:
-        return f"{what} {value * 100:.1f}% is below --fail-under {threshold * 100:.1f}%"
-    return ""
+        reason = f"{what} is not defined for this run (too few repetitions or none finished)"
+    elif value < threshold:
+        reason = f"{what} {value * 100:.1f}% is below --fail-under {threshold * 100:.1f}%"
+    else:
+        reason = ""
+    if not matrix:
+        return _check("threshold", reason, value=value)
+    agent = figures["agent"]
+    failure = f"agent {agent}: {reason}" if reason else ""
+    return _check("threshold", failure, agent=agent, value=value)
 
 
 def incomplete_text(doc: Mapping[str, Any]) -> str:
@@ -124,26 +187,36 @@ def evaluate_compare(
     """Gate a comparison: the candidate must not be significantly worse on ``metric`` (a
     two-sided exact test at the document's alpha, and a lower figure), the runs must test the
     same suite, and both must be complete unless incomplete runs are allowed."""
-    reasons: list[str] = []
-    if not doc["same_suite"]:
-        reasons.append(
-            "the runs test different suites (or one mixes several); pairs are not trials"
-        )
-    if not doc["complete"] and not allow_incomplete:
-        reasons.append(
-            f"the comparison is incomplete ({doc['unpaired']['baseline']} baseline and "
-            f"{doc['unpaired']['candidate']} candidate conversations unpaired or unfinished); "
-            "finish both runs or pass --allow-incomplete"
-        )
+    other = "the runs test different suites (or one mixes several); pairs are not trials"
+    incomplete = (
+        f"the comparison is incomplete ({doc['unpaired']['baseline']} baseline and "
+        f"{doc['unpaired']['candidate']} candidate conversations unpaired or unfinished); "
+        "finish both runs or pass --allow-incomplete"
+    )
+    checks = (
+        _check("same_suite", "" if doc["same_suite"] else other),
+        _complete(bool(doc["complete"]), allow_incomplete, incomplete),
+        _not_worse(doc, metric),
+    )
+    settings = {"metric": metric.name, "alpha": doc["alpha"], "allow_incomplete": allow_incomplete}
+    return GateResult(checks=checks, settings=settings)
+
+
+def _not_worse(doc: Mapping[str, Any], metric: Metric) -> Check:
+    """The regression check: ``metric`` could be compared, and is not significantly worse."""
     rows = [r for r in doc["metrics"] if r["metric"] == metric.name]
     if not rows or rows[0]["delta"] is None:
-        reasons.append(f"{metric.name} cannot be compared (too few paired repetitions)")
-    elif rows[0]["verdict"] == "worse":
-        row = rows[0]
-        ci = row["ci95"] or (float("nan"), float("nan"))
-        reasons.append(
-            f"the candidate is significantly worse on {row['label']}: "
-            f"{row['delta'] * 100:+.1f} pp (95% CI {ci[0] * 100:+.1f} to {ci[1] * 100:+.1f} pp), "
-            f"{row['test']} p = {row['p_value']:.4g} < alpha {doc['alpha']}"
+        return _check(
+            "no_regression", f"{metric.name} cannot be compared (too few paired repetitions)"
         )
-    return GateResult(passed=not reasons, reasons=tuple(reasons))
+    row = rows[0]
+    figures = {key: row[key] for key in ("delta", "ci95", "p_value", "verdict")}
+    if row["verdict"] != "worse":
+        return _check("no_regression", "", **figures)
+    ci = row["ci95"] or (float("nan"), float("nan"))
+    reason = (
+        f"the candidate is significantly worse on {row['label']}: "
+        f"{row['delta'] * 100:+.1f} pp (95% CI {ci[0] * 100:+.1f} to {ci[1] * 100:+.1f} pp), "
+        f"{row['test']} p = {row['p_value']:.4g} < alpha {doc['alpha']}"
+    )
+    return _check("no_regression", reason, **figures)

@@ -1,0 +1,87 @@
+"""A release gate's verdict is in the JSON a CI job reads: ``aic report --json`` and
+``aic compare --json`` (and the ``report.json`` / ``compare.json`` files) carry ``gate`` with
+whether it passed, the thresholds it used and every check, the failed ones with their reason."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from aiconv.cli.main import aic
+from tests.simulation.test_compare import _two_runs
+
+pytestmark = pytest.mark.timeout(300)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A log with run ``base`` and run ``cand``, significantly worse on success."""
+    db, _ = asyncio.run(_two_runs(tmp_path_factory.mktemp("gates")))
+    return db
+
+
+def _aic(tmp_path: Path, *args: str) -> tuple[int, dict[str, Any], str]:
+    """Exit code, the printed document and stderr of ``aic ARGS --json``."""
+    result = CliRunner().invoke(aic, [*args, "--json", "--out-dir", str(tmp_path / "out")])
+    assert isinstance(result.exception, SystemExit | None), result.exception
+    return result.exit_code, json.loads(result.stdout), result.stderr
+
+
+def test_a_failed_report_gate_states_its_verdict_thresholds_and_failed_checks(
+    runs: Path, tmp_path: Path
+) -> None:
+    code, doc, stderr = _aic(
+        tmp_path, "report", "cand", "--db", str(runs), "--fail-under", "0.5", "--bound", "lower"
+    )
+    assert code == 3
+    verdict = doc["gate"]
+    assert verdict["passed"] is False
+    assert (verdict["metric"], verdict["bound"], verdict["fail_under"]) == ("success", "lower", 0.5)
+    assert verdict["allow_incomplete"] is False
+    checks = {c["check"]: c for c in verdict["checks"]}
+    assert checks["one_scenario"]["passed"] and checks["complete"]["passed"]
+    threshold = checks["threshold"]
+    assert threshold["passed"] is False and threshold["value"] < 0.5
+    assert threshold["reason"] == verdict["reasons"][0]
+    assert f"gate failed: {threshold['reason']}" in stderr
+    written = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert written["gate"] == verdict
+
+
+def test_a_passed_report_gate_and_no_gate_are_stated_too(runs: Path, tmp_path: Path) -> None:
+    code, doc, _ = _aic(tmp_path, "report", "base", "--db", str(runs), "--fail-under", "0.5")
+    assert code == 0
+    assert doc["gate"]["passed"] is True and doc["gate"]["reasons"] == []
+    assert all(c["passed"] and "reason" not in c for c in doc["gate"]["checks"])
+    code, doc, _ = _aic(tmp_path, "report", "base", "--db", str(runs))
+    assert code == 0 and doc["gate"] is None
+
+
+def test_a_failed_compare_gate_states_the_regression_it_found(runs: Path, tmp_path: Path) -> None:
+    args = ("compare", "base", "cand", "--db", str(runs), "--fail-on-regression")
+    code, doc, stderr = _aic(tmp_path, *args)
+    assert code == 3
+    verdict = doc["gate"]
+    assert verdict["passed"] is False
+    assert (verdict["metric"], verdict["alpha"], verdict["allow_incomplete"]) == (
+        "success",
+        0.05,
+        False,
+    )
+    checks = {c["check"]: c for c in verdict["checks"]}
+    assert checks["same_suite"]["passed"] and checks["complete"]["passed"]
+    regression = checks["no_regression"]
+    assert regression["passed"] is False and regression["verdict"] == "worse"
+    assert regression["delta"] == pytest.approx(-0.1) and regression["p_value"] < 0.05
+    assert f"gate failed: {regression['reason']}" in stderr
+    written = json.loads((tmp_path / "out" / "compare.json").read_text(encoding="utf-8"))
+    assert written["gate"] == verdict
+    code, doc, _ = _aic(tmp_path, *args, "--alpha", "0.0001")
+    assert code == 0 and doc["gate"]["passed"] is True
+    code, doc, _ = _aic(tmp_path, "compare", "base", "cand", "--db", str(runs))
+    assert code == 0 and doc["gate"] is None
