@@ -31,6 +31,7 @@ FILES = {
     "ok.jsonl": '{"conversation_id": "c1", "sender": "customer", "text": "hi"}\n'
     '{"conversation_id": "c1", "sender": "agent", "text": "hello"}\n',
     "notes.db": "not a database, just notes\n" * 10,
+    "empty.db": "",
     "creds.toml": MINIMAL.replace('agent = "mock"', 'url = "https://bot:hunter2pw@a.example/"'),
     "nan.toml": MINIMAL + "\n[limits]\ntimeout_s = nan\n",
     "nohost.toml": MINIMAL.replace('agent = "mock"', 'url = "http://"'),
@@ -183,6 +184,10 @@ CASES: list[tuple[list[str], int, str]] = [
     (["start", "--db", "/proc/aic.db"], 2, "cannot create files next to the SQLite log"),
     (["start", "--db", "."], 2, "is a directory"),
     (["start", "--db", "notes.db"], 2, "is not an aiconv SQLite log"),
+    (["start", "--db", "empty.db"], 2, "empty.db is an empty file, not an aiconv log"),
+    (["start", "--log-url", "sqlite:///empty.db"], 2, "is an empty file, not an aiconv log"),
+    (["resume", "x", "--db", "empty.db"], 2, "is an empty file, not an aiconv log"),
+    (["ls", "--db", "empty.db"], 2, "is an empty file, not an aiconv log"),
     (["ls", "--db", "foreign.db"], 2, "another application's SQLite database"),
     (["start", "--config", "missing.toml"], 2, "does not exist"),
     (["start", "--config", "bad.toml"], 2, "bad.toml"),

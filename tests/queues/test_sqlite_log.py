@@ -114,7 +114,7 @@ async def test_unwritable_directory_is_a_config_error(tmp_path: Path) -> None:
 async def test_unwritable_file_is_a_config_error(tmp_path: Path) -> None:
     """A read-only existing file is refused before anything is written to it."""
     path = tmp_path / "log.db"
-    path.write_bytes(b"")
+    await (await SqliteLog.open(path)).close()
     path.chmod(0o400)
     if os.access(path, os.W_OK):
         pytest.skip("this user may write read-only files")

@@ -52,12 +52,48 @@ async def test_read_mode_reads_a_log_and_writes_nothing(tmp_path: Path) -> None:
     assert "runs.db.lock" not in _files(tmp_path)
 
 
-async def test_read_mode_refuses_an_empty_file_without_giving_it_tables(tmp_path: Path) -> None:
+async def test_read_mode_refuses_a_log_being_created_without_giving_it_tables(
+    tmp_path: Path,
+) -> None:
+    """An empty file beside its ``.lock``: another process is creating the log."""
     path = tmp_path / "empty.db"
     path.touch()
+    (tmp_path / f"{path.name}.lock").touch()
     with pytest.raises(LogMissing, match="holds no aiconv log"):
         await SqliteLog.open(path, mode="read")
     assert path.stat().st_size == 0
+
+
+@pytest.mark.parametrize("mode", ["create", "existing", "read"])
+async def test_a_users_empty_file_is_refused_and_left_untouched(tmp_path: Path, mode: str) -> None:
+    """``touch notes.db`` (or ``mktemp``) is not a log: it is not turned into one, and gets no
+    ``.lock``, ``-wal`` or ``-shm`` beside it."""
+    path = tmp_path / "notes.db"
+    path.touch()
+    try:
+        opened = await SqliteLog.open(path, mode=mode)  # type: ignore[arg-type]
+    except ConfigError as exc:
+        message = str(exc)
+    else:
+        await opened.close()  # closed, or its threads would keep the test from ending
+        pytest.fail(f"{mode}: a user's empty file was opened as a log")
+    assert "is an empty file, not an aiconv log" in message and "\n" not in message
+    assert _files(tmp_path) == ["notes.db"]
+    assert path.stat().st_size == 0
+
+
+async def test_an_empty_file_beside_its_lock_is_a_log_whose_creation_goes_on(
+    tmp_path: Path,
+) -> None:
+    """A process cut short between creating the file and migrating it left both: the next
+    opening migrates the log."""
+    path = tmp_path / "runs.db"
+    path.touch()
+    (tmp_path / f"{path.name}.lock").touch()
+    async with open_log(f"sqlite:///{path}") as log:
+        await log.append("c1", 0, [event(1)])
+    async with open_log(f"sqlite:///{path}", mode="read") as log:
+        assert [e.sequence for e in await log.read("c1")] == [1]
 
 
 @pytest.mark.parametrize("mode", ["create", "existing", "read"])

@@ -1,11 +1,12 @@
 """The files of a SQLite log: checking a path, and connecting as the open mode allows.
 
 Every check runs before anything is written: a directory, a place where no file can be created
-(``/proc/…``), a file that is not SQLite, another application's database, or a missing file in a
-mode that may not create one is a one-line ``ConfigError`` (``LogMissing`` for the last), and no
-log, ``.lock``, ``-wal`` or ``-shm`` is left behind. The checks are synchronous file-system and
-``sqlite3`` calls made through ``asyncio.to_thread`` (there is no async ``stat``). Migrations
-run here under a cross-process file lock, only once these checks passed. It must not append.
+(``/proc/…``), an empty file that is not a log being created, a file that is not SQLite,
+another application's database, or a missing file in a mode that may not create one is a
+one-line ``ConfigError`` (``LogMissing`` for the last), and no log, ``.lock``, ``-wal`` or
+``-shm`` is left behind. The checks are synchronous file-system and ``sqlite3`` calls made
+through ``asyncio.to_thread`` (there is no async ``stat``). Migrations run here under a
+cross-process file lock, only once these checks passed. It must not append.
 """
 
 from __future__ import annotations
@@ -37,12 +38,29 @@ def check_path(path: Path, mode: OpenMode) -> Path:
             f"SQLite log path {path} is a directory: give a file such as {path}/runs.db"
         )
     if path.exists():
+        check_not_empty(path)
         check_not_foreign(path)
     elif mode != "create":
         raise LogMissing(f"no aiconv log at {path}: check the path (--db) or run a conversation")
     if mode != "read":
         _check_writable(path)
     return path
+
+
+def check_not_empty(path: Path) -> None:
+    """Raise when ``path`` is an empty file that no aiconv process made: someone's own empty
+    file (``touch notes.txt``, ``mktemp``) is not a log, and must not silently become one.
+
+    An aiconv process creates a log's ``.lock`` before the log itself (``check_path``), and the
+    file has its SQLite header as soon as the migration under that lock sets the journal mode:
+    an empty file with a ``.lock`` beside it is a log being created (or whose creation was cut
+    short), which opening goes on to migrate.
+    """
+    if path.stat().st_size == 0 and not Path(f"{path}.lock").exists():
+        raise ConfigError(
+            f"{path} is an empty file, not an aiconv log: give a path that does not exist yet"
+            " (the log is created there) or remove the empty file"
+        )
 
 
 def check_not_foreign(path: Path) -> None:
