@@ -15,6 +15,7 @@ import socket
 import sqlite3
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -294,6 +295,9 @@ CASES: list[tuple[list[str], int, str]] = [
     (["serve", "--host", "bad host!", "--port", "0", *LOG], 2, "is not an address to listen on"),
     (["serve", "--port", "TAKEN", *LOG], 2, "Address already in use"),
     # usage errors of the remaining commands
+    (["cache"], 2, "'aic cache' needs a command: import (see 'aic cache --help')"),
+    (["tasks"], 2, "'aic tasks' needs a command: export or list (see 'aic tasks --help')"),
+    (["tools"], 2, "'aic tools' needs a command: list (see 'aic tools --help')"),
     (["plugins", "--bogus"], 2, "No such option '--bogus'"),
     (["providers", "--bogus"], 2, "No such option '--bogus'"),
     (["nosuch"], 2, "No such command 'nosuch'"),
@@ -376,6 +380,12 @@ def test_every_command_has_a_case() -> None:
     """A new command joins the table."""
     covered = {args[0] for args, _, _ in CASES}
     assert set(aic.list_commands(None)) <= covered  # type: ignore[arg-type]
+
+
+def test_every_group_has_a_case_without_its_command() -> None:
+    """``aic GROUP`` alone is in the table, for a new group too."""
+    groups = {name for name, cmd in aic.commands.items() if isinstance(cmd, click.Group)}
+    assert groups and {(g,) for g in groups} <= {tuple(args) for args, _, _ in CASES}
 
 
 def test_a_variable_that_is_not_utf8_is_named_and_nothing_is_written(

@@ -109,6 +109,15 @@ class AicGroup(OneLineErrors, click.Group):
         settings.setdefault("help_option_names", HELP_OPTIONS)
         super().__init__(*args, **kwargs)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """A group below ``aic`` given no command (``aic cache``) is a usage error naming its
+        commands, in one line like every other; ``aic`` alone still prints its help."""
+        if not args and ctx.parent is not None:
+            names = self.list_commands(ctx)
+            listed = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
+            raise click.UsageError(f"'{ctx.command_path}' needs a command: {listed}", ctx)
+        return super().parse_args(ctx, args)
+
 
 def command(name: str | None = None, **kwargs: Any) -> Callable[[F], AicCommand]:
     """``@click.command`` with the ``aic`` conventions."""
