@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import signal
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from aiconv.cli.processes import own_arguments
+from aiconv.cli.processes import child_share, own_arguments
 from aiconv.platform import session
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.events import ParticipantSpec, StopConfig, TurnClaimed
 from aiconv.queues.log import ConversationLog
+from aiconv.queues.redis import with_prefix
 from aiconv.queues.urls import open_log
 from aiconv.testing.processes import run_aic
+from aiconv.testing.redis_server import RedisServer, has_redis_server
 from tests.cli.test_multi_instance import (
     Fleet,
     announced,
@@ -33,9 +36,54 @@ def fleet(tmp_path: Path) -> Iterator[Fleet]:
         fleet.reap()
 
 
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of this test's own, on a free port."""
+    with RedisServer(tmp_path / "redis") as server:
+        yield server
+
+
 def test_children_get_the_command_line_without_the_processes_option() -> None:
     argv = ["worker", "--processes", "3", "--db", "x.db", "--processes=2", "--concurrency", "4"]
     assert own_arguments(argv) == ["worker", "--db", "x.db", "--concurrency", "4"]
+
+
+@pytest.mark.parametrize(("share", "processes"), [(None, 3), ((1, 2), 2), ((2, 3), 4), ((0, 1), 2)])
+def test_children_split_exactly_the_share_of_their_parent(
+    share: tuple[int, int] | None, processes: int
+) -> None:
+    """``--share K/N --processes P``: the children's shares are disjoint and together are the
+    parent's share, no more (so another machine's conversations do not become theirs)."""
+
+    def members(index: int, count: int) -> set[str]:
+        return {c for c in ids if zlib.crc32(c.encode()) % count == index}
+
+    ids = [f"conversation-{n}" for n in range(3000)]
+    children = [members(*child_share(share, k, processes)) for k in range(processes)]
+    assert sum(len(c) for c in children) == len(set().union(*children))
+    assert set().union(*children) == members(*(share or (0, 1)))
+    assert all(children)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+@pytest.mark.skipif(not has_redis_server(), reason="redis-server is not installed")
+async def test_worker_processes_split_the_share_they_are_given(
+    redis_server: RedisServer, fleet: Fleet
+) -> None:
+    """``aic worker --share 1/2 --processes 2`` (this machine takes half a fleet's
+    conversations on two cores): the children serve shares 1/4 and 3/4, not 0/2 and 1/2."""
+    url = with_prefix(redis_server.url, "halves")
+    parent = fleet.spawn(
+        "worker", "--log-url", url, "--processes", "2", "--share", "1/2", "--instance-id", "w"
+    )
+    shares = {
+        await announced(fleet, parent, rf"worker w-{k} serving redis log \(.*share (\d+/\d+)\)")
+        for k in (1, 2)
+    }
+    assert shares == {"1/4", "3/4"}
+    parent.send_signal(signal.SIGTERM)
+    await fleet.wait(parent, timeout=60)
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "65", "two"])

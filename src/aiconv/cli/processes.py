@@ -46,9 +46,12 @@ def own_arguments(argv: Sequence[str]) -> list[str]:
 
 
 class _Shard(click.ParamType[tuple[int, int], object]):
-    """``K/N`` with 0 <= K < N: which share of the work a child process takes."""
+    """``K/N`` with 0 <= K < N <= ``limit``: which share of the work a process takes."""
 
     name = "K/N"
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
 
     def convert(
         self, value: object, param: click.Parameter | None, ctx: click.Context | None
@@ -57,13 +60,25 @@ class _Shard(click.ParamType[tuple[int, int], object]):
             return value  # already converted (a default)
         index, _, count = str(value).partition("/")
         digits = index.isascii() and index.isdigit() and count.isascii() and count.isdigit()
-        if not (digits and int(index) < int(count) <= MAX_PROCESSES):
-            self.fail(f"{value!r} is not K/N with 0 <= K < N <= {MAX_PROCESSES}", param, ctx)
+        if not (digits and int(index) < int(count) <= self.limit):
+            self.fail(f"{value!r} is not K/N with 0 <= K < N <= {self.limit}", param, ctx)
         return int(index), int(count)
 
 
 #: The type of the hidden ``--shard K/N`` option a parent gives its children.
-SHARD = _Shard()
+SHARD = _Shard(MAX_PROCESSES)
+#: The type of ``aic worker --share K/N``: a fleet's share (up to 64 machines, say) split again
+#: over up to 64 processes of one machine (``child_share``).
+SHARE = _Shard(MAX_PROCESSES * MAX_PROCESSES)
+
+
+def child_share(share: tuple[int, int] | None, child: int, processes: int) -> tuple[int, int]:
+    """The share of child ``child`` of ``processes`` within ``share`` (K/N, default the whole):
+    ``K + N·child`` of ``N·processes``. A conversation of that share has ``crc32 % N == K``, so
+    the children's shares split exactly the parent's, and no other conversation becomes one of
+    theirs."""
+    index, count = share or (0, 1)
+    return index + count * child, count * processes
 
 
 async def run_children(count: int, extra: Callable[[int], list[str]]) -> list[int]:

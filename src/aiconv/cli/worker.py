@@ -16,7 +16,7 @@ import click
 
 from aiconv.cli.command import command
 from aiconv.cli.options import json_option, log_options, option
-from aiconv.cli.processes import SHARD, processes_option, run_children
+from aiconv.cli.processes import SHARE, child_share, processes_option, run_children
 from aiconv.cli.telemetry import Telemetry, TelemetryOptions, start_telemetry, telemetry_options
 from aiconv.cli.values import Number, Text, count, seconds
 from aiconv.cli.wiring import LogOptions, Runtime
@@ -53,9 +53,10 @@ from aiconv.validation import Bounds
 )
 @option(
     "--share",
-    type=SHARD,
+    type=SHARE,
     help="K/N: serve first the conversations of share K of N (crc32 of the id modulo N), others"
-    " only once they have waited a second unserved. --processes N gives each child its share.",
+    " only once they have waited a second unserved. --processes splits the share (or the whole"
+    " log) between the children.",
 )
 @processes_option
 @json_option(help="Print one JSON document with what the worker served when it stops.")
@@ -81,7 +82,7 @@ def worker(
     """
     runtime = Runtime.load(LogOptions.of(kw))
     if processes > 1:
-        sys.exit(_supervise(processes, instance_id))
+        sys.exit(_supervise(processes, instance_id, share))
     url = runtime.log_url
     telemetry = start_telemetry(TelemetryOptions.of(kw), runtime)
     try:
@@ -115,12 +116,14 @@ def _print_stats(stats: WorkerStats, as_json: bool) -> None:
         click.echo(json.dumps(document, indent=2))
 
 
-def _supervise(processes: int, instance_id: str | None) -> int:
-    """Run ``processes`` workers as children until they stop; 0 when every one exited 0."""
+def _supervise(processes: int, instance_id: str | None, share: tuple[int, int] | None) -> int:
+    """Run ``processes`` workers as children, each with its part of ``share``, until they
+    stop; 0 when every one exited 0."""
 
     def extra(k: int) -> list[str]:
         named = ["--instance-id", f"{instance_id}-{k + 1}"] if instance_id else []
-        return [*named, "--share", f"{k}/{processes}"]
+        index, count = child_share(share, k, processes)
+        return [*named, "--share", f"{index}/{count}"]
 
     click.echo(f"starting {processes} worker processes", err=True)
     codes = asyncio.run(run_children(processes, extra))
@@ -147,9 +150,11 @@ async def _serve(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, serving.stop)
+        index, count = serving.share
         click.echo(
             f"worker {serving.instance_id} serving {log.backend} log"
-            f" (concurrency {serving.concurrency})",
+            f" (concurrency {serving.concurrency}"
+            + (f", share {index}/{count})" if count > 1 else ")"),
             err=True,
         )
         return await serving.run()
