@@ -157,12 +157,16 @@ async def test_two_processes_one_participant_each_alternate_strictly(
 async def test_two_instances_of_one_participant_over_fifty_turns(
     url: str, log: ConversationLog, fleet: Fleet
 ) -> None:
-    """Hot standby: two mock-1 instances and one mock-2; no turn twice, none missing."""
+    """Hot standby: two mock-1 instances and one mock-2; no turn twice, none missing.
+
+    Both mock-1 instances have joined (said so) before mock-2 starts: without mock-2 the
+    conversation cannot pass mock-1's first turn, so no instance can arrive after the end (a
+    join of an ended conversation rightly exits 1)."""
     cid = start_detached(url, turns=50, agent1="mock:turns=0", agent2="mock:turns=0")
-    joins = [
-        fleet.spawn("join", cid, "--as", name, "--log-url", url, "--quiet")
-        for name in ("mock-1", "mock-1", "mock-2")
-    ]
+    standbys = [fleet.spawn("join", cid, "--as", "mock-1", "--log-url", url) for _ in range(2)]
+    for process in standbys:
+        await announced(fleet, process, r"joined \S+ as mock-1 \(instance (\w+)\)")
+    joins = [*standbys, fleet.spawn("join", cid, "--as", "mock-2", "--log-url", url, "--quiet")]
     for process in joins:
         await fleet.wait(process)
     await assert_exactly_once(log, cid, ["mock-1", "mock-2"], 50)
