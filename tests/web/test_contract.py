@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from aiconv.agents.catalog import default_registry
+from aiconv.errors import AiconvError
 from aiconv.platform import session
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.events import StopConfig
@@ -54,6 +55,13 @@ DOCUMENT = openapi_document(
 schema = schemathesis.openapi.from_dict(DOCUMENT)
 
 
+#: What the server runs with (no real keys): which agents it can build depends on it.
+SERVER_ENV = cli_env({"AIC_API_TOKEN": TOKEN})
+#: Agents every server can run: a generated agent id is swapped for one of them two times in
+#: three, so most well-formed bodies name an agent the server must accept.
+RUNNABLE = ("mock", "echo")
+
+
 def reach(case: Any) -> None:
     """Swap made-up path ids for seeded ones two times in three (chosen by the generated id, so
     every phase, including schemathesis's boundary cases, reaches operations beyond their 404)."""
@@ -62,6 +70,33 @@ def reach(case: Any) -> None:
         pick = zlib.crc32(str(value).encode()) % 3
         if known and pick:
             case.path_parameters[name] = known[pick % len(known)]
+
+
+def runnable(case: Any) -> None:
+    """Swap a well-formed generated agent id (1–500 characters) for a runnable one two times in
+    three (chosen by the generated id), leaving every other field as generated."""
+    body = case.body
+    if not (isinstance(body, dict) and isinstance(body.get("agent"), str)):
+        return
+    if 1 <= len(body["agent"]) <= 500 and (pick := zlib.crc32(body["agent"].encode()) % 3):
+        body["agent"] = RUNNABLE[pick - 1]
+
+
+def is_unrunnable(case: Any) -> bool:
+    """Whether the body names an agent this server rightly refuses (a 400 for a body the schema
+    allows): one no provider answers to, one that needs what the server's environment lacks
+    (a key, an extra, a readable file), or a person (the caller's is the other seat). A body
+    refused for anything else fails the check."""
+    body = case.body
+    if not (isinstance(body, dict) and isinstance(body.get("agent"), str)):
+        return False
+    try:
+        spec = _registry.resolve(body["agent"])
+        _registry.preflight(spec)
+        _registry.key_for(spec, SERVER_ENV)
+    except AiconvError:
+        return True
+    return spec.vendor == "human"
 
 
 async def _seed(db: Path) -> None:
@@ -105,10 +140,13 @@ def test_the_server_publishes_the_document_under_test(server: Served) -> None:
 )
 def test_every_operation_keeps_its_documented_contract(case: Any, server: Served) -> None:
     reach(case)
-    # Which agent ids exist depends on the installed plugins and the keys set, not on the
-    # schema: a well-formed but unknown agent is rightly a 400.
     starts = case.operation.path == "/api/conversations" and case.method == "POST"
-    excluded = [positive_data_acceptance] if starts else []
+    if starts:
+        runnable(case)
+    # Which agent ids exist depends on the installed plugins and the keys set, not on the
+    # schema: a well-formed body naming an agent the server cannot run is rightly a 400, and
+    # only such a body is spared the check that valid bodies are accepted.
+    excluded = [positive_data_acceptance] if starts and is_unrunnable(case) else []
     case.call_and_validate(
         base_url=server.url,
         headers={"Authorization": f"Bearer {TOKEN}"},
