@@ -49,7 +49,30 @@ async def test_read_mode_reads_a_log_and_writes_nothing(tmp_path: Path) -> None:
     finally:
         await reader.close()
     assert path.stat().st_mtime_ns == before
-    assert "runs.db.lock" not in _files(tmp_path)
+    assert _files(tmp_path) == ["runs.db"]  # no lock, and no -wal or -shm left behind
+
+
+async def test_read_mode_leaves_the_journal_of_a_log_another_process_has_open(
+    tmp_path: Path,
+) -> None:
+    """While a writer has the log open its -wal and -shm are its own: a reader closing keeps
+    them, and the writer's next append is read back after the reader has gone."""
+    path = tmp_path / "runs.db"
+    writer = await SqliteLog.open(path)
+    try:
+        await writer.append("c1", 0, [event(1)])
+        reader = await SqliteLog.open(path, mode="read")
+        assert [e.sequence for e in await reader.read("c1")] == [1]
+        await reader.close()
+        assert {"runs.db-wal", "runs.db-shm"} <= set(_files(tmp_path))
+        await writer.append("c1", 1, [event(2)])
+    finally:
+        await writer.close()
+    again = await SqliteLog.open(path, mode="read")
+    try:
+        assert [e.sequence for e in await again.read("c1")] == [1, 2]
+    finally:
+        await again.close()
 
 
 async def test_read_mode_refuses_a_log_being_created_without_giving_it_tables(

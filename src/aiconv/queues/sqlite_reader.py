@@ -44,11 +44,13 @@ class SqliteReader(SqliteThread):
         self.trips = 0
         self.queries = 0
         self._read_only = read_only
+        self._journal_was_there = True
         self._queue: list[tuple[str, tuple[Any, ...], asyncio.Future[list[Row]]]] = []
         self._runner: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Connect on the reader thread (read-only connections never create the file)."""
+        self._journal_was_there = journal_exists(self.path)
         try:
             await self._connect_both()
         except sqlite3.Error as exc:
@@ -82,6 +84,8 @@ class SqliteReader(SqliteThread):
         while self._runner is not None:
             await asyncio.wait({self._runner})
         await self._close_connection()
+        if self._read_only and not self._journal_was_there:
+            await asyncio.to_thread(drop_journal, self.path)
 
     def _connect(self, busy_timeout: float) -> sqlite3.Connection:
         target = f"{self.path.as_uri()}?mode=ro" if self._read_only else str(self.path)
@@ -128,3 +132,29 @@ class SqliteReader(SqliteThread):
             except sqlite3.Error as exc:
                 results.append(LogError(f"SQLite log {self.path}: {exc}"))
         return results
+
+
+def journal_exists(path: Path) -> bool:
+    """Whether the ``-wal`` or ``-shm`` file of the log at ``path`` is there."""
+    return any(Path(f"{path}{suffix}").exists() for suffix in ("-wal", "-shm"))
+
+
+def drop_journal(path: Path) -> None:
+    """Remove the ``-wal`` and ``-shm`` files a read-only connection left next to the log.
+
+    A read-only connection to a WAL database creates them and, unable to write, leaves them
+    when it closes, so ``aic ls`` or ``aic show`` of an idle log would leave two files behind.
+    The last connection to close a WAL database removes them; a connection that may write
+    does, so one is opened, reads the schema and closes: if another process still has the
+    log open, it is not the last and leaves them, as SQLite must. When nobody wrote meanwhile
+    the WAL is empty and the log itself is not touched (if others wrote and have all closed,
+    this connection copies their pages back, as SQLite's last connection always does).
+    """
+    try:
+        db = sqlite3.connect(str(path), isolation_level=None, timeout=0)
+        try:
+            db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        pass  # a read-only directory or file, or a lock: the files stay, as before
