@@ -12,7 +12,9 @@ async def test_waiting_seats_wake_when_the_append_settles_and_a_cancelled_one_al
     states = SeatStates()
     with states.playing("c1"), states.playing("c1"):
         append = states.appending("c1")
+        assert not states.is_appending("c1")
         with append:
+            assert states.is_appending("c1")
             first = asyncio.create_task(states.settled("c1"))
             second = asyncio.create_task(states.settled("c1"))
             third = asyncio.create_task(states.settled("c1"))
@@ -26,10 +28,12 @@ async def test_waiting_seats_wake_when_the_append_settles_and_a_cancelled_one_al
         async with asyncio.timeout(5):
             await asyncio.gather(first, third)
         await states.settled("c1")  # nothing in flight any more: returns at once
+        assert not states.is_appending("c1")
 
 
 async def test_a_lone_seat_notes_no_append() -> None:
     states = SeatStates()
     with states.playing("c1"), states.appending("c1"):
+        assert not states.is_appending("c1")
         async with asyncio.timeout(5):
             await states.settled("c1")

@@ -233,7 +233,8 @@ class Conductor:
                 else:
                     wake = wake_after(state, now)
                     await self.log.wait(conversation_id, state.sequence, wake)
-                    await self._states.settled(conversation_id)
+                    if self._states.is_appending(conversation_id):
+                        await self._states.settled(conversation_id)
                     if self._states.known(state) is state:  # not woken by a seat of ours
                         state = await self.catch_up(state)
         return state

@@ -145,6 +145,8 @@ class ConversationState:
     def turn_tools(self, speaker: str) -> tuple[ToolActivity, ...]:
         """``speaker``'s tool calls since the last message: the rounds of the turn in progress
         (what a takeover continues from)."""
+        if not self.tools:  # most turns of most conversations: no tool was ever called
+            return ()
         last = self.messages[-1].sequence if self.messages else 0
         return tuple(t for t in self.tools if t.sequence > last and t.called.speaker == speaker)
 

@@ -63,6 +63,11 @@ class SeatStates:
             return _UNNOTED
         return _Appending(self._appending, conversation_id)
 
+    def is_appending(self, conversation_id: str) -> bool:
+        """Whether a seat of this process has an append in flight on the conversation (most
+        wake-ups find none: then ``settled`` need not be awaited at all)."""
+        return conversation_id in self._appending
+
     async def settled(self, conversation_id: str) -> None:
         """Until the append a seat of this process has in flight on the conversation (if any)
         has settled (written or not)."""

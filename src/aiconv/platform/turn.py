@@ -52,7 +52,8 @@ class Turn:
         message — or the provider's failure."""
         assert state.started is not None
         stop = state.started.stop
-        state = await self._hear(state)
+        if self.conductor.turn_hook is not None:
+            state = await self._hear(state)
         rounds = ToolRounds(
             self.conductor.append,
             self.name,
@@ -61,7 +62,8 @@ class Turn:
             observer=self.conductor.observer,
             monotonic=self.conductor.clock.monotonic,
         )
-        state = await rounds.settle(state)  # calls a dead instance left without a result
+        if state.tools:  # calls a dead instance left without a result
+            state = await rounds.settle(state)
         while True:
             number = rounds.next_round(state)
             allowed = number <= stop.max_tool_rounds
@@ -81,7 +83,8 @@ class Turn:
     async def _hear(self, state: ConversationState) -> ConversationState:
         """Append the turn hook's events for before the call (e.g. what the speaker heard)."""
         hook = self.conductor.turn_hook
-        before = await hook.before_call(state, self.name) if hook is not None else ()
+        assert hook is not None
+        before = await hook.before_call(state, self.name)
         if not before:
             return state
         try:
