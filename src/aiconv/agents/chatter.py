@@ -40,9 +40,12 @@ _POOLS: dict[str, Sequence[str]] = {
 }
 
 
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]{3,}")
+
+
 def keyword(text: str, rng: random.Random) -> str:
     """A salient word of ``text`` (long, not a stop word), or ``that``."""
-    words = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]{3,}", text) if w.lower() not in _STOP]
+    words = [w for w in _WORD.findall(text) if w.lower() not in _STOP]
     if not words:
         return "that"
     words.sort(key=len, reverse=True)
@@ -79,8 +82,10 @@ def _subject(topic: str) -> str:
     return keyword(topic, random.Random(topic))
 
 
+@functools.lru_cache(maxsize=1024)
 def style(persona: str) -> str | None:
-    """The built-in style a persona's name or description asks for, if any."""
+    """The built-in style a persona's name or description asks for, if any (the same persona
+    at every reply: looked up once)."""
     lowered = persona.lower()
     for name, words in phrases.STYLE_WORDS.items():
         if any(word in lowered for word in words):

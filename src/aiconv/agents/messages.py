@@ -213,6 +213,8 @@ def request_tokens(request: ChatRequest) -> int:
 
 def message_tokens(message: ChatMessage) -> int:
     """Estimated tokens of one message with its tool calls and results."""
+    if not message.tool_calls and not message.tool_results:  # most messages: text alone
+        return estimate_tokens(message.content)
     calls = sum(estimate_tokens(c.name + to_json(c.arguments)) for c in message.tool_calls)
     return (
         estimate_tokens(message.content)
