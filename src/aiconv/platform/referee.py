@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from aiconv.errors import ConfigError
-from aiconv.platform import termination
+from aiconv.platform import slot_writers, termination
 from aiconv.platform.closing import DEFAULT_CLOSING_PHRASES, closing_agreed
-from aiconv.platform.conversation import ConversationState
+from aiconv.platform.conversation import ConversationState, Message
 from aiconv.platform.events import (
     ConversationStarted,
     Event,
@@ -49,15 +49,17 @@ class Verdict:
 _LOOPS = LoopConfig()
 
 
+#: An ``Utterance`` of a ``Message`` (the window is made again for every message judged).
+_utterance_of = slot_writers.converter(Utterance, (), Message)
+
+
 def recent_utterances(state: ConversationState, window: int) -> list[Utterance]:
     """Participant messages since the last moderator note, at most ``window`` of them."""
     found: list[Utterance] = []
     for message in reversed(state.messages):
         if message.moderator or len(found) >= window:
             break
-        found.append(
-            Utterance(sequence=message.sequence, sender=message.sender, content=message.content)
-        )
+        found.append(_utterance_of(message))
     return found[::-1]
 
 
