@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 from collections.abc import Iterable
 from typing import Any
 
@@ -138,12 +139,23 @@ def stored(row: Iterable[Any]) -> StoredEvent:
     )
 
 
+_INDEX_VALUES = operator.attrgetter(*INDEX_FIELDS)
+_LIST_AT = tuple(at for at, name in enumerate(INDEX_FIELDS) if name in LIST_FIELDS)
+
+
 def index_row(entry: IndexEntry) -> tuple[Any, ...]:
     """``entry`` as the ``conversations`` row (lists as JSON arrays)."""
-    return tuple(
-        json.dumps(list(getattr(entry, name))) if name in LIST_FIELDS else getattr(entry, name)
-        for name in INDEX_FIELDS
-    )
+    row = list(_INDEX_VALUES(entry))
+    for at in _LIST_AT:
+        row[at] = _json_array(tuple(row[at]))  # a tuple already, unless built by hand
+    return tuple(row)
+
+
+@functools.lru_cache(maxsize=4096)
+def _json_array(values: tuple[str, ...]) -> str:
+    """The JSON array of ``values``: a conversation's participants, agents and tags are the
+    same at every one of its appends, so each is written out once, not at every message."""
+    return json.dumps(list(values))
 
 
 def entry(row: Iterable[Any]) -> IndexEntry:
