@@ -7,6 +7,7 @@ provider registry from; commands never read the environment or build a registry 
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,11 @@ from aiconv.settings import Settings, default_db_path
 T = TypeVar("T")
 
 
+#: A scheme and a slash: a URL given where a file path belongs (two letters at least, so a
+#: drive letter is not one).
+_URL_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:/")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LogOptions:
     """``--log-url``, ``--db`` and ``--redis-prefix``."""
@@ -46,6 +52,8 @@ class LogOptions:
         Redis key prefix applied."""
         if self.db is not None and self.log_url is not None:
             raise ConfigError("give either --db or --log-url, not both")
+        if self.db is not None and _URL_LIKE.match(str(self.db)):  # click made '//' one '/'
+            raise ConfigError("--db takes a file path, not a URL: give a URL with --log-url")
         url = self.log_url or f"sqlite:///{self.db or default_db_path()}"
         return prefixed(url, self.redis_prefix)
 
