@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from aiconv.platform.loops import Utterance
+from aiconv.platform.loop_types import Utterance
 
 _NICE = ("nice", "great", "good", "wonderful", "lovely")
 # Farewells of the languages agents are most often run in (a Spanish or Dutch conversation
@@ -205,3 +205,16 @@ def closing_agreed(
     if closes or is_confirmation(new.content):
         return (previous.sequence, new.sequence)
     return None
+
+
+_FAREWELL = re.compile(
+    r"\b(?:thanks?|thank you|thx|cheers|appreciate|grateful|danke|merci|gracias|obrigad[oa]|"
+    r"bedankt|dank je|dank u|grazie)\b"
+)
+
+
+def takes_leave(history: Sequence[Utterance]) -> bool:
+    """Whether one of the last two messages thanks or says goodbye: a conversation taking its
+    leave restates its warmth, and closing detection (or a collapse into pleasantries) judges
+    it, never a guess that a point is being restated (``loop_learned``)."""
+    return any(_FAREWELL.search(u.content.lower()) or is_closing(u.content) for u in history[-2:])

@@ -33,7 +33,8 @@ from functools import lru_cache
 from importlib import resources
 from itertools import combinations, pairwise
 
-from aiconv.platform.loop_stalls import brings_news, presses, seen
+from aiconv.platform.closing import takes_leave
+from aiconv.platform.loop_acts import presses, seen, stands_still
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
 from aiconv.platform.speech_acts import acts, pushes_back
 from aiconv.platform.word_vectors import known_words, meaning_similarity, word_weight
@@ -114,14 +115,31 @@ def gate(history: Sequence[Utterance]) -> list[int] | None:
     if len(indexes) < RUN or sum(u.sender != sender for u in history[indexes[0] :]) < RUN - 1:
         return None
     own = [history[i] for i in indexes]
-    if any(brings_news(own[:n], own[n]) for n in range(1, len(own))):
+    if not stands_still(history, own):
         return None  # (the cheapest conditions first)
     if len(_new_facts(history, indexes[-1])) > _MOST_NEW_WORDS:
         return None
     if any(known_words(u.content) < _MIN_KNOWN for u in own):
         return None
     shared = _mean([content_similarity(a.content, b.content) for a, b in combinations(own, 2)])
-    return indexes if shared < _MOST_SHARED_WORDS else None
+    if shared >= _MOST_SHARED_WORDS or takes_leave(history) or _answered(history, indexes):
+        return None
+    return indexes
+
+
+def _answered(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
+    """Whether each of the sender's earlier messages of the run asked something and the reply
+    brought facts new to the window (an interview or a form filled in: it moves)."""
+    for index in indexes[:-1]:
+        reply = index + 1
+        if (
+            not features(history[index].content).asks
+            or history[reply].sender == history[index].sender
+        ):
+            return False
+        if not _new_facts(history, reply):
+            return False
+    return True
 
 
 def _own_features(

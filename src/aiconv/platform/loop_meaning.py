@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from itertools import combinations, pairwise
 
-from aiconv.platform.loop_stalls import brings_news, presses, seen
+from aiconv.platform.loop_acts import presses, seen, stands_still
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
 from aiconv.platform.word_vectors import known_words, meaning_similarity
 from aiconv.platform.wording import char_similarity, features
@@ -45,7 +45,7 @@ def restated_point(history: Sequence[Utterance], config: LoopConfig) -> Loop | N
     sender = history[-1].sender
     indexes = [i for i, u in enumerate(history) if u.sender == sender][-_RUN:]
     own = [history[i] for i in indexes]
-    if len(own) < _RUN or any(brings_news(own[:n], own[n]) for n in range(1, len(own))):
+    if len(own) < _RUN or not stands_still(history, own):
         return None  # (the cheapest conditions first: they use views other detectors made)
     if any(_new_words(history, i) > _NEW_WORDS for i in indexes[1:]):
         return None

@@ -9,13 +9,12 @@ Pure functions over ``Utterance``s, run by ``loops.detect_loop`` after the wordi
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from functools import lru_cache
 from itertools import combinations, pairwise
 
+from aiconv.platform.loop_acts import ACT_RUN, seen, seen_numbers, stands_still
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
-from aiconv.platform.speech_acts import acts, makes_progress, pushes_back
+from aiconv.platform.speech_acts import pushes_back
 from aiconv.platform.wording import (
     char_similarity,
     concepts,
@@ -24,11 +23,6 @@ from aiconv.platform.wording import (
     jaccard,
     part_similarity,
 )
-
-
-def seen(history: Sequence[Utterance]) -> frozenset[str]:
-    """Every fact (content word or number) said in ``history``."""
-    return frozenset().union(*(features(u.content).facts for u in history))
 
 
 def reasked(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
@@ -48,7 +42,7 @@ def reasked(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
             return None
         said, says = features(before.content), features(new.content)
         shared = said.content & says.content
-        if len(shared) < min(2, len(says.content)) or says.numbers - _seen_numbers(history[:-1]):
+        if len(shared) < min(2, len(says.content)) or says.numbers - seen_numbers(history[:-1]):
             return None
         if len(says.facts - seen(history[:-1])) > len(says.facts) / 2:
             return None
@@ -60,10 +54,6 @@ def reasked(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
             detail,
         )
     return None
-
-
-def _seen_numbers(history: Sequence[Utterance]) -> frozenset[str]:
-    return frozenset().union(*(features(u.content).numbers for u in history))
 
 
 def frozen_positions(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
@@ -143,7 +133,7 @@ def same_answer(history: Sequence[Utterance], config: LoopConfig) -> Loop | None
     if len(features(q2.content).content & asked.content) < 2:
         return None
     if (
-        asked.numbers - _seen_numbers(history[:-1])
+        asked.numbers - seen_numbers(history[:-1])
         or len(asked.facts - seen(history[:-1])) > len(asked.facts) / 2
     ):
         return None  # the third message reports something new ("… a balance of $29,283.26")
@@ -169,77 +159,6 @@ def collapse(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     return make_loop("collapse", score, tuple(run), f"{len(run)} pleasantries in a row")
 
 
-_ACT_RUN = 3
-"""How many of one participant's messages performing the same empty act make a loop."""
-_PRESSES = re.compile(
-    r"\?|\b(?:still|already|not an answer|keep|same|again|actual(?:ly)?|i said|i need|just)\b|"
-    r"^\W*(?:no|nope|nothing)\W*$|"  # a bare "No." declines what was offered
-    r"^\W*(?:yes|yeah|yep|correct|exactly)\b"  # "Yes." again: it was answered already
-)
-# A name or a code: capitalised inside a sentence ("Postgres", "ECB", "SW9"), not "ID" or "I".
-# The capital comes first and what precedes it is looked behind at: ``re`` skips to capitals.
-_NAME = re.compile(
-    r"[A-Z](?:(?<=\W[A-Z])(?<![.!?:]\s[A-Z])[\w-]*[A-Z0-9][\w-]+\b|(?<=\w\s[A-Z])[a-z]+\b)"
-)
-
-
-def repeated_act(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
-    """One participant's last three messages perform the same empty act (a refusal, a
-    put-off, sympathy, a referral, a request for clarification…) in whatever words, none of
-    them brings a number, a name or a result of its own, and the others press in between
-    (they ask again, or push back) or answer with an act of their own that repeats too (two
-    agents each asking the other to clarify, or each waiting for the other)."""
-    sender = history[-1].sender
-    indexes = [i for i, u in enumerate(history) if u.sender == sender][-_ACT_RUN:]
-    own = [history[i] for i in indexes]
-    others = [u for u in history[indexes[0] + 1 :] if u.sender != sender]
-    if len(own) < _ACT_RUN or len(others) < _ACT_RUN - 1:
-        return None  # the cheap conditions first: most messages perform no act at all
-    if any(brings_news(own[:n], own[n]) for n in range(1, len(own))):
-        return None
-    shared = _shared_acts(own)
-    if not shared:
-        return None
-    act = sorted(shared)[0]
-    if frozenset.intersection(*(acts(u.content) for u in others[-2:])):
-        detail = f"{sender} and {others[-1].sender} keep answering each other in kind ({act})"
-        return make_loop("ping_pong", 1.0, tuple(own), detail)
-    if 2 * sum(presses(u.content) for u in others) < len(others):
-        return None
-    return make_loop("paraphrase", 1.0, tuple(own), f"{sender} {act.replace('_', ' ')} again")
-
-
-def _shared_acts(own: Sequence[Utterance]) -> frozenset[str]:
-    """The acts all of ``own`` perform, newest first: most messages perform none, and then
-    the others' acts are never needed."""
-    shared = acts(own[-1].content)
-    for earlier in reversed(own[:-1]):
-        if not shared:
-            break
-        shared &= acts(earlier.content)
-    return shared
-
-
-def presses(content: str) -> bool:
-    """Whether ``content`` asks again or insists ("?", "still", "I need", a bare "No.")."""
-    return bool(_PRESSES.search(content.lower()))
-
-
-def brings_news(earlier: Sequence[Utterance], message: Utterance) -> bool:
-    """Whether ``message`` has a number or a name its sender's ``earlier`` messages lacked,
-    or reports a result: then it moves, however alike its act."""
-    if makes_progress(message.content):
-        return True
-    if features(message.content).numbers - _seen_numbers(earlier):
-        return True
-    return bool(_names(message.content).difference(*(_names(u.content) for u in earlier)))
-
-
-@lru_cache(maxsize=4096)
-def _names(content: str) -> frozenset[str]:
-    return frozenset(_NAME.findall(content))
-
-
 _SAME_POINT = 0.26
 """Mean overlap of merged synonyms (``concepts``) at which three messages make one point."""
 _SAME_POINT_FLOOR = 0.14
@@ -251,11 +170,11 @@ def pressed_rewording(history: Sequence[Utterance], config: LoopConfig) -> Loop 
     "reboot the modem", "power-cycle the router"), bringing no number, name or result, and the
     other pushes back in between ("it still drops", "I already did", "that's not an answer")."""
     sender = history[-1].sender
-    indexes = [i for i, u in enumerate(history) if u.sender == sender][-_ACT_RUN:]
+    indexes = [i for i, u in enumerate(history) if u.sender == sender][-ACT_RUN:]
     own = [history[i] for i in indexes]
-    if len(own) < _ACT_RUN or any(len(concepts(u.content)) < 2 for u in own):
+    if len(own) < ACT_RUN or any(len(concepts(u.content)) < 2 for u in own):
         return None
-    if any(brings_news(own[:n], own[n]) for n in range(1, len(own))):
+    if not stands_still(history, own):
         return None
     if any(char_similarity(a.content, b.content) >= config.edit for a, b in pairwise(own)):
         return None  # edited versions: a revision, or a repeat that others judge

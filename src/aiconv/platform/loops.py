@@ -19,19 +19,21 @@ from collections.abc import Sequence
 from functools import lru_cache
 from itertools import pairwise
 
+from aiconv.platform.loop_acts import repeated_act, seen
 from aiconv.platform.loop_answers import unanswered
 from aiconv.platform.loop_learned import learned_loop
 from aiconv.platform.loop_meaning import exclaimed_collapse, restated_point
+from aiconv.platform.loop_paraphrase import paraphrase
+from aiconv.platform.loop_references import masked, volatile
 from aiconv.platform.loop_stalls import (
     collapse,
     frozen_positions,
     parrot,
     pressed_rewording,
     reasked,
-    repeated_act,
     same_answer,
-    seen,
 )
+from aiconv.platform.loop_stances import talking_past
 from aiconv.platform.loop_types import LOOP_KINDS, Loop, LoopConfig, Utterance, make_loop
 from aiconv.platform.wording import (
     Features,
@@ -101,14 +103,20 @@ def _repeats(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     new = history[-1]
     if not _is_substantive(features(new.content), config):
         return None
+    tokens = volatile(history, new.sender)  # "ticket 4471982", then "ticket 4472310"
     for index in range(len(history) - 2, -1, -1):
         earlier = history[index]
         same = earlier.sender == new.sender
         limit = config.repetition if same else config.echo
-        score = _repeat_similarity(earlier.content, new.content, limit, config, echo=not same)
+        said, says = (
+            (masked(earlier.content, tokens), masked(new.content, tokens))
+            if same
+            else (earlier.content, new.content)
+        )
+        score = _repeat_similarity(said, says, limit, config, echo=not same)
         if score < limit and same:  # "Of course. Would you like …" after "Great. Would you …"
-            core_earlier, core_new = _core(earlier.content), _core(new.content)
-            if core_earlier != earlier.content or core_new != new.content:
+            core_earlier, core_new = _core(said), _core(says)
+            if core_earlier != said or core_new != says:
                 score = _repeat_similarity(core_earlier, core_new, limit, config, echo=False)
         if score >= limit and not _is_invited(history, index, config):
             kind = "repetition" if same else "echo"
@@ -172,49 +180,6 @@ def _moved(earlier: Utterance, later: Utterance) -> bool:
     return bool(features(later.content).numbers - features(earlier.content).numbers)
 
 
-def _answers_with_news(index: int, history: Sequence[Utterance]) -> bool:
-    """Whether message ``index`` answers another's question or request with something the
-    window had not said yet (the answer of a quiz, the result of a step)."""
-    if index == 0 or history[index - 1].sender == history[index].sender:
-        return False
-    if not features(history[index - 1].content).asks:
-        return False
-    return bool(features(history[index].content).facts - seen(history[:index]))
-
-
-def _restates(index: int, history: Sequence[Utterance], config: LoopConfig) -> float:
-    """The best overlap of message ``index`` with any earlier message it adds no number to
-    (0 if it is not restatable, or answers a question with news)."""
-    current = features(history[index].content)
-    if len(current.content) < config.min_content_words or _answers_with_news(index, history):
-        return 0.0
-    best = 0.0
-    for earlier in history[:index]:
-        if current.numbers <= features(earlier.content).numbers:
-            best = max(best, content_similarity(earlier.content, history[index].content))
-    return best
-
-
-_NEW_POINTS = 0.4
-"""Share of new content words from which the message closing a paraphrase run moves on."""
-
-
-def _paraphrase(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
-    run = config.paraphrase_run
-    if len(history) < run + 1:
-        return None
-    newest = features(history[-1].content).facts
-    if len(newest - seen(history[:-1])) > _NEW_POINTS * len(newest):
-        return None  # the newest message moves on ("the board is full: it's a draw")
-    scores = [_restates(i, history, config) for i in range(len(history) - run, len(history))]
-    mean = sum(scores) / run
-    if min(scores) < config.paraphrase_floor or mean < config.paraphrase:
-        return None
-    involved = history[-run - 1 :]
-    detail = f"the last {run} messages reword earlier ones"
-    return make_loop("paraphrase", mean, tuple(involved), detail)
-
-
 def _rewording(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     """One participant's last messages all say the same thing in other words, bringing almost
     nothing new, whatever the others say in between (a hint reworded to a stuck student)."""
@@ -263,7 +228,7 @@ def _verbatim(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
 RULES = (
     _ping_pong,
     _repeats,
-    _paraphrase,
+    paraphrase,
     _rewording,
     collapse,
     reasked,
@@ -274,6 +239,7 @@ RULES = (
     repeated_act,
     pressed_rewording,
     unanswered,
+    talking_past,
     restated_point,  # the costliest (word vectors), and only after every cheaper check
     exclaimed_collapse,
 )  # the hand-written detectors, cheapest first; the trained model (vectors too) after all

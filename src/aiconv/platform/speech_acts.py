@@ -17,85 +17,9 @@ import re
 from functools import lru_cache
 
 from aiconv.platform.lexicon import word_set
+from aiconv.platform.speech_act_words import act_wordings
 
-_ACTS = {
-    "refuses": (
-        r"\b(?:can'?t|cannot|unable to|not able to|"
-        r"(?:isn|aren)'?t (?:something|possible|an option)|"
-        r"not (?:possible|permitted|allowed|authori[sz]ed)|aren'?t (?:permitted|allowed)|"
-        r"(?:don'?t|doesn'?t|won'?t) (?:allow|support|permit)|prevents?|can only|"
-        r"(?:don'?t|doesn'?t) (?:have|include|cover) (?:access|any|the|that|this|up)|"
-        r"only (?:be )?(?:accepted|allowed|possible|available)|falls? outside|"
-        r"no (?:exceptions?|way to)|non-?(?:changeable|refundable|transferable)|"
-        r"lamentablemente|desafortunadamente|no (?:tenemos|hay|podemos|es posible|está "
-        r"disponible|nos queda)|leider|nicht möglich|(?:können|dürfen) (?:wir|ich) nicht|"
-        r"malheureusement|pas possible|ne (?:pouvons|peux|pouvez) pas)\b"
-    ),
-    "puts_off": (
-        r"\b(?:soon|shortly|in a (?:little|short) while|(?:shouldn'?t|won'?t) be long|"
-        r"any (?:moment|minute|day) now|before long|in due course|roadmap|"
-        r"(?:plans?|intends?|planned) (?:to|for)|in the (?:near )?future|upcoming (?:release|"
-        r"version)|(?:later|future) (?:version|release))\b"
-    ),
-    "no_news": (
-        r"\b(?:still (?:investigating|looking|working|checking|digging)|looking into|"
-        r"(?:working|digging) (?:on|into)|investigation is ongoing|ongoing|in progress|"
-        r"in the queue|(?:will|to) (?:update|share more|follow up|keep you posted)|"
-        r"as soon as (?:we|i) (?:can|know)|engineers are on it)\b"
-    ),
-    "promises_look": (
-        r"\b(?:i'?ll|i will|i'?m going to) (?:review|look|check|go through|read|have a look|"
-        r"take a look|get (?:back|to it))\b|\bon my list\b|\b(?:under|for) review\b"
-    ),
-    "sympathises": (
-        r"\b(?:i (?:completely |totally |fully |really |can )?(?:understand|hear you|imagine)|"
-        r"(?:must|can) be (?:so )?(?:frustrating|annoying|upsetting|stressful)|frustrat\w*|"
-        r"upsetting|is (?:totally |completely )?valid|appreciate your patience)\b"
-    ),
-    "refers": (
-        r"\b(?:consult|(?:talk|speak) (?:to|with)|seek(?:ing)? (?:advice|help|guidance)|"
-        r"(?:your|a) (?:doctor|physician|pharmacist|gp|lawyer|attorney|accountant|specialist)|"
-        r"(?:healthcare|medical|qualified) (?:professional|provider|advice))\b"
-    ),
-    "hedges": (
-        r"\b(?:(?:hard|difficult|impossible) to (?:say|predict|know|tell)|(?:no ?one|nobody) "
-        r"(?:can|knows)|for (?:sure|certain)|uncertain(?:ty)?|(?:it )?depends on)\b"
-    ),
-    "asks_clarity": (
-        r"\b(?:clarify|clarification|what (?:do|did) you mean|what you mean|(?:could|can) you "
-        r"(?:specify|explain which|elaborate)|which \w+ (?:do|did|would|should) (?:you|i)|"
-        r"which \w+ (?:are|is) (?:meant|available)|not sure (?:which|what)|what'?s unclear|"
-        r"what information|let me know which|tell me (?:which|what)|so i can choose|"
-        r"to make sure i understand|just (?:to )?confirm(?:ing)?|are you sure|can you confirm|"
-        r"double-check|you (?:definitely |really )?(?:want|wish|would like) (?:me )?to)\b"
-    ),
-    "recaps": (
-        r"\b(?:in summary|to (?:recap|sum up|summari[sz]e)|summing up|key takeaways?|"
-        r"overall|in short|all in all|the (?:group|team) (?:decided|agreed))\b"
-    ),
-    "offers_more": (
-        r"\b(?:anything (?:else|further|more)|something (?:more|else) i can|any other way|"
-        r"further assistance|else (?:i can|you need))\b"
-    ),
-    "verifies": (
-        r"\b(?:(?:verify|confirm|check) (?:your |the )?(?:identity|who you are|that you'?re)|"
-        r"for (?:security|verification) (?:reasons|purposes)|account holder|"
-        r"(?:speaking|talking) (?:with|to) the (?:right|correct) person)\b"
-    ),
-    "mirrors": (
-        r"^\W*so,? you(?:'re| are) (?:saying|asking|telling)|^\W*so,? you(?:'d like| want| need|"
-        r" mean)\b"
-    ),
-    "defers": (
-        r"\b(?:after you|you first|go ahead|take the lead|you (?:should )?(?:go first|"
-        r"begin|start|kick)|better if you|(?:rather|prefer)(?: that)? you|happy to wait)\b"
-    ),
-    "waits": (
-        r"\b(?:waiting (?:on|for)|once (?:i|you)|as soon as i (?:have|get)|until (?:you|i) "
-        r"(?:tell|send|know|have)|(?:first|before i) (?:to know|begin|start)|"
-        r"(?:send|tell|give) me (?:the |your )?(?:\w+ ){0,3}and i'?ll)\b"
-    ),
-}
+_ACTS = act_wordings()
 # One pass over the text for all acts (an act found where another already matched is missed;
 # the acts that matter repeat, so one of their wordings is enough).
 _ANY_ACT = re.compile("|".join(f"(?P<{act}>{pattern})" for act, pattern in _ACTS.items()))
@@ -110,12 +34,32 @@ _FIRST_WORDS = word_set(
     seek seeking send shortly shouldn shouldnt so something soon speak speaking still summing
     take talk talking tell the to unable uncertain uncertainty under until upcoming upsetting
     verify waiting what whats which will won wont working you your"""
+) | word_set(  # where the wordings of ``speech_act_words.ADDED`` start
+    """
+    absolutely according acuerdo agree agreement aligned asap assim avise avísame back
+    bedauerlicherweise beleid bescheid bientôt binnenkort brefs brevemente circle
+    compreendo concordo conformément created cuanto d demnächst dès désolé désolée désolées
+    désolés em entiendo erlauben exactly excuses excusez filed forgive forward forwarded
+    geduld genau gestatten helaas hoogte ich ik infelizmente j je keep kunnen laat
+    lamentamos laufenden laut logged mais mantenha mee meilleurs niet nos nossa nossas
+    notre nuestra não op opened passed point policies policy prochainement put quedo raised
+    report richtlinie richtlinien règlement said same siento sorry sous spot stimme
+    submitted tenez terms tout tut verificarei voorwaarden vou zo"""
 )
 """The words (runs of ``\\w``) at which an act's wording can start (besides the text's very
 start, for ``mirrors``): ``acts`` tries ``_ANY_ACT`` only there, with the same result as a scan
 of every position at a third to a half of the cost. ``tests/platform/test_speech_acts.py``
 derives the list from ``_ACTS`` and fails when a new wording starts elsewhere."""
-_FIRST_PREFIXES = ("frustrat",)
+_FIRST_PREFIXES = (
+    "frustrat",
+    "agree",
+    "aguard",
+    "apologi",
+    "desculp",
+    "disculp",
+    "entschuldig",
+    "escalat",
+)
 """Beginnings of such words, where a wording starts a word it does not end (``frustrat\\w*``)."""
 _WORD = re.compile(r"\w+")
 

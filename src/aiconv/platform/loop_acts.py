@@ -1,0 +1,135 @@
+"""The same empty speech act, performed again: a refusal, a put-off, a promise to look, an
+agreement or an apology (``speech_acts``) three times from one participant while the others
+press, or both sides answering each other in kind ("I'll check and get back to you" – "ok,
+let me know"); and what counts as news that moves such a run on (``brings_news``: a number,
+a name or a result; a reference nobody takes up, ``loop_references``, is none).
+Pure functions over ``Utterance``s, run by ``loops.detect_loop``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from aiconv.platform.loop_references import volatile
+from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
+from aiconv.platform.speech_acts import acts, makes_progress
+from aiconv.platform.wording import features
+
+
+def seen(history: Sequence[Utterance]) -> frozenset[str]:
+    """Every fact (content word or number) said in ``history``."""
+    return frozenset().union(*(features(u.content).facts for u in history))
+
+
+def seen_numbers(history: Sequence[Utterance]) -> frozenset[str]:
+    return frozenset().union(*(features(u.content).numbers for u in history))
+
+
+ACT_RUN = 3
+"""How many of one participant's messages performing the same empty act make a loop."""
+_PRESSES = re.compile(
+    r"\?|\b(?:still|already|not an answer|keep|same|again|actual(?:ly)?|i said|i need|just)\b|"
+    r"^\W*(?:no|nope|nothing)\W*$|"  # a bare "No." declines what was offered
+    r"^\W*(?:yes|yeah|yep|correct|exactly)\b"  # "Yes." again: it was answered already
+)
+# A name or a code: capitalised inside a sentence ("Postgres", "ECB", "SW9"), not "ID" or "I".
+# The capital comes first and what precedes it is looked behind at: ``re`` skips to capitals.
+_NAME = re.compile(
+    r"[A-Z](?:(?<=\W[A-Z])(?<![.!?:]\s[A-Z])[\w-]*[A-Z0-9][\w-]+\b|(?<=\w\s[A-Z])[a-z]+\b)"
+)
+
+
+def repeated_act(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
+    """One participant's last three messages perform the same empty act (a refusal, a
+    put-off, sympathy, a referral, a request for clarification…) in whatever words, none of
+    them brings a number, a name or a result of its own, and the others press in between
+    (they ask again, or push back) or answer with an act of their own that repeats too (two
+    agents each asking the other to clarify, or each waiting for the other)."""
+    sender = history[-1].sender
+    indexes = [i for i, u in enumerate(history) if u.sender == sender][-ACT_RUN:]
+    own = [history[i] for i in indexes]
+    others = [u for u in history[indexes[0] + 1 :] if u.sender != sender]
+    if len(own) < ACT_RUN or len(others) < ACT_RUN - 1:
+        return None  # the cheap conditions first: most messages perform no act at all
+    if not stands_still(history, own):
+        return None
+    shared = _shared_acts(own)
+    if not shared:
+        return None
+    act = sorted(shared)[0]
+    if shared <= _RESPONSES and not stands_still(history, others):
+        return None  # "Agreed." to each new clause, "sorry" for each new mistake: it moves
+    if frozenset.intersection(*(acts(u.content) for u in others[-2:])) and stands_still(
+        history, others
+    ):  # both sides in kind, and neither brings anything
+        detail = f"{sender} and {others[-1].sender} keep answering each other in kind ({act})"
+        return make_loop("ping_pong", 1.0, tuple(own), detail)
+    if 2 * sum(presses(u.content) for u in others) < len(others):
+        return None
+    return make_loop("paraphrase", 1.0, tuple(own), f"{sender} {act.replace('_', ' ')} again")
+
+
+_RESPONSES = frozenset(("agrees", "apologises", "waits"))
+"""Acts that answer whatever the others said: empty only when what they answer is."""
+
+
+def _shared_acts(own: Sequence[Utterance]) -> frozenset[str]:
+    """The acts all of ``own`` perform, newest first: most messages perform none, and then
+    the others' acts are never needed."""
+    shared = acts(own[-1].content)
+    for earlier in reversed(own[:-1]):
+        if not shared:
+            break
+        shared &= acts(earlier.content)
+    return shared
+
+
+def presses(content: str) -> bool:
+    """Whether ``content`` asks again or insists ("?", "still", "I need", a bare "No.")."""
+    return bool(_PRESSES.search(content.lower()))
+
+
+def brings_news(
+    earlier: Sequence[Utterance], message: Utterance, volatile: frozenset[str] = frozenset()
+) -> bool:
+    """Whether ``message`` has a number or a name its sender's ``earlier`` messages lacked,
+    or reports a result: then it moves, however alike its act. A ``volatile`` reference
+    (``loop_references``: one nobody else takes up) is no news, nor is a ticket or an
+    escalation reported again ("I've escalated it" a second time is no result)."""
+    if makes_progress(message.content) and not _escalates_again(earlier, message):
+        return True
+    if features(message.content).numbers - seen_numbers(earlier) - volatile:
+        return True
+    new = _names(message.content).difference(*(_names(u.content) for u in earlier))
+    return any(not any(token in name for token in volatile) for name in new)
+
+
+def _escalates_again(earlier: Sequence[Utterance], message: Utterance) -> bool:
+    return "escalates" in acts(message.content) and any(
+        "escalates" in acts(u.content) for u in earlier
+    )
+
+
+def stands_still(history: Sequence[Utterance], own: Sequence[Utterance]) -> bool:
+    """Whether none of ``own`` (one sender's messages in ``history``, oldest first) brings
+    news over the ones before it, references nobody else takes up set aside."""
+    tokens = volatile(history, own[-1].sender)
+    return not any(brings_news(own[:n], own[n], tokens) for n in range(1, len(own)))
+
+
+# German capitalises every noun, so a capital there names nothing: two of its commonest
+# function words in a message are enough to tell (no English sentence uses them).
+_GERMAN = re.compile(
+    r"\b(?:ihre?|wir|und|ist|wird|nicht|sie|der|die|das|dem|den|ein|eine|für|auf|mit|bitte|"
+    r"noch|es|uns|unsere?|leider|kann|können|haben|bei|diese[mrs]?|ich|mein|meine|auch|aber)\b"
+)
+
+
+@lru_cache(maxsize=4096)
+def _names(content: str) -> frozenset[str]:
+    found = frozenset(_NAME.findall(content))
+    if found and len(set(_GERMAN.findall(content.lower()))) >= 2:
+        return frozenset()
+    return found

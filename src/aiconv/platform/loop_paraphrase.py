@@ -1,0 +1,57 @@
+"""A run of messages that only reword earlier ones: four in a row, each overlapping (stemmed
+words and word pairs) an earlier message it adds no number to, the newest bringing mostly
+nothing new. An answer that brings news to a question is never a rewording (a quiz answer
+that restates its question). Pure, run by ``loops.detect_loop``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiconv.platform.loop_acts import seen
+from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
+from aiconv.platform.wording import content_similarity, features
+
+
+def _answers_with_news(index: int, history: Sequence[Utterance]) -> bool:
+    """Whether message ``index`` answers another's question or request with something the
+    window had not said yet (the answer of a quiz, the result of a step)."""
+    if index == 0 or history[index - 1].sender == history[index].sender:
+        return False
+    if not features(history[index - 1].content).asks:
+        return False
+    return bool(features(history[index].content).facts - seen(history[:index]))
+
+
+def _restates(index: int, history: Sequence[Utterance], config: LoopConfig) -> float:
+    """The best overlap of message ``index`` with any earlier message it adds no number to
+    (0 if it is not restatable, or answers a question with news)."""
+    current = features(history[index].content)
+    if len(current.content) < config.min_content_words or _answers_with_news(index, history):
+        return 0.0
+    best = 0.0
+    for earlier in history[:index]:
+        if current.numbers <= features(earlier.content).numbers:
+            best = max(best, content_similarity(earlier.content, history[index].content))
+    return best
+
+
+_NEW_POINTS = 0.4
+"""Share of new content words from which the message closing a paraphrase run moves on."""
+
+
+def paraphrase(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
+    """The last ``config.paraphrase_run`` messages each reword an earlier one (see above)."""
+    run = config.paraphrase_run
+    if len(history) < run + 1:
+        return None
+    newest = features(history[-1].content).facts
+    if len(newest - seen(history[:-1])) > _NEW_POINTS * len(newest):
+        return None  # the newest message moves on ("the board is full: it's a draw")
+    scores = [_restates(i, history, config) for i in range(len(history) - run, len(history))]
+    mean = sum(scores) / run
+    if min(scores) < config.paraphrase_floor or mean < config.paraphrase:
+        return None
+    involved = history[-run - 1 :]
+    detail = f"the last {run} messages reword earlier ones"
+    return make_loop("paraphrase", mean, tuple(involved), detail)

@@ -1,0 +1,72 @@
+"""Two positions that never move: a debate in which each side restates its own stance in new
+words and neither takes up anything the other said.
+
+``talking_past``: the last six messages alternate between two participants, none asks a
+question, none brings a number, a name or a result (``loop_stalls.stands_still``, references
+nobody takes up set aside), no message shares more than a trace of its content words with the
+message it answers, and each side's messages stay closer in meaning (``word_vectors``) to that
+side's earlier messages than to the replies in between: two monologues, not a debate. A debate
+that moves answers the other's points in the other's words ("recorded reviews lack the
+follow-up", after "recorded design reviews"), asks, concedes or brings figures. Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import pairwise
+
+from aiconv.platform.lexicon import QUOTE_MARK
+from aiconv.platform.loop_acts import stands_still
+from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
+from aiconv.platform.word_vectors import known_words, meaning_similarity
+from aiconv.platform.wording import content_similarity, features
+
+_RUN = 6
+"""Messages (three from each side) that make two positions restated."""
+_TAKEN_UP = 0.05
+"""Most mean content-word overlap of the messages with the ones they answer (more takes up
+the other's point); twice that is the most for any one of them."""
+_HOLDS = 0.45
+"""Mean cosine of each restatement with its own side's earlier messages."""
+_APART = 0.1
+"""How much closer, on average, each restatement must be to its own side than to the reply
+it answers."""
+_MIN_WORDS = 3
+"""Content words, and known words, a message needs to carry a position."""
+
+
+def talking_past(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
+    """Both sides restate their own position three times and take up nothing of the other's
+    (see the module docstring)."""
+    run = history[-_RUN:]
+    if len(run) < _RUN or not _alternates(run):
+        return None
+    if any(QUOTE_MARK.search(u.content) for u in run):
+        return None  # a refrain or a quotation is said again on purpose
+    views = [features(u.content) for u in run]
+    if any(v.asks or v.pleasantry or len(v.content) < _MIN_WORDS for v in views):
+        return None
+    taken = [content_similarity(a.content, b.content) for a, b in pairwise(run)]
+    if sum(taken) / len(taken) > _TAKEN_UP or max(taken) > 2 * _TAKEN_UP:
+        return None
+    if not (stands_still(history, run[0::2]) and stands_still(history, run[1::2])):
+        return None
+    if any(known_words(u.content) < _MIN_WORDS for u in run):
+        return None
+    holds, follows = [], []
+    for index in range(2, _RUN):
+        own = [run[i].content for i in range(index % 2, index, 2)]
+        holds.append(max(meaning_similarity(run[index].content, text) for text in own))
+        follows.append(meaning_similarity(run[index].content, run[index - 1].content))
+    held = sum(holds) / len(holds)
+    if held < _HOLDS or held - sum(follows) / len(follows) < _APART:
+        return None
+    detail = f"{run[-1].sender} and {run[-2].sender} restate their positions, neither moves"
+    return make_loop("ping_pong", held, tuple(run), detail)
+
+
+def _alternates(run: Sequence[Utterance]) -> bool:
+    first, second = run[0].sender, run[1].sender
+    return first != second and all(
+        u.sender == (first if n % 2 == 0 else second) for n, u in enumerate(run)
+    )
