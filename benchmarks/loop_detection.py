@@ -19,8 +19,10 @@ from pathlib import Path
 import aiconv
 from aiconv.platform import (
     closing,
+    loop_acts,
     loop_answers,
     loop_learned,
+    loop_references,
     loop_stalls,
     loops,
     speech_acts,
@@ -36,7 +38,8 @@ REPEATS = 5
 
 
 def _clear_caches() -> None:
-    for module in (loops, loop_stalls, loop_answers, loop_learned, wording, speech_acts, closing):
+    modules = (loops, loop_stalls, loop_acts, loop_references, loop_answers, loop_learned)
+    for module in (*modules, wording, speech_acts, closing):
         for value in vars(module).values():
             clear = getattr(value, "cache_clear", None)
             if callable(clear):

@@ -66,9 +66,22 @@ def repeated_act(history: Sequence[Utterance], config: LoopConfig) -> Loop | Non
     ):  # both sides in kind, and neither brings anything
         detail = f"{sender} and {others[-1].sender} keep answering each other in kind ({act})"
         return make_loop("ping_pong", 1.0, tuple(own), detail)
-    if 2 * sum(presses(u.content) for u in others) < len(others):
-        return None
+    if 2 * sum(presses(u.content) for u in others) < len(others) and not _add_nothing(
+        history, indexes[0]
+    ):
+        return None  # the others neither press nor stand still: they move it on
     return make_loop("paraphrase", 1.0, tuple(own), f"{sender} {act.replace('_', ' ')} again")
+
+
+def _add_nothing(history: Sequence[Utterance], start: int) -> bool:
+    """Whether every message of the others after ``start`` brings at most one content word
+    new to the window ("The savings one." - "Savings." to a question asked again)."""
+    sender = history[start].sender
+    return all(
+        len(features(u.content).facts - seen(history[:i])) <= 1
+        for i, u in enumerate(history[start + 1 :], start=start + 1)
+        if u.sender != sender
+    )
 
 
 _RESPONSES = frozenset(("agrees", "apologises", "waits"))

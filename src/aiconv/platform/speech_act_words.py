@@ -91,13 +91,14 @@ ENGLISH = {
 # match attempt at most words of every message).
 ADDED = {
     "refuses": (
-        r"\b(?:polic(?:y|ies)|as per|according to (?:our|the)|terms and conditions|"
+        r"\b(?:polic(?:y|ies)|política|politique|as per|according to (?:our|the)|"
+        r"terms and conditions|"
         # German, French, Dutch, Portuguese, Spanish
         r"laut (?:unseren|den|der)|richtlinien?|bedauerlicherweise|nicht vorgesehen|"
-        r"(?:erlauben|gestatten) (?:keine|es nicht)|conformément (?:à|aux)|notre politique|"
+        r"(?:erlauben|gestatten) (?:keine|es nicht)|conformément (?:à|aux)|"
         r"nos conditions|ne permet|règlement|helaas|niet mogelijk|beleid|voorwaarden|"
         r"kunnen (?:we|wij|ik) (?:niet|helaas)|infelizmente|não (?:é possível|podemos|"
-        r"permit\w*)|nossas? (?:política|regras|condições)|nuestra política)\b"
+        r"permit\w*)|nossas? (?:regras|condições))\b"
     ),
     "puts_off": (
         r"\b(?:as soon as (?:possible|we can)|asap|in kürze|demnächst|so (?:schnell|bald) wie "
@@ -107,8 +108,9 @@ ADDED = {
         r"cuanto antes)\b"
     ),
     "promises_look": (
-        r"\b(?:back to you|circle back|report back|(?:i'?ll|i will|let me) (?:find out|"
-        r"follow up|verify|confirm|reach out|look into|update you|let you know)|"
+        r"\b(?:back to you|circle back|report back|let you know|update you|(?:i'?ll|i will|"
+        r"let me) (?:find out|follow up|verify|confirm|reach out|look into)|i'?m (?:checking|"
+        r"looking into|following up)|"
         r"je (?:vais |vous )?(?:vérifie|vérifier|regarde|me renseigne|reviens|recontacte|"
         r"tiens informé)|ich (?:prüfe|kläre|schaue|melde mich|kümmere mich)|"
         r"ik (?:ga |zal )?(?:kijk|zoek|controleer)|op terug|vou (?:verificar|confirmar|ver)|"
@@ -127,8 +129,8 @@ ADDED = {
         r"stimme|genau|d'accord|tout à fait|mee eens|concordo|acuerdo)\b"
     ),
     "apologises": (
-        r"\b(?:sorry|apologi[sz]\w*|forgive|tut (?:mir|uns) leid|entschuldig\w*|désolée?s?|"
-        r"excusez|excuses|desculp\w+|lamentamos|siento|disculp\w+)\b"
+        r"\b(?:sorry|apolog(?:y|ies|i[sz]\w*)|forgive|tut (?:mir|uns) leid|entschuldig\w*|"
+        r"désolée?s?|excusez|excuses|desculp\w+|lamentamos|siento|disculp\w+)\b"
     ),
     "escalates": (
         r"\b(?:escalat\w+|forwarded (?:it|this|your)|passed (?:it|this|your \w+) (?:on|to)|"

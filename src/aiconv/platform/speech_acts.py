@@ -42,9 +42,9 @@ _FIRST_WORDS = word_set(
     désolés em entiendo erlauben exactly excuses excusez filed forgive forward forwarded
     geduld genau gestatten helaas hoogte ich ik infelizmente j je keep kunnen laat
     lamentamos laufenden laut logged mais mantenha mee meilleurs niet nos nossa nossas
-    notre nuestra não op opened passed point policies policy prochainement put quedo raised
+    não op opened passed point policies policy política politique prochainement put quedo raised
     report richtlinie richtlinien règlement said same siento sorry sous spot stimme
-    submitted tenez terms tout tut verificarei voorwaarden vou zo"""
+    submitted tenez terms tout tut update verificarei voorwaarden vou zo apologies apology"""
 )
 """The words (runs of ``\\w``) at which an act's wording can start (besides the text's very
 start, for ``mirrors``): ``acts`` tries ``_ANY_ACT`` only there, with the same result as a scan
@@ -71,6 +71,9 @@ _PROGRESS = re.compile(
 )
 _PROGRESS_OPENING = re.compile(  # matched at the start only: "Done:", "Sent!", "Refunded."
     r"\W*(?:done|sent)\b|\W*(?!(?:understood|noted|received|acknowledged|agreed)\b)[a-z]+ed\b"
+    # what was done, not an adjective: "Refunded the fee", not "Shared spaces foster …"
+    r"(?=\W*$|\s*[^\w\s]|\s+(?:the|your|it|them|that|this|to|and|via|on|for|in|with|as|all|"
+    r"both|a|an)\b)"
 )
 
 
