@@ -189,14 +189,14 @@ def test_round_16_tuned_on_finds_the_lost_blind_round_categories() -> None:
     # Not blind: written by the detector's engineer after blind round 16 (lost) reported its
     # misses, 20 loops of its categories (deferral and agreement ping-pong, debates that never
     # move, clarification asked again, put-offs and policies in German, French, Dutch and
-    # Portuguese, a new reference number each turn, apologies answered with apologies) and 20
+    # Portuguese, a new reference number each turn, apologies answered with apologies) and 21
     # hard negatives that resemble them (a promise to check that is kept, agreement with a new
     # idea each time, a debate that answers, forms, poems, stand-ups, read-back tickets, warm
     # goodbyes). The detector before the change: precision 0.82, recall 0.45, a form and a
     # goodbye cut.
     figures = evaluate_corpus(HELDOUT, written_in=16)
     print(figures.report())
-    assert figures.transcripts == 40
+    assert figures.transcripts == 41
     assert figures.loop_precision >= 0.98
     assert figures.healthy_ended_early == 0
     assert figures.closing_recall == 1.0

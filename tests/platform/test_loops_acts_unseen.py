@@ -188,3 +188,16 @@ def test_a_question_about_another_model_is_not_a_repeat() -> None:
         "user: Does the X300 vacuum work on thick carpets?",
     )
     assert first_loop(history) is None
+
+
+def test_agreement_that_adds_an_idea_each_time_is_not_a_loop() -> None:
+    history = chat(
+        "a: We should improve onboarding.",
+        "b: Great point. We could also add a tutorial video.",
+        "a: Absolutely, and a tooltip on the first screen.",
+        "b: Exactly, plus a welcome email.",
+        "a: Agreed, and a checklist in the sidebar.",
+        "b: Exactly right, with progress badges.",
+        "a: Absolutely, and a short survey at the end.",
+    )
+    assert first_loop(history) is None

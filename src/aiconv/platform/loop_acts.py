@@ -59,8 +59,10 @@ def repeated_act(history: Sequence[Utterance], config: LoopConfig) -> Loop | Non
     if not shared:
         return None
     act = sorted(shared)[0]
-    if shared <= _RESPONSES and not stands_still(history, others):
-        return None  # "Agreed." to each new clause, "sorry" for each new mistake: it moves
+    if shared <= _RESPONSES and (
+        not stands_still(history, others) or any(builds(u.content) for u in own)
+    ):  # "Agreed." to each new clause, "sorry" for each new mistake, "yes, and also …": it moves
+        return None
     if frozenset.intersection(*(acts(u.content) for u in others[-2:])) and stands_still(
         history, others
     ):  # both sides in kind, and neither brings anything
@@ -82,6 +84,19 @@ def _add_nothing(history: Sequence[Utterance], start: int) -> bool:
         for i, u in enumerate(history[start + 1 :], start=start + 1)
         if u.sender != sender
     )
+
+
+_BUILDS = re.compile(
+    r"\b(?:also|plus|another|in addition|additionally|as well|what about|how about|we could|"
+    r"let'?s (?:add|also|try)|and (?:a|an|maybe|perhaps|then|we could))\b"
+)
+"""An agreement that adds something of its own ("absolutely, and a tooltip on the first
+screen"): a brainstorm building on itself, not an echo of approval."""
+
+
+def builds(content: str) -> bool:
+    """Whether ``content`` adds something of its own to what it answers (``_BUILDS``)."""
+    return bool(_BUILDS.search(content.lower()))
 
 
 _RESPONSES = frozenset(("agrees", "apologises", "waits"))
@@ -143,6 +158,6 @@ _GERMAN = re.compile(
 @lru_cache(maxsize=4096)
 def _names(content: str) -> frozenset[str]:
     found = frozenset(_NAME.findall(content))
-    if found and len(set(_GERMAN.findall(content.lower()))) >= 2:
+    if found and len(set(_GERMAN.findall(features(content).text))) >= 2:  # quotes aside
         return frozenset()
     return found

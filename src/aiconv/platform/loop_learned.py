@@ -34,7 +34,7 @@ from importlib import resources
 from itertools import combinations, pairwise
 
 from aiconv.platform.closing import takes_leave
-from aiconv.platform.loop_acts import presses, seen, stands_still
+from aiconv.platform.loop_acts import builds, presses, seen, stands_still
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
 from aiconv.platform.speech_acts import acts, pushes_back
 from aiconv.platform.word_vectors import known_words, meaning_similarity, word_weight
@@ -123,6 +123,8 @@ def gate(history: Sequence[Utterance]) -> list[int] | None:
         return None
     shared = _mean([content_similarity(a.content, b.content) for a, b in combinations(own, 2)])
     if shared >= _MOST_SHARED_WORDS or takes_leave(history) or _answered(history, indexes):
+        return None
+    if any(builds(u.content) for u in own[-2:]):  # "yes, and also …": it adds
         return None
     return indexes
 
