@@ -21,11 +21,13 @@ _REFERENCE = re.compile(
     r"(?<![\d.,:/$€£#-])\b(\d{5,})\b(?![.,:/]\d)"  # "4471982", not "48,213" or "10:30"
 )
 
+_DIGIT = re.compile(r"\d")
+
 
 @lru_cache(maxsize=4096)
 def references(content: str) -> frozenset[str]:
     """The digit runs of ``content`` that look like reference numbers (see the docstring)."""
-    if not any(char.isdigit() for char in content):
+    if not _DIGIT.search(content):
         return frozenset()
     return frozenset(next(filter(None, groups)) for groups in _REFERENCE.findall(content))
 
