@@ -122,11 +122,18 @@ def gate(history: Sequence[Utterance]) -> list[int] | None:
     if any(known_words(u.content) < _MIN_KNOWN for u in own):
         return None
     shared = _mean([content_similarity(a.content, b.content) for a, b in combinations(own, 2)])
-    if shared >= _MOST_SHARED_WORDS or takes_leave(history) or _answered(history, indexes):
-        return None
-    if any(builds(u.content) for u in own[-2:]):  # "yes, and also …": it adds
-        return None
-    return indexes
+    return indexes if shared < _MOST_SHARED_WORDS else None
+
+
+def vetoed(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
+    """Windows the model never judges, however it scores them (checked after the gate, so
+    the model is still trained on them): the conversation thanks or says goodbye, each of the
+    sender's questions was answered with news (a form), or the sender adds ("yes, and also…")."""
+    return (
+        takes_leave(history)
+        or _answered(history, indexes)
+        or any(builds(history[i].content) for i in indexes[-2:])
+    )
 
 
 def _answered(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
@@ -278,7 +285,7 @@ def model() -> Model:
 def learned_loop(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     """A point restated in new words, judged by the trained model (see the module docstring)."""
     indexes = gate(history)
-    if indexes is None:
+    if indexes is None or vetoed(history, indexes):
         return None
     found = model()
     if found.bound(_features(history, indexes, _unknown), MEANING) <= found.threshold:
