@@ -1,18 +1,16 @@
 """The Redis conversation log (redis.asyncio): one stream per conversation, shared by many hosts.
 
-It owns the client side of the layouts of ``redis_layout`` (one Redis, or a Redis Cluster split
-into shards) and ``redis_scripts``: group-committed appends (``GroupCommit``: one
-``APPEND_BATCH`` script call per batch of a shard, each append checked against its own expected
-sequence, also writing the index and the shard's log), reads and the index. Wake-ups are in
-``redis_wakeups``; the hot commands' connection on one Redis in ``redis_wire``; retries and
-error mapping in ``redis_calls``; what only a cluster needs in ``redis_cluster``.
+It owns the client side of ``redis_layout`` (one Redis, or a Redis Cluster in shards) and
+``redis_scripts``: group-committed appends (one ``APPEND_BATCH`` call per batch of a shard, each
+append checked against its own expected sequence, also writing the index and the shard's log),
+reads and the index. Wake-ups: ``redis_wakeups``; the hot connection: ``redis_wire``; retries
+and errors: ``redis_calls``; what only a cluster needs: ``redis_cluster``.
 
-A lost connection is retried with exponential backoff until ``deadline`` seconds have passed,
-then surfaces as ``LogUnavailable``. Every append carries an idempotency token checked by the
-script, so an append whose reply was lost is recognised on retry and never written twice.
-With ``?min_replicas=N`` an append is acknowledged once ``WAIT`` saw N replicas take it (else
-its outcome is unknown and it is retried the same way). Foreign ``redis`` errors are mapped in
-``redis_calls`` and never leave.
+A lost connection is retried with backoff until ``deadline`` seconds have passed, then is
+``LogUnavailable``. Each append carries a token checked by the script: one whose reply was lost
+is recognised on retry, never written twice. With ``?min_replicas=N`` an append is acknowledged
+once ``WAIT`` saw N replicas take it (else its outcome is unknown and it is retried the same
+way). Foreign ``redis`` errors are mapped in ``redis_calls`` and never leave.
 """
 
 from __future__ import annotations
@@ -111,6 +109,8 @@ class RedisLog(RedisIndex, ConversationLog):
             for n in range(self.layout.shard_count)
         ]
         self.commit = self.commits[0]
+        #: Batch tokens: this log's random prefix and a counter (unique, and no uuid4 a batch).
+        self._token_prefix, self._batches = uuid.uuid4().hex[:16], 0
         #: Stream reads go out in batches (a cluster client routes each to its node itself).
         self.reads = None if clustered else GroupRead(self._fetch)
         logs = [shard.log for shard in self.layout.shards()]
@@ -141,13 +141,11 @@ class RedisLog(RedisIndex, ConversationLog):
             replica_timeout=target.replica_timeout,
         )
 
-    # -- keys ---------------------------------------------------------------------------------
+    # -- keys and appends ----------------------------------------------------------------------
 
     def events_key(self, conversation_id: str) -> str:
         """The stream of one conversation."""
         return self.layout.events_key(conversation_id)
-
-    # -- appends -------------------------------------------------------------------------------
 
     async def append(
         self,
@@ -166,7 +164,9 @@ class RedisLog(RedisIndex, ConversationLog):
 
     async def _flush_shard(self, shard: int, batch: list[Pending]) -> None:
         """One script call for a batch of one shard; each append settled on its own."""
-        token, keys = uuid.uuid4().hex, self.layout.shard(shard).all()
+        self._batches += 1
+        token = f"{self._token_prefix}{self._batches:x}"
+        keys = self.layout.shard(shard).all()
         step = self.layout.shard_count if self.layout.clustered else 0
         args: list[str | int | float | bytes] = [token, len(batch), step, shard]
         for pending in batch:

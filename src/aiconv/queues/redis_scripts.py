@@ -134,10 +134,10 @@ EPOCH = 1_735_689_600
 #:       shards), shard number, then per append: conversation id, expected, index JSON ("" for
 #:       none), created_at, n, then n triples kind, version, data.
 #: Reply: {at, then per append {"ok", first position} | {"dup"} | {"conflict", last}}.
-#: On one Redis it also publishes what it wrote on the channel named like the shard log, one
-#: message a batch: a JSON list of (last position, conversation id, last sequence) of each
-#: append written (``redis_wakeups.PushWakeUps``). ``pcall``: a user who may not publish still
-#: appends (its readers then block on the log instead).
+#: On one Redis it also publishes each append it wrote on the channel named like the shard log:
+#: "<last position> <last sequence> <conversation id>" (``redis_wakeups.PushWakeUps``; the id
+#: last, so it may hold anything). ``pcall``: a user who may not publish still appends (its
+#: readers then block on the log instead).
 #: An append is a "dup" when its first event carries its own token (``<batch token>:<j>``):
 #: an earlier attempt of the same batch landed and only its reply was lost (the position is
 #: rewritten then, so that a ``WAIT`` after this call also covers the earlier attempt).
@@ -161,7 +161,6 @@ local function reserve(n)
   return first, step
 end
 local reply = {at}
-local woken = {}
 local a = 5
 for j = 1, count do
   local events, index = KEYS[3 + 2 * j], KEYS[4 + 2 * j]
@@ -213,13 +212,10 @@ for j = 1, count do
       redis.call('ZADD', KEYS[4], created, cid)
     end
     reply[j + 1] = {'ok', string.format('%d', first), tostring(d)}
-    woken[#woken + 1] = string.format('%d', first + (n - 1) * d)
-    woken[#woken + 1] = cid
-    woken[#woken + 1] = string.format('%d', expected + n)
+    if step == 0 then
+      redis.pcall('PUBLISH', KEYS[2], string.format('%d %d ', first + n - 1, expected + n) .. cid)
+    end
   end
-end
-if step == 0 and #woken > 0 then
-  redis.pcall('PUBLISH', KEYS[2], cjson.encode(woken))
 end
 return reply
 """

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
@@ -238,15 +237,13 @@ class PushWakeUps(XReadWakeUps):
                 return
 
     def _pushed(self, push: list[Any]) -> None:
-        """A batch an append script published: [last position, conversation, last sequence]
-        of each append."""
+        """An append the script published: "<last position> <last sequence> <conversation>"."""
         if push[0] != b"message":
             return
         try:
-            woken = json.loads(push[2])
-            for i in range(0, len(woken) - 2, 3):
-                self._deliver(woken[i + 1], int(woken[i + 2]), int(woken[i]))
-        except (ValueError, TypeError, IndexError):  # not one of ours: ask Redis again
+            position, sequence, conversation_id = push[2].split(b" ", 2)
+            self._deliver(conversation_id.decode(), int(sequence), int(position))
+        except (ValueError, AttributeError):  # not one of ours: ask Redis again
             self.delivered.forget()
 
     def _deliver(self, conversation_id: str, sequence: int, position: int) -> None:
