@@ -234,6 +234,8 @@ def first_person(text: str) -> str:
         (r"\byourself\b", "myself"),
         (r"\byours\b", "mine"),
         (r"\byour\b", "my"),
+        # the object of a verb ("charged you $45.00", "sent you") is "me", the subject "I"
+        (r"\b(\w+ed|sent|gave|told|owes?|give|send|tell|help|call|charge) you\b", r"\1 me"),
         (r"\byou\b", "I"),
     )
     for pattern, replacement in swaps:

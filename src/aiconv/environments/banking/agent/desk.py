@@ -10,6 +10,7 @@ from typing import Any
 
 from aiconv.environments.banking.agent.memory import (
     Memory,
+    bare_name_in,
     dates_in,
     full_name_in,
     zip_in,
@@ -67,10 +68,12 @@ class Desk:
         )
 
     def identity(self) -> Identity:
-        """The full name, date of birth and ZIP code the caller gave (the latest of each)."""
+        """The full name, date of birth and ZIP code the caller gave (the latest of each); a
+        name said on its own counts when the agent had asked for it."""
         name = birth = zip_code = None
         for item in self.memory.customer():
-            name = full_name_in(item.text) or name
+            asked = self.memory.asked_before(item.index, "name")
+            name = full_name_in(item.text) or (asked and bare_name_in(item.text)) or name
             born = dates_in(item.text)
             birth = born[-1] if born else birth
             zip_code = zip_in(item.text) or zip_code

@@ -24,9 +24,16 @@ _MONTHS = tuple(calendar.month_name[1:])
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _US = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
 _WORDY = re.compile(r"\b([A-Za-z]+)\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b")
-_NAME = re.compile(
-    r"(?:full name is|name is|name's|i am|i'm|this is)\s+"
-    r"([A-Z][\w'’-]+(?:\s+(?:[A-Z][\w'’-]+|de|van|von|da))*\s+[A-Z][\w'’-]+)"
+_PROPER = r"([A-Z][\w'’-]+(?:\s+(?:[A-Z][\w'’-]+|de|van|von|da))*\s+[A-Z][\w'’-]+)"
+#: A name after words that introduce one, in any case ("I'm Marcus Vasquez", "name: …"); the
+#: name itself is capitalised, so "I am sure that is right" names nobody.
+_NAME = re.compile(r"(?i:full name is|name is|name's|name:|i am|i'm|this is)\s+" + _PROPER)
+#: A name said on its own, as the answer to a question asking for it ("Marcus Vasquez.").
+_BARE_NAME = re.compile(r"(?<![\w'’-])" + _PROPER + r"(?![\w'’-])")
+#: Capitalised words that start a sentence or a greeting, never a name.
+_NOT_NAMES = frozenset(
+    {"hi", "hello", "hey", "yes", "no", "sure", "okay", "ok", "please", "thanks", "thank"}
+    | {"let", "this", "my", "it", "the", "i", "i'm", "as"}
 )
 _ZIP = re.compile(r"\b(?:zip|postcode|postal code)\b\D{0,25}?(\d{5})\b", re.IGNORECASE)
 _BARE_ZIP = re.compile(r"(?<![\d$.,-])\b(\d{5})\b(?![\d-])")
@@ -134,6 +141,12 @@ class Memory:
         """Whether the agent has asked ``phrase`` (its own wording)."""
         return any(phrase.lower() in i.text.lower() for i in self.own())
 
+    def asked_before(self, index: int, word: str) -> bool:
+        """Whether the agent's last message before index ``index`` was a question with
+        ``word`` in it."""
+        before = [i for i in self.own() if i.index < index]
+        return bool(before) and "?" in before[-1].text and word in before[-1].text.lower()
+
 
 def _topic_first(request: ChatRequest) -> bool:
     """Whether the request opens with the topic rather than a message: nobody has spoken yet,
@@ -186,8 +199,17 @@ def _date(at: int, year: int, month: int, day: int) -> list[tuple[int, date]]:
 
 
 def full_name_in(text: str) -> str | None:
-    """The full name the customer gives ("my full name is Dana Whitfield")."""
+    """The full name the customer gives ("my full name is Dana Whitfield", "I'm Dana
+    Whitfield")."""
     found = _NAME.findall(text)
+    return found[-1] if found else None
+
+
+def bare_name_in(text: str) -> str | None:
+    """A full name said on its own ("Let me repeat it: Dana Whitfield."), for an answer to a
+    question that asked for the name: the last run of two or more capitalised words whose first
+    word does not open a sentence ("Thank You" is no name)."""
+    found = [name for name in _BARE_NAME.findall(text) if name.split()[0].lower() not in _NOT_NAMES]
     return found[-1] if found else None
 
 

@@ -25,7 +25,8 @@ _DISPUTE_REASONS = (
     ("duplicate", r"\b(twice|double|duplicate)\b", "a duplicate charge"),
     (
         "wrong_amount",
-        r"\b(wrong amount|overcharged|instead of|should (only )?have been|agreed)\b",
+        r"\b(wrong amount|overcharged|instead of|should (only )?have been|agreed|priced at|"
+        r"difference)\b",
         "the amount you were overcharged",
     ),
     ("cancelled_subscription", r"\bcancell?ed\b", "a charge after you cancelled"),

@@ -8,6 +8,7 @@ question (which ends the turn), or reports what was done — once. A hand-over e
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,6 +18,16 @@ from aiconv.environments.banking.agent.memory import Memory, polarity
 from aiconv.environments.banking.agent.requests import Request, is_raising, kinds_of, requests_of
 
 GREETING = "Hello, thank you for contacting Harbor Bank. How can I help you today?"
+#: Asked (once) when the customer has said what they need in words the desk does not know.
+CLARIFY = (
+    "I'm sorry, I want to be sure I help you with the right thing: is it about one of your "
+    "cards, a payment or a charge, or a balance? How can I help?"
+)
+UNCLEAR = (
+    "I'm sorry I couldn't follow. I'm transferring you to our customer service team now; "
+    "they'll help you with your request."
+)
+_HELLO = re.compile(r"^\W*(hi|hello|hey|good (morning|afternoon|evening))\b[\W\w]{0,25}$", re.I)
 ANYTHING_ELSE = "Is there anything else I can help you with?"
 PUSHBACK = "I understand, and I'm sorry, but I can't help further with that."
 UNAVAILABLE = "I'm sorry, I can't reach the bank's systems from here right now."
@@ -67,10 +78,33 @@ def plan(memory: Memory, mistakes: frozenset[str], offered: frozenset[str]) -> P
         if step.final:
             return Plan(text=_join(reports or [step.report]))
     if not requests:
-        return Plan(text=GREETING if not memory.own() else ANYTHING_ELSE)
+        return _unclear(desk, offered)
     if not reports and _pushed_back(memory):
         reports.append(PUSHBACK)
     return Plan(text=_join([*reports, ANYTHING_ELSE]))
+
+
+def _unclear(desk: Desk, offered: frozenset[str]) -> Plan:
+    """The customer has spoken, but of nothing the desk knows. A hello is greeted; otherwise,
+    as any support agent would, the caller who gave their details is verified first, then
+    asked what they need in other words — once: a second message the desk cannot place is
+    handed to customer service, never answered with the same question again."""
+    memory = desk.memory
+    newest = memory.customer()[-1]
+    if all(desk.identity()) and desk.customer_id is None and not desk.locked:
+        step = service.verification(desk)
+        if step is not None and step.calls and all(name in offered for name, _ in step.calls):
+            return Plan(calls=step.calls)
+    clarified = [i.index for i in memory.own() if i.text.endswith(CLARIFY)]
+    if clarified and memory.customer(clarified[-1]):
+        summary = f"Request not understood by the agent: {newest.text[:200]}"
+        step = desk.transfer("general", summary, UNCLEAR, since=newest.index)
+        if step.calls and all(name in offered for name, _ in step.calls):
+            return Plan(calls=step.calls)
+        return Plan(text=step.report or UNCLEAR)
+    if not memory.own() and _HELLO.match(newest.text):
+        return Plan(text=GREETING)
+    return Plan(text=CLARIFY)
 
 
 def _failed(memory: Memory, step: Step) -> Step:

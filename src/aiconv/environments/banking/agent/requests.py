@@ -27,24 +27,27 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "fraud",
             r"\b(?:didn'?t|did not|never) (?:make|authori[sz]e)\b|\b(?:don'?t|do not) "
-            r"recogni[sz]e\b|\bunauthori[sz]ed\b|\b(?:wasn'?t|weren'?t) me\b",
+            r"recogni[sz]e\b|\bunauthori[sz]ed\b|\b(?:wasn'?t|weren'?t) me\b|\bthie(?:f|ves)\b",
         ),
         ("found", r"\bfound (?:my|the|it)\b|\bturned up\b|\bfound it\b"),
         (
             "status",
             r"\bwhere(?: is|'s) (?:my|the) (?:new|replacement) card\b|\b(?:new|"
-            r"replacement) card\b.{0,40}\b(?:arrive|arrived|status|track|on its way)\b",
+            r"replacement) (?:\w+ )?card\b.{0,80}\b(?:arrive|arrived|status|track|on its way|"
+            r"where it is)\b",
         ),
         (
             "card",
             rf"\b(?:lost|misplaced|can'?t find|cannot find|stolen|taken|pickpocket\w*|"
             rf"damaged|broken|snapped|cracked|stopped working|chip (?:isn'?t|is not|"
             rf"doesn'?t|does not) work)\b.{{0,60}}{_CARD}|{_CARD}\b.{{0,60}}\b(?:lost|"
-            rf"stolen|damaged|broken|snapped|cracked|stopped working|not working)\b",
+            rf"stolen|damaged|broken|snapped|cracked|stopped working|not working|"
+            rf"no longer works?)\b",
         ),
         (
             "dispute",
-            r"\bdispute\b|\bcharged (?:me )?twice\b|\bdouble[- ]charged\b|\bduplicate\b|"
+            r"\bdisputed?\b|\bcharged me\b|\bcharged (?:me )?twice\b|\bdouble[- ]charged\b|"
+            r"\bduplicate\b|\b(?:money|charge|difference|amount) back\b|\bi cancell?ed\b|"
             r"\bovercharged\b|\bwrong amount\b|\binstead of \$|\bnever (?:arrived|came|"
             r"received)\b|\b(?:didn'?t|did not) (?:receive|arrive|get)\b|\bcancell?ed "
             r"(?:my|the|that|it)\b",
@@ -52,7 +55,7 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "balance",
             r"\bbalances?\b|\bhow much (?:money )?(?:do i have|is (?:there )?in|"
-            r"have i got|do i owe)\b",
+            r"have i got|(?:do )?i owe)\b",
         ),
         (
             "transactions",
