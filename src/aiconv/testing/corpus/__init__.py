@@ -11,7 +11,8 @@ Two corpora live in ``tests/data``, one transcript per JSON line (``scoring`` ha
   any tuning on it; round 7 was written after tuning and measured once; rounds 9, 10 and 12
   were each written blind, committed before their first run, then tuned on; rounds 11, 13 and
   14 were written after a tuning and never tuned on; round 15 was written and committed before
-  the detector with word vectors ran on it. Loops from round 9 on carry ``fire_by``. The first
+  the detector with word vectors ran on it; round 17 was written blind (no detector code read)
+  and frozen before its first run. Loops from round 9 on carry ``fire_by``. The first
   figures are recorded in the README.
 
 Figures: ``python -m aiconv.testing.corpus tests/data/detection_corpus.jsonl``; generated
