@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import zlib
 from collections.abc import Iterator
@@ -72,11 +73,13 @@ async def test_worker_processes_split_the_share_they_are_given(
     redis_server: RedisServer, fleet: Fleet
 ) -> None:
     """``aic worker --share 1/2 --processes 2`` (this machine takes half a fleet's
-    conversations on two cores): the children serve shares 1/4 and 3/4, not 0/2 and 1/2."""
+    conversations on two cores): the children serve shares 1/4 and 3/4, not 0/2 and 1/2; with
+    ``--json`` the parent prints one document, not one per child."""
     url = with_prefix(redis_server.url, "halves")
     parent = fleet.spawn(
-        "worker", "--log-url", url, "--processes", "2", "--share", "1/2", "--instance-id", "w"
-    )
+        "worker", "--log-url", url, "--processes", "2", "--share", "1/2", "--instance-id", "w",
+        "--json",
+    )  # fmt: skip
     shares = {
         await announced(fleet, parent, rf"worker w-{k} serving redis log \(.*share (\d+/\d+)\)")
         for k in (1, 2)
@@ -84,6 +87,9 @@ async def test_worker_processes_split_the_share_they_are_given(
     assert shares == {"1/4", "3/4"}
     parent.send_signal(signal.SIGTERM)
     await fleet.wait(parent, timeout=60)
+    document = json.loads((fleet.directory / "p0.out").read_text(encoding="utf-8"))
+    assert document["served"] == 0 and len(document["processes"]) == 2
+    assert all(child["served"] == 0 for child in document["processes"])
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "65", "two"])

@@ -81,16 +81,23 @@ def child_share(share: tuple[int, int] | None, child: int, processes: int) -> tu
     return index + count * child, count * processes
 
 
-async def run_children(count: int, extra: Callable[[int], list[str]]) -> list[int]:
+async def run_children(
+    count: int, extra: Callable[[int], list[str]], outputs: list[bytes] | None = None
+) -> list[int]:
     """Run this command ``count`` times as children (child ``k`` gets ``extra(k)``); their exit
-    codes, once every child has exited. SIGINT/SIGTERM are passed on to the children."""
+    codes, once every child has exited. SIGINT/SIGTERM are passed on to the children. Given
+    ``outputs``, the children's stdout is collected there (one item per child) instead of
+    going to this process's: the caller makes one document of them."""
     base = [sys.executable, "-m", "aiconv.cli", *own_arguments(sys.argv[1:])]
     children: list[asyncio.subprocess.Process] = []
     loop = asyncio.get_running_loop()
+    stdout = asyncio.subprocess.PIPE if outputs is not None else None
     try:
         for k in range(count):
             children.append(
-                await asyncio.create_subprocess_exec(*base, *extra(k), "--processes", "1")
+                await asyncio.create_subprocess_exec(
+                    *base, *extra(k), "--processes", "1", stdout=stdout
+                )
             )
     except OSError as exc:
         _signal_all(children, signal.SIGTERM)
@@ -98,6 +105,9 @@ async def run_children(count: int, extra: Callable[[int], list[str]]) -> list[in
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, _signal_all, children, sig)
     try:
+        if outputs is not None:
+            done = await asyncio.gather(*(child.communicate() for child in children))
+            outputs += [out for out, _ in done]
         return [await child.wait() for child in children]
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -82,7 +82,7 @@ def worker(
     """
     runtime = Runtime.load(LogOptions.of(kw))
     if processes > 1:
-        sys.exit(_supervise(processes, instance_id, share))
+        sys.exit(_supervise(processes, instance_id, share, as_json))
     url = runtime.log_url
     telemetry = start_telemetry(TelemetryOptions.of(kw), runtime)
     try:
@@ -116,9 +116,12 @@ def _print_stats(stats: WorkerStats, as_json: bool) -> None:
         click.echo(json.dumps(document, indent=2))
 
 
-def _supervise(processes: int, instance_id: str | None, share: tuple[int, int] | None) -> int:
+def _supervise(
+    processes: int, instance_id: str | None, share: tuple[int, int] | None, as_json: bool
+) -> int:
     """Run ``processes`` workers as children, each with its part of ``share``, until they
-    stop; 0 when every one exited 0."""
+    stop; 0 when every one exited 0. With ``--json``, one document: the children's sums and
+    each child's own document under ``processes``."""
 
     def extra(k: int) -> list[str]:
         named = ["--instance-id", f"{instance_id}-{k + 1}"] if instance_id else []
@@ -126,9 +129,25 @@ def _supervise(processes: int, instance_id: str | None, share: tuple[int, int] |
         return [*named, "--share", f"{index}/{count}"]
 
     click.echo(f"starting {processes} worker processes", err=True)
-    codes = asyncio.run(run_children(processes, extra))
+    outputs: list[bytes] | None = [] if as_json else None
+    codes = asyncio.run(run_children(processes, extra, outputs))
     click.echo(f"{processes} worker processes stopped (exit codes {codes})", err=True)
+    if outputs is not None:
+        click.echo(json.dumps(_summed(outputs), indent=2))
     return next((code if code > 0 else 1 for code in codes if code != 0), 0)
+
+
+def _summed(outputs: list[bytes]) -> dict[str, Any]:
+    """One document of the children's (null for a child that printed none)."""
+    found: list[dict[str, Any] | None] = []
+    for output in outputs:
+        try:
+            found.append(json.loads(output))
+        except ValueError:
+            found.append(None)
+    keys = ("served", "completed", "failed", "deferred")
+    sums = {key: sum(int(doc[key]) for doc in found if doc is not None) for key in keys}
+    return {**sums, "processes": found}
 
 
 async def _serve(
