@@ -14,7 +14,7 @@ import redis.asyncio as aioredis
 
 from aiconv.benchmarking.probe import converse
 from aiconv.platform.conductor import Conductor
-from aiconv.queues.redis import RedisLog
+from aiconv.queues.redis import ACL_RULES, RedisLog
 from aiconv.testing.conditions import eventually
 from aiconv.testing.contract import event, until_parked
 from aiconv.testing.redis_server import RedisServer, has_redis_server
@@ -114,3 +114,25 @@ async def test_a_message_that_is_not_ours_makes_the_next_wait_ask_redis(
     async with aioredis.from_url(redis_server.url) as admin:
         await admin.publish(f"{log.prefix}:log", b"not json")
     await eventually(lambda: log.wakeups.delivered.watch("c") == -1, timeout=10)
+
+
+async def test_an_append_nobody_published_still_wakes_a_waiter(
+    log: RedisLog, redis_server: RedisServer
+) -> None:
+    """A writer that may not publish (no channel in its ACL; or an older version): the reader's
+    look at the log's head each second finds the append and wakes the waiter."""
+    user = f"u{uuid.uuid4().hex[:6]}"
+    rules = ["on", ">pw", f"~{log.prefix}:*", "resetchannels", *ACL_RULES.split()]
+    async with aioredis.from_url(redis_server.url) as admin:
+        await admin.execute_command("ACL", "SETUSER", user, *rules)
+    url = redis_server.url.replace("redis://", f"redis://{user}:pw@")
+    quiet = await RedisLog.open(url, prefix=log.prefix, deadline=10)
+    try:
+        waiter = asyncio.create_task(log.wait("c", 0, timeout=30))
+        await until_parked(log, "c")
+        assert log.wakeups.pushes is not None  # subscribed: no blocking read to find it
+        await quiet.append("c", 0, [event(1)])
+        async with asyncio.timeout(10):
+            assert await waiter is True
+    finally:
+        await quiet.close()
