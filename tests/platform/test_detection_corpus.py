@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import collections
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -306,6 +308,17 @@ def test_a_round_is_generated_from_the_command_line(capsys: pytest.CaptureFixtur
     assert main(["generate", "heldout", "--seed", "6"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [json.loads(line)["id"] for line in lines] == [t.id for t in generate("heldout", seed=6)]
+
+
+def test_a_reader_that_stops_early_gets_no_traceback() -> None:
+    """``python -m aiconv.testing.corpus generate … | head``: the pipe closes early."""
+    command = [sys.executable, "-m", "aiconv.testing.corpus", "generate", "heldout", "--seed", "6"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as child:
+        assert child.stdout is not None and child.stderr is not None
+        child.stdout.close()  # before it wrote: its first write finds nobody reading
+        stderr = child.stderr.read().decode()
+        assert child.wait(timeout=60) == 1
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
 
 
 @pytest.mark.parametrize(
