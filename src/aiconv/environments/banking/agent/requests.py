@@ -47,7 +47,7 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "dispute",
             r"\bdisputed?\b|\bcharged me\b|\bcharged (?:me )?twice\b|\bdouble[- ]charged\b|"
-            r"\bduplicate\b|\b(?:money|charge|difference|amount) back\b|\bi cancell?ed\b|"
+            r"\bduplicate\b|\bi cancell?ed\b|"
             r"\bovercharged\b|\bwrong amount\b|\binstead of \$|\bnever (?:arrived|came|"
             r"received)\b|\b(?:didn'?t|did not) (?:receive|arrive|get)\b|\bcancell?ed "
             r"(?:my|the|that|it)\b",
