@@ -82,7 +82,7 @@ def build_request(
         tool_choice=tool_choice,
         temperature=speaker.temperature,
         seed=speaker.seed,
-        records=records_of(state.flow_events, speaker_name),
+        records=records_of(state.flow_events, speaker_name) if state.flow_events else (),
     )
 
 
@@ -186,8 +186,9 @@ def _as_chat(
     if message.moderator:
         return ChatMessage(role="user", content=f"[moderator] {message.content}")
     role: Role = "assistant" if message.sender == speaker else "user"
-    # In a voice conversation a listener knows only what it heard, not what was said.
-    content = message.content if role == "assistant" else heard.get((speaker, message.sequence))
+    # In a voice conversation a listener knows only what it heard, not what was said (only a
+    # voice conversation records what was heard: the others skip the look-up).
+    content = heard.get((speaker, message.sequence)) if role == "user" and heard else None
     content = message.content if content is None else content
     if role == "user" and named:
         return ChatMessage(role=role, content=f"{message.sender}: {content}", name=message.sender)
