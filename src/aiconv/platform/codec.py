@@ -8,7 +8,6 @@ stay readable forever.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 import types
 import typing
@@ -19,6 +18,7 @@ from typing import Any
 import pydantic
 
 from aiconv.errors import CodecError
+from aiconv.platform import slot_writers
 from aiconv.platform.events import EVENT_TYPES, Event
 from aiconv.platform.upcasters import UPCASTERS, Upcaster
 from aiconv.queues.log import NewEvent, StoredEvent
@@ -43,6 +43,11 @@ class Recorded:
     position: int
     at: float
     event: Event
+
+
+#: A ``Recorded`` of an event and where it was stored, written slot by slot (every event a
+#: process appends or reads is made into one).
+_recorded_of = slot_writers.converter(Recorded, ("event",), StoredEvent)
 
 
 def register_upcaster(kind: str, version: int, upcaster: Upcaster) -> None:
@@ -72,8 +77,11 @@ def _non_finite(value: object, path: str) -> str | None:
     """
     if isinstance(value, float):
         return None if math.isfinite(value) else path
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        for name, walk in _plan(type(value)):
+    plan = _PLANS.get(type(value))  # an event or a value inside one: planned already
+    if plan is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        plan = _PLANS[type(value)] = _plan(type(value))
+    if plan is not None:
+        for name, walk in plan:
             item = getattr(value, name)
             if walk:
                 found = _non_finite(item, f"{path}.{name}")
@@ -95,7 +103,10 @@ def _non_finite(value: object, path: str) -> str | None:
     return None
 
 
-@functools.cache
+#: The plans made so far, by class (a dictionary: looked up for every event encoded).
+_PLANS: dict[type, tuple[tuple[str, bool], ...]] = {}
+
+
 def _plan(cls: type) -> tuple[tuple[str, bool], ...]:
     """The fields of dataclass ``cls`` that can hold a float: (name, whether to walk into it)
     — False for a plain (optional) float, True for anything that may contain one."""
@@ -176,13 +187,8 @@ def decode(stored: StoredEvent) -> Recorded:
 def recorded(stored: StoredEvent, event: Event) -> Recorded:
     """``event`` with where and when the log stored it as ``stored`` (the appender has the
     event already: no need to decode what it just encoded)."""
-    return Recorded(
-        conversation_id=stored.conversation_id,
-        sequence=stored.sequence,
-        position=stored.position,
-        at=stored.at,
-        event=event,
-    )
+    made: Recorded = _recorded_of(event, stored)
+    return made
 
 
 def decode_all(stored: Iterable[StoredEvent]) -> list[Recorded]:
