@@ -45,6 +45,8 @@ class Verdict:
     stop: StopReason | None = None
 
 
+#: Nothing to add and no reason to stop: the verdict on most messages (frozen: one will do).
+_CARRY_ON = Verdict()
 #: The default thresholds, made once (frozen) rather than for every message judged.
 _LOOPS = LoopConfig()
 
@@ -76,7 +78,7 @@ def judge(state: ConversationState, now: float, loops: LoopConfig | None = None)
     if closing is not None:
         return Verdict(stop=closing)
     if config.loop_policy == "off":
-        return Verdict()
+        return _CARRY_ON
     return _loop_verdict(state, history, loops)
 
 
@@ -96,7 +98,7 @@ def _loop_verdict(
 ) -> Verdict:
     loop = detect_loop(history, config)
     if loop is None:
-        return Verdict()
+        return _CARRY_ON
     detected = LoopDetected(
         loop_kind=loop.kind,
         score=round(loop.score, 4),
