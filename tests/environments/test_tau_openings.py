@@ -6,6 +6,7 @@ asked about once in other words and then handed to a person — it never goes ro
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -61,6 +62,15 @@ async def test_a_tau_style_opening_is_verified_at_once_and_the_task_is_done(task
     assert ran.reached == ran.expected, ran.transcript()
     assert grade(ran.state, task, ran.domain, agent="agent").verdict.passed
     assert_verified_from_the_opening(task, ran)
+    assert_says_nothing_twice_at_once(ran)
+
+
+def assert_says_nothing_twice_at_once(ran: Ran) -> None:
+    """No agent message says the same sentence twice (a balance asked for again was told twice
+    in one message: once for the first request, once for the second)."""
+    for line in ran.agent_lines:
+        sentences = [s.strip() for s in re.split(r"(?<=[.?!])\s+", line) if s.strip()]
+        assert len(sentences) == len(set(sentences)), ran.transcript()
 
 
 @pytest.mark.parametrize("task_id", IDENTIFIED)
@@ -75,6 +85,7 @@ async def test_the_instructions_as_the_opening_are_understood(task_id: str) -> N
     assert ran.state.ended.reason == task.evaluation_criteria.outcome, ran.transcript()
     assert ran.reached == ran.expected, ran.transcript()
     assert_verified_from_the_opening(task, ran)
+    assert_says_nothing_twice_at_once(ran)
 
 
 async def test_a_request_it_cannot_place_is_asked_about_once_then_handed_over() -> None:

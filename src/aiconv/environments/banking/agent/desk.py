@@ -120,10 +120,12 @@ class Desk:
         """An account of the customer's by id."""
         return next((a for a in self.accounts() if a["account_id"] == account_id), None)
 
-    def ok(self, tool: str, after: int = -1, **arguments: Any) -> Any:
-        """The latest successful call of ``tool`` with these arguments after ``after``."""
+    def ok(self, tool: str, after: int = -1, before: int | None = None, **arguments: Any) -> Any:
+        """The latest successful call of ``tool`` with these arguments after ``after`` (and
+        before ``before``)."""
         for item in reversed(self.memory.calls(tool, after=after)):
-            if all(item.arguments.get(k) == v for k, v in arguments.items()):
+            early = before is None or item.index < before
+            if early and all(item.arguments.get(k) == v for k, v in arguments.items()):
                 return item
         return None
 

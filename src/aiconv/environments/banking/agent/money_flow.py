@@ -54,8 +54,10 @@ def balance(desk: Desk, request: Request) -> Step:
     else:
         held = " or ".join(a["kind"] for a in accounts)
         return Step(ask=f"{Q_ACCOUNT}: your {held} account?")
-    found = {
-        a["account_id"]: desk.ok("get_account", request.at, account_id=a["account_id"])
+    found = {  # this request's look-ups: a balance asked for again is looked up (and told) anew
+        a["account_id"]: desk.ok(
+            "get_account", request.at, request.until, account_id=a["account_id"]
+        )
         for a in chosen
     }
     missing = [aid for aid, item in found.items() if item is None]
