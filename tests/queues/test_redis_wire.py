@@ -8,8 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import uuid
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -30,21 +28,6 @@ pytestmark = [
     pytest.mark.skipif(not has_redis_server(), reason="redis-server is not installed"),
     pytest.mark.timeout(60),
 ]
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    with RedisServer(tmp_path / "redis", appendonly=False) as server:
-        yield server
-
-
-@pytest.fixture
-async def log(redis_server: RedisServer) -> AsyncIterator[RedisLog]:
-    opened = await RedisLog.open(redis_server.url, prefix=f"w{uuid.uuid4().hex[:8]}", deadline=10)
-    try:
-        yield opened
-    finally:
-        await opened.close()
 
 
 def wire_to(url: str, timeout: float | None = None) -> Wire:
