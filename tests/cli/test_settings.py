@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from aiconv.testing.processes import cli_env, run_aic, spawn_aic
+from aiconv.testing.processes import cli_env, reap, run_aic, spawn_aic
 
 MOCKS = ("--agent1", "mock:turns=0", "--agent2", "mock:turns=0")
 
@@ -138,7 +138,7 @@ def test_join_reads_its_seat_and_agent_from_settings(tmp_path: Path) -> None:
         )
         other.communicate(timeout=60)
     finally:
-        other.kill()
+        reap(other)
     assert joined.returncode == 0, joined.stderr
     doc = json.loads(joined.stdout)
     assert doc["ended"]["reason"] == "max_turns"

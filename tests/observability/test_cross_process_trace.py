@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 from aiconv.observability.tracing import conversation_span_id
-from aiconv.testing.processes import cli_env, run_aic, spawn_aic
+from aiconv.testing.processes import cli_env, reap, run_aic, spawn_aic
 from tests.observability.otlp_receiver import otlp_receiver
 
 AGENT = "mock:turns=0,latency=0.02"
@@ -41,8 +41,7 @@ def test_turns_of_two_processes_join_one_trace_under_the_conversation_span(
                 assert process.returncode == 0, stderr
         finally:
             for process in processes:
-                process.kill()
-                process.wait(timeout=10)
+                reap(process)
         spans = list(receiver.spans)
 
     root_id = format(conversation_span_id(cid), "016x")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 import time
@@ -9,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from aiconv.errors import ConfigError, LogError, LogMissing
+from aiconv.errors import ConfigError, LogError, LogMissing, LogUnavailable
 from aiconv.queues.sqlite import SqliteLog
+from aiconv.queues.sqlite_files import check_path
 from aiconv.queues.urls import open_log
 from aiconv.testing.contract import event
 
@@ -85,6 +87,32 @@ async def test_read_mode_refuses_a_log_being_created_without_giving_it_tables(
     with pytest.raises(LogMissing, match="holds no aiconv log"):
         await SqliteLog.open(path, mode="read")
     assert path.stat().st_size == 0
+
+
+async def test_a_log_in_the_middle_of_a_write_is_waited_for_never_called_foreign(
+    tmp_path: Path,
+) -> None:
+    """A log that its creator is writing (pages already in the file, the rollback journal
+    beside it) was read as immutable, saw a torn file and was refused as "not an aiconv SQLite
+    log" (a reader polling a starting ``aic simulate`` in CI): it is read with SQLite's locks,
+    so a reader waits for the writer, and says so if its wait runs out."""
+    path = tmp_path / "runs.db"
+    path.touch()
+    (tmp_path / f"{path.name}.lock").touch()  # what an aiconv process creates first
+    writer = sqlite3.connect(path, isolation_level=None)
+    try:
+        writer.execute("PRAGMA cache_size = 1")  # pages spill into the file before the commit
+        writer.execute("BEGIN")
+        writer.execute("CREATE TABLE events (body TEXT)")
+        writer.executemany("INSERT INTO events VALUES (?)", [("x" * 500,)] * 500)
+        assert path.stat().st_size > 0 and (tmp_path / "runs.db-journal").exists()
+        with pytest.raises(LogUnavailable, match=r"locked by another process for over 0\.2 s"):
+            await asyncio.to_thread(check_path, path, "read", 0.2)
+        writer.execute("COMMIT")
+    finally:
+        writer.close()
+    assert await asyncio.to_thread(check_path, path, "read", 0.2) == path
+    assert _files(tmp_path) == ["runs.db", "runs.db.lock"]
 
 
 @pytest.mark.parametrize("mode", ["create", "existing", "read"])

@@ -13,7 +13,7 @@ from aiconv.platform.conductor import Conductor
 from aiconv.queues.log import ListQuery
 from aiconv.queues.urls import open_log
 from aiconv.testing.conditions import eventually
-from aiconv.testing.processes import cli_env, run_aic, spawn_aic
+from aiconv.testing.processes import cli_env, reap, run_aic, spawn_aic
 
 SCENARIO = """\
 name = "{name}"
@@ -93,7 +93,7 @@ async def test_ctrl_c_then_rerun_resumes_without_rerunning_finished(tmp_path: Pa
         process.send_signal(signal.SIGINT)
         _stdout, stderr = process.communicate(timeout=30)
     finally:
-        process.kill()
+        reap(process)
     assert process.returncode == 130, stderr
     assert "resume with: aic simulate" in stderr
     before = await _decided(db, "ci-1")
@@ -126,7 +126,7 @@ async def test_a_crashed_run_is_taken_over_once_the_dead_claims_expire(tmp_path:
         process.send_signal(signal.SIGKILL)  # a crash: nothing is recorded as interrupted
         process.communicate(timeout=30)
     finally:
-        process.kill()
+        reap(process)
     before = await _decided(db, "ci-1")
     async with open_log(f"sqlite:///{db}") as log:
         entries = await log.list_conversations(ListQuery(run_id="ci-1", status="active"))

@@ -16,7 +16,7 @@ from aiconv.queues.urls import open_log
 from aiconv.simulation import gate, report
 from aiconv.simulation.rows import Row
 from aiconv.testing.conditions import eventually
-from aiconv.testing.processes import cli_env, run_aic, spawn_aic
+from aiconv.testing.processes import cli_env, reap, run_aic, spawn_aic
 
 SCENARIO = """\
 name = "gates"
@@ -121,7 +121,7 @@ async def test_an_interrupted_run_says_so_first_and_fails_its_gate_unless_allowe
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=30)
     finally:
-        process.kill()
+        reap(process)
     args = ("report", "cut", "--db", str(db), "--out-dir", str(tmp_path / "out"))
     shown = run_aic(*args, env=env)
     first = shown.stdout.splitlines()[0]

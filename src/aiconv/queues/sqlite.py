@@ -71,7 +71,7 @@ class SqliteLog(ConversationLog):
     ) -> SqliteLog:
         """Open the log stored at ``path`` as ``mode`` allows (see ``OpenMode``)."""
         # Blocking stat and sqlite3 checks of someone's file: off the event loop.
-        db_path = await asyncio.to_thread(files.check_path, Path(path), mode)
+        db_path = await asyncio.to_thread(files.check_path, Path(path), mode, busy_timeout)
         opened: list[aiosqlite.Connection] = []
         writer = None if mode == "read" else SqliteWriter(db_path, busy_timeout)
         reader = SqliteReader(db_path, busy_timeout, read_only=writer is None)

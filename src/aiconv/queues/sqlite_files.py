@@ -23,15 +23,15 @@ from filelock import Timeout as FileLockTimeout
 from aiconv.errors import ConfigError, LogMissing, LogUnavailable
 from aiconv.queues import sqlite_schema as schema
 from aiconv.queues.log import OpenMode
-from aiconv.queues.sqlite_reader import Fetcher
+from aiconv.queues.sqlite_reader import Fetcher, drop_journal, journal_exists
 
 #: The tables an aiconv log may hold; any other table means the file belongs to someone else.
 OUR_TABLES = frozenset({"events", "conversations", "migrations"})
 
 
-def check_path(path: Path, mode: OpenMode) -> Path:
+def check_path(path: Path, mode: OpenMode, busy_timeout: float = 10.0) -> Path:
     """``path`` checked for ``mode`` (its directory created unless ``read``), made absolute;
-    blocking."""
+    blocking (up to ``busy_timeout`` seconds behind another process's write)."""
     path = path.expanduser().absolute()
     if path.is_dir():
         raise ConfigError(
@@ -39,7 +39,7 @@ def check_path(path: Path, mode: OpenMode) -> Path:
         )
     if path.exists():
         check_not_empty(path)
-        check_not_foreign(path)
+        check_not_foreign(path, busy_timeout)
     elif mode != "create":
         raise LogMissing(f"no aiconv log at {path}: check the path (--db) or run a conversation")
     if mode != "read":
@@ -63,26 +63,42 @@ def check_not_empty(path: Path) -> None:
         )
 
 
-def check_not_foreign(path: Path) -> None:
+def check_not_foreign(path: Path, busy_timeout: float = 10.0) -> None:
     """Raise unless ``path`` is empty, or a SQLite database holding only aiconv's tables.
 
-    Read through an immutable read-only connection, which creates no ``-wal`` or ``-shm`` next
-    to someone else's file (unless both already exist: then the WAL holds the latest schema).
+    A file with aiconv's ``.lock`` or a journal beside it may be being written right now (a
+    log being created has its ``.lock`` but no journal yet): it is read with SQLite's locks,
+    waiting out a writer for up to ``busy_timeout`` seconds, and a ``-wal`` or ``-shm`` that
+    this read made is removed again. Any other file is read through an immutable read-only
+    connection, which creates nothing next to someone else's file; immutable reads are safe
+    only where nobody writes, which is why a log that may be live is never read that way.
     """
-    ahead = all(Path(f"{path}{suffix}").exists() for suffix in ("-wal", "-shm"))
-    uri = f"{path.resolve().as_uri()}?mode=ro{'' if ahead else '&immutable=1'}"
+    journal_there = journal_exists(path)
+    live = journal_there or Path(f"{path}.lock").exists()
+    uri = f"{path.resolve().as_uri()}?mode=ro{'' if live else '&immutable=1'}"
     try:
-        db = sqlite3.connect(uri, uri=True)
+        db = sqlite3.connect(uri, uri=True, timeout=busy_timeout)
         try:
             rows = db.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
             ).fetchall()
         finally:
             db.close()
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            raise ConfigError(
+                f"{path} is not an aiconv SQLite log ({exc}): give another --db path"
+            ) from exc
+        raise LogUnavailable(
+            f"SQLite log {path} locked by another process for over {busy_timeout:g} s"
+        ) from exc
     except sqlite3.Error as exc:
         raise ConfigError(
             f"{path} is not an aiconv SQLite log ({exc}): give another --db path"
         ) from exc
+    finally:
+        if live and not journal_there and journal_exists(path):
+            drop_journal(path)
     foreign = sorted({str(row[0]) for row in rows} - OUR_TABLES)
     if foreign:
         raise ConfigError(

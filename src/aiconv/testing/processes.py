@@ -58,3 +58,17 @@ def spawn_aic(
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def reap(process: subprocess.Popen[str], timeout: float = 30.0) -> None:
+    """Kill ``process`` if it still runs, close its pipes and wait for it (a ``finally``).
+
+    A killed process whose pipes stay open leaves them to the garbage collector, which warns
+    about the unclosed files in whichever later test it happens to run.
+    """
+    if process.poll() is None:
+        process.kill()
+    for stream in (process.stdin, process.stdout, process.stderr):
+        if stream is not None:
+            stream.close()
+    process.wait(timeout=timeout)
