@@ -3,6 +3,8 @@ SQLite, a real redis-server) and the metrics."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -173,6 +175,33 @@ async def test_sqlite_store_keeps_the_contract_and_is_shared_through_the_file(
     finally:
         await first.close()
         await second.close()
+
+
+async def test_a_cache_another_process_is_writing_is_waited_for_never_called_foreign(
+    tmp_path: Path,
+) -> None:
+    """A cache in the middle of a write (pages already in the file, the journal beside it) was
+    read as immutable, saw the torn pages and was refused as "not a response cache": it is read
+    with SQLite's locks, so the check waits for the writer, and says so if its wait runs out."""
+    path = tmp_path / "responses.db"
+    writer = sqlite3.connect(path, isolation_level=None)
+    try:
+        writer.execute("PRAGMA cache_size = 1")  # pages spill into the file before the commit
+        writer.execute("BEGIN")
+        writer.execute("CREATE TABLE responses (key TEXT PRIMARY KEY, reply BLOB, stored_at REAL)")
+        writer.executemany(
+            "INSERT INTO responses VALUES (?, ?, 0)", [(str(n), b"x" * 500) for n in range(500)]
+        )
+        assert path.stat().st_size > 0 and (tmp_path / "responses.db-journal").exists()
+        with pytest.raises(ConfigError, match="locked by another process") as caught:
+            await asyncio.to_thread(check_cache_url, f"sqlite:///{path}", 0.2)
+        assert "\n" not in str(caught.value)
+        writer.execute("COMMIT")
+    finally:
+        writer.close()
+    url = f"sqlite:///{path}"
+    assert await asyncio.to_thread(check_cache_url, url, 0.2) == url
+    assert await asyncio.to_thread(lambda: [p.name for p in tmp_path.iterdir()]) == ["responses.db"]
 
 
 async def test_redis_store_keeps_the_contract(redis_server: RedisServer) -> None:

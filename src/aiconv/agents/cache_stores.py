@@ -119,17 +119,18 @@ class RedisCache(CacheStore):
         await self.client.aclose()
 
 
-def check_cache_url(url: str) -> str:
+def check_cache_url(url: str, busy_timeout: float = 30.0) -> str:
     """``url`` if it names a usable cache store; ConfigError saying what to fix otherwise.
 
     A SQLite path must be creatable and, when it exists, hold only the cache's table (never a
     log or another application's database); a Redis URL is checked as a log URL is. Nothing
-    is written (a probe file in the nearest existing folder is created and removed).
+    is written (a probe file in the nearest existing folder is created and removed). A cache
+    another process is writing is waited for, up to ``busy_timeout`` seconds.
     """
     parts = urlsplit(url)
     local = parts.scheme == "sqlite" and not parts.netloc and parts.path.startswith("/")
     if local and parts.path not in ("/", "/:memory:") and not parts.query:
-        _check_cache_path(Path(unquote(parts.path[1:])))
+        _check_cache_path(Path(unquote(parts.path[1:])), busy_timeout)
         return url
     if parts.scheme in ("redis", "rediss") and parts.hostname:
         return url
@@ -141,11 +142,11 @@ def check_cache_url(url: str) -> str:
     )
 
 
-def _check_cache_path(path: Path) -> None:
+def _check_cache_path(path: Path, busy_timeout: float) -> None:
     if path.is_dir():
         raise ConfigError(f"cache path {path} is a directory: give a file such as {path}/r.db")
     if path.exists():
-        _check_cache_tables(path)
+        _check_cache_tables(path, busy_timeout)
         return
     folder = path.parent
     while not folder.exists():
@@ -159,17 +160,31 @@ def _check_cache_path(path: Path) -> None:
         ) from exc
 
 
-def _check_cache_tables(path: Path) -> None:
-    """Raise unless ``path`` is an empty file or a SQLite database with only the cache's table
-    (read through an immutable connection, which writes nothing)."""
+def _check_cache_tables(path: Path, busy_timeout: float) -> None:
+    """Raise unless ``path`` is an empty file or a SQLite database with only the cache's table.
+
+    A cache that a process has open (its ``-wal``, ``-shm`` or ``-journal`` beside it) is read
+    with SQLite's locks, waiting out a writer for up to ``busy_timeout`` seconds: an immutable
+    read there could see the torn pages of a write in progress and call a good cache foreign.
+    Any other file is read through an immutable connection, which creates nothing beside it.
+    """
+    live = any(Path(f"{path}{suffix}").exists() for suffix in ("-wal", "-shm", "-journal"))
+    uri = f"{path.resolve().as_uri()}?mode=ro{'' if live else '&immutable=1'}"
     try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        db = sqlite3.connect(uri, uri=True, timeout=busy_timeout)
         try:
             rows = db.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
             ).fetchall()
         finally:
             db.close()
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise ConfigError(
+                f"the response cache {path} was locked by another process for over"
+                f" {busy_timeout:g} s: try again, or give another --cache-url"
+            ) from exc
+        raise ConfigError(f"{path} is not a response cache ({exc}): give another path") from exc
     except sqlite3.Error as exc:
         raise ConfigError(f"{path} is not a response cache ({exc}): give another path") from exc
     others = sorted({str(row[0]) for row in rows} - {"responses"})
