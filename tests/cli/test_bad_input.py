@@ -295,7 +295,12 @@ CASES: list[tuple[list[str], int, str]] = [
     (["fork", "ENDED", "--at", "1", "--agent1", "human", *LOG], 2, "needs a person: add --detach"),
     (["simulate", "ok.toml", "--agent", "person", *LOG], 2, "aic simulate cannot seat a person"),
     # serving
-    (["serve", "--host", "bad host!", "--port", "0", *LOG], 2, "is not an address to listen on"),
+    (["serve", "--host", "bad host!", "--port", "0", *LOG], 2, "is not an IP address or a host"),
+    (["serve", "--host", "no-such-host.invalid", "--port", "0", *LOG], 2, "not an address to"),
+    (["serve", "--host", "", *LOG], 2, "'--host': must not be empty"),
+    # a host given without a port is checked all the same (not silently ignored)
+    (["worker", "--metrics-host", "bad host!", *LOG], 2, "'--metrics-host': 'bad host!' is not"),
+    (["start", "--metrics-host", "1.2.3.4.5:9", *LOG], 2, "is not an IP address or a host name"),
     (["serve", "--port", "TAKEN", *LOG], 2, "Address already in use"),
     # usage errors of the remaining commands
     (["cache"], 2, "'aic cache' needs a command: import (see 'aic cache --help')"),

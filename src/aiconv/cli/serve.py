@@ -15,7 +15,7 @@ import click
 from aiconv.cli.command import command
 from aiconv.cli.options import json_option, log_options, option
 from aiconv.cli.telemetry import Telemetry, TelemetryOptions, start_telemetry, telemetry_options
-from aiconv.cli.values import DIRECTORY, PORT, TEXT
+from aiconv.cli.values import DIRECTORY, HOST, PORT
 from aiconv.cli.voice import resolve_audio_dir
 from aiconv.cli.wiring import LogOptions, Runtime
 from aiconv.errors import ConfigError
@@ -37,7 +37,7 @@ def allowed_hosts(host: str) -> list[str] | None:
 
 
 @command()
-@option("--host", type=TEXT, default="127.0.0.1", show_default=True, help="Interface to bind.")
+@option("--host", type=HOST, default="127.0.0.1", show_default=True, help="Interface to bind.")
 @option("--port", type=PORT, default=8080, show_default=True, help="Port (0 picks a free one).")
 @option("--audio-dir", type=DIRECTORY, help="Audio of voice conversations.")
 @json_option(help="Print one JSON line with the URL once listening.")

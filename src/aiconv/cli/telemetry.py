@@ -20,7 +20,7 @@ from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector,
 from aiconv.agents.instrumented import InstrumentedProvider
 from aiconv.agents.provider import ChatProvider
 from aiconv.cli.options import option
-from aiconv.cli.values import PORT
+from aiconv.cli.values import HOST, PORT
 from aiconv.cli.wiring import Runtime
 from aiconv.errors import ConfigError
 from aiconv.observability.logs import configure_logging
@@ -60,6 +60,7 @@ def telemetry_options(default_level: str = "info") -> Callable[[F], F]:
         )(func)
         func = option(
             "--metrics-host",
+            type=HOST,
             default="127.0.0.1",
             show_default=True,
             help="Address the /metrics endpoint listens on (0.0.0.0 in containers).",

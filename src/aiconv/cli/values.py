@@ -6,6 +6,8 @@ whole number is meant and out-of-range values are a usage error (exit 2) before 
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from pathlib import Path
 from typing import Any
 
@@ -90,3 +92,33 @@ class Name(click.ParamType):  # type: ignore[type-arg]  # generic only in newer 
 
 
 NAME = Name()
+
+
+_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+_HOST_NAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*\.?")
+
+
+class Host(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click stubs
+    """An address to listen on: an IPv4 or IPv6 address or a host name, checked for its form
+    (``--host``, ``--metrics-host``) even when nothing ends up listening, so a mistaken value
+    is not silently ignored; whether a name resolves is found when listening."""
+
+    name = "host"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        text = value if isinstance(value, str) else str(value)
+        try:
+            ipaddress.ip_address(text)
+        except ValueError:
+            if not _HOST_NAME.fullmatch(text):
+                shown = text if len(text) <= 80 else f"{text[:80]}…"
+                self.fail(
+                    f"{shown!r} is not an IP address or a host name"
+                    " (such as 127.0.0.1, 0.0.0.0, ::1 or localhost)",
+                    param,
+                    ctx,
+                )
+        return text
+
+
+HOST = Host()
