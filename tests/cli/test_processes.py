@@ -174,3 +174,22 @@ async def test_simulate_processes_split_the_run_and_finish_every_conversation_on
             assert sum(isinstance(e, OutcomeDecided) for e in events) == 1
             claimers |= {e.instance_id for e in events if isinstance(e, TurnClaimed)}
     assert len(claimers) == 2  # one conductor per child; the parent found nothing left to do
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_simulate_processes_json_prints_one_document_for_the_whole_run(tmp_path: Path) -> None:
+    """``--json`` is one JSON document on stdout with ``--processes`` too: the children's own
+    tallies go to stderr, and the parent's covers every conversation of the run."""
+    from tests.simulation.test_cli import write
+
+    path = write(tmp_path, agent="mock:turns=2", customer="mock:turns=0")
+    done = run_aic(
+        "simulate", str(path), "--db", str(tmp_path / "runs.db"), "--run-id", "split-json",
+        "--processes", "2", "--json", timeout=240,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)  # one document, nothing else on stdout
+    assert document["run_id"] == "split-json"
+    assert document["done"] == 20 and document["failed"] == 0
+    assert done.stderr.count('"run_id": "split-json"') == 2  # each child's tally, on stderr

@@ -19,6 +19,8 @@ from aiconv.cli.options import option
 from aiconv.cli.values import count
 from aiconv.errors import ConfigError
 
+#: This process's stderr, where children's results go when the parent prints the only one.
+STDERR_FD = 2
 #: The most processes ``--processes`` starts (a typo such as 1000 must not fork-bomb a laptop).
 MAX_PROCESSES = 64
 
@@ -82,16 +84,25 @@ def child_share(share: tuple[int, int] | None, child: int, processes: int) -> tu
 
 
 async def run_children(
-    count: int, extra: Callable[[int], list[str]], outputs: list[bytes] | None = None
+    count: int,
+    extra: Callable[[int], list[str]],
+    outputs: list[bytes] | None = None,
+    *,
+    stdout_to_stderr: bool = False,
 ) -> list[int]:
     """Run this command ``count`` times as children (child ``k`` gets ``extra(k)``); their exit
     codes, once every child has exited. SIGINT/SIGTERM are passed on to the children. Given
     ``outputs``, the children's stdout is collected there (one item per child) instead of
-    going to this process's: the caller makes one document of them."""
+    going to this process's: the caller makes one document of them. With
+    ``stdout_to_stderr`` it goes to this process's stderr: the caller prints the only result."""
     base = [sys.executable, "-m", "aiconv.cli", *own_arguments(sys.argv[1:])]
     children: list[asyncio.subprocess.Process] = []
     loop = asyncio.get_running_loop()
-    stdout = asyncio.subprocess.PIPE if outputs is not None else None
+    stdout: int | None = None
+    if outputs is not None:
+        stdout = asyncio.subprocess.PIPE
+    elif stdout_to_stderr:
+        stdout = STDERR_FD
     try:
         for k in range(count):
             children.append(
@@ -130,5 +141,7 @@ def run_shards(run_id: str, processes: int) -> int:
         return ["--run-id", run_id, "--shard", f"{k}/{processes}", "--quiet"]
 
     click.echo(f"run {run_id}: spread over {processes} processes", err=True)
-    codes = asyncio.run(run_children(processes, extra))
+    # The children's tallies are progress: stdout is the parent's, one tally (or one --json
+    # document) for the whole run.
+    codes = asyncio.run(run_children(processes, extra, stdout_to_stderr=True))
     return 0 if all(code in (0, 1) for code in codes) else 1

@@ -203,7 +203,9 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
         grounding=grounding_of(scenario),
     )
     if kw["processes"] > 1 and run_shards(run.run_id, kw["processes"]) != 0:
-        click.echo(f"interrupted; resume with: aic simulate {run.path} --run-id {run.run_id}")
+        click.echo(
+            f"interrupted; resume with: aic simulate {run.path} --run-id {run.run_id}", err=True
+        )
         sys.exit(EXIT_INTERRUPTED)
     telemetry = start_telemetry(TelemetryOptions.of(kw), runtime)
     try:
