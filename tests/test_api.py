@@ -182,3 +182,27 @@ async def test_a_name_that_could_hijack_a_terminal_or_a_table_is_refused(
                 log, participants=[aiconv.Participant(name), aiconv.Participant("b")], topic="t"
             )
         assert await log.list_conversations() == []
+
+
+async def test_the_shipped_doubles_are_where_the_readme_names_them() -> None:
+    """``aiconv.testing.ScriptedProvider`` (and ``FunctionProvider``, ``FakeClock``), as the
+    README spells them, drive a conversation like any provider."""
+    import aiconv.testing
+    from aiconv.agents.messages import ChatRequest
+
+    def answer(request: ChatRequest) -> str:
+        return f"heard {request.messages[-1].content}\n<END>"
+
+    clock = aiconv.testing.FakeClock(start=100.0)
+    await clock.sleep(5)
+    assert clock.now() == 105.0
+    async with aiconv.open_log("memory://") as log:
+        result = await aiconv.run_conversation(
+            log,
+            participants=[
+                aiconv.Participant("a", provider=aiconv.testing.ScriptedProvider(["ping"])),
+                aiconv.Participant("b", provider=aiconv.testing.FunctionProvider(answer)),
+            ],
+            topic="t",
+        )
+    assert [m.content for m in result.state.messages] == ["ping", "heard ping\n<END>"]
