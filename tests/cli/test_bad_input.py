@@ -396,6 +396,14 @@ def test_every_group_has_a_case_without_its_command() -> None:
     assert groups and {(g,) for g in groups} <= {tuple(args) for args, _, _ in CASES}
 
 
+def test_aic_alone_prints_its_help_on_stdout_and_succeeds() -> None:
+    """``aic`` alone prints its help, like ``aic --help`` (not a usage error, unlike a group
+    below it without its command)."""
+    alone, asked = CliRunner().invoke(aic, []), CliRunner().invoke(aic, ["--help"])
+    assert (alone.exit_code, alone.stderr) == (0, "")
+    assert alone.stdout == asked.stdout and "Commands:" in alone.stdout
+
+
 def test_a_variable_that_is_not_utf8_is_named_and_nothing_is_written(
     workdir: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:

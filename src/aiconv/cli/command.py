@@ -57,8 +57,10 @@ class OneLineErrors:
         try:
             result = run(args, prog_name, complete_var, False, **extra)
         except click.exceptions.NoArgsIsHelpError as exc:
-            exc.show()
-            sys.exit(exc.exit_code)
+            # ``aic`` alone asks for its help, as ``aic --help`` does: on stdout, exit 0 (click
+            # 8.2 made it a usage error; a group below ``aic`` without its command still is one)
+            click.echo(exc.ctx.get_help() if exc.ctx is not None else exc.format_message())
+            sys.exit(0)
         except click.ClickException as exc:
             click.echo(f"error: {one_line(exc.format_message())}{_hint(exc)}", err=True)
             sys.exit(exc.exit_code)
