@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import signal
+import sys
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +20,7 @@ from aiconv.platform.events import ParticipantSpec, StopConfig, TurnClaimed
 from aiconv.queues.log import ConversationLog
 from aiconv.queues.redis import with_prefix
 from aiconv.queues.urls import open_log
+from aiconv.testing.conditions import eventually
 from aiconv.testing.processes import run_aic
 from aiconv.testing.redis_server import RedisServer, has_redis_server
 from tests.cli.test_multi_instance import (
@@ -90,6 +94,41 @@ async def test_worker_processes_split_the_share_they_are_given(
     document = json.loads((fleet.directory / "p0.out").read_text(encoding="utf-8"))
     assert document["served"] == 0 and len(document["processes"]) == 2
     assert all(child["served"] == 0 for child in document["processes"])
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie nobody reaped has stopped running)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl(PR_SET_PDEATHSIG)")
+async def test_worker_processes_stop_when_their_parent_is_killed(
+    tmp_path: Path, fleet: Fleet
+) -> None:
+    """``kill -9`` of ``aic worker --processes 2`` used to leave both children serving on as
+    orphans nobody supervises: each now gets SIGTERM when its parent dies, and stops."""
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    parent = fleet.spawn("worker", "--log-url", url, "--processes", "2", "--instance-id", "w")
+    for k in (1, 2):
+        await announced(fleet, parent, rf"worker (w-{k}) serving")
+    listed = Path(f"/proc/{parent.pid}/task/{parent.pid}/children")
+    children = [int(pid) for pid in (await asyncio.to_thread(listed.read_text)).split()]
+    assert len(children) == 2 and all(_running(pid) for pid in children)
+    parent.kill()
+    parent.wait(timeout=30)
+    try:
+        await eventually(
+            lambda: not any(_running(pid) for pid in children),
+            timeout=60,
+            what="both children stopped after their parent was killed",
+        )
+    finally:
+        for pid in filter(_running, children):  # the fleet reaps only the processes it started
+            os.kill(pid, signal.SIGKILL)
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "65", "two"])

@@ -3,12 +3,16 @@
 The parent re-runs its own command line (``python -m aiconv.cli …``) N times with
 ``--processes 1`` (which also overrides an ``AIC_…_PROCESSES`` variable, so children never
 multiply) plus per-child arguments, forwards SIGINT and SIGTERM to every child, and waits for
-them. Children talk only through the log, like processes on different machines.
+them. Children talk only through the log, like processes on different machines. A child does
+not outlive its parent: killed with ``kill -9``, the parent takes its children down with it
+(each gets SIGTERM, and stops as on any SIGTERM), so no worker serves on unsupervised.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -21,6 +25,12 @@ from aiconv.errors import ConfigError
 
 #: This process's stderr, where children's results go when the parent prints the only one.
 STDERR_FD = 2
+
+#: Set for its children by a parent of ``--processes N``: the process id they must not outlive.
+PARENT_VARIABLE = "AICONV_PARENT_PID"
+#: ``prctl(2)``'s option for the signal a process gets when its parent dies (Linux).
+_PR_SET_PDEATHSIG = 1
+
 #: The most processes ``--processes`` starts (a typo such as 1000 must not fork-bomb a laptop).
 MAX_PROCESSES = 64
 
@@ -103,11 +113,12 @@ async def run_children(
         stdout = asyncio.subprocess.PIPE
     elif stdout_to_stderr:
         stdout = STDERR_FD
+    env = {**os.environ, PARENT_VARIABLE: str(os.getpid())}
     try:
         for k in range(count):
             children.append(
                 await asyncio.create_subprocess_exec(
-                    *base, *extra(k), "--processes", "1", stdout=stdout
+                    *base, *extra(k), "--processes", "1", stdout=stdout, env=env
                 )
             )
     except OSError as exc:
@@ -124,6 +135,21 @@ async def run_children(
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         _signal_all(children, signal.SIGTERM)
+
+
+def die_with_parent() -> None:
+    """In a child of ``--processes N`` (``PARENT_VARIABLE`` set): ask Linux for SIGTERM when
+    the parent dies, even by ``kill -9``, so the child stops (a worker gives its turns in
+    flight their grace) instead of serving on as an orphan nobody supervises; if the parent
+    is already gone, SIGTERM now. Elsewhere, and in any other process, nothing happens."""
+    parent = os.environ.pop(PARENT_VARIABLE, "")
+    if not (parent.isdigit() and sys.platform.startswith("linux")):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+        return  # not allowed here (a sandbox): the child behaves as before
+    if os.getppid() != int(parent):
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _signal_all(children: Sequence[asyncio.subprocess.Process], sig: signal.Signals) -> None:
