@@ -219,3 +219,37 @@ def test_the_offline_agents_are_registered_and_need_no_key() -> None:
     registry.check_tools(registry.resolve("bank-agent"))
     with pytest.raises(Exception, match="cannot call tools"):
         registry.check_tools(registry.resolve("task-user"))
+
+
+async def test_a_caller_who_needs_nothing_else_is_said_goodbye_not_asked_again() -> None:
+    """A person (not the task user, who ends with a signal) answers "anything else?" with a
+    no: the agent closes the call instead of asking the same question again (the README's
+    offline agent "never repeats a question"), and the goodbyes end it (reason ``closing``)."""
+    import aiconv
+    from aiconv.testing import ScriptedProvider
+
+    caller = ScriptedProvider(
+        [
+            "Hi, I lost my debit card. I'm Marcus Abernathy, born 1989-07-28, ZIP code 31496.",
+            "Yes please.",
+            "Yes.",
+            "No, that is all, thanks.",
+            "Thanks, bye!",
+        ]
+    )
+    async with aiconv.open_log("memory://") as log:
+        result = await aiconv.run_conversation(
+            log,
+            participants=[
+                aiconv.Participant("caller", provider=caller),
+                aiconv.Participant("agent", "bank-agent:mistakes=0", tools=["env:banking"]),
+            ],
+            topic="I lost my card",
+            max_turns=14,
+            env={},
+        )
+    lines = [m.content for m in result.state.messages if m.sender == "agent"]
+    transcript = "\n".join(f"{m.sender}: {m.content}" for m in result.state.messages)
+    assert len(lines) == len(set(lines)), transcript
+    assert result.ended is not None and result.ended.reason == "closing", transcript
+    assert "goodbye" in lines[-1].lower(), transcript

@@ -29,6 +29,13 @@ UNCLEAR = (
 )
 _HELLO = re.compile(r"^\W*(hi|hello|hey|good (morning|afternoon|evening))\b[\W\w]{0,25}$", re.I)
 ANYTHING_ELSE = "Is there anything else I can help you with?"
+#: Said once the customer, asked whether there is anything else, says there is not.
+GOODBYE = "You're welcome. Thank you for contacting Harbor Bank, and have a good day. Goodbye!"
+_NOTHING_ELSE = re.compile(
+    r"\b(that'?s (all|it|everything)|that is (all|it|everything)|nothing (else|more)|"
+    r"all (set|good)|i'?m good|(good)?bye)\b",
+    re.IGNORECASE,
+)
 PUSHBACK = "I understand, and I'm sorry, but I can't help further with that."
 UNAVAILABLE = "I'm sorry, I can't reach the bank's systems from here right now."
 #: Requests that need no verification (the rest are verified first).
@@ -79,6 +86,8 @@ def plan(memory: Memory, mistakes: frozenset[str], offered: frozenset[str]) -> P
             return Plan(text=_join(reports or [step.report]))
     if not requests:
         return _unclear(desk, offered)
+    if not reports and _needs_nothing_else(memory):
+        return Plan(text=GOODBYE)
     if not reports and _pushed_back(memory):
         reports.append(PUSHBACK)
     return Plan(text=_join([*reports, ANYTHING_ELSE]))
@@ -117,6 +126,19 @@ def _failed(memory: Memory, step: Step) -> Step:
                     report=f"I'm sorry, I couldn't do that: {item.result}.", settled_at=item.index
                 )
     return step
+
+
+def _needs_nothing_else(memory: Memory) -> bool:
+    """Whether the customer answered "anything else?" with a no or a goodbye (a person says
+    so; the task user ends with its signal): then the call is closed, never asked again."""
+    own = memory.own()
+    if not own or not own[-1].text.endswith(ANYTHING_ELSE):
+        return False
+    answers = memory.customer(own[-1].index)
+    if not answers or kinds_of(answers[-1]):
+        return False
+    text = answers[-1].text
+    return polarity(text) is False or _NOTHING_ELSE.search(text) is not None
 
 
 def _pushed_back(memory: Memory) -> bool:
