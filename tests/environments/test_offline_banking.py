@@ -253,3 +253,44 @@ async def test_a_caller_who_needs_nothing_else_is_said_goodbye_not_asked_again()
     assert len(lines) == len(set(lines)), transcript
     assert result.ended is not None and result.ended.reason == "closing", transcript
     assert "goodbye" in lines[-1].lower(), transcript
+
+
+async def talk_to_the_bank_agent(agent: str, lines: list[str], max_turns: int) -> list[str]:
+    """The agent's messages to a caller who says ``lines`` in order (a person at the seat)."""
+    import aiconv
+    from aiconv.testing import ScriptedProvider
+
+    async with aiconv.open_log("memory://") as log:
+        result = await aiconv.run_conversation(
+            log,
+            participants=[
+                aiconv.Participant("caller", provider=ScriptedProvider(lines)),
+                aiconv.Participant("agent", agent, tools=["env:banking"]),
+            ],
+            topic="I lost my card",
+            max_turns=max_turns,
+            env={},
+        )
+    return [m.content for m in result.state.messages if m.sender == "agent"]
+
+
+async def test_a_detail_still_missing_is_asked_for_alone_and_never_in_the_same_words() -> None:
+    """Asked for name and ZIP code (or name, birth date and ZIP code), a caller who gives only
+    some is asked for the rest, and one who does not give it is asked again in other words:
+    the agent never repeats its question word for word (which the loop detector ends)."""
+    looked_up = await talk_to_the_bank_agent(
+        "bank-agent:mistakes=1,kinds=skip_verification",
+        ["Hi, I lost my card", "Marcus Abernathy"],
+        4,
+    )
+    assert looked_up[-1] == "Thank you. Could you also tell me your ZIP code?", looked_up
+    verified = await talk_to_the_bank_agent(
+        "bank-agent:mistakes=0",
+        ["Hi, I lost my card", "Marcus Abernathy, 31496", "Hm, let me find it.", "1989-07-28"],
+        8,
+    )
+    assert verified[1:3] == [
+        "Thank you. Could you also tell me your date of birth?",
+        "I'm sorry, I still need your date of birth before I can go on.",
+    ], verified
+    assert "blocked your card ending 6148" in verified[3], verified

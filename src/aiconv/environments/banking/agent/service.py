@@ -58,6 +58,8 @@ def verification(desk: Desk, handing_over: bool = False) -> Step | None:
     if tool == "find_customer":
         if name and zip_code and fresh:
             return Step(calls=((tool, {"full_name": name, "zip_code": zip_code}),))
+        if bool(name) != bool(zip_code):  # one of the two given: ask for the other
+            return _ask_rest(desk, ["ZIP code" if name else "full name"])
         return Step(ask=ASK_LOOKUP)
     if name and birth and zip_code and fresh:
         arguments = {"full_name": name, "date_of_birth": birth.isoformat(), "zip_code": zip_code}
@@ -85,8 +87,18 @@ def _ask_identity(desk: Desk, given: Identity, handing_over: bool) -> Step:
                 ask=f"Of course. Before I transfer you, {ASK_IDENTITY[0].lower()}{ASK_IDENTITY[1:]}"
             )
         return Step(ask=f"I can help with that. {ASK_IDENTITY}")
+    return _ask_rest(desk, missing)
+
+
+def _ask_rest(desk: Desk, missing: list[str]) -> Step:
+    """Ask for the details still ``missing`` — in other words when that was just asked and not
+    answered, so a question is never repeated word for word."""
     listed = missing[0] if len(missing) == 1 else f"{missing[0]} and {missing[1]}"
-    return Step(ask=f"Thank you. Could you also tell me your {listed}?")
+    ask = f"Thank you. Could you also tell me your {listed}?"
+    own = desk.memory.own()
+    if own and own[-1].text == ask:
+        ask = f"I'm sorry, I still need your {listed} before I can go on."
+    return Step(ask=ask)
 
 
 def profile(desk: Desk) -> Step | None:
