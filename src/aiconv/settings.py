@@ -291,6 +291,17 @@ def inherited_environment(
     }
 
 
+#: Set for its children by a parent of ``--processes N``: the process id they must not outlive.
+PARENT_VARIABLE = "AICONV_PARENT_PID"
+
+
+def take_parent_pid() -> int | None:
+    """The parent process id a ``--processes N`` parent gave this child, removed from the
+    environment (so a process this child starts is not taken for one); None elsewhere."""
+    value = os.environ.pop(PARENT_VARIABLE, "")
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
 def _text(value: str, name: str) -> str:
     """``value`` of variable ``name``; ConfigError when its bytes are not UTF-8 (they reach
     Python as lone surrogates, which no log, JSON document or terminal can take)."""

@@ -22,12 +22,11 @@ import click
 from aiconv.cli.options import option
 from aiconv.cli.values import count
 from aiconv.errors import ConfigError
+from aiconv.settings import PARENT_VARIABLE, inherited_environment, take_parent_pid
 
 #: This process's stderr, where children's results go when the parent prints the only one.
 STDERR_FD = 2
 
-#: Set for its children by a parent of ``--processes N``: the process id they must not outlive.
-PARENT_VARIABLE = "AICONV_PARENT_PID"
 #: ``prctl(2)``'s option for the signal a process gets when its parent dies (Linux).
 _PR_SET_PDEATHSIG = 1
 
@@ -113,7 +112,7 @@ async def run_children(
         stdout = asyncio.subprocess.PIPE
     elif stdout_to_stderr:
         stdout = STDERR_FD
-    env = {**os.environ, PARENT_VARIABLE: str(os.getpid())}
+    env = {**inherited_environment(), PARENT_VARIABLE: str(os.getpid())}
     try:
         for k in range(count):
             children.append(
@@ -138,17 +137,17 @@ async def run_children(
 
 
 def die_with_parent() -> None:
-    """In a child of ``--processes N`` (``PARENT_VARIABLE`` set): ask Linux for SIGTERM when
+    """In a child of ``--processes N`` (given its parent's id): ask Linux for SIGTERM when
     the parent dies, even by ``kill -9``, so the child stops (a worker gives its turns in
     flight their grace) instead of serving on as an orphan nobody supervises; if the parent
     is already gone, SIGTERM now. Elsewhere, and in any other process, nothing happens."""
-    parent = os.environ.pop(PARENT_VARIABLE, "")
-    if not (parent.isdigit() and sys.platform.startswith("linux")):
+    parent = take_parent_pid()
+    if parent is None or not sys.platform.startswith("linux"):
         return
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
         return  # not allowed here (a sandbox): the child behaves as before
-    if os.getppid() != int(parent):
+    if os.getppid() != parent:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
