@@ -294,3 +294,27 @@ async def test_a_detail_still_missing_is_asked_for_alone_and_never_in_the_same_w
         "I'm sorry, I still need your date of birth before I can go on.",
     ], verified
     assert "blocked your card ending 6148" in verified[3], verified
+
+
+async def test_a_charge_it_cannot_find_is_told_once_and_a_yes_to_anything_else_is_asked_what() -> (
+    None
+):
+    """Told that a charge cannot be found, a caller who answers "anything else?" with a yes is
+    asked what else, not told about the charge again (which the loop detector ended)."""
+    lines = await talk_to_the_bank_agent(
+        "bank-agent:mistakes=0",
+        [
+            "Hi, I'm Marcus Abernathy, born 1989-07-28, zip 31496. I was charged twice.",
+            "It was the coffee shop",
+            "yes",
+            "What's my balance?",
+            "My savings account, please.",
+            "No, that's it.",
+            "Bye!",
+        ],
+        16,
+    )
+    assert sum("can't find that charge" in line for line in lines) == 1, lines
+    assert "savings account ending" in lines[4] and "balance of" in lines[4], lines
+    assert lines[2] == "Of course. How can I help?", lines
+    assert "goodbye" in lines[-1].lower(), lines

@@ -164,11 +164,14 @@ def dispute(desk: Desk, request: Request) -> Step:
     )
     charge = _charge(transactions, text, reason)
     if charge is None:
-        if desk.memory.answer_to(Q_CHARGE, request.at) is None:
+        answer = desk.memory.answer_to(Q_CHARGE, request.at)
+        if answer is None:
             return Step(ask=f"{Q_CHARGE} Could you tell me the merchant and the amount?")
+        # settled by the answer that named no charge we hold: told once (settling it at the
+        # newest message told it again every turn)
         return Step(
             report="I'm sorry, I can't find that charge on your accounts.",
-            settled_at=desk.memory.customer()[-1].index,
+            settled_at=answer.index,
         )
     settled = max(t["_at"] for t in transactions)
     what = f"the charge of {dollars(charge['amount'])} from {charge['merchant']}"

@@ -29,6 +29,8 @@ UNCLEAR = (
 )
 _HELLO = re.compile(r"^\W*(hi|hello|hey|good (morning|afternoon|evening))\b[\W\w]{0,25}$", re.I)
 ANYTHING_ELSE = "Is there anything else I can help you with?"
+#: Asked when the customer answers "anything else?" with a bare yes.
+WHAT_ELSE = "Of course. How can I help?"  # a question a request answers (requests.is_raising)
 #: Said once the customer, asked whether there is anything else, says there is not.
 GOODBYE = "You're welcome. Thank you for contacting Harbor Bank, and have a good day. Goodbye!"
 _NOTHING_ELSE = re.compile(
@@ -88,6 +90,8 @@ def plan(memory: Memory, mistakes: frozenset[str], offered: frozenset[str]) -> P
         return _unclear(desk, offered)
     if not reports and _needs_nothing_else(memory):
         return Plan(text=GOODBYE)
+    if not reports and _says_only_yes(memory):
+        return Plan(text=WHAT_ELSE)
     if not reports and _pushed_back(memory):
         reports.append(PUSHBACK)
     return Plan(text=_join([*reports, ANYTHING_ELSE]))
@@ -128,17 +132,35 @@ def _failed(memory: Memory, step: Step) -> Step:
     return step
 
 
+def _answer_to_anything_else(
+    memory: Memory, asked: tuple[str, ...] = (ANYTHING_ELSE,)
+) -> str | None:
+    """The customer's newest message when it answers "anything else?" (or another of
+    ``asked``) and raises no request the desk knows (a person answers with a word; the task
+    user raises its next request)."""
+    own = memory.own()
+    if not own or not own[-1].text.endswith(asked):
+        return None
+    answers = memory.customer(own[-1].index)
+    if not answers or kinds_of(answers[-1]):
+        return None
+    return answers[-1].text
+
+
 def _needs_nothing_else(memory: Memory) -> bool:
     """Whether the customer answered "anything else?" with a no or a goodbye (a person says
     so; the task user ends with its signal): then the call is closed, never asked again."""
-    own = memory.own()
-    if not own or not own[-1].text.endswith(ANYTHING_ELSE):
+    text = _answer_to_anything_else(memory, (ANYTHING_ELSE, WHAT_ELSE))
+    if text is None:
         return False
-    answers = memory.customer(own[-1].index)
-    if not answers or kinds_of(answers[-1]):
-        return False
-    text = answers[-1].text
     return polarity(text) is False or _NOTHING_ELSE.search(text) is not None
+
+
+def _says_only_yes(memory: Memory) -> bool:
+    """Whether the customer answered "anything else?" with a bare yes ("yes", "yes please"):
+    then they are asked what, not told again what was already said."""
+    text = _answer_to_anything_else(memory)
+    return text is not None and polarity(text) is True and len(text.split()) <= 3
 
 
 def _pushed_back(memory: Memory) -> bool:
