@@ -104,25 +104,13 @@ async def run_children(
     ``outputs``, the children's stdout is collected there (one item per child) instead of
     going to this process's: the caller makes one document of them. With
     ``stdout_to_stderr`` it goes to this process's stderr: the caller prints the only result."""
-    base = [sys.executable, "-m", "aiconv.cli", *own_arguments(sys.argv[1:])]
-    children: list[asyncio.subprocess.Process] = []
-    loop = asyncio.get_running_loop()
     stdout: int | None = None
     if outputs is not None:
         stdout = asyncio.subprocess.PIPE
     elif stdout_to_stderr:
         stdout = STDERR_FD
-    env = {**inherited_environment(), PARENT_VARIABLE: str(os.getpid())}
-    try:
-        for k in range(count):
-            children.append(
-                await asyncio.create_subprocess_exec(
-                    *base, *extra(k), "--processes", "1", stdout=stdout, env=env
-                )
-            )
-    except OSError as exc:
-        _signal_all(children, signal.SIGTERM)
-        raise ConfigError(f"cannot start {count} processes ({exc.strerror})") from exc
+    children = await _start_children(count, extra, stdout)
+    loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, _signal_all, children, sig)
     try:
@@ -134,6 +122,26 @@ async def run_children(
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         _signal_all(children, signal.SIGTERM)
+
+
+async def _start_children(
+    count: int, extra: Callable[[int], list[str]], stdout: int | None
+) -> list[asyncio.subprocess.Process]:
+    """Start the ``count`` children, each told this process's id (``die_with_parent``)."""
+    base = [sys.executable, "-m", "aiconv.cli", *own_arguments(sys.argv[1:])]
+    env = {**inherited_environment(), PARENT_VARIABLE: str(os.getpid())}
+    children: list[asyncio.subprocess.Process] = []
+    try:
+        for k in range(count):
+            children.append(
+                await asyncio.create_subprocess_exec(
+                    *base, *extra(k), "--processes", "1", stdout=stdout, env=env
+                )
+            )
+    except OSError as exc:
+        _signal_all(children, signal.SIGTERM)
+        raise ConfigError(f"cannot start {count} processes ({exc.strerror})") from exc
+    return children
 
 
 def die_with_parent() -> None:

@@ -75,36 +75,39 @@ def check_not_foreign(path: Path, busy_timeout: float = 10.0) -> None:
     """
     journal_there = journal_exists(path)
     live = journal_there or Path(f"{path}.lock").exists()
-    uri = f"{path.resolve().as_uri()}?mode=ro{'' if live else '&immutable=1'}"
     try:
-        db = sqlite3.connect(uri, uri=True, timeout=busy_timeout)
-        try:
-            rows = db.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            ).fetchall()
-        finally:
-            db.close()
-    except sqlite3.OperationalError as exc:
-        if "locked" not in str(exc) and "busy" not in str(exc):
-            raise ConfigError(
-                f"{path} is not an aiconv SQLite log ({exc}): give another --db path"
-            ) from exc
-        raise LogUnavailable(
-            f"SQLite log {path} locked by another process for over {busy_timeout:g} s"
-        ) from exc
+        tables = _table_names(path, live, busy_timeout)
     except sqlite3.Error as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise LogUnavailable(
+                f"SQLite log {path} locked by another process for over {busy_timeout:g} s"
+            ) from exc
         raise ConfigError(
             f"{path} is not an aiconv SQLite log ({exc}): give another --db path"
         ) from exc
     finally:
         if live and not journal_there and journal_exists(path):
             drop_journal(path)
-    foreign = sorted({str(row[0]) for row in rows} - OUR_TABLES)
+    foreign = sorted(tables - OUR_TABLES)
     if foreign:
         raise ConfigError(
             f"{path} is another application's SQLite database (tables {', '.join(foreign[:5])}):"
             " aiconv will not add its tables to it; give another --db path"
         )
+
+
+def _table_names(path: Path, live: bool, busy_timeout: float) -> set[str]:
+    """The tables of the SQLite database at ``path``, read with locks if ``live``, else as
+    immutable; ``sqlite3.Error`` when it is not one."""
+    uri = f"{path.resolve().as_uri()}?mode=ro{'' if live else '&immutable=1'}"
+    db = sqlite3.connect(uri, uri=True, timeout=busy_timeout)
+    try:
+        rows = db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        ).fetchall()
+    finally:
+        db.close()
+    return {str(row[0]) for row in rows}
 
 
 def _check_writable(path: Path) -> None:
