@@ -10,6 +10,7 @@ before each case, and the directory's listing is compared before and after.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import sqlite3
@@ -402,6 +403,17 @@ def test_aic_alone_prints_its_help_on_stdout_and_succeeds() -> None:
     alone, asked = CliRunner().invoke(aic, []), CliRunner().invoke(aic, ["--help"])
     assert (alone.exit_code, alone.stderr) == (0, "")
     assert alone.stdout == asked.stdout and "Commands:" in alone.stdout
+
+
+def test_a_group_summary_names_only_commands_it_has() -> None:
+    """``aic --help`` summarises each group by its commands: ``aic tasks`` said "list, check,
+    export", and there is no ``aic tasks check``."""
+    for name, group in aic.commands.items():
+        if not isinstance(group, click.Group):
+            continue
+        summary = (group.help or "").split("(")[0]
+        named = set(re.findall(r"\b(list|check|export|import|show|run)\b", summary))
+        assert named <= set(group.commands), (name, summary)
 
 
 def test_a_variable_that_is_not_utf8_is_named_and_nothing_is_written(

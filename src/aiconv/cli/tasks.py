@@ -37,7 +37,8 @@ def _tasks(files: tuple[Path, ...], domain: str | None) -> list[Task]:
 
 @click.group(name="tasks", cls=AicGroup)
 def tasks_group() -> None:
-    """Task files: list, check, export (τ²-bench format)."""
+    """Task files: list them (each checked against its domain) or export them (τ²-bench
+    format)."""
 
 
 @tasks_group.command(name="list")
