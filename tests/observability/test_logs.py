@@ -146,3 +146,28 @@ def test_json_off_a_terminal_and_console_on_one(monkeypatch: pytest.MonkeyPatch)
     assert "[info" in line and "hello" in line and "n=1" in line
     with pytest.raises(json.JSONDecodeError):
         json.loads(line)
+
+
+async def test_a_call_cancelled_by_ctrl_c_is_logged_as_info_not_as_a_warning(rig: Rig) -> None:
+    """Ctrl+C cancels the call in flight on purpose: aic-start (which logs at warning) prints
+    its summary without a ``provider.call`` warning line; a failed call still warns."""
+    from aiconv.agents.messages import ChatMessage, ChatRequest
+    from aiconv.testing.providers import FunctionProvider
+
+    async def forever(request: ChatRequest) -> str:
+        await asyncio.Event().wait()
+        return "never"
+
+    request = ChatRequest(model="m", system="", messages=(ChatMessage(role="user", content="hi"),))
+    waiting = rig.instrument(FunctionProvider(forever))
+    failing = rig.instrument(ScriptedProvider([ProviderRejected("nope")]))
+    with capture_logs() as captured:
+        call = asyncio.create_task(waiting.complete(request))
+        await asyncio.sleep(0)  # the call is in flight
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+        with pytest.raises(ProviderRejected):
+            await failing.complete(request)
+    levels = [(e["outcome"], e["log_level"]) for e in captured if e["event"] == "provider.call"]
+    assert levels == [("cancelled", "info"), ("rejected", "warning")]

@@ -96,7 +96,9 @@ class InstrumentedProvider(ForwardingProvider):
     def _failed(self, model: str, kind: str, seconds: float, exc: BaseException) -> None:
         self.metrics.provider_requests.labels(self.name, model, kind).inc()
         self.metrics.provider_duration.labels(self.name, model).observe(seconds)
-        self.log.warning(
+        # a call cancelled on purpose (Ctrl+C, a lease given up) is no failure to warn about
+        log = self.log.info if kind == "cancelled" else self.log.warning
+        log(
             "provider.call",
             provider=self.name,
             model=model,
