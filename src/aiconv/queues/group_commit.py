@@ -120,18 +120,7 @@ class GroupCommit:
             index=index,
             future=future,
         )
-        at_once = self._at_once
-        if (
-            at_once is not None
-            and self._runner is None
-            and self._stepped < self.at_once_per_step
-            and at_once(pending)
-        ):
-            self.batches += 1
-            self.appends += 1
-            if not self._stepped:
-                loop.call_soon(self._next_step)
-            self._stepped += 1
+        if self._wrote_at_once(pending, loop):
             return future.result()  # written, or its conflict raised
         idle = self._runner is None and self._inline is None
         if idle and self.inline and not self._queue:
@@ -139,9 +128,33 @@ class GroupCommit:
         self._queue.append(pending)
         if idle:
             self._runner = loop.create_task(self._drain(), name="aiconv-group-commit")
-        # Awaited directly, not through asyncio.shield (a second future, two callbacks and an
-        # extra step of the loop per append): a cancelled caller cancels ``future``, which the
-        # flush then leaves alone, and waits for ``settled`` instead.
+        return await self._queued(pending, loop)
+
+    def _wrote_at_once(self, pending: Pending, loop: asyncio.AbstractEventLoop) -> bool:
+        """Whether ``pending`` was written at once (nothing in flight, few such this step)."""
+        at_once = self._at_once
+        if (
+            at_once is None
+            or self._runner is not None
+            or self._stepped >= self.at_once_per_step
+            or not at_once(pending)
+        ):
+            return False
+        self.batches += 1
+        self.appends += 1
+        if not self._stepped:
+            loop.call_soon(self._next_step)
+        self._stepped += 1
+        return True
+
+    async def _queued(self, pending: Pending, loop: asyncio.AbstractEventLoop) -> list[StoredEvent]:
+        """The stored events of ``pending`` once the queue has flushed it.
+
+        Awaited directly, not through asyncio.shield (a second future, two callbacks and an
+        extra step of the loop per append): a cancelled caller cancels the append's future,
+        which the flush then leaves alone, and waits for ``settled`` instead.
+        """
+        future = pending.future
         try:
             return await future
         except asyncio.CancelledError:
