@@ -96,6 +96,19 @@ async def test_worker_processes_split_the_share_they_are_given(
     assert all(child["served"] == 0 for child in document["processes"])
 
 
+def _children_of(parent: int) -> list[int]:
+    """The ids of the processes whose parent is ``parent`` (from ``/proc/*/stat``)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # ended meanwhile
+        if int(fields[1]) == parent:
+            found.append(int(stat.parent.name))
+    return found
+
+
 def _running(pid: int) -> bool:
     """Whether ``pid`` is a live process (a zombie nobody reaped has stopped running)."""
     try:
@@ -115,8 +128,7 @@ async def test_worker_processes_stop_when_their_parent_is_killed(
     parent = fleet.spawn("worker", "--log-url", url, "--processes", "2", "--instance-id", "w")
     for k in (1, 2):
         await announced(fleet, parent, rf"worker (w-{k}) serving")
-    listed = Path(f"/proc/{parent.pid}/task/{parent.pid}/children")
-    children = [int(pid) for pid in (await asyncio.to_thread(listed.read_text)).split()]
+    children = await asyncio.to_thread(_children_of, parent.pid)
     assert len(children) == 2 and all(_running(pid) for pid in children)
     parent.kill()
     parent.wait(timeout=30)
