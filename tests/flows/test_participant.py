@@ -144,3 +144,30 @@ async def test_a_finished_flow_ends_the_conversation() -> None:
     progress = flow_progress(final.flow_events, "designer")
     assert progress.final and progress.output["name"] == "Sal"
     assert progress.output["system_prompt"].startswith("You are Sal, a formal sales agent.")
+
+
+async def test_a_question_left_unanswered_is_asked_again_in_other_words() -> None:
+    """A person whose answer the flow cannot read is asked again, but not in the very same
+    words (which the loop detector ends as a repetition): "Sorry, I couldn't make that out."
+    comes first."""
+    import aiconv
+
+    user = ScriptedProvider(
+        ["I need an IT helpdesk agent", "It resets passwords", "hmm, let me think", "formal"]
+    )
+    async with aiconv.open_log("memory://") as log:
+        result = await aiconv.run_conversation(
+            log,
+            participants=[
+                aiconv.Participant("user", provider=user),
+                aiconv.Participant("designer", f"flow:{EXAMPLE}"),
+            ],
+            topic="Design an agent",
+            max_turns=8,
+            env={},
+        )
+    said = [m.content for m in result.state.messages if m.sender == "designer"]
+    tone = "What tone should it have: friendly, formal, casual, empathetic, concise or playful?"
+    assert said[1:3] == [tone, f"Sorry, I couldn't make that out. {tone}"], said
+    assert said[3].startswith("Got it: a formal it helpdesk agent."), said
+    assert result.ended is not None and result.ended.reason == "max_turns"

@@ -29,6 +29,17 @@ from aiconv.platform.flow_fold import FlowProgress, events_of, flow_progress
 COMPLETED = "flow_completed"
 
 
+#: Said before a question the user's last answer left unfilled, so it is never asked in the
+#: same words twice running (the loop detector ends a conversation that repeats itself).
+NOT_READ = "Sorry, I couldn't make that out."
+
+
+def not_again(text: str, history: Sequence[ChatMessage]) -> str:
+    """``text``, or with ``NOT_READ`` before it when it is exactly the flow's last message."""
+    last = next((m.content for m in reversed(history) if m.role == "assistant"), None)
+    return f"{NOT_READ} {text}" if text and text == last else text
+
+
 class FlowProvider(ChatProvider):
     """The flow ``flow``; ``agents`` are its stages' agents by id (built by the registry)."""
 
@@ -65,7 +76,7 @@ class FlowProvider(ChatProvider):
         progress = engine.replay(progress, moved)
         recorded += moved
         entered_now = [e for e in recorded if isinstance(e, StageEntered)]
-        text = engine.draft(self.flow, progress, entered_now)
+        text = not_again(engine.draft(self.flow, progress, entered_now), request.messages)
         said = await self._say(progress, request, text)
         if said is not None:
             replies.append(said)
