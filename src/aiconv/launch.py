@@ -106,10 +106,11 @@ class Seating:
 
 
 def _check_takes_base_url(registry: Registry, spec: AgentSpec, name: str) -> None:
-    """ConfigError for a base URL given to an agent that calls no server (``mock``): it would
-    be recorded and silently ignored."""
+    """ConfigError for a base URL given to an agent that calls no server (the offline ``mock``,
+    ``echo`` …): it would be recorded and silently ignored. (``compat`` has no default server
+    nor variable: its base URL is how it reaches one.)"""
     vendor = registry.vendor(spec.vendor)
-    if spec.base_url and not (vendor.base_url_env or vendor.default_base_url):
+    if spec.base_url and vendor.offline:
         raise ConfigError(f"{name}: agent {spec.agent_id!r} calls no server: drop its base URL")
 
 

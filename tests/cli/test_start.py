@@ -318,3 +318,26 @@ def test_export_to_an_unwritable_path_is_one_line(db: Path, tmp_path: Path) -> N
     assert result.returncode == 2
     assert "cannot write --output" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_a_compatible_server_is_reached_through_its_base_url(tmp_path: Path) -> None:
+    """The README's ``aic-start --agent1 compat:my-model --base-url1 http://localhost:8000/v1``:
+    ``compat`` has no default server, so the base URL is how it reaches one (it was refused as
+    "calls no server", like the offline mock's)."""
+    import asyncio
+
+    from aiconv.testing.fake_llm import FakeLLM
+
+    async with FakeLLM() as server:
+        done = await asyncio.to_thread(
+            run_aic,
+            "start", "--agent1", "compat:my-model", "--base-url1", server.openai_base_url,
+            "--agent2", "mock", "--max-turns", "2", "--json", "--db", str(tmp_path / "runs.db"),
+            env=cli_env(home=tmp_path),
+        )  # fmt: skip
+        received = [r.body.get("model") for r in server.requests]
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert document["participants"][0]["model"] == "my-model"
+    assert document["summary"]["turns"] == 2
+    assert received == ["my-model"]
