@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from redis import Redis
+from redis.asyncio.cluster import RedisCluster
 
 from aiconv.errors import SequenceConflict
 from aiconv.queues.redis import RedisLog, with_prefix
@@ -119,3 +120,34 @@ async def until_replicated(replica: object, key: str, count: int) -> None:
                 if client.xlen(key) >= count:
                     return
             await asyncio.sleep(0.02)
+
+
+async def test_close_releases_the_connections_of_a_node_that_left_the_topology(
+    redis_cluster: LocalCluster,
+) -> None:
+    """After a failover the dead master's node leaves the client's topology, but a command
+    routed on a reference taken before (redis-py does so when a refresh lands between routing
+    and sending, as in the test above under load) opens a connection on it once the node is
+    back as a replica. ``close`` must release that connection too: left to the garbage
+    collector it failed whichever later test it was collected in (ResourceWarning)."""
+    log = await RedisLog.open(url_of(redis_cluster))
+    key = log.events_key("c")
+    try:
+        await log.append("c", 0, [event(1)])
+        client = log._client  # the redis-py client whose nodes we follow
+        assert isinstance(client, RedisCluster)
+        stale = client.get_node_from_key(key)
+        master = await asyncio.to_thread(redis_cluster.master_of, key)
+        await until_replicated(await asyncio.to_thread(redis_cluster.replica_of, master), key, 1)
+        victim = await asyncio.to_thread(redis_cluster.kill_master_of, key)
+        await asyncio.to_thread(redis_cluster.until_promoted, key)
+        await log.append("c", 1, [event(2)])  # fails over: the client refreshes its topology
+        assert client.get_node(node_name=stale.name) is not stale
+        await asyncio.to_thread(victim.start)  # back, as the promoted node's replica
+        await asyncio.to_thread(redis_cluster.until_healthy)
+        assert await stale.execute_command("PING") is True  # a connection on the stale node
+    finally:
+        await log.close()
+    with Redis(port=victim.port) as admin:
+        clients = admin.client_list(_type="normal")
+    assert [c["cmd"] for c in clients] == ["client|list"], clients  # the admin's own only

@@ -21,6 +21,7 @@ from typing import Any, cast
 import redis.asyncio as aioredis
 import redis.exceptions as rexc
 from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.connection import Connection
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
@@ -73,12 +74,56 @@ async def _found_a_cluster(client: Client, watcher: Client, call: Calls, *, refu
     return True
 
 
+class ClosingCluster(RedisCluster):
+    """A ``RedisCluster`` whose ``aclose`` also closes the connections of nodes that have left
+    its topology.
+
+    redis-py drops a failed master's node from its cache when it refreshes the topology (a
+    failover), and ``aclose`` closes only the nodes still cached. A connection that node kept,
+    or opened afterwards for a command routed on a reference taken before the refresh (the
+    node back as a replica), was then closed by no one: the garbage collector found it open
+    (``ResourceWarning: unclosed Connection``) in whatever ran next. Every connection the
+    client's nodes open is noted while it is connected, and closed here.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._connected: set[Connection] = set()
+        base = self.connection_kwargs["connection_class"]
+        noted = _noting(base, self._connected)
+        self.connection_kwargs["connection_class"] = noted  # the dict the nodes are made with
+        for node in self.nodes_manager.startup_nodes.values():  # made before this line
+            node.connection_class = noted
+
+    async def aclose(self) -> None:
+        """Close every node's connections, cached or not."""
+        await super().aclose()
+        left = list(self._connected)
+        self._connected.clear()
+        await asyncio.gather(*(c.disconnect() for c in left), return_exceptions=True)
+
+
+def _noting(base: type[Connection], connected: set[Connection]) -> type[Connection]:
+    """``base`` that adds itself to ``connected`` when it connects; a connection closed since
+    is dropped from it at the next connect of any (it adds itself again if it reconnects)."""
+
+    class Noted(base):  # type: ignore[valid-type,misc]
+        async def _connect(self) -> None:
+            await super()._connect()
+            for closed in [c for c in connected if not c.is_connected]:
+                connected.discard(closed)
+            connected.add(self)
+
+    Noted.__name__ = Noted.__qualname__ = f"Noted{base.__name__}"
+    return Noted
+
+
 async def open_cluster(target: RedisTarget, call: Calls) -> RedisCluster:
     """A client of the Redis Cluster the target's nodes belong to (checked first)."""
     await check_one_cluster(target, call)
     others = [ClusterNode(host, port) for host, port in target.nodes[1:]]
     try:
-        client = RedisCluster.from_url(
+        client = ClosingCluster.from_url(
             target.url,
             startup_nodes=others or None,
             retry=Retry(NoBackoff(), 0),
