@@ -202,7 +202,12 @@ def test_worker_and_serve_read_their_options_from_settings(tmp_path: Path) -> No
     finally:
         for process in started:
             process.send_signal(signal.SIGTERM)
-            process.communicate(timeout=30)
+        try:
+            for process in started:
+                process.communicate(timeout=30)
+        finally:
+            for process in started:
+                reap(process)  # one that did not stop in time is killed, its pipes closed
     assert worker.returncode == 0
 
 

@@ -21,7 +21,7 @@ from aiconv.simulation.batch import BatchRunner
 from aiconv.simulation.report import build
 from aiconv.simulation.rows import collect
 from aiconv.simulation.scenario import Seat, load_scenario
-from aiconv.testing.processes import cli_env, run_aic, spawn_aic
+from aiconv.testing.processes import cli_env, reap, run_aic, spawn_aic
 from aiconv.testing.providers import FunctionProvider
 from aiconv.testing.redis_server import RedisServer, has_redis_server
 
@@ -104,9 +104,13 @@ async def test_candidates_replay_the_baseline_customer_across_processes(tmp_path
     live = spawn_aic(
         *simulate("live", "--agent", "mock:turns=3", "--cache", "customer=use"), env=env
     )
-    for process in (same, live):
-        _out, err = process.communicate(timeout=120)
-        assert process.returncode == 0, err
+    try:  # either failing must not leave the other running with open pipes
+        for process in (same, live):
+            _out, err = process.communicate(timeout=120)
+            assert process.returncode == 0, err
+    finally:
+        reap(same)
+        reap(live)
 
     baseline, replayed, diverged = [await _states(db, r) for r in ("base", "same", "live")]
     assert len(baseline) == len(replayed) == len(diverged) == 4

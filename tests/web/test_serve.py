@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from aiconv.cli.serve import allowed_hosts, serve
 from aiconv.queues.sqlite import SqliteLog
-from aiconv.testing.processes import spawn_aic
+from aiconv.testing.processes import reap, spawn_aic
 from tests.web.conftest import converse
 from tests.web.served import served
 
@@ -54,7 +54,10 @@ def test_aic_serve_shows_the_log_on_loopback_only(tmp_path: Path) -> None:
         listening = {c.laddr for c in _listening(server.pid)}
     finally:
         server.terminate()
-        _, stderr = server.communicate(timeout=15)
+        try:
+            _, stderr = server.communicate(timeout=15)
+        finally:
+            reap(server)
     assert [item["topic"] for item in body["items"]] == ["Served"]
     assert foreign.status_code == 400
     assert listening == {("127.0.0.1", port)}
