@@ -86,7 +86,11 @@ def fleet(tmp_path: Path) -> Iterator[Fleet]:
 
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    with RedisServer(tmp_path / "redis") as server:
+    """``appendfsync always``: a test here kills Redis (kill -9) and asserts that nothing
+    acknowledged is lost. Under ``everysec`` Redis acknowledges writes it has not yet handed to
+    the kernel whenever the previous fsync is still running (a busy disk: it postpones the
+    AOF write up to 2 s), and a kill in that window lost the last turns (CI, under load)."""
+    with RedisServer(tmp_path / "redis", appendfsync="always") as server:
         yield server
 
 
