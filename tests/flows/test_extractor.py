@@ -61,6 +61,14 @@ async def test_free_text_is_read_from_a_statement_or_the_answer_asked_for(design
     assert answered["goals"] == (["Close more deals"], 0.8)
 
 
+async def test_a_field_named_with_a_colon_is_read_without_its_label(designer: Flow) -> None:
+    """ "Its goals: reset passwords, unlock accounts" (a label and a colon, as people type) is
+    the goals, not a goal "Its goals: reset passwords"."""
+    for said in ("Its goals: reset passwords, unlock accounts", "The goals : reset passwords"):
+        found = await read(designer, said, asked="goals")
+        assert found["goals"][0][0] == "reset passwords", (said, found)
+
+
 async def test_a_yes_confirms_the_value_the_question_named(designer: Flow) -> None:
     question = "Just to be sure, is this right: the tone is formal?"
     found = await read(designer, "Yes.", asked="tone", question=question)

@@ -147,11 +147,11 @@ def _table(name: str, text: str, *, asked: bool) -> Found:
 
 
 def statement(name: str, text: str, *, asked: bool) -> str | None:
-    """``…`` in "my/the/its <field words> is/are/should be …", else (when the field was asked
-    for) the whole answer without its lead-in."""
+    """``…`` in "my/the/its <field words> is/are/should be …" or "its <field words>: …", else
+    (when the field was asked for) the whole answer without its lead-in."""
     label = r"\s+".join(re.escape(w) + "s?" for w in name.replace("_", " ").split())
     pattern = (
-        rf"\b(?:my|the|its|our|his|her)\s+{label}\s+(?:is|are|should be|would be|:)\s+"
+        rf"\b(?:my|the|its|our|his|her)\s+{label}(?:\s+(?:is|are|should be|would be)\s+|\s*:\s*)"
         rf"(.+?){_SENTENCE_END}"
     )
     match = re.search(pattern, text, re.IGNORECASE)
