@@ -307,3 +307,17 @@ def test_a_scenario_giving_tools_to_an_agent_that_cannot_call_them_is_refused(
                    env=cli_env(home=tmp_path), cwd=tmp_path)  # fmt: skip
     assert done.returncode == 2 and "cannot call tools" in done.stderr
     assert not (tmp_path / "r.db").exists()
+
+
+def test_a_run_of_one_conversation_says_conversation_not_conversations(tmp_path: Path) -> None:
+    """The run's header counts in words a person would use ("1 conversations" before)."""
+    text = write(tmp_path).read_text().replace("repeat = 5", "repeat = 1")
+    text = text.replace('personas = ["typical", "hurried"]', 'personas = ["typical"]')
+    one = tmp_path / "one.toml"
+    address = '[[intents]]\nname = "address"\ndescription = "Change my delivery address"\n'
+    assert address in text
+    one.write_text(text.replace(address, ""))
+    db = str(tmp_path / "runs.db")
+    done = run_aic("simulate", str(one), "--run-id", "one", "--db", db, env=cli_env(home=tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "run one: 1 conversation\n" in done.stdout + done.stderr

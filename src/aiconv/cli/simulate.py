@@ -244,7 +244,8 @@ async def _simulate(runtime: Runtime, telemetry: Telemetry, run: _Run) -> int:
         except ScenarioError:
             await runner.aclose()
             raise
-        console.print(f"run [bold]{run.run_id}[/bold]: {total} conversations", highlight=False)
+        noun = "conversation" if total == 1 else "conversations"
+        console.print(f"run [bold]{run.run_id}[/bold]: {total} {noun}", highlight=False)
         interrupted = await _drive(runner, view)
     finally:
         if kit is not None:
@@ -278,9 +279,8 @@ def _conclude(console: Console, tally: Tally, run: _Run, interrupted: bool) -> i
         console.print(f"interrupted; resume with: aic simulate {path} --run-id {run_id}")
         return EXIT_INTERRUPTED
     if tally.failed:
-        console.print(
-            f"{tally.failed} conversations failed; rerun with --run-id {run_id} to retry them"
-        )
+        noun = "conversation" if tally.failed == 1 else "conversations"
+        console.print(f"{tally.failed} {noun} failed; rerun with --run-id {run_id} to retry them")
         return 1
     console.print(f"report: aic report {run_id}", highlight=False)
     return 0
