@@ -86,6 +86,25 @@ class SequenceConflict(LogError):
         super().__init__(f"conversation {conversation_id}: expected sequence {expected}{seen}")
 
 
+class LogLostEvents(LogError):
+    """The log holds fewer events of a conversation than it had acknowledged to this process:
+    its storage lost confirmed writes (Redis killed without ``appendfsync always``, a Redis
+    Cluster failover without ``?min_replicas``). Said, never waited out: what this process
+    knows can no longer be continued, and the log decides what happened."""
+
+    def __init__(self, conversation_id: str, acknowledged: int, actual: int) -> None:
+        self.conversation_id = conversation_id
+        self.acknowledged = acknowledged
+        self.actual = actual
+        super().__init__(
+            f"conversation {conversation_id}: the log lost events it had acknowledged (it is at"
+            f" sequence {actual}, this process saw {acknowledged}); run Redis with appendfsync"
+            " always, or a Cluster with ?min_replicas=1, to keep them. The conversation goes"
+            " on from what the log holds when a process serves it again (aic resume, aic join,"
+            " aic worker)"
+        )
+
+
 class ConversationNotFound(LogError):
     """No conversation with that id."""
 

@@ -235,6 +235,56 @@ async def test_redis_killed_and_restarted_mid_run_loses_and_duplicates_nothing(
     await assert_exactly_once(log, cid, ["mock-1", "mock-2"], 20)
 
 
+async def test_a_redis_that_lost_acknowledged_appends_is_said_then_played_on_from_the_log(
+    url: str, log: ConversationLog, fleet: Fleet, redis_server: RedisServer
+) -> None:
+    """Redis dies and comes back without its last appends (the tail of its AOF gone, as
+    ``appendfsync everysec`` allows): both ``aic join`` seats, whose folds are ahead of the log,
+    used to wait forever (each claim a conflict, each re-read empty). Each now stops with a
+    one-line error saying the log lost acknowledged events (exit 1), and ``aic resume`` plays
+    the conversation on from what the log holds, each remaining turn once."""
+    cid = start_detached(
+        url, turns=20, agent1="mock:turns=0,latency=0.05", agent2="mock:turns=0,latency=0.05",
+        lease=2,
+    )  # fmt: skip
+    joins = [
+        fleet.spawn("join", cid, "--as", n, "--log-url", url, "--quiet")
+        for n in ("mock-1", "mock-2")
+    ]
+    await wait_for_state(log, cid, lambda s: s.turns >= 5)
+    for process in joins:
+        process.send_signal(signal.SIGSTOP)  # their folds stay where the log was
+    acknowledged = await log.last_sequence(cid)
+    await asyncio.to_thread(redis_server.kill)
+    await asyncio.to_thread(_drop_last_transactions, redis_server, 4)
+    await asyncio.to_thread(redis_server.start)
+    assert await log.last_sequence(cid) < acknowledged
+    for process in joins:
+        process.send_signal(signal.SIGCONT)
+    for process in joins:
+        code = await asyncio.to_thread(process.wait, 90)  # a waiting seat: within IDLE_WAKE_S
+        output = fleet.output(process)
+        assert code == 1, output
+        assert "the log lost events it had acknowledged" in output, output
+        assert "Traceback" not in output
+    resumed = await asyncio.to_thread(
+        run_aic, "resume", cid, "--log-url", url, "--quiet", timeout=120
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    await assert_exactly_once(log, cid, ["mock-1", "mock-2"], 20)
+
+
+def _drop_last_transactions(server: RedisServer, count: int) -> None:
+    """Cut the last ``count`` ``MULTI`` blocks (appends) from the stopped server's AOF."""
+    [aof] = sorted(server.directory.glob("appendonlydir/*.incr.aof"))[-1:]
+    data = aof.read_bytes()
+    cut = len(data)
+    for _ in range(count):
+        cut = data.rfind(b"*1\r\n$5\r\nMULTI\r\n", 0, cut)
+        assert cut > 0, "fewer transactions in the AOF than asked to drop"
+    aof.write_bytes(data[:cut])
+
+
 async def create_detached(
     log: ConversationLog, count: int, turns: int, latency: float = 0.01
 ) -> list[str]:

@@ -2,7 +2,8 @@
 
 With ``?min_replicas=1`` every acknowledged append survives and none is written twice; without
 it an acknowledged append can be lost with its master, and the log then reports the gap as a
-``SequenceConflict`` (the writer re-reads and re-decides) instead of duplicating anything.
+``SequenceConflict`` below what it had acknowledged (a conductor then stops with ``LogLostEvents``
+and the conversation goes on from what the log holds) instead of duplicating anything.
 Each test forms its own cluster (a failover leaves it with one replica fewer).
 """
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 from aiconv.agents.provider import ChatProvider
 from aiconv.agents.toolbox import ToolBox, ToolKit, open_tools
-from aiconv.errors import ConversationNotFound, SequenceConflict
+from aiconv.errors import ConversationNotFound, LogLostEvents, SequenceConflict
 from aiconv.platform import codec, referee
 from aiconv.platform.admission import ADMIT_ALL, TurnAdmission
 from aiconv.platform.codec import Recorded
@@ -146,12 +146,20 @@ class Conductor:
         if not all(isinstance(e, TurnClaimed) for e in events):  # a claim leaves the index as is
             index = index_entry(fold_ahead(state, events, self.clock.now(), folded=folded))
         with self._states.appending(state.conversation_id):
-            stored = await self.log.append(
-                state.conversation_id,
-                state.sequence,
-                [codec.encode(e) for e in events],
-                index=index,
-            )
+            try:
+                stored = await self.log.append(
+                    state.conversation_id,
+                    state.sequence,
+                    [codec.encode(e) for e in events],
+                    index=index,
+                )
+            except SequenceConflict as conflict:
+                if conflict.actual is not None and conflict.actual < state.sequence:
+                    # behind what it acknowledged: re-reading after our sequence finds nothing
+                    raise LogLostEvents(
+                        state.conversation_id, state.sequence, conflict.actual
+                    ) from conflict
+                raise
         for item, event in zip(stored, events, strict=True):
             state = evolve(state, codec.recorded(item, event))
         self._states.learn(state)
@@ -232,12 +240,22 @@ class Conductor:
                     state = await self._take_turn(state, name, seat)
                 else:
                     wake = wake_after(state, now)
-                    await self.log.wait(conversation_id, state.sequence, wake)
+                    woken = await self.log.wait(conversation_id, state.sequence, wake)
                     if self._states.is_appending(conversation_id):
                         await self._states.settled(conversation_id)
                     if self._states.known(state) is state:  # not woken by a seat of ours
                         state = await self.catch_up(state)
+                    if not woken:
+                        await self._check_not_behind(state)
         return state
+
+    async def _check_not_behind(self, state: ConversationState) -> None:
+        """After a wait in vain: the log must still hold every event this process saw; one
+        that lost acknowledged events would leave this seat waiting after a sequence that
+        no longer comes (``LogLostEvents`` instead)."""
+        actual = await self.log.last_sequence(state.conversation_id)
+        if actual < state.sequence:
+            raise LogLostEvents(state.conversation_id, state.sequence, actual)
 
     def _served_elsewhere(self, state: ConversationState, now: float) -> bool:
         """Whether another instance has been serving this conversation within the last lease.
