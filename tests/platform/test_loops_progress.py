@@ -218,3 +218,41 @@ def test_a_short_request_with_please_is_no_pleasantry() -> None:
     )
     loop = first_loop(history)
     assert loop is None or loop.kind != "collapse"
+
+
+def test_the_same_short_status_after_each_new_troubleshooting_step_is_not_a_loop() -> None:
+    history = chat(
+        "agent: Let's get the printer online. Is it connected to the office Wi-Fi network?",
+        "user: Yes, it shows the office network. Still offline.",
+        "agent: Please turn the printer off, wait ten seconds and turn it back on again.",
+        "user: Done, it restarted. Still offline.",
+        "agent: Open the print queue on your laptop and remove every stuck job from the list.",
+        "user: Cleared them all. Still offline.",
+        "agent: Then the driver may point at an old address. Remove the printer in Settings "
+        "and add it again with the Add printer button.",
+        "user: That did it, it prints.",
+    )
+    assert first_loop(history) is None
+
+
+def test_a_longer_status_reported_after_each_new_step_is_not_a_repetition() -> None:
+    history = chat(
+        "tech: Check that the dishwasher door clicks shut and the child lock is off.",
+        "owner: Door is shut, lock off. The display still shows error E24 and nothing happens.",
+        "tech: Unscrew the filter at the bottom of the tub and rinse it under the tap.",
+        "owner: Rinsed it. The display still shows error E24 and nothing happens.",
+        "tech: Look at the drain hose behind the machine: is it kinked or squashed anywhere?",
+        "owner: Straightened it. The display still shows error E24 and nothing happens.",
+        "tech: Hold the start button for five seconds to reset the control board.",
+    )
+    assert first_loop(history) is None
+
+
+def test_a_status_resent_whole_after_a_question_it_ignores_is_still_a_repetition() -> None:
+    history = chat(
+        "owner: The display still shows error E24 and the dishwasher will not drain at all.",
+        "tech: Unscrew the filter at the bottom of the tub and rinse it under the tap?",
+        "owner: The display still shows error E24 and the dishwasher will not drain at all.",
+    )
+    found = first_loop(history)
+    assert found is not None and found.kind == "repetition"

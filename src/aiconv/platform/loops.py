@@ -114,15 +114,44 @@ def _repeats(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
             else (earlier.content, new.content)
         )
         score = _repeat_similarity(said, says, limit, config, echo=not same)
+        by_core = False
         if score < limit and same:  # "Of course. Would you like …" after "Great. Would you …"
             core_earlier, core_new = _core(said), _core(says)
-            if core_earlier != said or core_new != says:
+            if (core_earlier != said or core_new != says) and _is_substantive(
+                features(core_new), config
+            ):  # what is left must be a message in its own right: not "Still no signal."
                 score = _repeat_similarity(core_earlier, core_new, limit, config, echo=False)
+                by_core = True
         if score >= limit and not _is_invited(history, index, config):
+            if by_core and _reports_on_progress(history, index):
+                continue  # "Did that. Still no signal ..." after each new step
             kind = "repetition" if same else "echo"
             who = f"{new.sender} repeats " + ("itself" if same else earlier.sender)
             return make_loop(kind, score, (earlier, new), who)
     return None
+
+
+_PROGRESS_WORDS = 3
+"""Content words new to the window each of the others' messages brings when it moves on."""
+
+
+def _reports_on_progress(history: Sequence[Utterance], index: int) -> bool:
+    """Whether the newest message, the same as ``history[index]`` from its sender past a
+    different opening, reports back on the others' moves: it asks nothing, and every message
+    of the others since brings a step of its own ("Still no signal." after each new troubleshooting step; a tutor's
+    "Correct." after each new item). Not a loop: the conversation moves on the other side."""
+    new = history[-1]
+    if "?" in new.content:
+        return False  # the same question again ("Anything else I can help with?") is a loop
+    others = [
+        (n, u) for n, u in enumerate(history[index + 1 : -1], start=index + 1)
+        if u.sender != new.sender
+    ]
+    return bool(others) and all(
+        (features(u.content).asks or features(u.content).instructs)
+        and len(features(u.content).facts - seen(history[:n])) >= _PROGRESS_WORDS
+        for n, u in others
+    )
 
 
 _ACK_SENTENCE = re.compile(r"^\W*(?:\w+\W+){0,2}\w+\s*[.!]\s+(?=\S)")
@@ -221,6 +250,10 @@ def _verbatim(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     ]
     if len(same) < 2 or _is_invited(history, same[0], config):
         return None
+    if len({history[i].content for i in same} | {new.content}) > 1 and _reports_on_progress(
+        history, same[0]
+    ):
+        return None  # each opening answers a new step: "Done, lights are on. Still …"
     involved = (*(history[i] for i in same), new)
     return make_loop("repetition", 1.0, involved, f"{new.sender} sends the same words a third time")
 
