@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from aiconv.platform.loop_learned import FEATURES, learned_loop, model, window_features
+from aiconv.platform.loop_learned import (
+    FEATURES,
+    gate,
+    learned_loop,
+    model,
+    vetoed,
+    window_features,
+)
 from aiconv.platform.loops import RULES, LoopConfig, Utterance, detect_loop
 from aiconv.testing.corpus import load_corpus
 
@@ -114,3 +121,66 @@ def test_the_model_is_monotone_where_it_was_constrained(feature: str, direction:
     ]
     assert all(direction * (b - a) >= 0 for a, b in pairwise(scores))
     assert scores[-1] != scores[0]
+
+
+def _lines(*lines: str) -> tuple[Utterance, ...]:
+    return tuple(
+        Utterance(sequence=n, sender=line.split(": ")[0], content=line.split(": ", 1)[1])
+        for n, line in enumerate(lines, start=1)
+    )
+
+
+def _judged(messages: tuple[Utterance, ...]) -> list[bool]:
+    """For each window past the gate: whether the model may judge it (not vetoed)."""
+    windows = [messages[:end] for end in range(1, len(messages) + 1)]
+    return [not vetoed(w, found) for w in windows if (found := gate(w)) is not None]
+
+
+@pytest.mark.parametrize(
+    "drill",
+    [
+        _lines(
+            "profesora: Conjuga 'vivir' en pretérito indefinido, primera persona singular.",
+            "alumno: Yo viví.",
+            "profesora: Perfecto. Ahora 'comer', tercera persona plural.",
+            "alumno: Ellos comieron.",
+            "profesora: Perfecto. Ahora 'tener', segunda persona singular.",
+            "alumno: Tú teniste.",
+            "profesora: Cuidado: 'tener' es irregular en el pretérito. Entonces?",
+            "alumno: Tú tuviste.",
+            "profesora: Perfecto. Ahora 'decir', primera persona plural.",
+        ),
+        _lines(
+            "trainerin: Bilde das Perfekt von 'gehen', erste Person Singular.",
+            "schüler: Ich bin gegangen.",
+            "trainerin: Prima. Jetzt 'essen', dritte Person Plural.",
+            "schüler: Sie haben gegessen.",
+            "trainerin: Prima. Jetzt 'fahren', zweite Person Singular.",
+            "schüler: Du hast gefahren.",
+            "trainerin: Achtung: 'fahren' bildet das Perfekt mit sein. Also?",
+            "schüler: Du bist gefahren.",
+            "trainerin: Prima. Jetzt 'schreiben', erste Person Plural.",
+            "schüler: Wir haben geschrieben.",
+        ),
+    ],
+)
+def test_the_model_never_judges_a_drill_whose_frame_carries_a_new_item(
+    drill: tuple[Utterance, ...],
+) -> None:
+    # Round 17 (blind): an Italian conjugation drill was cut by the model, the teacher's
+    # "Perfetto. Adesso 'mangiare', …" read as a point restated. Either side of a drill moves:
+    # a new item each time, answered shortly, each answer taking up the item put to it.
+    judged = _judged(drill)
+    assert judged and not any(judged)
+
+
+def test_a_stonewall_answered_in_short_replies_is_still_judged() -> None:
+    stonewall = _lines(
+        "guest: My table for four tonight was booked under Haddad, reference T-5512.",
+        "host: Sorry, I don't see that table anywhere.",
+        "guest: Could you look it up by the reference T-5512?",
+        "host: Nothing in the book matches those details.",
+        "guest: I have the confirmation text on my phone, do you want to see it?",
+        "host: Our list has no such booking tonight.",
+    )
+    assert _judged(stonewall)[-1]  # the host's three short refusals: no item, nothing taken up

@@ -256,3 +256,19 @@ def test_a_status_resent_whole_after_a_question_it_ignores_is_still_a_repetition
     )
     found = first_loop(history)
     assert found is not None and found.kind == "repetition"
+
+
+def test_a_frame_whose_quoted_item_changes_is_not_a_repetition() -> None:
+    history = chat(
+        "lehrer: Übersetze 'the bridge' ins Deutsche, mit Artikel.",
+        "schüler: Die Brücke.",
+        "lehrer: Richtig. Jetzt 'the window', auch mit Artikel.",
+        "schüler: Das Fenster.",
+        "lehrer: Richtig. Jetzt 'the spoon', mit Artikel.",
+        "schüler: Die Löffel.",
+        "lehrer: Fast: Löffel ist maskulin. Also?",
+        "schüler: Der Löffel.",
+        "lehrer: Richtig. Jetzt 'the cloud', mit Artikel.",
+        "schüler: Die Wolke.",
+    )
+    assert first_loop(history) is None

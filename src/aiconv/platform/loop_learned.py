@@ -76,6 +76,7 @@ FEATURES = (
 """What ``window_features`` measures, in order (the model file names them too)."""
 Similar = Callable[[str, str], float]
 _QUESTION = re.compile(r"[?？]")
+_WORD = re.compile(r"[^\W\d_]+")
 _THANKS = re.compile(
     r"\b(?:thanks?|thank you|great|perfect|good|done|got it|ok(?:ay)?|nice|cool|helps?|"
     r"clear|works?|worked|please do|sounds|correct|right|yes)\b"
@@ -128,7 +129,12 @@ def gate(history: Sequence[Utterance]) -> list[int] | None:
 def vetoed(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
     """Windows the model never judges, however it scores them (checked after the gate, so
     the model is still trained on them): the conversation thanks or says goodbye, each of the
-    sender's questions was answered with news (a form), or the sender adds ("yes, and also…")."""
+    sender's questions was answered with news (a form), the sender adds ("yes, and also…"),
+    or it is a drill (``_drilled``)."""
+    return _vetoed_early(history, indexes) or _drilled(history, indexes)
+
+
+def _vetoed_early(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
     return (
         takes_leave(history)
         or _answered(history, indexes)
@@ -149,6 +155,62 @@ def _answered(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
         if not _new_facts(history, reply):
             return False
     return True
+
+
+_ANSWER_WORDS = 12
+"""Longest reply (in words) that still reads as an answer to an item, not an argument."""
+_STEM = 4
+"""Letters two words must share at their start to be one word inflected ("partire" and
+"partito", "mangiare" and "mangiato"): a stemmer for languages the lexicon does not know."""
+
+
+def _drilled(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
+    """Whether the run is one side of a drill, where a fixed frame carries changing content:
+    either each of the sender's later messages brings a new item ("Adesso 'mangiare', terza
+    persona plurale") and every reply of the others is a short answer with something new, or
+    the sender's messages are such answers, each taking up the item just put to it ("Loro
+    hanno mangiato."), and every message of the others brings something new. It moves."""
+    sender = history[indexes[-1]].sender
+    others = [i for i in range(indexes[0] + 1, len(history)) if history[i].sender != sender]
+    if all(_new_item(history, i) for i in indexes[1:]) and all(
+        _answers(history, i) for i in others
+    ):
+        return True
+    return all(_new_item(history, i) for i in others) and all(
+        _answers(history, i) and _takes_up(history[i - 1].content, history[i].content)
+        for i in indexes
+    )
+
+
+def _new_item(history: Sequence[Utterance], index: int) -> bool:
+    """Whether ``history[index]`` has a word the window has not seen, quoted or not."""
+    before = set().union(*(_WORD.findall(u.content.lower()) for u in history[:index]))
+    return any(w not in before for w in _WORD.findall(history[index].content.lower()))
+
+
+def _answers(history: Sequence[Utterance], index: int) -> bool:
+    """Whether ``history[index]`` is a short answer with something new: it neither asks,
+    instructs, presses nor pushes back."""
+    content = history[index].content
+    view = features(content)
+    return (
+        view.words <= _ANSWER_WORDS
+        and not (view.asks or view.instructs or presses(content) or pushes_back(content))
+        and bool(_new_facts(history, index))
+    )
+
+
+def _takes_up(prompt: str, reply: str) -> bool:
+    """Whether ``reply`` uses a word of ``prompt``, inflected or not ("gegessen" for "essen":
+    their first ``_STEM`` letters inside the other), quoted or not (the item of a drill is
+    often quoted: "Adesso 'mangiare'")."""
+    starts = {word[:_STEM] for word in _WORD.findall(prompt.lower()) if len(word) >= _STEM}
+    return any(
+        start in word
+        for word in _WORD.findall(reply.lower())
+        if len(word) >= _STEM
+        for start in starts
+    )
 
 
 def _own_features(
@@ -285,13 +347,13 @@ def model() -> Model:
 def learned_loop(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     """A point restated in new words, judged by the trained model (see the module docstring)."""
     indexes = gate(history)
-    if indexes is None or vetoed(history, indexes):
-        return None
+    if indexes is None or _vetoed_early(history, indexes):
+        return None  # (a drill, the costlier veto, only once the model would fire)
     found = model()
     if found.bound(_features(history, indexes, _unknown), MEANING) <= found.threshold:
         return None  # however alike in meaning: no word vectors needed
     score = found.score(_features(history, indexes, meaning_similarity))
-    if score <= found.threshold:
+    if score <= found.threshold or _drilled(history, indexes):
         return None
     sender = history[-1].sender
     own = tuple(u for u in history if u.sender == sender)[-RUN:]

@@ -138,13 +138,14 @@ _PROGRESS_WORDS = 3
 def _reports_on_progress(history: Sequence[Utterance], index: int) -> bool:
     """Whether the newest message, the same as ``history[index]`` from its sender past a
     different opening, reports back on the others' moves: it asks nothing, and every message
-    of the others since brings a step of its own ("Still no signal." after each new troubleshooting step; a tutor's
-    "Correct." after each new item). Not a loop: the conversation moves on the other side."""
+    of the others since brings a step of its own ("Did that. Still no signal." after each new
+    troubleshooting step). Not a loop: the conversation moves on the other side."""
     new = history[-1]
     if "?" in new.content:
         return False  # the same question again ("Anything else I can help with?") is a loop
     others = [
-        (n, u) for n, u in enumerate(history[index + 1 : -1], start=index + 1)
+        (n, u)
+        for n, u in enumerate(history[index + 1 : -1], start=index + 1)
         if u.sender != new.sender
     ]
     return bool(others) and all(

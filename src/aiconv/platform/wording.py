@@ -258,4 +258,15 @@ def adds_facts(earlier: str, later: str) -> bool:
     X is not …" after "True or false: X is …"); then it is a new fact or a revision, never a
     repeat of ``earlier``."""
     fa, fb = features(earlier), features(later)
-    return bool(fb.numbers - fa.numbers or fb.facts - fa.facts) or fa.negated != fb.negated
+    if fb.numbers - fa.numbers or fb.facts - fa.facts or fa.negated != fb.negated:
+        return True
+    return bool(_quotes(later) - _quotes(earlier))  # "Jetzt 'the cloud'" after "'the spoon'"
+
+
+@lru_cache(maxsize=4096)
+def _quotes(content: str) -> frozenset[str]:
+    """The quoted stretches of ``content``, which its words leave out: a quoted item that
+    changes (the next word of a drill) is a new fact too."""
+    if not QUOTE_MARK.search(content):
+        return frozenset()
+    return frozenset(" ".join(m.lower().split()) for m in QUOTED.findall(content))
