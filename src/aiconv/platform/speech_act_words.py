@@ -140,9 +140,46 @@ ADDED = {
 }
 
 
+# The same acts in the other languages agents are run in (round 17, blind, missed German and
+# French deferrals answered with waiting, and French apologies): German, French, Dutch,
+# Portuguese, Spanish and Italian, each wording at a verb or noun of its own.
+OTHER_LANGUAGES = {
+    "refuses": r"\b(?:purtroppo|non (?:è possibile|possiamo|posso|rientra)|politica)\b",
+    "puts_off": (
+        r"\b(?:a breve|(?<=al )più presto|quanto prima|zeitnah|umgehend|(?<=au )plus vite|"
+        r"antes posible)\b"
+    ),
+    "promises_look": (
+        r"\b(?:melde mich|(?:komme|kommen) (?:\w+ ){0,3}auf (?:sie|dich|euch) zurück|"
+        r"zurückmelden|(?:frage|hake|höre) (?:\w+ ){0,3}nach|"
+        r"je (?:vous )?(?:confirme|recontacte|redis|reviendrai|rappelle)|je consulte|"
+        r"je m'en occupe|tiens? (?:au courant|informée?)|reviens vers vous|"
+        r"ik (?:kom|laat|neem|zoek) (?:\w+ ){0,3}?(?:terug|weten|contact|uit)|"
+        r"kom (?:erop|er op) terug|retorno|volto a (?:falar|contactar)|"
+        r"entro em conta[ck]to|dou notícias|(?<=te |le |lo )(?:aviso|confirmo|reviso)|"
+        r"vuelvo a contactar|(?:faccio|farò) sapere|verifico|controllo|ricontatto)\b"
+    ),
+    "waits": (
+        r"\b(?:warte (?:auf|noch)|(?:höre|hören) (?:\w+ ){0,2}von (?:ihnen|dir)|"
+        r"melden sie sich|melde dich|sobald sie (?:etwas|mehr)|attente|courant|"
+        r"vos nouvelles|(?<=votre )retour|ik wacht|hoor (?:het )?graag|laat maar weten|"
+        r"fico (?:a aguardar|à espera)|aguardo|quedo (?:atento|pendiente)|avisas|"
+        r"fammi sapere|faccia sapere|resto in attesa|attendo|aspetto (?:sue|tue|vostre) "
+        r"notizie)\b"
+    ),
+    "apologises": (
+        r"\b(?:excuser|regrett\w+|navr\w*|bedau\w*|verzeih\w*|spijt (?:me|ons)|lamento|"
+        r"perdón|perdone|scus\w+|dispiace)\b"
+    ),
+    "sympathises": r"\b(?:verstehe|comprends|begrijp|entendo|capisco|comprendo)\b",
+    "agrees": r"\b(?:einverstanden|akkoord|precies|esatto|assolutamente)\b",
+}
+
+
 def act_wordings() -> dict[str, str]:
     """Every act's wordings in one pattern each (English first)."""
     merged = dict(ENGLISH)
-    for act, pattern in ADDED.items():
-        merged[act] = f"{merged[act]}|{pattern}" if act in merged else pattern
+    for added in (ADDED, OTHER_LANGUAGES):
+        for act, pattern in added.items():
+            merged[act] = f"{merged[act]}|{pattern}" if act in merged else pattern
     return merged

@@ -23,8 +23,9 @@ _ACTS = act_wordings()
 # One pass over the text for all acts (an act found where another already matched is missed;
 # the acts that matter repeat, so one of their wordings is enough).
 _ANY_ACT = re.compile("|".join(f"(?P<{act}>{pattern})" for act, pattern in _ACTS.items()))
-_FIRST_WORDS = word_set(
-    """a account after all any anything appreciate are aren arent as before better can cannot
+_FIRST_WORDS = (
+    word_set(
+        """a account after all any anything appreciate are aren arent as before better can cannot
     cant check clarification clarify confirm consult could depends desafortunadamente difficult
     digging doesn doesnt don dont double dürfen else engineers fall falls first for further
     future give go happy hard healthcare i ill im impossible in intend intends investigation is
@@ -34,8 +35,9 @@ _FIRST_WORDS = word_set(
     seek seeking send shortly shouldn shouldnt so something soon speak speaking still summing
     take talk talking tell the to unable uncertain uncertainty under until upcoming upsetting
     verify waiting what whats which will won wont working you your"""
-) | word_set(  # where the wordings of ``speech_act_words.ADDED`` start
-    """
+    )
+    | word_set(  # where the wordings of ``speech_act_words.ADDED`` start
+        """
     absolutely according acuerdo agree agreement aligned asap assim avise avísame back
     bedauerlicherweise beleid bescheid bientôt binnenkort brefs brevemente circle
     compreendo concordo conformément created cuanto d demnächst dès désolé désolée désolées
@@ -45,6 +47,15 @@ _FIRST_WORDS = word_set(
     não op opened passed point policies policy política politique prochainement put quedo raised
     report richtlinie richtlinien règlement said same siento sorry sous spot stimme
     submitted tenez terms tout tut update verificarei voorwaarden vou zo apologies apology"""
+    )
+    | word_set(  # where ``speech_act_words.OTHER_LANGUAGES`` start
+        """aguardo akkoord antes aspetto assolutamente attendo attente avisas aviso begrijp
+    capisco comprendo comprends confirmo controllo courant dispiace dou einverstanden entendo
+    entro esatto excuser faccia faccio fammi farò fico frage hake hoor höre hören kom komme
+    kommen lamento melde melden perdone perdón più plus politica precies purtroppo quanto
+    resto retorno retour reviens reviso ricontatto sobald spijt tien tiens umgehend verifico
+    verstehe volto vos vuelvo warte zeitnah zurückmelden"""
+    )
 )
 """The words (runs of ``\\w``) at which an act's wording can start (besides the text's very
 start, for ``mirrors``): ``acts`` tries ``_ANY_ACT`` only there, with the same result as a scan
@@ -59,6 +70,11 @@ _FIRST_PREFIXES = (
     "disculp",
     "entschuldig",
     "escalat",
+    "bedau",
+    "navr",
+    "regrett",
+    "scus",
+    "verzeih",
 )
 """Beginnings of such words, where a wording starts a word it does not end (``frustrat\\w*``)."""
 _WORD = re.compile(r"\w+")
