@@ -21,6 +21,7 @@ from itertools import pairwise
 
 from aiconv.platform.loop_acts import repeated_act, seen
 from aiconv.platform.loop_answers import unanswered
+from aiconv.platform.loop_ignored import answers_each, asked_again, recited_figures
 from aiconv.platform.loop_learned import learned_loop
 from aiconv.platform.loop_meaning import exclaimed_collapse, restated_point
 from aiconv.platform.loop_paraphrase import paraphrase
@@ -229,6 +230,8 @@ def _rewording(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
         said = features(history[index].content).facts
         if len(said - seen(history[:index])) > config.novelty * len(said):
             return None
+    if answers_each(history, indexes):
+        return None  # "Parking isn't included: the double is …", "Dogs are welcome: …"
     score = sum(_similarity(a, b) for a, b in pairs) / len(pairs)
     return make_loop("paraphrase", score, tuple(own), f"{sender} keeps rewording the same point")
 
@@ -273,6 +276,8 @@ RULES = (
     repeated_act,
     pressed_rewording,
     unanswered,
+    asked_again,
+    recited_figures,
     talking_past,
     restated_point,  # the costliest (word vectors), and only after every cheaper check
     exclaimed_collapse,

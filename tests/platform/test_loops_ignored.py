@@ -1,0 +1,81 @@
+"""One side ignoring what the other says, in any language (``loop_ignored``): a value asked for
+again after it was given each time, figures recited to questions they do not touch (blind
+round 17 missed a Dutch customer number and a Portuguese baggage allowance); and the exchanges
+that look alike but move (a code that expired, a quiz, a price restated with each answer)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.platform.dialogue import chat, first_loop
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def test_a_value_asked_for_a_fourth_time_after_the_same_answer_each_time_is_a_loop() -> None:
+    history = chat(
+        "kundin: Ich möchte meine Lieferadresse ändern.",
+        "bot: Gern. Wie lautet Ihre Kundennummer?",
+        "kundin: 50067321.",
+        "bot: Danke. Nennen Sie mir bitte Ihre Kundennummer?",
+        "kundin: Die habe ich gerade genannt: 50067321.",
+        "bot: Für die Änderung brauche ich Ihre Kundennummer. Wie lautet sie?",
+        "kundin: Zum dritten Mal: 50067321.",
+        "bot: Vielen Dank. Können Sie mir Ihre Kundennummer mitteilen?",
+    )
+    found = first_loop(history)
+    assert found is not None and found.kind == "paraphrase"
+    assert found.sequences == (2, 4, 6, 8)
+
+
+def test_the_same_figures_recited_to_questions_they_do_not_touch_are_a_loop() -> None:
+    history = chat(
+        "client: Je pars au Maroc la semaine prochaine, mon forfait marche-t-il là-bas ?",
+        "conseiller: Votre forfait comprend 100 Go en France et 25 Go en Europe.",
+        "client: Et au Maroc, hors Europe ?",
+        "conseiller: Votre offre inclut 100 Go en France métropolitaine et 25 Go en Europe.",
+        "client: Vous ne répondez pas : le Maroc, c'est combien ?",
+        "conseiller: Votre abonnement, c'est 100 Go sur le territoire et 25 Go dans l'Union.",
+    )
+    found = first_loop(history)
+    assert found is not None and found.kind == "paraphrase"
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        (
+            "bot: Please type the code we just sent to your phone?",
+            "user: 482913",
+            "bot: That code has expired. Could you type the new code we sent?",
+            "user: 482913",
+            "bot: The same code came through again. Could you type the code from the newest text?",
+            "user: 771204",
+            "bot: Thanks, you're verified. What would you like to change?",
+        ),
+        (
+            "tutor: What is 6 times 7?",
+            "kid: 42.",
+            "tutor: What is 7 times 6?",
+            "kid: 42.",
+            "tutor: What is 21 times 2?",
+            "kid: 42.",
+            "tutor: What is 14 times 3?",
+            "kid: 42.",
+        ),
+        (
+            "guest: How much is the room per night?",
+            "hotel: The double room is 120 euros a night, breakfast 15 euros.",
+            "guest: Is parking included in that?",
+            "hotel: Parking isn't included: the double is 120 euros, breakfast 15 euros.",
+            "guest: Can I bring a dog?",
+            "hotel: Dogs are welcome: the double is 120 euros, breakfast 15 euros.",
+            "guest: Great, book it for Friday.",
+        ),
+    ],
+    ids=["expired-code", "quiz", "price-with-each-answer"],
+)
+def test_an_answer_given_again_or_figures_restated_while_it_moves_are_no_loop(
+    lines: tuple[str, ...],
+) -> None:
+    assert first_loop(chat(*lines)) is None
