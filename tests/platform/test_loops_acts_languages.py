@@ -45,18 +45,36 @@ def test_a_deferral_answered_with_waiting_is_a_ping_pong_in_other_languages(
     assert found is not None and found.kind == "ping_pong"
 
 
-def test_apologies_instead_of_the_exchange_asked_for_are_a_loop_in_italian() -> None:
-    history = chat(
-        "cliente: Mi avete spedito la taglia sbagliata due volte. Potete mandarmi la M?",
-        "assistente: Ci scusiamo per il disagio.",
-        "cliente: Va bene, ma quando arriva la taglia M?",
-        "assistente: Mi dispiace molto per l'inconveniente.",
-        "cliente: Non voglio scuse, voglio la taglia giusta.",
-        "assistente: Siamo davvero spiacenti, ci scusi ancora.",
-        "cliente: Allora, la spedite o no?",
-        "assistente: Ci dispiace per quanto accaduto.",
-    )
-    found = first_loop(history)
+@pytest.mark.parametrize(
+    "lines",
+    [
+        (
+            "cliente: Mi avete spedito la taglia sbagliata due volte. Potete mandarmi la M?",
+            "assistente: Ci scusiamo per il disagio.",
+            "cliente: Va bene, ma quando arriva la taglia M?",
+            "assistente: Mi dispiace molto per l'inconveniente.",
+            "cliente: Non voglio scuse, voglio la taglia giusta.",
+            "assistente: Siamo davvero spiacenti, ci scusi ancora.",
+            "cliente: Allora, la spedite o no?",
+            "assistente: Ci dispiace per quanto accaduto.",
+        ),
+        (  # "tut uns sehr leid"; "Vorfall" is a German noun, not a name (no news)
+            "kunde: Sie buchen den Beitrag zweimal ab. Bitte stornieren Sie eine Lastschrift.",
+            "assistent: Das tut uns sehr leid.",
+            "kunde: Danke, aber wann wird storniert?",
+            "assistent: Bitte entschuldigen Sie die Unannehmlichkeiten.",
+            "kunde: Ich will keine Entschuldigung, ich will mein Geld.",
+            "assistent: Wir bedauern diesen Vorfall sehr.",
+            "kunde: Stornieren Sie jetzt oder nicht?",
+            "assistent: Verzeihen Sie bitte den Ärger.",
+        ),
+    ],
+    ids=["italian", "german"],
+)
+def test_apologies_instead_of_the_action_asked_for_are_a_loop_in_other_languages(
+    lines: tuple[str, ...],
+) -> None:
+    found = first_loop(chat(*lines))
     assert found is not None and found.kind == "paraphrase"
 
 

@@ -137,40 +137,66 @@ def _judged(messages: tuple[Utterance, ...]) -> list[bool]:
 
 
 @pytest.mark.parametrize(
-    "drill",
+    ("drill", "side"),
     [
-        _lines(
-            "profesora: Conjuga 'vivir' en pretérito indefinido, primera persona singular.",
-            "alumno: Yo viví.",
-            "profesora: Perfecto. Ahora 'comer', tercera persona plural.",
-            "alumno: Ellos comieron.",
-            "profesora: Perfecto. Ahora 'tener', segunda persona singular.",
-            "alumno: Tú teniste.",
-            "profesora: Cuidado: 'tener' es irregular en el pretérito. Entonces?",
-            "alumno: Tú tuviste.",
-            "profesora: Perfecto. Ahora 'decir', primera persona plural.",
+        (
+            _lines(
+                "profesora: Conjuga 'vivir' en pretérito indefinido, primera persona singular.",
+                "alumno: Yo viví.",
+                "profesora: Perfecto. Ahora 'comer', tercera persona plural.",
+                "alumno: Ellos comieron.",
+                "profesora: Perfecto. Ahora 'tener', segunda persona singular.",
+                "alumno: Tú teniste.",
+                "profesora: Cuidado: 'tener' es irregular en el pretérito. Entonces?",
+                "alumno: Tú tuviste.",
+                "profesora: Perfecto. Ahora 'decir', primera persona plural.",
+            ),
+            "profesora",
         ),
-        _lines(
-            "trainerin: Bilde das Perfekt von 'gehen', erste Person Singular.",
-            "schüler: Ich bin gegangen.",
-            "trainerin: Prima. Jetzt 'essen', dritte Person Plural.",
-            "schüler: Sie haben gegessen.",
-            "trainerin: Prima. Jetzt 'fahren', zweite Person Singular.",
-            "schüler: Du hast gefahren.",
-            "trainerin: Achtung: 'fahren' bildet das Perfekt mit sein. Also?",
-            "schüler: Du bist gefahren.",
-            "trainerin: Prima. Jetzt 'schreiben', erste Person Plural.",
-            "schüler: Wir haben geschrieben.",
+        (
+            _lines(
+                "trainerin: Bilde das Perfekt von 'gehen', erste Person Singular.",
+                "schüler: Ich bin gegangen.",
+                "trainerin: Prima. Jetzt 'essen', dritte Person Plural.",
+                "schüler: Sie haben gegessen.",
+                "trainerin: Prima. Jetzt 'fahren', zweite Person Singular.",
+                "schüler: Du hast gefahren.",
+                "trainerin: Achtung: 'fahren' bildet das Perfekt mit sein. Also?",
+                "schüler: Du bist gefahren.",
+                "trainerin: Prima. Jetzt 'schreiben', erste Person Plural.",
+                "schüler: Wir haben geschrieben.",
+            ),
+            "schüler",
+        ),
+        (
+            _lines(
+                "maestra: Siguiente palabra: 'hierba'. ¿Cómo se escribe?",
+                "alumna: H, i, e, r, b, a.",
+                "maestra: Correcto. Siguiente palabra: 'vaca'.",
+                "alumna: V, a, c, a.",
+                "maestra: Correcto. Siguiente palabra: 'hueso'.",
+                "alumna: U, e, s, o.",
+                "maestra: Casi: 'hueso' lleva hache al principio.",
+                "alumna: H, u, e, s, o.",
+                "maestra: Correcto. Siguiente palabra: 'jirafa'.",
+            ),
+            "maestra",
         ),
     ],
+    ids=["conjugation", "perfekt", "spelling"],
 )
 def test_the_model_never_judges_a_drill_whose_frame_carries_a_new_item(
-    drill: tuple[Utterance, ...],
+    drill: tuple[Utterance, ...], side: str
 ) -> None:
     # Round 17 (blind): an Italian conjugation drill was cut by the model, the teacher's
     # "Perfetto. Adesso 'mangiare', …" read as a point restated. Either side of a drill moves:
-    # a new item each time, answered shortly, each answer taking up the item put to it.
-    judged = _judged(drill)
+    # a new item each time, answered shortly, each answer taking up the item put to it (the
+    # spelled answers take up no word): ``side`` is the one whose windows pass the gate.
+    judged = [
+        not vetoed(drill[:end], found)
+        for end in range(1, len(drill) + 1)
+        if drill[end - 1].sender == side and (found := gate(drill[:end])) is not None
+    ]
     assert judged and not any(judged)
 
 

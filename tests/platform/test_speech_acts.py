@@ -4,6 +4,7 @@ result must be what a scan of every position (``finditer``) finds."""
 
 from __future__ import annotations
 
+import re
 import re._constants as sre
 import re._parser as sre_parse  # private, but only this test reads it
 from typing import Any
@@ -63,12 +64,22 @@ def _walk(states: set[State], items: list[Any], bounded: bool = False) -> set[St
     return states
 
 
-def test_the_listed_first_words_cover_every_wording() -> None:
-    walked = _walk({("", "open")}, sre_parse.parse(_ANY_ACT.pattern).data)
+@pytest.mark.parametrize(
+    ("pattern", "words", "starts"),
+    [
+        (_ANY_ACT, _FIRST_WORDS, _FIRST_PREFIXES),
+        (speech_acts._OTHER_ACT, speech_acts._OTHER_FIRST_WORDS, speech_acts._OTHER_PREFIXES),
+    ],
+    ids=["english-and-added", "other-languages"],
+)
+def test_the_listed_first_words_cover_every_wording(
+    pattern: re.Pattern[str], words: frozenset[str], starts: tuple[str, ...]
+) -> None:
+    walked = _walk({("", "open")}, sre_parse.parse(pattern.pattern).data)
     derived = {(word, "prefix" if kind == "open" else kind) for word, kind in walked}
-    assert {w for w, kind in derived if kind == "closed"} <= _FIRST_WORDS
+    assert {w for w, kind in derived if kind == "closed"} <= words
     prefixes = {w for w, kind in derived if kind == "prefix"}
-    assert all(p.startswith(_FIRST_PREFIXES) for p in prefixes)
+    assert all(p.startswith(starts) for p in prefixes)
 
 
 def test_acts_finds_what_a_scan_of_every_position_finds() -> None:

@@ -151,7 +151,8 @@ def stands_still(history: Sequence[Utterance], own: Sequence[Utterance]) -> bool
 # function words in a message are enough to tell (no English sentence uses them).
 _GERMAN = re.compile(
     r"\b(?:ihre?|wir|und|ist|wird|nicht|sie|der|die|das|dem|den|ein|eine|für|auf|mit|bitte|"
-    r"noch|es|uns|unsere?|leider|kann|können|haben|bei|diese[mrs]?|ich|mein|meine|auch|aber)\b"
+    r"noch|es|uns|unsere?|leider|kann|können|haben|bei|diese[mnrs]?|ich|mein|meine|auch|aber|"
+    r"einen?|einem|einer|sehr|vom|zum|zur|im|von|zu|oder|dass|wenn|schon|nur|wie|was)\b"
 )
 
 

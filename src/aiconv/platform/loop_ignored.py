@@ -46,6 +46,13 @@ def asked_again(history: Sequence[Utterance], config: LoopConfig) -> Loop | None
     klantnummer?" - "30815527" - "Kunt u mij uw klantnummer doorgeven?" - "Dat heb ik net
     gedaan: 30815527." - "Mag ik nog uw klantnummer ontvangen?" …). One ask more than a
     code that expired and was asked for again, the same one sent back by mistake."""
+    if len(history) < 2 * ACT_RUN + 1:
+        return None
+    newest = features(history[-1].content)
+    if not newest.asks or newest.numbers:
+        return None  # (the cheapest conditions first)
+    if not features(history[-2].content).numbers:
+        return None
     found = _runs(history, ACT_RUN + 1)
     if found is None:
         return None
@@ -76,6 +83,8 @@ def recited_figures(history: Sequence[Utterance], config: LoopConfig) -> Loop | 
     """The newest sender states the same figures (two or more) a third time, each time after
     the others asked or pressed about something its message does not take up: a policy
     recited instead of an answer."""
+    if len(features(history[-1].content).numbers) < _FIGURES:
+        return None  # (most messages: the cheapest condition first)
     found = _runs(history)
     if found is None:
         return None

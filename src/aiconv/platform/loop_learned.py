@@ -189,15 +189,18 @@ def _new_item(history: Sequence[Utterance], index: int) -> bool:
 
 
 def _answers(history: Sequence[Utterance], index: int) -> bool:
-    """Whether ``history[index]`` is a short answer with something new: it neither asks,
-    instructs, presses nor pushes back."""
+    """Whether ``history[index]`` is a short answer with something new (a word, or at least
+    an answer not given before): it performs no act, neither asks, instructs, presses nor
+    pushes back, and is more than a pleasantry."""
     content = history[index].content
     view = features(content)
-    return (
-        view.words <= _ANSWER_WORDS
-        and not (view.asks or view.instructs or presses(content) or pushes_back(content))
-        and bool(_new_facts(history, index))
-    )
+    if view.words > _ANSWER_WORDS or view.phatic or acts(content):
+        return False  # "Ok, let me know." answers a put-off, not an item
+    if view.asks or view.instructs or presses(content) or pushes_back(content):
+        return False
+    return _new_item(history, index) or all(
+        features(u.content).raw != view.raw for u in history[:index]
+    )  # "H, u, e, s, o." after "U, e, s, o.": a corrected answer
 
 
 def _takes_up(prompt: str, reply: str) -> bool:

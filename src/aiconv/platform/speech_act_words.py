@@ -129,7 +129,8 @@ ADDED = {
         r"stimme|genau|d'accord|tout à fait|mee eens|concordo|acuerdo)\b"
     ),
     "apologises": (
-        r"\b(?:sorry|apolog(?:y|ies|i[sz]\w*)|forgive|tut (?:mir|uns) leid|entschuldig\w*|"
+        r"\b(?:sorry|apolog(?:y|ies|i[sz]\w*)|forgive|tut (?:es )?(?:mir|uns) (?:\w+ )?leid|"
+        r"entschuldig\w*|"
         r"désolée?s?|excusez|excuses|desculp\w+|lamentamos|siento|disculp\w+)\b"
     ),
     "escalates": (
@@ -142,11 +143,13 @@ ADDED = {
 
 # The same acts in the other languages agents are run in (round 17, blind, missed German and
 # French deferrals answered with waiting, and French apologies): German, French, Dutch,
-# Portuguese, Spanish and Italian, each wording at a verb or noun of its own.
+# Portuguese, Spanish and Italian, each wording at a verb or noun of its own. A pattern of
+# their own (``speech_acts._OTHER_ACT``), tried only at their first words: English text,
+# which has none of them, pays nothing for them.
 OTHER_LANGUAGES = {
-    "refuses": r"\b(?:purtroppo|non (?:è possibile|possiamo|posso|rientra)|politica)\b",
+    "refuses": r"\b(?:purtroppo|(?<=non )(?:è possibile|possiamo|posso|rientra)|politica)\b",
     "puts_off": (
-        r"\b(?:a breve|(?<=al )più presto|quanto prima|zeitnah|umgehend|(?<=au )plus vite|"
+        r"\b(?:(?<=a )breve|(?<=al )più presto|quanto prima|zeitnah|umgehend|(?<=au plus )vite|"
         r"antes posible)\b"
     ),
     "promises_look": (
@@ -179,7 +182,6 @@ OTHER_LANGUAGES = {
 def act_wordings() -> dict[str, str]:
     """Every act's wordings in one pattern each (English first)."""
     merged = dict(ENGLISH)
-    for added in (ADDED, OTHER_LANGUAGES):
-        for act, pattern in added.items():
-            merged[act] = f"{merged[act]}|{pattern}" if act in merged else pattern
+    for act, pattern in ADDED.items():
+        merged[act] = f"{merged[act]}|{pattern}" if act in merged else pattern
     return merged

@@ -17,15 +17,17 @@ import re
 from functools import lru_cache
 
 from aiconv.platform.lexicon import word_set
-from aiconv.platform.speech_act_words import act_wordings
+from aiconv.platform.speech_act_words import OTHER_LANGUAGES, act_wordings
 
 _ACTS = act_wordings()
 # One pass over the text for all acts (an act found where another already matched is missed;
 # the acts that matter repeat, so one of their wordings is enough).
 _ANY_ACT = re.compile("|".join(f"(?P<{act}>{pattern})" for act, pattern in _ACTS.items()))
-_FIRST_WORDS = (
-    word_set(
-        """a account after all any anything appreciate are aren arent as before better can cannot
+_OTHER_ACT = re.compile(
+    "|".join(f"(?P<{act}>{pattern})" for act, pattern in OTHER_LANGUAGES.items())
+)
+_FIRST_WORDS = word_set(
+    """a account after all any anything appreciate are aren arent as before better can cannot
     cant check clarification clarify confirm consult could depends desafortunadamente difficult
     digging doesn doesnt don dont double dürfen else engineers fall falls first for further
     future give go happy hard healthcare i ill im impossible in intend intends investigation is
@@ -35,9 +37,8 @@ _FIRST_WORDS = (
     seek seeking send shortly shouldn shouldnt so something soon speak speaking still summing
     take talk talking tell the to unable uncertain uncertainty under until upcoming upsetting
     verify waiting what whats which will won wont working you your"""
-    )
-    | word_set(  # where the wordings of ``speech_act_words.ADDED`` start
-        """
+) | word_set(  # where the wordings of ``speech_act_words.ADDED`` start
+    """
     absolutely according acuerdo agree agreement aligned asap assim avise avísame back
     bedauerlicherweise beleid bescheid bientôt binnenkort brefs brevemente circle
     compreendo concordo conformément created cuanto d demnächst dès désolé désolée désolées
@@ -47,15 +48,6 @@ _FIRST_WORDS = (
     não op opened passed point policies policy política politique prochainement put quedo raised
     report richtlinie richtlinien règlement said same siento sorry sous spot stimme
     submitted tenez terms tout tut update verificarei voorwaarden vou zo apologies apology"""
-    )
-    | word_set(  # where ``speech_act_words.OTHER_LANGUAGES`` start
-        """aguardo akkoord antes aspetto assolutamente attendo attente avisas aviso begrijp
-    capisco comprendo comprends confirmo controllo courant dispiace dou einverstanden entendo
-    entro esatto excuser faccia faccio fammi farò fico frage hake hoor höre hören kom komme
-    kommen lamento melde melden perdone perdón più plus politica precies purtroppo quanto
-    resto retorno retour reviens reviso ricontatto sobald spijt tien tiens umgehend verifico
-    verstehe volto vos vuelvo warte zeitnah zurückmelden"""
-    )
 )
 """The words (runs of ``\\w``) at which an act's wording can start (besides the text's very
 start, for ``mirrors``): ``acts`` tries ``_ANY_ACT`` only there, with the same result as a scan
@@ -70,13 +62,25 @@ _FIRST_PREFIXES = (
     "disculp",
     "entschuldig",
     "escalat",
-    "bedau",
-    "navr",
-    "regrett",
-    "scus",
-    "verzeih",
 )
 """Beginnings of such words, where a wording starts a word it does not end (``frustrat\\w*``)."""
+_OTHER_FIRST_WORDS = word_set(
+    """aguardo akkoord antes aspetto assolutamente attendo attente avisas aviso begrijp breve
+    capisco comprendo comprends confirmo controllo courant dispiace dou einverstanden entendo
+    entro esatto excuser faccia faccio fammi farò fico frage hake hoor höre hören ik je kom
+    komme kommen laat lamento melde melden perdone perdón più politica possiamo posso precies
+    purtroppo quanto quedo resto retorno retour reviens reviso ricontatto rientra sobald spijt
+    tien tiens umgehend verifico verstehe vite volto vos vuelvo warte zeitnah zurückmelden è"""
+)
+_OTHER_PREFIXES = ("bedau", "navr", "regrett", "scus", "verzeih")
+_ENGLISH, _OTHER = 1, 2
+_STARTS = {word: _ENGLISH for word in _FIRST_WORDS}
+for _word in _OTHER_FIRST_WORDS:
+    _STARTS[_word] = _STARTS.get(_word, 0) | _OTHER
+_ALL_PREFIXES = _FIRST_PREFIXES + _OTHER_PREFIXES
+"""Which of the two patterns may start at a word ("ik", "je": both), in one look-up."""
+"""Where the wordings of ``speech_act_words.OTHER_LANGUAGES`` (``_OTHER_ACT``) start: tried
+only where ``_ANY_ACT`` found nothing, so English text pays for them at no word at all."""
 _WORD = re.compile(r"\w+")
 
 # Progress anywhere: "i've/i have …ed", "here's", an address or a link. Each wording begins
@@ -120,13 +124,21 @@ def acts(content: str) -> frozenset[str]:
         found.add(str(opening.lastgroup))
         end = opening.end()
     for word in _WORD.finditer(lowered):  # as _ANY_ACT.finditer would, past the last match
-        if word.start() >= end and (
-            word.group() in _FIRST_WORDS or word.group().startswith(_FIRST_PREFIXES)
-        ):
-            match = _ANY_ACT.match(lowered, word.start())
-            if match:
-                found.add(str(match.lastgroup))
-                end = match.end()
+        if word.start() < end:
+            continue
+        text = word.group()
+        if text in _STARTS:
+            kind = _STARTS[text]
+        elif text.startswith(_ALL_PREFIXES):
+            kind = _ENGLISH if text.startswith(_FIRST_PREFIXES) else _OTHER
+        else:
+            continue  # most words: one look-up and one prefix test, as before
+        match = _ANY_ACT.match(lowered, word.start()) if kind & _ENGLISH else None
+        if match is None and kind & _OTHER:
+            match = _OTHER_ACT.match(lowered, word.start())
+        if match:
+            found.add(str(match.lastgroup))
+            end = match.end()
     return frozenset(found)
 
 
