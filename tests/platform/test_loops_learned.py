@@ -22,7 +22,8 @@ from aiconv.testing.corpus import load_corpus
 DATA = Path(__file__).parent.parent / "data"
 CONFIG = LoopConfig()
 #: The rounds the shipped model was trained on (its "trained_on"). Later rounds are unseen: on
-#: round 17's first run it cut one healthy transcript (an Italian conjugation drill).
+#: round 17's first run it cut one healthy transcript (an Italian conjugation drill), which its
+#: drill veto now keeps it from judging; tuning round 19's hard negatives are unseen too.
 TRAINED_ROUNDS = range(1, 17)
 
 
@@ -37,11 +38,12 @@ def _rules_fire(window: tuple[Utterance, ...]) -> bool:
 @pytest.mark.parametrize("corpus", ["detection_corpus.jsonl", "detection_heldout.jsonl"])
 def test_the_model_fires_on_no_window_of_a_healthy_or_closing_transcript(corpus: str) -> None:
     # The threshold was set above all of them (plus a measured margin): not one window of a
-    # round it was trained on may reach it, wherever the replay would have stopped.
+    # round it was trained on may reach it, wherever the replay would have stopped; nor, with
+    # its vetoes, one of the rounds it never saw (17, 19).
     fired = [
         (t.id, n)
         for t in load_corpus(DATA / corpus)
-        if not t.label.startswith("loop:") and t.round in TRAINED_ROUNDS
+        if not t.label.startswith("loop:")
         for n, window in enumerate(_windows(t.messages), start=1)
         if learned_loop(window, CONFIG) is not None
     ]
