@@ -100,10 +100,11 @@ def test_a_family_generates_varied_labelled_transcripts() -> None:
 #: Held-out rounds kept out of the tuned pool: round 11 (written after round 10's tuning; the
 #: round-12 rules lifted its recall from 0.75 to 0.83 before its misses were read, 0.88 after)
 #: rounds 13 and 14 (written after round 12's tuning; since used to calibrate the meaning checks,
-#: still far below the target), round 15 (written before the meaning checks ran on it) and round
-#: 17 (written blind). The learned detector (loop_learned) is trained on rounds 1-16: its honest
-#: figures are leave-one-round-out (scripts/train_loop_model.py, README); 11-15's are in-sample.
-UNTUNED_ROUNDS = (11, 13, 14, 15, 17)
+#: still far below the target) and round 15 (written before the meaning checks ran on it). Round
+#: 17 (written blind) was measured once, then tuned on: it no longer measures unseen transcripts.
+#: The learned detector (loop_learned) is trained on rounds 1-16: its honest figures are
+#: leave-one-round-out (scripts/train_loop_model.py, README); 11-15's are in-sample.
+UNTUNED_ROUNDS = (11, 13, 14, 15)
 
 
 @pytest.fixture(scope="module")
@@ -209,20 +210,24 @@ def test_round_16_tuned_on_finds_the_lost_blind_round_categories() -> None:
     assert figures.loop_recall >= 0.9
 
 
-def test_round_17_written_blind_is_measured_on_transcripts_never_seen() -> None:
+def test_round_17_written_blind_then_tuned_on_cuts_nothing_healthy() -> None:
     # Written blind (no detector code or rules read, nothing run), frozen, then run once on main
     # 079725b: 30 loops (AI agents' failures, seven languages), 30 healthy (22 hard negatives),
     # 10 closings: precision 0.90, recall 0.60, 2 of 30 healthy cut (an Italian conjugation
     # drill, by the learned model; "Still no signal." three times while the agent tries a new
     # step each time), 7 loops late, closings 10 of 10. Then once on round 16's detector (frozen
-    # at 0661d80 before round 17 was shown to it): 0.91, 0.67, the same 2 cut. Floors: that one.
+    # at 0661d80 before round 17 was shown to it): 0.91, 0.67, the same 2 cut. Since TUNED ON
+    # (a status reported after each new step, drills, the acts of six languages, answers
+    # ignored, courtesy in six languages; with the hard negatives of tuning round 19): 1.00,
+    # 0.90, nothing cut. Still missed: a debate that never moves, a question answered with a
+    # question, a claim "with a specialist" reworded.
     figures = evaluate_corpus(HELDOUT, written_in=17)
     print(figures.report())
     assert figures.transcripts == 70
-    assert figures.loop_precision >= 0.9
-    assert figures.healthy_ended_early <= 2
+    assert figures.loop_precision >= 0.98
+    assert figures.healthy_ended_early == 0
     assert figures.closing_recall == 1.0
-    assert figures.loop_recall >= 0.66
+    assert figures.loop_recall >= 0.9
 
 
 #: Held-out rounds that were written blind with ``fire_by`` labels; each must meet the target.

@@ -1,6 +1,7 @@
 """The empty acts in the other languages agents run in: deferrals answered with waiting and
 apologies instead of action in Italian, Dutch, German and French (blind round 17 missed the
-German and French ones), found as the English ones are; the act words themselves."""
+German and French ones), found as the English ones are; the act words themselves; and thanks
+and agreement spirals in German, French, Italian and Portuguese."""
 
 from __future__ import annotations
 
@@ -93,3 +94,58 @@ def test_apologies_instead_of_the_action_asked_for_are_a_loop_in_other_languages
 )
 def test_deferrals_waiting_and_apologies_are_named_in_other_languages(text: str, act: str) -> None:
     assert act in acts(text)
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        (
+            "redakteurin: Der Artikel über die Energiewende ist online, mit allen Korrekturen.",
+            "lektor: Sehr gut, danke für die schnelle Umsetzung!",
+            "redakteurin: Gerne, und danke dir für das gründliche Lektorat.",
+            "lektor: Das freut mich. Mit dir macht die Arbeit wirklich Spaß.",
+            "redakteurin: Ganz meinerseits, ich schätze deine Genauigkeit sehr.",
+            "lektor: Vielen Dank, das ist lieb von dir!",
+            "redakteurin: Ich danke dir, ein tolles Team sind wir.",
+            "lektor: Dem stimme ich zu, tausend Dank nochmal!",
+        ),
+        (
+            "agent_a: Le rapport trimestriel est envoyé au client.",
+            "agent_b: Parfait, merci beaucoup pour ce travail !",
+            "agent_a: Merci à toi, c'est un plaisir de travailler avec toi.",
+            "agent_b: Le plaisir est pour moi, vraiment une super collaboration.",
+            "agent_a: Ravi de l'entendre, merci encore pour ta patience.",
+            "agent_b: Merci à toi, toujours très agréable.",
+            "agent_a: Merci infiniment, vraiment.",
+            "agent_b: Merci encore, vraiment.",
+        ),
+        (
+            "agente_a: Ho aggiornato il listino con i nuovi prezzi di marzo.",
+            "agente_b: Grazie mille, lavoro perfetto!",
+            "agente_a: Grazie a te, è un piacere lavorare con te.",
+            "agente_b: Il piacere è mio, davvero una bella collaborazione.",
+            "agente_a: Sono contento, grazie ancora per la pazienza.",
+            "agente_b: Grazie a te, sempre molto gentile.",
+            "agente_a: Figurati, grazie ancora di tutto.",
+        ),
+        (
+            "agente_a: Então fica marcada a reunião para quinta às 15h com o cliente Silva.",
+            "agente_b: Combinado, quinta às 15h.",
+            "agente_a: Perfeito, combinado então.",
+            "agente_b: Ótimo, fica combinado.",
+            "agente_a: Certo, tudo combinado.",
+            "agente_b: Perfeito, combinado.",
+            "agente_a: Ótimo, combinado.",
+            "agente_b: Combinado, perfeito.",
+        ),
+    ],
+    ids=["german", "french", "italian", "portuguese"],
+)
+def test_thanks_and_agreement_in_new_words_are_a_collapse_in_other_languages(
+    lines: tuple[str, ...],
+) -> None:
+    # Round 17 (blind) missed a German thanks spiral in whole sentences ("Ich schätze deine
+    # Zuverlässigkeit sehr") and a Spanish "De acuerdo, quedamos así" spiral: praise of the work
+    # together and agreement that only agrees are courtesy in these languages too.
+    found = first_loop(chat(*lines))
+    assert found is not None and found.kind == "collapse"

@@ -85,6 +85,42 @@ FOREIGN_COURTESY = FOREIGN_THANKS | word_set(
     amable muy hasta luego ha sido atenderle atención worte mots palabras avec grand
     aufmerksamkeit attention elegirnos"""
 )
+# The same in the other languages agents are run in, as ``SOCIAL_WORDS`` is for English: praise
+# of the work together, agreement that only agrees ("De acuerdo, quedamos así", "Ich schätze
+# deine Zuverlässigkeit sehr", "Perfetto, d'accordo") and the small words around them, in
+# German, French, Spanish, Italian, Portuguese and Dutch. ``FOREIGN_AGREEMENT`` are the words
+# that make such a message courtesy (as "thanks" or "great" do in English), with the thanks of
+# Italian, Portuguese and Dutch, which ``FOREIGN_THANKS`` lacks.
+FOREIGN_AGREEMENT = word_set(
+    """freut freue schätze meinerseits einverstanden perfekt prima parfait daccord entendu ravi
+    perfecto acuerdo vale genial estupendo quedamos perfetto ottimo daccordo benissimo
+    perfeito combinado ótimo akkoord afgesproken bedankt grazie prego piacere obrigado obrigada
+    dankjewel dankuwel"""
+)
+FOREIGN_SOCIAL = FOREIGN_AGREEMENT | word_set(
+    """ist sind bin habe hat von mit zu zum an ein eine einen dein deine deinen deiner dich
+    mich dir man sich nur so viel kann kaum ganz gefreut schätzen weiß tolle toller tolles
+    schön klasse zusammenarbeit team zuverlässigkeit sorgfalt unterstützung mühe geduld
+    vorarbeit angenehm spaß macht bedeutet danken dankbar tausend besseres besser wünschen
+    zustimmen nett lieb liebe einsatz passt genau
+    est été avec vos ton ta te nous notre des par tellement bien collaboration équipe travail
+    patience soutien agréable apprécie apprécié remercie reconnaissant infiniment même
+    toujours génial super excellent top formidable
+    fue sido el la los las del tu su sus te le nos muy tan también equipo colaboración trabajo
+    paciencia apoyo agradecemos excelente fantástico bien claro así entonces listo
+    è sono stato un il lo le di del della con per tuo tua lei ti ci mi molto davvero tanto
+    grazie piacere felice contento squadra collaborazione lavoro aiuto pazienza gentile
+    ringrazio certo esatto accordo va anche sempre altrettanto
+    é foi o os do da seu sua você muito sempre também prazer equipa equipe colaboração
+    trabalho ajuda paciência agradeço obrigado obrigada certo tudo bem
+    het van met voor je jij jouw uw ons heel erg echt ook prettig fijn fijne leuk samenwerking
+    hulp inzet dank graag gedaan goed
+    arbeiten mein meine toll großartig ebenfalls glückwunsch travailler mon ma mes moi grand
+    grande bravo félicitations mío mía contigo trabajar encantado encantada bueno buena gran
+    lavorare mio mia una bella bello ancora figurati tutto te sei proprio noi voi brava
+    bravissimo complimenti meu minha contigo bom boa parabéns werken mijn jou jullie geweldig
+    knap gefeliciteerd"""
+)
 # Courtesy says nothing new ("please", "sorry"), but it is no pleasantry either: it counts as
 # content everywhere except when asking what a message adds.
 COURTESY = word_set("pleas pls sorr apolog afraid unfort")

@@ -26,7 +26,9 @@ from aiconv.platform.lexicon import (
     COMPLAINS_REPEAT_WORDS,
     COURTESY,
     CUE,
+    FOREIGN_AGREEMENT,
     FOREIGN_COURTESY,
+    FOREIGN_SOCIAL,
     FOREIGN_THANKS,
     FORMULA_SIGNS,
     GREETINGS,
@@ -136,10 +138,15 @@ def _cues(content: str) -> tuple[bool, bool, bool, bool]:
 
 
 # "please" asks for something ("Yes, please block it"), so it never makes a pleasantry
-_SOCIAL_STEMS = (frozenset(_stem(w) for w in SOCIAL_WORDS | FOREIGN_COURTESY) | COURTESY) - {
+_SOCIAL_STEMS = (
+    frozenset(_stem(w) for w in SOCIAL_WORDS | FOREIGN_COURTESY | FOREIGN_SOCIAL) | COURTESY
+) - {
     "pleas",
     "pls",
 }
+
+
+_MARKERS = (PHATIC_WORDS, POLITE_MARKERS, FOREIGN_THANKS, FOREIGN_AGREEMENT)
 
 
 def _is_pleasantry(words: list[str], stems: list[str], phatic: bool) -> bool:
@@ -149,7 +156,7 @@ def _is_pleasantry(words: list[str], stems: list[str], phatic: bool) -> bool:
         return True
     if not words or len(words) > 30 or any(w[0].isdigit() for w in words):
         return False
-    if all(markers.isdisjoint(words) for markers in (PHATIC_WORDS, POLITE_MARKERS, FOREIGN_THANKS)):
+    if all(markers.isdisjoint(words) for markers in _MARKERS):
         return False
     others = {s for s in stems if s not in _SOCIAL_STEMS}
     return len(others) <= (2 if len(words) >= 10 else 1)
