@@ -272,3 +272,42 @@ def test_a_frame_whose_quoted_item_changes_is_not_a_repetition() -> None:
         "schüler: Die Wolke.",
     )
     assert first_loop(history) is None
+
+
+def test_a_status_whose_counter_moves_is_not_the_same_question_again() -> None:
+    history = chat(
+        "bot: Update: Node 2 von 8 neu gestartet.",
+        "admin: Weiter.",
+        "bot: Update: Node 4 von 8 neu gestartet.",
+        "admin: Weiter.",
+        "bot: Update: Node 6 von 8 neu gestartet.",
+        "admin: Weiter.",
+        "bot: Update: Node 8 von 8 neu gestartet. Fertig.",
+    )
+    assert first_loop(history) is None
+
+
+def test_a_dictated_sentence_written_again_after_a_correction_is_not_an_echo() -> None:
+    history = chat(
+        "maîtresse: Dictée. Première phrase : « Le chien court dans le parc. »",
+        "élève: Le chien court dans le parc.",
+        "maîtresse: Bien. Deuxième phrase : « Les oiseaux chantent le matin. »",
+        "élève: Les oiseaux chante le matin.",
+        "maîtresse: Attention : « chantent » prend -ent au pluriel.",
+        "élève: Les oiseaux chantent le matin.",
+        "maîtresse: Bien. Dernière phrase : « Nous partons demain. »",
+    )
+    assert first_loop(history) is None
+
+
+def test_a_troubleshooter_trying_a_new_step_each_time_is_not_talking_past_the_customer() -> None:
+    history = chat(
+        "cliente: A impressora continua sem imprimir.",
+        "tecnico: Verifique se há papel na bandeja 2.",
+        "cliente: Tem papel. Continua sem imprimir.",
+        "tecnico: Desligue a impressora da tomada durante um minuto e volte a ligar.",
+        "cliente: Já fiz. Continua sem imprimir.",
+        "tecnico: Abra a tampa da frente e retire a folha encravada, se houver.",
+        "cliente: Havia uma folha encravada! Agora imprime.",
+    )
+    assert first_loop(history) is None

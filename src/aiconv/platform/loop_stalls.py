@@ -132,6 +132,8 @@ def same_answer(history: Sequence[Utterance], config: LoopConfig) -> Loop | None
     asked = features(q3.content)
     if len(features(q2.content).content & asked.content) < 2:
         return None
+    if asked.numbers != features(q2.content).numbers:
+        return None  # its figures moved ("Server 12 von 12", after "9 von 12"): news
     if (
         asked.numbers - seen_numbers(history[:-1])
         or len(asked.facts - seen(history[:-1])) > len(asked.facts) / 2

@@ -28,6 +28,9 @@ _TAKEN_UP = 0.05
 the other's point); twice that is the most for any one of them."""
 _HOLDS = 0.45
 """Mean cosine of each restatement with its own side's earlier messages."""
+_SIDE_HOLDS = _HOLDS / 2
+"""Mean cosine each side's restatements must reach on their own: a side far below it says
+something new each time (a troubleshooter's next step to "Continua sem imprimir")."""
 _APART = 0.1
 """How much closer, on average, each restatement must be to its own side than to the reply
 it answers."""
@@ -61,6 +64,8 @@ def talking_past(history: Sequence[Utterance], config: LoopConfig) -> Loop | Non
     held = sum(holds) / len(holds)
     if held < _HOLDS or held - sum(follows) / len(follows) < _APART:
         return None
+    if any(sum(side) / len(side) < _SIDE_HOLDS for side in (holds[0::2], holds[1::2])):
+        return None  # one side moves (a new step each time) while the other says it again
     detail = f"{run[-1].sender} and {run[-2].sender} restate their positions, neither moves"
     return make_loop("ping_pong", held, tuple(run), detail)
 

@@ -79,6 +79,8 @@ def _is_invited(history: Sequence[Utterance], index: int, config: LoopConfig) ->
         return True
     if earlier.sender == new.sender:
         return False
+    if _retries_item(history, index, config):
+        return True
     said = features(earlier.content)
     return said.invites_echo or (
         index == len(history) - 2
@@ -87,6 +89,18 @@ def _is_invited(history: Sequence[Utterance], index: int, config: LoopConfig) ->
             or features(new.content).reads_back
             or _takes_up_item(earlier.content, new.content, config)
         )
+    )
+
+
+def _retries_item(history: Sequence[Utterance], index: int, config: LoopConfig) -> bool:
+    """Whether the newest message says back the item ``history[index]`` presented once more,
+    its sender having said it back right after it already (a dictation corrected: "Nous avons
+    mangé des pomes." - "« pommes » prend deux m." - "Nous avons mangé des pommes.")."""
+    first = history[index + 1] if index + 1 < len(history) - 1 else None
+    return (
+        first is not None
+        and first.sender == history[-1].sender
+        and _takes_up_item(history[index].content, first.content, config)
     )
 
 
