@@ -311,3 +311,29 @@ def test_a_troubleshooter_trying_a_new_step_each_time_is_not_talking_past_the_cu
         "cliente: Havia uma folha encravada! Agora imprime.",
     )
     assert first_loop(history) is None
+
+
+def test_agreeing_to_a_new_proposal_each_time_is_not_agreement_ping_pong() -> None:
+    # Both sides say "Agreed", and each brings something new: a brainstorm converging.
+    history = chat(
+        "pm: Let's add dark mode to the settings page.",
+        "designer: Agreed, and we should respect the system setting by default.",
+        "pm: Agreed. Also a toggle in the header?",
+        "designer: Agreed, with a sun and moon icon.",
+        "pm: Agreed. And remember the choice per device?",
+        "designer: Agreed, stored in local storage.",
+        "pm: Great, I'll write the ticket.",
+    )
+    assert first_loop(history) is None
+
+
+def test_a_sentence_asked_for_again_in_italian_and_said_back_is_not_a_loop() -> None:
+    history = chat(
+        "studente: Può ripetere l'ultima frase?",
+        "insegnante: Certo: il treno parte alle nove dal binario tre.",
+        "studente: Può ripetere più lentamente?",
+        "insegnante: Il treno... parte alle nove... dal binario tre.",
+        "studente: Il treno parte alle nove dal binario tre.",
+        "insegnante: Perfetto, esattamente.",
+    )
+    assert first_loop(history) is None

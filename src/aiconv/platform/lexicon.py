@@ -186,7 +186,12 @@ ASKS_REPEAT = re.compile(
     r"\bone more time\s*\?|\bwhat (?:was|were|is|are)\b[^.?!]{0,40}\bagain\s*\?|"
     # asked for the same details again ("give them to me again", "one last time: what are …?")
     r"\b(?:give|tell|send) (?:them|it|that|those|these)(?: to (?:me|us))? again\b|"
-    r"\bone (?:more|last) time\b[^.!?]{0,80}\?"
+    r"\bone (?:more|last) time\b[^.!?]{0,80}\?|"
+    # the same request in German, French, Spanish, Italian, Portuguese and Dutch ("Può
+    # ripetere?", "Pouvez-vous répéter ?", "Können Sie das wiederholen?", "nog een keer?")
+    r"\b(?:ripet\w*|répét\w*|repet(?:ir|ime|irlo|e|ez|er|a|i)|wiederhol\w*|herhal\w*|"
+    r"noch ?(?:ein)?mal|encore une fois|otra vez|de novo|nog (?:een )?(?:keer|eens))\b"
+    r"[^.!?]{0,40}\?"
 )
 # A participant pointing out that it is being asked or told the same thing again.
 COMPLAINS_REPEAT = re.compile(
@@ -204,7 +209,10 @@ COMPLAINS_REPEAT_WORDS: tuple[str, ...] = ("just", "already", "as i ", "told you
 COMPLAINS_REPEAT_WORDS += ("keep", "repeating", "time", "same question")
 """Every wording of COMPLAINS_REPEAT contains one of these, so a text with none of them is not
 searched (``tests/platform/test_lexicon.py`` checks it on the parsed pattern)."""
-CUE = re.compile(r"repeat|again|catch|hear|pardon|back|after me|one (?:more|last) time")
+CUE = re.compile(
+    r"repeat|again|catch|hear|pardon|back|after me|one (?:more|last) time|ripet|répét|repet|"
+    r"wiederhol|herhal|mal|fois|vez|novo|nog"
+)
 INVITES_ECHO = re.compile(
     r"\b(?:repeat|say) (?:it |this |that )?after me\b|\b(?:now |please )?repeat\s*:|"
     r"\b(?:say|read) (?:it|that|this|them) back(?: to me)?\b|\brepeat (?:it|this|that) back\b"

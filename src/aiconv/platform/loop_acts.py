@@ -14,8 +14,8 @@ from functools import lru_cache
 
 from aiconv.platform.loop_references import volatile
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
-from aiconv.platform.speech_acts import acts, makes_progress
-from aiconv.platform.wording import features
+from aiconv.platform.speech_acts import acts, makes_progress, pushes_back
+from aiconv.platform.wording import features, substance
 
 
 def seen(history: Sequence[Utterance]) -> frozenset[str]:
@@ -63,6 +63,8 @@ def repeated_act(history: Sequence[Utterance], config: LoopConfig) -> Loop | Non
         not stands_still(history, others) or any(builds(u.content) for u in own)
     ):  # "Agreed." to each new clause, "sorry" for each new mistake, "yes, and also …": it moves
         return None
+    if shared == {"agrees"} and each_proposes(history, indexes[0]):
+        return None  # agreed to a new proposal each time ("And remember it per device?")
     if frozenset.intersection(*(acts(u.content) for u in others[-2:])) and stands_still(
         history, others
     ):  # both sides in kind, and neither brings anything
@@ -81,6 +83,23 @@ def _add_nothing(history: Sequence[Utterance], start: int) -> bool:
     sender = history[start].sender
     return all(
         len(features(u.content).facts - seen(history[:i])) <= 1
+        for i, u in enumerate(history[start + 1 :], start=start + 1)
+        if u.sender != sender
+    )
+
+
+_PROPOSAL_WORDS = 2
+"""Content words new to the window that make a message a new proposal."""
+
+
+def each_proposes(history: Sequence[Utterance], start: int) -> bool:
+    """Whether every message of the others after ``start`` brings a proposal of its own
+    (``_PROPOSAL_WORDS`` words of substance the window had not said, praise and courtesy
+    aside) without pushing back."""
+    sender = history[start].sender
+    return all(
+        len(substance(features(u.content)) - seen(history[:i])) >= _PROPOSAL_WORDS
+        and not pushes_back(u.content)
         for i, u in enumerate(history[start + 1 :], start=start + 1)
         if u.sender != sender
     )

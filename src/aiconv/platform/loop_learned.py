@@ -34,7 +34,7 @@ from importlib import resources
 from itertools import combinations, pairwise
 
 from aiconv.platform.closing import takes_leave
-from aiconv.platform.loop_acts import builds, presses, seen, stands_still
+from aiconv.platform.loop_acts import builds, each_proposes, presses, seen, stands_still
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
 from aiconv.platform.speech_acts import acts, pushes_back
 from aiconv.platform.word_vectors import known_words, meaning_similarity, word_weight
@@ -129,8 +129,8 @@ def gate(history: Sequence[Utterance]) -> list[int] | None:
 def vetoed(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
     """Windows the model never judges, however it scores them (checked after the gate, so
     the model is still trained on them): the conversation thanks or says goodbye, each of the
-    sender's questions was answered with news (a form), the sender adds ("yes, and also…"),
-    or it is a drill (``_drilled``)."""
+    sender's questions was answered with news (a form), the sender adds ("yes, and also…") or
+    agrees to a new proposal each time, or it is a drill (``_drilled``)."""
     return _vetoed_early(history, indexes) or _drilled(history, indexes)
 
 
@@ -139,6 +139,10 @@ def _vetoed_early(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
         takes_leave(history)
         or _answered(history, indexes)
         or any(builds(history[i].content) for i in indexes[-2:])
+        or (
+            all("agrees" in acts(history[i].content) for i in indexes)
+            and each_proposes(history, indexes[0])
+        )  # "Agreed, with a sun and moon icon." to a new proposal each time
     )
 
 

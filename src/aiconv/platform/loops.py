@@ -81,6 +81,9 @@ def _is_invited(history: Sequence[Utterance], index: int, config: LoopConfig) ->
         return False
     if _retries_item(history, index, config):
         return True
+    asked = history[index - 1] if index > 0 else None
+    if asked is not None and asked.sender == new.sender and features(asked.content).asks_repeat:
+        return True  # it asked to hear it again, then says it back (a listening drill)
     said = features(earlier.content)
     return said.invites_echo or (
         index == len(history) - 2

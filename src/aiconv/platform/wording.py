@@ -149,6 +149,12 @@ _SOCIAL_STEMS = (
 _MARKERS = (PHATIC_WORDS, POLITE_MARKERS, FOREIGN_THANKS, FOREIGN_AGREEMENT)
 
 
+def substance(view: Features) -> frozenset[str]:
+    """The facts of a message that are not courtesy or words about the exchange itself
+    ("perspective", "insightful", "completely"): what it says about its subject."""
+    return view.facts - _SOCIAL_STEMS
+
+
 def _is_pleasantry(words: list[str], stems: list[str], phatic: bool) -> bool:
     """Only courtesy: phatic, or polite and about the exchange itself (see SOCIAL_WORDS), with
     no number and at most one other word (two in a long message)."""
