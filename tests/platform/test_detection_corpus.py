@@ -218,16 +218,16 @@ def test_round_17_written_blind_then_tuned_on_cuts_nothing_healthy() -> None:
     # step each time), 7 loops late, closings 10 of 10. Then once on round 16's detector (frozen
     # at 0661d80 before round 17 was shown to it): 0.91, 0.67, the same 2 cut. Since TUNED ON
     # (a status reported after each new step, drills, the acts of six languages, answers
-    # ignored, courtesy in six languages; with the hard negatives of tuning round 19): 1.00,
-    # 0.90, nothing cut. Still missed: a debate that never moves, a question answered with a
-    # question, a claim "with a specialist" reworded.
+    # ignored, courtesy in six languages, questions answered with questions; with the hard
+    # negatives of tuning round 19): 1.00, 0.93, nothing cut. Still missed: a debate that never
+    # moves, a claim "with a specialist" reworded.
     figures = evaluate_corpus(HELDOUT, written_in=17)
     print(figures.report())
     assert figures.transcripts == 70
     assert figures.loop_precision >= 0.98
     assert figures.healthy_ended_early == 0
     assert figures.closing_recall == 1.0
-    assert figures.loop_recall >= 0.9
+    assert figures.loop_recall >= 0.93
 
 
 #: Held-out rounds that were written blind with ``fire_by`` labels; each must meet the target.

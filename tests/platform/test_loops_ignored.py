@@ -1,7 +1,8 @@
 """One side ignoring what the other says, in any language (``loop_ignored``): a value asked for
 again after it was given each time, figures recited to questions they do not touch (blind
-round 17 missed a Dutch customer number and a Portuguese baggage allowance); and the exchanges
-that look alike but move (a code that expired, a quiz, a price restated with each answer)."""
+round 17 missed a Dutch customer number and a Portuguese baggage allowance), questions answered
+only with questions; and the exchanges that look alike but move (a code that expired, a quiz, a
+price restated with each answer)."""
 
 from __future__ import annotations
 
@@ -79,3 +80,21 @@ def test_an_answer_given_again_or_figures_restated_while_it_moves_are_no_loop(
     lines: tuple[str, ...],
 ) -> None:
     assert first_loop(chat(*lines)) is None
+
+
+def test_questions_answered_only_with_questions_are_a_ping_pong() -> None:
+    # Round 17 (blind) missed "What format do you need?" - "What formats can you produce?" -
+    # "Which would be most useful for your team?" …: six questions in a row, nobody answers.
+    history = chat(
+        "agent_a: Welches Format brauchen Sie für den Bericht?",
+        "agent_b: Welche Formate können Sie denn liefern?",
+        "agent_a: Was wäre für Ihr Team am nützlichsten?",
+        "agent_b: Was nehmen die anderen Teams normalerweise?",
+        "agent_a: Womit arbeiten Sie denn auf Ihrer Seite?",
+        "agent_b: Was würden Sie uns empfehlen?",
+        "agent_a: Was passt am besten zu Ihren Abläufen?",
+        "agent_b: Was schlagen Sie vor?",
+    )
+    found = first_loop(history)
+    assert found is not None and found.kind == "ping_pong"
+    assert found.sequences == (1, 2, 3, 4, 5, 6)

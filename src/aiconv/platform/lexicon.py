@@ -211,7 +211,7 @@ COMPLAINS_REPEAT_WORDS += ("keep", "repeating", "time", "same question")
 searched (``tests/platform/test_lexicon.py`` checks it on the parsed pattern)."""
 CUE = re.compile(
     r"repeat|again|catch|hear|pardon|back|after me|one (?:more|last) time|ripet|répét|repet|"
-    r"wiederhol|herhal|mal|fois|vez|novo|nog"
+    r"wiederhol|herhal|noch ?(?:ein)?mal|une fois|otra vez|de novo|nog (?:een|eens|keer)"
 )
 INVITES_ECHO = re.compile(
     r"\b(?:repeat|say) (?:it |this |that )?after me\b|\b(?:now |please )?repeat\s*:|"

@@ -2,7 +2,9 @@
 times and each reply, however worded, has no date or time, no amount, no place ("It should be
 on its way soon", "Pricing depends on your needs", "Your data is kept safe"). The kind of
 answer a question calls for is what tells a reply that moves from one that only sounds helpful,
-whatever words either side uses. Pure; run by ``loops.detect_loop`` after the other detectors.
+whatever words either side uses. And questions answered only with questions: six messages in a
+row, two sides alternating, every one of them nothing but a question. Pure; run by
+``loops.detect_loop`` after the other detectors.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
+from aiconv.platform.loop_acts import stands_still
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
 from aiconv.platform.speech_acts import makes_progress
 
@@ -74,3 +77,46 @@ def unanswered(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
         return None
     detail = f"{replier} never gives what {pairs[0][0].sender} asks for"
     return make_loop("paraphrase", 1.0, tuple(r for _, r in pairs), detail)
+
+
+_CROSSED = 6
+"""Messages in a row, two sides alternating, that only ask: no side ever answers."""
+_STATEMENT = re.compile(r"[.!:;](?:\s|$)")
+_PROPOSES = re.compile(
+    r"\b(?:what if|how about|what about|(?:could|should|can|shall) we|why don'?t we|"
+    r"et si|pourquoi pas|(?:pourrait|devrait)-on|on pourrait|wie wäre es|(?:sollen|sollten|"
+    r"könnten) wir|y si|¿?(?:podríamos|deberíamos)|e se|(?:potremmo|dovremmo)|podíamos|"
+    r"(?:zullen|kunnen|moeten) we)\b"
+)
+_ANSWERS = re.compile(
+    r"\W*(?:yes|yeah|yep|no|nope|sure|of course|ja|nein|doch|oui|non|si|sí|sim|não|nee|"
+    r"certo|claro|klar|natürlich|bien sûr)\b"
+)
+_PROPOSALS = 2
+"""Questions that propose something, from which a run of questions is a brainstorm."""
+
+
+def _only_asks(content: str) -> bool:
+    """Whether ``content`` is nothing but a question (no sentence of it states anything)."""
+    text = content.strip()
+    if _ANSWERS.match(text.lower()):
+        return False  # "Yes, would you like M or L?" answers before it asks
+    return text.endswith(("?", "？")) and not _STATEMENT.search(text)
+
+
+def crossed_questions(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
+    """Each side answers the other's question with a question of its own, six messages in a
+    row, and none brings a number, a name or a result ("What format do you need?" - "What
+    formats can you produce?" - "Which would be most useful for you?" …)."""
+    run = history[-_CROSSED:]
+    if len(run) < _CROSSED or not all(_only_asks(u.content) for u in run):
+        return None
+    first, second = run[0].sender, run[1].sender
+    if first == second or any(u.sender != (first, second)[n % 2] for n, u in enumerate(run)):
+        return None
+    if not (stands_still(history, run[0::2]) and stands_still(history, run[1::2])):
+        return None
+    if sum(bool(_PROPOSES.search(u.content.lower())) for u in run) >= _PROPOSALS:
+        return None  # "What if we cache it?" - "Could we keep it in memory?": a brainstorm
+    detail = f"{first} and {second} answer each question with a question"
+    return make_loop("ping_pong", 1.0, tuple(run), detail)

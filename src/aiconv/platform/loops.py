@@ -20,7 +20,7 @@ from functools import lru_cache
 from itertools import pairwise
 
 from aiconv.platform.loop_acts import repeated_act, seen
-from aiconv.platform.loop_answers import unanswered
+from aiconv.platform.loop_answers import crossed_questions, unanswered
 from aiconv.platform.loop_ignored import answers_each, asked_again, recited_figures
 from aiconv.platform.loop_learned import learned_loop
 from aiconv.platform.loop_meaning import exclaimed_collapse, restated_point
@@ -293,6 +293,7 @@ RULES = (
     repeated_act,
     pressed_rewording,
     unanswered,
+    crossed_questions,
     asked_again,
     recited_figures,
     talking_past,
