@@ -337,3 +337,17 @@ def test_a_sentence_asked_for_again_in_italian_and_said_back_is_not_a_loop() -> 
         "insegnante: Perfetto, esattamente.",
     )
     assert first_loop(history) is None
+
+
+def test_a_german_clearance_read_back_is_not_an_echo() -> None:
+    # Clearances are instructions in the other languages too, "rechts drehen" after the call
+    # sign as much as "turn right": reading them back is what a pilot must do.
+    history = chat(
+        "fluglotse: Lufthansa 4TK, steigen Sie auf Flugfläche 240.",
+        "pilot: Steigen auf Flugfläche 240, Lufthansa 4TK.",
+        "fluglotse: Lufthansa 4TK, rechts drehen Kurs 090.",
+        "pilot: Rechts drehen Kurs 090, Lufthansa 4TK.",
+        "fluglotse: Lufthansa 4TK, kontaktieren Sie München 129,1.",
+        "pilot: München 129,1, Lufthansa 4TK, tschüss.",
+    )
+    assert first_loop(history) is None

@@ -209,10 +209,14 @@ COMPLAINS_REPEAT_WORDS: tuple[str, ...] = ("just", "already", "as i ", "told you
 COMPLAINS_REPEAT_WORDS += ("keep", "repeating", "time", "same question")
 """Every wording of COMPLAINS_REPEAT contains one of these, so a text with none of them is not
 searched (``tests/platform/test_lexicon.py`` checks it on the parsed pattern)."""
-CUE = re.compile(
-    r"repeat|again|catch|hear|pardon|back|after me|one (?:more|last) time|ripet|répét|repet|"
-    r"wiederhol|herhal|noch ?(?:ein)?mal|une fois|otra vez|de novo|nog (?:een|eens|keer)"
+CUE = re.compile(r"repeat|again|catch|hear|pardon|back|after me|one (?:more|last) time")
+CUE_WORDS = word_set(
+    """ripetere ripeti ripeta ripetermi ripetiamo répéter répétez répète repetir repite repita
+    repitas repetirlo repetirme repete repetes repetem wiederholen wiederhole wiederholt
+    nochmal nochmals einmal fois vez novo herhalen herhaal herhaalt nog"""
 )
+"""Words of the other languages' requests to repeat ("Può ripetere?", "nog een keer?"): the
+patterns are tried when one of them, or ``CUE``, is there."""
 INVITES_ECHO = re.compile(
     r"\b(?:repeat|say) (?:it |this |that )?after me\b|\b(?:now |please )?repeat\s*:|"
     r"\b(?:say|read) (?:it|that|this|them) back(?: to me)?\b|\brepeat (?:it|this|that) back\b"
@@ -235,6 +239,15 @@ INSTRUCTION = re.compile(  # an imperative opening a sentence or following a cal
     r"ask|remind|finish|prepare|clean|pack|fix|replace|move|save|delete|copy|submit|make|"
     r"bake|cook|stir|pour|chop|feed|water|collect|drop|post|file|print|lock|empty)\b"
 )
+CLEARANCE = word_set(
+    """steigen sinken drehen kontaktieren halten reduzieren rollen montez descendez tournez
+    virez contactez maintenez réduisez affichez suba ascienda descienda baje gire vire contacte
+    contate mantenga mantenha reduzca reduza desça salite sali scendete scendi virate
+    contattate mantenete riducete stijg daal draai handhaaf verminder"""
+)
+"""The clearances of the other languages' air traffic control and their imperatives (climb,
+descend, turn, contact, maintain, reduce, hold, squawk): an instruction when among the first
+words of a sentence ("Lufthansa 4TK, rechts drehen Kurs 090"; German puts "rechts" first)."""
 REQUEST = re.compile(
     r"(?:^|[.!?:]\s+)(?:please\s+)?(?:tell|describe|explain|name|list|give|try|write|show|"
     r"share|walk)\b"

@@ -22,10 +22,12 @@ from rapidfuzz.distance import Indel
 
 from aiconv.platform.lexicon import (
     ASKS_REPEAT,
+    CLEARANCE,
     COMPLAINS_REPEAT,
     COMPLAINS_REPEAT_WORDS,
     COURTESY,
     CUE,
+    CUE_WORDS,
     FOREIGN_AGREEMENT,
     FOREIGN_COURTESY,
     FOREIGN_SOCIAL,
@@ -127,12 +129,12 @@ def _complains(lowered: str) -> bool:
     return _finds(COMPLAINS_REPEAT, lowered)
 
 
-def _cues(content: str) -> tuple[bool, bool, bool, bool]:
-    """(asks_repeat, invites_echo, reads_back, asks) of ``content``."""
+def _cues(content: str, words: list[str]) -> tuple[bool, bool, bool, bool]:
+    """(asks_repeat, invites_echo, reads_back, asks) of ``content`` (its ``words``)."""
     lowered = content.lower().replace("’", "'").strip()
     reads_back = bool(READ_BACK_OPENING.match(lowered) or READ_BACK_CHECK.search(lowered[-32:]))
     asks = ("?" in content and not reads_back) or bool(REQUEST.search(lowered))
-    if not CUE.search(lowered):  # most messages: skip the long patterns
+    if not CUE.search(lowered) and CUE_WORDS.isdisjoint(words):  # most: skip the long patterns
         return False, False, reads_back, asks
     return _finds(ASKS_REPEAT, lowered), _finds(INVITES_ECHO, lowered), reads_back, asks
 
@@ -168,6 +170,21 @@ def _is_pleasantry(words: list[str], stems: list[str], phatic: bool) -> bool:
     return len(others) <= (2 if len(words) >= 10 else 1)
 
 
+_CLAUSE_START = re.compile(r"[.!?:;,]")
+_FIRST_WORDS_OF_CLAUSE = 4
+
+
+def _instructs(lowered: str, words: list[str]) -> bool:
+    """Whether ``lowered`` gives an instruction: an English imperative opening a sentence or
+    following a call sign, or another language's clearance among a clause's first words."""
+    if INSTRUCTION.search(lowered):
+        return True
+    if CLEARANCE.isdisjoint(words):
+        return False  # (most messages)
+    clauses = (clause.split() for clause in _CLAUSE_START.split(lowered))
+    return any(not CLEARANCE.isdisjoint(c[:_FIRST_WORDS_OF_CLAUSE]) for c in clauses)
+
+
 @lru_cache(maxsize=4096)
 def features(content: str) -> Features:
     """The normalised views of ``content``."""
@@ -178,7 +195,7 @@ def features(content: str) -> Features:
     # language the vocabulary does not cover is never taken for one.
     # (quoted text alone, "'Delete'", is no pleasantry: it names something)
     polite = (not words and not HAS_WORD.search(content)) or not PHATIC_WORDS.isdisjoint(words)
-    asks_repeat, invites_echo, reads_back, asks = _cues(content)
+    asks_repeat, invites_echo, reads_back, asks = _cues(content, words)
     phatic = polite and len(words) <= 24 and len(stems) <= (3 if greeting else 1)
     return Features(
         raw=" ".join(content.lower().split()),
@@ -198,7 +215,7 @@ def features(content: str) -> Features:
         invites_echo=invites_echo,
         reads_back=reads_back,
         asks=asks,
-        instructs=bool(INSTRUCTION.search(content.lower())),
+        instructs=_instructs(content.lower(), words),
         negated=not NEGATIONS.isdisjoint(words),
         complains_repeat=_complains(content.lower().replace("’", "'")),
     )
