@@ -95,7 +95,7 @@ FOREIGN_AGREEMENT = word_set(
     """freut freue schätze meinerseits einverstanden perfekt prima parfait daccord entendu ravi
     perfecto acuerdo vale genial estupendo quedamos perfetto ottimo daccordo benissimo
     perfeito combinado ótimo akkoord afgesproken bedankt grazie prego piacere obrigado obrigada
-    dankjewel dankuwel"""
+    dankjewel dankuwel graag fijn"""
 )
 FOREIGN_SOCIAL = FOREIGN_AGREEMENT | word_set(
     """ist sind bin habe hat von mit zu zum an ein eine einen dein deine deinen deiner dich
