@@ -20,12 +20,13 @@ from aiconv.platform.events import (
     MessagePosted,
     ParticipantSpec,
     StopConfig,
+    TurnClaimed,
 )
 from aiconv.platform.observer import NullObserver
 from aiconv.queues.forwarding import ForwardingLog
 from aiconv.queues.log import StoredEvent
 from aiconv.queues.memory import InMemoryLog
-from aiconv.testing.providers import ScriptedProvider, varied_text
+from aiconv.testing.providers import FunctionProvider, ScriptedProvider, varied_text
 
 PAIR = (
     ParticipantSpec(name="alice", agent="scripted"),
@@ -375,3 +376,132 @@ async def test_a_seat_woken_before_its_siblings_append_returned_does_not_read_it
     # Each seat's load (the first event or two) and play_all's read of the final state; no
     # read a turn (before: 85 events read).
     assert counting.events_read <= 4 + final.sequence, counting.events_read
+
+
+class AppendRecorder(ForwardingLog):
+    """Records the kinds of the events of each append."""
+
+    def __init__(self, inner: InMemoryLog) -> None:
+        super().__init__(inner)
+        self.appends: list[list[str]] = []
+
+    async def append(self, *args: Any, **kwargs: Any) -> list[StoredEvent]:
+        stored = await super().append(*args, **kwargs)
+        self.appends.append([e.kind for e in stored])
+        return stored
+
+
+@pytest.mark.timeout(30)
+async def test_a_claim_rides_with_the_message_before_it_when_its_speaker_plays_here() -> None:
+    """Both seats in one process: once both play, each message's append carries the next
+    turn's claim (one append a turn instead of two); each claim is still in the log, by this
+    instance, for the speaker it names, before that speaker's model is asked."""
+    recorder = AppendRecorder(InMemoryLog())
+    conductor = Conductor(recorder)
+    state = await session.create(
+        conductor, topic="t", participants=PAIR, stop=StopConfig(max_turns=10)
+    )
+    cid = state.conversation_id
+    asked_under: list[tuple[str, str, str]] = []
+
+    async def reply(request: ChatRequest) -> str:
+        [last] = codec.decode_all(await recorder.read(cid))[-1:]
+        claim = last.event
+        assert isinstance(claim, TurnClaimed)
+        asked_under.append((claim.speaker, claim.instance_id, request.messages[-1].content))
+        return varied_text(len(asked_under))
+
+    seats = {name: FunctionProvider(reply, name=name) for name in ("alice", "bob")}
+    recorder.appends.clear()
+    async with asyncio.timeout(10):
+        final = await session.play_all(conductor, cid, seats)
+    assert [m.sender for m in final.messages] == ["alice", "bob"] * 5
+    assert [(who, instance) for who, instance, _ in asked_under] == [
+        (m.sender, conductor.instance_id) for m in final.messages
+    ]
+    claimed_alone = [a for a in recorder.appends if a == ["TurnClaimed"]]
+    assert len(claimed_alone) <= 2  # before the other seat has started playing
+    posted = [a for a in recorder.appends if a[0] == "MessagePosted"]
+    assert posted[-1] == ["MessagePosted", "ConversationEnded"]
+    assert all(a == ["MessagePosted", "TurnClaimed"] for a in posted[2:-1]), recorder.appends
+    # a fold of the log by another process is the same state
+    assert await Conductor(recorder).load(cid) == final
+
+
+@pytest.mark.timeout(30)
+async def test_a_claim_that_rode_along_lapses_like_any_other_when_its_process_dies() -> None:
+    """The process stops after a claim was appended with the message before it (its speaker
+    was asked and never answered): another instance takes the turn once the lease has run
+    out, and every turn is answered once."""
+    log = AppendRecorder(InMemoryLog())
+    one = Conductor(log)
+    state = await session.create(
+        one, topic="t", participants=PAIR, stop=StopConfig(max_turns=6), lease_s=0.3
+    )
+    cid = state.conversation_id
+    asked = asyncio.Event()
+
+    async def bob_hangs(request: ChatRequest) -> str:
+        if len([m for m in request.messages if m.role == "assistant"]) >= 1:  # his second turn
+            asked.set()
+            await asyncio.Event().wait()
+        return "bob speaks"
+
+    tasks = [
+        asyncio.create_task(one.play(cid, "alice", TurnText([]))),
+        asyncio.create_task(one.play(cid, "bob", FunctionProvider(bob_hangs))),
+    ]
+    async with asyncio.timeout(10):
+        await asyncio.sleep(0)  # both seats start before the first message is posted
+        await asked.wait()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    stopped = await one.load(cid)
+    assert log.appends[-1] == ["MessagePosted", "TurnClaimed"]  # the claim rode along
+    assert stopped.claim is not None and stopped.claim.speaker == "bob"
+    assert stopped.claim.instance_id == one.instance_id
+    assert stopped.messages[-1].sender == "alice"
+    two = Conductor(log)
+    async with asyncio.timeout(10):
+        await asyncio.gather(
+            two.play(cid, "alice", TurnText([])), two.play(cid, "bob", TurnText([]))
+        )
+    final = await two.load(cid)
+    assert final.ended is not None and final.ended.reason == "max_turns"
+    assert [m.sender for m in final.messages] == ["alice", "bob"] * 3
+    events = [r.event for r in codec.decode_all(await log.read(cid))]
+    claims = [e for e in events if isinstance(e, TurnClaimed)]
+    assert [c.instance_id for c in claims].count(one.instance_id) == 4  # a, b, a, b (hung)
+    assert claims[4].speaker == "bob" and claims[4].instance_id == two.instance_id
+
+
+@pytest.mark.timeout(30)
+async def test_no_claim_rides_along_for_a_name_two_seats_of_this_process_play() -> None:
+    """Two seats named alice in one process: a claim appended ahead could not tell them
+    apart, so none is; they race by the claim as two processes would, and each turn is
+    answered once, by one model call."""
+    log = YieldingLog()
+    conductor = Conductor(log)
+    state = await session.create(
+        conductor, topic="t", participants=PAIR, stop=StopConfig(max_turns=20)
+    )
+    cid = state.conversation_id
+    calls: list[str] = []
+
+    def counted(name: str) -> FunctionProvider:
+        def reply(request: ChatRequest) -> str:
+            calls.append(name)
+            return varied_text(len(calls))
+
+        return FunctionProvider(reply, name=name)
+
+    async with asyncio.timeout(10):
+        await asyncio.gather(
+            conductor.play(cid, "alice", counted("alice")),
+            conductor.play(cid, "alice", counted("alice")),
+            conductor.play(cid, "bob", counted("bob")),
+        )
+    final = await conductor.load(cid)
+    assert [m.sender for m in final.messages] == ["alice", "bob"] * 10
+    assert calls == [m.sender for m in final.messages]

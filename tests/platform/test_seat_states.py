@@ -10,7 +10,7 @@ from aiconv.platform.seat_states import SeatStates
 
 async def test_waiting_seats_wake_when_the_append_settles_and_a_cancelled_one_alone_ends() -> None:
     states = SeatStates()
-    with states.playing("c1"), states.playing("c1"):
+    with states.playing("c1", "alice"), states.playing("c1", "bob"):
         append = states.appending("c1")
         assert not states.is_appending("c1")
         with append:
@@ -33,7 +33,7 @@ async def test_waiting_seats_wake_when_the_append_settles_and_a_cancelled_one_al
 
 async def test_a_lone_seat_notes_no_append() -> None:
     states = SeatStates()
-    with states.playing("c1"), states.appending("c1"):
+    with states.playing("c1", "alice"), states.appending("c1"):
         assert not states.is_appending("c1")
         async with asyncio.timeout(5):
             await states.settled("c1")

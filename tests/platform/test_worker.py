@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 import pytest
 
@@ -22,7 +22,8 @@ from aiconv.platform.events import (
     TurnClaimed,
 )
 from aiconv.platform.worker import Worker
-from aiconv.queues.log import ConversationLog, NewEvent, StoredEvent
+from aiconv.queues.forwarding import ForwardingLog
+from aiconv.queues.log import ConversationLog, IndexEntry, NewEvent, StoredEvent
 from aiconv.queues.memory import InMemoryLog
 from aiconv.testing.conditions import eventually
 from aiconv.testing.providers import FunctionProvider, varied_text
@@ -316,3 +317,46 @@ async def test_a_worker_serves_another_share_once_it_has_waited_unserved(
     await eventually(
         lambda: alone.stats.completed == len(cids), timeout=10, what="every one completed"
     )
+
+
+class AppendKinds(ForwardingLog):
+    """Records the kinds of the events of each append to a conversation."""
+
+    def __init__(self, inner: ConversationLog) -> None:
+        super().__init__(inner)
+        self.appends: dict[str, list[list[str]]] = {}
+
+    async def append(
+        self,
+        conversation_id: str,
+        expected_sequence: int,
+        events: Sequence[NewEvent],
+        *,
+        index: IndexEntry | None = None,
+    ) -> list[StoredEvent]:
+        stored = await super().append(conversation_id, expected_sequence, events, index=index)
+        self.appends.setdefault(conversation_id, []).append([e.kind for e in stored])
+        return stored
+
+
+async def test_a_worker_appends_each_turn_once_with_the_next_claim_riding_along(
+    running: Callable[[Worker], Awaitable[asyncio.Task[object]]],
+) -> None:
+    """A worker plays every seat of the conversations it serves: after the first turns, each
+    message's append carries the next speaker's claim (one append a turn), and every turn is
+    still claimed by the worker before its model is asked, exactly once."""
+    log = AppendKinds(InMemoryLog())
+    worker = Worker(Conductor(log), chatty(), concurrency=4, scan_interval=0.01)
+    cids = [await create(log, turns=8) for _ in range(3)]
+    await running(worker)
+    for cid in cids:
+        await eventually(lambda c=cid: is_ended(log, c), timeout=20, what=f"{cid} ended")
+        await assert_turns_exactly_once(log, cid, 8)
+        events = await events_of(log, cid)
+        claims = [e for e in events if isinstance(e, TurnClaimed)]
+        assert [c.instance_id for c in claims] == [worker.instance_id] * 8
+        appends = log.appends[cid][1:]  # after the creation
+        assert len(appends) <= 8 + 2, appends  # a claim alone before both seats play
+        assert appends[-1] == ["MessagePosted", "ConversationEnded"]
+        assert appends[-2] == ["MessagePosted", "TurnClaimed"]
+    assert worker.gate.in_flight == 0

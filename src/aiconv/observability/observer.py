@@ -11,6 +11,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 
 import structlog
 from opentelemetry import trace
@@ -21,6 +22,14 @@ from aiconv.observability import tracing
 from aiconv.observability.logs import get_logger
 from aiconv.observability.metrics import Metrics
 from aiconv.observability.views import MessageView, StateView
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedTurn:
+    """A turn span started ahead of its turn (``TelemetryObserver.open_turn``)."""
+
+    trace_context: dict[str, str]
+    span: trace.Span
 
 
 class TelemetryObserver:
@@ -77,14 +86,50 @@ class TelemetryObserver:
                     self._contexts.pop(cid, None)
                 self.metrics.conversations_active.set(len(self._seats))
 
+    def open_turn(self, state: StateView, speaker: str) -> OpenedTurn:
+        """``speaker``'s next turn span, started now (its claim is appended with the message
+        before it); ``turn`` enters and ends it."""
+        span = self._turn_span(state, speaker, None)
+        return OpenedTurn(tracing.inject(span), span)
+
     @contextlib.contextmanager
     def turn(
-        self, state: StateView, speaker: str, parent: Mapping[str, str]
+        self,
+        state: StateView,
+        speaker: str,
+        parent: Mapping[str, str],
+        opening: object | None = None,
     ) -> Iterator[dict[str, str]]:
-        """A span for the turn under the conversation's span; yields its ``traceparent``."""
+        """A span for the turn under the conversation's span (the one ``open_turn`` started,
+        when given); yields its ``traceparent``."""
         cid = state.conversation_id
-        taken_over = tracing.extract(parent)
-        span = self.tracer.start_span(
+        if isinstance(opening, OpenedTurn):
+            span, context = opening.span, opening.trace_context
+        else:
+            span = self._turn_span(state, speaker, tracing.extract(parent))
+            context = tracing.inject(span)
+        bound = structlog.contextvars.bind_contextvars(
+            conversation_id=cid,
+            participant=speaker,
+            turn=state.turns + 1,
+            trace_id=tracing.trace_id_hex(span),
+        )
+        try:
+            with trace.use_span(span, end_on_exit=False, record_exception=False):
+                yield context
+        except BaseException as exc:
+            span.set_attribute("error.type", type(exc).__name__)
+            span.set_status(Status(StatusCode.ERROR))
+            raise
+        finally:
+            structlog.contextvars.reset_contextvars(**bound)
+            span.end()
+
+    def _turn_span(
+        self, state: StateView, speaker: str, taken_over: trace.SpanContext | None
+    ) -> trace.Span:
+        cid = state.conversation_id
+        return self.tracer.start_span(
             f"invoke_agent {speaker}",
             context=self._conversation_context(cid),
             kind=SpanKind.INTERNAL,
@@ -96,22 +141,6 @@ class TelemetryObserver:
             },
             links=[Link(taken_over, {"aiconv.link": "taken_over"})] if taken_over else None,
         )
-        bound = structlog.contextvars.bind_contextvars(
-            conversation_id=cid,
-            participant=speaker,
-            turn=state.turns + 1,
-            trace_id=tracing.trace_id_hex(span),
-        )
-        try:
-            with trace.use_span(span, end_on_exit=False, record_exception=False):
-                yield tracing.inject(span)
-        except BaseException as exc:
-            span.set_attribute("error.type", type(exc).__name__)
-            span.set_status(Status(StatusCode.ERROR))
-            raise
-        finally:
-            structlog.contextvars.reset_contextvars(**bound)
-            span.end()
 
     @contextlib.contextmanager
     def tool_call(

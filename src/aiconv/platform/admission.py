@@ -22,7 +22,10 @@ class TurnAdmission(Protocol):
     """Decides whether a turn may begin; held for the whole turn it admits."""
 
     def admit(self, conversation_id: str, speaker: str) -> contextlib.AbstractContextManager[None]:
-        """Enter before the claim, exit when the turn is over; raise ``TurnRefused`` to refuse."""
+        """Enter before the claim, exit when the turn is over; raise ``TurnRefused`` to refuse.
+
+        A claim appended ahead (with the message before it) enters it then, in the task that
+        posts that message, and the turn's own task leaves it."""
         ...
 
 

@@ -3,8 +3,14 @@
 Each participant runs as its own ``play`` coroutine (possibly in another process or machine).
 Whose turn it is follows from the folded log; a ``TurnClaimed`` at the expected sequence makes
 exactly one claimant win, and the message (with ``ConversationEnded`` when a rule fires) is
-appended atomically right after the claim. ``SequenceConflict`` means re-read and re-decide,
-never retry blindly. This module sees only the ``ChatProvider`` and ``ConversationLog`` ports.
+appended atomically right after the claim. When the next speaker plays in this process too (one
+seat of that name), the message's append carries that speaker's claim (``claim_ahead``): the claim
+is still stored before its model is asked, under the same sequence check, and a turn costs one
+append instead of two; the seat then takes the turn it holds (``_holds_turn``). Its turn span is
+opened and its admission entered when the claim is made, so the claim carries the turn's own
+trace context and a stopping worker waits for it. ``SequenceConflict`` means re-read and
+re-decide, never retry blindly. This module sees only the ``ChatProvider`` and
+``ConversationLog`` ports.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from aiconv.agents.provider import ChatProvider
 from aiconv.agents.toolbox import ToolBox, ToolKit, open_tools
 from aiconv.errors import ConversationNotFound, LogLostEvents, SequenceConflict
 from aiconv.platform import codec, referee
-from aiconv.platform.admission import ADMIT_ALL, TurnAdmission
+from aiconv.platform.admission import ADMIT_ALL, TurnAdmission, TurnRefused
 from aiconv.platform.codec import Recorded
 from aiconv.platform.conversation import ConversationState, evolve, fold_ahead
 from aiconv.platform.events import (
@@ -29,11 +35,11 @@ from aiconv.platform.hooks import TurnHook
 from aiconv.platform.observer import NULL_OBSERVER, ConductorObserver
 from aiconv.platform.projections import index_entry
 from aiconv.platform.prompts import ContextLimit
-from aiconv.platform.seat_states import SeatStates
+from aiconv.platform.seat_states import Handed, SeatStates
 from aiconv.platform.termination import StopReason, wall_clock
 from aiconv.platform.toolrounds import LeaseLost
 from aiconv.platform.turn import Seat, Turn
-from aiconv.platform.turns import may_speak, wake_after
+from aiconv.platform.turns import may_speak, next_speaker, wake_after
 from aiconv.queues.log import ConversationLog
 from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
 
@@ -178,6 +184,7 @@ class Conductor:
             state = await self.append(state, events, folded=folded)
         except SequenceConflict:
             self.observer.conflict(state)
+            self._states.forget_handed(state.conversation_id)  # no claim rode along
             return await self.catch_up(state)
         if state.is_ended:
             self.observer.conversation_ended(state)
@@ -212,7 +219,7 @@ class Conductor:
         worker or ``aic join`` gives it the same tools; without any, a model asking for a tool
         is told there is none, and the exchange is recorded all the same.
         """
-        with self._states.playing(conversation_id):  # from the load on: seats share its fold
+        with self._states.playing(conversation_id, name):  # from the load on: seats share a fold
             state = await self.load(conversation_id)
             references = state.participant(name).tools  # KeyError for a name that is no one
             opened = await open_tools(references) if tools is None and references else None
@@ -236,6 +243,8 @@ class Conductor:
                     assert state.last_claim is not None and state.started is not None
                     until = state.last_claim.at + state.started.lease_s
                     raise ServedElsewhere(conversation_id, until)
+                elif self._holds_turn(state, name, now):  # claimed with the message before
+                    state = await self._take_turn(state, name, seat, held=True)
                 elif may_speak(state, name, now):
                     state = await self._take_turn(state, name, seat)
                 else:
@@ -270,27 +279,73 @@ class Conductor:
         assert state.started is not None
         return now < last.at + state.started.lease_s
 
+    def _holds_turn(self, state: ConversationState, name: str, now: float) -> bool:
+        """Whether seat ``name`` holds the turn by a claim this instance appended ahead for it
+        (``claim_ahead``) and nothing has been appended since."""
+        claim = state.claim
+        return (
+            claim is not None
+            and self._states.is_handed(state.conversation_id, name)
+            and claim.sequence == state.sequence
+            and claim.speaker == name
+            and claim.instance_id == self.instance_id
+            and claim.is_live(now)
+        )
+
+    def claim_ahead(self, ahead: ConversationState) -> TurnClaimed | None:
+        """The claim of the next turn to append with the message that ends this one, when its
+        speaker plays in this process (one seat of that name) and the admission hook admits
+        that turn now: one append a turn instead of two. ``ahead``: the state after that
+        message's append. The turn's admission is entered here and left by the turn."""
+        if self.turn_hook is not None or ahead.is_ended:
+            return None
+        name = next_speaker(ahead)
+        cid = ahead.conversation_id
+        if name is None or not self._states.plays_alone(cid, name):
+            return None
+        assert ahead.started is not None
+        admitted = self.admission.admit(cid, name)
+        try:
+            admitted.__enter__()
+        except TurnRefused:
+            return None
+        opening = self.observer.open_turn(ahead, name)
+        self._states.hand(cid, name, Handed(opening, admitted))
+        return TurnClaimed(
+            speaker=name,
+            instance_id=self.instance_id,
+            lease_expires_at=self.clock.now() + ahead.started.lease_s,
+            trace_context=dict(opening.trace_context),
+        )
+
     async def _take_turn(
-        self, state: ConversationState, name: str, seat: Seat
+        self, state: ConversationState, name: str, seat: Seat, *, held: bool = False
     ) -> ConversationState:
+        """Claim the turn (unless ``held``: claimed ahead) and take it."""
         assert state.started is not None
         began = self.clock.monotonic()
-        parent = state.claim.trace_context if state.claim else {}
+        cid = state.conversation_id
+        handed = self._states.take(cid, name) if held else None
+        # a live claim that is not ours: a dead claimant's, whose turn this one takes over
+        parent = state.claim.trace_context if state.claim and not held else {}
         with (
-            self.admission.admit(state.conversation_id, name),
-            self.observer.turn(state, name, parent) as trace_context,
+            handed if handed else self.admission.admit(cid, name),
+            self.observer.turn(
+                state, name, parent, handed.opening if handed else None
+            ) as trace_context,
         ):
-            claim = TurnClaimed(
-                speaker=name,
-                instance_id=self.instance_id,
-                lease_expires_at=self.clock.now() + state.started.lease_s,
-                trace_context=trace_context,
-            )
-            try:
-                state = await self.append(state, [claim])
-            except SequenceConflict:
-                self.observer.conflict(state)
-                return await self.catch_up(state)
+            if handed is None:
+                claim = TurnClaimed(
+                    speaker=name,
+                    instance_id=self.instance_id,
+                    lease_expires_at=self.clock.now() + state.started.lease_s,
+                    trace_context=trace_context,
+                )
+                try:
+                    state = await self.append(state, [claim])
+                except SequenceConflict:
+                    self.observer.conflict(state)
+                    return await self.catch_up(state)
             last_at = state.messages[-1].at if state.messages else state.started_at
             self.observer.turn_claimed(state, name, max(0.0, state.updated_at - last_at))
             try:

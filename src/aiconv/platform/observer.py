@@ -8,9 +8,21 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Protocol
 
 from aiconv.platform.conversation import ConversationState, Message
+
+
+class TurnOpening(Protocol):
+    """A turn opened ahead of its claim (``ConductorObserver.open_turn``): the trace context
+    its claim carries; the observer keeps what else it needs inside."""
+
+    @property
+    def trace_context(self) -> Mapping[str, str]:
+        """What the turn's ``TurnClaimed`` stores (its W3C ``traceparent``)."""
+        ...
 
 
 class ConductorObserver(Protocol):
@@ -20,10 +32,20 @@ class ConductorObserver(Protocol):
         """A conversation was created by this process."""
         ...
 
+    def open_turn(self, state: ConversationState, speaker: str) -> TurnOpening:
+        """Open ``speaker``'s next turn now, for a claim appended ahead of it (with the message
+        before it, when the speaker plays in this process); ``turn`` is then given it."""
+        ...
+
     def turn(
-        self, state: ConversationState, speaker: str, parent: Mapping[str, str]
+        self,
+        state: ConversationState,
+        speaker: str,
+        parent: Mapping[str, str],
+        opening: TurnOpening | None = None,
     ) -> contextlib.AbstractContextManager[dict[str, str]]:
-        """Wrap one turn; yields the trace context to store in ``TurnClaimed``."""
+        """Wrap one turn (the one ``opening`` opened, if given); yields the trace context to
+        store in ``TurnClaimed``."""
         ...
 
     def turn_claimed(self, state: ConversationState, speaker: str, handoff_s: float) -> None:
@@ -59,8 +81,16 @@ class NullObserver(ConductorObserver):
     def conversation_started(self, state: ConversationState) -> None:
         """Nothing."""
 
+    def open_turn(self, state: ConversationState, speaker: str) -> TurnOpening:
+        """Nothing (an empty trace context)."""
+        return _NO_OPENING
+
     def turn(
-        self, state: ConversationState, speaker: str, parent: Mapping[str, str]
+        self,
+        state: ConversationState,
+        speaker: str,
+        parent: Mapping[str, str],
+        opening: TurnOpening | None = None,
     ) -> contextlib.AbstractContextManager[dict[str, str]]:
         """Nothing (an empty trace context)."""
         return contextlib.nullcontext({})
@@ -87,5 +117,13 @@ class NullObserver(ConductorObserver):
         """Nothing."""
         return contextlib.nullcontext()
 
+
+@dataclass(frozen=True, slots=True)
+class _NoOpening:
+    trace_context: Mapping[str, str]
+
+
+_EMPTY: Mapping[str, str] = MappingProxyType({})
+_NO_OPENING = _NoOpening(_EMPTY)
 
 NULL_OBSERVER = NullObserver()

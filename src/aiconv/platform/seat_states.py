@@ -10,6 +10,10 @@ A seat woken while another seat of its process is appending to the same conversa
 waits for that append to settle (``settled``): a log may deliver the wake-up for an append
 before the append's own reply (Redis: the blocking reader's connection is not the writer's),
 and reading back what a seat of ours is about to learn would cost a round trip for nothing.
+
+It also knows which seat names play here (a claim is appended ahead only for a name exactly one
+seat of this process plays) and keeps each turn claimed ahead (``Handed``) until its seat takes
+it.
 """
 
 from __future__ import annotations
@@ -18,8 +22,28 @@ import asyncio
 import collections
 import contextlib
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from aiconv.platform.conversation import ConversationState
+from aiconv.platform.observer import TurnOpening
+
+
+@dataclass(frozen=True, slots=True)
+class Handed:
+    """A turn claimed ahead for a seat of this process: the observer's opening of it, and its
+    admission, entered at the claim and left when the turn is over (or its claim did not land,
+    or the seat left without taking it)."""
+
+    opening: TurnOpening
+    admitted: contextlib.AbstractContextManager[None]
+
+    def __enter__(self) -> None:
+        """The turn begins: its admission was entered when it was claimed."""
+
+    def __exit__(self, *exc_info: Any) -> bool | None:
+        """The turn is over: leave its admission."""
+        return self.admitted.__exit__(*exc_info)
 
 
 class SeatStates:
@@ -28,19 +52,55 @@ class SeatStates:
     def __init__(self) -> None:
         self._latest: dict[str, ConversationState] = {}
         self._players: collections.Counter[str] = collections.Counter()
+        self._seats: collections.Counter[tuple[str, str]] = collections.Counter()
+        self._handed: dict[tuple[str, str], Handed] = {}
         self._appending: dict[str, _Appending] = {}
 
     @contextlib.contextmanager
-    def playing(self, conversation_id: str) -> Iterator[None]:
-        """A seat plays ``conversation_id`` for the duration."""
+    def playing(self, conversation_id: str, name: str) -> Iterator[None]:
+        """Seat ``name`` plays ``conversation_id`` for the duration."""
+        seat = (conversation_id, name)
         self._players[conversation_id] += 1
+        self._seats[seat] += 1
         try:
             yield
         finally:
+            self._seats[seat] -= 1
+            if not self._seats[seat]:
+                del self._seats[seat]
+                self._drop(seat)
             self._players[conversation_id] -= 1
             if not self._players[conversation_id]:
                 del self._players[conversation_id]
                 self._latest.pop(conversation_id, None)
+
+    def plays_alone(self, conversation_id: str, name: str) -> bool:
+        """Whether exactly one seat of this process plays ``name`` in the conversation (the
+        one a claim appended ahead for ``name`` is meant for)."""
+        return self._seats.get((conversation_id, name), 0) == 1
+
+    def hand(self, conversation_id: str, name: str, turn: Handed) -> None:
+        """Keep the turn opened for seat ``name`` (its claim is being appended ahead)."""
+        self._drop((conversation_id, name))
+        self._handed[(conversation_id, name)] = turn
+
+    def is_handed(self, conversation_id: str, name: str) -> bool:
+        """Whether a turn was opened for seat ``name`` and not yet taken."""
+        return (conversation_id, name) in self._handed
+
+    def take(self, conversation_id: str, name: str) -> Handed | None:
+        """The turn opened for seat ``name``, once (its admission is the taker's to leave)."""
+        return self._handed.pop((conversation_id, name), None)
+
+    def forget_handed(self, conversation_id: str) -> None:
+        """Drop the turns opened for the conversation's seats (their claims did not land)."""
+        for seat in [seat for seat in self._handed if seat[0] == conversation_id]:
+            self._drop(seat)
+
+    def _drop(self, seat: tuple[str, str]) -> None:
+        turn = self._handed.pop(seat, None)
+        if turn is not None:
+            turn.admitted.__exit__(None, None, None)
 
     def known(self, state: ConversationState) -> ConversationState:
         """The freshest state of ``state``'s conversation seen here (``state`` if none is

@@ -173,6 +173,12 @@ class Turn:
                     reason=verdict.stop.reason, detail=verdict.stop.detail, by=message.sender
                 )
             )
+        else:  # the next turn's claim rides along when its speaker plays here too
+            ahead = fold_ahead(state, events, now, folded=prospective)
+            claim = self.conductor.claim_ahead(ahead)
+            if claim is not None:
+                events.append(claim)
+                prospective = ahead
         return await self.conductor.commit(state, events, folded=prospective)
 
     async def _fail(self, state: ConversationState, exc: ProviderError) -> ConversationState:
