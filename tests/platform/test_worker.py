@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,7 @@ from aiconv.platform.events import (
 )
 from aiconv.platform.worker import Worker
 from aiconv.queues.forwarding import ForwardingLog
-from aiconv.queues.log import ConversationLog, IndexEntry, NewEvent, StoredEvent
+from aiconv.queues.log import ConversationLog, NewEvent, StoredEvent
 from aiconv.queues.memory import InMemoryLog
 from aiconv.testing.conditions import eventually
 from aiconv.testing.providers import FunctionProvider, varied_text
@@ -326,16 +327,9 @@ class AppendKinds(ForwardingLog):
         super().__init__(inner)
         self.appends: dict[str, list[list[str]]] = {}
 
-    async def append(
-        self,
-        conversation_id: str,
-        expected_sequence: int,
-        events: Sequence[NewEvent],
-        *,
-        index: IndexEntry | None = None,
-    ) -> list[StoredEvent]:
-        stored = await super().append(conversation_id, expected_sequence, events, index=index)
-        self.appends.setdefault(conversation_id, []).append([e.kind for e in stored])
+    async def append(self, *args: Any, **kwargs: Any) -> list[StoredEvent]:
+        stored = await super().append(*args, **kwargs)
+        self.appends.setdefault(stored[0].conversation_id, []).append([e.kind for e in stored])
         return stored
 
 
