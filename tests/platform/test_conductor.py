@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 import pytest
@@ -505,3 +505,41 @@ async def test_no_claim_rides_along_for_a_name_two_seats_of_this_process_play() 
     final = await conductor.load(cid)
     assert [m.sender for m in final.messages] == ["alice", "bob"] * 10
     assert calls == [m.sender for m in final.messages]
+
+
+class RefusesBobAtOnce:
+    """An admission hook that refuses from ``admit`` itself (the port allows it: "raise
+    ``TurnRefused`` to refuse"), not from inside a generator's ``__enter__``."""
+
+    def admit(self, conversation_id: str, speaker: str) -> Any:
+        if speaker == "bob":
+            raise TurnRefused(f"{speaker} may not speak")
+        return nullcontext()
+
+
+@pytest.mark.timeout(30)
+async def test_a_turn_refused_to_the_next_speaker_keeps_the_message_of_the_one_before() -> None:
+    """Alice's message is posted even when the admission hook refuses bob's next turn (from
+    ``admit`` itself): the refusal ends play at bob's turn, nothing claimed for him, as it does
+    when bob's seat asks for its own turn. A refusal met while appending alice's message would
+    throw away an answered turn (its model call wasted, her claim left to lapse and the turn
+    answered again)."""
+    log = InMemoryLog()
+    conductor = Conductor(log, admission=RefusesBobAtOnce())
+    state = await session.create(conductor, topic="t", participants=PAIR)
+    cid = state.conversation_id
+
+    async def both_seats() -> None:
+        async with asyncio.timeout(10), asyncio.TaskGroup() as group:
+            group.create_task(conductor.play(cid, "bob", ScriptedProvider(["Yo."])))
+            await asyncio.sleep(0)  # bob's seat plays before alice's message is posted
+            group.create_task(conductor.play(cid, "alice", ScriptedProvider(["Hi."])))
+
+    with pytest.raises(BaseExceptionGroup) as raised:
+        await both_seats()
+    assert raised.group_contains(TurnRefused, match="bob may not speak")
+    assert await kinds(log, cid) == [
+        ("ConversationStarted", ""),
+        ("TurnClaimed", "alice"),
+        ("MessagePosted", "alice"),
+    ]

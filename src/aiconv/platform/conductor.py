@@ -22,7 +22,7 @@ from aiconv.agents.provider import ChatProvider
 from aiconv.agents.toolbox import ToolBox, ToolKit, open_tools
 from aiconv.errors import ConversationNotFound, LogLostEvents, SequenceConflict
 from aiconv.platform import codec, referee
-from aiconv.platform.admission import ADMIT_ALL, TurnAdmission, TurnRefused
+from aiconv.platform.admission import ADMIT_ALL, TurnAdmission
 from aiconv.platform.codec import Recorded
 from aiconv.platform.conversation import ConversationState, evolve, fold_ahead
 from aiconv.platform.events import (
@@ -304,10 +304,10 @@ class Conductor:
         if name is None or not self._states.plays_alone(cid, name):
             return None
         assert ahead.started is not None
-        admitted = self.admission.admit(cid, name)
-        try:
+        try:  # a refusal (or a failing hook) is met by that turn's own seat, not this message
+            admitted = self.admission.admit(cid, name)
             admitted.__enter__()
-        except TurnRefused:
+        except Exception:
             return None
         opening = self.observer.open_turn(ahead, name)
         self._states.hand(cid, name, Handed(opening, admitted))
