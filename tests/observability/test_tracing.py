@@ -4,8 +4,9 @@ GenAI attributes, log appends, and the trace context stored in ``TurnClaimed``."
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
-from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.semconv._incubating.attributes.gen_ai_attributes import (
     GEN_AI_OPERATION_NAME,
     GEN_AI_PROVIDER_NAME,
@@ -27,7 +28,9 @@ from aiconv.observability.tracing import (
 )
 from aiconv.platform import codec, session
 from aiconv.platform.conductor import Conductor
-from aiconv.platform.events import ParticipantSpec, StopConfig, TurnClaimed
+from aiconv.platform.events import ConversationEnded, ParticipantSpec, StopConfig, TurnClaimed
+from aiconv.queues.forwarding import ForwardingLog
+from aiconv.queues.log import ConversationLog, StoredEvent
 from aiconv.queues.memory import InMemoryLog
 from aiconv.reliability.retry import RetryPolicy
 from aiconv.testing.clock import FakeClock
@@ -226,3 +229,53 @@ async def test_chat_spans_name_the_server_they_called(rig: Rig) -> None:
     assert _attributes(call)[SERVER_ADDRESS] == "127.0.0.1"
     assert _attributes(call)[SERVER_PORT] == fake.port
     assert _attributes(call)["gen_ai.usage.reasoning.output_tokens"] >= 0  # type: ignore[operator]
+
+
+class OpenSpans(SpanProcessor):
+    """The spans started and not (yet) ended, by span id."""
+
+    def __init__(self) -> None:
+        self.open: dict[int, str] = {}
+
+    def on_start(self, span: Span, parent_context: Any = None) -> None:
+        self.open[span.context.span_id] = span.name
+
+    def on_end(self, span: ReadableSpan) -> None:
+        assert span.context is not None
+        self.open.pop(span.context.span_id, None)
+
+
+class EndsBeforeTheClaimLands(ForwardingLog):
+    """Ends the conversation (as ``aic`` interrupting it from elsewhere would) just before the
+    first append that carries a message and the next turn's claim, which then conflicts."""
+
+    def __init__(self, inner: ConversationLog) -> None:
+        super().__init__(inner)
+        self.fired = False
+
+    async def append(
+        self, conversation_id: str, expected_sequence: int, events: Any, **kwargs: Any
+    ) -> list[StoredEvent]:
+        if not self.fired and [e.kind for e in events] == ["MessagePosted", "TurnClaimed"]:
+            self.fired = True
+            ended = ConversationEnded(reason="interrupted", detail="elsewhere", by="test")
+            await super().append(conversation_id, expected_sequence, [codec.encode(ended)])
+        return await super().append(conversation_id, expected_sequence, events, **kwargs)
+
+
+async def test_a_turn_span_opened_for_a_claim_that_never_landed_is_ended(rig: Rig) -> None:
+    """A claim appended ahead opens its turn's span; when that append conflicts (or the seat
+    leaves before taking the turn) the span must still end, or it is never exported while the
+    trace context stored nowhere / in the log points at it."""
+    spans = OpenSpans()
+    rig.provider.add_span_processor(spans)
+    log = EndsBeforeTheClaimLands(rig.log())
+    seats = {
+        "alice": ScriptedProvider([f"a{i}" for i in range(5)]),
+        "bob": ScriptedProvider([f"b{i}" for i in range(5)]),
+    }
+    async with asyncio.timeout(10):
+        final = await rig.converse(seats, log=log, max_turns=8)
+    assert log.fired
+    assert final.ended is not None and final.ended.reason == "interrupted"
+    assert {n for n in spans.open.values() if n.startswith("invoke_agent")} == set()

@@ -31,6 +31,11 @@ class OpenedTurn:
     trace_context: dict[str, str]
     span: trace.Span
 
+    def abandon(self) -> None:
+        """End the span of a turn that was never taken here (else it is never exported)."""
+        self.span.set_attribute("aiconv.turn.abandoned", True)
+        self.span.end()
+
 
 class TelemetryObserver:
     """Metrics, spans and log context for the conductor's hooks."""

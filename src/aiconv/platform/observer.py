@@ -24,6 +24,11 @@ class TurnOpening(Protocol):
         """What the turn's ``TurnClaimed`` stores (its W3C ``traceparent``)."""
         ...
 
+    def abandon(self) -> None:
+        """The turn was never taken here (its claim did not land, or its seat left first):
+        close what was opened for it. Must never raise."""
+        ...
+
 
 class ConductorObserver(Protocol):
     """Hooks the conductor calls; each must be cheap and must never raise."""
@@ -121,6 +126,9 @@ class NullObserver(ConductorObserver):
 @dataclass(frozen=True, slots=True)
 class _NoOpening:
     trace_context: Mapping[str, str]
+
+    def abandon(self) -> None:
+        """Nothing was opened."""
 
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})

@@ -100,7 +100,10 @@ class SeatStates:
     def _drop(self, seat: tuple[str, str]) -> None:
         turn = self._handed.pop(seat, None)
         if turn is not None:
-            turn.admitted.__exit__(None, None, None)
+            try:
+                turn.opening.abandon()  # its span ends, never entered
+            finally:
+                turn.admitted.__exit__(None, None, None)
 
     def known(self, state: ConversationState) -> ConversationState:
         """The freshest state of ``state``'s conversation seen here (``state`` if none is
