@@ -265,8 +265,8 @@ class EndsBeforeTheClaimLands(ForwardingLog):
 
 async def test_a_turn_span_opened_for_a_claim_that_never_landed_is_ended(rig: Rig) -> None:
     """A claim appended ahead opens its turn's span; when that append conflicts (or the seat
-    leaves before taking the turn) the span must still end, or it is never exported while the
-    trace context stored nowhere / in the log points at it."""
+    leaves before taking the turn) the span must still end, or it is never exported (and a
+    claim in the log may carry its trace context)."""
     spans = OpenSpans()
     rig.provider.add_span_processor(spans)
     log = EndsBeforeTheClaimLands(rig.log())
