@@ -108,8 +108,10 @@ def crossed_questions(history: Sequence[Utterance], config: LoopConfig) -> Loop 
     """Each side answers the other's question with a question of its own, six messages in a
     row, and none brings a number, a name or a result ("What format do you need?" - "What
     formats can you produce?" - "Which would be most useful for you?" …)."""
+    if not history[-1].content.rstrip().endswith(("?", "？")):
+        return None  # (most messages: the cheapest condition first)
     run = history[-_CROSSED:]
-    if len(run) < _CROSSED or not all(_only_asks(u.content) for u in run):
+    if len(run) < _CROSSED or not all(_only_asks(u.content) for u in reversed(run)):
         return None
     first, second = run[0].sender, run[1].sender
     if first == second or any(u.sender != (first, second)[n % 2] for n, u in enumerate(run)):

@@ -135,9 +135,10 @@ def _repeats(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
         by_core = False
         if score < limit and same:  # "Of course. Would you like …" after "Great. Would you …"
             core_earlier, core_new = _core(said), _core(says)
-            if (core_earlier != said or core_new != says) and _is_substantive(
-                features(core_new), config
-            ):  # what is left must be a message in its own right: not "Still no signal."
+            if (core_earlier != said or core_new != says) and len(
+                core_new.strip()
+            ) >= config.min_chars:  # what is left must be a message in its own right: not
+                # "Still no signal." (its length alone: its text views would cost a message's)
                 score = _repeat_similarity(core_earlier, core_new, limit, config, echo=False)
                 by_core = True
         if score >= limit and not _is_invited(history, index, config):
