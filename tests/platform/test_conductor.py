@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 from aiconv.agents.messages import ChatReply, ChatRequest
 from aiconv.errors import ProviderUnavailable, SequenceConflict
 from aiconv.platform import codec, session
-from aiconv.platform.admission import TurnRefused
+from aiconv.platform.admission import TurnGate, TurnRefused
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import (
@@ -26,6 +27,7 @@ from aiconv.platform.observer import NullObserver
 from aiconv.queues.forwarding import ForwardingLog
 from aiconv.queues.log import StoredEvent
 from aiconv.queues.memory import InMemoryLog
+from aiconv.testing.clock import FakeClock
 from aiconv.testing.providers import FunctionProvider, ScriptedProvider, varied_text
 
 PAIR = (
@@ -543,3 +545,50 @@ async def test_a_turn_refused_to_the_next_speaker_keeps_the_message_of_the_one_b
         ("TurnClaimed", "alice"),
         ("MessagePosted", "alice"),
     ]
+
+
+class LapsesTheRiddenClaim(ForwardingLog):
+    """Moves the clock past the lease right after each append that carries a claim alongside a
+    message: the seat the claim was made for finds it lapsed when it looks."""
+
+    def __init__(self, inner: InMemoryLog, clock: FakeClock, lease_s: float) -> None:
+        super().__init__(inner)
+        self.clock, self.lease_s = clock, lease_s
+        self.lapsed = 0
+
+    async def append(self, *args: Any, **kwargs: Any) -> list[StoredEvent]:
+        stored = await super().append(*args, **kwargs)
+        if [e.kind for e in stored][-2:] == ["MessagePosted", "TurnClaimed"]:
+            self.clock.advance(self.lease_s + 1)
+            self.lapsed += 1
+        return stored
+
+
+@pytest.mark.timeout(30)
+async def test_a_ridden_claim_that_lapsed_before_its_seat_looked_holds_no_admission() -> None:
+    """The seat claims its turn again once the claim made for it has lapsed; the admission
+    entered for the lapsed one is left then, not kept until that seat leaves: a worker's gate
+    counts the one turn in flight."""
+    clock = FakeClock(start=time.time())
+    gate = TurnGate()
+    log = LapsesTheRiddenClaim(InMemoryLog(), clock, lease_s=30)
+    conductor = Conductor(log, clock=clock, admission=gate)
+    state = await session.create(
+        conductor, topic="t", participants=PAIR, stop=StopConfig(max_turns=6), lease_s=30
+    )
+    cid = state.conversation_id
+    in_flight: list[int] = []
+
+    def reply(request: ChatRequest) -> str:
+        in_flight.append(gate.in_flight)
+        return varied_text(len(in_flight))
+
+    async with asyncio.timeout(10), asyncio.TaskGroup() as group:
+        group.create_task(conductor.play(cid, "bob", FunctionProvider(reply, name="bob")))
+        await asyncio.sleep(0)  # bob's seat plays before alice's first message is posted
+        group.create_task(conductor.play(cid, "alice", FunctionProvider(reply, name="alice")))
+    final = await conductor.load(cid)
+    assert [m.sender for m in final.messages] == ["alice", "bob"] * 3
+    assert log.lapsed >= 1
+    assert in_flight == [1] * 6
+    assert gate.in_flight == 0

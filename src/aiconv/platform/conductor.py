@@ -326,6 +326,8 @@ class Conductor:
         began = self.clock.monotonic()
         cid = state.conversation_id
         handed = self._states.take(cid, name) if held else None
+        if handed is None:  # a turn opened for this seat whose claim lapsed: its admission is left
+            self._states.discard(cid, name)
         # a live claim that is not ours: a dead claimant's, whose turn this one takes over
         parent = state.claim.trace_context if state.claim and not held else {}
         with (

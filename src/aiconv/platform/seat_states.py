@@ -92,6 +92,11 @@ class SeatStates:
         """The turn opened for seat ``name``, once (its admission is the taker's to leave)."""
         return self._handed.pop((conversation_id, name), None)
 
+    def discard(self, conversation_id: str, name: str) -> None:
+        """Drop the turn opened for seat ``name``, if any (its claim lapsed before the seat
+        took it: the seat claims its turn anew)."""
+        self._drop((conversation_id, name))
+
     def forget_handed(self, conversation_id: str) -> None:
         """Drop the turns opened for the conversation's seats (their claims did not land)."""
         for seat in [seat for seat in self._handed if seat[0] == conversation_id]:
