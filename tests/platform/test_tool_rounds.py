@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import pytest
@@ -342,3 +343,46 @@ async def test_a_takeover_reuses_a_recorded_result_instead_of_calling_again() ->
     )
     assert ran == []
     assert requests[0].messages[-1].tool_results[0].content == "done: 5"
+
+
+@pytest.mark.timeout(30)
+async def test_a_turn_taken_over_while_past_the_round_cap_posts_nothing_under_the_new_claim() -> (
+    None
+):
+    """The model asks for tools past the cap while another instance takes the turn over (its
+    lease lapsed): the seat's record of the cap conflicts, so it posts nothing under the other
+    instance's claim (before: its message landed right after that claim, a second answer to
+    the turn); it claims again once that lease lapses and answers then, once."""
+    log = InMemoryLog()
+    conductor = Conductor(log)
+    stop = StopConfig(max_turns=2, max_tool_rounds=0)
+    state = await session.create(conductor, topic="lost card", participants=PAIR, stop=stop)
+    cid = state.conversation_id
+    asked = 0
+
+    async def support(request: ChatRequest) -> ChatReply | str:
+        nonlocal asked
+        asked += 1
+        if asked > 1:
+            return "Your card is blocked now."
+        [last] = (await log.read(cid))[-1:]
+        takeover = TurnClaimed(
+            speaker="support", instance_id="other", lease_expires_at=time.time() + 0.3
+        )
+        await log.append(cid, last.sequence, [codec.encode(takeover)])
+        return calls(("lookup", {"card_id": "c"}), text="Checking again.")
+
+    async with asyncio.timeout(20):
+        await asyncio.gather(
+            conductor.play(cid, "customer", ScriptedProvider([varied_text(1)])),
+            conductor.play(cid, "support", FunctionProvider(support), tools=Bank().tools()),
+        )
+    events = await _events(log, cid)
+    claimant = None
+    for event in events:
+        if isinstance(event, TurnClaimed):
+            claimant = event.instance_id
+        elif isinstance(event, MessagePosted):
+            assert claimant == conductor.instance_id, (event.content, claimant)
+    posted = [e.content for e in events if isinstance(e, MessagePosted)]
+    assert posted == [varied_text(1), "Your card is blocked now."]

@@ -119,7 +119,10 @@ class Turn:
             message=f"{name} asked for tools after {limit} tool rounds in one turn",
         )
         if reply.content.strip():
-            state = await self.conductor.commit(state, [failed])
+            try:
+                state = await self.conductor.append(state, [failed])
+            except SequenceConflict as exc:  # taken over: post nothing under another's claim
+                raise LeaseLost(state.conversation_id) from exc
             return await self._answer(state, replace(reply, tool_calls=()), latency)
         ended = ConversationEnded(
             reason="max_tool_rounds",
