@@ -98,3 +98,19 @@ def test_questions_answered_only_with_questions_are_a_ping_pong() -> None:
     found = first_loop(history)
     assert found is not None and found.kind == "ping_pong"
     assert found.sequences == (1, 2, 3, 4, 5, 6)
+
+
+def test_figures_said_again_as_the_preamble_of_each_new_answer_are_no_recital() -> None:
+    # The same sentence with the figures, then a clause that answers the new question in
+    # words of its own ("the delivery location can be edited online"): it answers.
+    history = chat(
+        "customer: When does my order ship?",
+        "agent: Your order 4471 ships on 12 May.",
+        "customer: Can I change the address?",
+        "agent: Your order 4471 ships on 12 May; the delivery location can be edited online "
+        "until then.",
+        "customer: Can someone else sign for it?",
+        "agent: Your order 4471 ships on 12 May; any adult at the door may take the parcel.",
+        "customer: Great, thanks.",
+    )
+    assert first_loop(history) is None

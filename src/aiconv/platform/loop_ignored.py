@@ -14,7 +14,7 @@ from itertools import pairwise
 
 from aiconv.platform.loop_acts import ACT_RUN, presses
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
-from aiconv.platform.wording import features
+from aiconv.platform.wording import features, part_similarity
 
 _FIGURES = 2
 """Fewest numbers a message must state for a recital of figures (one is a reference)."""
@@ -101,6 +101,8 @@ def recited_figures(history: Sequence[Utterance], config: LoopConfig) -> Loop | 
             return None  # "Could you give me your name, date of birth and ZIP code again?"
         if _topics(history, gap) & features(history[index].content).facts:
             return None  # it answers what was asked, in the asker's words
+        if _adds_to(history[earlier].content, history[index].content):
+            return None  # "Your order ships on 12 May; the address can be edited online"
     detail = f"{history[-1].sender} recites the same figures to every question"
     return make_loop("paraphrase", 1.0, tuple(history[i] for i in own), detail)
 
@@ -129,6 +131,19 @@ def answers_each(history: Sequence[Utterance], own: Sequence[int]) -> bool:
         if not _topics(history, gap, _ANSWER_LETTERS) & features(history[index].content).facts:
             return False
     return True
+
+
+_COPIED = 0.9
+"""Similarity from which a message repeats an earlier one inside it (its best-aligned stretch)."""
+_ADDED_WORDS = 3
+"""Words a message must add to a restatement it contains to answer something new."""
+
+
+def _adds_to(earlier: str, later: str) -> bool:
+    """Whether ``later`` says ``earlier`` again word for word and adds a clause of its own:
+    the figures restated as a preamble to a new answer, not recited in new words."""
+    added = features(later).words - features(earlier).words
+    return added >= _ADDED_WORDS and part_similarity(earlier, later) >= _COPIED
 
 
 def _topics(
