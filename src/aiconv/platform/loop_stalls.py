@@ -9,6 +9,7 @@ Pure functions over ``Utterance``s, run by ``loops.detect_loop`` after the wordi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from itertools import combinations, pairwise
 
@@ -16,6 +17,7 @@ from aiconv.platform.loop_acts import ACT_RUN, seen, seen_numbers, stands_still
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
 from aiconv.platform.speech_acts import pushes_back
 from aiconv.platform.wording import (
+    Features,
     char_similarity,
     concepts,
     content_similarity,
@@ -200,3 +202,112 @@ def _fills_slots(views: Sequence[frozenset[str]]) -> bool:
     frame = frozenset.intersection(*views)
     rests = [view - frame for view in views]
     return bool(frame) and all(rests) and all(not a & b for a, b in combinations(rests, 2))
+
+
+_DWINDLED_RUN = 3
+"""Empty replies in a row of one side (each after the other side asked) that make a collapse."""
+_DWINDLED_WORDS = 2
+"""The most words an empty reply has ("Ok.", "Vale.", "[DONE]", "Settings, keys.")."""
+_STUCK_TOKEN = 5
+"""Times one word fills a whole message for it to be a stuck output ("trail trail trail …")."""
+
+
+def dwindled(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
+    """One side has stopped saying anything while the other keeps asking: its last three
+    messages are each at most two words with no content ("Ok.", "…", "[DONE]") or the same
+    filler again ("Vale." – "Vale." – "vale"), every message of the other side in between asks,
+    tells or presses, and one of them objects (``_objects``); or its last two messages are each
+    one word over and over ("trail trail trail …"). Short answers that answer ("Lisbon." –
+    "Oslo."), moves ("Rock." – "Paper.") and "Agreed." to each new clause are no loop."""
+    new = history[-1]
+    if features(new.content).words > _DWINDLED_WORDS and not _is_stuck(new.content):
+        return None  # the usual case, decided on the newest message alone
+    sender = new.sender
+    indexes = [i for i, u in enumerate(history) if u.sender == sender]
+    stuck = indexes[-2:]
+    if len(stuck) == 2 and all(_is_stuck(history[i].content) for i in stuck):
+        run = stuck
+    else:
+        run = indexes[-_DWINDLED_RUN:]
+        if len(run) < _DWINDLED_RUN:
+            return None
+        bare = [_bare(history[i].content) for i in run]
+        for i, text in zip(run, bare, strict=True):
+            view = features(history[i].content)
+            # no word at all, or the same filler again and again ("Vale." – "Vale."); words
+            # drawn from what was said ("Rock." – "Paper.") may be moves or answers
+            if not _is_empty(view, frozenset() if bare.count(text) < 2 else view.content):
+                return None
+    others = [u for u in history[run[0] + 1 :] if u.sender != sender]
+    if len(others) < len(run) - 1 or not all(_presses(u.content) for u in others):
+        return None
+    fillers = {_bare(history[i].content) for i in run} - {""}
+    if len(run) > 2 and not any(_objects(history, u, fillers) for u in others):
+        return None  # "Yes." to each new question of a game or a form is an answer
+    pressing = others[-1].sender
+    detail = f"{sender} has stopped saying anything while {pressing} keeps asking"
+    return make_loop("collapse", 0.9, tuple(history[i] for i in run), detail)
+
+
+_QUOTES = frozenset("'\"‘’“”«»„")
+_JAPANESE_QUOTES = frozenset("「」")
+_NEW_WORDS = 3
+"""New content words with which a message moves the conversation on rather than objecting."""
+_SENTENCES = re.compile(r"[^.!?。！？]+[.!?。！？]*")
+"""A quoted word is a word said (features leave quotations out): "'Abmelden'." answers."""
+
+
+def _is_empty(view: Features, said: frozenset[str]) -> bool:
+    """At most two words, none of them content beyond ``said``: a filler or a marker."""
+    return (
+        view.words <= _DWINDLED_WORDS
+        and not view.numbers  # "42." to "6 times 7?", then to "21 times 2?" answers
+        and view.content <= said
+        and not _QUOTES & set(view.raw)
+    )
+
+
+def _is_stuck(content: str) -> bool:
+    """One word over and over, filling the whole message."""
+    words = content.lower().split()
+    return len(words) >= _STUCK_TOKEN and len(set(words)) == 1
+
+
+def _objects(history: Sequence[Utterance], message: Utterance, fillers: set[str]) -> bool:
+    """Whether ``message`` shows the replies do not serve: it pushes back ("not a status
+    marker"), says a filler back ("¿Vale qué?", "「はい」以外の答えを"), or asks again with
+    nothing new ("Hello?", "Are you still there?", "Report the counts.")."""
+    view = features(message.content)
+    if pushes_back(message.content) and not view.instructs:
+        return True
+    if _QUOTES & set(message.content) - _JAPANESE_QUOTES:
+        return False
+    said: frozenset[str] = frozenset()
+    for u in history[: history.index(message)]:
+        said |= features(u.content).content
+    if view.content <= said:
+        return True
+    if len(view.content - said) >= _NEW_WORDS:
+        return False  # it moves on: a new clause, a new question ("Article 3: … Agreed?")
+    for sentence in _SENTENCES.findall(message.content):
+        short = features(sentence)
+        if short.words > 3:
+            continue
+        lowered = sentence.lower()
+        if any(len(filler) >= 2 and filler in lowered for filler in fillers):
+            return True
+        if "?" in sentence and short.content <= said:
+            return True
+    return False
+
+
+def _bare(content: str) -> str:
+    """``content`` lower-cased without punctuation or spaces at its ends ("Vale." -> "vale")."""
+    return content.lower().strip(" .,;:!?¡¿…。、！？[]()-*_~")
+
+
+def _presses(content: str) -> bool:
+    """Asks, tells or presses for something (not itself a filler)."""
+    view = features(content)
+    asks = view.asks or "?" in content or "？" in content
+    return view.words > _DWINDLED_WORDS or asks or view.instructs

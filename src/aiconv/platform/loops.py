@@ -28,6 +28,7 @@ from aiconv.platform.loop_paraphrase import paraphrase
 from aiconv.platform.loop_references import masked, volatile
 from aiconv.platform.loop_stalls import (
     collapse,
+    dwindled,
     frozen_positions,
     parrot,
     pressed_rewording,
@@ -286,6 +287,7 @@ RULES = (
     paraphrase,
     _rewording,
     collapse,
+    dwindled,
     reasked,
     frozen_positions,
     parrot,
