@@ -15,8 +15,11 @@ Two corpora live in ``tests/data``, one transcript per JSON line (``scoring`` ha
   were each written blind, committed before their first run, then tuned on; rounds 11, 13 and
   14 were written after a tuning and never tuned on; round 15 was written and committed before
   the detector with word vectors ran on it; round 17 was written blind (no detector code read)
-  and frozen before its first run, then tuned on. Loops from round 9 on carry ``fire_by``. The first
-  figures are recorded in the README.
+  and frozen before its first run, then tuned on; round 18 was written blind by another engineer
+  while the detector was being tuned on round 17 (no detector code read, nothing run), frozen
+  (sha256 ``c697cbef…``) and measured once; then only its collapses were read, and
+  ``loop_stalls.dwindled`` was written for them. Loops from round 9 on carry ``fire_by``. The
+  first figures are recorded in the README.
 
 Figures: ``python -m aiconv.testing.corpus tests/data/detection_corpus.jsonl``; generated
 rounds: ``python -m aiconv.testing.corpus generate train --seed 5``.
