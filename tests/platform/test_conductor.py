@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from aiconv.agents.messages import ChatReply, ChatRequest
-from aiconv.errors import ProviderUnavailable, SequenceConflict
+from aiconv.errors import LogUnavailable, ProviderUnavailable, SequenceConflict
 from aiconv.platform import codec, session
 from aiconv.platform.admission import TurnGate, TurnRefused
 from aiconv.platform.conductor import Conductor
@@ -27,6 +27,7 @@ from aiconv.platform.observer import NullObserver
 from aiconv.queues.forwarding import ForwardingLog
 from aiconv.queues.log import StoredEvent
 from aiconv.queues.memory import InMemoryLog
+from aiconv.queues.waiters import StreamWaiters
 from aiconv.testing.clock import FakeClock
 from aiconv.testing.providers import FunctionProvider, ScriptedProvider, varied_text
 
@@ -592,3 +593,59 @@ async def test_a_ridden_claim_that_lapsed_before_its_seat_looked_holds_no_admiss
     assert log.lapsed >= 1
     assert in_flight == [1] * 6
     assert gate.in_flight == 0
+
+
+class LostReplyOnce(InMemoryLog):
+    """Stores the first append that carries a claim riding along with a message, then loses
+    its reply (``LogUnavailable``) and its wake-up, as a Redis connection that drops right
+    after the write may."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lost = False
+
+    async def append(self, *args: Any, **kwargs: Any) -> list[StoredEvent]:
+        for _ in range(3):  # the other seat parks on its wait, as across a network
+            await asyncio.sleep(0)
+        kinds = [e.kind for e in args[2]]
+        if self.lost or kinds[:1] != ["MessagePosted"] or "TurnClaimed" not in kinds:
+            return await super().append(*args, **kwargs)
+        self.lost = True
+        waiters, self._waiters = self._waiters, StreamWaiters()  # nobody hears of it
+        try:
+            await super().append(*args, **kwargs)
+        finally:
+            self._waiters = waiters
+        raise LogUnavailable("the connection dropped before the reply")
+
+
+@pytest.mark.timeout(30)
+async def test_a_seat_playing_again_takes_at_once_the_claim_its_process_left() -> None:
+    """The reply of an append that carried the next claim is lost and the seats stop (a worker
+    serves the conversation again): the seat of this process takes the turn its own instance
+    holds at once, without waiting out the lease (before: it waited the whole lease), and
+    every turn is answered once."""
+    log = LostReplyOnce()
+    conductor = Conductor(log)
+    state = await session.create(
+        conductor, topic="t", participants=PAIR, stop=StopConfig(max_turns=6), lease_s=60.0
+    )
+    cid = state.conversation_id
+    seats = [
+        asyncio.create_task(conductor.play(cid, name, TurnText([]))) for name in ("alice", "bob")
+    ]
+    async with asyncio.timeout(10):  # one seat fails; the serving process stops the other
+        await asyncio.wait(seats, return_when=asyncio.FIRST_EXCEPTION)
+    for seat in seats:
+        seat.cancel()
+    outcomes = await asyncio.gather(*seats, return_exceptions=True)
+    assert any(isinstance(o, LogUnavailable) for o in outcomes), outcomes
+    stopped = await conductor.load(cid)
+    assert stopped.claim is not None and stopped.claim.instance_id == conductor.instance_id
+    async with asyncio.timeout(5):  # far less than the 60 s lease
+        await asyncio.gather(
+            conductor.play(cid, "alice", TurnText([])), conductor.play(cid, "bob", TurnText([]))
+        )
+    final = await conductor.load(cid)
+    assert final.ended is not None and final.ended.reason == "max_turns"
+    assert [m.sender for m in final.messages] == ["alice", "bob"] * 3

@@ -280,16 +280,17 @@ class Conductor:
         return now < last.at + state.started.lease_s
 
     def _holds_turn(self, state: ConversationState, name: str, now: float) -> bool:
-        """Whether seat ``name`` holds the turn by a claim this instance appended ahead for it
-        (``claim_ahead``) and nothing has been appended since."""
+        """Whether seat ``name`` holds the turn by a live claim of this instance: one appended
+        ahead for it (``claim_ahead``), or one whose turn died in this process (its append's
+        reply was lost, say, and the seat plays again). Being the one seat of that name here
+        and not in a turn (it is asking), nobody else can be answering it."""
         claim = state.claim
         return (
             claim is not None
-            and self._states.is_handed(state.conversation_id, name)
-            and claim.sequence == state.sequence
             and claim.speaker == name
             and claim.instance_id == self.instance_id
             and claim.is_live(now)
+            and self._states.plays_alone(state.conversation_id, name)
         )
 
     def claim_ahead(self, ahead: ConversationState) -> TurnClaimed | None:
@@ -349,7 +350,10 @@ class Conductor:
                     self.observer.conflict(state)
                     return await self.catch_up(state)
             last_at = state.messages[-1].at if state.messages else state.started_at
-            self.observer.turn_claimed(state, name, max(0.0, state.updated_at - last_at))
+            # claimed with the message before it: the hand-off is how long this seat took to
+            # start; else how long after that message the claim was stored
+            claimed_at = self.clock.now() if held else state.updated_at
+            self.observer.turn_claimed(state, name, max(0.0, claimed_at - last_at))
             try:
                 return await Turn(self, name, seat, began).take(state)
             except LeaseLost:

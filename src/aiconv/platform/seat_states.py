@@ -84,10 +84,6 @@ class SeatStates:
         self._drop((conversation_id, name))
         self._handed[(conversation_id, name)] = turn
 
-    def is_handed(self, conversation_id: str, name: str) -> bool:
-        """Whether a turn was opened for seat ``name`` and not yet taken."""
-        return (conversation_id, name) in self._handed
-
     def take(self, conversation_id: str, name: str) -> Handed | None:
         """The turn opened for seat ``name``, once (its admission is the taker's to leave)."""
         return self._handed.pop((conversation_id, name), None)
