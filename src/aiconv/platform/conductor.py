@@ -37,6 +37,7 @@ from aiconv.platform.projections import index_entry
 from aiconv.platform.prompts import ContextLimit
 from aiconv.platform.seat_states import Handed, SeatStates
 from aiconv.platform.termination import StopReason, wall_clock
+from aiconv.platform.text_memo import WindowMemo
 from aiconv.platform.toolrounds import LeaseLost
 from aiconv.platform.turn import Seat, Turn
 from aiconv.platform.turns import may_speak, next_speaker, wake_after
@@ -366,6 +367,10 @@ class Conductor:
             return self.stamp
         assert state.started is not None
         return referee.stamp_for(state.started)
+
+    def memo_of(self, conversation_id: str) -> WindowMemo:
+        """The memo of text views the conversation is judged with (see ``text_memo``)."""
+        return self._states.memo(conversation_id)
 
     def judge_of(self, state: ConversationState) -> Judge:
         """The explicit judge, else the one the conversation was started with (cheap to make)."""

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 
 from aiconv.platform.loop_references import volatile
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
 from aiconv.platform.speech_acts import acts, makes_progress, pushes_back
+from aiconv.platform.text_memo import windowed
 from aiconv.platform.wording import features, substance
 
 
@@ -175,7 +175,7 @@ _GERMAN = re.compile(
 )
 
 
-@lru_cache(maxsize=4096)
+@windowed()
 def _names(content: str) -> frozenset[str]:
     found = frozenset(_NAME.findall(content))
     if found and len(set(_GERMAN.findall(features(content).text))) >= 2:  # quotes aside

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 
 from aiconv.platform.loop_acts import stands_still
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
 from aiconv.platform.speech_acts import makes_progress
+from aiconv.platform.text_memo import windowed
 
 _WANTS = {
     "time": re.compile(r"\b(?:when|what time|how long|how soon|by when|date|eta|deadline)\b"),
@@ -44,7 +44,7 @@ _ASKING = 24
 _QUESTION = re.compile(r"[^.!?]*\?")
 
 
-@lru_cache(maxsize=4096)
+@windowed()
 def _wants(content: str) -> str | None:
     """The kind of answer ``content`` asks for, if it is short and asks, in a question or
     alone ("A date, please."), for one of ``_WANTS``."""

@@ -37,6 +37,7 @@ from aiconv.platform.closing import takes_leave
 from aiconv.platform.loop_acts import builds, each_proposes, presses, seen, stands_still
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
 from aiconv.platform.speech_acts import acts, pushes_back
+from aiconv.platform.text_memo import windowed
 from aiconv.platform.word_vectors import known_words, meaning_similarity, word_weight
 from aiconv.platform.wording import concepts, content_similarity, features, jaccard
 
@@ -99,7 +100,7 @@ def _new_facts(history: Sequence[Utterance], index: int) -> frozenset[str]:
     return features(history[index].content).facts - seen(history[:index])
 
 
-@lru_cache(maxsize=4096)
+@windowed()
 def _rare_word(content: str) -> float:
     """How rare the rarest of the message's content words that the stemmer leaves whole is
     (short, uninflected words: "file", "case", "team"), 0 when it has none."""

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 
 from aiconv.platform.loop_types import Utterance
+from aiconv.platform.text_memo import windowed
 
 _REFERENCE = re.compile(
     r"(?:#(\d{3,})|\b[A-Za-z]{1,6}-?(\d{4,}))\b(?![.,:/]\d)|"  # "#447", "CS-88213", "REF2207"
@@ -24,7 +24,7 @@ _REFERENCE = re.compile(
 _DIGIT = re.compile(r"\d")
 
 
-@lru_cache(maxsize=4096)
+@windowed()
 def references(content: str) -> frozenset[str]:
     """The digit runs of ``content`` that look like reference numbers (see the docstring)."""
     if not _DIGIT.search(content):

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 from itertools import pairwise
 
 from aiconv.platform.loop_acts import repeated_act, seen
@@ -37,6 +36,7 @@ from aiconv.platform.loop_stalls import (
 )
 from aiconv.platform.loop_stances import talking_past
 from aiconv.platform.loop_types import LOOP_KINDS, Loop, LoopConfig, Utterance, make_loop
+from aiconv.platform.text_memo import windowed
 from aiconv.platform.wording import (
     Features,
     adds_facts,
@@ -178,7 +178,7 @@ def _reports_on_progress(history: Sequence[Utterance], index: int) -> bool:
 _ACK_SENTENCE = re.compile(r"^\W*(?:\w+\W+){0,2}\w+\s*[.!]\s+(?=\S)")
 
 
-@lru_cache(maxsize=4096)
+@windowed()
 def _core(content: str) -> str:
     """``content`` without an opening acknowledgement of three words or fewer ("Of course.",
     "Excellent choice.", "Thank you!"), when what remains is the message proper."""

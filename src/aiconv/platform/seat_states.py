@@ -27,6 +27,7 @@ from typing import Any
 
 from aiconv.platform.conversation import ConversationState
 from aiconv.platform.observer import TurnOpening
+from aiconv.platform.text_memo import WindowMemo
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ class SeatStates:
         self._seats: collections.Counter[tuple[str, str]] = collections.Counter()
         self._handed: dict[tuple[str, str], Handed] = {}
         self._appending: dict[str, _Appending] = {}
+        self._memos: dict[str, WindowMemo] = {}
 
     @contextlib.contextmanager
     def playing(self, conversation_id: str, name: str) -> Iterator[None]:
@@ -73,6 +75,7 @@ class SeatStates:
             if not self._players[conversation_id]:
                 del self._players[conversation_id]
                 self._latest.pop(conversation_id, None)
+                self._memos.pop(conversation_id, None)
 
     def plays_alone(self, conversation_id: str, name: str) -> bool:
         """Whether exactly one seat of this process plays ``name`` in the conversation (the
@@ -119,6 +122,16 @@ class SeatStates:
             latest = self._latest.get(conversation_id)
             if latest is None or latest.sequence < state.sequence:
                 self._latest[conversation_id] = state
+
+    def memo(self, conversation_id: str) -> WindowMemo:
+        """The views of the texts the conversation is judged on (see ``text_memo``): kept while
+        a seat of this process plays it, a fresh one (kept nowhere) otherwise."""
+        memo = self._memos.get(conversation_id)
+        if memo is None:
+            memo = WindowMemo()
+            if self._players[conversation_id]:
+                self._memos[conversation_id] = memo
+        return memo
 
     def appending(self, conversation_id: str) -> contextlib.AbstractContextManager[None]:
         """A seat appends to ``conversation_id`` for the duration (noted only when another

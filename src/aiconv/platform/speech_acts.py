@@ -14,10 +14,10 @@ Mostly English, with the refusals of German, French and Spanish.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from aiconv.platform.lexicon import word_set
 from aiconv.platform.speech_act_words import OTHER_LANGUAGES, act_wordings
+from aiconv.platform.text_memo import windowed
 
 _ACTS = act_wordings()
 # One pass over the text for all acts (an act found where another already matched is missed;
@@ -106,14 +106,14 @@ _PUSHBACK = re.compile(
 )
 
 
-@lru_cache(maxsize=4096)
+@windowed()
 def pushes_back(content: str) -> bool:
     """Whether ``content`` says the point has not been met ("it still drops", "I already
     did", "that's not an answer"), not merely asks for the next thing."""
     return bool(_PUSHBACK.search(content.lower().replace("’", "'")))
 
 
-@lru_cache(maxsize=4096)
+@windowed()
 def acts(content: str) -> frozenset[str]:
     """The speech acts of ``content`` (names of ``_ACTS``), empty for most messages."""
     lowered = content.lower().replace("’", "'")
@@ -142,7 +142,7 @@ def acts(content: str) -> frozenset[str]:
     return frozenset(found)
 
 
-@lru_cache(maxsize=4096)
+@windowed()
 def makes_progress(content: str) -> bool:
     """Whether ``content`` reports something done or hands something over ("I've refunded
     the charge", "Here's the file", "Done:"): then it is no empty restatement."""

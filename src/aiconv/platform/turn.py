@@ -19,6 +19,7 @@ from aiconv.agents.provider import ChatProvider, DeltaCallback
 from aiconv.agents.toolbox import ToolBox
 from aiconv.errors import ProviderError, ProviderRejected, ProviderUnavailable, SequenceConflict
 from aiconv.observability.redaction import scrub
+from aiconv.platform import text_memo
 from aiconv.platform.conversation import ConversationState, fold_ahead
 from aiconv.platform.events import AgentFailed, ConversationEnded, Event, MessagePosted
 from aiconv.platform.flow_fold import events_of
@@ -163,7 +164,12 @@ class Turn:
         if stamp is not None:
             message = stamp(state, message)
         prospective = fold_ahead(state, [*recorded, message], now)
-        verdict = self.conductor.judge_of(state)(prospective, now)
+        memo = self.conductor.memo_of(state.conversation_id)
+        outer = text_memo.judging(memo)  # the window's text views, computed once per text
+        try:
+            verdict = self.conductor.judge_of(state)(prospective, now)
+        finally:
+            text_memo.done(memo, outer, prospective.messages)
         after = (
             await self.conductor.turn_hook.after_reply(state, message)
             if self.conductor.turn_hook

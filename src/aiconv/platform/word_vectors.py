@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
+from aiconv.platform.text_memo import windowed
+
 _MAGIC = b"AICWV1\n"
 WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 """A word as the table lists it (the distilling script uses the same pattern)."""
@@ -82,7 +84,7 @@ def _packed(table: _Table, n: int) -> int:
     return packed
 
 
-@lru_cache(maxsize=8192)
+@windowed(8192)
 def sentence_vector(text: str) -> tuple[float, ...]:
     """The unit vector of what ``text`` says (all zeros if it has no known word)."""
     table = _table()
@@ -96,7 +98,7 @@ def sentence_vector(text: str) -> tuple[float, ...]:
     return tuple(v / norm for v in vector) if norm else tuple(0.0 for _ in vector)
 
 
-@lru_cache(maxsize=8192)
+@windowed(8192)
 def known_words(text: str) -> int:
     """How many of the words of ``text`` the table knows."""
     index = _table().index

@@ -56,6 +56,7 @@ from aiconv.platform.lexicon import (
     WORD,
 )
 from aiconv.platform.synonyms import GROUPS as SYNONYM_GROUPS
+from aiconv.platform.text_memo import windowed
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,9 @@ class Features:
     content: frozenset[str]
     facts: frozenset[str]
     numbers: frozenset[str]
-    shingles: frozenset[tuple[str, str]]
+    shingles: frozenset[int]
+    """The pairs of neighbouring content words, each by its hash (a tuple of two words weighs
+    more than its words; only their overlap is ever measured)."""
     words: int
     phatic: bool
     pleasantry: bool
@@ -185,7 +188,7 @@ def _instructs(lowered: str, words: list[str]) -> bool:
     return any(not CLEARANCE.isdisjoint(c[:_FIRST_WORDS_OF_CLAUSE]) for c in clauses)
 
 
-@lru_cache(maxsize=4096)
+@windowed()
 def features(content: str) -> Features:
     """The normalised views of ``content``."""
     words = _words(content)
@@ -197,14 +200,15 @@ def features(content: str) -> Features:
     polite = (not words and not HAS_WORD.search(content)) or not PHATIC_WORDS.isdisjoint(words)
     asks_repeat, invites_echo, reads_back, asks = _cues(content, words)
     phatic = polite and len(words) <= 24 and len(stems) <= (3 if greeting else 1)
+    stemmed = frozenset(stems)
     return Features(
         raw=" ".join(content.lower().split()),
         text=" ".join(words),
         sorted_text=" ".join(sorted(words)),
-        content=frozenset(stems),
-        facts=frozenset(stems) - COURTESY,
+        content=stemmed,
+        facts=stemmed if stemmed.isdisjoint(COURTESY) else stemmed - COURTESY,  # one set, mostly
         numbers=frozenset(w for w in words if w[0].isdigit()),
-        shingles=frozenset(pairwise(stems)),
+        shingles=frozenset(map(hash, pairwise(stems))),
         words=len(words),
         phatic=phatic,
         pleasantry=_is_pleasantry(words, stems, phatic),
@@ -224,7 +228,7 @@ def features(content: str) -> Features:
 _CONCEPTS = {_stem(word): group.split()[0] for group in SYNONYM_GROUPS for word in group.split()}
 
 
-@lru_cache(maxsize=4096)
+@windowed()
 def concepts(content: str) -> frozenset[str]:
     """The content words of ``content`` with synonyms merged (see ``synonyms``)."""
     return frozenset(_CONCEPTS.get(stem, stem) for stem in features(content).facts)
@@ -293,7 +297,7 @@ def adds_facts(earlier: str, later: str) -> bool:
     return bool(_quotes(later) - _quotes(earlier))  # "Jetzt 'the cloud'" after "'the spoon'"
 
 
-@lru_cache(maxsize=4096)
+@windowed()
 def _quotes(content: str) -> frozenset[str]:
     """The quoted stretches of ``content``, which its words leave out: a quoted item that
     changes (the next word of a drill) is a new fact too."""
