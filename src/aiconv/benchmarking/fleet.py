@@ -88,8 +88,8 @@ async def _drain(url: str, conversations: int, turns: int, timeout: float) -> fl
     try:
         conductor = Conductor(log)
         began = time.perf_counter()
-        for _ in range(conversations):
-            await _detached(conductor, turns)
+        for number in range(conversations):
+            await _detached(conductor, turns, seed=number + 1)
         deadline, ended, position = began + timeout, 0, 0
         # Tail the log for endings (each event read once): counting the index every few
         # milliseconds cost this process half a core, taken from the workers it measures.
@@ -106,7 +106,8 @@ async def _drain(url: str, conversations: int, turns: int, timeout: float) -> fl
         await log.close()
 
 
-async def _detached(conductor: Conductor, turns: int) -> None:
+async def _detached(conductor: Conductor, turns: int, seed: int) -> None:
+    """A detached conversation with its own seed (its own words: see ``probe``)."""
     participants = [
         ParticipantSpec(name=name, agent=_AGENT, model="mock-chat") for name in ("alice", "bob")
     ]
@@ -115,5 +116,6 @@ async def _detached(conductor: Conductor, turns: int) -> None:
         topic="Is a hot dog a sandwich?",
         participants=participants,
         stop=StopConfig(max_turns=turns),
+        seed=seed,
         detached=True,
     )
