@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
 from aiconv.platform.loop_types import Utterance
 
@@ -135,10 +136,30 @@ def _phrase_body(phrase: str) -> str:
 
 @lru_cache(maxsize=16)
 def _any_phrase(phrases: tuple[str, ...]) -> re.Pattern[str]:
-    """One pattern for all ``phrases`` (on lower-cased text, boundaries factored out: ~7 µs a
-    message instead of ~200 µs for one search per phrase); most messages match none."""
-    bodies = sorted({_phrase_body(p) for p in phrases}, key=len, reverse=True)
-    return re.compile(r"(?<![\w'’-])(?:" + "|".join(bodies) + r")(?![\w-])")
+    """One pattern for all ``phrases`` (on lower-cased text, boundaries factored out; most
+    messages match none), their words merged into a tree ("have a (?:great|nice) (?:day|…)"):
+    at each character ``re`` then tries a branch per first letter, not one per phrase (~6 µs a
+    message instead of ~16 µs for the plain alternation, ~200 µs for one search per phrase)."""
+    tree: dict[str, Any] = {}
+    for phrase in phrases:
+        node = tree
+        for character in " ".join(w for w in re.split(r"[\s\-]+", phrase.strip().lower()) if w):
+            node = node.setdefault(character, {})
+        node[""] = {}  # a phrase ends here (a longer one may go on)
+    return re.compile(r"(?<![\w'’-])(?:" + _branches(tree) + r")(?![\w-])")
+
+
+def _branches(node: dict[str, Any]) -> str:
+    """The pattern of a tree of phrases: a space stands for ``_phrase_body``'s separator."""
+    branches = [
+        (r"[\s\-]+" if character == " " else re.escape(character)) + _branches(rest)
+        for character, rest in sorted(node.items())
+        if character
+    ]
+    if not branches:
+        return ""
+    pattern = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{pattern})?" if "" in node else pattern  # greedy: the longer phrase first
 
 
 def is_closing(content: str, phrases: Sequence[str] = DEFAULT_CLOSING_PHRASES) -> bool:

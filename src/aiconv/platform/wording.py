@@ -26,8 +26,8 @@ from aiconv.platform.lexicon import (
     COMPLAINS_REPEAT,
     COMPLAINS_REPEAT_WORDS,
     COURTESY,
-    CUE,
     CUE_WORDS,
+    CUES,
     FOREIGN_AGREEMENT,
     FOREIGN_COURTESY,
     FOREIGN_SOCIAL,
@@ -36,7 +36,8 @@ from aiconv.platform.lexicon import (
     GREETINGS,
     GROUPED,
     HAS_WORD,
-    INSTRUCTION,
+    INSTRUCTION_AFTER,
+    INSTRUCTION_OPENING,
     INVITES_ECHO,
     LIST_ITEM,
     NEGATED,
@@ -49,7 +50,8 @@ from aiconv.platform.lexicon import (
     QUOTED,
     READ_BACK_CHECK,
     READ_BACK_OPENING,
-    REQUEST,
+    REQUEST_AFTER,
+    REQUEST_OPENING,
     SOCIAL_WORDS,
     SUFFIXES,
     THOUSANDS,
@@ -136,8 +138,11 @@ def _cues(content: str, words: list[str]) -> tuple[bool, bool, bool, bool]:
     """(asks_repeat, invites_echo, reads_back, asks) of ``content`` (its ``words``)."""
     lowered = content.lower().replace("’", "'").strip()
     reads_back = bool(READ_BACK_OPENING.match(lowered) or READ_BACK_CHECK.search(lowered[-32:]))
-    asks = ("?" in content and not reads_back) or bool(REQUEST.search(lowered))
-    if not CUE.search(lowered) and CUE_WORDS.isdisjoint(words):  # most: skip the long patterns
+    asks = ("?" in content and not reads_back) or bool(
+        REQUEST_OPENING.match(lowered) or REQUEST_AFTER.search(lowered)
+    )
+    if not any(cue in lowered for cue in CUES) and CUE_WORDS.isdisjoint(words):  # most: skip
+        # the long patterns
         return False, False, reads_back, asks
     return _finds(ASKS_REPEAT, lowered), _finds(INVITES_ECHO, lowered), reads_back, asks
 
@@ -180,7 +185,7 @@ _FIRST_WORDS_OF_CLAUSE = 4
 def _instructs(lowered: str, words: list[str]) -> bool:
     """Whether ``lowered`` gives an instruction: an English imperative opening a sentence or
     following a call sign, or another language's clearance among a clause's first words."""
-    if INSTRUCTION.search(lowered):
+    if INSTRUCTION_OPENING.match(lowered) or INSTRUCTION_AFTER.search(lowered):
         return True
     if CLEARANCE.isdisjoint(words):
         return False  # (most messages)
