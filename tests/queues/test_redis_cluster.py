@@ -15,6 +15,7 @@ from redis.crc import key_slot
 from aiconv.errors import ConfigError, LogUnavailable
 from aiconv.queues.log import ConversationLog
 from aiconv.queues.redis import RedisLog, with_prefix
+from aiconv.queues.redis_calls import clients
 from aiconv.queues.redis_layout import SHARDS, ClusterLayout
 from aiconv.queues.redis_scripts import ACL_RULES, CLUSTER_ACL_RULES
 from aiconv.queues.urls import open_log
@@ -185,13 +186,33 @@ async def test_a_user_who_may_not_read_the_topology_is_told_what_to_grant(
     assert CLUSTER_ACL_RULES in str(caught.value) and "\n" not in str(caught.value)
 
 
+async def test_a_cluster_is_found_without_info_whichever_node_is_named(
+    redis_cluster: LocalCluster,
+) -> None:
+    """A user who may not run INFO, given any one node without ?cluster=1: the cluster is
+    found all the same (a read of two keys of different slots is refused with CROSSSLOT) and
+    the log is refused at once, in one line naming the rules to grant. It used to open as a
+    single Redis: on the node holding that layout's keys `aic ls` listed nothing and
+    `aic worker` served nothing, without a word (elsewhere the first command failed)."""
+    url = grant(redis_cluster, ACL_RULES)
+    first = f":{redis_cluster.running[0].port}/"
+    for node in redis_cluster.running:
+        with pytest.raises(ConfigError, match=r"may not read the cluster's topology") as caught:
+            async with asyncio.timeout(30), open_log(url.replace(first, f":{node.port}/")) as log:
+                await log.list_conversations()
+        assert CLUSTER_ACL_RULES in str(caught.value) and "\n" not in str(caught.value)
+
+
 async def test_an_undetected_cluster_is_named_on_the_first_redirect(
     redis_cluster: LocalCluster,
 ) -> None:
-    """A user who may not run INFO: the cluster is not detected; the first command a node
-    refuses (CROSSSLOT, or a MOVED redirect) says to add ?cluster=1, at once (it used to print
-    the redirect with MOVED stripped)."""
-    url = grant(redis_cluster, ACL_RULES)
-    async with open_log(url) as log:
+    """A cluster node used through a single-Redis client (as when nothing could tell it was a
+    cluster): the first command a node refuses (CROSSSLOT, or a MOVED redirect) says to add
+    ?cluster=1, at once (it used to print the redirect with MOVED stripped)."""
+    url = f"redis://127.0.0.1:{redis_cluster.running[0].port}/0"
+    log = RedisLog(*clients(url, url), prefix=f"t{uuid.uuid4().hex[:8]}", deadline=5)
+    try:
         with pytest.raises(ConfigError, match=r"is a Redis Cluster node .* add \?cluster=1"):
             await log.append("c", 0, [event(1)])  # its keys span slots: CROSSSLOT
+    finally:
+        await log.close()

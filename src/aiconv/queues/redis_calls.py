@@ -147,22 +147,31 @@ def clients(url: str, redis_url: str) -> tuple[aioredis.Redis, aioredis.Redis]:
 
 
 async def is_a_cluster(client: aioredis.Redis, call: Calls) -> bool:
-    """Whether the Redis behind ``client`` is a Redis Cluster node (``cluster_enabled:1``)."""
-    return str((await cluster_info(client, call)).get("cluster_enabled", 0)) == "1"
+    """Whether the Redis behind ``client`` is a Redis Cluster node: ``cluster_enabled:1``, or,
+    for a user who may not run INFO, a read of two keys of different slots refused with
+    ``CROSSSLOT``. (Left undetected, a node holding the single layout's keys answered every
+    read as an empty log: ``aic ls`` listed nothing and ``aic worker`` served nothing.)"""
 
-
-async def cluster_info(client: aioredis.Redis, call: Calls) -> dict[str, object]:
-    """``INFO cluster`` ({} when the user may not run INFO: appends would tell)."""
-
-    async def info() -> dict[str, object]:
+    async def detect() -> bool:
         try:
             found: dict[str, object] = await client.info("cluster")
         except rexc.NoPermissionError:
-            return {}
-        return found
+            return await _refuses_cross_slot(client, call.prefix)
+        return str(found.get("cluster_enabled", 0)) == "1"
 
-    found: dict[str, object] = await call("connect", info)
+    found: bool = await call("connect", detect)
     return found
+
+
+async def _refuses_cross_slot(client: aioredis.Redis, prefix: str) -> bool:
+    """``EXISTS`` of two keys under ``prefix`` (which the user may read) in different slots."""
+    try:
+        await client.exists(f"{prefix}:{{a}}", f"{prefix}:{{b}}")  # slots 15495 and 3300
+    except rexc.ClusterCrossSlotError:
+        return True
+    except rexc.NoPermissionError:
+        return False  # nothing tells: a redirect will (Calls._mapped)
+    return False
 
 
 async def pipelined(
