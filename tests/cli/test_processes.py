@@ -243,4 +243,12 @@ def test_simulate_processes_json_prints_one_document_for_the_whole_run(tmp_path:
     document = json.loads(done.stdout)  # one document, nothing else on stdout
     assert document["run_id"] == "split-json"
     assert document["done"] == 20 and document["failed"] == 0
+    # what --processes 1 says: none was finished before (it said 20, the children's work)
+    assert document["skipped"] == 0
     assert done.stderr.count('"run_id": "split-json"') == 2  # each child's tally, on stderr
+    again = run_aic(
+        "simulate", str(path), "--db", str(tmp_path / "runs.db"), "--run-id", "split-json",
+        "--processes", "2", "--json", timeout=240,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout) == document | {"skipped": 20}  # as --processes 1 says

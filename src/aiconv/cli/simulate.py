@@ -39,7 +39,7 @@ from aiconv.errors import ConfigError, ScenarioError
 from aiconv.observability.metrics import CacheMetrics
 from aiconv.observability.redaction import redact_url
 from aiconv.queues.urls import connect_log
-from aiconv.simulation.batch import BatchRunner, ProviderFactory, StyleSource
+from aiconv.simulation.batch import BatchRunner, ProviderFactory, StyleSource, count_finished
 from aiconv.simulation.caching import CachePlan, cache_plan
 from aiconv.simulation.channel import HttpAgentProvider
 from aiconv.simulation.runs import check_run_id, new_run_id
@@ -130,6 +130,8 @@ class _Run:
     shard: tuple[int, int] = (0, 1)
     #: Style examples of each cell's customer (a grounded scenario), read before anything runs.
     grounding: StyleSource | None = None
+    #: Conversations finished before this command's children ran (``--processes N``).
+    finished_before: int | None = None
 
 
 @command()
@@ -202,11 +204,15 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
         shard=kw["shard"] or (0, 1),
         grounding=grounding_of(scenario),
     )
-    if kw["processes"] > 1 and run_shards(run.run_id, kw["processes"]) != 0:
-        click.echo(
-            f"interrupted; resume with: aic simulate {run.path} --run-id {run.run_id}", err=True
-        )
-        sys.exit(EXIT_INTERRUPTED)
+    if kw["processes"] > 1:
+        finished = asyncio.run(_count_finished(runtime, run))
+        run = dataclasses.replace(run, finished_before=finished)
+        if run_shards(run.run_id, kw["processes"]) != 0:
+            click.echo(
+                f"interrupted; resume with: aic simulate {run.path} --run-id {run.run_id}",
+                err=True,
+            )
+            sys.exit(EXIT_INTERRUPTED)
     telemetry = start_telemetry(TelemetryOptions.of(kw), runtime)
     try:
         code = asyncio.run(_simulate(runtime, telemetry, run))
@@ -256,6 +262,16 @@ async def _simulate(runtime: Runtime, telemetry: Telemetry, run: _Run) -> int:
     return _conclude(console, runner.tally, run, interrupted)
 
 
+async def _count_finished(runtime: Runtime, run: _Run) -> int:
+    """The run's conversations finished before this command (its tally's ``skipped``)."""
+    log = await connect_log(runtime.log_url)
+    try:
+        repeat = run.repeat or run.scenario.repeat
+        return await count_finished(log, run.scenario, run_id=run.run_id, repeat=repeat)
+    finally:
+        await log.close()
+
+
 async def _drive(runner: BatchRunner, view: ProgressView | None) -> bool:
     """Run the batch under the progress bar; True when a signal interrupted it."""
     if view is not None:
@@ -271,6 +287,8 @@ async def _drive(runner: BatchRunner, view: ProgressView | None) -> bool:
 
 def _conclude(console: Console, tally: Tally, run: _Run, interrupted: bool) -> int:
     run_id, path = run.run_id, run.path
+    if run.finished_before is not None:  # not the children's work, found finished since
+        tally.skipped = run.finished_before
     if run.as_json:
         click.echo(json.dumps(tally_document(run_id, tally, interrupted=interrupted), indent=2))
     else:

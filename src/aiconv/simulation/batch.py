@@ -261,3 +261,27 @@ def _first_leaf(group: BaseExceptionGroup[AiconvError]) -> AiconvError:
 
 def _failed(state: ConversationState) -> bool:
     return state.ended is not None and state.ended.reason in FAILED_REASONS
+
+
+async def count_finished(
+    log: ConversationLog, scenario: Scenario, *, run_id: str, repeat: int
+) -> int:
+    """How many conversations of run ``run_id`` are finished already (ended and decided),
+    which a ``BatchRunner`` would skip. The parent of ``--processes N`` counts them before its
+    children run: its own pass then finds their work finished too."""
+    conductor = Conductor(log)
+
+    async def finished(cid: str) -> bool:
+        try:
+            state = await conductor.load(cid)
+        except ConversationNotFound:
+            return False
+        return state.is_ended and state.outcome is not None
+
+    ids = [
+        conversation_id(run_id, cell, rep, variant.agent.label)
+        for variant in scenario.variants()
+        for rep in range(repeat)
+        for cell in scenario.cells()
+    ]
+    return sum(await asyncio.gather(*(finished(cid) for cid in ids)))
