@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import sys
 import zlib
@@ -22,7 +23,7 @@ from aiconv.queues.redis import with_prefix
 from aiconv.queues.urls import open_log
 from aiconv.testing.conditions import eventually
 from aiconv.testing.processes import run_aic
-from aiconv.testing.redis_server import RedisServer, has_redis_server
+from aiconv.testing.redis_server import RedisServer, free_port, has_redis_server
 from tests.cli.test_multi_instance import (
     Fleet,
     announced,
@@ -141,6 +142,36 @@ async def test_worker_processes_stop_when_their_parent_is_killed(
     finally:
         for pid in filter(_running, children):  # the fleet reaps only the processes it started
             os.kill(pid, signal.SIGKILL)
+
+
+async def test_worker_processes_serve_metrics_on_consecutive_ports(
+    tmp_path: Path, fleet: Fleet
+) -> None:
+    """``--metrics-port P --processes 2``: child k serves on P + k. Both children used to
+    take P: one failed ("Address already in use") and the other served on alone, the parent
+    still running with half its workers."""
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    port = free_port()  # and, most likely, the next one (ephemeral ports end below 61000)
+    parent = fleet.spawn(
+        "worker", "--log-url", url, "--processes", "2", "--metrics-port", str(port),
+        "--instance-id", "w",
+    )  # fmt: skip
+    for k in (1, 2):
+        await announced(fleet, parent, rf"worker (w-{k}) serving")
+    urls = {f"http://127.0.0.1:{port + k}/metrics" for k in (0, 1)}
+    assert urls <= set(re.findall(r"metrics: (\S+)", fleet.output(parent))), fleet.output(parent)
+    parent.send_signal(signal.SIGTERM)
+    await fleet.wait(parent, timeout=60)
+
+
+def test_metrics_ports_past_65535_are_refused_before_anything_starts(tmp_path: Path) -> None:
+    done = run_aic(
+        "worker", "--processes", "2", "--metrics-port", "65535", "--db", str(tmp_path / "w.db"),
+        timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "--metrics-port" in done.stderr, done.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "65", "two"])

@@ -92,6 +92,19 @@ def child_share(share: tuple[int, int] | None, child: int, processes: int) -> tu
     return index + count * child, count * processes
 
 
+def metrics_ports(port: int | None, count: int) -> Callable[[int], list[str]]:
+    """The ``--metrics-port`` of child ``k`` of ``count``: ``port + k`` (one port cannot serve
+    several processes), checked now; none to add when no port or 0 (each picks a free one)."""
+    if not port:
+        return lambda k: []
+    if port + count - 1 > 65535:
+        raise ConfigError(
+            f"--metrics-port {port} with --processes {count}: the processes serve metrics on"
+            f" ports {port} to {port + count - 1}, past 65535; pick a lower port (or 0)"
+        )
+    return lambda k: ["--metrics-port", str(port + k)]
+
+
 async def run_children(
     count: int,
     extra: Callable[[int], list[str]],
@@ -165,13 +178,14 @@ def _signal_all(children: Sequence[asyncio.subprocess.Process], sig: signal.Sign
             child.send_signal(sig)
 
 
-def run_shards(run_id: str, processes: int) -> int:
+def run_shards(run_id: str, processes: int, metrics: Callable[[int], list[str]]) -> int:
     """``aic simulate --processes N``: child ``k`` runs shard ``k/N`` of the run; 0 when every
     child finished its shard (failed conversations included), else the children were
-    interrupted. The parent then tallies the run and finishes whatever a child left."""
+    interrupted. The parent then tallies the run and finishes whatever a child left.
+    ``metrics`` gives child ``k`` its own metrics port (``metrics_ports``)."""
 
     def extra(k: int) -> list[str]:
-        return ["--run-id", run_id, "--shard", f"{k}/{processes}", "--quiet"]
+        return ["--run-id", run_id, "--shard", f"{k}/{processes}", "--quiet", *metrics(k)]
 
     click.echo(f"run {run_id}: spread over {processes} processes", err=True)
     # The children's tallies are progress: stdout is the parent's, one tally (or one --json

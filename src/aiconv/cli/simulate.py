@@ -27,7 +27,7 @@ from aiconv.cli.command import command
 from aiconv.cli.compare import compare_command
 from aiconv.cli.learn import grounding_of
 from aiconv.cli.options import EXIT_INTERRUPTED, json_option, log_options, option
-from aiconv.cli.processes import SHARD, processes_option, run_shards
+from aiconv.cli.processes import SHARD, metrics_ports, processes_option, run_shards
 from aiconv.cli.progress import ProgressView, status_line, tally_document
 from aiconv.cli.report import report_command
 from aiconv.cli.telemetry import Telemetry, TelemetryOptions, start_telemetry, telemetry_options
@@ -205,9 +205,10 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
         grounding=grounding_of(scenario),
     )
     if kw["processes"] > 1:
+        metrics = metrics_ports(TelemetryOptions.of(kw).metrics_port, kw["processes"])
         finished = asyncio.run(_count_finished(runtime, run))
         run = dataclasses.replace(run, finished_before=finished)
-        if run_shards(run.run_id, kw["processes"]) != 0:
+        if run_shards(run.run_id, kw["processes"], metrics) != 0:
             click.echo(
                 f"interrupted; resume with: aic simulate {run.path} --run-id {run.run_id}",
                 err=True,

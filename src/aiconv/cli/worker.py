@@ -10,13 +10,20 @@ import asyncio
 import json
 import signal
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import click
 
 from aiconv.cli.command import command
 from aiconv.cli.options import json_option, log_options, option
-from aiconv.cli.processes import SHARE, child_share, processes_option, run_children
+from aiconv.cli.processes import (
+    SHARE,
+    child_share,
+    metrics_ports,
+    processes_option,
+    run_children,
+)
 from aiconv.cli.telemetry import Telemetry, TelemetryOptions, start_telemetry, telemetry_options
 from aiconv.cli.values import Number, Text, count, seconds
 from aiconv.cli.wiring import LogOptions, Runtime
@@ -82,7 +89,8 @@ def worker(
     """
     runtime = Runtime.load(LogOptions.of(kw))
     if processes > 1:
-        sys.exit(_supervise(processes, instance_id, share, as_json))
+        metrics = metrics_ports(TelemetryOptions.of(kw).metrics_port, processes)
+        sys.exit(_supervise(processes, instance_id, share, as_json, metrics))
     url = runtime.log_url
     telemetry = start_telemetry(TelemetryOptions.of(kw), runtime)
     try:
@@ -117,16 +125,20 @@ def _print_stats(stats: WorkerStats, as_json: bool) -> None:
 
 
 def _supervise(
-    processes: int, instance_id: str | None, share: tuple[int, int] | None, as_json: bool
+    processes: int,
+    instance_id: str | None,
+    share: tuple[int, int] | None,
+    as_json: bool,
+    metrics: Callable[[int], list[str]],
 ) -> int:
-    """Run ``processes`` workers as children, each with its part of ``share``, until they
-    stop; 0 when every one exited 0. With ``--json``, one document: the children's sums and
-    each child's own document under ``processes``."""
+    """Run ``processes`` workers as children, each with its part of ``share`` (and its own
+    metrics port: ``metrics``), until they stop; 0 when every one exited 0. With ``--json``,
+    one document: the children's sums and each child's own document under ``processes``."""
 
     def extra(k: int) -> list[str]:
         named = ["--instance-id", f"{instance_id}-{k + 1}"] if instance_id else []
         index, count = child_share(share, k, processes)
-        return [*named, "--share", f"{index}/{count}"]
+        return [*named, "--share", f"{index}/{count}", *metrics(k)]
 
     click.echo(f"starting {processes} worker processes", err=True)
     outputs: list[bytes] | None = [] if as_json else None
