@@ -35,6 +35,7 @@ FILES = {
     "notes.db": "not a database, just notes\n" * 10,
     "empty.db": "",
     "creds.toml": MINIMAL.replace('agent = "mock"', 'url = "https://bot:hunter2pw@a.example/"'),
+    "token.toml": MINIMAL.replace('agent = "mock"', 'url = "https://hunter2pw@a.example/"'),
     "nan.toml": MINIMAL + "\n[limits]\ntimeout_s = nan\n",
     "nohost.toml": MINIMAL.replace('agent = "mock"', 'url = "http://"'),
     "crlf.toml": MINIMAL.replace(
@@ -155,6 +156,10 @@ CASES: list[tuple[list[str], int, str]] = [
     # URLs: schemes, credentials (refused, never shown), parameters, databases
     (["start", "--agent1", "ollama", "--base-url1", f"http://u:{SECRET}@h/v1"], 2, "credentials"),
     (["start", "--agent1", "ollama", "--base-url1", "ftp://x"], 2, "must look like http://"),
+    # a user name alone is a credential too (a token as user name), encoded or not
+    (["start", "--agent1", "ollama", "--base-url1", f"http://{SECRET}@h/v1"], 2, "credentials"),
+    (["start", "--agent1", "ollama", "--base-url1", f"http://u%3A{SECRET}@h/"], 2, "credentials"),
+    (["tools", "list", "--tools", f"mcp:http://{SECRET}@127.0.0.1:1/mcp"], 2, "credentials"),
     (["start", "--agent1", "ollama", "--base-url1", "http://[::1/"], 2, "must look like http://"),
     (["start", "--agent1", "ollama", "--base-url1", "http://a b/"], 2, "must look like http://"),
     (["start", "--base-url1", "http://127.0.0.1:1/v1"], 2, "agent 'mock' calls no server: drop"),
@@ -232,6 +237,7 @@ CASES: list[tuple[list[str], int, str]] = [
     (["simulate", "empty.toml"], 2, "empty.toml: name: Field required"),
     (["simulate", "bad.toml"], 2, "bad.toml"),
     (["simulate", "creds.toml"], 2, "agent.url: 'https://[REDACTED]@a.example/'"),
+    (["simulate", "token.toml"], 2, "agent.url: 'https://[REDACTED]@a.example/'"),
     (["simulate", "nan.toml"], 2, "limits.timeout_s: Input should be a finite number"),
     (["simulate", "nohost.toml"], 2, "agent.url: 'http://' must look like"),
     (["simulate", "crlf.toml"], 2, "agent.headers: header 'x': no empty name"),

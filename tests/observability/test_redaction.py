@@ -18,6 +18,8 @@ from aiconv.testing.providers import ScriptedProvider
     [
         ("redis://app:s3cret-pass@redis.internal:6379/0", "s3cret-pass"),
         ("rediss://:onlypass@h/1?prefix=x", "onlypass"),
+        ("https://ghp_tokenAsUserName@git.example/x", "ghp_tokenAsUserName"),
+        ("http://bob%3As3cret-pass@h/", "s3cret-pass"),
         ("https://gw.example/v1?api_key=abc123def", "abc123def"),
         ("401: invalid key sk-ant-api03-abcdefghijklmnop", "sk-ant-api03-abcdefghijklmnop"),
         ("Authorization: Bearer abcdefghijklmnopqrstuvwxyz", "abcdefghijklmnopqrstuvwxyz"),

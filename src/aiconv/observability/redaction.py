@@ -10,7 +10,8 @@ import re
 
 REDACTED = "[REDACTED]"
 
-#: Key formats of the vendors we ship, bearer tokens, and passwords inside URLs.
+#: Key formats of the vendors we ship, bearer tokens, and the user information of URLs (a
+#: ``user:password@``, and a lone ``token@`` too: a user name alone is often the secret).
 KEY_PATTERNS = (
     r"sk-ant-[A-Za-z0-9_\-]{8,}",
     r"sk-[A-Za-z0-9_\-]{16,}",
@@ -18,7 +19,7 @@ KEY_PATTERNS = (
     r"xai-[A-Za-z0-9_\-]{16,}",
     r"pplx-[A-Za-z0-9_\-]{16,}",
     r"(?i:bearer)\s+[A-Za-z0-9._~+/\-]{16,}=*",
-    r"(?<=://)[^/@\s:]*:[^/@\s]+(?=@)",
+    r"(?<=://)[^/@\s]+(?=@)",
     r"(?i:(?<=[?&])(?:api[_-]?key|key|token|password)=)[^&\s]+",
 )
 _PATTERN = re.compile("|".join(KEY_PATTERNS))
@@ -30,10 +31,11 @@ def scrub(text: str) -> str:
 
 
 def redact_url(url: str) -> str:
-    """``url`` safe to print: ``user:password@`` and credential query values replaced."""
+    """``url`` safe to print: its user information and credential query values replaced."""
     return scrub(url)
 
 
 def has_credentials(url: str) -> bool:
-    """Whether ``url`` carries a password or a credential query parameter."""
+    """Whether ``url`` carries user information (``user:password@``, ``token@``) or a
+    credential query parameter."""
     return scrub(url) != url
