@@ -9,7 +9,9 @@ parameters are taken out before redis-py sees the URL:
   ``replica_timeout=`` seconds a try (default 1).
 
 Several ``host:port`` separated by commas are the startup nodes of one Redis Cluster. Every
-mistake is a ``ConfigError`` naming what to fix, the password redacted. Pure: no I/O.
+mistake is a ``ConfigError`` naming what to fix, the password redacted. Pure but for one
+look: whether a TLS file the URL names exists (a missing one would fail every try until the
+deadline).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NoReturn
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -59,6 +62,12 @@ def parse_target(url: str) -> RedisTarget:
     database = parts.path.strip("/")
     if database and not _is_database(database):
         _refuse(url, f"the database {database!r} must be a number (0, 1, … below 2^31)")
+    named = {name for name, _ in query}
+    if database and "db" in named:
+        _refuse(url, f"the database is given twice (/{database} and ?db=): keep one")
+    tls = sorted(name for name in named if name.startswith("ssl_"))
+    if tls and parts.scheme != "rediss":
+        _refuse(url, f"?{tls[0]}= is a TLS setting: use rediss:// to connect with TLS")
     own = {k: v for k, v in query if k in OWN_PARAMETERS}
     rest = urlencode([(k, v) for k, v in query if k not in OWN_PARAMETERS])
     userinfo, _, hosts = parts.netloc.rpartition("@")
@@ -114,9 +123,9 @@ PASSED_PARAMETERS: dict[str, str] = {
     "protocol": "2 or 3",
     "client_name": "a name without spaces",
     "ssl_cert_reqs": "none, optional or required",
-    "ssl_ca_certs": "a file path",
-    "ssl_certfile": "a file path",
-    "ssl_keyfile": "a file path",
+    "ssl_ca_certs": "an existing file",
+    "ssl_certfile": "an existing file",
+    "ssl_keyfile": "an existing file",
     "ssl_check_hostname": "true or false",
 }
 _VALID: dict[str, Callable[[str], bool]] = {
@@ -134,6 +143,9 @@ _VALID: dict[str, Callable[[str], bool]] = {
     "protocol": lambda v: v in ("2", "3"),
     "ssl_cert_reqs": lambda v: v in ("none", "optional", "required"),
     "ssl_check_hostname": lambda v: v.lower() in ("true", "false", "1", "0", "yes", "no"),
+    "ssl_ca_certs": lambda v: Path(v).is_file(),
+    "ssl_certfile": lambda v: Path(v).is_file(),
+    "ssl_keyfile": lambda v: Path(v).is_file(),
 }
 
 
