@@ -185,6 +185,12 @@ CASES: list[tuple[list[str], int, str]] = [
         "cannot create the cache",
     ),
     (["cache", "import", "r", *LOG, "--cache-url", "sqlite:///log.db"], 2, "not a response cache"),
+    # a Redis cache that does not answer: like a log, exit 1, before any conversation is written
+    (
+        ["simulate", "ok.toml", *LOG, "--cache", "use", "--cache-url", "redis://127.0.0.1:1/0"],
+        1,
+        "the response cache at redis://127.0.0.1:1/0 does not answer",
+    ),
     (["cache", "import", "r", *LOG, "--cache-url", "sqlite:///notes.db"], 2, "not a response"),
     (["cache", "import", "r", *LOG, "--cache-url", "sqlite:///."], 2, "is a directory"),
     (

@@ -4,22 +4,26 @@ Redis (shared by processes on many machines) and memory (one process, for tests)
 ``cache_store(url)`` picks one from ``sqlite:///relative.db`` or ``sqlite:////absolute.db`` (as
 for logs), ``redis://…``/``rediss://…`` or
 ``memory://``; ``check_cache_url`` validates a URL without touching anything. Stores connect on
-first use, so building one for a command that fails validation writes nothing.
+first use, so building one for a command that fails validation writes nothing. A Redis store
+that does not answer is ``LogUnavailable`` naming the cache (``reach_cache`` asks before any
+work), never a ``redis`` error.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import aiosqlite
 
 from aiconv.agents.cache import CacheStore
-from aiconv.errors import ConfigError
+from aiconv.errors import ConfigError, LogUnavailable
 from aiconv.observability.redaction import redact_url
 
 _SCHEMA = """
@@ -100,23 +104,45 @@ class RedisCache(CacheStore):
     def __init__(self, url: str, prefix: str = "aiconv") -> None:
         import redis.asyncio  # the client is only needed when the cache is on Redis
 
-        self.client = redis.asyncio.Redis.from_url(url)
+        # a host that drops packets would hang a turn forever: bounded unless the URL says
+        self.client = redis.asyncio.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=30)
+        self.url = url
         self.prefix = prefix
 
     async def get(self, key: str) -> bytes | None:
         """The stored reply, or None."""
-        value = await self.client.get(f"{self.prefix}:cache:{key}")
+        async with self._mapped():
+            value = await self.client.get(f"{self.prefix}:cache:{key}")
         if value is None:
             return None
         return value.encode("utf-8") if isinstance(value, str) else bytes(value)
 
     async def put(self, key: str, value: bytes, *, overwrite: bool) -> None:
         """``SET`` (``NX`` unless ``overwrite``)."""
-        await self.client.set(f"{self.prefix}:cache:{key}", value, nx=not overwrite)
+        async with self._mapped():
+            await self.client.set(f"{self.prefix}:cache:{key}", value, nx=not overwrite)
 
     async def close(self) -> None:
         """Close the connection pool."""
         await self.client.aclose()
+
+    @contextlib.asynccontextmanager
+    async def _mapped(self) -> AsyncIterator[None]:
+        import redis.exceptions
+
+        try:
+            yield
+        except (redis.exceptions.RedisError, OSError) as exc:
+            raise LogUnavailable(
+                f"the response cache at {redact_url(self.url)} does not answer: {exc}"
+            ) from exc
+
+
+async def reach_cache(store: CacheStore) -> None:
+    """LogUnavailable unless ``store`` answers: a Redis cache is asked once before any work
+    (a SQLite one was checked by ``check_cache_url`` and is created on first use)."""
+    if isinstance(store, RedisCache):
+        await store.get("reachable")
 
 
 def check_cache_url(url: str, busy_timeout: float = 30.0) -> str:

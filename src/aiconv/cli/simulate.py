@@ -18,7 +18,7 @@ import click
 from rich.console import Console
 
 from aiconv.agents.cache import CachedProvider, CacheStore
-from aiconv.agents.cache_stores import cache_store
+from aiconv.agents.cache_stores import cache_store, reach_cache
 from aiconv.agents.guarded import GuardConfig, Guards
 from aiconv.agents.provider import ChatProvider
 from aiconv.cli import voice
@@ -35,7 +35,7 @@ from aiconv.cli.tools import try_scenario_tools
 from aiconv.cli.values import DIRECTORY
 from aiconv.cli.values import count as whole_number
 from aiconv.cli.wiring import LogOptions, Runtime, run_interruptibly
-from aiconv.errors import ConfigError, ScenarioError
+from aiconv.errors import ConfigError, LogUnavailable, ScenarioError
 from aiconv.observability.metrics import CacheMetrics
 from aiconv.observability.redaction import redact_url
 from aiconv.queues.urls import connect_log
@@ -228,6 +228,12 @@ async def _simulate(runtime: Runtime, telemetry: Telemetry, run: _Run) -> int:
     total = len(run.scenario.cells()) * (run.repeat or run.scenario.repeat) * variants
     view = None if run.quiet else ProgressView(console, total)
     await try_scenario_tools(run.scenario)  # a bad tool source fails before anything is written
+    if run.caching is not None:
+        try:
+            await reach_cache(run.caching.store)  # so does a cache that does not answer
+        except LogUnavailable:
+            await run.caching.store.close()
+            raise
     log = telemetry.instrument_log(await connect_log(runtime.log_url))
     kit = None
     if run.audio_dir is not None:
