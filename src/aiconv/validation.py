@@ -8,6 +8,7 @@ caller puts the name of the flag, variable or parameter in front.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -114,6 +115,11 @@ _BIDI_CONTROLS = frozenset(chr(c) for c in [*range(0x202A, 0x202F), *range(0x206
 #: The same characters as a regular-expression class (ECMA-262 and Python alike), for schemas
 #: that publish the rule (the HTTP API's OpenAPI document).
 NAME_FORBIDDEN_CLASS = r"\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+#: Characters that show nothing (zero-width spaces and joiners, marks, a byte-order mark): a
+#: name neither starts nor ends with one nor with a space, so it shows where it starts and
+#: ends, and ``a`` and ``a\u200b`` or `` a`` are not two participants who look the same.
+NAME_INVISIBLE_CLASS = r"\u00ad\u061c\u180e\u200b-\u200f\u2060-\u2064\ufeff"
+_INVISIBLE_EDGE = re.compile(rf"^[{NAME_INVISIBLE_CLASS}\s]|[{NAME_INVISIBLE_CLASS}\s]$")
 
 
 def check_name(name: str) -> None:
@@ -122,6 +128,8 @@ def check_name(name: str) -> None:
     if len(name) > MAX_NAME:
         raise ValueError(f"must be at most {MAX_NAME} characters (got {len(name)})")
     check_text(name)
+    if _INVISIBLE_EDGE.search(name):
+        raise ValueError("must not start or end with a space or an invisible character")
 
 
 def check_text(text: str) -> None:

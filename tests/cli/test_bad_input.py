@@ -125,6 +125,10 @@ CASES: list[tuple[list[str], int, str]] = [
     (["start", "--name1", "evil\x1b]0;pwned\x07"], 2, "must not contain control characters"),
     (["start", "--name1", "a\u202eb"], 2, "must not contain control characters"),
     (["start", "--name1", LONG], 2, "must be at most 64 characters"),
+    # names that look like another or like nothing: edges that show nothing
+    (["start", "--name1", " a", "--name2", "a "], 2, "must not start or end with a space"),
+    (["start", "--name1", "\u200b"], 2, "must not start or end with a space or an invisible"),
+    (["start", "--name2", "b\ufeff"], 2, "must not start or end with a space or an invisible"),
     (["compare", "run1", "run2", *LOG, "--metric", HUGE], 2, "characters cut)…"),
     (["start", "--db", "sqlite:///x.db"], 2, "--db takes a file path, not a URL"),
     (["ls", "--db", "redis://u:hunter2pw@127.0.0.1:1/0"], 2, "give a URL with --log-url"),

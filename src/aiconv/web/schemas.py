@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from aiconv.platform import projections
 from aiconv.platform.events import EVENT_TYPES
 from aiconv.queues.log import IndexEntry
-from aiconv.validation import MAX_NAME, NAME_FORBIDDEN_CLASS
+from aiconv.validation import MAX_NAME, NAME_FORBIDDEN_CLASS, NAME_INVISIBLE_CLASS
 from aiconv.web.flow_schema import FlowData
 
 Status = Literal["active", "ended"]
@@ -232,7 +232,10 @@ Name = Annotated[
     Field(
         min_length=1,
         max_length=MAX_NAME,
-        pattern=rf"^[^{NAME_FORBIDDEN_CLASS}@\s][^{NAME_FORBIDDEN_CLASS}]*$",
+        pattern=(
+            rf"^[^{NAME_FORBIDDEN_CLASS}{NAME_INVISIBLE_CLASS}@\s]"
+            rf"(?:[^{NAME_FORBIDDEN_CLASS}]*[^{NAME_FORBIDDEN_CLASS}{NAME_INVISIBLE_CLASS}\s])?$"
+        ),
     ),
 ]
 
