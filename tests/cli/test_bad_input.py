@@ -36,6 +36,7 @@ FILES = {
     "empty.db": "",
     "creds.toml": MINIMAL.replace('agent = "mock"', 'url = "https://bot:hunter2pw@a.example/"'),
     "token.toml": MINIMAL.replace('agent = "mock"', 'url = "https://hunter2pw@a.example/"'),
+    "escname.toml": MINIMAL.replace('name = "unit"', 'name = "u\\u001b[2Jx"'),
     "nan.toml": MINIMAL + "\n[limits]\ntimeout_s = nan\n",
     "nohost.toml": MINIMAL.replace('agent = "mock"', 'url = "http://"'),
     "crlf.toml": MINIMAL.replace(
@@ -251,6 +252,7 @@ CASES: list[tuple[list[str], int, str]] = [
     (["simulate", "bad.toml"], 2, "bad.toml"),
     (["simulate", "creds.toml"], 2, "agent.url: 'https://[REDACTED]@a.example/'"),
     (["simulate", "token.toml"], 2, "agent.url: 'https://[REDACTED]@a.example/'"),
+    (["simulate", "escname.toml"], 2, "escname.toml:1: name: must not contain control"),
     (["simulate", "nan.toml"], 2, "limits.timeout_s: Input should be a finite number"),
     (["simulate", "nohost.toml"], 2, "agent.url: 'http://' must look like"),
     (["simulate", "crlf.toml"], 2, "agent.headers: header 'x': no empty name"),

@@ -41,3 +41,29 @@ def test_no_escape_sequence_reaches_the_terminal(tmp_path: Path, args: list[str]
     assert "evil" in output, output
     for byte in ("\x1b", "\x07", "\x9b"):
         assert byte not in output
+
+
+def test_a_scenario_name_from_the_log_reaches_the_report_neutralised(tmp_path: Path) -> None:
+    """``aic report`` prints the scenario name a run recorded; one written before names were
+    checked (or by another program) must not drive the terminal."""
+    import io
+    import json
+
+    from rich.console import Console
+
+    from aiconv.cli.report import print_report
+    from tests.simulation.conftest import MINIMAL
+
+    (tmp_path / "s.toml").write_text(MINIMAL)
+    db = str(tmp_path / "log.db")
+    ran = CliRunner().invoke(aic, ["simulate", str(tmp_path / "s.toml"), "--db", db, "--quiet"])
+    assert ran.exit_code == 0, ran.stderr
+    run_id = ran.stdout.split(":")[0]
+    shown = CliRunner().invoke(aic, ["report", run_id, "--db", db, "--json"])
+    doc = json.loads(shown.stdout)
+    doc["scenario"] = EVIL
+    out = io.StringIO()
+    print_report(Console(file=out, width=200, force_terminal=True, color_system=None), doc)
+    assert "evil" in out.getvalue()
+    for byte in ("\x07", "\x9b", "]0;", "[2J"):
+        assert byte not in out.getvalue()

@@ -21,7 +21,7 @@ from rich.table import Table
 
 from aiconv.cli.command import command
 from aiconv.cli.options import json_option, log_options, option
-from aiconv.cli.tables import Field, print_named, print_table
+from aiconv.cli.tables import Field, one_line, print_named, print_table
 from aiconv.cli.values import TEXT, count
 from aiconv.cli.wiring import LogOptions, Runtime
 from aiconv.cli.writable import check_writable_dir
@@ -191,7 +191,7 @@ def print_report(console: Console, doc: dict[str, Any]) -> None:
     for warning in render.warnings(doc):
         console.print(f"[bold yellow]warning:[/bold yellow] {escape(warning)}", highlight=False)
     console.print(
-        f"[bold]{escape(str(doc['scenario']))}[/bold] run {escape(doc['run_id'])}: "
+        f"[bold]{escape(one_line(str(doc['scenario'])))}[/bold] run {escape(doc['run_id'])}: "
         f"success {render.rate_text(doc['success'])}",
         highlight=False,
     )

@@ -220,7 +220,7 @@ class GroundingModel(Strict):
 class ScenarioModel(Strict):
     """A scenario file."""
 
-    name: str = Field(min_length=1)
+    name: Text
     repeat: int = Field(1, ge=1, le=1000)
     seed: int = 0
     time: Literal["fast", "real"] = "fast"
