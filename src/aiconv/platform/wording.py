@@ -12,7 +12,7 @@ It measures; deciding what is a loop is ``loops``' job.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
 from typing import TypeVar
@@ -63,11 +63,13 @@ from aiconv.platform.text_memo import windowed
 
 @dataclass(frozen=True, slots=True)
 class Features:
-    """Normalised views of one message (see the module docstring)."""
+    """Normalised views of one message (see the module docstring). ``raw``, ``sorted_text``
+    and ``instructs`` are made on first use: most messages never need them (~10 µs of the
+    ~55 µs a new message's views cost)."""
 
-    raw: str
+    source: str
+    """The message as written."""
     text: str
-    sorted_text: str
     content: frozenset[str]
     facts: frozenset[str]
     numbers: frozenset[str]
@@ -82,10 +84,39 @@ class Features:
     invites_echo: bool
     reads_back: bool
     asks: bool
-    instructs: bool
     negated: bool
     complains_repeat: bool
     """Says it was asked or told this already ("I just did", "as I said", "you keep asking")."""
+    _raw: str | None = field(default=None, compare=False, repr=False)
+    _sorted_text: str | None = field(default=None, compare=False, repr=False)
+    _instructs: bool | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def raw(self) -> str:
+        """The message lower-cased, its spacing normalised (quotes and all)."""
+        raw = self._raw
+        if raw is None:
+            raw = " ".join(self.source.lower().split())
+            object.__setattr__(self, "_raw", raw)  # made once (frozen to everyone else)
+        return raw
+
+    @property
+    def sorted_text(self) -> str:
+        """The words of ``text`` in sorted order."""
+        ordered = self._sorted_text
+        if ordered is None:
+            ordered = " ".join(sorted(self.text.split()))
+            object.__setattr__(self, "_sorted_text", ordered)
+        return ordered
+
+    @property
+    def instructs(self) -> bool:
+        """Whether the message gives an instruction (see ``_instructs``)."""
+        instructs = self._instructs
+        if instructs is None:
+            instructs = _instructs(self.source.lower(), self.text.split())
+            object.__setattr__(self, "_instructs", instructs)
+        return instructs
 
 
 @lru_cache(maxsize=16384)
@@ -207,9 +238,8 @@ def features(content: str) -> Features:
     phatic = polite and len(words) <= 24 and len(stems) <= (3 if greeting else 1)
     stemmed = frozenset(stems)
     return Features(
-        raw=" ".join(content.lower().split()),
+        source=content,
         text=" ".join(words),
-        sorted_text=" ".join(sorted(words)),
         content=stemmed,
         facts=stemmed if stemmed.isdisjoint(COURTESY) else stemmed - COURTESY,  # one set, mostly
         numbers=frozenset(w for w in words if w[0].isdigit()),
@@ -224,7 +254,6 @@ def features(content: str) -> Features:
         invites_echo=invites_echo,
         reads_back=reads_back,
         asks=asks,
-        instructs=_instructs(content.lower(), words),
         negated=not NEGATIONS.isdisjoint(words),
         complains_repeat=_complains(content.lower().replace("’", "'")),
     )
