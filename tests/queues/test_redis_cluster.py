@@ -129,6 +129,50 @@ async def test_cluster_1_on_a_single_redis_is_refused_in_one_line(tmp_path: Path
             assert client.dbsize() == 0
 
 
+class OldRedis:
+    """A server answering as a Redis without cluster support (2.8: ``INFO cluster`` empty);
+    every other command is unknown to it. It records the commands it got."""
+
+    def __init__(self) -> None:
+        self.commands: list[str] = []
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        replies = {
+            "HELLO": b"%1\r\n+version\r\n+2.8.24\r\n",
+            "PING": b"+PONG\r\n",
+            "INFO cluster": b"$0\r\n\r\n",
+            "INFO server": b"$21\r\nredis_version:2.8.24\r\n\r\n",
+        }
+        try:
+            while header := await reader.readline():
+                args = []
+                for _ in range(int(header[1:])):
+                    size = int((await reader.readline())[1:])
+                    args.append((await reader.readexactly(size + 2))[:-2].decode())
+                self.commands.append(" ".join(args))
+                key = " ".join(args[:2]) if args[0] == "INFO" else args[0].upper()
+                writer.write(replies.get(key, b"-ERR unknown command\r\n"))
+                await writer.drain()
+        finally:
+            writer.close()
+
+
+async def test_cluster_1_on_a_redis_without_cluster_support_is_refused_in_one_line() -> None:
+    """A server whose INFO has no cluster section at all (before Redis 3): a one-line
+    ConfigError naming its version, and nothing but reads sent to it."""
+    old = OldRedis()
+    server = await asyncio.start_server(old.serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        with pytest.raises(ConfigError, match=r"version 2\.8\.24\) has no cluster support"):
+            async with asyncio.timeout(30):
+                await open_log(f"redis://127.0.0.1:{port}/0?cluster=1&deadline=2")
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert {c.split()[0] for c in old.commands} <= {"HELLO", "PING", "INFO", "CLIENT"}
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [
