@@ -22,7 +22,7 @@ from aiconv.queues.log import ConversationLog
 from aiconv.queues.redis import with_prefix
 from aiconv.queues.urls import open_log
 from aiconv.testing.conditions import eventually
-from aiconv.testing.processes import run_aic
+from aiconv.testing.processes import cli_env, reap, run_aic, spawn_aic
 from aiconv.testing.redis_server import RedisServer, free_port, has_redis_server
 from tests.cli.test_multi_instance import (
     Fleet,
@@ -283,3 +283,35 @@ def test_simulate_processes_json_prints_one_document_for_the_whole_run(tmp_path:
     )  # fmt: skip
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout) == document | {"skipped": 20}  # as --processes 1 says
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+async def test_simulate_processes_interrupted_prints_the_tally_as_processes_1_does(
+    tmp_path: Path,
+) -> None:
+    """Ctrl+C of ``aic simulate --processes 2 --json``: stdout holds one document of the run
+    as it stands, marked interrupted, as with one process (it held nothing: the children's
+    tallies go to stderr), and the exit code is 130."""
+    from tests.simulation.test_cli import _decided, write
+
+    db = tmp_path / "runs.db"
+    path = write(tmp_path, agent="mock:turns=3,latency=0.05", customer="mock:turns=0,latency=0.05")
+    args = ("simulate", str(path), "--db", str(db), "--run-id", "ci-1", "--parallel", "2")
+    process = spawn_aic(*args, "--processes", "2", "--json", env=cli_env(home=tmp_path))
+    try:
+
+        async def some_decided() -> bool:
+            return await asyncio.to_thread(db.exists) and len(await _decided(db, "ci-1")) >= 4
+
+        await eventually(some_decided, timeout=60, what="four finished conversations")
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        reap(process)
+    assert process.returncode == 130, stderr
+    document = json.loads(stdout)
+    decided = await _decided(db, "ci-1")
+    assert document["interrupted"] is True and document["run_id"] == "ci-1"
+    assert document["done"] == len(decided) < 20 and document["skipped"] == 0
+    assert sum(document["outcomes"].values()) == len(decided)

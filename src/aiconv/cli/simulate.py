@@ -39,7 +39,7 @@ from aiconv.errors import ConfigError, LogUnavailable, ScenarioError
 from aiconv.observability.metrics import CacheMetrics
 from aiconv.observability.redaction import redact_url
 from aiconv.queues.urls import connect_log
-from aiconv.simulation.batch import BatchRunner, ProviderFactory, StyleSource, count_finished
+from aiconv.simulation.batch import BatchRunner, ProviderFactory, StyleSource, tally_of
 from aiconv.simulation.caching import CachePlan, cache_plan
 from aiconv.simulation.channel import HttpAgentProvider
 from aiconv.simulation.runs import check_run_id, new_run_id
@@ -206,14 +206,11 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
     )
     if kw["processes"] > 1:
         metrics = metrics_ports(TelemetryOptions.of(kw).metrics_port, kw["processes"])
-        finished = asyncio.run(_count_finished(runtime, run))
+        finished = asyncio.run(_tally_of(runtime, run)).done
         run = dataclasses.replace(run, finished_before=finished)
-        if run_shards(run.run_id, kw["processes"], metrics) != 0:
-            click.echo(
-                f"interrupted; resume with: aic simulate {run.path} --run-id {run.run_id}",
-                err=True,
-            )
-            sys.exit(EXIT_INTERRUPTED)
+        if run_shards(run.run_id, kw["processes"], metrics) != 0:  # interrupted: as it stands
+            tally = asyncio.run(_tally_of(runtime, run))
+            sys.exit(_conclude(Console(stderr=True), tally, run, interrupted=True))
     telemetry = start_telemetry(TelemetryOptions.of(kw), runtime)
     try:
         code = asyncio.run(_simulate(runtime, telemetry, run))
@@ -269,12 +266,12 @@ async def _simulate(runtime: Runtime, telemetry: Telemetry, run: _Run) -> int:
     return _conclude(console, runner.tally, run, interrupted)
 
 
-async def _count_finished(runtime: Runtime, run: _Run) -> int:
-    """The run's conversations finished before this command (its tally's ``skipped``)."""
+async def _tally_of(runtime: Runtime, run: _Run) -> Tally:
+    """The run's tally as it stands in the log (nothing is run)."""
     log = await connect_log(runtime.log_url)
     try:
         repeat = run.repeat or run.scenario.repeat
-        return await count_finished(log, run.scenario, run_id=run.run_id, repeat=repeat)
+        return await tally_of(log, run.scenario, run_id=run.run_id, repeat=repeat)
     finally:
         await log.close()
 

@@ -263,20 +263,18 @@ def _failed(state: ConversationState) -> bool:
     return state.ended is not None and state.ended.reason in FAILED_REASONS
 
 
-async def count_finished(
-    log: ConversationLog, scenario: Scenario, *, run_id: str, repeat: int
-) -> int:
-    """How many conversations of run ``run_id`` are finished already (ended and decided),
-    which a ``BatchRunner`` would skip. The parent of ``--processes N`` counts them before its
-    children run: its own pass then finds their work finished too."""
+async def tally_of(log: ConversationLog, scenario: Scenario, *, run_id: str, repeat: int) -> Tally:
+    """The tally of run ``run_id`` as it stands in ``log``, running nothing: finished
+    conversations (ended and decided) are done, failed ones failed, as ``BatchRunner`` counts
+    them. The parent of ``--processes N`` takes it before its children run (what was
+    finished then is ``skipped``) and after they were interrupted."""
     conductor = Conductor(log)
 
-    async def finished(cid: str) -> bool:
+    async def state_of(cid: str) -> ConversationState | None:
         try:
-            state = await conductor.load(cid)
+            return await conductor.load(cid)
         except ConversationNotFound:
-            return False
-        return state.is_ended and state.outcome is not None
+            return None
 
     ids = [
         conversation_id(run_id, cell, rep, variant.agent.label)
@@ -284,4 +282,14 @@ async def count_finished(
         for rep in range(repeat)
         for cell in scenario.cells()
     ]
-    return sum(await asyncio.gather(*(finished(cid) for cid in ids)))
+    tally = Tally(total=len(ids))
+    for state in await asyncio.gather(*(state_of(cid) for cid in ids)):
+        if state is None:
+            continue
+        tally.cost_usd += state.cost_usd
+        if state.is_ended and state.outcome is not None:
+            tally.done += 1
+            tally.outcomes[state.outcome.outcome] += 1
+        elif _failed(state):
+            tally.failed += 1
+    return tally
