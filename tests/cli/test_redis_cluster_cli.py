@@ -9,6 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from redis import Redis
 
@@ -26,6 +27,7 @@ from tests.cli.test_multi_instance import (
     start_detached,
     wait_for_state,
 )
+from tests.web.served import served
 
 pytestmark = [
     pytest.mark.skipif(not has_redis_cluster(), reason="redis-server/redis-cli not installed"),
@@ -92,6 +94,21 @@ async def test_workers_serve_conversations_on_a_cluster(
     """Two `aic worker` processes discover detached conversations in every shard."""
     claimed = await run_workers(fleet, log, ["--log-url", url], workers=2, count=10, turns=4)
     assert claimed
+
+
+async def test_aic_show_and_the_web_view_read_a_cluster(url: str, log: ConversationLog) -> None:
+    """`aic show` prints a conversation of the cluster; `aic serve` lists the conversations of
+    every shard and shows one."""
+    cids = await create_detached(log, 12, turns=2)
+    shown = run_aic("show", cids[0], "--log-url", url, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    assert cids[0] in shown.stdout and "topic 0" in shown.stdout
+    with served(None, "--log-url", url) as server:
+        async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+            listed = (await client.get("/api/conversations?limit=100")).json()
+            page = await client.get(f"/conversations/{cids[5]}")
+    assert sorted(item["conversation_id"] for item in listed["items"]) == sorted(cids)
+    assert page.status_code == 200 and "topic 5" in page.text
 
 
 def test_cluster_1_on_a_single_redis_exits_2_and_writes_nothing(tmp_path: Path) -> None:

@@ -41,14 +41,15 @@ class Served:
 
 @contextlib.contextmanager
 def served(
-    db: Path,
+    db: Path | None,
     *args: str,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
     timeout: float = 30,
 ) -> Iterator[Served]:
-    """``aic serve --db DB ARGS`` on 127.0.0.1 and a free port, once it listens."""
-    argv = ("serve", "--db", str(db), "--port", "0", *args)
+    """``aic serve --db DB ARGS`` (no ``--db`` when DB is None: ARGS name the log) on
+    127.0.0.1 and a free port, once it listens."""
+    argv = ("serve", *(("--db", str(db)) if db is not None else ()), "--port", "0", *args)
     server = spawn_aic(*argv, env=env or cli_env(), cwd=cwd)
     state = Served()
     reader = threading.Thread(target=state.drain, args=(server,), daemon=True)
