@@ -174,12 +174,23 @@ def test_metrics_ports_past_65535_are_refused_before_anything_starts(tmp_path: P
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("value", ["0", "-1", "nan", "65", "two"])
-def test_a_bad_process_count_is_refused_before_anything_starts(tmp_path: Path, value: str) -> None:
-    done = run_aic("worker", "--processes", value, "--db", str(tmp_path / "w.db"), timeout=60)
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "65", "two", "1e9", "2.0", ""])
+@pytest.mark.parametrize("command", ["worker", "simulate"])
+def test_a_bad_process_count_is_refused_before_anything_starts(
+    tmp_path: Path, command: str, value: str
+) -> None:
+    """One line on stderr, exit 2, no log file made."""
+    from tests.simulation.test_cli import write
+
+    (tmp_path / "out").mkdir()
+    scenario = [str(write(tmp_path))] if command == "simulate" else []
+    done = run_aic(
+        command, *scenario, "--processes", value, "--db", str(tmp_path / "out" / "w.db"),
+        timeout=60,
+    )  # fmt: skip
     assert done.returncode == 2, done.stderr
-    assert "--processes" in done.stderr and "Traceback" not in done.stderr
-    assert list(tmp_path.iterdir()) == []
+    assert "--processes" in done.stderr and done.stderr.count("\n") == 1, done.stderr
+    assert list((tmp_path / "out").iterdir()) == []
 
 
 async def slow_detached(log: ConversationLog, count: int, turns: int) -> list[str]:
