@@ -188,6 +188,16 @@ class Sources:
             raise ConfigError(f"{self.config_path}: {command} must be a table ([{command}])")
         return {k: v for k, v in table.items() if not isinstance(v, dict)}
 
+    def nested_tables(self, command: str) -> list[str]:
+        """The keys of the ``[command]`` table that hold a table (``[start.sub]``,
+        ``agent1 = {…}``): a command's options are values, so each is a mistake."""
+        table: Any = self.config
+        for part in command.split("."):
+            table = table.get(part, {}) if isinstance(table, dict) else {}
+        if not isinstance(table, dict):
+            return []
+        return [k for k, v in table.items() if isinstance(v, dict)]
+
     def unknown_top_level(self, commands: frozenset[str]) -> list[str]:
         """Top-level keys of the config file that are neither a shared option, a process
         setting nor a table (tables are checked by the command they belong to)."""

@@ -75,6 +75,11 @@ def test_config_file_from_flag_or_variable_with_paths_relative_to_it(tmp_path: P
         ("max_turns = 3\n", "unknown top-level key 'max_turns'"),
         ("[start]\nmax_turns = 'many'\n", "aiconv.toml [start] max_turns (--max-turns): must be"),
         ("[start\n", "is not valid TOML"),
+        # a table is never ignored: one named after no command, or one inside a command's
+        ("[strat]\nmax_turns = 3\n", "[strat] names no command; did you mean 'start'?"),
+        ("[start.limits]\nmax_turns = 3\n", "[start] limits must be a value, not a table"),
+        ("[start]\nagent1 = {agent = 'mock'}\n", "[start] agent1 must be a value, not a table"),
+        ("[cache.imprt]\nparticipant = 'x'\n", "[cache.imprt] names no command"),
     ],
 )
 def test_a_bad_config_file_is_one_line_naming_the_key(

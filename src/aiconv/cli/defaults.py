@@ -26,6 +26,7 @@ def apply_settings(ctx: click.Context, param: click.Parameter, config: Path | No
     """Fill ``ctx.default_map`` from the settings layers (the ``--config`` callback)."""
     sources = Sources.load(config)
     _check_table(sources, ctx.command, command_key(ctx))
+    _check_tables(sources, command_key(ctx))
     ctx.meta[SOURCES_META] = sources
     command = command_key(ctx)
     defaults: dict[str, Any] = {}
@@ -88,6 +89,33 @@ def _check_table(sources: Sources, command: click.Command, name: str) -> None:
         raise ConfigError(
             f"{sources.config_path}: unknown top-level key {unknown[0]!r} (command options go "
             f"into a table such as [{name}])"
+        )
+
+
+def _check_tables(sources: Sources, name: str) -> None:
+    """ConfigError for a table named after no command (``[strat]``), or a table inside the
+    running command's own (``[start.sub]``, ``agent1 = {…}``): a typo is never ignored."""
+    if sources.config_path is None:
+        return
+    from aiconv.cli.main import aic  # here: the commands import this module
+
+    tables: list[tuple[str, dict[str, Any], click.Group]] = [
+        (k, v, aic) for k, v in sources.config.items() if isinstance(v, dict)
+    ]
+    for key, value, group in tables:  # [cache.import] below a group: a table of its command
+        command = group.commands.get(key)
+        if command is None:
+            known = set(group.commands)
+            where = key if group is aic else f"{group.name}.{key}"
+            raise ConfigError(
+                f"{sources.config_path}: [{where}] names no command" + _suggest(key, known)
+            )
+        if isinstance(command, click.Group):
+            tables += [(k, v, command) for k, v in value.items() if isinstance(v, dict)]
+    nested = sources.nested_tables(name)
+    if nested:
+        raise ConfigError(
+            f"{sources.config_path}: [{name}] {nested[0]} must be a value, not a table"
         )
 
 
