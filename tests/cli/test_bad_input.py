@@ -446,3 +446,19 @@ def test_a_variable_that_is_not_utf8_is_named_and_nothing_is_written(
     result = CliRunner().invoke(aic_start, [])
     assert snapshot(work) == before
     assert (result.exit_code, result.stderr) == (2, "error: AIC_START_TOPIC is not valid UTF-8\n")
+
+
+def test_a_vendor_base_url_variable_never_shows_its_password(
+    workdir: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``OPENAI_BASE_URL=http://user:password@…`` of a local server that is not running: the
+    error names the URL with its password redacted (exit 1, nothing written)."""
+    work, _ = workdir
+    monkeypatch.setenv("OPENAI_API_KEY", "k")
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://bob:{SECRET}@127.0.0.1:1/v1")
+    before = snapshot(work)
+    result = CliRunner().invoke(aic, ["start", "--agent1", "gpt", *LOG])
+    assert snapshot(work) == before
+    assert result.exit_code == 1, result.stderr
+    assert "nothing answers at http://[REDACTED]@127.0.0.1:1/v1" in result.stderr
+    assert SECRET not in result.stderr + result.stdout

@@ -13,6 +13,7 @@ import ipaddress
 from urllib.parse import urlsplit
 
 from aiconv.errors import ProviderUnavailable
+from aiconv.observability.redaction import redact_url
 
 #: How long a connect to this machine may take before the server counts as not answering.
 CONNECT_TIMEOUT_S = 2.0
@@ -61,4 +62,5 @@ async def require_local_server(url: str | None, *, who: str, hint: str = "") -> 
         await writer.wait_closed()
         return
     suffix = f"; {hint}" if hint else ""
-    raise ProviderUnavailable(f"{who}: nothing answers at {url} ({cause}){suffix}", provider=who)
+    shown = redact_url(url or "")  # a vendor's *_BASE_URL variable may carry user:password@
+    raise ProviderUnavailable(f"{who}: nothing answers at {shown} ({cause}){suffix}", provider=who)
