@@ -462,3 +462,22 @@ def test_a_vendor_base_url_variable_never_shows_its_password(
     assert result.exit_code == 1, result.stderr
     assert "nothing answers at http://[REDACTED]@127.0.0.1:1/v1" in result.stderr
     assert SECRET not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [("  ", "is blank"), ("sk-abc\nX-Injected: y", "holds spaces, line breaks or control")],
+)
+def test_an_api_key_that_is_blank_or_holds_a_line_break_is_refused(
+    workdir: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch, key: str, message: str
+) -> None:
+    """A key set to blanks, or pasted with a line break, is refused before anything is written
+    (it failed only after every retry of the first call, the conversation written)."""
+    work, _ = workdir
+    monkeypatch.setenv("ANTHROPIC_API_KEY", key)
+    before = snapshot(work)
+    result = CliRunner().invoke(aic, ["start", "--agent1", "claude", *LOG])
+    assert snapshot(work) == before
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.startswith(f"error: ANTHROPIC_API_KEY {message}")
+    assert len(result.stderr.splitlines()) == 1

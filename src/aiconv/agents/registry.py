@@ -142,7 +142,7 @@ class Registry:
             return None
         for name in vendor.key_env:
             if env.get(name):
-                return env[name]
+                return _key_alone(name, env[name])
         wanted = " or ".join(vendor.key_env)
         raise MissingApiKey(
             f"agent {spec.agent_id!r} needs an API key: set {wanted} "
@@ -243,3 +243,13 @@ def parse_options(agent_id: str, text: str) -> dict[str, str]:
             raise UnknownAgent(f"agent {agent_id!r}: option {name.strip()!r} is given twice")
         options[name.strip().lower()] = value.strip()
     return options
+
+
+def _key_alone(name: str, key: str) -> str:
+    """``key``; MissingApiKey when it is blank or holds a space, line break or control
+    character (a paste gone wrong): no vendor key does, and the call would only fail after
+    every retry, or put the line break into a request header."""
+    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in key):
+        what = "is blank" if not key.strip() else "holds spaces, line breaks or control characters"
+        raise MissingApiKey(f"{name} {what}: set it to the key alone")
+    return key
