@@ -13,13 +13,16 @@ last two) are positives. The model is boosted stumps (depth 1: an additive model
 feature's effect one step function) with monotone constraints (a message alike in meaning to
 its sender's earlier ones can only raise the score, news or thanks only lower it).
 The threshold is the highest score of any negative window the detector judges (past the gate
-and its vetoes: a goodbye, a form, an addition; the corpora's and those of three
+and its vetoes: a goodbye, a form, an addition; the corpora's and those of two
 long ``mock`` conversations), raised by a margin measured, not chosen: in a leave-one-round-out
 run over the training rounds, how far an unseen round's healthy windows rose above the
 threshold fitted without it. The figures printed are leave-one-round-out for held-out rounds
-6-15: trained (and its margin nested) without the round, then the round replayed with the
+6-15 and 17: trained (and its margin nested) without the round, then the round replayed with the
 rules and the model together; the rules were themselves tuned on most of these rounds (see the
-README), so what the model adds is the measure, not the total.
+README), so what the model adds is the measure, not the total. The rounds of ``UNSEEN_ROUNDS``
+(written blind and kept out of tuning) are never trained on: they are printed last, replayed
+with the model trained on every other round (the one ``--write`` ships), the honest figure for
+transcripts it has never seen.
 """
 
 from __future__ import annotations
@@ -48,6 +51,12 @@ MONOTONE = {  # +1: can only raise the score; -1: only lower it; absent: either 
     "others_thank": -1, "others_negate": 1, "rare_word": -1,
 }  # fmt: skip
 STUMPS = 150
+#: Never trained on, nor used for the threshold or margin: round 18 (written blind, kept out of
+#: the rules' tuning too; ``UNTUNED_ROUNDS`` in tests/platform/test_detection_corpus.py).
+UNSEEN_ROUNDS = (18,)
+#: Held-out rounds measured leave-one-round-out. Round 16 was written by the detector's
+#: engineer (tuned on); 17 was written blind, then the rules were tuned on it.
+MEASURED_ROUNDS = (*range(6, 16), 17)
 MOCKS = (("Is a hot dog a sandwich?", 7, 5000), ("Should cities ban cars?", 1, 2000))
 Sample = dict[str, object]
 
@@ -168,36 +177,44 @@ def margin(records: Sequence[Sample], mock: np.ndarray) -> float:
     return worst
 
 
+def _replay(
+    model: HistGradientBoostingClassifier, threshold: float, test: Sequence[Sample], name: str
+) -> list[int]:
+    """Print the rules' recall on ``test`` and what the model adds (and cuts); the counts."""
+    fired = {r["id"]: any(s > threshold for _, s in _scores(model, r)) for r in test}
+    loops = [r for r in test if r["loop"]]
+    found = sum(r["rule_at"] is not None for r in loops)
+    added = [r["id"] for r in loops if r["rule_at"] is None and fired[r["id"]]]
+    cut = [r["id"] for r in test if not r["loop"] and r["rule_at"] is None and fired[r["id"]]]
+    before, after = found / len(loops), (found + len(added)) / len(loops)
+    print(f"{name}: recall {before:.3f} -> {after:.3f}  added {added}  healthy cut {cut}")
+    return [len(loops), found, len(added), len(cut)]
+
+
 def leave_one_round_out(records: Sequence[Sample], mock: np.ndarray) -> None:
     """Print, for each held-out round, the rules' recall and what the model adds (and cuts)."""
     totals = [0, 0, 0, 0]
-    for held in range(6, 16):  # round 16 was written by the detector's engineer: tuned on
+    for held in MEASURED_ROUNDS:
         train = [r for r in records if r["round"] != held]
         model, threshold = fit(train, mock)
         threshold += margin(train, mock)
         test = [r for r in records if r["round"] == held]
-        fired = {r["id"]: any(s > threshold for _, s in _scores(model, r)) for r in test}
-        loops = [r for r in test if r["loop"]]
-        found = sum(r["rule_at"] is not None for r in loops)
-        added = [r["id"] for r in loops if r["rule_at"] is None and fired[r["id"]]]
-        cut = [r["id"] for r in test if not r["loop"] and r["rule_at"] is None and fired[r["id"]]]
-        totals = [
-            totals[0] + len(loops),
-            totals[1] + found,
-            totals[2] + len(added),
-            totals[3] + len(cut),
-        ]
-        before, after = found / len(loops), (found + len(added)) / len(loops)
-        print(f"round {held}: recall {before:.2f} -> {after:.2f}  added {added}  healthy cut {cut}")
+        counts = _replay(model, threshold, test, f"round {held}")
+        totals = [total + n for total, n in zip(totals, counts, strict=True)]
+        if held == 15:
+            loops, found, added, cut = totals
+            print(f"rounds 6-15 pooled: recall {found / loops:.3f} -> "
+                  f"{(found + added) / loops:.3f}, healthy cut {cut}")  # fmt: skip
     loops, found, added, cut = totals
     before, after = found / loops, (found + added) / loops
-    print(f"rounds 6-15 pooled: recall {before:.3f} -> {after:.3f}, healthy cut {cut}")
+    print(f"rounds 6-15 and 17 pooled: recall {before:.3f} -> {after:.3f}, healthy cut {cut}")
 
 
 def export(
     model: HistGradientBoostingClassifier, threshold: float, margin_: float
 ) -> dict[str, object]:
     """The stumps as ``loop_learned.Model`` reads them."""
+    unseen = ", ".join(map(str, UNSEEN_ROUNDS))
     stumps = []
     for (tree,) in model._predictors:  # depth 1: a root and two leaves
         root, *leaves = tree.nodes
@@ -219,7 +236,8 @@ def export(
         "stumps": stumps,
         "threshold": threshold + margin_,
         "margin": margin_,
-        "trained_on": "tests/data/*.jsonl (rounds 1-16) and the mock conversations of MOCKS",
+        "trained_on": f"tests/data/*.jsonl (every round but {unseen}) and the mock "
+        "conversations of MOCKS",
     }
 
 
@@ -241,12 +259,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="write data/loop_model.json")
     parser.add_argument("--skip-evaluation", action="store_true")
     options = parser.parse_args(argv)
-    records, mock = corpus_samples(), mock_negatives()
+    everything, mock = corpus_samples(), mock_negatives()
+    records = [r for r in everything if r["round"] not in UNSEEN_ROUNDS]
     if not options.skip_evaluation:
         leave_one_round_out(records, mock)
-    if options.write:
+    if options.write or not options.skip_evaluation:
         model, threshold = fit(records, mock)
         measured = margin(records, mock)
+        for held in UNSEEN_ROUNDS:  # never trained on: the model as shipped
+            test = [r for r in everything if r["round"] == held]
+            _replay(model, threshold + measured, test, f"round {held} (unseen)")
+    if options.write:
         exported = export(model, threshold, measured)
         _check(model, exported, np.vstack([_xy(records)[0], mock]))
         OUT.write_text(json.dumps(exported, indent=1) + "\n", encoding="utf-8")
