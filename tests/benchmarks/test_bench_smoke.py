@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from aiconv.benchmarking import report, runner
+from aiconv.benchmarking import fleet, report, runner
 from aiconv.benchmarking.scenarios import Plan
 from aiconv.benchmarking.stats import latency_ms, median, percentile
 from aiconv.cli.main import aic
+from aiconv.platform.codec import decode_event
+from aiconv.platform.events import ConversationEnded
+from aiconv.queues.urls import connect_log
 from aiconv.testing.redis_cluster import has_redis_cluster
+from aiconv.testing.redis_server import RedisServer, has_redis_server
 
 TINY = Plan(
     repeats=1,
@@ -82,3 +88,28 @@ def test_a_tiny_run_reports_the_redis_cluster_next_to_single_redis() -> None:
     table = report.table(document)
     assert "| Redis Cluster, 3 masters: hand-off p50 / p99 (ms) | – | – |" in table
     assert "| Redis Cluster, 3 masters: append, 1 writer (events/s) | – | – |" in table
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not has_redis_server(), reason="redis-server not installed")
+def test_the_fleet_figure_times_the_workers_draining_a_batch(tmp_path: Path) -> None:
+    """A real ``aic worker`` drains a batch created before it started; the clock is its own
+    log's: from serving to the last ending, every conversation ended once."""
+    with RedisServer(tmp_path / "redis") as server:
+        row = fleet.serve_batch(server.url, workers=1, conversations=6, turns=2)
+        assert row["conversations"] == 6 and row["workers"] == 1
+        assert 0 < row["elapsed_s"] < 120 and row["conversations_per_s"] > 0
+        ended = asyncio.run(_endings(server.url))
+    assert len(ended) == 6 and all(reason == "max_turns" for reason in ended.values())
+
+
+async def _endings(url: str) -> dict[str, str]:
+    log = await connect_log(url)
+    try:
+        ended = [s for s in await log.read_all(0, 10_000) if s.kind == ConversationEnded.KIND]
+        return {
+            stored.conversation_id: decode_event(stored.kind, stored.version, stored.data).reason  # type: ignore[attr-defined]
+            for stored in ended
+        }
+    finally:
+        await log.close()

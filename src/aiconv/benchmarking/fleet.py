@@ -1,27 +1,32 @@
-"""Fleet scaling: ``aic worker --processes N`` (N = 1, 2, 4) on one Redis serving one detached
+"""Fleet scaling: ``aic worker --processes N`` (N = 1, 2, 4) on one Redis draining one detached
 batch, the way a user spreads a worker over the cores of a machine.
 
-The worker processes start first and each reports that it serves; then the batch of detached
-two-seat conversations (``mock:turns=0``, zero latency) is created, and the clock runs from the
-first creation to the moment the index shows every conversation ended.
+The batch of detached two-seat conversations (``mock:turns=0``, zero latency, a seed each) is
+created first; then the worker processes start, and the clock runs from the moment every one
+of them has said that it serves to the last ``conversation.ended`` their own log records (its
+timestamp). While they run, this process only reads the new lines of their log file: it takes
+no CPU from the workers it measures (it used to create the batch and read back the whole event
+log while they served it, on the same cores).
 """
 
 from __future__ import annotations
 
 import asyncio
 import importlib.util
+import json
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from aiconv.platform import session
 from aiconv.platform.conductor import Conductor
-from aiconv.platform.events import ConversationEnded, ParticipantSpec, StopConfig
+from aiconv.platform.events import ParticipantSpec, StopConfig
 from aiconv.queues.urls import connect_log
 
 _AGENT = "mock:turns=0"
@@ -35,12 +40,13 @@ def has_worker_command() -> bool:
 
 def serve_batch(url: str, workers: int, conversations: int, turns: int) -> dict[str, Any]:
     """Conversations per second for ``workers`` workers draining one batch."""
+    asyncio.run(_create_batch(url, conversations, turns))
     logs = Path(tempfile.mkdtemp(prefix="aic-bench-fleet-"))
     log_file = logs / "worker.log"
     proc = _start_worker(url, workers, log_file)
     try:
-        _expect_serving(proc, log_file, workers)
-        elapsed = asyncio.run(_drain(url, conversations, turns, timeout=_READY_TIMEOUT_S * 5))
+        began = _expect_serving(proc, log_file, workers)
+        finished = _expect_ended(proc, log_file, conversations, timeout=_READY_TIMEOUT_S * 5)
     finally:
         proc.send_signal(signal.SIGTERM)  # passed on to every worker process
         try:
@@ -49,6 +55,7 @@ def serve_batch(url: str, workers: int, conversations: int, turns: int) -> dict[
             proc.kill()
             proc.wait()
         shutil.rmtree(logs, ignore_errors=True)
+    elapsed = finished - began
     return {
         "workers": workers,
         "conversations": conversations,
@@ -61,6 +68,7 @@ def serve_batch(url: str, workers: int, conversations: int, turns: int) -> dict[
 def _start_worker(url: str, processes: int, log_file: Path) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "aiconv.cli", "worker", "--log-url", url]
     options = ["--processes", str(processes), "--concurrency", "32", "--scan-interval", "0.05"]
+    options += ["--log-level", "info", "--log-format", "json"]  # its endings, timed
     with log_file.open("wb") as stderr:  # a file, not a pipe: a chatty worker never blocks
         return subprocess.Popen(
             [*command, *options],
@@ -70,38 +78,58 @@ def _start_worker(url: str, processes: int, log_file: Path) -> subprocess.Popen[
         )
 
 
-def _expect_serving(proc: subprocess.Popen[bytes], log_file: Path, processes: int) -> None:
-    """Until each of the ``processes`` worker processes has said that it serves."""
+def _expect_serving(proc: subprocess.Popen[bytes], log_file: Path, processes: int) -> float:
+    """Until each of the ``processes`` worker processes has said that it serves; when (epoch)."""
     deadline = time.monotonic() + _READY_TIMEOUT_S
     while time.monotonic() < deadline:
         if log_file.read_bytes().count(b" serving ") >= processes:
-            return
+            return time.time()
         if proc.poll() is not None:
             tail = log_file.read_text(errors="replace")[-1000:]
             raise RuntimeError(f"aic worker exited ({proc.returncode}) before serving: {tail}")
-        time.sleep(0.05)
+        time.sleep(0.005)
     raise RuntimeError("aic worker did not report serving in time")
 
 
-async def _drain(url: str, conversations: int, turns: int, timeout: float) -> float:
+def _expect_ended(
+    proc: subprocess.Popen[bytes], log_file: Path, conversations: int, timeout: float
+) -> float:
+    """Until the workers' log records ``conversations`` endings; the last one's time (epoch).
+
+    Only the lines added since the last look are read, a few hundred times a second at most.
+    """
+    deadline, offset, ended, last = time.monotonic() + timeout, 0, 0, 0.0
+    pending = b""
+    with log_file.open("rb") as lines:
+        while ended < conversations:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the fleet did not finish {conversations} in {timeout}s")
+            if proc.poll() is not None:
+                raise RuntimeError(f"aic worker exited ({proc.returncode}) while serving")
+            lines.seek(offset)
+            chunk = lines.read()
+            offset += len(chunk)
+            *complete, pending = (pending + chunk).split(b"\n")
+            for line in complete:
+                if b'"conversation.ended"' in line:
+                    ended += 1
+                    last = max(last, _epoch(json.loads(line)["timestamp"]))
+            if ended < conversations:
+                time.sleep(0.02)
+    return last
+
+
+def _epoch(stamp: str) -> float:
+    """Seconds since the epoch of a log line's ISO 8601 UTC timestamp."""
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+async def _create_batch(url: str, conversations: int, turns: int) -> None:
     log = await connect_log(url)
     try:
         conductor = Conductor(log)
-        began = time.perf_counter()
         for number in range(conversations):
             await _detached(conductor, turns, seed=number + 1)
-        deadline, ended, position = began + timeout, 0, 0
-        # Tail the log for endings (each event read once): counting the index every few
-        # milliseconds cost this process half a core, taken from the workers it measures.
-        while ended < conversations:
-            if time.perf_counter() > deadline:
-                raise RuntimeError(f"the fleet did not finish {conversations} in {timeout}s")
-            page = await log.read_all(position, 1000)
-            ended += sum(stored.kind == ConversationEnded.KIND for stored in page)
-            position = page[-1].position if page else position
-            if len(page) < 1000:
-                await asyncio.sleep(0.02)
-        return time.perf_counter() - began
     finally:
         await log.close()
 
