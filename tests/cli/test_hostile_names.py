@@ -67,3 +67,21 @@ def test_a_scenario_name_from_the_log_reaches_the_report_neutralised(tmp_path: P
     assert "evil" in out.getvalue()
     for byte in ("\x07", "\x9b", "]0;", "[2J"):
         assert byte not in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"PYTHONIOENCODING": "ascii"}, {"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}],
+)
+def test_a_terminal_that_cannot_show_a_character_gets_an_escape_not_a_traceback(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """``aic show`` in an ASCII locale: what the encoding lacks ('›', '·', a name's letters)
+    is written as a backslash escape (it was a UnicodeEncodeError traceback, exit 1)."""
+    from aiconv.testing.processes import cli_env, run_aic
+
+    db = tmp_path / "log.db"
+    asyncio.run(write_hostile_log(db))
+    shown = run_aic("show", "c1", "--db", str(db), env=cli_env(env, home=tmp_path))
+    assert (shown.returncode, shown.stderr) == (0, "")
+    assert "\\u203a" in shown.stdout or "\\xb7" in shown.stdout

@@ -49,6 +49,7 @@ class OneLineErrors:
         run = super().main  # type: ignore[misc]  # click.Command.main, after this mixin
         if not standalone_mode:
             return run(args, prog_name, complete_var, False, **extra)
+        _write_any_text()
         undecodable = next((a for a in _arguments(args) if not _is_utf8(a)), None)
         if undecodable is not None:
             shown = os.fsencode(undecodable).decode("utf-8", "backslashreplace")
@@ -69,6 +70,21 @@ class OneLineErrors:
         except AiconvError as exc:
             sys.exit(report_error(exc))
         sys.exit(result if isinstance(result, int) else 0)
+
+
+#: The error handlers of a text stream that fail on a character its encoding lacks (the C
+#: locale gives stdout ``surrogateescape``, which fails on any non-ASCII letter).
+_FAILING = frozenset({"strict", "surrogateescape"})
+
+
+def _write_any_text() -> None:
+    """Let stdout and stderr write what their encoding cannot hold as ``\\u203a`` escapes: a
+    terminal in an ASCII or Latin-1 locale (``LC_ALL=C`` without UTF-8 mode, ``LANG=…ISO-8859-1``)
+    or a lone surrogate from a log ended ``aic show`` in a UnicodeEncodeError traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and getattr(stream, "errors", None) in _FAILING:
+            reconfigure(errors="backslashreplace")
 
 
 def _arguments(args: Sequence[str] | None) -> Sequence[str]:
