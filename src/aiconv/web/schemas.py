@@ -240,6 +240,11 @@ Name = Annotated[
 ]
 
 
+#: One line with something in it and no control characters, terminal escapes, line breaks or
+#: bidirectional overrides (``validation.check_text``, as the command line checks a topic).
+ONE_LINE = rf"^[^{NAME_FORBIDDEN_CLASS}]*[^{NAME_FORBIDDEN_CLASS}\s][^{NAME_FORBIDDEN_CLASS}]*$"
+
+
 class NewConversation(Strict):
     """A conversation between the person calling the API and an agent."""
 
@@ -253,7 +258,7 @@ class NewConversation(Strict):
         "An open conversation",
         min_length=1,
         max_length=2000,
-        pattern=r"\S",
+        pattern=ONE_LINE,
         description="What the conversation is about (the agent is told)",
         examples=["Lost card"],
     )
@@ -262,7 +267,9 @@ class NewConversation(Strict):
     first: Literal["person", "agent"] = Field("person", description="Who speaks first")
     max_turns: int = Field(50, ge=1, le=10_000, description="Messages in all, both seats")
     system: str | None = Field(None, max_length=20_000, description="Extra instructions")
-    persona: str | None = Field(None, max_length=20_000, description="The agent's persona")
+    persona: str | None = Field(
+        None, max_length=20_000, pattern=ONE_LINE, description="The agent's persona"
+    )
 
 
 class Opened(Strict):
