@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from aiconv.platform.closing import (
     DEFAULT_CLOSING_PHRASES,
+    _is_closing,
     closing_agreed,
     is_closing,
     is_confirmation,
@@ -188,3 +189,24 @@ def test_goodbyes_in_other_languages_end_a_conversation(closing: str, reply: str
 )
 def test_foreign_goodbyes_that_ask_or_reserve_do_not_end(closing: str, reply: str) -> None:
     assert closing_agreed(said(closing, reply)) is None
+
+
+def test_a_custom_phrase_of_hundreds_of_characters_is_recognised() -> None:
+    """A phrase merged into the one pattern of all phrases is a group per character: one of
+    ~500 characters exceeded the recursion limit on every message (the judgement failed)."""
+    phrase = " ".join(["farewell and thank you for all the fish"] * 15)
+    assert is_closing(f"{phrase.capitalize()}!", phrases=[phrase])
+    assert not is_closing("Goodbye!", phrases=[phrase])
+
+
+_PHRASE = st.text(alphabet="ab -'.*(|?İß日é", max_size=8)
+
+
+@given(st.lists(_PHRASE, min_size=1, max_size=4), _PHRASE, _PHRASE, st.integers(0, 3))
+def test_the_quick_search_for_custom_phrases_never_hides_a_closing(
+    phrases: list[str], before: str, after: str, which: int
+) -> None:
+    """Custom phrases (regex signs, prefixes of others, empty ones, any script): a message the
+    full check finds closing is never ruled out by the one pattern of all phrases first."""
+    content = f"{before}{phrases[which % len(phrases)]}{after}"
+    assert is_closing(content, phrases) == _is_closing(content, tuple(phrases))
