@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from aiconv.agents.providers.offline import MockOptions, MockProvider
 from aiconv.platform import referee, session, text_memo, wording
 from aiconv.platform.conductor import Conductor
@@ -126,3 +128,31 @@ async def test_conversations_played_at_once_compute_each_message_once() -> None:
     # number); without the memo every judgement recomputed its whole window: ~5x as many.
     assert computed <= 1.5 * len(texts)
     assert not conductor._states._memos  # each memo went with its conversation
+
+
+async def test_no_memo_stays_installed_after_a_judgement_even_one_that_fails() -> None:
+    """Outside a judgement views go to the shared cache only: a memo left installed (by a
+    judge that raised, say) would collect every text analysed anywhere in the process (agents,
+    reports) for good, long after its conversation ended, and nothing would prune it."""
+    judged = 0
+
+    def judge(state: ConversationState, now: float) -> Verdict:
+        nonlocal judged
+        judged += 1
+        wording.features(state.messages[-1].content)
+        if judged == 3:
+            raise RuntimeError("a judge plugin failed")
+        return referee.judge(state, now)
+
+    conductor = Conductor(InMemoryLog(), judge=judge)
+    participants = [ParticipantSpec(name=n, agent="mock", model="mock-chat") for n in "ab"]
+    state = await session.create(
+        conductor, topic="Tea or coffee?", participants=participants, stop=StopConfig()
+    )
+    provider = MockProvider(MockOptions(turns=0, latency=(0.001, 0.001)))
+    with pytest.raises(RuntimeError, match="a judge plugin failed"):
+        async with asyncio.timeout(30):
+            await session.play_all(conductor, state.conversation_id, {"a": provider, "b": provider})
+    assert judged == 3
+    assert text_memo._current is None  # no memo answers outside a judgement
+    assert not conductor._states._memos  # and the conversation's went with its seats
