@@ -5,6 +5,7 @@ thousand windows), and the memo goes away with the conversation."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 import pytest
@@ -154,5 +155,32 @@ async def test_no_memo_stays_installed_after_a_judgement_even_one_that_fails() -
         async with asyncio.timeout(30):
             await session.play_all(conductor, state.conversation_id, {"a": provider, "b": provider})
     assert judged == 3
-    assert text_memo._current is None  # no memo answers outside a judgement
+    assert text_memo._current.get() is None  # no memo answers outside a judgement
     assert not conductor._states._memos  # and the conversation's went with its seats
+
+
+def test_judgements_in_two_threads_leave_no_memo_installed() -> None:
+    """Two event loops in two threads (the Python API run from a threaded application) judge
+    at once, and end their judgements in any order: neither memo answers afterwards, nor does
+    either thread's judgement use the other's memo."""
+    first, second = text_memo.WindowMemo(), text_memo.WindowMemo()
+    began, ended = threading.Event(), threading.Event()
+
+    def judge_in_another_thread() -> None:
+        outer = text_memo.judging(second)
+        began.set()
+        ended.wait(timeout=10)
+        wording.features("a text the other thread judges")
+        text_memo.done(second, outer, [])
+
+    outer = text_memo.judging(first)
+    thread = threading.Thread(target=judge_in_another_thread)
+    thread.start()
+    assert began.wait(timeout=10)
+    wording.features("a text this thread judges")
+    text_memo.done(first, outer, [])  # this judgement ends first, the other's after it
+    ended.set()
+    thread.join(timeout=10)
+    wording.features("a text analysed outside any judgement")
+    assert [set(table) for table in first.tables.values()] == [{"a text this thread judges"}]
+    assert [set(table) for table in second.tables.values()] == [{"a text the other thread judges"}]
