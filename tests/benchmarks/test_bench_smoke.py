@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -113,3 +115,23 @@ async def _endings(url: str) -> dict[str, str]:
         }
     finally:
         await log.close()
+
+
+def test_endings_are_counted_in_a_log_that_several_processes_write(tmp_path: Path) -> None:
+    """Worker processes share the log file: a line's newline may come after another's line."""
+    log_file = tmp_path / "worker.log"
+    ended = '{"event": "conversation.ended", "timestamp": "2026-12-01T10:00:0%dZ"}'
+    log_file.write_text(
+        "worker w1 serving redis log (concurrency 32, share 0/2)\n"
+        + ended % 1
+        + ended % 3  # two objects, then both newlines
+        + '\n\n{"event": "turn.taken", "timestamp": "2026-12-01T10:00:09Z"}\n'
+        + ended % 2
+    )
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        last = fleet._expect_ended(sleeper, log_file, conversations=3, timeout=30)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert last == fleet._epoch("2026-12-01T10:00:03Z")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
+import re
 import shutil
 import signal
 import subprocess
@@ -96,27 +97,36 @@ def _expect_ended(
 ) -> float:
     """Until the workers' log records ``conversations`` endings; the last one's time (epoch).
 
-    Only the lines added since the last look are read, a few hundred times a second at most.
+    Only the bytes added since the last look are read, fifty times a second at most. The worker
+    processes share the file, and a line's newline may land after another process's line: the
+    log's flat JSON objects are taken whole wherever they are, not line by line.
     """
     deadline, offset, ended, last = time.monotonic() + timeout, 0, 0, 0.0
     pending = b""
-    with log_file.open("rb") as lines:
+    with log_file.open("rb") as written:
         while ended < conversations:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the fleet did not finish {conversations} in {timeout}s")
             if proc.poll() is not None:
                 raise RuntimeError(f"aic worker exited ({proc.returncode}) while serving")
-            lines.seek(offset)
-            chunk = lines.read()
+            written.seek(offset)
+            chunk = written.read()
             offset += len(chunk)
-            *complete, pending = (pending + chunk).split(b"\n")
-            for line in complete:
-                if b'"conversation.ended"' in line:
+            pending += chunk
+            end = 0
+            for found in _FLAT_OBJECT.finditer(pending):
+                end = found.end()
+                if b'"conversation.ended"' in found.group():
                     ended += 1
-                    last = max(last, _epoch(json.loads(line)["timestamp"]))
+                    last = max(last, _epoch(json.loads(found.group())["timestamp"]))
+            pending = pending[end:]
             if ended < conversations:
                 time.sleep(0.02)
     return last
+
+
+_FLAT_OBJECT = re.compile(rb"\{[^{}]*\}")
+"""A log line's JSON object (an ending's has no nested object)."""
 
 
 def _epoch(stamp: str) -> float:
