@@ -171,3 +171,31 @@ async def test_a_call_cancelled_by_ctrl_c_is_logged_as_info_not_as_a_warning(rig
             await failing.complete(request)
     levels = [(e["outcome"], e["log_level"]) for e in captured if e["event"] == "provider.call"]
     assert levels == [("cancelled", "info"), ("rejected", "warning")]
+
+
+class _Writes(io.StringIO):
+    """Stderr that remembers each write: what an unbuffered stream turns into a system call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append(text)
+        return super().write(text)
+
+
+def test_each_record_is_one_write_so_processes_sharing_stderr_keep_whole_lines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With PYTHONUNBUFFERED (usual in containers) each write is a system call: a record and
+    its newline written apart let another process's line in between (aic worker --processes
+    2 logged two JSON objects on one line)."""
+    stderr = _Writes()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    configure_logging(level="info", fmt="json")
+    get_logger("t").info("first", n=1)
+    logging.getLogger("vendor").warning("second")
+    assert len(stderr.writes) == 2
+    assert all(w.endswith("\n") and w.count("\n") == 1 for w in stderr.writes)
+    assert [json.loads(w)["event"] for w in stderr.writes] == ["first", "second"]

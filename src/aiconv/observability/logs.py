@@ -105,7 +105,10 @@ def configure_logging(
     structlog.configure(
         processors=[*processors(secrets), renderer],
         wrapper_class=structlog.make_filtering_bound_logger(number),
-        logger_factory=structlog.PrintLoggerFactory(file=_Stderr()),  # type: ignore[arg-type]
+        # One write a record, newline included: with an unbuffered stderr (PYTHONUNBUFFERED, as
+        # in most containers) print's two writes let the line of another process sharing
+        # stderr (aic worker --processes N) fall between a record and its newline.
+        logger_factory=structlog.WriteLoggerFactory(file=_Stderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
     route_stdlib_logging(number, renderer, SecretRedactor(secrets))
