@@ -210,3 +210,13 @@ def test_the_quick_search_for_custom_phrases_never_hides_a_closing(
     full check finds closing is never ruled out by the one pattern of all phrases first."""
     content = f"{before}{phrases[which % len(phrases)]}{after}"
     assert is_closing(content, phrases) == _is_closing(content, tuple(phrases))
+
+
+def test_an_empty_custom_phrase_matches_nothing() -> None:
+    """A phrase with no word ("", " ", "-": a list split on commas with one too many) matched
+    the empty string at every word boundary, so every message was a goodbye and a conversation
+    ended at its first exchange."""
+    for empty in ("", "  ", " - "):
+        assert not is_closing("Hello there. How are you today?", phrases=["bye", empty])
+        assert not is_closing("Hello there.", phrases=[empty])
+        assert is_closing("Thanks, bye!", phrases=["bye", empty])

@@ -146,8 +146,12 @@ def _any_phrase(phrases: tuple[str, ...]) -> re.Pattern[str]:
     at each character ``re`` then tries a branch per first letter, not one per phrase (~6 µs a
     message instead of ~16 µs for the plain alternation, ~200 µs for one search per phrase)."""
     spelled = [" ".join(w for w in re.split(r"[\s\-]+", p.strip().lower()) if w) for p in phrases]
-    if max(map(len, spelled), default=0) > _LONGEST_IN_TREE:  # then one branch per phrase
-        body = "|".join(sorted({_phrase_body(p) for p in phrases}, key=len, reverse=True))
+    spelled = [phrase for phrase in spelled if phrase]  # one with no word matches nothing
+    if not spelled:
+        return re.compile(r"(?!)")
+    if max(map(len, spelled)) > _LONGEST_IN_TREE:  # then one branch per phrase
+        bodies = {_phrase_body(p) for p in phrases} - {""}
+        body = "|".join(sorted(bodies, key=len, reverse=True))
         return re.compile(r"(?<![\w'’-])(?:" + body + r")(?![\w-])")
     tree: dict[str, Any] = {}
     for phrase in spelled:
@@ -193,6 +197,8 @@ def _is_closing(content: str, phrases: tuple[str, ...]) -> bool:
     quoted += [m.span() for m in re.finditer(r"^[ \t]*>.*$", content, re.MULTILINE)]
     for phrase in phrases:
         for start, end in _spans(_pattern(phrase), content):
+            if start == end:  # a phrase with no word ("", "-") says nothing
+                continue
             if any(q0 <= start < q1 for q0, q1 in quoted):
                 continue
             if _counts(content, start, end, phrase.lower()):
