@@ -3,13 +3,20 @@ searched, so every wording of the pattern must contain one (checked on the parse
 
 from __future__ import annotations
 
+import re
 import re._constants as sre
 import re._parser as sre_parse  # private, but only this test reads it
 from typing import Any
 
 import pytest
 
-from aiconv.platform.lexicon import COMPLAINS_REPEAT, COMPLAINS_REPEAT_WORDS
+from aiconv.platform.lexicon import (
+    ASKS_REPEAT,
+    COMPLAINS_REPEAT,
+    COMPLAINS_REPEAT_WORDS,
+    CUES,
+    INVITES_ECHO,
+)
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -50,3 +57,10 @@ def test_the_check_catches_a_wording_without_a_listed_word() -> None:
     wordings = _wordings(sre_parse.parse(r"\bas i (?:said|wrote)\b|\bnot again\b").data)
     assert "not again" in wordings
     assert any(not any(word in w for word in COMPLAINS_REPEAT_WORDS) for w in wordings)
+
+
+@pytest.mark.parametrize("pattern", [ASKS_REPEAT, INVITES_ECHO], ids=["asks", "invites"])
+def test_every_wording_of_a_request_to_repeat_has_a_cue(pattern: re.Pattern[str]) -> None:
+    wordings = _wordings(sre_parse.parse(pattern.pattern).data)
+    assert len(wordings) > 20
+    assert [w for w in wordings if not any(cue in w for cue in CUES)] == []

@@ -3,6 +3,8 @@ requested repeats, revisions, counter-offers, Socratic tutoring); loops dressed 
 
 from __future__ import annotations
 
+import pytest
+
 from aiconv.platform.loops import detect_loop
 from tests.platform.dialogue import chat, first_loop
 
@@ -336,6 +338,25 @@ def test_a_sentence_asked_for_again_in_italian_and_said_back_is_not_a_loop() -> 
         "studente: Il treno parte alle nove dal binario tre.",
         "insegnante: Perfetto, esattamente.",
     )
+    assert first_loop(history) is None
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "Können Sie das noch mal sagen?",
+        "Was war das noch mal?",
+        "Pourriez-vous repeter ?",
+        "Puoi ripetermelo?",
+        "Podes repetir?",
+    ],
+)
+def test_details_said_again_when_asked_in_another_language_are_not_a_loop(asked: str) -> None:
+    """Each wording of a request to repeat is found: "noch mal", an unaccented "repeter",
+    "ripetermelo" were skipped by the screen of words before the patterns, and the answer
+    said again was cut as a repetition."""
+    answer = "Ihre Buchungsnummer lautet KX-4471, Abflug Dienstag um 9:40 Uhr ab Gate B12."
+    history = chat(f"agent: {answer}", f"kunde: {asked}", f"agent: {answer}")
     assert first_loop(history) is None
 
 

@@ -26,7 +26,6 @@ from aiconv.platform.lexicon import (
     COMPLAINS_REPEAT,
     COMPLAINS_REPEAT_WORDS,
     COURTESY,
-    CUE_WORDS,
     CUES,
     FOREIGN_AGREEMENT,
     FOREIGN_COURTESY,
@@ -165,15 +164,14 @@ def _complains(lowered: str) -> bool:
     return _finds(COMPLAINS_REPEAT, lowered)
 
 
-def _cues(content: str, words: list[str]) -> tuple[bool, bool, bool, bool]:
-    """(asks_repeat, invites_echo, reads_back, asks) of ``content`` (its ``words``)."""
+def _cues(content: str) -> tuple[bool, bool, bool, bool]:
+    """(asks_repeat, invites_echo, reads_back, asks) of ``content``."""
     lowered = content.lower().replace("’", "'").strip()
     reads_back = bool(READ_BACK_OPENING.match(lowered) or READ_BACK_CHECK.search(lowered[-32:]))
     asks = ("?" in content and not reads_back) or bool(
         REQUEST_OPENING.match(lowered) or REQUEST_AFTER.search(lowered)
     )
-    if not any(cue in lowered for cue in CUES) and CUE_WORDS.isdisjoint(words):  # most: skip
-        # the long patterns
+    if not any(cue in lowered for cue in CUES):  # most: skip the long patterns
         return False, False, reads_back, asks
     return _finds(ASKS_REPEAT, lowered), _finds(INVITES_ECHO, lowered), reads_back, asks
 
@@ -234,7 +232,7 @@ def features(content: str) -> Features:
     # language the vocabulary does not cover is never taken for one.
     # (quoted text alone, "'Delete'", is no pleasantry: it names something)
     polite = (not words and not HAS_WORD.search(content)) or not PHATIC_WORDS.isdisjoint(words)
-    asks_repeat, invites_echo, reads_back, asks = _cues(content, words)
+    asks_repeat, invites_echo, reads_back, asks = _cues(content)
     phatic = polite and len(words) <= 24 and len(stems) <= (3 if greeting else 1)
     stemmed = frozenset(stems)
     return Features(
