@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aiconv.platform.closing import (
@@ -202,6 +202,7 @@ def test_a_custom_phrase_of_hundreds_of_characters_is_recognised() -> None:
 _PHRASE = st.text(alphabet="ab -'.*(|?İß日é", max_size=8)
 
 
+@settings(deadline=None)  # each example compiles its own patterns (a shared, busy box)
 @given(st.lists(_PHRASE, min_size=1, max_size=4), _PHRASE, _PHRASE, st.integers(0, 3))
 def test_the_quick_search_for_custom_phrases_never_hides_a_closing(
     phrases: list[str], before: str, after: str, which: int
