@@ -86,9 +86,9 @@ class Features:
     negated: bool
     complains_repeat: bool
     """Says it was asked or told this already ("I just did", "as I said", "you keep asking")."""
-    _raw: str | None = field(default=None, compare=False, repr=False)
-    _sorted_text: str | None = field(default=None, compare=False, repr=False)
-    _instructs: bool | None = field(default=None, compare=False, repr=False)
+    _raw: str | None = field(default=None, init=False, compare=False, repr=False)
+    _sorted_text: str | None = field(default=None, init=False, compare=False, repr=False)
+    _instructs: bool | None = field(default=None, init=False, compare=False, repr=False)
 
     @property
     def raw(self) -> str:
