@@ -21,6 +21,7 @@ A normal end of a conversation is a value (``StopReason``), never an exception.
     │   ├── ConversationAlreadyEnded  the conversation has ended (e.g. resuming an ended one)
     │   └── LogUnavailable          the backend cannot be reached within its deadline
     ├── CodecError                  an event that cannot be decoded or upcast
+    ├── OutputClosed                the reader of stdout went away (``aic start | head -1``)
     └── ProviderError               a model provider failed: ``retryable``, ``retry_after``,
         │                           ``status``, ``request_id``, ``attempts``, ``breaker_state``
         ├── ProviderTimeout         the call exceeded its timeout (retryable)
@@ -119,6 +120,11 @@ class ConversationAlreadyEnded(LogError):
 
 class LogUnavailable(LogError):
     """The log backend could not be reached within its deadline."""
+
+
+class OutputClosed(AiconvError):
+    """The reader of the command's output went away (``| head``): the command stops, its
+    ``finally`` blocks run (a conversation records ``interrupted``), and it exits quietly."""
 
 
 class CodecError(AiconvError):

@@ -21,7 +21,7 @@ from aiconv.agents.guarded import GuardedProvider
 from aiconv.agents.messages import ChatReply, ChatRequest
 from aiconv.agents.provider import ChatProvider, DeltaCallback, ForwardingProvider
 from aiconv.agents.traced import TracedProvider, error_type
-from aiconv.errors import ProviderError
+from aiconv.errors import OutputClosed, ProviderError
 from aiconv.observability import tracing
 from aiconv.observability.logs import get_logger
 from aiconv.observability.metrics import Metrics
@@ -58,6 +58,8 @@ class InstrumentedProvider(ForwardingProvider):
             kind = (
                 error_type(exc)
                 if isinstance(exc, ProviderError | asyncio.CancelledError)
+                else "cancelled"  # the reader of the live stream went away (`| head`)
+                if isinstance(exc, OutputClosed)
                 else "error"
             )
             self._failed(model, kind, time.perf_counter() - started, exc)

@@ -8,6 +8,8 @@ included), never a traceback or a usage block.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -15,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.console import Console
 
 from aiconv.cli.defaults import apply_settings
 from aiconv.cli.options import EXIT_INTERRUPTED, F, one_line, report_error
-from aiconv.errors import AiconvError
+from aiconv.errors import AiconvError, OutputClosed
 
 HELP_OPTIONS = ["-h", "--help"]
 
@@ -50,6 +53,7 @@ class OneLineErrors:
         if not standalone_mode:
             return run(args, prog_name, complete_var, False, **extra)
         _write_any_text()
+        _stop_when_output_closes()
         undecodable = next((a for a in _arguments(args) if not _is_utf8(a)), None)
         if undecodable is not None:
             shown = os.fsencode(undecodable).decode("utf-8", "backslashreplace")
@@ -67,9 +71,37 @@ class OneLineErrors:
             sys.exit(exc.exit_code)
         except click.Abort:
             sys.exit(EXIT_INTERRUPTED)
+        except (OutputClosed, BrokenPipeError):
+            _drop_output()
+            sys.exit(1)
+        except OSError as exc:
+            if exc.errno != errno.ENOSPC:  # e.g. `aic ls > /dev/full`, a full disk
+                raise
+            _drop_output()
+            click.echo(f"error: cannot write the output: {exc.strerror}", err=True)
+            sys.exit(1)
         except AiconvError as exc:
             sys.exit(report_error(exc))
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def _stop_when_output_closes() -> None:
+    """Make a closed stdout an ordinary error. rich answers it with ``SystemExit``, which,
+    raised inside an asyncio task, leaves the event loop at once: no ``finally`` ran, the
+    log's thread was never closed, and ``aic start | head -1`` hung forever at exit."""
+    setattr(Console, "on_broken_pipe", _output_closed)  # noqa: B010  # a method of rich's
+
+
+def _output_closed(console: Console) -> None:
+    console.quiet = True
+    raise OutputClosed("the reader of the output went away")
+
+
+def _drop_output() -> None:
+    """Point stdout at /dev/null, so the flush at exit does not fail on the closed pipe."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 #: The error handlers of a text stream that fail on a character its encoding lacks (the C

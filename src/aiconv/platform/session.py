@@ -16,6 +16,7 @@ from aiconv.errors import (
     ConfigError,
     ConversationAlreadyEnded,
     ConversationNotFound,
+    OutputClosed,
     SequenceConflict,
 )
 from aiconv.observability.redaction import scrub
@@ -137,7 +138,9 @@ async def play_all(
         # One seat failing cancels the others; callers handle the first real error, as if
         # the seats had run one by one, and the log records that the run crashed.
         error = _first_error(group)
-        if isinstance(error, Exception):
+        if isinstance(error, OutputClosed):  # the reader went away: as a signal would
+            await asyncio.shield(interrupt(conductor, conversation_id, by="closed output"))
+        elif isinstance(error, Exception):
             await asyncio.shield(record_crash(conductor, conversation_id, error))
         raise error from None
     if not played:
