@@ -302,6 +302,10 @@ CASES: list[tuple[list[str], int, str]] = [
     (["show", "x\x1b[2J\x07y", *LOG], 1, "no conversation with id 'x\\x1b[2J\\x07y'"),
     (["export", "../../etc/passwd", *LOG], 1, "no conversation with id '../../etc/passwd'"),
     (["export", "ENDED", "-o", "/proc/x.md", *LOG], 2, "cannot write --output /proc/x.md"),
+    # the log itself is never an output: it held every conversation, replaced by one transcript
+    (["export", "ENDED", "-o", "log.db", *LOG], 2, "--output log.db is the log log.db or one"),
+    (["export", "ENDED", "-o", "./log.db-wal", *LOG], 2, "is the log log.db or one of its files"),
+    (["discover", *LOG, "-o", "log.db", "--force"], 2, "is the log log.db or one of its files"),
     (["report", "nosuch", *LOG], 2, "no conversations with run id 'nosuch'"),
     (["simulate", "ok.toml", *LOG, "--run-id", ""], 2, "'--run-id': must not be empty"),
     (["replay", "ok.toml", *LOG, "--run-id", "a b"], 2, "run id 'a b' must be 1-100"),

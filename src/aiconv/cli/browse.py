@@ -21,6 +21,7 @@ from aiconv.cli.options import json_option, log_options, option, warn_deprecated
 from aiconv.cli.tables import Field, one_line, print_table
 from aiconv.cli.values import DIRECTORY, TEXT, count
 from aiconv.cli.wiring import LogOptions, Runtime
+from aiconv.cli.writable import check_not_the_log
 from aiconv.errors import ConfigError
 from aiconv.platform import session
 from aiconv.platform.codec import Recorded
@@ -159,6 +160,8 @@ def export(
         return
     if output is not None and output.is_dir():
         raise ConfigError(f"--output {output} is a directory; give a file path")
+    if output is not None:
+        check_not_the_log(output, runtime.log_url)
     state, recorded_events = asyncio.run(_load(runtime, conversation_id))
     if fmt == "json":
         text = json.dumps(transcript_document(state), indent=2) + "\n"

@@ -22,6 +22,7 @@ from aiconv.cli.learn import check_output
 from aiconv.cli.options import json_option, log_options, option
 from aiconv.cli.values import NAME, count
 from aiconv.cli.wiring import LogOptions, Runtime
+from aiconv.cli.writable import check_not_the_log
 from aiconv.errors import AiconvError, ConfigError
 from aiconv.extras import require_extra
 from aiconv.queues.urls import connect_log
@@ -84,6 +85,7 @@ def discover(**kw: Any) -> None:
     runtime = Runtime.load(LogOptions.of(kw))
     output: Path = kw["output"]
     check_output(output, kw["force"])
+    check_not_the_log(output, runtime.log_url)
     for agent in (kw["agent"], kw["customer_agent"]):  # the scenario must run as written
         runtime.registry.preflight(runtime.registry.resolve(agent))
     provider = _model(runtime, kw["model"]) if kw["model"] else None

@@ -8,8 +8,10 @@ yes for root even where nothing can be created, e.g. under ``/proc``).
 from __future__ import annotations
 
 import errno
+import os
 import tempfile
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from aiconv.errors import ConfigError
 
@@ -41,3 +43,23 @@ def _probe(folder: Path) -> None:
         folder = folder.parent
     with tempfile.TemporaryFile(dir=folder):
         pass
+
+
+#: The files of a SQLite log beside the database itself.
+_COMPANIONS = ("-wal", "-shm", "-journal", ".lock")
+
+
+def check_not_the_log(path: Path, log_url: str, flag: str = "--output") -> None:
+    """ConfigError when ``path`` is the SQLite log the command reads, or one of its files
+    (``-wal``, ``-shm``, ``-journal``, ``.lock``): ``aic export ID -o runs.db`` replaced the
+    log, every conversation in it, with one conversation's transcript."""
+    if not log_url.startswith("sqlite:///"):
+        return
+    log = Path(unquote(urlsplit(log_url).path[1:]))
+    for own in (log, *(Path(f"{log}{suffix}") for suffix in _COMPANIONS)):
+        same = path.resolve() == own.resolve()
+        if same or (path.exists() and own.exists() and os.path.samefile(path, own)):
+            raise ConfigError(
+                f"{flag} {path} is the log {log} or one of its files: writing there would"
+                " destroy it; choose another path"
+            )
