@@ -21,9 +21,12 @@ from redis import Redis
 from redis.asyncio.cluster import RedisCluster
 
 from aiconv.errors import SequenceConflict
+from aiconv.queues.log import ListQuery
 from aiconv.queues.redis import RedisLog, with_prefix
+from aiconv.testing.conditions import eventually
 from aiconv.testing.contract import event, sequences
 from aiconv.testing.redis_cluster import LocalCluster, has_redis_cluster
+from tests.cli.test_multi_instance import create_detached
 
 pytestmark = [
     pytest.mark.slow,
@@ -109,6 +112,53 @@ async def test_without_min_replicas_an_acknowledged_append_lost_in_a_failover_is
         assert sequences(await log.read("lost")) == [1, 2, 3, 4]
     finally:
         await log.close()
+
+
+async def test_listing_goes_on_through_a_failover(redis_cluster: LocalCluster) -> None:
+    """Three logs list the conversations of every shard over and over (each listing reads the
+    sixteen shards at once) while a master dies, its replica takes over and it comes back as a
+    replica: once the cluster is whole again every listing answers, within the deadline. It
+    used to fail for the whole deadline (`aic ls`, a starting `aic simulate` child: "did not
+    answer (list_conversations) for 30s: Connection closed by server"): every fifth MOVED made
+    redis-py close all the client's connections, the sibling reads in flight included, whose
+    retry met stale routes again."""
+    prefix = f"f{uuid.uuid4().hex[:8]}"
+    url = with_prefix(f"{redis_cluster.url}&deadline=10", prefix)
+    # Created through a log that waits for a replica's copy: a replica only starts copying a
+    # few seconds after the cluster forms, and one promoted before then has nothing to list.
+    creator = await RedisLog.open(with_prefix(f"{url}&min_replicas=1&replica_timeout=10", prefix))
+    try:
+        cids = await create_detached(creator, 40, turns=2)
+    finally:
+        await creator.close()
+    logs = [await RedisLog.open(url) for _ in range(3)]
+    try:
+        stop, healthy, listed = asyncio.Event(), asyncio.Event(), [0, 0, 0]
+
+        async def list_until_stopped(n: int) -> None:
+            while not stop.is_set():
+                whole = healthy.is_set()  # before, a listing may miss the restarted node's part
+                found = await logs[n].list_conversations(ListQuery(limit=100))
+                assert len(found) == 40 or not whole, len(found)
+                listed[n] += 1
+                await asyncio.sleep(0.01)
+
+        listers = [asyncio.create_task(list_until_stopped(n)) for n in range(3)]
+        await eventually(lambda: all(listed), timeout=30, what="every log listing")
+        key = logs[0].events_key(cids[0])
+        victim = await asyncio.to_thread(redis_cluster.kill_master_of, key)
+        await asyncio.to_thread(redis_cluster.until_promoted, key)
+        await asyncio.to_thread(victim.start)
+        await asyncio.to_thread(redis_cluster.until_healthy)
+        healthy.set()
+        before = list(listed)
+        await asyncio.sleep(12)  # longer than the deadline: a stuck listing has failed by now
+        stop.set()
+        await asyncio.gather(*listers)  # a LogUnavailable here is the defect
+        assert all(after > was for after, was in zip(listed, before, strict=True)), listed
+    finally:
+        for log in logs:
+            await log.close()
 
 
 async def until_replicated(replica: object, key: str, count: int) -> None:

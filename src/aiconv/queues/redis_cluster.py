@@ -217,9 +217,9 @@ async def read_pointers(
     start = f"{after + 1}-0"
     skew = int(CLOCK_SKEW * 1e6) * SHARDS if layout.clustered else -(2**63)  # one counter
     for again in (True, False):
-        replies = await asyncio.gather(
-            *(read_shard(shard.log, start, limit) for shard in layout.shards())
-        )
+        # One shard after the other, as ``merged_members`` reads (a failover's redirects close
+        # every connection of the client, and reads at once failed each other).
+        replies = [await read_shard(shard.log, start, limit) for shard in layout.shards()]
         horizon = min(_clock(reply) for reply in replies) - skew
         found = list(heapq.merge(*(_pointers(reply[2]) for reply in replies)))[:limit]
         visible = [p for p in found if p[0] < horizon]
@@ -267,7 +267,11 @@ async def merged_members(
             return cast(list[tuple[bytes, float]], await client.zrevrange(key, 0, -1, True))
         return cast(list[tuple[bytes, float]], await client.zrange(key, 0, -1, withscores=True))
 
-    found = await asyncio.gather(*(members(key) for key in keys))
+    # One after the other, not at once: on a cluster, every fifth MOVED (a failover) makes
+    # redis-py close all the client's connections, sibling reads in flight included, whose
+    # retries met stale routes again: a listing failed for its whole deadline. Sixteen small
+    # reads in a row cost a few round trips more, on a listing.
+    found = [await members(key) for key in keys]
     merged = heapq.merge(*found, key=lambda m: -m[1] if newest_first else m[1])
     return [member.decode() for member, _ in merged]
 
