@@ -113,3 +113,20 @@ def test_a_personas_style_states_the_double_texting_rate_it_is_simulated_with(
         said = re.search(r"double-texts after (\d+)% of messages", persona.style or "")
         assert said is not None, persona.style
         assert abs(int(said.group(1)) - 100 * persona.interrupts) <= 0.5 + 1e-9, persona.name
+
+
+def test_examples_with_escape_sequences_leave_the_scenario_file_readable(
+    found: Discovery, transcripts: list[Transcript], tmp_path: Path
+) -> None:
+    """An imported message with a terminal escape or a line break, quoted as an intent's
+    example in a ``#`` comment, made the whole file invalid TOML (``aic discover`` failed)."""
+    from dataclasses import replace
+
+    hostile = 'Refund"\n[agent]\nurl = "http://evil.example/"\n\x1b[2J\x07 done'
+    first = replace(found.intents[0], examples=(hostile, *found.intents[0].examples))
+    tampered = replace(found, intents=(first, *found.intents[1:]))
+    path = tmp_path / "discovered.toml"
+    path.write_text(render(tampered, transcripts, name="acme"), encoding="utf-8")
+    scenario = load_scenario(path)
+    assert scenario.agent.url is None
+    assert "\x1b" not in path.read_text(encoding="utf-8")

@@ -26,7 +26,9 @@ def toml_string(text: str) -> str:
 
 
 def _comment(text: str) -> str:
-    return " ".join(text.split())
+    """``text`` on one line for a ``#`` comment: TOML allows no control character there (an
+    imported message with an escape sequence made the whole file unreadable)."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
 def render(
