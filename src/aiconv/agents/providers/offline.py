@@ -26,6 +26,9 @@ from aiconv.agents.provider import ChatProvider, DeltaCallback
 from aiconv.agents.registry import AgentSpec
 from aiconv.errors import ProviderError, UnknownAgent
 
+#: The longest reply time a ``mock`` agent may be given (an hour: a stand-in for a slow model).
+MAX_LATENCY_S = 3600.0
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MockOptions:
@@ -70,6 +73,10 @@ class MockOptions:
             )
         if not math.isfinite(latency[1]):
             raise UnknownAgent(f"agent {spec.agent_id!r}: latency must be a finite number")
+        if latency[1] > MAX_LATENCY_S:  # "1e20" for "1e-2" would wait for ever, silently
+            raise UnknownAgent(
+                f"agent {spec.agent_id!r}: latency must be at most {MAX_LATENCY_S:g} seconds"
+            )
         return options
 
 
