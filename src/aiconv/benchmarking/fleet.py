@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -81,15 +82,10 @@ def _start_worker(url: str, processes: int, log_file: Path) -> subprocess.Popen[
 
 def _expect_serving(proc: subprocess.Popen[bytes], log_file: Path, processes: int) -> float:
     """Until each of the ``processes`` worker processes has said that it serves; when (epoch)."""
-    deadline = time.monotonic() + _READY_TIMEOUT_S
-    while time.monotonic() < deadline:
+    for _ in _looks(proc, log_file, _READY_TIMEOUT_S, "report serving", every=0.005):
         if log_file.read_bytes().count(b" serving ") >= processes:
             return time.time()
-        if proc.poll() is not None:
-            tail = log_file.read_text(errors="replace")[-1000:]
-            raise RuntimeError(f"aic worker exited ({proc.returncode}) before serving: {tail}")
-        time.sleep(0.005)
-    raise RuntimeError("aic worker did not report serving in time")
+    raise AssertionError("unreachable: _looks raises when the time is up")  # pragma: no cover
 
 
 def _expect_ended(
@@ -101,18 +97,10 @@ def _expect_ended(
     processes share the file, and a line's newline may land after another process's line: the
     log's flat JSON objects are taken whole wherever they are, not line by line.
     """
-    deadline, offset, ended, last = time.monotonic() + timeout, 0, 0, 0.0
-    pending = b""
+    ended, last, pending = 0, 0.0, b""
     with log_file.open("rb") as written:
-        while ended < conversations:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the fleet did not finish {conversations} in {timeout}s")
-            if proc.poll() is not None:
-                raise RuntimeError(f"aic worker exited ({proc.returncode}) while serving")
-            written.seek(offset)
-            chunk = written.read()
-            offset += len(chunk)
-            pending += chunk
+        for _ in _looks(proc, log_file, timeout, f"finish {conversations}", every=0.02):
+            pending += written.read()  # from where the last look stopped
             end = 0
             for found in _FLAT_OBJECT.finditer(pending):
                 end = found.end()
@@ -120,9 +108,25 @@ def _expect_ended(
                     ended += 1
                     last = max(last, _epoch(json.loads(found.group())["timestamp"]))
             pending = pending[end:]
-            if ended < conversations:
-                time.sleep(0.02)
-    return last
+            if ended >= conversations:
+                return last
+    raise AssertionError("unreachable: _looks raises when the time is up")  # pragma: no cover
+
+
+def _looks(
+    proc: subprocess.Popen[bytes], log_file: Path, timeout: float, what: str, *, every: float
+) -> Iterator[None]:
+    """One look now and then every ``every`` seconds, while the worker runs, for ``timeout``
+    seconds (then RuntimeError, as when the worker exits)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        yield
+        if proc.poll() is not None:
+            tail = log_file.read_text(errors="replace")[-1000:]
+            raise RuntimeError(f"aic worker exited ({proc.returncode}): {tail}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"aic worker did not {what} in {timeout:g}s")
+        time.sleep(every)  # a synchronous harness: no event loop here to block
 
 
 _FLAT_OBJECT = re.compile(rb"\{[^{}]*\}")

@@ -129,9 +129,13 @@ def _counts(text: str, start: int, end: int, phrase: str) -> bool:
     return not (phrase.startswith("see ") and not _SEE_YOU_NEXT.match(after))
 
 
+def _phrase_words(phrase: str) -> list[str]:
+    """The words of a closing phrase, lower-cased (spaces and hyphens between them alike)."""
+    return [w for w in re.split(r"[\s\-]+", phrase.strip().lower()) if w]
+
+
 def _phrase_body(phrase: str) -> str:
-    words = [re.escape(w) for w in re.split(r"[\s\-]+", phrase.strip().lower()) if w]
-    return r"[\s\-]+".join(words)
+    return r"[\s\-]+".join(re.escape(w) for w in _phrase_words(phrase))
 
 
 #: The longest phrase merged into the tree: it nests a group a character, and both
@@ -145,8 +149,7 @@ def _any_phrase(phrases: tuple[str, ...]) -> re.Pattern[str]:
     messages match none), their words merged into a tree ("have a (?:great|nice) (?:day|…)"):
     at each character ``re`` then tries a branch per first letter, not one per phrase (~6 µs a
     message instead of ~16 µs for the plain alternation, ~200 µs for one search per phrase)."""
-    spelled = [" ".join(w for w in re.split(r"[\s\-]+", p.strip().lower()) if w) for p in phrases]
-    spelled = [phrase for phrase in spelled if phrase]  # one with no word matches nothing
+    spelled = [" ".join(words) for p in phrases if (words := _phrase_words(p))]  # none: nothing
     if not spelled:
         return re.compile(r"(?!)")
     if max(map(len, spelled)) > _LONGEST_IN_TREE:  # then one branch per phrase
