@@ -13,7 +13,7 @@ import pytest
 from aiconv.agents.messages import ChatRequest
 from aiconv.agents.provider import ChatProvider
 from aiconv.errors import ConfigError, LogUnavailable
-from aiconv.platform import codec, session
+from aiconv.platform import codec, loop_learned, session, word_vectors
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.events import (
     ConversationEnded,
@@ -354,3 +354,21 @@ async def test_a_worker_appends_each_turn_once_with_the_next_claim_riding_along(
         assert appends[-1] == ["MessagePosted", "ConversationEnded"]
         assert appends[-2] == ["MessagePosted", "TurnClaimed"]
     assert worker.gate.in_flight == 0
+
+
+async def test_a_worker_reads_the_detectors_tables_before_it_serves_anything(
+    log: ConversationLog, running: Callable[[Worker], Awaitable[asyncio.Task[object]]]
+) -> None:
+    """The word vectors and the learned model (~60 ms) are read when the worker starts, not in
+    the middle of the first turn that needs them: on an empty log, with nothing to serve."""
+    word_vectors._table.cache_clear()
+    loop_learned.model.cache_clear()
+    await running(Worker(Conductor(log), chatty(), scan_interval=0.01))
+    await eventually(
+        lambda: (
+            word_vectors._table.cache_info().currsize == 1
+            and loop_learned.model.cache_info().currsize == 1
+        ),
+        timeout=10,
+        what="the detectors' tables read",
+    )

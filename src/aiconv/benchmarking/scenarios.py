@@ -31,7 +31,9 @@ class Plan:
     latency_s: float = 0.2
     append_seconds: float = 3.0
     append_writers: tuple[str, ...] = ("1", "4", "1x16", "1x256")
-    fleet_conversations: int = 200
+    #: Enough for a few seconds of serving: at 200 (~1 s with one worker, ~0.7 s with two) the
+    #: figure was as much the warm-up and the last conversations' tail as the throughput.
+    fleet_conversations: int = 1000
     fleet_turns: int = 10
     fleet_workers: tuple[int, ...] = (1, 2, 4)
     soak_conversations: int = 10_000

@@ -21,7 +21,7 @@ from itertools import pairwise
 from aiconv.platform.loop_acts import repeated_act, seen
 from aiconv.platform.loop_answers import crossed_questions, unanswered
 from aiconv.platform.loop_ignored import answers_each, asked_again, recited_figures
-from aiconv.platform.loop_learned import learned_loop
+from aiconv.platform.loop_learned import learned_loop, model
 from aiconv.platform.loop_meaning import exclaimed_collapse, restated_point
 from aiconv.platform.loop_paraphrase import paraphrase
 from aiconv.platform.loop_references import masked, volatile
@@ -37,6 +37,7 @@ from aiconv.platform.loop_stalls import (
 from aiconv.platform.loop_stances import talking_past
 from aiconv.platform.loop_types import LOOP_KINDS, Loop, LoopConfig, Utterance, make_loop
 from aiconv.platform.text_memo import windowed
+from aiconv.platform.word_vectors import load_table
 from aiconv.platform.wording import (
     Features,
     adds_facts,
@@ -323,4 +324,12 @@ def detect_loop(history: Sequence[Utterance], config: LoopConfig = _DEFAULT) -> 
     return None
 
 
-__all__ = ["LOOP_KINDS", "Loop", "LoopConfig", "Utterance", "detect_loop"]
+def warm_up() -> None:
+    """Read now what the detectors otherwise read at their first use: the word vectors and the
+    learned model (~60 ms). A worker does it before it serves, so the turn that first needs
+    them (a conversation's first long enough window) does not wait for them."""
+    load_table()
+    model()
+
+
+__all__ = ["LOOP_KINDS", "Loop", "LoopConfig", "Utterance", "detect_loop", "warm_up"]

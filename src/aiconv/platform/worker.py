@@ -46,6 +46,7 @@ from aiconv.platform.events import (
     ConversationStarted,
     ParticipantSpec,
 )
+from aiconv.platform.loops import warm_up
 from aiconv.queues.log import StoredEvent
 
 #: Builds the provider of one participant seat (the CLI passes the registry's factory).
@@ -125,6 +126,8 @@ class Worker:
     async def run(self) -> WorkerStats:
         """Discover and serve conversations until ``stop()``; the stats at the end."""
         self._log.info("worker_started", concurrency=self.concurrency)
+        # The detectors' tables, read before the first turn rather than in the middle of one.
+        await asyncio.to_thread(warm_up)
         discovery = asyncio.create_task(self._discover(), name="worker-discovery")
         discovery.add_done_callback(lambda _: self._wake.set())  # its failure ends the run now
         try:
