@@ -58,3 +58,14 @@ def test_providers_never_cut_a_model_name(width: str) -> None:
     assert all(len(line) <= int(width) for line in result.stdout.splitlines())
     for row in listed:
         assert row["default_model"] in result.stdout
+
+
+@pytest.mark.parametrize("width", ["30", "40", "60", "100"])
+def test_providers_never_leave_out_an_agent_id(width: str) -> None:
+    """The agent ids are what a user copies into --agent1: a narrow terminal keeps them."""
+    listed = json.loads(CliRunner().invoke(aic, ["providers", "--json"]).stdout)
+    result = CliRunner(env={"COLUMNS": width}).invoke(aic, ["providers"])
+    assert result.exit_code == 0, result.stderr
+    words = set(re.findall(r"[\w.-]+", result.stdout))
+    for row in listed:
+        assert set(row["aliases"]) <= words, row["aliases"]

@@ -196,9 +196,10 @@ def _export_recording(
         click.echo(str(path))
 
 
-#: The ``aic providers`` columns: agent names, models and variables are copied, never cut.
+#: The ``aic providers`` columns: agent ids (the aliases) and models are copied, so they are
+#: never cut nor left out; a terminal too narrow for both side by side gets one record a row.
 PROVIDER_FIELDS = (
-    Field("aliases", rank=1),
+    Field("aliases", identifier=True),
     Field("vendor", rank=2),
     Field("default model", identifier=True),
     Field("key variable", rank=1),

@@ -3,7 +3,8 @@
 Identifier columns (conversation ids, model names) are never wrapped or shortened; other
 columns wrap between words and are never narrower than their longest word. When that does not
 fit the width, the least important columns are left out (``--json`` has them all); when even
-the identifiers do not fit side by side, each row is printed as ``field: value`` lines. Cells
+the identifiers do not fit side by side, each row is printed as ``field: value`` lines (the
+other fields' values wrapped between words). Cells
 are shown as plain text with terminal control and escape sequences removed.
 """
 
@@ -127,7 +128,10 @@ def _print_records(
         for field, cell in zip(fields, row, strict=True):
             line = Text(f"{field.header}: ", style="bold")
             line.append(cell)
-            console.print(line, overflow="ignore", crop=False, soft_wrap=True)
+            if field.identifier:  # never broken, even past the edge: it is copied whole
+                console.print(line, overflow="ignore", crop=False, soft_wrap=True)
+            else:
+                console.print(line)
 
 
 def print_named(
