@@ -15,6 +15,7 @@ import pytest
 from aiconv.errors import ConfigError
 from aiconv.queues.log import ConversationLog, NewEvent
 from aiconv.queues.sqlite import SqliteLog
+from aiconv.queues.sqlite_schema import GROWN_SINCE
 from aiconv.queues.urls import open_log
 from aiconv.testing.conditions import eventually
 from aiconv.testing.contract import ConversationLogContract, event, sequences, until_parked
@@ -51,6 +52,7 @@ async def test_reopening_keeps_events_and_index(tmp_path: Path) -> None:
 _OPEN_AND_COUNT = """
 import asyncio, sys
 from aiconv.queues.sqlite import SqliteLog
+from aiconv.queues.sqlite_schema import GROWN_SINCE
 
 async def main(path):
     log = await SqliteLog.open(path)
@@ -288,3 +290,18 @@ async def test_an_append_that_finds_the_write_lock_taken_waits_for_it_on_the_thr
         assert stored[0].position > (await log.read("other"))[0].position
     finally:
         await log.close()
+
+
+async def test_the_watcher_reads_only_the_events_past_its_position(tmp_path: Path) -> None:
+    """The watcher's query at each commit of another connection (``GROWN_SINCE``) seeks the
+    events past its position by their global position; it used to scan the whole index of
+    (conversation, sequence) for its ``GROUP BY``: ~1 ms per 12,000 events, on the event loop,
+    at every commit."""
+    path = tmp_path / "log.db"
+    async with open_log(str(path)) as log:
+        for n in range(3):
+            await log.append(f"c{n}", 0, [event(1), event(2)])
+    with closing(sqlite3.connect(path)) as db:
+        plan = " ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {GROWN_SINCE}", (2,)))
+        assert "SCAN" not in plan and "INTEGER PRIMARY KEY (rowid>?)" in plan, plan
+        assert sorted(db.execute(GROWN_SINCE, (2,))) == [("c1", 2, 4), ("c2", 2, 6)]

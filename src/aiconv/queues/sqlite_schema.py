@@ -60,8 +60,12 @@ PUT_INDEX = (
     f"INSERT OR REPLACE INTO conversations ({INDEX_COLUMNS})"
     f" VALUES ({', '.join('?' * len(INDEX_FIELDS))})"
 )
+#: ``NOT INDEXED``: for the ``GROUP BY`` SQLite otherwise scans the whole (conversation_id,
+#: sequence) index, ~1 ms per 12,000 events, at every commit another connection makes (own
+#: commits too: the watcher reads through the reader's connection), on the event loop; through
+#: the rowid range it reads only the few rows past ``position``: 3-15 us.
 GROWN_SINCE = (
-    "SELECT conversation_id, MAX(sequence), MAX(position) FROM events"
+    "SELECT conversation_id, MAX(sequence), MAX(position) FROM events NOT INDEXED"
     " WHERE position > ? GROUP BY conversation_id"
 )
 NEWEST_FIRST = " ORDER BY created_at DESC, conversation_id DESC"
