@@ -205,6 +205,19 @@ def test_forking_an_unknown_conversation_says_so(tmp_path: Path, env: dict[str, 
     assert result.stderr.strip() == "error: no conversation with id 'nope' (see `aic ls`)"
 
 
+def test_a_detached_fork_with_json_prints_one_json_document(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """`--json` means one JSON document on stdout, also when --detach only creates the fork."""
+    db = str(tmp_path / "r.db")
+    started = _ok(run_aic("start", "--max-turns", "2", "--json", "--db", db, env=env))
+    parent = json.loads(started.stdout)["conversation_id"]
+    forked = _ok(run_aic("fork", parent, "--at", "3", "--detach", "--json", "--db", db, env=env))
+    child = json.loads(forked.stdout)["conversation_id"]
+    shown = _ok(run_aic("show", child, "--json", "--db", db, env=env))
+    assert json.loads(shown.stdout)["metadata"]["forked_from"]["conversation_id"] == parent
+
+
 async def test_discover_with_a_model_that_never_answers_json_is_one_line(
     corpus_dir: Path, tmp_path: Path, env: dict[str, str]
 ) -> None:

@@ -133,7 +133,7 @@ async def _run_fork(
 ) -> int:
     cid = child.conversation_id
     if kw["detach"]:
-        click.echo(cid)
+        click.echo(json.dumps({"conversation_id": cid}) if kw["as_json"] else cid)
         return 0
     console = Console(stderr=kw["as_json"])
     console.print(f"fork [bold]{cid}[/bold] of {parent_id} after event {kw['at']}", highlight=False)
