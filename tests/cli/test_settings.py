@@ -69,6 +69,39 @@ def test_config_file_from_flag_or_variable_with_paths_relative_to_it(tmp_path: P
 
 
 @pytest.mark.parametrize(
+    ("line", "log"),
+    [
+        ('log_url = "sqlite:///team.db"', "team.db"),
+        ('log_url = "team.db"', "team.db"),
+        ('[start]\nlog_url = "sqlite:///logs/start.db"', "logs/start.db"),
+    ],
+)
+def test_a_relative_log_url_in_the_config_file_is_relative_to_the_file(
+    tmp_path: Path, line: str, log: str
+) -> None:
+    """``sqlite:///team.db`` in a config file is a relative path like ``db = "team.db"``: the
+    log goes next to the file, not into whatever directory the command runs in."""
+    conf = tmp_path / "conf"
+    (conf / "logs").mkdir(parents=True)
+    (conf / "team.toml").write_text(line + "\n")
+    elsewhere = tmp_path / "work"
+    elsewhere.mkdir()
+    flag = run_aic(
+        "start",
+        "--json",
+        *MOCKS,
+        "--max-turns",
+        "1",
+        "--config",
+        str(conf / "team.toml"),
+        cwd=elsewhere,
+    )
+    assert turns(flag) == 1
+    assert (conf / log).is_file()
+    assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.parametrize(
     ("config", "message"),
     [
         ("[start]\nmax_turn = 3\n", "unknown key 'max_turn' in [start]; did you mean 'max_turns'?"),

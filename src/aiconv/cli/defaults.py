@@ -55,6 +55,8 @@ def _convert(ctx: click.Context, option: AicOption, found: Found) -> Any:
         value = value.split()  # as click splits a multiple option's variable
     if found.base_dir is not None and isinstance(option.type, click.Path):
         value = _relative_to(found.base_dir, value)
+    elif found.base_dir is not None and option.setting in _URL_SETTINGS:
+        value = _url_relative_to(found.base_dir, value)
     try:
         return option.type_cast_value(ctx, value)
     except click.BadParameter as exc:
@@ -70,6 +72,24 @@ def _relative_to(base: Path, value: Any) -> Any:
     """A relative path from the config file is relative to the file's directory."""
     if isinstance(value, str) and value and not Path(value).is_absolute():
         return str(base / value)
+    return value
+
+
+#: Options that take a log or cache URL, which may be a relative path (``sqlite:///runs.db``,
+#: ``runs.db``): from the config file, relative to the file like any other path.
+_URL_SETTINGS = frozenset({"log_url", "cache_url"})
+_SQLITE = "sqlite:///"
+
+
+def _url_relative_to(base: Path, value: Any) -> Any:
+    """``sqlite:///runs.db`` or a plain path in the config file, relative to the file's
+    directory; an absolute path and every other URL (``redis://``, ``memory://``) as given."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(_SQLITE) and value[len(_SQLITE) :] and value[len(_SQLITE)] != "/":
+        return _SQLITE + str(base / value[len(_SQLITE) :])
+    if "://" not in value:
+        return _relative_to(base, value)
     return value
 
 
