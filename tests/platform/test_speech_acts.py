@@ -129,11 +129,8 @@ def test_the_patterns_cut_down_to_a_word_match_as_the_whole_pattern_at_every_wor
             if word.start() == 0:
                 continue
             whole = pattern.match(lowered, word.start())
-            cut = dispatch.for_word(word.group())
-            part = cut.match(lowered, word.start()) if cut is not None else None
             expected = (whole.lastgroup, whole.end()) if whole else None
-            found = (part.lastgroup, part.end()) if part else None
-            assert found == expected, (text, word)
+            assert dispatch.match(lowered, word.start(), word.group()) == expected, (text, word)
             compared += 1
             matched += whole is not None
     assert compared > 80_000 and matched > 100, (compared, matched)
@@ -146,11 +143,17 @@ def test_a_branch_is_split_at_its_leading_plain_group_only() -> None:
         r"\baren'?t (?:so|an option)\b",
         r"^\W*so you",
     ]
-    assert branches(r"\b(?:very )?sorry") == [r"\b(?:very )?sorry"]  # quantified: whole
+    assert branches(r"\b(?:very )*sorry") == [r"\b(?:very )*sorry"]  # repeated: whole
+    assert branches(r"\b(?:(?:it )?depends|(?<=well )(?:said|put))") == [
+        r"\bit depends",  # an optional group: with it first, then without
+        r"\bdepends",
+        r"\b(?<=well )said",
+        r"\b(?<=well )put",
+    ]
     assert [start_of(b) for b in branches(r"\b(?:can'?t|unable to|(?<=good )point)|^so")] == [
         Start("can", prefix=True),
         Start("unable", prefix=False),
-        Start("", prefix=False),
+        Start("point", prefix=True),  # past its lookbehind
         Start("", prefix=False, anchored=True),
     ]
     assert Start("can", prefix=True).admits("cant") and not Start("can", prefix=False).admits(
@@ -194,3 +197,17 @@ def test_acts_are_those_the_whole_patterns_find_on_every_message_of_the_corpora(
         assert acts.__wrapped__(text) == expected, text  # type: ignore[attr-defined]
         with_acts += bool(expected)
     assert with_acts > 1000, with_acts
+
+
+def test_a_wording_whose_start_cannot_be_told_still_wins_when_it_comes_first() -> None:
+    """A branch that may start at any word (here a class of letters) and a later one that
+    starts with the word at hand both match: the earlier wins, as in the whole pattern."""
+    wordings = {"first": r"\b[pq]oint\b", "second": r"\bpoint of\b"}
+    dispatch = Dispatch(wordings)
+    whole = re.compile("|".join(f"(?P<{act}>{p})" for act, p in wordings.items()))
+    text = "a point of order"
+    found = whole.match(text, 2)
+    assert found is not None and found.lastgroup == "first"
+    assert dispatch.match(text, 2, "point") == ("first", found.end())
+    assert dispatch.match("a point", 2, "point") == ("first", 7)
+    assert Dispatch({"second": r"\bpoint of\b"}).match(text, 2, "point") == ("second", 10)

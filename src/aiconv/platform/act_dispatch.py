@@ -1,19 +1,23 @@
 """The speech-act patterns cut down to what can start at one word, for ``speech_acts.acts``.
 
-``acts`` tries its one big alternation (every wording of every act, in order) at each word
-that some wording starts with. Most of those tries fail after testing a hundred-odd branches
-whose first word is not the word at hand. ``for_word(pattern, word)`` is the same alternation
-with only the branches that can start at ``word`` (and those whose start cannot be told from
-their text), in the same order, compiled once per set of branches. A match at a word's start
-is therefore the same match: the same branch wins (the first that matches, as before), with
-the same act and the same end (``tests/platform/test_speech_acts.py`` compares both on every
-message of the corpora).
+``acts`` tried its one big alternation (every wording of every act, in order) at each word
+that some wording starts with, and most tries failed after testing a hundred-odd branches
+whose first word was not the word at hand. ``Dispatch.match(text, pos, word)`` finds the same
+match from two smaller alternations: the branches that start with ``word`` (compiled once per
+set of branches, when a word first needs it) and the few whose start cannot be told from their
+text (compiled once). Each branch is a named group numbered in the original order, so when
+both match, the earlier branch wins, as it did in the whole alternation: the same act, ending
+at the same place (``tests/platform/test_speech_acts.py`` compares both at every word of the
+corpora).
 
 How a branch's start is told: the pattern of each act is split at its top-level ``|``, and a
 branch that begins with a plain group (``\\b(?:A|B)rest``) is split into ``\\bArest``,
-``\\bBrest`` (the same tries in the same order). The literal text the branch then opens with
-gives its first word: exactly that word when the literal goes on past it ("unable to"), any
-word starting with it when the literal ends inside the word ("can" of ``can'?t``). Branches
+``\\bBrest``, and one that begins with an optional group (``(?:A)?rest``) into ``Arest`` and
+``rest``: the same tries in the same order (what consumes nothing, ``\\b`` or a lookbehind,
+is passed over). Today every wording's start can be told this way. The literal text the
+branch then opens with gives its first word: exactly that word when the literal goes on past
+it ("unable to"), any word starting with it when the literal ends inside the word ("can" of
+``can'?t``). Branches
 anchored at the start of the text (``^``) are left out: ``acts`` tries those at the start only,
 with the whole pattern.
 """
@@ -84,16 +88,30 @@ def branches(pattern: str) -> list[str]:
     return found
 
 
+def _lead(branch: str) -> int:
+    """The length of what ``branch`` opens with that consumes nothing: ``\\b`` and lookbehind
+    assertions ("(?<=great )")."""
+    at = 0
+    while True:
+        if branch.startswith("\\b", at):
+            at += 2
+        elif branch.startswith(("(?<=", "(?<!"), at):
+            at = _closing(branch, at) + 1
+        else:
+            return at
+
+
 def _distributed(branch: str) -> list[str]:
-    lead = "\\b" if branch.startswith("\\b") else ""
-    if not branch.startswith("(?:", len(lead)):
+    opening = _lead(branch)
+    if not branch.startswith("(?:", opening):
         return [branch]
-    opening = len(lead)
     close = _closing(branch, opening)
-    rest = branch[close + 1 :]
-    if rest[:1] in tuple(_QUANTIFIERS) and rest[:1]:
-        return [branch]  # a quantified group ("(?:very )?"): kept whole
-    inner = branch[opening + 3 : close]
+    lead, inner, rest = branch[:opening], branch[opening + 3 : close], branch[close + 1 :]
+    if rest[:1] == "?" and rest[1:2] not in ("?", "+"):
+        # an optional group, greedy: with it first, then without ("(?:it )?depends on")
+        return _distributed(lead + "(?:" + inner + ")" + rest[1:]) + _distributed(lead + rest[1:])
+    if rest[:1] and rest[:1] in _QUANTIFIERS:
+        return [branch]  # another quantifier: kept whole
     found: list[str] = []
     for alternative in split_top(inner):
         found += _distributed(lead + alternative + rest)
@@ -109,6 +127,11 @@ class Start:
     prefix: bool
     anchored: bool = False
 
+    @property
+    def unsure(self) -> bool:
+        """Whether the branch may start at any word (its start cannot be told)."""
+        return not self.word and not self.anchored
+
     def admits(self, word: str) -> bool:
         """Whether the branch can match at the start of ``word`` (a run of ``\\w``)."""
         if self.anchored:
@@ -120,7 +143,7 @@ class Start:
 
 def start_of(branch: str) -> Start:
     """Where ``branch`` can start (see ``Start``)."""
-    body = branch[2:] if branch.startswith("\\b") else branch
+    body = branch[_lead(branch) :]
     if body.startswith("^"):
         return Start("", prefix=False, anchored=True)
     literal: list[str] = []
@@ -139,36 +162,55 @@ def start_of(branch: str) -> Start:
 
 
 class Dispatch:
-    """The alternation of ``wordings`` (act -> pattern, in order) per starting word."""
+    """The alternation of ``wordings`` (act -> pattern, in order), matched at a word."""
 
     def __init__(self, wordings: Mapping[str, str]) -> None:
-        self._acts = [
-            (act, [(b, start_of(b)) for b in branches(pattern)])
-            for act, pattern in wordings.items()
-        ]
+        self._acts: list[str] = []
+        self._branches: list[tuple[str, Start]] = []
+        for act, pattern in wordings.items():
+            for branch in branches(pattern):
+                self._acts.append(act)
+                self._branches.append((branch, start_of(branch)))
+        unsure = [n for n, (_, start) in enumerate(self._branches) if start.unsure]
+        self._unsure = self._compile(tuple(unsure))
         self._by_word: dict[str, re.Pattern[str] | None] = {}
-        self._by_branches: dict[tuple[tuple[str, ...], ...], re.Pattern[str] | None] = {}
+        self._by_branches: dict[tuple[int, ...], re.Pattern[str] | None] = {}
 
-    def for_word(self, word: str) -> re.Pattern[str] | None:
-        """The alternation of the branches that can start at ``word`` (None: no branch can)."""
+    def _compile(self, chosen: tuple[int, ...]) -> re.Pattern[str] | None:
+        if not chosen:
+            return None
+        return re.compile("|".join(f"(?P<b{n}>{self._branches[n][0]})" for n in chosen))
+
+    def _starting(self, word: str) -> re.Pattern[str] | None:
         try:
             return self._by_word[word]
         except KeyError:
             pass
         chosen = tuple(
-            tuple(b for b, start in found if start.admits(word)) for _, found in self._acts
+            n for n, (_, start) in enumerate(self._branches) if start.word and start.admits(word)
         )
         if chosen not in self._by_branches:
-            parts = [
-                f"(?P<{act}>{'|'.join(kept)})"
-                for (act, _), kept in zip(self._acts, chosen, strict=True)
-                if kept
-            ]
-            self._by_branches[chosen] = re.compile("|".join(parts)) if parts else None
+            self._by_branches[chosen] = self._compile(chosen)
         compiled = self._by_branches[chosen]
         if len(self._by_word) < 4096:  # words past the known starts ("escalat…") are unbounded
             self._by_word[word] = compiled
         return compiled
+
+    def match(self, text: str, pos: int, word: str) -> tuple[str, int] | None:
+        """(act, end) of the first wording that matches ``text`` at ``pos``, the start of
+        ``word`` (never the text's start: see the module docstring), or None."""
+        starting = self._starting(word)
+        found = starting.match(text, pos) if starting is not None else None
+        other = self._unsure.match(text, pos) if self._unsure is not None else None
+        if other is not None and (found is None or _branch(other) < _branch(found)):
+            found = other
+        if found is None:
+            return None
+        return self._acts[_branch(found)], found.end()
+
+
+def _branch(match: re.Match[str]) -> int:
+    return int(str(match.lastgroup)[1:])
 
 
 __all__ = ["Dispatch", "Start", "branches", "split_top", "start_of"]

@@ -138,14 +138,12 @@ def acts(content: str) -> frozenset[str]:
             kind = _ENGLISH if text.startswith(_FIRST_PREFIXES) else _OTHER
         else:
             continue  # most words: one look-up and one prefix test, as before
-        match = None
-        if kind & _ENGLISH and (pattern := _ENGLISH_AT.for_word(text)) is not None:
-            match = pattern.match(lowered, word.start())
-        if match is None and kind & _OTHER and (pattern := _OTHER_AT.for_word(text)) is not None:
-            match = pattern.match(lowered, word.start())
+        match = _ENGLISH_AT.match(lowered, word.start(), text) if kind & _ENGLISH else None
+        if match is None and kind & _OTHER:
+            match = _OTHER_AT.match(lowered, word.start(), text)
         if match:
-            found.add(str(match.lastgroup))
-            end = match.end()
+            found.add(match[0])
+            end = match[1]
     return frozenset(found)
 
 
