@@ -101,6 +101,29 @@ def test_a_relative_log_url_in_the_config_file_is_relative_to_the_file(
     assert list(elsewhere.iterdir()) == []
 
 
+def test_a_tools_file_in_the_config_file_is_relative_to_the_file(tmp_path: Path) -> None:
+    """``tools2 = ["banking.py"]`` in a config file names the file next to it, as ``tools`` in
+    a scenario file names one next to the scenario; a module name stays a module name."""
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    banking = Path(__file__).parents[2] / "examples" / "tools" / "banking.py"
+    (conf / "banking.py").write_text(banking.read_text())
+    (conf / "team.toml").write_text(
+        'db = "team.db"\n[start]\nagent1 = "mock:tools=auto"\nagent2 = "mock:tools=auto"\n'
+        'tools2 = ["banking.py"]\n'
+        'tools = ["mock-1=banking.py"]\nmax_turns = 2\n[tools.list]\ntools = ["banking.py"]\n'
+    )
+    elsewhere = tmp_path / "work"
+    elsewhere.mkdir()
+    config = ("--config", str(conf / "team.toml"))
+    started = run_aic("start", "--json", *config, cwd=elsewhere)
+    document = json.loads(started.stdout)
+    assert [p["tools"] != [] for p in document["participants"]] == [True, True]
+    listed = run_aic("tools", "list", "--json", *config, cwd=elsewhere)
+    assert listed.returncode == 0, listed.stderr
+    assert "block_card" in listed.stdout
+
+
 @pytest.mark.parametrize(
     ("config", "message"),
     [

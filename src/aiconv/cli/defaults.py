@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from aiconv.agents.toolbox import split_reference
 from aiconv.cli.options import AicOption, command_key
 from aiconv.errors import ConfigError
 from aiconv.settings import Found, Sources
@@ -57,6 +58,9 @@ def _convert(ctx: click.Context, option: AicOption, found: Found) -> Any:
         value = _relative_to(found.base_dir, value)
     elif found.base_dir is not None and option.setting in _URL_SETTINGS:
         value = _url_relative_to(found.base_dir, value)
+    elif found.base_dir is not None and option.setting in _TOOL_SETTINGS:
+        base = found.base_dir
+        value = [_tool_relative_to(base, v) for v in value] if isinstance(value, list) else value
     try:
         return option.type_cast_value(ctx, value)
     except click.BadParameter as exc:
@@ -91,6 +95,23 @@ def _url_relative_to(base: Path, value: Any) -> Any:
     if "://" not in value:
         return _relative_to(base, value)
     return value
+
+
+#: Options that take tool references: a ``.py`` file among them (``banking.py``,
+#: ``support=banking.py``) is relative to the config file, as in a scenario file.
+_TOOL_SETTINGS = frozenset({"tools1", "tools2", "tools"})
+
+
+def _tool_relative_to(base: Path, item: Any) -> Any:
+    if not isinstance(item, str):
+        return item
+    name, eq, reference = item.partition("=")
+    if not eq or "/" in name or ":" in name:  # no NAME= in front of the reference
+        name, eq, reference = "", "", item
+    scheme, rest = split_reference(reference) if reference.strip() else ("", "")
+    if scheme == "python" and rest.endswith(".py") and not rest.startswith("~"):
+        reference = _relative_to(base, rest)
+    return name + eq + reference
 
 
 def _check_table(sources: Sources, command: click.Command, name: str) -> None:
