@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from rich.console import Console
 
 from aiconv.cli.main import aic
-from aiconv.cli.report import print_groups
+from aiconv.cli.report import print_groups, print_voice
 
 TASKS = [f"banking-dispute-cancelled-subscription-variant-{i}" for i in range(3)]
 
@@ -69,3 +69,29 @@ def test_providers_never_leave_out_an_agent_id(width: str) -> None:
     words = set(re.findall(r"[\w.-]+", result.stdout))
     for row in listed:
         assert set(row["aliases"]) <= words, row["aliases"]
+
+
+def voice_group(calls: int) -> dict[str, object]:
+    return {
+        "conversations": calls,
+        "wer": {"customer": 0.614, "support": 0.549},
+        "response_gap_p50_s": 0.25,
+        "response_gap_p95_s": 0.253,
+        "time_to_first_audio_s": 0.109,
+        "overlap_s_mean": 0.15,
+        "interruptions": 2,
+    }
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_the_voice_table_cuts_no_header_and_no_persona(width: int) -> None:
+    """The report's voice section at 80 columns printed its last header as 'interrup…'."""
+    personas = ["elderly", "frustrated-and-in-a-hurry-customer"]
+    voice = {"overall": voice_group(2), "by_persona": {p: voice_group(1) for p in personas}}
+    out = io.StringIO()
+    print_voice(Console(file=out, width=width, color_system=None), voice)
+    text = out.getvalue()
+    assert all(len(line) <= width for line in text.splitlines())
+    assert "…" not in text
+    for persona in personas:
+        assert persona in text

@@ -210,15 +210,17 @@ def print_report(console: Console, doc: dict[str, Any]) -> None:
         usage.add_row(label, escape(value))
     console.print(usage)
     if doc.get("voice"):
-        voice = Table(*render.VOICE_COLUMNS, title="voice")
-        for row in render.voice_rows(doc["voice"]):
-            voice.add_row(*(escape(cell) for cell in row))
-        console.print(voice)
+        print_voice(console, doc["voice"])
     print_grading(console, doc)
     if doc.get("realism"):
         console.print(f"realism: {escape(doc['realism']['summary'])}", highlight=False)
     if len(doc["agents"]) > 1:
         print_agents(console, doc["agents"])
+
+
+def print_voice(console: Console, voice: dict[str, Any]) -> None:
+    """The voice metrics by persona, fitted to the terminal: no header or figure is cut."""
+    print_named(console, "voice", render.VOICE_COLUMNS, render.voice_rows(voice))
 
 
 #: The groups and cells tables: names (task ids, persona × task cells) are what a user copies
