@@ -14,11 +14,14 @@ from typing import Any
 import pytest
 
 from aiconv.platform import speech_acts
-from aiconv.platform.act_dispatch import Dispatch, Start, branches, start_of
-from aiconv.platform.speech_acts import _ANY_ACT, _FIRST_PREFIXES, _FIRST_WORDS, acts
+from aiconv.platform.act_dispatch import Dispatch, Start, branches, start_of, whole
+from aiconv.platform.speech_act_words import OTHER_LANGUAGES
+from aiconv.platform.speech_acts import _FIRST_PREFIXES, _FIRST_WORDS, acts
 
 pytestmark = pytest.mark.timeout(60)
 DATA = Path(__file__).parents[1] / "data"
+_ANY_ACT = whole(speech_acts._ACTS)  # the reference: one alternation of every wording
+_OTHER_ACT = whole(OTHER_LANGUAGES)
 
 State = tuple[str, str]
 """(the word read so far, "open" | "closed" | "prefix" | "anchored")."""
@@ -72,7 +75,7 @@ def _walk(states: set[State], items: list[Any], bounded: bool = False) -> set[St
     ("pattern", "words", "starts"),
     [
         (_ANY_ACT, _FIRST_WORDS, _FIRST_PREFIXES),
-        (speech_acts._OTHER_ACT, speech_acts._OTHER_FIRST_WORDS, speech_acts._OTHER_PREFIXES),
+        (_OTHER_ACT, speech_acts._OTHER_FIRST_WORDS, speech_acts._OTHER_PREFIXES),
     ],
     ids=["english-and-added", "other-languages"],
 )
@@ -112,7 +115,7 @@ def _corpus_texts() -> list[str]:
 
 @pytest.mark.parametrize(
     ("pattern", "dispatch"),
-    [(_ANY_ACT, speech_acts._ENGLISH_AT), (speech_acts._OTHER_ACT, speech_acts._OTHER_AT)],
+    [(_ANY_ACT, speech_acts._ENGLISH_AT), (_OTHER_ACT, speech_acts._OTHER_AT)],
     ids=["english-and-added", "other-languages"],
 )
 def test_the_patterns_cut_down_to_a_word_match_as_the_whole_pattern_at_every_word(
@@ -120,14 +123,12 @@ def test_the_patterns_cut_down_to_a_word_match_as_the_whole_pattern_at_every_wor
 ) -> None:
     """At the start of every word of every message of both labelled corpora (~9,000 messages,
     eight languages), the alternation cut down to that word matches exactly as the whole one:
-    the same act, ending at the same place (or neither matches). The text's first word is left
-    out: ``acts`` tries the whole pattern there (its wordings anchored at the start)."""
+    the same act, ending at the same place (or neither matches); at the text's start, the
+    wordings anchored there too."""
     compared = matched = 0
     for text in _corpus_texts():
         lowered = text.lower().replace("’", "'")
         for word in re.finditer(r"\w+", lowered):
-            if word.start() == 0:
-                continue
             whole = pattern.match(lowered, word.start())
             expected = (whole.lastgroup, whole.end()) if whole else None
             assert dispatch.match(lowered, word.start(), word.group()) == expected, (text, word)
@@ -182,7 +183,7 @@ def _acts_by_whole_patterns(content: str) -> frozenset[str]:
             continue
         match = _ANY_ACT.match(lowered, word.start()) if kind & 1 else None
         if match is None and kind & 2:
-            match = speech_acts._OTHER_ACT.match(lowered, word.start())
+            match = _OTHER_ACT.match(lowered, word.start())
         if match:
             found.add(str(match.lastgroup))
             end = match.end()

@@ -3,12 +3,13 @@
 ``acts`` tried its one big alternation (every wording of every act, in order) at each word
 that some wording starts with, and most tries failed after testing a hundred-odd branches
 whose first word was not the word at hand. ``Dispatch.match(text, pos, word)`` finds the same
-match from two smaller alternations: the branches that start with ``word`` (compiled once per
-set of branches, when a word first needs it) and the few whose start cannot be told from their
-text (compiled once). Each branch is a named group numbered in the original order, so when
-both match, the earlier branch wins, as it did in the whole alternation: the same act, ending
-at the same place (``tests/platform/test_speech_acts.py`` compares both at every word of the
-corpora).
+match from smaller alternations: the branches that start with ``word`` (compiled once per set
+of branches, when a word first needs it), and, compiled once each, those whose start cannot
+be told from their text and those anchored at the text's start. Each branch is a named group
+numbered in the original order, so when two match, the earlier branch wins, as it did in the
+whole alternation: the same act, ending at the same place (``tests/platform/test_speech_acts.py``
+compares both at every word of the corpora). The whole alternation is never compiled (~20 ms
+a process, and a costly match at the start of every text).
 
 How a branch's start is told: the pattern of each act is split at its top-level ``|``, and a
 branch that begins with a plain group (``\\b(?:A|B)rest``) is split into ``\\bArest``,
@@ -17,9 +18,7 @@ branch that begins with a plain group (``\\b(?:A|B)rest``) is split into ``\\bAr
 is passed over). Today every wording's start can be told this way. The literal text the
 branch then opens with gives its first word: exactly that word when the literal goes on past
 it ("unable to"), any word starting with it when the literal ends inside the word ("can" of
-``can'?t``). Branches
-anchored at the start of the text (``^``) are left out: ``acts`` tries those at the start only,
-with the whole pattern.
+``can'?t``).
 """
 
 from __future__ import annotations
@@ -172,7 +171,9 @@ class Dispatch:
                 self._acts.append(act)
                 self._branches.append((branch, start_of(branch)))
         unsure = [n for n, (_, start) in enumerate(self._branches) if start.unsure]
+        anchored = [n for n, (_, start) in enumerate(self._branches) if start.anchored]
         self._unsure = self._compile(tuple(unsure))
+        self._anchored = self._compile(tuple(anchored))
         self._by_word: dict[str, re.Pattern[str] | None] = {}
         self._by_branches: dict[tuple[int, ...], re.Pattern[str] | None] = {}
 
@@ -197,20 +198,28 @@ class Dispatch:
         return compiled
 
     def match(self, text: str, pos: int, word: str) -> tuple[str, int] | None:
-        """(act, end) of the first wording that matches ``text`` at ``pos``, the start of
-        ``word`` (never the text's start: see the module docstring), or None."""
-        starting = self._starting(word)
+        """(act, end) of the first wording that matches ``text`` at ``pos``, where ``word`` (a
+        run of ``\\w``, or "" for none) starts; at 0 the wordings anchored there too. The same
+        as the whole alternation's ``match(text, pos)`` (see ``whole``)."""
+        starting = self._starting(word) if word else None
         found = starting.match(text, pos) if starting is not None else None
-        other = self._unsure.match(text, pos) if self._unsure is not None else None
-        if other is not None and (found is None or _branch(other) < _branch(found)):
-            found = other
+        for extra in (self._unsure, self._anchored if pos == 0 else None):
+            other = extra.match(text, pos) if extra is not None else None
+            if other is not None and (found is None or _branch(other) < _branch(found)):
+                found = other
         if found is None:
             return None
         return self._acts[_branch(found)], found.end()
+
+
+def whole(wordings: Mapping[str, str]) -> re.Pattern[str]:
+    """The one alternation of every wording, in order, a group per act: what ``Dispatch``
+    matches as (the reference its tests compare it with)."""
+    return re.compile("|".join(f"(?P<{act}>{pattern})" for act, pattern in wordings.items()))
 
 
 def _branch(match: re.Match[str]) -> int:
     return int(str(match.lastgroup)[1:])
 
 
-__all__ = ["Dispatch", "Start", "branches", "split_top", "start_of"]
+__all__ = ["Dispatch", "Start", "branches", "split_top", "start_of", "whole"]

@@ -144,7 +144,7 @@ ADDED = {
 # The same acts in the other languages agents are run in (round 17, blind, missed German and
 # French deferrals answered with waiting, and French apologies): German, French, Dutch,
 # Portuguese, Spanish and Italian, each wording at a verb or noun of its own. A pattern of
-# their own (``speech_acts._OTHER_ACT``), tried only at their first words: English text,
+# their own (``speech_acts._OTHER_AT``), tried only at their first words: English text,
 # which has none of them, pays nothing for them.
 OTHER_LANGUAGES = {
     "refuses": r"\b(?:purtroppo|(?<=non )(?:è possibile|possiamo|posso|rientra)|politica)\b",

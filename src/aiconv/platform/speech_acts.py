@@ -21,12 +21,10 @@ from aiconv.platform.speech_act_words import OTHER_LANGUAGES, act_wordings
 from aiconv.platform.text_memo import windowed
 
 _ACTS = act_wordings()
-# One pass over the text for all acts (an act found where another already matched is missed;
-# the acts that matter repeat, so one of their wordings is enough).
-_ANY_ACT = re.compile("|".join(f"(?P<{act}>{pattern})" for act, pattern in _ACTS.items()))
-_OTHER_ACT = re.compile(
-    "|".join(f"(?P<{act}>{pattern})" for act, pattern in OTHER_LANGUAGES.items())
-)
+# One pass over the text for all acts, as the one alternation of every wording (``_ACTS``, then
+# ``OTHER_LANGUAGES``: ``act_dispatch.whole``) would find them, tried at the words where a
+# wording can start (an act found where another already matched is missed; the acts that
+# matter repeat, so one of their wordings is enough).
 _FIRST_WORDS = word_set(
     """a account after all any anything appreciate are aren arent as before better can cannot
     cant check clarification clarify confirm consult could depends desafortunadamente difficult
@@ -51,7 +49,7 @@ _FIRST_WORDS = word_set(
     submitted tenez terms tout tut update verificarei voorwaarden vou zo apologies apology"""
 )
 """The words (runs of ``\\w``) at which an act's wording can start (besides the text's very
-start, for ``mirrors``): ``acts`` tries ``_ANY_ACT`` only there, with the same result as a scan
+start, for ``mirrors``): ``acts`` tries the wordings only there, with the same result as a scan
 of every position at a third to a half of the cost. ``tests/platform/test_speech_acts.py``
 derives the list from ``_ACTS`` and fails when a new wording starts elsewhere."""
 _FIRST_PREFIXES = (
@@ -80,11 +78,11 @@ for _word in _OTHER_FIRST_WORDS:
     _STARTS[_word] = _STARTS.get(_word, 0) | _OTHER
 _ALL_PREFIXES = _FIRST_PREFIXES + _OTHER_PREFIXES
 """Which of the two patterns may start at a word ("ik", "je": both), in one look-up."""
-"""Where the wordings of ``speech_act_words.OTHER_LANGUAGES`` (``_OTHER_ACT``) start: tried
-only where ``_ANY_ACT`` found nothing, so English text pays for them at no word at all."""
+"""Where the wordings of ``speech_act_words.OTHER_LANGUAGES`` (``_OTHER_AT``) start: tried
+only where the English ones found nothing, so English text pays for them at no word at all."""
 _WORD = re.compile(r"\w+")
-#: ``_ANY_ACT`` and ``_OTHER_ACT`` cut down to the wordings that can start at a given word: the
-#: same match at a word's start, at about a third of the cost (see ``act_dispatch``).
+#: The wordings of ``_ACTS`` and ``OTHER_LANGUAGES``, cut down to those that can start at a
+#: given word: the same match there, at about a third of the cost (see ``act_dispatch``).
 _ENGLISH_AT = Dispatch(_ACTS)
 _OTHER_AT = Dispatch(OTHER_LANGUAGES)
 
@@ -124,11 +122,12 @@ def acts(content: str) -> frozenset[str]:
     lowered = content.lower().replace("’", "'")
     found: set[str] = set()
     end = 0
-    opening = _ANY_ACT.match(lowered)  # "^" wordings, or one at the first word
+    first = _WORD.match(lowered)
+    opening = _ENGLISH_AT.match(lowered, 0, first.group() if first else "")  # "^" wordings too
     if opening:
-        found.add(str(opening.lastgroup))
-        end = opening.end()
-    for word in _WORD.finditer(lowered):  # as _ANY_ACT.finditer would, past the last match
+        found.add(opening[0])
+        end = opening[1]
+    for word in _WORD.finditer(lowered):  # as finditer of the whole would, past the last match
         if word.start() < end:
             continue
         text = word.group()
