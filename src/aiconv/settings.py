@@ -30,6 +30,7 @@ import platformdirs
 from dotenv import dotenv_values
 from pydantic import SecretStr
 
+from aiconv import user_files
 from aiconv.errors import ConfigError
 from aiconv.validation import POSITIVE, parse_number
 
@@ -255,8 +256,7 @@ def _read_dotenv(path: Path) -> dict[str, str]:
 def read_config(path: Path) -> dict[str, Any]:
     """The config file as a table; ConfigError naming the file (and line) when it is bad."""
     try:
-        with path.open("rb") as file:
-            return tomllib.load(file)
+        return tomllib.loads(user_files.read_text(path))
     except FileNotFoundError as exc:
         raise ConfigError(f"config file {path} does not exist") from exc
     except IsADirectoryError as exc:

@@ -486,3 +486,35 @@ def test_an_api_key_that_is_blank_or_holds_a_line_break_is_refused(
     assert result.exit_code == 2, result.stderr
     assert result.stderr.startswith(f"error: ANTHROPIC_API_KEY {message}")
     assert len(result.stderr.splitlines()) == 1
+
+
+#: Every file a user names that a command reads whole, as a named pipe nobody writes to.
+PIPES = [
+    (["simulate", "pipe.toml", *LOG], "pipe.toml: cannot be read"),
+    (["replay", "pipe.toml", *LOG], "pipe.toml: cannot be read"),
+    (["tasks", "list", "pipe.json"], "pipe.json: cannot be read"),
+    (["tasks", "list", "pipe.yaml"], "pipe.yaml: cannot be read"),
+    (["start", "--agent2", "flow:pipe.toml", *LOG], "pipe.toml: cannot be read"),
+    (["ls", "--config", "pipe.toml", *LOG], "cannot read config file"),
+    (["import", "ok.jsonl", "--mapping", "pipe.toml", *LOG], "mapping file pipe.toml"),
+    (["import", "ok.jsonl", "--redact-names-file", "pipe.txt", *LOG], "--redact-names-file"),
+]
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(("args", "message"), PIPES, ids=lambda v: repr(v)[:60])
+def test_a_named_pipe_nobody_writes_to_is_refused_at_once(
+    workdir: tuple[Path, dict[str, str]], args: list[str], message: str
+) -> None:
+    """``mkfifo s.toml; aic simulate s.toml`` waited for ever for a writer (so did a pipe as
+    ``--config``, a flow, task or mapping file): a pipe with nothing writing to it is an error."""
+    work, _ = workdir
+    name = next(a.split(":")[-1] for a in args if a.split(":")[-1].startswith("pipe."))
+    os.mkfifo(work / name)
+    before = snapshot(work)
+    result = CliRunner().invoke(aic, args)
+    assert snapshot(work) == before, "something was written"
+    assert result.exit_code == 2, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert "a named pipe that nothing writes to" in lines[0]

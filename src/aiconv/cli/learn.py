@@ -17,6 +17,7 @@ from typing import Any
 import click
 from rich.console import Console
 
+from aiconv import user_files
 from aiconv.cli.command import command
 from aiconv.cli.options import EXIT_INTERRUPTED, json_option, log_options, option
 from aiconv.cli.values import TEXT
@@ -162,7 +163,7 @@ def _names(kw: dict[str, Any]) -> list[str]:
     path: Path | None = kw["redact_names_file"]
     if path is not None:
         try:
-            names += [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+            names += [line.strip() for line in user_files.read_text(path).splitlines()]
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"--redact-names-file {path}: cannot be read: {exc}") from None
     return [n for n in names if n]

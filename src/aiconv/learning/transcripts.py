@@ -20,6 +20,7 @@ from typing import Any
 import pydantic
 import yaml
 
+from aiconv import user_files
 from aiconv.errors import TranscriptError
 from aiconv.simulation.locate import load_yaml
 
@@ -200,7 +201,7 @@ class _MappingModel(pydantic.BaseModel):
 def load_mapping(path: Path) -> FieldMapping:
     """The mapping in a TOML, YAML or JSON file; TranscriptError names the file and field."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = user_files.read_text(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise TranscriptError(f"mapping file {path}: cannot be read: {exc}") from None
     try:

@@ -10,6 +10,7 @@ from typing import Any
 import pydantic
 import yaml
 
+from aiconv import user_files
 from aiconv.errors import ScenarioError
 from aiconv.simulation import locate
 
@@ -17,7 +18,7 @@ from aiconv.simulation import locate
 def read_document(path: Path) -> tuple[dict[str, Any], dict[locate.Path, int]]:
     """The parsed TOML/YAML document of ``path`` and its line map; ScenarioError on bad syntax."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = user_files.read_text(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"{path}: cannot be read: {exc}") from None
     suffix = path.suffix.lower()

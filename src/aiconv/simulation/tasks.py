@@ -23,6 +23,7 @@ from typing import Annotated, Any, Literal
 import pydantic
 from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field
 
+from aiconv import user_files
 from aiconv.agents.toolbox import ToolError
 from aiconv.environments.domain import Call, Domain, domain_named, merged
 from aiconv.errors import ConfigError, ScenarioError
@@ -184,7 +185,7 @@ def _read(path: Path) -> tuple[Any, dict[locate.Path, int]]:
     if path.suffix.lower() != ".json":
         return read_document(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = user_files.read_text(path)
         return json.loads(text), locate.yaml_lines(text)
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"{path}: cannot be read: {exc}") from None
