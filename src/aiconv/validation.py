@@ -50,7 +50,8 @@ class Bounds:
 def parse_number(value: object, bounds: Bounds) -> float | int:
     """``value`` (a number or its text) as a number within ``bounds``; ValueError otherwise.
 
-    NaN, infinities, booleans and (for integers) fractions are refused.
+    NaN, infinities, booleans, (for integers) fractions, and text other than ASCII digits
+    (full-width or Arabic-Indic digits, ``1_000``) are refused, as the HTTP API refuses them.
     """
     number = _as_number(value, bounds.integer)
     if number is None:
@@ -75,6 +76,8 @@ def _as_number(value: object, integer: bool) -> float | int | None:
     if not isinstance(value, str):
         return None
     text = value.strip()
+    if not text.isascii() or "_" in text:  # int() reads '５', '٣' and '1_0'; people do not
+        return None
     try:
         number: float | int = int(text) if integer else float(text)
     except ValueError:

@@ -84,6 +84,10 @@ CASES: list[tuple[list[str], int, str]] = [
     (["start", "--max-turns", "0"], 2, "'--max-turns': must be at least 1"),
     (["start", "--max-turns", "nan"], 2, "'--max-turns': must be a whole number"),
     (["start", "--max-tokens", "-1"], 2, "'--max-tokens': must be at least 1"),
+    # digits Python's int() reads but a person does not write (the HTTP API refuses them too)
+    (["start", "--max-turns", "\uff15"], 2, "'--max-turns': must be a whole number"),
+    (["start", "--timeout", "\u0663"], 2, "'--timeout': must be a finite number"),
+    (["start", "--seed", "1_0"], 2, "'--seed': must be a whole number"),
     (["start", "--metrics-port", "70000"], 2, "'--metrics-port': must be between 0 and 65535"),
     (["start", "--agent1", "mock:latency=5-1"], 2, "latency A or A-B with 0 <= A <= B"),
     (["start", "--agent1", "mock:fail=nan"], 2, "fail in 0..1"),
