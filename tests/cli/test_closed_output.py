@@ -50,6 +50,26 @@ def test_a_table_whose_reader_went_away_exits_quietly(tmp_path: Path) -> None:
         assert (code, listed.stderr.read()) == (1, "")
 
 
+def test_a_document_whose_reader_went_away_halfway_exits_1(tmp_path: Path) -> None:
+    """``aic export ID | head -1`` of a long conversation: the reader takes a few bytes of the
+    one large write and leaves; the rest was dropped without an error and the command ended 0."""
+    env, db = cli_env(home=tmp_path), str(tmp_path / "log.db")
+    mocks = ("--agent1", "mock:turns=0", "--agent2", "mock:turns=0")
+    started = run_aic("start", "--db", db, *mocks, "--max-turns", "300", "--json", env=env)
+    cid = json.loads(started.stdout)["conversation_id"]
+    with subprocess.Popen(
+        aic_command("export", cid, "--db", db, "--format", "md"),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as exported:
+        assert exported.stdout is not None and exported.stderr is not None
+        assert exported.stdout.read(10)  # the pipe holds 64 KiB; the document is ~100 KiB
+        exported.stdout.close()
+        code = exported.wait(timeout=60)
+        assert (code, exported.stderr.read()) == (1, b"")
+
+
 def test_output_to_a_full_disk_is_one_line_not_a_traceback(tmp_path: Path) -> None:
     """``aic providers > /dev/full`` (a full disk): one line on stderr, exit 1."""
     with open("/dev/full", "w") as full:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import select
+import stat
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -82,7 +84,28 @@ class OneLineErrors:
             sys.exit(1)
         except AiconvError as exc:
             sys.exit(report_error(exc))
+        if _reader_went_away():
+            _drop_output()
+            sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def _reader_went_away() -> bool:
+    """Whether stdout is a pipe whose reader has gone (``aic export ID | head -1``). A large
+    write the reader cut short raises nothing: CPython's buffered writer reports the part it
+    wrote and drops the rest, so without this the command ended 0 having lost its output."""
+    try:
+        sys.stdout.flush()
+        fd = sys.stdout.fileno()
+        if not stat.S_ISFIFO(os.fstat(fd).st_mode):
+            return False
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        return any(event & select.POLLERR for _, event in poller.poll(0))
+    except BrokenPipeError:
+        return True
+    except (OSError, ValueError, AttributeError):  # no real stdout (closed, captured, io)
+        return False
 
 
 def _stop_when_output_closes() -> None:
