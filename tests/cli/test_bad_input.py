@@ -92,6 +92,8 @@ CASES: list[tuple[list[str], int, str]] = [
     (["start", "--agent1", "mock:latency=5-1"], 2, "latency A or A-B with 0 <= A <= B"),
     (["start", "--agent1", "mock:fail=nan"], 2, "fail in 0..1"),
     (["start", "--agent1", "mock:latency=1e20"], 2, "latency must be at most 3600 seconds"),
+    (["start", "--voice-mode", "real"], 2, "--voice-mode is for a voice conversation: add --voice"),
+    (["start", "--audio-dir", "."], 2, "--audio-dir is for a voice conversation: add --voice"),
     (["worker", "--grace", "nan"], 2, "'--grace': must be a finite number"),
     (["worker", "--scan-interval", "inf"], 2, "'--scan-interval': must be a finite number"),
     (["worker", "--concurrency", "0"], 2, "'--concurrency': must be at least 1"),

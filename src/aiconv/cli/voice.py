@@ -92,8 +92,20 @@ class VoiceOptions:
 
     @classmethod
     def of(cls, kw: Mapping[str, Any]) -> VoiceOptions:
-        """From a command's keyword arguments (the edge where click hands them over)."""
+        """From a command's keyword arguments (the edge where click hands them over).
+
+        ``--voice-mode`` or ``--audio-dir`` on the command line without ``--voice`` is a
+        mistake (the user meant a voice conversation and would get a silent one), so it is
+        refused; from a variable or the config file it is a default, and stays quiet."""
+        if not kw["voice"]:
+            ctx = click.get_current_context(silent=True)
+            for name, flag in (("voice_mode", "--voice-mode"), ("audio_dir", "--audio-dir")):
+                if ctx is not None and ctx.get_parameter_source(name) is _COMMAND_LINE:
+                    raise ConfigError(f"{flag} is for a voice conversation: add --voice")
         return cls(enabled=kw["voice"], mode=kw["voice_mode"], audio_dir=kw["audio_dir"])
+
+
+_COMMAND_LINE = click.core.ParameterSource.COMMANDLINE
 
 
 def prepare(
