@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+import schemathesis
 from fastapi.routing import APIRoute
 from starlette.testclient import TestClient
 
@@ -247,13 +248,20 @@ async def test_openapi_documents_every_field_the_transcript_returns(
     assert transcript["additionalProperties"] is False
 
 
+async def test_the_openapi_document_is_valid_openapi_3_1(client: httpx.AsyncClient) -> None:
+    """OpenAPI 3.2's ``itemSchema`` in a 3.1 document failed every 3.1 validator."""
+    document = (await client.get("/api/openapi.json")).json()
+    assert document["openapi"].startswith("3.1.")
+    schemathesis.openapi.from_dict(document).validate()
+
+
 async def test_openapi_describes_the_stream_frame_by_frame(client: httpx.AsyncClient) -> None:
     """The stream was described as a plain string; each frame's JSON now has a schema."""
     document = (await client.get("/api/openapi.json")).json()
     stream = document["paths"]["/api/conversations/{conversation_id}/stream"]["get"]
     content = stream["responses"]["200"]["content"]
     assert list(content) == ["text/event-stream"]
-    event_frame, end_frame = content["text/event-stream"]["itemSchema"]["oneOf"]
+    event_frame, end_frame = content["text/event-stream"]["schema"]["oneOf"]
     frames = event_frame["properties"]["data"]["contentSchema"]
     assert frames["discriminator"]["propertyName"] == "kind"
     assert "MessagePosted" in frames["discriminator"]["mapping"]

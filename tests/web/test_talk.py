@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import jsonschema
 import pytest
+import schemathesis
 
 from aiconv.agents.catalog import default_registry
 from aiconv.agents.human import LEFT_SEAT
@@ -126,6 +127,7 @@ async def test_the_document_describes_the_write_routes_and_their_token(
     api: httpx.AsyncClient,
 ) -> None:
     document = (await api.get("/api/openapi.json")).json()
+    schemathesis.openapi.from_dict(document).validate()  # valid OpenAPI 3.1 with the write routes
     post = document["paths"]["/api/conversations/{conversation_id}/messages"]["post"]
     assert set(post["responses"]) == {"201", "400", "401", "404", "409"}
     assert post["security"] == [{"HTTPBearer": []}]

@@ -3,8 +3,10 @@
 FastAPI derives it from the same pydantic models that validate the parameters and serialise the
 responses. Two corrections make it say what the app does: a parameter that fails validation is
 answered with 400 and an ``Error`` (the app's handler), not FastAPI's 422; and the live stream's
-frames are described one by one (``itemSchema``, as OpenAPI 3.2 words it for event streams), each
-``data`` line a JSON document of a stated schema.
+frames are described one by one, each ``data`` line a JSON document of a stated schema. In a 3.1
+document an event stream's ``schema`` is one frame, as tools read it (schemathesis checks every
+event against it); OpenAPI 3.2's ``itemSchema`` would fail every 3.1 validator, and the bundled
+Swagger UI renders only 3.0 and 3.1.
 """
 
 from __future__ import annotations
@@ -68,9 +70,7 @@ def _describe_stream(operation: dict[str, Any], schemas: dict[str, Any]) -> None
         "properties": {"event": {"const": "end"}, "data": _json_data(final)},
         "required": ["event", "data"],
     }
-    content["text/event-stream"] = {
-        "itemSchema": {"type": "object", "oneOf": [event_frame, end_frame]}
-    }
+    content["text/event-stream"] = {"schema": {"type": "object", "oneOf": [event_frame, end_frame]}}
     content.pop("application/json", None)
 
 
