@@ -212,3 +212,14 @@ def test_a_wording_whose_start_cannot_be_told_still_wins_when_it_comes_first() -
     assert dispatch.match(text, 2, "point") == ("first", found.end())
     assert dispatch.match("a point", 2, "point") == ("first", 7)
     assert Dispatch({"second": r"\bpoint of\b"}).match(text, 2, "point") == ("second", 10)
+
+
+def test_first_words_no_wording_starts_with_are_never_looked_up() -> None:
+    """Real texts open with thousands of different words: only those a wording can start with
+    get a cut-down alternation (each new one costs a pass over every branch), so the table of
+    them stays as small as the list of first words."""
+    before = len(speech_acts._ENGLISH_AT._by_word)
+    for n in range(2000):
+        acts.__wrapped__(f"Zork{n} here. I cannot share that, sorry.")  # type: ignore[attr-defined]
+    grown = len(speech_acts._ENGLISH_AT._by_word) - before
+    assert grown <= 5, grown

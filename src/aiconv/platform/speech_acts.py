@@ -123,7 +123,12 @@ def acts(content: str) -> frozenset[str]:
     found: set[str] = set()
     end = 0
     first = _WORD.match(lowered)
-    opening = _ENGLISH_AT.match(lowered, 0, first.group() if first else "")  # "^" wordings too
+    # "^" wordings, and those of the first word when one can start there (never look up the
+    # branches of a first word no wording starts with: real first words are many)
+    starts = first is not None and (
+        _STARTS.get(first.group(), 0) & _ENGLISH or first.group().startswith(_FIRST_PREFIXES)
+    )
+    opening = _ENGLISH_AT.match(lowered, 0, first.group() if starts and first else "")
     if opening:
         found.add(opening[0])
         end = opening[1]
