@@ -154,6 +154,8 @@ def test_resuming_an_ended_conversation_is_refused(db: Path) -> None:
     assert result.returncode == 1
     assert "max_turns" in result.stderr
     assert "can be resumed" in result.stderr
+    # every resumable end reason is named, an unexpected failure's ("error") included
+    assert "error, interrupted, provider_error, provider_unavailable" in result.stderr
 
 
 def test_script_agent_replays_and_ends_the_conversation(db: Path, tmp_path: Path) -> None:

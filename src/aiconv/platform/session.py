@@ -192,8 +192,8 @@ async def resume(
         if state.ended.reason not in RESUMABLE:
             raise ConversationAlreadyEnded(
                 f"conversation {conversation_id} ended ({state.ended.reason}: "
-                f"{state.ended.detail}); only interrupted or provider-failed conversations "
-                "can be resumed"
+                f"{state.ended.detail}); only a conversation whose end reason is one of "
+                f"{', '.join(sorted(RESUMABLE))} can be resumed"
             )
         try:
             state = await conductor.append(state, [ConversationResumed(by=by)])
