@@ -83,3 +83,12 @@ def test_a_tau2_task_with_those_fields_left_empty_loads(tmp_path: Path) -> None:
     }
     path.write_text(json.dumps([task]))
     assert [t.id for t in load_tasks(path)] == ["0"]
+
+
+@pytest.mark.parametrize("annotations", [None, {"note": "checked by hand"}])
+def test_a_tau2_task_with_annotations_loads(tmp_path: Path, annotations: Any) -> None:
+    """τ²-bench's own airline and banking_knowledge tasks.json give every task
+    ``"annotations": null``, which its Task model ignores; here it was an unknown field."""
+    path = tmp_path / "tasks.json"
+    path.write_text(json.dumps([{"id": "0", "user_scenario": BRIEF, "annotations": annotations}]))
+    assert [t.id for t in load_tasks(path)] == ["0"]

@@ -134,6 +134,8 @@ class Task(_Strict):
     issues: list[dict[str, Any]] | None = None
     required_documents: list[str] | None = None
     user_tools: list[str] | None = None
+    #: τ²-bench's own task files carry it (null); its Task model reads nothing from it.
+    annotations: Any = None
 
     @property
     def instructions(self) -> Instructions:
