@@ -129,15 +129,15 @@ def check_base_url(url: str, schemes: tuple[str, ...] = HTTP) -> None:
 
 def _split(url: str) -> SplitResult | None:
     """The parts of ``url``; None for one no client could use (an unclosed IPv6 bracket, a
-    port that is not a number, spaces or control characters)."""
+    port that is not a number or is 0, spaces or control characters)."""
     if any(char.isspace() or ord(char) < 32 for char in url):
         return None
     try:
         parts = urlsplit(url)
-        _ = parts.port  # raises for a port that is not a number
+        port = parts.port  # raises for a port that is not a number
     except ValueError:
         return None
-    return parts
+    return None if port == 0 else parts  # port 0 reaches nothing
 
 
 async def seat(

@@ -157,7 +157,8 @@ def check_agent_url(url: str) -> str:
         if any(char.isspace() or ord(char) < 32 for char in url):
             raise ValueError
         parts = urlsplit(url)
-        _ = parts.port  # raises for a port that is not a number
+        if parts.port == 0:  # raises for a port that is not a number; 0 reaches nothing
+            raise ValueError
     except ValueError:  # also an unclosed IPv6 bracket
         parts = None
     if parts is None or not parts.hostname:

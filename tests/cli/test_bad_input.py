@@ -39,6 +39,8 @@ FILES = {
     "escname.toml": MINIMAL.replace('name = "unit"', 'name = "u\\u001b[2Jx"'),
     "nan.toml": MINIMAL + "\n[limits]\ntimeout_s = nan\n",
     "nohost.toml": MINIMAL.replace('agent = "mock"', 'url = "http://"'),
+    "port0.toml": MINIMAL.replace('agent = "mock"', 'url = "http://127.0.0.1:0/chat"'),
+    "both.toml": MINIMAL.replace('agent = "mock"', 'agent = "mock"\nurl = "http://127.0.0.1:1/"'),
     "crlf.toml": MINIMAL.replace(
         'agent = "mock"', 'url = "http://127.0.0.1:1/"\nheaders = {x = "a\\r\\nb"}'
     ),
@@ -262,6 +264,10 @@ CASES: list[tuple[list[str], int, str]] = [
     (["simulate", "escname.toml"], 2, "escname.toml:1: name: must not contain control"),
     (["simulate", "nan.toml"], 2, "limits.timeout_s: Input should be a finite number"),
     (["simulate", "nohost.toml"], 2, "agent.url: 'http://' must look like"),
+    (["simulate", "port0.toml"], 2, "agent.url: 'http://127.0.0.1:0/chat' must look like"),
+    # both were accepted and the url silently won: the agent named never ran
+    (["simulate", "both.toml"], 2, "agent: give agent (an agent id) or url"),
+    (["start", "--agent1", "ollama", "--base-url1", "http://127.0.0.1:0/v1"], 2, "must look"),
     (["simulate", "crlf.toml"], 2, "agent.headers: header 'x': no empty name"),
     (["simulate", "model.toml"], 2, "model.toml:7: agent.model: must not be empty"),
     (["simulate", "keyword.toml"], 2, "evaluator.rules[0].keywords[0]: must not be"),

@@ -196,6 +196,13 @@ class SeatModel(Strict):
     temperature: float | None = Field(None, ge=0.0, le=2.0, allow_inf_nan=False)
     seed: int | None = Field(None, ge=0, lt=2**63)
 
+    @model_validator(mode="after")
+    def _one_target(self) -> SeatModel:
+        # both were accepted, and the url silently won: the agent named was never run
+        if self.agent and self.url:
+            raise ValueError("give agent (an agent id) or url (an external agent), not both")
+        return self
+
 
 class LimitsModel(Strict):
     """Stop rules."""
