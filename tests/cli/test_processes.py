@@ -256,6 +256,9 @@ async def test_simulate_processes_split_the_run_and_finish_every_conversation_on
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "spread over 2 processes" in done.stderr
+    # each child says its own share, not the whole run (both said "20 conversations")
+    assert "run split-1: 10 of its 20 conversations (share 0/2)" in done.stderr
+    assert "run split-1: 10 of its 20 conversations (share 1/2)" in done.stderr
     assert "split-1:" in done.stdout
     async with open_log(f"sqlite:///{db}") as log:
         entries = await log.list_conversations(ListQuery(run_id="split-1", limit=100))

@@ -255,7 +255,13 @@ async def _simulate(runtime: Runtime, telemetry: Telemetry, run: _Run) -> int:
             await runner.aclose()
             raise
         noun = "conversation" if total == 1 else "conversations"
-        console.print(f"run [bold]{run.run_id}[/bold]: {total} {noun}", highlight=False)
+        if run.shard == (0, 1):
+            console.print(f"run [bold]{run.run_id}[/bold]: {total} {noun}", highlight=False)
+        else:  # a child of --processes N: its share, not the whole run
+            share = (
+                f"{runner.tally.total} of its {total} {noun} (share {run.shard[0]}/{run.shard[1]})"
+            )
+            console.print(f"run [bold]{run.run_id}[/bold]: {share}", highlight=False)
         interrupted = await _drive(runner, view)
     finally:
         if kit is not None:
