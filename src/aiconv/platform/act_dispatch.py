@@ -24,7 +24,7 @@ it ("unable to"), any word starting with it when the literal ends inside the wor
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 _QUANTIFIERS = "?*+{"
@@ -32,9 +32,10 @@ _SPECIAL = set("\\()[]{}?*+.|^$")
 _WORD_CHARS = re.compile(r"\w*")
 
 
-def _closing(text: str, opening: int) -> int:
-    """The index of the ``)`` that closes the group opened at ``text[opening]``."""
-    depth, i, in_class = 0, opening, False
+def _scan(text: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """The characters of ``text`` from ``start`` that are neither escaped nor inside a class
+    (``[...]``), each with its index and the depth of groups open before it."""
+    depth, i, in_class = 0, start, False
     while i < len(text):
         c = text[i]
         if c == "\\":
@@ -44,36 +45,27 @@ def _closing(text: str, opening: int) -> int:
             in_class = c != "]"
         elif c == "[":
             in_class = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return i
+        else:
+            yield i, c, depth
+            depth += {"(": 1, ")": -1}.get(c, 0)
         i += 1
+
+
+def _closing(text: str, opening: int) -> int:
+    """The index of the ``)`` that closes the group opened at ``text[opening]``."""
+    for i, c, depth in _scan(text, opening):
+        if c == ")" and depth == 1:
+            return i
     raise ValueError(f"unbalanced group in {text!r}")
 
 
 def split_top(pattern: str) -> list[str]:
     """``pattern``'s alternatives at its top level."""
-    parts, depth, start, i, in_class = [], 0, 0, 0, False
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
+    parts, start = [], 0
+    for i, c, depth in _scan(pattern):
+        if c == "|" and depth == 0:
             parts.append(pattern[start:i])
             start = i + 1
-        i += 1
     parts.append(pattern[start:])
     return parts
 
