@@ -129,6 +129,20 @@ async def test_cluster_1_on_a_single_redis_is_refused_in_one_line(tmp_path: Path
             assert client.dbsize() == 0
 
 
+async def test_a_node_list_of_single_redis_servers_says_what_the_user_wrote(
+    tmp_path: Path,
+) -> None:
+    """A list of nodes means a cluster without ?cluster=1: the error said "drop ?cluster=1",
+    which the URL did not hold; it names the list instead."""
+    with RedisServer(tmp_path / "a") as one, RedisServer(tmp_path / "b") as two:
+        url = f"redis://127.0.0.1:{one.port},127.0.0.1:{two.port}/0"
+        with pytest.raises(ConfigError, match="is not a Redis Cluster node") as caught:
+            async with asyncio.timeout(30):
+                await open_log(url)
+        assert "?cluster=1" not in str(caught.value)
+        assert "a list of nodes is a Redis Cluster: name one node" in str(caught.value)
+
+
 class OldRedis:
     """A server answering as a Redis without cluster support (2.8: ``INFO cluster`` empty);
     every other command is unknown to it. It records the commands it got."""

@@ -144,11 +144,15 @@ async def open_cluster(target: RedisTarget, call: Calls) -> RedisCluster:
 async def check_one_cluster(target: RedisTarget, call: Calls) -> None:
     """Every node of the URL is a cluster node, and all of them belong to one cluster."""
     members: set[str] | None = None
+    if len(target.nodes) == 1:
+        single = "drop ?cluster=1 for a single Redis"
+    else:
+        single = "a list of nodes is a Redis Cluster: name one node for a single Redis"
     for host, port in target.nodes:
         node = aioredis.Redis.from_url(node_url(target, host, port), socket_connect_timeout=2)
         try:
             where = f"{host}:{port}"
-            await _require_cluster_support(node, call, where)
+            await _require_cluster_support(node, call, where, single)
             await _require_slots(node, call, where)
             myid = _text(
                 await call(
@@ -170,20 +174,24 @@ async def check_one_cluster(target: RedisTarget, call: Calls) -> None:
         members = ids if members is None else members
 
 
-async def _require_cluster_support(node: aioredis.Redis, call: Calls, where: str) -> None:
+async def _require_cluster_support(
+    node: aioredis.Redis, call: Calls, where: str, single: str
+) -> None:
+    """The node runs in cluster mode; else a ConfigError saying ``single``: how to name a
+    single Redis instead (the URL's ``?cluster=1``, or its list of nodes)."""
     info: dict[str, object] = await call(
         "read the cluster's topology", partial(node.info, "cluster")
     )
     if "cluster_enabled" not in info:
         version = (await call("connect", lambda: node.info("server"))).get("redis_version", "?")
         raise ConfigError(
-            f"Redis at {where} (version {version}) has no cluster support: drop ?cluster=1"
-            " or use Redis 7 or later"
+            f"Redis at {where} (version {version}) has no cluster support: {single}, or use"
+            " Redis 7 or later"
         )
     if str(info["cluster_enabled"]) != "1":
         raise ConfigError(
-            f"Redis at {where} is not a Redis Cluster node (cluster-enabled no): drop"
-            " ?cluster=1 for a single Redis, or name a node of the cluster"
+            f"Redis at {where} is not a Redis Cluster node (cluster-enabled no): {single},"
+            " or name a node of the cluster"
         )
 
 
