@@ -39,3 +39,44 @@ def test_the_report_directory_has_a_junit_file_a_ci_can_read(tmp_path: Path) -> 
     failed = failures[0].find("failure")
     assert failed is not None and "dispute-too-old" in (failures[0].get("name") or "")
     assert "end_state" in (failed.get("message") or "") and "DSP-1001" in (failed.text or "")
+
+
+#: What Jenkins xUnit's junit-10.xsd (the schema pytest's default ``xunit2`` family targets)
+#: lets each element carry: child elements and attributes.
+JUNIT_10 = {
+    "testsuites": ({"testsuite"}, {"name", "time", "tests", "failures", "disabled", "errors"}),
+    "testsuite": (
+        {"testsuite", "properties", "testcase", "system-out", "system-err"},
+        {"name", "tests", "failures", "errors", "time", "disabled", "skipped", "skips",
+         "timestamp", "hostname", "id", "package", "assertions", "file", "skip", "log", "url"},
+    ),
+    "testcase": (
+        {"skipped", "error", "failure", "rerunFailure", "rerunError", "system-out", "system-err"},
+        {"name", "assertions", "time", "timestamp", "classname", "status", "class", "file",
+         "line", "log", "group", "url"},
+    ),
+    "failure": (set(), {"type", "message"}),
+    "error": (set(), {"type", "message"}),
+    "skipped": (set(), {"type", "message"}),
+    "system-out": (set(), set()),
+}  # fmt: skip
+
+
+def test_the_junit_file_is_valid_against_the_junit_10_schema(tmp_path: Path) -> None:
+    """Per-case <properties> and a ``skipped`` count on <testsuites> failed junit-10.xsd (what
+    Jenkins xUnit validates a report against); the case's details are its <system-out> now."""
+    path = suite(tmp_path, agent="bank-agent:mistakes=1,kinds=ignore_policy", tasks=TASKS[:1])
+    env, db = cli_env(home=tmp_path), str(tmp_path / "runs.db")
+    done = run_aic("simulate", str(path), "--run-id", "j2", "--quiet", "--db", db, env=env,
+                   cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report = run_aic("report", "j2", "--db", db, "--out-dir", str(tmp_path / "out"), env=env)
+    assert report.returncode == 0, report.stderr
+    root = ET.parse(tmp_path / "out" / "report.xml").getroot()
+    for element in root.iter():
+        children, attributes = JUNIT_10[element.tag]
+        assert {child.tag for child in element} <= children, element.tag
+        assert set(element.attrib) <= attributes, element.tag
+    (case,) = root.iter("testcase")
+    out = case.findtext("system-out") or ""
+    assert out.startswith("conversation_id: ") and "\nagent: bank-agent:mistakes=1" in out, out

@@ -1,8 +1,11 @@
 """A run as a JUnit XML report (``report.xml``), the format CI systems read (GitHub, GitLab,
 Jenkins): one test case per conversation — class ``RUN.PERSONA`` (``RUN.AGENT.PERSONA`` in a
 matrix), name ``TASK repetition R`` — failed with its failing criteria and their evidence, an
-error when the conversation broke (a provider failure), skipped while unfinished. It formats;
-it reads nothing."""
+error when the conversation broke (a provider failure), skipped while unfinished; its details
+(conversation id, agent, outcome, turns, cost) are its ``system-out``. The document is valid
+against Jenkins xUnit's ``junit-10.xsd`` (what pytest's default ``xunit2`` targets), which has
+no ``properties`` in a test case nor a ``skipped`` count on ``testsuites``. It formats; it reads
+nothing."""
 
 from __future__ import annotations
 
@@ -33,7 +36,8 @@ def render_junit(run_id: str, rows: Sequence[Row]) -> str:
     for key, value in counts.items():
         suite.set(key, str(value))
     suite.set("time", f"{total:.3f}")
-    root = ET.Element("testsuites", {k: str(v) for k, v in counts.items()}, name=_text(run_id))
+    totals = {k: str(v) for k, v in counts.items() if k != "skipped"}
+    root = ET.Element("testsuites", totals, name=_text(run_id))
     root.append(suite)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
@@ -48,12 +52,18 @@ def _case(run_id: str, row: Row, matrix: bool) -> tuple[ET.Element, str | None]:
         name=_text(f"{row.task or row.intent} repetition {row.repetition}"),
         time=f"{sum(row.latencies):.3f}",
     )
-    case.append(_property_list(row))
+    kind = _verdict(case, row)
+    ET.SubElement(case, "system-out").text = _text(_facts(row))
+    return case, kind
+
+
+def _verdict(case: ET.Element, row: Row) -> str | None:
+    """Add ``row``'s skipped, error or failure element to ``case``; which count it adds to."""
     if not row.finished:
         ET.SubElement(case, "skipped", message="unfinished")
-        return case, "skipped"
+        return "skipped"
     if row.success:
-        return case, None
+        return None
     broke = row.end_reason in FAILED_REASONS
     failure = ET.SubElement(
         case,
@@ -62,7 +72,7 @@ def _case(run_id: str, row: Row, matrix: bool) -> tuple[ET.Element, str | None]:
         type=_text((row.end_reason or "") if broke else row.label),
     )
     failure.text = _text(_details(row))
-    return case, "errors" if broke else "failures"
+    return "errors" if broke else "failures"
 
 
 def _message(row: Row) -> str:
@@ -80,17 +90,18 @@ def _details(row: Row) -> str:
     return "\n".join(lines)
 
 
-def _property_list(row: Row) -> ET.Element:
-    properties = ET.Element("properties")
-    for name, value in (
-        ("conversation_id", row.conversation_id),
-        ("agent", row.agent_id or row.agent),
-        ("outcome", row.label),
-        ("turns", str(row.turns)),
-        ("cost_usd", f"{row.cost_usd:.6f}"),
-    ):
-        ET.SubElement(properties, "property", name=name, value=_text(value))
-    return properties
+def _facts(row: Row) -> str:
+    """The conversation's details, one ``name: value`` line each."""
+    return "\n".join(
+        f"{name}: {value}"
+        for name, value in (
+            ("conversation_id", row.conversation_id),
+            ("agent", row.agent_id or row.agent),
+            ("outcome", row.label),
+            ("turns", row.turns),
+            ("cost_usd", f"{row.cost_usd:.6f}"),
+        )
+    )
 
 
 def _text(value: str) -> str:
