@@ -253,6 +253,30 @@ async def test_a_baseline_run_without_the_cache_can_be_imported_and_replayed(
 
 
 @pytest.mark.timeout(300)
+async def test_cache_import_leaves_out_the_scenarios_opening_lines(tmp_path: Path) -> None:
+    """An intent's ``opening`` is posted as written, asked of no provider: importing it stored
+    a cache entry claiming the customer's model wrote it, and counted it as a reply."""
+    path = tmp_path / "s.toml"
+    opening = 'description = "Refund for a broken kettle"\nopening = "Hi, my kettle broke."'
+    path.write_text(SCENARIO.replace('description = "Refund for a broken kettle"', opening))
+    db = tmp_path / "runs.db"
+    env = cli_env(home=tmp_path)
+    base = ("simulate", str(path), "--db", str(db), "--quiet")
+    assert run_aic(*base, "--run-id", "opened", env=env, timeout=120).returncode == 0
+    recorded = await _states(db, "opened")
+    asked = [
+        m for s in recorded.values() for m in s.messages if m.sender == "customer" and m.provider
+    ]
+    openings = [
+        m for s in recorded.values() for m in s.messages if m.content == "Hi, my kettle broke."
+    ]
+    assert len(openings) == len(recorded) == 4
+    imported = run_aic("cache", "import", "opened", "--db", str(db), env=env)
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.strip() == f"cached {len(asked)} replies of customer from run opened"
+
+
+@pytest.mark.timeout(300)
 async def test_processes_share_the_cache_on_a_real_redis_server(tmp_path: Path) -> None:
     if not has_redis_server():
         pytest.skip("redis-server is not installed")

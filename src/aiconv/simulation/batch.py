@@ -42,6 +42,8 @@ from aiconv.simulation.timing import RealTimeProvider
 StyleSource = Callable[[Cell], Sequence[str]]
 #: End reasons that mean a conversation failed rather than finished.
 FAILED_REASONS = frozenset({"provider_error", "provider_unavailable"})
+#: The ``model`` of a scenario's kick-off line: posted as written, asked of no provider.
+OPENING_MODEL = "scenario"
 
 
 class BatchRunner:
@@ -232,7 +234,7 @@ class BatchRunner:
 
     async def _open(self, state: ConversationState, sender: str, text: str) -> ConversationState:
         """Post the scenario's kick-off line as the first speaker's first message."""
-        message = MessagePosted(sender=sender, content=text, model="scenario", cost_usd=0.0)
+        message = MessagePosted(sender=sender, content=text, model=OPENING_MODEL, cost_usd=0.0)
         stamp = self.conductor.stamp_of(state)
         if stamp is not None:
             message = stamp(state, message)

@@ -10,6 +10,7 @@ usage and cost (for a reply that was itself a cache hit, the cost it saved).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeGuard
 
 from aiconv.agents.cache import CacheStore, cache_key, encode_reply
 from aiconv.agents.messages import ChatReply, Usage
@@ -19,6 +20,7 @@ from aiconv.platform.conversation import ConversationState, evolve
 from aiconv.platform.events import MessagePosted, ParticipantSpec
 from aiconv.platform.prompts import build_request
 from aiconv.queues.log import ConversationLog, ListQuery
+from aiconv.simulation.batch import OPENING_MODEL
 
 #: The vendor name and default model of a participant's provider (``ChatProvider.name`` and
 #: ``.model``): the request's model is the participant's, or that default when it has none.
@@ -42,13 +44,21 @@ async def seed_cache(
         for item in await log.read(entry.conversation_id):
             recorded = codec.decode(item)
             event = recorded.event
-            if isinstance(event, MessagePosted) and event.sender == participant:
+            if _is_reply(event, participant):
                 await _store(store, state, event, vendor_of)
                 stored += 1
             state = evolve(state, recorded)
     if not stored:
         raise ConfigError(f"run {run_id!r} has no messages from a participant {participant!r}")
     return stored
+
+
+def _is_reply(event: object, participant: str) -> TypeGuard[MessagePosted]:
+    """A message ``participant``'s provider wrote; not a scenario's kick-off line, which is
+    posted as written (no provider was asked, so there is no request it answered)."""
+    if not isinstance(event, MessagePosted) or event.sender != participant:
+        return False
+    return not (event.model == OPENING_MODEL and not event.provider)
 
 
 async def _store(
