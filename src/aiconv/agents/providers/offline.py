@@ -52,13 +52,13 @@ class MockOptions:
                 f"mock takes {', '.join(sorted(known))}"
             )
         try:
-            low, _, high = spec.options.get("latency", "0").partition("-")
+            low, _, high = ascii_number(spec.options.get("latency", "0")).partition("-")
             latency = (float(low), float(high or low))
             options = cls(
-                turns=int(spec.options.get("turns", "4")),
+                turns=int(ascii_number(spec.options.get("turns", "4"))),
                 latency=latency,
-                fail=float(spec.options.get("fail", "0")),
-                seed=int(spec.options["seed"]) if "seed" in spec.options else None,
+                fail=float(ascii_number(spec.options.get("fail", "0"))),
+                seed=int(ascii_number(spec.options["seed"])) if "seed" in spec.options else None,
                 tools=spec.options.get("tools", "off"),
             )
         except ValueError as exc:
@@ -78,6 +78,14 @@ class MockOptions:
                 f"agent {spec.agent_id!r}: latency must be at most {MAX_LATENCY_S:g} seconds"
             )
         return options
+
+
+def ascii_number(text: str) -> str:
+    """``text``, the spelling of a number as people write it; ValueError for one that only
+    Python reads as a number (``５``, ``٣``, ``1_0``: int() and float() take them)."""
+    if not text.isascii() or "_" in text:
+        raise ValueError(f"{text!r} is not written with the digits 0-9")
+    return text
 
 
 class MockProvider(ChatProvider):

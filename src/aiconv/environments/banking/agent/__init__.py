@@ -24,6 +24,7 @@ from aiconv.agents.messages import (
     to_json,
 )
 from aiconv.agents.provider import ChatProvider, DeltaCallback
+from aiconv.agents.providers.offline import ascii_number
 from aiconv.agents.registry import AgentSpec, Vendor
 from aiconv.environments.banking.agent.memory import Memory
 from aiconv.environments.banking.agent.planner import plan
@@ -127,8 +128,8 @@ def _bank_agent(spec: AgentSpec, key: str | None) -> BankAgentProvider:
             "bank-agent takes mistakes, seed and kinds"
         )
     try:
-        rate = float(options.get("mistakes", "0"))
-        seed = int(options["seed"]) if "seed" in options else None
+        rate = float(ascii_number(options.get("mistakes", "0")))
+        seed = int(ascii_number(options["seed"])) if "seed" in options else None
     except ValueError as exc:
         raise UnknownAgent(f"agent {spec.agent_id!r}: bad option value ({exc})") from None
     if not math.isfinite(rate) or not 0 <= rate <= 1:
