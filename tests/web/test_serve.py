@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import signal
 import socket
 import subprocess
 import time
@@ -16,7 +18,7 @@ from click.testing import CliRunner
 
 from aiconv.cli.serve import allowed_hosts, serve
 from aiconv.queues.sqlite import SqliteLog
-from aiconv.testing.processes import reap, spawn_aic
+from aiconv.testing.processes import reap, run_aic, spawn_aic
 from tests.web.conftest import converse
 from tests.web.served import served
 
@@ -74,6 +76,21 @@ async def _seed(db: Path) -> None:
 
 def _listening(pid: int) -> list[Any]:
     return [c for c in psutil.Process(pid).net_connections("tcp") if c.status == "LISTEN"]
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_aic_serve_stopped_by_a_signal_exits_130(tmp_path: Path, stop: signal.Signals) -> None:
+    """The README's exit code for SIGINT and SIGTERM alike; SIGTERM gave 143."""
+    db = tmp_path / "runs.db"
+    assert run_aic("start", "--max-turns", "1", "--quiet", "--db", str(db)).returncode == 0
+    server = spawn_aic("serve", "--db", str(db), "--port", "0", "--json")
+    try:
+        assert server.stdout is not None
+        assert json.loads(server.stdout.readline())["url"].startswith("http://127.0.0.1:")
+        server.send_signal(stop)
+        assert server.wait(timeout=30) == 130
+    finally:
+        reap(server)
 
 
 def test_aic_serve_rejects_a_bad_port_with_exit_code_2(tmp_path: Path) -> None:

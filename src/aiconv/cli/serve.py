@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from aiconv.cli.command import command
-from aiconv.cli.options import json_option, log_options, option
+from aiconv.cli.options import EXIT_INTERRUPTED, json_option, log_options, option
 from aiconv.cli.telemetry import Telemetry, TelemetryOptions, start_telemetry, telemetry_options
 from aiconv.cli.values import DIRECTORY, HOST, PORT
 from aiconv.cli.voice import resolve_audio_dir
@@ -74,8 +74,10 @@ def serve(host: str, port: int, audio_dir: Path | None, as_json: bool, **kw: Any
 MIN_TOKEN = 16
 
 
-def _exit_on_terminate(signum: int, _frame: object) -> None:
-    raise SystemExit(128 + signum)
+def _exit_on_terminate(_signum: int, _frame: object) -> None:
+    """SIGTERM ends the command as SIGINT does: exit code 130 (the README's table), not the
+    143 of a process the signal killed."""
+    raise SystemExit(EXIT_INTERRUPTED)
 
 
 def _check_token(token: str) -> None:
