@@ -260,3 +260,24 @@ async def test_discover_with_a_model_that_never_answers_json_is_one_line(
         ("json_schema", "Schema")
     ] * 2
     assert not (tmp_path / "s.toml").exists()
+
+
+def test_aic_import_reads_the_document_aic_export_writes(tmp_path: Path) -> None:
+    """``aic export --format json``'s document was refused ('cannot find the field for
+    conversation_id': its id is the document's own) and its messages' ``at`` was not a time."""
+    env, first, second = cli_env(home=tmp_path), str(tmp_path / "a.db"), str(tmp_path / "b.db")
+    seats = ["--agent1", "mock", "--agent2", "mock", "--name1", "customer", "--name2", "support"]
+    started = run_aic("start", *seats, "--max-turns", "4", "--json", "--db", first, env=env)
+    assert started.returncode == 0, started.stderr
+    original = json.loads(started.stdout)
+    exported = tmp_path / "chat.json"
+    done = run_aic("export", original["conversation_id"], "--db", first, "-o", str(exported),
+                   env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    imported = run_aic("import", str(exported), "--db", second, "--json", env=env)
+    assert imported.returncode == 0, imported.stderr
+    [entry] = json.loads(run_aic("ls", "--db", second, "--json", env=env).stdout)
+    copy = json.loads(run_aic("export", entry["conversation_id"], "--db", second, env=env).stdout)
+    assert [(m["sender"], m["content"], m["at"]) for m in copy["messages"]] == [
+        (m["sender"], m["content"], m["at"]) for m in original["messages"]
+    ]

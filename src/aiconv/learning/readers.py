@@ -4,7 +4,8 @@ A record is either a **row** (one message: conversation id, sender, text, time) 
 **conversation** (an id and a list of ``{role, content}`` messages). JSONL holds one record a
 line; CSV one row a record; JSON a list of records, an object holding such a list under a
 common key (``conversations``, ``data``, ``items``, ``records``, ``messages``), or an object
-mapping conversation ids to message lists. Whole-file problems (unreadable, not JSON, no header)
+mapping conversation ids to message lists; an object with its own id and a message list is one
+conversation (``aic export``'s document). Whole-file problems (unreadable, not JSON, no header)
 raise ``TranscriptError``; a bad line becomes a ``Problem`` and reading goes on.
 """
 
@@ -194,6 +195,8 @@ def _items(path: Path, root: jsonscan.Located) -> list[jsonscan.Located]:
         return root.value
     if not isinstance(root.value, dict):
         raise TranscriptError(f"{path}: expected a list of conversations or messages")
+    if _is_one_conversation(root.value):
+        return [root]
     for key in _CONTAINERS:
         found = root.value.get(key)
         if found is not None and isinstance(found.value, list):
@@ -206,3 +209,16 @@ def _items(path: Path, root: jsonscan.Located) -> list[jsonscan.Located]:
         ]
     keys = ", ".join(_CONTAINERS)
     raise TranscriptError(f"{path}: expected a list, or an object with one of: {keys}")
+
+
+def _is_one_conversation(members: dict[str, jsonscan.Located]) -> bool:
+    """An object with its own id and a list of messages: one conversation (``aic export``'s
+    document), not a container of message rows."""
+    has_id = any(
+        isinstance(members[key].value, str | int)
+        for key in CANDIDATES["conversation_id"]
+        if key in members
+    )
+    return has_id and any(
+        isinstance(members[key].value, list) for key in CANDIDATES["messages"] if key in members
+    )

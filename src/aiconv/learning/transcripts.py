@@ -51,6 +51,7 @@ CANDIDATES: Mapping[str, tuple[str, ...]] = {
         "date",
         "datetime",
         "ts",
+        "at",  # aic export's
     ),
     "outcome": ("outcome", "resolution", "disposition"),
     # "conversations": ShareGPT, the common shape of published chat data sets
