@@ -63,6 +63,7 @@ FILES = {
     "toolsnames.py": "TOOLS = ['block_card']\n",
     "dbint.toml": "db = 5\n",
     "table5.toml": "start = 5\n",
+    "list1.toml": '[start]\nagent1 = ["mock"]\n',
     "escflow.toml": (
         'name = "a\\u001b[2Jb"\n[fields.x]\nquestion = "X?"\n'
         '[[stages]]\nname = "ask"\ncollect = ["x"]\nfinal = true\n'
@@ -229,6 +230,8 @@ CASES: list[tuple[list[str], int, str]] = [
     (["start", "--config", "bad.toml"], 2, "bad.toml"),
     (["start", "--config", "dbint.toml"], 2, "dbint.toml db (--db): 5 is not a valid value"),
     (["start", "--config", "table5.toml"], 2, "table5.toml: start must be a table"),
+    # a list for a one-value option was cast item by item: "must not be empty"
+    (["start", "--config", "list1.toml"], 2, "agent1 (--agent1): ['mock'] is not a valid value"),
     (["start", "--agent2", "flow:escflow.toml"], 2, "must not contain control characters"),
     (["bench", "--peers-python", "/nonexistent/python"], 2, "is not an executable file"),
     (["bench", "--quick", "--only", "soak", "--json", "/proc/b.json"], 2, "cannot write"),

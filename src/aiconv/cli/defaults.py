@@ -61,12 +61,17 @@ def _convert(ctx: click.Context, option: AicOption, found: Found) -> Any:
     elif found.base_dir is not None and option.setting in _TOOL_SETTINGS:
         base = found.base_dir
         value = [_tool_relative_to(base, v) for v in value] if isinstance(value, list) else value
-    try:
-        return option.type_cast_value(ctx, value)
-    except click.BadParameter as exc:
-        message = exc.message
-    except TypeError:  # a TOML number or table where click wants text (a path calls fspath)
-        message = f"{value!r} is not a valid value here"
+    # a list given to a one-value option was cast item by item, and agent1 = ["mock"]
+    # failed as "must not be empty" (a table is refused where the file is read)
+    if isinstance(value, list) and not option.multiple:
+        message = f"{value!r} is not a valid value here: give one value"
+    else:
+        try:
+            return option.type_cast_value(ctx, value)
+        except click.BadParameter as exc:
+            message = exc.message
+        except TypeError:  # a TOML number where click wants text (a path calls fspath)
+            message = f"{value!r} is not a valid value here"
     flag = max(option.opts, key=len)
     hint = f"{found.origin} ({flag})"
     raise click.BadParameter(message, ctx=ctx, param=option, param_hint=hint) from None
