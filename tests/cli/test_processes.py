@@ -236,6 +236,22 @@ async def test_worker_processes_share_the_conversations_and_stop_together(
     assert "2 worker processes stopped (exit codes [0, 0])" in fleet.output(parent)
 
 
+@pytest.mark.timeout(120)
+def test_worker_processes_stopped_while_starting_exit_0(tmp_path: Path) -> None:
+    """SIGTERM right after the children are spawned (a rollout, a Ctrl+C at once): a child the
+    signal reaches before its handler dies by it having served nothing; that is a clean stop,
+    not exit 1 (the parent said "exit codes [-15, -15]" and failed)."""
+    db = str(tmp_path / "runs.db")
+    parent = spawn_aic("worker", "--db", db, "--processes", "2")
+    try:
+        assert parent.stderr is not None
+        assert parent.stderr.readline().startswith("starting 2 worker processes")
+        parent.send_signal(signal.SIGTERM)  # the children are still importing
+        assert parent.wait(timeout=60) == 0, parent.stderr.read()
+    finally:
+        reap(parent)
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(300)
 async def test_simulate_processes_split_the_run_and_finish_every_conversation_once(

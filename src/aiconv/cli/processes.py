@@ -111,22 +111,35 @@ async def run_children(
     outputs: list[bytes] | None = None,
     *,
     stdout_to_stderr: bool = False,
+    announce: Callable[[], None] | None = None,
 ) -> list[int]:
     """Run this command ``count`` times as children (child ``k`` gets ``extra(k)``); their exit
     codes, once every child has exited. SIGINT/SIGTERM are passed on to the children. Given
     ``outputs``, the children's stdout is collected there (one item per child) instead of
     going to this process's: the caller makes one document of them. With
-    ``stdout_to_stderr`` it goes to this process's stderr: the caller prints the only result."""
+    ``stdout_to_stderr`` it goes to this process's stderr: the caller prints the only result.
+    ``announce`` is called once a signal would be passed on (before the children start)."""
     stdout: int | None = None
     if outputs is not None:
         stdout = asyncio.subprocess.PIPE
     elif stdout_to_stderr:
         stdout = STDERR_FD
-    children = await _start_children(count, extra, stdout)
+    children: list[asyncio.subprocess.Process] = []
+    received: list[signal.Signals] = []
+
+    def pass_on(sig: signal.Signals) -> None:
+        received.append(sig)
+        _signal_all(children, sig)
+
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, _signal_all, children, sig)
+        loop.add_signal_handler(sig, pass_on, sig)
+    if announce is not None:
+        announce()
     try:
+        children += await _start_children(count, extra, stdout)
+        if received:  # a signal came while they were starting: the later ones missed it
+            _signal_all(children, received[-1])
         if outputs is not None:
             done = await asyncio.gather(*(child.communicate() for child in children))
             outputs += [out for out, _ in done]

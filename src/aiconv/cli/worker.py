@@ -140,13 +140,21 @@ def _supervise(
         index, count = child_share(share, k, processes)
         return [*named, "--share", f"{index}/{count}", *metrics(k)]
 
-    click.echo(f"starting {processes} worker processes", err=True)
+    def announce() -> None:
+        click.echo(f"starting {processes} worker processes", err=True)
+
     outputs: list[bytes] | None = [] if as_json else None
-    codes = asyncio.run(run_children(processes, extra, outputs))
+    codes = asyncio.run(run_children(processes, extra, outputs, announce=announce))
     click.echo(f"{processes} worker processes stopped (exit codes {codes})", err=True)
     if outputs is not None:
         click.echo(json.dumps(_summed(outputs), indent=2))
-    return next((code if code > 0 else 1 for code in codes if code != 0), 0)
+    return next((code if code > 0 else 1 for code in codes if not _stopped(code)), 0)
+
+
+def _stopped(code: int) -> bool:
+    """A child that stopped cleanly: exit 0, or killed by the SIGTERM/SIGINT passed on to it
+    while it was still starting (before its handler was in place it had served nothing)."""
+    return code in (0, -signal.SIGTERM, -signal.SIGINT)
 
 
 def _summed(outputs: list[bytes]) -> dict[str, Any]:
