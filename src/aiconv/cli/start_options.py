@@ -101,7 +101,7 @@ def start_options(func: F) -> F:
         option("--seed", type=INTEGER, help="Seed for offline agents (default: random, recorded)."),
         option("--detach", is_flag=True, help="Create the conversation, print its id, run nobody."),
         json_option(help="Print one JSON document at the end instead.", old_names=("AIC_JSON",)),
-        option("--quiet", is_flag=True, help="Print only the summary."),
+        option("--quiet", is_flag=True, help="Print only the conversation id and the summary."),
         tool_options,
         voice.voice_options,
         log_options,
