@@ -234,3 +234,13 @@ def test_generated_schemas_describe_exactly_the_arguments_the_function_takes(
     assert set(schema["properties"]) == set(kinds)
     received = json.loads(asyncio.run(tools.call("probe", values, CONTEXT)).content)
     assert received == values
+
+
+def test_a_tools_module_whose_code_fails_is_a_config_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--tools mymodule`` whose import raises (not an ImportError) was a traceback."""
+    (tmp_path / "aiconv_boom_tools.py").write_text("raise RuntimeError('no database')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ConfigError, match="does not import: RuntimeError: no database"):
+        python_tools("aiconv_boom_tools")

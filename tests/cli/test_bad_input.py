@@ -300,6 +300,9 @@ CASES: list[tuple[list[str], int, str]] = [
         "does not import: SystemExit",
     ),
     (["tools", "list", "--tools", "tools5.py"], 2, "TOOLS must be a list of functions"),
+    # a relative name that is no file was given to importlib: a TypeError traceback
+    (["tools", "list", "--tools", "../nowhere/t"], 2, "no such file, and not a module name"),
+    (["tools", "list", "--tools", "./x"], 2, "no such file, and not a module name"),
     (["tools", "list", "--tools", "toolsnames.py"], 2, "TOOLS must be a list of functions"),
     (["tools", "list", "--tools", "mcp:http://[::1/mcp"], 2, "use mcp:stdio:COMMAND or mcp:http"),
     (["tools", "list", "--tools", "mcp:stdio:'unclosed"], 2, "No closing quotation"),

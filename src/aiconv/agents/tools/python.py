@@ -169,10 +169,17 @@ def load_module(reference: str) -> ModuleType:
     path = Path(reference).expanduser()
     if reference.endswith(".py") or path.exists():
         return _load_file(path)
+    # importlib answers a relative name ('./x', '../t') with a TypeError traceback
+    if not all(part.isidentifier() for part in reference.split(".")):
+        raise ConfigError(f"tools {reference!r}: no such file, and not a module name (a.b.c)")
     try:
         return importlib.import_module(reference)
     except ImportError as exc:
         raise ConfigError(f"tools {reference!r}: no such file or module ({exc})") from exc
+    except (Exception, SystemExit) as exc:  # the module's own code failed: say why
+        raise ConfigError(
+            f"tools module {reference!r} does not import: {type(exc).__name__}: {exc}"
+        ) from exc
 
 
 def _load_file(path: Path) -> ModuleType:
