@@ -15,9 +15,10 @@ from aiconv.agents.providers.offline import MockProvider
 from aiconv.errors import ConfigError
 from aiconv.learning.pacing import Distribution, fit_timing
 from aiconv.learning.parse import parse_file
-from aiconv.learning.realism import measure_realism
+from aiconv.learning.realism import judge_realism, measure_realism
 from aiconv.learning.retrieval import StyleIndex
 from aiconv.learning.transcripts import Transcript
+from aiconv.testing import ScriptedProvider
 
 
 @pytest.fixture(scope="module")
@@ -153,3 +154,14 @@ def test_realism_cannot_tell_real_from_real(transcripts: list[Transcript]) -> No
 def test_realism_needs_enough_messages() -> None:
     with pytest.raises(ValueError, match="at least 5"):
         measure_realism(["a"] * 3, ["b"] * 10)
+
+
+async def test_a_judge_that_never_answers_measures_nothing(transcripts: list[Transcript]) -> None:
+    """A judge whose replies are not the asked JSON: its pairs are unanswered, not wrong
+    guesses (it read "0% accuracy … indistinguishable", a perfect simulation)."""
+    real = [m.text for t in transcripts for m in t.customer_messages]
+    judge = ScriptedProvider(["I cannot tell."] * 5)
+    report = await judge_realism(judge, real, await _mock_customer_messages(40), pairs=20)
+    assert (report.real, report.unanswered) == (0, 20)
+    assert "no usable answer" in report.describe()
+    assert "indistinguishable" not in report.describe()

@@ -32,14 +32,21 @@ class RealismReport:
     real: int
     simulated: int
     method: str
+    #: Pairs a judge was shown but gave no usable answer for (left out of the accuracy).
+    unanswered: int = 0
 
     def as_dict(self) -> dict[str, object]:
         """The JSON form (``aic realism --json``, a report's ``realism``)."""
-        fields = ("accuracy", "spread", "real", "simulated", "method")
+        fields = ("accuracy", "spread", "real", "simulated", "method", "unanswered")
         return {**{f: getattr(self, f) for f in fields}, "summary": self.describe()}
 
     def describe(self) -> str:
         """One line for people."""
+        if not self.real and self.unanswered:
+            return (
+                f"{self.method} gave no usable answer for any of the {self.unanswered} pairs it "
+                "was shown: nothing was measured"
+            )
         verdict = (
             "indistinguishable"
             if self.accuracy <= 0.6
@@ -130,21 +137,24 @@ async def judge_realism(
     batches = [chosen[i : i + batch] for i in range(0, len(chosen), batch)]
     scores = [await _judge_batch(provider, b) for b in batches]
     right = sum(r for r, _ in scores)
-    asked = sum(n for _, n in scores)
-    accuracy = right / asked if asked else 0.5
+    answered = sum(n for _, n in scores)
+    accuracy = right / answered if answered else 0.5
     return RealismReport(
         accuracy=round(accuracy, 4),
         spread=0.0,
-        real=asked,
-        simulated=asked,
+        real=answered,
+        simulated=answered,
         method=f"a judge ({provider.name}:{provider.model})",
+        unanswered=len(chosen) - answered,
     )
 
 
 async def _judge_batch(
     provider: ChatProvider, batch: list[tuple[str, str, bool]]
 ) -> tuple[int, int]:
-    """(right, asked) for one request; unusable answers count as wrong guesses."""
+    """(right, answered) for one request: a reply that is not the asked JSON answers no
+    pair (counting it as wrong guesses made a judge that never answers look like a perfect
+    simulation: "0% accuracy … indistinguishable"), nor does a pair it left out."""
     lines = []
     for number, (real, fake, fake_first) in enumerate(batch, 1):
         first, second = (fake, real) if fake_first else (real, fake)
@@ -162,9 +172,10 @@ async def _judge_batch(
     try:
         answers = parse_structured(reply.content, _Answers).answers
     except StructuredOutputError:
-        return 0, len(batch)
+        return 0, 0
     said = {a.pair: a.simulated.strip().upper() for a in answers}
+    said = {n: side for n, side in said.items() if side in ("A", "B")}
     right = sum(
         said.get(n) == ("A" if fake_first else "B") for n, (_, _, fake_first) in enumerate(batch, 1)
     )
-    return right, len(batch)
+    return right, sum(1 for n in range(1, len(batch) + 1) if n in said)
