@@ -30,6 +30,8 @@ FILES = {
     "empty.json": "",
     "bad.json": "{\n",
     "bad.jsonl": "{\n",
+    "surrogate.jsonl": '{"conversation_id": "c1", "sender": "customer", "text": "\\ud800"}\n'
+    '{"conversation_id": "c\\udfff", "sender": "agent", "text": "hello"}\n',
     "ok.jsonl": '{"conversation_id": "c1", "sender": "customer", "text": "hi"}\n'
     '{"conversation_id": "c1", "sender": "agent", "text": "hello"}\n',
     "notes.db": "not a database, just notes\n" * 10,
@@ -313,6 +315,8 @@ CASES: list[tuple[list[str], int, str]] = [
     ),
     (["import", "missing.jsonl", *LOG], 2, "missing.jsonl: no such file"),
     (["import", "bad.jsonl", *LOG], 2, "bad.jsonl: no conversations found"),
+    # JSON's "\ud800" is no character: the first event failed to encode, with a traceback
+    (["import", "surrogate.jsonl", *LOG], 2, "surrogate.jsonl: no conversations found (2 bad"),
     (["import", "ok.jsonl", "--db", "notes.db"], 2, "notes.db is not an aiconv SQLite log"),
     (["import", "ok.jsonl", "--db", "."], 2, "is a directory"),
     # ids: unknown (exit 1), ended (exit 1), and what this process would bring to a shared one

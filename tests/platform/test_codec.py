@@ -120,3 +120,10 @@ def test_a_number_json_cannot_hold_is_refused_before_it_is_written(bad: float) -
     )
     with pytest.raises(CodecError, match=r"ConversationStarted.metadata.scores.1"):
         codec.encode(tagged)
+
+
+def test_text_with_a_lone_surrogate_is_a_codec_error() -> None:
+    """``"\\ud800"`` in JSON (an import, a request body) is a str UTF-8 cannot hold: encoding
+    raised pydantic's serialisation error, a traceback out of ``aic import``."""
+    with pytest.raises(CodecError, match="MessagePosted cannot be stored"):
+        codec.encode(MessagePosted(sender="a", content="\ud800"))

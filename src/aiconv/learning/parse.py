@@ -201,6 +201,7 @@ def _message(
     text = _content(data.get(fields["text"] or ""))
     if not text.strip():
         raise RowError(f"no text in field {fields['text']!r}")
+    _check_unicode(text, "text")
     stamp = data.get(fields["timestamp"]) if fields["timestamp"] else None
     return TranscriptMessage(role=role, sender=sender, text=text, at=_time(stamp), line=line)
 
@@ -212,7 +213,17 @@ def _text_field(data: dict[str, Any], key: str | None, what: str) -> str:
     text = str(value).strip()
     if not text:
         raise RowError(f"empty {what} (field {key!r})")
+    _check_unicode(text, what)
     return text
+
+
+def _check_unicode(text: str, what: str) -> None:
+    """RowError for a lone surrogate (JSON's ``"\\ud800"``): no log can store it as text,
+    and the whole import failed at the first event with a traceback."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise RowError(f"the {what} holds {text[exc.start]!r}, which is not a character") from None
 
 
 def _optional(data: dict[str, Any], key: str | None) -> str | None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pydantic
+from pydantic_core import PydanticSerializationError
 
 from aiconv.errors import CodecError
 from aiconv.platform import slot_writers
@@ -61,11 +62,15 @@ def register_upcaster(kind: str, version: int, upcaster: Upcaster) -> None:
 
 def encode(event: Event) -> NewEvent:
     """The stored form of ``event``; CodecError for what could not be read back as written
-    (JSON has no NaN or infinity: they would be stored as ``null``)."""
+    (JSON has no NaN or infinity: they would be stored as ``null``), or could not be written
+    at all (UTF-8 has no lone surrogate, which JSON's ``\\ud800`` escape can still bring in)."""
     path = _non_finite(event, event.KIND)
     if path is not None:
         raise CodecError(f"{path} is not a finite number: the event would not read back")
-    data: bytes = _DUMPS[event.KIND](event, warnings=True)
+    try:
+        data: bytes = _DUMPS[event.KIND](event, warnings=True)
+    except PydanticSerializationError as exc:  # text with a lone surrogate ('\ud800')
+        raise CodecError(f"{event.KIND} cannot be stored: {exc}") from None
     return NewEvent(kind=event.KIND, version=event.SCHEMA_VERSION, data=data)
 
 
