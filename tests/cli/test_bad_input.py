@@ -122,6 +122,7 @@ CASES: list[tuple[list[str], int, str]] = [
     (["fork", "x", "--at", "-1"], 2, "'--at': must be at least 1"),
     (["serve", "--port", "99999"], 2, "'--port': must be between 0 and 65535"),
     (["prune", "--older-than", "nan"], 2, "give a number and a unit"),
+    (["prune", "--older-than", "\uff15d", *LOG], 2, "give a number and a unit"),
     (["bench", "--only", "nope"], 2, "'--only': 'nope' is not one of"),
     (["bench", "--quick", "--only", "soak", "-o", "/proc/b.json"], 2, "cannot write --output"),
     (["bench", "--quick", "--only", "soak", "-o", "."], 2, "is a directory"),
