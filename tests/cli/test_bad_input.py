@@ -40,6 +40,8 @@ FILES = {
     "token.toml": MINIMAL.replace('agent = "mock"', 'url = "https://hunter2pw@a.example/"'),
     "escname.toml": MINIMAL.replace('name = "unit"', 'name = "u\\u001b[2Jx"'),
     "nan.toml": MINIMAL + "\n[limits]\ntimeout_s = nan\n",
+    "huge.toml": MINIMAL + "\n[limits]\nmax_turns = 99999999999999999999\n",
+    "seed.toml": "seed = 340282366920938463463374607431768211456\n" + MINIMAL,
     "nohost.toml": MINIMAL.replace('agent = "mock"', 'url = "http://"'),
     "port0.toml": MINIMAL.replace('agent = "mock"', 'url = "http://127.0.0.1:0/chat"'),
     "both.toml": MINIMAL.replace('agent = "mock"', 'agent = "mock"\nurl = "http://127.0.0.1:1/"'),
@@ -272,6 +274,12 @@ CASES: list[tuple[list[str], int, str]] = [
     (["simulate", "token.toml"], 2, "agent.url: 'https://[REDACTED]@a.example/'"),
     (["simulate", "escname.toml"], 2, "escname.toml:1: name: must not contain control"),
     (["simulate", "nan.toml"], 2, "limits.timeout_s: Input should be a finite number"),
+    (
+        ["simulate", "huge.toml"],
+        2,
+        "limits.max_turns: Input should be less than 9223372036854775808",
+    ),
+    (["simulate", "seed.toml"], 2, "seed.toml:1: seed: Input should be less than"),
     (["simulate", "nohost.toml"], 2, "agent.url: 'http://' must look like"),
     (["simulate", "port0.toml"], 2, "agent.url: 'http://127.0.0.1:0/chat' must look like"),
     # both were accepted and the url silently won: the agent named never ran

@@ -207,8 +207,9 @@ class SeatModel(Strict):
 class LimitsModel(Strict):
     """Stop rules."""
 
-    max_turns: int = Field(20, gt=0)
-    max_tokens: int | None = Field(None, gt=0)
+    # at most 2^63 - 1 as the same flags are (--max-turns 1e20 is refused; the file took it)
+    max_turns: int = Field(20, gt=0, lt=2**63)
+    max_tokens: int | None = Field(None, gt=0, lt=2**63)
     max_cost_usd: float | None = Field(None, gt=0)
     timeout_s: float | None = Field(None, gt=0)
     loop_policy: Literal["end", "nudge", "off"] = "end"
@@ -229,7 +230,7 @@ class ScenarioModel(Strict):
 
     name: Text
     repeat: int = Field(1, ge=1, le=1000)
-    seed: int = 0
+    seed: int = Field(0, ge=-(2**63), lt=2**63)  # 64 bits, as --seed
     time: Literal["fast", "real"] = "fast"
     voice: bool = False
     lease_s: float = Field(30.0, gt=0)
