@@ -275,6 +275,7 @@ async def test_simulate_processes_split_the_run_and_finish_every_conversation_on
     # each child says its own share, not the whole run (both said "20 conversations")
     assert "run split-1: 10 of its 20 conversations (share 0/2)" in done.stderr
     assert "run split-1: 10 of its 20 conversations (share 1/2)" in done.stderr
+    assert done.stderr.count("report: aic report split-1") == 1  # the parent's, not 3 times
     assert "split-1:" in done.stdout
     async with open_log(f"sqlite:///{db}") as log:
         entries = await log.list_conversations(ListQuery(run_id="split-1", limit=100))

@@ -303,6 +303,8 @@ def _conclude(console: Console, tally: Tally, run: _Run, interrupted: bool) -> i
         click.echo(json.dumps(tally_document(run_id, tally, interrupted=interrupted), indent=2))
     else:
         click.echo(f"{run_id}: {status_line(tally)} (skipped {tally.skipped} already finished)")
+    if run.shard != (0, 1):  # a child of --processes N: the parent says what to do next
+        return EXIT_INTERRUPTED if interrupted else 1 if tally.failed else 0
     if interrupted:
         console.print(f"interrupted; resume with: aic simulate {path} --run-id {run_id}")
         return EXIT_INTERRUPTED
