@@ -445,6 +445,30 @@ def test_aic_start_checks_its_input_the_same_way(workdir: tuple[Path, dict[str, 
     assert result.stderr.startswith("error: Invalid value for '--lease': must be a finite")
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["resume", "ENDED"],
+        ["resume", "nosuch"],
+        ["join", "ENDED", "--as", "mock-1"],
+        ["join", "nosuch", "--as", "mock-1"],
+    ],
+    ids=lambda v: " ".join(v),
+)
+def test_resume_or_join_of_what_cannot_be_continued_leaves_no_lock_behind(
+    workdir: tuple[Path, dict[str, str]], args: list[str]
+) -> None:
+    """A log copied without its ``.lock`` (or whose lock was removed): an id that cannot be
+    resumed or joined is found out through a reading that takes no lock, so not even the
+    lock file is written."""
+    work, ids = workdir
+    (work / "log.db.lock").unlink()
+    before = snapshot(work)
+    result = CliRunner().invoke(aic, [ids.get(a, a) for a in args] + ["--db", "log.db"])
+    assert result.exit_code == 1, result.stderr
+    assert snapshot(work) == before, "something was written"
+
+
 def test_every_command_has_a_case() -> None:
     """A new command joins the table."""
     covered = {args[0] for args, _, _ in CASES}

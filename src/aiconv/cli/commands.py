@@ -42,7 +42,7 @@ from aiconv.launch import play
 from aiconv.platform import session
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.conversation import ConversationState
-from aiconv.queues.urls import connect_log
+from aiconv.queues.urls import connect_log, open_log
 
 
 @command()
@@ -78,6 +78,8 @@ async def _resume(
     telemetry: Telemetry,
     audio_dir: Path | None = None,
 ) -> int:
+    async with open_log(runtime.log_url, "read") as reader:  # an id that cannot be resumed
+        session.check_resumable(await Conductor(reader).load(cid))  # writes nothing, no lock
     log = telemetry.instrument_log(await connect_log(runtime.log_url, "existing"))
     console = Console(stderr=as_json)
     seats: dict[str, ChatProvider] = {}

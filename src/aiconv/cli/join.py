@@ -34,7 +34,7 @@ from aiconv.observability.redaction import scrub
 from aiconv.platform import session
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.conversation import ConversationState
-from aiconv.queues.urls import connect_log
+from aiconv.queues.urls import connect_log, open_log
 
 
 @command()
@@ -92,6 +92,8 @@ async def _join(
     kit = None
     if override is not None:  # checked before the log is even opened
         seats[name] = _OwnModel(await checked(runtime, telemetry, override))
+    async with open_log(runtime.log_url, "read") as reader:  # a conversation that cannot be
+        _joinable(await Conductor(reader).load(cid), name)  # joined: nothing written, no lock
     log = telemetry.instrument_log(await connect_log(runtime.log_url, "existing"))
     console = Console(stderr=as_json)
     try:

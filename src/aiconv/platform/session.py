@@ -182,19 +182,24 @@ async def interrupt(conductor: Conductor, conversation_id: str, *, by: str) -> C
     return await conductor.end(state, stop, by=by)
 
 
+def check_resumable(state: ConversationState) -> None:
+    """``ConversationAlreadyEnded`` unless ``state`` is active or ended in a way ``resume``
+    can reopen (interrupted, a provider failure)."""
+    if state.ended is not None and state.ended.reason not in RESUMABLE:
+        raise ConversationAlreadyEnded(
+            f"conversation {state.conversation_id} ended ({state.ended.reason}: "
+            f"{state.ended.detail}); only a conversation whose end reason is one of "
+            f"{', '.join(sorted(RESUMABLE))} can be resumed"
+        )
+
+
 async def resume(
     conductor: Conductor, conversation_id: str, *, by: str = "resume"
 ) -> ConversationState:
     """Reopen an interrupted (or provider-failed) conversation; others cannot be resumed."""
     state = await conductor.load(conversation_id)
     while state.is_ended:
-        assert state.ended is not None
-        if state.ended.reason not in RESUMABLE:
-            raise ConversationAlreadyEnded(
-                f"conversation {conversation_id} ended ({state.ended.reason}: "
-                f"{state.ended.detail}); only a conversation whose end reason is one of "
-                f"{', '.join(sorted(RESUMABLE))} can be resumed"
-            )
+        check_resumable(state)
         try:
             state = await conductor.append(state, [ConversationResumed(by=by)])
         except SequenceConflict:
