@@ -12,6 +12,13 @@ import os
 import shutil
 
 import pytest
+from hypothesis import settings
+
+# No per-example deadline: hypothesis's default (200 ms) fails an example that a loaded CI box
+# ran slowly (an event loop and a tool call per example here), which says nothing about the
+# property; every test still has its pytest-timeout.
+settings.register_profile("aiconv", deadline=None)
+settings.load_profile("aiconv")
 
 REQUIRED_TOOLS = ("redis-server", "prometheus", "promtool", "chromium", "espeak-ng")
 
