@@ -41,6 +41,8 @@ FILES = {
     "escname.toml": MINIMAL.replace('name = "unit"', 'name = "u\\u001b[2Jx"'),
     "nan.toml": MINIMAL + "\n[limits]\ntimeout_s = nan\n",
     "huge.toml": MINIMAL + "\n[limits]\nmax_turns = 99999999999999999999\n",
+    "booleanturns.toml": MINIMAL + "\n[limits]\nmax_turns = true\n",
+    "textrepeat.toml": MINIMAL.replace("repeat = 1", 'repeat = "2"'),
     "seed.toml": "seed = 340282366920938463463374607431768211456\n" + MINIMAL,
     "nohost.toml": MINIMAL.replace('agent = "mock"', 'url = "http://"'),
     "port0.toml": MINIMAL.replace('agent = "mock"', 'url = "http://127.0.0.1:0/chat"'),
@@ -274,6 +276,8 @@ CASES: list[tuple[list[str], int, str]] = [
     (["simulate", "token.toml"], 2, "agent.url: 'https://[REDACTED]@a.example/'"),
     (["simulate", "escname.toml"], 2, "escname.toml:1: name: must not contain control"),
     (["simulate", "nan.toml"], 2, "limits.timeout_s: Input should be a finite number"),
+    (["simulate", "booleanturns.toml"], 2, "limits.max_turns: Input should be a valid integer"),
+    (["simulate", "textrepeat.toml"], 2, "repeat: Input should be a valid integer"),
     (
         ["simulate", "huge.toml"],
         2,

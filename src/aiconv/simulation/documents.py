@@ -31,9 +31,11 @@ OUTCOME_SLUG = r"^[a-z][a-z0-9_]*$"
 
 
 class Strict(BaseModel):
-    """Forbids unknown keys, and NaN and infinities (TOML writes them as ``nan``, ``inf``)."""
+    """Forbids unknown keys, NaN and infinities (TOML writes them as ``nan``, ``inf``), and
+    values of another type than the field's: ``max_turns = true`` was read as 1, ``seed =
+    "7"`` as 7 (an integer may still stand for a number with decimals)."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
 
 
 class PersonaModel(Strict):
