@@ -341,6 +341,7 @@ CASES: list[tuple[list[str], int, str]] = [
     (["show", "x\x1b[2J\x07y", *LOG], 1, "no conversation with id 'x\\x1b[2J\\x07y'"),
     (["export", "../../etc/passwd", *LOG], 1, "no conversation with id '../../etc/passwd'"),
     (["export", "ENDED", "-o", "/proc/x.md", *LOG], 2, "cannot write --output /proc/x.md"),
+    (["export", "ENDED", "--format", "recording", "-o", "-", *LOG], 2, "-o - is stdout;"),
     # the log itself is never an output: it held every conversation, replaced by one transcript
     (["export", "ENDED", "-o", "log.db", *LOG], 2, "--output log.db is the log log.db or one"),
     (["export", "ENDED", "-o", "./log.db-wal", *LOG], 2, "is the log log.db or one of its files"),
@@ -471,6 +472,17 @@ def test_resume_or_join_of_what_cannot_be_continued_leaves_no_lock_behind(
     result = CliRunner().invoke(aic, [ids.get(a, a) for a in args] + ["--db", "log.db"])
     assert result.exit_code == 1, result.stderr
     assert snapshot(work) == before, "something was written"
+
+
+def test_export_to_dash_is_stdout_not_a_file_named_dash(
+    workdir: tuple[Path, dict[str, str]],
+) -> None:
+    work, ids = workdir
+    before = snapshot(work)
+    result = CliRunner().invoke(aic, ["export", ids["ENDED"], "-o", "-", "--format", "md", *LOG])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("# ")
+    assert snapshot(work) == before, "a file named '-' (or anything else) was written"
 
 
 def test_every_command_has_a_case() -> None:

@@ -137,7 +137,7 @@ def _print_transcript(
     "--output",
     "-o",
     type=click.Path(path_type=Path),
-    help="Write to this file instead of stdout (a directory for --format recording).",
+    help="Write to this file instead of stdout ('-': stdout; a directory for --format recording).",
 )
 @option("--audio-dir", type=DIRECTORY, help="Where the audio is stored.")
 @log_options
@@ -154,6 +154,10 @@ def export(
     participants collected (flow-data: values, confidence, stages and the flow's output)."""
     if as_json and fmt != "json":
         raise ConfigError(f"--json and --format {fmt} disagree; give one of them")
+    if output == Path("-"):  # the usual name of stdout, not a file named "-"
+        if fmt == "recording":
+            raise ConfigError("-o - is stdout; --format recording writes into a directory")
+        output = None
     runtime = Runtime.load(LogOptions.of(kw))
     if fmt == "recording":
         _export_recording(runtime, conversation_id, output, audio_dir)
