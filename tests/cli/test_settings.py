@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -295,3 +296,19 @@ def test_version() -> None:
     result = run_aic("--version")
     assert result.returncode == 0
     assert result.stdout.startswith("aic ")
+
+
+@pytest.mark.parametrize("flag", ["--version", "-V"])
+def test_aic_start_prints_its_version_as_aic_does(flag: str) -> None:
+    program = "from aiconv.cli.main import run_aic_start; run_aic_start()"
+    result = subprocess.run(
+        [sys.executable, "-c", program, flag],
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.startswith("aic-start ")
+    assert result.stdout.split()[1] == run_aic("--version").stdout.split()[1]

@@ -15,6 +15,7 @@ import select
 import stat
 import sys
 from collections.abc import Callable, Sequence
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -190,6 +191,22 @@ class AicGroup(OneLineErrors, click.Group):
             listed = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
             raise click.UsageError(f"'{ctx.command_path}' needs a command: {listed}", ctx)
         return super().parse_args(ctx, args)
+
+
+def _version() -> str:
+    try:
+        return version("aiconv")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "unknown"
+
+
+def version_option(prog_name: str | None = None) -> Callable[[F], F]:
+    """``--version``/``-V`` for a program (``aic``, ``aic-start``): ``PROG VERSION``, exit 0.
+    Without ``prog_name`` the program is the one the user ran (``aic-start``, or ``aic`` for
+    ``aic start --version``)."""
+    return click.version_option(
+        _version(), "--version", "-V", prog_name=prog_name, message="%(prog)s %(version)s"
+    )
 
 
 def command(name: str | None = None, **kwargs: Any) -> Callable[[F], AicCommand]:

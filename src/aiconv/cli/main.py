@@ -7,27 +7,16 @@ reports errors as one line on stderr with a non-zero exit code, never a tracebac
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 import click
 
 from aiconv.cli import commands
-from aiconv.cli.command import AicGroup
+from aiconv.cli.command import AicGroup, version_option
 from aiconv.cli.start import aic_start
 from aiconv.collector import tune_collector
 
 
-def _version() -> str:
-    try:
-        return version("aiconv")
-    except PackageNotFoundError:  # running from a source tree that is not installed
-        return "unknown"
-
-
 @click.group(cls=AicGroup)
-@click.version_option(
-    _version(), "--version", "-V", prog_name="aic", message="%(prog)s %(version)s"
-)
+@version_option(prog_name="aic")
 def aic() -> None:
     """aiconv: conversations between AI agents on an event-sourced log."""
 
@@ -44,7 +33,7 @@ def run_aic() -> None:
 def run_aic_start() -> None:
     """The ``aic-start`` program (its console script), tuned like ``aic``."""
     tune_collector()
-    aic_start()
+    aic_start(prog_name="aic-start")
 
 
 __all__ = ["aic", "aic_start", "run_aic", "run_aic_start"]

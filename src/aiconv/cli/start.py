@@ -19,7 +19,7 @@ from rich.console import Console
 
 from aiconv.agents.provider import ChatProvider
 from aiconv.cli import display, voice
-from aiconv.cli.command import command
+from aiconv.cli.command import command, version_option
 from aiconv.cli.options import EXIT_INTERRUPTED
 from aiconv.cli.participants import require_server
 from aiconv.cli.seat import TerminalSeat, seat_people, transcript_for
@@ -43,6 +43,7 @@ from aiconv.queues.urls import connect_log
 
 
 @command(name="start")
+@version_option()
 @start_options
 def aic_start(**kw: Any) -> None:
     """Start a conversation between agents and stream it live."""
