@@ -100,17 +100,16 @@ def test_a_family_generates_varied_labelled_transcripts() -> None:
 #: Held-out rounds kept out of the tuned pool: round 11 (written after round 10's tuning; the
 #: round-12 rules lifted its recall from 0.75 to 0.83 before its misses were read, 0.88 after)
 #: rounds 13 and 14 (written after round 12's tuning; since used to calibrate the meaning checks,
-#: still far below the target), round 15 (written before the meaning checks ran on it) and round
-#: 18 (written blind, measured once; only its collapses were then read and tuned on). Round 17
-#: (written blind) was measured once, then tuned on: it no longer measures unseen transcripts.
-#: The learned detector (loop_learned) is trained on rounds 1-16: its honest figures are
-#: leave-one-round-out (scripts/train_loop_model.py, README); 11-15's are in-sample.
-UNTUNED_ROUNDS = (11, 13, 14, 15, 18)
+#: still far below the target) and round 15 (written before the meaning checks ran on it).
+#: Rounds 17 and 18 (written blind) were measured once, then tuned on: they no longer measure
+#: unseen transcripts. The learned detector (loop_learned) is trained on rounds 1-16: its honest
+#: figures are leave-one-round-out (scripts/train_loop_model.py, README); 11-15's are in-sample.
+UNTUNED_ROUNDS = (11, 13, 14, 15)
 
 
 @pytest.fixture(scope="module")
 def held_out() -> CorpusScores:
-    """Rounds 6-10, 12, 16 and 17 pooled: each measured first (16 written for its tuning),
+    """Rounds 6-10, 12 and 16-18 pooled: each measured first (16 written for its tuning),
     then tuned on (except round 8)."""
     transcripts = [t for t in load_corpus(HELDOUT) if t.round not in UNTUNED_ROUNDS]
     return score([replay(t) for t in transcripts])
@@ -232,19 +231,21 @@ def test_round_17_written_blind_then_tuned_on_cuts_nothing_healthy() -> None:
     assert figures.loop_recall >= 0.93
 
 
-def test_round_18_written_blind_is_measured_on_transcripts_never_seen() -> None:
+def test_round_18_written_blind_then_tuned_on_cuts_nothing_healthy() -> None:
     # Written blind by another engineer while round 17 was tuned on (no detector code read,
     # nothing run), frozen (sha256 c697cbef...), then run once on main aba69a1: 81 transcripts,
     # 33 loops, 36 healthy (28 hard negatives), 12 closings, 9 languages: precision 0.895,
     # recall 0.515, 2 of 36 healthy cut (a stand-up bot asking each member the same three
     # questions, a German parcel-tracking bot), closings 10 of 12. The detector at the start of
     # that session (7bcfda4): 0.842, 0.485, 3 cut. Then its collapses (0 of 6 found) were read
-    # and loop_stalls.dwindled written: 0.913, 0.636, the same 2 cut. Floors: that.
+    # and loop_stalls.dwindled written: 0.913, 0.636, the same 2 cut. Since TUNED ON (its two
+    # cuts read: a question asked again for news each answer brings, the same questions in a
+    # new round after a summary; with tuning round 21's hard negatives): 1.00, 0.636, none cut.
     figures = evaluate_corpus(HELDOUT, written_in=18)
     print(figures.report())
     assert figures.transcripts == 81
-    assert figures.loop_precision >= 0.91
-    assert figures.healthy_ended_early <= 2
+    assert figures.loop_precision >= 0.98
+    assert figures.healthy_ended_early == 0
     assert figures.closing_recall >= 0.83
     assert figures.loop_recall >= 0.63
 

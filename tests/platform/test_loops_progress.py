@@ -372,3 +372,42 @@ def test_a_german_clearance_read_back_is_not_an_echo() -> None:
         "pilot: München 129,1, Lufthansa 4TK, tschüss.",
     )
     assert first_loop(history) is None
+
+
+def test_asking_again_for_news_that_each_answer_brings_is_not_a_loop() -> None:
+    history = chat(
+        "customer: Where is my parcel 48213?",
+        "courier: Parcel 48213: it was scanned at the Leeds depot this morning.",
+        "customer: Is there any update on my parcel?",
+        "courier: Parcel 48213: it was scanned at the Sheffield hub this afternoon.",
+        "customer: Is there any update on my parcel?",
+        "courier: Parcel 48213: it is on the van, delivery between 2 and 4 pm.",
+        "customer: Is there any update on my parcel?",
+        "courier: Parcel 48213: delivered at 3:10 pm, left with your neighbour.",
+    )
+    assert first_loop(history) is None
+
+
+def test_the_same_questions_in_a_new_round_after_a_summary_are_not_a_repetition() -> None:
+    questions = "Check-in: what did you ship, and is anything blocking you?"
+    history = chat(
+        f"bot: Ana. {questions}",
+        "ana: Shipped the invoice export. Nothing blocking.",
+        "bot: Noted. Summary sent to the team channel; Ravi owns the release notes.",
+        f"bot: Ana. {questions}",
+        "ana: Shipped the pagination fix. Blocked on a staging database password.",
+    )
+    assert first_loop(history) is None
+
+
+def test_a_fallback_asked_again_after_each_rephrasing_is_still_a_repetition() -> None:
+    fallback = "Sorry, I didn't understand that. Could you rephrase your question, please?"
+    history = chat(
+        "customer: I want to move my Thursday delivery to the weekend.",
+        f"bot: {fallback}",
+        "customer: Change delivery day to the weekend.",
+        f"bot: {fallback}",
+    )
+    loop = first_loop(history)
+    assert loop is not None
+    assert loop.kind == "repetition"

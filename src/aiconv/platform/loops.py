@@ -146,6 +146,8 @@ def _repeats(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
         if score >= limit and not _is_invited(history, index, config):
             if by_core and _reports_on_progress(history, index):
                 continue  # "Did that. Still no signal ..." after each new step
+            if same and _polls_again(history, index):
+                continue  # "Any news?" once more, each answer having brought some
             kind = "repetition" if same else "echo"
             who = f"{new.sender} repeats " + ("itself" if same else earlier.sender)
             return make_loop(kind, score, (earlier, new), who)
@@ -176,6 +178,55 @@ def _reports_on_progress(history: Sequence[Utterance], index: int) -> bool:
     )
 
 
+def _polls_again(history: Sequence[Utterance], index: int) -> bool:
+    """Whether the newest message asks again what ``history[index]``, from its sender, asked,
+    and the conversation moved since: every message of the others updates the status it gave
+    before with facts new to the window ("Gibt es einen neuen Stand?" after each step of a
+    parcel's journey), or the asker closed a round with news of its own before asking again
+    (a stand-up bot's summary, then the same three questions the next day)."""
+    new = history[-1]
+    if "?" not in new.content or features(new.content).asks_repeat:
+        return False  # the same feedback to each new attempt, "Could you repeat that?": loops
+    between = range(index + 1, len(history) - 1)
+    others = [n for n in between if history[n].sender != new.sender]
+    if not others or not all(_news(history, n) >= _ANSWER_NEWS for n in others):
+        return False
+    polled = not _STATEMENT.search(new.content.strip())  # nothing but the question
+    return (polled and all(_updates(history, n) for n in others)) or any(
+        history[n].sender == new.sender and _reports(history, n) for n in between
+    )
+
+
+def _news(history: Sequence[Utterance], index: int) -> int:
+    """How many facts of ``history[index]`` are new to the window (spelled letters aside:
+    "S W 9, 8 J T" after "SW9 8JT" is the same postcode)."""
+    said = features(history[index].content).facts - seen(history[:index])
+    return sum(len(fact) > 1 for fact in said)
+
+
+_STATEMENT = re.compile(r"[.!]\s")
+"""The end of a sentence inside a message: it states something besides its question ("I'm
+sorry, I didn't understand that. Could you rephrase …?" is a fallback, not a poll)."""
+_SUBJECT = 2
+"""Facts an update shares with the status it updates (a parcel's number, "colis")."""
+
+
+def _updates(history: Sequence[Utterance], index: int) -> bool:
+    """Whether ``history[index]`` updates its sender's previous message: the same subject
+    (two facts or more in common), no complaint that it is said again."""
+    said = features(history[index].content)
+    if said.complains_repeat:
+        return False
+    before = [u for u in history[:index] if u.sender == history[index].sender]
+    return bool(before) and len(said.facts & features(before[-1].content).facts) >= _SUBJECT
+
+
+def _reports(history: Sequence[Utterance], index: int) -> bool:
+    """Whether ``history[index]`` states news of its own: no question, three facts or more new
+    to the window ("I've asked Priya for the token. Summary posted to #team-standup.")."""
+    return "?" not in history[index].content and _news(history, index) >= _PROGRESS_WORDS
+
+
 _ACK_SENTENCE = re.compile(r"^\W*(?:\w+\W+){0,2}\w+\s*[.!]\s+(?=\S)")
 
 
@@ -204,12 +255,29 @@ def _ping_pong(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     score = min(_similarity(a1, a2), _similarity(b1, b2))
     if score < config.ping_pong or _fills_new_slots((a1, b1, a2, b2), config):
         return None
+    if _answers_with_news(history, -2) or _answers_with_news(history, -1):
+        return None  # "Any news?" - "Now in Cologne." - "Any news?": a poll, answered
     if min(_similarity(b1, a2), _similarity(a2, b2)) > score - config.ping_pong_gap:
         # Both sides say the same thing: not two positions bouncing, one point reworded.
         detail = f"{a2.sender} and {b2.sender} keep rewording the same point"
         return make_loop("paraphrase", score, (a1, b1, a2, b2), detail)
     detail = f"{a2.sender} and {b2.sender} restate their previous turns"
     return make_loop("ping_pong", score, (a1, b1, a2, b2), detail)
+
+
+_ANSWER_NEWS = 1
+"""Facts new to the window that make an answer to a question asked again news (a place:
+"… au centre de tri de Rennes" after "… de Lyon"; a number is news already, see ``_moved``)."""
+
+
+def _answers_with_news(history: Sequence[Utterance], index: int) -> bool:
+    """Whether ``history[index]`` answers the question just before it with facts new to the
+    window ("Die Sendung wurde im Ziel-Paketzentrum Köln bearbeitet." to "Gibt es einen neuen
+    Stand?" after "... Start-Paketzentrum Radefeld ..."): however alike its frame, it moved."""
+    asked = features(history[index - 1].content)
+    if not asked.asks:
+        return False
+    return _news(history, index) >= _ANSWER_NEWS
 
 
 def _fills_new_slots(cycle: Sequence[Utterance], config: LoopConfig) -> bool:
@@ -272,7 +340,7 @@ def _verbatim(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
         for i, u in enumerate(history[:-1])
         if u.sender == new.sender and _core(u.content).lower().split() == said
     ]
-    if len(same) < 2 or _is_invited(history, same[0], config):
+    if len(same) < 2 or _is_invited(history, same[0], config) or _polls_again(history, same[0]):
         return None
     if len({history[i].content for i in same} | {new.content}) > 1 and _reports_on_progress(
         history, same[0]
