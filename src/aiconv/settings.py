@@ -14,7 +14,10 @@ Names (``OptionKey``): an option ``--max-turns`` of command ``start`` is ``AIC_S
 (``SHARED_OPTIONS``: the log, logging and metrics) are ``AIC_LOG_URL`` … and top-level keys of
 the config file; ``AIC_WORKER_LOG_URL`` (or ``[worker] log_url``) overrides them for one
 command. The flat ``AIC_<OPTION>`` names of command options are deprecated spellings that still
-work (with a warning). An empty variable counts as unset. Nothing else calls ``os.environ``.
+work (with a warning). An ``AIC_*`` variable set to the empty string is refused where it is
+read, as an empty flag is (it was taken as unset, and the default the user meant to change
+went ahead); other empty variables (vendor keys, ``OTEL_*``) count as unset. Nothing else calls
+``os.environ``.
 """
 
 from __future__ import annotations
@@ -59,6 +62,8 @@ SHARED_OPTIONS = frozenset(
 )
 #: Process-wide settings without a flag: client-side rate limits per provider.
 PROCESS_SETTINGS = ("rpm", "tpm")
+#: The prefix of aiconv's own variables.
+PREFIX = "AIC_"
 CONFIG_VARIABLE = "AIC_CONFIG"
 #: A secret: read from the environment or ``.env`` only, never from the config file.
 API_TOKEN_VARIABLE = "AIC_API_TOKEN"
@@ -142,9 +147,9 @@ class Sources:
         """Read ``.env`` and the config file (``config``, else ``AIC_CONFIG``, else
         ``aiconv.toml`` if present) from ``cwd``; ConfigError for a missing or bad file."""
         cwd = cwd or Path.cwd()
-        environ = {k: v for k, v in os.environ.items() if v != ""}
+        environ = {k: v for k, v in os.environ.items() if v != "" or k.startswith(PREFIX)}
         dotenv = _read_dotenv(cwd / ENV_FILE)
-        named = config or _path_from(environ.get(CONFIG_VARIABLE) or dotenv.get(CONFIG_VARIABLE))
+        named = config or _path_from(_config_variable(environ, dotenv))
         path = cwd / (named if named is not None else CONFIG_FILE)
         if named is None and not path.is_file():
             return cls(environ=environ, dotenv=dotenv)
@@ -156,11 +161,13 @@ class Sources:
         for layer, values in (("the environment", self.environ), (ENV_FILE, self.dotenv)):
             for name in key.variables():
                 if name in values:
-                    return Found(value=_text(values[name], name), origin=f"{name} in {layer}")
+                    value = _text(_given(values, name, layer), name)
+                    return Found(value=value, origin=f"{name} in {layer}")
             for name in key.deprecated_variables():
                 if name in values:
                     notice = f"{name} is deprecated" + _instead(key)
-                    return Found(value=values[name], origin=f"{name} in {layer}", deprecated=notice)
+                    value = _given(values, name, layer)
+                    return Found(value=value, origin=f"{name} in {layer}", deprecated=notice)
         return self._from_config(key) if key.configurable else None
 
     def _from_config(self, key: OptionKey) -> Found | None:
@@ -212,8 +219,8 @@ class Sources:
     def settings(self) -> Settings:
         """The process-wide settings (rate limits, vendor and OpenTelemetry variables)."""
         limits = {name: self._rate(name) for name in PROCESS_SETTINGS}
-        merged = {**self.dotenv, **self.environ}
-        token = merged.get(API_TOKEN_VARIABLE)
+        merged = {k: v for k, v in {**self.dotenv, **self.environ}.items() if v != ""}
+        token = self._variable(API_TOKEN_VARIABLE)
         return Settings(
             rpm=limits["rpm"],
             tpm=limits["tpm"],
@@ -222,11 +229,19 @@ class Sources:
             otel_env={n: v for n, v in merged.items() if n.startswith("OTEL_")},
         )
 
-    def _rate(self, name: str) -> float | None:
+    def _variable(self, name: str) -> str | None:
+        """Variable ``name`` from the environment, else ``.env``; ConfigError when empty."""
         for layer, values in (("the environment", self.environ), (ENV_FILE, self.dotenv)):
-            variable = f"AIC_{name.upper()}"
-            if variable in values:
-                return _positive(values[variable], f"{variable} in {layer}")
+            if name in values:
+                return _given(values, name, layer)
+        return None
+
+    def _rate(self, name: str) -> float | None:
+        variable = f"AIC_{name.upper()}"
+        value = self._variable(variable)
+        if value is not None:
+            where = "the environment" if variable in self.environ else ENV_FILE
+            return _positive(value, f"{variable} in {where}")
         if name in self.config:
             return _positive(self.config[name], f"{self.config_path} {name}")
         return None
@@ -243,6 +258,21 @@ def _path_from(value: str | None) -> Path | None:
     return Path(value) if value else None
 
 
+def _config_variable(environ: Mapping[str, str], dotenv: Mapping[str, str]) -> str | None:
+    for layer, values in (("the environment", environ), (ENV_FILE, dotenv)):
+        if CONFIG_VARIABLE in values:
+            return _given(values, CONFIG_VARIABLE, layer)
+    return None
+
+
+def _given(values: Mapping[str, str], name: str, layer: str) -> str:
+    """The value of variable ``name`` in ``layer``; ConfigError when it is set but empty."""
+    value = values[name]
+    if value == "":
+        raise ConfigError(f"{name} in {layer} is empty: give a value or unset it")
+    return value
+
+
 def _read_dotenv(path: Path) -> dict[str, str]:
     if not path.is_file():
         return {}
@@ -250,7 +280,8 @@ def _read_dotenv(path: Path) -> dict[str, str]:
         values = dotenv_values(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from exc
-    return {k: v for k, v in values.items() if v}
+    # ``AIC_X=`` is kept to be refused where it is read; ``KEY`` with no ``=`` is not set
+    return {k: v for k, v in values.items() if v is not None and (v or k.startswith(PREFIX))}
 
 
 def read_config(path: Path) -> dict[str, Any]:

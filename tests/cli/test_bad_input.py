@@ -592,3 +592,40 @@ def test_a_named_pipe_nobody_writes_to_is_refused_at_once(
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and message in lines[0], result.stderr
     assert "a named pipe that nothing writes to" in lines[0]
+
+
+#: ``AIC_*`` variables set to the empty string, and the command that reads each.
+EMPTY_VARIABLES = [
+    ("AIC_START_MAX_TURNS", ["start", *LOG]),
+    ("AIC_MAX_TURNS", ["start", *LOG]),  # a deprecated spelling
+    ("AIC_LOG_URL", ["ls"]),
+    ("AIC_SERVE_PORT", ["serve", *LOG]),
+    ("AIC_RPM", ["start", *LOG]),
+    ("AIC_CONFIG", ["ls", *LOG]),
+    ("AIC_API_TOKEN", ["serve", "--port", "0", *LOG]),
+]
+
+
+@pytest.mark.parametrize("in_dotenv", [False, True], ids=["environment", ".env"])
+@pytest.mark.parametrize(("variable", "args"), EMPTY_VARIABLES, ids=lambda v: str(v)[:40])
+@pytest.mark.timeout(30)
+def test_an_aic_variable_set_empty_is_refused_naming_it(
+    workdir: tuple[Path, dict[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    args: list[str],
+    in_dotenv: bool,
+) -> None:
+    """``AIC_START_MAX_TURNS=''`` is bad input, as ``--max-turns ''`` is: it was taken as
+    unset, so a run went ahead with the default the user meant to change."""
+    work, _ = workdir
+    if in_dotenv:
+        (work / ".env").write_text(f"{variable}=\n")
+    else:
+        monkeypatch.setenv(variable, "")
+    before = snapshot(work)
+    result = CliRunner().invoke(aic, args)
+    assert snapshot(work) == before, "something was written"
+    assert (result.exit_code, result.stdout) == (2, ""), result.stderr
+    where = ".env" if in_dotenv else "the environment"
+    assert result.stderr == f"error: {variable} in {where} is empty: give a value or unset it\n"
