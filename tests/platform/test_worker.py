@@ -265,6 +265,36 @@ async def test_a_discovery_failure_ends_the_run_at_once(log: ConversationLog) ->
             await worker.run()
 
 
+async def test_stop_returns_when_a_log_read_swallows_its_cancellation() -> None:
+    """redis-py can swallow the cancellation of a read cut short by a reconnect (seen on a Redis
+    Cluster: a worker given SIGTERM served nothing more but never exited, its discovery loop
+    cancelled once and polling on). Stopping must not depend on the first cancel landing."""
+
+    reading = asyncio.Event()
+    swallowed: list[int] = []
+
+    class Swallowing(InMemoryLog):
+        async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[StoredEvent]:
+            reading.set()
+            try:
+                await asyncio.sleep(0.05)  # a read in flight when the worker stops
+            except asyncio.CancelledError:
+                if not swallowed:
+                    swallowed.append(after_position)
+                    return []  # redis-py's reconnect path: the cancel is lost, the read returns
+                raise
+            return await super().read_all(after_position, limit)
+
+    worker = Worker(Conductor(Swallowing()), chatty(), concurrency=2, scan_interval=0.01)
+    task = asyncio.create_task(worker.run())
+    async with asyncio.timeout(5):
+        await reading.wait()
+    worker.stop()
+    async with asyncio.timeout(5):
+        await task
+    assert swallowed, "the read was not cancelled in flight: the test proves nothing"
+
+
 async def test_workers_with_shares_serve_their_own_first_and_never_load_each_others(
     log: ConversationLog, running: Callable[[Worker], Awaitable[asyncio.Task[object]]]
 ) -> None:

@@ -54,6 +54,8 @@ ProviderFactory = Callable[[ParticipantSpec], ChatProvider]
 
 _LIFECYCLE = {ConversationStarted.KIND, ConversationEnded.KIND, ConversationResumed.KIND}
 _RETRY_AFTER_S = 1.0
+#: How long a cancelled task gets to end before it is cancelled again.
+_RECANCEL_AFTER_S = 0.5
 
 
 @dataclass(slots=True, kw_only=True)
@@ -146,15 +148,21 @@ class Worker:
         return self.stats
 
     async def _abandon(self, tasks: list[asyncio.Task[None]]) -> None:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        """Cancel ``tasks`` and wait for them to end. A task that lost its cancellation is
+        cancelled again: redis-py can swallow the cancellation of a read cut short by a
+        reconnect, and a worker given SIGTERM then never exited (seen on a Redis Cluster)."""
+        pending = {task for task in tasks if not task.done()}
+        while pending:
+            for task in pending:
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=_RECANCEL_AFTER_S)
+        await asyncio.gather(*tasks, return_exceptions=True)  # their outcomes, retrieved
 
     # -- discovery -----------------------------------------------------------------------------
 
     async def _discover(self) -> None:
         """Tail the global log on one loop; learn which detached conversations need serving."""
-        while True:
+        while not self._stopping.is_set():
             events = await self.conductor.log.read_all(self._position, self.batch)
             for stored in events:
                 self._position = stored.position
