@@ -241,13 +241,16 @@ def test_round_18_written_blind_then_tuned_on_cuts_nothing_healthy() -> None:
     # and loop_stalls.dwindled written: 0.913, 0.636, the same 2 cut. Since TUNED ON (its two
     # cuts read: a question asked again for news each answer brings, the same questions in a
     # new round after a summary; with tuning round 21's hard negatives): 1.00, 0.636, none cut.
+    # Then its misses read (waiting on each other, the choice handed back, confirmations asked
+    # for both ways, a clarification asked again after "I told you", "はい" to Japanese
+    # questions): 1.00, 0.788, none cut.
     figures = evaluate_corpus(HELDOUT, written_in=18)
     print(figures.report())
     assert figures.transcripts == 81
     assert figures.loop_precision >= 0.98
     assert figures.healthy_ended_early == 0
     assert figures.closing_recall >= 0.83
-    assert figures.loop_recall >= 0.63
+    assert figures.loop_recall >= 0.78
 
 
 #: Held-out rounds that were written blind with ``fire_by`` labels; each must meet the target.

@@ -274,3 +274,6 @@ _ASKING = r"(?:please\s+)?(?:tell|describe|explain|name|list|give|try|write|show
 REQUEST_OPENING = re.compile(_ASKING)
 REQUEST_AFTER = re.compile(r"[.!?:]\s+" + _ASKING)
 """A request for something new, at the start or opening a sentence (as ``INSTRUCTION_*``)."""
+JAPANESE_REQUEST = ("ください", "下さい", "お願いします", "お願いいたします")
+"""The endings of a Japanese request ("…をお願いします", "教えてください"): it asks, as "?" does
+(with the full-width "？" of Japanese and Chinese text)."""

@@ -30,7 +30,8 @@ def seen_numbers(history: Sequence[Utterance]) -> frozenset[str]:
 ACT_RUN = 3
 """How many of one participant's messages performing the same empty act make a loop."""
 _PRESSES = re.compile(
-    r"\?|\b(?:still|already|not an answer|keep|same|again|actual(?:ly)?|i said|i need|just)\b|"
+    r"\?|\b(?:still|already|not an answer|keep|same|again|actual(?:ly)?|i said|told you|i need|"
+    r"just)\b|"
     r"^\W*(?:no|nope|nothing)\W*$|"  # a bare "No." declines what was offered
     r"^\W*(?:yes|yeah|yep|correct|exactly)\b"  # "Yes." again: it was answered already
 )

@@ -121,7 +121,19 @@ ADDED = {
         r"\b(?:let me know|keep me (?:posted|updated|informed|in the loop)|i'?ll wait|"
         r"forward to (?:hearing|your)|tenez-moi|j'attends|bescheid|laufenden|ich warte|"
         r"laat (?:het )?(?:me|mij) (?:even )?weten|hoogte|aguard[eo]|avise-me|mantenha-me|"
-        r"avísame|quedo a la espera)\b"
+        r"avísame|quedo a la espera|"
+        r"as soon as (?:you|your)|ready when you are)\b"  # waiting on the other's move
+    ),
+    "asks_clarity": (  # a confirmation asked for, in the languages of the acts below
+        r"\b(?:please confirm|kindly confirm|confirm receipt|more about (?:which|what)|"
+        r"bitte bestätigen|veuillez confirmer|merci de confirmer|por favor,? confirme|"
+        r"graag bevestigen|bevestig (?:alstublieft|a\.u\.b)|si prega di confermare)\b"
+    ),
+    "defers": (  # the choice handed back to the other
+        r"\b(?:up to you|your call|you (?:decide|choose|pick)\b(?! (?:to|whether|if|which|what))|"
+        r"à (?:toi|vous) de (?:choisir|décider)|c'est (?:toi|vous) qui (?:choisis|choisissez|"
+        r"décides|décidez)|du (?:entscheidest|wählst)|tú (?:decides|eliges|escoges)|"
+        r"jij (?:kiest|beslist))\b"
     ),
     "agrees": (
         r"\b(?:agree[ds]?|agreement|absolutely|exactly|spot on|aligned|same page|"
@@ -176,6 +188,11 @@ OTHER_LANGUAGES = {
     ),
     "sympathises": r"\b(?:verstehe|comprends|begrijp|entendo|capisco|comprendo)\b",
     "agrees": r"\b(?:einverstanden|akkoord|precies|esatto|assolutamente)\b",
+    "defers": (  # the choice handed back: "decide você", "elige tú", "scegli tu"
+        r"\b(?:(?:escolh(?:e|a|er)|decid(?:e|a|ir)) você|você (?:escolh|decid)\w*|"
+        r"decisão é sua|(?:decide|elige|escoge) tú|(?:entscheide|wähle) du|"
+        r"(?:decidi|scegli) tu|(?:decida|scelga) lei|(?:kies|beslis) jij)\b"
+    ),
 }
 
 

@@ -46,7 +46,8 @@ _FIRST_WORDS = word_set(
     lamentamos laufenden laut logged mais mantenha mee meilleurs niet nos nossa nossas
     não op opened passed point policies policy política politique prochainement put quedo raised
     report richtlinie richtlinien règlement said same siento sorry sous spot stimme
-    submitted tenez terms tout tut update verificarei voorwaarden vou zo apologies apology"""
+    submitted tenez terms tout tut update verificarei voorwaarden vou zo apologies apology
+    kindly ready up veuillez merci por graag bevestig si du tú jij c à please more bitte"""
 )
 """The words (runs of ``\\w``) at which an act's wording can start (besides the text's very
 start, for ``mirrors``): ``acts`` tries the wordings only there, with the same result as a scan
@@ -69,7 +70,9 @@ _OTHER_FIRST_WORDS = word_set(
     entro esatto excuser faccia faccio fammi farò fico frage hake hoor höre hören ik je kom
     komme kommen laat lamento melde melden perdone perdón più politica possiamo posso precies
     purtroppo quanto quedo resto retorno retour reviens reviso ricontatto rientra sobald spijt
-    tien tiens umgehend verifico verstehe vite volto vos vuelvo warte zeitnah zurückmelden è"""
+    tien tiens umgehend verifico verstehe vite volto vos vuelvo warte zeitnah zurückmelden è
+    escolhe escolha escolher decide decida decidir você decisão elige escoge entscheide wähle
+    decidi scegli scelga kies beslis"""
 )
 _OTHER_PREFIXES = ("bedau", "navr", "regrett", "scus", "verzeih")
 _ENGLISH, _OTHER = 1, 2

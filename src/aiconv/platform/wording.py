@@ -38,6 +38,7 @@ from aiconv.platform.lexicon import (
     INSTRUCTION_AFTER,
     INSTRUCTION_OPENING,
     INVITES_ECHO,
+    JAPANESE_REQUEST,
     LIST_ITEM,
     NEGATED,
     NEGATIONS,
@@ -168,8 +169,10 @@ def _cues(content: str) -> tuple[bool, bool, bool, bool]:
     """(asks_repeat, invites_echo, reads_back, asks) of ``content``."""
     lowered = content.lower().replace("’", "'").strip()
     reads_back = bool(READ_BACK_OPENING.match(lowered) or READ_BACK_CHECK.search(lowered[-32:]))
-    asks = ("?" in content and not reads_back) or bool(
-        REQUEST_OPENING.match(lowered) or REQUEST_AFTER.search(lowered)
+    asks = (("?" in content or "？" in content) and not reads_back) or bool(
+        REQUEST_OPENING.match(lowered)
+        or REQUEST_AFTER.search(lowered)
+        or lowered.rstrip(" 。.!！").endswith(JAPANESE_REQUEST)
     )
     if not any(cue in lowered for cue in CUES):  # most: skip the long patterns
         return False, False, reads_back, asks

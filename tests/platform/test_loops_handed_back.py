@@ -1,0 +1,131 @@
+"""Loops of blind round 18 that two sides make together, written anew in other words and
+languages: each waits for the other's move, hands the choice back, asks the other to confirm
+its confirmation; a clarification asked again after "I told you"; and a Japanese assistant
+that only says "はい" to questions asked with a full-width "？"."""
+
+from __future__ import annotations
+
+import pytest
+
+from aiconv.platform.speech_acts import acts
+from tests.platform.dialogue import chat, first_loop
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def test_two_agents_each_waiting_for_the_other_are_a_ping_pong() -> None:
+    history = chat(
+        "designer: I can mock up the settings page. Could you share the data model first?",
+        "backend: I'll define the data model as soon as your mock-up shows the fields.",
+        "designer: I'd rather start once I have the model; the mock-up follows from it.",
+        "backend: Fair, but I'll wait for the mock-up, so that they match.",
+        "designer: OK. I'll start the mock-up as soon as your data model is in.",
+        "backend: Sounds good, the model comes as soon as your mock-up is ready.",
+    )
+    loop = first_loop(history)
+    assert loop is not None
+    assert loop.kind == "ping_pong"
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        (
+            "marta: Hay que elegir el hotel para el congreso de marzo. ¿Tienes preferencia?",
+            "jorge: Me da igual, elige tú.",
+            "marta: Yo tampoco tengo preferencia, decide tú.",
+            "jorge: No, de verdad, tú decides.",
+            "marta: Insisto, elige tú, cualquiera me parece bien.",
+            "jorge: Qué va, decide tú, yo me adapto.",
+        ),
+        (
+            "agent_a: We need to pick the venue for the offsite in May. Any preference?",
+            "agent_b: Honestly, it's up to you.",
+            "agent_a: I don't mind either way, your call.",
+            "agent_b: No really, you decide.",
+            "agent_a: I'm fine with anything, it's up to you.",
+            "agent_b: Your call, whatever you pick works for me.",
+        ),
+    ],
+    ids=["spanish", "english"],
+)
+def test_handing_the_choice_back_and_forth_is_a_ping_pong(lines: tuple[str, ...]) -> None:
+    loop = first_loop(chat(*lines))
+    assert loop is not None
+    assert loop.kind == "ping_pong"
+
+
+def test_a_choice_handed_over_once_and_then_made_is_not_a_loop() -> None:
+    history = chat(
+        "planner: Lunch for the workshop: the Thai place or the pizzeria?",
+        "host: Up to you, both are fine for me.",
+        "planner: Then the Thai place. Fourteen people at 12:30, I'll book it now.",
+        "host: Great. Can they do two vegan dishes?",
+        "planner: Yes, green curry and the tofu noodles are vegan. Booked for 12:30.",
+        "host: Perfect, thanks.",
+    )
+    assert first_loop(history) is None
+
+
+def test_asking_each_other_to_confirm_the_confirmation_is_a_ping_pong() -> None:
+    history = chat(
+        "depot_lille: Le lot 8841 est prêt à l'enlèvement. Veuillez confirmer la réception.",
+        "depot_gent: Ontvangen. Graag bevestigen dat u onze bevestiging heeft ontvangen.",
+        "depot_lille: Bien reçu votre confirmation. Veuillez confirmer la réception de ce message.",
+        "depot_gent: Ontvangen. Graag bevestigen dat dit bericht is aangekomen.",
+        "depot_lille: Reçu. Veuillez confirmer à nouveau la réception.",
+        "depot_gent: Ontvangen. Graag bevestigen.",
+        "depot_lille: Reçu. Veuillez confirmer.",
+    )
+    loop = first_loop(history)
+    assert loop is not None
+    assert loop.kind == "ping_pong"
+
+
+def test_a_clarification_asked_again_after_i_told_you_is_a_loop() -> None:
+    history = chat(
+        "user: Please book the small meeting room for Friday at 3 pm.",
+        "assistant: Sure! Could you clarify which room you mean?",
+        "user: The small one on the second floor, called Kestrel.",
+        "assistant: Thanks! Can you tell me a bit more about which room you'd like?",
+        "user: Kestrel. Second floor. Friday, 3 pm.",
+        "assistant: Got it. Could you specify the room you're referring to?",
+        "user: I told you twice already.",
+        "assistant: Sorry! Could you clarify which room?",
+    )
+    loop = first_loop(history)
+    assert loop is not None
+    assert loop.kind == "paraphrase"
+
+
+@pytest.mark.parametrize(
+    ("text", "act"),
+    [
+        ("Kindly confirm receipt of the files.", "asks_clarity"),
+        ("Bitte bestätigen Sie den Termin.", "asks_clarity"),
+        ("Prefiro que você decida.", "defers"),
+        ("Scegli tu, per me va bene tutto.", "defers"),
+        ("À vous de choisir, les deux me conviennent.", "defers"),
+        ("I'll send the figures as soon as your template is ready.", "waits"),
+    ],
+)
+def test_confirmations_asked_and_choices_handed_back_are_named(text: str, act: str) -> None:
+    assert act in acts(text)
+
+
+def test_only_hai_to_japanese_questions_is_a_collapse() -> None:
+    history = chat(
+        "user: SQLで重複した行を削除する方法を教えてください。",
+        "assistant: `ROW_NUMBER()` で番号を付けて、2以上の行を削除するのが一般的です。",
+        "user: MySQL 5.7でも使えますか？",
+        "assistant: はい。",
+        "user: 5.7にはウィンドウ関数がないはずですが、どうすればいいですか？",
+        "assistant: はい",
+        "user: 具体的な方法は？",
+        "assistant: はい。",
+        "user: 「はい」じゃなくて説明してください。",
+        "assistant: はい",
+    )
+    loop = first_loop(history)
+    assert loop is not None
+    assert loop.kind == "collapse"
