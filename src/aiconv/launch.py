@@ -28,7 +28,7 @@ from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import ParticipantSpec, StopConfig
 from aiconv.platform.turns import resolve_policy
 from aiconv.queues.log import ConversationLog
-from aiconv.validation import POSITIVE, POSITIVE_INT, Bounds, parse_number
+from aiconv.validation import POSITIVE, POSITIVE_INT, SEED, Bounds, parse_number
 
 #: Called with every event of the conversation and the state after it, live.
 EventCallback = Callable[[Recorded, ConversationState], None]
@@ -221,7 +221,7 @@ def check_options(options: ConversationOptions) -> None:
         ("timeout_s", stop.timeout_s, POSITIVE),
         ("max_cost_usd", stop.max_cost_usd, POSITIVE),
         ("lease_s", options.lease_s, POSITIVE),
-        ("seed", options.seed, Bounds(integer=True)),
+        ("seed", options.seed, SEED),
     ]
     for name, value, bounds in checks:
         if value is not None:

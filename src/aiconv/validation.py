@@ -106,6 +106,9 @@ def _quote(value: object) -> str:
 POSITIVE = Bounds(above=0)
 POSITIVE_INT = Bounds(integer=True, minimum=1)
 NON_NEGATIVE = Bounds(minimum=0)
+#: A seed, wherever one is taken (flags, variables, scenario files, agent options, the Python
+#: API): 0..2^63-1, as a conversation's own (drawn from 0..2^31-1) is.
+SEED = Bounds(integer=True, minimum=0)
 
 
 #: The longest participant name: it is shown in tables, headings and prompts.

@@ -195,7 +195,7 @@ def test_planned_mistakes_follow_the_rate_and_the_seed() -> None:
         ("bank-agent:mistakes=2", "mistakes must be a rate from 0 to 1"),
         ("bank-agent:mistakes=nan", "mistakes must be a rate from 0 to 1"),
         ("bank-agent:mistakes=lots", "bad option value"),
-        ("bank-agent:seed=1.5", "bad option value"),
+        ("bank-agent:seed=1.5", "seed must be a whole number"),
         ("bank-agent:kinds=typo", "unknown mistake 'typo'"),
         ("bank-agent:colour=red", "unknown option 'colour'"),
         ("task-user:seed=abc", "seed must be a whole number"),

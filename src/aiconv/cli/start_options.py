@@ -13,7 +13,7 @@ from aiconv.cli import voice
 from aiconv.cli.options import F, json_option, log_options, option
 from aiconv.cli.telemetry import TelemetryOptions, telemetry_options
 from aiconv.cli.tools import assign, tool_options
-from aiconv.cli.values import INTEGER, POSITIVE, TEXT, count, seconds
+from aiconv.cli.values import POSITIVE, SEED, TEXT, count, seconds
 from aiconv.cli.wiring import LogOptions, default_names
 from aiconv.errors import ConfigError
 from aiconv.launch import ConversationOptions, Participant
@@ -98,7 +98,11 @@ def start_options(func: F) -> F:
             show_default=True,
             help="Who speaks next.",
         ),
-        option("--seed", type=INTEGER, help="Seed for offline agents (default: random, recorded)."),
+        option(
+            "--seed",
+            type=SEED,
+            help="Seed for offline agents, 0..2^63-1 (default: random, recorded).",
+        ),
         option("--detach", is_flag=True, help="Create the conversation, print its id, run nobody."),
         json_option(help="Print one JSON document at the end instead.", old_names=("AIC_JSON",)),
         option("--quiet", is_flag=True, help="Print only the conversation id and the summary."),

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from aiconv import validation
 from aiconv.validation import MAX_INT, Bounds, check_name, check_text, parse_number
 
 
@@ -44,8 +45,8 @@ def count(minimum: int = 1, maximum: int = MAX_INT) -> Number:
 POSITIVE = Number(Bounds(above=0))
 #: A TCP port; 0 picks a free one.
 PORT = count(0, 65535)
-#: Any 64-bit integer (a seed).
-INTEGER = Number(Bounds(integer=True))
+#: A seed: 0..2^63-1.
+SEED = Number(validation.SEED)
 #: A rate in 0..1.
 RATE = Number(Bounds(minimum=0, maximum=1))
 

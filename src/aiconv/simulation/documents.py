@@ -232,7 +232,7 @@ class ScenarioModel(Strict):
 
     name: Text
     repeat: int = Field(1, ge=1, le=1000)
-    seed: int = Field(0, ge=-(2**63), lt=2**63)  # 64 bits, as --seed
+    seed: int = Field(0, ge=0, lt=2**63)  # as --seed
     time: Literal["fast", "real"] = "fast"
     voice: bool = False
     lease_s: float = Field(30.0, gt=0)

@@ -25,6 +25,7 @@ from aiconv.agents.messages import (
 from aiconv.agents.provider import ChatProvider, DeltaCallback
 from aiconv.agents.registry import AgentSpec
 from aiconv.errors import ProviderError, UnknownAgent
+from aiconv.validation import SEED, parse_number
 
 #: The longest reply time a ``mock`` agent may be given (an hour: a stand-in for a slow model).
 MAX_LATENCY_S = 3600.0
@@ -58,7 +59,7 @@ class MockOptions:
                 turns=int(ascii_number(spec.options.get("turns", "4"))),
                 latency=latency,
                 fail=float(ascii_number(spec.options.get("fail", "0"))),
-                seed=int(ascii_number(spec.options["seed"])) if "seed" in spec.options else None,
+                seed=seed_option(spec),
                 tools=spec.options.get("tools", "off"),
             )
         except ValueError as exc:
@@ -86,6 +87,18 @@ def ascii_number(text: str) -> str:
     if not text.isascii() or "_" in text:
         raise ValueError(f"{text!r} is not written with the digits 0-9")
     return text
+
+
+def seed_option(spec: AgentSpec) -> int | None:
+    """The ``seed=S`` option of an offline agent (0..2^63-1, as ``--seed``); UnknownAgent
+    for any other value."""
+    text = spec.options.get("seed")
+    if text is None:
+        return None
+    try:
+        return int(parse_number(text, SEED))
+    except ValueError as exc:
+        raise UnknownAgent(f"agent {spec.agent_id!r}: seed {exc}") from None
 
 
 class MockProvider(ChatProvider):

@@ -14,6 +14,7 @@ import random
 
 from aiconv.agents.messages import ChatReply, ChatRequest, Usage, estimate_tokens, request_tokens
 from aiconv.agents.provider import ChatProvider, DeltaCallback
+from aiconv.agents.providers.offline import seed_option
 from aiconv.agents.registry import AgentSpec, Vendor
 from aiconv.agents.task_user.brief import OUT_OF_SCOPE, SIGNALS, STOP, TRANSFER, Brief
 from aiconv.agents.task_user.replies import Situation, next_message, waiting
@@ -70,12 +71,7 @@ def _task_user(spec: AgentSpec, key: str | None) -> TaskUserProvider:
         raise UnknownAgent(
             f"agent {spec.agent_id!r}: unknown option {sorted(unknown)[0]!r}; task-user takes seed"
         )
-    seed = spec.options.get("seed")
-    if seed is not None and not (seed.isascii() and seed.removeprefix("-").isdigit()):
-        raise UnknownAgent(f"agent {spec.agent_id!r}: seed must be a whole number, not {seed!r}")
-    if seed is not None and not -(2**63) <= int(seed) < 2**63:
-        raise UnknownAgent(f"agent {spec.agent_id!r}: seed must fit in 64 bits, not {seed!r}")
-    return TaskUserProvider(seed=int(seed) if seed is not None else None, model=spec.model)
+    return TaskUserProvider(seed=seed_option(spec), model=spec.model)
 
 
 def _check(spec: AgentSpec) -> None:

@@ -24,7 +24,7 @@ from aiconv.agents.messages import (
     to_json,
 )
 from aiconv.agents.provider import ChatProvider, DeltaCallback
-from aiconv.agents.providers.offline import ascii_number
+from aiconv.agents.providers.offline import ascii_number, seed_option
 from aiconv.agents.registry import AgentSpec, Vendor
 from aiconv.environments.banking.agent.memory import Memory
 from aiconv.environments.banking.agent.planner import plan
@@ -129,7 +129,6 @@ def _bank_agent(spec: AgentSpec, key: str | None) -> BankAgentProvider:
         )
     try:
         rate = float(ascii_number(options.get("mistakes", "0")))
-        seed = int(ascii_number(options["seed"])) if "seed" in options else None
     except ValueError as exc:
         raise UnknownAgent(f"agent {spec.agent_id!r}: bad option value ({exc})") from None
     if not math.isfinite(rate) or not 0 <= rate <= 1:
@@ -140,7 +139,7 @@ def _bank_agent(spec: AgentSpec, key: str | None) -> BankAgentProvider:
         raise UnknownAgent(
             f"agent {spec.agent_id!r}: unknown mistake {wrong[0]!r}; kinds are {'+'.join(MISTAKES)}"
         )
-    return BankAgentProvider(mistakes=rate, seed=seed, kinds=kinds, model=spec.model)
+    return BankAgentProvider(mistakes=rate, seed=seed_option(spec), kinds=kinds, model=spec.model)
 
 
 def _check(spec: AgentSpec) -> None:
