@@ -281,3 +281,44 @@ def test_aic_import_reads_the_document_aic_export_writes(tmp_path: Path) -> None
     assert [(m["sender"], m["content"], m["at"]) for m in copy["messages"]] == [
         (m["sender"], m["content"], m["at"]) for m in original["messages"]
     ]
+
+
+def _chats(path: Path, conversations: int) -> Path:
+    """``conversations`` small chats, each with its own customer words."""
+    rows = [
+        {"conversation_id": f"c{n}", "sender": sender, "text": f"{text} number {n}"}
+        for n in range(conversations)
+        for sender, text in (("customer", "my parcel has not arrived"), ("agent", "let me look"))
+    ]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("replies", "said"),
+    [
+        (None, "gave no usable answer for any of the 6 pairs it was shown"),
+        ('{"answers": [{"pair": 1, "simulated": "A"}]}', "a usable answer for only 1 of the 6"),
+    ],
+    ids=["no answer", "one answer"],
+)
+def test_a_judge_that_measured_nothing_says_so_and_fails(
+    tmp_path: Path, env: dict[str, str], replies: str | None, said: str
+) -> None:
+    """A judge that answered no pair, or too few to measure anything, is a failed measure
+    (exit code 1, nothing on stdout): it printed '… nothing was measured' (or '100% accuracy'
+    for one pair) and exited 0, and ``--json`` gave accuracy 0.5, "indistinguishable"."""
+    db = str(tmp_path / "runs.db")
+    _ok(run_aic("import", str(_chats(tmp_path / "chats.jsonl", 6)), "--db", db, env=env))
+    judge = "mock"
+    if replies is not None:
+        script = tmp_path / "judge.jsonl"
+        script.write_text(json.dumps({"content": replies}) + "\n")
+        judge = f"script:{script}"
+    for json_flag in ([], ["--json"]):
+        result = run_aic(
+            "realism", "import:chats", "--judge", judge, "--db", db, *json_flag, env=env
+        )
+        assert (result.returncode, result.stdout) == (1, ""), result.stdout + result.stderr
+        assert result.stderr.startswith("error: realism could not be measured: a judge (")
+        assert said in result.stderr and len(result.stderr.splitlines()) == 1

@@ -248,7 +248,7 @@ def _print_replay(document: dict[str, Any], as_json: bool) -> None:
 @option("--judge", help="Let this agent judge pairs instead of the offline classifier.")
 @json_option(help="Print one JSON document.")
 @log_options
-def realism(run_id: str, **kw: Any) -> None:
+def realism(run_id: str, **kw: Any) -> int:
     """How well real customer messages can be told from RUN_ID's simulated ones (50% = not)."""
     require_extra("learning", "aic realism")
     from aiconv.learning.realism import judge_realism
@@ -271,12 +271,16 @@ def realism(run_id: str, **kw: Any) -> None:
         report = asyncio.run(measure())
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+    if not report.is_measured:  # the work failed: no verdict, on stdout least of all
+        click.echo(f"error: {report.describe()}", err=True)
+        return 1
     if kw["as_json"]:
         document = {"run_id": run_id, **report.as_dict()}
         document.pop("summary")
         click.echo(json.dumps(document, indent=2))
     else:
         click.echo(report.describe())
+    return 0
 
 
 async def _offline(url: str, run_id: str, source: str | None) -> Any:

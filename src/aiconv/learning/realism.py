@@ -4,7 +4,8 @@
 regression) on equal numbers of real and simulated customer messages and reports its
 cross-validated accuracy: 50 % means the simulated customers are indistinguishable from the real
 ones, 100 % that they are trivially told apart. ``judge_realism`` asks a model instead (any
-``ChatProvider``), showing it pairs of one real and one simulated message.
+``ChatProvider``), showing it pairs of one real and one simulated message; a judge that
+answered fewer than ``MIN_EACH`` pairs measured nothing (``RealismReport.is_measured``).
 """
 
 from __future__ import annotations
@@ -40,13 +41,23 @@ class RealismReport:
         fields = ("accuracy", "spread", "real", "simulated", "method", "unanswered")
         return {**{f: getattr(self, f) for f in fields}, "summary": self.describe()}
 
+    @property
+    def is_measured(self) -> bool:
+        """Whether enough pairs were told apart to mean anything: a judge that answered one
+        pair of twenty read "0% accuracy … indistinguishable", a perfect simulation."""
+        return self.real >= MIN_EACH
+
     def describe(self) -> str:
         """One line for people."""
-        if not self.real and self.unanswered:
-            return (
-                f"{self.method} gave no usable answer for any of the {self.unanswered} pairs it "
-                "was shown: nothing was measured"
+        if not self.is_measured:
+            shown = self.real + self.unanswered
+            answered = (
+                f"only {self.real} of the {shown} pairs it was shown (at least {MIN_EACH} needed)"
+                if self.real
+                else f"any of the {shown} pairs it was shown"
             )
+            usable = "a usable answer for" if self.real else "no usable answer for"
+            return f"realism could not be measured: {self.method} gave {usable} {answered}"
         verdict = (
             "indistinguishable"
             if self.accuracy <= 0.6
