@@ -74,6 +74,9 @@ def test_a_worker_serves_metrics_of_the_conversations_it_plays(tmp_path: Path) -
         url = read_line_matching(process.stderr, r"metrics: (http://\S+/metrics)", 60).group(1)
         text = scrape_until(url, 'aiconv_turns_total{participant="mock-2"')
         assert "aiconv_conversations_active 1.0" in text
+        # the worker began running it (it stayed 0: only the creator counted, and
+        # a fleet of workers showed no conversation ever started)
+        assert "aiconv_conversations_started_total 1.0" in text
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=30)
     finally:

@@ -98,7 +98,8 @@ class Metrics:
         # Conversations and turns
         self.conversations_started = Counter(
             "aiconv_conversations_started_total",
-            "Conversations created by this instance.",
+            "Conversations this instance began running (created here to run, or a detached one "
+            "whose first turn it claimed).",
             registry=r,
         )
         self.conversations_active = Gauge(

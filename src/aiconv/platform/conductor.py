@@ -119,7 +119,8 @@ class Conductor:
         (e.g. the initial state of its environment)."""
         initial = ConversationState(conversation_id=conversation_id)
         state = await self.append(initial, [started, *also])
-        self.observer.conversation_started(state)
+        if not started.detached:  # a detached one starts where its first turn is claimed
+            self.observer.conversation_started(state)
         return state
 
     async def load(self, conversation_id: str) -> ConversationState:
@@ -339,6 +340,8 @@ class Conductor:
             ) as trace_context,
         ):
             if handed is None:
+                # a detached conversation begins with its first claim, which one instance wins
+                first = state.started.detached and not state.has_begun
                 claim = TurnClaimed(
                     speaker=name,
                     instance_id=self.instance_id,
@@ -350,6 +353,8 @@ class Conductor:
                 except SequenceConflict:
                     self.observer.conflict(state)
                     return await self.catch_up(state)
+                if first:
+                    self.observer.conversation_started(state)
             last_at = state.messages[-1].at if state.messages else state.started_at
             # claimed with the message before it: the hand-off is how long this seat took to
             # start; else how long after that message the claim was stored

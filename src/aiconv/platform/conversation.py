@@ -133,6 +133,12 @@ class ConversationState:
         return None
 
     @property
+    def has_begun(self) -> bool:
+        """Whether anyone has claimed a turn, posted a message or failed in it yet (a turn
+        released after a failure leaves no claim, but the conversation had begun)."""
+        return bool(self.messages) or self.last_claim is not None or self.failures > 0
+
+    @property
     def is_ended(self) -> bool:
         """Whether the conversation has ended (and not been resumed since)."""
         return self.ended is not None

@@ -34,7 +34,8 @@ class ConductorObserver(Protocol):
     """Hooks the conductor calls; each must be cheap and must never raise."""
 
     def conversation_started(self, state: ConversationState) -> None:
-        """A conversation was created by this process."""
+        """This process began running a conversation: it created it to run it, or took the
+        first turn of a detached one (one instance in the fleet counts each)."""
         ...
 
     def open_turn(self, state: ConversationState, speaker: str) -> TurnOpening:
