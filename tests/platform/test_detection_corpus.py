@@ -244,14 +244,16 @@ def test_round_18_written_blind_then_tuned_on_cuts_nothing_healthy() -> None:
     # new round after a summary; with tuning round 21's hard negatives): 1.00, 0.636, none cut.
     # Then its misses read (waiting on each other, the choice handed back, confirmations asked
     # for both ways, a clarification asked again after "I told you", "はい" to Japanese
-    # questions): 1.00, 0.788, none cut.
+    # questions): 1.00, 0.788, none cut; then a figure held once written out ("forty-five
+    # dollars") and each message said back from the other side ("mijn fiets" - "uw fiets"):
+    # 1.00, 0.848, none cut.
     figures = evaluate_corpus(HELDOUT, written_in=18)
     print(figures.report())
     assert figures.transcripts == 81
     assert figures.loop_precision >= 0.98
     assert figures.healthy_ended_early == 0
     assert figures.closing_recall >= 0.83
-    assert figures.loop_recall >= 0.78
+    assert figures.loop_recall >= 0.84
 
 
 def test_round_20_written_blind_is_measured_on_transcripts_never_seen() -> None:

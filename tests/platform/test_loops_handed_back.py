@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from aiconv.platform.speech_acts import acts
+from aiconv.platform.wording import features
 from tests.platform.dialogue import chat, first_loop
 
 pytestmark = pytest.mark.timeout(60)
@@ -129,3 +130,66 @@ def test_only_hai_to_japanese_questions_is_a_collapse() -> None:
     loop = first_loop(history)
     assert loop is not None
     assert loop.kind == "collapse"
+
+
+def test_a_figure_written_out_is_the_same_figure() -> None:
+    assert features("the lowest is sixty-five euros a night").numbers == {"65"}
+    assert features("Forty five, then ninety-nine.").numbers == {"45", "99"}
+
+
+def test_positions_held_with_a_figure_once_written_out_are_a_ping_pong() -> None:
+    history = chat(
+        "planner: We'd like 20 rooms for 3 nights at $55 a night.",
+        "hotel: For 20 rooms over 3 nights our group rate is $65 a night.",
+        "planner: $65 is over our budget. Could you do $55?",
+        "hotel: I see. For twenty rooms and three nights, the best we can do is sixty-five "
+        "dollars a night.",
+        "planner: $55 is really our limit.",
+        "hotel: Our group rate remains $65 per room and night.",
+        "planner: Then we're still at $55.",
+    )
+    loop = first_loop(history)
+    assert loop is not None
+    assert loop.kind == "ping_pong"
+
+
+def test_a_side_holding_its_figure_while_the_other_moves_is_not_a_loop() -> None:
+    history = chat(
+        "buyer: We can pay $38 a seat for 2,000 seats.",
+        "vendor: Our list price is $45 a seat.",
+        "buyer: We stay at $38 a seat.",
+        "vendor: For 2,000 seats I can do $43.",
+        "buyer: Still $38 from our side.",
+        "vendor: $41 if you sign for three years.",
+        "buyer: $38 is where we are.",
+        "vendor: Final offer: $40 with a three-year term.",
+    )
+    assert first_loop(history) is None
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        (
+            "cliente: Ho perso la mia carta di credito ieri sera a Torino. Come la blocco?",
+            "assistente: Ha perso la sua carta di credito ieri sera a Torino. Come la blocca?",
+            "cliente: Sì, è quello che chiedo. Ho già fatto denuncia ai carabinieri.",
+            "assistente: Ha già fatto denuncia ai carabinieri.",
+            "cliente: Esatto. Quale numero devo chiamare?",
+            "assistente: Quale numero deve chiamare?",
+        ),
+        (
+            "customer: My parcel was left at the wrong address yesterday. What do I do now?",
+            "bot: Your parcel was left at the wrong address yesterday. What do you do now?",
+            "customer: Yes, that is my question. I have already asked the neighbours.",
+            "bot: You have already asked the neighbours.",
+            "customer: Right. Who should I contact?",
+            "bot: Who should you contact?",
+        ),
+    ],
+    ids=["italian", "english"],
+)
+def test_each_message_said_back_from_the_other_side_is_an_echo(lines: tuple[str, ...]) -> None:
+    loop = first_loop(chat(*lines))
+    assert loop is not None
+    assert loop.kind == "echo"

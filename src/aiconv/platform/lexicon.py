@@ -142,6 +142,19 @@ NUMBER_WORDS = {
     "fifty": "50",
     "hundred": "100",
 }
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+         "eighty": 80, "ninety": 90}  # fmt: skip
+_UNITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+          "eight": 8, "nine": 9}  # fmt: skip
+COMPOUND_NUMBER = re.compile(rf"\b({'|'.join(_TENS)})[- ]({'|'.join(_UNITS)})\b")
+"""A number written out in two words ("forty-five dollars" is $45, not 40 and 5)."""
+
+
+def compound_number(match: re.Match[str]) -> str:
+    """The digits of a ``COMPOUND_NUMBER`` match."""
+    return str(_TENS[match[1]] + _UNITS[match[2]])
+
+
 NOT_CONTENT = STOP_WORDS | PHATIC_WORDS
 _SOCIAL_STEMS: frozenset[str] = frozenset()  # filled below, once _stem is defined
 NEGATIONS = word_set(

@@ -13,6 +13,9 @@ import re
 from collections.abc import Sequence
 from itertools import combinations, pairwise
 
+from rapidfuzz import fuzz
+
+from aiconv.platform.lexicon import word_set
 from aiconv.platform.loop_acts import ACT_RUN, seen, seen_numbers, stands_still
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
 from aiconv.platform.speech_acts import pushes_back
@@ -68,12 +71,28 @@ def frozen_positions(history: Sequence[Utterance], config: LoopConfig) -> Loop |
     if a == b or any(u.sender != (a if n % 2 == 0 else b) for n, u in enumerate(last)):
         return None
     sets = [features(u.content).numbers for u in last]
-    if not all(sets) or sets[0] != sets[2] or sets[2] != sets[4] or sets[1] != sets[3]:
+    if not all(sets):
         return None
-    if sets[0] & sets[1]:
+    if sets[0] != sets[2] or sets[2] != sets[4] or sets[1] != sets[3]:
+        if not _holds_figures(history, sets):
+            return None
+    elif sets[0] & sets[1]:
         return None
     detail = f"{a} and {b} restate the same figures without moving"
     return make_loop("ping_pong", 1.0, tuple(last), detail)
+
+
+def _holds_figures(history: Sequence[Utterance], sets: Sequence[frozenset[str]]) -> bool:
+    """Whether each side of the last five messages (``sets``: their numbers) states a figure
+    of its own in every one of its messages, the two sides' differ, and none of the last four
+    brings a number new to the window: "$45 per seat" each time, once with the seats and the
+    term the first message already gave ("2,000 seats over three years … forty-five")."""
+    own = sets[0] & sets[2] & sets[4]
+    other = sets[1] & sets[3]
+    if not own or not other or own & other:
+        return False
+    start = len(history) - len(sets)
+    return all(not sets[n] - seen_numbers(history[: start + n]) for n in range(1, len(sets)))
 
 
 def parrot(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
@@ -106,8 +125,45 @@ def _says_back(said: str, reply: str) -> bool:
     if len(before.text) < 12 or after.numbers - before.numbers:
         return False
     if len(after.facts - before.facts) > 2:
-        return False  # "you'd like to know …" may frame it, nothing more
-    return len(before.facts - after.facts) <= 1 and part_similarity(said, reply) >= 0.7
+        return _mirrors(before, after)  # "you'd like to know …" may frame it, nothing more
+    if len(before.facts - after.facts) <= 1 and part_similarity(said, reply) >= 0.7:
+        return True
+    return _mirrors(before, after)
+
+
+_PERSONS = word_set(
+    """i me my mine myself you your yours yourself ik mij me mijn u uw je jij jouw ich mich mir
+    mein meine meinen meinem meiner du dich dir dein deine deinen sie ihr ihre ihren ihrem
+    j je moi mon ma mes vous votre vos tu te toi ton ta tes yo mi mis usted su sus tú tus
+    eu meu minha meus minhas você seu sua seus suas teu tua io mio mia miei lei suo tuo"""
+)
+"""The first and second persons of the languages of the acts: a message said back from the
+other's side swaps them ("mijn fiets" – "uw fiets", "I need" – "you need")."""
+_MIRRORED = 0.9
+_ENDINGS = 8
+"""Characters a reply said back may gain on its way: verb endings ("meld" – "meldt")."""
+
+
+def _mirrors(before: Features, after: Features) -> bool:
+    """Whether ``after`` is ``before`` said back from the other's side: persons swapped, a
+    verb's ending changed with them ("Ho già fatto" – "Ha già fatto"), an opening left off
+    ("Klopt." – "Ja, dat vraag ik."); most of the longer one copied, nothing added, and not
+    a copy of a stretch of it as it was, nor an item a drill asked to be repeated."""
+    if len(after.text) > len(before.text) + _ENDINGS or 2 * len(after.text) < len(before.text):
+        return False  # it adds something of its own, or says back only a part
+    if 2 * len(after.facts - before.facts) > len(after.facts):
+        return False  # most of its words are its own (the usual case: cheap sets first)
+    if before.invites_echo or after.text in before.text:
+        return False  # the words as they were: a drill's item, a read-back (judged above)
+    said, reply = _in_no_person(before.text), _in_no_person(after.text)
+    if min(len(said), len(reply)) < 12:
+        return False
+    shorter, longer = sorted((said, reply), key=len)
+    return fuzz.partial_ratio(shorter, longer) >= 100 * _MIRRORED
+
+
+def _in_no_person(text: str) -> str:
+    return " ".join("·" if word in _PERSONS else word for word in text.split())
 
 
 _AFFIRMATIONS = frozenset(

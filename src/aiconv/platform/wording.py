@@ -25,6 +25,7 @@ from aiconv.platform.lexicon import (
     CLEARANCE,
     COMPLAINS_REPEAT,
     COMPLAINS_REPEAT_WORDS,
+    COMPOUND_NUMBER,
     COURTESY,
     CUES,
     FOREIGN_AGREEMENT,
@@ -56,6 +57,7 @@ from aiconv.platform.lexicon import (
     SUFFIXES,
     THOUSANDS,
     WORD,
+    compound_number,
 )
 from aiconv.platform.synonyms import GROUPS as SYNONYM_GROUPS
 from aiconv.platform.text_memo import windowed
@@ -149,6 +151,8 @@ def _words(content: str) -> list[str]:
     unquoted = unquoted.lower().replace("’", "").replace("'", "")
     words: list[str] = WORD.findall(unquoted)
     if GROUPED.search(unquoted) or not NUMBER_WORDS.keys().isdisjoint(words):
+        if COMPOUND_NUMBER.search(unquoted):
+            words = WORD.findall(COMPOUND_NUMBER.sub(compound_number, unquoted))
         words = [_normal(w) for w in words]
     return words
 
