@@ -125,6 +125,10 @@ NAME_FORBIDDEN_CLASS = r"\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u206
 #: name neither starts nor ends with one nor with a space, so it shows where it starts and
 #: ends, and ``a`` and ``a\u200b`` or `` a`` are not two participants who look the same.
 NAME_INVISIBLE_CLASS = r"\u00ad\u061c\u180e\u200b-\u200f\u2060-\u2064\ufeff"
+#: Characters that make content read other than it is (Trojan Source) wherever it is shown:
+#: the bidirectional embeddings, overrides, isolates and marks, and the invisible ones that split
+#: or join words unseen. Not the zero-width (non-)joiners: emoji and several scripts need them.
+HIDDEN_FORMAT_CLASS = r"\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
 _INVISIBLE_EDGE = re.compile(rf"^[{NAME_INVISIBLE_CLASS}\s]|[{NAME_INVISIBLE_CLASS}\s]$")
 
 

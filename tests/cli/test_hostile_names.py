@@ -26,7 +26,9 @@ async def write_hostile_log(path: Path) -> None:
     async with aiconv.open_log(f"sqlite:///{path}") as log:
         conductor = Conductor(log)
         state = await conductor.start("c1", started)
-        state = await conductor.append(state, [MessagePosted(sender=EVIL, content="hi\x1b[2J")])
+        state = await conductor.append(
+            state, [MessagePosted(sender=EVIL, content="hi\x1b[2J\u202etxt.exe")]
+        )
         await conductor.end(state, StopReason(reason="interrupted", detail="a signal"), by=OTHER)
 
 
@@ -39,7 +41,7 @@ def test_no_escape_sequence_reaches_the_terminal(tmp_path: Path, args: list[str]
     result = CliRunner(env={"COLUMNS": "200"}).invoke(aic, [*args, "--db", str(db)])
     output = result.stdout + result.stderr
     assert "evil" in output, output
-    for byte in ("\x1b", "\x07", "\x9b"):
+    for byte in ("\x1b", "\x07", "\x9b", "\u202e"):  # and a right-to-left override
         assert byte not in output
 
 

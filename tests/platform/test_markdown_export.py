@@ -66,6 +66,19 @@ def test_inline_text_keeps_its_characters_and_loses_its_meaning() -> None:
     assert rendered == "a_b *c* [d](e) `f` &lt;g&gt; &amp; \\ # | \\x1b[2J next"
 
 
+def test_bidirectional_overrides_and_invisible_characters_show_as_text() -> None:
+    """Trojan Source: a right-to-left override, an isolate or a zero-width space would make a
+    message read other than it is; each shows as its code (emoji joiners stay: they draw one
+    picture)."""
+    text = "pay \u202eeXe.txt\u202c \u2067x\u2069 a\u200bb \ufeff\u2060 👩\u200d💻"
+    rendered = MarkdownIt("commonmark").renderInline(inline(text))
+    assert rendered == (
+        "pay \\u202eeXe.txt\\u202c \\u2067x\\u2069 a\\u200bb \\ufeff\\u2060 👩\u200d💻"
+    )
+    exported = transcript(("alice", "bob"), topic="t\u202eopic")
+    assert "\u202e" not in exported and "# t\\\\u202eopic" in exported  # escaped: t\u202eopic
+
+
 def test_a_participant_without_a_model_is_listed_without_empty_parentheses() -> None:
     """Imported people have an agent (``human``) and no model: ``human``, never ``human ()``."""
     started = ConversationStarted(

@@ -51,6 +51,22 @@ def test_html_escapes_scenario_names_and_rationales() -> None:
     assert '<a href="transcripts/c1.md">' in html
 
 
+def test_html_shows_control_and_bidirectional_characters_as_text() -> None:
+    """A terminal escape, a bell or a right-to-left override in a rationale or a scenario name
+    reaches the HTML report as ``\\x1b``-style text, as in the Markdown one (it was passed raw)."""
+    from dataclasses import replace
+
+    from aiconv.platform.events import OutcomeDecided
+
+    hostile = "red \x1b[31m\x07 \u202eexe.txt"
+    base = state_of(("customer", "hi"), ended="max_turns", metadata={"scenario": hostile})
+    bad = replace(base, outcome=OutcomeDecided(outcome="lost", by="rules", rationale=hostile))
+    html = render_html(build("r", [row_of(bad)]))
+    for raw in ("\x1b", "\x07", "\u202e"):
+        assert raw not in html
+    assert "red \\x1b[31m\\x07 \\u202eexe.txt" in html
+
+
 def test_markdown_has_the_headline_and_links_the_worst_transcripts() -> None:
     text = render_markdown(_doc())
     assert "**Success rate: 50.0% (95% CI 9.4%–90.5%, 1/2)**" in text

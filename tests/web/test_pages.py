@@ -43,6 +43,25 @@ async def test_content_is_escaped_everywhere_it_is_rendered(
     ]
 
 
+async def test_control_and_bidirectional_characters_show_as_text(
+    client: httpx.AsyncClient, log: SqliteLog
+) -> None:
+    """A terminal escape, a bell or a right-to-left override in a topic or a message reaches
+    the page as ``\\x1b``-style text, as in the Markdown export (it was passed raw)."""
+    hostile = "red \x1b[31m\x07 \u202eexe.txt"
+    state = await converse(
+        log, topic=f"topic {hostile}", replies={"alice": [hostile], "bob": ["ok"]}, max_turns=2
+    )
+    pages = [
+        (await client.get(path)).text
+        for path in ("/", f"/conversations/{state.conversation_id}?events=1")
+    ]
+    for html in pages:
+        for raw in ("\x1b", "\x07", "\u202e"):
+            assert raw not in html
+        assert "red \\x1b[31m\\x07 \\u202eexe.txt" in html
+
+
 async def test_list_page_filters_and_links_to_conversations(
     client: httpx.AsyncClient, log: SqliteLog
 ) -> None:

@@ -19,11 +19,16 @@ from rich.console import Console
 from rich.table import Column, Table
 from rich.text import Text
 
-_CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from aiconv.validation import HIDDEN_FORMAT_CLASS
+
+_CONTROL = re.compile(
+    rf"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f-\x9f{HIDDEN_FORMAT_CLASS}]"
+)
 
 
 def clean(text: str) -> str:
-    """``text`` with terminal control and escape sequences removed (newlines and tabs kept)."""
+    """``text`` with terminal control and escape sequences, bidirectional overrides and
+    invisible format characters removed (newlines and tabs kept)."""
     return _CONTROL.sub("", text)
 
 

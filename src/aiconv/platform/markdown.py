@@ -3,7 +3,9 @@
 Content is stored as produced and escaped where it becomes Markdown (the export, the report's
 transcripts): a hostile message's ``<script>``, ``onerror=``, fake headings, links, table pipes
 and unclosed code fences must show as text, never as markup or HTML. Control characters (a
-terminal escape, a bell) are shown as ``\\x1b``-style text. Pure functions.
+terminal escape, a bell) are shown as ``\\x1b``-style text, and so are bidirectional overrides
+and invisible format characters (``\\u202e``), which would make a message read other than it is;
+the HTML pages show text through ``visible_controls`` too. Pure functions.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from __future__ import annotations
 import html
 import re
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from aiconv.validation import HIDDEN_FORMAT_CLASS
+
+_CONTROL = re.compile(rf"[\x00-\x08\x0b-\x1f\x7f-\x9f{HIDDEN_FORMAT_CLASS}]")
 #: The ASCII punctuation that means something inline in CommonMark, GFM (tables,
 #: strikethrough) or viewers with math (``$``); a backslash makes each literal. ``#`` closes an
 #: ATX heading. ``!``, ``-``, ``+``, ``.`` only mean something at the start of a line, where
@@ -21,15 +25,31 @@ _PUNCTUATION = re.compile(r"([\\`*_{}\[\]#|<>&~$])")
 _MARKUP = re.compile(r"([\\`*_{}\[\]#|~$])")
 
 
-def _visible_controls(text: str) -> str:
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+def visible_controls(text: str) -> str:
+    """``text`` with each control and hidden format character written as its code (``\\x1b``,
+    ``\\u202e``); tabs and line feeds kept."""
+    return _CONTROL.sub(_code_of, text)
+
+
+def _code_of(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def shown_as_text(value: object) -> object:
+    """A jinja2 ``finalize`` for HTML pages: each plain string printed goes through
+    ``visible_controls`` (a CRLF line break stays a line break); markup a template builds on
+    purpose (``Markup``, a str subclass) and values that are not text pass as they are."""
+    if type(value) is str:
+        return visible_controls(value.replace("\r\n", "\n"))
+    return value
 
 
 def inline(text: str, *, entities: bool = False) -> str:
     """``text`` on one line with every Markdown and HTML meaning escaped (a name, a topic, a
     detail inside a heading, bold text or a table cell); ``entities`` writes ``<``, ``>`` and
     ``&`` as HTML entities instead of backslash escapes."""
-    flat = " ".join(_visible_controls(text.replace("\t", " ")).split())
+    flat = " ".join(visible_controls(text.replace("\t", " ")).split())
     if not entities:
         return _PUNCTUATION.sub(r"\\\1", flat)
     return html.escape(_MARKUP.sub(r"\\\1", flat), quote=False)
@@ -37,7 +57,7 @@ def inline(text: str, *, entities: bool = False) -> str:
 
 def code_span(text: str) -> str:
     """``text`` on one line as an inline code span that no backtick inside can close early."""
-    flat = " ".join(_visible_controls(text).split())
+    flat = " ".join(visible_controls(text).split())
     longest = max((len(m) for m in re.findall(r"`+", flat)), default=0)
     fence = "`" * (longest + 1)
     return f"{fence} {flat} {fence}"
@@ -46,7 +66,7 @@ def code_span(text: str) -> str:
 def block(text: str) -> list[str]:
     """``text`` (several lines) as a fenced block that nothing inside can close: its lines,
     fences included."""
-    body = _visible_controls(text.replace("\r\n", "\n"))
+    body = visible_controls(text.replace("\r\n", "\n"))
     longest = max((len(m) for m in re.findall(r"`+", body)), default=0)
     fence = "`" * max(3, longest + 1)
     return [f"{fence}text", *body.split("\n"), fence]

@@ -15,6 +15,7 @@ from typing import Any
 
 import jinja2
 
+from aiconv.platform.markdown import shown_as_text
 from aiconv.simulation import charts, scores
 
 
@@ -27,6 +28,7 @@ def _environment() -> jinja2.Environment:
         loader=jinja2.FunctionLoader(_template_source),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        finalize=shown_as_text,  # a terminal escape or a bidi override shows as its code
     )
     environment.filters.update(
         percent=render.percent,

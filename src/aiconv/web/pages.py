@@ -19,6 +19,7 @@ from starlette.templating import Jinja2Templates
 
 from aiconv.platform.events import MessagePosted, ModeratorNoted
 from aiconv.platform.flow_fold import flows_of
+from aiconv.platform.markdown import shown_as_text
 from aiconv.web.api import log_of
 from aiconv.web.audio import spoken_by_message
 from aiconv.web.describe import cost_text, describe, message_meta
@@ -43,6 +44,7 @@ def templates() -> Jinja2Templates:
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        finalize=shown_as_text,  # a terminal escape or a bidi override shows as its code
         trim_blocks=True,
         lstrip_blocks=True,
     )
