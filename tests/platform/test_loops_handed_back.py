@@ -193,3 +193,43 @@ def test_each_message_said_back_from_the_other_side_is_an_echo(lines: tuple[str,
     loop = first_loop(chat(*lines))
     assert loop is not None
     assert loop.kind == "echo"
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        (
+            "customer: My fridge stopped cooling on Monday. When will the repair happen?",
+            "agent: Sorry about that. A technician will contact you to arrange a visit.",
+            "customer: OK, but when? I need a day.",
+            "agent: I understand. Our service team will be in touch to schedule it.",
+            "customer: You keep saying that. Which day?",
+            "agent: Apologies. The repair partner will reach out to you with a slot.",
+        ),
+        (
+            "kunde: Meine Waschmaschine sollte gestern kommen. Wann wird sie geliefert?",
+            "agent: Das tut uns leid. Die Spedition wird sich in Kürze bei Ihnen melden.",
+            "kunde: Das hilft mir nicht. Ich brauche einen Tag.",
+            "agent: Verstanden. Der Fahrer wird sich vor der Zustellung bei Ihnen melden.",
+            "kunde: Sie sagen immer dasselbe. Welcher Tag?",
+            "agent: Entschuldigung. Unser Partner wird sich schnellstmöglich melden.",
+        ),
+    ],
+    ids=["english", "german"],
+)
+def test_someone_else_will_be_in_touch_said_again_is_a_loop(lines: tuple[str, ...]) -> None:
+    loop = first_loop(chat(*lines))
+    assert loop is not None
+    assert loop.kind == "paraphrase"
+
+
+def test_someone_will_be_in_touch_with_a_time_each_time_is_not_a_loop() -> None:
+    history = chat(
+        "customer: My fridge stopped cooling on Monday. When will the repair happen?",
+        "agent: A technician will contact you today to arrange a visit.",
+        "customer: Nobody called yet.",
+        "agent: I've booked the visit myself: Thursday between 8 and 10, technician Ravi.",
+        "customer: Can it be after 14:00?",
+        "agent: Moved to Thursday 14:00-16:00; Ravi will call you 30 minutes before.",
+    )
+    assert first_loop(history) is None

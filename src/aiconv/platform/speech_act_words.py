@@ -105,7 +105,9 @@ ADDED = {
         r"möglich|nicht mehr lange|geduld|bientôt|sous peu|prochainement|(?:brefs|meilleurs) "
         r"délais|dès que possible|binnenkort|zo (?:snel|spoedig) mogelijk|em breve|brevemente|"
         r"assim que (?:possível|pudermos)|mais (?:rápido|breve) possível|mais um pouco|"
-        r"cuanto antes)\b"
+        r"cuanto antes|"
+        # someone else will be in touch: "a technician will contact you"
+        r"will (?:contact|call|reach out to) you|will be in touch)\b"
     ),
     "promises_look": (
         r"\b(?:back to you|circle back|report back|let you know|update you|(?:i'?ll|i will|"
@@ -162,7 +164,12 @@ OTHER_LANGUAGES = {
     "refuses": r"\b(?:purtroppo|(?<=non )(?:è possibile|possiamo|posso|rientra)|politica)\b",
     "puts_off": (
         r"\b(?:(?<=a )breve|(?<=al )più presto|quanto prima|zeitnah|umgehend|(?<=au plus )vite|"
-        r"antes posible)\b"
+        r"antes posible|"
+        # someone else will be in touch, in the third person (the first is promises_look)
+        r"recontactera|prendra contact|(?<=vous )serez (?:appelée?|contactée?|rappelée?)|"
+        r"reviendra vers vous|wird sich (?:\w+ ){0,5}melden|pondrá en contacto|"
+        r"(?<=le )(?:contactará|llamará|llamarán)|entrará em conta[ck]to|"
+        r"(?<=la )contatterà|neemt (?:\w+ ){0,3}contact)\b"
     ),
     "promises_look": (
         r"\b(?:melde mich|(?:komme|kommen) (?:\w+ ){0,3}auf (?:sie|dich|euch) zurück|"
