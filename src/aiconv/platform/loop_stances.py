@@ -46,6 +46,9 @@ def talking_past(history: Sequence[Utterance], config: LoopConfig) -> Loop | Non
         return None
     if any(QUOTE_MARK.search(u.content) for u in run):
         return None  # a refrain or a quotation is said again on purpose
+    if any(len({u.content for u in run[side::2]}) == 1 for side in (0, 1)):
+        return None  # one side says the very same words: no stance in new words (a sung
+        # refrain, a canned reply), which the repetition rules judge
     views = [features(u.content) for u in run]
     if any(v.asks or v.pleasantry or len(v.content) < _MIN_WORDS for v in views):
         return None
