@@ -246,14 +246,16 @@ def test_round_18_written_blind_then_tuned_on_cuts_nothing_healthy() -> None:
     # for both ways, a clarification asked again after "I told you", "はい" to Japanese
     # questions): 1.00, 0.788, none cut; then a figure held once written out ("forty-five
     # dollars") and each message said back from the other side ("mijn fiets" - "uw fiets"):
-    # 1.00, 0.848, none cut; then "someone else will be in touch" as a put-off: 1.00, 0.879.
+    # 1.00, 0.848, none cut; then "someone else will be in touch" as a put-off: 1.00, 0.879;
+    # then Japanese thanks and courtesy as pleasantries: 1.00, 0.909, none cut (tuned on: the
+    # target's figures, but not a measure of unseen transcripts).
     figures = evaluate_corpus(HELDOUT, written_in=18)
     print(figures.report())
     assert figures.transcripts == 81
     assert figures.loop_precision >= 0.98
     assert figures.healthy_ended_early == 0
     assert figures.closing_recall >= 0.83
-    assert figures.loop_recall >= 0.87
+    assert figures.loop_recall >= 0.9
 
 
 def test_round_20_written_blind_then_tuned_on_cuts_nothing_healthy() -> None:

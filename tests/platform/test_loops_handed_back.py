@@ -233,3 +233,29 @@ def test_someone_will_be_in_touch_with_a_time_each_time_is_not_a_loop() -> None:
         "agent: Moved to Thursday 14:00-16:00; Ravi will call you 30 minutes before.",
     )
     assert first_loop(history) is None
+
+
+def test_japanese_thanks_answered_with_thanks_is_a_collapse() -> None:
+    history = chat(
+        "sato: 議事録の作成、ありがとうございました。",
+        "tanaka: いえいえ、こちらこそありがとうございます。",
+        "sato: 本当に助かりました。ありがとうございます。",
+        "tanaka: とんでもないです、こちらこそ。",
+        "sato: いえ、本当にありがとうございました。",
+        "tanaka: こちらこそ、ありがとうございました！",
+    )
+    loop = first_loop(history)
+    assert loop is not None
+    assert loop.kind == "collapse"
+
+
+def test_japanese_thanks_for_each_new_step_are_not_a_collapse() -> None:
+    history = chat(
+        "sato: 議事録の作成、ありがとうございました。次は予算表の確認をお願いできますか？",
+        "tanaka: はい、予算表は今日の17時までに確認します。",
+        "sato: ありがとうございます。交通費の欄も見てもらえますか？",
+        "tanaka: 交通費は3件、合計12,400円で問題ありませんでした。",
+        "sato: ありがとうございます。では来週の会議で共有します。",
+        "tanaka: 了解です。資料は共有フォルダに置いておきます。",
+    )
+    assert first_loop(history) is None

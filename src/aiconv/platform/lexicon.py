@@ -287,6 +287,15 @@ _ASKING = r"(?:please\s+)?(?:tell|describe|explain|name|list|give|try|write|show
 REQUEST_OPENING = re.compile(_ASKING)
 REQUEST_AFTER = re.compile(r"[.!?:]\s+" + _ASKING)
 """A request for something new, at the start or opening a sentence (as ``INSTRUCTION_*``)."""
+KANA = re.compile(r"[\u3040-\u30ff]")
+"""Hiragana or katakana: Japanese text, whose words no spaces separate."""
+JAPANESE_COURTESY = re.compile(
+    "ありがとうございました|ありがとうございます|ありがとう|こちらこそ|とんでもないです|"
+    "とんでもない|どういたしまして|いえいえ|いえ|本当に|助かりました|恐縮です|恐れ入ります|"
+    "よろしくお願いいたします|よろしくお願いします|お疲れ様です|です|[\\s、。，．！!？?～ー…]"
+)
+"""Thanks and courtesy in Japanese ("いえいえ、こちらこそありがとうございます"): a message that
+is nothing else is a pleasantry, as "Thanks again!" is."""
 JAPANESE_REQUEST = ("ください", "下さい", "お願いします", "お願いいたします")
 """The endings of a Japanese request ("…をお願いします", "教えてください"): it asks, as "?" does
 (with the full-width "？" of Japanese and Chinese text)."""

@@ -39,7 +39,9 @@ from aiconv.platform.lexicon import (
     INSTRUCTION_AFTER,
     INSTRUCTION_OPENING,
     INVITES_ECHO,
+    JAPANESE_COURTESY,
     JAPANESE_REQUEST,
+    KANA,
     LIST_ITEM,
     NEGATED,
     NEGATIONS,
@@ -214,6 +216,18 @@ def _is_pleasantry(words: list[str], stems: list[str], phatic: bool) -> bool:
     return len(others) <= (2 if len(words) >= 10 else 1)
 
 
+_JAPANESE_LEFT = 2
+"""Characters a Japanese pleasantry may keep beside its courtesy (a particle, "では")."""
+
+
+def _is_japanese_courtesy(content: str) -> bool:
+    """Whether ``content`` is Japanese and nothing but thanks and courtesy."""
+    if not KANA.search(content) or len(content) > 60:
+        return False
+    left = JAPANESE_COURTESY.sub("", content)
+    return len(left) <= _JAPANESE_LEFT < len(content.strip(" 、。！!？?")) - len(left)
+
+
 _CLAUSE_START = re.compile(r"[.!?:;,]")
 _FIRST_WORDS_OF_CLAUSE = 4
 
@@ -251,7 +265,7 @@ def features(content: str) -> Features:
         shingles=frozenset(map(hash, pairwise(stems))),
         words=len(words),
         phatic=phatic,
-        pleasantry=_is_pleasantry(words, stems, phatic),
+        pleasantry=_is_pleasantry(words, stems, phatic) or _is_japanese_courtesy(content),
         structured="```" in content
         or len(LIST_ITEM.findall(content)) >= 3
         or len(FORMULA_SIGNS.findall(content)) >= 3,
