@@ -67,6 +67,12 @@ PREFIX = "AIC_"
 CONFIG_VARIABLE = "AIC_CONFIG"
 #: A secret: read from the environment or ``.env`` only, never from the config file.
 API_TOKEN_VARIABLE = "AIC_API_TOKEN"
+#: The variables no option has (every option's names come from ``OptionKey``).
+PROCESS_VARIABLES = (
+    CONFIG_VARIABLE,
+    API_TOKEN_VARIABLE,
+    *(f"AIC_{name.upper()}" for name in PROCESS_SETTINGS),
+)
 CONFIG_FILE = "aiconv.toml"
 ENV_FILE = ".env"
 

@@ -54,6 +54,25 @@ def test_a_deprecated_flat_name_in_env_file_works_and_warns(tmp_path: Path) -> N
     assert "warning: AIC_MAX_TURNS is deprecated; use AIC_START_MAX_TURNS" in result.stderr
 
 
+def test_a_mistyped_variable_in_env_file_is_named_with_the_nearest_known_one(
+    tmp_path: Path,
+) -> None:
+    """``AIC_START_MAX_TURN=3`` in ``.env`` was silently ignored (the run took the default):
+    each ``AIC_*`` name there that no command reads is one warning, with the nearest name the
+    running command reads; a name of another command's is no mistake, and the run goes on."""
+    (tmp_path / ".env").write_text(
+        f"AIC_DB={tmp_path / 'runs.db'}\nAIC_START_MAX_TURN=3\nAIC_WORKER_CONCURRENCY=2\n"
+        "AIC_NOTHING_LIKE_IT=1\n"
+    )
+    result = run_aic("start", "--json", *MOCKS, "--max-turns", "2", cwd=tmp_path)
+    assert turns(result) == 2
+    assert result.stderr.splitlines() == [
+        "warning: AIC_START_MAX_TURN in .env is not an aiconv setting; did you mean "
+        "AIC_START_MAX_TURNS?",
+        "warning: AIC_NOTHING_LIKE_IT in .env is not an aiconv setting",
+    ]
+
+
 def test_config_file_from_flag_or_variable_with_paths_relative_to_it(tmp_path: Path) -> None:
     conf = tmp_path / "conf"
     conf.mkdir()

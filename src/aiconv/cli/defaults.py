@@ -9,6 +9,7 @@ naming the variable or config key it came from. Deprecated spellings print one w
 from __future__ import annotations
 
 import difflib
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import click
 from aiconv.agents.toolbox import split_reference
 from aiconv.cli.options import AicOption, command_key
 from aiconv.errors import ConfigError
-from aiconv.settings import Found, Sources
+from aiconv.settings import ENV_FILE, PREFIX, PROCESS_VARIABLES, Found, Sources
 
 #: Where the loaded ``Sources`` are kept for the command (``click.Context.meta``).
 SOURCES_META = "aiconv.sources"
@@ -28,6 +29,7 @@ def apply_settings(ctx: click.Context, param: click.Parameter, config: Path | No
     sources = Sources.load(config)
     _check_table(sources, ctx.command, command_key(ctx))
     _check_tables(sources, command_key(ctx))
+    _warn_unknown_variables(ctx, sources)
     ctx.meta[SOURCES_META] = sources
     command = command_key(ctx)
     defaults: dict[str, Any] = {}
@@ -163,6 +165,52 @@ def _check_tables(sources: Sources, name: str) -> None:
         raise ConfigError(
             f"{sources.config_path}: [{name}] {nested[0]} must be a value, not a table"
         )
+
+
+def _warn_unknown_variables(ctx: click.Context, sources: Sources) -> None:
+    """One warning per ``AIC_*`` name in ``.env`` that no command reads, with the nearest name
+    (this command's first): a typo there (``AIC_START_MAX_TURN``) was silently ignored. Not an
+    error, and not for the environment, which other programs share and may use the prefix in
+    (the test harness's ``AIC_REQUIRE_TOOLS``, a compose file's ``AIC_WORKERS``)."""
+    current, known = _variables()
+    command = command_key(ctx)
+    here = [
+        name
+        for option in ctx.command.params
+        if isinstance(option, AicOption)
+        for name in option.key(command).variables()
+    ]
+    for name in sources.dotenv:
+        if name.startswith(PREFIX) and name not in known:
+            close = _nearest(name, here) or _nearest(name, current)
+            hint = f"; did you mean {close}?" if close else ""
+            click.echo(f"warning: {name} in {ENV_FILE} is not an aiconv setting{hint}", err=True)
+
+
+def _nearest(name: str, names: list[str]) -> str | None:
+    """The name in ``names`` closest to ``name``, compared without the prefix they share (with
+    it, ``AIC_NOTHING_LIKE_IT`` was near ``AIC_JOIN_QUIET``)."""
+    cut = len(PREFIX)
+    close = difflib.get_close_matches(name[cut:], [n[cut:] for n in names], n=1)
+    return PREFIX + close[0] if close else None
+
+
+@functools.cache
+def _variables() -> tuple[list[str], frozenset[str]]:
+    """Every command's current variable names, and those with the deprecated ones."""
+    from aiconv.cli.main import aic  # here: the commands import this module
+
+    current: set[str] = set(PROCESS_VARIABLES)
+    deprecated: set[str] = set()
+    commands: list[tuple[str, click.Command]] = [(n, c) for n, c in aic.commands.items()]
+    for path, command in commands:
+        if isinstance(command, click.Group):
+            commands += [(f"{path}.{n}", c) for n, c in command.commands.items()]
+        for option in command.params:
+            if isinstance(option, AicOption):
+                current.update(option.key(path).variables())
+                deprecated.update(option.key(path).deprecated_variables())
+    return sorted(current), frozenset(current | deprecated)
 
 
 def _suggest(key: str, known: set[str]) -> str:
