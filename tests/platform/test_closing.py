@@ -169,6 +169,8 @@ def test_every_default_phrase_closes_alone_but_not_quoted_or_negated(phrase: str
         ("assistente: Di nulla! Buona giornata.", "cliente: Altrettanto, arrivederci."),
         ("atendente: Pronto, está resolvido. Tchau!", "cliente: Obrigado, até logo!"),
         ("adviseur: Succes! Fijne dag nog.", "student: Dank je wel, jij ook!"),
+        ("konsultantka: Zwrot został zlecony. Do zobaczenia!", "klient: Dzięki, wzajemnie."),
+        ("kierowca: Jesteśmy na miejscu, miłego dnia!", "pasażerka: Dziękuję, do widzenia!"),
         ("agent: Your boarding pass is in your inbox. Safe travels!", "traveller: Thanks!"),
     ],
 )
@@ -183,6 +185,9 @@ def test_goodbyes_in_other_languages_end_a_conversation(closing: str, reply: str
         ("kunde: Tschüss?", "agent: Danke, Ihnen auch."),
         ("client: Merci, au revoir !", "conseillère: Merci, mais encore une chose : votre RIB."),
         ("cliente: Gracias, hasta luego.", "agente: Gracias, pero falta su firma."),
+        ("klient: Dziękuję, do widzenia.", "agent: Dziękuję, ale brakuje jeszcze podpisu."),
+        # negated: "I'm not saying goodbye yet, one more question"
+        ("klient: Jeszcze nie mówię do widzenia.", "agent: Dobrze, dziękuję."),
         # a greeting that also means goodbye opens conversations as often as it closes them
         ("utente: Ciao!", "assistente: Ciao, grazie per averci scritto."),
     ],

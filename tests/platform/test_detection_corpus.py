@@ -186,6 +186,8 @@ def test_round_15_written_before_word_vectors_is_measured_blind() -> None:
     # precision 1.00, recall 0.38, 0 of 18 cut. No rule was tuned on it; the learned detector
     # is trained on it too: 0.62 in-sample, 0.52 leave-one-round-out (trained without it);
     # retrained with round 16 and its larger measured margin, 0.57 in-sample.
+    # Its Polish goodbye spiral (both sides say "miłego dnia" / "nawzajem" before it spirals)
+    # was relabelled closing when closing phrases learned Polish (round 20): 11 of 20 found.
     figures = evaluate_corpus(HELDOUT, written_in=15)
     print(figures.report())
     assert figures.transcripts == 40
@@ -268,13 +270,14 @@ def test_round_20_written_blind_then_tuned_on_cuts_nothing_healthy() -> None:
     # closings 9 of 10 (a Polish farewell), 5 loops late. Since TUNED ON (its cuts read: a
     # read-back of each new instruction, a refrain between new verses, an opening that names
     # what changed; with tuning round 22's hard negatives): 1.00, 0.607, none cut (round 18's
-    # later rules, 8e9f7de, had found two more of its loops: 0.850, 0.607, 3 cut).
+    # later rules, 8e9f7de, had found two more of its loops: 0.850, 0.607, 3 cut). Closing
+    # phrases then learned Polish: closings 10 of 10.
     figures = evaluate_corpus(HELDOUT, written_in=20)
     print(figures.report())
     assert figures.transcripts == 71
     assert figures.loop_precision >= 0.98
     assert figures.healthy_ended_early == 0
-    assert figures.closing_recall >= 0.9
+    assert figures.closing_recall == 1.0
     assert figures.loop_recall >= 0.6
 
 

@@ -36,6 +36,9 @@ FOREIGN_FAREWELLS: tuple[str, ...] = (
     "tchau", "até logo", "até mais", "até breve", "adeus", "tenha um bom dia", "boa viagem",
     # Dutch
     "tot ziens", "tot later", "tot straks", "doei", "fijne dag", "prettige dag", "goede reis",
+    # Polish ("na razie" is also "for now": left out)
+    "do widzenia", "do zobaczenia", "do usłyszenia", "żegnam", "dobranoc", "miłego dnia",
+    "miłego wieczoru", "szerokiej drogi", "szczęśliwej podróży",
 )  # fmt: skip
 DEFAULT_CLOSING_PHRASES: tuple[str, ...] = (
     "goodbye",
@@ -62,7 +65,7 @@ CLOSING_POLICIES = ("mutual", "single", "off")
 
 _NEGATIONS = re.compile(
     r"\b(?:not|never|without|before|instead|rather|hardly|no (?:need|reason|point|time|way)|"
-    r"(?:do|does|did|wo|ca|is|are|should|would|could)n['’]?t)\b"
+    r"(?:do|does|did|wo|ca|is|are|should|would|could)n['’]?t|nie)\b"
 )
 _REPORTING = re.compile(
     r"\b(?:said|says|told|tells|waved|waves|bade|kissed|whispered|shouted|yelled|replied|"
@@ -89,12 +92,13 @@ _CONFIRMATIONS = re.compile(
     r"will do|cheers|ok|okay|sure|great|perfect|sounds good|my pleasure|anytime|no problem|np|"
     r"you're welcome|welcome|of course|all the best|the same|"
     r"gracias|igualmente|danke|gleichfalls|ihnen auch|dir auch|merci|vous aussi|de même|"
-    r"grazie|altrettanto|anche a lei|obrigad[oa]|dank je|dank u|bedankt|jij ook|u ook)\b|👋",
+    r"grazie|altrettanto|anche a lei|obrigad[oa]|dank je|dank u|bedankt|jij ook|u ook|"
+    r"dziękuję|dziękujemy|dzięki|wzajemnie|nawzajem)\b|👋",
     re.IGNORECASE,
 )
 _RESERVATIONS = re.compile(
     r"\?|\b(?:wait|actually|but|however|one more|before you go|hold on|also|another|"
-    r"pero|aber|mais|però|maar|todavía|noch eine|encore une|ancora una)\b",
+    r"pero|aber|mais|però|maar|ale|todavía|noch eine|encore une|ancora una|jeszcze jedno)\b",
     re.IGNORECASE,
 )
 
@@ -248,7 +252,7 @@ def closing_agreed(
 
 _FAREWELL = re.compile(
     r"\b(?:thanks?|thank you|thx|cheers|appreciate|grateful|danke|merci|gracias|obrigad[oa]|"
-    r"bedankt|dank je|dank u|grazie)\b"
+    r"bedankt|dank je|dank u|grazie|dziękuję|dziękujemy|dzięki)\b"
 )
 
 
