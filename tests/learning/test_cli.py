@@ -39,6 +39,10 @@ def test_import_discover_simulate_realism_fork_replay(
     csv = [str(corpus_dir / "chats.csv"), "--mapping", str(corpus_dir / "chats.mapping.toml")]
     same = json.loads(_ok(run_aic("import", *csv, "--db", db, "--json", env=env)).stdout)
     assert (same["source"], same["imported"], same["unchanged"]) == ("chats", 0, 240)
+    # the same chats without times, under another default source: recognised, not doubled
+    messages = [str(corpus_dir / "chats.messages.jsonl"), "--db", db, "--json"]
+    other = json.loads(_ok(run_aic("import", *messages, env=env)).stdout)
+    assert (other["source"], other["imported"], other["duplicates"]) == ("chats.messages", 0, 240)
     listed = _ok(
         run_aic(
             "ls",

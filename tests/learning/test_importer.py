@@ -111,6 +111,35 @@ async def test_a_conversation_changed_since_is_reported_not_rewritten(
     assert state.messages[0].content == "hello"
 
 
+async def test_the_same_chats_in_another_file_are_recognised_not_imported_twice(
+    log: ConversationLog, corpus_dir: Path
+) -> None:
+    """``chats.messages.jsonl`` holds the chats of ``chats.jsonl`` without their times, and its
+    default source is another (``chats.messages``): every conversation was imported again.
+    The same original id with the same messages, from any source, is already there."""
+    first = await _import(log, corpus_dir / "chats.jsonl", source="chats")
+    second = await _import(log, corpus_dir / "chats.messages.jsonl", source="chats.messages")
+    assert (second.imported, second.unchanged, second.duplicates) == (0, 0, CONVERSATIONS)
+    assert second.ids == first.ids  # each names the conversation that was there
+    assert await log.count_conversations(ListQuery(tag="imported")) == CONVERSATIONS
+    back = await _import(log, corpus_dir / "chats.jsonl", source="chats")
+    assert (back.imported, back.unchanged, back.duplicates) == (0, CONVERSATIONS, 0)
+
+
+async def test_other_chats_under_the_same_ids_from_another_source_are_imported(
+    log: ConversationLog, tmp_path: Path
+) -> None:
+    """Ids are the data set's own: another source's ``a`` that says something else is another
+    conversation."""
+    path = tmp_path / "c.jsonl"
+    rows = [{"conversation_id": "a", "role": "user", "text": "hello"}]
+    path.write_text(json.dumps(rows[0]), encoding="utf-8")
+    await _import(log, path, source="one")
+    path.write_text(json.dumps({**rows[0], "text": "something else"}), encoding="utf-8")
+    second = await _import(log, path, source="two")
+    assert (second.imported, second.duplicates) == (1, 0)
+
+
 async def test_outcomes_and_system_lines_from_the_file_are_kept(
     log: ConversationLog,
     tmp_path: Path,

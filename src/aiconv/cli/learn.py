@@ -218,6 +218,7 @@ def _finish_import(
         "dry_run": dry,
         "imported": report.imported if report else 0,
         "unchanged": report.unchanged if report else 0,
+        "duplicates": report.duplicates if report else 0,
         "conflicting": list(report.conflicting) if report else [],
     }
     if as_json:
@@ -226,8 +227,13 @@ def _finish_import(
     if dry:
         console.print("dry run: nothing written", highlight=False)
         return
+    elsewhere = (
+        f", already there from another source {document['duplicates']}"
+        if document["duplicates"]
+        else ""
+    )
     console.print(
-        f"imported {document['imported']}, already there {document['unchanged']} "
+        f"imported {document['imported']}, already there {document['unchanged']}{elsewhere} "
         f"(run id {document['run_id']}; see `aic ls --run-id {document['run_id']}`)",
         highlight=False,
         markup=False,

@@ -8,7 +8,9 @@ outcome, and ``ConversationEnded(reason="imported")`` — appended in **one** at
 conversation is either wholly there or not at all. Its id is derived from (source, original id):
 importing the same file again finds every conversation already there (``unchanged``) and writes
 nothing; a conversation imported before with other content is reported (``conflicting``) and
-left as it was, since streams are never rewritten. Everything is prepared (parsed, redacted,
+left as it was, since streams are never rewritten. The same conversation under another source
+(the same original id and messages: ``chats.messages.jsonl`` beside ``chats.jsonl``) is there
+already too (``duplicates``), not imported twice. Everything is prepared (parsed, redacted,
 turned into events) before the first write.
 """
 
@@ -22,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiconv.errors import SequenceConflict
+from aiconv.errors import ConversationNotFound, SequenceConflict
 from aiconv.learning.redaction import RedactionReport, Redactor
 from aiconv.learning.transcripts import (
     AGENT,
@@ -44,13 +46,15 @@ from aiconv.platform.events import (
     ParticipantSpec,
     StopConfig,
 )
-from aiconv.queues.log import ConversationLog
+from aiconv.queues.log import ConversationLog, ListQuery
 
 _NAMESPACE = uuid.UUID("0b7f4f0e-3c52-4d8e-9f61-2a4c8e6b1d37")
 CUSTOMER_NAME = "customer"
 AGENT_NAME = "support"
 HUMAN = "human"
 IMPORTED = "imported"
+_RUN_PREFIX = "import:"
+_PAGE = 500
 _NAMES = {CUSTOMER: CUSTOMER_NAME, AGENT: AGENT_NAME}
 
 
@@ -61,7 +65,7 @@ def conversation_id_for(source: str, source_id: str) -> str:
 
 def run_id_for(source: str) -> str:
     """The run id every conversation imported from ``source`` is listed under."""
-    return f"import:{source}"
+    return f"{_RUN_PREFIX}{source}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,6 +73,7 @@ class Prepared:
     """One transcript as the events of its stream."""
 
     conversation_id: str
+    source: str
     source_id: str
     digest: str
     events: tuple[Event, ...]
@@ -81,6 +86,8 @@ class ImportReport:
     conversations: int = 0
     imported: int = 0
     unchanged: int = 0
+    #: Conversations imported before from another source (same original id and messages).
+    duplicates: int = 0
     conflicting: list[str] = field(default_factory=list)
     redaction: RedactionReport = field(default_factory=RedactionReport)
     ids: dict[str, str] = field(default_factory=dict)
@@ -88,7 +95,8 @@ class ImportReport:
     @property
     def remaining(self) -> int:
         """Conversations neither written nor found already there."""
-        return self.conversations - self.imported - self.unchanged - len(self.conflicting)
+        done = self.imported + self.unchanged + self.duplicates + len(self.conflicting)
+        return self.conversations - done
 
 
 def prepare(
@@ -145,6 +153,7 @@ def _prepare(transcript: Transcript, *, source: str, file: str, fmt: str) -> Pre
     )
     return Prepared(
         conversation_id=conversation_id_for(source, transcript.source_id),
+        source=source,
         source_id=transcript.source_id,
         digest=digest,
         events=tuple(events),
@@ -201,8 +210,16 @@ async def write(
     interrupted import still says how far it got)."""
     conductor = Conductor(log, instance_id="import")
     report.conversations = len(prepared)
+    others = await _sources(log) - {item.source for item in prepared}
     for item in prepared:
         report.ids[item.source_id] = item.conversation_id
+        there = await _imported_elsewhere(conductor, item, sorted(others))
+        if there is not None:
+            report.ids[item.source_id] = there
+            report.duplicates += 1
+            if on_progress is not None:
+                on_progress(report)
+            continue
         try:
             await conductor.append(
                 ConversationState(conversation_id=item.conversation_id), item.events
@@ -223,3 +240,33 @@ async def _compare(conductor: Conductor, item: Prepared, report: ImportReport) -
         report.unchanged += 1
     else:
         report.conflicting.append(item.source_id)
+
+
+async def _sources(log: ConversationLog) -> set[str]:
+    """The sources of the conversations imported into ``log`` so far (index rows only)."""
+    found: set[str] = set()
+    offset = 0
+    while True:
+        page = await log.list_conversations(ListQuery(tag=IMPORTED, limit=_PAGE, offset=offset))
+        runs = [e.run_id for e in page if e.run_id and e.run_id.startswith(_RUN_PREFIX)]
+        found |= {run[len(_RUN_PREFIX) :] for run in runs}
+        if len(page) < _PAGE:
+            return found
+        offset += len(page)
+
+
+async def _imported_elsewhere(
+    conductor: Conductor, item: Prepared, sources: Sequence[str]
+) -> str | None:
+    """The id of ``item``'s conversation imported from another of ``sources``: the same
+    original id saying the same (times aside: one file may have none), else None."""
+    said = [(e.sender, e.content) for e in item.events if isinstance(e, MessagePosted)]
+    for source in sources:
+        cid = conversation_id_for(source, item.source_id)
+        try:
+            state = await conductor.load(cid)
+        except ConversationNotFound:
+            continue
+        if [(m.sender, m.content) for m in state.messages if not m.moderator] == said:
+            return cid
+    return None
