@@ -198,7 +198,14 @@ OTHER_LANGUAGES = {
     "defers": (  # the choice handed back: "decide você", "elige tú", "scegli tu"
         r"\b(?:(?:escolh(?:e|a|er)|decid(?:e|a|ir)) você|você (?:escolh|decid)\w*|"
         r"decisão é sua|(?:decide|elige|escoge) tú|(?:entscheide|wähle) du|"
-        r"(?:decidi|scegli) tu|(?:decida|scelga) lei|(?:kies|beslis) jij)\b"
+        r"(?:decidi|scegli) tu|(?:decida|scelga) lei|(?:kies|beslis) jij|"
+        # German courtesy handing the move back: "nach Ihnen", "Sie zuerst", "den Vortritt"
+        r"nach ihnen|(?<=, )sie zuerst|vortritt|(?:lieber|sinnvoller),? wenn sie)\b"
+    ),
+    "mirrors": (  # each message said back as what the other wants ("Entendi que você quer …")
+        r"\b(?:entendi que (?:você|o senhor|a senhora)|entiendo que (?:usted|quiere|quieres)|"
+        r"si je comprends bien|wenn ich sie richtig verstehe|als ik (?:het|u) goed begrijp|"
+        r"se ho capito bene)\b"
     ),
 }
 

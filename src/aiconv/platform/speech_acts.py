@@ -73,7 +73,8 @@ _OTHER_FIRST_WORDS = word_set(
     tien tiens umgehend verifico verstehe vite volto vos vuelvo warte zeitnah zurückmelden è
     escolhe escolha escolher decide decida decidir você decisão elige escoge entscheide wähle
     decidi scegli scelga kies beslis recontactera prendra serez reviendra wird pondrá
-    contactará llamará llamarán entrará contatterà neemt"""
+    contactará llamará llamarán entrará contatterà neemt nach sie vortritt lieber sinnvoller
+    entendi entiendo si wenn als se"""
 )
 _OTHER_PREFIXES = ("bedau", "navr", "regrett", "scus", "verzeih")
 _ENGLISH, _OTHER = 1, 2

@@ -1,0 +1,68 @@
+"""Loops of blind round 20 in other languages, written anew in other words: German agents
+handing the move back with "nach Ihnen", "Sie zuerst", "den Vortritt"; a bot that says each
+message back as what the other wants ("Entendi que você quer …").
+Next to them, the same words once, then the work done."""
+
+from __future__ import annotations
+
+import pytest
+
+from aiconv.platform.speech_acts import acts
+from tests.platform.dialogue import chat, first_loop
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.mark.parametrize(
+    ("text", "act"),
+    [
+        ("Nein, wirklich, nach Ihnen.", "defers"),
+        ("Gern, aber ich lasse Ihnen den Vortritt.", "defers"),
+        ("Es wäre uns lieber, wenn Sie anfangen.", "defers"),
+        ("Entendi que você quer cancelar a assinatura.", "mirrors"),
+        ("Si je comprends bien, vous voulez un remboursement.", "mirrors"),
+    ],
+)
+def test_the_acts_are_known_in_these_languages(text: str, act: str) -> None:
+    assert act in acts(text)
+
+
+def test_two_agents_each_giving_the_other_precedence_are_a_ping_pong() -> None:
+    history = chat(
+        "planung: Wer von uns beiden schickt dem Kunden das Angebot für die Dachsanierung?",
+        "vertrieb: Es wäre mir lieber, wenn Sie das Angebot schicken, Sie kennen die Mengen.",
+        "planung: Sehr nett, aber ich lasse Ihnen gern den Vortritt beim Kunden.",
+        "vertrieb: Nein, bitte, nach Ihnen, Sie haben den Kontakt zum Bauherrn.",
+        "planung: Ich bestehe darauf, Sie zuerst, wir liefern dann die Details.",
+        "vertrieb: Das ist freundlich, aber es wäre mir lieber, wenn Sie anfangen.",
+        "planung: Ganz im Gegenteil, nach Ihnen, wir schließen uns an.",
+        "vertrieb: Wirklich, ich lasse Ihnen den Vortritt, wir folgen gern.",
+    )
+    loop = first_loop(history)
+    assert loop is not None
+    assert loop.kind == "ping_pong"
+
+
+def test_a_bot_saying_each_request_back_as_what_is_wanted_is_a_loop() -> None:
+    history = chat(
+        "cliente: Quero transferir 300 reais para a conta da minha irmã hoje.",
+        "bot: Entendi que você quer transferir 300 reais para a conta da sua irmã hoje.",
+        "cliente: Isso mesmo. Pode fazer a transferência agora?",
+        "bot: Entendi que você quer saber se eu posso fazer a transferência agora.",
+        "cliente: Sim, faça a transferência, por favor.",
+        "bot: Entendi que você quer que eu faça a transferência, por favor.",
+        "cliente: Você só repete o que eu digo?",
+        "bot: Entendi que você quer saber se eu só repito o que você diz.",
+    )
+    assert first_loop(history) is not None
+
+
+def test_a_request_said_back_once_then_done_is_no_loop() -> None:
+    history = chat(
+        "cliente: Quero passar a fatura para débito automático no Banco do Sol.",
+        "bot: Entendi que você quer a fatura em débito automático. Qual é a agência?",
+        "cliente: Agência 0412, conta 55871-3.",
+        "bot: Pronto: débito automático ativado na agência 0412, a partir de março.",
+        "cliente: Perfeito, obrigado.",
+    )
+    assert first_loop(history) is None
