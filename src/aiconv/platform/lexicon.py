@@ -216,10 +216,12 @@ COMPLAINS_REPEAT = re.compile(
     r"repeating|telling)\b|\byou(?:'re| are) repeating\b|\bdid (?:that|this|it) already\b|"
     r"\bthe (?:second|third|fourth|fifth|\d+(?:nd|rd|th)) time\b|\bhow many times\b|"
     r"\balready said\b|\bsaid (?:so|that) already\b|\bsame question\b|"
-    r"\byou(?:'ve| have)? already (?:asked|guessed|tried|said|sent|suggested)\b"
+    r"\byou(?:'ve| have)? already (?:asked|guessed|tried|said|sent|suggested)\b|"
+    r"\b(?:said|specified|explained|answered|told you|described|asked)(?: (?:it|this|that|"
+    r"the \w+))? (?:twice|(?:two|three|four|five|several|\d+) times)\b"
 )
 COMPLAINS_REPEAT_WORDS: tuple[str, ...] = ("just", "already", "as i ", "told you", "asked")
-COMPLAINS_REPEAT_WORDS += ("keep", "repeating", "time", "same question")
+COMPLAINS_REPEAT_WORDS += ("keep", "repeating", "time", "same question", "twice")
 """Every wording of COMPLAINS_REPEAT contains one of these, so a text with none of them is not
 searched (``tests/platform/test_lexicon.py`` checks it on the parsed pattern)."""
 CUES = (

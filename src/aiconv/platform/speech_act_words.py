@@ -128,6 +128,8 @@ ADDED = {
     ),
     "asks_clarity": (  # a confirmation asked for, in the languages of the acts below
         r"\b(?:please confirm|kindly confirm|confirm receipt|more about (?:which|what)|"
+        r"(?:which|what) \w+ (?:are you|you're|you are) referring to|"
+        r"(?:which|what) \w+ do you mean|to make sure i pick|"
         r"bitte bestätigen|veuillez confirmer|merci de confirmer|por favor,? confirme|"
         r"graag bevestigen|bevestig (?:alstublieft|a\.u\.b)|si prega di confermare)\b"
     ),

@@ -1,0 +1,59 @@
+"""A complaint that counts the repeats ("You've described the plan three times", "I have
+specified it twice") says it was said already, as "as I said" does (blind round 20: a coding
+agent restating its plan instead of acting on it); and clarifications asked about "which X
+you're referring to" are requests for clarification. Written anew, not round 20's lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from aiconv.platform.speech_acts import acts
+from aiconv.platform.wording import features
+from tests.platform.dialogue import chat, first_loop
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You've described the plan three times. Run it.",
+        "I have specified it twice now.",
+        "That's what you said four times already.",
+        "I explained this 3 times.",
+    ],
+)
+def test_a_complaint_that_counts_the_repeats_says_it_was_said_already(text: str) -> None:
+    assert features(text).complains_repeat
+
+
+@pytest.mark.parametrize("text", ["Take two tablets three times a day.", "We met twice in May."])
+def test_counting_without_a_complaint_is_none(text: str) -> None:
+    assert not features(text).complains_repeat
+
+
+@pytest.mark.parametrize(
+    "text", ["Which invoice are you referring to?", "Sorry, what file do you mean exactly?"]
+)
+def test_which_thing_is_meant_asks_for_clarity(text: str) -> None:
+    assert "asks_clarity" in acts(text)
+
+
+def test_a_plan_restated_after_the_complaint_that_it_was_described_is_a_loop() -> None:
+    history = chat(
+        "lead: The nightly export to S3 fails on large tenants. Please fix it.",
+        "agent: Plan: check the export job's memory limit, stream the rows instead of "
+        "buffering them, then rerun the export for the largest tenant.",
+        "lead: Fine, do it.",
+        "agent: Sure. My approach: look at the memory limit of the job, switch to streaming "
+        "rows rather than buffering, and rerun it for the biggest tenant.",
+        "lead: Go on then, show me the job config.",
+        "agent: Of course. I'll inspect the job's memory limit, move to streamed rows instead "
+        "of a buffer, and rerun the export for the largest tenant.",
+        "lead: You've described the plan three times. Open the job config now.",
+        "agent: Understood. First the memory limit of the job, then streaming the rows "
+        "instead of buffering, then a rerun for the biggest tenant.",
+    )
+    loop = first_loop(history)
+    assert loop is not None
+    assert loop.sequences[-1] == 8
