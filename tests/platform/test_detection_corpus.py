@@ -211,7 +211,7 @@ def test_round_16_tuned_on_finds_the_lost_blind_round_categories() -> None:
     assert figures.loop_precision >= 0.98
     assert figures.healthy_ended_early == 0
     assert figures.closing_recall == 1.0
-    assert figures.loop_recall >= 0.9
+    assert figures.loop_recall >= 0.93
 
 
 def test_round_17_written_blind_then_tuned_on_cuts_nothing_healthy() -> None:
@@ -249,7 +249,8 @@ def test_round_18_written_blind_then_tuned_on_cuts_nothing_healthy() -> None:
     # questions): 1.00, 0.788, none cut; then a figure held once written out ("forty-five
     # dollars") and each message said back from the other side ("mijn fiets" - "uw fiets"):
     # 1.00, 0.848, none cut; then "someone else will be in touch" as a put-off: 1.00, 0.879;
-    # then Japanese thanks and courtesy as pleasantries: 1.00, 0.909, none cut (tuned on: the
+    # then Japanese thanks and courtesy as pleasantries: 1.00, 0.909; then a reply that only
+    # takes back a word of the question as no content: 1.00, 0.939, none cut (tuned on: the
     # target's figures, but not a measure of unseen transcripts).
     figures = evaluate_corpus(HELDOUT, written_in=18)
     print(figures.report())

@@ -259,3 +259,45 @@ def test_japanese_thanks_for_each_new_step_are_not_a_collapse() -> None:
         "tanaka: 了解です。資料は共有フォルダに置いておきます。",
     )
     assert first_loop(history) is None
+
+
+def test_replies_that_only_take_back_a_word_of_the_question_are_a_collapse() -> None:
+    history = chat(
+        "user: How do I move my photos from the old phone to the new one?",
+        "assistant: Open Settings on the new phone, choose Transfer, and scan the code shown on "
+        "the old phone; keep both on the same Wi-Fi.",
+        "user: Done. And how do I check that everything was copied?",
+        "assistant: Check.",
+        "user: Check where? In which app?",
+        "assistant: Sure.",
+        "user: Hello? Which app?",
+        "assistant: …",
+    )
+    loop = first_loop(history)
+    assert loop is not None
+    assert loop.kind == "collapse"
+
+
+def test_one_word_answers_to_choices_and_drills_are_not_a_collapse() -> None:
+    choices = chat(
+        "waiter: Still or sparkling water?",
+        "guest: Sparkling.",
+        "waiter: Sorry, was that still or sparkling?",
+        "guest: Sparkling.",
+        "waiter: Ice or lemon with it?",
+        "guest: Lemon.",
+        "waiter: Pardon? Ice or lemon?",
+        "guest: Lemon.",
+    )
+    drill = chat(
+        "teacher: Say it after me: perro.",
+        "learner: Perro.",
+        "teacher: No, roll the r: perro.",
+        "learner: Perro.",
+        "teacher: Not yet. Once more: perro.",
+        "learner: Perro.",
+        "teacher: Better! Now: carro.",
+        "learner: Carro.",
+    )
+    assert first_loop(choices) is None
+    assert first_loop(drill) is None

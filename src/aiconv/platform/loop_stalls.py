@@ -292,7 +292,8 @@ def dwindled(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
             view = features(history[i].content)
             # no word at all, or the same filler again and again ("Vale." – "Vale."); words
             # drawn from what was said ("Rock." – "Paper.") may be moves or answers
-            if not _is_empty(view, frozenset() if bare.count(text) < 2 else view.content):
+            said = view.content if bare.count(text) >= 2 else _echoed(history, i)
+            if not _is_empty(view, said) or _says_as_told(history, i):
                 return None
     others = [u for u in history[run[0] + 1 :] if u.sender != sender]
     if len(others) < len(run) - 1 or not all(_presses(u.content) for u in others):
@@ -311,6 +312,41 @@ _NEW_WORDS = 3
 """New content words with which a message moves the conversation on rather than objecting."""
 _SENTENCES = re.compile(r"[^.!?。！？]+[.!?。！？]*")
 """A quoted word is a word said (features leave quotations out): "'Abmelden'." answers."""
+
+
+_CHOICE = re.compile(r"\b(?:or|oder|ou|o|of|oppure)\b")
+"""A question that offers a choice, which a word of its own answers ("Lisbon or Oslo?")."""
+
+
+def _echoed(history: Sequence[Utterance], index: int) -> frozenset[str]:
+    """The content words of the message ``history[index]`` answers, when it offers no choice
+    and asks for no words to be said: a reply that only takes one of them back ("Test." to
+    "How do I test it?") says nothing."""
+    asked = history[index - 1] if index > 0 else None
+    if asked is None or asked.sender == history[index].sender:
+        return frozenset()
+    view = features(asked.content)
+    if view.instructs or view.invites_echo or view.asks_repeat:
+        return frozenset()  # "Say gracias." - "Gracias.": what a drill asks for
+    if _CHOICE.search(asked.content.lower()):
+        return frozenset()
+    return view.content
+
+
+def _says_as_told(history: Sequence[Utterance], index: int) -> bool:
+    """Whether ``history[index]`` says the words the message it answers told it to say, or
+    presented after a colon ("Say it after me: perro." - "Perro.", "No, roll the r: perro." -
+    "Perro."): a drill, not a filler."""
+    asked = history[index - 1] if index > 0 else None
+    if asked is None or asked.sender == history[index].sender:
+        return False
+    told = features(asked.content)
+    said = features(history[index].content).content
+    if not said or not said <= told.content:
+        return False
+    if told.instructs or told.invites_echo or told.asks_repeat:
+        return True
+    return ":" in asked.content and said <= features(asked.content.rsplit(":", 1)[1]).content
 
 
 def _is_empty(view: Features, said: frozenset[str]) -> bool:
