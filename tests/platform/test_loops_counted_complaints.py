@@ -5,8 +5,11 @@ you're referring to" are requests for clarification. Written anew, not round 20'
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+from aiconv.platform.loop_acts import stands_still
 from aiconv.platform.speech_acts import acts
 from aiconv.platform.wording import features
 from tests.platform.dialogue import chat, first_loop
@@ -57,3 +60,35 @@ def test_a_plan_restated_after_the_complaint_that_it_was_described_is_a_loop() -
     loop = first_loop(history)
     assert loop is not None
     assert loop.sequences[-1] == 8
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The ticket is still pending approval from finance.",
+        "Your visa application remains with the consulate.",
+        "The app is awaiting Google Play review.",
+        "It's in Google's review queue right now.",
+    ],
+)
+def test_a_status_that_has_not_moved_reports_no_news(text: str) -> None:
+    assert "no_news" in acts(text)
+
+
+def test_a_status_restated_with_the_figures_it_gave_before_stands_still() -> None:
+    # the version number and the store name came in the bot's first answer: saying them
+    # again in a later restatement is no news (they were compared with the run alone)
+    history = chat(
+        "owner: Where is the 2.14 update for Android?",
+        "bot: Version 2.14 was uploaded to Google Play this morning and is in review.",
+        "owner: Any estimate? Support is waiting to announce it.",
+        "bot: The update is still pending review at the moment.",
+        "owner: Has anything changed since this morning?",
+        "bot: It remains in the queue, waiting to be reviewed.",
+        "owner: Can you open the Play Console and check the status?",
+        "bot: Sure! Version 2.14 is still awaiting review by Google Play.",
+    )
+    assert stands_still(history, history[3::2])
+    assert first_loop(history) is not None
+    moved = [*history[:7], replace(history[7], content="Version 2.15 went live at 11:20.")]
+    assert not stands_still(moved, moved[3::2])  # a number it never gave: news

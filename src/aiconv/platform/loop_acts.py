@@ -164,7 +164,9 @@ def stands_still(history: Sequence[Utterance], own: Sequence[Utterance]) -> bool
     """Whether none of ``own`` (one sender's messages in ``history``, oldest first) brings
     news over the ones before it, references nobody else takes up set aside."""
     tokens = volatile(history, own[-1].sender)
-    return not any(brings_news(own[:n], own[n], tokens) for n in range(1, len(own)))
+    sender = own[-1].sender
+    before = [u for u in history[: history.index(own[0])] if u.sender == sender]
+    return not any(brings_news([*before, *own[:n]], own[n], tokens) for n in range(1, len(own)))
 
 
 # German capitalises every noun, so a capital there names nothing: two of its commonest

@@ -31,7 +31,11 @@ ENGLISH = {
         r"\b(?:still (?:investigating|looking|working|checking|digging)|looking into|"
         r"(?:working|digging) (?:on|into)|investigation is ongoing|ongoing|in progress|"
         r"in the queue|(?:will|to) (?:update|share more|follow up|keep you posted)|"
-        r"as soon as (?:we|i) (?:can|know)|engineers are on it)\b"
+        r"as soon as (?:we|i) (?:can|know)|engineers are on it|"
+        # a status that has not moved: "still pending review", "remains in the queue"
+        r"still (?:pending|sitting|waiting|awaiting|under review|in review)|"
+        r"remains? (?:in|pending|under|with)|(?:awaiting|pending) (?:\w+ ){0,2}review|"
+        r"(?<=review )queue)\b"
     ),
     "promises_look": (
         r"\b(?:i'?ll|i will|i'?m going to) (?:review|look|check|go through|read|have a look|"

@@ -35,7 +35,8 @@ _FIRST_WORDS = word_set(
     ongoing only overall pas plan planned plans prefer prevent prevents qualified rather roadmap
     seek seeking send shortly shouldn shouldnt so something soon speak speaking still summing
     take talk talking tell the to unable uncertain uncertainty under until upcoming upsetting
-    verify waiting what whats which will won wont working you your"""
+    verify waiting what whats which will won wont working you your remain remains pending
+    awaiting queue"""
 ) | word_set(  # where the wordings of ``speech_act_words.ADDED`` start
     """
     absolutely according acuerdo agree agreement aligned asap assim avise avísame back
