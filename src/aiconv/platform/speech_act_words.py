@@ -111,7 +111,8 @@ ADDED = {
         r"assim que (?:possível|pudermos)|mais (?:rápido|breve) possível|mais um pouco|"
         r"cuanto antes|"
         # someone else will be in touch: "a technician will contact you"
-        r"will (?:contact|call|reach out to) you|will be in touch)\b"
+        r"will (?:contact|call|reach out to) you|will be in touch|reach(?:es)? out to you|"
+        r"give you a call|(?<!\bi )will get back to you)\b"
     ),
     "promises_look": (
         r"\b(?:back to you|circle back|report back|let you know|update you|(?:i'?ll|i will|"

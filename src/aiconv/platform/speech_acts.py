@@ -36,7 +36,7 @@ _FIRST_WORDS = word_set(
     seek seeking send shortly shouldn shouldnt so something soon speak speaking still summing
     take talk talking tell the to unable uncertain uncertainty under until upcoming upsetting
     verify waiting what whats which will won wont working you your remain remains pending
-    awaiting queue"""
+    awaiting queue reach reaches"""
 ) | word_set(  # where the wordings of ``speech_act_words.ADDED`` start
     """
     absolutely according acuerdo agree agreement aligned asap assim avise avísame back
