@@ -142,6 +142,32 @@ async def test_hostile_messages_show_as_text_and_run_nothing(page: Page, log: Sq
         await talk.close()
 
 
+async def test_control_and_bidirectional_characters_show_as_text_live_too(
+    page: Page, log: SqliteLog
+) -> None:
+    """A message that arrives while the page is open shows a terminal escape or a right-to-left
+    override as ``\\x1b``/``\\u202e`` text, as the page rendered by the server does: the live
+    updates wrote it raw, so an open page read other than the message is (Trojan Source)."""
+    hostile = "red \x1b[31m\x07 \u202eexe.txt"
+    talk = GatedConversation(log, max_turns=2)
+    cid = await talk.start()
+    try:
+        async with asyncio.timeout(60), serving(create_app(log)) as base:
+            await page.goto(f"{base}/conversations/{cid}")
+            await expect(page.locator("#live")).to_have_text("● live")
+            talk.release("alice", hostile)
+            talk.release("bob", "ok\r\nfine")
+            await talk.finished()
+            for render in ("live", "server"):
+                contents = page.locator("#transcript article.msg .content")
+                await expect(page.locator("#status")).to_have_text("ended")
+                shown = await contents.all_text_contents()
+                assert shown == ["red \\x1b[31m\\x07 \\u202eexe.txt", "ok\nfine"], render
+                await page.reload()
+    finally:
+        await talk.close()
+
+
 async def test_the_api_docs_run_from_this_server_alone(page: Page, log: SqliteLog) -> None:
     """Swagger UI renders every operation; every file it needs comes from this server (no CDN),
     under the pages' Content Security Policy (no violation reported)."""

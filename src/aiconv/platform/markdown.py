@@ -15,7 +15,11 @@ import re
 
 from aiconv.validation import HIDDEN_FORMAT_CLASS
 
-_CONTROL = re.compile(rf"[\x00-\x08\x0b-\x1f\x7f-\x9f{HIDDEN_FORMAT_CLASS}]")
+#: The characters shown as their code: controls (tabs and line feeds aside) and hidden format
+#: characters. The pattern is ASCII and reads the same in JavaScript: the web view's live
+#: updates (``static/conversation.js``) are given it, so they show what the page shows.
+CONTROL_PATTERN = rf"[\x00-\x08\x0b-\x1f\x7f-\x9f{HIDDEN_FORMAT_CLASS}]"
+_CONTROL = re.compile(CONTROL_PATTERN)
 #: The ASCII punctuation that means something inline in CommonMark, GFM (tables,
 #: strikethrough) or viewers with math (``$``); a backslash makes each literal. ``#`` closes an
 #: ATX heading. ``!``, ``-``, ``+``, ``.`` only mean something at the start of a line, where

@@ -2,7 +2,8 @@
 
 Templates are rendered by a Jinja environment with autoescaping always on, so conversation
 content (topics, messages, names, details) is text wherever it appears. Pages contain no inline
-script: live updates come from ``static/conversation.js``, which writes with ``textContent`` only.
+script: live updates come from ``static/conversation.js``, which writes with ``textContent`` only
+and shows control and hidden format characters as their code, as ``shown_as_text`` does here.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from starlette.templating import Jinja2Templates
 
 from aiconv.platform.events import MessagePosted, ModeratorNoted
 from aiconv.platform.flow_fold import flows_of
-from aiconv.platform.markdown import shown_as_text
+from aiconv.platform.markdown import CONTROL_PATTERN, shown_as_text
 from aiconv.web.api import log_of
 from aiconv.web.audio import spoken_by_message
 from aiconv.web.describe import cost_text, describe, message_meta
@@ -49,7 +50,9 @@ def templates() -> Jinja2Templates:
         lstrip_blocks=True,
     )
     env.filters.update(when=lambda at: iso(at).replace("T", " ")[:19], iso=iso, cost=cost_text)
-    env.globals.update(describe=describe, meta=message_meta, query_params=query_params)
+    env.globals.update(
+        describe=describe, meta=message_meta, query_params=query_params, controls=CONTROL_PATTERN
+    )
     return Jinja2Templates(env=env)
 
 

@@ -1,5 +1,6 @@
 // Live updates of a conversation page over server-sent events.
 // Content is only ever written with textContent: nothing from the log is parsed as HTML.
+// Control and hidden format characters in it show as their code (see visible).
 (function () {
   "use strict";
   var root = document.getElementById("conversation");
@@ -14,10 +15,22 @@
     colours[li.dataset.name] = li.dataset.colour;
   });
 
+  // Control and hidden format characters (a terminal escape, a right-to-left override) as their
+  // code, "\x1b", "\u202e", as the server-rendered page shows them (markdown.CONTROL_PATTERN).
+  var controls = new RegExp(root.dataset.controls, "g");
+
+  function visible(text) {
+    return String(text).replace(/\r\n/g, "\n").replace(controls, function (c) {
+      var code = c.charCodeAt(0);
+      var hex = code.toString(16);
+      return code <= 0xff ? "\\x" + ("0" + hex).slice(-2) : "\\u" + ("000" + hex).slice(-4);
+    });
+  }
+
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) { node.className = className; }
-    if (text !== undefined) { node.textContent = text; }
+    if (text !== undefined) { node.textContent = visible(text); }
     return node;
   }
 
@@ -57,8 +70,8 @@
     document.getElementById("cost").textContent = cost(state.cost_usd);
     var reason = state.end_reason || "";
     if (state.end_detail) { reason += " — " + state.end_detail; }
-    document.getElementById("end-reason").textContent = reason;
-    document.getElementById("outcome").textContent = state.outcome || "";
+    document.getElementById("end-reason").textContent = visible(reason);
+    document.getElementById("outcome").textContent = visible(state.outcome || "");
   }
 
   var source = new EventSource(root.dataset.stream + "?after=" + last);
