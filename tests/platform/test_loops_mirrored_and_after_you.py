@@ -1,6 +1,7 @@
 """Loops of blind round 20 in other languages, written anew in other words: German agents
 handing the move back with "nach Ihnen", "Sie zuerst", "den Vortritt"; a bot that says each
-message back as what the other wants ("Entendi que você quer …").
+message back as what the other wants ("Entendi que você quer …"); a Swedish bot reporting
+that it is working on it, in new words each time ("arbetar med att", "felet är känt").
 Next to them, the same words once, then the work done."""
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ pytestmark = pytest.mark.timeout(60)
         ("Es wäre uns lieber, wenn Sie anfangen.", "defers"),
         ("Entendi que você quer cancelar a assinatura.", "mirrors"),
         ("Si je comprends bien, vous voulez un remboursement.", "mirrors"),
+        ("Vi arbetar med att lösa problemet.", "no_news"),
+        ("Felet är känt sedan i morse.", "no_news"),
+        ("Vi ber om ursäkt för väntan.", "apologises"),
     ],
 )
 def test_the_acts_are_known_in_these_languages(text: str, act: str) -> None:
@@ -66,3 +70,17 @@ def test_a_request_said_back_once_then_done_is_no_loop() -> None:
         "cliente: Perfeito, obrigado.",
     )
     assert first_loop(history) is None
+
+
+def test_a_swedish_bot_reporting_the_same_non_news_is_a_loop() -> None:
+    history = chat(
+        "kund: Vårt bredband i Kvarngärdet har legat nere sedan i går kväll. När fungerar det?",
+        "bot: Hej! Vi känner till störningen och arbetar med att åtgärda den.",
+        "kund: Finns det en ungefärlig tid?",
+        "bot: Våra tekniker håller på att felsöka nätet i ditt område.",
+        "kund: Jag jobbar hemifrån och behöver veta ungefär när.",
+        "bot: Felet är känt och arbetet pågår för att få igång tjänsten.",
+        "kund: Är det en trasig kabel eller något annat?",
+        "bot: Vi är medvetna om avbrottet och jobbar på att lösa det.",
+    )
+    assert first_loop(history) is not None

@@ -171,7 +171,7 @@ OTHER_LANGUAGES = {
     "refuses": r"\b(?:purtroppo|(?<=non )(?:è possibile|possiamo|posso|rientra)|politica)\b",
     "puts_off": (
         r"\b(?:(?<=a )breve|(?<=al )più presto|quanto prima|zeitnah|umgehend|(?<=au plus )vite|"
-        r"antes posible|"
+        r"antes posible|(?<=så )snart som möjligt|"
         # someone else will be in touch, in the third person (the first is promises_look)
         r"recontactera|prendra contact|(?<=vous )serez (?:appelée?|contactée?|rappelée?)|"
         r"reviendra vers vous|wird sich (?:\w+ ){0,5}melden|pondrá en contacto|"
@@ -198,7 +198,7 @@ OTHER_LANGUAGES = {
     ),
     "apologises": (
         r"\b(?:excuser|regrett\w+|navr\w*|bedau\w*|verzeih\w*|spijt (?:me|ons)|lamento|"
-        r"perdón|perdone|scus\w+|dispiace)\b"
+        r"perdón|perdone|scus\w+|dispiace|ber om ursäkt|beklagar)\b"
     ),
     "sympathises": r"\b(?:verstehe|comprends|begrijp|entendo|capisco|comprendo)\b",
     "agrees": r"\b(?:einverstanden|akkoord|precies|esatto|assolutamente)\b",
@@ -208,6 +208,10 @@ OTHER_LANGUAGES = {
         r"(?:decidi|scegli) tu|(?:decida|scelga) lei|(?:kies|beslis) jij|"
         # German courtesy handing the move back: "nach Ihnen", "Sie zuerst", "den Vortritt"
         r"nach ihnen|(?<=, )sie zuerst|vortritt|(?:lieber|sinnvoller),? wenn sie)\b"
+    ),
+    "no_news": (  # Swedish: "vi arbetar med att åtgärda det", "arbetet pågår", "felet är känt"
+        r"\b(?:arbetar (?:med|på|för) att|jobbar (?:med|på) att|arbetet pågår|"
+        r"håller på (?:att|med)|(?<=är )medvetna om|känner till|(?<=är )känd|(?<=är )känt)\b"
     ),
     "mirrors": (  # each message said back as what the other wants ("Entendi que você quer …")
         r"\b(?:entendi que (?:você|o senhor|a senhora)|entiendo que (?:usted|quiere|quieres)|"

@@ -75,7 +75,8 @@ _OTHER_FIRST_WORDS = word_set(
     escolhe escolha escolher decide decida decidir você decisão elige escoge entscheide wähle
     decidi scegli scelga kies beslis recontactera prendra serez reviendra wird pondrá
     contactará llamará llamarán entrará contatterà neemt nach sie vortritt lieber sinnvoller
-    entendi entiendo si wenn als se"""
+    entendi entiendo si wenn als se arbetar jobbar arbetet håller medvetna känner känd känt
+    ber beklagar snart"""
 )
 _OTHER_PREFIXES = ("bedau", "navr", "regrett", "scus", "verzeih")
 _ENGLISH, _OTHER = 1, 2
