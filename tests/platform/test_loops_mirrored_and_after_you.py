@@ -84,3 +84,30 @@ def test_a_swedish_bot_reporting_the_same_non_news_is_a_loop() -> None:
         "bot: Vi är medvetna om avbrottet och jobbar på att lösa det.",
     )
     assert first_loop(history) is not None
+
+
+def test_a_dutch_thanks_spiral_in_new_words_is_a_collapse() -> None:
+    history = chat(
+        "planner: De rooster voor week 12 staat in de gedeelde map, alle diensten zijn gevuld.",
+        "teamleider: Super, ik heb hem gezien en doorgestuurd naar het team.",
+        "planner: Dank je wel voor het snelle doorsturen!",
+        "teamleider: Graag gedaan, en bedankt voor het nette rooster.",
+        "planner: Insgelijks, echt fijn samengewerkt deze maand.",
+        "teamleider: Hartelijk dank nogmaals, je bent een fijne collega.",
+        "planner: Dat is lief, dank je! Jij ook hoor.",
+        "teamleider: Dankjewel, ik waardeer het echt.",
+    )
+    loop = first_loop(history)
+    assert loop is not None
+    assert loop.kind == "collapse"
+
+
+def test_dutch_thanks_then_the_next_task_is_no_loop() -> None:
+    history = chat(
+        "planner: De rooster voor week 12 staat klaar, alle diensten zijn gevuld.",
+        "teamleider: Dank je wel, echt fijn samengewerkt!",
+        "planner: Graag gedaan. Zal ik week 13 ook al maken, met de twee nieuwe stagiairs?",
+        "teamleider: Ja graag, zet Noor op de vroege diensten en Bram op de late.",
+        "planner: Komt in orde: Noor maandag tot woensdag vroeg, Bram donderdag en vrijdag laat.",
+    )
+    assert first_loop(history) is None

@@ -95,7 +95,7 @@ FOREIGN_AGREEMENT = word_set(
     """freut freue schätze meinerseits einverstanden perfekt prima parfait daccord entendu ravi
     perfecto acuerdo vale genial estupendo quedamos perfetto ottimo daccordo benissimo
     perfeito combinado ótimo akkoord afgesproken bedankt grazie prego piacere obrigado obrigada
-    dankjewel dankuwel graag fijn"""
+    dankjewel dankuwel graag fijn insgelijks hartelijk"""
 )
 FOREIGN_SOCIAL = FOREIGN_AGREEMENT | word_set(
     """ist sind bin habe hat von mit zu zum an ein eine einen dein deine deinen deiner dich
@@ -119,7 +119,9 @@ FOREIGN_SOCIAL = FOREIGN_AGREEMENT | word_set(
     grande bravo félicitations mío mía contigo trabajar encantado encantada bueno buena gran
     lavorare mio mia una bella bello ancora figurati tutto te sei proprio noi voi brava
     bravissimo complimenti meu minha contigo bom boa parabéns werken mijn jou jullie geweldig
-    knap gefeliciteerd"""
+    knap gefeliciteerd
+    ik een dat is om zo wel bent hoor lief horen snel snelle nogmaals hartelijk insgelijks
+    samengewerkt collega topcollega waardeer waardeert deze dit die"""
 )
 # Courtesy says nothing new ("please", "sorry"), but it is no pleasantry either: it counts as
 # content everywhere except when asking what a message adds.
