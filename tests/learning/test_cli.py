@@ -326,3 +326,20 @@ def test_a_judge_that_measured_nothing_says_so_and_fails(
         assert (result.returncode, result.stdout) == (1, ""), result.stdout + result.stderr
         assert result.stderr.startswith("error: realism could not be measured: a judge (")
         assert said in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_chats_skipped_as_imported_from_another_source_say_where_they_are(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """The same chats under another source are skipped, and the summary names the run that
+    holds them: it pointed only at this source's run (``aic ls --run-id
+    import:chats.messages``), where none of them is."""
+    db = str(tmp_path / "runs.db")
+    chats = _chats(tmp_path / "chats.jsonl", 3)
+    again = tmp_path / "chats.messages.jsonl"
+    again.write_text(chats.read_text())
+    _ok(run_aic("import", str(chats), "--db", db, env=env))
+    said = _ok(run_aic("import", str(again), "--db", db, env=env)).stderr
+    assert "already there from another source 3 (import:chats)" in " ".join(said.split())
+    document = json.loads(_ok(run_aic("import", str(again), "--db", db, "--json", env=env)).stdout)
+    assert (document["duplicates"], document["duplicates_in"]) == (3, {"import:chats": 3})

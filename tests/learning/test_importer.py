@@ -121,6 +121,7 @@ async def test_the_same_chats_in_another_file_are_recognised_not_imported_twice(
     second = await _import(log, corpus_dir / "chats.messages.jsonl", source="chats.messages")
     assert (second.imported, second.unchanged, second.duplicates) == (0, 0, CONVERSATIONS)
     assert second.ids == first.ids  # each names the conversation that was there
+    assert second.duplicates_in == {"import:chats": CONVERSATIONS}  # and where it is
     assert await log.count_conversations(ListQuery(tag="imported")) == CONVERSATIONS
     back = await _import(log, corpus_dir / "chats.jsonl", source="chats")
     assert (back.imported, back.unchanged, back.duplicates) == (0, CONVERSATIONS, 0)

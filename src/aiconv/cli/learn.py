@@ -219,6 +219,7 @@ def _finish_import(
         "imported": report.imported if report else 0,
         "unchanged": report.unchanged if report else 0,
         "duplicates": report.duplicates if report else 0,
+        "duplicates_in": dict(report.duplicates_in) if report else {},
         "conflicting": list(report.conflicting) if report else [],
     }
     if as_json:
@@ -227,8 +228,9 @@ def _finish_import(
     if dry:
         console.print("dry run: nothing written", highlight=False)
         return
+    runs = ", ".join(document["duplicates_in"])  # where they are: not under this run id
     elsewhere = (
-        f", already there from another source {document['duplicates']}"
+        f", already there from another source {document['duplicates']} ({runs})"
         if document["duplicates"]
         else ""
     )

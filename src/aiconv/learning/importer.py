@@ -88,6 +88,8 @@ class ImportReport:
     unchanged: int = 0
     #: Conversations imported before from another source (same original id and messages).
     duplicates: int = 0
+    #: Where those are: how many under each run id (``import:chats``).
+    duplicates_in: dict[str, int] = field(default_factory=dict)
     conflicting: list[str] = field(default_factory=list)
     redaction: RedactionReport = field(default_factory=RedactionReport)
     ids: dict[str, str] = field(default_factory=dict)
@@ -215,8 +217,10 @@ async def write(
         report.ids[item.source_id] = item.conversation_id
         there = await _imported_elsewhere(conductor, item, sorted(others))
         if there is not None:
-            report.ids[item.source_id] = there
+            source, report.ids[item.source_id] = there
             report.duplicates += 1
+            run = run_id_for(source)
+            report.duplicates_in[run] = report.duplicates_in.get(run, 0) + 1
             if on_progress is not None:
                 on_progress(report)
             continue
@@ -257,9 +261,9 @@ async def _sources(log: ConversationLog) -> set[str]:
 
 async def _imported_elsewhere(
     conductor: Conductor, item: Prepared, sources: Sequence[str]
-) -> str | None:
-    """The id of ``item``'s conversation imported from another of ``sources``: the same
-    original id saying the same (times aside: one file may have none), else None."""
+) -> tuple[str, str] | None:
+    """The source and id of ``item``'s conversation imported from another of ``sources``: the
+    same original id saying the same (times aside: one file may have none), else None."""
     said = [(e.sender, e.content) for e in item.events if isinstance(e, MessagePosted)]
     for source in sources:
         cid = conversation_id_for(source, item.source_id)
@@ -268,5 +272,5 @@ async def _imported_elsewhere(
         except ConversationNotFound:
             continue
         if [(m.sender, m.content) for m in state.messages if not m.moderator] == said:
-            return cid
+            return source, cid
     return None
