@@ -275,14 +275,14 @@ def test_round_20_written_blind_then_tuned_on_cuts_nothing_healthy() -> None:
     # phrases then learned Polish: closings 10 of 10. Then its misses read (German "nach Ihnen"
     # deferrals, "Entendi que você quer …" said back to each request, "you've described the
     # plan three times", a status that has not moved, a callback promised in new words, Swedish
-    # non-news, a Dutch thanks spiral): 1.00, 0.893, none cut.
+    # non-news, a Dutch thanks spiral, an Italian rule recited): 1.00, 0.929, none cut.
     figures = evaluate_corpus(HELDOUT, written_in=20)
     print(figures.report())
     assert figures.transcripts == 71
     assert figures.loop_precision >= 0.98
     assert figures.healthy_ended_early == 0
     assert figures.closing_recall == 1.0
-    assert figures.loop_recall >= 0.89
+    assert figures.loop_recall >= 0.92
 
 
 #: Held-out rounds that were written blind with ``fire_by`` labels; each must meet the target.

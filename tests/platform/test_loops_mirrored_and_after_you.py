@@ -1,13 +1,16 @@
 """Loops of blind round 20 in other languages, written anew in other words: German agents
 handing the move back with "nach Ihnen", "Sie zuerst", "den Vortritt"; a bot that says each
 message back as what the other wants ("Entendi que você quer …"); a Swedish bot reporting
-that it is working on it, in new words each time ("arbetar med att", "felet är känt").
+that it is working on it, in new words each time ("arbetar med att", "felet är känt"); an
+Italian rule recited ("come previsto", "comporta") to a customer who says it is "sempre la
+stessa cosa".
 Next to them, the same words once, then the work done."""
 
 from __future__ import annotations
 
 import pytest
 
+from aiconv.platform.loop_acts import presses
 from aiconv.platform.speech_acts import acts
 from tests.platform.dialogue import chat, first_loop
 
@@ -23,6 +26,8 @@ pytestmark = pytest.mark.timeout(60)
         ("Entendi que você quer cancelar a assinatura.", "mirrors"),
         ("Si je comprends bien, vous voulez un remboursement.", "mirrors"),
         ("Vi arbetar med att lösa problemet.", "no_news"),
+        ("Come previsto dal regolamento, il deposito non è rimborsabile.", "refuses"),
+        ("Il cambio di data comporta un costo di 40 euro.", "refuses"),
         ("Felet är känt sedan i morse.", "no_news"),
         ("Vi ber om ursäkt för väntan.", "apologises"),
     ],
@@ -111,3 +116,22 @@ def test_dutch_thanks_then_the_next_task_is_no_loop() -> None:
         "planner: Komt in orde: Noor maandag tot woensdag vroeg, Bram donderdag en vrijdag laat.",
     )
     assert first_loop(history) is None
+
+
+def test_an_italian_rule_recited_to_a_customer_who_presses_is_a_loop() -> None:
+    history = chat(
+        "cliente: Devo spostare il volo per Bari, mia madre è in ospedale. Ho il certificato.",
+        "agenzia: Le ricordo che il cambio data comporta un costo di 60 euro.",
+        "cliente: Ma per motivi medici documentati il cambio è gratuito, lo dice l'articolo 4.",
+        "agenzia: Capisco. Come previsto dalle condizioni, ogni modifica prevede 60 euro.",
+        "cliente: Mi ripete sempre la stessa cosa. A chi mando il certificato?",
+        "agenzia: Mi scuso. Per il cambio della data si applicano 60 euro di penale.",
+    )
+    assert first_loop(history) is not None
+
+
+@pytest.mark.parametrize(
+    "text", ["Mi sta dicendo sempre la stessa cosa.", "Sie schreiben schon wieder dasselbe."]
+)
+def test_the_same_thing_again_presses_in_other_languages(text: str) -> None:
+    assert presses(text)

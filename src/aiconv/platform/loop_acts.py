@@ -32,6 +32,9 @@ ACT_RUN = 3
 _PRESSES = re.compile(
     r"\?|\b(?:still|already|not an answer|keep|same|again|actual(?:ly)?|i said|told you|i need|"
     r"just)\b|"
+    # "the same thing" and "again" in the acts' other languages ("sempre la stessa cosa")
+    r"\b(?:stessa cosa|di nuovo|dasselbe|das gleiche|schon wieder|même chose|lo mismo|"
+    r"la misma|otra vez|de nuevo|mesma coisa|o mesmo|de novo|hetzelfde|opnieuw|samma sak)\b|"
     r"^\W*(?:no|nope|nothing)\W*$|"  # a bare "No." declines what was offered
     r"^\W*(?:yes|yeah|yep|correct|exactly)\b"  # "Yes." again: it was answered already
 )

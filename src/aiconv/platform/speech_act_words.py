@@ -168,7 +168,11 @@ ADDED = {
 # their own (``speech_acts._OTHER_AT``), tried only at their first words: English text,
 # which has none of them, pays nothing for them.
 OTHER_LANGUAGES = {
-    "refuses": r"\b(?:purtroppo|(?<=non )(?:è possibile|possiamo|posso|rientra)|politica)\b",
+    "refuses": (
+        r"\b(?:purtroppo|(?<=non )(?:è possibile|possiamo|posso|rientra)|politica|"
+        # a rule recited: "come previsto dalle condizioni", "comporta una penale"
+        r"come previsto|è previsto|comporta|(?<=si )applica(?:no)?|prevede)\b"
+    ),
     "puts_off": (
         r"\b(?:(?<=a )breve|(?<=al )più presto|quanto prima|zeitnah|umgehend|(?<=au plus )vite|"
         r"antes posible|(?<=så )snart som möjligt|"
