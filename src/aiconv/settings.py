@@ -131,8 +131,6 @@ class Settings:
 
     rpm: float | None = None
     tpm: float | None = None
-    #: Turns on ``aic serve``'s write API (the human seat over HTTP); never logged or shown.
-    api_token: SecretStr | None = None
     #: Vendor keys and base URLs (``PROVIDER_VARIABLES``), for the provider registry.
     vendor_env: Mapping[str, str] = field(default_factory=dict)
     #: The standard OpenTelemetry variables (``OTEL_*``), for tracing.
@@ -226,14 +224,19 @@ class Sources:
         """The process-wide settings (rate limits, vendor and OpenTelemetry variables)."""
         limits = {name: self._rate(name) for name in PROCESS_SETTINGS}
         merged = {k: v for k, v in {**self.dotenv, **self.environ}.items() if v != ""}
-        token = self._variable(API_TOKEN_VARIABLE)
         return Settings(
             rpm=limits["rpm"],
             tpm=limits["tpm"],
-            api_token=SecretStr(token) if token else None,
             vendor_env={n: merged[n] for n in PROVIDER_VARIABLES if merged.get(n)},
             otel_env={n: v for n, v in merged.items() if n.startswith("OTEL_")},
         )
+
+    def api_token(self) -> SecretStr | None:
+        """``AIC_API_TOKEN``, which turns on ``aic serve``'s write API (the human seat over
+        HTTP); never logged or shown. Read by ``aic serve`` alone, so only it refuses an empty
+        one (other commands stopped on a variable they never use)."""
+        token = self._variable(API_TOKEN_VARIABLE)
+        return SecretStr(token) if token is not None else None
 
     def _variable(self, name: str) -> str | None:
         """Variable ``name`` from the environment, else ``.env``; ConfigError when empty."""

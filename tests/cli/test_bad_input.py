@@ -9,6 +9,7 @@ before each case, and the directory's listing is compared before and after.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -637,3 +638,21 @@ def test_an_aic_variable_set_empty_is_refused_naming_it(
     assert (result.exit_code, result.stdout) == (2, ""), result.stderr
     where = ".env" if in_dotenv else "the environment"
     assert result.stderr == f"error: {variable} in {where} is empty: give a value or unset it\n"
+
+
+@pytest.mark.parametrize("in_dotenv", [False, True], ids=["environment", ".env"])
+@pytest.mark.timeout(30)
+def test_an_empty_api_token_is_refused_by_aic_serve_only(
+    workdir: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch, in_dotenv: bool
+) -> None:
+    """``AIC_API_TOKEN=`` is refused where the token is read, by ``aic serve`` (above): every
+    other command stopped on it (``aic ls``, ``aic start``), though none reads the token and a
+    malformed one (``AIC_API_TOKEN=x``) does not stop them."""
+    work, _ = workdir
+    if in_dotenv:
+        (work / ".env").write_text("AIC_API_TOKEN=\n")
+    else:
+        monkeypatch.setenv("AIC_API_TOKEN", "")
+    result = CliRunner().invoke(aic, ["ls", "--json", *LOG])
+    assert (result.exit_code, result.stderr) == (0, ""), result.stderr
+    assert json.loads(result.stdout)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from aiconv.cli.command import command
+from aiconv.cli.defaults import sources_of
 from aiconv.cli.options import EXIT_INTERRUPTED, json_option, log_options, option
 from aiconv.cli.telemetry import Telemetry, TelemetryOptions, start_telemetry, telemetry_options
 from aiconv.cli.values import DIRECTORY, HOST, PORT
@@ -50,7 +51,7 @@ def serve(host: str, port: int, audio_dir: Path | None, as_json: bool, **kw: Any
     # (they come with the web extra, checked first).
     require_extra("web", "aic serve")
     runtime = Runtime.load(LogOptions.of(kw))
-    token = runtime.settings.api_token
+    token = sources_of(click.get_current_context()).api_token()
     if token is not None:
         _check_token(token.get_secret_value())
     audio = resolve_audio_dir(runtime, audio_dir)
