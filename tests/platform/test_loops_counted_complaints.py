@@ -92,3 +92,15 @@ def test_a_status_restated_with_the_figures_it_gave_before_stands_still() -> Non
     assert first_loop(history) is not None
     moved = [*history[:7], replace(history[7], content="Version 2.15 went live at 11:20.")]
     assert not stands_still(moved, moved[3::2])  # a number it never gave: news
+
+
+def test_a_name_the_other_side_gave_is_no_news_when_said_back() -> None:
+    history = chat(
+        "customer: My parcel went to the Leeds depot instead of Hull. Can you reroute it?",
+        "agent: I understand your frustration, I'll look into it.",
+        "customer: When? It has medicine in it.",
+        "agent: I understand, I'm looking into the parcel in Leeds.",
+        "customer: You keep saying that.",
+        "agent: I understand, I'll look into it for you.",
+    )
+    assert stands_still(history, history[1::2])  # "Leeds" came from the customer

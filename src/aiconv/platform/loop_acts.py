@@ -165,10 +165,10 @@ def _escalates_again(earlier: Sequence[Utterance], message: Utterance) -> bool:
 
 def stands_still(history: Sequence[Utterance], own: Sequence[Utterance]) -> bool:
     """Whether none of ``own`` (one sender's messages in ``history``, oldest first) brings
-    news over the ones before it, references nobody else takes up set aside."""
+    news over what the window said before it (either side: a figure or a name said back is no
+    news of its own), references nobody else takes up set aside."""
     tokens = volatile(history, own[-1].sender)
-    sender = own[-1].sender
-    before = [u for u in history[: history.index(own[0])] if u.sender == sender]
+    before = history[: history.index(own[0])]
     return not any(brings_news([*before, *own[:n]], own[n], tokens) for n in range(1, len(own)))
 
 
