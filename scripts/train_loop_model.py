@@ -51,10 +51,10 @@ MONOTONE = {  # +1: can only raise the score; -1: only lower it; absent: either 
     "others_thank": -1, "others_negate": 1, "rare_word": -1,
 }  # fmt: skip
 STUMPS = 150
-#: Never trained on, nor used for the threshold or margin: rounds 18 and 20 (written blind, kept
-#: out of the rules' tuning at first; ``UNTUNED_ROUNDS`` in tests/platform/
-#: test_detection_corpus.py).
-UNSEEN_ROUNDS = (18, 20)
+#: Never trained on, nor used for the threshold or margin: rounds 18, 20 and 23 (written blind,
+#: kept out of the rules' tuning at first, round 23's loops still; ``UNTUNED_ROUNDS`` in
+#: tests/platform/test_detection_corpus.py).
+UNSEEN_ROUNDS = (18, 20, 23)
 #: Held-out rounds measured leave-one-round-out. Round 16 was written by the detector's
 #: engineer (tuned on); 17 was written blind, then the rules were tuned on it.
 MEASURED_ROUNDS = (*range(6, 16), 17)

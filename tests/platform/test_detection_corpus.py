@@ -102,10 +102,11 @@ def test_a_family_generates_varied_labelled_transcripts() -> None:
 #: rounds 13 and 14 (written after round 12's tuning; since used to calibrate the meaning checks,
 #: still far below the target) and round 15 (written before the meaning checks ran on it).
 #: Rounds 17 and 18 (written blind) were measured once, then tuned on: they no longer measure
-#: unseen transcripts; so was round 20. The learned detector (loop_learned) is trained on rounds
-#: 1-16: its honest figures are leave-one-round-out (scripts/train_loop_model.py, README);
-#: 11-15's are in-sample.
-UNTUNED_ROUNDS = (11, 13, 14, 15)
+#: unseen transcripts; so was round 20. Round 23 (written blind) was measured at the start and
+#: at the end of the tuning on rounds 18 and 20, and only its closings read since. The learned
+#: detector (loop_learned) is trained on rounds 1-16: its honest figures are leave-one-round-out
+#: (scripts/train_loop_model.py, README); 11-15's are in-sample.
+UNTUNED_ROUNDS = (11, 13, 14, 15, 23)
 
 
 @pytest.fixture(scope="module")
@@ -283,6 +284,23 @@ def test_round_20_written_blind_then_tuned_on_cuts_nothing_healthy() -> None:
     assert figures.healthy_ended_early == 0
     assert figures.closing_recall == 1.0
     assert figures.loop_recall >= 0.92
+
+
+def test_round_23_written_blind_is_measured_on_transcripts_never_seen() -> None:
+    # Written blind by a fourth engineer (no detector code or rules read, nothing run), frozen
+    # (sha256 0fdd3cc4...), committed at 584c0ba, then run before anyone read it on the
+    # detector of the session's start (f2cfffa), on main 7c4759c and on main 248f0df (after the
+    # whole tuning on rounds 18 and 20): the same figures all three times. 60 transcripts, 24
+    # loops (10 not in English), 26 healthy (mostly hard negatives), 10 closings: precision
+    # 0.941, recall 0.667, kinds agreed 0.812, 1 of 26 healthy cut (a cumulative memory game,
+    # "I packed my suitcase and in it I put ..."), closings 5 of 10, 5 loops late. Floors: that.
+    figures = evaluate_corpus(HELDOUT, written_in=23)
+    print(figures.report())
+    assert figures.transcripts == 60
+    assert figures.loop_precision >= 0.94
+    assert figures.healthy_ended_early <= 1
+    assert figures.closing_recall >= 0.5
+    assert figures.loop_recall >= 0.66
 
 
 #: Held-out rounds that were written blind with ``fire_by`` labels; each must meet the target.
