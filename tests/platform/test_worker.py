@@ -297,6 +297,61 @@ async def test_stop_returns_when_a_log_read_swallows_its_cancellation() -> None:
     assert swallowed == [0]
 
 
+async def test_stop_lets_a_cancelled_turn_finish_its_clean_up(log: ConversationLog) -> None:
+    """Stopping cancels the turns in flight once and waits for their clean-up (a provider's
+    HTTP pool, a tool server): cancelling again every 0.5 s cut a one-second close short."""
+    stuck = asyncio.Event()
+    closed: list[str] = []
+
+    async def hang(request: ChatRequest) -> str:
+        stuck.set()
+        await asyncio.Event().wait()  # in flight when the worker stops
+        return "unreachable"
+
+    class SlowToClose(FunctionProvider):
+        async def aclose(self) -> None:
+            await asyncio.sleep(1.0)  # a close that takes a while, cancelled or not
+            closed.append("closed")
+
+    worker = Worker(Conductor(log), lambda spec: SlowToClose(hang), scan_interval=0.01, grace=0)
+    await create(log, turns=4)
+    task = asyncio.create_task(worker.run())
+    async with asyncio.timeout(10):
+        await stuck.wait()
+        worker.stop()
+        await task
+    assert closed == ["closed", "closed"]
+
+
+async def test_stop_cancels_again_a_read_whose_cancellation_was_taken_back() -> None:
+    """A cancellation taken back (``uncancel``, as a timeout racing it does) is lost: the read
+    would wait on for ever, and stopping with it; it is cancelled again."""
+    reading = asyncio.Event()
+    taken_back: list[int] = []
+
+    class TakingBack(InMemoryLog):
+        async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[StoredEvent]:
+            reading.set()
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                assert task is not None and not taken_back
+                task.uncancel()
+                taken_back.append(after_position)
+            await asyncio.Event().wait()  # waits on, as if never cancelled
+            raise AssertionError("unreachable")
+
+    worker = Worker(Conductor(TakingBack()), chatty(), concurrency=2, scan_interval=0.01)
+    task = asyncio.create_task(worker.run())
+    async with asyncio.timeout(5):
+        await reading.wait()
+    worker.stop()
+    async with asyncio.timeout(5):
+        await task
+    assert taken_back == [0]
+
+
 async def test_workers_with_shares_serve_their_own_first_and_never_load_each_others(
     log: ConversationLog, running: Callable[[Worker], Awaitable[asyncio.Task[object]]]
 ) -> None:

@@ -54,8 +54,11 @@ ProviderFactory = Callable[[ParticipantSpec], ChatProvider]
 
 _LIFECYCLE = {ConversationStarted.KIND, ConversationEnded.KIND, ConversationResumed.KIND}
 _RETRY_AFTER_S = 1.0
-#: How long a cancelled task gets to end before it is cancelled again.
+#: How often stopping looks for a task whose cancellation was taken back, to cancel it again.
 _RECANCEL_AFTER_S = 0.5
+#: How long a cancelled task may take to clean up (a provider's pool, a tool server) before it
+#: is cancelled again all the same.
+_UNWIND_S = 5.0
 
 
 @dataclass(slots=True, kw_only=True)
@@ -148,14 +151,26 @@ class Worker:
         return self.stats
 
     async def _abandon(self, tasks: list[asyncio.Task[None]]) -> None:
-        """Cancel ``tasks`` and wait for them to end. A task that lost its cancellation is
-        cancelled again: redis-py can swallow the cancellation of a read cut short by a
-        reconnect, and a worker given SIGTERM then never exited (seen on a Redis Cluster)."""
+        """Cancel ``tasks`` and wait for them to end, clean-up included. A task that lost its
+        cancellation is cancelled again: redis-py can swallow the cancellation of a read cut
+        short by a reconnect, and a worker given SIGTERM then never exited (seen on a Redis
+        Cluster). Lost: taken back (``Task.cancelling()`` is 0 again), or still running after
+        ``_UNWIND_S``; a task still unwinding is left to finish (cancelling it every 0.5 s cut
+        its providers' and tools' close short)."""
+        loop = asyncio.get_running_loop()
         pending = {task for task in tasks if not task.done()}
-        while pending:
-            for task in pending:
+        for task in pending:
+            if task.cancelling() == 0:  # not cancelled yet (discovery was), or taken back
                 task.cancel()
+        overdue_at = loop.time() + _UNWIND_S
+        while pending:
             _, pending = await asyncio.wait(pending, timeout=_RECANCEL_AFTER_S)
+            overdue = loop.time() >= overdue_at
+            for task in pending:
+                if overdue or task.cancelling() == 0:
+                    task.cancel()
+            if overdue:
+                overdue_at = loop.time() + _UNWIND_S
         await asyncio.gather(*tasks, return_exceptions=True)  # their outcomes, retrieved
 
     # -- discovery -----------------------------------------------------------------------------
