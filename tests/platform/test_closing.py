@@ -172,6 +172,13 @@ def test_every_default_phrase_closes_alone_but_not_quoted_or_negated(phrase: str
         ("konsultantka: Zwrot został zlecony. Do zobaczenia!", "klient: Dzięki, wzajemnie."),
         ("kierowca: Jesteśmy na miejscu, miłego dnia!", "pasażerka: Dziękuję, do widzenia!"),
         ("agent: Your boarding pass is in your inbox. Safe travels!", "traveller: Thanks!"),
+        ("restoran: Rica ederiz. Görüşmek üzere!", "müşteri: Size de iyi günler, hoşça kalın!"),
+        ("loja: Nós que agradecemos. Até terça!", "cliente: Até lá, tchau!"),
+        ("agent_nuit: Merci ! Bonne soirée, à demain.", "agent_jour: À demain, salut !"),
+        ("makelaar: Het was een plezier. Fijne avond nog!", "koper: Dank u, u ook. Tot morgen!"),
+        ("recepční: Rezervace je potvrzena. Na shledanou!", "host: Děkuji, na shledanou."),
+        ("tutor: Ottimo lavoro oggi. A domani!", "studente: Grazie, a domani!"),
+        ("report_agent: Thanks to you. Signing off until next week.", "ingest_agent: Goodbye."),
     ],
 )
 def test_goodbyes_in_other_languages_end_a_conversation(closing: str, reply: str) -> None:
@@ -190,6 +197,15 @@ def test_goodbyes_in_other_languages_end_a_conversation(closing: str, reply: str
         ("klient: Jeszcze nie mówię do widzenia.", "agent: Dobrze, dziękuję."),
         # a greeting that also means goodbye opens conversations as often as it closes them
         ("utente: Ciao!", "assistente: Ciao, grazie per averci scritto."),
+        ("müşteri: İyi günler!", "restoran: İyi günler, teşekkürler, nasıl yardımcı olabilirim"),
+        # "until <when>" inside a sentence is a deadline, not a farewell
+        ("cliente: O prazo é até sexta.", "loja: Obrigado, anotado."),
+        ("client: Le rendez-vous est reporté à demain.", "conseillère: Merci, c'est noté."),
+        ("klant: Ik heb tot morgen de tijd om te betalen.", "bank: Dank u, dat klopt."),
+        ("kunde: Ich brauche die Rechnung bis morgen.", "agent: Danke, ist notiert."),
+        ("cliente: Rimandiamo la consegna a domani.", "negozio: Grazie, va bene."),
+        # signing off on something approves it
+        ("lead: I'm signing off on the design now.", "designer: Thanks!"),
     ],
 )
 def test_foreign_goodbyes_that_ask_or_reserve_do_not_end(closing: str, reply: str) -> None:

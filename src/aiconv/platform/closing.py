@@ -28,17 +28,26 @@ FOREIGN_FAREWELLS: tuple[str, ...] = (
     "tschüss", "tschüs", "auf wiedersehen", "auf wiederhören", "bis bald", "bis später",
     "bis morgen", "schönen tag noch", "schönen abend noch", "gute reise",
     # French
-    "au revoir", "à bientôt", "à plus tard", "bonne journée", "bonne soirée",
-    "bonne fin de journée", "bon voyage",
+    "au revoir", "à bientôt", "à plus tard", "à demain", "à la prochaine", "bonne journée",
+    "bonne soirée", "bonne fin de journée", "bon voyage",
     # Italian
-    "arrivederci", "arrivederla", "a presto", "buona giornata", "buona serata", "buon viaggio",
+    "arrivederci", "arrivederla", "a presto", "a domani", "alla prossima", "buona giornata",
+    "buona serata", "buon viaggio",
     # Portuguese
-    "tchau", "até logo", "até mais", "até breve", "adeus", "tenha um bom dia", "boa viagem",
+    "tchau", "até logo", "até mais", "até breve", "até amanhã", "até à próxima", "até a próxima",
+    *(f"até {day}" for day in ("segunda", "terça", "quarta", "quinta", "sexta", "sábado",
+    "domingo")), "adeus", "tenha um bom dia", "boa viagem",
     # Dutch
-    "tot ziens", "tot later", "tot straks", "doei", "fijne dag", "prettige dag", "goede reis",
+    "tot ziens", "tot later", "tot straks", "tot morgen", "tot volgende week", "doei",
+    "fijne dag", "prettige dag", "fijne avond", "prettige avond", "fijn weekend", "goede reis",
     # Polish ("na razie" is also "for now": left out)
     "do widzenia", "do zobaczenia", "do usłyszenia", "żegnam", "dobranoc", "miłego dnia",
     "miłego wieczoru", "szerokiej drogi", "szczęśliwej podróży",
+    # Turkish ("iyi günler" alone is also hello: only as a wish)
+    "hoşça kalın", "hoşça kal", "güle güle", "görüşmek üzere", "görüşürüz", "iyi günler dilerim",
+    "iyi günler dileriz", "iyi yolculuklar",
+    # Czech ("ahoj" is also hello: left out)
+    "na shledanou", "nashledanou", "mějte se", "hezký den", "hezký večer", "šťastnou cestu",
 )  # fmt: skip
 DEFAULT_CLOSING_PHRASES: tuple[str, ...] = (
     "goodbye",
@@ -57,6 +66,7 @@ DEFAULT_CLOSING_PHRASES: tuple[str, ...] = (
     "until next time",
     "good night",
     "goodnight",
+    "signing off",
     "safe travels",
     *(f"have a {adj} {trip}" for adj in _NICE for trip in ("trip", "flight", "journey")),
     *FOREIGN_FAREWELLS,
@@ -77,6 +87,19 @@ _NOUN_AFTER = re.compile(  # "goodbye to the old UI", "the goodbye email", "take
     r"speech|button|flow|lunch|dinner|drinks)\b))",
     re.IGNORECASE,
 )
+#: "Until <when>" farewells close only when they open their sentence or clause ("Tot morgen!",
+#: "Bonne soirée, à demain."): inside one they are a deadline ("reporté à demain", "Ich brauche
+#: es bis morgen", "o prazo é até sexta").
+_UNTIL = frozenset(
+    {"à demain", "à plus tard", "a domani", "bis morgen", "bis später", "hasta mañana",
+     "tot morgen", "tot volgende week", "tot later", "tot straks", "até amanhã"}
+    | {f"até {day}" for day in ("segunda", "terça", "quarta", "quinta", "sexta", "sábado",
+                                 "domingo")}
+)  # fmt: skip
+_SIGN_OFF_OBJECT = re.compile(  # "signing off on the design", "signing off the invoice": approval
+    r"^\s+(?:on|the|this|that|these|those|a|an|it|them|my|your|our|his|her|their)\b",
+    re.IGNORECASE,
+)
 _TAKE_CARE_VERB = re.compile(  # "take care not to…", "take care when…": advice, not a goodbye
     r"^\s+(?:not|that|when|while|if|unless|because|before|until|how|what|which)\b", re.IGNORECASE
 )
@@ -93,7 +116,8 @@ _CONFIRMATIONS = re.compile(
     r"you're welcome|welcome|of course|all the best|the same|"
     r"gracias|igualmente|danke|gleichfalls|ihnen auch|dir auch|merci|vous aussi|de même|"
     r"grazie|altrettanto|anche a lei|obrigad[oa]|dank je|dank u|bedankt|jij ook|u ook|"
-    r"dziękuję|dziękujemy|dzięki|wzajemnie|nawzajem)\b|👋",
+    r"dziękuję|dziękujemy|dzięki|wzajemnie|nawzajem|"
+    r"teşekkürler|teşekkür ederim|sağ ?olun|size de|sana da|děkuji|díky|vám také)\b|👋",
     re.IGNORECASE,
 )
 _RESERVATIONS = re.compile(
@@ -129,6 +153,10 @@ def _counts(text: str, start: int, end: int, phrase: str) -> bool:
     if _NEGATIONS.search(before) or _REPORTING.search(before) or _NOUN_AFTER.match(after):
         return False
     if phrase == "take care" and _TAKE_CARE_VERB.match(after):
+        return False
+    if phrase == "signing off" and _SIGN_OFF_OBJECT.match(after):
+        return False
+    if phrase in _UNTIL and re.search(r"\w", before):
         return False
     return not (phrase.startswith("see ") and not _SEE_YOU_NEXT.match(after))
 
