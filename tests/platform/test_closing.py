@@ -76,7 +76,16 @@ def test_custom_phrases_replace_the_defaults() -> None:
 
 
 @pytest.mark.parametrize(
-    "content", ["You too!", "Thanks, same to you!", "Will do 👋", "Cheers", "Same!", "And to you!"]
+    "content",
+    [
+        "You too!",
+        "Thanks, same to you!",
+        "Will do 👋",
+        "Cheers",
+        "Same!",
+        "And to you!",
+        "Cheers, enjoy the ale!",  # Polish "ale" (but) is a reservation only after its comma
+    ],
 )
 def test_recognises_confirmations(content: str) -> None:
     assert is_confirmation(content)

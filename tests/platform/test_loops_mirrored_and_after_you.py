@@ -12,6 +12,7 @@ import pytest
 
 from aiconv.platform.loop_acts import presses
 from aiconv.platform.speech_acts import acts
+from aiconv.platform.wording import features, substance
 from tests.platform.dialogue import chat, first_loop
 
 pytestmark = pytest.mark.timeout(60)
@@ -135,3 +136,9 @@ def test_an_italian_rule_recited_to_a_customer_who_presses_is_a_loop() -> None:
 )
 def test_the_same_thing_again_presses_in_other_languages(text: str) -> None:
     assert presses(text)
+
+
+def test_dutch_words_of_substance_are_no_courtesy() -> None:
+    """The Dutch courtesy words are small words and praise; a word that carries a subject
+    ("snel", quick: "Kunt u het snel oplossen?") stays substance."""
+    assert "snel" in substance(features("Kunt u de storing snel oplossen?"))

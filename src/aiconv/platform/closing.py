@@ -122,7 +122,7 @@ _CONFIRMATIONS = re.compile(
 )
 _RESERVATIONS = re.compile(
     r"\?|\b(?:wait|actually|but|however|one more|before you go|hold on|also|another|"
-    r"pero|aber|mais|però|maar|ale|todavía|noch eine|encore une|ancora una|jeszcze jedno)\b",
+    r"pero|aber|mais|però|maar|,\s*ale|todavía|noch eine|encore une|ancora una|jeszcze jedno)\b",
     re.IGNORECASE,
 )
 

@@ -120,8 +120,8 @@ FOREIGN_SOCIAL = FOREIGN_AGREEMENT | word_set(
     lavorare mio mia una bella bello ancora figurati tutto te sei proprio noi voi brava
     bravissimo complimenti meu minha contigo bom boa parabéns werken mijn jou jullie geweldig
     knap gefeliciteerd
-    ik een dat is om zo wel bent hoor lief horen snel snelle nogmaals hartelijk insgelijks
-    samengewerkt collega topcollega waardeer waardeert deze dit die"""
+    ik een dat om zo wel bent hoor lief horen nogmaals hartelijk insgelijks samengewerkt collega
+    topcollega waardeer waardeert deze dit"""
 )
 # Courtesy says nothing new ("please", "sorry"), but it is no pleasantry either: it counts as
 # content everywhere except when asking what a message adds.
