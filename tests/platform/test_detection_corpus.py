@@ -286,7 +286,7 @@ def test_round_20_written_blind_then_tuned_on_cuts_nothing_healthy() -> None:
     assert figures.loop_recall >= 0.92
 
 
-def test_round_23_written_blind_is_measured_on_transcripts_never_seen() -> None:
+def test_round_23_written_blind_then_only_its_closings_read() -> None:
     # Written blind by a fourth engineer (no detector code or rules read, nothing run), frozen
     # (sha256 0fdd3cc4...), committed at 584c0ba, then run before anyone read it on the
     # detector of the session's start (f2cfffa), on main 7c4759c and on main 248f0df (after the
