@@ -242,7 +242,7 @@ def test_round_18_written_blind_then_tuned_on_cuts_nothing_healthy() -> None:
     # recall 0.515, 2 of 36 healthy cut (a stand-up bot asking each member the same three
     # questions, a German parcel-tracking bot), closings 10 of 12. The detector at the start of
     # that session (7bcfda4): 0.842, 0.485, 3 cut. Then its collapses (0 of 6 found) were read
-    # and loop_stalls.dwindled written: 0.913, 0.636, the same 2 cut. Since TUNED ON (its two
+    # and loop_dwindled.dwindled written: 0.913, 0.636, the same 2 cut. Since TUNED ON (its two
     # cuts read: a question asked again for news each answer brings, the same questions in a
     # new round after a summary; with tuning round 21's hard negatives): 1.00, 0.636, none cut.
     # Then its misses read (waiting on each other, the choice handed back, confirmations asked

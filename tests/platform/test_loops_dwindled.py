@@ -1,4 +1,4 @@
-"""One side stops saying anything while the other keeps asking (``loop_stalls.dwindled``):
+"""One side stops saying anything while the other keeps asking (``loop_dwindled.dwindled``):
 fillers, markers and one word over and over are a collapse; short answers that answer are not."""
 
 from __future__ import annotations

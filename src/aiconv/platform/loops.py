@@ -21,6 +21,7 @@ from itertools import pairwise
 
 from aiconv.platform.loop_acts import repeated_act, seen
 from aiconv.platform.loop_answers import crossed_questions, unanswered
+from aiconv.platform.loop_dwindled import dwindled
 from aiconv.platform.loop_ignored import answers_each, asked_again, recited_figures
 from aiconv.platform.loop_learned import learned_loop, model
 from aiconv.platform.loop_meaning import exclaimed_collapse, restated_point
@@ -36,7 +37,6 @@ from aiconv.platform.loop_paraphrase import paraphrase
 from aiconv.platform.loop_references import masked, volatile
 from aiconv.platform.loop_stalls import (
     collapse,
-    dwindled,
     frozen_positions,
     parrot,
     pressed_rewording,

@@ -18,7 +18,7 @@ Two corpora live in ``tests/data``, one transcript per JSON line (``scoring`` ha
   and frozen before its first run, then tuned on; round 18 was written blind by another engineer
   while the detector was being tuned on round 17 (no detector code read, nothing run), frozen
   (sha256 ``c697cbef…``) and measured once; then only its collapses were read, and
-  ``loop_stalls.dwindled`` was written for them; round 20 was written blind by another
+  ``loop_dwindled.dwindled`` was written for them; round 20 was written blind by another
   engineer (no detector code or rules read, nothing run), frozen (sha256 ``6d37e118…``) and
   measured once before anyone read it; so was round 23 (sha256 ``0fdd3cc4…``), whose loops
   nobody has read yet. Loops from round 9 on carry ``fire_by``. The first
