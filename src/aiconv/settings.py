@@ -153,7 +153,8 @@ class Sources:
         cwd = cwd or Path.cwd()
         environ = {k: v for k, v in os.environ.items() if v != "" or k.startswith(PREFIX)}
         dotenv = _read_dotenv(cwd / ENV_FILE)
-        named = config or _path_from(_config_variable(environ, dotenv))
+        found = _variable(environ, dotenv, CONFIG_VARIABLE)
+        named = config or _path_from(found[0] if found else None)
         path = cwd / (named if named is not None else CONFIG_FILE)
         if named is None and not path.is_file():
             return cls(environ=environ, dotenv=dotenv)
@@ -235,22 +236,15 @@ class Sources:
         """``AIC_API_TOKEN``, which turns on ``aic serve``'s write API (the human seat over
         HTTP); never logged or shown. Read by ``aic serve`` alone, so only it refuses an empty
         one (other commands stopped on a variable they never use)."""
-        token = self._variable(API_TOKEN_VARIABLE)
-        return SecretStr(token) if token is not None else None
-
-    def _variable(self, name: str) -> str | None:
-        """Variable ``name`` from the environment, else ``.env``; ConfigError when empty."""
-        for layer, values in (("the environment", self.environ), (ENV_FILE, self.dotenv)):
-            if name in values:
-                return _given(values, name, layer)
-        return None
+        found = _variable(self.environ, self.dotenv, API_TOKEN_VARIABLE)
+        return SecretStr(found[0]) if found else None
 
     def _rate(self, name: str) -> float | None:
         variable = f"AIC_{name.upper()}"
-        value = self._variable(variable)
-        if value is not None:
-            where = "the environment" if variable in self.environ else ENV_FILE
-            return _positive(value, f"{variable} in {where}")
+        found = _variable(self.environ, self.dotenv, variable)
+        if found is not None:
+            value, layer = found
+            return _positive(value, f"{variable} in {layer}")
         if name in self.config:
             return _positive(self.config[name], f"{self.config_path} {name}")
         return None
@@ -267,10 +261,14 @@ def _path_from(value: str | None) -> Path | None:
     return Path(value) if value else None
 
 
-def _config_variable(environ: Mapping[str, str], dotenv: Mapping[str, str]) -> str | None:
+def _variable(
+    environ: Mapping[str, str], dotenv: Mapping[str, str], name: str
+) -> tuple[str, str] | None:
+    """Variable ``name`` and where it was set: the environment, else ``.env``; ConfigError
+    when it is set but empty."""
     for layer, values in (("the environment", environ), (ENV_FILE, dotenv)):
-        if CONFIG_VARIABLE in values:
-            return _given(values, CONFIG_VARIABLE, layer)
+        if name in values:
+            return _given(values, name, layer), layer
     return None
 
 
