@@ -172,6 +172,8 @@ def _warn_unknown_variables(ctx: click.Context, sources: Sources) -> None:
     (this command's first): a typo there (``AIC_START_MAX_TURN``) was silently ignored. Not an
     error, and not for the environment, which other programs share and may use the prefix in
     (the test harness's ``AIC_REQUIRE_TOOLS``, a compose file's ``AIC_WORKERS``)."""
+    if not any(name.startswith(PREFIX) for name in sources.dotenv):
+        return  # the usual case: no command tree walked at each start
     current, known = _variables()
     command = command_key(ctx)
     here = [
