@@ -142,3 +142,31 @@ def test_a_list_said_back_unchanged_stays_a_loop() -> None:
         "assistant: Of course. Packing list: tent, stove, head torch, first-aid kit, water filter.",
     )
     assert first_loop(history) is not None
+
+
+def test_polling_a_job_whose_reports_give_their_own_eta_is_no_unanswered_question() -> None:
+    history = chat(
+        "scheduler: Migration job 77 launched on the replica. Progress?",
+        "migrator: Progress: copying tables (2/9, accounts). ETA ~12 min.",
+        "scheduler: Progress?",
+        "migrator: Progress: copying tables (5/9, invoices, 3.1 GB of 7). ETA ~8 min.",
+        "scheduler: Progress?",
+        "migrator: Progress: rebuilding indexes (7/9). ETA ~5 min.",
+        "scheduler: Progress?",
+        "migrator: Progress: rebuilding indexes (8/9, orders_by_date). ETA ~2 min.",
+        "scheduler: Progress?",
+    )
+    assert first_loop(history) is None
+
+
+def test_a_time_asked_for_without_a_question_mark_and_never_given_stays_a_loop() -> None:
+    history = chat(
+        "customer: My replacement router still has not come. A delivery date, please.",
+        "agent: Your replacement is being prepared and will be dispatched soon.",
+        "customer: That is not a date. A delivery date, please.",
+        "agent: It is in the queue and our warehouse team is working through it.",
+        "customer: Again: a delivery date, please.",
+        "agent: We appreciate your patience while the order is being processed.",
+    )
+    loop = first_loop(history)
+    assert loop is not None

@@ -47,12 +47,16 @@ _QUESTION = re.compile(r"[^.!?]*\?")
 @windowed()
 def _wants(content: str) -> str | None:
     """The kind of answer ``content`` asks for, if it is short and asks, in a question or
-    alone ("A date, please."), for one of ``_WANTS``."""
+    alone ("A date, please."), for one of ``_WANTS``; a statement that gives that kind itself
+    ("Status: running, step 5/7. ETA ~2 min.") reports, and asks for nothing."""
     if len(content.split()) > _ASKING:
         return None
-    asked = " ".join(_QUESTION.findall(content)) or content
-    lowered = asked.lower()
-    return next((kind for kind, pattern in _WANTS.items() if pattern.search(lowered)), None)
+    questions = _QUESTION.findall(content)
+    lowered = (" ".join(questions) or content).lower()
+    kind = next((kind for kind, pattern in _WANTS.items() if pattern.search(lowered)), None)
+    if kind is not None and not questions and _GIVES[kind].search(content):
+        return None  # "ETA ~4 min.": a statement that gives the time asks for none
+    return kind
 
 
 def _misses(question: Utterance, reply: Utterance) -> bool:
