@@ -170,3 +170,29 @@ def test_a_time_asked_for_without_a_question_mark_and_never_given_stays_a_loop()
     )
     loop = first_loop(history)
     assert loop is not None
+
+
+def test_a_drill_attempted_again_closer_to_its_model_each_time_is_no_repetition() -> None:
+    history = chat(
+        "profesora: Repite conmigo: «Quisiera dos billetes de ida y vuelta a Sevilla.»",
+        "alumno: Quisiera dos billete de ida y vuelta a Sevilla.",
+        "profesora: Casi. «Billetes» lleva s en plural. Otra vez.",
+        "alumno: Quisiera dos billetes de ida y vuelta a Sevila.",
+        "profesora: Mejor. Sevilla se escribe con dos eles. Una vez más.",
+        "alumno: Quisiera dos billetes de ida y vuelta a Sevilla.",
+        "profesora: ¡Perfecto! Ahora: «¿A qué hora sale el tren?»",
+        "alumno: ¿A qué hora sale el tren?",
+    )
+    assert first_loop(history) is None
+
+
+def test_the_same_wrong_attempt_word_for_word_stays_a_repetition() -> None:
+    history = chat(
+        "profesora: Repite conmigo: «Quisiera dos billetes de ida y vuelta a Sevilla.»",
+        "alumno: Quisiera dos billete de ida y vuelta a Sevilla.",
+        "profesora: Casi. «Billetes» lleva s en plural. Otra vez.",
+        "alumno: Quisiera dos billete de ida y vuelta a Sevilla.",
+    )
+    loop = first_loop(history)
+    assert loop is not None
+    assert loop.kind == "repetition"

@@ -16,7 +16,7 @@ from aiconv.platform.lexicon import word_set
 from aiconv.platform.loop_acts import seen
 from aiconv.platform.loop_types import Utterance
 from aiconv.platform.speech_acts import pushes_back
-from aiconv.platform.wording import features
+from aiconv.platform.wording import char_similarity, features
 
 ANSWER_NEWS = 1
 """Facts new to the window that make an answer to a question asked again news (a place:
@@ -176,6 +176,36 @@ def sings_refrain(history: Sequence[Utterance], index: int) -> bool:
     return None not in labels and len(labels) >= 2 and len(set(labels)) == len(labels)
 
 
+_PRESENTED = re.compile(r"«([^»]+)»|„([^“”]+)[“”]|\"([^\"]+)\"|“([^”]+)”|「([^」]+)」")
+"""A model presented in quotes, in the marks of the languages the detectors read."""
+_ATTEMPT = 0.8
+"""Character similarity to a model from which a message is an attempt at it."""
+
+
+def nears_model(history: Sequence[Utterance], index: int) -> bool:
+    """Whether the newest message, close to its sender's ``history[index]``, is another
+    attempt at a model the other side presented (quoted, or after a colon: "Répétez après
+    moi : « … »") that comes closer to it than that attempt did: a drill being corrected
+    ("… pour deux personne." then "… pour deux personnes."), not a line said again. The
+    same attempt word for word comes no closer."""
+    new, earlier = history[-1].content, history[index].content
+    if features(new).text == features(earlier).text:
+        return False
+    return any(
+        char_similarity(model, new) >= _ATTEMPT
+        and char_similarity(model, new) > char_similarity(model, earlier)
+        for u in history[:-1]
+        if u.sender != history[-1].sender
+        for model in _models(u.content)
+    )
+
+
+def _models(content: str) -> list[str]:
+    """What ``content`` presents to be said: its quoted stretches and what follows its colon."""
+    found = [next(g for g in m.groups() if g) for m in _PRESENTED.finditer(content)]
+    return [*found, content.rsplit(":", 1)[1]] if ":" in content else found
+
+
 def news(history: Sequence[Utterance], index: int) -> int:
     """How many facts of ``history[index]`` are new to the window (spelled letters aside:
     "S W 9, 8 J T" after "SW9 8JT" is the same postcode)."""
@@ -209,6 +239,7 @@ def _reports(history: Sequence[Utterance], index: int) -> bool:
 __all__ = [
     "ANSWER_NEWS",
     "PROGRESS_WORDS",
+    "nears_model",
     "news",
     "polls_again",
     "reads_back_news",

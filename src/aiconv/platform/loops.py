@@ -27,6 +27,7 @@ from aiconv.platform.loop_learned import learned_loop, model
 from aiconv.platform.loop_meaning import exclaimed_collapse, restated_point
 from aiconv.platform.loop_on_purpose import (
     ANSWER_NEWS,
+    nears_model,
     news,
     polls_again,
     reads_back_news,
@@ -162,6 +163,8 @@ def _repeats(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
                 continue  # "Any news?" once more, each answer having brought some
             if same and sings_refrain(history, index):
                 continue  # the chorus again, after the next verse
+            if same and nears_model(history, index):
+                continue  # "… deux personne." then "… deux personnes.": a drill, corrected
             kind = "repetition" if same else "echo"
             who = f"{new.sender} repeats " + ("itself" if same else earlier.sender)
             return make_loop(kind, score, (earlier, new), who)
