@@ -78,6 +78,35 @@ def test_a_cheering_crowd_with_scores_is_not_an_exclaimed_collapse() -> None:
     assert first_loop(history) is None
 
 
+def test_terse_acknowledgements_coming_round_in_a_language_no_list_holds_are_a_collapse() -> None:
+    history = chat(
+        "ügyfél: A 2231-es rendelést átírtam a Petőfi utca 9-re, holnap szállítják.",
+        "futár: Rendben, köszönöm szépen.",
+        "ügyfél: Nagyon szívesen.",
+        "futár: Rendben.",
+        "ügyfél: Jó, jó.",
+        "futár: Oké.",
+        "ügyfél: Rendben, oké.",
+        "futár: Jó.",
+    )
+    found = first_loop(history)
+    assert found is not None and found.kind == "collapse"
+
+
+def test_a_word_game_of_one_new_word_a_turn_is_no_collapse() -> None:
+    history = chat(
+        "anna: Let's play word association. Ocean.",
+        "ben: Wave.",
+        "anna: Surfer.",
+        "ben: Board game.",
+        "anna: Chess.",
+        "ben: Checkmate.",
+        "anna: King.",
+        "ben: Crown jewels.",
+    )
+    assert first_loop(history) is None
+
+
 def test_words_of_one_meaning_lie_closer_than_unrelated_ones() -> None:
     same = meaning_similarity("the warranty has expired", "the guarantee ran out")
     other = meaning_similarity("the warranty has expired", "the train leaves at noon")

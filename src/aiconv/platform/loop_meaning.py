@@ -9,6 +9,9 @@ before than to the message it replies to: it holds its position instead of answe
 condition keeps drills, interviews and Socratic tutoring apart (each turn follows the other's).
 ``exclaimed_collapse``: six short exclamations in a row from two sides, with no number and no
 question ("Dziękuję bardzo!", "Nie ma za co!"): pleasantries in a language no list holds.
+``terse_collapse``: six messages in a row from two sides of three words at most, no number,
+no question, whose words come round again ("Oke." "Baik, Kak." "Siap." "Baik."): nothing left
+to say, in any language (a word game brings a new word each turn).
 Pure functions over ``Utterance``s, run by ``loops.detect_loop`` after the other detectors.
 """
 
@@ -86,7 +89,7 @@ _EXCLAIMED_RUN = 6
 _EXCLAIMED_WORDS = 6
 _EXCLAIMED_MARKS = 4
 """Of the run, how many end with an exclamation mark."""
-_NUMBER_OR_QUESTION = re.compile(r"[\d?？]")
+_NUMBER_OR_QUESTION = re.compile(r"[\d?？؟]")
 
 
 def exclaimed_collapse(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
@@ -101,3 +104,39 @@ def exclaimed_collapse(history: Sequence[Utterance], config: LoopConfig) -> Loop
     if sum(t.endswith(("!", "！")) for t in texts) < _EXCLAIMED_MARKS:
         return None
     return make_loop("collapse", 1.0, tuple(run), f"{len(run)} short exclamations in a row")
+
+
+_TERSE_WORDS = 3
+_TERSE_CHARS = 32
+"""Longest terse message (in characters: a language written without spaces is one "word")."""
+_COME_ROUND = 2
+"""Messages of the run made only of words the window said before, from which they cycle."""
+
+
+def terse_collapse(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
+    """Six messages in a row from at least two senders, each of three words at most, none with
+    a number or a question, and at least two of them only words said before in the window:
+    acknowledgements going round ("Oke." - "Baik, Kak." - "Siap." - "Baik.")."""
+    run = history[-_EXCLAIMED_RUN:]
+    if len(run) < _EXCLAIMED_RUN or any(_is_long(u.content) for u in reversed(run)):
+        return None  # (the newest first: most messages are longer)
+    if len({u.sender for u in run}) < 2:
+        return None
+    start = len(history) - len(run)
+    said = [frozenset(features(u.content).text.split()) for u in history]
+    again = sum(
+        bool(said[i]) and said[i] <= frozenset().union(*said[:i])
+        for i in range(start, len(history))
+    )
+    if again < _COME_ROUND:
+        return None
+    return make_loop("collapse", 1.0, tuple(run), f"{len(run)} terse messages in a row")
+
+
+def _is_long(content: str) -> bool:
+    text = content.strip()
+    return (
+        len(text) > _TERSE_CHARS
+        or len(text.split()) > _TERSE_WORDS
+        or bool(_NUMBER_OR_QUESTION.search(text))
+    )

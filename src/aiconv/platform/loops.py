@@ -24,7 +24,7 @@ from aiconv.platform.loop_answers import crossed_questions, unanswered
 from aiconv.platform.loop_dwindled import dwindled
 from aiconv.platform.loop_ignored import answers_each, asked_again, recited_figures
 from aiconv.platform.loop_learned import learned_loop, model
-from aiconv.platform.loop_meaning import exclaimed_collapse, restated_point
+from aiconv.platform.loop_meaning import exclaimed_collapse, restated_point, terse_collapse
 from aiconv.platform.loop_on_purpose import (
     ANSWER_NEWS,
     nears_model,
@@ -321,6 +321,7 @@ RULES = (
     talking_past,
     restated_point,  # the costliest (word vectors), and only after every cheaper check
     exclaimed_collapse,
+    terse_collapse,
 )  # the hand-written detectors, cheapest first; the trained model (vectors too) after all
 _DETECTORS = (*RULES, learned_loop)
 _DEFAULT = LoopConfig()
