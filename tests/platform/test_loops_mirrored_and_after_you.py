@@ -119,6 +119,31 @@ def test_dutch_thanks_then_the_next_task_is_no_loop() -> None:
     assert first_loop(history) is None
 
 
+def test_a_swedish_thanks_spiral_is_a_collapse() -> None:
+    history = chat(
+        "hyresgäst: Stort tack för att ni lagade elementet så snabbt!",
+        "fastighet: Varsågod, det var så lite!",
+        "hyresgäst: Tack igen, verkligen!",
+        "fastighet: Ingen orsak alls!",
+        "hyresgäst: Tusen tack till dig!",
+        "fastighet: Tack själv!",
+    )
+    loop = first_loop(history)
+    assert loop is not None
+    assert loop.kind == "collapse"
+
+
+def test_swedish_thanks_then_the_next_request_is_no_loop() -> None:
+    history = chat(
+        "fastighet: Elementet i lägenhet 4B är lagat, vi bytte termostaten.",
+        "hyresgäst: Tack så mycket!",
+        "fastighet: Varsågod! Behöver ni något mer?",
+        "hyresgäst: Ja, fönstret i sovrummet går inte att stänga ordentligt.",
+        "fastighet: Då skickar vi en snickare på torsdag mellan 8 och 12.",
+    )
+    assert first_loop(history) is None
+
+
 def test_an_italian_rule_recited_to_a_customer_who_presses_is_a_loop() -> None:
     history = chat(
         "cliente: Devo spostare il volo per Bari, mia madre è in ospedale. Ho il certificato.",

@@ -88,14 +88,15 @@ FOREIGN_COURTESY = FOREIGN_THANKS | word_set(
 # The same in the other languages agents are run in, as ``SOCIAL_WORDS`` is for English: praise
 # of the work together, agreement that only agrees ("De acuerdo, quedamos así", "Ich schätze
 # deine Zuverlässigkeit sehr", "Perfetto, d'accordo") and the small words around them, in
-# German, French, Spanish, Italian, Portuguese and Dutch. ``FOREIGN_AGREEMENT`` are the words
-# that make such a message courtesy (as "thanks" or "great" do in English), with the thanks of
-# Italian, Portuguese and Dutch, which ``FOREIGN_THANKS`` lacks.
+# German, French, Spanish, Italian, Portuguese, Dutch and Swedish. ``FOREIGN_AGREEMENT`` are the
+# words that make such a message courtesy (as "thanks" or "great" do in English), with the thanks
+# of Italian, Portuguese, Dutch and Swedish, which ``FOREIGN_THANKS`` lacks.
 FOREIGN_AGREEMENT = word_set(
     """freut freue schätze meinerseits einverstanden perfekt prima parfait daccord entendu ravi
     perfecto acuerdo vale genial estupendo quedamos perfetto ottimo daccordo benissimo
     perfeito combinado ótimo akkoord afgesproken bedankt grazie prego piacere obrigado obrigada
-    dankjewel dankuwel graag fijn insgelijks hartelijk"""
+    dankjewel dankuwel graag fijn insgelijks hartelijk
+    tack tackar tacksam varsågod detsamma toppen orsak"""
 )
 FOREIGN_SOCIAL = FOREIGN_AGREEMENT | word_set(
     """ist sind bin habe hat von mit zu zum an ein eine einen dein deine deinen deiner dich
@@ -121,7 +122,9 @@ FOREIGN_SOCIAL = FOREIGN_AGREEMENT | word_set(
     bravissimo complimenti meu minha contigo bom boa parabéns werken mijn jou jullie geweldig
     knap gefeliciteerd
     ik een dat om zo wel bent hoor lief horen nogmaals hartelijk insgelijks samengewerkt collega
-    topcollega waardeer waardeert deze dit"""
+    topcollega waardeer waardeert deze dit
+    så mycket stort för hjälpen igen verkligen ingen alls tusen själv det lite ha dag hej då
+    jättebra trevligt kul glad till dig er ni att"""
 )
 # Courtesy says nothing new ("please", "sorry"), but it is no pleasantry either: it counts as
 # content everywhere except when asking what a message adds.
