@@ -188,6 +188,12 @@ def test_every_default_phrase_closes_alone_but_not_quoted_or_negated(phrase: str
         ("recepční: Rezervace je potvrzena. Na shledanou!", "host: Děkuji, na shledanou."),
         ("tutor: Ottimo lavoro oggi. A domani!", "studente: Grazie, a domani!"),
         ("report_agent: Thanks to you. Signing off until next week.", "ingest_agent: Goodbye."),
+        ("kundtjänst: Ärendet är stängt. Ha en trevlig kväll!", "kund: Tack detsamma, hej då!"),
+        ("kund: Tack för hjälpen, vi hörs!", "handläggare: Tack själv!"),
+        ("موظفة: أرسلنا الفاتورة إلى بريدك. إلى اللقاء!", "عميل: شكرًا لكِ، في أمان الله."),
+        ("طبيب: الموعد يوم الأحد. مع السلامة.", "مريض: شكراً جزيلاً."),
+        ("admin: Paket sudah dikirim hari ini. Sampai jumpa!", "pembeli: Terima kasih banyak!"),
+        ("guru: Bagus sekali hari ini. Sampai besok!", "murid: Makasih, Bu. Selamat jalan!"),
     ],
 )
 def test_goodbyes_in_other_languages_end_a_conversation(closing: str, reply: str) -> None:
@@ -215,6 +221,11 @@ def test_goodbyes_in_other_languages_end_a_conversation(closing: str, reply: str
         ("cliente: Rimandiamo la consegna a domani.", "negozio: Grazie, va bene."),
         # signing off on something approves it
         ("lead: I'm signing off on the design now.", "designer: Thanks!"),
+        ("kund: Tack, hej då!", "handläggare: Tack, men det saknas en underskrift."),
+        ("pelanggan: Terima kasih, sampai jumpa.", "agen: Terima kasih, tapi satu lagi: KTP Anda."),
+        ("مواطن: شكراً، مع السلامة.", "موظف: شكراً، لكن ينقص توقيعك."),
+        ("kund: Hej!", "handläggare: Hej, tack för att du hör av dig."),
+        ("pelanggan: Saya tunggu sampai besok.", "agen: Terima kasih, sudah dicatat."),
     ],
 )
 def test_foreign_goodbyes_that_ask_or_reserve_do_not_end(closing: str, reply: str) -> None:

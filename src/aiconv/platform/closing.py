@@ -48,6 +48,16 @@ FOREIGN_FAREWELLS: tuple[str, ...] = (
     "iyi günler dileriz", "iyi yolculuklar",
     # Czech ("ahoj" is also hello: left out)
     "na shledanou", "nashledanou", "mějte se", "hezký den", "hezký večer", "šťastnou cestu",
+    # Swedish ("hej" alone is also hello: left out)
+    "hej då", "hejdå", "adjö", "ha det bra", "ha det så bra", "vi ses", "vi hörs",
+    *(f"ha en {adj} {when}" for adj in ("fin", "trevlig", "bra", "skön") for when in ("dag",
+    "kväll", "helg")), "trevlig helg", "på återseende", "trevlig resa",
+    # Arabic ("السلام عليكم" is also hello: left out)
+    "مع السلامة", "في أمان الله", "في رعاية الله", "إلى اللقاء", "الى اللقاء", "وداعا", "وداعًا",
+    "تصبح على خير", "تصبحون على خير", "يومك سعيد", "نهارك سعيد",
+    # Indonesian and Malay
+    "sampai jumpa", "sampai ketemu", "sampai bertemu", "sampai nanti", "sampai besok",
+    "selamat tinggal", "selamat jalan", "dadah", "semoga harimu menyenangkan",
 )  # fmt: skip
 DEFAULT_CLOSING_PHRASES: tuple[str, ...] = (
     "goodbye",
@@ -92,7 +102,8 @@ _NOUN_AFTER = re.compile(  # "goodbye to the old UI", "the goodbye email", "take
 #: es bis morgen", "o prazo é até sexta").
 _UNTIL = frozenset(
     {"à demain", "à plus tard", "a domani", "bis morgen", "bis später", "hasta mañana",
-     "tot morgen", "tot volgende week", "tot later", "tot straks", "até amanhã"}
+     "tot morgen", "tot volgende week", "tot later", "tot straks", "até amanhã",
+     "sampai nanti", "sampai besok"}
     | {f"até {day}" for day in ("segunda", "terça", "quarta", "quinta", "sexta", "sábado",
                                  "domingo")}
 )  # fmt: skip
@@ -117,12 +128,14 @@ _CONFIRMATIONS = re.compile(
     r"gracias|igualmente|danke|gleichfalls|ihnen auch|dir auch|merci|vous aussi|de même|"
     r"grazie|altrettanto|anche a lei|obrigad[oa]|dank je|dank u|bedankt|jij ook|u ook|"
     r"dziękuję|dziękujemy|dzięki|wzajemnie|nawzajem|"
-    r"teşekkürler|teşekkür ederim|sağ ?olun|size de|sana da|děkuji|díky|vám také)\b|👋",
+    r"teşekkürler|teşekkür ederim|sağ ?olun|size de|sana da|děkuji|díky|vám také|"
+    r"tack|detsamma|i lika måtto|شكرا|شكرًا|العفو|وأنت كذلك|terima kasih|makasih|sama-sama)\b|👋",
     re.IGNORECASE,
 )
 _RESERVATIONS = re.compile(
     r"\?|\b(?:wait|actually|but|however|one more|before you go|hold on|also|another|"
-    r"pero|aber|mais|però|maar|,\s*ale|todavía|noch eine|encore une|ancora una|jeszcze jedno)\b",
+    r"pero|aber|mais|però|maar|,\s*ale|,\s*men|tapi|tetapi|namun|لكن|todavía|noch eine|"
+    r"encore une|ancora una|jeszcze jedno|en sak till|satu lagi)\b",
     re.IGNORECASE,
 )
 
