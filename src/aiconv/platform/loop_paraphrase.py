@@ -1,7 +1,9 @@
 """A run of messages that only reword earlier ones: four in a row, each overlapping (stemmed
 words and word pairs) an earlier message it adds no number to, the newest bringing mostly
 nothing new. An answer that brings news to a question is never a rewording (a quiz answer
-that restates its question). Pure, run by ``loops.detect_loop``.
+that restates its question), nor is a list that grows by a new item each turn (a cumulative
+memory game: "… a toothbrush and a snorkel", "… a toothbrush, a snorkel and a rubber duck").
+Pure, run by ``loops.detect_loop``.
 """
 
 from __future__ import annotations
@@ -40,6 +42,19 @@ _NEW_POINTS = 0.4
 """Share of new content words from which the message closing a paraphrase run moves on."""
 
 
+def accumulates(history: Sequence[Utterance], run: int) -> bool:
+    """Whether each of the last ``run`` messages says every fact of the message before it and
+    adds one the window had not said: a list growing an item a turn is progress, whatever it
+    repeats (each sender in turn, or one building on its own)."""
+    for index in range(len(history) - run, len(history)):
+        earlier, later = features(history[index - 1].content), features(history[index].content)
+        if not earlier.facts or not earlier.facts < later.facts:
+            return False
+        if not later.facts - seen(history[:index]):
+            return False
+    return True
+
+
 def paraphrase(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     """The last ``config.paraphrase_run`` messages each reword an earlier one (see above)."""
     run = config.paraphrase_run
@@ -52,6 +67,8 @@ def paraphrase(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     mean = sum(scores) / run
     if min(scores) < config.paraphrase_floor or mean < config.paraphrase:
         return None
+    if accumulates(history, run):
+        return None  # "I packed my suitcase and in it I put a toothbrush, a snorkel and …"
     involved = history[-run - 1 :]
     detail = f"the last {run} messages reword earlier ones"
     return make_loop("paraphrase", mean, tuple(involved), detail)

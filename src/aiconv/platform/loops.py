@@ -34,7 +34,7 @@ from aiconv.platform.loop_on_purpose import (
     reports_on_progress,
     sings_refrain,
 )
-from aiconv.platform.loop_paraphrase import paraphrase
+from aiconv.platform.loop_paraphrase import accumulates, paraphrase
 from aiconv.platform.loop_references import masked, volatile
 from aiconv.platform.loop_stalls import (
     collapse,
@@ -210,6 +210,8 @@ def _ping_pong(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
         return None
     if _answers_with_news(history, -2) or _answers_with_news(history, -1):
         return None  # "Any news?" - "Now in Cologne." - "Any news?": a poll, answered
+    if accumulates(history, 3):
+        return None  # a list that grows by an item a turn: "…, a banjo and… a kite."
     if min(_similarity(b1, a2), _similarity(a2, b2)) > score - config.ping_pong_gap:
         # Both sides say the same thing: not two positions bouncing, one point reworded.
         detail = f"{a2.sender} and {b2.sender} keep rewording the same point"

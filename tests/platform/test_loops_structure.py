@@ -1,0 +1,41 @@
+"""What a conversation does, not the words it uses (blind round 23): a list that grows by a new
+item each turn is progress however much it repeats; a side that hands the other's words back in
+the same frame each time, while the other objects, echoes. Examples written anew, not round
+23's lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.platform.dialogue import chat, first_loop
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def test_a_list_that_grows_by_an_item_each_turn_is_progress() -> None:
+    history = chat(
+        "ana: At the market I bought some apples.",
+        "ben: At the market I bought some apples and a loaf of rye bread.",
+        "ana: At the market I bought some apples, a loaf of rye bread and a wheel of cheese.",
+        "ben: At the market I bought some apples, a loaf of rye bread, a wheel of cheese and "
+        "a bunch of tulips.",
+        "ana: At the market I bought some apples, a loaf of rye bread, a wheel of cheese, a "
+        "bunch of tulips and a jar of honey.",
+        "ben: At the market I bought some apples, a loaf of rye bread, a wheel of cheese, a "
+        "bunch of tulips, a jar of honey and a clay teapot.",
+        "ana: At the market I bought some apples, a loaf of rye bread, a wheel of cheese, a "
+        "bunch of tulips, a jar of honey, a clay teapot and a wooden spoon.",
+    )
+    assert first_loop(history) is None
+
+
+def test_the_same_list_said_again_without_a_new_item_is_still_a_loop() -> None:
+    history = chat(
+        "ana: For the trip we need tents, sleeping bags, a stove and the water filter.",
+        "ben: Right, so tents, sleeping bags, a stove and the water filter for the trip.",
+        "ana: Yes: the trip needs tents, sleeping bags, the stove and a water filter.",
+        "ben: Agreed, tents, sleeping bags, a stove and the water filter for our trip.",
+        "ana: So for the trip: tents, sleeping bags, a stove and the water filter.",
+        "ben: Indeed, the trip needs the tents, the sleeping bags, a stove, a water filter.",
+    )
+    assert first_loop(history) is not None
