@@ -39,3 +39,37 @@ def test_the_same_list_said_again_without_a_new_item_is_still_a_loop() -> None:
         "ben: Indeed, the trip needs the tents, the sleeping bags, a stove, a water filter.",
     )
     assert first_loop(history) is not None
+
+
+def test_the_others_words_handed_back_in_the_same_frame_while_it_asks_again_are_an_echo() -> None:
+    history = chat(
+        "author: Headline for the newsletter: Spring sale starts Monday with twenty percent off "
+        "all garden tools.",
+        "editor: Suggested headline: Spring sale starts Monday with twenty percent off all "
+        "garden tools.",
+        "author: Nothing changed there. Make it punchier, under eight words: Spring sale "
+        "Monday, twenty percent off garden tools.",
+        "editor: Suggested headline: Make it punchier, under eight words: Spring sale Monday, "
+        "twenty percent off garden tools.",
+        "author: You pasted my note into it. Spring sale Monday, garden tools twenty percent "
+        "off, shorter please.",
+        "editor: Suggested headline: Spring sale Monday, garden tools twenty percent off, "
+        "shorter please.",
+    )
+    loop = first_loop(history)
+    assert loop is not None
+    assert loop.kind == "echo"
+
+
+def test_each_new_item_read_back_in_the_same_frame_is_a_dictation() -> None:
+    history = chat(
+        "chef: Prep list: slice four kilos of onions for the soup.",
+        "commis: Noted for prep: slice four kilos of onions for the soup.",
+        "chef: Blanch the green beans and shock them in ice water.",
+        "commis: Noted for prep: blanch the green beans and shock them in ice water.",
+        "chef: Portion the salmon into twelve fillets of 160 grams.",
+        "commis: Noted for prep: portion the salmon into twelve fillets of 160 grams.",
+        "chef: Whisk a litre of hollandaise just before service.",
+        "commis: Noted for prep: whisk a litre of hollandaise just before service.",
+    )
+    assert first_loop(history) is None

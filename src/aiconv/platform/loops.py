@@ -22,6 +22,7 @@ from itertools import pairwise
 from aiconv.platform.loop_acts import repeated_act, seen
 from aiconv.platform.loop_answers import crossed_questions, unanswered
 from aiconv.platform.loop_dwindled import dwindled
+from aiconv.platform.loop_framed import framed_echo
 from aiconv.platform.loop_ignored import answers_each, asked_again, recited_figures
 from aiconv.platform.loop_learned import learned_loop, model
 from aiconv.platform.loop_meaning import exclaimed_collapse, restated_point, terse_collapse
@@ -312,6 +313,7 @@ RULES = (
     reasked,
     frozen_positions,
     parrot,
+    framed_echo,
     _verbatim,
     same_answer,
     repeated_act,
