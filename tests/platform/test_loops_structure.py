@@ -73,3 +73,33 @@ def test_each_new_item_read_back_in_the_same_frame_is_a_dictation() -> None:
         "commis: Noted for prep: whisk a litre of hollandaise just before service.",
     )
     assert first_loop(history) is None
+
+
+def test_questions_met_with_nothing_new_three_times_are_a_loop() -> None:
+    history = chat(
+        "tenant: The heating in flat 4B has been off since Sunday.",
+        "office: Sorry about that, I'll pass it on to maintenance.",
+        "tenant: Is an engineer booked?",
+        "office: Maintenance has your report, we're on it.",
+        "tenant: When will someone come round?",
+        "office: Your report is with maintenance and being handled.",
+        "tenant: Can I get a space heater meanwhile?",
+        "office: We're handling it, maintenance is aware of your report.",
+    )
+    loop = first_loop(history)
+    assert loop is not None
+    assert "answers each question with nothing new" in loop.detail
+
+
+def test_answers_that_take_up_each_question_are_no_loop() -> None:
+    history = chat(
+        "tenant: The heating in flat 4B has been off since Sunday.",
+        "office: Sorry about that, I'll pass it on to maintenance.",
+        "tenant: Is an engineer booked?",
+        "office: Yes, an engineer is booked for the boiler this week.",
+        "tenant: When will someone come round?",
+        "office: The engineer comes round on Thursday morning.",
+        "tenant: Can I get a space heater meanwhile?",
+        "office: Yes, a space heater can be dropped off this afternoon.",
+    )
+    assert first_loop(history) is None

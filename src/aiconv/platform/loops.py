@@ -47,6 +47,7 @@ from aiconv.platform.loop_stalls import (
 )
 from aiconv.platform.loop_stances import talking_past
 from aiconv.platform.loop_types import LOOP_KINDS, Loop, LoopConfig, Utterance, make_loop
+from aiconv.platform.loop_unheeded import unheeded
 from aiconv.platform.text_memo import windowed
 from aiconv.platform.word_vectors import load_table
 from aiconv.platform.wording import (
@@ -319,6 +320,7 @@ RULES = (
     repeated_act,
     pressed_rewording,
     unanswered,
+    unheeded,
     crossed_questions,
     asked_again,
     recited_figures,
