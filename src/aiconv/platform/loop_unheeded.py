@@ -11,6 +11,7 @@ Pure; run by ``loops.detect_loop``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 from aiconv.platform.loop_acts import seen, stands_still
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
@@ -54,13 +55,13 @@ def unheeded(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     indexes = [i for i, u in enumerate(history) if u.sender == sender][-UNHEEDED_RUN:]
     if len(indexes) < UNHEEDED_RUN or indexes[0] == 0:
         return None
-    if any(later - earlier < 2 for earlier, later in zip(indexes, indexes[1:], strict=False)):
+    if any(later - earlier < 2 for earlier, later in pairwise(indexes)):
         return None  # the others must have spoken in between
     if not all(_plain(history[i].content) for i in indexes):
         return None
     if not all(_stalls(history, i) for i in indexes[1:]):
         return None
-    if not all(_heeds_nothing(history, a, b) for a, b in zip(indexes, indexes[1:], strict=False)):
+    if not all(_heeds_nothing(history, a, b) for a, b in pairwise(indexes)):
         return None
     own = [history[i] for i in indexes]
     if not stands_still(history, own):
