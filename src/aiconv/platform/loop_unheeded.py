@@ -38,15 +38,14 @@ def _stalls(history: Sequence[Utterance], index: int) -> bool:
     return len(said.facts - before) <= _NEW_WORDS and bool(said.facts & own)
 
 
-def _heeds_nothing(history: Sequence[Utterance], start: int, index: int) -> bool:
-    """Whether every message of the others between ``start`` and ``index`` asks a question
-    and ``history[index]`` takes up none of the facts it brought to the window."""
+def _takes_up(history: Sequence[Utterance], start: int, index: int) -> bool:
+    """Whether ``history[index]`` takes up a fact that a message of the others between
+    ``start`` and ``index`` brought to the window."""
     said = features(history[index].content).facts
-    for other in range(start + 1, index):
-        view = features(history[other].content)
-        if not view.asks or said & (view.facts - seen(history[:other])):
-            return False
-    return True
+    return any(
+        said & (features(history[other].content).facts - seen(history[:other]))
+        for other in range(start + 1, index)
+    )
 
 
 def unheeded(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
@@ -59,9 +58,11 @@ def unheeded(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
         return None  # the others must have spoken in between
     if not all(_plain(history[i].content) for i in indexes):
         return None
+    if not all(features(u.content).asks for u in history[indexes[0] :] if u.sender != sender):
+        return None  # each message of the others in between asks something
     if not all(_stalls(history, i) for i in indexes[1:]):
         return None
-    if not all(_heeds_nothing(history, a, b) for a, b in pairwise(indexes)):
+    if any(_takes_up(history, a, b) for a, b in pairwise(indexes)):
         return None
     own = [history[i] for i in indexes]
     if not stands_still(history, own):
