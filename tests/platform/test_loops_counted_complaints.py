@@ -94,6 +94,26 @@ def test_a_status_restated_with_the_figures_it_gave_before_stands_still() -> Non
     assert not stands_still(moved, moved[3::2])  # a number it never gave: news
 
 
+def test_stands_still_answers_for_the_window_it_is_given_when_a_list_is_changed() -> None:
+    """Its answers are kept for the window last judged: a list changed in place is another."""
+    history = chat(
+        "owner: Where is the 2.14 update for Android?",
+        "bot: Version 2.14 was uploaded to Google Play this morning and is in review.",
+        "owner: Any estimate? Support is waiting to announce it.",
+        "bot: The update is still pending review at the moment.",
+        "owner: Has anything changed since this morning?",
+        "bot: It remains in the queue, waiting to be reviewed.",
+        "owner: Can you open the Play Console and check the status?",
+        "bot: Sure! Version 2.14 is still awaiting review by Google Play.",
+    )
+    window = list(history)
+    own = window[3::2]
+    assert stands_still(window, own)
+    window[7] = replace(history[7], content="Version 2.15 went live at 11:20.")
+    assert not stands_still(window, [*own[:2], window[7]])
+    assert stands_still(history, history[3::2])  # and back
+
+
 def test_a_name_the_other_side_gave_is_no_news_when_said_back() -> None:
     history = chat(
         "customer: My parcel went to the Leeds depot instead of Hull. Can you reroute it?",

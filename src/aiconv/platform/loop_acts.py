@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from operator import is_not
 
 from aiconv.platform.loop_references import volatile
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
@@ -163,10 +164,32 @@ def _escalates_again(earlier: Sequence[Utterance], message: Utterance) -> bool:
     )
 
 
+#: The window ``stands_still`` last judged and its answers, by the messages asked about: the
+#: rules of one judgement ask it the same question up to four times (``repeated_act``,
+#: ``pressed_rewording``, ``gate``, ``restated_point``). Kept as one tuple, so that two threads
+#: judging at once each see a whole pair; a window is recognised by its messages' identity.
+_Answers = dict[tuple[int, ...], tuple[tuple[Utterance, ...], bool]]
+_last: tuple[tuple[Utterance, ...], _Answers] = ((), {})
+
+
 def stands_still(history: Sequence[Utterance], own: Sequence[Utterance]) -> bool:
     """Whether none of ``own`` (one sender's messages in ``history``, oldest first) brings
     news over what the window said before it (either side: a figure or a name said back is no
     news of its own), references nobody else takes up set aside."""
+    global _last
+    window, answers = _last
+    if len(window) != len(history) or any(map(is_not, window, history)):
+        window, answers = tuple(history), {}
+        _last = (window, answers)
+    known = answers.get(key := tuple(map(id, own)))
+    if known is not None and not any(map(is_not, known[0], own)):
+        return known[1]
+    still = _stands_still(history, own)
+    answers[key] = (tuple(own), still)
+    return still
+
+
+def _stands_still(history: Sequence[Utterance], own: Sequence[Utterance]) -> bool:
     tokens = volatile(history, own[-1].sender)
     before = history[: history.index(own[0])]
     return not any(brings_news([*before, *own[:n]], own[n], tokens) for n in range(1, len(own)))
