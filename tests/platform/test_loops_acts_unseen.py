@@ -170,6 +170,30 @@ def test_the_same_ticket_with_a_new_number_each_turn_is_a_loop() -> None:
     assert found is not None and found.sequences[-1] <= 6
 
 
+def test_the_same_reply_stamped_with_the_time_of_each_turn_is_a_loop() -> None:
+    history = chat(
+        "tenant: The heating in flat 12 has been off since yesterday evening.",
+        "bot: Your request was passed to the maintenance team at 14:02. They will contact you.",
+        "tenant: When will someone come? It is 15 degrees in here.",
+        "bot: Your request was passed to the maintenance team at 14:05. They will contact you.",
+        "tenant: You said that already. Can I call someone directly?",
+        "bot: Your request was passed to the maintenance team at 14:07. They will contact you.",
+    )
+    found = first_loop(history)
+    assert found is not None and found.kind == "repetition"
+
+
+def test_a_new_time_offered_for_a_visit_is_news() -> None:
+    history = chat(
+        "tenant: The heating in flat 12 has been off since yesterday evening.",
+        "office: A heating engineer can come tomorrow at 08:00. Does that suit you?",
+        "tenant: I leave for work at 7, is there anything later?",
+        "office: A heating engineer can come tomorrow at 17:30. Does that suit you?",
+        "tenant: Perfect, 17:30 works.",
+    )
+    assert first_loop(history) is None
+
+
 def test_a_reference_the_other_side_reads_back_is_news() -> None:
     history = chat(
         "customer: Three problems: no internet, a dead TV box, and a double bill.",
