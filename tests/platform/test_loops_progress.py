@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from aiconv.platform.loops import detect_loop
+from aiconv.platform.wording import features
 from tests.platform.dialogue import chat, first_loop
 
 
@@ -411,3 +412,24 @@ def test_a_fallback_asked_again_after_each_rephrasing_is_still_a_repetition() ->
     loop = first_loop(history)
     assert loop is not None
     assert loop.kind == "repetition"
+
+
+def test_a_hindi_times_table_drill_whose_answers_take_up_each_question_is_not_a_loop() -> None:
+    history = chat(
+        "गुरु: चलो आठ का पहाड़ा बोलते हैं। आठ एकम?",
+        "शिष्या: आठ एकम आठ।",
+        "गुरु: बहुत अच्छे। आठ दूनी?",
+        "शिष्या: आठ दूनी सोलह।",
+        "गुरु: आठ तिया?",
+        "शिष्या: आठ तिया छब्बीस।",
+        "गुरु: ध्यान दो — सोलह में आठ और जोड़ो तो कितना?",
+        "शिष्या: चौबीस! आठ तिया चौबीस।",
+        "गुरु: एकदम ठीक। आठ चौके?",
+        "शिष्या: आठ चौके बत्तीस।",
+    )
+    assert first_loop(history) is None
+
+
+def test_words_of_scripts_written_with_vowel_marks_stay_whole() -> None:
+    assert features("छह चौके चौबीस।").text == "छह चौके चौबीस"
+    assert features("شكراً جزيلاً").words == 2

@@ -7,6 +7,7 @@ applies them. Another language would bring its own lexicon.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 
 def word_set(text: str) -> frozenset[str]:
@@ -167,8 +168,19 @@ NEGATIONS = word_set(
     didnt cant couldnt wont wouldnt shouldnt hasnt havent hadnt aint"""
 )
 GREETINGS = word_set("hi hello hey morning good welcome greetings")
-# Letters of any script, or a number with its inner separators ("4.2.0", "3/4", "10:30").
-WORD = re.compile(r"\d+(?:[.,/:]\d+)*|[^\W\d_]+")
+_MARKED_SCRIPTS = ((0x0300, 0x036F), (0x0483, 0x0489), (0x0591, 0x06FF), (0x0900, 0x0DFF),
+                   (0x0E00, 0x0EFF), (0x1000, 0x109F))  # fmt: skip
+_MARKS = "".join(
+    chr(c)
+    for start, end in _MARKED_SCRIPTS
+    for c in range(start, end + 1)
+    if unicodedata.category(chr(c)).startswith("M")
+)
+"""The combining marks of the scripts that write vowels and points with them (Devanagari and the
+other Indic scripts, Arabic, Hebrew, Thai, Myanmar): part of their words, though not ``\\w``."""
+# Letters of any script with their marks ("सात चौके अट्ठाईस" is three words, not eleven), or a
+# number with its inner separators ("4.2.0", "3/4", "10:30").
+WORD = re.compile(r"\d+(?:[.,/:]\d+)*|[^\W\d_]+(?:[" + _MARKS + r"]+[^\W\d_]*)*")
 THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+$")
 GROUPED = re.compile(r"\d,\d")
 QUOTED = re.compile(
