@@ -103,3 +103,29 @@ def test_answers_that_take_up_each_question_are_no_loop() -> None:
         "office: Yes, a space heater can be dropped off this afternoon.",
     )
     assert first_loop(history) is None
+
+
+def test_a_word_bounced_back_and_forth_in_short_messages_is_a_collapse() -> None:
+    history = chat(
+        "guest: Could you book us a table for two at eight on Friday?",
+        "venue: Done: a table for two, Friday at eight, under your name.",
+        "guest: Köszönöm szépen!",
+        "venue: Mi köszönjük!",
+        "guest: Én köszönöm, nagyon kedves.",
+        "venue: Köszönjük, viszlát péntek!",
+    )
+    loop = first_loop(history)
+    assert loop is not None
+    assert loop.kind == "collapse"
+
+
+def test_a_word_drilled_as_an_item_is_no_collapse() -> None:
+    history = chat(
+        "coach: Say it after me: 'Köszönöm'.",
+        "learner: Köszönöm.",
+        "coach: Softer ö, again: 'Köszönöm'.",
+        "learner: Köszönöm!",
+        "coach: Good. Now a new one: 'Szívesen'.",
+        "learner: Szívesen.",
+    )
+    assert first_loop(history) is None

@@ -21,6 +21,7 @@ from itertools import pairwise
 
 from aiconv.platform.loop_acts import repeated_act, seen
 from aiconv.platform.loop_answers import crossed_questions, unanswered
+from aiconv.platform.loop_bounced import bounced_word
 from aiconv.platform.loop_dwindled import dwindled
 from aiconv.platform.loop_framed import framed_echo
 from aiconv.platform.loop_ignored import answers_each, asked_again, recited_figures
@@ -310,6 +311,7 @@ RULES = (
     paraphrase,
     _rewording,
     collapse,
+    bounced_word,
     dwindled,
     reasked,
     frozen_positions,
