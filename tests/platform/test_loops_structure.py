@@ -129,3 +129,32 @@ def test_a_word_drilled_as_an_item_is_no_collapse() -> None:
         "learner: Szívesen.",
     )
     assert first_loop(history) is None
+
+
+def test_two_sides_each_saying_their_own_words_again_are_held_apart() -> None:
+    history = chat(
+        "pro: Tese: o trabalho remoto aumenta o foco, porque as pessoas evitam interrupções.",
+        "contra: Discordo. Equipes presenciais resolvem problemas mais rápido juntas no "
+        "escritório.",
+        "pro: Mesmo assim, sem interrupções o foco aumenta e o trabalho remoto rende mais.",
+        "contra: Juntas no escritório, as equipes resolvem os problemas com mais rapidez.",
+        "pro: Repito: foco sem interrupções, por isso o remoto rende.",
+        "contra: Repito também: equipes juntas resolvem problemas rapidamente.",
+        "pro: O remoto protege o foco das interrupções, simples assim.",
+    )
+    loop = first_loop(history)
+    assert loop is not None
+    assert loop.kind == "ping_pong"
+
+
+def test_a_debate_that_answers_the_other_sides_words_is_no_loop() -> None:
+    history = chat(
+        "pro: Tese: o trabalho remoto aumenta o foco, porque as pessoas evitam interrupções.",
+        "contra: Discordo. Equipes presenciais resolvem problemas mais rápido juntas no "
+        "escritório.",
+        "pro: Problemas urgentes, sim; mas equipes remotas resolvem problemas por chamada.",
+        "contra: Uma chamada não substitui o quadro branco do escritório para problemas difíceis.",
+        "pro: O quadro branco digital resolve isso, e o foco continua protegido.",
+        "contra: Talvez um quadro digital sirva, se as equipes se encontrarem uma vez por semana.",
+    )
+    assert first_loop(history) is None

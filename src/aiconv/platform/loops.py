@@ -46,7 +46,7 @@ from aiconv.platform.loop_stalls import (
     reasked,
     same_answer,
 )
-from aiconv.platform.loop_stances import talking_past
+from aiconv.platform.loop_stances import held_apart, talking_past
 from aiconv.platform.loop_types import LOOP_KINDS, Loop, LoopConfig, Utterance, make_loop
 from aiconv.platform.loop_unheeded import unheeded
 from aiconv.platform.text_memo import windowed
@@ -327,6 +327,7 @@ RULES = (
     asked_again,
     recited_figures,
     talking_past,
+    held_apart,
     restated_point,  # the costliest (word vectors), and only after every cheaper check
     exclaimed_collapse,
     terse_collapse,
