@@ -103,10 +103,13 @@ def test_a_family_generates_varied_labelled_transcripts() -> None:
 #: still far below the target) and round 15 (written before the meaning checks ran on it).
 #: Rounds 17 and 18 (written blind) were measured once, then tuned on: they no longer measure
 #: unseen transcripts; so was round 20. Round 23 (written blind) was measured at the start and
-#: at the end of the tuning on rounds 18 and 20, and only its closings read since. The learned
+#: at the end of the tuning on rounds 18 and 20, then its closings were read, then its loops
+#: (structural rules: a growing list, a framed echo, questions met with nothing, a word
+#: bounced back and forth, positions held apart): tuned on, it measures unseen transcripts no
+#: longer. The learned
 #: detector (loop_learned) is trained on rounds 1-16: its honest figures are leave-one-round-out
 #: (scripts/train_loop_model.py, README); 11-15's are in-sample.
-UNTUNED_ROUNDS = (11, 13, 14, 15, 23)
+UNTUNED_ROUNDS = (11, 13, 14, 15)
 
 
 @pytest.fixture(scope="module")
@@ -286,7 +289,7 @@ def test_round_20_written_blind_then_tuned_on_cuts_nothing_healthy() -> None:
     assert figures.loop_recall >= 0.92
 
 
-def test_round_23_written_blind_then_only_its_closings_read() -> None:
+def test_round_23_written_blind_then_tuned_on() -> None:
     # Written blind by a fourth engineer (no detector code or rules read, nothing run), frozen
     # (sha256 0fdd3cc4...), committed at 584c0ba, then run before anyone read it on the
     # detector of the session's start (f2cfffa), on main 7c4759c and on main 248f0df (after the
@@ -295,14 +298,17 @@ def test_round_23_written_blind_then_only_its_closings_read() -> None:
     # 0.941, recall 0.667, kinds agreed 0.812, 1 of 26 healthy cut (a cumulative memory game,
     # "I packed my suitcase and in it I put ..."), closings 5 of 10, 5 loops late. Floors: that,
     # but for its closings, the one part of it read since: 10 of 10 (Turkish, Czech, more
-    # Portuguese, French and Dutch farewells, "signing off").
+    # Portuguese, French and Dutch farewells, "signing off"). Then its loops were read and
+    # rules written for what the misses do rather than the words they use (README, "Round 23
+    # tuned on"): nothing cut, recall 0.833 (20 of 24), 7 late. Tuned on: no longer a measure
+    # of unseen transcripts.
     figures = evaluate_corpus(HELDOUT, written_in=23)
     print(figures.report())
     assert figures.transcripts == 60
-    assert figures.loop_precision >= 0.94
-    assert figures.healthy_ended_early <= 1
+    assert figures.loop_precision >= 0.98
+    assert figures.healthy_ended_early == 0
     assert figures.closing_recall == 1.0
-    assert figures.loop_recall >= 0.66
+    assert figures.loop_recall >= 0.83
 
 
 #: Held-out rounds that were written blind with ``fire_by`` labels; each must meet the target.
