@@ -29,6 +29,23 @@ def test_a_list_that_grows_by_an_item_each_turn_is_progress() -> None:
     assert first_loop(history) is None
 
 
+def test_a_growing_list_set_up_by_an_invitation_and_ended_by_a_slip_is_progress() -> None:
+    history = chat(
+        "kim: Let's play a memory game. I opened my toolbox and found a hammer.",
+        "lee: I opened my toolbox and found a hammer and a spirit level.",
+        "kim: I opened my toolbox and found a hammer, a spirit level and a chisel.",
+        "lee: I opened my toolbox and found a hammer, a spirit level, a chisel and a tape measure.",
+        "kim: I opened my toolbox and found a hammer, a spirit level, a chisel, a tape measure "
+        "and a pair of pliers.",
+        "lee: I opened my toolbox and found a hammer, a spirit level, a chisel, a tape measure, "
+        "a pair of pliers and a paint brush.",
+        "kim: I opened my toolbox and found a hammer, a spirit level, a chisel, a tape measure, "
+        "a paint brush... oops, I forgot the pliers. I lose!",
+        "lee: Ha! You dropped the pliers. One to me. Again, with garden tools?",
+    )
+    assert first_loop(history) is None
+
+
 def test_the_same_list_said_again_without_a_new_item_is_still_a_loop() -> None:
     history = chat(
         "ana: For the trip we need tents, sleeping bags, a stove and the water filter.",

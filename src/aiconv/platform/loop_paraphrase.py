@@ -2,7 +2,8 @@
 words and word pairs) an earlier message it adds no number to, the newest bringing mostly
 nothing new. An answer that brings news to a question is never a rewording (a quiz answer
 that restates its question), nor is a list that grows by a new item each turn (a cumulative
-memory game: "… a toothbrush and a snorkel", "… a toothbrush, a snorkel and a rubber duck").
+memory game: "… a toothbrush and a snorkel", "… a toothbrush, a snorkel and a rubber duck"),
+one message of the run aside (the invitation that opens the game, the slip that ends it).
 Pure, run by ``loops.detect_loop``.
 """
 
@@ -42,17 +43,19 @@ _NEW_POINTS = 0.4
 """Share of new content words from which the message closing a paraphrase run moves on."""
 
 
-def accumulates(history: Sequence[Utterance], run: int) -> bool:
-    """Whether each of the last ``run`` messages says every fact of the message before it and
-    adds one the window had not said: a list growing an item a turn is progress, whatever it
-    repeats (each sender in turn, or one building on its own)."""
+def accumulates(history: Sequence[Utterance], run: int, *, but: int = 0) -> bool:
+    """Whether each of the last ``run`` messages, ``but`` of them at most, says every fact of
+    the message before it and adds one the window had not said: a list growing an item a turn
+    is progress, whatever it repeats (each sender in turn, or one building on its own), and
+    stays so with the message that sets the game up ("Let's play …") or the slip that ends it
+    ("…, a drum, a feather boa... wait, I skipped the eggplant.") among them."""
+    grown = 0
     for index in range(len(history) - run, len(history)):
         earlier, later = features(history[index - 1].content), features(history[index].content)
-        if not earlier.facts or not earlier.facts < later.facts:
-            return False
-        if not later.facts - seen(history[:index]):
-            return False
-    return True
+        grown += bool(
+            earlier.facts and earlier.facts < later.facts and later.facts - seen(history[:index])
+        )
+    return grown >= run - but
 
 
 def paraphrase(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
@@ -67,7 +70,7 @@ def paraphrase(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     mean = sum(scores) / run
     if min(scores) < config.paraphrase_floor or mean < config.paraphrase:
         return None
-    if accumulates(history, run):
+    if accumulates(history, run, but=1):
         return None  # "I packed my suitcase and in it I put a toothbrush, a snorkel and …"
     involved = history[-run - 1 :]
     detail = f"the last {run} messages reword earlier ones"
