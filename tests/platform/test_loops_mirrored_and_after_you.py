@@ -31,6 +31,8 @@ pytestmark = pytest.mark.timeout(60)
         ("Il cambio di data comporta un costo di 40 euro.", "refuses"),
         ("Felet är känt sedan i morse.", "no_news"),
         ("Vi ber om ursäkt för väntan.", "apologises"),
+        ("Nej, ring du kunden först, du först.", "defers"),
+        ("Det är nog bättre om du skriver inledningen.", "defers"),
     ],
 )
 def test_the_acts_are_known_in_these_languages(text: str, act: str) -> None:
@@ -51,6 +53,33 @@ def test_two_agents_each_giving_the_other_precedence_are_a_ping_pong() -> None:
     loop = first_loop(history)
     assert loop is not None
     assert loop.kind == "ping_pong"
+
+
+def test_two_swedish_agents_each_letting_the_other_begin_are_a_ping_pong() -> None:
+    history = chat(
+        "kod: Vem av oss skriver testerna för den nya exportfunktionen?",
+        "test: Det är nog bättre om du börjar, du skrev ju funktionen.",
+        "kod: Snällt, men du borde börja, du kan testramverket bäst.",
+        "test: Nej, du först, jag fyller på med kantfallen sedan.",
+        "kod: Jag vill inte gå före dig. Börja du med enhetstesterna.",
+        "test: Ta du de första testerna, jag tar resten efter dig.",
+        "kod: Nej, du först, verkligen.",
+        "test: Jag insisterar, kör du.",
+    )
+    loop = first_loop(history)
+    assert loop is not None
+    assert loop.kind == "ping_pong"
+
+
+def test_a_swedish_agent_letting_the_other_begin_once_is_no_loop() -> None:
+    history = chat(
+        "kod: Vem av oss skriver testerna för den nya exportfunktionen?",
+        "test: Det är nog bättre om du börjar, du skrev ju funktionen.",
+        "kod: Okej, jag skriver enhetstesterna för CSV och JSON i dag.",
+        "test: Bra, då tar jag integrationstesterna mot S3 i morgon.",
+        "kod: Enhetstesterna är klara: 14 fall, alla gröna.",
+    )
+    assert first_loop(history) is None
 
 
 def test_a_bot_saying_each_request_back_as_what_is_wanted_is_a_loop() -> None:

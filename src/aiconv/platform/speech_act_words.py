@@ -211,7 +211,10 @@ OTHER_LANGUAGES = {
         r"decisão é sua|(?:decide|elige|escoge) tú|(?:entscheide|wähle) du|"
         r"(?:decidi|scegli) tu|(?:decida|scelga) lei|(?:kies|beslis) jij|"
         # German courtesy handing the move back: "nach Ihnen", "Sie zuerst", "den Vortritt"
-        r"nach ihnen|(?<=, )sie zuerst|vortritt|(?:lieber|sinnvoller),? wenn sie)\b"
+        r"nach ihnen|(?<=, )sie zuerst|vortritt|(?:lieber|sinnvoller),? wenn sie|"
+        # and Swedish: "du först", "börja du", "efter dig", "bättre att du börjar"
+        r"du först|(?:börja|ta|kör) du|(?:efter|före) dig|(?:bättre|hellre) (?:att|om) du|"
+        r"du (?:ska|borde|får) (?:börja|ta|köra))\b"
     ),
     "no_news": (  # Swedish: "vi arbetar med att åtgärda det", "arbetet pågår", "felet är känt"
         r"\b(?:arbetar (?:med|på|för) att|jobbar (?:med|på) att|arbetet pågår|"

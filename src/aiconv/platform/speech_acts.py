@@ -76,7 +76,8 @@ _OTHER_FIRST_WORDS = word_set(
     decidi scegli scelga kies beslis recontactera prendra serez reviendra wird pondrá
     contactará llamará llamarán entrará contatterà neemt nach sie vortritt lieber sinnvoller
     entendi entiendo si wenn als se arbetar jobbar arbetet håller medvetna känner känd känt
-    ber beklagar snart come comporta applica applicano prevede"""
+    ber beklagar snart come comporta applica applicano prevede du börja ta kör efter före bättre
+    hellre"""
 )
 _OTHER_PREFIXES = ("bedau", "navr", "regrett", "scus", "verzeih")
 _ENGLISH, _OTHER = 1, 2
