@@ -175,3 +175,31 @@ def test_a_debate_that_answers_the_other_sides_words_is_no_loop() -> None:
         "contra: Talvez um quadro digital sirva, se as equipes se encontrarem uma vez por semana.",
     )
     assert first_loop(history) is None
+
+
+def test_pointing_to_the_same_quoted_place_while_the_other_says_it_fails_is_a_loop() -> None:
+    history = chat(
+        "klientka: Chcę zmienić adres dostawy zamówienia 55120, przeprowadziłam się.",
+        "sklep: Adres można zmienić w zakładce „Moje konto” w naszym sklepie.",
+        "klientka: Próbowałam, ale wyskakuje błąd. Czy może Pani zmienić go ręcznie?",
+        "sklep: Adres zmieni Pani sama w zakładce „Moje konto”.",
+        "klientka: Właśnie tam jest błąd. Proszę o ręczną zmianę.",
+        "sklep: Zmiany adresu dokonuje się w naszym sklepie, w „Moje konto”.",
+        "klientka: To nie działa!",
+        "sklep: Adres można zmienić samodzielnie w „Moje konto”.",
+    )
+    loop = first_loop(history)
+    assert loop is not None
+
+
+def test_a_quoted_place_the_other_goes_to_is_no_pointing_again() -> None:
+    history = chat(
+        "klientka: Chcę zmienić adres dostawy zamówienia 55120, przeprowadziłam się.",
+        "sklep: Proszę wejść w „Moje konto” w prawym górnym rogu.",
+        "klientka: Jestem w „Moje konto”. Co dalej?",
+        "sklep: W „Moje konto” proszę kliknąć „Adresy”.",
+        "klientka: Mam „Adresy” w „Moje konto”, wpisuję nowy adres.",
+        "sklep: Na dole „Moje konto” jest przycisk „Zapisz”.",
+        "klientka: Zapisane, nowy adres widać przy zamówieniu. Dziękuję!",
+    )
+    assert first_loop(history) is None

@@ -37,6 +37,7 @@ from aiconv.platform.loop_on_purpose import (
     sings_refrain,
 )
 from aiconv.platform.loop_paraphrase import accumulates, paraphrase
+from aiconv.platform.loop_pointed import pointed_again
 from aiconv.platform.loop_references import masked, volatile
 from aiconv.platform.loop_stalls import (
     collapse,
@@ -323,6 +324,7 @@ RULES = (
     pressed_rewording,
     unanswered,
     unheeded,
+    pointed_again,
     crossed_questions,
     asked_again,
     recited_figures,

@@ -1,0 +1,59 @@
+"""The same place pointed to again: one side's last three messages each name one quoted thing
+(a page, a menu, a form: "„Zarządzaj rezerwacją”", “My account”, «Mon compte»), bring
+no number and at most three words new to the window, and the other side never takes that
+thing up. Whatever the words around it, the side keeps sending the other where the other says
+it cannot go; a guide that leads on step by step brings new words, and a drill's model is said
+back by the learner. Pure; run by ``loops.detect_loop``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from aiconv.platform.loop_acts import seen, seen_numbers
+from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
+from aiconv.platform.text_memo import windowed
+from aiconv.platform.wording import features
+
+POINTED_RUN = 3
+"""How many of one side's messages pointing to the same thing make a loop."""
+_NEW_WORDS = 3
+"""At most this many facts new to the window in each message after the first."""
+_QUOTE = re.compile(r"«([^»]{3,})»|„([^“”]{3,})[“”]|\"([^\"]{3,})\"|“([^”]{3,})”|「([^」]{2,})」")
+_MARKS = ("«", "„", '"', "“", "「")
+
+
+@windowed()
+def _quoted(content: str) -> frozenset[str]:
+    """The quoted names of ``content``, lower-cased, their spacing normalised."""
+    if not any(mark in content for mark in _MARKS):
+        return frozenset()
+    return frozenset(
+        " ".join(next(g for g in m.groups() if g).lower().split()) for m in _QUOTE.finditer(content)
+    )
+
+
+def pointed_again(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
+    """The newest sender's last ``POINTED_RUN`` messages point to one quoted thing (above)."""
+    if not _quoted(history[-1].content):
+        return None  # (most messages quote nothing)
+    sender = history[-1].sender
+    indexes = [i for i, u in enumerate(history) if u.sender == sender][-POINTED_RUN:]
+    if len(indexes) < POINTED_RUN:
+        return None
+    named = frozenset.intersection(*(_quoted(history[i].content) for i in indexes))
+    if not named:
+        return None
+    for index in indexes[1:]:
+        said = features(history[index].content)
+        if said.numbers - seen_numbers(history[:index]):
+            return None
+        if len(said.facts - seen(history[:index])) > _NEW_WORDS:
+            return None
+    others = " ".join(u.content.lower() for u in history if u.sender != sender)
+    if any(name in " ".join(others.split()) for name in named):
+        return None  # taken up: a drill's model said back, a place the other went to
+    name = sorted(named)[0]
+    detail = f"{sender} keeps pointing to “{name}”"
+    return make_loop("paraphrase", 1.0, tuple(history[i] for i in indexes), detail)
