@@ -38,6 +38,8 @@ def _roots(content: str) -> frozenset[str]:
 def bounced_word(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     """The last ``BOUNCED_RUN`` messages alternate between two sides and share a root."""
     run = history[-BOUNCED_RUN:]
+    if any(u.content.count(" ") >= _SHORT for u in run):
+        return None  # the cheap test first: most messages are longer
     if len(run) < BOUNCED_RUN or len({u.sender for u in run}) != 2:
         return None
     if any(a.sender == b.sender for a, b in pairwise(run)):

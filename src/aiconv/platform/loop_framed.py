@@ -15,6 +15,8 @@ from aiconv.platform.wording import features, part_similarity
 
 FRAMED_RUN = 3
 """How many framed copies in a row make an echo."""
+_FRAME_WORDS = 2
+"""Opening words the copies must share: one ("I", "The") is no frame."""
 _RESTATED = 0.4
 """Share of its facts the window had said that makes the other's message a restatement."""
 
@@ -39,16 +41,26 @@ def framed_echo(history: Sequence[Utterance], config: LoopConfig) -> Loop | None
         return None
     if any(history[i - 1].sender == sender for i in indexes):
         return None
+    openings = {
+        tuple(history[i].content.split(maxsplit=_FRAME_WORDS)[:_FRAME_WORDS]) for i in indexes
+    }
+    if len(openings) > 1:
+        return None  # the cheap test first: most runs open differently
     opening = _frame([history[i].content for i in indexes])
-    if not opening:
+    if opening < _FRAME_WORDS:
         return None
-    for index in indexes:
-        rest = " ".join(history[index].content.split()[opening:])
-        other = history[index - 1].content
-        if len(rest) < config.min_chars or 2 * len(rest) < len(other):
-            return None
-        if part_similarity(rest, other) < config.echo:
-            return None
+    rests = [" ".join(history[i].content.split()[opening:]) for i in indexes]
+    others = [history[i - 1].content for i in indexes]
+    if any(
+        len(rest) < config.min_chars or 2 * len(rest) < len(other)
+        for rest, other in zip(rests, others, strict=True)
+    ):
+        return None
+    if any(
+        part_similarity(rest, other) < config.echo
+        for rest, other in zip(rests, others, strict=True)
+    ):
+        return None
     for index in range(indexes[0] + 1, indexes[-1]):
         said = features(history[index].content).facts
         if history[index].sender != sender and (

@@ -25,6 +25,7 @@ from itertools import pairwise
 from aiconv.platform.lexicon import QUOTE_MARK
 from aiconv.platform.loop_acts import stands_still
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
+from aiconv.platform.text_memo import windowed
 from aiconv.platform.word_vectors import known_words, meaning_similarity
 from aiconv.platform.wording import content_similarity, features
 
@@ -88,6 +89,7 @@ _OWN_ROOTS = 0.4
 """Mean share of a message's roots said before by its own side."""
 
 
+@windowed()
 def _roots(content: str) -> frozenset[str]:
     return frozenset(w[:_ROOT] for w in features(content).content if len(w) >= _ROOT)
 
