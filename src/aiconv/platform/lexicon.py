@@ -182,7 +182,9 @@ other Indic scripts, Arabic, Hebrew, Thai, Myanmar): part of their words, though
 # number with its inner separators ("4.2.0", "3/4", "10:30").
 WORD = re.compile(r"\d+(?:[.,/:]\d+)*|[^\W\d_]+(?:[" + _MARKS + r"]+[^\W\d_]*)*")
 THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+$")
-GROUPED = re.compile(r"\d,\d")
+# A digit, a comma, a digit ("6,500"); written to begin with the comma, so that ``re`` skips
+# straight to the commas instead of trying a digit at every character.
+GROUPED = re.compile(r",(?<=\d,)(?=\d)")
 QUOTED = re.compile(
     r"^[ \t]*>.*$|\"[^\"\n]{8,}\"|“[^”\n]{8,}”|‘[^’\n]{8,}’|"
     r"(?<!\w)'(?:[^'\n]|(?<=\w)'(?=\w)){8,}'(?!\w)|`[^`\n]+`",  # an apostrophe in I'm is no quote
