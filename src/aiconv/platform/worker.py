@@ -39,6 +39,7 @@ from aiconv.agents.provider import ChatProvider
 from aiconv.errors import AiconvError, CodecError, ConfigError, LogError
 from aiconv.platform import codec, session
 from aiconv.platform.admission import TurnGate, TurnRefused
+from aiconv.platform.cancellation import cancel_and_wait
 from aiconv.platform.conductor import Conductor, ServedElsewhere
 from aiconv.platform.events import (
     ConversationEnded,
@@ -54,11 +55,6 @@ ProviderFactory = Callable[[ParticipantSpec], ChatProvider]
 
 _LIFECYCLE = {ConversationStarted.KIND, ConversationEnded.KIND, ConversationResumed.KIND}
 _RETRY_AFTER_S = 1.0
-#: How often stopping looks for a task whose cancellation was taken back, to cancel it again.
-_RECANCEL_AFTER_S = 0.5
-#: How long a cancelled task may take to clean up (a provider's pool, a tool server) before it
-#: is cancelled again all the same.
-_UNWIND_S = 5.0
 
 
 @dataclass(slots=True, kw_only=True)
@@ -146,32 +142,11 @@ class Worker:
             self.gate.close()
             discovery.cancel()
             finished = await self.gate.drained(self.grace)
-            await self._abandon([discovery, *self._tasks.values()])
+            # a turn whose cancellation is lost (redis-py swallows one while reading a reply:
+            # a worker given SIGTERM on a Redis Cluster never exited) is cancelled again
+            await cancel_and_wait([discovery, *self._tasks.values()])
             self._log.info("worker_stopped", served=self.stats.served, drained=finished)
         return self.stats
-
-    async def _abandon(self, tasks: list[asyncio.Task[None]]) -> None:
-        """Cancel ``tasks`` and wait for them to end, clean-up included. A task that lost its
-        cancellation is cancelled again: redis-py can swallow the cancellation of a read cut
-        short by a reconnect, and a worker given SIGTERM then never exited (seen on a Redis
-        Cluster). Lost: taken back (``Task.cancelling()`` is 0 again), or still running after
-        ``_UNWIND_S``; a task still unwinding is left to finish (cancelling it every 0.5 s cut
-        its providers' and tools' close short)."""
-        loop = asyncio.get_running_loop()
-        pending = {task for task in tasks if not task.done()}
-        for task in pending:
-            if task.cancelling() == 0:  # not cancelled yet (discovery was), or taken back
-                task.cancel()
-        overdue_at = loop.time() + _UNWIND_S
-        while pending:
-            _, pending = await asyncio.wait(pending, timeout=_RECANCEL_AFTER_S)
-            overdue = loop.time() >= overdue_at
-            for task in pending:
-                if overdue or task.cancelling() == 0:
-                    task.cancel()
-            if overdue:
-                overdue_at = loop.time() + _UNWIND_S
-        await asyncio.gather(*tasks, return_exceptions=True)  # their outcomes, retrieved
 
     # -- discovery -----------------------------------------------------------------------------
 
