@@ -22,6 +22,7 @@ from aiconv.agents.provider import ChatProvider
 from aiconv.agents.registry import AgentSpec, Registry
 from aiconv.cli.defaults import sources_of
 from aiconv.errors import ConfigError
+from aiconv.platform.cancellation import cancel_and_wait
 from aiconv.platform.events import ParticipantSpec
 from aiconv.queues.log import ConversationLog
 from aiconv.settings import Settings, default_db_path
@@ -133,27 +134,37 @@ def default_names(agents: Sequence[str], names: Sequence[str | None]) -> list[st
 
 
 async def run_interruptibly(work: Callable[[], Awaitable[T]]) -> tuple[T | None, bool]:
-    """Run ``work``; SIGINT/SIGTERM cancel it. Returns (result, interrupted)."""
+    """Run ``work``; SIGINT/SIGTERM cancel it. Returns (result, interrupted).
+
+    The work is cancelled once, so that it can clean up (record the interruption, close its
+    providers); a cancellation it loses (redis-py swallows one while reading a reply, a timeout
+    racing it takes it back) is asserted again, as the worker's stop does (``cancellation``),
+    so a signal always stops the work instead of letting it run on to its natural end."""
     loop = asyncio.get_running_loop()
     task = asyncio.ensure_future(work())
     signals = (signal.SIGINT, signal.SIGTERM)
+    stopping: list[asyncio.Task[None]] = []
 
-    def cancel_once() -> None:
+    def interrupt() -> None:
         # A second Ctrl+C must not cancel the recording of the first one's interruption.
-        if not task.cancelling():
-            task.cancel()
+        if not stopping and not task.done():
+            stopping.append(loop.create_task(cancel_and_wait([task])))
 
     for sig in signals:
-        loop.add_signal_handler(sig, cancel_once)
+        loop.add_signal_handler(sig, interrupt)
     try:
         return await task, False
     except asyncio.CancelledError:
-        if task.cancelled():
+        current = asyncio.current_task()
+        if stopping and task.cancelled() and (current is None or current.cancelling() == 0):
             return None, True
-        raise
+        raise  # cancelled from outside (too), not by a signal alone: not ours to swallow
     finally:
         for sig in signals:
             loop.remove_signal_handler(sig)
+        for watch in stopping:
+            watch.cancel()
+            await asyncio.gather(watch, return_exceptions=True)
 
 
 async def close_run(log: ConversationLog, providers: Iterable[ChatProvider]) -> None:
