@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
@@ -212,6 +212,76 @@ async def test_interrupt_then_resume_continues_where_it_stopped() -> None:
     )
     assert final.ended is not None and final.ended.reason == "max_turns"
     assert [m.sender for m in final.messages] == ["alice", "bob"] * 3
+
+
+async def _played_until_cancelled(
+    reply: Callable[[ChatRequest], Awaitable[str]], asked: asyncio.Event
+) -> str:
+    """The end reason of a conversation whose bob answers with ``reply``, cancelled (once, as
+    Ctrl+C does) once bob has been ``asked``; the cancelled run must end within 15 s."""
+    log = InMemoryLog()
+    conductor = Conductor(log)
+    state = await session.create(
+        conductor, topic="t", participants=PAIR, stop=StopConfig(max_turns=6)
+    )
+    seats = {"alice": ScriptedProvider(["a"] * 3), "bob": FunctionProvider(reply)}
+    task = asyncio.create_task(session.play_all(conductor, state.conversation_id, seats))
+    async with asyncio.timeout(5):
+        await asked.wait()
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=15)
+    if not done:
+        task.cancel()  # the test's own clean-up; what follows fails it
+        await asyncio.wait({task}, timeout=15)
+    assert done and task.cancelled(), "the cancelled run went on"
+    stopped = await conductor.load(state.conversation_id)
+    assert stopped.ended is not None
+    return stopped.ended.reason
+
+
+async def test_a_seat_whose_cancellation_is_taken_back_is_cancelled_again() -> None:
+    """A seat's task loses the cancellation of Ctrl+C (a timeout racing it takes it back):
+    the seats' task group cancels each seat once, so the run waited on that seat for ever;
+    the cancellation is asserted again and the conversation ends interrupted."""
+    taken_back: list[bool] = []
+    asked = asyncio.Event()
+
+    async def reply(request: ChatRequest) -> str:
+        asked.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            assert task is not None and not taken_back
+            task.uncancel()
+            taken_back.append(True)
+        await asyncio.Event().wait()  # waits on, as if never cancelled
+        return "unreachable"
+
+    assert await _played_until_cancelled(reply, asked) == "interrupted"
+    assert taken_back == [True]
+
+
+@pytest.mark.timeout(60)
+async def test_a_seat_whose_cancellation_is_swallowed_is_cancelled_again() -> None:
+    """A seat swallows the cancellation (redis-py does while reading a reply) and answers: it
+    then waited for a partner that had stopped, for ever; it is cancelled again once it has
+    not ended within the unwind deadline."""
+    swallowed: list[bool] = []
+    asked = asyncio.Event()
+
+    async def reply(request: ChatRequest) -> str:
+        asked.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            if swallowed:
+                raise
+            swallowed.append(True)
+        return "an answer all the same"
+
+    assert await _played_until_cancelled(reply, asked) == "interrupted"
+    assert swallowed == [True]
 
 
 async def test_append_at_a_stale_sequence_is_a_conflict() -> None:

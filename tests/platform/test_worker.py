@@ -352,6 +352,39 @@ async def test_stop_cancels_again_a_read_whose_cancellation_was_taken_back() -> 
     assert taken_back == [0]
 
 
+async def test_stop_cancels_again_a_turn_whose_cancellation_was_taken_back(
+    log: ConversationLog,
+) -> None:
+    """A seat's turn takes its cancellation back (a timeout racing it): the seats' task group
+    cancelled it once and passed no later cancellation on, so stopping waited on it for ever;
+    it is cancelled again."""
+    asked = asyncio.Event()
+    taken_back: list[bool] = []
+
+    async def reply(request: ChatRequest) -> str:
+        asked.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            assert task is not None
+            if not taken_back:
+                task.uncancel()
+                taken_back.append(True)
+        await asyncio.Event().wait()  # waits on, as if never cancelled
+        return "unreachable"
+
+    worker = Worker(Conductor(log), lambda spec: FunctionProvider(reply), grace=0)
+    await create(log, turns=4)
+    task = asyncio.create_task(worker.run())
+    async with asyncio.timeout(10):
+        await asked.wait()
+    worker.stop()
+    done, _ = await asyncio.wait({task}, timeout=15)
+    assert done, "stopping waited on the turn for ever"
+    assert taken_back == [True]
+
+
 async def test_workers_with_shares_serve_their_own_first_and_never_load_each_others(
     log: ConversationLog, running: Callable[[Worker], Awaitable[asyncio.Task[object]]]
 ) -> None:

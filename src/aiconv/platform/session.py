@@ -21,6 +21,7 @@ from aiconv.errors import (
 )
 from aiconv.observability.redaction import scrub
 from aiconv.platform import codec
+from aiconv.platform.cancellation import wait_all
 from aiconv.platform.codec import Recorded
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.conversation import ConversationState, evolve
@@ -131,6 +132,7 @@ async def play_all(
                 )
                 for name, provider in seats.items()
             ]
+            await wait_all(played)  # a seat that loses its cancellation is cancelled again
     except asyncio.CancelledError:
         await asyncio.shield(interrupt(conductor, conversation_id, by="signal"))
         raise

@@ -39,7 +39,7 @@ from aiconv.agents.provider import ChatProvider
 from aiconv.errors import AiconvError, CodecError, ConfigError, LogError
 from aiconv.platform import codec, session
 from aiconv.platform.admission import TurnGate, TurnRefused
-from aiconv.platform.cancellation import cancel_and_wait
+from aiconv.platform.cancellation import cancel_and_wait, wait_all
 from aiconv.platform.conductor import Conductor, ServedElsewhere
 from aiconv.platform.events import (
     ConversationEnded,
@@ -258,8 +258,11 @@ class Worker:
         finished = True
         try:
             async with asyncio.TaskGroup() as group:
-                for name, provider in providers.items():
+                seats = [
                     group.create_task(self.conductor.play(cid, name, provider))
+                    for name, provider in providers.items()
+                ]
+                await wait_all(seats)  # a seat that loses its cancellation is cancelled again
         except* TurnRefused:
             self._log.info("left_to_the_fleet", conversation_id=cid)
             finished = False
