@@ -5,6 +5,7 @@ changed since is reported, not rewritten."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,8 @@ from aiconv.learning.redaction import Redactor
 from aiconv.learning.transcripts import FieldMapping, load_mapping
 from aiconv.platform import session
 from aiconv.platform.projections import transcript_document
-from aiconv.queues.log import ConversationLog, ListQuery
+from aiconv.queues.forwarding import ForwardingLog
+from aiconv.queues.log import ConversationLog, ListQuery, StoredEvent
 from tests.learning.conftest import CONVERSATIONS
 
 FORMATS = [
@@ -125,6 +127,49 @@ async def test_the_same_chats_in_another_file_are_recognised_not_imported_twice(
     assert await log.count_conversations(ListQuery(tag="imported")) == CONVERSATIONS
     back = await _import(log, corpus_dir / "chats.jsonl", source="chats")
     assert (back.imported, back.unchanged, back.duplicates) == (0, CONVERSATIONS, 0)
+
+
+class CountingReads(ForwardingLog):
+    """Counts the stream reads of each conversation."""
+
+    def __init__(self, inner: ConversationLog) -> None:
+        super().__init__(inner)
+        self.reads: Counter[str] = Counter()
+
+    async def read(
+        self, conversation_id: str, after: int = 0, limit: int | None = None
+    ) -> list[StoredEvent]:
+        self.reads[conversation_id] += 1
+        return await super().read(conversation_id, after, limit)
+
+
+def _chats(path: Path, prefix: str, count: int) -> Path:
+    rows = [
+        {"conversation_id": f"{prefix}{i}", "role": role, "text": f"{role} {prefix} {i}"}
+        for i in range(count)
+        for role in ("user", "assistant")
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    return path
+
+
+async def test_recognising_chats_of_other_sources_reads_each_of_their_streams_at_most_once(
+    log: ConversationLog, tmp_path: Path
+) -> None:
+    """The de-duplication loaded the stream of every chat's id under every other source, there
+    or not: sources times chats reads on each import. It reads only the streams of the other
+    sources' chats that share an id with this file's, each once."""
+    for source in ("one", "two", "three"):
+        await _import(log, _chats(tmp_path / f"{source}.jsonl", source, 20), source=source)
+    counting = CountingReads(log)
+    fresh = await _import(counting, _chats(tmp_path / "new.jsonl", "new", 20), source="new")
+    assert fresh.imported == 20
+    assert sum(counting.reads.values()) == 0  # no other source has any of these ids
+    counting.reads.clear()
+    again = await _import(counting, tmp_path / "two.jsonl", source="copy")  # two's chats again
+    assert (again.imported, again.duplicates, again.duplicates_in) == (0, 20, {"import:two": 20})
+    assert set(counting.reads.values()) == {1}  # each of two's chats read once
+    assert set(counting.reads) == set(again.ids.values())
 
 
 async def test_other_chats_under_the_same_ids_from_another_source_are_imported(

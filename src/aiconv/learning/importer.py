@@ -212,10 +212,14 @@ async def write(
     interrupted import still says how far it got)."""
     conductor = Conductor(log, instance_id="import")
     report.conversations = len(prepared)
-    others = await _sources(log) - {item.source for item in prepared}
+    elsewhere = await _imported_ids(log, skip={item.source for item in prepared})
+    others = sorted(set(elsewhere.values()))
     for item in prepared:
         report.ids[item.source_id] = item.conversation_id
-        there = await _imported_elsewhere(conductor, item, sorted(others))
+        # only another source's chat of the same original id can be this one: read only those
+        # (every chat under every other source was read, there or not: sources x chats reads)
+        candidates = [s for s in others if conversation_id_for(s, item.source_id) in elsewhere]
+        there = await _imported_elsewhere(conductor, item, candidates)
         if there is not None:
             source, report.ids[item.source_id] = there
             report.duplicates += 1
@@ -246,14 +250,18 @@ async def _compare(conductor: Conductor, item: Prepared, report: ImportReport) -
         report.conflicting.append(item.source_id)
 
 
-async def _sources(log: ConversationLog) -> set[str]:
-    """The sources of the conversations imported into ``log`` so far (index rows only)."""
-    found: set[str] = set()
+async def _imported_ids(log: ConversationLog, *, skip: set[str]) -> dict[str, str]:
+    """The conversations imported into ``log`` so far from sources other than ``skip``: their
+    id and source (index rows only, each source listed once)."""
+    found: dict[str, str] = {}
     offset = 0
     while True:
         page = await log.list_conversations(ListQuery(tag=IMPORTED, limit=_PAGE, offset=offset))
-        runs = [e.run_id for e in page if e.run_id and e.run_id.startswith(_RUN_PREFIX)]
-        found |= {run[len(_RUN_PREFIX) :] for run in runs}
+        for entry in page:
+            run = entry.run_id or ""
+            source = run[len(_RUN_PREFIX) :]
+            if run.startswith(_RUN_PREFIX) and source not in skip:
+                found[entry.conversation_id] = source
         if len(page) < _PAGE:
             return found
         offset += len(page)
@@ -262,8 +270,9 @@ async def _sources(log: ConversationLog) -> set[str]:
 async def _imported_elsewhere(
     conductor: Conductor, item: Prepared, sources: Sequence[str]
 ) -> tuple[str, str] | None:
-    """The source and id of ``item``'s conversation imported from another of ``sources``: the
-    same original id saying the same (times aside: one file may have none), else None."""
+    """The source and id of ``item``'s conversation imported from another of ``sources`` (each
+    known to hold a chat of its original id): the same original id saying the same (times
+    aside: one file may have none), else None."""
     said = [(e.sender, e.content) for e in item.events if isinstance(e, MessagePosted)]
     for source in sources:
         cid = conversation_id_for(source, item.source_id)
