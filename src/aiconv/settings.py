@@ -127,14 +127,21 @@ class Found:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
-    """Process-wide settings that no flag carries: rate limits and third-party variables."""
+    """Process-wide settings that no flag carries: third-party variables. (The rate limits
+    are read by the commands that call a provider, ``Sources.rate_limits``.)"""
 
-    rpm: float | None = None
-    tpm: float | None = None
     #: Vendor keys and base URLs (``PROVIDER_VARIABLES``), for the provider registry.
     vendor_env: Mapping[str, str] = field(default_factory=dict)
     #: The standard OpenTelemetry variables (``OTEL_*``), for tracing.
     otel_env: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RateLimits:
+    """Client-side rate limits per provider: requests and tokens a minute (None: no limit)."""
+
+    rpm: float | None = None
+    tpm: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -222,12 +229,9 @@ class Sources:
         ]
 
     def settings(self) -> Settings:
-        """The process-wide settings (rate limits, vendor and OpenTelemetry variables)."""
-        limits = {name: self._rate(name) for name in PROCESS_SETTINGS}
+        """The process-wide settings (vendor and OpenTelemetry variables)."""
         merged = {k: v for k, v in {**self.dotenv, **self.environ}.items() if v != ""}
         return Settings(
-            rpm=limits["rpm"],
-            tpm=limits["tpm"],
             vendor_env={n: merged[n] for n in PROVIDER_VARIABLES if merged.get(n)},
             otel_env={n: v for n, v in merged.items() if n.startswith("OTEL_")},
         )
@@ -238,6 +242,12 @@ class Sources:
         one (other commands stopped on a variable they never use)."""
         found = _variable(self.environ, self.dotenv, API_TOKEN_VARIABLE)
         return SecretStr(found[0]) if found else None
+
+    def rate_limits(self) -> RateLimits:
+        """The client-side rate limits per provider (``AIC_RPM``, ``AIC_TPM``, ``rpm`` and
+        ``tpm`` in the config file); ConfigError for an empty or bad one. Read by the commands
+        that call a provider alone: every other command (``aic ls``) stopped on one."""
+        return RateLimits(rpm=self._rate("rpm"), tpm=self._rate("tpm"))
 
     def _rate(self, name: str) -> float | None:
         variable = f"AIC_{name.upper()}"

@@ -640,6 +640,53 @@ def test_an_aic_variable_set_empty_is_refused_naming_it(
     assert result.stderr == f"error: {variable} in {where} is empty: give a value or unset it\n"
 
 
+#: Commands that call a provider (a ``--processes`` parent before it starts any child).
+PROVIDER_COMMANDS = [
+    ["start"],
+    ["worker", "--processes", "2"],
+    ["simulate", "ok.toml", "--processes", "2"],
+]
+#: A rate limit no command that calls no provider reads, and what a command that does says.
+BAD_RATES = [
+    ("AIC_RPM", "", "AIC_RPM in {where} is empty: give a value or unset it"),
+    ("AIC_TPM", "", "AIC_TPM in {where} is empty: give a value or unset it"),
+    ("AIC_RPM", "nan", "AIC_RPM in {where} must be a finite number"),
+    ("AIC_TPM", "-5", "AIC_TPM in {where} must be "),
+]
+
+
+@pytest.mark.parametrize("in_dotenv", [False, True], ids=["environment", ".env"])
+@pytest.mark.parametrize(("variable", "value", "message"), BAD_RATES, ids=lambda v: repr(v)[:30])
+@pytest.mark.timeout(30)
+def test_a_bad_rate_limit_is_refused_only_by_the_commands_that_call_a_provider(
+    workdir: tuple[Path, dict[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    value: str,
+    message: str,
+    in_dotenv: bool,
+) -> None:
+    """``AIC_RPM=`` stopped every command, ``aic ls`` included, though only the commands that
+    call a provider read the rate limits; those still refuse it, with one line and exit 2."""
+    work, _ = workdir
+    if in_dotenv:
+        (work / ".env").write_text(f"{variable}={value}\n")
+    else:
+        monkeypatch.setenv(variable, value)
+    listed = CliRunner().invoke(aic, ["ls", "--json", *LOG])
+    assert (listed.exit_code, listed.stderr) == (0, ""), listed.stderr
+    assert json.loads(listed.stdout)
+    where = ".env" if in_dotenv else "the environment"
+    for args in PROVIDER_COMMANDS:
+        before = snapshot(work)
+        refused = CliRunner().invoke(aic, [*args, *LOG])
+        assert snapshot(work) == before, f"{args}: something was written"
+        assert (refused.exit_code, refused.stdout) == (2, ""), (args, refused.stderr)
+        lines = refused.stderr.splitlines()
+        assert len(lines) == 1, (args, refused.stderr)
+        assert lines[0].startswith("error: " + message.format(where=where)), (args, lines)
+
+
 @pytest.mark.parametrize("in_dotenv", [False, True], ids=["environment", ".env"])
 @pytest.mark.timeout(30)
 def test_an_empty_api_token_is_refused_by_aic_serve_only(

@@ -183,6 +183,7 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
     unless --log-level says otherwise.
     """
     runtime = Runtime.load(LogOptions.of(kw))
+    runtime.check_rate_limits()  # before any child starts, or any work
     scenario = load_scenario(scenario_file)
     if kw["time_mode"] is not None:
         scenario = dataclasses.replace(scenario, time=kw["time_mode"])

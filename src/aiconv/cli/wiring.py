@@ -25,7 +25,7 @@ from aiconv.errors import ConfigError
 from aiconv.platform.cancellation import cancel_and_wait
 from aiconv.platform.events import ParticipantSpec
 from aiconv.queues.log import ConversationLog
-from aiconv.settings import Settings, default_db_path
+from aiconv.settings import RateLimits, Settings, default_db_path
 
 T = TypeVar("T")
 
@@ -67,25 +67,42 @@ class Runtime:
     env: Mapping[str, str]
     registry: Registry
     log_url: str
-    #: One set of breakers and rate limiters for every provider this process builds.
-    guards: Guards = field(default_factory=Guards)
+    #: Reads the rate limits when the guards are first needed: only a command that calls a
+    #: provider refuses a bad ``AIC_RPM`` (every command did, ``aic ls`` included).
+    rate_limits: Callable[[], RateLimits] = RateLimits
     #: Put around each stage agent of a flow after its guard (metrics, spans, logs), once
     #: telemetry is started (``telemetry.start_telemetry``); the flow itself is instrumented
     #: by the command like any provider.
     instrument_part: Callable[[ChatProvider], ChatProvider] | None = None
+    _guards: Guards | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def load(cls, log: LogOptions) -> Runtime:
         """From the settings layers this command loaded and its log options."""
         ctx = click.get_current_context(silent=True)
-        settings = sources_of(ctx).settings() if ctx is not None else Settings()
+        sources = sources_of(ctx) if ctx is not None else None
+        settings = sources.settings() if sources is not None else Settings()
         return cls(
             settings=settings,
             env=settings.vendor_env,
             registry=default_registry(),
             log_url=log.url(),
-            guards=Guards(GuardConfig(rpm=settings.rpm, tpm=settings.tpm)),
+            rate_limits=sources.rate_limits if sources is not None else RateLimits,
         )
+
+    @property
+    def guards(self) -> Guards:
+        """One set of breakers and rate limiters for every provider this process builds (made,
+        and the rate limits read, at the first use: a command's telemetry or first provider)."""
+        if self._guards is None:
+            limits = self.rate_limits()
+            self._guards = Guards(GuardConfig(rpm=limits.rpm, tpm=limits.tpm))
+        return self._guards
+
+    def check_rate_limits(self) -> None:
+        """ConfigError now for a bad rate limit: for a command that calls providers before it
+        builds one (a ``--processes`` parent, whose children would each refuse it)."""
+        self.rate_limits()
 
     def observe_guards(self, observer: GuardObserver) -> None:
         """Report retries, attempts and breaker changes of every guarded provider."""

@@ -88,6 +88,7 @@ def worker(
     --processes N runs N such workers as child processes, one per core.
     """
     runtime = Runtime.load(LogOptions.of(kw))
+    runtime.check_rate_limits()  # before any child starts, or any work
     if processes > 1:
         metrics = metrics_ports(TelemetryOptions.of(kw).metrics_port, processes)
         sys.exit(_supervise(processes, instance_id, share, as_json, metrics))
