@@ -167,6 +167,12 @@ class Sources:
             return cls(environ=environ, dotenv=dotenv)
         return cls(environ=environ, dotenv=dotenv, config=read_config(path), config_path=path)
 
+    @property
+    def has_warned(self) -> bool:
+        """Whether a parent process has shown this command's warnings about these layers
+        already (``WARNED_VARIABLE``: a child of ``--processes N``)."""
+        return self.environ.get(WARNED_VARIABLE) == "1"
+
     def lookup(self, key: OptionKey) -> Found | None:
         """The value of ``key`` from the highest layer that has it (environment, ``.env``,
         config file); within a layer the current names win over the deprecated ones."""
@@ -341,16 +347,22 @@ def inherited_environment(
     drop: tuple[str, ...] = (), drop_prefix: str | None = None
 ) -> dict[str, str]:
     """A copy of this process's environment without ``drop`` (and names starting with
-    ``drop_prefix``), for starting subprocesses."""
+    ``drop_prefix``), for starting subprocesses; never ``WARNED_VARIABLE``, which is for the
+    children of one parent alone (an ``aic`` a child starts warns of its settings itself)."""
     return {
         name: value
         for name, value in os.environ.items()
-        if name not in drop and not (drop_prefix and name.startswith(drop_prefix))
+        if name not in (*drop, WARNED_VARIABLE)
+        and not (drop_prefix and name.startswith(drop_prefix))
     }
 
 
 #: Set for its children by a parent of ``--processes N``: the process id they must not outlive.
 PARENT_VARIABLE = "AICONV_PARENT_PID"
+#: Set for its children by a parent of ``--processes N``, which has shown the warnings about the
+#: settings layers (a name in ``.env`` that is no setting, a deprecated name) that each child,
+#: loading the same layers, would show again.
+WARNED_VARIABLE = "AICONV_SETTINGS_WARNED"
 
 
 def take_parent_pid() -> int | None:

@@ -22,7 +22,7 @@ from aiconv.queues.log import ConversationLog
 from aiconv.queues.redis import with_prefix
 from aiconv.queues.urls import open_log
 from aiconv.testing.conditions import eventually
-from aiconv.testing.processes import cli_env, reap, run_aic, spawn_aic
+from aiconv.testing.processes import aic_command, cli_env, reap, run_aic, spawn_aic
 from aiconv.testing.redis_server import RedisServer, free_port, has_redis_server
 from tests.cli.test_multi_instance import (
     Fleet,
@@ -346,3 +346,35 @@ async def test_simulate_processes_interrupted_prints_the_tally_as_processes_1_do
     assert document["interrupted"] is True and document["run_id"] == "ci-1"
     assert document["done"] == len(decided) < 20 and document["skipped"] == 0
     assert sum(document["outcomes"].values()) == len(decided)
+
+
+@pytest.mark.timeout(180)
+async def test_worker_processes_warn_of_a_mistyped_variable_in_env_file_once(
+    tmp_path: Path,
+) -> None:
+    """A misspelt ``AIC_*`` name in ``.env`` is a warning of the parent's: each child of
+    ``--processes N`` loads the same ``.env`` and printed it again (N + 1 times); so did a
+    deprecated name's notice."""
+    (tmp_path / ".env").write_text("AIC_WORKER_CONCURENCY=2\nAIC_CONCURRENCY=1\n")
+    err = tmp_path / "parent.err"
+    argv = ["worker", "--db", "runs.db", "--processes", "2", "--instance-id", "w"]
+    with err.open("wb") as stderr:
+        parent = await asyncio.create_subprocess_exec(
+            *aic_command(*argv), env=cli_env(home=tmp_path), cwd=tmp_path, stderr=stderr
+        )
+    try:
+        async with asyncio.timeout(120):
+            while not all(f"worker w-{k} serving" in err.read_text() for k in (1, 2)):
+                assert parent.returncode is None, err.read_text()
+                await asyncio.sleep(0.05)
+        parent.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(60):
+            assert await parent.wait() == 0, err.read_text()
+    finally:
+        if parent.returncode is None:
+            parent.kill()
+            await parent.wait()
+    lines = err.read_text().splitlines()
+    typo = "warning: AIC_WORKER_CONCURENCY in .env is not an aiconv setting"
+    assert sum(line.startswith(typo) for line in lines) == 1, lines
+    assert sum("AIC_CONCURRENCY is deprecated" in line for line in lines) == 1, lines

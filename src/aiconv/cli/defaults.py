@@ -29,7 +29,8 @@ def apply_settings(ctx: click.Context, param: click.Parameter, config: Path | No
     sources = Sources.load(config)
     _check_table(sources, ctx.command, command_key(ctx))
     _check_tables(sources, command_key(ctx))
-    _warn_unknown_variables(ctx, sources)
+    if not sources.has_warned:  # a child of --processes N: its parent has warned once
+        _warn_unknown_variables(ctx, sources)
     ctx.meta[SOURCES_META] = sources
     command = command_key(ctx)
     defaults: dict[str, Any] = {}
@@ -39,7 +40,7 @@ def apply_settings(ctx: click.Context, param: click.Parameter, config: Path | No
         found = sources.lookup(option.key(command))
         if found is None:
             continue
-        if found.deprecated:
+        if found.deprecated and not sources.has_warned:
             click.echo(f"warning: {found.deprecated}", err=True)
         defaults[option.name] = _convert(ctx, option, found)
     ctx.default_map = {**(ctx.default_map or {}), **defaults}

@@ -22,7 +22,12 @@ import click
 from aiconv.cli.options import option
 from aiconv.cli.values import count
 from aiconv.errors import ConfigError
-from aiconv.settings import PARENT_VARIABLE, inherited_environment, take_parent_pid
+from aiconv.settings import (
+    PARENT_VARIABLE,
+    WARNED_VARIABLE,
+    inherited_environment,
+    take_parent_pid,
+)
 
 #: This process's stderr, where children's results go when the parent prints the only one.
 STDERR_FD = 2
@@ -153,9 +158,11 @@ async def run_children(
 async def _start_children(
     count: int, extra: Callable[[int], list[str]], stdout: int | None
 ) -> list[asyncio.subprocess.Process]:
-    """Start the ``count`` children, each told this process's id (``die_with_parent``)."""
+    """Start the ``count`` children, each told this process's id (``die_with_parent``) and
+    that the settings warnings are shown (``Sources.has_warned``)."""
     base = [sys.executable, "-m", "aiconv.cli", *own_arguments(sys.argv[1:])]
-    env = {**inherited_environment(), PARENT_VARIABLE: str(os.getpid())}
+    # this process has shown the warnings about its settings: the children load the same
+    env = {**inherited_environment(), PARENT_VARIABLE: str(os.getpid()), WARNED_VARIABLE: "1"}
     children: list[asyncio.subprocess.Process] = []
     try:
         for k in range(count):
