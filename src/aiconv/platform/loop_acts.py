@@ -28,6 +28,22 @@ def seen_numbers(history: Sequence[Utterance]) -> frozenset[str]:
     return frozenset().union(*(features(u.content).numbers for u in history))
 
 
+def answered(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
+    """Whether each of one sender's messages at ``indexes`` but the newest asked something and
+    the reply brought facts new to the window (an interview or a form filled in: it moves,
+    however alike its questions)."""
+    for index in indexes[:-1]:
+        reply = index + 1
+        if (
+            not features(history[index].content).asks
+            or history[reply].sender == history[index].sender
+        ):
+            return False
+        if not features(history[reply].content).facts - seen(history[:reply]):
+            return False
+    return True
+
+
 ACT_RUN = 3
 """How many of one participant's messages performing the same empty act make a loop."""
 _PRESSES = re.compile(

@@ -34,7 +34,15 @@ from importlib import resources
 from itertools import combinations, pairwise
 
 from aiconv.platform.closing import takes_leave
-from aiconv.platform.loop_acts import builds, each_proposes, presses, seen, stands_still
+from aiconv.platform.loop_acts import (
+    answered,
+    builds,
+    each_proposes,
+    presses,
+    seen,
+    stands_still,
+)
+from aiconv.platform.loop_on_purpose import presented
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
 from aiconv.platform.speech_acts import acts, pushes_back
 from aiconv.platform.text_memo import windowed
@@ -138,7 +146,8 @@ def vetoed(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
 def _vetoed_early(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
     return (
         takes_leave(history)
-        or _answered(history, indexes)
+        or answered(history, indexes)
+        or _carried_out(history, indexes)
         or any(builds(history[i].content) for i in indexes[-2:])
         or (
             all("agrees" in acts(history[i].content) for i in indexes)
@@ -147,17 +156,24 @@ def _vetoed_early(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
     )
 
 
-def _answered(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
-    """Whether each of the sender's earlier messages of the run asked something and the reply
-    brought facts new to the window (an interview or a form filled in: it moves)."""
+_TAKEN_UP = 2
+"""Words of a presented item, new to the window, that a reply must use to carry it out."""
+
+
+def _carried_out(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
+    """Whether the other side's reply to each of the sender's earlier messages of the run uses
+    the item that message presented (quoted, or after its colon) in words new to the window: a
+    change asked for and made ("One change: say 'an expired TLS certificate'" – "Draft v2: …
+    an expired TLS certificate …"), however alike the requests. Its words are read raw, quotes
+    and all, as the features leave quoted text out."""
     for index in indexes[:-1]:
-        reply = index + 1
-        if (
-            not features(history[index].content).asks
-            or history[reply].sender == history[index].sender
-        ):
+        reply = history[index + 1]
+        if reply.sender == history[index].sender:
             return False
-        if not _new_facts(history, reply):
+        before = set().union(*(_WORD.findall(u.content.lower()) for u in history[:index]))
+        items = " ".join(presented(history[index].content)).lower()
+        new = {w for w in _WORD.findall(items) if len(w) >= _STEM} - before
+        if len(new & set(_WORD.findall(reply.content.lower()))) < _TAKEN_UP:
             return False
     return True
 

@@ -196,11 +196,11 @@ def nears_model(history: Sequence[Utterance], index: int) -> bool:
         and char_similarity(model, new) > char_similarity(model, earlier)
         for u in history[:-1]
         if u.sender != history[-1].sender
-        for model in _models(u.content)
+        for model in presented(u.content)
     )
 
 
-def _models(content: str) -> list[str]:
+def presented(content: str) -> list[str]:
     """What ``content`` presents to be said: its quoted stretches and what follows its colon."""
     found = [next(g for g in m.groups() if g) for m in _PRESENTED.finditer(content)]
     return [*found, content.rsplit(":", 1)[1]] if ":" in content else found
@@ -242,6 +242,7 @@ __all__ = [
     "nears_model",
     "news",
     "polls_again",
+    "presented",
     "reads_back_news",
     "reports_on_progress",
     "sings_refrain",

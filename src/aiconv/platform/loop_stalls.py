@@ -15,7 +15,7 @@ from itertools import combinations, pairwise
 from rapidfuzz import fuzz
 
 from aiconv.platform.lexicon import word_set
-from aiconv.platform.loop_acts import ACT_RUN, seen, seen_numbers, stands_still
+from aiconv.platform.loop_acts import ACT_RUN, answered, seen, seen_numbers, stands_still
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
 from aiconv.platform.speech_acts import pushes_back
 from aiconv.platform.wording import (
@@ -241,8 +241,8 @@ def pressed_rewording(history: Sequence[Utterance], config: LoopConfig) -> Loop 
     if not any(pushes_back(u.content) and not features(u.content).asks_repeat for u in others):
         return None
     views = [concepts(u.content) for u in own]
-    if _fills_slots(views):
-        return None
+    if _fills_slots(views) or answered(history, indexes):
+        return None  # each question answered with news: "Order #A-7: can they also …?"
     overlaps = [jaccard(a, b) for a, b in combinations(views, 2)]
     mean = sum(overlaps) / len(overlaps)
     if mean < _SAME_POINT or min(overlaps) < _SAME_POINT_FLOOR:
