@@ -194,6 +194,8 @@ def test_every_default_phrase_closes_alone_but_not_quoted_or_negated(phrase: str
         ("طبيب: الموعد يوم الأحد. مع السلامة.", "مريض: شكراً جزيلاً."),
         ("admin: Paket sudah dikirim hari ini. Sampai jumpa!", "pembeli: Terima kasih banyak!"),
         ("guru: Bagus sekali hari ini. Sampai besok!", "murid: Makasih, Bu. Selamat jalan!"),
+        ("מוקד: ההזמנה נשלחה אליך. שיהיה לך ערב טוב!", "לקוחה: תודה רבה, גם לך. להתראות!"),
+        ("מורה: עבודה יפה היום. נתראה!", "תלמיד: תודה, ביי!"),
     ],
 )
 def test_goodbyes_in_other_languages_end_a_conversation(closing: str, reply: str) -> None:
@@ -225,6 +227,8 @@ def test_goodbyes_in_other_languages_end_a_conversation(closing: str, reply: str
         ("pelanggan: Terima kasih, sampai jumpa.", "agen: Terima kasih, tapi satu lagi: KTP Anda."),
         ("مواطن: شكراً، مع السلامة.", "موظف: شكراً، لكن ينقص توقيعك."),
         ("kund: Hej!", "handläggare: Hej, tack för att du hör av dig."),
+        ("לקוח: תודה, להתראות!", "נציגה: תודה, אבל חסרה עוד חתימה שלך."),
+        ("לקוח: שלום!", "נציגה: שלום, תודה שפנית אלינו."),
         ("pelanggan: Saya tunggu sampai besok.", "agen: Terima kasih, sudah dicatat."),
     ],
 )

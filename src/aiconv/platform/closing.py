@@ -58,6 +58,10 @@ FOREIGN_FAREWELLS: tuple[str, ...] = (
     # Indonesian and Malay
     "sampai jumpa", "sampai ketemu", "sampai bertemu", "sampai nanti", "sampai besok",
     "selamat tinggal", "selamat jalan", "dadah", "semoga harimu menyenangkan",
+    # Hebrew ("שלום" and "ערב טוב" are also hello, "יום טוב" too: only as a wish)
+    "להתראות", "ביי", "נתראה", "לילה טוב",
+    *(f"שיהיה {to} {when} {adj}" for to in ("לך", "לכם", "לכן") for when in ("יום", "ערב")
+      for adj in ("נעים", "טוב", "נפלא")), "נסיעה טובה", "סוף שבוע נעים",
 )  # fmt: skip
 DEFAULT_CLOSING_PHRASES: tuple[str, ...] = (
     "goodbye",
@@ -129,13 +133,14 @@ _CONFIRMATIONS = re.compile(
     r"grazie|altrettanto|anche a lei|obrigad[oa]|dank je|dank u|bedankt|jij ook|u ook|"
     r"dziękuję|dziękujemy|dzięki|wzajemnie|nawzajem|"
     r"teşekkürler|teşekkür ederim|sağ ?olun|size de|sana da|děkuji|díky|vám také|"
-    r"tack|detsamma|i lika måtto|شكرا|شكرًا|العفو|وأنت كذلك|terima kasih|makasih|sama-sama)\b|👋",
+    r"tack|detsamma|i lika måtto|شكرا|شكرًا|العفو|وأنت كذلك|terima kasih|makasih|sama-sama|"
+    r"תודה|גם לך|גם לכם|בשמחה|בבקשה|אין בעד מה)\b|👋",
     re.IGNORECASE,
 )
 _RESERVATIONS = re.compile(
     r"\?|\b(?:wait|actually|but|however|one more|before you go|hold on|also|another|"
     r"pero|aber|mais|però|maar|,\s*ale|,\s*men|tapi|tetapi|namun|لكن|todavía|noch eine|"
-    r"encore une|ancora una|jeszcze jedno|en sak till|satu lagi)\b",
+    r"encore une|ancora una|jeszcze jedno|en sak till|satu lagi|אבל|רגע|עוד דבר)\b",
     re.IGNORECASE,
 )
 
