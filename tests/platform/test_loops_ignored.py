@@ -114,3 +114,21 @@ def test_figures_said_again_as_the_preamble_of_each_new_answer_are_no_recital() 
         "customer: Great, thanks.",
     )
     assert first_loop(history) is None
+
+
+def test_figures_recited_with_an_amount_the_other_said_before_are_still_a_recital() -> None:
+    """The amount complained of, said back once among the recitals, is no news of its own."""
+    history = chat(
+        "inquilina: Mi factura de agua de este trimestre es de 388,40 €; suelo pagar unos 95 €. "
+        "Contrato 5521930.",
+        "empresa: He revisado el contrato 5521930. La factura usa la lectura del contador del "
+        "03/02, con 212 metros cúbicos, así que el importe es correcto. ¿Algo más?",
+        "inquilina: Pero mi contador marca hoy 1.406 y la factura dice 1.590. ¿Cómo puede ser?",
+        "empresa: Entiendo. La factura refleja la lectura del 03/02, 212 metros cúbicos, y por "
+        "eso el importe está bien. ¿Le ayudo en algo más?",
+        "inquilina: ¿Pueden mandar a un técnico? Creo que el lector se equivocó al anotarla.",
+        "empresa: Comprendo. Los 388,40 € corresponden al consumo de la lectura del 03/02 (212 "
+        "metros cúbicos), así que se mantiene. ¿Hay algo más?",
+    )
+    found = first_loop(history)
+    assert found is not None and found.sequences == (2, 4, 6)

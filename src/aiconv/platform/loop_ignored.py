@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import pairwise
 
-from aiconv.platform.loop_acts import ACT_RUN, presses
+from aiconv.platform.loop_acts import ACT_RUN, presses, seen_numbers
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
 from aiconv.platform.wording import features, part_similarity
 
@@ -82,18 +82,21 @@ def asked_again(history: Sequence[Utterance], config: LoopConfig) -> Loop | None
 def recited_figures(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     """The newest sender states the same figures (two or more) a third time, each time after
     the others asked or pressed about something its message does not take up: a policy
-    recited instead of an answer."""
+    recited instead of an answer. A figure the window said before may join the recital (the
+    amount the other complained of, said back), a new one may not."""
     if len(features(history[-1].content).numbers) < _FIGURES:
         return None  # (most messages: the cheapest condition first)
     found = _runs(history)
     if found is None:
         return None
     own, gaps = found
-    figures = features(history[own[0]].content).numbers
+    stated = [features(history[i].content).numbers for i in own]
+    figures = frozenset.intersection(*stated)
     if len(figures) < _FIGURES or any(
-        features(history[i].content).numbers != figures for i in own[1:]
+        numbers - figures - seen_numbers(history[:i])
+        for i, numbers in zip(own, stated, strict=True)
     ):
-        return None
+        return None  # a figure of its own besides the recital: "R$ 612,00" is the bill's
     for earlier, index, gap in zip(own, own[1:], gaps, strict=False):
         if not any(presses(history[i].content) for i in gap):
             return None
