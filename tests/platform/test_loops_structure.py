@@ -203,3 +203,31 @@ def test_a_quoted_place_the_other_goes_to_is_no_pointing_again() -> None:
         "klientka: Zapisane, nowy adres widać przy zamówieniu. Dziękuję!",
     )
     assert first_loop(history) is None
+
+
+def test_pointing_to_the_same_menu_path_while_the_other_says_it_fails_is_a_loop() -> None:
+    """The way to a place names it as quotes do (blind round 25): no word of it is listed."""
+    history = chat(
+        "cliente: Il frullatore dell'ordine 88310 non si accende, vorrei il rimborso.",
+        "negozio: Per il rimborso apra l'app: Ordini → Assistenza → Reso.",
+        "cliente: L'ho fatto, ma l'app dice di contattare il servizio clienti.",
+        "negozio: Apra l'app e vada su Ordini → Assistenza → Reso.",
+        "cliente: Non si può, l'app mi manda da voi, per questo vi scrivo.",
+        "negozio: Nell'app: Ordini → Assistenza → Reso, grazie.",
+        "cliente: Ve l'ho detto, l'app non lo permette. Potete farlo voi?",
+        "negozio: Il rimborso si chiede in app, da Ordini → Assistenza → Reso.",
+    )
+    assert first_loop(history) is not None
+
+
+def test_a_menu_path_the_other_follows_is_no_pointing_again() -> None:
+    history = chat(
+        "user: Where do I change my plan?",
+        "support: Go to Account > Billing > Plan.",
+        "user: I'm at Account>Billing>Plan now, which plan fits two people?",
+        "support: For two people the Duo plan under Account > Billing > Plan works best.",
+        "user: Picked Duo in Account>Billing>Plan. Does it renew monthly?",
+        "support: Yes, Duo renews monthly from Account > Billing > Plan; cancel there anytime.",
+        "user: Perfect, done.",
+    )
+    assert first_loop(history) is None

@@ -1,5 +1,6 @@
 """The same place pointed to again: one side's last three messages each name one quoted thing
-(a page, a menu, a form: "„Zarządzaj rezerwacją”", “My account”, «Mon compte»), bring
+(a page, a menu, a form: "„Zarządzaj rezerwacją”", “My account”, «Mon compte», or the path
+to it: "我的订单 → 申请售后 → 退货退款"), bring
 no number and at most three words new to the window, and the other side never takes that
 thing up. Whatever the words around it, the side keeps sending the other where the other says
 it cannot go; a guide that leads on step by step brings new words, and a drill's model is said
@@ -21,17 +22,21 @@ POINTED_RUN = 3
 _NEW_WORDS = 3
 """At most this many facts new to the window in each message after the first."""
 _QUOTE = re.compile(r"«([^»]{3,})»|„([^“”]{3,})[“”]|\"([^\"]{3,})\"|“([^”]{3,})”|「([^」]{2,})」")
-_MARKS = ("«", "„", '"', "“", "「")
+_MARKS = ("«", "„", '"', "“", "「", "→", ">")
+_PATH = re.compile(r"[^\W\d_]+(?:\s*(?:→|->|>)\s*[^\W\d_]+)+")
+"""A menu path ("我的订单 → 申请售后 → 退货退款", "Settings > Privacy"): the word on each side of
+each arrow, as a place is named by the way to it."""
+_ARROW = re.compile(r"\s*(?:→|->|>)\s*")
 
 
 @windowed()
 def _quoted(content: str) -> frozenset[str]:
-    """The quoted names of ``content``, lower-cased, their spacing normalised."""
+    """The quoted names and menu paths of ``content``, lower-cased, their spacing normalised."""
     if not any(mark in content for mark in _MARKS):
         return frozenset()
-    return frozenset(
-        " ".join(next(g for g in m.groups() if g).lower().split()) for m in _QUOTE.finditer(content)
-    )
+    quoted = (" ".join(next(g for g in m.groups() if g).split()) for m in _QUOTE.finditer(content))
+    paths = (_ARROW.sub("→", m.group()) for m in _PATH.finditer(content))
+    return frozenset(name.lower() for name in (*quoted, *paths))
 
 
 def pointed_again(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
@@ -52,7 +57,8 @@ def pointed_again(history: Sequence[Utterance], config: LoopConfig) -> Loop | No
         if len(said.facts - seen(history[:index])) > _NEW_WORDS:
             return None
     others = " ".join(u.content.lower() for u in history if u.sender != sender)
-    if any(name in " ".join(others.split()) for name in named):
+    others = _ARROW.sub("→", " ".join(others.split()))  # a path said back, however spaced
+    if any(name in others for name in named):
         return None  # taken up: a drill's model said back, a place the other went to
     name = sorted(named)[0]
     detail = f"{sender} keeps pointing to “{name}”"
