@@ -106,7 +106,7 @@ def test_a_family_generates_varied_labelled_transcripts() -> None:
 #: at the end of the tuning on rounds 18 and 20, then its closings were read, then its loops
 #: (structural rules: a growing list, a framed echo, questions met with nothing, a word
 #: bounced back and forth, positions held apart): tuned on, it measures unseen transcripts no
-#: longer. The learned
+#: longer. Round 25 (written blind) was measured once on main 320c81f, then tuned on. The learned
 #: detector (loop_learned) is trained on rounds 1-16: its honest figures are leave-one-round-out
 #: (scripts/train_loop_model.py, README); 11-15's are in-sample.
 UNTUNED_ROUNDS = (11, 13, 14, 15)
@@ -309,6 +309,25 @@ def test_round_23_written_blind_then_tuned_on() -> None:
     assert figures.healthy_ended_early == 0
     assert figures.closing_recall == 1.0
     assert figures.loop_recall >= 0.83
+
+
+def test_round_25_written_blind_then_tuned_on() -> None:
+    # Written blind (customer-support simulations with verbose agents, 10 languages; no detector
+    # code or rules read), frozen (sha256 1123d88e...), run on main 9af5337: precision 0.889,
+    # recall 0.615, 2 of 26 healthy cut, closings 0.875 / 0.875; on main 320c81f (rounds 23 and
+    # 24 tuned on): 0.900, 0.692, the same 2 cut. Then read and tuned on (README, "Round 25:
+    # blind, then tuned on"): the cuts were an interview whose every question opens with the
+    # order number and a draft revised as its reviewer asks; the misses a Hebrew goodbye, a
+    # recital of figures joined by an amount said before, a menu path pointed to again. Floors
+    # at what that reached: nothing cut, recall 0.769 (20 of 26). Tuned on: no longer a measure
+    # of unseen transcripts.
+    figures = evaluate_corpus(HELDOUT, written_in=25)
+    print(figures.report())
+    assert figures.transcripts == 60
+    assert figures.loop_precision >= 0.98
+    assert figures.healthy_ended_early == 0
+    assert figures.closing_recall == 1.0
+    assert figures.loop_recall >= 0.76
 
 
 #: Held-out rounds that were written blind with ``fire_by`` labels; each must meet the target.
