@@ -196,6 +196,7 @@ def test_every_default_phrase_closes_alone_but_not_quoted_or_negated(phrase: str
         ("guru: Bagus sekali hari ini. Sampai besok!", "murid: Makasih, Bu. Selamat jalan!"),
         ("מוקד: ההזמנה נשלחה אליך. שיהיה לך ערב טוב!", "לקוחה: תודה רבה, גם לך. להתראות!"),
         ("מורה: עבודה יפה היום. נתראה!", "תלמיד: תודה, ביי!"),
+        ("mağaza: Siparişiniz yolda. İyi günler dileriz!", "müşteri: Teşekkürler, size de!"),
     ],
 )
 def test_goodbyes_in_other_languages_end_a_conversation(closing: str, reply: str) -> None:

@@ -231,7 +231,9 @@ def _branches(node: dict[str, Any]) -> str:
 def is_closing(content: str, phrases: Sequence[str] = DEFAULT_CLOSING_PHRASES) -> bool:
     """Whether ``content`` says goodbye (not negated, quoted, reported or asked about)."""
     key = phrases if type(phrases) is tuple else tuple(phrases)
-    return bool(key) and _closes(content, key)
+    # Turkish "İ" lower-cases to "i" and a combining dot, so "İyi günler dilerim" never matched
+    # "iyi günler dilerim": read as "I", one letter for one.
+    return bool(key) and _closes(content.replace("İ", "I"), key)
 
 
 @lru_cache(maxsize=4096)
