@@ -51,12 +51,12 @@ MONOTONE = {  # +1: can only raise the score; -1: only lower it; absent: either 
     "others_thank": -1, "others_negate": 1, "rare_word": -1,
 }  # fmt: skip
 STUMPS = 150
-#: Never trained on, nor used for the threshold or margin: rounds 18, 20, 23 and 25 (written
-#: blind, kept out of the rules' tuning at first; all four tuned on by the rules since, round
-#: 25 last, so their figures here say how the model adds to tuned rules, not how it fares on
-#: unseen transcripts; the model itself has still never seen them. Round 25's healthy draft
-#: review, cut by the model, was spared by a veto, not by retraining it).
-UNSEEN_ROUNDS = (18, 20, 23, 25)
+#: Never trained on, nor used for the threshold or margin: rounds 18, 20, 23, 24 and 25
+#: (written blind, kept out of the rules' tuning at first; all five tuned on by the rules
+#: since, 24 and 25 last, so their figures here say how the model adds to tuned rules, not how
+#: it fares on unseen transcripts; the model itself has still never seen them. Round 25's
+#: healthy draft review, cut by the model, was spared by a veto, not by retraining it).
+UNSEEN_ROUNDS = (18, 20, 23, 24, 25)
 #: Held-out rounds measured leave-one-round-out. Round 16 was written by the detector's
 #: engineer (tuned on); 17 was written blind, then the rules were tuned on it.
 MEASURED_ROUNDS = (*range(6, 16), 17)

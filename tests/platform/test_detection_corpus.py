@@ -106,7 +106,8 @@ def test_a_family_generates_varied_labelled_transcripts() -> None:
 #: at the end of the tuning on rounds 18 and 20, then its closings were read, then its loops
 #: (structural rules: a growing list, a framed echo, questions met with nothing, a word
 #: bounced back and forth, positions held apart): tuned on, it measures unseen transcripts no
-#: longer. Round 25 (written blind) was measured once on main 320c81f, then tuned on. The learned
+#: longer. Round 24 (written blind) was measured once, then tuned on in the same way; so was
+#: round 25 (written blind, measured once on main 320c81f). The learned
 #: detector (loop_learned) is trained on rounds 1-16: its honest figures are leave-one-round-out
 #: (scripts/train_loop_model.py, README); 11-15's are in-sample.
 UNTUNED_ROUNDS = (11, 13, 14, 15)
@@ -114,8 +115,8 @@ UNTUNED_ROUNDS = (11, 13, 14, 15)
 
 @pytest.fixture(scope="module")
 def held_out() -> CorpusScores:
-    """Rounds 6-10, 12, 16-18 and 20 pooled: each measured first (16 written for its tuning),
-    then tuned on (except round 8)."""
+    """Rounds 6-10, 12, 16-18, 20, 23 and 24 pooled: each measured first (16 written for its
+    tuning), then tuned on (except round 8)."""
     transcripts = [t for t in load_corpus(HELDOUT) if t.round not in UNTUNED_ROUNDS]
     return score([replay(t) for t in transcripts])
 
@@ -309,6 +310,24 @@ def test_round_23_written_blind_then_tuned_on() -> None:
     assert figures.healthy_ended_early == 0
     assert figures.closing_recall == 1.0
     assert figures.loop_recall >= 0.83
+
+
+def test_round_24_written_blind_then_tuned_on() -> None:
+    # Written blind by a fifth engineer (no project source, tests, data, rules or notes read,
+    # nothing run), frozen (sha256 6cba1fad...), then run on main 9af5337: precision 0.824,
+    # recall 0.538, 3 of 26 healthy cut (a cumulative market game, a French restaurant drill, a
+    # build polled with 'Status?'), closings 5 of 8 (Arabic, Swedish, Indonesian farewells).
+    # Then tuned on (README, "Round 24: blind, then tuned on"): rules for what each healthy
+    # transcript does to progress and what each loop does, not for its words; no longer a
+    # measure of unseen transcripts. Still missed: echoes that mirror each request in the
+    # customer's own language, and paraphrases in fresh words (Italian, Portuguese, a debate).
+    figures = evaluate_corpus(HELDOUT, written_in=24)
+    print(figures.report())
+    assert figures.transcripts == 60
+    assert figures.loop_precision >= 0.98
+    assert figures.healthy_ended_early == 0
+    assert figures.closing_recall == 1.0
+    assert figures.loop_recall >= 0.73
 
 
 def test_round_25_written_blind_then_tuned_on() -> None:
