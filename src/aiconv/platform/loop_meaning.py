@@ -117,9 +117,11 @@ def terse_collapse(history: Sequence[Utterance], config: LoopConfig) -> Loop | N
     """Six messages in a row from at least two senders, each of three words at most, none with
     a number or a question, and at least two of them only words said before in the window:
     acknowledgements going round ("Oke." - "Baik, Kak." - "Siap." - "Baik.")."""
+    if _is_long(history[-1].content):
+        return None  # (most messages)
     run = history[-_EXCLAIMED_RUN:]
-    if len(run) < _EXCLAIMED_RUN or any(_is_long(u.content) for u in reversed(run)):
-        return None  # (the newest first: most messages are longer)
+    if len(run) < _EXCLAIMED_RUN or any(_is_long(u.content) for u in run):
+        return None
     if len({u.sender for u in run}) < 2:
         return None
     start = len(history) - len(run)

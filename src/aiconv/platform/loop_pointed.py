@@ -22,7 +22,8 @@ POINTED_RUN = 3
 _NEW_WORDS = 3
 """At most this many facts new to the window in each message after the first."""
 _QUOTE = re.compile(r"«([^»]{3,})»|„([^“”]{3,})[“”]|\"([^\"]{3,})\"|“([^”]{3,})”|「([^」]{2,})」")
-_MARKS = ("«", "„", '"', "“", "「", "→", ">")
+_ANY_MARK = re.compile(r"[«„\"“「→>]")
+"""A quote mark or an arrow: what a quoted name or a menu path needs (most messages have none)."""
 _PATH = re.compile(r"[^\W\d_]+(?:\s*(?:→|->|>)\s*[^\W\d_]+)+")
 """A menu path ("我的订单 → 申请售后 → 退货退款", "Settings > Privacy"): the word on each side of
 each arrow, as a place is named by the way to it."""
@@ -32,7 +33,7 @@ _ARROW = re.compile(r"\s*(?:→|->|>)\s*")
 @windowed()
 def _quoted(content: str) -> frozenset[str]:
     """The quoted names and menu paths of ``content``, lower-cased, their spacing normalised."""
-    if not any(mark in content for mark in _MARKS):
+    if not _ANY_MARK.search(content):
         return frozenset()
     quoted = (" ".join(next(g for g in m.groups() if g).split()) for m in _QUOTE.finditer(content))
     paths = (_ARROW.sub("→", m.group()) for m in _PATH.finditer(content))
@@ -41,7 +42,8 @@ def _quoted(content: str) -> frozenset[str]:
 
 def pointed_again(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     """The newest sender's last ``POINTED_RUN`` messages point to one quoted thing (above)."""
-    if not _quoted(history[-1].content):
+    newest = history[-1].content
+    if not _ANY_MARK.search(newest) or not _quoted(newest):
         return None  # (most messages quote nothing)
     sender = history[-1].sender
     indexes = [i for i, u in enumerate(history) if u.sender == sender][-POINTED_RUN:]

@@ -52,8 +52,12 @@ def _minutes(time: str) -> int:
 
 
 def _timestamps(history: Sequence[Utterance], sender: str) -> frozenset[str]:
-    """The times of ``sender``'s messages when each that has one has exactly one, there are
-    two or more, each a few minutes after the one before, and no one else mentions them."""
+    """The times of ``sender``'s messages when its newest states one, each that has one has
+    exactly one, there are two or more, each a few minutes after the one before, and no one
+    else mentions them."""
+    newest = next((u.content for u in reversed(history) if u.sender == sender), "")
+    if ":" not in newest or not _clock_times(newest):
+        return frozenset()  # (most messages: its newest message states no time)
     stamped = [_clock_times(u.content) for u in history if u.sender == sender]
     times = [t[0] for t in stamped if len(t) == 1]
     if len(times) < 2 or len(times) < sum(map(bool, stamped)):
