@@ -35,6 +35,7 @@ def references(content: str) -> frozenset[str]:
     return frozenset(next(filter(None, groups)) for groups in _REFERENCE.findall(content))
 
 
+_NONE: frozenset[str] = frozenset()
 _CLOCK = re.compile(r"(?<![\d:.,])(?:[01]?\d|2[0-3]):[0-5]\d(?![\d:])")
 _TICK = 15
 """Most minutes a timestamp moves on between two messages of its sender."""
@@ -52,12 +53,8 @@ def _minutes(time: str) -> int:
 
 
 def _timestamps(history: Sequence[Utterance], sender: str) -> frozenset[str]:
-    """The times of ``sender``'s messages when its newest states one, each that has one has
-    exactly one, there are two or more, each a few minutes after the one before, and no one
-    else mentions them."""
-    newest = next((u.content for u in reversed(history) if u.sender == sender), "")
-    if ":" not in newest or not _clock_times(newest):
-        return frozenset()  # (most messages: its newest message states no time)
+    """The times of ``sender``'s messages when each that has one has exactly one, there are
+    two or more, each a few minutes after the one before, and no one else mentions them."""
     stamped = [_clock_times(u.content) for u in history if u.sender == sender]
     times = [t[0] for t in stamped if len(t) == 1]
     if len(times) < 2 or len(times) < sum(map(bool, stamped)):
@@ -74,15 +71,19 @@ def volatile(history: Sequence[Utterance], sender: str) -> frozenset[str]:
     the others have let one of them pass (replied without taking it up): before that, a new
     reference may be the very subject of the message ("and order 48299?"); and its
     ``_timestamps``."""
-    stamps = _timestamps(history, sender)
     given: list[tuple[int, frozenset[str]]] = []
     taken_up: set[str] = set()
+    newest = ""
     for index, message in enumerate(history):
         found = references(message.content)
-        if found and message.sender == sender:
-            given.append((index, found))
+        if message.sender == sender:
+            newest = message.content
+            if found:
+                given.append((index, found))
         elif found:
             taken_up.update(found)
+    # a timestamp only when the sender's newest message states a time (most state none)
+    stamps = _timestamps(history, sender) if ":" in newest and _clock_times(newest) else _NONE
     if not given:
         return stamps
     replied = [i for i, u in enumerate(history) if u.sender != sender]
