@@ -231,3 +231,31 @@ def test_a_menu_path_the_other_follows_is_no_pointing_again() -> None:
         "user: Perfect, done.",
     )
     assert first_loop(history) is None
+
+
+def test_each_request_read_back_instead_of_done_while_the_other_complains_is_an_echo() -> None:
+    history = chat(
+        "lead: The test log is 3,000 lines. Please summarise the failures in five bullets.",
+        "bot: Understood: summarise the failures in five bullets.",
+        "lead: Good, please post the summary here.",
+        "bot: Noted, post the summary here.",
+        "lead: Nothing yet. Paste the five bullets below.",
+        "bot: Sure, paste the five bullets below.",
+        "lead: You keep repeating what I ask. I need the bullets themselves.",
+        "bot: Understood, you need the bullets themselves.",
+    )
+    loop = first_loop(history)
+    assert loop is not None and loop.kind == "echo"
+
+
+def test_each_new_order_read_back_without_complaint_is_no_echo() -> None:
+    history = chat(
+        "lead: Please rerun the flaky suite on the staging runner.",
+        "bot: Understood: rerun the flaky suite on the staging runner.",
+        "lead: Then tag the build as release candidate two.",
+        "bot: Noted, tag the build as release candidate two.",
+        "lead: And notify the mobile team in their channel.",
+        "bot: Sure, notify the mobile team in their channel.",
+        "lead: Thanks, that's all for today.",
+    )
+    assert first_loop(history) is None

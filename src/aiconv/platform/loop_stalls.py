@@ -98,25 +98,45 @@ def parrot(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     """One participant's last three messages each say back the message just before them and
     add nothing, and at least one of those was a question or a request it should have
     answered ("You said: can I check …?"). Read-backs of instructions, orders or items are
-    not parroting: the other side asked for nothing."""
+    not parroting: the other side asked for nothing; unless they are made of the other's words
+    and nothing else, and the other says it is being said back ("You're repeating my
+    instructions back. I need the actual paragraph.")."""
     sender = history[-1].sender
     echoes: list[Utterance] = []
-    asked = False
+    asked = pressed = loose = False
     for index in range(len(history) - 1, 0, -1):
         message = history[index]
         if message.sender != sender:
             continue
         before = history[index - 1]
-        if before.sender == sender or not _says_back(before.content, message.content):
+        if before.sender == sender:
             break
+        if not _says_back(before.content, message.content):
+            if not _made_of(before.content, message.content):
+                break
+            loose = True
         echoes.append(message)
         asked = asked or "?" in before.content or features(before.content).asks
+        pressed = pressed or features(before.content).complains_repeat
         if len(echoes) == 3:
             break
-    if len(echoes) < 3 or not asked:
+    if len(echoes) < 3 or not (pressed if loose else asked):
         return None
     detail = f"{sender} says back every message instead of answering"
     return make_loop("echo", 1.0, tuple(reversed(echoes)), detail)
+
+
+def _made_of(said: str, reply: str) -> bool:
+    """Whether ``reply`` is made of ``said``'s facts, one of its own at most, and none new to
+    a number ("Got it: send the revised intro." after "Great, please send the revised intro."):
+    a read-back, an echo only when the other says it is said back ("You're repeating my
+    instructions back")."""
+    before, after = features(said), features(reply)
+    return (
+        len(after.facts) >= 2
+        and len(after.facts - before.facts) <= 1
+        and not (after.numbers - before.numbers)
+    )
 
 
 def _says_back(said: str, reply: str) -> bool:
