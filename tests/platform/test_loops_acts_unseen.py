@@ -5,6 +5,8 @@ next to the healthy exchanges that resemble them."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from aiconv.platform.closing import DEFAULT_CLOSING_PHRASES, closing_agreed
@@ -203,6 +205,21 @@ def test_a_reference_the_other_side_reads_back_is_news() -> None:
     )
     assert volatile(history, "agent") == frozenset()
     assert first_loop(history) is None
+
+
+def test_volatile_answers_for_the_window_it_is_given_when_a_list_is_changed() -> None:
+    """Its answers are kept for the window last asked about: a list changed in place is another."""
+    window = list(
+        chat(
+            "customer: Any update on my refund?",
+            "agent: Your case 4471982 is being reviewed.",
+            "customer: And when will it be done?",
+            "agent: Your case 4472310 is being reviewed.",
+        )
+    )
+    assert volatile(window, "agent") == frozenset({"4471982", "4472310"})
+    window[2] = replace(window[2], content="Is case 4471982 the right one?")
+    assert volatile(window, "agent") == frozenset()  # taken up: news after all
 
 
 def test_a_question_about_another_model_is_not_a_repeat() -> None:

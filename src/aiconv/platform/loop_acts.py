@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from operator import is_not
 
 from aiconv.platform.loop_references import volatile
-from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
+from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, WindowAnswers, make_loop
 from aiconv.platform.speech_acts import acts, makes_progress, pushes_back
 from aiconv.platform.text_memo import windowed
 from aiconv.platform.wording import features, substance
@@ -180,23 +180,17 @@ def _escalates_again(earlier: Sequence[Utterance], message: Utterance) -> bool:
     )
 
 
-#: The window ``stands_still`` last judged and its answers, by the messages asked about: the
+#: The answers of ``stands_still`` for the window last judged, by the messages asked about: the
 #: rules of one judgement ask it the same question up to four times (``repeated_act``,
-#: ``pressed_rewording``, ``gate``, ``restated_point``). Kept as one tuple, so that two threads
-#: judging at once each see a whole pair; a window is recognised by its messages' identity.
-_Answers = dict[tuple[int, ...], tuple[tuple[Utterance, ...], bool]]
-_last: tuple[tuple[Utterance, ...], _Answers] = ((), {})
+#: ``pressed_rewording``, ``gate``, ``restated_point``).
+_STILL: WindowAnswers[tuple[int, ...], tuple[tuple[Utterance, ...], bool]] = WindowAnswers()
 
 
 def stands_still(history: Sequence[Utterance], own: Sequence[Utterance]) -> bool:
     """Whether none of ``own`` (one sender's messages in ``history``, oldest first) brings
     news over what the window said before it (either side: a figure or a name said back is no
     news of its own), references nobody else takes up set aside."""
-    global _last
-    window, answers = _last
-    if len(window) != len(history) or any(map(is_not, window, history)):
-        window, answers = tuple(history), {}
-        _last = (window, answers)
+    answers = _STILL.of(history)
     known = answers.get(key := tuple(map(id, own)))
     if known is not None and not any(map(is_not, known[0], own)):
         return known[1]

@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from itertools import pairwise
 
-from aiconv.platform.loop_types import Utterance
+from aiconv.platform.loop_types import Utterance, WindowAnswers
 from aiconv.platform.text_memo import windowed
 
 _REFERENCE = re.compile(
@@ -66,11 +66,24 @@ def _timestamps(history: Sequence[Utterance], sender: str) -> frozenset[str]:
     return frozenset(times) if mentioned.isdisjoint(times) else frozenset()
 
 
+#: ``volatile``'s answers for the window last judged, by sender: ``_repeats`` and
+#: ``stands_still`` ask it of the same window.
+_VOLATILE: WindowAnswers[str, frozenset[str]] = WindowAnswers()
+
+
 def volatile(history: Sequence[Utterance], sender: str) -> frozenset[str]:
     """The references ``sender`` gave in ``history`` that no other participant mentions, once
     the others have let one of them pass (replied without taking it up): before that, a new
     reference may be the very subject of the message ("and order 48299?"); and its
     ``_timestamps``."""
+    answers = _VOLATILE.of(history)
+    tokens = answers.get(sender)
+    if tokens is None:
+        tokens = answers[sender] = _volatile(history, sender)
+    return tokens
+
+
+def _volatile(history: Sequence[Utterance], sender: str) -> frozenset[str]:
     given: list[tuple[int, frozenset[str]]] = []
     taken_up: set[str] = set()
     newest = ""

@@ -7,6 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import is_not
+from typing import Generic, TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -83,3 +88,27 @@ def make_loop(kind: str, score: float, involved: Sequence[Utterance], detail: st
     """A ``Loop`` of ``kind`` over the messages ``involved`` (score rounded to 3 places)."""
     sequences = tuple(u.sequence for u in involved)
     return Loop(kind=kind, score=round(score, 3), sequences=sequences, detail=detail)
+
+
+class WindowAnswers(Generic[K, V]):
+    """What a helper of the rules answered about the window it was last asked about: the rules
+    of one judgement ask some helpers the same question of the same window several times.
+
+    ``of(history)`` gives the answers kept for ``history``, or a new empty table when the window
+    is another: a window is recognised by its messages' identity (a list changed in place is
+    another window). The window and its table are kept as one tuple, so that two threads judging
+    at once each see a whole pair (one of them then answers from scratch).
+    """
+
+    __slots__ = ("_last",)
+
+    def __init__(self) -> None:
+        self._last: tuple[tuple[Utterance, ...], dict[K, V]] = ((), {})
+
+    def of(self, history: Sequence[Utterance]) -> dict[K, V]:
+        """The answers kept for ``history`` (empty for a window not seen last)."""
+        window, answers = self._last
+        if len(window) != len(history) or any(map(is_not, window, history)):
+            window, answers = tuple(history), {}
+            self._last = (window, answers)
+        return answers
