@@ -259,3 +259,29 @@ def test_each_new_order_read_back_without_complaint_is_no_echo() -> None:
         "lead: Thanks, that's all for today.",
     )
     assert first_loop(history) is None
+
+
+def test_each_message_turned_back_to_its_sender_while_it_asks_is_an_echo() -> None:
+    history = chat(
+        "cliente: La lavadora pierde agua desde ayer. ¿Qué hago?",
+        "bot: Usted dice que la lavadora pierde agua desde ayer.",
+        "cliente: Sí. ¿Pueden mandar un técnico?",
+        "bot: Usted pregunta si podemos mandar un técnico.",
+        "cliente: Exacto, necesito un técnico mañana por la mañana.",
+        "bot: Usted necesita un técnico mañana por la mañana.",
+    )
+    loop = first_loop(history)
+    assert loop is not None and loop.kind == "echo"
+
+
+def test_an_order_said_back_in_the_second_person_then_a_question_answered_is_no_echo() -> None:
+    history = chat(
+        "guest: I'd like the soup of the day to start.",
+        "waiter: Certainly, so you'll begin with our soup.",
+        "guest: And then the grilled trout, please.",
+        "waiter: Very good, then the trout for you.",
+        "guest: Is the trout served with anything?",
+        "waiter: It comes with new potatoes and green beans, and a lemon butter sauce.",
+        "guest: Lovely, that's all.",
+    )
+    assert first_loop(history) is None

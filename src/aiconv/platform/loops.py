@@ -27,6 +27,7 @@ from aiconv.platform.loop_framed import framed_echo
 from aiconv.platform.loop_ignored import answers_each, asked_again, recited_figures
 from aiconv.platform.loop_learned import learned_loop, model
 from aiconv.platform.loop_meaning import exclaimed_collapse, restated_point, terse_collapse
+from aiconv.platform.loop_mirrored import mirrored
 from aiconv.platform.loop_on_purpose import (
     ANSWER_NEWS,
     nears_model,
@@ -318,6 +319,7 @@ RULES = (
     frozen_positions,
     parrot,
     framed_echo,
+    mirrored,
     _verbatim,
     same_answer,
     repeated_act,
