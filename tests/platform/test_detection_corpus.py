@@ -319,16 +319,16 @@ def test_round_24_written_blind_then_tuned_on() -> None:
     # build polled with 'Status?'), closings 5 of 8 (Arabic, Swedish, Indonesian farewells).
     # Then tuned on (README, "Round 24: blind, then tuned on"): rules for what each healthy
     # transcript does to progress and what each loop does, not for its words; no longer a
-    # measure of unseen transcripts: precision 1.00, recall 0.769 (20 of 26), nothing cut,
-    # closings 8 of 8, 6 late. Still missed: echoes that mirror each request in the customer's
-    # own language, and paraphrases in fresh words (Italian, Portuguese, a debate).
+    # measure of unseen transcripts: precision 1.00, recall 0.846 (22 of 26), nothing cut,
+    # closings 8 of 8, 7 late. Still missed: a Hindi bot saying back fragments without "you",
+    # and paraphrases in fresh words (Italian, Portuguese, a debate).
     figures = evaluate_corpus(HELDOUT, written_in=24)
     print(figures.report())
     assert figures.transcripts == 60
     assert figures.loop_precision >= 0.98
     assert figures.healthy_ended_early == 0
     assert figures.closing_recall == 1.0
-    assert figures.loop_recall >= 0.76
+    assert figures.loop_recall >= 0.84
 
 
 def test_round_25_written_blind_then_tuned_on() -> None:
