@@ -139,15 +139,19 @@ def vetoed(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
     """Windows the model never judges, however it scores them (checked after the gate, so
     the model is still trained on them): the conversation thanks or says goodbye, each of the
     sender's questions was answered with news (a form), the sender adds ("yes, and also…") or
-    agrees to a new proposal each time, or it is a drill (``_drilled``)."""
-    return _vetoed_early(history, indexes) or _drilled(history, indexes)
+    agrees to a new proposal each time, or it is a drill (``_drilled``) or the other carries
+    out each of its requests (``_carried_out``)."""
+    return (
+        _vetoed_early(history, indexes)
+        or _drilled(history, indexes)
+        or _carried_out(history, indexes)
+    )
 
 
 def _vetoed_early(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
     return (
         takes_leave(history)
         or answered(history, indexes)
-        or _carried_out(history, indexes)
         or any(builds(history[i].content) for i in indexes[-2:])
         or (
             all("agrees" in acts(history[i].content) for i in indexes)
@@ -377,8 +381,8 @@ def learned_loop(history: Sequence[Utterance], config: LoopConfig) -> Loop | Non
     if found.bound(_features(history, indexes, _unknown), MEANING) <= found.threshold:
         return None  # however alike in meaning: no word vectors needed
     score = found.score(_features(history, indexes, meaning_similarity))
-    if score <= found.threshold or _drilled(history, indexes):
-        return None
+    if score <= found.threshold or _drilled(history, indexes) or _carried_out(history, indexes):
+        return None  # the costlier vetoes, only once the model would fire
     sender = history[-1].sender
     own = tuple(u for u in history if u.sender == sender)[-RUN:]
     detail = f"{sender} restates its point in new words (model {score:.2f} > {found.threshold:.2f})"
