@@ -339,15 +339,15 @@ def test_round_25_written_blind_then_tuned_on() -> None:
     # blind, then tuned on"): the cuts were an interview whose every question opens with the
     # order number and a draft revised as its reviewer asks; the misses a Hebrew goodbye, a
     # recital of figures joined by an amount said before, a menu path pointed to again. Floors
-    # at what that reached: nothing cut, recall 0.769 (20 of 26). Tuned on: no longer a measure
-    # of unseen transcripts.
+    # at what that and round 24's mirror rule reach: nothing cut, recall 0.808 (21 of 26).
+    # Tuned on: no longer a measure of unseen transcripts.
     figures = evaluate_corpus(HELDOUT, written_in=25)
     print(figures.report())
     assert figures.transcripts == 60
     assert figures.loop_precision >= 0.98
     assert figures.healthy_ended_early == 0
     assert figures.closing_recall == 1.0
-    assert figures.loop_recall >= 0.76
+    assert figures.loop_recall >= 0.80
 
 
 #: Held-out rounds that were written blind with ``fire_by`` labels; each must meet the target.
