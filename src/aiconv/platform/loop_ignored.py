@@ -92,11 +92,19 @@ def recited_figures(history: Sequence[Utterance], config: LoopConfig) -> Loop | 
     own, gaps = found
     stated = [features(history[i].content).numbers for i in own]
     figures = frozenset.intersection(*stated)
-    if len(figures) < _FIGURES or any(
-        numbers - figures - seen_numbers(history[:i])
-        for i, numbers in zip(own, stated, strict=True)
+    if len(figures) < _FIGURES:
+        return None
+    if any(numbers != figures for numbers in stated) and (
+        sum(len(figure) > 1 for figure in figures) < _FIGURES
+        or any(
+            numbers - figures - seen_numbers(history[:i])
+            for i, numbers in zip(own, stated, strict=True)
+        )
     ):
-        return None  # a figure of its own besides the recital: "R$ 612,00" is the bill's
+        # A figure of its own besides the recital: "R$ 612,00" is the bill's, said back. Only
+        # beside figures that recite something ("12/05", "742 kWh"): lone digits run through
+        # every step of a sum or a proof ("n = 1", "2(k+1)"), which then adds the window's "4".
+        return None
     for earlier, index, gap in zip(own, own[1:], gaps, strict=False):
         if not any(presses(history[i].content) for i in gap):
             return None
