@@ -267,3 +267,11 @@ def test_an_empty_custom_phrase_matches_nothing() -> None:
         assert not is_closing("Hello there. How are you today?", phrases=["bye", empty])
         assert not is_closing("Hello there.", phrases=[empty])
         assert is_closing("Thanks, bye!", phrases=["bye", empty])
+
+
+def test_a_custom_phrase_with_a_turkish_capital_i_is_found() -> None:
+    """The quick search folds "İ" as the full check's case-blind match does, in the message and
+    in a custom phrase alike (folded in the message only, the phrase's "İ" matched nothing)."""
+    assert is_closing("İyi akşamlar!", phrases=["İyi akşamlar"])
+    assert is_closing("iyi akşamlar!", phrases=["İyi akşamlar"])
+    assert is_closing("İyi günler dilerim.")

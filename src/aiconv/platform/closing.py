@@ -179,9 +179,16 @@ def _counts(text: str, start: int, end: int, phrase: str) -> bool:
     return not (phrase.startswith("see ") and not _SEE_YOU_NEXT.match(after))
 
 
+def _folded(text: str) -> str:
+    """``text`` lower-cased one letter for one, as ``re.IGNORECASE`` compares letters: Turkish
+    "İ" lower-cases to "i" and a combining dot, so the quick search missed "İyi günler dilerim"
+    (and a custom phrase holding "İ") that the full check, ignoring case, finds."""
+    return text.replace("İ", "I").lower()
+
+
 def _phrase_words(phrase: str) -> list[str]:
-    """The words of a closing phrase, lower-cased (spaces and hyphens between them alike)."""
-    return [w for w in re.split(r"[\s\-]+", phrase.strip().lower()) if w]
+    """The words of a closing phrase, folded (spaces and hyphens between them alike)."""
+    return [w for w in re.split(r"[\s\-]+", _folded(phrase.strip())) if w]
 
 
 def _phrase_body(phrase: str) -> str:
@@ -231,16 +238,14 @@ def _branches(node: dict[str, Any]) -> str:
 def is_closing(content: str, phrases: Sequence[str] = DEFAULT_CLOSING_PHRASES) -> bool:
     """Whether ``content`` says goodbye (not negated, quoted, reported or asked about)."""
     key = phrases if type(phrases) is tuple else tuple(phrases)
-    # Turkish "İ" lower-cases to "i" and a combining dot, so "İyi günler dilerim" never matched
-    # "iyi günler dilerim": read as "I", one letter for one.
-    return bool(key) and _closes(content.replace("İ", "I"), key)
+    return bool(key) and _closes(content, key)
 
 
 @lru_cache(maxsize=4096)
 def _closes(content: str, phrases: tuple[str, ...]) -> bool:
     """Cached: each message is judged as the newest and, a turn later, as the previous one (of
     thousands of conversations at once: a pattern search over the message saved per turn)."""
-    if _any_phrase(phrases).search(content.lower()) is None:
+    if _any_phrase(phrases).search(_folded(content)) is None:
         return False
     return _is_closing(content, phrases)
 
