@@ -107,10 +107,12 @@ def test_a_family_generates_varied_labelled_transcripts() -> None:
 #: (structural rules: a growing list, a framed echo, questions met with nothing, a word
 #: bounced back and forth, positions held apart): tuned on, it measures unseen transcripts no
 #: longer. Round 24 (written blind) was measured once, then tuned on in the same way; so was
-#: round 25 (written blind, measured once on main 320c81f). The learned
+#: round 25 (written blind, measured once on main 320c81f). Round 26 (written blind while
+#: rounds 23-25 were tuned on, measured on main 9af5337 and on the final main of that tuning)
+#: has never been read: it measures unseen transcripts. The learned
 #: detector (loop_learned) is trained on rounds 1-16: its honest figures are leave-one-round-out
 #: (scripts/train_loop_model.py, README); 11-15's are in-sample.
-UNTUNED_ROUNDS = (11, 13, 14, 15)
+UNTUNED_ROUNDS = (11, 13, 14, 15, 26)
 
 
 @pytest.fixture(scope="module")
@@ -348,6 +350,25 @@ def test_round_25_written_blind_then_tuned_on() -> None:
     assert figures.healthy_ended_early == 0
     assert figures.closing_recall == 1.0
     assert figures.loop_recall >= 0.80
+
+
+def test_round_26_written_blind_and_never_read() -> None:
+    # Written blind (AI agents talking to each other: co-written code, debates, plans, games,
+    # iteration logs; 13 languages; no detector code, rules, notes or commit messages read),
+    # frozen (sha256 381fbf34...), run on main 9af5337: precision 1.00, recall 0.615 (16 of 26),
+    # nothing cut, closings 1.00 / 0.75; on main 9d4bfe6, after rounds 23, 24 and 25 were tuned
+    # on beside it: precision 1.00, recall 0.654 (17 of 26), nothing cut, closings 1.00 / 0.75.
+    # Nobody has read it: the measure of transcripts never seen, below the target on recall
+    # (0.90). The floors hold what it shows, so a change that cuts one of its healthy
+    # conversations or loses one of its loops fails here.
+    figures = evaluate_corpus(HELDOUT, written_in=26)
+    print(figures.report())
+    assert figures.transcripts == 60
+    assert figures.loop_precision == 1.0
+    assert figures.healthy_ended_early == 0
+    assert figures.closing_precision == 1.0
+    assert figures.closing_recall >= 0.75
+    assert figures.loop_recall >= 0.65
 
 
 #: Held-out rounds that were written blind with ``fire_by`` labels; each must meet the target.
