@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from aiconv.cli.wiring import run_interruptibly
+from tests.cancelling import wait_taking_back_cancellation
 
 
 async def stopped_within(
@@ -48,15 +49,7 @@ async def test_a_cancellation_taken_back_is_asserted_again() -> None:
 
     async def work() -> str:
         started.set()
-        try:
-            await asyncio.Event().wait()
-        except asyncio.CancelledError:
-            task = asyncio.current_task()
-            assert task is not None and not taken_back
-            task.uncancel()
-            taken_back.append(True)
-        await asyncio.Event().wait()  # waits on, as if never cancelled
-        return "unreachable"
+        await wait_taking_back_cancellation(taken_back)
 
     sender = interrupt_when(started, signal.SIGTERM)
     assert await stopped_within(10, work) == (None, True)

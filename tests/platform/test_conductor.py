@@ -30,6 +30,7 @@ from aiconv.queues.memory import InMemoryLog
 from aiconv.queues.waiters import StreamWaiters
 from aiconv.testing.clock import FakeClock
 from aiconv.testing.providers import FunctionProvider, ScriptedProvider, varied_text
+from tests.cancelling import wait_taking_back_cancellation
 
 PAIR = (
     ParticipantSpec(name="alice", agent="scripted"),
@@ -248,15 +249,7 @@ async def test_a_seat_whose_cancellation_is_taken_back_is_cancelled_again() -> N
 
     async def reply(request: ChatRequest) -> str:
         asked.set()
-        try:
-            await asyncio.Event().wait()
-        except asyncio.CancelledError:
-            task = asyncio.current_task()
-            assert task is not None and not taken_back
-            task.uncancel()
-            taken_back.append(True)
-        await asyncio.Event().wait()  # waits on, as if never cancelled
-        return "unreachable"
+        await wait_taking_back_cancellation(taken_back)
 
     assert await _played_until_cancelled(reply, asked) == "interrupted"
     assert taken_back == [True]

@@ -28,6 +28,7 @@ from aiconv.queues.log import ConversationLog, NewEvent, StoredEvent
 from aiconv.queues.memory import InMemoryLog
 from aiconv.testing.conditions import eventually
 from aiconv.testing.providers import FunctionProvider, varied_text
+from tests.cancelling import wait_taking_back_cancellation
 
 PAIR = (
     ParticipantSpec(name="alice", agent="function"),
@@ -327,20 +328,12 @@ async def test_stop_cancels_again_a_read_whose_cancellation_was_taken_back() -> 
     """A cancellation taken back (``uncancel``, as a timeout racing it does) is lost: the read
     would wait on for ever, and stopping with it; it is cancelled again."""
     reading = asyncio.Event()
-    taken_back: list[int] = []
+    taken_back: list[bool] = []
 
     class TakingBack(InMemoryLog):
         async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[StoredEvent]:
             reading.set()
-            try:
-                await asyncio.Event().wait()
-            except asyncio.CancelledError:
-                task = asyncio.current_task()
-                assert task is not None and not taken_back
-                task.uncancel()
-                taken_back.append(after_position)
-            await asyncio.Event().wait()  # waits on, as if never cancelled
-            raise AssertionError("unreachable")
+            await wait_taking_back_cancellation(taken_back)
 
     worker = Worker(Conductor(TakingBack()), chatty(), concurrency=2, scan_interval=0.01)
     task = asyncio.create_task(worker.run())
@@ -349,7 +342,7 @@ async def test_stop_cancels_again_a_read_whose_cancellation_was_taken_back() -> 
     worker.stop()
     async with asyncio.timeout(5):
         await task
-    assert taken_back == [0]
+    assert taken_back == [True]
 
 
 async def test_stop_cancels_again_a_turn_whose_cancellation_was_taken_back(
