@@ -18,7 +18,7 @@ from aiconv.platform.conductor import Conductor
 from aiconv.platform.events import ConversationStarted, OutcomeDecided, ParticipantSpec
 from aiconv.queues.log import ConversationLog, IndexEntry, ListQuery, StoredEvent
 from aiconv.queues.sqlite import SqliteLog
-from aiconv.testing.providers import ScriptedProvider
+from aiconv.testing.providers import ScriptedProvider, varied_text
 from aiconv.web import create_app
 from aiconv.web.api import router
 from tests.web.conftest import converse, pair
@@ -184,7 +184,12 @@ async def decide(log: SqliteLog, run_id: str, outcome: str | None, *, play: bool
     if outcome is not None:
         state = await conductor.append(state, [OutcomeDecided(outcome=outcome, by="judge")])
     if play:
-        seats = {"alice": ScriptedProvider(["a"]), "bob": ScriptedProvider(["b"])}
+        # Words of their own each turn: "a" and "b" said back and forth six times are a loop
+        # (six terse messages going round), and these conversations are to end at max_turns.
+        seats = {
+            "alice": ScriptedProvider([varied_text(n) for n in range(1, 40, 2)]),
+            "bob": ScriptedProvider([varied_text(n) for n in range(2, 40, 2)]),
+        }
         await session.play_all(conductor, state.conversation_id, seats)
 
 
