@@ -75,19 +75,23 @@ def test_a_status_that_has_not_moved_reports_no_news(text: str) -> None:
     assert "no_news" in acts(text)
 
 
+#: A bot restating an update's status, saying again the version and store of its first answer.
+_STATUS_RESTATED = chat(
+    "owner: Where is the 2.14 update for Android?",
+    "bot: Version 2.14 was uploaded to Google Play this morning and is in review.",
+    "owner: Any estimate? Support is waiting to announce it.",
+    "bot: The update is still pending review at the moment.",
+    "owner: Has anything changed since this morning?",
+    "bot: It remains in the queue, waiting to be reviewed.",
+    "owner: Can you open the Play Console and check the status?",
+    "bot: Sure! Version 2.14 is still awaiting review by Google Play.",
+)
+
+
 def test_a_status_restated_with_the_figures_it_gave_before_stands_still() -> None:
     # the version number and the store name came in the bot's first answer: saying them
     # again in a later restatement is no news (they were compared with the run alone)
-    history = chat(
-        "owner: Where is the 2.14 update for Android?",
-        "bot: Version 2.14 was uploaded to Google Play this morning and is in review.",
-        "owner: Any estimate? Support is waiting to announce it.",
-        "bot: The update is still pending review at the moment.",
-        "owner: Has anything changed since this morning?",
-        "bot: It remains in the queue, waiting to be reviewed.",
-        "owner: Can you open the Play Console and check the status?",
-        "bot: Sure! Version 2.14 is still awaiting review by Google Play.",
-    )
+    history = _STATUS_RESTATED
     assert stands_still(history, history[3::2])
     assert first_loop(history) is not None
     moved = [*history[:7], replace(history[7], content="Version 2.15 went live at 11:20.")]
@@ -96,16 +100,7 @@ def test_a_status_restated_with_the_figures_it_gave_before_stands_still() -> Non
 
 def test_stands_still_answers_for_the_window_it_is_given_when_a_list_is_changed() -> None:
     """Its answers are kept for the window last judged: a list changed in place is another."""
-    history = chat(
-        "owner: Where is the 2.14 update for Android?",
-        "bot: Version 2.14 was uploaded to Google Play this morning and is in review.",
-        "owner: Any estimate? Support is waiting to announce it.",
-        "bot: The update is still pending review at the moment.",
-        "owner: Has anything changed since this morning?",
-        "bot: It remains in the queue, waiting to be reviewed.",
-        "owner: Can you open the Play Console and check the status?",
-        "bot: Sure! Version 2.14 is still awaiting review by Google Play.",
-    )
+    history = _STATUS_RESTATED
     window = list(history)
     own = window[3::2]
     assert stands_still(window, own)
