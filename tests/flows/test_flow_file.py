@@ -97,6 +97,24 @@ def line_of(path: Path, text: str) -> int:
             "threshold = 1.5",
             "threshold: Input should be less",
         ),
+        (
+            "threshold = 0.6 ",
+            "threshold = nan ",
+            "threshold = nan",
+            "threshold: Input should be a finite number",
+        ),
+        (
+            'schema = { type = "boolean" }',
+            'schema = { type = "number", minimum = nan }',
+            "minimum = nan",
+            "fields.tools_needed.schema.minimum: must be a finite number",
+        ),
+        (
+            "when = { tools_needed = true }",
+            'when = { tools_needed = "yes" }',
+            'tools_needed = "yes"',
+            "stages[2].transitions[0].when.tools_needed: 'yes' is not of type boolean",
+        ),
     ],
 )
 def test_a_bad_flow_file_names_its_line_and_field(

@@ -26,7 +26,7 @@ from aiconv.flows.model import (
     Transition,
     placeholders,
 )
-from aiconv.flows.schema import schema_problem
+from aiconv.flows.schema import schema_problem, validation_problem
 from aiconv.simulation import locate
 from aiconv.simulation.files import read_document
 from aiconv.validation import check_name
@@ -37,7 +37,7 @@ AgentCheck = Callable[[str], str | None]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 class FieldModel(_Strict):
@@ -141,6 +141,11 @@ def _stages_problem(model: FlowModel) -> Problem | None:
                 for name in needed:
                     if name not in fields:
                         return (*at, "transitions", j, key), _unknown("field", name, fields)
+            for name, wanted in move.when.items():
+                # A value its field can never hold would keep the transition shut for good.
+                why = validation_problem(wanted, model.fields[name].json_schema, "")
+                if why is not None:
+                    return (*at, "transitions", j, "when", name), why.removeprefix(": ")
     return None
 
 

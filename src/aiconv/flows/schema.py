@@ -10,6 +10,7 @@ so a typo never reaches a vendor.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -47,8 +48,8 @@ def _type_problem(schema: Mapping[str, Any], where: str) -> str | None:
     if enum is not None and (not isinstance(enum, list) or not enum):
         return f"{where}.enum: must be a non-empty list"
     for key in _NUMBERS:
-        if key in schema and not _is_number(schema[key]):
-            return f"{where}.{key}: must be a number"
+        if key in schema and not (_is_number(schema[key]) and math.isfinite(schema[key])):
+            return f"{where}.{key}: must be a finite number"
     for key in _COUNTS:
         if key in schema and not (isinstance(schema[key], int) and schema[key] >= 0):
             return f"{where}.{key}: must be a whole number ≥ 0"
