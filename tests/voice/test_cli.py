@@ -81,6 +81,7 @@ def test_voice_run_is_recorded_exported_and_pruned(tmp_path: Path) -> None:
         assert (stereo.getnchannels(), stereo.getframerate()) == (2, 16_000)
     metadata = json.loads((tmp_path / "rec" / "call_metadata.json").read_text())
     assert metadata["caller"] == "mock-1" and metadata["voice_metrics"]["utterances"] == 2
+    _refuses_an_unwritable_recording_directory(db, cid, tmp_path)
 
     kept = run_aic("prune", "--older-than", "7d", "--db", str(db), "--json")
     assert kept.returncode == 0, kept.stderr
@@ -99,6 +100,21 @@ def test_voice_run_is_recorded_exported_and_pruned(tmp_path: Path) -> None:
     )
     assert gone.returncode == 2 and "pruned?" in gone.stderr
     assert not (tmp_path / "rec2").exists()
+
+
+def _refuses_an_unwritable_recording_directory(db: Path, cid: str, tmp_path: Path) -> None:
+    """-o under a file, or where nothing can be created: one line, before any audio is read
+    (a traceback, and "audio ... is missing (pruned?)", before)."""
+    (tmp_path / "notes.txt").write_text("mine")
+    for target, why in (
+        (tmp_path / "notes.txt" / "rec", "Not a directory"),
+        (Path("/proc/aic-recording"), "No such file or directory"),
+    ):
+        args = ("export", cid, "--db", str(db), "--format", "recording", "-o", str(target))
+        result = run_aic(*args, timeout=120)
+        assert result.returncode == 2
+        assert result.stderr.splitlines() == [f"error: cannot write -o {target}: {why}"]
+    assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from aiconv.cli.options import json_option, log_options, option, warn_deprecated
 from aiconv.cli.tables import Field, one_line, print_table
 from aiconv.cli.values import DIRECTORY, TEXT, count
 from aiconv.cli.wiring import LogOptions, Runtime
-from aiconv.cli.writable import check_not_the_log
+from aiconv.cli.writable import check_not_the_log, check_writable_dir
 from aiconv.errors import ConfigError
 from aiconv.platform import session
 from aiconv.platform.codec import Recorded
@@ -194,6 +194,7 @@ def _export_recording(
         raise ConfigError("--format recording writes a directory: give it with -o DIR")
     if output.exists() and not output.is_dir():
         raise ConfigError(f"-o {output} exists and is not a directory")
+    check_writable_dir(output, "-o")
     directory = voice.resolve_audio_dir(runtime, audio_dir)
     written = asyncio.run(voice.write_recording(runtime, conversation_id, output, directory))
     for path in written:
