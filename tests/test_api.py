@@ -147,6 +147,12 @@ async def test_a_failing_callback_is_raised_after_the_run_not_from_a_cleanup() -
         ({"stop": aiconv.StopConfig(end_token=" ")}, "end_token must not be empty"),
         ({"max_turns": 0}, "max_turns must be at least 1"),
         ({"seed": -1}, "seed must be at least 0"),
+        (
+            {"stop": aiconv.StopConfig(tool_timeout_s=float("nan"))},
+            "tool_timeout_s must be a finite number",
+        ),
+        ({"stop": aiconv.StopConfig(tool_timeout_s=-1.0)}, "tool_timeout_s must be greater than 0"),
+        ({"stop": aiconv.StopConfig(max_tool_rounds=-3)}, "max_tool_rounds must be between 0"),
     ],
 )
 async def test_bad_numbers_are_refused_before_anything_is_written(

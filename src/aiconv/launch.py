@@ -33,6 +33,8 @@ from aiconv.validation import POSITIVE, POSITIVE_INT, SEED, Bounds, parse_number
 #: Called with every event of the conversation and the state after it, live.
 EventCallback = Callable[[Recorded, ConversationState], None]
 HTTP = ("http", "https")
+#: Tool rounds a turn may take, as ``--max-tool-rounds`` and a scenario's ``[limits]`` allow.
+TOOL_ROUNDS = Bounds(integer=True, minimum=0, maximum=1000)
 #: Builds the provider of an agent spec (guarded, maybe instrumented).
 ProviderBuilder = Callable[[AgentSpec], ChatProvider]
 
@@ -222,6 +224,8 @@ def check_options(options: ConversationOptions) -> None:
         ("max_cost_usd", stop.max_cost_usd, POSITIVE),
         ("lease_s", options.lease_s, POSITIVE),
         ("seed", options.seed, SEED),
+        ("max_tool_rounds", stop.max_tool_rounds, TOOL_ROUNDS),
+        ("tool_timeout_s", stop.tool_timeout_s, POSITIVE),
     ]
     for name, value, bounds in checks:
         if value is not None:
