@@ -172,6 +172,28 @@ def test_malformed_rows_are_skipped_or_refuse_the_import(
     assert "imported 1" in lenient.stderr
 
 
+def test_a_file_of_only_malformed_rows_says_what_is_wrong_with_them(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """A chat between two senders of unknown role (``aic-start``'s ``mock-1`` and ``mock-2``)
+    said only 'no conversations found (2 bad rows)': nothing to say why, nor how to map them."""
+    path = tmp_path / "chat.jsonl"
+    path.write_text(
+        '{"conversation_id": "a", "sender": "mock-1", "text": "hi"}\n'
+        '{"conversation_id": "a", "sender": "mock-2", "text": "hello"}\n',
+        encoding="utf-8",
+    )
+    db = tmp_path / "runs.db"
+    result = run_aic("import", str(path), "--db", str(db), env=env)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"error: {path}: no conversations found (2 bad rows; first: line 1: sender 'mock-1' is "
+        "not a known customer, agent or system; map it with --customer 'mock-1' or --agent "
+        "'mock-1')"
+    ]
+    assert not db.exists()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

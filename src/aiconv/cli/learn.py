@@ -141,7 +141,10 @@ def _plan_import(file: Path, kw: dict[str, Any]) -> ImportPlan:
             "(--strict). Fix them, or drop --strict to skip them"
         )
     if not parsed.transcripts:
-        raise TranscriptError(f"{file}: no conversations found ({len(parsed.problems)} bad rows)")
+        first = f"; first: {parsed.problems[0]}" if parsed.problems else ""
+        raise TranscriptError(
+            f"{file}: no conversations found ({len(parsed.problems)} bad rows{first})"
+        )
     fmt = kw["fmt"] or file.suffix.lstrip(".").lower()
     prepared, redaction = importer.prepare(
         parsed, source=source, file=file.name, fmt=fmt, redactor=redactor
