@@ -62,6 +62,15 @@ FOREIGN_FAREWELLS: tuple[str, ...] = (
     "להתראות", "ביי", "נתראה", "לילה טוב",
     *(f"שיהיה {to} {when} {adj}" for to in ("לך", "לכם", "לכן") for when in ("יום", "ערב")
       for adj in ("נעים", "טוב", "נפלא")), "נסיעה טובה", "סוף שבוע נעים",
+    # Russian ("пока" is also "while", "счастливо" also "happily": left out)
+    "до свидания", "до встречи", "до скорого", "до завтра", "всего доброго", "всего хорошего",
+    "хорошего дня", "хорошего вечера", "прощайте", "счастливого пути",
+    # Japanese ("失礼します" on leaving; "どうも" and "では" alone also open: left out)
+    "さようなら", "失礼します", "失礼いたします", "失礼致します", "では、また", "またね",
+    "また明日", "お元気で", "良い一日を", "よい一日を",
+    # Chinese and Korean
+    "再见", "再見", "拜拜", "回头见", "明天见", "一路平安", "안녕히 계세요", "안녕히 가세요",
+    "다음에 봬요", "좋은 하루 보내세요",
 )  # fmt: skip
 DEFAULT_CLOSING_PHRASES: tuple[str, ...] = (
     "goodbye",
@@ -89,7 +98,7 @@ CLOSING_POLICIES = ("mutual", "single", "off")
 
 _NEGATIONS = re.compile(
     r"\b(?:not|never|without|before|instead|rather|hardly|no (?:need|reason|point|time|way)|"
-    r"(?:do|does|did|wo|ca|is|are|should|would|could)n['’]?t|nie)\b"
+    r"(?:do|does|did|wo|ca|is|are|should|would|could)n['’]?t|nie|не)\b"
 )
 _REPORTING = re.compile(
     r"\b(?:said|says|told|tells|waved|waves|bade|kissed|whispered|shouted|yelled|replied|"
@@ -107,7 +116,7 @@ _NOUN_AFTER = re.compile(  # "goodbye to the old UI", "the goodbye email", "take
 _UNTIL = frozenset(
     {"à demain", "à plus tard", "a domani", "bis morgen", "bis später", "hasta mañana",
      "tot morgen", "tot volgende week", "tot later", "tot straks", "até amanhã",
-     "sampai nanti", "sampai besok"}
+     "sampai nanti", "sampai besok", "до завтра", "また明日", "明天见"}
     | {f"até {day}" for day in ("segunda", "terça", "quarta", "quinta", "sexta", "sábado",
                                  "domingo")}
 )  # fmt: skip
@@ -124,7 +133,7 @@ _SEE_YOU_NEXT = re.compile(
     re.IGNORECASE,
 )
 _QUOTED = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|‘[^’\n]*’|(?<!\w)'[^'\n]*'(?!\w)|«[^»\n]*»|`[^`\n]*`")
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+_SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")  # Chinese and Japanese stops too
 _CONFIRMATIONS = re.compile(
     r"\b(?:you too|same to you|same|likewise|and you|to you|you as well|thanks|thank you|thx|ty|"
     r"will do|cheers|ok|okay|sure|great|perfect|sounds good|my pleasure|anytime|no problem|np|"
@@ -134,13 +143,16 @@ _CONFIRMATIONS = re.compile(
     r"dziękuję|dziękujemy|dzięki|wzajemnie|nawzajem|"
     r"teşekkürler|teşekkür ederim|sağ ?olun|size de|sana da|děkuji|díky|vám také|"
     r"tack|detsamma|i lika måtto|شكرا|شكرًا|العفو|وأنت كذلك|terima kasih|makasih|sama-sama|"
-    r"תודה|גם לך|גם לכם|בשמחה|בבקשה|אין בעד מה)\b|👋",
+    r"תודה|גם לך|גם לכם|בשמחה|בבקשה|אין בעד מה|спасибо|благодарю|и вам|и тебе|взаимно|"
+    r"ありがとうございます|ありがとうございました|ありがとう|こちらこそ|谢谢|謝謝|多谢|"
+    r"감사합니다|고맙습니다)\b|👋",
     re.IGNORECASE,
 )
 _RESERVATIONS = re.compile(
-    r"\?|\b(?:wait|actually|but|however|one more|before you go|hold on|also|another|"
+    r"[?？]|\b(?:wait|actually|but|however|one more|before you go|hold on|also|another|"
     r"pero|aber|mais|però|maar|,\s*ale|,\s*men|tapi|tetapi|namun|لكن|todavía|noch eine|"
-    r"encore une|ancora una|jeszcze jedno|en sak till|satu lagi|אבל|רגע|עוד דבר)\b",
+    r"encore une|ancora una|jeszcze jedno|en sak till|satu lagi|אבל|רגע|עוד דבר|но|однако|"
+    r"подождите|ещё один|ещё одна|ещё одно)\b",
     re.IGNORECASE,
 )
 
@@ -166,7 +178,7 @@ def _counts(text: str, start: int, end: int, phrase: str) -> bool:
     offset, sentence = _sentence_of(text, start)
     before = re.split(r"[,;:(—–]", sentence[: start - offset].lower())[-1]
     after = text[end:]
-    if sentence.rstrip().endswith("?") or re.match(r"^\W*(?:yet|\?)", after):
+    if sentence.rstrip().endswith(("?", "？")) or re.match(r"^\W*(?:yet|[?？])", after):
         return False
     if _NEGATIONS.search(before) or _REPORTING.search(before) or _NOUN_AFTER.match(after):
         return False
