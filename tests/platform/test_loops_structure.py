@@ -285,3 +285,35 @@ def test_an_order_said_back_in_the_second_person_then_a_question_answered_is_no_
         "guest: Lovely, that's all.",
     )
     assert first_loop(history) is None
+
+
+def test_each_message_turned_back_in_a_frame_said_each_time_is_an_echo() -> None:
+    # The frame ("Así que lo que usted quiere saber es") is most of each reply: what
+    # makes it a mirror is that the rest of the reply is the other's words.
+    history = chat(
+        "cliente: ¿Cuándo llega mi pedido de sillas?",
+        "bot: Así que lo que usted quiere saber es cuándo llega su pedido de sillas.",
+        "cliente: Sí. ¿Y puedo cambiar la dirección?",
+        "bot: Así que lo que usted quiere saber es si puede cambiar la dirección.",
+        "cliente: Eso. ¿Y si no estoy en casa?",
+        "bot: Así que lo que usted quiere saber es qué pasa si no está en casa.",
+        "cliente: ¿Me va a contestar alguna vez?",
+        "bot: Así que lo que usted quiere saber es si le voy a contestar alguna vez.",
+    )
+    loop = first_loop(history)
+    assert loop is not None and loop.kind == "echo"
+
+
+def test_each_question_framed_the_same_way_then_answered_is_no_echo() -> None:
+    history = chat(
+        "cliente: ¿Cuándo llega mi pedido de sillas?",
+        "bot: Así que usted quiere saber cuándo llega: el jueves por la tarde.",
+        "cliente: Sí. ¿Y puedo cambiar la dirección?",
+        "bot: Así que usted quiere saber si puede cambiarla: sí, en «Mis pedidos».",
+        "cliente: Eso. ¿Y si no estoy en casa?",
+        "bot: Así que usted quiere saber qué pasa entonces: el repartidor vuelve al día "
+        "siguiente y le deja un aviso.",
+        "cliente: Perfecto, gracias.",
+        "bot: Así que usted no necesita nada más. Que tenga un buen día.",
+    )
+    assert first_loop(history) is None

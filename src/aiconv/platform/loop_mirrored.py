@@ -48,7 +48,13 @@ def _says_back_to(history: Sequence[Utterance], index: int) -> bool:
         return False
     if len(said.facts - seen(history[:index])) > _NEW_WORDS:
         return False
-    return len(said.facts & features(history[index - 1].content).facts) >= _SHARE * len(said.facts)
+    taken = said.facts & features(history[index - 1].content).facts
+    if len(taken) >= _SHARE * len(said.facts):
+        return True
+    # Its frame said again ("Entendi que você quer …" each time) is no word of its own: the
+    # rest of the reply must then be the other's words.
+    rest = said.facts - seen([u for u in history[:index] if u.sender == history[index].sender])
+    return len(taken & rest) >= max(2, _SHARE * len(rest))
 
 
 def mirrored(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
