@@ -317,3 +317,52 @@ def test_each_question_framed_the_same_way_then_answered_is_no_echo() -> None:
         "bot: Así que usted no necesita nada más. Que tenga un buen día.",
     )
     assert first_loop(history) is None
+
+
+_QUERY = "```sql\nSELECT id, email FROM users WHERE active;\n```"
+_QUERY_SORTED = "```sql\nSELECT id, email FROM users WHERE active\nORDER BY email;\n```"
+
+
+def test_the_others_code_handed_back_unchanged_after_each_request_is_an_echo() -> None:
+    history = chat(
+        f"analyst: Can you make this query return the newest sign-ups first?\n{_QUERY}",
+        f"sql_bot: Of course, sorted by sign-up date:\n{_QUERY}",
+        f"analyst: It's the same query. I sorted it by email myself:\n{_QUERY_SORTED}\n"
+        "Could you limit it to 100 rows?",
+        f"sql_bot: Here it is with the limit:\n{_QUERY_SORTED}",
+        "analyst: There is no LIMIT in it. Can you add one?",
+        f"sql_bot: Done, limited to 100 rows:\n{_QUERY_SORTED}",
+    )
+    loop = first_loop(history)
+    assert loop is not None and loop.kind == "echo"
+    assert loop.sequences == (2, 4, 6)
+
+
+def test_code_changed_a_little_each_time_it_is_asked_is_no_echo() -> None:
+    history = chat(
+        f"analyst: Can you make this query return the newest sign-ups first?\n{_QUERY}",
+        "sql_bot: Sorted by sign-up date:\n```sql\nSELECT id, email FROM users WHERE active\n"
+        "ORDER BY created_at DESC;\n```",
+        "analyst: Thanks. Could you limit it to 100 rows?",
+        "sql_bot: With the limit:\n```sql\nSELECT id, email FROM users WHERE active\n"
+        "ORDER BY created_at DESC LIMIT 100;\n```",
+        "analyst: And can you add the country column?",
+        "sql_bot: Added:\n```sql\nSELECT id, email, country FROM users WHERE active\n"
+        "ORDER BY created_at DESC LIMIT 100;\n```",
+    )
+    assert first_loop(history) is None
+
+
+def test_each_new_version_approved_as_it_came_is_no_echo() -> None:
+    versions = [
+        f"```python\ndef area(r):\n    return {pi} * r * r\n```" for pi in (3, 3.14, 3.1416)
+    ]
+    history = chat(
+        f"dev: First version of the helper:\n{versions[0]}",
+        f"reviewer: Merged as it is:\n{versions[0]}",
+        f"dev: A more precise one, 3.1:\n{versions[1]}",
+        f"reviewer: Merged as it is:\n{versions[1]}",
+        f"dev: And with two decimals:\n{versions[2]}",
+        f"reviewer: Merged as it is:\n{versions[2]}",
+    )
+    assert first_loop(history) is None

@@ -40,6 +40,7 @@ from aiconv.platform.loop_on_purpose import (
 from aiconv.platform.loop_paraphrase import accumulates, paraphrase
 from aiconv.platform.loop_pointed import pointed_again
 from aiconv.platform.loop_references import masked, volatile
+from aiconv.platform.loop_returned import returned_code
 from aiconv.platform.loop_stalls import (
     collapse,
     frozen_positions,
@@ -320,6 +321,7 @@ RULES = (
     parrot,
     framed_echo,
     mirrored,
+    returned_code,
     _verbatim,
     same_answer,
     repeated_act,
