@@ -366,3 +366,43 @@ def test_each_new_version_approved_as_it_came_is_no_echo() -> None:
         f"reviewer: Merged as it is:\n{versions[2]}",
     )
     assert first_loop(history) is None
+
+
+def test_two_agents_trading_the_same_two_things_back_and_forth_are_a_ping_pong() -> None:
+    history = chat(
+        "frontend: Let's split the checkout work: I build the form, you build the endpoint.",
+        "backend: Fine, but I need the form's fields before I can shape the endpoint.",
+        "frontend: And I need the endpoint's schema before I can lay out the form.",
+        "backend: Without the form I can't decide the endpoint's schema.",
+        "frontend: Without the endpoint I can't decide the form's fields.",
+        "backend: Send me the form when it's ready, then the endpoint follows.",
+        "frontend: Send me the endpoint when it's ready, then the form follows.",
+    )
+    loop = first_loop(history)
+    assert loop is not None and loop.kind == "ping_pong"
+    assert loop.sequences[-1] == 7
+
+
+def test_who_does_what_said_back_from_the_other_side_is_no_loop() -> None:
+    history = chat(
+        "anna: The report is due Friday. I can draft it or review it, you choose.",
+        "ben: I'd rather review it, you know I drafted the last report and the one before.",
+        "anna: I drafted the last report too, you know. I'll review, you draft.",
+        "ben: Fine by me in principle, but who drafted the March report then?",
+        "anna: So you draft and I review it.",
+        "ben: So I draft and you review it.",
+        "anna: Yes. I'll send you the March figures tonight.",
+    )
+    assert first_loop(history) is None
+
+
+def test_a_read_back_with_the_call_sign_moved_to_the_end_is_no_loop() -> None:
+    history = chat(
+        "tower: Speedbird 284, turn left heading 270.",
+        "pilot: Left heading 270, Speedbird 284.",
+        "tower: Speedbird 284, reduce speed 220 knots.",
+        "pilot: Reduce speed 220 knots, Speedbird 284.",
+        "tower: Speedbird 284, descend altitude 6000 feet.",
+        "pilot: Descend altitude 6000 feet, Speedbird 284.",
+    )
+    assert first_loop(history) is None

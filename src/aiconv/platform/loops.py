@@ -50,6 +50,7 @@ from aiconv.platform.loop_stalls import (
     same_answer,
 )
 from aiconv.platform.loop_stances import held_apart, talking_past
+from aiconv.platform.loop_turned import turned_around
 from aiconv.platform.loop_types import LOOP_KINDS, Loop, LoopConfig, Utterance, make_loop
 from aiconv.platform.loop_unheeded import unheeded
 from aiconv.platform.text_memo import windowed
@@ -322,6 +323,7 @@ RULES = (
     framed_echo,
     mirrored,
     returned_code,
+    turned_around,
     _verbatim,
     same_answer,
     repeated_act,
