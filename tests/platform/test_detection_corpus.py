@@ -108,19 +108,31 @@ def test_a_family_generates_varied_labelled_transcripts() -> None:
 #: bounced back and forth, positions held apart): tuned on, it measures unseen transcripts no
 #: longer. Round 24 (written blind) was measured once, then tuned on in the same way; so was
 #: round 25 (written blind, measured once on main 320c81f). Round 26 (written blind while
-#: rounds 23-25 were tuned on, measured on main 9af5337 and on the final main of that tuning)
-#: has never been read: it measures unseen transcripts. The learned
+#: rounds 23-25 were tuned on, measured on main 9af5337 and on the final main of that tuning,
+#: never read until then) was then read and tuned on in the same way: it no longer measures
+#: unseen transcripts either. The learned
 #: detector (loop_learned) is trained on rounds 1-16: its honest figures are leave-one-round-out
 #: (scripts/train_loop_model.py, README); 11-15's are in-sample.
-UNTUNED_ROUNDS = (11, 13, 14, 15, 26)
+UNTUNED_ROUNDS = (11, 13, 14, 15)
 
 
 @pytest.fixture(scope="module")
 def held_out() -> CorpusScores:
-    """Rounds 6-10, 12, 16-18, 20, 23 and 24 pooled: each measured first (16 written for its
+    """Rounds 6-10, 12, 16-18, 20 and 23-26 pooled: each measured first (16 written for its
     tuning), then tuned on (except round 8)."""
     transcripts = [t for t in load_corpus(HELDOUT) if t.round not in UNTUNED_ROUNDS]
     return score([replay(t) for t in transcripts])
+
+
+def test_the_tuned_held_out_rounds_pooled_meet_the_target(held_out: CorpusScores) -> None:
+    # 929 transcripts: precision 1.00, recall 0.929, nothing cut, closings 0.975 / 0.975 once
+    # round 26 was tuned on (without round 26, before: 1.00, 0.940, nothing cut, 0.972 / 0.972).
+    print(held_out.report())
+    assert held_out.loop_precision >= 0.98
+    assert held_out.healthy_ended_early == 0
+    assert held_out.loop_recall >= 0.92
+    assert held_out.closing_precision >= 0.95
+    assert held_out.closing_recall >= 0.95
 
 
 def test_round_11_never_tuned_on_cuts_no_healthy_conversation() -> None:
@@ -352,23 +364,28 @@ def test_round_25_written_blind_then_tuned_on() -> None:
     assert figures.loop_recall >= 0.80
 
 
-def test_round_26_written_blind_and_never_read() -> None:
+def test_round_26_written_blind_then_tuned_on() -> None:
     # Written blind (AI agents talking to each other: co-written code, debates, plans, games,
     # iteration logs; 13 languages; no detector code, rules, notes or commit messages read),
     # frozen (sha256 381fbf34...), run on main 9af5337: precision 1.00, recall 0.615 (16 of 26),
     # nothing cut, closings 1.00 / 0.75; on main 9d4bfe6, after rounds 23, 24 and 25 were tuned
     # on beside it: precision 1.00, recall 0.654 (17 of 26), nothing cut, closings 1.00 / 0.75.
-    # Nobody has read it: the measure of transcripts never seen, below the target on recall
-    # (0.90). The floors hold what it shows, so a change that cuts one of its healthy
-    # conversations or loses one of its loops fails here.
+    # Then read and tuned on (README, "Round 26: blind, measured twice, then tuned on"):
+    # Russian and Japanese farewells; a mirror whose frame is said again each time; the other's
+    # code handed back unchanged; a message turned around, its two things traded. Floors at
+    # what that reaches: precision 1.00, recall 0.769 (20 of 26), nothing cut, closings 8 of 8.
+    # Still missed: points restated in fresh words while the other presses (Spanish password
+    # steps, a critic's feedback, a summary without the owners asked for, a requirements.txt
+    # fix), a Russian echo mostly without "you", a Chinese wait on each other. Tuned on: no
+    # longer a measure of unseen transcripts.
     figures = evaluate_corpus(HELDOUT, written_in=26)
     print(figures.report())
     assert figures.transcripts == 60
-    assert figures.loop_precision == 1.0
+    assert figures.loop_precision >= 0.98
     assert figures.healthy_ended_early == 0
     assert figures.closing_precision == 1.0
-    assert figures.closing_recall >= 0.75
-    assert figures.loop_recall >= 0.65
+    assert figures.closing_recall == 1.0
+    assert figures.loop_recall >= 0.76
 
 
 #: Held-out rounds that were written blind with ``fire_by`` labels; each must meet the target.
