@@ -26,6 +26,8 @@ _TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]|[^\W_]+")
 _SIZES = 1.5
 """How much longer one traded item may be than the other (a call sign for an instruction is
 no trade of two things)."""
+_PUNCTUATION = 4
+"""How many characters longer one text may be than the other it trades the words of."""
 _NAMED = 3
 """Earlier messages that must name each traded item (both sides among them)."""
 
@@ -60,6 +62,8 @@ def turned_around(history: Sequence[Utterance], config: LoopConfig) -> Loop | No
     """The newest message trades two items of the one before it, both said before (above)."""
     if len(history) < 2 + _NAMED or history[-1].sender == history[-2].sender:
         return None
+    if abs(len(history[-1].content) - len(history[-2].content)) > _PUNCTUATION:
+        return None  # a trade keeps every word: the texts differ by their punctuation at most
     said, back = _tokens(history[-2].content), _tokens(history[-1].content)
     if len(said) != len(back) or said == back or sorted(said) != sorted(back):
         return None  # the cheap tests first: most messages use other words than the last
