@@ -219,6 +219,13 @@ CASES: list[tuple[list[str], int, str]] = [
         "cannot create the cache",
     ),
     (["cache", "import", "r", *LOG, "--cache-url", "sqlite:///log.db"], 2, "not a response cache"),
+    # replay from a cache that is not there: every conversation would miss (a typo in the URL)
+    (
+        ["simulate", "ok.toml", *LOG, "--cache", "replay", "--cache-url", "sqlite:///no/c.db"],
+        2,
+        "no response cache at no/c.db to replay",
+    ),
+    (["simulate", "ok.toml", *LOG, "--cache", "customer=replay"], 2, "no response cache at"),
     # a Redis cache that does not answer: like a log, exit 1, before any conversation is written
     (
         ["simulate", "ok.toml", *LOG, "--cache", "use", "--cache-url", "redis://127.0.0.1:1/0"],

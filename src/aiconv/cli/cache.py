@@ -18,6 +18,7 @@ from aiconv.cli.command import AicGroup
 from aiconv.cli.options import log_options, option
 from aiconv.cli.report import require_log
 from aiconv.cli.wiring import LogOptions, Runtime
+from aiconv.errors import ConfigError
 from aiconv.platform.events import ParticipantSpec
 from aiconv.queues.redis_urls import parse_target
 from aiconv.queues.urls import connect_log
@@ -41,6 +42,19 @@ def checked_cache_url(url: str) -> str:
     if urlsplit(url).scheme in ("redis", "rediss"):
         return parse_target(url).url
     return url
+
+
+def check_replay_source(url: str) -> None:
+    """ConfigError when ``url`` is a SQLite cache that does not exist: a seat replaying from it
+    would miss on every reply (a mistyped ``--cache-url``, or a baseline never recorded), so the
+    run is refused before a conversation, the cache file or its folder is written."""
+    parts = urlsplit(url)
+    path = Path(unquote(parts.path[1:]))
+    if parts.scheme == "sqlite" and not path.exists():
+        raise ConfigError(
+            f"no response cache at {path} to replay: record a run into it first "
+            "(--cache NAME=record) or give the --cache-url it was recorded in"
+        )
 
 
 @click.group(name="cache", cls=AicGroup)

@@ -22,7 +22,12 @@ from aiconv.agents.cache_stores import cache_store, reach_cache
 from aiconv.agents.guarded import GuardConfig, Guards
 from aiconv.agents.provider import ChatProvider
 from aiconv.cli import voice
-from aiconv.cli.cache import cache_group, checked_cache_url, default_cache_url
+from aiconv.cli.cache import (
+    cache_group,
+    check_replay_source,
+    checked_cache_url,
+    default_cache_url,
+)
 from aiconv.cli.command import command
 from aiconv.cli.compare import compare_command
 from aiconv.cli.learn import grounding_of
@@ -192,6 +197,8 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
     check_agents(runtime, scenario)
     plan = cache_plan(kw["cache"], scenario)
     cache_url = checked_cache_url(kw["cache_url"] or default_cache_url(runtime.log_url))
+    if plan.replays(scenario):
+        check_replay_source(cache_url)
     run = _Run(
         scenario=scenario,
         path=scenario_file,

@@ -40,6 +40,12 @@ class CachePlan:
         """Whether any participant might use the cache."""
         return self.default != "off" or any(m != "off" for m in self.by_name.values())
 
+    def replays(self, scenario: Scenario) -> bool:
+        """Whether a seat of ``scenario`` (its LLM judge included) answers from the cache alone."""
+        seats = [scenario.customer, *scenario.extras, *(v.agent for v in scenario.variants())]
+        judged = self.by_name.get(JUDGE, self.default) if scenario.evaluator.judge_agent else "off"
+        return judged == "replay" or any(self.mode_for(seat) == "replay" for seat in seats)
+
 
 def participant_names(scenario: Scenario) -> list[str]:
     """Every name ``--cache NAME=MODE`` accepts."""
