@@ -168,9 +168,11 @@ def brings_news(
     escalation reported again ("I've escalated it" a second time is no result)."""
     if makes_progress(message.content) and not _escalates_again(earlier, message):
         return True
-    if features(message.content).numbers - seen_numbers(earlier) - volatile:
+    numbers = features(message.content).numbers  # most messages have none: no union then
+    if numbers and numbers - seen_numbers(earlier) - volatile:
         return True
-    new = _names(message.content).difference(*(_names(u.content) for u in earlier))
+    names = _names(message.content)  # nor a name, and then the earlier ones are not needed
+    new = names.difference(*(_names(u.content) for u in earlier)) if names else names
     return any(not any(token in name for token in volatile) for name in new)
 
 
