@@ -189,6 +189,13 @@ def _core(content: str) -> str:
     return content[opening.end() :] if opening else content
 
 
+@windowed()
+def _core_words(content: str) -> tuple[str, ...]:
+    """The words of ``_core(content)``, lower-cased: ``_verbatim`` compares each message of the
+    window with the newest, so each message's are made once, not again at every message."""
+    return tuple(_core(content).lower().split())
+
+
 def _names_the_change(earlier: str, new: str) -> bool:
     """Whether the opening ``_core`` sets aside of ``new`` is no acknowledgement but the news:
     it names a fact that ``earlier``'s body had and ``new``'s body lost ("Removed eggs. Your
@@ -289,13 +296,13 @@ def _verbatim(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     """The newest message, past a short opening acknowledgement, is word for word the same as
     two earlier messages of its sender in the window, and nobody asked for it again."""
     new = history[-1]
-    said = _core(new.content).lower().split()
+    said = _core_words(new.content)
     if len(said) < _VERBATIM_WORDS:
         return None
     same = [
         i
         for i, u in enumerate(history[:-1])
-        if u.sender == new.sender and _core(u.content).lower().split() == said
+        if u.sender == new.sender and _core_words(u.content) == said
     ]
     if len(same) < 2 or _is_invited(history, same[0], config) or polls_again(history, same[0]):
         return None
