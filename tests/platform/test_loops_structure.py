@@ -406,3 +406,31 @@ def test_a_read_back_with_the_call_sign_moved_to_the_end_is_no_loop() -> None:
         "pilot: Descend altitude 6000 feet, Speedbird 284.",
     )
     assert first_loop(history) is None
+
+
+def test_the_same_act_framing_a_new_answer_to_each_question_is_no_loop() -> None:
+    # "Entiendo" is sympathy's word; around a new answer to each question it is only a frame.
+    history = chat(
+        "cliente: ¿Cuándo llega mi pedido de sillas?",
+        "bot: Entiendo que usted quiere saber cuándo llega: el jueves por la tarde.",
+        "cliente: Sí. ¿Y puedo cambiar la dirección?",
+        "bot: Entiendo que usted quiere saber si puede cambiarla: sí, en «Mis pedidos».",
+        "cliente: Eso. ¿Y si no estoy en casa?",
+        "bot: Entiendo que usted quiere saber qué pasa si no está en casa: el repartidor "
+        "vuelve al día siguiente y le deja un aviso.",
+        "cliente: Perfecto, gracias.",
+    )
+    assert first_loop(history) is None
+
+
+def test_the_same_act_said_to_each_question_without_an_answer_is_still_a_loop() -> None:
+    history = chat(
+        "cliente: ¿Cuándo llega mi pedido de sillas?",
+        "bot: Entiendo su preocupación por el pedido, lo comprendo perfectamente.",
+        "cliente: Sí. ¿Y puedo cambiar la dirección?",
+        "bot: Entiendo su preocupación, comprendo lo importante que es para usted.",
+        "cliente: ¿Me va a contestar? ¿Y si no estoy en casa?",
+        "bot: Lo entiendo perfectamente, comprendo su preocupación por el pedido.",
+    )
+    loop = first_loop(history)
+    assert loop is not None

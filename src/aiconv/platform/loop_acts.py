@@ -86,6 +86,8 @@ def repeated_act(history: Sequence[Utterance], config: LoopConfig) -> Loop | Non
         return None
     if shared == {"agrees"} and each_proposes(history, indexes[0]):
         return None  # agreed to a new proposal each time ("And remember it per device?")
+    if answers_with_news(history, indexes):
+        return None  # "Entiendo que quiere saber cuándo llega: el jueves por la tarde."
     if frozenset.intersection(*(acts(u.content) for u in others[-2:])) and stands_still(
         history, others
     ):  # both sides in kind, and neither brings anything
@@ -107,6 +109,32 @@ def _add_nothing(history: Sequence[Utterance], start: int) -> bool:
         for i, u in enumerate(history[start + 1 :], start=start + 1)
         if u.sender != sender
     )
+
+
+_ANSWER_WORDS = 3
+"""Words new to the window that make a reply to a question an answer, whatever its frame."""
+
+
+def answers_with_news(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
+    """Whether each of one sender's messages at ``indexes`` after the first replies to a
+    question of the others just before it, takes up a word that question brought to the window
+    and brings ``_ANSWER_WORDS`` words of its own new to the window: the same act as a frame
+    ("I understand you'd like to know …", "Entiendo que …") around a new answer each time."""
+    for index in indexes[1:]:
+        asked = history[index - 1]
+        if asked.sender == history[index].sender:
+            return False
+        if (
+            "?" not in asked.content
+            and "？" not in asked.content
+            and not features(asked.content).asks
+        ):
+            return False
+        said = features(history[index].content).facts
+        brought = features(asked.content).facts - seen(history[: index - 1])
+        if not said & brought or len(said - seen(history[:index])) < _ANSWER_WORDS:
+            return False
+    return True
 
 
 _PROPOSAL_WORDS = 2

@@ -36,6 +36,7 @@ from itertools import combinations, pairwise
 from aiconv.platform.closing import takes_leave
 from aiconv.platform.loop_acts import (
     answered,
+    answers_with_news,
     builds,
     each_proposes,
     presses,
@@ -383,6 +384,8 @@ def learned_loop(history: Sequence[Utterance], config: LoopConfig) -> Loop | Non
     score = found.score(_features(history, indexes, meaning_similarity))
     if score <= found.threshold or _drilled(history, indexes) or _carried_out(history, indexes):
         return None  # the costlier vetoes, only once the model would fire
+    if answers_with_news(history, indexes):
+        return None  # a frame said again ("I understand you'd like to know …") around answers
     sender = history[-1].sender
     own = tuple(u for u in history if u.sender == sender)[-RUN:]
     detail = f"{sender} restates its point in new words (model {score:.2f} > {found.threshold:.2f})"
