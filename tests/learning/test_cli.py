@@ -106,7 +106,7 @@ def test_import_discover_simulate_realism_fork_replay(
     assert reported["realism"]["accuracy"] == realism["accuracy"]  # the same measure, in the report
     assert (tmp_path / "r" / "report.md").read_text().count("## Realism") == 1
 
-    forked = _ok(
+    forking = _ok(
         run_aic(
             "fork",
             cid,
@@ -123,29 +123,32 @@ def test_import_discover_simulate_realism_fork_replay(
             "--json",
             env=env,
         )
-    ).stdout
-    child = json.loads(forked)
+    )
+    # info lines of every ended conversation went to stderr beside the transcript (aic-start
+    # and aic simulate log at warning unless told otherwise)
+    assert "conversation.ended" not in forking.stderr
+    child = json.loads(forking.stdout)
     assert child["metadata"]["forked_from"] == {"conversation_id": cid, "at": 2, "imported": True}
     assert child["messages"][0]["content"] == exported["messages"][0]["content"]
     assert child["participants"][1]["agent"] == "mock"
 
-    report = json.loads(
-        _ok(
-            run_aic(
-                "replay",
-                str(scenario),
-                "--db",
-                db,
-                "--limit",
-                "5",
-                "--run-id",
-                "rp",
-                "--json",
-                env=env,
-                timeout=300,
-            )
-        ).stdout
+    replaying = _ok(
+        run_aic(
+            "replay",
+            str(scenario),
+            "--db",
+            db,
+            "--limit",
+            "5",
+            "--run-id",
+            "rp",
+            "--json",
+            env=env,
+            timeout=300,
+        )
     )
+    assert "conversation.ended" not in replaying.stderr
+    report = json.loads(replaying.stdout)
     assert report["cases"] == 5 and report["compared"] == 5
     assert set(report) >= {"agreement", "human_success_rate", "agent_success_rate", "regressions"}
 

@@ -50,7 +50,7 @@ from aiconv.simulation.scenario import load_scenario
 @option("--quiet", is_flag=True, help="Print only the summary.")
 @json_option(help="Print the JSON export document at the end.")
 @log_options
-@telemetry_options()
+@telemetry_options("warning")  # a live transcript, as aic-start
 def fork(conversation_id: str, **kw: Any) -> None:
     """Continue a conversation from its event N in a new one, with the same or other agents.
 
@@ -170,7 +170,7 @@ async def _run_fork(
 @option("--parallel", type=count(1, 1000), default=4, show_default=True)
 @json_option(help="Print one JSON document.")
 @log_options
-@telemetry_options()
+@telemetry_options("warning")  # a batch, as aic simulate
 def replay(scenario_file: Path, **kw: Any) -> None:
     """Fork imported conversations where the human agent answered, let SCENARIO_FILE's agent
     carry on, and compare its outcomes with the humans'."""
