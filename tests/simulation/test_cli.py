@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shlex
 import signal
 from pathlib import Path
 
@@ -95,7 +96,9 @@ async def test_ctrl_c_then_rerun_resumes_without_rerunning_finished(tmp_path: Pa
     finally:
         reap(process)
     assert process.returncode == 130, stderr
-    assert "resume with: aic simulate" in stderr
+    (hint,) = [line for line in stderr.splitlines() if "resume with: aic simulate" in line]
+    resume = shlex.split(hint.split("resume with: aic ", 1)[1])
+    assert resume[:2] == ["simulate", str(path)]  # on one line, whatever its length
     before = await _decided(db, "ci-1")
     assert 4 <= len(before) < 20
     async with open_log(f"sqlite:///{db}") as log:
@@ -103,11 +106,12 @@ async def test_ctrl_c_then_rerun_resumes_without_rerunning_finished(tmp_path: Pa
         reasons = {e.end_reason for e in interrupted}
     assert "interrupted" in reasons
 
-    rerun = run_aic(*args, "--quiet", env=env, timeout=60)
+    rerun = run_aic(*resume, "--quiet", env=env, timeout=60)  # the command it printed
     assert rerun.returncode == 0, rerun.stderr
     assert f"(skipped {len(before)} already finished)" in rerun.stdout
     after = await _decided(db, "ci-1")
     assert len(after) == 20
+    assert f"report: aic report ci-1 --db {db}" in rerun.stderr
     assert all(after[cid] == last for cid, last in before.items())
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,10 @@ class _Run:
     grounding: StyleSource | None = None
     #: Conversations finished before this command's children ran (``--processes N``).
     finished_before: int | None = None
+    #: The options that locate the run's log, for the commands suggested at the end.
+    log_args: tuple[str, ...] = ()
+    #: The options besides those that shape the run, for the command that resumes it.
+    run_args: tuple[str, ...] = ()
 
 
 @command()
@@ -211,6 +216,8 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
         audio_dir=voice.check_voice(runtime, kw["audio_dir"]) if scenario.voice else None,
         shard=kw["shard"] or (0, 1),
         grounding=grounding_of(scenario),
+        log_args=_log_args(kw),
+        run_args=_run_args(kw),
     )
     if kw["processes"] > 1:
         metrics = metrics_ports(TelemetryOptions.of(kw).metrics_port, kw["processes"])
@@ -225,6 +232,35 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
     finally:
         telemetry.close()
     sys.exit(code)
+
+
+def _log_args(kw: dict[str, Any]) -> tuple[str, ...]:
+    """``--db``, ``--log-url`` (credentials redacted) and ``--redis-prefix`` as given."""
+    given = [
+        ("--db", kw["db"]),
+        ("--log-url", kw["log_url"]),
+        ("--redis-prefix", kw["redis_prefix"]),
+    ]
+    return tuple(
+        part
+        for flag, value in given
+        if value is not None
+        for part in (flag, redact_url(value) if flag == "--log-url" else str(value))
+    )
+
+
+def _run_args(kw: dict[str, Any]) -> tuple[str, ...]:
+    """The options that shape the run (repetitions, time, agents, cache) as given."""
+    args: list[str] = []
+    if kw["repeat"] is not None:
+        args += ["--repeat", str(kw["repeat"])]
+    if kw["time_mode"] is not None:
+        args += ["--time", kw["time_mode"]]
+    args += [part for agent in kw["agents"] for part in ("--agent", agent)]
+    args += [part for mode in kw["cache"] for part in ("--cache", mode)]
+    if kw["cache_url"] is not None:
+        args += ["--cache-url", redact_url(kw["cache_url"])]
+    return tuple(args)
 
 
 async def _simulate(runtime: Runtime, telemetry: Telemetry, run: _Run) -> int:
@@ -313,14 +349,16 @@ def _conclude(console: Console, tally: Tally, run: _Run, interrupted: bool) -> i
         click.echo(f"{run_id}: {status_line(tally)} (skipped {tally.skipped} already finished)")
     if run.shard != (0, 1):  # a child of --processes N: the parent says what to do next
         return EXIT_INTERRUPTED if interrupted else 1 if tally.failed else 0
+    # the commands it suggests are whole and plain (never wrapped): the log it ran in included
     if interrupted:
-        console.print(f"interrupted; resume with: aic simulate {path} --run-id {run_id}")
+        again = shlex.join([str(path), "--run-id", run_id, *run.log_args, *run.run_args])
+        click.echo(f"interrupted; resume with: aic simulate {again}", err=True)
         return EXIT_INTERRUPTED
     if tally.failed:
         noun = "conversation" if tally.failed == 1 else "conversations"
         console.print(f"{tally.failed} {noun} failed; rerun with --run-id {run_id} to retry them")
         return 1
-    console.print(f"report: aic report {run_id}", highlight=False)
+    click.echo(f"report: aic report {shlex.join([run_id, *run.log_args])}", err=True)
     return 0
 
 
