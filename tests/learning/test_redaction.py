@@ -51,6 +51,11 @@ def test_every_planted_personal_detail_is_replaced_and_counted(
         ("sort code: 12-34-56", "sort code: [ACCOUNT]"),
         ("on 2025-03-04 call 020 7946 0958", "on 2025-03-04 call [PHONE]"),
         ("ring 06-12-34 56 78 at 10:00", "ring [PHONE] at 10:00"),
+        # keys pasted into a chat were stored in events and exports as they were
+        ("my key sk-ant-api03-Abc123xyz_987654321 fails", "my key [SECRET] fails"),
+        ("OPENAI_API_KEY=sk-proj-ABCDEFGHIJKLMNOPQRSTUV", "OPENAI_API_KEY=[SECRET]"),
+        ("see https://bob:hunter22@example.com/x", "see https://[SECRET]@example.com/x"),
+        ("the desk-reservation-confirmation page", "the desk-reservation-confirmation page"),
     ],
 )
 def test_builtin_rules_find_common_formats(text: str, expected: str) -> None:

@@ -1,6 +1,7 @@
 """Privacy on the way in: replace personal data in imported text and count what was replaced.
 
-Built in: e-mail addresses ``[EMAIL]``, card numbers ``[CARD]`` (13–19 digits, spaces or dashes
+Built in: keys and URL credentials ``[SECRET]`` (the formats the logs scrub), e-mail addresses
+``[EMAIL]``, card numbers ``[CARD]`` (13–19 digits, spaces or dashes
 allowed, valid Luhn check digit), account numbers ``[ACCOUNT]`` (IBANs with valid check digits,
 and digits after words such as "account number", "acct", "sort code", "routing"), phone numbers
 ``[PHONE]`` (7–15 digits with the usual separators; dates, dates with a time of day and plain
@@ -17,7 +18,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from aiconv.errors import ConfigError
+from aiconv.observability.redaction import KEY_PATTERNS
 
+#: Only where a key starts a word: "desk-reservation-confirmation" holds ``sk-`` and 16 more.
+_SECRET = re.compile(rf"(?<![\w-])(?:{'|'.join(KEY_PATTERNS)})")
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 _CARD = re.compile(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])")
 _IBAN = re.compile(r"(?i)\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
@@ -75,7 +79,8 @@ class Redactor:
         patterns: Iterable[str] = (),
         builtin: bool = True,
     ) -> None:
-        rules: list[Rule] = [_sub(_EMAIL, "EMAIL")] if builtin else []
+        # secrets first: a URL's ``user:password@host`` would otherwise read as an e-mail
+        rules: list[Rule] = [_sub(_SECRET, "SECRET"), _sub(_EMAIL, "EMAIL")] if builtin else []
         rules += [compile_pattern(p) for p in patterns]
         cleaned = sorted({n.strip() for n in names if n.strip()}, key=len, reverse=True)
         if cleaned:
