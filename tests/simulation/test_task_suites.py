@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from rich.console import Console
 
 from aiconv.agents.catalog import default_registry
@@ -255,6 +256,35 @@ def test_a_tau2_bench_task_file_loads_and_our_tasks_export_in_its_schema(tmp_pat
     # τ²-bench's format reads back (no domain at the top level: the suite's default applies)
     reread = load_tasks(ours, default_domain="banking")
     assert [t.id for t in reread] == [t["id"] for t in exported]
+
+
+TASK = {"id": "t1", "user_scenario": {"instructions": "Ask for your balance."}}
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("one.json", json.dumps(TASK)),
+        ("list.json", json.dumps([TASK])),
+        ("key.json", json.dumps({"tasks": [TASK]})),
+        ("one.yaml", yaml.safe_dump(TASK)),
+        ("list.yaml", yaml.safe_dump([TASK])),
+        ("key.yml", yaml.safe_dump({"tasks": [TASK]})),
+        ("one.toml", 'id = "t1"\n[user_scenario]\ninstructions = "Ask for your balance."\n'),
+        (
+            "key.toml",
+            '[[tasks]]\nid = "t1"\nuser_scenario.instructions = "Ask for your balance."\n',
+        ),
+    ],
+)
+def test_a_task_file_holds_one_task_a_list_or_tasks_in_json_yaml_or_toml(
+    tmp_path: Path, name: str, text: str
+) -> None:
+    """As the README says: a task file (JSON, YAML or TOML) holds one task, a list, or ``tasks``
+    (a YAML list was refused: 'the document must be a mapping')."""
+    path = tmp_path / name
+    path.write_text(text)
+    assert [t.id for t in load_tasks(path, default_domain="banking")] == ["t1"]
 
 
 def test_a_task_naming_an_unknown_tool_is_refused_with_file_line_and_field(tmp_path: Path) -> None:

@@ -16,7 +16,17 @@ from aiconv.simulation import locate
 
 
 def read_document(path: Path) -> tuple[dict[str, Any], dict[locate.Path, int]]:
-    """The parsed TOML/YAML document of ``path`` and its line map; ScenarioError on bad syntax."""
+    """The parsed TOML/YAML document of ``path`` and its line map; ScenarioError on bad syntax
+    or when it is not a mapping."""
+    data, lines = parse_document(path)
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}:1: the document must be a mapping")
+    return data, lines
+
+
+def parse_document(path: Path) -> tuple[Any, dict[locate.Path, int]]:
+    """The parsed TOML/YAML document of ``path`` (a YAML one may be a list, as a task file
+    is) and its line map; ScenarioError on bad syntax."""
     try:
         text = user_files.read_text(path)
     except (OSError, UnicodeDecodeError) as exc:
@@ -26,10 +36,7 @@ def read_document(path: Path) -> tuple[dict[str, Any], dict[locate.Path, int]]:
         if suffix == ".toml":
             return tomllib.loads(text), locate.toml_lines(text)
         if suffix in (".yaml", ".yml"):
-            data = locate.load_yaml(text) or {}
-            if not isinstance(data, dict):
-                raise ScenarioError(f"{path}:1: the document must be a mapping")
-            return data, locate.yaml_lines(text)
+            return locate.load_yaml(text) or {}, locate.yaml_lines(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: {exc}") from None
     except yaml.YAMLError as exc:

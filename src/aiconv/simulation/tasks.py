@@ -28,7 +28,7 @@ from aiconv.agents.toolbox import ToolError
 from aiconv.environments.domain import Call, Domain, domain_named, merged
 from aiconv.errors import ConfigError, ScenarioError
 from aiconv.simulation import locate
-from aiconv.simulation.files import read_document, validation_error
+from aiconv.simulation.files import parse_document, validation_error
 from aiconv.simulation.task_limits import unsupported
 from aiconv.simulation.tau2 import restored
 from aiconv.validation import check_opening
@@ -185,7 +185,7 @@ Where = Callable[..., str]
 
 def _read(path: Path) -> tuple[Any, dict[locate.Path, int]]:
     if path.suffix.lower() != ".json":
-        return read_document(path)
+        return parse_document(path)
     try:
         text = user_files.read_text(path)
         return json.loads(text), locate.yaml_lines(text)
