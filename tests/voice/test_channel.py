@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import socket
 
 import pytest
+from websockets.asyncio.server import ServerConnection, serve
 
 from aiconv.agents.messages import ToolCall, ToolResult, ToolSpec
-from aiconv.errors import ConfigError, ProviderRejected, ProviderUnavailable
+from aiconv.errors import ConfigError, MalformedResponse, ProviderRejected, ProviderUnavailable
 from aiconv.testing.fake_realtime import FakeReply, FakeTurn
 from aiconv.testing.voice_agent import LocalVoiceAgent
+from aiconv.voice.audio import silence
 from aiconv.voice.channel import WebSocketVoiceAgent, check_ws_url
 from aiconv.voice.stt import PocketsphinxRecognizer
 from aiconv.voice.tts import EspeakSynthesizer, voice_for
@@ -88,3 +91,28 @@ async def test_nothing_listening_is_unavailable() -> None:
         port = probe.getsockname()[1]
     with pytest.raises(ProviderUnavailable, match="cannot reach the voice agent"):
         await WebSocketVoiceAgent(f"ws://127.0.0.1:{port}/v").open("x")
+
+
+async def _answers_three_bytes(socket: ServerConnection) -> None:
+    """An external agent whose audio is not whole PCM16 samples (3 bytes)."""
+    async for frame in socket:
+        kind = None if isinstance(frame, bytes) else json.loads(frame).get("type")
+        if kind == "session.start":
+            await socket.send(json.dumps({"type": "session.ready"}))
+        elif kind == "input.end":
+            await socket.send(b"\x01\x02\x03")
+            await socket.send(json.dumps({"type": "response.end", "transcript": "Hello"}))
+
+
+async def test_audio_that_is_not_whole_pcm16_samples_is_a_malformed_answer() -> None:
+    """The run ended in a numpy ValueError traceback (``buffer size must be a multiple of
+    element size``) when the answer was later decoded: the agent's answer is what is wrong."""
+    async with serve(_answers_three_bytes, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        channel = WebSocketVoiceAgent(f"ws://127.0.0.1:{port}/voice")
+        await channel.open("x")
+        try:
+            with pytest.raises(MalformedResponse, match="3 bytes of audio: not whole PCM16"):
+                await channel.respond(silence(0.2))
+        finally:
+            await channel.close()

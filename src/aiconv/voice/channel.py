@@ -35,13 +35,14 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from aiconv.agents.messages import ToolCall, ToolResult, ToolSpec
 from aiconv.errors import (
     ConfigError,
+    MalformedResponse,
     ProviderError,
     ProviderRejected,
     ProviderTimeout,
     ProviderUnavailable,
 )
 from aiconv.voice.agents import ToolHandler, VoiceTurn, refuse_tool
-from aiconv.voice.audio import RATE, Audio
+from aiconv.voice.audio import RATE, SAMPLE_WIDTH, Audio
 
 FRAME_BYTES = RATE * 2 // 10  # 100 ms of audio per binary frame
 AUDIO_FORMAT = {"encoding": "pcm_s16le", "sample_rate": RATE, "channels": 1}
@@ -131,6 +132,12 @@ class WebSocketVoiceAgent:
             elif kind == "error":
                 raise ProviderError(f"voice agent error: {message.get('message', '')}")
             elif kind == "response.end":
+                if len(audio) % SAMPLE_WIDTH:
+                    raise MalformedResponse(
+                        f"the voice agent sent {len(audio)} bytes of audio: not whole PCM16 "
+                        "samples (pcm_s16le, 16 kHz, mono)",
+                        provider=self.label,
+                    )
                 return VoiceTurn(
                     audio=Audio(bytes(audio)),
                     transcript=str(message.get("transcript", "")),
