@@ -123,6 +123,8 @@ class Found:
     #: The directory relative paths in the value are relative to (the config file's).
     base_dir: Path | None = None
     deprecated: str | None = None
+    #: The layer's height: the config file 1, ``.env`` 2, the environment 3.
+    rank: int = 1
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -176,16 +178,18 @@ class Sources:
     def lookup(self, key: OptionKey) -> Found | None:
         """The value of ``key`` from the highest layer that has it (environment, ``.env``,
         config file); within a layer the current names win over the deprecated ones."""
-        for layer, values in (("the environment", self.environ), (ENV_FILE, self.dotenv)):
+        layers = (("the environment", self.environ, 3), (ENV_FILE, self.dotenv, 2))
+        for layer, values, rank in layers:
             for name in key.variables():
                 if name in values:
                     value = _text(_given(values, name, layer), name)
-                    return Found(value=value, origin=f"{name} in {layer}")
+                    return Found(value=value, origin=f"{name} in {layer}", rank=rank)
             for name in key.deprecated_variables():
                 if name in values:
                     notice = f"{name} is deprecated" + _instead(key)
                     value = _given(values, name, layer)
-                    return Found(value=value, origin=f"{name} in {layer}", deprecated=notice)
+                    origin = f"{name} in {layer}"
+                    return Found(value=value, origin=origin, deprecated=notice, rank=rank)
         return self._from_config(key) if key.configurable else None
 
     def _from_config(self, key: OptionKey) -> Found | None:

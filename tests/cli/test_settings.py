@@ -331,3 +331,27 @@ def test_aic_start_prints_its_version_as_aic_does(flag: str) -> None:
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout.startswith("aic-start ")
     assert result.stdout.split()[1] == run_aic("--version").stdout.split()[1]
+
+
+def test_the_log_named_in_a_higher_layer_wins_over_the_other_spelling_below(
+    tmp_path: Path,
+) -> None:
+    """``--db`` and ``--log-url`` name one thing, the log: the README's own config file
+    (``db = "runs.db"``) made every ``--log-url`` (and an exported ``AIC_LOG_URL``) an
+    error, ``give either --db or --log-url, not both``, though neither flag was given twice."""
+    (tmp_path / "aiconv.toml").write_text('db = "toml.db"\n')
+    args = ("start", "--quiet", *MOCKS, "--max-turns", "2")
+    cases = [
+        ((tmp_path / "env.db"), {"AIC_LOG_URL": f"sqlite:///{tmp_path / 'env.db'}"}, ()),
+        ((tmp_path / "flag.db"), {}, ("--log-url", f"sqlite:///{tmp_path / 'flag.db'}")),
+        ((tmp_path / "db.db"), {"AIC_LOG_URL": "memory://"}, ("--db", str(tmp_path / "db.db"))),
+    ]
+    for expected, variables, flags in cases:
+        result = run_aic(*args, *flags, env=cli_env(variables), cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert expected.is_file()
+    assert not (tmp_path / "toml.db").exists()
+    # within one layer, both are still a mistake
+    both = run_aic(*args, "--db", "x.db", "--log-url", "memory://", cwd=tmp_path)
+    assert both.returncode == 2
+    assert "give either --db or --log-url, not both" in both.stderr

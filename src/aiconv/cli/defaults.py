@@ -34,6 +34,7 @@ def apply_settings(ctx: click.Context, param: click.Parameter, config: Path | No
     ctx.meta[SOURCES_META] = sources
     command = command_key(ctx)
     defaults: dict[str, Any] = {}
+    ranks: dict[str, int] = {}
     for option in ctx.command.params:
         if not isinstance(option, AicOption) or option.name is None:
             continue
@@ -43,8 +44,22 @@ def apply_settings(ctx: click.Context, param: click.Parameter, config: Path | No
         if found.deprecated and not sources.has_warned:
             click.echo(f"warning: {found.deprecated}", err=True)
         defaults[option.name] = _convert(ctx, option, found)
+        ranks[option.name] = found.rank
+    _one_log(defaults, ranks)
     ctx.default_map = {**(ctx.default_map or {}), **defaults}
     return config
+
+
+#: The two spellings of one setting, the log (``--db`` a file, ``--log-url`` a URL).
+LOG_SPELLINGS = ("db", "log_url")
+
+
+def _one_log(defaults: dict[str, Any], ranks: dict[str, int]) -> None:
+    """Keep the log a higher layer names: ``db`` in ``aiconv.toml`` under an exported
+    ``AIC_LOG_URL`` was ``give either --db or --log-url``. Both in one layer stay a mistake."""
+    db, url = (ranks.get(name, 0) for name in LOG_SPELLINGS)
+    if db and url and db != url:
+        del defaults[LOG_SPELLINGS[db > url]]
 
 
 def sources_of(ctx: click.Context) -> Sources:

@@ -235,10 +235,12 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
 
 
 def _log_args(kw: dict[str, Any]) -> tuple[str, ...]:
-    """``--db``, ``--log-url`` (credentials redacted) and ``--redis-prefix`` as given."""
+    """``--db``, ``--log-url`` (credentials redacted) and ``--redis-prefix`` as given (the one
+    of ``--db`` and ``--log-url`` the run used, when the settings named the other too)."""
+    log = LogOptions.of(kw)
     given = [
-        ("--db", kw["db"]),
-        ("--log-url", kw["log_url"]),
+        ("--db", log.db),
+        ("--log-url", log.log_url),
         ("--redis-prefix", kw["redis_prefix"]),
     ]
     return tuple(

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from aiconv.agents.catalog import default_registry
 from aiconv.agents.guarded import GuardConfig, GuardObserver, Guards
@@ -45,8 +46,19 @@ class LogOptions:
 
     @classmethod
     def of(cls, kw: Mapping[str, Any]) -> LogOptions:
-        """From a command's keyword arguments (the edge where click hands them over)."""
-        return cls(log_url=kw["log_url"], db=kw["db"], redis_prefix=kw["redis_prefix"])
+        """From a command's keyword arguments (the edge where click hands them over). A
+        ``--db`` or ``--log-url`` flag wins over the other spelling from the settings."""
+        log_url, db = kw["log_url"], kw["db"]
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None and log_url is not None and db is not None:
+            given = {
+                n
+                for n in ("db", "log_url")
+                if ctx.get_parameter_source(n) == ParameterSource.COMMANDLINE
+            }
+            log_url = None if given == {"db"} else log_url
+            db = None if given == {"log_url"} else db
+        return cls(log_url=log_url, db=db, redis_prefix=kw["redis_prefix"])
 
     def url(self) -> str:
         """The log URL: ``--log-url``, else ``--db``, else the default SQLite file; with the
