@@ -91,6 +91,19 @@ async def test_a_cluster_is_detected_without_cluster_1(redis_cluster: LocalClust
         assert [e.sequence for e in await log.read_all()] == [1]
 
 
+@pytest.mark.parametrize("where", ["/3", "/3?cluster=1", "/?db=3&cluster=1"])
+async def test_a_database_other_than_0_on_a_cluster_is_bad_input(
+    redis_cluster: LocalCluster, where: str
+) -> None:
+    """A Redis Cluster has database 0 alone: ``/3`` was ``failed (connect): SELECT is not
+    allowed in cluster mode``, exit code 1, as if the cluster were down."""
+    url = f"redis://127.0.0.1:{redis_cluster.running[0].port}{where}"
+    with pytest.raises(ConfigError, match="has database 0 alone: drop") as caught:
+        async with asyncio.timeout(30):
+            await open_log(url)
+    assert "\n" not in str(caught.value)
+
+
 async def test_a_node_list_of_one_cluster_opens(redis_cluster: LocalCluster) -> None:
     """Two startup nodes of the same cluster, comma-separated."""
     one, two = redis_cluster.running[:2]

@@ -118,6 +118,11 @@ class Calls:
                 f"Redis at {self.where} is a Redis Cluster node ({what} was redirected): add"
                 f" ?cluster=1 to the log URL (or let the user run INFO: {CLUSTER_ACL_RULES})"
             )
+        if isinstance(exc, rexc.ResponseError) and "SELECT is not allowed in cluster" in str(exc):
+            return ConfigError(
+                f"Redis at {self.where} is a Redis Cluster node, which has database 0 alone:"
+                " drop the database (/N or ?db=N) from the log URL"
+            )
         if isinstance(exc, rexc.RedisError) and is_permission(exc):
             return ConfigError(
                 f"the Redis user of the log URL may not {what} ({exc}); grant it:"
