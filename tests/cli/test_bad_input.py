@@ -61,6 +61,8 @@ FILES = {
     "opening.toml": MINIMAL.replace('description = "Get', 'opening = " "\ndescription = "Get'),
     "bad.py": "def (\n",
     "ok.toml": MINIMAL,
+    "nocells.toml": 'name = "a"\ndomain = "banking"\ncross = false\n[agent]\nagent = "mock"\n',
+    "echotasks.toml": 'name = "a"\ndomain = "banking"\n[agent]\nagent = "echo"\n',
     "scalar.json": '"a task?"',
     "opening.json": '[{"id": "t1", "domain": "banking", "opening": "", "user_scenario":'
     ' {"instructions": "Ask for your balance."}}]',
@@ -219,6 +221,9 @@ CASES: list[tuple[list[str], int, str]] = [
         "cannot create the cache",
     ),
     (["cache", "import", "r", *LOG, "--cache-url", "sqlite:///log.db"], 2, "not a response cache"),
+    # a task suite with nothing to run; an agent under test that cannot call the domain's tools
+    (["simulate", "nocells.toml", *LOG], 2, "cross = false leaves nothing to run"),
+    (["simulate", "echotasks.toml", *LOG], 2, "agent 'echo' cannot call tools"),
     # replay from a cache that is not there: every conversation would miss (a typo in the URL)
     (
         ["simulate", "ok.toml", *LOG, "--cache", "replay", "--cache-url", "sqlite:///no/c.db"],

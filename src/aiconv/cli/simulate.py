@@ -41,6 +41,7 @@ from aiconv.cli.tools import try_scenario_tools
 from aiconv.cli.values import DIRECTORY
 from aiconv.cli.values import count as whole_number
 from aiconv.cli.wiring import LogOptions, Runtime, run_interruptibly
+from aiconv.environments.domain import domain_named
 from aiconv.errors import ConfigError, LogUnavailable, ScenarioError
 from aiconv.observability.metrics import CacheMetrics
 from aiconv.observability.redaction import redact_url
@@ -97,8 +98,12 @@ def seat_factory(
 
 
 def check_agents(runtime: Runtime, scenario: Scenario) -> None:
-    """Resolve every seat's agent and check its key and inputs before anything is written."""
-    seats = [scenario.customer, *scenario.extras, *(v.agent for v in scenario.variants())]
+    """Resolve every seat's agent and check its key and inputs before anything is written (an
+    agent under test of a task suite is given its domain's tools, so it must call tools)."""
+    tested = [v.agent for v in scenario.variants()]
+    seats = [scenario.customer, *scenario.extras, *tested]
+    domains = {t.domain_name(scenario.domain) for t in scenario.tasks}
+    acts = any(domain_named(name).tools for name in domains)
     if scenario.evaluator.judge_agent:
         seats.append(Seat(name="judge", role="judge", agent=scenario.evaluator.judge_agent))
     for seat in seats:
@@ -115,7 +120,7 @@ def check_agents(runtime: Runtime, scenario: Scenario) -> None:
             raise ConfigError(f"{seat.name}: aic simulate cannot seat a person (agent human)")
         runtime.registry.preflight(spec)
         runtime.registry.key_for(spec, runtime.env)
-        if seat.tools:
+        if seat.tools or (acts and seat in tested):
             runtime.registry.check_tools(spec)
 
 

@@ -284,6 +284,8 @@ class ScenarioModel(Strict):
             raise ValueError("intents need personas (e.g. personas = ['typical'])")
         if not tasks and not self.outcomes:
             raise ValueError("a scenario with intents needs [[outcomes]]")
+        if not (self.cross or self.cells):
+            raise ValueError("cross = false leaves nothing to run: add [[cells]] or drop it")
         return self
 
     @model_validator(mode="after")
