@@ -126,3 +126,24 @@ def test_a_side_that_stopped_saying_anything_is_a_collapse(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(HEALTHY))
 def test_short_replies_that_answer_or_acknowledge_are_no_loop(name: str) -> None:
     assert _first_loop(HEALTHY[name]) is None, name
+
+
+def test_a_filler_named_in_japanese_quotes_is_objected_to_however_long_the_message() -> None:
+    """「はい」 named back is an objection, though the rest of the message is a new sentence
+    of several words (each kanji word a word since Japanese is read by runs of one script)."""
+    said = [
+        ("user", "Pythonでリストの重複を削除する方法を教えてください。"),
+        ("assistant", "順番を保つなら `list(dict.fromkeys(items))` が簡単です。"),
+        ("user", "リストの中に辞書が入っている場合はどうすればいいですか？"),
+        ("assistant", "はい。"),
+        ("user", "辞書はハッシュできないので、さっきの方法だとエラーになりますよね？"),
+        ("assistant", "はい"),
+        (
+            "user",
+            "「はい」だけでは分かりません。辞書の重複を削除する具体的な手順を教えてください。",
+        ),
+        ("assistant", "はい。"),
+    ]
+    history = [Utterance(sequence=n, sender=s, content=c) for n, (s, c) in enumerate(said, 1)]
+    found = detect_loop(history)
+    assert found is not None and found.kind == "collapse"

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aiconv.platform import wording
-from aiconv.platform.lexicon import GROUPED, NUMBER_WORDS, QUOTE_MARK, QUOTED, WORD
+from aiconv.platform.lexicon import GROUPED, NUMBER_WORDS, QUOTE_MARK, QUOTED, UNSPACED, WORD
 from aiconv.platform.wording import features
 
 
@@ -30,9 +30,69 @@ def test_the_words_of_a_text_are_those_of_the_word_pattern(text: str) -> None:
     lowered = unquoted.lower().replace("’", "").replace("'", "")
     if GROUPED.search(lowered) or not NUMBER_WORDS.keys().isdisjoint(WORD.findall(lowered)):
         return  # numbers are normalised after the words are found
-    assert wording._words(text) == WORD.findall(lowered)
+    assert wording._words(text).words == WORD.findall(lowered)
 
 
 def test_a_comma_groups_digits_only_between_two_of_them() -> None:
     found = [bool(GROUPED.search(t)) for t in ("6,500", "a,5", "5,a", ",5", "5,", "x 1,2 y")]
     assert found == [True, False, False, False, False, True]
+
+
+def test_a_chinese_clause_is_read_as_pairs_of_characters() -> None:
+    """Chinese writes no spaces: a clause is no word, its neighbouring characters are."""
+    split = wording._words("你先确认日程，我再订会议室。")
+    assert split.words == [
+        "你先",
+        "先确",
+        "确认",
+        "认日",
+        "日程",
+        "我再",
+        "再订",
+        "订会",
+        "会议",
+        "议室",
+    ]
+    assert split.grammar == {"你先", "我再"}  # pairs of function characters: no content
+    assert split.count == 6  # words stand for about half the characters
+
+
+def test_two_chinese_messages_naming_one_thing_share_its_words() -> None:
+    first = features("周二下午我需要先确认一下团队的日程。你能先确认一下会议室吗？")
+    second = features("团队日程要看会议室哪天有空，你先查一下会议室。")
+    assert {"会议", "议室", "团队", "日程"} <= first.facts & second.facts
+    assert not features("我们可以。").facts  # function words only ("we can"): no fact
+
+
+def test_japanese_is_split_where_the_script_changes_its_endings_being_grammar() -> None:
+    view = features("会議室を予約してください。メニューはありますか？")
+    assert view.text == "会議 議室 を 予約 してください メニュー はありますか"
+    assert view.content == {"会議", "議室", "予約", "メニュー"}  # particles, endings aside
+    assert view.words == 4  # 会議室, 予約して…, メニュー: an ending is part of its word
+    assert features("「紅葉」は「もみじ」と読みます。").facts == {"紅葉", "もみじ", "読"}
+    assert features("はい。").content == {"はい"}  # a word of hiragana alone is a word
+
+
+def test_thai_is_read_as_pairs_of_letters_with_their_marks() -> None:
+    """Thai writes spaces between phrases only; a letter keeps its marks and the vowel written
+    before it ("เป", "ลี่"), so no pair splits a syllable's marks from it."""
+    words = wording._words("เปลี่ยนแพ็กเกจ").words
+    assert words == ["เปลี่", "ลี่ย", "ยน", "นแพ็", "แพ็ก", "กเก", "เกจ"]
+    assert features("ขอเปลี่ยนแพ็กเกจครับ").facts & features("แพ็กเกจ 599 บาท").facts
+
+
+@settings(max_examples=400)
+@given(st.text(alphabet="aZq b_ 1,2.3/4:5'’\"éсяש日本語をはメニュー会议ไทย่", max_size=60))
+def test_words_of_spaced_scripts_are_the_same_beside_unspaced_ones(text: str) -> None:
+    """Only the words of the scripts written without spaces are split; every other word is
+    found as before, in its place."""
+    unquoted = QUOTED.sub(" ", text) if QUOTE_MARK.search(text) else text
+    lowered = unquoted.lower().replace("’", "").replace("'", "")
+    if GROUPED.search(lowered) or not NUMBER_WORDS.keys().isdisjoint(WORD.findall(lowered)):
+        return  # numbers are normalised after the words are found
+    found = WORD.findall(lowered)
+    split = wording._words(text)
+    words = iter(split.words)
+    assert all(w in words for w in found if not UNSPACED.search(w))  # each, in its order
+    if not UNSPACED.search(lowered):
+        assert split.words == found and split.count in (-1, len(found))

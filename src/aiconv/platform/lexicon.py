@@ -181,6 +181,32 @@ other Indic scripts, Arabic, Hebrew, Thai, Myanmar): part of their words, though
 # Letters of any script with their marks ("सात चौके अट्ठाईस" is three words, not eleven), or a
 # number with its inner separators ("4.2.0", "3/4", "10:30").
 WORD = re.compile(r"\d+(?:[.,/:]\d+)*|[^\W\d_]+(?:[" + _MARKS + r"]+[^\W\d_]*)*")
+_HAN = "\u3005-\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # with 々 〆 〇
+_HIRAGANA = "\u3040-\u309f"
+_KATAKANA = "\u30a0-\u30ff"
+_CLUSTERED = "\u0e00-\u0eff\u1000-\u109f"  # Thai, Lao, Myanmar (their marks are in _MARKS)
+_UNSPACED = _HAN + _HIRAGANA + _KATAKANA + _CLUSTERED
+UNSPACED = re.compile(f"[{_UNSPACED}]")
+"""A letter of a script written without spaces between words (Chinese, Japanese, Thai, Lao,
+Myanmar): ``WORD`` finds a whole clause there, which ``UNSPACED_PART`` splits."""
+UNSPACED_PART = re.compile(
+    f"([{_HAN}]+)|[{_HIRAGANA}]+|[{_KATAKANA}]+|([{_CLUSTERED}]+)|[^{_UNSPACED}]+"
+)
+"""The runs of one script in such a clause: Han (group 1: Chinese, or Japanese kanji), hiragana
+(Japanese endings and particles: "を", "してください"), katakana (loanwords: "メニュー"), the
+scripts that write their vowels as marks round a consonant (group 2), any other ("API")."""
+_BEFORE = "\u0e40-\u0e44\u0ec0-\u0ec4"  # the vowels Thai and Lao write before a letter
+_AFTER = "\u0e30\u0e32\u0e33\u0eb0\u0eb2\u0eb3"  # and ะ า ำ after it
+CLUSTER = re.compile(f"[{_BEFORE}]?[^{_MARKS}][{_MARKS}{_AFTER}]*")
+"""A letter with what is written round it (Thai "ลี่", "เป", "นา": the marks on it, a vowel
+written before it, "ะ", "า", "ำ" after it): one unit of a clustered script."""
+HIRAGANA = re.compile(f"[{_HIRAGANA}]+")
+FUNCTION_CHARACTERS = frozenset(
+    "的了是在和与及或也都就还又再才很太更最不没有吗呢吧啊哦呀嘛么这那哪我你您他她它们个之其把被给"
+    "让对从到为以而但并着过得地所如会能可要想该应先已经需请"
+)
+"""Chinese characters that mostly make grammar (particles, pronouns, auxiliaries, negations):
+a pair of them is a function word ("我们", "可以", "已经", "没有"), no content."""
 THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+$")
 # A digit, a comma, a digit ("6,500"); written to begin with the comma, so that ``re`` skips
 # straight to the commas instead of trying a digit at every character.

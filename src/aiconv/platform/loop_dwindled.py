@@ -130,6 +130,9 @@ def _objects(history: Sequence[Utterance], message: Utterance, fillers: set[str]
         return True
     if _QUOTES & set(message.content) - _JAPANESE_QUOTES:
         return False
+    lowered = message.content.lower()
+    if any(len(filler) >= 2 and f"「{filler}」" in lowered for filler in fillers):
+        return True  # the filler named as such ("「はい」以外の答えをお願いします"), however long
     said: frozenset[str] = frozenset()
     for u in history[: history.index(message)]:
         said |= features(u.content).content
@@ -141,8 +144,7 @@ def _objects(history: Sequence[Utterance], message: Utterance, fillers: set[str]
         short = features(sentence)
         if short.words > 3:
             continue
-        lowered = sentence.lower()
-        if any(len(filler) >= 2 and filler in lowered for filler in fillers):
+        if any(len(filler) >= 2 and filler in sentence.lower() for filler in fillers):
             return True
         if "?" in sentence and short.content <= said:
             return True
