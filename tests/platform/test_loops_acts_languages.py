@@ -159,3 +159,52 @@ def test_thanks_and_agreement_in_new_words_are_a_collapse_in_other_languages(
     # together and agreement that only agrees are courtesy in these languages too.
     found = first_loop(chat(*lines))
     assert found is not None and found.kind == "collapse"
+
+
+_BRANCH_HOURS = (
+    "cliente: ¿A qué hora abre la sucursal de la calle Alcalá?",
+    "bot: Entiendo que usted quiere saber a qué hora abre la sucursal: abre a las ocho y media.",
+    "cliente: ¿Y cierra a mediodía?",
+    "bot: Entiendo que usted quiere saber si cierra a mediodía: no, el horario es continuo.",
+    "cliente: ¿Atienden también los sábados?",
+    "bot: Entiendo que usted quiere saber si atienden los sábados: solo el primer sábado del mes.",
+    "cliente: ¿Hace falta pedir cita?",
+    "bot: Entiendo que usted quiere saber si hace falta pedir cita: para hipotecas sí, para "
+    "lo demás no.",
+    "cliente: Vale, muchas gracias.",
+)
+_CLAIM_STATUS = (
+    "cliente: Quisiera saber el estado de mi reclamación.",
+    "bot: Entiendo que usted quiere saber cómo va su reclamación: está en revisión.",
+    "cliente: ¿Quién la está revisando?",
+    "bot: Entiendo que usted quiere saber quién la revisa: el departamento de calidad.",
+    "cliente: ¿Cuánto suele tardar?",
+    "bot: Entiendo que usted quiere saber cuánto tarda: unos diez días hábiles.",
+    "cliente: ¿Me avisarán por correo?",
+    "bot: Entiendo que usted quiere saber si le avisaremos: sí, por correo electrónico.",
+)
+
+
+@pytest.mark.parametrize("lines", [_BRANCH_HOURS, _CLAIM_STATUS], ids=["hours", "claim"])
+def test_a_frame_naming_each_question_then_its_answer_is_no_sympathy_said_again(
+    lines: tuple[str, ...],
+) -> None:
+    """ "Entiendo" is sympathy's word, said three times; but each reply names the question just
+    asked and, past the colon, answers it with words of its own (short answers: fewer than the
+    three new words that made any reply an answer before)."""
+    assert first_loop(chat(*lines)) is None
+
+
+def test_the_same_frame_around_sympathy_or_an_apology_is_still_a_loop() -> None:
+    history = chat(
+        "cliente: ¿A qué hora abre la sucursal de la calle Alcalá?",
+        "bot: Entiendo que usted quiere saber a qué hora abre la sucursal: comprendo su inquietud.",
+        "cliente: Sí, pero ¿a qué hora abre?",
+        "bot: Entiendo que usted quiere saber a qué hora abre: lamento no poder darle más "
+        "detalles.",
+        "cliente: ¿Me lo puede decir o no? ¿Cierra a mediodía?",
+        "bot: Entiendo que usted quiere saber si cierra a mediodía: le pido disculpas por las "
+        "molestias.",
+    )
+    found = first_loop(history)
+    assert found is not None and found.sequences[-1] == 6

@@ -113,13 +113,17 @@ def _add_nothing(history: Sequence[Utterance], start: int) -> bool:
 
 _ANSWER_WORDS = 3
 """Words new to the window that make a reply to a question an answer, whatever its frame."""
+_FRAME_END = re.compile(r":\s")
+"""Where a frame ("Entiendo que usted quiere saber si cierra a mediodía") hands over to the
+answer it introduces ("no, el horario es continuo")."""
 
 
 def answers_with_news(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
     """Whether each of one sender's messages at ``indexes`` after the first replies to a
     question of the others just before it, takes up a word that question brought to the window
-    and brings ``_ANSWER_WORDS`` words of its own new to the window: the same act as a frame
-    ("I understand you'd like to know …", "Entiendo que …") around a new answer each time."""
+    and brings ``_ANSWER_WORDS`` words of its own new to the window, or puts an answer of its
+    own after that frame (``_framed_answer``): the same act as a frame ("I understand you'd
+    like to know …", "Entiendo que …") around a new answer each time."""
     for index in indexes[1:]:
         asked = history[index - 1]
         if asked.sender == history[index].sender:
@@ -132,9 +136,33 @@ def answers_with_news(history: Sequence[Utterance], indexes: Sequence[int]) -> b
             return False
         said = features(history[index].content).facts
         brought = features(asked.content).facts - seen(history[: index - 1])
-        if not said & brought or len(said - seen(history[:index])) < _ANSWER_WORDS:
+        if not said & brought:
+            return False
+        if len(said - seen(history[:index])) < _ANSWER_WORDS and not _framed_answer(
+            history, index, brought
+        ):
             return False
     return True
+
+
+def _framed_answer(history: Sequence[Utterance], index: int, brought: frozenset[str]) -> bool:
+    """Whether ``history[index]`` is a frame naming what was just asked, then past a colon an
+    answer of its own: a word or number neither the question nor its sender's earlier messages
+    said, and no act ("…si cierra a mediodía: no, el horario es continuo", not "…: lo comprendo
+    perfectamente" nor "…: lamento no poder darle más detalles"). A sympathy said again answers
+    nothing; a frame said again around an answer each time is a manner of speaking."""
+    reply = history[index]
+    end = _FRAME_END.search(reply.content)
+    if end is None:
+        return False
+    frame, answer = reply.content[: end.start()], reply.content[end.end() :]
+    if not features(frame).facts & brought:
+        return False  # the frame does not name the question: what follows may answer another
+    view = features(answer)
+    own = seen([u for u in history[:index] if u.sender == reply.sender])
+    if not (view.facts | view.numbers) - features(history[index - 1].content).facts - own:
+        return False
+    return not acts(answer)
 
 
 _PROPOSAL_WORDS = 2

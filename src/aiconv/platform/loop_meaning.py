@@ -21,7 +21,7 @@ import re
 from collections.abc import Sequence
 from itertools import combinations, pairwise
 
-from aiconv.platform.loop_acts import presses, seen, stands_still
+from aiconv.platform.loop_acts import answers_with_news, presses, seen, stands_still
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
 from aiconv.platform.word_vectors import known_words, meaning_similarity
 from aiconv.platform.wording import char_similarity, features
@@ -65,6 +65,8 @@ def restated_point(history: Sequence[Utterance], config: LoopConfig) -> Loop | N
         return None
     if not all(_holds_position(history, indexes[: n + 1]) for n in range(1, len(indexes))):
         return None
+    if answers_with_news(history, indexes):
+        return None  # one frame ("Entiendo que usted quiere saber …:") around a new answer
     detail = f"{sender} makes the same point in other words while the others press"
     return make_loop("paraphrase", mean, tuple(own), detail)
 
