@@ -377,7 +377,8 @@ def test_round_26_written_blind_then_tuned_on() -> None:
     # Still missed: points restated in fresh words while the other presses (Spanish password
     # steps, a critic's feedback, a summary without the owners asked for, a requirements.txt
     # fix), a Russian echo mostly without "you", a Chinese wait on each other. Tuned on: no
-    # longer a measure of unseen transcripts.
+    # longer a measure of unseen transcripts. Then the words of Chinese, Japanese and Thai were
+    # read (pairs of characters, runs of one script): the Chinese wait found, 0.808 (21 of 26).
     figures = evaluate_corpus(HELDOUT, written_in=26)
     print(figures.report())
     assert figures.transcripts == 60
@@ -385,7 +386,7 @@ def test_round_26_written_blind_then_tuned_on() -> None:
     assert figures.healthy_ended_early == 0
     assert figures.closing_precision == 1.0
     assert figures.closing_recall == 1.0
-    assert figures.loop_recall >= 0.76
+    assert figures.loop_recall >= 0.80
 
 
 #: Held-out rounds that were written blind with ``fire_by`` labels; each must meet the target.
