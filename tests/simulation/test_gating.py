@@ -265,6 +265,36 @@ def test_a_matrix_runs_every_agent_against_the_same_customers_side_by_side(
     assert unknown.returncode == 2 and "its agents: mock-turns-2, mock-turns-9" in unknown.stderr
 
 
+def test_an_agent_added_to_a_run_is_compared_with_the_agent_it_started_with(
+    tmp_path: Path,
+) -> None:
+    """A run started without labels, then given another agent (README: another agent label may
+    be added to a run): the first agent is addressed as ``RUN/`` its id made safe, the label the
+    error lists (it listed ``mock:turns=2``, which ``RUN/AGENT`` refuses to read)."""
+    db = tmp_path / "runs.db"
+    env = cli_env(home=tmp_path)
+    path = write(tmp_path, repeat=1)
+    base = ("simulate", str(path), "--db", str(db), "--run-id", "r", "--quiet")
+    assert run_aic(*base, env=env, timeout=120).returncode == 0
+    assert run_aic(*base, "--agent", "mock:turns=9", env=env, timeout=120).returncode == 0
+    out = str(tmp_path / "out")
+    unknown = run_aic("report", "r/nobody", "--db", str(db), "--out-dir", out, env=env)
+    assert "its agents: mock-turns-2, mock-turns-9" in unknown.stderr, unknown.stderr
+    compared = run_aic(
+        "compare",
+        "r/mock-turns-2",
+        "r/mock-turns-9",
+        "--db",
+        str(db),
+        "--json",
+        "--out-dir",
+        out,
+        env=env,
+    )
+    assert compared.returncode == 0, compared.stderr
+    assert json.loads(compared.stdout)["pairs"] == 4
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -21,6 +21,7 @@ from aiconv.platform.codec import Recorded
 from aiconv.platform.conversation import ConversationState, evolve
 from aiconv.platform.events import ToolCalled, ToolReturned
 from aiconv.queues.log import ConversationLog, ListQuery
+from aiconv.simulation.variants import safe_label
 from aiconv.voice.projection import utterances_of
 from aiconv.voice.timeline import measure
 
@@ -191,13 +192,20 @@ async def collect(log: ConversationLog, run_id: str, agent: str | None = None) -
         if state.started is not None
     ]
     if agent is not None:
-        labels = sorted({r.agent for r in rows})
-        rows = [r for r in rows if r.agent == agent]
-        if not rows:
-            raise ConfigError(
-                f"run {run_id!r} has no agent {agent!r}; its agents: {', '.join(labels)}"
-            )
+        rows = _of_agent(rows, run_id, agent)
     return sorted(rows, key=lambda r: (r.agent, r.repetition, r.persona, r.task or r.intent))
+
+
+def _of_agent(rows: list[Row], run_id: str, agent: str) -> list[Row]:
+    """The rows of one agent: by its label, else by its id made a label (an agent recorded
+    without one, as a run's first agent before another was added, has its id there, which
+    ``RUN/AGENT`` cannot spell); ConfigError listing the names that select one."""
+    chosen = [r for r in rows if r.agent == agent]
+    chosen = chosen or [r for r in rows if safe_label(r.agent) == agent]
+    if not chosen:
+        names = ", ".join(sorted({safe_label(r.agent) for r in rows}))
+        raise ConfigError(f"run {run_id!r} has no agent {agent!r}; its agents: {names}")
+    return chosen
 
 
 async def _load_each(

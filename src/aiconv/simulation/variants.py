@@ -17,8 +17,12 @@ if TYPE_CHECKING:  # scenario.py imports this module
 
 def label_of(seat: Seat) -> str:
     """An agent's label from its id: ``gpt:gpt-4o`` -> ``gpt-gpt-4o``."""
-    text = re.sub(r"[^A-Za-z0-9._-]+", "-", seat.url or seat.agent).strip("-.")
-    return text[:40] or "agent"
+    return safe_label(seat.url or seat.agent)
+
+
+def safe_label(text: str) -> str:
+    """``text`` (an agent id or URL) made a label: ``gpt:gpt-4o`` -> ``gpt-gpt-4o``."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")[:40] or "agent"
 
 
 def labelled(seats: Sequence[Seat]) -> tuple[Seat, ...]:
