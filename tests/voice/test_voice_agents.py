@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from websockets.asyncio.server import ServerConnection, serve
 
 import aiconv
 from aiconv.errors import ConfigError, ProviderRejected
@@ -13,6 +15,8 @@ from aiconv.platform.events import MessagePosted, UtteranceHeard, UtteranceSpoke
 from aiconv.testing.fake_realtime import FakeRealtimeServer
 from aiconv.testing.providers import FunctionProvider
 from aiconv.testing.voice_agent import LocalVoiceAgent
+from aiconv.voice.audio import silence
+from aiconv.voice.export import voice_metrics
 from aiconv.voice.wer import word_error_rate
 
 KEY = {"OPENAI_API_KEY": "sk-fake-realtime"}
@@ -68,6 +72,32 @@ async def test_a_websocket_voice_agent_takes_part(tmp_path: Path) -> None:
     # session.start names the call it opens (the frame format's conversation_id), though the
     # session is opened before the conversation is written
     assert [s["conversation_id"] for s in agent.log.sessions] == [events[0].conversation_id]
+
+
+async def _never_says_what_it_heard(socket: ServerConnection) -> None:
+    """An external agent that sends no ``transcript.heard`` (optional in the frame format)."""
+    async for frame in socket:
+        kind = None if isinstance(frame, bytes) else json.loads(frame).get("type")
+        if kind == "session.start":
+            await socket.send(json.dumps({"type": "session.ready"}))
+        elif kind == "input.end":
+            await socket.send(silence(1.0).pcm)
+            await socket.send(json.dumps({"type": "response.end", "transcript": "Go on."}))
+
+
+async def test_an_agent_that_does_not_say_what_it_heard_has_no_word_error_rate(
+    tmp_path: Path,
+) -> None:
+    """Its hearing was recorded as the empty text, so the summary and the report gave it a
+    word error rate of 100 %: an agent that hears perfectly but keeps its transcription to
+    itself looked deaf."""
+    async with serve(_never_says_what_it_heard, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        events = await _converse(tmp_path, aiconv.Participant("agent", f"ws://127.0.0.1:{port}/v"))
+    heard = [r.event for r in events if isinstance(r.event, UtteranceHeard)]
+    assert [h.listener for h in heard] == ["caller"]  # the agent's own hearing is unknown
+    metrics = voice_metrics(events)
+    assert metrics is not None and "agent" not in metrics.wer
 
 
 async def test_the_openai_realtime_api_takes_part(tmp_path: Path) -> None:

@@ -226,17 +226,19 @@ class VoiceLayer:
         return max(ends) + MIN_GAP_S if ends else 0.0
 
     def _agent_hearing(self, state: ConversationState, name: str, text: str | None) -> list[Event]:
-        """What a voice agent heard (its own transcription), recorded with its answer."""
+        """What a voice agent heard (its own transcription), recorded with its answer; nothing
+        when it did not say (``transcript.heard`` is optional): unknown, not the empty text,
+        which would count every word as missed."""
         utterance = self._agent_heard.pop((state.conversation_id, name), None)
-        if utterance is None:
+        if utterance is None or text is None:
             return []
         if self.telemetry is not None:
-            self.telemetry.heard(utterance, name, text or "", interrupted=False)
+            self.telemetry.heard(utterance, name, text, interrupted=False)
         heard = UtteranceHeard(
             listener=name,
             speaker=utterance.speaker,
             message_sequence=utterance.sequence,
-            text=text or "",
+            text=text,
             confidence=1.0,
         )
         return [heard]
