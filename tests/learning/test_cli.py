@@ -368,3 +368,18 @@ def test_chats_skipped_as_imported_from_another_source_say_where_they_are(
     assert "already there from another source 3 (import:chats)" in " ".join(said.split())
     document = json.loads(_ok(run_aic("import", str(again), "--db", db, "--json", env=env)).stdout)
     assert (document["duplicates"], document["duplicates_in"]) == (3, {"import:chats": 3})
+
+
+@pytest.mark.parametrize("judge", [[], ["--judge", "mock"]], ids=["classifier", "judge"])
+def test_realism_of_a_run_that_does_not_exist_says_so(
+    tmp_path: Path, env: dict[str, str], judge: list[str]
+) -> None:
+    """A mistyped run id said 'needs at least 5 real and 5 simulated customer messages (have
+    12 and 0)', as if the run were too small."""
+    db = str(tmp_path / "runs.db")
+    _ok(run_aic("import", str(_chats(tmp_path / "chats.jsonl", 6)), "--db", db, env=env))
+    result = run_aic("realism", "nosuch", *judge, "--db", db, env=env)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.splitlines() == [
+        "error: no conversations with run id 'nosuch' (see `aic ls --run-id`)"
+    ]

@@ -109,7 +109,10 @@ async def real_and_simulated(
     log: ConversationLog, run_id: str, source: str | None = None
 ) -> tuple[list[str], list[str]]:
     """The imported (real) customers' messages — of one import ``source`` when given — and
-    the simulated customers' messages of ``run_id``, for realism measures."""
+    the simulated customers' messages of ``run_id``, for realism measures (ValueError when
+    no conversation has that run id: a mistyped id is not a run too small to measure)."""
+    if not await log.list_conversations(ListQuery(run_id=run_id, limit=1)):
+        raise ValueError(f"no conversations with run id {run_id!r} (see `aic ls --run-id`)")
     real_query = ListQuery(tag=IMPORTED, run_id=run_id_for(source) if source else None)
     real = await customer_messages(log, real_query)
     return real, await customer_messages(log, ListQuery(run_id=run_id))
