@@ -117,7 +117,11 @@ def _is_empty(view: Features, said: frozenset[str]) -> bool:
 
 def _is_stuck(content: str) -> bool:
     """One word over and over, filling the whole message."""
-    words = content.lower().split()
+    lowered = content.lower()
+    first, last = lowered.split(None, 1)[:1], lowered.rsplit(None, 1)[-1:]
+    if first != last:
+        return False  # (most messages: their first and last words differ, no split of it all)
+    words = lowered.split()
     return len(words) >= _STUCK_TOKEN and len(set(words)) == 1
 
 
