@@ -46,13 +46,20 @@ _MIN_WORDS = 3
 """Content words, and known words, a message needs to carry a position."""
 
 
+@windowed()
+def _has_quote_mark(content: str) -> bool:
+    """Whether ``content`` has a mark that can open a quotation: asked of the last six
+    messages at every message, so each text is searched once, not six times."""
+    return QUOTE_MARK.search(content) is not None
+
+
 def talking_past(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     """Both sides restate their own position three times and take up nothing of the other's
     (see the module docstring)."""
     run = history[-_RUN:]
     if len(run) < _RUN or not _alternates(run):
         return None
-    if any(QUOTE_MARK.search(u.content) for u in run):
+    if any(_has_quote_mark(u.content) for u in run):
         return None  # a refrain or a quotation is said again on purpose
     if any(len({u.content for u in run[side::2]}) == 1 for side in (0, 1)):
         return None  # one side says the very same words: no stance in new words (a sung
