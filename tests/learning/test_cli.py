@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -383,3 +384,23 @@ def test_realism_of_a_run_that_does_not_exist_says_so(
     assert result.stderr.splitlines() == [
         "error: no conversations with run id 'nosuch' (see `aic ls --run-id`)"
     ]
+
+
+@pytest.mark.parametrize("where", ["a-file", "/proc/aic-corpus"])
+def test_the_corpus_generator_refuses_an_output_it_cannot_write_in_one_line(
+    tmp_path: Path, env: dict[str, str], where: str
+) -> None:
+    """``python -m aiconv.learning OUTDIR`` with OUTDIR a file (or under /proc) ended in a
+    FileExistsError (FileNotFoundError) traceback."""
+    (tmp_path / "a-file").write_text("mine")
+    result = subprocess.run(
+        [sys.executable, "-m", "aiconv.learning", where, "--conversations", "3"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines()[-1].startswith(
+        f"python -m aiconv.learning: error: cannot write {where}: "
+    )
+    assert "Traceback" not in result.stderr
+    assert {p.name for p in tmp_path.iterdir()} <= {"a-file", "home"}  # home: the env's
+    assert (tmp_path / "a-file").read_text() == "mine"

@@ -7,7 +7,7 @@ ranges), card numbers (test prefixes, valid Luhn digit) and account numbers (IBA
 check digits), so redaction has something to find. ``truth`` records what was planted, for the
 tests that check discovery, the timing fit, retrieval and redaction.
 
-    python -m aiconv.learning.synthetic OUTDIR --conversations 300 --seed 7
+    python -m aiconv.learning OUTDIR --conversations 300 --seed 7
 """
 
 from __future__ import annotations

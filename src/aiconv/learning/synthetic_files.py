@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import errno
 import json
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -120,9 +121,9 @@ def truth(conversations: list[SyntheticConversation]) -> dict[str, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m aiconv.learning.synthetic OUTDIR [--conversations N] [--seed S]``."""
+    """``python -m aiconv.learning OUTDIR [--conversations N] [--seed S]``."""
     parser = argparse.ArgumentParser(
-        prog="python -m aiconv.learning.synthetic",
+        prog="python -m aiconv.learning",
         description="Write synthetic support transcripts (no real personal data) to OUTDIR.",
     )
     parser.add_argument("outdir", type=Path)
@@ -131,6 +132,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.conversations < 1:
         parser.error("--conversations must be at least 1")
+    try:  # before generating: a file in the way, or a place nothing can be created
+        if args.outdir.exists() and not args.outdir.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "it is a file, not a directory")
+        args.outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        parser.error(f"cannot write {args.outdir}: {exc.strerror or exc}")
     paths = write_corpus(generate(args.conversations, seed=args.seed), args.outdir)
     for path in paths.values():
         print(path)
