@@ -127,4 +127,15 @@ class PluginGroup(Generic[T]):
         except ImportError as exc:
             feature = self._feature.format(group=self.group, name=name)
             raise missing_extra(feature, exc) from exc
+        except (Exception, SystemExit) as exc:  # a plugin's own bug: one line, never a traceback
+            said = " ".join(str(exc).split())
+            raise ConfigError(
+                f"{self.group} {name!r} ({_owner(point)}) failed to load:"
+                f" {type(exc).__name__}: {said}; fix or uninstall it"
+            ) from None
         return self._check(name, loaded)
+
+
+def _owner(point: metadata.EntryPoint) -> str:
+    """The distribution and version an entry point comes from (``aiconv-shout 0.3.0``)."""
+    return f"{point.dist.name} {point.dist.version}" if point.dist else point.value

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -127,3 +129,50 @@ def test_aic_plugins_lists_the_plugin_with_its_distribution(
     assert found[("aiconv.providers", "offline")]["distribution"] == "aiconv"
     providers = _aic(plugin_venv, "providers", cwd=tmp_path)
     assert "shout" in providers.stdout and "loud" in providers.stdout
+
+
+def _installed_plugin(root: Path, module: str, entry_point: str) -> Path:
+    """A distribution ``aiconv-broken`` 0.1 on a folder of the path, as pip lays one out (its
+    ``.dist-info`` with METADATA and entry points beside its module)."""
+    info = root / "aiconv_broken-0.1.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: aiconv-broken\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(f"[aiconv.providers]\n{entry_point}\n")
+    (root / "aiconv_broken.py").write_text(module)
+    return root
+
+
+@pytest.mark.parametrize(
+    ("module", "entry_point", "says"),
+    [
+        ('raise RuntimeError("no config")\n', "broken = aiconv_broken:VENDOR", "no config"),
+        ("def (\n", "broken = aiconv_broken:VENDOR", "SyntaxError"),
+        ("X = 1\n", "broken = aiconv_broken:VENDOR", "has no attribute 'VENDOR'"),
+        ("import sys\nsys.exit(3)\n", "broken = aiconv_broken:VENDOR", "SystemExit"),
+    ],
+)
+def test_a_plugin_that_fails_to_load_is_one_line_naming_it(
+    tmp_path: Path, module: str, entry_point: str, says: str
+) -> None:
+    """An installed provider plugin whose module raises (or exits) while it is imported was a
+    traceback, exit code 1, from every command that reads the providers (``aic-start`` with two
+    mock agents too); ``sys.exit()`` in it ended ``aic-start`` silently with its code."""
+    site = _installed_plugin(tmp_path / "site", module, entry_point)
+    path = os.pathsep.join(p for p in (str(site), os.environ.get("PYTHONPATH")) if p)
+    env = cli_env({"PYTHONPATH": path}, home=tmp_path)
+    for args in (("start", "--db", str(tmp_path / "runs.db"), "--max-turns", "2"), ("providers",)):
+        result = subprocess.run(
+            [sys.executable, "-m", "aiconv.cli", *args],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr
+        (line,) = result.stderr.splitlines()
+        assert line.startswith("error: aiconv.providers 'broken' (aiconv-broken 0.1)"), line
+        assert says in line
+    assert not (tmp_path / "runs.db").exists()
