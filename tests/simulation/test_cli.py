@@ -325,3 +325,22 @@ def test_a_run_of_one_conversation_says_conversation_not_conversations(tmp_path:
     done = run_aic("simulate", str(one), "--run-id", "one", "--db", db, env=cli_env(home=tmp_path))
     assert done.returncode == 0, done.stderr
     assert "run one: 1 conversation\n" in done.stdout + done.stderr
+
+
+def test_a_run_with_failed_conversations_prints_the_command_that_retries_them(
+    tmp_path: Path,
+) -> None:
+    """The retry command names the log the run is in and its options, whole on one line (it
+    said only 'rerun with --run-id ID', wrapped, and a rerun without --db used another log)."""
+    text = write(tmp_path).read_text().replace("repeat = 5", "repeat = 1")
+    path = tmp_path / "failing.toml"
+    path.write_text(text.replace('personas = ["typical", "hurried"]', 'personas = ["typical"]'))
+    db, cache = str(tmp_path / "runs.db"), tmp_path / "empty-cache.db"
+    cache.touch()  # an empty cache: replaying from it misses at once, failing every conversation
+    url = f"sqlite:///{cache}"
+    args = ("simulate", str(path), "--run-id", "f", "--db", db, "--quiet")
+    done = run_aic(*args, "--cache", "replay", "--cache-url", url, env=cli_env(home=tmp_path))
+    assert done.returncode == 1, done.stderr
+    (hint,) = [line for line in done.stderr.splitlines() if "retry them with: aic " in line]
+    again = shlex.split(hint.split("retry them with: aic ", 1)[1])
+    assert again == [*args[:6], "--cache", "replay", "--cache-url", url]

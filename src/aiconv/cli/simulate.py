@@ -357,13 +357,13 @@ def _conclude(console: Console, tally: Tally, run: _Run, interrupted: bool) -> i
     if run.shard != (0, 1):  # a child of --processes N: the parent says what to do next
         return EXIT_INTERRUPTED if interrupted else 1 if tally.failed else 0
     # the commands it suggests are whole and plain (never wrapped): the log it ran in included
+    again = shlex.join([str(path), "--run-id", run_id, *run.log_args, *run.run_args])
     if interrupted:
-        again = shlex.join([str(path), "--run-id", run_id, *run.log_args, *run.run_args])
         click.echo(f"interrupted; resume with: aic simulate {again}", err=True)
         return EXIT_INTERRUPTED
     if tally.failed:
         noun = "conversation" if tally.failed == 1 else "conversations"
-        console.print(f"{tally.failed} {noun} failed; rerun with --run-id {run_id} to retry them")
+        click.echo(f"{tally.failed} {noun} failed; retry them with: aic simulate {again}", err=True)
         return 1
     click.echo(f"report: aic report {shlex.join([run_id, *run.log_args])}", err=True)
     return 0
