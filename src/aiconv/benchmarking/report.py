@@ -231,9 +231,11 @@ def _soak_rows(doc: Doc) -> list[str]:
         soak = _get(doc, "soak", backend)
         if not isinstance(soak, dict) or "conversations" not in soak:
             return "failed" if isinstance(soak, dict) else "–"
+        retaken = soak.get("retaken_claims")  # claims that lapsed and were taken again: allowed
         return (
             f"{soak['conversations_per_s']:g}/s, {soak['peak_rss_mb']:.0f} MB,"
             f" {soak['problem_count']} problems"
+            + (f", {retaken} claims retaken" if retaken else "")
         )
 
     count = doc.get("plan", {}).get("soak_conversations")
