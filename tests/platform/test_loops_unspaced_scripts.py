@@ -1,5 +1,5 @@
 """Loops in the scripts written without spaces (Chinese, Japanese), which the detectors read by
-pairs of characters and runs of one script (``wording._parts``): two agents waiting on each
+pairs of characters and runs of one script (``unspaced.parts``): two agents waiting on each
 other in Chinese is found as it is in Italian; a Chinese booking changed step by step is not."""
 
 from __future__ import annotations

@@ -20,10 +20,10 @@ from typing import TypeVar
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
+from aiconv.platform import unspaced
 from aiconv.platform.lexicon import (
     ASKS_REPEAT,
     CLEARANCE,
-    CLUSTER,
     COMPLAINS_REPEAT,
     COMPLAINS_REPEAT_WORDS,
     COMPOUND_NUMBER,
@@ -34,11 +34,9 @@ from aiconv.platform.lexicon import (
     FOREIGN_SOCIAL,
     FOREIGN_THANKS,
     FORMULA_SIGNS,
-    FUNCTION_CHARACTERS,
     GREETINGS,
     GROUPED,
     HAS_WORD,
-    HIRAGANA,
     INSTRUCTION_AFTER,
     INSTRUCTION_OPENING,
     INVITES_ECHO,
@@ -62,7 +60,6 @@ from aiconv.platform.lexicon import (
     SUFFIXES,
     THOUSANDS,
     UNSPACED,
-    UNSPACED_PART,
     WORD,
     compound_number,
 )
@@ -158,19 +155,12 @@ its words are the runs of letters: the same words at about half the cost."""
 _DIGIT_OR_UNDERSCORE = re.compile(r"[0-9_]")
 
 
-@dataclass(frozen=True, slots=True)
-class _Split:
-    """The words of a text (see ``_words``)."""
-
-    words: list[str]
-    grammar: frozenset[str] = frozenset()
-    """Those that are grammar in a script written without spaces (see ``_parts``)."""
-    count: int = -1
-    """How many words they stand for, when not one each (see ``_parts``)."""
+_NO_GRAMMAR: frozenset[str] = frozenset()
 
 
-def _words(content: str) -> _Split:
-    """The words of ``content`` outside quotes, lower-cased, numbers normalised."""
+def _words(content: str) -> unspaced.Split:
+    """The words of ``content`` outside quotes, lower-cased, numbers normalised; with those
+    that are grammar and how many words they stand for (``unspaced``: -1 for one each)."""
     unquoted = QUOTED.sub(" ", content) if QUOTE_MARK.search(content) else content
     unquoted = unquoted.lower().replace("’", "").replace("'", "")
     plain = unquoted.isascii() and not _DIGIT_OR_UNDERSCORE.search(unquoted)
@@ -179,56 +169,9 @@ def _words(content: str) -> _Split:
         if COMPOUND_NUMBER.search(unquoted):
             words = WORD.findall(COMPOUND_NUMBER.sub(compound_number, unquoted))
         words = [_normal(w) for w in words]
-    if plain or not UNSPACED.search(unquoted):
-        return _Split(words)  # (nearly every message)
-    split = [_parts(word) for word in words]
-    return _Split(
-        [part for parts, _, _ in split for part in parts],
-        frozenset().union(*(grammar for _, grammar, _ in split)),
-        sum(count for _, _, count in split),
-    )
-
-
-def _pairs(units: list[str]) -> list[str]:
-    """Each two neighbouring units ("确认", "认日", "日程"), or the one or two there are."""
-    if len(units) <= 2:
-        return ["".join(units)]
-    return [a + b for a, b in pairwise(units)]
-
-
-@lru_cache(maxsize=16384)
-def _parts(word: str) -> tuple[tuple[str, ...], frozenset[str], int]:
-    """The words of a clause of a script written without spaces (``UNSPACED``), which
-    ``WORD`` finds whole: its runs of one script, each run of Han or of a clustered script
-    (Thai) as overlapping pairs of characters (clusters), the common way to index such text
-    without a dictionary (two messages naming "会议室" share "会议" and "议室" wherever it
-    stands in their clauses, where the clauses never matched). Then which of them are
-    grammar, words but no content as English stop words are: a run of hiragana beside another
-    script or of one character (Japanese particles and endings: "は", "を", "してください"), a
-    pair of Chinese function characters ("我们", "可以"). And how many words they stand for:
-    half the characters of a run of pairs (a Chinese word has one to three), none for a run of
-    hiragana beside another script (part of the word it ends or opens: "お願いします")."""
-    if not UNSPACED.search(word):
-        return (word,), frozenset(), 1
-    parts: list[str] = []
-    grammar: set[str] = set()
-    count = 0
-    runs = list(UNSPACED_PART.finditer(word))
-    for run in runs:
-        han, clustered = run.groups()
-        if han or clustered:
-            units = list(han) if han else CLUSTER.findall(clustered)
-            pairs = _pairs(units)
-            parts.extend(pairs)
-            grammar.update(p for p in pairs if han and FUNCTION_CHARACTERS.issuperset(p))
-            count += (len(units) + 1) // 2
-        else:
-            parts.append(run[0])
-            hiragana = HIRAGANA.fullmatch(run[0]) is not None
-            if hiragana and (len(runs) > 1 or len(run[0]) == 1):
-                grammar.add(run[0])
-            count += not hiragana or len(runs) == 1
-    return tuple(parts), frozenset(grammar), count
+    if plain or "".join(words).isascii() or not UNSPACED.search(unquoted):
+        return words, _NO_GRAMMAR, -1  # (nearly every message: its letters are ASCII)
+    return unspaced.split(words)
 
 
 def _finds(pattern: re.Pattern[str], text: str) -> bool:
@@ -318,9 +261,8 @@ def _instructs(lowered: str, words: list[str]) -> bool:
 @windowed()
 def features(content: str) -> Features:
     """The normalised views of ``content``."""
-    split = _words(content)
-    words = split.words
-    aside = NOT_CONTENT | split.grammar if split.grammar else NOT_CONTENT
+    words, grammar, count = _words(content)
+    aside = NOT_CONTENT | grammar if grammar else NOT_CONTENT
     stems = [_stem(w) for w in words if w not in aside]
     greeting = bool(words) and words[0] in GREETINGS
     # A pleasantry says "thanks", "great", "hi"… or nothing in words at all (👍); text in a
@@ -337,7 +279,7 @@ def features(content: str) -> Features:
         facts=stemmed if stemmed.isdisjoint(COURTESY) else stemmed - COURTESY,  # one set, mostly
         numbers=frozenset(w for w in words if w[0].isdigit()),
         shingles=frozenset(map(hash, pairwise(stems))),
-        words=len(words) if split.count < 0 else split.count,
+        words=len(words) if count < 0 else count,
         phatic=phatic,
         pleasantry=_is_pleasantry(words, stems, phatic) or _is_japanese_courtesy(content),
         structured="```" in content
