@@ -114,6 +114,18 @@ def test_a_parameter_without_a_type_hint_is_refused() -> None:
         PythonTools([block])
 
 
+@pytest.mark.parametrize("default", [float("nan"), float("inf"), float("-inf")])
+def test_a_default_json_cannot_carry_is_refused(default: float) -> None:
+    """A schema with NaN or an infinity is not JSON: `aic tools list --json` printed `NaN` and a
+    vendor would get an invalid body."""
+
+    def scale(factor: float = default) -> str:
+        return ""
+
+    with pytest.raises(ConfigError, match="tool 'scale': its schema holds a number JSON cannot"):
+        PythonTools([scale])
+
+
 def test_two_tools_with_one_name_are_refused() -> None:
     @tool(name="lookup")
     def a(x: int) -> int:

@@ -10,6 +10,7 @@ context (its idempotency key among it) and is not shown to the model.
 from __future__ import annotations
 
 import inspect
+import json
 import re
 import typing
 from collections.abc import Callable
@@ -68,7 +69,15 @@ def describe(func: Callable[..., Any], name: str, *, skip: int = 0) -> Signature
     model = pydantic.create_model(
         f"{name}_arguments", __config__=pydantic.ConfigDict(extra="forbid"), **fields
     )
-    return Signature(description=summary, arguments=model, context_parameter=context_parameter)
+    signature = Signature(description=summary, arguments=model, context_parameter=context_parameter)
+    try:  # it is sent to vendors and printed as JSON, which has no NaN or infinities
+        json.dumps(signature.json_schema(), allow_nan=False)
+    except ValueError:
+        raise ConfigError(
+            f"tool {name!r}: its schema holds a number JSON cannot carry (NaN or an infinity, "
+            "e.g. a default): give a finite one"
+        ) from None
+    return signature
 
 
 def _hints(func: Callable[..., Any], name: str) -> dict[str, Any]:
