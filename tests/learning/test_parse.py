@@ -38,6 +38,23 @@ def test_every_format_reads_the_same_conversations(corpus_dir: Path) -> None:
     assert _shape(corpus_dir / "chats.messages.jsonl") == untimed
 
 
+def test_a_csv_written_with_semicolons_reads_like_one_with_commas(tmp_path: Path) -> None:
+    """Spreadsheets in many locales separate CSV fields with ';': the whole header was read as
+    one column ('conversation_id;sender;text;timestamp') and no flag could fix it."""
+    commas, semicolons = tmp_path / "commas.csv", tmp_path / "semicolons.csv"
+    commas.write_text(
+        'conversation_id,sender,text,timestamp\nz,customer,"hello; there",1740000000\n'
+        "z,agent,hi,1740000005\n",
+        encoding="utf-8",
+    )
+    semicolons.write_text(
+        'conversation_id;sender;text;timestamp\nz;customer;"hello; there";1740000000\n'
+        "z;agent;hi;1740000005\n",
+        encoding="utf-8",
+    )
+    assert _shape(semicolons) == _shape(commas)
+
+
 def test_csv_needs_its_mapping_and_the_error_names_the_flags(corpus_dir: Path) -> None:
     """The flags the error names are ``aic import``'s own (it once named
     ``--conversation-id-field``, which does not exist)."""

@@ -124,9 +124,22 @@ def _messages_key(value: dict[str, Any], given: str | None) -> str | None:
     return None
 
 
+class _Semicolons(csv.excel):
+    """The CSV that spreadsheets write in locales where the comma is the decimal mark."""
+
+    delimiter = ";"
+
+
+def _dialect(path: Path, text: str) -> type[csv.Dialect] | str:
+    """Tabs for ``.tsv``; semicolons when the header has them and no comma; else commas."""
+    if path.suffix.lower() == ".tsv":
+        return "excel-tab"
+    header = text.split("\n", 1)[0]
+    return _Semicolons if ";" in header and "," not in header else "excel"
+
+
 def _csv(path: Path, text: str) -> Records:
-    dialect = "excel-tab" if path.suffix.lower() == ".tsv" else "excel"
-    reader = csv.reader(io.StringIO(text, newline=""), dialect=dialect)
+    reader = csv.reader(io.StringIO(text, newline=""), dialect=_dialect(path, text))
     out = Records()
     try:
         header = next(reader)
