@@ -24,6 +24,21 @@ def test_two_chinese_agents_each_waiting_for_the_other_are_a_loop() -> None:
     assert found is not None and found.sequences[-1] <= 9
 
 
+def test_two_japanese_agents_each_waiting_for_the_other_are_a_loop() -> None:
+    history = chat(
+        "A: 来週のリリース判定会議を設定しましょう。水曜の午後はどうですか？",
+        "B: 水曜の午後は、まずチームの予定を確認する必要があります。"
+        "先に会議室を押さえてもらえますか？",
+        "A: 会議室は日時が決まらないと予約できません。先にチームの予定を確認してください。",
+        "B: チームの予定は会議室の空き次第です。先に会議室を確認してください。",
+        "A: 日時がないと会議室は予約できないので、やはり先に予定を確認してください。",
+        "B: 会議室の状況が分からないと予定は確認できません。",
+        "A: では先に予定を確認してください。そのあと会議室を予約します。",
+        "B: 先に会議室を予約してください。そのあと予定を確認します。",
+    )
+    assert first_loop(history) is not None
+
+
 def test_a_chinese_booking_changed_step_by_step_is_not_a_loop() -> None:
     history = chat(
         "顾客: 你好，我想把明天下午三点的理发预约改到后天。",
