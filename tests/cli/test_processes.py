@@ -193,6 +193,20 @@ def test_a_bad_process_count_is_refused_before_anything_starts(
     assert list((tmp_path / "out").iterdir()) == []
 
 
+@pytest.mark.parametrize("command", ["worker", "simulate"])
+def test_processes_on_a_log_of_one_process_are_refused(tmp_path: Path, command: str) -> None:
+    """``memory://`` lives in one process: each child had its own, so ``aic simulate`` ran the
+    whole run again in the parent (every conversation twice, a report line for a log that is
+    gone) and ``aic worker`` served logs nobody else can write to."""
+    from tests.simulation.test_cli import write
+
+    scenario = [str(write(tmp_path))] if command == "simulate" else []
+    done = run_aic(command, *scenario, "--processes", "2", "--log-url", "memory://", timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert "memory:// is one process's own log" in done.stderr
+
+
 async def slow_detached(log: ConversationLog, count: int, turns: int) -> list[str]:
     """``count`` detached conversations whose turns take 0.2 s (a worker is busy with one)."""
     agent = "mock:turns=0,latency=0.2"

@@ -97,6 +97,16 @@ def child_share(share: tuple[int, int] | None, child: int, processes: int) -> tu
     return index + count * child, count * processes
 
 
+def check_shared_log(log_url: str, count: int) -> None:
+    """The children of ``--processes N`` meet in the log: refuse one private to a process
+    (``memory://``), where each child had its own and the parent saw none of their work."""
+    if count > 1 and log_url.startswith("memory:"):
+        raise ConfigError(
+            f"--processes {count} with memory://: memory:// is one process's own log, which"
+            " the processes cannot share; give a SQLite file (--db) or a Redis URL"
+        )
+
+
 def metrics_ports(port: int | None, count: int) -> Callable[[int], list[str]]:
     """The ``--metrics-port`` of child ``k`` of ``count``: ``port + k`` (one port cannot serve
     several processes), checked now; none to add when no port or 0 (each picks a free one)."""

@@ -33,7 +33,13 @@ from aiconv.cli.command import command
 from aiconv.cli.compare import compare_command
 from aiconv.cli.learn import grounding_of
 from aiconv.cli.options import EXIT_INTERRUPTED, json_option, log_options, option
-from aiconv.cli.processes import SHARD, metrics_ports, processes_option, run_shards
+from aiconv.cli.processes import (
+    SHARD,
+    check_shared_log,
+    metrics_ports,
+    processes_option,
+    run_shards,
+)
 from aiconv.cli.progress import ProgressView, status_line, tally_document
 from aiconv.cli.report import report_command
 from aiconv.cli.telemetry import Telemetry, TelemetryOptions, start_telemetry, telemetry_options
@@ -225,6 +231,7 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
         run_args=_run_args(kw),
     )
     if kw["processes"] > 1:
+        check_shared_log(runtime.log_url, kw["processes"])
         metrics = metrics_ports(TelemetryOptions.of(kw).metrics_port, kw["processes"])
         finished = asyncio.run(_tally_of(runtime, run)).done
         run = dataclasses.replace(run, finished_before=finished)

@@ -19,6 +19,7 @@ from aiconv.cli.command import command
 from aiconv.cli.options import json_option, log_options, option
 from aiconv.cli.processes import (
     SHARE,
+    check_shared_log,
     child_share,
     metrics_ports,
     processes_option,
@@ -90,6 +91,7 @@ def worker(
     runtime = Runtime.load(LogOptions.of(kw))
     runtime.check_rate_limits()  # before any child starts, or any work
     if processes > 1:
+        check_shared_log(runtime.log_url, processes)
         metrics = metrics_ports(TelemetryOptions.of(kw).metrics_port, processes)
         sys.exit(_supervise(processes, instance_id, share, as_json, metrics))
     url = runtime.log_url
