@@ -110,10 +110,12 @@ def test_a_family_generates_varied_labelled_transcripts() -> None:
 #: round 25 (written blind, measured once on main 320c81f). Round 26 (written blind while
 #: rounds 23-25 were tuned on, measured on main 9af5337 and on the final main of that tuning,
 #: never read until then) was then read and tuned on in the same way: it no longer measures
-#: unseen transcripts either. The learned
+#: unseen transcripts either. Rounds 27 and 28 (written blind while round 26 was tuned on,
+#: measured on main 2a9286d and on the final main of that tuning) have never been read: they
+#: measure unseen transcripts. The learned
 #: detector (loop_learned) is trained on rounds 1-16: its honest figures are leave-one-round-out
 #: (scripts/train_loop_model.py, README); 11-15's are in-sample.
-UNTUNED_ROUNDS = (11, 13, 14, 15)
+UNTUNED_ROUNDS = (11, 13, 14, 15, 27, 28)
 
 
 @pytest.fixture(scope="module")
@@ -387,6 +389,36 @@ def test_round_26_written_blind_then_tuned_on() -> None:
     assert figures.closing_precision == 1.0
     assert figures.closing_recall == 1.0
     assert figures.loop_recall >= 0.80
+
+
+#: Rounds 27 and 28, written blind and never read: the measure of transcripts never seen. Their
+#: floors hold what the detector shows on them: (written_in, loop recall, closing recall).
+NEVER_READ_ROUNDS = ((27, 0.73, 1.0), (28, 0.53, 0.875))
+
+
+@pytest.mark.parametrize(("written_in", "recall", "closings"), NEVER_READ_ROUNDS)
+def test_rounds_written_blind_and_never_read(
+    written_in: int, recall: float, closings: float
+) -> None:
+    # Written blind (no project code, rules, notes, commit messages or earlier rounds read, the
+    # detector never run) while round 26 was tuned on, frozen and appended unchanged. Round 27
+    # (sha256 1035f641...): customer support in 19 languages, 11 of 60 agent to agent; round 28
+    # (sha256 a372b79d...): long simulations whose loops start late, voice-call transcripts,
+    # intake bots, two agents at work, in 22 languages. On main 2a9286d: 27 precision 1.00,
+    # recall 0.731 (19 of 26), nothing cut, closings 1.00 / 0.75; 28: 1.00, 0.538 (14 of 26),
+    # nothing cut, closings 1.00 / 0.625. After round 26's tuning and the words of unspaced
+    # scripts: the same loops found, closings 1.00 / 1.00 and 1.00 / 0.875 (the farewells of
+    # Russian, Japanese, Chinese and Korean). Below the target on recall (0.90): the floors hold
+    # what they show, so a change that cuts one of their healthy conversations or loses one of
+    # their loops fails here.
+    figures = evaluate_corpus(HELDOUT, written_in=written_in)
+    print(figures.report())
+    assert figures.transcripts == 60
+    assert figures.loop_precision == 1.0
+    assert figures.healthy_ended_early == 0
+    assert figures.closing_precision == 1.0
+    assert figures.closing_recall >= closings
+    assert figures.loop_recall >= recall
 
 
 #: Held-out rounds that were written blind with ``fire_by`` labels; each must meet the target.
