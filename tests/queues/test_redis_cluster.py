@@ -113,6 +113,20 @@ async def test_a_node_list_of_one_cluster_opens(redis_cluster: LocalCluster) -> 
         assert await log.last_sequence("c") == 1
 
 
+async def test_a_node_list_opens_while_one_of_its_nodes_is_down(
+    redis_cluster: LocalCluster,
+) -> None:
+    """Several startup nodes are there so that one being down (a master just killed) does not
+    matter: every command failed for its whole deadline until that node came back."""
+    live = redis_cluster.running[0]
+    for hosts in (f"127.0.0.1:{cluster_port()},127.0.0.1:{live.port}",
+                  f"127.0.0.1:{live.port},127.0.0.1:{cluster_port()}"):  # fmt: skip
+        url = f"redis://{hosts}/?cluster=1&deadline=20&prefix=t{uuid.uuid4().hex[:6]}"
+        async with asyncio.timeout(10), open_log(url) as log:
+            await log.append("c", 0, [event(1)])
+            assert await log.last_sequence("c") == 1
+
+
 async def test_nodes_of_two_clusters_are_refused_in_one_line(
     redis_cluster: LocalCluster, tmp_path: Path
 ) -> None:

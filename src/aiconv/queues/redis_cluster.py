@@ -25,7 +25,7 @@ from redis.asyncio.connection import Connection
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from aiconv.errors import ConfigError
+from aiconv.errors import ConfigError, LogUnavailable
 from aiconv.observability.redaction import redact_url
 from aiconv.queues.log import StoredEvent
 from aiconv.queues.redis_calls import Calls, NotReplicated, clients, is_a_cluster
@@ -142,29 +142,31 @@ async def open_cluster(target: RedisTarget, call: Calls) -> RedisCluster:
 
 
 async def check_one_cluster(target: RedisTarget, call: Calls) -> None:
-    """Every node of the URL is a cluster node, and all of them belong to one cluster."""
-    members: set[str] | None = None
+    """Every node of the URL that answers is a cluster node, and all of them belong to one
+    cluster. A node that does not answer is passed over while another does (a list names
+    several so that one being down does not stop the client); none answering is retried
+    until the deadline."""
     if len(target.nodes) == 1:
-        single = "drop ?cluster=1 for a single Redis"
-    else:
-        single = "a list of nodes is a Redis Cluster: name one node for a single Redis"
-    for host, port in target.nodes:
-        node = aioredis.Redis.from_url(node_url(target, host, port), socket_connect_timeout=2)
-        try:
-            where = f"{host}:{port}"
-            await _require_cluster_support(node, call, where, single)
-            await _require_slots(node, call, where)
-            myid = _text(
-                await call(
-                    "read the cluster's topology", partial(node.execute_command, "CLUSTER", "MYID")
+        await _member_ids(target, *target.nodes[0], call, "drop ?cluster=1 for a single Redis")
+        return
+    single = "a list of nodes is a Redis Cluster: name one node for a single Redis"
+    once = Calls(where=call.where, prefix=call.prefix, deadline=0, clustered=call.clustered)
+
+    async def answering() -> list[tuple[str, str, set[str]]]:
+        found, down = [], None
+        for host, port in target.nodes:
+            try:
+                found.append(
+                    (f"{host}:{port}", *await _member_ids(target, host, port, once, single))
                 )
-            )
-            known = await call(
-                "read the cluster's topology", partial(node.execute_command, "CLUSTER", "NODES")
-            )
-        finally:
-            await node.aclose()
-        ids = {line.split()[0] for line in _text(known).splitlines() if line.strip()}
+            except LogUnavailable as exc:  # down: another node will do
+                down = exc.__cause__
+        if not found and down is not None:
+            raise down  # none answers: retried (``call``) until the deadline
+        return found
+
+    members: set[str] | None = None
+    for where, myid, ids in await call("read the cluster's topology", answering):
         if members is not None and myid not in members:
             first = "{}:{}".format(*target.nodes[0])
             raise ConfigError(
@@ -172,6 +174,23 @@ async def check_one_cluster(target: RedisTarget, call: Calls) -> None:
                 f" in the cluster of {first}; list nodes of one cluster only"
             )
         members = ids if members is None else members
+
+
+async def _member_ids(
+    target: RedisTarget, host: str, port: int, call: Calls, single: str
+) -> tuple[str, set[str]]:
+    """A cluster node's own id and the ids of every node it knows."""
+    node = aioredis.Redis.from_url(node_url(target, host, port), socket_connect_timeout=2)
+    try:
+        where = f"{host}:{port}"
+        await _require_cluster_support(node, call, where, single)
+        await _require_slots(node, call, where)
+        topology = partial(call, "read the cluster's topology")
+        myid = _text(await topology(partial(node.execute_command, "CLUSTER", "MYID")))
+        known = await topology(partial(node.execute_command, "CLUSTER", "NODES"))
+    finally:
+        await node.aclose()
+    return myid, {line.split()[0] for line in _text(known).splitlines() if line.strip()}
 
 
 async def _require_cluster_support(
