@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from aiconv.benchmarking import report
 from aiconv.benchmarking.probe import new_conversation
 from aiconv.benchmarking.soak import TURNS, Findings, check, soak
 from aiconv.platform.conductor import Conductor
@@ -132,3 +133,20 @@ async def test_a_message_by_another_than_the_claimant_is_a_problem() -> None:
         [claimed("alice", 0)], [said("alice"), claimed("bob", 1)], [said("alice"), END]
     )
     assert any("alice spoke under the claim" in p for p in found.problems), found.problems
+
+
+def test_the_bench_table_says_how_many_claims_were_retaken_beside_the_problems() -> None:
+    """Retaken claims are reported, not hidden and not counted as problems; a result without
+    any (or from before they were counted) reads as it did."""
+    soaked = {
+        "conversations": 10,
+        "conversations_per_s": 5.0,
+        "peak_rss_mb": 90,
+        "problem_count": 0,
+    }
+    document = {
+        "plan": {"soak_conversations": 10},
+        "results": {"soak": {"memory": soaked, "redis": {**soaked, "retaken_claims": 7}}},
+    }
+    [row] = report._soak_rows(document)
+    assert "| 5/s, 90 MB, 0 problems | – | 5/s, 90 MB, 0 problems, 7 claims retaken |" in row
