@@ -207,6 +207,16 @@ def test_processes_on_a_log_of_one_process_are_refused(tmp_path: Path, command: 
     assert "memory:// is one process's own log" in done.stderr
 
 
+def test_a_worker_on_a_log_of_one_process_is_refused(tmp_path: Path) -> None:
+    """``aic worker --log-url memory://`` (one process) started and served nothing until it was
+    stopped: no other command can write a conversation into a worker's own in-memory log."""
+    done = run_aic("worker", "--log-url", "memory://", "--json", timeout=30)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert "memory:// is one process's own log" in done.stderr
+    assert done.stdout == ""
+
+
 async def slow_detached(log: ConversationLog, count: int, turns: int) -> list[str]:
     """``count`` detached conversations whose turns take 0.2 s (a worker is busy with one)."""
     agent = "mock:turns=0,latency=0.2"

@@ -19,7 +19,6 @@ from aiconv.cli.command import command
 from aiconv.cli.options import json_option, log_options, option
 from aiconv.cli.processes import (
     SHARE,
-    check_shared_log,
     child_share,
     metrics_ports,
     processes_option,
@@ -28,6 +27,7 @@ from aiconv.cli.processes import (
 from aiconv.cli.telemetry import Telemetry, TelemetryOptions, start_telemetry, telemetry_options
 from aiconv.cli.values import Number, Text, count, seconds
 from aiconv.cli.wiring import LogOptions, Runtime
+from aiconv.errors import ConfigError
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.worker import Worker, WorkerStats
 from aiconv.queues.urls import connect_log
@@ -90,8 +90,8 @@ def worker(
     """
     runtime = Runtime.load(LogOptions.of(kw))
     runtime.check_rate_limits()  # before any child starts, or any work
+    _check_servable(runtime.log_url)
     if processes > 1:
-        check_shared_log(runtime.log_url, processes)
         metrics = metrics_ports(TelemetryOptions.of(kw).metrics_port, processes)
         sys.exit(_supervise(processes, instance_id, share, as_json, metrics))
     url = runtime.log_url
@@ -113,6 +113,16 @@ def worker(
         telemetry.close()
     _print_stats(stats, as_json)
     sys.exit(0)
+
+
+def _check_servable(log_url: str) -> None:
+    """A worker serves what other commands write: refuse a log private to this process
+    (``memory://``), where it started and served nothing until stopped."""
+    if log_url.startswith("memory:"):
+        raise ConfigError(
+            "aic worker with memory://: memory:// is one process's own log, which no other"
+            " command can write a conversation to; give a SQLite file (--db) or a Redis URL"
+        )
 
 
 def _print_stats(stats: WorkerStats, as_json: bool) -> None:
