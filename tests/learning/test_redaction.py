@@ -51,6 +51,14 @@ def test_every_planted_personal_detail_is_replaced_and_counted(
         ("sort code: 12-34-56", "sort code: [ACCOUNT]"),
         ("on 2025-03-04 call 020 7946 0958", "on 2025-03-04 call [PHONE]"),
         ("ring 06-12-34 56 78 at 10:00", "ring [PHONE] at 10:00"),
+        # international numbers with a 00 prefix were kept verbatim
+        ("call 0049 30 1234567 today", "call [PHONE] today"),
+        ("or 0033 1 23 45 67 89.", "or [PHONE]."),
+        ("from Spain 0034-912-345-678", "from Spain [PHONE]"),
+        # social security numbers were labelled as phone numbers
+        ("ssn 123-45-6789 ok", "ssn [SSN] ok"),
+        ("my SSN is 123456789", "my SSN is [SSN]"),
+        ("social security number: 078 05 1120", "social security number: [SSN]"),
         # keys pasted into a chat were stored in events and exports as they were
         ("my key sk-ant-api03-Abc123xyz_987654321 fails", "my key [SECRET] fails"),
         ("OPENAI_API_KEY=sk-proj-ABCDEFGHIJKLMNOPQRSTUV", "OPENAI_API_KEY=[SECRET]"),
@@ -71,6 +79,12 @@ def test_builtin_rules_find_common_formats(text: str, expected: str) -> None:
         "version 10.4.2 of the app",
         "it was due 2025-03-04 10:00 and came 2025.03.06 14:45:10",
         "booked for 04.03.2025 10:30, the 2025-03-04T09:15 slot was gone",
+        # hard negatives for the 00-prefix phone and SSN rules
+        "order 00123456 shipped, invoice 00123",
+        "paid 1,250.00 USD at 00:30 on 12-31-2025, total 100.00",
+        "version 00.12.3 and build 2025.03.04",
+        "scores 00 12 and 00 7",
+        "reference 4000 0013 1738 6075 (no card: its check digit is wrong)",
     ],
 )
 def test_ordinary_numbers_are_left_alone(text: str) -> None:

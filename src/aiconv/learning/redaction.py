@@ -3,11 +3,14 @@
 Built in: keys and URL credentials ``[SECRET]`` (the formats the logs scrub), e-mail addresses
 ``[EMAIL]``, card numbers ``[CARD]`` (13–19 digits, spaces or dashes
 allowed, valid Luhn check digit), account numbers ``[ACCOUNT]`` (IBANs with valid check digits,
-and digits after words such as "account number", "acct", "sort code", "routing"), phone numbers
-``[PHONE]`` (7–15 digits with the usual separators; dates, dates with a time of day and plain
-short numbers are left alone). Configurable: a list of names ``[NAME]`` (whole words, any case)
-and patterns (``LABEL=REGEX`` → ``[LABEL]``, or a bare regex → ``[REDACTED]``). The originals
-are never kept or reported, only how many of each kind were replaced and where.
+and digits after words such as "account number", "acct", "sort code", "routing"), US social
+security numbers ``[SSN]`` (``123-45-6789`` with a valid area, group and serial, or 9 digits
+after "SSN" or "social security number"), phone numbers ``[PHONE]`` (7–15 digits with the
+usual separators, or a ``00`` international prefix such as ``0049 30 1234567``; dates, dates
+with a time of day and plain short numbers are left alone). Configurable: a list of names
+``[NAME]`` (whole words, any case) and patterns (``LABEL=REGEX`` → ``[LABEL]``, or a bare
+regex → ``[REDACTED]``). The originals are never kept or reported, only how many of each kind
+were replaced and where.
 """
 
 from __future__ import annotations
@@ -30,6 +33,18 @@ _ACCOUNT = re.compile(
     r"|(?:sort\s+code|routing(?:\s+number)?)(?:\s+(?:is|was))?)"
     r"\s*[:#=]?\s*(\d(?:[ -]?\d){4,16})(?!\d)"
 )
+#: Area 001-899 but 666, group 01-99, serial 0001-9999: 000-12-3456 is no SSN (left to the
+#: phone rule).
+_SSN_DIGITS = r"(?!000|666|9)\d{3}[ -]?(?!00)\d{2}[ -]?(?!0000)\d{4}"
+_SSN = re.compile(
+    rf"(?i)\b(?:ssn|social\s+security(?:\s+(?:number|no\.?|num|#))?)(?:\s+(?:is|was))?"
+    rf"\s*[:#=]?\s*({_SSN_DIGITS})(?!\d)"
+    rf"|(?<![\w-])(\d{{3}}-\d{{2}}-\d{{4}})(?![\w-])"
+)
+#: A phone number dialled with the ``00`` international prefix: groups of any length, which the
+#: general rule below would not take ("0049 30 1234567", "0033 1 23 45 67 89"); never a later
+#: group of a longer number (the "0013" of a card "4000 0013 1738 6076").
+_INTL_PHONE = re.compile(r"(?<![\w+.-])(?<!\d[ .-])00[1-9]\d{0,2}(?:[ .-]\d{1,8}){1,6}(?![\w-])")
 #: A date followed by a time of day ("2025-03-04 10:00", "04.03.2025 10:30"): never a phone.
 _DATE_TIME = r"(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4})[ T]\d{1,2}:\d{2}"
 _PHONE = re.compile(
@@ -87,7 +102,7 @@ class Redactor:
             alternatives = "|".join(re.escape(n) for n in cleaned)
             rules.append(_sub(re.compile(rf"(?i)(?<!\w)(?:{alternatives})(?!\w)"), "NAME"))
         if builtin:
-            rules += [_ibans, _accounts, _cards, _phones]
+            rules += [_ibans, _accounts, _ssns, _intl_phones, _cards, _phones]
         self.rules = tuple(rules)
 
     def redact(self, text: str) -> Redacted:
@@ -160,6 +175,20 @@ def _not_phone(match: re.Match[str]) -> bool:
 
 
 _phones = _replace_if(_PHONE, "PHONE", _not_phone)
+#: 8–15 digits after the ``00`` (a country code and a national number).
+_intl_phones = _replace_if(_INTL_PHONE, "PHONE", lambda m: not 10 <= len(_digits(m[0])) <= 17)
+
+
+def _ssns(text: str, counts: Counter[str]) -> str:
+    def swap(match: re.Match[str]) -> str:
+        group = 1 if match.group(1) is not None else 2
+        if group == 2 and not re.fullmatch(_SSN_DIGITS, match.group(2)):
+            return match.group(0)
+        counts["SSN"] += 1
+        start, end = match.start(group) - match.start(), match.end(group) - match.start()
+        return f"{match.group(0)[:start]}[SSN]{match.group(0)[end:]}"
+
+    return _SSN.sub(swap, text)
 
 
 @dataclass(slots=True, kw_only=True)
