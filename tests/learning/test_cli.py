@@ -404,3 +404,21 @@ def test_the_corpus_generator_refuses_an_output_it_cannot_write_in_one_line(
     assert "Traceback" not in result.stderr
     assert {p.name for p in tmp_path.iterdir()} <= {"a-file", "home"}  # home: the env's
     assert (tmp_path / "a-file").read_text() == "mine"
+
+
+def test_replaying_a_voice_scenario_says_that_the_forks_are_text(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """``voice = true`` is not replayed (the imported conversations are text, so are their
+    forks): replay said nothing about it, and a user who asked for voice got text silently."""
+    db = str(tmp_path / "runs.db")
+    _ok(run_aic("import", str(_chats(tmp_path / "chats.jsonl", 2)), "--db", db, env=env))
+    voice = Path(__file__).parents[2] / "examples" / "voice.toml"
+    text = tmp_path / "text.toml"
+    text.write_text(voice.read_text().replace("voice = true", "voice = false"))
+    for scenario, warned in ((voice, True), (text, False)):
+        args = ["replay", str(scenario), "--db", db, "--limit", "1", "--run-id", scenario.stem]
+        result = _ok(run_aic(*args, "--json", env=env, timeout=300))
+        assert json.loads(result.stdout)["cases"] == 1
+        warning = "warning: voice = true is not replayed"
+        assert (warning in result.stderr) is warned, result.stderr

@@ -177,6 +177,12 @@ def replay(scenario_file: Path, **kw: Any) -> None:
     runtime = Runtime.load(LogOptions.of(kw))
     scenario = load_scenario(scenario_file)
     check_agents(runtime, scenario)
+    if scenario.voice:  # the imported conversations are text: a fork of one is text too
+        click.echo(
+            f"warning: voice = true is not replayed: {scenario_file}'s forks are text "
+            "conversations (use `aic simulate` for voice calls)",
+            err=True,
+        )
     given = kw["run_id"]
     run_id = check_run_id(given) if given is not None else f"replay-{scenario.name}"
     telemetry = start_telemetry(TelemetryOptions.of(kw), runtime)
