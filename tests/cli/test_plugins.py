@@ -155,24 +155,59 @@ def test_a_plugin_that_fails_to_load_is_one_line_naming_it(
     tmp_path: Path, module: str, entry_point: str, says: str
 ) -> None:
     """An installed provider plugin whose module raises (or exits) while it is imported was a
-    traceback, exit code 1, from every command that reads the providers (``aic-start`` with two
-    mock agents too); ``sys.exit()`` in it ended ``aic-start`` silently with its code."""
+    traceback, exit code 1, from every command that reads the providers; ``sys.exit()`` in it
+    ended ``aic-start`` silently with its code. Asking for its agent is one line, exit 2."""
+    env = _env_with_broken_plugin(tmp_path, module, entry_point)
+    result = _run(env, tmp_path, "start", "--agent1", "broken", "--db", str(tmp_path / "runs.db"))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: aiconv.providers 'broken' (aiconv-broken 0.1)"), line
+    assert says in line
+    assert not (tmp_path / "runs.db").exists()
+
+
+def test_a_broken_plugin_does_not_stop_work_that_does_not_use_it(tmp_path: Path) -> None:
+    """A broken plugin made every command that reads the providers fail (``aic-start`` with two
+    mock agents too): now it is one warning naming it, and ``aic providers`` lists it broken."""
+    env = _env_with_broken_plugin(
+        tmp_path, 'raise RuntimeError("no config")\n', "broken = aiconv_broken:VENDOR"
+    )
+    db = str(tmp_path / "runs.db")
+    result = _run(env, tmp_path, "start", "--db", db, "--max-turns", "2")
+    assert result.returncode == 0, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line == (
+        "warning: aiconv.providers 'broken' (aiconv-broken 0.1) failed to load:"
+        " RuntimeError: no config; fix or uninstall it"
+    )
+    assert (tmp_path / "runs.db").exists()
+    mistyped = _run(env, tmp_path, "start", "--agent1", "brokn", "--db", db)
+    assert mistyped.returncode == 2, mistyped.stderr
+    assert "unknown agent 'brokn'" in mistyped.stderr
+    assert "failed to load: broken" in mistyped.stderr
+    listed = _run(env, tmp_path, "providers", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stderr == ""
+    (row,) = [r for r in json.loads(listed.stdout) if r["vendor"] == "broken"]
+    assert row["key"] == "broken"
+    assert "(aiconv-broken 0.1) failed to load: RuntimeError: no config" in row["description"]
+    assert "mock" in [r["vendor"] for r in json.loads(listed.stdout)]
+
+
+def _env_with_broken_plugin(tmp_path: Path, module: str, entry_point: str) -> dict[str, str]:
     site = _installed_plugin(tmp_path / "site", module, entry_point)
     path = os.pathsep.join(p for p in (str(site), os.environ.get("PYTHONPATH")) if p)
-    env = cli_env({"PYTHONPATH": path}, home=tmp_path)
-    for args in (("start", "--db", str(tmp_path / "runs.db"), "--max-turns", "2"), ("providers",)):
-        result = subprocess.run(
-            [sys.executable, "-m", "aiconv.cli", *args],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert result.returncode == 2, result.stderr
-        assert "Traceback" not in result.stderr
-        (line,) = result.stderr.splitlines()
-        assert line.startswith("error: aiconv.providers 'broken' (aiconv-broken 0.1)"), line
-        assert says in line
-    assert not (tmp_path / "runs.db").exists()
+    return cli_env({"PYTHONPATH": path}, home=tmp_path)
+
+
+def _run(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "aiconv.cli", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )

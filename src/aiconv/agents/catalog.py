@@ -89,9 +89,17 @@ PROVIDER_PLUGINS: PluginGroup[tuple[Vendor, ...]] = PluginGroup("aiconv.provider
 
 
 def default_registry() -> Registry:
-    """A registry holding every installed provider (aiconv's own ones first, then plugins')."""
+    """A registry holding every installed provider (aiconv's own ones first, then plugins').
+
+    A plugin that fails to load is set aside (``Registry.broken``) with its one-line error, so
+    one broken third-party package stops only the agents asked of it, not unrelated work."""
     registry = Registry()
     for name in PROVIDER_PLUGINS.names():
-        for vendor in PROVIDER_PLUGINS.get(name):
+        try:
+            vendors = PROVIDER_PLUGINS.get(name)
+        except ConfigError as exc:
+            registry.set_broken(name, str(exc))
+            continue
+        for vendor in vendors:
             registry.register(vendor)
     return registry

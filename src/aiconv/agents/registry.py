@@ -85,6 +85,12 @@ class Registry:
     def __init__(self) -> None:
         self._vendors: dict[str, Vendor] = {}
         self._aliases: dict[str, str] = {}
+        #: Provider plugins that failed to load, by entry-point name: their one-line error.
+        self.broken: dict[str, str] = {}
+
+    def set_broken(self, plugin: str, why: str) -> None:
+        """Record a provider plugin that failed to load: asking for it raises ``why``."""
+        self.broken[plugin] = why
 
     def register(self, vendor: Vendor) -> None:
         """Add (or replace) a vendor and its aliases."""
@@ -113,7 +119,8 @@ class Registry:
         head, _, suffix = agent_id.strip().partition(":")
         key = head.lower()
         if key not in self._aliases:
-            raise UnknownAgent(self._unknown_message(head))
+            broken = {name.lower(): why for name, why in self.broken.items()}
+            raise UnknownAgent(broken.get(key) or self._unknown_message(head))
         vendor = self._vendors[self._aliases[key]]
         options: dict[str, str] = {}
         chosen = vendor.default_model
@@ -229,7 +236,8 @@ class Registry:
     def _unknown_message(self, head: str) -> str:
         close = difflib.get_close_matches(head.lower(), self.names, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        return f"unknown agent {head!r}{hint}; valid agents: {', '.join(self.names)}"
+        failed = f"; failed to load: {', '.join(sorted(self.broken))}" if self.broken else ""
+        return f"unknown agent {head!r}{hint}; valid agents: {', '.join(self.names)}{failed}"
 
 
 def parse_options(agent_id: str, text: str) -> dict[str, str]:

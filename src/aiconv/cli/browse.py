@@ -218,6 +218,7 @@ def providers(as_json: bool) -> None:
     """List agents: aliases, vendor, default model, key variables, whether a key is set."""
     runtime = Runtime.load(LogOptions())
     rows = [_provider_row(runtime, vendor) for vendor in runtime.registry.vendors]
+    rows += [_broken_row(name, why) for name, why in runtime.registry.broken.items()]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -232,6 +233,19 @@ def providers(as_json: bool) -> None:
         for row in rows
     ]
     print_table(Console(), PROVIDER_FIELDS, table)
+
+
+def _broken_row(plugin: str, why: str) -> dict[str, Any]:
+    """A provider plugin that failed to load: its entry-point name, ``key: broken`` and why."""
+    return {
+        "vendor": plugin,
+        "aliases": [plugin],
+        "default_model": "-",
+        "key_variables": [],
+        "key": "broken",
+        "offline": False,
+        "description": why,
+    }
 
 
 def _provider_row(runtime: Runtime, vendor: Any) -> dict[str, Any]:

@@ -87,6 +87,7 @@ class Runtime:
     #: by the command like any provider.
     instrument_part: Callable[[ChatProvider], ChatProvider] | None = None
     _guards: Guards | None = field(default=None, init=False, repr=False)
+    _warned: bool = field(default=False, init=False, repr=False)
 
     @classmethod
     def load(cls, log: LogOptions) -> Runtime:
@@ -124,7 +125,17 @@ class Runtime:
         """A guarded provider for ``spec`` (checks the key first): timeout, retries, breaker,
         rate limit. Offline agents are guarded too, so ``mock:fail=…`` exercises the retries;
         so is each stage agent of a flow."""
+        self.warn_broken_plugins()
         return self.guards.wrap(self.registry.build(spec, self.env, wrap=self._part))
+
+    def warn_broken_plugins(self) -> None:
+        """A warning line for each provider plugin that failed to load, once: at the first
+        provider built (the agents asked for resolved; asking for a broken plugin's is its
+        error alone), or when a worker starts serving whatever agents it is sent."""
+        if not self._warned:
+            self._warned = True
+            for why in self.registry.broken.values():
+                click.echo(f"warning: {why}", err=True)
 
     def _part(self, provider: ChatProvider) -> ChatProvider:
         guarded = self.guards.wrap(provider)

@@ -91,6 +91,7 @@ def worker(
     runtime = Runtime.load(LogOptions.of(kw))
     runtime.check_rate_limits()  # before any child starts, or any work
     _check_servable(runtime.log_url)
+    runtime.warn_broken_plugins()
     if processes > 1:
         metrics = metrics_ports(TelemetryOptions.of(kw).metrics_port, processes)
         sys.exit(_supervise(processes, instance_id, share, as_json, metrics))
