@@ -13,7 +13,8 @@ import pytest
 from aiconv.platform.conductor import Conductor
 from aiconv.queues.log import ListQuery
 from aiconv.queues.urls import open_log
-from aiconv.simulation import gate, report
+from aiconv.simulation import gate, render, report
+from aiconv.simulation.report_markdown import render_markdown
 from aiconv.simulation.rows import Row
 from aiconv.testing.conditions import eventually
 from aiconv.testing.processes import cli_env, reap, run_aic, spawn_aic
@@ -104,6 +105,27 @@ def test_a_matrix_gate_fails_when_any_agent_fails_and_mixed_runs_never_pass() ->
     mixed = report.build("x", [*rows[:10], _row("good", "p9/i", 0, True, suite_hash="other")])
     verdict = gate.evaluate(mixed, threshold=0.0, metric=gate.Metric.parse("success"))
     assert not verdict.passed and "mixes 2 scenario versions" in verdict.reasons[0]
+
+
+def test_a_matrix_reports_headline_gives_each_agents_rate_and_labels_the_pooled_one() -> None:
+    """Two agents at 100 % and 50 %: no headline may show 75 % as if it were one agent's."""
+    rows = [_row("good", f"p{c}/i", r, True) for c in range(5) for r in range(2)]
+    rows += [_row("bad", f"p{c}/i", r, r == 0) for c in range(5) for r in range(2)]
+    doc = report.build("m", rows)
+    line = render.headline(doc)
+    assert line.startswith("success by agent: bad 50.0% (95% CI 23.7%–76.3%, 5/10); good 100.0%")
+    assert line.endswith("; pooled across 2 agents 75.0% (95% CI 53.1%–88.8%, 15/20)")
+    markdown = render_markdown(doc).splitlines()
+    assert markdown[markdown.index("") + 1].startswith("**Success rate of bad: 50.0%")
+    assert "pooled across 2 agents: 75.0%" in "\n".join(markdown)
+    assert "## pass^k (all k tries of a cell succeed), pooled across 2 agents" in markdown
+    page = render.render_html(doc)
+    assert ">Success rate of good<" in page and ">Success rate, pooled across 2 agents<" in page
+    assert ">Success rate<" not in page
+    alone = report.build("g", rows[:10])
+    assert render.headline(alone) == "success 100.0% (95% CI 72.2%–100.0%, 10/10)"
+    assert ">Success rate<" in render.render_html(alone)
+    assert "pooled" not in render.render_html(alone) + render_markdown(alone)
 
 
 @pytest.mark.timeout(240)
@@ -232,6 +254,7 @@ def test_a_matrix_runs_every_agent_against_the_same_customers_side_by_side(
         assert figures["agent_latency_s_p50"] is not None and figures["tokens_mean"] > 0
     table = run_aic("report", "m", "--db", str(db), "--out-dir", str(out), env=env).stdout
     assert "agents under test" in table and "mock-turns-9" in table
+    assert "success by agent: mock-turns-2 100.0%" in table and "pooled across 2 agents" in table
     gated = run_aic(
         "report", "m", "--db", str(db), "--out-dir", str(out), "--fail-under", "0.5", env=env
     )

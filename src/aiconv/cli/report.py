@@ -192,10 +192,12 @@ def print_report(console: Console, doc: dict[str, Any]) -> None:
         console.print(f"[bold yellow]warning:[/bold yellow] {escape(warning)}", highlight=False)
     console.print(
         f"[bold]{escape(one_line(str(doc['scenario'])))}[/bold] run {escape(doc['run_id'])}: "
-        f"success {render.rate_text(doc['success'])}",
+        f"{escape(one_line(render.headline(doc)))}",
         highlight=False,
     )
-    curve = Table("k", "pass^k", "95% interval", "cells", title="pass^k")
+    pooled = render.pooled_label(doc)
+    title = f"pass^k, {pooled}" if pooled else "pass^k"
+    curve = Table("k", "pass^k", "95% interval", "cells", title=title)
     for point in doc["pass_hat_k"]:
         curve.add_row(
             str(point["k"]),

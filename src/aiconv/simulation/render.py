@@ -71,6 +71,23 @@ def rate_text(rate: Mapping[str, Any]) -> str:
     return f"{percent(rate.get('rate'))} ({inside}{rate['successes']}/{rate['total']})"
 
 
+def headline(doc: Mapping[str, Any]) -> str:
+    """The success figure a report leads with: one agent's rate, or in a matrix run every
+    agent's rate and the pooled one labelled as pooled (never one pooled rate read as an
+    agent's)."""
+    agents = doc.get("agents") or []
+    if len(agents) <= 1:
+        return f"success {rate_text(doc['success'])}"
+    each = "; ".join(f"{a['agent']} {rate_text(a['success'])}" for a in agents)
+    return f"success by agent: {each}; {pooled_label(doc)} {rate_text(doc['success'])}"
+
+
+def pooled_label(doc: Mapping[str, Any]) -> str:
+    """``pooled across 3 agents`` in a matrix run, else empty."""
+    count = len(doc.get("agents") or [])
+    return f"pooled across {count} agents" if count > 1 else ""
+
+
 def curve_text(curve: Sequence[Mapping[str, Any]]) -> str:
     """``k=1 83.1% · k=2 70.0%``."""
     return " · ".join(f"k={p['k']} {percent(p['value'])}" for p in curve) or "-"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from aiconv.platform.markdown import inline
 from aiconv.simulation.render import (
     AGENT_COLUMNS,
     END_REASONS,
@@ -18,6 +19,7 @@ from aiconv.simulation.render import (
     md_table,
     outcomes_text,
     percent,
+    pooled_label,
     rate_text,
     usage_rows,
     voice_rows,
@@ -60,12 +62,19 @@ def _md_success(doc: Mapping[str, Any]) -> list[str]:
     curve = [
         [p["k"], percent(p["value"]), interval(p["ci95"]), p["cells"]] for p in doc["pass_hat_k"]
     ]
+    pooled = pooled_label(doc)
+    lead = f"Success rate: {rate_text(doc['success'])}"
+    if pooled:
+        lead = "Success rate " + "; ".join(
+            f"of {inline(str(a['agent']))}: {rate_text(a['success'])}" for a in doc["agents"]
+        )
+        lead += f"; {pooled}: {rate_text(doc['success'])}"
     return [
-        f"**Success rate: {rate_text(doc['success'])}** over {doc['finished']} finished "
+        f"**{lead}** over {doc['finished']} finished "
         f"conversations ({doc['failed']} failed, {doc['unfinished']} unfinished); "
         f"up to {doc['k']} repetitions per cell.",
         "",
-        "## pass^k (all k tries of a cell succeed)",
+        f"## pass^k (all k tries of a cell succeed){', ' + pooled if pooled else ''}",
         "",
         *md_table(["k", "pass^k", "95% interval", "cells"], curve),
     ]
