@@ -12,10 +12,11 @@ import pytest
 from redis import Redis
 from redis.crc import key_slot
 
-from aiconv.errors import ConfigError, LogUnavailable
+from aiconv.errors import ConfigError
 from aiconv.queues.log import ConversationLog
 from aiconv.queues.redis import RedisLog, with_prefix
 from aiconv.queues.redis_calls import clients
+from aiconv.queues.redis_cluster import _require_replicas_of_masters
 from aiconv.queues.redis_layout import SHARDS, ClusterLayout
 from aiconv.queues.redis_scripts import ACL_RULES, CLUSTER_ACL_RULES
 from aiconv.queues.urls import open_log
@@ -228,19 +229,47 @@ async def test_bad_cluster_parameters_are_refused(query: str, message: str) -> N
     assert message in str(caught.value)
 
 
-async def test_an_append_no_replica_confirms_has_an_unknown_outcome(
+async def test_min_replicas_above_the_replicas_of_a_master_is_refused(
     redis_cluster: LocalCluster,
 ) -> None:
-    """?min_replicas=2 with one replica a master: WAIT never sees two, the append is retried
-    (never written twice) until the deadline, then LogUnavailable says its outcome is unknown:
-    it is on its master, unconfirmed."""
+    """?min_replicas=2 with one replica a master: WAIT could never see two, and every append
+    waited for them until the deadline (an unknown outcome each); refused at connect now."""
     url = fresh_url(redis_cluster) + "&min_replicas=2&replica_timeout=0.1&deadline=1"
-    async with open_log(url) as log:
-        with pytest.raises(LogUnavailable, match="outcome is unknown") as caught:
-            await log.append("c", 0, [event(1)])
-        assert "no 2 replica(s) confirmed the append" in str(caught.value)
-        assert "\n" not in str(caught.value)
-        assert sequences(await log.read("c")) == [1]  # written once, on its master
+    with pytest.raises(ConfigError) as caught:
+        await open_log(url)
+    said = str(caught.value)
+    assert "has 1 replica(s), fewer than ?min_replicas=2" in said, said
+    assert "lower min_replicas" in said and "\n" not in said
+    # one is there (a replica starts copying a few seconds after the cluster forms: wait on it)
+    async with open_log(
+        url.replace("=2&replica_timeout=0.1&deadline=1", "=1&replica_timeout=10")
+    ) as log:
+        await log.append("c", 0, [event(1)])
+        assert sequences(await log.read("c")) == [1]
+
+
+#: ``CLUSTER NODES`` of three masters with a replica each, the master of 10923-16383 killed and
+#: its replica promoted: the dead node has lost its slots and has not rejoined yet.
+FAILED_OVER = """\
+a1 127.0.0.1:7000@17000 myself,master - 0 0 1 connected 0-5460
+b1 127.0.0.1:7001@17001 master - 0 0 2 connected 5461-10922
+c1 127.0.0.1:7002@17002 master,fail - 0 0 3 disconnected
+a2 127.0.0.1:7003@17003 slave a1 0 0 1 connected
+b2 127.0.0.1:7004@17004 slave,fail b1 0 0 2 disconnected
+c2 127.0.0.1:7005@17005 master - 0 0 7 connected 10923-16383
+"""
+
+
+def test_min_replicas_is_not_refused_in_a_failover() -> None:
+    """A promoted master has no replica until the dead one rejoins, and a replica may be down:
+    appends pause then (README), so a new command is not refused; a cluster that never had the
+    replicas is."""
+    _require_replicas_of_masters(FAILED_OVER, 1)
+    without_dead = "\n".join(line for line in FAILED_OVER.splitlines() if "c1" not in line)
+    with pytest.raises(ConfigError, match=r"master at 127.0.0.1:7005 has 0 replica\(s\)"):
+        _require_replicas_of_masters(without_dead, 1)
+    with pytest.raises(ConfigError, match="fewer than \\?min_replicas=2"):
+        _require_replicas_of_masters(FAILED_OVER, 2)
 
 
 def grant(cluster: LocalCluster, rules: str) -> str:

@@ -10,6 +10,7 @@ from typing import cast
 
 import pytest
 import redis.asyncio as aioredis
+from redis import Redis
 from redis.asyncio.connection import Connection
 from redis.crc import key_slot
 from redis.exceptions import DataError
@@ -19,7 +20,9 @@ from aiconv.queues.log import ConversationLog
 from aiconv.queues.redis import ACL_RULES, RedisLog, with_prefix
 from aiconv.queues.redis_packing import _packed
 from aiconv.queues.urls import open_log
+from aiconv.testing.conditions import eventually
 from aiconv.testing.contract import ConversationLogContract, entry, event, until_parked
+from aiconv.testing.processes import run_aic
 from aiconv.testing.redis_cluster import cluster_port
 from aiconv.testing.redis_server import RedisServer, free_port, has_redis_server
 
@@ -263,16 +266,40 @@ async def test_cluster_0_refuses_a_cluster_node(tmp_path: Path) -> None:
     assert "\n" not in str(caught.value)
 
 
-async def test_min_replicas_on_a_redis_without_replicas_is_an_unknown_outcome(
-    redis_server: RedisServer,
+def test_min_replicas_above_the_connected_replicas_is_refused_before_anything_is_written(
+    tmp_path: Path,
 ) -> None:
-    """WAIT works on a single Redis too: with no replica the append is never confirmed, so it
-    is reported as an unknown outcome after the deadline, and written exactly once."""
+    """?min_replicas=1 on a Redis with no replica: aic-start wrote ConversationStarted, then
+    every append waited for a replica that is not there and the command ended after the
+    deadline (exit 1), leaving an active conversation with no turns. One line now, exit 2."""
+    with RedisServer(tmp_path / "redis") as server:
+        url = f"{server.url}?min_replicas=1&replica_timeout=0.05&deadline=2"
+        done = run_aic("start", "--log-url", url, "--max-turns", "2", timeout=60)
+        assert done.returncode == 2, done.stderr
+        (line,) = done.stderr.splitlines()
+        assert "has 0 connected replica(s), fewer than ?min_replicas=1" in line, line
+        assert "replicaof" in line and "lower min_replicas" in line, line
+        with Redis(port=server.port) as client:
+            assert client.dbsize() == 0
+
+
+async def test_min_replicas_unconfirmed_by_a_replica_gone_is_an_unknown_outcome(
+    redis_server: RedisServer, tmp_path: Path
+) -> None:
+    """WAIT works on a single Redis too: a replica gone after the log opened confirms nothing,
+    so the append is reported as an unknown outcome after the deadline, and written once."""
     url = with_prefix(redis_server.url, f"t{uuid.uuid4().hex[:8]}")
-    async with open_log(url + "&min_replicas=1&replica_timeout=0.05&deadline=0.5") as log:
-        with pytest.raises(LogUnavailable, match="outcome is unknown"):
-            await log.append("c", 0, [event(1)])
-        assert [e.sequence for e in await log.read("c")] == [1]
+    with RedisServer(tmp_path / "replica") as replica, Redis(port=replica.port) as follower:
+        follower.replicaof("127.0.0.1", redis_server.port)
+        with Redis(port=redis_server.port) as leader:
+            replicas = lambda: leader.info("replication")["connected_slaves"]  # noqa: E731
+            await eventually(lambda: replicas() == 1, timeout=30, what="the replica")
+            async with open_log(url + "&min_replicas=1&replica_timeout=0.05&deadline=0.5") as log:
+                follower.replicaof("NO", "ONE")
+                await eventually(lambda: replicas() == 0, timeout=30, what="the replica gone")
+                with pytest.raises(LogUnavailable, match="outcome is unknown"):
+                    await log.append("c", 0, [event(1)])
+                assert [e.sequence for e in await log.read("c")] == [1]
 
 
 def test_hiredis_packs_every_command_exactly_as_redis_py_would() -> None:

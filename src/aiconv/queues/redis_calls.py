@@ -168,6 +168,30 @@ async def is_a_cluster(client: aioredis.Redis, call: Calls) -> bool:
     return found
 
 
+async def require_replicas(client: aioredis.Redis, call: Calls, wanted: int) -> None:
+    """``?min_replicas=N`` on a Redis with fewer than N connected replicas is a ConfigError:
+    no ``WAIT`` could confirm an append, so the first one ended after the deadline with its
+    outcome unknown, its conversation left active. (A user who may not run INFO is not
+    checked: appends say it then.)"""
+    if not wanted:
+        return
+
+    async def replicas() -> int | None:
+        try:
+            info: dict[str, object] = await client.info("replication")
+        except rexc.NoPermissionError:
+            return None
+        return int(str(info.get("connected_slaves", 0)))
+
+    have = await call("connect", replicas)
+    if have is not None and have < wanted:
+        raise ConfigError(
+            f"Redis at {call.where} has {have} connected replica(s), fewer than"
+            f" ?min_replicas={wanted}, so no append could be confirmed: attach a replica"
+            " (replicaof) or lower min_replicas"
+        )
+
+
 async def _refuses_cross_slot(client: aioredis.Redis, prefix: str) -> bool:
     """``EXISTS`` of two keys under ``prefix`` (which the user may read) in different slots."""
     try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any, cast
@@ -28,7 +29,13 @@ from redis.backoff import NoBackoff
 from aiconv.errors import ConfigError, LogUnavailable
 from aiconv.observability.redaction import redact_url
 from aiconv.queues.log import StoredEvent
-from aiconv.queues.redis_calls import Calls, NotReplicated, clients, is_a_cluster
+from aiconv.queues.redis_calls import (
+    Calls,
+    NotReplicated,
+    clients,
+    is_a_cluster,
+    require_replicas,
+)
 from aiconv.queues.redis_layout import SHARDS, RedisLayout
 from aiconv.queues.redis_scripts import EPOCH, READ_SHARD, Entry, decode_entry, sequence_of
 from aiconv.queues.redis_urls import RedisTarget, node_url
@@ -52,6 +59,11 @@ async def connect(url: str, target: RedisTarget, call: Calls) -> tuple[Client, C
         call.clustered = True  # from here on, a redirect is routine and the ACL rules grow
         cluster = await open_cluster(target, call)
         return cluster, cluster
+    try:
+        await require_replicas(single[0], call, target.min_replicas)
+    except BaseException:
+        await asyncio.gather(*(c.aclose() for c in single), return_exceptions=True)
+        raise
     return single
 
 
@@ -147,12 +159,14 @@ async def check_one_cluster(target: RedisTarget, call: Calls) -> None:
     several so that one being down does not stop the client); none answering is retried
     until the deadline."""
     if len(target.nodes) == 1:
-        await _member_ids(target, *target.nodes[0], call, "drop ?cluster=1 for a single Redis")
+        alone = "drop ?cluster=1 for a single Redis"
+        _, _, known = await _member_ids(target, *target.nodes[0], call, alone)
+        _require_replicas_of_masters(known, target.min_replicas)
         return
     single = "a list of nodes is a Redis Cluster: name one node for a single Redis"
     once = Calls(where=call.where, prefix=call.prefix, deadline=0, clustered=call.clustered)
 
-    async def answering() -> list[tuple[str, str, set[str]]]:
+    async def answering() -> list[tuple[str, str, set[str], str]]:
         found, down = [], None
         for host, port in target.nodes:
             try:
@@ -166,7 +180,8 @@ async def check_one_cluster(target: RedisTarget, call: Calls) -> None:
         return found
 
     members: set[str] | None = None
-    for where, myid, ids in await call("read the cluster's topology", answering):
+    found = await call("read the cluster's topology", answering)
+    for where, myid, ids, _ in found:
         if members is not None and myid not in members:
             first = "{}:{}".format(*target.nodes[0])
             raise ConfigError(
@@ -174,12 +189,13 @@ async def check_one_cluster(target: RedisTarget, call: Calls) -> None:
                 f" in the cluster of {first}; list nodes of one cluster only"
             )
         members = ids if members is None else members
+    _require_replicas_of_masters(found[0][3], target.min_replicas)
 
 
 async def _member_ids(
     target: RedisTarget, host: str, port: int, call: Calls, single: str
-) -> tuple[str, set[str]]:
-    """A cluster node's own id and the ids of every node it knows."""
+) -> tuple[str, set[str], str]:
+    """A cluster node's own id, the ids of every node it knows and its ``CLUSTER NODES``."""
     node = aioredis.Redis.from_url(node_url(target, host, port), socket_connect_timeout=2)
     try:
         where = f"{host}:{port}"
@@ -190,7 +206,37 @@ async def _member_ids(
         known = await topology(partial(node.execute_command, "CLUSTER", "NODES"))
     finally:
         await node.aclose()
-    return myid, {line.split()[0] for line in _text(known).splitlines() if line.strip()}
+    nodes = _text(known)
+    return myid, {line.split()[0] for line in nodes.splitlines() if line.strip()}, nodes
+
+
+def _require_replicas_of_masters(nodes: str, wanted: int) -> None:
+    """ConfigError when the masters serving slots lack replicas for ``?min_replicas=N`` in the
+    topology (``CLUSTER NODES``): no ``WAIT`` on them could confirm an append. A replica
+    counts while it is down (a failover pauses appends, it does not fail them), and so does a
+    failed master without slots (restarted, it rejoins as its successor's replica)."""
+    if not wanted:
+        return
+    rows = [line.split() for line in nodes.splitlines() if line.strip()]
+    flags = [set(row[2].split(",")) for row in rows]
+    replicas = Counter(row[3] for row, f in zip(rows, flags, strict=True) if "slave" in f)
+    short = [
+        (row[1].split("@")[0], replicas[row[0]])
+        for row, f in zip(rows, flags, strict=True)
+        if "master" in f and len(row) > 8 and replicas[row[0]] < wanted
+    ]
+    spare = sum(
+        1
+        for row, f in zip(rows, flags, strict=True)
+        if "master" in f and len(row) <= 8 and f & {"fail", "fail?"}
+    )
+    if short and sum(wanted - have for _, have in short) > spare:
+        where, have = short[0]
+        raise ConfigError(
+            f"the Redis Cluster master at {where} has {have} replica(s), fewer than"
+            f" ?min_replicas={wanted}, so no append to its slots could be confirmed: add"
+            " replicas (redis-cli --cluster add-node … --cluster-slave) or lower min_replicas"
+        )
 
 
 async def _require_cluster_support(
