@@ -154,6 +154,9 @@ async def seat(
     ``prebuilt`` are providers the caller built for some names (e.g. voice agents, which no
     registry knows): seated as given and owned by the seating, so closed with it.
     """
+    for p in participants:  # every agent id first: an unknown or broken one before any build
+        if (prebuilt or {}).get(p.name, p.provider) is None:
+            registry.resolve(p.agent, model=p.model, base_url=p.base_url)
     seating = Seating(owned=list((prebuilt or {}).values()))
     try:
         for p in participants:

@@ -158,13 +158,14 @@ def test_a_plugin_that_fails_to_load_is_one_line_naming_it(
     traceback, exit code 1, from every command that reads the providers; ``sys.exit()`` in it
     ended ``aic-start`` silently with its code. Asking for its agent is one line, exit 2."""
     env = _env_with_broken_plugin(tmp_path, module, entry_point)
-    result = _run(env, tmp_path, "start", "--agent1", "broken", "--db", str(tmp_path / "runs.db"))
-    assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr
-    (line,) = result.stderr.splitlines()
-    assert line.startswith("error: aiconv.providers 'broken' (aiconv-broken 0.1)"), line
-    assert says in line
-    assert not (tmp_path / "runs.db").exists()
+    for seat in ("--agent1", "--agent2"):  # asked for second too: no warning before the error
+        result = _run(env, tmp_path, "start", seat, "broken", "--db", str(tmp_path / "runs.db"))
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr
+        (line,) = result.stderr.splitlines()
+        assert line.startswith("error: aiconv.providers 'broken' (aiconv-broken 0.1)"), line
+        assert says in line
+        assert not (tmp_path / "runs.db").exists()
 
 
 def test_a_broken_plugin_does_not_stop_work_that_does_not_use_it(tmp_path: Path) -> None:
