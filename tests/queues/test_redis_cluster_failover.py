@@ -202,3 +202,23 @@ async def test_close_releases_the_connections_of_a_node_that_left_the_topology(
     with Redis(port=victim.port) as admin:
         clients = admin.client_list(_type="normal")
     assert [c["cmd"] for c in clients] == ["client|list"], clients  # the admin's own only
+
+
+async def test_min_replicas_opens_while_a_promoted_master_waits_for_its_replica(
+    redis_cluster: LocalCluster,
+) -> None:
+    """A new command during a failover (the master killed, its replica promoted, the dead node
+    not back yet) is not refused for ?min_replicas=1: its appends pause until the node rejoins
+    as a replica, as the README says, and then go through."""
+    key = f"f{uuid.uuid4().hex[:8]}:x"
+    victim = await asyncio.to_thread(redis_cluster.kill_master_of, key)
+    await asyncio.to_thread(redis_cluster.until_promoted, key)
+    log = await RedisLog.open(
+        url_of(redis_cluster, "&min_replicas=1&replica_timeout=1&deadline=60")
+    )
+    try:
+        await asyncio.to_thread(victim.start)  # back as the promoted master's replica
+        await log.append("c", 0, [event(1)])
+        assert sequences(await log.read("c")) == [1]
+    finally:
+        await log.close()
