@@ -4,13 +4,17 @@ changed since is reported, not rewritten."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import signal
+import sqlite3
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from aiconv.cli.wiring import run_interruptibly
 from aiconv.learning.importer import ImportReport, prepare, run_id_for, write
 from aiconv.learning.parse import parse_file
 from aiconv.learning.redaction import Redactor
@@ -19,6 +23,7 @@ from aiconv.platform import session
 from aiconv.platform.projections import transcript_document
 from aiconv.queues.forwarding import ForwardingLog
 from aiconv.queues.log import ConversationLog, ListQuery, StoredEvent
+from aiconv.queues.urls import open_log
 from tests.learning.conftest import CONVERSATIONS
 
 FORMATS = [
@@ -217,3 +222,105 @@ async def test_outcomes_and_system_lines_from_the_file_are_kept(
     ]
     assert state.started is not None and state.started.first_speaker == "customer"
     assert state.started.topic == "my card"
+
+
+async def _until(condition: Any, what: str, deadline_s: float = 30.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + deadline_s
+    while not condition():
+        assert loop.time() < deadline, f"not {what} within {deadline_s} s"
+        await asyncio.sleep(0.005)
+
+
+async def test_an_import_interrupted_with_an_append_in_flight_counts_what_the_log_holds(
+    tmp_path: Path,
+) -> None:
+    """SIGINT while a conversation's append was in flight: the log commits it all the same, but
+    the import stopped before counting it ("imported 419 ... interrupted" with 420 in the log).
+    The interruption is placed deterministically: once 3 conversations are in the log, another
+    connection takes SQLite's write lock, so the 4th append waits on it; the signal comes, and
+    the lock is let go only once the import has been cancelled."""
+    db = tmp_path / "log.db"
+    path = _chats(tmp_path / "chats.jsonl", "c", 6)
+    prepared, redaction = prepare(
+        parse_file(path), source="acme", file=path.name, fmt="jsonl", redactor=Redactor()
+    )
+    report = ImportReport(redaction=redaction)
+    locked = asyncio.Event()
+    blocker: list[sqlite3.Connection] = []
+    working: list[asyncio.Task[Any]] = []
+
+    def progress(seen: ImportReport) -> None:
+        if seen.imported == 3 and not blocker:  # the 4th append will wait for this lock
+            blocker.append(sqlite3.connect(db, isolation_level=None, timeout=0))
+            blocker[0].execute("BEGIN IMMEDIATE")
+            locked.set()
+
+    async with open_log(f"sqlite:///{db}") as log:
+
+        async def work() -> ImportReport:
+            task = asyncio.current_task()
+            assert task is not None
+            working.append(task)
+            return await write(log, prepared, report, on_progress=progress)
+
+        running = asyncio.ensure_future(run_interruptibly(work))
+        try:
+            await asyncio.wait_for(locked.wait(), 30)
+            signal.raise_signal(signal.SIGINT)
+            await _until(lambda: working[0].cancelling() > 0 or running.done(), "cancelled")
+        finally:
+            for connection in blocker:  # the append in flight goes through now
+                connection.rollback()
+                connection.close()
+        _, interrupted = await asyncio.wait_for(running, 30)
+        assert interrupted
+        listed = await log.list_conversations(ListQuery(tag="imported", limit=100))
+    assert len(listed) == 4  # the 4th, in flight when the signal came, was written
+    assert (report.imported, report.remaining) == (4, 2)
+
+
+def _awaiting(task: asyncio.Task[Any], name: str) -> bool:
+    """Whether ``task`` is suspended inside a coroutine function called ``name``."""
+    coroutine: Any = task.get_coro()
+    while coroutine is not None:
+        if getattr(coroutine, "cr_code", None) is not None and coroutine.cr_code.co_name == name:
+            return True
+        coroutine = getattr(coroutine, "cr_await", None)
+    return False
+
+
+async def test_an_import_stopped_again_while_an_append_settles_says_its_outcome_is_unknown(
+    tmp_path: Path,
+) -> None:
+    """Stopped a second time while it waits for the append in flight (a log that does not
+    answer): it says which conversation may or may not be in the log, and counts it nowhere."""
+    db = tmp_path / "log.db"
+    path = _chats(tmp_path / "chats.jsonl", "c", 6)
+    prepared, redaction = prepare(
+        parse_file(path), source="acme", file=path.name, fmt="jsonl", redactor=Redactor()
+    )
+    report = ImportReport(redaction=redaction)
+    locked = asyncio.Event()
+    blocker: list[sqlite3.Connection] = []
+
+    def progress(seen: ImportReport) -> None:
+        if seen.imported == 2 and not blocker:
+            blocker.append(sqlite3.connect(db, isolation_level=None, timeout=0))
+            blocker[0].execute("BEGIN IMMEDIATE")
+            locked.set()
+
+    async with open_log(f"sqlite:///{db}") as log:
+        task = asyncio.ensure_future(write(log, prepared, report, on_progress=progress))
+        try:
+            await asyncio.wait_for(locked.wait(), 30)
+            task.cancel()
+            await _until(lambda: _awaiting(task, "_settle"), "waiting on the append in flight")
+            task.cancel()
+            await asyncio.wait({task}, timeout=30)
+        finally:
+            for connection in blocker:
+                connection.rollback()
+                connection.close()
+        assert task.cancelled()
+    assert (report.imported, report.unknown, report.remaining) == (2, ["c2"], 3)

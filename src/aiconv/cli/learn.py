@@ -91,8 +91,14 @@ def import_command(file: Path, **kw: Any) -> None:
         ) from exc
     _finish_import(console, plan, report, kw["as_json"], dry=False)
     if interrupted:
+        done = report.imported + report.unchanged + report.duplicates + len(report.conflicting)
+        unknown = (
+            f"; whether {report.unknown[0]} was written is unknown (stopped while it was)"
+            if report.unknown
+            else ""
+        )
         click.echo(
-            f"interrupted after {report.imported + report.unchanged} of {len(plan.prepared)}: "
+            f"interrupted after {done} of {len(plan.prepared)}{unknown}: "
             "run the same command again to import the rest",
             err=True,
         )

@@ -16,6 +16,7 @@ turned into events) before the first write.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import re
@@ -91,6 +92,9 @@ class ImportReport:
     #: Where those are: how many under each run id (``import:chats``).
     duplicates_in: dict[str, int] = field(default_factory=dict)
     conflicting: list[str] = field(default_factory=list)
+    #: The conversation whose append was in flight when the import was stopped a second time
+    #: (it may be in the log or not: importing again finds out).
+    unknown: list[str] = field(default_factory=list)
     redaction: RedactionReport = field(default_factory=RedactionReport)
     ids: dict[str, str] = field(default_factory=dict)
 
@@ -98,7 +102,7 @@ class ImportReport:
     def remaining(self) -> int:
         """Conversations neither written nor found already there."""
         done = self.imported + self.unchanged + self.duplicates + len(self.conflicting)
-        return self.conversations - done
+        return self.conversations - done - len(self.unknown)
 
 
 def prepare(
@@ -228,26 +232,56 @@ async def write(
             if on_progress is not None:
                 on_progress(report)
             continue
+        step = asyncio.ensure_future(_append(conductor, item))
         try:
-            await conductor.append(
-                ConversationState(conversation_id=item.conversation_id), item.events
-            )
-            report.imported += 1
-        except SequenceConflict:
-            await _compare(conductor, item, report)
+            _count(report, item, await asyncio.shield(step))
+        except asyncio.CancelledError:
+            # stopped with the append in flight: the log may commit it all the same (SQLite's
+            # thread, Redis's server), so let it end and count it, for the report to say what
+            # the log holds
+            await _settle(step, item, report)
+            raise
         if on_progress is not None:
             on_progress(report)
     return report
 
 
-async def _compare(conductor: Conductor, item: Prepared, report: ImportReport) -> None:
-    state = await conductor.load(item.conversation_id)
-    assert state.started is not None
-    meta = state.started.metadata.get(IMPORTED) or {}
-    if meta.get("content_sha256") == item.digest:
+async def _append(conductor: Conductor, item: Prepared) -> str:
+    """``imported``, or what is there already under its id: ``unchanged`` or ``conflicting``."""
+    try:
+        await conductor.append(ConversationState(conversation_id=item.conversation_id), item.events)
+    except SequenceConflict:
+        return await _compare(conductor, item)
+    return "imported"
+
+
+def _count(report: ImportReport, item: Prepared, outcome: str) -> None:
+    if outcome == "imported":
+        report.imported += 1
+    elif outcome == "unchanged":
         report.unchanged += 1
     else:
         report.conflicting.append(item.source_id)
+
+
+async def _settle(step: asyncio.Future[str], item: Prepared, report: ImportReport) -> None:
+    """Count the append ``step`` that an interruption cut once it has ended (failed, it wrote
+    nothing); stopped again meanwhile, its outcome is unknown and it is counted nowhere."""
+    try:
+        await asyncio.wait({step})
+    except asyncio.CancelledError:
+        report.unknown.append(item.source_id)
+        step.add_done_callback(lambda done: done.cancelled() or done.exception())
+        raise
+    if not step.cancelled() and step.exception() is None:
+        _count(report, item, step.result())
+
+
+async def _compare(conductor: Conductor, item: Prepared) -> str:
+    state = await conductor.load(item.conversation_id)
+    assert state.started is not None
+    meta = state.started.metadata.get(IMPORTED) or {}
+    return "unchanged" if meta.get("content_sha256") == item.digest else "conflicting"
 
 
 async def _imported_ids(log: ConversationLog, *, skip: set[str]) -> dict[str, str]:
