@@ -288,6 +288,32 @@ def test_a_matrix_runs_every_agent_against_the_same_customers_side_by_side(
     assert unknown.returncode == 2 and "its agents: mock-turns-2, mock-turns-9" in unknown.stderr
 
 
+@pytest.mark.timeout(300)
+def test_compare_refuses_a_matrix_run_without_the_agent_to_compare(tmp_path: Path) -> None:
+    """``aic compare m m`` of a matrix run paired each trial with another agent's same trial (the
+    trials of both agents share cell and repetition): a run compared with itself read as a
+    significant regression, exit 3, and against a one-agent run "-8 unpaired"; one line, exit 2,
+    nothing written, naming the ``RUN/AGENT`` forms that do compare."""
+    db = tmp_path / "runs.db"
+    env = cli_env(home=tmp_path)
+    agents = ("--agent", "mock:turns=2", "--agent", "mock:turns=9")
+    simulate = ("simulate", str(write(tmp_path, repeat=2)), "--db", str(db), "--quiet")
+    assert run_aic(*simulate, "--run-id", "m", *agents, env=env, timeout=120).returncode == 0
+    assert run_aic(*simulate, "--run-id", "one", env=env, timeout=120).returncode == 0
+    out = tmp_path / "cmp"
+    for pair in (("m", "m"), ("one", "m"), ("m", "one")):
+        args = ("compare", *pair, "--db", str(db), "--out-dir", str(out), "--fail-on-regression")
+        refused = run_aic(*args, env=env, timeout=120)
+        assert refused.returncode == 2, (pair, refused.stdout, refused.stderr)
+        assert refused.stderr == (
+            "error: run 'm' has 2 agents under test (mock-turns-2, mock-turns-9): "
+            "compare one of them, as m/mock-turns-2\n"
+        ), refused.stderr
+        assert refused.stdout == "" and not out.exists()
+    same = run_aic("compare", "m/mock-turns-9", "m/mock-turns-9", *args[3:], env=env, timeout=120)
+    assert same.returncode == 0 and "no significant change" in same.stdout, same.stdout
+
+
 def test_an_agent_added_to_a_run_is_compared_with_the_agent_it_started_with(
     tmp_path: Path,
 ) -> None:

@@ -108,6 +108,9 @@ async def _compare(
     try:
         base_rows = await collect(log, *baseline[1])
         cand_rows = await collect(log, *candidate[1])
+        for (run_id, agent), rows in ((baseline[1], base_rows), (candidate[1], cand_rows)):
+            if agent is None:
+                compare.check_one_agent(run_id, rows)
         doc = compare.build(baseline[0], candidate[0], base_rows, cand_rows, alpha=alpha)
         return doc, await transcripts_of(log, render.transcript_ids(doc))
     finally:

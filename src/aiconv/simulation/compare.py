@@ -15,11 +15,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from aiconv.errors import ConfigError
 from aiconv.platform.projections import percentile
 from aiconv.simulation.paired import Difference, paired_means, paired_rate
 from aiconv.simulation.report import completeness
 from aiconv.simulation.rows import Row
 from aiconv.simulation.stats import mean
+from aiconv.simulation.variants import safe_label
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -33,6 +35,17 @@ class Pair:
     def key(self) -> tuple[str, int]:
         """(cell, repetition)."""
         return self.baseline.cell, self.baseline.repetition
+
+
+def check_one_agent(run_id: str, rows: Sequence[Row]) -> None:
+    """ConfigError when ``rows`` (a whole run) hold several agents under test: their trials share
+    cell and repetition, so pairing would match one agent's trial with another's."""
+    names = sorted({safe_label(r.agent) for r in rows})
+    if len(names) > 1:
+        raise ConfigError(
+            f"run {run_id!r} has {len(names)} agents under test ({', '.join(names)}): "
+            f"compare one of them, as {run_id}/{names[0]}"
+        )
 
 
 def pair_rows(baseline: Sequence[Row], candidate: Sequence[Row]) -> tuple[list[Pair], int, int]:
