@@ -154,7 +154,7 @@ def test_compare_of_a_missing_run_is_a_one_line_error_that_creates_no_log(
 @pytest.mark.parametrize(
     ("flag", "value", "message"),
     [
-        ("--alpha", "nan", "--alpha must be between 0 and 1"),
+        ("--alpha", "nan", "'--alpha': must be a finite number"),
         ("--alpha", "1.5", "--alpha must be between 0 and 1"),
         ("--metric", "pass^0", "--metric 'pass^0': use success or pass^K"),
     ],

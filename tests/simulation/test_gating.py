@@ -347,7 +347,7 @@ def test_an_agent_added_to_a_run_is_compared_with_the_agent_it_started_with(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--fail-under", "nan"), "--fail-under must be a rate between 0 and 1"),
+        (("--fail-under", "nan"), "'--fail-under': must be a finite number"),
         (("--fail-under", "1.5"), "--fail-under must be a rate between 0 and 1"),
         (("--fail-under", "0.5", "--metric", "pass@2"), "--metric 'pass@2': use success or pass^K"),
         (("--bound", "middle"), "Invalid value for '--bound'"),

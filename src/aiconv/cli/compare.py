@@ -23,6 +23,7 @@ from aiconv.cli.command import command
 from aiconv.cli.options import json_option, log_options, option
 from aiconv.cli.report import conclude_gate, require_log, transcripts_of
 from aiconv.cli.tables import print_named
+from aiconv.cli.values import FINITE
 from aiconv.cli.wiring import LogOptions, Runtime
 from aiconv.cli.writable import check_writable_dir
 from aiconv.errors import ConfigError
@@ -57,7 +58,7 @@ def check_alpha(alpha: float) -> float:
 )
 @option(
     "--alpha",
-    type=float,  # check_alpha says what a significance level must be (NaN included)
+    type=FINITE,  # ASCII digits, no NaN; check_alpha says what a significance level must be
     default=0.05,
     show_default=True,
     help="Significance level of the two-sided exact test.",

@@ -22,7 +22,7 @@ from rich.table import Table
 from aiconv.cli.command import command
 from aiconv.cli.options import json_option, log_options, option
 from aiconv.cli.tables import Field, one_line, print_named, print_table
-from aiconv.cli.values import TEXT, count
+from aiconv.cli.values import FINITE, TEXT, count
 from aiconv.cli.wiring import LogOptions, Runtime
 from aiconv.cli.writable import check_writable_dir
 from aiconv.errors import ConfigError
@@ -63,7 +63,7 @@ def gate_options(func: Any) -> Any:
     )(func)
     return option(
         "--fail-under",
-        type=float,  # gate.check_threshold says what a rate must be (NaN included)
+        type=FINITE,  # ASCII digits, no NaN; gate.check_threshold says what a rate must be
         help="Exit 3 when METRIC is below RATE (0..1).",
     )(func)
 

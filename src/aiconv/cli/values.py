@@ -49,6 +49,8 @@ PORT = count(0, 65535)
 SEED = Number(validation.SEED)
 #: A rate in 0..1.
 RATE = Number(Bounds(minimum=0, maximum=1))
+#: Any finite number written with ASCII digits (its range checked where its message is).
+FINITE = Number(Bounds())
 
 
 #: A directory that may not exist yet, never a file (``--audio-dir``): checked even when the
