@@ -422,3 +422,55 @@ def test_replaying_a_voice_scenario_says_that_the_forks_are_text(
         assert json.loads(result.stdout)["cases"] == 1
         warning = "warning: voice = true is not replayed"
         assert (warning in result.stderr) is warned, result.stderr
+
+
+def _files(directory: Path) -> dict[str, bytes | None]:
+    """Every file under ``directory`` (and every directory, as None) with its bytes."""
+    return {
+        str(p.relative_to(directory)): p.read_bytes() if p.is_file() else None
+        for p in directory.rglob("*")
+    }
+
+
+def test_a_dry_run_says_what_a_real_run_would_do_and_writes_nothing(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """``aic import --dry-run`` said 'imported 0' whatever the file held; it says what the
+    real run then does (to import, already there, from another source, malformed, redacted),
+    without creating the log, and reads an existing one only."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    db = str(logs / "runs.db")
+    chats = _chats(tmp_path / "chats.jsonl", 3)
+    with chats.open("a") as out:
+        out.write('{oops\n{"conversation_id": "c0", "sender": "customer", "text": "a@b.example"}\n')
+    dry = json.loads(
+        _ok(run_aic("import", str(chats), "--db", db, "--dry-run", "--json", env=env)).stdout
+    )
+    assert list(logs.iterdir()) == []
+    assert (dry["dry_run"], dry["imported"], dry["unchanged"], dry["duplicates"]) == (True, 3, 0, 0)
+    assert (len(dry["malformed"]), dry["redacted"]) == (1, {"EMAIL": 1})
+    said = _ok(run_aic("import", str(chats), "--db", db, "--dry-run", env=env)).stderr
+    assert "dry run: would import 3, already there 0" in " ".join(said.split())
+    real = json.loads(_ok(run_aic("import", str(chats), "--db", db, "--json", env=env)).stdout)
+    assert {k: v for k, v in real.items() if k != "dry_run"} == {
+        k: v for k, v in dry.items() if k != "dry_run"
+    }
+    _chats(tmp_path / "more.jsonl", 5)
+    before = _files(logs)
+    again = run_aic("import", str(chats), "--db", db, "--dry-run", "--json", env=env)
+    other = run_aic(
+        "import", str(tmp_path / "more.jsonl"), "--db", db, "--dry-run", "--json", env=env
+    )
+    assert _files(logs) == before
+    assert (json.loads(_ok(again).stdout)["imported"], json.loads(again.stdout)["unchanged"]) == (
+        0,
+        3,
+    )
+    counted = json.loads(_ok(other).stdout)  # c0 differs (its extra row): c0, c3, c4 are new
+    assert (counted["imported"], counted["duplicates"], counted["duplicates_in"]) == (
+        3,
+        2,
+        {"import:chats": 2},
+    )
+

@@ -23,7 +23,7 @@ from aiconv.cli.options import EXIT_INTERRUPTED, json_option, log_options, optio
 from aiconv.cli.values import TEXT
 from aiconv.cli.wiring import LogOptions, Runtime, run_interruptibly
 from aiconv.cli.writable import check_writable
-from aiconv.errors import ConfigError, LogError, TranscriptError
+from aiconv.errors import ConfigError, LogError, LogMissing, TranscriptError
 from aiconv.extras import require_extra
 from aiconv.queues.urls import connect_log
 from aiconv.simulation.batch import StyleSource
@@ -74,14 +74,17 @@ def import_command(file: Path, **kw: Any) -> None:
 
     runtime = Runtime.load(LogOptions.of(kw))
     plan = _plan_import(file, kw)
-    if not kw["dry_run"]:  # a log that cannot be opened is the only line, before the summary
+    report = importer.ImportReport(redaction=plan.redaction)
+    # a log that cannot be opened is the only line, before the summary
+    if kw["dry_run"]:
+        asyncio.run(_preview(runtime.log_url, plan, report))
+    else:
         asyncio.run(_check_log(runtime.log_url))
     console = Console(stderr=True)
     _describe_plan(console, plan, kw["as_json"])
     if kw["dry_run"]:
-        _finish_import(console, plan, None, kw["as_json"], dry=True)
+        _finish_import(console, plan, report, kw["as_json"], dry=True)
         return
-    report = importer.ImportReport(redaction=plan.redaction)
     try:
         _, interrupted = asyncio.run(_write(runtime.log_url, plan, report))
     except LogError as exc:
@@ -107,6 +110,21 @@ def import_command(file: Path, **kw: Any) -> None:
 
 async def _check_log(url: str) -> None:
     await (await connect_log(url)).close()
+
+
+async def _preview(url: str, plan: ImportPlan, report: Any) -> None:
+    """What the import would do, reading the log only (a missing one: as if empty)."""
+    from aiconv.learning import importer
+    from aiconv.queues.memory import InMemoryLog
+
+    try:
+        log = await connect_log(url, "read")
+    except LogMissing:  # nothing imported yet; the real run creates it
+        log = InMemoryLog()
+    try:
+        await importer.preview(log, plan.prepared, report)
+    finally:
+        await log.close()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -225,17 +243,14 @@ def _finish_import(
         "malformed": [{"line": p.line, "problem": p.message} for p in plan.parsed.problems],
         "redacted": dict(plan.redaction.counts),
         "dry_run": dry,
-        "imported": report.imported if report else 0,
-        "unchanged": report.unchanged if report else 0,
-        "duplicates": report.duplicates if report else 0,
-        "duplicates_in": dict(report.duplicates_in) if report else {},
-        "conflicting": list(report.conflicting) if report else [],
+        "imported": report.imported,
+        "unchanged": report.unchanged,
+        "duplicates": report.duplicates,
+        "duplicates_in": dict(report.duplicates_in),
+        "conflicting": list(report.conflicting),
     }
     if as_json:
         click.echo(json.dumps(document, indent=2))
-        return
-    if dry:
-        console.print("dry run: nothing written", highlight=False)
         return
     runs = ", ".join(document["duplicates_in"])  # where they are: not under this run id
     elsewhere = (
@@ -243,16 +258,18 @@ def _finish_import(
         if document["duplicates"]
         else ""
     )
+    done, written = ("dry run: would import", "; nothing written") if dry else ("imported", "")
     console.print(
-        f"imported {document['imported']}, already there {document['unchanged']}{elsewhere} "
-        f"(run id {document['run_id']}; see `aic ls --run-id {document['run_id']}`)",
+        f"{done} {document['imported']}, already there {document['unchanged']}{elsewhere} "
+        f"(run id {document['run_id']}; see `aic ls --run-id {document['run_id']}`){written}",
         highlight=False,
         markup=False,
     )
     if document["conflicting"]:
         console.print(
             f"{len(document['conflicting'])} conversations were imported before with other "
-            f"content and were left as they were: {', '.join(document['conflicting'][:10])}",
+            f"content and {'would be' if dry else 'were'} left as they were: "
+            f"{', '.join(document['conflicting'][:10])}",
             highlight=False,
             markup=False,
         )

@@ -11,7 +11,8 @@ nothing; a conversation imported before with other content is reported (``confli
 left as it was, since streams are never rewritten. The same conversation under another source
 (the same original id and messages: ``chats.messages.jsonl`` beside ``chats.jsonl``) is there
 already too (``duplicates``), not imported twice. Everything is prepared (parsed, redacted,
-turned into events) before the first write.
+turned into events) before the first write; ``preview`` counts what ``write`` would do,
+reading the log only (``aic import --dry-run``).
 """
 
 from __future__ import annotations
@@ -219,16 +220,7 @@ async def write(
     elsewhere = await _imported_ids(log, skip={item.source for item in prepared})
     others = sorted(set(elsewhere.values()))
     for item in prepared:
-        report.ids[item.source_id] = item.conversation_id
-        # only another source's chat of the same original id can be this one: read only those
-        # (every chat under every other source was read, there or not: sources x chats reads)
-        candidates = [s for s in others if conversation_id_for(s, item.source_id) in elsewhere]
-        there = await _imported_elsewhere(conductor, item, candidates)
-        if there is not None:
-            source, report.ids[item.source_id] = there
-            report.duplicates += 1
-            run = run_id_for(source)
-            report.duplicates_in[run] = report.duplicates_in.get(run, 0) + 1
+        if await _is_duplicate(conductor, item, elsewhere, others, report):
             if on_progress is not None:
                 on_progress(report)
             continue
@@ -244,6 +236,53 @@ async def write(
         if on_progress is not None:
             on_progress(report)
     return report
+
+
+async def preview(
+    log: ConversationLog, prepared: Sequence[Prepared], report: ImportReport
+) -> ImportReport:
+    """What ``write`` would do, counted in ``report`` as if done (``imported``: would be),
+    reading ``log`` only (a dry run)."""
+    conductor = Conductor(log, instance_id="import")
+    report.conversations = len(prepared)
+    elsewhere = await _imported_ids(log, skip={item.source for item in prepared})
+    others = sorted(set(elsewhere.values()))
+    planned: dict[str, str] = {}  # the ids this run would append first, and their digests
+    for item in prepared:
+        if await _is_duplicate(conductor, item, elsewhere, others, report):
+            continue
+        if item.conversation_id in planned:
+            same = planned[item.conversation_id] == item.digest
+            _count(report, item, "unchanged" if same else "conflicting")
+            continue
+        try:
+            _count(report, item, await _compare(conductor, item))
+        except ConversationNotFound:
+            planned[item.conversation_id] = item.digest
+            _count(report, item, "imported")
+    return report
+
+
+async def _is_duplicate(
+    conductor: Conductor,
+    item: Prepared,
+    elsewhere: dict[str, str],
+    others: Sequence[str],
+    report: ImportReport,
+) -> bool:
+    """Whether ``item`` was imported from another source (counted in ``report`` if so)."""
+    report.ids[item.source_id] = item.conversation_id
+    # only another source's chat of the same original id can be this one: read only those
+    # (every chat under every other source was read, there or not: sources x chats reads)
+    candidates = [s for s in others if conversation_id_for(s, item.source_id) in elsewhere]
+    there = await _imported_elsewhere(conductor, item, candidates)
+    if there is None:
+        return False
+    source, report.ids[item.source_id] = there
+    report.duplicates += 1
+    run = run_id_for(source)
+    report.duplicates_in[run] = report.duplicates_in.get(run, 0) + 1
+    return True
 
 
 async def _append(conductor: Conductor, item: Prepared) -> str:
