@@ -474,3 +474,22 @@ def test_a_dry_run_says_what_a_real_run_would_do_and_writes_nothing(
         {"import:chats": 2},
     )
 
+
+def test_replaying_an_unknown_source_names_it_and_the_sources_there(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """``aic replay --source nope`` said 'no imported conversations to replay' about a log of
+    imported chats: neither the source asked for nor the ones there."""
+    db = tmp_path / "runs.db"
+    _ok(run_aic("import", str(_chats(tmp_path / "chats.jsonl", 2)), "--db", str(db), env=env))
+    voice = Path(__file__).parents[2] / "examples" / "voice.toml"
+    scenario = tmp_path / "text.toml"
+    scenario.write_text(voice.read_text().replace("voice = true", "voice = false"))
+    before = _files(tmp_path)
+    result = run_aic("replay", str(scenario), "--source", "nope", "--db", str(db), env=env)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.splitlines() == [
+        "error: no conversations imported from source 'nope' (sources in the log: chats)"
+    ]
+    assert _files(tmp_path) == before
+

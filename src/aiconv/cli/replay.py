@@ -194,12 +194,13 @@ def replay(scenario_file: Path, **kw: Any) -> None:
 
 
 async def _replay(runtime: Runtime, telemetry: Any, scenario: Any, run_id: str, kw: Any) -> Any:
-    from aiconv.learning.library import imported_ids
+    from aiconv.learning.library import check_source, imported_ids
     from aiconv.learning.replay import Replay
 
     log = telemetry.instrument_log(await connect_log(runtime.log_url, "existing"))
     runner = None
     try:
+        await check_source(log, kw["source"])
         parents = (await imported_ids(log, kw["source"]))[: kw["limit"]]
         if not parents:
             raise ConfigError("no imported conversations to replay (import some with `aic import`)")

@@ -14,6 +14,7 @@ import asyncio
 import hashlib
 from pathlib import Path
 
+from aiconv.errors import ConfigError
 from aiconv.learning.importer import IMPORTED, run_id_for
 from aiconv.learning.realism import RealismReport, measure_realism
 from aiconv.learning.transcripts import AGENT, CUSTOMER, SYSTEM, Transcript, TranscriptMessage
@@ -23,6 +24,7 @@ from aiconv.platform.conversation import ConversationState
 from aiconv.queues.log import ConversationLog, ListQuery
 
 _PAGE = 500
+_SHOWN = 10  # sources named in an error
 
 
 async def imported_ids(log: ConversationLog, source: str | None = None) -> list[str]:
@@ -35,6 +37,35 @@ async def imported_ids(log: ConversationLog, source: str | None = None) -> list[
         if len(page) < _PAGE:
             return ids[::-1]
         query = ListQuery(tag=query.tag, run_id=query.run_id, limit=_PAGE, offset=len(ids))
+
+
+async def imported_sources(log: ConversationLog) -> list[str]:
+    """The sources the log holds imported conversations of, sorted (index rows only)."""
+    prefix = run_id_for("")
+    sources: set[str] = set()
+    offset = 0
+    while True:
+        page = await log.list_conversations(ListQuery(tag=IMPORTED, limit=_PAGE, offset=offset))
+        sources.update(
+            e.run_id.removeprefix(prefix) for e in page if e.run_id and e.run_id.startswith(prefix)
+        )
+        if len(page) < _PAGE:
+            return sorted(sources)
+        offset += len(page)
+
+
+async def check_source(log: ConversationLog, source: str | None) -> None:
+    """ConfigError naming ``source`` and the sources there, when none of the log's
+    conversations was imported from it (a mistyped source is not an empty one)."""
+    query = ListQuery(tag=IMPORTED, run_id=run_id_for(source) if source else None, limit=1)
+    if source is None or await log.list_conversations(query):
+        return
+    sources = await imported_sources(log)
+    held = ", ".join(sources[:_SHOWN]) + (
+        f" and {len(sources) - _SHOWN} more" if len(sources) > _SHOWN else ""
+    )
+    there = f"sources in the log: {held}" if sources else "none imported yet: see `aic import`"
+    raise ConfigError(f"no conversations imported from source {source!r} ({there})")
 
 
 def as_transcript(state: ConversationState) -> Transcript:
