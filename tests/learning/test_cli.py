@@ -493,3 +493,22 @@ def test_replaying_an_unknown_source_names_it_and_the_sources_there(
     ]
     assert _files(tmp_path) == before
 
+
+@pytest.mark.parametrize("command", ["discover", "realism"])
+def test_discover_and_realism_of_an_unknown_source_name_it_and_the_sources_there(
+    tmp_path: Path, env: dict[str, str], command: str
+) -> None:
+    """``--source nope`` said 'needs at least 2 imported conversations ... found 0' (discover)
+    or 'needs at least 5 real ... (have 0 ...)' (realism), as if the source were too small."""
+    db = tmp_path / "runs.db"
+    _ok(run_aic("import", str(_chats(tmp_path / "chats.jsonl", 6)), "--db", str(db), env=env))
+    before = _files(tmp_path)
+    args = (
+        ["-o", str(tmp_path / "out.toml")] if command == "discover" else ["import:chats"]
+    )  # a run there
+    result = run_aic(command, *args, "--source", "nope", "--db", str(db), env=env)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.splitlines() == [
+        "error: no conversations imported from source 'nope' (sources in the log: chats)"
+    ]
+    assert _files(tmp_path) == before

@@ -141,10 +141,11 @@ def _model(runtime: Runtime, agent: str) -> ChatProvider:
 
 
 async def _load(url: str, source: str | None, limit: int | None) -> list[Any]:
-    from aiconv.learning.library import load_imported
+    from aiconv.learning.library import check_source, load_imported
 
     log = await connect_log(url, "read")
     try:
+        await check_source(log, source)
         return await load_imported(log, source, limit=limit)
     finally:
         await log.close()

@@ -144,6 +144,7 @@ async def real_and_simulated(
     no conversation has that run id: a mistyped id is not a run too small to measure)."""
     if not await log.list_conversations(ListQuery(run_id=run_id, limit=1)):
         raise ValueError(f"no conversations with run id {run_id!r} (see `aic ls --run-id`)")
+    await check_source(log, source)
     real_query = ListQuery(tag=IMPORTED, run_id=run_id_for(source) if source else None)
     real = await customer_messages(log, real_query)
     return real, await customer_messages(log, ListQuery(run_id=run_id))
