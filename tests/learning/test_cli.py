@@ -106,6 +106,12 @@ def test_import_discover_simulate_realism_fork_replay(
     )  # fmt: skip
     assert reported["realism"]["accuracy"] == realism["accuracy"]  # the same measure, in the report
     assert (tmp_path / "r" / "report.md").read_text().count("## Realism") == 1
+    unknown = ["report", "sim", "--realism", "--realism-source", "nope", "--db", db]
+    refused = run_aic(*unknown, "--out-dir", str(tmp_path / "r2"), env=env, timeout=300)
+    assert (refused.returncode, refused.stdout, (tmp_path / "r2").exists()) == (2, "", False)
+    assert refused.stderr.splitlines() == [
+        "error: --realism: no conversations imported from source 'nope' (sources in the log: chats)"
+    ]  # not chats.messages: all its chats were chats' (duplicates)
 
     forking = _ok(
         run_aic(

@@ -172,7 +172,7 @@ async def _realism(runtime: Runtime, run_id: str, source: str | None) -> dict[st
     log = await connect_log(runtime.log_url, "read")
     try:
         found = await offline_realism(log, run_id, source)
-    except ValueError as exc:
+    except (ValueError, ConfigError) as exc:  # too few messages, an unknown run or source
         raise ConfigError(f"--realism: {exc}") from None
     finally:
         await log.close()
