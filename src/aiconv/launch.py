@@ -142,6 +142,16 @@ def _split(url: str) -> SplitResult | None:
     return None if port == 0 else parts  # port 0 reaches nothing
 
 
+def _resolve_all(
+    registry: Registry, participants: Sequence[Participant], prebuilt: Mapping[str, ChatProvider]
+) -> None:
+    """Every agent id the seating will build, resolved before any is built: an unknown or
+    broken one is the error alone, not after another seat's provider was made."""
+    for p in participants:
+        if prebuilt.get(p.name, p.provider) is None:
+            registry.resolve(p.agent, model=p.model, base_url=p.base_url)
+
+
 async def seat(
     participants: Sequence[Participant],
     *,
@@ -154,9 +164,7 @@ async def seat(
     ``prebuilt`` are providers the caller built for some names (e.g. voice agents, which no
     registry knows): seated as given and owned by the seating, so closed with it.
     """
-    for p in participants:  # every agent id first: an unknown or broken one before any build
-        if (prebuilt or {}).get(p.name, p.provider) is None:
-            registry.resolve(p.agent, model=p.model, base_url=p.base_url)
+    _resolve_all(registry, participants, prebuilt or {})
     seating = Seating(owned=list((prebuilt or {}).values()))
     try:
         for p in participants:
