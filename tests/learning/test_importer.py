@@ -9,6 +9,7 @@ import json
 import signal
 import sqlite3
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -232,6 +233,32 @@ async def _until(condition: Any, what: str, deadline_s: float = 30.0) -> None:
         await asyncio.sleep(0.005)
 
 
+def _six_chats(tmp_path: Path) -> tuple[Any, ImportReport]:
+    """Six chats of one source, prepared for ``write``, and the report they will fill."""
+    path = _chats(tmp_path / "chats.jsonl", "c", 6)
+    prepared, redaction = prepare(
+        parse_file(path), source="acme", file=path.name, fmt="jsonl", redactor=Redactor()
+    )
+    return prepared, ImportReport(redaction=redaction)
+
+
+def _lock_after(
+    db: Path, count: int
+) -> tuple[asyncio.Event, list[sqlite3.Connection], Callable[[ImportReport], None]]:
+    """A progress callback that, once ``count`` conversations are in, takes SQLite's write lock
+    from another connection (so the next append waits on it) and sets the event."""
+    locked = asyncio.Event()
+    blocker: list[sqlite3.Connection] = []
+
+    def progress(seen: ImportReport) -> None:
+        if seen.imported == count and not blocker:
+            blocker.append(sqlite3.connect(db, isolation_level=None, timeout=0))
+            blocker[0].execute("BEGIN IMMEDIATE")
+            locked.set()
+
+    return locked, blocker, progress
+
+
 async def test_an_import_interrupted_with_an_append_in_flight_counts_what_the_log_holds(
     tmp_path: Path,
 ) -> None:
@@ -296,19 +323,8 @@ async def test_an_import_stopped_again_while_an_append_settles_says_its_outcome_
     """Stopped a second time while it waits for the append in flight (a log that does not
     answer): it says which conversation may or may not be in the log, and counts it nowhere."""
     db = tmp_path / "log.db"
-    path = _chats(tmp_path / "chats.jsonl", "c", 6)
-    prepared, redaction = prepare(
-        parse_file(path), source="acme", file=path.name, fmt="jsonl", redactor=Redactor()
-    )
-    report = ImportReport(redaction=redaction)
-    locked = asyncio.Event()
-    blocker: list[sqlite3.Connection] = []
-
-    def progress(seen: ImportReport) -> None:
-        if seen.imported == 2 and not blocker:
-            blocker.append(sqlite3.connect(db, isolation_level=None, timeout=0))
-            blocker[0].execute("BEGIN IMMEDIATE")
-            locked.set()
+    prepared, report = _six_chats(tmp_path)
+    locked, blocker, progress = _lock_after(db, 2)
 
     async with open_log(f"sqlite:///{db}") as log:
         task = asyncio.ensure_future(write(log, prepared, report, on_progress=progress))
