@@ -64,6 +64,19 @@ def test_every_planted_personal_detail_is_replaced_and_counted(
         ("OPENAI_API_KEY=sk-proj-ABCDEFGHIJKLMNOPQRSTUV", "OPENAI_API_KEY=[SECRET]"),
         ("see https://bob:hunter22@example.com/x", "see https://[SECRET]@example.com/x"),
         ("the desk-reservation-confirmation page", "the desk-reservation-confirmation page"),
+        # tokens of other services customers paste were stored as they were
+        ("aws key AKIAIOSFODNN7EXAMPLE here", "aws key [SECRET] here"),
+        ("token ghp_abcdefghijklmnopqrstuvwxyz0123456789", "token [SECRET]"),
+        ("pat github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz", "pat [SECRET]"),
+        ("gitlab glpat-abcdefghij0123456789 ok", "gitlab [SECRET] ok"),
+        ("slack xoxb-123456789012-1234567890123-abcdefghijkl", "slack [SECRET]"),
+        ("stripe sk_live_51Habcdefghijklmnopqrstuv", "stripe [SECRET]"),
+        ("hf hf_abcdefghijklmnopqrstuvwxyzABCDEF", "hf [SECRET]"),
+        ("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dBjftJeZ4CVPmB92K27", "jwt [SECRET]"),
+        (
+            "key -----BEGIN RSA PRIVATE KEY-----\nMIIEow\nIBAAK\n-----END RSA PRIVATE KEY----- ok",
+            "key [SECRET] ok",
+        ),
     ],
 )
 def test_builtin_rules_find_common_formats(text: str, expected: str) -> None:
@@ -85,6 +98,8 @@ def test_builtin_rules_find_common_formats(text: str, expected: str) -> None:
         "version 00.12.3 and build 2025.03.04",
         "scores 00 12 and 00 7",
         "reference 4000 0013 1738 6075 (no card: its check digit is wrong)",
+        # hard negatives for the token rules
+        "the AKIA office, ghp_short, sk_live_ and xoxb- alone, eyJhb.eyJ.x, -----BEGIN-----",
     ],
 )
 def test_ordinary_numbers_are_left_alone(text: str) -> None:

@@ -1,6 +1,7 @@
 """Privacy on the way in: replace personal data in imported text and count what was replaced.
 
-Built in: keys and URL credentials ``[SECRET]`` (the formats the logs scrub), e-mail addresses
+Built in: keys and URL credentials ``[SECRET]`` (the formats the logs scrub, and other
+services' tokens by their prefixes: AWS, GitHub, GitLab, Slack, Stripe, JWTs …), e-mail addresses
 ``[EMAIL]``, card numbers ``[CARD]`` (13–19 digits, spaces or dashes
 allowed, valid Luhn check digit), account numbers ``[ACCOUNT]`` (IBANs with valid check digits,
 and digits after words such as "account number", "acct", "sort code", "routing"), US social
@@ -23,8 +24,21 @@ from dataclasses import dataclass, field
 from aiconv.errors import ConfigError
 from aiconv.observability.redaction import KEY_PATTERNS
 
+#: Tokens of other services customers paste into a chat, each by its own prefix: AWS access
+#: keys, GitHub, GitLab, Slack, Stripe and Hugging Face tokens, JWTs, PEM private keys.
+_TOKENS = (
+    r"(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Za-z])",
+    r"gh[pousr]_[A-Za-z0-9]{30,}",
+    r"github_pat_[A-Za-z0-9_]{30,}",
+    r"glpat-[A-Za-z0-9_\-]{20,}",
+    r"xox[abposr]-[A-Za-z0-9\-]{20,}",
+    r"[sr]k_(?:live|test)_[A-Za-z0-9]{16,}",
+    r"hf_[A-Za-z0-9]{30,}",
+    r"eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",
+    r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----",
+)
 #: Only where a key starts a word: "desk-reservation-confirmation" holds ``sk-`` and 16 more.
-_SECRET = re.compile(rf"(?<![\w-])(?:{'|'.join(KEY_PATTERNS)})")
+_SECRET = re.compile(rf"(?<![\w-])(?:{'|'.join((*KEY_PATTERNS, *_TOKENS))})")
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 _CARD = re.compile(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])")
 _IBAN = re.compile(r"(?i)\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
