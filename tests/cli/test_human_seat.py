@@ -119,6 +119,28 @@ def test_a_person_talks_in_the_terminal_and_ctrl_d_leaves_the_seat(tmp_path: Pat
     assert messages == [("human", "Hello there"), ("echo", "Hello there")]
 
 
+def test_a_pasted_message_of_several_lines_is_one_message(tmp_path: Path) -> None:
+    """Lines that reach the terminal together (a paste) are one message, not one turn each
+    answered before the person has read the answer to the one before."""
+    db = tmp_path / "paste.db"
+    argv = aic_command("start", "--agent1", "human", "--agent2", "echo", "--max-turns", "9")
+    terminal = Terminal(*argv, "--db", str(db), "--topic", "Lost card", env=cli_env())
+    pasted = "Hello there\nI lost my card\nCan you help?"
+    try:
+        at = terminal.expect("human> ")
+        terminal.type(pasted + "\n")
+        at = terminal.expect("human> ", after=terminal.expect("echo", after=at))
+        terminal.type("\x04")  # Ctrl+D
+        terminal.expect(LEFT_SEAT, after=at)
+        code = terminal.close()
+    except BaseException:
+        terminal.close()
+        raise
+    assert code == 0, terminal.screen
+    _, _, messages = asyncio.run(_ended(db))
+    assert messages == [("human", pasted), ("echo", pasted)]
+
+
 def test_a_human_seat_without_a_terminal_is_a_one_line_error(tmp_path: Path) -> None:
     db = tmp_path / "none.db"
     result = run_without_terminal("start", "--agent1", "human", "--agent2", "echo", "--db", str(db))

@@ -4,15 +4,16 @@ take that participant's turns.
 The live transcript shows what everyone says; on the person's turn a prompt appears (after the
 transcript has caught up with the turn, so it never lands above the message it answers) and one
 line is read from the terminal without blocking the event loop (the loop is woken when the
-terminal has input, and reads only what is there). An empty line asks again; Ctrl+D leaves the
-seat, which ends the conversation with the recorded reason ``left_seat``; Ctrl+C interrupts as
-for any run.
+terminal has input, and reads only what is there); lines that reach it together (a paste) are
+one message. An empty line asks again; Ctrl+D leaves the seat, which ends the conversation with
+the recorded reason ``left_seat``; Ctrl+C interrupts as for any run.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import select
 import sys
 from collections.abc import Callable, MutableMapping, Sequence
 from typing import TextIO
@@ -67,7 +68,8 @@ class TerminalSeat:
                 return line.strip()
 
     async def _line(self) -> str | None:
-        """One line from the terminal (without its newline); None once input has ended."""
+        """What the person entered, without its last newline: a line, or every whole line that
+        reached the terminal with it (a paste is one message); None once input has ended."""
         while b"\n" not in self._pending:
             chunk = await self._read()
             if not chunk:
@@ -75,9 +77,22 @@ class TerminalSeat:
                     return None
                 break  # Ctrl+D after some text sends that text
             self._pending.extend(chunk)
-        line, _, rest = bytes(self._pending).partition(b"\n")
-        self._pending = bytearray(rest)
-        return line.decode(errors="replace")
+        else:
+            self._take_queued()
+        end = self._pending.rfind(b"\n")
+        end = len(self._pending) if end < 0 else end
+        text = bytes(self._pending[:end])
+        del self._pending[: end + 1]
+        return text.decode(errors="replace")
+
+    def _take_queued(self) -> None:
+        """Add what the terminal already holds (the rest of a paste: a terminal hands it over a
+        line a read); polled with no wait, so the loop is never blocked."""
+        while select.select([self.fd], [], [], 0)[0]:
+            chunk = os.read(self.fd, _CHUNK)
+            if not chunk:  # end of input: the next read says so again
+                return
+            self._pending.extend(chunk)
 
     async def _read(self) -> bytes:
         """What the terminal has once it is readable (the read itself cannot block then)."""
