@@ -129,3 +129,31 @@ async def test_a_server_that_does_not_start_or_answer_is_a_one_line_error(
         await open_tools([reference])
     assert "\n" not in str(caught.value)
     assert "pw" not in str(caught.value)
+
+
+#: An MCP server whose tool names MCP allows (dots) but no vendor accepts.
+DOTTED_SERVER = """
+from mcp.server.mcpserver import MCPServer
+
+server = MCPServer("dotted")
+
+
+@server.tool(name="bank.balance")
+def balance(account_id: str) -> str:
+    return "12"
+
+
+server.run("stdio")
+"""
+
+
+async def test_a_tool_name_the_vendors_refuse_is_refused_when_the_server_opens(
+    tmp_path: Path,
+) -> None:
+    # MCP allows dots in tool names; Anthropic, OpenAI and Gemini share no such name, so the
+    # first model call of every turn would be a 400 ending the conversation: refuse it up front.
+    server = tmp_path / "dotted.py"
+    server.write_text(DOTTED_SERVER)
+    with pytest.raises(ConfigError, match=r"'bank\.balance'.*letters, digits") as caught:
+        await open_tools([f"mcp:stdio:{sys.executable} {server}"])
+    assert "\n" not in str(caught.value)

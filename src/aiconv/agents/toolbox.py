@@ -20,8 +20,11 @@ from aiconv.agents.messages import ToolSpec
 from aiconv.errors import ConfigError
 from aiconv.plugins import PluginGroup
 
-#: A tool name as every vendor accepts it (Anthropic, OpenAI and Gemini agree on this set).
-TOOL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
+#: A tool name as every vendor accepts it (Anthropic, OpenAI and Gemini agree on this set);
+#: ``\Z``, not ``$``, which would let a name end with a line break.
+TOOL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}\Z")
+#: What ``TOOL_NAME`` allows, in words.
+TOOL_NAME_RULE = "letters, digits, _ or - (at most 64, not starting with a digit or -)"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,13 +90,19 @@ class ToolBox(Protocol):
 
 
 class ToolKit(ToolBox):
-    """Several tool boxes as one; a tool name may appear only once across all of them."""
+    """Several tool boxes as one; a tool name may appear only once across all of them, and
+    only as every vendor accepts it (an MCP server may list ``bank.balance``, which each
+    vendor answers with a 400 on every turn)."""
 
     def __init__(self, boxes: Sequence[ToolBox]) -> None:
         self.boxes = tuple(boxes)
         self._owner: dict[str, ToolBox] = {}
         for box in self.boxes:
             for spec in box.specs():
+                if not TOOL_NAME.match(spec.name):
+                    raise ConfigError(
+                        f"tool name {spec.name!r} is not one the vendors accept: {TOOL_NAME_RULE}"
+                    )
                 if spec.name in self._owner:
                     raise ConfigError(f"two tools are called {spec.name!r}: rename one")
                 self._owner[spec.name] = box

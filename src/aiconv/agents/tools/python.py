@@ -26,7 +26,14 @@ from typing import Any, TypeVar, overload
 import pydantic
 
 from aiconv.agents.messages import ToolSpec
-from aiconv.agents.toolbox import TOOL_NAME, ToolBox, ToolCallContext, ToolError, ToolOutput
+from aiconv.agents.toolbox import (
+    TOOL_NAME,
+    TOOL_NAME_RULE,
+    ToolBox,
+    ToolCallContext,
+    ToolError,
+    ToolOutput,
+)
 from aiconv.agents.tools.schema import Signature, describe
 from aiconv.errors import ConfigError
 
@@ -81,7 +88,7 @@ def function_tool(func: Callable[..., Any]) -> FunctionTool:
     options: ToolOptions = getattr(func, _MARK, ToolOptions())
     name = options.name or func.__name__
     if not TOOL_NAME.match(name):
-        raise ConfigError(f"tool name {name!r} must be letters, digits, _ or - (at most 64)")
+        raise ConfigError(f"tool name {name!r} must be {TOOL_NAME_RULE}")
     signature = describe(func, name)
     description = options.description or signature.description
     spec = ToolSpec(name=name, description=description, parameters=signature.json_schema())
