@@ -10,7 +10,7 @@ import json
 from opentelemetry.trace import StatusCode
 from structlog.testing import capture_logs
 
-from aiconv.agents.messages import ChatReply, ToolCall, Usage
+from aiconv.agents.messages import ChatReply, ToolCall, Usage, tool_call_from
 from aiconv.agents.tools.python import PythonTools
 from aiconv.platform import session
 from aiconv.platform.conductor import Conductor
@@ -122,3 +122,28 @@ async def test_secrets_in_tool_arguments_and_results_are_redacted(rig: Rig) -> N
     assert returned["content"] == "card c1 is active; session [REDACTED]"
     spans = repr([dict(s.attributes or {}) for s in rig.spans()])
     assert KEY not in spans and "abcdefghijklmnopqrstuvwxyz0123" not in spans
+
+
+async def test_a_key_in_arguments_that_are_not_json_is_redacted_in_the_log() -> None:
+    """Arguments the model broke off mid-object are kept in the call's ``error`` to tell it what
+    went wrong: a key in them is scrubbed there as in parsed arguments."""
+    log = InMemoryLog()
+    conductor = Conductor(log)
+    pair = [ParticipantSpec(name="customer", agent="x"), ParticipantSpec(name="support", agent="x")]
+    state = await session.create(
+        conductor, topic="lost card", participants=pair, stop=StopConfig(max_turns=2)
+    )
+    broken_off = tool_call_from("call_1", "lookup", f'{{"card_id": "c1", "note": "{KEY}", ')
+    support = ScriptedProvider([_calls(broken_off), "Sorry, let me try that again."])
+    customer = ScriptedProvider([varied_text(1), varied_text(2)])
+    async with asyncio.timeout(20):
+        await session.play_all(
+            conductor,
+            state.conversation_id,
+            {"customer": customer, "support": support},
+            tools={"support": PythonTools([lookup])},
+        )
+    stored = [json.loads(e.data) for e in await log.read(state.conversation_id)]
+    [called] = [e for e in stored if e.get("call_id") == "call_1" and "arguments" in e]
+    assert called["error"] and "[REDACTED]" in called["error"]
+    assert KEY not in json.dumps(stored), "a key in unparsable arguments reached the log"
