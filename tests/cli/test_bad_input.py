@@ -67,6 +67,12 @@ FILES = {
     "opening.json": '[{"id": "t1", "domain": "banking", "opening": "", "user_scenario":'
     ' {"instructions": "Ask for your balance."}}]',
     "deep.json": "[" * 100_000 + "]" * 100_000,
+    "infdispute.json": '[{"id": "t1", "domain": "banking", "user_scenario": {"instructions": "x"},'
+    ' "evaluation_criteria": {"actions": [{"name": "open_dispute", "arguments":'
+    ' {"transaction_id": "txn-0001", "reason": "other", "amount": 1e400}}]}}]',
+    "bigbalance.json": '[{"id": "t1", "domain": "banking", "user_scenario": {"instructions": "x"},'
+    ' "initial_state": {"initialization_data": {"agent_data": {"accounts": {"acc-0001":'
+    ' {"balance": "1e400"}}}}}}]',
     "exits.py": "raise SystemExit(0)\n",
     "tools5.py": "TOOLS = 5\n",
     "alias.yaml": "a: &a [*a]\n",
@@ -331,6 +337,9 @@ CASES: list[tuple[list[str], int, str]] = [
     (["tasks", "list", "alias.yaml"], 2, "alias.yaml:1: aliases (*name) are not supported"),
     (["import", "ok.jsonl", "--mapping", "alias.yaml", *LOG], 2, "aliases (*name) are not"),
     (["tasks", "list", "deep.json"], 2, "deep.json: not valid JSON (nested too deeply)"),
+    # amounts no bank holds: decimal.InvalidOperation tracebacks before
+    (["tasks", "list", "infdispute.json"], 2, "arguments.amount: Input should be a finite"),
+    (["tasks", "list", "bigbalance.json"], 2, "balance: Decimal input should have no more"),
     (["import", "deep.json", *LOG], 2, "deep.json: not JSON: nested too deeply"),
     (["tools", "list", "--tools", "missing.py"], 2, "missing.py"),
     (["tools", "list", "--tools", "bad.py"], 2, "bad.py"),

@@ -415,6 +415,14 @@ def test_open_dispute_on_a_credit_account_lowers_what_is_owed(domain: Domain) ->
         ({"transaction_id": "t9", "reason": "other", "amount": 1}, "no transaction"),
         ({"transaction_id": "t2", "reason": "other", "amount": 0}, "greater than 0"),
         ({"transaction_id": "t2", "reason": "fraud", "amount": 1}, "invalid arguments"),
+        # an amount a bank cannot move: less than a cent (it was opened as a $0.00 dispute,
+        # which then refused the real one as 'already disputed'), parts of a cent, or
+        # infinite (decimal.InvalidOperation escaped the tool)
+        ({"transaction_id": "t2", "reason": "other", "amount": 0.004}, "in whole cents"),
+        ({"transaction_id": "t2", "reason": "other", "amount": 23.405}, "in whole cents"),
+        ({"transaction_id": "t2", "reason": "other", "amount": "1e400"}, "finite number"),
+        ({"transaction_id": "t2", "reason": "other", "amount": "Infinity"}, "finite number"),
+        ({"transaction_id": "t2", "reason": "other", "amount": 1e300}, "a bank can move"),
     ],
 )
 def test_open_dispute_refuses_what_cannot_be_disputed(

@@ -19,6 +19,7 @@ from aiconv.environments.banking.state import (
     Dispute,
     DisputeReason,
     Transaction,
+    cents,
     found,
     money,
     next_id,
@@ -110,7 +111,7 @@ def open_dispute(
     state: BankState,
     transaction_id: str,
     reason: DisputeReason,
-    amount: Annotated[float, Field(gt=0)],
+    amount: Annotated[float, Field(gt=0, allow_inf_nan=False)],
 ) -> dict[str, Any]:
     """Dispute a posted transaction, in full or in part. Disputes up to the provisional-credit
     limit are credited back provisionally at once.
@@ -120,7 +121,7 @@ def open_dispute(
         reason: duplicate, wrong_amount, not_received, cancelled_subscription or other.
         amount: How much of it is disputed, in dollars.
     """
-    disputed = money(amount)
+    disputed = cents(amount)
     transaction = _disputable(state, transaction_id, disputed)
     customer_id = account_of(state, transaction.account_id).customer_id
     dispute_id = next_id("DSP", state.disputes, start=1001)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from datetime import date, timedelta
-from decimal import Decimal
-from typing import Literal, TypeVar
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,6 +31,12 @@ Department = Literal[
 ]
 
 CENT = Decimal("0.01")
+
+#: An amount of dollars: whole cents, at most 13 digits before the point (a task's
+#: ``agent_data`` of ``10.005`` or ``1e400`` is refused when loaded, not met by a tool).
+Money = Annotated[Decimal, Field(max_digits=15, decimal_places=2)]
+#: What a transaction, dispute or fee moves: never below zero (direction says which way).
+Amount = Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=2)]
 
 
 class _Model(BaseModel):
@@ -73,7 +79,7 @@ class Account(_Model):
     customer_id: str
     kind: Literal["checking", "savings", "credit"]
     number_last4: str
-    balance: Decimal
+    balance: Money
     currency: Literal["USD"] = "USD"
     status: Literal["open", "frozen", "closed"] = "open"
 
@@ -99,7 +105,7 @@ class Transaction(_Model):
     account_id: str
     on: date
     merchant: str
-    amount: Decimal
+    amount: Amount
     direction: Literal["debit", "credit"] = "debit"
     status: Literal["posted", "pending"] = "posted"
     card_id: str | None = None
@@ -113,7 +119,7 @@ class Replacement(_Model):
     new_card_id: str
     address_id: str
     shipping: Shipping
-    fee: Decimal
+    fee: Amount
     ordered_on: date
     arrives_by: date
 
@@ -125,8 +131,8 @@ class Dispute(_Model):
     customer_id: str
     transaction_id: str
     reason: DisputeReason
-    amount: Decimal
-    provisional_credit: Decimal = Decimal("0.00")
+    amount: Amount
+    provisional_credit: Amount = Decimal("0.00")
     status: Literal["open", "resolved"] = "open"
     opened_on: date
 
@@ -173,6 +179,19 @@ def found(items: Mapping[str, T], key: str, what: str) -> T:
 def money(amount: Decimal | float | str) -> Decimal:
     """``amount`` rounded to cents."""
     return Decimal(str(amount)).quantize(CENT)
+
+
+def cents(amount: float) -> Decimal:
+    """``amount`` as dollars and cents, exactly; ToolError for parts of a cent (a bank moves
+    none: ``0.004`` would be a $0.00 dispute) or more than any account could hold."""
+    exact = Decimal(str(amount))
+    try:
+        rounded = exact.quantize(CENT)
+    except InvalidOperation:
+        raise ToolError(f"{amount} is not an amount a bank can move") from None
+    if rounded != exact:
+        raise ToolError(f"{amount} is not in whole cents: give dollars and cents (e.g. 23.40)")
+    return rounded
 
 
 def dollars(amount: Decimal | float | str) -> str:
