@@ -55,6 +55,14 @@ def test_every_planted_personal_detail_is_replaced_and_counted(
         ("call 0049 30 1234567 today", "call [PHONE] today"),
         ("or 0033 1 23 45 67 89.", "or [PHONE]."),
         ("from Spain 0034-912-345-678", "from Spain [PHONE]"),
+        # groups of 7 or 8 digits (German, Japanese numbers), a lone digit after the country
+        # code, a (0) trunk prefix and a leading 1- of a North American number were kept
+        ("call 030 1234567 or 0151 23456789", "call [PHONE] or [PHONE]"),
+        ("mobile +49 151 23456789.", "mobile [PHONE]."),
+        ("office +49 (0)30 1234567", "office [PHONE]"),
+        ("Paris +33 6 12 34 56 78, Tokyo +81 3-1234-5678", "Paris [PHONE], Tokyo [PHONE]"),
+        ("toll free 1-800-555-0199 or 1 (800) 555-0199", "toll free [PHONE] or [PHONE]"),
+        ("just in case 415-555-0132", "just in case [PHONE]"),
         # social security numbers were labelled as phone numbers
         ("ssn 123-45-6789 ok", "ssn [SSN] ok"),
         ("my SSN is 123456789", "my SSN is [SSN]"),
@@ -98,6 +106,11 @@ def test_builtin_rules_find_common_formats(text: str, expected: str) -> None:
         "version 00.12.3 and build 2025.03.04",
         "scores 00 12 and 00 7",
         "reference 4000 0013 1738 6075 (no card: its check digit is wrong)",
+        # numbers named as an order, ticket or other reference, and IP addresses, are no phones
+        "order number 1234567890 and reference 12345678901",
+        "ticket #4155550132, case no. 020 7946 0958, invoice: 12345-67890",
+        "the router at 192.168.100.200",
+        "in 2024 we sold 1 234 567 units",
         # hard negatives for the token rules
         "the AKIA office, ghp_short, sk_live_ and xoxb- alone, eyJhb.eyJ.x, -----BEGIN-----",
     ],

@@ -8,7 +8,8 @@ and digits after words such as "account number", "acct", "sort code", "routing")
 security numbers ``[SSN]`` (``123-45-6789`` with a valid area, group and serial, or 9 digits
 after "SSN" or "social security number"), phone numbers ``[PHONE]`` (7–15 digits with the
 usual separators, or a ``00`` international prefix such as ``0049 30 1234567``; dates, dates
-with a time of day and plain short numbers are left alone). Configurable: a list of names
+with a time of day, IP addresses, plain short numbers and numbers named as an order, ticket,
+reference … are left alone). Configurable: a list of names
 ``[NAME]`` (whole words, any case) and patterns (``LABEL=REGEX`` → ``[LABEL]``, or a bare
 regex → ``[REDACTED]``). The originals are never kept or reported, only how many of each kind
 were replaced and where.
@@ -63,9 +64,20 @@ _INTL_PHONE = re.compile(r"(?<![\w+.-])(?<!\d[ .-])00[1-9]\d{0,2}(?:[ .-]\d{1,8}
 _DATE_TIME = r"(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4})[ T]\d{1,2}:\d{2}"
 _PHONE = re.compile(
     rf"(?<![\w+.-])(?!{_DATE_TIME})"  # not inside a number, nor at a date with a time
-    r"(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{2,12}(?:[ .-]\d{2,6}){0,4}(?![\w-])"
+    # a country code, then an area such as (0) or (30), then a group of any length ("+33 6 …")
+    r"(?:\+\d{1,3}[ .-]?(?:\(\d{1,5}\)[ .-]?)?\d{1,12}"
+    # or a North American 1- before (800) 555-0199, an area in brackets, two digits or more
+    r"|(?:1[ .-](?=\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}))?(?:\(\d{1,5}\)[ .-]?)?\d{2,12})"
+    r"(?:[ .-]\d{2,8}){0,4}(?![\w-])"
 )
 _DATE = re.compile(r"^\d{4}[-./]\d{1,2}[-./]\d{1,2}$|^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$")
+_IP = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
+#: Words that name the number after them as a reference, not a phone ("order number 1234567890").
+_REFERENCE = re.compile(
+    r"(?i)\b(?:(?:order|ticket|ref|reference|invoice|tracking|booking|confirmation|transaction"
+    r"|reservation|receipt|shipment|parcel)(?:\s*(?:number|no\.?|num|id))?"
+    r"|(?:case|claim|serial)\s*(?:number|no\.?|num|id|#))\s*[:#]?\s*#?\s*$"
+)
 _LABEL = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,30}$")
 
 
@@ -182,7 +194,9 @@ _accounts = _replace_if(_ACCOUNT, "ACCOUNT", lambda m: False, group=1)
 def _not_phone(match: re.Match[str]) -> bool:
     text = match.group(0)
     digits = _digits(text)
-    if not 7 <= len(digits) <= 15 or _DATE.match(text):
+    if not 7 <= len(digits) <= 15 or _DATE.match(text) or _IP.match(text):
+        return True
+    if _REFERENCE.search(match.string, max(0, match.start() - 40), match.start()):
         return True
     separated = text.startswith(("+", "(")) or any(c in text for c in " .-")
     return not separated and not 10 <= len(digits) <= 11
