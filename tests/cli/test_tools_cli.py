@@ -252,3 +252,27 @@ def test_aic_tools_list_shows_the_values_an_argument_may_take() -> None:
     done = run_aic("tools", "list", "--tools", BANKING)
     assert done.returncode == 0, done.stderr
     assert "reason*: lost|stolen|damaged" in done.stdout, done.stdout
+
+
+def test_a_sync_tool_that_never_returns_does_not_hold_the_process_at_exit(tmp_path: Path) -> None:
+    """The call times out and the conversation ends; the thread still blocked in the tool is
+    left behind, and the process exits instead of waiting for it forever."""
+    (tmp_path / "stuck.py").write_text(
+        "import threading\n\n"
+        "def lookup(card_id: str) -> str:\n"
+        '    """Look a card up (the backend never answers)."""\n'
+        "    threading.Event().wait()\n"
+        '    return "never"\n'
+    )
+    agent = jsonl(
+        tmp_path / "agent.jsonl",
+        [{"tool_calls": [{"name": "lookup", "arguments": {"card_id": "c1"}}]}, {"content": "Hm."}],
+    )
+    done = run_aic(
+        "start", "--agent1", "mock", "--agent2", f"script:{agent}", "--tools2", "stuck.py",
+        "--tool-timeout", "1", "--max-turns", "2", "--json", "--db", str(tmp_path / "runs.db"),
+        env=cli_env(home=tmp_path), cwd=tmp_path, timeout=90,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    [call] = json.loads(done.stdout)["tool_calls"]
+    assert call["outcome"] == "timeout"

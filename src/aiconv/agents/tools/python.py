@@ -11,11 +11,14 @@ validation failure or an exception in the tool goes back to the model as a tool 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import importlib
 import importlib.util
 import inspect
 import json
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -134,13 +137,41 @@ class PythonTools(ToolBox):
             else:
                 # A sync tool is user code that may block (files, HTTP): a thread keeps the
                 # event loop free; there is no async alternative for arbitrary sync code.
-                result = await asyncio.to_thread(found.func, **kwargs)
+                result = await in_thread(found.func, kwargs, name=f"tool {name}")
         except ToolError as exc:
             return ToolOutput(content=str(exc), is_error=True)
         return ToolOutput(content=as_text(result))
 
     async def aclose(self) -> None:
         """Nothing to release."""
+
+
+async def in_thread(func: Callable[..., Any], kwargs: Mapping[str, Any], *, name: str) -> Any:
+    """``func(**kwargs)`` in a daemon thread of its own. A call that never returns, given up by
+    its timeout, is left behind: it neither holds the process at exit (the default executor's
+    threads are joined then, forever) nor takes one of that executor's few workers for good."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+    context = contextvars.copy_context()
+
+    def settle(result: Any, error: BaseException | None) -> None:
+        if future.done():  # the caller gave up (timeout, cancellation)
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+    def run() -> None:
+        try:
+            outcome: tuple[Any, BaseException | None] = (context.run(func, **kwargs), None)
+        except BaseException as exc:  # handed to the awaiting task, as asyncio.to_thread does
+            outcome = (None, exc)
+        with contextlib.suppress(RuntimeError):  # the loop closed while the tool ran
+            loop.call_soon_threadsafe(settle, *outcome)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return await future
 
 
 def as_text(result: Any) -> str:
