@@ -20,7 +20,8 @@ from starlette.routing import Route
 class AgentServer:
     """Records every request body; ``release`` frees the slow route."""
 
-    def __init__(self) -> None:
+    def __init__(self, signature: str = "Support here") -> None:
+        self.signature = signature
         self.bodies: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.release = asyncio.Event()
@@ -49,7 +50,7 @@ class AgentServer:
         last = body["messages"][-1]["content"] if body["messages"] else ""
         if "bye" in last.lower():
             return JSONResponse({"content": "Goodbye, glad I could help.", "end": True})
-        text = f"Support here (turn {body['turn']}): I have refunded your order."
+        text = f"{self.signature} (turn {body['turn']}): I have refunded your order."
         usage = {"input_tokens": 11, "output_tokens": 7}
         return JSONResponse({"content": text, "usage": usage, "cost_usd": 0.001})
 
@@ -117,9 +118,10 @@ class AgentServer:
 
 
 @contextlib.asynccontextmanager
-async def serve_agent() -> AsyncIterator[AgentServer]:
-    """Serve an ``AgentServer`` while the block runs."""
-    agent = AgentServer()
+async def serve_agent(signature: str = "Support here") -> AsyncIterator[AgentServer]:
+    """Serve an ``AgentServer`` (its webhook's replies opening with ``signature``) while the
+    block runs."""
+    agent = AgentServer(signature)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))

@@ -4,6 +4,7 @@ live), a replay miss is an error, and a rerun of an unchanged suite costs nothin
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from aiconv.simulation.scenario import Seat, load_scenario
 from aiconv.testing.processes import cli_env, reap, run_aic, spawn_aic
 from aiconv.testing.providers import FunctionProvider
 from aiconv.testing.redis_server import RedisServer, has_redis_server
+from tests.simulation.agent_server import serve_agent
 
 SCENARIO = """\
 name = "cached"
@@ -305,3 +307,30 @@ async def test_processes_share_the_cache_on_a_real_redis_server(tmp_path: Path) 
     assert not (tmp_path / "responses.db").exists()  # nothing went to the default SQLite file
     second = await _states(db, "second")
     assert second and all(m.cached for s in second.values() for m in s.messages)
+
+
+@pytest.mark.timeout(300)
+async def test_an_agent_deployed_at_another_url_is_never_served_the_first_ones_replies(
+    tmp_path: Path,
+) -> None:
+    """An external agent (``url``) was keyed only as vendor ``http``, model ``external``: the
+    candidate release at its new URL, run with ``--cache use`` like the baseline, was answered
+    with the baseline release's cached replies and never asked, so compare saw no change."""
+    path, db, env = tmp_path / "s.toml", tmp_path / "runs.db", cli_env(home=tmp_path)
+    agent_at = SCENARIO.replace('agent = "mock:turns=2"', 'url = "URL"')
+    async with (
+        serve_agent("Release one") as old,
+        serve_agent("Release two") as new,
+    ):
+        for run_id, agent in (("v1", old), ("v2", new)):
+            path.write_text(agent_at.replace("URL", agent.url("/webhook")), encoding="utf-8")
+            done = await asyncio.to_thread(
+                run_aic, "simulate", str(path), "--db", str(db), "--run-id", run_id, "--quiet",
+                "--cache", "use", env=env, cwd=tmp_path, timeout=120,
+            )  # fmt: skip
+            assert done.returncode == 0, done.stderr
+    assert new.bodies  # the candidate release was asked
+    for state in (await _states(db, "v2")).values():
+        replies = _by(state, "support")
+        assert replies and all(t.startswith("Release two") and not hit for t, hit in replies)
+        assert _by(state, "customer")[0][1]  # the customer replays while nothing differs

@@ -1,6 +1,7 @@
 """``CachedProvider``: a response cache around any ``ChatProvider``, content-addressed.
 
-The key is the SHA-256 of the request as the vendor sees it: vendor and model, system prompt,
+The key is the SHA-256 of the request as the vendor sees it: vendor and model (and the server's
+URL for an agent reached at a URL of its own, such as an external agent over HTTP), system prompt,
 every message (with names, tool calls and tool results), tools and tool choice, and the sampling
 parameters (max tokens, temperature, and the conversation's seed, so the k repetitions of a
 simulation stay k independent samples). Offline-agent hints in ``request.context`` (topic,
@@ -66,8 +67,10 @@ def check_mode(mode: str) -> CacheMode:
     raise ConfigError(f"cache mode {mode!r} must be one of {', '.join(MODES)}")
 
 
-def cache_key(vendor: str, model: str, request: ChatRequest) -> str:
-    """The content address of ``request`` sent to ``vendor``'s ``model``."""
+def cache_key(vendor: str, model: str, request: ChatRequest, endpoint: str | None = None) -> str:
+    """The content address of ``request`` sent to ``vendor``'s ``model`` (at ``endpoint``, the
+    URL of an agent that has one of its own: two releases of an external agent at two URLs are
+    both vendor ``http``, model ``external``, and must never answer for each other)."""
     payload = {
         "version": KEY_VERSION,
         "vendor": vendor,
@@ -84,6 +87,8 @@ def cache_key(vendor: str, model: str, request: ChatRequest) -> str:
         payload["response_format"] = asdict(request.response_format)
     if request.records:  # absent otherwise: older keys stay valid
         payload["records"] = [asdict(r) for r in request.records]
+    if endpoint is not None:  # absent otherwise: older keys stay valid
+        payload["endpoint"] = endpoint
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -135,6 +140,7 @@ class CachedProvider(ForwardingProvider):
         *,
         mode: CacheMode,
         observer: CacheObserver | None = None,
+        endpoint: str | None = None,
     ) -> None:
         if mode == "off":
             raise ValueError("mode 'off' means: do not wrap the provider")
@@ -142,12 +148,13 @@ class CachedProvider(ForwardingProvider):
         self.store = store
         self.mode = mode
         self.observer = observer
+        self.endpoint = endpoint
 
     async def complete(
         self, request: ChatRequest, *, on_delta: DeltaCallback | None = None
     ) -> ChatReply:
         """The cached reply, or the inner provider's (stored on the way back)."""
-        key = cache_key(self.name, self.model, request)
+        key = cache_key(self.name, self.model, request, self.endpoint)
         model = request.model or self.model
         if self.mode in ("use", "replay"):
             stored = await self.store.get(key)

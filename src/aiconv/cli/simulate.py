@@ -81,7 +81,9 @@ def seat_factory(
         if caching is None or mode == "off":
             return provider
         observer = CacheMetrics(telemetry.metrics)
-        return CachedProvider(provider, caching.store, mode=mode, observer=observer)
+        return CachedProvider(
+            provider, caching.store, mode=mode, observer=observer, endpoint=seat.url
+        )
 
     def build_live(seat: Seat) -> ChatProvider:
         if seat.url:

@@ -75,5 +75,5 @@ async def _store(
         usage=Usage(input_tokens=message.input_tokens, output_tokens=message.output_tokens),
         cost_usd=cost,
     )
-    key = cache_key(vendor, default_model, request)
+    key = cache_key(vendor, default_model, request, speaker.base_url)  # a seat's url, as simulate
     await store.put(key, encode_reply(reply, vendor), overwrite=False)
