@@ -17,6 +17,8 @@ import pytest
 
 from aiconv.cli.wiring import run_interruptibly
 from aiconv.learning.importer import ImportReport, prepare, run_id_for, write
+from aiconv.learning.library import load_imported
+from aiconv.learning.pacing import Distribution, fit_timing
 from aiconv.learning.parse import parse_file
 from aiconv.learning.redaction import Redactor
 from aiconv.learning.transcripts import FieldMapping, load_mapping
@@ -84,6 +86,39 @@ async def test_original_times_are_kept_and_personal_data_never_stored(
         for kind, value in truth["conversations"][source_id]["pii"]:
             if kind != "name":  # names are redacted only when listed (--redact-name)
                 assert value.lower() not in stored.lower()
+
+
+async def test_a_file_without_times_measures_no_delays(
+    log: ConversationLog, corpus_dir: Path
+) -> None:
+    # A file without times (the chat-completions shape) measured every reply as instant (0 s):
+    # all its messages were appended at once, at the import's time.
+    await _import(log, corpus_dir / "chats.messages.jsonl", source="untimed")
+    loaded = await load_imported(log, "untimed")
+    assert all(m.at is None for t in loaded for m in t.messages)
+    timing = fit_timing(loaded)
+    assert (timing.customer_reply, timing.agent_reply, timing.conversations) == (
+        Distribution(),
+        Distribution(),
+        0,
+    )
+
+
+async def test_rows_without_a_time_beside_timed_ones_measure_no_delay(
+    log: ConversationLog, corpus_dir: Path, tmp_path: Path
+) -> None:
+    # They were read back at the import's time, months after the chat's other messages.
+    rows = [json.loads(line) for line in (corpus_dir / "chats.jsonl").read_text().splitlines()]
+    for row in rows[3::15]:
+        row["timestamp"] = ""
+    gaps = tmp_path / "gaps.jsonl"
+    gaps.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    await _import(log, gaps, source="gaps")
+    loaded = await load_imported(log, "gaps")
+    assert sum(m.at is None for t in loaded for m in t.messages) == len(rows[3::15])
+    timing = fit_timing(loaded)
+    assert timing.conversations == CONVERSATIONS
+    assert max(timing.customer_reply.quantiles + timing.agent_reply.quantiles) < 3600
 
 
 async def test_importing_again_is_a_no_op(log: ConversationLog, corpus_dir: Path) -> None:

@@ -145,6 +145,9 @@ def _prepare(transcript: Transcript, *, source: str, file: str, fmt: str) -> Pre
         "line": transcript.line,
         "content_sha256": digest,
     }
+    untimed = [i for i, message in enumerate(transcript.messages) if message.at is None]
+    if untimed:  # appended now, their time is the import's: not one to learn from
+        meta["untimed"] = untimed
     events: list[Event] = [_started(transcript, meta, run_id_for(source))]
     events += [_event_of(message) for message in transcript.messages]
     outcome = _slug(transcript.outcome)

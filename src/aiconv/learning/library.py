@@ -72,8 +72,11 @@ def as_transcript(state: ConversationState) -> Transcript:
     """A folded conversation as a transcript (customer and agent by their participants' roles)."""
     assert state.started is not None
     roles = {p.name: p.role or "" for p in state.participants}
+    imported = state.started.metadata.get(IMPORTED)
+    # messages the file gave no time: the log's is the moment of the import, not of the chat
+    untimed = set(imported.get("untimed", ())) if isinstance(imported, dict) else set()
     messages = []
-    for message in state.messages:
+    for index, message in enumerate(state.messages):
         role = SYSTEM if message.moderator else roles.get(message.sender, "")
         if role not in (CUSTOMER, AGENT, SYSTEM):
             role = CUSTOMER if message.sender == "customer" else AGENT
@@ -82,7 +85,7 @@ def as_transcript(state: ConversationState) -> Transcript:
                 role=role,
                 sender=message.sender,
                 text=message.content,
-                at=message.at,
+                at=None if index in untimed else message.at,
                 line=message.sequence,
             )
         )
