@@ -4,8 +4,10 @@ arguments that satisfy their schemas, answers from the results; and which vendor
 
 from __future__ import annotations
 
-from typing import Any
+import enum
+from typing import Any, Literal
 
+import pydantic
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -13,6 +15,7 @@ from hypothesis import strategies as st
 from aiconv.agents import tool_policy
 from aiconv.agents.catalog import default_registry
 from aiconv.agents.messages import ChatMessage, ChatRequest, ToolResult
+from aiconv.agents.tools.python import PythonTools
 from tests.agents.test_tools import ASK, TOOLS
 
 KINDS = {
@@ -160,3 +163,34 @@ def test_generated_arguments_satisfy_any_object_schema(
     schema = {"type": "object", "properties": properties, "required": sorted(properties)}
     arguments = tool_policy.arguments_for(schema, (ChatMessage(role="user", content=said),))
     assert _satisfies(arguments, schema), arguments
+
+
+class Reason(enum.Enum):
+    LOST = "lost"
+    STOLEN = "stolen"
+
+
+class Address(pydantic.BaseModel):
+    street: str
+    country: Literal["GB", "IE"]
+    reason: Reason
+
+
+def ship_card(
+    card_id: str, reason: Reason, to: Address, copies: int | str, note: str | None = None
+) -> str:
+    """Ship a replacement card."""
+    return "shipped"
+
+
+def test_arguments_follow_the_refs_and_unions_pydantic_writes_for_enums_and_models() -> None:
+    """A Python tool's ``Enum`` or model parameter is a ``$ref`` into ``$defs`` and a union is an
+    ``anyOf``: the arguments follow them as a model would, so the tool accepts them (it was
+    sent 'reason-1' and 'to-1', refused every time), and a value said in the conversation is
+    taken from there."""
+    [spec] = PythonTools([ship_card]).specs()
+    said = ChatMessage(role="user", content="My card card-7 was stolen.")
+    arguments = tool_policy.arguments_for(spec.parameters, (said,))
+    accepted = PythonTools([ship_card]).tools["ship_card"].signature.arguments
+    accepted.model_validate(arguments)  # raises for anything the tool would refuse
+    assert (arguments["card_id"], arguments["reason"]) == ("card-7", "stolen")

@@ -84,8 +84,46 @@ def arguments_for(
     """Arguments that satisfy ``schema`` (an object schema): every required property, and
     optional ones the conversation supplies."""
     text = _conversation(messages)
-    value = _object(schema, text, required_only=False)
+    value = _object(_expand(schema, schema), text, required_only=False)
     return value if isinstance(value, dict) else {}
+
+
+#: How deep ``$ref`` s are followed (a model that contains itself would never end).
+_MAX_REF_DEPTH = 8
+
+
+def _expand(schema: Mapping[str, Any], root: Mapping[str, Any], depth: int = 0) -> dict[str, Any]:
+    """``schema`` as a model reads it: each ``$ref`` replaced by what it names in ``root`` (an
+    ``Enum`` or a model parameter, as pydantic writes them), a union (``anyOf``, ``oneOf``) by
+    its first branch that is not ``null``, an ``allOf`` of one by that one."""
+    out = {k: v for k, v in schema.items() if k not in ("$ref", "anyOf", "oneOf", "allOf")}
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and depth < _MAX_REF_DEPTH:
+        out = {**_expand(_target(ref, root), root, depth + 1), **out}
+    branches = schema.get("anyOf") or schema.get("oneOf") or schema.get("allOf") or []
+    chosen = [b for b in branches if isinstance(b, Mapping) and b.get("type") != "null"]
+    if chosen:
+        out = {**_expand(chosen[0], root, depth), **out}
+    elif branches:  # only null is allowed
+        out.setdefault("type", "null")
+    if isinstance(out.get("properties"), Mapping):
+        out["properties"] = {
+            name: _expand(sub, root, depth) if isinstance(sub, Mapping) else sub
+            for name, sub in out["properties"].items()
+        }
+    if isinstance(out.get("items"), Mapping):
+        out["items"] = _expand(out["items"], root, depth)
+    return out
+
+
+def _target(ref: str, root: Mapping[str, Any]) -> Mapping[str, Any]:
+    """What a local ``$ref`` (``#/$defs/Name``) points at in ``root``; ``{}`` for anything else."""
+    node: Any = root
+    for part in ref.removeprefix("#").strip("/").split("/") if ref.startswith("#") else [None]:
+        if part is None or not isinstance(node, Mapping):
+            return {}
+        node = node.get(part.replace("~1", "/").replace("~0", "~"))
+    return node if isinstance(node, Mapping) else {}
 
 
 def _object(schema: Mapping[str, Any], text: str, *, required_only: bool) -> dict[str, Any]:
