@@ -147,6 +147,7 @@ async def test_a_conversation_that_did_everything_passes_every_criterion() -> No
         ("communicate:$1,288.65", True),
         ("communicate:order o1 is cancelled", True),
         ("outcome", True),
+        ("ended", True),
     ]
     assert graded.verdict.passed and graded.verdict.reward == 1.0
 
@@ -333,3 +334,40 @@ async def test_a_call_needed_more_often_than_made_says_so() -> None:
     assert by["action:look-2"].passed is False
     evidence = by["action:look-2"].evidence
     assert "get_order(order_id='o1') needed 2 times, called 1 time" in evidence, evidence
+
+
+@pytest.mark.parametrize("reason", ["max_turns", "loop", "timeout", "error", "max_tool_rounds"])
+async def test_a_conversation_cut_short_fails_whatever_its_criteria(reason: str) -> None:
+    """τ²-bench grades only a conversation one side stopped (AGENT_STOP, USER_STOP); one cut by
+    a limit, a loop or a failure gets reward 0. Here every criterion of the basis passed, and a
+    refusal task (nothing to do, nothing to tell) passed even when the agent only stalled."""
+    cut = [*GOOD[:-1], ConversationEnded(reason=reason)]
+    graded = grade(await conversation(cut), TASK, SHOP, agent="support")
+    by = {c.criterion: c for c in graded.criteria}
+    assert by["end_state"].passed and by["action:cancel"].passed
+    assert by["ended"].passed is False
+    assert by["ended"].evidence == f"ended with {reason!r}: cut short, stopped by neither side"
+    assert not graded.verdict.passed and graded.verdict.reward == 0.0
+    refusal = Task.model_validate(
+        {
+            "id": "refuse",
+            "user_scenario": {"instructions": "Ask for your neighbour's balance."},
+            "evaluation_criteria": {"actions": [], "communicate_info": []},
+        }
+    )
+    stalled = [
+        MessagePosted(sender="customer", content="What is my neighbour's balance?"),
+        MessagePosted(sender="support", content="One moment please."),
+    ]
+    loop = await conversation([*stalled, ConversationEnded(reason="loop")])
+    assert not grade(loop, refusal, SHOP, agent="support").verdict.passed
+    stopped = await conversation([*stalled, ConversationEnded(reason="satisfied")])
+    assert grade(stopped, refusal, SHOP, agent="support").verdict.passed
+
+
+async def test_a_conversation_still_going_is_not_passed() -> None:
+    going = [e for e in GOOD if not isinstance(e, ConversationEnded)]
+    graded = grade(await conversation(going), TASK, SHOP, agent="support")
+    by = {c.criterion: c for c in graded.criteria}
+    assert by["ended"].passed is False and by["ended"].evidence == "never ended"
+    assert not graded.verdict.passed

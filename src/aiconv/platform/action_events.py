@@ -77,8 +77,9 @@ class EnvironmentSnapshot:
 class CriterionEvaluated:
     """One criterion of a task's evaluation and its evidence, so a report says why a
     conversation passed or failed. ``kind`` is ``end_state``, ``action``, ``communicate``,
-    ``nl_assertion``, ``outcome`` or ``rubric`` (a 1–5 ``score`` with a rationale);
-    ``passed`` is None when the criterion could not be judged (e.g. no judge configured)."""
+    ``nl_assertion``, ``outcome``, ``ended`` (stopped by one side, not cut short) or
+    ``rubric`` (a 1–5 ``score`` with a rationale); ``passed`` is None when the criterion
+    could not be judged (e.g. no judge configured)."""
 
     KIND: ClassVar[str] = "CriterionEvaluated"
     SCHEMA_VERSION: ClassVar[int] = 1

@@ -16,7 +16,10 @@
   without one they are recorded as not judged.
 
 The verdict multiplies the criteria of the task's ``reward_basis`` (τ²-bench's rule): a
-conversation passes when every one of them passed.
+conversation passes when every one of them passed — and, as in τ²-bench, only when one side
+stopped it (``ended``): a conversation cut short by a limit, a loop or a failure
+(``CUT_SHORT``, or one that never ended) fails whatever its criteria, since a refusal task, with
+nothing to do and nothing to tell, would otherwise pass an agent that only stalled.
 """
 
 from __future__ import annotations
@@ -43,6 +46,30 @@ BASIS_KINDS = {
     "OUTCOME": "outcome",
     "COLLECTED": "collected",
 }
+
+#: End reasons of a conversation neither side stopped. τ²-bench grades only AGENT_STOP and
+#: USER_STOP and gives anything else (max steps, errors, timeouts) reward 0; a loop cut here
+#: would have run to its max steps there.
+CUT_SHORT = frozenset(
+    {
+        "max_turns",
+        "max_turns_per_participant",
+        "max_tool_rounds",
+        "timeout",
+        "token_budget",
+        "cost_budget",
+        "loop",
+        "interrupted",
+        "provider_error",
+        "provider_unavailable",
+        "error",
+    }
+)
+
+
+def gating_kinds(basis: Iterable[str]) -> set[str]:
+    """The criteria kinds that decide a verdict: the reward basis's, and always ``ended``."""
+    return {BASIS_KINDS[b] for b in basis if b in BASIS_KINDS} | {"ended"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -91,11 +118,23 @@ def grade(
         *action_criteria(state, task, agent),
         *communicate_criteria(state, task, agent),
         *outcome_criteria(state, task),
+        ended_criterion(state, task),
         *collected_criteria(state, task.id, task.evaluation_criteria.collected, agent),
         *judged,
         *_unjudged(task, judged),
     ]
     return Graded(criteria=tuple(criteria), verdict=verdict(task, criteria))
+
+
+def ended_criterion(state: ConversationState, task: Task) -> CriterionEvaluated:
+    """Whether one side stopped the conversation (a signal, a goodbye, an end token) rather than
+    a limit, a loop or a failure cutting it short."""
+    if state.ended is None:
+        return _criterion(task, "ended", "ended", False, "never ended")
+    reason = state.ended.reason
+    cut = reason in CUT_SHORT
+    evidence = f"ended with {reason!r}" + (": cut short, stopped by neither side" if cut else "")
+    return _criterion(task, "ended", "ended", not cut, evidence)
 
 
 def end_state_criterion(state: ConversationState, task: Task, domain: Domain) -> CriterionEvaluated:
@@ -255,7 +294,7 @@ def _unjudged(task: Task, judged: Sequence[CriterionEvaluated]) -> list[Criterio
 
 def verdict(task: Task, criteria: Sequence[CriterionEvaluated]) -> TaskGraded:
     """Passed when every criterion of a kind in the reward basis passed."""
-    kinds = {BASIS_KINDS[b] for b in task.evaluation_criteria.reward_basis if b in BASIS_KINDS}
+    kinds = gating_kinds(task.evaluation_criteria.reward_basis)
     gating = [c for c in criteria if c.kind in kinds]
     passed = all(c.passed is True for c in gating)
     return TaskGraded(

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from aiconv.environments.domain import domain_named
 from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import CriterionEvaluated, Event, OutcomeDecided
-from aiconv.simulation.grading import BASIS_KINDS, grade
+from aiconv.simulation.grading import gating_kinds, grade
 from aiconv.simulation.task_judge import TaskJudge
 from aiconv.simulation.tasks import Task
 
@@ -40,7 +40,7 @@ class TaskGrader:
         failing = [
             c
             for c in graded.criteria
-            if c.kind in _gating(graded.verdict.basis) and c.passed is not True
+            if c.kind in gating_kinds(graded.verdict.basis) and c.passed is not True
         ]
         rationale = (
             "every criterion passed"
@@ -54,7 +54,3 @@ class TaskGrader:
             rationale=rationale,
         )
         return [*graded.criteria, graded.verdict, decided]
-
-
-def _gating(basis: tuple[str, ...]) -> set[str]:
-    return {BASIS_KINDS[b] for b in basis if b in BASIS_KINDS}
