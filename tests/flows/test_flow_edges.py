@@ -3,6 +3,7 @@ used: the failure is recorded and the flow asks again."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from aiconv.errors import ScenarioError
 from aiconv.platform.events import FieldsExtracted
 from aiconv.platform.flow_fold import flow_progress
 from aiconv.queues.memory import InMemoryLog
+from aiconv.simulation.scenario import load_scenario
 from aiconv.testing.processes import run_aic
 from tests.flows.conftest import EXAMPLE
 
@@ -78,6 +80,59 @@ async def test_an_unusable_extractor_reply_is_recorded_and_the_flow_asks_again(
     assert "What type of agent are you building" in said[0]  # asked again
 
 
+async def test_a_file_a_stage_agent_names_is_found_beside_the_flow(tmp_path: Path) -> None:
+    """``extractor = "script:extractor.jsonl"`` in a flow file means the file next to it, as a
+    scenario's tasks and tools are found beside the scenario, not in the working directory."""
+    folder = tmp_path / "flows"
+    folder.mkdir()
+    reading = {"tone": {"value": "formal", "confidence": 0.9}}
+    (folder / "extractor.jsonl").write_text(json.dumps({"content": json.dumps(reading)}) + "\n")
+    flow = folder / "flow.toml"
+    flow.write_text(
+        EXAMPLE.read_text().replace(
+            'extractor = "extractor"', 'extractor = "script:extractor.jsonl"', 1
+        )
+    )
+    user = tmp_path / "user.txt"
+    user.write_text("Formal, please.\n")
+    result = await aiconv.run_conversation(
+        InMemoryLog(),
+        participants=[
+            aiconv.Participant("user", f"script:{user}"),
+            aiconv.Participant("designer", f"flow:{flow}"),
+        ],
+        topic="Design an agent",
+        max_turns=2,
+        env={},
+    )
+    [read] = [e for e in result.state.flow_events if isinstance(e, FieldsExtracted)]
+    assert read.error is None
+    assert read.by == f"script:{folder / 'extractor.jsonl'}"
+    assert [(x.name, x.value, x.accepted) for x in read.extractions] == [("tone", "formal", True)]
+
+
+def test_a_suite_names_its_flow_relative_to_itself(tmp_path: Path) -> None:
+    """``agent = "flow:designer.toml"`` in a suite is the flow beside the suite, whatever the
+    working directory, and an ``[[agents]]`` entry's flow too."""
+    folder = tmp_path / "suite"
+    folder.mkdir()
+    for name in ("a.toml", "b.toml"):
+        (folder / name).write_text(EXAMPLE.read_text())
+    suite = folder / "suite.toml"
+    suite.write_text(
+        (EXAMPLE.parent / "suite.toml")
+        .read_text()
+        .replace('agent = "flow:agent-designer.toml"', 'agent = "flow:a.toml"')
+        .replace('tasks = ["tasks.toml"]', f'tasks = ["{EXAMPLE.parent / "tasks.toml"}"]')
+        + '\n[[agents]]\nagent = "flow:a.toml"\n\n[[agents]]\nagent = "flow:b.toml"\n'
+    )
+    scenario = load_scenario(suite)
+    assert scenario.agent.agent == f"flow:{folder / 'a.toml'}"
+    assert [s.agent for s in scenario.agents] == [
+        f"flow:{folder / n}" for n in ("a.toml", "b.toml")
+    ]
+
+
 def test_a_suite_naming_a_bad_flow_is_refused_with_its_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text(EXAMPLE.read_text().replace('to = "COMPLETED"', 'to = "DONE"'))
@@ -85,7 +140,7 @@ def test_a_suite_naming_a_bad_flow_is_refused_with_its_line(tmp_path: Path) -> N
     suite.write_text(
         (EXAMPLE.parent / "suite.toml")
         .read_text()
-        .replace('agent = "flow:examples/flows/agent-designer.toml"', f'agent = "flow:{bad}"')
+        .replace('agent = "flow:agent-designer.toml"', f'agent = "flow:{bad}"')
         .replace('tasks = ["tasks.toml"]', f'tasks = ["{EXAMPLE.parent / "tasks.toml"}"]')
     )
     db = tmp_path / "runs.db"

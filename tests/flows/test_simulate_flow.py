@@ -18,10 +18,19 @@ ROOT = EXAMPLE.parents[2]
 @pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_the_example_suite_grades_what_the_flow_collected(tmp_path: Path) -> None:
+    """Run from another folder: the suite's flow, like its tasks, is found beside it."""
     db = tmp_path / "runs.db"
-    suite = "examples/flows/suite.toml"
+    suite = str(ROOT / "examples" / "flows" / "suite.toml")
     ran = run_aic(
-        "simulate", suite, "--db", str(db), "--run-id", "designer", "--quiet", cwd=ROOT, timeout=240
+        "simulate",
+        suite,
+        "--db",
+        str(db),
+        "--run-id",
+        "designer",
+        "--quiet",
+        cwd=tmp_path,
+        timeout=240,
     )
     assert ran.returncode == 0, ran.stderr
     report = run_aic(

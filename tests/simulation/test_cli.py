@@ -254,8 +254,8 @@ sender = "support"
 
 
 def test_a_scenario_gives_its_agent_tools_named_relative_to_the_file(tmp_path: Path) -> None:
-    """Every conversation of the run records the agent's calls; the tools file is found next
-    to the scenario even when aic simulate runs elsewhere."""
+    """Every conversation of the run records the agent's calls; the tools file and the seats'
+    script files are found next to the scenario even when aic simulate runs elsewhere."""
     folder = tmp_path / "suite"
     folder.mkdir()
     (folder / "scenario.toml").write_text(TOOLS_SCENARIO)
@@ -269,8 +269,6 @@ def test_a_scenario_gives_its_agent_tools_named_relative_to_the_file(tmp_path: P
         + "\n"
     )
     (folder / "customer.jsonl").write_text(json.dumps({"content": "Block my card please"}) + "\n")
-    scenario = (folder / "scenario.toml").read_text().replace("script:", f"script:{folder}/")
-    (folder / "scenario.toml").write_text(scenario)
     db = tmp_path / "runs.db"
     env = cli_env(home=tmp_path)
     done = run_aic(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Literal
 
 from aiconv.agents.provider import ChatProvider
@@ -139,6 +140,18 @@ class Registry:
             options=options,
             base_url=base_url,
         )
+
+    def anchored(self, agent_id: str, folder: Path) -> str:
+        """``agent_id`` with its file (a ``path`` vendor's suffix, e.g. ``flow:designer.toml``)
+        taken relative to ``folder`` when relative: a file a scenario or flow file names is
+        found beside it, as its tasks and tools are. Any other id is returned as it is."""
+        head, _, suffix = agent_id.strip().partition(":")
+        name = self._aliases.get(head.lower())
+        if name is None or self._vendors[name].suffix != "path" or not suffix:
+            return agent_id
+        if suffix.startswith("~") or Path(suffix).is_absolute():
+            return agent_id
+        return f"{head}:{folder / suffix}"
 
     def key_for(self, spec: AgentSpec, env: Mapping[str, str]) -> str | None:
         """The API key for ``spec`` from ``env``; MissingApiKey names the variable to set."""

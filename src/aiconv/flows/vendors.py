@@ -9,13 +9,15 @@ keys and builds them with it.
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 from pathlib import Path
 
 from aiconv.agents.catalog import default_registry
 from aiconv.agents.registry import AgentSpec, Part, PartBuilder, Registry, Vendor
 from aiconv.errors import ConfigError
 from aiconv.flows.extractor import ExtractorProvider
-from aiconv.flows.file import load_flow
+from aiconv.flows.file import AgentCheck, load_flow
+from aiconv.flows.model import Flow
 from aiconv.flows.participant import FlowProvider
 from aiconv.simulation import locate
 from aiconv.simulation.files import read_document
@@ -39,14 +41,30 @@ def _path(spec: AgentSpec) -> Path:
     return Path(spec.options["path"])
 
 
+def _load(path: Path, known: AgentCheck | None = None) -> Flow:
+    """The flow of ``path``, a file its stage agents name (``script:replies.jsonl``) found
+    beside it, as a scenario's files are beside the scenario."""
+    flow = load_flow(path, known)
+    registry = _registry()
+    stages = tuple(
+        replace(
+            stage,
+            agent=None if stage.agent is None else registry.anchored(stage.agent, path.parent),
+            extractor=registry.anchored(stage.extractor, path.parent),
+        )
+        for stage in flow.stages
+    )
+    return replace(flow, stages=stages)
+
+
 def _preflight(spec: AgentSpec) -> None:
-    load_flow(_path(spec), _check)
+    _load(_path(spec), _check)
 
 
 def _parts(spec: AgentSpec) -> list[Part]:
     """Each stage agent, and where the flow file names it."""
     path = _path(spec)
-    flow = load_flow(path, _check)
+    flow = _load(path, _check)
     _, lines = read_document(path)
     parts = []
     for index, stage in enumerate(flow.stages):
@@ -59,7 +77,7 @@ def _parts(spec: AgentSpec) -> list[Part]:
 
 
 def _assemble(spec: AgentSpec, build: PartBuilder) -> FlowProvider:
-    flow = load_flow(_path(spec))
+    flow = _load(_path(spec))
     return FlowProvider(flow, {agent: build(agent) for agent in flow.agents()})
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pydantic
 
+from aiconv.agents.catalog import default_registry
 from aiconv.agents.toolbox import recorded_reference, split_reference
 from aiconv.errors import ScenarioError
 from aiconv.simulation import locate, suites
@@ -25,7 +26,7 @@ from aiconv.simulation.intents import AGENT, CUSTOMER, Goal, Intent
 from aiconv.simulation.outcomes import TASK_OUTCOMES, Outcome, OutcomeSchema
 from aiconv.simulation.personas import BUILTIN, NEUTRAL, Persona
 from aiconv.simulation.seats import EvaluatorConfig, Grounding, Limits, Seat
-from aiconv.simulation.variants import labelled, variant_of
+from aiconv.simulation.variants import labelled, safe_label, variant_of
 
 __all__ = ["Cell", "EvaluatorConfig", "Grounding", "Limits", "Scenario", "Seat", "load_scenario"]
 
@@ -164,7 +165,7 @@ def _build(path: Path, lines: dict[locate.Path, int], model: ScenarioModel) -> S
         name=model.name,
         source=str(path),
         agent=agent,
-        agents=labelled([_with_tools(variant_of(agent, entry), folder) for entry in model.agents]),
+        agents=labelled([_variant(agent, entry, folder) for entry in model.agents]),
         customer=_seat(model.customer, CUSTOMER, "customer", folder),
         extras=tuple(_seat(s, s.role or "", s.name or "", folder) for s in model.participants),
         personas=tuple(_personas(path, lines, model)),
@@ -184,6 +185,15 @@ def _build(path: Path, lines: dict[locate.Path, int], model: ScenarioModel) -> S
     )
 
 
+def _variant(base: Seat, entry: SeatModel, folder: Path) -> Seat:
+    """An ``[[agents]]`` entry over ``[agent]`` (whose files are already found); labelled by
+    the agent id as written (``flow:a.toml``), not by the path its file was found at."""
+    if entry.agent is not None and entry.url is None:
+        label = entry.label or safe_label(entry.agent)
+        entry = entry.model_copy(update={"agent": _anchored(entry.agent, folder), "label": label})
+    return _with_tools(variant_of(base, entry), folder)
+
+
 def _grounding(path: Path, model: ScenarioModel) -> Grounding | None:
     if model.grounding is None:
         return None
@@ -199,6 +209,8 @@ def _seat(model: SeatModel | None, role: str, name: str, folder: Path) -> Seat:
         return Seat(name=name, role=role)
     data = model.model_dump(exclude_none=True)
     data.pop("role", None)  # the agent's and the customer's roles are fixed
+    if "agent" in data:
+        data["agent"] = _anchored(data["agent"], folder)
     return _with_tools(Seat(**{"name": name, **data, "role": role}), folder)
 
 
@@ -206,6 +218,12 @@ def _with_tools(seat: Seat, folder: Path) -> Seat:
     """``seat`` with its tool references recorded as any process opens them: a tools file named
     relative to the scenario file made absolute, other references as they are."""
     return replace(seat, tools=tuple(_tool_reference(folder, t) for t in seat.tools))
+
+
+def _anchored(agent: str, folder: Path) -> str:
+    """``agent`` with its file (``flow:FILE``, ``script:FILE``) found beside the scenario file,
+    as its tasks and tools are (relative to the working directory, so labels keep its words)."""
+    return default_registry().anchored(agent, folder) if ":" in agent else agent
 
 
 def _tool_reference(folder: Path, reference: str) -> str:
