@@ -276,3 +276,31 @@ def test_a_sync_tool_that_never_returns_does_not_hold_the_process_at_exit(tmp_pa
     assert done.returncode == 0, done.stderr
     [call] = json.loads(done.stdout)["tool_calls"]
     assert call["outcome"] == "timeout"
+
+
+def test_aic_tools_list_shows_enum_optional_and_union_arguments_by_their_values(
+    tmp_path: Path,
+) -> None:
+    """An ``Enum`` argument is a ``$ref`` in the schema and an optional or union one an
+    ``anyOf``: the table shows their values and types (it said 'object' for all three)."""
+    (tmp_path / "cards.py").write_text(
+        textwrap.dedent(
+            """
+            import enum
+
+            class Reason(enum.Enum):
+                LOST = "lost"
+                STOLEN = "stolen"
+
+            def block_card(reason: Reason, note: str | None = None, copies: int | str = 1) -> str:
+                \"\"\"Block a card.\"\"\"
+                return "blocked"
+            """
+        )
+    )
+    done = run_aic(
+        "tools", "list", "--tools", str(tmp_path / "cards.py"), env={**cli_env(), "COLUMNS": "200"}
+    )
+    assert done.returncode == 0, done.stderr
+    assert "reason*: lost|stolen" in done.stdout, done.stdout
+    assert "note: string|null" in done.stdout and "copies: integer|string" in done.stdout

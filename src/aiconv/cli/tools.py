@@ -132,15 +132,36 @@ TOOL_FIELDS = (
 
 
 def _arguments(schema: Mapping[str, Any]) -> str:
-    """``name: type`` a line, ``*`` marking the required ones (the full schema is in --json)."""
+    """``name: type`` for each argument, ``*`` marking the required ones (the full schema is in
+    --json); a table cell is one line, so they are separated by commas."""
     required = set(schema.get("required") or ())
-    lines = []
-    for name, prop in (schema.get("properties") or {}).items():
-        kind = prop.get("type") or "object"
-        if prop.get("enum"):  # the values themselves say more than "string"
-            kind = "|".join(str(value) for value in prop["enum"])
-        lines.append(f"{name}{'*' if name in required else ''}: {kind}")
-    return "\n".join(lines) or "-"
+    parts = [
+        f"{name}{'*' if name in required else ''}: {_kind(prop, schema)}"
+        for name, prop in (schema.get("properties") or {}).items()
+    ]
+    return ", ".join(parts) or "-"
+
+
+def _kind(prop: Any, root: Mapping[str, Any], depth: int = 0) -> str:
+    """What an argument may be: its values (an enum, also behind a ``$ref`` as pydantic writes
+    an ``Enum``), its types (``string|null`` for a union), else ``object``."""
+    if not isinstance(prop, Mapping) or depth > 8:
+        return "object"
+    if prop.get("enum"):  # the values themselves say more than "string"
+        return "|".join(str(value) for value in prop["enum"])
+    ref = prop.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/"):
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target.get(part) if isinstance(target, Mapping) else None
+        return _kind(target, root, depth + 1)
+    branches = prop.get("anyOf") or prop.get("oneOf")
+    if isinstance(branches, list) and branches:
+        return "|".join(dict.fromkeys(_kind(b, root, depth + 1) for b in branches))
+    kind = prop.get("type")
+    if isinstance(kind, list):
+        return "|".join(str(k) for k in kind)
+    return str(kind or "object")
 
 
 async def _describe(references: Sequence[str]) -> ToolKit:
