@@ -168,6 +168,127 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
         },
         "missing a thought_signature",
     ),
+    # Tools, as strict as the vendors (issue 20, re-verified on tools).
+    (
+        "anthropic",
+        "/v1/messages",
+        {"model": "m", "max_tokens": 9, "messages": [USER], "tools": [TOOL | {"name": "f\n"}]},
+        "must match",
+    ),
+    (
+        "anthropic",
+        "/v1/messages",
+        {"model": "m", "max_tokens": 9, "messages": [USER], "tools": [TOOL, TOOL]},
+        "Tool names must be unique",
+    ),
+    (
+        "anthropic",
+        "/v1/messages",
+        {
+            "model": "m",
+            "max_tokens": 9,
+            "tools": [TOOL],
+            "messages": [
+                USER,
+                {"role": "assistant", "content": CALL["content"] * 2},
+                {
+                    "role": "user",
+                    "content": [{"type": "tool_result", "tool_use_id": "t1", "content": "ok"}] * 2,
+                },
+            ],
+        },
+        "`tool_use` ids must be unique",
+    ),
+    (
+        "anthropic",
+        "/v1/messages",
+        {
+            "model": "m",
+            "max_tokens": 9,
+            "tools": [TOOL],
+            "messages": [
+                USER,
+                {
+                    "role": "assistant",
+                    "content": [{"type": "tool_use", "id": "t1", "name": "lookup", "input": "{}"}],
+                },
+                {
+                    "role": "user",
+                    "content": [{"type": "tool_result", "tool_use_id": "t1", "content": "ok"}],
+                },
+            ],
+        },
+        "Input should be a valid dictionary",
+    ),
+    (
+        "anthropic",
+        "/v1/messages",
+        {
+            "model": "m",
+            "max_tokens": 9,
+            "tools": [TOOL],
+            "messages": [
+                USER,
+                CALL,
+                {
+                    "role": "user",
+                    "content": [
+                        {
+                            "type": "tool_result",
+                            "tool_use_id": "t1",
+                            "content": "",
+                            "is_error": True,
+                        }
+                    ],
+                },
+            ],
+        },
+        "content cannot be empty if `is_error` is true",
+    ),
+    (
+        "anthropic",
+        "/v1/messages",
+        {"model": "m", "max_tokens": 9, "messages": [{"role": "user", "content": " \n"}]},
+        "text content blocks must contain non-whitespace text",
+    ),
+    (
+        "anthropic",
+        "/v1/messages",
+        {
+            "model": "m",
+            "max_tokens": 9,
+            "messages": [USER, {"role": "assistant", "content": []}, USER],
+        },
+        "all messages must have non-empty content",
+    ),
+    (
+        "openai",
+        "/v1/chat/completions",
+        {
+            "model": "m",
+            "messages": [
+                USER,
+                {
+                    "role": "assistant",
+                    "tool_calls": [
+                        {
+                            "id": "c1",
+                            "type": "function",
+                            "function": {"name": "a.b", "arguments": "{}"},
+                        }
+                    ],
+                },
+                {"role": "tool", "tool_call_id": "c1", "content": "ok"},
+            ],
+        },
+        "string does not match pattern",
+    ),
+    (
+        "openai",
+        "/v1/chat/completions",
+        {"model": "m", "messages": [USER], "parallel_tool_calls": False},
+        "'parallel_tool_calls' is only allowed when 'tools' are specified",
+    ),
 ]
 
 

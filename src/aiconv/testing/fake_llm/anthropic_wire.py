@@ -1,8 +1,10 @@
 """The Anthropic Messages API as the fake server speaks it: requests validated as strictly as
 the API documents (``max_tokens`` required; only ``user``/``assistant`` roles; every
 ``tool_use`` answered by a ``tool_result`` first in the next user message, and no stray
-results; well-formed tools; a ``tool_choice`` that names a tool it was given: forced tool use,
-how structured output is asked for), replies whole or as SSE events, and error bodies.
+results; ``tool_use`` ids unique and their ``input`` an object; no empty message, blank text
+block or empty error result; well-formed tools with unique names; a ``tool_choice`` that
+names a tool it was given: forced tool use, how structured output is asked for), replies
+whole or as SSE events, and error bodies.
 """
 
 from __future__ import annotations
@@ -54,9 +56,11 @@ def parse(body: dict[str, Any]) -> Turn:
     names: dict[str, str] = {}
     for index, message in enumerate(raw):
         previous = _check_message(index, message, previous)
+        _check_content(index, message, last=index == len(raw) - 1, seen=names)
         messages += _neutral(message, names)
     require(not previous, _unanswered(len(raw) - 1, previous))
     tools = tuple(_tool(i, t) for i, t in enumerate(body.get("tools") or []))
+    require(len({t.name for t in tools}) == len(tools), "tools: Tool names must be unique.")
     choice, forced = anthropic_choice(body, tools)
     system = body.get("system") or ""
     chat = ChatRequest(
@@ -108,6 +112,48 @@ def _check_message(index: int, message: Any, open_calls: list[str]) -> list[str]
         f"messages.{index}.content: `tool_result` blocks must come first in the content",
     )
     return [str(c) for c in calls]
+
+
+def _check_content(
+    index: int, message: dict[str, Any], *, last: bool, seen: dict[str, str]
+) -> None:
+    """The blocks themselves: content (but a final assistant prefill's) not empty, text blocks
+    not blank, ``tool_use`` ids unique in the request and their ``input`` an object, an error
+    ``tool_result`` not empty. ``seen`` holds the ids of the messages before."""
+    content = message.get("content")
+    blocks = content if isinstance(content, list) else [{"type": "text", "text": content}]
+    require(
+        bool(blocks) or (last and message["role"] == "assistant"),
+        f"messages.{index}: all messages must have non-empty content except for the optional "
+        "final assistant message",
+    )
+    for n, block in enumerate(blocks):
+        kind = block.get("type")
+        if kind == "text":
+            text = block.get("text")
+            require(
+                isinstance(text, str) and text != "",
+                "messages: text content blocks must be non-empty",
+            )
+            require(
+                text.strip() != "", "messages: text content blocks must contain non-whitespace text"
+            )
+        elif kind == "tool_use":
+            require(
+                block.get("id") not in seen,
+                f"messages.{index}.content.{n}: `tool_use` ids must be unique",
+            )
+            seen[str(block.get("id"))] = str(block.get("name"))
+            require(
+                isinstance(block.get("input"), dict),
+                f"messages.{index}.content.{n}.tool_use.input: Input should be a valid dictionary",
+            )
+        elif kind == "tool_result":
+            require(
+                not block.get("is_error") or bool(text_of(block.get("content", ""))),
+                f"messages.{index}.content.{n}.tool_result: content cannot be empty if "
+                "`is_error` is true",
+            )
 
 
 def _unanswered(index: int, ids: list[str]) -> str:

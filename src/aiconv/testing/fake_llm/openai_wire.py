@@ -1,13 +1,15 @@
 """OpenAI Chat Completions as the fake server speaks it: requests validated as strictly as the
 API documents (every ``tool_call_id`` of an assistant message answered by the ``tool``
-messages right after it, no ``tool`` message without a call, well-formed ``tools``,
-``tool_choice`` and ``stream_options`` only where allowed, a ``response_format`` as documented,
+messages right after it, no ``tool`` message without a call, called names as the API allows,
+well-formed ``tools``, ``tool_choice``, ``parallel_tool_calls`` and ``stream_options`` only
+where allowed, a ``response_format`` as documented,
 strict mode's schema rules included), replies whole or as SSE chunks
 (tool call arguments in pieces, several calls by ``index``), and error bodies.
 """
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -29,6 +31,8 @@ from aiconv.testing.fake_llm.wire import (
 
 _FINISH = {"end": "stop", "length": "length", "tool_calls": "tool_calls"}
 _SYSTEM = frozenset({"system", "developer"})
+#: The name of a function an assistant message called (``\Z``: JSON Schema's ``$``).
+_CALLED = re.compile(r"^[a-zA-Z0-9_-]+\Z")
 
 
 def parse(body: dict[str, Any]) -> Turn:
@@ -43,6 +47,11 @@ def parse(body: dict[str, Any]) -> Turn:
         choice is None or bool(tools),
         "Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are "
         "specified.",
+    )
+    require(
+        "parallel_tool_calls" not in body or bool(tools),
+        "Invalid value for 'parallel_tool_calls': 'parallel_tool_calls' is only allowed when "
+        "'tools' are specified.",
     )
     require(
         "stream_options" not in body or bool(body.get("stream")),
@@ -89,6 +98,12 @@ def _assistant(index: int, message: dict[str, Any]) -> ChatMessage:
         require(
             call.get("type") == "function" and isinstance(call.get("id"), str),
             f"messages[{index}].tool_calls[{n}]: needs an id and type 'function'",
+        )
+        name = function.get("name")
+        require(
+            isinstance(name, str) and _CALLED.match(name) is not None,
+            f"Invalid 'messages[{index}].tool_calls[{n}].function.name': string does not match "
+            f"pattern. Expected a string that matches the pattern '{_CALLED.pattern}'.",
         )
         require(
             isinstance(function.get("arguments"), str),

@@ -19,7 +19,8 @@ Api = Literal["anthropic", "openai", "gemini"]
 Stop = Literal["end", "length", "tool_calls"]
 
 #: Tool names every vendor accepts (Anthropic, OpenAI and Gemini agree on this much).
-TOOL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_-]{0,63}$")
+#: (``\Z``: the vendors' ``$`` is JSON Schema's, which a trailing line break does not pass.)
+TOOL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_-]{0,63}\Z")
 _JSON_TYPES = frozenset({"object", "array", "string", "number", "integer", "boolean", "null"})
 
 
