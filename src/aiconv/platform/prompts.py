@@ -3,7 +3,8 @@
 Own messages become ``assistant``, everyone else's ``user`` (as the speaker heard them, in a voice
 conversation) (named when there are three or more
 participants, so a model can tell them apart); the history always opens with a user turn (the
-opening speaker gets the topic), consecutive turns of one role are merged, and a context limit
+opening speaker gets the topic), a blank message is left out (it says nothing, and Anthropic
+refuses a text block of whitespace), consecutive turns of one role are merged, and a context limit
 keeps the system prompt and the newest turns. The speaker's own tool rounds come back as it made
 them (an ``assistant`` message with its calls, then a ``tool`` message with their results);
 nobody sees another participant's tool calls.
@@ -133,7 +134,9 @@ def _timeline(
     for message in recent:
         while pending is not None and pending.sequence < message.sequence:
             pending = _round(history, pending, tools, until=message.sequence)
-        history.append(_as_chat(message, speaker, named, state.heard))
+        chat = _as_chat(message, speaker, named, state.heard)
+        if chat.content.strip():  # a blank reply says nothing, and a vendor may refuse it
+            history.append(chat)
     while pending is not None:
         pending = _round(history, pending, tools, until=None)
     return history

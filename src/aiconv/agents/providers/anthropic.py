@@ -206,12 +206,13 @@ def _blocks(message: ChatMessage) -> list[dict[str, Any]]:
         {
             "type": "tool_result",
             "tool_use_id": r.call_id,
-            "content": r.content,
+            # The API refuses an error result without content (raise ToolError("")).
+            "content": r.content or (f"{r.name} failed" if r.is_error else ""),
             "is_error": r.is_error,
         }
         for r in message.tool_results
     ]
-    if message.content:
+    if message.content.strip():  # the API refuses a text block of whitespace
         blocks.append({"type": "text", "text": message.content})
     blocks += [
         {"type": "tool_use", "id": c.id, "name": c.name, "input": dict(c.arguments)}
