@@ -42,3 +42,45 @@ async def test_a_careful_agent_passes_a_reimported_task(tmp_path: Path) -> None:
     (task,) = load_tasks(path, default_domain="banking")
     ran = await run_task(task, agent="bank-agent:mistakes=0")
     assert grade(ran.state, task, ran.domain, agent="agent").verdict.passed, ran.transcript()
+
+
+def test_an_export_has_what_tau2_requires_and_keeps_an_outcome_that_gates(tmp_path: Path) -> None:
+    """τ²-bench's ``Action`` requires ``action_id`` (ours may leave it out: the export dropped
+    it, and τ²-bench refused the file), and has no OUTCOME basis: the export dropped it from
+    the basis, so the outcome (there an NL assertion) no longer decided the verdict, and the
+    file read back as a task the outcome did not gate either."""
+    own = tmp_path / "own.json"
+    own.write_text(
+        json.dumps(
+            [
+                {
+                    "id": "own-1",
+                    "domain": "banking",
+                    "user_scenario": {"instructions": "You lost card-0001: block it."},
+                    "evaluation_criteria": {
+                        "actions": [
+                            {"name": "block_card",
+                             "arguments": {"card_id": "card-0001", "reason": "lost"}},
+                        ],
+                        "outcome": "satisfied",
+                        "reward_basis": ["DB", "OUTCOME"],
+                    },
+                }
+            ]
+        )
+    )  # fmt: skip
+    out = tmp_path / "tau.json"
+    done = run_aic("tasks", "export", str(own), "--format", "tau2", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    (exported,) = json.loads(out.read_text())
+    criteria = exported["evaluation_criteria"]
+    assert [a["action_id"] for a in criteria["actions"]] == ["0-block_card"]
+    assert criteria["reward_basis"] == ["DB", "NL_ASSERTION"]
+    assert criteria["nl_assertions"] == ["The user ended the conversation satisfied."]
+    (native,) = load_tasks(own)
+    (reread,) = load_tasks(out)
+    assert reread.evaluation_criteria.reward_basis == ["DB", "OUTCOME"]
+    assert reread.evaluation_criteria.outcome == "satisfied"
+    assert not reread.evaluation_criteria.nl_assertions
+    assert reread.description is not None and reread.description.notes is None
+    assert to_tau2(reread) == to_tau2(native)

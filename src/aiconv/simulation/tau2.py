@@ -4,10 +4,13 @@ whose tools are implemented here; ``to_tau2`` writes ours back in τ²-bench's e
 
 Our extensions map as follows: ``domain`` goes into ``user_scenario.instructions.domain``;
 ``title``, ``difficulty`` and ``opening`` into ``description.notes``; the ``OUTCOME`` criterion
-and ``evaluation_criteria.outcome`` into an NL assertion (τ²-bench has no end-reason check), and
-a ``known_info`` mapping into τ²-bench's text form (``key: value`` lines). ``restored`` reads
-the first three back when such a file is loaded, so an export reads back as the tasks it was
-(a ``known_info`` mapping comes back as its text, which the task user reads alike).
+and ``evaluation_criteria.outcome`` into an NL assertion (τ²-bench has no end-reason check) —
+when ``OUTCOME`` gates, ``NL_ASSERTION`` joins τ²-bench's basis and our basis is kept in the
+notes —, a ``known_info`` mapping into τ²-bench's text form (``key: value`` lines), and an
+action without ``action_id`` (which τ²-bench requires) is named ``INDEX-TOOL``, as its criterion
+is. ``restored`` reads the notes back when such a file is loaded, so an export reads back as
+the tasks it was (a ``known_info`` mapping comes back as its text, which the task user reads
+alike).
 """
 
 from __future__ import annotations
@@ -31,11 +34,13 @@ def to_tau2(task: Task, default_domain: str | None = None) -> dict[str, Any]:
     for key in ("domain", "title", "difficulty", "opening"):
         data.pop(key, None)
     data["user_scenario"]["instructions"] = _instructions(task, domain)
+    basis = task.evaluation_criteria.reward_basis
     notes = [
         f"{k}: {v}"
         for k, v in (
             ("title", task.title),
             ("difficulty", task.difficulty),
+            ("reward_basis", ", ".join(basis) if _OURS_ONLY.intersection(basis) else None),
             ("opening", task.opening),
         )
         if v
@@ -64,22 +69,30 @@ def _instructions(task: Task, domain: str) -> dict[str, Any]:
     }
 
 
+#: Reward bases τ²-bench does not have: their criteria become NL assertions there.
+_OURS_ONLY = frozenset({"OUTCOME", "COLLECTED"})
+
+
 def _criteria(task: Task) -> dict[str, Any]:
     criteria = task.evaluation_criteria
     data = criteria.model_dump(mode="json", exclude_none=True)
+    for index, action in enumerate(data.get("actions", [])):
+        action.setdefault("action_id", f"{index}-{action['name']}")  # required by τ²-bench
     outcome = data.pop("outcome", None)
     collected = data.pop("collected", None) or {}
-    basis = [b for b in criteria.reward_basis if b not in ("OUTCOME", "COLLECTED")]
+    basis = [b for b in criteria.reward_basis if b not in _OURS_ONLY]
     assertions = [f"The agent collected {name} = {value!r}." for name, value in collected.items()]
     if outcome is not None:
         assertions.append(_OUTCOME_WORDS.get(outcome, f"The conversation ended with {outcome}."))
     if assertions:
         data["nl_assertions"] = [*(criteria.nl_assertions or []), *assertions]
+    if assertions and len(basis) < len(criteria.reward_basis) and "NL_ASSERTION" not in basis:
+        basis.append("NL_ASSERTION")  # an outcome that gates here gates there as its assertion
     data["reward_basis"] = basis or ["DB"]
     return data
 
 
-_NOTES = ("title", "difficulty")
+_NOTES = ("title", "difficulty", "reward_basis")
 
 
 def restored(item: Any) -> Any:
@@ -95,10 +108,14 @@ def restored(item: Any) -> Any:
     kept, ours = _split_notes(notes)
     if not ours:
         return item
+    basis = ours.pop("reward_basis", None)
     item = {**item, **ours, "description": {**description, "notes": kept}}
     criteria = item.get("evaluation_criteria")
     if isinstance(criteria, dict) and "outcome" not in criteria:
-        item["evaluation_criteria"] = _outcome_back(criteria)
+        criteria = _outcome_back(criteria)
+        if basis is not None:
+            criteria = {**criteria, "reward_basis": basis.split(", ")}
+        item["evaluation_criteria"] = criteria
     return item
 
 
