@@ -135,6 +135,25 @@ async def test_the_document_describes_the_write_routes_and_their_token(
     assert "post" in document["paths"]["/api/conversations"]
 
 
+async def test_the_document_describes_what_starting_a_conversation_returns(
+    api: httpx.AsyncClient,
+) -> None:
+    """A client generated from the document gets the new conversation's fields and its Location:
+    the 201 answer is checked against the schema and headers the document states for it."""
+    document = (await api.get("/api/openapi.json")).json()
+    created = document["paths"]["/api/conversations"]["post"]["responses"]["201"]
+    schema = created["content"]["application/json"]["schema"]
+    assert schema, "the 201 answer has an empty schema: any body would conform"
+    validator = jsonschema.Draft202012Validator({**schema, "components": document["components"]})
+    response = await api.post("/api/conversations", json={"agent": "echo"}, headers=AUTH)
+    assert response.status_code == 201, response.text
+    validator.validate(response.json())
+    assert not validator.is_valid({**response.json(), "status": "open"})
+    assert set(created["headers"]) == {"Location"}
+    location = jsonschema.Draft202012Validator(created["headers"]["Location"]["schema"])
+    location.validate(response.headers["location"])
+
+
 async def test_speaking_out_of_turn_or_after_the_end_is_409(api: httpx.AsyncClient) -> None:
     slow = await open_talk(api, agent="mock:latency=60", first="agent")
     early = await api.post(slow["messages_url"], json={"content": "me first"}, headers=AUTH)

@@ -74,11 +74,21 @@ def _opened(state: ConversationState, person: str, agent: str) -> Opened:
     )
 
 
+#: The 201 answer's ``Location`` header, stated so a client generated from the document reads it.
+_LOCATION = {
+    "Location": {
+        "description": "The new conversation's transcript (``GET`` it)",
+        "schema": {"type": "string", "pattern": "^/api/conversations/[^/]+$"},
+    }
+}
+
+
 @router.post(
     "/conversations",
     summary="Start a conversation between you and an agent",
     status_code=201,
-    responses=_answers(400, 401),
+    response_model=Opened,
+    responses={201: {"headers": _LOCATION}, **_answers(400, 401)},
 )
 async def open_conversation(request: Request, body: NewConversation) -> Response:
     """The agent runs on this server; you take the other seat (post on your turns)."""
