@@ -386,3 +386,46 @@ async def test_a_turn_taken_over_while_past_the_round_cap_posts_nothing_under_th
             assert claimant == conductor.instance_id, (event.content, claimant)
     posted = [e.content for e in events if isinstance(e, MessagePosted)]
     assert posted == [varied_text(1), "Your card is blocked now."]
+
+
+@pytest.mark.timeout(60)
+async def test_a_tool_call_longer_than_the_lease_keeps_the_turn_from_another_instance() -> None:
+    """The claim is renewed while a turn's tools run: a second instance of the seat (a worker,
+    ``aic join``) does not take over a turn whose call outlasts the lease, which recorded its
+    outcome as unknown though the call was running fine (and asked the model again)."""
+    ran: list[str] = []
+    running = asyncio.Event()
+
+    async def transfer(amount: float) -> str:
+        """Move money (the bank's system is slow today)."""
+        ran.append("transfer")
+        running.set()
+        await asyncio.sleep(2.5)
+        return "moved"
+
+    log = InMemoryLog()
+    first, second = Conductor(log, instance_id="first"), Conductor(log, instance_id="second")
+    state = await session.create(
+        first, topic="t", participants=PAIR, stop=StopConfig(max_turns=2), lease_s=1.0
+    )
+    cid = state.conversation_id
+    slow = ScriptedProvider([calls(("transfer", {"amount": 5.0})), "Done, it is moved."])
+    other = FunctionProvider(lambda request: "Taken over.")
+    customer = ScriptedProvider([varied_text(1), varied_text(3)])
+
+    async def join_once_running() -> None:
+        await running.wait()
+        await second.play(cid, "support", other, tools=PythonTools([transfer]))
+
+    await asyncio.gather(
+        first.play(cid, "customer", customer),
+        first.play(cid, "support", slow, tools=PythonTools([transfer])),
+        join_once_running(),
+    )
+    events = await _events(log, cid)
+    returned = [(e.outcome, e.content) for e in events if isinstance(e, ToolReturned)]
+    assert returned == [("ok", "moved")] and ran == ["transfer"]
+    assert not [e for e in events if isinstance(e, AgentFailed)]
+    posted = [e.content for e in events if isinstance(e, MessagePosted) and e.sender == "support"]
+    assert posted == ["Done, it is moved."]
+    assert {e.instance_id for e in events if isinstance(e, TurnClaimed)} == {"first"}

@@ -4,7 +4,9 @@ A round: the model's reply asks for calls -> ``ToolCalled`` for all of them is a
 atomic append, after the turn's claim) -> each call runs (timeout; a tool's exception becomes a
 tool error the model reads) -> its ``ToolReturned`` is appended as soon as it is known. An append
 that loses its race means another instance took the turn over (``LeaseLost``): this instance
-stops at once and never records a result it no longer owns.
+stops at once and never records a result it no longer owns. While its tools run, the instance
+renews its claim (a ``TurnClaimed`` of its own, once a third of the lease is used), so a call
+that outlasts the lease is not taken for a dead instance's.
 
 A takeover first settles the calls its predecessor recorded without a result: an idempotent
 tool runs again with the same call id (its idempotency key); any other gets
@@ -25,7 +27,7 @@ from aiconv.agents.toolbox import ToolBox, ToolCallContext, ToolOutput, ToolReco
 from aiconv.errors import SequenceConflict
 from aiconv.observability.redaction import scrub
 from aiconv.platform.conversation import ConversationState, ToolActivity
-from aiconv.platform.events import AgentFailed, Event, ToolCalled, ToolReturned
+from aiconv.platform.events import AgentFailed, Event, ToolCalled, ToolReturned, TurnClaimed
 from aiconv.platform.observer import ConductorObserver
 
 #: Appends events right after a state (``Conductor.append``).
@@ -61,6 +63,8 @@ class ToolRounds:
         timeout_s: float,
         observer: ConductorObserver,
         monotonic: Callable[[], float] = time.monotonic,
+        instance_id: str = "",
+        now: Callable[[], float] = time.time,
     ) -> None:
         self._append = append
         self.speaker = speaker
@@ -68,6 +72,9 @@ class ToolRounds:
         self.timeout_s = timeout_s
         self.observer = observer
         self.monotonic = monotonic
+        #: This instance, whose claim each append renews while it holds the turn.
+        self.instance_id = instance_id
+        self.now = now
 
     def next_round(self, state: ConversationState) -> int:
         """The number of the next round of the turn in progress (1 for a fresh turn)."""
@@ -100,7 +107,12 @@ class ToolRounds:
     ) -> ConversationState:
         started = self.monotonic()
         with self.observer.tool_call(state, self.speaker, called.tool, called.call_id) as seen:
-            output, outcome = await self._call(state, called)
+            running = asyncio.ensure_future(self._call(state, called))
+            try:
+                state = await self._keep_claim(state, running)
+            finally:
+                running.cancel()  # done already, unless this instance lost the turn or stops
+            output, outcome = running.result()
             seen.update(outcome=outcome, is_error=output.is_error)
         returned = ToolReturned(
             speaker=self.speaker,
@@ -147,7 +159,47 @@ class ToolRounds:
         ]
         return await self._record(state, events)
 
+    async def _keep_claim(
+        self, state: ConversationState, running: asyncio.Future[tuple[ToolOutput, str]]
+    ) -> ConversationState:
+        """Wait for a call, renewing the claim every third of a lease while it runs: a call
+        that outlasts the lease is not taken for a dead instance's and settled as unknown."""
+        assert state.started is not None
+        beat = state.started.lease_s / 3
+        while not (await asyncio.wait({running}, timeout=beat))[0]:
+            renewal = self._renewal(state)
+            if renewal:
+                state = await self._owned(state, renewal)
+        return state
+
+    def _renewal(self, state: ConversationState) -> list[Event]:
+        """The turn's claim again for a whole lease from now, once a third of the lease is
+        used, while this instance holds it (a quick round appends no claim)."""
+        claim = state.claim
+        if (
+            claim is None
+            or state.started is None
+            or (claim.instance_id, claim.speaker) != (self.instance_id, self.speaker)
+        ):
+            return []
+        expires = self.now() + state.started.lease_s
+        if claim.lease_expires_at - expires > -state.started.lease_s / 3:
+            return []
+        return [
+            TurnClaimed(
+                speaker=self.speaker,
+                instance_id=self.instance_id,
+                lease_expires_at=expires,
+                trace_context=dict(claim.trace_context),
+            )
+        ]
+
     async def _record(self, state: ConversationState, events: Sequence[Event]) -> ConversationState:
+        """Append ``events``, with the claim renewed when due (the model's next call, after a
+        slow round, gets most of a lease)."""
+        return await self._owned(state, [*self._renewal(state), *events])
+
+    async def _owned(self, state: ConversationState, events: Sequence[Event]) -> ConversationState:
         try:
             return await self._append(state, events)
         except SequenceConflict as exc:

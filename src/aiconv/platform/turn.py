@@ -62,6 +62,8 @@ class Turn:
             timeout_s=stop.tool_timeout_s,
             observer=self.conductor.observer,
             monotonic=self.conductor.clock.monotonic,
+            instance_id=self.conductor.instance_id,
+            now=self.conductor.clock.now,
         )
         if state.tools:  # calls a dead instance left without a result
             state = await rounds.settle(state)
