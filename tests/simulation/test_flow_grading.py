@@ -71,5 +71,5 @@ def test_tau2_export_turns_collected_values_into_assertions() -> None:
     )
     criteria = to_tau2(task)["evaluation_criteria"]
     assert criteria["nl_assertions"] == ["The agent collected tone = 'calm'."]
-    assert criteria["reward_basis"] == ["DB"]
+    assert criteria["reward_basis"] == ["NL_ASSERTION"]  # graded there, not an empty DB
     assert "collected" not in criteria

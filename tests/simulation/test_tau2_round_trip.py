@@ -84,3 +84,28 @@ def test_an_export_has_what_tau2_requires_and_keeps_an_outcome_that_gates(tmp_pa
     assert not reread.evaluation_criteria.nl_assertions
     assert reread.description is not None and reread.description.notes is None
     assert to_tau2(reread) == to_tau2(native)
+
+
+FLOW_TASKS = Path(__file__).resolve().parents[2] / "examples" / "flows" / "tasks.toml"
+
+
+def test_an_exported_flow_task_is_graded_on_what_was_collected(tmp_path: Path) -> None:
+    """A flow task's only criterion, ``collected``, becomes NL assertions that τ²-bench grades
+    and reads back as the criterion it was: read back without its values, the task's basis
+    COLLECTED expected nothing, and every conversation that ended passed."""
+    native = {t.id: t for t in load_tasks(FLOW_TASKS, default_domain="agent_design")}
+    path = tmp_path / "flow_tasks.json"
+    done = run_aic("tasks", "export", str(FLOW_TASKS), "--format", "tau2", "-o", str(path))
+    assert done.returncode == 0, done.stderr
+    exported = json.loads(path.read_text())
+    assert {tuple(t["evaluation_criteria"]["reward_basis"]) for t in exported} == {
+        ("NL_ASSERTION",)
+    }
+    reread = load_tasks(path, default_domain="agent_design")
+    assert len(reread) == len(native)
+    for task in reread:
+        again, before = task.evaluation_criteria, native[task.id].evaluation_criteria
+        assert again.reward_basis == before.reward_basis == ["COLLECTED"]
+        assert (again.collected, again.outcome) == (before.collected, before.outcome)
+        assert again.nl_assertions == before.nl_assertions
+        assert to_tau2(task) == to_tau2(native[task.id])

@@ -15,6 +15,7 @@ alike).
 
 from __future__ import annotations
 
+import ast
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -71,6 +72,7 @@ def _instructions(task: Task, domain: str) -> dict[str, Any]:
 
 #: Reward bases τ²-bench does not have: their criteria become NL assertions there.
 _OURS_ONLY = frozenset({"OUTCOME", "COLLECTED"})
+_COLLECTED = "The agent collected "
 
 
 def _criteria(task: Task) -> dict[str, Any]:
@@ -81,7 +83,7 @@ def _criteria(task: Task) -> dict[str, Any]:
     outcome = data.pop("outcome", None)
     collected = data.pop("collected", None) or {}
     basis = [b for b in criteria.reward_basis if b not in _OURS_ONLY]
-    assertions = [f"The agent collected {name} = {value!r}." for name, value in collected.items()]
+    assertions = [f"{_COLLECTED}{name} = {value!r}." for name, value in collected.items()]
     if outcome is not None:
         assertions.append(_OUTCOME_WORDS.get(outcome, f"The conversation ended with {outcome}."))
     if assertions:
@@ -97,8 +99,8 @@ _NOTES = ("title", "difficulty", "reward_basis")
 
 def restored(item: Any) -> Any:
     """A task as ``to_tau2`` wrote it, with our fields back (any other value as it is): ``title``,
-    ``difficulty`` and ``opening`` out of ``description.notes``, the outcome out of its NL
-    assertion."""
+    ``difficulty`` and ``opening`` out of ``description.notes``, the outcome and the collected
+    values out of their NL assertions."""
     if not isinstance(item, dict) or any(k in item for k in ("title", "difficulty", "opening")):
         return item
     description = item.get("description")
@@ -133,11 +135,31 @@ def _split_notes(notes: str) -> tuple[str | None, dict[str, str]]:
 
 
 def _outcome_back(criteria: dict[str, Any]) -> dict[str, Any]:
-    """The outcome an NL assertion of ``to_tau2`` stands for, back as ``outcome``."""
+    """The outcome and the collected values NL assertions of ``to_tau2`` stand for, back as
+    ``outcome`` and ``collected``."""
     words = {sentence: outcome for outcome, sentence in _OUTCOME_WORDS.items()}
     assertions = criteria.get("nl_assertions") or []
     said = [a for a in assertions if a in words]
-    if len(said) != 1:
+    collected = dict(filter(None, map(_collected_back, assertions)))
+    if len(said) != 1 and not collected:
         return criteria
-    left = [a for a in assertions if a != said[0]]
-    return {**criteria, "outcome": words[said[0]], "nl_assertions": left or None}
+    criteria = {**criteria}
+    if len(said) == 1:
+        criteria["outcome"] = words[said[0]]
+    if collected:
+        criteria["collected"] = collected
+    left = [a for a in assertions if a not in said[:1] and _collected_back(a) is None]
+    return {**criteria, "nl_assertions": left or None}
+
+
+def _collected_back(assertion: Any) -> tuple[str, Any] | None:
+    """(field, value) of a ``collected`` NL assertion ``to_tau2`` wrote, else None."""
+    if not isinstance(assertion, str) or not assertion.startswith(_COLLECTED):
+        return None
+    name, equals, value = assertion.removeprefix(_COLLECTED).removesuffix(".").partition(" = ")
+    if not equals or not name.isidentifier():
+        return None
+    try:
+        return name, ast.literal_eval(value)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
