@@ -67,6 +67,12 @@ FILES = {
     "opening.json": '[{"id": "t1", "domain": "banking", "opening": "", "user_scenario":'
     ' {"instructions": "Ask for your balance."}}]',
     "deep.json": "[" * 100_000 + "]" * 100_000,
+    # τ²-bench's own tasks of a domain not implemented here: banking_knowledge's carry fields
+    # its model ignores (and a 'persoca' typo); mock's instructions are text, naming no domain
+    "tau_knowledge.json": '[{"id": "k1", "user_scenario": {"persoca": "x", "instructions":'
+    ' {"domain": "banking_knowledge", "reason_for_call": "r", "task_instructions": "t"}},'
+    ' "initial_state": {"initialization_data": {"users": {}}}}]',
+    "tau_mock.json": '[{"id": "create_task_1", "user_scenario": {"instructions": "Make a task"}}]',
     "infdispute.json": '[{"id": "t1", "domain": "banking", "user_scenario": {"instructions": "x"},'
     ' "evaluation_criteria": {"actions": [{"name": "open_dispute", "arguments":'
     ' {"transaction_id": "txn-0001", "reason": "other", "amount": 1e400}}]}}]',
@@ -337,6 +343,16 @@ CASES: list[tuple[list[str], int, str]] = [
     (["tasks", "list", "alias.yaml"], 2, "alias.yaml:1: aliases (*name) are not supported"),
     (["import", "ok.jsonl", "--mapping", "alias.yaml", *LOG], 2, "aliases (*name) are not"),
     (["tasks", "list", "deep.json"], 2, "deep.json: not valid JSON (nested too deeply)"),
+    (
+        ["tasks", "list", "tau_knowledge.json"],
+        2,
+        "tau_knowledge.json:1: tasks[0]: unknown domain 'banking_knowledge' (installed: ",
+    ),
+    (
+        ["tasks", "list", "tau_mock.json"],
+        2,
+        "tau_mock.json:1: tasks[0]: task 'create_task_1' names no domain: give --domain",
+    ),
     # amounts no bank holds: decimal.InvalidOperation tracebacks before
     (["tasks", "list", "infdispute.json"], 2, "arguments.amount: Input should be a finite"),
     (["tasks", "list", "bigbalance.json"], 2, "balance: Decimal input should have no more"),
