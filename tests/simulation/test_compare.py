@@ -19,6 +19,7 @@ from aiconv.simulation.rows import Row
 from aiconv.simulation.scenario import Scenario
 from aiconv.testing.processes import cli_env, run_aic
 from tests.simulation import matrix
+from tests.simulation.test_gating import write
 from tests.simulation.test_stats import _newcombe_by_hand
 
 
@@ -168,3 +169,32 @@ def test_bad_compare_options_are_one_line_errors_that_write_nothing(
     assert result.returncode == 2 and message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not db.exists() and not (tmp_path / "reports").exists()
+
+
+@pytest.mark.timeout(300)
+def test_two_runs_without_a_trial_in_common_are_nothing_to_compare(tmp_path: Path) -> None:
+    """Runs that share no trial (other intents, another suite) compared as '0 paired
+    conversations: … no significant change', exit 0: CI passed a release that was never
+    compared. Now the headline and every row say nothing was compared, and the exit code is 1
+    (with or without the gate), apart from a regression's 3."""
+    env, db, out = cli_env(home=tmp_path), str(tmp_path / "runs.db"), tmp_path / "out"
+    for run_id, prefix in (("old", ""), ("new", "new-")):
+        path = write(tmp_path)
+        suite = path.read_text().replace('name = "', f'name = "{prefix}')  # intents, personas
+        path.write_text(suite, encoding="utf-8")
+        done = run_aic("simulate", str(path), "--db", db, "--run-id", run_id, "--quiet", env=env)
+        assert done.returncode == 0, done.stderr
+    for gate in ((), ("--fail-on-regression", "--allow-incomplete")):
+        args = ("compare", "old", "new", "--db", db, "--out-dir", str(out), *gate)
+        shown = run_aic(*args, env=env)
+        assert shown.returncode == 1, (gate, shown.stdout, shown.stderr)
+        assert shown.stderr.splitlines()[-1] == (
+            "error: nothing to compare: no trial finished in both runs "
+            "(12 baseline and 12 candidate conversations unpaired)"
+        )
+        assert "no significant change" not in shown.stdout
+        doc = json.loads(run_aic(*args, "--json", env=env).stdout)
+        assert doc["pairs"] == 0 and doc["metrics"][0]["verdict"] == "not compared"
+        for name in ("compare.md", "compare.html"):
+            page = (out / name).read_text(encoding="utf-8")
+            assert "nothing to compare" in page.lower() and "no significant change" not in page

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from html import escape as html_text
 from pathlib import Path
 from typing import Any
 
@@ -85,3 +86,42 @@ def test_a_failed_compare_gate_states_the_regression_it_found(runs: Path, tmp_pa
     assert code == 0 and doc["gate"]["passed"] is True
     code, doc, _ = _aic(tmp_path, "compare", "base", "cand", "--db", str(runs))
     assert code == 0 and doc["gate"] is None
+
+
+def _pages(out: Path, name: str) -> tuple[str, str]:
+    return tuple(  # type: ignore[return-value]
+        (out / f"{name}.{ext}").read_text(encoding="utf-8") for ext in ("md", "html")
+    )
+
+
+def test_the_markdown_and_html_pages_state_the_gates_verdict(runs: Path, tmp_path: Path) -> None:
+    """compare.md/.html and report.md/.html (a PR comment, the CI artifact people open) said
+    nothing of the gate: a compare gate that failed on an incomplete run or on pass^2 showed only
+    a headline reading 'no significant change', in green."""
+    out, args = tmp_path / "out", ("compare", "base", "cand", "--db", str(runs))
+    code, doc, _ = _aic(tmp_path, *args, "--fail-on-regression")
+    assert code == 3
+    md, html = _pages(out, "compare")
+    title = "Release gate failed (exit code 3): --fail-on-regression on success rate, alpha 0.05"
+    assert f"**{title}**" in md
+    assert '<div class="verdict-bad"><strong>' + title in html
+    assert "the candidate is significantly worse on Success rate" in md
+    assert f"<li>{html_text(doc['gate']['reasons'][0])}</li>" in html
+    code, doc, _ = _aic(tmp_path, *args, "--fail-on-regression", "--alpha", "0.0001")
+    assert code == 0
+    md, html = _pages(out, "compare")
+    passed = "Release gate passed: --fail-on-regression on success rate, alpha 0.0001"
+    assert f"**{passed}**" in md and '<div class="verdict-good"><strong>' + passed in html
+    _aic(tmp_path, *args)  # no gate: no verdict on the pages
+    assert all("Release gate" not in page for page in _pages(out, "compare"))
+
+    gate = ("--fail-under", "0.5", "--bound", "lower", "--allow-incomplete")
+    code, _, _ = _aic(tmp_path, "report", "cand", "--db", str(runs), *gate)
+    assert code == 3
+    md, html = _pages(out, "report")
+    title = (
+        "Release gate failed (exit code 3): success rate (lower 95% bound) --fail-under 50.0%, "
+        "--allow-incomplete"
+    )
+    assert f"**{title}**" in md and title in html
+    assert "success rate (lower 95% bound)" in md.split(title)[1]  # its reason follows

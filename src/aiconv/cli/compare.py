@@ -3,7 +3,8 @@ JSON; Markdown, HTML and JSON files with both transcripts of every regression an
 ``--fail-on-regression`` exits 3 when the candidate is significantly worse.
 
 Either side may be one agent of a matrix run (``RUN/AGENT``), so two agents of one run compare
-too. Exit codes: 0, 2 for bad input or an unknown run, 3 when the gate fails.
+too. Exit codes: 0, 1 when no trial finished in both runs (nothing was compared), 2 for bad
+input or an unknown run, 3 when the gate fails.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,9 @@ from aiconv.simulation import compare, gate
 from aiconv.simulation import render_compare as render
 from aiconv.simulation.rows import collect
 from aiconv.simulation.runs import split_target
+
+#: ``aic compare`` exits with this code when no trial finished in both runs (whatever the gate).
+EXIT_NOTHING_COMPARED = 1
 
 
 def check_alpha(alpha: float) -> float:
@@ -96,6 +101,10 @@ def compare_command(baseline: str, candidate: str, **kw: Any) -> None:
     else:
         print_compare(Console(), doc)
         click.echo(f"wrote {out / 'compare.md'}, {out / 'compare.html'}, {out / 'compare.json'}")
+    nothing = render.nothing_to_compare(doc)
+    if nothing is not None:  # not a regression (3): the release was never compared
+        click.echo(f"error: {nothing}", err=True)
+        sys.exit(EXIT_NOTHING_COMPARED)
     conclude_gate(verdict)
 
 

@@ -60,8 +60,11 @@ def pair_rows(baseline: Sequence[Row], candidate: Sequence[Row]) -> tuple[list[P
 
 
 def verdict_of(diff: Difference, alpha: float) -> str:
-    """``worse``, ``better`` or ``no significant change`` at ``alpha``."""
-    if diff.p_value is None or diff.delta is None or diff.p_value >= alpha or diff.delta == 0:
+    """``worse``, ``better`` or ``no significant change`` at ``alpha``; ``not compared`` when
+    there was nothing to compare (no pair)."""
+    if diff.delta is None:
+        return "not compared"
+    if diff.p_value is None or diff.p_value >= alpha or diff.delta == 0:
         return "no significant change"
     return "worse" if diff.delta < 0 else "better"
 

@@ -46,6 +46,7 @@ def _environment() -> jinja2.Environment:
     environment.globals.update(
         charts=charts,
         warnings=render.warnings,
+        gate_verdict=render.gate_verdict,
         usage_rows=render.usage_rows,
         agent_columns=render.AGENT_COLUMNS,
         agent_rows=render.agent_rows,

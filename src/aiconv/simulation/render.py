@@ -221,6 +221,33 @@ def warnings(doc: Mapping[str, Any]) -> list[str]:
     return found
 
 
+def gate_verdict(gate: Mapping[str, Any] | None) -> tuple[str, list[str]] | None:
+    """The release gate of a document (``gate`` of ``aic report`` or ``aic compare``) as its
+    pages state it: ``Release gate passed (…)`` or ``failed`` with its settings, and the reasons
+    it failed; None without a gate. A page someone reads instead of the CI log says so."""
+    if gate is None:
+        return None
+    metric = "success rate" if gate["metric"] == "success" else gate["metric"]
+    if "alpha" in gate:  # aic compare --fail-on-regression
+        what = f"--fail-on-regression on {metric}, alpha {gate['alpha']:g}"
+    else:
+        bound = "" if gate["bound"] == "point" else f" ({gate['bound']} 95% bound)"
+        what = f"{metric}{bound} --fail-under {gate['fail_under'] * 100:.1f}%"
+    if gate["allow_incomplete"]:
+        what += ", --allow-incomplete"
+    state = "passed" if gate["passed"] else "failed (exit code 3)"
+    return f"Release gate {state}: {what}", list(gate["reasons"])
+
+
+def md_gate(gate: Mapping[str, Any] | None) -> list[str]:
+    """The release gate's verdict as Markdown lines (none without a gate)."""
+    verdict = gate_verdict(gate)
+    if verdict is None:
+        return []
+    title, reasons = verdict
+    return [f"**{md_cell(title)}**", "", *[f"* {md_cell(r)}" for r in reasons], ""]
+
+
 class MarkdownCell(str):
     """A table cell that is Markdown already (a link built from escaped parts)."""
 

@@ -16,6 +16,7 @@ from aiconv.simulation.render import (
     dollars,
     interval,
     md_cell,
+    md_gate,
     md_table,
     p_text,
     percent,
@@ -82,8 +83,22 @@ def usage_rows(rows: Sequence[Mapping[str, Any]]) -> list[list[str]]:
     return result
 
 
+def nothing_to_compare(doc: Mapping[str, Any]) -> str | None:
+    """Why a comparison without a single pair compares nothing; None when it has pairs."""
+    if doc["pairs"]:
+        return None
+    unpaired = doc["unpaired"]
+    return (
+        f"nothing to compare: no trial finished in both runs ({unpaired['baseline']} baseline "
+        f"and {unpaired['candidate']} candidate conversations unpaired)"
+    )
+
+
 def headline(doc: Mapping[str, Any]) -> str:
-    """One sentence: pairs, the success change and its verdict."""
+    """One sentence: pairs, the success change and its verdict (or that nothing was compared)."""
+    nothing = nothing_to_compare(doc)
+    if nothing is not None:
+        return nothing[0].upper() + nothing[1:] + "."
     success = doc["metrics"][0]
     return (
         f"{doc['pairs']} paired conversations: success {percent(success['baseline'])} → "
@@ -123,6 +138,7 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
         f"# Comparison: {md_cell(cand['run'])} against {md_cell(base['run'])}",
         "",
         *[f"> **Warning:** {md_cell(w)}\n" for w in warnings(doc)],
+        *md_gate(doc.get("gate")),
         f"**{md_cell(headline(doc))}**",
         "",
         "## Reliability",
@@ -164,7 +180,7 @@ def _md_links(changes: Sequence[Mapping[str, Any]]) -> list[str]:
 def forest(doc: Mapping[str, Any]) -> list[tuple[str, float | None, Sequence[float] | None, bool]]:
     """The rows of the deltas chart: every rate metric and criterion."""
     return [
-        (str(r["label"]), r["delta"], r["ci95"], r["verdict"] != "no significant change")
+        (str(r["label"]), r["delta"], r["ci95"], r["verdict"] in ("worse", "better"))
         for r in [*doc["metrics"], *doc["criteria"]]
     ]
 

@@ -16,6 +16,7 @@ from aiconv.simulation.render import (
     curve_text,
     interval,
     md_cell,
+    md_gate,
     md_table,
     outcomes_text,
     percent,
@@ -32,6 +33,7 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
     """The report as Markdown."""
     lines = [f"# Simulation report: {md_cell(doc['scenario'])} ({md_cell(doc['run_id'])})", ""]
     lines += [f"> **Warning:** {md_cell(w)}\n" for w in warnings(doc)]
+    lines += md_gate(doc.get("gate"))
     lines += _md_success(doc)
     if len(doc["agents"]) > 1:
         lines += ["## Agents under test", "", *md_table(AGENT_COLUMNS, agent_rows(doc["agents"]))]
