@@ -15,7 +15,7 @@ The public API::
         print(result.ended.reason, result.summary.cost_usd)
 """
 
-from aiconv.agents.toolbox import ToolBox, ToolCallContext, ToolError
+from aiconv.agents.toolbox import ToolBox, ToolCallContext, ToolError, ToolOutcomeUnknown
 from aiconv.agents.tools.python import tool
 from aiconv.api import ConversationResult, EventCallback, Participant, run_conversation
 from aiconv.errors import (
@@ -57,6 +57,7 @@ __all__ = [
     "ToolBox",
     "ToolCallContext",
     "ToolError",
+    "ToolOutcomeUnknown",
     "connect_log",
     "open_log",
     "personas",

@@ -14,6 +14,8 @@ import pytest
 
 from aiconv.agents.toolbox import ToolBox, ToolCallContext, open_tools
 from aiconv.errors import ConfigError
+from aiconv.platform.events import ToolCalled
+from aiconv.platform.toolrounds import run_call
 from aiconv.testing.conditions import eventually
 
 pytestmark = pytest.mark.slow
@@ -157,3 +159,47 @@ async def test_a_tool_name_the_vendors_refuse_is_refused_when_the_server_opens(
     with pytest.raises(ConfigError, match=r"'bank\.balance'.*letters, digits") as caught:
         await open_tools([f"mcp:stdio:{sys.executable} {server}"])
     assert "\n" not in str(caught.value)
+
+
+#: An MCP server that does a transfer's effect and dies before it answers.
+DYING_SERVER = """
+import os, sys
+from pathlib import Path
+from mcp.server.mcpserver import MCPServer
+
+server = MCPServer("dying")
+
+
+@server.tool()
+def transfer(amount: float) -> str:
+    \"\"\"Move money.\"\"\"
+    with Path(sys.argv[1]).open("a") as ledger:
+        ledger.write('{"effect": "transfer"}\\n')
+    os._exit(3)
+
+
+server.run("stdio")
+"""
+
+
+async def test_a_server_that_dies_mid_call_leaves_the_outcome_unknown(
+    tmp_path: Path, ledger: Path
+) -> None:
+    """The effect may have happened before the connection closed: the call is recorded with
+    outcome unknown (the model is told to check before repeating it), not as an error it
+    might simply retry; a call after that never reached a server and is a plain error."""
+    server = tmp_path / "dying.py"
+    server.write_text(DYING_SERVER)
+    box = await open_tools([f"mcp:stdio:{sys.executable} {server} {ledger}"])
+    called = [
+        ToolCalled(speaker="support", call_id=f"k{n}", tool="transfer", arguments={"amount": 5})
+        for n in (1, 2)
+    ]
+    try:
+        first = await run_call(box, called[0], context("k1"), timeout_s=20)
+        second = await run_call(box, called[1], context("k2"), timeout_s=20)
+    finally:
+        await box.aclose()
+    assert ledger_lines(ledger) == [{"effect": "transfer"}]
+    assert first[1] == "unknown" and first[0].is_error and "unknown" in first[0].content
+    assert second[1] == "error" and "not running" in second[0].content

@@ -65,6 +65,11 @@ class ToolError(Exception):
     """Raised by a tool to answer the model with an error message (the conversation goes on)."""
 
 
+class ToolOutcomeUnknown(Exception):
+    """Raised by a source when a call may or may not have taken effect (its server went away
+    in the middle of it): recorded with outcome ``unknown``, never as a failure to retry."""
+
+
 @runtime_checkable
 class ToolBox(Protocol):
     """Tools one participant may call."""

@@ -23,7 +23,13 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from aiconv.agents.messages import ChatReply, ToolCall
-from aiconv.agents.toolbox import ToolBox, ToolCallContext, ToolOutput, ToolRecord
+from aiconv.agents.toolbox import (
+    ToolBox,
+    ToolCallContext,
+    ToolOutcomeUnknown,
+    ToolOutput,
+    ToolRecord,
+)
 from aiconv.errors import SequenceConflict
 from aiconv.observability.redaction import scrub
 from aiconv.platform.conversation import ConversationState, ToolActivity
@@ -216,6 +222,9 @@ async def run_call(
     except TimeoutError:
         text = f"{called.tool} did not answer within {timeout_s:g}s; its effect is unknown"
         return ToolOutput(content=text, is_error=True), "timeout"
+    except ToolOutcomeUnknown as exc:
+        text = f"{called.tool}: {exc}; its effect is unknown, check before repeating it"
+        return ToolOutput(content=text, is_error=True), "unknown"
     except Exception as exc:  # the tool is user code: its failure is the model's to hear
         return ToolOutput(content=f"{type(exc).__name__}: {exc}", is_error=True), "error"
     return output, "error" if output.is_error else "ok"

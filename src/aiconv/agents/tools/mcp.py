@@ -20,10 +20,11 @@ from urllib.parse import urlsplit
 
 import mcp
 from mcp.client.stdio import StdioServerParameters
-from mcp.types import RequestParamsMeta
+from mcp.shared.exceptions import MCPError
+from mcp.types import CONNECTION_CLOSED, RequestParamsMeta
 
 from aiconv.agents.messages import ToolSpec
-from aiconv.agents.toolbox import ToolBox, ToolCallContext, ToolOutput
+from aiconv.agents.toolbox import ToolBox, ToolCallContext, ToolOutcomeUnknown, ToolOutput
 from aiconv.errors import ConfigError
 from aiconv.observability.redaction import has_credentials, redact_url
 
@@ -69,6 +70,8 @@ class McpTools(ToolBox):
         self._client: mcp.Client | None = None
         self._specs: tuple[ToolSpec, ...] = ()
         self._idempotent: set[str] = set()
+        #: The connection closed during a call: later calls are not sent.
+        self._lost = False
         self._stop = asyncio.Event()
         self._ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._task: asyncio.Task[None] | None = None
@@ -133,11 +136,17 @@ class McpTools(ToolBox):
     ) -> ToolOutput:
         """Call the tool on the server; its ``isError`` results are tool errors."""
         client = self._client
-        if client is None:
+        if client is None or self._lost:  # the call is not sent: certainly no effect
             return ToolOutput(content=f"MCP server for {name} is not running", is_error=True)
         # RequestParamsMeta is a TypedDict with extra_items=Any, which mypy does not model yet.
         meta = cast(RequestParamsMeta, {IDEMPOTENCY_META: context.call_id})
-        result = await client.call_tool(name, dict(arguments), meta=meta)
+        try:
+            result = await client.call_tool(name, dict(arguments), meta=meta)
+        except MCPError as exc:
+            if exc.code != CONNECTION_CLOSED:
+                raise
+            self._lost = True  # the server died (or hung up) with the call in flight
+            raise ToolOutcomeUnknown("the MCP server's connection closed during the call") from exc
         return ToolOutput(content=_text(result), is_error=bool(result.is_error))
 
     async def aclose(self) -> None:
