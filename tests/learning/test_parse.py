@@ -55,6 +55,25 @@ def test_a_csv_written_with_semicolons_reads_like_one_with_commas(tmp_path: Path
     assert _shape(semicolons) == _shape(commas)
 
 
+@pytest.mark.parametrize(
+    ("encoding", "suffix"), [("utf-16", ".tsv"), ("utf-16", ".csv"), ("utf-32", ".csv")]
+)
+def test_a_spreadsheet_saved_as_unicode_text_reads_like_utf_8(
+    tmp_path: Path, encoding: str, suffix: str
+) -> None:
+    """Excel's "Unicode Text" is UTF-16 with a byte-order mark, fields separated by tabs: it was
+    refused as 'not UTF-8 text (byte 0)', and a .csv of tabs was read as one column."""
+    text = (
+        "conversation_id\tsender\ttext\ttimestamp\r\n"
+        'z\tcustomer\t"Grüße, two\r\nlines"\t1740000000\r\nz\tagent\thi ✓\t1740000005\r\n'
+    )
+    utf8, saved = tmp_path / "utf8.tsv", tmp_path / f"saved{suffix}"
+    utf8.write_bytes(text.encode("utf-8"))
+    saved.write_bytes(text.encode(encoding))
+    assert _shape(saved) == _shape(utf8)
+    assert _shape(utf8)[0][1][0][1] == "Grüße, two\r\nlines"
+
+
 def test_csv_needs_its_mapping_and_the_error_names_the_flags(corpus_dir: Path) -> None:
     """The flags the error names are ``aic import``'s own (it once named
     ``--conversation-id-field``, which does not exist)."""

@@ -11,6 +11,7 @@ raise ``TranscriptError``; a bad line becomes a ``Problem`` and reading goes on.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -26,6 +27,13 @@ from aiconv.learning.transcripts import CANDIDATES, Problem
 FORMATS = ("jsonl", "csv", "json")
 _SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "csv", ".json": "json"}
 _CONTAINERS = ("conversations", "data", "items", "records", "messages", "chats")
+#: UTF-32's marks first: UTF-32-LE's begins with UTF-16-LE's.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,15 +68,20 @@ def detect_format(path: Path, given: str | None) -> str:
 
 
 def read_text(path: Path) -> str:
-    """The file's text (UTF-8, a byte-order mark tolerated); TranscriptError when unreadable."""
+    """The file's text: UTF-8 (a byte-order mark tolerated), or UTF-16 or UTF-32 when a
+    byte-order mark says so (Excel's "Unicode Text"); TranscriptError when unreadable."""
     if not path.is_file():
         raise TranscriptError(f"{path}: no such file")
     try:
-        return path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise TranscriptError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        data = path.read_bytes()
     except OSError as exc:
         raise TranscriptError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8-sig")
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        what = "UTF-8" if encoding == "utf-8-sig" else encoding.upper()
+        raise TranscriptError(f"{path}: not {what} text (byte {exc.start})") from None
 
 
 def read_records(path: Path, fmt: str, messages_key: str | None) -> Records:
@@ -131,10 +144,11 @@ class _Semicolons(csv.excel):
 
 
 def _dialect(path: Path, text: str) -> type[csv.Dialect] | str:
-    """Tabs for ``.tsv``; semicolons when the header has them and no comma; else commas."""
-    if path.suffix.lower() == ".tsv":
-        return "excel-tab"
+    """Tabs for ``.tsv`` or a header with tabs and no comma; semicolons when the header has
+    them and no comma; else commas."""
     header = text.split("\n", 1)[0]
+    if path.suffix.lower() == ".tsv" or ("\t" in header and "," not in header):
+        return "excel-tab"
     return _Semicolons if ";" in header and "," not in header else "excel"
 
 
