@@ -10,6 +10,7 @@ import pytest
 from aiconv.agents.messages import ToolCall, ToolResult, ToolSpec
 from aiconv.errors import ProviderRejected, ProviderUnavailable
 from aiconv.testing.fake_realtime import FakeRealtimeServer, FakeReply, FakeTurn
+from aiconv.voice.audio import Audio, silence
 from aiconv.voice.realtime import OpenAIRealtimeAgent
 from aiconv.voice.tts import EspeakSynthesizer, voice_for
 from aiconv.voice.wer import word_error_rate
@@ -45,6 +46,26 @@ async def test_a_turn_streams_audio_and_transcripts(
     events = server.stats.client_events
     assert events[0] == "session.update" and "input_audio_buffer.append" in events
     assert "input_audio_buffer.commit" not in events  # the server detected the end of speech
+
+
+async def test_a_caller_who_pauses_mid_turn_is_heard_whole(
+    server: FakeRealtimeServer, synthesizer: EspeakSynthesizer
+) -> None:
+    """A pause longer than the server's silence window splits the caller's audio into two
+    committed items, each transcribed: what the agent heard is both, in order (it was the last
+    one alone, so the first sentence counted as words the agent missed)."""
+    first = await synthesizer.synthesize("I lost my card yesterday.", voice_for(0))
+    second = await synthesizer.synthesize("Also, can you check my balance?", voice_for(0))
+    agent = OpenAIRealtimeAgent(api_key=KEY, websocket_url=server.url)
+    await agent.open("Support agent.")
+    try:
+        turn = await agent.respond(Audio(first.pcm + silence(1.2).pcm + second.pcm))
+    finally:
+        await agent.close()
+    assert turn.heard is not None
+    said = "I lost my card yesterday. Also, can you check my balance?"
+    assert "card" in turn.heard.split()[:5] and "balance" in turn.heard.split()[-3:], turn.heard
+    assert word_error_rate(said, turn.heard) < 0.5, turn.heard
 
 
 async def test_tool_calls_are_run_and_answered(synthesizer: EspeakSynthesizer) -> None:

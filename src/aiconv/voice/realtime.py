@@ -38,7 +38,10 @@ class _Turn:
     started: float
     audio: bytearray = field(default_factory=bytearray)
     transcript: str = ""
-    heard: str | None = None
+    #: The caller's audio items the server committed (in order) and each one's transcription:
+    #: a pause longer than the silence window splits one utterance into several.
+    inputs: list[str] = field(default_factory=list)
+    transcriptions: dict[str, str] = field(default_factory=dict)
     first_audio_s: float | None = None
     item_id: str | None = None
     pending: list[tuple[ToolCall, ToolResult]] = field(default_factory=list)
@@ -138,7 +141,7 @@ class OpenAIRealtimeAgent:
         return VoiceTurn(
             audio=spoken,
             transcript=turn.transcript,
-            heard=turn.heard,
+            heard=_heard(turn),
             first_audio_s=turn.first_audio_s,
             latency_s=time.monotonic() - turn.started,
             tool_calls=tuple(turn.calls),
@@ -157,8 +160,10 @@ class OpenAIRealtimeAgent:
             turn.item_id = event.item_id
         elif kind == "response.output_audio_transcript.done":
             turn.transcript = (turn.transcript + " " + event.transcript).strip()
+        elif kind == "input_audio_buffer.committed":
+            turn.inputs.append(event.item_id)
         elif kind == "conversation.item.input_audio_transcription.completed":
-            turn.heard = event.transcript
+            turn.transcriptions[event.item_id] = event.transcript
         elif kind == "response.function_call_arguments.done":
             call = _tool_call(event.call_id, event.name, event.arguments)
             turn.pending.append((call, await call_tool(call)))
@@ -203,6 +208,16 @@ class OpenAIRealtimeAgent:
         if connection is not None:
             await connection.close()
         await self._client.close()
+
+
+def _heard(turn: _Turn) -> str | None:
+    """What the server transcribed of the caller's turn, every committed item in order (None:
+    it transcribed nothing, so the hearing is unknown)."""
+    if not turn.transcriptions:
+        return None
+    ordered = [i for i in turn.inputs if i in turn.transcriptions]
+    ordered += [i for i in turn.transcriptions if i not in turn.inputs]
+    return " ".join(t for t in (turn.transcriptions[i].strip() for i in ordered) if t)
 
 
 def _tool_call(call_id: str, name: str, arguments: str) -> ToolCall:
