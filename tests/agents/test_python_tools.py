@@ -256,3 +256,32 @@ def test_a_tools_module_whose_code_fails_is_a_config_error(
     monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.raises(ConfigError, match="does not import: RuntimeError: no database"):
         python_tools("aiconv_boom_tools")
+
+
+class Receipt:
+    """A backend's own object, which pydantic does not know how to serialize."""
+
+    def __str__(self) -> str:
+        return "receipt r-7: card c1 blocked"
+
+
+async def test_a_result_json_cannot_carry_is_returned_as_its_text_not_as_a_failure() -> None:
+    """The tool ran and did its effect: a result pydantic cannot serialize (an object of the
+    tool's own class) reaches the model as its text, not as an error the model would retry."""
+    effects: list[str] = []
+
+    def block_card(card_id: str) -> Receipt:
+        """Block a card."""
+        effects.append(card_id)
+        return Receipt()
+
+    def nested(card_id: str) -> dict[str, object]:
+        """Block a card, with details."""
+        return {"card_id": card_id, "receipt": Receipt()}
+
+    tools = PythonTools([block_card, nested])
+    output = await tools.call("block_card", {"card_id": "c1"}, CONTEXT)
+    assert (output.is_error, output.content) == (False, "receipt r-7: card c1 blocked")
+    assert effects == ["c1"]
+    details = await tools.call("nested", {"card_id": "c1"}, CONTEXT)
+    assert not details.is_error and "receipt r-7" in details.content

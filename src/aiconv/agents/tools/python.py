@@ -27,6 +27,7 @@ from types import ModuleType
 from typing import Any, TypeVar, overload
 
 import pydantic
+import pydantic_core
 
 from aiconv.agents.messages import ToolSpec
 from aiconv.agents.toolbox import (
@@ -178,7 +179,14 @@ def as_text(result: Any) -> str:
     """A tool result as the text the model reads: strings as they are, the rest as JSON."""
     if isinstance(result, str):
         return result
-    return json.dumps(pydantic.TypeAdapter(Any).dump_python(result, mode="json"))
+    adapter = pydantic.TypeAdapter(Any)
+    try:
+        value = adapter.dump_python(result, mode="json")
+    except pydantic_core.PydanticSerializationError:  # an object of a class pydantic does not know
+        value = adapter.dump_python(result, mode="json", fallback=str)  # the tool did run
+        if isinstance(value, str):
+            return value  # the object itself: its text, not a JSON string of it
+    return json.dumps(value)
 
 
 def _brief(error: pydantic.ValidationError) -> str:
