@@ -158,3 +158,50 @@ def test_a_feature_whose_extra_is_missing_says_what_to_install_and_writes_nothin
     assert done.stderr.endswith(f"{pip_command(extra)}\n"), done.stderr
     assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1, done.stderr
     assert list(tmp_path.rglob("*")) == [], "a refused command wrote something"
+
+
+#: A user's script: one call right, one wrong (a participant's name is a str).
+TYPED_USE = """\
+import aiconv
+
+
+async def main() -> None:
+    async with aiconv.open_log("memory://") as log:
+        result = await aiconv.run_conversation(
+            log, [aiconv.Participant("a", "mock"), aiconv.Participant(2, "mock")], "topic"  # line 7
+        )
+        reason: str = result.ended.reason if result.ended else "-"
+        print(reason, result.summary.cost_usd)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)  # builds the venv when it runs first
+def test_an_installed_aiconv_is_type_checked_in_its_users_code(
+    core_python: Path, tmp_path: Path
+) -> None:
+    """The README calls the API typed: mypy --strict reads the installed package's annotations
+    (its py.typed marker), so a wrong argument is found, not 'missing library stubs'."""
+    script = tmp_path / "use_aiconv.py"
+    script.write_text(TYPED_USE, encoding="utf-8")
+    checked = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            "--python-executable",
+            str(core_python),
+            str(script),
+        ],
+        cwd=tmp_path,
+        env=cli_env({"MYPYPATH": ""}, home=tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert "import-untyped" not in checked.stdout, checked.stdout
+    errors = [line for line in checked.stdout.splitlines() if ": error:" in line]
+    assert len(errors) == 1 and "[arg-type]" in errors[0] and ":7:" in errors[0], checked.stdout
