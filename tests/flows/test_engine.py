@@ -172,3 +172,19 @@ def test_a_design_without_tools_reads_naturally(designer: Flow) -> None:
     progress, _, _ = step(designer, progress, Guess(name="agent_name", value="Hal", confidence=0.8))
     prompt = progress.output["system_prompt"]
     assert "none (none)" not in prompt and "Tools: none." in prompt, prompt
+
+
+def test_a_stage_whose_own_fields_are_in_asks_for_what_its_transitions_need(
+    designer: Flow,
+) -> None:
+    """A stage that collects agent_type but moves on only with tone as well asks for the tone:
+    with nothing of its own left to ask (and no prompt) the flow said an empty message, turn
+    after turn, and could never get the field that lets it move on."""
+    basics = designer.stage("COLLECTING_BASICS")
+    narrow = replace(basics, prompt="", collect=("agent_type",))
+    flow = replace(designer, stages=tuple(narrow if s is basics else s for s in designer.stages))
+    progress, said, moved = step(
+        flow, at(flow, "COLLECTING_BASICS"), Guess(name="agent_type", value="sales", confidence=0.9)
+    )
+    assert moved == []
+    assert said == designer.fields["goals"].question  # the first the transition requires

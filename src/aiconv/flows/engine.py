@@ -113,8 +113,8 @@ def moves(flow: Flow, progress: FlowProgress) -> list[StageEntered]:
 
 
 def focus(flow: Flow, progress: FlowProgress) -> Focus | None:
-    """What the flow asks about next (a value to confirm first), or None when its stage has
-    nothing left to ask."""
+    """What the flow asks about next (a value to confirm first, then a missing field of its
+    stage, then one its transitions require), or None when its stage has nothing left to ask."""
     if progress.stage is None:
         return None
     stage = flow.stage(progress.stage)
@@ -122,7 +122,9 @@ def focus(flow: Flow, progress: FlowProgress) -> Focus | None:
         unsure = not item.accepted and not item.note.startswith("invalid")
         if unsure and item.name not in progress.values and item.name in flow.fields:
             return Focus(name=item.name, clarify=True, value=item.value)
-    missing = [name for name in stage.collect if name not in progress.values]
+    # its own fields first, then what its transitions need to open (nothing else lets it move on)
+    needed = (*stage.collect, *(n for t in stage.transitions for n in (*t.requires, *t.when)))
+    missing = [name for name in needed if name not in progress.values]
     return Focus(name=missing[0]) if missing else None
 
 
