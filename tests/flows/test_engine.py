@@ -183,7 +183,7 @@ def test_a_stage_whose_own_fields_are_in_asks_for_what_its_transitions_need(
     basics = designer.stage("COLLECTING_BASICS")
     narrow = replace(basics, prompt="", collect=("agent_type",))
     flow = replace(designer, stages=tuple(narrow if s is basics else s for s in designer.stages))
-    progress, said, moved = step(
+    _, said, moved = step(
         flow, at(flow, "COLLECTING_BASICS"), Guess(name="agent_type", value="sales", confidence=0.9)
     )
     assert moved == []
