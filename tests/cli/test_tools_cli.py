@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -304,3 +305,34 @@ def test_aic_tools_list_shows_enum_optional_and_union_arguments_by_their_values(
     assert done.returncode == 0, done.stderr
     assert "reason*: lost|stolen" in done.stdout, done.stdout
     assert "note: string|null" in done.stdout and "copies: integer|string" in done.stdout
+
+
+NOISY_SERVER = """
+from mcp.server.mcpserver import MCPServer
+
+print("starting the bank server \\x1b[31mv2\\x1b[0m", flush=True)  # on stdout, the protocol's
+server = MCPServer("noisy")
+
+
+@server.tool()
+def balance(account_id: str) -> str:
+    \"\"\"An account's balance.\"\"\"
+    return "12"
+
+
+server.run("stdio")
+"""
+
+
+@pytest.mark.slow
+def test_an_mcp_server_printing_to_stdout_is_one_warning_line_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    """The SDK skips a line that is not JSON-RPC and logs it with its traceback: the user reads
+    one line saying what the server wrote (escaped), and the tools are listed."""
+    (tmp_path / "noisy.py").write_text(NOISY_SERVER)
+    done = run_aic("tools", "list", "--tools", f"mcp:stdio:{sys.executable} noisy.py", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "balance" in done.stdout
+    assert "Traceback" not in done.stderr and "\x1b" not in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "starting the bank" in done.stderr

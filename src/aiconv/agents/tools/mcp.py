@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import shlex
 from collections.abc import Mapping
 from typing import Any, cast
 from urllib.parse import urlsplit
 
 import mcp
+import pydantic
 from mcp.client.stdio import StdioServerParameters
 from mcp.shared.exceptions import MCPError
 from mcp.types import CONNECTION_CLOSED, RequestParamsMeta
@@ -159,6 +161,27 @@ class McpTools(ToolBox):
             await asyncio.wait([self._task])  # it catches its own errors
         if not self._ready.done():
             self._ready.cancel()
+
+
+class _OneLine(logging.Filter):
+    """The SDK logs a line it cannot read (a server printing to its stdout) with a traceback:
+    one line instead, saying what the line was (``repr``: escapes and control bytes shown)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None:
+            if isinstance(error, pydantic.ValidationError) and error.errors():
+                first = error.errors()[0]
+                detail = f"{first['msg']}: {str(first.get('input'))[:200]!r}"
+            else:
+                detail = repr(_why(error))
+            record.msg, record.args = f"{record.getMessage()}: {detail}", ()
+            record.exc_info = record.exc_text = None
+        return True
+
+
+for _logger in ("mcp.client.stdio", "mcp.client.streamable_http"):
+    logging.getLogger(_logger).addFilter(_OneLine())
 
 
 def _text(result: Any) -> str:
