@@ -73,6 +73,9 @@ FILES = {
     ' {"domain": "banking_knowledge", "reason_for_call": "r", "task_instructions": "t"}},'
     ' "initial_state": {"initialization_data": {"users": {}}}}]',
     "tau_mock.json": '[{"id": "create_task_1", "user_scenario": {"instructions": "Make a task"}}]',
+    "phantom.json": '[{"id": "t1", "domain": "banking", "user_scenario": {"instructions": "x"},'
+    ' "initial_state": {"initialization_data": {"agent_data": {"addresses": {"addr-0001":'
+    ' {"customer_id": "cust-9999"}}}}}}]',
     "infdispute.json": '[{"id": "t1", "domain": "banking", "user_scenario": {"instructions": "x"},'
     ' "evaluation_criteria": {"actions": [{"name": "open_dispute", "arguments":'
     ' {"transaction_id": "txn-0001", "reason": "other", "amount": 1e400}}]}}]',
@@ -353,6 +356,7 @@ CASES: list[tuple[list[str], int, str]] = [
         2,
         "tau_mock.json:1: tasks[0]: task 'create_task_1' names no domain: give --domain",
     ),
+    (["tasks", "list", "phantom.json"], 2, "addresses.addr-0001.customer_id: no customer"),
     # amounts no bank holds: decimal.InvalidOperation tracebacks before
     (["tasks", "list", "infdispute.json"], 2, "arguments.amount: Input should be a finite"),
     (["tasks", "list", "bigbalance.json"], 2, "balance: Decimal input should have no more"),

@@ -10,7 +10,8 @@ import pytest
 
 from aiconv.agents.toolbox import ToolError
 from aiconv.environments.banking import BankState, banking_domain
-from aiconv.environments.domain import Call, Domain
+from aiconv.environments.domain import Call, Domain, merged
+from aiconv.errors import ConfigError
 
 
 @pytest.fixture(scope="module")
@@ -474,3 +475,32 @@ def test_read_only_tools_change_nothing(domain: Domain) -> None:
     for tool, arguments in reads.items():
         after, _ = run(domain, state, tool, **arguments)
         assert after == state
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"cards": {"debit": {"customer_id": "c9"}}}, "cards.debit.customer_id: no customer 'c9'"),
+        ({"cards": {"debit": {"account_id": "x"}}}, "cards.debit.account_id: no account 'x'"),
+        ({"accounts": {"chk": {"customer_id": "c9"}}}, "accounts.chk.customer_id: no customer"),
+        ({"addresses": {"a2": {"customer_id": "c9"}}}, "addresses.a2.customer_id: no customer"),
+        ({"transactions": {"t1": {"account_id": "x"}}}, "transactions.t1.account_id: no account"),
+        ({"transactions": {"t1": {"card_id": "x"}}}, "transactions.t1.card_id: no card 'x'"),
+        ({"session": {"verified_customer_id": "c9"}}, "session.verified_customer_id: no customer"),
+        # an entry under another key than its own id: a tool looking it up finds another one
+        (
+            {"cards": {"debit": {"card_id": "credit"}}},
+            "cards.debit.card_id: 'credit' is filed under 'debit'",
+        ),
+    ],
+)
+def test_a_bank_whose_records_name_what_does_not_exist_is_refused(
+    domain: Domain, changes: dict[str, Any], message: str
+) -> None:
+    """A task's ``agent_data`` can name a customer, account or card that is not there: a tool
+    then raised KeyError (``aic tasks list`` ended in a traceback for a card of a missing
+    customer); the state is refused when loaded, naming the record."""
+    data = merged(bank().model_dump(mode="json"), changes)
+    with pytest.raises(ConfigError) as error:
+        domain.load_state(data)
+    assert message in str(error.value)

@@ -96,8 +96,10 @@ class Domain:
             return self.state_type.model_validate(data)
         except pydantic.ValidationError as exc:
             first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "state"
-            raise ConfigError(f"{self.name} state: {where}: {first['msg']}") from None
+            where = ".".join(str(p) for p in first["loc"])
+            raise ConfigError(
+                f"{self.name} state: {where + ': ' if where else ''}{first['msg']}"
+            ) from None
 
     def apply(self, state: pydantic.BaseModel, call: Call) -> tuple[pydantic.BaseModel, str]:
         """``(state after, result text)`` of one call; ToolError leaves the state as it was."""

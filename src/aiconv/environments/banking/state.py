@@ -9,12 +9,13 @@ attempts) — part of the state, so verifying the caller is an effect the end st
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from aiconv.agents.toolbox import ToolError
 
@@ -166,6 +167,48 @@ class BankState(_Model):
     disputes: dict[str, Dispute] = {}
     handoffs: dict[str, Handoff] = {}
     session: Session = Field(default_factory=Session)
+
+    @model_validator(mode="after")
+    def _records_exist(self) -> BankState:
+        """Every record is filed under its own id and names only records that exist (a task's
+        ``agent_data`` naming a missing customer made a tool raise KeyError)."""
+        for path, name, what in _references(self):
+            if name is not None and name not in getattr(self, what):
+                text = f"{path}: no {what.rstrip('s')} {name!r}"
+                raise PydanticCustomError("bank_reference", "{text}", {"text": text})
+        return self
+
+
+#: Each collection, the id field of its records, and the fields naming other records.
+_LINKS: dict[str, tuple[str, dict[str, str]]] = {
+    "customers": ("customer_id", {}),
+    "addresses": ("address_id", {"customer_id": "customers"}),
+    "accounts": ("account_id", {"customer_id": "customers"}),
+    "cards": (
+        "card_id",
+        {"customer_id": "customers", "account_id": "accounts", "replaced_by": "cards"},
+    ),
+    "transactions": ("transaction_id", {"account_id": "accounts", "card_id": "cards"}),
+    "replacements": (
+        "replacement_id",
+        {"card_id": "cards", "new_card_id": "cards", "address_id": "addresses"},
+    ),
+    "disputes": ("dispute_id", {"customer_id": "customers", "transaction_id": "transactions"}),
+    "handoffs": ("handoff_id", {"customer_id": "customers"}),
+}
+
+
+def _references(state: BankState) -> Iterator[tuple[str, str | None, str]]:
+    """``(path, id named, collection it must be in)`` of every reference in ``state``
+    (PydanticCustomError at once for a record filed under another id than its own)."""
+    for collection, (own, links) in _LINKS.items():
+        for key, record in getattr(state, collection).items():
+            if getattr(record, own) != key:
+                text = f"{collection}.{key}.{own}: {getattr(record, own)!r} is filed under {key!r}"
+                raise PydanticCustomError("bank_key", "{text}", {"text": text})
+            for field, target in links.items():
+                yield f"{collection}.{key}.{field}", getattr(record, field), target
+    yield "session.verified_customer_id", state.session.verified_customer_id, "customers"
 
 
 def found(items: Mapping[str, T], key: str, what: str) -> T:
