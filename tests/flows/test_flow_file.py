@@ -115,6 +115,19 @@ def line_of(path: Path, text: str) -> int:
             'tools_needed = "yes"',
             "stages[2].transitions[0].when.tools_needed: 'yes' is not of type boolean",
         ),
+        (
+            "final = true",
+            "final = false",
+            "final = false",
+            "stages[6].final: no stage is final: the flow could never finish",
+        ),
+        (
+            'to = "EXPLORING_TOOLS"',
+            'to = "INITIAL"',
+            "final = true",
+            "stages[6].final: stage 'COMPLETED' cannot be reached from 'INITIAL' through the "
+            "transitions: the flow could never finish",
+        ),
     ],
 )
 def test_a_bad_flow_file_names_its_line_and_field(

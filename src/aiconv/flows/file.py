@@ -120,7 +120,12 @@ def check_flow(model: FlowModel, known: AgentCheck | None = None) -> Problem | N
         if found is not None:
             where, _, why = found.partition(": ")
             return ("fields", name, *where.split(".")), why
-    return _stages_problem(model) or _agents_problem(model, known) or _output_problem(model)
+    return (
+        _stages_problem(model)
+        or _finish_problem(model)
+        or _agents_problem(model, known)
+        or _output_problem(model)
+    )
 
 
 def _stages_problem(model: FlowModel) -> Problem | None:
@@ -147,6 +152,29 @@ def _stages_problem(model: FlowModel) -> Problem | None:
                 if why is not None:
                     return (*at, "transitions", j, "when", name), why.removeprefix(": ")
     return None
+
+
+def _finish_problem(model: FlowModel) -> Problem | None:
+    """Why the flow could never reach a final stage from its first one, if it could not."""
+    last = ("stages", len(model.stages) - 1, "final")
+    finals = [i for i, s in enumerate(model.stages) if s.final]
+    if not finals:
+        return last, "no stage is final: the flow could never finish"
+    moves = {s.name: [t.to for t in s.transitions] for s in model.stages}
+    first = model.stages[0].name
+    reached, waiting = {first}, [first]
+    while waiting:
+        for name in moves[waiting.pop()]:
+            if name not in reached:
+                reached.add(name)
+                waiting.append(name)
+    if any(model.stages[i].name in reached for i in finals):
+        return None
+    final = model.stages[finals[0]].name
+    return ("stages", finals[0], "final"), (
+        f"stage {final!r} cannot be reached from {first!r} through the transitions: "
+        "the flow could never finish"
+    )
 
 
 def _agents_problem(model: FlowModel, known: AgentCheck | None) -> Problem | None:
