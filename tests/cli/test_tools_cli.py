@@ -106,6 +106,9 @@ def test_aic_tools_list_describes_every_tool() -> None:
     assert tools["verify_identity"]["idempotent"] and not tools["block_card"]["idempotent"]
 
 
+#: A key in a stdio server's command line (it would be recorded with the conversation).
+KEY = "sk-live-AbCdEfGhIjKlMnOpQrStUv"
+
 BAD_TOOLS = {
     "missing.py": None,
     "broken.py": "import no_such_module_anywhere\n",
@@ -123,6 +126,7 @@ BAD_TOOLS = {
         (["--agent2", "echo", "--tools2", "dup_a.py"], "cannot call tools"),
         (["--agent2", "mock", "--tools2", "dup_a.py"], "mock:tools=auto"),
         (["--tools2", "mcp:stdio:/no/such/mcp-server"], "MCP server"),
+        (["--tools2", f"mcp:stdio:bank-server --api-key {KEY}"], "carries a secret"),
         (["--tools", "nobody=dup_a.py"], "is not a participant"),
         (["--tools", "no-equals"], "NAME=REF"),
         (["--tool-timeout", "nan"], "--tool-timeout"),
@@ -144,6 +148,7 @@ def test_bad_tool_input_is_one_line_exit_2_and_writes_nothing(
     assert done.returncode == 2, done.stderr
     assert message in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert KEY not in done.stderr
     assert set(tmp_path.iterdir()) == before  # no log, no lock, nothing
 
 

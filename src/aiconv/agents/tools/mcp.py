@@ -45,6 +45,12 @@ def server_of(reference: str) -> StdioServerParameters | str:
             raise ConfigError(f"mcp:{reference}: {exc}") from None
         if not argv:
             raise ConfigError("mcp:stdio: needs a command, e.g. mcp:stdio:python -m my_server")
+        if has_credentials(reference):
+            raise ConfigError(
+                f"mcp:{redact_url(reference)} carries a secret (a key or token) in its command "
+                "line: it would be recorded with the conversation; give it to the server in an "
+                "environment variable instead"
+            )
         return StdioServerParameters(command=argv[0], args=argv[1:])
     try:
         parts = urlsplit(reference)
