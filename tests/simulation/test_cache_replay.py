@@ -334,3 +334,27 @@ async def test_an_agent_deployed_at_another_url_is_never_served_the_first_ones_r
         replies = _by(state, "support")
         assert replies and all(t.startswith("Release two") and not hit for t, hit in replies)
         assert _by(state, "customer")[0][1]  # the customer replays while nothing differs
+
+
+@pytest.mark.timeout(300)
+def test_a_damaged_sqlite_cache_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    """A cache whose pages are damaged past its first (a bad disk, a copy cut short) passed the
+    check, which reads only the schema, and the first lookup's sqlite3.DatabaseError ended
+    aic simulate in an ExceptionGroup traceback, as a Redis cache that stops answering does
+    not: it is one line naming the cache, exit 1."""
+    path, db, env = tmp_path / "s.toml", str(tmp_path / "runs.db"), cli_env(home=tmp_path)
+    path.write_text(SCENARIO, encoding="utf-8")
+    base = ("simulate", str(path), "--db", db, "--quiet")
+    recorded = run_aic(*base, "--run-id", "v1", "--cache", "record", env=env, timeout=120)
+    assert recorded.returncode == 0, recorded.stderr
+    cache = tmp_path / "responses.db"
+    pages = bytearray(cache.read_bytes())
+    pages[4096:] = b"\xab" * (len(pages) - 4096)  # every page but the schema's
+    cache.write_bytes(bytes(pages))
+    used = run_aic(*base, "--run-id", "v2", "--cache", "use", env=env, timeout=120)
+    assert used.returncode == 1, used.stderr
+    assert "Traceback" not in used.stderr
+    assert used.stderr.splitlines()[-1] == (
+        f"error: the response cache {cache} cannot be read (database disk image is malformed): "
+        "remove it, or give another --cache-url"
+    )

@@ -76,20 +76,35 @@ class SqliteCache(CacheStore):
 
     async def get(self, key: str) -> bytes | None:
         """The stored reply, or None."""
-        connection = await self._connect()
-        async with connection.execute("SELECT reply FROM responses WHERE key = ?", (key,)) as rows:
-            row = await rows.fetchone()
+        async with self._mapped():
+            connection = await self._connect()
+            query = "SELECT reply FROM responses WHERE key = ?"
+            async with connection.execute(query, (key,)) as rows:
+                row = await rows.fetchone()
         return None if row is None else bytes(row[0])
 
     async def put(self, key: str, value: bytes, *, overwrite: bool) -> None:
         """Store ``value`` (``INSERT OR IGNORE`` unless ``overwrite``)."""
-        connection = await self._connect()
         verb = "INSERT OR REPLACE" if overwrite else "INSERT OR IGNORE"
-        await connection.execute(
-            f"{verb} INTO responses (key, reply, stored_at) VALUES (?, ?, ?)",
-            (key, value, time.time()),
-        )
-        await connection.commit()
+        async with self._mapped():
+            connection = await self._connect()
+            await connection.execute(
+                f"{verb} INTO responses (key, reply, stored_at) VALUES (?, ?, ?)",
+                (key, value, time.time()),
+            )
+            await connection.commit()
+
+    @contextlib.asynccontextmanager
+    async def _mapped(self) -> AsyncIterator[None]:
+        """A damaged file (pages past the schema that ``check_cache_url`` read) or a lock held
+        past the busy timeout is ``LogUnavailable`` naming the cache, as for a Redis cache."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise LogUnavailable(
+                f"the response cache {self.path} cannot be read ({exc}): remove it, "
+                "or give another --cache-url"
+            ) from exc
 
     async def close(self) -> None:
         """Close the connection."""
