@@ -203,3 +203,39 @@ async def test_a_server_that_dies_mid_call_leaves_the_outcome_unknown(
     assert ledger_lines(ledger) == [{"effect": "transfer"}]
     assert first[1] == "unknown" and first[0].is_error and "unknown" in first[0].content
     assert second[1] == "error" and "not running" in second[0].content
+
+
+ENV_SERVER = """
+import json, os
+from mcp.server.mcpserver import MCPServer
+
+server = MCPServer("env")
+
+
+@server.tool()
+def settings() -> str:
+    \"\"\"What the server was given.\"\"\"
+    return json.dumps({name: os.environ.get(name) for name in ("BANK_TOKEN", "OPENAI_API_KEY")})
+
+
+server.run("stdio")
+"""
+
+
+async def test_a_stdio_server_inherits_the_environment_but_not_the_vendors_keys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A secret the server needs goes in an environment variable (a command line is recorded):
+    the server is given the environment, as a command run from a shell is (the SDK's default
+    was PATH, HOME and a few more), without the model vendors' keys it has no use for."""
+    monkeypatch.setenv("BANK_TOKEN", "bank-secret-1")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-AbCdEfGhIjKlMnOpQrSt")
+    server = tmp_path / "env_server.py"
+    server.write_text(ENV_SERVER)
+    box = await open_tools([f"mcp:stdio:{sys.executable} {server}"])
+    try:
+        output = await box.call("settings", {}, context("k1"))
+    finally:
+        await box.aclose()
+    given = json.loads(json.loads(output.content)["result"])
+    assert given == {"BANK_TOKEN": "bank-secret-1", "OPENAI_API_KEY": None}

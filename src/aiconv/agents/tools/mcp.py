@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import shlex
 from collections.abc import Mapping
 from typing import Any, cast
@@ -27,6 +28,7 @@ from mcp.types import CONNECTION_CLOSED, RequestParamsMeta
 
 from aiconv.agents.messages import ToolSpec
 from aiconv.agents.toolbox import ToolBox, ToolCallContext, ToolOutcomeUnknown, ToolOutput
+from aiconv.agents.vendors import REMOTE_VENDORS
 from aiconv.errors import ConfigError
 from aiconv.observability.redaction import has_credentials, redact_url
 
@@ -51,7 +53,7 @@ def server_of(reference: str) -> StdioServerParameters | str:
                 "line: it would be recorded with the conversation; give it to the server in an "
                 "environment variable instead"
             )
-        return StdioServerParameters(command=argv[0], args=argv[1:])
+        return StdioServerParameters(command=argv[0], args=argv[1:], env=server_environment())
     try:
         parts = urlsplit(reference)
         _ = parts.port  # raises for a port that is not a number
@@ -67,6 +69,14 @@ def server_of(reference: str) -> StdioServerParameters | str:
             "recorded with the conversation"
         )
     return reference
+
+
+def server_environment() -> dict[str, str]:
+    """What a stdio server is given: this process's environment, as a command run from a shell
+    is (the SDK alone passes PATH, HOME and a few more, so a server's own settings and secrets
+    were lost), without the model vendors' keys and the API token, which it has no use for."""
+    withheld = {name for vendor in REMOTE_VENDORS for name in vendor.key_env} | {"AIC_API_TOKEN"}
+    return {name: value for name, value in os.environ.items() if name not in withheld}
 
 
 class McpTools(ToolBox):
