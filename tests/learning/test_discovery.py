@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from aiconv.learning.clustering import knee, purity
+from aiconv.learning.clustering import embed, knee, purity
 from aiconv.learning.discovery import Discovery, discover
 from aiconv.learning.parse import parse_file
 from aiconv.learning.redaction import Redactor
+from aiconv.learning.retrieval import Entry, StyleIndex
 from aiconv.learning.scenario_file import render
 from aiconv.learning.transcripts import Transcript
 from aiconv.simulation.scenario import load_scenario
@@ -95,6 +96,22 @@ def test_the_scenario_file_loads_and_carries_the_discovery(
     text = path.read_text(encoding="utf-8")
     assert "agree with the discovered outcomes on 100%" in text
     assert "example openings" in text
+
+
+def test_redaction_placeholders_are_not_words_of_a_topic_or_a_style() -> None:
+    # "[EMAIL]" was read as the word "email": clusters of chats where customers gave an address
+    # were named after it, and style examples were found by the placeholders they shared.
+    texts = [
+        "cancel my plan, write to [EMAIL]",
+        "cancel my plan please, [NAME] at [EMAIL]",
+        "my parcel is late, call [PHONE]",
+        "parcel late again, call me on [PHONE]",
+    ]
+    assert not {"email", "name", "phone"} & set(embed(texts).terms)
+    index = StyleIndex(
+        [Entry(conversation_id=str(i), position=1, text=t) for i, t in enumerate(texts)]
+    )
+    assert [m.score for m in index.similar("[EMAIL] [EMAIL]")] == [0.0, 0.0, 0.0]
 
 
 def test_knee_prefers_the_bend_over_a_slow_creep() -> None:

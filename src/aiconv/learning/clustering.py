@@ -19,8 +19,9 @@ from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 
 Matrix = NDArray[np.float64]
-#: Placeholders left by redaction are not topics.
-_TOKENS = r"(?u)\b[a-zA-Z][a-zA-Z]+\b"
+#: Words of two letters or more; placeholders left by redaction (``[EMAIL]``, read lower-cased as
+#: ``[email]``) are not topics, nor numbers.
+TOKENS = r"(?u)(?<!\[)\b[a-zA-Z][a-zA-Z]+\b(?!\])"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,7 +56,7 @@ class Embedded:
 def embed(texts: Sequence[str], *, dimensions: int = 20, seed: int = 0) -> Embedded:
     """TF-IDF (words and word pairs, English stop words dropped) reduced by LSA, normalised."""
     vectorizer = TfidfVectorizer(
-        token_pattern=_TOKENS,
+        token_pattern=TOKENS,
         stop_words="english",
         ngram_range=(1, 2),
         min_df=2 if len(texts) >= 20 else 1,

@@ -19,10 +19,10 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from aiconv.errors import ConfigError
+from aiconv.learning.clustering import TOKENS
 from aiconv.learning.transcripts import Transcript
 
 FORMAT = "aiconv-style-index/1"
-_TOKENS = r"(?u)\b[a-zA-Z][a-zA-Z]+\b"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,7 +50,7 @@ class StyleIndex:
     def __init__(self, entries: Sequence[Entry]) -> None:
         self.entries = tuple(entries)
         self._vectorizer = TfidfVectorizer(
-            token_pattern=_TOKENS, stop_words="english", ngram_range=(1, 2), sublinear_tf=True
+            token_pattern=TOKENS, stop_words="english", ngram_range=(1, 2), sublinear_tf=True
         )
         texts = [e.text for e in self.entries]
         self._matrix = self._vectorizer.fit_transform(texts) if _has_words(texts) else None
@@ -136,7 +136,7 @@ class StyleIndex:
 
 
 def _has_words(texts: Sequence[str]) -> bool:
-    probe = TfidfVectorizer(token_pattern=_TOKENS)
+    probe = TfidfVectorizer(token_pattern=TOKENS)
     try:
         probe.fit(texts)
     except ValueError:  # empty vocabulary
