@@ -141,6 +141,24 @@ def test_a_pasted_message_of_several_lines_is_one_message(tmp_path: Path) -> Non
     assert messages == [("human", pasted), ("echo", pasted)]
 
 
+def test_a_conversation_that_times_out_at_the_prompt_lets_the_command_end(tmp_path: Path) -> None:
+    """--timeout ends the conversation while the person has the turn: the prompt is given up
+    and aic-start exits. It printed the end and then waited at the prompt for ever (the
+    person's turn has no timeout of its own), until Ctrl+C made it 'interrupted'."""
+    db = tmp_path / "late.db"
+    argv = aic_command("start", "--agent1", "human", "--agent2", "echo", "--timeout", "3")
+    terminal = Terminal(*argv, "--db", str(db), "--topic", "Lost card", env=cli_env())
+    try:
+        terminal.expect("human> ")
+        code = terminal.close(timeout=30)
+    except BaseException:
+        terminal.close()
+        raise
+    assert code == 0, terminal.screen
+    reason, _, messages = asyncio.run(_ended(db))
+    assert (reason, messages) == ("timeout", [])
+
+
 def test_a_human_seat_without_a_terminal_is_a_one_line_error(tmp_path: Path) -> None:
     db = tmp_path / "none.db"
     result = run_without_terminal("start", "--agent1", "human", "--agent2", "echo", "--db", str(db))

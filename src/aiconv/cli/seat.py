@@ -43,16 +43,37 @@ class TerminalSeat:
         self._claims = 0
         self._asked = 0
         self._shown = asyncio.Event()
+        self._ended = asyncio.Event()
 
     def saw(self, recorded: Recorded, state: ConversationState) -> None:
-        """Told each event the transcript has shown (the person's own turn claims matter)."""
+        """Told each event the transcript has shown (the person's own turn claims matter, and
+        the end of the conversation)."""
         event = recorded.event
         if isinstance(event, TurnClaimed) and event.speaker == self.person:
             self._claims += 1
             self._shown.set()
+        if state.ended is None:  # as the transcript last showed it
+            self._ended.clear()
+        else:
+            self._ended.set()
 
     async def next_message(self, request: ChatRequest) -> str | None:
-        """The person's next non-empty line; None on end of input (Ctrl+D)."""
+        """The person's next non-empty line; None on end of input (Ctrl+D), or once the
+        conversation has ended while they were asked (its --timeout ran out, say): a person's
+        turn has no timeout of its own, so the prompt would otherwise keep the command."""
+        asking = asyncio.ensure_future(self._ask())
+        ended = asyncio.ensure_future(self._ended.wait())
+        try:
+            await asyncio.wait({asking, ended}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            asking.cancel()
+            ended.cancel()
+        if asking.done() and not asking.cancelled():
+            return asking.result()
+        self.out.write("\n")
+        return None
+
+    async def _ask(self) -> str | None:
         self._asked += 1
         while self._claims < self._asked:  # the transcript has not shown this turn yet
             self._shown.clear()
