@@ -22,6 +22,7 @@ from aiconv.testing.providers import ScriptedProvider, varied_text
 from aiconv.web import create_app
 from aiconv.web.api import router
 from tests.web.conftest import converse, pair
+from tests.web.harness import serving
 
 
 class SpyLog:
@@ -314,6 +315,27 @@ async def test_a_wrong_method_is_405_with_the_allowed_ones(
         response = await client.request(method, path)
         assert response.status_code == 405, (method, path)
         assert "GET" in response.headers["allow"], (method, path)
+
+
+async def test_head_answers_as_get_does_without_the_body(log: SqliteLog) -> None:
+    """RFC 9110 has every server answer HEAD where it answers GET (``curl -I``, uptime checks):
+    the JSON API did only for its pages, 405 elsewhere. The document still lists GET only."""
+    state = await converse(log, metadata={"run_id": "r1"})
+    cid = state.conversation_id
+    paths = ["/api/conversations?limit=1", "/api/health", "/api/openapi.json", "/api/runs/r1"]
+    paths += [f"/api/conversations/{cid}", f"/api/conversations/{cid}/events", "/api/runs/nope"]
+    async with serving(create_app(log)) as base, httpx.AsyncClient(base_url=base) as client:
+        for path in paths:
+            got, head = await client.get(path), await client.head(path)
+            assert (head.status_code, head.content) == (got.status_code, b""), path
+            for header in ("content-type", "content-length"):
+                assert head.headers[header] == got.headers[header], (path, header)
+        refused = await client.post("/api/health")
+        stream = await client.head(f"/api/conversations/{cid}/stream")  # would stay open
+        document = (await client.get("/api/openapi.json")).json()
+    assert refused.headers["allow"] == "GET, HEAD"
+    assert (stream.status_code, stream.headers["allow"]) == (405, "GET")
+    assert all("head" not in operations for operations in document["paths"].values())
 
 
 async def test_a_server_error_answers_json_under_api(log: SqliteLog) -> None:

@@ -118,7 +118,7 @@ async def test_without_a_configured_token_the_api_only_reads(log: SqliteLog) -> 
         )
         document = (await client.get("/api/openapi.json")).json()
     assert created.status_code == 405
-    assert created.headers["allow"] == "GET"
+    assert created.headers["allow"] == "GET, HEAD"
     assert all(set(path) == {"get"} for path in document["paths"].values())
     assert "securitySchemes" not in document.get("components", {})
 

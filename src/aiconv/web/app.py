@@ -69,6 +69,32 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class HeadAsGet:
+    """Answers HEAD on the JSON API as its GET without the body: RFC 9110 has a server answer
+    HEAD wherever it answers GET (``curl -I``, uptime checks), as the pages (Starlette routes)
+    already do. The document lists the GETs alone. Not the live stream: it would stay open."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD" or not _heads(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
+def _heads(path: str) -> bool:
+    """Whether HEAD at ``path`` is answered by ``HeadAsGet``."""
+    return path.startswith("/api/") and not path.endswith("/stream")
+
+
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
@@ -83,6 +109,8 @@ def _allow(request: Request) -> dict[str, str]:
         if regex.match(path)
         for method in route_methods
     }
+    if "GET" in methods and _heads(path):
+        methods.add("HEAD")
     return {"Allow": ", ".join(sorted(methods))}
 
 
@@ -185,8 +213,9 @@ def create_app(
 
 
 def _middleware(allowed_hosts: Sequence[str] | None) -> list[Middleware]:
-    """Security headers on every answer; the ``Host`` check when hosts are restricted."""
-    middleware = [Middleware(SecurityHeaders)]
+    """Security headers on every answer, HEAD on the API; the ``Host`` check when hosts are
+    restricted."""
+    middleware = [Middleware(SecurityHeaders), Middleware(HeadAsGet)]
     if allowed_hosts:
         middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)))
     return middleware
