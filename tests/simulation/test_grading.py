@@ -230,6 +230,11 @@ async def test_nl_assertions_without_a_judge_are_recorded_as_not_judged() -> Non
         ("card ending 4421", "The card ending in 4421 is blocked", True),
         ("arrives in 5 business days", "It arrives within 5 business days.", True),
         ("40.00 USD", "That is $40.", True),
+        # a reference is one token: not its letters and its number from two places
+        ("DSP-1001", "Your dispute is DSP-1002, for 1001 dollars.", False),
+        ("DSP-1001", "Your dispute reference is dsp-1001.", True),
+        ("card-0001", "I blocked card-0002; card 0001 is fine", False),
+        ("Your reference is HO-0001", "Transferred: reference HO-0001.", True),
     ],
 )
 def test_facts_match_numbers_by_value_and_words_without_case(
