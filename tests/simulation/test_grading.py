@@ -250,6 +250,13 @@ def test_action_arguments_match_without_case_space_or_number_type() -> None:
     assert not action_matches(action, "refund", {"order_id": "o1"})
     amount = TASK.evaluation_criteria.actions[1].model_copy(update={"compare_args": None})
     assert action_matches(amount, "refund", {"order_id": "o1", "amount": "1288.650"})
+    # a code with a leading zero is not a number: ZIP 02134 is not 2134 (the tools compare
+    # such codes as text, and τ²-bench compares arguments exactly)
+    zip_code = Action(name="verify", arguments={"zip_code": "02134", "last4": "0042"})
+    assert not action_matches(zip_code, "verify", {"zip_code": "2134", "last4": "0042"})
+    assert not action_matches(zip_code, "verify", {"zip_code": "02134", "last4": 42})
+    assert action_matches(zip_code, "verify", {"zip_code": " 02134", "last4": "0042"})
+    assert action_matches(Action(name="t", arguments={"x": "0.5"}), "t", {"x": 0.50})
 
 
 def test_replay_and_expected_state_follow_the_reference_actions() -> None:

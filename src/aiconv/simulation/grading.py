@@ -7,7 +7,8 @@
 * ``action`` — each reference action is matched by a distinct tool call of its requestor (the
   agent under test for ``assistant``): same tool; the arguments in ``compare_args`` (all of the
   action's when absent) equal after normalisation — strings trimmed and compared without case,
-  numbers by value (``5`` = ``5.0`` = ``"5"``), lists and objects element by element.
+  numbers by value (``5`` = ``5.0`` = ``"5"``; ``"02134"`` is a code, not ``2134``), lists and
+  objects element by element.
 * ``communicate`` — every fact is in the agent's messages (``said.fact_said``: its numbers as
   numbers, its other words as words).
 * ``outcome`` — the conversation ended with the expected reason (``satisfied``,
@@ -239,8 +240,9 @@ def _normal(value: Any) -> Any:
         return float(value)
     if isinstance(value, str):
         text = value.strip()
-        try:
-            return float(text.replace(",", "")) if NUMBER.fullmatch(text) else text.casefold()
+        number = NUMBER.fullmatch(text) and not (text[:1] == "0" and text[1:2].isdigit())
+        try:  # a leading zero makes a code (ZIP 02134, last four 0042), not a number
+            return float(text.replace(",", "")) if number else text.casefold()
         except ValueError:
             return text.casefold()
     if isinstance(value, Mapping):
