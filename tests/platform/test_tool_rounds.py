@@ -429,3 +429,36 @@ async def test_a_tool_call_longer_than_the_lease_keeps_the_turn_from_another_ins
     posted = [e.content for e in events if isinstance(e, MessagePosted) and e.sender == "support"]
     assert posted == ["Done, it is moved."]
     assert {e.instance_id for e in events if isinstance(e, TurnClaimed)} == {"first"}
+
+
+async def test_a_takeover_answers_a_call_whose_arguments_were_not_json_as_the_error_it_is() -> None:
+    """Such a call is never run, so its outcome is known: a takeover records the argument
+    error, not an unknown outcome with AgentFailed(tool_outcome_unknown)."""
+    ran: list[float] = []
+
+    def transfer(amount: float) -> str:
+        """Move money."""
+        ran.append(amount)
+        return "ok"
+
+    log = InMemoryLog()
+    first = Conductor(log, instance_id="dead")
+    state = await session.create(
+        first, topic="t", participants=PAIR, stop=StopConfig(max_turns=2), lease_s=0.05
+    )
+    state = await first.append(state, [MessagePosted(sender="customer", content=varied_text(1))])
+    claim = TurnClaimed(
+        speaker="support", instance_id="dead", lease_expires_at=first.clock.now() + 0.05
+    )
+    called = ToolCalled(
+        speaker="support", call_id="c1", tool="transfer", arguments={}, error="not valid JSON"
+    )
+    await first.append(state, [claim, called])
+    support = FunctionProvider(lambda request: "Let me try that again.")
+    await Conductor(log, instance_id="alive").play(
+        state.conversation_id, "support", support, tools=PythonTools([transfer])
+    )
+    events = await _events(log, state.conversation_id)
+    returned = [(e.outcome, e.rerun) for e in events if isinstance(e, ToolReturned)]
+    assert returned == [("error", False)] and ran == []
+    assert not [e for e in events if isinstance(e, AgentFailed)]

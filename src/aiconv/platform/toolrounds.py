@@ -92,7 +92,9 @@ class ToolRounds:
         for activity in state.turn_tools(self.speaker):
             if not activity.is_pending:
                 continue
-            if activity.called.idempotent:
+            if activity.called.error is not None:  # never run: its error is all it returns
+                state = await self._run(state, activity.called, rerun=False)
+            elif activity.called.idempotent:
                 state = await self._run(state, activity.called, rerun=True)
             else:
                 state = await self._unknown(state, activity)
