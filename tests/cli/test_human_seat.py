@@ -159,6 +159,25 @@ def test_a_conversation_that_times_out_at_the_prompt_lets_the_command_end(tmp_pa
     assert (reason, messages) == ("timeout", [])
 
 
+def test_keys_that_send_escape_sequences_leave_nothing_in_the_message(tmp_path: Path) -> None:
+    """Cursor keys, a function key, a bell and bytes that are not UTF-8 typed at the prompt: the
+    message is the text. The sequences went into the message and on to the agent (ESC [ D for
+    the left arrow, as a terminal without line editing sends it)."""
+    db = tmp_path / "keys.db"
+    argv = aic_command("start", "--agent1", "human", "--agent2", "echo", "--max-turns", "2")
+    terminal = Terminal(*argv, "--db", str(db), "--topic", "Lost card", env=cli_env())
+    try:
+        terminal.expect("human> ")
+        os.write(terminal.master, b"Hello\x1b[D\x1b[C\x1bOP the\x07re caf\xe9\r\n")
+        code = terminal.close()
+    except BaseException:
+        terminal.close()
+        raise
+    assert code == 0, terminal.screen
+    _, _, messages = asyncio.run(_ended(db))
+    assert messages[0] == ("human", "Hello there caf\ufffd")
+
+
 def test_a_human_seat_without_a_terminal_is_a_one_line_error(tmp_path: Path) -> None:
     db = tmp_path / "none.db"
     result = run_without_terminal("start", "--agent1", "human", "--agent2", "echo", "--db", str(db))

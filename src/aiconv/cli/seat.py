@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import select
 import sys
 from collections.abc import Callable, MutableMapping, Sequence
@@ -30,6 +31,12 @@ from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import TurnClaimed
 
 _CHUNK = 4096
+#: What keys without a printable character put on the line (the terminal does no line editing
+#: here): escape sequences (cursor and function keys: CSI, SS3, ESC + one character) and the
+#: control characters (C0 and C1) other than tab and line break. They are no part of the message.
+_KEYS = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1bO.|\x1b.?|[\x00-\x08\x0b-\x1f\x7f-\x9f]", re.DOTALL
+)
 
 
 class TerminalSeat:
@@ -104,7 +111,7 @@ class TerminalSeat:
         end = len(self._pending) if end < 0 else end
         text = bytes(self._pending[:end])
         del self._pending[: end + 1]
-        return text.decode(errors="replace")
+        return _KEYS.sub("", text.decode(errors="replace"))
 
     def _take_queued(self) -> None:
         """Add what the terminal already holds (the rest of a paste: a terminal hands it over a
