@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,24 @@ def test_a_matrix_gate_fails_when_any_agent_fails_and_mixed_runs_never_pass() ->
     mixed = report.build("x", [*rows[:10], _row("good", "p9/i", 0, True, suite_hash="other")])
     verdict = gate.evaluate(mixed, threshold=0.0, metric=gate.Metric.parse("success"))
     assert not verdict.passed and "mixes 2 scenario versions" in verdict.reasons[0]
+
+
+def test_a_matrix_says_which_agent_broke_where_its_gate_fails() -> None:
+    """An agent whose provider failed every conversation (an expired key) read in the gate's
+    only line as 'agent gpt: success rate 0.0% is below --fail-under', a verdict on its
+    replies; the run's warning counted the broken conversations without naming whose they were.
+    Each agent's figures count them, and the gate's reason and the warning say whose."""
+    rows = [_row("good", f"p{c}/i", r, True) for c in range(5) for r in range(2)]
+    broke = [_row("gpt", f"p{c}/i", r, False) for c in range(5) for r in range(2)]
+    rows += [replace(row, outcome=None, end_reason="provider_error") for row in broke]
+    doc = report.build("m", rows)
+    assert [(a["agent"], a["failed"]) for a in doc["agents"]] == [("good", 0), ("gpt", 10)]
+    result = gate.evaluate(doc, threshold=0.6, metric=gate.Metric.parse("success"))
+    assert result.reasons == (
+        "agent gpt: success rate 0.0% is below --fail-under 60.0% "
+        "(10 of its 10 conversations broke: a provider failure or a replay cache miss)",
+    )
+    assert render.warnings(doc)[0].startswith("10 of 20 conversations broke (gpt: 10)")
 
 
 def test_a_matrix_reports_headline_gives_each_agents_rate_and_labels_the_pooled_one() -> None:

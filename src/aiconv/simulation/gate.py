@@ -166,6 +166,12 @@ def _reaches(
         reason = f"{what} {value * 100:.1f}% is below --fail-under {threshold * 100:.1f}%"
     else:
         reason = ""
+    if reason and figures.get("failed"):  # say so when it is not the replies' fault alone
+        whose = "its " if matrix else ""
+        reason += (
+            f" ({figures['failed']} of {whose}{figures['finished']} conversations broke: "
+            "a provider failure or a replay cache miss)"
+        )
     if not matrix:
         return _check("threshold", reason, value=value)
     agent = figures["agent"]

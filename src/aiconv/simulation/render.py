@@ -207,9 +207,13 @@ def warnings(doc: Mapping[str, Any]) -> list[str]:
     conversations that broke."""
     found = []
     if doc.get("failed"):
+        agents = doc.get("agents", ())
+        matrix = len(agents) > 1
+        whose = ", ".join(f"{a['agent']}: {a['failed']}" for a in agents if matrix and a["failed"])
         found.append(
-            f"{doc['failed']} of {doc['conversations']} conversations broke (a provider failure,"
-            " a replay cache miss) and count as unsuccessful; rerun the run id to retry them"
+            f"{doc['failed']} of {doc['conversations']} conversations broke"
+            f"{f' ({whose})' if whose else ''} (a provider failure, a replay cache miss) and "
+            "count as unsuccessful; rerun the run id to retry them"
         )
     if not doc["complete"]:
         found.append(f"incomplete run: {incomplete_text(doc)}; figures cover finished ones only")

@@ -163,7 +163,14 @@ def agent_figures(rows: Sequence[Row]) -> dict[str, Any]:
         "tokens_mean": figures["tokens_mean"],
         "scores": mean_scores(rows),
         **{k: v for k, v in completeness(rows).items() if k in ("finished", "unfinished")},
+        "failed": broke(rows),
     }
+
+
+def broke(rows: Sequence[Row]) -> int:
+    """Finished conversations without an outcome: they broke (a provider failure, a replay
+    cache miss) and count as unsuccessful."""
+    return sum(1 for r in rows if r.finished and r.outcome is None)
 
 
 def build(run_id: str, rows: Sequence[Row], *, worst_count: int = 10) -> dict[str, Any]:
@@ -178,7 +185,7 @@ def build(run_id: str, rows: Sequence[Row], *, worst_count: int = 10) -> dict[st
         "scenario": rows[0].scenario if rows else "",
         "generated_at": time.time(),
         **completeness(rows),
-        "failed": sum(1 for r in finished if r.outcome is None),
+        "failed": broke(rows),
         "k": max((c.n for c in cell_counts(rows)), default=0),
         "success": _success(rows).to_dict(),
         "pass_hat_k": curve(rows),
