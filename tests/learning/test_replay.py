@@ -8,7 +8,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from aiconv.agents.provider import ChatProvider
+from aiconv.errors import ScenarioError
 from aiconv.learning.importer import ImportReport, prepare, write
 from aiconv.learning.library import imported_ids
 from aiconv.learning.parse import parse_file
@@ -121,6 +124,29 @@ async def test_a_second_run_resumes_and_writes_nothing_new(
     again = await Replay(Conductor(log), scenario, _providers, run_id="r").run(parents)
     assert again.to_dict() == first.to_dict()
     assert len(await log.read_all(0, limit=100_000)) == head
+
+
+async def test_a_run_is_never_continued_with_another_agent_or_scenario(
+    corpus_dir: Path, tmp_path: Path
+) -> None:
+    # Replaying again after pointing [agent] at another agent found the first agent's forks
+    # under the same (default) run id and reported their outcomes as the new agent's.
+    log = InMemoryLog()
+    parents = await _imported(log, corpus_dir, 2)
+    (tmp_path / "s.toml").write_text(SCENARIO, encoding="utf-8")
+    await Replay(Conductor(log), load_scenario(tmp_path / "s.toml"), _providers, run_id="r").run(
+        parents
+    )
+    head = len(await log.read_all(0, limit=100_000))
+    for old, new in (
+        ('agent = "mock"\n[customer]', 'agent = "mock:seed=7"\n[customer]'),
+        ('default = "abandoned"', 'default = "resolved"'),
+    ):
+        (tmp_path / "t.toml").write_text(SCENARIO.replace(old, new, 1), encoding="utf-8")
+        other = Replay(Conductor(log), load_scenario(tmp_path / "t.toml"), _providers, run_id="r")
+        with pytest.raises(ScenarioError, match="use another --run-id"):
+            await other.run(parents)
+        assert len(await log.read_all(0, limit=100_000)) == head
 
 
 async def test_a_conversation_the_agent_never_answered_is_skipped_with_a_reason(

@@ -24,9 +24,11 @@ from aiconv.platform import session
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import OutcomeDecided, ParticipantSpec, StopConfig
+from aiconv.queues.log import ListQuery
 from aiconv.simulation.casting import agent_prompt, style_examples
 from aiconv.simulation.deciding import ProviderFactory, build_evaluator
 from aiconv.simulation.evaluators import Evaluator
+from aiconv.simulation.runs import check_same_scenario, scenario_hash, suite_hash
 from aiconv.simulation.scenario import Scenario, Seat
 
 
@@ -134,6 +136,7 @@ class Replay:
 
     async def run(self, parents: Sequence[str]) -> ReplayReport:
         """Replay every parent (concurrently, ``parallel`` at a time)."""
+        await self.check()
         report = ReplayReport(run_id=self.run_id)
         limit = asyncio.Semaphore(self.parallel)
 
@@ -146,6 +149,19 @@ class Replay:
                 group.create_task(one(parent))
         report.cases.sort(key=lambda c: parents.index(c.parent_id))
         return report
+
+    async def check(self) -> None:
+        """ScenarioError, before anything is written, when the run id holds forks of another
+        version of the scenario or another agent's: resuming would report their outcomes as this
+        agent's."""
+        existing = await self.conductor.log.list_conversations(
+            ListQuery(run_id=self.run_id, limit=1)
+        )
+        if not existing:
+            return
+        first = await self.conductor.load(existing[0].conversation_id)
+        if first.started is not None and "scenario_hash" in first.started.metadata:
+            check_same_scenario(first, self.scenario, self.run_id)
 
     async def case(self, parent_id: str) -> Case:
         """Fork one parent (or find its fork), run it to the end, judge both sides."""
@@ -194,6 +210,7 @@ class Replay:
 
     async def _child(self, parent: ConversationState, at: int) -> ConversationState:
         cid = fork_id_for(self.run_id, parent.conversation_id, at)
+        agent = self.scenario.agent
         try:
             return await self.conductor.load(cid)
         except ConversationNotFound:
@@ -206,7 +223,14 @@ class Replay:
                 participants=self._participants(parent),
                 stop=self._stop(parent, at),
                 turn_policy="round_robin",
-                metadata={"run_id": self.run_id, "replay": {"scenario": self.scenario.name}},
+                metadata={
+                    "run_id": self.run_id,
+                    "replay": {"scenario": self.scenario.name},
+                    "scenario": self.scenario.name,
+                    "agent_label": agent.label or agent.url or agent.agent,
+                    "suite_hash": suite_hash(self.scenario),
+                    "scenario_hash": scenario_hash(self.scenario),
+                },
                 conversation_id=cid,
                 by="replay",
             )
