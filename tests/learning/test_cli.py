@@ -518,3 +518,57 @@ def test_discover_and_realism_of_an_unknown_source_name_it_and_the_sources_there
         "error: no conversations imported from source 'nope' (sources in the log: chats)"
     ]
     assert _files(tmp_path) == before
+
+
+def _alike_chats(openings: list[str], closing: list[str]) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for n, opening in enumerate(openings):
+        said = [opening, f"Let me look into that, case {n}.", *closing]
+        rows += [
+            {
+                "conversation_id": f"c{n}",
+                "sender": "customer" if i % 2 == 0 else "agent",
+                "text": text,
+                "timestamp": 1_700_000_000 + n * 100 + i * 10,
+            }
+            for i, text in enumerate(said)
+        ]
+    return rows
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # every chat ends with the same goodbyes: no word of the closings tells them apart
+        _alike_chats(
+            [
+                "My card was stolen yesterday at the station",
+                "I want to cancel my subscription plan",
+                "The app crashes whenever I open settings",
+                "Where is my parcel, tracking shows nothing",
+            ],
+            ["Thank you, goodbye", "You're welcome, goodbye"],
+        ),
+        # every chat opens alike (no word is left once the common ones are pruned), and its
+        # customers write alike (no two personas to tell apart)
+        _alike_chats(["Hello, my card is lost"] * 5, ["Thanks, bye", "Bye"]),
+    ],
+    ids=["same-closings", "same-openings"],
+)
+def test_discover_on_chats_that_share_their_words_writes_a_scenario(
+    rows: list[dict[str, object]], tmp_path: Path, env: dict[str, str]
+) -> None:
+    """Chats whose openings or closings use the same words (a greeting every chat starts
+    with, the same goodbyes) ended discover with a scikit-learn or SciPy traceback ('After
+    pruning, no terms remain', 'The condensed distance matrix must contain only finite
+    values'); they are one group."""
+    chats = tmp_path / "chats.jsonl"
+    chats.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    db = str(tmp_path / "runs.db")
+    _ok(run_aic("import", str(chats), "--db", db, env=env))
+    scenario = tmp_path / "found.toml"
+    found = run_aic("discover", "--db", db, "-o", str(scenario), env=env, timeout=300)
+    assert found.returncode == 0, found.stderr
+    assert "Traceback" not in found.stderr
+    assert "Warning" not in found.stderr  # nor k-means asked for more groups than points
+    assert scenario.exists()

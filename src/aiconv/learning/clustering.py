@@ -64,7 +64,11 @@ def embed(texts: Sequence[str], *, dimensions: int = 20, seed: int = 0) -> Embed
         sublinear_tf=True,
         lowercase=True,
     )
-    tfidf = vectorizer.fit_transform(texts)
+    try:
+        tfidf = vectorizer.fit_transform(texts)
+    except ValueError:  # no word left that tells any two apart (the same greeting in each)
+        alike = np.ones((len(texts), 1), dtype=np.float64)
+        return Embedded(vectors=alike, tfidf=np.zeros((len(texts), 0)), terms=())
     terms = tuple(str(t) for t in vectorizer.get_feature_names_out())
     dense = np.asarray(tfidf.toarray(), dtype=np.float64)
     size = min(dimensions, dense.shape[1] - 1, len(texts) - 1)
@@ -73,7 +77,18 @@ def embed(texts: Sequence[str], *, dimensions: int = 20, seed: int = 0) -> Embed
         reduced = svd.fit_transform(tfidf)
     else:
         reduced = dense
-    return Embedded(vectors=normalize(reduced), tfidf=dense, terms=terms)
+    return Embedded(vectors=_unit(reduced), tfidf=dense, terms=terms)
+
+
+def _unit(reduced: Matrix) -> Matrix:
+    """The rows as unit vectors. A text with none of the kept terms (its words are in most
+    texts, e.g. the same goodbyes) is a zero row, whose cosine distance is not a number: such
+    rows share one more dimension of their own, so they group together."""
+    vectors = np.asarray(normalize(reduced), dtype=np.float64)
+    empty = np.asarray(~vectors.any(axis=1), dtype=np.float64)
+    if empty.any():
+        vectors = np.hstack([vectors, empty.reshape(-1, 1)])
+    return vectors
 
 
 def cluster(

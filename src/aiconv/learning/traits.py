@@ -103,7 +103,11 @@ def _groups(rows: np.ndarray, k: int | None, seed: int) -> list[int]:
     if len(rows) < 4:
         return [0] * len(rows)
     scaled = StandardScaler().fit_transform(rows)
-    candidates = [k] if k is not None else list(range(2, min(6, len(rows) - 1) + 1))
+    distinct = len(np.unique(scaled, axis=0))  # k-means finds no more groups than points
+    if distinct < 2:
+        return [0] * len(rows)
+    top = min(6, len(rows) - 1, distinct)
+    candidates = [min(k, distinct)] if k is not None else list(range(2, top + 1))
     tried = []
     for count in candidates:
         labels = KMeans(n_clusters=count, n_init=4, random_state=seed).fit_predict(scaled)
