@@ -462,3 +462,24 @@ async def test_a_takeover_answers_a_call_whose_arguments_were_not_json_as_the_er
     returned = [(e.outcome, e.rerun) for e in events if isinstance(e, ToolReturned)]
     assert returned == [("error", False)] and ran == []
     assert not [e for e in events if isinstance(e, AgentFailed)]
+
+
+async def test_text_no_log_can_store_is_recorded_with_replacement_characters() -> None:
+    """A file name that is not UTF-8 reaches Python as a lone surrogate (os.listdir's
+    surrogateescape), as does a vendor's JSON '\\ud800': a tool returning one, or a model
+    passing one, ended the conversation with 'ToolReturned cannot be stored' (reason error),
+    and the call that had run was then recorded as of unknown outcome."""
+
+    def list_files(folder: str) -> str:
+        """The files in a folder."""
+        return ", ".join(["report.pdf", b"caf\xe9.txt".decode("utf-8", "surrogateescape")])
+
+    steps = [calls(("list_files", {"folder": "in\ud800box"})), "Two files."]
+    log, cid, support = await _run(steps, PythonTools([list_files]))
+    events = await _events(log, cid)
+    called = next(e for e in events if isinstance(e, ToolCalled))
+    returned = next(e for e in events if isinstance(e, ToolReturned))
+    assert called.arguments == {"folder": "in\ufffdbox"}
+    assert (returned.outcome, returned.content) == ("ok", "report.pdf, caf\ufffd.txt")
+    assert events[-1].reason == "max_turns"
+    assert support.requests[1].messages[-1].tool_results[0].content == returned.content

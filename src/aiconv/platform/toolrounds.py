@@ -126,7 +126,7 @@ class ToolRounds:
             speaker=self.speaker,
             call_id=called.call_id,
             tool=called.tool,
-            content=scrub(output.content),
+            content=_storable(output.content),
             is_error=output.is_error,
             outcome=outcome,
             latency_s=round(self.monotonic() - started, 6),
@@ -287,10 +287,18 @@ def _unique(call: ToolCall, used: set[str], sequence: int) -> str:
     return call_id if call_id not in used else f"{call_id}-{sequence}"
 
 
+def _storable(text: str) -> str:
+    """``text`` scrubbed of secrets, a lone surrogate (a file name that is not UTF-8, as
+    ``surrogateescape`` decodes it; JSON's ``\\ud800``) as U+FFFD: a tool's output and a
+    model's arguments are whatever they are, and no log can store that (a pair joins up)."""
+    whole = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return scrub(whole)
+
+
 def _scrubbed(value: object) -> object:
     """``value`` with every string in it scrubbed, however deep in objects and arrays."""
     if isinstance(value, str):
-        return scrub(value)
+        return _storable(value)
     if isinstance(value, Mapping):
         return {k: _scrubbed(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
