@@ -68,6 +68,27 @@ async def test_a_caller_who_pauses_mid_turn_is_heard_whole(
     assert word_error_rate(said, turn.heard) < 0.5, turn.heard
 
 
+async def test_an_answer_cut_short_by_the_server_ends_the_turn(
+    synthesizer: EspeakSynthesizer,
+) -> None:
+    """``response.done`` with status ``incomplete`` (a content filter, an output cap) is the
+    end of the answer: what was said so far is the turn. It was waited on until the turn
+    timeout, a ProviderTimeout that lost the answer."""
+
+    def model(turn: FakeTurn) -> FakeReply:
+        return FakeReply(text="Your order left the warehouse", incomplete="content_filter")
+
+    async with FakeRealtimeServer(model) as server:
+        agent = OpenAIRealtimeAgent(api_key=KEY, websocket_url=server.url, turn_timeout_s=45)
+        await agent.open("Support agent.")
+        try:
+            turn = await agent.respond(await synthesizer.synthesize(ASK, voice_for(0)))
+        finally:
+            await agent.close()
+    assert turn.transcript == "Your order left the warehouse"
+    assert turn.audio.duration_s > 0.5
+
+
 async def test_tool_calls_are_run_and_answered(synthesizer: EspeakSynthesizer) -> None:
     def model(turn: FakeTurn) -> FakeReply:
         if turn.tool_output is None:

@@ -179,6 +179,8 @@ class OpenAIRealtimeAgent:
         if response.usage is not None:
             used = (response.usage.input_tokens or 0, response.usage.output_tokens or 0)
             turn.usage = (turn.usage[0] + used[0], turn.usage[1] + used[1])
+        if response.status == "incomplete":  # cut short (content filter, output cap): no more
+            return True
         if response.status != "completed" or not turn.pending:
             return bool(response.status == "completed")
         for call, result in turn.pending:

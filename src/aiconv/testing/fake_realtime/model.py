@@ -22,6 +22,9 @@ class FakeReply:
 
     text: str = ""
     tool: tuple[str, dict[str, Any]] | None = None
+    #: Why the response ends ``incomplete`` once its words are out (``content_filter``,
+    #: ``max_output_tokens``), as the real server cuts an answer short; None: ``completed``.
+    incomplete: str | None = None
 
 
 def echo(turn: FakeTurn) -> FakeReply:

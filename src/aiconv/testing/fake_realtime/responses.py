@@ -39,6 +39,9 @@ async def stream_response(session: Session, reply: FakeReply) -> None:
     words = len(reply.text.split()) + len(json.dumps(reply.tool or ""))
     usage = {"total_tokens": 20 + words, "input_tokens": 20, "output_tokens": words}
     done = {**response, "status": "completed", "output": [item], "usage": usage}
+    if reply.incomplete is not None:
+        details = {"type": "incomplete", "reason": reply.incomplete}
+        done = {**done, "status": "incomplete", "status_details": details}
     await session.send({"type": "response.done", "response": done})
 
 
