@@ -36,6 +36,16 @@ def ledger(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def http_server(ledger: Path) -> Iterator[str]:
+    yield from _serve("http", ledger)
+
+
+@pytest.fixture
+def sse_server(ledger: Path) -> Iterator[str]:
+    yield from _serve("sse", ledger)
+
+
+def _serve(transport: str, ledger: Path) -> Iterator[str]:
+    """The bank over HTTP (``http``: streamable HTTP at /mcp; ``sse``: HTTP+SSE at /sse)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -44,7 +54,7 @@ def http_server(ledger: Path) -> Iterator[str]:
             sys.executable,
             "-m",
             "aiconv.testing.mcp_bank",
-            "http",
+            transport,
             "--port",
             str(port),
             "--ledger",
@@ -53,7 +63,7 @@ def http_server(ledger: Path) -> Iterator[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    url = f"http://127.0.0.1:{port}/mcp"
+    url = f"http://127.0.0.1:{port}/{'mcp' if transport == 'http' else 'sse'}"
     try:
         yield url
     finally:
@@ -65,7 +75,7 @@ async def _ready(url: str) -> None:
     async def answers() -> bool:
         try:
             async with httpx.AsyncClient() as client:
-                await client.get(url, timeout=1)
+                await client.get(url.rsplit("/", 1)[0] + "/", timeout=1)  # /sse never ends
             return True
         except httpx.HTTPError:
             return False
@@ -113,6 +123,17 @@ async def test_tools_from_an_mcp_server_over_streamable_http(
         await box.aclose()
 
 
+async def test_tools_from_an_mcp_server_over_http_and_sse(sse_server: str, ledger: Path) -> None:
+    """The older HTTP+SSE transport (servers written before streamable HTTP) as mcp:sse:URL;
+    the same URL as mcp:http: is refused by such a server ('Server returned an error')."""
+    await _ready(sse_server)
+    box = await open_tools([f"mcp:sse:{sse_server}"])
+    try:
+        await _exercise(box, ledger)
+    finally:
+        await box.aclose()
+
+
 @pytest.mark.parametrize(
     ("reference", "message"),
     [
@@ -120,6 +141,8 @@ async def test_tools_from_an_mcp_server_over_streamable_http(
         (f"mcp:stdio:{sys.executable} -c pass", "failed"),
         ("mcp:http://127.0.0.1:1/mcp", "failed"),
         ("mcp:ftp://host/mcp", "use mcp:stdio:COMMAND or mcp:http"),
+        ("mcp:sse:ftp://host/sse", "use mcp:stdio:COMMAND or mcp:http"),
+        ("mcp:sse:http://user:pw@127.0.0.1:1/sse", "carries credentials"),
         ("mcp:http://user:pw@127.0.0.1:1/mcp", "carries credentials"),
         ("mcp:stdio:", "needs a command"),
     ],

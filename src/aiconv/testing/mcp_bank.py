@@ -2,9 +2,10 @@
 
 ``python -m aiconv.testing.mcp_bank stdio --ledger FILE`` serves over stdin/stdout;
 ``python -m aiconv.testing.mcp_bank http --port N --ledger FILE`` over streamable HTTP at
-``/mcp``. Every side effect is appended to the ledger file (one JSON line each), so a test can
-count how often an effect really happened. ``transfer`` is annotated idempotent and deduplicates
-by the ``aiconv/idempotency_key`` the client sends in ``_meta``.
+``/mcp`` (``sse`` instead of ``http``: the older HTTP+SSE transport at ``/sse``). Every side effect
+is appended to the ledger file (one JSON line each), so a test can count how often an effect really
+happened. ``transfer`` is annotated idempotent and deduplicates by the ``aiconv/idempotency_key``
+the client sends in ``_meta``.
 """
 
 from __future__ import annotations
@@ -63,13 +64,15 @@ def build(ledger: Path) -> MCPServer:
 def main() -> None:
     """Serve over stdio or streamable HTTP."""
     parser = argparse.ArgumentParser(prog="python -m aiconv.testing.mcp_bank")
-    parser.add_argument("transport", choices=["stdio", "http"])
+    parser.add_argument("transport", choices=["stdio", "http", "sse"])
     parser.add_argument("--ledger", type=Path, required=True)
     parser.add_argument("--port", type=int, default=9000)
     args = parser.parse_args()
     server = build(args.ledger)
     if args.transport == "stdio":
         server.run("stdio")
+    elif args.transport == "sse":  # the older HTTP+SSE transport, at /sse
+        server.run("sse", host="127.0.0.1", port=args.port)
     else:
         server.run("streamable-http", host="127.0.0.1", port=args.port)
 

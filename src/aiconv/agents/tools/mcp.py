@@ -17,11 +17,13 @@ import logging
 import os
 import shlex
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import urlsplit
 
 import mcp
 import pydantic
+from mcp.client.sse import sse_client
 from mcp.client.stdio import StdioServerParameters
 from mcp.shared.exceptions import MCPError
 from mcp.types import CONNECTION_CLOSED, RequestParamsMeta
@@ -38,8 +40,16 @@ OPEN_TIMEOUT_S = 20.0
 IDEMPOTENCY_META = "aiconv/idempotency_key"
 
 
-def server_of(reference: str) -> StdioServerParameters | str:
-    """``stdio:COMMAND ARGS…`` -> process parameters; ``http(s)://…`` -> the URL."""
+@dataclass(frozen=True, slots=True)
+class SseServer:
+    """A server speaking the older HTTP+SSE transport (``mcp:sse:http://host:port/sse``)."""
+
+    url: str
+
+
+def server_of(reference: str) -> StdioServerParameters | SseServer | str:
+    """``stdio:COMMAND ARGS…`` -> process parameters; ``http(s)://…`` -> the URL;
+    ``sse:http(s)://…`` -> the URL of an HTTP+SSE server."""
     if reference.startswith("stdio:"):
         try:
             argv = shlex.split(reference[len("stdio:") :])
@@ -54,6 +64,13 @@ def server_of(reference: str) -> StdioServerParameters | str:
                 "environment variable instead"
             )
         return StdioServerParameters(command=argv[0], args=argv[1:], env=server_environment())
+    if reference.startswith("sse:"):
+        return SseServer(_url(reference[len("sse:") :]))
+    return _url(reference)
+
+
+def _url(reference: str) -> str:
+    """An HTTP server's URL, refused when malformed or carrying credentials."""
     try:
         parts = urlsplit(reference)
         _ = parts.port  # raises for a port that is not a number
@@ -61,7 +78,8 @@ def server_of(reference: str) -> StdioServerParameters | str:
         parts = None
     if parts is None or parts.scheme not in {"http", "https"} or not parts.hostname:
         raise ConfigError(
-            f"MCP server {redact_url(reference)!r}: use mcp:stdio:COMMAND or mcp:http://host:port/mcp"
+            f"MCP server {redact_url(reference)!r}: use mcp:stdio:COMMAND or "
+            "mcp:http://host:port/mcp (mcp:sse:http://host:port/sse for an HTTP+SSE server)"
         )
     if has_credentials(reference):
         raise ConfigError(
@@ -82,7 +100,7 @@ def server_environment() -> dict[str, str]:
 class McpTools(ToolBox):
     """The tools of one MCP server."""
 
-    def __init__(self, reference: str, server: StdioServerParameters | str) -> None:
+    def __init__(self, reference: str, server: StdioServerParameters | SseServer | str) -> None:
         self.reference = reference
         self._server = server
         self._client: mcp.Client | None = None
@@ -115,7 +133,9 @@ class McpTools(ToolBox):
     async def _own(self) -> None:
         """Enter the SDK client, list the tools, then hold it open until ``aclose``."""
         try:
-            async with mcp.Client(self._server, mode="auto") as client:
+            server = self._server
+            target = sse_client(server.url) if isinstance(server, SseServer) else server
+            async with mcp.Client(target, mode="auto") as client:
                 listing = await client.list_tools()
                 self._client = client
                 self._learn(listing.tools)
