@@ -74,6 +74,33 @@ def test_a_spreadsheet_saved_as_unicode_text_reads_like_utf_8(
     assert _shape(utf8)[0][1][0][1] == "Grüße, two\r\nlines"
 
 
+def test_a_time_or_outcome_missing_from_the_first_message_is_found_in_the_next(
+    tmp_path: Path,
+) -> None:
+    """Writers that leave out empty keys: the first message (a system line) had no timestamp
+    or outcome key, so the fields were taken as absent and the whole file read without times."""
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(
+        '{"conversation_id": "a", "sender": "system", "text": "chat started"}\n'
+        '{"conversation_id": "a", "sender": "customer", "text": "hi", "timestamp": 1740000000}\n'
+        '{"conversation_id": "a", "sender": "agent", "text": "yo", "timestamp": 1740000030,'
+        ' "outcome": "resolved"}\n',
+        encoding="utf-8",
+    )
+    (only,) = parse_file(rows).transcripts
+    assert [m.at for m in only.messages] == [None, 1740000000, 1740000030]
+    assert only.outcome == "resolved"
+    chats = tmp_path / "chats.jsonl"
+    messages = [
+        {"role": "system", "content": "chat started"},
+        {"role": "user", "content": "hi", "created_at": 1740000000},
+        {"role": "assistant", "content": "yo", "created_at": 1740000030},
+    ]
+    chats.write_text(json.dumps({"id": "b", "messages": messages}) + "\n", encoding="utf-8")
+    (only,) = parse_file(chats).transcripts
+    assert [m.at for m in only.messages] == [None, 1740000000, 1740000030]
+
+
 def test_csv_needs_its_mapping_and_the_error_names_the_flags(corpus_dir: Path) -> None:
     """The flags the error names are ``aic import``'s own (it once named
     ``--conversation-id-field``, which does not exist)."""

@@ -86,14 +86,11 @@ def parse_records(records: Iterable[Record], mapping: FieldMapping, *, source: s
 def _fields(
     data: dict[str, Any], mapping: FieldMapping, source: str, *, rows: bool
 ) -> dict[str, str | None]:
-    """Which key holds each field, decided once from the first record."""
+    """Which key holds each field, decided from the first record (a missing time or outcome
+    field from the first that has one)."""
     found: dict[str, str | None] = {}
     for name in ("conversation_id", "sender", "text", "timestamp", "outcome"):
-        given = getattr(mapping, name)
-        if given is not None:
-            found[name] = given
-            continue
-        found[name] = next((c for c in CANDIDATES[name] if c in data), None)
+        found[name] = _key(data, getattr(mapping, name), name)
     required = ("conversation_id", "sender", "text") if rows else ("sender", "text")
     missing = [n for n in required if found[n] is None]
     if missing:
@@ -106,6 +103,12 @@ def _fields(
     return found
 
 
+def _found_later(fields: dict[str, str | None], data: dict[str, Any]) -> None:
+    """A time or outcome field absent from the first record (writers leave out empty keys)."""
+    for name in ("timestamp", "outcome"):
+        fields[name] = fields[name] or _key(data, None, name)
+
+
 def _row(
     record: Record,
     fields: dict[str, str | None],
@@ -114,6 +117,7 @@ def _row(
     problems: list[Problem],
 ) -> int:
     """Adds the row to its conversation; 1 when it was tool traffic, left out."""
+    _found_later(fields, record.data)
     if _is_tool_traffic(record.data, fields, mapping):
         return 1
     try:
@@ -143,6 +147,8 @@ def _conversation(
         problems.append(Problem(line=record.line, message="the conversation has no messages"))
         return 0
     fields = _fields(dicts[0], mapping, source, rows=False)
+    for later in dicts[1:]:
+        _found_later(fields, later)
     cid = _optional(record.data, _key(record.data, mapping.conversation_id, "conversation_id"))
     cid = cid or _content_id(record.messages)
     if cid in groups:
