@@ -40,7 +40,9 @@ _TOKENS = (
 )
 #: Only where a key starts a word: "desk-reservation-confirmation" holds ``sk-`` and 16 more.
 _SECRET = re.compile(rf"(?<![\w-])(?:{'|'.join((*KEY_PATTERNS, *_TOKENS))})")
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
+_EMAIL = re.compile(
+    r"(?<![\w.+-])[\w.+-][\w.+'-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"
+)
 _CARD = re.compile(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])")
 _IBAN = re.compile(r"(?i)\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
 _ACCOUNT = re.compile(
