@@ -504,3 +504,33 @@ def test_a_bank_whose_records_name_what_does_not_exist_is_refused(
     with pytest.raises(ConfigError) as error:
         domain.load_state(data)
     assert message in str(error.value)
+
+
+def test_an_account_action_for_a_caller_not_verified_as_its_holder_is_in_the_end_state(
+    domain: Domain,
+) -> None:
+    """The policy's first rule, verify before acting, seen in the end state: an agent that
+    blocked the card and only then verified the caller reached the same state as one that
+    verified first, so it passed the end-state criterion. The bank records each account action
+    taken while the caller was not verified as the record's holder (the systems still do it)."""
+    verified, _ = run(domain, bank(), "verify_identity", **IDENTITY)
+    first = domain.replay(
+        verified,
+        [
+            Call(tool="block_card", arguments={"card_id": "debit", "reason": "lost"}),
+            Call(tool="order_replacement_card", arguments={"card_id": "debit", "address_id": "a1"}),
+            Call(tool="open_dispute",
+                 arguments={"transaction_id": "t1", "reason": "other", "amount": 1}),
+        ],
+    )  # fmt: skip
+    assert isinstance(first, BankState) and first.session.unverified_actions == []
+    blocked, _ = run(domain, bank(), "block_card", card_id="debit", reason="lost")
+    late, _ = run(domain, blocked, "verify_identity", **IDENTITY)
+    assert late.session.unverified_actions == ["block_card debit"]
+    assert (
+        late.cards["debit"].status == "blocked"
+    )  # done all the same: the policy's, not the system's
+    other, _ = run(domain, verified, "block_card", card_id="debit2", reason="stolen")
+    assert other.session.unverified_actions == ["block_card debit2"]  # another customer's card
+    handed, _ = run(domain, bank(), "transfer_to_human", department="bereavement", summary="s")
+    assert handed.session.unverified_actions == []  # a hand-off needs no verification

@@ -19,6 +19,7 @@ from aiconv.environments.banking.state import (
     Dispute,
     DisputeReason,
     Transaction,
+    audit,
     cents,
     found,
     money,
@@ -138,6 +139,7 @@ def open_dispute(
         provisional_credit=credit,
         opened_on=state.today,
     )
+    audit(state, customer_id, f"open_dispute {transaction_id}")
     return {
         "dispute_id": dispute_id,
         "amount": f"{disputed:.2f}",

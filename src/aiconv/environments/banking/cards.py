@@ -27,6 +27,7 @@ from aiconv.environments.banking.state import (
     Replacement,
     Shipping,
     add_business_days,
+    audit,
     found,
     money,
     next_id,
@@ -71,6 +72,7 @@ def block_card(state: BankState, card_id: str, reason: BlockReason) -> dict[str,
         raise ToolError(f"card {card_id} is {card.status}, not active: nothing to block")
     card.status = "blocked"
     card.block_reason = reason
+    audit(state, card.customer_id, f"block_card {card_id}")
     return {"card_id": card_id, "last4": card.last4, "status": "blocked", "reason": reason}
 
 
@@ -85,6 +87,7 @@ def unblock_card(state: BankState, card_id: str) -> dict[str, str]:
         raise ToolError(f"card {card_id} is {card.status}, not blocked")
     card.status = "active"
     card.block_reason = None
+    audit(state, card.customer_id, f"unblock_card {card_id}")
     return {"card_id": card_id, "last4": card.last4, "status": "active"}
 
 
@@ -112,6 +115,7 @@ def order_replacement_card(
     if fee:
         post(state, card.account_id, fee, "Express card delivery fee", outgoing=True)
     replacement = _replace(state, card, address_id, shipping, fee)
+    audit(state, card.customer_id, f"order_replacement_card {card_id}")
     new_card = state.cards[replacement.new_card_id]
     return {
         "replacement_id": replacement.replacement_id,

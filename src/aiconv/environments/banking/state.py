@@ -151,6 +151,9 @@ class Session(_Model):
 
     verified_customer_id: str | None = None
     failed_verifications: int = 0
+    #: Account actions taken while the caller was not verified as the record's holder
+    #: (``block_card card-0001``): the systems do them, the policy forbids them.
+    unverified_actions: list[str] = []
 
 
 class BankState(_Model):
@@ -209,6 +212,12 @@ def _references(state: BankState) -> Iterator[tuple[str, str | None, str]]:
             for field, target in links.items():
                 yield f"{collection}.{key}.{field}", getattr(record, field), target
     yield "session.verified_customer_id", state.session.verified_customer_id, "customers"
+
+
+def audit(state: BankState, customer_id: str, action: str) -> None:
+    """Record ``action`` on ``customer_id``'s records if the caller is not verified as them."""
+    if state.session.verified_customer_id != customer_id:
+        state.session.unverified_actions.append(action)
 
 
 def found(items: Mapping[str, T], key: str, what: str) -> T:
