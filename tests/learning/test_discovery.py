@@ -147,3 +147,23 @@ def test_examples_with_escape_sequences_leave_the_scenario_file_readable(
     scenario = load_scenario(path)
     assert scenario.agent.url is None
     assert "\x1b" not in path.read_text(encoding="utf-8")
+
+
+def test_a_bidirectional_override_in_a_discovered_value_is_written_as_its_escape(
+    found: Discovery, transcripts: list[Transcript], tmp_path: Path
+) -> None:
+    """An intent's description (and opening) come from imported messages: a U+202E there was
+    written raw inside the TOML string, so the file a user edits read other than it is (Trojan
+    Source); it is written as its \\u escape, and the value reads back the same."""
+    from dataclasses import replace
+
+    hostile = "Refund \u202eevil\u202c and \u200bhidden\u2066 text \x7f"
+    first = replace(found.intents[0], description=hostile)  # also its opening
+    tampered = replace(found, intents=(first, *found.intents[1:]))
+    path = tmp_path / "discovered.toml"
+    path.write_text(render(tampered, transcripts, name="acme"), encoding="utf-8")
+    written = path.read_text(encoding="utf-8")
+    assert not any(not c.isprintable() and c not in "\n" for c in written)
+    assert "\\u202e" in written
+    scenario = load_scenario(path)
+    assert scenario.intents[0].description == hostile

@@ -21,8 +21,17 @@ _TYPING_CPS = 5.0
 
 
 def toml_string(text: str) -> str:
-    """``text`` as a TOML basic string (JSON's escapes are TOML's, DEL aside)."""
-    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+    """``text`` as a TOML basic string (JSON's escapes are TOML's), every character that is
+    not printable (DEL, a bidirectional override, an invisible format character) as its
+    ``\\u`` escape: the file reads as it is in any editor (Trojan Source), the value the same."""
+    return "".join(
+        c if c.isprintable() else _escape(c) for c in json.dumps(text, ensure_ascii=False)
+    )
+
+
+def _escape(character: str) -> str:
+    code = ord(character)
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def _comment(text: str) -> str:
