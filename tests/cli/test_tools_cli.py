@@ -341,3 +341,40 @@ def test_an_mcp_server_printing_to_stdout_is_one_warning_line_not_a_traceback(
     assert "balance" in done.stdout
     assert "Traceback" not in done.stderr and "\x1b" not in done.stderr, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "starting the bank" in done.stderr
+
+
+async def test_a_sync_tool_running_when_the_process_is_interrupted_finishes_its_effect(
+    tmp_path: Path,
+) -> None:
+    """Ctrl+C in the middle of a sync tool's call: the process gives the thread a few seconds
+    to finish before it exits, as it did when the thread was the executor's, instead of
+    stopping it half-way through its effect (a daemon thread dies with the interpreter)."""
+    ledger = tmp_path / "ledger.txt"
+    (tmp_path / "slow.py").write_text(
+        "import time\nfrom pathlib import Path\n\n"
+        "def transfer(amount: float) -> str:\n"
+        '    """Move money: it takes the bank a second."""\n'
+        f"    ledger = Path({str(ledger)!r})\n"
+        '    ledger.write_text("started\\n")\n'
+        "    time.sleep(1.5)\n"
+        '    ledger.write_text("started\\ndone\\n")\n'
+        '    return "moved"\n'
+    )
+    agent = jsonl(
+        tmp_path / "agent.jsonl",
+        [{"tool_calls": [{"name": "transfer", "arguments": {"amount": 5}}]}, {"content": "Ok."}],
+    )
+    process = spawn_aic(
+        "start", "--agent1", "mock", "--agent2", f"script:{agent}", "--tools2", "slow.py",
+        "--max-turns", "2", "--quiet", "--db", str(tmp_path / "runs.db"),
+        env=cli_env(home=tmp_path), cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        await eventually(lambda: ledger.exists() and "started" in ledger.read_text(), timeout=60)
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert ledger.read_text().split() == ["started", "done"]

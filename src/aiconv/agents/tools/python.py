@@ -11,6 +11,7 @@ validation failure or an exception in the tool goes back to the model as a tool 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import contextvars
 import importlib
@@ -19,6 +20,7 @@ import inspect
 import json
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -147,10 +149,24 @@ class PythonTools(ToolBox):
         """Nothing to release."""
 
 
+#: Seconds a sync tool still running when the process exits gets to finish its effect.
+EXIT_GRACE_S = 5.0
+_running: set[threading.Thread] = set()
+
+
+@atexit.register
+def _let_running_tools_finish() -> None:
+    """At exit (an interrupted turn, a call that timed out), give the sync tools still running
+    a few seconds: a daemon thread would otherwise stop half-way through its effect."""
+    deadline = time.monotonic() + EXIT_GRACE_S
+    for thread in list(_running):
+        thread.join(max(0.0, deadline - time.monotonic()))
+
+
 async def in_thread(func: Callable[..., Any], kwargs: Mapping[str, Any], *, name: str) -> Any:
     """``func(**kwargs)`` in a daemon thread of its own. A call that never returns, given up by
-    its timeout, is left behind: it neither holds the process at exit (the default executor's
-    threads are joined then, forever) nor takes one of that executor's few workers for good."""
+    its timeout, is left behind: it holds the process at exit for ``EXIT_GRACE_S`` at most (the
+    default executor's threads are joined then, forever) and takes no executor worker."""
     loop = asyncio.get_running_loop()
     future: asyncio.Future[Any] = loop.create_future()
     context = contextvars.copy_context()
@@ -168,10 +184,13 @@ async def in_thread(func: Callable[..., Any], kwargs: Mapping[str, Any], *, name
             outcome: tuple[Any, BaseException | None] = (context.run(func, **kwargs), None)
         except BaseException as exc:  # handed to the awaiting task, as asyncio.to_thread does
             outcome = (None, exc)
+        _running.discard(threading.current_thread())
         with contextlib.suppress(RuntimeError):  # the loop closed while the tool ran
             loop.call_soon_threadsafe(settle, *outcome)
 
-    threading.Thread(target=run, name=name, daemon=True).start()
+    thread = threading.Thread(target=run, name=name, daemon=True)
+    _running.add(thread)
+    thread.start()
     return await future
 
 
