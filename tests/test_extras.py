@@ -160,7 +160,8 @@ def test_a_feature_whose_extra_is_missing_says_what_to_install_and_writes_nothin
     assert list(tmp_path.rglob("*")) == [], "a refused command wrote something"
 
 
-#: A user's script: one call right, one wrong (a participant's name is a str).
+#: A user's script: calls right (the built-in personas as the README uses them), one wrong (a
+#: participant's name is a str).
 TYPED_USE = """\
 import aiconv
 
@@ -172,6 +173,8 @@ async def main() -> None:
         )
         reason: str = result.ended.reason if result.ended else "-"
         print(reason, result.summary.cost_usd)
+        hurried = aiconv.Participant("c", "mock", persona=aiconv.personas.HURRIED)  # the README's
+        print(hurried, aiconv.personas.FRUSTRATED.patience + 1)
 """
 
 

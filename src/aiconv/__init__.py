@@ -15,6 +15,8 @@ The public API::
         print(result.ended.reason, result.summary.cost_usd)
 """
 
+from typing import TYPE_CHECKING
+
 from aiconv.agents.toolbox import ToolBox, ToolCallContext, ToolError, ToolOutcomeUnknown
 from aiconv.agents.tools.python import tool
 from aiconv.api import ConversationResult, EventCallback, Participant, run_conversation
@@ -30,6 +32,9 @@ from aiconv.platform.events import StopConfig
 from aiconv.platform.projections import Summary
 from aiconv.queues.log import ConversationLog
 from aiconv.queues.urls import connect_log, open_log
+
+if TYPE_CHECKING:  # type checkers see the module; at run time it is imported on first use
+    from aiconv.simulation import personas
 
 
 def __getattr__(name: str) -> object:
