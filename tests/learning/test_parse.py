@@ -101,6 +101,23 @@ def test_a_time_or_outcome_missing_from_the_first_message_is_found_in_the_next(
     assert [m.at for m in only.messages] == [None, 1740000000, 1740000030]
 
 
+def test_column_names_are_found_whatever_their_case(tmp_path: Path) -> None:
+    """Spreadsheet exports capitalise their headers ('Conversation ID' aside, 'Sender', 'Message',
+    'Timestamp'): none was found, and with the others named by flags the times were dropped."""
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "Chat_ID,Role,Message,Timestamp,Outcome\nq,Customer,hi,1740000000,\n"
+        "q,Agent,hello,1740000030,Resolved\n",
+        encoding="utf-8",
+    )
+    (only,) = parse_file(path).transcripts
+    assert [(m.role, m.at) for m in only.messages] == [
+        ("customer", 1740000000),
+        ("agent", 1740000030),
+    ]
+    assert only.outcome == "Resolved"
+
+
 def test_csv_needs_its_mapping_and_the_error_names_the_flags(corpus_dir: Path) -> None:
     """The flags the error names are ``aic import``'s own (it once named
     ``--conversation-id-field``, which does not exist)."""

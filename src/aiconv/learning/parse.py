@@ -3,8 +3,7 @@
 Rows are grouped by conversation id in the order conversations first appear; messages are
 ordered by time (then by line) when the file has times. Times are ISO 8601 (a time without a
 zone is UTC) or Unix seconds, milliseconds or microseconds. A conversation without an id
-(the chat-completions shape) gets one from its content, so reading the same file twice gives
-the same ids.
+(the chat-completions shape) gets one from its content, the same on every read.
 """
 
 from __future__ import annotations
@@ -35,6 +34,7 @@ _ROLES = "customer, agent or system"
 _TOOL_SENDERS = frozenset({"tool", "function", "ipython"})
 _TOOL_KEYS = ("tool_calls", "function_call")
 _TOOL_PARTS = frozenset({"tool_use", "tool_result", "function_call", "function_call_output"})
+_FOLDED = {name: tuple(c.casefold() for c in names) for name, names in CANDIDATES.items()}
 #: The ``aic import`` flag that names each required field.
 _FLAGS = {"conversation_id": "--id-field", "sender": "--sender-field", "text": "--text-field"}
 
@@ -86,8 +86,7 @@ def parse_records(records: Iterable[Record], mapping: FieldMapping, *, source: s
 def _fields(
     data: dict[str, Any], mapping: FieldMapping, source: str, *, rows: bool
 ) -> dict[str, str | None]:
-    """Which key holds each field, decided from the first record (a missing time or outcome
-    field from the first that has one)."""
+    """Which key holds each field, from the first record (see ``_found_later``)."""
     found: dict[str, str | None] = {}
     for name in ("conversation_id", "sender", "text", "timestamp", "outcome"):
         found[name] = _key(data, getattr(mapping, name), name)
@@ -191,7 +190,9 @@ def _is_tool_traffic(
 
 
 def _key(data: dict[str, Any], given: str | None, name: str) -> str | None:
-    return given or next((c for c in CANDIDATES[name] if c in data), None)
+    """``given``, else the key of ``data`` that is a common name of ``name``, in any case."""
+    folded = {str(key).casefold(): key for key in reversed(list(data))}
+    return given or next((folded[c] for c in _FOLDED[name] if c in folded), None)
 
 
 def _message(
