@@ -265,9 +265,25 @@ CASES: list[tuple[list[str], int, str]] = [
         "unknown parameter 'foo'",
     ),
     (["cache", "import", "r", *LOG, "--cache-url", "sqlite:///c.db?x=1"], 2, "cache URL"),
+    # urlsplit's ValueError, and a device SQLite cannot use: tracebacks
+    (["simulate", "ok.toml", *LOG, "--cache-url", "redis://[::1/0"], 2, "Invalid IPv6 URL"),
+    (["cache", "import", "r", *LOG, "--cache-url", "redis://[::1/0"], 2, "Invalid IPv6 URL"),
+    (["report", "r", "--log-url", "redis://[::1/0"], 2, "cannot parse log URL"),
+    (["compare", "a", "b", "--log-url", "redis://[::1/0"], 2, "cannot parse log URL"),
+    (["cache", "import", "r", "--log-url", "sqlite:///"], 2, "bad SQLite URL"),
+    (
+        ["simulate", "ok.toml", *LOG, "--cache", "use", "--cache-url", "sqlite:////dev/null"],
+        2,
+        "/dev/null is not a response cache (not a file)",
+    ),
     # paths: nowhere to write, a directory, not SQLite, another application's database
     (["start", "--db", "/proc/aic.db"], 2, "cannot create files next to the SQLite log"),
     (["start", "--db", "."], 2, "is a directory"),
+    # the audio folder or the cache beside the log was named from '.' first: a ValueError
+    (["simulate", "ok.toml", "--db", "."], 2, "is a directory"),
+    (["serve", "--db", ".", "--port", "0"], 2, "is a directory"),
+    (["prune", "--older-than", "7d", "--db", "."], 2, "is a directory"),
+    (["cache", "import", "r", "--db", "."], 2, "is a directory"),
     (["start", "--db", "notes.db"], 2, "is not an aiconv SQLite log"),
     (["start", "--db", "empty.db"], 2, "empty.db is an empty file, not an aiconv log"),
     (["start", "--log-url", "sqlite:///empty.db"], 2, "is an empty file, not an aiconv log"),
@@ -374,6 +390,14 @@ CASES: list[tuple[list[str], int, str]] = [
     (["tools", "list", "--tools", "../nowhere/t"], 2, "no such file, and not a module name"),
     (["tools", "list", "--tools", "./x"], 2, "no such file, and not a module name"),
     (["tools", "list", "--tools", "toolsnames.py"], 2, "TOOLS must be a list of functions"),
+    # a name too long for a file (something pasted): an OSError traceback
+    (["tools", "list", "--tools", HUGE], 2, "File name too long"),
+    (["start", "--agent1", f"script:{HUGE}"], 2, "File name too long"),
+    (["ls", "--db", HUGE], 2, "error: File name too long: '/"),
+    (["start", "--log-url", f"sqlite:///{HUGE}"], 2, "error: File name too long: '/"),
+    (["export", "ENDED", *LOG, "-o", HUGE], 2, "error: File name too long: 'yyy"),
+    (["discover", *LOG, "-o", HUGE], 2, "error: File name too long: 'yyy"),
+    (["simulate", "ok.toml", *LOG, "--cache-url", f"sqlite:///{HUGE}"], 2, "File name too long"),
     (["tools", "list", "--tools", "mcp:http://[::1/mcp"], 2, "use mcp:stdio:COMMAND or mcp:http"),
     (["tools", "list", "--tools", "mcp:stdio:'unclosed"], 2, "No closing quotation"),
     (

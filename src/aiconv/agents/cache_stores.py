@@ -168,7 +168,10 @@ def check_cache_url(url: str, busy_timeout: float = 30.0) -> str:
     is written (a probe file in the nearest existing folder is created and removed). A cache
     another process is writing is waited for, up to ``busy_timeout`` seconds.
     """
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # an unclosed IPv6 bracket
+        raise ConfigError(f"cache URL {redact_url(url)!r}: {exc}") from None
     local = parts.scheme == "sqlite" and not parts.netloc and parts.path.startswith("/")
     if local and parts.path not in ("/", "/:memory:") and not parts.query:
         _check_cache_path(Path(unquote(parts.path[1:])), busy_timeout)
@@ -186,6 +189,8 @@ def check_cache_url(url: str, busy_timeout: float = 30.0) -> str:
 def _check_cache_path(path: Path, busy_timeout: float) -> None:
     if path.is_dir():
         raise ConfigError(f"cache path {path} is a directory: give a file such as {path}/r.db")
+    if path.exists() and not path.is_file():  # a named pipe would be waited on for ever
+        raise ConfigError(f"{path} is not a response cache (not a file): give another path")
     if path.exists():
         _check_cache_tables(path, busy_timeout)
         return

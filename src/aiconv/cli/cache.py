@@ -31,7 +31,8 @@ def default_cache_url(log_url: str) -> str:
     """``responses.db`` next to a SQLite log, else in the user data directory."""
     if log_url.startswith("sqlite:///"):
         path = Path(unquote(urlsplit(log_url).path[1:]))
-        return f"sqlite:///{path.with_name('responses.db')}"
+        folder = path.parent if path.name else path  # '.', '/': refused when the log opens
+        return f"sqlite:///{folder / 'responses.db'}"
     return f"sqlite:///{default_db_path().with_name('responses.db')}"
 
 

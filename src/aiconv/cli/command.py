@@ -78,6 +78,9 @@ class OneLineErrors:
             _drop_output()
             sys.exit(1)
         except OSError as exc:
+            if exc.errno == errno.ENAMETOOLONG:  # a path given (pasted) that no file can have
+                click.echo(f"error: {one_line(f'{exc.strerror}: {exc.filename!r}')}", err=True)
+                sys.exit(2)
             if exc.errno != errno.ENOSPC:  # e.g. `aic ls > /dev/full`, a full disk
                 raise
             _drop_output()

@@ -147,7 +147,10 @@ def conclude_gate(verdict: gate.GateResult | None) -> None:
 def require_log(log_url: str, run_id: str) -> None:
     """ConfigError (as for an unknown run) when the SQLite log file does not exist: reading a
     report must not create an empty log."""
-    parts = urlsplit(log_url)
+    try:
+        parts = urlsplit(log_url)
+    except ValueError:  # an unclosed IPv6 bracket: the log's opening says what is wrong
+        return
     if parts.scheme == "sqlite" and not Path(unquote(parts.path[1:])).exists():
         raise ConfigError(f"no conversations with run id {run_id!r} (see `aic ls --run-id`)")
 

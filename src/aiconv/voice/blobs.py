@@ -25,7 +25,10 @@ def default_blob_dir(log: object) -> Path:
     path = path or getattr(getattr(log, "inner", None), "path", None)
     if isinstance(path, str | os.PathLike):
         log_file = Path(path)
-        return log_file.with_name(log_file.stem + ".audio")
+        if not log_file.name:  # '.' or '/': a directory, refused when the log opens
+            log_file = log_file.resolve()
+        if log_file.name:
+            return log_file.with_name(log_file.stem + ".audio")
     return Path(platformdirs.user_data_dir("aiconv", appauthor=False)) / "audio"
 
 

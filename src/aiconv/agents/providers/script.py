@@ -39,9 +39,9 @@ class ScriptedReply:
 
 def load_script(path: Path) -> tuple[ScriptedReply, ...]:
     """Replies from a JSONL file (``content`` per line) or plain text (one per paragraph)."""
-    if not path.is_file():
-        raise ScenarioError(f"script file {str(path)!r} does not exist or is not a file")
     try:
+        if not path.is_file():
+            raise ScenarioError(f"script file {str(path)!r} does not exist or is not a file")
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"script file {str(path)!r} cannot be read: {exc}") from None

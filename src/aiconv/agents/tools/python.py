@@ -232,8 +232,11 @@ def tools_of(module: ModuleType) -> list[Callable[..., Any]]:
 def load_module(reference: str) -> ModuleType:
     """The module a reference names: a ``.py`` file path, or a dotted module name."""
     path = Path(reference).expanduser()
-    if reference.endswith(".py") or path.exists():
-        return _load_file(path)
+    try:
+        if reference.endswith(".py") or path.exists():
+            return _load_file(path)
+    except OSError as exc:  # a name too long for a file
+        raise ConfigError(f"tools {reference!r}: {exc.strerror or exc}") from None
     # importlib answers a relative name ('./x', '../t') with a TypeError traceback
     if not all(part.isidentifier() for part in reference.split(".")):
         raise ConfigError(f"tools {reference!r}: no such file, and not a module name (a.b.c)")
