@@ -3,6 +3,7 @@ names them after their words, and writes a scenario file that ``aic simulate`` a
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -167,3 +168,38 @@ def test_a_bidirectional_override_in_a_discovered_value_is_written_as_its_escape
     assert "\\u202e" in written
     scenario = load_scenario(path)
     assert scenario.intents[0].description == hostile
+
+
+#: Customers' first messages in Chinese (no Latin word at all), and in English where every
+#: conversation says the same words (each in more than 60 % of them).
+UNWORDED = {
+    "chinese": ["我的水壶坏了，我想退款", "我的信用卡被锁了", "我想改地址", "包裹还没到"],
+    "alike": ["hello my kettle is broken, please help with a refund"] * 4,
+}
+
+
+@pytest.mark.parametrize("kind", sorted(UNWORDED))
+def test_conversations_with_no_word_to_tell_them_apart_are_discovered(
+    kind: str, tmp_path: Path
+) -> None:
+    """``aic discover`` of conversations in Chinese ended in a scikit-learn traceback (empty
+    vocabulary: only Latin words were read), and so did English conversations that all say
+    the same words (every word pruned as too common): the first are told apart by their
+    characters, the second are one intent."""
+    rows = [
+        {"conversation_id": f"c{i}", "sender": sender, "text": text}
+        for i, opening in enumerate(UNWORDED[kind])
+        for sender, text in (("customer", opening), ("agent", "好的，请稍等"), ("customer", "谢谢"))
+    ]
+    path = tmp_path / "chats.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    transcripts = list(parse_file(path).transcripts)
+    found = discover(transcripts, seed=0)
+    assert sorted(found.intent_of()) == sorted(found.outcome_of()) == [f"c{i}" for i in range(4)]
+    if kind == "alike":
+        assert len(found.intents) == 1
+    else:
+        assert len(found.intents) > 1, found.intent_of()
+    scenario = tmp_path / "discovered.toml"
+    scenario.write_text(render(found, transcripts, name="acme"), encoding="utf-8")
+    assert {i.name for i in load_scenario(scenario).intents} == {d.slug for d in found.intents}

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.sparse import csr_matrix
 from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -22,6 +24,12 @@ Matrix = NDArray[np.float64]
 #: Words of two letters or more; placeholders left by redaction (``[EMAIL]``, read lower-cased as
 #: ``[email]``) are not topics, nor numbers.
 TOKENS = r"(?u)(?<!\[)\b[a-zA-Z][a-zA-Z]+\b(?!\])"
+_WORDS: dict[str, Any] = {
+    "token_pattern": TOKENS,
+    "stop_words": "english",
+    "ngram_range": (1, 2),
+}
+_CHARACTERS: dict[str, Any] = {"analyzer": "char_wb", "ngram_range": (2, 3)}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,27 +62,15 @@ class Embedded:
 
 
 def embed(texts: Sequence[str], *, dimensions: int = 20, seed: int = 0) -> Embedded:
-    """TF-IDF (words and word pairs, English stop words dropped) reduced by LSA, normalised."""
-    vectorizer = TfidfVectorizer(
-        token_pattern=TOKENS,
-        stop_words="english",
-        ngram_range=(1, 2),
-        min_df=2 if len(texts) >= 20 else 1,
-        max_df=0.6,
-        sublinear_tf=True,
-        lowercase=True,
-    )
-    try:
-        tfidf = vectorizer.fit_transform(texts)
-    except ValueError:  # no word left that tells any two apart (the same greeting in each)
-        alike = np.ones((len(texts), 1), dtype=np.float64)
-        return Embedded(vectors=alike, tfidf=np.zeros((len(texts), 0)), terms=())
-    terms = tuple(str(t) for t in vectorizer.get_feature_names_out())
+    """TF-IDF (words and word pairs, English stop words dropped; see ``_weigh`` for texts with
+    no such word) reduced by LSA, normalised."""
+    tfidf, terms = _weigh(texts)
     dense = np.asarray(tfidf.toarray(), dtype=np.float64)
     size = min(dimensions, dense.shape[1] - 1, len(texts) - 1)
     if size >= 2:
         svd = TruncatedSVD(n_components=size, random_state=seed, algorithm="arpack")
-        reduced = svd.fit_transform(tfidf)
+        with np.errstate(divide="ignore", invalid="ignore"):  # its variance ratio, of texts alike
+            reduced = svd.fit_transform(tfidf)
     else:
         reduced = dense
     return Embedded(vectors=_unit(reduced), tfidf=dense, terms=terms)
@@ -89,6 +85,28 @@ def _unit(reduced: Matrix) -> Matrix:
     if empty.any():
         vectors = np.hstack([vectors, empty.reshape(-1, 1)])
     return vectors
+
+
+def _weigh(texts: Sequence[str]) -> tuple[Any, tuple[str, ...]]:
+    """The TF-IDF matrix of ``texts`` and its terms: words and word pairs where the texts have
+    words; pairs and triples of characters where they have none (Chinese, Japanese, Thai: no
+    Latin word at all); every term where those shared by most texts are all there are (texts
+    alike); and one term all hold for texts with no term at all (one group)."""
+    for words in (True, False):
+        for pruned in (True, False):
+            vectorizer = TfidfVectorizer(
+                **(_WORDS if words else _CHARACTERS),
+                min_df=2 if pruned and len(texts) >= 20 else 1,
+                max_df=0.6 if pruned else 1.0,
+                sublinear_tf=True,
+                lowercase=True,
+            )
+            try:
+                tfidf = vectorizer.fit_transform(texts)
+            except ValueError:  # no term left: an empty vocabulary, or every term pruned
+                continue
+            return tfidf, tuple(str(t) for t in vectorizer.get_feature_names_out())
+    return csr_matrix(np.ones((len(texts), 1))), ()
 
 
 def cluster(
@@ -138,7 +156,8 @@ def _largest_gap(heights: NDArray[np.float64], count: int, k_range: tuple[int, i
     if high < low:
         return 1
     gaps = {k: float(heights[count - k] - heights[count - k - 1]) for k in range(low, high + 1)}
-    return max(gaps, key=lambda k: (gaps[k], -k))
+    best = max(gaps, key=lambda k: (gaps[k], -k))
+    return best if gaps[best] > 0 else 1  # no jump at all: texts alike are one group
 
 
 def knee(scores: Sequence[float]) -> int:
