@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from aiconv.agents.toolbox import ToolBox, ToolCallContext, ToolOutcomeUnknown, 
 from aiconv.agents.vendors import REMOTE_VENDORS
 from aiconv.errors import ConfigError
 from aiconv.observability.redaction import has_credentials, redact_url
+from aiconv.settings import inherited_environment
 
 #: Seconds a server may take to start and list its tools.
 OPEN_TIMEOUT_S = 20.0
@@ -94,7 +94,7 @@ def server_environment() -> dict[str, str]:
     is (the SDK alone passes PATH, HOME and a few more, so a server's own settings and secrets
     were lost), without the model vendors' keys and the API token, which it has no use for."""
     withheld = {name for vendor in REMOTE_VENDORS for name in vendor.key_env} | {"AIC_API_TOKEN"}
-    return {name: value for name, value in os.environ.items() if name not in withheld}
+    return inherited_environment(tuple(sorted(withheld)))
 
 
 class McpTools(ToolBox):
