@@ -324,3 +324,25 @@ def test_a_sharegpt_export_reads_without_a_mapping(tmp_path: Path) -> None:
     [transcript] = parsed.transcripts
     assert transcript.source_id == "sg1"
     assert [m.role for m in transcript.messages] == ["system", "customer", "agent"]
+
+
+def test_times_with_a_zone_name_and_in_nanoseconds_are_read(tmp_path: Path) -> None:
+    """Helpdesk exports write '2025-01-01 02:53:20 UTC' and event pipelines Unix nanoseconds:
+    both were malformed rows ('neither ISO 8601 nor a Unix time', 'out of range')."""
+    path = tmp_path / "t.jsonl"
+    stamps = [
+        "2025-01-01 02:53:20 UTC",
+        "2025-01-01 02:53:20 GMT",
+        "2025-01-01 02:53:20 utc",
+        "2025-01-01T02:53:20.000Z",
+        1735700000000000000,
+        1735700000000000,
+    ]
+    rows = [
+        {"conversation_id": "c", "role": "user", "text": f"m{i}", "timestamp": t}
+        for i, t in enumerate(stamps)
+    ]
+    path.write_text("\n".join(json.dumps(row) for row in rows), encoding="utf-8")
+    parsed = parse_file(path)
+    assert not parsed.problems, parsed.problems
+    assert [m.at for m in parsed.transcripts[0].messages] == [1735700000.0] * len(stamps)

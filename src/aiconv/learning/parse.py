@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -267,15 +268,19 @@ def _time(value: Any) -> float | None:
         raise RowError(f"timestamp {value!r} is not a time")
     if not math.isfinite(number) or number < 0:
         raise RowError(f"timestamp {value!r} is not a time")
-    for scale in (1.0, 1e3, 1e6):  # seconds, milliseconds, microseconds
+    for scale in (1.0, 1e3, 1e6, 1e9):  # seconds, milliseconds, microseconds, nanoseconds
         if number / scale < 1e11:
             return number / scale
     raise RowError(f"timestamp {value!r} is out of range")
 
 
+#: A zone written as its name after the time, as helpdesk exports do ('… 10:00:00 UTC').
+_UTC_NAME = re.compile(r"\s+(?:UTC|GMT)\Z", re.IGNORECASE)
+
+
 def _iso(text: str) -> float:
     try:
-        parsed = datetime.fromisoformat(text.strip())
+        parsed = datetime.fromisoformat(_UTC_NAME.sub("+00:00", text.strip()))
     except ValueError:
         raise RowError(f"timestamp {text[:40]!r} is neither ISO 8601 nor a Unix time") from None
     if parsed.tzinfo is None:
