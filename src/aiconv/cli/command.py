@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
@@ -78,20 +78,26 @@ class OneLineErrors:
             _drop_output()
             sys.exit(1)
         except OSError as exc:
-            if exc.errno == errno.ENAMETOOLONG:  # a path given (pasted) that no file can have
-                click.echo(f"error: {one_line(f'{exc.strerror}: {exc.filename!r}')}", err=True)
-                sys.exit(2)
-            if exc.errno != errno.ENOSPC:  # e.g. `aic ls > /dev/full`, a full disk
-                raise
-            _drop_output()
-            click.echo(f"error: cannot write the output: {exc.strerror}", err=True)
-            sys.exit(1)
+            _os_error(exc)
         except AiconvError as exc:
             sys.exit(report_error(exc))
         if _reader_went_away():
             _drop_output()
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def _os_error(exc: OSError) -> NoReturn:
+    """A path no file can have (pasted text) is bad input, exit 2; a full disk or device while
+    writing the output, exit 1; any other ``OSError`` is raised again."""
+    if exc.errno == errno.ENAMETOOLONG:
+        click.echo(f"error: {one_line(f'{exc.strerror}: {exc.filename!r}')}", err=True)
+        sys.exit(2)
+    if exc.errno != errno.ENOSPC:  # ENOSPC: e.g. `aic ls > /dev/full`, a full disk
+        raise exc
+    _drop_output()
+    click.echo(f"error: cannot write the output: {exc.strerror}", err=True)
+    sys.exit(1)
 
 
 def _reader_went_away() -> bool:
