@@ -104,6 +104,9 @@ def test_aic_tools_list_describes_every_tool() -> None:
         "damaged",
     ]
     assert tools["verify_identity"]["idempotent"] and not tools["block_card"]["idempotent"]
+    # "name, description, schema": the schema under its own name too, the same document.
+    assert all(tool["schema"] == tool["parameters"] for tool in tools.values())
+    assert tools["block_card"]["schema"]["required"] == ["card_id", "reason"]
 
 
 #: A key in a stdio server's command line (it would be recorded with the conversation).

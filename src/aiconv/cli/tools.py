@@ -104,6 +104,8 @@ def list_tools(references: tuple[str, ...], as_json: bool) -> None:
             "description": spec.description,
             "idempotent": kit.is_idempotent(spec.name),
             "parameters": spec.parameters,
+            # The word for it ("name, description, schema"): the same JSON schema.
+            "schema": spec.parameters,
         }
         for spec in kit.specs()
     ]
