@@ -55,10 +55,24 @@ class Instructions(_Strict):
 
 
 class UserScenario(_Strict):
-    """The user simulator's brief: an optional persona and the instructions."""
+    """The user simulator's brief: an optional persona and the instructions.
+
+    The instructions' fields may also sit directly on the scenario (``reason_for_call``,
+    ``known_info``, ``unknown_info``, ``instructions`` as text): they are read as the
+    structured instructions, the text one as ``task_instructions``."""
 
     persona: str | None = None
     instructions: Instructions | str
+
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _flat(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "reason_for_call" not in data:
+            return data
+        if isinstance(data.get("instructions"), dict):
+            return data  # both forms at once: the nested one decides, the rest is refused
+        outer = {k: v for k, v in data.items() if k == "persona"}
+        return {**outer, "instructions": {k: v for k, v in data.items() if k != "persona"}}
 
 
 class Description(_Strict):
