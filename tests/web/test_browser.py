@@ -197,3 +197,29 @@ async def test_the_api_docs_run_from_this_server_alone(page: Page, log: SqliteLo
     assert requested and all(url.startswith(base) for url in requested), requested
     assert violations == []
     assert state.conversation_id
+
+
+async def test_an_event_source_that_ignores_end_stops_reconnecting(
+    page: Page, log: SqliteLog
+) -> None:
+    """A plain EventSource with no ``end`` listener: the server closes the stream, the browser
+    reconnects with Last-Event-ID, gets 204 and stops, rather than reconnecting forever."""
+    state = await converse(log, max_turns=2)
+    async with asyncio.timeout(60), serving(create_app(log)) as base:
+        stream = f"{base}/api/conversations/{state.conversation_id}/stream"
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url) if r.url.startswith(stream) else None)
+        await page.goto(base + "/api/health")
+        ids = await page.evaluate(
+            """url => new Promise(resolve => {
+                const ids = [];
+                const source = new EventSource(url);
+                source.addEventListener("event", e => ids.push(Number(e.lastEventId)));
+                source.onerror = () => {
+                    if (source.readyState === EventSource.CLOSED) { resolve(ids); }
+                };
+            })""",
+            stream,
+        )
+    assert ids == list(range(1, state.sequence + 1))
+    assert len(requests) == 2  # the first connection and one reconnect, told to stop

@@ -126,3 +126,22 @@ async def test_an_idle_stream_sends_keep_alive_comments(log: SqliteLog) -> None:
             assert ids == [str(n) for n in range(1, await log.last_sequence(cid) + 1)]
     finally:
         await talk.close()
+
+
+async def test_a_reconnect_after_the_end_is_told_to_stop(
+    client: httpx.AsyncClient, log: SqliteLog
+) -> None:
+    """A generic EventSource ignores ``end`` and reconnects: it gets the 204 that stops it."""
+    state = await converse(log, max_turns=2)
+    url = f"/api/conversations/{state.conversation_id}/stream"
+    caught_up = {"Last-Event-ID": str(state.sequence)}
+    response = await client.get(url, headers=caught_up)
+    assert response.status_code == 204
+    assert response.content == b""
+    # a first connection that has every event still gets the final state, once
+    assert [f["event"] for f in await read_stream(client, f"{url}?after={state.sequence}")] == [
+        "end"
+    ]
+    # a reconnect that missed events gets them and the end
+    behind = await read_stream(client, url, **{"Last-Event-ID": str(state.sequence - 1)})
+    assert [f["event"] for f in behind] == ["event", "end"]

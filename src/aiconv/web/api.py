@@ -13,7 +13,7 @@ from fastapi import APIRouter, Header, Query, Request
 from starlette.exceptions import HTTPException
 from starlette.responses import Response, StreamingResponse
 
-from aiconv.platform import codec
+from aiconv.platform import codec, session
 from aiconv.platform.projections import transcript_document
 from aiconv.queues.log import ConversationLog
 from aiconv.web import live
@@ -46,6 +46,14 @@ STREAM: dict[str, Any] = {
     "content": {"text/event-stream": {}},
 }
 
+#: A reconnect after the end: the HTML standard's way to tell an ``EventSource`` to stop.
+CAUGHT_UP: dict[str, Any] = {
+    "description": (
+        "No Content: a reconnect (`Last-Event-ID` given) to a conversation that has ended, "
+        "from a client that has every event; an `EventSource` stops reconnecting on a 204."
+    ),
+}
+
 router = APIRouter(prefix="/api")
 
 
@@ -58,6 +66,19 @@ def log_of(request: Request) -> ConversationLog:
 async def _existing(log: ConversationLog, conversation_id: str) -> None:
     if await log.last_sequence(conversation_id) == 0:
         raise HTTPException(404, f"no conversation {conversation_id}")
+
+
+async def _caught_up_after_end(log: ConversationLog, conversation_id: str, after: int) -> bool:
+    """Whether a client resuming after ``after`` has every event of an ended conversation.
+
+    A client that ignores the ``end`` frame (a generic ``EventSource``) reconnects when the
+    server closes the stream; answering its reconnect with the ``end`` frame again would loop
+    forever, so it gets the 204 that stops it (a first connection still gets the ``end`` frame).
+    """
+    if after < await log.last_sequence(conversation_id):
+        return False
+    state, _ = await session.load_recorded(log, conversation_id)
+    return state.is_ended
 
 
 @router.get("/conversations", summary="List conversations, newest first", responses=ERRORS)
@@ -104,7 +125,7 @@ async def events(
     "/conversations/{conversation_id}/stream",
     summary="Live events of a conversation (server-sent events)",
     response_class=StreamingResponse,
-    responses={**ERRORS, 200: STREAM},
+    responses={**ERRORS, 200: STREAM, 204: CAUGHT_UP},
 )
 async def stream(
     request: Request,
@@ -119,6 +140,8 @@ async def stream(
     log = log_of(request)
     await _existing(log, conversation_id)
     after = params.after if last_event_id is None else last_event_id
+    if last_event_id is not None and await _caught_up_after_end(log, conversation_id, after):
+        return Response(status_code=204, headers={"Cache-Control": "no-store"})
     frames = live.stream(log, conversation_id, after=after, ping_s=request.app.state.ping_s)
     return StreamingResponse(frames, media_type="text/event-stream", headers=SSE_HEADERS)
 

@@ -76,7 +76,12 @@
 
   var source = new EventSource(root.dataset.stream + "?after=" + last);
   source.onopen = function () { live.textContent = "● live"; };
-  source.onerror = function () { live.textContent = "reconnecting…"; };
+  source.onerror = function () {
+    // a reconnect after the end (the end frame was lost with the connection) is answered 204,
+    // which closes the source: the page itself then shows the ended conversation
+    if (source.readyState === EventSource.CLOSED) { window.location.reload(); return; }
+    live.textContent = "reconnecting…";
+  };
   source.addEventListener("event", function (e) {
     var ev = JSON.parse(e.data);
     if (ev.sequence <= last) { return; }  // never show an event twice
