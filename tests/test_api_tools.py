@@ -46,6 +46,11 @@ async def test_a_participant_calls_tools_from_a_file_and_from_its_own_box(tmp_pa
         [
             {"tool_calls": [{"name": "verify_identity", "arguments": identity}]},
             {"tool_calls": [{"name": "open_ticket", "arguments": {"summary": "lost card"}}]},
+            {
+                "tool_calls": [
+                    {"name": "block_card", "arguments": {"card_id": "x", "reason": "lost"}}
+                ]
+            },
             {"content": "You are verified and ticket T-1 is open."},
         ],
     )
@@ -65,7 +70,20 @@ async def test_a_participant_calls_tools_from_a_file_and_from_its_own_box(tmp_pa
     assert [(c["tool"], c["outcome"], c["content"]) for c in document["tool_calls"]] == [
         ("verify_identity", "ok", json.dumps({"customer_id": "cust-1001", "verified": True})),
         ("open_ticket", "ok", "ticket T-1 opened"),
+        ("block_card", "error", "no card x"),
     ]
+    # Issue 13's words: ToolCalled has the participant, ToolReturned the result or the error.
+    assert {c["participant"] for c in document["tool_calls"]} == {"support"}
+    assert [(c["result"], c["error"]) for c in document["tool_calls"]][1:] == [
+        ("ticket T-1 opened", None),
+        (None, "no card x"),
+    ]
+    returned = [t.returned for t in result.state.tools if t.returned is not None]
+    assert [(r.participant, r.result, r.error) for r in returned][1:] == [
+        ("support", "ticket T-1 opened", None),
+        ("support", None, "no card x"),
+    ]
+    assert {t.called.participant for t in result.state.tools} == {"support"}
     assert desk.tickets == ["lost card"]
     assert not desk.closed, "a ToolBox the caller passed in was closed by run_conversation"
     tools = {p["name"]: p["tools"] for p in document["participants"]}

@@ -39,6 +39,11 @@ class ToolCalled:
     #: The vendor's opaque token for the call (Gemini's thought signature), sent back with it.
     signature: str | None = None
 
+    @property
+    def participant(self) -> str:
+        """The participant that called the tool (``speaker``, the name issue 13 gives it)."""
+        return self.speaker
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ToolReturned:
@@ -58,6 +63,21 @@ class ToolReturned:
     latency_s: float = 0.0
     #: The call was run again after a takeover (idempotent tools only, same call id).
     rerun: bool = False
+
+    @property
+    def participant(self) -> str:
+        """The participant whose call this answers (``speaker``)."""
+        return self.speaker
+
+    @property
+    def result(self) -> str | None:
+        """The tool's result (``content``), or None when the call failed."""
+        return None if self.is_error else self.content
+
+    @property
+    def error(self) -> str | None:
+        """The error the model was told (``content``), or None when the call returned."""
+        return self.content if self.is_error else None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -103,6 +103,7 @@ def tool_trajectory(state: ConversationState) -> list[dict[str, Any]]:
         {
             "sequence": t.sequence,
             "speaker": t.called.speaker,
+            "participant": t.called.participant,
             "call_id": t.called.call_id,
             "round": t.called.round,
             "tool": t.called.tool,
@@ -110,6 +111,8 @@ def tool_trajectory(state: ConversationState) -> list[dict[str, Any]]:
             "outcome": t.returned.outcome if t.returned else "pending",
             "is_error": t.returned.is_error if t.returned else None,
             "content": t.returned.content if t.returned else None,
+            "result": t.returned.result if t.returned else None,
+            "error": t.returned.error if t.returned else None,
             "latency_s": t.returned.latency_s if t.returned else None,
         }
         for t in state.tools

@@ -99,6 +99,7 @@ class TranscriptToolCall(Strict):
 
     sequence: int
     speaker: str
+    participant: str = Field(description="The participant that called the tool (= speaker)")
     call_id: str
     round: int
     tool: str
@@ -106,6 +107,8 @@ class TranscriptToolCall(Strict):
     outcome: str = Field(description="ok, error, timeout, unknown, or pending")
     is_error: bool | None
     content: str | None
+    result: str | None = Field(description="content of a call that returned (outcome ok)")
+    error: str | None = Field(description="content of a call that failed (is_error)")
     latency_s: float | None
 
 
