@@ -249,6 +249,15 @@ async def test_a_baseline_run_without_the_cache_can_be_imported_and_replayed(
     recorded, replayed = await _states(db, "plain"), await _states(db, "again")
     for trial, state in replayed.items():
         assert _by(state, "customer") == [(t, True) for t, _ in _by(recorded[trial], "customer")]
+    # --json, like every command that prints data (issue 12): one document, the same count
+    again = run_aic("cache", "import", "plain", "--db", str(db), "--json", env=env)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout) == {
+        "run_id": "plain",
+        "participant": "customer",
+        "cached": 8,
+        "cache_url": f"sqlite:///{tmp_path / 'responses.db'}",
+    }
     nobody = run_aic("cache", "import", "plain", "--participant", "boss", "--db", str(db), env=env)
     assert nobody.returncode == 2
     assert nobody.stderr == "error: run 'plain' has no messages from a participant 'boss'\n"

@@ -5,6 +5,7 @@ not permitted" for each of the four fields."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from aiconv.simulation.tasks import load_tasks
@@ -48,3 +49,12 @@ def test_a_bad_field_of_a_flat_scenario_is_still_named_with_its_file(tmp_path: P
     assert done.returncode == 2
     assert done.stderr.startswith(f"error: {path}:")
     assert "unknown_info" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_tasks_export_accepts_json_like_every_command(tmp_path: Path) -> None:
+    """Issue 12: ``--json`` on every command that prints data; ``tasks export`` prints one JSON
+    document anyway, and ``--json`` was "No such option"."""
+    plain = run_aic("tasks", "export", "--domain", "banking")
+    flagged = run_aic("tasks", "export", "--domain", "banking", "--json")
+    assert flagged.returncode == 0, flagged.stderr
+    assert json.loads(flagged.stdout) == json.loads(plain.stdout)

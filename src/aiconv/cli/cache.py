@@ -7,6 +7,7 @@ Exit codes: 0, 2 for bad input (an unknown run or participant, a bad cache URL).
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -15,10 +16,11 @@ import click
 
 from aiconv.agents.cache_stores import cache_store, check_cache_url
 from aiconv.cli.command import AicGroup
-from aiconv.cli.options import log_options, option
+from aiconv.cli.options import json_option, log_options, option
 from aiconv.cli.report import require_log
 from aiconv.cli.wiring import LogOptions, Runtime
 from aiconv.errors import ConfigError
+from aiconv.observability.redaction import redact_url
 from aiconv.platform.events import ParticipantSpec
 from aiconv.queues.redis_urls import parse_target
 from aiconv.queues.urls import connect_log
@@ -67,8 +69,9 @@ def cache_group() -> None:
 @click.argument("run_id")
 @option("--participant", default="customer", show_default=True, help="Whose replies to import.")
 @option("--cache-url", help="The cache (default: responses.db next to the SQLite log).")
+@json_option(help="Print one JSON document: run_id, participant, cached, cache_url.")
 @log_options
-def import_command(run_id: str, **kw: Any) -> None:
+def import_command(run_id: str, as_json: bool, **kw: Any) -> None:
     """Store every reply PARTICIPANT posted in run RUN_ID in the response cache."""
     check_run_id(run_id)
     runtime = Runtime.load(LogOptions.of(kw))
@@ -80,6 +83,10 @@ def import_command(run_id: str, **kw: Any) -> None:
         return spec.vendor, spec.model
 
     count = asyncio.run(_import(runtime.log_url, url, run_id, kw["participant"], vendor_of))
+    if as_json:
+        document = {"run_id": run_id, "participant": kw["participant"], "cached": count}
+        click.echo(json.dumps({**document, "cache_url": redact_url(url)}))
+        return
     click.echo(f"cached {count} replies of {kw['participant']} from run {run_id}")
 
 

@@ -80,10 +80,12 @@ def list_tasks(files: tuple[Path, ...], domain: str | None, as_json: bool) -> No
 @option("--domain", help="The domain of tasks that do not name one (or its own tasks).")
 @option("--format", "fmt", type=click.Choice(["tau2", "native"]), default="tau2", show_default=True)
 @option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="A file.")
+@json_option(help="The output is always one JSON document (accepted like on every command).")
 def export_tasks(
-    files: tuple[Path, ...], domain: str | None, fmt: str, output: Path | None
+    files: tuple[Path, ...], domain: str | None, fmt: str, output: Path | None, as_json: bool
 ) -> None:
     """Write tasks as one JSON list: τ²-bench's schema, or ours."""
+    del as_json  # the document is JSON either way
     tasks = _tasks(files, domain)
     if fmt == "tau2":
         documents = [to_tau2(t, domain) for t in tasks]
