@@ -24,6 +24,7 @@ from aiconv.platform import (
     loop_learned,
     loop_references,
     loop_stalls,
+    loop_unmoved,
     loops,
     speech_acts,
     word_vectors,
@@ -39,6 +40,7 @@ REPEATS = 5
 
 def _clear_caches() -> None:
     modules = (loops, loop_stalls, loop_acts, loop_references, loop_answers, loop_learned)
+    modules += (loop_unmoved,)
     for module in (*modules, wording, speech_acts, closing):
         for value in vars(module).values():
             clear = getattr(value, "cache_clear", None)

@@ -56,8 +56,8 @@ STUMPS = 150
 #: since, 26 last, so their figures here say how the model adds to tuned rules, not how it
 #: fares on unseen transcripts; the model itself has still never seen them. Round 25's
 #: healthy draft review, cut by the model, was spared by a veto, not by retraining it); and
-#: rounds 27 and 28 (written blind, never read nor tuned on: the rules' measure of unseen
-#: transcripts).
+#: rounds 27 and 28 (written blind, measured unread, then tuned on by the rules, whose
+#: measure of unseen transcripts they were; the model has never seen them either).
 UNSEEN_ROUNDS = (18, 20, 23, 24, 25, 26, 27, 28)
 #: Held-out rounds measured leave-one-round-out. Round 16 was written by the detector's
 #: engineer (tuned on); 17 was written blind, then the rules were tuned on it.

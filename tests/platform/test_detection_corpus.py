@@ -111,16 +111,17 @@ def test_a_family_generates_varied_labelled_transcripts() -> None:
 #: rounds 23-25 were tuned on, measured on main 9af5337 and on the final main of that tuning,
 #: never read until then) was then read and tuned on in the same way: it no longer measures
 #: unseen transcripts either. Rounds 27 and 28 (written blind while round 26 was tuned on,
-#: measured on main 2a9286d and on the final main of that tuning) have never been read: they
-#: measure unseen transcripts. The learned
+#: measured on main 2a9286d and on the final main of that tuning, never read until then) were
+#: then read and tuned on (letter trigrams: ``loop_unmoved``): they no longer measure unseen
+#: transcripts either; their first figures stay in their test and the README. The learned
 #: detector (loop_learned) is trained on rounds 1-16: its honest figures are leave-one-round-out
 #: (scripts/train_loop_model.py, README); 11-15's are in-sample.
-UNTUNED_ROUNDS = (11, 13, 14, 15, 27, 28)
+UNTUNED_ROUNDS = (11, 13, 14, 15)
 
 
 @pytest.fixture(scope="module")
 def held_out() -> CorpusScores:
-    """Rounds 6-10, 12, 16-18, 20 and 23-26 pooled: each measured first (16 written for its
+    """Rounds 6-10, 12, 16-18, 20 and 23-28 pooled: each measured first (16 written for its
     tuning), then tuned on (except round 8)."""
     transcripts = [t for t in load_corpus(HELDOUT) if t.round not in UNTUNED_ROUNDS]
     return score([replay(t) for t in transcripts])
@@ -129,10 +130,12 @@ def held_out() -> CorpusScores:
 def test_the_tuned_held_out_rounds_pooled_meet_the_target(held_out: CorpusScores) -> None:
     # 929 transcripts: precision 1.00, recall 0.929, nothing cut, closings 0.975 / 0.975 once
     # round 26 was tuned on (without round 26, before: 1.00, 0.940, nothing cut, 0.972 / 0.972).
+    # With rounds 27 and 28 (their loops the hardest yet) once tuned on: 1,049 transcripts,
+    # 1.00, 0.909, nothing cut, 0.979 / 0.969.
     print(held_out.report())
     assert held_out.loop_precision >= 0.98
     assert held_out.healthy_ended_early == 0
-    assert held_out.loop_recall >= 0.92
+    assert held_out.loop_recall >= 0.90
     assert held_out.closing_precision >= 0.95
     assert held_out.closing_recall >= 0.95
 
@@ -391,13 +394,13 @@ def test_round_26_written_blind_then_tuned_on() -> None:
     assert figures.loop_recall >= 0.80
 
 
-#: Rounds 27 and 28, written blind and never read: the measure of transcripts never seen. Their
-#: floors hold what the detector shows on them: (written_in, loop recall, closing recall).
-NEVER_READ_ROUNDS = ((27, 0.73, 1.0), (28, 0.53, 0.875))
+#: Rounds 27 and 28, written blind, measured unread (27: 0.731, 28: 0.538), then tuned on.
+#: Their floors hold what the detector shows on them: (written_in, loop recall, closing recall).
+BLIND_THEN_TUNED_ROUNDS = ((27, 0.76, 1.0), (28, 0.61, 0.875))
 
 
-@pytest.mark.parametrize(("written_in", "recall", "closings"), NEVER_READ_ROUNDS)
-def test_rounds_written_blind_and_never_read(
+@pytest.mark.parametrize(("written_in", "recall", "closings"), BLIND_THEN_TUNED_ROUNDS)
+def test_rounds_27_and_28_written_blind_then_tuned_on(
     written_in: int, recall: float, closings: float
 ) -> None:
     # Written blind (no project code, rules, notes, commit messages or earlier rounds read, the
@@ -408,9 +411,10 @@ def test_rounds_written_blind_and_never_read(
     # recall 0.731 (19 of 26), nothing cut, closings 1.00 / 0.75; 28: 1.00, 0.538 (14 of 26),
     # nothing cut, closings 1.00 / 0.625. After round 26's tuning and the words of unspaced
     # scripts: the same loops found, closings 1.00 / 1.00 and 1.00 / 0.875 (the farewells of
-    # Russian, Japanese, Chinese and Korean). Below the target on recall (0.90): the floors hold
-    # what they show, so a change that cuts one of their healthy conversations or loses one of
-    # their loops fails here.
+    # Russian, Japanese, Chinese and Korean). Then read and tuned on: a point restated in fresh
+    # words, seen by letter trigrams (loop_unmoved), 27 0.769 (20 of 26), 28 0.615 (16 of 26),
+    # nothing cut. Below the target on recall (0.90): the floors hold what they show, so a
+    # change that cuts one of their healthy conversations or loses one of their loops fails.
     figures = evaluate_corpus(HELDOUT, written_in=written_in)
     print(figures.report())
     assert figures.transcripts == 60

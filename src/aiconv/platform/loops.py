@@ -53,6 +53,7 @@ from aiconv.platform.loop_stances import held_apart, talking_past
 from aiconv.platform.loop_turned import turned_around
 from aiconv.platform.loop_types import LOOP_KINDS, Loop, LoopConfig, Utterance, make_loop
 from aiconv.platform.loop_unheeded import unheeded
+from aiconv.platform.loop_unmoved import unmoved
 from aiconv.platform.text_memo import windowed
 from aiconv.platform.word_vectors import load_table
 from aiconv.platform.wording import (
@@ -349,6 +350,7 @@ RULES = (
     restated_point,  # the costliest (word vectors), and only after every cheaper check
     exclaimed_collapse,
     terse_collapse,
+    unmoved,  # letter trigrams: a point restated in fresh words, in any language
 )  # the hand-written detectors, cheapest first; the trained model (vectors too) after all
 _DETECTORS = (*RULES, learned_loop)
 _DEFAULT = LoopConfig()

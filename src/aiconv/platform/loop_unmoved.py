@@ -1,0 +1,124 @@
+"""One side says its point a fourth time in fresh words and never takes up what it is told.
+
+A restatement in new words shares few whole words with the message it restates ("su expediente
+sigue en estudio" after "el siniestro se encuentra en revisión"), and in languages that inflect
+or agglutinate ("교수님의" after "교수님", "Reiseversicherung" after "Versicherung") even a point
+said again shares few. What does not change, in any script, are the pieces of the words: the
+newest sender's last ``UNMOVED_RUN`` messages are each mostly made of letter trigrams it used
+before (``_OWN_SHARE``), state no number new to the window, ask nothing, and take up almost none
+of the trigrams each message of the others in between brought to the window (``_UPTAKE``),
+though each brought some (``_NEWS``). A point that does not move while the other side moves on:
+an insurer's "under review" to a question about a garage, a date and a human agent.
+
+What it is not: a revision or a chorus (two of the messages near copies: ``_repeats`` and the
+refrains' checks judge those); a frame filled anew (an interviewer's "Tell me about a time you
+…", a stand-up's "what did you do yesterday?": they ask, or most trigrams of the messages are a
+shared frame and the rest differ); a status answered with a new figure (a number new to the
+window). Pure; run by ``loops.detect_loop`` after the word-based checks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from itertools import pairwise
+
+from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
+from aiconv.platform.text_memo import windowed
+from aiconv.platform.wording import char_similarity, features
+
+UNMOVED_RUN = 4
+"""Messages of one side (the first states the point, the next three restate it)."""
+_OWN_SHARE = 0.45
+"""Least share of a restatement's trigrams its sender used in its earlier messages of the run."""
+_UPTAKE = 0.15
+"""Most share of the trigrams a message of the others brought that the reply takes up."""
+_NEWS = 4
+"""Fewest trigrams new to the window a message of the others brings (it says something)."""
+_MIN_CHARS = 20
+"""Shortest message of the run (a short filler is the collapses' business)."""
+_FRAME = 0.4
+"""Share of the smallest message's trigrams that all messages of the run have in common for
+them to be a frame filled anew, when the rests differ (``_SLOT_OVERLAP``)."""
+_SLOT_OVERLAP = 0.3
+
+_WORD = re.compile(r"\w+")
+_DIGIT = re.compile(r"\d")
+
+
+@windowed()
+def trigrams(content: str) -> frozenset[str]:
+    """The letter trigrams of ``content``'s words, each word padded with a space at both ends
+    (any script: no dictionary, no word splitter); a word with a digit is kept whole."""
+    grams: set[str] = set()
+    for word in _WORD.findall(content.lower()):
+        if _DIGIT.search(word):
+            grams.add("#" + word)
+            continue
+        padded = f" {word} "
+        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return frozenset(grams)
+
+
+def _window_numbers(history: Sequence[Utterance]) -> frozenset[str]:
+    return frozenset().union(*(features(u.content).numbers for u in history))
+
+
+def _frame_filled_anew(grams: Sequence[frozenset[str]]) -> bool:
+    """Whether the messages share a frame (most of the smallest one's trigrams) and the rest of
+    each differs from the next: a new item in the same words, not the same point."""
+    frame = frozenset.intersection(*grams)
+    if len(frame) < _FRAME * min(len(g) for g in grams):
+        return False
+    rests = [g - frame for g in grams]
+    return all(len(a & b) < _SLOT_OVERLAP * min(len(a), len(b)) for a, b in pairwise(rests))
+
+
+def _restates(
+    history: Sequence[Utterance], own: Sequence[int], at: int, heard: Sequence[frozenset[str]]
+) -> bool:
+    """Whether ``history[at]`` (of the run ``own``) is made mostly of its sender's earlier
+    trigrams, adds no number, and takes up none of what the others brought just before it
+    (``heard[i]``: the trigrams of ``history[:i]``)."""
+    said = trigrams(history[at].content)
+    if features(history[at].content).numbers - _window_numbers(history[:at]):
+        return False
+    earlier = frozenset().union(*(trigrams(history[i].content) for i in own if i < at))
+    if not said or len(said & earlier) < _OWN_SHARE * len(said):
+        return False
+    previous = max(i for i in own if i < at)
+    for other in range(previous + 1, at):
+        brought = trigrams(history[other].content) - heard[other]
+        if len(brought) < _NEWS or len(brought & said) > _UPTAKE * len(brought):
+            return False
+    return True
+
+
+def _heard(history: Sequence[Utterance]) -> list[frozenset[str]]:
+    """The trigrams of each prefix of ``history``: ``[i]`` holds those of ``history[:i]``."""
+    heard = [frozenset[str]()]
+    for u in history:
+        heard.append(heard[-1] | trigrams(u.content))
+    return heard
+
+
+def unmoved(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
+    """The newest sender restates its point a fourth time, unmoved by the others (above)."""
+    sender = history[-1].sender
+    own = [i for i, u in enumerate(history) if u.sender == sender][-UNMOVED_RUN:]
+    if len(own) < UNMOVED_RUN or any(b - a < 2 for a, b in pairwise(own)):
+        return None  # (the others must have spoken between each)
+    texts = [history[i].content for i in own]
+    if any(len(text) < _MIN_CHARS for text in texts):
+        return None
+    if any("?" in text or "？" in text or features(text).asks for text in texts[1:]):
+        return None  # it asks: a frame of questions, an interview
+    if any(char_similarity(a, b) >= config.edit for a, b in pairwise(texts)):
+        return None  # near copies: a revision, a chorus, a drill
+    if _frame_filled_anew([trigrams(text) for text in texts]):
+        return None
+    heard = _heard(history)
+    if not all(_restates(history, own, i, heard) for i in own[1:]):
+        return None
+    detail = f"{sender} restates its point in fresh words, taking up nothing it is told"
+    return make_loop("paraphrase", 0.9, tuple(history[i] for i in own), detail)
