@@ -8,6 +8,8 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from aiconv.simulation.junit import render_junit
+from aiconv.simulation.rows import Row
 from aiconv.testing.processes import cli_env, run_aic
 from tests.simulation.test_task_suites import suite
 
@@ -80,3 +82,22 @@ def test_the_junit_file_is_valid_against_the_junit_10_schema(tmp_path: Path) -> 
     (case,) = root.iter("testcase")
     out = case.findtext("system-out") or ""
     assert out.startswith("conversation_id: ") and "\nagent: bank-agent:mistakes=1" in out, out
+
+
+def test_conversations_the_run_never_started_are_error_cases() -> None:
+    """A run cut before it started some of its conversations: the suite counts what was planned
+    (per agent in a matrix), each missing conversation an error a CI's test view shows."""
+    rows = [
+        Row(conversation_id=f"c{i}", scenario="s", persona="calm", intent="refund", repetition=i,
+            outcome="resolved", success=True, finished=True, agent=agent, planned=planned)
+        for agent, planned, ran in (("a", 3, 2), ("b", 3, 3))
+        for i in range(ran)
+    ]  # fmt: skip
+    root = ET.fromstring(render_junit("m1", rows))
+    (suite_,) = root.findall("testsuite")
+    assert (suite_.get("tests"), suite_.get("errors"), root.get("errors")) == ("6", "1", "1")
+    (never,) = [c for c in suite_.findall("testcase") if c.find("error") is not None]
+    assert (never.get("classname"), never.get("name")) == ("m1.a", "never started 1 of 1")
+    error = never.find("error")
+    assert error is not None and error.get("type") == "never_started"
+    assert "1 of 3 planned" in (error.get("message") or "")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import xml.etree.ElementTree as ET
 from dataclasses import replace
 from pathlib import Path
 
@@ -178,6 +179,11 @@ async def test_an_interrupted_run_says_so_first_and_fails_its_gate_unless_allowe
     assert allowed.returncode == 0, allowed.stderr
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "incomplete run" in html.split("<h2>")[0]  # at the top, before the first section
+    suite = ET.parse(tmp_path / "out" / "report.xml").getroot().find("testsuite")
+    assert suite is not None and int(suite.get("tests", "")) == 20  # what was planned
+    never = [e for e in suite.iter("error") if e.get("type") == "never_started"]
+    skipped = list(suite.iter("skipped"))
+    assert (len(never), len(skipped)) == (doc["missing"], doc["unfinished"])
 
 
 async def _decided_at_least(db: Path, count: int) -> bool:

@@ -1,7 +1,9 @@
 """A run as a JUnit XML report (``report.xml``), the format CI systems read (GitHub, GitLab,
 Jenkins): one test case per conversation — class ``RUN.PERSONA`` (``RUN.AGENT.PERSONA`` in a
 matrix), name ``TASK repetition R`` — failed with its failing criteria and their evidence, an
-error when the conversation broke (a provider failure), skipped while unfinished; its details
+error when the conversation broke (a provider failure), skipped while unfinished; a conversation
+the run planned but never started is an error case of its own (``never started K of N``), so the
+suite counts what was planned, not only what ran; its details
 (conversation id, agent, outcome, turns, cost) are its ``system-out``. The document is valid
 against Jenkins xUnit's ``junit-10.xsd`` (what pytest's default ``xunit2`` targets), which has
 no ``properties`` in a test case nor a ``skipped`` count on ``testsuites``. It formats; it reads
@@ -14,7 +16,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from aiconv.simulation.batch import FAILED_REASONS
-from aiconv.simulation.rows import Row
+from aiconv.simulation.rows import Row, planned_by_agent
 
 #: Characters XML 1.0 cannot carry at all (escaping does not help): dropped from any text.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -33,6 +35,10 @@ def render_junit(run_id: str, rows: Sequence[Row]) -> str:
         if kind:
             counts[kind] += 1
         total += float(case.get("time", "0"))
+    for case in _never_started(run_id, rows, matrix):
+        suite.append(case)
+        counts["tests"] += 1
+        counts["errors"] += 1
     for key, value in counts.items():
         suite.set(key, str(value))
     suite.set("time", f"{total:.3f}")
@@ -55,6 +61,26 @@ def _case(run_id: str, row: Row, matrix: bool) -> tuple[ET.Element, str | None]:
     kind = _verdict(case, row)
     ET.SubElement(case, "system-out").text = _text(_facts(row))
     return case, kind
+
+
+def _never_started(run_id: str, rows: Sequence[Row], matrix: bool) -> list[ET.Element]:
+    """An error case for each conversation an agent's plan has and the log does not."""
+    cases = []
+    for agent, planned in sorted(planned_by_agent(rows).items()):
+        missing = planned - sum(1 for row in rows if row.agent == agent)
+        group = f"{run_id}.{agent}" if matrix else run_id
+        for number in range(1, missing + 1):
+            case = ET.Element(
+                "testcase", classname=_text(group), name=f"never started {number} of {missing}"
+            )
+            ET.SubElement(
+                case,
+                "error",
+                message=f"never started ({missing} of {planned} planned)",
+                type="never_started",
+            ).text = "the run was cut before it started this conversation: run it again to finish"
+            cases.append(case)
+    return cases
 
 
 def _verdict(case: ET.Element, row: Row) -> str | None:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiconv.platform.projections import percentile
-from aiconv.simulation.rows import Row
+from aiconv.simulation.rows import Row, planned_by_agent
 from aiconv.simulation.scores import judge_scores, mean_scores
 from aiconv.simulation.stats import CellCount, Rate, mean, pass_at_k, pass_hat_k, pass_hat_k_curve
 from aiconv.voice.aggregate import by_group
@@ -120,11 +120,8 @@ def usage(rows: Sequence[Row]) -> dict[str, Any]:
 
 def completeness(rows: Sequence[Row]) -> dict[str, Any]:
     """Planned, present, finished, unfinished and never started conversations; mixed suites."""
-    planned_by_agent: dict[str, int] = {}
-    for row in rows:
-        if row.planned is not None:
-            planned_by_agent[row.agent] = max(planned_by_agent.get(row.agent, 0), row.planned)
-    planned = sum(planned_by_agent.values()) if planned_by_agent else len(rows)
+    by_agent = planned_by_agent(rows)
+    planned = sum(by_agent.values()) if by_agent else len(rows)
     finished = sum(1 for r in rows if r.finished)
     hashes = sorted({r.suite_hash or "(unrecorded)" for r in rows})
     names = sorted({r.scenario for r in rows})

@@ -11,7 +11,7 @@ conversations that failed (provider errors) have no outcome and count as failure
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -250,3 +250,12 @@ async def _run_ids(log: ConversationLog, run_id: str, page: int = 1000) -> list[
         ids += [e.conversation_id for e in entries]
         if len(entries) < page:
             return ids
+
+
+def planned_by_agent(rows: Sequence[Row]) -> dict[str, int]:
+    """How many conversations the run planned for each agent under test, where recorded."""
+    planned: dict[str, int] = {}
+    for row in rows:
+        if row.planned is not None:
+            planned[row.agent] = max(planned.get(row.agent, 0), row.planned)
+    return planned
