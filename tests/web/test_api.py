@@ -395,3 +395,17 @@ async def test_loopback_host_headers_of_aic_serve_include_ipv6(log: SqliteLog) -
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://[::1]:8080") as client:
         assert (await client.get("/api/health")).status_code == 200
+
+
+async def test_the_document_and_the_docs_are_also_where_fastapi_apps_serve_them(
+    client: httpx.AsyncClient,
+) -> None:
+    """Issue 18: "documented in the OpenAPI document, with interactive docs"; a client trying
+    FastAPI's usual /openapi.json and /docs got 404 (they live under /api/)."""
+    documented = (await client.get("/api/openapi.json")).json()
+    plain = await client.get("/openapi.json")
+    assert plain.status_code == 200 and plain.json() == documented
+    assert "/openapi.json" not in documented["paths"]  # the contract is the JSON API's alone
+    docs = await client.get("/docs")
+    assert docs.status_code == 200
+    assert docs.text == (await client.get("/api/docs")).text
