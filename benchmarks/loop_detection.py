@@ -23,6 +23,7 @@ from aiconv.platform import (
     loop_answers,
     loop_learned,
     loop_references,
+    loop_said_back,
     loop_stalls,
     loop_unmoved,
     loops,
@@ -40,7 +41,7 @@ REPEATS = 5
 
 def _clear_caches() -> None:
     modules = (loops, loop_stalls, loop_acts, loop_references, loop_answers, loop_learned)
-    modules += (loop_unmoved,)
+    modules += (loop_unmoved, loop_said_back)
     for module in (*modules, wording, speech_acts, closing):
         for value in vars(module).values():
             clear = getattr(value, "cache_clear", None)

@@ -94,7 +94,7 @@ def _restates(
     return True
 
 
-def _heard(history: Sequence[Utterance]) -> list[frozenset[str]]:
+def heard_before(history: Sequence[Utterance]) -> list[frozenset[str]]:
     """The trigrams of each prefix of ``history``: ``[i]`` holds those of ``history[:i]``."""
     heard = [frozenset[str]()]
     for u in history:
@@ -117,7 +117,7 @@ def unmoved(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
         return None  # near copies: a revision, a chorus, a drill
     if _frame_filled_anew([trigrams(text) for text in texts]):
         return None
-    heard = _heard(history)
+    heard = heard_before(history)
     if not all(_restates(history, own, i, heard) for i in own[1:]):
         return None
     detail = f"{sender} restates its point in fresh words, taking up nothing it is told"

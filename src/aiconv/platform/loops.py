@@ -41,6 +41,7 @@ from aiconv.platform.loop_paraphrase import accumulates, paraphrase
 from aiconv.platform.loop_pointed import pointed_again
 from aiconv.platform.loop_references import masked, volatile
 from aiconv.platform.loop_returned import returned_code
+from aiconv.platform.loop_said_back import said_back
 from aiconv.platform.loop_stalls import (
     collapse,
     frozen_positions,
@@ -333,6 +334,7 @@ RULES = (
     parrot,
     framed_echo,
     mirrored,
+    said_back,  # the same, by letter trigrams: no list of any language's "you"
     returned_code,
     turned_around,
     _verbatim,

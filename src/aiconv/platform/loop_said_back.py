@@ -1,0 +1,97 @@
+"""Each message handed back in its sender's own words, in any language: an echo.
+
+One side's last ``SAID_BACK_RUN`` replies each follow a message of the other's and are made of
+it: at least ``_TAKEN`` of the reply's letter trigrams come from that message, at most ``_NEW``
+are new to the window, no number is new, and at most ``_NEW_WORDS`` words are new to the window
+(a word is known when a word of the window begins as it does: "asking" after "ask",
+"питаєш" after "питаєш,"); and at least one of those messages asked something ("so you're
+asking if the email arrived", "Тобто настільні ігри по п'ятницях"). No list of any language's
+"you": the words of the frame change ("you'd like", "ти питаєш"), and the trigrams say the
+rest is the other's.
+
+What it is not: a drill or a read-back of an item (the message presents it after a colon or in
+quotes, or tells to say it: "Repeat after me", "Next: «…»"); a quiz answer that restates its
+question (it brings the answer: a name or a figure new to the window); a read-back of orders
+(nobody asked anything). Pure; run by ``loops.detect_loop``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
+from aiconv.platform.loop_unmoved import heard_before, trigrams
+from aiconv.platform.wording import features
+
+SAID_BACK_RUN = 3
+"""Replies in a row that hand the other's message back."""
+_TAKEN = 0.3
+"""Least share of a reply's trigrams that come from the message it replies to."""
+_NEW = 0.2
+"""Most share of a reply's trigrams new to the window."""
+_NEW_WORDS = 2
+"""Most words (of three letters or more) new to the window in a reply."""
+_MIN_WORDS = 3
+_PREFIX = 4
+"""Letters a word shares with an earlier one for it to be that word (inflected or not)."""
+_PRESENTED = frozenset(':"«»“”„「」')
+"""A message that shows its item after a colon or in quotes presents it to be said back."""
+_LETTERS = re.compile(r"[^\W\d_]{3,}")
+
+
+def _new_words(reply: str, window: Sequence[Utterance]) -> int:
+    """How many words of ``reply`` (three letters or more) no word of ``window`` starts as."""
+    known = {w for u in window for w in _LETTERS.findall(u.content.lower())}
+    count = 0
+    for word in _LETTERS.findall(reply.lower()):
+        if word in known:
+            continue
+        stem = word[:_PREFIX]
+        if not any(other.startswith(stem) or word.startswith(other) for other in known):
+            count += 1
+    return count
+
+
+def _hands_back(history: Sequence[Utterance], index: int, heard: Sequence[frozenset[str]]) -> bool:
+    """Whether ``history[index]`` is made of the other's message just before it (above)."""
+    reply, asked = history[index].content, history[index - 1].content
+    said, told = features(reply), features(asked)
+    if said.words < _MIN_WORDS or _PRESENTED & set(asked):
+        return False
+    if told.invites_echo or told.asks_repeat or told.instructs:
+        return False  # "Say after me", "Repeat", an order: said back as asked
+    grams = trigrams(reply)
+    if len(grams & trigrams(asked)) < _TAKEN * len(grams):
+        return False
+    if len(grams - heard[index]) > _NEW * len(grams):
+        return False
+    if said.numbers - frozenset().union(*(features(u.content).numbers for u in history[:index])):
+        return False
+    return _new_words(reply, history[:index]) <= _NEW_WORDS
+
+
+def said_back(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
+    """The newest sender's last ``SAID_BACK_RUN`` replies each hand the other's message back."""
+    sender = history[-1].sender
+    heard = heard_before(history)
+    replies: list[int] = []
+    for index in range(len(history) - 1, 0, -1):
+        if history[index].sender != sender:
+            continue
+        if history[index - 1].sender == sender or not _hands_back(history, index, heard):
+            break  # (the newest first: most messages are no echo)
+        replies.append(index)
+        if len(replies) == SAID_BACK_RUN:
+            break
+    if len(replies) < SAID_BACK_RUN:
+        return None
+    if not any(_asks(history[i - 1].content) for i in replies):
+        return None
+    other = history[replies[0] - 1].sender
+    detail = f"{sender} hands each message back to {other} in its own words"
+    return make_loop("echo", 1.0, tuple(history[i] for i in reversed(replies)), detail)
+
+
+def _asks(content: str) -> bool:
+    return "?" in content or "？" in content or features(content).asks
