@@ -17,6 +17,7 @@ from aiconv.platform.events import (
     ToolCalled,
     ToolReturned,
 )
+from aiconv.platform.toolrounds import RESULT_LIMIT
 from aiconv.queues.memory import InMemoryLog
 from aiconv.testing.fake_llm import FakeLLM
 from aiconv.testing.providers import ScriptedProvider, varied_text
@@ -70,3 +71,44 @@ async def test_a_conversation_with_tool_rounds_on_every_vendor(api: str, fake: F
     posted = [e for e in events if isinstance(e, MessagePosted) and e.sender == "support"]
     assert posted and final.ended is not None
     assert final.ended.reason != "provider_error", final.ended.detail
+
+
+def export_statement(account_id: str) -> str:
+    """The whole statement of an account as CSV (e.g. acc-1): very long."""
+    return "date,amount\n" + "2025-01-01,12.50\n" * 30_000
+
+
+async def test_a_huge_tool_result_is_cut_with_a_note_and_flagged(fake: FakeLLM) -> None:
+    """A tool returning half a megabyte: the log keeps its first RESULT_LIMIT characters and a
+    note of its length, ``truncated`` says so, and the vendor is sent only that."""
+    agent: ChatProvider = build("anthropic", fake)
+    log = InMemoryLog()
+    conductor = Conductor(log)
+    pair = [
+        ParticipantSpec(name="customer", agent="x"),
+        ParticipantSpec(name="support", agent="anthropic", model=agent.model),
+    ]
+    state = await session.create(
+        conductor, topic="help", participants=pair, stop=StopConfig(max_turns=3)
+    )
+    customer = ScriptedProvider(["Please send me the statement of acc-1.", varied_text(2)])
+    try:
+        await session.play_all(
+            conductor,
+            state.conversation_id,
+            {"customer": customer, "support": agent},
+            tools={"support": PythonTools([export_statement])},
+        )
+    finally:
+        await agent.aclose()
+    events = [r.event for r in codec.decode_all(await log.read(state.conversation_id))]
+    (returned, *_) = [e for e in events if isinstance(e, ToolReturned)]
+    full = len(export_statement("acc-1"))
+    assert returned.truncated and returned.outcome == "ok"
+    assert returned.content.startswith("date,amount\n2025-01-01,12.50\n")
+    assert returned.content.endswith(
+        f"[result truncated: {full:,} characters, the first {RESULT_LIMIT:,} shown]"
+    )
+    assert len(returned.content) < RESULT_LIMIT + 100
+    sent = [str(r.body) for r in fake.requests if "result truncated" in str(r.body)]
+    assert sent and all(len(body) < RESULT_LIMIT * 2 for body in sent)

@@ -63,6 +63,9 @@ class ToolReturned:
     latency_s: float = 0.0
     #: The call was run again after a takeover (idempotent tools only, same call id).
     rerun: bool = False
+    #: The result was longer than ``toolrounds.RESULT_LIMIT`` characters: ``content`` is its
+    #: beginning and a note saying how long it was.
+    truncated: bool = False
 
     @property
     def participant(self) -> str:

@@ -122,11 +122,13 @@ class ToolRounds:
                 running.cancel()  # done already, unless this instance lost the turn or stops
             output, outcome = running.result()
             seen.update(outcome=outcome, is_error=output.is_error)
+        content, truncated = capped(_storable(output.content))
         returned = ToolReturned(
             speaker=self.speaker,
             call_id=called.call_id,
             tool=called.tool,
-            content=_storable(output.content),
+            content=content,
+            truncated=truncated,
             is_error=output.is_error,
             outcome=outcome,
             latency_s=round(self.monotonic() - started, 6),
@@ -285,6 +287,20 @@ def _unique(call: ToolCall, used: set[str], sequence: int) -> str:
     """The vendor's call id, made unique in the conversation if a provider reused one."""
     call_id = call.id or f"call-{sequence}"
     return call_id if call_id not in used else f"{call_id}-{sequence}"
+
+
+#: The most characters of one tool result that are recorded and shown to the model (about 25k
+#: tokens): a tool that returns a whole file or table would otherwise swell the log and the next
+#: request past what any vendor accepts, ending the conversation with a provider error.
+RESULT_LIMIT = 100_000
+
+
+def capped(text: str, limit: int = RESULT_LIMIT) -> tuple[str, bool]:
+    """``text`` cut to ``limit`` characters with a note the model reads, and whether it was."""
+    if len(text) <= limit:
+        return text, False
+    note = f"\n[result truncated: {len(text):,} characters, the first {limit:,} shown]"
+    return text[:limit] + note, True
 
 
 def _storable(text: str) -> str:
