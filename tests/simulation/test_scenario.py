@@ -49,6 +49,22 @@ def test_a_bad_value_names_the_file_line_and_field(write: Write) -> None:
     assert "greater than 0" in str(caught.value)
 
 
+def test_a_goal_written_as_text_is_its_primary_goal(write: Write) -> None:
+    """``goal = "…"`` on an intent was "Input should be a valid dictionary": the goal is a
+    primary goal first, the rest (secondary, criteria, conditions, turn limit) optional."""
+    text = MINIMAL.replace(
+        'description = "Get a refund for a broken kettle"\n',
+        'description = "Get a refund for a broken kettle"\ngoal = "Get the kettle refunded"\n',
+    )
+    scenario = load_scenario(write("s.toml", text))
+    goal = scenario.intents[0].goal
+    assert goal is not None and goal.primary == "Get the kettle refunded"
+    assert (goal.secondary, goal.success_criteria, goal.max_turns) == ((), (), None)
+    empty = write("e.toml", text.replace('"Get the kettle refunded"', '""'))
+    with pytest.raises(ScenarioError, match=r"intents\[0\]\.goal\.primary: String should have"):
+        load_scenario(empty)
+
+
 def test_an_unknown_key_is_an_error_on_its_line(write: Write) -> None:
     text = MINIMAL.replace('agent = "mock"', 'agent = "mock"\nsytem = "typo"')
     path = write("s.toml", text)

@@ -75,13 +75,18 @@ def persona_models(data: dict[str, Any]) -> list[PersonaModel]:
 
 
 class GoalModel(Strict):
-    """An intent's goal."""
+    """An intent's goal (``goal = "text"`` is its primary goal alone)."""
 
     primary: str = Field(min_length=1)
     secondary: list[str] = []
     success_criteria: list[str] = []
     failure_conditions: list[str] = []
     max_turns: int | None = Field(None, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _text(cls, data: Any) -> Any:
+        return {"primary": data} if isinstance(data, str) else data
 
 
 class IntentModel(Strict):
