@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+import aiconv
 from aiconv.agents.guarded import GuardConfig, Guards
 from aiconv.agents.messages import ChatMessage
 from aiconv.agents.pricing import cost_usd
@@ -262,3 +263,27 @@ async def test_reasoning_tokens_are_reported_as_part_of_the_output(
         assert reply.usage.reasoning_tokens == 0
     else:
         assert 0 < reply.usage.reasoning_tokens < reply.usage.output_tokens
+
+
+@pytest.mark.parametrize(
+    ("first", "second"), [("compat", "claude"), ("claude", "gpt"), ("gpt", "gemini")]
+)
+async def test_two_vendors_on_the_fake_say_their_own_words_and_end_by_the_end_token(
+    fake: FakeLLM, first: str, second: str
+) -> None:
+    """The README's 'try real-provider mode without keys' through two adapters: the fake told
+    its speakers apart by their system prompt's CRC-32 modulo 7, so one pair in seven (compat
+    and claude on the README's topic) wrote the same sentences turn after turn and the
+    conversation ended as a loop after four messages, not with the end token."""
+    apis = {"compat": "openai", "gpt": "openai", "claude": "anthropic", "gemini": "gemini"}
+    seats = [
+        aiconv.Participant(name, name, provider=build(apis[name], fake)) for name in (first, second)
+    ]
+    async with aiconv.open_log("memory://") as log:
+        result = await aiconv.run_conversation(log, seats, "Is a hot dog a sandwich?", max_turns=10)
+    for seat in seats:
+        assert seat.provider is not None
+        await seat.provider.aclose()
+    assert result.ended.reason == "end_token", result.ended
+    texts = [m.content for m in result.state.messages]
+    assert len(set(texts)) == len(texts)

@@ -35,11 +35,26 @@ def chatter_text(turn: Turn, *, end_after: int) -> str:
         context={
             "topic": topic.group(1) if topic else "this",
             "end_token": end.group(1) if end else "<END>",
+            "turn": _position(chat, topic.group(1) if topic else None),
         },
     )
     rng = random.Random(f"{chat.system}|{own_turn}|{turn.messages[-1:]}")
     closing = end_after > 0 and own_turn >= end_after
     return chatter.compose(request, rng, own_turn=own_turn, closing=closing)
+
+
+def _position(chat: ChatRequest, topic: str | None) -> int:
+    """The conversation's turn this reply takes, as far as the history shows: every message
+    posted so far (the others' as user messages, the speaker's own as assistant ones without
+    tool calls), not the topic the opening speaker is handed. Like the conductor's turn that
+    ``mock`` reads, it differs for every reply, so two speakers never walk the phrase pools in
+    step (told apart by their system prompts' CRC-32 modulo 7, one pair in seven did)."""
+    posted = [
+        m for m in chat.messages if m.role == "user" or (m.role == "assistant" and not m.tool_calls)
+    ]
+    if posted and posted[0].role == "user" and posted[0].content == topic:
+        posted = posted[1:]
+    return len(posted) + 1
 
 
 def chat(turn: Turn, scripted: str | None, compose: Callable[[Turn], str]) -> Answer:
