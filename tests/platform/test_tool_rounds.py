@@ -307,6 +307,7 @@ async def test_a_takeover_never_repeats_a_call_that_is_not_idempotent() -> None:
     assert [(r.outcome, r.is_error) for r in returned] == [("unknown", True)]
     failed = [e for e in events if isinstance(e, AgentFailed)]
     assert [f.error_kind for f in failed] == ["tool_outcome_unknown"]
+    assert [f.kind for f in failed] == ["tool_outcome_unknown"]  # the word for it
     posted = [e for e in events if isinstance(e, MessagePosted)]
     assert posted[-1].content == "Let me check what happened."
 

@@ -157,6 +157,12 @@ class AgentFailed:
     #: provider failed in a shared conversation, e.g. ``aic join``): the turn is open at once.
     released: bool = False
 
+    @property
+    def kind(self) -> str:
+        """``error_kind`` under its short name (``failed.kind == "tool_outcome_unknown"``); the
+        event's own kind is ``KIND``, and the recorded field stays ``error_kind``."""
+        return self.error_kind
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LoopDetected:
