@@ -396,7 +396,7 @@ def test_round_26_written_blind_then_tuned_on() -> None:
 
 #: Rounds 27 and 28, written blind, measured unread (27: 0.731, 28: 0.538), then tuned on.
 #: Their floors hold what the detector shows on them: (written_in, loop recall, closing recall).
-BLIND_THEN_TUNED_ROUNDS = ((27, 0.76, 1.0), (28, 0.69, 0.875))
+BLIND_THEN_TUNED_ROUNDS = ((27, 0.84, 1.0), (28, 0.69, 0.875))
 
 
 @pytest.mark.parametrize(("written_in", "recall", "closings"), BLIND_THEN_TUNED_ROUNDS)
@@ -413,7 +413,8 @@ def test_rounds_27_and_28_written_blind_then_tuned_on(
     # scripts: the same loops found, closings 1.00 / 1.00 and 1.00 / 0.875 (the farewells of
     # Russian, Japanese, Chinese and Korean). Then read and tuned on: a point restated in fresh
     # words, seen by letter trigrams (loop_unmoved), 27 0.769 (20 of 26), 28 0.615 (16 of 26),
-    # nothing cut; each message handed back, by trigrams too (loop_said_back), 28 0.692. Below
+    # nothing cut; each message handed back, by trigrams too (loop_said_back), 28 0.692; the
+    # first restatement allowed to reword more (pairs of Hangul syllables), 27 0.846. Below
     # the target on recall (0.90): the floors hold what they show, so a change that cuts one of
     # their healthy conversations or loses one of their loops fails.
     figures = evaluate_corpus(HELDOUT, written_in=written_in)

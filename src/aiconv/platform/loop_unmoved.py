@@ -30,7 +30,10 @@ from aiconv.platform.wording import char_similarity, features
 UNMOVED_RUN = 4
 """Messages of one side (the first states the point, the next three restate it)."""
 _OWN_SHARE = 0.45
-"""Least share of a restatement's trigrams its sender used in its earlier messages of the run."""
+"""Least mean share of the restatements' trigrams their sender used in its earlier messages of
+the run; each at least ``_OWN_FLOOR`` (the first restatement, said after the point alone,
+rewords it most)."""
+_OWN_FLOOR = 0.3
 _UPTAKE = 0.15
 """Most share of the trigrams a message of the others brought that the reply takes up."""
 _NEWS = 4
@@ -44,6 +47,9 @@ _SLOT_OVERLAP = 0.3
 
 _WORD = re.compile(r"\w+")
 _DIGIT = re.compile(r"\d")
+_SYLLABIC = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u9fff\uac00-\ud7a3]")
+"""A word of a script whose every character is a syllable or a morpheme (Hangul, kana, Han):
+two of its characters say as much as three letters, so its words are read by pairs."""
 
 
 @windowed()
@@ -56,7 +62,8 @@ def trigrams(content: str) -> frozenset[str]:
             grams.add("#" + word)
             continue
         padded = f" {word} "
-        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
+        size = 2 if _SYLLABIC.match(word) else 3
+        grams.update(padded[i : i + size] for i in range(len(padded) - size + 1))
     return frozenset(grams)
 
 
@@ -76,22 +83,41 @@ def _frame_filled_anew(grams: Sequence[frozenset[str]]) -> bool:
 
 def _restates(
     history: Sequence[Utterance], own: Sequence[int], at: int, heard: Sequence[frozenset[str]]
-) -> bool:
-    """Whether ``history[at]`` (of the run ``own``) is made mostly of its sender's earlier
-    trigrams, adds no number, and takes up none of what the others brought just before it
-    (``heard[i]``: the trigrams of ``history[:i]``)."""
+) -> float | None:
+    """The share of ``history[at]``'s trigrams (of the run ``own``) its sender used before,
+    when it is at least ``_OWN_FLOOR``, the message adds no number, and takes up none of what
+    the others brought just before it (``heard[i]``: the trigrams of ``history[:i]``); else
+    None."""
     said = trigrams(history[at].content)
-    if features(history[at].content).numbers - _window_numbers(history[:at]):
-        return False
+    if not said or features(history[at].content).numbers - _window_numbers(history[:at]):
+        return None
     earlier = frozenset().union(*(trigrams(history[i].content) for i in own if i < at))
-    if not said or len(said & earlier) < _OWN_SHARE * len(said):
-        return False
+    share = len(said & earlier) / len(said)
+    if share < _OWN_FLOOR:
+        return None
     previous = max(i for i in own if i < at)
     for other in range(previous + 1, at):
-        brought = trigrams(history[other].content) - heard[other]
+        told = trigrams(history[other].content)
+        brought = told - heard[other]
+        if _new_step(history[other].content, told, brought, said):
+            return None  # a new step to try, reported on in fewer words ("Still no sound.")
         if len(brought) < _NEWS or len(brought & said) > _UPTAKE * len(brought):
-            return False
-    return True
+            return None
+    return share
+
+
+def _new_step(
+    content: str, told: frozenset[str], brought: frozenset[str], said: frozenset[str]
+) -> bool:
+    """Whether ``content`` tells a step to try, mostly new to the window (``brought`` of its
+    trigrams ``told``), in more words than the reply ``said`` that reports back on it."""
+    return len(told) > len(said) and 2 * len(brought) >= len(told) and features(content).instructs
+
+
+def _leads(text: str) -> bool:
+    """Whether ``text`` asks or tells the other side something, or is a formula or a list."""
+    view = features(text)
+    return "?" in text or "？" in text or view.asks or view.instructs or view.structured
 
 
 def heard_before(history: Sequence[Utterance]) -> list[frozenset[str]]:
@@ -111,14 +137,15 @@ def unmoved(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     texts = [history[i].content for i in own]
     if any(len(text) < _MIN_CHARS for text in texts):
         return None
-    if any("?" in text or "？" in text or features(text).asks for text in texts[1:]):
-        return None  # it asks: a frame of questions, an interview
+    if any(_leads(text) for text in texts[1:]):
+        return None  # it asks or tells: a frame of questions, an interview, a review
     if any(char_similarity(a, b) >= config.edit for a, b in pairwise(texts)):
         return None  # near copies: a revision, a chorus, a drill
     if _frame_filled_anew([trigrams(text) for text in texts]):
         return None
     heard = heard_before(history)
-    if not all(_restates(history, own, i, heard) for i in own[1:]):
+    shares = [_restates(history, own, i, heard) for i in own[1:]]
+    if None in shares or sum(s or 0.0 for s in shares) < _OWN_SHARE * len(shares):
         return None
     detail = f"{sender} restates its point in fresh words, taking up nothing it is told"
     return make_loop("paraphrase", 0.9, tuple(history[i] for i in own), detail)
