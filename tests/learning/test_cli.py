@@ -572,3 +572,41 @@ def test_discover_on_chats_that_share_their_words_writes_a_scenario(
     assert "Traceback" not in found.stderr
     assert "Warning" not in found.stderr  # nor k-means asked for more groups than points
     assert scenario.exists()
+
+
+def test_the_mapping_takes_the_issues_words_for_its_fields(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """Issue 19 names the mapping "conversation id, sender or role, text, timestamp": flags
+    ``--role-field``, ``--content-field``, ``--timestamp-field``, ``--conversation-id-field`` and
+    the keys ``role``, ``content``, ``id``, ``time`` in a mapping file were refused ("No such
+    option", "Extra inputs are not permitted"); they name the same fields as ``--sender-field`` …"""
+    said = [("customer", "My card is gone", "08:00"), ("agent", "I will block it now", "08:01")]
+    rows = [
+        {"ticket": "t-1", "who": who, "body": body, "when": f"2025-03-03T{at}:00Z"}
+        for who, body, at in said
+    ]
+    path = tmp_path / "odd.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    words = ["--conversation-id-field", "ticket", "--role-field", "who", "--content-field", "body"]
+    flags = [*words, "--timestamp-field", "when"]
+    by_flags = _ok(
+        run_aic("import", str(path), "--db", str(tmp_path / "a.db"), *flags, "--json", env=env)
+    )
+    assert json.loads(by_flags.stdout)["conversations"] == 1
+    mapping = tmp_path / "odd.mapping.toml"
+    mapping.write_text('id = "ticket"\nrole = "who"\ncontent = "body"\ntime = "when"\n')
+    by_file = _ok(
+        run_aic("import", str(path), "--db", str(tmp_path / "b.db"), "--mapping", str(mapping),
+                "--json", env=env)
+    )  # fmt: skip
+    assert json.loads(by_file.stdout)["conversations"] == 1
+    listed = json.loads(
+        _ok(run_aic("ls", "--db", str(tmp_path / "b.db"), "--json", env=env)).stdout
+    )
+    shown = _ok(
+        run_aic("export", listed[0]["conversation_id"], "--db", str(tmp_path / "b.db"), env=env)
+    )
+    messages = json.loads(shown.stdout)["messages"]
+    assert [m["content"] for m in messages] == ["My card is gone", "I will block it now"]
+    assert messages[0]["at"] == 1740988800.0  # the original timestamp, kept

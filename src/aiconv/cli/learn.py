@@ -33,18 +33,20 @@ _SOURCE_MAX = 100
 
 
 def mapping_options(func: Any) -> Any:
-    """The field mapping flags of ``aic import``."""
-    for name, what in reversed(
+    """The field mapping flags of ``aic import`` (each also under the other word for it:
+    ``--role-field`` is ``--sender-field``)."""
+    for names, what in reversed(
         [
-            ("id", "the conversation id"),
-            ("sender", "the sender or role"),
-            ("text", "the message text"),
-            ("time", "the timestamp (ISO 8601 or Unix seconds/ms)"),
-            ("outcome", "an outcome label (optional)"),
-            ("messages", "the list of messages, in a conversation-per-record file"),
+            (("id", "conversation-id"), "the conversation id"),
+            (("sender", "role"), "the sender or role"),
+            (("text", "content"), "the message text"),
+            (("time", "timestamp"), "the timestamp (ISO 8601 or Unix seconds/ms)"),
+            (("outcome",), "an outcome label (optional)"),
+            (("messages",), "the list of messages, in a conversation-per-record file"),
         ]
     ):
-        func = option(f"--{name}-field", help=f"Field holding {what}.")(func)
+        flags = [f"--{name}-field" for name in names]
+        func = option(*flags, help=f"Field holding {what}.")(func)
     return func
 
 

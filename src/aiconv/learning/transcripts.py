@@ -186,12 +186,17 @@ class FieldMapping:
         return replace(self, **changes)
 
 
+def _key(*names: str) -> Any:
+    """A mapping file's key, under its name or the other words for it (``role`` = ``sender``)."""
+    return pydantic.Field(None, min_length=1, validation_alias=pydantic.AliasChoices(*names))
+
+
 class _MappingModel(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(extra="forbid")
-    conversation_id: str | None = pydantic.Field(None, min_length=1)
-    sender: str | None = pydantic.Field(None, min_length=1)
-    text: str | None = pydantic.Field(None, min_length=1)
-    timestamp: str | None = pydantic.Field(None, min_length=1)
+    conversation_id: str | None = _key("conversation_id", "id")
+    sender: str | None = _key("sender", "role")
+    text: str | None = _key("text", "content")
+    timestamp: str | None = _key("timestamp", "time")
     outcome: str | None = pydantic.Field(None, min_length=1)
     messages: str | None = pydantic.Field(None, min_length=1)
     customer: list[str] = []
