@@ -22,6 +22,7 @@ from aiconv.simulation.batch import BatchRunner
 from aiconv.simulation.report import build
 from aiconv.simulation.rows import collect
 from aiconv.simulation.scenario import Seat, load_scenario
+from aiconv.testing.fake_llm import FakeLLM
 from aiconv.testing.processes import cli_env, reap, run_aic, spawn_aic
 from aiconv.testing.providers import FunctionProvider
 from aiconv.testing.redis_server import RedisServer, has_redis_server
@@ -367,3 +368,29 @@ def test_a_damaged_sqlite_cache_is_one_line_and_exit_1(tmp_path: Path) -> None:
         f"error: the response cache {cache} cannot be read (database disk image is malformed): "
         "remove it, or give another --cache-url"
     )
+
+
+@pytest.mark.timeout(300)
+async def test_a_vendor_agent_behind_another_base_url_is_never_served_the_first_ones_replies(
+    tmp_path: Path,
+) -> None:
+    """``gpt`` with ``OPENAI_BASE_URL`` at a gateway or a local server: its replies were keyed
+    as vendor ``openai`` alone, so the same suite run against another server with ``--cache
+    use`` was answered from the first server's replies and never reached the second."""
+    path, db = tmp_path / "s.toml", tmp_path / "runs.db"
+    path.write_text(SCENARIO.replace('agent = "mock:turns=2"', 'agent = "gpt"'), encoding="utf-8")
+    async with FakeLLM(end_after=3) as first, FakeLLM(end_after=3) as second:
+        for run_id, server in (("v1", first), ("v2", second), ("v3", second)):
+            env = cli_env(
+                {"OPENAI_API_KEY": "sk-test-0123456789", "OPENAI_BASE_URL": server.openai_base_url},
+                home=tmp_path,
+            )
+            done = await asyncio.to_thread(
+                run_aic, "simulate", str(path), "--db", str(db), "--run-id", run_id, "--quiet",
+                "--cache", "use", env=env, cwd=tmp_path, timeout=120,
+            )  # fmt: skip
+            assert done.returncode == 0, done.stderr
+            if run_id == "v2":
+                asked = len(second.requests)
+    assert first.requests and asked > 0  # the second server was asked
+    assert len(second.requests) == asked  # and its own replies are reused on the next run

@@ -179,6 +179,14 @@ class Registry:
                 return env[name]
         return vendor.default_base_url
 
+    def cache_endpoint(self, spec: AgentSpec, env: Mapping[str, str]) -> str | None:
+        """Where ``spec``'s requests go when that is not its vendor's own address (a base URL
+        given, or set by ``*_BASE_URL`` / ``OLLAMA_HOST``): part of a cached reply's key, so
+        a gateway or a local server never answers from another's replies. None for the
+        vendor's default, whose keys stay what they were."""
+        url = self.base_url_for(spec, env)
+        return None if url == self._vendors[spec.vendor].default_base_url else url
+
     def check_tools(self, spec: AgentSpec) -> None:
         """ConfigError when ``spec``'s vendor cannot call tools."""
         vendor = self._vendors[spec.vendor]

@@ -78,9 +78,9 @@ def import_command(run_id: str, as_json: bool, **kw: Any) -> None:
     url = checked_cache_url(kw["cache_url"] or default_cache_url(runtime.log_url))
     require_log(runtime.log_url, run_id)
 
-    def vendor_of(participant: ParticipantSpec) -> tuple[str, str]:
+    def vendor_of(participant: ParticipantSpec) -> tuple[str, str, str | None]:
         spec = runtime.registry.resolve(participant.agent, model=participant.model or None)
-        return spec.vendor, spec.model
+        return spec.vendor, spec.model, runtime.registry.cache_endpoint(spec, runtime.env)
 
     count = asyncio.run(_import(runtime.log_url, url, run_id, kw["participant"], vendor_of))
     if as_json:

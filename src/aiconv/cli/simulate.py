@@ -81,8 +81,11 @@ def seat_factory(
         if caching is None or mode == "off":
             return provider
         observer = CacheMetrics(telemetry.metrics)
+        endpoint = seat.url or runtime.registry.cache_endpoint(
+            runtime.registry.resolve(seat.agent, model=seat.model), runtime.env
+        )
         return CachedProvider(
-            provider, caching.store, mode=mode, observer=observer, endpoint=seat.url
+            provider, caching.store, mode=mode, observer=observer, endpoint=endpoint
         )
 
     def build_live(seat: Seat) -> ChatProvider:

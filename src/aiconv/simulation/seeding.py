@@ -23,8 +23,9 @@ from aiconv.queues.log import ConversationLog, ListQuery
 from aiconv.simulation.batch import OPENING_MODEL
 
 #: The vendor name and default model of a participant's provider (``ChatProvider.name`` and
-#: ``.model``): the request's model is the participant's, or that default when it has none.
-VendorOf = Callable[[ParticipantSpec], tuple[str, str]]
+#: ``.model``: the request's model is the participant's, or that default when it has none), and
+#: the address its requests go to when it is not the vendor's own (``cache_endpoint``).
+VendorOf = Callable[[ParticipantSpec], tuple[str, str, str | None]]
 
 
 async def seed_cache(
@@ -65,7 +66,7 @@ async def _store(
     store: CacheStore, state: ConversationState, message: MessagePosted, vendor_of: VendorOf
 ) -> None:
     speaker = state.participant(message.sender)
-    vendor, default_model = vendor_of(speaker)
+    vendor, default_model, endpoint = vendor_of(speaker)
     vendor = message.provider or vendor
     request = build_request(state, message.sender)
     cost = message.saved_usd if message.cached else message.cost_usd
@@ -75,5 +76,5 @@ async def _store(
         usage=Usage(input_tokens=message.input_tokens, output_tokens=message.output_tokens),
         cost_usd=cost,
     )
-    key = cache_key(vendor, default_model, request, speaker.base_url)  # a seat's url, as simulate
+    key = cache_key(vendor, default_model, request, speaker.base_url or endpoint)  # as simulate
     await store.put(key, encode_reply(reply, vendor), overwrite=False)
