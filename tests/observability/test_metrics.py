@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import asyncio
 
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from prometheus_client import CollectorRegistry
+
 from aiconv.agents.guarded import GuardConfig, Guards
 from aiconv.agents.messages import ChatReply, ChatRequest, Usage
 from aiconv.errors import RateLimited
-from aiconv.observability.metrics import GuardMetrics
+from aiconv.observability.metrics import GuardMetrics, Metrics
+from aiconv.observability.observer import TelemetryObserver
+from aiconv.observability.tracing_sdk import new_tracer_provider
 from aiconv.reliability.retry import RetryPolicy
 from aiconv.testing.clock import FakeClock
 from aiconv.testing.providers import FunctionProvider, ScriptedProvider
@@ -135,3 +141,31 @@ async def test_turns_are_labelled_by_the_provider_on_the_posted_message(rig: Rig
     assert [m.provider for m in final.messages] == ["anthropic", "openai"] * 2
     assert rig.sample("aiconv_turns_total", participant="alice", provider="anthropic") == 2
     assert rig.sample("aiconv_turns_total", participant="bob", provider="openai") == 2
+
+
+async def test_participant_names_beyond_the_bound_count_as_other() -> None:
+    """Names come from users (the write API takes any): past the bound a new name is ``other``,
+    so a client naming a fresh participant per conversation cannot grow a series per name."""
+    registry = CollectorRegistry()
+    metrics = Metrics(registry, names_per_label=3)
+    exporter = InMemorySpanExporter()
+    tracing = new_tracer_provider(processors=(SimpleSpanProcessor(exporter),))
+    observer = TelemetryObserver(metrics, tracer=tracing.get_tracer("t"))
+    rig = Rig(registry, metrics, tracing, exporter, observer)
+    async with asyncio.timeout(30):
+        for n in range(4):
+            seats = {
+                f"caller-{n}": ScriptedProvider(["hi", "bye"], name="mock", model="m"),
+                "desk": ScriptedProvider(["hello", "ok"], name="mock", model="m"),
+            }
+            await rig.converse(seats, max_turns=2)
+    names = {
+        sample.labels["participant"]
+        for family in registry.collect()
+        if family.name == "aiconv_turns"
+        for sample in family.samples
+    }
+    assert names == {"caller-0", "desk", "caller-1", "other"}
+    assert rig.sample("aiconv_turns_total", participant="other", provider="mock") == 2
+    assert rig.sample("aiconv_turns_total", participant="desk", provider="mock") == 4
+    tracing.shutdown()

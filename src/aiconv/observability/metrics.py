@@ -1,9 +1,10 @@
 """Prometheus metrics: every series aiconv emits, on an injected ``CollectorRegistry``.
 
 Names follow ``aiconv_<noun>_<unit>`` with base units (seconds, USD, ``_total`` for counters).
-Label values are bounded: provider and model ids, participant names, error kinds, end reasons,
-backends. This module knows no aiconv types; callers pass plain values. ``serve_metrics`` starts
-the ``/metrics`` HTTP endpoint in a daemon thread.
+Label values are bounded: provider and model ids, participant and tool names (the first
+``NAMES_PER_LABEL`` distinct ones, then ``other``), error kinds, end reasons, backends. This
+module knows no aiconv types; callers pass plain values. ``serve_metrics`` starts the
+``/metrics`` HTTP endpoint in a daemon thread.
 """
 
 from __future__ import annotations
@@ -25,13 +26,48 @@ APPEND_BUCKETS = (0.0002, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 
 
 BREAKER_STATES = ("closed", "half_open", "open")
 
+#: Distinct participant (or tool) names a process keeps as label values. Names come from users
+#: (scenario files, the write API, MCP servers), so they are counted as ``other`` past this many:
+#: a client naming a fresh participant per conversation must not grow a series per name.
+NAMES_PER_LABEL = 200
+OTHER = "other"
+
+
+class BoundedLabel:
+    """The values of one user-named label: the first ``limit`` distinct ones as they are, any
+    later new one as ``other`` (the series a scrape returns stay bounded)."""
+
+    __slots__ = ("limit", "seen")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.seen: set[str] = set()
+
+    def __call__(self, value: str) -> str:
+        """``value``, or ``other`` once ``limit`` other names have been seen."""
+        if value in self.seen:
+            return value
+        if len(self.seen) >= self.limit:
+            return OTHER
+        self.seen.add(value)
+        return value
+
 
 class Metrics:
     """Every aiconv metric, registered on ``registry`` (a fresh one per test)."""
 
-    def __init__(self, registry: CollectorRegistry, *, loop_kinds: Iterable[str] = ()) -> None:
-        """``loop_kinds`` are created at zero, so rates over them exist before the first loop."""
+    def __init__(
+        self,
+        registry: CollectorRegistry,
+        *,
+        loop_kinds: Iterable[str] = (),
+        names_per_label: int = NAMES_PER_LABEL,
+    ) -> None:
+        """``loop_kinds`` are created at zero, so rates over them exist before the first loop;
+        participant and tool names beyond ``names_per_label`` distinct ones count as ``other``."""
         self.registry = registry
+        self.participant = BoundedLabel(names_per_label)
+        self.tool = BoundedLabel(names_per_label)
         r = registry
         # Providers
         self.provider_requests = Counter(

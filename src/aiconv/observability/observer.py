@@ -174,8 +174,9 @@ class TelemetryObserver:
             finally:
                 seconds = self.clock() - started
                 outcome = str(seen.get("outcome", "cancelled"))
-                self.metrics.tool_calls.labels(tool, outcome).inc()
-                self.metrics.tool_duration.labels(tool).observe(seconds)
+                named = self.metrics.tool(tool)
+                self.metrics.tool_calls.labels(named, outcome).inc()
+                self.metrics.tool_duration.labels(named).observe(seconds)
                 if outcome != "ok":
                     span.set_attribute("error.type", outcome)
                     span.set_status(Status(StatusCode.ERROR, outcome))
@@ -203,7 +204,7 @@ class TelemetryObserver:
         or for a message recorded before messages kept it, the participant's agent's vendor.
         """
         provider = message.provider or _agent_vendor(state, message.sender)
-        self.metrics.turns.labels(message.sender, provider).inc()
+        self.metrics.turns.labels(self.metrics.participant(message.sender), provider).inc()
         self.metrics.turn_duration.labels(provider).observe(turn_s)
         self._touch(state.conversation_id)
         for loop in reversed(state.loops):
