@@ -27,6 +27,7 @@ def env(tmp_path: Path) -> dict[str, str]:
     return cli_env(home=tmp_path / "home")
 
 
+@pytest.mark.timeout(300)  # nine aic processes end to end; ~60 s on a quiet box, twice that loaded
 def test_import_discover_simulate_realism_fork_replay(
     corpus_dir: Path, tmp_path: Path, env: dict[str, str]
 ) -> None:
