@@ -396,7 +396,7 @@ def test_round_26_written_blind_then_tuned_on() -> None:
 
 #: Rounds 27 and 28, written blind, measured unread (27: 0.731, 28: 0.538), then tuned on.
 #: Their floors hold what the detector shows on them: (written_in, loop recall, closing recall).
-BLIND_THEN_TUNED_ROUNDS = ((27, 0.84, 1.0), (28, 0.69, 0.875))
+BLIND_THEN_TUNED_ROUNDS = ((27, 0.88, 1.0), (28, 0.69, 0.875))
 
 
 @pytest.mark.parametrize(("written_in", "recall", "closings"), BLIND_THEN_TUNED_ROUNDS)
@@ -414,7 +414,8 @@ def test_rounds_27_and_28_written_blind_then_tuned_on(
     # Russian, Japanese, Chinese and Korean). Then read and tuned on: a point restated in fresh
     # words, seen by letter trigrams (loop_unmoved), 27 0.769 (20 of 26), 28 0.615 (16 of 26),
     # nothing cut; each message handed back, by trigrams too (loop_said_back), 28 0.692; the
-    # first restatement allowed to reword more (pairs of Hangul syllables), 27 0.846. Below
+    # first restatement allowed to reword more (pairs of Hangul syllables), 27 0.846; an emoji
+    # no word of a terse acknowledgement, 27 0.885 (23 of 26). Below
     # the target on recall (0.90): the floors hold what they show, so a change that cuts one of
     # their healthy conversations or loses one of their loops fails.
     figures = evaluate_corpus(HELDOUT, written_in=written_in)

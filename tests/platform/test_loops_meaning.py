@@ -93,6 +93,22 @@ def test_terse_acknowledgements_coming_round_in_a_language_no_list_holds_are_a_c
     assert found is not None and found.kind == "collapse"
 
 
+def test_terse_acknowledgements_with_emoji_are_a_collapse_too() -> None:
+    # An emoji beside three words is no fourth word (Tagalog: "Opo po 😊" - "👍" - "Sige po 🙏").
+    history = chat(
+        "customer: Hello po, kailan darating ang order ko na PH-5521?",
+        "shop: Hello po! Naipadala na po kaninang umaga, darating bukas ng hapon 🚚",
+        "customer: sige",
+        "shop: Opo po 😊",
+        "customer: 👍",
+        "shop: Sige po, salamat 🙏",
+        "customer: sige sige",
+        "shop: Opo, salamat po ❤️",
+    )
+    found = first_loop(history)
+    assert found is not None and found.kind == "collapse"
+
+
 def test_a_word_game_of_one_new_word_a_turn_is_no_collapse() -> None:
     history = chat(
         "anna: Let's play word association. Ocean.",

@@ -92,6 +92,7 @@ _EXCLAIMED_WORDS = 6
 _EXCLAIMED_MARKS = 4
 """Of the run, how many end with an exclamation mark."""
 _NUMBER_OR_QUESTION = re.compile(r"[\d?？؟]")
+_WORDLIKE = re.compile(r"\w")
 
 
 def exclaimed_collapse(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
@@ -138,9 +139,11 @@ def terse_collapse(history: Sequence[Utterance], config: LoopConfig) -> Loop | N
 
 
 def _is_long(content: str) -> bool:
+    """Over ``_TERSE_CHARS`` characters or ``_TERSE_WORDS`` words, or a number or a question;
+    an emoji or a mark standing alone is no word ("Dạ vâng ạ 😊" is three)."""
     text = content.strip()
     return (
         len(text) > _TERSE_CHARS
-        or len(text.split()) > _TERSE_WORDS
+        or sum(bool(_WORDLIKE.search(token)) for token in text.split()) > _TERSE_WORDS
         or bool(_NUMBER_OR_QUESTION.search(text))
     )
