@@ -21,7 +21,7 @@ import re
 from collections.abc import Sequence
 
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
-from aiconv.platform.loop_unmoved import heard_before, trigrams
+from aiconv.platform.loop_unmoved import trigrams
 from aiconv.platform.wording import features
 
 SAID_BACK_RUN = 3
@@ -33,6 +33,9 @@ _NEW = 0.2
 _NEW_WORDS = 2
 """Most words (of three letters or more) new to the window in a reply."""
 _MIN_WORDS = 3
+_WORDS_TAKEN = 0.25
+"""Least share of a reply's content words (stems) that the message it replies to has: a
+cheap test before the trigrams (an echo takes more; a long new reply takes fewer)."""
 _PREFIX = 4
 """Letters a word shares with an earlier one for it to be that word (inflected or not)."""
 _PRESENTED = frozenset(':"«»“”„「」')
@@ -41,30 +44,34 @@ _LETTERS = re.compile(r"[^\W\d_]{3,}")
 
 
 def _new_words(reply: str, window: Sequence[Utterance]) -> int:
-    """How many words of ``reply`` (three letters or more) no word of ``window`` starts as."""
+    """How many words of ``reply`` (three letters or more) no word of ``window`` starts as,
+    nor begins it (sets of the window's words and of their first letters: no pairwise loop)."""
     known = {w for u in window for w in _LETTERS.findall(u.content.lower())}
+    starts = {w[:n] for w in known for n in (3, _PREFIX)}
     count = 0
     for word in _LETTERS.findall(reply.lower()):
-        if word in known:
-            continue
-        stem = word[:_PREFIX]
-        if not any(other.startswith(stem) or word.startswith(other) for other in known):
+        if word in known or word[:_PREFIX] in starts:
+            continue  # (a word of three letters: the start of a known word)
+        if not any(word[:n] in known for n in range(3, len(word))):
             count += 1
     return count
 
 
-def _hands_back(history: Sequence[Utterance], index: int, heard: Sequence[frozenset[str]]) -> bool:
+def _hands_back(history: Sequence[Utterance], index: int) -> bool:
     """Whether ``history[index]`` is made of the other's message just before it (above)."""
     reply, asked = history[index].content, history[index - 1].content
     said, told = features(reply), features(asked)
-    if said.words < _MIN_WORDS or _PRESENTED & set(asked):
-        return False
-    if told.invites_echo or told.asks_repeat or told.instructs:
-        return False  # "Say after me", "Repeat", an order: said back as asked
+    if said.words < _MIN_WORDS or _WORDS_TAKEN * len(said.content) > len(
+        said.content & told.content
+    ):
+        return False  # (most replies: a cheap test on the words before their trigrams)
+    if _PRESENTED & set(asked) or told.invites_echo or told.asks_repeat or told.instructs:
+        return False  # "Say after me", "Repeat", "Next: «…»", an order: said back as asked
     grams = trigrams(reply)
     if len(grams & trigrams(asked)) < _TAKEN * len(grams):
         return False
-    if len(grams - heard[index]) > _NEW * len(grams):
+    new = grams.difference(*(trigrams(u.content) for u in history[:index]))
+    if len(new) > _NEW * len(grams):
         return False
     if said.numbers - frozenset().union(*(features(u.content).numbers for u in history[:index])):
         return False
@@ -74,12 +81,11 @@ def _hands_back(history: Sequence[Utterance], index: int, heard: Sequence[frozen
 def said_back(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     """The newest sender's last ``SAID_BACK_RUN`` replies each hand the other's message back."""
     sender = history[-1].sender
-    heard = heard_before(history)
     replies: list[int] = []
     for index in range(len(history) - 1, 0, -1):
         if history[index].sender != sender:
             continue
-        if history[index - 1].sender == sender or not _hands_back(history, index, heard):
+        if history[index - 1].sender == sender or not _hands_back(history, index):
             break  # (the newest first: most messages are no echo)
         replies.append(index)
         if len(replies) == SAID_BACK_RUN:

@@ -46,6 +46,8 @@ them to be a frame filled anew, when the rests differ (``_SLOT_OVERLAP``)."""
 _SLOT_OVERLAP = 0.3
 
 _WORD = re.compile(r"\w+")
+_APART = "\x00"
+"""Joins the padded words: a trigram across two words holds it, and is dropped."""
 _DIGIT = re.compile(r"\d")
 _SYLLABIC = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u9fff\uac00-\ud7a3]")
 """A word of a script whose every character is a syllable or a morpheme (Hangul, kana, Han):
@@ -55,15 +57,19 @@ two of its characters say as much as three letters, so its words are read by pai
 @windowed()
 def trigrams(content: str) -> frozenset[str]:
     """The letter trigrams of ``content``'s words, each word padded with a space at both ends
-    (any script: no dictionary, no word splitter); a word with a digit is kept whole."""
-    grams: set[str] = set()
-    for word in _WORD.findall(content.lower()):
+    (any script: no dictionary, no word splitter); a word with a digit is kept whole, a word of
+    syllables (``_SYLLABIC``) is read by pairs."""
+    words = _WORD.findall(content.lower())
+    plain = [w for w in words if not _DIGIT.search(w) and not _SYLLABIC.match(w)]
+    joined = _APART.join(f" {w} " for w in plain)  # one pass over one string: ~4x faster
+    grams = {joined[i : i + 3] for i in range(len(joined) - 2)}
+    grams = {g for g in grams if _APART not in g}
+    for word in words:
         if _DIGIT.search(word):
             grams.add("#" + word)
-            continue
-        padded = f" {word} "
-        size = 2 if _SYLLABIC.match(word) else 3
-        grams.update(padded[i : i + size] for i in range(len(padded) - size + 1))
+        elif _SYLLABIC.match(word):
+            padded = f" {word} "
+            grams.update(padded[i : i + 2] for i in range(len(padded) - 1))
     return frozenset(grams)
 
 
