@@ -1,9 +1,6 @@
-"""``python -m aiconv.cli …`` is ``aic …`` (``python -m aiconv.cli start …`` is ``aic-start``)."""
+"""``python -m aiconv.cli …`` is ``aic …`` (``python -m aiconv.cli start …`` is ``aic-start``);
+a Ctrl+C while it is still importing ends it with 130 and no traceback, as ``aic`` does."""
 
-from aiconv.cli.main import aic
-from aiconv.cli.processes import die_with_parent
-from aiconv.collector import tune_collector
+from aiconv.console import run_module
 
-die_with_parent()
-tune_collector()
-aic(prog_name="aic")
+run_module()
