@@ -89,6 +89,15 @@ def test_every_run_gets_a_new_conversation(db: Path) -> None:
     assert {json.loads(line)["conversation_id"] for line in listing.stdout.splitlines()} == ids
 
 
+def test_a_listing_with_nothing_to_list_says_so_instead_of_an_empty_table(db: Path) -> None:
+    assert run_aic("start", "--max-turns", "2", "--db", str(db), "--quiet").returncode == 0
+    active = run_aic("ls", "--db", str(db), "--status", "active")
+    assert (active.returncode, active.stdout) == (0, "no conversations with status active\n")
+    other = run_aic("ls", "--db", str(db), "--run-id", "r9", "--status", "ended")
+    assert other.stdout == "no conversations with status ended and run id 'r9'\n"
+    assert json.loads(run_aic("ls", "--db", str(db), "--run-id", "r9", "--json").stdout) == []
+
+
 def test_unknown_agent_lists_valid_agents_and_suggests(db: Path) -> None:
     result = run_aic("start", "--agent1", "mok", "--db", str(db))
     assert result.returncode == 2

@@ -72,8 +72,19 @@ def ls(**kw: Any) -> None:
     elif kw["ls_json"]:
         for entry in entries:
             click.echo(json.dumps(index_row(entry)))
+    elif not entries:
+        click.echo(_nothing_listed(kw["status"], kw["run_id"]))
     else:
         display.print_index(Console(), entries)
+
+
+def _nothing_listed(status: str | None, run_id: str | None) -> str:
+    """What an empty ``aic ls`` says instead of a table with no rows."""
+    if status is None and run_id is None:
+        return "no conversations yet (start one: aic-start --agent1 mock --agent2 mock)"
+    wanted = [f"status {status}"] if status else []
+    wanted += [f"run id {run_id!r}"] if run_id else []
+    return f"no conversations with {' and '.join(wanted)}"
 
 
 async def _load(runtime: Runtime, cid: str) -> tuple[ConversationState, list[Recorded]]:
