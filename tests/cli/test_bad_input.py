@@ -222,6 +222,10 @@ CASES: list[tuple[list[str], int, str]] = [
     # an agent whose server on this machine is not running: exit 1 (as join), nothing written
     (["start", "--agent1", "ollama", "--base-url1", "http://127.0.0.1:1/v1"], 1, "nothing answers"),
     (["ls", "--log-url", "ftp://x"], 2, "unsupported log URL 'ftp://x'"),
+    # issue 2: an unparsable --log-url is an error, never a SQLite file named after it
+    (["start", "--log-url", "foo:bar"], 2, "cannot parse log URL 'foo:…'"),
+    (["start", "--log-url", f"redis:u:{SECRET}@127.0.0.1:1"], 2, "cannot parse log URL"),
+    (["ls", "--log-url", "sqlite:log.db"], 2, "cannot parse log URL"),
     (["ls", "--log-url", "redis://127.0.0.1:1/abc"], 2, "the database 'abc' must be a number"),
     (["ls", "--log-url", f"redis://:{SECRET}@127.0.0.1:1/0?foo=1"], 2, "unknown parameter 'foo'"),
     (["ls", "--log-url", f"redis://:{SECRET}@127.0.0.1:notaport/0"], 2, "bad Redis URL"),

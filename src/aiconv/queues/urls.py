@@ -19,6 +19,7 @@ Accepted forms:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Generator
 from types import TracebackType
 from typing import Any
@@ -76,8 +77,18 @@ async def open_sqlite_log(url: str, mode: OpenMode) -> ConversationLog:
     return await SqliteLog.open(path, mode=mode)
 
 
+#: ``redis:host``, ``sqlite:runs.db``, ``foo:bar``: a scheme without ``//`` is a mistyped URL,
+#: never a file name (one letter is left for a drive, ``C:``); ``./a:b.db`` is such a file.
+_SCHEME_WITHOUT_SLASHES = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:")
+
+
 def _opener_for(url: str) -> Opener:
     if "://" not in url:
+        if typo := _SCHEME_WITHOUT_SLASHES.match(url):  # only its scheme is echoed: no password
+            raise ConfigError(
+                f"cannot parse log URL '{typo.group()}…': use one of {ACCEPTED_FORMS}"
+                " (a file whose name has a colon: ./NAME)"
+            )
         return lambda path, mode: SqliteLog.open(path, mode=mode)
     try:
         scheme = urlsplit(url).scheme.lower()
