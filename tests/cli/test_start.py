@@ -352,3 +352,21 @@ async def test_a_compatible_server_is_reached_through_its_base_url(tmp_path: Pat
     assert document["participants"][0]["model"] == "my-model"
     assert document["summary"]["turns"] == 2
     assert received == ["my-model"]
+
+
+@pytest.mark.timeout(120)
+def test_piped_ls_and_providers_keep_every_column_the_issues_name(db: Path) -> None:
+    """Issue 2: ``aic ls`` gives id, started, participants, turns, status, end reason; issue 3:
+    ``aic providers`` gives alias, vendor, default model, key variable, key. Piped at 80
+    columns (a test, a script) none of them may be left out."""
+    started = run_aic("start", "--max-turns", "2", "--db", str(db), "--json")
+    conversation_id = json.loads(started.stdout)["conversation_id"]
+    narrow = cli_env({"COLUMNS": "80"})
+    listing = run_aic("ls", "--db", str(db), env=narrow)
+    assert listing.returncode == 0, listing.stderr
+    for shown in ("started", "participants", "turns", "status", "end reason", "max_turns"):
+        assert shown in listing.stdout
+    assert conversation_id in listing.stdout and "mock-1, mock-2" in listing.stdout
+    listed = run_aic("providers", env=narrow)
+    for shown in ("aliases", "vendor", "default model", "key variable", "ANTHROPIC_API_KEY"):
+        assert shown in listed.stdout

@@ -243,7 +243,7 @@ def providers(as_json: bool) -> None:
         ]
         for row in rows
     ]
-    print_table(Console(), PROVIDER_FIELDS, table)
+    print_table(Console(), PROVIDER_FIELDS, table, whole_when_piped=True)
 
 
 def _broken_row(plugin: str, why: str) -> dict[str, Any]:

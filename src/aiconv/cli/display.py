@@ -221,7 +221,7 @@ def print_index(console: Console, entries: Sequence[IndexEntry]) -> None:
         ]
         for e in entries
     ]
-    print_table(console, INDEX_FIELDS, rows)
+    print_table(console, INDEX_FIELDS, rows, whole_when_piped=True)
 
 
 def echo_or_write(text: str, output: Path | None) -> None:

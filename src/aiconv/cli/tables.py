@@ -49,11 +49,22 @@ class Field:
     wrap: bool = True
 
 
-def print_table(console: Console, fields: Sequence[Field], rows: Sequence[Sequence[str]]) -> None:
-    """Print ``rows`` under ``fields``, fitted to ``console.width``."""
+def print_table(
+    console: Console,
+    fields: Sequence[Field],
+    rows: Sequence[Sequence[str]],
+    *,
+    whole_when_piped: bool = False,
+) -> None:
+    """Print ``rows`` under ``fields``, fitted to ``console.width``.
+
+    ``whole_when_piped``: when the output is not a terminal (a pipe, a file, a test) and a
+    column would be left out, each row is printed as ``field: value`` lines instead, so a
+    reader of the output still gets every column (``aic ls``, ``aic providers``)."""
     cells = [[one_line(cell) for cell in row] for row in rows]
     fitted = layout(fields, cells, console.width)
-    if fitted is None:
+    dropped = fitted is not None and len(fitted[0]) < len(fields)
+    if fitted is None or (whole_when_piped and dropped and not console.is_terminal):
         _print_records(console, fields, cells)
         return
     kept, widths = fitted
