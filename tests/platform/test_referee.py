@@ -38,6 +38,8 @@ async def test_a_repeating_participant_ends_the_conversation_with_reason_loop() 
     events = await events_of(log, cid)
     loops = [e for e in events if isinstance(e, LoopDetected)]
     assert [loop.loop_kind for loop in loops] == ["repetition"]
+    assert [loop.kind for loop in loops] == ["repetition"]  # issue 6: "LoopDetected (kind, …)"
+    assert loops[0].score > 0 and loops[0].sequences
     state = await Conductor(log).load(cid)
     assert state.ended is not None
     assert state.ended.reason == "loop"

@@ -175,6 +175,12 @@ class LoopDetected:
     sequences: tuple[int, ...] = ()
     detail: str = ""
 
+    @property
+    def kind(self) -> str:
+        """``loop_kind`` under the issue's name (``loop.kind == "repetition"``); the event's
+        own kind is ``KIND``, and the recorded field stays ``loop_kind``."""
+        return self.loop_kind
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OutcomeProposed:
