@@ -14,7 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from aiconv.cli.main import aic
+from aiconv.testing.processes import cli_env, run_aic
 from tests.simulation.test_compare import _two_runs
+from tests.simulation.test_gating import write
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -125,3 +127,29 @@ def test_the_markdown_and_html_pages_state_the_gates_verdict(runs: Path, tmp_pat
     )
     assert f"**{title}**" in md and title in html
     assert "success rate (lower 95% bound)" in md.split(title)[1]  # its reason follows
+
+
+def test_a_fail_over_gate_states_its_limit_in_the_document_and_on_the_pages(
+    tmp_path: Path,
+) -> None:
+    """A latency gate (lower is better) carries ``fail_over``, not ``fail_under``, and its pages
+    say ``--fail-over`` with the unit; the agent under test answers after 50 ms."""
+    path = write(tmp_path, agent="mock:turns=2,latency=0.05", repeat=1)
+    db = str(tmp_path / "runs.db")
+    done = run_aic("simulate", str(path), "--run-id", "slow", "--quiet", "--db", db,
+                   env=cli_env(home=tmp_path), cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    args = ("report", "slow", "--db", db, "--metric", "latency_p95")
+    code, doc, stderr = _aic(tmp_path, *args, "--fail-over", "0.01")
+    value = doc["usage"]["agent_latency_s_p95"]
+    assert code == 3 and value >= 0.05
+    verdict = doc["gate"]
+    assert (verdict["metric"], verdict["fail_over"]) == ("latency_p95", 0.01)
+    assert not verdict["passed"] and "fail_under" not in verdict
+    reason = f"latency_p95 (agent under test) {value:g} s is above --fail-over 0.01 s"
+    assert verdict["reasons"] == [reason] and f"gate failed: {reason}" in stderr
+    md, html = _pages(tmp_path / "out", "report")
+    title = "Release gate failed (exit code 3): latency_p95 (agent under test) --fail-over 0.01 s"
+    assert f"**{title.replace('_', chr(92) + '_')}**" in md and title in html
+    code, doc, _ = _aic(tmp_path, *args, "--fail-over", "30")
+    assert code == 0 and doc["gate"]["passed"]

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import signal
+import subprocess
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from pathlib import Path
@@ -20,6 +22,7 @@ from aiconv.simulation.report_markdown import render_markdown
 from aiconv.simulation.rows import Row
 from aiconv.testing.conditions import eventually
 from aiconv.testing.processes import cli_env, reap, run_aic, spawn_aic
+from tests.simulation.test_task_suites import suite
 
 SCENARIO = """\
 name = "gates"
@@ -59,6 +62,9 @@ end_reasons = ["end_token"]
 """
 
 
+TASKS = ["banking-lost-debit-card", "banking-dispute-too-old"]
+
+
 def write(tmp_path: Path, agent: str = "mock:turns=2", repeat: int = 3, latency: str = "") -> Path:
     path = tmp_path / "gates.toml"
     path.write_text(SCENARIO.format(agent=agent, repeat=repeat, latency=latency), encoding="utf-8")
@@ -94,6 +100,90 @@ def test_gates_read_any_metric_at_its_estimate_or_interval_bound() -> None:
     assert not failed.passed and "pass^2 (lower 95% bound)" in failed.reasons[0]
     assert gate.evaluate(doc, threshold=0.7, metric=gate.Metric.parse("success")).passed
     assert not gate.evaluate(doc, threshold=0.1, metric=gate.Metric.parse("pass^5")).passed
+
+
+def _wilson(passed: int, total: int, z: float = 1.959964) -> tuple[float, float]:
+    """The Wilson score interval, written out independently of ``stats.wilson``."""
+    p = passed / total
+    centre = (p + z * z / (2 * total)) / (1 + z * z / total)
+    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / (1 + z * z / total)
+    return centre - half, centre + half
+
+
+def test_a_criterion_is_gated_on_its_pass_rate_and_wilson_bounds() -> None:
+    # end_state passes in 12 of 16 graded conversations; 'ended' in all 16
+    rows = [
+        _row("a", f"p{c}/i", r, True, criteria={"end_state": r < 3, "ended": True})
+        for c in range(4)
+        for r in range(4)
+    ]
+    doc = report.build("r", rows)
+    metric = gate.Metric.parse("criterion:end_state")
+    assert metric.value(doc, "point") == pytest.approx(0.75)
+    low, high = _wilson(12, 16)
+    assert metric.value(doc, "lower") == pytest.approx(low, abs=1e-4)
+    assert metric.value(doc, "upper") == pytest.approx(high, abs=1e-4)
+    assert gate.evaluate(doc, threshold=0.7, metric=metric).passed
+    failed = gate.evaluate(doc, threshold=0.7, metric=metric, bound="lower")
+    assert failed.reasons == (
+        f"criterion:end_state (lower 95% bound) {low * 100:.1f}% is below --fail-under 70.0%",
+    )
+    assert gate.evaluate(doc, threshold=1.0, metric=gate.Metric.parse("criterion:ended")).passed
+
+
+def test_costs_and_latency_are_gated_from_above_per_agent() -> None:
+    rows = [_row("cheap", f"p{c}/i", 0, c < 3, cost_usd=0.01, agent_latencies=(0.5,))
+            for c in range(4)]  # fmt: skip
+    rows += [_row("dear", f"p{c}/i", 0, c < 2, cost_usd=0.03, agent_latencies=(2.0,))
+             for c in range(4)]  # fmt: skip
+    doc = report.build("m", rows)
+    cost = gate.evaluate(doc, threshold=0.02, metric=gate.Metric.parse("cost"))
+    assert cost.reasons == (
+        "agent dear: cost (mean a conversation) $0.03 is above --fail-over $0.02",
+    )
+    assert cost.as_dict()["fail_over"] == 0.02 and "fail_under" not in cost.as_dict()
+    resolved = gate.Metric.parse("cost_per_resolved")  # 0.04 / 3 and 0.12 / 2
+    assert [resolved.value(a, "point") for a in doc["agents"]] == pytest.approx([0.013333, 0.06])
+    assert not gate.evaluate(doc, threshold=0.05, metric=resolved).passed
+    assert gate.evaluate(doc, threshold=0.06, metric=resolved).passed
+    latency = gate.evaluate(doc, threshold=1.0, metric=gate.Metric.parse("latency_p95"))
+    assert latency.reasons == (
+        "agent dear: latency_p95 (agent under test) 2 s is above --fail-over 1 s",
+    )
+
+
+def test_a_criterion_gate_runs_on_a_graded_banking_suite(tmp_path: Path) -> None:
+    """``--metric criterion:NAME`` gates a real run's criterion (the careless agent leaves the
+    too-old dispute open: end_state passes in 2 of 4), at its estimate or its interval's end;
+    an unknown criterion names the run's criteria and writes nothing."""
+    path = suite(tmp_path, agent="bank-agent:mistakes=1,kinds=ignore_policy", tasks=TASKS)
+    env, db = cli_env(home=tmp_path), str(tmp_path / "runs.db")
+    done = run_aic("simulate", str(path), "--run-id", "c1", "--repeat", "2", "--quiet",
+                   "--db", db, env=env, cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+    def gated(*args: str, out: str = "out") -> subprocess.CompletedProcess[str]:
+        return run_aic("report", "c1", "--db", db, "--out-dir", str(tmp_path / out), "--json",
+                       *args, env=env, cwd=tmp_path)  # fmt: skip
+
+    below = gated("--metric", "criterion:end_state", "--fail-under", "0.6")
+    assert below.returncode == 3, below.stderr
+    assert "gate failed: criterion:end_state 50.0% is below --fail-under 60.0%" in below.stderr
+    doc = json.loads(below.stdout)
+    low, high = _wilson(2, 4)
+    (row,) = [c for c in doc["criteria"] if c["criterion"] == "end_state"]
+    assert row["ci95"] == pytest.approx([low, high], abs=1e-4)
+    assert gated("--metric", "criterion:end_state", "--fail-under", "0.2").returncode == 0
+    lower = gated("--metric", "criterion:end_state", "--fail-under", "0.2", "--bound", "lower")
+    assert lower.returncode == 3 and f"bound) {low * 100:.1f}% is below" in lower.stderr
+    assert gated("--metric", "criterion:ended", "--fail-under", "1").returncode == 0
+    unknown = gated("--metric", "criterion:end-state", "--fail-under", "0.1", out="none")
+    assert unknown.returncode == 2 and unknown.stderr.count("\n") == 1, unknown.stderr
+    assert "has no such criterion; its criteria: " in unknown.stderr
+    assert "'end_state'" in unknown.stderr and "'ended'" in unknown.stderr
+    assert not (tmp_path / "none").exists()
+    latency = gated("--metric", "latency_p95", "--fail-over", "60")
+    assert latency.returncode == 0 and json.loads(latency.stdout)["gate"]["fail_over"] == 60
 
 
 def test_a_matrix_gate_fails_when_any_agent_fails_and_mixed_runs_never_pass() -> None:
@@ -376,6 +466,15 @@ def test_an_agent_added_to_a_run_is_compared_with_the_agent_it_started_with(
         (("--fail-under", "1.5"), "--fail-under must be a rate between 0 and 1"),
         (("--fail-under", "0.5", "--metric", "pass@2"), "--metric 'pass@2': use success or pass^K"),
         (("--bound", "middle"), "Invalid value for '--bound'"),
+        (("--fail-over", "1"), "--fail-over gates figures where lower is better"),
+        (("--fail-over", "1", "--metric", "pass^2"), "pass^2 is a rate: use --fail-under"),
+        (("--fail-over", "1", "--metric", "criterion:ended"), "is a rate: use --fail-under"),
+        (("--fail-under", "0.5", "--metric", "cost"), "cost is lower-is-better: use --fail-over"),
+        (("--fail-over", "-1", "--metric", "cost"), "--fail-over must be a finite number >= 0"),
+        (("--fail-over", "nan", "--metric", "latency_p95"), "'--fail-over': must be a finite"),
+        (("--fail-over", "inf", "--metric", "cost"), "'--fail-over': must be a finite number"),
+        (("--fail-over", "1", "--metric", "cost", "--bound", "lower"), "cost has no interval"),
+        (("--metric", "criterion:"), "--metric 'criterion:': name the criterion"),
     ],
 )
 def test_bad_gate_options_are_one_line_errors(

@@ -84,6 +84,8 @@ def compare_command(baseline: str, candidate: str, **kw: Any) -> None:
     """Compare CANDIDATE_RUN against BASELINE_RUN, trial by trial, and gate a release on it."""
     alpha = check_alpha(kw["alpha"])
     metric = gate.Metric.parse(kw["metric"])
+    if metric.lower_is_better or metric.criterion:
+        raise ConfigError(f"--metric {kw['metric']!r}: aic compare gates success or pass^K")
     base, cand = split_target(baseline), split_target(candidate)
     name = f"compare-{baseline}-vs-{candidate}".replace("/", "-")
     out = kw["out_dir"] or Path("reports") / name

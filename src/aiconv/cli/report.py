@@ -42,7 +42,7 @@ EXIT_GATE_FAILED = 3
 
 
 def gate_options(func: Any) -> Any:
-    """``--fail-under``, ``--metric``, ``--bound``, ``--allow-incomplete``."""
+    """``--fail-under``, ``--fail-over``, ``--metric``, ``--bound``, ``--allow-incomplete``."""
     func = option(
         "--allow-incomplete",
         is_flag=True,
@@ -59,12 +59,19 @@ def gate_options(func: Any) -> Any:
         "--metric",
         default="success",
         show_default=True,
-        help="What --fail-under gates: success or pass^K (e.g. pass^2).",
+        help="What is gated: success, pass^K (e.g. pass^2) or criterion:NAME with --fail-under; "
+        "cost (mean USD a conversation), cost_per_resolved or latency_p95 (seconds) with "
+        "--fail-over.",
+    )(func)
+    func = option(
+        "--fail-over",
+        type=FINITE,  # ASCII digits, no NaN; gate.threshold_of says what a limit must be
+        help="Exit 3 when METRIC (a cost or latency) is above LIMIT.",
     )(func)
     return option(
         "--fail-under",
         type=FINITE,  # ASCII digits, no NaN; gate.check_threshold says what a rate must be
-        help="Exit 3 when METRIC is below RATE (0..1).",
+        help="Exit 3 when METRIC (a rate) is below RATE (0..1).",
     )(func)
 
 
@@ -102,8 +109,7 @@ def report_command(target: str, **kw: Any) -> None:
     """Report the outcomes of simulation run RUN (or of one agent of a matrix run) and gate a
     release on them."""
     metric = gate.Metric.parse(kw["metric"])
-    if kw["fail_under"] is not None:
-        gate.check_threshold(kw["fail_under"])
+    threshold = gate.threshold_of(metric, kw["fail_under"], kw["fail_over"], kw["bound"])
     if kw["realism"]:
         require_extra("learning", "aic report --realism")
     run_id, agent = split_target(target)
@@ -114,11 +120,12 @@ def report_command(target: str, **kw: Any) -> None:
     doc, transcripts, junit = asyncio.run(_report(runtime, run_id, agent, kw["worst"]))
     if kw["realism"]:
         doc["realism"] = asyncio.run(_realism(runtime, run_id, kw["realism_source"]))
+    gate.check_known(doc, metric)
     verdict = None
-    if kw["fail_under"] is not None:
+    if threshold is not None:
         verdict = gate.evaluate(
             doc,
-            threshold=kw["fail_under"],
+            threshold=threshold,
             metric=metric,
             bound=kw["bound"],
             allow_incomplete=kw["allow_incomplete"],

@@ -1,8 +1,13 @@
-"""Release gates on a report document (pure): ``--fail-under RATE --metric M --bound B``.
+"""Release gates on a report document (pure): ``--fail-under RATE --metric M --bound B`` and
+``--fail-over LIMIT --metric M``.
 
-A metric is ``success`` (the success rate, Wilson interval) or ``pass^K`` (pass^k at k = K,
-averaged over cells, with its interval; ``pass^1`` is the mean of the cells' success rates).
-The bound is the point estimate or the 95 % interval's ``lower`` (or ``upper``) end. A gate fails
+A rate (higher is better, ``--fail-under``) is ``success`` (the success rate, Wilson interval),
+``pass^K`` (pass^k at k = K, averaged over cells, with its interval; ``pass^1`` is the mean of
+the cells' success rates) or ``criterion:NAME`` (the share of graded conversations in which
+criterion NAME passed, Wilson interval). A figure where lower is better (``--fail-over``, no
+interval) is ``cost`` (mean USD per conversation), ``cost_per_resolved`` or ``latency_p95`` (the
+agent under test's reply latency, seconds). The bound is the point estimate or the 95 %
+interval's ``lower`` (or ``upper``) end. A gate fails
 on an incomplete run unless incomplete runs are allowed, always on a run that mixes scenarios,
 and, for a matrix run, when any of its agents fails.
 
@@ -23,40 +28,85 @@ from aiconv.errors import ConfigError
 Bound = Literal["point", "lower", "upper"]
 BOUNDS: tuple[Bound, ...] = ("point", "lower", "upper")
 _PASS_HAT = re.compile(r"^pass\^([1-9][0-9]{0,3})$")
+_CRITERION = "criterion:"
+#: The figures where lower is better: the metric, the report's key, and what it is called.
+LOWER_IS_BETTER: dict[str, tuple[str, str]] = {
+    "cost": ("cost_usd_mean", "cost (mean a conversation)"),
+    "cost_per_resolved": ("cost_per_resolved_usd", "cost_per_resolved"),
+    "latency_p95": ("agent_latency_s_p95", "latency_p95 (agent under test)"),
+}
+_METRICS = (
+    "use success or pass^K with K >= 1 (e.g. pass^2), criterion:NAME (with --fail-under), "
+    "or cost, cost_per_resolved, latency_p95 (with --fail-over)"
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Metric:
-    """``success`` or ``pass^k``."""
+    """``success``, ``pass^k``, ``criterion:NAME`` or a figure where lower is better."""
 
     name: str
     k: int = 1
+    criterion: str = ""
+
+    @property
+    def lower_is_better(self) -> bool:
+        """Whether the metric is gated with ``--fail-over`` (cost, latency)."""
+        return self.name in LOWER_IS_BETTER
 
     @classmethod
     def parse(cls, text: str) -> Metric:
-        """``success`` or ``pass^K`` (K ≥ 1); ConfigError otherwise."""
+        """A metric by name; ConfigError for anything else."""
         cleaned = text.strip().lower()
+        if cleaned.startswith(_CRITERION):
+            criterion = text.strip()[len(_CRITERION) :].strip()
+            if not criterion:
+                raise ConfigError(f"--metric {text!r}: name the criterion (criterion:end_state)")
+            return cls(name=f"{_CRITERION}{criterion}", criterion=criterion)
         if cleaned in ("success", "success_rate"):
             return cls(name="success")
+        if cleaned in LOWER_IS_BETTER:
+            return cls(name=cleaned)
         match = _PASS_HAT.match(cleaned)
         if match is None:
-            raise ConfigError(f"--metric {text!r}: use success or pass^K with K >= 1 (e.g. pass^2)")
+            raise ConfigError(f"--metric {text!r}: {_METRICS}")
         return cls(name=f"pass^{match.group(1)}", k=int(match.group(1)))
 
     def value(self, figures: Mapping[str, Any], bound: Bound) -> float | None:
         """The metric of a report (or of one agent's figures) at ``bound``; None when undefined."""
-        if self.name == "success":
-            point, interval = figures["success"]["rate"], figures["success"]["ci95"]
-        else:
-            found = [p for p in figures["pass_hat_k"] if p["k"] == self.k]
-            if not found:
-                return None
-            point, interval = found[0]["value"], found[0]["ci95"]
+        if self.lower_is_better:
+            found = figures.get("usage", figures)[LOWER_IS_BETTER[self.name][0]]
+            return None if found is None else float(found)
+        point, interval = self._estimate(figures)
         if bound == "point" or point is None:
             return None if point is None else float(point)
         if interval is None:
             return None
         return float(interval[0] if bound == "lower" else interval[1])
+
+    def _estimate(self, figures: Mapping[str, Any]) -> tuple[Any, Any]:
+        """The rate's point estimate and 95 % interval (None, None when undefined)."""
+        if self.name == "success":
+            return figures["success"]["rate"], figures["success"]["ci95"]
+        if self.criterion:
+            rows = [c for c in figures.get("criteria", ()) if c["criterion"] == self.criterion]
+        else:
+            rows = [p for p in figures["pass_hat_k"] if p["k"] == self.k]
+            rows = [{"rate": p["value"], "ci95": p["ci95"]} for p in rows]
+        return (rows[0]["rate"], rows[0]["ci95"]) if rows else (None, None)
+
+    def label(self, bound: Bound) -> str:
+        """What a verdict calls the metric: ``pass^2 (lower 95% bound)``."""
+        if self.lower_is_better:
+            return LOWER_IS_BETTER[self.name][1]
+        name = "success rate" if self.name == "success" else self.name
+        return name if bound == "point" else f"{name} ({bound} 95% bound)"
+
+    def amount(self, value: float) -> str:
+        """A value of the metric with its unit: ``85.0%``, ``$0.0125``, ``1.5 s``."""
+        if not self.lower_is_better:
+            return f"{value * 100:.1f}%"
+        return f"{value:g} s" if self.name == "latency_p95" else f"${value:g}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -110,6 +160,45 @@ def check_threshold(value: float) -> float:
     return value
 
 
+def threshold_of(
+    metric: Metric, fail_under: float | None, fail_over: float | None, bound: Bound
+) -> float | None:
+    """The gate's threshold, checked against the metric's direction; None without a gate.
+    ConfigError for ``--fail-over`` on a rate, ``--fail-under`` on a cost or latency, a
+    ``--bound`` on a figure without an interval, or a bad number."""
+    if fail_over is None:
+        if fail_under is not None and metric.lower_is_better:
+            raise ConfigError(
+                f"--fail-under gates rates (higher is better); {metric.name} is lower-is-better: "
+                "use --fail-over"
+            )
+        return None if fail_under is None else check_threshold(fail_under)
+    if not metric.lower_is_better:
+        raise ConfigError(
+            f"--fail-over gates figures where lower is better ({', '.join(LOWER_IS_BETTER)}); "
+            f"{metric.name} is a rate: use --fail-under"
+        )
+    if fail_under is not None:
+        raise ConfigError("--fail-under and --fail-over: use one")
+    if bound != "point":
+        raise ConfigError(f"--bound {bound}: {metric.name} has no interval; use --bound point")
+    if not 0.0 <= fail_over < float("inf"):  # NaN fails the comparison
+        raise ConfigError(f"--fail-over must be a finite number >= 0 (got {fail_over})")
+    return fail_over
+
+
+def check_known(doc: Mapping[str, Any], metric: Metric) -> None:
+    """ConfigError naming the run's criteria when ``metric`` is a criterion the run lacks."""
+    names = sorted(str(c["criterion"]) for c in doc.get("criteria", ()))
+    if not metric.criterion or metric.criterion in names:
+        return
+    found = ", ".join(repr(name) for name in names) or "none (it is not graded by criteria)"
+    raise ConfigError(
+        f"--metric {metric.name!r}: run {doc['run_id']} has no such criterion; "
+        f"its criteria: {found}"
+    )
+
+
 def evaluate(
     doc: Mapping[str, Any],
     *,
@@ -118,7 +207,8 @@ def evaluate(
     bound: Bound = "point",
     allow_incomplete: bool = False,
 ) -> GateResult:
-    """Gate the report ``doc``: every agent's ``metric`` at ``bound`` must reach ``threshold``."""
+    """Gate the report ``doc``: every agent's ``metric`` at ``bound`` must reach ``threshold``
+    (stay at or under it when lower is better)."""
     mixed = (
         f"the run mixes {len(doc['suite_hashes'])} scenario versions "
         f"({', '.join(doc['scenarios'])}); it cannot gate a release"
@@ -137,7 +227,7 @@ def evaluate(
     settings = {
         "metric": metric.name,
         "bound": bound,
-        "fail_under": threshold,
+        "fail_over" if metric.lower_is_better else "fail_under": threshold,
         "allow_incomplete": allow_incomplete,
     }
     return GateResult(checks=tuple(checks), settings=settings)
@@ -158,12 +248,15 @@ def _reaches(
 ) -> Check:
     """The threshold check of one agent (of the whole run outside a matrix)."""
     value = metric.value(figures, bound)
-    name = "success rate" if metric.name == "success" else metric.name
-    what = name if bound == "point" else f"{name} ({bound} 95% bound)"
+    what = metric.label(bound)
     if value is None:
         reason = f"{what} is not defined for this run (too few repetitions or none finished)"
-    elif value < threshold:
-        reason = f"{what} {value * 100:.1f}% is below --fail-under {threshold * 100:.1f}%"
+        if metric.name == "cost_per_resolved":
+            reason = f"{what} is not defined for this run (no conversation resolved)"
+    elif metric.lower_is_better and value > threshold:
+        reason = f"{what} {metric.amount(value)} is above --fail-over {metric.amount(threshold)}"
+    elif not metric.lower_is_better and value < threshold:
+        reason = f"{what} {metric.amount(value)} is below --fail-under {metric.amount(threshold)}"
     else:
         reason = ""
     if reason and figures.get("failed"):  # say so when it is not the replies' fault alone

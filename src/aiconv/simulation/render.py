@@ -12,7 +12,7 @@ from typing import Any
 
 from aiconv.platform.markdown import inline
 from aiconv.simulation import page
-from aiconv.simulation.gate import incomplete_text
+from aiconv.simulation.gate import Metric, incomplete_text
 
 #: End reasons as people say them.
 END_REASONS = {
@@ -234,6 +234,9 @@ def gate_verdict(gate: Mapping[str, Any] | None) -> tuple[str, list[str]] | None
     metric = "success rate" if gate["metric"] == "success" else gate["metric"]
     if "alpha" in gate:  # aic compare --fail-on-regression
         what = f"--fail-on-regression on {metric}, alpha {gate['alpha']:g}"
+    elif "fail_over" in gate:  # a cost or latency: lower is better, no interval
+        figure = Metric.parse(gate["metric"])
+        what = f"{figure.label('point')} --fail-over {figure.amount(gate['fail_over'])}"
     else:
         bound = "" if gate["bound"] == "point" else f" ({gate['bound']} 95% bound)"
         what = f"{metric}{bound} --fail-under {gate['fail_under'] * 100:.1f}%"

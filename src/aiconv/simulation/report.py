@@ -159,6 +159,7 @@ def agent_figures(rows: Sequence[Row]) -> dict[str, Any]:
         "agent_latency_s_p95": figures["agent_latency_s_p95"],
         "tokens_mean": figures["tokens_mean"],
         "scores": mean_scores(rows),
+        "criteria": criteria_table([r for r in rows if r.finished]),
         **{k: v for k, v in completeness(rows).items() if k in ("finished", "unfinished")},
         "failed": broke(rows),
     }
@@ -219,7 +220,8 @@ def _worst_entry(row: Row) -> dict[str, Any]:
 
 
 def criteria_table(rows: Sequence[Row]) -> list[dict[str, Any]]:
-    """Per task criterion: how often it passed and failed (failures first)."""
+    """Per task criterion: how often it passed and failed, its pass rate with a 95 % Wilson
+    interval (failures first)."""
     return _tally(rows, "criterion", lambda criterion: criterion)
 
 
@@ -245,10 +247,15 @@ def _tally(rows: Sequence[Row], label: str, group: Callable[[str], str]) -> list
         for criterion, passed in row.criteria.items():
             counts.setdefault(group(criterion), [0, 0])[0 if passed else 1] += 1
     table = [
-        {label: name, "passed": p, "failed": f, "rate": _r(p / (p + f))}
+        {label: name, "passed": p, "failed": f, "rate": _r(p / (p + f)), "ci95": _ci95(p, p + f)}
         for name, (p, f) in counts.items()
     ]
     return sorted(table, key=lambda item: (-item["failed"], item[label]))
+
+
+def _ci95(passed: int, total: int) -> object:
+    """The 95 % Wilson interval of ``passed`` of ``total``, as the success rate states it."""
+    return Rate(successes=passed, total=total).to_dict()["ci95"]
 
 
 def _r(value: float | None, digits: int = 4) -> float | None:
