@@ -190,3 +190,27 @@ def test_a_rule_of_the_file_reads_as_ours_not_as_pydantic_wording(write: Write) 
         load_scenario(write("s.toml", text))
     assert "needs [[outcomes]]" in str(raised.value)
     assert "Value error" not in str(raised.value), raised.value
+
+
+def test_the_issues_words_for_repetitions_goals_and_style_are_read(write: Write) -> None:
+    """Issue 7 writes "repetitions `k`", "primary goal, secondary goals, … a turn limit" and
+    "communication style": each was "Extra inputs are not permitted"."""
+    text = MINIMAL.replace("repeat = 1\n", "k = 3\n").replace(
+        'description = "Get a refund for a broken kettle"\n',
+        'description = "Get a refund for a broken kettle"\n[intents.goal]\n'
+        'primary_goal = "Get the kettle refunded"\nsecondary_goals = ["An apology"]\n'
+        "turn_limit = 6\n",
+    )
+    text = text.replace(
+        'personas = ["typical"]\n',
+        'personas = ["typical", { name = "terse", communication_style = "One word." }]\n',
+    )
+    scenario = load_scenario(write("s.toml", text))
+    goal = scenario.intents[0].goal
+    assert scenario.repeat == 3
+    assert goal is not None and goal.primary == "Get the kettle refunded"
+    assert (goal.secondary, goal.max_turns) == (("An apology",), 6)
+    assert [p.style for p in scenario.personas if p.name == "terse"] == ["One word."]
+    both = write("b.toml", text.replace("k = 3\n", "k = 3\nrepeat = 2\n"))
+    with pytest.raises(ScenarioError, match="Extra inputs"):
+        load_scenario(both)

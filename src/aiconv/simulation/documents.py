@@ -10,7 +10,15 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
 
 from aiconv.validation import check_agent_url, check_headers, check_opening, check_text
 
@@ -43,7 +51,8 @@ class PersonaModel(Strict):
 
     name: str = Field(pattern=SLUG)
     traits: list[str] = []
-    style: str = ""
+    #: ``communication_style``: issue 7's words for it.
+    style: str = Field("", validation_alias=AliasChoices("style", "communication_style"))
     patience: int = Field(5, ge=1, le=10)
     tech_comfort: int = Field(5, ge=1, le=10)
     interrupts: float = Field(0.1, ge=0.0, le=1.0)
@@ -77,11 +86,14 @@ def persona_models(data: dict[str, Any]) -> list[PersonaModel]:
 class GoalModel(Strict):
     """An intent's goal (``goal = "text"`` is its primary goal alone)."""
 
-    primary: str = Field(min_length=1)
-    secondary: list[str] = []
+    #: Issue 7's words are accepted too: ``primary_goal``, ``secondary_goals``, ``turn_limit``.
+    primary: str = Field(min_length=1, validation_alias=AliasChoices("primary", "primary_goal"))
+    secondary: list[str] = Field([], validation_alias=AliasChoices("secondary", "secondary_goals"))
     success_criteria: list[str] = []
     failure_conditions: list[str] = []
-    max_turns: int | None = Field(None, gt=0)
+    max_turns: int | None = Field(
+        None, gt=0, validation_alias=AliasChoices("max_turns", "turn_limit")
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -236,7 +248,8 @@ class ScenarioModel(Strict):
     """A scenario file."""
 
     name: Text
-    repeat: int = Field(1, ge=1, le=1000)
+    #: ``k``: issue 7's "repetitions k" (pass@k, pass^k).
+    repeat: int = Field(1, ge=1, le=1000, validation_alias=AliasChoices("repeat", "k"))
     seed: int = Field(0, ge=0, lt=2**63)  # as --seed
     time: Literal["fast", "real"] = "fast"
     voice: bool = False
