@@ -58,7 +58,7 @@ STUMPS = 150
 #: healthy draft review, cut by the model, was spared by a veto, not by retraining it); and
 #: rounds 27 and 28 (written blind, measured unread, then tuned on by the rules, whose
 #: measure of unseen transcripts they were; the model has never seen them either).
-UNSEEN_ROUNDS = (18, 20, 23, 24, 25, 26, 27, 28)
+UNSEEN_ROUNDS = (18, 20, 23, 24, 25, 26, 27, 28, 29, 30)
 #: Held-out rounds measured leave-one-round-out. Round 16 was written by the detector's
 #: engineer (tuned on); 17 was written blind, then the rules were tuned on it.
 MEASURED_ROUNDS = (*range(6, 16), 17)

@@ -115,8 +115,10 @@ def test_a_family_generates_varied_labelled_transcripts() -> None:
 #: then read and tuned on (letter trigrams: ``loop_unmoved``): they no longer measure unseen
 #: transcripts either; their first figures stay in their test and the README. The learned
 #: detector (loop_learned) is trained on rounds 1-16: its honest figures are leave-one-round-out
-#: (scripts/train_loop_model.py, README); 11-15's are in-sample.
-UNTUNED_ROUNDS = (11, 13, 14, 15)
+#: (scripts/train_loop_model.py, README); 11-15's are in-sample. Rounds 29 and 30 (written blind
+#: while rounds 27 and 28 were tuned on, measured on main 9a86e3d and on the final main of that
+#: tuning, never read) are the measure of unseen transcripts now.
+UNTUNED_ROUNDS = (11, 13, 14, 15, 29, 30)
 
 
 @pytest.fixture(scope="module")
@@ -426,6 +428,35 @@ def test_rounds_27_and_28_written_blind_then_tuned_on(
     assert figures.closing_precision == 1.0
     assert figures.closing_recall >= closings
     assert figures.loop_recall >= recall
+
+
+#: Rounds 29 and 30, written blind and never read: (written_in, loop precision, loop recall,
+#: healthy conversations cut, closing precision). Floors at what the detector shows on them.
+UNSEEN_ROUNDS = ((29, 0.91, 0.42, 1, 0.88), (30, 1.0, 0.73, 0, 1.0))
+
+
+@pytest.mark.parametrize(("written_in", "precision", "recall", "cut", "closings"), UNSEEN_ROUNDS)
+def test_rounds_29_and_30_written_blind_and_never_read(
+    written_in: int, precision: float, recall: float, cut: int, closings: float
+) -> None:
+    # Written blind (nothing of the project read, the detector never run) while rounds 27 and 28
+    # were tuned on, frozen and appended unchanged. Round 29 (sha256 491a1b7f...): customer
+    # support as a team testing its agent sees it, LLM agents quoting tools, half English, 17
+    # other languages; round 30 (sha256 e30a4673...): two AI agents at work (debates, drafts,
+    # code review, negotiation, tutoring), two thirds English. Each 26 loops, 26 healthy (most
+    # hard negatives), 8 closings. On main 9a86e3d (before this tuning): 29 precision 0.909,
+    # recall 0.385 (10 of 26), 1 healthy cut; 30 1.00, 0.654 (17 of 26), nothing cut. After the
+    # tuning on 27 and 28 (loop_unmoved, loop_said_back): 29 0.917, 0.423 (11 of 26), the same
+    # healthy cut; 30 1.00, 0.731 (19 of 26), nothing cut. Far below the target (0.90 recall,
+    # nothing cut): the floors hold what they show, so a change that loses one fails.
+    figures = evaluate_corpus(HELDOUT, written_in=written_in)
+    print(figures.report())
+    assert figures.transcripts == 60
+    assert figures.loop_precision >= precision
+    assert figures.loop_recall >= recall
+    assert figures.healthy_ended_early <= cut
+    assert figures.closing_precision >= closings
+    assert figures.closing_recall == 1.0
 
 
 #: Held-out rounds that were written blind with ``fire_by`` labels; each must meet the target.

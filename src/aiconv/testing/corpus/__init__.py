@@ -23,9 +23,10 @@ Two corpora live in ``tests/data``, one transcript per JSON line (``scoring`` ha
   measured once before anyone read it; so were round 23 (sha256 ``0fdd3cc4…``), round 24
   (``6cba1fad…``) and round 25 (``1123d88e…``), each then tuned on; round 26 (``381fbf34…``),
   written blind beside their tuning, was measured twice, then read and tuned on; rounds 27
-  (``1035f641…``) and 28 (``a372b79d…``), written blind beside round 26's tuning, have never
-  been read: the measure of unseen transcripts. Loops from round 9 on carry ``fire_by``. The first
-  figures are recorded in the README.
+  (``1035f641…``) and 28 (``a372b79d…``), written blind beside round 26's tuning, were measured
+  unread, then read and tuned on; rounds 29 (``491a1b7f…``) and 30 (``e30a4673…``), written
+  blind beside that tuning, have never been read: the measure of unseen transcripts. Loops from
+  round 9 on carry ``fire_by``. The first figures are recorded in the README.
 
 Figures: ``python -m aiconv.testing.corpus tests/data/detection_corpus.jsonl``; generated
 rounds: ``python -m aiconv.testing.corpus generate train --seed 5``.
