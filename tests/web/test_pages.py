@@ -73,6 +73,8 @@ async def test_list_page_filters_and_links_to_conversations(
     assert 'value="tea"' in html
     assert '<option value="ended" selected>' in html
     assert "1 conversation, showing 1–1" in html
+    also = await client.get("/conversations", params={"q": "tea", "status": "ended"})
+    assert also.status_code == 200 and also.text.count('class="row"') == 1  # issue 8's words
 
 
 async def test_list_page_links_to_the_next_page_keeping_filters(

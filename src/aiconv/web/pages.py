@@ -101,6 +101,8 @@ async def run(request: Request) -> Response:
 
 ROUTES = [
     Route("/", conversations),
+    # issue 8's "conversations page", under the path its conversation pages sit below
+    Route("/conversations", conversations),
     Route("/conversations/{conversation_id}", conversation),
     Route("/runs/{run_id}", run),
 ]
