@@ -15,7 +15,13 @@ from collections.abc import Sequence
 
 from aiconv.platform.lexicon import word_set
 from aiconv.platform.loop_acts import seen, seen_numbers
-from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
+from aiconv.platform.loop_types import (
+    Loop,
+    LoopConfig,
+    Utterance,
+    answering_run,
+    make_loop,
+)
 from aiconv.platform.wording import features
 
 MIRRORED_RUN = 3
@@ -59,18 +65,9 @@ def _says_back_to(history: Sequence[Utterance], index: int) -> bool:
 
 def mirrored(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     """The newest sender's last ``MIRRORED_RUN`` replies each say the other's message back."""
-    sender = history[-1].sender
-    replies: list[int] = []
-    for index in range(len(history) - 1, 0, -1):
-        if history[index].sender != sender:
-            continue
-        if history[index - 1].sender == sender or not _says_back_to(history, index):
-            break  # (the newest first: most messages are no mirror)
-        replies.append(index)
-        if len(replies) == MIRRORED_RUN:
-            break
+    replies = answering_run(history, MIRRORED_RUN, _says_back_to)
     if len(replies) < MIRRORED_RUN or not any("?" in history[i - 1].content for i in replies):
         return None
     other = history[replies[0] - 1].sender
-    detail = f"{sender} says each message back to {other} instead of answering"
+    detail = f"{history[-1].sender} says each message back to {other} instead of answering"
     return make_loop("echo", 1.0, tuple(history[i] for i in reversed(replies)), detail)

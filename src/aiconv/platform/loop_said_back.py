@@ -20,7 +20,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
+from aiconv.platform.loop_types import (
+    Loop,
+    LoopConfig,
+    Utterance,
+    answering_run,
+    make_loop,
+)
 from aiconv.platform.loop_unmoved import trigrams
 from aiconv.platform.wording import features
 
@@ -80,22 +86,13 @@ def _hands_back(history: Sequence[Utterance], index: int) -> bool:
 
 def said_back(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     """The newest sender's last ``SAID_BACK_RUN`` replies each hand the other's message back."""
-    sender = history[-1].sender
-    replies: list[int] = []
-    for index in range(len(history) - 1, 0, -1):
-        if history[index].sender != sender:
-            continue
-        if history[index - 1].sender == sender or not _hands_back(history, index):
-            break  # (the newest first: most messages are no echo)
-        replies.append(index)
-        if len(replies) == SAID_BACK_RUN:
-            break
+    replies = answering_run(history, SAID_BACK_RUN, _hands_back)
     if len(replies) < SAID_BACK_RUN:
         return None
     if not any(_asks(history[i - 1].content) for i in replies):
         return None
     other = history[replies[0] - 1].sender
-    detail = f"{sender} hands each message back to {other} in its own words"
+    detail = f"{history[-1].sender} hands each message back to {other} in its own words"
     return make_loop("echo", 1.0, tuple(history[i] for i in reversed(replies)), detail)
 
 

@@ -5,7 +5,7 @@ and what it finds (``Loop``). ``loops`` holds the detectors that compare wording
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import is_not
 from typing import Generic, TypeVar
@@ -112,3 +112,21 @@ class WindowAnswers(Generic[K, V]):
             window, answers = tuple(history), {}
             self._last = (window, answers)
         return answers
+
+
+def answering_run(
+    history: Sequence[Utterance], run: int, answers: Callable[[Sequence[Utterance], int], bool]
+) -> list[int]:
+    """The indices of the newest sender's last ``run`` replies, newest first, each right after a
+    message of another's and ``answers(history, index)``; fewer when the run breaks sooner."""
+    sender = history[-1].sender
+    replies: list[int] = []
+    for index in range(len(history) - 1, 0, -1):
+        if history[index].sender != sender:
+            continue
+        if history[index - 1].sender == sender or not answers(history, index):
+            break  # (the newest first: most messages are no such answer)
+        replies.append(index)
+        if len(replies) == run:
+            break
+    return replies
