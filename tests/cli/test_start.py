@@ -370,3 +370,23 @@ def test_piped_ls_and_providers_keep_every_column_the_issues_name(db: Path) -> N
     listed = run_aic("providers", env=narrow)
     for shown in ("aliases", "vendor", "default model", "key variable", "ANTHROPIC_API_KEY"):
         assert shown in listed.stdout
+
+
+@pytest.mark.timeout(120)
+def test_closing_phrases_are_configurable_and_recorded(db: Path, tmp_path: Path) -> None:
+    """Issue 6: closing phrases ("goodbye", …, configurable). ``--closing-phrase`` replaces
+    the built-in list and is recorded with the conversation, so every process ends alike."""
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    first.write_text('{"content": "All done here."}\n{"content": "Cheerio then!"}\n' * 2)
+    second.write_text('{"content": "Hello."}\n{"content": "Thanks, cheerio!"}\n' * 2)
+    seats = ["--agent1", f"script:{first}", "--agent2", f"script:{second}", "--db", str(db)]
+    ran = run_aic("start", *seats, "--closing-phrase", "cheerio", "--json")
+    assert ran.returncode == 0, ran.stderr
+    ended = json.loads(ran.stdout)["ended"]
+    assert ended["reason"] == "closing"
+    events = run_aic(
+        "export", json.loads(ran.stdout)["conversation_id"], "--db", str(db), "--format", "jsonl"
+    ).stdout.splitlines()
+    assert json.loads(events[0])["data"]["stop"]["closing_phrases"] == ["cheerio"]
+    plain = run_aic("start", *seats, "--json")  # "cheerio" is not a built-in closing
+    assert json.loads(plain.stdout)["ended"]["reason"] != "closing"

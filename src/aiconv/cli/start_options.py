@@ -78,6 +78,13 @@ def start_options(func: F) -> F:
             help="End on goodbyes: both sides close (mutual), any closing (single), never (off).",
         ),
         option(
+            "--closing-phrase",
+            "closing_phrases",
+            type=TEXT,
+            multiple=True,
+            help="A closing phrase (repeat; replaces the built-in ones: bye, take care, …).",
+        ),
+        option(
             "--loop-policy",
             type=click.Choice(["end", "nudge", "off"]),
             default="end",
@@ -182,6 +189,7 @@ def _stop_config(kw: dict[str, Any]) -> StopConfig:
         max_tokens=kw["max_tokens"],
         max_cost_usd=kw["max_cost"],
         closing=kw["closing"],
+        closing_phrases=tuple(kw["closing_phrases"]),
         loop_policy=kw["loop_policy"],
         max_tool_rounds=kw["max_tool_rounds"],
         tool_timeout_s=kw["tool_timeout"],
