@@ -390,3 +390,16 @@ def test_closing_phrases_are_configurable_and_recorded(db: Path, tmp_path: Path)
     assert json.loads(events[0])["data"]["stop"]["closing_phrases"] == ["cheerio"]
     plain = run_aic("start", *seats, "--json")  # "cheerio" is not a built-in closing
     assert json.loads(plain.stdout)["ended"]["reason"] != "closing"
+
+
+@pytest.mark.timeout(120)
+def test_closing_phrases_from_the_variable_are_one_a_line(db: Path, tmp_path: Path) -> None:
+    """A phrase has spaces: the variable split on them made "see you later" three phrases, and
+    "you" alone a closing that ended conversations at the first "thank you"."""
+    env = cli_env({"AIC_START_CLOSING_PHRASE": "see you later\ncheerio mate"}, home=tmp_path)
+    ran = run_aic("start", "--max-turns", "2", "--db", str(db), "--json", env=env)
+    assert ran.returncode == 0, ran.stderr
+    cid = json.loads(ran.stdout)["conversation_id"]
+    events = run_aic("export", cid, "--db", str(db), "--format", "jsonl", env=env)
+    stop = json.loads(events.stdout.splitlines()[0])["data"]["stop"]
+    assert stop["closing_phrases"] == ["see you later", "cheerio mate"]

@@ -71,7 +71,7 @@ def sources_of(ctx: click.Context) -> Sources:
 def _convert(ctx: click.Context, option: AicOption, found: Found) -> Any:
     value = found.value
     if isinstance(value, str) and option.multiple:
-        value = value.split()  # as click splits a multiple option's variable
+        value = list(option.type.split_envvar_value(value))  # on spaces, phrases by line
     if found.base_dir is not None and isinstance(option.type, click.Path):
         value = _relative_to(found.base_dir, value)
     elif found.base_dir is not None and option.setting in _URL_SETTINGS:

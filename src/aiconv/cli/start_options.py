@@ -13,7 +13,7 @@ from aiconv.cli import voice
 from aiconv.cli.options import F, json_option, log_options, option
 from aiconv.cli.telemetry import TelemetryOptions, telemetry_options
 from aiconv.cli.tools import assign, tool_options
-from aiconv.cli.values import POSITIVE, SEED, TEXT, count, seconds
+from aiconv.cli.values import PHRASE, POSITIVE, SEED, TEXT, count, seconds
 from aiconv.cli.wiring import LogOptions, default_names
 from aiconv.errors import ConfigError
 from aiconv.launch import ConversationOptions, Participant
@@ -80,7 +80,7 @@ def start_options(func: F) -> F:
         option(
             "--closing-phrase",
             "closing_phrases",
-            type=TEXT,
+            type=PHRASE,
             multiple=True,
             help="A closing phrase (repeat; replaces the built-in ones: bye, take care, …).",
         ),

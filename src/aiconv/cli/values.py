@@ -81,6 +81,22 @@ class Text(click.ParamType):  # type: ignore[type-arg]  # generic only in newer 
 TEXT = Text()
 
 
+class Phrase(Text):
+    """A phrase of one or more words (``--closing-phrase``): repeated options give several; in
+    a variable they are one a line, since a phrase has spaces (other multiple-value options
+    split a variable on spaces)."""
+
+    name = "phrase"
+    envvar_list_splitter = "\n"
+
+    def split_envvar_value(self, rv: str) -> list[str]:
+        """The variable's phrases: its non-blank lines, trimmed."""
+        return [line.strip() for line in (rv or "").splitlines() if line.strip()]
+
+
+PHRASE = Phrase()
+
+
 class Name(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click stubs
     """1 to 64 printable characters (a name that reaches terminals, files and prompts)."""
 
