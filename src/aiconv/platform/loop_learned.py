@@ -34,6 +34,7 @@ from importlib import resources
 from itertools import combinations, pairwise
 
 from aiconv.platform.closing import takes_leave
+from aiconv.platform.lexicon import QUOTED
 from aiconv.platform.loop_acts import (
     answered,
     answers_with_news,
@@ -179,6 +180,24 @@ def _carried_out(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
         items = " ".join(presented(history[index].content)).lower()
         new = {w for w in _WORD.findall(items) if len(w) >= _STEM} - before
         if len(new & set(_WORD.findall(reply.content.lower()))) < _TAKEN_UP:
+            return False
+    return True
+
+
+def _status_moved(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
+    """Whether each of the sender's later messages of the run answers a question of the other
+    side with a quoted item no earlier message of the window quoted: a status polled and found
+    moved ("Anything new?" - "Status: 'In process'." - "Any change today?" - "Status:
+    'Approved'."). The features leave quoted text out, so the model sees the frame alone, the
+    same each time."""
+    for index in indexes[1:]:
+        asked = history[index - 1]
+        if asked.sender == history[index].sender or not (
+            "?" in asked.content or "？" in asked.content
+        ):
+            return False
+        quoted = set(QUOTED.findall(history[index].content.lower()))
+        if not quoted - {q for u in history[:index] for q in QUOTED.findall(u.content.lower())}:
             return False
     return True
 
@@ -384,6 +403,8 @@ def learned_loop(history: Sequence[Utterance], config: LoopConfig) -> Loop | Non
     score = found.score(_features(history, indexes, meaning_similarity))
     if score <= found.threshold or _drilled(history, indexes) or _carried_out(history, indexes):
         return None  # the costlier vetoes, only once the model would fire
+    if _status_moved(history, indexes):
+        return None  # "Any change today?" - "Status: 'Approved'": a poll, answered anew
     if answers_with_news(history, indexes):
         return None  # a frame said again ("I understand you'd like to know …") around answers
     sender = history[-1].sender

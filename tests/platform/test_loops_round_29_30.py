@@ -1,0 +1,38 @@
+"""What blind rounds 29 and 30 taught (README, "Rounds 29 and 30, read and tuned on"). Examples
+written anew, not the rounds' lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.platform.dialogue import chat, first_loop
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def test_a_status_polled_and_found_moved_each_time_is_no_restated_point() -> None:
+    # The learned model reads the replies without their quoted stages ("Status: . Your laptop
+    # is being repaired.") and took them for one point restated (1.51 > 1.33).
+    history = chat(
+        "owner: Hi, I sent my laptop for repair on May 3. Repair number 2026-RX-55120. What's the "
+        "status?",
+        "support: Thanks. Status for 2026-RX-55120: 'Received – awaiting diagnosis'. Current "
+        "repair time is 5-8 days for standard service.",
+        "owner: I have an exam on May 20. Can I speed it up?",
+        "support: Yes. You can upgrade to priority service (2-3 days) for an extra $45 by calling "
+        "the Repair Center with your repair number, or online via the 'Upgrade' link in your "
+        "status page. Since your exam is close, it's worth doing.",
+        "owner: Did it online, paid $45.",
+        "support: I can see the upgrade: status now 'Received – priority'. Expected completion by "
+        "May 12.",
+        "owner: Checking again, anything new?",
+        "support: Yes: status is now 'In diagnosis'. That means it's being reviewed by an "
+        "engineer.",
+        "owner: Any change today?",
+        "support: Status: 'Approved'. Your laptop is being repaired.",
+        "owner: And now?",
+        "support: Status: 'Shipped' on May 11, courier tracking 7720 4419 0032. Expected delivery "
+        "May 13.",
+        "owner: Perfect, thanks!",
+    )
+    assert first_loop(history) is None
