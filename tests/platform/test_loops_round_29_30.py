@@ -36,3 +36,28 @@ def test_a_status_polled_and_found_moved_each_time_is_no_restated_point() -> Non
         "owner: Perfect, thanks!",
     )
     assert first_loop(history) is None
+
+
+def test_a_student_saying_back_the_hint_and_the_choice_instead_of_answering_is_an_echo() -> None:
+    # A presented item (after a colon) said back is a drill only when the frame asks nothing of
+    # its own and the reply is the item; a hint to a question left unanswered, or the choice
+    # said back with its frame, hands the message back.
+    history = chat(
+        "tutor: Today: plate tectonics. The Earth's crust is broken into plates that move a few "
+        "centimetres a year. Can you name the layer the plates float on?",
+        "student: The asthenosphere, I believe?",
+        "tutor: Correct! Where plates pull apart, magma rises and forms new crust, as along the "
+        "Mid-Atlantic Ridge. What do we call a boundary where plates collide?",
+        "student: Magma rises and forms new crust along the Mid-Atlantic Ridge.",
+        "tutor: That is what I said. But what is the colliding kind called? Hint: it starts with "
+        "the same letter as the word converge.",
+        "student: It starts with the same letter as the word converge.",
+        "tutor: Yes, converge, so a convergent boundary. Which plate sinks there, the denser "
+        "one or the lighter one?",
+        "student: The denser one or the lighter one.",
+        "tutor: Please choose: the denser one or the lighter one?",
+        "student: Choose: the denser one or the lighter one.",
+    )
+    found = first_loop(history[:8])
+    assert found is not None and found.kind == "echo"
+    assert first_loop(history[:5]) is None

@@ -10,7 +10,9 @@ asking if the email arrived", "Тобто настільні ігри по п'я
 rest is the other's.
 
 What it is not: a drill or a read-back of an item (the message presents it after a colon or in
-quotes, or tells to say it: "Repeat after me", "Next: «…»"); a quiz answer that restates its
+quotes, or tells to say it: "Repeat after me", "Next: «…»", and the reply is the item, its
+frame asking nothing of its own; or the item asks and the reply brings a word of its own); a
+quiz answer that restates its
 question (it brings the answer: a name or a figure new to the window); a read-back of orders
 (nobody asked anything). Pure; run by ``loops.detect_loop``.
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from aiconv.platform.loop_on_purpose import presented
 from aiconv.platform.loop_types import (
     Loop,
     LoopConfig,
@@ -71,9 +74,11 @@ def _hands_back(history: Sequence[Utterance], index: int) -> bool:
         said.content & told.content
     ):
         return False  # (most replies: a cheap test on the words before their trigrams)
-    if _PRESENTED & set(asked) or told.invites_echo or told.asks_repeat or told.instructs:
-        return False  # "Say after me", "Repeat", "Next: «…»", an order: said back as asked
+    if told.invites_echo or told.asks_repeat or told.instructs:
+        return False  # "Say after me", "Repeat", an order: said back as asked
     grams = trigrams(reply)
+    if _PRESENTED & set(asked) and _says_item(asked, grams, _new_words(reply, history[:index])):
+        return False  # "Next: «…»": the item presented, said back as a drill says it
     if len(grams & trigrams(asked)) < _TAKEN * len(grams):
         return False
     new = grams.difference(*(trigrams(u.content) for u in history[:index]))
@@ -82,6 +87,27 @@ def _hands_back(history: Sequence[Utterance], index: int) -> bool:
     if said.numbers - frozenset().union(*(features(u.content).numbers for u in history[:index])):
         return False
     return _new_words(reply, history[:index]) <= _NEW_WORDS
+
+
+def _says_item(asked: str, grams: frozenset[str], new_words: int) -> bool:
+    """Whether a reply of trigrams ``grams`` (``new_words`` new to the window) says back or
+    answers the item ``asked`` presents (quoted, or after its colon) as a drill or a quiz does:
+    the item asks and the reply brings a word of its own ("Question three: which empire built
+    Machu Picchu?" - "Machu Picchu was built by the Inca Empire."); or the frame around the
+    item asks nothing of its own and at most ``_NEW`` of the reply is outside the item. A reply
+    that takes the frame too ("Pick one: thylakoids or stroma." after "Please pick one:
+    thylakoids or stroma?"), or only the hint to a question it leaves unanswered ("But what
+    are the two stages? Hint: one needs light"), hands the message back."""
+    items = presented(asked)
+    if new_words and any("?" in item or "？" in item for item in items):
+        return True
+    frame = asked
+    for item in items:
+        frame = frame.replace(item, " ")
+    if "?" in frame or "？" in frame:
+        return False
+    outside = grams - trigrams(" ".join(items))
+    return len(outside) <= _NEW * len(grams)
 
 
 def said_back(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
