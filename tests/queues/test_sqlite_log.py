@@ -19,6 +19,7 @@ from aiconv.queues.sqlite_schema import GROWN_SINCE
 from aiconv.queues.urls import open_log
 from aiconv.testing.conditions import eventually
 from aiconv.testing.contract import ConversationLogContract, event, sequences, until_parked
+from aiconv.testing.contract_support import entry
 
 
 class TestSqliteLog(ConversationLogContract):
@@ -305,3 +306,17 @@ async def test_the_watcher_reads_only_the_events_past_its_position(tmp_path: Pat
         plan = " ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {GROWN_SINCE}", (2,)))
         assert "SCAN" not in plan and "INTEGER PRIMARY KEY (rowid>?)" in plan, plan
         assert sorted(db.execute(GROWN_SINCE, (2,))) == [("c1", 2, 4), ("c2", 2, 6)]
+
+
+async def test_an_append_updates_its_index_row_in_place(tmp_path: Path) -> None:
+    """Each append writes its conversation's index entry over the row in place (an upsert): it
+    used to delete the row and insert it again (``INSERT OR REPLACE``), rewriting the table and
+    its primary key's index at every append, which gave the row a new rowid each time."""
+    path = tmp_path / "log.db"
+    async with open_log(str(path)) as log:
+        await log.append("c1", 0, [event(1)], index=entry("c1", 1.0, turns=0))
+        await log.append("c2", 0, [event(1)], index=entry("c2", 2.0))
+        await log.append("c1", 1, [event(2)], index=entry("c1", 1.0, turns=1, status="ended"))
+    with closing(sqlite3.connect(path)) as db:
+        rows = db.execute("SELECT rowid, conversation_id, turns, status FROM conversations")
+        assert sorted(rows) == [(1, "c1", 1, "ended"), (2, "c2", 0, "active")]

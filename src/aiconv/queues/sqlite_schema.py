@@ -56,9 +56,15 @@ HEAD = (
     " (SELECT COALESCE(MAX(sequence), 0) FROM events WHERE conversation_id = ?)"
 )
 LAST_SEQUENCE = "SELECT COALESCE(MAX(sequence), 0) FROM events WHERE conversation_id = ?"
+#: An upsert, not ``INSERT OR REPLACE``: every append writes its conversation's entry, and
+#: REPLACE deleted the row and inserted it again, through the table and its primary key's index
+#: as well as the other three; updated in place, the row stays where it is and the primary
+#: key's index is not touched: ~36 -> ~28 KB of WAL an append. The row it leaves is the same.
 PUT_INDEX = (
-    f"INSERT OR REPLACE INTO conversations ({INDEX_COLUMNS})"
+    f"INSERT INTO conversations ({INDEX_COLUMNS})"
     f" VALUES ({', '.join('?' * len(INDEX_FIELDS))})"
+    " ON CONFLICT (conversation_id) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name in INDEX_FIELDS if name != "conversation_id")
 )
 #: ``NOT INDEXED``: for the ``GROUP BY`` SQLite otherwise scans the whole (conversation_id,
 #: sequence) index, ~1 ms per 12,000 events, at every commit another connection makes (own
