@@ -128,6 +128,10 @@ CASES: list[tuple[list[str], int, str]] = [
     (["start", "--agent1", "bank-agent:seed=1_0"], 2, "seed must be a whole number"),
     (["start", "--metrics-port", "70000"], 2, "'--metrics-port': must be between 0 and 65535"),
     (["start", "--agent1", "mock:latency=5-1"], 2, "latency A or A-B with 0 <= A <= B"),
+    # half a range was taken as one number ('1-' as 1) or named an empty float ('-1')
+    (["start", "--agent1", "mock:latency=1-"], 2, "latency A or A-B with 0 <= A <= B"),
+    (["start", "--agent1", "mock:latency=-1"], 2, "latency A or A-B with 0 <= A <= B"),
+    (["start", "--agent1", "mock:turns=99999999999999999999"], 2, "fits in 64 bits"),
     (["start", "--agent1", "mock:fail=nan"], 2, "fail in 0..1"),
     (["start", "--agent1", "mock:latency=1e20"], 2, "latency must be at most 3600 seconds"),
     (["start", "--voice-mode", "real"], 2, "--voice-mode is for a voice conversation: add --voice"),

@@ -25,7 +25,7 @@ from aiconv.agents.messages import (
 from aiconv.agents.provider import ChatProvider, DeltaCallback
 from aiconv.agents.registry import AgentSpec
 from aiconv.errors import ProviderError, UnknownAgent
-from aiconv.validation import SEED, parse_number
+from aiconv.validation import MAX_INT, SEED, parse_number
 
 #: The longest reply time a ``mock`` agent may be given (an hour: a stand-in for a slow model).
 MAX_LATENCY_S = 3600.0
@@ -52,11 +52,17 @@ class MockOptions:
                 f"agent {spec.agent_id!r}: unknown option {sorted(unknown)[0]!r}; "
                 f"mock takes {', '.join(sorted(known))}"
             )
+        range_rule = "latency A or A-B with 0 <= A <= B"
         try:
-            low, _, high = ascii_number(spec.options.get("latency", "0")).partition("-")
+            low, dash, high = ascii_number(spec.options.get("latency", "0")).partition("-")
+            if dash and not (low and high):  # '-1', '1-', '-': not a range, nor a number >= 0
+                raise UnknownAgent(f"agent {spec.agent_id!r}: {range_rule}")
             latency = (float(low), float(high or low))
+            turns = int(ascii_number(spec.options.get("turns", "4")))
+            if turns > MAX_INT:  # as a seed: what no log stores as a number is not a count
+                raise ValueError(f"turns must be a whole number that fits in 64 bits ({turns})")
             options = cls(
-                turns=int(ascii_number(spec.options.get("turns", "4"))),
+                turns=turns,
                 latency=latency,
                 fail=float(ascii_number(spec.options.get("fail", "0"))),
                 seed=seed_option(spec),
@@ -69,8 +75,7 @@ class MockOptions:
         # Written so that NaN (which compares false with everything) fails each test.
         if not (options.turns >= 0 and 0 <= options.fail <= 1 and 0 <= latency[0] <= latency[1]):
             raise UnknownAgent(
-                f"agent {spec.agent_id!r}: turns must be >= 0, fail in 0..1, latency A or A-B "
-                "with 0 <= A <= B"
+                f"agent {spec.agent_id!r}: turns must be >= 0, fail in 0..1, {range_rule}"
             )
         if not math.isfinite(latency[1]):
             raise UnknownAgent(f"agent {spec.agent_id!r}: latency must be a finite number")
