@@ -105,3 +105,49 @@ def test_trigrams_read_any_script_and_keep_figures_whole() -> None:
     assert {" 교", "교수", "수님", "님 "} <= trigrams("교수님")  # syllables: by pairs
     assert "#58213" in trigrams("commande 58213-B")
     assert trigrams("Ok!") == trigrams("ok")
+
+
+def test_a_document_asked_for_again_in_fresh_words_of_someone_who_sent_it_is_a_loop() -> None:
+    # Portuguese: the bank asks for proof of address in new words each time, once as a
+    # question, while the customer keeps saying it was sent. A run that asks is no longer
+    # passed over when the other side answers by saying its own point again.
+    history = chat(
+        "cliente: Boa tarde, quero atualizar a minha morada na conta 4471-22.",
+        "banco: Boa tarde! Para atualizar a morada, envie um comprovativo de residência "
+        "recente, por favor.",
+        "cliente: [anexo: fatura_eletricidade_marco.pdf] Aqui está a fatura da luz.",
+        "banco: Obrigado. Para concluir a alteração, precisamos de um documento que comprove "
+        "onde reside atualmente.",
+        "cliente: Já enviei a fatura da luz, está em anexo acima.",
+        "banco: Compreendo. Sem um justificativo da sua residência atual não conseguimos "
+        "registar a nova morada.",
+        "cliente: O ficheiro da fatura foi enviado há pouco. Não o recebeu?",
+        "banco: Pode fazer o favor de nos remeter uma prova do endereço onde vive neste momento?",
+        "cliente: Mandei duas vezes a fatura, o anexo está aí.",
+        "banco: Lamentamos o incómodo. A mudança de morada só avança com um comprovativo do "
+        "local onde vive hoje.",
+    )
+    found = first_loop(history)
+    assert found is not None and found.kind == "paraphrase"
+
+
+def test_a_learner_asking_a_coach_each_time_is_no_restated_point() -> None:
+    # Each restatement of the run asks: an interview, a learner's questions, a debate that
+    # asks back, however alike their trigrams.
+    history = chat(
+        "coach: Let's plan your marathon training. How many weeks until the race?",
+        "runner: Sixteen weeks. I run about 30 km a week now, mostly easy runs.",
+        "coach: Good base. Build to 60 km over twelve weeks, long run up by 2 km each week, "
+        "with a lighter week every fourth week, then taper for three weeks before the race.",
+        "runner: Should I add any speed work at all in the first month?",
+        "coach: A little: strides after two easy runs a week are enough early on. Intervals can "
+        "wait until week six, once the long run passes 20 km.",
+        "runner: For the long runs, what should I eat and drink during them?",
+        "coach: Practise race fuelling: a gel every 40 minutes after the first hour, and sips of "
+        "an electrolyte drink at each loop past the car.",
+        "runner: For the taper, what should the last long run look like?",
+        "coach: Three weeks out, 32 km at easy pace; then 24, then 14 in race week, keeping a few "
+        "short bursts at marathon pace so the legs stay sharp.",
+        "runner: And for race morning, what should I do in the hours before the start?",
+    )
+    assert first_loop(history) is None

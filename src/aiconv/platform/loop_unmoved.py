@@ -10,11 +10,16 @@ of the trigrams each message of the others in between brought to the window (``_
 though each brought some (``_NEWS``). A point that does not move while the other side moves on:
 an insurer's "under review" to a question about a garage, a date and a human agent.
 
+A restatement may ask ("Could you send a photo of your ID, front and back?") when not all of
+them do and the others answer by saying their own point again (``_pressed_back``: "I sent it
+twice", "it's in the PDF"): a question asked again of someone who answered it.
+
 What it is not: a revision or a chorus (two of the messages near copies: ``_repeats`` and the
 refrains' checks judge those); a frame filled anew (an interviewer's "Tell me about a time you
-…", a stand-up's "what did you do yesterday?": they ask, or most trigrams of the messages are a
-shared frame and the rest differ); a status answered with a new figure (a number new to the
-window). Pure; run by ``loops.detect_loop`` after the word-based checks.
+…", a stand-up's "what did you do yesterday?": each restatement asks, or the others answer each
+question anew, or most trigrams of the messages are a shared frame and the rest differ); a
+status answered with a new figure (a number new to the window). Pure; run by
+``loops.detect_loop`` after the word-based checks.
 """
 
 from __future__ import annotations
@@ -122,8 +127,52 @@ def _new_step(
 
 def _leads(text: str) -> bool:
     """Whether ``text`` asks or tells the other side something, or is a formula or a list."""
+    return _asks(text) or _tells(text)
+
+
+def _asks(text: str) -> bool:
+    return "?" in text or "？" in text or features(text).asks
+
+
+def _tells(text: str) -> bool:
+    """Whether ``text`` tells the other side to do something, or is a formula or a list."""
     view = features(text)
-    return "?" in text or "？" in text or view.asks or view.instructs or view.structured
+    return view.instructs or view.structured
+
+
+_PRESSED = 0.3
+"""Least mean share of trigrams the others' later messages take from their own earlier ones
+for a run that asks to be a question asked again, not a frame of questions answered."""
+
+
+_ANSWERED = 0.5
+"""Most mean share of trigrams new to the window in the others' later messages: more, and they
+answer (a coach's advice to each of a learner's questions)."""
+
+
+def _pressed_back(history: Sequence[Utterance], own: Sequence[int]) -> bool:
+    """Whether the others answer the run's questions by saying their own point again: their
+    messages after the run's second bring no number new to the window and take on average at
+    least ``_PRESSED`` of their trigrams from their own earlier messages ("I sent it already",
+    "it's in the PDF": a question asked again of someone who answered it). An interviewee, a
+    patient, a drilled student answers each question anew."""
+    sender = history[own[0]].sender
+    others = [i for i in range(own[1] + 1, len(history)) if history[i].sender != sender]
+    if not others:
+        return False
+    shares: list[float] = []
+    news: list[float] = []
+    heard = heard_before(history)
+    for index in others:
+        if features(history[index].content).numbers - _window_numbers(history[:index]):
+            return False
+        said = trigrams(history[index].content)
+        if not said:
+            return False
+        theirs = [trigrams(u.content) for u in history[:index] if u.sender == history[index].sender]
+        shares.append(len(said & frozenset().union(*theirs)) / len(said))
+        news.append(len(said - heard[index]) / len(said))
+    return sum(shares) >= _PRESSED * len(shares) and sum(news) <= _ANSWERED * len(news)
 
 
 def heard_before(history: Sequence[Utterance]) -> list[frozenset[str]]:
@@ -143,8 +192,11 @@ def unmoved(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     texts = [history[i].content for i in own]
     if any(len(text) < _MIN_CHARS for text in texts):
         return None
-    if any(_leads(text) for text in texts[1:]):
-        return None  # it asks or tells: a frame of questions, an interview, a review
+    if any(_tells(text) for text in texts[1:]):
+        return None  # it tells: a review, a formula, a list
+    asking = [_asks(text) for text in texts[1:]]
+    if any(asking) and (all(asking) or not _pressed_back(history, own)):
+        return None  # it asks each time, or is answered: an interview, a debate, a drill
     if any(char_similarity(a, b) >= config.edit for a, b in pairwise(texts)):
         return None  # near copies: a revision, a chorus, a drill
     if _frame_filled_anew([trigrams(text) for text in texts]):
