@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import sqlite3
 import sys
@@ -320,3 +321,26 @@ async def test_an_append_updates_its_index_row_in_place(tmp_path: Path) -> None:
     with closing(sqlite3.connect(path)) as db:
         rows = db.execute("SELECT rowid, conversation_id, turns, status FROM conversations")
         assert sorted(rows) == [(1, "c1", 1, "ended"), (2, "c2", 0, "active")]
+
+
+async def test_the_watcher_does_not_read_back_this_process_s_own_appends(tmp_path: Path) -> None:
+    """While a seat waits, this process's lone appends (delivered to its waiters already) do not
+    count as changes of the file: the watcher reads nothing back through the reader and moves
+    its position past them; another connection's append still wakes the waiter. Reading the
+    version through the reader, each own append changed it, and one conversation's turns read
+    their own events back every ~3 turns."""
+    path = tmp_path / "log.db"
+    async with open_log(str(path)) as ours, open_log(str(path)) as other:
+        assert isinstance(ours, SqliteLog)
+        waiter = asyncio.create_task(ours.wait("w", 0, timeout=60))
+        await until_parked(ours, "w")
+        reads = None
+        for n in range(1, 5):
+            stored = await ours.append("c1", n - 1, [event(n)])
+            moved = functools.partial(lambda at: ours.wakeups.position == at, stored[-1].position)
+            await eventually(moved, timeout=5, what="the watcher past the append")
+            reads = ours._reader.at_once if reads is None else reads  # past the first pass
+        assert ours._reader.at_once == reads and not waiter.done()
+        await other.append("w", 0, [event(9)])
+        async with asyncio.timeout(5):
+            assert await waiter is True

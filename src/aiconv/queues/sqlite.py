@@ -55,7 +55,12 @@ class SqliteLog(ConversationLog):
         self.read_only = writer is None
         self.writer = writer
         self._reader = reader
-        self.wakeups = DataVersionWakeUps(reader, self.last_sequence, name=str(path))
+        self.wakeups = DataVersionWakeUps(
+            reader,
+            self.last_sequence,
+            name=str(path),
+            own_version=writer.data_version if writer is not None else None,
+        )
         self._waiters = self.wakeups.waiters  # what the contract suite observes
         self._commits = 0
         self._checkpointer: aiosqlite.Connection | None = None

@@ -4,6 +4,11 @@ Appends made through this log wake in-process waiters directly (``appended``). C
 other connections are found by ONE watcher task per log, alive only while someone waits: it
 checks ``PRAGMA data_version`` every 2 ms (backing off to 10 ms while nothing changes) and, when
 the file changed, wakes the waiters of every stream that grew since the last position it saw.
+The version is read, when the log writes, through the connection this process's lone appends
+are written through (``own_version``), so those appends, already delivered, do not count as
+changes: read through the reader, each of them did, and one conversation's turns read their own
+events back every ~3 turns with the watcher never backing off. While the version stands still,
+nothing but this process's own appends was committed, so the position moves past them.
 What it and this process's appends delivered is remembered (``Delivered``), so a seat waiting
 for the next append parks without reading the stream's head first. It only reads.
 """
@@ -34,6 +39,7 @@ class DataVersionWakeUps:
         last_sequence: Callable[[str], Awaitable[int]],
         *,
         name: str,
+        own_version: Callable[[], int | None] | None = None,
     ) -> None:
         self.waiters = StreamWaiters()
         self.delivered = Delivered()
@@ -43,6 +49,9 @@ class DataVersionWakeUps:
         self._reader = reader
         self._last_sequence = last_sequence
         self._name = name
+        self._own_version = own_version
+        #: The global position of this process's latest append.
+        self._own_position = 0
 
     async def wait(self, conversation_id: str, after: int, timeout: float) -> bool:
         """See ``WakeUps.wait``; a wait for what was not delivered yet parks without reading the
@@ -64,6 +73,7 @@ class DataVersionWakeUps:
 
     def appended(self, conversation_id: str, last_sequence: int, position: int) -> None:
         """This process appended up to ``last_sequence`` (global ``position``): wake its waiters."""
+        self._own_position = max(self._own_position, position)
         if not self.waiters and position > self.position:
             # Nobody waits, so nobody needs a wake-up for anything up to here; but the watcher
             # will not deliver other connections' appends below it: heads may be stale.
@@ -85,21 +95,31 @@ class DataVersionWakeUps:
 
     async def _watch(self) -> None:
         """Wake waiters whose streams another connection grew; ends when nobody waits."""
-        seen: int | None = None
+        seen: tuple[bool, int] | None = None
         interval = self.watch_interval
         while self.waiters:
-            rows = await self._reader.execute_at_once("PRAGMA data_version")
-            version = int(next(iter(rows))[0])
+            version = await self._version()
             if version != seen:
                 # The first pass also catches up on commits made while nobody watched.
                 seen = version
                 interval = self.watch_interval
                 await self._wake_grown()
             else:
+                if version[0]:  # only this process's lone appends since: delivered already
+                    self.position = max(self.position, self._own_position)
                 # Idle waiting backs off (2 -> 10 ms): a waiting process costs ~1 % of a core
                 # instead of ~10 %, and a hand-off after a quiet spell still takes <= ~10 ms.
                 interval = min(interval * 1.5, self.max_watch_interval)
             await asyncio.sleep(interval)
+
+    async def _version(self) -> tuple[bool, int]:
+        """(whether read through the connection of this process's lone appends, the version
+        there): two connections' versions are never compared with each other."""
+        own = self._own_version() if self._own_version is not None else None
+        if own is not None:
+            return True, own
+        rows = await self._reader.execute_at_once("PRAGMA data_version")
+        return False, int(next(iter(rows))[0])
 
     async def _wake_grown(self) -> None:
         rows = await self._reader.execute_at_once(schema.GROWN_SINCE, (self.position,))

@@ -84,6 +84,17 @@ class SqliteWriter(SqliteThread):
         _settle([pending], outcomes, at)
         return True
 
+    def data_version(self) -> int | None:
+        """``PRAGMA data_version`` of the event loop's connection, the one lone appends are
+        written through: it moves at every commit of another connection (another process's, or
+        a batch of this one's writer thread) but not at those appends. None if unreadable."""
+        if self._quick is None:
+            return None
+        try:
+            return int(self._quick.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.Error:
+            return None
+
     @contextlib.contextmanager
     def _mapped_errors(self) -> Iterator[None]:
         try:
