@@ -151,3 +151,25 @@ def test_a_learner_asking_a_coach_each_time_is_no_restated_point() -> None:
         "runner: And for race morning, what should I do in the hours before the start?",
     )
     assert first_loop(history) is None
+
+
+def test_a_point_restated_to_short_messages_that_press_the_same_demand_is_a_loop() -> None:
+    # Dutch: the customer's later messages bring almost nothing new to the window; they say
+    # its demand again ("Gewoon geld terug."), which presses the point, not lets it pass.
+    history = chat(
+        "klant: Hallo, de stofzuiger die ik kreeg doet het niet. Bestelling 88120. Ik wil "
+        "mijn geld terug.",
+        "winkel: Vervelend om te horen! Meld eerst een retour aan via uw account; zodra het "
+        "pakket bij ons magazijn binnen is, storten we het bedrag terug.",
+        "klant: Opsturen is te veel gedoe. Gewoon mijn geld terug.",
+        "winkel: Dat begrijp ik. Volgens onze voorwaarden moet u eerst een retour aanvragen in "
+        "uw account, pas na ontvangst in het magazijn volgt de terugbetaling.",
+        "klant: Hij is kapot, waarom moet ik hem opsturen? Mijn geld terug.",
+        "winkel: Sorry voor het ongemak. Vraag alstublieft eerst de retour aan; wanneer het "
+        "magazijn de zending heeft ontvangen, krijgt u uw geld.",
+        "klant: Mijn geld terug.",
+        "winkel: Eerst de retour aanmelden in uw account, daarna betalen we terug zodra het "
+        "magazijn hem binnen heeft.",
+    )
+    found = first_loop(history)
+    assert found is not None and found.kind == "paraphrase"

@@ -112,9 +112,31 @@ def _restates(
         brought = told - heard[other]
         if _new_step(history[other].content, told, brought, said):
             return None  # a new step to try, reported on in fewer words ("Still no sound.")
-        if len(brought) < _NEWS or len(brought & said) > _UPTAKE * len(brought):
+        if len(brought) < _NEWS and not _says_again(history, other, told):
+            return None  # "ok": nothing to take up, nothing pressed
+        if len(brought & said) > _UPTAKE * len(brought):
             return None
     return share
+
+
+_PRESSING_WORDS = 3
+"""Fewest words of a message that says its point again ("Und ohne App?"; not "ok", "Danke")."""
+_AGAIN = 0.6
+"""Least share of its trigrams a short message of the others takes from their own earlier
+messages to say its point again ("Die App geht nicht!" after "die App funktioniert nicht")."""
+
+
+def _says_again(history: Sequence[Utterance], index: int, told: frozenset[str]) -> bool:
+    """Whether ``history[index]`` (of trigrams ``told``), bringing almost nothing new, says its
+    sender's earlier point again: pressed, not acknowledged."""
+    view = features(history[index].content)
+    if view.words < _PRESSING_WORDS or view.phatic:
+        return False
+    sender = history[index].sender
+    theirs = frozenset().union(
+        *(trigrams(u.content) for u in history[:index] if u.sender == sender)
+    )
+    return len(told & theirs) >= _AGAIN * len(told)
 
 
 def _new_step(
