@@ -61,3 +61,27 @@ def test_a_student_saying_back_the_hint_and_the_choice_instead_of_answering_is_a
     found = first_loop(history[:8])
     assert found is not None and found.kind == "echo"
     assert first_loop(history[:5]) is None
+
+
+def test_an_offer_asked_again_in_the_same_words_keeps_a_terse_collapse_going() -> None:
+    # Hungarian: after the answer, "Segíthetek még valamiben?" comes round again between emoji
+    # and thanks; a question used to break every collapse check, but one its sender asked in
+    # the same words before is an offer going round, not a new question.
+    history = chat(
+        "ügyfél: Jó napot, hánykor nyit a győri iroda szombaton?",
+        "ügyintéző: Jó napot! Szombaton 9 és 13 óra között van nyitva, a Baross úton.",
+        "ügyfél: Rendben, köszönöm szépen.",
+        "ügyintéző: Szívesen. Még valami?",
+        "ügyfél: Nem, köszönöm 🙂",
+        "ügyintéző: Én köszönöm 🙂",
+        "ügyfél: 🙂",
+        "ügyintéző: Még valami?",
+        "ügyfél: nem, köszi",
+        "ügyintéző: 👍",
+        "ügyfél: 🙂",
+        "ügyintéző: Köszönöm.",
+        "ügyfél: köszi",
+        "ügyintéző: Még valami? 🙂",
+    )
+    found = first_loop(history)
+    assert found is not None and found.kind == "collapse"

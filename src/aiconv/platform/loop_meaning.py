@@ -93,6 +93,7 @@ _EXCLAIMED_MARKS = 4
 """Of the run, how many end with an exclamation mark."""
 _NUMBER_OR_QUESTION = re.compile(r"[\d?？؟]")
 _WORDLIKE = re.compile(r"\w")
+_QUESTION_MARK = re.compile(r"[?？؟]")
 
 
 def exclaimed_collapse(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
@@ -118,16 +119,19 @@ _COME_ROUND = 2
 
 def terse_collapse(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     """Six messages in a row from at least two senders, each of three words at most, none with
-    a number or a question, and at least two of them only words said before in the window:
-    acknowledgements going round ("Oke." - "Baik, Kak." - "Siap." - "Baik.")."""
-    if _is_long(history[-1].content):
+    a number or a question (but an offer asked again in the same words: ``_offered_again``),
+    and at least two of them only words said before in the window: acknowledgements going
+    round ("Oke." - "Baik, Kak." - "Siap." - "Baik.")."""
+    if _is_long(history[-1].content) and not _offered_again(history, len(history) - 1):
         return None  # (most messages)
     run = history[-_EXCLAIMED_RUN:]
-    if len(run) < _EXCLAIMED_RUN or any(_is_long(u.content) for u in run):
+    start = len(history) - len(run)
+    if len(run) < _EXCLAIMED_RUN or any(
+        _is_long(u.content) and not _offered_again(history, start + n) for n, u in enumerate(run)
+    ):
         return None
     if len({u.sender for u in run}) < 2:
         return None
-    start = len(history) - len(run)
     said = [frozenset(features(u.content).text.split()) for u in history]
     again = sum(
         bool(said[i]) and said[i] <= frozenset().union(*said[:i])
@@ -136,6 +140,20 @@ def terse_collapse(history: Sequence[Utterance], config: LoopConfig) -> Loop | N
     if again < _COME_ROUND:
         return None
     return make_loop("collapse", 1.0, tuple(run), f"{len(run)} terse messages in a row")
+
+
+def _offered_again(history: Sequence[Utterance], index: int) -> bool:
+    """Whether ``history[index]``, terse but for its question mark, asks in the same words as
+    an earlier message of its sender in the window ("Mais alguma coisa?" once more, "Anything
+    else? 😊"): an offer going round, no new question."""
+    content = history[index].content
+    if _is_long(_QUESTION_MARK.sub(" ", content)):
+        return False  # (most messages: long, or a number)
+    said = features(content).text
+    sender = history[index].sender
+    return bool(said) and any(
+        u.sender == sender and features(u.content).text == said for u in history[:index]
+    )
 
 
 def _is_long(content: str) -> bool:
