@@ -117,13 +117,14 @@ def test_a_family_generates_varied_labelled_transcripts() -> None:
 #: detector (loop_learned) is trained on rounds 1-16: its honest figures are leave-one-round-out
 #: (scripts/train_loop_model.py, README); 11-15's are in-sample. Rounds 29 and 30 (written blind
 #: while rounds 27 and 28 were tuned on, measured on main 9a86e3d and on the final main of that
-#: tuning, never read) are the measure of unseen transcripts now.
-UNTUNED_ROUNDS = (11, 13, 14, 15, 29, 30)
+#: tuning, never read until then) were then read and tuned on in the same way: rounds written
+#: blind after them are the measure of unseen transcripts now.
+UNTUNED_ROUNDS = (11, 13, 14, 15)
 
 
 @pytest.fixture(scope="module")
 def held_out() -> CorpusScores:
-    """Rounds 6-10, 12, 16-18, 20 and 23-28 pooled: each measured first (16 written for its
+    """Rounds 6-10, 12, 16-18, 20 and 23-30 pooled: each measured first (16 written for its
     tuning), then tuned on (except round 8)."""
     transcripts = [t for t in load_corpus(HELDOUT) if t.round not in UNTUNED_ROUNDS]
     return score([replay(t) for t in transcripts])
@@ -133,7 +134,8 @@ def test_the_tuned_held_out_rounds_pooled_meet_the_target(held_out: CorpusScores
     # 929 transcripts: precision 1.00, recall 0.929, nothing cut, closings 0.975 / 0.975 once
     # round 26 was tuned on (without round 26, before: 1.00, 0.940, nothing cut, 0.972 / 0.972).
     # With rounds 27 and 28 (their loops the hardest yet) once tuned on: 1,049 transcripts,
-    # 1.00, 0.909, nothing cut, 0.979 / 0.969.
+    # 1.00, 0.909, nothing cut, 0.979 / 0.969. With rounds 29 and 30 once tuned on: 1,169
+    # transcripts, 1.00, 0.902, nothing cut, 0.973 / 0.973.
     print(held_out.report())
     assert held_out.loop_precision >= 0.98
     assert held_out.healthy_ended_early == 0
@@ -430,33 +432,40 @@ def test_rounds_27_and_28_written_blind_then_tuned_on(
     assert figures.loop_recall >= recall
 
 
-#: Rounds 29 and 30, written blind and never read: (written_in, loop precision, loop recall,
-#: healthy conversations cut, closing precision). Floors at what the detector shows on them.
-UNSEEN_ROUNDS = ((29, 0.91, 0.42, 1, 0.88), (30, 1.0, 0.73, 0, 1.0))
+#: Rounds 29 and 30, written blind, measured unread (29: 0.423 with one healthy cut, 30: 0.731),
+#: then tuned on. Their floors hold what the detector shows on them: (written_in, loop recall,
+#: closing precision).
+BLIND_29_30_THEN_TUNED = ((29, 0.53, 0.88), (30, 0.80, 1.0))
 
 
-@pytest.mark.parametrize(("written_in", "precision", "recall", "cut", "closings"), UNSEEN_ROUNDS)
-def test_rounds_29_and_30_written_blind_and_never_read(
-    written_in: int, precision: float, recall: float, cut: int, closings: float
+@pytest.mark.parametrize(("written_in", "recall", "closings"), BLIND_29_30_THEN_TUNED)
+def test_rounds_29_and_30_written_blind_then_tuned_on(
+    written_in: int, recall: float, closings: float
 ) -> None:
     # Written blind (nothing of the project read, the detector never run) while rounds 27 and 28
     # were tuned on, frozen and appended unchanged. Round 29 (sha256 491a1b7f...): customer
     # support as a team testing its agent sees it, LLM agents quoting tools, half English, 17
     # other languages; round 30 (sha256 e30a4673...): two AI agents at work (debates, drafts,
     # code review, negotiation, tutoring), two thirds English. Each 26 loops, 26 healthy (most
-    # hard negatives), 8 closings. On main 9a86e3d (before this tuning): 29 precision 0.909,
-    # recall 0.385 (10 of 26), 1 healthy cut; 30 1.00, 0.654 (17 of 26), nothing cut. After the
-    # tuning on 27 and 28 (loop_unmoved, loop_said_back): 29 0.917, 0.423 (11 of 26), the same
-    # healthy cut; 30 1.00, 0.731 (19 of 26), nothing cut. Far below the target (0.90 recall,
-    # nothing cut): the floors hold what they show, so a change that loses one fails.
+    # hard negatives), 8 closings. On main 9a86e3d (before that tuning): 29 precision 0.909,
+    # recall 0.385 (10 of 26), 1 healthy cut; 30 1.00, 0.654 (17 of 26), nothing cut. After it
+    # (main f23b56d, never read): 29 0.917, 0.423 (11 of 26), the same cut (a passport
+    # application polled, by the learned model); 30 1.00, 0.731 (19 of 26). Then read and tuned
+    # on (README, "Rounds 29 and 30, read and tuned on"): a status polled and found moved is no
+    # restated point (the cut spared); a hint or a choice said back is an echo; a document asked
+    # for again of someone who sent it, and a demand pressed in short messages, are restatements
+    # (loop_unmoved); an offer asked again keeps a terse collapse going. 29: 1.00, 0.538 (14 of
+    # 26), nothing cut; 30: 1.00, 0.808 (21 of 26), nothing cut. Round 29's closing precision
+    # stays 0.889: a collapse that begins with "See you!" - "Thanks! See you!" ends as a
+    # closing at 7. Tuned on: no longer a measure of unseen transcripts.
     figures = evaluate_corpus(HELDOUT, written_in=written_in)
     print(figures.report())
     assert figures.transcripts == 60
-    assert figures.loop_precision >= precision
-    assert figures.loop_recall >= recall
-    assert figures.healthy_ended_early <= cut
+    assert figures.loop_precision == 1.0
+    assert figures.healthy_ended_early == 0
     assert figures.closing_precision >= closings
     assert figures.closing_recall == 1.0
+    assert figures.loop_recall >= recall
 
 
 #: Held-out rounds that were written blind with ``fire_by`` labels; each must meet the target.

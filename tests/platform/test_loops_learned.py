@@ -39,14 +39,13 @@ def _rules_fire(window: tuple[Utterance, ...]) -> bool:
 def test_the_model_fires_on_no_window_of_a_healthy_or_closing_transcript(corpus: str) -> None:
     # The threshold was set above all of them (plus a measured margin): not one window of a
     # round it was trained on may reach it, wherever the replay would have stopped; nor, with
-    # its vetoes, one of the rounds it never saw (17, 19). Rounds 29 and 30, written blind and
-    # never read, are measured as they are (test_rounds_29_and_30_written_blind_and_never_read):
-    # the model fires on one healthy window there (r29-45, a citizen polling a passport
-    # application whose status moves at each lookup), which that test counts.
+    # its vetoes, one of the rounds it never saw (17, 19, 29, 30). It fired on one healthy
+    # window of round 29 when that round was read (r29-45, a citizen polling a passport
+    # application whose status moves at each lookup), until the veto of a status found moved.
     fired = [
         (t.id, n)
         for t in load_corpus(DATA / corpus)
-        if not t.label.startswith("loop:") and t.round not in (29, 30)
+        if not t.label.startswith("loop:")
         for n, window in enumerate(_windows(t.messages), start=1)
         if learned_loop(window, CONFIG) is not None
     ]
