@@ -192,6 +192,9 @@ async def test_leaving_the_seat_ends_the_conversation_with_the_reason(
         ({"agent": "script:/etc/passwd"}, "files must be under"),
         ({"agent": "script:../../etc/passwd"}, "files must be under"),
         ({"agent": "echo", "max_turns": 0}, "max_turns"),
+        # a boolean or text is not a number (true was 1, "10" was 10), as on the command line
+        ({"agent": "echo", "max_turns": True}, "max_turns: must be a json number, not"),
+        ({"agent": "echo", "max_turns": "10"}, "max_turns: must be a json number, not"),
         ({"agent": "echo", "topic": "   "}, "topic"),
         ({"agent": "echo", "name": "\x1b[31mred"}, "name"),
         # one-line values, as the command line checks them: no escapes, no line breaks

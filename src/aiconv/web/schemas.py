@@ -14,7 +14,7 @@ import dataclasses
 import typing
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
 from aiconv.platform import projections
 from aiconv.platform.events import EVENT_TYPES
@@ -23,6 +23,19 @@ from aiconv.validation import MAX_NAME, NAME_FORBIDDEN_CLASS, NAME_INVISIBLE_CLA
 from aiconv.web.flow_schema import FlowData
 
 Status = Literal["active", "ended"]
+
+
+def _not_text_nor_boolean(value: object) -> object:
+    """A JSON number as it is: ``true`` was taken as 1 and ``"10"`` as 10, where the command line
+    and the TOML files refuse both (a JSON number with no fraction, ``10.0``, is still an
+    integer, as JSON Schema has it)."""
+    if isinstance(value, (bool, str)):
+        raise ValueError(f"must be a JSON number, not {type(value).__name__}")
+    return value
+
+
+#: A whole number in a request body: a JSON number, never text or a boolean.
+WholeNumber = Annotated[int, BeforeValidator(_not_text_nor_boolean)]
 
 
 class Strict(BaseModel):
@@ -268,7 +281,7 @@ class NewConversation(Strict):
     name: Name = Field("user", description="The person's participant name")
     agent_name: Name | None = Field(None, description="The agent's name (default: its alias)")
     first: Literal["person", "agent"] = Field("person", description="Who speaks first")
-    max_turns: int = Field(50, ge=1, le=10_000, description="Messages in all, both seats")
+    max_turns: WholeNumber = Field(50, ge=1, le=10_000, description="Messages in all, both seats")
     system: str | None = Field(None, max_length=20_000, description="Extra instructions")
     persona: str | None = Field(
         None, max_length=20_000, pattern=ONE_LINE, description="The agent's persona"
