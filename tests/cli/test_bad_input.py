@@ -297,6 +297,9 @@ CASES: list[tuple[list[str], int, str]] = [
     (["start", "--log-url", "sqlite:///empty.db"], 2, "is an empty file, not an aiconv log"),
     (["resume", "x", "--db", "empty.db"], 2, "is an empty file, not an aiconv log"),
     (["ls", "--db", "empty.db"], 2, "is an empty file, not an aiconv log"),
+    # a device or a pipe read as an empty file, and the error said to remove it (/dev/null!)
+    (["ls", "--db", "/dev/null"], 2, "/dev/null is not a regular file (a device, pipe or socket)"),
+    (["start", "--log-url", "sqlite:////dev/null"], 2, "/dev/null is not a regular file"),
     (["ls", "--db", "foreign.db"], 2, "another application's SQLite database"),
     (["start", "--config", "missing.toml"], 2, "does not exist"),
     (["start", "--config", "bad.toml"], 2, "bad.toml"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -56,6 +57,11 @@ def check_not_empty(path: Path) -> None:
     an empty file with a ``.lock`` beside it is a log being created (or whose creation was cut
     short), which opening goes on to migrate.
     """
+    if not stat.S_ISREG(path.stat().st_mode):  # /dev/null and a pipe look empty: not to remove
+        raise ConfigError(
+            f"{path} is not a regular file (a device, pipe or socket), not an aiconv log:"
+            " give a path that does not exist yet (the log is created there)"
+        )
     if path.stat().st_size == 0 and not Path(f"{path}.lock").exists():
         raise ConfigError(
             f"{path} is an empty file, not an aiconv log: give a path that does not exist yet"
