@@ -344,3 +344,32 @@ async def test_the_watcher_does_not_read_back_this_process_s_own_appends(tmp_pat
         await other.append("w", 0, [event(9)])
         async with asyncio.timeout(5):
             assert await waiter is True
+
+
+async def test_an_own_append_brings_the_watcher_back_to_its_shortest_interval(
+    tmp_path: Path,
+) -> None:
+    """A waiting process that appends (a seat handing the turn over) is likely to be answered
+    soon by another one: the watcher's next poll waits its shortest interval again, as it did
+    when its own appends counted as changes of the file, instead of staying backed off (a
+    cross-process hand-off on SQLite took up to ~10 ms more)."""
+    async with open_log(str(tmp_path / "log.db")) as ours:
+        assert isinstance(ours, SqliteLog)
+        wakeups = ours.wakeups
+        waiter = asyncio.create_task(ours.wait("w", 0, timeout=60))
+        await until_parked(ours, "w")
+        await eventually(
+            lambda: wakeups.interval == wakeups.max_watch_interval, timeout=5, what="backed off"
+        )
+        polls = wakeups.polls
+        await ours.append("c1", 0, [event(1)])
+        seen: list[float] = []
+
+        def polled() -> bool:
+            if wakeups.polls > polls and not seen:
+                seen.append(wakeups.interval)  # the interval chosen at the poll after it
+            return bool(seen)
+
+        await eventually(polled, timeout=5, interval=0.001, what="a poll after the append")
+        assert seen[0] < wakeups.max_watch_interval
+        waiter.cancel()

@@ -50,8 +50,13 @@ class DataVersionWakeUps:
         self._last_sequence = last_sequence
         self._name = name
         self._own_version = own_version
-        #: The global position of this process's latest append.
+        #: The global position of this process's latest append, and whether it appended since
+        #: the watcher's last poll.
         self._own_position = 0
+        self._appended = False
+        #: The watcher's polls, and the interval it waits before the next.
+        self.polls = 0
+        self.interval = self.watch_interval
 
     async def wait(self, conversation_id: str, after: int, timeout: float) -> bool:
         """See ``WakeUps.wait``; a wait for what was not delivered yet parks without reading the
@@ -74,6 +79,7 @@ class DataVersionWakeUps:
     def appended(self, conversation_id: str, last_sequence: int, position: int) -> None:
         """This process appended up to ``last_sequence`` (global ``position``): wake its waiters."""
         self._own_position = max(self._own_position, position)
+        self._appended = True
         if not self.waiters and position > self.position:
             # Nobody waits, so nobody needs a wake-up for anything up to here; but the watcher
             # will not deliver other connections' appends below it: heads may be stale.
@@ -96,21 +102,27 @@ class DataVersionWakeUps:
     async def _watch(self) -> None:
         """Wake waiters whose streams another connection grew; ends when nobody waits."""
         seen: tuple[bool, int] | None = None
-        interval = self.watch_interval
+        self.interval = self.watch_interval
         while self.waiters:
             version = await self._version()
+            self.polls += 1
+            if version == seen and version[0]:  # since the last poll, only own lone appends
+                self.position = max(self.position, self._own_position)
             if version != seen:
                 # The first pass also catches up on commits made while nobody watched.
                 seen = version
-                interval = self.watch_interval
+                self.interval = self.watch_interval
                 await self._wake_grown()
+            elif self._appended:
+                # This process just appended: an answer from another one may come soon (a
+                # hand-off), so the watch starts again from its shortest interval.
+                self.interval = self.watch_interval
             else:
-                if version[0]:  # only this process's lone appends since: delivered already
-                    self.position = max(self.position, self._own_position)
                 # Idle waiting backs off (2 -> 10 ms): a waiting process costs ~1 % of a core
                 # instead of ~10 %, and a hand-off after a quiet spell still takes <= ~10 ms.
-                interval = min(interval * 1.5, self.max_watch_interval)
-            await asyncio.sleep(interval)
+                self.interval = min(self.interval * 1.5, self.max_watch_interval)
+            self._appended = False
+            await asyncio.sleep(self.interval)
 
     async def _version(self) -> tuple[bool, int]:
         """(whether read through the connection of this process's lone appends, the version
