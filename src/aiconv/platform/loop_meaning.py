@@ -122,7 +122,10 @@ def terse_collapse(history: Sequence[Utterance], config: LoopConfig) -> Loop | N
     a number or a question (but an offer asked again in the same words: ``_offered_again``),
     and at least two of them only words said before in the window: acknowledgements going
     round ("Oke." - "Baik, Kak." - "Siap." - "Baik.")."""
-    if _is_long(history[-1].content) and not _offered_again(history, len(history) - 1):
+    newest = history[-1].content
+    if _is_long(newest) and (
+        len(newest) > _TERSE_CHARS + 2 or not _offered_again(history, len(history) - 1)
+    ):
         return None  # (most messages)
     run = history[-_EXCLAIMED_RUN:]
     start = len(history) - len(run)
@@ -147,8 +150,10 @@ def _offered_again(history: Sequence[Utterance], index: int) -> bool:
     an earlier message of its sender in the window ("Mais alguma coisa?" once more, "Anything
     else? 😊"): an offer going round, no new question."""
     content = history[index].content
+    if len(content) > _TERSE_CHARS + 2 or not _QUESTION_MARK.search(content):
+        return False  # (most messages: too long, or no question, so long for another reason)
     if _is_long(_QUESTION_MARK.sub(" ", content)):
-        return False  # (most messages: long, or a number)
+        return False
     said = features(content).text
     sender = history[index].sender
     return bool(said) and any(

@@ -77,8 +77,6 @@ def _hands_back(history: Sequence[Utterance], index: int) -> bool:
     if told.invites_echo or told.asks_repeat or told.instructs:
         return False  # "Say after me", "Repeat", an order: said back as asked
     grams = trigrams(reply)
-    if _PRESENTED & set(asked) and _says_item(asked, grams, _new_words(reply, history[:index])):
-        return False  # "Next: «…»": the item presented, said back as a drill says it
     if len(grams & trigrams(asked)) < _TAKEN * len(grams):
         return False
     new = grams.difference(*(trigrams(u.content) for u in history[:index]))
@@ -86,7 +84,11 @@ def _hands_back(history: Sequence[Utterance], index: int) -> bool:
         return False
     if said.numbers - frozenset().union(*(features(u.content).numbers for u in history[:index])):
         return False
-    return _new_words(reply, history[:index]) <= _NEW_WORDS
+    new_words = _new_words(reply, history[:index])
+    if new_words > _NEW_WORDS:
+        return False
+    # "Next: «…»": the item presented, said back as a drill says it
+    return not (_PRESENTED & set(asked) and _says_item(asked, grams, new_words))
 
 
 def _says_item(asked: str, grams: frozenset[str], new_words: int) -> bool:

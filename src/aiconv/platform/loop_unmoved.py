@@ -172,19 +172,21 @@ _ANSWERED = 0.5
 answer (a coach's advice to each of a learner's questions)."""
 
 
-def _pressed_back(history: Sequence[Utterance], own: Sequence[int]) -> bool:
+def _pressed_back(
+    history: Sequence[Utterance], own: Sequence[int], heard: Sequence[frozenset[str]]
+) -> bool:
     """Whether the others answer the run's questions by saying their own point again: their
-    messages after the run's second bring no number new to the window and take on average at
+    messages after the run's second bring no number new to the window, take on average at
     least ``_PRESSED`` of their trigrams from their own earlier messages ("I sent it already",
-    "it's in the PDF": a question asked again of someone who answered it). An interviewee, a
-    patient, a drilled student answers each question anew."""
+    "it's in the PDF": a question asked again of someone who answered it) and at most
+    ``_ANSWERED`` new to the window (``heard``: the trigrams of each prefix of ``history``).
+    An interviewee, a patient, a drilled student answers each question anew."""
     sender = history[own[0]].sender
     others = [i for i in range(own[1] + 1, len(history)) if history[i].sender != sender]
     if not others:
         return False
     shares: list[float] = []
     news: list[float] = []
-    heard = heard_before(history)
     for index in others:
         if features(history[index].content).numbers - _window_numbers(history[:index]):
             return False
@@ -217,8 +219,8 @@ def unmoved(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     if any(_tells(text) for text in texts[1:]):
         return None  # it tells: a review, a formula, a list
     asking = [_asks(text) for text in texts[1:]]
-    if any(asking) and (all(asking) or not _pressed_back(history, own)):
-        return None  # it asks each time, or is answered: an interview, a debate, a drill
+    if all(asking):
+        return None  # it asks each time: an interview, a debate that asks back, a drill
     if any(char_similarity(a, b) >= config.edit for a, b in pairwise(texts)):
         return None  # near copies: a revision, a chorus, a drill
     if _frame_filled_anew([trigrams(text) for text in texts]):
@@ -227,5 +229,7 @@ def unmoved(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     shares = [_restates(history, own, i, heard) for i in own[1:]]
     if None in shares or sum(s or 0.0 for s in shares) < _OWN_SHARE * len(shares):
         return None
+    if any(asking) and not _pressed_back(history, own, heard):
+        return None  # it asks, and is answered: a frame of questions, an interview
     detail = f"{sender} restates its point in fresh words, taking up nothing it is told"
     return make_loop("paraphrase", 0.9, tuple(history[i] for i in own), detail)
