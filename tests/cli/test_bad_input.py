@@ -401,6 +401,9 @@ CASES: list[tuple[list[str], int, str]] = [
     (["tools", "list", "--tools", "../nowhere/t"], 2, "no such file, and not a module name"),
     (["tools", "list", "--tools", "./x"], 2, "no such file, and not a module name"),
     (["tools", "list", "--tools", "toolsnames.py"], 2, "TOOLS must be a list of functions"),
+    # a directory was said not to exist
+    (["tools", "list", "--tools", "dir.py"], 2, "tools file 'dir.py' is a directory, not a .py"),
+    (["import", "dir.jsonl", *LOG], 2, "dir.jsonl: is a directory, not a transcript file"),
     # a name too long for a file (something pasted): an OSError traceback
     (["tools", "list", "--tools", HUGE], 2, "File name too long"),
     (["start", "--agent1", f"script:{HUGE}"], 2, "File name too long"),
@@ -475,6 +478,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     root = tmp_path_factory.mktemp("template")
     for name, text in FILES.items():
         (root / name).write_text(text)
+    for name in ("dir.py", "dir.jsonl"):
+        (root / name).mkdir()
     with sqlite3.connect(root / "foreign.db") as foreign:
         foreign.execute("CREATE TABLE notes (body TEXT)")
     ids = {}

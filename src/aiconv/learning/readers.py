@@ -70,6 +70,8 @@ def detect_format(path: Path, given: str | None) -> str:
 def read_text(path: Path) -> str:
     """The file's text: UTF-8 (a byte-order mark tolerated), or UTF-16 or UTF-32 when a
     byte-order mark says so (Excel's "Unicode Text"); TranscriptError when unreadable."""
+    if path.is_dir():  # "no such file" sent the user looking for a file that is there
+        raise TranscriptError(f"{path}: is a directory, not a transcript file")
     if not path.is_file():
         raise TranscriptError(f"{path}: no such file")
     try:

@@ -251,6 +251,8 @@ def load_module(reference: str) -> ModuleType:
 
 
 def _load_file(path: Path) -> ModuleType:
+    if path.is_dir():  # "does not exist" of a directory that is there
+        raise ConfigError(f"tools file {str(path)!r} is a directory, not a .py file")
     if not path.is_file():
         raise ConfigError(f"tools file {str(path)!r} does not exist")
     name = f"aiconv_tools_{uuid.uuid5(uuid.NAMESPACE_URL, str(path.resolve())).hex[:12]}"
