@@ -287,6 +287,9 @@ CASES: list[tuple[list[str], int, str]] = [
     # paths: nowhere to write, a directory, not SQLite, another application's database
     (["start", "--db", "/proc/aic.db"], 2, "cannot create files next to the SQLite log"),
     (["start", "--db", "."], 2, "is a directory"),
+    # a link SQLite cannot create its file through: the .lock beside it was left behind
+    (["start", "--db", "dangling.db"], 2, "is a symbolic link to 'nowhere/x.db', which cannot"),
+    (["start", "--db", "loop.db"], 2, "is a symbolic link to 'loop.db', which cannot be"),
     # the audio folder or the cache beside the log was named from '.' first: a ValueError
     (["simulate", "ok.toml", "--db", "."], 2, "is a directory"),
     (["serve", "--db", ".", "--port", "0"], 2, "is a directory"),
@@ -480,6 +483,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
         (root / name).write_text(text)
     for name in ("dir.py", "dir.jsonl"):
         (root / name).mkdir()
+    (root / "dangling.db").symlink_to("nowhere/x.db")
+    (root / "loop.db").symlink_to("loop.db")
     with sqlite3.connect(root / "foreign.db") as foreign:
         foreign.execute("CREATE TABLE notes (body TEXT)")
     ids = {}
@@ -496,7 +501,7 @@ def workdir(
 ) -> tuple[Path, dict[str, str]]:
     root, ids = template
     work = tmp_path / "work"
-    shutil.copytree(root, work)
+    shutil.copytree(root, work, symlinks=True)
     for name in list(os.environ):
         if name.startswith("AIC_"):
             monkeypatch.delenv(name)

@@ -44,8 +44,27 @@ def check_path(path: Path, mode: OpenMode, busy_timeout: float = 10.0) -> Path:
     elif mode != "create":
         raise LogMissing(f"no aiconv log at {path}: check the path (--db) or run a conversation")
     if mode != "read":
+        _check_link_target(path)
         _check_writable(path)
     return path
+
+
+def _check_link_target(path: Path) -> None:
+    """Raise when ``path`` is a symbolic link SQLite cannot create its target through (to a
+    missing directory, or a loop): the ``.lock`` beside the link was written before SQLite
+    failed, leaving it behind."""
+    if not path.is_symlink() or path.exists():
+        return
+    try:
+        target = path.resolve(strict=False)
+    except (OSError, RuntimeError):  # a loop of links
+        target = None
+    if target is None or target.is_symlink() or not target.parent.is_dir():
+        raise ConfigError(
+            f"SQLite log path {path} is a symbolic link to {os.readlink(path)!r}, which cannot"
+            " be created (its directory does not exist, or the links loop): fix the link or"
+            " give another --db path"
+        )
 
 
 def check_not_empty(path: Path) -> None:
