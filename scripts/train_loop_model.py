@@ -3,26 +3,32 @@
 Run at development time (scikit-learn and numpy come with the ``dev`` extra; aiconv never
 imports them at run time):
 
-    .venv/bin/python scripts/train_loop_model.py            # leave-one-round-out figures
-    .venv/bin/python scripts/train_loop_model.py --write    # and write data/loop_model.json
+    PYTHONPATH=src .venv/bin/python scripts/train_loop_model.py           # leave-one-round-out
+    PYTHONPATH=src .venv/bin/python scripts/train_loop_model.py --write   # write the model
+    PYTHONPATH=src .venv/bin/python scripts/train_loop_model.py --check   # is it the shipped one?
 
-Every window of every labelled transcript (``tests/data/*.jsonl``) that passes the detector's
-gate becomes a sample: a healthy or closing transcript's windows are negatives, a loop's
-windows from the message its label says it should be found by (``fire_by``; else the
-last two) are positives. The model is boosted stumps (depth 1: an additive model, every
-feature's effect one step function) with monotone constraints (a message alike in meaning to
-its sender's earlier ones can only raise the score, news or thanks only lower it).
-The threshold is the highest score of any negative window the detector judges (past the gate
-and its vetoes: a goodbye, a form, an addition; the corpora's and those of two
-long ``mock`` conversations), raised by a margin measured, not chosen: in a leave-one-round-out
-run over the training rounds, how far an unseen round's healthy windows rose above the
-threshold fitted without it. The figures printed are leave-one-round-out for held-out rounds
-6-15 and 17: trained (and its margin nested) without the round, then the round replayed with the
-rules and the model together; the rules were themselves tuned on most of these rounds (see the
-README), so what the model adds is the measure, not the total. The rounds of ``UNSEEN_ROUNDS``
-(written blind; the rules were tuned on them afterwards) are never trained on: they are printed
-last, replayed with the model trained on every other round (the one ``--write`` ships), the
-model's figure for transcripts it has never seen (beside rules that have).
+Reproducible: the same data and code give the same ``data/loop_model.json``, byte for byte
+(one thread, a fixed seed, no early stopping, numbers rounded to 9 decimals); ``--check``
+retrains and exits 1 when the shipped file differs (the features, the gate or the corpora
+changed since it was written: retrain with ``--write``).
+
+Every window of every labelled transcript (``tests/data/*.jsonl``) of the rounds fitted on
+(``FIT_ROUNDS``) that passes the detector's gate becomes a sample: a healthy or closing
+transcript's windows are negatives, a loop's windows from the message its label says it should
+be found by (``fire_by``; else the last two) are positives. The model is boosted stumps (depth
+1: an additive model, every feature's effect one step function) with monotone constraints (a
+message alike in meaning to its sender's earlier ones can only raise the score, news or thanks
+only lower it). The threshold is calibrated on *every* round of both files: the highest score
+of any window the detector judges (past the gate and every veto) of a healthy or closing
+transcript, or of two long ``mock`` conversations, raised by a margin measured, not chosen:
+leave-one-round-out over all rounds (fitted and calibrated without the round), how far the
+round's healthy windows rose above that threshold. So no healthy or closing transcript of
+either file is cut by the model, and the margin is what unseen ones needed.
+
+The figures printed are that leave-one-round-out run, round by round and pooled: the rules'
+recall, the loops the model adds among those the rules miss, the healthy transcripts it cuts,
+at the bare threshold and with the margin. (The rules were tuned on most rounds: what the model
+adds is the measure, not the total.)
 """
 
 from __future__ import annotations
@@ -30,12 +36,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
+from threadpoolctl import threadpool_limits
 
 import aiconv
 from aiconv.platform import loop_learned
@@ -51,18 +59,22 @@ MONOTONE = {  # +1: can only raise the score; -1: only lower it; absent: either 
     "others_thank": -1, "others_negate": 1, "rare_word": -1,
 }  # fmt: skip
 STUMPS = 150
-#: Never trained on, nor used for the threshold or margin: rounds 18, 20, 23, 24, 25 and 26
-#: (written blind, kept out of the rules' tuning at first; all six tuned on by the rules
-#: since, 26 last, so their figures here say how the model adds to tuned rules, not how it
-#: fares on unseen transcripts; the model itself has still never seen them. Round 25's
-#: healthy draft review, cut by the model, was spared by a veto, not by retraining it); and
-#: rounds 27 and 28 (written blind, measured unread, then tuned on by the rules, whose
-#: measure of unseen transcripts they were; the model has never seen them either).
-UNSEEN_ROUNDS = (18, 20, 23, 24, 25, 26, 27, 28, 29, 30)
-#: Held-out rounds measured leave-one-round-out. Round 16 was written by the detector's
-#: engineer (tuned on); 17 was written blind, then the rules were tuned on it.
-MEASURED_ROUNDS = (*range(6, 16), 17)
+#: The rounds the stumps are fitted on. Every other round of both files only calibrates: its
+#: healthy and closing windows bound the threshold, its loops are never learned from. Fitted
+#: on more rounds (1-22, or 29 and 30 as well), the stumps separate less: the later rounds'
+#: hard negatives (proofs by induction, tic-tac-toe, a child's "why?") look like restatements
+#: to these features, and every healthy window must stay below the threshold
+#: (leave-one-round-out, pooled over rounds 1-30: see ``leave_one_round_out`` and the README).
+FIT_ROUNDS = frozenset(range(1, 17))
+MIN_MARGIN = 0.2
+"""The least margin. Leave-one-round-out (``leave_one_round_out``), healthy windows rose above
+the threshold fitted and calibrated without their round by up to 0.2: round 29's passport
+application polled (before ``_status_moved``, written after reading it), a Socratic tutoring
+session of round 11 and a child's "why?" of round 19 (less). Blind rounds to come will have
+their own, and precision on unseen transcripts matters more than recall."""
 MOCKS = (("Is a hot dog a sandwich?", 7, 5000), ("Should cities ban cars?", 1, 2000))
+DIGITS = 9
+"""Decimals kept of each number written: the file is the same whatever the last bits."""
 Sample = dict[str, object]
 
 
@@ -94,15 +106,16 @@ def _rules_fire(history: Sequence[Utterance]) -> bool:
     return any(rule(recent, config) is not None for rule in RULES)
 
 
-def corpus_samples() -> list[Sample]:
-    """One record a transcript: its label, round, where the rules fire, its windows."""
+def corpus_samples(rules: bool = True) -> list[Sample]:
+    """One record a transcript: its label, round, where the rules fire (when ``rules``: only
+    the figures need it), its windows."""
     records: list[Sample] = []
     for path in sorted((ROOT / "tests" / "data").glob("*.jsonl")):
         for t in load_corpus(path):
             rule_at = next(
                 (end for end in range(1, len(t.messages) + 1) if _rules_fire(t.messages[:end])),
                 None,
-            )
+            ) if rules else None  # fmt: skip
             records.append({"id": t.id, "round": t.round, "loop": t.label.startswith("loop:"),
                             "first": t.fire_by or len(t.messages) - 1, "rule_at": rule_at,
                             "windows": _windows(t.messages),
@@ -138,14 +151,12 @@ def _xy(records: Sequence[Sample]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
                 xs.append(w)
                 ys.append(int(bool(r["loop"])))
                 js.append(bool(r["judged"][end - 1]))  # type: ignore[index]
-    return np.array(xs), np.array(ys), np.array(js, dtype=bool)
+    return np.array(xs).reshape(-1, len(loop_learned.FEATURES)), np.array(ys), np.array(js, bool)
 
 
-def fit(
-    records: Sequence[Sample], mock: np.ndarray
-) -> tuple[HistGradientBoostingClassifier, float]:
-    """The model and its bare threshold (the highest negative window's score)."""
-    x, y, judged = _xy(records)
+def fit(records: Sequence[Sample]) -> HistGradientBoostingClassifier:
+    """The model trained on ``records`` (one thread and no early stopping: reproducible)."""
+    x, y, _ = _xy(records)
     weight = np.where(y == 1, (y == 0).sum() / max(1, (y == 1).sum()), 1.0)
     monotone = [MONOTONE.get(name, 0) for name in loop_learned.FEATURES]
     model = HistGradientBoostingClassifier(
@@ -155,12 +166,23 @@ def fit(
         monotonic_cst=monotone,
         min_samples_leaf=10,
         l2_regularization=1.0,
+        early_stopping=False,
         random_state=0,
     )
-    model.fit(x, y, sample_weight=weight)
-    asked = x[(y == 0) & judged]
-    negatives = np.vstack([asked, mock]) if len(mock) else asked
-    return model, float(model.decision_function(negatives).max())
+    with threadpool_limits(1):
+        model.fit(x, y, sample_weight=weight)
+    return model
+
+
+def bare_threshold(
+    model: HistGradientBoostingClassifier, negatives: Sequence[Sample], mock: np.ndarray
+) -> float:
+    """The highest score of a window the detector judges in a healthy or closing transcript
+    of ``negatives`` or of the mock conversations."""
+    scores = [s for r in negatives if not r["loop"] for _, s in _scores(model, r)]
+    if len(mock):
+        scores += model.decision_function(mock).tolist()
+    return max(scores, default=0.0)
 
 
 def _scores(model: HistGradientBoostingClassifier, record: Sample) -> list[tuple[int, float]]:
@@ -171,55 +193,68 @@ def _scores(model: HistGradientBoostingClassifier, record: Sample) -> list[tuple
     return list(zip(ends, model.decision_function(values).tolist(), strict=True))
 
 
-def margin(records: Sequence[Sample], mock: np.ndarray) -> float:
-    """How far above its threshold an unseen round's healthy windows rose (leave-one-out)."""
-    worst = 0.0
-    for held in sorted({r["round"] for r in records}):  # type: ignore[type-var]
-        model, threshold = fit([r for r in records if r["round"] != held], mock)
+def _rounds(records: Sequence[Sample]) -> list[int]:
+    return sorted({int(r["round"]) for r in records})  # type: ignore[call-overload]
+
+
+def _fitted(records: Sequence[Sample], without: int | None = None) -> list[Sample]:
+    return [r for r in records if r["round"] in FIT_ROUNDS and r["round"] != without]
+
+
+def leave_one_round_out(records: Sequence[Sample], mock: np.ndarray) -> list[Sample]:
+    """For each round: the highest score of its judged windows above the threshold of a
+    model fitted and calibrated without it (fitted on ``FIT_ROUNDS`` but the round, its
+    threshold over every other round's negatives); one record a transcript, ``excess``."""
+    out: list[Sample] = []
+    for held in _rounds(records):
+        others = [r for r in records if r["round"] != held]
+        model = fit(_fitted(others))
+        threshold = bare_threshold(model, others, mock)
         for r in records:
-            if r["round"] == held and not r["loop"]:
-                worst = max([worst] + [s - threshold for _, s in _scores(model, r)])
-    return worst
+            if r["round"] == held:
+                excess = max((s - threshold for _, s in _scores(model, r)), default=-math.inf)
+                out.append({**r, "excess": excess})
+    return out
 
 
-def _replay(
-    model: HistGradientBoostingClassifier, threshold: float, test: Sequence[Sample], name: str
-) -> list[int]:
-    """Print the rules' recall on ``test`` and what the model adds (and cuts); the counts."""
-    fired = {r["id"]: any(s > threshold for _, s in _scores(model, r)) for r in test}
-    loops = [r for r in test if r["loop"]]
-    found = sum(r["rule_at"] is not None for r in loops)
-    added = [r["id"] for r in loops if r["rule_at"] is None and fired[r["id"]]]
-    cut = [r["id"] for r in test if not r["loop"] and r["rule_at"] is None and fired[r["id"]]]
-    before, after = found / len(loops), (found + len(added)) / len(loops)
-    print(f"{name}: recall {before:.3f} -> {after:.3f}  added {added}  healthy cut {cut}")
-    return [len(loops), found, len(added), len(cut)]
+def margin(unseen: Sequence[Sample]) -> float:
+    """How far above its threshold an unseen round's healthy window rose (``unseen``:
+    ``leave_one_round_out``'s records), at least ``MIN_MARGIN``."""
+    return max([MIN_MARGIN] + [float(r["excess"]) for r in unseen if not r["loop"]])  # type: ignore[arg-type]
 
 
-def leave_one_round_out(records: Sequence[Sample], mock: np.ndarray) -> None:
-    """Print, for each held-out round, the rules' recall and what the model adds (and cuts)."""
-    totals = [0, 0, 0, 0]
-    for held in MEASURED_ROUNDS:
-        train = [r for r in records if r["round"] != held]
-        model, threshold = fit(train, mock)
-        threshold += margin(train, mock)
-        test = [r for r in records if r["round"] == held]
-        counts = _replay(model, threshold, test, f"round {held}")
-        totals = [total + n for total, n in zip(totals, counts, strict=True)]
-        if held == 15:
-            loops, found, added, cut = totals
-            print(f"rounds 6-15 pooled: recall {found / loops:.3f} -> "
-                  f"{(found + added) / loops:.3f}, healthy cut {cut}")  # fmt: skip
-    loops, found, added, cut = totals
-    before, after = found / loops, (found + added) / loops
-    print(f"rounds 6-15 and 17 pooled: recall {before:.3f} -> {after:.3f}, healthy cut {cut}")
+def report(unseen: Sequence[Sample], margin_: float) -> None:
+    """Print, for each round left out, the rules' recall, what the model adds and what it
+    cuts (the transcripts the rules miss), at the bare threshold and with ``margin_``."""
+    for extra in sorted({0.0, margin_}):
+        pooled = [0, 0, 0, 0]
+        for held in _rounds(unseen):
+            test = [r for r in unseen if r["round"] == held]
+            loops = [r for r in test if r["loop"]]
+            missed = [r for r in loops if r["rule_at"] is None]
+            added = [r["id"] for r in missed if r["excess"] > extra]  # type: ignore[operator]
+            cut = [r["id"] for r in test if not r["loop"] and r["excess"] > extra]  # type: ignore[operator]
+            found = len(loops) - len(missed)
+            counts = [len(loops), found, len(added), len(cut)]
+            pooled = [a + b for a, b in zip(pooled, counts, strict=True)]
+            print(f"round {held} +{extra:.3f}: rules {found}/{len(loops)}, the model adds "
+                  f"{added}, healthy cut {cut}")  # fmt: skip
+        loops, found, added, cut = pooled
+        print(f"pooled, leave-one-round-out, margin {extra:.3f}: recall {found / loops:.3f} -> "
+              f"{(found + added) / loops:.3f} ({added} added), healthy cut {cut}")  # fmt: skip
+
+
+def _round(value: float) -> float:
+    return round(float(value), DIGITS) + 0.0  # (+ 0.0: no "-0.0")
 
 
 def export(
     model: HistGradientBoostingClassifier, threshold: float, margin_: float
 ) -> dict[str, object]:
-    """The stumps as ``loop_learned.Model`` reads them."""
-    unseen = ", ".join(map(str, UNSEEN_ROUNDS))
+    """The stumps as ``loop_learned.Model`` reads them. A split stays exact (a bin edge may be
+    a feature value: rounded, it would move that window to the other side); the sums are
+    rounded, the threshold rounded up, so their last bits never change the file."""
+    fitted = ", ".join(map(str, sorted(FIT_ROUNDS)))
     stumps = []
     for (tree,) in model._predictors:  # depth 1: a root and two leaves
         root, *leaves = tree.nodes
@@ -230,19 +265,18 @@ def export(
             [
                 int(root["feature_idx"]),
                 float(root["num_threshold"]),
-                float(left["value"]),
-                float(right["value"]),
+                _round(left["value"]),
+                _round(right["value"]),
             ]
         )
-    baseline = float(np.ravel(model._baseline_prediction)[0])
     return {
         "features": list(loop_learned.FEATURES),
-        "baseline": baseline,
+        "baseline": _round(np.ravel(model._baseline_prediction)[0]),
         "stumps": stumps,
-        "threshold": threshold + margin_,
-        "margin": margin_,
-        "trained_on": f"tests/data/*.jsonl (every round but {unseen}) and the mock "
-        "conversations of MOCKS",
+        "threshold": _round(threshold + margin_ + 10**-DIGITS),
+        "margin": _round(margin_),
+        "trained_on": f"tests/data/*.jsonl, rounds {fitted}; the threshold over every round's "
+        "healthy and closing windows and the mock conversations of MOCKS",
     }
 
 
@@ -259,26 +293,36 @@ def _check(
         raise ValueError(f"the exported stumps disagree with the model by {worst}")
 
 
+def train(
+    everything: Sequence[Sample], mock: np.ndarray
+) -> tuple[str, dict[str, object], list[Sample]]:
+    """The model file's text for ``everything`` (every round's records), its content, and
+    ``leave_one_round_out``'s records."""
+    model = fit(_fitted(everything))
+    unseen = leave_one_round_out(everything, mock)
+    exported = export(model, bare_threshold(model, everything, mock), margin(unseen))
+    _check(model, exported, np.vstack([_xy(_fitted(everything))[0], mock]))
+    return json.dumps(exported, indent=1) + "\n", exported, unseen
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help="write data/loop_model.json")
-    parser.add_argument("--skip-evaluation", action="store_true")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--write", action="store_true", help="write data/loop_model.json")
+    what.add_argument(
+        "--check", action="store_true", help="exit 1 unless retraining gives the shipped file"
+    )
     options = parser.parse_args(argv)
-    everything, mock = corpus_samples(), mock_negatives()
-    records = [r for r in everything if r["round"] not in UNSEEN_ROUNDS]
-    if not options.skip_evaluation:
-        leave_one_round_out(records, mock)
-    if options.write or not options.skip_evaluation:
-        model, threshold = fit(records, mock)
-        measured = margin(records, mock)
-        for held in UNSEEN_ROUNDS:  # never trained on: the model as shipped
-            test = [r for r in everything if r["round"] == held]
-            _replay(model, threshold + measured, test, f"round {held} (unseen)")
+    everything, mock = corpus_samples(rules=not options.check), mock_negatives()
+    text, exported, unseen = train(everything, mock)
+    if options.check:
+        same = OUT.read_text(encoding="utf-8") == text
+        print(f"{OUT.relative_to(ROOT)} {'is' if same else 'is NOT'} what training gives")
+        return 0 if same else 1
+    report(unseen, float(exported["margin"]))  # type: ignore[arg-type]
     if options.write:
-        exported = export(model, threshold, measured)
-        _check(model, exported, np.vstack([_xy(records)[0], mock]))
-        OUT.write_text(json.dumps(exported, indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {OUT.relative_to(ROOT)}: threshold {threshold:.3f} + margin {measured:.3f}")
+        OUT.write_text(text, encoding="utf-8")
+        print(f"wrote {OUT.relative_to(ROOT)}: threshold {exported['threshold']}")
     return 0
 
 

@@ -13,11 +13,12 @@ new and how specific its rarest word is; and how the others answer in between (p
 push back, complain of repetition, say the same again, acknowledge progress, negate).
 
 The model is boosted stumps with monotone constraints (scikit-learn at development time:
-``scripts/train_loop_model.py``; here a sum of steps): ``data/loop_model.json`` holds each
-stump and the threshold, set above every window of every healthy and closing transcript of
-both corpora and of a 5,000-message ``mock`` conversation, plus the margin by which unseen
-rounds' healthy windows rose above it in a nested leave-one-round-out run. So it only adds a
-loop where the model is surer than on anything healthy it has seen. Pure functions over
+``scripts/train_loop_model.py``, reproducibly; here a sum of steps): ``data/loop_model.json``
+holds each stump, fitted on rounds 1-16, and the threshold, set above every window it judges
+(past the gate and ``vetoed``) of every healthy and closing transcript of every round of both
+corpora and of two long ``mock`` conversations, plus the margin by which unseen rounds' healthy
+windows rose above it leave-one-round-out (at least 0.2). So it only adds a loop where the
+model is surer than on anything healthy it has seen. Pure functions over
 ``Utterance``s, run by ``loops.detect_loop`` after every other detector.
 """
 
@@ -141,12 +142,17 @@ def vetoed(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
     """Windows the model never judges, however it scores them (checked after the gate, so
     the model is still trained on them): the conversation thanks or says goodbye, each of the
     sender's questions was answered with news (a form), the sender adds ("yes, and also…") or
-    agrees to a new proposal each time, or it is a drill (``_drilled``) or the other carries
-    out each of its requests (``_carried_out``)."""
+    agrees to a new proposal each time, or it is a drill (``_drilled``), the other carries
+    out each of its requests (``_carried_out``), a status polled moves (``_status_moved``) or a
+    frame is said again around answers (``answers_with_news``): every veto of
+    ``learned_loop``, so the trainer sets the threshold over the windows the model is asked
+    about and no others."""
     return (
         _vetoed_early(history, indexes)
         or _drilled(history, indexes)
         or _carried_out(history, indexes)
+        or _status_moved(history, indexes)
+        or answers_with_news(history, indexes)
     )
 
 
