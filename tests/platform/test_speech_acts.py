@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from aiconv.platform import speech_acts
-from aiconv.platform.act_dispatch import Dispatch, Start, branches, start_of, whole
+from aiconv.platform.act_dispatch import Dispatch, Start, branches, openings, start_of, whole
 from aiconv.platform.speech_act_words import OTHER_LANGUAGES
 from aiconv.platform.speech_acts import _FIRST_PREFIXES, _FIRST_WORDS, acts
 
@@ -160,6 +160,41 @@ def test_a_branch_is_split_at_its_leading_plain_group_only() -> None:
     assert Start("can", prefix=True).admits("cant") and not Start("can", prefix=False).admits(
         "cant"
     )
+
+
+def test_a_branch_opens_with_the_literal_text_every_match_of_it_begins_with() -> None:
+    """``acts`` looks for these openings to find the words worth trying: each must begin every
+    match (what consumes nothing passed over, alternatives and optional groups expanded), and
+    where that cannot be told the opening is empty, which every text begins with."""
+    assert openings(r"\bthe (?:group|team) (?:decided|agreed)\b") == (
+        "the group agreed",
+        "the group decided",
+        "the team agreed",
+        "the team decided",
+    )
+    assert openings(r"\bi'?ll (?:wait|check)") == (
+        "i'll check",
+        "i'll wait",
+        "ill check",
+        "ill wait",
+    )
+    assert openings(r"\b(?<=well )said so") == ("said so",)
+    assert openings(r"\bis (?:totally |completely )?valid") == (
+        "is completely valid",
+        "is totally valid",
+        "is valid",
+    )
+    assert openings(r"\bsorry(?: about|,) \w+") == ("sorry about ", "sorry, ")  # up to \\w
+    assert openings(r"\b(?:very )*sorry") == ("",)  # a repeat: nothing can be told
+    assert openings(r"(?i)\bsorry") == ("",)  # nor of a pattern ignoring case
+
+
+def test_acts_look_only_at_the_words_where_an_opening_begins() -> None:
+    """A text where no wording's opening begins is judged without trying a word: "the" and
+    "i" start wordings ("the team agreed", "i'll wait"), not "the point" or "it is"."""
+    assert speech_acts._starts("but the sky is blue and i think it is") == [0]
+    assert speech_acts._starts("ok, i'll wait; the team agreed") == [0, 4, 15, 24]  # "agreed" too
+    assert acts("ok, i'll wait; the team agreed") == acts("i'll wait") | acts("the team agreed")
 
 
 def _acts_by_whole_patterns(content: str) -> frozenset[str]:

@@ -24,8 +24,11 @@ it ("unable to"), any word starting with it when the literal ends inside the wor
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from re import _constants as sre  # type: ignore[attr-defined]
+from re import _parser  # type: ignore[attr-defined]
+from typing import Any
 
 _QUANTIFIERS = "?*+{"
 _SPECIAL = set("\\()[]{}?*+.|^$")
@@ -152,6 +155,55 @@ def start_of(branch: str) -> Start:
     return Start(first, prefix=bool(first) and first == text)
 
 
+_MOST_OPENINGS = 64
+"""How many literal openings a branch may expand to before ``openings`` stops lengthening them."""
+_ZERO_WIDTH = frozenset((sre.AT, sre.ASSERT, sre.ASSERT_NOT))
+
+
+def openings(branch: str) -> tuple[str, ...]:
+    """Literal strings one of which every match of ``branch`` begins with (``"\\bthe
+    (?:group|team) "`` -> "the group ", "the team "): where the text at a word begins with none,
+    the branch cannot match there, and ``Dispatch.match`` need not try it. What consumes
+    nothing (``\\b``, a lookaround) is passed over; the openings stop at the first item that is
+    not a literal, a group of alternatives or an optional one (a shorter opening is still one
+    every match begins with); ("",) when nothing can be told."""
+    parsed = _parser.parse(branch)
+    if parsed.state.flags & re.IGNORECASE:
+        return ("",)
+    found, _ = _openings(list(parsed))
+    return tuple(sorted(found))
+
+
+def _openings(items: Sequence[tuple[Any, Any]]) -> tuple[set[str], bool]:
+    """(the openings of a sequence of parsed items, whether they span the whole sequence)."""
+    found = {""}
+    for op, av in items:
+        if op in _ZERO_WIDTH:
+            continue
+        if op is sre.LITERAL:
+            found = {opening + chr(av) for opening in found}
+            continue
+        if op is sre.SUBPATTERN and not (av[1] or av[2]):  # a group that sets no flags
+            inner, whole = _openings(list(av[3]))
+        elif op is sre.BRANCH:
+            inner, whole = set(), True
+            for alternative in av[1]:
+                more, spans = _openings(list(alternative))
+                inner |= more
+                whole = whole and spans
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and av[0] == 0 and av[1] == 1:
+            inner, whole = _openings(list(av[2]))
+            inner.add("")  # or nothing at all
+        else:
+            return found, False
+        if len(found) * len(inner) > _MOST_OPENINGS:
+            return found, False
+        found = {opening + more for opening in found for more in inner}
+        if not whole:
+            return found, False
+    return found, True
+
+
 class Dispatch:
     """The alternation of ``wordings`` (act -> pattern, in order), matched at a word."""
 
@@ -168,6 +220,7 @@ class Dispatch:
         self._anchored = self._compile(tuple(anchored))
         self._by_word: dict[str, re.Pattern[str] | None] = {}
         self._by_branches: dict[tuple[int, ...], re.Pattern[str] | None] = {}
+        self._openings: dict[int, tuple[str, ...]] = {}  # by branch, made when first needed
 
     def _compile(self, chosen: tuple[int, ...]) -> re.Pattern[str] | None:
         if not chosen:
@@ -203,6 +256,21 @@ class Dispatch:
             return None
         return self._acts[_branch(found)], found.end()
 
+    def openings_at(self, word: str) -> frozenset[str] | None:
+        """The literal openings (``openings``) of the branches that can start at ``word``:
+        ``match`` at that word finds something only where one of them begins; None when some
+        branch may begin with anything there (one whose start cannot be told)."""
+        if self._unsure is not None:
+            return None
+        found: set[str] = set()
+        for n, (branch, start) in enumerate(self._branches):
+            if start.word and start.admits(word):
+                begins = self._openings.get(n)
+                if begins is None:
+                    begins = self._openings[n] = openings(branch)
+                found.update(begins)
+        return None if "" in found else frozenset(found)
+
 
 def whole(wordings: Mapping[str, str]) -> re.Pattern[str]:
     """The one alternation of every wording, in order, a group per act: what ``Dispatch``
@@ -214,4 +282,12 @@ def _branch(match: re.Match[str]) -> int:
     return int(str(match.lastgroup)[1:])
 
 
-__all__ = ["Dispatch", "Start", "branches", "split_top", "start_of", "whole"]
+__all__ = [
+    "Dispatch",
+    "Start",
+    "branches",
+    "openings",
+    "split_top",
+    "start_of",
+    "whole",
+]
