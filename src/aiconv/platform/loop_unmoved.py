@@ -167,6 +167,21 @@ _PRESSED = 0.3
 for a run that asks to be a question asked again, not a frame of questions answered."""
 
 
+def _others_after(history: Sequence[Utterance], own: Sequence[int]) -> list[int]:
+    """The others' messages after the run's second."""
+    sender = history[own[0]].sender
+    return [i for i in range(own[1] + 1, len(history)) if history[i].sender != sender]
+
+
+def _no_new_figures(history: Sequence[Utterance], own: Sequence[int]) -> bool:
+    """Whether no message of the others after the run's second states a number new to the
+    window."""
+    return not any(
+        features(history[i].content).numbers - _window_numbers(history[:i])
+        for i in _others_after(history, own)
+    )
+
+
 _ANSWERED = 0.5
 """Most mean share of trigrams new to the window in the others' later messages: more, and they
 answer (a coach's advice to each of a learner's questions)."""
@@ -181,15 +196,12 @@ def _pressed_back(
     "it's in the PDF": a question asked again of someone who answered it) and at most
     ``_ANSWERED`` new to the window (``heard``: the trigrams of each prefix of ``history``).
     An interviewee, a patient, a drilled student answers each question anew."""
-    sender = history[own[0]].sender
-    others = [i for i in range(own[1] + 1, len(history)) if history[i].sender != sender]
-    if not others:
+    others = _others_after(history, own)
+    if not others or not _no_new_figures(history, own):
         return False
     shares: list[float] = []
     news: list[float] = []
     for index in others:
-        if features(history[index].content).numbers - _window_numbers(history[:index]):
-            return False
         said = trigrams(history[index].content)
         if not said:
             return False
@@ -221,6 +233,8 @@ def unmoved(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     asking = [_asks(text) for text in texts[1:]]
     if all(asking):
         return None  # it asks each time: an interview, a debate that asks back, a drill
+    if any(asking) and not _no_new_figures(history, own):
+        return None  # (the cheapest test of _pressed_back, before the trigrams)
     if any(char_similarity(a, b) >= config.edit for a, b in pairwise(texts)):
         return None  # near copies: a revision, a chorus, a drill
     if _frame_filled_anew([trigrams(text) for text in texts]):
