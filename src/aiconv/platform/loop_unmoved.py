@@ -240,8 +240,13 @@ def unmoved(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     if _frame_filled_anew([trigrams(text) for text in texts]):
         return None
     heard = heard_before(history)
-    shares = [_restates(history, own, i, heard) for i in own[1:]]
-    if None in shares or sum(s or 0.0 for s in shares) < _OWN_SHARE * len(shares):
+    shares = []
+    for index in own[1:]:
+        share = _restates(history, own, index, heard)
+        if share is None:
+            return None  # (at the first message that is no restatement)
+        shares.append(share)
+    if sum(shares) < _OWN_SHARE * len(shares):
         return None
     if any(asking) and not _pressed_back(history, own, heard):
         return None  # it asks, and is answered: a frame of questions, an interview
