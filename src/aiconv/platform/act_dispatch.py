@@ -220,7 +220,6 @@ class Dispatch:
         self._anchored = self._compile(tuple(anchored))
         self._by_word: dict[str, re.Pattern[str] | None] = {}
         self._by_branches: dict[tuple[int, ...], re.Pattern[str] | None] = {}
-        self._openings: dict[int, tuple[str, ...]] = {}  # by branch, made when first needed
 
     def _compile(self, chosen: tuple[int, ...]) -> re.Pattern[str] | None:
         if not chosen:
@@ -256,20 +255,45 @@ class Dispatch:
             return None
         return self._acts[_branch(found)], found.end()
 
-    def openings_at(self, word: str) -> frozenset[str] | None:
-        """The literal openings (``openings``) of the branches that can start at ``word``:
-        ``match`` at that word finds something only where one of them begins; None when some
-        branch may begin with anything there (one whose start cannot be told)."""
-        if self._unsure is not None:
-            return None
+    def openings(self) -> frozenset[str] | None:
+        """The literal openings (``openings``) of every branch not anchored at the text's
+        start: ``match`` at a word finds something only where one of them begins; None when
+        a branch may begin with anything."""
         found: set[str] = set()
-        for n, (branch, start) in enumerate(self._branches):
-            if start.word and start.admits(word):
-                begins = self._openings.get(n)
-                if begins is None:
-                    begins = self._openings[n] = openings(branch)
-                found.update(begins)
+        for branch, start in self._branches:
+            if not start.anchored:
+                found.update(openings(branch))
         return None if "" in found else frozenset(found)
+
+
+def candidates(*dispatches: Dispatch) -> re.Pattern[str] | None:
+    """A pattern whose (empty) matches are the text's start and each word start where an
+    opening of ``dispatches`` begins: past the start, the only words where their ``match``
+    can find anything. One scan of the text, the openings merged into a tree of characters
+    (``re`` tries a branch per next character, not one per opening); None when an opening
+    cannot be told."""
+    found: set[str] = set()
+    for dispatch in dispatches:
+        more = dispatch.openings()
+        if more is None:
+            return None
+        found |= more
+    tree: dict[str, Any] = {}
+    for opening in found:
+        node = tree
+        for character in opening:
+            node = node.setdefault(character, {})
+        node[""] = {}
+    return re.compile(r"(?<!\w)(?:^|(?=" + _tree(tree) + "))")
+
+
+def _tree(node: dict[str, Any]) -> str:
+    """The pattern of the start of any opening of ``node``'s tree (one that ends here makes
+    the longer ones under it needless)."""
+    if "" in node:
+        return ""
+    branches = [re.escape(character) + _tree(rest) for character, rest in sorted(node.items())]
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
 
 def whole(wordings: Mapping[str, str]) -> re.Pattern[str]:
@@ -286,6 +310,7 @@ __all__ = [
     "Dispatch",
     "Start",
     "branches",
+    "candidates",
     "openings",
     "split_top",
     "start_of",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from aiconv.platform.act_dispatch import Dispatch
+from aiconv.platform.act_dispatch import Dispatch, candidates
 from aiconv.platform.lexicon import word_set
 from aiconv.platform.speech_act_words import OTHER_LANGUAGES, act_wordings
 from aiconv.platform.text_memo import windowed
@@ -93,7 +93,9 @@ _WORD = re.compile(r"\w+")
 #: given word: the same match there, at about a third of the cost (see ``act_dispatch``).
 _ENGLISH_AT = Dispatch(_ACTS)
 _OTHER_AT = Dispatch(OTHER_LANGUAGES)
-_BEFORE_WORD = re.compile(r"\w")
+#: The text's start and the word starts where an opening of a wording of either begins (see
+#: ``_starts``).
+_CANDIDATES = candidates(_ENGLISH_AT, _OTHER_AT)
 
 # Progress anywhere: "i've/i have …ed", "here's", an address or a link. Each wording begins
 # with its first letter ("\bi" as "i(?<=\bi)"), so that ``re`` skips straight to an i, h or @.
@@ -145,7 +147,8 @@ def acts(content: str) -> frozenset[str]:
         if at < end:
             continue
         word = _WORD.match(lowered, at)
-        assert word is not None
+        if word is None:
+            continue  # the start of a text that opens with no word
         text = word.group()
         if text in _STARTS:
             kind = _STARTS[text]
@@ -164,65 +167,13 @@ def acts(content: str) -> frozenset[str]:
 
 def _starts(lowered: str) -> list[int]:
     """The starts of the words of ``lowered`` where a wording can match, in order: the text's
-    start, and each word that can start a wording where one of their literal openings
-    (``act_dispatch.openings``: "the group", "the team" for "the") begins. ``acts`` tried every
-    word of the text (~50, one by one in Python, for a text that in most cases has none): the
-    words are found by searching the text for their openings' first word and the character
-    after it ("i " and "i'" for "i"), then comparing the openings there, in C."""
-    found = {0} if _BEFORE_WORD.match(lowered) else set()
-    for word in set(_WORD.findall(lowered)):
-        keyed = _OPENINGS.get(word, _UNSEEN)
-        if keyed is _UNSEEN:
-            keyed = _openings(word)
-        if keyed is None:
-            return [w.start() for w in _WORD.finditer(lowered)]  # (no such wording today)
-        for key, begins in keyed:  # most words: none
-            at = lowered.find(key)
-            while at >= 0:
-                before = lowered[at - 1 : at]
-                if not (before.isalnum() or before == "_") and lowered.startswith(begins, at):
-                    found.add(at)  # (a word starts there: "" for the text's start)
-                at = lowered.find(key, at + 1)
-    return sorted(found)
-
-
-_Keyed = tuple[tuple[str, tuple[str, ...]], ...]
-_OPENINGS: dict[str, _Keyed | None] = {}
-_UNSEEN: _Keyed = (("", ()),)
-
-
-def _openings(word: str) -> _Keyed | None:
-    """The openings of the wordings (of either language) that can start at ``word`` (where
-    it is the whole word: ``_fits``), by what they begin with up to the character after the
-    word; none for most words, None when one of them can begin with anything."""
-    kind = _STARTS.get(word, 0)
-    if not kind and word.startswith(_ALL_PREFIXES):
-        kind = _ENGLISH if word.startswith(_FIRST_PREFIXES) else _OTHER
-    begins: set[str] = set()
-    keyed: _Keyed | None = ()
-    for flag, dispatch in ((_ENGLISH, _ENGLISH_AT), (_OTHER, _OTHER_AT)):
-        more = dispatch.openings_at(word) if kind & flag else frozenset[str]()
-        if more is None:
-            keyed = None
-            break
-        begins.update(o for o in more if _fits(o, word))
-    if keyed is not None:
-        by_key: dict[str, list[str]] = {}
-        for opening in sorted(begins):
-            by_key.setdefault(opening[: len(word) + 1], []).append(opening)
-        keyed = tuple((key, tuple(openings)) for key, openings in sorted(by_key.items()))
-    if len(_OPENINGS) < 4096 or kind:  # a text's other words are unbounded; these are not
-        _OPENINGS[word] = keyed
-    return keyed
-
-
-def _fits(opening: str, word: str) -> bool:
-    """Whether ``opening`` can begin where the whole word ``word`` (a run of ``\\w``) does:
-    it is the start of the word, or the word followed by what is no ``\\w`` ("i'll" at "i",
-    not at "in": a branch ``\\bi'?ll`` is tried at every word starting with an i)."""
-    if len(opening) <= len(word):
-        return word.startswith(opening)
-    return opening.startswith(word) and not _BEFORE_WORD.match(opening, len(word))
+    start, and each word start where one of the wordings' literal openings begins
+    (``act_dispatch.openings``: "the group agreed", "the team decided" … for "the"). ``acts``
+    tried every word of the text (~50, one by one in Python, and a pattern at the ~14 that
+    can start some wording, for a text that in most cases has none): one scan finds these."""
+    if _CANDIDATES is None:
+        return [word.start() for word in _WORD.finditer(lowered)]  # (no such wording today)
+    return [at.start() for at in _CANDIDATES.finditer(lowered)]
 
 
 @windowed()
