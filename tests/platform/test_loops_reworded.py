@@ -136,6 +136,10 @@ def test_speech_acts_name_what_a_message_does_whatever_its_words() -> None:
     assert acts("The invoice total is 240 euros.") == frozenset()
     assert makes_progress("I've refunded the duplicate charge.")
     assert not makes_progress("Understood, I'll look into it.")
+    assert makes_progress("Refunded, the money is on its way.")
+    # Dutch "goed" ("good") ends in -ed like "Refunded": "Goed, ik hoor het graag" ("Fine, do let
+    # me know") reported nothing done, and a customer's waiting seemed to move the exchange on
+    assert not makes_progress("Goed, ik hoor het graag.")
     assert pushes_back("I already did that, it still fails.")
     assert not pushes_back("What's next?")
 

@@ -62,6 +62,16 @@ _NAME = re.compile(
 )
 
 
+def in_kind(history: Sequence[Utterance], others: Sequence[Utterance]) -> bool:
+    """Whether the others' last two messages perform one act between them ("ok, let me know" –
+    "fine, I'll wait") and none of the others' messages brings anything: the two sides answer
+    each other in kind, a ping-pong rather than one side restating itself."""
+    return len(others) >= 2 and bool(
+        frozenset.intersection(*(acts(u.content) for u in others[-2:]))
+        and stands_still(history, others)
+    )
+
+
 def repeated_act(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     """One participant's last three messages perform the same empty act (a refusal, a
     put-off, sympathy, a referral, a request for clarification…) in whatever words, none of
@@ -88,9 +98,7 @@ def repeated_act(history: Sequence[Utterance], config: LoopConfig) -> Loop | Non
         return None  # agreed to a new proposal each time ("And remember it per device?")
     if answers_with_news(history, indexes):
         return None  # "Entiendo que quiere saber cuándo llega: el jueves por la tarde."
-    if frozenset.intersection(*(acts(u.content) for u in others[-2:])) and stands_still(
-        history, others
-    ):  # both sides in kind, and neither brings anything
+    if in_kind(history, others):  # both sides in kind, and neither brings anything
         detail = f"{sender} and {others[-1].sender} keep answering each other in kind ({act})"
         return make_loop("ping_pong", 1.0, tuple(own), detail)
     if 2 * sum(presses(u.content) for u in others) < len(others) and not _add_nothing(

@@ -41,6 +41,7 @@ from aiconv.platform.loop_acts import (
     answers_with_news,
     builds,
     each_proposes,
+    in_kind,
     presses,
     seen,
     stands_still,
@@ -414,6 +415,14 @@ def learned_loop(history: Sequence[Utterance], config: LoopConfig) -> Loop | Non
     if answers_with_news(history, indexes):
         return None  # a frame said again ("I understand you'd like to know …") around answers
     sender = history[-1].sender
-    own = tuple(u for u in history if u.sender == sender)[-RUN:]
-    detail = f"{sender} restates its point in new words (model {score:.2f} > {found.threshold:.2f})"
+    mine = [i for i, u in enumerate(history) if u.sender == sender][-RUN:]
+    own = tuple(history[i] for i in mine)
+    others = [u for u in history[mine[0] + 1 :] if u.sender != sender]
+    model_says = f"model {score:.2f} > {found.threshold:.2f}"
+    if in_kind(history, others):  # "I'll look into it" - "ok, I'll wait", each side in kind
+        detail = (
+            f"{sender} and {others[-1].sender} keep answering each other in kind ({model_says})"
+        )
+        return make_loop("ping_pong", 1 / (1 + math.exp(-score)), own, detail)
+    detail = f"{sender} restates its point in new words ({model_says})"
     return make_loop("paraphrase", 1 / (1 + math.exp(-score)), own, detail)

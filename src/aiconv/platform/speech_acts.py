@@ -104,7 +104,7 @@ _PROGRESS = re.compile(
     r"h(?<=\bh)ere(?:'s| is| are)\b|@|https?://"
 )
 _PROGRESS_OPENING = re.compile(  # matched at the start only: "Done:", "Sent!", "Refunded."
-    r"\W*(?:done|sent)\b|\W*(?!(?:understood|noted|received|acknowledged|agreed)\b)[a-z]+ed\b"
+    r"\W*(?:done|sent)\b|\W*(?!(?:understood|noted|received|acknowledged|agreed|goed)\b)[a-z]+ed\b"
     # what was done, not an adjective: "Refunded the fee", not "Shared spaces foster …"
     r"(?=\W*$|\s*[^\w\s]|\s+(?:the|your|it|them|that|this|to|and|via|on|for|in|with|as|all|"
     r"both|a|an)\b)"
