@@ -35,7 +35,7 @@ from pydantic import SecretStr
 
 from aiconv import user_files
 from aiconv.errors import ConfigError
-from aiconv.validation import POSITIVE, parse_number
+from aiconv.validation import POSITIVE, check_typed_number, parse_number
 
 #: Vendor variables passed to the provider registry (keys and base URLs), never logged.
 PROVIDER_VARIABLES = (
@@ -266,7 +266,7 @@ class Sources:
             value, layer = found
             return _positive(value, f"{variable} in {layer}")
         if name in self.config:
-            return _positive(self.config[name], f"{self.config_path} {name}")
+            return _positive(self.config[name], f"{self.config_path} {name}", typed=True)
         return None
 
 
@@ -325,8 +325,12 @@ def read_config(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
 
 
-def _positive(value: object, origin: str) -> float:
+def _positive(value: object, origin: str, *, typed: bool = False) -> float:
+    """``value`` as a number greater than 0; ``typed``: from the config file, where text
+    (``rpm = "60"``) is refused, as the options' own values are."""
     try:
+        if typed:
+            check_typed_number(value)
         return float(parse_number(value, POSITIVE))
     except ValueError as exc:
         raise ConfigError(f"{origin} {exc}") from exc

@@ -64,6 +64,16 @@ def parse_number(value: object, bounds: Bounds) -> float | int:
     return number
 
 
+def check_typed_number(value: object) -> None:
+    """ValueError unless ``value`` from a typed file (TOML) is a number: there ``"10"`` is
+    text and ``true`` a boolean, and taking either as a number hides a mistake in the file
+    (the text of a number is what a flag or a variable gives, never what TOML gives)."""
+    if isinstance(value, str):
+        raise ValueError(f"must be a number, not text (got {_quote(value)}: leave out the quotes)")
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number, not a boolean (got {str(value).lower()})")
+
+
 def _as_number(value: object, integer: bool) -> float | int | None:
     if isinstance(value, bool):
         return None

@@ -169,6 +169,35 @@ def test_a_bad_config_file_is_one_line_naming_the_key(
     assert not (tmp_path / "runs.db").exists()
 
 
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        # TOML has numbers: the text of one is a mistake in the file (it was taken as 10)
+        ('[start]\nmax_turns = "10"\n', "max_turns (--max-turns): must be a number, not text"),
+        ('[start]\nlease = "30"\n', "lease (--lease): must be a number, not text"),
+        ("[start]\nmax_turns = true\n", "max_turns (--max-turns): must be a number, not a bool"),
+        ("[start]\nlease = nan\n", "lease (--lease): must be a finite number (got nan)"),
+        ("[start]\nlease = -inf\n", "lease (--lease): must be a finite number (got -inf)"),
+        ('metrics_port = "9100"\n', "metrics_port (--metrics-port): must be a number, not text"),
+        # the rate limits have no flag: read from the file by the commands that call providers
+        ('rpm = "60"\n', "aiconv.toml rpm must be a number, not text (got '60'"),
+        ("tpm = true\n", "aiconv.toml tpm must be a number, not a boolean (got true)"),
+        ("rpm = inf\n", "aiconv.toml rpm must be a finite number (got inf)"),
+    ],
+)
+def test_a_number_in_the_config_file_must_be_a_toml_number(
+    tmp_path: Path, config: str, message: str
+) -> None:
+    (tmp_path / "aiconv.toml").write_text(config)
+    result = run_aic("start", "--db", str(tmp_path / "runs.db"), *MOCKS, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["aiconv.toml"]
+
+
 def test_a_bad_value_names_the_variable_and_the_file_it_came_from(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("AIC_START_LEASE=nan\n")
     result = run_aic("start", "--db", str(tmp_path / "runs.db"), cwd=tmp_path)

@@ -17,8 +17,10 @@ import click
 
 from aiconv.agents.toolbox import split_reference
 from aiconv.cli.options import AicOption, command_key
+from aiconv.cli.values import Number
 from aiconv.errors import ConfigError
 from aiconv.settings import ENV_FILE, PREFIX, PROCESS_VARIABLES, Found, Sources
+from aiconv.validation import check_typed_number
 
 #: Where the loaded ``Sources`` are kept for the command (``click.Context.meta``).
 SOURCES_META = "aiconv.sources"
@@ -83,6 +85,8 @@ def _convert(ctx: click.Context, option: AicOption, found: Found) -> Any:
     # failed as "must not be empty" (a table is refused where the file is read)
     if isinstance(value, list) and not option.multiple:
         message = f"{value!r} is not a valid value here: give one value"
+    elif (typed := _typed_number_error(option, found)) is not None:
+        message = typed
     else:
         try:
             return option.type_cast_value(ctx, value)
@@ -93,6 +97,21 @@ def _convert(ctx: click.Context, option: AicOption, found: Found) -> Any:
     flag = max(option.opts, key=len)
     hint = f"{found.origin} ({flag})"
     raise click.BadParameter(message, ctx=ctx, param=option, param_hint=hint) from None
+
+
+def _typed_number_error(option: AicOption, found: Found) -> str | None:
+    """Why a number option's value from the config file is not a TOML number (``max_turns =
+    "10"``), or None. ``Number`` itself reads text, as flags and variables are text; a TOML
+    boolean, NaN or infinity it refuses for every layer."""
+    if found.base_dir is None or not isinstance(option.type, Number):
+        return None
+    values = found.value if isinstance(found.value, list) else [found.value]
+    for value in values:
+        try:
+            check_typed_number(value)
+        except ValueError as exc:
+            return str(exc)
+    return None
 
 
 def _relative_to(base: Path, value: Any) -> Any:
