@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -131,6 +132,43 @@ async def test_rediss_url_talks_tls(tmp_path: Path) -> None:
             await log.append("c1", 0, [event(1)])
             async with asyncio.timeout(10):
                 assert await waiter is True
+
+
+@pytest.mark.timeout(60)
+def test_a_rediss_url_at_a_plain_redis_is_a_prompt_one_line_error(tmp_path: Path) -> None:
+    """A TLS hello to a plain Redis gets no answer (Redis waits for the rest of an inline
+    command): each connect timed out and was retried until the 30 s deadline. It is told from
+    an outage after the first try, exit code 2, nothing written."""
+    with RedisServer(tmp_path / "redis", appendonly=False) as server:
+        url = server.url.replace("redis://", "rediss://")
+        for command in (["ls"], ["start", "--agent1", "mock:turns=0", "--agent2", "mock:turns=0"]):
+            started = time.monotonic()
+            result = run_aic(*command, "--log-url", url, cwd=tmp_path, timeout=45)
+            took = time.monotonic() - started
+            assert result.returncode == 2, result.stderr
+            assert f"Redis at 127.0.0.1:{server.port} does not speak TLS" in result.stderr
+            assert "use a redis:// log URL" in result.stderr
+            assert len(result.stderr.strip().splitlines()) == 1
+            assert took < 15, took  # one 2 s connect, the probe, and aic's start-up
+        assert Redis(port=server.port).dbsize() == 0
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(60)
+async def test_a_transport_or_certificate_mismatch_with_a_tls_redis_is_refused_at_once(
+    tmp_path: Path,
+) -> None:
+    """``redis://`` at a TLS-only Redis (reset on every try), and ``rediss://`` without the CA
+    of its self-signed certificate: both were retried until the deadline like an outage."""
+    with RedisServer(tmp_path, tls=True) as server:
+        plain = f"redis://127.0.0.1:{server.port}/0"
+        with pytest.raises(ConfigError, match="speaks TLS only: use a rediss:// log URL"):
+            async with asyncio.timeout(10):
+                await RedisLog.open(plain)
+        untrusted = f"rediss://127.0.0.1:{server.port}/0"
+        with pytest.raises(ConfigError, match=r"does not trust .* \?ssl_ca_certs=PATH"):
+            async with asyncio.timeout(10):
+                await RedisLog.open(untrusted)
 
 
 async def test_unreachable_server_is_log_unavailable_after_the_deadline() -> None:

@@ -62,6 +62,7 @@ from aiconv.queues.redis_scripts import (
     settle,
 )
 from aiconv.queues.redis_streams import XRead, read_batch
+from aiconv.queues.redis_transport import mismatch
 from aiconv.queues.redis_urls import DEFAULT_DEADLINE, DEFAULT_PREFIX, parse_target, with_prefix
 from aiconv.queues.redis_wakeups import PushWakeUps
 from aiconv.queues.redis_wire import Script, Wire
@@ -128,6 +129,7 @@ class RedisLog(RedisIndex, ConversationLog):
             where=urlsplit(target.url).hostname or "redis",
             prefix=prefix or target.prefix,
             deadline=deadline if deadline is not None else target.deadline,
+            probe=functools.partial(mismatch, target),  # rediss:// at a plain Redis: at once
         )
         client, watcher = await connect(url, target, call)
         return cls(

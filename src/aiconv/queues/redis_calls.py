@@ -22,6 +22,7 @@ from aiconv.observability.redaction import redact_url
 from aiconv.queues.group_read import Read
 from aiconv.queues.redis_packing import pack_with_hiredis
 from aiconv.queues.redis_scripts import ACL_RULES, CLUSTER_ACL_RULES
+from aiconv.queues.redis_transport import refused_certificate
 
 #: Connections for commands per RedisLog; callers beyond it queue for a free one.
 POOL_SIZE = 16
@@ -53,12 +54,21 @@ class Calls:
     """Runs operations against one Redis with retries and mapped errors."""
 
     def __init__(
-        self, *, where: str, prefix: str, deadline: float, clustered: bool = False
+        self,
+        *,
+        where: str,
+        prefix: str,
+        deadline: float,
+        clustered: bool = False,
+        probe: Callable[[], Awaitable[str | None]] | None = None,
     ) -> None:
         self.where = where
         self.prefix = prefix
         self.deadline = deadline
         self.clustered = clustered
+        #: Asked once, at the first failure that would be retried: what to fix when the server
+        #: cannot be the one the URL means (``redis_transport.mismatch``), else None.
+        self.probe = probe
 
     @property
     def rules(self) -> str:
@@ -77,6 +87,11 @@ class Calls:
                     if isinstance(exc, AttributeError):
                         raise  # not redis-py's: a bug of ours, as it is
                     raise self._mapped(what, exc) from exc
+                if self.probe is not None:
+                    probe, self.probe = self.probe, None
+                    wrong = await probe()
+                    if wrong is not None:
+                        raise ConfigError(wrong) from exc
                 if time.monotonic() + delay > give_up:
                     raise self._unavailable(what, exc) from exc
                 await asyncio.sleep(delay)
@@ -84,6 +99,8 @@ class Calls:
 
     def _is_transient(self, exc: BaseException) -> bool:
         if isinstance(exc, rexc.AuthenticationError | rexc.AuthorizationError):
+            return False
+        if refused_certificate(exc) is not None:
             return False
         if isinstance(exc, AttributeError):  # redis-py's, on a connection torn down
             return is_a_torn_connection(exc)  # (appends are retried safely: their token)
@@ -108,6 +125,12 @@ class Calls:
         return self._mapped(what, exc)
 
     def _mapped(self, what: str, exc: BaseException) -> Exception:
+        refused = refused_certificate(exc)
+        if refused is not None:
+            return ConfigError(
+                f"Redis at {self.where} has a TLS certificate this client does not trust"
+                f" ({refused.verify_message}): give its CA as ?ssl_ca_certs=PATH in the log URL"
+            )
         if isinstance(exc, rexc.AuthenticationError | rexc.AuthorizationError):
             return ConfigError(
                 f"Redis at {self.where} refused the credentials: check user:password in the"
