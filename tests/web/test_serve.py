@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from aiconv.cli.serve import allowed_hosts, serve
 from aiconv.queues.sqlite import SqliteLog
-from aiconv.testing.processes import reap, run_aic, spawn_aic
+from aiconv.testing.processes import cli_env, reap, run_aic, spawn_aic
 from tests.web.conftest import converse
 from tests.web.served import served
 
@@ -138,6 +138,39 @@ def test_a_token_in_dotenv_turns_on_the_write_api_of_aic_serve(tmp_path: Path) -
     assert said.status_code == 201, said.text
     assert wrong.status_code == 401
     assert "(write API on, bearer token required)" in server.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(60)
+def test_the_write_api_refuses_an_agent_whose_local_server_is_not_running(
+    tmp_path: Path,
+) -> None:
+    """``ollama`` with nothing listening where OLLAMA_HOST points: 502 saying so, as ``aic
+    start`` refuses it (exit 1), and nothing written; it was 201 and a conversation that could
+    never get a reply."""
+    token = "ollama-token-0123456789abcdef"
+    port = free_port()
+    env = cli_env({"AIC_API_TOKEN": token, "OLLAMA_HOST": f"http://127.0.0.1:{port}"})
+    auth = {"Authorization": f"Bearer {token}"}
+    with served(tmp_path / "talk.db", env=env, cwd=tmp_path) as server:
+        base = server.url
+        opened = httpx.post(
+            f"{base}/api/conversations", json={"agent": "ollama"}, headers=auth, timeout=20
+        )
+        listed = httpx.get(f"{base}/api/conversations", timeout=10)
+        echo = httpx.post(f"{base}/api/conversations", json={"agent": "echo"}, headers=auth)
+    assert opened.status_code == 502, opened.text
+    error = opened.json()["error"]
+    assert f"ollama: nothing answers at http://127.0.0.1:{port}" in error
+    assert "is it running? (or set OLLAMA_BASE_URL or OLLAMA_HOST to where it is)" in error
+    assert listed.status_code == 200 and listed.json()["total"] == 0, listed.text
+    assert echo.status_code == 201, echo.text  # an agent that needs no server still opens
+    cli = run_aic(
+        "start", "--db", str(tmp_path / "cli.db"), "--agent1", "ollama", "--agent2", "mock",
+        env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert cli.returncode == 1
+    assert error in cli.stderr
 
 
 @pytest.mark.parametrize("token", ["short", " padded-token-0123456789 "])

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from aiconv.agents.provider import ChatProvider
+from aiconv.agents.reachability import require_local_server
 from aiconv.errors import ConfigError, MissingApiKey, UnknownAgent
 from aiconv.extras import missing_extra, require_extra
 
@@ -178,6 +179,17 @@ class Registry:
             if env.get(name):
                 return env[name]
         return vendor.default_base_url
+
+    async def require_server(self, spec: AgentSpec, env: Mapping[str, str]) -> None:
+        """ProviderUnavailable when ``spec``'s server is on this machine (Ollama on localhost)
+        and does not accept a connection, the message saying how to point the agent elsewhere;
+        remote servers are not probed. What every caller that runs an agent here checks before
+        it writes anything (``aic start``, ``join``, ``resume``, the write API)."""
+        variables = self.vendor(spec.vendor).base_url_env
+        where = " or ".join(variables)
+        hint = f"is it running? (or set {where} to where it is)" if variables else ""
+        url = self.base_url_for(spec, env)
+        await require_local_server(url, who=spec.agent_id, hint=hint)
 
     def cache_endpoint(self, spec: AgentSpec, env: Mapping[str, str]) -> str | None:
         """Where ``spec``'s requests go when that is not its vendor's own address (a base URL

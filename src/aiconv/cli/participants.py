@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 
 from aiconv.agents.provider import ChatProvider
-from aiconv.agents.reachability import require_local_server
 from aiconv.agents.registry import AgentSpec
 from aiconv.cli.telemetry import Telemetry
 from aiconv.cli.wiring import Runtime
@@ -42,7 +41,4 @@ async def checked(runtime: Runtime, telemetry: Telemetry, spec: AgentSpec) -> Ch
 async def require_server(runtime: Runtime, spec: AgentSpec) -> None:
     """ProviderUnavailable when the agent's server is on this machine and does not accept a
     connection (the message says how to point the agent elsewhere)."""
-    variables = runtime.registry.vendor(spec.vendor).base_url_env
-    hint = f"is it running? (or set {' or '.join(variables)} to where it is)" if variables else ""
-    url = runtime.registry.base_url_for(spec, runtime.env)
-    await require_local_server(url, who=spec.agent_id, hint=hint)
+    await runtime.registry.require_server(spec, runtime.env)

@@ -98,6 +98,7 @@ def _write_access(runtime: Runtime, token: str, telemetry: Telemetry) -> WriteAc
         token=token,
         registry=runtime.registry,
         build=lambda spec: telemetry.instrument(runtime.provider(spec)),
+        env=runtime.env,
         observer=telemetry.observer,
     )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +47,9 @@ class WriteAccess:
     token: str
     registry: Registry
     build: Callable[[AgentSpec], ChatProvider]
+    #: The vendor variables (``OLLAMA_HOST`` …) that say where an agent's server is: one on
+    #: this machine that does not answer is refused before anything is written.
+    env: Mapping[str, str] = field(default_factory=dict)
     #: Spans and metrics of the conversations played here (the server's telemetry).
     observer: ConductorObserver = NULL_OBSERVER
 
@@ -95,7 +98,9 @@ class Seats:
         return spec, provider
 
     async def open(self, opening: Opening, agent: str) -> ConversationState:
-        """Create the conversation and start playing both seats."""
+        """Create the conversation and start playing both seats. ProviderUnavailable, nothing
+        written, when the agent's server is on this machine and does not answer (as ``aic
+        start`` refuses it: the agent runs here, so it could never reply)."""
         spec, provider = await asyncio.to_thread(self.build_agent, agent)  # preflight reads files
         people = [
             ParticipantSpec(name=opening.person, agent="human", model="person"),
@@ -108,6 +113,7 @@ class Seats:
             ),
         ]
         try:
+            await self.access.registry.require_server(spec, self.access.env)
             state = await session.create(
                 self.conductor,
                 topic=opening.topic,

@@ -18,7 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 
-from aiconv.errors import ConfigError
+from aiconv.errors import ConfigError, ProviderUnavailable
 from aiconv.platform.conversation import ConversationState
 from aiconv.platform.turns import next_speaker
 from aiconv.web.params import BadRequest
@@ -47,6 +47,7 @@ def _answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
         401: "No or a wrong bearer token",
         404: "No such conversation",
         409: "Not the person's turn, or the conversation has ended",
+        502: "The agent's server on this machine does not answer (e.g. Ollama not running)",
     }
     return {s: {"model": ApiError, "description": what[s]} for s in statuses}
 
@@ -88,7 +89,7 @@ _LOCATION = {
     summary="Start a conversation between you and an agent",
     status_code=201,
     response_model=Opened,
-    responses={201: {"headers": _LOCATION}, **_answers(400, 401)},
+    responses={201: {"headers": _LOCATION}, **_answers(400, 401, 502)},
 )
 async def open_conversation(request: Request, body: NewConversation) -> Response:
     """The agent runs on this server; you take the other seat (post on your turns)."""
@@ -108,6 +109,8 @@ async def open_conversation(request: Request, body: NewConversation) -> Response
         state = await _seats(request).open(opening, body.agent)
     except ConfigError as exc:
         raise BadRequest(str(exc)) from None
+    except ProviderUnavailable as exc:  # the agent runs here and could never reply
+        raise HTTPException(502, str(exc)) from None
     document = _opened(state, body.name, agent_name)
     return JSONResponse(
         document.model_dump(mode="json"),
