@@ -173,6 +173,47 @@ async def test_unknown_conversation_and_run_are_404_in_json(client: httpx.AsyncC
         assert "nope" in response.json()["error"]
 
 
+@pytest.mark.timeout(60)
+async def test_an_id_longer_than_any_id_is_400_without_echoing_it(
+    client: httpx.AsyncClient, log: SqliteLog
+) -> None:
+    """A 404 repeated the id it was given, however long (a pasted page: 100 kB back); an id
+    over 128 characters names nothing and is refused before the log is read, the answer short.
+    The longest id that may exist is still looked up (and its 404 names it whole)."""
+    huge = "x" * 10_000
+    api_paths = [
+        f"/api/conversations/{huge}",
+        f"/api/conversations/{huge}/events",
+        f"/api/conversations/{huge}/stream",
+        f"/api/runs/{huge}",
+    ]
+    pages = [f"/conversations/{huge}", f"/runs/{huge}", f"/conversations/{huge}/recording.wav"]
+    for path in api_paths + pages:
+        response = await client.get(path)
+        assert response.status_code == 400, path
+        assert len(response.text) < 3000, path
+        assert "at most 128 characters" in response.text, path
+        assert "(10000 characters)" in response.text, path
+    error = (await client.get(f"/api/conversations/{huge}")).json()["error"]
+    assert len(error) < 200, error
+    longest = "y" * 128
+    for path in (f"/api/conversations/{longest}", f"/api/runs/{longest}"):
+        response = await client.get(path)
+        assert response.status_code == 404, path
+        assert longest in response.json()["error"]
+
+
+async def test_a_long_value_in_a_bad_parameter_is_not_echoed_whole(
+    client: httpx.AsyncClient,
+) -> None:
+    """A query parameter or body field refused for its form was echoed whole (``got '…'``)."""
+    response = await client.get("/api/conversations", params={"offset": "9" * 50_000})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error.startswith("offset: must be a whole number from 0 to 1000000000, got '999")
+    assert error.endswith("… (50000 characters)") and len(error) < 200, error
+
+
 async def decide(log: SqliteLog, run_id: str, outcome: str | None, *, play: bool = True) -> None:
     """A conversation of run ``run_id`` with ``outcome`` decided, played to its end if ``play``."""
     conductor = Conductor(log)

@@ -228,6 +228,25 @@ async def test_unknown_conversations_and_seats_elsewhere(
     assert "no person's seat on this server" in elsewhere.json()["error"]
 
 
+@pytest.mark.timeout(60)
+async def test_an_id_longer_than_any_id_is_400_on_the_write_routes_too(
+    api: httpx.AsyncClient,
+) -> None:
+    """As on the read routes: refused before the log is read, not repeated whole."""
+    huge = "z" * 10_000
+    said = await api.post(
+        f"/api/conversations/{huge}/messages", json={"content": "hi"}, headers=AUTH
+    )
+    left = await api.post(f"/api/conversations/{huge}/leave", headers=AUTH)
+    for response in (said, left):
+        assert response.status_code == 400, response.text
+        error = response.json()["error"]
+        assert "at most 128 characters" in error and "(10000 characters)" in error
+        assert len(error) < 200, error
+    anonymous = await api.post(f"/api/conversations/{huge}/leave")
+    assert anonymous.status_code == 401  # the token is checked first, as for any other id
+
+
 async def test_only_the_agent_is_required(api: httpx.AsyncClient) -> None:
     response = await api.post("/api/conversations", json={"agent": "echo"}, headers=AUTH)
     assert response.status_code == 201, response.text

@@ -18,7 +18,14 @@ from aiconv.platform.projections import transcript_document
 from aiconv.queues.log import ConversationLog
 from aiconv.web import live
 from aiconv.web.openapi import openapi_document
-from aiconv.web.params import AfterParams, ListParams, PageParams, SequenceNumber
+from aiconv.web.params import (
+    AfterParams,
+    ConversationId,
+    ListParams,
+    PageParams,
+    RunId,
+    SequenceNumber,
+)
 from aiconv.web.queries import (
     OutcomeCache,
     event_document,
@@ -93,7 +100,7 @@ async def conversations(
 @router.get(
     "/conversations/{conversation_id}", summary="One conversation's transcript", responses=ERRORS
 )
-async def conversation(request: Request, conversation_id: str) -> Transcript:
+async def conversation(request: Request, conversation_id: ConversationId) -> Transcript:
     """The transcript document of one conversation (the ``aic export`` format)."""
     found = await load_conversation(log_of(request), conversation_id)
     if found is None:
@@ -112,7 +119,7 @@ async def conversation(request: Request, conversation_id: str) -> Transcript:
     responses=ERRORS,
 )
 async def events(
-    request: Request, conversation_id: str, params: Annotated[AfterParams, Query()]
+    request: Request, conversation_id: ConversationId, params: Annotated[AfterParams, Query()]
 ) -> list[AnyEvent]:  # type: ignore[valid-type]
     """Every event of one conversation after ``?after=`` (default 0), in order."""
     log = log_of(request)
@@ -129,7 +136,7 @@ async def events(
 )
 async def stream(
     request: Request,
-    conversation_id: str,
+    conversation_id: ConversationId,
     params: Annotated[AfterParams, Query()],
     last_event_id: Annotated[
         SequenceNumber,
@@ -151,7 +158,7 @@ async def stream(
     summary="A simulation run: progress, outcomes, its conversations",
     responses=ERRORS,
 )
-async def run(request: Request, run_id: str, params: Annotated[PageParams, Query()]) -> Run:
+async def run(request: Request, run_id: RunId, params: Annotated[PageParams, Query()]) -> Run:
     """Progress, outcome distribution and a page of the conversations of one run."""
     cache: OutcomeCache = request.app.state.outcomes
     summary = await run_summary(log_of(request), cache, run_id)

@@ -21,6 +21,7 @@ from aiconv.platform.codec import Recorded
 from aiconv.voice.blobs import BlobStore, default_blob_dir, is_ref
 from aiconv.voice.projection import utterances_of
 from aiconv.web.api import log_of
+from aiconv.web.params import checked_id
 from aiconv.web.queries import load_conversation
 
 
@@ -69,7 +70,7 @@ async def utterance_audio(request: Request) -> Response:
 
 async def call_audio(request: Request) -> Response:
     """The whole call as a stereo WAV: caller left, agent right, on the call's timeline."""
-    cid = request.path_params["conversation_id"]
+    cid = checked_id("conversation_id", request.path_params["conversation_id"])
     found = await load_conversation(log_of(request), cid)
     if found is None:
         raise HTTPException(404, f"no conversation {cid}")

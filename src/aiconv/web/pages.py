@@ -24,7 +24,7 @@ from aiconv.platform.markdown import CONTROL_PATTERN, shown_as_text
 from aiconv.web.api import log_of
 from aiconv.web.audio import spoken_by_message
 from aiconv.web.describe import cost_text, describe, message_meta
-from aiconv.web.params import list_params
+from aiconv.web.params import checked_id, list_params
 from aiconv.web.queries import (
     STATUSES,
     OutcomeCache,
@@ -70,7 +70,7 @@ async def conversations(request: Request) -> Response:
 
 async def conversation(request: Request) -> Response:
     """One conversation: the transcript, its events on request, live while active."""
-    cid = request.path_params["conversation_id"]
+    cid = checked_id("conversation_id", request.path_params["conversation_id"])
     found = await load_conversation(log_of(request), cid)
     if found is None:
         raise HTTPException(404, f"no conversation {cid}")
@@ -90,7 +90,7 @@ async def conversation(request: Request) -> Response:
 
 async def run(request: Request) -> Response:
     """One simulation run: progress, outcome distribution, its conversations."""
-    run_id = request.path_params["run_id"]
+    run_id = checked_id("run_id", request.path_params["run_id"])
     cache: OutcomeCache = request.app.state.outcomes
     summary = await run_summary(log_of(request), cache, run_id)
     if summary.total == 0:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any
 
+from fastapi import Path
 from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
@@ -24,8 +25,46 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 
 
+#: The longest id a path takes. Conversation ids are 32 hex digits, run ids at most 107
+#: characters (``import:`` and a source of up to 100): a longer one names nothing, and is
+#: refused (400) before the log is read, without being repeated whole in the answer.
+MAX_ID = 128
+#: How much of a refused value an error repeats before it is cut (``'abc…' (N characters)``).
+SHOWN = 60
+
+
 class BadRequest(ValueError):
     """A parameter the pages and the API cannot accept (answered with 400)."""
+
+
+def PathId(what: str) -> Any:  # noqa: N802
+    """A path's id (``conversation_id``, ``run_id``): at most ``MAX_ID`` characters, stated
+    in the document and enforced (400) before the route runs."""
+    return Annotated[str, Path(min_length=1, max_length=MAX_ID, description=what)]
+
+
+ConversationId = PathId("A conversation's id (32 hex digits when aiconv made it)")
+RunId = PathId("A simulation run's id")
+
+
+def checked_id(name: str, value: str) -> str:
+    """``value`` of path parameter ``name`` on a page (where no model checks it), as the API
+    checks its own: BadRequest, in the API's words, when it is longer than any id."""
+    if len(value) > MAX_ID:
+        raise BadRequest(
+            f"{name}: String should have at most {MAX_ID} characters, got {shown(value)}"
+        )
+    return value
+
+
+def shown(value: object) -> str:
+    """``value`` as an error repeats it: its ``repr``, cut after ``SHOWN`` characters with its
+    length said (a pasted page or a runaway value is not sent back whole)."""
+    text = repr(value)
+    if len(text) <= SHOWN + 20:
+        return text
+    size = f" ({len(value)} characters)" if isinstance(value, str) else ""
+    return f"{text[:SHOWN]}…{size}"
 
 
 def _whole(low: int, high: int) -> BeforeValidator:
@@ -37,7 +76,8 @@ def _whole(low: int, high: int) -> BeforeValidator:
                     "must be a whole number from {low} to {high}, in digits 0-9",
                     {"low": low, "high": high},
                 )
-            value = int(value)
+            digits = value.lstrip("0") or "0"  # int() of over 4300 digits raises
+            value = high + 1 if len(digits) > len(str(high)) else int(digits)
         if isinstance(value, int) and not low <= value <= high:
             raise PydanticCustomError(
                 "whole_number",
@@ -86,7 +126,7 @@ class PageParams(BaseModel):
 class ListParams(PageParams):
     """Filters and paging of the conversations index."""
 
-    run_id: str | None = Field(None, description="A simulation run id")
+    run_id: str | None = Field(None, max_length=MAX_ID, description="A simulation run id")
 
     def to_query(self, run_id: str | None = None) -> ListQuery:
         """The log's ``ListQuery`` (a ``run_id`` given by the caller wins over ``?run_id=``)."""
@@ -110,7 +150,7 @@ def describe_error(error: ValidationError | Any) -> str:
         name = ".".join(names) or "request"
         message = detail["msg"].removeprefix("Value error, ")
         got = (
-            f", got {detail['input']!r}"
+            f", got {shown(detail['input'])}"
             if "input" in detail and detail["type"] != "missing"
             else ""
         )

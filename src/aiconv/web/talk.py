@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 from aiconv.errors import ConfigError, ProviderUnavailable
 from aiconv.platform.conversation import ConversationState
 from aiconv.platform.turns import next_speaker
-from aiconv.web.params import BadRequest
+from aiconv.web.params import BadRequest, ConversationId
 from aiconv.web.schemas import ApiError, NewConversation, NewMessage, Opened, Posted
 from aiconv.web.seats import NotYourTurn, Opening, Seats
 
@@ -130,7 +130,9 @@ async def _known(request: Request, conversation_id: str) -> None:
     status_code=201,
     responses=_answers(400, 401, 404, 409),
 )
-async def post_message(request: Request, conversation_id: str, body: NewMessage) -> Posted:
+async def post_message(
+    request: Request, conversation_id: ConversationId, body: NewMessage
+) -> Posted:
     """Posts the message once it is your turn's; returns when it is in the log."""
     await _known(request, conversation_id)
     try:
@@ -155,7 +157,7 @@ def _posted(state: ConversationState, sequence: int) -> Posted:
     summary="Leave your seat: the conversation ends",
     responses=_answers(401, 404, 409),
 )
-async def leave(request: Request, conversation_id: str) -> Posted:
+async def leave(request: Request, conversation_id: ConversationId) -> Posted:
     """Ends the conversation with the reason ``left_seat`` (as Ctrl+D does in a terminal)."""
     await _known(request, conversation_id)
     try:
