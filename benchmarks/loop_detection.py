@@ -41,8 +41,7 @@ REPEATS = 5
 
 def _clear_caches() -> None:
     modules = (loops, loop_stalls, loop_acts, loop_references, loop_answers, loop_learned)
-    modules += (loop_unmoved, loop_said_back)
-    for module in (*modules, wording, speech_acts, closing):
+    for module in (*modules, loop_unmoved, loop_said_back, wording, speech_acts, closing):
         for value in vars(module).values():
             clear = getattr(value, "cache_clear", None)
             if callable(clear):
