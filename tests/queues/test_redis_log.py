@@ -153,6 +153,30 @@ def test_a_rediss_url_at_a_plain_redis_is_a_prompt_one_line_error(tmp_path: Path
         assert Redis(port=server.port).dbsize() == 0
 
 
+@pytest.mark.timeout(90)
+def test_a_rediss_cache_url_at_a_plain_redis_is_a_prompt_one_line_error(tmp_path: Path) -> None:
+    """The response cache on Redis: ``--cache-url rediss://`` at a plain Redis waited its 5 s
+    connect timeout and said only "Timeout connecting to server"; it says which scheme to use,
+    exit 2, and neither the log nor the cache gets anything."""
+    scenario = Path(__file__).resolve().parents[2] / "examples" / "scenarios.toml"
+    with RedisServer(tmp_path / "redis", appendonly=False) as server:
+        cache_url = server.url.replace("redis://", "rediss://")
+        db = tmp_path / "runs.db"
+        args = ("simulate", str(scenario), "--db", str(db), "--quiet", "--cache", "record")
+        started = time.monotonic()
+        result = run_aic(*args, "--cache-url", cache_url, cwd=tmp_path, timeout=60)
+        took = time.monotonic() - started
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.strip().splitlines() == [
+            f"error: the response cache: Redis at 127.0.0.1:{server.port} does not speak TLS (it "
+            "answers plain commands): use a redis:// --cache-url for it, or turn TLS on in the "
+            "server for rediss://"
+        ]
+        assert took < 20, took  # the 5 s connect, the probe, and aic's start-up
+        assert Redis(port=server.port).dbsize() == 0
+        assert not db.exists()
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(60)
 async def test_a_transport_or_certificate_mismatch_with_a_tls_redis_is_refused_at_once(

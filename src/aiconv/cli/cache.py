@@ -22,6 +22,7 @@ from aiconv.cli.wiring import LogOptions, Runtime
 from aiconv.errors import ConfigError
 from aiconv.observability.redaction import redact_url
 from aiconv.platform.events import ParticipantSpec
+from aiconv.queues.redis_transport import mismatch
 from aiconv.queues.redis_urls import parse_target
 from aiconv.queues.urls import connect_log
 from aiconv.settings import default_db_path
@@ -45,6 +46,16 @@ def checked_cache_url(url: str) -> str:
     if urlsplit(url).scheme in ("redis", "rediss"):
         return parse_target(url).url
     return url
+
+
+async def cache_transport_mismatch(url: str) -> ConfigError | None:
+    """For a Redis cache that did not answer: a one-line error when its server speaks the other
+    transport than ``url`` (``rediss://`` at a plain Redis waited 5 s and said only "Timeout
+    connecting to server"), else None (an outage: ``LogUnavailable`` as before)."""
+    if urlsplit(url).scheme not in ("redis", "rediss"):
+        return None
+    hint = await mismatch(parse_target(url), what="--cache-url")  # (already checked)
+    return None if hint is None else ConfigError(f"the response cache: {hint}")
 
 
 def check_replay_source(url: str) -> None:

@@ -25,6 +25,7 @@ from aiconv.agents.provider import ChatProvider
 from aiconv.cli import voice
 from aiconv.cli.cache import (
     cache_group,
+    cache_transport_mismatch,
     check_replay_source,
     checked_cache_url,
     default_cache_url,
@@ -67,6 +68,7 @@ class Caching:
 
     plan: CachePlan
     store: CacheStore
+    url: str
 
 
 def seat_factory(
@@ -228,7 +230,7 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
         repeat=kw["repeat"],
         quiet=kw["quiet"] or kw["as_json"],
         as_json=kw["as_json"],
-        caching=Caching(plan, cache_store(cache_url)) if plan.is_used else None,
+        caching=Caching(plan, cache_store(cache_url), cache_url) if plan.is_used else None,
         audio_dir=voice.check_voice(runtime, kw["audio_dir"]) if scenario.voice else None,
         shard=kw["shard"] or (0, 1),
         grounding=grounding_of(scenario),
@@ -291,8 +293,11 @@ async def _simulate(runtime: Runtime, telemetry: Telemetry, run: _Run) -> int:
     if run.caching is not None:
         try:
             await reach_cache(run.caching.store)  # so does a cache that does not answer
-        except LogUnavailable:
+        except LogUnavailable as exc:
             await run.caching.store.close()
+            wrong_transport = await cache_transport_mismatch(run.caching.url)
+            if wrong_transport is not None:
+                raise wrong_transport from exc
             raise
     log = telemetry.instrument_log(await connect_log(runtime.log_url))
     kit = None

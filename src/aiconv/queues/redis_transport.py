@@ -26,22 +26,24 @@ PROBE_S = 1.0
 _RESP_FIRST = (b"+", b"-")
 
 
-async def mismatch(target: RedisTarget, timeout: float = PROBE_S) -> str | None:
+async def mismatch(
+    target: RedisTarget, timeout: float = PROBE_S, *, what: str = "log URL"
+) -> str | None:
     """What to fix when the first node of ``target`` speaks the other transport than its URL
-    (plain Redis for ``rediss://``, TLS for ``redis://``); None when it does not, or does not
-    answer (an outage: the caller retries as before)."""
+    (plain Redis for ``rediss://``, TLS for ``redis://``), naming the URL as ``what``; None when
+    it does not, or does not answer (an outage: the caller retries as before)."""
     host, port = target.nodes[0]
     where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     if urlsplit(target.url).scheme == "rediss":
         if await _answers_plain_ping(host, port, timeout):
             return (
                 f"Redis at {where} does not speak TLS (it answers plain commands): use a"
-                " redis:// log URL for it, or turn TLS on in the server for rediss://"
+                f" redis:// {what} for it, or turn TLS on in the server for rediss://"
             )
         return None
     if await _completes_tls_handshake(host, port, timeout):
         return (
-            f"Redis at {where} speaks TLS only: use a rediss:// log URL for it (with"
+            f"Redis at {where} speaks TLS only: use a rediss:// {what} for it (with"
             " ?ssl_ca_certs=PATH when its certificate is signed by a private CA)"
         )
     return None
