@@ -214,6 +214,23 @@ async def test_a_long_value_in_a_bad_parameter_is_not_echoed_whole(
     assert error.endswith("… (50000 characters)") and len(error) < 200, error
 
 
+async def test_a_list_filter_longer_than_anything_it_could_match_is_400(
+    client: httpx.AsyncClient,
+) -> None:
+    """The list's text, participant and agent filters took any length (a pasted page searched
+    through every topic); past the longest name or id (128) or search text (500) they are 400,
+    the value not echoed whole. The longest accepted ones still filter (here: nothing)."""
+    for name, limit in (("q", 500), ("participant", 128), ("agent", 128)):
+        response = await client.get("/api/conversations", params={name: "z" * 10_000})
+        assert response.status_code == 400, name
+        error = response.json()["error"]
+        assert error.startswith(f"{name}: ") and f"at most {limit} characters" in error, error
+        assert len(error) < 250, error
+        response = await client.get("/api/conversations", params={name: "z" * limit})
+        assert response.status_code == 200, name
+        assert response.json()["items"] == []
+
+
 async def decide(log: SqliteLog, run_id: str, outcome: str | None, *, play: bool = True) -> None:
     """A conversation of run ``run_id`` with ``outcome`` decided, played to its end if ``play``."""
     conductor = Conductor(log)

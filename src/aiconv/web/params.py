@@ -29,6 +29,9 @@ MAX_LIMIT = 200
 #: characters (``import:`` and a source of up to 100): a longer one names nothing, and is
 #: refused (400) before the log is read, without being repeated whole in the answer.
 MAX_ID = 128
+#: The longest text a list is searched for (a topic is one line): a longer one is 400, not a
+#: scan of every topic for a pasted page.
+MAX_TEXT = 500
 #: How much of a refused value an error repeats before it is cut (``'abc…' (N characters)``).
 SHOWN = 60
 
@@ -103,10 +106,12 @@ SequenceNumber = Whole(0, MAX_SEQUENCE, "Only events with a greater sequence")
 class PageParams(BaseModel):
     """Filters and paging of a list of conversations."""
 
-    q: str | None = Field(None, description="Text in the topic or the id")
+    q: str | None = Field(None, max_length=MAX_TEXT, description="Text in the topic or the id")
     status: Status | None = Field(None, description="active or ended")
-    participant: str | None = Field(None, description="A participant name")
-    agent: str | None = Field(None, description="An agent id (e.g. mock, claude)")
+    participant: str | None = Field(None, max_length=MAX_ID, description="A participant name")
+    agent: str | None = Field(
+        None, max_length=MAX_ID, description="An agent id (e.g. mock, claude)"
+    )
     limit: Whole(1, MAX_LIMIT, "Page size", DEFAULT_LIMIT) = DEFAULT_LIMIT  # type: ignore[valid-type]
     offset: Whole(0, MAX_OFFSET, "Rows to skip", 0) = 0  # type: ignore[valid-type]
 
