@@ -323,6 +323,8 @@ def read_config(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    except RecursionError:  # tomllib recurses per level of nesting
+        raise ConfigError(f"config file {path} is not valid TOML: nested too deeply") from None
 
 
 def _positive(value: object, origin: str, *, typed: bool = False) -> float:

@@ -67,6 +67,9 @@ FILES = {
     "opening.json": '[{"id": "t1", "domain": "banking", "opening": "", "user_scenario":'
     ' {"instructions": "Ask for your balance."}}]',
     "deep.json": "[" * 100_000 + "]" * 100_000,
+    # TOML and YAML readers recurse per level of nesting as json's does: RecursionError tracebacks
+    "deep.toml": "x = " + "[" * 100_000 + "]" * 100_000 + "\n",
+    "deep.yaml": "[" * 100_000 + "]" * 100_000 + "\n",
     # τ²-bench's own tasks of a domain not implemented here: banking_knowledge's carry fields
     # its model ignores (and a 'persoca' typo); mock's instructions are text, naming no domain
     "tau_knowledge.json": '[{"id": "k1", "user_scenario": {"persoca": "x", "instructions":'
@@ -391,6 +394,14 @@ CASES: list[tuple[list[str], int, str]] = [
     (["tasks", "list", "infdispute.json"], 2, "arguments.amount: Input should be a finite"),
     (["tasks", "list", "bigbalance.json"], 2, "balance: Decimal input should have no more"),
     (["import", "deep.json", *LOG], 2, "deep.json: not JSON: nested too deeply"),
+    (["simulate", "deep.toml", *LOG], 2, "deep.toml: not valid TOML (nested too deeply)"),
+    (["simulate", "deep.yaml", *LOG], 2, "deep.yaml: not valid YAML (nested too deeply)"),
+    (["tasks", "list", "deep.yaml"], 2, "deep.yaml: not valid YAML (nested too deeply)"),
+    (["replay", "deep.toml", *LOG], 2, "deep.toml: not valid TOML (nested too deeply)"),
+    (["start", "--agent2", "flow:deep.toml", *LOG], 2, "not valid TOML (nested too deeply)"),
+    (["ls", "--config", "deep.toml", *LOG], 2, "deep.toml is not valid TOML: nested too deeply"),
+    (["import", "ok.jsonl", "--mapping", "deep.toml", *LOG], 2, "deep.toml: nested too deeply"),
+    (["import", "ok.jsonl", "--mapping", "deep.yaml", *LOG], 2, "deep.yaml: nested too deeply"),
     (["tools", "list", "--tools", "missing.py"], 2, "missing.py"),
     (["tools", "list", "--tools", "bad.py"], 2, "bad.py"),
     (["tools", "list", "--tools", "exits.py"], 2, "does not import: SystemExit"),

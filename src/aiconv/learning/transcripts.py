@@ -219,6 +219,8 @@ def load_mapping(path: Path) -> FieldMapping:
             raise TranscriptError(f"mapping file {path}: use a .toml, .yaml or .json file")
     except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
         raise TranscriptError(f"mapping file {path}: {exc}".splitlines()[0]) from None
+    except RecursionError:  # the TOML and YAML readers recurse per level of nesting
+        raise TranscriptError(f"mapping file {path}: nested too deeply") from None
     if not isinstance(data, dict):
         raise TranscriptError(f"mapping file {path}: must be a table of field names")
     try:

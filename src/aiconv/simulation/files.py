@@ -43,6 +43,9 @@ def parse_document(path: Path) -> tuple[Any, dict[locate.Path, int]]:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
         raise ScenarioError(f"{path}{line}: {getattr(exc, 'problem', exc)}") from None
+    except RecursionError:  # both readers recurse per level of nesting, as json's does
+        kind = "TOML" if suffix == ".toml" else "YAML"
+        raise ScenarioError(f"{path}: not valid {kind} (nested too deeply)") from None
     raise ScenarioError(f"{path}: use a .toml, .yaml or .yml file")
 
 

@@ -83,7 +83,7 @@ def yaml_lines(text: str) -> dict[Path, int]:
     lines: dict[Path, int] = {}
     try:
         root = yaml.compose(text, Loader=YamlLoader)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):  # the composer recurses per level of nesting
         return lines
     stack: list[tuple[Path, yaml.Node]] = [((), root)] if root is not None else []
     while stack:
