@@ -271,6 +271,24 @@ def _stands_still(history: Sequence[Utterance], own: Sequence[Utterance]) -> boo
     return not any(brings_news([*before, *own[:n]], own[n], tokens) for n in range(1, len(own)))
 
 
+def moves_through_items(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
+    """Whether each of one sender's messages at ``indexes`` after the first names a figure or
+    a name that none of the run's earlier messages named, though the window may have: the
+    run goes through items set out before it, one at a time (the items of an order returned
+    one by one, "Item 2: … reason?" after "Item 1: …"; bags added passenger by passenger,
+    "Added for Jorge. Alicia Medina: 1 bag, $70. Confirm?"). A point restated names the same
+    things each time, or one said back once; a run that moves on names something new each
+    time, whatever its frame and its figures share."""
+    named: set[str] = set()
+    for n, index in enumerate(indexes):
+        content = history[index].content
+        items = features(content).numbers | _names(content)
+        if n and not items - named:
+            return False
+        named |= items
+    return True
+
+
 # German capitalises every noun, so a capital there names nothing: two of its commonest
 # function words in a message are enough to tell (no English sentence uses them).
 _GERMAN = re.compile(

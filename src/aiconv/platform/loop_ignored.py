@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import pairwise
 
-from aiconv.platform.loop_acts import ACT_RUN, presses, seen_numbers
+from aiconv.platform.loop_acts import ACT_RUN, moves_through_items, presses, seen_numbers
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
 from aiconv.platform.wording import features, part_similarity
 
@@ -114,6 +114,8 @@ def recited_figures(history: Sequence[Utterance], config: LoopConfig) -> Loop | 
             return None  # it answers what was asked, in the asker's words
         if _adds_to(history[earlier].content, history[index].content):
             return None  # "Your order ships on 12 May; the address can be edited online"
+    if moves_through_items(history, own):
+        return None  # the same price for each passenger in turn: a checklist, not a recital
     detail = f"{history[-1].sender} recites the same figures to every question"
     return make_loop("paraphrase", 1.0, tuple(history[i] for i in own), detail)
 

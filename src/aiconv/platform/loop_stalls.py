@@ -15,7 +15,14 @@ from itertools import combinations, pairwise
 from rapidfuzz import fuzz
 
 from aiconv.platform.lexicon import word_set
-from aiconv.platform.loop_acts import ACT_RUN, answered, seen, seen_numbers, stands_still
+from aiconv.platform.loop_acts import (
+    ACT_RUN,
+    answered,
+    moves_through_items,
+    seen,
+    seen_numbers,
+    stands_still,
+)
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
 from aiconv.platform.speech_acts import pushes_back
 from aiconv.platform.wording import (
@@ -90,6 +97,9 @@ def _holds_figures(history: Sequence[Utterance], sets: Sequence[frozenset[str]])
     other = sets[1] & sets[3]
     if not own or not other or own & other:
         return False
+    if all(len(figure) == 1 for figure in own | other):
+        return False  # lone digits on both sides are no prices: the clues, floors and steps
+        # of a puzzle or a proof run through every message ("Clue 2", "floor 4")
     start = len(history) - len(sets)
     return all(not sets[n] - seen_numbers(history[: start + n]) for n in range(1, len(sets)))
 
@@ -263,6 +273,8 @@ def pressed_rewording(history: Sequence[Utterance], config: LoopConfig) -> Loop 
     views = [concepts(u.content) for u in own]
     if _fills_slots(views) or answered(history, indexes):
         return None  # each question answered with news: "Order #A-7: can they also …?"
+    if moves_through_items(history, indexes):
+        return None  # item by item through a list: "Item 2: … reason?" after "Item 1: …"
     overlaps = [jaccard(a, b) for a, b in combinations(views, 2)]
     mean = sum(overlaps) / len(overlaps)
     if mean < _SAME_POINT or min(overlaps) < _SAME_POINT_FLOOR:

@@ -1,0 +1,76 @@
+"""What blind rounds 31 and 32 taught (README, "Rounds 31 and 32, read and tuned on"). Examples
+written anew, not the rounds' lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.platform.dialogue import chat, first_loop
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def test_a_puzzle_ticking_its_clues_off_by_number_holds_no_position() -> None:
+    # Each side's messages share a lone digit ("clue 2", "house 3") and the two sides' differ:
+    # no price held apart, the clues and places of a puzzle running through every step.
+    history = chat(
+        "ines: Puzzle: three neighbours (Ola, Piet, Rui) live in houses 1-3 and each keeps one "
+        "animal (goat, hen, pig).\n1. Ola lives in house 2.\n2. The hen lives in house 1.\n"
+        "3. Rui keeps the pig.\nLet's tick the clues off one by one.",
+        "jon: Clue 1 ticked: Ola is in house 2. Houses 1 and 3 remain for Piet and Rui.",
+        "ines: Clue 2 next: the hen is in house 1, and clue 3 says Rui keeps the pig, so Rui is "
+        "not in house 1: Rui lives in house 3.",
+        "jon: Then Piet lives in house 1 and keeps the hen (clue 2 again); houses 1 and 3 settled.",
+        "ines: Only the goat is left, so Ola keeps it. Clue 2 and clue 1 agree with that.",
+        "jon: Final check against clues 1, 3 and 2: Piet in 1 with the hen, Ola in 3? No: Ola "
+        "in 2 with the goat, Rui in 3 with the pig.",
+        "ines: Shall I write the answer as a table for the user, house 2 in the middle row?",
+        "jon: Yes. And note where clue 3 did the work.",
+    )
+    assert first_loop(history) is None
+
+
+def test_returns_taken_item_by_item_are_no_point_restated() -> None:
+    # The same question for each item of an order, the customer giving the same reason again
+    # ("same thing"): each of the agent's messages names the next item of the list it set out.
+    history = chat(
+        "customer: I'd like to return some things from order 55120.",
+        "agent: Order 55120 holds:\n1. Cotton napkin set, blue, $18.00\n2. Cotton napkin set, "
+        "green, $18.00\n3. Ceramic table lamp with a linen shade, $89.00\nWhich would you like "
+        "to return?",
+        "customer: all three",
+        "agent: Sure, let's take them one at a time. Item 1: Cotton napkin set, blue, $18.00 - "
+        "what's the reason for return?",
+        "customer: the colour is nothing like the website photo",
+        "agent: Noted: item 1, reason 'not as pictured'. Item 2: Cotton napkin set, green, "
+        "$18.00 - what's the reason for return?",
+        "customer: same thing, not as pictured",
+        "agent: Noted: item 2, reason 'not as pictured'. Item 3: Ceramic table lamp with a linen "
+        "shade, $89.00 - what's the reason for return?",
+        "customer: the lamp base arrived with a chip in it",
+        "agent: Noted: item 3, reason 'damaged'. Refund of $125.00 to your card; return label "
+        "RMA-4410 sent by email.",
+    )
+    assert first_loop(history) is None
+
+
+def test_the_same_price_confirmed_for_each_passenger_in_turn_is_a_checklist() -> None:
+    # "yes" presses when it says again what was answered; here the agent's figures are the
+    # same for each passenger it names, one after the other.
+    history = chat(
+        "customer: hi, booking K7PLQ2, three of us to Lisbon, we need seats with extra legroom",
+        "agent: I see Marta Silva, Nuno Silva and Ines Silva on TP 1351, May 4, and back on "
+        "May 11. Extra legroom is $25 per seat, per flight.",
+        "customer: ok all three please",
+        "agent: Let's go one by one. Marta Silva: extra legroom, outbound and return, $50 for 2 "
+        "flights. Confirm?",
+        "customer: yes",
+        "agent: Added for Marta. Nuno Silva: extra legroom, outbound and return, $50 for 2 "
+        "flights. Confirm?",
+        "customer: yes",
+        "agent: Added for Nuno. Ines Silva: extra legroom, outbound and return, $50 for 2 "
+        "flights. Confirm?",
+        "customer: yes. and can Ines sit by the window?",
+        "agent: Added. Ines is in 14A, a window. Total $150, charged to the card on the booking.",
+    )
+    assert first_loop(history) is None
