@@ -287,3 +287,35 @@ def test_a_custom_phrase_with_a_turkish_capital_i_is_found() -> None:
     assert is_closing("İyi akşamlar!", phrases=["İyi akşamlar"])
     assert is_closing("iyi akşamlar!", phrases=["İyi akşamlar"])
     assert is_closing("İyi günler dilerim.")
+
+
+@pytest.mark.parametrize(
+    ("closing", "reply"),
+    [
+        # Japanese and Chinese write the word before a farewell against it (blind round 31)
+        (
+            "ジェミニ: 楽しかったです。それでは失礼します！",
+            "クロード: はい、お疲れさまでした。さようなら！",
+        ),
+        ("客服: 好的，那再见！", "顾客: 谢谢，再见！"),
+    ],
+)
+def test_a_farewell_written_against_the_word_before_it_closes(closing: str, reply: str) -> None:
+    assert closing_agreed(said(closing, reply)) == (1, 2)
+
+
+def test_a_journey_wished_to_its_destination_is_a_goodbye() -> None:
+    # "to" names where the flight goes; after "goodbye" it names what is left behind
+    history = said("agent: You're welcome. Have a good flight to Lisbon!", "traveller: Bye!")
+    assert closing_agreed(history) == (1, 2)
+    assert not is_closing("We said goodbye to the old dashboard today.")
+
+
+def test_a_wish_of_its_own_returned_with_a_goodbye_closes() -> None:
+    # no phrase of the list wished the rest of the day; the reply says it was a wish, and bye
+    history = said("helpdesk: No problem! Have a good rest of your week, Ana.", "ana: you too, bye")
+    assert closing_agreed(history) == (1, 2)
+    assert closing_agreed(said("ana: Enjoy the concert tonight!", "ben: Thanks, you too! Bye!"))
+    # a question wishes nothing, and "you too" without a goodbye closes nothing
+    assert closing_agreed(said("agent: Will you be travelling too?", "ana: you too, bye")) is None
+    assert closing_agreed(said("agent: Enjoy the rest of your week!", "ana: you too")) is None

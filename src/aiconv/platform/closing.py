@@ -14,9 +14,11 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+from aiconv.platform.lexicon import UNSPACED
 from aiconv.platform.loop_types import Utterance
 
 _NICE = ("nice", "great", "good", "wonderful", "lovely")
+_TRIP_WORDS = ("trip", "flight", "journey")
 # Farewells of the languages agents are most often run in (a Spanish or Dutch conversation
 # ends on its goodbyes as an English one does). Greetings that also mean goodbye ("ciao",
 # "salut", "dag") are left out: they open conversations as often as they close them.
@@ -91,7 +93,7 @@ DEFAULT_CLOSING_PHRASES: tuple[str, ...] = (
     "goodnight",
     "signing off",
     "safe travels",
-    *(f"have a {adj} {trip}" for adj in _NICE for trip in ("trip", "flight", "journey")),
+    *(f"have a {adj} {trip}" for adj in _NICE for trip in _TRIP_WORDS),
     *FOREIGN_FAREWELLS,
 )
 CLOSING_POLICIES = ("mutual", "single", "off")
@@ -132,6 +134,12 @@ _SEE_YOU_NEXT = re.compile(
     r"folks|everyone|there|both|again|monday|tuesday|wednesday|thursday|friday)\b)",
     re.IGNORECASE,
 )
+_TRIPS = frozenset(
+    {"safe travels", *(f"have a {adj} {trip}" for adj in _NICE for trip in _TRIP_WORDS)}
+)
+"""Wishes for a journey: "to" after them names where it goes ("Have a good flight to Boston!"),
+where after "goodbye" it names what is left behind ("goodbye to the old UI")."""
+_TO_PLACE = re.compile(r"^\s+to\s+\w")
 _QUOTED = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|‘[^’\n]*’|(?<!\w)'[^'\n]*'(?!\w)|«[^»\n]*»|`[^`\n]*`")
 _SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")  # Chinese and Japanese stops too
 _CONFIRMATIONS = re.compile(
@@ -157,9 +165,21 @@ _RESERVATIONS = re.compile(
 )
 
 
+_BOUNDARY = r"(?<![\w'’-])"
+"""No letter before a phrase: "bye" is no closing in "standby"."""
+
+
+def _unspaced(phrase: str) -> bool:
+    """Whether ``phrase`` begins with a letter of a script written without spaces (Japanese,
+    Chinese, Thai): a word before it is written against it ("それでは失礼します", "那再见"),
+    so no boundary can be asked for there."""
+    return bool(UNSPACED.match(phrase.strip()))
+
+
 @lru_cache(maxsize=64)
 def _pattern(phrase: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![\w'’-])" + _phrase_body(phrase) + r"(?![\w-])", re.IGNORECASE)
+    before = "" if _unspaced(phrase) else _BOUNDARY
+    return re.compile(before + _phrase_body(phrase) + r"(?![\w-])", re.IGNORECASE)
 
 
 def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
@@ -180,7 +200,9 @@ def _counts(text: str, start: int, end: int, phrase: str) -> bool:
     after = text[end:]
     if sentence.rstrip().endswith(("?", "？")) or re.match(r"^\W*(?:yet|[?？])", after):
         return False
-    if _NEGATIONS.search(before) or _REPORTING.search(before) or _NOUN_AFTER.match(after):
+    if _NEGATIONS.search(before) or _REPORTING.search(before):
+        return False
+    if _NOUN_AFTER.match(after) and not (phrase in _TRIPS and _TO_PLACE.match(after)):
         return False
     if phrase == "take care" and _TAKE_CARE_VERB.match(after):
         return False
@@ -221,17 +243,30 @@ def _any_phrase(phrases: tuple[str, ...]) -> re.Pattern[str]:
     spelled = [" ".join(words) for p in phrases if (words := _phrase_words(p))]  # none: nothing
     if not spelled:
         return re.compile(r"(?!)")
+    groups = []
+    for unspaced in (False, True):  # a boundary before a phrase, but one of unspaced scripts
+        mine = [p for p in spelled if _unspaced(p) == unspaced]
+        if not mine:
+            continue
+        before = "" if unspaced else _BOUNDARY
+        groups.append(before + "(?:" + _alternatives(mine, phrases, unspaced) + ")")
+    return re.compile("(?:" + "|".join(groups) + r")(?![\w-])")
+
+
+def _alternatives(spelled: list[str], phrases: tuple[str, ...], unspaced: bool) -> str:
+    """The pattern of ``spelled`` (the folded words of those of ``phrases`` that begin in an
+    ``unspaced`` script or not), merged into a tree."""
     if max(map(len, spelled)) > _LONGEST_IN_TREE:  # then one branch per phrase
-        bodies = {_phrase_body(p) for p in phrases} - {""}
-        body = "|".join(sorted(bodies, key=len, reverse=True))
-        return re.compile(r"(?<![\w'’-])(?:" + body + r")(?![\w-])")
+        mine = [p for p in phrases if _phrase_words(p) and _unspaced(p) == unspaced]
+        bodies = {_phrase_body(p) for p in mine} - {""}
+        return "|".join(sorted(bodies, key=len, reverse=True))
     tree: dict[str, Any] = {}
     for phrase in spelled:
         node = tree
         for character in phrase:
             node = node.setdefault(character, {})
         node[""] = {}  # a phrase ends here (a longer one may go on)
-    return re.compile(r"(?<![\w'’-])(?:" + _branches(tree) + r")(?![\w-])")
+    return _branches(tree)
 
 
 def _branches(node: dict[str, Any]) -> str:
@@ -308,11 +343,31 @@ def closing_agreed(
     if len(history) < 2:
         return None
     previous = history[-2]
-    if previous.sender == new.sender or not is_closing(previous.content, phrases):
+    if previous.sender == new.sender:
+        return None
+    if not is_closing(previous.content, phrases):
+        if closes and _returns_wish(previous.content, new.content):
+            return (previous.sequence, new.sequence)  # "you too, bye" to a wish of its own
         return None
     if closes or is_confirmation(new.content):
         return (previous.sequence, new.sequence)
     return None
+
+
+_RETURNED = re.compile(
+    r"\b(?:you too|same to you|you as well|and you|likewise|igualmente|gleichfalls|ihnen auch|"
+    r"dir auch|vous aussi|de même|altrettanto|anche a lei|jij ook|u ook|wzajemnie|nawzajem|"
+    r"size de|sana da|vám také|detsamma|i lika måtto|وأنت كذلك|גם לך|גם לכם|и вам|и тебе|"
+    r"взаимно)\b",
+    re.IGNORECASE,
+)
+
+
+def _returns_wish(previous: str, new: str) -> bool:
+    """Whether ``new``, a goodbye, returns a wish ``previous`` made ("No problem! Have a good
+    rest of your day, Tom." - "you too, bye"): the wish was a goodbye in words of its own, the
+    other side says so, and both have closed. Not after a question (nothing was wished)."""
+    return "?" not in previous and "？" not in previous and _RETURNED.search(new) is not None
 
 
 _FAREWELL = re.compile(
