@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from aiconv.platform.loop_unmoved import trigrams
 from tests.platform.dialogue import chat, first_loop
 
 pytestmark = pytest.mark.timeout(60)
@@ -74,3 +75,59 @@ def test_the_same_price_confirmed_for_each_passenger_in_turn_is_a_checklist() ->
         "agent: Added. Ines is in 14A, a window. Total $150, charged to the card on the booking.",
     )
     assert first_loop(history) is None
+
+
+def test_a_figure_inside_a_clause_of_an_unspaced_script_keeps_its_pairs() -> None:
+    # Whole, "签收后30天内" was one gram, and a restatement naming the same 30 days shared
+    # nothing with it.
+    grams = trigrams("售后申请的期限是签收后30天内")
+    assert {"签收", "#30", "天内", "售后"} <= grams
+    assert "#签收后30天内" not in grams
+
+
+def test_a_chinese_status_with_its_figures_restated_to_each_question_is_a_loop() -> None:
+    history = chat(
+        "顾客: 你好，我的包裹到哪了？单号 SF2025120455",
+        "客服: 您好！已查询：包裹12月2日到达上海，目前状态为“海关清关中”，"
+        "清关完成后2-4个工作日送达。",
+        "顾客: 那到底哪天能送到？",
+        "客服: 亲，包裹还在海关清关，清关完成后2-4个工作日内送达。",
+        "顾客: 都等了一个星期了，能不能加急？",
+        "客服: 理解您的心情～目前状态仍是“海关清关中”，清关结束后会尽快为您送达。",
+        "顾客: 我就想知道具体哪天能到。",
+        "客服: 亲，需要等海关清关完成，之后2-4个工作日送达哦。",
+        "顾客: 所以到底什么时候？",
+        "客服: 目前仍在清关中，清关完成后2-4个工作日送达，请您耐心等待。",
+    )
+    assert first_loop(history) is not None
+
+
+def test_a_co_writer_saying_each_paragraph_back_wrapped_in_praise_is_an_echo() -> None:
+    # Each reply is the other's paragraph whole, with a few words of praise of its own around
+    # it: no more than the paragraph, though more words new to the window than an echo allowed.
+    history = chat(
+        "ana: Let's write a ghost story together, a paragraph each. The lighthouse keeper "
+        "found the logbook open on a page dated forty years before he was born.",
+        "bo: The entry was in his own handwriting. It said only: the fog comes back tonight.",
+        "ana: He checked the barometer, which had not moved in a week, and climbed the stairs "
+        "with the lamp.",
+        "bo: At the top a woman in a wet coat was polishing the lens. 'You're late,' she said, "
+        "without turning round.",
+        "ana: 'Who are you?' he asked. She smiled and pointed at the logbook under his arm.",
+        "bo: What a twist! 'Who are you?' he asked, and she smiled and pointed at the logbook "
+        "under his arm. Chilling!",
+        "ana: Your turn. Maybe she tells him that the fog comes back every autumn for the "
+        "keepers who broke their promise to the sea?",
+        "bo: Spooky idea, so haunting! Maybe she tells him that the fog comes back every autumn "
+        "for the keepers who broke their promise to the sea.",
+        "ana: She says the fog returns for everyone the lighthouse failed to save, and that "
+        "his grandfather kept the light on the night of the great wreck.",
+        "bo: Brilliant, powerful line! She says the fog returns for everyone the lighthouse "
+        "failed to save, and that his grandfather kept the light on the night of the great wreck.",
+        "ana: He asks how many there were, and she opens the logbook at the last page, where "
+        "forty names are written in his grandfather's careful hand.",
+        "bo: Wonderful, eerie ending! He asks how many there were, and she opens the logbook at "
+        "the last page, where forty names are written in his grandfather's careful hand.",
+    )
+    found = first_loop(history)
+    assert found is not None and found.kind == "echo"

@@ -41,6 +41,11 @@ _NEW = 0.2
 """Most share of a reply's trigrams new to the window."""
 _NEW_WORDS = 2
 """Most words (of three letters or more) new to the window in a reply."""
+_WRAPPED_WORDS = 5
+"""Most words new to the window in a reply that says the other's message whole (``_WHOLE``):
+a word or two of praise around it ("Wow, what a twist! … Beautiful!") adds nothing to it."""
+_WHOLE = 0.7
+"""Least share of the other's trigrams a reply says for it to say the message whole."""
 _MIN_WORDS = 3
 _WORDS_TAKEN = 0.25
 """Least share of a reply's content words (stems) that the message it replies to has: a
@@ -76,8 +81,8 @@ def _hands_back(history: Sequence[Utterance], index: int) -> bool:
         return False  # (most replies: a cheap test on the words before their trigrams)
     if told.invites_echo or told.asks_repeat or told.instructs:
         return False  # "Say after me", "Repeat", an order: said back as asked
-    grams = trigrams(reply)
-    if len(grams & trigrams(asked)) < _TAKEN * len(grams):
+    grams, told_grams = trigrams(reply), trigrams(asked)
+    if len(grams & told_grams) < _TAKEN * len(grams):
         return False
     new = grams.difference(*(trigrams(u.content) for u in history[:index]))
     if len(new) > _NEW * len(grams):
@@ -85,7 +90,9 @@ def _hands_back(history: Sequence[Utterance], index: int) -> bool:
     if said.numbers - frozenset().union(*(features(u.content).numbers for u in history[:index])):
         return False
     new_words = _new_words(reply, history[:index])
-    if new_words > _NEW_WORDS:
+    if new_words > _NEW_WORDS and not (
+        new_words <= _WRAPPED_WORDS and len(grams & told_grams) >= _WHOLE * len(told_grams)
+    ):
         return False
     # "Next: «…»": the item presented, said back as a drill says it
     return not (_PRESENTED & set(asked) and _says_item(asked, grams, new_words))
