@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from aiconv.platform.loop_acts import repeated_act
 from aiconv.platform.loop_unmoved import trigrams
+from aiconv.platform.loops import LoopConfig
 from tests.platform.dialogue import chat, first_loop
 
 pytestmark = pytest.mark.timeout(60)
@@ -131,3 +133,23 @@ def test_a_co_writer_saying_each_paragraph_back_wrapped_in_praise_is_an_echo() -
     )
     found = first_loop(history)
     assert found is not None and found.kind == "echo"
+
+
+def test_sympathy_offered_again_to_a_demand_said_again_in_new_words_is_a_loop() -> None:
+    # The customer presses without a question mark or a word of the press lists: she says her
+    # own point again each time (trigrams of her own earlier messages), the agent sympathises
+    # and offers the same credit, which the window already stated.
+    history = chat(
+        "cliente: Hola. Me cobraron dos veces la cuota de marzo, 49,90 € cada vez. Socio 55120.",
+        "agente: Hola, lo siento. Veo el doble cargo de 49,90 €. Puedo abonarte 49,90 € como "
+        "saldo para tus próximas cuotas, con un 5% extra (52,40 €).",
+        "cliente: No quiero saldo. Quiero que me devuelvan el dinero a mi cuenta.",
+        "agente: Entiendo. El saldo incluye un 5% más y se aplica a tus próximas cuotas.",
+        "cliente: Me da igual el 5% y las próximas cuotas. Pido que devuelvan los 49,90 a mi "
+        "cuenta.",
+        "agente: Comprendo. Con el saldo tienes 52,40 € para las próximas cuotas del gimnasio.",
+        "cliente: No quiero saldo para cuotas del gimnasio. Devolución a mi cuenta, por favor.",
+        "agente: Lo entiendo perfectamente. El saldo es la opción que te da más valor.",
+    )
+    found = repeated_act(history, LoopConfig())  # (the learned model may find it too)
+    assert found is not None and found.detail == "agente sympathises again"

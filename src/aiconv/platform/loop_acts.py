@@ -14,6 +14,7 @@ from operator import is_not
 
 from aiconv.platform.loop_references import volatile
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, WindowAnswers, make_loop
+from aiconv.platform.loop_unmoved import heard_before, pressed_back
 from aiconv.platform.speech_acts import acts, makes_progress, pushes_back
 from aiconv.platform.text_memo import windowed
 from aiconv.platform.wording import features, substance
@@ -101,8 +102,10 @@ def repeated_act(history: Sequence[Utterance], config: LoopConfig) -> Loop | Non
     if in_kind(history, others):  # both sides in kind, and neither brings anything
         detail = f"{sender} and {others[-1].sender} keep answering each other in kind ({act})"
         return make_loop("ping_pong", 1.0, tuple(own), detail)
-    if 2 * sum(presses(u.content) for u in others) < len(others) and not _add_nothing(
-        history, indexes[0]
+    if (
+        2 * sum(presses(u.content) for u in others) < len(others)
+        and not _add_nothing(history, indexes[0])
+        and not (shared - _RESPONSES and pressed_back(history, indexes, heard_before(history)))
     ):
         return None  # the others neither press nor stand still: they move it on
     return make_loop("paraphrase", 1.0, tuple(own), f"{sender} {act.replace('_', ' ')} again")

@@ -11,7 +11,7 @@ though each brought some (``_NEWS``). A point that does not move while the other
 an insurer's "under review" to a question about a garage, a date and a human agent.
 
 A restatement may ask ("Could you send a photo of your ID, front and back?") when not all of
-them do and the others answer by saying their own point again (``_pressed_back``: "I sent it
+them do and the others answer by saying their own point again (``pressed_back``: "I sent it
 twice", "it's in the PDF"): a question asked again of someone who answered it.
 
 What it is not: a revision or a chorus (two of the messages near copies: ``_repeats`` and the
@@ -210,7 +210,7 @@ _ANSWERED = 0.5
 answer (a coach's advice to each of a learner's questions)."""
 
 
-def _pressed_back(
+def pressed_back(
     history: Sequence[Utterance], own: Sequence[int], heard: Sequence[frozenset[str]]
 ) -> bool:
     """Whether the others answer the run's questions by saying their own point again: their
@@ -257,7 +257,7 @@ def unmoved(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     if all(asking):
         return None  # it asks each time: an interview, a debate that asks back, a drill
     if any(asking) and not _no_new_figures(history, own):
-        return None  # (the cheapest test of _pressed_back, before the trigrams)
+        return None  # (the cheapest test of pressed_back, before the trigrams)
     if any(char_similarity(a, b) >= config.edit for a, b in pairwise(texts)):
         return None  # near copies: a revision, a chorus, a drill
     if _frame_filled_anew([trigrams(text) for text in texts]):
@@ -271,7 +271,7 @@ def unmoved(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
         shares.append(share)
     if sum(shares) < _OWN_SHARE * len(shares):
         return None
-    if any(asking) and not _pressed_back(history, own, heard):
+    if any(asking) and not pressed_back(history, own, heard):
         return None  # it asks, and is answered: a frame of questions, an interview
     detail = f"{sender} restates its point in fresh words, taking up nothing it is told"
     return make_loop("paraphrase", 0.9, tuple(history[i] for i in own), detail)
