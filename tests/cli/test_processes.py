@@ -207,6 +207,30 @@ def test_processes_on_a_log_of_one_process_are_refused(tmp_path: Path, command: 
     assert "memory:// is one process's own log" in done.stderr
 
 
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize(
+    ("db", "code", "message"),
+    [
+        ("/proc/aic.db", 2, "cannot create files next to the SQLite log /proc/aic.db"),
+        ("notes.db", 2, "is not an aiconv SQLite log"),
+        ("redis://127.0.0.1:1/0?deadline=1", 1, "Redis at 127.0.0.1 did not answer"),
+    ],
+)
+def test_worker_processes_check_the_log_before_starting_any_child(
+    tmp_path: Path, db: str, code: int, message: str
+) -> None:
+    """``aic worker --processes 2 --db /proc/aic.db`` started both children, each printed the
+    same error, and the parent a line of exit codes: four lines for one bad path (as
+    ``simulate --processes``, the parent opens the log first: one line, nothing written)."""
+    (tmp_path / "notes.db").write_text("not a database\n")
+    before = sorted(tmp_path.iterdir())
+    where = ["--log-url", db] if db.startswith("redis:") else ["--db", db]
+    done = run_aic("worker", "--processes", "2", *where, cwd=tmp_path, timeout=60)
+    assert done.returncode == code, done.stderr
+    assert done.stderr.count("\n") == 1 and message in done.stderr, done.stderr
+    assert sorted(tmp_path.iterdir()) == before
+
+
 def test_a_worker_on_a_log_of_one_process_is_refused(tmp_path: Path) -> None:
     """``aic worker --log-url memory://`` (one process) started and served nothing until it was
     stopped: no other command can write a conversation into a worker's own in-memory log."""

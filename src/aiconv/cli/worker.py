@@ -94,6 +94,7 @@ def worker(
     runtime.warn_broken_plugins()
     if processes > 1:
         metrics = metrics_ports(TelemetryOptions.of(kw).metrics_port, processes)
+        asyncio.run(_reach(runtime.log_url))  # once here, not an error from every child
         sys.exit(_supervise(processes, instance_id, share, as_json, metrics))
     url = runtime.log_url
     telemetry = start_telemetry(TelemetryOptions.of(kw), runtime)
@@ -114,6 +115,14 @@ def worker(
         telemetry.close()
     _print_stats(stats, as_json)
     sys.exit(0)
+
+
+async def _reach(url: str) -> None:
+    """Open the log the children will serve and close it: a bad path or a log that does not
+    answer is one error from the parent (as for ``simulate --processes``), not one from each
+    child and a line of their exit codes."""
+    log = await connect_log(url)
+    await log.close()
 
 
 def _check_servable(log_url: str) -> None:
