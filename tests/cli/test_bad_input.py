@@ -269,6 +269,17 @@ CASES: list[tuple[list[str], int, str]] = [
         "the response cache at redis://127.0.0.1:1/0 does not answer",
     ),
     (["cache", "import", "r", *LOG, "--cache-url", "sqlite:///notes.db"], 2, "not a response"),
+    # someone's own empty file became a SQLite cache (a log refuses one the same way)
+    (
+        ["cache", "import", "r", *LOG, "--cache-url", "sqlite:///empty.db"],
+        2,
+        "empty.db is an empty file, not a response cache",
+    ),
+    (
+        ["simulate", "ok.toml", *LOG, "--cache", "use", "--cache-url", "sqlite:///empty.db"],
+        2,
+        "empty.db is an empty file, not a response cache",
+    ),
     (["cache", "import", "r", *LOG, "--cache-url", "sqlite:///."], 2, "is a directory"),
     (
         ["cache", "import", "r", *LOG, "--cache-url", f"redis://:{SECRET}@127.0.0.1:1/0?foo=1"],

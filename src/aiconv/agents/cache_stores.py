@@ -192,6 +192,7 @@ def _check_cache_path(path: Path, busy_timeout: float) -> None:
     if path.exists() and not path.is_file():  # a named pipe would be waited on for ever
         raise ConfigError(f"{path} is not a response cache (not a file): give another path")
     if path.exists():
+        _check_not_empty(path)
         _check_cache_tables(path, busy_timeout)
         return
     folder = path.parent
@@ -206,8 +207,27 @@ def _check_cache_path(path: Path, busy_timeout: float) -> None:
         ) from exc
 
 
+def _check_not_empty(path: Path) -> None:
+    """Raise for an empty file that is no cache being made: someone's own (``touch``,
+    ``mktemp``) would silently become a cache, as a log refuses to become one
+    (``sqlite_files.check_not_empty``). A cache another process is creating is empty only from
+    its ``connect`` to its first statement, which writes the header (its WAL beside it after
+    that): an empty file alone is looked at again after a moment before it is refused."""
+    for wait in (0.2, None):
+        journals = ("-wal", "-shm", "-journal")
+        if path.stat().st_size > 0 or any(Path(f"{path}{j}").exists() for j in journals):
+            return
+        if wait is not None:
+            time.sleep(wait)
+    raise ConfigError(
+        f"{path} is an empty file, not a response cache: give a path that does not exist yet"
+        " (the cache is created there) or remove the empty file"
+    )
+
+
 def _check_cache_tables(path: Path, busy_timeout: float) -> None:
-    """Raise unless ``path`` is an empty file or a SQLite database with only the cache's table.
+    """Raise unless ``path`` is a SQLite database with only the cache's table (or empty, its
+    WAL beside it: a cache being written).
 
     A cache that a process has open (its ``-wal``, ``-shm`` or ``-journal`` beside it) is read
     with SQLite's locks, waiting out a writer for up to ``busy_timeout`` seconds: an immutable
