@@ -70,6 +70,7 @@ FILES = {
     # TOML and YAML readers recurse per level of nesting as json's does: RecursionError tracebacks
     "deep.toml": "x = " + "[" * 100_000 + "]" * 100_000 + "\n",
     "deep.yaml": "[" * 100_000 + "]" * 100_000 + "\n",
+    "deep.jsonl": '{"content": "hi"}\n' + "[" * 100_000 + "]" * 100_000 + "\n",
     # τ²-bench's own tasks of a domain not implemented here: banking_knowledge's carry fields
     # its model ignores (and a 'persoca' typo); mock's instructions are text, naming no domain
     "tau_knowledge.json": '[{"id": "k1", "user_scenario": {"persoca": "x", "instructions":'
@@ -212,6 +213,7 @@ CASES: list[tuple[list[str], int, str]] = [
     (["start", "--agent1", "nosuch"], 2, "unknown agent 'nosuch'"),
     (["start", "--agent1", "mock:bogus=1"], 2, "unknown option 'bogus'"),
     (["start", "--agent1", "script:missing.jsonl"], 2, "does not exist"),
+    (["start", "--agent1", "script:deep.jsonl"], 2, "deep.jsonl:2: not valid JSON (nested too"),
     (["simulate", "ok.toml", "--agent", "nosuch"], 2, "unknown agent 'nosuch'"),
     (["discover", *LOG, "--model", "nosuch"], 2, "unknown agent 'nosuch'"),
     (["discover", *LOG, "--agent-under-test", "nosuch"], 2, "unknown agent 'nosuch'"),

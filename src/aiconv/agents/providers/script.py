@@ -65,6 +65,8 @@ def _jsonl_reply(path: Path, number: int, line: str) -> ScriptedReply:
         value = json.loads(line)
     except json.JSONDecodeError as exc:
         raise ScenarioError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
+    except RecursionError:  # json's decoder recurses per level of nesting
+        raise ScenarioError(f"{path}:{number}: not valid JSON (nested too deeply)") from None
     if not isinstance(value, dict) or not isinstance(value.get("content", ""), str):
         raise ScenarioError(f'{path}:{number}: each line needs a "content" string')
     calls = value.get("tool_calls") or []
