@@ -153,3 +153,39 @@ def test_sympathy_offered_again_to_a_demand_said_again_in_new_words_is_a_loop() 
     )
     found = repeated_act(history, LoopConfig())  # (the learned model may find it too)
     assert found is not None and found.detail == "agente sympathises again"
+
+
+def test_each_step_applauded_and_said_back_whole_is_an_echo() -> None:
+    # Nobody asks, and each step is shown after a colon as a drill's item is; but the reply
+    # applauds it in words of its own that nobody takes up and says it back whole: a co-writer
+    # that stopped writing, not a scribe (a dictation's receipt is the same formula each time).
+    history = chat(
+        "A: Ik schrijf de stappen voor de appeltaart. Stap 1: verwarm de oven voor op 180 graden "
+        "en vet de springvorm in met boter.",
+        "B: Prima, en ik doe de ingrediënten erbij als jij klaar bent.",
+        "A: Stap 2: meng 300 gram bloem, 200 gram boter en 150 gram suiker tot een kruimeldeeg.",
+        "B: Heerlijk! Stap 2: meng 300 gram bloem, 200 gram boter en 150 gram suiker tot een "
+        "kruimeldeeg.",
+        "A: Stap 3: bekleed de vorm met twee derde van het deeg en druk de randen goed aan.",
+        "B: Geweldig! Stap 3: bekleed de vorm met twee derde van het deeg en druk de randen goed "
+        "aan.",
+        "A: Stap 4: schil de appels, snijd ze in partjes en meng ze met kaneel en rozijnen.",
+        "B: Fantastisch! Stap 4: schil de appels, snijd ze in partjes en meng ze met kaneel en "
+        "rozijnen.",
+    )
+    found = first_loop(history)
+    assert found is not None and found.kind == "echo"
+
+
+def test_each_step_taken_down_with_the_same_receipt_is_a_dictation() -> None:
+    history = chat(
+        "A: Ik dicteer. Stap 1: verwarm de oven voor op 180 graden en vet de springvorm in.",
+        "B: Genoteerd: verwarm de oven voor op 180 graden en vet de springvorm in.",
+        "A: Stap 2: meng 300 gram bloem, 200 gram boter en 150 gram suiker tot een kruimeldeeg.",
+        "B: Genoteerd: meng 300 gram bloem, 200 gram boter en 150 gram suiker tot een kruimeldeeg.",
+        "A: Stap 3: bekleed de vorm met twee derde van het deeg en druk de randen goed aan.",
+        "B: Genoteerd: bekleed de vorm met twee derde van het deeg en druk de randen goed aan.",
+        "A: Stap 4: schil de appels, snijd ze in partjes en meng ze met kaneel en rozijnen.",
+        "B: Genoteerd: schil de appels, snijd ze in partjes en meng ze met kaneel en rozijnen.",
+    )
+    assert first_loop(history) is None

@@ -57,45 +57,62 @@ _PRESENTED = frozenset(':"«»“”„「」')
 _LETTERS = re.compile(r"[^\W\d_]{3,}")
 
 
-def _new_words(reply: str, window: Sequence[Utterance]) -> int:
-    """How many words of ``reply`` (three letters or more) no word of ``window`` starts as,
-    nor begins it (sets of the window's words and of their first letters: no pairwise loop)."""
+def _new_words(reply: str, window: Sequence[Utterance]) -> list[str]:
+    """The words of ``reply`` (three letters or more) no word of ``window`` starts as, nor
+    begins it (sets of the window's words and of their first letters: no pairwise loop)."""
     known = {w for u in window for w in _LETTERS.findall(u.content.lower())}
     starts = {w[:n] for w in known for n in (3, _PREFIX)}
-    count = 0
+    new = []
     for word in _LETTERS.findall(reply.lower()):
         if word in known or word[:_PREFIX] in starts:
             continue  # (a word of three letters: the start of a known word)
         if not any(word[:n] in known for n in range(3, len(word))):
-            count += 1
-    return count
+            new.append(word)
+    return new
 
 
-def _hands_back(history: Sequence[Utterance], index: int) -> bool:
-    """Whether ``history[index]`` is made of the other's message just before it (above)."""
+def _hands_back(history: Sequence[Utterance], index: int) -> tuple[bool, bool]:
+    """Whether ``history[index]`` is made of the other's message just before it (above), and
+    whether it applauds it: says it whole (``_WHOLE``) with a word of its own new to the window
+    around it ("Superbe ! <the step, said back>"), whatever the message presents."""
     reply, asked = history[index].content, history[index - 1].content
     said, told = features(reply), features(asked)
     if said.words < _MIN_WORDS or _WORDS_TAKEN * len(said.content) > len(
         said.content & told.content
     ):
-        return False  # (most replies: a cheap test on the words before their trigrams)
+        return _NEITHER  # (most replies: a cheap test on the words before their trigrams)
     if told.invites_echo or told.asks_repeat or told.instructs:
-        return False  # "Say after me", "Repeat", an order: said back as asked
+        return _NEITHER  # "Say after me", "Repeat", an order: said back as asked
     grams, told_grams = trigrams(reply), trigrams(asked)
     if len(grams & told_grams) < _TAKEN * len(grams):
-        return False
+        return _NEITHER
     new = grams.difference(*(trigrams(u.content) for u in history[:index]))
     if len(new) > _NEW * len(grams):
-        return False
+        return _NEITHER
     if said.numbers - frozenset().union(*(features(u.content).numbers for u in history[:index])):
-        return False
-    new_words = _new_words(reply, history[:index])
-    if new_words > _NEW_WORDS and not (
-        new_words <= _WRAPPED_WORDS and len(grams & told_grams) >= _WHOLE * len(told_grams)
-    ):
-        return False
+        return _NEITHER
+    own = _new_words(reply, history[:index])
+    new_words = len(own)
+    whole = len(grams & told_grams) >= _WHOLE * len(told_grams)
+    if new_words > _NEW_WORDS and not (new_words <= _WRAPPED_WORDS and whole):
+        return _NEITHER
+    # its words of its own left behind: the other's next message takes none up (a memory
+    # game's new item is said again by the next player)
+    applauds = whole and new_words > 0 and not _taken_up(history, index, own)
     # "Next: «…»": the item presented, said back as a drill says it
-    return not (_PRESENTED & set(asked) and _says_item(asked, grams, new_words))
+    return not (_PRESENTED & set(asked) and _says_item(asked, grams, new_words)), applauds
+
+
+_NEITHER = (False, False)
+
+
+def _taken_up(history: Sequence[Utterance], index: int, words: list[str]) -> bool:
+    """Whether the message after ``history[index]``, when there is one, says one of
+    ``words`` again."""
+    if index + 1 >= len(history):
+        return False
+    later = set(_LETTERS.findall(history[index + 1].content.lower()))
+    return any(word in later for word in words)
 
 
 def _says_item(asked: str, grams: frozenset[str], new_words: int) -> bool:
@@ -121,12 +138,23 @@ def _says_item(asked: str, grams: frozenset[str], new_words: int) -> bool:
 
 def said_back(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     """The newest sender's last ``SAID_BACK_RUN`` replies each hand the other's message back."""
-    replies = answering_run(history, SAID_BACK_RUN, _hands_back)
+    judged: dict[int, tuple[bool, bool]] = {}
+
+    def hands_back(history: Sequence[Utterance], index: int) -> bool:
+        judged[index] = _hands_back(history, index)
+        return any(judged[index])
+
+    replies = answering_run(history, SAID_BACK_RUN, hands_back)
     if len(replies) < SAID_BACK_RUN:
+        return None
+    other = history[replies[0] - 1].sender
+    if all(judged[i][1] for i in replies):  # each message applauded and said back whole
+        detail = f"{history[-1].sender} applauds each message of {other} and says it back"
+        return make_loop("echo", 1.0, tuple(history[i] for i in reversed(replies)), detail)
+    if not all(judged[i][0] for i in replies):
         return None
     if not any(_asks(history[i - 1].content) for i in replies):
         return None
-    other = history[replies[0] - 1].sender
     detail = f"{history[-1].sender} hands each message back to {other} in its own words"
     return make_loop("echo", 1.0, tuple(history[i] for i in reversed(replies)), detail)
 
