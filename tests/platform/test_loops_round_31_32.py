@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from aiconv.platform import loop_learned
 from aiconv.platform.loop_acts import repeated_act
 from aiconv.platform.loop_unmoved import trigrams
 from aiconv.platform.loops import LoopConfig
@@ -189,3 +190,28 @@ def test_each_step_taken_down_with_the_same_receipt_is_a_dictation() -> None:
         "B: Genoteerd: schil de appels, snijd ze in partjes en meng ze met kaneel en rozijnen.",
     )
     assert first_loop(history) is None
+
+
+def test_answers_to_a_form_walked_item_by_item_are_never_judged_by_the_model() -> None:
+    # The customer's answers look alike ("the colour is not as pictured", "same thing"); the
+    # agent's questions name the next item each time. Judged, such a window of round 32 scored
+    # 1.21 and, calibrated over, would have raised the model's threshold (losing 3 loops).
+    history = chat(
+        "customer: I'd like to return some things from order 55120.",
+        "agent: Order 55120 holds:\n1. Cotton napkin set, blue, $18.00\n2. Cotton napkin set, "
+        "green, $18.00\n3. Ceramic table lamp with a linen shade, $89.00\nWhich would you like "
+        "to return?",
+        "customer: all three, they are not what I expected",
+        "agent: Sure, let's take them one at a time. Item 1: Cotton napkin set, blue, $18.00 - "
+        "what's the reason for return?",
+        "customer: the colour is nothing like the website photo",
+        "agent: Noted: item 1, reason 'not as pictured'. Item 2: Cotton napkin set, green, "
+        "$18.00 - what's the reason for return?",
+        "customer: same thing, the colour is not as pictured",
+        "agent: Noted: item 2, reason 'not as pictured'. Item 3: Ceramic table lamp with a linen "
+        "shade, $89.00 - what's the reason for return?",
+        "customer: the lamp base arrived with a chip in it, I have a photo",
+    )
+    window = history[-LoopConfig().window :]
+    indexes = loop_learned.gate(window)
+    assert indexes is not None and loop_learned.vetoed(window, indexes)

@@ -42,6 +42,7 @@ from aiconv.platform.loop_acts import (
     builds,
     each_proposes,
     in_kind,
+    moves_through_items,
     presses,
     seen,
     stands_still,
@@ -145,7 +146,8 @@ def vetoed(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
     sender's questions was answered with news (a form), the sender adds ("yes, and also…") or
     agrees to a new proposal each time, or it is a drill (``_drilled``), the other carries
     out each of its requests (``_carried_out``), a status polled moves (``_status_moved``) or a
-    frame is said again around answers (``answers_with_news``): every veto of
+    frame is said again around answers (``answers_with_news``), or the sender answers
+    questions that go through items one at a time (``_walked_through``): every veto of
     ``learned_loop``, so the trainer sets the threshold over the windows the model is asked
     about and no others."""
     return (
@@ -154,6 +156,7 @@ def vetoed(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
         or _carried_out(history, indexes)
         or _status_moved(history, indexes)
         or answers_with_news(history, indexes)
+        or _walked_through(history, indexes)
     )
 
 
@@ -207,6 +210,20 @@ def _status_moved(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
         if not quoted - {q for u in history[:index] for q in QUOTED.findall(u.content.lower())}:
             return False
     return True
+
+
+def _walked_through(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
+    """Whether the others' messages since the run's first each ask, and go through items set
+    out before, naming a figure or a name their earlier ones did not (``moves_through_items``:
+    "Item 1: … reason for return?", "Item 2: …", "Item 3: …"): the sender answers a form
+    filled in item by item, however alike its answers ("same thing, not as pictured")."""
+    sender = history[indexes[-1]].sender
+    others = [i for i in range(indexes[0] + 1, len(history)) if history[i].sender != sender]
+    return (
+        len(others) >= 2
+        and all("?" in history[i].content or features(history[i].content).asks for i in others)
+        and moves_through_items(history, others)
+    )
 
 
 _ANSWER_WORDS = 12
@@ -414,6 +431,8 @@ def learned_loop(history: Sequence[Utterance], config: LoopConfig) -> Loop | Non
         return None  # "Any change today?" - "Status: 'Approved'": a poll, answered anew
     if answers_with_news(history, indexes):
         return None  # a frame said again ("I understand you'd like to know …") around answers
+    if _walked_through(history, indexes):
+        return None  # "Item 2: … reason?" - "same thing": a form filled in item by item
     sender = history[-1].sender
     mine = [i for i, u in enumerate(history) if u.sender == sender][-RUN:]
     own = tuple(history[i] for i in mine)
