@@ -117,14 +117,16 @@ def test_a_family_generates_varied_labelled_transcripts() -> None:
 #: detector (loop_learned) is trained on rounds 1-16: its honest figures are leave-one-round-out
 #: (scripts/train_loop_model.py, README); 11-15's are in-sample. Rounds 29 and 30 (written blind
 #: while rounds 27 and 28 were tuned on, measured on main 9a86e3d and on the final main of that
-#: tuning, never read until then) were then read and tuned on in the same way: rounds written
-#: blind after them are the measure of unseen transcripts now.
+#: tuning, never read until then) were then read and tuned on in the same way. So were rounds 31
+#: and 32 (written blind while rounds 29 and 30 were tuned on, kept in tests/data/blind/ and
+#: measured on main 39e9989 and 154f30a, never read until then): rounds written blind after them
+#: are the measure of unseen transcripts now.
 UNTUNED_ROUNDS = (11, 13, 14, 15)
 
 
 @pytest.fixture(scope="module")
 def held_out() -> CorpusScores:
-    """Rounds 6-10, 12, 16-18, 20 and 23-30 pooled: each measured first (16 written for its
+    """Rounds 6-10, 12, 16-18, 20 and 23-32 pooled: each measured first (16 written for its
     tuning), then tuned on (except round 8)."""
     transcripts = [t for t in load_corpus(HELDOUT) if t.round not in UNTUNED_ROUNDS]
     return score([replay(t) for t in transcripts])
@@ -136,6 +138,8 @@ def test_the_tuned_held_out_rounds_pooled_meet_the_target(held_out: CorpusScores
     # With rounds 27 and 28 (their loops the hardest yet) once tuned on: 1,049 transcripts,
     # 1.00, 0.909, nothing cut, 0.979 / 0.969. With rounds 29 and 30 once tuned on: 1,169
     # transcripts, 1.00, 0.902, nothing cut, 0.973 / 0.973.
+    # With rounds 31 and 32 once tuned on: 1,289 transcripts, 1.00, 0.906, nothing cut,
+    # 0.969 / 0.984.
     print(held_out.report())
     assert held_out.loop_precision >= 0.98
     assert held_out.healthy_ended_early == 0
@@ -458,6 +462,44 @@ def test_rounds_29_and_30_written_blind_then_tuned_on(
     # 26), nothing cut; 30: 1.00, 0.808 (21 of 26), nothing cut. Round 29's closing precision
     # stays 0.889: a collapse that begins with "See you!" - "Thanks! See you!" ends as a
     # closing at 7. Tuned on: no longer a measure of unseen transcripts.
+    figures = evaluate_corpus(HELDOUT, written_in=written_in)
+    print(figures.report())
+    assert figures.transcripts == 60
+    assert figures.loop_precision == 1.0
+    assert figures.healthy_ended_early == 0
+    assert figures.closing_precision >= closings
+    assert figures.closing_recall == 1.0
+    assert figures.loop_recall >= recall
+
+
+#: Rounds 31 and 32, written blind, measured unread (31: 0.769 with one healthy cut, 32: 0.923
+#: with two), then tuned on. Their floors hold what the detector shows on them: (written_in,
+#: loop recall, closing precision).
+BLIND_31_32_THEN_TUNED = ((31, 0.84, 0.88), (32, 0.96, 1.0))
+
+
+@pytest.mark.parametrize(("written_in", "recall", "closings"), BLIND_31_32_THEN_TUNED)
+def test_rounds_31_and_32_written_blind_then_tuned_on(
+    written_in: int, recall: float, closings: float
+) -> None:
+    # Written blind (nothing of the project read) while rounds 29 and 30 were tuned on, frozen,
+    # kept apart in tests/data/blind/ and appended unchanged. Round 31 (sha256 c736558f...): two
+    # AI chat agents of different vendors on a user's topic (debates, co-writing, games,
+    # teaching), 39 of 60 in English; round 32 (sha256 d55bf8e1...): simulated customers
+    # against tool-using support agents in the style of tau2-bench, 35 of 60 in English. Each
+    # 26 loops, 26 healthy (mostly hard negatives), 8 closings. On main 39e9989: 31 precision
+    # 0.950, recall 0.731, 1 healthy cut, closings 0.875 / 0.875; 32 0.923, 0.923, 2 cut,
+    # 1.00 / 0.750. On main 154f30a (never read): 31 0.952, 0.769 (20 of 26), the same cut (a
+    # logic puzzle ticking its clues off); 32 the same (returns taken item by item, bags added
+    # passenger by passenger). Then read and tuned on (README, "Rounds 31 and 32, read and tuned
+    # on"): a run that goes through items set out before it is no point restated nor a
+    # recital, lone digits are no positions held (the three cuts spared); farewells of
+    # unspaced scripts, a journey wished to its destination and a wish returned with a goodbye
+    # close; an echo may wrap the other's message in praise; a sympathy said again to a demand
+    # said again is a loop. 31: 1.00, 0.846 (22 of 26), nothing cut, closings 0.889 / 1.00
+    # (a collapse that begins with "Have a lovely day!" - "Thanks, you too! Have a wonderful
+    # day!" ends as a closing at 12, labelled a collapse from 15); 32: 1.00, 0.962 (25 of 26),
+    # nothing cut, 1.00 / 1.00. Tuned on: no longer a measure of unseen transcripts.
     figures = evaluate_corpus(HELDOUT, written_in=written_in)
     print(figures.report())
     assert figures.transcripts == 60
