@@ -667,6 +667,23 @@ def test_a_vendor_base_url_variable_never_shows_its_password(
     assert SECRET not in result.stderr + result.stdout
 
 
+def test_a_fork_onto_an_agent_whose_server_here_is_not_running_writes_nothing(
+    workdir: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``aic fork ID --at 1 --agent2 ollama`` with Ollama not running wrote the fork, ran it
+    into four failed attempts and exited 0; like ``aic start``, ``join`` and ``resume``, it now
+    finds out before anything is written: exit 1, one line naming the server."""
+    work, ids = workdir
+    monkeypatch.setenv("OLLAMA_BASE_URL", f"http://bob:{SECRET}@127.0.0.1:1/v1")
+    before = snapshot(work)
+    args = ["fork", ids["ENDED"], "--at", "1", "--agent2", "ollama", *LOG]
+    result = CliRunner().invoke(aic, args)
+    assert snapshot(work) == before, "something was written"
+    assert (result.exit_code, result.stdout) == (1, ""), result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "nothing answers at http://[REDACTED]@127.0.0.1:1/v1" in lines[0]
+
+
 @pytest.mark.parametrize(
     ("key", "message"),
     [("  ", "is blank"), ("sk-abc\nX-Injected: y", "holds spaces, line breaks or control")],

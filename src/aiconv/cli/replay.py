@@ -14,9 +14,11 @@ import click
 from rich.console import Console
 
 from aiconv.agents.provider import ChatProvider
+from aiconv.agents.registry import AgentSpec
 from aiconv.cli import display
 from aiconv.cli.command import command
 from aiconv.cli.options import EXIT_INTERRUPTED, json_option, log_options, option
+from aiconv.cli.participants import checked
 from aiconv.cli.simulate import check_agents, seat_factory
 from aiconv.cli.telemetry import TelemetryOptions, start_telemetry, telemetry_options
 from aiconv.cli.values import TEXT, count
@@ -75,8 +77,8 @@ async def _fork(runtime: Runtime, telemetry: Any, cid: str, kw: dict[str, Any]) 
         parent = await conductor.load(cid)
         replaced = _replacements(runtime, parent, kw)
         specs = [replaced.get(p.name, p) for p in parent.participants]
-        if not kw["detach"]:
-            seats = {s.name: telemetry.instrument(_provider(runtime, s)) for s in specs}
+        for spec in specs if not kw["detach"] else ():  # keys, files, a server here: checked
+            seats[spec.name] = await checked(runtime, telemetry, _resolved(runtime, spec))
         copied = sum(1 for m in parent.messages if m.sequence <= kw["at"] and not m.moderator)
         assert parent.started is not None
         stop = dataclasses.replace(parent.started.stop, max_turns=copied + kw["max_turns"])
@@ -115,10 +117,12 @@ def _replacements(
     return chosen
 
 
+def _resolved(runtime: Runtime, spec: ParticipantSpec) -> AgentSpec:
+    return runtime.registry.resolve(spec.agent, model=spec.model or None, base_url=spec.base_url)
+
+
 def _provider(runtime: Runtime, spec: ParticipantSpec) -> ChatProvider:
-    resolved = runtime.registry.resolve(
-        spec.agent, model=spec.model or None, base_url=spec.base_url
-    )
+    resolved = _resolved(runtime, spec)
     runtime.registry.preflight(resolved)
     return runtime.provider(resolved)
 
