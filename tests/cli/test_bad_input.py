@@ -63,6 +63,10 @@ FILES = {
     "ok.toml": MINIMAL,
     "nocells.toml": 'name = "a"\ndomain = "banking"\ncross = false\n[agent]\nagent = "mock"\n',
     "echotasks.toml": 'name = "a"\ndomain = "banking"\n[agent]\nagent = "echo"\n',
+    # a task glob that pathlib refuses: ValueError and IndexError tracebacks
+    "globempty.toml": 'name = "a"\ndomain = "banking"\ntasks = [""]\n[agent]\nagent = "echo"\n',
+    "globdot.toml": 'name = "a"\ndomain = "banking"\ntasks = ["."]\n[agent]\nagent = "echo"\n',
+    "globstar.toml": 'name = "a"\ndomain = "banking"\ntasks = ["**a"]\n[agent]\nagent = "echo"\n',
     "scalar.json": '"a task?"',
     "opening.json": '[{"id": "t1", "domain": "banking", "opening": "", "user_scenario":'
     ' {"instructions": "Ask for your balance."}}]',
@@ -257,6 +261,9 @@ CASES: list[tuple[list[str], int, str]] = [
     # a task suite with nothing to run; an agent under test that cannot call the domain's tools
     (["simulate", "nocells.toml", *LOG], 2, "cross = false leaves nothing to run"),
     (["simulate", "echotasks.toml", *LOG], 2, "agent 'echo' cannot call tools"),
+    (["simulate", "globempty.toml", *LOG], 2, "globempty.toml:3: tasks[0]: must not be empty"),
+    (["simulate", "globdot.toml", *LOG], 2, "globdot.toml:3: tasks[0]: '.' is not a pattern of"),
+    (["simulate", "globstar.toml", *LOG], 2, "globstar.toml:3: tasks[0]: '**a' is not a pattern"),
     # replay from a cache that is not there: every conversation would miss (a typo in the URL)
     (
         ["simulate", "ok.toml", *LOG, "--cache", "replay", "--cache-url", "sqlite:///no/c.db"],

@@ -265,7 +265,7 @@ class ScenarioModel(Strict):
     #: The environment of the tasks (a ``aiconv.domains`` name), and their files (globs,
     #: relative to this file; none means the domain's own tasks when ``domain`` is set).
     domain: str | None = Field(None, pattern=SLUG)
-    tasks: list[str] = []
+    tasks: list[Text] = []
     #: Cross every persona with every task (and intent); else only the explicit cells.
     cross: bool = True
     cells: list[CellModel] = []

@@ -30,12 +30,18 @@ def task_files(model: ScenarioModel, path: Path, lines: dict[locate.Path, int]) 
         return list(domain_named(model.domain).task_files) if model.domain else []
     found: list[Path] = []
     for index, pattern in enumerate(model.tasks):
-        matches = (
-            sorted(folder.glob(pattern)) if not Path(pattern).is_absolute() else [Path(pattern)]
-        )
+        line = locate.line_of(lines, ("tasks", index))
+        try:
+            matches = (
+                sorted(folder.glob(pattern)) if not Path(pattern).is_absolute() else [Path(pattern)]
+            )
+        except (ValueError, IndexError):  # pathlib's refusals: '**a', and '.' (an IndexError)
+            raise ScenarioError(
+                f"{path}:{line}: tasks[{index}]: {pattern!r} is not a pattern of task files"
+                " (e.g. 'tasks/*.json')"
+            ) from None
         matches = [m for m in matches if m.is_file()]
         if not matches:
-            line = locate.line_of(lines, ("tasks", index))
             raise ScenarioError(f"{path}:{line}: tasks[{index}]: no task file matches {pattern!r}")
         found += [m for m in matches if m not in found]
     return found
