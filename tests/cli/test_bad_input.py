@@ -55,6 +55,9 @@ FILES = {
     "weights.toml": MINIMAL + "\n[arbitration]\nweights = {a = -1.0}\n",
     "model.toml": MINIMAL.replace('agent = "mock"', 'agent = "mock"\nmodel = ""'),
     "keyword.toml": MINIMAL.replace('keywords = ["refunded"]', 'keywords = [" "]'),
+    # a pattern that matches empty text matched (nearly) every conversation, as an empty keyword
+    "pattern.toml": MINIMAL.replace('keywords = ["refunded"]', 'patterns = [""]'),
+    "anypattern.toml": MINIMAL.replace('keywords = ["refunded"]', 'patterns = ["(refund)?"]'),
     "judge.toml": MINIMAL.replace(
         'default = "abandoned"', 'default = "abandoned"\nagent = "nosuch"'
     ),
@@ -386,6 +389,8 @@ CASES: list[tuple[list[str], int, str]] = [
     (["simulate", "crlf.toml"], 2, "agent.headers: header 'x': no empty name"),
     (["simulate", "model.toml"], 2, "model.toml:7: agent.model: must not be empty"),
     (["simulate", "keyword.toml"], 2, "evaluator.rules[0].keywords[0]: must not be"),
+    (["simulate", "pattern.toml"], 2, "pattern '' matches empty text"),
+    (["simulate", "anypattern.toml"], 2, "rule for 'resolved': pattern '(refund)?' matches empty"),
     (["simulate", "judge.toml"], 2, "kind = 'rules' (the default) uses no agent"),
     (["simulate", "weights.toml"], 2, "arbitration.weights.a: Input should be greater than"),
     (["simulate", "opening.toml"], 2, "intents[0].opening: an empty opening"),

@@ -41,11 +41,16 @@ class OutcomeRule:
             )
         for pattern in self.patterns:
             try:
-                re.compile(pattern)
+                compiled = re.compile(pattern, re.IGNORECASE | re.MULTILINE)
             except re.error as exc:
                 raise ScenarioError(
                     f"rule for {self.outcome!r}: bad pattern {pattern!r}: {exc}"
                 ) from None
+            if compiled.search("") is not None:  # '' or 'x?' found in every message
+                raise ScenarioError(
+                    f"rule for {self.outcome!r}: pattern {pattern!r} matches empty text, so"
+                    " nearly every conversation: make it match something"
+                )
 
     def match(self, state: ConversationState) -> str | None:
         """Why the rule matches ``state`` (a rationale), or None."""
