@@ -276,12 +276,12 @@ def _stands_still(history: Sequence[Utterance], own: Sequence[Utterance]) -> boo
 
 def moves_through_items(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
     """Whether each of one sender's messages at ``indexes`` after the first names a figure or
-    a name that none of the run's earlier messages named, though the window may have: the
-    run goes through items set out before it, one at a time (the items of an order returned
-    one by one, "Item 2: … reason?" after "Item 1: …"; bags added passenger by passenger,
-    "Added for Jorge. Alicia Medina: 1 bag, $70. Confirm?"). A point restated names the same
-    things each time, or one said back once; a run that moves on names something new each
-    time, whatever its frame and its figures share."""
+    a name that none of the run's earlier messages named. Asked of runs that bring no news to
+    the window, it tells a run that goes through items set out before it, one at a time (the
+    items of an order returned one by one, "Item 2: … reason?" after "Item 1: …"; bags added
+    passenger by passenger, "Added for Jorge. Alicia Medina: 1 bag, $70. Confirm?"). A point
+    restated names the same things each time, or one said back once; a run that moves on names
+    something new each time, whatever its frame and its figures share."""
     named: set[str] = set()
     for n, index in enumerate(indexes):
         content = history[index].content
