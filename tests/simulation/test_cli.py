@@ -10,6 +10,7 @@ import shlex
 import signal
 from pathlib import Path
 
+from aiconv.agents.cache_stores import cache_store
 from aiconv.platform.conductor import Conductor
 from aiconv.queues.log import ListQuery
 from aiconv.queues.urls import open_log
@@ -325,6 +326,16 @@ def test_a_run_of_one_conversation_says_conversation_not_conversations(tmp_path:
     assert "run one: 1 conversation\n" in done.stdout + done.stderr
 
 
+async def _empty_cache(url: str) -> None:
+    """A response cache holding nothing (its table made by a first lookup): an empty file is
+    someone's own, refused as a cache."""
+    store = cache_store(url)
+    try:
+        assert await store.get("nothing") is None
+    finally:
+        await store.close()
+
+
 def test_a_run_with_failed_conversations_prints_the_command_that_retries_them(
     tmp_path: Path,
 ) -> None:
@@ -334,8 +345,8 @@ def test_a_run_with_failed_conversations_prints_the_command_that_retries_them(
     path = tmp_path / "failing.toml"
     path.write_text(text.replace('personas = ["typical", "hurried"]', 'personas = ["typical"]'))
     db, cache = str(tmp_path / "runs.db"), tmp_path / "empty-cache.db"
-    cache.touch()  # an empty cache: replaying from it misses at once, failing every conversation
     url = f"sqlite:///{cache}"
+    asyncio.run(_empty_cache(url))  # replaying from it misses at once, failing every conversation
     args = ("simulate", str(path), "--run-id", "f", "--db", db, "--quiet")
     done = run_aic(*args, "--cache", "replay", "--cache-url", url, env=cli_env(home=tmp_path))
     assert done.returncode == 1, done.stderr
