@@ -58,6 +58,8 @@ FILES = {
     # a pattern that matches empty text matched (nearly) every conversation, as an empty keyword
     "pattern.toml": MINIMAL.replace('keywords = ["refunded"]', 'patterns = [""]'),
     "anypattern.toml": MINIMAL.replace('keywords = ["refunded"]', 'patterns = ["(refund)?"]'),
+    # a rule for a sender nobody is matched no conversation, silently
+    "sender.toml": MINIMAL.replace('["refunded"]', '["refunded"]\nsender = "agent"'),
     "judge.toml": MINIMAL.replace(
         'default = "abandoned"', 'default = "abandoned"\nagent = "nosuch"'
     ),
@@ -390,6 +392,11 @@ CASES: list[tuple[list[str], int, str]] = [
     (["simulate", "model.toml"], 2, "model.toml:7: agent.model: must not be empty"),
     (["simulate", "keyword.toml"], 2, "evaluator.rules[0].keywords[0]: must not be"),
     (["simulate", "pattern.toml"], 2, "pattern '' matches empty text"),
+    (
+        ["simulate", "sender.toml"],
+        2,
+        "sender.toml:25: evaluator.rules[0].sender: 'agent' is not a participant (support, cus",
+    ),
     (["simulate", "anypattern.toml"], 2, "rule for 'resolved': pattern '(refund)?' matches empty"),
     (["simulate", "judge.toml"], 2, "kind = 'rules' (the default) uses no agent"),
     (["simulate", "weights.toml"], 2, "arbitration.weights.a: Input should be greater than"),

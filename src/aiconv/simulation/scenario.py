@@ -161,7 +161,7 @@ def _build(path: Path, lines: dict[locate.Path, int], model: ScenarioModel) -> S
     limits = Limits(**model.limits.model_dump()) if model.limits else Limits()
     folder = path.parent
     agent = _seat(model.agent, AGENT, "support", folder)
-    return Scenario(
+    scenario = Scenario(
         name=model.name,
         source=str(path),
         agent=agent,
@@ -183,6 +183,25 @@ def _build(path: Path, lines: dict[locate.Path, int], model: ScenarioModel) -> S
         domain=model.domain,
         cross=model.cross,
     )
+    _check_senders(path, lines, model, scenario)
+    return scenario
+
+
+def _check_senders(
+    path: Path, lines: dict[locate.Path, int], model: ScenarioModel, scenario: Scenario
+) -> None:
+    """ScenarioError for a rule whose ``sender`` is none of the participants: it matched no
+    conversation, silently (``sender = "agent"`` where the seat is named ``support``)."""
+    names = [scenario.agent.name, *(s.name for s in scenario.agents), scenario.customer.name]
+    names = list(dict.fromkeys([*names, *(s.name for s in scenario.extras)]))
+    rules = model.evaluator.rules if model.evaluator is not None else []
+    for index, rule in enumerate(rules):
+        if rule.sender is not None and rule.sender not in names:
+            loc = ("evaluator", "rules", index, "sender")
+            raise ScenarioError(
+                f"{path}:{locate.line_of(lines, loc)}: {locate.dotted(loc)}: {rule.sender!r} is"
+                f" not a participant ({', '.join(names)})"
+            )
 
 
 def _variant(base: Seat, entry: SeatModel, folder: Path) -> Seat:
