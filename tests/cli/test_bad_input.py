@@ -704,6 +704,31 @@ def test_a_fork_onto_an_agent_whose_server_here_is_not_running_writes_nothing(
 
 
 @pytest.mark.parametrize(
+    ("variable", "url"),
+    [
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "ftp://collector"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://u:{SECRET}@collector:notaport"),
+        ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://"),
+        ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://127.0.0.1:0/v1/traces"),
+    ],
+)
+def test_an_otlp_endpoint_no_exporter_can_use_is_refused_before_anything_is_written(
+    workdir: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch, variable: str, url: str
+) -> None:
+    """``OTEL_EXPORTER_OTLP_ENDPOINT=ftp://…`` (or a port that is no number) was taken: the
+    conversation ran, and the exporter's error came at the end, every span lost, exit 0."""
+    work, _ = workdir
+    monkeypatch.setenv(variable, url)
+    before = snapshot(work)
+    result = CliRunner().invoke(aic, ["start", *LOG])
+    assert snapshot(work) == before, "something was written"
+    assert (result.exit_code, result.stdout) == (2, ""), result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {variable}="), lines
+    assert "must look like http://host:4318" in lines[0] and SECRET not in lines[0]
+
+
+@pytest.mark.parametrize(
     ("key", "message"),
     [("  ", "is blank"), ("sk-abc\nX-Injected: y", "holds spaces, line breaks or control")],
 )

@@ -29,6 +29,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 from aiconv.errors import ConfigError
 from aiconv.extras import is_installed, require_extra
+from aiconv.observability.redaction import redact_url
 
 if TYPE_CHECKING:  # the SDK comes with the otel extra; it is imported only when it is there
     from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
@@ -160,6 +161,13 @@ class TraceConfig:
             )
         if "otlp" in exporters and endpoint is None:
             endpoint = "http://localhost:4318/v1/traces"
+        if "otlp" in exporters and endpoint is not None:
+            _check_endpoint(
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+                if traces_endpoint
+                else "OTEL_EXPORTER_OTLP_ENDPOINT",
+                traces_endpoint or base or endpoint,
+            )
         headers = env.get(
             "OTEL_EXPORTER_OTLP_TRACES_HEADERS", env.get("OTEL_EXPORTER_OTLP_HEADERS")
         )
@@ -200,6 +208,22 @@ def tracer_from(config: TraceConfig, provider: TracerProvider | None) -> trace.T
     if config.disabled or provider is None:
         return trace.NoOpTracer()
     return provider.get_tracer(INSTRUMENTATION)
+
+
+def _check_endpoint(variable: str, url: str) -> None:
+    """ConfigError unless ``url`` (of ``variable``) is an http(s) URL with a host and, if any,
+    a port from 1 to 65535: the exporter took any text and failed only when it first exported,
+    at the end of the work, every span lost."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a port that is no number, an unclosed IPv6 bracket
+        usable = False
+    if not usable or any(char.isspace() or ord(char) < 32 for char in url):
+        raise ConfigError(
+            f"{variable}={redact_url(url)!r} must look like http://host:4318 (an OTLP/HTTP"
+            " collector)"
+        )
 
 
 def _pairs(text: str) -> dict[str, str]:
