@@ -115,6 +115,22 @@ def _frame_filled_anew(grams: Sequence[frozenset[str]]) -> bool:
     return all(len(a & b) < _SLOT_OVERLAP * min(len(a), len(b)) for a, b in pairwise(rests))
 
 
+_OPENER_WORDS = 2
+"""Fewest words every message opens with for a shared opening to be a game's rule."""
+
+
+def _opened_alike(turns: Sequence[Utterance]) -> bool:
+    """Whether every message of ``turns`` (the run's restatements and the others' messages
+    between them), both sides', opens with the same words (a story told in turns by its spine,
+    "Because of that, …", "E il giorno dopo, …"; an improv's "Yes, and …"): a rule of a game
+    both sides keep, each turn a new step in it, whatever the message that set it up said. A
+    point restated opens the way its own sender likes, not the way the others open theirs."""
+    if len({u.sender for u in turns}) < 2:
+        return False
+    openings = [_WORD.findall(u.content.lower())[:_OPENER_WORDS] for u in turns]
+    return len(openings[0]) == _OPENER_WORDS and all(o == openings[0] for o in openings)
+
+
 def _restates(
     history: Sequence[Utterance], own: Sequence[int], at: int, heard: Sequence[frozenset[str]]
 ) -> float | None:
@@ -262,6 +278,8 @@ def unmoved(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
         return None  # near copies: a revision, a chorus, a drill
     if _frame_filled_anew([trigrams(text) for text in texts]):
         return None
+    if _opened_alike(history[own[0] + 1 :]):
+        return None  # each turn opens with the game's words: "Because of that, …"
     heard = heard_before(history)
     shares = []
     for index in own[1:]:
