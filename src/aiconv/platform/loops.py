@@ -268,6 +268,31 @@ def _moved(earlier: Utterance, later: Utterance) -> bool:
     return bool(features(later.content).numbers - features(earlier.content).numbers)
 
 
+_LEAD_NEWS = 5
+"""Fewest facts new to the window each message of the others in a run brings to lead it."""
+
+
+def _led(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
+    """Whether the others lead the run at ``indexes``: every message of theirs in between
+    brings at least ``_LEAD_NEWS`` facts new to the window, and the newest message of the run
+    takes up at least a third of what the one just before it brought (a student pilot reading
+    back each new clearance of a tower that moves the drill on). Its messages are alike because
+    each says the other's news back in the same frame, not because it rewords its own point to
+    someone who brings nothing."""
+    newest = indexes[-1]
+    if history[newest - 1].sender == history[newest].sender:
+        return False
+    brought = frozenset[str]()
+    for index in range(indexes[0] + 1, newest):
+        if history[index].sender == history[newest].sender:
+            continue
+        brought = features(history[index].content).facts - seen(history[:index])
+        if len(brought) < _LEAD_NEWS:
+            return False
+    said = features(history[newest].content).facts
+    return bool(brought) and 3 * len(said & brought) >= len(brought)
+
+
 def _rewording(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     """One participant's last messages all say the same thing in other words, bringing almost
     nothing new, whatever the others say in between (a hint reworded to a stuck student)."""
@@ -289,6 +314,8 @@ def _rewording(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
             return None
     if answers_each(history, indexes):
         return None  # "Parking isn't included: the double is …", "Dogs are welcome: …"
+    if _led(history, indexes):
+        return None  # a clearance read back: "Cleared for takeoff runway three four, …"
     score = sum(_similarity(a, b) for a, b in pairs) / len(pairs)
     return make_loop("paraphrase", score, tuple(own), f"{sender} keeps rewording the same point")
 
