@@ -1,0 +1,63 @@
+"""What blind rounds 33 and 34 taught (README, "Rounds 33 and 34, read and tuned on"). Examples
+written anew, not the rounds' lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.platform.dialogue import chat, first_loop
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def test_a_story_told_in_turns_that_each_open_with_its_spine_is_no_point_restated() -> None:
+    # Both writers open every turn with the game's words; each turn adds events and names,
+    # though the hero's name and the story's words come back in all of them.
+    history = chat(
+        "ana: Let's write a tale in turns, each turn opening with 'And so'. Once there was a "
+        "lighthouse keeper called Teodor who kept a lamp that never needed oil.",
+        "bo: And so, every evening Teodor climbed to the lamp of the lighthouse, polished its "
+        "glass and wrote in his log the names of the ships that passed.",
+        "ana: And so, one winter a ship sailed by with black sails and no flag, and the lamp of "
+        "the lighthouse flickered as if it were afraid.",
+        "bo: And so, Teodor rowed out at dawn and found a cat asleep on the deck beside a sealed "
+        "letter addressed to the keeper of the lamp.",
+        "ana: And so, the letter said that the lamp of the lighthouse burned on the years of its "
+        "keeper, who would never grow older while it shone.",
+        "bo: And so, Teodor counted the names in his log, and understood why the villagers had "
+        "stopped visiting the keeper of the lamp.",
+        "ana: And so, a storm rose over the harbour, and the fishermen's wives climbed the cliff "
+        "path carrying torches and bread for the lighthouse.",
+        "bo: And so, Teodor put out the lamp of the lighthouse himself, and the years he owed "
+        "fell on him like snow while the cat watched.",
+        "ana: And so, the fishing boats steered home by the wives' torches alone, and a bell "
+        "rang in the chapel that nobody had touched.",
+        "bo: And so, Teodor walked down to the village as an old keeper, his log under his arm "
+        "and the cat at his heels, and the lamp of the lighthouse stayed dark.",
+    )
+    assert first_loop(history) is None
+
+
+def test_a_clearance_read_back_each_time_the_tower_moves_the_drill_on_is_no_rewording() -> None:
+    # The student's calls are alike (the call sign, the runway), each saying back the new
+    # instruction the tower has just given.
+    history = chat(
+        "tower: Exercise 2: you are Piper N77PB at Hillcrest, parked at the west apron, VFR to "
+        "the south. Call ground when ready.",
+        "student: Hillcrest Ground, Piper seven seven papa bravo, west apron with information "
+        "Delta, VFR southbound, ready to taxi.",
+        "tower: Piper seven seven papa bravo, Hillcrest Ground, runway two two, taxi via Charlie "
+        "and Echo, hold short of runway two two.",
+        "student: Runway two two, taxi via Charlie and Echo, hold short runway two two, Piper "
+        "seven seven papa bravo.",
+        "tower: Well done, short call sign used correctly. Next step: your engine checks are "
+        "complete at the end of the taxiway.",
+        "student: Hillcrest Tower, Piper seven seven papa bravo, holding short runway two two, "
+        "ready for departure.",
+        "tower: Piper papa bravo, Hillcrest Tower, wind two one zero at six, runway two two, "
+        "cleared for takeoff, right turn out approved.",
+        "student: Cleared for takeoff runway two two, right turn out, Piper seven seven papa "
+        "bravo.",
+        "tower: Correct. Debrief: three read-backs out of three. Exercise 3 is an arrival.",
+    )
+    assert first_loop(history) is None
