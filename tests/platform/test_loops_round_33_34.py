@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from aiconv.platform.closing import closing_agreed
 from tests.platform.dialogue import chat, first_loop
 
 pytestmark = pytest.mark.timeout(60)
@@ -61,3 +62,16 @@ def test_a_clearance_read_back_each_time_the_tower_moves_the_drill_on_is_no_rewo
         "tower: Correct. Debrief: three read-backs out of three. Exercise 3 is an arrival.",
     )
     assert first_loop(history) is None
+
+
+def test_a_finnish_goodbye_closes_as_any_other() -> None:
+    # Finland's farewells were missing from the list: a support chat signed off with "have a
+    # nice rest of the day" on both sides ran on.
+    history = chat(
+        "asiakas: Hei, pyöräni takuukorjaus: milloin se on valmis?",
+        "tuki: Korjaus valmistuu torstaina, ja saat siitä tekstiviestin.",
+        "asiakas: Selvä, kiitos! Hyvää illanjatkoa.",
+        "tuki: Kiitos samoin, näkemiin!",
+    )
+    assert closing_agreed(history[:3]) is None
+    assert closing_agreed(history) is not None

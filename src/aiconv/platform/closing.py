@@ -73,6 +73,9 @@ FOREIGN_FAREWELLS: tuple[str, ...] = (
     # Chinese and Korean
     "再见", "再見", "拜拜", "回头见", "明天见", "一路平安", "안녕히 계세요", "안녕히 가세요",
     "다음에 봬요", "좋은 하루 보내세요",
+    # Finnish ("hei" and "moi" are also hello: left out)
+    "näkemiin", "kuulemiin", "hyvää päivänjatkoa", "hyvää illanjatkoa", "hyvää viikonloppua",
+    "hei hei", "nähdään",
 )  # fmt: skip
 DEFAULT_CLOSING_PHRASES: tuple[str, ...] = (
     "goodbye",
