@@ -100,6 +100,8 @@ FILES = {
     "alias.yaml": "a: &a [*a]\n",
     "toolsnames.py": "TOOLS = ['block_card']\n",
     "dbint.toml": "db = 5\n",
+    # an empty sender value, refused as --customer '' is
+    "mapempty.toml": 'customer = [" "]\n',
     "table5.toml": "start = 5\n",
     "list1.toml": '[start]\nagent1 = ["mock"]\n',
     "escflow.toml": (
@@ -352,6 +354,7 @@ CASES: list[tuple[list[str], int, str]] = [
     (["fork", "ENDED", "--at", "1", "--model1", "", *LOG], 2, "'--model1': must not be empty"),
     (["import", "x.jsonl", "--customer", "", *LOG], 2, "'--customer': must not be empty"),
     (["import", "x.jsonl", "--redact-name", " ", *LOG], 2, "'--redact-name': must not be empty"),
+    (["import", "ok.jsonl", "--mapping", "mapempty.toml", *LOG], 2, "customer.0: must not be"),
     (["report", "r1", "--realism-source", "", *LOG], 2, "'--realism-source': must not be empty"),
     # read-only commands never create a log
     (["ls", "--db", "missing.db"], 2, "no aiconv log at"),

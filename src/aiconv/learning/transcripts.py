@@ -15,7 +15,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pydantic
 import yaml
@@ -23,6 +23,7 @@ import yaml
 from aiconv import user_files
 from aiconv.errors import TranscriptError
 from aiconv.simulation.locate import load_yaml
+from aiconv.validation import check_text
 
 CUSTOMER = "customer"
 AGENT = "agent"
@@ -191,6 +192,15 @@ def _key(*names: str) -> Any:
     return pydantic.Field(None, min_length=1, validation_alias=pydantic.AliasChoices(*names))
 
 
+def _sender_value(value: str) -> str:
+    check_text(value)  # empty or control characters: refused, as --customer '' is
+    return value
+
+
+#: A value of the sender field that means one side (``customer = ["user"]``).
+SenderValue = Annotated[str, pydantic.AfterValidator(_sender_value)]
+
+
 class _MappingModel(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(extra="forbid")
     conversation_id: str | None = _key("conversation_id", "id")
@@ -199,9 +209,9 @@ class _MappingModel(pydantic.BaseModel):
     timestamp: str | None = _key("timestamp", "time")
     outcome: str | None = pydantic.Field(None, min_length=1)
     messages: str | None = pydantic.Field(None, min_length=1)
-    customer: list[str] = []
-    agent: list[str] = []
-    system: list[str] = []
+    customer: list[SenderValue] = []
+    agent: list[SenderValue] = []
+    system: list[SenderValue] = []
 
 
 def load_mapping(path: Path) -> FieldMapping:
@@ -228,7 +238,8 @@ def load_mapping(path: Path) -> FieldMapping:
     except pydantic.ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "mapping"
-        raise TranscriptError(f"mapping file {path}: {where}: {first['msg']}") from None
+        message = first["msg"].removeprefix("Value error, ")  # our own rule's sentence
+        raise TranscriptError(f"mapping file {path}: {where}: {message}") from None
     values = model.model_dump()
     return FieldMapping(
         **{k: v for k, v in values.items() if k not in ("customer", "agent", "system")},
