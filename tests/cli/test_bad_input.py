@@ -220,6 +220,8 @@ CASES: list[tuple[list[str], int, str]] = [
     (["worker", "--instance-id", "a\x1b[2Jb"], 2, "'--instance-id': must not contain control"),
     (["worker", "--instance-id", "x" * 101], 2, "'--instance-id': must be at most 100"),
     (["ls", "--redis-prefix", "a\u202eb"], 2, "'--redis-prefix': must not contain control"),
+    # a pasted text as a filter was echoed back whole ("no conversations with run id …")
+    (["ls", *LOG, "--run-id", "r" * 129], 2, "'--run-id': must be at most 128 characters"),
     # agents
     (["start", "--agent1", "nosuch"], 2, "unknown agent 'nosuch'"),
     (["start", "--agent1", "mock:bogus=1"], 2, "unknown option 'bogus'"),

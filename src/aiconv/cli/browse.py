@@ -19,7 +19,8 @@ from aiconv.cli import display, voice
 from aiconv.cli.command import command
 from aiconv.cli.options import json_option, log_options, option, warn_deprecated_flag
 from aiconv.cli.tables import Field, one_line, print_table
-from aiconv.cli.values import DIRECTORY, TEXT, count
+from aiconv.cli.values import DIRECTORY, count
+from aiconv.cli.values import Text as OneLine
 from aiconv.cli.wiring import LogOptions, Runtime
 from aiconv.cli.writable import check_not_the_log, check_writable_dir
 from aiconv.errors import ConfigError
@@ -40,7 +41,11 @@ def index_row(entry: IndexEntry) -> dict[str, Any]:
 
 @command(name="ls")
 @option("--status", type=click.Choice(["active", "ended"]), help="Only this status.")
-@option("--run-id", type=TEXT, help="Only conversations of this simulation run.")
+@option(
+    "--run-id",
+    type=OneLine(max_length=128),  # as ?run_id= of the web view (import:SOURCE is up to 107)
+    help="Only conversations of this simulation run.",
+)
 @option("--limit", type=count(1, 10_000), default=20, show_default=True, help="How many.")
 @json_option(help="Print one JSON array of index rows.")
 @option(
