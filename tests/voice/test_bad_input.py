@@ -122,3 +122,27 @@ def test_a_voice_agent_under_aic_simulate_is_refused_in_one_line(
         "yet; run it with aic-start --voice or the Python API (voice=True)"
     ]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["suite.toml"]
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("ws://[::1/agent", "voice agent URL must be ws:// or wss:// with a host, not 'ws://[::1"),
+        ("ws://h/agent?token=hunter2pw", "voice agent URL 'ws://h/agent?[REDACTED]' must not"),
+        ("wss://127.0.0.1:0/agent", "voice agent URL has a bad port: 'wss://127.0.0.1:0/agent'"),
+    ],
+    ids=["ipv6", "token", "port0"],
+)
+def test_a_voice_agent_url_no_client_can_use_is_one_line_and_writes_nothing(
+    tmp_path: Path, url: str, message: str
+) -> None:
+    """An unclosed IPv6 bracket was a ValueError traceback; a token in the query was echoed in
+    the error (and would be recorded as the agent's id) where a user name is refused; port 0
+    was taken for 443."""
+    env = cli_env(home=tmp_path)
+    args = ("start", "--voice", "--agent2", url, "--db", str(tmp_path / "runs.db"))
+    result = run_aic(*args, env=env, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: {message}") and "hunter2pw" not in line
+    assert list(tmp_path.iterdir()) == []

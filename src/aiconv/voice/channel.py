@@ -41,6 +41,7 @@ from aiconv.errors import (
     ProviderTimeout,
     ProviderUnavailable,
 )
+from aiconv.observability.redaction import has_credentials, redact_url
 from aiconv.voice.agents import ToolHandler, VoiceTurn, refuse_tool
 from aiconv.voice.audio import RATE, SAMPLE_WIDTH, Audio
 
@@ -49,16 +50,27 @@ AUDIO_FORMAT = {"encoding": "pcm_s16le", "sample_rate": RATE, "channels": 1}
 
 
 def check_ws_url(url: str) -> str:
-    """``url`` if it is a ws:// or wss:// URL with a host and no credentials; else ConfigError."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("ws", "wss") or not parts.hostname:
-        raise ConfigError(f"voice agent URL must be ws:// or wss:// with a host, not {url!r}")
-    if parts.username or parts.password:
-        raise ConfigError("voice agent URL must not carry credentials")
+    """``url`` if it is a ws:// or wss:// URL with a host, a port from 1 to 65535 if any, and
+    no credentials (a user name, or a ``token=`` in the query: the URL is the agent's id,
+    recorded with the conversation); else ConfigError, the URL shown redacted."""
+    shown = redact_url(url)
     try:
-        parts.port  # noqa: B018 - raises ValueError for a bad port
-    except ValueError as exc:
-        raise ConfigError(f"voice agent URL has a bad port: {url!r}") from exc
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed IPv6 bracket
+        parts = None
+    if parts is None or parts.scheme not in ("ws", "wss") or not parts.hostname:
+        raise ConfigError(f"voice agent URL must be ws:// or wss:// with a host, not {shown!r}")
+    if has_credentials(url):
+        raise ConfigError(
+            f"voice agent URL {shown!r} must not carry credentials: it is recorded with the"
+            " conversation (as the agent's id)"
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:  # a port that is no number, or 0, which reaches nothing
+        raise ConfigError(f"voice agent URL has a bad port: {shown!r}")
     return url
 
 
