@@ -146,3 +146,18 @@ def test_a_voice_agent_url_no_client_can_use_is_one_line_and_writes_nothing(
     (line,) = result.stderr.splitlines()
     assert line.startswith(f"error: {message}") and "hunter2pw" not in line
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_realtime_base_url_with_a_token_is_named_as_the_base_url(tmp_path: Path) -> None:
+    """The Realtime base URL's error said 'must be ws:// or wss://: voice agent URL …', whatever
+    was wrong with it; it names the base URL and what is wrong, the token redacted."""
+    env = cli_env({"OPENAI_API_KEY": "sk-test-0000000000000000000000"}, home=tmp_path)
+    url = "wss://h/v1?key=hunter2pw"
+    args = ("start", "--voice", "--agent2", "realtime", "--base-url2", url)
+    result = run_aic(*args, "--db", str(tmp_path / "runs.db"), env=env, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        "error: the Realtime base URL 'wss://h/v1?[REDACTED]' must not carry credentials: it is"
+        " recorded with the conversation"
+    ]
+    assert list(tmp_path.iterdir()) == []

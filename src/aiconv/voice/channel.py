@@ -49,28 +49,27 @@ FRAME_BYTES = RATE * 2 // 10  # 100 ms of audio per binary frame
 AUDIO_FORMAT = {"encoding": "pcm_s16le", "sample_rate": RATE, "channels": 1}
 
 
-def check_ws_url(url: str) -> str:
+def check_ws_url(url: str, what: str = "voice agent URL") -> str:
     """``url`` if it is a ws:// or wss:// URL with a host, a port from 1 to 65535 if any, and
     no credentials (a user name, or a ``token=`` in the query: the URL is the agent's id,
-    recorded with the conversation); else ConfigError, the URL shown redacted."""
+    recorded with the conversation); else ConfigError naming it ``what``, the URL redacted."""
     shown = redact_url(url)
     try:
         parts = urlsplit(url)
     except ValueError:  # an unclosed IPv6 bracket
         parts = None
     if parts is None or parts.scheme not in ("ws", "wss") or not parts.hostname:
-        raise ConfigError(f"voice agent URL must be ws:// or wss:// with a host, not {shown!r}")
+        raise ConfigError(f"{what} must be ws:// or wss:// with a host, not {shown!r}")
     if has_credentials(url):
         raise ConfigError(
-            f"voice agent URL {shown!r} must not carry credentials: it is recorded with the"
-            " conversation (as the agent's id)"
+            f"{what} {shown!r} must not carry credentials: it is recorded with the conversation"
         )
     try:
         port = parts.port
     except ValueError:
         port = 0
     if port == 0:  # a port that is no number, or 0, which reaches nothing
-        raise ConfigError(f"voice agent URL has a bad port: {shown!r}")
+        raise ConfigError(f"{what} has a bad port: {shown!r}")
     return url
 
 

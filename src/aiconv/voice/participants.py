@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from aiconv.agents.messages import ChatReply, ChatRequest, ToolSpec, Usage
 from aiconv.agents.provider import ChatProvider, DeltaCallback
-from aiconv.errors import ConfigError, MissingApiKey
+from aiconv.errors import MissingApiKey
 from aiconv.extras import require_extra
 from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import ConversationStarted, ParticipantSpec, StopConfig
@@ -76,10 +76,7 @@ def build_voice_agent(
     if not key:
         raise MissingApiKey(f"agent {agent_id!r} needs OPENAI_API_KEY (set it or put it in .env)")
     if base_url is not None:
-        try:
-            check_ws_url(base_url)
-        except ConfigError as exc:
-            raise ConfigError(f"the Realtime base URL must be ws:// or wss://: {exc}") from exc
+        check_ws_url(base_url, "the Realtime base URL")
     from aiconv.voice.realtime import OpenAIRealtimeAgent
 
     return OpenAIRealtimeAgent(api_key=key, model=model or "gpt-realtime", websocket_url=base_url)
