@@ -334,6 +334,8 @@ CASES: list[tuple[list[str], int, str]] = [
     (["ls", "--db", "empty.db"], 2, "is an empty file, not an aiconv log"),
     # a device or a pipe read as an empty file, and the error said to remove it (/dev/null!)
     (["ls", "--db", "/dev/null"], 2, "/dev/null is not a regular file (a device, pipe or socket)"),
+    # a path with a terminal title sequence (OSC, which click does not strip) was echoed raw
+    (["ls", "--db", "x\x1b]0;pwned\x07.db"], 2, "no aiconv log at "),
     (["start", "--log-url", "sqlite:////dev/null"], 2, "/dev/null is not a regular file"),
     (["ls", "--db", "foreign.db"], 2, "another application's SQLite database"),
     (["start", "--config", "missing.toml"], 2, "does not exist"),
@@ -587,6 +589,17 @@ def test_bad_input_is_one_line_with_its_exit_code_and_writes_nothing(
     assert message in lines[0]
     assert SECRET not in lines[0] and "\x1b" not in lines[0] and "Traceback" not in lines[0]
     assert len(lines[0]) <= 600, "a short error"
+
+
+def test_a_path_with_terminal_escapes_is_shown_as_their_codes_in_the_hints(
+    workdir: tuple[Path, dict[str, str]],
+) -> None:
+    """``aic simulate … --db $'x\\e]0;…\\a.db'`` printed its ``report: aic report … --db …``
+    hint with the escape sequence raw (a terminal took it as a command); its codes are shown."""
+    result = CliRunner().invoke(aic, ["simulate", "ok.toml", "--quiet", "--db", "x\x1b]0;t\x07.db"])
+    assert result.exit_code == 0, result.stderr
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "--db 'x\\x1b]0;t\\x07.db'" in result.stderr
 
 
 def test_aic_start_checks_its_input_the_same_way(workdir: tuple[Path, dict[str, str]]) -> None:

@@ -17,6 +17,7 @@ import click
 
 from aiconv.cli.values import TEXT
 from aiconv.errors import AiconvError, ConfigError
+from aiconv.platform.markdown import visible_controls
 from aiconv.settings import OptionKey
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -123,7 +124,9 @@ def report_error(exc: BaseException) -> int | None:
     """Print ``exc`` as one line on stderr and return its exit code (None: not ours)."""
     code = exit_code_for(exc)
     if code is not None and not isinstance(exc, KeyboardInterrupt):
-        click.echo(f"error: {one_line(str(exc))}", err=True)
+        # a path or value echoed back may hold a terminal escape (a title sequence, which
+        # click never strips, nor anything on a terminal): its codes are shown instead
+        click.echo(f"error: {visible_controls(one_line(str(exc)))}", err=True)
     return code
 
 

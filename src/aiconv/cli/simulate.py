@@ -52,6 +52,7 @@ from aiconv.environments.domain import domain_named
 from aiconv.errors import ConfigError, LogUnavailable, ScenarioError
 from aiconv.observability.metrics import CacheMetrics
 from aiconv.observability.redaction import redact_url
+from aiconv.platform.markdown import visible_controls
 from aiconv.queues.urls import connect_log
 from aiconv.simulation.batch import BatchRunner, ProviderFactory, StyleSource, tally_of
 from aiconv.simulation.caching import CachePlan, cache_plan
@@ -374,7 +375,10 @@ def _conclude(console: Console, tally: Tally, run: _Run, interrupted: bool) -> i
     if run.shard != (0, 1):  # a child of --processes N: the parent says what to do next
         return EXIT_INTERRUPTED if interrupted else 1 if tally.failed else 0
     # the commands it suggests are whole and plain (never wrapped): the log it ran in included
-    again = shlex.join([str(path), "--run-id", run_id, *run.log_args, *run.run_args])
+    # a path with a terminal escape in it (--db $'x\e]0;…') shows its codes, never the escape
+    again = visible_controls(
+        shlex.join([str(path), "--run-id", run_id, *run.log_args, *run.run_args])
+    )
     if interrupted:
         click.echo(f"interrupted; resume with: aic simulate {again}", err=True)
         return EXIT_INTERRUPTED
@@ -382,7 +386,9 @@ def _conclude(console: Console, tally: Tally, run: _Run, interrupted: bool) -> i
         noun = "conversation" if tally.failed == 1 else "conversations"
         click.echo(f"{tally.failed} {noun} failed; retry them with: aic simulate {again}", err=True)
         return 1
-    click.echo(f"report: aic report {shlex.join([run_id, *run.log_args])}", err=True)
+    click.echo(
+        f"report: aic report {visible_controls(shlex.join([run_id, *run.log_args]))}", err=True
+    )
     return 0
 
 
