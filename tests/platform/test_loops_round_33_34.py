@@ -75,3 +75,22 @@ def test_a_finnish_goodbye_closes_as_any_other() -> None:
     )
     assert closing_agreed(history[:3]) is None
     assert closing_agreed(history) is not None
+
+
+def test_a_number_dictated_again_on_a_bad_line_is_a_figure_not_a_point_reworded() -> None:
+    # A speech recogniser writes figures in words: each message says more of the number, the
+    # agent reads it back whole, and the call moves on.
+    history = chat(
+        "agente: buenas tardes le atiende lucía en qué puedo ayudarle",
+        "cliente: hola mire no me funciona el teléfono fijo desde esta mañana",
+        "agente: vale me dice su número de contrato por favor",
+        "cliente: sí es el cuatro uno... ocho... cero...",
+        "agente: perdone se ha cortado solo tengo cuatro uno ocho cero",
+        "cliente: cuatro uno ocho cero dos dos siete cinco",
+        "agente: disculpe se oye muy mal tengo cuatro uno ocho cero dos dos y luego",
+        "cliente: siete. cinco. siete cinco. cuatro uno ocho cero dos dos siete cinco",
+        "agente: perfecto cuatro uno ocho cero dos dos siete cinco señor ortega verdad",
+        "cliente: sí eso es",
+        "agente: gracias veo una avería en la central de su barrio desde las ocho de la mañana",
+    )
+    assert first_loop(history) is None

@@ -148,6 +148,24 @@ NUMBER_WORDS = {
     "fifty": "50",
     "hundred": "100",
 }
+_SPOKEN = {  # the digits as a figure is dictated, one by one, in the languages of most calls
+    "en": "zero one two three four five six seven eight nine",
+    "fr": "zéro un deux trois quatre cinq six sept huit neuf",
+    "es": "cero uno dos tres cuatro cinco seis siete ocho nueve",
+    "it": "zero uno due tre quattro cinque sei sette otto nove",
+    "pt": "zero um dois três quatro cinco seis sete oito nove",
+    "de": "- eins zwei drei vier fünf sechs sieben acht neun",
+    "nl": "- één twee drie vier vijf zes zeven acht negen",
+}
+SPOKEN_DIGITS = {
+    word: str(digit)
+    for words in _SPOKEN.values()
+    for digit, word in enumerate(words.split())
+    if word != "-"
+}
+"""A digit said as a word; two or more in a row are a figure dictated ("zéro sept quatre deux"
+is 0742, as a speech recogniser writes a customer number), one alone stays a word ("un
+incident", "due to"). German and Dutch zero (null, nul) are left out: "null" is code's word."""
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
          "eighty": 80, "ninety": 90}  # fmt: skip
 _UNITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,

@@ -57,6 +57,7 @@ from aiconv.platform.lexicon import (
     REQUEST_AFTER,
     REQUEST_OPENING,
     SOCIAL_WORDS,
+    SPOKEN_DIGITS,
     SUFFIXES,
     THOUSANDS,
     UNSPACED,
@@ -158,6 +159,27 @@ _DIGIT_OR_UNDERSCORE = re.compile(r"[0-9_]")
 _NO_GRAMMAR: frozenset[str] = frozenset()
 
 
+def _dictated(words: list[str]) -> list[str]:
+    """``words`` with each run of two or more digits said as words made one figure ("zéro sept
+    quatre deux un un" is 074211): a voice call's speech recogniser spells out the figures
+    that a chat writes in digits, and a figure dictated again, or read back, is the same one."""
+    out: list[str] = []
+    run: list[str] = []
+    for word in [*words, ""]:
+        digit = SPOKEN_DIGITS.get(word)
+        if digit is not None:
+            run.append(word)
+            continue
+        if len(run) >= 2:
+            out.append("".join(SPOKEN_DIGITS[w] for w in run))
+        else:
+            out.extend(run)
+        run = []
+        if word:
+            out.append(word)
+    return out
+
+
 def _words(content: str) -> unspaced.Split:
     """The words of ``content`` outside quotes, lower-cased, numbers normalised; with those
     that are grammar and how many words they stand for (``unspaced``: -1 for one each)."""
@@ -165,6 +187,8 @@ def _words(content: str) -> unspaced.Split:
     unquoted = unquoted.lower().replace("’", "").replace("'", "")
     plain = unquoted.isascii() and not _DIGIT_OR_UNDERSCORE.search(unquoted)
     words: list[str] = (_LETTERS if plain else WORD).findall(unquoted)
+    if not SPOKEN_DIGITS.keys().isdisjoint(words):
+        words = _dictated(words)
     if GROUPED.search(unquoted) or not NUMBER_WORDS.keys().isdisjoint(words):
         if COMPOUND_NUMBER.search(unquoted):
             words = WORD.findall(COMPOUND_NUMBER.sub(compound_number, unquoted))
