@@ -94,3 +94,22 @@ def test_a_number_dictated_again_on_a_bad_line_is_a_figure_not_a_point_reworded(
         "agente: gracias veo una avería en la central de su barrio desde las ocho de la mañana",
     )
     assert first_loop(history) is None
+
+
+def test_a_status_sent_again_stamped_anew_beside_the_same_eta_is_a_repetition() -> None:
+    # Each status names the time it was sent (which moves) and the time of the repair (which
+    # does not): the stamp is no news, the status is the same message again.
+    status = (
+        "Service status ({}): a fault on the Riverside fibre cabinet is being repaired. "
+        "Estimated fix: 18:30. Homes affected: 640."
+    )
+    history = chat(
+        "client: my broadband dropped at about 15:00, postcode RV4 2JP",
+        "bot: " + status.format("16:02"),
+        "client: my neighbour is online though, could it be my router?",
+        "bot: " + status.format("16:04"),
+        "client: that's not what I asked. should I restart the router?",
+        "bot: " + status.format("16:05"),
+    )
+    loop = first_loop(history)
+    assert loop is not None and loop.kind == "repetition"

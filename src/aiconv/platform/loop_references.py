@@ -54,8 +54,14 @@ def _minutes(time: str) -> int:
 
 def _timestamps(history: Sequence[Utterance], sender: str) -> frozenset[str]:
     """The times of ``sender``'s messages when each that has one has exactly one, there are
-    two or more, each a few minutes after the one before, and no one else mentions them."""
+    two or more, each a few minutes after the one before, and no one else mentions them. A
+    time every one of those messages states is no stamp but a fact they repeat, left aside
+    ("Status update (2:16 PM): … Estimated restoration: 4:00 PM.", then "(2:17 PM)")."""
     stamped = [_clock_times(u.content) for u in history if u.sender == sender]
+    stamped = [t for t in stamped if t]
+    if len(stamped) >= 2 and any(len(t) > 1 for t in stamped):
+        fixed = frozenset(stamped[0]).intersection(*stamped[1:])
+        stamped = [tuple(time for time in t if time not in fixed) for t in stamped]
     times = [t[0] for t in stamped if len(t) == 1]
     if len(times) < 2 or len(times) < sum(map(bool, stamped)):
         return frozenset()
