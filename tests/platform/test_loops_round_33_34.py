@@ -113,3 +113,22 @@ def test_a_status_sent_again_stamped_anew_beside_the_same_eta_is_a_repetition() 
     )
     loop = first_loop(history)
     assert loop is not None and loop.kind == "repetition"
+
+
+def test_the_same_code_sent_again_under_a_new_heading_is_a_repetition() -> None:
+    # The heading changes ("Sure:", "Here's the fix:", "Got it! Try this:"), the code and its
+    # explanation do not, and the question asked about something else.
+    code = (
+        "\n\nimport json\nwith open('data.json', encoding='utf-8') as f:\n    data = json.load(f)"
+        "\n\nThis reads the file as UTF-8 and parses it into a dictionary."
+    )
+    history = chat(
+        "ana: How do I read data.json in Python? It has accents in it.",
+        "bo: Sure:" + code,
+        "ana: Works. But the dates in it stay strings, and I need datetime objects.",
+        "bo: Here's the fix:" + code,
+        "ana: That's the same code as before. I asked about the dates.",
+        "bo: Got it! Try this:" + code,
+    )
+    loop = first_loop(history)
+    assert loop is not None and loop.kind == "repetition"

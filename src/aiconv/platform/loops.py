@@ -183,12 +183,20 @@ def _repeats(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
 _ACK_SENTENCE = re.compile(r"^\W*(?:\w+\W+){0,2}\w+\s*[.!]\s+(?=\S)")
 
 
+_LEAD_IN = re.compile(r"^\W*(?:\w+\W+){0,2}\w+\s*:[ \t]*\n\s*(?=\S)")
+"""A heading of three words or fewer on a line of its own, ending in a colon ("Here's the fix:",
+"Hier die Lösung:"), that introduces what follows."""
+
+
 @windowed()
 def _core(content: str) -> str:
     """``content`` without an opening acknowledgement of three words or fewer ("Of course.",
-    "Excellent choice.", "Thank you!"), when what remains is the message proper."""
+    "Excellent choice.", "Thank you!") and without a heading line of as many that introduces
+    the rest ("Sure! Here it is:\n…"), when what remains is the message proper."""
     opening = _ACK_SENTENCE.match(content)
-    return content[opening.end() :] if opening else content
+    rest = content[opening.end() :] if opening else content
+    heading = _LEAD_IN.match(rest)
+    return rest[heading.end() :] if heading else rest
 
 
 @windowed()
