@@ -595,11 +595,17 @@ def test_a_path_with_terminal_escapes_is_shown_as_their_codes_in_the_hints(
     workdir: tuple[Path, dict[str, str]],
 ) -> None:
     """``aic simulate … --db $'x\\e]0;…\\a.db'`` printed its ``report: aic report … --db …``
-    hint with the escape sequence raw (a terminal took it as a command); its codes are shown."""
+    hint with the escape sequence raw (a terminal took it as a command), and ``aic report`` its
+    ``wrote …`` line; their codes are shown."""
     result = CliRunner().invoke(aic, ["simulate", "ok.toml", "--quiet", "--db", "x\x1b]0;t\x07.db"])
     assert result.exit_code == 0, result.stderr
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
     assert "--db 'x\\x1b]0;t\\x07.db'" in result.stderr
+    run_id = result.stderr.split("report: aic report ")[1].split()[0]
+    args = ["report", run_id, "--db", "x\x1b]0;t\x07.db", "--out-dir", "r\x1b]0;t\x07"]
+    reported = CliRunner().invoke(aic, args)  # and the files it says it wrote
+    assert reported.exit_code == 0, reported.stderr
+    assert "wrote r\\x1b]0;t\\x07/report.md" in reported.stdout and "\x1b" not in reported.stdout
 
 
 def test_aic_start_checks_its_input_the_same_way(workdir: tuple[Path, dict[str, str]]) -> None:

@@ -19,6 +19,7 @@ from aiconv.benchmarking.scenarios import FULL, QUICK
 from aiconv.cli.command import command
 from aiconv.cli.options import option
 from aiconv.cli.writable import check_writable
+from aiconv.platform.markdown import visible_controls
 
 #: ``--json`` without a value: the document goes to stdout.
 STDOUT = "-"
@@ -79,7 +80,7 @@ def bench(
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-        click.echo(f"wrote {output}", err=True)
+        click.echo(f"wrote {visible_controls(str(output))}", err=True)
     if json_path == STDOUT:
         click.echo(json.dumps(document, indent=2))
     else:

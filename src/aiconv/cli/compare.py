@@ -29,6 +29,7 @@ from aiconv.cli.values import FINITE
 from aiconv.cli.wiring import LogOptions, Runtime
 from aiconv.cli.writable import check_writable_dir
 from aiconv.errors import ConfigError
+from aiconv.platform.markdown import visible_controls
 from aiconv.queues.urls import connect_log
 from aiconv.simulation import compare, gate
 from aiconv.simulation import render_compare as render
@@ -102,7 +103,8 @@ def compare_command(baseline: str, candidate: str, **kw: Any) -> None:
         click.echo(json.dumps(doc, indent=2))
     else:
         print_compare(Console(), doc)
-        click.echo(f"wrote {out / 'compare.md'}, {out / 'compare.html'}, {out / 'compare.json'}")
+        written = ", ".join(str(out / f"compare.{x}") for x in ("md", "html", "json"))
+        click.echo(f"wrote {visible_controls(written)}")
     nothing = render.nothing_to_compare(doc)
     if nothing is not None:  # not a regression (3): the release was never compared
         click.echo(f"error: {nothing}", err=True)

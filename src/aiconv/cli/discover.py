@@ -25,6 +25,7 @@ from aiconv.cli.wiring import LogOptions, Runtime
 from aiconv.cli.writable import check_not_the_log
 from aiconv.errors import AiconvError, ConfigError
 from aiconv.extras import require_extra
+from aiconv.platform.markdown import visible_controls
 from aiconv.queues.urls import connect_log
 from aiconv.settings import default_db_path
 
@@ -219,7 +220,9 @@ def _report(found: Any, output: Path, index: Path, count: int, as_json: bool) ->
         )
         console.print(f"{title}: {listed}", highlight=False, markup=False)
     console.print(
-        f"wrote {output} (edit it, then `aic simulate {output}`) and the style index {index}",
+        visible_controls(
+            f"wrote {output} (edit it, then `aic simulate {output}`) and the style index {index}"
+        ),
         highlight=False,
         markup=False,
     )

@@ -29,6 +29,7 @@ from aiconv.errors import ConfigError
 from aiconv.extras import require_extra
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.exports import export_markdown
+from aiconv.platform.markdown import visible_controls
 from aiconv.queues.log import ConversationLog
 from aiconv.queues.urls import connect_log
 from aiconv.simulation import gate, render, report, report_files
@@ -137,7 +138,7 @@ def report_command(target: str, **kw: Any) -> None:
     else:
         print_report(Console(), doc)
         written = ", ".join(str(out / f"report.{x}") for x in ("md", "html", "json", "xml"))
-        click.echo(f"wrote {written}")
+        click.echo(f"wrote {visible_controls(written)}")
     conclude_gate(verdict)
 
 

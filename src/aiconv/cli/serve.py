@@ -22,6 +22,7 @@ from aiconv.cli.wiring import LogOptions, Runtime
 from aiconv.errors import ConfigError
 from aiconv.extras import require_extra
 from aiconv.observability.redaction import redact_url
+from aiconv.platform.markdown import visible_controls
 from aiconv.queues.urls import connect_log
 
 if TYPE_CHECKING:
@@ -182,6 +183,6 @@ async def _serve(
 def _announce(shown: str, host: str, port: int, mode: str, *, as_json: bool) -> None:
     name = f"[{host}]" if ":" in host else host
     url = f"http://{name}:{port}/"
-    click.echo(f"serving {shown} on {url} ({mode})", err=True)
+    click.echo(f"serving {visible_controls(shown)} on {url} ({mode})", err=True)
     if as_json:
         click.echo(json.dumps({"url": url, "log_url": shown}))

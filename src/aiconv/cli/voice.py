@@ -32,6 +32,7 @@ from aiconv.extras import require_extra
 from aiconv.launch import ConversationOptions, Participant
 from aiconv.platform import codec
 from aiconv.platform.events import ParticipantSpec
+from aiconv.platform.markdown import visible_controls
 from aiconv.queues.log import ConversationLog
 from aiconv.queues.urls import connect_log
 from aiconv.voice.ids import check_voice_agents
@@ -286,7 +287,8 @@ def _print_report(report: Any, older_than: str, directory: Path, as_json: bool) 
     verb = "would remove" if report.dry_run else "removed"
     click.echo(
         f"{verb} {len(report.blobs)} audio files ({report.bytes / 1e6:.1f} MB) of "
-        f"{len(report.recordings)} recordings older than {older_than} from {directory}"
+        f"{len(report.recordings)} recordings older than {older_than} from"
+        f" {visible_controls(str(directory))}"
     )
     for cid, count in sorted(report.recordings.items()):
         click.echo(f"  {cid}: {count} audio files")
