@@ -8,11 +8,17 @@ in a child process, so a crash fails this test instead of ending the suite.
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from aiconv.errors import LogError
+from aiconv.queues.sqlite import SqliteLog
+from aiconv.testing.contract import event
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -58,3 +64,28 @@ def test_reads_racing_a_close_are_refused_and_never_crash(tmp_path: Path) -> Non
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip() == "refused 4"
+
+
+async def test_work_after_the_close_is_refused_as_a_closed_log(tmp_path: Path) -> None:
+    """A read or an append that reaches a closed log is a ``LogError`` that says so.
+
+    After the close a read fell back to the reader's thread, already stopped: the thread's
+    ``RuntimeError`` ('cannot schedule new futures after shutdown') reached the reader as text
+    and its drain task ended on it unretrieved; a read that reached the thread as its connection
+    was dropped failed an ``assert`` (the CI run's 'AssertionError()'); an append met the
+    ``RuntimeError`` itself, a foreign error, not the log's."""
+    unretrieved: list[dict[str, object]] = []
+    asyncio.get_running_loop().set_exception_handler(lambda _, context: unretrieved.append(context))
+    log = await SqliteLog.open(tmp_path / "closed.db")
+    await log.append("c1", 0, [event(1)])
+    await log.close()
+    with pytest.raises(LogError, match="closed database"):
+        await log.last_sequence("c1")
+    with pytest.raises(LogError, match="closed database"):
+        await log.read("c1")
+    with pytest.raises(LogError, match="closed database"):
+        await log.append("c1", 1, [event(2)])
+    for _ in range(3):  # a drain task that ended on an error is reported when collected
+        await asyncio.sleep(0)
+    gc.collect()
+    assert unretrieved == []

@@ -104,7 +104,9 @@ class SqliteReader(SqliteThread):
                 self.queries += len(batch)
                 try:
                     results = await self._run(self._query_all, [(s, p) for s, p, _ in batch])
-                except BaseException as exc:  # cancelled or the thread is gone: nobody hangs
+                except Exception as exc:  # closed meanwhile: each read is refused, nobody hangs
+                    results = [LogError(f"SQLite log {self.path}: {exc}") for _ in batch]
+                except BaseException as exc:  # cancelled: nobody hangs either
                     for *_, future in batch:
                         if not future.done():
                             future.set_exception(LogError(f"SQLite log {self.path}: {exc!r}"))
@@ -121,8 +123,10 @@ class SqliteReader(SqliteThread):
 
     def _query_all(self, work: list[tuple[str, tuple[Any, ...]]]) -> list[list[Row] | Exception]:
         """Every query of a trip, in order (runs on the reader thread)."""
-        db = self._db
-        assert db is not None
+        try:
+            db = self._thread_db()
+        except sqlite3.Error as exc:
+            return [LogError(f"SQLite log {self.path}: {exc}") for _ in work]
         results: list[list[Row] | Exception] = []
         for sql, parameters in work:
             try:

@@ -25,6 +25,8 @@ _T = TypeVar("_T")
 #: SQLite's primary result codes for "another connection holds a lock" (extended codes in the
 #: high bits, e.g. SQLITE_BUSY_SNAPSHOT).
 _WAITS = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED
+#: What ``sqlite3`` says of a closed connection, and so what work after ``close`` meets.
+CLOSED = "Cannot operate on a closed database."
 
 
 class Busy(Exception):
@@ -41,11 +43,24 @@ class SqliteThread:
         self._thread = ThreadPoolExecutor(1, thread_name_prefix=name)
         self._db: sqlite3.Connection | None = None
         self._quick: sqlite3.Connection | None = None
+        #: Set when the close begins: no work goes to the thread after it.
+        self._closed = False
         #: How many calls ran on the event loop (for tests and benchmarks).
         self.at_once = 0
 
     async def _run(self, function: Any, *args: Any) -> Any:
+        """``function(*args)`` on the thread; ``sqlite3.ProgrammingError`` once the close began
+        (the thread is stopping or stopped: it would take nothing, or find no connection)."""
+        if self._closed:
+            raise sqlite3.ProgrammingError(CLOSED)
         return await asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
+
+    def _thread_db(self) -> sqlite3.Connection:
+        """The thread's connection (on the thread); closed: ``sqlite3.ProgrammingError``."""
+        db = self._db
+        if db is None:
+            raise sqlite3.ProgrammingError(CLOSED)
+        return db
 
     def _connect(self, busy_timeout: float) -> sqlite3.Connection:
         raise NotImplementedError
@@ -83,11 +98,15 @@ class SqliteThread:
         loop meanwhile (a conversation cancelled when another failed, a watcher) used a
         connection being freed, and the process died of SIGSEGV (one CI run in ~100 of the
         damaged-cache test). Taken from the loop first, a late read finds none (``Busy``) and
-        queues on the thread, where it meets the closed connection as an error."""
+        queues on the thread, where it meets the closed connection as an error. From here on
+        nothing goes to the thread (``_run``): a read or append that comes later is refused as
+        ``sqlite3`` refuses a closed connection, where it met the stopped thread's
+        ``RuntimeError`` or no connection at all (an ``AssertionError``)."""
+        self._closed = True
         quick, self._quick = self._quick, None
         if quick is not None:
             quick.close()  # not the file's last connection (the thread's is open): no checkpoint
         if self._db is not None:
-            await self._run(self._db.close)
+            await asyncio.get_running_loop().run_in_executor(self._thread, self._db.close)
             self._db = None
         self._thread.shutdown(wait=False)

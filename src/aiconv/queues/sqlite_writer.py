@@ -111,11 +111,12 @@ class SqliteWriter(SqliteThread):
             deleted: bool = await self._run(self._delete, conversation_id)
         except sqlite3.OperationalError as exc:
             raise LogUnavailable(f"SQLite log {self.path}: {exc}") from exc
+        except sqlite3.Error as exc:  # closed meanwhile
+            raise LogError(f"SQLite log {self.path}: {exc}") from exc
         return deleted
 
     def _delete(self, conversation_id: str) -> bool:
-        db = self._db
-        assert db is not None
+        db = self._thread_db()
         db.execute("BEGIN IMMEDIATE")
         try:
             removed = db.execute("DELETE FROM events WHERE conversation_id = ?", (conversation_id,))
@@ -129,8 +130,7 @@ class SqliteWriter(SqliteThread):
 
     def _write(self, work: list[_Work]) -> list[_Outcome]:
         """One transaction for the whole batch (runs on the writer thread)."""
-        assert self._db is not None
-        return _transaction(self._db, work)
+        return _transaction(self._thread_db(), work)
 
 
 def _transaction(db: sqlite3.Connection, work: list[_Work]) -> list[_Outcome]:
