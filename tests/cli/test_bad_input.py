@@ -345,6 +345,8 @@ CASES: list[tuple[list[str], int, str]] = [
     # a list for a one-value option was cast item by item: "must not be empty"
     (["start", "--config", "list1.toml"], 2, "agent1 (--agent1): ['mock'] is not a valid value"),
     (["start", "--agent2", "flow:escflow.toml"], 2, "must not contain control characters"),
+    (["start", "--agent2", "flow:"], 2, "e.g. flow:intake.toml"),  # a flow is TOML or YAML
+    (["start", "--agent2", "script:"], 2, "e.g. script:replies.jsonl"),
     (["bench", "--peers-python", "/nonexistent/python"], 2, "is not an executable file"),
     (["bench", "--quick", "--only", "soak", "--json", "/proc/b.json"], 2, "cannot write"),
     # empty text is refused, not taken as "not given" (an empty path would be the working dir)

@@ -57,6 +57,8 @@ class Vendor:
     default_model: str
     factory: Factory
     suffix: Suffix = "model"
+    #: For a ``path`` suffix: a file name that shows what kind of file it names.
+    path_example: str = "replies.jsonl"
     key_env: tuple[str, ...] = ()
     base_url_env: tuple[str, ...] = ()
     default_base_url: str | None = None
@@ -132,7 +134,7 @@ class Registry:
             options = parse_options(agent_id, suffix)
         elif vendor.suffix == "path":
             if not suffix:
-                raise UnknownAgent(f"{head}: needs a file, e.g. {head}:replies.jsonl")
+                raise UnknownAgent(f"{head}: needs a file, e.g. {head}:{vendor.path_example}")
             options = {"path": suffix}
         return AgentSpec(
             agent_id=agent_id,

@@ -96,6 +96,7 @@ FLOW_VENDORS = (
         default_model="flow",
         factory=_never,
         suffix="path",
+        path_example="intake.toml",
         offline=True,
         preflight=_preflight,
         parts=_parts,
