@@ -348,6 +348,8 @@ CASES: list[tuple[list[str], int, str]] = [
     (["start", "--agent2", "flow:"], 2, "e.g. flow:intake.toml"),  # a flow is TOML or YAML
     (["start", "--agent2", "script:"], 2, "e.g. script:replies.jsonl"),
     (["bench", "--peers-python", "/nonexistent/python"], 2, "is not an executable file"),
+    # a program that is no Python with AutoGen: one line before the run ('FAILED list index …')
+    (["bench", "--peers-python", "/bin/true"], 2, "is not a Python that can import autogen"),
     (["bench", "--quick", "--only", "soak", "--json", "/proc/b.json"], 2, "cannot write"),
     # empty text is refused, not taken as "not given" (an empty path would be the working dir)
     (["report", "r", *LOG, "--out-dir", ""], 2, "'--out-dir': must not be empty"),

@@ -29,6 +29,25 @@ def find_peer_python(explicit: str | None = None) -> str | None:
     return None
 
 
+def lacks_autogen(python: str) -> str | None:
+    """Why ``python`` cannot run the peer workload (not a Python, or no AutoGen AgentChat), or
+    None: asked before the benchmark starts, so a wrong ``--peers-python`` costs a second, not a
+    whole run."""
+    try:
+        done = subprocess.run(
+            [python, "-c", "import autogen_agentchat; print('autogen ok')"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"cannot be run ({exc.__class__.__name__})"
+    if done.returncode != 0 or done.stdout.strip() != "autogen ok":
+        return "is not a Python that can import autogen_agentchat (`make bench-peers` makes one)"
+    return None
+
+
 def autogen(python: str | None, turns: int, repeats: int) -> dict[str, Any]:
     """AutoGen's milliseconds per turn, or why it could not be measured."""
     if python is None:
@@ -40,5 +59,11 @@ def autogen(python: str | None, turns: int, repeats: int) -> dict[str, Any]:
     )
     if done.returncode != 0:
         return {"skipped": f"the AutoGen run failed: {done.stderr.strip()[-500:]}"}
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    lines = done.stdout.strip().splitlines()
+    try:
+        result: dict[str, Any] = json.loads(lines[-1]) if lines else {}
+    except json.JSONDecodeError:
+        result = {}
+    if not isinstance(result, dict) or "ms_per_turn" not in result:
+        return {"skipped": "the AutoGen run printed no figure"}
     return result

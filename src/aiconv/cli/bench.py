@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from aiconv.benchmarking import report, runner
+from aiconv.benchmarking.peers import lacks_autogen
 from aiconv.benchmarking.scenarios import FULL, QUICK
 from aiconv.cli.command import command
 from aiconv.cli.options import option
@@ -68,6 +69,8 @@ def bench(
         raise click.BadParameter(
             f"{peers_python!r} is not an executable file", param_hint="--peers-python"
         )
+    if peers_python is not None and (why := lacks_autogen(peers_python)) is not None:
+        raise click.BadParameter(f"{peers_python!r} {why}", param_hint="--peers-python")
     if deprecated:  # after the checks: bad input stays one line
         click.echo("warning: --json PATH is deprecated; use --output PATH", err=True)
     document = runner.run(
