@@ -433,14 +433,7 @@ def test_rounds_27_and_28_written_blind_then_tuned_on(
     # no word of a terse acknowledgement, 27 0.885 (23 of 26). Below
     # the target on recall (0.90): the floors hold what they show, so a change that cuts one of
     # their healthy conversations or loses one of their loops fails.
-    figures = evaluate_corpus(HELDOUT, written_in=written_in)
-    print(figures.report())
-    assert figures.transcripts == 60
-    assert figures.loop_precision == 1.0
-    assert figures.healthy_ended_early == 0
-    assert figures.closing_precision == 1.0
-    assert figures.closing_recall >= closings
-    assert figures.loop_recall >= recall
+    _holds_after_tuning(written_in, recall=recall, closing_recall=closings)
 
 
 #: Rounds 29 and 30, written blind, measured unread (29: 0.423 with one healthy cut, 30: 0.731),
@@ -469,14 +462,7 @@ def test_rounds_29_and_30_written_blind_then_tuned_on(
     # 26), nothing cut; 30: 1.00, 0.808 (21 of 26), nothing cut. Round 29's closing precision
     # stays 0.889: a collapse that begins with "See you!" - "Thanks! See you!" ends as a
     # closing at 7. Tuned on: no longer a measure of unseen transcripts.
-    figures = evaluate_corpus(HELDOUT, written_in=written_in)
-    print(figures.report())
-    assert figures.transcripts == 60
-    assert figures.loop_precision == 1.0
-    assert figures.healthy_ended_early == 0
-    assert figures.closing_precision >= closings
-    assert figures.closing_recall == 1.0
-    assert figures.loop_recall >= recall
+    _holds_after_tuning(written_in, recall=recall, closing_precision=closings)
 
 
 #: Rounds 31 and 32, written blind, measured unread (31: 0.769 with one healthy cut, 32: 0.923
@@ -507,14 +493,7 @@ def test_rounds_31_and_32_written_blind_then_tuned_on(
     # (a collapse that begins with "Have a lovely day!" - "Thanks, you too! Have a wonderful
     # day!" ends as a closing at 12, labelled a collapse from 15); 32: 1.00, 0.962 (25 of 26),
     # nothing cut, 1.00 / 1.00. Tuned on: no longer a measure of unseen transcripts.
-    figures = evaluate_corpus(HELDOUT, written_in=written_in)
-    print(figures.report())
-    assert figures.transcripts == 60
-    assert figures.loop_precision == 1.0
-    assert figures.healthy_ended_early == 0
-    assert figures.closing_precision >= closings
-    assert figures.closing_recall == 1.0
-    assert figures.loop_recall >= recall
+    _holds_after_tuning(written_in, recall=recall, closing_precision=closings)
 
 
 #: Rounds 33 and 34, written blind, measured unread (33: 0.731 with two healthy cut, 34: 0.615
@@ -540,14 +519,7 @@ def test_rounds_33_and_34_written_blind_then_tuned_on(written_in: int, recall: f
     # anew beside the same ETA, and the same code under a new heading, are repetitions. 33:
     # 1.00, 0.731 (19 of 26), nothing cut, 1.00 / 0.875; 34: 1.00, 0.692 (18 of 26), nothing
     # cut, 1.00 / 0.875. Tuned on: no longer a measure of unseen transcripts.
-    figures = evaluate_corpus(HELDOUT, written_in=written_in)
-    print(figures.report())
-    assert figures.transcripts == 60
-    assert figures.loop_precision == 1.0
-    assert figures.healthy_ended_early == 0
-    assert figures.closing_precision == 1.0
-    assert figures.closing_recall >= 0.87
-    assert figures.loop_recall >= recall
+    _holds_after_tuning(written_in, recall=recall, closing_recall=0.87)
 
 
 #: Held-out rounds that were written blind with ``fire_by`` labels; each must meet the target.
@@ -674,3 +646,18 @@ def test_a_missing_or_broken_corpus_exits_2(
     assert main([str(broken)]) == 2
     err = capsys.readouterr().err
     assert "does not exist" in err and "cannot be read" in err
+
+
+def _holds_after_tuning(
+    written_in: int, *, recall: float, closing_precision: float = 1.0, closing_recall: float = 1.0
+) -> None:
+    """A blind round once tuned on: 60 transcripts, nothing healthy cut, every loop call right,
+    and its loop recall and closings at least at the floors it showed."""
+    figures = evaluate_corpus(HELDOUT, written_in=written_in)
+    print(figures.report())
+    assert figures.transcripts == 60
+    assert figures.loop_precision == 1.0
+    assert figures.healthy_ended_early == 0
+    assert figures.closing_precision >= closing_precision
+    assert figures.closing_recall >= closing_recall
+    assert figures.loop_recall >= recall
