@@ -7,6 +7,7 @@ import json
 import os
 import re
 import signal
+import socket
 import sys
 import zlib
 from collections.abc import Iterator
@@ -151,7 +152,7 @@ async def test_worker_processes_serve_metrics_on_consecutive_ports(
     take P: one failed ("Address already in use") and the other served on alone, the parent
     still running with half its workers."""
     url = f"sqlite:///{tmp_path / 'runs.db'}"
-    port = free_port()  # and, most likely, the next one (ephemeral ports end below 61000)
+    port = free_pair()
     parent = fleet.spawn(
         "worker", "--log-url", url, "--processes", "2", "--metrics-port", str(port),
         "--instance-id", "w",
@@ -162,6 +163,47 @@ async def test_worker_processes_serve_metrics_on_consecutive_ports(
     assert urls <= set(re.findall(r"metrics: (\S+)", fleet.output(parent))), fleet.output(parent)
     parent.send_signal(signal.SIGTERM)
     await fleet.wait(parent, timeout=60)
+
+
+def free_pair() -> int:
+    """A port that is free now with the next one: ``free_port()`` alone left the next to
+    chance, and a client's ephemeral port there kept child 2 from serving (a CI run)."""
+    for _ in range(100):
+        port = free_port()
+        with socket.socket() as first, socket.socket() as second:
+            try:
+                first.bind(("127.0.0.1", port))
+                second.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+    raise AssertionError("no two consecutive free ports in 100 tries")
+
+
+@pytest.mark.parametrize("command", ["worker", "simulate"])
+def test_a_metrics_port_taken_for_one_child_is_refused_before_anything_starts(
+    tmp_path: Path, command: str
+) -> None:
+    """Child 2's port (P + 1) is taken: one line, exit 2, no child started, nothing written.
+    The child that could not listen used to stop alone while the others served on."""
+    from tests.simulation.test_cli import write
+
+    port = free_pair()
+    (tmp_path / "out").mkdir()
+    scenario = [str(write(tmp_path))] if command == "simulate" else []
+    before = sorted(tmp_path.rglob("*"))
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", port + 1))
+        holder.listen()
+        done = run_aic(
+            command, *scenario, "--processes", "2", "--metrics-port", str(port),
+            "--db", str(tmp_path / "out" / "w.db"), timeout=60,
+        )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert f"process 2 would serve metrics on 127.0.0.1:{port + 1}, which is taken" in done.stderr
+    assert "starting" not in done.stderr
+    assert sorted(tmp_path.rglob("*")) == before
 
 
 def test_metrics_ports_past_65535_are_refused_before_anything_starts(tmp_path: Path) -> None:

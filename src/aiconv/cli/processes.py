@@ -14,6 +14,7 @@ import asyncio
 import ctypes
 import os
 import signal
+import socket
 import sys
 from collections.abc import Callable, Sequence
 
@@ -107,7 +108,9 @@ def check_shared_log(log_url: str, count: int) -> None:
         )
 
 
-def metrics_ports(port: int | None, count: int) -> Callable[[int], list[str]]:
+def metrics_ports(
+    port: int | None, count: int, host: str = "127.0.0.1"
+) -> Callable[[int], list[str]]:
     """The ``--metrics-port`` of child ``k`` of ``count``: ``port + k`` (one port cannot serve
     several processes), checked now; none to add when no port or 0 (each picks a free one)."""
     if not port:
@@ -117,7 +120,31 @@ def metrics_ports(port: int | None, count: int) -> Callable[[int], list[str]]:
             f"--metrics-port {port} with --processes {count}: the processes serve metrics on"
             f" ports {port} to {port + count - 1}, past 65535; pick a lower port (or 0)"
         )
+    for k in range(count):
+        if (taken := _taken(host, port + k)) is not None:
+            raise ConfigError(
+                f"--metrics-port {port} with --processes {count}: process {k + 1} would serve"
+                f" metrics on {host}:{port + k}, which is taken ({taken}); pick another port"
+                " (or 0)"
+            )
     return lambda k: ["--metrics-port", str(port + k)]
+
+
+def _taken(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be listened on now, or None (a host that does not resolve is
+    left to the child, which names it). Checked before any child starts: a child that could not
+    listen stopped alone, and the others served on without it until stopped."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (OSError, UnicodeError):
+        return None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the metrics server
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return None
 
 
 async def run_children(

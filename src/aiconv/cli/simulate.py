@@ -240,7 +240,8 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
     )
     if kw["processes"] > 1:
         check_shared_log(runtime.log_url, kw["processes"])
-        metrics = metrics_ports(TelemetryOptions.of(kw).metrics_port, kw["processes"])
+        options = TelemetryOptions.of(kw)
+        metrics = metrics_ports(options.metrics_port, kw["processes"], options.metrics_host)
         finished = asyncio.run(_tally_of(runtime, run)).done
         run = dataclasses.replace(run, finished_before=finished)
         if run_shards(run.run_id, kw["processes"], metrics) != 0:  # interrupted: as it stands

@@ -93,7 +93,8 @@ def worker(
     _check_servable(runtime.log_url)
     runtime.warn_broken_plugins()
     if processes > 1:
-        metrics = metrics_ports(TelemetryOptions.of(kw).metrics_port, processes)
+        options = TelemetryOptions.of(kw)
+        metrics = metrics_ports(options.metrics_port, processes, options.metrics_host)
         asyncio.run(_reach(runtime.log_url))  # once here, not an error from every child
         sys.exit(_supervise(processes, instance_id, share, as_json, metrics))
     url = runtime.log_url
