@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 import click
 
+from aiconv.agents.cache import CacheStore
 from aiconv.agents.cache_stores import cache_store, check_cache_url
 from aiconv.cli.command import AicGroup
 from aiconv.cli.options import json_option, log_options, option
@@ -93,7 +94,8 @@ def import_command(run_id: str, as_json: bool, **kw: Any) -> None:
         spec = runtime.registry.resolve(participant.agent, model=participant.model or None)
         return spec.vendor, spec.model, runtime.registry.cache_endpoint(spec, runtime.env)
 
-    count = asyncio.run(_import(runtime.log_url, url, run_id, kw["participant"], vendor_of))
+    store = cache_store(url)  # checks the file (SQLite reads, a wait): before the event loop
+    count = asyncio.run(_import(runtime.log_url, store, run_id, kw["participant"], vendor_of))
     if as_json:
         document = {"run_id": run_id, "participant": kw["participant"], "cached": count}
         click.echo(json.dumps({**document, "cache_url": redact_url(url)}))
@@ -102,10 +104,9 @@ def import_command(run_id: str, as_json: bool, **kw: Any) -> None:
 
 
 async def _import(
-    log_url: str, cache_url: str, run_id: str, participant: str, vendor_of: Any
+    log_url: str, store: CacheStore, run_id: str, participant: str, vendor_of: Any
 ) -> int:
     log = await connect_log(log_url, "read")
-    store = cache_store(cache_url)
     try:
         return await seed_cache(log, run_id, participant, store, vendor_of)
     finally:
