@@ -49,6 +49,7 @@ FILES = {
     "nohost.toml": MINIMAL.replace('agent = "mock"', 'url = "http://"'),
     "port0.toml": MINIMAL.replace('agent = "mock"', 'url = "http://127.0.0.1:0/chat"'),
     "both.toml": MINIMAL.replace('agent = "mock"', 'agent = "mock"\nurl = "http://127.0.0.1:1/"'),
+    "down.toml": MINIMAL.replace('agent = "mock"', 'url = "http://127.0.0.1:1/chat"'),
     "crlf.toml": MINIMAL.replace(
         'agent = "mock"', 'url = "http://127.0.0.1:1/"\nheaders = {x = "a\\r\\nb"}'
     ),
@@ -398,6 +399,10 @@ CASES: list[tuple[list[str], int, str]] = [
     (["simulate", "port0.toml"], 2, "agent.url: 'http://127.0.0.1:0/chat' must look like"),
     # both were accepted and the url silently won: the agent named never ran
     (["simulate", "both.toml"], 2, "agent: give agent (an agent id) or url"),
+    # an agent endpoint on this machine that is down: found out before a conversation is written
+    # (it wrote every conversation as failed, and replay exited 0 after about 90 s)
+    (["simulate", "down.toml", *LOG], 1, "support: nothing answers at http://127.0.0.1:1/chat"),
+    (["replay", "down.toml", *LOG], 1, "support: nothing answers at http://127.0.0.1:1/chat"),
     (["start", "--agent1", "ollama", "--base-url1", "http://127.0.0.1:0/v1"], 2, "must look"),
     (["simulate", "crlf.toml"], 2, "agent.headers: header 'x': no empty name"),
     (["simulate", "model.toml"], 2, "model.toml:7: agent.model: must not be empty"),

@@ -347,6 +347,43 @@ async def test_an_agent_deployed_at_another_url_is_never_served_the_first_ones_r
 
 
 @pytest.mark.timeout(300)
+async def test_an_agent_server_that_is_down_is_not_needed_where_the_cache_replays_it(
+    tmp_path: Path,
+) -> None:
+    """A run against an agent server on this machine that is down is refused before anything
+    is written, unless that seat answers from the cache alone (``--cache replay``): recorded
+    while the server ran, replayed after it stopped."""
+    path, db, env = tmp_path / "s.toml", tmp_path / "runs.db", cli_env(home=tmp_path)
+    async with serve_agent("Release one") as agent:
+        text = SCENARIO.replace('agent = "mock:turns=2"', f'url = "{agent.url("/webhook")}"')
+        path.write_text(text, encoding="utf-8")
+        recorded = await asyncio.to_thread(
+            run_aic, "simulate", str(path), "--db", str(db), "--run-id", "rec", "--quiet",
+            "--cache", "record", env=env, cwd=tmp_path, timeout=120,
+        )  # fmt: skip
+        assert recorded.returncode == 0, recorded.stderr
+    refused = await asyncio.to_thread(
+        run_aic, "simulate", str(path), "--db", str(db), "--run-id", "live", "--quiet",
+        env=env, cwd=tmp_path, timeout=120,
+    )  # fmt: skip
+    assert refused.returncode == 1 and "support: nothing answers at" in refused.stderr
+    assert "live" not in await _run_ids(db)  # nothing written for the refused run
+    replayed = await asyncio.to_thread(
+        run_aic, "simulate", str(path), "--db", str(db), "--run-id", "again", "--quiet",
+        "--cache", "replay", env=env, cwd=tmp_path, timeout=120,
+    )  # fmt: skip
+    assert replayed.returncode == 0, replayed.stderr
+    states = await _states(db, "again")
+    assert states and all(all(hit for _, hit in _by(s, "support")) for s in states.values())
+
+
+async def _run_ids(db: Path) -> set[str]:
+    async with open_log(f"sqlite:///{db}") as log:
+        entries = await log.list_conversations(ListQuery(limit=1000))
+    return {e.run_id for e in entries if e.run_id}
+
+
+@pytest.mark.timeout(300)
 def test_a_damaged_sqlite_cache_is_one_line_and_exit_1(tmp_path: Path) -> None:
     """A cache whose pages are damaged past its first (a bad disk, a copy cut short) passed the
     check, which reads only the schema, and the first lookup's sqlite3.DatabaseError ended

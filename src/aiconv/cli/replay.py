@@ -19,7 +19,7 @@ from aiconv.cli import display
 from aiconv.cli.command import command
 from aiconv.cli.options import EXIT_INTERRUPTED, json_option, log_options, option
 from aiconv.cli.participants import checked
-from aiconv.cli.simulate import check_agents, seat_factory
+from aiconv.cli.simulate import check_agents, require_seat_servers, seat_factory
 from aiconv.cli.telemetry import TelemetryOptions, start_telemetry, telemetry_options
 from aiconv.cli.values import TEXT, count
 from aiconv.cli.wiring import LogOptions, Runtime, close_run, run_interruptibly
@@ -181,6 +181,7 @@ def replay(scenario_file: Path, **kw: Any) -> None:
     runtime = Runtime.load(LogOptions.of(kw))
     scenario = load_scenario(scenario_file)
     check_agents(runtime, scenario)
+    asyncio.run(require_seat_servers(runtime, scenario))
     if scenario.voice:  # the imported conversations are text: a fork of one is text too
         click.echo(
             f"warning: voice = true is not replayed: {scenario_file}'s forks are text "

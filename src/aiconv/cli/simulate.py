@@ -22,6 +22,7 @@ from aiconv.agents.cache import CachedProvider, CacheStore
 from aiconv.agents.cache_stores import cache_store, reach_cache
 from aiconv.agents.guarded import GuardConfig, Guards
 from aiconv.agents.provider import ChatProvider
+from aiconv.agents.reachability import require_local_server
 from aiconv.cli import voice
 from aiconv.cli.cache import (
     cache_group,
@@ -55,7 +56,7 @@ from aiconv.observability.redaction import redact_url
 from aiconv.platform.markdown import visible_controls
 from aiconv.queues.urls import connect_log
 from aiconv.simulation.batch import BatchRunner, ProviderFactory, StyleSource, tally_of
-from aiconv.simulation.caching import CachePlan, cache_plan
+from aiconv.simulation.caching import JUDGE, CachePlan, cache_plan
 from aiconv.simulation.channel import HttpAgentProvider
 from aiconv.simulation.runs import check_run_id, new_run_id
 from aiconv.simulation.scenario import Scenario, Seat, load_scenario
@@ -136,6 +137,28 @@ def check_agents(runtime: Runtime, scenario: Scenario) -> None:
         runtime.registry.key_for(spec, runtime.env)
         if seat.tools or (acts and seat in tested):
             runtime.registry.check_tools(spec)
+
+
+async def require_seat_servers(
+    runtime: Runtime, scenario: Scenario, plan: CachePlan | None = None
+) -> None:
+    """ProviderUnavailable when a seat that may call its agent (not answered from the cache
+    alone) has its server on this machine and nothing accepts a connection there: an agent
+    endpoint (``url``) or a local vendor server (Ollama). Checked before anything is written, so
+    a run against a server that is down is one line, not a log of failed conversations."""
+    seats = [scenario.customer, *scenario.extras, *(v.agent for v in scenario.variants())]
+    if scenario.evaluator.judge_agent:  # named as --cache judge=MODE names it
+        seats.append(Seat(name=JUDGE, role="judge", agent=scenario.evaluator.judge_agent))
+    for seat in seats:
+        if plan is not None and plan.mode_for(seat) == "replay":
+            continue
+        if seat.url:
+            hint = "is the agent's server running? (or change [agent] url)"
+            await require_local_server(seat.url, who=seat.name, hint=hint)
+        elif not is_voice_agent(seat.agent):
+            await runtime.registry.require_server(
+                runtime.registry.resolve(seat.agent, model=seat.model), runtime.env
+            )
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -223,6 +246,7 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
     cache_url = checked_cache_url(kw["cache_url"] or default_cache_url(runtime.log_url))
     if plan.replays(scenario):
         check_replay_source(cache_url)
+    asyncio.run(require_seat_servers(runtime, scenario, plan))
     run = _Run(
         scenario=scenario,
         path=scenario_file,
