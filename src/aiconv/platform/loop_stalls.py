@@ -108,12 +108,14 @@ def parrot(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     """One participant's last three messages each say back the message just before them and
     add nothing, and at least one of those was a question or a request it should have
     answered ("You said: can I check …?"). Read-backs of instructions, orders or items are
-    not parroting: the other side asked for nothing; unless they are made of the other's words
-    and nothing else, and the other says it is being said back ("You're repeating my
-    instructions back. I need the actual paragraph.")."""
+    not parroting: the other side asked for nothing, or each message said back brought a
+    figure new to the window (a detail put to be confirmed: a date of birth, an amount);
+    unless they are made of the other's words and nothing else, and the other says it is
+    being said back ("You're repeating my instructions back. I need the actual paragraph.")."""
     sender = history[-1].sender
     echoes: list[Utterance] = []
     asked = pressed = loose = False
+    figures = True  # every message said back brought a figure new to the window
     for index in range(len(history) - 1, 0, -1):
         message = history[index]
         if message.sender != sender:
@@ -126,12 +128,17 @@ def parrot(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
                 break
             loose = True
         echoes.append(message)
+        figures = figures and bool(
+            features(before.content).numbers - seen_numbers(history[: index - 1])
+        )
         asked = asked or "?" in before.content or features(before.content).asks
         pressed = pressed or features(before.content).complains_repeat
         if len(echoes) == 3:
             break
     if len(echoes) < 3 or not (pressed if loose else asked):
         return None
+    if figures and not pressed:
+        return None  # each detail confirmed: "Your date of birth is 3 March 1984?" - "Yes, …"
     detail = f"{sender} says back every message instead of answering"
     return make_loop("echo", 1.0, tuple(reversed(echoes)), detail)
 

@@ -40,6 +40,7 @@ from aiconv.platform.loop_on_purpose import (
 from aiconv.platform.loop_paraphrase import accumulates, paraphrase
 from aiconv.platform.loop_pointed import pointed_again
 from aiconv.platform.loop_references import masked, volatile
+from aiconv.platform.loop_reframed import reframed
 from aiconv.platform.loop_returned import returned_code
 from aiconv.platform.loop_said_back import said_back
 from aiconv.platform.loop_stalls import (
@@ -370,6 +371,7 @@ RULES = (
     framed_echo,
     mirrored,
     said_back,  # the same, by letter trigrams: no list of any language's "you"
+    reframed,  # the whole message said back in a frame of one's own, by trigrams
     returned_code,
     turned_around,
     _verbatim,
