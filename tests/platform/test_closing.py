@@ -319,3 +319,80 @@ def test_a_wish_of_its_own_returned_with_a_goodbye_closes() -> None:
     # a question wishes nothing, and "you too" without a goodbye closes nothing
     assert closing_agreed(said("agent: Will you be travelling too?", "ana: you too, bye")) is None
     assert closing_agreed(said("agent: Enjoy the rest of your week!", "ana: you too")) is None
+
+
+def _last_two(*lines: str) -> tuple[int, int]:
+    return (len(lines) - 1, len(lines))
+
+
+_THANKS_THEN_GOODBYE = {
+    "swedish, a short thanks": (
+        "kund: Min beställning 5521 har inte kommit.",
+        "support: Den levererades i dag till ombudet på Storgatan 4, kod 8812.",
+        "kund: Då hämtar jag den där. Det var allt, tack så mycket!",
+        "support: Varsågod, ha det bra!",
+    ),
+    "czech, a long report that ends on thanks": (
+        "koordinátor: Faktura 2024/118 je schválená, můžeš ji odeslat?",
+        "účetní: Odesláno v 10:42.",
+        "koordinátor: Vidím ji v systému jako odeslanou a archivovanou. Kontrola je hotová, "
+        "díky, tím pro dnešek končím.",
+        "účetní: Na shledanou!",
+    ),
+    "english, a game over and a rematch": (
+        "A: Checkmate in three: Qh5, Qxf7, Qxe8.",
+        "B: I resign. Well played — that's it for me tonight, thanks for the game!",
+        "A: See you for the rematch 👋",
+    ),
+    "portuguese, a greeting that is also a goodbye, late in the call": (
+        "cliente: Boa noite, queria saber do meu pedido 3391.",
+        "atendente: Boa noite! O pedido 3391 saiu para entrega às 18h.",
+        "cliente: Ótimo, chega hoje então?",
+        "atendente: Sim, até às 22h.",
+        "cliente: Perfeito, obrigado pela ajuda, boa noite.",
+        "atendente: Obrigada a você. Boa noite!",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "lines", list(_THANKS_THEN_GOODBYE.values()), ids=list(_THANKS_THEN_GOODBYE)
+)
+def test_a_goodbye_answering_thanks_ends_the_conversation(lines: tuple[str, ...]) -> None:
+    history = said(*lines)
+    assert closing_agreed(history) == _last_two(*lines)
+    assert closing_agreed(history[:-1]) is None
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        (  # thanks traded back and forth: a goodbye is one more courtesy (the collapse's)
+            "klient: Dziękuję bardzo!",
+            "konsultant: Proszę bardzo, drobiazg!",
+            "klient: Jeszcze raz wielkie dzięki!",
+            "konsultant: Nie ma za co, do widzenia!",
+        ),
+        (  # a greeting that opens the call is no goodbye
+            "cliente: ¡Buenas noches!",
+            "agente: Buenas noches.",
+        ),
+        (  # thanks with a question: the conversation goes on
+            "dev: The build is green again, thanks! Could you also tag the release?",
+            "ops: Sure, bye for now — tagging after lunch.",
+        ),
+        (  # a greeting late in the conversation that ends a question
+            "a: Ho finito il capitolo.",
+            "b: Lo leggo stasera.",
+            "a: Perfetto.",
+            "b: Domani ne parliamo?",
+            "a: Sì, a pranzo. Ti va bene, ciao?",
+            "b: Va bene, ciao?",
+        ),
+    ],
+)
+def test_thanks_in_a_volley_or_with_a_question_and_opening_greetings_do_not_end(
+    lines: tuple[str, ...],
+) -> None:
+    history = said(*lines)
+    assert all(closing_agreed(history[:end]) is None for end in range(1, len(history) + 1))

@@ -16,6 +16,7 @@ from typing import Any
 
 from aiconv.platform.lexicon import UNSPACED
 from aiconv.platform.loop_types import Utterance
+from aiconv.platform.wording import features
 
 _NICE = ("nice", "great", "good", "wonderful", "lovely")
 _TRIP_WORDS = ("trip", "flight", "journey")
@@ -133,7 +134,7 @@ _TAKE_CARE_VERB = re.compile(  # "take care not to…", "take care when…": adv
     r"^\s+(?:not|that|when|while|if|unless|because|before|until|how|what|which)\b", re.IGNORECASE
 )
 _SEE_YOU_NEXT = re.compile(
-    r"^(?:\s*[.!,;:)\-—–~]|\s*$|\s+(?:later|soon|tomorrow|then|next|around|on|at|in|all|guys|"
+    r"^(?:\s*[.!,;:)\-—–~]|\s*$|\s+(?:later|soon|tomorrow|then|next|around|on|at|in|for|all|guys|"
     r"folks|everyone|there|both|again|monday|tuesday|wednesday|thursday|friday)\b)",
     re.IGNORECASE,
 )
@@ -333,14 +334,16 @@ def closing_agreed(
     """The sequences of the closing exchange the newest message completes, or None.
 
     ``"mutual"`` (default): the previous message, from someone else, closes and the newest
-    closes too or confirms. ``"single"``: any closing ends. ``"off"``: closing never ends.
+    closes too or confirms; or the previous one ends on thanks and the newest closes (in a
+    conversation that has not turned into a volley of short courtesies: the collapse
+    detector judges those). ``"single"``: any closing ends. ``"off"``: closing never ends.
     """
     if policy not in CLOSING_POLICIES:
         raise ValueError(f"unknown closing policy {policy!r}; use one of {CLOSING_POLICIES}")
     if policy == "off" or not history:
         return None
     new = history[-1]
-    closes = is_closing(new.content, phrases)
+    closes = is_closing(new.content, phrases) or _ends_greeting(history, -1)
     if policy == "single":
         return (new.sequence,) if closes else None
     if len(history) < 2:
@@ -348,9 +351,11 @@ def closing_agreed(
     previous = history[-2]
     if previous.sender == new.sender:
         return None
-    if not is_closing(previous.content, phrases):
+    if not (is_closing(previous.content, phrases) or _ends_greeting(history, -2)):
         if closes and _returns_wish(previous.content, new.content):
             return (previous.sequence, new.sequence)  # "you too, bye" to a wish of its own
+        if closes and _ends_thanking(previous.content) and not _volley(history):
+            return (previous.sequence, new.sequence)  # "No, that's all, thanks!" - "Goodbye!"
         return None
     if closes or is_confirmation(new.content):
         return (previous.sequence, new.sequence)
@@ -384,3 +389,59 @@ def takes_leave(history: Sequence[Utterance]) -> bool:
     leave restates its warmth, and closing detection (or a collapse into pleasantries) judges
     it, never a guess that a point is being restated (``loop_learned``)."""
     return any(_FAREWELL.search(u.content.lower()) or is_closing(u.content) for u in history[-2:])
+
+
+_VOLLEY_WORDS = 8
+"""Most words of a message in a volley of courtesies (besides a pleasantry of any length)."""
+
+
+def _volley(history: Sequence[Utterance]) -> bool:
+    """Whether the three messages before the newest are all short or pleasantries: thanks
+    traded back and forth ("Grazie ancora!" - "Di niente!" - "Grazie, grazie!"), where a
+    goodbye after a thanks is one more courtesy of a collapse, not an ending agreed."""
+    before = history[-4:-1]
+    return len(before) == 3 and all(
+        len(u.content.split()) <= _VOLLEY_WORDS or features(u.content).pleasantry for u in before
+    )
+
+
+def _ends_thanking(content: str) -> bool:
+    """Whether ``content`` thanks as it ends and asks nothing ("Export confirmed, job closed.
+    Thanks — closing this session.", "That's me done for today, thanks for the games!"):
+    its last sentence, or the whole of a short message, a confirmation."""
+    if "?" in content or "？" in content:
+        return False
+    if is_confirmation(content):
+        return True
+    sentences = [m.group() for m in _SENTENCE.finditer(content) if m.group().strip()]
+    return bool(sentences) and is_confirmation(sentences[-1])
+
+
+AT_BOTH_ENDS: tuple[str, ...] = (
+    "buenas noches", "buenas tardes", "boa noite", "boa tarde", "ciao", "salut", "dag",
+    "hej", "hei", "moi", "ahoj", "iyi günler", "iyi akşamlar", "ערב טוב", "שלום", "aloha",
+)  # fmt: skip
+"""Words of greeting that are also goodbyes ("¡Buenas noches!" opens a call and ends one):
+left out of the closing phrases, they close only where a goodbye stands, at the end of a
+message past the conversation's opening (``_ends_greeting``)."""
+_OPENING = 4
+"""Messages of a conversation (by sequence) in which a greeting still opens it."""
+_TAIL = 40
+"""Characters at the end of a message in which a goodbye of ``AT_BOTH_ENDS`` is looked for."""
+_AT_END = re.compile(
+    r"(?:^|[\s,.;:!¡—–-])(?:" + "|".join(map(re.escape, AT_BOTH_ENDS)) + r")[\s.!…🙂😊👋]*$",
+    re.IGNORECASE,
+)
+
+
+def _ends_greeting(history: Sequence[Utterance], index: int) -> bool:
+    """Whether ``history[index]``, past the first ``_OPENING`` messages, ends on a greeting
+    that is also a goodbye ("Gracias a usted. ¡Buenas noches!", "Insgelijks, dag!"), in a
+    sentence that asks nothing."""
+    if history[index].sequence <= _OPENING:
+        return False
+    content = history[index].content.rstrip()
+    if not _AT_END.search(content[-_TAIL:]):  # (its tail only: most messages are long)
+        return False
+    _, sentence = _sentence_of(content, len(content) - 1)
+    return not sentence.rstrip().endswith(("?", "？"))
