@@ -152,6 +152,11 @@ CASES: list[tuple[list[str], int, str]] = [
     (["start", "--agent1", "mock:latency=1e20"], 2, "latency must be at most 3600 seconds"),
     (["start", "--voice-mode", "real"], 2, "--voice-mode is for a voice conversation: add --voice"),
     (["start", "--audio-dir", "."], 2, "--audio-dir is for a voice conversation: add --voice"),
+    # an option that does nothing without another was accepted silently: no recordings, no
+    # realism figure, no cache, and no word of it
+    (["simulate", "ok.toml", *LOG, "--audio-dir", "."], 2, "needs a voice scenario (voice = true"),
+    (["simulate", "ok.toml", *LOG, "--cache-url", "sqlite:///c.db"], 2, "it needs --cache (or"),
+    (["report", "r", *LOG, "--realism-source", "web"], 2, "--realism-source does nothing here"),
     (["worker", "--grace", "nan"], 2, "'--grace': must be a finite number"),
     (["worker", "--scan-interval", "inf"], 2, "'--scan-interval': must be a finite number"),
     (["worker", "--concurrency", "0"], 2, "'--concurrency': must be at least 1"),

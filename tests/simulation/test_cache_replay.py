@@ -384,6 +384,30 @@ async def _run_ids(db: Path) -> set[str]:
 
 
 @pytest.mark.timeout(300)
+async def test_a_seats_own_cache_mode_in_the_file_is_used_without_the_option(
+    tmp_path: Path,
+) -> None:
+    """``cache = "use"`` on a seat in the scenario file sits between ``--cache MODE`` and
+    ``--cache NAME=MODE``; run without either, it was ignored: no cache was made, and a rerun
+    asked the provider again."""
+    path, db, env = tmp_path / "s.toml", tmp_path / "runs.db", cli_env(home=tmp_path)
+    text = SCENARIO.replace('agent = "mock:turns=0"', 'agent = "mock:turns=0"\ncache = "use"')
+    path.write_text(text, encoding="utf-8")
+    for run_id in ("first", "second"):
+        done = await asyncio.to_thread(
+            run_aic, "simulate", str(path), "--db", str(db), "--run-id", run_id, "--quiet",
+            env=env, cwd=tmp_path, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    assert (tmp_path / "responses.db").is_file()
+    for run_id, cached in (("first", False), ("second", True)):
+        for state in (await _states(db, run_id)).values():
+            customer = _by(state, "customer")
+            assert customer and all(hit is cached for _, hit in customer), run_id
+            assert not any(hit for _, hit in _by(state, "support"))  # the agent stays live
+
+
+@pytest.mark.timeout(300)
 def test_a_damaged_sqlite_cache_is_one_line_and_exit_1(tmp_path: Path) -> None:
     """A cache whose pages are damaged past its first (a bad disk, a copy cut short) passed the
     check, which reads only the schema, and the first lookup's sqlite3.DatabaseError ended

@@ -147,6 +147,23 @@ def _cut_middle(match: re.Match[str]) -> str:
     return f"{word[:80]}…({len(word) - 100} characters cut)…{word[-20:]}"
 
 
+def on_command_line(name: str) -> bool:
+    """Whether option ``name`` (its parameter name) was given on the command line, not taken
+    from a variable, the config file or its default."""
+    ctx = click.get_current_context(silent=True)
+    return ctx is not None and ctx.get_parameter_source(name) is _COMMAND_LINE
+
+
+def refuse_alone(name: str, flag: str, needs: str) -> None:
+    """ConfigError when ``flag`` was given on the command line where it does nothing (what it
+    ``needs`` is missing): the user meant something that would silently not happen."""
+    if on_command_line(name):
+        raise ConfigError(f"{flag} does nothing here: it needs {needs}")
+
+
+_COMMAND_LINE = click.core.ParameterSource.COMMANDLINE
+
+
 def warn_deprecated_flag(name: str, message: str) -> None:
     """Warn on stderr when the deprecated option ``name`` was given on the command line (a
     deprecated variable has warned already)."""

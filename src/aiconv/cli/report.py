@@ -20,7 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from aiconv.cli.command import command
-from aiconv.cli.options import json_option, log_options, option
+from aiconv.cli.options import json_option, log_options, option, refuse_alone
 from aiconv.cli.tables import Field, one_line, print_named, print_table
 from aiconv.cli.values import FINITE, TEXT, count
 from aiconv.cli.wiring import LogOptions, Runtime
@@ -113,6 +113,8 @@ def report_command(target: str, **kw: Any) -> None:
     threshold = gate.threshold_of(metric, kw["fail_under"], kw["fail_over"], kw["bound"])
     if kw["realism"]:
         require_extra("learning", "aic report --realism")
+    else:
+        refuse_alone("realism_source", "--realism-source", "--realism")
     run_id, agent = split_target(target)
     out = kw["out_dir"] or Path("reports") / target.replace("/", "-")
     check_writable_dir(out)

@@ -34,7 +34,7 @@ from aiconv.cli.cache import (
 from aiconv.cli.command import command
 from aiconv.cli.compare import compare_command
 from aiconv.cli.learn import grounding_of
-from aiconv.cli.options import EXIT_INTERRUPTED, json_option, log_options, option
+from aiconv.cli.options import EXIT_INTERRUPTED, json_option, log_options, option, refuse_alone
 from aiconv.cli.processes import (
     SHARD,
     check_shared_log,
@@ -244,6 +244,8 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
     check_agents(runtime, scenario)
     plan = cache_plan(kw["cache"], scenario)
     cache_url = checked_cache_url(kw["cache_url"] or default_cache_url(runtime.log_url))
+    if not plan.is_used:
+        refuse_alone("cache_url", "--cache-url", "--cache (or a seat's cache = in the scenario)")
     if plan.replays(scenario):
         check_replay_source(cache_url)
     asyncio.run(require_seat_servers(runtime, scenario, plan))
@@ -256,7 +258,7 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
         quiet=kw["quiet"] or kw["as_json"],
         as_json=kw["as_json"],
         caching=Caching(plan, cache_store(cache_url), cache_url) if plan.is_used else None,
-        audio_dir=voice.check_voice(runtime, kw["audio_dir"]) if scenario.voice else None,
+        audio_dir=_audio_dir(runtime, scenario, scenario_file, kw["audio_dir"]),
         shard=kw["shard"] or (0, 1),
         grounding=grounding_of(scenario),
         log_args=_log_args(kw),
@@ -277,6 +279,15 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
     finally:
         telemetry.close()
     sys.exit(code)
+
+
+def _audio_dir(runtime: Runtime, scenario: Scenario, path: Path, given: Path | None) -> Path | None:
+    """Where a voice scenario's audio goes (checked writable); ``--audio-dir`` for a text
+    scenario is refused: the user expected recordings that would never be made."""
+    if scenario.voice:
+        return voice.check_voice(runtime, given)
+    refuse_alone("audio_dir", "--audio-dir", f"a voice scenario (voice = true in {path.name})")
+    return None
 
 
 def _log_args(kw: dict[str, Any]) -> tuple[str, ...]:

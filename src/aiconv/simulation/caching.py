@@ -11,6 +11,7 @@ an unchanged suite with ``--cache use`` costs nothing.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -28,6 +29,8 @@ class CachePlan:
 
     default: CacheMode = "off"
     by_name: Mapping[str, CacheMode] = field(default_factory=dict)
+    #: Whether any seat answers through the cache (a seat's own ``cache =`` in the file too).
+    seat_uses: bool = False
 
     def mode_for(self, seat: Seat) -> CacheMode:
         """``seat``'s mode: named on the command line, else its file's, else the default."""
@@ -38,7 +41,11 @@ class CachePlan:
     @property
     def is_used(self) -> bool:
         """Whether any participant might use the cache."""
-        return self.default != "off" or any(m != "off" for m in self.by_name.values())
+        return (
+            self.seat_uses
+            or self.default != "off"
+            or any(m != "off" for m in self.by_name.values())
+        )
 
     def replays(self, scenario: Scenario) -> bool:
         """Whether a seat of ``scenario`` (its LLM judge included) answers from the cache alone."""
@@ -70,9 +77,8 @@ def cache_plan(values: Sequence[str], scenario: Scenario) -> CachePlan:
         by_name[name] = _mode(mode, value)
     seats = [scenario.customer, *scenario.extras, *(v.agent for v in scenario.variants())]
     plan = CachePlan(default=default, by_name=by_name)
-    for seat in seats:
-        plan.mode_for(seat)  # a bad mode in the file fails here, before anything runs
-    return plan
+    modes = [plan.mode_for(seat) for seat in seats]  # a bad mode in the file fails here
+    return dataclasses.replace(plan, seat_uses=any(mode != "off" for mode in modes))
 
 
 def _mode(mode: str, value: str | None = None) -> CacheMode:
