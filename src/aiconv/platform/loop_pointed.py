@@ -3,8 +3,9 @@
 to it: "我的订单 → 申请售后 → 退货退款"), bring
 no number and at most three words new to the window, and the other side never takes that
 thing up. Whatever the words around it, the side keeps sending the other where the other says
-it cannot go; a guide that leads on step by step brings new words, and a drill's model is said
-back by the learner. Pure; run by ``loops.detect_loop``.
+it cannot go; a guide that leads on step by step brings new words, a drill's model is said
+back by the learner, and a record sent again as the other corrects it quotes many things (its
+fields and values: ``_POINTERS``), one of which stays the same. Pure; run by ``loops.detect_loop``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ _PATH = re.compile(r"[^\W\d_]+(?:\s*(?:→|->|>)\s*[^\W\d_]+)+")
 """A menu path ("我的订单 → 申请售后 → 退货退款", "Settings > Privacy"): the word on each side of
 each arrow, as a place is named by the way to it."""
 _ARROW = re.compile(r"\s*(?:→|->|>)\s*")
+_POINTERS = 3
+"""Most things a message of the run quotes: a side pointing somewhere names a place or two
+(and the way to it); a record sent again, revised, quotes every field and value."""
 
 
 @windowed()
@@ -49,9 +53,10 @@ def pointed_again(history: Sequence[Utterance], config: LoopConfig) -> Loop | No
     indexes = [i for i, u in enumerate(history) if u.sender == sender][-POINTED_RUN:]
     if len(indexes) < POINTED_RUN:
         return None
-    named = frozenset.intersection(*(_quoted(history[i].content) for i in indexes))
-    if not named:
-        return None
+    quoted = [_quoted(history[i].content) for i in indexes]
+    named = frozenset.intersection(*quoted)
+    if not named or max(map(len, quoted)) > _POINTERS:
+        return None  # many things quoted: a record's fields ("签订日期": "2024-03-18"), a list
     for index in indexes[1:]:
         said = features(history[index].content)
         if said.numbers - seen_numbers(history[:index]):
