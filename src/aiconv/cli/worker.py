@@ -37,7 +37,7 @@ from aiconv.validation import Bounds
 @command(name="worker")
 @option(
     "--concurrency",
-    type=count(),
+    type=count(1, 100_000),  # ten times the 10,000 at once the soak test serves
     default=16,
     show_default=True,
     help="Conversations served at once by this worker.",
