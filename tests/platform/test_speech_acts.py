@@ -197,6 +197,19 @@ def test_acts_look_only_at_the_words_where_an_opening_begins() -> None:
     assert acts("ok, i'll wait; the team agreed") == acts("i'll wait") | acts("the team agreed")
 
 
+def test_the_candidate_scan_finds_the_word_starts_a_look_behind_finds() -> None:
+    """The scan of ``_starts`` consumes the character before a word, so that ``re`` skips the
+    characters inside words: it finds exactly the word starts (and the text's start) that
+    ``(?<!\\w)`` before the openings found, on every corpus message and at a text's edges."""
+    tree = speech_acts._CANDIDATES.pattern.removeprefix(r"\W(?=").removesuffix(")")
+    reference = re.compile(r"(?<!\w)(?:^|(?=" + tree + "))")
+    edges = ["", " ", "the", " the", "--the team agreed", "x\nthe group agreed", "¿i'll", "é i"]
+    for text in [*_corpus_texts(), *edges]:
+        lowered = text.lower().replace("’", "'")
+        expected = [m.start() for m in reference.finditer(lowered)]
+        assert speech_acts._starts(lowered) == expected, text
+
+
 def _acts_by_whole_patterns(content: str) -> frozenset[str]:
     """``acts`` as it was before the patterns were cut down per word (the reference)."""
     lowered = content.lower().replace("’", "'")

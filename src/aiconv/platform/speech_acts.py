@@ -173,7 +173,7 @@ def _starts(lowered: str) -> list[int]:
     can start some wording, for a text that in most cases has none): one scan finds these."""
     if _CANDIDATES is None:
         return [word.start() for word in _WORD.finditer(lowered)]  # (no such wording today)
-    return [at.start() for at in _CANDIDATES.finditer(lowered)]
+    return [0, *(at.end() for at in _CANDIDATES.finditer(lowered))]
 
 
 @windowed()
