@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aiconv.platform.closing import (
     DEFAULT_CLOSING_PHRASES,
+    _alternatives,
+    _folded,
     _is_closing,
+    _mentions,
+    _phrase_words,
+    _unspaced,
     closing_agreed,
     is_closing,
     is_confirmation,
 )
 from tests.platform.dialogue import chat as said
+
+DATA = Path(__file__).parents[1] / "data"
 
 
 @pytest.mark.parametrize(
@@ -396,3 +407,31 @@ def test_thanks_in_a_volley_or_with_a_question_and_opening_greetings_do_not_end(
 ) -> None:
     history = said(*lines)
     assert all(closing_agreed(history[:end]) is None for end in range(1, len(history) + 1))
+
+
+def _corpus_texts() -> list[str]:
+    texts = []
+    for name in ("detection_corpus.jsonl", "detection_heldout.jsonl"):
+        for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+            texts += [m["content"] for m in json.loads(line)["messages"]]
+    return texts
+
+
+def test_the_quick_search_finds_a_phrase_where_one_look_behind_pattern_does() -> None:
+    """``_any_phrase``'s three patterns (at the start, after a character that may come before
+    a phrase, and the unspaced scripts' anywhere) find a phrase in exactly the texts that one
+    pattern with the boundary as a look-behind finds one in: every corpus message, and the
+    edges of a text."""
+    phrases = DEFAULT_CLOSING_PHRASES
+    spelled = [" ".join(words) for p in phrases if (words := _phrase_words(p))]
+    spaced = _alternatives([p for p in spelled if not _unspaced(p)], phrases, False)
+    unspaced = _alternatives([p for p in spelled if _unspaced(p)], phrases, True)
+    reference = re.compile(rf"(?:(?<![\w'’-])(?:{spaced})|(?:{unspaced}))(?![\w-])")
+    edges = ["bye", " bye", "-bye", "standby", "bye-bye", "’bye", "x\nbye", "再见", "那再见", ""]
+    found = 0
+    for text in [*_corpus_texts(), *edges]:
+        folded = _folded(text)
+        expected = reference.search(folded) is not None
+        assert _mentions(folded, phrases) == expected, text
+        found += expected
+    assert found > 400, found

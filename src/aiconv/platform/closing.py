@@ -171,6 +171,9 @@ _RESERVATIONS = re.compile(
 
 _BOUNDARY = r"(?<![\w'’-])"
 """No letter before a phrase: "bye" is no closing in "standby"."""
+_BEFORE_PHRASE = r"[^\w'’-]"
+"""A character ``_BOUNDARY`` admits before a phrase, as a class (``_any_phrase``)."""
+_AFTER_PHRASE = r"(?![\w-])"
 
 
 def _unspaced(phrase: str) -> bool:
@@ -238,23 +241,39 @@ def _phrase_body(phrase: str) -> str:
 _LONGEST_IN_TREE = 100
 
 
+_NOTHING = re.compile(r"(?!)")
+
+
 @lru_cache(maxsize=16)
-def _any_phrase(phrases: tuple[str, ...]) -> re.Pattern[str]:
-    """One pattern for all ``phrases`` (on lower-cased text, boundaries factored out; most
+def _any_phrase(phrases: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    """Patterns for all ``phrases`` (on lower-cased text, boundaries factored out; most
     messages match none), their words merged into a tree ("have a (?:great|nice) (?:day|…)"):
     at each character ``re`` then tries a branch per first letter, not one per phrase (~6 µs a
-    message instead of ~16 µs for the plain alternation, ~200 µs for one search per phrase)."""
+    message instead of ~16 µs for the plain alternation, ~200 µs for one search per phrase).
+
+    Three, one of which finds a phrase wherever one pattern with a look-behind in front
+    (``(?<![\\w'’-])``) would: one matched at the text's start, one searched for after a
+    character that may come before a phrase (it consumes that character, so ``re`` skips the
+    letters inside words in its own loop instead of trying the look-behind at each, ~30 %
+    less CPU a text) and one for the phrases of scripts written without spaces, which need
+    no boundary (``re`` skips to their first letters)."""
     spelled = [" ".join(words) for p in phrases if (words := _phrase_words(p))]  # none: nothing
-    if not spelled:
-        return re.compile(r"(?!)")
-    groups = []
-    for unspaced in (False, True):  # a boundary before a phrase, but one of unspaced scripts
-        mine = [p for p in spelled if _unspaced(p) == unspaced]
-        if not mine:
-            continue
-        before = "" if unspaced else _BOUNDARY
-        groups.append(before + "(?:" + _alternatives(mine, phrases, unspaced) + ")")
-    return re.compile("(?:" + "|".join(groups) + r")(?![\w-])")
+    spaced = [p for p in spelled if not _unspaced(p)]
+    at_start = after = without = _NOTHING
+    if spaced:
+        tree = _alternatives(spaced, phrases, False)
+        at_start = re.compile(f"(?:{tree}){_AFTER_PHRASE}")
+        after = re.compile(f"{_BEFORE_PHRASE}(?:{tree}){_AFTER_PHRASE}")
+    if unspaced := [p for p in spelled if _unspaced(p)]:  # a boundary before none of these
+        without = re.compile(f"(?:{_alternatives(unspaced, phrases, True)}){_AFTER_PHRASE}")
+    return at_start, after, without
+
+
+def _mentions(folded: str, phrases: tuple[str, ...]) -> bool:
+    """Whether a phrase of ``phrases`` occurs in ``folded`` with a boundary before it (unless
+    its script is written without spaces) and none after it."""
+    at_start, after, without = _any_phrase(phrases)
+    return bool(at_start.match(folded) or after.search(folded) or without.search(folded))
 
 
 def _alternatives(spelled: list[str], phrases: tuple[str, ...], unspaced: bool) -> str:
@@ -296,7 +315,7 @@ def is_closing(content: str, phrases: Sequence[str] = DEFAULT_CLOSING_PHRASES) -
 def _closes(content: str, phrases: tuple[str, ...]) -> bool:
     """Cached: each message is judged as the newest and, a turn later, as the previous one (of
     thousands of conversations at once: a pattern search over the message saved per turn)."""
-    if _any_phrase(phrases).search(_folded(content)) is None:
+    if not _mentions(_folded(content), phrases):
         return False
     return _is_closing(content, phrases)
 
