@@ -334,7 +334,8 @@ def jaccard(a: frozenset[_T], b: frozenset[_T]) -> float:
     """Overlap of two sets (0 when either is empty)."""
     if not a or not b:
         return 0.0
-    return len(a & b) / len(a | b)
+    shared = len(a & b)  # the union's size without making it (the same integers, so the
+    return shared / (len(a) + len(b) - shared)  # same quotient): one set made, not two
 
 
 def _structured_similarity(fa: Features, fb: Features) -> float | None:
@@ -384,10 +385,10 @@ def adds_facts(earlier: str, later: str) -> bool:
     "4.30" after "4.25"), a content word ("LS6 2AD" after "LS6 2AB") or the opposite ("False,
     X is not …" after "True or false: X is …"); then it is a new fact or a revision, never a
     repeat of ``earlier``."""
-    fa, fb = features(earlier), features(later)
-    if fb.numbers - fa.numbers or fb.facts - fa.facts or fa.negated != fb.negated:
+    fa, fb = features(earlier), features(later)  # (a subset test makes no set of the rest)
+    if not fb.numbers <= fa.numbers or not fb.facts <= fa.facts or fa.negated != fb.negated:
         return True
-    return bool(_quotes(later) - _quotes(earlier))  # "Jetzt 'the cloud'" after "'the spoon'"
+    return not _quotes(later) <= _quotes(earlier)  # "Jetzt 'the cloud'" after "'the spoon'"
 
 
 @windowed()
