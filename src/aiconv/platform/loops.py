@@ -21,6 +21,7 @@ from itertools import pairwise
 
 from aiconv.platform.loop_acts import repeated_act, seen
 from aiconv.platform.loop_answers import crossed_questions, unanswered
+from aiconv.platform.loop_babble import babble
 from aiconv.platform.loop_bounced import bounced_word
 from aiconv.platform.loop_dwindled import dwindled
 from aiconv.platform.loop_framed import framed_echo
@@ -363,6 +364,7 @@ RULES = (
     paraphrase,
     _rewording,
     collapse,
+    babble,  # a collapse into laughter and emoji, in any script
     bounced_word,
     dwindled,
     reasked,
