@@ -139,6 +139,24 @@ NAME_INVISIBLE_CLASS = r"\u00ad\u061c\u180e\u200b-\u200f\u2060-\u2064\ufeff"
 #: the bidirectional embeddings, overrides, isolates and marks, and the invisible ones that split
 #: or join words unseen. Not the zero-width (non-)joiners: emoji and several scripts need them.
 HIDDEN_FORMAT_CLASS = r"\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+#: The characters shown as their code: controls (tabs and line feeds aside) and hidden format
+#: characters. The pattern is ASCII and reads the same in JavaScript: the web view's live
+#: updates (``static/conversation.js``) are given it, so they show what the page shows.
+CONTROL_PATTERN = rf"[\x00-\x08\x0b-\x1f\x7f-\x9f{HIDDEN_FORMAT_CLASS}]"
+_CONTROL = re.compile(CONTROL_PATTERN)
+
+
+def visible_controls(text: str) -> str:
+    """``text`` with each control and hidden format character written as its code (``\\x1b``,
+    ``\\u202e``); tabs and line feeds kept."""
+    return _CONTROL.sub(_code_of, text)
+
+
+def _code_of(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
 _INVISIBLE_EDGE = re.compile(rf"^[{NAME_INVISIBLE_CLASS}\s]|[{NAME_INVISIBLE_CLASS}\s]$")
 
 

@@ -262,3 +262,48 @@ async def test_a_stdio_server_inherits_the_environment_but_not_the_vendors_keys(
         await box.aclose()
     given = json.loads(json.loads(output.content)["result"])
     assert given == {"BANK_TOKEN": "bank-secret-1", "OPENAI_API_KEY": None}
+
+
+NOISY_SERVER = """
+import sys
+from mcp.server.mcpserver import MCPServer
+
+server = MCPServer("noisy")
+sys.stderr.write("\\x1b]0;pwned\\x07\\x1b[2Jstarting, key sk-ant-api03-AbCdEfGhIjKlMnOpQrStUv\\n")
+sys.stderr.flush()
+
+
+@server.tool()
+def shout() -> str:
+    \"\"\"Write a very long line to stderr, then answer.\"\"\"
+    sys.stderr.write("z" * 5000 + "\\n")
+    sys.stderr.flush()
+    return "done"
+
+
+server.run("stdio")
+"""
+
+
+async def test_a_stdio_servers_stderr_reaches_the_log_as_text_never_the_terminal_raw(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A stdio server's stderr was this process's stderr: a terminal escape it printed moved
+    the cursor, cleared the screen or retitled the terminal, and a key it printed was shown.
+    Its lines now reach the log, prefixed with the server, their control characters written as
+    codes, keys redacted and long lines cut."""
+    server = tmp_path / "noisy.py"
+    server.write_text(NOISY_SERVER)
+    box = await open_tools([f"mcp:stdio:{sys.executable} {server}"])
+    try:
+        assert (await box.call("shout", {}, context("k1"))).content == '{"result": "done"}'
+    finally:
+        await box.aclose()
+    lines = [r.getMessage() for r in caplog.records if r.name == "aiconv.mcp"]
+    assert len(lines) == 2, lines
+    first, long = lines
+    assert first.startswith("MCP server stdio:") and f"{server.name}: " in first
+    assert first.endswith("\\x1b]0;pwned\\x07\\x1b[2Jstarting, key [REDACTED]")
+    assert long.endswith("z" * 2000 + "…(3000 more)")
+    raw = capfd.readouterr()
+    assert "\x1b" not in raw.err + raw.out and "AbCdEfGh" not in raw.err + raw.out

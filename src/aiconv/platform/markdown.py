@@ -13,13 +13,9 @@ from __future__ import annotations
 import html
 import re
 
-from aiconv.validation import HIDDEN_FORMAT_CLASS
+from aiconv.validation import CONTROL_PATTERN as CONTROL_PATTERN  # re-exported: the web view
+from aiconv.validation import visible_controls as visible_controls
 
-#: The characters shown as their code: controls (tabs and line feeds aside) and hidden format
-#: characters. The pattern is ASCII and reads the same in JavaScript: the web view's live
-#: updates (``static/conversation.js``) are given it, so they show what the page shows.
-CONTROL_PATTERN = rf"[\x00-\x08\x0b-\x1f\x7f-\x9f{HIDDEN_FORMAT_CLASS}]"
-_CONTROL = re.compile(CONTROL_PATTERN)
 #: The ASCII punctuation that means something inline in CommonMark, GFM (tables,
 #: strikethrough) or viewers with math (``$``); a backslash makes each literal. ``#`` closes an
 #: ATX heading. ``!``, ``-``, ``+``, ``.`` only mean something at the start of a line, where
@@ -27,17 +23,6 @@ _CONTROL = re.compile(CONTROL_PATTERN)
 #: without ``<``, ``>``, ``&`` (for text that gets HTML entities instead).
 _PUNCTUATION = re.compile(r"([\\`*_{}\[\]#|<>&~$])")
 _MARKUP = re.compile(r"([\\`*_{}\[\]#|~$])")
-
-
-def visible_controls(text: str) -> str:
-    """``text`` with each control and hidden format character written as its code (``\\x1b``,
-    ``\\u202e``); tabs and line feeds kept."""
-    return _CONTROL.sub(_code_of, text)
-
-
-def _code_of(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 def shown_as_text(value: object) -> object:

@@ -14,16 +14,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TextIO, cast
 from urllib.parse import urlsplit
 
 import mcp
 import pydantic
 from mcp.client.sse import sse_client
-from mcp.client.stdio import StdioServerParameters
+from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.shared.exceptions import MCPError
 from mcp.types import CONNECTION_CLOSED, RequestParamsMeta
 
@@ -31,8 +32,9 @@ from aiconv.agents.messages import ToolSpec
 from aiconv.agents.toolbox import ToolBox, ToolCallContext, ToolOutcomeUnknown, ToolOutput
 from aiconv.agents.vendors import REMOTE_VENDORS
 from aiconv.errors import ConfigError
-from aiconv.observability.redaction import has_credentials, redact_url
+from aiconv.observability.redaction import has_credentials, redact_url, scrub
 from aiconv.settings import inherited_environment
+from aiconv.validation import visible_controls
 
 #: Seconds a server may take to start and list its tools.
 OPEN_TIMEOUT_S = 20.0
@@ -132,9 +134,15 @@ class McpTools(ToolBox):
 
     async def _own(self) -> None:
         """Enter the SDK client, list the tools, then hold it open until ``aclose``."""
+        relay = None
         try:
             server = self._server
-            target = sse_client(server.url) if isinstance(server, SseServer) else server
+            target: Any = server
+            if isinstance(server, SseServer):
+                target = sse_client(server.url)
+            elif isinstance(server, StdioServerParameters):
+                relay = await StderrRelay.start(self.reference)
+                target = stdio_client(server, errlog=relay.errlog)
             async with mcp.Client(target, mode="auto") as client:
                 listing = await client.list_tools()
                 self._client = client
@@ -148,6 +156,8 @@ class McpTools(ToolBox):
                 )
         finally:
             self._client = None
+            if relay is not None:
+                await relay.close()
 
     def _learn(self, tools: list[Any]) -> None:
         specs = []
@@ -197,6 +207,72 @@ class McpTools(ToolBox):
             await asyncio.wait([self._task])  # it catches its own errors
         if not self._ready.done():
             self._ready.cancel()
+
+
+class StderrRelay:
+    """A stdio server's stderr, line by line, onto this process's log (logger
+    ``aiconv.mcp``, warning level, as it reached the terminal before): each line prefixed with
+    the server's command, its control characters written as codes (a hostile or careless server
+    cannot move the cursor, clear the screen or retitle the terminal), key-shaped strings
+    redacted, and cut at ``MAX_LINE`` characters. The server writes into a pipe read on the event
+    loop, so a server that floods stderr is read as fast as it writes and never blocks."""
+
+    MAX_LINE = 2000
+
+    def __init__(self, reference: str, errlog: TextIO, task: asyncio.Task[None]) -> None:
+        self.reference = reference
+        self.errlog = errlog
+        self._task = task
+
+    @classmethod
+    async def start(cls, reference: str) -> StderrRelay:
+        """A pipe for the server's stderr (``errlog``), and the task that relays what it reads."""
+        read_fd, write_fd = os.pipe()
+        errlog = os.fdopen(write_fd, "w", encoding="utf-8")
+        reader = asyncio.StreamReader(limit=2**20)
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.connect_read_pipe(
+                lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(read_fd, "rb")
+            )
+        except BaseException:
+            errlog.close()
+            os.close(read_fd)
+            raise
+        name = redact_url(reference)
+        name = name if len(name) <= 80 else f"{name[:40]}…{name[-39:]}"  # the command's ends
+        return cls(reference, errlog, asyncio.create_task(_relay(reader, name)))
+
+    async def close(self) -> None:
+        """Close this process's end of the pipe (the server's closed when it stopped), then
+        wait for the lines still in it."""
+        self.errlog.close()
+        try:
+            async with asyncio.timeout(5):
+                await asyncio.shield(self._task)
+        except TimeoutError:  # a child of the server still holds the pipe: stop reading
+            self._task.cancel()
+            await asyncio.wait([self._task])
+
+
+async def _relay(reader: asyncio.StreamReader, name: str) -> None:
+    while True:
+        try:
+            raw = await reader.readuntil(b"\n")
+        except asyncio.IncompleteReadError as end:
+            raw = end.partial
+        except asyncio.LimitOverrunError as long:  # a line longer than the buffer: its start
+            raw = await reader.readexactly(long.consumed)
+        if not raw:
+            return
+        text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        if len(text) > StderrRelay.MAX_LINE:
+            text = f"{text[: StderrRelay.MAX_LINE]}…({len(text) - StderrRelay.MAX_LINE} more)"
+        if text.strip():
+            _SERVER_LOG.warning("MCP server %s: %s", name, visible_controls(scrub(text)))
+
+
+_SERVER_LOG = logging.getLogger("aiconv.mcp")
 
 
 class _OneLine(logging.Filter):
