@@ -4,13 +4,17 @@ that none of what the other side brought was taken up."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
-from aiconv.platform.loop_unmoved import trigrams, unmoved
+from aiconv.platform.loop_unmoved import _DIGIT, _SYLLABIC, _WORD, trigrams, unmoved
 from aiconv.platform.loops import LoopConfig
 from tests.platform.dialogue import chat, first_loop
 
 pytestmark = pytest.mark.timeout(60)
+DATA = Path(__file__).parents[1] / "data"
 
 _STATUS_RESTATED = (  # Italian: the mortgage file is "under review", whatever is asked
     "cliente: Buongiorno, ho chiesto il mutuo tre settimane fa, pratica MU-5521. A che punto è?",
@@ -173,3 +177,32 @@ def test_a_point_restated_to_short_messages_that_press_the_same_demand_is_a_loop
     )
     found = first_loop(history)
     assert found is not None and found.kind == "paraphrase"
+
+
+def _trigrams_of_joined_words(content: str) -> frozenset[str]:
+    """The reference: the padded plain words joined by a separator, every three characters
+    of it but those across two words, then the words with a digit or of syllables."""
+    words = _WORD.findall(content.lower())
+    plain = [w for w in words if not _DIGIT.search(w) and not _SYLLABIC.match(w)]
+    joined = "\x00".join(f" {w} " for w in plain)
+    grams = {joined[i : i + 3] for i in range(len(joined) - 2)}
+    grams = {g for g in grams if "\x00" not in g}
+    fresh = trigrams.__wrapped__  # type: ignore[attr-defined]
+    for word in words:
+        if _DIGIT.search(word) or _SYLLABIC.match(word):
+            grams |= fresh(word)  # (a word alone: its own rules, tested above)
+    return frozenset(grams)
+
+
+def test_a_texts_trigrams_are_its_words_trigrams_however_made() -> None:
+    """Made word by word (each word once, a word's trigrams kept): the same as every three
+    characters of the padded words joined, on every corpus message and at the edges."""
+    texts = [
+        m["content"]
+        for name in ("detection_corpus.jsonl", "detection_heldout.jsonl")
+        for line in (DATA / name).read_text(encoding="utf-8").splitlines()
+        for m in json.loads(line)["messages"]
+    ]
+    edges = ["", "a", "a a a", "٣ abc", "abc한 x", "签收后30天内 ok", "・", "A1 b2", "x\u3000y"]
+    for text in [*texts, *edges]:
+        assert trigrams.__wrapped__(text) == _trigrams_of_joined_words(text), text  # type: ignore[attr-defined]

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from itertools import pairwise
 
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
@@ -51,8 +52,6 @@ them to be a frame filled anew, when the rests differ (``_SLOT_OVERLAP``)."""
 _SLOT_OVERLAP = 0.3
 
 _WORD = re.compile(r"\w+")
-_APART = "\x00"
-"""Joins the padded words: a trigram across two words holds it, and is dropped."""
 _DIGIT = re.compile(r"\d")
 _SYLLABIC = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u9fff\uac00-\ud7a3]")
 """A word of a script whose every character is a syllable or a morpheme (Hangul, kana, Han):
@@ -64,11 +63,12 @@ def trigrams(content: str) -> frozenset[str]:
     """The letter trigrams of ``content``'s words, each word padded with a space at both ends
     (any script: no dictionary, no word splitter); a word with a digit is kept whole, a word of
     syllables (``_SYLLABIC``) is read by pairs."""
-    words = _WORD.findall(content.lower())
-    plain = [w for w in words if not _DIGIT.search(w) and not _SYLLABIC.match(w)]
-    joined = _APART.join(f" {w} " for w in plain)  # one pass over one string: ~4x faster
-    grams = {joined[i : i + 3] for i in range(len(joined) - 2)}
-    grams = {g for g in grams if _APART not in g}
+    lowered = content.lower()
+    words = _WORD.findall(lowered)
+    if not _DIGIT.search(lowered) and not _SYLLABIC.search(lowered):  # every word plain (most)
+        return frozenset().union(*map(_word_trigrams, set(words)))
+    plain = {w for w in words if not _DIGIT.search(w) and not _SYLLABIC.match(w)}
+    grams = set().union(*map(_word_trigrams, plain))
     for word in words:
         if _DIGIT.search(word):
             if _SYLLABIC.search(word):  # a clause of an unspaced script with a figure in it
@@ -78,6 +78,15 @@ def trigrams(content: str) -> frozenset[str]:
         elif _SYLLABIC.match(word):
             _syllables(word, grams)
     return frozenset(grams)
+
+
+@lru_cache(maxsize=4096)
+def _word_trigrams(word: str) -> frozenset[str]:
+    """The trigrams of one plain word, padded: each word of a text once, and most words of a
+    text were seen in earlier texts (a text's trigrams took ~75 µs a mock message when made
+    from all its words joined, ~10 µs so)."""
+    padded = f" {word} "
+    return frozenset([padded[i : i + 3] for i in range(len(padded) - 2)])
 
 
 _FIGURE = re.compile(r"\d[\d.,:/]*")
