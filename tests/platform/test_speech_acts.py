@@ -271,3 +271,17 @@ def test_first_words_no_wording_starts_with_are_never_looked_up() -> None:
         acts.__wrapped__(f"Zork{n} here. I cannot share that, sorry.")  # type: ignore[attr-defined]
     grown = len(speech_acts._ENGLISH_AT._by_word) - before
     assert grown <= 5, grown
+
+
+def test_pushing_back_is_found_where_the_pattern_after_a_word_boundary_finds_it() -> None:
+    """``pushes_back`` matches its wordings at the text's start or after a character that is
+    no letter: exactly where the one pattern led by ``\\b`` finds one, on every corpus message
+    and at a text's edges."""
+    reference = re.compile(r"\b" + speech_acts._PUSHBACK_WORDS)
+    edges = ["still", " still", "-still", "stillness", "xstill", "i did", "i did not", ""]
+    found = 0
+    for text in [*_corpus_texts(), *edges]:
+        expected = reference.search(text.lower().replace("’", "'")) is not None
+        assert speech_acts.pushes_back.__wrapped__(text) == expected, text  # type: ignore[attr-defined]
+        found += expected
+    assert found > 500, found

@@ -111,20 +111,27 @@ _PROGRESS_OPENING = re.compile(  # matched at the start only: "Done:", "Sent!", 
 )
 
 
-_PUSHBACK = re.compile(
-    r"\b(?:still|already|again|same|keep|not an answer|actual(?:ly)?|third time|"
+_PUSHBACK_WORDS = (
+    r"(?:still|already|again|same|keep|not an answer|actual(?:ly)?|third time|"
     r"i (?:just |already )(?:did|said|told|wrote|gave|tried)|i did\b(?! not)|"
     r"as i (?:said|wrote|told you)|that'?s not|i (?:know|got|understand|heard) (?:that|this)|"
     r"answer (?:the|my) question|"
     r"(?:doesn'?t|didn'?t|don'?t|isn'?t) (?:tell|answer|help|work))\b"
 )
+# Each wording begins with a letter, so a word boundary before it is the text's start or a
+# character that is no letter: matched at the start, and searched for after such a character
+# (consumed, so that ``re`` skips the letters inside words in its own loop; "\b" first made it
+# try every position of the text).
+_PUSHBACK_OPENING = re.compile(_PUSHBACK_WORDS)
+_PUSHBACK = re.compile(r"\W" + _PUSHBACK_WORDS)
 
 
 @windowed()
 def pushes_back(content: str) -> bool:
     """Whether ``content`` says the point has not been met ("it still drops", "I already
     did", "that's not an answer"), not merely asks for the next thing."""
-    return bool(_PUSHBACK.search(content.lower().replace("’", "'")))
+    lowered = content.lower().replace("’", "'")
+    return bool(_PUSHBACK_OPENING.match(lowered) or _PUSHBACK.search(lowered))
 
 
 @windowed()
