@@ -25,6 +25,7 @@ from aiconv.platform.loop_babble import babble
 from aiconv.platform.loop_bounced import bounced_word
 from aiconv.platform.loop_dwindled import dwindled
 from aiconv.platform.loop_framed import framed_echo
+from aiconv.platform.loop_held import held_positions
 from aiconv.platform.loop_ignored import answers_each, asked_again, recited_figures
 from aiconv.platform.loop_learned import learned_loop, model
 from aiconv.platform.loop_meaning import exclaimed_collapse, restated_point, terse_collapse
@@ -388,6 +389,7 @@ RULES = (
     recited_figures,
     talking_past,
     held_apart,
+    held_positions,  # both sides' own words again, past each other, by trigrams
     restated_point,  # the costliest (word vectors), and only after every cheaper check
     exclaimed_collapse,
     terse_collapse,
