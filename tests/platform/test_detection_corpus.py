@@ -522,6 +522,27 @@ def test_rounds_33_and_34_written_blind_then_tuned_on(written_in: int, recall: f
     _holds_after_tuning(written_in, recall=recall, closing_recall=0.87)
 
 
+#: Rounds 35 and 36, written blind and measured unseen (README, "Rounds 35 and 36: blind, never
+#: read"), then tuned on. Their floors hold what the detector shows on them: (written_in,
+#: loop recall).
+BLIND_35_36_THEN_TUNED = ((35, 0.92), (36, 0.80))
+
+
+@pytest.mark.parametrize(("written_in", "recall"), BLIND_35_36_THEN_TUNED)
+def test_rounds_35_and_36_written_blind_then_tuned_on(written_in: int, recall: float) -> None:
+    # Written blind while rounds 31 to 34 were tuned on, frozen (sha256 5e24daae... and
+    # 1960e62d...) and measured unseen on c3d69f6, cbbb71e and ec9f5cd alike: 35 precision
+    # 0.955, recall 0.808 (21 of 26), 1 healthy cut, closings 1.00 / 0.625; 36 1.00, 0.615
+    # (16 of 26), nothing cut, 1.00 / 0.750. Then read and tuned on by mechanisms meant to
+    # generalise, each tested on languages no round was written in (README, "Rounds 35 and 36,
+    # read and tuned on"): the whole message said back in a frame (loop_reframed), both sides
+    # holding their positions (loop_held), laughter and emoji (loop_babble), a goodbye
+    # answering thanks, a greeting that closes at a message's end, a record's quoted fields no
+    # place pointed to. 35: 1.00, 0.923 (24 of 26), nothing cut, 1.00 / 1.00; 36: 1.00, 0.808
+    # (21 of 26), nothing cut, 1.00 / 1.00. Tuned on: no longer a measure of unseen transcripts.
+    _holds_after_tuning(written_in, recall=recall)
+
+
 #: Held-out rounds that were written blind with ``fire_by`` labels; each must meet the target.
 BLIND_ROUNDS = (9,)
 
