@@ -170,10 +170,16 @@ def _normal(word: str) -> str:
     return NUMBER_WORDS.get(word, word)
 
 
-_LETTERS = re.compile(r"[a-z]+")
-"""``WORD`` in lower-case ASCII text without a digit or an underscore (most messages), where
-its words are the runs of letters: the same words at about half the cost."""
-_DIGIT_OR_UNDERSCORE = re.compile(r"[0-9_]")
+_NOT_LETTERS = {
+    code: "\0" if chr(code) in "0123456789_" else " "
+    for code in range(128)
+    if not ord("a") <= code <= ord("z")
+}
+"""``WORD`` in lower-case ASCII text without a digit or an underscore (most messages) finds
+the runs of letters: the words split apart once every other character is a space, at about a
+third of its cost (a ``[a-z]+`` pattern's: ~two thirds; ``str.translate`` maps ASCII to ASCII
+through a table it keeps). A digit or an underscore becomes a NUL, which tells such a text
+without another scan."""
 
 
 _NO_GRAMMAR: frozenset[str] = frozenset()
@@ -205,8 +211,9 @@ def _words(content: str) -> unspaced.Split:
     that are grammar and how many words they stand for (``unspaced``: -1 for one each)."""
     unquoted = QUOTED.sub(" ", content) if QUOTE_MARK.search(content) else content
     unquoted = unquoted.lower().replace("’", "").replace("'", "")
-    plain = unquoted.isascii() and not _DIGIT_OR_UNDERSCORE.search(unquoted)
-    words: list[str] = (_LETTERS if plain else WORD).findall(unquoted)
+    spaced = unquoted.translate(_NOT_LETTERS) if unquoted.isascii() else "\0"
+    plain = "\0" not in spaced  # (ASCII, and neither a digit nor an underscore)
+    words = spaced.split() if plain else WORD.findall(unquoted)
     if not SPOKEN_DIGITS.keys().isdisjoint(words):
         words = _dictated(words)
     if GROUPED.search(unquoted) or not NUMBER_WORDS.keys().isdisjoint(words):
