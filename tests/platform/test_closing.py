@@ -392,6 +392,15 @@ def test_a_goodbye_answering_thanks_ends_the_conversation(lines: tuple[str, ...]
             "dev: The build is green again, thanks! Could you also tag the release?",
             "ops: Sure, bye for now — tagging after lunch.",
         ),
+        (  # a word of a greeting inside a sentence: "dag" is also "day"
+            "klant: Wanneer kan de monteur langskomen?",
+            "planner: Donderdag of vrijdag.",
+            "klant: Vrijdag graag. Hoe laat ongeveer?",
+            "planner: Dat weten we pas 's ochtends.",
+            "klant: Prima, ik ben er de hele dag.",
+            "planner: Top, dank je!",
+            "klant: Moet ik nog iets voorbereiden?",
+        ),
         (  # a greeting late in the conversation that ends a question
             "a: Ho finito il capitolo.",
             "b: Lo leggo stasera.",

@@ -448,15 +448,15 @@ _OPENING = 4
 _TAIL = 40
 """Characters at the end of a message in which a goodbye of ``AT_BOTH_ENDS`` is looked for."""
 _AT_END = re.compile(
-    r"(?:^|[\s,.;:!¡—–-])(?:" + "|".join(map(re.escape, AT_BOTH_ENDS)) + r")[\s.!…🙂😊👋]*$",
+    r"(?:^|[,.;:!¡—–-])\s*(?:" + "|".join(map(re.escape, AT_BOTH_ENDS)) + r")[\s.!…🙂😊👋]*$",
     re.IGNORECASE,
 )
 
 
 def _ends_greeting(history: Sequence[Utterance], index: int) -> bool:
     """Whether ``history[index]``, past the first ``_OPENING`` messages, ends on a greeting
-    that is also a goodbye ("Gracias a usted. ¡Buenas noches!", "Insgelijks, dag!"), in a
-    sentence that asks nothing."""
+    that is also a goodbye, opening its sentence or clause ("Gracias a usted. ¡Buenas noches!",
+    "Insgelijks, dag!"; not "Morgen ben ik er de hele dag."), in a sentence that asks nothing."""
     if history[index].sequence <= _OPENING:
         return False
     content = history[index].content.rstrip()
