@@ -102,15 +102,33 @@ def polls_again(history: Sequence[Utterance], index: int) -> bool:
     and the conversation moved since: every message of the others updates the status it gave
     before with facts new to the window ("Gibt es einen neuen Stand?" after each step of a
     parcel's journey), or the asker closed a round with news of its own before asking again
-    (a stand-up bot's summary, then the same three questions the next day)."""
+    (a stand-up bot's summary, then the same three questions the next day). A request with no
+    question mark ("Status request: PA-7.", ``{"op": "status", "job_id": "bf-7"}``) polls when
+    it is short, names its thing by number, nobody asks anything in between, and each answer
+    naming that thing brings a number new to the window: a value that changed."""
     new = history[-1]
-    if "?" not in new.content or features(new.content).asks_repeat:
-        return False  # the same feedback to each new attempt, "Could you repeat that?": loops
+    if features(new.content).asks_repeat:
+        return False  # "Could you repeat that?": loops
+    asked = "?" in new.content
     between = range(index + 1, len(history) - 1)
     others = [n for n in between if history[n].sender != new.sender]
-    if not others or not all(news(history, n) >= ANSWER_NEWS for n in others):
+    if not others:
         return False
     polled = not _STATEMENT.search(new.content.strip())  # nothing but the question
+    if not asked:  # a request without "?" ("Status request: PA-7.", {"op": "status"}): a poll
+        # only while it names its thing by number and each answer on it brings values new to
+        # the window; a line said again to someone who asks or says something else loops
+        names = frozenset(_DIGITS.findall(new.content))
+        answers = [n for n in others if all(name in history[n].content for name in names)]
+        return (
+            polled
+            and bool(names and answers)
+            and features(new.content).words <= _REQUEST_WORDS
+            and not any(features(history[n].content).asks for n in others)
+            and all(_new_values(history, n) for n in answers)
+        )
+    if not all(news(history, n) >= ANSWER_NEWS for n in others):
+        return False
     return (polled and all(_updates(history, n) for n in others)) or any(
         history[n].sender == new.sender and _reports(history, n) for n in between
     )
@@ -228,6 +246,20 @@ def _updates(history: Sequence[Utterance], index: int) -> bool:
         return False
     before = [u for u in history[:index] if u.sender == history[index].sender]
     return bool(before) and len(said.facts & features(before[-1].content).facts) >= _SUBJECT
+
+
+_REQUEST_WORDS = 8
+"""Words a request for a status says at most: what it asks and the thing's name."""
+
+
+_DIGITS = re.compile(r"\d+")
+"""A number as written, in quoted values too (a JSON status's "2024-06-04", "bf-7731")."""
+
+
+def _new_values(history: Sequence[Utterance], index: int) -> bool:
+    """Whether ``history[index]`` has a number new to the window (a changed value)."""
+    earlier = {value for u in history[:index] for value in _DIGITS.findall(u.content)}
+    return any(value not in earlier for value in _DIGITS.findall(history[index].content))
 
 
 def _reports(history: Sequence[Utterance], index: int) -> bool:
