@@ -59,3 +59,38 @@ def test_a_demand_sent_again_to_answers_that_move_is_no_poll() -> None:
         "kunde: Ich will mit einem Menschen sprechen.",
     )
     assert first_loop(history) is not None
+
+
+def test_a_spelling_corrected_then_spelled_again_as_shown_is_a_drill() -> None:
+    # The correction names its model after a colon, then says why and asks for another try;
+    # the second attempt comes closer to the model than the first.
+    history = chat(
+        "Lehrerin: Buchstabierübung. Wort 1: Wahrscheinlichkeit. Die Wahrscheinlichkeit ist "
+        "gering.",
+        "Schüler: W-a-r-s-c-h-e-i-n-l-i-c-h-k-e-i-t",
+        "Lehrerin: Fast, es fehlt ein h: W-a-h-r-s-c-h-e-i-n-l-i-c-h-k-e-i-t. Das h kommt von "
+        "wahr. Noch einmal, bitte.",
+        "Schüler: W-a-h-r-s-c-h-e-i-n-l-i-c-h-k-e-i-t",
+        "Lehrerin: Richtig. Wort 2: Portemonnaie. Er hat sein Portemonnaie verloren.",
+        "Schüler: P-o-r-t-e-m-o-n-n-a-i-e",
+    )
+    assert first_loop(history) is None
+
+
+def test_words_spelled_letter_by_letter_make_no_point_restated() -> None:
+    # Each answer is letters; the table knows every letter, so their meanings came out alike.
+    history = chat(
+        "tutor: Spelling round. Word 1: 'necessary'. It is necessary to rest.",
+        "student: n-e-c-e-s-s-a-r-y",
+        "tutor: Correct! Word 2: 'accommodate'. The hotel can accommodate forty guests.",
+        "student: a-c-c-o-m-m-o-d-a-t-e",
+        "tutor: Correct, double c and double m. Word 3: 'separate'. Keep them separate.",
+        "student: s-e-p-a-r-a-t-e, I think",
+        "tutor: Yes. Word 4: 'rhythm'. Dance to the rhythm.",
+        "student: r-h-y-t-h-m",
+        "tutor: Good. Word 5: 'embarrass'. Don't embarrass me.",
+        "student: e-m-b-a-r-r-a-s-s. or e-m-b-a-r-a-s-s?",
+        "tutor: The first: double r, double s. Word 6: 'occurrence'.",
+        "student: o-c-c-u-r-r-e-n-c-e",
+    )
+    assert first_loop(history) is None

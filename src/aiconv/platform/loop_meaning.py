@@ -23,7 +23,7 @@ from itertools import combinations, pairwise
 
 from aiconv.platform.loop_acts import answers_with_news, presses, seen, stands_still
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
-from aiconv.platform.word_vectors import known_words, meaning_similarity
+from aiconv.platform.word_vectors import known_words_not_letters, meaning_similarity
 from aiconv.platform.wording import char_similarity, features
 
 _RUN = 4
@@ -39,7 +39,7 @@ _NEW_WORDS = 8
 """Most content words new to the window a restatement may bring (a long message that brings
 many is a new argument, however alike its topic)."""
 _MIN_WORDS = 2
-"""Known words a message needs before its meaning is trusted."""
+"""Known words a message needs before its meaning is trusted (letters alone aside)."""
 
 
 def restated_point(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
@@ -54,7 +54,7 @@ def restated_point(history: Sequence[Utterance], config: LoopConfig) -> Loop | N
         return None
     if any(char_similarity(a.content, b.content) >= config.edit for a, b in pairwise(own)):
         return None  # edited versions: a revision, or a repeat that others judge
-    if any(known_words(u.content) < _MIN_WORDS for u in own):
+    if any(known_words_not_letters(u.content) < _MIN_WORDS for u in own):
         return None
     others = [u for u in history[indexes[0] + 1 :] if u.sender != sender]
     if len(others) < _RUN - 1 or 2 * sum(presses(u.content) for u in others) < len(others):

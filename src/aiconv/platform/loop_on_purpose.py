@@ -214,8 +214,21 @@ def nears_model(history: Sequence[Utterance], index: int) -> bool:
         and char_similarity(model, new) > char_similarity(model, earlier)
         for u in history[:-1]
         if u.sender != history[-1].sender
-        for model in presented(u.content)
+        for model in (*presented(u.content), *_after_colons(u.content))
     )
+
+
+_AFTER_COLON = re.compile(r":\s*([^:]+?)(?=[.!?]\s|:|$)")
+"""The stretch after a colon up to the end of its sentence or the next colon ("Missing an h:
+o-p-h-t-h-a-l-m-o-l-o-g-y. Try again." presents the spelling, not the request after it)."""
+
+
+def _after_colons(content: str) -> list[str]:
+    """Each item ``content`` sets out after a colon, to the end of its sentence: a correction
+    names its model first and goes on to say why, or to ask for another try."""
+    if ":" not in content:
+        return []
+    return _AFTER_COLON.findall(content)
 
 
 def presented(content: str) -> list[str]:

@@ -25,6 +25,7 @@ from aiconv.platform.loop_acts import (
 )
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
 from aiconv.platform.speech_acts import pushes_back
+from aiconv.platform.word_vectors import SPELLED, is_letter
 from aiconv.platform.wording import (
     Features,
     char_similarity,
@@ -268,7 +269,10 @@ def pressed_rewording(history: Sequence[Utterance], config: LoopConfig) -> Loop 
     sender = history[-1].sender
     indexes = [i for i, u in enumerate(history) if u.sender == sender][-ACT_RUN:]
     own = [history[i] for i in indexes]
-    if len(own) < ACT_RUN or any(len(concepts(u.content)) < 2 for u in own):
+    if len(own) < ACT_RUN:
+        return None
+    views = [_not_letters(u.content) for u in own]
+    if any(len(view) < 2 for view in views):
         return None
     if not stands_still(history, own):
         return None
@@ -277,7 +281,6 @@ def pressed_rewording(history: Sequence[Utterance], config: LoopConfig) -> Loop 
     others = [u for u in history[indexes[0] + 1 :] if u.sender != sender]
     if not any(pushes_back(u.content) and not features(u.content).asks_repeat for u in others):
         return None
-    views = [concepts(u.content) for u in own]
     if _fills_slots(views) or answered(history, indexes):
         return None  # each question answered with news: "Order #A-7: can they also …?"
     if moves_through_items(history, indexes):
@@ -288,6 +291,15 @@ def pressed_rewording(history: Sequence[Utterance], config: LoopConfig) -> Loop 
         return None
     detail = f"{sender} makes the same point in other words while {others[-1].sender} presses"
     return make_loop("paraphrase", mean, tuple(own), detail)
+
+
+def _not_letters(content: str) -> frozenset[str]:
+    """The ``concepts`` of ``content``, without the letters of a word it spells out: a spelled
+    word ("s-e-p-a-r-a-t-e") is no point made in its letters, which every spelled word shares."""
+    view = concepts(content)
+    if not SPELLED.search(content):
+        return view  # (most)
+    return frozenset(concept for concept in view if not is_letter(concept))
 
 
 def _fills_slots(views: Sequence[frozenset[str]]) -> bool:

@@ -105,6 +105,27 @@ def known_words(text: str) -> int:
     return sum(word in index for word in WORD.findall(text.lower()))
 
 
+@windowed(8192)
+def known_words_not_letters(text: str) -> int:
+    """How many of the words of ``text`` the table knows, the letters of a word spelled out set
+    aside: "p-n-e-u-m-o-n-i-a" means nothing letter by letter, though the table knows each."""
+    if not SPELLED.search(text):
+        return known_words(text)  # (most)
+    index = _table().index
+    return sum(not is_letter(word) and word in index for word in WORD.findall(text.lower()))
+
+
+SPELLED = re.compile(r"(?<!\w)[^\W\d_](?:[-‐. ][^\W\d_]){2,}(?!\w)")
+"""A word spelled out: three letters or more each alone, joined by hyphens, dots or spaces
+("o-p-h-t-h", "R H Y", "s.e.p"). A letter alone elsewhere ("X on 6", "plan B") is a name."""
+
+
+def is_letter(word: str) -> bool:
+    """Whether ``word`` is one letter of an alphabet with cases (Latin, Greek, Cyrillic…), not
+    a word: a character of Chinese or Japanese alone is one."""
+    return len(word) == 1 and word.lower() != word.upper()
+
+
 def load_table() -> None:
     """Read the table now (~55 ms) rather than at its first use."""
     _table()
