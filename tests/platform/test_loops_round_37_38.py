@@ -94,3 +94,49 @@ def test_words_spelled_letter_by_letter_make_no_point_restated() -> None:
         "student: o-c-c-u-r-r-e-n-c-e",
     )
     assert first_loop(history) is None
+
+
+def test_a_quoted_draft_revised_a_step_at_a_time_is_no_point_restated() -> None:
+    # The assistant quotes its line anew each time, one thing changed as the poet asks, and
+    # says a few words about the change: the drafts are near copies, the messages are not.
+    history = chat(
+        "poet: Help me fix the closing line of my poem. Current: 'And the lamps of the harbour "
+        "went out one by one, the way my father used to leave a room.'",
+        "assistant: Lovely. One option: 'The harbour lamps went out one by one, the way my "
+        "father used to leave a room.' Compressing 'the lamps of the harbour' speeds it up.",
+        "poet: I like 'harbour lamps'. But 'used to' feels like filler.",
+        "assistant: 'The harbour lamps went out one by one, the way my father left a room.' "
+        "Dropping 'used to' makes the father's habit sound final.",
+        "poet: Better. 'left a room' is a bit abrupt though.",
+        "assistant: 'The harbour lamps went out one by one, the way my father would leave a "
+        "room.' 'Would' brings the habit back without the filler.",
+        "poet: Yes, 'would'. Maybe 'went dark' instead of 'went out'?",
+        "assistant: 'The harbour lamps went dark one by one, the way my father would leave a "
+        "room.'",
+        "poet: Keep 'went dark'. And 'a room' or 'the room'?",
+        "assistant: 'The harbour lamps went dark one by one, the way my father would leave the "
+        "room.' 'The room' makes it one remembered room rather than any room.",
+        "poet: 'The room'. Now the title. I have 'Low Tide'.",
+        "assistant: 'Low Tide' is quiet and fits. 'Harbour, Closing' would echo the last line "
+        "more directly, if you want that.",
+    )
+    assert first_loop(history) is None
+
+
+def test_a_quoted_line_put_back_as_it_was_still_loops() -> None:
+    # The drafts come back to an earlier version: nothing is being revised.
+    history = chat(
+        "lead: The release title should be 'Faster sync for every team'.",
+        "editor: I'd keep 'Sync that keeps up with your team'. It reads warmer and the brand "
+        "guide prefers verbs over comparatives.",
+        "lead: Please use 'Faster sync for every team', marketing already approved it.",
+        "editor: Our style favours 'Sync that keeps up with your team', which sounds friendlier "
+        "and avoids the comparative the guide discourages.",
+        "lead: Approved copy is 'Faster sync for every team'. Please change it.",
+        "editor: I still think 'Sync that keeps up with your team' is the stronger headline; "
+        "the guide is clear about comparatives in titles.",
+        "lead: It has to be 'Faster sync for every team'.",
+        "editor: The warmer option remains 'Sync that keeps up with your team', as the guide "
+        "recommends verbs and discourages comparatives in headlines.",
+    )
+    assert first_loop(history) is not None

@@ -49,6 +49,7 @@ from aiconv.platform.loop_acts import (
 )
 from aiconv.platform.loop_on_purpose import presented
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
+from aiconv.platform.loop_unmoved import draft_revised
 from aiconv.platform.speech_acts import acts, pushes_back
 from aiconv.platform.text_memo import windowed
 from aiconv.platform.word_vectors import known_words, meaning_similarity, word_weight
@@ -147,7 +148,8 @@ def vetoed(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
     agrees to a new proposal each time, or it is a drill (``_drilled``), the other carries
     out each of its requests (``_carried_out``), a status polled moves (``_status_moved``) or a
     frame is said again around answers (``answers_with_news``), or the sender answers
-    questions that go through items one at a time (``_walked_through``): every veto of
+    questions that go through items one at a time (``_walked_through``), or it quotes a
+    draft revised a step at a time (``loop_unmoved.draft_revised``): every veto of
     ``learned_loop``, so the trainer sets the threshold over the windows the model is asked
     about and no others."""
     return (
@@ -157,6 +159,7 @@ def vetoed(history: Sequence[Utterance], indexes: Sequence[int]) -> bool:
         or _status_moved(history, indexes)
         or answers_with_news(history, indexes)
         or _walked_through(history, indexes)
+        or draft_revised([history[i].content for i in indexes])
     )
 
 

@@ -23,6 +23,7 @@ from itertools import combinations, pairwise
 
 from aiconv.platform.loop_acts import answers_with_news, presses, seen, stands_still
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
+from aiconv.platform.loop_unmoved import draft_revised
 from aiconv.platform.word_vectors import known_words_not_letters, meaning_similarity
 from aiconv.platform.wording import char_similarity, features
 
@@ -54,6 +55,8 @@ def restated_point(history: Sequence[Utterance], config: LoopConfig) -> Loop | N
         return None
     if any(char_similarity(a.content, b.content) >= config.edit for a, b in pairwise(own)):
         return None  # edited versions: a revision, or a repeat that others judge
+    if draft_revised([u.content for u in own]):
+        return None  # a quoted draft revised a step at a time, whatever is said around it
     if any(known_words_not_letters(u.content) < _MIN_WORDS for u in own):
         return None
     others = [u for u in history[indexes[0] + 1 :] if u.sender != sender]

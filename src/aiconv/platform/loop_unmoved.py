@@ -124,6 +124,34 @@ def _frame_filled_anew(grams: Sequence[frozenset[str]]) -> bool:
     return all(len(a & b) < _SLOT_OVERLAP * min(len(a), len(b)) for a, b in pairwise(rests))
 
 
+_QUOTED = re.compile(r"(?<!\w)'([^']{20,}?)'(?!\w)|\"([^\"]{20,}?)\"|«([^»]{20,}?)»|“([^”]{20,}?)”")
+"""A stretch quoted (20 characters or more): in single or double quotes, guillemets, curly."""
+
+
+def _draft(text: str) -> str | None:
+    """The longest stretch ``text`` quotes, if any."""
+    found = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(text)]
+    return max(found, key=len) if found else None
+
+
+_REVISED = 0.7
+"""Least character similarity of a quoted draft to the one before for it to be a revision of
+it (a clause rewritten, "something it had refused to do" for "it had not done that")."""
+
+
+def draft_revised(texts: Sequence[str]) -> bool:
+    """Whether every message quotes a draft, each a revision of the one before (``_REVISED``)
+    and none said before: a line revised a step at a time, whatever is said around it. A draft
+    that comes back to an earlier version (a title put back) revises nothing."""
+    drafts = [_draft(text) for text in texts]
+    if any(d is None for d in drafts):
+        return False
+    said = [" ".join(d.lower().split()) for d in drafts if d is not None]
+    if len(set(said)) < len(said):
+        return False
+    return all(char_similarity(a, b) >= _REVISED for a, b in pairwise(said))
+
+
 _OPENER_WORDS = 2
 """Fewest words every message opens with for a shared opening to be a game's rule."""
 
@@ -287,6 +315,8 @@ def unmoved(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
         return None  # near copies: a revision, a chorus, a drill
     if _frame_filled_anew([trigrams(text) for text in texts]):
         return None
+    if draft_revised(texts):
+        return None  # a line quoted anew, one thing changed each time: a draft being revised
     if _opened_alike(history[own[0] + 1 :]):
         return None  # each turn opens with the game's words: "Because of that, …"
     heard = heard_before(history)
