@@ -140,3 +140,19 @@ def test_a_quoted_line_put_back_as_it_was_still_loops() -> None:
         "recommends verbs and discourages comparatives in headlines.",
     )
     assert first_loop(history) is not None
+
+
+def test_records_of_a_protocol_that_each_say_something_new_are_no_rewording() -> None:
+    # Every record has the same keys; its values, in quotes, are what it says: a new step each
+    # time, then the session's end.
+    history = chat(
+        'worker: {"kind":"done","job":"J-20","step":"export_ledger","outcome":"ok","rows":310}',
+        'lead: {"kind":"check","job":"J-20","step":"export_ledger","query":"rows in ledger_eu"}',
+        'worker: {"kind":"done","job":"J-20","query":"rows in ledger_eu","answer":310}',
+        'lead: {"kind":"job_finished","job":"J-20","note":"export verified, nothing pending"}',
+        'worker: {"kind":"ack","job":"J-20","note":"dropping the temporary tables now"}',
+        'worker: {"kind":"tables_dropped","schema":"scratch","count":4}',
+        'lead: {"kind":"bye","job":"J-20"}',
+        'worker: {"kind":"bye","job":"J-20"}',
+    )
+    assert first_loop(history) is None

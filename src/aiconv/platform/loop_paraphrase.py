@@ -9,6 +9,7 @@ Pure, run by ``loops.detect_loop``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from aiconv.platform.loop_acts import seen
@@ -33,10 +34,29 @@ def _restates(index: int, history: Sequence[Utterance], config: LoopConfig) -> f
     if len(current.content) < config.min_content_words or _answers_with_news(index, history):
         return 0.0
     best = 0.0
+    said = history[index].content
     for earlier in history[:index]:
         if current.numbers <= features(earlier.content).numbers:
-            best = max(best, content_similarity(earlier.content, history[index].content))
+            best = max(best, overlap(earlier.content, said))
     return best
+
+
+def overlap(earlier: str, said: str) -> float:
+    """``content_similarity``, or for two records (``{…}``) the share of their words in common,
+    quoted values read: the text views set quoted text aside, which leaves a record its keys
+    alone, the same in every record of a protocol."""
+    if not (_record(earlier) and _record(said)):
+        return content_similarity(earlier, said)
+    a, b = set(_WORD.findall(earlier.lower())), set(_WORD.findall(said.lower()))
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _record(content: str) -> bool:
+    text = content.strip()
+    return text.startswith("{") and text.endswith("}")
 
 
 _NEW_POINTS = 0.4

@@ -39,7 +39,7 @@ from aiconv.platform.loop_on_purpose import (
     reports_on_progress,
     sings_refrain,
 )
-from aiconv.platform.loop_paraphrase import accumulates, paraphrase
+from aiconv.platform.loop_paraphrase import accumulates, overlap, paraphrase
 from aiconv.platform.loop_pointed import pointed_again
 from aiconv.platform.loop_references import masked, volatile
 from aiconv.platform.loop_reframed import reframed
@@ -225,6 +225,10 @@ def _similarity(a: Utterance, b: Utterance) -> float:  # content words: characte
     return content_similarity(a.content, b.content)
 
 
+def _overlap(a: Utterance, b: Utterance) -> float:  # the same, two records' values read too
+    return overlap(a.content, b.content)
+
+
 def _ping_pong(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     if len(history) < 4:
         return None
@@ -317,7 +321,7 @@ def _rewording(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     if any(char_similarity(a.content, b.content) >= config.edit for a, b in pairwise(own)):
         return None  # edited versions: a revision (or a repeat, which _repeats judges)
     pairs = [(a, b) for n, a in enumerate(own) for b in own[n + 1 :]]
-    if any(_moved(a, b) or _similarity(a, b) < config.rewording for a, b in pairs):
+    if any(_moved(a, b) or _overlap(a, b) < config.rewording for a, b in pairs):
         return None
     for index in indexes[1:]:
         said = features(history[index].content).facts
@@ -327,7 +331,7 @@ def _rewording(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
         return None  # "Parking isn't included: the double is …", "Dogs are welcome: …"
     if _led(history, indexes):
         return None  # a clearance read back: "Cleared for takeoff runway three four, …"
-    score = sum(_similarity(a, b) for a, b in pairs) / len(pairs)
+    score = sum(_overlap(a, b) for a, b in pairs) / len(pairs)
     return make_loop("paraphrase", score, tuple(own), f"{sender} keeps rewording the same point")
 
 
