@@ -156,3 +156,41 @@ def test_records_of_a_protocol_that_each_say_something_new_are_no_rewording() ->
         'worker: {"kind":"bye","job":"J-20"}',
     )
     assert first_loop(history) is None
+
+
+def test_a_call_sent_again_as_it_was_after_a_busy_reply_is_a_retry() -> None:
+    # The agent changed its call to each error before; the last reply says nothing of the call
+    # itself (the service is busy), so the same call again is the right move, not a loop.
+    history = chat(
+        'agent: PUT /calendar/events {"title":"Quarterly review","start":"2025-03-04T10:00",'
+        '"room":"Atlas"}',
+        'calendar: 400 {"error":"attendees_required","detail":"an event in a room needs at '
+        'least one attendee"}',
+        'agent: PUT /calendar/events {"title":"Quarterly review","start":"2025-03-04T10:00",'
+        '"room":"Atlas","attendees":["mona@corp.example"]}',
+        'calendar: 409 {"error":"room_taken","detail":"Atlas is booked then","free_rooms":'
+        '["Orion","Vega"]}',
+        'agent: PUT /calendar/events {"title":"Quarterly review","start":"2025-03-04T10:00",'
+        '"room":"Orion","attendees":["mona@corp.example"]}',
+        'calendar: 503 {"message":"Service temporarily overloaded, back off and resend in 30s"}',
+        'agent: PUT /calendar/events {"title":"Quarterly review","start":"2025-03-04T10:00",'
+        '"room":"Orion","attendees":["mona@corp.example"]}',
+        'calendar: 201 {"id":"ev-88412","room":"Orion","status":"confirmed"}',
+    )
+    assert first_loop(history) is None
+
+
+def test_a_call_sent_again_to_the_same_refusal_still_loops() -> None:
+    history = chat(
+        'agent: PUT /calendar/events {"title":"Quarterly review","start":"2025-03-04T10:00",'
+        '"room":"Atlas"}',
+        'calendar: 400 {"error":"attendees_required","detail":"an event in a room needs at '
+        'least one attendee"}',
+        'agent: PUT /calendar/events {"title":"Quarterly review","start":"2025-03-04T10:00",'
+        '"room":"Atlas"}',
+        'calendar: 400 {"error":"attendees_required","detail":"an event in a room needs at '
+        'least one attendee"}',
+        'agent: PUT /calendar/events {"title":"Quarterly review","start":"2025-03-04T10:00",'
+        '"room":"Atlas"}',
+    )
+    assert first_loop(history) is not None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import pairwise
 
 from aiconv.platform.lexicon import word_set
 from aiconv.platform.loop_acts import seen
@@ -275,6 +276,64 @@ def _new_values(history: Sequence[Utterance], index: int) -> bool:
     return any(value not in earlier for value in _DIGITS.findall(history[index].content))
 
 
+_RAW_WORD = re.compile(r"[^\W\d_]{3,}")
+_REPLY_WORDS = 4
+"""Fewest words of a reply that says why a request did not get through."""
+
+
+def _raw_words(content: str) -> set[str]:
+    """The words of ``content`` as written (quoted values too), three letters or more."""
+    return set(_RAW_WORD.findall(content.lower()))
+
+
+def retried(history: Sequence[Utterance], index: int) -> bool:
+    """Whether the newest message sends ``history[index]``, its sender's, again after one
+    reply that asks nothing, says nothing of what it asked (no word of it) and is news from
+    its sender (mostly new to the window, little of its own earlier words): the request did
+    not get through (a rate limit, a timeout), and a sender that acted on the replies before
+    (``_adapted``) sends it again as it was. A reply that asks again, presses its own point or
+    says the same again keeps it a loop."""
+    between = history[index + 1 : -1]
+    if len(between) != 1 or between[0].sender == history[-1].sender or "?" in between[0].content:
+        return False
+    reply = between[0]
+    words = _raw_words(reply.content)
+    if len(words) < _REPLY_WORDS or words & _raw_words(history[-1].content):
+        return False
+    heard: set[str] = set()
+    own: set[str] = set()
+    for u in history[: index + 1]:
+        said = _raw_words(u.content)
+        heard |= said
+        if u.sender == reply.sender:
+            own |= said
+    return (
+        2 * len(words - heard) > len(words)
+        and 4 * len(words & own) <= len(words)
+        and _adapted(history[: index + 1])
+    )
+
+
+_ADAPTED = 2
+"""Fewest earlier messages of a sender that took up what the reply before them brought."""
+
+
+def _adapted(history: Sequence[Utterance]) -> bool:
+    """Whether the sender of ``history[-1]`` changed its message to the replies before
+    (``_ADAPTED`` times, a message using a word the reply just before it brought to the
+    window): it acts on what it is told, so sending one unchanged means it had no answer."""
+    sender = history[-1].sender
+    heard: set[str] = set()
+    adapted = 0
+    for earlier, later in pairwise(history):
+        said = _raw_words(earlier.content)
+        brought = said - heard
+        heard |= said
+        if later.sender == sender and earlier.sender != sender:
+            adapted += bool(brought & _raw_words(later.content))
+    return adapted >= _ADAPTED
+
+
 def _reports(history: Sequence[Utterance], index: int) -> bool:
     """Whether ``history[index]`` states news of its own: no question, three facts or more new
     to the window ("I've asked Priya for the token. Summary posted to #team-standup.")."""
@@ -290,5 +349,6 @@ __all__ = [
     "presented",
     "reads_back_news",
     "reports_on_progress",
+    "retried",
     "sings_refrain",
 ]

@@ -37,6 +37,7 @@ from aiconv.platform.loop_on_purpose import (
     polls_again,
     reads_back_news,
     reports_on_progress,
+    retried,
     sings_refrain,
 )
 from aiconv.platform.loop_paraphrase import accumulates, overlap, paraphrase
@@ -173,6 +174,8 @@ def _repeats(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
                 continue  # "Removed eggs. Your list: milk, bread." after "…: milk, eggs, bread."
             if same and polls_again(history, index):
                 continue  # "Any news?" once more, each answer having brought some
+            if same and retried(history, index):
+                continue  # sent again after "429 Too Many Requests": it did not get through
             if same and sings_refrain(history, index):
                 continue  # the chorus again, after the next verse
             if same and nears_model(history, index):
