@@ -543,6 +543,32 @@ def test_rounds_35_and_36_written_blind_then_tuned_on(written_in: int, recall: f
     _holds_after_tuning(written_in, recall=recall)
 
 
+#: Rounds 37 and 38, written blind, measured unread (37: 0.692 with two healthy cut, 38: 0.654
+#: with three), then tuned on for precision. Their floors hold what the detector shows on them:
+#: (written_in, loop recall, closing precision, closing recall).
+BLIND_37_38_THEN_TUNED = ((37, 0.69, 0.85, 0.75), (38, 0.65, 1.0, 0.75))
+
+
+@pytest.mark.parametrize(("written_in", "recall", "precision", "closings"), BLIND_37_38_THEN_TUNED)
+def test_rounds_37_and_38_written_blind_then_tuned_on(
+    written_in: int, recall: float, precision: float, closings: float
+) -> None:
+    # Written blind while rounds 35 and 36 were tuned on, frozen (sha256 8e287e77... and
+    # 7e3c9c21...) and measured unseen on 9fe8f28: 37 precision 0.900, recall 0.692 (18 of
+    # 26), 2 healthy cut, closings 0.857 / 0.750; 38 0.773-0.810, 0.654 (17 of 26), 3-4 cut,
+    # 1.00 / 0.750. Then read and tuned on for precision, each cause stated for any language
+    # (README, "Rounds 37 and 38, read and tuned on"): a request polled without a question
+    # mark while its values change, a spelling corrected and spelled again, letters spelled
+    # out, a quoted draft revised a step at a time, records compared with their quoted values,
+    # a call resent once after a busy reply by a sender that acted on every reply before.
+    # 37: 1.00, 0.692, nothing cut, closings 0.857 / 0.750 (a thanks-trading collapse that
+    # opens with "have a nice day" ends as a closing at 3); 38: 1.00, 0.654, nothing cut,
+    # 1.00 / 0.750. Tuned on: no longer a measure of unseen transcripts.
+    _holds_after_tuning(
+        written_in, recall=recall, closing_precision=precision, closing_recall=closings
+    )
+
+
 #: Held-out rounds that were written blind with ``fire_by`` labels; each must meet the target.
 BLIND_ROUNDS = (9,)
 
