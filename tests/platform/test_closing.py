@@ -444,3 +444,51 @@ def test_the_quick_search_finds_a_phrase_where_one_look_behind_pattern_does() ->
         assert _mentions(folded, phrases) == expected, text
         found += expected
     assert found > 400, found
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        (  # Greek: no phrase of the list, a wave that ends the last message
+            "μαθητής: Τελείωσα και την τελευταία άσκηση.",
+            "δάσκαλος: Σωστή, μπράβο. Για την Πέμπτη διάβασε το κεφάλαιο 4.",
+            "μαθητής: Εντάξει, θα το διαβάσω.",
+            "δάσκαλος: Ωραία. Καλό βράδυ, τα λέμε την Πέμπτη!",
+            "μαθητής: Τα λέμε! 👋",
+        ),
+        (  # Korean: a short see-you, answered by a listed goodbye
+            "고객: 예약 변경 확인했습니다.",
+            "상담원: 네, 예약을 토요일 오후 3시로 변경했고 확인 문자도 방금 고객님 휴대폰으로 "
+            "보내 드렸습니다.",
+            "고객: 알겠습니다.",
+            "상담원: 수고하셨습니다, 토요일에 봬요!",
+            "고객: 네, 안녕히 계세요.",
+        ),
+    ],
+)
+def test_a_short_goodbye_answering_a_short_leave_taking_ends(lines: tuple[str, ...]) -> None:
+    history = said(*lines)
+    assert closing_agreed(history) == _last_two(*lines)
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        (  # a short answer, then a long message that only says "see you" of someone else
+            "bot: Any allergies to medication?",
+            "patient: None.",
+            "bot: Any problems with anaesthesia in your family?",
+            "patient: No.",
+            "bot: Thank you, that completes the form. The anaesthetist will see you at 7:30.",
+        ),
+        (  # a wave that opens the conversation
+            "a: 👋",
+            "b: Hi! 👋",
+        ),
+    ],
+)
+def test_a_long_statement_or_an_opening_wave_after_a_short_message_does_not_end(
+    lines: tuple[str, ...],
+) -> None:
+    history = said(*lines)
+    assert all(closing_agreed(history[:end]) is None for end in range(1, len(history) + 1))

@@ -373,7 +373,8 @@ def closing_agreed(
     if not (is_closing(previous.content, phrases) or _ends_greeting(history, -2)):
         if closes and _returns_wish(previous.content, new.content):
             return (previous.sequence, new.sequence)  # "you too, bye" to a wish of its own
-        if closes and _ends_thanking(previous.content) and not _volley(history):
+        asked = len(history) > 2 and any(m in history[-3].content for m in "?？")
+        if closes and _takes_leave(previous.content, new.content, asked) and not _volley(history):
             return (previous.sequence, new.sequence)  # "No, that's all, thanks!" - "Goodbye!"
         return None
     if closes or is_confirmation(new.content):
@@ -420,7 +421,23 @@ def _volley(history: Sequence[Utterance]) -> bool:
     goodbye after a thanks is one more courtesy of a collapse, not an ending agreed."""
     before = history[-4:-1]
     return len(before) == 3 and all(
-        len(u.content.split()) <= _VOLLEY_WORDS or features(u.content).pleasantry for u in before
+        features(u.content).words <= _VOLLEY_WORDS or features(u.content).pleasantry for u in before
+    )
+
+
+def _takes_leave(content: str, goodbye: str, answers: bool) -> bool:
+    """Whether ``content`` is a leave-taking that ``goodbye`` answers: it ends on thanks; or
+    both are short, and ``content`` answers no question (``answers``: "Sim, até às 22h." is
+    business), asks nothing and reserves nothing ("Bonne nuit, à jeudi !" - "À jeudi ! 👋",
+    "不客气，周六见！" - "好，再见。")."""
+    if _ends_thanking(content):
+        return True
+    return (
+        not answers
+        and features(content).words <= _VOLLEY_WORDS
+        and features(goodbye).words <= _VOLLEY_WORDS
+        and not any(mark in content for mark in "?？")
+        and not _RESERVATIONS.search(content)
     )
 
 
@@ -438,7 +455,7 @@ def _ends_thanking(content: str) -> bool:
 
 AT_BOTH_ENDS: tuple[str, ...] = (
     "buenas noches", "buenas tardes", "boa noite", "boa tarde", "ciao", "salut", "dag",
-    "hej", "hei", "moi", "ahoj", "iyi günler", "iyi akşamlar", "ערב טוב", "שלום", "aloha",
+    "hej", "hei", "moi", "ahoj", "iyi günler", "iyi akşamlar", "ערב טוב", "שלום", "aloha", "👋",
 )  # fmt: skip
 """Words of greeting that are also goodbyes ("¡Buenas noches!" opens a call and ends one):
 left out of the closing phrases, they close only where a goodbye stands, at the end of a
