@@ -194,3 +194,23 @@ def test_a_call_sent_again_to_the_same_refusal_still_loops() -> None:
         '"room":"Atlas"}',
     )
     assert first_loop(history) is not None
+
+
+def test_terse_acknowledgements_running_down_to_the_same_emoji_are_a_collapse() -> None:
+    # Turkish: no word comes round, but the emoji sent before come back on both sides.
+    history = chat(
+        "kargo: Siparişiniz #TR-4471 teslim edildi, imza: A. Yılmaz. İyi günler dileriz.",
+        "müşteri: Süper, teşekkürler.",
+        "kargo: Rica ederiz! Başka bir konuda yardımcı olabilir miyiz?",
+        "müşteri: Yok, sağ olun.",
+        "kargo: Tamam.",
+        "müşteri: tmm",
+        "kargo: Peki 🙏",
+        "müşteri: 🙏🙏",
+        "kargo: 👍",
+        "müşteri: 🙏",
+        "kargo: 👍",
+    )
+    found = first_loop(history)
+    assert found is not None and found.kind == "collapse"
+    assert max(found.sequences) <= 10  # when 🙏 has come round twice, not at the fourth emoji

@@ -123,8 +123,9 @@ _COME_ROUND = 2
 def terse_collapse(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:
     """Six messages in a row from at least two senders, each of three words at most, none with
     a number or a question (but an offer asked again in the same words: ``_offered_again``),
-    and at least two of them only words said before in the window: acknowledgements going
-    round ("Oke." - "Baik, Kak." - "Siap." - "Baik.")."""
+    and at least two of them only words said before in the window (or, without words, only
+    emoji sent before: "🙏🙏" after "Peki 🙏"): acknowledgements going round ("Oke." - "Baik,
+    Kak." - "Siap." - "Baik.")."""
     newest = history[-1].content
     if _is_long(newest) and (
         len(newest) > _TERSE_CHARS + 2 or not _offered_again(history, len(history) - 1)
@@ -138,14 +139,33 @@ def terse_collapse(history: Sequence[Utterance], config: LoopConfig) -> Loop | N
         return None
     if len({u.sender for u in run}) < 2:
         return None
-    said = [frozenset(features(u.content).text.split()) for u in history]
+    sent = [_sent(u.content) for u in history]
+    said = [words or signs for words, signs in sent]  # a sign alone says what words would
     again = sum(
-        bool(said[i]) and said[i] <= frozenset().union(*said[:i])
+        bool(said[i]) and said[i] <= frozenset().union(*(w | s for w, s in sent[:i]))
         for i in range(start, len(history))
     )
     if again < _COME_ROUND:
         return None
     return make_loop("collapse", 1.0, tuple(run), f"{len(run)} terse messages in a row")
+
+
+def _sent(content: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The words of a terse message, and the signs it sends without words (an emoji, each
+    once: "🙏🙏" sends 🙏): a message of signs alone comes round when they were sent before."""
+    words = frozenset(features(content).text.split())
+    signs = frozenset(
+        sign
+        for token in content.split()
+        if not _WORDLIKE.search(token)
+        for sign in token
+        if not sign.isascii() and sign not in _JOINERS
+    )
+    return words, signs
+
+
+_JOINERS = "\ufe0f\u200d"
+"""What joins or styles an emoji (a variation selector, the zero-width joiner): no sign."""
 
 
 def _offered_again(history: Sequence[Utterance], index: int) -> bool:
