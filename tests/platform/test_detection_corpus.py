@@ -546,7 +546,7 @@ def test_rounds_35_and_36_written_blind_then_tuned_on(written_in: int, recall: f
 #: Rounds 37 and 38, written blind, measured unread (37: 0.692 with two healthy cut, 38: 0.654
 #: with three), then tuned on for precision. Their floors hold what the detector shows on them:
 #: (written_in, loop recall, closing precision, closing recall).
-BLIND_37_38_THEN_TUNED = ((37, 0.69, 0.85, 0.75), (38, 0.65, 1.0, 0.75))
+BLIND_37_38_THEN_TUNED = ((37, 0.73, 0.88, 1.0), (38, 0.69, 1.0, 0.87))
 
 
 @pytest.mark.parametrize(("written_in", "recall", "precision", "closings"), BLIND_37_38_THEN_TUNED)
@@ -560,10 +560,12 @@ def test_rounds_37_and_38_written_blind_then_tuned_on(
     # (README, "Rounds 37 and 38, read and tuned on"): a request polled without a question
     # mark while its values change, a spelling corrected and spelled again, letters spelled
     # out, a quoted draft revised a step at a time, records compared with their quoted values,
-    # a call resent once after a busy reply by a sender that acted on every reply before.
-    # 37: 1.00, 0.692, nothing cut, closings 0.857 / 0.750 (a thanks-trading collapse that
-    # opens with "have a nice day" ends as a closing at 3); 38: 1.00, 0.654, nothing cut,
-    # 1.00 / 0.750. Tuned on: no longer a measure of unseen transcripts.
+    # a call resent once after a busy reply by a sender that acted on every reply before;
+    # then emoji sent again come round in a terse collapse, and a short leave-taking answered
+    # by a goodbye closes (branch rules). 37: 1.00, 0.731 (19 of 26), nothing cut, closings
+    # 0.889 / 1.00 (a thanks-trading collapse that opens with "have a nice day" ends as a
+    # closing at 3); 38: 1.00, 0.692 (18 of 26), nothing cut, 1.00 / 0.875. Tuned on: no
+    # longer a measure of unseen transcripts.
     _holds_after_tuning(
         written_in, recall=recall, closing_precision=precision, closing_recall=closings
     )
