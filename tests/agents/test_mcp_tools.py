@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -13,6 +15,7 @@ import httpx
 import pytest
 
 from aiconv.agents.toolbox import ToolBox, ToolCallContext, open_tools
+from aiconv.agents.tools.mcp import McpTools, StderrRelay
 from aiconv.errors import ConfigError
 from aiconv.platform.events import ToolCalled
 from aiconv.platform.toolrounds import run_call
@@ -307,3 +310,79 @@ async def test_a_stdio_servers_stderr_reaches_the_log_as_text_never_the_terminal
     assert long.endswith("z" * 2000 + "…(3000 more)")
     raw = capfd.readouterr()
     assert "\x1b" not in raw.err + raw.out and "AbCdEfGh" not in raw.err + raw.out
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
+
+
+async def test_an_open_cancelled_while_the_server_starts_stops_the_server(tmp_path: Path) -> None:
+    """A conversation cancelled while its stdio server started (it never answered) left the
+    server running, with its task and its pipes, for the life of the process."""
+    pidfile = tmp_path / "pid"
+    opening = asyncio.create_task(
+        McpTools.open(f"stdio:/bin/sh -c 'echo $$ > {pidfile}; exec sleep 60'")
+    )
+    await eventually(lambda: pidfile.exists() and pidfile.read_text().strip(), timeout=10)
+    pid = int(pidfile.read_text())
+    opening.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await opening
+    await eventually(lambda: not _alive(pid), timeout=10, what="the server stopping")
+
+
+async def test_a_relay_cancelled_while_it_starts_closes_no_one_elses_file(tmp_path: Path) -> None:
+    """The relay closed its pipe's number when cancelled as it connected, and the transport
+    closed it again a moment later: by then the number was another connection's (here a file
+    opened just after), which lost it."""
+    opened: list[int] = []
+
+    async def open_a_file() -> None:
+        opened.append(os.open(tmp_path / "other", os.O_RDWR | os.O_CREAT))
+
+    starting = asyncio.create_task(StderrRelay.start("stdio:x"))
+    await asyncio.sleep(0)  # it waits for the pipe's transport
+    starting.cancel()
+    asyncio.create_task(open_a_file())  # noqa: RUF006 - awaited through its effect below
+    with pytest.raises(asyncio.CancelledError):
+        await starting
+    for _ in range(5):
+        await asyncio.sleep(0)
+    try:
+        os.fstat(opened[0])  # OSError (a bad file descriptor) when closed under us
+    finally:
+        os.close(opened[0])
+
+
+async def test_a_relay_whose_pipe_a_child_still_holds_closes_its_end_all_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A server's child left holding the pipe (a daemon): the relay stopped reading after its
+    wait but kept its end open, and read into it, as long as that child lived."""
+    monkeypatch.setattr(StderrRelay, "CLOSE_WAIT_S", 0.2)
+    relay = await StderrRelay.start("stdio:x")
+    pipe = os.readlink(f"/proc/self/fd/{relay.errlog.fileno()}")  # pipe:[inode], both ends
+    holder = await asyncio.create_subprocess_exec("sleep", "60", stderr=relay.errlog)
+    try:
+        await relay.close()
+
+        def ours() -> list[str]:
+            return [
+                fd for fd in os.listdir("/proc/self/fd") if _readlink(f"/proc/self/fd/{fd}") == pipe
+            ]
+
+        await eventually(lambda: not ours(), timeout=5, what="the relay closing its end")
+    finally:
+        holder.kill()
+        await holder.wait()
+
+
+def _readlink(path: str) -> str | None:
+    try:
+        return os.readlink(path)
+    except OSError:  # closed since it was listed
+        return None

@@ -127,7 +127,7 @@ class McpTools(ToolBox):
             raise ConfigError(
                 f"MCP server {redact_url(reference)!r} did not answer within {timeout_s:g}s"
             ) from exc
-        except ConfigError:
+        except BaseException:  # ConfigError, or cancelled while it starts: stop the server
             await box.aclose()
             raise
         return box
@@ -218,11 +218,20 @@ class StderrRelay:
     loop, so a server that floods stderr is read as fast as it writes and never blocks."""
 
     MAX_LINE = 2000
+    #: Seconds ``close`` waits for the pipe's last lines before it stops reading.
+    CLOSE_WAIT_S = 5.0
 
-    def __init__(self, reference: str, errlog: TextIO, task: asyncio.Task[None]) -> None:
+    def __init__(
+        self,
+        reference: str,
+        errlog: TextIO,
+        task: asyncio.Task[None],
+        transport: asyncio.ReadTransport,
+    ) -> None:
         self.reference = reference
         self.errlog = errlog
         self._task = task
+        self._transport = transport
 
     @classmethod
     async def start(cls, reference: str) -> StderrRelay:
@@ -230,29 +239,33 @@ class StderrRelay:
         read_fd, write_fd = os.pipe()
         errlog = os.fdopen(write_fd, "w", encoding="utf-8")
         reader = asyncio.StreamReader(limit=2**20)
+        pipe = os.fdopen(read_fd, "rb")
         loop = asyncio.get_running_loop()
         try:
-            await loop.connect_read_pipe(
-                lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(read_fd, "rb")
+            transport, _ = await loop.connect_read_pipe(
+                lambda: asyncio.StreamReaderProtocol(reader), pipe
             )
         except BaseException:
             errlog.close()
-            os.close(read_fd)
+            # The file, never its number: a transport made before a cancel closes the file again
+            # later, and a number closed twice may by then be another connection's.
+            pipe.close()
             raise
         name = redact_url(reference)
         name = name if len(name) <= 80 else f"{name[:40]}…{name[-39:]}"  # the command's ends
-        return cls(reference, errlog, asyncio.create_task(_relay(reader, name)))
+        return cls(reference, errlog, asyncio.create_task(_relay(reader, name)), transport)
 
     async def close(self) -> None:
         """Close this process's end of the pipe (the server's closed when it stopped), then
         wait for the lines still in it."""
         self.errlog.close()
         try:
-            async with asyncio.timeout(5):
+            async with asyncio.timeout(self.CLOSE_WAIT_S):
                 await asyncio.shield(self._task)
         except TimeoutError:  # a child of the server still holds the pipe: stop reading
             self._task.cancel()
             await asyncio.wait([self._task])
+            self._transport.close()  # else its end stays open (and read) as long as the child
 
 
 async def _relay(reader: asyncio.StreamReader, name: str) -> None:
