@@ -50,6 +50,8 @@ FILES = {
     "port0.toml": MINIMAL.replace('agent = "mock"', 'url = "http://127.0.0.1:0/chat"'),
     "both.toml": MINIMAL.replace('agent = "mock"', 'agent = "mock"\nurl = "http://127.0.0.1:1/"'),
     "down.toml": MINIMAL.replace('agent = "mock"', 'url = "http://127.0.0.1:1/chat"'),
+    "downextra.toml": MINIMAL
+    + '\n[[participants]]\nname = "lead"\nrole = "lead"\nurl = "http://127.0.0.1:1/chat"\n',
     "crlf.toml": MINIMAL.replace(
         'agent = "mock"', 'url = "http://127.0.0.1:1/"\nheaders = {x = "a\\r\\nb"}'
     ),
@@ -409,6 +411,15 @@ CASES: list[tuple[list[str], int, str]] = [
     # (it wrote every conversation as failed, and replay exited 0 after about 90 s)
     (["simulate", "down.toml", *LOG], 1, "support: nothing answers at http://127.0.0.1:1/chat"),
     (["replay", "down.toml", *LOG], 1, "support: nothing answers at http://127.0.0.1:1/chat"),
+    # a fork never calls a further participant: its server being down stops no replay (here
+    # the log has nothing to replay)
+    (["replay", "downextra.toml", *LOG], 2, "no imported conversations to replay"),
+    (
+        ["simulate", "downextra.toml", *LOG],
+        1,  # the hint named [agent] url for every seat's
+        "lead: nothing answers at http://127.0.0.1:1/chat (connection refused); is its server "
+        "running? (or change its url in the scenario)",
+    ),
     (["start", "--agent1", "ollama", "--base-url1", "http://127.0.0.1:0/v1"], 2, "must look"),
     (["simulate", "crlf.toml"], 2, "agent.headers: header 'x': no empty name"),
     (["simulate", "model.toml"], 2, "model.toml:7: agent.model: must not be empty"),

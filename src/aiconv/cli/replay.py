@@ -181,7 +181,10 @@ def replay(scenario_file: Path, **kw: Any) -> None:
     runtime = Runtime.load(LogOptions.of(kw))
     scenario = load_scenario(scenario_file)
     check_agents(runtime, scenario)
-    asyncio.run(require_seat_servers(runtime, scenario))
+    # a fork's seats: its customer, the agent and a judge (not the further participants, nor
+    # a matrix's agents, which it never calls)
+    forked = dataclasses.replace(scenario, extras=(), agents=())
+    asyncio.run(require_seat_servers(runtime, forked))
     if scenario.voice:  # the imported conversations are text: a fork of one is text too
         click.echo(
             f"warning: voice = true is not replayed: {scenario_file}'s forks are text "

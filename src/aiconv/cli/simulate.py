@@ -153,7 +153,7 @@ async def require_seat_servers(
         if plan is not None and plan.mode_for(seat) == "replay":
             continue
         if seat.url:
-            hint = "is the agent's server running? (or change [agent] url)"
+            hint = "is its server running? (or change its url in the scenario)"  # any seat
             await require_local_server(seat.url, who=seat.name, hint=hint)
         elif not is_voice_agent(seat.agent):
             await runtime.registry.require_server(
