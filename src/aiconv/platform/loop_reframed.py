@@ -43,11 +43,12 @@ _FIRST_NEW = 0.4
 _COPY = 0.8
 """Character similarity to a stretch of the message from which the reply is a copy of it."""
 _SAYABLE = 12
+"""Fewest trigrams a message has for a reply to say it back (not "I?" or "Next")."""
 _SAYABLE_WORDS = 2
+"""Fewest content words (stems) a message has for a reply to say it back."""
 _WORDS_SAID = 0.2
 """Least share of the message's content words (stems) the reply says: a cheap test before the
 trigrams (a message said back whole says more; inflected, its stems may differ)."""
-"""Fewest trigrams a message has for a reply to say it back (not "I?" or "Next")."""
 
 
 def _reframes(history: Sequence[Utterance], index: int) -> bool:
