@@ -55,8 +55,14 @@ _WORD = re.compile(r"\w+")
 
 
 def _record(content: str) -> bool:
+    if content[:1] not in _OPENINGS:
+        return False  # (most messages)
     text = content.strip()
     return text.startswith("{") and text.endswith("}")
+
+
+_OPENINGS = frozenset("{ \t\n\r")
+"""What a record's text may begin with: its brace, or space before it."""
 
 
 _NEW_POINTS = 0.4

@@ -269,10 +269,7 @@ def pressed_rewording(history: Sequence[Utterance], config: LoopConfig) -> Loop 
     sender = history[-1].sender
     indexes = [i for i, u in enumerate(history) if u.sender == sender][-ACT_RUN:]
     own = [history[i] for i in indexes]
-    if len(own) < ACT_RUN:
-        return None
-    views = [_not_letters(u.content) for u in own]
-    if any(len(view) < 2 for view in views):
+    if len(own) < ACT_RUN or any(len(concepts(u.content)) < 2 for u in own):
         return None
     if not stands_still(history, own):
         return None
@@ -281,6 +278,9 @@ def pressed_rewording(history: Sequence[Utterance], config: LoopConfig) -> Loop 
     others = [u for u in history[indexes[0] + 1 :] if u.sender != sender]
     if not any(pushes_back(u.content) and not features(u.content).asks_repeat for u in others):
         return None
+    views = [_not_letters(u.content) for u in own]
+    if any(len(view) < 2 for view in views):
+        return None  # a word spelled out: its letters are no concepts
     if _fills_slots(views) or answered(history, indexes):
         return None  # each question answered with news: "Order #A-7: can they also …?"
     if moves_through_items(history, indexes):
@@ -297,7 +297,7 @@ def _not_letters(content: str) -> frozenset[str]:
     """The ``concepts`` of ``content``, without the letters of a word it spells out: a spelled
     word ("s-e-p-a-r-a-t-e") is no point made in its letters, which every spelled word shares."""
     view = concepts(content)
-    if not SPELLED.search(content):
+    if all(len(concept) > 1 for concept in view) or not SPELLED.search(content):
         return view  # (most)
     return frozenset(concept for concept in view if not is_letter(concept))
 

@@ -128,6 +128,7 @@ _QUOTED = re.compile(r"(?<!\w)'([^']{20,}?)'(?!\w)|\"([^\"]{20,}?)\"|«([^»]{20
 """A stretch quoted (20 characters or more): in single or double quotes, guillemets, curly."""
 
 
+@windowed()
 def _draft(text: str) -> str | None:
     """The longest stretch ``text`` quotes, if any."""
     found = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(text)]
