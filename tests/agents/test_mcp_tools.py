@@ -386,3 +386,19 @@ def _readlink(path: str) -> str | None:
         return os.readlink(path)
     except OSError:  # closed since it was listed
         return None
+
+
+async def test_a_key_across_the_cut_of_a_long_stderr_line_is_redacted_whole(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A long line was cut before keys were redacted: a key across the cut lost the length
+    the redaction recognises, and its first characters were logged."""
+    from aiconv.agents.tools.mcp import StderrRelay, _relay
+
+    reader = asyncio.StreamReader()
+    key = "sk-ant-api03-AbCdEfGhIjKlMnOpQrStUv"
+    reader.feed_data(("z" * (StderrRelay.MAX_LINE - 8) + key + "\n").encode())
+    reader.feed_eof()
+    await _relay(reader, "srv")
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "aiconv.mcp"]
+    assert "sk-ant" not in line and "[REDACTE" in line, line

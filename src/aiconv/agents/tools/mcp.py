@@ -274,15 +274,15 @@ async def _relay(reader: asyncio.StreamReader, name: str) -> None:
             raw = await reader.readuntil(b"\n")
         except asyncio.IncompleteReadError as end:
             raw = end.partial
-        except asyncio.LimitOverrunError as long:  # a line longer than the buffer: its start
+        except asyncio.LimitOverrunError as long:  # longer than the buffer: a buffer at a time
             raw = await reader.readexactly(long.consumed)
         if not raw:
             return
-        text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
-        if len(text) > StderrRelay.MAX_LINE:
+        text = scrub(raw.decode("utf-8", errors="replace").rstrip("\r\n"))  # then cut: a key
+        if len(text) > StderrRelay.MAX_LINE:  # across the cut would show its first characters
             text = f"{text[: StderrRelay.MAX_LINE]}…({len(text) - StderrRelay.MAX_LINE} more)"
         if text.strip():
-            _SERVER_LOG.warning("MCP server %s: %s", name, visible_controls(scrub(text)))
+            _SERVER_LOG.warning("MCP server %s: %s", name, visible_controls(text))
 
 
 _SERVER_LOG = logging.getLogger("aiconv.mcp")
