@@ -35,7 +35,7 @@ from itertools import combinations, pairwise
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 from threadpoolctl import threadpool_limits
-from train_loop_model import MONOTONE, ROOT
+from train_loop_model import MONOTONE, ROOT, classifier
 
 from aiconv.platform import loop_learned
 from aiconv.platform.closing import DEFAULT_CLOSING_PHRASES, closing_agreed
@@ -262,16 +262,7 @@ def loro(
         x, y = _samples(
             [r for r in train if fit_rounds is None or r["round"] in fit_rounds], cols, gate
         )
-        model = HistGradientBoostingClassifier(
-            max_iter=150,
-            max_depth=depth,
-            learning_rate=0.1,
-            monotonic_cst=monotone,
-            min_samples_leaf=10,
-            l2_regularization=1.0,
-            early_stopping=False,
-            random_state=0,
-        )
+        model = classifier(monotone, max_iter=150, max_depth=depth)
         with threadpool_limits(1):
             model.fit(x, y, sample_weight=np.where(y == 1, (y == 0).sum() / (y == 1).sum(), 1.0))
         threshold = max(_excess(model, r, cols, gate, 0.0) for r in train if not r["loop"])

@@ -158,20 +158,26 @@ def fit(records: Sequence[Sample]) -> HistGradientBoostingClassifier:
     """The model trained on ``records`` (one thread and no early stopping: reproducible)."""
     x, y, _ = _xy(records)
     weight = np.where(y == 1, (y == 0).sum() / max(1, (y == 1).sum()), 1.0)
-    monotone = [MONOTONE.get(name, 0) for name in loop_learned.FEATURES]
-    model = HistGradientBoostingClassifier(
-        max_iter=STUMPS,
-        max_depth=1,
+    model = classifier([MONOTONE.get(name, 0) for name in loop_learned.FEATURES])
+    with threadpool_limits(1):
+        model.fit(x, y, sample_weight=weight)
+    return model
+
+
+def classifier(
+    monotone: Sequence[int], *, max_iter: int = STUMPS, max_depth: int = 1
+) -> HistGradientBoostingClassifier:
+    """The boosting every fit here uses (no early stopping, a fixed seed: reproducible)."""
+    return HistGradientBoostingClassifier(
+        max_iter=max_iter,
+        max_depth=max_depth,
         learning_rate=0.1,
-        monotonic_cst=monotone,
+        monotonic_cst=list(monotone),
         min_samples_leaf=10,
         l2_regularization=1.0,
         early_stopping=False,
         random_state=0,
     )
-    with threadpool_limits(1):
-        model.fit(x, y, sample_weight=weight)
-    return model
 
 
 def bare_threshold(
