@@ -410,6 +410,9 @@ CASES: list[tuple[list[str], int, str]] = [
     # an agent endpoint on this machine that is down: found out before a conversation is written
     # (it wrote every conversation as failed, and replay exited 0 after about 90 s)
     (["simulate", "down.toml", *LOG], 1, "support: nothing answers at http://127.0.0.1:1/chat"),
+    # a usage error is said before what the machine lacks (exit 2, not the server's exit 1)
+    (["simulate", "down.toml", *LOG, "--audio-dir", "."], 2, "needs a voice scenario"),
+    (["simulate", "down.toml", *LOG, "--run-id", "a b"], 2, "run id 'a b' must be 1-100"),
     (["replay", "down.toml", *LOG], 1, "support: nothing answers at http://127.0.0.1:1/chat"),
     # a fork never calls a further participant: its server being down stops no replay (here
     # the log has nothing to replay)

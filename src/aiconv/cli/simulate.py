@@ -248,17 +248,19 @@ def simulate(scenario_file: Path, **kw: Any) -> None:
         refuse_alone("cache_url", "--cache-url", "--cache (or a seat's cache = in the scenario)")
     if plan.replays(scenario):
         check_replay_source(cache_url)
-    asyncio.run(require_seat_servers(runtime, scenario, plan))
+    run_id = check_run_id(kw["run_id"]) if kw["run_id"] is not None else new_run_id(scenario)
+    audio_dir = _audio_dir(runtime, scenario, scenario_file, kw["audio_dir"])
+    asyncio.run(require_seat_servers(runtime, scenario, plan))  # the usage errors come first
     run = _Run(
         scenario=scenario,
         path=scenario_file,
-        run_id=check_run_id(kw["run_id"]) if kw["run_id"] is not None else new_run_id(scenario),
+        run_id=run_id,
         parallel=kw["parallel"],
         repeat=kw["repeat"],
         quiet=kw["quiet"] or kw["as_json"],
         as_json=kw["as_json"],
         caching=Caching(plan, cache_store(cache_url), cache_url) if plan.is_used else None,
-        audio_dir=_audio_dir(runtime, scenario, scenario_file, kw["audio_dir"]),
+        audio_dir=audio_dir,
         shard=kw["shard"] or (0, 1),
         grounding=grounding_of(scenario),
         log_args=_log_args(kw),
