@@ -402,3 +402,21 @@ async def test_a_key_across_the_cut_of_a_long_stderr_line_is_redacted_whole(
     await _relay(reader, "srv")
     (line,) = [r.getMessage() for r in caplog.records if r.name == "aiconv.mcp"]
     assert "sk-ant" not in line and "[REDACTE" in line, line
+
+
+async def test_a_server_flooding_stderr_is_logged_at_a_bounded_rate(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Each stderr line was a warning: a server printing thousands, in each of many
+    conversations, flooded the log. A burst is logged, the rest counted and said as a number."""
+    from aiconv.agents.tools.mcp import _Allowance, _relay
+
+    reader = asyncio.StreamReader()
+    reader.feed_data(b"".join(b"line %d\n" % n for n in range(5000)))
+    reader.feed_eof()
+    await _relay(reader, "srv")
+    lines = [r.getMessage() for r in caplog.records if r.name == "aiconv.mcp"]
+    assert len(lines) <= _Allowance.BURST + 5, len(lines)
+    shown = sum(1 for line in lines if "not shown" not in line)
+    dropped = sum(int(line.split(": ")[1].split()[0]) for line in lines if "not shown" in line)
+    assert lines[0] == "MCP server srv: line 0" and shown + dropped == 5000

@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import shlex
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TextIO, cast
@@ -214,7 +215,8 @@ class StderrRelay:
     ``aiconv.mcp``, warning level, as it reached the terminal before): each line prefixed with
     the server's command, its control characters written as codes (a hostile or careless server
     cannot move the cursor, clear the screen or retitle the terminal), key-shaped strings
-    redacted, and cut at ``MAX_LINE`` characters. The server writes into a pipe read on the event
+    redacted, cut at ``MAX_LINE`` characters, and at most ``_Allowance``'s rate (the lines over
+    it counted and said as a number). The server writes into a pipe read on the event
     loop, so a server that floods stderr is read as fast as it writes and never blocks."""
 
     MAX_LINE = 2000
@@ -268,7 +270,37 @@ class StderrRelay:
             self._transport.close()  # else its end stays open (and read) as long as the child
 
 
+class _Allowance:
+    """How many lines may be logged now: ``BURST`` at once, then ``PER_SECOND`` (a server that
+    floods stderr, with 1,000 conversations each running one, must not flood the log); lines
+    over it are counted and said as a number with the next line logged, or at the end."""
+
+    BURST = 100
+    PER_SECOND = 2.0
+
+    def __init__(self) -> None:
+        self.tokens = float(self.BURST)
+        self.at = time.monotonic()
+        self.dropped = 0
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.BURST, self.tokens + (now - self.at) * self.PER_SECOND)
+        self.at = now
+        if self.tokens < 1:
+            self.dropped += 1
+            return False
+        self.tokens -= 1
+        return True
+
+    def say_dropped(self, name: str) -> None:
+        if self.dropped:
+            _SERVER_LOG.warning("MCP server %s: %d more lines not shown", name, self.dropped)
+            self.dropped = 0
+
+
 async def _relay(reader: asyncio.StreamReader, name: str) -> None:
+    allowance = _Allowance()
     while True:
         try:
             raw = await reader.readuntil(b"\n")
@@ -277,11 +309,13 @@ async def _relay(reader: asyncio.StreamReader, name: str) -> None:
         except asyncio.LimitOverrunError as long:  # longer than the buffer: a buffer at a time
             raw = await reader.readexactly(long.consumed)
         if not raw:
+            allowance.say_dropped(name)
             return
         text = scrub(raw.decode("utf-8", errors="replace").rstrip("\r\n"))  # then cut: a key
         if len(text) > StderrRelay.MAX_LINE:  # across the cut would show its first characters
             text = f"{text[: StderrRelay.MAX_LINE]}…({len(text) - StderrRelay.MAX_LINE} more)"
-        if text.strip():
+        if text.strip() and allowance.take():
+            allowance.say_dropped(name)
             _SERVER_LOG.warning("MCP server %s: %s", name, visible_controls(text))
 
 
