@@ -206,3 +206,17 @@ def test_a_texts_trigrams_are_its_words_trigrams_however_made() -> None:
     edges = ["", "a", "a a a", "٣ abc", "abc한 x", "签收后30天内 ok", "・", "A1 b2", "x\u3000y"]
     for text in [*texts, *edges]:
         assert trigrams.__wrapped__(text) == _trigrams_of_joined_words(text), text  # type: ignore[attr-defined]
+
+
+def test_a_long_pasted_word_is_not_kept_with_its_trigrams() -> None:
+    """Each word's trigrams are kept (4,096 words) with the word: a blob of a megabyte pasted
+    as one word, again and again, would have held gigabytes. Long words are made each time,
+    the same trigrams, and keep nothing."""
+    from aiconv.platform.loop_unmoved import _word_trigrams
+
+    blob = "".join(chr(ord("a") + (i * 7919) % 26) for i in range(200_000))
+    _word_trigrams.cache_clear()  # a full cache would hide what one text adds
+    before = _word_trigrams.cache_info().currsize
+    grams = trigrams(f"look at this {blob} please")
+    assert _word_trigrams.cache_info().currsize <= before + 4  # look, at, this, please
+    assert f" {blob[:2]}" in grams and f"{blob[-2:]} " in grams and blob[1000:1003] in grams

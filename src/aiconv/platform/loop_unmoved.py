@@ -66,9 +66,9 @@ def trigrams(content: str) -> frozenset[str]:
     lowered = content.lower()
     words = _WORD.findall(lowered)
     if not _DIGIT.search(lowered) and not _SYLLABIC.search(lowered):  # every word plain (most)
-        return frozenset().union(*map(_word_trigrams, set(words)))
+        return frozenset().union(*map(_plain_trigrams, set(words)))
     plain = {w for w in words if not _DIGIT.search(w) and not _SYLLABIC.match(w)}
-    grams = set().union(*map(_word_trigrams, plain))
+    grams = set().union(*map(_plain_trigrams, plain))
     for word in words:
         if _DIGIT.search(word):
             if _SYLLABIC.search(word):  # a clause of an unspaced script with a figure in it
@@ -80,11 +80,26 @@ def trigrams(content: str) -> frozenset[str]:
     return frozenset(grams)
 
 
+_LONGEST_KEPT = 40
+"""Longer words are not kept: a word is kept with its trigrams, so 4,096 hostile words of a
+megabyte each (a pasted blob) would have held gigabytes; words this long are rare and not
+met again."""
+
+
+def _plain_trigrams(word: str) -> frozenset[str]:
+    """The trigrams of one plain word, padded: kept for the words of ordinary length, which
+    recur from text to text."""
+    return _word_trigrams(word) if len(word) <= _LONGEST_KEPT else _padded_trigrams(word)
+
+
 @lru_cache(maxsize=4096)
 def _word_trigrams(word: str) -> frozenset[str]:
-    """The trigrams of one plain word, padded: each word of a text once, and most words of a
-    text were seen in earlier texts (a text's trigrams took ~75 µs a mock message when made
-    from all its words joined, ~10 µs so)."""
+    """Each word of a text once, and most words of a text were seen in earlier texts (a text's
+    trigrams took ~75 µs a mock message when made from all its words joined, ~10 µs so)."""
+    return _padded_trigrams(word)
+
+
+def _padded_trigrams(word: str) -> frozenset[str]:
     padded = f" {word} "
     return frozenset([padded[i : i + 3] for i in range(len(padded) - 2)])
 
