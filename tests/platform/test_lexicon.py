@@ -3,22 +3,28 @@ searched, so every wording of the pattern must contain one (checked on the parse
 
 from __future__ import annotations
 
+import json
 import re
 import re._constants as sre
 import re._parser as sre_parse  # private, but only this test reads it
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from aiconv.platform import wording
 from aiconv.platform.lexicon import (
     ASKS_REPEAT,
     COMPLAINS_REPEAT,
     COMPLAINS_REPEAT_WORDS,
     CUES,
     INVITES_ECHO,
+    NEGATED,
 )
 
 pytestmark = pytest.mark.timeout(60)
+
+_DATA = Path(__file__).resolve().parent.parent / "data"
 
 _ANY = "\0"
 """Stands for a character the pattern leaves open (a class, a repeat): no listed word has it."""
@@ -64,3 +70,68 @@ def test_every_wording_of_a_request_to_repeat_has_a_cue(pattern: re.Pattern[str]
     wordings = _wordings(sre_parse.parse(pattern.pattern).data)
     assert len(wordings) > 20
     assert [w for w in wordings if not any(cue in w for cue in CUES)] == []
+
+
+_COMPLAINS_REPEAT_BEFORE = re.compile(
+    r"\b(?:i|we) (?:just|already) (?:did|said|told|answered|gave|sent|mentioned|explained|"
+    r"confirmed)\b|\bi(?:'ve| have) already (?:said|told|answered|given|sent|mentioned|"
+    r"explained|confirmed)\b|\bas i (?:said|mentioned|told you|explained|wrote)\b|"
+    r"\bi (?:just )?told you\b|\byou(?:'ve| have)? (?:already|just) asked\b|"
+    r"\byou asked (?:me )?(?:that|this) (?:already|before)\b|\byou keep (?:asking|saying|"
+    r"repeating|telling)\b|\byou(?:'re| are) repeating\b|\bdid (?:that|this|it) already\b|"
+    r"\bthe (?:second|third|fourth|fifth|\d+(?:nd|rd|th)) time\b|\bhow many times\b|"
+    r"\balready said\b|\bsaid (?:so|that) already\b|\bsame question\b|"
+    r"\byou(?:'ve| have)? already (?:asked|guessed|tried|said|sent|suggested)\b|"
+    r"\b(?:said|specified|explained|answered|told you|described|asked)(?: (?:it|this|that|"
+    r"the \w+))? (?:twice|(?:two|three|four|five|several|\d+) times)\b"
+)
+"""COMPLAINS_REPEAT as it was, every wording led by a word boundary (before 2026-12-03)."""
+
+
+def _corpus_texts() -> list[str]:
+    texts = []
+    for name in ("detection_corpus.jsonl", "detection_heldout.jsonl"):
+        for line in (_DATA / name).read_text(encoding="utf-8").splitlines():
+            texts += [m["content"] for m in json.loads(line)["messages"]]
+    return texts
+
+
+def test_a_complaint_of_repetition_is_found_where_the_pattern_after_a_word_boundary_finds_it() -> (
+    None
+):
+    """``_complains`` matches COMPLAINS_REPEAT's wordings at the text's start or after a
+    character that is no letter, and looks for a negation before the wording: exactly what the
+    pattern led by ``\\b`` says, on every corpus message and at a text's edges."""
+    edges = [
+        "",
+        "i just told you",
+        " i just told you",
+        "-i just told you",
+        "xi just told you",
+        "hi just told you",
+        "i don't want to say i just told you",
+        "i won't say i told you, but as i said before",
+        "not as i said",
+        "notas i said",
+        "don't—as i said",
+        "this is the 2nd time. how many times",
+        "i told youth",
+        "said it twice",
+        "said it twice ",
+        "ah,said it twice",
+        "éas i said",
+        "_as i said",
+        "1as i said",
+        "you keep asking you keep asking",
+        "never you keep asking; you keep asking",
+    ]
+    found = 0
+    for text in [*_corpus_texts(), *edges]:
+        lowered = text.lower().replace("’", "'")
+        expected = any(
+            not NEGATED.search(lowered[: m.start()])
+            for m in _COMPLAINS_REPEAT_BEFORE.finditer(lowered)
+        )
+        assert wording._complains(lowered) == expected, text
+        found += expected
+    assert found > 50, found

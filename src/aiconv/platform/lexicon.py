@@ -269,20 +269,26 @@ ASKS_REPEAT = re.compile(
     r"noch ?(?:ein)?mal|encore une fois|otra vez|de novo|nog (?:een )?(?:keer|eens))\b"
     r"[^.!?]{0,40}\?"
 )
-# A participant pointing out that it is being asked or told the same thing again.
-COMPLAINS_REPEAT = re.compile(
-    r"\b(?:i|we) (?:just|already) (?:did|said|told|answered|gave|sent|mentioned|explained|"
-    r"confirmed)\b|\bi(?:'ve| have) already (?:said|told|answered|given|sent|mentioned|"
-    r"explained|confirmed)\b|\bas i (?:said|mentioned|told you|explained|wrote)\b|"
-    r"\bi (?:just )?told you\b|\byou(?:'ve| have)? (?:already|just) asked\b|"
-    r"\byou asked (?:me )?(?:that|this) (?:already|before)\b|\byou keep (?:asking|saying|"
-    r"repeating|telling)\b|\byou(?:'re| are) repeating\b|\bdid (?:that|this|it) already\b|"
-    r"\bthe (?:second|third|fourth|fifth|\d+(?:nd|rd|th)) time\b|\bhow many times\b|"
-    r"\balready said\b|\bsaid (?:so|that) already\b|\bsame question\b|"
-    r"\byou(?:'ve| have)? already (?:asked|guessed|tried|said|sent|suggested)\b|"
-    r"\b(?:said|specified|explained|answered|told you|described|asked)(?: (?:it|this|that|"
-    r"the \w+))? (?:twice|(?:two|three|four|five|several|\d+) times)\b"
+# A participant pointing out that it is being asked or told the same thing again. Each
+# wording begins with a letter, so a word boundary before it is the text's start or a character
+# that is no letter: matched at the start (COMPLAINS_REPEAT_OPENING), and searched for after
+# such a character (consumed, so that ``re`` skips the letters inside words in its own loop; a
+# leading "\b" made it try every position of the text).
+COMPLAINS_REPEAT_WORDINGS = (
+    r"(?:(?:i|we) (?:just|already) (?:did|said|told|answered|gave|sent|mentioned|explained|"
+    r"confirmed)\b|i(?:'ve| have) already (?:said|told|answered|given|sent|mentioned|"
+    r"explained|confirmed)\b|as i (?:said|mentioned|told you|explained|wrote)\b|"
+    r"i (?:just )?told you\b|you(?:'ve| have)? (?:already|just) asked\b|"
+    r"you asked (?:me )?(?:that|this) (?:already|before)\b|you keep (?:asking|saying|"
+    r"repeating|telling)\b|you(?:'re| are) repeating\b|did (?:that|this|it) already\b|"
+    r"the (?:second|third|fourth|fifth|\d+(?:nd|rd|th)) time\b|how many times\b|"
+    r"already said\b|said (?:so|that) already\b|same question\b|"
+    r"you(?:'ve| have)? already (?:asked|guessed|tried|said|sent|suggested)\b|"
+    r"(?:said|specified|explained|answered|told you|described|asked)(?: (?:it|this|that|"
+    r"the \w+))? (?:twice|(?:two|three|four|five|several|\d+) times)\b)"
 )
+COMPLAINS_REPEAT_OPENING = re.compile(COMPLAINS_REPEAT_WORDINGS)
+COMPLAINS_REPEAT = re.compile(r"\W" + COMPLAINS_REPEAT_WORDINGS)
 COMPLAINS_REPEAT_WORDS: tuple[str, ...] = ("just", "already", "as i ", "told you", "asked")
 COMPLAINS_REPEAT_WORDS += ("keep", "repeating", "time", "same question", "twice")
 """Every wording of COMPLAINS_REPEAT contains one of these, so a text with none of them is not

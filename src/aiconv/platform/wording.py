@@ -25,6 +25,7 @@ from aiconv.platform.lexicon import (
     ASKS_REPEAT,
     CLEARANCE,
     COMPLAINS_REPEAT,
+    COMPLAINS_REPEAT_OPENING,
     COMPLAINS_REPEAT_WORDS,
     COMPOUND_NUMBER,
     COURTESY,
@@ -234,7 +235,12 @@ def _complains(lowered: str) -> bool:
     """Whether ``lowered`` says it was asked this already (most texts have none of its words)."""
     if not any(word in lowered for word in COMPLAINS_REPEAT_WORDS):
         return False
-    return _finds(COMPLAINS_REPEAT, lowered)
+    if COMPLAINS_REPEAT_OPENING.match(lowered):
+        return True  # nothing before it to negate it
+    # A match begins with the non-letter before the wording: what negates it ends there.
+    return any(
+        not NEGATED.search(lowered[: m.start() + 1]) for m in COMPLAINS_REPEAT.finditer(lowered)
+    )
 
 
 def _cues(content: str) -> tuple[bool, bool]:
