@@ -20,9 +20,39 @@ from aiconv.platform.text_memo import windowed
 from aiconv.platform.wording import features, substance
 
 
+class _Prefixes:
+    """The facts said by each prefix of the window ``seen`` was last asked about: the rules of
+    one judgement ask it of prefixes of one window (``history[:index]``), and a prefix longer
+    than one known costs a union a message. The window and its unions are kept as one tuple,
+    so that two threads asking at once each see a whole pair."""
+
+    __slots__ = ("last",)
+
+    def __init__(self) -> None:
+        self.last: tuple[tuple[Utterance, ...], tuple[frozenset[str], ...]] = ((), (frozenset(),))
+
+    def facts(self, history: Sequence[Utterance]) -> frozenset[str]:
+        window, unions = self.last
+        size = len(history)
+        if any(map(is_not, history, window)):  # neither is the other's prefix: another window
+            window, unions = tuple(history), (frozenset(),)
+        elif size < len(unions):
+            return unions[size]
+        elif size > len(window):  # the window known is a prefix of ``history``
+            window = tuple(history)
+        grown = list(unions)
+        for message in window[len(grown) - 1 : size]:
+            grown.append(grown[-1] | features(message.content).facts)
+        self.last = (window, tuple(grown))
+        return grown[size]
+
+
+_SEEN = _Prefixes()
+
+
 def seen(history: Sequence[Utterance]) -> frozenset[str]:
     """Every fact (content word or number) said in ``history``."""
-    return frozenset().union(*(features(u.content).facts for u in history))
+    return _SEEN.facts(history)
 
 
 def seen_numbers(history: Sequence[Utterance]) -> frozenset[str]:
