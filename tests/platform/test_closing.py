@@ -22,6 +22,7 @@ from aiconv.platform.closing import (
     is_closing,
     is_confirmation,
 )
+from aiconv.platform.loop_types import Utterance
 from tests.platform.dialogue import chat as said
 
 DATA = Path(__file__).parents[1] / "data"
@@ -492,3 +493,22 @@ def test_a_long_statement_or_an_opening_wave_after_a_short_message_does_not_end(
 ) -> None:
     history = said(*lines)
     assert all(closing_agreed(history[:end]) is None for end in range(1, len(history) + 1))
+
+
+def _logged(*lines: str) -> list[Utterance]:
+    """Messages as a live log numbers them: every event takes a sequence (a claim, the
+    message), so the n-th message's sequence is about 3n."""
+    said = [line.split(": ", 1) for line in lines]
+    return [Utterance(sender=s, content=c, sequence=3 * n + 2) for n, (s, c) in enumerate(said, 1)]
+
+
+def test_the_opening_is_counted_in_messages_not_in_a_logs_sequences() -> None:
+    """The opening (a greeting still opens the conversation; a short goodbye to a short
+    message there is one side leaving) was counted in sequences, which a live log spends on
+    every event: "hi" - "yo" - "bye" ended a conversation at its third message, as "ciao" after
+    "bye" did at its fourth, where a transcript numbered by message did not."""
+    assert closing_agreed(_logged("a: hi", "b: yo", "a: bye"), first=1) is None
+    assert closing_agreed(_logged("a: hi", "b: yo", "a: bye", "b: ciao"), first=1) is None
+    late = _logged("a: hi", "b: yo", "a: the report is sent", "b: ok", "a: bye", "b: ciao")
+    assert closing_agreed(late, first=1) == (17, 20)  # past the opening: both said goodbye
+    assert closing_agreed(late[2:], first=3) == (17, 20)  # a window of the conversation

@@ -349,6 +349,7 @@ def closing_agreed(
     phrases: Sequence[str] = DEFAULT_CLOSING_PHRASES,
     *,
     policy: str = "mutual",
+    first: int | None = None,
 ) -> tuple[int, ...] | None:
     """The sequences of the closing exchange the newest message completes, or None.
 
@@ -356,13 +357,17 @@ def closing_agreed(
     closes too or confirms; or the previous one ends on thanks and the newest closes (in a
     conversation that has not turned into a volley of short courtesies: the collapse
     detector judges those). ``"single"``: any closing ends. ``"off"``: closing never ends.
+    ``first``: which message of the conversation ``history[0]`` is (1 for the first; a log's
+    sequences count every event, not messages); None: its ``sequence`` (a transcript numbered
+    by message).
     """
     if policy not in CLOSING_POLICIES:
         raise ValueError(f"unknown closing policy {policy!r}; use one of {CLOSING_POLICIES}")
     if policy == "off" or not history:
         return None
     new = history[-1]
-    closes = is_closing(new.content, phrases) or _ends_greeting(history, -1)
+    newest = (history[0].sequence if first is None else first) + len(history) - 1
+    closes = is_closing(new.content, phrases) or _ends_greeting(history, -1, newest)
     if policy == "single":
         return (new.sequence,) if closes else None
     if len(history) < 2:
@@ -370,11 +375,12 @@ def closing_agreed(
     previous = history[-2]
     if previous.sender == new.sender:
         return None
-    if not (is_closing(previous.content, phrases) or _ends_greeting(history, -2)):
+    if not (is_closing(previous.content, phrases) or _ends_greeting(history, -2, newest - 1)):
         if closes and _returns_wish(previous.content, new.content):
             return (previous.sequence, new.sequence)  # "you too, bye" to a wish of its own
         asked = len(history) > 2 and any(m in history[-3].content for m in "?？")
-        if closes and _takes_leave(previous.content, new.content, asked) and not _volley(history):
+        leaves = _takes_leave(previous.content, new.content, asked, opening=newest <= _GREETED)
+        if closes and leaves and not _volley(history):
             return (previous.sequence, new.sequence)  # "No, that's all, thanks!" - "Goodbye!"
         return None
     if closes or is_confirmation(new.content):
@@ -425,15 +431,17 @@ def _volley(history: Sequence[Utterance]) -> bool:
     )
 
 
-def _takes_leave(content: str, goodbye: str, answers: bool) -> bool:
-    """Whether ``content`` is a leave-taking that ``goodbye`` answers: it ends on thanks; or
-    both are short, and ``content`` answers no question (``answers``: "Sim, até às 22h." is
-    business), asks nothing and reserves nothing ("Bonne nuit, à jeudi !" - "À jeudi ! 👋",
-    "不客气，周六见！" - "好，再见。")."""
+def _takes_leave(content: str, goodbye: str, answers: bool, *, opening: bool) -> bool:
+    """Whether ``content`` is a leave-taking that ``goodbye`` answers: it ends on thanks; or,
+    past the conversation's opening (``opening``: "hi" - "yo" - "bye" is one side leaving, not
+    both), both are short, and ``content`` answers no question (``answers``: "Sim, até às
+    22h." is business), asks nothing and reserves nothing ("Bonne nuit, à jeudi !" - "À
+    jeudi ! 👋", "不客气，周六见！" - "好，再见。")."""
     if _ends_thanking(content):
         return True
     return (
-        not answers
+        not opening
+        and not answers
         and features(content).words <= _VOLLEY_WORDS
         and features(goodbye).words <= _VOLLEY_WORDS
         and not any(mark in content for mark in "?？")
@@ -461,7 +469,10 @@ AT_BOTH_ENDS: tuple[str, ...] = (
 left out of the closing phrases, they close only where a goodbye stands, at the end of a
 message past the conversation's opening (``_ends_greeting``)."""
 _OPENING = 4
-"""Messages of a conversation (by sequence) in which a greeting still opens it."""
+"""Messages of a conversation (counted from its first) in which a greeting still opens it."""
+_GREETED = 3
+"""Messages in which a short goodbye to a short message is one side leaving: a greeting, its
+answer, and a goodbye to it ("hi" - "yo" - "bye")."""
 _TAIL = 40
 """Characters at the end of a message in which a goodbye of ``AT_BOTH_ENDS`` is looked for."""
 _AT_END = re.compile(
@@ -470,11 +481,12 @@ _AT_END = re.compile(
 )
 
 
-def _ends_greeting(history: Sequence[Utterance], index: int) -> bool:
-    """Whether ``history[index]``, past the first ``_OPENING`` messages, ends on a greeting
-    that is also a goodbye, opening its sentence or clause ("Gracias a usted. ¡Buenas noches!",
-    "Insgelijks, dag!"; not "Morgen ben ik er de hele dag."), in a sentence that asks nothing."""
-    if history[index].sequence <= _OPENING:
+def _ends_greeting(history: Sequence[Utterance], index: int, position: int) -> bool:
+    """Whether ``history[index]``, the conversation's message number ``position``, past the
+    first ``_OPENING``, ends on a greeting that is also a goodbye, opening its sentence or
+    clause ("Gracias a usted. ¡Buenas noches!", "Insgelijks, dag!"; not "Morgen ben ik er de
+    hele dag."), in a sentence that asks nothing."""
+    if position <= _OPENING:
         return False
     content = history[index].content.rstrip()
     if not _AT_END.search(content[-_TAIL:]):  # (its tail only: most messages are long)

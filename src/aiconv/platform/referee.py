@@ -74,7 +74,7 @@ def judge(state: ConversationState, now: float, loops: LoopConfig | None = None)
     config = state.started.stop
     loops = loops or _LOOPS
     history = recent_utterances(state, max(loops.window, 2) if loops.window else 64)
-    closing = _closing(history, config)
+    closing = _closing(history, config, first=state.turns - len(history) + 1)
     if closing is not None:
         return Verdict(stop=closing)
     if config.loop_policy == "off":
@@ -82,11 +82,13 @@ def judge(state: ConversationState, now: float, loops: LoopConfig | None = None)
     return _loop_verdict(state, history, loops)
 
 
-def _closing(history: list[Utterance], config: StopConfig) -> StopReason | None:
+def _closing(history: list[Utterance], config: StopConfig, *, first: int) -> StopReason | None:
+    """``first``: which participant message of the conversation ``history[0]`` is (the
+    closing checks count messages, and a log's sequences count every event)."""
     if config.closing == "off":
         return None
     phrases = config.closing_phrases or DEFAULT_CLOSING_PHRASES
-    agreed = closing_agreed(history, phrases, policy=config.closing)
+    agreed = closing_agreed(history, phrases, policy=config.closing, first=first)
     if agreed is None:
         return None
     senders = sorted({u.sender for u in history if u.sequence in agreed})
