@@ -346,3 +346,102 @@ def test_times_with_a_zone_name_and_in_nanoseconds_are_read(tmp_path: Path) -> N
     parsed = parse_file(path)
     assert not parsed.problems, parsed.problems
     assert [m.at for m in parsed.transcripts[0].messages] == [1735700000.0] * len(stamps)
+
+
+def test_column_names_written_with_spaces_are_found(tmp_path: Path) -> None:
+    """Helpdesk and spreadsheet exports name their columns in words ('Conversation ID',
+    'Ticket ID', 'Created At'): none was found, and the import asked for --id-field."""
+    path = tmp_path / "helpdesk.csv"
+    path.write_text(
+        "Conversation ID,Speaker,Message,Created At\n"
+        "q,Customer,hi,2025-01-02 10:00:00\nq,Agent,hello,2025-01-02 10:00:30\n"
+        "r,Customer,refund please,2025-01-03 10:00:00\n",
+        encoding="utf-8",
+    )
+    parsed = parse_file(path)
+    assert parsed.problems == ()
+    assert [(t.source_id, [(m.role, m.at) for m in t.messages]) for t in parsed.transcripts] == [
+        ("q", [("customer", 1735812000.0), ("agent", 1735812030.0)]),
+        ("r", [("customer", 1735898400.0)]),
+    ]
+    tickets = tmp_path / "tickets.csv"
+    tickets.write_text("Ticket-ID;Author;Body\n7;visitor;where is it\n", encoding="utf-8")
+    (only,) = parse_file(tickets).transcripts
+    assert only.source_id == "7"
+
+
+def test_lmsys_style_conversation_lists_read_without_a_mapping(tmp_path: Path) -> None:
+    """LMSYS-Chat-1M and WildChat hold each chat's messages under ``conversation`` beside a
+    ``conversation_id``: the messages were not found ("cannot find the field for sender")."""
+    path = tmp_path / "lmsys.jsonl"
+    rows = [
+        {
+            "conversation_id": cid,
+            "model": "vicuna-13b",
+            "conversation": [
+                {"role": "user", "content": f"question {cid}"},
+                {"role": "assistant", "content": f"answer {cid}"},
+            ],
+            "turn": 1,
+            "openai_moderation": [{"flagged": False}],
+        }
+        for cid in ("a1", "b2")
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    parsed = parse_file(path)
+    assert parsed.problems == ()
+    assert [(t.source_id, [m.text for m in t.messages]) for t in parsed.transcripts] == [
+        ("a1", ["question a1", "answer a1"]),
+        ("b2", ["question b2", "answer b2"]),
+    ]
+
+
+def test_a_list_of_message_lists_is_a_list_of_conversations(tmp_path: Path) -> None:
+    """``[[{role, content}, …], …]``, one list of messages per conversation, in JSON or one list
+    a line in JSONL: each item was 'expected a JSON object' and nothing was imported."""
+    chats = [
+        [
+            {"role": "user", "content": "my card is lost"},
+            {"role": "assistant", "content": "Blocked."},
+        ],
+        [{"role": "user", "content": "refund please"}, {"role": "assistant", "content": "Done."}],
+    ]
+    as_json = tmp_path / "chats.json"
+    as_json.write_text(json.dumps(chats, indent=1), encoding="utf-8")
+    as_jsonl = tmp_path / "chats.jsonl"
+    as_jsonl.write_text("".join(json.dumps(c) + "\n" for c in chats), encoding="utf-8")
+    for path in (as_json, as_jsonl):
+        parsed = parse_file(path)
+        assert parsed.problems == ()
+        texts = [[m.text for m in t.messages] for t in parsed.transcripts]
+        assert texts == [["my card is lost", "Blocked."], ["refund please", "Done."]]
+        assert len({t.source_id for t in parsed.transcripts}) == 2
+        assert [t.source_id for t in parse_file(path).transcripts] == [
+            t.source_id for t in parsed.transcripts
+        ]  # ids from the content: the same on every read, so a second import is a no-op
+    json_lines = [m.line for t in parse_file(as_json).transcripts for m in t.messages]
+    assert json_lines == sorted(json_lines) and len(set(json_lines)) == 4
+
+
+def test_one_conversation_as_a_bare_list_of_messages_reads_as_one(tmp_path: Path) -> None:
+    """A file holding one chat as ``[{role, content}, …]`` (the chat-completions messages,
+    what many tools save per conversation) was refused for want of a conversation id; messages
+    with a field the reader does not know still ask for one (it may be the id), and so do JSON
+    Lines rows without one (test_files_that_cannot_be_read_at_all_are_refused)."""
+    messages = [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Where is my parcel?"},
+        {"role": "assistant", "content": "It ships today."},
+    ]
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps(messages), encoding="utf-8")
+    (only,) = parse_file(path).transcripts
+    assert [m.role for m in only.messages] == ["system", "customer", "agent"]
+    assert [t.source_id for t in parse_file(path).transcripts] == [only.source_id]
+    wrapped = tmp_path / "wrapped.json"
+    wrapped.write_text(json.dumps([messages]), encoding="utf-8")
+    assert [t.source_id for t in parse_file(wrapped).transcripts] == [only.source_id]
+    unknown = tmp_path / "ticketed.json"
+    unknown.write_text(json.dumps([{**m, "ticket": "t1"} for m in messages]), encoding="utf-8")
+    with pytest.raises(TranscriptError, match="--id-field"):
+        parse_file(unknown)

@@ -35,7 +35,24 @@ _ROLES = "customer, agent or system"
 _TOOL_SENDERS = frozenset({"tool", "function", "ipython"})
 _TOOL_KEYS = ("tool_calls", "function_call")
 _TOOL_PARTS = frozenset({"tool_use", "tool_result", "function_call", "function_call_output"})
-_FOLDED = {name: tuple(c.casefold() for c in names) for name, names in CANDIDATES.items()}
+_SEPARATORS = re.compile(r"[\s_.-]+")
+
+
+def _folded(name: str) -> str:
+    """A field name without case or separators: 'Conversation ID' = 'conversation_id' =
+    'conversationId'."""
+    return _SEPARATORS.sub("", name.casefold())
+
+
+_FOLDED = {name: tuple(_folded(c) for c in names) for name, names in CANDIDATES.items()}
+#: The keys of a chat message (the chat-completions shape): rows holding only these are one
+#: conversation's messages when no row names a conversation.
+_MESSAGE_KEYS = frozenset(
+    {
+        *(c for name in ("sender", "text", "timestamp") for c in _FOLDED[name]),
+        *map(_folded, ("name", "tool_calls", "tool_call_id", "function_call", "refusal")),
+    }
+)
 #: The ``aic import`` flag that names each required field.
 _FLAGS = {"conversation_id": "--id-field", "sender": "--sender-field", "text": "--text-field"}
 
@@ -47,8 +64,9 @@ class RowError(ValueError):
 def parse_file(path: Path, mapping: FieldMapping | None = None, fmt: str | None = None) -> Parsed:
     """Every transcript in ``path``; whole-file problems raise ``TranscriptError``."""
     mapping = mapping or FieldMapping()
-    found = read_records(path, detect_format(path, fmt), mapping.messages)
-    parsed = parse_records(found.records, mapping, source=str(path))
+    fmt = detect_format(path, fmt)
+    found = read_records(path, fmt, mapping.messages)
+    parsed = parse_records(found.records, mapping, source=str(path), one_list=fmt == "json")
     problems = sorted((*found.problems, *parsed.problems), key=lambda p: p.line)
     return Parsed(
         transcripts=parsed.transcripts,
@@ -66,17 +84,23 @@ class _Group:
     outcome: str | None = None
 
 
-def parse_records(records: Iterable[Record], mapping: FieldMapping, *, source: str) -> Parsed:
-    """Transcripts from records (rows and conversations may be mixed)."""
+def parse_records(
+    records: Iterable[Record], mapping: FieldMapping, *, source: str, one_list: bool = False
+) -> Parsed:
+    """Transcripts from records (rows and conversations may be mixed). ``one_list``: the
+    records are a JSON document's one list, which is one conversation when it holds bare
+    messages (see ``_one_conversation``)."""
     groups: dict[str, _Group] = {}
     problems: list[Problem] = []
     rows = tools = 0
     fields: dict[str, str | None] = {}
+    records = list(records)
+    single = _one_conversation(records, mapping) if one_list else None
     for record in records:
         if record.messages is None:
             rows += 1
-            fields = fields or _fields(record.data, mapping, source, rows=True)
-            tools += _row(record, fields, mapping, groups, problems)
+            fields = fields or _fields(record.data, mapping, source, rows=single is None)
+            tools += _row(record, fields, mapping, groups, problems, single)
         else:
             rows += len(record.messages)
             tools += _conversation(record, mapping, groups, problems, source)
@@ -103,6 +127,21 @@ def _fields(
     return found
 
 
+def _one_conversation(records: list[Record], mapping: FieldMapping) -> str | None:
+    """The id of the one conversation a JSON list of bare messages is (``[{role, content}, …]``,
+    no conversation id anywhere), from its content; None when a row may name a conversation
+    (a key that is not a message's could be its id) or the list holds conversations. (JSON
+    Lines and CSV rows without an id stay refused: their lines are rows of many chats.)"""
+    if mapping.conversation_id or not records:
+        return None
+    for record in records:
+        if record.messages is not None or not record.data:
+            return None
+        if not all(_folded(str(key)) in _MESSAGE_KEYS for key in record.data):
+            return None
+    return _content_id([(r.line, r.data) for r in records])
+
+
 def _found_later(fields: dict[str, str | None], data: dict[str, Any]) -> None:
     """A time or outcome field absent from the first record (writers leave out empty keys)."""
     for name in ("timestamp", "outcome"):
@@ -115,13 +154,15 @@ def _row(
     mapping: FieldMapping,
     groups: dict[str, _Group],
     problems: list[Problem],
+    single: str | None,
 ) -> int:
-    """Adds the row to its conversation; 1 when it was tool traffic, left out."""
+    """Adds the row to its conversation (``single`` when the file is one conversation); 1 when
+    it was tool traffic, left out."""
     _found_later(fields, record.data)
     if _is_tool_traffic(record.data, fields, mapping):
         return 1
     try:
-        cid = _text_field(record.data, fields["conversation_id"], "conversation id")
+        cid = single or _text_field(record.data, fields["conversation_id"], "conversation id")
         message = _message(record.line, record.data, fields, mapping)
     except RowError as exc:
         problems.append(Problem(line=record.line, message=str(exc)))
@@ -192,7 +233,7 @@ def _is_tool_traffic(
 
 def _key(data: dict[str, Any], given: str | None, name: str) -> str | None:
     """``given``, else the key of ``data`` that is a common name of ``name``, in any case."""
-    folded = {str(key).casefold(): key for key in reversed(list(data))}
+    folded = {_folded(str(key)): key for key in reversed(list(data))}
     return given or next((folded[c] for c in _FOLDED[name] if c in folded), None)
 
 

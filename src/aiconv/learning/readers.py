@@ -120,6 +120,9 @@ def _jsonl(text: str, messages_key: str | None) -> Records:
 
 
 def _add(out: Records, line: int, value: Any, lines: Any, messages_key: str | None) -> None:
+    if isinstance(value, list) and lines is not None:  # one conversation: a list of messages
+        out.records.append(Record(line=line, data={}, messages=lines(value)))
+        return
     if not isinstance(value, dict):
         out.problems.append(Problem(line=line, message="expected a JSON object"))
         return
@@ -205,6 +208,8 @@ def _json(path: Path, text: str, messages_key: str | None) -> Records:
             key = _messages_key(value, messages_key)
             lines = _lines(members[key]) if key is not None else None
             _add(out, item.line, value, lambda _item, lines=lines: lines, messages_key)
+        elif isinstance(value, list):  # one conversation: a list of messages
+            _add(out, item.line, value, lambda _item, item=item: _lines(item), messages_key)
         else:
             _add(out, item.line, jsonscan.plain(item), None, messages_key)
     return out

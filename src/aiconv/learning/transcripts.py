@@ -55,8 +55,17 @@ CANDIDATES: Mapping[str, tuple[str, ...]] = {
         "at",  # aic export's
     ),
     "outcome": ("outcome", "resolution", "disposition"),
-    # "conversations": ShareGPT, the common shape of published chat data sets
-    "messages": ("messages", "turns", "transcript", "dialogue", "dialog", "conversations"),
+    # "conversations": ShareGPT, the common shape of published chat data sets; "conversation":
+    # LMSYS-Chat-1M's and WildChat's (a list there, never an id: ids are strings or numbers)
+    "messages": (
+        "messages",
+        "turns",
+        "transcript",
+        "dialogue",
+        "dialog",
+        "conversations",
+        "conversation",
+    ),
 }
 
 ROLE_WORDS: Mapping[str, frozenset[str]] = {
