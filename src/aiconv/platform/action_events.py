@@ -33,6 +33,10 @@ class ToolCalled:
     output_tokens: int = 0
     cost_usd: float | None = None
     latency_s: float = 0.0
+    #: The model call that asked for the round was served by the response cache: its
+    #: ``cost_usd`` is 0 and ``saved_usd`` what the recorded call cost (first call only).
+    cached: bool = False
+    saved_usd: float | None = None
     #: Set when the model's arguments were not a JSON object: the call is answered with an
     #: error instead of being run.
     error: str | None = None

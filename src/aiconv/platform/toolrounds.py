@@ -275,6 +275,8 @@ def _called(
                 output_tokens=reply.usage.output_tokens if first else 0,
                 cost_usd=reply.cost_usd if first else 0.0,
                 latency_s=round(facts.latency_s, 6) if first else 0.0,
+                cached=reply.cached and first,
+                saved_usd=reply.saved_usd if first else None,
                 # the error quotes the raw arguments text, secrets and all
                 error=scrub(call.error) if call.error is not None else None,
                 signature=call.signature,

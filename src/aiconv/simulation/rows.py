@@ -63,6 +63,7 @@ class Row:
     planned: int | None = None
     #: Latencies of the agent under test's own replies, cache hits left out.
     agent_latencies: tuple[float, ...] = ()
+    #: Model replies served by the response cache (messages and tool rounds) and what they saved.
     cached_messages: int = 0
     saved_usd: float = 0.0
     #: Per-criterion results (criterion -> passed), from criterion events once tasks grade them.
@@ -98,6 +99,10 @@ def row_of(state: ConversationState, voice: Mapping[str, Any] | None = None) -> 
     meta = state.started.metadata
     outcome, ended = state.outcome, state.ended
     successes = set(meta.get("successes") or ())
+    # replies served by the response cache: messages, and the model calls that asked for tools
+    hits = [m.saved_usd for m in state.messages if m.cached] + [
+        t.called.saved_usd for t in state.tools if t.called.cached
+    ]
     agents = {p.name for p in state.participants if p.role == "agent"}
     return Row(
         conversation_id=state.conversation_id,
@@ -117,8 +122,8 @@ def row_of(state: ConversationState, voice: Mapping[str, Any] | None = None) -> 
         agent_latencies=tuple(
             m.latency_s for m in state.messages if m.sender in agents and not m.cached
         ),
-        cached_messages=sum(1 for m in state.messages if m.cached),
-        saved_usd=sum(m.saved_usd or 0.0 for m in state.messages if m.cached),
+        cached_messages=len(hits),
+        saved_usd=sum(saved or 0.0 for saved in hits),
         voice=voice,
         criteria={c.criterion: c.passed for c in state.criteria if c.passed is not None},
         failed_criteria=tuple(
