@@ -107,6 +107,14 @@ FILES = {
     "mapempty.toml": 'customer = [" "]\n',
     "table5.toml": "start = 5\n",
     "list1.toml": '[start]\nagent1 = ["mock"]\n',
+    # a TOML value of the wrong type: an AttributeError traceback for a flag, a file
+    # descriptor for a path (OverflowError), and text options took str() of anything
+    "flag1.toml": "[start]\ndetach = 1\n",
+    "flagtext.toml": '[start]\nquiet = "no"\n',
+    "dbhuge.toml": "[ls]\ndb = 9223372036854775808\n",
+    "systemtrue.toml": "[start]\nsystem1 = true\n",
+    "urlnumber.toml": "[ls]\nlog_url = 5\n",
+    "toolsint.toml": '[start]\ntools1 = ["bank", 1]\n',
     "escflow.toml": (
         'name = "a\\u001b[2Jb"\n[fields.x]\nquestion = "X?"\n'
         '[[stages]]\nname = "ask"\ncollect = ["x"]\nfinal = true\n'
@@ -353,6 +361,12 @@ CASES: list[tuple[list[str], int, str]] = [
     (["start", "--config", "table5.toml"], 2, "table5.toml: start must be a table"),
     # a list for a one-value option was cast item by item: "must not be empty"
     (["start", "--config", "list1.toml"], 2, "agent1 (--agent1): ['mock'] is not a valid value"),
+    (["start", "--config", "flag1.toml"], 2, "detach (--detach): 1 is not a valid value here"),
+    (["start", "--config", "flagtext.toml"], 2, "quiet (--quiet): 'no' is not a valid value here"),
+    (["ls", "--config", "dbhuge.toml"], 2, "db (--db): 9223372036854775808 is not a valid value"),
+    (["start", "--config", "systemtrue.toml"], 2, "system1 (--system1): True is not a valid"),
+    (["ls", "--config", "urlnumber.toml"], 2, "log_url (--log-url): 5 is not a valid value"),
+    (["start", "--config", "toolsint.toml"], 2, "tools1 (--tools1): 1 is not a valid value"),
     (["start", "--agent2", "flow:escflow.toml"], 2, "must not contain control characters"),
     (["start", "--agent2", "flow:"], 2, "e.g. flow:intake.toml"),  # a flow is TOML or YAML
     (["start", "--agent2", "script:"], 2, "e.g. script:replies.jsonl"),

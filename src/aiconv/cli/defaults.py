@@ -85,15 +85,13 @@ def _convert(ctx: click.Context, option: AicOption, found: Found) -> Any:
     # failed as "must not be empty" (a table is refused where the file is read)
     if isinstance(value, list) and not option.multiple:
         message = f"{value!r} is not a valid value here: give one value"
-    elif (typed := _typed_number_error(option, found)) is not None:
+    elif (typed := _typed_number_error(option, found) or _typed_error(option, found)) is not None:
         message = typed
     else:
         try:
             return option.type_cast_value(ctx, value)
         except click.BadParameter as exc:
             message = exc.message
-        except TypeError:  # a TOML number where click wants text (a path calls fspath)
-            message = f"{value!r} is not a valid value here"
     flag = max(option.opts, key=len)
     hint = f"{found.origin} ({flag})"
     raise click.BadParameter(message, ctx=ctx, param=option, param_hint=hint) from None
@@ -112,6 +110,24 @@ def _typed_number_error(option: AicOption, found: Found) -> str | None:
         except ValueError as exc:
             return str(exc)
     return None
+
+
+def _typed_error(option: AicOption, found: Found) -> str | None:
+    """Why an option's value from the config file is not of the TOML type it takes, or None:
+    a flag takes ``true`` or ``false``, every other option but a number takes text (a list of
+    texts where it repeats). click turned ``system1 = true`` into the prompt ``'True'`` and
+    ``log_url = 5`` into a file ``5``, failed on ``detach = 1`` with an AttributeError
+    traceback, and took a path's number for a file descriptor (``db = 5`` stat'ed descriptor
+    5; a number past 2^63 was an OverflowError traceback)."""
+    if found.base_dir is None or isinstance(option.type, Number):
+        return None
+    flag = option.is_flag and isinstance(option.type, click.types.BoolParamType)
+    wanted, name = (bool, "true or false") if flag else (str, "text in quotes")
+    values = found.value if isinstance(found.value, list) else [found.value]
+    wrong = next((v for v in values if not isinstance(v, wanted)), None)
+    if wrong is None:
+        return None
+    return f"{wrong!r} is not a valid value here: give {name}"
 
 
 def _relative_to(base: Path, value: Any) -> Any:
