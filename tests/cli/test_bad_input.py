@@ -218,6 +218,10 @@ CASES: list[tuple[list[str], int, str]] = [
     (["start", "--name1", "\u200b"], 2, "must not start or end with a space or an invisible"),
     (["start", "--name2", "b\ufeff"], 2, "must not start or end with a space or an invisible"),
     (["compare", "run1", "run2", *LOG, "--metric", HUGE], 2, "characters cut)…"),
+    # a URL pasted where a number or a name belongs was echoed back with its password
+    (["start", "--max-turns", f"http://u:{SECRET}@h/"], 2, "(got 'http://[REDACTED]@h/')"),
+    (["start", "--first", f"redis://{SECRET}@h/0", *LOG], 2, "'redis://[REDACTED]@h/0' is not"),
+    (["ls", *LOG, "--limit", f"https://h/?token={SECRET}"], 2, "'https://h/?token=[REDACTED]'"),
     (["start", "--db", "sqlite:///x.db"], 2, "--db takes a file path, not a URL"),
     (["ls", "--db", "redis://u:hunter2pw@127.0.0.1:1/0"], 2, "give a URL with --log-url"),
     (["simulate", "ok.toml", "--db", "ftp://x"], 2, "--db takes a file path, not a URL"),

@@ -17,6 +17,7 @@ import click
 
 from aiconv.cli.values import TEXT
 from aiconv.errors import AiconvError, ConfigError
+from aiconv.observability.redaction import scrub_urls
 from aiconv.platform.markdown import visible_controls
 from aiconv.settings import OptionKey
 
@@ -132,8 +133,9 @@ def report_error(exc: BaseException) -> int | None:
 
 def one_line(text: str) -> str:
     """``text`` with its lines joined, so an error is always one line; a pasted value echoed
-    back keeps its start and end but not its middle, so an error stays short."""
-    joined = " ".join(part.strip() for part in text.splitlines() if part.strip())
+    back keeps its start and end but not its middle, so an error stays short, and a URL's
+    password never (a URL given where a number or a name belongs was echoed whole)."""
+    joined = " ".join(part.strip() for part in scrub_urls(text).splitlines() if part.strip())
     return _LONG_WORD.sub(_cut_middle, joined)
 
 

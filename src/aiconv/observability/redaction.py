@@ -23,11 +23,22 @@ KEY_PATTERNS = (
     r"(?i:(?<=[?&])(?:api[_-]?key|key|token|password)=)[^&\s]+",
 )
 _PATTERN = re.compile("|".join(KEY_PATTERNS))
+#: The credentials of URLs alone, for text a person wrote (a path or a scenario name may look
+#: like a key: ``risk-assessment-scenario`` holds ``sk-…``): the user information, and the
+#: value of a credential query parameter, whose name is kept; a quote ends either.
+_URL_USER = re.compile(r"(?<=://)[^/@\s'\"]+(?=@)")
+_URL_QUERY = re.compile(r"(?i)([?&](?:api[_-]?key|key|token|password)=)[^&\s'\"]+")
 
 
 def scrub(text: str) -> str:
     """``text`` with every key-shaped string and URL credential replaced."""
     return _PATTERN.sub(REDACTED, text)
+
+
+def scrub_urls(text: str) -> str:
+    """``text`` with the user information and credential query values of URLs in it replaced,
+    and nothing else."""
+    return _URL_QUERY.sub(rf"\g<1>{REDACTED}", _URL_USER.sub(REDACTED, text))
 
 
 def redact_url(url: str) -> str:
