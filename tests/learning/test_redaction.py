@@ -51,6 +51,12 @@ def test_every_planted_personal_detail_is_replaced_and_counted(
         ("IBAN DE89 3704 0044 0532 0130 00 ok", "IBAN [ACCOUNT] ok"),
         ("my account number is 31926819", "my account number is [ACCOUNT]"),
         ("sort code: 12-34-56", "sort code: [ACCOUNT]"),
+        # "is" was read only after "account number": the commonest way to say one was kept
+        (
+            "my account is 31926819, our acct was 12345678",
+            "my account is [ACCOUNT], our acct was [ACCOUNT]",
+        ),
+        ("the phone on the account is 07700 900754", "the phone on the account is [PHONE]"),
         ("on 2025-03-04 call 020 7946 0958", "on 2025-03-04 call [PHONE]"),
         ("ring 06-12-34 56 78 at 10:00", "ring [PHONE] at 10:00"),
         # international numbers with a 00 prefix were kept verbatim

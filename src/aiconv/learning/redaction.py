@@ -47,6 +47,8 @@ _CARD = re.compile(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])")
 _IBAN = re.compile(r"(?i)\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
 _ACCOUNT = re.compile(
     r"(?i)\b(?:(?:account|acct|a/c)(?:\s+(?:number|no\.?|num|#)(?:\s+(?:is|was))?)?"
+    # "my account is …", not "the phone number on the account is …"
+    r"|(?:my|our)\s+(?:account|acct)\s+(?:is|was)"
     r"|(?:sort\s+code|routing(?:\s+number)?)(?:\s+(?:is|was))?)"
     r"\s*[:#=]?\s*(\d(?:[ -]?\d){4,16})(?!\d)"
 )
