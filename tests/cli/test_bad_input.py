@@ -115,6 +115,10 @@ FILES = {
     "systemtrue.toml": "[start]\nsystem1 = true\n",
     "urlnumber.toml": "[ls]\nlog_url = 5\n",
     "toolsint.toml": '[start]\ntools1 = ["bank", 1]\n',
+    "widthflow.toml": (
+        'name = "a"\n[fields.x]\nquestion = "X?"\nschema = {type = "string"}\n[[stages]]\n'
+        'name = "ask"\nprompt = "{x:>999999999999}"\ncollect = ["x"]\nfinal = true\n'
+    ),
     "escflow.toml": (
         'name = "a\\u001b[2Jb"\n[fields.x]\nquestion = "X?"\n'
         '[[stages]]\nname = "ask"\ncollect = ["x"]\nfinal = true\n'
@@ -372,6 +376,7 @@ CASES: list[tuple[list[str], int, str]] = [
     (["ls", "--config", "urlnumber.toml"], 2, "log_url (--log-url): 5 is not a valid value"),
     (["start", "--config", "toolsint.toml"], 2, "tools1 (--tools1): 1 is not a valid value"),
     (["start", "--agent2", "flow:escflow.toml"], 2, "must not contain control characters"),
+    (["start", "--agent2", "flow:widthflow.toml", *LOG], 2, "'{x:>999999999999}' is not a"),
     (["start", "--agent2", "flow:"], 2, "e.g. flow:intake.toml"),  # a flow is TOML or YAML
     (["start", "--agent2", "script:"], 2, "e.g. script:replies.jsonl"),
     (["bench", "--peers-python", "/nonexistent/python"], 2, "is not an executable file"),

@@ -85,6 +85,21 @@ def line_of(path: Path, text: str) -> int:
             "Great, {agent}",
             "stages[5].prompt: unknown field 'agent'",
         ),
+        # a format spec or conversion: a width of 10^12 was a MemoryError traceback when the
+        # stage was entered, the conversation written and ended by it
+        (
+            'prompt = "Great."',
+            'prompt = "Great, {agent_name:>999999999999}."',
+            "Great, {agent_name:",
+            "stages[5].prompt: '{agent_name:>999999999999}' is not a placeholder: write "
+            "{agent_name}",
+        ),
+        (
+            'prompt = "Great."',
+            'prompt = "Great, {agent_name!r}."',
+            "Great, {agent_name!r}",
+            "stages[5].prompt: '{agent_name!r}' is not a placeholder: write {agent_name}",
+        ),
         (
             'clear = ["confirmed"]',
             'clear = ["confirmation"]',

@@ -9,6 +9,7 @@ usable, an output template naming an unknown field. Agent ids are checked by the
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -209,6 +210,20 @@ def _output_problem(model: FlowModel) -> Problem | None:
         for name in names:
             if name not in model.fields:
                 return loc, _unknown("field", name, model.fields)
+        formatted = _formatted(template)
+        if formatted is not None:
+            return loc, formatted
+    return None
+
+
+def _formatted(template: str) -> str | None:
+    """Why a placeholder of ``template`` is more than ``{field}``, or None: a format spec or a
+    conversion is not the documented syntax, and ``{x:>999999999999}`` was a MemoryError
+    traceback when its stage was entered, in the middle of a conversation."""
+    for _, name, spec, conversion in string.Formatter().parse(template):
+        if name and (spec or conversion):
+            shown = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            return f"'{{{shown}}}' is not a placeholder: write {{{name}}}"
     return None
 
 
