@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from aiconv.testing.processes import run_aic
+from aiconv.testing.processes import cli_env, run_aic
 from tests.flows.conftest import EXAMPLE
 
 USER = """Hello! I need help designing an agent.
@@ -82,3 +82,23 @@ def test_a_bad_flow_file_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
     )
     assert len(result.stderr.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == [bad]
+
+
+def test_a_stage_agent_whose_server_here_is_not_running_is_refused_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    """A flow routing a stage to a local model (``agent = "ollama:llama3"``) with Ollama not
+    running was started anyway: the conversation was written and ended at the flow's first turn
+    as provider_unavailable after four attempts, exit 0. A seat's own server is checked before
+    anything is written (exit 1, one line); its stage agents' servers now are too."""
+    db, flow = tmp_path / "runs.db", tmp_path / "routed.toml"
+    text = EXAMPLE.read_text()
+    basics = 'collect = ["agent_type", "goals", "tone"]\n'
+    assert basics in text
+    flow.write_text(text.replace(basics, basics + 'agent = "ollama:llama3"\n', 1))
+    env = {**cli_env(), "OLLAMA_HOST": "127.0.0.1:1"}
+    result = run_aic("start", "--agent2", f"flow:{flow}", "--db", str(db), env=env)
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "ollama:llama3: nothing answers at 127.0.0.1:1" in lines[0]
+    assert sorted(tmp_path.iterdir()) == [flow]

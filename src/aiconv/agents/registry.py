@@ -186,7 +186,10 @@ class Registry:
         """ProviderUnavailable when ``spec``'s server is on this machine (Ollama on localhost)
         and does not accept a connection, the message saying how to point the agent elsewhere;
         remote servers are not probed. What every caller that runs an agent here checks before
-        it writes anything (``aic start``, ``join``, ``resume``, the write API)."""
+        it writes anything (``aic start``, ``join``, ``resume``, the write API). An agent made
+        of agents (a flow's stage agents) has each part's server checked, as its keys are."""
+        for part in self._parts(spec):
+            await self.require_server(self.resolve(part.agent_id), env)
         variables = self.vendor(spec.vendor).base_url_env
         where = " or ".join(variables)
         hint = f"is it running? (or set {where} to where it is)" if variables else ""
