@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from aiconv.simulation.render import percent, rate_text, render_html
+from aiconv.simulation.render_compare import usage_rows
 from aiconv.simulation.report import build
 from aiconv.simulation.report_files import write_report
 from aiconv.simulation.report_markdown import render_markdown
@@ -42,6 +43,18 @@ def test_rates_read_as_percentages_with_their_interval() -> None:
     assert percent(0.8312) == "83.1%" and percent(None) == "-"
     text = rate_text({"rate": 0.5, "successes": 1, "total": 2, "ci95": [0.0945, 0.9055]})
     assert text == "50.0% (95% CI 9.4%–90.5%, 1/2)"
+
+
+def test_a_cost_change_puts_its_sign_before_the_dollar() -> None:
+    row = {"label": "Cost", "unit": "usd", "baseline": 0.0076, "candidate": 0.0049}
+    cheaper = {**row, "delta": -0.0027, "relative": -0.355}
+    dearer = {**row, "baseline": 0.0049, "candidate": 0.0076, "delta": 0.0027, "relative": 0.551}
+    assert [r[3] for r in usage_rows([cheaper, dearer])] == [
+        "-$0.0027 (-35.5%)",
+        "+$0.0027 (+55.1%)",
+    ]
+    big = {**row, "delta": -1234.5, "relative": None}
+    assert usage_rows([big])[0][3] == "-$1,234.50"
 
 
 def test_html_escapes_scenario_names_and_rationales() -> None:

@@ -99,10 +99,11 @@ def outcomes_text(counts: Mapping[str, int]) -> str:
 
 
 def dollars(value: float | None) -> str:
-    """``$0.0123``; ``-`` for None."""
+    """``$0.0123`` (``-$0.0123`` below zero: a change); ``-`` for None."""
     if value is None:
         return "-"
-    return f"${value:,.2f}" if abs(value) >= 100 else f"${value:.4f}"
+    sign, size = ("-" if value < 0 else ""), abs(value)
+    return f"{sign}${size:,.2f}" if size >= 100 else f"{sign}${size:.4f}"
 
 
 def seconds(value: float | None) -> str:
