@@ -235,6 +235,41 @@ async def test_the_task_judge_scores_are_recorded_and_summarised_in_the_report(
     assert "criteria" in terminal and "│ end_state " in terminal
 
 
+class ChattyJudge(ChatProvider):
+    """A judge that never answers with the JSON object it is asked for."""
+
+    name, model = "judge", "judge-1"
+
+    async def complete(self, request: ChatRequest, *, on_delta: Any = None) -> ChatReply:
+        return ChatReply(content="The agent did well, I think.", model=self.model)
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_a_judge_that_could_not_judge_is_said_before_the_figures(tmp_path: Path) -> None:
+    """A configured judge whose answers were all invalid leaves no scores: the report says so
+    (how many conversations, and why) instead of reading as a run without a judge."""
+    path = suite(tmp_path, agent="bank-agent:mistakes=0", tasks=FEW)
+    path.write_text(path.read_text().replace('kind = "task"', 'kind = "task"\nagent = "mock"'))
+    factory = providers({})
+
+    def build(seat: Seat) -> ChatProvider:
+        return ChattyJudge() if seat.role == "judge" else factory(seat)
+
+    log = InMemoryLog()
+    await BatchRunner(log, load_scenario(path), build, run_id="mute", parallel=3).run()
+    doc = report.build("mute", await collect(log, "mute"))
+    assert doc["scores"] == [] and doc["unjudged"] == 3
+    warning = next(w for w in render.warnings(doc) if "judge" in w)
+    assert warning.startswith("the judge could not judge 3 of 3 conversations (")
+    assert "the judge's answer was invalid" in warning
+    assert "Warning:** the judge could not judge 3 of 3" in report_markdown.render_markdown(doc)
+    console = Console(record=True, width=200)
+    print_report(console, doc)
+    assert "the judge could not judge 3 of 3 conversations" in console.export_text()
+
+
 def test_a_tau2_bench_task_file_loads_and_our_tasks_export_in_its_schema(tmp_path: Path) -> None:
     ours = tmp_path / "export.json"
     done = run_aic("tasks", "export", "--domain", "banking", "--format", "tau2", "-o", str(ours))

@@ -204,8 +204,8 @@ def agent_rows(agents: Sequence[Mapping[str, Any]]) -> list[list[str]]:
 
 
 def warnings(doc: Mapping[str, Any]) -> list[str]:
-    """What makes the figures less than the whole truth: an incomplete or mixed run, and
-    conversations that broke."""
+    """What makes the figures less than the whole truth: an incomplete or mixed run,
+    conversations that broke, and conversations a configured judge could not judge."""
     found = []
     if doc.get("failed"):
         agents = doc.get("agents", ())
@@ -215,6 +215,11 @@ def warnings(doc: Mapping[str, Any]) -> list[str]:
             f"{doc['failed']} of {doc['conversations']} conversations broke"
             f"{f' ({whose})' if whose else ''} (a provider failure, a replay cache miss) and "
             "count as unsuccessful; rerun the run id to retry them"
+        )
+    if doc.get("unjudged"):
+        found.append(
+            f"the judge could not judge {doc['unjudged']} of {doc['finished']} conversations "
+            f"({doc['unjudged_why']}): their NL assertions and scores are missing"
         )
     if not doc["complete"]:
         found.append(f"incomplete run: {incomplete_text(doc)}; figures cover finished ones only")

@@ -198,6 +198,8 @@ def build(run_id: str, rows: Sequence[Row], *, worst_count: int = 10) -> dict[st
         "criteria": criteria_table(finished),
         "criteria_by_kind": criteria_by_kind(finished),
         "scores": judge_scores(finished),
+        "unjudged": sum(1 for r in finished if r.unjudged),
+        "unjudged_why": next((r.unjudged for r in finished if r.unjudged), None),
         "worst": [_worst_entry(r) for r in worst(rows, worst_count)],
         "voice": by_group([(r.persona, r.voice) for r in finished]),
     }

@@ -76,6 +76,8 @@ class Row:
     trajectory: tuple[str, ...] = ()
     #: The task judge's rubric scores (dimension -> 1–5), when a judge scored the conversation.
     scores: Mapping[str, float] = field(default_factory=dict)
+    #: Why a configured judge left the conversation unjudged (its answers were invalid), or "".
+    unjudged: str = ""
 
     @property
     def cell(self) -> str:
@@ -131,6 +133,7 @@ def row_of(state: ConversationState, voice: Mapping[str, Any] | None = None) -> 
         ),
         trajectory=tuple(_step(t.called, t.returned) for t in state.tools),
         scores=_rubric_scores(state),
+        unjudged=_unjudged(state),
     )
 
 
@@ -161,6 +164,18 @@ def _rubric_scores(state: ConversationState) -> dict[str, float]:
         for c in state.criteria
         if c.kind == "rubric" and c.score is not None
     }
+
+
+def _unjudged(state: ConversationState) -> str:
+    """The evidence of a judge's criterion it gave no verdict nor score (an invalid answer)."""
+    return next(
+        (
+            c.evidence
+            for c in state.criteria
+            if c.by == "judge" and c.passed is None and c.score is None
+        ),
+        "",
+    )
 
 
 def _step(called: ToolCalled, returned: ToolReturned | None) -> str:
