@@ -209,6 +209,8 @@ def test_a_file_of_only_malformed_rows_says_what_is_wrong_with_them(
     ("args", "message"),
     [
         (["import", "missing.jsonl"], "no such file"),
+        # the working directory: its empty name was blamed on --source
+        (["import", "."], ".: is a directory, not a transcript file"),
         (["import", "{file}", "--format", "xml"], "Invalid value for '--format'"),
         (["import", "{file}", "--redact-pattern", "("], "not a regular expression"),
         (["import", "{file}", "--mapping", "nope.toml"], "cannot be read"),

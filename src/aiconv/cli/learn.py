@@ -146,6 +146,8 @@ def _plan_import(file: Path, kw: dict[str, Any]) -> ImportPlan:
     from aiconv.learning.redaction import Redactor
     from aiconv.learning.transcripts import FieldMapping, load_mapping
 
+    if file.is_dir():  # '.' has no name to take a source from: say what is wrong with it
+        raise TranscriptError(f"{file}: is a directory, not a transcript file")
     source = _source(kw["source"] if kw["source"] is not None else file.stem)
     redactor = None if kw["no_redact"] else Redactor(names=_names(kw), patterns=kw["patterns"])
     flags = FieldMapping(
