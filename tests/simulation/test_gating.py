@@ -143,7 +143,7 @@ def test_costs_and_latency_are_gated_from_above_per_agent() -> None:
     )
     assert cost.as_dict()["fail_over"] == 0.02 and "fail_under" not in cost.as_dict()
     resolved = gate.Metric.parse("cost_per_resolved")  # 0.04 / 3 and 0.12 / 2
-    assert [resolved.value(a, "point") for a in doc["agents"]] == pytest.approx([0.013333, 0.06])
+    assert [resolved.value(a, "point") for a in doc["agents"]] == pytest.approx([0.04 / 3, 0.06])
     assert not gate.evaluate(doc, threshold=0.05, metric=resolved).passed
     assert gate.evaluate(doc, threshold=0.06, metric=resolved).passed
     latency = gate.evaluate(doc, threshold=1.0, metric=gate.Metric.parse("latency_p95"))

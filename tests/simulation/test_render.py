@@ -82,7 +82,7 @@ def test_html_shows_control_and_bidirectional_characters_as_text() -> None:
 
 def test_markdown_has_the_headline_and_links_the_worst_transcripts() -> None:
     text = render_markdown(_doc())
-    assert "**Success rate: 50.0% (95% CI 9.4%–90.5%, 1/2)**" in text
+    assert "**Success rate: 50.0% (95% CI 9.5%–90.5%, 1/2)**" in text
     assert "[c1](transcripts/c1.md)" in text
     assert "| p/i | 2 | 1 | 50.0% · 0.0% |" in text  # pass^1, pass^2: one of two passes
     assert EVIL not in text and "&lt;img src=x onerror=alert(1)&gt;" in text

@@ -102,11 +102,23 @@ class Metric:
         name = "success rate" if self.name == "success" else self.name
         return name if bound == "point" else f"{name} ({bound} 95% bound)"
 
-    def amount(self, value: float) -> str:
-        """A value of the metric with its unit: ``85.0%``, ``$0.0125``, ``1.5 s``."""
+    def amount(self, value: float, digits: int = 1) -> str:
+        """A value of the metric with its unit: ``85.0%``, ``$0.0125``, ``1.5 s`` (``digits``
+        decimals of a percentage; ``digits + 5`` significant ones of a cost or latency)."""
         if not self.lower_is_better:
-            return f"{value * 100:.1f}%"
-        return f"{value:g} s" if self.name == "latency_p95" else f"${value:g}"
+            return f"{value * 100:.{digits}f}%"
+        number = f"{value:.{digits + 5}g}"
+        return f"{number} s" if self.name == "latency_p95" else f"${number}"
+
+    def amounts(self, value: float, threshold: float) -> tuple[str, str]:
+        """``value`` and ``threshold`` as ``amount`` shows them, with as many more digits as it
+        takes to tell two different numbers apart (``66.667%`` below ``66.670%``, not ``66.7%``
+        below ``66.7%``)."""
+        for digits in range(1, 12):
+            shown = self.amount(value, digits), self.amount(threshold, digits)
+            if shown[0] != shown[1] or value == threshold:
+                return shown
+        return shown
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -254,9 +266,11 @@ def _reaches(
         if metric.name == "cost_per_resolved":
             reason = f"{what} is not defined for this run (no conversation resolved)"
     elif metric.lower_is_better and value > threshold:
-        reason = f"{what} {metric.amount(value)} is above --fail-over {metric.amount(threshold)}"
+        shown, bar = metric.amounts(value, threshold)
+        reason = f"{what} {shown} is above --fail-over {bar}"
     elif not metric.lower_is_better and value < threshold:
-        reason = f"{what} {metric.amount(value)} is below --fail-under {metric.amount(threshold)}"
+        shown, bar = metric.amounts(value, threshold)
+        reason = f"{what} {shown} is below --fail-under {bar}"
     else:
         reason = ""
     if reason and figures.get("failed"):  # say so when it is not the replies' fault alone

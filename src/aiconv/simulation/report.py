@@ -87,8 +87,8 @@ def _cells(rows: Sequence[Row]) -> list[dict[str, Any]]:
                 "task": members[0].task,
                 "n": n,
                 "successes": c,
-                "pass_at_k": _r(pass_at_k(n, c, n)),
-                "pass_hat_k": [_r(pass_hat_k(n, c, k)) for k in range(1, n + 1)],
+                "pass_at_k": pass_at_k(n, c, n),
+                "pass_hat_k": [pass_hat_k(n, c, k) for k in range(1, n + 1)],
             }
         )
     return result
@@ -106,10 +106,10 @@ def usage(rows: Sequence[Row]) -> dict[str, Any]:
         "tokens_total": sum(r.tokens for r in finished),
         "tokens_mean": _r(mean([float(r.tokens) for r in finished])),
         "cost_usd_total": round(sum(r.cost_usd for r in finished), 6),
-        "cost_usd_mean": _r(mean([r.list_cost_usd for r in finished]), 6),
-        "cost_per_resolved_usd": round(list_cost / resolved, 6) if resolved else None,
-        "agent_latency_s_p50": _r(percentile(latencies, 0.50)),
-        "agent_latency_s_p95": _r(percentile(latencies, 0.95)),
+        "cost_usd_mean": mean([r.list_cost_usd for r in finished]),
+        "cost_per_resolved_usd": list_cost / resolved if resolved else None,
+        "agent_latency_s_p50": percentile(latencies, 0.50),
+        "agent_latency_s_p95": percentile(latencies, 0.95),
         "conversations_with_loops": sum(1 for r in finished if r.loops),
         "loops_total": sum(r.loops for r in finished),
         "end_reasons": dict(Counter(r.end_reason or "active" for r in finished).most_common()),
@@ -172,7 +172,9 @@ def broke(rows: Sequence[Row]) -> int:
 
 
 def build(run_id: str, rows: Sequence[Row], *, worst_count: int = 10) -> dict[str, Any]:
-    """The report document (the documented JSON form)."""
+    """The report document (the documented JSON form). The figures a gate reads (rates, their
+    intervals, pass^k, costs and latencies) are exact: a gate compares them as they are, and
+    4 of 6 must not pass ``--fail-under 0.6667`` as a rounded 0.6667."""
     finished = [r for r in rows if r.finished]
     by_agent: dict[str, list[Row]] = {}
     for row in rows:
@@ -249,7 +251,7 @@ def _tally(rows: Sequence[Row], label: str, group: Callable[[str], str]) -> list
         for criterion, passed in row.criteria.items():
             counts.setdefault(group(criterion), [0, 0])[0 if passed else 1] += 1
     table = [
-        {label: name, "passed": p, "failed": f, "rate": _r(p / (p + f)), "ci95": _ci95(p, p + f)}
+        {label: name, "passed": p, "failed": f, "rate": p / (p + f), "ci95": _ci95(p, p + f)}
         for name, (p, f) in counts.items()
     ]
     return sorted(table, key=lambda item: (-item["failed"], item[label]))

@@ -45,8 +45,8 @@ class Rate:
         return {
             "successes": self.successes,
             "total": self.total,
-            "rate": _round(self.rate),
-            "ci95": [round(interval[0], 4), round(interval[1], 4)] if interval else None,
+            "rate": self.rate,
+            "ci95": list(interval) if interval else None,
         }
 
 
@@ -98,9 +98,9 @@ class CurvePoint:
         """The JSON form."""
         return {
             "k": self.k,
-            "value": _round(self.value),
+            "value": self.value,
             "cells": self.cells,
-            "ci95": [round(self.ci95[0], 4), round(self.ci95[1], 4)] if self.ci95 else None,
+            "ci95": list(self.ci95) if self.ci95 else None,
         }
 
 
@@ -185,7 +185,3 @@ def pass_at_k_mean(cells: Sequence[CellCount], k: int) -> float | None:
 def mean(values: list[float]) -> float | None:
     """The arithmetic mean (None when empty)."""
     return sum(values) / len(values) if values else None
-
-
-def _round(value: float | None, digits: int = 4) -> float | None:
-    return None if value is None else round(value, digits)
