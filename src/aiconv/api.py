@@ -31,6 +31,7 @@ from aiconv.launch import (
     seat,
 )
 from aiconv.platform import session
+from aiconv.platform.codec import decode_all
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import ConversationEnded, StopConfig
@@ -49,6 +50,9 @@ class ConversationResult:
     conversation_id: str
     state: ConversationState
     summary: Summary
+    #: A voice conversation's voice metrics (WER by listener, response gaps, overlap …, as
+    #: ``aic-start --json`` has them under ``voice``); None for a text conversation.
+    voice: dict[str, Any] | None = None
 
     @property
     def ended(self) -> ConversationEnded | None:
@@ -56,8 +60,11 @@ class ConversationResult:
         return self.state.ended
 
     def document(self) -> dict[str, Any]:
-        """The documented JSON export."""
-        return transcript_document(self.state)
+        """The documented JSON export (``aic export --format json``'s)."""
+        document = transcript_document(self.state)
+        if self.voice is not None:
+            document["voice"] = self.voice
+        return document
 
 
 #: Breakers and rate limits shared by every conversation this process runs through the API.
@@ -156,7 +163,17 @@ async def _run(
     state = await open_conversation(conductor, seating, options)
     cid = state.conversation_id
     final = await play(conductor, cid, seating.providers, on_event=on_event, tools=seating.tools)
-    return ConversationResult(conversation_id=cid, state=final, summary=summarize(final))
+    voice = await _voice_metrics(log, cid) if kit is not None else None
+    return ConversationResult(
+        conversation_id=cid, state=final, summary=summarize(final), voice=voice
+    )
+
+
+async def _voice_metrics(log: ConversationLog, conversation_id: str) -> dict[str, Any] | None:
+    from aiconv.voice.export import voice_metrics
+
+    found = voice_metrics(decode_all(await log.read(conversation_id)))
+    return None if found is None else found.as_dict()
 
 
 def _voice_kit(

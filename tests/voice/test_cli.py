@@ -53,6 +53,12 @@ def test_voice_run_is_recorded_exported_and_pruned(tmp_path: Path) -> None:
     assert len(_audio_files(audio)) == 2
     shown = run_aic("show", cid, "--db", str(db))
     assert shown.returncode == 0 and "(mock-2 heard: " in shown.stdout
+    # the voice metrics were in aic-start's summary only: aic show and the JSON export had none
+    assert "voice 2 utterances" in shown.stdout and "WER mock-2 heard" in shown.stdout
+    for args in (["show", cid, "--json"], ["export", cid, "--format", "json"]):
+        later = run_aic(*args, "--db", str(db))
+        assert later.returncode == 0, later.stderr
+        assert json.loads(later.stdout)["voice"] == voice, args
 
     exported = run_aic(
         "export",

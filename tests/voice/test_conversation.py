@@ -76,6 +76,8 @@ async def test_offline_voice_conversation_end_to_end(tmp_path: Path) -> None:
     starts = [s.start_s for s in spoken]
     assert starts == sorted(starts) and starts[0] == 0.0
     metrics = measure(utterances_of(events))
+    # the API's result had no voice metrics, though aic-start's summary and --json have them
+    assert result.voice == result.document()["voice"] == metrics.as_dict()
     assert set(metrics.wer) == {"caller", "agent"}
     assert all(0.0 < rate < 0.8 for rate in metrics.wer.values()), metrics.wer
     assert metrics.response_gap_p50_s is not None and metrics.response_gap_p50_s >= 0.25

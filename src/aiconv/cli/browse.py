@@ -110,12 +110,22 @@ def show(conversation_id: str, events: bool, as_json: bool, **kw: Any) -> None:
     runtime = Runtime.load(LogOptions.of(kw))
     state, recorded_events = asyncio.run(_load(runtime, conversation_id))
     if as_json:
-        document = transcript_document(state)
+        document = _document(state, recorded_events)
         if events:
             document["events"] = [json.loads(line) for line in _jsonl_lines(recorded_events)]
         click.echo(json.dumps(document, indent=2))
         return
     _print_transcript(Console(), state, recorded_events, events=events)
+
+
+def _document(state: ConversationState, recorded: list[Recorded]) -> dict[str, Any]:
+    """The JSON export document; a voice conversation's has its voice metrics under
+    ``voice``, as ``aic-start --json``'s has."""
+    document = transcript_document(state)
+    metrics = voice.metrics_from(recorded)
+    if metrics is not None:
+        document["voice"] = metrics
+    return document
 
 
 def _jsonl_lines(recorded_events: list[Recorded]) -> list[str]:
@@ -137,6 +147,9 @@ def _print_transcript(
             console.print(Text(f"#{item.sequence} {item.event.KIND}", style="dim"))
         transcript.event(item, replay)
     display.print_summary(console, state)
+    metrics = voice.metrics_from(recorded)
+    if metrics is not None:
+        voice.print_metrics(console, metrics)
 
 
 @command()
@@ -184,7 +197,7 @@ def export(
         check_not_the_log(output, runtime.log_url)
     state, recorded_events = asyncio.run(_load(runtime, conversation_id))
     if fmt == "json":
-        text = json.dumps(transcript_document(state), indent=2) + "\n"
+        text = json.dumps(_document(state, recorded_events), indent=2) + "\n"
     elif fmt == "jsonl":
         text = export_jsonl(recorded_events)
     elif fmt == "flow-data":

@@ -185,10 +185,17 @@ async def open_sessions(
 
 async def metrics_of(log: ConversationLog, conversation_id: str) -> dict[str, Any] | None:
     """The voice metrics of a conversation (None when nothing was spoken)."""
-    from aiconv.voice.export import voice_metrics
+    return metrics_from(codec.decode_all(await log.read(conversation_id)))
 
-    found = voice_metrics(codec.decode_all(await log.read(conversation_id)))
-    return None if found is None else found.as_dict()
+
+def metrics_from(events: Sequence[codec.Recorded]) -> dict[str, Any] | None:
+    """The voice metrics of a conversation's events (None when nothing was spoken); needs
+    nothing of the ``voice`` extra, so a text conversation is shown anywhere."""
+    from aiconv.voice.projection import utterances_of
+    from aiconv.voice.timeline import measure
+
+    utterances = utterances_of(events)
+    return measure(utterances).as_dict() if utterances else None
 
 
 def print_metrics(console: Console, metrics: dict[str, Any]) -> None:
