@@ -37,7 +37,13 @@ def test_task_ids_and_cells_are_never_cut(width: int) -> None:
         "by_intent": {},
         "by_task": {task: group(i % 3) for i, task in enumerate(TASKS)},
         "cells": [
-            {"cell": f"neutral/{task}", "n": 2, "successes": 1, "pass_hat_k": [0.5, 0.0]}
+            {
+                "cell": f"neutral/{task}",
+                "n": 2,
+                "successes": 1,
+                "pass_hat_k": [0.5, 0.0],
+                "pass_at_k": 1.0,
+            }
             for task in TASKS
         ],
     }

@@ -210,12 +210,13 @@ def print_report(console: Console, doc: dict[str, Any]) -> None:
     )
     pooled = render.pooled_label(doc)
     title = f"pass^k, {pooled}" if pooled else "pass^k"
-    curve = Table("k", "pass^k", "95% interval", "cells", title=title)
+    curve = Table("k", "pass^k", "95% interval", "pass@k", "cells", title=title)
     for point in doc["pass_hat_k"]:
         curve.add_row(
             str(point["k"]),
             render.percent(point["value"]),
             render.interval(point["ci95"]),
+            render.percent(render.pass_at(doc, point["k"])),
             str(point["cells"]),
         )
     console.print(curve)
@@ -252,6 +253,7 @@ CELL_FIELDS = (
     Field("n", wrap=False),
     Field("successes", wrap=False),
     Field("pass^k (k = 1…n)"),
+    Field("pass@k (k = n)", wrap=False, rank=1),
 )
 
 
@@ -275,6 +277,7 @@ def print_groups(console: Console, doc: dict[str, Any]) -> None:
             str(cell["n"]),
             str(cell["successes"]),
             " · ".join(render.percent(v) for v in cell["pass_hat_k"]),
+            render.percent(cell["pass_at_k"]),
         ]
         for cell in doc["cells"]
     ]

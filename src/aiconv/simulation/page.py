@@ -50,6 +50,7 @@ def _environment() -> jinja2.Environment:
         usage_rows=render.usage_rows,
         agent_columns=render.AGENT_COLUMNS,
         agent_rows=render.agent_rows,
+        pass_at=render.pass_at,
         end_reason_names=render.END_REASONS,
         score_columns=scores.SCORE_COLUMNS,
         score_rows=scores.score_rows,

@@ -93,6 +93,12 @@ def curve_text(curve: Sequence[Mapping[str, Any]]) -> str:
     return " · ".join(f"k={p['k']} {percent(p['value'])}" for p in curve) or "-"
 
 
+def pass_at(doc: Mapping[str, Any], k: int) -> float | None:
+    """The run's pass@k at ``k`` (at least one of k tries of a cell succeeds), None if not
+    defined."""
+    return next((p["value"] for p in doc.get("pass_at_k", ()) if p["k"] == k), None)
+
+
 def outcomes_text(counts: Mapping[str, int]) -> str:
     """``resolved 12, escalated 3``."""
     return ", ".join(f"{k} {v}" for k, v in counts.items())

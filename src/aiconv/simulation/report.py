@@ -19,7 +19,15 @@ from typing import Any
 from aiconv.platform.projections import percentile
 from aiconv.simulation.rows import Row, planned_by_agent
 from aiconv.simulation.scores import judge_scores, mean_scores
-from aiconv.simulation.stats import CellCount, Rate, mean, pass_at_k, pass_hat_k, pass_hat_k_curve
+from aiconv.simulation.stats import (
+    CellCount,
+    Rate,
+    mean,
+    pass_at_k,
+    pass_at_k_curve,
+    pass_hat_k,
+    pass_hat_k_curve,
+)
 from aiconv.voice.aggregate import by_group
 
 
@@ -189,6 +197,7 @@ def build(run_id: str, rows: Sequence[Row], *, worst_count: int = 10) -> dict[st
         "k": max((c.n for c in cell_counts(rows)), default=0),
         "success": _success(rows).to_dict(),
         "pass_hat_k": curve(rows),
+        "pass_at_k": pass_at_k_curve(cell_counts(rows)),
         "outcomes": dict(Counter(r.label for r in finished).most_common()),
         "success_outcomes": sorted({r.label for r in finished if r.success}),
         "by_persona": _grouped(rows, lambda r: r.persona),

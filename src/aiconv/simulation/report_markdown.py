@@ -19,6 +19,7 @@ from aiconv.simulation.render import (
     md_gate,
     md_table,
     outcomes_text,
+    pass_at,
     percent,
     pooled_label,
     rate_text,
@@ -40,11 +41,17 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
     lines += ["## Outcomes", "", *md_table(["outcome", "conversations"], doc["outcomes"].items())]
     lines += _md_groups(doc)
     cells = [
-        [c["cell"], c["n"], c["successes"], " · ".join(percent(v) for v in c["pass_hat_k"])]
+        [
+            c["cell"],
+            c["n"],
+            c["successes"],
+            " · ".join(percent(v) for v in c["pass_hat_k"]),
+            percent(c["pass_at_k"]),
+        ]
         for c in doc["cells"]
     ]
     lines += ["## Cells (persona × intent)", ""]
-    lines += md_table(["cell", "n", "successes", "pass^k (k = 1…n)"], cells)
+    lines += md_table(["cell", "n", "successes", "pass^k (k = 1…n)", "pass@k (k = n)"], cells)
     lines += ["## Usage", "", *md_table(["figure", "value"], usage_rows(doc["usage"]))]
     if doc.get("voice"):
         lines += ["## Voice", "", *_md_voice(doc["voice"])]
@@ -62,7 +69,14 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
 def _md_success(doc: Mapping[str, Any]) -> list[str]:
     """The success rate and the pass^k curve."""
     curve = [
-        [p["k"], percent(p["value"]), interval(p["ci95"]), p["cells"]] for p in doc["pass_hat_k"]
+        [
+            p["k"],
+            percent(p["value"]),
+            interval(p["ci95"]),
+            percent(pass_at(doc, p["k"])),
+            p["cells"],
+        ]
+        for p in doc["pass_hat_k"]
     ]
     pooled = pooled_label(doc)
     lead = f"Success rate: {rate_text(doc['success'])}"
@@ -78,7 +92,9 @@ def _md_success(doc: Mapping[str, Any]) -> list[str]:
         "",
         f"## pass^k (all k tries of a cell succeed){', ' + pooled if pooled else ''}",
         "",
-        *md_table(["k", "pass^k", "95% interval", "cells"], curve),
+        "pass@k: at least one of k tries of a cell succeeds.",
+        "",
+        *md_table(["k", "pass^k", "95% interval", "pass@k", "cells"], curve),
     ]
 
 

@@ -175,6 +175,16 @@ def pass_hat_k_curve(cells: Sequence[CellCount]) -> list[CurvePoint]:
     return [pass_hat_k_point(cells, k) for k in range(1, top + 1)]
 
 
+def pass_at_k_curve(cells: Sequence[CellCount]) -> list[dict[str, object]]:
+    """pass@k for k = 1 … the most repetitions any cell has, each averaged over the cells with
+    at least k repetitions (the JSON points: ``k``, ``value``, ``cells``)."""
+    top = max((c.n for c in cells), default=0)
+    return [
+        {"k": k, "value": pass_at_k_mean(cells, k), "cells": sum(1 for c in cells if c.n >= k)}
+        for k in range(1, top + 1)
+    ]
+
+
 def pass_at_k_mean(cells: Sequence[CellCount], k: int) -> float | None:
     """pass@k averaged over the cells with at least ``k`` repetitions."""
     values = [pass_at_k(c.n, c.successes, k) for c in cells if c.n >= k]
