@@ -171,6 +171,12 @@ CASES: list[tuple[list[str], int, str]] = [
     (["simulate", "ok.toml", *LOG, "--audio-dir", "."], 2, "needs a voice scenario (voice = true"),
     (["simulate", "ok.toml", *LOG, "--cache-url", "sqlite:///c.db"], 2, "it needs --cache (or"),
     (["report", "r", *LOG, "--realism-source", "web"], 2, "--realism-source does nothing here"),
+    # a gate's settings without its threshold gated nothing, exit 0: CI read it as passed
+    (["report", "r", *LOG, "--metric", "pass^2"], 2, "--metric does nothing here: it needs"),
+    (["report", "r", *LOG, "--bound", "lower"], 2, "--bound does nothing here: it needs"),
+    (["report", "r", *LOG, "--allow-incomplete"], 2, "--allow-incomplete does nothing here"),
+    (["compare", "a", "b", *LOG, "--metric", "pass^2"], 2, "it needs --fail-on-regression"),
+    (["compare", "a", "b", *LOG, "--allow-incomplete"], 2, "it needs --fail-on-regression"),
     (["worker", "--grace", "nan"], 2, "'--grace': must be a finite number"),
     (["worker", "--scan-interval", "inf"], 2, "'--scan-interval': must be a finite number"),
     (["worker", "--concurrency", "0"], 2, "'--concurrency': must be between 1 and 100000"),

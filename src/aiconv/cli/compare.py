@@ -22,7 +22,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from aiconv.cli.command import command
-from aiconv.cli.options import json_option, log_options, option
+from aiconv.cli.options import json_option, log_options, option, refuse_alone
 from aiconv.cli.report import conclude_gate, require_log, transcripts_of
 from aiconv.cli.tables import print_named
 from aiconv.cli.values import FINITE
@@ -87,6 +87,9 @@ def compare_command(baseline: str, candidate: str, **kw: Any) -> None:
     metric = gate.Metric.parse(kw["metric"])
     if metric.lower_is_better or metric.criterion:
         raise ConfigError(f"--metric {kw['metric']!r}: aic compare gates success or pass^K")
+    if not kw["fail_on_regression"]:  # they would gate nothing, exit 0
+        refuse_alone("metric", "--metric", "--fail-on-regression")
+        refuse_alone("allow_incomplete", "--allow-incomplete", "--fail-on-regression")
     base, cand = split_target(baseline), split_target(candidate)
     name = f"compare-{baseline}-vs-{candidate}".replace("/", "-")
     out = kw["out_dir"] or Path("reports") / name

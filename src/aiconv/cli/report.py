@@ -111,6 +111,9 @@ def report_command(target: str, **kw: Any) -> None:
     release on them."""
     metric = gate.Metric.parse(kw["metric"])
     threshold = gate.threshold_of(metric, kw["fail_under"], kw["fail_over"], kw["bound"])
+    if threshold is None:  # a gate's settings without its threshold would gate nothing, exit 0
+        for name in ("metric", "bound", "allow_incomplete"):
+            refuse_alone(name, f"--{name.replace('_', '-')}", "--fail-under or --fail-over")
     if kw["realism"]:
         require_extra("learning", "aic report --realism")
     else:
