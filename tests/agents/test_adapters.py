@@ -87,6 +87,21 @@ async def test_a_temperature_reaches_the_vendors_that_take_one_and_claude_answer
     assert sent == {"anthropic": None, "openai": 0.0, "gemini": 0.0}
 
 
+async def test_a_seed_past_32_bits_reaches_gemini_as_one_it_takes(fake: FakeLLM) -> None:
+    """A seat's seed is 0..2^63-1, Gemini's an int32: a seed past 2^31-1 was sent as it was,
+    and the API refused the call (a 400, the conversation ended by it). It is sent folded into
+    Gemini's range, the same seed for the same seat; OpenAI takes a 64-bit seed as it is."""
+    sent = {}
+    for api in ("openai", "gemini"):
+        provider = build(api, fake)
+        reply = await provider.complete(replace(chat_request(MODELS[api]), seed=2**40 + 7))
+        await provider.aclose()
+        assert reply.content
+        body = fake.requests[-1].body
+        sent[api] = body.get("seed", body.get("generationConfig", {}).get("seed"))
+    assert sent == {"openai": 2**40 + 7, "gemini": 7}
+
+
 async def test_reply_maps_text_usage_and_cost(adapter: ChatProvider, fake: FakeLLM) -> None:
     model = MODELS[_api(adapter)]
     reply = await adapter.complete(chat_request(model))

@@ -23,6 +23,7 @@ OPENAI_CALL = {
     "content": None,
     "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}],
 }
+USER_PARTS = {"role": "user", "parts": [{"text": "hi"}]}
 GEMINI_TOOLS = [
     {"functionDeclarations": [{"name": "f", "parametersJsonSchema": {"type": "object"}}]}
 ]
@@ -141,6 +142,19 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
         "/v1beta/models/gemini-3.8-flash:generateContent",
         {"contents": [{"role": "assistant", "parts": [{"text": "x"}]}]},
         "valid role",
+    ),
+    # the API's seed is an int32 (its protobuf field): a 64-bit seed is a 400
+    (
+        "gemini",
+        "/v1beta/models/gemini-3.8-flash:generateContent",
+        {"contents": [USER_PARTS], "generationConfig": {"seed": 2**31}},
+        "Invalid value at 'generation_config.seed' (TYPE_INT32), 2147483648",
+    ),
+    (
+        "gemini",
+        "/v1beta/models/gemini-3.8-flash:generateContent",
+        {"contents": [USER_PARTS], "generationConfig": {"temperature": 2.5}},
+        "temperature",
     ),
     (
         "gemini",

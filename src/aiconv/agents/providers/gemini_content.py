@@ -106,11 +106,16 @@ def config(request: ChatRequest) -> types.GenerateContentConfig:
         response_json_schema=json_schema(fmt.schema) if fmt else None,
         max_output_tokens=request.max_tokens,
         temperature=request.temperature,
-        seed=request.seed,
+        seed=None if request.seed is None else request.seed % GEMINI_SEEDS,
         tools=tools,  # type: ignore[arg-type]
         tool_config=tool_config,
         automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
     )
+
+
+#: Gemini's seed is a protobuf int32, ours 0..2^63-1: a seed past 2^31-1 was refused with a
+#: 400 (the conversation ended by it), so it is sent as its remainder, the same for a seat.
+GEMINI_SEEDS = 2**31
 
 
 def json_schema(schema: Any) -> Any:

@@ -1,5 +1,6 @@
 """Gemini ``generateContent`` as the fake server speaks it: requests validated as the API does
-(roles ``user``/``model`` only; a function-call turn answered by a turn with as many
+(roles ``user``/``model`` only; an int32 ``seed`` and a ``temperature`` in [0, 2]; a
+function-call turn answered by a turn with as many
 ``functionResponse`` parts, and none without one; for Gemini 3 models, the ``thoughtSignature``
 of the first function call of each step of the current turn sent back; well-formed function
 declarations; JSON output with one schema, ``responseSchema`` or ``responseJsonSchema``, of the
@@ -56,6 +57,7 @@ def parse(body: dict[str, Any], model: str, *, stream: bool) -> Turn:
     calling = _field(_field(body, "toolConfig") or {}, "functionCallingConfig") or {}
     mode = calling.get("mode", "AUTO")
     require(mode in _MODES, f"Invalid value at 'tool_config.function_calling_config.mode': {mode}")
+    _check_sampling(config)
     limit = _field(config, "maxOutputTokens")
     chat = ChatRequest(
         model=model,
@@ -67,6 +69,20 @@ def parse(body: dict[str, Any], model: str, *, stream: bool) -> Turn:
         response_format=gemini_format(config),
     )
     return Turn(api="gemini", chat=chat, max_tokens=limit, stream=stream)
+
+
+def _check_sampling(config: dict[str, Any]) -> None:
+    """The seed is a protobuf int32 and the temperature in [0, 2], as the API has them."""
+    seed = config.get("seed")
+    require(
+        seed is None or (isinstance(seed, int) and -(2**31) <= seed < 2**31),
+        f"Invalid value at 'generation_config.seed' (TYPE_INT32), {seed}",
+    )
+    temperature = config.get("temperature")
+    require(
+        temperature is None or 0 <= temperature <= 2,
+        f"generation_config.temperature: {temperature} is not in the range [0.0, 2.0]",
+    )
 
 
 def _history(contents: list[Any], *, signed: bool) -> tuple[ChatMessage, ...]:
