@@ -124,6 +124,27 @@ def line_of(path: Path, text: str) -> int:
             "minimum = nan",
             "fields.tools_needed.schema.minimum: must be a finite number",
         ),
+        # a table or a boolean where a schema keyword takes a name or a count: a TypeError
+        # traceback (unhashable type: 'dict'), or taken as the count 1
+        (
+            'schema = { type = "boolean" }',
+            "schema = { type = {} }",
+            "type = {}",
+            "fields.tools_needed.schema.type: {} is not a JSON Schema type",
+        ),
+        (
+            'schema = { type = "boolean" }',
+            'schema = { type = "object", properties = { a = { type = "string" } }, '
+            "required = [{}] }",
+            "required = [{}]",
+            "fields.tools_needed.schema.required: must list names of properties",
+        ),
+        (
+            'schema = { type = "boolean" }',
+            'schema = { type = "string", maxLength = true }',
+            "maxLength = true",
+            "fields.tools_needed.schema.maxLength: must be a whole number",
+        ),
         (
             "when = { tools_needed = true }",
             'when = { tools_needed = "yes" }',

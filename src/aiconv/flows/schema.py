@@ -41,8 +41,8 @@ def _type_problem(schema: Mapping[str, Any], where: str) -> str | None:
     if kind is None and "enum" not in schema:
         return f"{where}.type: required (one of {', '.join(sorted(TYPES))}) unless enum is given"
     kinds = kind if isinstance(kind, list) else [kind] if kind is not None else []
-    for item in kinds:
-        if item not in TYPES:
+    for item in kinds:  # a table is no name (and no key of a set: a TypeError traceback)
+        if not isinstance(item, str) or item not in TYPES:
             return f"{where}.type: {item!r} is not a JSON Schema type"
     enum = schema.get("enum")
     if enum is not None and (not isinstance(enum, list) or not enum):
@@ -51,7 +51,8 @@ def _type_problem(schema: Mapping[str, Any], where: str) -> str | None:
         if key in schema and not (_is_number(schema[key]) and math.isfinite(schema[key])):
             return f"{where}.{key}: must be a finite number"
     for key in _COUNTS:
-        if key in schema and not (isinstance(schema[key], int) and schema[key] >= 0):
+        count = schema.get(key, 0)
+        if not (isinstance(count, int) and not isinstance(count, bool) and count >= 0):
             return f"{where}.{key}: must be a whole number ≥ 0"
     return None
 
@@ -66,7 +67,9 @@ def _parts_problem(schema: Mapping[str, Any], where: str) -> str | None:
         if found := schema_problem(sub, f"{where}.properties.{name}"):
             return found
     required = schema.get("required", [])
-    if not isinstance(required, list) or any(r not in properties for r in required):
+    if not isinstance(required, list) or any(
+        not isinstance(r, str) or r not in properties for r in required
+    ):
         return f"{where}.required: must list names of properties"
     extra = schema.get("additionalProperties", True)
     if not isinstance(extra, bool):
