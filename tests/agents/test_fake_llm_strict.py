@@ -182,6 +182,32 @@ CASES: list[tuple[str, str, dict[str, Any], str]] = [
         },
         "missing a thought_signature",
     ),
+    # a tool schema naming a table as a type or a required property (an MCP server's may): a
+    # 500 from a TypeError in the fake, where the vendors answer 400
+    (
+        "anthropic",
+        "/v1/messages",
+        {
+            "model": "m",
+            "max_tokens": 9,
+            "messages": [USER],
+            "tools": [
+                TOOL | {"input_schema": {"type": "object", "properties": {"a": {"type": {}}}}}
+            ],
+        },
+        "unknown JSON schema type",
+    ),
+    (
+        "anthropic",
+        "/v1/messages",
+        {
+            "model": "m",
+            "max_tokens": 9,
+            "messages": [USER],
+            "tools": [TOOL | {"input_schema": {"type": "object", "required": [{}]}}],
+        },
+        "required must list names of its properties",
+    ),
     # Tools, as strict as the vendors (issue 20, re-verified on tools).
     (
         "anthropic",

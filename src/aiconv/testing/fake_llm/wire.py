@@ -144,7 +144,7 @@ def check_schema(schema: Mapping[str, Any], where: str) -> None:
     that exist, array ``items`` that are schemas."""
     kind = schema.get("type")
     kinds = kind if isinstance(kind, list) else [kind] if kind is not None else []
-    if any(k not in _JSON_TYPES for k in kinds):
+    if any(not isinstance(k, str) or k not in _JSON_TYPES for k in kinds):
         raise Rejected(f"{where}: unknown JSON schema type {kind!r}")
     properties = schema.get("properties", {})
     if not isinstance(properties, Mapping):
@@ -154,7 +154,9 @@ def check_schema(schema: Mapping[str, Any], where: str) -> None:
             raise Rejected(f"{where}.properties.{key} must be a schema object")
         check_schema(sub, f"{where}.properties.{key}")
     required = schema.get("required", [])
-    if not isinstance(required, list) or any(r not in properties for r in required):
+    if not isinstance(required, list) or any(
+        not isinstance(r, str) or r not in properties for r in required
+    ):
         raise Rejected(f"{where}.required must list names of its properties: {required!r}")
     items = schema.get("items")
     if items is not None:
