@@ -291,6 +291,9 @@ CASES: list[tuple[list[str], int, str]] = [
     (["ls", "--log-url", "rediss://127.0.0.1:1/0?ssl_certfile=no.pem"], 2, "an existing file"),
     (["ls", "--log-url", "redis://127.0.0.1:1/0?db=1"], 2, "the database is given twice"),
     (["simulate", "ok.toml", "--log-url", "memory://x?y=1"], 2, "bad memory URL"),
+    # a detached conversation in this process's own log: its id printed, exit 0, and it was
+    # gone as the process ended (no worker or join can reach memory://)
+    (["start", "--log-url", "memory://", "--detach"], 2, "--detach with memory://: memory:// is"),
     # the response cache: never inside a log or another file, a Redis URL checked as a log's
     (
         ["simulate", "ok.toml", *LOG, "--cache", "use", "--cache-url", "sqlite:////proc/c.db"],

@@ -26,7 +26,7 @@ from aiconv.cli.seat import TerminalSeat, seat_people, transcript_for
 from aiconv.cli.start_options import StartRequest, start_options
 from aiconv.cli.telemetry import Telemetry, start_telemetry
 from aiconv.cli.wiring import Runtime, run_interruptibly
-from aiconv.errors import UnknownAgent
+from aiconv.errors import ConfigError, UnknownAgent
 from aiconv.launch import (
     ConversationOptions,
     Seating,
@@ -49,12 +49,25 @@ def aic_start(**kw: Any) -> None:
     """Start a conversation between agents and stream it live."""
     request = StartRequest.of(kw)
     runtime = Runtime.load(request.log)
+    _check_detachable(runtime.log_url, detached=request.conversation.detached)
     telemetry = start_telemetry(request.telemetry, runtime)
     try:
         code = asyncio.run(_start(runtime, request, telemetry))
     finally:
         telemetry.close()
     sys.exit(code)
+
+
+def _check_detachable(log_url: str, *, detached: bool) -> None:
+    """A detached conversation is run by a worker or ``aic join`` elsewhere: refuse a log
+    private to this process (``memory://``), where its id was printed, exit 0, and it was gone
+    as the process ended."""
+    if detached and log_url.startswith("memory:"):
+        raise ConfigError(
+            "--detach with memory://: memory:// is this process's own log, gone when it ends, "
+            "where no worker or join can run the conversation; give a SQLite file (--db) or a "
+            "Redis URL"
+        )
 
 
 async def _start(runtime: Runtime, request: StartRequest, telemetry: Telemetry) -> int:
