@@ -77,6 +77,29 @@ async def test_a_scripted_conversation_counts_turns_tokens_cost_and_its_end(rig:
     assert rig.sample("aiconv_log_conflicts_total", backend="memory") == 0
 
 
+async def test_a_free_model_counts_zero_dollars_and_an_unpriced_one_nothing(rig: Rig) -> None:
+    """A reply priced at $0 (the offline mock, a local model) is a known cost: its series exists
+    at 0, so the cost panels and the burn-rate alert read $0 for a free fleet, not "no data"; a
+    reply of unknown price (None) adds no series. Free replies made no series at all."""
+    free = ChatReply(
+        content="f", model="mock-chat", usage=Usage(input_tokens=10, output_tokens=2), cost_usd=0.0
+    )
+    unpriced = ChatReply(
+        content="u", model="mystery", usage=Usage(input_tokens=10, output_tokens=2), cost_usd=None
+    )
+    seats = {
+        "alice": ScriptedProvider([free, free], name="mock", model="mock-chat"),
+        "bob": ScriptedProvider([unpriced, unpriced], name="compat", model="mystery"),
+    }
+    async with asyncio.timeout(10):
+        await rig.converse(seats, max_turns=4)
+    cost = rig.registry.get_sample_value  # None when the series does not exist
+    assert cost("aiconv_provider_cost_usd_total", {"provider": "mock", "model": "mock-chat"}) == 0
+    assert (
+        cost("aiconv_provider_cost_usd_total", {"provider": "compat", "model": "mystery"}) is None
+    )
+
+
 async def test_exhausted_retries_count_reasons_attempts_failure_and_an_open_breaker(
     rig: Rig,
 ) -> None:

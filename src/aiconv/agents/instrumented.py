@@ -79,7 +79,7 @@ class InstrumentedProvider(ForwardingProvider):
         usage = reply.usage
         m.provider_tokens.labels(self.name, model, "input").inc(usage.input_tokens)
         m.provider_tokens.labels(self.name, model, "output").inc(usage.output_tokens)
-        if reply.cost_usd:
+        if reply.cost_usd is not None:  # $0 is a known price (mock, local models): a series at 0
             m.provider_cost.labels(self.name, model).inc(reply.cost_usd)
         self.log.debug(
             "provider.call",
