@@ -314,6 +314,14 @@ CASES: list[tuple[list[str], int, str]] = [
         "no response cache at no/c.db to replay",
     ),
     (["simulate", "ok.toml", *LOG, "--cache", "customer=replay"], 2, "no response cache at"),
+    # memory:// is one process's cache, empty at its start and gone at its end: a replay from
+    # it failed every conversation, an import into it said "cached 4 replies", exit 0
+    (
+        ["simulate", "ok.toml", *LOG, "--cache", "customer=replay", "--cache-url", "memory://"],
+        2,
+        "no response cache to replay in memory://",
+    ),
+    (["cache", "import", "r", *LOG, "--cache-url", "memory://"], 2, "memory:// is this process"),
     # a Redis cache that does not answer: like a log, exit 1, before any conversation is written
     (
         ["simulate", "ok.toml", *LOG, "--cache", "use", "--cache-url", "redis://127.0.0.1:1/0"],

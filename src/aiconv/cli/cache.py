@@ -63,6 +63,11 @@ def check_replay_source(url: str) -> None:
     """ConfigError when ``url`` is a SQLite cache that does not exist: a seat replaying from it
     would miss on every reply (a mistyped ``--cache-url``, or a baseline never recorded), so the
     run is refused before a conversation, the cache file or its folder is written."""
+    if url == "memory://":  # every conversation missed, and failed
+        raise ConfigError(
+            "no response cache to replay in memory://: it starts empty in every process; give "
+            "the --cache-url a run was recorded in"
+        )
     parts = urlsplit(url)
     path = Path(unquote(parts.path[1:]))
     if parts.scheme == "sqlite" and not path.exists():
@@ -88,6 +93,11 @@ def import_command(run_id: str, as_json: bool, **kw: Any) -> None:
     check_run_id(run_id)
     runtime = Runtime.load(LogOptions.of(kw))
     url = checked_cache_url(kw["cache_url"] or default_cache_url(runtime.log_url))
+    if url == "memory://":  # it said "cached N replies", which were gone as it exited
+        raise ConfigError(
+            "aic cache import with memory://: memory:// is this process's own cache, gone when "
+            "it ends; give a SQLite file (sqlite:///responses.db) or a Redis URL"
+        )
     require_log(runtime.log_url, run_id)
 
     def vendor_of(participant: ParticipantSpec) -> tuple[str, str, str | None]:
