@@ -63,5 +63,6 @@ async def test_two_join_processes_speak_and_hear_each_other(tmp_path: Path) -> N
     expected = [("support" if s.speaker == "customer" else "customer", s.message_sequence)
                 for s in spoken[:-1]]  # fmt: skip
     assert heard == expected
+    assert json.loads(support.stdout)["voice"]["utterances"] == 4  # as aic-start --json has
     for before, after in itertools.pairwise(spoken):
         assert after.start_s >= before.start_s + before.duration_s  # nobody barges in here

@@ -99,6 +99,8 @@ async def test_an_interrupted_voice_conversation_resumes_with_voice(tmp_path: Pa
     starts = [s.start_s for s in spoken]
     assert starts == sorted(starts), "the timeline went backwards after resuming"
     assert len(json.loads(done.stdout)["messages"]) == 6
+    # aic resume --json had no voice metrics, though aic-start's has them
+    assert json.loads(done.stdout)["voice"]["utterances"] == 6
 
     out = tmp_path / "rec"
     exported = await asyncio.to_thread(

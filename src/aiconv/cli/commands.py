@@ -95,7 +95,7 @@ async def _resume(
         state = await session.resume(conductor, cid)
         console.print(f"resuming [bold]{cid}[/bold] at turn {state.turns + 1}", highlight=False)
         final, interrupted = await _play(conductor, state, seats, console, quiet or as_json)
-        display.conclude(console, final, as_json=as_json)
+        await voice.conclude(console, log, final, as_json=as_json, voiced=kit is not None)
         return EXIT_INTERRUPTED if interrupted else 0
     finally:
         if kit is not None:

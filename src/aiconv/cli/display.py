@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -170,10 +171,20 @@ def print_summary(console: Console, state: ConversationState) -> None:
     print_collected(console, state)
 
 
-def conclude(console: Console, state: ConversationState, *, as_json: bool) -> None:
-    """The end of a run: the JSON export document on stdout, or the summary."""
+def conclude(
+    console: Console,
+    state: ConversationState,
+    *,
+    as_json: bool,
+    voice: dict[str, Any] | None = None,
+) -> None:
+    """The end of a run: the JSON export document on stdout (with a voice conversation's
+    ``voice`` metrics), or the summary (the caller prints the voice line after it)."""
     if as_json:
-        click.echo(json.dumps(transcript_document(state), indent=2))
+        document = transcript_document(state)
+        if voice is not None:
+            document["voice"] = voice
+        click.echo(json.dumps(document, indent=2))
     else:
         print_summary(console, state)
 

@@ -21,7 +21,7 @@ from aiconv.agents.human import WAYS
 from aiconv.agents.messages import ChatReply, ChatRequest
 from aiconv.agents.provider import ChatProvider, DeltaCallback, ForwardingProvider
 from aiconv.agents.registry import AgentSpec
-from aiconv.cli import display, voice
+from aiconv.cli import voice
 from aiconv.cli.command import command
 from aiconv.cli.options import EXIT_INTERRUPTED, json_option, log_options, option
 from aiconv.cli.participants import checked, provider_for
@@ -111,7 +111,9 @@ async def _join(
                 highlight=False,
                 markup=True,
             )
-        return await _play_seat(conductor, cid, name, seats[name], console, as_json)
+        return await _play_seat(
+            conductor, cid, name, seats[name], console, as_json, voiced=kit is not None
+        )
     finally:
         if kit is not None:
             await kit.recognizer.close()
@@ -125,6 +127,8 @@ async def _play_seat(
     provider: ChatProvider,
     console: Console,
     as_json: bool,
+    *,
+    voiced: bool = False,
 ) -> int:
     """Play the joined seat to the end; its exit code. A failure of its own provider has
     released the turn (``Conductor.shared``): one error line, and the others go on."""
@@ -133,7 +137,8 @@ async def _play_seat(
     except ProviderError as exc:
         click.echo(f"error: {one_line(scrub(str(exc)))}{_left_open(cid, name)}", err=True)
         return 1
-    display.conclude(console, await conductor.load(cid), as_json=as_json)
+    final = await conductor.load(cid)
+    await voice.conclude(console, conductor.log, final, as_json=as_json, voiced=voiced)
     return EXIT_INTERRUPTED if interrupted else 0
 
 

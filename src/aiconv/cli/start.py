@@ -18,7 +18,7 @@ import click
 from rich.console import Console
 
 from aiconv.agents.provider import ChatProvider
-from aiconv.cli import display, voice
+from aiconv.cli import voice
 from aiconv.cli.command import command, version_option
 from aiconv.cli.options import EXIT_INTERRUPTED
 from aiconv.cli.participants import require_server
@@ -38,7 +38,6 @@ from aiconv.launch import (
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import ParticipantSpec
-from aiconv.platform.projections import transcript_document
 from aiconv.queues.urls import connect_log
 
 
@@ -199,14 +198,5 @@ async def _run(
         )
     )
     final = await conductor.load(cid)
-    metrics = await voice.metrics_of(conductor.log, cid) if voiced else None
-    if request.as_json:
-        document = transcript_document(final)
-        if metrics is not None:
-            document["voice"] = metrics
-        click.echo(json.dumps(document, indent=2))
-    else:
-        display.print_summary(console, final)
-        if metrics is not None:
-            voice.print_metrics(console, metrics)
+    await voice.conclude(console, conductor.log, final, as_json=request.as_json, voiced=voiced)
     return EXIT_INTERRUPTED if interrupted else 0

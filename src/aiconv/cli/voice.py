@@ -22,6 +22,7 @@ import click
 from rich.console import Console
 
 from aiconv.agents.provider import ChatProvider
+from aiconv.cli import display
 from aiconv.cli.command import command
 from aiconv.cli.options import json_option, log_options, option
 from aiconv.cli.values import DIRECTORY
@@ -31,6 +32,7 @@ from aiconv.errors import ConfigError
 from aiconv.extras import require_extra
 from aiconv.launch import ConversationOptions, Participant
 from aiconv.platform import codec
+from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import ParticipantSpec
 from aiconv.platform.markdown import visible_controls
 from aiconv.queues.log import ConversationLog
@@ -196,6 +198,22 @@ def metrics_from(events: Sequence[codec.Recorded]) -> dict[str, Any] | None:
 
     utterances = utterances_of(events)
     return measure(utterances).as_dict() if utterances else None
+
+
+async def conclude(
+    console: Console,
+    log: ConversationLog,
+    state: ConversationState,
+    *,
+    as_json: bool,
+    voiced: bool,
+) -> None:
+    """``display.conclude`` for a run that may be a voice one: its metrics in the JSON
+    document, or a voice line under the summary (``aic resume``, ``aic join``)."""
+    metrics = await metrics_of(log, state.conversation_id) if voiced else None
+    display.conclude(console, state, as_json=as_json, voice=metrics)
+    if metrics is not None and not as_json:
+        print_metrics(console, metrics)
 
 
 def print_metrics(console: Console, metrics: dict[str, Any]) -> None:
