@@ -445,3 +445,24 @@ def test_one_conversation_as_a_bare_list_of_messages_reads_as_one(tmp_path: Path
     unknown.write_text(json.dumps([{**m, "ticket": "t1"} for m in messages]), encoding="utf-8")
     with pytest.raises(TranscriptError, match="--id-field"):
         parse_file(unknown)
+
+
+def test_messages_that_carry_their_own_ids_are_one_conversation_not_one_each(
+    tmp_path: Path,
+) -> None:
+    """A chat saved as its messages, each with its own ``id`` (``msg_…``), was read as one
+    conversation a message, silently; ids that repeat still group messages as conversations."""
+    messages = [
+        {"id": "msg_1", "role": "user", "content": "Where is my parcel?"},
+        {"id": "msg_2", "role": "assistant", "content": "It ships today."},
+        {"id": "msg_3", "role": "user", "content": "Thanks"},
+    ]
+    path = tmp_path / "thread.json"
+    path.write_text(json.dumps(messages), encoding="utf-8")
+    (only,) = parse_file(path).transcripts
+    assert [m.text for m in only.messages] == [m["content"] for m in messages]
+    grouped = tmp_path / "grouped.json"
+    grouped.write_text(
+        json.dumps([{**m, "id": "c1" if i < 2 else "c2"} for i, m in enumerate(messages)])
+    )
+    assert [len(t.messages) for t in parse_file(grouped).transcripts] == [2, 1]

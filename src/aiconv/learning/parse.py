@@ -134,12 +134,21 @@ def _one_conversation(records: list[Record], mapping: FieldMapping) -> str | Non
     Lines and CSV rows without an id stay refused: their lines are rows of many chats.)"""
     if mapping.conversation_id or not records:
         return None
+    allowed = _MESSAGE_KEYS | ({"id"} if _message_ids(records) else set())
     for record in records:
         if record.messages is not None or not record.data:
             return None
-        if not all(_folded(str(key)) in _MESSAGE_KEYS for key in record.data):
+        if not all(_folded(str(key)) in allowed for key in record.data):
             return None
     return _content_id([(r.line, r.data) for r in records])
+
+
+def _message_ids(records: list[Record]) -> bool:
+    """Whether ``id`` is each message's own (``{"id": "msg_1", "role", "content"}``): a
+    different one on every message. Read as a conversation id it made one conversation of
+    each message."""
+    ids = [r.data.get("id") for r in records if r.messages is None]
+    return len(ids) > 1 and None not in ids and len(set(map(str, ids))) == len(ids)
 
 
 def _found_later(fields: dict[str, str | None], data: dict[str, Any]) -> None:
