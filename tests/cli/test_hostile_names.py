@@ -61,7 +61,8 @@ def test_a_scenario_name_from_the_log_reaches_the_report_neutralised(tmp_path: P
     ran = CliRunner().invoke(aic, ["simulate", str(tmp_path / "s.toml"), "--db", db, "--quiet"])
     assert ran.exit_code == 0, ran.stderr
     run_id = ran.stdout.split(":")[0]
-    shown = CliRunner().invoke(aic, ["report", run_id, "--db", db, "--json"])
+    out_dir = str(tmp_path / "reports")  # not the working directory: the repository's own
+    shown = CliRunner().invoke(aic, ["report", run_id, "--db", db, "--json", "--out-dir", out_dir])
     doc = json.loads(shown.stdout)
     doc["scenario"] = EVIL
     out = io.StringIO()
