@@ -779,6 +779,40 @@ def test_a_vendor_base_url_variable_never_shows_its_password(
     assert SECRET not in result.stderr + result.stdout
 
 
+@pytest.mark.parametrize(
+    ("variable", "url", "agent"),
+    [
+        ("OPENAI_BASE_URL", "ftp://x/v1", "gpt"),
+        ("OPENAI_BASE_URL", f"http://u:{SECRET}@h:notaport/v1", "gpt"),
+        ("ANTHROPIC_BASE_URL", "http://a b/", "claude"),
+        ("OLLAMA_HOST", "[::1", "ollama"),
+        ("OLLAMA_HOST", "127.0.0.1:0", "ollama"),
+    ],
+)
+def test_a_vendor_base_url_variable_no_client_can_use_is_refused_before_anything_is_written(
+    workdir: tuple[Path, dict[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    url: str,
+    agent: str,
+) -> None:
+    """``OPENAI_BASE_URL=ftp://…`` was taken: the conversation was written and every attempt
+    failed (exit 0, ended by the provider); a port that is not a number, or an unclosed IPv6
+    bracket in ``OLLAMA_HOST``, was an InvalidURL or ValueError traceback. ``--base-url`` was
+    already checked; the variables are now checked the same way, naming the variable."""
+    work, _ = workdir
+    monkeypatch.setenv("OPENAI_API_KEY", "k")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "k")
+    monkeypatch.setenv(variable, url)
+    before = snapshot(work)
+    result = CliRunner().invoke(aic, ["start", "--agent1", agent, *LOG])
+    assert snapshot(work) == before, "something was written"
+    assert (result.exit_code, result.stdout) == (2, ""), (result.stderr, result.exception)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {variable}="), lines
+    assert "must look like http://host:port" in lines[0] and SECRET not in lines[0]
+
+
 def test_a_fork_onto_an_agent_whose_server_here_is_not_running_writes_nothing(
     workdir: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -3,7 +3,8 @@
 A local server (Ollama, vLLM, LM Studio on ``localhost``) that is not running refuses a
 connection at once, so one connect tells, without sending a request or a key. Remote servers are
 not probed: a connect costs a round trip and proves little; their failures are met at the first
-call. Nothing here reads the environment: the caller passes the URL.
+call. Nothing here reads the environment: the caller passes the URL, and a URL from a vendor's
+variable is checked here for a form a client can use (``check_variable_url``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import asyncio
 import ipaddress
 from urllib.parse import urlsplit
 
-from aiconv.errors import ProviderUnavailable
+from aiconv.errors import ConfigError, ProviderUnavailable
 from aiconv.observability.redaction import redact_url
 
 #: How long a connect to this machine may take before the server counts as not answering.
@@ -64,3 +65,23 @@ async def require_local_server(url: str | None, *, who: str, hint: str = "") -> 
     suffix = f"; {hint}" if hint else ""
     shown = redact_url(url or "")  # a vendor's *_BASE_URL variable may carry user:password@
     raise ProviderUnavailable(f"{who}: nothing answers at {shown} ({cause}){suffix}", provider=who)
+
+
+def check_variable_url(name: str, url: str) -> str:
+    """``url`` from the variable ``name``; ConfigError unless a client can use it: http(s), a
+    host, a port that is a number other than 0, no spaces or control characters (``ftp://``
+    ran a conversation into failures; a port that is no number or an unclosed IPv6 bracket
+    was a traceback). ``OLLAMA_HOST`` may leave out the scheme. Credentials are left alone:
+    the variable is not recorded with the conversation, and a proxy may need them."""
+    text = url.strip() if "://" in url else f"http://{url.strip()}"
+    try:
+        if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in text):
+            raise ValueError
+        parts = urlsplit(text)
+        if parts.port == 0:  # raises for a port that is not a number
+            raise ValueError
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{name}={redact_url(url)!r} must look like http://host:port/v1")
+    return url

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from aiconv.agents.provider import ChatProvider
-from aiconv.agents.reachability import require_local_server
+from aiconv.agents.reachability import check_variable_url, require_local_server
 from aiconv.errors import ConfigError, MissingApiKey, UnknownAgent
 from aiconv.extras import missing_extra, require_extra
 
@@ -179,7 +179,7 @@ class Registry:
         vendor = self._vendors[spec.vendor]
         for name in vendor.base_url_env:
             if env.get(name):
-                return env[name]
+                return check_variable_url(name, env[name])
         return vendor.default_base_url
 
     async def require_server(self, spec: AgentSpec, env: Mapping[str, str]) -> None:
