@@ -230,6 +230,11 @@ async def test_an_llm_judge_decides_when_the_scenario_says_so(tmp_path: Path) ->
     state = await Conductor(log).load(next(iter(table)))
     assert state.outcome is not None and state.outcome.by == "judge"
     assert state.outcome.rationale == "read it"
+    # what judging cost is on the outcome (the function judge's model and usage), apart
+    # from the conversation's own cost
+    decided = state.outcome
+    assert (decided.model, decided.input_tokens, decided.cost_usd) == ("function-1", 10, 0.0)
+    assert decided.output_tokens > 0
 
 
 async def test_distributed_outcomes_end_conversations_when_arbitration_decides(

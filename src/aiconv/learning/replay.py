@@ -23,11 +23,12 @@ from aiconv.learning.fork import fork, fork_id_for
 from aiconv.platform import session
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.conversation import ConversationState
-from aiconv.platform.events import OutcomeDecided, ParticipantSpec, StopConfig
+from aiconv.platform.events import ParticipantSpec, StopConfig
 from aiconv.queues.log import ListQuery
 from aiconv.simulation.casting import agent_prompt, style_examples
 from aiconv.simulation.deciding import ProviderFactory, build_evaluator
 from aiconv.simulation.evaluators import Evaluator
+from aiconv.simulation.outcomes import decided_of
 from aiconv.simulation.runs import check_same_scenario, scenario_hash, suite_hash
 from aiconv.simulation.scenario import Scenario, Seat
 
@@ -262,12 +263,7 @@ class Replay:
             child = await session.play_all(self.conductor, child.conversation_id, self.seats)
         if child.outcome is None:
             judgement = await self.evaluator.evaluate(child, self.scenario.outcomes)
-            decided = OutcomeDecided(
-                outcome=judgement.outcome,
-                by=judgement.by,
-                confidence=judgement.confidence,
-                rationale=judgement.rationale[:1000],
-            )
+            decided = decided_of(judgement)
             while child.outcome is None:
                 try:
                     child = await self.conductor.append(child, [decided])

@@ -196,7 +196,13 @@ class OutcomeProposed:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OutcomeDecided:
-    """The outcome of the conversation, decided by ``by`` (an evaluator or an arbitration rule)."""
+    """The outcome of the conversation, decided by ``by`` (an evaluator or an arbitration rule).
+
+    When a model judged it (an LLM judge, or a task grader's judge), what judging cost: the
+    judge's model, its tokens over every call (a retry after an invalid answer included) and
+    dollars (None when its price is unknown, or when no model was asked: rules, arbitration,
+    events recorded before it was kept). It is not the conversation's own cost.
+    """
 
     KIND: ClassVar[str] = "OutcomeDecided"
     SCHEMA_VERSION: ClassVar[int] = 1
@@ -204,6 +210,10 @@ class OutcomeDecided:
     by: str
     confidence: float = 1.0
     rationale: str = ""
+    model: str = ""
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

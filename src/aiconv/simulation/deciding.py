@@ -12,6 +12,7 @@ from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import Event, OutcomeDecided
 from aiconv.simulation.evaluators import Evaluator
 from aiconv.simulation.judge import LlmJudge
+from aiconv.simulation.outcomes import decided_of
 from aiconv.simulation.scenario import Scenario, Seat
 from aiconv.simulation.task_grader import TaskGrader
 from aiconv.simulation.task_judge import TaskJudge
@@ -46,19 +47,13 @@ class Decider:
     async def events(self, state: ConversationState) -> tuple[list[Event], float]:
         """The events that decide ``state``'s outcome, and what deciding cost (USD)."""
         if self.grader.task_of(state) is not None:
-            judge = self.grader.judge
-            before = judge.cost_usd if judge else 0.0
             events = await self.grader.events(state)
-            return events, (judge.cost_usd if judge else 0.0) - before
+            decided = events[-1]  # the grader's outcome, with what its judge cost
+            assert isinstance(decided, OutcomeDecided)
+            return events, decided.cost_usd or 0.0
         assert self.evaluator is not None, "a scenario with intents has a rules or judge evaluator"
         judgement = await self.evaluator.evaluate(state, self.scenario.outcomes)
-        decided = OutcomeDecided(
-            outcome=judgement.outcome,
-            by=judgement.by,
-            confidence=judgement.confidence,
-            rationale=judgement.rationale[:1000],
-        )
-        return [decided], judgement.cost_usd
+        return [decided_of(judgement)], judgement.cost_usd
 
     async def aclose(self) -> None:
         """Close the judge's provider, if there is one."""

@@ -18,7 +18,7 @@ import pydantic
 from aiconv.agents.messages import ChatMessage, ChatRequest
 from aiconv.agents.provider import ChatProvider
 from aiconv.platform.conversation import ConversationState
-from aiconv.simulation.outcomes import UNDECIDED, Judgement, OutcomeSchema
+from aiconv.simulation.outcomes import UNDECIDED, Judgement, JudgingCost, OutcomeSchema
 
 _FENCE = re.compile(r"```(?:json)?\s*(\{.*\})\s*```", re.DOTALL)
 
@@ -93,7 +93,7 @@ class LlmJudge:
     async def evaluate(self, state: ConversationState, schema: OutcomeSchema) -> Judgement:
         """The judge's outcome for ``state``, or ``undecided`` after invalid answers."""
         messages = [ChatMessage(role="user", content=transcript_text(state))]
-        error, cost = "", 0.0
+        error, cost, paid = "", JudgingCost(), 0.0
         for _ in range(self.attempts):
             request = ChatRequest(
                 model=self.provider.model,
@@ -104,9 +104,10 @@ class LlmJudge:
                 context={"speaker": "judge", "conversation_id": state.conversation_id},
             )
             reply = await self.provider.complete(request)
-            cost += reply.cost_usd or 0.0
+            cost, paid = cost.plus(reply), paid + (reply.cost_usd or 0.0)
             try:
-                return replace(parse_answer(reply.content, schema), cost_usd=cost)
+                answer = parse_answer(reply.content, schema)
+                return replace(answer, cost_usd=paid, judging=cost)
             except InvalidAnswer as exc:
                 error = str(exc)
             messages += [
@@ -118,7 +119,8 @@ class LlmJudge:
             by="judge",
             confidence=0.0,
             rationale=f"invalid answer: {error}",
-            cost_usd=cost,
+            cost_usd=paid,
+            judging=cost,
         )
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from aiconv.agents.messages import ChatReply
 from aiconv.errors import ScenarioError
+from aiconv.platform.events import OutcomeDecided
 
 #: Recorded when no evaluator could decide (e.g. the judge kept answering invalid JSON).
 UNDECIDED = "undecided"
@@ -73,14 +75,57 @@ def validate_slug(slug: str) -> str:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class JudgingCost:
+    """What a judge's model calls cost: its model, tokens and dollars over every call (None
+    when no call was made, or when the price of one is unknown)."""
+
+    model: str = ""
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float | None = None
+    calls: int = 0
+
+    def plus(self, reply: ChatReply) -> JudgingCost:
+        """This cost and that of the call that answered ``reply``."""
+        cost = reply.cost_usd
+        if self.calls:
+            cost = None if cost is None or self.cost_usd is None else self.cost_usd + cost
+        return JudgingCost(
+            model=reply.model or self.model,
+            input_tokens=self.input_tokens + reply.usage.input_tokens,
+            output_tokens=self.output_tokens + reply.usage.output_tokens,
+            cost_usd=cost,
+            calls=self.calls + 1,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Judgement:
-    """A decided (or proposed) outcome with who decided, how sure and why."""
+    """A decided (or proposed) outcome with who decided, how sure and why; ``judging``: what
+    the model calls that decided it cost (``cost_usd`` is its dollars, 0 when unknown)."""
 
     outcome: str
     by: str
     confidence: float = 1.0
     rationale: str = ""
     cost_usd: float = 0.0
+    judging: JudgingCost = JudgingCost()
+
+
+def decided_of(judgement: Judgement, judging: JudgingCost | None = None) -> OutcomeDecided:
+    """The event recording ``judgement`` and what judging cost (``judging``, else the
+    judgement's own): the model, tokens and dollars, never the conversation's cost."""
+    cost = judging if judging is not None else judgement.judging
+    return OutcomeDecided(
+        outcome=judgement.outcome,
+        by=judgement.by,
+        confidence=judgement.confidence,
+        rationale=judgement.rationale[:1000],
+        model=cost.model,
+        input_tokens=cost.input_tokens,
+        output_tokens=cost.output_tokens,
+        cost_usd=cost.cost_usd,
+    )
 
 
 #: The outcomes of a task suite: the grader decides whether the task's criteria all passed.

@@ -141,6 +141,7 @@ def usage_rows(usage: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("Tokens per conversation (mean)", count(usage["tokens_mean"])),
         ("Tokens in all", count(usage["tokens_total"])),
         ("Cost paid", dollars(usage["cost_usd_total"])),
+        *_judging_rows(usage),
         ("Cost per conversation (without the cache)", dollars(usage["cost_usd_mean"])),
         ("Cost per resolved conversation", dollars(usage["cost_per_resolved_usd"])),
         (
@@ -151,6 +152,22 @@ def usage_rows(usage: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("Replies from the response cache", count(usage["cache_hits"])),
         ("Saved by the response cache", dollars(usage["cache_saved_usd"])),
         ("How conversations ended", end_reasons_text(usage["end_reasons"]) or "-"),
+    ]
+
+
+def _judging_rows(usage: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The agents' and the judge's parts of the cost paid, when a model judged (reports
+    written before judging cost was recorded have neither)."""
+    models = usage.get("judge_models") or []
+    if not models:
+        return []
+    return [
+        ("Cost paid by the agents", dollars(usage["agents_cost_usd_total"])),
+        (
+            "Cost of judging",
+            f"{dollars(usage['judge_cost_usd_total'])} "
+            f"({count(usage['judge_tokens_total'])} tokens, {', '.join(models)})",
+        ),
     ]
 
 

@@ -103,17 +103,28 @@ def _cells(rows: Sequence[Row]) -> list[dict[str, Any]]:
 
 
 def usage(rows: Sequence[Row]) -> dict[str, Any]:
-    """Turns, tokens, cost (paid, saved by the cache, per resolved conversation), latency."""
+    """Turns, tokens, cost (paid, saved by the cache, per resolved conversation), latency.
+
+    ``cost_usd_total`` is everything the run paid: the agents' calls
+    (``agents_cost_usd_total``) and the judge's (``judge_cost_usd_total``, with its tokens and
+    models); the other figures are the agents' alone.
+    """
     finished = [r for r in rows if r.finished]
     latencies = [lat for r in finished for lat in r.agent_latencies]
     resolved = sum(r.success for r in finished)
     list_cost = sum(r.list_cost_usd for r in finished)
+    agents_cost = sum(r.cost_usd for r in finished)
+    judge_cost = sum(r.judge_cost_usd for r in finished)
     return {
         "turns_mean": _r(mean([float(r.turns) for r in finished])),
         "turns_max": max((r.turns for r in finished), default=0),
         "tokens_total": sum(r.tokens for r in finished),
         "tokens_mean": _r(mean([float(r.tokens) for r in finished])),
-        "cost_usd_total": round(sum(r.cost_usd for r in finished), 6),
+        "cost_usd_total": round(agents_cost + judge_cost, 6),
+        "agents_cost_usd_total": round(agents_cost, 6),
+        "judge_cost_usd_total": round(judge_cost, 6),
+        "judge_tokens_total": sum(r.judge_tokens for r in finished),
+        "judge_models": sorted({r.judge_model for r in finished if r.judge_model}),
         "cost_usd_mean": mean([r.list_cost_usd for r in finished]),
         "cost_per_resolved_usd": list_cost / resolved if resolved else None,
         "agent_latency_s_p50": percentile(latencies, 0.50),

@@ -78,6 +78,11 @@ class Row:
     scores: Mapping[str, float] = field(default_factory=dict)
     #: Why a configured judge left the conversation unjudged (its answers were invalid), or "".
     unjudged: str = ""
+    #: What judging the outcome cost (a model judge's calls; not in ``cost_usd``): its model
+    #: ("" when no model judged), tokens and dollars.
+    judge_model: str = ""
+    judge_tokens: int = 0
+    judge_cost_usd: float = 0.0
 
     @property
     def cell(self) -> str:
@@ -134,6 +139,9 @@ def row_of(state: ConversationState, voice: Mapping[str, Any] | None = None) -> 
         trajectory=tuple(_step(t.called, t.returned) for t in state.tools),
         scores=_rubric_scores(state),
         unjudged=_unjudged(state),
+        judge_model=outcome.model if outcome else "",
+        judge_tokens=outcome.input_tokens + outcome.output_tokens if outcome else 0,
+        judge_cost_usd=(outcome.cost_usd or 0.0) if outcome else 0.0,
     )
 
 

@@ -1,7 +1,8 @@
 """The evaluator of task conversations: grades every criterion of the conversation's task,
 asks the task judge (when one is configured) for its assertions and scores, and decides the
 outcome ``passed`` or ``failed`` with the failing criteria as the rationale. Everything is
-appended as events in one atomic append, so the verdict and its evidence are in the log."""
+appended as events in one atomic append, so the verdict and its evidence are in the log, and
+what the judge cost is on the outcome."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from collections.abc import Mapping
 
 from aiconv.environments.domain import domain_named
 from aiconv.platform.conversation import ConversationState
-from aiconv.platform.events import CriterionEvaluated, Event, OutcomeDecided
+from aiconv.platform.events import CriterionEvaluated, Event
 from aiconv.simulation.grading import gating_kinds, grade
+from aiconv.simulation.outcomes import Judgement, JudgingCost, decided_of
 from aiconv.simulation.task_judge import TaskJudge
 from aiconv.simulation.tasks import Task
 
@@ -34,8 +36,9 @@ class TaskGrader:
         domain = domain_named(task.domain_name(state.started.metadata.get("domain")))
         agent = next((p.name for p in state.participants if p.role == "agent"), "")
         judged: list[CriterionEvaluated] = []
+        cost = JudgingCost()
         if self.judge is not None:
-            judged = await self.judge.judge(state, task, domain.policy)
+            judged, cost = await self.judge.assess(state, task, domain.policy)
         graded = grade(state, task, domain, agent=agent, judged=judged)
         failing = [
             c
@@ -47,10 +50,13 @@ class TaskGrader:
             if graded.verdict.passed
             else "; ".join(f"{c.criterion}: {c.evidence}" for c in failing)[:1000]
         )
-        decided = OutcomeDecided(
-            outcome="passed" if graded.verdict.passed else "failed",
-            by="grader",
-            confidence=1.0,
-            rationale=rationale,
+        decided = decided_of(
+            Judgement(
+                outcome="passed" if graded.verdict.passed else "failed",
+                by="grader",
+                confidence=1.0,
+                rationale=rationale,
+            ),
+            cost,
         )
         return [*graded.criteria, graded.verdict, decided]

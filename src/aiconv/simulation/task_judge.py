@@ -18,6 +18,7 @@ from aiconv.agents.provider import ChatProvider
 from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import CriterionEvaluated
 from aiconv.simulation.judge import json_answer
+from aiconv.simulation.outcomes import JudgingCost
 from aiconv.simulation.tasks import Task
 
 DIMENSIONS = ("goal_completion", "policy_adherence", "helpfulness", "faithfulness")
@@ -92,8 +93,16 @@ class TaskJudge:
         self, state: ConversationState, task: Task, policy: str
     ) -> list[CriterionEvaluated]:
         """The judged criteria (NL assertions and rubric scores) of ``state``."""
+        criteria, _ = await self.assess(state, task, policy)
+        return criteria
+
+    async def assess(
+        self, state: ConversationState, task: Task, policy: str
+    ) -> tuple[list[CriterionEvaluated], JudgingCost]:
+        """The judged criteria of ``state`` and what judging it cost (every call, a retry
+        after an invalid answer included)."""
         messages = [ChatMessage(role="user", content=trajectory_text(state))]
-        error = ""
+        error, cost = "", JudgingCost()
         for _ in range(self.attempts):
             reply = await self.provider.complete(
                 ChatRequest(
@@ -106,8 +115,9 @@ class TaskJudge:
                 )
             )
             self.cost_usd += reply.cost_usd or 0.0
+            cost = cost.plus(reply)
             try:
-                return _criteria(task, _parse(reply.content, task))
+                return _criteria(task, _parse(reply.content, task)), cost
             except ValueError as exc:
                 error = str(exc)
             messages += [
@@ -117,7 +127,7 @@ class TaskJudge:
                     content=f"Invalid answer ({error}). Answer again with the JSON object only.",
                 ),
             ]
-        return _unjudged(task, f"the judge's answer was invalid: {error}")
+        return _unjudged(task, f"the judge's answer was invalid: {error}"), cost
 
 
 def _parse(content: str, task: Task) -> _Answer:
