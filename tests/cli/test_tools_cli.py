@@ -87,6 +87,26 @@ def test_aic_start_runs_an_agent_with_tools_and_records_every_call(tmp_path: Pat
     assert "block_card" in markdown.stdout
 
 
+def test_every_export_format_names_the_participant_of_a_tool_event(tmp_path: Path) -> None:
+    """``--format jsonl`` gives tool events ``participant``, as ``--format json`` and the
+    Python events do (``speaker`` stays, for readers written against it)."""
+    customer, agent = scripts(tmp_path)
+    db, env = str(tmp_path / "runs.db"), cli_env(home=tmp_path)
+    done = run_aic(
+        "start", "--agent1", customer, "--name1", "customer", "--agent2", agent, "--name2",
+        "support", "--tools2", BANKING, "--max-turns", "4", "--json", "--db", db,
+        env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    cid = json.loads(done.stdout)["conversation_id"]
+    lines = run_aic("export", cid, "--format", "jsonl", "--db", db, env=env).stdout.splitlines()
+    tools = [r for r in map(json.loads, lines) if r["kind"] in ("ToolCalled", "ToolReturned")]
+    assert [r["kind"] for r in tools] == ["ToolCalled", "ToolReturned"] * 2
+    assert all(r["data"]["participant"] == r["data"]["speaker"] == "support" for r in tools)
+    document = json.loads(run_aic("export", cid, "--format", "json", "--db", db, env=env).stdout)
+    assert {c["participant"] for c in document["tool_calls"]} == {"support"}
+
+
 def test_aic_tools_list_describes_every_tool() -> None:
     done = run_aic("tools", "list", "--tools", BANKING, "--json")
     assert done.returncode == 0, done.stderr

@@ -9,21 +9,27 @@ from datetime import UTC, datetime
 
 from aiconv.platform.codec import Recorded
 from aiconv.platform.conversation import ConversationState
+from aiconv.platform.events import ToolCalled, ToolReturned
 from aiconv.platform.flow_fold import flows_of
 from aiconv.platform.markdown import block, code_span, inline
 from aiconv.platform.projections import summarize
 
 
 def export_jsonl(events: Iterable[Recorded]) -> str:
-    """Every event, one JSON object a line: sequence, position, kind, at, data."""
+    """Every event, one JSON object a line: sequence, position, kind, at, data. A tool event's
+    data names its ``participant`` (as the JSON document, the web API and the Python events
+    do) beside the recorded ``speaker``, kept for readers written against it."""
     lines = []
     for r in events:
+        data = asdict(r.event)
+        if isinstance(r.event, ToolCalled | ToolReturned):
+            data["participant"] = r.event.participant
         record = {
             "sequence": r.sequence,
             "position": r.position,
             "kind": r.event.KIND,
             "at": r.at,
-            "data": asdict(r.event),
+            "data": data,
         }
         lines.append(json.dumps(record, default=list))
     return "\n".join(lines) + "\n"
