@@ -438,6 +438,7 @@ def test_the_quick_search_finds_a_phrase_where_one_look_behind_pattern_does() ->
     unspaced = _alternatives([p for p in spelled if _unspaced(p)], phrases, True)
     reference = re.compile(rf"(?:(?<![\w'’-])(?:{spaced})|(?:{unspaced}))(?![\w-])")
     edges = ["bye", " bye", "-bye", "standby", "bye-bye", "’bye", "x\nbye", "再见", "那再见", ""]
+    edges += ["ok 再见", "ok再见!", "ok, see you", "no phrase here"]  # ASCII or not, before one
     found = 0
     for text in [*_corpus_texts(), *edges]:
         folded = _folded(text)

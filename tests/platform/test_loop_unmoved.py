@@ -204,6 +204,7 @@ def test_a_texts_trigrams_are_its_words_trigrams_however_made() -> None:
         for m in json.loads(line)["messages"]
     ]
     edges = ["", "a", "a a a", "٣ abc", "abc한 x", "签收后30天内 ok", "・", "A1 b2", "x\u3000y"]
+    edges += ["order 58213 now", "x9y", "route 0", "abc²", "ab ① cd"]  # digits, ASCII or not
     for text in [*texts, *edges]:
         assert trigrams.__wrapped__(text) == _trigrams_of_joined_words(text), text  # type: ignore[attr-defined]
 

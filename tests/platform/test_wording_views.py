@@ -96,3 +96,20 @@ def test_words_of_spaced_scripts_are_the_same_beside_unspaced_ones(text: str) ->
     assert all(w in after for w in found if not UNSPACED.search(w))  # each, in its order
     if not UNSPACED.search(lowered):
         assert words == found and count in (-1, len(found))
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="ありがとうございますです、。！ a?ー本当に", max_size=70))
+def test_a_japanese_pleasantry_is_told_as_before_ascii_set_aside_first(text: str) -> None:
+    """``_is_japanese_courtesy`` answers an ASCII text without searching it for kana (none can
+    be there): the same answers as searching every text first."""
+    from aiconv.platform.lexicon import JAPANESE_COURTESY, KANA
+
+    def reference(content: str) -> bool:
+        if not KANA.search(content) or len(content) > 60:
+            return False
+        left = JAPANESE_COURTESY.sub("", content)
+        return len(left) <= 2 < len(content.strip(" 、。！!？?")) - len(left)
+
+    assert wording._is_japanese_courtesy(text) == reference(text)
+    assert wording._is_japanese_courtesy("ありがとうございます！")  # (one that is)

@@ -273,7 +273,10 @@ def _mentions(folded: str, phrases: tuple[str, ...]) -> bool:
     """Whether a phrase of ``phrases`` occurs in ``folded`` with a boundary before it (unless
     its script is written without spaces) and none after it."""
     at_start, after, without = _any_phrase(phrases)
-    return bool(at_start.match(folded) or after.search(folded) or without.search(folded))
+    if at_start.match(folded) or after.search(folded):
+        return True
+    # each phrase of ``without`` begins with a letter of an unspaced script, never ASCII
+    return not folded.isascii() and without.search(folded) is not None
 
 
 def _alternatives(spelled: list[str], phrases: tuple[str, ...], unspaced: bool) -> str:

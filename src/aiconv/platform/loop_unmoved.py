@@ -53,6 +53,8 @@ _SLOT_OVERLAP = 0.3
 
 _WORD = re.compile(r"\w+")
 _DIGIT = re.compile(r"\d")
+_ASCII_DIGIT = re.compile("[0-9]")
+"""``_DIGIT`` in ASCII text, where it is cheaper (a range, not a look-up of each character)."""
 _SYLLABIC = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u9fff\uac00-\ud7a3]")
 """A word of a script whose every character is a syllable or a morpheme (Hangul, kana, Han):
 two of its characters say as much as three letters, so its words are read by pairs."""
@@ -65,7 +67,10 @@ def trigrams(content: str) -> frozenset[str]:
     syllables (``_SYLLABIC``) is read by pairs."""
     lowered = content.lower()
     words = _WORD.findall(lowered)
-    if not _DIGIT.search(lowered) and not _SYLLABIC.search(lowered):  # every word plain (most)
+    in_ascii = lowered.isascii()  # then no syllables, and a digit is one of 0-9
+    if not (_ASCII_DIGIT if in_ascii else _DIGIT).search(lowered) and (
+        in_ascii or not _SYLLABIC.search(lowered)
+    ):  # every word plain (most)
         return frozenset().union(*map(_plain_trigrams, set(words)))
     plain = {w for w in words if not _DIGIT.search(w) and not _SYLLABIC.match(w)}
     grams = set().union(*map(_plain_trigrams, plain))

@@ -300,7 +300,7 @@ _JAPANESE_LEFT = 2
 
 def _is_japanese_courtesy(content: str) -> bool:
     """Whether ``content`` is Japanese and nothing but thanks and courtesy."""
-    if not KANA.search(content) or len(content) > 60:
+    if len(content) > 60 or content.isascii() or not KANA.search(content):  # (kana: not ASCII)
         return False
     left = JAPANESE_COURTESY.sub("", content)
     return len(left) <= _JAPANESE_LEFT < len(content.strip(" 、。！!？?")) - len(left)
