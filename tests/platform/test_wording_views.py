@@ -113,3 +113,51 @@ def test_a_japanese_pleasantry_is_told_as_before_ascii_set_aside_first(text: str
 
     assert wording._is_japanese_courtesy(text) == reference(text)
     assert wording._is_japanese_courtesy("ありがとうございます！")  # (one that is)
+
+
+def _words_before(content: str) -> object:
+    """``wording._words`` as it was before its cheaper steps (``str.translate`` of a dict,
+    the spoken digits and the number words each looked up in every text): the reference."""
+    from aiconv.platform import unspaced
+    from aiconv.platform.lexicon import COMPOUND_NUMBER, SPOKEN_DIGITS, compound_number
+
+    table = {
+        code: "\0" if chr(code) in "0123456789_" else " "
+        for code in range(128)
+        if not ord("a") <= code <= ord("z")
+    }
+    unquoted = QUOTED.sub(" ", content) if QUOTE_MARK.search(content) else content
+    unquoted = unquoted.lower().replace("’", "").replace("'", "")
+    spaced = unquoted.translate(table) if unquoted.isascii() else "\0"
+    plain = "\0" not in spaced
+    words = spaced.split() if plain else WORD.findall(unquoted)
+    if not SPOKEN_DIGITS.keys().isdisjoint(words):
+        words = wording._dictated(words)
+    if GROUPED.search(unquoted) or not NUMBER_WORDS.keys().isdisjoint(words):
+        if COMPOUND_NUMBER.search(unquoted):
+            words = WORD.findall(COMPOUND_NUMBER.sub(compound_number, unquoted))
+        words = [wording._normal(w) for w in words]
+    if plain or "".join(words).isascii() or not UNSPACED.search(unquoted):
+        return words, frozenset(), -1
+    return unspaced.split(words)
+
+
+_SAID = st.sampled_from(["two", "zero", "one", "six", "forty-five", "twelve", "zéro", "sept"])
+
+
+@settings(max_examples=400)
+@given(st.lists(st.one_of(_SAID, st.text(alphabet="aZq b_1,2.3'’\"\x00\u00e9-\n", max_size=8))))
+def test_a_texts_words_are_those_made_before_its_cheaper_steps(parts: list[str]) -> None:
+    text = " ".join(parts)
+    assert wording._words(text) == _words_before(text)
+
+
+def test_every_corpus_messages_words_are_those_made_before_its_cheaper_steps() -> None:
+    import json
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parent.parent / "data"
+    for name in ("detection_corpus.jsonl", "detection_heldout.jsonl"):
+        for line in (data / name).read_text(encoding="utf-8").splitlines():
+            for message in json.loads(line)["messages"]:
+                assert wording._words(message["content"]) == _words_before(message["content"])
