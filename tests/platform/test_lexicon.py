@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aiconv.platform import wording
 from aiconv.platform.lexicon import (
@@ -20,6 +22,8 @@ from aiconv.platform.lexicon import (
     CUES,
     INVITES_ECHO,
     NEGATED,
+    QUOTE_MARK,
+    has_quote_mark,
 )
 
 pytestmark = pytest.mark.timeout(60)
@@ -135,3 +139,22 @@ def test_a_complaint_of_repetition_is_found_where_the_pattern_after_a_word_bound
         assert wording._complains(lowered) == expected, text
         found += expected
     assert found > 50, found
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet="a Z9_'’\"“‘`>-.\né", max_size=30))
+def test_a_quote_mark_is_found_where_the_pattern_finds_one(text: str) -> None:
+    """``has_quote_mark`` takes a shortcut in ASCII text: the same answers as ``QUOTE_MARK``."""
+    assert has_quote_mark(text) == (QUOTE_MARK.search(text) is not None), text
+
+
+def test_every_corpus_message_has_a_quote_mark_where_the_pattern_finds_one() -> None:
+    texts = [
+        m["content"]
+        for name in ("detection_corpus.jsonl", "detection_heldout.jsonl")
+        for line in (_DATA / name).read_text(encoding="utf-8").splitlines()
+        for m in json.loads(line)["messages"]
+    ]
+    found = [has_quote_mark(t) for t in texts]
+    assert found == [QUOTE_MARK.search(t) is not None for t in texts]
+    assert 100 < sum(found) < len(texts)  # (both answers occur)

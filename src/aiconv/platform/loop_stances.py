@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import pairwise
 
-from aiconv.platform.lexicon import QUOTE_MARK
+from aiconv.platform.lexicon import has_quote_mark
 from aiconv.platform.loop_acts import stands_still
 from aiconv.platform.loop_types import Loop, LoopConfig, Utterance, make_loop
 from aiconv.platform.text_memo import windowed
@@ -50,7 +50,7 @@ _MIN_WORDS = 3
 def _has_quote_mark(content: str) -> bool:
     """Whether ``content`` has a mark that can open a quotation: asked of the last six
     messages at every message, so each text is searched once, not six times."""
-    return QUOTE_MARK.search(content) is not None
+    return has_quote_mark(content)
 
 
 def talking_past(history: Sequence[Utterance], config: LoopConfig) -> Loop | None:

@@ -51,7 +51,6 @@ from aiconv.platform.lexicon import (
     NUMBER_WORDS,
     PHATIC_WORDS,
     POLITE_MARKERS,
-    QUOTE_MARK,
     QUOTED,
     READ_BACK_CHECK,
     READ_BACK_OPENING,
@@ -64,6 +63,7 @@ from aiconv.platform.lexicon import (
     UNSPACED,
     WORD,
     compound_number,
+    has_quote_mark,
 )
 from aiconv.platform.synonyms import GROUPS as SYNONYM_GROUPS
 from aiconv.platform.text_memo import windowed
@@ -214,7 +214,7 @@ def _dictated(words: list[str]) -> list[str]:
 def _words(content: str) -> unspaced.Split:
     """The words of ``content`` outside quotes, lower-cased, numbers normalised; with those
     that are grammar and how many words they stand for (``unspaced``: -1 for one each)."""
-    unquoted = QUOTED.sub(" ", content) if QUOTE_MARK.search(content) else content
+    unquoted = QUOTED.sub(" ", content) if has_quote_mark(content) else content
     unquoted = unquoted.lower().replace("’", "").replace("'", "")
     if unquoted.isascii():
         spaced = unquoted.encode("ascii").translate(_NOT_LETTERS).decode("ascii")
@@ -440,6 +440,6 @@ def adds_facts(earlier: str, later: str) -> bool:
 def _quotes(content: str) -> frozenset[str]:
     """The quoted stretches of ``content``, which its words leave out: a quoted item that
     changes (the next word of a drill) is a new fact too."""
-    if not QUOTE_MARK.search(content):
+    if not has_quote_mark(content):
         return frozenset()
     return frozenset(" ".join(m.lower().split()) for m in QUOTED.findall(content))
