@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -161,3 +162,16 @@ def test_every_corpus_messages_words_are_those_made_before_its_cheaper_steps() -
         for line in (data / name).read_text(encoding="utf-8").splitlines():
             for message in json.loads(line)["messages"]:
                 assert wording._words(message["content"]) == _words_before(message["content"])
+
+
+def test_no_character_is_both_a_letter_and_a_digit() -> None:
+    """What lets ``features`` skip its words' numbers in a text of letters alone."""
+    assert not any(chr(c).isalpha() and chr(c).isdigit() for c in range(sys.maxunicode + 1))
+
+
+@settings(max_examples=400)
+@given(st.text(alphabet="ab Z9 ²①٣ 4.2,0 é_'", max_size=40))
+def test_a_texts_numbers_are_its_words_that_begin_with_a_digit(text: str) -> None:
+    words = wording._words(text)[0]
+    fresh = wording.features.__wrapped__(text)  # type: ignore[attr-defined]
+    assert fresh.numbers == frozenset(w for w in words if w[0].isdigit())
