@@ -175,3 +175,10 @@ def test_a_texts_numbers_are_its_words_that_begin_with_a_digit(text: str) -> Non
     words = wording._words(text)[0]
     fresh = wording.features.__wrapped__(text)  # type: ignore[attr-defined]
     assert fresh.numbers == frozenset(w for w in words if w[0].isdigit())
+
+
+def test_a_clustered_scripts_mark_alone_after_another_script_makes_no_word() -> None:
+    """A Myanmar tone mark ("ၬ") after a Tagalog letter: a run of marks alone, no unit; it
+    made an empty word, on which the stemmer raised (found by the arbitrary-text test)."""
+    assert wording._words("ᜇၬ")[0] == ["ᜇ"]
+    assert features("⟮\u2d68ᜇၬ⯏ᬒ").content == frozenset({"ᜇ", "ᬒ"})

@@ -33,7 +33,11 @@ def split(words: list[str]) -> Split:
 
 
 def _pairs(units: list[str]) -> list[str]:
-    """Each two neighbouring units ("确认", "认日", "日程"), or the one or two there are."""
+    """Each two neighbouring units ("确认", "认日", "日程"), or the one or two there are (none
+    for none: a run of a clustered script's marks alone, "ၬ" after a letter of another script,
+    has no unit, and an empty word made the stemmer raise)."""
+    if not units:
+        return []
     if len(units) <= 2:
         return ["".join(units)]
     return [a + b for a, b in pairwise(units)]
