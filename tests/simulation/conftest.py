@@ -1,4 +1,5 @@
-"""Shared builders for simulation tests: small scenario files written into ``tmp_path``."""
+"""Shared builders for simulation tests: small scenario files written into ``tmp_path``, report
+rows and folded conversations."""
 
 from __future__ import annotations
 
@@ -7,6 +8,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from aiconv.simulation.rows import Row
+
+END_TOKEN_OUTCOMES = """\
+[[outcomes]]
+slug = "resolved"
+success = true
+
+[[outcomes]]
+slug = "abandoned"
+
+[evaluator]
+default = "abandoned"
+
+[[evaluator.rules]]
+outcome = "resolved"
+end_reasons = ["end_token"]
+"""
+"""Outcomes of a scenario whose conversations succeed when the agent ends them (its end token)
+and are abandoned otherwise: append it to a scenario's intents."""
 
 MINIMAL = """\
 name = "unit"
@@ -34,6 +55,28 @@ default = "abandoned"
 outcome = "resolved"
 keywords = ["refunded"]
 """
+
+
+def row(cell: str, rep: int, success: bool, **fields: object) -> Row:
+    """One report row of cell ``persona/intent``, repetition ``rep``: id ``cell-rep``, agent
+    ``a`` and suite ``h`` unless ``fields`` says otherwise."""
+    persona, intent = cell.split("/")
+    values: dict[str, object] = {
+        "conversation_id": f"{cell}-{rep}",
+        "agent": "a",
+        "suite_hash": "h",
+        **fields,
+    }
+    return Row(
+        scenario="s",
+        persona=persona,
+        intent=intent,
+        repetition=rep,
+        outcome="ok" if success else "no",
+        success=success,
+        finished=True,
+        **values,  # type: ignore[arg-type]
+    )
 
 
 @pytest.fixture

@@ -15,11 +15,13 @@ from aiconv.queues.log import ListQuery
 from aiconv.queues.urls import open_log
 from aiconv.testing.fake_llm import FakeLLM
 from aiconv.testing.processes import cli_env, run_aic
+from tests.simulation.conftest import END_TOKEN_OUTCOMES
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ROOT / "examples" / "tools" / "banking.py"
 
-SCENARIO = f"""\
+SCENARIO = (
+    f"""\
 name = "tooled"
 repeat = 2
 personas = [{{ name = "calm", interrupts = 0.0 }}]
@@ -38,20 +40,9 @@ agent = "mock:turns=0"
 name = "lost-card"
 description = "My debit card is lost: block it and send a new one"
 
-[[outcomes]]
-slug = "resolved"
-success = true
-
-[[outcomes]]
-slug = "abandoned"
-
-[evaluator]
-default = "abandoned"
-
-[[evaluator.rules]]
-outcome = "resolved"
-end_reasons = ["end_token"]
 """
+    + END_TOKEN_OUTCOMES
+)
 
 
 @pytest.mark.timeout(240)

@@ -11,27 +11,11 @@ from pathlib import Path
 import pytest
 
 from aiconv.simulation import gate, report
-from aiconv.simulation.rows import Row
 from aiconv.testing.processes import cli_env, run_aic
+from tests.simulation.conftest import END_TOKEN_OUTCOMES
+from tests.simulation.conftest import row as _row
 
 pytestmark = pytest.mark.timeout(300)
-
-
-def _row(cell: str, rep: int, success: bool, **extra: object) -> Row:
-    persona, intent = cell.split("/")
-    return Row(
-        conversation_id=f"{cell}-{rep}",
-        scenario="s",
-        persona=persona,
-        intent=intent,
-        repetition=rep,
-        outcome="ok" if success else "no",
-        success=success,
-        finished=True,
-        agent="a",
-        suite_hash="h",
-        **extra,  # type: ignore[arg-type]
-    )
 
 
 def test_a_rate_just_below_the_bar_fails_the_gate() -> None:
@@ -72,7 +56,8 @@ def test_a_latency_just_above_the_limit_fails_the_gate() -> None:
     assert gate.evaluate(doc, threshold=2.50004, metric=latency).passed
 
 
-SCENARIO = """\
+SCENARIO = (
+    """\
 name = "exact"
 repeat = 1
 personas = [{ name = "calm", interrupts = 0.0 }, { name = "brisk", interrupts = 0.0 }]
@@ -101,20 +86,9 @@ description = "Ask about opening hours"
 primary = "Learn the opening hours"
 max_turns = 2
 
-[[outcomes]]
-slug = "resolved"
-success = true
-
-[[outcomes]]
-slug = "abandoned"
-
-[evaluator]
-default = "abandoned"
-
-[[evaluator.rules]]
-outcome = "resolved"
-end_reasons = ["end_token"]
 """
+    + END_TOKEN_OUTCOMES
+)
 
 
 def test_aic_report_exits_3_for_a_rate_just_below_the_bar(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from aiconv.simulation.report_markdown import render_markdown
 from aiconv.simulation.rows import Row
 from aiconv.testing.conditions import eventually
 from aiconv.testing.processes import cli_env, reap, run_aic, spawn_aic
+from tests.simulation.conftest import row
 from tests.simulation.test_task_suites import suite
 
 SCENARIO = """\
@@ -72,19 +73,7 @@ def write(tmp_path: Path, agent: str = "mock:turns=2", repeat: int = 3, latency:
 
 
 def _row(agent: str, cell: str, rep: int, success: bool, **extra: object) -> Row:
-    persona, intent = cell.split("/")
-    return Row(
-        conversation_id=f"{agent}-{cell}-{rep}",
-        scenario="s",
-        persona=persona,
-        intent=intent,
-        repetition=rep,
-        outcome="ok" if success else "no",
-        success=success,
-        finished=True,
-        agent=agent,
-        **{"suite_hash": "h", **extra},  # type: ignore[arg-type]
-    )
+    return row(cell, rep, success, conversation_id=f"{agent}-{cell}-{rep}", agent=agent, **extra)
 
 
 def test_gates_read_any_metric_at_its_estimate_or_interval_bound() -> None:

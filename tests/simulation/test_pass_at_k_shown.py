@@ -15,22 +15,12 @@ from aiconv.simulation import report
 from aiconv.simulation.render import render_html
 from aiconv.simulation.report_markdown import render_markdown
 from aiconv.simulation.rows import Row
+from tests.simulation.conftest import row
 
 
 def _row(cell: str, rep: int, success: bool) -> Row:
     persona, intent = cell.split("/")
-    return Row(
-        conversation_id=f"{persona}{intent}{rep}".ljust(32, "0"),
-        scenario="s",
-        persona=persona,
-        intent=intent,
-        repetition=rep,
-        outcome="ok" if success else "no",
-        success=success,
-        finished=True,
-        agent="a",
-        suite_hash="h",
-    )
+    return row(cell, rep, success, conversation_id=f"{persona}{intent}{rep}".ljust(32, "0"))
 
 
 #: Three cells of three repetitions: 0, 1 and 3 successes.
