@@ -97,6 +97,13 @@ class Calls:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 1.0)
 
+    def raise_transient(self, replies: Sequence[object]) -> None:
+        """Raise the first reply of a batch that failed transiently: the batch (reads, which
+        change nothing) is then retried whole instead of that read failing alone."""
+        for reply in replies:
+            if isinstance(reply, Exception) and self._is_transient(reply):
+                raise reply
+
     def _is_transient(self, exc: BaseException) -> bool:
         if isinstance(exc, rexc.AuthenticationError | rexc.AuthorizationError):
             return False
@@ -242,6 +249,7 @@ async def pipelined(
         for read in batch:
             getattr(pipe, read.command)(*read.args)
         results: list[object] = await pipe.execute(raise_on_error=False)
+        call.raise_transient(results)
         return results
 
     results: list[object] = await call(what, run)

@@ -20,9 +20,16 @@ from aiconv.queues.redis_wire import Wire
 
 async def read_batch(wire: Wire, call: Calls, batch: Sequence[Read]) -> list[object]:
     """Every stream read of ``batch`` written at once, retried whole by ``call`` (reads change
-    nothing); a read that failed alone gets its mapped error as its result."""
+    nothing) also when one of them failed transiently (``LOADING`` after a restart); a read that
+    failed otherwise gets its mapped error as its result."""
     commands = [stream_command(read.command, read.args) for read in batch]
-    replies: list[object] = await call("read", lambda: wire.calls(commands))
+
+    async def once() -> list[object]:
+        replies: list[object] = await wire.calls(commands)
+        call.raise_transient(replies)
+        return replies
+
+    replies = await call("read", once)
     return [
         call.mapped("read", reply) if isinstance(reply, Exception) else entries(reply)
         for reply in replies
