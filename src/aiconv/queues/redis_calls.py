@@ -122,6 +122,12 @@ class Calls:
                 " unknown: it is on its master, and lost if that master fails before a replica"
                 " takes it"
             )
+        if isinstance(exc, rexc.BusyLoadingError):  # it answers: "is it running?" misleads
+            return LogUnavailable(
+                f"Redis at {self.where} was still loading its data ({what}) after"
+                f" {self.deadline:g}s: wait until it has loaded, or give the log URL a longer"
+                " ?deadline="
+            )
         return LogUnavailable(
             f"Redis at {self.where} did not answer ({what}) for {self.deadline:g}s:"
             f" {str(exc).rstrip('.')}. Is redis-server running and the --log-url right?"

@@ -3,8 +3,10 @@
 ``RedisServer`` runs the Debian ``redis-server`` binary as a child process listening on
 127.0.0.1 only, with its config, data (``appendonly yes`` by default) and log file in its own
 directory. ``kill()`` is ``kill -9``; ``restart()`` starts it again on the same port over the
-same data, so tests can check what survives a crash. Every wait has a deadline; nothing sleeps
-and hopes. It must never touch a server it did not start (e.g. one on 6379).
+same data, so tests can check what survives a crash; ``start(loading=True)`` returns while it
+still loads that data (answering ``LOADING``), which ``settings`` such as Redis's own
+``key-load-delay`` can make last as long as a test needs. Every wait has a deadline; nothing
+sleeps and hopes. It must never touch a server it did not start (e.g. one on 6379).
 
 Use it as a context manager or through a fixture::
 
@@ -54,6 +56,7 @@ class RedisServer:
         users: Mapping[str, str] | None = None,
         tls: bool = False,
         cluster: bool = False,
+        settings: Mapping[str, str] | None = None,
         executable: str = "redis-server",
     ) -> None:
         """``users`` maps ACL user names to passwords; when given, ``default`` is disabled.
@@ -62,6 +65,7 @@ class RedisServer:
         ``openssl`` in ``directory``; ``url`` then is a ``rediss://`` URL that trusts it.
         ``cluster`` starts a Redis Cluster node (``cluster-enabled yes``), its own cluster
         configuration file in ``directory``, a node timeout of 1 s (quick failovers).
+        ``settings`` are more configuration directives, written last (they win).
         """
         self.directory = Path(directory)
         self.port = port or free_port()
@@ -70,6 +74,7 @@ class RedisServer:
         self.users = dict(users or {})
         self.tls = tls
         self.cluster = cluster
+        self.settings = dict(settings or {})
         self.executable = executable
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -95,8 +100,9 @@ class RedisServer:
         """Whether the child process is alive."""
         return self.process is not None and self.process.poll() is None
 
-    def start(self, timeout: float = 15.0) -> None:
-        """Start the server and return once it answers (and has loaded its data)."""
+    def start(self, timeout: float = 15.0, *, loading: bool = False) -> None:
+        """Start the server and return once it answers and has loaded its data (with
+        ``loading``: once it answers, ``LOADING`` too)."""
         if self.is_running:
             return
         if shutil.which(self.executable) is None:
@@ -112,7 +118,7 @@ class RedisServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        self._wait_until_ready(timeout)
+        self._wait_until_ready(timeout, loading)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the server gracefully (SIGTERM), waiting for it to exit."""
@@ -182,21 +188,22 @@ class RedisServer:
             lines.append(f"user {user} on >{password} ~* &* +@all")
         if self.users:
             lines.append("user default off")
+        lines += [f"{name} {value}" for name, value in self.settings.items()]
         return "\n".join(lines) + "\n"
 
-    def _wait_until_ready(self, timeout: float) -> None:
+    def _wait_until_ready(self, timeout: float, loading: bool = False) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process is None or self.process.poll() is not None:
                 raise RuntimeError(f"redis-server exited at start; see {self.log_file}")
-            if self._answers():
+            if self._answers(loading):
                 return
             time.sleep(0.01)
         self.kill()
         raise RuntimeError(f"redis-server did not answer within {timeout}s; see {self.log_file}")
 
-    def _answers(self) -> bool:
-        """Whether the server replies to PING (NOAUTH counts; LOADING does not)."""
+    def _answers(self, loading: bool = False) -> bool:
+        """Whether the server replies to PING (NOAUTH counts; LOADING only if ``loading``)."""
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=1.0) as raw:
                 if not self.tls:
@@ -209,7 +216,8 @@ class RedisServer:
                         reply = sock.recv(64)
         except OSError:
             return False
-        return reply.startswith((b"+PONG", b"-NOAUTH", b"-NOPERM"))
+        answers = (b"+PONG", b"-NOAUTH", b"-NOPERM")
+        return reply.startswith((*answers, b"-LOADING") if loading else answers)
 
     def __enter__(self) -> RedisServer:
         self.start()
