@@ -11,7 +11,7 @@ import pytest
 
 from aiconv.simulation.rows import Row
 
-END_TOKEN_OUTCOMES = """\
+_RESOLVED_OR_ABANDONED = """\
 [[outcomes]]
 slug = "resolved"
 success = true
@@ -24,10 +24,20 @@ default = "abandoned"
 
 [[evaluator.rules]]
 outcome = "resolved"
-end_reasons = ["end_token"]
 """
-"""Outcomes of a scenario whose conversations succeed when the agent ends them (its end token)
-and are abandoned otherwise: append it to a scenario's intents."""
+
+
+def resolved_when(*rule: str) -> str:
+    """The outcomes ``resolved`` (a success) and ``abandoned`` (the default) of a scenario, its
+    conversations resolved when they meet the evaluator rule of the TOML lines ``rule``: append
+    it to a scenario's intents."""
+    return _RESOLVED_OR_ABANDONED + "".join(f"{line}\n" for line in rule)
+
+
+#: Conversations succeed when the agent ends them (its end token), are abandoned otherwise.
+END_TOKEN_OUTCOMES = resolved_when('end_reasons = ["end_token"]')
+#: The rule of a refund the support agent says it made.
+REFUNDED_BY_SUPPORT = ('keywords = ["refunded"]', 'sender = "support"')
 
 MINIMAL = """\
 name = "unit"
@@ -41,20 +51,7 @@ agent = "mock"
 name = "refund"
 description = "Get a refund for a broken kettle"
 
-[[outcomes]]
-slug = "resolved"
-success = true
-
-[[outcomes]]
-slug = "abandoned"
-
-[evaluator]
-default = "abandoned"
-
-[[evaluator.rules]]
-outcome = "resolved"
-keywords = ["refunded"]
-"""
+""" + resolved_when('keywords = ["refunded"]')
 
 
 def row(cell: str, rep: int, success: bool, **fields: object) -> Row:

@@ -27,8 +27,10 @@ from aiconv.testing.processes import cli_env, reap, run_aic, spawn_aic
 from aiconv.testing.providers import FunctionProvider
 from aiconv.testing.redis_server import RedisServer, has_redis_server
 from tests.simulation.agent_server import serve_agent
+from tests.simulation.conftest import END_TOKEN_OUTCOMES
 
-SCENARIO = """\
+SCENARIO = (
+    """\
 name = "cached"
 repeat = 2
 personas = [{ name = "calm", interrupts = 0.0 }, { name = "brisk", interrupts = 0.0 }]
@@ -46,20 +48,9 @@ agent = "mock:turns=0"
 name = "refund"
 description = "Refund for a broken kettle"
 
-[[outcomes]]
-slug = "resolved"
-success = true
-
-[[outcomes]]
-slug = "abandoned"
-
-[evaluator]
-default = "abandoned"
-
-[[evaluator.rules]]
-outcome = "resolved"
-end_reasons = ["end_token"]
 """
+    + END_TOKEN_OUTCOMES
+)
 
 
 async def _states(db: Path, run_id: str) -> dict[tuple[str, int], ConversationState]:

@@ -22,6 +22,7 @@ from aiconv.simulation.scenario import Seat, load_scenario
 from aiconv.testing.fake_llm import FakeLLM
 from aiconv.testing.providers import FunctionProvider
 from tests.simulation.agent_server import serve_agent
+from tests.simulation.conftest import REFUNDED_BY_SUPPORT, resolved_when
 
 REQUEST = ChatRequest(
     model="",
@@ -261,22 +262,7 @@ url = "{url}"
 name = "refund"
 description = "Refund for a broken kettle"
 
-[[outcomes]]
-slug = "resolved"
-success = true
-
-[[outcomes]]
-slug = "abandoned"
-
-[evaluator]
-default = "abandoned"
-
-[[evaluator.rules]]
-outcome = "resolved"
-keywords = ["refunded"]
-sender = "support"
-end_reasons = ["end_token"]
-"""
+""" + resolved_when(*REFUNDED_BY_SUPPORT, 'end_reasons = ["end_token"]')
 
 
 async def test_a_batch_runs_against_the_external_agent(tmp_path: Path) -> None:

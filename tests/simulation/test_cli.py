@@ -16,8 +16,10 @@ from aiconv.queues.log import ListQuery
 from aiconv.queues.urls import open_log
 from aiconv.testing.conditions import eventually
 from aiconv.testing.processes import cli_env, reap, run_aic, spawn_aic
+from tests.simulation.conftest import END_TOKEN_OUTCOMES
 
-SCENARIO = """\
+SCENARIO = (
+    """\
 name = "{name}"
 repeat = 5
 lease_s = {lease}
@@ -40,20 +42,9 @@ description = "Refund for a broken kettle"
 name = "address"
 description = "Change my delivery address"
 
-[[outcomes]]
-slug = "resolved"
-success = true
-
-[[outcomes]]
-slug = "abandoned"
-
-[evaluator]
-default = "abandoned"
-
-[[evaluator.rules]]
-outcome = "resolved"
-end_reasons = ["end_token"]
 """
+    + END_TOKEN_OUTCOMES
+)
 
 
 def write(

@@ -22,10 +22,11 @@ from aiconv.simulation.report_markdown import render_markdown
 from aiconv.simulation.rows import Row
 from aiconv.testing.conditions import eventually
 from aiconv.testing.processes import cli_env, reap, run_aic, spawn_aic
-from tests.simulation.conftest import row
+from tests.simulation.conftest import END_TOKEN_OUTCOMES, row
 from tests.simulation.test_task_suites import suite
 
-SCENARIO = """\
+SCENARIO = (
+    """\
 name = "gates"
 repeat = {repeat}
 personas = [{{ name = "calm", interrupts = 0.0 }}, {{ name = "brisk", interrupts = 0.0 }}]
@@ -47,20 +48,9 @@ description = "Refund for a broken kettle"
 name = "address"
 description = "Change my delivery address"
 
-[[outcomes]]
-slug = "resolved"
-success = true
-
-[[outcomes]]
-slug = "abandoned"
-
-[evaluator]
-default = "abandoned"
-
-[[evaluator.rules]]
-outcome = "resolved"
-end_reasons = ["end_token"]
 """
+    + END_TOKEN_OUTCOMES
+)
 
 
 TASKS = ["banking-lost-debit-card", "banking-dispute-too-old"]

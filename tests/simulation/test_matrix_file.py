@@ -13,6 +13,7 @@ import pytest
 
 from aiconv.testing.processes import cli_env, run_aic
 from tests.simulation.agent_server import serve_agent
+from tests.simulation.conftest import REFUNDED_BY_SUPPORT, resolved_when
 
 SCENARIO = """\
 name = "matrix-file"
@@ -40,22 +41,7 @@ agent = "script:{customer}"
 name = "refund"
 description = "Refund for a broken kettle"
 
-[[outcomes]]
-slug = "resolved"
-success = true
-
-[[outcomes]]
-slug = "abandoned"
-
-[evaluator]
-default = "abandoned"
-
-[[evaluator.rules]]
-outcome = "resolved"
-keywords = ["refunded"]
-sender = "support"
-end_reasons = ["end_token"]
-"""
+""" + resolved_when(*REFUNDED_BY_SUPPORT, 'end_reasons = ["end_token"]')
 
 
 async def test_agents_declared_in_the_file_are_reported_side_by_side(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ from aiconv.testing.clock import FakeClock
 from aiconv.testing.processes import cli_env, run_aic
 from aiconv.testing.providers import FunctionProvider
 from tests.simulation import matrix
+from tests.simulation.conftest import REFUNDED_BY_SUPPORT, resolved_when
 
 SCENARIO = """\
 name = "figures"
@@ -53,21 +54,7 @@ description = "Refund my order"
 name = "cancel"
 description = "Cancel my order"
 
-[[outcomes]]
-slug = "resolved"
-success = true
-
-[[outcomes]]
-slug = "abandoned"
-
-[evaluator]
-default = "abandoned"
-
-[[evaluator.rules]]
-outcome = "resolved"
-keywords = ["refunded"]
-sender = "support"
-"""
+""" + resolved_when(*REFUNDED_BY_SUPPORT)
 
 ABANDONED = {
     ("angry", "refund", 0),
