@@ -364,6 +364,30 @@ async def test_min_replicas_unconfirmed_by_a_replica_gone_is_an_unknown_outcome(
                 assert [e.sequence for e in await log.read("c")] == [1]
 
 
+@pytest.mark.parametrize("replica_timeout", ["0.0001", "60"])
+async def test_an_unconfirmed_append_ends_at_the_deadline_whatever_the_replica_timeout(
+    redis_server: RedisServer, tmp_path: Path, replica_timeout: str
+) -> None:
+    """WAIT's timeout is whole milliseconds, and 0 means forever: ?replica_timeout=0.0001 sent
+    `WAIT 1 0` and a replica_timeout above the deadline waited that long, so with no replica
+    an append with ?deadline=1 ended only when the socket timed out (10 s), twice the deadline
+    and more. Each WAIT now waits at most what is left of the deadline, and at least 1 ms."""
+    url = with_prefix(redis_server.url, f"t{uuid.uuid4().hex[:8]}")
+    query = f"&min_replicas=1&replica_timeout={replica_timeout}&deadline=1"
+    with RedisServer(tmp_path / "replica") as replica, Redis(port=replica.port) as follower:
+        follower.replicaof("127.0.0.1", redis_server.port)
+        with Redis(port=redis_server.port) as leader:
+            replicas = lambda: leader.info("replication")["connected_slaves"]  # noqa: E731
+            await eventually(lambda: replicas() == 1, timeout=30, what="the replica")
+            async with open_log(url + query) as log:
+                follower.replicaof("NO", "ONE")
+                await eventually(lambda: replicas() == 0, timeout=30, what="the replica gone")
+                began = time.monotonic()
+                with pytest.raises(LogUnavailable, match="outcome is unknown"):
+                    await log.append("c", 0, [event(1)])
+                assert time.monotonic() - began < 5, "an append waited past its deadline"
+
+
 def test_hiredis_packs_every_command_exactly_as_redis_py_would() -> None:
     """The C packer the log's connections use produces redis-py's own bytes: binary values,
     floats, big numbers, UTF-8, a command name of two words, a large value; and refuses what

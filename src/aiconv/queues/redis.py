@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import time
 import uuid
 from collections.abc import Sequence
 from urllib.parse import urlsplit
@@ -177,8 +178,9 @@ class RedisLog(RedisIndex, ConversationLog):
                 self.index_key(pending.conversation_id),
             )
             args += batch_arguments(pending)
+        give_up = time.monotonic() + self.deadline  # as ``_call``'s: WAIT waits no longer
         try:
-            reply = await self._call("append", lambda: self._append(keys, args))
+            reply = await self._call("append", lambda: self._append(keys, args, give_up))
             at = float(reply[0])
             for pending, outcome in zip(batch, reply[1:], strict=True):
                 if outcome[0] == b"dup":  # an earlier attempt landed; only its reply was lost
@@ -193,11 +195,12 @@ class RedisLog(RedisIndex, ConversationLog):
                 pending.fail(exc)
 
     async def _append(
-        self, keys: list[str], args: list[str | int | float | bytes]
+        self, keys: list[str], args: list[str | int | float | bytes], give_up: float
     ) -> list[list[bytes]]:
         if self.min_replicas:
+            left = min(self.replica_timeout, give_up - time.monotonic())
             return await replicated(  # type: ignore[no-any-return]
-                self._client, APPEND_BATCH, keys, args, self.min_replicas, self.replica_timeout
+                self._client, APPEND_BATCH, keys, args, self.min_replicas, left
             )
         if self._wire is not None:
             return await self._append_batch(self._wire, keys, args)  # type: ignore[no-any-return]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+import math
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from functools import partial
@@ -369,10 +370,11 @@ async def replicated(
 ) -> Any:
     """Run ``script`` then ``WAIT replicas timeout`` on the same connection of the same master
     (``WAIT`` counts the writes of its own connection). A reply not yet held by ``replicas``
-    replicas raises ``NotReplicated`` (the caller retries: the script sees its own token)."""
+    replicas raises ``NotReplicated`` (the caller retries: the script sees its own token).
+    ``WAIT`` takes whole milliseconds, 0 meaning forever: it waits ``timeout``, at least 1 ms."""
     pipe = client.pipeline(transaction=False)
     pipe.execute_command("EVAL", script, len(keys), *keys, *args)
-    wait = ("WAIT", replicas, int(timeout * 1000))
+    wait = ("WAIT", replicas, max(1, math.ceil(timeout * 1000)))
     node = client.get_node_from_key(keys[0]) if isinstance(client, RedisCluster) else None
     if node is None:
         pipe.execute_command(*wait)
