@@ -30,6 +30,11 @@ from aiconv.simulation.batch import StyleSource
 from aiconv.simulation.scenario import Scenario
 
 _SOURCE_MAX = 100
+#: What ``aic import`` says of the rows it left out (``Parsed.left_out``'s kinds).
+_LEFT_OUT = {
+    "private_note": "private notes (internal, never seen by the customer)",
+    "no_text": "messages without text (an image or file alone)",
+}
 
 
 def mapping_options(func: Any) -> Any:
@@ -210,6 +215,8 @@ def _describe_plan(console: Console, plan: ImportPlan, as_json: bool) -> None:
     )
     if parsed.tool_rows:
         console.print(f"left out {parsed.tool_rows} tool calls and results", highlight=False)
+    for kind, count in parsed.left_out.items():
+        console.print(f"left out {count} {_LEFT_OUT[kind]}", highlight=False)
     if parsed.problems:
         lines = ", ".join(str(p.line) for p in parsed.problems[:20])
         more = f" (and {len(parsed.problems) - 20} more)" if len(parsed.problems) > 20 else ""
@@ -243,6 +250,7 @@ def _finish_import(
         "run_id": run_id_for(plan.source),
         "rows": plan.parsed.rows,
         "tool_rows": plan.parsed.tool_rows,
+        "left_out": dict(plan.parsed.left_out),
         "conversations": len(plan.prepared),
         "malformed": [{"line": p.line, "problem": p.message} for p in plan.parsed.problems],
         "redacted": dict(plan.redaction.counts),

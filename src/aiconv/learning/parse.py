@@ -12,6 +12,7 @@ import hashlib
 import json
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,10 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from aiconv.errors import TranscriptError
+from aiconv.learning import markup
 from aiconv.learning.readers import Record, detect_format, read_records
 from aiconv.learning.transcripts import (
     CANDIDATES,
     FieldMapping,
+    LeftOut,
     Parsed,
     Problem,
     Transcript,
@@ -36,6 +39,9 @@ _TOOL_SENDERS = frozenset({"tool", "function", "ipython"})
 _TOOL_KEYS = ("tool_calls", "function_call")
 _TOOL_PARTS = frozenset({"tool_use", "tool_result", "function_call", "function_call_output"})
 _SEPARATORS = re.compile(r"[\s_.-]+")
+#: The keys of a sender given as an object (ChatGPT's ``author: {"role"}``, Intercom's
+#: ``author: {"type", "name"}``), in the order they are read.
+_SENDER_KEYS = ("role", "type")
 
 
 def _folded(name: str) -> str:
@@ -73,6 +79,7 @@ def parse_file(path: Path, mapping: FieldMapping | None = None, fmt: str | None 
         problems=tuple(problems),
         rows=parsed.rows,
         tool_rows=parsed.tool_rows,
+        left_out=parsed.left_out,
     )
 
 
@@ -92,7 +99,8 @@ def parse_records(
     messages (see ``_one_conversation``)."""
     groups: dict[str, _Group] = {}
     problems: list[Problem] = []
-    rows = tools = 0
+    rows = 0
+    left: Counter[str] = Counter()
     fields: dict[str, str | None] = {}
     records = list(records)
     single = _one_conversation(records, mapping) if one_list else None
@@ -100,12 +108,19 @@ def parse_records(
         if record.messages is None:
             rows += 1
             fields = fields or _fields(record.data, mapping, source, rows=single is None)
-            tools += _row(record, fields, mapping, groups, problems, single)
+            left.update(_row(record, fields, mapping, groups, problems, single))
         else:
             rows += len(record.messages)
-            tools += _conversation(record, mapping, groups, problems, source)
+            left.update(_conversation(record, mapping, groups, problems, source))
     transcripts = tuple(_transcript(g) for g in groups.values() if g.messages)
-    return Parsed(transcripts=transcripts, problems=tuple(problems), rows=rows, tool_rows=tools)
+    tools = left.pop(LeftOut.TOOL.value, 0)
+    return Parsed(
+        transcripts=transcripts,
+        problems=tuple(problems),
+        rows=rows,
+        tool_rows=tools,
+        left_out=dict(left),
+    )
 
 
 def _fields(
@@ -164,23 +179,24 @@ def _row(
     groups: dict[str, _Group],
     problems: list[Problem],
     single: str | None,
-) -> int:
-    """Adds the row to its conversation (``single`` when the file is one conversation); 1 when
-    it was tool traffic, left out."""
+) -> list[str]:
+    """Adds the row to its conversation (``single`` when the file is one conversation); what
+    was left out instead (tool traffic, a private note)."""
     _found_later(fields, record.data)
-    if _is_tool_traffic(record.data, fields, mapping):
-        return 1
+    left_out = _left_out(record.data, fields, mapping)
+    if left_out is not None:
+        return [left_out.value]
     try:
         cid = single or _text_field(record.data, fields["conversation_id"], "conversation id")
         message = _message(record.line, record.data, fields, mapping)
     except RowError as exc:
         problems.append(Problem(line=record.line, message=str(exc)))
-        return 0
+        return []
     group = groups.setdefault(cid, _Group(source_id=cid, line=record.line))
     group.messages.append(message)
     outcome = _optional(record.data, fields["outcome"])
     group.outcome = outcome or group.outcome
-    return 0
+    return []
 
 
 def _conversation(
@@ -189,13 +205,15 @@ def _conversation(
     groups: dict[str, _Group],
     problems: list[Problem],
     source: str,
-) -> int:
-    """Adds the conversation; how many of its messages were tool traffic, left out."""
+) -> list[str]:
+    """Adds the conversation; what of it was left out (tool traffic, private notes …)."""
     assert record.messages is not None
     dicts = [m for _, m in record.messages if isinstance(m, dict)]
+    left = [m.value for _, m in record.messages if isinstance(m, LeftOut)]
     if not dicts:
-        problems.append(Problem(line=record.line, message="the conversation has no messages"))
-        return 0
+        if not left:
+            problems.append(Problem(line=record.line, message="the conversation has no messages"))
+        return left
     fields = _fields(dicts[0], mapping, source, rows=False)
     for later in dicts[1:]:
         _found_later(fields, later)
@@ -203,32 +221,45 @@ def _conversation(
     cid = cid or _content_id(record.messages)
     if cid in groups:
         problems.append(Problem(line=record.line, message=f"conversation {cid!r} appears twice"))
-        return 0
+        return []
     group = _Group(
         source_id=cid,
         line=record.line,
         outcome=_optional(record.data, _key(record.data, mapping.outcome, "outcome")),
     )
-    tools = 0
     for line, item in record.messages:
         try:
+            if isinstance(item, LeftOut):
+                continue  # counted above
             if not isinstance(item, dict):
                 raise RowError("a message must be a JSON object")
-            if _is_tool_traffic(item, fields, mapping):
-                tools += 1
+            left_out = _left_out(item, fields, mapping)
+            if left_out is not None:
+                left.append(left_out.value)
                 continue
             group.messages.append(_message(line, item, fields, mapping))
         except RowError as exc:
             problems.append(Problem(line=line, message=str(exc)))
     groups[cid] = group
-    return tools
+    return left
+
+
+def _left_out(
+    data: dict[str, Any], fields: dict[str, str | None], mapping: FieldMapping
+) -> LeftOut | None:
+    """Why a message is not words said in the chat (a tool call, an internal note), if so."""
+    if _is_tool_traffic(data, fields, mapping):
+        return LeftOut.TOOL
+    if data.get("public") is False:  # Zendesk's comments: an agents' internal note
+        return LeftOut.PRIVATE_NOTE
+    return None
 
 
 def _is_tool_traffic(
     data: dict[str, Any], fields: dict[str, str | None], mapping: FieldMapping
 ) -> bool:
     """A tool call or result (no words said to the other side), unless the sender is mapped."""
-    sender = data.get(fields["sender"] or "")
+    sender = _sender_word(data.get(fields["sender"] or ""))
     if isinstance(sender, str) and mapping.role_of(sender) is None:
         return sender.strip().lower() in _TOOL_SENDERS
     value = data.get(fields["text"] or "")
@@ -249,7 +280,7 @@ def _key(data: dict[str, Any], given: str | None, name: str) -> str | None:
 def _message(
     line: int, data: dict[str, Any], fields: dict[str, str | None], mapping: FieldMapping
 ) -> TranscriptMessage:
-    sender = _text_field(data, fields["sender"], "sender")
+    sender = _sender(data, fields["sender"])
     role = mapping.role_of(sender)
     if role is None:
         raise RowError(
@@ -257,11 +288,27 @@ def _message(
             f"--customer {sender[:40]!r} or --agent {sender[:40]!r}"
         )
     text = _content(data.get(fields["text"] or ""))
+    if _folded(fields["text"] or "") in markup.HTML_FIELDS and markup.is_markup(text):
+        text = markup.to_text(text)
     if not text.strip():
         raise RowError(f"no text in field {fields['text']!r}")
     _check_unicode(text, "text")
     stamp = data.get(fields["timestamp"]) if fields["timestamp"] else None
     return TranscriptMessage(role=role, sender=sender, text=text, at=_time(stamp), line=line)
+
+
+def _sender_word(value: Any) -> Any:
+    """A sender as written: the value, or the role (else type) of a sender object."""
+    if isinstance(value, dict):
+        return next((value[k] for k in _SENDER_KEYS if isinstance(value.get(k), str)), value)
+    return value
+
+
+def _sender(data: dict[str, Any], key: str | None) -> str:
+    value = _sender_word(data.get(key) if key else None)
+    if isinstance(value, dict):
+        raise RowError(f"the sender (field {key!r}) is an object with no role or type")
+    return _text_field({key: value} if key else {}, key, "sender")
 
 
 def _text_field(data: dict[str, Any], key: str | None, what: str) -> str:
@@ -339,7 +386,8 @@ def _iso(text: str) -> float:
 
 
 def _content_id(messages: list[tuple[int, Any]]) -> str:
-    digest = hashlib.sha256(json.dumps([m for _, m in messages], sort_keys=True).encode())
+    said = [m.value if isinstance(m, LeftOut) else m for _, m in messages]
+    digest = hashlib.sha256(json.dumps(said, sort_keys=True).encode())
     return f"sha256-{digest.hexdigest()[:16]}"
 
 

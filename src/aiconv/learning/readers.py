@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from aiconv.errors import TranscriptError
-from aiconv.learning import jsonscan
+from aiconv.learning import exports, jsonscan
 from aiconv.learning.transcripts import CANDIDATES, Problem
 
 FORMATS = ("jsonl", "csv", "json")
@@ -109,6 +109,11 @@ def _jsonl(text: str, messages_key: str | None) -> Records:
         except RecursionError:  # json's decoder recurses per level of nesting
             out.problems.append(Problem(line=number, message="not JSON: nested too deeply"))
             continue
+        shaped = _reshaped(value, messages_key)
+        if shaped is not None:
+            messages = [(number, m) for _, m in shaped.messages]
+            out.records.append(Record(line=number, data=shaped.data, messages=messages))
+            continue
         _add(
             out,
             number,
@@ -132,6 +137,27 @@ def _add(out: Records, line: int, value: Any, lines: Any, messages_key: str | No
         return
     data = {k: v for k, v in value.items() if k != key}
     out.records.append(Record(line=line, data=data, messages=lines(value[key])))
+
+
+def _reshaped(value: Any, messages_key: str | None) -> exports.Shaped | None:
+    """A vendor's export of one conversation, read as one (unless --messages-field names the
+    messages: then the file is read as that says)."""
+    if messages_key is not None or not isinstance(value, dict):
+        return None
+    return exports.reshape(value)
+
+
+def _line_at(node: jsonscan.Located, path: exports.Path) -> int:
+    """The line of the value at ``path`` under ``node`` (as deep as lines were kept)."""
+    for key in path:
+        inner = node.value
+        found = inner.get(key) if isinstance(inner, dict) else None
+        if isinstance(inner, list) and isinstance(key, int) and 0 <= key < len(inner):
+            found = inner[key]
+        if not isinstance(found, jsonscan.Located):
+            break
+        node = found
+    return node.line
 
 
 def _messages_key(value: dict[str, Any], given: str | None) -> str | None:
@@ -205,6 +231,11 @@ def _json(path: Path, text: str, messages_key: str | None) -> Records:
         if isinstance(value, dict):
             members = value
             value = {k: jsonscan.plain(v) for k, v in members.items()}
+            shaped = _reshaped(value, messages_key)
+            if shaped is not None:
+                found = [(_line_at(item, path), m) for path, m in shaped.messages]
+                out.records.append(Record(line=item.line, data=shaped.data, messages=found))
+                continue
             key = _messages_key(value, messages_key)
             lines = _lines(members[key]) if key is not None else None
             _add(out, item.line, value, lambda _item, lines=lines: lines, messages_key)
@@ -229,7 +260,7 @@ def _items(path: Path, root: jsonscan.Located) -> list[jsonscan.Located]:
         return root.value
     if not isinstance(root.value, dict):
         raise TranscriptError(f"{path}: expected a list of conversations or messages")
-    if _is_one_conversation(root.value):
+    if _is_one_conversation(root.value) or _is_one_export(root.value):
         return [root]
     for key in _CONTAINERS:
         found = root.value.get(key)
@@ -243,6 +274,13 @@ def _items(path: Path, root: jsonscan.Located) -> list[jsonscan.Located]:
         ]
     keys = ", ".join(_CONTAINERS)
     raise TranscriptError(f"{path}: expected a list, or an object with one of: {keys}")
+
+
+def _is_one_export(members: dict[str, jsonscan.Located]) -> bool:
+    """A vendor's export of one conversation (a ChatGPT conversation, a Zendesk ticket …)."""
+    if not members.keys() & exports.KEYS:
+        return False
+    return exports.reshape({k: jsonscan.plain(v) for k, v in members.items()}) is not None
 
 
 def _is_one_conversation(members: dict[str, jsonscan.Located]) -> bool:

@@ -11,6 +11,7 @@ of a support chat (``customer``, ``agent``) or ``system``; the common words (``u
 
 from __future__ import annotations
 
+import enum
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -42,11 +43,13 @@ CANDIDATES: Mapping[str, tuple[str, ...]] = {
         "id",
     ),
     "sender": ("sender", "role", "author", "speaker", "from", "participant", "party", "user_type"),
-    "text": ("text", "content", "message", "body", "utterance", "msg", "value"),
+    # plain_body before body: Zendesk's comments carry both (and html_body)
+    "text": ("text", "content", "message", "plain_body", "body", "utterance", "msg", "value"),
     "timestamp": (
         "timestamp",
         "created_at",
         "createdAt",
+        "create_time",  # ChatGPT's data export
         "time",
         "sent_at",
         "date",
@@ -85,6 +88,8 @@ ROLE_WORDS: Mapping[str, frozenset[str]] = {
             "consumer",
             "member",
             "requester",
+            "lead",  # Intercom's author.type of a visitor not yet identified
+            "end user",
         }
     ),
     AGENT: frozenset(
@@ -104,6 +109,8 @@ ROLE_WORDS: Mapping[str, frozenset[str]] = {
             "ai",
             "model",
             "helpdesk",
+            "admin",  # Intercom's author.type of a teammate; "team" when a team answered
+            "team",
             "gpt",  # ShareGPT's name for the assistant
         }
     ),
@@ -149,15 +156,25 @@ class Problem:
         return f"line {self.line}: {self.message}"
 
 
+class LeftOut(enum.Enum):
+    """A message of a file that is not words said in the chat, left out and counted."""
+
+    TOOL = "tool"  # a tool call or result
+    PRIVATE_NOTE = "private_note"  # an agents' internal note (Zendesk's public: false)
+    NO_TEXT = "no_text"  # an image or file alone
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Parsed:
-    """What a file held: its transcripts, the rows that could not be read, how many rows, and
-    how many of them were tool calls or results (left out: not words said in the chat)."""
+    """What a file held: its transcripts, the rows that could not be read, how many rows, how
+    many of them were tool calls or results, and the other rows left out (``LeftOut`` values:
+    private notes, messages without text), none of them words said in the chat."""
 
     transcripts: tuple[Transcript, ...]
     problems: tuple[Problem, ...] = ()
     rows: int = 0
     tool_rows: int = 0
+    left_out: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
