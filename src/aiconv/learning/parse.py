@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from aiconv.errors import TranscriptError
-from aiconv.learning import markup
+from aiconv.learning import cells, markup
+from aiconv.learning.fieldnames import FOLDED, find_key, folded
 from aiconv.learning.readers import Record, detect_format, read_records
 from aiconv.learning.transcripts import (
-    CANDIDATES,
     FieldMapping,
     LeftOut,
     Parsed,
@@ -38,25 +38,17 @@ _ROLES = "customer, agent or system"
 _TOOL_SENDERS = frozenset({"tool", "function", "ipython"})
 _TOOL_KEYS = ("tool_calls", "function_call")
 _TOOL_PARTS = frozenset({"tool_use", "tool_result", "function_call", "function_call_output"})
-_SEPARATORS = re.compile(r"[\s_.-]+")
 #: The keys of a sender given as an object (ChatGPT's ``author: {"role"}``, Intercom's
 #: ``author: {"type", "name"}``), in the order they are read.
 _SENDER_KEYS = ("role", "type")
 
 
-def _folded(name: str) -> str:
-    """A field name without case or separators: 'Conversation ID' = 'conversation_id' =
-    'conversationId'."""
-    return _SEPARATORS.sub("", name.casefold())
-
-
-_FOLDED = {name: tuple(_folded(c) for c in names) for name, names in CANDIDATES.items()}
 #: The keys of a chat message (the chat-completions shape): rows holding only these are one
 #: conversation's messages when no row names a conversation.
 _MESSAGE_KEYS = frozenset(
     {
-        *(c for name in ("sender", "text", "timestamp") for c in _FOLDED[name]),
-        *map(_folded, ("name", "tool_calls", "tool_call_id", "function_call", "refusal")),
+        *(c for name in ("sender", "text", "timestamp") for c in FOLDED[name]),
+        *map(folded, ("name", "tool_calls", "tool_call_id", "function_call", "refusal")),
     }
 )
 #: The ``aic import`` flag that names each required field.
@@ -98,11 +90,10 @@ def parse_records(
     records are a JSON document's one list, which is one conversation when it holds bare
     messages (see ``_one_conversation``)."""
     groups: dict[str, _Group] = {}
-    problems: list[Problem] = []
     rows = 0
     left: Counter[str] = Counter()
     fields: dict[str, str | None] = {}
-    records = list(records)
+    records, problems = cells.conversations_in_cells(list(records), mapping)
     single = _one_conversation(records, mapping) if one_list else None
     for record in records:
         if record.messages is None:
@@ -129,7 +120,7 @@ def _fields(
     """Which key holds each field, from the first record (see ``_found_later``)."""
     found: dict[str, str | None] = {}
     for name in ("conversation_id", "sender", "text", "timestamp", "outcome"):
-        found[name] = _key(data, getattr(mapping, name), name)
+        found[name] = find_key(data, getattr(mapping, name), name)
     required = ("conversation_id", "sender", "text") if rows else ("sender", "text")
     missing = [n for n in required if found[n] is None]
     if missing:
@@ -153,7 +144,7 @@ def _one_conversation(records: list[Record], mapping: FieldMapping) -> str | Non
     for record in records:
         if record.messages is not None or not record.data:
             return None
-        if not all(_folded(str(key)) in allowed for key in record.data):
+        if not all(folded(str(key)) in allowed for key in record.data):
             return None
     return _content_id([(r.line, r.data) for r in records])
 
@@ -169,7 +160,7 @@ def _message_ids(records: list[Record]) -> bool:
 def _found_later(fields: dict[str, str | None], data: dict[str, Any]) -> None:
     """A time or outcome field absent from the first record (writers leave out empty keys)."""
     for name in ("timestamp", "outcome"):
-        fields[name] = fields[name] or _key(data, None, name)
+        fields[name] = fields[name] or find_key(data, None, name)
 
 
 def _row(
@@ -217,7 +208,7 @@ def _conversation(
     fields = _fields(dicts[0], mapping, source, rows=False)
     for later in dicts[1:]:
         _found_later(fields, later)
-    cid = _optional(record.data, _key(record.data, mapping.conversation_id, "conversation_id"))
+    cid = _optional(record.data, find_key(record.data, mapping.conversation_id, "conversation_id"))
     cid = cid or _content_id(record.messages)
     if cid in groups:
         problems.append(Problem(line=record.line, message=f"conversation {cid!r} appears twice"))
@@ -225,7 +216,7 @@ def _conversation(
     group = _Group(
         source_id=cid,
         line=record.line,
-        outcome=_optional(record.data, _key(record.data, mapping.outcome, "outcome")),
+        outcome=_optional(record.data, find_key(record.data, mapping.outcome, "outcome")),
     )
     for line, item in record.messages:
         try:
@@ -271,12 +262,6 @@ def _is_tool_traffic(
     return bool(parts) and all(t in _TOOL_PARTS for t in parts)
 
 
-def _key(data: dict[str, Any], given: str | None, name: str) -> str | None:
-    """``given``, else the key of ``data`` that is a common name of ``name``, in any case."""
-    folded = {_folded(str(key)): key for key in reversed(list(data))}
-    return given or next((folded[c] for c in _FOLDED[name] if c in folded), None)
-
-
 def _message(
     line: int, data: dict[str, Any], fields: dict[str, str | None], mapping: FieldMapping
 ) -> TranscriptMessage:
@@ -288,7 +273,7 @@ def _message(
             f"--customer {sender[:40]!r} or --agent {sender[:40]!r}"
         )
     text = _content(data.get(fields["text"] or ""))
-    if _folded(fields["text"] or "") in markup.HTML_FIELDS and markup.is_markup(text):
+    if folded(fields["text"] or "") in markup.HTML_FIELDS and markup.is_markup(text):
         text = markup.to_text(text)
     if not text.strip():
         raise RowError(f"no text in field {fields['text']!r}")
