@@ -215,6 +215,7 @@ def test_a_file_of_only_malformed_rows_says_what_is_wrong_with_them(
         (["import", "{file}", "--redact-pattern", "("], "not a regular expression"),
         (["import", "{file}", "--mapping", "nope.toml"], "cannot be read"),
         (["import", "{file}", "--source", ""], "--source"),
+        (["import", "{file}", "--time-format", "%H:%M"], "does not name a whole date"),
         (["fork", "nope", "--at", "0"], "Invalid value for '--at'"),
         (["discover", "-o", "/nonexistent/dir/x.toml"], "does not exist"),
         (["replay", "missing.toml"], "Invalid value for 'SCENARIO_FILE'"),

@@ -62,6 +62,11 @@ def mapping_options(func: Any) -> Any:
 @option("--mapping", type=click.Path(path_type=Path), help="Field mapping file (TOML/YAML/JSON).")
 @mapping_options
 @option(
+    "--time-format",
+    type=TEXT,
+    help="strptime format of the times, e.g. '%m/%d/%Y %I:%M %p' (default: ISO 8601 or Unix).",
+)
+@option(
     "--customer", "customers", type=TEXT, multiple=True, help="Sender value meaning the customer."
 )
 @option(
@@ -162,6 +167,7 @@ def _plan_import(file: Path, kw: dict[str, Any]) -> ImportPlan:
         timestamp=kw["time_field"],
         outcome=kw["outcome_field"],
         messages=kw["messages_field"],
+        time_format=kw["time_format"],
         customer=tuple(kw["customers"]),
         agent=tuple(kw["agents"]),
     )

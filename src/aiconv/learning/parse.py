@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from aiconv.errors import TranscriptError
-from aiconv.learning import cells, markup
+from aiconv.learning import cells, markup, times
 from aiconv.learning.fieldnames import FOLDED, find_key, folded
 from aiconv.learning.readers import Record, detect_format, read_records
 from aiconv.learning.transcripts import (
@@ -279,7 +276,11 @@ def _message(
         raise RowError(f"no text in field {fields['text']!r}")
     _check_unicode(text, "text")
     stamp = data.get(fields["timestamp"]) if fields["timestamp"] else None
-    return TranscriptMessage(role=role, sender=sender, text=text, at=_time(stamp), line=line)
+    try:
+        at = times.parse_time(stamp, mapping.time_format)
+    except times.BadTime as exc:
+        raise RowError(str(exc)) from None
+    return TranscriptMessage(role=role, sender=sender, text=text, at=at, line=line)
 
 
 def _sender_word(value: Any) -> Any:
@@ -331,43 +332,6 @@ def _content(value: Any) -> str:
         parts = [p.get("text") for p in value if isinstance(p, dict)]
         return "\n".join(p for p in parts if isinstance(p, str))
     return ""
-
-
-def _time(value: Any) -> float | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise RowError(f"timestamp {value!r} is not a time")
-    number: float | None = None
-    if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError:
-            return _iso(value)
-    else:
-        raise RowError(f"timestamp {value!r} is not a time")
-    if not math.isfinite(number) or number < 0:
-        raise RowError(f"timestamp {value!r} is not a time")
-    for scale in (1.0, 1e3, 1e6, 1e9):  # seconds, milliseconds, microseconds, nanoseconds
-        if number / scale < 1e11:
-            return number / scale
-    raise RowError(f"timestamp {value!r} is out of range")
-
-
-#: A zone written as its name after the time, as helpdesk exports do ('… 10:00:00 UTC').
-_UTC_NAME = re.compile(r"\s+(?:UTC|GMT)\Z", re.IGNORECASE)
-
-
-def _iso(text: str) -> float:
-    try:
-        parsed = datetime.fromisoformat(_UTC_NAME.sub("+00:00", text.strip()))
-    except ValueError:
-        raise RowError(f"timestamp {text[:40]!r} is neither ISO 8601 nor a Unix time") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.timestamp()
 
 
 def _content_id(messages: list[tuple[int, Any]]) -> str:

@@ -23,6 +23,7 @@ import yaml
 
 from aiconv import user_files
 from aiconv.errors import TranscriptError
+from aiconv.learning.times import check_format
 from aiconv.simulation.locate import load_yaml
 from aiconv.validation import check_text
 
@@ -187,6 +188,7 @@ class FieldMapping:
     timestamp: str | None = None
     outcome: str | None = None
     messages: str | None = None
+    time_format: str | None = None
     customer: tuple[str, ...] = ()
     agent: tuple[str, ...] = ()
     system: tuple[str, ...] = ()
@@ -197,6 +199,8 @@ class FieldMapping:
         for role, values in ((CUSTOMER, self.customer), (AGENT, self.agent), (SYSTEM, self.system)):
             roles.update({value.strip().lower(): role for value in values})
         object.__setattr__(self, "roles", roles)
+        if self.time_format is not None:
+            check_format(self.time_format)
 
     def role_of(self, sender: str) -> str | None:
         """``customer``, ``agent`` or ``system`` for a sender value; None when unknown."""
@@ -205,7 +209,8 @@ class FieldMapping:
     def merged(self, overrides: FieldMapping) -> FieldMapping:
         """This mapping with every field ``overrides`` sets (flags win over a mapping file)."""
         changes: dict[str, Any] = {}
-        for name in ("conversation_id", "sender", "text", "timestamp", "outcome", "messages"):
+        names = ("conversation_id", "sender", "text", "timestamp", "outcome", "messages")
+        for name in (*names, "time_format"):
             if getattr(overrides, name) is not None:
                 changes[name] = getattr(overrides, name)
         for name in ("customer", "agent", "system"):
@@ -235,6 +240,7 @@ class _MappingModel(pydantic.BaseModel):
     timestamp: str | None = _key("timestamp", "time")
     outcome: str | None = pydantic.Field(None, min_length=1)
     messages: str | None = pydantic.Field(None, min_length=1)
+    time_format: str | None = pydantic.Field(None, min_length=1)
     customer: list[SenderValue] = []
     agent: list[SenderValue] = []
     system: list[SenderValue] = []
@@ -267,9 +273,12 @@ def load_mapping(path: Path) -> FieldMapping:
         message = first["msg"].removeprefix("Value error, ")  # our own rule's sentence
         raise TranscriptError(f"mapping file {path}: {where}: {message}") from None
     values = model.model_dump()
-    return FieldMapping(
-        **{k: v for k, v in values.items() if k not in ("customer", "agent", "system")},
-        customer=tuple(model.customer),
-        agent=tuple(model.agent),
-        system=tuple(model.system),
-    )
+    try:
+        return FieldMapping(
+            **{k: v for k, v in values.items() if k not in ("customer", "agent", "system")},
+            customer=tuple(model.customer),
+            agent=tuple(model.agent),
+            system=tuple(model.system),
+        )
+    except TranscriptError as exc:  # the time format's own sentence
+        raise TranscriptError(f"mapping file {path}: {exc}") from None
