@@ -258,6 +258,25 @@ def test_a_detached_fork_with_json_prints_one_json_document(
     assert json.loads(shown.stdout)["metadata"]["forked_from"]["conversation_id"] == parent
 
 
+def test_a_fork_at_the_last_event_goes_on_from_before_the_ending(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """`--at` the parent's ConversationEnded: the fork says it starts before that ending, and
+    its export holds one ending, its own (it held the parent's half-way, then its own)."""
+    db = str(tmp_path / "r.db")
+    agents = ("--agent1", "mock:turns=0", "--agent2", "mock:turns=0")  # they never end it
+    started = _ok(run_aic("start", *agents, "--max-turns", "2", "--json", "--db", db, env=env))
+    parent = json.loads(started.stdout)["conversation_id"]  # 6 events: the 6th is the ending
+    fork = ("fork", parent, "--at", "6", "--max-turns", "2", "--quiet", "--json", "--db", db)
+    forked = _ok(run_aic(*fork, env=env))
+    assert f"of {parent} after event 5 (before its ending, event 6)" in forked.stderr
+    child = json.loads(forked.stdout)
+    assert child["ended"]["detail"] == "4 of 4 messages" and len(child["messages"]) == 4
+    exported = _ok(run_aic("export", child["conversation_id"], "--format", "jsonl", "--db", db))
+    kinds = [json.loads(line)["kind"] for line in exported.stdout.splitlines()]
+    assert kinds.count("ConversationEnded") == 1 and kinds[-1] == "ConversationEnded"
+
+
 async def test_discover_with_a_model_that_never_answers_json_is_one_line(
     corpus_dir: Path, tmp_path: Path, env: dict[str, str]
 ) -> None:

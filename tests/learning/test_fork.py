@@ -13,7 +13,9 @@ from aiconv.platform.conductor import Conductor
 from aiconv.platform.conversation import ConversationState
 from aiconv.platform.events import (
     ConversationForked,
+    ConversationResumed,
     MessagePosted,
+    OutcomeDecided,
     ParticipantSpec,
     StopConfig,
 )
@@ -109,12 +111,25 @@ async def test_a_fork_of_a_fork_points_at_its_own_parent(log: ConversationLog) -
     assert await forks_of(log, parent.conversation_id) == [child.conversation_id]
 
 
-async def test_a_fork_of_an_ended_conversation_at_its_end_can_go_on(log: ConversationLog) -> None:
+@pytest.mark.parametrize("verdict", [False, True], ids=["ended", "ended-and-judged"])
+async def test_a_fork_at_the_end_copies_all_but_the_ending_and_goes_on(
+    log: ConversationLog, verdict: bool
+) -> None:
+    """``--at`` its last event (the ``ConversationEnded``, or an outcome recorded after it): the
+    child holds everything before the ending, which (with the verdict) stays the parent's, so
+    its history does not end, nor get judged, half-way through."""
     conductor = Conductor(log)
     parent = await _parent(conductor)
+    ending = parent.sequence
+    if verdict:
+        parent = await conductor.append(parent, [OutcomeDecided(outcome="resolved", by="rules")])
     child = await fork(
         conductor, parent.conversation_id, at=parent.sequence, stop=StopConfig(max_turns=8)
     )
+    kinds = [r.event.KIND for r in codec.decode_all(await log.read(child.conversation_id))]
+    assert kinds[-1] == "ConversationForked" and len(kinds) == ending
+    assert "ConversationEnded" not in kinds and "OutcomeDecided" not in kinds
+    assert child.forked is not None and child.forked.at_sequence == ending - 1
     assert not child.is_ended and child.claim is None and child.last_claim is None
     done = await session.play_all(
         conductor,
@@ -122,6 +137,19 @@ async def test_a_fork_of_an_ended_conversation_at_its_end_can_go_on(log: Convers
         {"customer": ScriptedProvider(["one more thing"]), "support": ScriptedProvider(["sure"])},
     )
     assert [m.content for m in done.messages[-2:]] == ["one more thing", "sure"]
+    assert [m.content for m in done.messages[:-2]] == [m.content for m in parent.messages]
+
+
+async def test_a_fork_at_an_end_that_was_resumed_copies_the_ending(log: ConversationLog) -> None:
+    """An ending the parent was resumed from is its history, copied like any other event (at a
+    point after the resumption the parent had not ended)."""
+    conductor = Conductor(log)
+    parent = await _parent(conductor)
+    parent = await conductor.append(parent, [ConversationResumed(by="test")])
+    child = await fork(conductor, parent.conversation_id, at=parent.sequence)
+    kinds = [r.event.KIND for r in codec.decode_all(await log.read(child.conversation_id))]
+    assert kinds[-3:] == ["ConversationEnded", "ConversationResumed", "ConversationForked"]
+    assert child.forked is not None and child.forked.at_sequence == parent.sequence
 
 
 async def test_deterministic_fork_ids_make_a_second_fork_a_conflict(log: ConversationLog) -> None:

@@ -140,7 +140,12 @@ async def _run_fork(
         click.echo(json.dumps({"conversation_id": cid}) if kw["as_json"] else cid)
         return 0
     console = Console(stderr=kw["as_json"])
-    console.print(f"fork [bold]{cid}[/bold] of {parent_id} after event {kw['at']}", highlight=False)
+    assert child.forked is not None
+    point = child.forked.at_sequence
+    before_end = f" (before its ending, event {point + 1})" if point < kw["at"] else ""
+    console.print(
+        f"fork [bold]{cid}[/bold] of {parent_id} after event {point}{before_end}", highlight=False
+    )
     transcript = None if kw["quiet"] or kw["as_json"] else display.LiveTranscript(console)
     if transcript is not None:
         conductor.on_delta = transcript.delta

@@ -5,6 +5,10 @@ and appends ``ConversationForked`` (parent, point, replaced participants or stop
 one atomic append to a new stream: the child exists whole or not at all, and the parent is never
 touched. The child is then an ordinary conversation: ``play_all``, ``aic join`` or a worker run
 its participants from sequence ``at + 2`` on. A fork of a fork works the same way.
+
+A fork is a conversation that goes on, so a point at which the parent had ended (its
+``ConversationEnded``, or a verdict recorded after it) forks before that ending: the ending and
+what was recorded about the ended conversation (its outcome, criteria, grade) stay the parent's.
 """
 
 from __future__ import annotations
@@ -55,10 +59,13 @@ async def fork(
     """Create the fork of ``parent_id`` after its event ``at``; the child's state.
 
     ``participants`` replaces participants by name (a name cannot change: the history refers to
-    it). ConfigError for a point outside the parent or an unknown name; ConversationNotFound for
-    an unknown parent; SequenceConflict when ``conversation_id`` exists already.
+    it). A point where the parent had ended forks before its ending (the child's
+    ``forked.at_sequence`` says where). ConfigError for a point outside the parent or an
+    unknown name; ConversationNotFound for an unknown parent; SequenceConflict when
+    ``conversation_id`` exists already.
     """
-    recorded = await _history(conductor.log, parent_id, at)
+    recorded = _before_its_end(await _history(conductor.log, parent_id, at))
+    at = recorded[-1].sequence
     parent = fold(parent_id, recorded)
     replaced = _participants(parent, participants or {})
     forked = ConversationForked(
@@ -87,6 +94,16 @@ async def _history(log: ConversationLog, parent_id: str, at: int) -> list[codec.
             f"--at {at} is outside conversation {parent_id}, which has events 1 to {len(stored)}"
         )
     return codec.decode_all(stored[:at])
+
+
+def _before_its_end(recorded: list[codec.Recorded]) -> list[codec.Recorded]:
+    """``recorded`` up to (not including) the ``ConversationEnded`` it is ended by, if it is:
+    copied, that ending and the verdicts after it would show the child as ended and judged
+    half-way through its own transcript, export and report."""
+    if not fold(recorded[0].conversation_id, recorded).is_ended:
+        return recorded
+    last = max(i for i, r in enumerate(recorded) if isinstance(r.event, ConversationEnded))
+    return recorded[:last]
 
 
 def _participants(
