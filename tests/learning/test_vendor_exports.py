@@ -94,6 +94,20 @@ INTERCOM = {
                     },
                     {
                         "part_type": "comment",
+                        "body": '<p><img src="https://example.com/receipt.png"></p>',
+                        "attachments": [],
+                        "created_at": 1733130070,
+                        "author": {"type": "user", "id": "5f1"},
+                    },
+                    {
+                        "part_type": "comment",
+                        "body": None,
+                        "attachments": [{"type": "upload", "name": "receipt.pdf"}],
+                        "created_at": 1733130080,
+                        "author": {"type": "user", "id": "5f1"},
+                    },
+                    {
+                        "part_type": "comment",
                         "body": "<p>No, that&rsquo;s all &lt;3</p>",
                         "created_at": 1733130090,
                         "author": {"type": "user", "id": "5f1"},
@@ -110,12 +124,13 @@ def test_an_intercom_export_reads_its_html_as_text_and_leaves_its_notes_out(
 ) -> None:
     """Intercom's API form (``source`` opens, ``conversation_parts`` follow, bodies HTML): was
     'cannot find the field for sender, text'. Tags go, entities are unescaped, paragraphs and
-    ``<br>`` are line breaks, a script's text is dropped; an internal note is counted."""
+    ``<br>`` are line breaks, a script's text is dropped; an internal note and an image or file
+    sent alone are counted."""
     path = tmp_path / "intercom.json"
     path.write_text(json.dumps(INTERCOM, indent=2), "utf-8")
     parsed = parse_file(path)
     assert parsed.problems == ()
-    assert dict(parsed.left_out) == {"private_note": 1}
+    assert dict(parsed.left_out) == {"private_note": 1, "no_text": 2}
     [chat] = parsed.transcripts
     assert chat.source_id == "215469912345"
     assert [(m.role, m.text, m.at) for m in chat.messages] == [
@@ -162,6 +177,10 @@ def _multimodal(*parts: Any) -> dict[str, Any]:
     return {"content_type": "multimodal_text", "parts": list(parts)}
 
 
+def _heard(text: str) -> dict[str, Any]:
+    return {"content_type": "audio_transcription", "text": text, "direction": "in"}
+
+
 def _chatgpt_conversation() -> dict[str, Any]:
     hidden = {"metadata": {"is_visually_hidden_from_conversation": True}}
     image = {"content_type": "image_asset_pointer", "asset_pointer": "file-service://f1"}
@@ -177,13 +196,19 @@ def _chatgpt_conversation() -> dict[str, Any]:
         _node("u2", "a1", "user", _multimodal(image)),
         _node("u3", "u2", "user", _multimodal(image, "Like this one?")),
         _node("a2", "u3", "assistant", _text("Yes: remove it.")),
+        _node(
+            "u4",
+            "a2",
+            "user",
+            _multimodal(_heard("Thanks, bye"), {"content_type": "audio_asset_pointer"}),
+        ),
     ]
     return {
         "title": "CSV import",
         "create_time": 1733130000.5,
         "update_time": 1733130100.0,
         "mapping": {node["id"]: node for node in nodes},
-        "current_node": "a2",
+        "current_node": "u4",
         "conversation_id": "6750aaaa-0000",
         "id": "6750aaaa-0000",
     }
@@ -193,7 +218,8 @@ def test_a_chatgpt_export_reads_the_branch_the_user_kept(tmp_path: Path) -> None
     """``conversations.json`` (a tree of messages a conversation) was 'cannot find the field
     for sender, text'. The thread is the root to ``current_node``: the regenerated answer is
     not on it; the hidden system message and the model's thoughts are not the chat; the code
-    run and its output are tool traffic; an image alone is counted, an image's words kept."""
+    run and its output are tool traffic; an image alone is counted, an image's words kept, and
+    what voice mode heard is what was said."""
     path = tmp_path / "conversations.json"
     path.write_text(json.dumps([_chatgpt_conversation()]), "utf-8")
     parsed = parse_file(path)
@@ -206,6 +232,7 @@ def test_a_chatgpt_export_reads_the_branch_the_user_kept(tmp_path: Path) -> None
         ("agent", "Line 3 has an extra comma."),
         ("customer", "Like this one?"),
         ("agent", "Yes: remove it."),
+        ("customer", "Thanks, bye"),
     ]
     assert all(m.at is not None for m in chat.messages)
 

@@ -7,14 +7,16 @@ Three shapes are recognised by their own fields, without flags:
   message starts a branch); the thread read is the branch the user kept, from the root to
   ``current_node``. Empty nodes, hidden and empty system messages and the model's own reasoning
   are not part of the chat; tool calls (``recipient`` other than ``all``) and ``tool`` messages
-  are tool traffic; a message with no text part (an image alone) is left out and counted.
+  are tool traffic; a message with no text part (an image alone) is left out and counted;
+  voice mode's messages are what it transcribed.
 * **Zendesk tickets** with their comments: ``comments`` and the ticket's ``requester_id``; a
   comment by the requester is the customer's, any other author's the agent side's, a private
   one (``public: false``, an internal note) is left out and counted. ``plain_body`` is read
   before ``body``.
 * **Intercom conversations**: ``source`` (the opening message) and ``conversation_parts``;
-  ``author.type`` says who wrote each part, bodies are HTML; notes are left out and counted,
-  parts without a body (assignments, open, close) are events, not messages.
+  ``author.type`` says who wrote each part, bodies are HTML; notes, and files or images sent
+  without words, are left out and counted; parts with neither a body nor attachments
+  (assignments, open, close) are events, not messages.
 
 Each message keeps where it came from (a path in the record) so that a problem with it is
 reported at its own line. Nothing here decides roles of other shapes: ``parse`` does.
@@ -26,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from aiconv.learning import markup
 from aiconv.learning.transcripts import LeftOut
 
 Path = tuple[str | int, ...]
@@ -97,7 +100,7 @@ def _chatgpt_message(message: dict[str, Any]) -> Any:
     if metadata.get("is_visually_hidden_from_conversation") or kind in _UNSAID:
         return None
     parts = content.get("parts") if kind in _TEXT_TYPES else None
-    text = "\n".join(p for p in parts or () if isinstance(p, str) and p.strip())
+    text = "\n".join(filter(None, map(_part_text, parts or ())))
     if role == "tool" or message.get("recipient", "all") != "all":
         return LeftOut.TOOL
     if role == "system" and not text:
@@ -109,6 +112,13 @@ def _chatgpt_message(message: dict[str, Any]) -> Any:
 
 def _object(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def _part_text(part: Any) -> str:
+    """A part's words: a string, or what voice mode heard (``audio_transcription``)."""
+    if isinstance(part, dict) and part.get("content_type") == "audio_transcription":
+        part = part.get("text")
+    return part.strip() if isinstance(part, str) else ""
 
 
 def _zendesk(value: dict[str, Any]) -> Shaped | None:
@@ -141,27 +151,32 @@ def _intercom(value: dict[str, Any]) -> Shaped | None:
         return None
     messages: list[tuple[Path, Any]] = []
     source = value.get("source")
-    if isinstance(source, dict) and source.get("body"):
-        opening = _intercom_part(source)
-        opening["created_at"] = source.get("created_at", value.get("created_at"))
-        messages.append((("source",), opening))
+    if isinstance(source, dict) and _is_said(source):
+        opened = source.get("created_at", value.get("created_at"))
+        messages.append((("source",), _intercom_part(source, opened)))
     for index, part in enumerate(parts):
         if not isinstance(part, dict):
             messages.append(((*where, index), part))
         elif str(part.get("part_type", "")).startswith("note"):
             messages.append(((*where, index), LeftOut.PRIVATE_NOTE))
-        elif part.get("body"):
-            messages.append(((*where, index), _intercom_part(part)))
+        elif _is_said(part):
+            messages.append(((*where, index), _intercom_part(part, part.get("created_at"))))
     data = {k: v for k, v in value.items() if k not in ("conversation_parts", "source")}
     return Shaped(data=data, messages=messages)
 
 
-def _intercom_part(part: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "author": part.get("author"),
-        "body": part["body"],
-        "created_at": part.get("created_at"),
-    }
+def _is_said(part: dict[str, Any]) -> bool:
+    """A message (words or files), not an event such as an assignment or a close."""
+    return bool(part.get("body") or part.get("attachments"))
+
+
+def _intercom_part(part: dict[str, Any], at: Any) -> Any:
+    """The part as a message; ``NO_TEXT`` when it holds no words (a file, an image alone)."""
+    body = part.get("body")
+    words = markup.to_text(body) if isinstance(body, str) and markup.is_markup(body) else body
+    if not isinstance(words, str) or not words.strip():
+        return LeftOut.NO_TEXT
+    return {"author": part.get("author"), "body": body, "created_at": at}
 
 
 _SHAPES: tuple[Callable[[dict[str, Any]], Shaped | None], ...] = (_chatgpt, _zendesk, _intercom)
