@@ -237,6 +237,40 @@ def test_a_chatgpt_export_reads_the_branch_the_user_kept(tmp_path: Path) -> None
     assert all(m.at is not None for m in chat.messages)
 
 
+def _claude_message(uuid: str, sender: str, text: str, **extra: Any) -> dict[str, Any]:
+    at = f"2025-03-12T16:05:{len(uuid):02d}.000000Z"
+    content = [{"type": "text", "text": text}] if text else []
+    return {"uuid": uuid, "text": text, "content": content, "sender": sender, "created_at": at,
+            "updated_at": at, "attachments": [], "files": [], **extra}  # fmt: skip
+
+
+def test_a_claude_export_reads_without_flags(tmp_path: Path) -> None:
+    """Claude's data export (``chat_messages`` of ``{sender: human|assistant, text}``, the
+    conversation's ``uuid``) was 'cannot find the field for conversation_id, sender, text'.
+    A file sent without words is counted, not a malformed row."""
+    conversation = {
+        "uuid": "8a1b2c3d-0000-4000-8000-000000000001",
+        "name": "Refund question",
+        "created_at": "2025-03-12T16:05:00.000000Z",
+        "account": {"uuid": "acc-1"},
+        "chat_messages": [
+            _claude_message("m1", "human", "How do I get a refund?"),
+            _claude_message("m22", "human", "", files=[{"file_name": "receipt.png"}]),
+            _claude_message("m333", "assistant", "Go to Settings > Billing."),
+        ],
+    }
+    path = tmp_path / "conversations.json"
+    path.write_text(json.dumps([conversation]), "utf-8")
+    parsed = parse_file(path)
+    assert (parsed.problems, dict(parsed.left_out)) == ((), {"no_text": 1})
+    [chat] = parsed.transcripts
+    assert chat.source_id == "8a1b2c3d-0000-4000-8000-000000000001"
+    assert [(m.role, m.text) for m in chat.messages] == [
+        ("customer", "How do I get a refund?"),
+        ("agent", "Go to Settings > Billing."),
+    ]
+
+
 ZENDESK = {
     "ticket_id": 35436,
     "requester_id": 1001,

@@ -205,7 +205,9 @@ def _conversation(
     fields = _fields(dicts[0], mapping, source, rows=False)
     for later in dicts[1:]:
         _found_later(fields, later)
-    cid = _optional(record.data, find_key(record.data, mapping.conversation_id, "conversation_id"))
+    own = find_key(record.data, mapping.conversation_id, "conversation_id")
+    # a conversation's uuid is its id (Claude's export); never a row's: messages carry theirs
+    cid = _optional(record.data, own) or _optional(record.data, "uuid")
     cid = cid or _content_id(record.messages)
     if cid in groups:
         problems.append(Problem(line=record.line, message=f"conversation {cid!r} appears twice"))
@@ -240,7 +242,14 @@ def _left_out(
         return LeftOut.TOOL
     if data.get("public") is False:  # Zendesk's comments: an agents' internal note
         return LeftOut.PRIVATE_NOTE
+    if not _content(data.get(fields["text"] or "")).strip() and _has_files(data):
+        return LeftOut.NO_TEXT
     return None
+
+
+def _has_files(data: dict[str, Any]) -> bool:
+    """Whether a message carries files (a file or image sent without words)."""
+    return any(isinstance(data.get(key), list) and data[key] for key in ("attachments", "files"))
 
 
 def _is_tool_traffic(

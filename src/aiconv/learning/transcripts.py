@@ -69,6 +69,7 @@ CANDIDATES: Mapping[str, tuple[str, ...]] = {
         "dialog",
         "conversations",
         "conversation",
+        "chat_messages",  # Claude's data export
     ),
 }
 
