@@ -145,6 +145,32 @@ async def test_worker_processes_stop_when_their_parent_is_killed(
             os.kill(pid, signal.SIGKILL)
 
 
+async def test_a_worker_process_that_dies_stops_its_siblings_and_the_parent_fails(
+    tmp_path: Path, fleet: Fleet
+) -> None:
+    """``kill -9`` of one child (the OOM killer, a crash): the parent went on without a word,
+    serving on one process fewer until someone stopped it. It now says which child ended and
+    how, stops the others as on SIGTERM and exits 1, as one worker that died would, so that
+    whatever supervises it (systemd, Kubernetes) starts it again."""
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    parent = fleet.spawn("worker", "--log-url", url, "--processes", "2", "--instance-id", "w")
+    for k in (1, 2):
+        await announced(fleet, parent, rf"worker (w-{k}) serving")
+    children = await asyncio.to_thread(_children_of, parent.pid)
+    assert len(children) == 2
+    os.kill(min(children), signal.SIGKILL)
+    try:
+        code = await asyncio.to_thread(parent.wait, 60)
+    finally:
+        for pid in filter(_running, children):
+            os.kill(pid, signal.SIGKILL)
+    said = fleet.output(parent)
+    assert code == 1, said
+    assert re.search(r"worker process [12] of 2 ended \(killed by signal 9\)", said), said
+    assert "2 worker processes stopped (exit codes" in said, said
+    assert not any(_running(pid) for pid in children)
+
+
 async def test_worker_processes_serve_metrics_on_consecutive_ports(
     tmp_path: Path, fleet: Fleet
 ) -> None:

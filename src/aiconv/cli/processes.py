@@ -154,13 +154,17 @@ async def run_children(
     *,
     stdout_to_stderr: bool = False,
     announce: Callable[[], None] | None = None,
+    ended: Callable[[int, int], None] | None = None,
 ) -> list[int]:
     """Run this command ``count`` times as children (child ``k`` gets ``extra(k)``); their exit
     codes, once every child has exited. SIGINT/SIGTERM are passed on to the children. Given
     ``outputs``, the children's stdout is collected there (one item per child) instead of
     going to this process's: the caller makes one document of them. With
     ``stdout_to_stderr`` it goes to this process's stderr: the caller prints the only result.
-    ``announce`` is called once a signal would be passed on (before the children start)."""
+    ``announce`` is called once a signal would be passed on (before the children start).
+    Given ``ended``, a child that ends before any signal was passed on is reported to it (its
+    index and exit code) and the others are stopped as on SIGTERM: children that should run
+    until stopped (workers) do not go on one fewer without a word."""
     stdout: int | None = None
     if outputs is not None:
         stdout = asyncio.subprocess.PIPE
@@ -182,14 +186,34 @@ async def run_children(
         children += await _start_children(count, extra, stdout)
         if received:  # a signal came while they were starting: the later ones missed it
             _signal_all(children, received[-1])
+        waits = [asyncio.ensure_future(child.communicate()) for child in children]
+        if ended is not None:
+            await _stop_after_the_first_end(children, waits, received, ended)
+        done = [await wait for wait in waits]  # (None, None) unless stdout is collected
         if outputs is not None:
-            done = await asyncio.gather(*(child.communicate() for child in children))
             outputs += [out for out, _ in done]
         return [await child.wait() for child in children]
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         _signal_all(children, signal.SIGTERM)
+
+
+async def _stop_after_the_first_end(
+    children: list[asyncio.subprocess.Process],
+    waits: Sequence[asyncio.Future[tuple[bytes, bytes]]],
+    received: list[signal.Signals],
+    ended: Callable[[int, int], None],
+) -> None:
+    """Wait for the first child to end; unless a signal was passed on meanwhile (they are all
+    stopping), report it to ``ended`` and stop the others as on SIGTERM."""
+    done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    if received:
+        return
+    first = min(waits.index(wait) for wait in done)
+    ended(first, await children[first].wait())
+    received.append(signal.SIGTERM)
+    _signal_all(children, signal.SIGTERM)
 
 
 async def _start_children(

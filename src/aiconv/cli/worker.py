@@ -156,8 +156,10 @@ def _supervise(
     metrics: Callable[[int], list[str]],
 ) -> int:
     """Run ``processes`` workers as children, each with its part of ``share`` (and its own
-    metrics port: ``metrics``), until they stop; 0 when every one exited 0. With ``--json``,
-    one document: the children's sums and each child's own document under ``processes``."""
+    metrics port: ``metrics``), until they stop; 0 when every one exited 0. One that ends
+    unasked (killed, crashed) stops the others, as one worker that died would stop serving.
+    With ``--json``, one document: the children's sums and each child's own under
+    ``processes``."""
 
     def extra(k: int) -> list[str]:
         named = ["--instance-id", f"{instance_id}-{k + 1}"] if instance_id else []
@@ -167,8 +169,15 @@ def _supervise(
     def announce() -> None:
         click.echo(f"starting {processes} worker processes", err=True)
 
+    def ended(k: int, code: int) -> None:
+        how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
+        click.echo(
+            f"worker process {k + 1} of {processes} ended ({how}): stopping the others",
+            err=True,
+        )
+
     outputs: list[bytes] | None = [] if as_json else None
-    codes = asyncio.run(run_children(processes, extra, outputs, announce=announce))
+    codes = asyncio.run(run_children(processes, extra, outputs, announce=announce, ended=ended))
     click.echo(f"{processes} worker processes stopped (exit codes {codes})", err=True)
     if outputs is not None:
         click.echo(json.dumps(_summed(outputs), indent=2))
