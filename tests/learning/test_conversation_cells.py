@@ -101,6 +101,18 @@ def test_text_that_is_not_labelled_turns_is_never_cut_into_them(tmp_path: Path) 
         parse_file(path)
 
 
+def test_a_cell_named_with_messages_field_says_why_it_is_not_a_conversation(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "chats.csv"
+    path.write_text('id,Chat Log\n1,"Customer: hi\nRe: order 5"\n2,"Agent: hello"\n', "utf-8")
+    parsed = parse_file(path, FieldMapping(messages="Chat Log"))
+    assert [(p.line, p.message) for p in parsed.problems] == [
+        (2, "field 'Chat Log': a line does not start with a known speaker label: 'Re: order 5'")
+    ]
+    assert [t.source_id for t in parsed.transcripts] == ["2"]
+
+
 def test_importing_conversations_in_cells_twice_writes_them_once(tmp_path: Path) -> None:
     """Without ids, each conversation's id comes from its turns: the same on every read."""
     path = tmp_path / "support.csv"

@@ -71,9 +71,10 @@ def _cell_key(data: dict[str, Any], mapping: FieldMapping) -> str | None:
     """The field of a row without a sender that holds a conversation of labelled lines."""
     if find_key(data, mapping.sender, "sender") is not None:
         return None
+    if mapping.messages:  # named: its rows' problems say why a cell is not a conversation
+        return mapping.messages if isinstance(data.get(mapping.messages), str) else None
     keys = {folded(str(key)): key for key in data}
-    names = [mapping.messages] if mapping.messages else [keys.get(c) for c in FOLDED["messages"]]
-    for name in names:
+    for name in [keys.get(c) for c in FOLDED["messages"]]:
         try:
             if name is not None and _turns(data.get(name), mapping):
                 return name
