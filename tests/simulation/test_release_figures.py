@@ -183,6 +183,15 @@ def test_compare_has_one_paired_row_per_cell(runs: Path) -> None:
         assert (row["regressions"], row["improvements"]) == (regressions, 0)
         # exact McNemar on r discordant pairs all one way: two-sided p = min(1, 2 / 2^r)
         assert row["p_value"] == pytest.approx(min(1.0, 2 / 2**regressions), abs=1e-6)
+        # its pass^k, k = 1 … 3: 1 against C(successes, k) / C(3, k), by hand
+        assert row["complete"] and row["unpaired"] == {"baseline": 0, "candidate": 0}
+        by_hand = {3: [1, 1, 1], 2: [2 / 3, 1 / 3, 0], 1: [1 / 3, 0, 0]}[successes]
+        assert [r["k"] for r in row["pass_hat_k"]] == [1, 2, 3]
+        assert [r["baseline"] for r in row["pass_hat_k"]] == [1.0, 1.0, 1.0]
+        assert [r["candidate"] for r in row["pass_hat_k"]] == pytest.approx(by_hand, abs=1e-4)
+        assert [r["delta"] for r in row["pass_hat_k"]] == pytest.approx(
+            [v - 1 for v in by_hand], abs=1e-4
+        )
 
 
 def _curve(points: list[dict[str, Any]]) -> list[float]:

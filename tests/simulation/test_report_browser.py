@@ -127,4 +127,8 @@ async def test_compare_chart_is_drawn_and_inert(page: Page, tmp_path: Path) -> N
     assert worse >= 1  # success dropped significantly: drawn in red
     # the regressions link both transcripts, their hostile outcome shown as the link's text
     assert await page.locator("a", has_text="window.__pwned").count() >= 4
+    # each cell's pass^k, labelled in words, under its (hostile) cell name shown as text
+    text = await page.inner_text("body")
+    assert "pass^k by cell" in text and "pass^4 (all 4 tries succeed)" in text
+    assert f"{SCRIPT}/{IMAGE}" in text
     await _assert_inert(page)

@@ -137,15 +137,19 @@ async def _compare(
 #: Which metric columns a narrow terminal leaves out first (the highest): the test's name, then
 #: the two rates, then the interval; the change, its p-value and the verdict stay.
 METRIC_RANKS = (3, 3, 1, 2, 1, 4, 1)
+#: The same for the pass^k by cell table (no test column: always the exact paired permutation).
+CELL_RANKS = (3, 3, 1, 2, 1, 1)
 
 
 def print_compare(console: Console, doc: dict[str, Any]) -> None:
-    """Warnings, the headline, the rate metrics, cost and latency, the regressions."""
+    """Warnings, the headline, the rate metrics, each cell's pass^k, cost and latency, the
+    regressions."""
     for warning in render.warnings(doc):
         console.print(f"[bold yellow]warning:[/bold yellow] {escape(warning)}", highlight=False)
     console.print(f"[bold]{escape(render.headline(doc))}[/bold]", highlight=False)
     rows = render.metric_rows([*doc["metrics"], *doc["criteria"]])
     print_named(console, "candidate minus baseline", render.METRIC_COLUMNS, rows, METRIC_RANKS)
+    print_cells(console, doc["cells"])
     usage = Table("figure", "baseline", "candidate", "change")
     for row in render.usage_rows(doc["usage"]):
         usage.add_row(*(escape(cell) for cell in row))
@@ -162,3 +166,18 @@ def print_compare(console: Console, doc: dict[str, Any]) -> None:
         ]
         headers = ("trial", "baseline", "candidate", "why (candidate)")
         print_named(console, "regressions", headers, changed, (1, 1, 2))
+
+
+def print_cells(console: Console, cells: list[dict[str, Any]]) -> None:
+    """Each cell's pass^k for k = 1 … its pairs, and which cells the runs finished differently."""
+    rows = [
+        [f"{c['cell']} pass^{r['k']}", *shown[1:6], shown[7]]
+        for c in cells
+        for r, shown in zip(c["pass_hat_k"], render.metric_rows(c["pass_hat_k"]), strict=True)
+    ]
+    headers = ("cell pass^k", *render.CELL_PASS_HAT_COLUMNS[2:])
+    print_named(console, "pass^k by cell, candidate minus baseline", headers, rows, CELL_RANKS)
+    for c in cells:
+        if not c["complete"]:
+            line = f"cell {c['cell']}: {render.pairs_text(c)} (pass^k up to k = {c['pairs']})"
+            console.print(f"[bold yellow]incomplete:[/bold yellow] {escape(line)}", highlight=False)

@@ -5,7 +5,9 @@ Conversations pair by cell and repetition (the trial seeds are shared across run
 interval and the exact McNemar test, and every regression and improvement with both
 transcripts; for pass^k (k = 1 … n): the mean of the cells' differences with a t interval and
 the exact sign-flip test; per criterion (when runs are graded by criteria) the same as success;
-per cell; and the cost, token and latency deltas. Differences are candidate minus baseline.
+per cell its success and its pass^k for k = 1 … the repetitions finished in both runs (see
+``paired.cell_pass_hat``); and the cost, token and latency deltas. Differences are candidate
+minus baseline.
 """
 
 from __future__ import annotations
@@ -17,7 +19,13 @@ from typing import Any
 
 from aiconv.errors import ConfigError
 from aiconv.platform.projections import percentile
-from aiconv.simulation.paired import Difference, paired_means, paired_rate
+from aiconv.simulation.paired import (
+    Difference,
+    Discordance,
+    cell_pass_hat,
+    paired_means,
+    paired_rate,
+)
 from aiconv.simulation.report import completeness
 from aiconv.simulation.rows import Row
 from aiconv.simulation.stats import mean
@@ -129,12 +137,37 @@ def _criteria_rows(pairs: Sequence[Pair], alpha: float) -> list[dict[str, Any]]:
     return rows
 
 
-def _cell_rows(pairs: Sequence[Pair], alpha: float) -> list[dict[str, Any]]:
+def _cell_rows(
+    pairs: Sequence[Pair], baseline: Sequence[Row], candidate: Sequence[Row], alpha: float
+) -> list[dict[str, Any]]:
+    """Per cell: its success row, its pass^k for k = 1 … its pairs, and what did not pair."""
     rows = []
     for cell, members in _cells(pairs).items():
-        row = _success_row(members, alpha)
-        rows.append({**row, "metric": "success", "cell": cell, "pairs": len(members)})
+        unpaired = {
+            "baseline": sum(r.cell == cell for r in baseline) - len(members),
+            "candidate": sum(r.cell == cell for r in candidate) - len(members),
+        }
+        rows.append(
+            {
+                **_success_row(members, alpha),
+                "metric": "success",
+                "cell": cell,
+                "pairs": len(members),
+                "unpaired": unpaired,
+                "complete": not any(unpaired.values()),
+                "pass_hat_k": _cell_pass_hat_rows(members, alpha),
+            }
+        )
     return rows
+
+
+def _cell_pass_hat_rows(members: Sequence[Pair], alpha: float) -> list[dict[str, Any]]:
+    """One cell's pass^k, k = 1 … the repetitions finished in both runs (``cell_pass_hat``)."""
+    counts = Discordance.of([(p.baseline.success, p.candidate.success) for p in members])
+    return [
+        _row(f"pass^{k}", f"pass^{k}", cell_pass_hat(counts, k), alpha, k=k)
+        for k in range(1, len(members) + 1)
+    ]
 
 
 def _resolved_cost(rows: Sequence[Row]) -> float | None:
@@ -265,7 +298,7 @@ def build(
         "complete": base["complete"] and cand["complete"] and not (unpaired_base or unpaired_cand),
         "metrics": [_success_row(pairs, alpha), *_pass_hat_rows(pairs, alpha)],
         "criteria": _criteria_rows(pairs, alpha),
-        "cells": _cell_rows(pairs, alpha),
+        "cells": _cell_rows(pairs, baseline, candidate, alpha),
         "usage": _usage_rows(pairs),
         "regressions": _changed(pairs, worse=True),
         "improvements": _changed(pairs, worse=False),

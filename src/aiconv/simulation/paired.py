@@ -6,6 +6,10 @@
 * A per-cell figure such as pass^k: the paired sign-flip permutation test on the cells'
   differences (exact up to 32 cells, else its normal approximation) and a
   Student-t interval for the mean difference.
+* One cell's pass^k (C(c, k) / C(n, k) on the repetitions both runs finished): the exact paired
+  permutation test of its difference (baseline and candidate swapped within repetitions, which
+  is McNemar's exact test whenever the two estimates differ, p = 1 when they are equal) and the
+  interval Newcombe's method builds (MOVER), from each run's own score interval for that cell.
 
 Differences are always candidate minus baseline: negative means the candidate is worse.
 """
@@ -18,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aiconv.simulation.distributions import binomial_cdf, t_ppf
-from aiconv.simulation.stats import wilson
+from aiconv.simulation.stats import CellCount, pass_hat_k_point, wilson
 
 #: Enumerate every sign pattern up to this many non-zero differences (2**32, met in the middle).
 EXACT_LIMIT = 32
@@ -97,18 +101,40 @@ def newcombe_interval(counts: Discordance, z: float = 1.959964) -> tuple[float, 
     n = counts.pairs
     if n == 0:
         return None
+    base, cand = counts.both + counts.baseline_only, counts.both + counts.candidate_only
+    return mover(
+        Estimate(value=base / n, ci95=wilson(base, n, z) or (0.0, 1.0)),
+        Estimate(value=cand / n, ci95=wilson(cand, n, z) or (0.0, 1.0)),
+        phi(counts),
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Estimate:
+    """One run's figure with its own 95 % interval (which contains it)."""
+
+    value: float
+    ci95: tuple[float, float]
+
+
+def phi(counts: Discordance) -> float:
+    """The correlation of the paired results (0 when a margin is empty)."""
     a, b, c, d = counts.both, counts.baseline_only, counts.candidate_only, counts.neither
-    p1, p2 = (a + b) / n, (a + c) / n  # baseline, candidate
-    l1, u1 = wilson(a + b, n, z) or (0.0, 1.0)
-    l2, u2 = wilson(a + c, n, z) or (0.0, 1.0)
     denominator = (a + b) * (c + d) * (a + c) * (b + d)
-    phi = (a * d - b * c) / math.sqrt(denominator) if denominator else 0.0
+    return (a * d - b * c) / math.sqrt(denominator) if denominator else 0.0
+
+
+def mover(baseline: Estimate, candidate: Estimate, correlation: float) -> tuple[float, float]:
+    """The interval of candidate − baseline recovered from each one's interval and their
+    correlation (Newcombe's method 10 with Wilson intervals; Zou and Donner's MOVER in general)."""
+    p1, (l1, u1) = baseline.value, baseline.ci95
+    p2, (l2, u2) = candidate.value, candidate.ci95
     delta = p2 - p1
     lower = delta - math.sqrt(
-        max(0.0, (p2 - l2) ** 2 - 2 * phi * (p2 - l2) * (u1 - p1) + (u1 - p1) ** 2)
+        max(0.0, (p2 - l2) ** 2 - 2 * correlation * (p2 - l2) * (u1 - p1) + (u1 - p1) ** 2)
     )
     upper = delta + math.sqrt(
-        max(0.0, (u2 - p2) ** 2 - 2 * phi * (u2 - p2) * (p1 - l1) + (p1 - l1) ** 2)
+        max(0.0, (u2 - p2) ** 2 - 2 * correlation * (u2 - p2) * (p1 - l1) + (p1 - l1) ** 2)
     )
     return max(-1.0, lower), min(1.0, upper)
 
@@ -131,6 +157,48 @@ def paired_rate(pairs: Sequence[tuple[bool, bool]]) -> Difference:
         p_value=mcnemar_exact(counts.baseline_only, counts.candidate_only),
         test="McNemar exact",
     )
+
+
+def cell_pass_hat(counts: Discordance, k: int) -> Difference:
+    """One cell's pass^k (C(c, k) / C(n, k) over its ``counts.pairs`` repetitions) in both runs,
+    compared: the MOVER interval from each run's score interval for the cell (``stats``), with
+    the pairs' correlation, and the exact paired permutation test."""
+    n = counts.pairs
+    base = pass_hat_k_point([CellCount(n=n, successes=counts.both + counts.baseline_only)], k)
+    cand = pass_hat_k_point([CellCount(n=n, successes=counts.both + counts.candidate_only)], k)
+    test = "exact paired permutation"
+    if base.value is None or cand.value is None or not base.ci95 or not cand.ci95:  # k > n
+        return Difference(
+            baseline=None, candidate=None, delta=None, ci95=None, p_value=None, test=test
+        )
+    return Difference(
+        baseline=base.value,
+        candidate=cand.value,
+        delta=cand.value - base.value,
+        ci95=mover(
+            Estimate(value=base.value, ci95=base.ci95),
+            Estimate(value=cand.value, ci95=cand.ci95),
+            phi(counts),
+        ),
+        p_value=pass_hat_permutation(counts, k),
+        test=test,
+    )
+
+
+def pass_hat_permutation(counts: Discordance, k: int) -> float:
+    """Two-sided exact p-value of one cell's pass^k difference, baseline and candidate swapped
+    within repetitions. Only the m discordant repetitions change: the candidate then has
+    ``both + J`` successes, J ~ Binomial(m, 1/2), and the baseline ``both + m - J``. Counted in
+    integers (the common C(n, k) cancels). pass^k rises with the successes, so this is McNemar's
+    exact test while the two estimates differ, and 1 when they are equal."""
+    both, m = counts.both, counts.baseline_only + counts.candidate_only
+
+    def spread(j: int) -> int:
+        return abs(math.comb(both + j, k) - math.comb(both + m - j, k))
+
+    observed = spread(counts.candidate_only)
+    hits = sum(math.comb(m, j) for j in range(m + 1) if spread(j) >= observed)
+    return hits / (1 << m)
 
 
 def sign_flip_test(differences: Sequence[float]) -> tuple[float, str]:

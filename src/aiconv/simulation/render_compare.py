@@ -54,6 +54,60 @@ def metric_rows(rows: Sequence[Mapping[str, Any]]) -> list[list[str]]:
     ]
 
 
+#: The columns of the pass^k by cell table (the test is always the exact paired permutation).
+CELL_PASS_HAT_COLUMNS = (
+    "cell",
+    "pass^k",
+    "baseline",
+    "candidate",
+    "change",
+    "95% interval",
+    "p-value",
+    "verdict",
+)
+
+#: What the pass^k by cell table shows, in words, above it.
+CELL_PASS_HAT_NOTE = (
+    "Each cell's pass^k over the repetitions finished in both runs (k up to their number), "
+    "candidate minus baseline; exact paired permutation test (the two runs swapped within a "
+    "repetition), one cell at a time, not corrected for the number of cells. A cell marked "
+    "incomplete has repetitions only one run finished."
+)
+
+
+def pass_hat_label(k: int) -> str:
+    """pass^k with its meaning: ``pass^2 (all 2 tries succeed)``."""
+    return "pass^1 (1 try succeeds)" if k == 1 else f"pass^{k} (all {k} tries succeed)"
+
+
+def pairs_text(cell: Mapping[str, Any]) -> str:
+    """A cell's pairs: ``6``, or ``3 paired; unpaired: 1 baseline, 1 candidate`` when the runs
+    finished different repetitions of it (documents before per-cell pass^k: the count)."""
+    unpaired = cell.get("unpaired")
+    if not unpaired or cell.get("complete", True):
+        return str(cell["pairs"])
+    return (
+        f"{cell['pairs']} paired; unpaired: {unpaired['baseline']} baseline, "
+        f"{unpaired['candidate']} candidate"
+    )
+
+
+def cell_name(cell: Mapping[str, Any]) -> str:
+    """The cell, marked when its runs finished different repetitions of it."""
+    if cell.get("complete", True):
+        return str(cell["cell"])
+    return f"{cell['cell']} (incomplete: {cell['pairs']} paired)"
+
+
+def cell_pass_hat_rows(cell: Mapping[str, Any]) -> list[list[str]]:
+    """One cell's pass^k rows in ``CELL_PASS_HAT_COLUMNS`` order."""
+    rows = cell.get("pass_hat_k", ())
+    return [
+        [cell_name(cell), pass_hat_label(r["k"]), *shown[1:6], shown[7]]
+        for r, shown in zip(rows, metric_rows(rows), strict=True)
+    ]
+
+
 def usage_value(unit: str, value: float | None) -> str:
     """A usage figure in its unit."""
     if unit == "usd":
@@ -161,8 +215,18 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
 
 def _md_cells(cells: Sequence[Mapping[str, Any]]) -> list[str]:
     header = ["cell", "pairs", "baseline", "candidate", "change", "95% interval", "p-value"]
-    rows = [[c["cell"], c["pairs"], *metric_rows([c])[0][1:6], c["verdict"]] for c in cells]
-    return ["## Cells", "", *md_table([*header, "verdict"], rows)]
+    rows = [[c["cell"], pairs_text(c), *metric_rows([c])[0][1:6], c["verdict"]] for c in cells]
+    by_cell = [row for c in cells for row in cell_pass_hat_rows(c)]
+    return [
+        "## Cells",
+        "",
+        *md_table([*header, "verdict"], rows),
+        "## pass^k by cell",
+        "",
+        CELL_PASS_HAT_NOTE,
+        "",
+        *md_table(CELL_PASS_HAT_COLUMNS, by_cell),
+    ]
 
 
 def _md_links(changes: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -201,6 +265,10 @@ def render_html(doc: Mapping[str, Any]) -> str:
         usage=usage,
         highlights=highlights,
         forest=forest(doc),
+        pairs_text=pairs_text,
+        cell_pass_hat=[cell_pass_hat_rows(c) for c in doc["cells"]],
+        cell_pass_hat_columns=CELL_PASS_HAT_COLUMNS,
+        cell_pass_hat_note=CELL_PASS_HAT_NOTE,
     )
 
 
