@@ -73,14 +73,14 @@ def _chatgpt(value: dict[str, Any]) -> Shaped | None:
 
 def _branch(nodes: dict[str, Any], current: str) -> list[str]:
     """The node ids from the root down to ``current`` (parent links; a cycle ends the walk)."""
-    path: list[str] = []
+    path: dict[str, None] = {}  # ordered, and a cycle is found in constant time
     node_id: Any = current
     while isinstance(node_id, str) and isinstance(nodes.get(node_id), dict):
         if node_id in path:
             break
-        path.append(node_id)
+        path[node_id] = None
         node_id = nodes[node_id].get("parent")
-    return path[::-1]
+    return list(path)[::-1]
 
 
 #: ChatGPT content types that are the model's own workings, never shown as said.
@@ -103,11 +103,11 @@ def _chatgpt_message(message: dict[str, Any]) -> Any:
     text = "\n".join(filter(None, map(_part_text, parts or ())))
     if role == "tool" or message.get("recipient", "all") != "all":
         return LeftOut.TOOL
-    if role == "system" and not text:
-        return None
-    if not text:
-        return LeftOut.NO_TEXT
-    return {"author": author, "content": text, "create_time": message.get("create_time")}
+    if text:
+        return {"author": author, "content": text, "create_time": message.get("create_time")}
+    if role == "system" or (kind == "text" and not any(map(_object, parts or ()))):
+        return None  # empty: nothing was said (an image or a file is a part of its own)
+    return LeftOut.NO_TEXT
 
 
 def _object(value: Any) -> dict[str, Any]:
