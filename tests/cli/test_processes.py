@@ -464,6 +464,40 @@ async def test_simulate_processes_interrupted_prints_the_tally_as_processes_1_do
     assert sum(document["outcomes"].values()) == len(decided)
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+async def test_simulate_processes_finish_the_work_of_a_child_that_was_killed(
+    tmp_path: Path,
+) -> None:
+    """``kill -9`` of one child of ``aic simulate --processes 2`` (nobody interrupted the run):
+    the parent said "interrupted; resume with …" and exited 130, leaving that child's
+    conversations active. It now names the child that ended, finishes what it left, as the
+    README says, and its tally covers every conversation."""
+    from tests.simulation.test_cli import _decided, write
+
+    db = tmp_path / "runs.db"
+    path = write(tmp_path, agent="mock:turns=3,latency=0.05", customer="mock:turns=0,latency=0.05")
+    args = ("simulate", str(path), "--db", str(db), "--run-id", "kill-1", "--parallel", "2")
+    process = spawn_aic(*args, "--processes", "2", "--json", env=cli_env(home=tmp_path))
+    try:
+
+        async def some_decided() -> bool:
+            return await asyncio.to_thread(db.exists) and len(await _decided(db, "kill-1")) >= 2
+
+        await eventually(some_decided, timeout=60, what="two finished conversations")
+        children = await asyncio.to_thread(_children_of, process.pid)
+        assert len(children) == 2
+        os.kill(min(children), signal.SIGKILL)
+        stdout, stderr = process.communicate(timeout=240)
+    finally:
+        reap(process)
+    assert process.returncode == 0, stderr
+    assert re.search(r"simulate process [12] of 2 ended \(killed by signal 9\)", stderr), stderr
+    document = json.loads(stdout)
+    assert document["interrupted"] is False and document["done"] == 20, document
+    assert len(await _decided(db, "kill-1")) == 20
+
+
 @pytest.mark.timeout(180)
 async def test_worker_processes_warn_of_a_mistyped_variable_in_env_file_once(
     tmp_path: Path,

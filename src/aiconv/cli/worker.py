@@ -20,6 +20,7 @@ from aiconv.cli.options import json_option, log_options, option
 from aiconv.cli.processes import (
     SHARE,
     child_share,
+    how_it_ended,
     metrics_ports,
     processes_option,
     run_children,
@@ -170,9 +171,9 @@ def _supervise(
         click.echo(f"starting {processes} worker processes", err=True)
 
     def ended(k: int, code: int) -> None:
-        how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
         click.echo(
-            f"worker process {k + 1} of {processes} ended ({how}): stopping the others",
+            f"worker process {k + 1} of {processes} ended ({how_it_ended(code)}):"
+            " stopping the others",
             err=True,
         )
 
