@@ -186,3 +186,19 @@ def test_the_pass_k_gate_reads_the_overall_row_not_a_cells() -> None:
     overall = next(m for m in doc["metrics"] if m["metric"] == "pass^1")
     check = verdict.as_dict()["checks"][-1]
     assert check["p_value"] == overall["p_value"] == 1.0
+
+
+def test_the_terminal_lists_only_the_cells_whose_pass_k_changed() -> None:
+    """Forty unchanged cells of eight repetitions were 320 rows of +0.0 pp on the terminal: a cell
+    the same at every k in both runs is counted there and listed only in the pages."""
+    same = [_row(f"same/{i}", r, r % 2 == 0) for i in range(3) for r in range(4)]
+    base = [*same, *(_row("moved/x", r, True) for r in range(4))]
+    cand = [*same, *(_row("moved/x", r, r != 3) for r in range(4))]
+    doc = compare.build("v1", "v2", base, cand)
+    console = Console(width=200, record=True)
+    print_compare(console, doc)
+    text = console.export_text()
+    assert "moved/x pass^1" in text and "moved/x pass^4" in text
+    assert "same/" not in text
+    assert "pass^k by cell: 3 of 4 cells the same at every k in both runs" in text
+    assert "| same/0 | pass^1" in render.render_markdown(doc)

@@ -169,14 +169,23 @@ def print_compare(console: Console, doc: dict[str, Any]) -> None:
 
 
 def print_cells(console: Console, cells: list[dict[str, Any]]) -> None:
-    """Each cell's pass^k for k = 1 … its pairs, and which cells the runs finished differently."""
+    """Each changed cell's pass^k for k = 1 … its pairs (a cell the same at every k in both runs
+    is counted, not listed: the pages list every cell), and which cells the runs finished
+    differently."""
+    changed = [c for c in cells if any(r["delta"] for r in c["pass_hat_k"])]
     rows = [
         [f"{c['cell']} pass^{r['k']}", *shown[1:6], shown[7]]
-        for c in cells
+        for c in changed
         for r, shown in zip(c["pass_hat_k"], render.metric_rows(c["pass_hat_k"]), strict=True)
     ]
-    headers = ("cell pass^k", *render.CELL_PASS_HAT_COLUMNS[2:])
-    print_named(console, "pass^k by cell, candidate minus baseline", headers, rows, CELL_RANKS)
+    if rows:
+        headers = ("cell pass^k", *render.CELL_PASS_HAT_COLUMNS[2:])
+        print_named(console, "pass^k by cell, candidate minus baseline", headers, rows, CELL_RANKS)
+    same = len(cells) - len(changed)
+    if same:
+        cells_word = "cell" if same == 1 else "cells"
+        line = f"pass^k by cell: {same} of {len(cells)} {cells_word} the same at every k in both runs"
+        console.print(f"{line} (every cell in compare.md and compare.html)", highlight=False)
     for c in cells:
         if not c["complete"]:
             line = f"cell {c['cell']}: {render.pairs_text(c)} (pass^k up to k = {c['pairs']})"
