@@ -3,8 +3,10 @@ HTML allowed, no tag, attribute, heading, link or fence comes from what particip
 
 from __future__ import annotations
 
+import html
 import re
 
+import pytest
 from markdown_it import MarkdownIt
 
 from aiconv.platform.codec import Recorded
@@ -64,6 +66,18 @@ def test_inline_text_keeps_its_characters_and_loses_its_meaning() -> None:
     text = "a_b *c* [d](e) `f` <g> & \\ # | \x1b[2J\nnext"
     rendered = MarkdownIt("commonmark").renderInline(inline(text))
     assert rendered == "a_b *c* [d](e) `f` &lt;g&gt; &amp; \\ # | \\x1b[2J next"
+
+
+@pytest.mark.parametrize("entities", [False, True])
+def test_a_bare_url_in_a_name_or_topic_links_nowhere(entities: bool) -> None:
+    """GFM viewers (GitHub, GitLab, markdown-it's linkify) turn ``scheme://…`` and ``www.…``
+    into links, where the backslash escapes inside showed as backslashes: escaped, no such
+    trigger is left, and the text renders as it was written."""
+    text = r"see https://evil.example/a\b and WWW.evil.example <ftp://x>"
+    escaped = inline(text, entities=entities)
+    assert not re.search(r"(?<!\\)://|(?i:www)(?<!\\)\.", escaped), escaped
+    rendered = MarkdownIt("commonmark").renderInline(escaped)
+    assert rendered == html.escape(text, quote=False)
 
 
 def test_bidirectional_overrides_and_invisible_characters_show_as_text() -> None:

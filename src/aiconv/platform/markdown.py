@@ -23,6 +23,10 @@ from aiconv.validation import visible_controls as visible_controls
 #: without ``<``, ``>``, ``&`` (for text that gets HTML entities instead).
 _PUNCTUATION = re.compile(r"([\\`*_{}\[\]#|<>&~$])")
 _MARKUP = re.compile(r"([\\`*_{}\[\]#|~$])")
+#: What makes GFM (GitHub, GitLab, markdown-it's linkify) turn bare text into a link: the
+#: colon of ``scheme://`` and the dot of ``www.``. Escaped, the text renders the same and links
+#: nowhere; inside an autolink, backslash escapes would have shown as backslashes.
+_AUTOLINK = re.compile(r"(?i):(?=//)|(?<=www)\.")
 
 
 def shown_as_text(value: object) -> object:
@@ -40,8 +44,8 @@ def inline(text: str, *, entities: bool = False) -> str:
     ``&`` as HTML entities instead of backslash escapes."""
     flat = " ".join(visible_controls(text.replace("\t", " ")).split())
     if not entities:
-        return _PUNCTUATION.sub(r"\\\1", flat)
-    return html.escape(_MARKUP.sub(r"\\\1", flat), quote=False)
+        return _AUTOLINK.sub(r"\\\g<0>", _PUNCTUATION.sub(r"\\\1", flat))
+    return _AUTOLINK.sub(r"\\\g<0>", html.escape(_MARKUP.sub(r"\\\1", flat), quote=False))
 
 
 def code_span(text: str) -> str:
