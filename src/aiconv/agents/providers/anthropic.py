@@ -29,10 +29,10 @@ from aiconv.agents.messages import (
     ChatRequest,
     ToolCall,
     to_json,
-    tool_call_from,
 )
 from aiconv.agents.pricing import cost_usd
 from aiconv.agents.provider import ChatProvider, DeltaCallback
+from aiconv.agents.providers import reply_fields
 from aiconv.agents.providers.anthropic_stream import (
     StreamedMessage,
     answered,
@@ -96,8 +96,9 @@ class AnthropicProvider(ChatProvider):
         try:
             fmt = request.response_format.name if request.response_format else None
             if on_delta is None:
-                message = await self._client.messages.create(**params(request, self.model))
-                streamed = _from_message(message, structured=fmt)
+                body = params(request, self.model)
+                message = await self._client.messages.create(**body)
+                streamed = _from_message(message, str(body["model"]), structured=fmt)
             else:
                 events = await self._client.messages.create(
                     **params(request, self.model), stream=True
@@ -221,23 +222,31 @@ def _blocks(message: ChatMessage) -> list[dict[str, Any]]:
     return blocks
 
 
-def _from_message(message: Message, *, structured: str | None = None) -> StreamedMessage:
+def _from_message(
+    message: Message, asked: str, *, structured: str | None = None
+) -> StreamedMessage:
     """The message's text and tool calls; the input of the ``structured`` tool, if any, is the
-    whole text (JSON), and no call."""
+    whole text (JSON), and no call. ``asked``: the model asked for, if the reply names none."""
     text: list[str] = []
     answer: str | None = None
     calls: list[ToolCall] = []
     for block in message.content:
         if block.type == "text":
-            text.append(block.text)
-        elif block.type == "tool_use" and block.name == structured and answer is None:
+            text.append(reply_fields.text(block.text, "text", required=True))
+        elif block.type == "tool_use" and _is_answer(block.name, structured) and answer is None:
             answer = block.input if isinstance(block.input, str) else to_json(block.input)
         elif block.type == "tool_use":
-            calls.append(tool_call_from(block.id, block.name, block.input))
+            calls.append(reply_fields.call(block.id, block.name, block.input))
     return StreamedMessage(
         text="".join(text) if answer is None else answer,
-        model=message.model,
+        model=reply_fields.model(message.model, asked),
         usage=usage_of(message.usage),
         stop_reason=message.stop_reason if answer is None else answered(message.stop_reason),
         tool_calls=tuple(calls),
     )
+
+
+def _is_answer(name: object, structured: str | None) -> bool:
+    """A ``tool_use`` of the forced tool of a structured request (a block without a name is
+    none: it is a malformed call)."""
+    return structured is not None and name == structured

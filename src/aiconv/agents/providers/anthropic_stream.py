@@ -16,8 +16,9 @@ from collections.abc import AsyncIterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiconv.agents.messages import ToolCall, Usage, tool_call_from
+from aiconv.agents.messages import ToolCall, Usage
 from aiconv.agents.provider import DeltaCallback
+from aiconv.agents.providers import reply_fields
 
 
 class BrokenStream(ValueError):
@@ -57,7 +58,8 @@ class _Reader:
     def read(self, event: Any) -> None:
         kind = event.type
         if kind == "message_start":
-            self.started, self.model = True, event.message.model
+            self.started = True
+            self.model = reply_fields.model(event.message.model, self.model)
             self.usage = event.message.usage.model_copy()
         elif not self.started:
             raise BrokenStream(f"stream sent {kind} before message_start")
@@ -117,7 +119,7 @@ class _Reader:
             usage=usage_of(self.usage),
             stop_reason=answered(self.stop_reason) if answers else self.stop_reason,
             tool_calls=tuple(
-                tool_call_from(b.id, b.name, "".join(b.parts))
+                reply_fields.call(b.id, b.name, "".join(b.parts))
                 for b in ordered
                 if b.kind == "tool_use"
             ),
@@ -142,13 +144,14 @@ def answered(stop_reason: str | None) -> str | None:
 
 def usage_of(u: Any) -> Usage:
     """Our ``Usage`` from the API's: cached input is part of the input, thinking of the output."""
-    read = u.cache_read_input_tokens or 0
-    written = u.cache_creation_input_tokens or 0
+    read = reply_fields.count(u.cache_read_input_tokens, "cache_read_input_tokens")
+    written = reply_fields.count(u.cache_creation_input_tokens, "cache_creation_input_tokens")
     details = getattr(u, "output_tokens_details", None)
+    thinking = details.thinking_tokens if details is not None else None
     return Usage(
-        input_tokens=(u.input_tokens or 0) + read + written,
-        output_tokens=u.output_tokens or 0,
+        input_tokens=reply_fields.count(u.input_tokens, "input_tokens") + read + written,
+        output_tokens=reply_fields.count(u.output_tokens, "output_tokens"),
         cache_read_tokens=read,
         cache_write_tokens=written,
-        reasoning_tokens=(details.thinking_tokens or 0) if details is not None else 0,
+        reasoning_tokens=reply_fields.count(thinking, "thinking_tokens"),
     )

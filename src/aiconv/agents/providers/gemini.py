@@ -19,8 +19,8 @@ from aiconv.agents import pricing
 from aiconv.agents.messages import ChatReply, ChatRequest, Usage
 from aiconv.agents.pricing import cost_usd
 from aiconv.agents.provider import ChatProvider, DeltaCallback
-from aiconv.agents.providers.gemini_content import Reading, config, contents
-from aiconv.errors import MalformedResponse, ProviderError, ProviderTimeout
+from aiconv.agents.providers.gemini_content import PromptBlocked, Reading, config, contents
+from aiconv.errors import MalformedResponse, ProviderError, ProviderRejected, ProviderTimeout
 from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
 from aiconv.reliability.retry import error_for_status, retry_after_from
 
@@ -75,8 +75,8 @@ class GeminiProvider(ChatProvider):
                     piece = reading.add(chunk)
                     if piece:
                         on_delta(piece)
-                if reading.finish is None:  # the last chunk of a stream has a finish reason
-                    raise ValueError("the stream ended before its finish reason")
+            if reading.finish is None:  # a reply's (a stream's last chunk's) candidate has one
+                raise ValueError("the reply ended before its finish reason")
         except Exception as exc:  # every SDK failure is mapped, unexpected ones included
             raise self._map_error(exc) from exc
         return ChatReply(
@@ -99,6 +99,8 @@ class GeminiProvider(ChatProvider):
         """The one place where google-genai (and transport) errors become ours."""
         if isinstance(exc, httpx2.TimeoutException):
             return ProviderTimeout(f"{self.name}: request timed out", provider=self.name)
+        if isinstance(exc, PromptBlocked):  # the same prompt is blocked again: no retry
+            return ProviderRejected(f"{self.name}: {exc}", provider=self.name)
         if isinstance(exc, genai_errors.APIError):
             headers = getattr(exc.response, "headers", None)
             hint = retry_after_from(headers.get, now=self.clock.now()) if headers else None

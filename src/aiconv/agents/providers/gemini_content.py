@@ -24,7 +24,8 @@ from typing import Any
 
 from google.genai import types
 
-from aiconv.agents.messages import ChatMessage, ChatRequest, ToolCall, Usage, tool_call_from
+from aiconv.agents.messages import ChatMessage, ChatRequest, ToolCall, Usage
+from aiconv.agents.providers import reply_fields
 
 _MODES = {"auto": "AUTO", "required": "ANY", "none": "NONE"}
 #: The JSON Schema keywords ``response_json_schema`` supports (google-genai's documentation).
@@ -139,6 +140,10 @@ def json_schema(schema: Any) -> Any:
     return kept
 
 
+class PromptBlocked(ValueError):
+    """Gemini answered no candidate because it blocked the prompt (``promptFeedback``)."""
+
+
 @dataclass(slots=True)
 class Reading:
     """A response as read so far (chunks add to it)."""
@@ -156,6 +161,9 @@ class Reading:
             self.usage = usage_of(response.usage_metadata)
         candidate = response.candidates[0] if response.candidates else None
         if candidate is None:
+            feedback = response.prompt_feedback
+            if feedback is not None and feedback.block_reason is not None:
+                raise PromptBlocked(f"the prompt was blocked ({feedback.block_reason.value})")
             return ""
         if candidate.finish_reason is not None:
             self.finish = str(candidate.finish_reason.value).lower()
@@ -169,9 +177,9 @@ class Reading:
 def _call(part: types.Part) -> ToolCall:
     call = part.function_call
     assert call is not None  # filtered by the caller
-    made = tool_call_from(
+    made = reply_fields.call(
         call.id or f"fc_{uuid.uuid4().hex[:20]}",
-        call.name or "",
+        call.name,
         call.args if call.args is not None else {},
     )
     if part.thought_signature:

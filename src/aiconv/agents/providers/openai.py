@@ -84,7 +84,8 @@ class OpenAIProvider(ChatProvider):
         body = params(request, self.model, self.max_tokens_field)
         try:
             if on_delta is None:
-                read = from_completion(await self._client.chat.completions.create(**body))
+                completion = await self._client.chat.completions.create(**body)
+                read = from_completion(completion, str(body["model"]))
             else:
                 stream = await self._client.chat.completions.create(
                     **body, stream=True, stream_options={"include_usage": True}

@@ -11,8 +11,9 @@ from collections.abc import AsyncIterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiconv.agents.messages import ToolCall, Usage, tool_call_from
+from aiconv.agents.messages import ToolCall, Usage
 from aiconv.agents.provider import DeltaCallback
+from aiconv.agents.providers import reply_fields
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -33,24 +34,39 @@ class _Call:
     arguments: list[str] = field(default_factory=list)
 
 
-def from_completion(completion: Any) -> Completion:
-    """A whole ``ChatCompletion``."""
-    choice = completion.choices[0] if completion.choices else None
-    message = choice.message if choice is not None else None
+def from_completion(completion: Any, asked: str) -> Completion:
+    """A whole ``ChatCompletion`` (``asked``: the model asked for, if the reply names none).
+    One without a choice or a message is no reply (a gateway's ``{"error": …}`` body with
+    status 200 is such a one): ``ValueError``."""
+    choices = completion.choices
+    if not isinstance(choices, list) or not choices or choices[0].message is None:
+        raise ValueError(f"the reply has no message{_error_of(completion)}")
+    choice = choices[0]
+    message = choice.message
     calls = []
-    for call in (message.tool_calls if message is not None else None) or ():
-        function = getattr(call, "function", None)
-        if function is not None:
-            calls.append(tool_call_from(call.id, function.name, function.arguments))
+    for call in message.tool_calls or ():
+        function = call.function
+        if function is None:
+            raise ValueError(f"tool call {call.id!r} has no function")
+        calls.append(reply_fields.call(call.id, function.name, function.arguments))
     # A model that refuses a structured request says why in ``refusal``, not ``content``.
-    text = (message.content or getattr(message, "refusal", None) or "") if message else ""
+    text = reply_fields.text(message.content, "content") or reply_fields.text(
+        getattr(message, "refusal", None), "refusal"
+    )
     return Completion(
         text=text,
-        model=completion.model,
+        model=reply_fields.model(completion.model, asked),
         usage=usage_of(completion.usage),
-        finish_reason=choice.finish_reason if choice is not None else None,
+        finish_reason=choice.finish_reason,
         tool_calls=tuple(calls),
     )
+
+
+def _error_of(completion: Any) -> str:
+    """What an error body with status 200 said, if it said anything."""
+    error = getattr(completion, "error", None)
+    message = error.get("message") if isinstance(error, dict) else None
+    return f" (it says: {str(message)[:200]})" if message else ""
 
 
 async def from_chunks(
@@ -62,12 +78,14 @@ async def from_chunks(
     finish: str | None = None
     usage = Usage()
     async for chunk in chunks:
-        model = chunk.model or model
+        model = reply_fields.model(chunk.model, model)
         if chunk.usage is not None:
             usage = usage_of(chunk.usage)
         for choice in chunk.choices or ():
             finish = choice.finish_reason or finish
-            piece = choice.delta.content or getattr(choice.delta, "refusal", None)
+            piece = reply_fields.text(choice.delta.content, "content") or reply_fields.text(
+                getattr(choice.delta, "refusal", None), "refusal"
+            )
             if piece:
                 parts.append(piece)
                 on_delta(piece)
@@ -81,7 +99,7 @@ async def from_chunks(
         usage=usage,
         finish_reason=finish,
         tool_calls=tuple(
-            tool_call_from(c.id, c.name, "".join(c.arguments)) for _, c in sorted(calls.items())
+            reply_fields.call(c.id, c.name, "".join(c.arguments)) for _, c in sorted(calls.items())
         ),
     )
 
@@ -100,9 +118,11 @@ def usage_of(usage: Any) -> Usage:
         return Usage()
     prompt = getattr(usage, "prompt_tokens_details", None)
     completion = getattr(usage, "completion_tokens_details", None)
+    cached = getattr(prompt, "cached_tokens", None) if prompt else None
+    reasoning = getattr(completion, "reasoning_tokens", None) if completion else None
     return Usage(
-        input_tokens=usage.prompt_tokens or 0,
-        output_tokens=usage.completion_tokens or 0,
-        cache_read_tokens=(getattr(prompt, "cached_tokens", None) or 0) if prompt else 0,
-        reasoning_tokens=(getattr(completion, "reasoning_tokens", None) or 0) if completion else 0,
+        input_tokens=reply_fields.count(usage.prompt_tokens, "prompt_tokens"),
+        output_tokens=reply_fields.count(usage.completion_tokens, "completion_tokens"),
+        cache_read_tokens=reply_fields.count(cached, "cached_tokens"),
+        reasoning_tokens=reply_fields.count(reasoning, "reasoning_tokens"),
     )

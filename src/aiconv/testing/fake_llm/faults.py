@@ -21,7 +21,9 @@ class Fault:
     ``cut_stream`` ends a streamed reply cleanly after that many events (``0``: an empty
     stream), as a proxy or a vendor outage may; ``text`` answers normally but with this text
     instead of generated chatter or tool calls (a structured reply: valid JSON, JSON in a
-    Markdown fence, broken JSON; at Anthropic, the forced tool's input).
+    Markdown fence, broken JSON; at Anthropic, the forced tool's input); ``body`` answers
+    status 200 with exactly this text (``content_type``, else JSON or, asked to stream, an event
+    stream): a gateway's HTML page, an error object, a reply missing fields or of wrong types.
     """
 
     status: int | None = None
@@ -32,6 +34,8 @@ class Fault:
     arguments: str | None = None
     cut_stream: int | None = None
     text: str | None = None
+    body: str | None = None
+    content_type: str | None = None
     api: Api | None = None
     message: str = "injected fault"
 

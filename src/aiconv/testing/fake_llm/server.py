@@ -210,9 +210,10 @@ class FakeLLM:
                 await asyncio.wait_for(self._closing.wait(), fault.delay)
         if fault.status is not None:
             return _error(api, fault.status, fault.message, fault.retry_after, request_id)
-        if fault.malformed:
+        if fault.malformed or fault.body is not None:
             media = "text/event-stream" if turn.stream else "application/json"
-            return Response('{"id": "broken", "choices": [', media_type=media)
+            body = '{"id": "broken", "choices": [' if fault.body is None else fault.body
+            return Response(body, media_type=fault.content_type or media)
         if fault.drop:
             return DroppedResponse(stream=turn.stream)
         return None
