@@ -281,7 +281,7 @@ def test_processes_on_a_log_of_one_process_are_refused(tmp_path: Path, command: 
     [
         ("/proc/aic.db", 2, "cannot create files next to the SQLite log /proc/aic.db"),
         ("notes.db", 2, "is not an aiconv SQLite log"),
-        ("redis://127.0.0.1:1/0?deadline=1", 1, "Redis at 127.0.0.1 did not answer"),
+        ("redis://127.0.0.1:1/0?deadline=1", 1, "Redis at 127.0.0.1:1 did not answer"),
     ],
 )
 def test_worker_processes_check_the_log_before_starting_any_child(

@@ -134,7 +134,7 @@ async def test_a_redis_loading_past_the_deadline_is_one_line_naming_it(
         await restart_loading(redis_server, admin)
         with pytest.raises(LogUnavailable) as caught:
             await asyncio.gather(*(log.read(cid) for cid in CONVERSATIONS))
-        assert str(caught.value) == loading_past_the_deadline("read")
+        assert str(caught.value) == loading_past_the_deadline("read", redis_server.port)
         process = await asyncio.create_subprocess_exec(
             *aic_command("show", "c1", "--log-url", url),
             env=cli_env(),
@@ -142,16 +142,16 @@ async def test_a_redis_loading_past_the_deadline_is_one_line_naming_it(
             stderr=asyncio.subprocess.PIPE,
         )
         out, err = await asyncio.wait_for(process.communicate(), 60)
-        expected = f"error: {loading_past_the_deadline('connect')}\n"
+        expected = f"error: {loading_past_the_deadline('connect', redis_server.port)}\n"
         assert (process.returncode, out, err.decode()) == (1, b"", expected)
     finally:
         await let_go(admin)
         await log.close()
 
 
-def loading_past_the_deadline(what: str) -> str:
+def loading_past_the_deadline(what: str, port: int) -> str:
     return (
-        f"Redis at 127.0.0.1 was still loading its data ({what}) after 1s: wait until it has"
+        f"Redis at 127.0.0.1:{port} was still loading its data ({what}) after 1s: wait until it has"
         " loaded, or give the log URL a longer ?deadline="
     )
 

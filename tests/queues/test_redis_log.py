@@ -364,6 +364,15 @@ async def test_min_replicas_unconfirmed_by_a_replica_gone_is_an_unknown_outcome(
                 assert [e.sequence for e in await log.read("c")] == [1]
 
 
+async def test_an_error_names_the_redis_with_its_port() -> None:
+    """Errors said "Redis at 127.0.0.1 did not answer": which of the servers on that host (a
+    second instance, a cluster's six nodes on one machine) was left to guess. host:port now."""
+    port = free_port()
+    with pytest.raises(LogUnavailable, match=rf"^Redis at 127\.0\.0\.1:{port} did not answer"):
+        async with asyncio.timeout(30):
+            await open_log(f"redis://127.0.0.1:{port}/0?deadline=0.5")
+
+
 @pytest.mark.parametrize("replica_timeout", ["0.0001", "60"])
 async def test_an_unconfirmed_append_ends_at_the_deadline_whatever_the_replica_timeout(
     redis_server: RedisServer, tmp_path: Path, replica_timeout: str

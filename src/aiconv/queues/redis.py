@@ -20,7 +20,6 @@ import functools
 import time
 import uuid
 from collections.abc import Sequence
-from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
 import redis.exceptions as rexc
@@ -64,7 +63,13 @@ from aiconv.queues.redis_scripts import (
 )
 from aiconv.queues.redis_streams import XRead, read_batch
 from aiconv.queues.redis_transport import mismatch
-from aiconv.queues.redis_urls import DEFAULT_DEADLINE, DEFAULT_PREFIX, parse_target, with_prefix
+from aiconv.queues.redis_urls import (
+    DEFAULT_DEADLINE,
+    DEFAULT_PREFIX,
+    address,
+    parse_target,
+    with_prefix,
+)
 from aiconv.queues.redis_wakeups import PushWakeUps
 from aiconv.queues.redis_wire import Script, Wire
 
@@ -127,7 +132,7 @@ class RedisLog(RedisIndex, ConversationLog):
         written; connecting is retried until the deadline."""
         target = parse_target(url)
         call = Calls(
-            where=urlsplit(target.url).hostname or "redis",
+            where=address(*target.nodes[0]),  # host:port: one host may run several
             prefix=prefix or target.prefix,
             deadline=deadline if deadline is not None else target.deadline,
             probe=functools.partial(mismatch, target),  # rediss:// at a plain Redis: at once

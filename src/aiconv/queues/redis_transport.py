@@ -16,7 +16,7 @@ import contextlib
 import ssl
 from urllib.parse import urlsplit
 
-from aiconv.queues.redis_urls import RedisTarget
+from aiconv.queues.redis_urls import RedisTarget, address
 
 #: How long the probe waits to connect and for an answer (a server on the network answers a
 #: PING or a handshake in milliseconds; a probe that times out decides nothing).
@@ -33,7 +33,7 @@ async def mismatch(
     (plain Redis for ``rediss://``, TLS for ``redis://``), naming the URL as ``what``; None when
     it does not, or does not answer (an outage: the caller retries as before)."""
     host, port = target.nodes[0]
-    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    where = address(host, port)
     if urlsplit(target.url).scheme == "rediss":
         if await _answers_plain_ping(host, port, timeout):
             return (

@@ -89,12 +89,17 @@ def parse_target(url: str) -> RedisTarget:
     )
 
 
+def address(host: str, port: int) -> str:
+    """``host:port`` as a URL writes it (an IPv6 host in brackets)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def node_url(target: RedisTarget, host: str, port: int) -> str:
     """``target.url`` pointed at one node of its list."""
     parts = urlsplit(target.url)
     userinfo, _, _ = parts.netloc.rpartition("@")
-    address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    return urlunsplit(parts._replace(netloc=f"{userinfo}@{address}" if userinfo else address))
+    node = address(host, port)
+    return urlunsplit(parts._replace(netloc=f"{userinfo}@{node}" if userinfo else node))
 
 
 def _node(url: str, text: str) -> tuple[str, int]:
