@@ -184,8 +184,10 @@ def print_cells(console: Console, cells: list[dict[str, Any]]) -> None:
     same = len(cells) - len(changed)
     if same:
         cells_word = "cell" if same == 1 else "cells"
-        line = f"pass^k by cell: {same} of {len(cells)} {cells_word} the same at every k in both runs"
-        console.print(f"{line} (every cell in compare.md and compare.html)", highlight=False)
+        line = f"pass^k by cell: {same} of {len(cells)} {cells_word} the same at every k"
+        console.print(
+            f"{line} in both runs (every cell in compare.md and compare.html)", highlight=False
+        )
     for c in cells:
         if not c["complete"]:
             line = f"cell {c['cell']}: {render.pairs_text(c)} (pass^k up to k = {c['pairs']})"
