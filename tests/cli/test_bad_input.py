@@ -287,6 +287,11 @@ CASES: list[tuple[list[str], int, str]] = [
     (["ls", "--log-url", f"redis://:{SECRET}@127.0.0.1:1/0?deadline=1&deadline=9"], 2, "twice"),
     (["ls", "--log-url", "redis://127.0.0.1:1/99999999999999999999"], 2, "below 2^31"),
     (["ls", "--log-url", "redis://127.0.0.1:1/0", "--redis-prefix", "a{b}"], 2, "without { or }"),
+    (
+        ["start", "--log-url", "redis://127.0.0.1:1/0?prefix=a", "--redis-prefix", "b"],
+        2,
+        "two Redis key prefixes: 'b' from --redis-prefix and 'a' from ?prefix= in the log URL",
+    ),
     (["ls", "--log-url", "redis://127.0.0.1:1/0?ssl_ca_certs=ok.toml"], 2, "use rediss://"),
     (["ls", "--log-url", "rediss://127.0.0.1:1/0?ssl_certfile=no.pem"], 2, "an existing file"),
     (["ls", "--log-url", "redis://127.0.0.1:1/0?db=1"], 2, "the database is given twice"),

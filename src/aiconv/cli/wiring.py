@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlsplit
 
 import click
 from click.core import ParameterSource
@@ -22,6 +23,7 @@ from aiconv.agents.guarded import GuardConfig, GuardObserver, Guards
 from aiconv.agents.provider import ChatProvider
 from aiconv.agents.registry import AgentSpec, Registry
 from aiconv.cli.defaults import sources_of
+from aiconv.cli.options import AicOption, command_key
 from aiconv.errors import ConfigError
 from aiconv.platform.cancellation import cancel_and_wait
 from aiconv.platform.events import ParticipantSpec
@@ -43,6 +45,9 @@ class LogOptions:
     log_url: str | None = None
     db: Path | None = None
     redis_prefix: str | None = None
+    #: Where ``log_url`` and ``redis_prefix`` came from, for an error that names them.
+    url_origin: str = "--log-url"
+    prefix_origin: str = "--redis-prefix"
 
     @classmethod
     def of(cls, kw: Mapping[str, Any]) -> LogOptions:
@@ -58,7 +63,13 @@ class LogOptions:
             }
             log_url = None if given == {"db"} else log_url
             db = None if given == {"log_url"} else db
-        return cls(log_url=log_url, db=db, redis_prefix=kw["redis_prefix"])
+        return cls(
+            log_url=log_url,
+            db=db,
+            redis_prefix=kw["redis_prefix"],
+            url_origin=origin_of(ctx, "log_url", "--log-url"),
+            prefix_origin=origin_of(ctx, "redis_prefix", "--redis-prefix"),
+        )
 
     def url(self) -> str:
         """The log URL: ``--log-url``, else ``--db``, else the default SQLite file; with the
@@ -68,7 +79,7 @@ class LogOptions:
         if self.db is not None and _URL_LIKE.match(str(self.db)):  # click made '//' one '/'
             raise ConfigError("--db takes a file path, not a URL: give a URL with --log-url")
         url = self.log_url or f"sqlite:///{self.db or default_db_path()}"
-        return prefixed(url, self.redis_prefix)
+        return prefixed(url, self.redis_prefix, origins=(self.url_origin, self.prefix_origin))
 
 
 @dataclass(slots=True, kw_only=True)
@@ -149,12 +160,36 @@ class Runtime:
         return self.provider(spec)
 
 
-def prefixed(url: str, prefix: str | None) -> str:
-    """``url`` with the Redis key prefix applied (only Redis URLs have one)."""
+def origin_of(ctx: click.Context | None, name: str, flag: str) -> str:
+    """Where option ``name`` got its value: its ``flag``, or the variable or config key that
+    set it (``AIC_REDIS_PREFIX in the environment (--redis-prefix)``)."""
+    if ctx is None or ctx.get_parameter_source(name) is not ParameterSource.DEFAULT_MAP:
+        return flag
+    option = next((p for p in ctx.command.params if p.name == name), None)
+    if not isinstance(option, AicOption):
+        return flag
+    found = sources_of(ctx).lookup(option.key(command_key(ctx)))
+    return flag if found is None else f"{found.origin} ({flag})"
+
+
+def prefixed(
+    url: str, prefix: str | None, *, origins: tuple[str, str] = ("--log-url", "--redis-prefix")
+) -> str:
+    """``url`` with the Redis key prefix applied (only Redis URLs have one). ConfigError when
+    the URL's own ``?prefix=`` is another: which one was meant cannot be told (the flag won,
+    silently). ``origins``: where the URL and the prefix came from, for that error."""
     if prefix is None:
         return url
     if not url.startswith(("redis://", "rediss://")):
         raise ConfigError("--redis-prefix only applies to redis:// and rediss:// log URLs")
+    query = parse_qsl(urlsplit(url).query, keep_blank_values=True)
+    given = next((value for name, value in query if name == "prefix"), prefix)
+    if given != prefix:
+        url_origin, prefix_origin = origins
+        raise ConfigError(
+            f"two Redis key prefixes: {prefix!r} from {prefix_origin} and {given!r} from"
+            f" ?prefix= in the log URL ({url_origin}): give one, or the same in both"
+        )
     from aiconv.queues.redis import with_prefix  # the Redis backend is optional at import time
 
     return with_prefix(url, prefix)
