@@ -242,6 +242,21 @@ def test_metrics_ports_past_65535_are_refused_before_anything_starts(tmp_path: P
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_share_split_past_4096_shares_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    """``--share 1/4096 --processes 2`` (each value allowed alone) gave the children shares of
+    8192, which each refused: exit 2 after two errors about values the user never wrote
+    ('4097/8192'). The parent refuses the pair in one line, before any child starts."""
+    done = run_aic(
+        "worker", "--share", "1/4096", "--processes", "2", "--db", str(tmp_path / "w.db"),
+        timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert "--share 1/4096 with --processes 2" in done.stderr and "8192" in done.stderr
+    assert "starting" not in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "65", "two", "1e9", "2.0", ""])
 @pytest.mark.parametrize("command", ["worker", "simulate"])
 def test_a_bad_process_count_is_refused_before_anything_starts(

@@ -94,6 +94,7 @@ def worker(
     _check_servable(runtime.log_url)
     runtime.warn_broken_plugins()
     if processes > 1:
+        _check_split(share, processes)
         options = TelemetryOptions.of(kw)
         metrics = metrics_ports(options.metrics_port, processes, options.metrics_host)
         asyncio.run(_reach(runtime.log_url))  # once here, not an error from every child
@@ -125,6 +126,18 @@ async def _reach(url: str) -> None:
     child and a line of their exit codes."""
     log = await connect_log(url)
     await log.close()
+
+
+def _check_split(share: tuple[int, int] | None, processes: int) -> None:
+    """The children's shares (``child_share``) are shares of N·processes, which must be a
+    ``--share`` a worker takes: refused here, once, rather than by every child."""
+    index, count = share or (0, 1)
+    if count * processes > SHARE.limit:
+        raise ConfigError(
+            f"--share {index}/{count} with --processes {processes} splits the log into"
+            f" {count * processes} shares, more than {SHARE.limit}: give fewer processes or a"
+            " --share of fewer parts"
+        )
 
 
 def _check_servable(log_url: str) -> None:
