@@ -20,7 +20,7 @@ import pytest
 from redis import Redis
 from redis.asyncio.cluster import RedisCluster
 
-from aiconv.errors import SequenceConflict
+from aiconv.errors import LogUnavailable, SequenceConflict
 from aiconv.queues.log import ListQuery
 from aiconv.queues.redis import RedisLog, with_prefix
 from aiconv.testing.conditions import eventually
@@ -112,6 +112,45 @@ async def test_without_min_replicas_an_acknowledged_append_lost_in_a_failover_is
         assert sequences(await log.read("lost")) == [1, 2, 3, 4]
     finally:
         await log.close()
+
+
+async def test_with_min_replicas_an_append_its_replica_never_took_is_not_acknowledged(
+    redis_cluster: LocalCluster,
+) -> None:
+    """The trap of the test above with ?min_replicas=1: the replica cut off, the 4th append is
+    not acknowledged (its outcome unknown, past the deadline) instead of acknowledged by the
+    master alone; the master dies, the replica is promoted: nothing acknowledged was lost.
+    The kill -9 test with twenty writers passes without WAIT too (a local replica is rarely
+    behind), so this one is what fails if appends stop waiting for replicas."""
+    url = url_of(redis_cluster, "&min_replicas=1&replica_timeout=0.5")
+    log = await RedisLog.open(url)
+    try:
+        await write(log, "kept", 3, acked := [])
+    finally:
+        await log.close()
+    log = await RedisLog.open(url + "&deadline=2")  # the unknown outcome told after 2 s
+    try:
+        key = log.events_key("kept")
+        master = await asyncio.to_thread(redis_cluster.master_of, key)
+        replica = await asyncio.to_thread(redis_cluster.replica_of, master)
+        await until_replicated(replica, key, 3)
+        assert replica.process is not None
+        replica.process.send_signal(signal.SIGSTOP)
+        with Redis(port=master.port) as client:
+            client.execute_command("CLIENT", "KILL", "TYPE", "replica")
+        with pytest.raises(LogUnavailable, match="outcome is unknown"):
+            await log.append("kept", 3, [event(4)])
+        master.kill()
+        replica.process.send_signal(signal.SIGCONT)
+        await asyncio.to_thread(redis_cluster.until_promoted, key)
+    finally:
+        await log.close()
+    assert acked == [1, 2, 3]
+    after = await RedisLog.open(url)
+    try:
+        assert sequences(await after.read("kept")) == [1, 2, 3]  # all that was acknowledged
+    finally:
+        await after.close()
 
 
 async def test_listing_goes_on_through_a_failover(redis_cluster: LocalCluster) -> None:
