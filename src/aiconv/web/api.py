@@ -37,9 +37,9 @@ from aiconv.web.schemas import AnyEvent, ApiError, ConversationPage, Health, Run
 
 SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 
-#: The answers every route may give besides its own.
+#: The answers every route may give besides its own (the 400 of a parameter that fails its
+#: check is stated by ``openapi.py`` on every route that checks one).
 ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ApiError, "description": "A bad parameter"},
     404: {"model": ApiError, "description": "Not found"},
 }
 

@@ -1,8 +1,10 @@
 """The OpenAPI 3.1 document of the JSON API, generated from the routes and their models.
 
 FastAPI derives it from the same pydantic models that validate the parameters and serialise the
-responses. Two corrections make it say what the app does: a parameter that fails validation is
-answered with 400 and an ``Error`` (the app's handler), not FastAPI's 422; and the live stream's
+responses. Two corrections make it say what the app does: a parameter or body that fails
+validation is answered with 400 and an ``ApiError`` (the app's handler), not FastAPI's 422; the 400
+is stated wherever FastAPI states its 422, i.e. on every route that validates something, so the
+document cannot forget it on a route that lists its answers by hand; and the live stream's
 frames are described one by one, each ``data`` line a JSON document of a stated schema. In a 3.1
 document an event stream's ``schema`` is one frame, as tools read it (schemathesis checks every
 event against it); OpenAPI 3.2's ``itemSchema`` would fail every 3.1 validator, and the bundled
@@ -17,7 +19,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, TypeAdapter
 
-from aiconv.web.schemas import AnyFrame, LiveState
+from aiconv.web.schemas import AnyFrame, ApiError, LiveState
 
 TITLE = "aiconv"
 VERSION = "1"
@@ -27,6 +29,7 @@ DESCRIPTION = (
 )
 _REF = "#/components/schemas/{model}"
 _VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
+_BAD_REQUEST = "A bad parameter or body (the error says which, and why)"
 
 
 def openapi_document(app: FastAPI) -> dict[str, Any]:
@@ -38,12 +41,23 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
         for path in document["paths"].values():
             for operation in path.values():
-                operation["responses"].pop("422", None)
+                _validation_is_400(operation, schemas)
                 _describe_stream(operation, schemas)
         for name in _VALIDATION_SCHEMAS:
             schemas.pop(name, None)
         app.openapi_schema = document
     return app.openapi_schema
+
+
+def _validation_is_400(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """FastAPI's 422 (stated on each operation whose request it validates) as the app's 400; a
+    400 the route already describes (a bad agent, too) keeps its description."""
+    responses = operation["responses"]
+    if responses.pop("422", None) is None:
+        return
+    error = {"application/json": {"schema": _schema_of(ApiError, schemas)}}
+    responses.setdefault("400", {"description": _BAD_REQUEST, "content": error})
+    operation["responses"] = dict(sorted(responses.items()))
 
 
 def _json_data(schema: dict[str, Any]) -> dict[str, Any]:
