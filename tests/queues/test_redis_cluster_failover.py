@@ -138,8 +138,10 @@ async def test_with_min_replicas_an_append_its_replica_never_took_is_not_acknowl
         replica.process.send_signal(signal.SIGSTOP)
         with Redis(port=master.port) as client:
             client.execute_command("CLIENT", "KILL", "TYPE", "replica")
-        with pytest.raises(LogUnavailable, match="outcome is unknown"):
+        with pytest.raises(LogUnavailable, match="outcome is unknown") as caught:
             await log.append("kept", 3, [event(4)])
+        # the master that lacks a replica, not the first node of the URL
+        assert f"of the master at 127.0.0.1:{master.port} confirmed" in str(caught.value)
         master.kill()
         replica.process.send_signal(signal.SIGCONT)
         await asyncio.to_thread(redis_cluster.until_promoted, key)

@@ -386,5 +386,6 @@ async def replicated(
     moved = node is not None and client.get_node_from_key(keys[0]) != node  # type: ignore[union-attr]
     if moved or isinstance(held, BaseException) or int(held) < replicas:  # e.g. WAIT on a node
         # that was demoted meanwhile: whether the write is replicated is not known
-        raise NotReplicated(f"no {replicas} replica(s) confirmed the append")
+        of = "" if node is None else f" of the master at {node.name}"  # not the URL's node
+        raise NotReplicated(f"no {replicas} replica(s){of} confirmed the append")
     return reply
