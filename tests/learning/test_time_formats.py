@@ -4,7 +4,7 @@ names, never guessed: 3 December and 12 March are both in that text."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -71,3 +71,15 @@ def test_a_time_format_that_cannot_read_a_whole_time_is_refused(
     assert message in str(caught.value)
     with pytest.raises(TranscriptError, match=re.escape(message)):
         FieldMapping(time_format=fmt)
+
+
+@pytest.mark.parametrize("fmt", ["%Y-%m-%d %H:%M %z", "%Y-%m-%dT%H:%M:%S%z", "%d/%m/%Y %H:%M %Z"])
+def test_a_time_format_naming_a_zone_is_accepted_and_reads_it(tmp_path: Path, fmt: str) -> None:
+    """``%z`` reads the zone a time gives (as the README says) and ``%Z`` a UTC/GMT name: such
+    formats were refused at once, their check writing the sample time without a zone."""
+    path = tmp_path / "report.csv"
+    at = datetime(2025, 3, 12, 23, 58, tzinfo=UTC)
+    shown = at.astimezone(timezone(timedelta(hours=1))) if "%z" in fmt else at
+    path.write_text(f"Ticket ID,Sender,Message,Sent At\nT-1,customer,Late,{shown:{fmt}}\n")
+    [chat] = parse_file(path, FieldMapping(time_format=fmt)).transcripts
+    assert chat.messages[0].at == at.timestamp()

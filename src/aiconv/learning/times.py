@@ -18,8 +18,9 @@ from aiconv.errors import TranscriptError
 
 #: A zone written as its name after the time, as helpdesk exports do ('… 10:00:00 UTC').
 _UTC_NAME = re.compile(r"\s+(?:UTC|GMT)\Z", re.IGNORECASE)
-#: A time whose day, month and hour all differ, read back through a format to check it.
-_SAMPLE = datetime(2001, 2, 3, 16, 5, 6)
+#: A time whose day, month and hour all differ, read back through a format to check it (with
+#: a zone, so that a format reading one, ``%z`` or ``%Z``, finds it written).
+_SAMPLE = datetime(2001, 2, 3, 16, 5, 6, tzinfo=UTC)
 _HOURS = ("%H", "%I", "%p", "%X", "%T", "%R", "%c", "%k", "%l")
 
 
