@@ -329,6 +329,20 @@ def test_a_zendesk_ticket_tells_the_requester_from_the_agents(tmp_path: Path) ->
     assert (problem.line, problem.message) == (comments[3], "no text in field 'text'")
 
 
+def test_a_zendesk_comment_of_files_alone_is_left_out_and_counted(tmp_path: Path) -> None:
+    """A public comment that only attaches a file (a photo of the receipt, no words) is a
+    message without text, as in the other exports: it was a malformed row ('no text in field
+    'text''), its attachments dropped before the check that counts such messages."""
+    photo = {"id": 5, "author_id": 1001, "body": "", "plain_body": "", "public": True}
+    photo["attachments"] = [{"file_name": "receipt.jpg", "content_type": "image/jpeg"}]
+    path = tmp_path / "ticket.json"
+    path.write_text(json.dumps({**ZENDESK, "comments": [*ZENDESK["comments"][:3], photo]}))
+    parsed = parse_file(path)
+    assert parsed.problems == ()
+    assert dict(parsed.left_out) == {"private_note": 1, "no_text": 1}
+    assert [len(t.messages) for t in parsed.transcripts] == [2]
+
+
 def test_import_of_exports_counts_what_it_left_out_and_is_idempotent(tmp_path: Path) -> None:
     """End to end: the counts in ``--json``, and a second import writes nothing."""
     env, db = cli_env(home=tmp_path / "home"), str(tmp_path / "runs.db")

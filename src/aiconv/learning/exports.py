@@ -11,8 +11,8 @@ Three shapes are recognised by their own fields, without flags:
   voice mode's messages are what it transcribed.
 * **Zendesk tickets** with their comments: ``comments`` and the ticket's ``requester_id``; a
   comment by the requester is the customer's, any other author's the agent side's, a private
-  one (``public: false``, an internal note) is left out and counted. ``plain_body`` is read
-  before ``body``.
+  one (``public: false``, an internal note) is left out and counted, and so is one that only
+  attaches files. ``plain_body`` is read before ``body``.
 * **Intercom conversations**: ``source`` (the opening message) and ``conversation_parts``;
   ``author.type`` says who wrote each part, bodies are HTML; notes, and files or images sent
   without words, are left out and counted; parts with neither a body nor attachments
@@ -139,6 +139,8 @@ def _zendesk_comment(comment: Any, requester: str | int) -> Any:
     author = comment.get("author_id")
     sender = None if author is None else "customer" if str(author) == str(requester) else "agent"
     text = comment.get("plain_body") or comment.get("body")
+    if not (isinstance(text, str) and text.strip()) and comment.get("attachments"):
+        return LeftOut.NO_TEXT  # a file or an image sent alone
     return {"sender": sender, "text": text, "created_at": comment.get("created_at")}
 
 
