@@ -117,3 +117,69 @@ async def test_a_reply_naming_no_model_is_read_as_the_model_asked_for(
     finally:
         await provider.aclose()
     assert (reply.content, reply.model) == ("hi", MODELS[api])
+
+
+def _events(*events: dict[str, object], named: bool) -> str:
+    """A server-sent event stream of ``events`` (Anthropic names each event by its type)."""
+    said = [
+        f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" if named else f"data: {json.dumps(e)}\n\n"
+        for e in events
+    ]
+    return "".join(said) + ("" if named else "data: [DONE]\n\n")
+
+
+STREAMS = {
+    "anthropic": _events(
+        {
+            "type": "message_start",
+            "message": {
+                **_MESSAGE,
+                "model": None,
+                "content": [],
+                "stop_reason": None,
+                "usage": _USAGE,
+            },
+        },
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "hi"}},
+        {"type": "content_block_stop", "index": 0},
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "end_turn"},
+            "usage": {"output_tokens": 1},
+        },
+        {"type": "message_stop"},
+        named=True,
+    ),
+    "openai": _events(
+        {
+            "id": "c",
+            "object": "chat.completion.chunk",
+            "model": None,
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {"role": "assistant", "content": "hi"},
+                    "finish_reason": "stop",
+                }
+            ],
+        },
+        named=False,
+    ),
+}
+
+
+@pytest.mark.parametrize("api", ["anthropic", "openai"])
+async def test_a_streamed_reply_naming_no_model_is_read_as_the_model_asked_for(
+    fake: FakeLLM, api: str
+) -> None:
+    """Streamed, too: Anthropic's reader started from no model at all, so a ``message_start``
+    without one gave a reply of model '' (priced as unknown) where the same reply unstreamed
+    is the model asked for."""
+    provider = build(api, fake)
+    fake.faults.push(Fault(body=STREAMS[api], content_type="text/event-stream"))
+    try:
+        reply = await provider.complete(chat_request(MODELS[api]), on_delta=lambda _: None)
+    finally:
+        await provider.aclose()
+    assert (reply.content, reply.model) == ("hi", MODELS[api])

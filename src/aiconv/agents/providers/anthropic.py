@@ -95,16 +95,16 @@ class AnthropicProvider(ChatProvider):
         started = self.clock.monotonic()
         try:
             fmt = request.response_format.name if request.response_format else None
+            body = params(request, self.model)
             if on_delta is None:
-                body = params(request, self.model)
                 message = await self._client.messages.create(**body)
                 streamed = _from_message(message, str(body["model"]), structured=fmt)
             else:
-                events = await self._client.messages.create(
-                    **params(request, self.model), stream=True
-                )
+                events = await self._client.messages.create(**body, stream=True)
                 async with events:
-                    streamed = await read_stream(events, on_delta, structured=fmt)
+                    streamed = await read_stream(
+                        events, on_delta, str(body["model"]), structured=fmt
+                    )
         except Exception as exc:  # every SDK failure is mapped, unexpected ones included
             raise self._map_error(exc) from exc
         return self._reply(streamed, self.clock.monotonic() - started)

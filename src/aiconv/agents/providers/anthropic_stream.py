@@ -127,11 +127,16 @@ class _Reader:
 
 
 async def read_stream(
-    events: AsyncIterable[Any], on_delta: DeltaCallback, *, structured: str | None = None
+    events: AsyncIterable[Any],
+    on_delta: DeltaCallback,
+    asked: str,
+    *,
+    structured: str | None = None,
 ) -> StreamedMessage:
     """The whole message from a raw event stream, calling ``on_delta`` with each text chunk
-    (and each piece of the ``structured`` tool's JSON, the reply's text when there is one)."""
-    reader = _Reader(on_delta, structured)
+    (and each piece of the ``structured`` tool's JSON, the reply's text when there is one).
+    ``asked``: the model asked for, if ``message_start`` names none."""
+    reader = _Reader(on_delta, structured, model=asked)
     async for event in events:
         reader.read(event)
     return reader.message()
