@@ -5,6 +5,7 @@ time (typing and thinking delays without sleeping; real delays in real-time mode
 from __future__ import annotations
 
 from dataclasses import replace
+from itertools import pairwise
 
 import pytest
 
@@ -122,3 +123,50 @@ async def test_a_double_texting_customer_posts_twice_in_a_row_in_a_real_conversa
         conductor, state.conversation_id, {"customer": provider, "support": provider}
     )
     assert [m.sender for m in final.messages] == ["customer", "customer", "support"] * 2
+
+
+async def _double_texted(seed: int, *, crash_at: int | None) -> list[tuple[str, str]]:
+    """A seeded double-texting conversation played to its end; with ``crash_at``, its seat
+    fails at that call and the conversation is resumed, as ``aic resume`` does."""
+    conductor = Conductor(InMemoryLog())
+    people = [
+        ParticipantSpec(name="customer", agent="x"),
+        ParticipantSpec(name="support", agent="x"),
+    ]
+    state = await session.create(
+        conductor,
+        topic="t",
+        participants=people,
+        turn_policy="scheduled",
+        stop=StopConfig(max_turns=14),
+        metadata=_turns({"again": 0.5, "max_streak": 3}, {"again": 0.3, "max_streak": 2}),
+        seed=seed,
+    )
+    calls = 0
+
+    def reply(request: ChatRequest) -> str:
+        nonlocal calls
+        calls += 1
+        if calls == crash_at:
+            raise RuntimeError("the process died here")
+        return f"{request.context['speaker']} {request.context['turn']}"
+
+    seats = {"customer": FunctionProvider(reply), "support": FunctionProvider(reply)}
+    cid = state.conversation_id
+    if crash_at is not None:
+        with pytest.raises(RuntimeError):
+            await session.play_all(conductor, cid, seats)
+        await session.resume(conductor, cid)
+    final = await session.play_all(conductor, cid, seats)
+    return [(m.sender, m.content) for m in final.messages]
+
+
+@pytest.mark.parametrize("seed", range(6))
+async def test_a_resumed_conversation_double_texts_as_one_never_interrupted(seed: int) -> None:
+    """The coin is seeded by the message's place in the conversation, not its event sequence:
+    the events an interruption adds (the crash's ending, the resumption) moved every later
+    coin, so a resumed repetition played out otherwise than in the run it is paired with."""
+    straight = await _double_texted(seed, crash_at=None)
+    resumed = await _double_texted(seed, crash_at=5)
+    assert resumed == straight
+    assert any(a[0] == b[0] for a, b in pairwise(straight))  # someone double-texted

@@ -52,9 +52,10 @@ def scheduled(state: ConversationState) -> str | None:
 
     ``metadata["turns"][name]`` holds ``again`` (the probability of another message right after
     one's own, 0..1) and ``max_streak`` (the most messages in a row, default 1). The coin is
-    seeded from the seed and the sequence of the last message (and the conversation id when
+    seeded from the seed and the number of messages so far (and the conversation id when
     there is no seed): deterministic, and alike for two conversations with one seed, so a
-    simulation's repetition plays out alike in two runs (paired comparisons, cache replay).
+    simulation's repetition plays out alike in two runs (paired comparisons, cache replay),
+    interrupted and resumed or not (the events a resumption adds are not messages).
     """
     fallback = round_robin(state)
     if fallback is None or not state.messages or state.messages[-1].moderator:
@@ -73,10 +74,9 @@ def scheduled(state: ConversationState) -> str | None:
     if streak >= int(rule.get("max_streak", 1)):
         return fallback
     seed = state.started.seed
+    place = len(state.messages)  # not the event sequence: an interruption adds events
     coin = random.Random(
-        f"{seed}|{last.sequence}"
-        if seed is not None
-        else f"{state.conversation_id}|{last.sequence}"
+        f"{seed}|{place}" if seed is not None else f"{state.conversation_id}|{place}"
     )
     return last.sender if coin.random() < float(rule.get("again", 0.0)) else fallback
 
