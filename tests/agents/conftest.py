@@ -14,6 +14,14 @@ from aiconv.agents.providers.openai import OpenAIProvider
 from aiconv.testing.fake_llm import FakeLLM
 
 FAKE_KEY = "sk-test-not-a-real-key-1234567890"
+#: The key where each vendor takes it, for raw requests to the fake (which refuses none).
+KEYED = {
+    "anthropic": {"x-api-key": FAKE_KEY},
+    "openai": {"authorization": f"Bearer {FAKE_KEY}"},
+    "gemini": {"x-goog-api-key": FAKE_KEY},
+}
+#: The key in every vendor's place: a raw client for any of the fake's APIs.
+ANY_API_KEY = {name: value for headers in KEYED.values() for name, value in headers.items()}
 
 MakeProvider = Callable[[str], ChatProvider]
 

@@ -180,6 +180,32 @@ async def test_client_errors_are_rejected_and_never_retryable(
 
 
 @pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize("api", ["anthropic", "openai", "gemini"])
+async def test_a_key_the_vendor_refuses_is_a_short_unretried_error_without_the_key(
+    api: str, stream: bool
+) -> None:
+    """Each vendor's own answer to a wrong key (the fake knows one key): 401, Gemini's 400
+    API_KEY_INVALID, OpenAI repeating the key masked. Not retried (another try gets the same),
+    one short line, and the key is never in it (errors are recorded in the log)."""
+    async with FakeLLM(api_keys={"sk-the-only-key-the-fake-knows"}) as fake:
+        adapter = build(api, fake)
+        chunks: list[str] = []
+        on_delta = chunks.append if stream else None
+        try:
+            with pytest.raises(ProviderRejected) as caught:
+                await adapter.complete(chat_request(MODELS[api]), on_delta=on_delta)
+        finally:
+            await adapter.aclose()
+    error = caught.value
+    assert not error.retryable
+    assert error.status == (400 if api == "gemini" else 401)
+    message = str(error)
+    assert "key" in message.lower() and FAKE_KEY not in message
+    assert "\n" not in message and len(message) < 300, message
+    assert fake.requests == []  # refused before the request was read
+
+
+@pytest.mark.parametrize("stream", [False, True])
 async def test_dropped_connection_is_retryable(
     adapter: ChatProvider, fake: FakeLLM, stream: bool
 ) -> None:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from aiconv.testing.fake_llm import FakeLLM, Fault, fault_json
 from aiconv.testing.fake_llm.answers import sample_json
+from tests.agents.conftest import ANY_API_KEY
 
 USER = {"role": "user", "content": "hi"}
 OBJECT = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}
@@ -111,7 +112,7 @@ CASES = [
 async def test_the_fake_rejects_malformed_structured_requests_as_the_vendor_does(
     fake: FakeLLM, api: str, path: str, body: dict[str, Any], says: str
 ) -> None:
-    async with httpx2.AsyncClient(base_url=fake.base_url) as client:
+    async with httpx2.AsyncClient(base_url=fake.base_url, headers=ANY_API_KEY) as client:
         response = await client.post(path, json=body, params={"key": "k"})
     assert response.status_code == 400, response.text
     error = response.json()["error"]
@@ -130,14 +131,14 @@ async def test_a_json_object_request_mentioning_json_is_answered_with_an_object(
         "messages": [{"role": "user", "content": "Answer in JSON."}],
         "response_format": {"type": "json_object"},
     }
-    async with httpx2.AsyncClient(base_url=fake.base_url) as client:
+    async with httpx2.AsyncClient(base_url=fake.base_url, headers=ANY_API_KEY) as client:
         response = await client.post("/v1/chat/completions", json=body)
     assert response.status_code == 200
     assert response.json()["choices"][0]["message"]["content"] == "{}"
 
 
 async def test_scripted_text_replaces_the_chatter_also_across_processes(fake: FakeLLM) -> None:
-    async with httpx2.AsyncClient(base_url=fake.base_url) as client:
+    async with httpx2.AsyncClient(base_url=fake.base_url, headers=ANY_API_KEY) as client:
         queued = await client.post("/_fake/faults", json=fault_json(Fault(text="scripted!")))
         assert queued.json() == {"queued": 1}
         response = await client.post("/v1/chat/completions", json=OPENAI)

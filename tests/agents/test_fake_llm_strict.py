@@ -11,6 +11,7 @@ import httpx2
 import pytest
 
 from aiconv.testing.fake_llm import FakeLLM
+from tests.agents.conftest import KEYED
 
 USER = {"role": "user", "content": "hi"}
 TOOL = {"name": "lookup", "input_schema": {"type": "object", "properties": {}}}
@@ -337,7 +338,7 @@ async def test_the_fake_rejects_what_the_vendor_rejects(
     fake: FakeLLM, api: str, path: str, body: dict[str, Any], says: str
 ) -> None:
     async with httpx2.AsyncClient(base_url=fake.base_url) as client:
-        response = await client.post(path, json=body)
+        response = await client.post(path, json=body, headers=KEYED[api])
     assert response.status_code == 400
     error = response.json()["error"]
     assert says in error["message"]
@@ -350,3 +351,67 @@ async def test_the_fake_rejects_what_the_vendor_rejects(
     else:
         assert error["status"] == "INVALID_ARGUMENT"
     assert fake.requests == []  # a rejected request never reaches the model
+
+
+GOOD = {
+    "anthropic": ("/v1/messages", {"model": "m", "max_tokens": 9, "messages": [USER]}),
+    "openai": ("/v1/chat/completions", {"model": "m", "messages": [USER]}),
+    "gemini": ("/v1beta/models/gemini-3.8-flash:generateContent", {"contents": [USER_PARTS]}),
+}
+#: A request without a key, or with a blank one, as each vendor answers it.
+UNKEYED: list[tuple[str, dict[str, str], int]] = [
+    ("anthropic", {}, 401),
+    ("anthropic", {"x-api-key": ""}, 401),
+    ("anthropic", {"authorization": "Bearer"}, 401),
+    ("openai", {}, 401),
+    ("openai", {"authorization": "Bearer"}, 401),
+    ("openai", {"authorization": "Basic k"}, 401),
+    ("gemini", {}, 403),
+    ("gemini", {"x-goog-api-key": ""}, 403),
+]
+
+
+@pytest.mark.parametrize(("api", "headers", "status"), UNKEYED)
+async def test_the_fake_refuses_a_request_without_a_key_as_the_vendor_does(
+    fake: FakeLLM, api: str, headers: dict[str, str], status: int
+) -> None:
+    """The fake answered requests without any key; every vendor refuses them, before reading
+    the body (a broken body without a key is still the auth error)."""
+    path, body = GOOD[api]
+    async with httpx2.AsyncClient(base_url=fake.base_url) as client:
+        response = await client.post(path, json=body, headers=headers)
+        broken = await client.post(path, content=b"{", headers=headers)
+    assert (response.status_code, broken.status_code) == (status, status)
+    assert broken.json()["error"] == response.json()["error"]
+    error = response.json()["error"]
+    if api == "anthropic":
+        assert response.json()["type"] == "error"
+        assert error == {"type": "authentication_error", "message": "x-api-key header is required"}
+        assert response.headers["request-id"] == response.json()["request_id"]
+    elif api == "openai":
+        assert error["type"] == "invalid_request_error" and error["code"] is None
+        assert error["message"].startswith("You didn't provide an API key.")
+        assert response.headers["x-request-id"].startswith("req_")
+    else:
+        assert (error["code"], error["status"]) == (403, "PERMISSION_DENIED")
+        assert "unregistered callers" in error["message"]
+    assert fake.requests == []
+
+
+@pytest.mark.parametrize(
+    ("api", "headers", "params"),
+    [
+        ("anthropic", {"x-api-key": "k"}, {}),
+        ("anthropic", {"authorization": "Bearer k"}, {}),  # how the installed SDK sends api_key
+        ("openai", {"authorization": "Bearer k"}, {}),
+        ("gemini", {"x-goog-api-key": "k"}, {}),
+        ("gemini", {}, {"key": "k"}),
+    ],
+)
+async def test_any_key_where_the_vendor_takes_it_is_accepted(
+    fake: FakeLLM, api: str, headers: dict[str, str], params: dict[str, str]
+) -> None:
+    path, body = GOOD[api]
+    async with httpx2.AsyncClient(base_url=fake.base_url) as client:
+        response = await client.post(path, json=body, headers=headers, params=params)
+    assert response.status_code == 200, response.text

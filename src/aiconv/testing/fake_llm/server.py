@@ -8,7 +8,9 @@ A starlette app served by uvicorn on ``127.0.0.1`` and a free port. In tests::
         ...
         assert server.requests[-1].body["model"] == "claude-sonnet-5-5"
 
-Requests are validated as strictly as the vendors document (``Rejected`` -> their 400 body).
+A request without an API key is refused as the vendor refuses it (``auth``: 401, Gemini 403);
+any non-blank key is accepted, or only ``api_keys`` when given. Requests are validated as
+strictly as the vendors document (``Rejected`` -> their 400 body).
 Replies are varied, topic-aware text (``aiconv.agents.chatter``), cut at the request's output
 limit (stop reason ``max_tokens`` / ``length`` / ``MAX_TOKENS``); after ``end_after`` assistant
 turns in the history a reply ends with the end token named in the system prompt (``<END>`` by
@@ -31,7 +33,7 @@ import asyncio
 import contextlib
 import json
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -41,7 +43,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from aiconv.testing.fake_llm import answers, anthropic_wire, gemini_wire, openai_wire, usage
+from aiconv.testing.fake_llm import (
+    answers,
+    anthropic_wire,
+    auth,
+    gemini_wire,
+    openai_wire,
+    usage,
+)
 from aiconv.testing.fake_llm.faults import Fault, Faults
 from aiconv.testing.fake_llm.transport import (
     DroppedResponse,
@@ -73,8 +82,11 @@ class FakeLLM:
         port: int = 0,
         end_after: int = 3,
         log_level: str = "critical",
+        api_keys: Collection[str] | None = None,
     ) -> None:
         self.host = host
+        #: The keys accepted (None: any non-blank key); another is refused as the vendor does.
+        self.api_keys = frozenset(api_keys) if api_keys is not None else None
         self.port = port
         self.end_after = end_after
         self.log_level = log_level
@@ -182,6 +194,14 @@ class FakeLLM:
         self, request: Request, api: Api, parse: Callable[[dict[str, Any]], Turn]
     ) -> Response:
         request_id = f"req_{uuid.uuid4().hex[:24]}"
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        refused = auth.refusal(api, headers, request.query_params, request_id, self.api_keys)
+        if refused is not None:
+            return JSONResponse(
+                refused.body,
+                status_code=refused.status,
+                headers={_REQUEST_ID_HEADER[api]: request_id},
+            )
         try:
             body = json.loads(await request.body())
             if not isinstance(body, dict):
@@ -192,7 +212,6 @@ class FakeLLM:
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             message = f"fake server cannot read the request: {exc}"
             return _error(api, 400, message, None, request_id)
-        headers = {k.lower(): v for k, v in request.headers.items()}
         self.requests.append(
             Received(api=api, path=request.url.path, headers=headers, body=body, turn=turn)
         )
