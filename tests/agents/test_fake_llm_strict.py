@@ -30,7 +30,25 @@ GEMINI_TOOLS = [
 ]
 
 CASES: list[tuple[str, str, dict[str, Any], str]] = [
-    ("anthropic", "/v1/messages", {"model": "m", "messages": [USER]}, "max_tokens"),
+    ("anthropic", "/v1/messages", {"model": "m", "messages": [USER]}, "max_tokens: Field required"),
+    (
+        "anthropic",
+        "/v1/messages",
+        {"model": "m", "max_tokens": 0, "messages": [USER]},
+        "max_tokens: Input should be greater than or equal to 1",
+    ),
+    (
+        "anthropic",
+        "/v1/messages",
+        {"model": "m", "max_tokens": "9", "messages": [USER]},
+        "max_tokens: Input should be a valid integer",
+    ),
+    (
+        "openai",
+        "/v1/chat/completions",
+        {"model": "m", "messages": [USER], "max_tokens": 9, "max_completion_tokens": 9},
+        "'max_tokens' and 'max_completion_tokens' cannot both be set",
+    ),
     (
         "anthropic",
         "/v1/messages",

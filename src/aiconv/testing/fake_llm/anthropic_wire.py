@@ -1,5 +1,5 @@
 """The Anthropic Messages API as the fake server speaks it: requests validated as strictly as
-the API documents (``max_tokens`` required; only ``user``/``assistant`` roles; every
+the API documents (``max_tokens`` required, at least 1; only ``user``/``assistant`` roles; every
 ``tool_use`` answered by a ``tool_result`` first in the next user message, and no stray
 results; ``tool_use`` ids unique and their ``input`` an object; no empty message, blank text
 block or empty error result; well-formed tools with unique names; a ``tool_choice`` that
@@ -45,9 +45,7 @@ ERROR_TYPES = {
 def parse(body: dict[str, Any]) -> Turn:
     """A validated Messages API request."""
     require(isinstance(body.get("model"), str) and body["model"], "model: Field required")
-    tokens = body.get("max_tokens")
-    if not isinstance(tokens, int) or tokens < 1:
-        raise Rejected("max_tokens: Field required (an int >= 1)")
+    tokens = _max_tokens(body)
     raw = body.get("messages")
     if not isinstance(raw, list) or not raw:
         raise Rejected("messages: at least one message is required")
@@ -81,6 +79,18 @@ def parse(body: dict[str, Any]) -> Turn:
         reasoning=thinking,
         caches='"cache_control"' in json.dumps(body),
     )
+
+
+def _max_tokens(body: dict[str, Any]) -> int:
+    """``max_tokens``: required, a whole number of at least 1 (the API's own words for each)."""
+    require("max_tokens" in body, "max_tokens: Field required")
+    tokens = body["max_tokens"]
+    require(
+        isinstance(tokens, int) and not isinstance(tokens, bool),
+        "max_tokens: Input should be a valid integer",
+    )
+    require(tokens >= 1, "max_tokens: Input should be greater than or equal to 1")
+    return int(tokens)
 
 
 def _check_message(index: int, message: Any, open_calls: list[str]) -> list[str]:

@@ -1,6 +1,7 @@
 """OpenAI Chat Completions as the fake server speaks it: requests validated as strictly as the
 API documents (every ``tool_call_id`` of an assistant message answered by the ``tool``
-messages right after it, no ``tool`` message without a call, called names as the API allows,
+messages right after it, no ``tool`` message without a call, at most one of ``max_tokens``
+and ``max_completion_tokens``, called names as the API allows,
 well-formed ``tools``, ``tool_choice``, ``parallel_tool_calls`` and ``stream_options`` only
 where allowed, a ``response_format`` as documented,
 strict mode's schema rules included), replies whole or as SSE chunks
@@ -56,6 +57,11 @@ def parse(body: dict[str, Any]) -> Turn:
     require(
         "stream_options" not in body or bool(body.get("stream")),
         "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+    )
+    require(
+        body.get("max_tokens") is None or body.get("max_completion_tokens") is None,
+        "Invalid request: 'max_tokens' and 'max_completion_tokens' cannot both be set; use "
+        "'max_completion_tokens' ('max_tokens' is deprecated).",
     )
     limit = body.get("max_completion_tokens") or body.get("max_tokens")
     prompt = "\n".join(text_of(m.get("content")) for m in raw if isinstance(m, dict))
