@@ -177,6 +177,10 @@ async def test_client_errors_are_rejected_and_never_retryable(
         await adapter.complete(chat_request(MODELS[_api(adapter)]))
     assert not caught.value.retryable
     assert FAKE_KEY not in str(caught.value)
+    # The vendor's message once, after the status once (OpenAI's read 'HTTP 401: Error code:
+    # 401 - bad request': the SDK's exception text, which repeats the status, was the detail).
+    hint = " (check the API key and its permissions)" if status == 401 else ""
+    assert str(caught.value) == f"{_api(adapter)}: HTTP {status}: bad request{hint}"
 
 
 @pytest.mark.parametrize("stream", [False, True])

@@ -116,7 +116,7 @@ class OpenAIProvider(ChatProvider):
         if isinstance(exc, openai.APIStatusError):
             hint = retry_after_from(exc.response.headers.get, now=self.clock.now())
             mapped = error_for_status(
-                exc.status_code, exc.message, provider=self.name, retry_after=hint
+                exc.status_code, _detail(exc), provider=self.name, retry_after=hint
             )
             mapped.request_id = exc.request_id
             return mapped
@@ -128,6 +128,16 @@ class OpenAIProvider(ChatProvider):
             f"{self.name}: malformed response ({type(exc).__name__}: {str(exc)[:300]})",
             provider=self.name,
         )
+
+
+def _detail(exc: openai.APIStatusError) -> str:
+    """The vendor's own message (the SDK's exception text repeats the status: 'Error code: 401
+    - …'); a body without one says just that."""
+    body = exc.body
+    message = body.get("message") if isinstance(body, dict) else None
+    if isinstance(message, str) and message.strip():
+        return message.strip()
+    return "no error message in the reply"
 
 
 def params(request: ChatRequest, default_model: str, limit_field: str) -> dict[str, Any]:
