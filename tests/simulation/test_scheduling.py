@@ -103,9 +103,10 @@ async def test_real_time_provider_waits_the_persona_delay() -> None:
     assert clock.sleeps == [pytest.approx(0.155)]  # no pace for this persona: no wait
 
 
-async def test_a_double_texting_customer_posts_twice_in_a_row_in_a_real_conversation() -> None:
-    log = InMemoryLog()
-    conductor = Conductor(log)
+async def _scheduled(
+    conductor: Conductor, turns: dict[str, object], max_turns: int, seed: int | None = None
+) -> str:
+    """A new ``scheduled`` conversation of ``customer`` and ``support``; its id."""
     people = [
         ParticipantSpec(name="customer", agent="x"),
         ParticipantSpec(name="support", agent="x"),
@@ -115,13 +116,18 @@ async def test_a_double_texting_customer_posts_twice_in_a_row_in_a_real_conversa
         topic="t",
         participants=people,
         turn_policy="scheduled",
-        stop=StopConfig(max_turns=6),
-        metadata=_turns({"again": 1.0, "max_streak": 2}, {}),
+        stop=StopConfig(max_turns=max_turns),
+        metadata=turns,
+        seed=seed,
     )
+    return state.conversation_id
+
+
+async def test_a_double_texting_customer_posts_twice_in_a_row_in_a_real_conversation() -> None:
+    conductor = Conductor(InMemoryLog())
+    cid = await _scheduled(conductor, _turns({"again": 1.0, "max_streak": 2}, {}), 6)
     provider = FunctionProvider(lambda r: f"{r.context['speaker']} {r.context['turn']}")
-    final = await session.play_all(
-        conductor, state.conversation_id, {"customer": provider, "support": provider}
-    )
+    final = await session.play_all(conductor, cid, {"customer": provider, "support": provider})
     assert [m.sender for m in final.messages] == ["customer", "customer", "support"] * 2
 
 
@@ -129,19 +135,8 @@ async def _double_texted(seed: int, *, crash_at: int | None) -> list[tuple[str, 
     """A seeded double-texting conversation played to its end; with ``crash_at``, its seat
     fails at that call and the conversation is resumed, as ``aic resume`` does."""
     conductor = Conductor(InMemoryLog())
-    people = [
-        ParticipantSpec(name="customer", agent="x"),
-        ParticipantSpec(name="support", agent="x"),
-    ]
-    state = await session.create(
-        conductor,
-        topic="t",
-        participants=people,
-        turn_policy="scheduled",
-        stop=StopConfig(max_turns=14),
-        metadata=_turns({"again": 0.5, "max_streak": 3}, {"again": 0.3, "max_streak": 2}),
-        seed=seed,
-    )
+    turns = _turns({"again": 0.5, "max_streak": 3}, {"again": 0.3, "max_streak": 2})
+    cid = await _scheduled(conductor, turns, 14, seed)
     calls = 0
 
     def reply(request: ChatRequest) -> str:
@@ -152,7 +147,6 @@ async def _double_texted(seed: int, *, crash_at: int | None) -> list[tuple[str, 
         return f"{request.context['speaker']} {request.context['turn']}"
 
     seats = {"customer": FunctionProvider(reply), "support": FunctionProvider(reply)}
-    cid = state.conversation_id
     if crash_at is not None:
         with pytest.raises(RuntimeError):
             await session.play_all(conductor, cid, seats)
