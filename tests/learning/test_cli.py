@@ -256,6 +256,24 @@ def test_a_detached_fork_with_json_prints_one_json_document(
     child = json.loads(forked.stdout)["conversation_id"]
     shown = _ok(run_aic("show", child, "--json", "--db", db, env=env))
     assert json.loads(shown.stdout)["metadata"]["forked_from"]["conversation_id"] == parent
+    assert json.loads(forked.stdout)["forked_from"] == {"conversation_id": parent, "at": 3}
+
+
+def test_a_detached_fork_at_the_ending_says_where_it_forked(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """--detach prints the id alone on stdout; that the fork point moved before the parent's
+    ending is said on stderr and in the --json document, as a fork that runs says it."""
+    db = str(tmp_path / "r.db")
+    agents = ("--agent1", "mock:turns=0", "--agent2", "mock:turns=0")
+    started = _ok(run_aic("start", *agents, "--max-turns", "2", "--json", "--db", db, env=env))
+    parent = json.loads(started.stdout)["conversation_id"]  # 6 events: the 6th is the ending
+    plain = _ok(run_aic("fork", parent, "--at", "6", "--detach", "--db", db, env=env))
+    assert len(plain.stdout.split()) == 1
+    assert f"of {parent} after event 5 (before its ending, event 6)" in plain.stderr
+    fork = ("fork", parent, "--at", "6", "--detach", "--json", "--db", db)
+    document = json.loads(_ok(run_aic(*fork, env=env)).stdout)
+    assert document["forked_from"] == {"conversation_id": parent, "at": 5}
 
 
 def test_a_fork_at_the_last_event_goes_on_from_before_the_ending(

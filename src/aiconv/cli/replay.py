@@ -136,13 +136,17 @@ async def _run_fork(
     kw: dict[str, Any],
 ) -> int:
     cid = child.conversation_id
-    if kw["detach"]:
-        click.echo(json.dumps({"conversation_id": cid}) if kw["as_json"] else cid)
-        return 0
-    console = Console(stderr=kw["as_json"])
     assert child.forked is not None
     point = child.forked.at_sequence
     before_end = f" (before its ending, event {point + 1})" if point < kw["at"] else ""
+    if kw["detach"]:  # stdout: the id alone (or its document); where it forked: on stderr
+        if before_end:
+            click.echo(f"fork {cid} of {parent_id} after event {point}{before_end}", err=True)
+        forked_from = {"conversation_id": parent_id, "at": point}
+        document = {"conversation_id": cid, "forked_from": forked_from}
+        click.echo(json.dumps(document) if kw["as_json"] else cid)
+        return 0
+    console = Console(stderr=kw["as_json"])
     console.print(
         f"fork [bold]{cid}[/bold] of {parent_id} after event {point}{before_end}", highlight=False
     )
