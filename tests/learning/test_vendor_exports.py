@@ -362,3 +362,21 @@ def test_import_of_exports_counts_what_it_left_out_and_is_idempotent(tmp_path: P
     assert (json.loads(again.stdout)["imported"], json.loads(again.stdout)["unchanged"]) == (0, 2)
     said = run_aic("import", str(tickets), "--db", db, "--dry-run", env=env)
     assert "left out 2 private notes" in said.stderr
+
+
+def test_an_html_body_without_words_is_counted_as_a_message_without_text(tmp_path: Path) -> None:
+    """Intercom sends ``<p>&nbsp;</p>`` for a part with nothing in it: no words, so it is left
+    out with the files sent alone, and the line that counts them says so (it said "an image or
+    file alone" of a message that was neither)."""
+    export = json.loads(json.dumps(INTERCOM))
+    parts = export["conversations"][0]["conversation_parts"]["conversation_parts"]
+    parts.append({"part_type": "comment", "body": "<p>&nbsp;</p>", "author": {"type": "user"}})
+    path = tmp_path / "intercom.json"
+    path.write_text(json.dumps(export), "utf-8")
+    assert dict(parse_file(path).left_out) == {"private_note": 1, "no_text": 3}
+    env = cli_env(home=tmp_path / "home")
+    said = run_aic("import", str(path), "--db", str(tmp_path / "r.db"), "--dry-run", env=env)
+    assert said.returncode == 0, said.stderr
+    assert "left out 3 messages without text (a file or an image alone, or an empty body)" in (
+        said.stdout + said.stderr
+    )

@@ -37,7 +37,7 @@ _SOURCE_MAX = 100
 #: What ``aic import`` says of the rows it left out (``Parsed.left_out``'s kinds).
 _LEFT_OUT = {
     "private_note": "private notes (internal, never seen by the customer)",
-    "no_text": "messages without text (an image or file alone)",
+    "no_text": "messages without text (a file or an image alone, or an empty body)",
 }
 
 

@@ -163,7 +163,7 @@ class LeftOut(enum.Enum):
 
     TOOL = "tool"  # a tool call or result
     PRIVATE_NOTE = "private_note"  # an agents' internal note (Zendesk's public: false)
-    NO_TEXT = "no_text"  # an image or file alone
+    NO_TEXT = "no_text"  # a file or an image alone, or a body with no words (<p>&nbsp;</p>)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
