@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from aiconv.cli.processes import child_share, own_arguments
+from aiconv.cli.processes import SHARE, child_share, own_arguments
 from aiconv.platform import session
 from aiconv.platform.conductor import Conductor
 from aiconv.platform.events import ParticipantSpec, StopConfig, TurnClaimed
@@ -53,6 +53,13 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 def test_children_get_the_command_line_without_the_processes_option() -> None:
     argv = ["worker", "--processes", "3", "--db", "x.db", "--processes=2", "--concurrency", "4"]
     assert own_arguments(argv) == ["worker", "--db", "x.db", "--concurrency", "4"]
+
+
+@pytest.mark.parametrize("text", ["1/2", " 1/2", "1/2 ", "\t1/2\n"])
+def test_a_share_may_have_spaces_around_it_as_a_number_may(text: str) -> None:
+    """``--processes " 2"`` was taken and ``--share " 1/2"`` refused: a value pasted with the
+    space before it is read the same way for both."""
+    assert SHARE.convert(text, None, None) == (1, 2)
 
 
 @pytest.mark.parametrize(("share", "processes"), [(None, 3), ((1, 2), 2), ((2, 3), 4), ((0, 1), 2)])

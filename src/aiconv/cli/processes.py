@@ -75,7 +75,7 @@ class _Shard(click.ParamType[tuple[int, int], object]):
     ) -> tuple[int, int]:
         if isinstance(value, tuple):
             return value  # already converted (a default)
-        index, _, count = str(value).partition("/")
+        index, _, count = str(value).strip().partition("/")  # spaces around it, as numbers
         digits = index.isascii() and index.isdigit() and count.isascii() and count.isdigit()
         if not (digits and int(index) < int(count) <= self.limit):
             self.fail(f"{value!r} is not K/N with 0 <= K < N <= {self.limit}", param, ctx)
