@@ -11,8 +11,12 @@ from aiconv.agents.guarded import GuardConfig, Guards
 from aiconv.agents.messages import ChatMessage
 from aiconv.agents.pricing import cost_usd
 from aiconv.agents.provider import ChatProvider
+from aiconv.agents.providers.anthropic import AnthropicProvider
+from aiconv.agents.providers.gemini import GeminiProvider
+from aiconv.agents.providers.openai import OpenAIProvider
 from aiconv.errors import (
     MalformedResponse,
+    MissingApiKey,
     ProviderError,
     ProviderRejected,
     ProviderTimeout,
@@ -207,6 +211,41 @@ async def test_a_key_the_vendor_refuses_is_a_short_unretried_error_without_the_k
     assert "key" in message.lower() and FAKE_KEY not in message
     assert "\n" not in message and len(message) < 300, message
     assert fake.requests == []  # refused before the request was read
+
+
+def _keyed(api: str, key: str, server: FakeLLM) -> ChatProvider:
+    """The adapter for ``api`` given ``key`` as a Python user would (the CLI checks keys first)."""
+    if api == "anthropic":
+        return AnthropicProvider(api_key=key, base_url=server.base_url)
+    if api == "openai":
+        return OpenAIProvider(api_key=key, base_url=server.openai_base_url)
+    return GeminiProvider(api_key=key, base_url=server.base_url)
+
+
+async def _ask_with_key(api: str, key: str, server: FakeLLM) -> None:
+    """Build the adapter with ``key`` and make one call through it."""
+    adapter = _keyed(api, key, server)
+    try:
+        await adapter.complete(chat_request(MODELS[api]))
+    finally:
+        await adapter.aclose()
+
+
+@pytest.mark.parametrize("key", ["", "   ", "\t\n", "sk-secret pasted twice"])
+@pytest.mark.parametrize("api", ["anthropic", "openai", "gemini"])
+async def test_a_blank_or_broken_key_is_refused_before_any_request(
+    api: str, key: str, fake: FakeLLM
+) -> None:
+    """A blank key made Anthropic's SDK send ``Authorization: Bearer ``, which httpx refuses as
+    an illegal header: a retryable connection error, retried for nothing. Every adapter refuses
+    such a key with the CLI's MissingApiKey (a ConfigError, never retried) before any request,
+    in one short line that does not repeat the key."""
+    with pytest.raises(MissingApiKey) as caught:
+        await _ask_with_key(api, key, fake)
+    message = str(caught.value)
+    assert message.startswith(f"{api}: api_key "), message
+    assert "secret" not in message and "\n" not in message and len(message) < 120, message
+    assert fake.requests == []
 
 
 @pytest.mark.parametrize("stream", [False, True])

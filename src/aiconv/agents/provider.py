@@ -8,9 +8,24 @@ from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 from aiconv.agents.messages import ChatReply, ChatRequest
+from aiconv.errors import MissingApiKey
 
 #: Called with each chunk of text as it arrives from a streaming provider.
 DeltaCallback = Callable[[str], None]
+
+
+def key_alone(key: str, what: str) -> str:
+    """``key``; MissingApiKey (``what`` names where it came from) when it is blank or holds a
+    space, line break or control character (a paste gone wrong): no vendor key does, and the
+    call would only fail after every retry, or put the line break into a request header (an
+    empty one makes ``Bearer `` , which httpx refuses as a connection error). The message never
+    repeats the key."""
+    if not key.strip() or any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in key):
+        problem = (
+            "is blank" if not key.strip() else "holds spaces, line breaks or control characters"
+        )
+        raise MissingApiKey(f"{what} {problem}: set it to the key alone")
+    return key
 
 
 @runtime_checkable

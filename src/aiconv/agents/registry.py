@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from aiconv.agents.provider import ChatProvider
+from aiconv.agents.provider import ChatProvider, key_alone
 from aiconv.agents.reachability import check_variable_url, require_local_server
 from aiconv.errors import ConfigError, MissingApiKey, UnknownAgent
 from aiconv.extras import missing_extra, require_extra
@@ -165,7 +165,7 @@ class Registry:
             return None
         for name in vendor.key_env:
             if env.get(name):
-                return _key_alone(name, env[name])
+                return key_alone(env[name], name)
         wanted = " or ".join(vendor.key_env)
         raise MissingApiKey(
             f"agent {spec.agent_id!r} needs an API key: set {wanted} "
@@ -289,13 +289,3 @@ def parse_options(agent_id: str, text: str) -> dict[str, str]:
             raise UnknownAgent(f"agent {agent_id!r}: option {name.strip()!r} is given twice")
         options[name.strip().lower()] = value.strip()
     return options
-
-
-def _key_alone(name: str, key: str) -> str:
-    """``key``; MissingApiKey when it is blank or holds a space, line break or control
-    character (a paste gone wrong): no vendor key does, and the call would only fail after
-    every retry, or put the line break into a request header."""
-    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in key):
-        what = "is blank" if not key.strip() else "holds spaces, line breaks or control characters"
-        raise MissingApiKey(f"{name} {what}: set it to the key alone")
-    return key

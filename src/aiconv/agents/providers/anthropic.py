@@ -31,7 +31,7 @@ from aiconv.agents.messages import (
     to_json,
 )
 from aiconv.agents.pricing import cost_usd
-from aiconv.agents.provider import ChatProvider, DeltaCallback
+from aiconv.agents.provider import ChatProvider, DeltaCallback, key_alone
 from aiconv.agents.providers import reply_fields
 from aiconv.agents.providers.anthropic_stream import (
     StreamedMessage,
@@ -75,6 +75,7 @@ class AnthropicProvider(ChatProvider):
         name: str = "anthropic",
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
+        api_key = key_alone(api_key, f"{name}: api_key")  # before any client is made
         self.name = name
         self.model = model
         self.clock = clock

@@ -18,7 +18,7 @@ from google.genai import types
 from aiconv.agents import pricing
 from aiconv.agents.messages import ChatReply, ChatRequest, Usage
 from aiconv.agents.pricing import cost_usd
-from aiconv.agents.provider import ChatProvider, DeltaCallback
+from aiconv.agents.provider import ChatProvider, DeltaCallback, key_alone
 from aiconv.agents.providers.gemini_content import PromptBlocked, Reading, config, contents
 from aiconv.errors import MalformedResponse, ProviderError, ProviderRejected, ProviderTimeout
 from aiconv.reliability.clock import SYSTEM_CLOCK, Clock
@@ -43,6 +43,7 @@ class GeminiProvider(ChatProvider):
         name: str = "gemini",
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
+        api_key = key_alone(api_key, f"{name}: api_key")  # before any client is made
         self.name = name
         self.model = model
         self.clock = clock

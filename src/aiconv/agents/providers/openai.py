@@ -23,7 +23,7 @@ import openai
 from aiconv.agents import pricing
 from aiconv.agents.messages import ChatReply, ChatRequest, to_json
 from aiconv.agents.pricing import cost_usd
-from aiconv.agents.provider import ChatProvider, DeltaCallback
+from aiconv.agents.provider import ChatProvider, DeltaCallback, key_alone
 from aiconv.agents.providers.openai_schema import response_format
 from aiconv.agents.providers.openai_stream import from_chunks, from_completion
 from aiconv.agents.structured import with_json_instruction
@@ -58,6 +58,8 @@ class OpenAIProvider(ChatProvider):
         default_headers: Mapping[str, str] | None = None,
         structured: StructuredMode = "json_schema",
     ) -> None:
+        # None: a local server (Ollama) that takes no key; the SDK wants one all the same
+        key = "no-key" if api_key is None else key_alone(api_key, f"{name}: api_key")
         self.name = name
         self.structured = structured
         self.model = model
@@ -65,7 +67,7 @@ class OpenAIProvider(ChatProvider):
         pricing.preload()
         self.max_tokens_field = max_tokens_field
         self._client = openai.AsyncOpenAI(
-            api_key=api_key or "no-key",  # local servers (Ollama) take none; the SDK wants one
+            api_key=key,
             base_url=base_url,
             max_retries=0,
             timeout=timeout,
