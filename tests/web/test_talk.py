@@ -274,6 +274,56 @@ async def test_every_route_that_validates_its_request_documents_the_400(
     assert checked == 6  # transcript, events, stream, run, messages, leave
 
 
+#: A body each write route accepts, so that only the unknown id can refuse it.
+VALID_BODY = {"content": "Hello!"}
+
+
+async def test_a_404_is_documented_exactly_where_an_unknown_id_can_be_given(
+    api: httpx.AsyncClient,
+) -> None:
+    """``GET /api/conversations`` listed a 404 it never answers (a shared list of errors): a
+    route without an id in its path has nothing to find (an unknown filter, ``run_id`` too, is an
+    empty page; an unknown agent a 400). Each operation that documents a 404 has a path id and
+    answers 404 to an unknown one of valid shape; every other documents none."""
+    document = (await api.get("/api/openapi.json")).json()
+    found = 0
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            ids = [p["name"] for p in operation.get("parameters", []) if p["in"] == "path"]
+            listed = "404" in operation["responses"]
+            assert listed == bool(ids), (method, path, operation["responses"])
+            if not ids:
+                continue
+            schema = operation["responses"]["404"]["content"]["application/json"]["schema"]
+            assert schema["$ref"].endswith("/ApiError"), (method, path)
+            url = path.replace("{" + ids[0] + "}", "no-such-id")
+            response = await api.request(method, url, json=VALID_BODY, headers=AUTH)
+            assert response.status_code == 404, (method, path, response.text)
+            found += 1
+    assert found == 6  # transcript, events, stream, run, messages, leave
+    unknown_run = await api.get("/api/conversations", params={"run_id": "no-such-run"})
+    assert unknown_run.status_code == 200, unknown_run.text
+    assert unknown_run.json()["items"] == []
+
+
+async def test_a_400_mentions_an_agent_only_where_the_body_names_one(
+    api: httpx.AsyncClient,
+) -> None:
+    """``POST …/messages`` described its 400 as 'A bad body or agent', copied from the route that
+    starts a conversation; it takes no agent."""
+    document = (await api.get("/api/openapi.json")).json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            bad = operation["responses"].get("400")
+            if bad is None:
+                continue
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+            ref = body.get("schema", {}).get("$ref", "").rsplit("/", 1)[-1]
+            fields = document["components"]["schemas"].get(ref, {}).get("properties", {})
+            mentioned = "agent" in bad["description"].lower()
+            assert mentioned == ("agent" in fields), (method, path, bad["description"])
+
+
 async def test_only_the_agent_is_required(api: httpx.AsyncClient) -> None:
     response = await api.post("/api/conversations", json={"agent": "echo"}, headers=AUTH)
     assert response.status_code == 201, response.text

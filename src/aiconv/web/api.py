@@ -33,15 +33,9 @@ from aiconv.web.queries import (
     load_conversation,
     run_summary,
 )
-from aiconv.web.schemas import AnyEvent, ApiError, ConversationPage, Health, Run, Transcript
+from aiconv.web.schemas import AnyEvent, ConversationPage, Health, Run, Transcript
 
 SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-
-#: The answers every route may give besides its own (the 400 of a parameter that fails its
-#: check is stated by ``openapi.py`` on every route that checks one).
-ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"model": ApiError, "description": "Not found"},
-}
 
 #: The live stream's answer; ``openapi.py`` fills in the schema of its frames.
 STREAM: dict[str, Any] = {
@@ -61,6 +55,8 @@ CAUGHT_UP: dict[str, Any] = {
     ),
 }
 
+# A route's 400 (a parameter that fails its check) and 404 (an unknown id in its path) are
+# stated by ``openapi.py``, derived from the route itself: no route lists them by hand.
 router = APIRouter(prefix="/api")
 
 
@@ -88,7 +84,7 @@ async def _caught_up_after_end(log: ConversationLog, conversation_id: str, after
     return state.is_ended
 
 
-@router.get("/conversations", summary="List conversations, newest first", responses=ERRORS)
+@router.get("/conversations", summary="List conversations, newest first")
 async def conversations(
     request: Request, params: Annotated[ListParams, Query()]
 ) -> ConversationPage:
@@ -97,9 +93,7 @@ async def conversations(
     return page.document()
 
 
-@router.get(
-    "/conversations/{conversation_id}", summary="One conversation's transcript", responses=ERRORS
-)
+@router.get("/conversations/{conversation_id}", summary="One conversation's transcript")
 async def conversation(request: Request, conversation_id: ConversationId) -> Transcript:
     """The transcript document of one conversation (the ``aic export`` format)."""
     found = await load_conversation(log_of(request), conversation_id)
@@ -116,7 +110,6 @@ async def conversation(request: Request, conversation_id: ConversationId) -> Tra
 @router.get(
     "/conversations/{conversation_id}/events",
     summary="The events of a conversation",
-    responses=ERRORS,
 )
 async def events(
     request: Request, conversation_id: ConversationId, params: Annotated[AfterParams, Query()]
@@ -132,7 +125,7 @@ async def events(
     "/conversations/{conversation_id}/stream",
     summary="Live events of a conversation (server-sent events)",
     response_class=StreamingResponse,
-    responses={**ERRORS, 200: STREAM, 204: CAUGHT_UP},
+    responses={200: STREAM, 204: CAUGHT_UP},
 )
 async def stream(
     request: Request,
@@ -156,7 +149,6 @@ async def stream(
 @router.get(
     "/runs/{run_id}",
     summary="A simulation run: progress, outcomes, its conversations",
-    responses=ERRORS,
 )
 async def run(request: Request, run_id: RunId, params: Annotated[PageParams, Query()]) -> Run:
     """Progress, outcome distribution and a page of the conversations of one run."""

@@ -1,10 +1,12 @@
 """The OpenAPI 3.1 document of the JSON API, generated from the routes and their models.
 
 FastAPI derives it from the same pydantic models that validate the parameters and serialise the
-responses. Two corrections make it say what the app does: a parameter or body that fails
+responses. Three corrections make it say what the app does: a parameter or body that fails
 validation is answered with 400 and an ``ApiError`` (the app's handler), not FastAPI's 422; the 400
 is stated wherever FastAPI states its 422, i.e. on every route that validates something, so the
-document cannot forget it on a route that lists its answers by hand; and the live stream's
+document cannot forget it on a route that lists its answers by hand; the 404 is stated on every
+route with an id in its path and on no other (a shared list put it on the conversations list,
+which never answers it); and the live stream's
 frames are described one by one, each ``data`` line a JSON document of a stated schema. In a 3.1
 document an event stream's ``schema`` is one frame, as tools read it (schemathesis checks every
 event against it); OpenAPI 3.2's ``itemSchema`` would fail every 3.1 validator, and the bundled
@@ -42,6 +44,8 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
         for path in document["paths"].values():
             for operation in path.values():
                 _validation_is_400(operation, schemas)
+                _unknown_id_is_404(operation, schemas)
+                operation["responses"] = dict(sorted(operation["responses"].items()))
                 _describe_stream(operation, schemas)
         for name in _VALIDATION_SCHEMAS:
             schemas.pop(name, None)
@@ -55,9 +59,25 @@ def _validation_is_400(operation: dict[str, Any], schemas: dict[str, Any]) -> No
     responses = operation["responses"]
     if responses.pop("422", None) is None:
         return
-    error = {"application/json": {"schema": _schema_of(ApiError, schemas)}}
-    responses.setdefault("400", {"description": _BAD_REQUEST, "content": error})
-    operation["responses"] = dict(sorted(responses.items()))
+    responses.setdefault("400", {"description": _BAD_REQUEST, "content": _error(schemas)})
+
+
+def _unknown_id_is_404(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """A 404 on each operation with an id in its path (``conversation_id``: "No such
+    conversation"), and on no other: a route without one has nothing to look up (a list's
+    filters that match nothing give an empty page), so no route lists the 404 by hand."""
+    ids = [p["name"] for p in operation.get("parameters", []) if p["in"] == "path"]
+    if ids:
+        what = " or ".join(name.removesuffix("_id").replace("_", " ") for name in ids)
+        operation["responses"]["404"] = {
+            "description": f"No such {what}",
+            "content": _error(schemas),
+        }
+
+
+def _error(schemas: dict[str, Any]) -> dict[str, Any]:
+    """An answer's content: the app's ``ApiError``."""
+    return {"application/json": {"schema": _schema_of(ApiError, schemas)}}
 
 
 def _json_data(schema: dict[str, Any]) -> dict[str, Any]:

@@ -42,10 +42,11 @@ async def authorized(
 
 
 def _answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The route's own answers; ``openapi.py`` adds the 400 of a body or id that fails its check
+    and the 404 of an unknown id in the path (derived, so never listed where impossible)."""
     what = {
-        400: "A bad body or agent",
+        400: "A bad body, or an agent this server cannot run",
         401: "No or a wrong bearer token",
-        404: "No such conversation",
         409: "Not the person's turn, or the conversation has ended",
         502: "The agent's server on this machine does not answer (e.g. Ollama not running)",
     }
@@ -128,7 +129,7 @@ async def _known(request: Request, conversation_id: str) -> None:
     "/conversations/{conversation_id}/messages",
     summary="Say something on your turn",
     status_code=201,
-    responses=_answers(400, 401, 404, 409),
+    responses=_answers(401, 409),
 )
 async def post_message(
     request: Request, conversation_id: ConversationId, body: NewMessage
@@ -155,7 +156,7 @@ def _posted(state: ConversationState, sequence: int) -> Posted:
 @router.post(
     "/conversations/{conversation_id}/leave",
     summary="Leave your seat: the conversation ends",
-    responses=_answers(401, 404, 409),
+    responses=_answers(401, 409),
 )
 async def leave(request: Request, conversation_id: ConversationId) -> Posted:
     """Ends the conversation with the reason ``left_seat`` (as Ctrl+D does in a terminal)."""
