@@ -12,7 +12,7 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 from rich.console import Console
@@ -28,10 +28,6 @@ from aiconv.extras import require_extra
 from aiconv.queues.urls import connect_log
 from aiconv.simulation.batch import StyleSource
 from aiconv.simulation.scenario import Scenario
-
-if TYPE_CHECKING:
-    from aiconv.learning.redaction import Redactor
-    from aiconv.learning.transcripts import Parsed
 
 _SOURCE_MAX = 100
 #: What ``aic import`` says of the rows it left out (``Parsed.left_out``'s kinds).
@@ -177,8 +173,6 @@ def _plan_import(file: Path, kw: dict[str, Any]) -> ImportPlan:
     )
     mapping = load_mapping(kw["mapping"]).merged(flags) if kw["mapping"] else flags
     parsed = parse_file(file, mapping, kw["fmt"])
-    if redactor is not None:  # a problem quotes its row: redacted as the row would have been
-        parsed = _problems_redacted(parsed, redactor)
     if kw["strict"] and parsed.problems:
         shown = "; ".join(str(p) for p in parsed.problems[:3])
         raise TranscriptError(
@@ -197,17 +191,6 @@ def _plan_import(file: Path, kw: dict[str, Any]) -> ImportPlan:
     return ImportPlan(
         file=file, source=source, parsed=parsed, prepared=prepared, redaction=redaction
     )
-
-
-def _problems_redacted(parsed: Parsed, redactor: Redactor) -> Parsed:
-    from dataclasses import replace
-
-    from aiconv.learning.transcripts import Problem
-
-    problems = tuple(
-        Problem(line=p.line, message=redactor.redact(p.message).text) for p in parsed.problems
-    )
-    return replace(parsed, problems=problems)
 
 
 def _source(name: str) -> str:
