@@ -231,7 +231,9 @@ async def _ask_with_key(api: str, key: str, server: FakeLLM) -> None:
         await adapter.aclose()
 
 
-@pytest.mark.parametrize("key", ["", "   ", "\t\n", "sk-secret pasted twice"])
+@pytest.mark.parametrize(
+    "key", ["", "   ", "\t\n", "sk-secret pasted twice", "sk-secret\u200b", "\u201csk-secret\u201d"]
+)
 @pytest.mark.parametrize("api", ["anthropic", "openai", "gemini"])
 async def test_a_blank_or_broken_key_is_refused_before_any_request(
     api: str, key: str, fake: FakeLLM
@@ -240,12 +242,26 @@ async def test_a_blank_or_broken_key_is_refused_before_any_request(
     an illegal header: a retryable connection error, retried for nothing. Every adapter refuses
     such a key with the CLI's MissingApiKey (a ConfigError, never retried) before any request,
     in one short line that does not repeat the key."""
+    if api == "openai" and key == "":  # a server at base_url that takes no key: see below
+        return
     with pytest.raises(MissingApiKey) as caught:
         await _ask_with_key(api, key, fake)
     message = str(caught.value)
     assert message.startswith(f"{api}: api_key "), message
     assert "secret" not in message and "\n" not in message and len(message) < 120, message
     assert fake.requests == []
+
+
+async def test_an_empty_openai_key_with_a_base_url_is_a_server_that_takes_none(
+    fake: FakeLLM,
+) -> None:
+    """``OpenAIProvider(api_key=os.getenv("OPENAI_API_KEY", ""), base_url=<Ollama>)``: an empty
+    key for a server of one's own means none, as ``None`` does (it was refused since the blank-key
+    check); without a base URL it is refused above."""
+    await _ask_with_key("openai", "", fake)
+    assert len(fake.requests) == 1
+    with pytest.raises(MissingApiKey):
+        OpenAIProvider(api_key="")
 
 
 @pytest.mark.parametrize("stream", [False, True])

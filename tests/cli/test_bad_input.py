@@ -862,7 +862,7 @@ def test_an_otlp_endpoint_no_exporter_can_use_is_refused_before_anything_is_writ
 
 @pytest.mark.parametrize(
     ("key", "message"),
-    [("  ", "is blank"), ("sk-abc\nX-Injected: y", "holds spaces, line breaks or control")],
+    [("  ", "is blank"), ("sk-abc\nX-Injected: y", "holds spaces, line breaks, control")],
 )
 def test_an_api_key_that_is_blank_or_holds_a_line_break_is_refused(
     workdir: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch, key: str, message: str

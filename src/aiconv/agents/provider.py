@@ -16,13 +16,17 @@ DeltaCallback = Callable[[str], None]
 
 def key_alone(key: str, what: str) -> str:
     """``key``; MissingApiKey (``what`` names where it came from) when it is blank or holds a
-    space, line break or control character (a paste gone wrong): no vendor key does, and the
+    space, line break, control or non-ASCII character such as a zero-width space or a curly
+    quote (a paste gone wrong; a header cannot carry it): no vendor key does, and the
     call would only fail after every retry, or put the line break into a request header (an
     empty one makes ``Bearer `` , which httpx refuses as a connection error). The message never
     repeats the key."""
-    if not key.strip() or any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in key):
+    pasted = not (key.isascii() and key.isprintable()) or any(char.isspace() for char in key)
+    if not key.strip() or pasted:
         problem = (
-            "is blank" if not key.strip() else "holds spaces, line breaks or control characters"
+            "is blank"
+            if not key.strip()
+            else "holds spaces, line breaks, control or non-ASCII characters"
         )
         raise MissingApiKey(f"{what} {problem}: set it to the key alone")
     return key

@@ -58,8 +58,10 @@ class OpenAIProvider(ChatProvider):
         default_headers: Mapping[str, str] | None = None,
         structured: StructuredMode = "json_schema",
     ) -> None:
-        # None: a local server (Ollama) that takes no key; the SDK wants one all the same
-        key = "no-key" if api_key is None else key_alone(api_key, f"{name}: api_key")
+        # None, or "" for a server at base_url (Ollama, os.getenv(..., "")): a server that takes
+        # no key; the SDK wants one all the same
+        keyless = api_key is None or (api_key == "" and base_url is not None)
+        key = "no-key" if keyless else key_alone(api_key or "", f"{name}: api_key")
         self.name = name
         self.structured = structured
         self.model = model
