@@ -178,7 +178,8 @@ async def test_a_server_that_stays_down_surfaces_as_log_unavailable(
         await log.append("c1", 0, [event(1)])
         await asyncio.to_thread(redis_server.kill)
         async with asyncio.timeout(10):
-            with pytest.raises(LogUnavailable, match=r"127\.0\.0\.1 did not answer \(append\)"):
+            expected = rf"Redis at 127\.0\.0\.1:{redis_server.port} did not answer \(append\)"
+            with pytest.raises(LogUnavailable, match=expected):
                 await log.append("c1", 1, [event(2)])
             with pytest.raises(LogUnavailable):
                 await log.read("c1")
