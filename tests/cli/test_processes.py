@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import socket
+import subprocess
 import sys
 import zlib
 from collections.abc import Iterator
@@ -462,18 +463,11 @@ async def test_simulate_processes_interrupted_prints_the_tally_as_processes_1_do
     """Ctrl+C of ``aic simulate --processes 2 --json``: stdout holds one document of the run
     as it stands, marked interrupted, as with one process (it held nothing: the children's
     tallies go to stderr), and the exit code is 130."""
-    from tests.simulation.test_cli import _decided, write
+    from tests.simulation.test_cli import _decided
 
-    db = tmp_path / "runs.db"
-    path = write(tmp_path, agent="mock:turns=3,latency=0.05", customer="mock:turns=0,latency=0.05")
-    args = ("simulate", str(path), "--db", str(db), "--run-id", "ci-1", "--parallel", "2")
-    process = spawn_aic(*args, "--processes", "2", "--json", env=cli_env(home=tmp_path))
+    db, process = _simulate_in_two_processes(tmp_path, "ci-1")
     try:
-
-        async def some_decided() -> bool:
-            return await asyncio.to_thread(db.exists) and len(await _decided(db, "ci-1")) >= 4
-
-        await eventually(some_decided, timeout=60, what="four finished conversations")
+        await _until_decided(db, "ci-1", 4)
         process.send_signal(signal.SIGINT)
         stdout, stderr = process.communicate(timeout=60)
     finally:
@@ -495,18 +489,11 @@ async def test_simulate_processes_finish_the_work_of_a_child_that_was_killed(
     the parent said "interrupted; resume with …" and exited 130, leaving that child's
     conversations active. It now names the child that ended, finishes what it left, as the
     README says, and its tally covers every conversation."""
-    from tests.simulation.test_cli import _decided, write
+    from tests.simulation.test_cli import _decided
 
-    db = tmp_path / "runs.db"
-    path = write(tmp_path, agent="mock:turns=3,latency=0.05", customer="mock:turns=0,latency=0.05")
-    args = ("simulate", str(path), "--db", str(db), "--run-id", "kill-1", "--parallel", "2")
-    process = spawn_aic(*args, "--processes", "2", "--json", env=cli_env(home=tmp_path))
+    db, process = _simulate_in_two_processes(tmp_path, "kill-1")
     try:
-
-        async def some_decided() -> bool:
-            return await asyncio.to_thread(db.exists) and len(await _decided(db, "kill-1")) >= 2
-
-        await eventually(some_decided, timeout=60, what="two finished conversations")
+        await _until_decided(db, "kill-1", 2)
         children = await asyncio.to_thread(_children_of, process.pid)
         assert len(children) == 2
         os.kill(min(children), signal.SIGKILL)
@@ -550,3 +537,23 @@ async def test_worker_processes_warn_of_a_mistyped_variable_in_env_file_once(
     typo = "warning: AIC_WORKER_CONCURENCY in .env is not an aiconv setting"
     assert sum(line.startswith(typo) for line in lines) == 1, lines
     assert sum("AIC_CONCURRENCY is deprecated" in line for line in lines) == 1, lines
+
+
+def _simulate_in_two_processes(tmp_path: Path, run_id: str) -> tuple[Path, subprocess.Popen[str]]:
+    """``aic simulate --processes 2 --json`` of a 20-conversation suite, started; its log."""
+    from tests.simulation.test_cli import write
+
+    db = tmp_path / "runs.db"
+    path = write(tmp_path, agent="mock:turns=3,latency=0.05", customer="mock:turns=0,latency=0.05")
+    args = ("simulate", str(path), "--db", str(db), "--run-id", run_id, "--parallel", "2")
+    return db, spawn_aic(*args, "--processes", "2", "--json", env=cli_env(home=tmp_path))
+
+
+async def _until_decided(db: Path, run_id: str, count: int) -> None:
+    """Until ``count`` conversations of ``run_id`` have an outcome."""
+    from tests.simulation.test_cli import _decided
+
+    async def some_decided() -> bool:
+        return await asyncio.to_thread(db.exists) and len(await _decided(db, run_id)) >= count
+
+    await eventually(some_decided, timeout=60, what=f"{count} finished conversations")
