@@ -58,8 +58,8 @@ class OpenAIProvider(ChatProvider):
         default_headers: Mapping[str, str] | None = None,
         structured: StructuredMode = "json_schema",
     ) -> None:
-        # None, or "" for a server at base_url (Ollama, os.getenv(..., "")): a server that takes
-        # no key; the SDK wants one all the same
+        # None, or "" for a server at base_url (Ollama; a key variable read with "" as default):
+        # a server that takes no key; the SDK wants one all the same
         keyless = api_key is None or (api_key == "" and base_url is not None)
         key = "no-key" if keyless else key_alone(api_key or "", f"{name}: api_key")
         self.name = name
